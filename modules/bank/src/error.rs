@@ -1,0 +1,48 @@
+//! Errors of the bank module.
+
+use bls_core::coins::CoinError;
+use bls_core::AbciCode;
+
+/// Why a bank operation failed.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum BankError {
+    /// Not enough balance.
+    #[error("insufficient funds in {address}: {source}")]
+    InsufficientFunds {
+        /// Whose balance.
+        address: String,
+        /// Have/need detail.
+        source: CoinError,
+    },
+    /// Malformed coins in a message.
+    #[error("invalid coins: {0}")]
+    InvalidCoins(CoinError),
+    /// Malformed address in a message.
+    #[error("invalid address: {0}")]
+    InvalidAddress(String),
+    /// Sending nothing.
+    #[error("amount must be positive")]
+    ZeroAmount,
+    /// Supply or balance overflowed u128.
+    #[error("amount overflow")]
+    Overflow,
+    /// Storage failure.
+    #[error("store error: {0}")]
+    Store(String),
+}
+
+impl AbciCode for BankError {
+    fn codespace(&self) -> &'static str {
+        "bank"
+    }
+    fn code(&self) -> u32 {
+        match self {
+            BankError::InsufficientFunds { .. } => 5,
+            BankError::InvalidCoins(_) => 10,
+            BankError::InvalidAddress(_) => 7,
+            BankError::ZeroAmount => 11,
+            BankError::Overflow => 12,
+            BankError::Store(_) => 1,
+        }
+    }
+}

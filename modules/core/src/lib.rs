@@ -1,0 +1,24 @@
+//! `bls-core`: what every chain module shares.
+//!
+//! - [`context::Context`]: the view a message handler gets (store, block, gas, events);
+//! - [`gas::GasMeter`]: deterministic gas accounting, charged per store op, byte and signature;
+//! - [`events::Event`]: ABCI events emitted by handlers;
+//! - [`coins::Coin`] / [`coins::Coins`]: amounts in `ubls` and other denoms;
+//! - [`address::Address`]: bech32 `bls1...` account addresses;
+//! - [`error::ModuleError`]: the code / codespace / log triple every module error maps to;
+//! - [`storage::GasStorage`]: a `cosmwasm_std::Storage` wrapper that charges gas per op.
+
+pub mod address;
+pub mod coins;
+pub mod context;
+pub mod error;
+pub mod events;
+pub mod gas;
+pub mod storage;
+
+pub use address::Address;
+pub use coins::{Coin, Coins, DENOM};
+pub use context::{BlockInfo, Context};
+pub use error::{AbciCode, ModuleError};
+pub use events::Event;
+pub use gas::{GasConfig, GasMeter};
