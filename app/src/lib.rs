@@ -1,0 +1,2 @@
+//! bls-app
+pub mod store;

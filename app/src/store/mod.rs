@@ -1,0 +1,71 @@
+//! Chain state store: ordered KV in redb + a Jellyfish Merkle Tree (jmt) for the app hash and
+//! ics23 proofs, with `cosmwasm_std::Storage` overlays for blocks and txs.
+//!
+//! # API
+//!
+//! - [`Store::open`] (creates if missing), [`Store::last_height`] (0 when empty),
+//!   [`Store::app_hash`] (empty before the first commit, as CometBFT expects from `Info`).
+//! - [`Store::snapshot`] → `Result<CommittedView>`: read-only `Storage` over committed state.
+//! - [`StagedView::new`]`(&store, &changes)` → read-only `Storage` over committed state plus a
+//!   `ChangeSet` the app owns (the block's writes, or the CheckTx state).
+//! - [`Overlay::new`]`(&parent)`: writable `Storage` buffering writes over any `Storage`;
+//!   [`Overlay::into_changes`] / [`Overlay::apply`]. Drop it to discard (failed tx).
+//! - [`Store::preview_app_hash`]`(&changes)`: root after `changes` without writing (InitChain).
+//! - [`Store::prepare`]`(height, changes)` → [`PreparedCommit`] (its `app_hash()` is what
+//!   FinalizeBlock returns) then [`Store::commit_prepared`] at Commit; or [`Store::commit`]
+//!   for both at once. One redb write transaction: KV diff + jmt nodes/values + preimages +
+//!   stale-node index + meta row + height row; any error leaves the previous state.
+//! - [`Store::query`]`(key, prove)` → [`QueryResult`] { height, value, proof }; verify with
+//!   [`verify_proof`] against the app hash.
+//!
+//! # Intended app flow
+//!
+//! ```text
+//! InitChain:     block = ChangeSet::new(); { let v = StagedView::new(&store, &block)?;
+//!                let mut o = Overlay::new(&v); genesis(&mut o); ch = o.into_changes(); }
+//!                block.extend(ch); return store.preview_app_hash(&block)
+//! FinalizeBlock: per tx { let v = StagedView::new(&store, &block)?; let mut tx = Overlay::new(&v);
+//!                run(&mut tx); if let Some(e) = v.take_error() { halt(e) }
+//!                if ok { ch = tx.into_changes() } } block.extend(ch);
+//!                prepared = store.prepare(height, take(&mut block))?; return prepared.app_hash()
+//! Commit:        store.commit_prepared(prepared)?; check_state.clear()
+//! CheckTx:       same as a tx, over StagedView::new(&store, &check_state)
+//! Query:         store.query(key, prove) or modules over store.snapshot()?
+//! ```
+//!
+//! # Choices
+//!
+//! - **Empty values are deletes.** `Storage::set(k, b"")` removes `k`: jmt and the KV table
+//!   cannot tell an empty value from absence in a way clients would agree on.
+//! - **Read errors.** `Storage` methods cannot fail. A redb read error (a corrupt or failing
+//!   disk, never input) makes the read return `None` / end the iteration, is logged, is
+//!   recorded in the view (`take_error()`), and poisons the store: [`Store::health`] then
+//!   fails and `commit`/`prepare` refuse, so a block computed from a failed read can never be
+//!   committed even if the caller forgets to check. The app should check `take_error()` after
+//!   each tx and halt.
+//! - **Read-only views.** `CommittedView`/`StagedView` implement `set`/`remove` (the trait
+//!   demands it) by writing nothing and recording [`StoreError::ReadOnlyWrite`] in the view
+//!   only (it is a caller bug, not a disk fault; it must not poison consensus state from a
+//!   query).
+//! - **jmt versions** count commits (0, 1, ...), not heights: jmt needs the previous version's
+//!   root, and CometBFT's first height is `initial_height`. The `heights` table maps
+//!   height → (version, app hash). Keys are hashed with sha256 (`Sha256Jmt`).
+//! - **Heights:** the first commit may be any height ≥ 1; after that each commit must be the
+//!   next height.
+
+mod changeset;
+mod committed;
+mod db;
+mod error;
+mod overlay;
+mod proof;
+mod staged;
+mod tables;
+
+pub use changeset::ChangeSet;
+pub use committed::CommittedView;
+pub use db::{PreparedCommit, QueryResult, Store};
+pub use error::StoreError;
+pub use overlay::Overlay;
+pub use proof::{proof_spec, verify_proof};
+pub use staged::StagedView;
