@@ -14,6 +14,7 @@ pub mod context;
 pub mod error;
 pub mod events;
 pub mod gas;
+pub mod module;
 pub mod storage;
 
 pub use address::Address;
@@ -22,3 +23,4 @@ pub use context::{BlockInfo, Context};
 pub use error::{AbciCode, ModuleError};
 pub use events::Event;
 pub use gas::{GasConfig, GasMeter};
+pub use module::Module;

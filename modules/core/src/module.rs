@@ -1,0 +1,76 @@
+//! The interface every chain module implements; the app's router holds them as `&dyn Module`.
+
+use cosmos_sdk_proto::Any;
+use cosmwasm_std::Storage;
+
+use crate::address::Address;
+use crate::context::Context;
+use crate::error::ModuleError;
+
+/// A chain module: its messages, queries, genesis and block hooks.
+///
+/// Message and standard Cosmos query payloads are protobuf. Queries of `bls.*` modules take and
+/// return JSON (path `/bls.<module>.v1.Query/<Method>`), which the CLI, worker and dashboard read.
+pub trait Module {
+    /// Short name, also the genesis `app_state` key (e.g. `bank`).
+    fn name(&self) -> &'static str;
+
+    /// Message type URLs this module handles (e.g. `/cosmos.bank.v1beta1.MsgSend`).
+    fn msg_type_urls(&self) -> &'static [&'static str];
+
+    /// The address that must have signed `msg` (decodes it; errors on malformed bytes).
+    fn msg_signer(&self, msg: &Any) -> Result<Address, ModuleError>;
+
+    /// Executes `msg` and returns its response as an `Any` (goes into `TxMsgData`).
+    fn deliver(&self, ctx: &mut Context<'_>, msg: &Any) -> Result<Any, ModuleError>;
+
+    /// Query path prefix this module answers, e.g. `/cosmos.bank.v1beta1.Query/`.
+    fn query_prefix(&self) -> &'static str;
+
+    /// Answers `method` (the path after the prefix) over committed state.
+    fn query(&self, store: &dyn Storage, method: &str, data: &[u8]) -> Result<Vec<u8>, ModuleError>;
+
+    /// Writes the module's genesis section (`Value::Null` when absent).
+    fn init_genesis(
+        &self,
+        ctx: &mut Context<'_>,
+        genesis: &serde_json::Value,
+    ) -> Result<(), ModuleError>;
+
+    /// Reads back the module's state as a genesis section.
+    fn export_genesis(&self, store: &dyn Storage) -> Result<serde_json::Value, ModuleError>;
+
+    /// Runs at the start of every block (after the block info is known, before txs).
+    fn begin_block(&self, _ctx: &mut Context<'_>) -> Result<(), ModuleError> {
+        Ok(())
+    }
+
+    /// Runs at the end of every block, after all txs.
+    fn end_block(&self, _ctx: &mut Context<'_>) -> Result<(), ModuleError> {
+        Ok(())
+    }
+}
+
+/// Decodes a protobuf message from an `Any`, checking its type URL.
+pub fn decode_any<M: prost::Message + Default>(
+    any: &Any,
+    type_url: &str,
+) -> Result<M, ModuleError> {
+    if any.type_url != type_url {
+        return Err(ModuleError::new(
+            "sdk",
+            12,
+            format!("expected message {type_url}, got {}", any.type_url),
+        ));
+    }
+    M::decode(any.value.as_slice())
+        .map_err(|e| ModuleError::new("sdk", 2, format!("decode {type_url}: {e}")))
+}
+
+/// Encodes a protobuf message into an `Any` with `type_url`.
+pub fn encode_any<M: prost::Message>(msg: &M, type_url: &str) -> Any {
+    Any {
+        type_url: type_url.to_string(),
+        value: msg.encode_to_vec(),
+    }
+}
