@@ -104,8 +104,7 @@ pub fn validate_denom(d: &str) -> Result<(), CoinError> {
     let ok = d.len() >= 3
         && d.len() <= 128
         && d.as_bytes()[0].is_ascii_alphabetic()
-        && d
-            .bytes()
+        && d.bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b':' | b'.' | b'_' | b'-'));
     if ok {
         Ok(())
@@ -173,10 +172,12 @@ impl Coins {
             return Ok(());
         }
         let have = self.amount_of(&c.denom);
-        let left = have.checked_sub(c.amount).ok_or_else(|| CoinError::Insufficient {
-            have: Coin::new(have, c.denom.clone()).to_string(),
-            need: c.to_string(),
-        })?;
+        let left = have
+            .checked_sub(c.amount)
+            .ok_or_else(|| CoinError::Insufficient {
+                have: Coin::new(have, c.denom.clone()).to_string(),
+                need: c.to_string(),
+            })?;
         if left == 0 {
             self.0.remove(&c.denom);
         } else {

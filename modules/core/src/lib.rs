@@ -6,6 +6,7 @@
 //! - [`coins::Coin`] / [`coins::Coins`]: amounts in `ubls` and other denoms;
 //! - [`address::Address`]: bech32 `bls1...` account addresses;
 //! - [`error::ModuleError`]: the code / codespace / log triple every module error maps to;
+//! - [`outcome::Outcome`]: the canonical execution outcome workers commit to and reveal;
 //! - [`storage::GasStorage`]: a `cosmwasm_std::Storage` wrapper that charges gas per op.
 
 pub mod address;
@@ -15,6 +16,7 @@ pub mod error;
 pub mod events;
 pub mod gas;
 pub mod module;
+pub mod outcome;
 pub mod storage;
 
 pub use address::Address;

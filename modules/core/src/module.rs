@@ -28,7 +28,8 @@ pub trait Module {
     fn query_prefix(&self) -> &'static str;
 
     /// Answers `method` (the path after the prefix) over committed state.
-    fn query(&self, store: &dyn Storage, method: &str, data: &[u8]) -> Result<Vec<u8>, ModuleError>;
+    fn query(&self, store: &dyn Storage, method: &str, data: &[u8])
+        -> Result<Vec<u8>, ModuleError>;
 
     /// Writes the module's genesis section (`Value::Null` when absent).
     fn init_genesis(

@@ -64,7 +64,8 @@ impl Storage for GasStorage<'_> {
     }
 
     fn remove(&mut self, key: &[u8]) {
-        self.meter.consume(self.meter.config().delete_flat, "Delete");
+        self.meter
+            .consume(self.meter.config().delete_flat, "Delete");
         self.inner.remove(key);
     }
 }
