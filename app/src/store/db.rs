@@ -73,6 +73,26 @@ impl Store {
             path: path.display().to_string(),
             source,
         })?;
+        Self::from_database(db)
+    }
+
+    /// A store kept in memory only (tests, simulations).
+    pub fn open_in_memory() -> Result<Store, StoreError> {
+        Self::open_with_backend(redb::backends::InMemoryBackend::new())
+    }
+
+    /// A store over a custom redb storage backend (fault injection in tests, other media).
+    pub fn open_with_backend(backend: impl redb::StorageBackend) -> Result<Store, StoreError> {
+        let db = redb::Builder::new()
+            .create_with_backend(backend)
+            .map_err(|source| StoreError::Open {
+                path: "<custom backend>".into(),
+                source,
+            })?;
+        Self::from_database(db)
+    }
+
+    fn from_database(db: Database) -> Result<Store, StoreError> {
         // Create every table up front so read transactions can always open them.
         let txn = db
             .begin_write()
