@@ -107,7 +107,12 @@ pub struct Request {
 #[link(wasm_import_module = "bls_http")]
 extern "C" {
     #[link_name = "request"]
-    fn host_request(req_ptr: *const u8, req_len: usize, status_out: *mut u32, body_len_out: *mut u32) -> i32;
+    fn host_request(
+        req_ptr: *const u8,
+        req_len: usize,
+        status_out: *mut u32,
+        body_len_out: *mut u32,
+    ) -> i32;
     #[link_name = "response_body"]
     fn host_response_body(buf_ptr: *mut u8, buf_len: usize) -> i32;
     #[link_name = "last_error"]
@@ -135,7 +140,11 @@ pub fn encode_request(req: &Request) -> Vec<u8> {
 
 /// `GET url`.
 pub fn get(url: &str) -> Result<Response, Error> {
-    send(&Request { method: "GET".into(), url: url.into(), ..Request::default() })
+    send(&Request {
+        method: "GET".into(),
+        url: url.into(),
+        ..Request::default()
+    })
 }
 
 /// Sends a request through the host and waits for the response.
@@ -156,13 +165,19 @@ pub fn send(req: &Request) -> Result<Response, Error> {
         return Err(last_error(ErrorKind::from_code(-n)));
     }
     body.truncate(n as usize);
-    Ok(Response { status: status as u16, body })
+    Ok(Response {
+        status: status as u16,
+        body,
+    })
 }
 
 /// Off wasm there is no host extension: every request fails.
 #[cfg(not(target_arch = "wasm32"))]
 pub fn send(_req: &Request) -> Result<Response, Error> {
-    Err(Error { kind: ErrorKind::Denied, message: "bls_http is only available inside a bls worker".into() })
+    Err(Error {
+        kind: ErrorKind::Denied,
+        message: "bls_http is only available inside a bls worker".into(),
+    })
 }
 
 #[cfg(target_arch = "wasm32")]
@@ -171,5 +186,8 @@ fn last_error(kind: ErrorKind) -> Error {
     // SAFETY: `buf` is a live buffer of `buf.len()` bytes.
     let n = unsafe { host_last_error(buf.as_mut_ptr(), buf.len()) };
     buf.truncate(n.max(0) as usize);
-    Error { kind, message: String::from_utf8_lossy(&buf).into_owned() }
+    Error {
+        kind,
+        message: String::from_utf8_lossy(&buf).into_owned(),
+    }
 }

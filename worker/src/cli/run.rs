@@ -11,9 +11,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
-use bls_worker::runtime::{
-    BlockTime, ExitStatus, Job, Manifest, Outcome, Runtime, RuntimeConfig,
-};
+use bls_worker::runtime::{BlockTime, ExitStatus, Job, Manifest, Outcome, Runtime, RuntimeConfig};
 use clap::{Args, ValueEnum};
 
 use super::units::{parse_duration, parse_size};
@@ -90,10 +88,13 @@ pub struct RunArgs {
 
 /// Runs the subcommand.
 pub fn main(args: RunArgs) -> anyhow::Result<ExitCode> {
-    let code = std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
+    let code =
+        std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
     let input = match (&args.stdin, &args.input) {
         (Some(text), _) => text.clone().into_bytes(),
-        (None, Some(path)) => std::fs::read(path).with_context(|| format!("reading {}", path.display()))?,
+        (None, Some(path)) => {
+            std::fs::read(path).with_context(|| format!("reading {}", path.display()))?
+        }
         (None, None) => Vec::new(),
     };
     let manifest = build_manifest(&args)?;
@@ -143,7 +144,8 @@ pub fn main(args: RunArgs) -> anyhow::Result<ExitCode> {
 fn build_manifest(args: &RunArgs) -> anyhow::Result<Manifest> {
     let mut m = match &args.manifest {
         Some(path) => {
-            let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+            let bytes =
+                std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
             Manifest::from_json(&bytes).with_context(|| format!("manifest {}", path.display()))?
         }
         None => Manifest::default(),
@@ -209,7 +211,10 @@ fn write_text(out: &mut impl Write, o: &Outcome, code_hash: &[u8; 32]) -> std::i
     }
     writeln!(out, "fuel used:   {}", o.fuel_used)?;
     writeln!(out, "wall time:   {:?}", o.wall_time)?;
-    for (name, bytes, truncated) in [("stdout", &o.stdout, o.stdout_truncated), ("stderr", &o.stderr, o.stderr_truncated)] {
+    for (name, bytes, truncated) in [
+        ("stdout", &o.stdout, o.stdout_truncated),
+        ("stderr", &o.stderr, o.stderr_truncated),
+    ] {
         let note = if truncated { ", truncated" } else { "" };
         writeln!(out, "--- {name} ({} bytes{note}) ---", bytes.len())?;
         out.write_all(bytes)?;

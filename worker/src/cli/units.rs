@@ -35,7 +35,11 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
         "K" | "KiB" | "k" => 1 << 10,
         "M" | "MiB" => 1 << 20,
         "G" | "GiB" => 1 << 30,
-        _ => return Err(format!("bad size {text:?} (use e.g. 65536, 64KiB, 64MiB, 1GiB)")),
+        _ => {
+            return Err(format!(
+                "bad size {text:?} (use e.g. 65536, 64KiB, 64MiB, 1GiB)"
+            ))
+        }
     };
     let n: u64 = digits.parse().map_err(|_| format!("bad size {text:?}"))?;
     n.checked_mul(multiplier)

@@ -84,7 +84,7 @@ impl ModuleCache {
         }
     }
 
-    fn from_memory(&self, hash: &[u8; 32]) -> Option<InstancePre<JobState>> {
+    fn lookup_memory(&self, hash: &[u8; 32]) -> Option<InstancePre<JobState>> {
         let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
         entries.clock = entries.clock.wrapping_add(1);
         let now = entries.clock;
@@ -99,11 +99,22 @@ impl ModuleCache {
         let now = entries.clock;
         if !entries.map.contains_key(&hash) && entries.map.len() >= self.capacity {
             // Evict the least recently used module (ties cannot occur: the clock is unique).
-            if let Some(oldest) = entries.map.iter().min_by_key(|(_, e)| e.last_used).map(|(k, _)| *k) {
+            if let Some(oldest) = entries
+                .map
+                .iter()
+                .min_by_key(|(_, e)| e.last_used)
+                .map(|(k, _)| *k)
+            {
                 entries.map.remove(&oldest);
             }
         }
-        entries.map.insert(hash, Entry { pre, last_used: now });
+        entries.map.insert(
+            hash,
+            Entry {
+                pre,
+                last_used: now,
+            },
+        );
     }
 
     fn prepare(&self, module: &Module) -> Result<InstancePre<JobState>, RuntimeError> {
@@ -114,7 +125,7 @@ impl ModuleCache {
 
     /// The ready-to-instantiate module for `hash`, from memory or the disk cache.
     pub fn get(&self, hash: &[u8; 32]) -> Result<Option<InstancePre<JobState>>, RuntimeError> {
-        if let Some(pre) = self.from_memory(hash) {
+        if let Some(pre) = self.lookup_memory(hash) {
             self.memory_hits.fetch_add(1, Ordering::Relaxed);
             return Ok(Some(pre));
         }
@@ -146,7 +157,8 @@ impl ModuleCache {
         if self.get(&hash)?.is_some() {
             return Ok(hash);
         }
-        let module = Module::new(&self.engine, code).map_err(|e| RuntimeError::Compile(format!("{e:#}")))?;
+        let module =
+            Module::new(&self.engine, code).map_err(|e| RuntimeError::Compile(format!("{e:#}")))?;
         self.compiles.fetch_add(1, Ordering::Relaxed);
         let pre = self.prepare(&module)?;
         if let Some(disk) = &self.disk {
@@ -167,7 +179,11 @@ impl ModuleCache {
             .unwrap_or_else(PoisonError::into_inner)
             .map
             .contains_key(hash);
-        in_memory || self.disk.as_ref().is_some_and(|d| d.path_for(hash).exists())
+        in_memory
+            || self
+                .disk
+                .as_ref()
+                .is_some_and(|d| d.path_for(hash).exists())
     }
 }
 
@@ -201,11 +217,13 @@ impl DiskCache {
             }
         }
         let bytes = std::fs::read(&key_path).map_err(io)?;
-        let key: [u8; 32] = bytes
-            .as_slice()
-            .try_into()
-            .map_err(|_| RuntimeError::Cache(format!("{} is not a 32-byte key", key_path.display())))?;
-        Ok(Self { dir: dir.to_path_buf(), key })
+        let key: [u8; 32] = bytes.as_slice().try_into().map_err(|_| {
+            RuntimeError::Cache(format!("{} is not a 32-byte key", key_path.display()))
+        })?;
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            key,
+        })
     }
 
     fn path_for(&self, hash: &[u8; 32]) -> PathBuf {
@@ -277,4 +295,3 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     file.write_all(bytes)?;
     file.sync_all()
 }
-

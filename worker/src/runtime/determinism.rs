@@ -122,7 +122,12 @@ mod tests {
         let mut c = JobRng::new(b"x", &[2; 32]);
         let mut d = JobRng::new(b"y", &[1; 32]);
         let (mut ba, mut bb, mut bc, mut bd) = ([0u8; 100], [0u8; 100], [0u8; 100], [0u8; 100]);
-        for (rng, buf) in [(&mut a, &mut ba), (&mut b, &mut bb), (&mut c, &mut bc), (&mut d, &mut bd)] {
+        for (rng, buf) in [
+            (&mut a, &mut ba),
+            (&mut b, &mut bb),
+            (&mut c, &mut bc),
+            (&mut d, &mut bd),
+        ] {
             rng.try_fill_bytes(buf).unwrap();
         }
         assert_eq!(ba, bb);

@@ -62,11 +62,10 @@ impl EpochTicker {
         let (stop, stopped) = mpsc::channel::<()>();
         let thread = std::thread::Builder::new()
             .name("bls-epoch".into())
-            .spawn(move || loop {
-                match stopped.recv_timeout(tick) {
-                    Err(RecvTimeoutError::Timeout) => engine.increment_epoch(),
-                    // Sender dropped (or an explicit stop): the runtime is gone.
-                    Ok(()) | Err(RecvTimeoutError::Disconnected) => break,
+            .spawn(move || {
+                // Ends when the sender is dropped (Disconnected) with the runtime.
+                while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(tick) {
+                    engine.increment_epoch();
                 }
             })?;
         Ok(Self {

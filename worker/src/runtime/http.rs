@@ -267,32 +267,48 @@ async fn request<T: Send>(
         if ctx.requests_made >= ctx.config.max_requests_per_job {
             return Err(fail(
                 HttpErrorCode::TooManyRequests,
-                format!("at most {} requests per job", ctx.config.max_requests_per_job),
+                format!(
+                    "at most {} requests per job",
+                    ctx.config.max_requests_per_job
+                ),
             ));
         }
         ctx.requests_made += 1;
         (ctx.config.clone(), ctx.allowlist.clone())
     };
-    let (at, len) = offset(req_ptr, req_len).ok_or_else(|| fail(HttpErrorCode::BadBuffer, "bad pointer"))?;
+    let (at, len) =
+        offset(req_ptr, req_len).ok_or_else(|| fail(HttpErrorCode::BadBuffer, "bad pointer"))?;
     if len > config.max_request_bytes {
         return Err(fail(HttpErrorCode::InvalidRequest, "request too large"));
     }
-    let mem = guest_memory(caller).ok_or_else(|| fail(HttpErrorCode::BadBuffer, "no memory export"))?;
+    let mem =
+        guest_memory(caller).ok_or_else(|| fail(HttpErrorCode::BadBuffer, "no memory export"))?;
     let mut raw = vec![0u8; len];
     mem.read(&*caller, at, &mut raw)
         .map_err(|_| fail(HttpErrorCode::BadBuffer, "request out of bounds"))?;
-    let req = decode_request(&raw).ok_or_else(|| fail(HttpErrorCode::InvalidRequest, "malformed request encoding"))?;
+    let req = decode_request(&raw)
+        .ok_or_else(|| fail(HttpErrorCode::InvalidRequest, "malformed request encoding"))?;
     perform(&config, &allowlist, req).await
 }
 
-async fn perform(config: &HttpConfig, allowlist: &[Origin], req: GuestRequest) -> Result<(u16, Vec<u8>), Failure> {
-    let url_text = String::from_utf8(req.url).map_err(|_| fail(HttpErrorCode::InvalidRequest, "URL is not UTF-8"))?;
-    let (url, origin) =
-        request_origin(&url_text).map_err(|e| fail(HttpErrorCode::InvalidRequest, format!("bad URL: {e}")))?;
+async fn perform(
+    config: &HttpConfig,
+    allowlist: &[Origin],
+    req: GuestRequest,
+) -> Result<(u16, Vec<u8>), Failure> {
+    let url_text = String::from_utf8(req.url)
+        .map_err(|_| fail(HttpErrorCode::InvalidRequest, "URL is not UTF-8"))?;
+    let (url, origin) = request_origin(&url_text)
+        .map_err(|e| fail(HttpErrorCode::InvalidRequest, format!("bad URL: {e}")))?;
     let allowed = find_allowed(allowlist, &origin).ok_or_else(|| {
         fail(
             HttpErrorCode::Denied,
-            format!("{}://{}:{} is not in the manifest's http allowlist", origin.scheme, host_text(&origin.host), origin.port),
+            format!(
+                "{}://{}:{} is not in the manifest's http allowlist",
+                origin.scheme,
+                host_text(&origin.host),
+                origin.port
+            ),
         )
     })?;
 
@@ -307,7 +323,10 @@ async fn perform(config: &HttpConfig, allowlist: &[Origin], req: GuestRequest) -
             .map_err(|e| fail(HttpErrorCode::Network, format!("resolve {domain}: {e}")))?
             .collect();
         if addrs.is_empty() {
-            return Err(fail(HttpErrorCode::Network, format!("resolve {domain}: no addresses")));
+            return Err(fail(
+                HttpErrorCode::Network,
+                format!("resolve {domain}: no addresses"),
+            ));
         }
         if let Some(private) = addrs.iter().find(|a| !is_public(a.ip())) {
             return Err(fail(
@@ -326,11 +345,16 @@ async fn perform(config: &HttpConfig, allowlist: &[Origin], req: GuestRequest) -
         .map_err(|_| fail(HttpErrorCode::InvalidRequest, "bad method"))?;
     let mut headers = HeaderMap::new();
     for (name, value) in req.headers {
-        let name = HeaderName::from_bytes(&name).map_err(|_| fail(HttpErrorCode::InvalidRequest, "bad header name"))?;
+        let name = HeaderName::from_bytes(&name)
+            .map_err(|_| fail(HttpErrorCode::InvalidRequest, "bad header name"))?;
         if name == reqwest::header::HOST {
-            return Err(fail(HttpErrorCode::InvalidRequest, "the Host header is set by the worker"));
+            return Err(fail(
+                HttpErrorCode::InvalidRequest,
+                "the Host header is set by the worker",
+            ));
         }
-        let value = HeaderValue::from_bytes(&value).map_err(|_| fail(HttpErrorCode::InvalidRequest, "bad header value"))?;
+        let value = HeaderValue::from_bytes(&value)
+            .map_err(|_| fail(HttpErrorCode::InvalidRequest, "bad header value"))?;
         headers.append(name, value);
     }
     let mut response = client
@@ -345,7 +369,10 @@ async fn perform(config: &HttpConfig, allowlist: &[Origin], req: GuestRequest) -
         .content_length()
         .is_some_and(|n| n > config.max_response_bytes as u64)
     {
-        return Err(fail(HttpErrorCode::ResponseTooLarge, "response body over the cap"));
+        return Err(fail(
+            HttpErrorCode::ResponseTooLarge,
+            "response body over the cap",
+        ));
     }
     let mut body = Vec::new();
     while let Some(chunk) = response
@@ -354,7 +381,10 @@ async fn perform(config: &HttpConfig, allowlist: &[Origin], req: GuestRequest) -
         .map_err(|e| fail(HttpErrorCode::Network, format!("reading body: {e}")))?
     {
         if body.len().saturating_add(chunk.len()) > config.max_response_bytes {
-            return Err(fail(HttpErrorCode::ResponseTooLarge, "response body over the cap"));
+            return Err(fail(
+                HttpErrorCode::ResponseTooLarge,
+                "response body over the cap",
+            ));
         }
         body.extend_from_slice(&chunk);
     }
@@ -375,7 +405,7 @@ mod tests {
 
     fn encode(method: &[u8], url: &[u8], headers: &[(&[u8], &[u8])], body: &[u8]) -> Vec<u8> {
         let mut out = Vec::new();
-        let mut field = |out: &mut Vec<u8>, b: &[u8]| {
+        let field = |out: &mut Vec<u8>, b: &[u8]| {
             out.extend_from_slice(&(b.len() as u32).to_le_bytes());
             out.extend_from_slice(b);
         };
@@ -416,7 +446,12 @@ mod tests {
             body: vec![],
         };
         let cfg = HttpConfig::default();
-        for url in ["http://127.0.0.1:10/", "http://127.0.0.1.evil.net:9/", "http://localhost:9/", "https://127.0.0.1:9/"] {
+        for url in [
+            "http://127.0.0.1:10/",
+            "http://127.0.0.1.evil.net:9/",
+            "http://localhost:9/",
+            "https://127.0.0.1:9/",
+        ] {
             let err = perform(&cfg, &allow, req(url)).await.unwrap_err();
             assert_eq!(err.code, HttpErrorCode::Denied, "{url}");
         }

@@ -165,7 +165,9 @@ pub enum ManifestError {
     #[error("arg {0} is longer than {MAX_STRING_BYTES} bytes or contains NUL")]
     BadArg(usize),
     /// An env key is empty, has `=`/NUL, or a key/value is too long.
-    #[error("env var {0:?} has an empty key, '=' or NUL in the key, NUL in the value, or is too long")]
+    #[error(
+        "env var {0:?} has an empty key, '=' or NUL in the key, NUL in the value, or is too long"
+    )]
     BadEnv(String),
     /// Too many HTTP origins.
     #[error("at most {MAX_HTTP_ORIGINS} http origins, got {0}")]
@@ -206,9 +208,7 @@ impl Manifest {
 
     /// Checks every field against the protocol's bounds.
     pub fn validate(&self) -> Result<(), ManifestError> {
-        if self.entry.len() > MAX_ENTRY_BYTES
-            || !self.entry.bytes().all(|b| b.is_ascii_graphic())
-        {
+        if self.entry.len() > MAX_ENTRY_BYTES || !self.entry.bytes().all(|b| b.is_ascii_graphic()) {
             return Err(ManifestError::BadEntry);
         }
         let l = &self.limits;
@@ -298,8 +298,10 @@ mod tests {
 
     #[test]
     fn json_round_trips_and_rejects_unknown_fields() {
-        let mut m = Manifest::default();
-        m.args = vec!["a".into()];
+        let mut m = Manifest {
+            args: vec!["a".into()],
+            ..Manifest::default()
+        };
         m.env.insert("K".into(), "V".into());
         m.permissions.http = vec!["https://api.example.com".into()];
         let json = m.to_json();
@@ -312,7 +314,10 @@ mod tests {
     fn limits_are_bounded() {
         let mut m = Manifest::default();
         m.limits.timeout_ms = MAX_TIMEOUT_MS + 1;
-        assert_eq!(m.validate(), Err(ManifestError::BadTimeout(MAX_TIMEOUT_MS + 1)));
+        assert_eq!(
+            m.validate(),
+            Err(ManifestError::BadTimeout(MAX_TIMEOUT_MS + 1))
+        );
         m.limits.timeout_ms = MAX_TIMEOUT_MS;
         assert!(m.validate().is_ok());
         m.limits.memory_bytes = 1000;
@@ -330,14 +335,18 @@ mod tests {
         let mut m = Manifest::default();
         m.env.insert("A=B".into(), "x".into());
         assert!(matches!(m.validate(), Err(ManifestError::BadEnv(_))));
-        let mut m = Manifest::default();
-        m.args = vec!["a\0b".into()];
+        let m = Manifest {
+            args: vec!["a\0b".into()],
+            ..Manifest::default()
+        };
         assert_eq!(m.validate(), Err(ManifestError::BadArg(0)));
         let mut m = Manifest::default();
         m.permissions.http = vec!["https://api.example.com/path".into()];
         assert!(matches!(m.validate(), Err(ManifestError::BadOrigin { .. })));
-        let mut m = Manifest::default();
-        m.entry = "bad name".into();
+        let m = Manifest {
+            entry: "bad name".into(),
+            ..Manifest::default()
+        };
         assert_eq!(m.validate(), Err(ManifestError::BadEntry));
     }
 }

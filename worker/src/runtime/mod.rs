@@ -162,7 +162,8 @@ pub struct Runtime {
 impl Runtime {
     /// Builds the engine, the linker (WASI preview 1 + `bls_http`) and the cache.
     pub fn new(config: RuntimeConfig) -> Result<Runtime, RuntimeError> {
-        let engine = engine::build_engine(&config).map_err(|e| RuntimeError::Engine(format!("{e:#}")))?;
+        let engine =
+            engine::build_engine(&config).map_err(|e| RuntimeError::Engine(format!("{e:#}")))?;
         let mut linker: Linker<JobState> = Linker::new(&engine);
         wasmtime_wasi::p1::add_to_linker_async(&mut linker, |s: &mut JobState| &mut s.wasi)
             .map_err(|e| RuntimeError::Engine(format!("{e:#}")))?;
@@ -176,7 +177,9 @@ impl Runtime {
         )?;
         let ticker = EpochTicker::start(engine.clone(), config.epoch_tick)
             .map_err(|e| RuntimeError::Engine(format!("epoch thread: {e}")))?;
-        let slots = Arc::new(tokio::sync::Semaphore::new(config.max_concurrent_jobs as usize));
+        let slots = Arc::new(tokio::sync::Semaphore::new(
+            config.max_concurrent_jobs as usize,
+        ));
         Ok(Runtime {
             engine,
             cache,
@@ -271,7 +274,9 @@ impl Runtime {
             if entry != "_start" {
                 // Reactor modules initialize their runtime before any export is called.
                 if let Ok(init) = instance.get_typed_func::<(), ()>(&mut store, "_initialize") {
-                    init.call_async(&mut store, ()).await.map_err(Failure::Call)?;
+                    init.call_async(&mut store, ())
+                        .await
+                        .map_err(Failure::Call)?;
                 }
             }
             let func = instance
@@ -281,7 +286,9 @@ impl Runtime {
         };
         let result = match tokio::time::timeout_at(deadline.into(), execution).await {
             Ok(r) => r,
-            Err(_elapsed) => Err(Failure::Call(wasmtime::Error::new(LimitExceeded(TrapKind::Timeout)))),
+            Err(_elapsed) => Err(Failure::Call(wasmtime::Error::new(LimitExceeded(
+                TrapKind::Timeout,
+            )))),
         };
         let wall_time = started.elapsed();
 

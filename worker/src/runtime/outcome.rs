@@ -198,7 +198,10 @@ impl Outcome {
             }
         }
         out.extend_from_slice(&c.fuel_used.to_le_bytes());
-        for (truncated, bytes) in [(c.stdout_truncated, &c.stdout), (c.stderr_truncated, &c.stderr)] {
+        for (truncated, bytes) in [
+            (c.stdout_truncated, &c.stdout),
+            (c.stderr_truncated, &c.stderr),
+        ] {
             out.push(u8::from(truncated));
             // Captures never exceed MAX_OUTPUT_BYTES; clamp anyway so the length
             // prefix always matches the bytes written.
@@ -229,7 +232,9 @@ impl Outcome {
             0 => ExitStatus::Exited(i32::from_le_bytes(r.array()?)),
             1 => {
                 let code = r.u8()?;
-                ExitStatus::Trapped(TrapKind::from_code(code).ok_or(DecodeError::BadTrapKind(code))?)
+                ExitStatus::Trapped(
+                    TrapKind::from_code(code).ok_or(DecodeError::BadTrapKind(code))?,
+                )
             }
             tag => return Err(DecodeError::BadStatus(tag)),
         };
@@ -350,13 +355,19 @@ mod tests {
         let bytes = sample().canonical_bytes();
         let mut trailing = bytes.clone();
         trailing.push(0);
-        assert_eq!(Outcome::decode(&trailing), Err(DecodeError::TrailingBytes(1)));
+        assert_eq!(
+            Outcome::decode(&trailing),
+            Err(DecodeError::TrailingBytes(1))
+        );
         let mut bad_flag = bytes.clone();
         bad_flag[18] = 2; // stdout_truncated flag: 4 magic + 1 version + 5 status + 8 fuel
         assert_eq!(Outcome::decode(&bad_flag), Err(DecodeError::BadFlag(2)));
         let mut huge = bytes.clone();
         huge[19..23].copy_from_slice(&u32::MAX.to_le_bytes());
-        assert_eq!(Outcome::decode(&huge), Err(DecodeError::OutputTooLong(u32::MAX)));
+        assert_eq!(
+            Outcome::decode(&huge),
+            Err(DecodeError::OutputTooLong(u32::MAX))
+        );
         for cut in 0..bytes.len() {
             assert!(Outcome::decode(&bytes[..cut]).is_err());
         }

@@ -6,7 +6,10 @@ fn descend(depth: u64, salt: u64) -> u64 {
     }
     // Non-associative combination so the optimizer cannot turn this into a loop.
     let below = descend(depth - 1, salt ^ depth);
-    below.rotate_left((depth % 63) as u32).wrapping_mul(depth | 1) ^ salt
+    below
+        .rotate_left((depth % 63) as u32)
+        .wrapping_mul(depth | 1)
+        ^ salt
 }
 
 fn main() {

@@ -7,8 +7,18 @@ use std::hint::black_box;
 #[target_feature(enable = "simd128,relaxed-simd")]
 fn simd_lanes() -> Vec<u32> {
     use core::arch::wasm32::*;
-    let a = f32x4(black_box(f32::NAN), black_box(-0.0), black_box(1.0), black_box(f32::INFINITY));
-    let b = f32x4(black_box(1.0), black_box(0.0), black_box(f32::NAN), black_box(f32::NEG_INFINITY));
+    let a = f32x4(
+        black_box(f32::NAN),
+        black_box(-0.0),
+        black_box(1.0),
+        black_box(f32::INFINITY),
+    );
+    let b = f32x4(
+        black_box(1.0),
+        black_box(0.0),
+        black_box(f32::NAN),
+        black_box(f32::NEG_INFINITY),
+    );
     let mut out = Vec::new();
     for v in [
         f32x4_div(a, b),

@@ -1,5 +1,6 @@
-//! Hostile: dumps every environment variable it can see as `K=V` lines, then the args
-//! (one `arg: X` line each) and the current directory.
+//! Hostile: dumps what it can see of its surroundings: every environment variable as
+//! `K=V`, each arg as `arg: X`, the current directory, and the wall clock as
+//! `time: <unix seconds>.<nanos>`.
 fn main() {
     for (k, v) in std::env::vars() {
         println!("{k}={v}");
@@ -10,5 +11,9 @@ fn main() {
     match std::env::current_dir() {
         Ok(dir) => println!("cwd: {}", dir.display()),
         Err(err) => println!("cwd error: {err}"),
+    }
+    match std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+        Ok(t) => println!("time: {}.{:09}", t.as_secs(), t.subsec_nanos()),
+        Err(_) => println!("time: before epoch"),
     }
 }
