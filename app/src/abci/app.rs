@@ -1,0 +1,443 @@
+//! The state machine: genesis, CheckTx, FinalizeBlock, Commit and queries over the store.
+
+use std::path::Path;
+
+use bls_core::{BlockInfo, Context, Event, GasMeter, Module};
+use tendermint_proto::v0_38::abci::{
+    request, response, response_process_proposal::ProposalStatus, Event as AbciEvent,
+    EventAttribute, ExecTxResult, RequestCheckTx, RequestFinalizeBlock, RequestInfo,
+    RequestInitChain, RequestPrepareProposal, RequestQuery, ResponseCheckTx, ResponseCommit,
+    ResponseFinalizeBlock, ResponseInfo, ResponseInitChain, ResponsePrepareProposal,
+    ResponseProcessProposal, ResponseQuery,
+};
+
+use super::genesis::AppGenesis;
+use super::query;
+use crate::metrics::AppMetrics;
+use crate::modules::all_modules;
+use crate::store::{ChangeSet, Overlay, PreparedCommit, StagedView, Store, StoreError};
+use crate::tx::{TxOutcome, TxPipeline};
+
+/// Key under which the chain id is kept in state, so CheckTx after a restart knows it.
+const CHAIN_ID_KEY: &[u8] = b"app/chain_id";
+/// ABCI application protocol version.
+pub const APP_VERSION: u64 = 1;
+
+/// Errors that stop the node: the store failed (a disk fault, never input).
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The store failed.
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+    /// Genesis could not be applied.
+    #[error("genesis: {0}")]
+    Genesis(String),
+    /// A begin/end-block hook failed: consensus code must not fail, so this is a bug.
+    #[error("{hook} of module {module} failed: {error}")]
+    Hook {
+        /// begin_block / end_block.
+        hook: &'static str,
+        /// Module name.
+        module: &'static str,
+        /// What it said.
+        error: String,
+    },
+}
+
+/// The application CometBFT talks to, owned by one thread.
+pub struct BlsApp {
+    store: Store,
+    modules: Vec<&'static dyn Module>,
+    /// Writes of the block being executed (genesis writes ride along with the first block).
+    block: ChangeSet,
+    /// The CheckTx state: ante writes of txs admitted to the mempool since the last Commit.
+    check: ChangeSet,
+    /// The result of FinalizeBlock, written at Commit.
+    prepared: Option<PreparedCommit>,
+    /// Block info of the last FinalizeBlock (CheckTx and simulate run "in" the next block).
+    last_block: BlockInfo,
+    metrics: AppMetrics,
+}
+
+impl BlsApp {
+    /// Opens (or creates) the app's state under `db_path`.
+    pub fn open(db_path: &Path) -> Result<Self, AppError> {
+        Ok(Self::with_store(Store::open(db_path)?))
+    }
+
+    /// An app over an existing store (tests use an in-memory one).
+    pub fn with_store(store: Store) -> Self {
+        let mut app = Self {
+            store,
+            modules: all_modules(),
+            block: ChangeSet::new(),
+            check: ChangeSet::new(),
+            prepared: None,
+            last_block: BlockInfo::default(),
+            metrics: AppMetrics::default(),
+        };
+        app.last_block.height = app.store.last_height();
+        app.last_block.chain_id = app.stored_chain_id().unwrap_or_default();
+        app
+    }
+
+    fn stored_chain_id(&self) -> Option<String> {
+        let snap = self.store.snapshot().ok()?;
+        use cosmwasm_std::Storage;
+        snap.get(CHAIN_ID_KEY)
+            .and_then(|v| String::from_utf8(v).ok())
+    }
+
+    /// Uses `metrics` (shared with the HTTP server) from now on.
+    pub fn set_metrics(&mut self, metrics: AppMetrics) {
+        metrics.height.set(i64::try_from(self.store.last_height()).unwrap_or(i64::MAX));
+        self.metrics = metrics;
+    }
+
+    /// The store (read access for queries and tests).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The modules, in execution order.
+    pub fn modules(&self) -> &[&'static dyn Module] {
+        &self.modules
+    }
+
+    /// Dispatches one ABCI request; store failures stop the process (see [`fatal`]).
+    pub fn handle(&mut self, req: request::Value) -> response::Value {
+        match req {
+            request::Value::Echo(r) => {
+                response::Value::Echo(tendermint_proto::v0_38::abci::ResponseEcho {
+                    message: r.message,
+                })
+            }
+            request::Value::Flush(_) => {
+                response::Value::Flush(tendermint_proto::v0_38::abci::ResponseFlush {})
+            }
+            request::Value::Info(r) => response::Value::Info(self.info(r)),
+            request::Value::InitChain(r) => {
+                response::Value::InitChain(self.init_chain(r).unwrap_or_else(|e| fatal(e)))
+            }
+            request::Value::Query(r) => response::Value::Query(self.query(r)),
+            request::Value::CheckTx(r) => response::Value::CheckTx(self.check_tx(r)),
+            request::Value::Commit(_) => {
+                response::Value::Commit(self.commit().unwrap_or_else(|e| fatal(e)))
+            }
+            request::Value::PrepareProposal(r) => {
+                response::Value::PrepareProposal(self.prepare_proposal(r))
+            }
+            request::Value::ProcessProposal(_) => {
+                response::Value::ProcessProposal(ResponseProcessProposal {
+                    status: ProposalStatus::Accept as i32,
+                })
+            }
+            request::Value::FinalizeBlock(r) => {
+                response::Value::FinalizeBlock(self.finalize_block(r).unwrap_or_else(|e| fatal(e)))
+            }
+            request::Value::ExtendVote(_) => response::Value::ExtendVote(Default::default()),
+            request::Value::VerifyVoteExtension(_) => {
+                response::Value::VerifyVoteExtension(
+                    tendermint_proto::v0_38::abci::ResponseVerifyVoteExtension {
+                        status: tendermint_proto::v0_38::abci::response_verify_vote_extension::VerifyStatus::Accept as i32,
+                    },
+                )
+            }
+            request::Value::ListSnapshots(_) => response::Value::ListSnapshots(Default::default()),
+            request::Value::OfferSnapshot(_) => response::Value::OfferSnapshot(Default::default()),
+            request::Value::LoadSnapshotChunk(_) => {
+                response::Value::LoadSnapshotChunk(Default::default())
+            }
+            request::Value::ApplySnapshotChunk(_) => {
+                response::Value::ApplySnapshotChunk(Default::default())
+            }
+        }
+    }
+
+    /// `Info`: the last committed height and app hash, so CometBFT replays what is missing.
+    pub fn info(&self, _r: RequestInfo) -> ResponseInfo {
+        ResponseInfo {
+            data: "blsd".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            app_version: APP_VERSION,
+            last_block_height: i64::try_from(self.store.last_height()).unwrap_or(i64::MAX),
+            last_block_app_hash: self.store.app_hash().into(),
+        }
+    }
+
+    /// `InitChain`: applies every module's genesis section; the writes are committed with the
+    /// first block, and the returned app hash is the root they produce.
+    pub fn init_chain(&mut self, r: RequestInitChain) -> Result<ResponseInitChain, AppError> {
+        let genesis = AppGenesis::from_bytes(&r.app_state_bytes)
+            .map_err(|e| AppError::Genesis(e.to_string()))?;
+        let block = BlockInfo {
+            height: u64::try_from(r.initial_height).unwrap_or(1),
+            time_secs: r.time.as_ref().map_or(0, |t| t.seconds),
+            time_nanos: r
+                .time
+                .as_ref()
+                .map_or(0, |t| u32::try_from(t.nanos).unwrap_or(0)),
+            chain_id: r.chain_id.clone(),
+            hash: Vec::new(),
+            proposer: Vec::new(),
+        };
+        self.block = ChangeSet::new();
+        let changes = {
+            let view = StagedView::new(&self.store, &self.block)?;
+            let mut overlay = Overlay::new(&view);
+            {
+                use cosmwasm_std::Storage;
+                overlay.set(CHAIN_ID_KEY, r.chain_id.as_bytes());
+            }
+            let gas = GasMeter::infinite();
+            let mut ctx = Context::new(&mut overlay, &block, &gas);
+            for m in &self.modules {
+                m.init_genesis(&mut ctx, genesis.section(m.name()))
+                    .map_err(|e| AppError::Genesis(format!("module {}: {}", m.name(), e)))?;
+            }
+            drop(ctx);
+            if let Some(e) = view.take_error() {
+                return Err(e.into());
+            }
+            overlay.into_changes()
+        };
+        self.block.extend(changes);
+        self.last_block = block;
+        let app_hash = self.store.preview_app_hash(&self.block)?;
+        tracing::info!(chain_id = %r.chain_id, app_hash = %hex::encode(&app_hash), "genesis applied");
+        Ok(ResponseInitChain {
+            consensus_params: None,
+            validators: Vec::new(),
+            app_hash: app_hash.into(),
+        })
+    }
+
+    fn pipeline(&self) -> TxPipeline<'_> {
+        TxPipeline::new(&self.modules)
+    }
+
+    /// `CheckTx`: ante checks against the check state; admitted txs' ante writes stay there.
+    pub fn check_tx(&mut self, r: RequestCheckTx) -> ResponseCheckTx {
+        let mut next = self.last_block.clone();
+        next.height = next.height.saturating_add(1);
+        let (outcome, changes) = {
+            let view = match StagedView::new(&self.store, &self.check) {
+                Ok(v) => v,
+                Err(e) => return check_error(&e.to_string()),
+            };
+            let mut overlay = Overlay::new(&view);
+            let outcome = self.pipeline().check_tx(&mut overlay, &next, &r.tx);
+            if let Some(e) = view.take_error() {
+                return check_error(&e.to_string());
+            }
+            let changes = (outcome.code == 0).then(|| overlay.into_changes());
+            (outcome, changes)
+        };
+        match changes {
+            Some(changes) => self.check.extend(changes),
+            None => {
+                self.metrics.check_tx_rejected.inc();
+            }
+        }
+        to_check_response(outcome)
+    }
+
+    /// `PrepareProposal`: keeps the mempool's order, drops what does not fit.
+    pub fn prepare_proposal(&self, r: RequestPrepareProposal) -> ResponsePrepareProposal {
+        let max = usize::try_from(r.max_tx_bytes).unwrap_or(0);
+        let mut total = 0usize;
+        let txs = r
+            .txs
+            .into_iter()
+            .take_while(|tx| {
+                total = total.saturating_add(tx.len());
+                total <= max
+            })
+            .collect();
+        ResponsePrepareProposal { txs }
+    }
+
+    /// `FinalizeBlock`: begin-block hooks, every tx in its own overlay, end-block hooks; the
+    /// block's writes are prepared (app hash computed) and written at Commit.
+    pub fn finalize_block(
+        &mut self,
+        r: RequestFinalizeBlock,
+    ) -> Result<ResponseFinalizeBlock, AppError> {
+        let block = BlockInfo {
+            height: u64::try_from(r.height).unwrap_or(0),
+            time_secs: r.time.as_ref().map_or(0, |t| t.seconds),
+            time_nanos: r
+                .time
+                .as_ref()
+                .map_or(0, |t| u32::try_from(t.nanos).unwrap_or(0)),
+            chain_id: self
+                .stored_chain_id_staged()
+                .unwrap_or_else(|| self.last_block.chain_id.clone()),
+            hash: r.hash.to_vec(),
+            proposer: r.proposer_address.to_vec(),
+        };
+        let mut events = Vec::new();
+        self.run_hooks(&block, "begin_block", &mut events)?;
+        let mut tx_results = Vec::with_capacity(r.txs.len());
+        for tx in &r.txs {
+            let (outcome, changes) = {
+                let view = StagedView::new(&self.store, &self.block)?;
+                let mut overlay = Overlay::new(&view);
+                let outcome = self.pipeline().deliver_tx(&mut overlay, &block, tx);
+                if let Some(e) = view.take_error() {
+                    return Err(e.into());
+                }
+                (outcome, overlay.into_changes())
+            };
+            // Ante writes (fee, sequence) persist even when the messages failed; the pipeline
+            // already dropped the failed messages' writes.
+            self.block.extend(changes);
+            if outcome.code == 0 {
+                self.metrics.txs_ok.inc();
+            } else {
+                self.metrics.txs_failed.inc();
+            }
+            tx_results.push(to_exec_result(outcome));
+        }
+        self.run_hooks(&block, "end_block", &mut events)?;
+        let prepared = self
+            .store
+            .prepare(block.height, std::mem::take(&mut self.block))?;
+        let app_hash = prepared.app_hash();
+        self.prepared = Some(prepared);
+        self.last_block = block;
+        Ok(ResponseFinalizeBlock {
+            events: events.iter().map(to_abci_event).collect(),
+            tx_results,
+            validator_updates: Vec::new(),
+            consensus_param_updates: None,
+            app_hash: app_hash.into(),
+        })
+    }
+
+    fn stored_chain_id_staged(&self) -> Option<String> {
+        let view = StagedView::new(&self.store, &self.block).ok()?;
+        use cosmwasm_std::Storage;
+        view.get(CHAIN_ID_KEY)
+            .and_then(|v| String::from_utf8(v).ok())
+    }
+
+    fn run_hooks(
+        &mut self,
+        block: &BlockInfo,
+        hook: &'static str,
+        events: &mut Vec<Event>,
+    ) -> Result<(), AppError> {
+        for m in self.modules.clone() {
+            let changes = {
+                let view = StagedView::new(&self.store, &self.block)?;
+                let mut overlay = Overlay::new(&view);
+                let gas = GasMeter::infinite();
+                let mut ctx = Context::new(&mut overlay, block, &gas);
+                let res = if hook == "begin_block" {
+                    m.begin_block(&mut ctx)
+                } else {
+                    m.end_block(&mut ctx)
+                };
+                let emitted = std::mem::take(&mut ctx.events);
+                drop(ctx);
+                if let Some(e) = view.take_error() {
+                    return Err(e.into());
+                }
+                match res {
+                    Ok(()) => {
+                        events.extend(emitted);
+                        overlay.into_changes()
+                    }
+                    Err(e) => {
+                        // Deterministic on every node, so skipping the hook's writes keeps
+                        // consensus; it is logged loudly because it is a bug.
+                        tracing::error!(module = m.name(), hook, error = %e, "block hook failed; its writes were dropped");
+                        continue;
+                    }
+                }
+            };
+            self.block.extend(changes);
+        }
+        Ok(())
+    }
+
+    /// `Commit`: writes the prepared block in one transaction and resets the check state.
+    pub fn commit(&mut self) -> Result<ResponseCommit, AppError> {
+        if let Some(p) = self.prepared.take() {
+            let hash = self.store.commit_prepared(p)?;
+            self.metrics
+                .height
+                .set(i64::try_from(self.store.last_height()).unwrap_or(i64::MAX));
+            tracing::debug!(height = self.store.last_height(), app_hash = %hex::encode(hash), "committed");
+        }
+        self.check.clear();
+        Ok(ResponseCommit { retain_height: 0 })
+    }
+
+    /// `Query`: see [`query::route`].
+    pub fn query(&self, r: RequestQuery) -> ResponseQuery {
+        self.metrics.queries.inc();
+        query::route(self, &self.check, &self.last_block, r)
+    }
+}
+
+fn fatal(e: AppError) -> ! {
+    tracing::error!(error = %e, "fatal application error; stopping so CometBFT can replay after a fix");
+    std::process::exit(2)
+}
+
+fn check_error(log: &str) -> ResponseCheckTx {
+    ResponseCheckTx {
+        code: 1,
+        log: log.to_string(),
+        codespace: "store".into(),
+        ..Default::default()
+    }
+}
+
+/// Converts a module event into an ABCI event (every attribute indexed).
+pub fn to_abci_event(e: &Event) -> AbciEvent {
+    AbciEvent {
+        r#type: e.kind.clone(),
+        attributes: e
+            .attributes
+            .iter()
+            .map(|(k, v)| EventAttribute {
+                key: k.clone(),
+                value: v.clone(),
+                index: true,
+            })
+            .collect(),
+    }
+}
+
+fn gas_i64(g: u64) -> i64 {
+    i64::try_from(g).unwrap_or(i64::MAX)
+}
+
+fn to_check_response(o: TxOutcome) -> ResponseCheckTx {
+    ResponseCheckTx {
+        code: o.code,
+        data: o.data.into(),
+        log: o.log,
+        info: String::new(),
+        gas_wanted: gas_i64(o.gas_wanted),
+        gas_used: gas_i64(o.gas_used),
+        events: o.events.iter().map(to_abci_event).collect(),
+        codespace: o.codespace,
+    }
+}
+
+fn to_exec_result(o: TxOutcome) -> ExecTxResult {
+    ExecTxResult {
+        code: o.code,
+        data: o.data.into(),
+        log: o.log,
+        info: String::new(),
+        gas_wanted: gas_i64(o.gas_wanted),
+        gas_used: gas_i64(o.gas_used),
+        events: o.events.iter().map(to_abci_event).collect(),
+        codespace: o.codespace,
+    }
+}

@@ -1,0 +1,127 @@
+//! `blsd genesis`: edit and check the genesis file of a node home.
+
+use anyhow::{bail, Context as _};
+use bls_core::{Address, Coins};
+use clap::Subcommand;
+use serde_json::{json, Value};
+
+use crate::abci::genesis::AppGenesis;
+use crate::config::Home;
+
+/// Genesis file commands.
+#[derive(Debug, Subcommand)]
+pub enum GenesisCmd {
+    /// Add (or top up) a funded account in genesis: `blsd genesis add-account bls1... 1000000ubls`.
+    AddAccount {
+        /// Account address (bls1...) or a key name in the home's keyring.
+        address: String,
+        /// Coins, e.g. 1000000ubls.
+        coins: String,
+    },
+    /// Check that genesis parses, its sections belong to modules and the chain would start.
+    Validate,
+    /// Print the genesis file.
+    Show,
+}
+
+impl GenesisCmd {
+    /// Runs the command.
+    pub fn run(self, home: &Home) -> anyhow::Result<()> {
+        let path = home.genesis();
+        let read = || -> anyhow::Result<Value> {
+            let bytes = std::fs::read(&path).with_context(|| {
+                format!(
+                    "cannot read {} (run `blsd init --home {}` first)",
+                    path.display(),
+                    home.0.display()
+                )
+            })?;
+            Ok(serde_json::from_slice(&bytes)?)
+        };
+        match self {
+            GenesisCmd::AddAccount { address, coins } => {
+                let addr = Address::parse(&address)
+                    .with_context(|| format!("{address:?} is not a bls1... address"))?;
+                let coins = Coins::parse(&coins).context("coins must look like 1000000ubls")?;
+                if coins.is_empty() {
+                    bail!("coins must be positive");
+                }
+                let mut g = read()?;
+                add_balance(&mut g["app_state"], &addr, &coins)?;
+                std::fs::write(&path, serde_json::to_vec_pretty(&g)?)?;
+                println!("added {coins} to {addr} in {}", path.display());
+            }
+            GenesisCmd::Validate => {
+                let g = read()?;
+                validate(&g)?;
+                println!("{} is valid", path.display());
+            }
+            GenesisCmd::Show => {
+                println!("{}", serde_json::to_string_pretty(&read()?)?);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Adds `coins` to `addr` in the bank section of `app_state` (and its auth account).
+pub fn add_balance(app_state: &mut Value, addr: &Address, coins: &Coins) -> anyhow::Result<()> {
+    if !app_state.is_object() {
+        *app_state = json!({});
+    }
+    let bank = app_state
+        .as_object_mut()
+        .map(|o| o.entry("bank").or_insert_with(|| json!({})))
+        .context("app_state is not an object")?;
+    if !bank.is_object() {
+        *bank = json!({});
+    }
+    let balances = bank
+        .as_object_mut()
+        .map(|o| o.entry("balances").or_insert_with(|| json!([])))
+        .context("bank section is not an object")?;
+    let list = balances
+        .as_array_mut()
+        .context("bank.balances is not an array")?;
+    let existing = list
+        .iter_mut()
+        .find(|b| b["address"].as_str() == Some(addr.as_str()));
+    match existing {
+        Some(entry) => {
+            let mut have = Coins::new();
+            for c in entry["coins"].as_array().cloned().unwrap_or_default() {
+                let c: bls_core::Coin = serde_json::from_value(c)?;
+                have.add(&c)?;
+            }
+            for c in coins.to_vec() {
+                have.add(&c)?;
+            }
+            entry["coins"] = serde_json::to_value(have.to_vec())?;
+        }
+        None => list.push(json!({
+            "address": addr.as_str(),
+            "coins": serde_json::to_value(coins.to_vec())?,
+        })),
+    }
+    Ok(())
+}
+
+/// Checks a genesis document: chain id, sections, and that InitChain succeeds on a scratch store.
+pub fn validate(g: &Value) -> anyhow::Result<()> {
+    let chain_id = g["chain_id"].as_str().unwrap_or_default();
+    if chain_id.is_empty() {
+        bail!("genesis has no chain_id");
+    }
+    let app_state = serde_json::to_vec(&g["app_state"])?;
+    AppGenesis::from_bytes(&app_state)?;
+    let store = crate::store::Store::open_in_memory()?;
+    let mut app = crate::abci::BlsApp::with_store(store);
+    app.init_chain(tendermint_proto::v0_38::abci::RequestInitChain {
+        chain_id: chain_id.to_string(),
+        app_state_bytes: app_state.into(),
+        initial_height: 1,
+        ..Default::default()
+    })
+    .map_err(|e| anyhow::anyhow!("InitChain would fail: {e}"))?;
+    Ok(())
+}

@@ -1,0 +1,76 @@
+//! `blsd` commands. Node-side commands (init, start, genesis) live here; client-side commands
+//! (keys, tx, query) come from `bls-client` so the worker and the `bls` CLI share them.
+
+pub mod genesis;
+pub mod init;
+pub mod start;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::Home;
+
+/// blsd: the bls chain node (ABCI app for CometBFT) and its command-line client.
+#[derive(Debug, Parser)]
+#[command(name = "blsd", version, about, long_about = None)]
+pub struct Cli {
+    /// Node home directory.
+    #[arg(long, global = true, env = "BLSD_HOME", default_value_os_t = default_home())]
+    pub home: PathBuf,
+    /// Client options (node URL, chain id, keyring, output format).
+    #[command(flatten)]
+    pub client: bls_client::cli::ClientOpts,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Top-level commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a node home (app config, CometBFT config, keys and genesis).
+    Init(init::InitCmd),
+    /// Run the ABCI application (and REST gateway / metrics) for CometBFT.
+    Start(start::StartCmd),
+    /// Edit or check genesis.
+    #[command(subcommand)]
+    Genesis(genesis::GenesisCmd),
+    /// Manage keys in the file keyring.
+    #[command(subcommand)]
+    Keys(bls_client::cli::KeysCmd),
+    /// Sign and broadcast transactions.
+    #[command(subcommand)]
+    Tx(bls_client::cli::TxCmd),
+    /// Query chain state.
+    #[command(subcommand)]
+    Query(bls_client::cli::QueryCmd),
+}
+
+fn default_home() -> PathBuf {
+    std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join(".blsd")
+}
+
+impl Cli {
+    /// Runs the chosen command.
+    pub fn run(self) -> anyhow::Result<()> {
+        let home = Home(self.home.clone());
+        match self.command {
+            Command::Init(c) => c.run(&home),
+            Command::Start(c) => c.run(&home),
+            Command::Genesis(c) => c.run(&home),
+            Command::Keys(c) => client_runtime()?.block_on(c.run(&self.client.context(&home.keyring()))),
+            Command::Tx(c) => client_runtime()?.block_on(c.run(&self.client.context(&home.keyring()))),
+            Command::Query(c) => client_runtime()?.block_on(c.run(&self.client.context(&home.keyring()))),
+        }
+    }
+}
+
+fn client_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?)
+}

@@ -1,0 +1,108 @@
+//! The `blsd start` process: the owner thread with the app, the ABCI socket server, and the
+//! REST gateway + metrics on a small tokio runtime.
+
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use tracing_subscriber::EnvFilter;
+
+use crate::abci::{BlsApp, OwnerThread};
+use crate::config::{AppConfig, Home};
+use crate::metrics::AppMetrics;
+
+/// Sets up `tracing` per app.toml (`RUST_LOG` overrides the level).
+pub fn init_tracing(cfg: &AppConfig) {
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new(cfg.log_level.clone()));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    // A second init (tests) is harmless: ignore the error.
+    let _ = if cfg.log_format == "json" {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}
+
+/// Runs the node until SIGINT/SIGTERM.
+pub fn run(home: &Home, cfg: &AppConfig) -> anyhow::Result<()> {
+    let db = home.db();
+    if let Some(dir) = db.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut app = BlsApp::open(&db).with_context(|| format!("open state at {}", db.display()))?;
+    let metrics = AppMetrics::new();
+    app.set_metrics(metrics.clone());
+    tracing::info!(
+        height = app.store().last_height(),
+        app_hash = %hex::encode(app.store().app_hash()),
+        "state loaded"
+    );
+    let (_owner, handle) = OwnerThread::spawn(app);
+
+    let server = tendermint_abci::ServerBuilder::default()
+        .bind(cfg.abci_listen.as_str(), handle.clone())
+        .map_err(|e| anyhow::anyhow!("cannot listen for ABCI on {}: {e}", cfg.abci_listen))?;
+    tracing::info!(addr = %server.local_addr(), "ABCI server listening");
+    std::thread::Builder::new()
+        .name("abci-server".into())
+        .spawn(move || {
+            if let Err(e) = server.listen() {
+                tracing::error!(error = %e, "ABCI server stopped");
+                std::process::exit(1);
+            }
+        })?;
+
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    rt.block_on(async move {
+        if !cfg.api_listen.is_empty() {
+            let state = Arc::new(crate::rest::RestState {
+                abci: handle,
+                metrics,
+                cometbft_rpc: cfg.cometbft_rpc.clone(),
+                http: reqwest::Client::new(),
+            });
+            let listener = tokio::net::TcpListener::bind(&cfg.api_listen)
+                .await
+                .with_context(|| format!("cannot listen for the REST API on {}", cfg.api_listen))?;
+            tracing::info!(addr = %cfg.api_listen, "REST gateway and /metrics listening");
+            tokio::spawn(async move {
+                if let Err(e) = axum::serve(listener, crate::rest::router(state)).await {
+                    tracing::error!(error = %e, "REST server stopped");
+                }
+            });
+        }
+        shutdown_signal().await;
+        tracing::info!("shutting down");
+        anyhow::Ok(())
+    })?;
+    // Every commit is one atomic redb transaction, so exiting here never leaves half a block.
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = term.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}

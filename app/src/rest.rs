@@ -1,0 +1,356 @@
+//! REST gateway: the Cosmos gRPC-gateway JSON routes Keplr and other wallets use, the Keplr
+//! chain-suggest document, and Prometheus `/metrics`.
+//!
+//! | route | answer |
+//! |---|---|
+//! | `GET /cosmos/auth/v1beta1/accounts/{address}` | `{"account": BaseAccount}` |
+//! | `GET /cosmos/bank/v1beta1/balances/{address}` | `{"balances": [...], "pagination": ...}` |
+//! | `GET /cosmos/bank/v1beta1/balances/{address}/by_denom?denom=` | `{"balance": coin}` |
+//! | `POST /cosmos/tx/v1beta1/simulate` `{"tx_bytes": b64}` | `{"gas_info": ..., "result": ...}` |
+//! | `POST /cosmos/tx/v1beta1/txs` `{"tx_bytes": b64, "mode": ...}` | `{"tx_response": ...}` |
+//! | `GET /cosmos/tx/v1beta1/txs/{hash}` | `{"tx_response": ...}` |
+//! | `GET /chain-info.json` | Keplr `experimentalSuggestChain` input |
+//! | `GET /bls/{module}/{method}?req={json}` | our modules' JSON queries |
+//! | `GET /metrics` | Prometheus text format |
+
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use base64::Engine as _;
+use cosmos_sdk_proto::cosmos::auth::v1beta1::{BaseAccount, QueryAccountRequest, QueryAccountResponse};
+use cosmos_sdk_proto::cosmos::bank::v1beta1::{
+    QueryAllBalancesRequest, QueryAllBalancesResponse, QueryBalanceRequest, QueryBalanceResponse,
+};
+use cosmos_sdk_proto::cosmos::tx::v1beta1::{SimulateRequest, SimulateResponse};
+use prost::Message;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tendermint_proto::v0_38::abci::{request, response, RequestQuery, ResponseQuery};
+
+use crate::abci::AbciHandle;
+use crate::metrics::AppMetrics;
+
+/// Shared state of the HTTP handlers.
+pub struct RestState {
+    /// Handle to the app's owner thread.
+    pub abci: AbciHandle,
+    /// Metrics to render.
+    pub metrics: AppMetrics,
+    /// CometBFT RPC base URL (for broadcasts and tx lookups).
+    pub cometbft_rpc: String,
+    /// HTTP client for CometBFT RPC.
+    pub http: reqwest::Client,
+}
+
+type Shared = Arc<RestState>;
+
+/// Builds the router.
+pub fn router(state: Shared) -> Router {
+    Router::new()
+        .route("/cosmos/auth/v1beta1/accounts/{address}", get(account))
+        .route("/cosmos/bank/v1beta1/balances/{address}", get(balances))
+        .route("/cosmos/bank/v1beta1/balances/{address}/by_denom", get(balance_by_denom))
+        .route("/cosmos/tx/v1beta1/simulate", post(simulate))
+        .route("/cosmos/tx/v1beta1/txs", post(broadcast))
+        .route("/cosmos/tx/v1beta1/txs/{hash}", get(get_tx))
+        .route("/chain-info.json", get(chain_info))
+        .route("/bls/{module}/{method}", get(bls_query))
+        .route("/metrics", get(metrics))
+        .with_state(state)
+}
+
+/// An error as gRPC-gateway renders it: `{"code": N, "message": "...", "details": []}`.
+struct ApiError(StatusCode, u32, String);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (
+            self.0,
+            Json(json!({"code": self.1, "message": self.2, "details": []})),
+        )
+            .into_response()
+    }
+}
+
+async fn abci_query(s: &Shared, path: &str, data: Vec<u8>) -> Result<ResponseQuery, ApiError> {
+    let handle = s.abci.clone();
+    let req = RequestQuery {
+        data: data.into(),
+        path: path.to_string(),
+        height: 0,
+        prove: false,
+    };
+    let resp = tokio::task::spawn_blocking(move || handle.call(request::Value::Query(req)))
+        .await
+        .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, 13, e.to_string()))?;
+    match resp {
+        Some(response::Value::Query(q)) => Ok(q),
+        _ => Err(ApiError(
+            StatusCode::SERVICE_UNAVAILABLE,
+            14,
+            "application is not running".into(),
+        )),
+    }
+}
+
+fn query_ok(q: ResponseQuery) -> Result<Vec<u8>, ApiError> {
+    if q.code == 0 {
+        return Ok(q.value.to_vec());
+    }
+    let status = if q.log.contains("NotFound") || q.log.contains("not found") {
+        StatusCode::NOT_FOUND
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    // gRPC code 5 = NOT_FOUND, 3 = INVALID_ARGUMENT.
+    let code = if status == StatusCode::NOT_FOUND { 5 } else { 3 };
+    Err(ApiError(status, code, q.log))
+}
+
+fn decode<M: Message + Default>(bytes: &[u8]) -> Result<M, ApiError> {
+    M::decode(bytes).map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, 13, e.to_string()))
+}
+
+fn b64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+fn account_json(acc: &BaseAccount) -> Value {
+    let pub_key = acc.pub_key.as_ref().map(|pk| {
+        let key = cosmos_sdk_proto::cosmos::crypto::secp256k1::PubKey::decode(pk.value.as_slice())
+            .map(|k| b64(&k.key))
+            .unwrap_or_default();
+        json!({"@type": pk.type_url, "key": key})
+    });
+    json!({
+        "@type": "/cosmos.auth.v1beta1.BaseAccount",
+        "address": acc.address,
+        "pub_key": pub_key,
+        "account_number": acc.account_number.to_string(),
+        "sequence": acc.sequence.to_string(),
+    })
+}
+
+async fn account(State(s): State<Shared>, Path(address): Path<String>) -> Result<Json<Value>, ApiError> {
+    let req = QueryAccountRequest { address };
+    let q = abci_query(&s, "/cosmos.auth.v1beta1.Query/Account", req.encode_to_vec()).await?;
+    let resp: QueryAccountResponse = decode(&query_ok(q)?)?;
+    let any = resp
+        .account
+        .ok_or_else(|| ApiError(StatusCode::NOT_FOUND, 5, "account not found".into()))?;
+    let acc: BaseAccount = decode(&any.value)?;
+    Ok(Json(json!({"account": account_json(&acc)})))
+}
+
+async fn balances(State(s): State<Shared>, Path(address): Path<String>) -> Result<Json<Value>, ApiError> {
+    let req = QueryAllBalancesRequest {
+        address,
+        pagination: None,
+        resolve_denom: false,
+    };
+    let q = abci_query(&s, "/cosmos.bank.v1beta1.Query/AllBalances", req.encode_to_vec()).await?;
+    let resp: QueryAllBalancesResponse = decode(&query_ok(q)?)?;
+    let list: Vec<Value> = resp
+        .balances
+        .iter()
+        .map(|c| json!({"denom": c.denom, "amount": c.amount}))
+        .collect();
+    let total = list.len().to_string();
+    Ok(Json(json!({"balances": list, "pagination": {"next_key": null, "total": total}})))
+}
+
+#[derive(Deserialize)]
+struct DenomParam {
+    denom: String,
+}
+
+async fn balance_by_denom(
+    State(s): State<Shared>,
+    Path(address): Path<String>,
+    Query(p): Query<DenomParam>,
+) -> Result<Json<Value>, ApiError> {
+    let req = QueryBalanceRequest {
+        address,
+        denom: p.denom,
+    };
+    let q = abci_query(&s, "/cosmos.bank.v1beta1.Query/Balance", req.encode_to_vec()).await?;
+    let resp: QueryBalanceResponse = decode(&query_ok(q)?)?;
+    let coin = resp
+        .balance
+        .map(|c| json!({"denom": c.denom, "amount": c.amount}));
+    Ok(Json(json!({"balance": coin})))
+}
+
+#[derive(Deserialize)]
+struct TxBytesBody {
+    tx_bytes: String,
+    #[serde(default)]
+    mode: Option<String>,
+}
+
+fn decode_b64(s: &str) -> Result<Vec<u8>, ApiError> {
+    base64::engine::general_purpose::STANDARD
+        .decode(s)
+        .map_err(|e| ApiError(StatusCode::BAD_REQUEST, 3, format!("tx_bytes is not base64: {e}")))
+}
+
+async fn simulate(State(s): State<Shared>, Json(body): Json<TxBytesBody>) -> Result<Json<Value>, ApiError> {
+    #[allow(deprecated)]
+    let req = SimulateRequest {
+        tx: None,
+        tx_bytes: decode_b64(&body.tx_bytes)?,
+    };
+    let q = abci_query(&s, crate::abci::query::SIMULATE_PATH, req.encode_to_vec()).await?;
+    let resp: SimulateResponse = decode(&query_ok(q)?)?;
+    let gas = resp.gas_info.unwrap_or_default();
+    let result = resp.result.unwrap_or_default();
+    #[allow(deprecated)]
+    let events: Vec<Value> = result
+        .events
+        .iter()
+        .map(|e| {
+            json!({"type": e.r#type, "attributes": e.attributes.iter().map(|a| json!({"key": a.key, "value": a.value, "index": a.index})).collect::<Vec<_>>()})
+        })
+        .collect();
+    #[allow(deprecated)]
+    let log = result.log.clone();
+    Ok(Json(json!({
+        "gas_info": {"gas_wanted": gas.gas_wanted.to_string(), "gas_used": gas.gas_used.to_string()},
+        "result": {"data": b64(&result.data), "log": log, "events": events, "msg_responses": []},
+    })))
+}
+
+async fn rpc_get(s: &Shared, path_and_query: &str) -> Result<Value, ApiError> {
+    let url = format!("{}/{}", s.cometbft_rpc.trim_end_matches('/'), path_and_query);
+    let resp = s.http.get(&url).send().await.map_err(|e| {
+        ApiError(
+            StatusCode::SERVICE_UNAVAILABLE,
+            14,
+            format!("cannot reach CometBFT at {}: {e}", s.cometbft_rpc),
+        )
+    })?;
+    let v: Value = resp
+        .json()
+        .await
+        .map_err(|e| ApiError(StatusCode::BAD_GATEWAY, 13, e.to_string()))?;
+    if let Some(err) = v.get("error") {
+        let msg = err["data"].as_str().or(err["message"].as_str()).unwrap_or("rpc error");
+        let status = if msg.contains("not found") { StatusCode::NOT_FOUND } else { StatusCode::BAD_REQUEST };
+        return Err(ApiError(status, if status == StatusCode::NOT_FOUND { 5 } else { 3 }, msg.to_string()));
+    }
+    Ok(v["result"].clone())
+}
+
+async fn broadcast(State(s): State<Shared>, Json(body): Json<TxBytesBody>) -> Result<Json<Value>, ApiError> {
+    let tx = decode_b64(&body.tx_bytes)?;
+    let method = match body.mode.as_deref() {
+        Some("BROADCAST_MODE_ASYNC") => "broadcast_tx_async",
+        _ => "broadcast_tx_sync",
+    };
+    let r = rpc_get(&s, &format!("{method}?tx=0x{}", hex::encode(&tx))).await?;
+    Ok(Json(json!({"tx_response": {
+        "height": "0",
+        "txhash": r["hash"],
+        "codespace": r["codespace"],
+        "code": r["code"],
+        "data": "",
+        "raw_log": r["log"],
+        "logs": [],
+        "info": "",
+        "gas_wanted": "0",
+        "gas_used": "0",
+        "tx": null,
+        "timestamp": "",
+        "events": [],
+    }})))
+}
+
+async fn get_tx(State(s): State<Shared>, Path(hash): Path<String>) -> Result<Json<Value>, ApiError> {
+    if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(ApiError(StatusCode::BAD_REQUEST, 3, "tx hash must be 64 hex characters".into()));
+    }
+    let r = rpc_get(&s, &format!("tx?hash=0x{hash}")).await?;
+    let res = &r["tx_result"];
+    Ok(Json(json!({"tx_response": {
+        "height": r["height"],
+        "txhash": r["hash"],
+        "codespace": res["codespace"],
+        "code": res["code"],
+        "data": res["data"],
+        "raw_log": res["log"],
+        "gas_wanted": res["gas_wanted"],
+        "gas_used": res["gas_used"],
+        "events": res["events"],
+    }})))
+}
+
+async fn chain_info(State(s): State<Shared>) -> Result<Json<Value>, ApiError> {
+    let status = rpc_get(&s, "status").await?;
+    let chain_id = status["node_info"]["network"].as_str().unwrap_or_default().to_string();
+    Ok(Json(keplr_chain_info(&chain_id, &s.cometbft_rpc, "")))
+}
+
+/// The Keplr `experimentalSuggestChain` document for this chain.
+pub fn keplr_chain_info(chain_id: &str, rpc: &str, rest: &str) -> Value {
+    let currency = json!({"coinDenom": "BLS", "coinMinimalDenom": "ubls", "coinDecimals": 6});
+    json!({
+        "chainId": chain_id,
+        "chainName": format!("bls ({chain_id})"),
+        "rpc": rpc,
+        "rest": rest,
+        "bip44": {"coinType": 118},
+        "bech32Config": {
+            "bech32PrefixAccAddr": "bls",
+            "bech32PrefixAccPub": "blspub",
+            "bech32PrefixValAddr": "blsvaloper",
+            "bech32PrefixValPub": "blsvaloperpub",
+            "bech32PrefixConsAddr": "blsvalcons",
+            "bech32PrefixConsPub": "blsvalconspub"
+        },
+        "currencies": [currency],
+        "feeCurrencies": [{"coinDenom": "BLS", "coinMinimalDenom": "ubls", "coinDecimals": 6,
+            "gasPriceStep": {"low": 0.025, "average": 0.03, "high": 0.05}}],
+        "stakeCurrency": currency,
+        "features": []
+    })
+}
+
+#[derive(Deserialize)]
+struct BlsQueryParams {
+    #[serde(default)]
+    req: Option<String>,
+}
+
+async fn bls_query(
+    State(s): State<Shared>,
+    Path((module, method)): Path<(String, String)>,
+    Query(p): Query<BlsQueryParams>,
+) -> Result<Response, ApiError> {
+    let ok_name = |n: &str| !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    if !ok_name(&module) || !ok_name(&method) {
+        return Err(ApiError(StatusCode::BAD_REQUEST, 3, "bad module or method name".into()));
+    }
+    let path = format!("/bls.{module}.v1.Query/{method}");
+    let body = p.req.unwrap_or_else(|| "{}".into()).into_bytes();
+    let q = abci_query(&s, &path, body).await?;
+    let bytes = query_ok(q)?;
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        bytes,
+    )
+        .into_response())
+}
+
+async fn metrics(State(s): State<Shared>) -> impl IntoResponse {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        s.metrics.render(),
+    )
+}

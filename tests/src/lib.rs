@@ -1,0 +1,15 @@
+//! Harness for end-to-end tests: starts real `cometbft`, `blsd` (and later `bls-worker`)
+//! processes on free loopback ports in a temp dir, waits on conditions with deadlines, and
+//! kills everything on drop.
+//!
+//! Binaries are taken from the cargo target dir this test was built into (`scripts/test`
+//! builds them first), and `cometbft` from `$COMETBFT_BIN`, `$PATH` or `~/go/bin`.
+
+pub mod net;
+pub mod node;
+pub mod process;
+pub mod wait;
+
+pub use node::{Localnet, NodeOptions};
+pub use process::{bin_path, cometbft_bin};
+pub use wait::wait_until;

@@ -1,0 +1,307 @@
+//! A local chain: `n` validators, each a `blsd` + `cometbft` pair on free loopback ports,
+//! sharing one genesis.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use serde_json::{json, Value};
+
+use crate::net::free_port;
+use crate::process::{bin_path, cometbft_bin, Proc};
+use crate::wait::wait_until;
+
+/// How to set up the chain.
+#[derive(Clone, Debug)]
+pub struct NodeOptions {
+    /// Number of validators.
+    pub validators: usize,
+    /// Funded genesis accounts: (bls1 address, coins like `1000000ubls`).
+    pub accounts: Vec<(String, String)>,
+    /// CometBFT `timeout_commit`.
+    pub block_time: String,
+    /// Extra `app_state` sections merged over the devnet template (module name → JSON).
+    pub app_state: Vec<(String, Value)>,
+}
+
+impl Default for NodeOptions {
+    fn default() -> Self {
+        Self {
+            validators: 1,
+            accounts: Vec::new(),
+            block_time: "200ms".into(),
+            app_state: Vec::new(),
+        }
+    }
+}
+
+/// One validator's processes and ports.
+pub struct Validator {
+    /// Node home (`blsd` home; CometBFT's is `<home>/cometbft`).
+    pub home: PathBuf,
+    /// CometBFT RPC port.
+    pub rpc_port: u16,
+    /// CometBFT P2P port.
+    pub p2p_port: u16,
+    /// ABCI port.
+    pub abci_port: u16,
+    /// REST/metrics port.
+    pub api_port: u16,
+    /// The `blsd start` process.
+    pub blsd: Option<Proc>,
+    /// The `cometbft start` process.
+    pub cometbft: Option<Proc>,
+}
+
+impl Validator {
+    /// CometBFT RPC URL.
+    pub fn rpc_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.rpc_port)
+    }
+    /// REST gateway URL.
+    pub fn api_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.api_port)
+    }
+}
+
+/// A running local chain; everything is killed and the temp dir removed on drop.
+pub struct Localnet {
+    /// The validators.
+    pub validators: Vec<Validator>,
+    /// Chain id.
+    pub chain_id: String,
+    /// HTTP client for RPC calls.
+    pub http: reqwest::Client,
+    dir: Option<tempfile::TempDir>,
+}
+
+fn run(cmd: &mut Command) -> anyhow::Result<String> {
+    let out = cmd.output().with_context(|| format!("run {cmd:?}"))?;
+    if !out.status.success() {
+        anyhow::bail!(
+            "{cmd:?} failed: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+impl Localnet {
+    /// Initializes and starts the chain, returning once every node has committed block 1.
+    pub async fn start(opts: NodeOptions) -> anyhow::Result<Localnet> {
+        let dir = tempfile::Builder::new().prefix("bls-localnet-").tempdir()?;
+        let blsd = bin_path("blsd")?;
+        let cometbft = cometbft_bin()?;
+        let chain_id = format!("bls-test-{}", std::process::id());
+        let mut validators = Vec::new();
+        for i in 0..opts.validators.max(1) {
+            let home = dir.path().join(format!("node{i}"));
+            let v = Validator {
+                home,
+                rpc_port: free_port()?,
+                p2p_port: free_port()?,
+                abci_port: free_port()?,
+                api_port: free_port()?,
+                blsd: None,
+                cometbft: None,
+            };
+            run(Command::new(&blsd)
+                .arg("init")
+                .arg("--home")
+                .arg(&v.home)
+                .args(["--chain-id", &chain_id, "--moniker", &format!("node{i}")])
+                .args(["--block-time", &opts.block_time])
+                .args(["--rpc-port", &v.rpc_port.to_string()])
+                .args(["--p2p-port", &v.p2p_port.to_string()])
+                .args(["--abci-port", &v.abci_port.to_string()])
+                .args(["--api-port", &v.api_port.to_string()])
+                .env("COMETBFT_BIN", &cometbft))?;
+            validators.push(v);
+        }
+        // Genesis of node0, extended with accounts, sections and every validator.
+        let g0 = validators[0].home.join("cometbft/config/genesis.json");
+        for (addr, coins) in &opts.accounts {
+            run(Command::new(&blsd)
+                .args(["genesis", "add-account", addr, coins, "--home"])
+                .arg(&validators[0].home))?;
+        }
+        let mut genesis: Value = serde_json::from_slice(&std::fs::read(&g0)?)?;
+        for (module, section) in &opts.app_state {
+            genesis["app_state"][module] = section.clone();
+        }
+        let mut vals = Vec::new();
+        let mut peers = Vec::new();
+        for (i, v) in validators.iter().enumerate() {
+            let key: Value = serde_json::from_slice(&std::fs::read(
+                v.home.join("cometbft/config/priv_validator_key.json"),
+            )?)?;
+            vals.push(json!({
+                "address": key["address"],
+                "pub_key": key["pub_key"],
+                "power": "10",
+                "name": format!("node{i}"),
+            }));
+            let id = run(Command::new(&cometbft)
+                .arg("show-node-id")
+                .arg("--home")
+                .arg(v.home.join("cometbft")))?;
+            peers.push(format!("{id}@127.0.0.1:{}", v.p2p_port));
+        }
+        genesis["validators"] = Value::Array(vals);
+        let bytes = serde_json::to_vec_pretty(&genesis)?;
+        for (i, v) in validators.iter().enumerate() {
+            std::fs::write(v.home.join("cometbft/config/genesis.json"), &bytes)?;
+            if opts.validators > 1 {
+                let others: Vec<&str> = peers
+                    .iter()
+                    .enumerate()
+                    .filter(|(j, _)| *j != i)
+                    .map(|(_, p)| p.as_str())
+                    .collect();
+                let cfg = v.home.join("cometbft/config/config.toml");
+                let text = std::fs::read_to_string(&cfg)?;
+                let text = set_toml(&text, "persistent_peers", &format!("\"{}\"", others.join(",")));
+                std::fs::write(&cfg, text)?;
+            }
+        }
+        let mut net = Localnet {
+            validators,
+            chain_id,
+            http: reqwest::Client::new(),
+            dir: Some(dir),
+        };
+        for i in 0..net.validators.len() {
+            net.start_validator(i)?;
+        }
+        for i in 0..net.validators.len() {
+            net.wait_height(i, 1, Duration::from_secs(60)).await?;
+        }
+        Ok(net)
+    }
+
+    /// Starts (or restarts) validator `i`'s `blsd` and `cometbft`.
+    pub fn start_validator(&mut self, i: usize) -> anyhow::Result<()> {
+        let blsd = bin_path("blsd")?;
+        let cometbft = cometbft_bin()?;
+        let v = &mut self.validators[i];
+        let mut c = Command::new(&blsd);
+        c.arg("start").arg("--home").arg(&v.home);
+        v.blsd = Some(Proc::spawn(
+            &format!("blsd{i}"),
+            c,
+            &v.home.join("blsd.log"),
+        )?);
+        let mut c = Command::new(&cometbft);
+        c.arg("start").arg("--home").arg(v.home.join("cometbft"));
+        v.cometbft = Some(Proc::spawn(
+            &format!("cometbft{i}"),
+            c,
+            &v.home.join("cometbft.log"),
+        )?);
+        Ok(())
+    }
+
+    /// Stops validator `i` (both processes).
+    pub fn stop_validator(&mut self, i: usize) {
+        let v = &mut self.validators[i];
+        if let Some(mut p) = v.cometbft.take() {
+            p.terminate(Duration::from_secs(5));
+        }
+        if let Some(mut p) = v.blsd.take() {
+            p.terminate(Duration::from_secs(5));
+        }
+    }
+
+    /// The temp dir holding every node's home.
+    pub fn dir(&self) -> &Path {
+        self.dir.as_ref().map_or(Path::new("."), |d| d.path())
+    }
+
+    /// Calls a CometBFT RPC method on validator `i` and returns `result`.
+    pub async fn rpc(&self, i: usize, path_and_query: &str) -> anyhow::Result<Value> {
+        let url = format!("{}/{}", self.validators[i].rpc_url(), path_and_query);
+        let v: Value = self.http.get(&url).send().await?.json().await?;
+        if let Some(e) = v.get("error") {
+            anyhow::bail!("rpc {path_and_query}: {e}");
+        }
+        Ok(v["result"].clone())
+    }
+
+    /// Latest committed height of validator `i`.
+    pub async fn height(&self, i: usize) -> anyhow::Result<u64> {
+        let s = self.rpc(i, "status").await?;
+        Ok(s["sync_info"]["latest_block_height"]
+            .as_str()
+            .unwrap_or("0")
+            .parse()?)
+    }
+
+    /// Waits until validator `i` has committed `height`.
+    pub async fn wait_height(&self, i: usize, height: u64, timeout: Duration) -> anyhow::Result<()> {
+        let r = wait_until(&format!("node{i} to reach height {height}"), timeout, || async {
+            Ok((self.height(i).await? >= height).then_some(()))
+        })
+        .await;
+        if r.is_err() {
+            let v = &self.validators[i];
+            let tails: Vec<String> = [&v.blsd, &v.cometbft]
+                .into_iter()
+                .flatten()
+                .map(|p| format!("--- {} ---\n{}", p.name, p.tail(30)))
+                .collect();
+            return r.with_context(|| tails.join("\n"));
+        }
+        r
+    }
+
+    /// App hash in the header of block `height + 1` as seen by validator `i` (the state after
+    /// `height`), hex uppercase.
+    pub async fn app_hash_after(&self, i: usize, height: u64) -> anyhow::Result<String> {
+        let b = self.rpc(i, &format!("block?height={}", height + 1)).await?;
+        Ok(b["block"]["header"]["app_hash"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string())
+    }
+}
+
+impl Drop for Localnet {
+    fn drop(&mut self) {
+        for i in 0..self.validators.len() {
+            let v = &mut self.validators[i];
+            if let Some(mut p) = v.cometbft.take() {
+                p.kill();
+            }
+            if let Some(mut p) = v.blsd.take() {
+                p.kill();
+            }
+        }
+        if std::env::var_os("BLS_KEEP_TEST_DIRS").is_some() {
+            if let Some(d) = self.dir.take() {
+                eprintln!("keeping {}", d.keep().display());
+            }
+        }
+    }
+}
+
+/// Sets a top-level or `[p2p]` key by name (first occurrence) in CometBFT's config text.
+fn set_toml(text: &str, key: &str, value: &str) -> String {
+    let mut done = false;
+    let mut out: Vec<String> = text
+        .lines()
+        .map(|l| {
+            if !done && l.trim_start().starts_with(&format!("{key} =")) {
+                done = true;
+                format!("{key} = {value}")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect();
+    if !done {
+        out.push(format!("{key} = {value}"));
+    }
+    out.join("\n") + "\n"
+}

@@ -1,0 +1,113 @@
+//! Child processes that are killed when dropped, with their output in log files.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+/// Path of a workspace binary built into the same target dir as this test.
+pub fn bin_path(name: &str) -> anyhow::Result<PathBuf> {
+    let exe = std::env::current_exe()?;
+    // target/<profile>/deps/<test-binary> → target/<profile>/<name>
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .ok_or_else(|| anyhow::anyhow!("unexpected test binary location {}", exe.display()))?;
+    let p = dir.join(name);
+    if !p.exists() {
+        anyhow::bail!(
+            "{} not found: build the binaries first (`cargo build --workspace --bins`, done by scripts/test)",
+            p.display()
+        );
+    }
+    Ok(p)
+}
+
+/// The `cometbft` binary: `$COMETBFT_BIN`, then `$PATH`, then `~/go/bin/cometbft`.
+pub fn cometbft_bin() -> anyhow::Result<PathBuf> {
+    if let Some(p) = std::env::var_os("COMETBFT_BIN") {
+        return Ok(PathBuf::from(p));
+    }
+    if let Some(path) = std::env::var_os("PATH") {
+        for dir in std::env::split_paths(&path) {
+            let p = dir.join("cometbft");
+            if p.is_file() {
+                return Ok(p);
+            }
+        }
+    }
+    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
+    let p = home.join("go").join("bin").join("cometbft");
+    if p.is_file() {
+        return Ok(p);
+    }
+    anyhow::bail!("cometbft not found: run scripts/install")
+}
+
+/// A running child process, killed on drop; stdout+stderr go to `log`.
+pub struct Proc {
+    /// Name for messages.
+    pub name: String,
+    child: Option<Child>,
+    /// Log file of the process.
+    pub log: PathBuf,
+}
+
+impl Proc {
+    /// Spawns `cmd` with output to `log`.
+    pub fn spawn(name: &str, mut cmd: Command, log: &Path) -> anyhow::Result<Proc> {
+        let out = std::fs::File::create(log)?;
+        let err = out.try_clone()?;
+        let child = cmd
+            .stdin(Stdio::null())
+            .stdout(Stdio::from(out))
+            .stderr(Stdio::from(err))
+            .spawn()
+            .map_err(|e| anyhow::anyhow!("spawn {name}: {e}"))?;
+        Ok(Proc {
+            name: name.to_string(),
+            child: Some(child),
+            log: log.to_path_buf(),
+        })
+    }
+
+    /// True while the process runs.
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.as_mut().map(|c| c.try_wait()), Some(Ok(None)))
+    }
+
+    /// Kills the process (SIGKILL) and waits for it.
+    pub fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// Sends SIGTERM and waits up to `timeout` for a clean exit, then kills.
+    pub fn terminate(&mut self, timeout: std::time::Duration) {
+        if let Some(c) = self.child.as_mut() {
+            let _ = Command::new("kill").arg("-TERM").arg(c.id().to_string()).status();
+            let deadline = std::time::Instant::now() + timeout;
+            while std::time::Instant::now() < deadline {
+                if let Ok(Some(_)) = c.try_wait() {
+                    self.child = None;
+                    return;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+        }
+        self.kill();
+    }
+
+    /// The last `n` lines of the log (for failure messages).
+    pub fn tail(&self, n: usize) -> String {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(n)..].join("\n")
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
