@@ -1,0 +1,25 @@
+//! `bls-auth`: accounts (address, public key, account number, sequence), the auth params that
+//! govern the tx pipeline, and secp256k1 signature checks.
+//!
+//! - [`account`]: [`Account`] records (stored as `cosmos.auth.v1beta1.BaseAccount` protobuf) and
+//!   [`ensure_account`], which creates an account with the next account number, as the Cosmos
+//!   SDK does when an address first receives funds;
+//! - [`params`]: [`Params`] incl. the fixed-point [`GasPrice`] (`min_gas_price`);
+//! - [`signature`]: public key decoding and low-S secp256k1 verification;
+//! - [`genesis`]: `{params, accounts}` import and export;
+//! - [`queries`]: `/cosmos.auth.v1beta1.Query/{Account,Params}`;
+//! - [`module`]: [`AuthModule`], the `bls_core::Module` implementation (no messages).
+
+pub mod account;
+pub mod error;
+pub mod genesis;
+mod json_u64;
+pub mod module;
+pub mod params;
+pub mod queries;
+pub mod signature;
+
+pub use account::{ensure_account, get_account, set_account, Account};
+pub use error::AuthError;
+pub use module::AuthModule;
+pub use params::{GasPrice, Params};
