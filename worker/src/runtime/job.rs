@@ -172,6 +172,9 @@ pub enum ManifestError {
     /// Too many HTTP origins.
     #[error("at most {MAX_HTTP_ORIGINS} http origins, got {0}")]
     TooManyOrigins(usize),
+    /// The block time's nanoseconds are not below one second.
+    #[error("block_time.nanos must be < 1e9, got {0}")]
+    BadBlockTime(u32),
     /// An HTTP allowlist entry is not a plain origin.
     #[error("http origin {entry:?}: {reason}")]
     BadOrigin {
@@ -277,8 +280,7 @@ impl Job {
         self.manifest.validate()?;
         validate_args(&self.args, self.manifest.args.len())?;
         if self.block_time.nanos >= 1_000_000_000 {
-            // Treat a malformed block time like a malformed arg: the job is unrunnable.
-            return Err(ManifestError::Json("block_time.nanos must be < 1e9".into()));
+            return Err(ManifestError::BadBlockTime(self.block_time.nanos));
         }
         Ok(())
     }
