@@ -1,0 +1,70 @@
+//! Registry genesis: params and workers (with their status), exported the same way.
+//!
+//! Bonds are not minted here: the bank genesis must fund the `registry_bonds` module account
+//! with at least the sum of the genesis workers' bonds (bank genesis runs first). Liveness
+//! windows start empty on import. Unbonding workers are re-queued at their `unbonding_height`.
+
+use bls_core::Context;
+use cosmwasm_std::Storage;
+use serde::{Deserialize, Serialize};
+
+use crate::error::RegistryError;
+use crate::handlers::validate_pubkey;
+use crate::params::Params;
+use crate::state::{self, bonds_account, Worker, WorkerStatus, PARAMS, PEERS, PUBKEYS, UNBONDING};
+
+/// The registry's `app_state` section.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GenesisState {
+    /// Params.
+    pub params: Params,
+    /// Workers, any order (stored by id).
+    pub workers: Vec<Worker>,
+}
+
+/// Writes the genesis state.
+pub fn init_genesis(ctx: &mut Context<'_>, g: &GenesisState) -> Result<(), RegistryError> {
+    g.params.validate()?;
+    PARAMS.save(ctx.store, &g.params)?;
+    let mut total: u128 = 0;
+    for w in &g.workers {
+        let id = w.operator.as_str();
+        let pk_bytes = hex::decode(&w.result_pubkey)
+            .map_err(|_| RegistryError::InvalidKey("result_pubkey must be hex".into()))?;
+        validate_pubkey(&pk_bytes)?;
+        if state::WORKERS.has(ctx.store, id)
+            || PUBKEYS.has(ctx.store, &w.result_pubkey)
+            || PEERS.has(ctx.store, &w.peer_id)
+        {
+            return Err(RegistryError::DuplicateRegistration(format!(
+                "genesis worker {id}"
+            )));
+        }
+        state::save_worker(ctx.store, w)?;
+        PUBKEYS.save(ctx.store, &w.result_pubkey, &id.to_string())?;
+        PEERS.save(ctx.store, &w.peer_id, &id.to_string())?;
+        if w.status == WorkerStatus::Unbonding {
+            UNBONDING.save(ctx.store, (w.unbonding_height, id), &())?;
+        }
+        total = total
+            .checked_add(w.bond)
+            .ok_or_else(|| RegistryError::InvalidParams("bond sum overflows".into()))?;
+    }
+    let held = bls_bank::state::balance(ctx.store, &bonds_account(), bls_core::DENOM)?;
+    if held < total {
+        return Err(RegistryError::NotEnoughBond {
+            have: format!("{held}{} in registry_bonds", bls_core::DENOM),
+            need: format!("{total}{} (sum of genesis worker bonds)", bls_core::DENOM),
+        });
+    }
+    Ok(())
+}
+
+/// Reads the state back as genesis.
+pub fn export_genesis(store: &dyn Storage) -> Result<GenesisState, RegistryError> {
+    Ok(GenesisState {
+        params: state::params(store)?,
+        workers: state::all_workers(store)?,
+    })
+}
