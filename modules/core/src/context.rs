@@ -22,6 +22,43 @@ pub struct BlockInfo {
     pub hash: Vec<u8>,
     /// Consensus address of the proposer.
     pub proposer: Vec<u8>,
+    /// Votes of the previous block's decided commit (for downtime tracking).
+    pub last_commit: Vec<VoteInfo>,
+    /// Misbehavior (double-sign evidence) CometBFT reports in this block.
+    pub misbehavior: Vec<Misbehavior>,
+}
+
+/// One validator's vote in the decided last commit.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VoteInfo {
+    /// Consensus address (20 bytes, sha256(ed25519 pubkey)[..20]).
+    pub validator_address: Vec<u8>,
+    /// Voting power at that height.
+    pub power: i64,
+    /// True if its signature is in the commit.
+    pub signed: bool,
+}
+
+/// Evidence of a validator's misbehavior.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Misbehavior {
+    /// Consensus address of the offender.
+    pub validator_address: Vec<u8>,
+    /// Height of the offence.
+    pub height: u64,
+    /// Power at the offence.
+    pub power: i64,
+    /// True for duplicate-vote (double-sign) evidence, false for light-client attacks.
+    pub duplicate_vote: bool,
+}
+
+/// A change of CometBFT's validator set, returned from FinalizeBlock.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ValidatorUpdate {
+    /// ed25519 consensus public key (32 bytes).
+    pub ed25519_pubkey: Vec<u8>,
+    /// New voting power (0 removes the validator).
+    pub power: i64,
 }
 
 /// The execution context of one message (or of begin/end-block logic).
@@ -34,6 +71,8 @@ pub struct Context<'a> {
     pub gas: &'a GasMeter,
     /// Events emitted so far, in order.
     pub events: Vec<Event>,
+    /// Validator-set changes requested (end-block of the staking module).
+    pub validator_updates: Vec<ValidatorUpdate>,
 }
 
 impl<'a> Context<'a> {
@@ -44,6 +83,7 @@ impl<'a> Context<'a> {
             block,
             gas,
             events: Vec::new(),
+            validator_updates: Vec::new(),
         }
     }
 

@@ -21,7 +21,7 @@ pub mod storage;
 
 pub use address::Address;
 pub use coins::{Coin, Coins, DENOM};
-pub use context::{BlockInfo, Context};
+pub use context::{BlockInfo, Context, Misbehavior, ValidatorUpdate, VoteInfo};
 pub use error::{AbciCode, ModuleError};
 pub use events::Event;
 pub use gas::{GasConfig, GasMeter};
