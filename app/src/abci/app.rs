@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use bls_core::{BlockInfo, Context, Event, GasMeter, Module};
+use bls_core::{BlockInfo, Context, Event, GasMeter, Misbehavior, Module, ValidatorUpdate, VoteInfo};
 use tendermint_proto::v0_38::abci::{
     request, response, response_process_proposal::ProposalStatus, Event as AbciEvent,
     EventAttribute, ExecTxResult, RequestCheckTx, RequestFinalizeBlock, RequestInfo,
@@ -195,19 +195,26 @@ impl BlsApp {
                 m.init_genesis(&mut ctx, genesis.section(m.name()))
                     .map_err(|e| AppError::Genesis(format!("module {}: {}", m.name(), e)))?;
             }
+            let updates = std::mem::take(&mut ctx.validator_updates);
             drop(ctx);
             if let Some(e) = view.take_error() {
                 return Err(e.into());
             }
-            overlay.into_changes()
+            (overlay.into_changes(), updates)
         };
+        let (changes, genesis_validators) = changes;
         self.block.extend(changes);
         self.last_block = block;
         let app_hash = self.store.preview_app_hash(&self.block)?;
         tracing::info!(chain_id = %r.chain_id, app_hash = %hex::encode(&app_hash), "genesis applied");
+        // Empty: CometBFT keeps the validators of its genesis file. A staking genesis that
+        // names validators replaces them.
         Ok(ResponseInitChain {
             consensus_params: None,
-            validators: Vec::new(),
+            validators: genesis_validators
+                .iter()
+                .map(to_abci_validator_update)
+                .collect(),
             app_hash: app_hash.into(),
         })
     }
@@ -275,9 +282,44 @@ impl BlsApp {
                 .unwrap_or_else(|| self.last_block.chain_id.clone()),
             hash: r.hash.to_vec(),
             proposer: r.proposer_address.to_vec(),
+            last_commit: r
+                .decided_last_commit
+                .as_ref()
+                .map(|c| {
+                    c.votes
+                        .iter()
+                        .map(|v| VoteInfo {
+                            validator_address: v
+                                .validator
+                                .as_ref()
+                                .map(|val| val.address.to_vec())
+                                .unwrap_or_default(),
+                            power: v.validator.as_ref().map_or(0, |val| val.power),
+                            // BlockIdFlag: 1 absent, 2 commit, 3 nil (signed, voted nil).
+                            signed: v.block_id_flag == 2 || v.block_id_flag == 3,
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            misbehavior: r
+                .misbehavior
+                .iter()
+                .map(|m| Misbehavior {
+                    validator_address: m
+                        .validator
+                        .as_ref()
+                        .map(|val| val.address.to_vec())
+                        .unwrap_or_default(),
+                    height: u64::try_from(m.height).unwrap_or(0),
+                    power: m.validator.as_ref().map_or(0, |val| val.power),
+                    // MisbehaviorType: 1 duplicate vote, 2 light client attack.
+                    duplicate_vote: m.r#type == 1,
+                })
+                .collect(),
         };
         let mut events = Vec::new();
-        self.run_hooks(&block, "begin_block", &mut events)?;
+        let mut validator_updates = Vec::new();
+        self.run_hooks(&block, "begin_block", &mut events, &mut validator_updates)?;
         let mut tx_results = Vec::with_capacity(r.txs.len());
         for tx in &r.txs {
             let (outcome, changes) = {
@@ -299,7 +341,7 @@ impl BlsApp {
             }
             tx_results.push(to_exec_result(outcome));
         }
-        self.run_hooks(&block, "end_block", &mut events)?;
+        self.run_hooks(&block, "end_block", &mut events, &mut validator_updates)?;
         let prepared = self
             .store
             .prepare(block.height, std::mem::take(&mut self.block))?;
@@ -309,7 +351,7 @@ impl BlsApp {
         Ok(ResponseFinalizeBlock {
             events: events.iter().map(to_abci_event).collect(),
             tx_results,
-            validator_updates: Vec::new(),
+            validator_updates: validator_updates.iter().map(to_abci_validator_update).collect(),
             consensus_param_updates: None,
             app_hash: app_hash.into(),
         })
@@ -327,6 +369,7 @@ impl BlsApp {
         block: &BlockInfo,
         hook: &'static str,
         events: &mut Vec<Event>,
+        validator_updates: &mut Vec<ValidatorUpdate>,
     ) -> Result<(), AppError> {
         for m in self.modules.clone() {
             let changes = {
@@ -340,6 +383,7 @@ impl BlsApp {
                     m.end_block(&mut ctx)
                 };
                 let emitted = std::mem::take(&mut ctx.events);
+                let updates = std::mem::take(&mut ctx.validator_updates);
                 drop(ctx);
                 if let Some(e) = view.take_error() {
                     return Err(e.into());
@@ -347,6 +391,7 @@ impl BlsApp {
                 match res {
                     Ok(()) => {
                         events.extend(emitted);
+                        validator_updates.extend(updates);
                         overlay.into_changes()
                     }
                     Err(e) => {
@@ -409,6 +454,17 @@ pub fn to_abci_event(e: &Event) -> AbciEvent {
                 index: true,
             })
             .collect(),
+    }
+}
+
+fn to_abci_validator_update(u: &ValidatorUpdate) -> tendermint_proto::v0_38::abci::ValidatorUpdate {
+    tendermint_proto::v0_38::abci::ValidatorUpdate {
+        pub_key: Some(tendermint_proto::v0_38::crypto::PublicKey {
+            sum: Some(tendermint_proto::v0_38::crypto::public_key::Sum::Ed25519(
+                u.ed25519_pubkey.clone().into(),
+            )),
+        }),
+        power: u.power,
     }
 }
 
