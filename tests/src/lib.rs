@@ -5,6 +5,7 @@
 //! Binaries are taken from the cargo target dir this test was built into (`scripts/test`
 //! builds them first), and `cometbft` from `$COMETBFT_BIN`, `$PATH` or `~/go/bin`.
 
+pub mod chain;
 pub mod net;
 pub mod node;
 pub mod process;

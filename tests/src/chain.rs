@@ -1,0 +1,76 @@
+//! Chain helpers for tests: funded keys, CLI invocations of `blsd`, RPC broadcasts.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::Context as _;
+use bls_client::keyring::Keyring;
+use bls_client::keys::KeyPair;
+use serde_json::Value;
+
+use crate::node::Localnet;
+use crate::process::bin_path;
+
+/// A key with its mnemonic, stored in a test keyring.
+pub struct TestKey {
+    /// Key name in the keyring.
+    pub name: String,
+    /// bls1 address.
+    pub address: String,
+    /// BIP39 mnemonic (for CosmJS).
+    pub mnemonic: String,
+    /// The key pair.
+    pub key: KeyPair,
+}
+
+/// Creates a new random key named `name` in the keyring at `dir`.
+pub fn new_key(dir: &Path, name: &str) -> anyhow::Result<TestKey> {
+    let (key, mnemonic) = KeyPair::generate()?;
+    let mnemonic = mnemonic.to_string();
+    Keyring::open(dir).import_mnemonic(name, &mnemonic)?;
+    Ok(TestKey {
+        name: name.to_string(),
+        address: key.address().to_string(),
+        mnemonic,
+        key,
+    })
+}
+
+/// Runs `blsd` with the client options pointing at validator `i` of `net` and the keyring at
+/// `keyring`; returns stdout parsed as JSON (`--output json` is added).
+pub fn blsd_json(net: &Localnet, i: usize, keyring: &Path, args: &[&str]) -> anyhow::Result<Value> {
+    let out = blsd_cmd(net, i, keyring, args)?.output()?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() {
+        anyhow::bail!(
+            "blsd {args:?} failed ({}): {}{}",
+            out.status,
+            stdout,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    serde_json::from_str(stdout.trim()).with_context(|| format!("blsd {args:?} printed non-JSON: {stdout}"))
+}
+
+/// A `blsd` command with client options for validator `i` (not yet run).
+pub fn blsd_cmd(net: &Localnet, i: usize, keyring: &Path, args: &[&str]) -> anyhow::Result<Command> {
+    let mut c = Command::new(bin_path("blsd")?);
+    c.args(args)
+        .arg("--node")
+        .arg(net.validators[i].rpc_url())
+        .arg("--chain-id")
+        .arg(&net.chain_id)
+        .arg("--keyring-dir")
+        .arg(keyring)
+        .arg("--home")
+        .arg(&net.validators[i].home)
+        .args(["--output", "json"]);
+    Ok(c)
+}
+
+/// A scratch keyring directory inside the localnet's temp dir.
+pub fn keyring_dir(net: &Localnet) -> anyhow::Result<PathBuf> {
+    let d = net.dir().join("keyring");
+    std::fs::create_dir_all(&d)?;
+    Ok(d)
+}
