@@ -1,7 +1,8 @@
 //! Errors of the bank module.
 
+use bls_auth::AuthError;
 use bls_core::coins::CoinError;
-use bls_core::AbciCode;
+use bls_core::{AbciCode, ModuleError};
 
 /// Why a bank operation failed.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -29,11 +30,26 @@ pub enum BankError {
     /// Storage failure.
     #[error("store error: {0}")]
     Store(String),
+    /// Creating the recipient's account failed.
+    #[error("account: {0}")]
+    Account(#[from] AuthError),
+    /// A malformed query request.
+    #[error("invalid request: {0}")]
+    InvalidRequest(String),
+    /// A query method this module does not serve.
+    #[error("unknown query method {0:?}")]
+    UnknownQuery(String),
+    /// Invalid genesis section.
+    #[error("invalid bank genesis: {0}")]
+    InvalidGenesis(String),
 }
 
 impl AbciCode for BankError {
     fn codespace(&self) -> &'static str {
-        "bank"
+        match self {
+            BankError::Account(e) => e.codespace(),
+            _ => "bank",
+        }
     }
     fn code(&self) -> u32 {
         match self {
@@ -43,6 +59,16 @@ impl AbciCode for BankError {
             BankError::ZeroAmount => 11,
             BankError::Overflow => 12,
             BankError::Store(_) => 1,
+            BankError::Account(e) => e.code(),
+            BankError::InvalidRequest(_) => 18,
+            BankError::UnknownQuery(_) => 6,
+            BankError::InvalidGenesis(_) => 19,
         }
+    }
+}
+
+impl From<BankError> for ModuleError {
+    fn from(e: BankError) -> Self {
+        ModuleError::from_abci(&e)
     }
 }

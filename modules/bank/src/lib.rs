@@ -1,12 +1,20 @@
 //! `bls-bank`: balances, total supply, transfers and burns.
 //!
 //! - [`state`]: the keeper functions other modules call (`send`, `mint`, `burn`, `balance`);
+//! - [`transfer`]: `send` plus the SDK's `coin_spent` / `coin_received` / `transfer` events;
 //! - [`msgs`]: `cosmos.bank.v1beta1.MsgSend`;
-//! - [`queries`]: `/cosmos.bank.v1beta1.Query/{Balance,AllBalances,TotalSupply,SupplyOf}`;
+//! - [`queries`]: `/cosmos.bank.v1beta1.Query/{Balance,AllBalances,TotalSupply,SupplyOf,Params}`;
 //! - [`genesis`]: initial balances (supply is derived from them);
+//! - [`module`]: [`BankModule`], the `bls_core::Module` implementation;
 //! - [`error`]: [`BankError`].
 
 pub mod error;
+pub mod genesis;
+pub mod module;
+pub mod msgs;
+pub mod queries;
 pub mod state;
+pub mod transfer;
 
 pub use error::BankError;
+pub use module::BankModule;

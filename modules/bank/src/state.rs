@@ -21,11 +21,7 @@ fn store_err(e: cosmwasm_std::StdError) -> BankError {
     BankError::Store(e.to_string())
 }
 
-fn load_amount(
-    store: &dyn Storage,
-    m: &Map<&str, String>,
-    denom: &str,
-) -> Result<u128, BankError> {
+fn load_amount(store: &dyn Storage, m: &Map<&str, String>, denom: &str) -> Result<u128, BankError> {
     Ok(m.may_load(store, denom)
         .map_err(store_err)?
         .map(|s| s.parse::<u128>().unwrap_or(0))

@@ -1,0 +1,223 @@
+//! [`BankModule`]: the bank behind the `bls_core::Module` interface.
+
+use bls_core::{Address, Context, Module, ModuleError};
+use cosmos_sdk_proto::Any;
+use cosmwasm_std::Storage;
+
+use crate::error::BankError;
+use crate::genesis::{self, BankGenesis};
+use crate::msgs::{decode_send, handle_send, MSG_SEND_TYPE_URL};
+use crate::queries;
+
+/// The bank module.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct BankModule;
+
+impl Module for BankModule {
+    fn name(&self) -> &'static str {
+        "bank"
+    }
+
+    fn msg_type_urls(&self) -> &'static [&'static str] {
+        &[MSG_SEND_TYPE_URL]
+    }
+
+    fn msg_signer(&self, msg: &Any) -> Result<Address, ModuleError> {
+        Ok(decode_send(msg)?.from)
+    }
+
+    fn deliver(&self, ctx: &mut Context<'_>, msg: &Any) -> Result<Any, ModuleError> {
+        match msg.type_url.as_str() {
+            MSG_SEND_TYPE_URL => handle_send(ctx, msg),
+            other => Err(ModuleError::new(
+                "sdk",
+                6,
+                format!("bank handles no message {other}"),
+            )),
+        }
+    }
+
+    fn query_prefix(&self) -> &'static str {
+        queries::QUERY_PREFIX
+    }
+
+    fn query(
+        &self,
+        store: &dyn Storage,
+        method: &str,
+        data: &[u8],
+    ) -> Result<Vec<u8>, ModuleError> {
+        queries::query(store, method, data).map_err(ModuleError::from)
+    }
+
+    fn init_genesis(
+        &self,
+        ctx: &mut Context<'_>,
+        genesis: &serde_json::Value,
+    ) -> Result<(), ModuleError> {
+        let g: BankGenesis = if genesis.is_null() {
+            BankGenesis::default()
+        } else {
+            serde_json::from_value(genesis.clone())
+                .map_err(|e| BankError::InvalidGenesis(e.to_string()))?
+        };
+        genesis::init(ctx.store, &g).map_err(ModuleError::from)
+    }
+
+    fn export_genesis(&self, store: &dyn Storage) -> Result<serde_json::Value, ModuleError> {
+        let g = genesis::export(store)?;
+        serde_json::to_value(g).map_err(|e| ModuleError::storage("bank genesis export", e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::{balance, supply_of};
+    use bls_auth::{get_account, AuthModule};
+    use bls_core::module::encode_any;
+    use bls_core::{BlockInfo, GasMeter};
+    use cosmos_sdk_proto::cosmos::bank::v1beta1 as pb;
+    use cosmos_sdk_proto::cosmos::base::v1beta1::Coin as PCoin;
+    use cosmwasm_std::testing::MockStorage;
+    use prost::Message;
+    use serde_json::json;
+
+    fn coin(amount: &str, denom: &str) -> PCoin {
+        PCoin {
+            denom: denom.into(),
+            amount: amount.into(),
+        }
+    }
+
+    fn send_msg(from: &Address, to: &str, amount: Vec<PCoin>) -> Any {
+        encode_any(
+            &pb::MsgSend {
+                from_address: from.to_string(),
+                to_address: to.to_string(),
+                amount,
+            },
+            MSG_SEND_TYPE_URL,
+        )
+    }
+
+    #[test]
+    fn genesis_send_queries_export() {
+        let mut s = MockStorage::new();
+        let block = BlockInfo::default();
+        let meter = GasMeter::infinite();
+        let a = Address::from_bytes(&[1; 20]);
+        let b = Address::from_bytes(&[2; 20]);
+        let g = json!({"balances": [{"address": a.to_string(),
+            "coins": [{"denom": "ubls", "amount": "1000"}, {"denom": "uxyz", "amount": "5"}]}]});
+        {
+            let mut ctx = Context::new(&mut s, &block, &meter);
+            AuthModule.init_genesis(&mut ctx, &json!(null)).unwrap();
+            BankModule.init_genesis(&mut ctx, &g).unwrap();
+        }
+        assert_eq!(get_account(&s, &a).unwrap().unwrap().account_number, 0);
+        assert_eq!(supply_of(&s, "ubls").unwrap(), 1000);
+
+        let msg = send_msg(&a, b.as_str(), vec![coin("300", "ubls")]);
+        assert_eq!(BankModule.msg_signer(&msg).unwrap(), a);
+        let mut ctx = Context::new(&mut s, &block, &meter);
+        let resp = BankModule.deliver(&mut ctx, &msg).unwrap();
+        assert_eq!(resp.type_url, "/cosmos.bank.v1beta1.MsgSendResponse");
+        let transfer = ctx.events.iter().find(|e| e.kind == "transfer").unwrap();
+        assert_eq!(transfer.get("recipient"), Some(b.as_str()));
+        assert_eq!(transfer.get("sender"), Some(a.as_str()));
+        assert_eq!(transfer.get("amount"), Some("300ubls"));
+        assert!(ctx.events.iter().any(|e| e.kind == "coin_spent"));
+        assert!(ctx.events.iter().any(|e| e.kind == "coin_received"));
+        drop(ctx);
+        assert_eq!(balance(&s, &b, "ubls").unwrap(), 300);
+        assert_eq!(get_account(&s, &b).unwrap().unwrap().account_number, 1);
+
+        // Invalid messages: bad addresses, zero, unsorted/duplicate denoms, overdraft.
+        for bad in [
+            send_msg(&a, "bls1nope", vec![coin("1", "ubls")]),
+            send_msg(&a, b.as_str(), vec![]),
+            send_msg(&a, b.as_str(), vec![coin("0", "ubls")]),
+            send_msg(&a, b.as_str(), vec![coin("1", "ubls"), coin("1", "ubls")]),
+            send_msg(&a, b.as_str(), vec![coin("1", "uxyz"), coin("1", "ubls")]),
+            send_msg(&a, b.as_str(), vec![coin("-1", "ubls")]),
+            send_msg(&a, b.as_str(), vec![coin("701", "ubls")]),
+            Any {
+                type_url: MSG_SEND_TYPE_URL.into(),
+                value: vec![0xff; 3],
+            },
+        ] {
+            let mut ctx = Context::new(&mut s, &block, &meter);
+            assert!(BankModule.deliver(&mut ctx, &bad).is_err());
+        }
+
+        let q = |m: &str, d: Vec<u8>| BankModule.query(&s, m, &d);
+        let r = q(
+            "Balance",
+            pb::QueryBalanceRequest {
+                address: Address::from_bytes(&[9; 20]).to_string(),
+                denom: "ubls".into(),
+            }
+            .encode_to_vec(),
+        )
+        .unwrap();
+        let bal = pb::QueryBalanceResponse::decode(r.as_slice())
+            .unwrap()
+            .balance
+            .unwrap();
+        assert_eq!((bal.denom.as_str(), bal.amount.as_str()), ("ubls", "0"));
+        let r = q(
+            "AllBalances",
+            pb::QueryAllBalancesRequest {
+                address: a.to_string(),
+                ..Default::default()
+            }
+            .encode_to_vec(),
+        )
+        .unwrap();
+        let all = pb::QueryAllBalancesResponse::decode(r.as_slice()).unwrap();
+        assert_eq!(all.balances, vec![coin("700", "ubls"), coin("5", "uxyz")]);
+        let r = q("TotalSupply", vec![]).unwrap();
+        let sup = pb::QueryTotalSupplyResponse::decode(r.as_slice()).unwrap();
+        assert_eq!(sup.supply, vec![coin("1000", "ubls"), coin("5", "uxyz")]);
+        let r = q(
+            "SupplyOf",
+            pb::QuerySupplyOfRequest {
+                denom: "ubls".into(),
+            }
+            .encode_to_vec(),
+        )
+        .unwrap();
+        let so = pb::QuerySupplyOfResponse::decode(r.as_slice()).unwrap();
+        assert_eq!(so.amount.unwrap().amount, "1000");
+        assert!(q("Nope", vec![]).is_err());
+        assert!(q("Balance", vec![0xff]).is_err());
+
+        let exported = BankModule.export_genesis(&s).unwrap();
+        let mut s2 = MockStorage::new();
+        {
+            let mut ctx = Context::new(&mut s2, &block, &meter);
+            BankModule.init_genesis(&mut ctx, &exported).unwrap();
+        }
+        assert_eq!(BankModule.export_genesis(&s2).unwrap(), exported);
+        assert_eq!(supply_of(&s2, "ubls").unwrap(), 1000);
+    }
+
+    #[test]
+    fn genesis_rejects_bad_input() {
+        let block = BlockInfo::default();
+        let meter = GasMeter::infinite();
+        let a = Address::from_bytes(&[1; 20]).to_string();
+        for g in [
+            json!({"balances": [{"address": a, "coins": []}, {"address": a, "coins": []}]}),
+            json!({"balances": [{"address": a, "coins": [{"denom": "u", "amount": "1"}]}]}),
+            json!({"balances": [{"address": a, "coins": [{"denom": "ubls", "amount": "-1"}]}]}),
+            json!({"balances": [{"address": "x", "coins": []}]}),
+            json!({"unknown": 1}),
+        ] {
+            let mut s = MockStorage::new();
+            let mut ctx = Context::new(&mut s, &block, &meter);
+            assert!(BankModule.init_genesis(&mut ctx, &g).is_err(), "{g}");
+        }
+    }
+}
