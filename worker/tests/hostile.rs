@@ -117,6 +117,20 @@ async fn memory_bomb_runs_out_of_memory() {
 }
 
 #[tokio::test]
+async fn memory_below_initial_size_is_out_of_memory() {
+    // A Rust guest declares ~1 MiB of initial memory; one page is not enough.
+    let rt = runtime();
+    let m = manifest(|m| m.limits.memory_bytes = 64 * 1024);
+    let out = run(&rt, "hello", m, &[], b"").await;
+    assert_eq!(
+        out.status,
+        ExitStatus::Trapped(TrapKind::OutOfMemory),
+        "{out:?}"
+    );
+    assert_healthy(&rt).await;
+}
+
+#[tokio::test]
 async fn output_flood_stops_at_cap() {
     let rt = runtime();
     let m = manifest(|m| m.limits.output_bytes = 1000);

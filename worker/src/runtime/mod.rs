@@ -20,8 +20,9 @@
 //! # Ok(()) }
 //! ```
 //!
-//! [`Runtime::run`] is an `async fn` and must be polled inside a tokio runtime (host calls
-//! such as sleep and HTTP are tokio futures). Guest code yields to the executor every
+//! [`Runtime::run`] is an `async fn` and must be polled inside a tokio runtime with the
+//! time and I/O drivers enabled (host calls such as sleep and HTTP are tokio futures, and
+//! the wall-clock limit is a tokio timeout around the whole execution). Guest code yields to the executor every
 //! epoch tick, so many jobs can share a multi-threaded runtime; the future is `Send`.
 //! A [`Runtime`] is `Send + Sync`: share it behind an `Arc`.
 
