@@ -1,2 +1,3 @@
 //! bls-app
 pub mod store;
+pub mod tx;

@@ -1,0 +1,348 @@
+//! The ante handler: everything checked and charged before a tx's messages run — structure,
+//! memo, signer, public key, sequence, signature, fee and its deduction, sequence increment.
+//!
+//! Stateless checks ([`validate_basic`], [`route_messages`]) run before any gas is metered;
+//! [`run_ante`] then works on an overlay through a gas-metered store, and its writes are kept
+//! by the caller only if it succeeds.
+
+use base64::Engine;
+use bls_auth::params::Params;
+use bls_auth::signature::{check_pubkey_matches, decode_pubkey_any, verify_secp256k1};
+use bls_auth::{get_account, set_account, GasPrice};
+use bls_bank::transfer::transfer;
+use bls_core::storage::GasStorage;
+use bls_core::{Address, BlockInfo, Coin, Coins, Event, GasMeter, Module, DENOM};
+use cosmos_sdk_proto::cosmos::tx::signing::v1beta1::SignMode;
+use cosmos_sdk_proto::cosmos::tx::v1beta1::{mode_info, SignDoc};
+use cosmwasm_std::Storage;
+use prost::Message;
+
+use super::decode::DecodedTx;
+use super::error::TxError;
+use crate::store::Overlay;
+
+/// Module account that receives tx fees.
+pub const FEE_COLLECTOR: &str = "fee_collector";
+
+/// Size of a secp256k1 signature, charged in simulation when the tx carries an empty one.
+const SIM_SIGNATURE_BYTES: u64 = 64;
+/// Size of an encoded public key `Any`, charged in simulation when the tx carries none.
+const SIM_PUBKEY_BYTES: u64 = 70;
+
+/// Which ABCI path runs the tx.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Mempool admission: ante only.
+    Check,
+    /// Block execution.
+    Deliver,
+    /// Gas estimation: signatures not verified, minimum fee not enforced.
+    Simulate,
+}
+
+/// What the stateless checks established.
+pub struct Routed<'m> {
+    /// The single signer every message names.
+    pub signer: Address,
+    /// The module handling each message, in message order.
+    pub handlers: Vec<&'m dyn Module>,
+    /// Fee coins (validated).
+    pub fee: Coins,
+    /// Declared gas limit.
+    pub gas_limit: u64,
+}
+
+/// Structure, memo, timeout, extensions, signature count, fee shape and gas limit.
+pub fn validate_basic(
+    tx: &DecodedTx,
+    params: &Params,
+    block: &BlockInfo,
+    mode: Mode,
+) -> Result<(), TxError> {
+    let body = &tx.body;
+    if body.messages.is_empty() {
+        return Err(TxError::InvalidRequest(
+            "must contain at least one message".into(),
+        ));
+    }
+    let memo_len = body.memo.chars().count();
+    if u64::try_from(memo_len).map_or(true, |l| l > params.max_memo_characters) {
+        return Err(TxError::MemoTooLarge {
+            len: memo_len,
+            max: params.max_memo_characters,
+        });
+    }
+    if body.timeout_height != 0 && block.height > body.timeout_height {
+        return Err(TxError::TimeoutHeight {
+            height: block.height,
+            timeout: body.timeout_height,
+        });
+    }
+    if !body.extension_options.is_empty() {
+        return Err(TxError::UnknownExtensionOptions);
+    }
+    let sigs = tx.signatures.len();
+    let infos = tx.auth_info.signer_infos.len();
+    if sigs == 0 {
+        return Err(TxError::NoSignatures);
+    }
+    if u64::try_from(sigs).map_or(true, |s| s > params.tx_sig_limit) {
+        return Err(TxError::TooManySignatures {
+            got: sigs,
+            limit: params.tx_sig_limit,
+        });
+    }
+    if infos != sigs {
+        return Err(TxError::Unauthorized(format!(
+            "wrong number of signatures; expected {infos}, got {sigs}"
+        )));
+    }
+    if sigs != 1 {
+        return Err(TxError::NotSupported(format!(
+            "txs with {sigs} signers; only single-signer txs are supported"
+        )));
+    }
+    #[allow(deprecated)] // tips are deprecated in the SDK; reject rather than ignore them
+    let has_tip = tx.auth_info.tip.is_some();
+    if has_tip {
+        return Err(TxError::NotSupported("tips".into()));
+    }
+    if let Some(fee) = &tx.auth_info.fee {
+        if !fee.granter.is_empty() {
+            return Err(TxError::NotSupported("fee grants".into()));
+        }
+        if mode != Mode::Simulate && fee.gas_limit > params.max_gas_per_tx {
+            return Err(TxError::InvalidGasLimit {
+                limit: fee.gas_limit,
+                max: params.max_gas_per_tx,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Finds each message's module, and checks that all messages name one signer (the tx's).
+pub fn route_messages<'m>(
+    modules: &'m [&'m dyn Module],
+    tx: &DecodedTx,
+) -> Result<Routed<'m>, TxError> {
+    let mut handlers = Vec::with_capacity(tx.body.messages.len());
+    let mut signer: Option<Address> = None;
+    for (i, msg) in tx.body.messages.iter().enumerate() {
+        let module = modules
+            .iter()
+            .copied()
+            .find(|m| m.msg_type_urls().contains(&msg.type_url.as_str()))
+            .ok_or_else(|| TxError::UnknownMessage(msg.type_url.clone()))?;
+        let s = module.msg_signer(msg).map_err(TxError::Module)?;
+        match &signer {
+            None => signer = Some(s),
+            Some(first) if *first != s => {
+                return Err(TxError::Unauthorized(format!(
+                    "message {i} must be signed by {s} but the tx signer is {first}; \
+                     only single-signer txs are supported"
+                )))
+            }
+            Some(_) => {}
+        }
+        handlers.push(module);
+    }
+    let signer = signer
+        .ok_or_else(|| TxError::InvalidRequest("must contain at least one message".into()))?;
+    let (fee, gas_limit) = match &tx.auth_info.fee {
+        Some(f) => {
+            if !f.payer.is_empty() && f.payer != signer.as_str() {
+                return Err(TxError::NotSupported(
+                    "a fee payer other than the signer".into(),
+                ));
+            }
+            let fee = Coins::from_proto(&f.amount)
+                .map_err(|e| TxError::InvalidCoins(format!("fee: {e}")))?;
+            (fee, f.gas_limit)
+        }
+        None => (Coins::new(), 0),
+    };
+    Ok(Routed {
+        signer,
+        handlers,
+        fee,
+        gas_limit,
+    })
+}
+
+/// The stateful ante: runs on `overlay` through a gas-metered store and returns the `tx`
+/// events. On error the caller drops the overlay, so nothing it wrote survives.
+#[allow(clippy::too_many_arguments)]
+pub fn run_ante(
+    overlay: &mut Overlay<'_>,
+    meter: &GasMeter,
+    block: &BlockInfo,
+    tx: &DecodedTx,
+    raw_len: usize,
+    params: &Params,
+    gas_price: GasPrice,
+    routed: &Routed<'_>,
+    mode: Mode,
+) -> Result<Vec<Event>, TxError> {
+    let signer = &routed.signer;
+    // Indexing is safe: validate_basic guarantees exactly one signer info and signature.
+    let (Some(info), Some(signature)) = (tx.auth_info.signer_infos.first(), tx.signatures.first())
+    else {
+        return Err(TxError::NoSignatures);
+    };
+
+    // Size gas first (cheap, bounds everything after). In simulation an empty signature or a
+    // missing key stands in for bytes the real tx will carry.
+    let mut size = u64::try_from(raw_len).unwrap_or(u64::MAX);
+    if mode == Mode::Simulate {
+        if signature.is_empty() {
+            size = size.saturating_add(SIM_SIGNATURE_BYTES);
+        }
+        if info.public_key.is_none() {
+            size = size.saturating_add(SIM_PUBKEY_BYTES);
+        }
+    }
+    meter.charge(size.saturating_mul(params.tx_size_cost_per_byte), "txSize")?;
+
+    let mut account = {
+        let gs = GasStorage::new(overlay, meter);
+        get_account(&gs, signer).map_err(|e| TxError::Internal(e.to_string()))?
+    }
+    .ok_or_else(|| TxError::UnknownAddress(signer.to_string()))?;
+    meter.check()?;
+
+    let sign_mode = match info.mode_info.as_ref().and_then(|m| m.sum.as_ref()) {
+        Some(mode_info::Sum::Single(s)) => s.mode,
+        Some(mode_info::Sum::Multi(_)) => {
+            return Err(TxError::NotSupported("multisig signer info".into()))
+        }
+        None => SignMode::Unspecified as i32,
+    };
+    let direct = sign_mode == SignMode::Direct as i32;
+    let unspecified = sign_mode == SignMode::Unspecified as i32;
+    if !(direct || (mode == Mode::Simulate && unspecified)) {
+        return Err(TxError::NotSupported(format!(
+            "sign mode {sign_mode}; only SIGN_MODE_DIRECT"
+        )));
+    }
+
+    // The key: from the tx if given (it must hash to the signer's address), else the account's.
+    let tx_key = match &info.public_key {
+        Some(any) => {
+            let key = decode_pubkey_any(any).map_err(|e| TxError::InvalidPubKey(e.to_string()))?;
+            check_pubkey_matches(&key, signer)
+                .map_err(|e| TxError::InvalidPubKey(e.to_string()))?;
+            Some(key)
+        }
+        None => None,
+    };
+    if let (Some(stored), Some(given)) = (&account.pub_key, &tx_key) {
+        if stored != given {
+            return Err(TxError::InvalidPubKey(format!(
+                "pubkey does not match the one stored for {signer}"
+            )));
+        }
+    }
+    let key = tx_key.or_else(|| account.pub_key.clone());
+
+    if info.sequence != account.sequence {
+        return Err(TxError::WrongSequence {
+            expected: account.sequence,
+            got: info.sequence,
+        });
+    }
+
+    meter.charge(params.sig_verify_cost_secp256k1, "ante verify: secp256k1")?;
+    if mode != Mode::Simulate {
+        let key = key.as_deref().ok_or_else(|| {
+            TxError::InvalidPubKey(format!("pubkey on account {signer} is not set"))
+        })?;
+        let sign_doc = SignDoc {
+            body_bytes: tx.body_bytes.clone(),
+            auth_info_bytes: tx.auth_info_bytes.clone(),
+            chain_id: block.chain_id.clone(),
+            account_number: account.account_number,
+        }
+        .encode_to_vec();
+        verify_secp256k1(key, &sign_doc, signature).map_err(|e| {
+            TxError::Unauthorized(format!(
+                "signature verification failed; please verify account number ({}) and \
+                 chain-id ({}): {e}",
+                account.account_number, block.chain_id
+            ))
+        })?;
+    }
+
+    let mut events = Vec::new();
+    if mode != Mode::Simulate {
+        let required =
+            gas_price
+                .fee_for(routed.gas_limit)
+                .ok_or_else(|| TxError::InsufficientFee {
+                    got: routed.fee.to_string(),
+                    required: "more than u128 (gas limit × min gas price overflows)".into(),
+                })?;
+        if routed.fee.amount_of(DENOM) < required {
+            return Err(TxError::InsufficientFee {
+                got: routed.fee.to_string(),
+                required: Coin::new(required, DENOM).to_string(),
+            });
+        }
+    }
+    let collector = Address::module(FEE_COLLECTOR);
+    if !routed.fee.is_empty() {
+        let mut gs = GasStorage::new(overlay, meter);
+        let fee_events = transfer(&mut gs, signer, &collector, &routed.fee).map_err(|e| {
+            TxError::InsufficientFunds(format!("insufficient funds to pay fee {}: {e}", routed.fee))
+        })?;
+        events.extend(fee_events);
+    } else if mode == Mode::Simulate {
+        charge_simulated_fee_deduction(overlay, meter, signer, &collector)?;
+    }
+    meter.check()?;
+
+    let used_sequence = account.sequence;
+    if account.pub_key.is_none() {
+        account.pub_key = key;
+    }
+    account.sequence = account
+        .sequence
+        .checked_add(1)
+        .ok_or_else(|| TxError::Internal(format!("sequence of {signer} overflows")))?;
+    {
+        let mut gs = GasStorage::new(overlay, meter);
+        set_account(&mut gs, &account).map_err(|e| TxError::Internal(e.to_string()))?;
+    }
+    meter.check()?;
+
+    events.push(
+        Event::new("tx")
+            .attr("fee", &routed.fee)
+            .attr("fee_payer", signer),
+    );
+    events.push(Event::new("tx").attr("acc_seq", format!("{signer}/{used_sequence}")));
+    events.push(Event::new("tx").attr(
+        "signature",
+        base64::engine::general_purpose::STANDARD.encode(signature),
+    ));
+    Ok(events)
+}
+
+/// CosmJS simulates with an empty fee, but the real tx will pay one: charge the gas of that
+/// deduction (a 1ubls transfer on a scratch overlay that is then dropped), so the estimate
+/// covers it without changing simulated balances.
+fn charge_simulated_fee_deduction(
+    overlay: &Overlay<'_>,
+    meter: &GasMeter,
+    signer: &Address,
+    collector: &Address,
+) -> Result<(), TxError> {
+    let mut scratch = Overlay::new(overlay as &dyn Storage);
+    let probe = GasMeter::new(u64::MAX, *meter.config());
+    let one = Coins::from_coins([Coin::ubls(1)]).map_err(|e| TxError::Internal(e.to_string()))?;
+    let mut gs = GasStorage::new(&mut scratch, &probe);
+    // A signer without 1ubls cannot pay any fee; the real tx fails on that, not simulation.
+    let _ = transfer(&mut gs, signer, collector, &one);
+    meter.charge(probe.consumed(), "simulated fee deduction")?;
+    Ok(())
+}
