@@ -187,6 +187,7 @@ fn stale_prepared_commit_is_rejected() {
 struct FlakyBackend {
     inner: redb::backends::FileBackend,
     fail_writes: Arc<AtomicBool>,
+    fail_reads: Arc<AtomicBool>,
 }
 
 impl redb::StorageBackend for FlakyBackend {
@@ -194,6 +195,9 @@ impl redb::StorageBackend for FlakyBackend {
         self.inner.len()
     }
     fn read(&self, offset: u64, out: &mut [u8]) -> Result<(), std::io::Error> {
+        if self.fail_reads.load(AtomicOrdering::SeqCst) {
+            return Err(std::io::Error::other("injected read fault"));
+        }
         self.inner.read(offset, out)
     }
     fn set_len(&self, len: u64) -> Result<(), std::io::Error> {
@@ -220,7 +224,7 @@ impl FlakyBackend {
     }
 }
 
-fn open_flaky(path: &Path, fail: Arc<AtomicBool>) -> Store {
+fn file_backend(path: &Path) -> redb::backends::FileBackend {
     let file = std::fs::OpenOptions::new()
         .read(true)
         .write(true)
@@ -228,10 +232,14 @@ fn open_flaky(path: &Path, fail: Arc<AtomicBool>) -> Store {
         .truncate(false)
         .open(path)
         .expect("open file");
-    let inner = redb::backends::FileBackend::new(file).expect("backend");
+    redb::backends::FileBackend::new(file).expect("backend")
+}
+
+fn open_flaky(path: &Path, fail_writes: Arc<AtomicBool>) -> Store {
     Store::open_with_backend(FlakyBackend {
-        inner,
-        fail_writes: fail,
+        inner: file_backend(path),
+        fail_writes,
+        fail_reads: Arc::default(),
     })
     .expect("open store")
 }
@@ -269,6 +277,56 @@ fn failed_commit_write_leaves_previous_state() {
     assert_eq!(store.last_height(), 1);
     assert_eq!(store.app_hash(), hash);
     assert_eq!(all_records(&store), data);
+}
+
+/// A read that fails inside a `Storage` view is reported by the view and poisons the store:
+/// the block computed from it can never be committed.
+#[test]
+fn read_error_in_view_is_reported_and_blocks_commit() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("db");
+    {
+        let mut store = Store::open(&path).expect("open");
+        let mut big = ChangeSet::new();
+        for i in 0u32..5000 {
+            big.set(i.to_be_bytes().to_vec(), vec![9; 64]);
+        }
+        store.commit(1, big).expect("commit");
+    }
+    let fail_reads = Arc::new(AtomicBool::new(false));
+    // No read cache, so reads after open reach the (failing) disk.
+    let mut builder = redb::Builder::new();
+    builder.set_cache_size(0);
+    let mut store = Store::open_with_builder(
+        &builder,
+        FlakyBackend {
+            inner: file_backend(&path),
+            fail_writes: Arc::default(),
+            fail_reads: fail_reads.clone(),
+        },
+    )
+    .expect("open store");
+    let block = ChangeSet::new();
+    let view = StagedView::new(&store, &block).expect("view");
+    // The leaf pages were never read since reopening, so these reads reach the disk.
+    fail_reads.store(true, AtomicOrdering::SeqCst);
+    let got = view.get(&4321u32.to_be_bytes());
+    let ranged = view.range(None, None, Order::Descending).count();
+    fail_reads.store(false, AtomicOrdering::SeqCst);
+    assert_eq!(got, None, "a failed read yields nothing");
+    assert!(ranged < 5000, "a failed range row ends the iteration");
+    let err = view.take_error().expect("view reports the read error");
+    assert!(
+        format!("{err:?}").contains("injected read fault"),
+        "{err:?}"
+    );
+    drop(view);
+    assert!(matches!(store.health(), Err(StoreError::Faulted(_))));
+    assert!(matches!(
+        store.commit(2, changes(&[(b"k", Some(b"v"))])),
+        Err(StoreError::Faulted(_))
+    ));
+    assert_eq!(store.last_height(), 1);
 }
 
 type Block = BTreeMap<Vec<u8>, Option<Vec<u8>>>;

@@ -1,6 +1,6 @@
 //! ics23 proofs from `Store::query` verify against the app hash; tampering fails.
 
-use bls_app::store::{verify_proof, ChangeSet, Store};
+use bls_app::store::{verify_proof, ChangeSet, Store, EMPTY_TREE_ROOT};
 use proptest::prelude::*;
 
 fn store_with(pairs: &[(&[u8], &[u8])]) -> Store {
@@ -59,6 +59,26 @@ fn proofs_follow_deletes_and_updates() {
     let proof = b.proof.expect("proof b");
     assert!(verify_proof(&root, b"b", Some(b"3"), &proof));
     assert!(!verify_proof(&root, b"b", Some(b"2"), &proof));
+}
+
+#[test]
+fn empty_tree_answers_absence_without_proof() {
+    let mut store = Store::open_in_memory().expect("open");
+    let root = store.commit(1, ChangeSet::new()).expect("commit");
+    assert_eq!(root, EMPTY_TREE_ROOT.to_vec());
+    // ics23 has no absence proof in an empty tree: the well-known root is the evidence.
+    let q = store.query(b"nothing", true).expect("query");
+    assert_eq!((q.height, q.value, q.proof), (1, None, None));
+    // Emptied again after deletes: same root, same answer.
+    let mut cs = ChangeSet::new();
+    cs.set(b"k".to_vec(), b"v".to_vec());
+    let root2 = store.commit(2, cs).expect("commit");
+    assert_ne!(root2, root);
+    let mut cs = ChangeSet::new();
+    cs.remove(b"k".to_vec());
+    assert_eq!(store.commit(3, cs).expect("commit"), root);
+    let q = store.query(b"k", true).expect("query");
+    assert_eq!((q.value, q.proof), (None, None));
 }
 
 #[test]

@@ -7,6 +7,15 @@ use super::db::Store;
 use super::error::{FaultCell, StoreError};
 use super::overlay::is_empty_range;
 
+/// One row of a redb `&[u8] -> &[u8]` range.
+type RowResult<'r> = Result<
+    (
+        redb::AccessGuard<'r, &'static [u8]>,
+        redb::AccessGuard<'r, &'static [u8]>,
+    ),
+    redb::StorageError,
+>;
+
 /// Read-only `Storage` over the state committed when the view was taken. It holds a redb read
 /// transaction, so it stays consistent even while the caller stages new writes elsewhere.
 ///
@@ -82,10 +91,7 @@ impl Storage for CommittedView<'_> {
             }
         };
         // A failed row ends the iteration (and is recorded) rather than skipping silently.
-        let to_record = move |row: Result<
-            (redb::AccessGuard<'_, &[u8]>, redb::AccessGuard<'_, &[u8]>),
-            redb::StorageError,
-        >| match row {
+        let to_record = move |row: RowResult<'_>| match row {
             Ok((k, v)) => Some((k.value().to_vec(), v.value().to_vec())),
             Err(err) => {
                 self.read_failed("committed range row", err);

@@ -16,6 +16,9 @@ use super::tables::{
     JMT_STALE, JMT_VALUES, KV, META, META_APP_HASH, META_HEIGHT, META_VERSION,
 };
 
+/// Root hash of an empty jmt (jmt's `SPARSE_MERKLE_PLACEHOLDER_HASH`, private in jmt).
+pub const EMPTY_TREE_ROOT: [u8; 32] = *b"SPARSE_MERKLE_PLACEHOLDER_HASH__";
+
 /// The chain's state store: owns the redb database.
 pub struct Store {
     db: Database,
@@ -38,7 +41,8 @@ pub struct QueryResult {
     /// Value at `key`, `None` when absent.
     pub value: Option<Vec<u8>>,
     /// ics23 existence (value present) or non-existence proof against the app hash at
-    /// `height`; `None` when not asked for, or when nothing is committed yet.
+    /// `height`; `None` when not asked for, when nothing is committed yet, or when the tree is
+    /// empty (its root is [`EMPTY_TREE_ROOT`]; ics23 has no proof of absence there).
     pub proof: Option<ics23::CommitmentProof>,
 }
 
@@ -64,6 +68,11 @@ impl PreparedCommit {
     pub fn height(&self) -> u64 {
         self.height
     }
+
+    /// The block's writes (to serve reads of the pending state before Commit).
+    pub fn changes(&self) -> &ChangeSet {
+        &self.changes
+    }
 }
 
 impl Store {
@@ -83,7 +92,15 @@ impl Store {
 
     /// A store over a custom redb storage backend (fault injection in tests, other media).
     pub fn open_with_backend(backend: impl redb::StorageBackend) -> Result<Store, StoreError> {
-        let db = redb::Builder::new()
+        Self::open_with_builder(&redb::Builder::new(), backend)
+    }
+
+    /// Like [`Store::open_with_backend`] with redb settings (e.g. `set_cache_size`).
+    pub fn open_with_builder(
+        builder: &redb::Builder,
+        backend: impl redb::StorageBackend,
+    ) -> Result<Store, StoreError> {
+        let db = builder
             .create_with_backend(backend)
             .map_err(|source| StoreError::Open {
                 path: "<custom backend>".into(),
@@ -197,6 +214,7 @@ impl Store {
     /// The app hash committed state + `changes` would have, without writing anything
     /// (InitChain returns this for the genesis writes).
     pub fn preview_app_hash(&self, changes: &ChangeSet) -> Result<Vec<u8>, StoreError> {
+        self.health()?;
         let (_, root, _) = self.compute_tree(changes)?;
         Ok(root.to_vec())
     }
@@ -390,6 +408,15 @@ impl Store {
             return Ok(QueryResult {
                 height: self.last_height,
                 value,
+                proof: None,
+            });
+        }
+        if self.app_hash == EMPTY_TREE_ROOT {
+            // ics23 cannot express absence in an empty tree (no neighbour to point at); the
+            // root itself, a well-known constant, shows there is nothing.
+            return Ok(QueryResult {
+                height: self.last_height,
+                value: None,
                 proof: None,
             });
         }

@@ -3,7 +3,8 @@
 //!
 //! # API
 //!
-//! - [`Store::open`] (creates if missing), [`Store::last_height`] (0 when empty),
+//! - [`Store::open`] (creates if missing; also [`Store::open_in_memory`],
+//!   [`Store::open_with_backend`], [`Store::open_with_builder`]), [`Store::last_height`] (0 when empty),
 //!   [`Store::app_hash`] (empty before the first commit, as CometBFT expects from `Info`).
 //! - [`Store::snapshot`] → `Result<CommittedView>`: read-only `Storage` over committed state.
 //! - [`StagedView::new`]`(&store, &changes)` → read-only `Storage` over committed state plus a
@@ -16,7 +17,8 @@
 //!   for both at once. One redb write transaction: KV diff + jmt nodes/values + preimages +
 //!   stale-node index + meta row + height row; any error leaves the previous state.
 //! - [`Store::query`]`(key, prove)` → [`QueryResult`] { height, value, proof }; verify with
-//!   [`verify_proof`] against the app hash.
+//!   [`verify_proof`] against the app hash. An empty tree (root [`EMPTY_TREE_ROOT`]) answers
+//!   absence with no proof: ics23 cannot express it.
 //!
 //! # Intended app flow
 //!
@@ -64,7 +66,7 @@ mod tables;
 
 pub use changeset::ChangeSet;
 pub use committed::CommittedView;
-pub use db::{PreparedCommit, QueryResult, Store};
+pub use db::{PreparedCommit, QueryResult, Store, EMPTY_TREE_ROOT};
 pub use error::StoreError;
 pub use overlay::Overlay;
 pub use proof::{proof_spec, verify_proof};
