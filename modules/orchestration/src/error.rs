@@ -1,0 +1,217 @@
+//! Typed errors of the orchestration module (codespace `orchestration`).
+
+use bls_core::{AbciCode, ModuleError};
+
+/// Why an orchestration message, query or block hook failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OrchestrationError {
+    /// A message field fails validation.
+    #[error("invalid {field}: {reason}")]
+    InvalidField {
+        /// Field name.
+        field: &'static str,
+        /// Why.
+        reason: String,
+    },
+    /// The manifest JSON is malformed or out of bounds.
+    #[error("invalid manifest: {0}")]
+    InvalidManifest(String),
+    /// The code is not a valid WASM module (or lacks the entry export).
+    #[error("invalid wasm: {0}")]
+    InvalidWasm(String),
+    /// Code above the compressed or decompressed cap.
+    #[error("code too large: {what} is {size} bytes, limit {limit}")]
+    CodeTooLarge {
+        /// `compressed` or `decompressed`.
+        what: &'static str,
+        /// Observed size (for decompressed: at least this much).
+        size: u64,
+        /// The cap.
+        limit: u64,
+    },
+    /// No function with this id.
+    #[error("unknown function {0}")]
+    UnknownFunction(u64),
+    /// The signer does not own the function.
+    #[error("function {function} is owned by {owner}, not {signer}")]
+    NotOwner {
+        /// Function id.
+        function: u64,
+        /// Its owner.
+        owner: String,
+        /// Who signed.
+        signer: String,
+    },
+    /// The function is retired.
+    #[error("function {0} is retired")]
+    FunctionRetired(u64),
+    /// Not enough eligible workers to assign the job.
+    #[error("not enough eligible workers: need {need}, have {have}")]
+    NotEnoughWorkers {
+        /// Workers needed.
+        need: u32,
+        /// Eligible workers available.
+        have: u32,
+    },
+    /// `max_fee` does not cover the base fee.
+    #[error("max_fee {max_fee} is below the base fee {base_fee}")]
+    FeeTooLow {
+        /// Offered.
+        max_fee: String,
+        /// Required.
+        base_fee: String,
+    },
+    /// No job with this id.
+    #[error("unknown job {0}")]
+    UnknownJob(u64),
+    /// The job is not in the phase this message needs.
+    #[error("job {job} is {phase}: {action} not allowed")]
+    WrongPhase {
+        /// Job id.
+        job: u64,
+        /// Its phase.
+        phase: String,
+        /// What was attempted.
+        action: &'static str,
+    },
+    /// The signer is not assigned to the job's current round.
+    #[error("{worker} is not assigned to job {job}")]
+    NotAssigned {
+        /// Job id.
+        job: u64,
+        /// The signer.
+        worker: String,
+    },
+    /// The worker already committed in this round.
+    #[error("{worker} already committed to job {job}")]
+    DuplicateCommit {
+        /// Job id.
+        job: u64,
+        /// The worker.
+        worker: String,
+    },
+    /// The worker already revealed in this round.
+    #[error("{worker} already revealed for job {job}")]
+    DuplicateReveal {
+        /// Job id.
+        job: u64,
+        /// The worker.
+        worker: String,
+    },
+    /// A reveal from a worker that did not commit.
+    #[error("{worker} has no commitment for job {job}")]
+    NoCommit {
+        /// Job id.
+        job: u64,
+        /// The worker.
+        worker: String,
+    },
+    /// The commit window has closed.
+    #[error("commit window of job {job} closed at height {deadline}")]
+    LateCommit {
+        /// Job id.
+        job: u64,
+        /// Last height commits were accepted.
+        deadline: u64,
+    },
+    /// The reveal window has closed.
+    #[error("reveal window of job {job} closed at height {deadline}")]
+    LateReveal {
+        /// Job id.
+        job: u64,
+        /// Last height reveals were accepted.
+        deadline: u64,
+    },
+    /// The reveal does not match the commitment.
+    #[error("reveal does not match the commitment: {0}")]
+    BadReveal(String),
+    /// The revealed outcome is not a canonical outcome within the function's limits.
+    #[error("invalid outcome: {0}")]
+    InvalidOutcome(String),
+    /// No code stored under this hash.
+    #[error("code {0} is not stored on chain")]
+    CodeNotFound(String),
+    /// Invalid params.
+    #[error("invalid params: {0}")]
+    InvalidParams(String),
+    /// Malformed query.
+    #[error("invalid query: {0}")]
+    InvalidQuery(String),
+    /// A bank transfer or burn failed (e.g. the invoker cannot pay `max_fee`).
+    #[error("bank: {0}")]
+    Bank(String),
+    /// A registry keeper call failed.
+    #[error("registry: {0}")]
+    Registry(String),
+    /// Storage or serialization failure.
+    #[error("store error: {0}")]
+    Store(String),
+}
+
+impl AbciCode for OrchestrationError {
+    fn codespace(&self) -> &'static str {
+        "orchestration"
+    }
+    fn code(&self) -> u32 {
+        use OrchestrationError::*;
+        match self {
+            Store(_) => 1,
+            InvalidField { .. } => 2,
+            InvalidManifest(_) => 3,
+            InvalidWasm(_) => 4,
+            CodeTooLarge { .. } => 5,
+            UnknownFunction(_) => 6,
+            NotOwner { .. } => 7,
+            FunctionRetired(_) => 8,
+            NotEnoughWorkers { .. } => 9,
+            FeeTooLow { .. } => 10,
+            UnknownJob(_) => 11,
+            WrongPhase { .. } => 12,
+            NotAssigned { .. } => 13,
+            DuplicateCommit { .. } => 14,
+            DuplicateReveal { .. } => 15,
+            NoCommit { .. } => 16,
+            LateCommit { .. } => 17,
+            LateReveal { .. } => 18,
+            BadReveal(_) => 19,
+            InvalidOutcome(_) => 20,
+            CodeNotFound(_) => 21,
+            InvalidParams(_) => 22,
+            InvalidQuery(_) => 23,
+            Bank(_) => 24,
+            Registry(_) => 25,
+        }
+    }
+}
+
+impl From<OrchestrationError> for ModuleError {
+    fn from(e: OrchestrationError) -> Self {
+        ModuleError::from_abci(&e)
+    }
+}
+
+impl From<cosmwasm_std::StdError> for OrchestrationError {
+    fn from(e: cosmwasm_std::StdError) -> Self {
+        OrchestrationError::Store(e.to_string())
+    }
+}
+
+impl From<bls_bank::BankError> for OrchestrationError {
+    fn from(e: bls_bank::BankError) -> Self {
+        OrchestrationError::Bank(e.to_string())
+    }
+}
+
+impl From<bls_registry::RegistryError> for OrchestrationError {
+    fn from(e: bls_registry::RegistryError) -> Self {
+        OrchestrationError::Registry(e.to_string())
+    }
+}
+
+/// Shorthand for an invalid-field error.
+pub(crate) fn invalid(field: &'static str, reason: impl Into<String>) -> OrchestrationError {
+    OrchestrationError::InvalidField {
+        field,
+        reason: reason.into(),
+    }
+}

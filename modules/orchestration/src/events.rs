@@ -1,0 +1,29 @@
+//! Event types emitted by orchestration (attributes listed per event).
+
+/// `function_id`, `owner`, `code_hash`, `version`.
+pub const FUNCTION_DEPLOYED: &str = "bls.function_deployed";
+/// `function_id`, `code_hash`, `version`.
+pub const FUNCTION_UPDATED: &str = "bls.function_updated";
+/// `function_id`.
+pub const FUNCTION_RETIRED: &str = "bls.function_retired";
+/// `function_id`, `workers` (comma-separated): the subnetwork was placed or repaired.
+pub const SUBNETWORK_PLACED: &str = "bls.subnetwork_placed";
+/// `job_id`, `function_id`, `code_hash` (hex), `workers` (comma-separated), `round`, `seed`,
+/// `height`, `time_secs`, `time_nanos`, `commit_deadline`. Emitted at invoke and on every
+/// reassignment.
+pub const JOB_ASSIGNED: &str = "bls.job_assigned";
+/// `job_id`, `round`, `reason`: the previous round failed and the job was reassigned
+/// (followed by a new `bls.job_assigned`).
+pub const JOB_REASSIGNED: &str = "bls.job_reassigned";
+/// `job_id`, `worker`.
+pub const JOB_COMMITTED: &str = "bls.job_committed";
+/// `job_id`, `reveal_deadline`: commits closed; assigned workers that committed may reveal.
+pub const JOB_REVEALS_OPEN: &str = "bls.job_reveals_open";
+/// `job_id`, `worker`, `result_hash`.
+pub const JOB_REVEALED: &str = "bls.job_revealed";
+/// `job_id`, `result_hash`, `workers`, `fee`.
+pub const JOB_FINALIZED: &str = "bls.job_finalized";
+/// `job_id`, `reason`, `refund`.
+pub const JOB_FAILED: &str = "bls.job_failed";
+/// `worker`, `job_id`: an assigned worker did not commit or reveal in time.
+pub const WORKER_MISSED: &str = "bls.worker_missed";

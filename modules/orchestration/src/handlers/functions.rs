@@ -1,0 +1,308 @@
+//! `MsgDeployFunction`, `MsgUpdateFunction`, `MsgRetireFunction`.
+
+use bls_core::{Context, Event};
+
+use crate::code::{self, CheckedCode};
+use crate::error::{invalid, OrchestrationError};
+use crate::events;
+use crate::handlers::parse_addr;
+use crate::handlers::subnet::ensure_subnetwork;
+use crate::manifest::Manifest;
+use crate::msgs::{
+    MsgDeployFunction, MsgDeployFunctionResponse, MsgRetireFunction, MsgRetireFunctionResponse,
+    MsgUpdateFunction, MsgUpdateFunctionResponse,
+};
+use crate::params::Params;
+use crate::state::{
+    self, CodeInfo, Function, FunctionStatus, CODES, FN_SEQ, FUNCTIONS, FUNCTIONS_BY_OWNER, SUBNETS,
+};
+
+const MAX_SOURCE_URIS: usize = 8;
+const MAX_URI_BYTES: usize = 512;
+const URI_SCHEMES: &[&str] = &["https://", "http://", "ipfs://", "ar://"];
+
+fn validate_replication(p: &Params, n: u32, m: u32) -> Result<(), OrchestrationError> {
+    if n == 0 || n > p.max_replication {
+        return Err(invalid(
+            "replication",
+            format!("must be 1..={}, got {n}", p.max_replication),
+        ));
+    }
+    // m > n/2 (a strict majority) and m ≤ n, in integers: 2m > n.
+    if m == 0 || m > n || u64::from(m) * 2 <= u64::from(n) {
+        return Err(invalid(
+            "quorum",
+            format!("must satisfy n/2 < m <= n, got n={n} m={m}"),
+        ));
+    }
+    Ok(())
+}
+
+fn validate_manifest_json(p: &Params, json: &str) -> Result<Manifest, OrchestrationError> {
+    let len = u64::try_from(json.len()).unwrap_or(u64::MAX);
+    if len > p.max_manifest_bytes {
+        return Err(OrchestrationError::InvalidManifest(format!(
+            "{len} bytes exceeds the {} byte cap",
+            p.max_manifest_bytes
+        )));
+    }
+    Manifest::from_json(json)
+}
+
+fn validate_uris(uris: &[String]) -> Result<(), OrchestrationError> {
+    if uris.len() > MAX_SOURCE_URIS {
+        return Err(invalid(
+            "source_uris",
+            format!("at most {MAX_SOURCE_URIS} entries"),
+        ));
+    }
+    for u in uris {
+        let ok = u.len() <= MAX_URI_BYTES
+            && u.bytes().all(|b| b.is_ascii_graphic())
+            && URI_SCHEMES
+                .iter()
+                .any(|s| u.starts_with(s) && u.len() > s.len());
+        if !ok {
+            return Err(invalid(
+                "source_uris",
+                format!(
+                    "{:?} must be an https/http/ipfs/ar URI of at most {MAX_URI_BYTES} bytes",
+                    u.chars().take(80).collect::<String>()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Charges validation gas per raw WASM byte and stops early when the tx is out of gas.
+fn charge_wasm_gas(
+    ctx: &Context<'_>,
+    p: &Params,
+    wasm_len: usize,
+) -> Result<(), OrchestrationError> {
+    let bytes = u64::try_from(wasm_len).unwrap_or(u64::MAX);
+    ctx.gas
+        .charge(p.wasm_gas_per_byte.saturating_mul(bytes), "ValidateWasm")
+        .map_err(|e| invalid("wasm", e.to_string()))
+}
+
+/// Resolves the code of a deploy/update: validates and stores inline code, or accepts a
+/// hash (checked against stored code when present, otherwise requiring source URIs).
+/// Returns (hex hash, on chain).
+fn resolve_code(
+    ctx: &mut Context<'_>,
+    p: &Params,
+    wasm: &[u8],
+    code_hash: &[u8],
+    uris: &[String],
+    entry: &str,
+) -> Result<(String, bool), OrchestrationError> {
+    validate_uris(uris)?;
+    if !wasm.is_empty() {
+        let (compression, raw) = code::decompress(wasm, p.max_code_bytes, p.max_wasm_bytes)?;
+        charge_wasm_gas(ctx, p, raw.len())?;
+        code::validate_wasm(&raw, entry)?;
+        let checked = CheckedCode {
+            stored: wasm.to_vec(),
+            compression,
+            hash: sha256(&raw),
+            wasm: raw,
+        };
+        if !code_hash.is_empty() && code_hash != checked.hash.as_slice() {
+            return Err(invalid(
+                "code_hash",
+                format!(
+                    "does not match sha256 of the wasm ({})",
+                    hex::encode(checked.hash)
+                ),
+            ));
+        }
+        let hex_hash = hex::encode(checked.hash);
+        if !CODES.has(ctx.store, &hex_hash) {
+            CODES.save(
+                ctx.store,
+                &hex_hash,
+                &CodeInfo {
+                    hash: hex_hash.clone(),
+                    compression: checked.compression,
+                    size: u64::try_from(checked.stored.len()).unwrap_or(u64::MAX),
+                    wasm_size: u64::try_from(checked.wasm.len()).unwrap_or(u64::MAX),
+                    height: ctx.block.height,
+                },
+            )?;
+            state::save_code_blob(ctx.store, &checked.hash, &checked.stored);
+        }
+        return Ok((hex_hash, true));
+    }
+    let hash: [u8; 32] = code_hash
+        .try_into()
+        .map_err(|_| invalid("code_hash", "send wasm, or a 32-byte sha256 code hash"))?;
+    let hex_hash = hex::encode(hash);
+    if let Some(stored) = state::load_code_blob(ctx.store, &hash) {
+        // Already on chain: the entry must still be exported.
+        let (_, raw) = code::decompress(
+            &stored,
+            u64::MAX,
+            p.max_wasm_bytes.max(raw_cap(ctx, &hex_hash)),
+        )?;
+        charge_wasm_gas(ctx, p, raw.len())?;
+        code::validate_wasm(&raw, entry)?;
+        return Ok((hex_hash, true));
+    }
+    if uris.is_empty() {
+        return Err(invalid(
+            "source_uris",
+            "required when the code is not on chain",
+        ));
+    }
+    Ok((hex_hash, false))
+}
+
+/// The recorded raw size of stored code (so lowering `max_wasm_bytes` never breaks it).
+fn raw_cap(ctx: &Context<'_>, hex_hash: &str) -> u64 {
+    CODES
+        .may_load(ctx.store, hex_hash)
+        .ok()
+        .flatten()
+        .map_or(0, |c| c.wasm_size)
+}
+
+fn sha256(b: &[u8]) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(b).into()
+}
+
+/// Deploys a function and places its subnetwork.
+pub fn deploy_function(
+    ctx: &mut Context<'_>,
+    msg: &MsgDeployFunction,
+) -> Result<MsgDeployFunctionResponse, OrchestrationError> {
+    let p = state::params(ctx.store)?;
+    let owner = parse_addr("owner", &msg.owner)?;
+    validate_replication(&p, msg.replication, msg.quorum)?;
+    let manifest = validate_manifest_json(&p, &msg.manifest_json)?;
+    let (code_hash, on_chain) = resolve_code(
+        ctx,
+        &p,
+        &msg.wasm,
+        &msg.code_hash,
+        &msg.source_uris,
+        manifest.entry(),
+    )?;
+    let id = state::next_id(ctx.store, &FN_SEQ)?;
+    let f = Function {
+        id,
+        owner: owner.clone(),
+        code_hash: code_hash.clone(),
+        code_on_chain: on_chain,
+        source_uris: msg.source_uris.clone(),
+        manifest_json: msg.manifest_json.clone(),
+        replication: msg.replication,
+        quorum: msg.quorum,
+        status: FunctionStatus::Active,
+        version: 1,
+        created_height: ctx.block.height,
+        updated_height: ctx.block.height,
+    };
+    FUNCTIONS.save(ctx.store, id, &f)?;
+    FUNCTIONS_BY_OWNER.save(ctx.store, (owner.as_str(), id), &())?;
+    ctx.emit(
+        Event::new(events::FUNCTION_DEPLOYED)
+            .attr("function_id", id)
+            .attr("owner", &owner)
+            .attr("code_hash", &code_hash)
+            .attr("version", 1),
+    );
+    // Placement may come up short (or empty) before workers register; invoke repairs it.
+    ensure_subnetwork(ctx, &f, &manifest, &p)?;
+    Ok(MsgDeployFunctionResponse {
+        function_id: id,
+        code_hash,
+    })
+}
+
+fn owned_function(ctx: &Context<'_>, owner: &str, id: u64) -> Result<Function, OrchestrationError> {
+    let signer = parse_addr("owner", owner)?;
+    let f = state::must_get_function(ctx.store, id)?;
+    if f.owner != signer {
+        return Err(OrchestrationError::NotOwner {
+            function: id,
+            owner: f.owner.to_string(),
+            signer: signer.to_string(),
+        });
+    }
+    if f.status == FunctionStatus::Retired {
+        return Err(OrchestrationError::FunctionRetired(id));
+    }
+    Ok(f)
+}
+
+/// Replaces code and/or manifest and/or replication; open jobs keep what they were pinned to.
+pub fn update_function(
+    ctx: &mut Context<'_>,
+    msg: &MsgUpdateFunction,
+) -> Result<MsgUpdateFunctionResponse, OrchestrationError> {
+    let p = state::params(ctx.store)?;
+    let mut f = owned_function(ctx, &msg.owner, msg.function_id)?;
+    let manifest_json = if msg.manifest_json.is_empty() {
+        f.manifest_json.clone()
+    } else {
+        msg.manifest_json.clone()
+    };
+    let manifest = validate_manifest_json(&p, &manifest_json)?;
+    let n = if msg.replication == 0 {
+        f.replication
+    } else {
+        msg.replication
+    };
+    let m = if msg.quorum == 0 {
+        f.quorum
+    } else {
+        msg.quorum
+    };
+    validate_replication(&p, n, m)?;
+    let new_code = !msg.wasm.is_empty() || !msg.code_hash.is_empty();
+    let (hash_bytes, uris) = if new_code {
+        (msg.code_hash.clone(), msg.source_uris.clone())
+    } else {
+        let old = state::parse_hash(&f.code_hash)
+            .ok_or_else(|| OrchestrationError::Store("stored code hash is not hex".into()))?;
+        (old.to_vec(), f.source_uris.clone())
+    };
+    let (code_hash, on_chain) =
+        resolve_code(ctx, &p, &msg.wasm, &hash_bytes, &uris, manifest.entry())?;
+    f.code_hash = code_hash.clone();
+    f.code_on_chain = on_chain;
+    f.source_uris = uris;
+    f.manifest_json = manifest_json;
+    f.replication = n;
+    f.quorum = m;
+    f.version = f.version.saturating_add(1);
+    f.updated_height = ctx.block.height;
+    FUNCTIONS.save(ctx.store, f.id, &f)?;
+    ctx.emit(
+        Event::new(events::FUNCTION_UPDATED)
+            .attr("function_id", f.id)
+            .attr("code_hash", &code_hash)
+            .attr("version", f.version),
+    );
+    Ok(MsgUpdateFunctionResponse {
+        version: f.version,
+        code_hash,
+    })
+}
+
+/// Retires a function: no new invocations, subnetwork released.
+pub fn retire_function(
+    ctx: &mut Context<'_>,
+    msg: &MsgRetireFunction,
+) -> Result<MsgRetireFunctionResponse, OrchestrationError> {
+    let mut f = owned_function(ctx, &msg.owner, msg.function_id)?;
+    f.status = FunctionStatus::Retired;
+    f.updated_height = ctx.block.height;
+    FUNCTIONS.save(ctx.store, f.id, &f)?;
+    SUBNETS.remove(ctx.store, f.id);
+    ctx.emit(Event::new(events::FUNCTION_RETIRED).attr("function_id", f.id));
+    Ok(MsgRetireFunctionResponse {})
+}

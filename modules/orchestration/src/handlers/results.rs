@@ -1,0 +1,208 @@
+//! `MsgCommitResult` and `MsgRevealResult`.
+//!
+//! Commits close when every assigned worker has committed or the commit window ends (with
+//! at least `m` commits). Reveals are accepted only after that, so no reveal is ever visible
+//! while a commit can still be made: nobody can copy a revealed answer into a commitment.
+
+use bls_core::outcome::{Outcome, MAX_OUTPUT_BYTES};
+use bls_core::{Context, Event};
+use cosmwasm_std::Binary;
+use sha2::{Digest, Sha256};
+
+use crate::error::{invalid, OrchestrationError};
+use crate::events;
+use crate::handlers::parse_addr;
+use crate::handlers::settle;
+use crate::msgs::{
+    commitment, MsgCommitResult, MsgCommitResultResponse, MsgRevealResult, MsgRevealResultResponse,
+};
+use crate::params::Params;
+use crate::state::{self, Job, JobStatus, DEADLINES, JOBS, REVEAL_OUTCOMES};
+
+/// Shortest accepted salt.
+pub const MIN_SALT_BYTES: usize = 8;
+/// Longest accepted salt.
+pub const MAX_SALT_BYTES: usize = 64;
+/// Canonical encoding overhead: magic 4, version 1, status 5, fuel 8, 2 × (flag 1 + len 4).
+const OUTCOME_OVERHEAD: usize = 28;
+
+/// Records a worker's commitment; closes the commit phase when all have committed.
+pub fn commit_result(
+    ctx: &mut Context<'_>,
+    msg: &MsgCommitResult,
+) -> Result<MsgCommitResultResponse, OrchestrationError> {
+    let p = state::params(ctx.store)?;
+    let worker = parse_addr("worker", &msg.worker)?;
+    let mut job = state::must_get_job(ctx.store, msg.job_id)?;
+    match job.status {
+        JobStatus::Committing => {}
+        JobStatus::Revealing => {
+            return Err(OrchestrationError::LateCommit {
+                job: job.id,
+                deadline: job.commit_deadline,
+            })
+        }
+        s => {
+            return Err(OrchestrationError::WrongPhase {
+                job: job.id,
+                phase: s.as_str().into(),
+                action: "committing",
+            })
+        }
+    }
+    if ctx.block.height > job.commit_deadline {
+        return Err(OrchestrationError::LateCommit {
+            job: job.id,
+            deadline: job.commit_deadline,
+        });
+    }
+    let commitment_bytes: [u8; 32] = msg
+        .commitment
+        .as_slice()
+        .try_into()
+        .map_err(|_| invalid("commitment", "must be 32 bytes"))?;
+    let slot = job
+        .assignments
+        .iter_mut()
+        .find(|a| a.worker == worker)
+        .ok_or_else(|| OrchestrationError::NotAssigned {
+            job: msg.job_id,
+            worker: worker.to_string(),
+        })?;
+    if slot.commitment.is_some() {
+        return Err(OrchestrationError::DuplicateCommit {
+            job: msg.job_id,
+            worker: worker.to_string(),
+        });
+    }
+    slot.commitment = Some(hex::encode(commitment_bytes));
+    ctx.emit(
+        Event::new(events::JOB_COMMITTED)
+            .attr("job_id", job.id)
+            .attr("worker", &worker),
+    );
+    let all_in = job.commits() == job.assignments.len();
+    if all_in {
+        open_reveals(ctx, &mut job, &p)?;
+    }
+    JOBS.save(ctx.store, job.id, &job)?;
+    Ok(MsgCommitResultResponse {
+        reveals_open: all_in,
+    })
+}
+
+/// Moves a job from committing to revealing (requeues its deadline).
+pub fn open_reveals(
+    ctx: &mut Context<'_>,
+    job: &mut Job,
+    p: &Params,
+) -> Result<(), OrchestrationError> {
+    DEADLINES.remove(ctx.store, (job.commit_deadline, job.id));
+    job.status = JobStatus::Revealing;
+    job.reveal_deadline = ctx.block.height.saturating_add(p.reveal_window);
+    DEADLINES.save(ctx.store, (job.reveal_deadline, job.id), &())?;
+    ctx.emit(
+        Event::new(events::JOB_REVEALS_OPEN)
+            .attr("job_id", job.id)
+            .attr("reveal_deadline", job.reveal_deadline),
+    );
+    Ok(())
+}
+
+/// Checks a reveal against its commitment; finalizes at `m` identical results.
+pub fn reveal_result(
+    ctx: &mut Context<'_>,
+    msg: &MsgRevealResult,
+) -> Result<MsgRevealResultResponse, OrchestrationError> {
+    let p = state::params(ctx.store)?;
+    let worker = parse_addr("worker", &msg.worker)?;
+    let mut job = state::must_get_job(ctx.store, msg.job_id)?;
+    match job.status {
+        JobStatus::Revealing => {}
+        JobStatus::Committing => {
+            return Err(OrchestrationError::WrongPhase {
+                job: job.id,
+                phase: "committing".into(),
+                action: "revealing before commits close",
+            })
+        }
+        s => {
+            return Err(OrchestrationError::WrongPhase {
+                job: job.id,
+                phase: s.as_str().into(),
+                action: "revealing",
+            })
+        }
+    }
+    if ctx.block.height > job.reveal_deadline {
+        return Err(OrchestrationError::LateReveal {
+            job: job.id,
+            deadline: job.reveal_deadline,
+        });
+    }
+    if msg.salt.len() < MIN_SALT_BYTES || msg.salt.len() > MAX_SALT_BYTES {
+        return Err(invalid(
+            "salt",
+            format!("must be {MIN_SALT_BYTES}..={MAX_SALT_BYTES} bytes"),
+        ));
+    }
+    let job_id = job.id;
+    let slot = job
+        .assignments
+        .iter_mut()
+        .find(|a| a.worker == worker)
+        .ok_or_else(|| OrchestrationError::NotAssigned {
+            job: job_id,
+            worker: worker.to_string(),
+        })?;
+    let Some(committed) = slot.commitment.clone() else {
+        return Err(OrchestrationError::NoCommit {
+            job: job_id,
+            worker: worker.to_string(),
+        });
+    };
+    if slot.result_hash.is_some() {
+        return Err(OrchestrationError::DuplicateReveal {
+            job: job_id,
+            worker: worker.to_string(),
+        });
+    }
+    let cap = usize::try_from(job.output_bytes.min(MAX_OUTPUT_BYTES)).unwrap_or(usize::MAX);
+    let max_len = cap.saturating_mul(2).saturating_add(OUTCOME_OVERHEAD);
+    if msg.outcome.len() > max_len {
+        return Err(OrchestrationError::InvalidOutcome(format!(
+            "{} bytes exceeds the {max_len} byte cap of this function",
+            msg.outcome.len()
+        )));
+    }
+    let outcome = Outcome::decode(&msg.outcome)
+        .map_err(|e| OrchestrationError::InvalidOutcome(e.to_string()))?;
+    if outcome.stdout.len() > cap || outcome.stderr.len() > cap {
+        return Err(OrchestrationError::InvalidOutcome(format!(
+            "output above the function's output_bytes ({cap})"
+        )));
+    }
+    let result_hash: [u8; 32] = Sha256::digest(&msg.outcome).into();
+    if hex::encode(commitment(&result_hash, &msg.salt, &worker)) != committed {
+        return Err(OrchestrationError::BadReveal(
+            "sha256(result_hash ‖ salt ‖ worker) differs from the commitment".into(),
+        ));
+    }
+    let hash_hex = hex::encode(result_hash);
+    slot.result_hash = Some(hash_hex.clone());
+    if !REVEAL_OUTCOMES.has(ctx.store, (job_id, &hash_hex)) {
+        REVEAL_OUTCOMES.save(
+            ctx.store,
+            (job_id, &hash_hex),
+            &Binary::from(msg.outcome.clone()),
+        )?;
+    }
+    ctx.emit(
+        Event::new(events::JOB_REVEALED)
+            .attr("job_id", job_id)
+            .attr("worker", &worker)
+            .attr("result_hash", &hash_hex),
+    );
+    let finalized = settle::after_reveal(ctx, job, &hash_hex, &p)?;
+    Ok(MsgRevealResultResponse { finalized })
+}

@@ -1,0 +1,393 @@
+//! Settlement: finalization (fees, slashing, liveness), reassignment, failure, and the end
+//! block driver of commit/reveal windows.
+//!
+//! Every path keeps `balance(orchestration_escrow) == Σ open jobs' escrow`: finalization
+//! pays workers, burns, funds the community pool and refunds the rest so the job's escrow
+//! becomes 0; failure refunds it all; reassignment keeps it.
+
+use bls_core::outcome::Outcome;
+use bls_core::{Address, Context, Event};
+use bls_registry::events as reg_events;
+use bls_registry::state::mul_bps;
+use bls_registry::RegistryError;
+use cosmwasm_std::Order;
+use cw_storage_plus::Bound;
+
+use crate::error::OrchestrationError;
+use crate::events;
+use crate::handlers::invoke::assigned_event;
+use crate::handlers::results::open_reveals;
+use crate::handlers::subnet::pick_fresh;
+use crate::handlers::{join, transfer, ubls};
+use crate::params::Params;
+use crate::state::{
+    community_pool, escrow_account, Assignment, Job, JobResult, JobStatus, DEADLINES, JOBS,
+    RESULTS, REVEAL_OUTCOMES, WORKER_JOBS,
+};
+
+/// The fee of a job that used `fuel_used`: `base_fee + fuel_used × fuel_price / fuel_unit`.
+pub fn job_fee(p: &Params, fuel_used: u64) -> u128 {
+    let metered = u128::from(fuel_used)
+        .checked_mul(p.fuel_price)
+        .map_or(u128::MAX, |v| v / u128::from(p.fuel_unit.max(1)));
+    p.base_fee.saturating_add(metered)
+}
+
+/// How a fee is divided.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FeeSplit {
+    /// Paid to each agreeing worker.
+    pub per_worker: u128,
+    /// Burnt.
+    pub burn: u128,
+    /// To the community pool (its share plus every rounding remainder).
+    pub community: u128,
+}
+
+/// Splits `fee` among `workers` agreeing workers, the burn and the community pool.
+pub fn split_fee(p: &Params, fee: u128, workers: usize) -> FeeSplit {
+    let worker_part = mul_bps(fee, p.worker_share_bps);
+    let burn = mul_bps(fee, p.burn_share_bps);
+    let k = u128::try_from(workers.max(1)).unwrap_or(1);
+    let per_worker = worker_part / k;
+    let paid = per_worker.saturating_mul(k);
+    let community = fee.saturating_sub(paid).saturating_sub(burn);
+    FeeSplit {
+        per_worker,
+        burn,
+        community,
+    }
+}
+
+/// Called after a reveal was recorded: finalizes at quorum, fails the round when every
+/// committed worker revealed without quorum, else just saves. Returns true if finalized.
+pub fn after_reveal(
+    ctx: &mut Context<'_>,
+    job: Job,
+    hash_hex: &str,
+    p: &Params,
+) -> Result<bool, OrchestrationError> {
+    let agreeing = job
+        .assignments
+        .iter()
+        .filter(|a| a.result_hash.as_deref() == Some(hash_hex))
+        .count();
+    if agreeing >= usize::try_from(job.quorum).unwrap_or(usize::MAX) {
+        finalize(ctx, job, hash_hex, p)?;
+        return Ok(true);
+    }
+    let pending = job
+        .assignments
+        .iter()
+        .any(|a| a.commitment.is_some() && a.result_hash.is_none());
+    if pending {
+        JOBS.save(ctx.store, job.id, &job)?;
+    } else {
+        record_answers(ctx, &job)?;
+        round_failed(ctx, job, "revealed results did not reach quorum", p)?;
+    }
+    Ok(false)
+}
+
+/// Settles a job whose `hash_hex` reached quorum.
+fn finalize(
+    ctx: &mut Context<'_>,
+    mut job: Job,
+    hash_hex: &str,
+    p: &Params,
+) -> Result<(), OrchestrationError> {
+    let outcome_bytes = REVEAL_OUTCOMES.load(ctx.store, (job.id, hash_hex))?;
+    let outcome = Outcome::decode(outcome_bytes.as_slice())
+        .map_err(|e| OrchestrationError::InvalidOutcome(e.to_string()))?;
+    let agreeing: Vec<Address> = job
+        .assignments
+        .iter()
+        .filter(|a| a.result_hash.as_deref() == Some(hash_hex))
+        .map(|a| a.worker.clone())
+        .collect();
+    let dissenting: Vec<Address> = job
+        .assignments
+        .iter()
+        .filter(|a| a.result_hash.as_deref().is_some_and(|h| h != hash_hex))
+        .map(|a| a.worker.clone())
+        .collect();
+
+    let fee = job_fee(p, outcome.fuel_used).min(job.escrow);
+    let split = split_fee(p, fee, agreeing.len());
+    let escrow = escrow_account();
+    for w in &agreeing {
+        transfer(ctx.store, &escrow, w, split.per_worker)?;
+    }
+    if split.burn > 0 {
+        bls_bank::state::burn(ctx.store, &escrow, &ubls(split.burn)?)?;
+    }
+    transfer(ctx.store, &escrow, &community_pool(), split.community)?;
+    let refund = job.escrow.saturating_sub(fee);
+    transfer(ctx.store, &escrow, &job.invoker, refund)?;
+    job.escrow = 0;
+
+    for w in &agreeing {
+        tolerate_gone(bls_registry::state::record_answer(
+            ctx.store,
+            w,
+            ctx.block.height,
+        ))?;
+    }
+    for w in &dissenting {
+        penalize_dissent(ctx, job.id, w, p)?;
+    }
+
+    RESULTS.save(
+        ctx.store,
+        job.id,
+        &JobResult {
+            job_id: job.id,
+            function_id: job.function_id,
+            result_hash: hash_hex.to_string(),
+            outcome: outcome_bytes,
+            workers: agreeing.clone(),
+            fee,
+            fuel_used: outcome.fuel_used,
+            height: ctx.block.height,
+        },
+    )?;
+    close(ctx, &mut job, JobStatus::Finalized)?;
+    ctx.emit(
+        Event::new(events::JOB_FINALIZED)
+            .attr("job_id", job.id)
+            .attr("result_hash", hash_hex)
+            .attr("workers", join(&agreeing))
+            .attr("fee", fee),
+    );
+    Ok(())
+}
+
+/// Registry calls on a worker whose record is gone (unbonded meanwhile) are skipped.
+fn tolerate_gone<T: Default>(r: Result<T, RegistryError>) -> Result<T, OrchestrationError> {
+    match r {
+        Err(RegistryError::UnknownWorker(_)) => Ok(T::default()),
+        other => Ok(other?),
+    }
+}
+
+fn penalize_dissent(
+    ctx: &mut Context<'_>,
+    job_id: u64,
+    w: &Address,
+    p: &Params,
+) -> Result<(), OrchestrationError> {
+    let reason = format!("dissenting result for job {job_id}");
+    let slashed = tolerate_gone(bls_registry::state::slash_worker(
+        ctx.store,
+        w,
+        p.slash_fraction_bps,
+        &reason,
+    ))?;
+    let until = ctx.block.height.saturating_add(p.dissent_jail_blocks);
+    let jailed = tolerate_gone(bls_registry::state::jail_worker(ctx.store, w, until))?;
+    ctx.emit(
+        Event::new(reg_events::WORKER_SLASHED)
+            .attr("worker", w)
+            .attr("amount", slashed)
+            .attr("reason", &reason),
+    );
+    if jailed {
+        ctx.emit(
+            Event::new(reg_events::WORKER_JAILED)
+                .attr("worker", w)
+                .attr("until", until)
+                .attr("reason", &reason),
+        );
+    }
+    Ok(())
+}
+
+fn record_miss(ctx: &mut Context<'_>, job_id: u64, w: &Address) -> Result<(), OrchestrationError> {
+    let jailed = tolerate_gone(bls_registry::state::record_miss(
+        ctx.store,
+        w,
+        ctx.block.height,
+    ))?;
+    ctx.emit(
+        Event::new(events::WORKER_MISSED)
+            .attr("worker", w)
+            .attr("job_id", job_id),
+    );
+    if let Some(until) = jailed {
+        ctx.emit(
+            Event::new(reg_events::WORKER_JAILED)
+                .attr("worker", w)
+                .attr("until", until)
+                .attr("reason", "liveness"),
+        );
+    }
+    Ok(())
+}
+
+fn record_answers(ctx: &mut Context<'_>, job: &Job) -> Result<(), OrchestrationError> {
+    for a in &job.assignments {
+        if a.result_hash.is_some() {
+            tolerate_gone(bls_registry::state::record_answer(
+                ctx.store,
+                &a.worker,
+                ctx.block.height,
+            ))?;
+        }
+    }
+    Ok(())
+}
+
+/// Removes a settled job's indexes and temporary data and saves it with `status`.
+fn close(
+    ctx: &mut Context<'_>,
+    job: &mut Job,
+    status: JobStatus,
+) -> Result<(), OrchestrationError> {
+    if let Some(d) = job.current_deadline() {
+        DEADLINES.remove(ctx.store, (d, job.id));
+    }
+    for a in &job.assignments {
+        WORKER_JOBS.remove(ctx.store, (a.worker.as_str(), job.id));
+    }
+    clear_reveals(ctx, job.id)?;
+    job.status = status;
+    JOBS.save(ctx.store, job.id, job)?;
+    Ok(())
+}
+
+fn clear_reveals(ctx: &mut Context<'_>, job_id: u64) -> Result<(), OrchestrationError> {
+    let hashes: Vec<String> = REVEAL_OUTCOMES
+        .prefix(job_id)
+        .keys(ctx.store, None, None, Order::Ascending)
+        .collect::<Result<_, _>>()?;
+    for h in hashes {
+        REVEAL_OUTCOMES.remove(ctx.store, (job_id, &h));
+    }
+    Ok(())
+}
+
+/// The current round cannot finish: reassign to fresh workers if retries remain and enough
+/// fresh workers exist, otherwise fail with a full refund.
+fn round_failed(
+    ctx: &mut Context<'_>,
+    mut job: Job,
+    reason: &str,
+    p: &Params,
+) -> Result<(), OrchestrationError> {
+    if job.round < p.max_retries {
+        let picks = pick_fresh(ctx, &job, p)?;
+        if picks.len() == usize::try_from(job.replication).unwrap_or(usize::MAX) {
+            if let Some(d) = job.current_deadline() {
+                DEADLINES.remove(ctx.store, (d, job.id));
+            }
+            for a in &job.assignments {
+                WORKER_JOBS.remove(ctx.store, (a.worker.as_str(), job.id));
+            }
+            clear_reveals(ctx, job.id)?;
+            job.round = job.round.saturating_add(1);
+            job.round_height = ctx.block.height;
+            job.status = JobStatus::Committing;
+            job.commit_deadline = ctx.block.height.saturating_add(p.commit_window);
+            job.reveal_deadline = 0;
+            job.assignments = picks
+                .iter()
+                .map(|w| Assignment {
+                    worker: w.clone(),
+                    commitment: None,
+                    result_hash: None,
+                })
+                .collect();
+            job.previously_assigned.extend(picks.iter().cloned());
+            for w in &picks {
+                WORKER_JOBS.save(ctx.store, (w.as_str(), job.id), &())?;
+            }
+            DEADLINES.save(ctx.store, (job.commit_deadline, job.id), &())?;
+            JOBS.save(ctx.store, job.id, &job)?;
+            ctx.emit(
+                Event::new(events::JOB_REASSIGNED)
+                    .attr("job_id", job.id)
+                    .attr("round", job.round)
+                    .attr("reason", reason),
+            );
+            ctx.emit(assigned_event(&job));
+            return Ok(());
+        }
+    }
+    let why = if job.round < p.max_retries {
+        format!("{reason}; not enough fresh workers to reassign")
+    } else {
+        format!("{reason}; retries exhausted")
+    };
+    fail(ctx, job, &why)
+}
+
+fn fail(ctx: &mut Context<'_>, mut job: Job, reason: &str) -> Result<(), OrchestrationError> {
+    let refund = job.escrow;
+    transfer(ctx.store, &escrow_account(), &job.invoker, refund)?;
+    job.escrow = 0;
+    job.failure = reason.to_string();
+    close(ctx, &mut job, JobStatus::Failed)?;
+    ctx.emit(
+        Event::new(events::JOB_FAILED)
+            .attr("job_id", job.id)
+            .attr("reason", reason)
+            .attr("refund", refund),
+    );
+    Ok(())
+}
+
+/// Drives the windows whose deadline is this block: closes commit phases (misses for the
+/// silent, reveals if `m` committed, else reassignment) and expired reveal phases (misses
+/// for committed-but-silent workers, then reassignment or failure).
+pub fn end_block(ctx: &mut Context<'_>) -> Result<(), OrchestrationError> {
+    let p = crate::state::params(ctx.store)?;
+    let end = Bound::exclusive((ctx.block.height.saturating_add(1), 0u64));
+    let due: Vec<(u64, u64)> = DEADLINES
+        .keys(ctx.store, None, Some(end), Order::Ascending)
+        .collect::<Result<_, _>>()?;
+    for (deadline, id) in due {
+        DEADLINES.remove(ctx.store, (deadline, id));
+        let Some(mut job) = JOBS.may_load(ctx.store, id)? else {
+            continue;
+        };
+        if job.current_deadline() != Some(deadline) {
+            continue;
+        }
+        match job.status {
+            JobStatus::Committing => {
+                let silent: Vec<Address> = job
+                    .assignments
+                    .iter()
+                    .filter(|a| a.commitment.is_none())
+                    .map(|a| a.worker.clone())
+                    .collect();
+                for w in &silent {
+                    record_miss(ctx, id, w)?;
+                }
+                if job.commits() >= usize::try_from(job.quorum).unwrap_or(usize::MAX) {
+                    // The entry was already removed above; open_reveals removes it again
+                    // harmlessly and queues the reveal deadline.
+                    open_reveals(ctx, &mut job, &p)?;
+                    JOBS.save(ctx.store, id, &job)?;
+                } else {
+                    round_failed(ctx, job, "too few commits before the commit deadline", &p)?;
+                }
+            }
+            JobStatus::Revealing => {
+                let silent: Vec<Address> = job
+                    .assignments
+                    .iter()
+                    .filter(|a| a.commitment.is_some() && a.result_hash.is_none())
+                    .map(|a| a.worker.clone())
+                    .collect();
+                for w in &silent {
+                    record_miss(ctx, id, w)?;
+                }
+                record_answers(ctx, &job)?;
+                round_failed(ctx, job, "no quorum before the reveal deadline", &p)?;
+            }
+            JobStatus::Finalized | JobStatus::Failed => {}
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,154 @@
+//! Which workers may run a function, its subnetwork, and fresh picks for reassignment.
+
+use std::collections::BTreeMap;
+
+use bls_core::{Address, Context, Event};
+use bls_registry::Worker;
+
+use crate::error::OrchestrationError;
+use crate::events;
+use crate::handlers::join;
+use crate::manifest::Manifest;
+use crate::params::Params;
+use crate::placement::{self, Candidate};
+use crate::state::{Function, Job, Subnetwork, SUBNETS};
+
+/// True when the worker's capabilities cover the manifest's limits and permissions.
+pub fn fits(w: &Worker, m: &Manifest) -> bool {
+    let mem = w.capabilities.memory_mb.saturating_mul(1 << 20);
+    mem >= m.limits.memory_bytes
+        && w.capabilities.max_timeout_ms >= m.limits.timeout_ms
+        && (m.permissions.http.is_empty() || w.capabilities.http_allowed)
+}
+
+/// The placement view of a worker (weight = bond).
+pub fn candidate(w: &Worker) -> Candidate {
+    Candidate {
+        id: w.operator.clone(),
+        region: w.region.clone(),
+        network: w.network.clone(),
+        operator: w.operator.clone(),
+        weight: w.bond,
+    }
+}
+
+/// Active workers able to run `m`, by id.
+pub fn eligible(
+    store: &dyn cosmwasm_std::Storage,
+    m: &Manifest,
+) -> Result<BTreeMap<Address, Candidate>, OrchestrationError> {
+    Ok(bls_registry::state::active_workers(store)?
+        .iter()
+        .filter(|w| fits(w, m))
+        .map(|w| (w.operator.clone(), candidate(w)))
+        .collect())
+}
+
+/// Returns the live members of the function's subnetwork, first dropping members that left,
+/// were jailed (liveness or dissent) or no longer fit, and refilling empty seats from the
+/// eligible workers (diversity-first, stake-weighted, seeded by this block's hash).
+pub fn ensure_subnetwork(
+    ctx: &mut Context<'_>,
+    f: &Function,
+    m: &Manifest,
+    p: &Params,
+) -> Result<Vec<Candidate>, OrchestrationError> {
+    let target = usize::try_from(p.subnetwork_size.max(f.replication)).unwrap_or(usize::MAX);
+    let pool = eligible(ctx.store, m)?;
+    let current = SUBNETS.may_load(ctx.store, f.id)?.unwrap_or_default();
+    let kept: Vec<Candidate> = current
+        .workers
+        .iter()
+        .filter_map(|id| pool.get(id).cloned())
+        .collect();
+    if kept.len() >= target || pool.len() <= kept.len() {
+        if kept.len() != current.workers.len() {
+            let workers: Vec<Address> = kept.iter().map(|c| c.id.clone()).collect();
+            save_subnet(ctx, f.id, workers)?;
+        }
+        return Ok(kept);
+    }
+    let seed = placement::seed(
+        "bls/placement",
+        &[
+            &ctx.block.hash,
+            &f.id.to_be_bytes(),
+            &ctx.block.height.to_be_bytes(),
+        ],
+    );
+    let all: Vec<Candidate> = pool.values().cloned().collect();
+    let picks = placement::select(&all, &kept, target.saturating_sub(kept.len()), &seed);
+    let mut members = kept;
+    members.extend(picks.iter().filter_map(|id| pool.get(id).cloned()));
+    let workers: Vec<Address> = members.iter().map(|c| c.id.clone()).collect();
+    save_subnet(ctx, f.id, workers)?;
+    Ok(members)
+}
+
+fn save_subnet(
+    ctx: &mut Context<'_>,
+    function_id: u64,
+    workers: Vec<Address>,
+) -> Result<(), OrchestrationError> {
+    ctx.emit(
+        Event::new(events::SUBNETWORK_PLACED)
+            .attr("function_id", function_id)
+            .attr("workers", join(&workers)),
+    );
+    SUBNETS.save(
+        ctx.store,
+        function_id,
+        &Subnetwork {
+            workers,
+            placed_height: ctx.block.height,
+        },
+    )?;
+    Ok(())
+}
+
+/// Picks `n` workers never assigned to `job`: subnetwork members first, then any other
+/// eligible worker. Returns fewer than `n` when there are not enough.
+pub fn pick_fresh(
+    ctx: &mut Context<'_>,
+    job: &Job,
+    p: &Params,
+) -> Result<Vec<Address>, OrchestrationError> {
+    let n = usize::try_from(job.replication).unwrap_or(usize::MAX);
+    let Ok(m) = Manifest::from_json(&job.manifest_json) else {
+        return Ok(Vec::new());
+    };
+    let f = crate::state::FUNCTIONS.may_load(ctx.store, job.function_id)?;
+    let members = match f {
+        Some(f) if f.status == crate::state::FunctionStatus::Active => {
+            ensure_subnetwork(ctx, &f, &m, p)?
+        }
+        _ => Vec::new(),
+    };
+    let fresh = |c: &Candidate| !job.previously_assigned.contains(&c.id);
+    let seed = placement::seed(
+        "bls/reassign",
+        &[job.seed.as_bytes(), &job.round.to_be_bytes()],
+    );
+    let inside: Vec<Candidate> = members.iter().filter(|c| fresh(c)).cloned().collect();
+    let mut picks = placement::select(&inside, &[], n, &seed);
+    if picks.len() < n {
+        let pool = eligible(ctx.store, &m)?;
+        let chosen: Vec<Candidate> = picks
+            .iter()
+            .filter_map(|id| pool.get(id).cloned())
+            .collect();
+        let outside: Vec<Candidate> = pool
+            .values()
+            .filter(|c| fresh(c) && !picks.contains(&c.id))
+            .cloned()
+            .collect();
+        let seed2 = placement::seed("bls/reassign-outside", &[&seed]);
+        picks.extend(placement::select(
+            &outside,
+            &chosen,
+            n.saturating_sub(picks.len()),
+            &seed2,
+        ));
+    }
+    Ok(picks)
+}

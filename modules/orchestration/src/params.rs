@@ -1,0 +1,109 @@
+//! Orchestration parameters (set in genesis).
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::OrchestrationError;
+
+/// Parameters of orchestration.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Params {
+    /// Largest inline code as sent (gzip or raw), bytes.
+    pub max_code_bytes: u64,
+    /// Largest decompressed WASM, bytes (bounds gzip bombs).
+    pub max_wasm_bytes: u64,
+    /// Largest manifest JSON, bytes.
+    pub max_manifest_bytes: u64,
+    /// Largest invocation input, bytes.
+    pub max_input_bytes: u64,
+    /// Largest replication `n`.
+    pub max_replication: u32,
+    /// Workers per function subnetwork (at least `n` are used when `n` is larger).
+    pub subnetwork_size: u32,
+    /// Blocks after assignment during which commits are accepted.
+    pub commit_window: u64,
+    /// Blocks after the commit phase closed during which reveals are accepted.
+    pub reveal_window: u64,
+    /// Reassignments before a job fails.
+    pub max_retries: u32,
+    /// Flat fee per finalized job, ubls.
+    #[serde(with = "bls_registry::amount::u128_str")]
+    pub base_fee: u128,
+    /// ubls per `fuel_unit` fuel used.
+    #[serde(with = "bls_registry::amount::u128_str")]
+    pub fuel_price: u128,
+    /// Fuel per priced unit (fee = base_fee + fuel_used × fuel_price / fuel_unit, floored).
+    pub fuel_unit: u64,
+    /// Share of the fee paid to agreeing workers, basis points.
+    pub worker_share_bps: u32,
+    /// Share burnt, basis points.
+    pub burn_share_bps: u32,
+    /// Share to the community pool, basis points (gets rounding remainders).
+    pub community_share_bps: u32,
+    /// Fraction of a dissenting worker's bond slashed, basis points.
+    pub slash_fraction_bps: u32,
+    /// Blocks a dissenting worker is jailed.
+    pub dissent_jail_blocks: u64,
+    /// Gas charged per decompressed WASM byte validated at deploy.
+    pub wasm_gas_per_byte: u64,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Self {
+            max_code_bytes: 2 << 20,
+            max_wasm_bytes: 16 << 20,
+            max_manifest_bytes: 16 << 10,
+            max_input_bytes: 64 << 10,
+            max_replication: 7,
+            subnetwork_size: 5,
+            commit_window: 20,
+            reveal_window: 20,
+            max_retries: 2,
+            base_fee: 1_000,
+            fuel_price: 1,
+            fuel_unit: 1_000_000,
+            worker_share_bps: 7_000,
+            burn_share_bps: 2_000,
+            community_share_bps: 1_000,
+            slash_fraction_bps: 500,
+            dissent_jail_blocks: 100,
+            wasm_gas_per_byte: 2,
+        }
+    }
+}
+
+impl Params {
+    /// Checks internal consistency.
+    pub fn validate(&self) -> Result<(), OrchestrationError> {
+        let bad = |s: &str| Err(OrchestrationError::InvalidParams(s.to_string()));
+        let shares = u64::from(self.worker_share_bps)
+            + u64::from(self.burn_share_bps)
+            + u64::from(self.community_share_bps);
+        if shares != 10_000 {
+            return bad("worker_share_bps + burn_share_bps + community_share_bps must be 10000");
+        }
+        if self.slash_fraction_bps > 10_000 {
+            return bad("slash_fraction_bps must be at most 10000");
+        }
+        if self.max_replication == 0 || self.max_replication > 64 {
+            return bad("max_replication must be 1..=64");
+        }
+        if self.subnetwork_size == 0 || self.subnetwork_size > 256 {
+            return bad("subnetwork_size must be 1..=256");
+        }
+        if self.commit_window == 0 || self.reveal_window == 0 {
+            return bad("commit_window and reveal_window must be positive");
+        }
+        if self.fuel_unit == 0 {
+            return bad("fuel_unit must be positive");
+        }
+        if self.max_code_bytes == 0 || self.max_wasm_bytes == 0 {
+            return bad("max_code_bytes and max_wasm_bytes must be positive");
+        }
+        if self.max_retries > 16 {
+            return bad("max_retries must be at most 16");
+        }
+        Ok(())
+    }
+}

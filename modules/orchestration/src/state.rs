@@ -1,0 +1,341 @@
+//! Orchestration state.
+//!
+//! Keys (cw-storage-plus, JSON values): `orch/functions/{id}`, `orch/functions_by_owner/
+//! {owner}/{id}`, `orch/codes/{hash hex}` (code metadata; the bytes are a raw blob under
+//! `orch/blob/code/{hash}`), `orch/subnets/{function}`, `orch/jobs/{id}`,
+//! `orch/jobs_by_function/{function}/{job}`, `orch/worker_jobs/{worker}/{job}` (open
+//! assignments), `orch/deadlines/{height}/{job}` (the window queue end block drains),
+//! `orch/reveal_outcomes/{job}/{hash hex}` (revealed outcomes, deduplicated per job),
+//! `orch/results/{job}`, `orch/params`, `orch/fn_seq`, `orch/job_seq`.
+
+use bls_core::Address;
+use cosmwasm_std::{Binary, Order, Storage};
+use cw_storage_plus::{Item, Map};
+use serde::{Deserialize, Serialize};
+
+use crate::code::Compression;
+use crate::error::OrchestrationError;
+use crate::params::Params;
+
+/// Module account holding invocation escrow.
+pub const ESCROW_ACCOUNT: &str = "orchestration_escrow";
+/// Module account of the community pool.
+pub const COMMUNITY_POOL: &str = "community_pool";
+
+/// The escrow account address.
+pub fn escrow_account() -> Address {
+    Address::module(ESCROW_ACCOUNT)
+}
+
+/// The community pool address.
+pub fn community_pool() -> Address {
+    Address::module(COMMUNITY_POOL)
+}
+
+/// Last function id issued.
+pub const FN_SEQ: Item<u64> = Item::new("orch/fn_seq");
+/// Last job id issued.
+pub const JOB_SEQ: Item<u64> = Item::new("orch/job_seq");
+/// Functions by id.
+pub const FUNCTIONS: Map<u64, Function> = Map::new("orch/functions");
+/// (owner, function id) index.
+pub const FUNCTIONS_BY_OWNER: Map<(&str, u64), ()> = Map::new("orch/functions_by_owner");
+/// Code metadata by hex hash.
+pub const CODES: Map<&str, CodeInfo> = Map::new("orch/codes");
+/// Subnetwork per function.
+pub const SUBNETS: Map<u64, Subnetwork> = Map::new("orch/subnets");
+/// Jobs by id.
+pub const JOBS: Map<u64, Job> = Map::new("orch/jobs");
+/// (function id, job id) index.
+pub const JOBS_BY_FUNCTION: Map<(u64, u64), ()> = Map::new("orch/jobs_by_function");
+/// (worker, job id) for jobs open and assigned to the worker in their current round.
+pub const WORKER_JOBS: Map<(&str, u64), ()> = Map::new("orch/worker_jobs");
+/// (deadline height, job id): the job's current window ends at this height.
+pub const DEADLINES: Map<(u64, u64), ()> = Map::new("orch/deadlines");
+/// Revealed outcome bytes per (job, result hash hex), kept until the job settles.
+pub const REVEAL_OUTCOMES: Map<(u64, &str), Binary> = Map::new("orch/reveal_outcomes");
+/// Finalized results.
+pub const RESULTS: Map<u64, JobResult> = Map::new("orch/results");
+/// Params.
+pub const PARAMS: Item<Params> = Item::new("orch/params");
+
+const CODE_BLOB_PREFIX: &[u8] = b"orch/blob/code/";
+
+/// Whether a function accepts invocations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FunctionStatus {
+    /// Accepts invocations.
+    Active,
+    /// Retired by its owner.
+    Retired,
+}
+
+/// A deployed function.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Function {
+    /// Sequential id (1, 2, ...).
+    pub id: u64,
+    /// Owner.
+    pub owner: Address,
+    /// Hex sha256 of the raw WASM.
+    pub code_hash: String,
+    /// Whether the code bytes are stored on chain (query `Code`).
+    pub code_on_chain: bool,
+    /// Where to fetch code that is not on chain.
+    pub source_uris: Vec<String>,
+    /// Manifest JSON as deployed (validated).
+    pub manifest_json: String,
+    /// Replication `n`.
+    pub replication: u32,
+    /// Quorum `m`.
+    pub quorum: u32,
+    /// Status.
+    pub status: FunctionStatus,
+    /// Incremented by every update (starts at 1).
+    pub version: u64,
+    /// Height of deployment.
+    pub created_height: u64,
+    /// Height of the last update.
+    pub updated_height: u64,
+}
+
+/// Metadata of stored code.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeInfo {
+    /// Hex sha256 of the raw WASM.
+    pub hash: String,
+    /// Format of the stored bytes.
+    pub compression: Compression,
+    /// Stored size.
+    pub size: u64,
+    /// Raw WASM size.
+    pub wasm_size: u64,
+    /// First upload height.
+    pub height: u64,
+}
+
+/// The workers a function's jobs are drawn from.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Subnetwork {
+    /// Member worker ids, in selection order.
+    pub workers: Vec<Address>,
+    /// Height of the last (re)placement or repair.
+    pub placed_height: u64,
+}
+
+/// Lifecycle of a job.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobStatus {
+    /// Assigned; accepting commits until `commit_deadline` (or until all have committed).
+    Committing,
+    /// Commits closed; accepting reveals until `reveal_deadline`.
+    Revealing,
+    /// Quorum reached; result stored.
+    Finalized,
+    /// Out of retries; escrow refunded.
+    Failed,
+}
+
+impl JobStatus {
+    /// Lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobStatus::Committing => "committing",
+            JobStatus::Revealing => "revealing",
+            JobStatus::Finalized => "finalized",
+            JobStatus::Failed => "failed",
+        }
+    }
+
+    /// Parses the lowercase name.
+    pub fn parse(s: &str) -> Option<JobStatus> {
+        match s {
+            "committing" => Some(JobStatus::Committing),
+            "revealing" => Some(JobStatus::Revealing),
+            "finalized" => Some(JobStatus::Finalized),
+            "failed" => Some(JobStatus::Failed),
+            _ => None,
+        }
+    }
+
+    /// Open jobs hold escrow and have a pending deadline.
+    pub fn is_open(self) -> bool {
+        matches!(self, JobStatus::Committing | JobStatus::Revealing)
+    }
+}
+
+/// One worker's slot in the current round.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assignment {
+    /// The worker.
+    pub worker: Address,
+    /// Hex commitment, once committed.
+    pub commitment: Option<String>,
+    /// Hex result hash, once revealed.
+    pub result_hash: Option<String>,
+}
+
+/// An invocation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Job {
+    /// Sequential id (1, 2, ...).
+    pub id: u64,
+    /// Function invoked.
+    pub function_id: u64,
+    /// Function version at invocation.
+    pub function_version: u64,
+    /// Hex code hash to run (pinned at invocation).
+    pub code_hash: String,
+    /// Manifest JSON to run with (pinned at invocation).
+    pub manifest_json: String,
+    /// Who pays.
+    pub invoker: Address,
+    /// Guest stdin.
+    pub input: Binary,
+    /// Invocation args.
+    pub args: Vec<String>,
+    /// Most the invoker pays, ubls.
+    #[serde(with = "bls_registry::amount::u128_str")]
+    pub max_fee: u128,
+    /// Escrow still held for this job, ubls (0 once settled).
+    #[serde(with = "bls_registry::amount::u128_str")]
+    pub escrow: u128,
+    /// Hex 32-byte seed for the guest's randomness (the worker's `Job::id`).
+    pub seed: String,
+    /// Invocation height.
+    pub height: u64,
+    /// Invocation block time, seconds (the guest's clock).
+    pub time_secs: i64,
+    /// Invocation block time, nanoseconds part.
+    pub time_nanos: u32,
+    /// Status.
+    pub status: JobStatus,
+    /// Current round (0 = first assignment; +1 per reassignment).
+    pub round: u32,
+    /// Height the current round started.
+    pub round_height: u64,
+    /// Replication `n`.
+    pub replication: u32,
+    /// Quorum `m`.
+    pub quorum: u32,
+    /// The manifest's `output_bytes` (reveals above it are invalid).
+    pub output_bytes: u32,
+    /// Current round's workers.
+    pub assignments: Vec<Assignment>,
+    /// Every worker assigned in any round (reassignment picks others).
+    pub previously_assigned: Vec<Address>,
+    /// Last height commits are accepted in this round.
+    pub commit_deadline: u64,
+    /// Last height reveals are accepted (0 until commits close).
+    pub reveal_deadline: u64,
+    /// Why the job failed.
+    #[serde(default)]
+    pub failure: String,
+}
+
+impl Job {
+    /// The assignment of `worker` in the current round.
+    pub fn assignment(&self, worker: &Address) -> Option<&Assignment> {
+        self.assignments.iter().find(|a| &a.worker == worker)
+    }
+
+    /// Number of commits in the current round.
+    pub fn commits(&self) -> usize {
+        self.assignments
+            .iter()
+            .filter(|a| a.commitment.is_some())
+            .count()
+    }
+
+    /// The deadline entry currently queued for this job.
+    pub fn current_deadline(&self) -> Option<u64> {
+        match self.status {
+            JobStatus::Committing => Some(self.commit_deadline),
+            JobStatus::Revealing => Some(self.reveal_deadline),
+            _ => None,
+        }
+    }
+}
+
+/// A finalized result.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobResult {
+    /// Job id.
+    pub job_id: u64,
+    /// Function id.
+    pub function_id: u64,
+    /// Hex sha256 of the outcome bytes.
+    pub result_hash: String,
+    /// Canonical outcome bytes (`bls_core::outcome::Outcome::decode`).
+    pub outcome: Binary,
+    /// Workers whose reveals agreed.
+    pub workers: Vec<Address>,
+    /// Fee charged, ubls.
+    #[serde(with = "bls_registry::amount::u128_str")]
+    pub fee: u128,
+    /// Fuel used (from the outcome).
+    pub fuel_used: u64,
+    /// Finalization height.
+    pub height: u64,
+}
+
+/// Loads the params (defaults when genesis set none).
+pub fn params(store: &dyn Storage) -> Result<Params, OrchestrationError> {
+    Ok(PARAMS.may_load(store)?.unwrap_or_default())
+}
+
+/// Loads a function or fails with `UnknownFunction`.
+pub fn must_get_function(store: &dyn Storage, id: u64) -> Result<Function, OrchestrationError> {
+    FUNCTIONS
+        .may_load(store, id)?
+        .ok_or(OrchestrationError::UnknownFunction(id))
+}
+
+/// Loads a job or fails with `UnknownJob`.
+pub fn must_get_job(store: &dyn Storage, id: u64) -> Result<Job, OrchestrationError> {
+    JOBS.may_load(store, id)?
+        .ok_or(OrchestrationError::UnknownJob(id))
+}
+
+/// Issues the next id of a sequence.
+pub fn next_id(store: &mut dyn Storage, seq: &Item<u64>) -> Result<u64, OrchestrationError> {
+    let id = seq
+        .may_load(store)?
+        .unwrap_or(0)
+        .checked_add(1)
+        .ok_or_else(|| OrchestrationError::Store("id sequence overflow".into()))?;
+    seq.save(store, &id)?;
+    Ok(id)
+}
+
+fn code_blob_key(hash: &[u8; 32]) -> Vec<u8> {
+    [CODE_BLOB_PREFIX, hash.as_slice()].concat()
+}
+
+/// Stores code bytes under their hash (raw blob: no JSON overhead).
+pub fn save_code_blob(store: &mut dyn Storage, hash: &[u8; 32], bytes: &[u8]) {
+    store.set(&code_blob_key(hash), bytes);
+}
+
+/// Loads stored code bytes.
+pub fn load_code_blob(store: &dyn Storage, hash: &[u8; 32]) -> Option<Vec<u8>> {
+    store.get(&code_blob_key(hash))
+}
+
+/// Sum of the escrow of every open job (must equal the escrow account's balance).
+pub fn open_escrow_total(store: &dyn Storage) -> Result<u128, OrchestrationError> {
+    let mut total: u128 = 0;
+    for item in JOBS.range(store, None, None, Order::Ascending) {
+        let (_, job) = item?;
+        total = total.saturating_add(job.escrow);
+    }
+    Ok(total)
+}
+
+/// Parses a 32-byte hex hash.
+pub fn parse_hash(s: &str) -> Option<[u8; 32]> {
+    let v = hex::decode(s).ok()?;
+    <[u8; 32]>::try_from(v.as_slice()).ok()
+}
