@@ -1,1 +1,27 @@
-//! bls-client
+//! `bls-client`: everything a client of the bls chain needs.
+//!
+//! - [`keys::KeyPair`]: BIP39/BIP32 secp256k1 keys and `bls1...` addresses;
+//! - [`keyring::Keyring`]: a file keyring (unencrypted, devnet-grade: see the module docs);
+//! - [`rpc::RpcClient`]: CometBFT RPC — status, ABCI queries, broadcast, wait, block results;
+//! - [`tx::TxBuilder`]: SIGN_MODE_DIRECT `TxRaw` signing;
+//! - [`fee`]: integer gas/fee arithmetic;
+//! - [`send`]: `send_tx` (account → simulate → sign → broadcast → wait) and
+//!   [`send::TrackedSender`] / [`send::SequenceTracker`] for long-running signers;
+//! - [`cli`]: the `blsd keys|tx|query` commands, mounted by the `blsd` binary.
+
+pub mod cli;
+pub mod fee;
+pub mod keyring;
+pub mod keys;
+pub mod rpc;
+pub mod send;
+pub mod tx;
+
+pub use fee::{Decimal, GasPrice, GasSetting};
+pub use keyring::{KeyInfo, Keyring, KeyringError};
+pub use keys::{KeyError, KeyPair};
+pub use rpc::{RpcClient, RpcError, TxResult};
+pub use send::{
+    broadcast_tx, check_result, send_tx, SendError, SequenceTracker, TrackedSender, TxOptions,
+};
+pub use tx::{SignedTx, TxBuilder, TxError};

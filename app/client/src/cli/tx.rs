@@ -1,0 +1,262 @@
+//! `blsd tx ...`: common tx flags, the sign → confirm → broadcast → wait flow, and `bank send`.
+
+use std::time::Duration;
+
+use anyhow::{bail, Context as _};
+use bls_core::{Address, Coins};
+use clap::{Args, Subcommand};
+use cosmos_sdk_proto::cosmos::bank::v1beta1::MsgSend;
+use cosmos_sdk_proto::Any;
+
+use super::context::{confirm, ClientContext};
+use crate::fee::{Decimal, GasPrice, GasSetting, DEFAULT_GAS_ADJUSTMENT, DEFAULT_GAS_PRICE};
+use crate::keys::KeyPair;
+use crate::rpc::{RpcClient, TxResult};
+use crate::send::{fetch_account_state, sign_tx, Broadcasted, TxOptions};
+
+/// Flags every `blsd tx` command takes.
+#[derive(Args, Clone, Debug)]
+pub struct TxFlags {
+    /// Key name (or address of a key in the keyring) that signs and pays.
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Gas limit, or `auto` to simulate and multiply by --gas-adjustment.
+    #[arg(long, default_value = "auto")]
+    pub gas: GasSetting,
+    /// Multiplier applied to simulated gas.
+    #[arg(long, default_value = DEFAULT_GAS_ADJUSTMENT)]
+    pub gas_adjustment: Decimal,
+    /// Price per gas unit; the fee is ceil(gas × price).
+    #[arg(long, default_value = DEFAULT_GAS_PRICE)]
+    pub gas_prices: GasPrice,
+    /// Explicit fee (e.g. 5000ubls), instead of gas × --gas-prices.
+    #[arg(long)]
+    pub fees: Option<String>,
+    /// Memo.
+    #[arg(long, default_value = "")]
+    pub memo: String,
+    /// Skip the confirmation prompt (no prompt is shown when stdin is not a terminal).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Wait until the tx is in a block and print its result.
+    #[arg(long)]
+    pub wait: bool,
+    /// Seconds to wait for inclusion with --wait.
+    #[arg(long, default_value_t = 60)]
+    pub wait_timeout: u64,
+}
+
+impl TxFlags {
+    /// The library options these flags mean.
+    pub fn options(&self, ctx: &ClientContext) -> anyhow::Result<TxOptions> {
+        let fees = match &self.fees {
+            Some(f) => Some(Coins::parse(f).with_context(|| format!("--fees {f:?}"))?),
+            None => None,
+        };
+        Ok(TxOptions {
+            chain_id: ctx.chain_id.clone(),
+            gas: self.gas,
+            gas_adjustment: self.gas_adjustment,
+            gas_price: self.gas_prices.clone(),
+            fees,
+            memo: self.memo.clone(),
+            wait_timeout: Duration::from_secs(self.wait_timeout),
+        })
+    }
+
+    /// The signing key named by `--from`.
+    pub fn signer(&self, ctx: &ClientContext) -> anyhow::Result<KeyPair> {
+        let Some(from) = &self.from else {
+            bail!("no signer: pass --from KEY (see `blsd keys list`)");
+        };
+        Ok(ctx.keyring().get_by_name_or_address(from)?)
+    }
+}
+
+/// Signs `msgs` with `key`, asks for confirmation, broadcasts, optionally waits, prints.
+/// Returns the result when waited for; a failed tx is an error (after printing it).
+pub async fn submit(
+    ctx: &ClientContext,
+    flags: &TxFlags,
+    key: &KeyPair,
+    msgs: Vec<Any>,
+) -> anyhow::Result<Option<TxResult>> {
+    let rpc = ctx.rpc()?;
+    let opts = flags.options(ctx)?;
+    let (broadcasted, _) = sign_confirm_broadcast(&rpc, flags, key, msgs, &opts).await?;
+    if !flags.wait {
+        ctx.emit(&broadcasted, |b| {
+            format!(
+                "txhash: {}\ngas: {}\nfee: {}\n(not waiting for inclusion: pass --wait, or run `blsd query tx {}`)",
+                b.hash, b.gas_limit, b.fee, b.hash
+            )
+        })?;
+        return Ok(None);
+    }
+    eprintln!("broadcast {}; waiting for inclusion...", broadcasted.hash);
+    let result = rpc
+        .wait_for_tx(&broadcasted.hash, opts.wait_timeout)
+        .await?;
+    ctx.emit(&result, tx_result_text)?;
+    if !result.is_ok() {
+        bail!(
+            "transaction {} failed (code {}, codespace {:?}): {}",
+            result.hash,
+            result.code,
+            result.codespace,
+            result.log
+        );
+    }
+    Ok(Some(result))
+}
+
+/// Signs (simulating gas when `auto`), shows a summary and asks unless `--yes`, broadcasts.
+pub(crate) async fn sign_confirm_broadcast(
+    rpc: &RpcClient,
+    flags: &TxFlags,
+    key: &KeyPair,
+    msgs: Vec<Any>,
+    opts: &TxOptions,
+) -> anyhow::Result<(Broadcasted, usize)> {
+    let types: Vec<String> = msgs.iter().map(|m| m.type_url.clone()).collect();
+    let state = fetch_account_state(rpc, key.address()).await?;
+    let signed = sign_tx(rpc, key, state, msgs, opts).await?;
+    let size = signed.bytes.len();
+    let fee = crate::tx::decode_tx(&signed.bytes)?
+        .auth_info
+        .fee
+        .unwrap_or_default();
+    let fee_text = Coins::from_proto(&fee.amount)
+        .map(|c| c.to_string())
+        .unwrap_or_default();
+    if !flags.yes {
+        let summary = format!(
+            "signer: {}\nmessages: {}\ngas: {}\nfee: {}\nsize: {} bytes\nsign and broadcast?",
+            key.address(),
+            types.join(", "),
+            fee.gas_limit,
+            fee_text,
+            size
+        );
+        if confirm(&summary)? == Some(false) {
+            bail!("aborted: transaction not broadcast");
+        }
+    }
+    let hash = rpc.broadcast_tx_sync(signed.bytes).await?;
+    Ok((
+        Broadcasted {
+            hash,
+            gas_limit: fee.gas_limit,
+            fee: fee_text,
+            sequence: state.sequence,
+        },
+        size,
+    ))
+}
+
+/// Text rendering of an included tx's result.
+pub fn tx_result_text(r: &TxResult) -> String {
+    let mut s = format!(
+        "txhash: {}\nheight: {}\ncode: {}\ngas: {} / {}",
+        r.hash, r.height, r.code, r.gas_used, r.gas_wanted
+    );
+    if !r.codespace.is_empty() {
+        s.push_str(&format!("\ncodespace: {}", r.codespace));
+    }
+    if !r.log.is_empty() {
+        s.push_str(&format!("\nlog: {}", r.log));
+    }
+    for e in &r.events {
+        let attrs: Vec<String> = e
+            .attributes
+            .iter()
+            .map(|a| format!("{}={}", a.key, a.value))
+            .collect();
+        s.push_str(&format!("\nevent {}: {}", e.kind, attrs.join(" ")));
+    }
+    s
+}
+
+/// Send transactions.
+#[derive(Args, Clone, Debug)]
+pub struct TxCmd {
+    /// The tx subcommand.
+    #[command(subcommand)]
+    pub cmd: TxSub,
+}
+
+/// `blsd tx` subcommands.
+#[derive(Subcommand, Clone, Debug)]
+pub enum TxSub {
+    /// Bank transactions.
+    Bank {
+        /// The bank subcommand.
+        #[command(subcommand)]
+        cmd: BankTxSub,
+    },
+    //TMP    /// Worker registry transactions.
+    //TMP    Registry(super::tx_registry::RegistryTxCmd),
+    //TMP    /// Function deployment and invocation.
+    //TMP    Orchestration(super::tx_orchestration::OrchestrationTxCmd),
+}
+
+/// `blsd tx bank` subcommands.
+#[derive(Subcommand, Clone, Debug)]
+pub enum BankTxSub {
+    /// Send coins: `blsd tx bank send FROM_KEY TO_ADDR 1000ubls`.
+    Send {
+        /// Key name (or address of a key in the keyring) sending the coins.
+        from_key: String,
+        /// Recipient `bls1...` address.
+        to_addr: String,
+        /// Amount, e.g. 1000ubls (comma-separate several denoms).
+        amount: String,
+        /// Common tx flags.
+        #[command(flatten)]
+        flags: TxFlags,
+    },
+}
+
+impl TxCmd {
+    /// Runs the command.
+    pub async fn run(self, ctx: &ClientContext) -> anyhow::Result<()> {
+        match self.cmd {
+            TxSub::Bank {
+                cmd:
+                    BankTxSub::Send {
+                        from_key,
+                        to_addr,
+                        amount,
+                        mut flags,
+                    },
+            } => {
+                if let Some(f) = &flags.from {
+                    if f != &from_key {
+                        bail!("--from {f:?} conflicts with FROM_KEY {from_key:?}: give one");
+                    }
+                }
+                flags.from = Some(from_key);
+                let key = flags.signer(ctx)?;
+                let msg = bank_send_msg(key.address(), &to_addr, &amount)?;
+                submit(ctx, &flags, &key, vec![msg]).await?;
+                Ok(())
+            } //TMP            TxSub::Registry(cmd) => cmd.run(ctx).await,
+              //TMP            TxSub::Orchestration(cmd) => cmd.run(ctx).await,
+        }
+    }
+}
+
+/// Builds a `MsgSend` from `from` to `to` (validated) of `amount` (e.g. `1000ubls`).
+pub fn bank_send_msg(from: &Address, to: &str, amount: &str) -> anyhow::Result<Any> {
+    let to = Address::parse(to).with_context(|| "recipient address")?;
+    let coins = Coins::parse(amount).with_context(|| format!("amount {amount:?}"))?;
+    if coins.is_empty() {
+        bail!("amount {amount:?} is zero: send at least 1 unit, e.g. 1000ubls");
+    }
+    let msg = MsgSend {
+        from_address: from.to_string(),
+        to_address: to.to_string(),
+        amount: coins.to_proto(),
+    };
+    Ok(Any::from_msg(&msg)?)
+}
