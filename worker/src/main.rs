@@ -18,19 +18,41 @@ enum Command {
     /// Run one function locally, exactly as a worker would, and print its outcome and
     /// result hash.
     Run(cli::run::RunArgs),
+    /// Create a worker home: a new key and a commented config.toml; prints the address
+    /// to fund.
+    Init(cli::init::InitArgs),
+    /// Run the worker daemon: follow the chain, execute assigned jobs, commit and reveal
+    /// results.
+    Start(cli::start::StartArgs),
+}
+
+/// Installs the global log subscriber (stderr). `BLS_LOG` overrides `default_filter`.
+pub(crate) fn init_tracing(json: bool, default_filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("BLS_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
 }
 
 fn main() -> std::process::ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("BLS_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Run(args) => cli::run::main(args),
+        Command::Run(args) => {
+            init_tracing(false, "warn");
+            cli::run::main(args)
+        }
+        Command::Init(args) => {
+            init_tracing(false, "warn");
+            cli::init::main(args)
+        }
+        // Configures logging itself, from its config file.
+        Command::Start(args) => cli::start::main(args),
     };
     match result {
         Ok(code) => code,

@@ -1,4 +1,6 @@
 //! Subcommand implementations of the `bls-worker` binary.
 
+pub mod init;
 pub mod run;
+pub mod start;
 pub mod units;

@@ -1,0 +1,101 @@
+//! `bls-worker init`: creates a worker home — a new key (the account that bonds, pays
+//! fees and earns; also the result-signing key for now) and a commented `config.toml` —
+//! and prints the address to fund.
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use bls_client::Keyring;
+use bls_worker::config::{Config, CONFIG_FILE, KEY_NAME};
+use clap::Args;
+
+/// Arguments of `bls-worker init`.
+#[derive(Debug, Args)]
+#[command(after_help = "Example:\n  \
+    bls-worker init --home ~/.bls-worker --region eu-west --network AS3320 \\\n    \
+    --rpc-url http://127.0.0.1:26657\n\n\
+    Then fund the printed address and run `bls-worker start --home ~/.bls-worker --register`.")]
+pub struct InitArgs {
+    /// Worker home directory (created).
+    #[arg(long, env = "BLS_WORKER_HOME")]
+    pub home: PathBuf,
+    /// Region label placement spreads replicas over.
+    #[arg(long, default_value = "local")]
+    pub region: String,
+    /// Network: ASN (e.g. AS13335) or /24 subnet.
+    #[arg(long, default_value = "AS0")]
+    pub network: String,
+    /// `worker` or `head`.
+    #[arg(long, default_value = "worker", value_parser = ["worker", "head"])]
+    pub role: String,
+    /// CometBFT RPC URL of a chain node.
+    #[arg(long, default_value = "http://127.0.0.1:26657")]
+    pub rpc_url: String,
+    /// Chain id (empty: read from the node at start).
+    #[arg(long, default_value = "")]
+    pub chain_id: String,
+    /// Bond posted by `start --register`.
+    #[arg(long, default_value = "1000000ubls")]
+    pub bond: String,
+    /// Prometheus /metrics listen address ("" disables).
+    #[arg(long, default_value = "127.0.0.1:9464")]
+    pub metrics_listen: String,
+    /// Jobs executing at once.
+    #[arg(long, default_value_t = 4)]
+    pub max_concurrent_jobs: u32,
+    /// Overwrite an existing config.toml (the key is never replaced).
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Runs the subcommand.
+pub fn main(args: InitArgs) -> anyhow::Result<std::process::ExitCode> {
+    let home = &args.home;
+    std::fs::create_dir_all(home).with_context(|| format!("creating {}", home.display()))?;
+    let config_path = home.join(CONFIG_FILE);
+    if config_path.exists() && !args.force {
+        anyhow::bail!(
+            "{} already exists (pass --force to overwrite the config; the key is kept)",
+            config_path.display()
+        );
+    }
+    let mut config = Config::default();
+    config.chain.rpc_url = args.rpc_url.clone();
+    config.chain.chain_id = args.chain_id.clone();
+    config.worker.region = args.region.clone();
+    config.worker.network = args.network.clone();
+    config.worker.role = args.role.clone();
+    config.worker.bond = args.bond.clone();
+    config.worker.max_concurrent_jobs = args.max_concurrent_jobs;
+    config.metrics.listen = args.metrics_listen.clone();
+    config.validate(&config_path)?;
+    bls_worker::daemon::register::bond_amount(&config.worker.bond)?;
+
+    let keyring = Keyring::open(home.join("keyring"));
+    let (address, mnemonic) = match keyring.show(KEY_NAME) {
+        Ok(info) => (info.address, None),
+        Err(_) => {
+            let (info, mnemonic) = keyring.add(KEY_NAME)?;
+            (info.address, Some(mnemonic))
+        }
+    };
+    std::fs::write(&config_path, config.to_toml())
+        .with_context(|| format!("writing {}", config_path.display()))?;
+
+    println!("worker home: {}", home.display());
+    println!("config:      {}", config_path.display());
+    println!("address:     {address}");
+    if let Some(m) = mnemonic {
+        println!();
+        println!("Key mnemonic (shown once; store it safely, anyone with it controls the bond):");
+        println!("{m}");
+    }
+    println!();
+    println!(
+        "Fund {address} with at least the bond ({}) plus fees, then run:\n  \
+         bls-worker start --home {} --register",
+        config.worker.bond,
+        home.display()
+    );
+    Ok(std::process::ExitCode::SUCCESS)
+}

@@ -1,0 +1,67 @@
+//! `bls-worker start`: runs the worker daemon (see `bls_worker::daemon`).
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use bls_worker::config::Config;
+use bls_worker::daemon::{Fault, StartOptions};
+use clap::{Args, ValueEnum};
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Arguments of `bls-worker start`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Example:\n  bls-worker start --home ~/.bls-worker --register\n\n\
+    Logs go to stderr (filter with BLS_LOG, e.g. BLS_LOG=bls_worker=debug); metrics are served at\n\
+    http://<metrics.listen>/metrics. SIGINT/SIGTERM stop it gracefully: no new jobs are taken and\n\
+    already committed results are revealed (up to worker.shutdown_grace_secs)."
+)]
+pub struct StartArgs {
+    /// Worker home directory (made by `bls-worker init`).
+    #[arg(long, env = "BLS_WORKER_HOME")]
+    pub home: PathBuf,
+    /// Register this worker with the configured bond first (skipped when already registered).
+    #[arg(long)]
+    pub register: bool,
+    /// Log format (overrides `log.format` in the config).
+    #[arg(long, value_enum)]
+    pub log_format: Option<LogFormat>,
+    /// TEST ONLY: misbehave deliberately (wrong-result, silent, crash-after-commit).
+    /// A faulty worker is slashed; never use this on a real network.
+    #[arg(long, value_enum, hide = true)]
+    pub fault: Option<Fault>,
+}
+
+/// Runs the subcommand.
+pub fn main(args: StartArgs) -> anyhow::Result<std::process::ExitCode> {
+    let config = Config::load(&args.home)?;
+    let json = match args.log_format {
+        Some(f) => f == LogFormat::Json,
+        None => config.log.format == "json",
+    };
+    crate::init_tracing(json, &config.log.level);
+    if let Some(f) = args.fault {
+        tracing::warn!(fault = ?f, "TEST-ONLY fault injection enabled");
+    }
+    let tokio = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting tokio")?;
+    tokio.block_on(bls_worker::daemon::run(
+        &args.home,
+        config,
+        StartOptions {
+            register: args.register,
+            fault: args.fault,
+        },
+    ))?;
+    Ok(std::process::ExitCode::SUCCESS)
+}

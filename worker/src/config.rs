@@ -1,0 +1,386 @@
+//! The worker's `config.toml`: where the chain is, who the worker says it is, how much it
+//! runs at once, where it keeps code and how it reports.
+//!
+//! `bls-worker init` writes [`Config::to_toml`] (every field, commented); `bls-worker start`
+//! reads it with [`Config::load`]. Unknown keys are rejected so a typo never silently
+//! falls back to a default. Relative paths are resolved against the worker's home.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// File name of the config inside the home directory.
+pub const CONFIG_FILE: &str = "config.toml";
+/// Name of the worker's key in its keyring (`<home>/keyring`).
+pub const KEY_NAME: &str = "worker";
+
+/// Why the config could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// Reading or writing the file failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The TOML does not parse into a config.
+    #[error("{path}: {reason}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message.
+        reason: String,
+    },
+    /// A value is out of range.
+    #[error("{path}: {field}: {reason}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// The offending key.
+        field: &'static str,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// The whole config file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// How to reach the chain.
+    pub chain: ChainConfig,
+    /// What this worker registers as.
+    pub worker: WorkerConfig,
+    /// Execution settings.
+    pub runtime: RuntimeSection,
+    /// Metrics endpoint.
+    pub metrics: MetricsConfig,
+    /// Logging.
+    pub log: LogConfig,
+}
+
+/// `[chain]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChainConfig {
+    /// CometBFT RPC URL (HTTP), e.g. `http://127.0.0.1:26657`.
+    pub rpc_url: String,
+    /// CometBFT websocket URL; empty derives `ws://<rpc host:port>/websocket`.
+    pub websocket_url: String,
+    /// Chain id; empty reads it from the node's status at start.
+    pub chain_id: String,
+    /// Price per unit of gas, e.g. `0.025ubls`.
+    pub gas_price: String,
+    /// Simulated gas is multiplied by this (decimal) to get the gas limit.
+    pub gas_adjustment: String,
+    /// Most messages the signer puts into one transaction.
+    pub max_msgs_per_tx: usize,
+}
+
+/// `[worker]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkerConfig {
+    /// `worker` or `head`.
+    pub role: String,
+    /// Region label placement spreads replicas over, e.g. `eu-west`.
+    pub region: String,
+    /// Network: ASN (`AS13335`) or /24 subnet; placement spreads over these too.
+    pub network: String,
+    /// Bond posted by `start --register`, e.g. `1000000ubls`.
+    pub bond: String,
+    /// Largest linear memory one job may get, in MiB (advertised and enforced).
+    pub memory_mb: u64,
+    /// Longest job timeout accepted, in milliseconds (advertised).
+    pub max_timeout_ms: u64,
+    /// Whether functions allowed outbound HTTP may use it on this worker (advertised).
+    pub http_allowed: bool,
+    /// Jobs executing at once; further assignments wait (the follower pauses).
+    pub max_concurrent_jobs: u32,
+    /// Seconds a graceful shutdown waits for committed jobs to be revealed.
+    pub shutdown_grace_secs: u64,
+}
+
+/// `[runtime]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuntimeSection {
+    /// Directory of verified code blobs and compiled modules (relative to home).
+    pub code_cache_dir: PathBuf,
+    /// Host directory offered read-only at `/data` to functions with filesystem
+    /// permission; empty for none.
+    pub data_dir: PathBuf,
+}
+
+/// `[metrics]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsConfig {
+    /// Address serving Prometheus `/metrics`; empty disables it.
+    pub listen: String,
+}
+
+/// `[log]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogConfig {
+    /// `text` or `json`.
+    pub format: String,
+    /// Filter when `BLS_LOG` is unset, e.g. `info` or `bls_worker=debug,info`.
+    pub level: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            chain: ChainConfig {
+                rpc_url: "http://127.0.0.1:26657".into(),
+                websocket_url: String::new(),
+                chain_id: String::new(),
+                gas_price: "0.025ubls".into(),
+                gas_adjustment: "1.5".into(),
+                max_msgs_per_tx: 16,
+            },
+            worker: WorkerConfig {
+                role: "worker".into(),
+                region: "local".into(),
+                network: "AS0".into(),
+                bond: "1000000ubls".into(),
+                memory_mb: 256,
+                max_timeout_ms: 60_000,
+                http_allowed: false,
+                max_concurrent_jobs: 4,
+                shutdown_grace_secs: 20,
+            },
+            runtime: RuntimeSection {
+                code_cache_dir: PathBuf::from("code"),
+                data_dir: PathBuf::new(),
+            },
+            metrics: MetricsConfig {
+                listen: "127.0.0.1:9464".into(),
+            },
+            log: LogConfig {
+                format: "text".into(),
+                level: "info".into(),
+            },
+        }
+    }
+}
+
+impl Config {
+    /// Reads and validates `<home>/config.toml`.
+    pub fn load(home: &Path) -> Result<Config, ConfigError> {
+        let path = home.join(CONFIG_FILE);
+        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        let config: Config = toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
+        config.validate(&path)?;
+        Ok(config)
+    }
+
+    /// Checks values a typo could break.
+    pub fn validate(&self, path: &Path) -> Result<(), ConfigError> {
+        let invalid = |field, reason: String| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            field,
+            reason,
+        };
+        if !matches!(self.worker.role.as_str(), "worker" | "head") {
+            return Err(invalid(
+                "worker.role",
+                format!("{:?} is not `worker` or `head`", self.worker.role),
+            ));
+        }
+        if self.worker.max_concurrent_jobs == 0 {
+            return Err(invalid("worker.max_concurrent_jobs", "must be ≥ 1".into()));
+        }
+        if self.worker.memory_mb == 0 {
+            return Err(invalid("worker.memory_mb", "must be ≥ 1".into()));
+        }
+        if self.chain.max_msgs_per_tx == 0 {
+            return Err(invalid("chain.max_msgs_per_tx", "must be ≥ 1".into()));
+        }
+        if !matches!(self.log.format.as_str(), "text" | "json") {
+            return Err(invalid(
+                "log.format",
+                format!("{:?} is not `text` or `json`", self.log.format),
+            ));
+        }
+        if !self.metrics.listen.is_empty() {
+            self.metrics
+                .listen
+                .parse::<SocketAddr>()
+                .map_err(|e| invalid("metrics.listen", e.to_string()))?;
+        }
+        Ok(())
+    }
+
+    /// The websocket URL: the configured one, or `ws(s)://<rpc authority>/websocket`.
+    pub fn websocket_url(&self) -> String {
+        if !self.chain.websocket_url.is_empty() {
+            return self.chain.websocket_url.clone();
+        }
+        let rpc = self.chain.rpc_url.trim_end_matches('/');
+        let ws = if let Some(rest) = rpc.strip_prefix("https://") {
+            format!("wss://{rest}")
+        } else if let Some(rest) = rpc.strip_prefix("http://") {
+            format!("ws://{rest}")
+        } else {
+            rpc.to_string()
+        };
+        format!("{ws}/websocket")
+    }
+
+    /// The metrics address, or `None` when disabled.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.listen.parse().ok()
+    }
+
+    /// `path` resolved against `home` when relative.
+    pub fn resolve(home: &Path, path: &Path) -> PathBuf {
+        if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            home.join(path)
+        }
+    }
+
+    /// The config as a commented TOML document (what `init` writes).
+    pub fn to_toml(&self) -> String {
+        let q = |s: &str| toml::Value::String(s.to_string()).to_string();
+        let p = |p: &Path| q(&p.to_string_lossy());
+        let c = &self.chain;
+        let w = &self.worker;
+        format!(
+            r#"# bls-worker configuration. Relative paths are relative to this file's directory.
+
+[chain]
+# CometBFT RPC of a node of the chain (HTTP).
+rpc_url = {rpc_url}
+# CometBFT websocket; empty = ws://<rpc_url host:port>/websocket.
+websocket_url = {websocket_url}
+# Chain id; empty = read from the node's status at start.
+chain_id = {chain_id}
+# Fee per unit of gas for the worker's transactions (commits, reveals, registration).
+gas_price = {gas_price}
+# Simulated gas × this = gas limit.
+gas_adjustment = {gas_adjustment}
+# Most messages batched into one transaction when several are queued.
+max_msgs_per_tx = {max_msgs_per_tx}
+
+[worker]
+# `worker` or `head`.
+role = {role}
+# Region label; placement spreads a function's replicas across regions.
+region = {region}
+# Network: ASN (e.g. "AS13335") or /24 subnet; placement spreads across networks too.
+network = {network}
+# Bond posted by `bls-worker start --register` (slashed on wrong results).
+bond = {bond}
+# Capabilities advertised on chain: memory per job (MiB), longest timeout (ms), outbound HTTP.
+memory_mb = {memory_mb}
+max_timeout_ms = {max_timeout_ms}
+http_allowed = {http_allowed}
+# Jobs executing at once; more assignments wait (the follower pauses: backpressure).
+max_concurrent_jobs = {max_concurrent_jobs}
+# On SIGINT/SIGTERM, wait at most this many seconds to reveal already-committed jobs.
+shutdown_grace_secs = {shutdown_grace_secs}
+
+[runtime]
+# Verified code blobs (<sha256>.wasm) and compiled modules.
+code_cache_dir = {code_cache_dir}
+# Directory offered read-only at /data to functions with filesystem permission; "" = none.
+data_dir = {data_dir}
+
+[metrics]
+# Prometheus /metrics listen address; "" disables it.
+listen = {listen}
+
+[log]
+# "text" or "json".
+format = {format}
+# Log filter when BLS_LOG is unset.
+level = {level}
+"#,
+            rpc_url = q(&c.rpc_url),
+            websocket_url = q(&c.websocket_url),
+            chain_id = q(&c.chain_id),
+            gas_price = q(&c.gas_price),
+            gas_adjustment = q(&c.gas_adjustment),
+            max_msgs_per_tx = c.max_msgs_per_tx,
+            role = q(&w.role),
+            region = q(&w.region),
+            network = q(&w.network),
+            bond = q(&w.bond),
+            memory_mb = w.memory_mb,
+            max_timeout_ms = w.max_timeout_ms,
+            http_allowed = w.http_allowed,
+            max_concurrent_jobs = w.max_concurrent_jobs,
+            shutdown_grace_secs = w.shutdown_grace_secs,
+            code_cache_dir = p(&self.runtime.code_cache_dir),
+            data_dir = p(&self.runtime.data_dir),
+            listen = q(&self.metrics.listen),
+            format = q(&self.log.format),
+            level = q(&self.log.level),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn written_config_reads_back_identically() {
+        let mut c = Config::default();
+        c.worker.region = "eu \"west\"".into();
+        c.chain.chain_id = "bls-1".into();
+        c.runtime.data_dir = PathBuf::from("/srv/data");
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(CONFIG_FILE), c.to_toml()).unwrap();
+        assert_eq!(Config::load(dir.path()).unwrap(), c);
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_rejected() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(CONFIG_FILE);
+        let text = Config::default().to_toml();
+        std::fs::write(
+            &path,
+            text.replace("max_concurrent_jobs", "max_concurent_jobs"),
+        )
+        .unwrap();
+        assert!(matches!(
+            Config::load(dir.path()),
+            Err(ConfigError::Parse { .. })
+        ));
+        std::fs::write(&path, text.replace("role = \"worker\"", "role = \"boss\"")).unwrap();
+        assert!(matches!(
+            Config::load(dir.path()),
+            Err(ConfigError::Invalid {
+                field: "worker.role",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn websocket_url_derives_from_rpc() {
+        let mut c = Config::default();
+        c.chain.rpc_url = "http://127.0.0.1:1234/".into();
+        assert_eq!(c.websocket_url(), "ws://127.0.0.1:1234/websocket");
+        c.chain.rpc_url = "https://rpc.example.com".into();
+        assert_eq!(c.websocket_url(), "wss://rpc.example.com/websocket");
+        c.chain.websocket_url = "ws://x:1/websocket".into();
+        assert_eq!(c.websocket_url(), "ws://x:1/websocket");
+    }
+}

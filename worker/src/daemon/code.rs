@@ -1,0 +1,113 @@
+//! Function code by hash: from the on-disk cache (`<code dir>/<sha256>.wasm`) or the chain's
+//! `Code` query. Bytes are returned only after their sha256 was checked against the hash the
+//! chain recorded — from disk too, so a corrupted or tampered cache file is never run.
+
+use std::path::PathBuf;
+
+use bls_orchestration::code::Compression;
+use sha2::{Digest, Sha256};
+
+use super::chain::Chain;
+use super::store::write_atomic;
+
+/// Largest decompressed WASM the worker accepts (bounds a gzip bomb from a hostile node).
+pub const MAX_WASM_BYTES: u64 = 64 << 20;
+
+/// Why code could not be obtained.
+#[derive(Debug, thiserror::Error)]
+pub enum CodeError {
+    /// The chain does not store the code (deployed by hash + source URIs).
+    #[error("code {0} is not stored on chain; fetching from source URIs is not supported yet")]
+    NotOnChain(String),
+    /// The query failed.
+    #[error("fetching code {hash}: {source}")]
+    Query {
+        /// Hex hash.
+        hash: String,
+        /// The RPC error.
+        source: bls_client::RpcError,
+    },
+    /// The bytes do not hash to the expected value: never run them.
+    #[error("code hash mismatch: expected {expected}, got {actual}")]
+    HashMismatch {
+        /// The chain's hash.
+        expected: String,
+        /// Hash of what we got.
+        actual: String,
+    },
+    /// The stored gzip stream is invalid or too large.
+    #[error("code {hash}: {reason}")]
+    Decompress {
+        /// Hex hash.
+        hash: String,
+        /// Why.
+        reason: String,
+    },
+    /// The cache directory failed.
+    #[error("code cache: {0}")]
+    Cache(String),
+}
+
+/// The code cache.
+#[derive(Debug, Clone)]
+pub struct CodeStore {
+    dir: PathBuf,
+    chain: Chain,
+}
+
+impl CodeStore {
+    /// A cache in `dir` (created) backed by `chain`.
+    pub fn new(dir: PathBuf, chain: Chain) -> Result<CodeStore, CodeError> {
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| CodeError::Cache(format!("{}: {e}", dir.display())))?;
+        Ok(CodeStore { dir, chain })
+    }
+
+    /// The raw WASM whose sha256 is `hash`.
+    pub async fn get(&self, hash: &[u8; 32]) -> Result<Vec<u8>, CodeError> {
+        let hex_hash = hex::encode(hash);
+        let path = self.dir.join(format!("{hex_hash}.wasm"));
+        if let Ok(bytes) = std::fs::read(&path) {
+            let actual: [u8; 32] = Sha256::digest(&bytes).into();
+            if &actual == hash {
+                return Ok(bytes);
+            }
+            tracing::warn!(path = %path.display(), "cached code does not match its hash; refetching");
+            let _ = std::fs::remove_file(&path);
+        }
+        let resp = self
+            .chain
+            .code(&hex_hash)
+            .await
+            .map_err(|source| match source.abci_log() {
+                Some(log) if log.contains("not found") || log.contains("unknown code") => {
+                    CodeError::NotOnChain(hex_hash.clone())
+                }
+                _ => CodeError::Query {
+                    hash: hex_hash.clone(),
+                    source,
+                },
+            })?;
+        let stored: Vec<u8> = resp.code.into();
+        let wasm = match resp.info.compression {
+            Compression::None => stored,
+            Compression::Gzip => {
+                bls_orchestration::code::decompress(&stored, u64::MAX, MAX_WASM_BYTES)
+                    .map_err(|e| CodeError::Decompress {
+                        hash: hex_hash.clone(),
+                        reason: e.to_string(),
+                    })?
+                    .1
+            }
+        };
+        let actual = hex::encode(Sha256::digest(&wasm));
+        if actual != hex_hash {
+            return Err(CodeError::HashMismatch {
+                expected: hex_hash,
+                actual,
+            });
+        }
+        write_atomic(&path, &wasm).map_err(|e| CodeError::Cache(e.to_string()))?;
+        Ok(wasm)
+    }
+}

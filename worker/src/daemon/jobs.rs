@@ -1,0 +1,514 @@
+//! Handling one assigned job: fetch it and its code, check the code hash, run it in the
+//! runtime with the job's deterministic inputs, save the commit record, commit, then
+//! reveal once the chain opens reveals.
+//!
+//! The chain is the source of truth: after every step the job is re-read (`Job` query) and
+//! the next action follows from its status and this worker's assignment, so repeated
+//! events, restarts and lost replies all converge on the same behaviour. Execution holds a
+//! concurrency slot; waiting for reveals does not.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bls_core::module::encode_any;
+use bls_core::Address;
+use bls_orchestration::msgs::{
+    commitment, MsgCommitResult, MsgRevealResult, MSG_COMMIT_RESULT, MSG_REVEAL_RESULT,
+};
+use bls_orchestration::queries::NextAction;
+use bls_orchestration::state::{Job as ChainJob, JobStatus};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
+
+use super::chain::Chain;
+use super::code::CodeStore;
+use super::fault::Fault;
+use super::signer::{SignerHandle, TxFailure};
+use super::store::{CommitRecord, Store};
+use crate::metrics::Metrics;
+use crate::runtime::{BlockTime, Job, Manifest, Runtime};
+
+/// How often a waiting job re-reads the chain when no new height was signalled.
+const POLL: Duration = Duration::from_secs(2);
+/// Times a commit or reveal is re-sent while the chain still expects it.
+const MAX_SENDS: u32 = 5;
+/// Attempts at reading a job before giving up on it for now.
+const READ_ATTEMPTS: u32 = 5;
+
+/// Why a job cannot be run (no commit is made for it).
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    /// The job record is malformed (bad hash, seed or time).
+    #[error("job {id}: {reason}")]
+    BadJob {
+        /// Job id.
+        id: u64,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Reading the chain failed.
+    #[error("job {id}: {source}")]
+    Chain {
+        /// Job id.
+        id: u64,
+        /// The RPC error.
+        source: bls_client::RpcError,
+    },
+    /// The code could not be obtained or failed its hash check.
+    #[error("job {id}: {source}")]
+    Code {
+        /// Job id.
+        id: u64,
+        /// Why.
+        source: super::code::CodeError,
+    },
+    /// The runtime could not run it (as opposed to an outcome such as a trap).
+    #[error("job {id}: {source}")]
+    Runtime {
+        /// Job id.
+        id: u64,
+        /// Why.
+        source: crate::runtime::RuntimeError,
+    },
+    /// Saving the commit record failed: committing without it could double-commit later.
+    #[error("job {id}: {source}")]
+    Store {
+        /// Job id.
+        id: u64,
+        /// Why.
+        source: super::store::StoreError,
+    },
+}
+
+/// Everything a job task needs; shared by all of them.
+pub struct Jobs {
+    chain: Chain,
+    runtime: Arc<Runtime>,
+    code: CodeStore,
+    signer: SignerHandle,
+    store: Store,
+    me: Address,
+    fault: Option<Fault>,
+    metrics: Arc<Metrics>,
+    data_dir: Option<PathBuf>,
+    slots: Arc<Semaphore>,
+    in_flight: Mutex<BTreeSet<u64>>,
+    heights: watch::Receiver<u64>,
+    /// True once shutdown began: no new executions; committed jobs may still reveal.
+    stopping: watch::Receiver<bool>,
+    tasks: tokio::sync::Mutex<tokio::task::JoinSet<()>>,
+}
+
+/// Construction parameters of [`Jobs`].
+pub struct JobsConfig {
+    /// Chain queries.
+    pub chain: Chain,
+    /// The sandbox.
+    pub runtime: Arc<Runtime>,
+    /// Code cache.
+    pub code: CodeStore,
+    /// Signer queue.
+    pub signer: SignerHandle,
+    /// On-disk state.
+    pub store: Store,
+    /// This worker's address.
+    pub me: Address,
+    /// Test-only misbehaviour.
+    pub fault: Option<Fault>,
+    /// Metrics.
+    pub metrics: Arc<Metrics>,
+    /// Directory offered to functions with filesystem permission.
+    pub data_dir: Option<PathBuf>,
+    /// Jobs executing at once.
+    pub max_concurrent: usize,
+    /// Last processed height (signals "re-read the chain").
+    pub heights: watch::Receiver<u64>,
+    /// Shutdown flag.
+    pub stopping: watch::Receiver<bool>,
+}
+
+impl Jobs {
+    /// Creates the shared job state.
+    pub fn new(c: JobsConfig) -> Arc<Jobs> {
+        Arc::new(Jobs {
+            chain: c.chain,
+            runtime: c.runtime,
+            code: c.code,
+            signer: c.signer,
+            store: c.store,
+            me: c.me,
+            fault: c.fault,
+            metrics: c.metrics,
+            data_dir: c.data_dir,
+            slots: Arc::new(Semaphore::new(c.max_concurrent.max(1))),
+            in_flight: Mutex::new(BTreeSet::new()),
+            heights: c.heights,
+            stopping: c.stopping,
+            tasks: tokio::sync::Mutex::new(tokio::task::JoinSet::new()),
+        })
+    }
+
+    fn stopping(&self) -> bool {
+        *self.stopping.borrow()
+    }
+
+    /// Takes on job `id` unless it is already being handled. Waits for a free execution
+    /// slot first, so a busy worker slows its follower down instead of queueing without
+    /// bound.
+    pub async fn dispatch(self: &Arc<Self>, id: u64) {
+        if self.stopping() || !self.claim(id) {
+            return;
+        }
+        let mut stopping = self.stopping.clone();
+        let permit = tokio::select! {
+            p = self.slots.clone().acquire_owned() => match p {
+                Ok(p) => p,
+                Err(_) => return self.release(id),
+            },
+            _ = stopping.wait_for(|s| *s) => return self.release(id),
+        };
+        let this = self.clone();
+        self.spawn(async move {
+            this.handle(id, Some(permit)).await;
+            this.release(id);
+        })
+        .await;
+    }
+
+    /// After a restart: resumes every saved commit (reveal, or re-send the same
+    /// commitment) and takes on every open job the chain says is assigned to this worker.
+    pub async fn resume(self: &Arc<Self>) {
+        match self.store.commits() {
+            Ok(records) => {
+                for r in records {
+                    if self.claim(r.job_id) {
+                        tracing::info!(job = r.job_id, round = r.round, "resuming saved commit");
+                        let this = self.clone();
+                        let id = r.job_id;
+                        self.spawn(async move {
+                            this.drive(r).await;
+                            this.release(id);
+                        })
+                        .await;
+                    }
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "cannot read saved commits"),
+        }
+        match self.chain.jobs_for_worker(self.me.as_str()).await {
+            Ok(open) => {
+                for wj in open {
+                    if wj.next_action != NextAction::Done {
+                        self.dispatch(wj.job.id).await;
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot list open jobs; relying on events"),
+        }
+    }
+
+    /// Waits up to `grace` for running job tasks (reveals of committed jobs) to finish.
+    pub async fn drain(&self, grace: Duration) {
+        let mut tasks = self.tasks.lock().await;
+        let all = async { while tasks.join_next().await.is_some() {} };
+        if tokio::time::timeout(grace, all).await.is_err() {
+            tracing::warn!(
+                "shutdown grace period over; {} job task(s) left",
+                tasks.len()
+            );
+            tasks.abort_all();
+        }
+    }
+
+    async fn spawn(&self, f: impl std::future::Future<Output = ()> + Send + 'static) {
+        let mut tasks = self.tasks.lock().await;
+        // Reap finished tasks so the set does not grow without bound.
+        while tasks.try_join_next().is_some() {}
+        tasks.spawn(f);
+    }
+
+    fn claim(&self, id: u64) -> bool {
+        self.in_flight
+            .lock()
+            .map(|mut s| s.insert(id))
+            .unwrap_or(false)
+    }
+
+    fn release(&self, id: u64) {
+        if let Ok(mut s) = self.in_flight.lock() {
+            s.remove(&id);
+        }
+    }
+
+    async fn read_job(&self, id: u64) -> Result<ChainJob, JobError> {
+        let mut wait = Duration::from_millis(200);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.chain.job(id).await {
+                Ok(j) => return Ok(j),
+                Err(source) if attempt >= READ_ATTEMPTS => {
+                    return Err(JobError::Chain { id, source })
+                }
+                Err(e) => {
+                    tracing::debug!(job = id, error = %e, "reading job failed; retrying");
+                    tokio::time::sleep(wait).await;
+                    wait = wait.saturating_mul(2);
+                }
+            }
+        }
+    }
+
+    /// From assignment to reveal.
+    async fn handle(self: &Arc<Self>, id: u64, permit: Option<OwnedSemaphorePermit>) {
+        let job = match self.read_job(id).await {
+            Ok(j) => j,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read assigned job");
+                return;
+            }
+        };
+        let Some(assignment) = job.assignment(&self.me) else {
+            tracing::debug!(job = id, "not assigned to this worker in the current round");
+            return;
+        };
+        let record = match self.store.commit(id, job.round) {
+            Ok(Some(r)) => r,
+            Ok(None) => {
+                if job.status != JobStatus::Committing || assignment.commitment.is_some() {
+                    // Committed in the past but the record is gone (e.g. the data directory
+                    // was wiped): the outcome cannot be revealed, and committing again
+                    // would be a second commit.
+                    if assignment.commitment.is_some() {
+                        tracing::warn!(job = id, "committed earlier but no saved record");
+                    }
+                    return;
+                }
+                if self.fault == Some(Fault::Silent) {
+                    tracing::info!(job = id, "fault injection: staying silent");
+                    return;
+                }
+                if self.stopping() {
+                    return;
+                }
+                self.metrics.jobs_in_flight.inc();
+                let r = self.execute(&job).await;
+                self.metrics.jobs_in_flight.dec();
+                match r {
+                    Ok(r) => r,
+                    Err(e) => {
+                        self.metrics.job("failed");
+                        tracing::error!(error = %e, "job not run; not committing");
+                        return;
+                    }
+                }
+            }
+            Err(e) => {
+                tracing::error!(job = id, error = %e, "cannot read saved commit");
+                return;
+            }
+        };
+        drop(permit);
+        self.drive(record).await;
+    }
+
+    /// Runs the job and saves the commit record.
+    async fn execute(&self, job: &ChainJob) -> Result<CommitRecord, JobError> {
+        let id = job.id;
+        let bad = |reason: String| JobError::BadJob { id, reason };
+        let code_hash = parse_hash32(&job.code_hash).ok_or_else(|| bad("bad code hash".into()))?;
+        let seed = parse_hash32(&job.seed).ok_or_else(|| bad("bad seed".into()))?;
+        let seconds =
+            u64::try_from(job.time_secs).map_err(|_| bad("block time before 1970".into()))?;
+        let manifest = Manifest::from_json(job.manifest_json.as_bytes())
+            .map_err(|e| bad(format!("manifest: {e}")))?;
+
+        if !self.runtime.has_module(&code_hash) {
+            let code = self
+                .code
+                .get(&code_hash)
+                .await
+                .map_err(|source| JobError::Code { id, source })?;
+            // The code store checked the hash; the runtime checks it again before compiling.
+            let runtime = self.runtime.clone();
+            tokio::task::spawn_blocking(move || runtime.load_expected(&code_hash, &code))
+                .await
+                .map_err(|e| bad(format!("compile task: {e}")))?
+                .map_err(|source| JobError::Runtime { id, source })?;
+        }
+        let run = Job {
+            id: seed,
+            code_hash,
+            manifest,
+            input: job.input.to_vec(),
+            args: job.args.clone(),
+            block_time: BlockTime {
+                seconds,
+                nanos: job.time_nanos,
+            },
+            data_dir: self.data_dir.clone(),
+        };
+        let outcome = self
+            .runtime
+            .run(&run)
+            .await
+            .map_err(|source| JobError::Runtime { id, source })?;
+        self.metrics.outcome(&outcome);
+        self.metrics.job("executed");
+        let outcome = match self.fault {
+            Some(f) => f.tamper(outcome),
+            None => outcome,
+        };
+        let bytes = outcome.canonical_bytes();
+        let result_hash: [u8; 32] = Sha256::digest(&bytes).into();
+        let mut salt = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut salt);
+        let record = CommitRecord {
+            job_id: id,
+            round: job.round,
+            salt: hex::encode(salt),
+            outcome: hex::encode(&bytes),
+            result_hash: hex::encode(result_hash),
+            commitment: hex::encode(commitment(&result_hash, &salt, &self.me)),
+        };
+        self.store
+            .save_commit(&record)
+            .map_err(|source| JobError::Store { id, source })?;
+        tracing::info!(
+            job = id,
+            status = ?outcome.status,
+            fuel = outcome.fuel_used,
+            wall_ms = outcome.wall_time.as_millis() as u64,
+            result_hash = %record.result_hash,
+            "executed"
+        );
+        Ok(record)
+    }
+
+    /// Commits, then reveals when the chain allows, re-reading the job after every height.
+    async fn drive(&self, record: CommitRecord) {
+        let id = record.job_id;
+        let mut commits_sent = 0u32;
+        let mut reveals_sent = 0u32;
+        let mut heights = self.heights.clone();
+        loop {
+            let job = match self.read_job(id).await {
+                Ok(j) => j,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot read job; will retry");
+                    self.wait_next(&mut heights).await;
+                    continue;
+                }
+            };
+            let closed = !job.status.is_open() || job.round != record.round;
+            let Some(a) = job.assignment(&self.me).filter(|_| !closed) else {
+                tracing::info!(job = id, status = job.status.as_str(), "job round closed");
+                self.forget(&record);
+                return;
+            };
+            match (job.status, &a.commitment, &a.result_hash) {
+                (JobStatus::Committing, None, _) => {
+                    if self.stopping() || commits_sent >= MAX_SENDS {
+                        return;
+                    }
+                    commits_sent += 1;
+                    let msg = MsgCommitResult {
+                        worker: self.me.to_string(),
+                        job_id: id,
+                        commitment: record.commitment_bytes(),
+                    };
+                    match self
+                        .signer
+                        .submit(encode_any(&msg, MSG_COMMIT_RESULT))
+                        .await
+                    {
+                        Ok(r) => {
+                            self.metrics.job("committed");
+                            tracing::info!(job = id, height = r.height, "committed");
+                            if self.fault == Some(Fault::CrashAfterCommit) {
+                                tracing::warn!(job = id, "fault injection: crashing after commit");
+                                std::process::exit(3);
+                            }
+                            continue;
+                        }
+                        Err(e) => self.log_tx_failure(id, "commit", &e),
+                    }
+                }
+                (JobStatus::Committing, Some(_), _) => {}
+                (JobStatus::Revealing, Some(c), None) => {
+                    if c != &record.commitment {
+                        tracing::error!(
+                            job = id,
+                            "on-chain commitment differs from the saved one; cannot reveal"
+                        );
+                        self.forget(&record);
+                        return;
+                    }
+                    if reveals_sent >= MAX_SENDS {
+                        return;
+                    }
+                    reveals_sent += 1;
+                    let msg = MsgRevealResult {
+                        worker: self.me.to_string(),
+                        job_id: id,
+                        outcome: record.outcome_bytes(),
+                        salt: record.salt_bytes(),
+                    };
+                    match self
+                        .signer
+                        .submit(encode_any(&msg, MSG_REVEAL_RESULT))
+                        .await
+                    {
+                        Ok(r) => {
+                            self.metrics.job("revealed");
+                            tracing::info!(job = id, height = r.height, "revealed");
+                            continue;
+                        }
+                        Err(e) => self.log_tx_failure(id, "reveal", &e),
+                    }
+                }
+                (JobStatus::Revealing, Some(_), Some(_)) => {
+                    // Revealed; nothing left but the chain's verdict.
+                    self.forget(&record);
+                    return;
+                }
+                _ => {
+                    tracing::info!(job = id, "commit window missed");
+                    self.forget(&record);
+                    return;
+                }
+            }
+            if self.stopping() && a.commitment.is_none() {
+                return;
+            }
+            self.wait_next(&mut heights).await;
+        }
+    }
+
+    fn log_tx_failure(&self, id: u64, what: &str, e: &TxFailure) {
+        self.metrics.job(&format!("{what}_failed"));
+        tracing::warn!(job = id, error = %e, "{what} not accepted");
+    }
+
+    fn forget(&self, record: &CommitRecord) {
+        if let Err(e) = self.store.remove_commit(record.job_id, record.round) {
+            tracing::warn!(job = record.job_id, error = %e, "cannot remove commit record");
+        }
+    }
+
+    /// Until the next processed height or [`POLL`], whichever is first.
+    async fn wait_next(&self, heights: &mut watch::Receiver<u64>) {
+        // An error means the follower is gone (shutdown): fall back to polling.
+        if let Ok(Err(_)) = tokio::time::timeout(POLL, heights.changed()).await {
+            tokio::time::sleep(POLL).await;
+        }
+    }
+}
+
+fn parse_hash32(s: &str) -> Option<[u8; 32]> {
+    let v = hex::decode(s).ok()?;
+    <[u8; 32]>::try_from(v.as_slice()).ok()
+}

@@ -1,0 +1,204 @@
+//! The worker daemon (`bls-worker start`): follows the chain, runs the jobs assigned to
+//! this worker in the runtime and posts commits and reveals as transactions.
+//!
+//! Tasks: a [`follower::Follower`] (websocket "new height" signal → `block_results` for
+//! every height in order → assignments), [`jobs::Jobs`] (bounded concurrency; one task per
+//! job: fetch, verify, execute, commit, reveal), one [`signer`] task owning the account
+//! sequence, and the metrics server. State that must survive a restart (last processed
+//! height, commit records) lives in [`store::Store`].
+
+pub mod chain;
+pub mod code;
+pub mod fault;
+pub mod follower;
+pub mod jobs;
+pub mod peer_id;
+pub mod register;
+pub mod signer;
+pub mod store;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use bls_client::{Decimal, GasPrice, KeyPair, Keyring, RpcClient, TrackedSender, TxOptions};
+use tokio::sync::watch;
+
+use crate::config::{Config, KEY_NAME};
+use crate::metrics::Metrics;
+use crate::runtime::{Runtime, RuntimeConfig};
+
+pub use fault::Fault;
+
+/// Options of `start` beyond the config file.
+#[derive(Debug, Clone, Default)]
+pub struct StartOptions {
+    /// Register (with the configured bond) unless already registered.
+    pub register: bool,
+    /// Test-only misbehaviour.
+    pub fault: Option<Fault>,
+}
+
+/// Loads the worker's key from `<home>/keyring`.
+pub fn load_key(home: &Path) -> anyhow::Result<KeyPair> {
+    Keyring::open(home.join("keyring"))
+        .get(KEY_NAME)
+        .with_context(|| {
+            format!(
+                "loading the worker key (run `bls-worker init --home {}` first)",
+                home.display()
+            )
+        })
+}
+
+/// Runs the daemon until SIGINT/SIGTERM.
+pub async fn run(home: &Path, config: Config, opts: StartOptions) -> anyhow::Result<()> {
+    let key = load_key(home)?;
+    let me = key.address().clone();
+    let rpc = RpcClient::new(&config.chain.rpc_url)?;
+    let metrics = Arc::new(Metrics::new());
+    if let Some(addr) = config.metrics_addr() {
+        let bound = crate::metrics::serve(metrics.clone(), addr)
+            .await
+            .with_context(|| format!("metrics listen address {addr}"))?;
+        tracing::info!(%bound, "serving /metrics");
+    }
+    let mut signals = Signals::new()?;
+
+    let Some(status) = wait_for_node(&rpc, &mut signals).await else {
+        return Ok(());
+    };
+    let chain_id = if config.chain.chain_id.is_empty() {
+        status.chain_id.clone()
+    } else {
+        config.chain.chain_id.clone()
+    };
+    tracing::info!(worker = %me, chain_id, height = status.latest_block_height, "connected");
+
+    let tx_opts = TxOptions {
+        chain_id: Some(chain_id),
+        gas_price: config
+            .chain
+            .gas_price
+            .parse::<GasPrice>()
+            .with_context(|| format!("chain.gas_price {:?}", config.chain.gas_price))?,
+        gas_adjustment: config
+            .chain
+            .gas_adjustment
+            .parse::<Decimal>()
+            .with_context(|| format!("chain.gas_adjustment {:?}", config.chain.gas_adjustment))?,
+        ..TxOptions::default()
+    };
+    let sender = TrackedSender::new(rpc.clone(), key.clone(), tx_opts).await?;
+    let (signer, signer_task) =
+        signer::spawn(sender, config.chain.max_msgs_per_tx, metrics.clone());
+    let chain = chain::Chain::new(rpc.clone());
+
+    if opts.register {
+        tokio::select! {
+            r = register::ensure_registered(&chain, &signer, &key, &config) => { r?; }
+            _ = signals.recv() => return Ok(()),
+        }
+    }
+
+    let code_dir = Config::resolve(home, &config.runtime.code_cache_dir);
+    let runtime = Arc::new(Runtime::new(RuntimeConfig {
+        cache_dir: Some(code_dir.join("compiled")),
+        max_concurrent_jobs: config.worker.max_concurrent_jobs,
+        max_memory_bytes: config.worker.memory_mb.saturating_mul(1 << 20),
+        ..RuntimeConfig::default()
+    })?);
+    let store = store::Store::open(&home.join("data"))?;
+    let code = code::CodeStore::new(code_dir, chain.clone())?;
+    let data_dir: Option<PathBuf> = (!config.runtime.data_dir.as_os_str().is_empty())
+        .then(|| Config::resolve(home, &config.runtime.data_dir));
+
+    let (heights_tx, heights_rx) = watch::channel(0u64);
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let jobs = jobs::Jobs::new(jobs::JobsConfig {
+        chain: chain.clone(),
+        runtime,
+        code,
+        signer: signer.clone(),
+        store: store.clone(),
+        me: me.clone(),
+        fault: opts.fault,
+        metrics: metrics.clone(),
+        data_dir,
+        max_concurrent: usize::try_from(config.worker.max_concurrent_jobs).unwrap_or(1),
+        heights: heights_rx,
+        stopping: stop_rx.clone(),
+    });
+    let follower = follower::Follower {
+        rpc: rpc.clone(),
+        ws_url: config.websocket_url(),
+        store,
+        jobs: jobs.clone(),
+        metrics: metrics.clone(),
+        me: me.to_string(),
+        heights: heights_tx,
+        shutdown: stop_rx,
+    };
+    let follower_task = tokio::spawn(follower.run(status.latest_block_height));
+    let resume_task = tokio::spawn({
+        let jobs = jobs.clone();
+        async move { jobs.resume().await }
+    });
+
+    signals.recv().await;
+    tracing::info!("shutting down: no new jobs; revealing committed ones");
+    let _ = stop_tx.send(true);
+    resume_task.abort();
+    let grace = Duration::from_secs(config.worker.shutdown_grace_secs);
+    jobs.drain(grace).await;
+    let _ = tokio::time::timeout(Duration::from_secs(2), follower_task).await;
+    drop(signer);
+    drop(jobs);
+    let _ = tokio::time::timeout(Duration::from_secs(2), signer_task).await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Waits until the node answers `status` (it may start after the worker). `None` when
+/// a signal arrived first.
+async fn wait_for_node(
+    rpc: &RpcClient,
+    signals: &mut Signals,
+) -> Option<bls_client::rpc::NodeStatus> {
+    let mut backoff = Duration::from_millis(250);
+    loop {
+        match rpc.status().await {
+            Ok(s) => return Some(s),
+            Err(e) => tracing::warn!(error = %e, "node not reachable yet"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(backoff) => {}
+            _ = signals.recv() => return None,
+        }
+        backoff = (backoff * 2).min(Duration::from_secs(5));
+    }
+}
+
+/// SIGINT and SIGTERM.
+struct Signals {
+    int: tokio::signal::unix::Signal,
+    term: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn new() -> anyhow::Result<Signals> {
+        use tokio::signal::unix::{signal, SignalKind};
+        Ok(Signals {
+            int: signal(SignalKind::interrupt()).context("installing SIGINT handler")?,
+            term: signal(SignalKind::terminate()).context("installing SIGTERM handler")?,
+        })
+    }
+
+    async fn recv(&mut self) {
+        tokio::select! {
+            _ = self.int.recv() => {}
+            _ = self.term.recv() => {}
+        }
+    }
+}

@@ -1,0 +1,199 @@
+//! The single signer task: it alone owns the worker account's sequence. Other tasks queue
+//! messages on an mpsc channel; the signer batches whatever is queued (up to
+//! `max_msgs_per_tx`) into one transaction, sends it, waits for inclusion and answers each
+//! message. A failed batch is retried message by message so one bad message cannot sink
+//! the others; node outages are retried with backoff; sequence mismatches refetch the
+//! sequence (inside [`bls_client::TrackedSender`]).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bls_client::{RpcError, SendError, TrackedSender, TxResult};
+use cosmos_sdk_proto::Any;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::metrics::Metrics;
+
+/// Queue depth before submitters wait (backpressure on job tasks).
+const QUEUE: usize = 256;
+/// Attempts for a message when the node is unreachable or the tx was not included in time.
+const TRANSIENT_ATTEMPTS: u32 = 8;
+/// First backoff after a transient failure; doubles up to [`MAX_BACKOFF`].
+const FIRST_BACKOFF: Duration = Duration::from_millis(500);
+const MAX_BACKOFF: Duration = Duration::from_secs(8);
+
+/// Why a message did not make it on chain.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum TxFailure {
+    /// The chain rejected it (simulation, CheckTx or DeliverTx) with this code and log.
+    #[error("rejected (code {code}): {log}")]
+    Rejected {
+        /// ABCI code.
+        code: u32,
+        /// The application's log.
+        log: String,
+    },
+    /// The node could not be reached or the tx was not included in time, after retries.
+    #[error("node unavailable: {0}")]
+    Unavailable(String),
+    /// Any other failure (bad key, fee arithmetic, ...).
+    #[error("{0}")]
+    Other(String),
+    /// The signer stopped.
+    #[error("signer stopped")]
+    Stopped,
+}
+
+struct Request {
+    msg: Any,
+    reply: oneshot::Sender<Result<TxResult, TxFailure>>,
+}
+
+/// Handle to queue messages for signing; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct SignerHandle {
+    tx: mpsc::Sender<Request>,
+}
+
+impl SignerHandle {
+    /// Queues `msg` and waits until it is in a block (or failed for good).
+    pub async fn submit(&self, msg: Any) -> Result<TxResult, TxFailure> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Request { msg, reply })
+            .await
+            .map_err(|_| TxFailure::Stopped)?;
+        rx.await.map_err(|_| TxFailure::Stopped)?
+    }
+}
+
+/// Starts the signer task. It ends when every [`SignerHandle`] is dropped.
+pub fn spawn(
+    sender: TrackedSender,
+    max_msgs_per_tx: usize,
+    metrics: Arc<Metrics>,
+) -> (SignerHandle, tokio::task::JoinHandle<()>) {
+    let (tx, rx) = mpsc::channel(QUEUE);
+    let task = tokio::spawn(run(sender, rx, max_msgs_per_tx.max(1), metrics));
+    (SignerHandle { tx }, task)
+}
+
+async fn run(
+    mut sender: TrackedSender,
+    mut rx: mpsc::Receiver<Request>,
+    max_batch: usize,
+    metrics: Arc<Metrics>,
+) {
+    while let Some(first) = rx.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < max_batch {
+            match rx.try_recv() {
+                Ok(r) => batch.push(r),
+                Err(_) => break,
+            }
+        }
+        if batch.len() == 1 {
+            send_one(&mut sender, batch, &metrics).await;
+            continue;
+        }
+        let msgs: Vec<Any> = batch.iter().map(|r| r.msg.clone()).collect();
+        match send_with_retry(&mut sender, msgs, &metrics).await {
+            Ok(result) => {
+                for r in batch {
+                    let _ = r.reply.send(Ok(result.clone()));
+                }
+            }
+            Err(e) => {
+                tracing::debug!(error = %e, n = batch.len(), "batch failed; sending its messages one by one");
+                for r in batch {
+                    send_one(&mut sender, vec![r], &metrics).await;
+                }
+            }
+        }
+    }
+}
+
+async fn send_one(sender: &mut TrackedSender, mut one: Vec<Request>, metrics: &Metrics) {
+    let Some(r) = one.pop() else { return };
+    let result = send_with_retry(sender, vec![r.msg.clone()], metrics).await;
+    let _ = r.reply.send(result);
+}
+
+/// Sends one tx; retries transient failures with backoff. Returns the included result
+/// (code 0) or why it failed.
+async fn send_with_retry(
+    sender: &mut TrackedSender,
+    msgs: Vec<Any>,
+    metrics: &Metrics,
+) -> Result<TxResult, TxFailure> {
+    let mut backoff = FIRST_BACKOFF;
+    let mut attempt = 0u32;
+    loop {
+        attempt = attempt.saturating_add(1);
+        let err = match sender.send(msgs.clone()).await {
+            Ok(r) if r.is_ok() => {
+                metrics.txs.inc();
+                return Ok(r);
+            }
+            Ok(r) => {
+                metrics.tx_failure("deliver");
+                return Err(TxFailure::Rejected {
+                    code: r.code,
+                    log: r.log,
+                });
+            }
+            Err(e) => e,
+        };
+        let (stage, failure, transient) = classify(&err);
+        metrics.tx_failure(stage);
+        if !transient || attempt >= TRANSIENT_ATTEMPTS {
+            tracing::warn!(error = %err, attempt, "transaction failed");
+            return Err(failure);
+        }
+        tracing::info!(error = %err, attempt, "transaction not sent; retrying");
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(MAX_BACKOFF);
+    }
+}
+
+/// (metrics stage, failure, retry?) for a send error.
+fn classify(e: &SendError) -> (&'static str, TxFailure, bool) {
+    match e {
+        SendError::Rpc(RpcError::CheckTx { code, log, .. }) => {
+            // A stale sequence that survived the sender's own retries: try again later.
+            let transient = e.is_sequence_mismatch();
+            (
+                "check_tx",
+                TxFailure::Rejected {
+                    code: *code,
+                    log: log.clone(),
+                },
+                transient,
+            )
+        }
+        SendError::Rpc(RpcError::Query { code, log, .. }) => (
+            "simulate",
+            TxFailure::Rejected {
+                code: *code,
+                log: log.clone(),
+            },
+            e.is_sequence_mismatch(),
+        ),
+        SendError::Rpc(RpcError::Unreachable { .. }) | SendError::Rpc(RpcError::Rpc { .. }) => {
+            ("unreachable", TxFailure::Unavailable(e.to_string()), true)
+        }
+        SendError::Rpc(RpcError::TxTimeout { .. }) => {
+            ("timeout", TxFailure::Unavailable(e.to_string()), true)
+        }
+        SendError::AccountNotFound { .. } => ("account", TxFailure::Other(e.to_string()), true),
+        SendError::Failed { code, log, .. } => (
+            "deliver",
+            TxFailure::Rejected {
+                code: *code,
+                log: log.clone(),
+            },
+            false,
+        ),
+        _ => ("other", TxFailure::Other(e.to_string()), false),
+    }
+}

@@ -1,0 +1,210 @@
+//! Prometheus metrics of the worker daemon, served as text at `GET /metrics`.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use prometheus_client::encoding::text::encode;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+
+use crate::runtime::{ExitStatus, Outcome};
+
+/// Label set with one `kind` label.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct KindLabel {
+    /// The kind (outcome kind, job stage, tx failure stage, ...).
+    pub kind: String,
+}
+
+impl KindLabel {
+    fn of(kind: &str) -> Self {
+        KindLabel {
+            kind: kind.to_string(),
+        }
+    }
+}
+
+/// Every metric the daemon updates.
+pub struct Metrics {
+    registry: Registry,
+    /// Jobs by what happened to them (`executed`, `committed`, `revealed`, `failed`, ...).
+    pub jobs: Family<KindLabel, Counter>,
+    /// Executions by outcome kind (`exit_ok`, `exit_nonzero`, or a trap kind).
+    pub outcomes: Family<KindLabel, Counter>,
+    /// Execution wall time in seconds.
+    pub execution_seconds: Histogram,
+    /// Last height whose events were fully processed.
+    pub processed_height: Gauge,
+    /// Latest known chain height minus the processed height.
+    pub chain_lag: Gauge,
+    /// Transactions included successfully.
+    pub txs: Counter,
+    /// Transaction failures by stage (`simulate`, `check_tx`, `deliver`, `broadcast`, ...).
+    pub tx_failures: Family<KindLabel, Counter>,
+    /// Websocket (re)connections.
+    pub ws_connects: Counter,
+    /// Jobs currently executing.
+    pub jobs_in_flight: Gauge,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    /// Creates and registers every metric (prefix `bls_worker_`).
+    pub fn new() -> Metrics {
+        let mut registry = Registry::with_prefix("bls_worker");
+        let jobs = Family::<KindLabel, Counter>::default();
+        registry.register("jobs", "Jobs by stage reached", jobs.clone());
+        let outcomes = Family::<KindLabel, Counter>::default();
+        registry.register("outcomes", "Executions by outcome kind", outcomes.clone());
+        // 1 ms .. ~16 s.
+        let execution_seconds = Histogram::new(
+            prometheus_client::metrics::histogram::exponential_buckets(0.001, 2.0, 15),
+        );
+        registry.register(
+            "execution_seconds",
+            "Wall time of job executions",
+            execution_seconds.clone(),
+        );
+        let processed_height = Gauge::default();
+        registry.register(
+            "processed_height",
+            "Last block height whose events were processed",
+            processed_height.clone(),
+        );
+        let chain_lag = Gauge::default();
+        registry.register(
+            "chain_lag_blocks",
+            "Latest chain height minus processed height",
+            chain_lag.clone(),
+        );
+        let txs = Counter::default();
+        registry.register("txs", "Transactions included successfully", txs.clone());
+        let tx_failures = Family::<KindLabel, Counter>::default();
+        registry.register(
+            "tx_failures",
+            "Transaction failures by stage",
+            tx_failures.clone(),
+        );
+        let ws_connects = Counter::default();
+        registry.register(
+            "websocket_connects",
+            "Websocket (re)connections",
+            ws_connects.clone(),
+        );
+        let jobs_in_flight = Gauge::default();
+        registry.register(
+            "jobs_in_flight",
+            "Jobs executing now",
+            jobs_in_flight.clone(),
+        );
+        Metrics {
+            registry,
+            jobs,
+            outcomes,
+            execution_seconds,
+            processed_height,
+            chain_lag,
+            txs,
+            tx_failures,
+            ws_connects,
+            jobs_in_flight,
+        }
+    }
+
+    /// Counts a job reaching `stage`.
+    pub fn job(&self, stage: &str) {
+        self.jobs.get_or_create(&KindLabel::of(stage)).inc();
+    }
+
+    /// Counts a transaction failure at `stage`.
+    pub fn tx_failure(&self, stage: &str) {
+        self.tx_failures.get_or_create(&KindLabel::of(stage)).inc();
+    }
+
+    /// Records one execution.
+    pub fn outcome(&self, outcome: &Outcome) {
+        let kind = match outcome.status {
+            ExitStatus::Exited(0) => "exit_ok",
+            ExitStatus::Exited(_) => "exit_nonzero",
+            ExitStatus::Trapped(kind) => kind.as_str(),
+        };
+        self.outcomes.get_or_create(&KindLabel::of(kind)).inc();
+        self.execution_seconds
+            .observe(outcome.wall_time.as_secs_f64());
+    }
+
+    /// Records the processed height and the lag behind `latest`.
+    pub fn heights(&self, processed: u64, latest: u64) {
+        self.processed_height
+            .set(i64::try_from(processed).unwrap_or(i64::MAX));
+        self.chain_lag
+            .set(i64::try_from(latest.saturating_sub(processed)).unwrap_or(i64::MAX));
+    }
+
+    /// The text exposition.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        // Writing into a String cannot fail.
+        let _ = encode(&mut out, &self.registry);
+        out
+    }
+}
+
+/// Serves `GET /metrics` on `addr` until the task is dropped. Returns the bound address
+/// (useful when `addr` has port 0).
+pub async fn serve(metrics: Arc<Metrics>, addr: SocketAddr) -> std::io::Result<SocketAddr> {
+    use axum::routing::get;
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let bound = listener.local_addr()?;
+    let app = axum::Router::new().route(
+        "/metrics",
+        get(move || {
+            let m = metrics.clone();
+            async move {
+                (
+                    [(
+                        axum::http::header::CONTENT_TYPE,
+                        "application/openmetrics-text; version=1.0.0; charset=utf-8",
+                    )],
+                    m.render(),
+                )
+            }
+        }),
+    );
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::error!(error = %e, "metrics server stopped");
+        }
+    });
+    Ok(bound)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_counters_and_lag() {
+        let m = Metrics::new();
+        m.job("committed");
+        m.tx_failure("check_tx");
+        m.heights(10, 15);
+        let text = m.render();
+        assert!(
+            text.contains("bls_worker_jobs_total{kind=\"committed\"} 1"),
+            "{text}"
+        );
+        assert!(text.contains("bls_worker_tx_failures_total{kind=\"check_tx\"} 1"));
+        assert!(text.contains("bls_worker_chain_lag_blocks 5"));
+        assert!(text.contains("bls_worker_processed_height 10"));
+    }
+}
