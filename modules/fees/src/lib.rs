@@ -1,0 +1,1 @@
+//! bls-fees (in progress).

@@ -1,0 +1,1 @@
+//! bls-slashing (in progress).

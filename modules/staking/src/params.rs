@@ -1,0 +1,65 @@
+//! Staking parameters (set in genesis).
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::StakingError;
+
+/// ubls per unit of consensus power (1 BLS = 1 power).
+pub const POWER_REDUCTION: u128 = 1_000_000;
+/// Largest power one validator can carry: with at most [`MAX_VALIDATORS_LIMIT`] validators the
+/// total stays below CometBFT's limit of `i64::MAX / 8`.
+pub const MAX_POWER: i64 = 1 << 50;
+/// Upper bound of the `max_validators` param.
+pub const MAX_VALIDATORS_LIMIT: u32 = 1_000;
+
+/// Parameters of the staking module.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Params {
+    /// Blocks between `MsgUndelegate` and the return of the coins.
+    pub unbonding_blocks: u64,
+    /// Size of the active set: the top validators by power.
+    pub max_validators: u32,
+    /// Smallest self-bond a validator may be created with (and must keep to stay unjailed).
+    #[serde(with = "crate::amount::u128_str")]
+    pub min_self_bond: u128,
+    /// Highest commission, basis points.
+    pub max_commission_bps: u32,
+    /// Concurrent unbonding entries per delegator/validator pair.
+    pub max_unbonding_entries: u32,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Self {
+            unbonding_blocks: 1_000,
+            max_validators: 100,
+            min_self_bond: 1_000_000,
+            max_commission_bps: 5_000,
+            max_unbonding_entries: 7,
+        }
+    }
+}
+
+impl Params {
+    /// Checks internal consistency.
+    pub fn validate(&self) -> Result<(), StakingError> {
+        let bad = |s: &str| Err(StakingError::InvalidParams(s.to_string()));
+        if self.unbonding_blocks == 0 {
+            return bad("unbonding_blocks must be positive");
+        }
+        if self.max_validators == 0 || self.max_validators > MAX_VALIDATORS_LIMIT {
+            return bad("max_validators must be 1..=1000");
+        }
+        if self.min_self_bond == 0 {
+            return bad("min_self_bond must be positive");
+        }
+        if self.max_commission_bps > 10_000 {
+            return bad("max_commission_bps must be at most 10000");
+        }
+        if self.max_unbonding_entries == 0 {
+            return bad("max_unbonding_entries must be positive");
+        }
+        Ok(())
+    }
+}
