@@ -1,3 +1,18 @@
-//! bls-app
+//! `bls-app`: the bls chain's ABCI application and the `blsd` binary's library.
+//!
+//! - [`store`]: redb + jmt state store with tx/block overlays and ics23 proofs;
+//! - [`tx`]: the Cosmos tx pipeline (decode, ante, gas, routing);
+//! - [`modules`]: the chain's modules in execution order;
+//! - [`abci`]: the ABCI 2.0 state machine and its owner thread;
+//! - [`config`], [`node`], [`rest`], [`cli`]: the `blsd` node process and commands.
+
+pub mod abci;
+pub mod modules;
 pub mod store;
 pub mod tx;
+pub mod cli;
+pub mod config;
+pub mod metrics;
+pub mod node;
+pub mod rest;
+pub mod toml_patch;

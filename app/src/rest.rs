@@ -198,6 +198,7 @@ fn decode_b64(s: &str) -> Result<Vec<u8>, ApiError> {
         .map_err(|e| ApiError(StatusCode::BAD_REQUEST, 3, format!("tx_bytes is not base64: {e}")))
 }
 
+#[allow(deprecated)] // SimulateResponse.result.{data,log} are deprecated in v0.50 but wallets read them.
 async fn simulate(State(s): State<Shared>, Json(body): Json<TxBytesBody>) -> Result<Json<Value>, ApiError> {
     #[allow(deprecated)]
     let req = SimulateRequest {

@@ -178,8 +178,7 @@ impl BlsApp {
                 .as_ref()
                 .map_or(0, |t| u32::try_from(t.nanos).unwrap_or(0)),
             chain_id: r.chain_id.clone(),
-            hash: Vec::new(),
-            proposer: Vec::new(),
+            ..Default::default()
         };
         self.block = ChangeSet::new();
         let changes = {

@@ -37,13 +37,10 @@ pub enum Command {
     #[command(subcommand)]
     Genesis(genesis::GenesisCmd),
     /// Manage keys in the file keyring.
-    #[command(subcommand)]
     Keys(bls_client::cli::KeysCmd),
     /// Sign and broadcast transactions.
-    #[command(subcommand)]
     Tx(bls_client::cli::TxCmd),
     /// Query chain state.
-    #[command(subcommand)]
     Query(bls_client::cli::QueryCmd),
 }
 
@@ -62,9 +59,9 @@ impl Cli {
             Command::Init(c) => c.run(&home),
             Command::Start(c) => c.run(&home),
             Command::Genesis(c) => c.run(&home),
-            Command::Keys(c) => client_runtime()?.block_on(c.run(&self.client.context(&home.keyring()))),
-            Command::Tx(c) => client_runtime()?.block_on(c.run(&self.client.context(&home.keyring()))),
-            Command::Query(c) => client_runtime()?.block_on(c.run(&self.client.context(&home.keyring()))),
+            Command::Keys(c) => client_runtime()?.block_on(c.run(&self.client.context(Some(&home.0)))),
+            Command::Tx(c) => client_runtime()?.block_on(c.run(&self.client.context(Some(&home.0)))),
+            Command::Query(c) => client_runtime()?.block_on(c.run(&self.client.context(Some(&home.0)))),
         }
     }
 }

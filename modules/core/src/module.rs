@@ -11,7 +11,7 @@ use crate::error::ModuleError;
 ///
 /// Message and standard Cosmos query payloads are protobuf. Queries of `bls.*` modules take and
 /// return JSON (path `/bls.<module>.v1.Query/<Method>`), which the CLI, worker and dashboard read.
-pub trait Module {
+pub trait Module: Send + Sync {
     /// Short name, also the genesis `app_state` key (e.g. `bank`).
     fn name(&self) -> &'static str;
 
