@@ -1,0 +1,346 @@
+//! In-process chain harness: MockStorage, a block you advance, the registry, bank and
+//! orchestration modules driven through their `Module` impls, and k256-keyed workers.
+
+#![allow(dead_code)]
+
+use std::io::Write;
+
+use bls_core::module::encode_any;
+use bls_core::outcome::{ExitStatus, Outcome};
+use bls_core::{Address, BlockInfo, Coins, Context, Event, GasMeter, Module, ModuleError};
+use bls_orchestration::msgs::*;
+use bls_orchestration::state::{escrow_account, open_escrow_total};
+use bls_orchestration::OrchestrationModule;
+use bls_registry::msgs::{Capabilities, MsgRegisterWorker, MSG_REGISTER_WORKER};
+use bls_registry::RegistryModule;
+use cosmos_sdk_proto::Any;
+use cosmwasm_std::testing::MockStorage;
+use cosmwasm_std::{Order, Storage};
+use k256::ecdsa::SigningKey;
+use sha2::{Digest, Sha256};
+
+pub const BOND: u128 = 100_000_000;
+
+/// A worker simulated in-process.
+#[derive(Clone)]
+pub struct SimWorker {
+    pub key: SigningKey,
+    pub addr: Address,
+    pub region: String,
+    pub network: String,
+}
+
+impl SimWorker {
+    pub fn new(n: u8, region: &str, network: &str) -> Self {
+        let mut secret = [0u8; 32];
+        secret[31] = n;
+        secret[0] = 1;
+        let key = SigningKey::from_slice(&secret).expect("valid scalar");
+        let pubkey = key.verifying_key().to_encoded_point(true);
+        let addr = Address::from_secp256k1_pubkey(pubkey.as_bytes());
+        Self {
+            key,
+            addr,
+            region: region.into(),
+            network: network.into(),
+        }
+    }
+
+    pub fn pubkey(&self) -> Vec<u8> {
+        self.key
+            .verifying_key()
+            .to_encoded_point(true)
+            .as_bytes()
+            .to_vec()
+    }
+
+    pub fn salt(&self, job: u64) -> Vec<u8> {
+        let mut s = b"salt-".to_vec();
+        s.extend_from_slice(&job.to_be_bytes());
+        s.extend_from_slice(&self.addr.as_bytes()[..4]);
+        s
+    }
+}
+
+pub struct Chain {
+    pub store: MockStorage,
+    pub block: BlockInfo,
+    pub events: Vec<Event>,
+    pub seed: u8,
+}
+
+pub fn snapshot(s: &MockStorage) -> MockStorage {
+    let mut n = MockStorage::new();
+    for (k, v) in s.range(None, None, Order::Ascending) {
+        n.set(&k, &v);
+    }
+    n
+}
+
+fn block_hash(seed: u8, height: u64) -> Vec<u8> {
+    let mut h = Sha256::new();
+    h.update([seed]);
+    h.update(height.to_be_bytes());
+    h.finalize().to_vec()
+}
+
+impl Chain {
+    /// A chain at height 1 with genesis params for registry and orchestration.
+    pub fn new(orch_params: serde_json::Value) -> Self {
+        Self::with_seed(orch_params, 0)
+    }
+
+    pub fn with_seed(orch_params: serde_json::Value, seed: u8) -> Self {
+        let mut c = Chain {
+            store: MockStorage::new(),
+            block: BlockInfo {
+                height: 1,
+                time_secs: 1_700_000_000,
+                time_nanos: 0,
+                chain_id: "bls-test".into(),
+                hash: block_hash(seed, 1),
+                ..BlockInfo::default()
+            },
+            events: vec![],
+            seed,
+        };
+        let reg = serde_json::json!({"params": {
+            "min_worker_bond": "1000", "min_head_bond": "5000", "unbonding_blocks": 10,
+            "jail_blocks": 5, "signed_jobs_window": 10, "min_answered_per_window": 5,
+            "max_multiaddrs": 4}});
+        let orch = serde_json::json!({ "params": orch_params });
+        c.genesis(&RegistryModule, &reg).expect("registry genesis");
+        c.genesis(&OrchestrationModule, &orch).expect("orchestration genesis");
+        c
+    }
+
+    fn genesis(&mut self, m: &dyn Module, g: &serde_json::Value) -> Result<(), ModuleError> {
+        let gas = GasMeter::infinite();
+        let mut ctx = Context::new(&mut self.store, &self.block, &gas);
+        m.init_genesis(&mut ctx, g)
+    }
+
+    pub fn mint(&mut self, to: &Address, amount: u128) {
+        bls_bank::state::mint(
+            &mut self.store,
+            to,
+            &Coins::parse(&format!("{amount}ubls")).unwrap(),
+        )
+        .unwrap();
+    }
+
+    pub fn balance(&self, a: &Address) -> u128 {
+        bls_bank::state::balance(&self.store, a, "ubls").unwrap()
+    }
+
+    pub fn supply(&self) -> u128 {
+        bls_bank::state::supply_of(&self.store, "ubls").unwrap()
+    }
+
+    pub fn burned(&self) -> u128 {
+        bls_bank::state::burned_of(&self.store, "ubls").unwrap()
+    }
+
+    /// Runs a message like a tx: checks the signer, rolls back on error, records events.
+    pub fn tx(
+        &mut self,
+        m: &dyn Module,
+        signer: &Address,
+        msg: Any,
+    ) -> Result<Any, ModuleError> {
+        assert_eq!(&m.msg_signer(&msg)?, signer, "signer mismatch");
+        let backup = snapshot(&self.store);
+        let gas = GasMeter::infinite();
+        let mut ctx = Context::new(&mut self.store, &self.block, &gas);
+        let res = m.deliver(&mut ctx, &msg);
+        let events = std::mem::take(&mut ctx.events);
+        match res {
+            Ok(r) => {
+                self.events.extend(events);
+                Ok(r)
+            }
+            Err(e) => {
+                self.store = backup;
+                Err(e)
+            }
+        }
+    }
+
+    pub fn orch(&mut self, signer: &Address, msg: Any) -> Result<Any, ModuleError> {
+        self.tx(&OrchestrationModule, signer, msg)
+    }
+
+    /// Ends the current block (registry then orchestration) and starts the next one.
+    pub fn next_block(&mut self) {
+        let gas = GasMeter::infinite();
+        for m in [&RegistryModule as &dyn Module, &OrchestrationModule] {
+            let mut ctx = Context::new(&mut self.store, &self.block, &gas);
+            m.end_block(&mut ctx).expect("end_block");
+            let ev = std::mem::take(&mut ctx.events);
+            self.events.extend(ev);
+        }
+        self.block.height += 1;
+        self.block.time_secs += 1;
+        self.block.hash = block_hash(self.seed, self.block.height);
+    }
+
+    pub fn advance_to(&mut self, height: u64) {
+        while self.block.height < height {
+            self.next_block();
+        }
+    }
+
+    pub fn register(&mut self, w: &SimWorker) {
+        self.mint(&w.addr, BOND);
+        let msg = MsgRegisterWorker {
+            operator: w.addr.to_string(),
+            result_pubkey: w.pubkey(),
+            peer_id: format!("12D3KooW{}", hex::encode(&w.addr.as_bytes()[..8])),
+            multiaddrs: vec!["/ip4/127.0.0.1/tcp/4001".into()],
+            region: w.region.clone(),
+            network: w.network.clone(),
+            capabilities: Some(Capabilities {
+                memory_mb: 512,
+                max_timeout_ms: 900_000,
+                http_allowed: false,
+            }),
+            role: "worker".into(),
+            bond: Some(ProtoCoin::ubls(BOND)),
+        };
+        self.tx(
+            &RegistryModule,
+            &w.addr,
+            encode_any(&msg, MSG_REGISTER_WORKER),
+        )
+        .expect("register");
+    }
+
+    pub fn query<T: serde::de::DeserializeOwned>(
+        &self,
+        method: &str,
+        req: serde_json::Value,
+    ) -> Result<T, ModuleError> {
+        let bytes = OrchestrationModule.query(&self.store, method, req.to_string().as_bytes())?;
+        Ok(serde_json::from_slice(&bytes).expect("response json"))
+    }
+
+    pub fn job(&self, id: u64) -> bls_orchestration::state::Job {
+        bls_orchestration::state::must_get_job(&self.store, id).unwrap()
+    }
+
+    /// Escrow account balance equals the sum of open jobs' escrow.
+    pub fn assert_escrow_invariant(&self) {
+        assert_eq!(
+            self.balance(&escrow_account()),
+            open_escrow_total(&self.store).unwrap(),
+            "escrow balance != sum of open escrow"
+        );
+    }
+
+    pub fn events_of(&self, kind: &str) -> Vec<&Event> {
+        self.events.iter().filter(|e| e.kind == kind).collect()
+    }
+
+    // ---- message helpers ----
+
+    pub fn deploy(&mut self, owner: &Address, wasm: Vec<u8>, manifest: &str, n: u32, m: u32) -> Result<u64, ModuleError> {
+        let msg = MsgDeployFunction {
+            owner: owner.to_string(),
+            wasm,
+            code_hash: vec![],
+            source_uris: vec![],
+            manifest_json: manifest.into(),
+            replication: n,
+            quorum: m,
+        };
+        let r = self.orch(owner, encode_any(&msg, MSG_DEPLOY_FUNCTION))?;
+        Ok(<MsgDeployFunctionResponse as prost::Message>::decode(r.value.as_slice())
+            .unwrap()
+            .function_id)
+    }
+
+    pub fn invoke(&mut self, invoker: &Address, function_id: u64, max_fee: u128) -> Result<MsgInvokeResponse, ModuleError> {
+        let msg = MsgInvoke {
+            invoker: invoker.to_string(),
+            function_id,
+            input: b"input".to_vec(),
+            args: vec!["--x".into()],
+            max_fee: Some(ProtoCoin::ubls(max_fee)),
+        };
+        let r = self.orch(invoker, encode_any(&msg, MSG_INVOKE))?;
+        Ok(<MsgInvokeResponse as prost::Message>::decode(r.value.as_slice()).unwrap())
+    }
+
+    pub fn commit(&mut self, w: &SimWorker, job: u64, outcome: &[u8]) -> Result<Any, ModuleError> {
+        let rh: [u8; 32] = Sha256::digest(outcome).into();
+        let c = commitment(&rh, &w.salt(job), &w.addr);
+        self.commit_raw(w, job, c.to_vec())
+    }
+
+    pub fn commit_raw(&mut self, w: &SimWorker, job: u64, c: Vec<u8>) -> Result<Any, ModuleError> {
+        let msg = MsgCommitResult {
+            worker: w.addr.to_string(),
+            job_id: job,
+            commitment: c,
+        };
+        self.orch(&w.addr, encode_any(&msg, MSG_COMMIT_RESULT))
+    }
+
+    pub fn reveal(&mut self, w: &SimWorker, job: u64, outcome: &[u8]) -> Result<Any, ModuleError> {
+        self.reveal_with_salt(w, job, outcome, w.salt(job))
+    }
+
+    pub fn reveal_with_salt(&mut self, w: &SimWorker, job: u64, outcome: &[u8], salt: Vec<u8>) -> Result<Any, ModuleError> {
+        let msg = MsgRevealResult {
+            worker: w.addr.to_string(),
+            job_id: job,
+            outcome: outcome.to_vec(),
+            salt,
+        };
+        self.orch(&w.addr, encode_any(&msg, MSG_REVEAL_RESULT))
+    }
+}
+
+pub fn outcome(stdout: &[u8], fuel: u64) -> Vec<u8> {
+    Outcome {
+        status: ExitStatus::Exited(0),
+        stdout: stdout.to_vec(),
+        stdout_truncated: false,
+        stderr: vec![],
+        stderr_truncated: false,
+        fuel_used: fuel,
+        wall_time: std::time::Duration::ZERO,
+        trap_message: None,
+    }
+    .canonical_bytes()
+}
+
+pub fn wasm(wat_src: &str) -> Vec<u8> {
+    wat::parse_str(wat_src).expect("wat")
+}
+
+pub fn hello_wasm() -> Vec<u8> {
+    wasm(r#"(module (memory (export "memory") 1) (func (export "_start")))"#)
+}
+
+pub fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    e.write_all(bytes).unwrap();
+    e.finish().unwrap()
+}
+
+pub fn user(n: u8) -> Address {
+    Address::from_bytes(&[n; 20])
+}
+
+/// Workers w1..w6: two each in eu, us, ap, each on its own network.
+pub fn six_workers() -> Vec<SimWorker> {
+    let regions = ["eu", "eu", "us", "us", "ap", "ap"];
+    (0..6u8)
+        .map(|i| SimWorker::new(i + 1, regions[usize::from(i)], &format!("AS{}", 100 + i)))
+        .collect()
+}
+
+pub fn find<'a>(ws: &'a [SimWorker], a: &str) -> &'a SimWorker {
+    ws.iter().find(|w| w.addr.as_str() == a).expect("known worker")
+}
