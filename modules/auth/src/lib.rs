@@ -7,7 +7,7 @@
 //! - [`params`]: [`Params`] incl. the fixed-point [`GasPrice`] (`min_gas_price`);
 //! - [`signature`]: public key decoding and low-S secp256k1 verification;
 //! - [`genesis`]: `{params, accounts}` import and export;
-//! - [`queries`]: `/cosmos.auth.v1beta1.Query/{Account,Params}`;
+//! - [`queries`]: the `/cosmos.auth.v1beta1.Query/{Account,Params}` queries;
 //! - [`module`]: [`AuthModule`], the `bls_core::Module` implementation (no messages).
 
 pub mod account;

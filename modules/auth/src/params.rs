@@ -157,7 +157,7 @@ impl GasPrice {
         // Split the price so neither product can overflow: gas < 2^64 and frac < 10^18.
         let whole = gas.checked_mul(self.atto / ONE)?;
         let frac = gas * (self.atto % ONE);
-        let frac_ceil = frac / ONE + u128::from(frac % ONE != 0);
+        let frac_ceil = frac.div_ceil(ONE);
         whole.checked_add(frac_ceil)
     }
 }

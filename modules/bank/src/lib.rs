@@ -2,11 +2,12 @@
 //!
 //! - [`state`]: the keeper functions other modules call (`send`, `mint`, `burn`, `balance`);
 //! - [`transfer`]: `send` plus the SDK's `coin_spent` / `coin_received` / `transfer` events;
-//! - [`msgs`]: `cosmos.bank.v1beta1.MsgSend`;
-//! - [`queries`]: `/cosmos.bank.v1beta1.Query/{Balance,AllBalances,TotalSupply,SupplyOf,Params}`;
+//! - [`msgs`]: the `cosmos.bank.v1beta1.MsgSend` handler;
+//! - [`queries`]: the `/cosmos.bank.v1beta1.Query/{Balance,AllBalances,TotalSupply,SupplyOf,Params}`
+//!   queries;
 //! - [`genesis`]: initial balances (supply is derived from them);
 //! - [`module`]: [`BankModule`], the `bls_core::Module` implementation;
-//! - [`error`]: [`BankError`].
+//! - [`error`]: the module error type, [`BankError`].
 
 pub mod error;
 pub mod genesis;
