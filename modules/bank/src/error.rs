@@ -39,6 +39,9 @@ pub enum BankError {
     /// A query method this module does not serve.
     #[error("unknown query method {0:?}")]
     UnknownQuery(String),
+    /// `MsgSend` to a module account, whose balance its module accounts for itself.
+    #[error("{0} is not allowed to receive funds")]
+    BlockedRecipient(String),
     /// Invalid genesis section.
     #[error("invalid bank genesis: {0}")]
     InvalidGenesis(String),
@@ -48,6 +51,7 @@ impl AbciCode for BankError {
     fn codespace(&self) -> &'static str {
         match self {
             BankError::Account(e) => e.codespace(),
+            BankError::BlockedRecipient(_) => "sdk",
             _ => "bank",
         }
     }
@@ -63,6 +67,7 @@ impl AbciCode for BankError {
             BankError::InvalidRequest(_) => 18,
             BankError::UnknownQuery(_) => 6,
             BankError::InvalidGenesis(_) => 19,
+            BankError::BlockedRecipient(_) => 4,
         }
     }
 }

@@ -142,6 +142,11 @@ mod tests {
             send_msg(&a, b.as_str(), vec![coin("1", "uxyz"), coin("1", "ubls")]),
             send_msg(&a, b.as_str(), vec![coin("-1", "ubls")]),
             send_msg(&a, b.as_str(), vec![coin("701", "ubls")]),
+            send_msg(
+                &a,
+                Address::module("fee_collector").as_str(),
+                vec![coin("1", "ubls")],
+            ),
             Any {
                 type_url: MSG_SEND_TYPE_URL.into(),
                 value: vec![0xff; 3],

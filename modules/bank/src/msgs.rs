@@ -16,6 +16,26 @@ pub const MSG_SEND_TYPE_URL: &str = "/cosmos.bank.v1beta1.MsgSend";
 /// Type URL of its response.
 pub const MSG_SEND_RESPONSE_TYPE_URL: &str = "/cosmos.bank.v1beta1.MsgSendResponse";
 
+/// Module accounts that `MsgSend` may not pay into (as the SDK's blocked addresses): their
+/// balances must equal what their modules track (escrows, bonds, pools, collected fees), so
+/// funds may only enter through those modules. The names are the modules' own constants
+/// (bank cannot depend on those crates, they depend on it).
+pub const BLOCKED_MODULE_ACCOUNTS: &[&str] = &[
+    "fee_collector",
+    "orchestration_escrow",
+    "community_pool",
+    "staking_bonded",
+    "staking_unbonding",
+    "registry_bonds",
+];
+
+/// True when `addr` is one of [`BLOCKED_MODULE_ACCOUNTS`].
+pub fn is_blocked_recipient(addr: &Address) -> bool {
+    BLOCKED_MODULE_ACCOUNTS
+        .iter()
+        .any(|name| Address::module(name) == *addr)
+}
+
 /// A decoded, validated `MsgSend`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Send {
@@ -71,6 +91,9 @@ pub fn decode_send(msg: &Any) -> Result<Send, bls_core::ModuleError> {
 /// SDK's events.
 pub fn handle_send(ctx: &mut Context<'_>, msg: &Any) -> Result<Any, bls_core::ModuleError> {
     let send = decode_send(msg)?;
+    if is_blocked_recipient(&send.to) {
+        return Err(BankError::BlockedRecipient(send.to.to_string()).into());
+    }
     ensure_account(ctx.store, &send.to).map_err(BankError::from)?;
     let events = transfer(ctx.store, &send.from, &send.to, &send.amount)?;
     for e in events {
