@@ -84,7 +84,10 @@ fn happy_path_pays_burns_refunds_exactly() {
     // A worker sees its open job after a restart.
     let r: JobsForWorkerResponse = s
         .chain
-        .query("JobsForWorker", serde_json::json!({"worker": ws[0].addr.to_string()}))
+        .query(
+            "JobsForWorker",
+            serde_json::json!({"worker": ws[0].addr.to_string()}),
+        )
         .unwrap();
     assert_eq!(r.jobs.len(), 1);
     assert_eq!(r.jobs[0].next_action, NextAction::Commit);
@@ -111,7 +114,11 @@ fn happy_path_pays_burns_refunds_exactly() {
     assert_eq!(community, 102);
     assert_eq!(s.chain.balance(&ws[0].addr), per_worker);
     assert_eq!(s.chain.balance(&ws[1].addr), per_worker);
-    assert_eq!(s.chain.balance(&ws[2].addr), 0, "revealed after finalization: unpaid");
+    assert_eq!(
+        s.chain.balance(&ws[2].addr),
+        0,
+        "revealed after finalization: unpaid"
+    );
     assert_eq!(s.chain.balance(&community_pool()), community);
     assert_eq!(s.chain.balance(&s.invoker), 1_000_000 - fee);
     assert_eq!(s.chain.balance(&escrow_account()), 0);
@@ -128,15 +135,24 @@ fn happy_path_pays_burns_refunds_exactly() {
     assert_eq!(r.result.workers.len(), 2);
     let finalized = s.chain.events_of("bls.job_finalized");
     assert_eq!(finalized.len(), 1);
-    assert_eq!(finalized[0].get("result_hash"), Some(r.result.result_hash.as_str()));
+    assert_eq!(
+        finalized[0].get("result_hash"),
+        Some(r.result.result_hash.as_str())
+    );
     let decoded = bls_core::outcome::Outcome::decode(r.result.outcome.as_slice()).unwrap();
     assert_eq!(decoded.stdout, b"hello");
 
     let r: JobsForWorkerResponse = s
         .chain
-        .query("JobsForWorker", serde_json::json!({"worker": ws[0].addr.to_string()}))
+        .query(
+            "JobsForWorker",
+            serde_json::json!({"worker": ws[0].addr.to_string()}),
+        )
         .unwrap();
-    assert!(r.jobs.is_empty(), "settled jobs leave the worker's open list");
+    assert!(
+        r.jobs.is_empty(),
+        "settled jobs leave the worker's open list"
+    );
 }
 
 #[test]
@@ -144,7 +160,11 @@ fn dissenter_is_slashed_and_jailed_while_job_finalizes() {
     let (mut s, workers) = setup_split(params(), 3, 2);
     let supply0 = s.chain.supply();
     let burned0 = s.chain.burned();
-    let job = s.chain.invoke(&s.invoker, s.function, 100_000).unwrap().job_id;
+    let job = s
+        .chain
+        .invoke(&s.invoker, s.function, 100_000)
+        .unwrap()
+        .job_id;
     let ws = assigned(&s, &workers, job);
     let good = outcome(b"42", 0);
     let bad = outcome(b"41", 0);
@@ -167,7 +187,11 @@ fn dissenter_is_slashed_and_jailed_while_job_finalizes() {
     assert_eq!(s.chain.balance(&ws[1].addr), 350);
     assert_eq!(s.chain.balance(&ws[2].addr), 350);
     assert_eq!(s.chain.burned() - burned0, 200 + slash);
-    assert_eq!(supply0 - s.chain.supply(), 200 + slash, "supply change == burned");
+    assert_eq!(
+        supply0 - s.chain.supply(),
+        200 + slash,
+        "supply change == burned"
+    );
     assert_eq!(
         s.chain.balance(&bls_registry::state::bonds_account()),
         6 * BOND - slash
@@ -181,7 +205,11 @@ fn dissenter_is_slashed_and_jailed_while_job_finalizes() {
 #[test]
 fn copying_a_commitment_or_an_answer_does_not_work() {
     let (mut s, workers) = setup_split(params(), 3, 2);
-    let job = s.chain.invoke(&s.invoker, s.function, 100_000).unwrap().job_id;
+    let job = s
+        .chain
+        .invoke(&s.invoker, s.function, 100_000)
+        .unwrap()
+        .job_id;
     let ws = assigned(&s, &workers, job);
     let out = outcome(b"secret answer", 10);
     s.chain.commit(ws[0], job, &out).unwrap();
@@ -211,10 +239,19 @@ fn copying_a_commitment_or_an_answer_does_not_work() {
 #[test]
 fn timeout_reassigns_to_fresh_workers_then_finalizes() {
     let (mut s, workers) = setup_split(params(), 3, 2);
-    let job = s.chain.invoke(&s.invoker, s.function, 100_000).unwrap().job_id;
-    let first: Vec<bls_core::Address> = assigned(&s, &workers, job).iter().map(|w| w.addr.clone()).collect();
+    let job = s
+        .chain
+        .invoke(&s.invoker, s.function, 100_000)
+        .unwrap()
+        .job_id;
+    let first: Vec<bls_core::Address> = assigned(&s, &workers, job)
+        .iter()
+        .map(|w| w.addr.clone())
+        .collect();
     let out = outcome(b"ok", 0);
-    s.chain.commit(find(&workers, first[0].as_str()), job, &out).unwrap();
+    s.chain
+        .commit(find(&workers, first[0].as_str()), job, &out)
+        .unwrap();
     let deadline = s.chain.job(job).commit_deadline;
     s.chain.advance_to(deadline + 1);
     s.chain.assert_escrow_invariant();
@@ -224,7 +261,10 @@ fn timeout_reassigns_to_fresh_workers_then_finalizes() {
     assert_eq!(j.round, 1);
     let second: Vec<bls_core::Address> = j.assignments.iter().map(|a| a.worker.clone()).collect();
     assert_eq!(second.len(), 3);
-    assert!(second.iter().all(|w| !first.contains(w)), "fresh workers only");
+    assert!(
+        second.iter().all(|w| !first.contains(w)),
+        "fresh workers only"
+    );
     assert_eq!(s.chain.events_of("bls.job_reassigned").len(), 1);
     let assigned_events = s.chain.events_of("bls.job_assigned");
     assert_eq!(assigned_events.len(), 2);
@@ -233,11 +273,24 @@ fn timeout_reassigns_to_fresh_workers_then_finalizes() {
     let misses = s.chain.events_of("bls.worker_missed");
     assert_eq!(misses.len(), 2);
     for w in [&first[1], &first[2]] {
-        assert_eq!(bls_registry::state::liveness(&s.chain.store, w).unwrap().missed, 1);
+        assert_eq!(
+            bls_registry::state::liveness(&s.chain.store, w)
+                .unwrap()
+                .missed,
+            1
+        );
     }
-    assert_eq!(bls_registry::state::liveness(&s.chain.store, &first[0]).unwrap().missed, 0);
+    assert_eq!(
+        bls_registry::state::liveness(&s.chain.store, &first[0])
+            .unwrap()
+            .missed,
+        0
+    );
     // Old assignees can no longer commit.
-    assert!(s.chain.commit(find(&workers, first[1].as_str()), job, &out).is_err());
+    assert!(s
+        .chain
+        .commit(find(&workers, first[1].as_str()), job, &out)
+        .is_err());
 
     let ws: Vec<&SimWorker> = second.iter().map(|a| find(&workers, a.as_str())).collect();
     for w in &ws {
@@ -253,7 +306,11 @@ fn timeout_reassigns_to_fresh_workers_then_finalizes() {
 #[test]
 fn commit_deadline_with_quorum_opens_reveals_and_late_commit_is_refused() {
     let (mut s, workers) = setup_split(params(), 3, 2);
-    let job = s.chain.invoke(&s.invoker, s.function, 100_000).unwrap().job_id;
+    let job = s
+        .chain
+        .invoke(&s.invoker, s.function, 100_000)
+        .unwrap()
+        .job_id;
     let ws = assigned(&s, &workers, job);
     let out = outcome(b"ok", 0);
     s.chain.commit(ws[0], job, &out).unwrap();
@@ -270,7 +327,12 @@ fn commit_deadline_with_quorum_opens_reveals_and_late_commit_is_refused() {
     s.chain.advance_to(rd + 1);
     let j = s.chain.job(job);
     assert_eq!(j.round, 1);
-    assert_eq!(bls_registry::state::liveness(&s.chain.store, &ws[1].addr).unwrap().missed, 1);
+    assert_eq!(
+        bls_registry::state::liveness(&s.chain.store, &ws[1].addr)
+            .unwrap()
+            .missed,
+        1
+    );
     s.chain.assert_escrow_invariant();
 }
 
@@ -280,7 +342,11 @@ fn all_retries_fail_refunds_everything() {
     p["max_retries"] = serde_json::json!(1);
     let mut s = setup(p, 3, 2);
     let supply0 = s.chain.supply();
-    let job = s.chain.invoke(&s.invoker, s.function, 50_000).unwrap().job_id;
+    let job = s
+        .chain
+        .invoke(&s.invoker, s.function, 50_000)
+        .unwrap()
+        .job_id;
     assert_eq!(s.chain.balance(&s.invoker), 1_000_000 - 50_000);
     let d = s.chain.job(job).commit_deadline;
     s.chain.advance_to(d + 1);
@@ -329,7 +395,12 @@ fn many_jobs_keep_escrow_accounted() {
     let burned0 = s.chain.burned();
     let mut jobs = vec![];
     for i in 0..6u64 {
-        jobs.push(s.chain.invoke(&s.invoker, s.function, 10_000 + u128::from(i)).unwrap().job_id);
+        jobs.push(
+            s.chain
+                .invoke(&s.invoker, s.function, 10_000 + u128::from(i))
+                .unwrap()
+                .job_id,
+        );
         s.chain.assert_escrow_invariant();
     }
     // Finalize half, let the others time out (and be reassigned, then fail or finalize).

@@ -110,7 +110,8 @@ impl Chain {
             "max_multiaddrs": 4}});
         let orch = serde_json::json!({ "params": orch_params });
         c.genesis(&RegistryModule, &reg).expect("registry genesis");
-        c.genesis(&OrchestrationModule, &orch).expect("orchestration genesis");
+        c.genesis(&OrchestrationModule, &orch)
+            .expect("orchestration genesis");
         c
     }
 
@@ -142,12 +143,7 @@ impl Chain {
     }
 
     /// Runs a message like a tx: checks the signer, rolls back on error, records events.
-    pub fn tx(
-        &mut self,
-        m: &dyn Module,
-        signer: &Address,
-        msg: Any,
-    ) -> Result<Any, ModuleError> {
+    pub fn tx(&mut self, m: &dyn Module, signer: &Address, msg: Any) -> Result<Any, ModuleError> {
         assert_eq!(&m.msg_signer(&msg)?, signer, "signer mismatch");
         let backup = snapshot(&self.store);
         let gas = GasMeter::infinite();
@@ -243,7 +239,14 @@ impl Chain {
 
     // ---- message helpers ----
 
-    pub fn deploy(&mut self, owner: &Address, wasm: Vec<u8>, manifest: &str, n: u32, m: u32) -> Result<u64, ModuleError> {
+    pub fn deploy(
+        &mut self,
+        owner: &Address,
+        wasm: Vec<u8>,
+        manifest: &str,
+        n: u32,
+        m: u32,
+    ) -> Result<u64, ModuleError> {
         let msg = MsgDeployFunction {
             owner: owner.to_string(),
             wasm,
@@ -254,12 +257,19 @@ impl Chain {
             quorum: m,
         };
         let r = self.orch(owner, encode_any(&msg, MSG_DEPLOY_FUNCTION))?;
-        Ok(<MsgDeployFunctionResponse as prost::Message>::decode(r.value.as_slice())
-            .unwrap()
-            .function_id)
+        Ok(
+            <MsgDeployFunctionResponse as prost::Message>::decode(r.value.as_slice())
+                .unwrap()
+                .function_id,
+        )
     }
 
-    pub fn invoke(&mut self, invoker: &Address, function_id: u64, max_fee: u128) -> Result<MsgInvokeResponse, ModuleError> {
+    pub fn invoke(
+        &mut self,
+        invoker: &Address,
+        function_id: u64,
+        max_fee: u128,
+    ) -> Result<MsgInvokeResponse, ModuleError> {
         let msg = MsgInvoke {
             invoker: invoker.to_string(),
             function_id,
@@ -290,7 +300,13 @@ impl Chain {
         self.reveal_with_salt(w, job, outcome, w.salt(job))
     }
 
-    pub fn reveal_with_salt(&mut self, w: &SimWorker, job: u64, outcome: &[u8], salt: Vec<u8>) -> Result<Any, ModuleError> {
+    pub fn reveal_with_salt(
+        &mut self,
+        w: &SimWorker,
+        job: u64,
+        outcome: &[u8],
+        salt: Vec<u8>,
+    ) -> Result<Any, ModuleError> {
         let msg = MsgRevealResult {
             worker: w.addr.to_string(),
             job_id: job,
@@ -342,5 +358,7 @@ pub fn six_workers() -> Vec<SimWorker> {
 }
 
 pub fn find<'a>(ws: &'a [SimWorker], a: &str) -> &'a SimWorker {
-    ws.iter().find(|w| w.addr.as_str() == a).expect("known worker")
+    ws.iter()
+        .find(|w| w.addr.as_str() == a)
+        .expect("known worker")
 }
