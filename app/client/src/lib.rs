@@ -7,12 +7,17 @@
 //! - [`fee`]: integer gas/fee arithmetic;
 //! - [`send`]: `send_tx` (account → simulate → sign → broadcast → wait) and
 //!   [`send::TrackedSender`] / [`send::SequenceTracker`] for long-running signers;
+//! - [`msgs`]: message builders (bank, registry, orchestration, worker commit/reveal);
+//! - [`registry`], [`orchestration`]: typed module queries, waiting for and verifying jobs;
 //! - [`cli`]: the `blsd keys|tx|query` commands, mounted by the `blsd` binary.
 
 pub mod cli;
 pub mod fee;
 pub mod keyring;
 pub mod keys;
+pub mod msgs;
+pub mod orchestration;
+pub mod registry;
 pub mod rpc;
 pub mod send;
 pub mod tx;

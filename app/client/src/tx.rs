@@ -230,6 +230,18 @@ pub fn decode_tx(bytes: &[u8]) -> Result<DecodedTx, TxError> {
     })
 }
 
+/// The per-message responses (`TxMsgData.msg_responses`) of an included tx, whose `data`
+/// is given base64-encoded (as in [`crate::rpc::TxResult::data`]).
+pub fn msg_responses(data_base64: &str) -> Result<Vec<Any>, TxError> {
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(data_base64)
+        .map_err(|e| TxError::Decode(format!("result data: {e}")))?;
+    let data = cosmos_sdk_proto::cosmos::base::abci::v1beta1::TxMsgData::decode(bytes.as_slice())
+        .map_err(|e| TxError::Decode(format!("TxMsgData: {e}")))?;
+    Ok(data.msg_responses)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -327,5 +339,23 @@ mod tests {
             Err(TxError::NoChainId)
         );
         assert!(matches!(decode_tx(b"\xff\xff"), Err(TxError::Decode(_))));
+    }
+
+    #[test]
+    fn msg_responses_decode() {
+        use base64::Engine as _;
+        let any = Any {
+            type_url: "/x.MsgResponse".into(),
+            value: vec![8, 1],
+        };
+        #[allow(deprecated)]
+        let data = cosmos_sdk_proto::cosmos::base::abci::v1beta1::TxMsgData {
+            data: vec![],
+            msg_responses: vec![any.clone()],
+        };
+        let b64 = base64::engine::general_purpose::STANDARD.encode(data.encode_to_vec());
+        assert_eq!(msg_responses(&b64).unwrap(), vec![any]);
+        assert_eq!(msg_responses("").unwrap(), vec![]);
+        assert!(msg_responses("!!").is_err());
     }
 }

@@ -5,7 +5,10 @@
 pub mod context;
 pub mod keys;
 pub mod query;
+pub mod query_modules;
 pub mod tx;
+pub mod tx_orchestration;
+pub mod tx_registry;
 
 pub use context::{ClientContext, ClientOpts, OutputFormat};
 pub use keys::KeysCmd;

@@ -52,10 +52,10 @@ pub enum QuerySub {
         #[arg(default_value = "{}")]
         json: String,
     },
-    //TMP    /// Worker registry queries.
-    //TMP    Registry(super::query_modules::RegistryQueryCmd),
-    //TMP    /// Function and job queries.
-    //TMP    Orchestration(super::query_modules::OrchestrationQueryCmd),
+    /// Worker registry queries.
+    Registry(super::query_modules::RegistryQueryCmd),
+    /// Function and job queries.
+    Orchestration(super::query_modules::OrchestrationQueryCmd),
 }
 
 /// `blsd query bank` subcommands.
@@ -199,8 +199,9 @@ impl QueryCmd {
                     .with_context(|| format!("request {json:?} is not JSON"))?;
                 let bytes = ctx.rpc()?.query_json_raw(&path, &req).await?;
                 emit_raw_json(ctx, &bytes)
-            } //TMP            QuerySub::Registry(cmd) => cmd.run(ctx).await,
-              //TMP            QuerySub::Orchestration(cmd) => cmd.run(ctx).await,
+            }
+            QuerySub::Registry(cmd) => cmd.run(ctx).await,
+            QuerySub::Orchestration(cmd) => cmd.run(ctx).await,
         }
     }
 }

@@ -5,7 +5,6 @@ use std::time::Duration;
 use anyhow::{bail, Context as _};
 use bls_core::{Address, Coins};
 use clap::{Args, Subcommand};
-use cosmos_sdk_proto::cosmos::bank::v1beta1::MsgSend;
 use cosmos_sdk_proto::Any;
 
 use super::context::{confirm, ClientContext};
@@ -110,6 +109,32 @@ pub async fn submit(
     Ok(Some(result))
 }
 
+/// Signs, confirms, broadcasts and always waits for inclusion (for commands whose output
+/// comes from the tx result, e.g. a new id). A failed tx is an error carrying its log.
+pub async fn broadcast_and_wait(
+    ctx: &ClientContext,
+    flags: &TxFlags,
+    key: &KeyPair,
+    msgs: Vec<Any>,
+) -> anyhow::Result<TxResult> {
+    let rpc = ctx.rpc()?;
+    let opts = flags.options(ctx)?;
+    let (b, _) = sign_confirm_broadcast(&rpc, flags, key, msgs, &opts).await?;
+    eprintln!("broadcast {}; waiting for inclusion...", b.hash);
+    let r = rpc.wait_for_tx(&b.hash, opts.wait_timeout).await?;
+    if !r.is_ok() {
+        bail!(
+            "transaction {} failed at height {} (code {}, codespace {:?}): {}",
+            r.hash,
+            r.height,
+            r.code,
+            r.codespace,
+            r.log
+        );
+    }
+    Ok(r)
+}
+
 /// Signs (simulating gas when `auto`), shows a summary and asks unless `--yes`, broadcasts.
 pub(crate) async fn sign_confirm_broadcast(
     rpc: &RpcClient,
@@ -194,10 +219,10 @@ pub enum TxSub {
         #[command(subcommand)]
         cmd: BankTxSub,
     },
-    //TMP    /// Worker registry transactions.
-    //TMP    Registry(super::tx_registry::RegistryTxCmd),
-    //TMP    /// Function deployment and invocation.
-    //TMP    Orchestration(super::tx_orchestration::OrchestrationTxCmd),
+    /// Worker registry transactions.
+    Registry(super::tx_registry::RegistryTxCmd),
+    /// Function deployment and invocation.
+    Orchestration(super::tx_orchestration::OrchestrationTxCmd),
 }
 
 /// `blsd tx bank` subcommands.
@@ -240,8 +265,9 @@ impl TxCmd {
                 let msg = bank_send_msg(key.address(), &to_addr, &amount)?;
                 submit(ctx, &flags, &key, vec![msg]).await?;
                 Ok(())
-            } //TMP            TxSub::Registry(cmd) => cmd.run(ctx).await,
-              //TMP            TxSub::Orchestration(cmd) => cmd.run(ctx).await,
+            }
+            TxSub::Registry(cmd) => cmd.run(ctx).await,
+            TxSub::Orchestration(cmd) => cmd.run(ctx).await,
         }
     }
 }
@@ -253,10 +279,5 @@ pub fn bank_send_msg(from: &Address, to: &str, amount: &str) -> anyhow::Result<A
     if coins.is_empty() {
         bail!("amount {amount:?} is zero: send at least 1 unit, e.g. 1000ubls");
     }
-    let msg = MsgSend {
-        from_address: from.to_string(),
-        to_address: to.to_string(),
-        amount: coins.to_proto(),
-    };
-    Ok(Any::from_msg(&msg)?)
+    Ok(crate::msgs::bank_send(from, &to, &coins))
 }

@@ -1,0 +1,389 @@
+//! `blsd tx orchestration deploy|invoke|retire`. (Commit and reveal are worker-only: see
+//! [`crate::msgs::commit_result`] / [`crate::msgs::reveal_result`].)
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{bail, Context as _};
+use bls_core::{Coin, Coins, DENOM};
+use bls_orchestration::manifest::Manifest;
+use bls_orchestration::msgs::{
+    MsgDeployFunctionResponse, MsgInvokeResponse, MSG_DEPLOY_FUNCTION_RESPONSE, MSG_INVOKE_RESPONSE,
+};
+use bls_orchestration::state::JobStatus;
+use clap::{Args, Subcommand};
+use prost::Message;
+use serde::Serialize;
+
+use super::context::ClientContext;
+use super::tx::{broadcast_and_wait, submit, TxFlags};
+use crate::msgs::{self, Deployment};
+use crate::orchestration::{self as orch, VerifiedResult};
+use crate::rpc::TxResult;
+
+/// CometBFT's default `mempool.max_tx_bytes`: larger txs are refused unless the node raised it.
+const COMETBFT_DEFAULT_MAX_TX_BYTES: usize = 1 << 20;
+/// Show compression progress only for code at least this large.
+const PROGRESS_THRESHOLD: usize = 1 << 20;
+const WASM_MAGIC: &[u8] = b"\0asm";
+
+/// Function deployment and invocation.
+#[derive(Args, Clone, Debug)]
+pub struct OrchestrationTxCmd {
+    /// The orchestration subcommand.
+    #[command(subcommand)]
+    pub cmd: OrchestrationTxSub,
+}
+
+/// `blsd tx orchestration` subcommands.
+#[derive(Subcommand, Clone, Debug)]
+pub enum OrchestrationTxSub {
+    /// Deploy a WASM function (gzipped on chain, or by hash with --source-uri); waits for the
+    /// tx and prints the new function id.
+    Deploy {
+        /// The WASM module (wasm32-wasip1).
+        wasm: PathBuf,
+        /// Manifest JSON file: entry, args, env, limits, permissions.
+        #[arg(long)]
+        manifest: PathBuf,
+        /// Number of workers that run each job.
+        #[arg(long, default_value_t = 3)]
+        replication: u32,
+        /// Identical results needed (more than half of --replication).
+        #[arg(long, default_value_t = 2)]
+        quorum: u32,
+        /// Keep the code off chain: store only its hash; workers fetch it here (repeatable).
+        #[arg(long = "source-uri")]
+        source_uris: Vec<String>,
+        /// Common tx flags.
+        #[command(flatten)]
+        flags: TxFlags,
+    },
+    /// Invoke a function; prints the job id, or with --wait the verified result.
+    Invoke {
+        /// Function id.
+        function_id: u64,
+        /// Input given to the function on stdin.
+        #[arg(long, conflicts_with = "input_file")]
+        input: Option<String>,
+        /// File whose bytes are given on stdin.
+        #[arg(long)]
+        input_file: Option<PathBuf>,
+        /// Argument appended after the manifest's args (repeatable).
+        #[arg(long = "arg")]
+        args: Vec<String>,
+        /// Most you pay for the job (escrowed; the unused part is refunded), e.g. 100000ubls.
+        #[arg(long)]
+        max_fee: String,
+        /// Seconds to wait for the job's result with --wait.
+        #[arg(long, default_value_t = 300)]
+        result_timeout: u64,
+        /// Common tx flags (--wait waits for the job's final result).
+        #[command(flatten)]
+        flags: TxFlags,
+    },
+    /// Retire a function you own: no new invocations.
+    Retire {
+        /// Function id.
+        function_id: u64,
+        /// Common tx flags.
+        #[command(flatten)]
+        flags: TxFlags,
+    },
+}
+
+#[derive(Serialize)]
+struct Deployed {
+    function_id: u64,
+    code_hash: String,
+    txhash: String,
+    height: u64,
+}
+
+#[derive(Serialize)]
+struct Invoked {
+    job_id: u64,
+    workers: Vec<String>,
+    txhash: String,
+    height: u64,
+}
+
+#[derive(Serialize)]
+struct JobFailed {
+    job_id: u64,
+    status: String,
+    failure: String,
+}
+
+/// The first message response of type `type_url`, decoded.
+fn first_response<T: Message + Default>(r: &TxResult, type_url: &str) -> anyhow::Result<T> {
+    let responses = crate::tx::msg_responses(&r.data)?;
+    let any = responses
+        .iter()
+        .find(|a| a.type_url == type_url)
+        .with_context(|| format!("tx {} has no {type_url} in its result data", r.hash))?;
+    Ok(T::decode(any.value.as_slice())?)
+}
+
+impl OrchestrationTxCmd {
+    /// Runs the command.
+    pub async fn run(self, ctx: &ClientContext) -> anyhow::Result<()> {
+        match self.cmd {
+            OrchestrationTxSub::Deploy {
+                wasm,
+                manifest,
+                replication,
+                quorum,
+                source_uris,
+                flags,
+            } => {
+                deploy(
+                    ctx,
+                    &wasm,
+                    &manifest,
+                    replication,
+                    quorum,
+                    source_uris,
+                    &flags,
+                )
+                .await
+            }
+            OrchestrationTxSub::Invoke {
+                function_id,
+                input,
+                input_file,
+                args,
+                max_fee,
+                result_timeout,
+                flags,
+            } => {
+                let input = match (input, input_file) {
+                    (Some(text), _) => text.into_bytes(),
+                    (None, Some(path)) => std::fs::read(&path)
+                        .with_context(|| format!("reading input file {}", path.display()))?,
+                    (None, None) => Vec::new(),
+                };
+                let max_fee = parse_fee(&max_fee)?;
+                invoke(
+                    ctx,
+                    function_id,
+                    input,
+                    args,
+                    &max_fee,
+                    Duration::from_secs(result_timeout),
+                    &flags,
+                )
+                .await
+            }
+            OrchestrationTxSub::Retire { function_id, flags } => {
+                let key = flags.signer(ctx)?;
+                let msg = msgs::retire_function(key.address(), function_id);
+                submit(ctx, &flags, &key, vec![msg]).await?;
+                Ok(())
+            }
+        }
+    }
+}
+
+fn parse_fee(s: &str) -> anyhow::Result<Coin> {
+    let coins = Coins::parse(s).with_context(|| format!("--max-fee {s:?}"))?;
+    match coins.to_vec().as_slice() {
+        [c] if c.denom == DENOM => Ok(c.clone()),
+        _ => bail!("--max-fee must be a single positive {DENOM} amount, e.g. 100000{DENOM}"),
+    }
+}
+
+async fn deploy(
+    ctx: &ClientContext,
+    wasm_path: &std::path::Path,
+    manifest_path: &std::path::Path,
+    replication: u32,
+    quorum: u32,
+    source_uris: Vec<String>,
+    flags: &TxFlags,
+) -> anyhow::Result<()> {
+    let key = flags.signer(ctx)?;
+    let wasm = std::fs::read(wasm_path)
+        .with_context(|| format!("reading WASM file {}", wasm_path.display()))?;
+    if !wasm.starts_with(WASM_MAGIC) {
+        bail!(
+            "{} is not a WASM module (no \\0asm header): build it for wasm32-wasip1",
+            wasm_path.display()
+        );
+    }
+    let manifest_json = std::fs::read_to_string(manifest_path)
+        .with_context(|| format!("reading manifest {}", manifest_path.display()))?;
+    // Validate locally with the chain's own rules: a clear error before paying for a tx.
+    Manifest::from_json(&manifest_json)
+        .with_context(|| format!("manifest {}", manifest_path.display()))?;
+    if replication == 0
+        || quorum == 0
+        || quorum > replication
+        || quorum.saturating_mul(2) <= replication
+    {
+        bail!("--quorum {quorum} must be more than half of --replication {replication} (and at most it)");
+    }
+    let hash = orch::code_hash(&wasm);
+    let hash_hex = hex::encode(hash);
+    let code = if source_uris.is_empty() {
+        let show = wasm.len() >= PROGRESS_THRESHOLD;
+        let gz = orch::gzip_wasm(&wasm, |done, total| {
+            if show {
+                let pct = done.saturating_mul(100) / total.max(1);
+                eprint!("\rcompressing {}: {pct:>3}%", wasm_path.display());
+            }
+        })?;
+        if show {
+            eprintln!();
+        }
+        eprintln!(
+            "code {hash_hex}: {} bytes of WASM, {} bytes gzipped",
+            wasm.len(),
+            gz.len()
+        );
+        let rpc = ctx.rpc()?;
+        if let Ok(p) = orch::params(&rpc).await {
+            let len = u64::try_from(gz.len()).unwrap_or(u64::MAX);
+            if len > p.params.max_code_bytes {
+                bail!(
+                    "gzipped code is {len} bytes, the chain accepts at most {}: host it and deploy by hash with --source-uri",
+                    p.params.max_code_bytes
+                );
+            }
+        }
+        if gz.len() > COMETBFT_DEFAULT_MAX_TX_BYTES {
+            eprintln!(
+                "warning: the tx will exceed 1 MiB, CometBFT's default mempool.max_tx_bytes; the node may refuse it"
+            );
+        }
+        eprintln!("uploading {} bytes to {}...", gz.len(), ctx.node);
+        gz
+    } else {
+        Vec::new()
+    };
+    let msg = msgs::deploy_function(
+        key.address(),
+        &Deployment {
+            wasm: code,
+            code_hash: hash.to_vec(),
+            source_uris,
+            manifest_json,
+            replication,
+            quorum,
+        },
+    );
+    let r = broadcast_and_wait(ctx, flags, &key, vec![msg]).await?;
+    let resp: MsgDeployFunctionResponse = first_response(&r, MSG_DEPLOY_FUNCTION_RESPONSE)?;
+    let out = Deployed {
+        function_id: resp.function_id,
+        code_hash: resp.code_hash,
+        txhash: r.hash,
+        height: r.height,
+    };
+    ctx.emit(&out, |d| {
+        format!(
+            "function_id: {}\ncode_hash: {}\ntxhash: {}\nheight: {}",
+            d.function_id, d.code_hash, d.txhash, d.height
+        )
+    })
+}
+
+async fn invoke(
+    ctx: &ClientContext,
+    function_id: u64,
+    input: Vec<u8>,
+    args: Vec<String>,
+    max_fee: &Coin,
+    result_timeout: Duration,
+    flags: &TxFlags,
+) -> anyhow::Result<()> {
+    let key = flags.signer(ctx)?;
+    let msg = msgs::invoke(key.address(), function_id, input, args, max_fee);
+    // Always wait for inclusion: the job id only exists once the tx is in a block.
+    let mut inclusion = flags.clone();
+    inclusion.wait = true;
+    let r = broadcast_and_wait(ctx, &inclusion, &key, vec![msg]).await?;
+    let resp: MsgInvokeResponse = first_response(&r, MSG_INVOKE_RESPONSE)?;
+    if !flags.wait {
+        let out = Invoked {
+            job_id: resp.job_id,
+            workers: resp.workers,
+            txhash: r.hash,
+            height: r.height,
+        };
+        return ctx.emit(&out, |i| {
+            format!(
+                "job_id: {}\nworkers: {}\ntxhash: {}\nheight: {}\n(result: `blsd query orchestration result {}`, or invoke with --wait)",
+                i.job_id,
+                i.workers.join(", "),
+                i.txhash,
+                i.height,
+                i.job_id
+            )
+        });
+    }
+    eprintln!(
+        "job {} assigned to {}; waiting for the result...",
+        resp.job_id,
+        resp.workers.join(", ")
+    );
+    let rpc = ctx.rpc()?;
+    let job = orch::wait_for_job(&rpc, resp.job_id, result_timeout).await?;
+    if job.status != JobStatus::Finalized {
+        let out = JobFailed {
+            job_id: job.id,
+            status: job.status.as_str().to_string(),
+            failure: job.failure.clone(),
+        };
+        ctx.emit(&out, |f| {
+            format!("job {}: {}: {}", f.job_id, f.status, f.failure)
+        })?;
+        bail!("job {} failed: {}", job.id, job.failure);
+    }
+    let result = orch::result(&rpc, job.id).await?;
+    let verified = orch::verify_result(&job, &result)?;
+    ctx.emit(&verified, verified_text)
+}
+
+/// Text rendering of a verified result; stdout comes last, verbatim.
+pub fn verified_text(v: &VerifiedResult) -> String {
+    let status = match (&v.exit_code, &v.trap) {
+        (Some(c), _) => format!("exited with code {c}"),
+        (None, Some(t)) => format!("trapped: {t}"),
+        (None, None) => "unknown".to_string(),
+    };
+    let mut s = format!(
+        "job: {}\nstatus: {} ({status})\nresult_hash: {}\nworkers: {} of {} agreed (quorum {}): {}\nfee: {}\nfuel_used: {}\nheight: {}",
+        v.job_id,
+        v.status,
+        v.result_hash,
+        v.workers.len(),
+        v.replication,
+        v.quorum,
+        v.workers.join(", "),
+        v.fee,
+        v.fuel_used,
+        v.height
+    );
+    if !v.stderr.is_empty() {
+        s.push_str(&format!(
+            "\n--- stderr{} ---\n{}",
+            if v.stderr_truncated {
+                " (truncated)"
+            } else {
+                ""
+            },
+            v.stderr
+        ));
+    }
+    s.push_str(&format!(
+        "\n--- stdout{} ---\n{}",
+        if v.stdout_truncated {
+            " (truncated)"
+        } else {
+            ""
+        },
+        v.stdout
+    ));
+    s
+}
