@@ -1,0 +1,491 @@
+//! Registry: registration, updates, jail/unjail, unbonding, slashing, liveness window,
+//! queries and genesis, driven through the `Module` impl over MockStorage.
+
+use bls_core::module::encode_any;
+use bls_core::{Address, BlockInfo, Coins, Context, GasMeter, Module, ModuleError};
+use bls_registry::msgs::*;
+use bls_registry::queries::{WorkerResponse, WorkersResponse};
+use bls_registry::state::{self, bonds_account};
+use bls_registry::{RegistryModule, WorkerStatus};
+use cosmwasm_std::testing::MockStorage;
+use cosmwasm_std::{Order, Storage};
+use k256::ecdsa::SigningKey;
+
+struct Chain {
+    store: MockStorage,
+    block: BlockInfo,
+}
+
+fn snapshot(s: &MockStorage) -> MockStorage {
+    let mut n = MockStorage::new();
+    for (k, v) in s.range(None, None, Order::Ascending) {
+        n.set(&k, &v);
+    }
+    n
+}
+
+impl Chain {
+    fn new() -> Self {
+        let mut c = Chain {
+            store: MockStorage::new(),
+            block: BlockInfo {
+                height: 1,
+                ..BlockInfo::default()
+            },
+        };
+        let g = serde_json::json!({"params": {
+            "min_worker_bond": "1000", "min_head_bond": "5000", "unbonding_blocks": 10,
+            "jail_blocks": 5, "signed_jobs_window": 4, "min_answered_per_window": 2,
+            "max_multiaddrs": 2}});
+        let gas = GasMeter::infinite();
+        let mut ctx = Context::new(&mut c.store, &c.block, &gas);
+        RegistryModule.init_genesis(&mut ctx, &g).unwrap();
+        c
+    }
+
+    fn tx(&mut self, signer: &Address, msg: cosmos_sdk_proto::Any) -> Result<(), ModuleError> {
+        assert_eq!(&RegistryModule.msg_signer(&msg)?, signer);
+        let backup = snapshot(&self.store);
+        let gas = GasMeter::infinite();
+        let mut ctx = Context::new(&mut self.store, &self.block, &gas);
+        let r = RegistryModule.deliver(&mut ctx, &msg).map(|_| ());
+        if r.is_err() {
+            self.store = backup;
+        }
+        r
+    }
+
+    fn next_block(&mut self) {
+        let gas = GasMeter::infinite();
+        let mut ctx = Context::new(&mut self.store, &self.block, &gas);
+        RegistryModule.end_block(&mut ctx).unwrap();
+        self.block.height += 1;
+    }
+
+    fn balance(&self, a: &Address) -> u128 {
+        bls_bank::state::balance(&self.store, a, "ubls").unwrap()
+    }
+
+    fn fund(&mut self, a: &Address, amount: u128) {
+        bls_bank::state::mint(
+            &mut self.store,
+            a,
+            &Coins::parse(&format!("{amount}ubls")).unwrap(),
+        )
+        .unwrap();
+    }
+
+    fn query<T: serde::de::DeserializeOwned>(
+        &self,
+        method: &str,
+        req: serde_json::Value,
+    ) -> Result<T, ModuleError> {
+        let b = RegistryModule.query(&self.store, method, req.to_string().as_bytes())?;
+        Ok(serde_json::from_slice(&b).unwrap())
+    }
+}
+
+fn key(n: u8) -> (SigningKey, Address, Vec<u8>) {
+    let mut s = [0u8; 32];
+    s[0] = 2;
+    s[31] = n;
+    let k = SigningKey::from_slice(&s).unwrap();
+    let pk = k.verifying_key().to_encoded_point(true).as_bytes().to_vec();
+    let a = Address::from_secp256k1_pubkey(&pk);
+    (k, a, pk)
+}
+
+fn register_msg(n: u8, region: &str, bond: u128) -> (Address, MsgRegisterWorker) {
+    let (_, addr, pk) = key(n);
+    let msg = MsgRegisterWorker {
+        operator: addr.to_string(),
+        result_pubkey: pk,
+        peer_id: format!("12D3KooWpeer{n}"),
+        multiaddrs: vec!["/ip4/10.0.0.1/tcp/4001".into()],
+        region: region.into(),
+        network: "AS13335".into(),
+        capabilities: Some(Capabilities {
+            memory_mb: 256,
+            max_timeout_ms: 60_000,
+            http_allowed: true,
+        }),
+        role: "worker".into(),
+        bond: Some(ProtoCoin::ubls(bond)),
+    };
+    (addr, msg)
+}
+
+fn register(c: &mut Chain, n: u8, region: &str) -> Address {
+    let (addr, msg) = register_msg(n, region, 2_000);
+    c.fund(&addr, 10_000);
+    c.tx(&addr, encode_any(&msg, MSG_REGISTER_WORKER)).unwrap();
+    addr
+}
+
+#[test]
+fn register_bonds_and_is_queryable() {
+    let mut c = Chain::new();
+    let a = register(&mut c, 1, "eu");
+    let b = register(&mut c, 2, "us");
+    assert_eq!(c.balance(&a), 8_000);
+    assert_eq!(c.balance(&bonds_account()), 4_000);
+    let r: WorkerResponse = c
+        .query("Worker", serde_json::json!({"id": a.to_string()}))
+        .unwrap();
+    assert_eq!(r.worker.status, WorkerStatus::Active);
+    assert_eq!(r.worker.bond, 2_000);
+    let r: WorkersResponse = c
+        .query("Workers", serde_json::json!({"region": "us"}))
+        .unwrap();
+    assert_eq!(r.workers.len(), 1);
+    assert_eq!(r.workers[0].operator, b);
+    let r: WorkersResponse = c.query("Workers", serde_json::json!({"limit": 1})).unwrap();
+    assert_eq!(r.workers.len(), 1);
+    let next = r.next.expect("a second page");
+    let r2: WorkersResponse = c
+        .query(
+            "Workers",
+            serde_json::json!({"start_after": next, "limit": 1}),
+        )
+        .unwrap();
+    assert_eq!(r2.workers.len(), 1);
+    assert_ne!(r2.workers[0].operator, r.workers[0].operator);
+    assert!(r2.next.is_none());
+    let r: WorkersResponse = c
+        .query(
+            "WorkersByOperator",
+            serde_json::json!({"operator": a.to_string()}),
+        )
+        .unwrap();
+    assert_eq!(r.workers.len(), 1);
+    assert_eq!(state::active_workers(&c.store).unwrap().len(), 2);
+    assert!(c
+        .query::<WorkerResponse>("Worker", serde_json::json!({"id": "bls1xyz"}))
+        .is_err());
+}
+
+#[test]
+fn registration_rejections() {
+    let mut c = Chain::new();
+    // Not enough bond (worker min 1000; head min 5000).
+    let (a, msg) = register_msg(1, "eu", 999);
+    c.fund(&a, 100_000);
+    let e = c.tx(&a, encode_any(&msg, MSG_REGISTER_WORKER)).unwrap_err();
+    assert_eq!((e.codespace.as_str(), e.code), ("registry", 2));
+    let (_, mut head) = register_msg(1, "eu", 4_000);
+    head.role = "head".into();
+    assert_eq!(
+        c.tx(&a, encode_any(&head, MSG_REGISTER_WORKER))
+            .unwrap_err()
+            .code,
+        2
+    );
+    // Wrong denom, bad role, bad key, bad fields.
+    let (_, mut m) = register_msg(1, "eu", 2_000);
+    m.bond = Some(ProtoCoin {
+        denom: "uatom".into(),
+        amount: "2000".into(),
+    });
+    assert!(c
+        .tx(&a, encode_any(&m, MSG_REGISTER_WORKER))
+        .unwrap_err()
+        .log
+        .contains("denom"));
+    let (_, mut m) = register_msg(1, "eu", 2_000);
+    m.role = "boss".into();
+    assert!(c.tx(&a, encode_any(&m, MSG_REGISTER_WORKER)).is_err());
+    let (_, mut m) = register_msg(1, "eu", 2_000);
+    m.result_pubkey.truncate(32);
+    assert_eq!(
+        c.tx(&a, encode_any(&m, MSG_REGISTER_WORKER))
+            .unwrap_err()
+            .code,
+        8
+    );
+    let (_, mut m) = register_msg(1, "eu", 2_000);
+    m.result_pubkey = [vec![0x02], vec![0xff; 32]].concat(); // x ≥ p: not on the curve
+    assert_eq!(
+        c.tx(&a, encode_any(&m, MSG_REGISTER_WORKER))
+            .unwrap_err()
+            .code,
+        8
+    );
+    let (_, mut m) = register_msg(1, "", 2_000);
+    m.region = String::new();
+    assert!(c
+        .tx(&a, encode_any(&m, MSG_REGISTER_WORKER))
+        .unwrap_err()
+        .log
+        .contains("region"));
+    let (_, mut m) = register_msg(1, "eu", 2_000);
+    m.multiaddrs = vec!["/a".into(), "/b".into(), "/c".into()];
+    assert!(c
+        .tx(&a, encode_any(&m, MSG_REGISTER_WORKER))
+        .unwrap_err()
+        .log
+        .contains("multiaddrs"));
+    let (_, mut m) = register_msg(1, "eu", 2_000);
+    m.capabilities = None;
+    assert!(c.tx(&a, encode_any(&m, MSG_REGISTER_WORKER)).is_err());
+    // Insufficient funds.
+    let (poor, m) = register_msg(9, "eu", 2_000);
+    assert!(c
+        .tx(&poor, encode_any(&m, MSG_REGISTER_WORKER))
+        .unwrap_err()
+        .log
+        .contains("insufficient"));
+    // Nothing above changed state.
+    assert_eq!(c.balance(&bonds_account()), 0);
+    // Duplicate: same operator, and another operator reusing the key or peer id.
+    let (_, m) = register_msg(1, "eu", 2_000);
+    c.tx(&a, encode_any(&m, MSG_REGISTER_WORKER)).unwrap();
+    assert_eq!(
+        c.tx(&a, encode_any(&m, MSG_REGISTER_WORKER))
+            .unwrap_err()
+            .code,
+        3
+    );
+    let (b, mut m2) = register_msg(2, "eu", 2_000);
+    c.fund(&b, 10_000);
+    m2.result_pubkey = m.result_pubkey.clone();
+    assert_eq!(
+        c.tx(&b, encode_any(&m2, MSG_REGISTER_WORKER))
+            .unwrap_err()
+            .code,
+        3
+    );
+    let (_, mut m3) = register_msg(2, "eu", 2_000);
+    m3.peer_id = m.peer_id.clone();
+    assert_eq!(
+        c.tx(&b, encode_any(&m3, MSG_REGISTER_WORKER))
+            .unwrap_err()
+            .code,
+        3
+    );
+}
+
+#[test]
+fn wrong_operator_and_unknown_worker() {
+    let mut c = Chain::new();
+    let a = register(&mut c, 1, "eu");
+    let b = register(&mut c, 2, "us");
+    let m = MsgDeregisterWorker {
+        operator: b.to_string(),
+        worker: a.to_string(),
+    };
+    let e = c.tx(&b, encode_any(&m, MSG_DEREGISTER_WORKER)).unwrap_err();
+    assert_eq!(e.code, 5, "{}", e.log);
+    let u = MsgUpdateWorker {
+        operator: b.to_string(),
+        worker: a.to_string(),
+        region: "ap".into(),
+        ..Default::default()
+    };
+    assert_eq!(
+        c.tx(&b, encode_any(&u, MSG_UPDATE_WORKER))
+            .unwrap_err()
+            .code,
+        5
+    );
+    let (_, ghost, _) = key(77);
+    let m = MsgUnjailWorker {
+        operator: ghost.to_string(),
+        worker: ghost.to_string(),
+    };
+    assert_eq!(
+        c.tx(&ghost, encode_any(&m, MSG_UNJAIL_WORKER))
+            .unwrap_err()
+            .code,
+        4
+    );
+}
+
+#[test]
+fn update_changes_fields_and_tops_up_bond() {
+    let mut c = Chain::new();
+    let a = register(&mut c, 1, "eu");
+    let (_, _, newpk) = key(50);
+    let u = MsgUpdateWorker {
+        operator: a.to_string(),
+        worker: a.to_string(),
+        result_pubkey: newpk.clone(),
+        region: "ap".into(),
+        add_bond: Some(ProtoCoin::ubls(500)),
+        ..Default::default()
+    };
+    c.tx(&a, encode_any(&u, MSG_UPDATE_WORKER)).unwrap();
+    let w = state::must_get_worker(&c.store, &a).unwrap();
+    assert_eq!(w.region, "ap");
+    assert_eq!(w.bond, 2_500);
+    assert_eq!(w.result_pubkey, hex::encode(&newpk));
+    assert_eq!(w.network, "AS13335", "empty fields unchanged");
+    assert_eq!(c.balance(&bonds_account()), 2_500);
+}
+
+#[test]
+fn jail_unjail_and_too_early() {
+    let mut c = Chain::new();
+    let a = register(&mut c, 1, "eu");
+    assert!(state::jail_worker(&mut c.store, &a, 5).unwrap());
+    assert!(state::active_workers(&c.store).unwrap().is_empty());
+    let m = MsgUnjailWorker {
+        operator: a.to_string(),
+        worker: a.to_string(),
+    };
+    let e = c.tx(&a, encode_any(&m, MSG_UNJAIL_WORKER)).unwrap_err();
+    assert_eq!(e.code, 6, "{}", e.log);
+    while c.block.height < 5 {
+        c.next_block();
+    }
+    c.tx(&a, encode_any(&m, MSG_UNJAIL_WORKER)).unwrap();
+    assert_eq!(
+        state::must_get_worker(&c.store, &a).unwrap().status,
+        WorkerStatus::Active
+    );
+    // Unjailing an active worker is refused.
+    assert_eq!(
+        c.tx(&a, encode_any(&m, MSG_UNJAIL_WORKER))
+            .unwrap_err()
+            .code,
+        7
+    );
+}
+
+#[test]
+fn slash_burns_and_below_minimum_cannot_unjail() {
+    let mut c = Chain::new();
+    let a = register(&mut c, 1, "eu");
+    let supply0 = bls_bank::state::supply_of(&c.store, "ubls").unwrap();
+    let amount = state::slash_worker(&mut c.store, &a, 6_000, "test").unwrap();
+    assert_eq!(amount, 1_200);
+    let w = state::must_get_worker(&c.store, &a).unwrap();
+    assert_eq!(w.bond, 800);
+    assert_eq!(w.slashed_total, 1_200);
+    assert_eq!(state::slashed_total(&c.store).unwrap(), 1_200);
+    assert_eq!(c.balance(&bonds_account()), 800);
+    assert_eq!(
+        supply0 - bls_bank::state::supply_of(&c.store, "ubls").unwrap(),
+        1_200
+    );
+    assert_eq!(bls_bank::state::burned_of(&c.store, "ubls").unwrap(), 1_200);
+    state::jail_worker(&mut c.store, &a, 2).unwrap();
+    c.next_block();
+    let m = MsgUnjailWorker {
+        operator: a.to_string(),
+        worker: a.to_string(),
+    };
+    assert_eq!(
+        c.tx(&a, encode_any(&m, MSG_UNJAIL_WORKER))
+            .unwrap_err()
+            .code,
+        2
+    );
+    // Top up, then unjail works.
+    let u = MsgUpdateWorker {
+        operator: a.to_string(),
+        worker: a.to_string(),
+        add_bond: Some(ProtoCoin::ubls(300)),
+        ..Default::default()
+    };
+    c.tx(&a, encode_any(&u, MSG_UPDATE_WORKER)).unwrap();
+    c.tx(&a, encode_any(&m, MSG_UNJAIL_WORKER)).unwrap();
+}
+
+#[test]
+fn deregister_unbonds_after_the_period() {
+    let mut c = Chain::new();
+    let a = register(&mut c, 1, "eu");
+    let m = MsgDeregisterWorker {
+        operator: a.to_string(),
+        worker: a.to_string(),
+    };
+    c.tx(&a, encode_any(&m, MSG_DEREGISTER_WORKER)).unwrap();
+    let w = state::must_get_worker(&c.store, &a).unwrap();
+    assert_eq!(w.status, WorkerStatus::Unbonding);
+    assert_eq!(w.unbonding_height, 11);
+    assert_eq!(
+        c.tx(&a, encode_any(&m, MSG_DEREGISTER_WORKER))
+            .unwrap_err()
+            .code,
+        7
+    );
+    // Still slashable while unbonding.
+    state::slash_worker(&mut c.store, &a, 1_000, "late evidence").unwrap();
+    while c.block.height <= 10 {
+        c.next_block();
+    }
+    assert!(
+        state::get_worker(&c.store, &a).unwrap().is_some(),
+        "not before completion"
+    );
+    c.next_block(); // end block of height 11 pays out
+    assert!(state::get_worker(&c.store, &a).unwrap().is_none());
+    assert_eq!(c.balance(&a), 8_000 + 1_800);
+    assert_eq!(c.balance(&bonds_account()), 0);
+    // The operator may register again.
+    let (_, msg) = register_msg(1, "eu", 2_000);
+    c.tx(&a, encode_any(&msg, MSG_REGISTER_WORKER)).unwrap();
+}
+
+#[test]
+fn liveness_window_jails_after_too_many_misses() {
+    let mut c = Chain::new();
+    let a = register(&mut c, 1, "eu");
+    // Window 4, min answered 2: answers then misses.
+    for _ in 0..2 {
+        assert_eq!(state::record_answer(&mut c.store, &a, 1).unwrap(), None);
+    }
+    assert_eq!(state::record_miss(&mut c.store, &a, 1).unwrap(), None);
+    assert_eq!(
+        state::record_miss(&mut c.store, &a, 1).unwrap(),
+        None,
+        "2 of 4 answered: ok"
+    );
+    // The fifth record overwrites the oldest slot (an answer) with a miss: 1 of 4 answered.
+    assert_eq!(state::record_miss(&mut c.store, &a, 3).unwrap(), Some(8));
+    let w = state::must_get_worker(&c.store, &a).unwrap();
+    assert_eq!(w.status, WorkerStatus::Jailed);
+    assert_eq!(w.jailed_until, 8);
+    assert_eq!(
+        state::liveness(&c.store, &a).unwrap().missed,
+        0,
+        "window reset"
+    );
+}
+
+#[test]
+fn genesis_round_trips() {
+    let mut c = Chain::new();
+    let a = register(&mut c, 1, "eu");
+    register(&mut c, 2, "us");
+    let m = MsgDeregisterWorker {
+        operator: a.to_string(),
+        worker: a.to_string(),
+    };
+    c.tx(&a, encode_any(&m, MSG_DEREGISTER_WORKER)).unwrap();
+    let exported = RegistryModule.export_genesis(&c.store).unwrap();
+
+    let mut fresh = MockStorage::new();
+    let block = BlockInfo {
+        height: 1,
+        ..BlockInfo::default()
+    };
+    let gas = GasMeter::infinite();
+    // Without the bonds funded by the bank genesis, import is refused.
+    {
+        let mut ctx = Context::new(&mut fresh, &block, &gas);
+        assert!(RegistryModule.init_genesis(&mut ctx, &exported).is_err());
+    }
+    let mut fresh = MockStorage::new();
+    bls_bank::state::mint(
+        &mut fresh,
+        &bonds_account(),
+        &Coins::parse("4000ubls").unwrap(),
+    )
+    .unwrap();
+    let mut ctx = Context::new(&mut fresh, &block, &gas);
+    RegistryModule.init_genesis(&mut ctx, &exported).unwrap();
+    assert_eq!(RegistryModule.export_genesis(&fresh).unwrap(), exported);
+    // The unbonding queue was rebuilt.
+    assert_eq!(state::due_unbondings(&fresh, 100).unwrap().len(), 1);
+}
