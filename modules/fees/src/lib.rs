@@ -1,1 +1,118 @@
-//! bls-fees (in progress).
+//! `bls-fees`: gas-fee burn and distribution, rewards, and the invocation fee split.
+//!
+//! # Design
+//! - The tx pipeline pays gas fees into the `fee_collector` module account. End block settles
+//!   them: `burn_ratio` bps burned (bank burn: supply down, burned total up), `community_tax`
+//!   bps to `community_pool`, the rest to the bonded staking validators by power — commission
+//!   (bps) to the operator, the remainder to its delegators pro rata (self-bond included).
+//!   Integer floors everywhere; every leftover unit goes to the community pool, so nothing is
+//!   created or lost. With no bonded staking validator the rest goes to the community pool.
+//! - Rewards accumulate per account in state (coins in the `fee_rewards` module account);
+//!   `MsgWithdrawRewards` pays them out.
+//! - [`state::invocation_split`] exposes the `worker_share` / `burn_share` /
+//!   `community_share` params to orchestration.
+//! - Runs after staking in end block, so it pays the set CometBFT gets this block.
+
+pub mod error;
+pub mod events;
+pub mod genesis;
+pub mod handlers;
+pub mod msgs;
+pub mod params;
+pub mod queries;
+pub mod state;
+
+use bls_core::module::{decode_any, encode_any};
+use bls_core::{Address, Context, Module, ModuleError};
+use cosmos_sdk_proto::Any;
+use cosmwasm_std::Storage;
+
+pub use error::FeesError;
+pub use params::Params;
+pub use state::{invocation_split, Split};
+
+use msgs::*;
+
+/// The fees module (stateless handle; all state lives in the store).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FeesModule;
+
+fn unknown_msg(type_url: &str) -> ModuleError {
+    ModuleError::new(
+        "sdk",
+        12,
+        format!("fees does not handle message {type_url}"),
+    )
+}
+
+impl Module for FeesModule {
+    fn name(&self) -> &'static str {
+        "fees"
+    }
+
+    fn msg_type_urls(&self) -> &'static [&'static str] {
+        MSG_TYPE_URLS
+    }
+
+    fn msg_signer(&self, msg: &Any) -> Result<Address, ModuleError> {
+        match msg.type_url.as_str() {
+            MSG_WITHDRAW_REWARDS => {
+                let m = decode_any::<MsgWithdrawRewards>(msg, MSG_WITHDRAW_REWARDS)?;
+                Address::parse(&m.address).map_err(|e| {
+                    ModuleError::from(FeesError::InvalidField {
+                        field: "address",
+                        reason: e.to_string(),
+                    })
+                })
+            }
+            other => Err(unknown_msg(other)),
+        }
+    }
+
+    fn deliver(&self, ctx: &mut Context<'_>, msg: &Any) -> Result<Any, ModuleError> {
+        match msg.type_url.as_str() {
+            MSG_WITHDRAW_REWARDS => {
+                let m = decode_any::<MsgWithdrawRewards>(msg, MSG_WITHDRAW_REWARDS)?;
+                let r = handlers::withdraw_rewards(ctx, &m)?;
+                Ok(encode_any(&r, MSG_WITHDRAW_REWARDS_RESPONSE))
+            }
+            other => Err(unknown_msg(other)),
+        }
+    }
+
+    fn query_prefix(&self) -> &'static str {
+        queries::QUERY_PREFIX
+    }
+
+    fn query(
+        &self,
+        store: &dyn Storage,
+        method: &str,
+        data: &[u8],
+    ) -> Result<Vec<u8>, ModuleError> {
+        Ok(queries::query(store, method, data)?)
+    }
+
+    fn init_genesis(
+        &self,
+        ctx: &mut Context<'_>,
+        genesis: &serde_json::Value,
+    ) -> Result<(), ModuleError> {
+        let g: genesis::GenesisState = if genesis.is_null() {
+            genesis::GenesisState::default()
+        } else {
+            serde_json::from_value(genesis.clone())
+                .map_err(|e| ModuleError::from(FeesError::InvalidGenesis(e.to_string())))?
+        };
+        Ok(genesis::init_genesis(ctx.store, &g)?)
+    }
+
+    fn export_genesis(&self, store: &dyn Storage) -> Result<serde_json::Value, ModuleError> {
+        let g = genesis::export_genesis(store)?;
+        serde_json::to_value(g).map_err(|e| ModuleError::storage("fees genesis", e))
+    }
+
+    fn end_block(&self, ctx: &mut Context<'_>) -> Result<(), ModuleError> {
+        Ok(handlers::end_block(ctx)?)
+    }
+}

@@ -1,0 +1,174 @@
+//! Fees state and the invocation-split keeper for orchestration.
+//!
+//! Keys: `fees/params`; `fees/rewards/{address}` → accumulated, unpaid rewards (ubls);
+//! `fees/totals` → cumulative burned / community / distributed amounts. The `fee_rewards`
+//! module account holds at least the sum of unpaid rewards.
+
+use bls_core::{Address, Coin, Coins};
+use bls_staking::amount::mul_bps;
+use cosmwasm_std::{Order, Storage};
+use cw_storage_plus::{Item, Map};
+use serde::{Deserialize, Serialize};
+
+use crate::error::FeesError;
+use crate::params::Params;
+
+/// Module account the tx pipeline pays gas fees into.
+pub const FEE_COLLECTOR: &str = "fee_collector";
+/// Module account of the community pool.
+pub const COMMUNITY_POOL: &str = "community_pool";
+/// Module account holding distributed, not yet withdrawn rewards.
+pub const REWARDS_POOL: &str = "fee_rewards";
+
+/// The fee collector's address.
+pub fn fee_collector() -> Address {
+    Address::module(FEE_COLLECTOR)
+}
+
+/// The community pool's address.
+pub fn community_pool() -> Address {
+    Address::module(COMMUNITY_POOL)
+}
+
+/// The rewards pool's address.
+pub fn rewards_pool() -> Address {
+    Address::module(REWARDS_POOL)
+}
+
+/// Params.
+pub const PARAMS: Item<Params> = Item::new("fees/params");
+/// Unpaid rewards per account (decimal string).
+pub const REWARDS: Map<&str, String> = Map::new("fees/rewards");
+/// Cumulative totals.
+pub const TOTALS: Item<Totals> = Item::new("fees/totals");
+
+/// Cumulative gas-fee accounting since genesis, ubls.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Totals {
+    /// Burned (`burn_ratio`).
+    #[serde(with = "bls_staking::amount::u128_str")]
+    pub burned: u128,
+    /// Sent to the community pool (tax and remainders).
+    #[serde(with = "bls_staking::amount::u128_str")]
+    pub community: u128,
+    /// Credited as validator commission and delegator rewards.
+    #[serde(with = "bls_staking::amount::u128_str")]
+    pub distributed: u128,
+}
+
+/// How an invocation fee is split (basis points summing to 10000).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Split {
+    /// Share to the agreeing workers.
+    pub worker_bps: u32,
+    /// Share burned.
+    pub burn_bps: u32,
+    /// Share to the community pool.
+    pub community_bps: u32,
+}
+
+impl Split {
+    /// `(workers, burn, community)` of `fee`: the burn and worker parts are floored and the
+    /// community pool gets the rest, so the three always sum to `fee`.
+    pub fn apply(&self, fee: u128) -> (u128, u128, u128) {
+        let workers = mul_bps(fee, self.worker_bps);
+        let burn = mul_bps(fee, self.burn_bps);
+        (workers, burn, fee - workers - burn)
+    }
+}
+
+/// Loads the params (defaults when genesis set none).
+pub fn params(store: &dyn Storage) -> Result<Params, FeesError> {
+    Ok(PARAMS.may_load(store)?.unwrap_or_default())
+}
+
+/// The invocation fee split orchestration applies to a finalized job's fee.
+pub fn invocation_split(store: &dyn Storage) -> Result<Split, FeesError> {
+    let p = params(store)?;
+    Ok(Split {
+        worker_bps: p.worker_share,
+        burn_bps: p.burn_share,
+        community_bps: p.community_share,
+    })
+}
+
+fn parse_stored(s: &str) -> Result<u128, FeesError> {
+    s.parse::<u128>()
+        .map_err(|e| FeesError::Store(format!("stored amount: {e}")))
+}
+
+/// Unpaid rewards of `addr`.
+pub fn rewards(store: &dyn Storage, addr: &Address) -> Result<u128, FeesError> {
+    match REWARDS.may_load(store, addr.as_str())? {
+        Some(s) => parse_stored(&s),
+        None => Ok(0),
+    }
+}
+
+/// Sets unpaid rewards (0 removes the entry).
+pub fn set_rewards(store: &mut dyn Storage, addr: &Address, amount: u128) -> Result<(), FeesError> {
+    if amount == 0 {
+        REWARDS.remove(store, addr.as_str());
+        Ok(())
+    } else {
+        Ok(REWARDS.save(store, addr.as_str(), &amount.to_string())?)
+    }
+}
+
+/// Adds to `addr`'s unpaid rewards.
+pub fn credit_rewards(
+    store: &mut dyn Storage,
+    addr: &Address,
+    amount: u128,
+) -> Result<(), FeesError> {
+    if amount == 0 {
+        return Ok(());
+    }
+    let have = rewards(store, addr)?;
+    let sum = have
+        .checked_add(amount)
+        .ok_or(FeesError::Overflow("rewards"))?;
+    set_rewards(store, addr, sum)
+}
+
+/// Every unpaid reward, in address order.
+pub fn all_rewards(store: &dyn Storage) -> Result<Vec<(Address, u128)>, FeesError> {
+    REWARDS
+        .range(store, None, None, Order::Ascending)
+        .map(|r| {
+            let (a, s) = r?;
+            let addr =
+                Address::parse(&a).map_err(|e| FeesError::Store(format!("stored address: {e}")))?;
+            Ok((addr, parse_stored(&s)?))
+        })
+        .collect()
+}
+
+/// Cumulative totals.
+pub fn totals(store: &dyn Storage) -> Result<Totals, FeesError> {
+    Ok(TOTALS.may_load(store)?.unwrap_or_default())
+}
+
+/// `amount` ubls as coins.
+pub fn ubls(amount: u128) -> Coins {
+    let mut c = Coins::new();
+    // One coin into an empty set cannot overflow.
+    let _ = c.add(&Coin::ubls(amount));
+    c
+}
+
+/// Moves `amount` ubls, creating the recipient's account if it has none.
+pub fn transfer(
+    store: &mut dyn Storage,
+    from: &Address,
+    to: &Address,
+    coins: &Coins,
+) -> Result<(), FeesError> {
+    if coins.is_empty() {
+        return Ok(());
+    }
+    bls_bank::state::send(store, from, to, coins)?;
+    bls_auth::ensure_account(store, to)?;
+    Ok(())
+}
