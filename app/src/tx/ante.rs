@@ -29,6 +29,10 @@ const SIM_SIGNATURE_BYTES: u64 = 64;
 /// Size of an encoded public key `Any`, charged in simulation when the tx carries none.
 const SIM_PUBKEY_BYTES: u64 = 70;
 
+/// Size of a fee (one coin of up to 20 digits plus a gas limit), charged in simulation when the
+/// tx carries none, as CosmJS's simulation txs do.
+const SIM_FEE_BYTES: u64 = 48;
+
 /// Which ABCI path runs the tx.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
@@ -200,6 +204,9 @@ pub fn run_ante(
         }
         if info.public_key.is_none() {
             size = size.saturating_add(SIM_PUBKEY_BYTES);
+        }
+        if routed.fee.is_empty() {
+            size = size.saturating_add(SIM_FEE_BYTES);
         }
     }
     meter.charge(size.saturating_mul(params.tx_size_cost_per_byte), "txSize")?;
