@@ -3,12 +3,12 @@
 
 use std::time::Duration;
 
-use base64::Engine as _;
 use bls_client::rpc::RpcClient;
 use bls_core::Address;
 use bls_e2e::chain::{blsd_json, keyring_dir, new_key};
 use bls_e2e::{wait_until, Localnet, NodeOptions};
 use prost::Message;
+use tendermint_rpc::Client as _;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bank_send_via_cli_rest_proofs_and_bad_txs() -> anyhow::Result<()> {
@@ -20,7 +20,6 @@ async fn bank_send_via_cli_rest_proofs_and_bad_txs() -> anyhow::Result<()> {
     })
     .await?;
     let keyring = keyring_dir(&net)?;
-    let alice = new_key(&keyring, "alice2").map(|_| alice)?; // keep a second key around
     bls_client::keyring::Keyring::open(&keyring).import_mnemonic("alice", &alice.mnemonic)?;
     let bob = Address::from_bytes(&[0xb0; 20]).to_string();
     let rpc = RpcClient::new(&net.validators[0].rpc_url())?;
@@ -107,6 +106,5 @@ async fn bank_send_via_cli_rest_proofs_and_bad_txs() -> anyhow::Result<()> {
     let mut forged = q.value.clone();
     forged.push(b'0');
     assert!(!bls_app::store::verify_proof(&app_hash, &key, Some(&forged), &proof));
-    let _ = base64::engine::general_purpose::STANDARD.encode(&key);
     Ok(())
 }

@@ -69,6 +69,7 @@ pub fn add_balance(app_state: &mut Value, addr: &Address, coins: &Coins) -> anyh
     if !app_state.is_object() {
         *app_state = json!({});
     }
+    add_auth_account(app_state, addr)?;
     let bank = app_state
         .as_object_mut()
         .map(|o| o.entry("bank").or_insert_with(|| json!({})))
@@ -102,6 +103,31 @@ pub fn add_balance(app_state: &mut Value, addr: &Address, coins: &Coins) -> anyh
             "address": addr.as_str(),
             "coins": serde_json::to_value(coins.to_vec())?,
         })),
+    }
+    Ok(())
+}
+
+/// Adds `addr` to the auth section's accounts unless it is there already (like the Cosmos SDK's
+/// `add-genesis-account`: an account that will sign needs an account number).
+fn add_auth_account(app_state: &mut Value, addr: &Address) -> anyhow::Result<()> {
+    let auth = app_state
+        .as_object_mut()
+        .map(|o| o.entry("auth").or_insert_with(|| json!({})))
+        .context("app_state is not an object")?;
+    if !auth.is_object() {
+        *auth = json!({});
+    }
+    let accounts = auth
+        .as_object_mut()
+        .map(|o| o.entry("accounts").or_insert_with(|| json!([])))
+        .context("auth section is not an object")?
+        .as_array_mut()
+        .context("auth.accounts is not an array")?;
+    if !accounts
+        .iter()
+        .any(|a| a["address"].as_str() == Some(addr.as_str()))
+    {
+        accounts.push(json!({"address": addr.as_str()}));
     }
     Ok(())
 }
