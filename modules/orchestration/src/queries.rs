@@ -28,7 +28,8 @@ pub const MAX_SCAN: usize = 5_000;
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IdRequest {
-    /// The id.
+    /// The id (`function_id` / `job_id` accepted as aliases).
+    #[serde(alias = "function_id", alias = "job_id")]
     pub id: u64,
 }
 
@@ -66,7 +67,8 @@ pub struct FunctionsResponse {
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CodeRequest {
-    /// Hex sha256 of the raw WASM.
+    /// Hex sha256 of the raw WASM (`code_hash` accepted as an alias).
+    #[serde(alias = "code_hash")]
     pub hash: String,
 }
 
@@ -113,7 +115,8 @@ pub struct JobsResponse {
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ResultRequest {
-    /// Job id.
+    /// Job id (`id` accepted as an alias).
+    #[serde(alias = "id")]
     pub job_id: u64,
 }
 

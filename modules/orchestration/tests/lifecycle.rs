@@ -424,3 +424,61 @@ fn many_jobs_keep_escrow_accounted() {
     }
     assert_eq!(supply0 - s.chain.supply(), s.chain.burned() - burned0);
 }
+
+#[test]
+fn genesis_export_import_round_trips_open_jobs() {
+    use bls_core::{Context, GasMeter, Module};
+    use bls_orchestration::OrchestrationModule;
+    let (mut s, workers) = setup_split(params(), 3, 2);
+    let done = s
+        .chain
+        .invoke(&s.invoker, s.function, 20_000)
+        .unwrap()
+        .job_id;
+    let ws = assigned(&s, &workers, done);
+    let out = outcome(b"ok", 0);
+    for w in &ws {
+        s.chain.commit(w, done, &out).unwrap();
+    }
+    s.chain.reveal(ws[0], done, &out).unwrap();
+    s.chain.reveal(ws[1], done, &out).unwrap();
+    let open = s
+        .chain
+        .invoke(&s.invoker, s.function, 30_000)
+        .unwrap()
+        .job_id;
+    let ws = assigned(&s, &workers, open);
+    for w in &ws {
+        s.chain.commit(w, open, &out).unwrap();
+    }
+    s.chain.reveal(ws[0], open, &out).unwrap();
+    let exported = OrchestrationModule.export_genesis(&s.chain.store).unwrap();
+
+    let mut fresh = cosmwasm_std::testing::MockStorage::new();
+    let gas = GasMeter::infinite();
+    bls_bank::state::mint(
+        &mut fresh,
+        &escrow_account(),
+        &bls_core::Coins::parse("30000ubls").unwrap(),
+    )
+    .unwrap();
+    let mut ctx = Context::new(&mut fresh, &s.chain.block, &gas);
+    OrchestrationModule
+        .init_genesis(&mut ctx, &exported)
+        .unwrap();
+    assert_eq!(
+        OrchestrationModule.export_genesis(&fresh).unwrap(),
+        exported
+    );
+    // Indexes were rebuilt: the open job is still on its workers' lists.
+    let j = bls_orchestration::state::must_get_job(&fresh, open).unwrap();
+    for a in &j.assignments {
+        assert!(bls_orchestration::state::WORKER_JOBS.has(&fresh, (a.worker.as_str(), open)));
+    }
+    // Underfunded escrow is refused.
+    let mut poor = cosmwasm_std::testing::MockStorage::new();
+    let mut ctx = Context::new(&mut poor, &s.chain.block, &gas);
+    assert!(OrchestrationModule
+        .init_genesis(&mut ctx, &exported)
+        .is_err());
+}

@@ -21,7 +21,8 @@ pub const DEFAULT_LIMIT: u32 = 50;
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WorkerRequest {
-    /// Worker id (operator address).
+    /// Worker id (operator address; `worker` / `address` accepted as aliases).
+    #[serde(alias = "worker", alias = "address")]
     pub id: String,
 }
 
