@@ -112,9 +112,11 @@ pub async fn wait_for_job(
 /// A finalized result, checked against its job record, in stable JSON field names.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct VerifiedResult {
-    /// Job id.
+    /// Job id (a string in JSON, like uint64 in Cosmos JSON).
+    #[serde(serialize_with = "u64_as_string")]
     pub job_id: u64,
-    /// Function id.
+    /// Function id (a string in JSON).
+    #[serde(serialize_with = "u64_as_string")]
     pub function_id: u64,
     /// Always `finalized`.
     pub status: String,
@@ -144,6 +146,11 @@ pub struct VerifiedResult {
     pub fuel_used: u64,
     /// Finalization height.
     pub height: u64,
+}
+
+/// Serializes a `u64` id as a decimal string (proto3 JSON style).
+pub(crate) fn u64_as_string<S: serde::Serializer>(v: &u64, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(v)
 }
 
 /// Checks a stored result against its job: the outcome hashes to `result_hash`, decodes

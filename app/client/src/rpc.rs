@@ -237,7 +237,6 @@ impl TxResult {
     }
 
     fn from_exec(hash: String, height: u64, r: &tendermint::abci::types::ExecTxResult) -> Self {
-        use base64::Engine as _;
         Self {
             hash,
             height,
@@ -247,8 +246,20 @@ impl TxResult {
             gas_wanted: r.gas_wanted,
             gas_used: r.gas_used,
             events: r.events.iter().map(TxEvent::from_abci).collect(),
-            data: base64::engine::general_purpose::STANDARD.encode(&r.data),
+            data: data_base64(&r.data),
         }
+    }
+}
+
+/// tendermint-rpc 0.40 deserializes `ExecTxResult.data` without base64-decoding it: the bytes
+/// it holds are the base64 text of the JSON answer. Keep that text when it is valid base64,
+/// otherwise (raw bytes from another source) encode them.
+fn data_base64(data: &[u8]) -> String {
+    use base64::Engine as _;
+    let engine = base64::engine::general_purpose::STANDARD;
+    match std::str::from_utf8(data) {
+        Ok(text) if engine.decode(text).is_ok() => text.to_string(),
+        _ => engine.encode(data),
     }
 }
 
@@ -612,6 +623,37 @@ mod tests {
             Err(RpcError::InvalidUrl { .. })
         ));
         assert!(RpcClient::new(DEFAULT_NODE).is_ok());
+    }
+
+    #[test]
+    fn tx_result_data_is_the_answers_base64() {
+        use base64::Engine as _;
+        let payload = vec![0x12u8, 0x03, 0x0a, 0x01, 0x78];
+        let b64 = base64::engine::general_purpose::STANDARD.encode(&payload);
+        let json = serde_json::json!({
+            "hash": "AB".repeat(32),
+            "height": "7",
+            "index": 0,
+            "tx_result": {
+                "code": 0, "data": b64, "log": "", "info": "", "gas_wanted": "10",
+                "gas_used": "5", "events": [{"type": "t", "attributes": [
+                    {"key": "k", "value": "v", "index": true}]}], "codespace": ""
+            },
+            "tx": "",
+        });
+        let resp: tendermint_rpc::endpoint::tx::Response = serde_json::from_value(json).unwrap();
+        let r = TxResult::from_exec(resp.hash.to_string(), resp.height.value(), &resp.tx_result);
+        assert_eq!(r.data, b64);
+        assert_eq!(
+            base64::engine::general_purpose::STANDARD
+                .decode(&r.data)
+                .unwrap(),
+            payload
+        );
+        assert_eq!(r.event_attr("t", "k"), Some("v"));
+        assert_eq!(r.height, 7);
+        // Raw (non-base64) bytes are encoded.
+        assert_eq!(data_base64(&[0xff, 0x00]), "/wA=");
     }
 
     #[test]

@@ -167,7 +167,17 @@ pub(crate) async fn sign_confirm_broadcast(
             bail!("aborted: transaction not broadcast");
         }
     }
-    let hash = rpc.broadcast_tx_sync(signed.bytes).await?;
+    let hash = rpc.broadcast_tx_sync(signed.bytes).await.map_err(|e| {
+        let hint = matches!(&e, crate::rpc::RpcError::CheckTx { codespace, code, log, .. }
+            if crate::send::is_sequence_mismatch(codespace, *code, log));
+        let e = anyhow::Error::new(e);
+        if hint {
+            // The account query reads committed state: a tx still in the mempool is not counted.
+            e.context("an earlier tx from this account is probably still in the mempool: wait for it (use --wait) and retry")
+        } else {
+            e
+        }
+    })?;
     Ok((
         Broadcasted {
             hash,

@@ -92,8 +92,10 @@ pub enum OrchestrationTxSub {
     },
 }
 
+/// Ids are strings in JSON, as uint64 fields are in Cosmos (proto3) JSON.
 #[derive(Serialize)]
 struct Deployed {
+    #[serde(serialize_with = "crate::orchestration::u64_as_string")]
     function_id: u64,
     code_hash: String,
     txhash: String,
@@ -102,6 +104,7 @@ struct Deployed {
 
 #[derive(Serialize)]
 struct Invoked {
+    #[serde(serialize_with = "crate::orchestration::u64_as_string")]
     job_id: u64,
     workers: Vec<String>,
     txhash: String,
@@ -110,6 +113,7 @@ struct Invoked {
 
 #[derive(Serialize)]
 struct JobFailed {
+    #[serde(serialize_with = "crate::orchestration::u64_as_string")]
     job_id: u64,
     status: String,
     failure: String,
