@@ -4,12 +4,26 @@ use bls_core::Module;
 
 static AUTH: bls_auth::AuthModule = bls_auth::AuthModule;
 static BANK: bls_bank::BankModule = bls_bank::BankModule;
+static STAKING: bls_staking::StakingModule = bls_staking::StakingModule;
+static SLASHING: bls_slashing::SlashingModule = bls_slashing::SlashingModule;
+static FEES: bls_fees::FeesModule = bls_fees::FeesModule;
 static REGISTRY: bls_registry::RegistryModule = bls_registry::RegistryModule;
 static ORCHESTRATION: bls_orchestration::OrchestrationModule =
     bls_orchestration::OrchestrationModule;
 
-/// Every module of the chain. Order matters: auth before bank (genesis accounts), registry
-/// before orchestration (placement reads the registry in end-block).
+/// Every module of the chain. Order matters: auth before bank (genesis accounts); bank before
+/// staking and fees (their genesis checks module-account balances); slashing's begin block
+/// jails before staking's end block recomputes the validator set; fees' end block runs after
+/// staking's so it pays the set just sent to CometBFT; registry before orchestration
+/// (placement reads the registry in end-block).
 pub fn all_modules() -> Vec<&'static dyn Module> {
-    vec![&AUTH, &BANK, &REGISTRY, &ORCHESTRATION]
+    vec![
+        &AUTH,
+        &BANK,
+        &STAKING,
+        &SLASHING,
+        &FEES,
+        &REGISTRY,
+        &ORCHESTRATION,
+    ]
 }

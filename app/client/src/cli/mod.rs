@@ -6,6 +6,7 @@ pub mod context;
 pub mod keys;
 pub mod query;
 pub mod query_modules;
+pub mod staking;
 pub mod tx;
 pub mod tx_orchestration;
 pub mod tx_registry;

@@ -56,6 +56,12 @@ pub enum QuerySub {
     Registry(super::query_modules::RegistryQueryCmd),
     /// Function and job queries.
     Orchestration(super::query_modules::OrchestrationQueryCmd),
+    /// Validators, delegations, unbonding.
+    Staking(super::staking::StakingQueryCmd),
+    /// Validator signing info.
+    Slashing(super::staking::SlashingQueryCmd),
+    /// Fee params, rewards, totals.
+    Fees(super::staking::FeesQueryCmd),
 }
 
 /// `blsd query bank` subcommands.
@@ -202,6 +208,9 @@ impl QueryCmd {
             }
             QuerySub::Registry(cmd) => cmd.run(ctx).await,
             QuerySub::Orchestration(cmd) => cmd.run(ctx).await,
+            QuerySub::Staking(cmd) => cmd.run(ctx).await,
+            QuerySub::Slashing(cmd) => cmd.run(ctx).await,
+            QuerySub::Fees(cmd) => cmd.run(ctx).await,
         }
     }
 }

@@ -233,6 +233,12 @@ pub enum TxSub {
     Registry(super::tx_registry::RegistryTxCmd),
     /// Function deployment and invocation.
     Orchestration(super::tx_orchestration::OrchestrationTxCmd),
+    /// Validator staking: create, delegate, undelegate, edit.
+    Staking(super::staking::StakingTxCmd),
+    /// Validator slashing: unjail.
+    Slashing(super::staking::SlashingTxCmd),
+    /// Fee rewards: withdraw.
+    Fees(super::staking::FeesTxCmd),
 }
 
 /// `blsd tx bank` subcommands.
@@ -278,6 +284,9 @@ impl TxCmd {
             }
             TxSub::Registry(cmd) => cmd.run(ctx).await,
             TxSub::Orchestration(cmd) => cmd.run(ctx).await,
+            TxSub::Staking(cmd) => cmd.run(ctx).await,
+            TxSub::Slashing(cmd) => cmd.run(ctx).await,
+            TxSub::Fees(cmd) => cmd.run(ctx).await,
         }
     }
 }
