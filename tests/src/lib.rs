@@ -10,6 +10,7 @@ pub mod net;
 pub mod node;
 pub mod process;
 pub mod wait;
+pub mod worker;
 
 pub use node::{Localnet, NodeOptions};
 pub use process::{bin_path, cometbft_bin};

@@ -148,7 +148,7 @@ impl Default for Config {
                 role: "worker".into(),
                 region: "local".into(),
                 network: "AS0".into(),
-                bond: "1000000ubls".into(),
+                bond: "100000000ubls".into(),
                 memory_mb: 256,
                 max_timeout_ms: 60_000,
                 http_allowed: false,

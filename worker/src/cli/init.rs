@@ -35,7 +35,7 @@ pub struct InitArgs {
     #[arg(long, default_value = "")]
     pub chain_id: String,
     /// Bond posted by `start --register`.
-    #[arg(long, default_value = "1000000ubls")]
+    #[arg(long, default_value = "100000000ubls")]
     pub bond: String,
     /// Prometheus /metrics listen address ("" disables).
     #[arg(long, default_value = "127.0.0.1:9464")]

@@ -34,7 +34,8 @@ pub struct StartArgs {
     /// Log format (overrides `log.format` in the config).
     #[arg(long, value_enum)]
     pub log_format: Option<LogFormat>,
-    /// TEST ONLY: misbehave deliberately (wrong-result, silent, crash-after-commit).
+    /// TEST ONLY: misbehave deliberately (wrong-result, silent, crash-after-commit,
+    /// late-reveal).
     /// A faulty worker is slashed; never use this on a real network.
     #[arg(long, value_enum, hide = true)]
     pub fault: Option<Fault>,

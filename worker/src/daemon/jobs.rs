@@ -394,6 +394,8 @@ impl Jobs {
         let mut commits_sent = 0u32;
         let mut reveals_sent = 0u32;
         let mut heights = self.heights.clone();
+        // First processed height at which reveals were seen open (for `LateReveal`).
+        let mut reveals_seen_at: Option<u64> = None;
         loop {
             let job = match self.read_job(id).await {
                 Ok(j) => j,
@@ -449,6 +451,14 @@ impl Jobs {
                     }
                     if reveals_sent >= MAX_SENDS {
                         return;
+                    }
+                    if self.fault == Some(Fault::LateReveal) {
+                        let now = *heights.borrow();
+                        let seen = *reveals_seen_at.get_or_insert(now);
+                        if now < seen.saturating_add(super::fault::LATE_REVEAL_BLOCKS) {
+                            self.wait_next(&mut heights).await;
+                            continue;
+                        }
                     }
                     reveals_sent += 1;
                     let msg = MsgRevealResult {
