@@ -7,12 +7,12 @@
 //! - [`config`], [`node`], [`rest`], [`cli`]: the `blsd` node process and commands.
 
 pub mod abci;
-pub mod modules;
-pub mod store;
-pub mod tx;
 pub mod cli;
 pub mod config;
 pub mod metrics;
+pub mod modules;
 pub mod node;
 pub mod rest;
+pub mod store;
 pub mod toml_patch;
+pub mod tx;

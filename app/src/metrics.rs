@@ -27,9 +27,21 @@ impl AppMetrics {
     pub fn new() -> Self {
         let m = Self::default();
         let mut reg = Registry::with_prefix("blsd");
-        reg.register("block_height", "Last committed block height", m.height.clone());
-        reg.register("txs_ok", "Transactions executed successfully", m.txs_ok.clone());
-        reg.register("txs_failed", "Transactions that failed in a block", m.txs_failed.clone());
+        reg.register(
+            "block_height",
+            "Last committed block height",
+            m.height.clone(),
+        );
+        reg.register(
+            "txs_ok",
+            "Transactions executed successfully",
+            m.txs_ok.clone(),
+        );
+        reg.register(
+            "txs_failed",
+            "Transactions that failed in a block",
+            m.txs_failed.clone(),
+        );
         reg.register(
             "check_tx_rejected",
             "Transactions refused by CheckTx",

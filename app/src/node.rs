@@ -12,8 +12,8 @@ use crate::metrics::AppMetrics;
 
 /// Sets up `tracing` per app.toml (`RUST_LOG` overrides the level).
 pub fn init_tracing(cfg: &AppConfig) {
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new(cfg.log_level.clone()));
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(cfg.log_level.clone()));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);

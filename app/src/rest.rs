@@ -21,7 +21,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use base64::Engine as _;
-use cosmos_sdk_proto::cosmos::auth::v1beta1::{BaseAccount, QueryAccountRequest, QueryAccountResponse};
+use cosmos_sdk_proto::cosmos::auth::v1beta1::{
+    BaseAccount, QueryAccountRequest, QueryAccountResponse,
+};
 use cosmos_sdk_proto::cosmos::bank::v1beta1::{
     QueryAllBalancesRequest, QueryAllBalancesResponse, QueryBalanceRequest, QueryBalanceResponse,
 };
@@ -53,7 +55,10 @@ pub fn router(state: Shared) -> Router {
     Router::new()
         .route("/cosmos/auth/v1beta1/accounts/{address}", get(account))
         .route("/cosmos/bank/v1beta1/balances/{address}", get(balances))
-        .route("/cosmos/bank/v1beta1/balances/{address}/by_denom", get(balance_by_denom))
+        .route(
+            "/cosmos/bank/v1beta1/balances/{address}/by_denom",
+            get(balance_by_denom),
+        )
         .route("/cosmos/tx/v1beta1/simulate", post(simulate))
         .route("/cosmos/tx/v1beta1/txs", post(broadcast))
         .route("/cosmos/tx/v1beta1/txs/{hash}", get(get_tx))
@@ -107,7 +112,11 @@ fn query_ok(q: ResponseQuery) -> Result<Vec<u8>, ApiError> {
         StatusCode::BAD_REQUEST
     };
     // gRPC code 5 = NOT_FOUND, 3 = INVALID_ARGUMENT.
-    let code = if status == StatusCode::NOT_FOUND { 5 } else { 3 };
+    let code = if status == StatusCode::NOT_FOUND {
+        5
+    } else {
+        3
+    };
     Err(ApiError(status, code, q.log))
 }
 
@@ -135,9 +144,17 @@ fn account_json(acc: &BaseAccount) -> Value {
     })
 }
 
-async fn account(State(s): State<Shared>, Path(address): Path<String>) -> Result<Json<Value>, ApiError> {
+async fn account(
+    State(s): State<Shared>,
+    Path(address): Path<String>,
+) -> Result<Json<Value>, ApiError> {
     let req = QueryAccountRequest { address };
-    let q = abci_query(&s, "/cosmos.auth.v1beta1.Query/Account", req.encode_to_vec()).await?;
+    let q = abci_query(
+        &s,
+        "/cosmos.auth.v1beta1.Query/Account",
+        req.encode_to_vec(),
+    )
+    .await?;
     let resp: QueryAccountResponse = decode(&query_ok(q)?)?;
     let any = resp
         .account
@@ -146,13 +163,21 @@ async fn account(State(s): State<Shared>, Path(address): Path<String>) -> Result
     Ok(Json(json!({"account": account_json(&acc)})))
 }
 
-async fn balances(State(s): State<Shared>, Path(address): Path<String>) -> Result<Json<Value>, ApiError> {
+async fn balances(
+    State(s): State<Shared>,
+    Path(address): Path<String>,
+) -> Result<Json<Value>, ApiError> {
     let req = QueryAllBalancesRequest {
         address,
         pagination: None,
         resolve_denom: false,
     };
-    let q = abci_query(&s, "/cosmos.bank.v1beta1.Query/AllBalances", req.encode_to_vec()).await?;
+    let q = abci_query(
+        &s,
+        "/cosmos.bank.v1beta1.Query/AllBalances",
+        req.encode_to_vec(),
+    )
+    .await?;
     let resp: QueryAllBalancesResponse = decode(&query_ok(q)?)?;
     let list: Vec<Value> = resp
         .balances
@@ -160,7 +185,9 @@ async fn balances(State(s): State<Shared>, Path(address): Path<String>) -> Resul
         .map(|c| json!({"denom": c.denom, "amount": c.amount}))
         .collect();
     let total = list.len().to_string();
-    Ok(Json(json!({"balances": list, "pagination": {"next_key": null, "total": total}})))
+    Ok(Json(
+        json!({"balances": list, "pagination": {"next_key": null, "total": total}}),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -177,7 +204,12 @@ async fn balance_by_denom(
         address,
         denom: p.denom,
     };
-    let q = abci_query(&s, "/cosmos.bank.v1beta1.Query/Balance", req.encode_to_vec()).await?;
+    let q = abci_query(
+        &s,
+        "/cosmos.bank.v1beta1.Query/Balance",
+        req.encode_to_vec(),
+    )
+    .await?;
     let resp: QueryBalanceResponse = decode(&query_ok(q)?)?;
     let coin = resp
         .balance
@@ -195,11 +227,20 @@ struct TxBytesBody {
 fn decode_b64(s: &str) -> Result<Vec<u8>, ApiError> {
     base64::engine::general_purpose::STANDARD
         .decode(s)
-        .map_err(|e| ApiError(StatusCode::BAD_REQUEST, 3, format!("tx_bytes is not base64: {e}")))
+        .map_err(|e| {
+            ApiError(
+                StatusCode::BAD_REQUEST,
+                3,
+                format!("tx_bytes is not base64: {e}"),
+            )
+        })
 }
 
 #[allow(deprecated)] // SimulateResponse.result.{data,log} are deprecated in v0.50 but wallets read them.
-async fn simulate(State(s): State<Shared>, Json(body): Json<TxBytesBody>) -> Result<Json<Value>, ApiError> {
+async fn simulate(
+    State(s): State<Shared>,
+    Json(body): Json<TxBytesBody>,
+) -> Result<Json<Value>, ApiError> {
     #[allow(deprecated)]
     let req = SimulateRequest {
         tx: None,
@@ -226,7 +267,11 @@ async fn simulate(State(s): State<Shared>, Json(body): Json<TxBytesBody>) -> Res
 }
 
 async fn rpc_get(s: &Shared, path_and_query: &str) -> Result<Value, ApiError> {
-    let url = format!("{}/{}", s.cometbft_rpc.trim_end_matches('/'), path_and_query);
+    let url = format!(
+        "{}/{}",
+        s.cometbft_rpc.trim_end_matches('/'),
+        path_and_query
+    );
     let resp = s.http.get(&url).send().await.map_err(|e| {
         ApiError(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -239,14 +284,32 @@ async fn rpc_get(s: &Shared, path_and_query: &str) -> Result<Value, ApiError> {
         .await
         .map_err(|e| ApiError(StatusCode::BAD_GATEWAY, 13, e.to_string()))?;
     if let Some(err) = v.get("error") {
-        let msg = err["data"].as_str().or(err["message"].as_str()).unwrap_or("rpc error");
-        let status = if msg.contains("not found") { StatusCode::NOT_FOUND } else { StatusCode::BAD_REQUEST };
-        return Err(ApiError(status, if status == StatusCode::NOT_FOUND { 5 } else { 3 }, msg.to_string()));
+        let msg = err["data"]
+            .as_str()
+            .or(err["message"].as_str())
+            .unwrap_or("rpc error");
+        let status = if msg.contains("not found") {
+            StatusCode::NOT_FOUND
+        } else {
+            StatusCode::BAD_REQUEST
+        };
+        return Err(ApiError(
+            status,
+            if status == StatusCode::NOT_FOUND {
+                5
+            } else {
+                3
+            },
+            msg.to_string(),
+        ));
     }
     Ok(v["result"].clone())
 }
 
-async fn broadcast(State(s): State<Shared>, Json(body): Json<TxBytesBody>) -> Result<Json<Value>, ApiError> {
+async fn broadcast(
+    State(s): State<Shared>,
+    Json(body): Json<TxBytesBody>,
+) -> Result<Json<Value>, ApiError> {
     let tx = decode_b64(&body.tx_bytes)?;
     let method = match body.mode.as_deref() {
         Some("BROADCAST_MODE_ASYNC") => "broadcast_tx_async",
@@ -270,9 +333,16 @@ async fn broadcast(State(s): State<Shared>, Json(body): Json<TxBytesBody>) -> Re
     }})))
 }
 
-async fn get_tx(State(s): State<Shared>, Path(hash): Path<String>) -> Result<Json<Value>, ApiError> {
+async fn get_tx(
+    State(s): State<Shared>,
+    Path(hash): Path<String>,
+) -> Result<Json<Value>, ApiError> {
     if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(ApiError(StatusCode::BAD_REQUEST, 3, "tx hash must be 64 hex characters".into()));
+        return Err(ApiError(
+            StatusCode::BAD_REQUEST,
+            3,
+            "tx hash must be 64 hex characters".into(),
+        ));
     }
     let r = rpc_get(&s, &format!("tx?hash=0x{hash}")).await?;
     let res = &r["tx_result"];
@@ -291,7 +361,10 @@ async fn get_tx(State(s): State<Shared>, Path(hash): Path<String>) -> Result<Jso
 
 async fn chain_info(State(s): State<Shared>) -> Result<Json<Value>, ApiError> {
     let status = rpc_get(&s, "status").await?;
-    let chain_id = status["node_info"]["network"].as_str().unwrap_or_default().to_string();
+    let chain_id = status["node_info"]["network"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     Ok(Json(keplr_chain_info(&chain_id, &s.cometbft_rpc, "")))
 }
 
@@ -331,9 +404,14 @@ async fn bls_query(
     Path((module, method)): Path<(String, String)>,
     Query(p): Query<BlsQueryParams>,
 ) -> Result<Response, ApiError> {
-    let ok_name = |n: &str| !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    let ok_name =
+        |n: &str| !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
     if !ok_name(&module) || !ok_name(&method) {
-        return Err(ApiError(StatusCode::BAD_REQUEST, 3, "bad module or method name".into()));
+        return Err(ApiError(
+            StatusCode::BAD_REQUEST,
+            3,
+            "bad module or method name".into(),
+        ));
     }
     let path = format!("/bls.{module}.v1.Query/{method}");
     let body = p.req.unwrap_or_else(|| "{}".into()).into_bytes();

@@ -49,11 +49,17 @@ pub fn blsd_json(net: &Localnet, i: usize, keyring: &Path, args: &[&str]) -> any
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    serde_json::from_str(stdout.trim()).with_context(|| format!("blsd {args:?} printed non-JSON: {stdout}"))
+    serde_json::from_str(stdout.trim())
+        .with_context(|| format!("blsd {args:?} printed non-JSON: {stdout}"))
 }
 
 /// A `blsd` command with client options for validator `i` (not yet run).
-pub fn blsd_cmd(net: &Localnet, i: usize, keyring: &Path, args: &[&str]) -> anyhow::Result<Command> {
+pub fn blsd_cmd(
+    net: &Localnet,
+    i: usize,
+    keyring: &Path,
+    args: &[&str],
+) -> anyhow::Result<Command> {
     let mut c = Command::new(bin_path("blsd")?);
     c.args(args)
         .arg("--node")

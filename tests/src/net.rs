@@ -11,7 +11,9 @@ static HANDED_OUT: Mutex<BTreeSet<u16>> = Mutex::new(BTreeSet::new());
 pub fn free_port() -> anyhow::Result<u16> {
     for _ in 0..100 {
         let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-        let mut seen = HANDED_OUT.lock().map_err(|_| anyhow::anyhow!("port lock poisoned"))?;
+        let mut seen = HANDED_OUT
+            .lock()
+            .map_err(|_| anyhow::anyhow!("port lock poisoned"))?;
         if seen.insert(port) {
             return Ok(port);
         }

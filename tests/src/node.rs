@@ -162,7 +162,11 @@ impl Localnet {
                     .collect();
                 let cfg = v.home.join("cometbft/config/config.toml");
                 let text = std::fs::read_to_string(&cfg)?;
-                let text = set_toml(&text, "persistent_peers", &format!("\"{}\"", others.join(",")));
+                let text = set_toml(
+                    &text,
+                    "persistent_peers",
+                    &format!("\"{}\"", others.join(",")),
+                );
                 std::fs::write(&cfg, text)?;
             }
         }
@@ -239,10 +243,17 @@ impl Localnet {
     }
 
     /// Waits until validator `i` has committed `height`.
-    pub async fn wait_height(&self, i: usize, height: u64, timeout: Duration) -> anyhow::Result<()> {
-        let r = wait_until(&format!("node{i} to reach height {height}"), timeout, || async {
-            Ok((self.height(i).await? >= height).then_some(()))
-        })
+    pub async fn wait_height(
+        &self,
+        i: usize,
+        height: u64,
+        timeout: Duration,
+    ) -> anyhow::Result<()> {
+        let r = wait_until(
+            &format!("node{i} to reach height {height}"),
+            timeout,
+            || async { Ok((self.height(i).await? >= height).then_some(())) },
+        )
         .await;
         if r.is_err() {
             let v = &self.validators[i];

@@ -34,7 +34,9 @@ pub fn cometbft_bin() -> anyhow::Result<PathBuf> {
             }
         }
     }
-    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_default();
     let p = home.join("go").join("bin").join("cometbft");
     if p.is_file() {
         return Ok(p);
@@ -85,7 +87,10 @@ impl Proc {
     /// Sends SIGTERM and waits up to `timeout` for a clean exit, then kills.
     pub fn terminate(&mut self, timeout: std::time::Duration) {
         if let Some(c) = self.child.as_mut() {
-            let _ = Command::new("kill").arg("-TERM").arg(c.id().to_string()).status();
+            let _ = Command::new("kill")
+                .arg("-TERM")
+                .arg(c.id().to_string())
+                .status();
             let deadline = std::time::Instant::now() + timeout;
             while std::time::Instant::now() < deadline {
                 if let Ok(Some(_)) = c.try_wait() {

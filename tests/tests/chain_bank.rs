@@ -29,7 +29,16 @@ async fn bank_send_via_cli_rest_proofs_and_bad_txs() -> anyhow::Result<()> {
         &net,
         0,
         &keyring,
-        &["tx", "bank", "send", "alice", &bob, "12345ubls", "--yes", "--wait"],
+        &[
+            "tx",
+            "bank",
+            "send",
+            "alice",
+            &bob,
+            "12345ubls",
+            "--yes",
+            "--wait",
+        ],
     )?;
     assert_eq!(res["code"], 0, "send failed: {res}");
     let bal = blsd_json(&net, 0, &keyring, &["query", "bank", "balances", &bob])?;
@@ -42,13 +51,19 @@ async fn bank_send_via_cli_rest_proofs_and_bad_txs() -> anyhow::Result<()> {
     // The fee left alice too: she paid 12345 plus a positive fee.
     let alice_addr = Address::parse(&alice.address)?;
     let alice_bal = rpc.balance(&alice_addr, "ubls").await?;
-    assert!(alice_bal < 1_000_000_000_000 - 12345, "no fee charged: {alice_bal}");
+    assert!(
+        alice_bal < 1_000_000_000_000 - 12345,
+        "no fee charged: {alice_bal}"
+    );
 
     // Garbage bytes are refused by CheckTx with a clear error and change nothing.
     let garbage = rpc.broadcast_tx_sync(vec![0xff, 0x00, 0x13, 0x37]).await;
     let err = garbage.expect_err("garbage tx must be refused");
     let log = err.abci_log().unwrap_or_default().to_string();
-    assert!(log.to_lowercase().contains("decode") || log.to_lowercase().contains("parse"), "log: {log}");
+    assert!(
+        log.to_lowercase().contains("decode") || log.to_lowercase().contains("parse"),
+        "log: {log}"
+    );
     assert_eq!(rpc.balance(&alice_addr, "ubls").await?, alice_bal);
 
     // REST gateway routes Keplr uses.
@@ -62,7 +77,10 @@ async fn bank_send_via_cli_rest_proofs_and_bad_txs() -> anyhow::Result<()> {
         .await?;
     assert_eq!(v["balances"][0]["amount"], "12345", "{v}");
     let v: serde_json::Value = http
-        .get(format!("{api}/cosmos/auth/v1beta1/accounts/{}", alice.address))
+        .get(format!(
+            "{api}/cosmos/auth/v1beta1/accounts/{}",
+            alice.address
+        ))
         .send()
         .await?
         .json()
@@ -76,15 +94,27 @@ async fn bank_send_via_cli_rest_proofs_and_bad_txs() -> anyhow::Result<()> {
         .send()
         .await?;
     assert_eq!(missing.status(), 404);
-    let metrics = http.get(format!("{api}/metrics")).send().await?.text().await?;
+    let metrics = http
+        .get(format!("{api}/metrics"))
+        .send()
+        .await?
+        .text()
+        .await?;
     assert!(metrics.contains("blsd_block_height"), "{metrics}");
     assert!(metrics.contains("blsd_txs_ok_total 1"), "{metrics}");
-    let info: serde_json::Value = http.get(format!("{api}/chain-info.json")).send().await?.json().await?;
+    let info: serde_json::Value = http
+        .get(format!("{api}/chain-info.json"))
+        .send()
+        .await?
+        .json()
+        .await?;
     assert_eq!(info["chainId"], net.chain_id);
     assert_eq!(info["bech32Config"]["bech32PrefixAccAddr"], "bls");
 
     // An ics23 proof of bob's balance verifies against the app hash of its height.
-    let key = bls_bank::state::BALANCES.key((bob.as_str(), "ubls")).to_vec();
+    let key = bls_bank::state::BALANCES
+        .key((bob.as_str(), "ubls"))
+        .to_vec();
     let q = rpc
         .http()
         .abci_query(Some("/store/key".to_string()), key.clone(), None, true)
@@ -94,17 +124,31 @@ async fn bank_send_via_cli_rest_proofs_and_bad_txs() -> anyhow::Result<()> {
     let ops = q.proof.expect("proof requested").ops;
     assert_eq!(ops.len(), 1);
     let proof = ics23::CommitmentProof::decode(ops[0].data.as_slice())?;
-    let app_hash = wait_until("the next block's header", Duration::from_secs(20), || async {
-        match net.app_hash_after(0, height).await {
-            Ok(h) if !h.is_empty() => Ok(Some(h)),
-            _ => Ok(None),
-        }
-    })
+    let app_hash = wait_until(
+        "the next block's header",
+        Duration::from_secs(20),
+        || async {
+            match net.app_hash_after(0, height).await {
+                Ok(h) if !h.is_empty() => Ok(Some(h)),
+                _ => Ok(None),
+            }
+        },
+    )
     .await?;
     let app_hash = hex::decode(&app_hash)?;
-    assert!(bls_app::store::verify_proof(&app_hash, &key, Some(&q.value), &proof));
+    assert!(bls_app::store::verify_proof(
+        &app_hash,
+        &key,
+        Some(&q.value),
+        &proof
+    ));
     let mut forged = q.value.clone();
     forged.push(b'0');
-    assert!(!bls_app::store::verify_proof(&app_hash, &key, Some(&forged), &proof));
+    assert!(!bls_app::store::verify_proof(
+        &app_hash,
+        &key,
+        Some(&forged),
+        &proof
+    ));
     Ok(())
 }

@@ -3,9 +3,9 @@
 
 use std::process::Command;
 
+use bls_core::Address;
 use bls_e2e::chain::new_key;
 use bls_e2e::{Localnet, NodeOptions};
-use bls_core::Address;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cosmjs_sends_tokens() -> anyhow::Result<()> {

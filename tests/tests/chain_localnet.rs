@@ -3,9 +3,9 @@
 
 use std::time::Duration;
 
+use bls_core::Address;
 use bls_e2e::chain::{blsd_json, keyring_dir, new_key};
 use bls_e2e::{Localnet, NodeOptions};
-use bls_core::Address;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn four_validators_same_app_hash_and_restart() -> anyhow::Result<()> {
@@ -25,7 +25,9 @@ async fn four_validators_same_app_hash_and_restart() -> anyhow::Result<()> {
             &net,
             usize::from(n),
             &keyring,
-            &["tx", "bank", "send", "alice", &to, "1000ubls", "--yes", "--wait"],
+            &[
+                "tx", "bank", "send", "alice", &to, "1000ubls", "--yes", "--wait",
+            ],
         )?;
         assert_eq!(res["code"], 0, "{res}");
     }

@@ -2,7 +2,9 @@
 
 use std::path::Path;
 
-use bls_core::{BlockInfo, Context, Event, GasMeter, Misbehavior, Module, ValidatorUpdate, VoteInfo};
+use bls_core::{
+    BlockInfo, Context, Event, GasMeter, Misbehavior, Module, ValidatorUpdate, VoteInfo,
+};
 use tendermint_proto::v0_38::abci::{
     request, response, response_process_proposal::ProposalStatus, Event as AbciEvent,
     EventAttribute, ExecTxResult, RequestCheckTx, RequestFinalizeBlock, RequestInfo,
@@ -90,7 +92,9 @@ impl BlsApp {
 
     /// Uses `metrics` (shared with the HTTP server) from now on.
     pub fn set_metrics(&mut self, metrics: AppMetrics) {
-        metrics.height.set(i64::try_from(self.store.last_height()).unwrap_or(i64::MAX));
+        metrics
+            .height
+            .set(i64::try_from(self.store.last_height()).unwrap_or(i64::MAX));
         self.metrics = metrics;
     }
 
@@ -350,7 +354,10 @@ impl BlsApp {
         Ok(ResponseFinalizeBlock {
             events: events.iter().map(to_abci_event).collect(),
             tx_results,
-            validator_updates: validator_updates.iter().map(to_abci_validator_update).collect(),
+            validator_updates: validator_updates
+                .iter()
+                .map(to_abci_validator_update)
+                .collect(),
             consensus_param_updates: None,
             app_hash: app_hash.into(),
         })
@@ -460,7 +467,7 @@ fn to_abci_validator_update(u: &ValidatorUpdate) -> tendermint_proto::v0_38::abc
     tendermint_proto::v0_38::abci::ValidatorUpdate {
         pub_key: Some(tendermint_proto::v0_38::crypto::PublicKey {
             sum: Some(tendermint_proto::v0_38::crypto::public_key::Sum::Ed25519(
-                u.ed25519_pubkey.clone().into(),
+                u.ed25519_pubkey.clone(),
             )),
         }),
         power: u.power,

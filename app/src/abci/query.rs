@@ -83,8 +83,8 @@ fn store_query(app: &BlsApp, key: &[u8], prove: bool, height: u64) -> ResponseQu
             proof_ops: q.proof.map(|p| ProofOps {
                 ops: vec![ProofOp {
                     r#type: PROOF_OP_TYPE.into(),
-                    key: key.to_vec().into(),
-                    data: p.encode_to_vec().into(),
+                    key: key.to_vec(),
+                    data: p.encode_to_vec(),
                 }],
             }),
             height: height_i64(q.height),
@@ -100,8 +100,8 @@ fn simulate(
     last: &BlockInfo,
     data: &[u8],
 ) -> Result<Vec<u8>, ModuleError> {
-    let view = StagedView::new(app.store(), check)
-        .map_err(|e| ModuleError::storage("simulate", e))?;
+    let view =
+        StagedView::new(app.store(), check).map_err(|e| ModuleError::storage("simulate", e))?;
     // Simulation writes into a throwaway overlay: nothing it does is kept.
     let mut overlay = Overlay::new(&view);
     let mut next = last.clone();

@@ -61,14 +61,24 @@ impl InitCmd {
         std::fs::create_dir_all(app_toml.parent().unwrap_or(&home.0))?;
         std::fs::create_dir_all(home.db().parent().unwrap_or(&home.0))?;
         let mut cfg = DEFAULT_APP_TOML.to_string();
-        cfg = set_key(&cfg, None, "abci_listen", &quote(&format!("127.0.0.1:{}", self.abci_port)));
+        cfg = set_key(
+            &cfg,
+            None,
+            "abci_listen",
+            &quote(&format!("127.0.0.1:{}", self.abci_port)),
+        );
         let api = if self.api_port == 0 {
             String::new()
         } else {
             format!("127.0.0.1:{}", self.api_port)
         };
         cfg = set_key(&cfg, None, "api_listen", &quote(&api));
-        cfg = set_key(&cfg, None, "cometbft_rpc", &quote(&format!("http://127.0.0.1:{}", self.rpc_port)));
+        cfg = set_key(
+            &cfg,
+            None,
+            "cometbft_rpc",
+            &quote(&format!("http://127.0.0.1:{}", self.rpc_port)),
+        );
         std::fs::write(&app_toml, cfg)?;
 
         let cmt_home = home.cometbft();
@@ -96,13 +106,33 @@ impl InitCmd {
         let config_path = home.cometbft_config();
         let mut c = std::fs::read_to_string(&config_path)
             .with_context(|| format!("read {}", config_path.display()))?;
-        c = set_key(&c, None, "proxy_app", &quote(&format!("tcp://127.0.0.1:{}", self.abci_port)));
+        c = set_key(
+            &c,
+            None,
+            "proxy_app",
+            &quote(&format!("tcp://127.0.0.1:{}", self.abci_port)),
+        );
         c = set_key(&c, None, "moniker", &quote(&self.moniker));
-        c = set_key(&c, Some("rpc"), "laddr", &quote(&format!("tcp://127.0.0.1:{}", self.rpc_port)));
-        c = set_key(&c, Some("p2p"), "laddr", &quote(&format!("tcp://127.0.0.1:{}", self.p2p_port)));
+        c = set_key(
+            &c,
+            Some("rpc"),
+            "laddr",
+            &quote(&format!("tcp://127.0.0.1:{}", self.rpc_port)),
+        );
+        c = set_key(
+            &c,
+            Some("p2p"),
+            "laddr",
+            &quote(&format!("tcp://127.0.0.1:{}", self.p2p_port)),
+        );
         c = set_key(&c, Some("p2p"), "allow_duplicate_ip", "true");
         c = set_key(&c, Some("p2p"), "addr_book_strict", "false");
-        c = set_key(&c, Some("consensus"), "timeout_commit", &quote(&self.block_time));
+        c = set_key(
+            &c,
+            Some("consensus"),
+            "timeout_commit",
+            &quote(&self.block_time),
+        );
         c = set_key(&c, Some("consensus"), "timeout_propose", &quote("500ms"));
         c = set_key(&c, Some("tx_index"), "indexer", &quote("kv"));
         c = set_key(&c, Some("storage"), "discard_abci_responses", "false");

@@ -39,7 +39,7 @@ pub enum Command {
     /// Manage keys in the file keyring.
     Keys(bls_client::cli::KeysCmd),
     /// Sign and broadcast transactions.
-    Tx(bls_client::cli::TxCmd),
+    Tx(Box<bls_client::cli::TxCmd>),
     /// Query chain state.
     Query(bls_client::cli::QueryCmd),
 }
@@ -59,9 +59,15 @@ impl Cli {
             Command::Init(c) => c.run(&home),
             Command::Start(c) => c.run(&home),
             Command::Genesis(c) => c.run(&home),
-            Command::Keys(c) => client_runtime()?.block_on(c.run(&self.client.context(Some(&home.0)))),
-            Command::Tx(c) => client_runtime()?.block_on(c.run(&self.client.context(Some(&home.0)))),
-            Command::Query(c) => client_runtime()?.block_on(c.run(&self.client.context(Some(&home.0)))),
+            Command::Keys(c) => {
+                client_runtime()?.block_on(c.run(&self.client.context(Some(&home.0))))
+            }
+            Command::Tx(c) => {
+                client_runtime()?.block_on(c.run(&self.client.context(Some(&home.0))))
+            }
+            Command::Query(c) => {
+                client_runtime()?.block_on(c.run(&self.client.context(Some(&home.0))))
+            }
         }
     }
 }
