@@ -324,6 +324,32 @@ fn ante_rejections_change_nothing() {
         "at least one message".into(),
     ));
 
+    let mut spec = ok();
+    spec.timeout_height = 1; // the test block is at height 2
+    cases.push((
+        "past timeout height",
+        spec.build(&a),
+        30,
+        "timeout height: 1".into(),
+    ));
+    let mut spec = ok();
+    spec.fee_payer = b.addr.to_string();
+    cases.push((
+        "fee payer other than signer",
+        spec.build(&a),
+        37,
+        "fee payer".into(),
+    ));
+    let mut spec = ok();
+    spec.fee_granter = b.addr.to_string();
+    cases.push(("fee granter", spec.build(&a), 37, "fee grants".into()));
+    let mut spec = ok();
+    spec.extension_options = vec![Any {
+        type_url: "/some.Extension".into(),
+        value: vec![],
+    }];
+    cases.push(("extension options", spec.build(&a), 31, "extension".into()));
+
     let before = dump(&s);
     for (name, raw, code, needle) in &cases {
         for deliver in [false, true] {
@@ -344,6 +370,14 @@ fn ante_rejections_change_nothing() {
         }
     }
 
+    // A timeout height not yet reached is fine, as is the fee payer named explicitly.
+    let mut spec = ok();
+    spec.timeout_height = 2;
+    spec.fee_payer = a.addr.to_string();
+    assert_eq!(
+        p.check_tx(&mut copy(&s), &block(2), &spec.build(&a)).code,
+        0
+    );
     // The non-ASCII memo at exactly the limit is fine.
     let o = p.deliver_tx(&mut s, &block(2), &memo_ok);
     assert_eq!(o.code, 0, "{o:?}");

@@ -151,6 +151,10 @@ pub struct TxSpec {
     pub chain_id: String,
     pub include_pubkey: bool,
     pub sign_mode: SignMode,
+    pub timeout_height: u64,
+    pub fee_payer: String,
+    pub fee_granter: String,
+    pub extension_options: Vec<Any>,
 }
 
 impl TxSpec {
@@ -165,6 +169,10 @@ impl TxSpec {
             chain_id: CHAIN_ID.into(),
             include_pubkey: true,
             sign_mode: SignMode::Direct,
+            timeout_height: 0,
+            fee_payer: String::new(),
+            fee_granter: String::new(),
+            extension_options: Vec::new(),
         }
     }
 
@@ -172,6 +180,8 @@ impl TxSpec {
         TxBody {
             messages: self.msgs.clone(),
             memo: self.memo.clone(),
+            timeout_height: self.timeout_height,
+            extension_options: self.extension_options.clone(),
             ..TxBody::default()
         }
         .encode_to_vec()
@@ -206,8 +216,8 @@ impl TxSpec {
                     }]
                 },
                 gas_limit: self.gas_limit,
-                payer: String::new(),
-                granter: String::new(),
+                payer: self.fee_payer.clone(),
+                granter: self.fee_granter.clone(),
             }),
             tip: None,
         }
