@@ -101,8 +101,11 @@ impl ClientContext {
             OutputFormat::Text => text(value),
         };
         let mut stdout = std::io::stdout().lock();
-        writeln!(stdout, "{}", out.trim_end())?;
-        Ok(())
+        match writeln!(stdout, "{}", out.trim_end()).and_then(|()| stdout.flush()) {
+            // The reader went away (`blsd ... | head`): nothing left to do, not a failure.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            other => Ok(other?),
+        }
     }
 }
 

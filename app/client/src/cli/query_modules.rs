@@ -1,6 +1,7 @@
 //! `blsd query registry ...` and `blsd query orchestration ...`: module JSON answers, printed
 //! as JSON in both output modes (they are structured records).
 
+use anyhow::bail;
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
@@ -177,7 +178,21 @@ impl OrchestrationQueryCmd {
                 ctx.emit(&orch::jobs(&rpc, &req).await?, pretty)
             }
             OrchestrationQuerySub::Result { job_id, raw } => {
-                let result = orch::result(&rpc, job_id).await?;
+                let result = match orch::result(&rpc, job_id).await {
+                    Ok(r) => r,
+                    Err(e) => {
+                        // Say why there is no result when the job exists but is not final.
+                        if let Ok(job) = orch::job(&rpc, job_id).await {
+                            if job.status.is_open() {
+                                bail!("job {job_id} is still {}: no result yet (wait with `blsd query orchestration job {job_id}`)", job.status.as_str());
+                            }
+                            if !job.failure.is_empty() {
+                                bail!("job {job_id} failed: {}", job.failure);
+                            }
+                        }
+                        return Err(e.into());
+                    }
+                };
                 if raw {
                     return ctx.emit(&result, pretty);
                 }
