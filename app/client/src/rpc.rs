@@ -577,18 +577,37 @@ impl RpcClient {
 /// Transport failures (nothing answered) vs. errors the node answered with.
 fn classify_error(url: &str, method: &'static str, e: tendermint_rpc::Error) -> RpcError {
     match e.detail() {
-        ErrorDetail::Http(_) | ErrorDetail::Io(_) | ErrorDetail::Timeout(_) => {
-            RpcError::Unreachable {
-                url: url.to_string(),
-                detail: e.detail().to_string(),
-            }
-        }
+        ErrorDetail::Http(_) => RpcError::Unreachable {
+            url: url.to_string(),
+            // The detail alone says "HTTP error"; the cause (e.g. "Connection refused") is in
+            // the error's source chain.
+            detail: error_chain(&e),
+        },
+        ErrorDetail::Io(_) | ErrorDetail::Timeout(_) => RpcError::Unreachable {
+            url: url.to_string(),
+            detail: e.detail().to_string(),
+        },
         other => RpcError::Rpc {
             method,
             url: url.to_string(),
             detail: other.to_string(),
         },
     }
+}
+
+/// A tendermint-rpc error's detail and its causes, joined with ": " (repeats skipped). Its
+/// own `Display` is avoided: with the eyre tracer it can include a backtrace.
+fn error_chain(e: &tendermint_rpc::Error) -> String {
+    let mut parts: Vec<String> = vec![e.detail().to_string()];
+    let mut cur = std::error::Error::source(e);
+    while let Some(c) = cur {
+        let msg = c.to_string();
+        if !parts.contains(&msg) {
+            parts.push(msg);
+        }
+        cur = c.source();
+    }
+    parts.join(": ")
 }
 
 /// CometBFT answers `tx` for an unknown hash with an internal error "tx (HASH) not found".
@@ -676,5 +695,9 @@ mod tests {
         assert!(matches!(err, RpcError::Unreachable { .. }), "{err:?}");
         let msg = err.to_string();
         assert!(msg.contains(&url) && msg.contains("blsd start"), "{msg}");
+        assert!(
+            msg.to_lowercase().contains("refused"),
+            "cause is shown: {msg}"
+        );
     }
 }
