@@ -6,11 +6,16 @@ use std::process::{Child, Command, Stdio};
 /// Path of a workspace binary built into the same target dir as this test.
 pub fn bin_path(name: &str) -> anyhow::Result<PathBuf> {
     let exe = std::env::current_exe()?;
-    // target/<profile>/deps/<test-binary> → target/<profile>/<name>
-    let dir = exe
+    // target/<profile>/deps/<test-binary> → target/<profile>/<name>; a binary of this crate
+    // (bls-bench) already sits in target/<profile>.
+    let mut dir = exe
         .parent()
-        .and_then(Path::parent)
-        .ok_or_else(|| anyhow::anyhow!("unexpected test binary location {}", exe.display()))?;
+        .ok_or_else(|| anyhow::anyhow!("unexpected binary location {}", exe.display()))?;
+    if dir.file_name().is_some_and(|n| n == "deps") {
+        dir = dir
+            .parent()
+            .ok_or_else(|| anyhow::anyhow!("unexpected test binary location {}", exe.display()))?;
+    }
     let p = dir.join(name);
     if !p.exists() {
         anyhow::bail!(

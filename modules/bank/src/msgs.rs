@@ -1,6 +1,5 @@
 //! `cosmos.bank.v1beta1.MsgSend`.
 
-use bls_auth::ensure_account;
 use bls_core::coins::CoinError;
 use bls_core::module::{decode_any, encode_any};
 use bls_core::{Address, Coin, Coins, Context};
@@ -27,6 +26,7 @@ pub const BLOCKED_MODULE_ACCOUNTS: &[&str] = &[
     "staking_bonded",
     "staking_unbonding",
     "registry_bonds",
+    "fee_rewards",
 ];
 
 /// True when `addr` is one of [`BLOCKED_MODULE_ACCOUNTS`].
@@ -94,7 +94,6 @@ pub fn handle_send(ctx: &mut Context<'_>, msg: &Any) -> Result<Any, bls_core::Mo
     if is_blocked_recipient(&send.to) {
         return Err(BankError::BlockedRecipient(send.to.to_string()).into());
     }
-    ensure_account(ctx.store, &send.to).map_err(BankError::from)?;
     let events = transfer(ctx.store, &send.from, &send.to, &send.amount)?;
     for e in events {
         ctx.emit(e);

@@ -102,8 +102,9 @@ fn credit(store: &mut dyn Storage, addr: &Address, coin: &Coin) -> Result<(), Ba
     set_balance(store, addr, &coin.denom, sum)
 }
 
-/// Moves `coins` from `from` to `to`. All or nothing only within the caller's overlay: callers
-/// run inside a tx overlay that is dropped on error.
+/// Moves `coins` from `from` to `to`, creating the recipient's account if new (as the Cosmos SDK
+/// does, so an exported genesis re-imports to the same state). All or nothing only within the
+/// caller's overlay: callers run inside a tx overlay that is dropped on error.
 pub fn send(
     store: &mut dyn Storage,
     from: &Address,
@@ -114,6 +115,7 @@ pub fn send(
         debit(store, from, &c)?;
         credit(store, to, &c)?;
     }
+    bls_auth::ensure_account(store, to).map_err(BankError::from)?;
     Ok(())
 }
 
