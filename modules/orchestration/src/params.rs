@@ -34,12 +34,6 @@ pub struct Params {
     pub fuel_price: u128,
     /// Fuel per priced unit (fee = base_fee + fuel_used × fuel_price / fuel_unit, floored).
     pub fuel_unit: u64,
-    /// Share of the fee paid to agreeing workers, basis points.
-    pub worker_share_bps: u32,
-    /// Share burnt, basis points.
-    pub burn_share_bps: u32,
-    /// Share to the community pool, basis points (gets rounding remainders).
-    pub community_share_bps: u32,
     /// Fraction of a dissenting worker's bond slashed, basis points.
     pub slash_fraction_bps: u32,
     /// Blocks a dissenting worker is jailed.
@@ -63,9 +57,6 @@ impl Default for Params {
             base_fee: 1_000,
             fuel_price: 1,
             fuel_unit: 1_000_000,
-            worker_share_bps: 7_000,
-            burn_share_bps: 2_000,
-            community_share_bps: 1_000,
             slash_fraction_bps: 500,
             dissent_jail_blocks: 100,
             wasm_gas_per_byte: 2,
@@ -77,12 +68,6 @@ impl Params {
     /// Checks internal consistency.
     pub fn validate(&self) -> Result<(), OrchestrationError> {
         let bad = |s: &str| Err(OrchestrationError::InvalidParams(s.to_string()));
-        let shares = u64::from(self.worker_share_bps)
-            + u64::from(self.burn_share_bps)
-            + u64::from(self.community_share_bps);
-        if shares != 10_000 {
-            return bad("worker_share_bps + burn_share_bps + community_share_bps must be 10000");
-        }
         if self.slash_fraction_bps > 10_000 {
             return bad("slash_fraction_bps must be at most 10000");
         }

@@ -12,7 +12,6 @@ fn params() -> serde_json::Value {
     serde_json::json!({
         "subnetwork_size": 3, "commit_window": 5, "reveal_window": 5, "max_retries": 2,
         "base_fee": "1000", "fuel_price": "1", "fuel_unit": 1000000,
-        "worker_share_bps": 7000, "burn_share_bps": 2000, "community_share_bps": 1000,
         "slash_fraction_bps": 500, "dissent_jail_blocks": 10
     })
 }

@@ -44,10 +44,10 @@ pub struct FeeSplit {
     pub community: u128,
 }
 
-/// Splits `fee` among `workers` agreeing workers, the burn and the community pool.
-pub fn split_fee(p: &Params, fee: u128, workers: usize) -> FeeSplit {
-    let worker_part = mul_bps(fee, p.worker_share_bps);
-    let burn = mul_bps(fee, p.burn_share_bps);
+/// Splits `fee` among `workers` agreeing workers, the burn and the community pool, by the fees
+/// module's invocation split (one source of truth for the shares).
+pub fn split_fee(split: &bls_fees::state::Split, fee: u128, workers: usize) -> FeeSplit {
+    let (worker_part, burn, _) = split.apply(fee);
     let k = u128::try_from(workers.max(1)).unwrap_or(1);
     let per_worker = worker_part / k;
     let paid = per_worker.saturating_mul(k);
@@ -113,7 +113,9 @@ fn finalize(
         .collect();
 
     let fee = job_fee(p, outcome.fuel_used).min(job.escrow);
-    let split = split_fee(p, fee, agreeing.len());
+    let shares = bls_fees::state::invocation_split(ctx.store)
+        .map_err(|e| OrchestrationError::Store(e.to_string()))?;
+    let split = split_fee(&shares, fee, agreeing.len());
     let escrow = escrow_account();
     for w in &agreeing {
         transfer(ctx.store, &escrow, w, split.per_worker)?;
