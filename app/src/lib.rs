@@ -9,6 +9,7 @@
 pub mod abci;
 pub mod cli;
 pub mod config;
+pub mod dashboard;
 pub mod metrics;
 pub mod modules;
 pub mod node;

@@ -65,6 +65,7 @@ pub fn router(state: Shared) -> Router {
         .route("/chain-info.json", get(chain_info))
         .route("/bls/{module}/{method}", get(bls_query))
         .route("/metrics", get(metrics))
+        .merge(crate::dashboard::routes())
         .with_state(state)
 }
 

@@ -1,0 +1,203 @@
+//! The web dashboard (`/dashboard/` on blsd's REST gateway) in headless Chromium: a chain
+//! with three workers in three regions runs `hello` to a finalized job; the page, loaded by
+//! `tests/js/dashboard.mjs` (playwright-core + Debian's chromium), must show the validator,
+//! the workers by region, the deployment and the job with its output and agreeing workers,
+//! without console errors or requests beyond the node. The screenshot goes to
+//! `$BLS_ARTIFACTS/dashboard.png` (default `target/artifacts/`).
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Duration;
+
+use bls_e2e::worker::{deploy, invoke, repo_root, wait_finalized, wasm_path, WorkerNet};
+use serde_json::Value;
+
+fn artifacts_dir() -> anyhow::Result<PathBuf> {
+    if let Some(dir) = std::env::var_os("BLS_ARTIFACTS") {
+        return Ok(PathBuf::from(dir));
+    }
+    // target/<profile>/deps/<test-binary> → target/artifacts
+    let exe = std::env::current_exe()?;
+    let target = exe
+        .ancestors()
+        .nth(3)
+        .ok_or_else(|| anyhow::anyhow!("unexpected test binary location {}", exe.display()))?;
+    Ok(target.join("artifacts"))
+}
+
+async fn get_json(url: &str) -> anyhow::Result<Value> {
+    let r = reqwest::get(url).await?;
+    let status = r.status();
+    let text = r.text().await?;
+    anyhow::ensure!(status.is_success(), "{url}: {status} {text}");
+    Ok(serde_json::from_str(&text)?)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dashboard_shows_validators_workers_and_a_finalized_job() -> anyhow::Result<()> {
+    let mut wn = WorkerNet::start(3, 30, 30).await?;
+    for i in 0..3 {
+        wn.start_worker(i, &[]).await?;
+    }
+    let wasm = std::fs::read(wasm_path("hello")?)?;
+    let function_id = deploy(&wn.rpc, &wn.invoker, &wasm, "{}", 3, 2).await?;
+    let inv = invoke(&wn.rpc, &wn.invoker, function_id, b"Ada", 1_000_000).await?;
+    let result = match wait_finalized(&wn.rpc, inv.job_id, Duration::from_secs(90)).await {
+        Ok(r) => r,
+        Err(e) => anyhow::bail!("{e:#}\n{}", wn.logs()),
+    };
+    let agreed: BTreeSet<String> = result.workers.iter().map(ToString::to_string).collect();
+    let api = wn.net.validators[0].api_url();
+
+    // The JSON routes behind the page.
+    let html = reqwest::get(format!("{api}/dashboard/")).await?;
+    assert!(html.status().is_success());
+    assert!(html.text().await?.contains("<script src=\"app.js\">"));
+    let jobs = get_json(&format!("{api}/dashboard/api/jobs?limit=5")).await?;
+    assert_eq!(jobs["latest_job_id"], inv.job_id.to_string(), "{jobs}");
+    let job = &jobs["jobs"][0];
+    assert_eq!(job["id"], inv.job_id.to_string(), "{jobs}");
+    assert_eq!(job["status"], "finalized");
+    assert_eq!(job["input"], "Ada");
+    assert_eq!(job["result"]["outcome"]["stdout"], "Hello, Ada!\n");
+    assert_eq!(job["result"]["outcome"]["status"], "exit 0");
+    let supply = get_json(&format!("{api}/dashboard/api/supply")).await?;
+    let burned: u128 = supply["burned"].as_str().unwrap_or("x").parse()?;
+    assert!(burned > 0, "the job's fee burns a share: {supply}");
+    let cometbft = get_json(&format!("{api}/dashboard/api/cometbft")).await?;
+    assert_eq!(cometbft["chain_id"], wn.net.chain_id);
+    let status = wn.net.rpc(0, "status").await?;
+    let validator = status["validator_info"]["address"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert_eq!(
+        cometbft["validators"][0]["address"], validator,
+        "{cometbft}"
+    );
+
+    // The page in Chromium.
+    let dir = artifacts_dir()?;
+    std::fs::create_dir_all(&dir)?;
+    let shot = dir.join("dashboard.png");
+    let _ = std::fs::remove_file(&shot);
+    let script = repo_root().join("tests/js/dashboard.mjs");
+    let (api2, shot2) = (api.clone(), shot.clone());
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new("node")
+            .arg(script)
+            .arg(&api2)
+            .arg(&shot2)
+            .output()
+    })
+    .await??;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    anyhow::ensure!(
+        out.status.success(),
+        "dashboard.mjs failed: {stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let f: Value = serde_json::from_str(stdout.trim())?;
+    println!("dashboard findings: {f:#}");
+
+    assert_eq!(
+        f["problems"],
+        serde_json::json!([]),
+        "console errors: {f:#}"
+    );
+    let o = &f["overview"];
+    assert_eq!(o["errors"], serde_json::json!([]), "{o:#}");
+    assert_eq!(o["stats"]["chain_id"], wn.net.chain_id);
+    assert_eq!(o["validators"], serde_json::json!([validator]), "{o:#}");
+
+    let shown: Vec<(String, String, String)> = o["workers"]
+        .as_array()
+        .map(|ws| {
+            ws.iter()
+                .map(|w| {
+                    let s = |k: &str| w[k].as_str().unwrap_or_default().to_string();
+                    (s("address"), s("region"), s("status"))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    for (i, w) in wn.workers.iter().enumerate() {
+        let want = (w.address.clone(), format!("r{i}"), "active".to_string());
+        assert!(
+            shown.contains(&want),
+            "worker {want:?} not shown: {shown:?}"
+        );
+    }
+    assert_eq!(shown.len(), 3);
+
+    assert_eq!(o["functions"], serde_json::json!([function_id.to_string()]));
+    let shown_job = o["jobs"]
+        .as_array()
+        .and_then(|js| {
+            js.iter()
+                .find(|j| j["id"] == inv.job_id.to_string())
+                .cloned()
+        })
+        .ok_or_else(|| anyhow::anyhow!("job {} not on the page: {o:#}", inv.job_id))?;
+    assert_eq!(shown_job["status"], "finalized");
+    assert_eq!(shown_job["stdout"], "Hello, Ada!\n");
+    let shown_agreed: BTreeSet<String> = shown_job["agreed"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|w| w.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(shown_agreed, agreed);
+    for stat in [
+        "bonded",
+        "worker_bonds",
+        "burned_total",
+        "burned_gas",
+        "supply",
+    ] {
+        assert!(
+            o["economics"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|s| s == stat)),
+            "stat {stat} missing: {o:#}"
+        );
+    }
+
+    let fp = &f["function_page"];
+    assert_eq!(fp["errors"], serde_json::json!([]), "{fp:#}");
+    let command = fp["command"].as_str().unwrap_or_default();
+    assert!(
+        command.contains(&format!(
+            "tx orchestration invoke {function_id} --input 'from the browser'"
+        )),
+        "{command}"
+    );
+    assert!(
+        command.contains(&format!("--chain-id {}", wn.net.chain_id)),
+        "{command}"
+    );
+    assert!(command.contains("--max-fee 1000000ubls"), "{command}");
+    assert_eq!(fp["jobs"], serde_json::json!([inv.job_id.to_string()]));
+    let subnet: BTreeSet<String> = fp["subnetwork"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|w| w.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    let assigned: BTreeSet<String> = inv.workers.iter().cloned().collect();
+    assert!(assigned.is_subset(&subnet), "{subnet:?} ⊉ {assigned:?}");
+    assert_eq!(f["jobs_page"], serde_json::json!([inv.job_id.to_string()]));
+
+    let png = std::fs::read(&shot)?;
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 10_000,
+        "screenshot {}",
+        shot.display()
+    );
+    Ok(())
+}
