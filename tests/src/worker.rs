@@ -128,6 +128,17 @@ impl WorkerNode {
         }
     }
 
+    /// SIGTERM without blocking: a background thread waits up to `timeout` for the exit
+    /// (SIGKILL after). Await the handle to know the process is gone.
+    pub fn stop_in_background(&mut self, timeout: Duration) -> tokio::task::JoinHandle<()> {
+        let proc = self.proc.take();
+        tokio::task::spawn_blocking(move || {
+            if let Some(mut p) = proc {
+                p.terminate(timeout);
+            }
+        })
+    }
+
     /// SIGKILL.
     pub fn kill(&mut self) {
         if let Some(mut p) = self.proc.take() {
