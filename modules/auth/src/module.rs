@@ -56,12 +56,8 @@ impl Module for AuthModule {
         ctx: &mut Context<'_>,
         genesis: &serde_json::Value,
     ) -> Result<(), ModuleError> {
-        let g: AuthGenesis = if genesis.is_null() {
-            AuthGenesis::default()
-        } else {
-            serde_json::from_value(genesis.clone())
-                .map_err(|e| AuthError::InvalidGenesis(e.to_string()))?
-        };
+        let g: AuthGenesis = bls_core::module::parse_genesis(genesis)
+            .map_err(|e| AuthError::InvalidGenesis(e.to_string()))?;
         genesis::init(ctx.store, &g).map_err(ModuleError::from)
     }
 

@@ -55,12 +55,8 @@ impl Module for BankModule {
         ctx: &mut Context<'_>,
         genesis: &serde_json::Value,
     ) -> Result<(), ModuleError> {
-        let g: BankGenesis = if genesis.is_null() {
-            BankGenesis::default()
-        } else {
-            serde_json::from_value(genesis.clone())
-                .map_err(|e| BankError::InvalidGenesis(e.to_string()))?
-        };
+        let g: BankGenesis = bls_core::module::parse_genesis(genesis)
+            .map_err(|e| BankError::InvalidGenesis(e.to_string()))?;
         genesis::init(ctx.store, &g).map_err(ModuleError::from)
     }
 

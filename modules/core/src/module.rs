@@ -75,3 +75,24 @@ pub fn encode_any<M: prost::Message>(msg: &M, type_url: &str) -> Any {
         value: msg.encode_to_vec(),
     }
 }
+
+/// The error for a message type URL routed to a module that does not handle it (the router
+/// only routes a module's own URLs, so reaching this is a routing bug, reported not panicked).
+pub fn unknown_msg(module: &str, type_url: &str) -> ModuleError {
+    ModuleError::new(
+        "sdk",
+        6,
+        format!("{module} does not handle message {type_url}"),
+    )
+}
+
+/// Parses a module's genesis section; an absent section (`null`) means the defaults.
+pub fn parse_genesis<G: serde::de::DeserializeOwned + Default>(
+    section: &serde_json::Value,
+) -> Result<G, serde_json::Error> {
+    if section.is_null() {
+        Ok(G::default())
+    } else {
+        G::deserialize(section)
+    }
+}

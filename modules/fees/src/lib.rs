@@ -37,14 +37,6 @@ use msgs::*;
 #[derive(Clone, Copy, Debug, Default)]
 pub struct FeesModule;
 
-fn unknown_msg(type_url: &str) -> ModuleError {
-    ModuleError::new(
-        "sdk",
-        12,
-        format!("fees does not handle message {type_url}"),
-    )
-}
-
 impl Module for FeesModule {
     fn name(&self) -> &'static str {
         "fees"
@@ -65,7 +57,7 @@ impl Module for FeesModule {
                     })
                 })
             }
-            other => Err(unknown_msg(other)),
+            other => Err(bls_core::module::unknown_msg("fees", other)),
         }
     }
 
@@ -76,7 +68,7 @@ impl Module for FeesModule {
                 let r = handlers::withdraw_rewards(ctx, &m)?;
                 Ok(encode_any(&r, MSG_WITHDRAW_REWARDS_RESPONSE))
             }
-            other => Err(unknown_msg(other)),
+            other => Err(bls_core::module::unknown_msg("fees", other)),
         }
     }
 
@@ -98,12 +90,8 @@ impl Module for FeesModule {
         ctx: &mut Context<'_>,
         genesis: &serde_json::Value,
     ) -> Result<(), ModuleError> {
-        let g: genesis::GenesisState = if genesis.is_null() {
-            genesis::GenesisState::default()
-        } else {
-            serde_json::from_value(genesis.clone())
-                .map_err(|e| ModuleError::from(FeesError::InvalidGenesis(e.to_string())))?
-        };
+        let g: genesis::GenesisState = bls_core::module::parse_genesis(genesis)
+            .map_err(|e| ModuleError::from(FeesError::InvalidGenesis(e.to_string())))?;
         Ok(genesis::init_genesis(ctx.store, &g)?)
     }
 

@@ -108,7 +108,7 @@ impl Module for OrchestrationModule {
                 "worker",
                 &decode_any::<MsgRevealResult>(msg, MSG_REVEAL_RESULT)?.worker,
             ),
-            other => Err(unknown_msg(other)),
+            other => Err(bls_core::module::unknown_msg("orchestration", other)),
         }
     }
 
@@ -145,7 +145,7 @@ impl Module for OrchestrationModule {
                 let r = results::reveal_result(ctx, &m)?;
                 Ok(encode_any(&r, MSG_REVEAL_RESULT_RESPONSE))
             }
-            other => Err(unknown_msg(other)),
+            other => Err(bls_core::module::unknown_msg("orchestration", other)),
         }
     }
 
@@ -167,13 +167,9 @@ impl Module for OrchestrationModule {
         ctx: &mut Context<'_>,
         genesis: &serde_json::Value,
     ) -> Result<(), ModuleError> {
-        let g: genesis::GenesisState = if genesis.is_null() {
-            genesis::GenesisState::default()
-        } else {
-            serde_json::from_value(genesis.clone()).map_err(|e| {
-                ModuleError::from(OrchestrationError::InvalidParams(format!("genesis: {e}")))
-            })?
-        };
+        let g: genesis::GenesisState = bls_core::module::parse_genesis(genesis).map_err(|e| {
+            ModuleError::from(OrchestrationError::InvalidParams(format!("genesis: {e}")))
+        })?;
         Ok(genesis::init_genesis(ctx, &g)?)
     }
 
@@ -185,12 +181,4 @@ impl Module for OrchestrationModule {
     fn end_block(&self, ctx: &mut Context<'_>) -> Result<(), ModuleError> {
         Ok(handlers::settle::end_block(ctx)?)
     }
-}
-
-fn unknown_msg(type_url: &str) -> ModuleError {
-    ModuleError::new(
-        "sdk",
-        12,
-        format!("orchestration does not handle message {type_url}"),
-    )
 }

@@ -70,7 +70,7 @@ impl Module for RegistryModule {
                 decode_any::<MsgDeregisterWorker>(msg, MSG_DEREGISTER_WORKER)?.operator
             }
             MSG_UNJAIL_WORKER => decode_any::<MsgUnjailWorker>(msg, MSG_UNJAIL_WORKER)?.operator,
-            other => return Err(unknown_msg(other)),
+            other => return Err(bls_core::module::unknown_msg("registry", other)),
         };
         signer_of(&operator)
     }
@@ -97,7 +97,7 @@ impl Module for RegistryModule {
                 let r = handlers::unjail_worker(ctx, &m)?;
                 Ok(encode_any(&r, MSG_UNJAIL_WORKER_RESPONSE))
             }
-            other => Err(unknown_msg(other)),
+            other => Err(bls_core::module::unknown_msg("registry", other)),
         }
     }
 
@@ -119,13 +119,9 @@ impl Module for RegistryModule {
         ctx: &mut Context<'_>,
         genesis: &serde_json::Value,
     ) -> Result<(), ModuleError> {
-        let g: genesis::GenesisState = if genesis.is_null() {
-            genesis::GenesisState::default()
-        } else {
-            serde_json::from_value(genesis.clone()).map_err(|e| {
-                ModuleError::from(RegistryError::InvalidParams(format!("genesis: {e}")))
-            })?
-        };
+        let g: genesis::GenesisState = bls_core::module::parse_genesis(genesis).map_err(|e| {
+            ModuleError::from(RegistryError::InvalidParams(format!("genesis: {e}")))
+        })?;
         Ok(genesis::init_genesis(ctx, &g)?)
     }
 
@@ -137,12 +133,4 @@ impl Module for RegistryModule {
     fn end_block(&self, ctx: &mut Context<'_>) -> Result<(), ModuleError> {
         Ok(handlers::process_unbonding(ctx)?)
     }
-}
-
-fn unknown_msg(type_url: &str) -> ModuleError {
-    ModuleError::new(
-        "sdk",
-        12,
-        format!("registry does not handle message {type_url}"),
-    )
 }

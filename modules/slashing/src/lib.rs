@@ -39,14 +39,6 @@ use msgs::*;
 #[derive(Clone, Copy, Debug, Default)]
 pub struct SlashingModule;
 
-fn unknown_msg(type_url: &str) -> ModuleError {
-    ModuleError::new(
-        "sdk",
-        12,
-        format!("slashing does not handle message {type_url}"),
-    )
-}
-
 impl Module for SlashingModule {
     fn name(&self) -> &'static str {
         "slashing"
@@ -67,7 +59,7 @@ impl Module for SlashingModule {
                     })
                 })
             }
-            other => Err(unknown_msg(other)),
+            other => Err(bls_core::module::unknown_msg("slashing", other)),
         }
     }
 
@@ -78,7 +70,7 @@ impl Module for SlashingModule {
                 let r = handlers::unjail(ctx, &m)?;
                 Ok(encode_any(&r, MSG_UNJAIL_RESPONSE))
             }
-            other => Err(unknown_msg(other)),
+            other => Err(bls_core::module::unknown_msg("slashing", other)),
         }
     }
 
@@ -100,12 +92,8 @@ impl Module for SlashingModule {
         ctx: &mut Context<'_>,
         genesis: &serde_json::Value,
     ) -> Result<(), ModuleError> {
-        let g: genesis::GenesisState = if genesis.is_null() {
-            genesis::GenesisState::default()
-        } else {
-            serde_json::from_value(genesis.clone())
-                .map_err(|e| ModuleError::from(SlashingError::InvalidGenesis(e.to_string())))?
-        };
+        let g: genesis::GenesisState = bls_core::module::parse_genesis(genesis)
+            .map_err(|e| ModuleError::from(SlashingError::InvalidGenesis(e.to_string())))?;
         Ok(genesis::init_genesis(ctx.store, &g)?)
     }
 

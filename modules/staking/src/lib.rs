@@ -54,14 +54,6 @@ fn signer_of(field: &'static str, addr: &str) -> Result<Address, ModuleError> {
     })
 }
 
-fn unknown_msg(type_url: &str) -> ModuleError {
-    ModuleError::new(
-        "sdk",
-        12,
-        format!("staking does not handle message {type_url}"),
-    )
-}
-
 impl Module for StakingModule {
     fn name(&self) -> &'static str {
         "staking"
@@ -89,7 +81,7 @@ impl Module for StakingModule {
                 "delegator",
                 &decode_any::<MsgUndelegate>(msg, MSG_UNDELEGATE)?.delegator,
             ),
-            other => Err(unknown_msg(other)),
+            other => Err(bls_core::module::unknown_msg("staking", other)),
         }
     }
 
@@ -115,7 +107,7 @@ impl Module for StakingModule {
                 let r = handlers::undelegate(ctx, &m)?;
                 Ok(encode_any(&r, MSG_UNDELEGATE_RESPONSE))
             }
-            other => Err(unknown_msg(other)),
+            other => Err(bls_core::module::unknown_msg("staking", other)),
         }
     }
 
@@ -137,12 +129,8 @@ impl Module for StakingModule {
         ctx: &mut Context<'_>,
         genesis: &serde_json::Value,
     ) -> Result<(), ModuleError> {
-        let g: genesis::GenesisState = if genesis.is_null() {
-            genesis::GenesisState::default()
-        } else {
-            serde_json::from_value(genesis.clone())
-                .map_err(|e| ModuleError::from(StakingError::InvalidGenesis(e.to_string())))?
-        };
+        let g: genesis::GenesisState = bls_core::module::parse_genesis(genesis)
+            .map_err(|e| ModuleError::from(StakingError::InvalidGenesis(e.to_string())))?;
         Ok(genesis::init_genesis(ctx, &g)?)
     }
 

@@ -37,7 +37,11 @@ fn parse_args() -> anyhow::Result<Args> {
     let argv: Vec<String> = std::env::args().skip(1).collect();
     if argv.first().map(String::as_str) != Some("chain") || argv.iter().any(|s| s == "--help") {
         println!("usage: bls-bench chain [--txs N] [--accounts K] [--block-time 200ms]\n\nBank-send throughput of blsd vs CometBFT's kvstore app (same consensus settings).");
-        std::process::exit(if argv.iter().any(|s| s == "--help") { 0 } else { 2 });
+        std::process::exit(if argv.iter().any(|s| s == "--help") {
+            0
+        } else {
+            2
+        });
     }
     let mut it = argv.iter().skip(1);
     while let Some(flag) = it.next() {
@@ -149,21 +153,43 @@ async fn bench_kvstore(a: &Args) -> anyhow::Result<Run> {
     let dir = tempfile::tempdir()?;
     let home = dir.path().join("kv");
     let cometbft = cometbft_bin()?;
-    let out = Command::new(&cometbft).arg("init").arg("--home").arg(&home).output()?;
+    let out = Command::new(&cometbft)
+        .arg("init")
+        .arg("--home")
+        .arg(&home)
+        .output()?;
     anyhow::ensure!(out.status.success(), "cometbft init failed");
     let rpc_port = free_port()?;
     let p2p_port = free_port()?;
     let cfg = home.join("config/config.toml");
     let mut text = std::fs::read_to_string(&cfg)?;
     use bls_app::toml_patch::set_key;
-    text = set_key(&text, Some("rpc"), "laddr", &format!("\"tcp://127.0.0.1:{rpc_port}\""));
-    text = set_key(&text, Some("p2p"), "laddr", &format!("\"tcp://127.0.0.1:{p2p_port}\""));
-    text = set_key(&text, Some("consensus"), "timeout_commit", &format!("\"{}\"", a.block_time));
+    text = set_key(
+        &text,
+        Some("rpc"),
+        "laddr",
+        &format!("\"tcp://127.0.0.1:{rpc_port}\""),
+    );
+    text = set_key(
+        &text,
+        Some("p2p"),
+        "laddr",
+        &format!("\"tcp://127.0.0.1:{p2p_port}\""),
+    );
+    text = set_key(
+        &text,
+        Some("consensus"),
+        "timeout_commit",
+        &format!("\"{}\"", a.block_time),
+    );
     text = set_key(&text, Some("consensus"), "timeout_propose", "\"500ms\"");
     text = set_key(&text, Some("tx_index"), "indexer", "\"kv\"");
     std::fs::write(&cfg, text)?;
     let mut c = Command::new(&cometbft);
-    c.arg("start").arg("--home").arg(&home).arg("--proxy_app=kvstore");
+    c.arg("start")
+        .arg("--home")
+        .arg(&home)
+        .arg("--proxy_app=kvstore");
     let _node = Proc::spawn("cometbft-kvstore", c, &dir.path().join("kv.log"))?;
     let rpc = RpcClient::new(&format!("http://127.0.0.1:{rpc_port}"))?;
     wait_until("kvstore node up", Duration::from_secs(60), || async {
@@ -179,7 +205,8 @@ async fn bench_kvstore(a: &Args) -> anyhow::Result<Run> {
         let n = total / a.accounts;
         tasks.push(tokio::spawn(async move {
             for i in 0..n {
-                rpc.broadcast_tx_sync(format!("k{w}-{i}=v{i}").into_bytes()).await?;
+                rpc.broadcast_tx_sync(format!("k{w}-{i}=v{i}").into_bytes())
+                    .await?;
             }
             anyhow::Ok(())
         }));
@@ -192,7 +219,10 @@ async fn bench_kvstore(a: &Args) -> anyhow::Result<Run> {
         .collect();
     for key in &last {
         wait_until("all kv txs included", Duration::from_secs(300), || async {
-            let v = rpc.abci_query("", key.as_bytes().to_vec()).await.unwrap_or_default();
+            let v = rpc
+                .abci_query("", key.as_bytes().to_vec())
+                .await
+                .unwrap_or_default();
             Ok((!v.is_empty()).then_some(()))
         })
         .await?;
@@ -209,9 +239,15 @@ async fn bench_kvstore(a: &Args) -> anyhow::Result<Run> {
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
     let a = parse_args()?;
-    eprintln!("[bench] kvstore baseline: {} txs from {} senders, block time {}", a.txs, a.accounts, a.block_time);
+    eprintln!(
+        "[bench] kvstore baseline: {} txs from {} senders, block time {}",
+        a.txs, a.accounts, a.block_time
+    );
     let kv = bench_kvstore(&a).await?;
-    eprintln!("[bench] blsd bank sends: {} txs from {} accounts", a.txs, a.accounts);
+    eprintln!(
+        "[bench] blsd bank sends: {} txs from {} accounts",
+        a.txs, a.accounts
+    );
     let bls = bench_bls(&a).await?;
     let row = |name: &str, r: &Run| {
         println!(
@@ -226,6 +262,9 @@ async fn main() -> anyhow::Result<()> {
     println!("|---|---|---|---|---|");
     row("CometBFT kvstore (baseline)", &kv);
     row("blsd bank MsgSend", &bls);
-    println!("\nratio blsd / kvstore throughput: {:.2}", bls.tps() / kv.tps());
+    println!(
+        "\nratio blsd / kvstore throughput: {:.2}",
+        bls.tps() / kv.tps()
+    );
     Ok(())
 }

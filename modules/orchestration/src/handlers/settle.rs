@@ -8,7 +8,6 @@
 use bls_core::outcome::Outcome;
 use bls_core::{Address, Context, Event};
 use bls_registry::events as reg_events;
-use bls_registry::state::mul_bps;
 use bls_registry::RegistryError;
 use cosmwasm_std::Order;
 use cw_storage_plus::Bound;
