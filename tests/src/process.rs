@@ -3,8 +3,14 @@
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-/// Path of a workspace binary built into the same target dir as this test.
+/// Path of a workspace binary built into the same target dir as this test (or in
+/// `$BLS_BIN_DIR` when set, e.g. `target/release` for benchmarks).
 pub fn bin_path(name: &str) -> anyhow::Result<PathBuf> {
+    if let Some(dir) = std::env::var_os("BLS_BIN_DIR") {
+        let p = PathBuf::from(dir).join(name);
+        anyhow::ensure!(p.exists(), "{} not found (BLS_BIN_DIR)", p.display());
+        return Ok(p);
+    }
     let exe = std::env::current_exe()?;
     // target/<profile>/deps/<test-binary> → target/<profile>/<name>; a binary of this crate
     // (bls-bench) already sits in target/<profile>.
