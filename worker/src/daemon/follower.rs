@@ -74,9 +74,11 @@ impl Follower {
                     tracing::info!(url = %self.ws_url, "websocket subscribed to new blocks");
                     backoff = FIRST_BACKOFF;
                     loop {
+                        // A failed catch-up keeps the connection: the results of the newest
+                        // block may not be stored yet, and the next signal retries anyway.
+                        // A dead node also kills the websocket, which reconnects below.
                         if let Err(e) = self.catch_up(&mut next).await {
-                            tracing::warn!(error = %e, "catching up failed");
-                            break;
+                            tracing::debug!(height = next, error = %e, "catch-up incomplete; retrying on the next block");
                         }
                         tokio::select! {
                             ev = tokio::time::timeout(SILENCE, sub.next()) => match ev {
