@@ -171,7 +171,7 @@ async fn dashboard_shows_validators_workers_and_a_finalized_job() -> anyhow::Res
     let command = fp["command"].as_str().unwrap_or_default();
     assert!(
         command.contains(&format!(
-            "tx orchestration invoke {function_id} --input 'from the browser'"
+            "tx orchestration invoke {function_id} --input='from the browser'"
         )),
         "{command}"
     );
@@ -179,7 +179,7 @@ async fn dashboard_shows_validators_workers_and_a_finalized_job() -> anyhow::Res
         command.contains(&format!("--chain-id {}", wn.net.chain_id)),
         "{command}"
     );
-    assert!(command.contains("--max-fee 1000000ubls"), "{command}");
+    assert!(command.contains("--max-fee=1000000ubls"), "{command}");
     assert_eq!(fp["jobs"], serde_json::json!([inv.job_id.to_string()]));
     let subnet: BTreeSet<String> = fp["subnetwork"]
         .as_array()

@@ -291,13 +291,14 @@ function invokeForm(fn, info) {
     field("Key name in your keyring (--from)", "from", "alice"));
   const render = () => {
     const v = (n) => form.elements[n].value;
-    const parts = ["blsd", "--node", rpc];
-    if (chainId) parts.push("--chain-id", chainId);
+    // Values go after "=" so one starting with "-" is not read as a flag.
+    const parts = ["blsd", "--node", shellQuote(rpc)];
+    if (chainId) parts.push("--chain-id", shellQuote(chainId));
     parts.push("tx", "orchestration", "invoke", String(fn.id));
-    parts.push("--input", v("input"));
-    for (const a of v("args").split("\n").filter((x) => x.length)) parts.push("--arg", a);
-    parts.push("--max-fee", `${v("max_fee").trim() || "0"}ubls`, "--from", v("from").trim() || "alice", "--wait");
-    out.textContent = parts.map(shellQuote).join(" ");
+    parts.push(`--input=${shellQuote(v("input"))}`);
+    for (const a of v("args").split("\n").filter((x) => x.length)) parts.push(`--arg=${shellQuote(a)}`);
+    parts.push(`--max-fee=${shellQuote(`${v("max_fee").trim() || "0"}ubls`)}`, `--from=${shellQuote(v("from").trim() || "alice")}`, "--wait");
+    out.textContent = parts.join(" ");
   };
   form.addEventListener("input", render);
   render();
