@@ -181,6 +181,7 @@ impl Localnet {
         }
         for i in 0..net.validators.len() {
             net.wait_height(i, 1, Duration::from_secs(60)).await?;
+            net.wait_app_height(i, 1, Duration::from_secs(30)).await?;
         }
         Ok(net)
     }
@@ -265,6 +266,29 @@ impl Localnet {
             return r.with_context(|| tails.join("\n"));
         }
         r
+    }
+
+    /// Waits until validator `i`'s app has committed `height` (CometBFT's `/status` can show a
+    /// height whose Commit has not reached the app yet; `abci_info` asks the app itself).
+    pub async fn wait_app_height(
+        &self,
+        i: usize,
+        height: u64,
+        timeout: Duration,
+    ) -> anyhow::Result<()> {
+        wait_until(
+            &format!("node{i}'s app to commit height {height}"),
+            timeout,
+            || async {
+                let info = self.rpc(i, "abci_info").await?;
+                let h: u64 = info["response"]["last_block_height"]
+                    .as_str()
+                    .unwrap_or("0")
+                    .parse()?;
+                Ok((h >= height).then_some(()))
+            },
+        )
+        .await
     }
 
     /// App hash in the header of block `height + 1` as seen by validator `i` (the state after
