@@ -1,0 +1,87 @@
+//! `hello` job three ways:
+//! - `runtime`: through `Runtime::run` (pooling, cached `InstancePre`, all limits and
+//!   determinism settings, async with epoch/timeout) — what a worker does per job;
+//! - `raw_wasmtime`: a bare wasmtime engine (default config, sync WASI p1, `InstancePre`
+//!   reused) instantiating and running `_start` — the floor;
+//! - `process`: one `bls-worker run` process per invocation with a warm disk cache —
+//!   what per-invocation isolation by process would cost.
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use std::process::Command;
+
+use bls_worker::runtime::{ExitStatus, Manifest, Runtime, RuntimeConfig};
+use criterion::{criterion_group, criterion_main, Criterion};
+use wasmtime::{Engine, Linker, Module, Store};
+use wasmtime_wasi::p1::WasiP1Ctx;
+use wasmtime_wasi::p2::pipe::{MemoryInputPipe, MemoryOutputPipe};
+use wasmtime_wasi::WasiCtxBuilder;
+
+fn bench_hello(c: &mut Criterion) {
+    let code = common::wasm("hello");
+    let mut group = c.benchmark_group("hello_job");
+
+    // Through the runtime.
+    let rt = Runtime::new(RuntimeConfig {
+        max_concurrent_jobs: 4,
+        ..RuntimeConfig::default()
+    })
+    .expect("runtime");
+    let hash = rt.load(&code).expect("load");
+    let job = common::job(hash, Manifest::default(), b"bench");
+    let tokio = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio");
+    group.bench_function("runtime", |b| {
+        b.iter(|| {
+            let out = tokio.block_on(rt.run(&job)).expect("run");
+            assert_eq!(out.status, ExitStatus::Exited(0));
+        })
+    });
+
+    // Raw wasmtime baseline.
+    let engine = Engine::default();
+    let module = Module::new(&engine, &code).expect("compile");
+    let mut linker: Linker<WasiP1Ctx> = Linker::new(&engine);
+    wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |s| s).expect("wasi");
+    let pre = linker.instantiate_pre(&module).expect("pre");
+    group.bench_function("raw_wasmtime", |b| {
+        b.iter(|| {
+            let stdout = MemoryOutputPipe::new(4096);
+            let wasi = WasiCtxBuilder::new()
+                .stdin(MemoryInputPipe::new(&b"bench"[..]))
+                .stdout(stdout.clone())
+                .build_p1();
+            let mut store = Store::new(&engine, wasi);
+            let instance = pre.instantiate(&mut store).expect("instantiate");
+            let start = instance
+                .get_typed_func::<(), ()>(&mut store, "_start")
+                .expect("_start");
+            start.call(&mut store, ()).expect("call");
+            assert_eq!(&stdout.contents()[..], b"Hello, bench!\n");
+        })
+    });
+
+    // One process per invocation (disk cache warm, so no compile in the loop).
+    let cache = tempfile::tempdir().expect("tempdir");
+    let wasm_path = common::wasm_path("hello");
+    let invoke = || {
+        let out = Command::new(env!("CARGO_BIN_EXE_bls-worker"))
+            .arg("run")
+            .arg(&wasm_path)
+            .args(["--stdin", "bench", "--output", "json", "--cache-dir"])
+            .arg(cache.path())
+            .output()
+            .expect("spawn");
+        assert!(out.status.success());
+    };
+    invoke();
+    group.sample_size(10);
+    group.bench_function("process", |b| b.iter(invoke));
+    group.finish();
+}
+
+criterion_group!(benches, bench_hello);
+criterion_main!(benches);
