@@ -19,6 +19,8 @@ const res = await client.sendTokens(account.address, to, [{ denom: "ubls", amoun
 const second = await client.sendTokens(account.address, to, [{ denom: "ubls", amount }], "auto");
 const after = await client.getBalance(to, "ubls");
 const acc = await client.getAccount(account.address);
+const unknown = await client.getAccount("bls1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqjuytmg");
+const found = await client.getTx(res.transactionHash);
 console.log(JSON.stringify({
   chainId,
   from: account.address,
@@ -30,4 +32,7 @@ console.log(JSON.stringify({
   before: before.amount,
   after: after.amount,
   sequence: acc ? acc.sequence : null,
+  unknownAccount: unknown,
+  foundTxHeight: found ? found.height : null,
+  foundTxCode: found ? found.code : null,
 }));

@@ -43,5 +43,8 @@ async fn cosmjs_sends_tokens() -> anyhow::Result<()> {
     assert_eq!(v["before"], "0");
     assert_eq!(v["after"], "1554");
     assert_eq!(v["sequence"], 2);
+    assert_eq!(v["unknownAccount"], serde_json::Value::Null, "{v}");
+    assert_eq!(v["foundTxHeight"], v["height"], "{v}");
+    assert_eq!(v["foundTxCode"], 0, "{v}");
     Ok(())
 }
