@@ -41,6 +41,7 @@
 pub mod code;
 pub mod error;
 pub mod events;
+pub mod fastpath;
 pub mod genesis;
 pub mod handlers;
 pub mod manifest;
@@ -59,6 +60,72 @@ pub use error::OrchestrationError;
 pub use params::Params;
 
 use msgs::*;
+
+/// Every message type URL orchestration handles (on-chain path, then fast path).
+pub const ALL_MSG_TYPE_URLS: &[&str] = &[
+    MSG_DEPLOY_FUNCTION,
+    MSG_UPDATE_FUNCTION,
+    MSG_RETIRE_FUNCTION,
+    MSG_INVOKE,
+    MSG_COMMIT_RESULT,
+    MSG_REVEAL_RESULT,
+    fastpath::msgs::MSG_FASTPATH_DEPOSIT,
+    fastpath::msgs::MSG_FASTPATH_WITHDRAW,
+    fastpath::msgs::MSG_SETTLE_RECEIPTS,
+    fastpath::msgs::MSG_SUBMIT_EVIDENCE,
+    fastpath::msgs::MSG_SET_PINNED_HEADS,
+];
+
+fn fastpath_signer(msg: &Any, url: &str) -> Result<Address, ModuleError> {
+    use fastpath::msgs::*;
+    match url {
+        MSG_FASTPATH_DEPOSIT => signer_of(
+            "invoker",
+            &decode_any::<MsgFastPathDeposit>(msg, url)?.invoker,
+        ),
+        MSG_FASTPATH_WITHDRAW => signer_of(
+            "invoker",
+            &decode_any::<MsgFastPathWithdraw>(msg, url)?.invoker,
+        ),
+        MSG_SETTLE_RECEIPTS => signer_of("head", &decode_any::<MsgSettleReceipts>(msg, url)?.head),
+        MSG_SUBMIT_EVIDENCE => signer_of(
+            "submitter",
+            &decode_any::<MsgSubmitEvidence>(msg, url)?.submitter,
+        ),
+        MSG_SET_PINNED_HEADS => {
+            signer_of("owner", &decode_any::<MsgSetPinnedHeads>(msg, url)?.owner)
+        }
+        other => Err(bls_core::module::unknown_msg("orchestration", other)),
+    }
+}
+
+fn fastpath_deliver(ctx: &mut Context<'_>, msg: &Any, url: &str) -> Result<Any, ModuleError> {
+    use fastpath::handlers as h;
+    use fastpath::msgs::*;
+    match url {
+        MSG_FASTPATH_DEPOSIT => {
+            let r = h::deposit(ctx, &decode_any(msg, url)?)?;
+            Ok(encode_any(&r, MSG_FASTPATH_DEPOSIT_RESPONSE))
+        }
+        MSG_FASTPATH_WITHDRAW => {
+            let r = h::withdraw(ctx, &decode_any(msg, url)?)?;
+            Ok(encode_any(&r, MSG_FASTPATH_WITHDRAW_RESPONSE))
+        }
+        MSG_SETTLE_RECEIPTS => {
+            let r = h::settle_receipts(ctx, &decode_any(msg, url)?)?;
+            Ok(encode_any(&r, MSG_SETTLE_RECEIPTS_RESPONSE))
+        }
+        MSG_SUBMIT_EVIDENCE => {
+            let r = h::submit_evidence(ctx, &decode_any(msg, url)?)?;
+            Ok(encode_any(&r, MSG_SUBMIT_EVIDENCE_RESPONSE))
+        }
+        MSG_SET_PINNED_HEADS => {
+            let r = h::set_pinned_heads(ctx, &decode_any(msg, url)?)?;
+            Ok(encode_any(&r, MSG_SET_PINNED_HEADS_RESPONSE))
+        }
+        other => Err(bls_core::module::unknown_msg("orchestration", other)),
+    }
+}
 
 /// The orchestration module (stateless handle; all state lives in the store).
 #[derive(Clone, Copy, Debug, Default)]
@@ -79,7 +146,7 @@ impl Module for OrchestrationModule {
     }
 
     fn msg_type_urls(&self) -> &'static [&'static str] {
-        MSG_TYPE_URLS
+        ALL_MSG_TYPE_URLS
     }
 
     fn msg_signer(&self, msg: &Any) -> Result<Address, ModuleError> {
@@ -108,7 +175,7 @@ impl Module for OrchestrationModule {
                 "worker",
                 &decode_any::<MsgRevealResult>(msg, MSG_REVEAL_RESULT)?.worker,
             ),
-            other => Err(bls_core::module::unknown_msg("orchestration", other)),
+            other => fastpath_signer(msg, other),
         }
     }
 
@@ -145,7 +212,7 @@ impl Module for OrchestrationModule {
                 let r = results::reveal_result(ctx, &m)?;
                 Ok(encode_any(&r, MSG_REVEAL_RESULT_RESPONSE))
             }
-            other => Err(bls_core::module::unknown_msg("orchestration", other)),
+            other => fastpath_deliver(ctx, msg, other),
         }
     }
 

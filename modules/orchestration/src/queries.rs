@@ -242,9 +242,11 @@ pub fn query(
         "Params" => to_json(&ParamsResponse {
             params: state::params(store)?,
         }),
-        other => Err(OrchestrationError::InvalidQuery(format!(
-            "unknown query method {other:?}"
-        ))),
+        other => crate::fastpath::queries::query(store, other, data).unwrap_or_else(|| {
+            Err(OrchestrationError::InvalidQuery(format!(
+                "unknown query method {other:?}"
+            )))
+        }),
     }
 }
 

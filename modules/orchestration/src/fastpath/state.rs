@@ -1,0 +1,73 @@
+//! Fast-path state.
+//!
+//! Keys: `orch/fp/deposits/{invoker}` → ubls (decimal string), `orch/fp/settled/{request id
+//! hex}` → settlement height (replay protection), `orch/fp/pinned/{function}` → head ids,
+//! `orch/fp/evidence/{request id hex}/{worker}` → () (a worker is slashed at most once per
+//! request). Deposits are held by the `orchestration_fastpath` module account; invariant:
+//! its balance == Σ deposits.
+
+use bls_core::Address;
+use cosmwasm_std::Storage;
+use cw_storage_plus::Map;
+
+use crate::error::OrchestrationError;
+
+/// Module account holding fast-path deposits.
+pub const FASTPATH_ACCOUNT: &str = "orchestration_fastpath";
+
+/// Share of the worker part of each fast-path fee paid to the settling head, basis points.
+/// (A constant, not a param yet: changing it needs a genesis/param migration.)
+pub const HEAD_SHARE_BPS: u32 = 2_000;
+
+/// Most receipts in one [`super::msgs::MsgSettleReceipts`].
+pub const MAX_RECEIPTS_PER_MSG: usize = 256;
+/// Most signed results in one [`super::msgs::MsgSubmitEvidence`].
+pub const MAX_EVIDENCE_RESULTS: usize = 64;
+/// Most pinned heads per function.
+pub const MAX_PINNED_HEADS: usize = 16;
+
+/// Deposits by invoker.
+pub const DEPOSITS: Map<&str, String> = Map::new("orch/fp/deposits");
+/// Settled request ids (hex) → height.
+pub const SETTLED: Map<&str, u64> = Map::new("orch/fp/settled");
+/// Pinned heads by function.
+pub const PINNED_HEADS: Map<u64, Vec<Address>> = Map::new("orch/fp/pinned");
+/// (request id hex, worker) already punished.
+pub const EVIDENCE_HANDLED: Map<(&str, &str), ()> = Map::new("orch/fp/evidence");
+
+/// The deposit module account.
+pub fn fastpath_account() -> Address {
+    Address::module(FASTPATH_ACCOUNT)
+}
+
+/// `invoker`'s deposit (0 when none).
+pub fn deposit_of(store: &dyn Storage, invoker: &Address) -> Result<u128, OrchestrationError> {
+    match DEPOSITS.may_load(store, invoker.as_str())? {
+        Some(s) => s
+            .parse::<u128>()
+            .map_err(|e| OrchestrationError::Store(format!("stored deposit: {e}"))),
+        None => Ok(0),
+    }
+}
+
+/// Sets `invoker`'s deposit (0 removes the entry).
+pub fn set_deposit(
+    store: &mut dyn Storage,
+    invoker: &Address,
+    amount: u128,
+) -> Result<(), OrchestrationError> {
+    if amount == 0 {
+        DEPOSITS.remove(store, invoker.as_str());
+        Ok(())
+    } else {
+        Ok(DEPOSITS.save(store, invoker.as_str(), &amount.to_string())?)
+    }
+}
+
+/// Heads pinned for `function` (empty: any head).
+pub fn pinned_heads(
+    store: &dyn Storage,
+    function: u64,
+) -> Result<Vec<Address>, OrchestrationError> {
+    Ok(PINNED_HEADS.may_load(store, function)?.unwrap_or_default())
+}

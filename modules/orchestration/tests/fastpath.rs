@@ -1,0 +1,539 @@
+//! Fast path on chain: deposits, receipt settlement with exact accounting, replay
+//! rejection, signature and eligibility checks, pinned heads, and evidence slashing.
+
+mod common;
+
+use bls_core::module::encode_any;
+use bls_core::{Address, ModuleError};
+use bls_orchestration::fastpath::handlers::fastpath_split;
+use bls_orchestration::fastpath::msgs::*;
+use bls_orchestration::fastpath::state::{deposit_of, fastpath_account, DEPOSITS};
+use bls_orchestration::state::{community_pool, SUBNETS};
+use bls_registry::msgs::{Capabilities, MsgRegisterWorker, MSG_REGISTER_WORKER};
+use bls_registry::{RegistryModule, WorkerStatus};
+use common::*;
+use cosmwasm_std::Order;
+use k256::ecdsa::signature::Signer;
+use k256::ecdsa::{Signature, SigningKey};
+
+const FEE: u128 = 1_000;
+
+fn params() -> serde_json::Value {
+    serde_json::json!({
+        "subnetwork_size": 4, "commit_window": 5, "reveal_window": 5, "max_retries": 2,
+        "base_fee": FEE.to_string(), "fuel_price": "1", "fuel_unit": 1000000,
+        "slash_fraction_bps": 500, "dissent_jail_blocks": 10
+    })
+}
+
+fn sign(key: &SigningKey, msg: &[u8]) -> Vec<u8> {
+    let sig: Signature = key.sign(msg);
+    sig.normalize_s().unwrap_or(sig).to_bytes().to_vec()
+}
+
+struct Invoker {
+    key: SigningKey,
+    addr: Address,
+}
+
+impl Invoker {
+    fn new(n: u8) -> Invoker {
+        let key = SigningKey::from_slice(&[n; 32]).unwrap();
+        let pk = key.verifying_key().to_encoded_point(true);
+        let addr = Address::from_secp256k1_pubkey(pk.as_bytes());
+        Invoker { key, addr }
+    }
+
+    fn request(
+        &self,
+        chain_id: &str,
+        function_id: u64,
+        nonce: u64,
+        max_fee: u128,
+    ) -> (SignedRequest, [u8; 32]) {
+        let payload = payload_hash(b"Ada", &[]);
+        let id = request_id(
+            chain_id,
+            self.addr.as_str(),
+            function_id,
+            nonce,
+            max_fee,
+            &payload,
+        );
+        let req = SignedRequest {
+            invoker: self.addr.to_string(),
+            invoker_pubkey: self
+                .key
+                .verifying_key()
+                .to_encoded_point(true)
+                .as_bytes()
+                .to_vec(),
+            function_id,
+            nonce,
+            max_fee: Some(ProtoCoin::ubls(max_fee)),
+            payload_hash: payload.to_vec(),
+            signature: sign(&self.key, &id),
+        };
+        (req, id)
+    }
+}
+
+struct Setup {
+    chain: Chain,
+    workers: Vec<SimWorker>,
+    head: SimWorker,
+    owner: Address,
+    invoker: Invoker,
+    function: u64,
+    code_hash: [u8; 32],
+}
+
+fn register_head(chain: &mut Chain, h: &SimWorker) {
+    chain.mint(&h.addr, BOND);
+    let msg = MsgRegisterWorker {
+        operator: h.addr.to_string(),
+        result_pubkey: h.pubkey(),
+        peer_id: format!("16Uiu2HAhead{}", hex::encode(&h.addr.as_bytes()[..4])),
+        multiaddrs: vec!["/ip4/127.0.0.1/tcp/4002".into()],
+        region: "eu".into(),
+        network: "AS999".into(),
+        capabilities: Some(Capabilities {
+            memory_mb: 512,
+            max_timeout_ms: 900_000,
+            http_allowed: false,
+        }),
+        role: "head".into(),
+        bond: Some(ProtoCoin::ubls(BOND)),
+    };
+    chain
+        .tx(
+            &RegistryModule,
+            &h.addr,
+            encode_any(&msg, MSG_REGISTER_WORKER),
+        )
+        .expect("register head");
+}
+
+fn setup() -> Setup {
+    let mut chain = Chain::new(params());
+    let workers = six_workers();
+    for w in &workers {
+        chain.register(w);
+    }
+    let head = SimWorker::new(50, "eu", "AS999");
+    register_head(&mut chain, &head);
+    let owner = user(200);
+    let wasm = hello_wasm();
+    let code_hash: [u8; 32] = sha2::Digest::finalize(sha2::Digest::chain_update(
+        <sha2::Sha256 as sha2::Digest>::new(),
+        &wasm,
+    ))
+    .into();
+    let function = chain
+        .deploy(&owner, gzip(&wasm), "{}", 3, 2)
+        .expect("deploy");
+    let invoker = Invoker::new(77);
+    chain.mint(&invoker.addr, 1_000_000);
+    let mut s = Setup {
+        chain,
+        workers,
+        head,
+        owner,
+        invoker,
+        function,
+        code_hash,
+    };
+    s.deposit(100_000).expect("deposit");
+    s
+}
+
+impl Setup {
+    fn deposit(&mut self, amount: u128) -> Result<(), ModuleError> {
+        let msg = MsgFastPathDeposit {
+            invoker: self.invoker.addr.to_string(),
+            amount: Some(ProtoCoin::ubls(amount)),
+        };
+        let a = self.invoker.addr.clone();
+        self.chain
+            .orch(&a, encode_any(&msg, MSG_FASTPATH_DEPOSIT))?;
+        Ok(())
+    }
+
+    fn subnet(&self) -> Vec<&SimWorker> {
+        let members = SUBNETS
+            .load(&self.chain.store, self.function)
+            .unwrap()
+            .workers;
+        members
+            .iter()
+            .map(|a| find(&self.workers, a.as_str()))
+            .collect()
+    }
+
+    fn outsider(&self) -> &SimWorker {
+        let members = SUBNETS
+            .load(&self.chain.store, self.function)
+            .unwrap()
+            .workers;
+        self.workers
+            .iter()
+            .find(|w| !members.contains(&w.addr))
+            .expect("a worker outside the subnetwork")
+    }
+
+    fn worker_sig(&self, w: &SimWorker, id: &[u8; 32], result: &[u8; 32]) -> WorkerSignature {
+        WorkerSignature {
+            worker: w.addr.to_string(),
+            signature: sign(&w.key, &result_digest(id, &self.code_hash, result)),
+        }
+    }
+
+    fn receipt(&self, nonce: u64, signers: &[&SimWorker]) -> (Receipt, [u8; 32]) {
+        let (req, id) = self
+            .invoker
+            .request("bls-test", self.function, nonce, 5_000);
+        let result = [9u8; 32];
+        let signatures = signers
+            .iter()
+            .map(|w| self.worker_sig(w, &id, &result))
+            .collect();
+        (
+            Receipt {
+                request: Some(req),
+                code_hash: self.code_hash.to_vec(),
+                result_hash: result.to_vec(),
+                signatures,
+            },
+            id,
+        )
+    }
+
+    fn settle_as(&mut self, head: &Address, receipts: Vec<Receipt>) -> Result<(), ModuleError> {
+        let msg = MsgSettleReceipts {
+            head: head.to_string(),
+            receipts,
+        };
+        self.chain
+            .orch(head, encode_any(&msg, MSG_SETTLE_RECEIPTS))?;
+        Ok(())
+    }
+
+    fn settle(&mut self, receipts: Vec<Receipt>) -> Result<(), ModuleError> {
+        let h = self.head.addr.clone();
+        self.settle_as(&h, receipts)
+    }
+
+    fn deposit_now(&self) -> u128 {
+        deposit_of(&self.chain.store, &self.invoker.addr).unwrap()
+    }
+
+    /// The module account holds exactly the sum of deposits.
+    fn assert_deposit_invariant(&self) {
+        let total: u128 = DEPOSITS
+            .range(&self.chain.store, None, None, Order::Ascending)
+            .map(|r| r.unwrap().1.parse::<u128>().unwrap())
+            .sum();
+        assert_eq!(self.chain.balance(&fastpath_account()), total);
+    }
+}
+
+#[test]
+fn settlement_charges_the_deposit_and_pays_exactly_then_rejects_a_replay() {
+    let mut s = setup();
+    let subnet: Vec<SimWorker> = s.subnet().into_iter().cloned().collect();
+    let signers: Vec<&SimWorker> = subnet.iter().take(3).collect();
+    let before_workers: Vec<u128> = signers.iter().map(|w| s.chain.balance(&w.addr)).collect();
+    let head_before = s.chain.balance(&s.head.addr);
+    let community_before = s.chain.balance(&community_pool());
+    let burned_before = s.chain.burned();
+    let deposit_before = s.deposit_now();
+
+    const N: u128 = 5;
+    let receipts: Vec<Receipt> = (0..N as u64).map(|n| s.receipt(n, &signers).0).collect();
+    s.settle(receipts.clone()).expect("settle");
+
+    let split = fastpath_split(
+        &bls_fees::state::invocation_split(&s.chain.store).unwrap(),
+        FEE,
+        3,
+    );
+    assert!(split.per_worker > 0 && split.head > 0 && split.burn > 0);
+    assert_eq!(
+        split.per_worker * 3 + split.head + split.burn + split.community,
+        FEE
+    );
+    assert_eq!(s.deposit_now(), deposit_before - N * FEE);
+    for (w, b) in signers.iter().zip(&before_workers) {
+        assert_eq!(s.chain.balance(&w.addr), b + N * split.per_worker);
+    }
+    assert_eq!(s.chain.balance(&s.head.addr), head_before + N * split.head);
+    assert_eq!(s.chain.burned(), burned_before + N * split.burn);
+    assert_eq!(
+        s.chain.balance(&community_pool()),
+        community_before + N * split.community
+    );
+    s.assert_deposit_invariant();
+    assert_eq!(s.chain.events_of("bls.fastpath_settled").len(), 5);
+
+    // Replaying any receipt (alone or in a batch) fails and changes nothing.
+    let e = s.settle(vec![receipts[2].clone()]).unwrap_err();
+    assert_eq!(e.code, 43, "{e}");
+    assert!(e.log.contains("already settled"), "{e}");
+    let (fresh, _) = s.receipt(99, &signers);
+    let e = s
+        .settle(vec![fresh.clone(), receipts[0].clone()])
+        .unwrap_err();
+    assert_eq!(e.code, 43);
+    assert_eq!(s.deposit_now(), deposit_before - N * FEE);
+    // The same fresh receipt twice in one message is a replay too.
+    let e = s.settle(vec![fresh.clone(), fresh]).unwrap_err();
+    assert_eq!(e.code, 43);
+}
+
+#[test]
+fn bad_receipts_are_rejected_with_a_reason() {
+    let mut s = setup();
+    let subnet: Vec<SimWorker> = s.subnet().into_iter().cloned().collect();
+    let two: Vec<&SimWorker> = subnet.iter().take(2).collect();
+    let one: Vec<&SimWorker> = subnet.iter().take(1).collect();
+
+    // Tampered invoker signature.
+    let (mut r, _) = s.receipt(1, &two);
+    if let Some(req) = r.request.as_mut() {
+        req.nonce = 2; // the signature was over nonce 1
+    }
+    assert_eq!(s.settle(vec![r]).unwrap_err().code, 41);
+
+    // A worker signature over a different result hash.
+    let (mut r, _) = s.receipt(3, &two);
+    r.result_hash = vec![8u8; 32];
+    let e = s.settle(vec![r]).unwrap_err();
+    assert_eq!(e.code, 42, "{e}");
+
+    // Below quorum.
+    let (r, _) = s.receipt(4, &one);
+    assert_eq!(s.settle(vec![r]).unwrap_err().code, 44);
+
+    // A duplicate signer does not count twice.
+    let (r, _) = s.receipt(5, &[one[0], one[0]]);
+    assert_eq!(s.settle(vec![r]).unwrap_err().code, 42);
+
+    // A signer outside the subnetwork.
+    let outsider = s.outsider().clone();
+    let (r, _) = s.receipt(6, &[two[0], &outsider]);
+    let e = s.settle(vec![r]).unwrap_err();
+    assert!(e.log.contains("subnetwork"), "{e}");
+
+    // Settled by a plain worker, not a head.
+    let (r, _) = s.receipt(7, &two);
+    let e = s.settle_as(&two[0].addr.clone(), vec![r]).unwrap_err();
+    assert_eq!(e.code, 45);
+
+    // Wrong code hash.
+    let (mut r, id) = s.receipt(8, &[]);
+    r.code_hash = vec![1u8; 32];
+    r.signatures = two
+        .iter()
+        .map(|w| WorkerSignature {
+            worker: w.addr.to_string(),
+            signature: sign(&w.key, &result_digest(&id, &[1u8; 32], &[9u8; 32])),
+        })
+        .collect();
+    assert_eq!(s.settle(vec![r]).unwrap_err().code, 47);
+
+    // max_fee below the fee.
+    let (req, id) = s.invoker.request("bls-test", s.function, 9, FEE - 1);
+    let r = Receipt {
+        request: Some(req),
+        code_hash: s.code_hash.to_vec(),
+        result_hash: vec![9u8; 32],
+        signatures: two
+            .iter()
+            .map(|w| s.worker_sig(w, &id, &[9u8; 32]))
+            .collect(),
+    };
+    assert_eq!(s.settle(vec![r]).unwrap_err().code, 48);
+
+    // A request signed for another chain.
+    let (req, id) = s.invoker.request("other-chain", s.function, 10, 5_000);
+    let r = Receipt {
+        request: Some(req),
+        code_hash: s.code_hash.to_vec(),
+        result_hash: vec![9u8; 32],
+        signatures: two
+            .iter()
+            .map(|w| s.worker_sig(w, &id, &[9u8; 32]))
+            .collect(),
+    };
+    assert_eq!(s.settle(vec![r]).unwrap_err().code, 41);
+
+    // Unfunded: withdraw everything, then a valid receipt cannot be charged.
+    let all = s.deposit_now();
+    let msg = MsgFastPathWithdraw {
+        invoker: s.invoker.addr.to_string(),
+        amount: Some(ProtoCoin::ubls(all)),
+    };
+    let inv = s.invoker.addr.clone();
+    let bal = s.chain.balance(&inv);
+    s.chain
+        .orch(&inv, encode_any(&msg, MSG_FASTPATH_WITHDRAW))
+        .expect("withdraw");
+    assert_eq!(s.chain.balance(&inv), bal + all);
+    assert_eq!(s.deposit_now(), 0);
+    let (r, _) = s.receipt(11, &two);
+    assert_eq!(s.settle(vec![r]).unwrap_err().code, 49);
+    s.assert_deposit_invariant();
+    assert!(s.chain.events_of("bls.fastpath_settled").is_empty());
+}
+
+#[test]
+fn pinned_heads_restrict_settlement() {
+    let mut s = setup();
+    let other_head = SimWorker::new(51, "us", "AS998");
+    register_head(&mut s.chain, &other_head);
+    let owner = s.owner.clone();
+    let pin = MsgSetPinnedHeads {
+        owner: owner.to_string(),
+        function_id: s.function,
+        heads: vec![other_head.addr.to_string()],
+    };
+    // Only the owner may pin.
+    let inv = s.invoker.addr.clone();
+    let not_owner = MsgSetPinnedHeads {
+        owner: inv.to_string(),
+        ..pin.clone()
+    };
+    assert!(s
+        .chain
+        .orch(&inv, encode_any(&not_owner, MSG_SET_PINNED_HEADS))
+        .is_err());
+    s.chain
+        .orch(&owner, encode_any(&pin, MSG_SET_PINNED_HEADS))
+        .expect("pin");
+    let subnet: Vec<SimWorker> = s.subnet().into_iter().cloned().collect();
+    let two: Vec<&SimWorker> = subnet.iter().take(2).collect();
+    let (r, _) = s.receipt(1, &two);
+    assert_eq!(s.settle(vec![r.clone()]).unwrap_err().code, 46);
+    s.settle_as(&other_head.addr, vec![r])
+        .expect("pinned head settles");
+}
+
+#[test]
+fn evidence_slashes_the_minority_and_equivocators_once() {
+    let mut s = setup();
+    let subnet: Vec<SimWorker> = s.subnet().into_iter().cloned().collect();
+    let (_, id) = s.invoker.request("bls-test", s.function, 1, 5_000);
+    let good = [1u8; 32];
+    let bad = [2u8; 32];
+    let signed = |w: &SimWorker, h: &[u8; 32]| SignedResult {
+        worker: w.addr.to_string(),
+        result_hash: h.to_vec(),
+        signature: sign(&w.key, &result_digest(&id, &s.code_hash, h)),
+    };
+    let liar = subnet[2].clone();
+    let evidence = |results: Vec<SignedResult>| MsgSubmitEvidence {
+        submitter: user(9).to_string(),
+        function_id: s.function,
+        request_id: id.to_vec(),
+        code_hash: s.code_hash.to_vec(),
+        results,
+    };
+    // 1 vs 1 with quorum 2: inconclusive.
+    let m = evidence(vec![signed(&subnet[0], &good), signed(&liar, &bad)]);
+    let e = s
+        .chain
+        .orch(&user(9), encode_any(&m, MSG_SUBMIT_EVIDENCE))
+        .unwrap_err();
+    assert_eq!(e.code, 50, "{e}");
+    // A forged signature is refused.
+    let mut forged = signed(&subnet[1], &good);
+    forged.signature = sign(&liar.key, &result_digest(&id, &s.code_hash, &good));
+    let m = evidence(vec![signed(&subnet[0], &good), forged, signed(&liar, &bad)]);
+    assert_eq!(
+        s.chain
+            .orch(&user(9), encode_any(&m, MSG_SUBMIT_EVIDENCE))
+            .unwrap_err()
+            .code,
+        42
+    );
+
+    let bond_before = bls_registry::state::must_get_worker(&s.chain.store, &liar.addr)
+        .unwrap()
+        .bond;
+    let m = evidence(vec![
+        signed(&subnet[0], &good),
+        signed(&subnet[1], &good),
+        signed(&liar, &bad),
+    ]);
+    s.chain
+        .orch(&user(9), encode_any(&m, MSG_SUBMIT_EVIDENCE))
+        .expect("evidence accepted");
+    let w = bls_registry::state::must_get_worker(&s.chain.store, &liar.addr).unwrap();
+    assert_eq!(w.status, WorkerStatus::Jailed);
+    assert_eq!(w.bond, bond_before - bond_before * 500 / 10_000);
+    for honest in &subnet[..2] {
+        let h = bls_registry::state::must_get_worker(&s.chain.store, &honest.addr).unwrap();
+        assert_eq!(h.status, WorkerStatus::Active);
+        assert_eq!(h.slashed_total, 0);
+    }
+    // The same evidence again: nobody new to punish.
+    let e = s
+        .chain
+        .orch(&user(9), encode_any(&m, MSG_SUBMIT_EVIDENCE))
+        .unwrap_err();
+    assert_eq!(e.code, 50);
+
+    // An equivocating worker (two different hashes for one request) is slashed on its own.
+    let (_, id2) = s.invoker.request("bls-test", s.function, 2, 5_000);
+    let eq = &subnet[0];
+    let sig2 = |h: &[u8; 32]| SignedResult {
+        worker: eq.addr.to_string(),
+        result_hash: h.to_vec(),
+        signature: sign(&eq.key, &result_digest(&id2, &s.code_hash, h)),
+    };
+    let m = MsgSubmitEvidence {
+        submitter: user(9).to_string(),
+        function_id: s.function,
+        request_id: id2.to_vec(),
+        code_hash: s.code_hash.to_vec(),
+        results: vec![sig2(&good), sig2(&bad)],
+    };
+    let r = s
+        .chain
+        .orch(&user(9), encode_any(&m, MSG_SUBMIT_EVIDENCE))
+        .expect("equivocation evidence");
+    let r = <MsgSubmitEvidenceResponse as prost::Message>::decode(r.value.as_slice()).unwrap();
+    assert_eq!(r.slashed, vec![eq.addr.to_string()]);
+}
+
+#[test]
+fn deposit_and_withdraw_keep_the_module_account_equal_to_deposits() {
+    let mut s = setup();
+    let inv = s.invoker.addr.clone();
+    let bal = s.chain.balance(&inv);
+    s.deposit(500).unwrap();
+    assert_eq!(s.deposit_now(), 100_500);
+    assert_eq!(s.chain.balance(&inv), bal - 500);
+    let too_much = MsgFastPathWithdraw {
+        invoker: inv.to_string(),
+        amount: Some(ProtoCoin::ubls(100_501)),
+    };
+    assert_eq!(
+        s.chain
+            .orch(&inv, encode_any(&too_much, MSG_FASTPATH_WITHDRAW))
+            .unwrap_err()
+            .code,
+        49
+    );
+    assert!(s.deposit(0).is_err());
+    assert!(s.deposit(10_000_000).is_err(), "more than the balance");
+    s.assert_deposit_invariant();
+    let q: bls_orchestration::fastpath::queries::DepositResponse = s
+        .chain
+        .query(
+            "FastPathDeposit",
+            serde_json::json!({"invoker": inv.to_string()}),
+        )
+        .unwrap();
+    assert_eq!(q.deposit, "100500");
+}
