@@ -4,7 +4,8 @@
 //! ```text
 //! bls-bench chain [--txs N] [--accounts K] [--block-time 200ms]
 //!     bank-send throughput of blsd under CometBFT vs CometBFT's built-in kvstore app,
-//!     same consensus settings, same machine, same run
+//!     same consensus settings, same machine, same run; and the same signed txs through
+//!     the app in-process (FinalizeBlock + Commit, no consensus), the app's own ceiling
 //! ```
 
 use std::process::Command;
@@ -89,34 +90,19 @@ async fn bench_bls(a: &Args) -> anyhow::Result<Run> {
     .await?;
     let rpc = RpcClient::new(&net.validators[0].rpc_url())?;
     let per_account = a.txs.div_ceil(a.accounts);
-    let to = Address::from_bytes(&[0xbe; 20]).to_string();
     // Pre-sign everything so the measurement is the chain, not the client.
-    let mut batches = Vec::new();
+    let mut numbered = Vec::new();
     for k in &keys {
         let acc = rpc.account(k.address()).await?.context("genesis account")?;
-        let mut txs = Vec::new();
-        for s in 0..per_account as u64 {
-            let msg = MsgSend {
-                from_address: k.address().to_string(),
-                to_address: to.clone(),
-                amount: vec![cosmos_sdk_proto::cosmos::base::v1beta1::Coin {
-                    denom: "ubls".into(),
-                    amount: "1".into(),
-                }],
-            };
-            let any = Any {
-                type_url: "/cosmos.bank.v1beta1.MsgSend".into(),
-                value: msg.encode_to_vec(),
-            };
-            let signed = TxBuilder::new(net.chain_id.clone(), acc.account_number, acc.sequence + s)
-                .message(any)
-                .gas_limit(200_000)
-                .fee(Coins::parse("5000ubls")?)
-                .sign(k)?;
-            txs.push(signed.bytes);
-        }
-        batches.push((k.address().clone(), txs));
+        anyhow::ensure!(acc.sequence == 0, "fresh genesis accounts start at sequence 0");
+        numbered.push((k.clone(), acc.account_number));
     }
+    let signed = sign_sends(&net.chain_id, &numbered, per_account, 0)?;
+    let batches: Vec<(Address, Vec<Vec<u8>>)> = numbered
+        .iter()
+        .map(|(k, _)| k.address().clone())
+        .zip(signed)
+        .collect();
     let h0 = height(&rpc).await?;
     let start = Instant::now();
     let mut tasks = Vec::new();
@@ -146,6 +132,94 @@ async fn bench_bls(a: &Args) -> anyhow::Result<Run> {
         txs: per_account * a.accounts,
         elapsed,
         blocks: h1.saturating_sub(h0),
+    })
+}
+
+/// Pre-signed `MsgSend`s: `per_account` from each key, sequences from `first_sequence`.
+fn sign_sends(
+    chain_id: &str,
+    keys: &[(KeyPair, u64)],
+    per_account: usize,
+    first_sequence: u64,
+) -> anyhow::Result<Vec<Vec<Vec<u8>>>> {
+    let to = Address::from_bytes(&[0xbe; 20]).to_string();
+    let mut out = Vec::new();
+    for (k, account_number) in keys {
+        let mut txs = Vec::new();
+        for s in 0..per_account as u64 {
+            let msg = MsgSend {
+                from_address: k.address().to_string(),
+                to_address: to.clone(),
+                amount: vec![cosmos_sdk_proto::cosmos::base::v1beta1::Coin {
+                    denom: "ubls".into(),
+                    amount: "1".into(),
+                }],
+            };
+            let any = Any {
+                type_url: "/cosmos.bank.v1beta1.MsgSend".into(),
+                value: msg.encode_to_vec(),
+            };
+            let signed = TxBuilder::new(chain_id, *account_number, first_sequence + s)
+                .message(any)
+                .gas_limit(200_000)
+                .fee(Coins::parse("5000ubls")?)
+                .sign(k)?;
+            txs.push(signed.bytes);
+        }
+        out.push(txs);
+    }
+    Ok(out)
+}
+
+/// The same signed txs straight through the state machine: InitChain, then FinalizeBlock +
+/// Commit of blocks of up to 500 txs, on a redb store in a temp dir.
+fn bench_app_in_process(a: &Args) -> anyhow::Result<Run> {
+    use tendermint_proto::v0_38::abci::{RequestFinalizeBlock, RequestInitChain};
+    let dir = tempfile::tempdir()?;
+    let mut app = bls_app::abci::BlsApp::open(&dir.path().join("app.redb"))?;
+    let keys: Vec<KeyPair> = (0..a.accounts)
+        .map(|_| KeyPair::generate().map(|(k, _)| k))
+        .collect::<Result<_, _>>()?;
+    let app_state = serde_json::json!({
+        "auth": {"accounts": keys.iter().map(|k| serde_json::json!({"address": k.address().to_string()})).collect::<Vec<_>>()},
+        "bank": {"balances": keys.iter().map(|k| serde_json::json!({"address": k.address().to_string(), "coins": [{"denom": "ubls", "amount": "1000000000000"}]})).collect::<Vec<_>>()},
+    });
+    app.init_chain(RequestInitChain {
+        chain_id: "bench".into(),
+        app_state_bytes: serde_json::to_vec(&app_state)?.into(),
+        initial_height: 1,
+        ..Default::default()
+    })?;
+    // Genesis accounts are numbered in order from 0.
+    let numbered: Vec<(KeyPair, u64)> = keys.into_iter().zip(0u64..).collect();
+    let per_account = a.txs.div_ceil(a.accounts);
+    let per_key = sign_sends("bench", &numbered, per_account, 0)?;
+    // Interleave accounts so each block carries consecutive sequences of every account.
+    let mut all = Vec::new();
+    for i in 0..per_account {
+        for txs in &per_key {
+            all.push(txs[i].clone());
+        }
+    }
+    let start = Instant::now();
+    let mut height = 0u64;
+    for block in all.chunks(500) {
+        height += 1;
+        let r = app.finalize_block(RequestFinalizeBlock {
+            txs: block.iter().map(|t| t.clone().into()).collect(),
+            height: i64::try_from(height)?,
+            hash: vec![height as u8; 32].into(),
+            ..Default::default()
+        })?;
+        if let Some(bad) = r.tx_results.iter().find(|t| t.code != 0) {
+            anyhow::bail!("tx failed in-process: {}", bad.log);
+        }
+        app.commit()?;
+    }
+    Ok(Run {
+        txs: all.len(),
+        elapsed: start.elapsed(),
+        blocks: height,
     })
 }
 
@@ -249,6 +323,8 @@ async fn main() -> anyhow::Result<()> {
         a.txs, a.accounts
     );
     let bls = bench_bls(&a).await?;
+    eprintln!("[bench] the same txs through the app in-process (FinalizeBlock + Commit)");
+    let inproc = bench_app_in_process(&a)?;
     let row = |name: &str, r: &Run| {
         println!(
             "| {name} | {} | {:.2} | {} | {:.1} |",
@@ -262,6 +338,7 @@ async fn main() -> anyhow::Result<()> {
     println!("|---|---|---|---|---|");
     row("CometBFT kvstore (baseline)", &kv);
     row("blsd bank MsgSend", &bls);
+    row("blsd app in-process, FinalizeBlock + Commit", &inproc);
     println!(
         "\nratio blsd / kvstore throughput: {:.2}",
         bls.tps() / kv.tps()
