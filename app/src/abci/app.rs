@@ -108,6 +108,23 @@ impl BlsApp {
         &self.modules
     }
 
+    /// Every module's state as a genesis `app_state` (committed state plus any staged writes,
+    /// e.g. right after InitChain), keyed by module name.
+    pub fn export_genesis(&self) -> Result<serde_json::Value, AppError> {
+        let view = StagedView::new(&self.store, &self.block)?;
+        let mut state = serde_json::Map::new();
+        for m in &self.modules {
+            let section = m
+                .export_genesis(&view)
+                .map_err(|e| AppError::Genesis(format!("export of module {}: {e}", m.name())))?;
+            state.insert(m.name().to_string(), section);
+        }
+        if let Some(e) = view.take_error() {
+            return Err(e.into());
+        }
+        Ok(serde_json::Value::Object(state))
+    }
+
     /// Dispatches one ABCI request; store failures stop the process (see [`fatal`]).
     pub fn handle(&mut self, req: request::Value) -> response::Value {
         match req {

@@ -1,6 +1,7 @@
 //! `blsd genesis`: edit and check the genesis file of a node home.
 
 use anyhow::{bail, Context as _};
+use bls_client::cli::context::print_stdout;
 use bls_core::{Address, Coins};
 use clap::Subcommand;
 use serde_json::{json, Value};
@@ -22,6 +23,16 @@ pub enum GenesisCmd {
     Validate,
     /// Print the genesis file.
     Show,
+    /// Export the node's current state as a genesis (stop the node first): every module's
+    /// state as its `app_state` section, the chain id and validators of the current genesis.
+    /// A chain started from it has the same state.
+    Export {
+        /// Write here instead of stdout.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
+    /// Print the built-in devnet `app_state` with every module's default params filled in.
+    Defaults,
 }
 
 impl GenesisCmd {
@@ -57,7 +68,34 @@ impl GenesisCmd {
                 println!("{} is valid", path.display());
             }
             GenesisCmd::Show => {
-                println!("{}", serde_json::to_string_pretty(&read()?)?);
+                print_stdout(&serde_json::to_string_pretty(&read()?)?)?;
+            }
+            GenesisCmd::Export { out } => {
+                let mut g = read()?;
+                let app = crate::abci::BlsApp::open(&home.db()).map_err(|e| {
+                    anyhow::anyhow!(
+                        "cannot open {} (is `blsd start` still running?): {e}",
+                        home.db().display()
+                    )
+                })?;
+                g["app_state"] = app.export_genesis()?;
+                let text = serde_json::to_string_pretty(&g)?;
+                match out {
+                    Some(p) => std::fs::write(&p, text)?,
+                    None => print_stdout(&text)?,
+                }
+            }
+            GenesisCmd::Defaults => {
+                let mut app =
+                    crate::abci::BlsApp::with_store(crate::store::Store::open_in_memory()?);
+                app.init_chain(tendermint_proto::v0_38::abci::RequestInitChain {
+                    chain_id: "defaults".into(),
+                    initial_height: 1,
+                    ..Default::default()
+                })
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+                // Genesis writes are staged, not committed: export from a view over them.
+                print_stdout(&serde_json::to_string_pretty(&app.export_genesis()?)?)?;
             }
         }
         Ok(())

@@ -100,12 +100,16 @@ impl ClientContext {
             OutputFormat::Json => serde_json::to_string_pretty(value)?,
             OutputFormat::Text => text(value),
         };
-        let mut stdout = std::io::stdout().lock();
-        match writeln!(stdout, "{}", out.trim_end()).and_then(|()| stdout.flush()) {
-            // The reader went away (`blsd ... | head`): nothing left to do, not a failure.
-            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-            other => Ok(other?),
-        }
+        print_stdout(&out)
+    }
+}
+
+/// Prints `text` and a newline on stdout; a closed pipe (`blsd ... | head`) is not a failure.
+pub fn print_stdout(text: &str) -> anyhow::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    match writeln!(stdout, "{}", text.trim_end()).and_then(|()| stdout.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
     }
 }
 
