@@ -2,10 +2,12 @@
 //!
 //! - [`runtime`]: the wasmtime sandbox (WASI preview 1, limits, determinism,
 //!   permissions, module cache) and the canonical job [`runtime::Outcome`].
+//! - [`local`]: one local execution exactly as a worker runs it (`bls-worker run`, `bls`).
 //! - [`daemon`]: `bls-worker start` — chain follower, job execution, commit/reveal
 //!   transactions; [`config`]: its `config.toml`; [`metrics`]: its Prometheus metrics.
 
 pub mod config;
 pub mod daemon;
+pub mod local;
 pub mod metrics;
 pub mod runtime;

@@ -149,7 +149,7 @@ pub struct VerifiedResult {
 }
 
 /// Serializes a `u64` id as a decimal string (proto3 JSON style).
-pub(crate) fn u64_as_string<S: serde::Serializer>(v: &u64, s: S) -> Result<S::Ok, S::Error> {
+pub fn u64_as_string<S: serde::Serializer>(v: &u64, s: S) -> Result<S::Ok, S::Error> {
     s.collect_str(v)
 }
 

@@ -11,7 +11,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
-use bls_worker::runtime::{BlockTime, ExitStatus, Job, Manifest, Outcome, Runtime, RuntimeConfig};
+use bls_worker::local::{outcome_json, run_local, write_outcome_text, LocalOutcome, LocalRun};
+use bls_worker::runtime::{BlockTime, Manifest};
 use clap::{Args, ValueEnum};
 
 use super::units::{parse_duration, parse_size};
@@ -106,29 +107,19 @@ pub fn main(args: RunArgs) -> anyhow::Result<ExitCode> {
             .context("--job-id must be 64 hex characters")?,
     };
 
-    let runtime = Runtime::new(RuntimeConfig {
-        cache_dir: args.cache_dir.clone(),
-        max_concurrent_jobs: 1,
-        ..RuntimeConfig::default()
-    })?;
-    let code_hash = runtime.load(&code)?;
-    let job = Job {
-        id: job_id,
-        code_hash,
+    let LocalOutcome { code_hash, outcome } = run_local(LocalRun {
+        code,
         manifest,
         input,
         args: args.args.clone(),
+        job_id,
         block_time: BlockTime {
             seconds: args.block_time,
             nanos: 0,
         },
         data_dir: args.dir.clone(),
-    };
-    let tokio = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("starting tokio")?;
-    let outcome = tokio.block_on(runtime.run(&job))?;
+        cache_dir: args.cache_dir.clone(),
+    })?;
 
     let mut out = std::io::stdout().lock();
     match args.output {
@@ -136,7 +127,7 @@ pub fn main(args: RunArgs) -> anyhow::Result<ExitCode> {
             serde_json::to_writer(&mut out, &outcome_json(&outcome, &code_hash))?;
             writeln!(out)?;
         }
-        Format::Text => write_text(&mut out, &outcome, &code_hash)?,
+        Format::Text => write_outcome_text(&mut out, &outcome, &code_hash)?,
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -177,50 +168,4 @@ fn build_manifest(args: &RunArgs) -> anyhow::Result<Manifest> {
     }
     m.validate()?;
     Ok(m)
-}
-
-fn outcome_json(o: &Outcome, code_hash: &[u8; 32]) -> serde_json::Value {
-    let (status, exit_code, trap) = match o.status {
-        ExitStatus::Exited(code) => ("exited", Some(code), None),
-        ExitStatus::Trapped(kind) => ("trapped", None, Some(kind.as_str())),
-    };
-    serde_json::json!({
-        "code_hash": hex::encode(code_hash),
-        "status": status,
-        "exit_code": exit_code,
-        "trap": trap,
-        "trap_message": o.trap_message,
-        "stdout": String::from_utf8_lossy(&o.stdout),
-        "stdout_truncated": o.stdout_truncated,
-        "stderr": String::from_utf8_lossy(&o.stderr),
-        "stderr_truncated": o.stderr_truncated,
-        "fuel_used": o.fuel_used,
-        "wall_time_us": u64::try_from(o.wall_time.as_micros()).unwrap_or(u64::MAX),
-        "result_hash": hex::encode(o.result_hash()),
-    })
-}
-
-fn write_text(out: &mut impl Write, o: &Outcome, code_hash: &[u8; 32]) -> std::io::Result<()> {
-    writeln!(out, "code hash:   {}", hex::encode(code_hash))?;
-    match o.status {
-        ExitStatus::Exited(code) => writeln!(out, "status:      exited {code}")?,
-        ExitStatus::Trapped(kind) => writeln!(out, "status:      trapped: {kind}")?,
-    }
-    if let Some(msg) = &o.trap_message {
-        writeln!(out, "trap:        {}", msg.lines().next().unwrap_or(""))?;
-    }
-    writeln!(out, "fuel used:   {}", o.fuel_used)?;
-    writeln!(out, "wall time:   {:?}", o.wall_time)?;
-    for (name, bytes, truncated) in [
-        ("stdout", &o.stdout, o.stdout_truncated),
-        ("stderr", &o.stderr, o.stderr_truncated),
-    ] {
-        let note = if truncated { ", truncated" } else { "" };
-        writeln!(out, "--- {name} ({} bytes{note}) ---", bytes.len())?;
-        out.write_all(bytes)?;
-        if !bytes.is_empty() && !bytes.ends_with(b"\n") {
-            writeln!(out)?;
-        }
-    }
-    writeln!(out, "result hash: {}", hex::encode(o.result_hash()))
 }

@@ -92,31 +92,55 @@ pub enum OrchestrationTxSub {
     },
 }
 
-/// Ids are strings in JSON, as uint64 fields are in Cosmos (proto3) JSON.
-#[derive(Serialize)]
-struct Deployed {
+/// A deployed function. Ids are strings in JSON, as uint64 fields are in Cosmos (proto3) JSON.
+#[derive(Clone, Debug, Serialize)]
+pub struct Deployed {
+    /// The new function's id.
     #[serde(serialize_with = "crate::orchestration::u64_as_string")]
-    function_id: u64,
-    code_hash: String,
-    txhash: String,
-    height: u64,
+    pub function_id: u64,
+    /// Hex sha256 of the raw WASM.
+    pub code_hash: String,
+    /// The deploy tx.
+    pub txhash: String,
+    /// Its inclusion height.
+    pub height: u64,
 }
 
-#[derive(Serialize)]
-struct Invoked {
+/// An invocation included on chain (its job is assigned, not yet finished).
+#[derive(Clone, Debug, Serialize)]
+pub struct Invoked {
+    /// The job id.
     #[serde(serialize_with = "crate::orchestration::u64_as_string")]
-    job_id: u64,
-    workers: Vec<String>,
-    txhash: String,
-    height: u64,
+    pub job_id: u64,
+    /// Workers assigned in the first round.
+    pub workers: Vec<String>,
+    /// The invoke tx.
+    pub txhash: String,
+    /// Its inclusion height.
+    pub height: u64,
 }
 
-#[derive(Serialize)]
-struct JobFailed {
+/// A job that ended without a result.
+#[derive(Clone, Debug, Serialize)]
+pub struct JobFailed {
+    /// The job id.
     #[serde(serialize_with = "crate::orchestration::u64_as_string")]
-    job_id: u64,
-    status: String,
-    failure: String,
+    pub job_id: u64,
+    /// Its final status.
+    pub status: String,
+    /// Why it failed.
+    pub failure: String,
+}
+
+/// How an invocation ended, as far as the caller waited.
+#[derive(Clone, Debug)]
+pub enum InvokeOutcome {
+    /// Included; the caller did not wait for the result.
+    Submitted(Invoked),
+    /// Finalized with a result verified against the job record.
+    Verified(Box<VerifiedResult>),
+    /// Ended without a result.
+    Failed(JobFailed),
 }
 
 /// The first message response of type `type_url`, decoded.
@@ -189,7 +213,8 @@ impl OrchestrationTxCmd {
     }
 }
 
-fn parse_fee(s: &str) -> anyhow::Result<Coin> {
+/// Parses `--max-fee`: one positive `ubls` amount, e.g. `100000ubls`.
+pub fn parse_fee(s: &str) -> anyhow::Result<Coin> {
     let coins = Coins::parse(s).with_context(|| format!("--max-fee {s:?}"))?;
     match coins.to_vec().as_slice() {
         [c] if c.denom == DENOM => Ok(c.clone()),
@@ -206,20 +231,64 @@ async fn deploy(
     source_uris: Vec<String>,
     flags: &TxFlags,
 ) -> anyhow::Result<()> {
-    let key = flags.signer(ctx)?;
     let wasm = std::fs::read(wasm_path)
         .with_context(|| format!("reading WASM file {}", wasm_path.display()))?;
-    if !wasm.starts_with(WASM_MAGIC) {
-        bail!(
-            "{} is not a WASM module (no \\0asm header): build it for wasm32-wasip1",
-            wasm_path.display()
-        );
-    }
     let manifest_json = std::fs::read_to_string(manifest_path)
         .with_context(|| format!("reading manifest {}", manifest_path.display()))?;
     // Validate locally with the chain's own rules: a clear error before paying for a tx.
     Manifest::from_json(&manifest_json)
         .with_context(|| format!("manifest {}", manifest_path.display()))?;
+    let out = deploy_function(
+        ctx,
+        flags,
+        &DeployRequest {
+            wasm: &wasm,
+            label: &wasm_path.display().to_string(),
+            manifest_json,
+            replication,
+            quorum,
+            source_uris,
+        },
+    )
+    .await?;
+    ctx.emit(&out, |d| {
+        format!(
+            "function_id: {}\ncode_hash: {}\ntxhash: {}\nheight: {}",
+            d.function_id, d.code_hash, d.txhash, d.height
+        )
+    })
+}
+
+/// What [`deploy_function`] deploys.
+#[derive(Clone, Debug)]
+pub struct DeployRequest<'a> {
+    /// The raw WASM module.
+    pub wasm: &'a [u8],
+    /// How to name the code in progress messages (e.g. its path).
+    pub label: &'a str,
+    /// Manifest JSON (validated here with the chain's rules).
+    pub manifest_json: String,
+    /// Replication `n`.
+    pub replication: u32,
+    /// Quorum `m` (more than half of `n`).
+    pub quorum: u32,
+    /// Keep the code off chain and store only its hash; workers fetch it here.
+    pub source_uris: Vec<String>,
+}
+
+/// Checks, gzips (progress on stderr for large code), signs with `--from`, broadcasts a
+/// `MsgDeployFunction`, waits for inclusion and returns the new function.
+pub async fn deploy_function(
+    ctx: &ClientContext,
+    flags: &TxFlags,
+    req: &DeployRequest<'_>,
+) -> anyhow::Result<Deployed> {
+    let key = flags.signer(ctx)?;
+    let (wasm, label, replication, quorum) = (req.wasm, req.label, req.replication, req.quorum);
+    if !wasm.starts_with(WASM_MAGIC) {
+        bail!("{label} is not a WASM module (no \\0asm header): build it for wasm32-wasip1");
+    }
+    Manifest::from_json(&req.manifest_json).context("manifest")?;
     if replication == 0
         || quorum == 0
         || quorum > replication
@@ -227,14 +296,14 @@ async fn deploy(
     {
         bail!("--quorum {quorum} must be more than half of --replication {replication} (and at most it)");
     }
-    let hash = orch::code_hash(&wasm);
+    let hash = orch::code_hash(wasm);
     let hash_hex = hex::encode(hash);
-    let code = if source_uris.is_empty() {
+    let code = if req.source_uris.is_empty() {
         let show = wasm.len() >= PROGRESS_THRESHOLD;
-        let gz = orch::gzip_wasm(&wasm, |done, total| {
+        let gz = orch::gzip_wasm(wasm, |done, total| {
             if show {
                 let pct = done.saturating_mul(100) / total.max(1);
-                eprint!("\rcompressing {}: {pct:>3}%", wasm_path.display());
+                eprint!("\rcompressing {label}: {pct:>3}%");
             }
         })?;
         if show {
@@ -270,25 +339,19 @@ async fn deploy(
         &Deployment {
             wasm: code,
             code_hash: hash.to_vec(),
-            source_uris,
-            manifest_json,
+            source_uris: req.source_uris.clone(),
+            manifest_json: req.manifest_json.clone(),
             replication,
             quorum,
         },
     );
     let r = broadcast_and_wait(ctx, flags, &key, vec![msg]).await?;
     let resp: MsgDeployFunctionResponse = first_response(&r, MSG_DEPLOY_FUNCTION_RESPONSE)?;
-    let out = Deployed {
+    Ok(Deployed {
         function_id: resp.function_id,
         code_hash: resp.code_hash,
         txhash: r.hash,
         height: r.height,
-    };
-    ctx.emit(&out, |d| {
-        format!(
-            "function_id: {}\ncode_hash: {}\ntxhash: {}\nheight: {}",
-            d.function_id, d.code_hash, d.txhash, d.height
-        )
     })
 }
 
@@ -301,21 +364,8 @@ async fn invoke(
     result_timeout: Duration,
     flags: &TxFlags,
 ) -> anyhow::Result<()> {
-    let key = flags.signer(ctx)?;
-    let msg = msgs::invoke(key.address(), function_id, input, args, max_fee);
-    // Always wait for inclusion: the job id only exists once the tx is in a block.
-    let mut inclusion = flags.clone();
-    inclusion.wait = true;
-    let r = broadcast_and_wait(ctx, &inclusion, &key, vec![msg]).await?;
-    let resp: MsgInvokeResponse = first_response(&r, MSG_INVOKE_RESPONSE)?;
-    if !flags.wait {
-        let out = Invoked {
-            job_id: resp.job_id,
-            workers: resp.workers,
-            txhash: r.hash,
-            height: r.height,
-        };
-        return ctx.emit(&out, |i| {
+    match invoke_function(ctx, flags, function_id, input, args, max_fee, result_timeout).await? {
+        InvokeOutcome::Submitted(out) => ctx.emit(&out, |i| {
             format!(
                 "job_id: {}\nworkers: {}\ntxhash: {}\nheight: {}\n(result: `blsd query orchestration result {}`, or invoke with --wait)",
                 i.job_id,
@@ -324,7 +374,43 @@ async fn invoke(
                 i.height,
                 i.job_id
             )
-        });
+        }),
+        InvokeOutcome::Verified(v) => ctx.emit(v.as_ref(), verified_text),
+        InvokeOutcome::Failed(f) => {
+            ctx.emit(&f, |f| {
+                format!("job {}: {}: {}", f.job_id, f.status, f.failure)
+            })?;
+            bail!("job {} failed: {}", f.job_id, f.failure);
+        }
+    }
+}
+
+/// Signs with `--from` and broadcasts a `MsgInvoke`, waits for inclusion and, with
+/// `flags.wait`, for the job to end (up to `result_timeout`), verifying its result against
+/// the job record.
+pub async fn invoke_function(
+    ctx: &ClientContext,
+    flags: &TxFlags,
+    function_id: u64,
+    input: Vec<u8>,
+    args: Vec<String>,
+    max_fee: &Coin,
+    result_timeout: Duration,
+) -> anyhow::Result<InvokeOutcome> {
+    let key = flags.signer(ctx)?;
+    let msg = msgs::invoke(key.address(), function_id, input, args, max_fee);
+    // Always wait for inclusion: the job id only exists once the tx is in a block.
+    let mut inclusion = flags.clone();
+    inclusion.wait = true;
+    let r = broadcast_and_wait(ctx, &inclusion, &key, vec![msg]).await?;
+    let resp: MsgInvokeResponse = first_response(&r, MSG_INVOKE_RESPONSE)?;
+    if !flags.wait {
+        return Ok(InvokeOutcome::Submitted(Invoked {
+            job_id: resp.job_id,
+            workers: resp.workers,
+            txhash: r.hash,
+            height: r.height,
+        }));
     }
     eprintln!(
         "job {} assigned to {}; waiting for the result...",
@@ -334,19 +420,15 @@ async fn invoke(
     let rpc = ctx.rpc()?;
     let job = orch::wait_for_job(&rpc, resp.job_id, result_timeout).await?;
     if job.status != JobStatus::Finalized {
-        let out = JobFailed {
+        return Ok(InvokeOutcome::Failed(JobFailed {
             job_id: job.id,
             status: job.status.as_str().to_string(),
             failure: job.failure.clone(),
-        };
-        ctx.emit(&out, |f| {
-            format!("job {}: {}: {}", f.job_id, f.status, f.failure)
-        })?;
-        bail!("job {} failed: {}", job.id, job.failure);
+        }));
     }
     let result = orch::result(&rpc, job.id).await?;
     let verified = orch::verify_result(&job, &result)?;
-    ctx.emit(&verified, verified_text)
+    Ok(InvokeOutcome::Verified(Box::new(verified)))
 }
 
 /// Text rendering of a verified result; stdout comes last, verbatim.

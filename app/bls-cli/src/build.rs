@@ -1,0 +1,111 @@
+//! `bls function build`: cargo for `wasm32-wasip1` in the project, then what was built.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use bls_client::orchestration::{code_hash, gzip_wasm};
+use serde::Serialize;
+
+use crate::errors::CliError;
+use crate::project::{Project, WASM_TARGET};
+
+/// What a build produced (stable JSON field names).
+#[derive(Debug, Clone, Serialize)]
+pub struct BuildReport {
+    /// Function name.
+    pub name: String,
+    /// Path of the WASM module.
+    pub wasm: PathBuf,
+    /// Its size in bytes.
+    pub size: u64,
+    /// Its gzipped size (what a deploy uploads).
+    pub gzip_size: u64,
+    /// Hex sha256 of the WASM: the code hash the chain stores.
+    pub code_hash: String,
+}
+
+/// The compiler cargo will use: `$RUSTC`, else `rustc`.
+fn rustc() -> String {
+    std::env::var("RUSTC").unwrap_or_else(|_| "rustc".to_string())
+}
+
+/// Fails with [`CliError::TargetMissing`] unless the toolchain used in `dir` has the
+/// `wasm32-wasip1` standard library.
+pub fn check_target(dir: &Path) -> Result<(), CliError> {
+    let rustc = rustc();
+    let out = Command::new(&rustc)
+        .args(["--print", "sysroot"])
+        .current_dir(dir)
+        .output()
+        .map_err(|e| CliError::NoRust {
+            rustc: rustc.clone(),
+            detail: e.to_string(),
+        })?;
+    if !out.status.success() {
+        return Err(CliError::NoRust {
+            rustc,
+            detail: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+        });
+    }
+    let sysroot = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    let lib = sysroot.join("lib/rustlib").join(WASM_TARGET);
+    if lib.is_dir() {
+        Ok(())
+    } else {
+        Err(CliError::TargetMissing { missing: lib })
+    }
+}
+
+/// Builds the project (cargo's progress on stderr) and reports the artifact.
+pub fn build(project: &Project, offline: bool) -> anyhow::Result<BuildReport> {
+    check_target(&project.dir)?;
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    let mut cmd = Command::new(&cargo);
+    cmd.current_dir(&project.dir)
+        .args(["build", "--release", "--target", WASM_TARGET, "--bin"])
+        .arg(&project.config.name)
+        .arg("--target-dir")
+        .arg(project.target_dir())
+        // A host build's target or flags (e.g. set by an outer cargo) must not leak in.
+        .env_remove("CARGO_BUILD_TARGET")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS");
+    if offline {
+        cmd.arg("--offline");
+    }
+    let status = cmd
+        .status()
+        .map_err(|e| anyhow::anyhow!("cannot run `{cargo}`: {e}: install Rust with rustup"))?;
+    if !status.success() {
+        return Err(CliError::BuildFailed {
+            dir: project.dir.clone(),
+        }
+        .into());
+    }
+    report(project)
+}
+
+/// Describes the built WASM (size, gzip size, code hash).
+pub fn report(project: &Project) -> anyhow::Result<BuildReport> {
+    let wasm = project.wasm_path();
+    let code = std::fs::read(&wasm).map_err(|_| CliError::NotBuilt { path: wasm.clone() })?;
+    let gz = gzip_wasm(&code, |_, _| {})?;
+    Ok(BuildReport {
+        name: project.config.name.clone(),
+        size: u64::try_from(code.len()).unwrap_or(u64::MAX),
+        gzip_size: u64::try_from(gz.len()).unwrap_or(u64::MAX),
+        code_hash: hex::encode(code_hash(&code)),
+        wasm,
+    })
+}
+
+/// Text form of a report.
+pub fn report_text(r: &BuildReport) -> String {
+    format!(
+        "built {}\nwasm: {}\nsize: {} bytes\ngzip_size: {} bytes\ncode_hash: {}",
+        r.name,
+        r.wasm.display(),
+        r.size,
+        r.gzip_size,
+        r.code_hash
+    )
+}

@@ -1,0 +1,276 @@
+//! The `bls` command line (clap derive): global options and every subcommand's arguments.
+
+use std::path::PathBuf;
+
+use bls_client::cli::{ClientOpts, KeysCmd};
+use bls_client::fee::{GasPrice, DEFAULT_GAS_PRICE};
+use clap::{Args, Parser, Subcommand};
+
+/// `bls`: write, run, deploy and invoke bls functions.
+#[derive(Parser, Debug)]
+#[command(
+    name = "bls",
+    version,
+    about = "Write, run, deploy and invoke bls functions",
+    after_help = "A first function:\n  \
+        bls keys add dev                      # then fund its address\n  \
+        bls function init hello && cd hello\n  \
+        bls function run --stdin Ada          # locally, exactly as a worker runs it\n  \
+        bls function deploy --from dev        # prints the function id\n  \
+        bls function invoke ID --input Ada --wait --from dev"
+)]
+pub struct Cli {
+    /// Node, chain id, keyring and output format.
+    #[command(flatten)]
+    pub client: ClientOpts,
+    /// Key (name, or address of a key in the keyring) that signs and pays.
+    #[arg(long, env = "BLS_FROM", global = true)]
+    pub from: Option<String>,
+    /// The command.
+    #[command(subcommand)]
+    pub cmd: Command,
+}
+
+/// Top-level commands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Create, build, run, deploy and invoke functions.
+    #[command(alias = "fn")]
+    Function(FunctionCmd),
+    /// Show an account's balance (ADDRESS, or the key given with --from).
+    Account(AccountArgs),
+    /// Manage local keys (the same keyring as `blsd keys`).
+    Keys(KeysCmd),
+}
+
+/// `bls function`.
+#[derive(Args, Debug)]
+pub struct FunctionCmd {
+    /// The function subcommand.
+    #[command(subcommand)]
+    pub cmd: FunctionSub,
+}
+
+/// Where the project is (`bls.toml` in DIR or a parent).
+#[derive(Args, Debug, Clone)]
+pub struct DirArg {
+    /// Project directory (default: the current directory; parents are searched for bls.toml).
+    #[arg(long, default_value = ".")]
+    pub dir: PathBuf,
+}
+
+/// How to build before running or deploying.
+#[derive(Args, Debug, Clone)]
+pub struct BuildArgs {
+    /// Pass --offline to cargo (dependencies must already be in the cargo cache).
+    #[arg(long)]
+    pub offline: bool,
+}
+
+/// Signing options.
+#[derive(Args, Debug, Clone)]
+pub struct SignArgs {
+    /// Do not ask for confirmation (no prompt is shown when stdin is not a terminal).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Price per gas unit; the tx fee is ceil(gas × price).
+    #[arg(long, default_value = DEFAULT_GAS_PRICE)]
+    pub gas_prices: GasPrice,
+    /// Explicit tx fee (e.g. 5000ubls) instead of gas × --gas-prices.
+    #[arg(long)]
+    pub fees: Option<String>,
+}
+
+/// `bls function` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum FunctionSub {
+    /// Create a Rust function project: Cargo.toml, src/main.rs, bls.toml, .gitignore.
+    Init {
+        /// Function name (also the cargo package and binary name).
+        name: String,
+        /// Directory to create (default: ./NAME).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// The guest SDK (contracts/sdk of a bls checkout); default: $BLS_SDK_PATH, else the
+        /// checkout around the new project, else the one `bls` was built from.
+        #[arg(long)]
+        sdk_path: Option<PathBuf>,
+    },
+    /// Build the function for wasm32-wasip1 (release); print its path, sizes and code hash.
+    Build {
+        /// Project.
+        #[command(flatten)]
+        dir: DirArg,
+        /// Build options.
+        #[command(flatten)]
+        build: BuildArgs,
+    },
+    /// Build, then run the function locally exactly as a worker would (same runtime, limits
+    /// from bls.toml); print the outcome and its result hash.
+    Run {
+        /// Project.
+        #[command(flatten)]
+        dir: DirArg,
+        /// Input given to the function on stdin.
+        #[arg(long, conflicts_with = "input")]
+        stdin: Option<String>,
+        /// Read the function's input (stdin) from this file.
+        #[arg(long, value_name = "FILE")]
+        input: Option<PathBuf>,
+        /// Invocation argument (repeatable), after bls.toml's args.
+        #[arg(long = "arg", value_name = "ARG", allow_hyphen_values = true)]
+        args: Vec<String>,
+        /// Job id as 64 hex chars (seeds the function's randomness; default all zeros).
+        #[arg(long, value_name = "HEX")]
+        job_id: Option<String>,
+        /// Block time (Unix seconds) the function's clock reads.
+        #[arg(long, default_value_t = 0)]
+        block_time: u64,
+        /// Run the WASM already built; do not build first.
+        #[arg(long)]
+        no_build: bool,
+        /// Build options.
+        #[command(flatten)]
+        build: BuildArgs,
+    },
+    /// Build, then deploy the function on chain (signed with --from); print its id.
+    Deploy {
+        /// Project.
+        #[command(flatten)]
+        dir: DirArg,
+        /// Deploy the WASM already built; do not build first.
+        #[arg(long)]
+        no_build: bool,
+        /// Build options.
+        #[command(flatten)]
+        build: BuildArgs,
+        /// Signing options.
+        #[command(flatten)]
+        sign: SignArgs,
+    },
+    /// Invoke a deployed function on chain; with --wait print the verified result.
+    Invoke {
+        /// Function id.
+        id: u64,
+        /// Input given to the function on stdin.
+        #[arg(long, alias = "stdin", conflicts_with = "input_file")]
+        input: Option<String>,
+        /// File whose bytes are given on stdin.
+        #[arg(long, value_name = "FILE")]
+        input_file: Option<PathBuf>,
+        /// Invocation argument (repeatable), after the manifest's args.
+        #[arg(long = "arg", value_name = "ARG", allow_hyphen_values = true)]
+        args: Vec<String>,
+        /// Most you pay for the job (escrowed; the unused part is refunded).
+        #[arg(long, default_value = "1000000ubls")]
+        max_fee: String,
+        /// Wait for the job's result and verify it against the job record.
+        #[arg(long)]
+        wait: bool,
+        /// Seconds to wait for the result with --wait.
+        #[arg(long, default_value_t = 300)]
+        timeout: u64,
+        /// Signing options.
+        #[command(flatten)]
+        sign: SignArgs,
+    },
+    /// List deployed functions.
+    List {
+        /// Only functions of this owner address.
+        #[arg(long, conflicts_with = "mine")]
+        owner: Option<String>,
+        /// Only functions of the --from key.
+        #[arg(long)]
+        mine: bool,
+        /// Start after this function id (paging).
+        #[arg(long)]
+        start_after: Option<u64>,
+        /// Page size.
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+    },
+    /// Show one function: manifest, replication, quorum, status, workers.
+    Show {
+        /// Function id.
+        id: u64,
+    },
+    /// Retire a function you own: it accepts no new invocations.
+    Retire {
+        /// Function id.
+        id: u64,
+        /// Signing options.
+        #[command(flatten)]
+        sign: SignArgs,
+    },
+}
+
+/// `bls account`.
+#[derive(Args, Debug)]
+pub struct AccountArgs {
+    /// The bls1... address (default: the --from key's).
+    pub address: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory as _;
+
+    #[test]
+    fn clap_definitions_are_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn help_works_for_every_command() {
+        fn walk(cmd: &clap::Command, path: &mut Vec<String>, seen: &mut usize) {
+            let mut args = path.clone();
+            args.push("--help".into());
+            let err =
+                Cli::try_parse_from(std::iter::once("bls".to_string()).chain(args)).unwrap_err();
+            assert_eq!(err.kind(), clap::error::ErrorKind::DisplayHelp, "{path:?}");
+            *seen += 1;
+            for sub in cmd.get_subcommands() {
+                path.push(sub.get_name().to_string());
+                walk(sub, path, seen);
+                path.pop();
+            }
+        }
+        let mut seen = 0;
+        walk(&Cli::command(), &mut Vec::new(), &mut seen);
+        assert!(seen >= 15, "only {seen} commands visited");
+    }
+
+    #[test]
+    fn global_options_work_after_subcommands() {
+        let cli = Cli::try_parse_from([
+            "bls",
+            "function",
+            "invoke",
+            "7",
+            "--input",
+            "x",
+            "--wait",
+            "--from",
+            "dev",
+            "--output",
+            "json",
+            "--node",
+            "http://127.0.0.1:1",
+            "--keyring-dir",
+            "/k",
+        ])
+        .unwrap();
+        assert_eq!(cli.from.as_deref(), Some("dev"));
+        assert_eq!(cli.client.node, "http://127.0.0.1:1");
+        let Command::Function(FunctionCmd {
+            cmd: FunctionSub::Invoke {
+                id, input, wait, ..
+            },
+        }) = cli.cmd
+        else {
+            panic!("expected invoke");
+        };
+        assert_eq!((id, input.as_deref(), wait), (7, Some("x"), true));
+    }
+}

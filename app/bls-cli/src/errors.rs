@@ -1,0 +1,223 @@
+//! The mistakes a newcomer makes, each with a message naming the fix, and the translation of
+//! library errors (unreachable node, unknown key, unfunded account) into them.
+
+use std::path::PathBuf;
+
+use bls_client::rpc::RpcError;
+use bls_client::{KeyringError, SendError};
+
+/// Where a devnet keeps its funded `alice` key (scripts/devnet's default `DEVNET_DIR`).
+const DEVNET_KEYRING_HINT: &str = ".devnet/node/keyring";
+
+/// A `bls` error that says what to do about it.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// Nothing answered at the node URL.
+    #[error("cannot reach the node at {url}: start a devnet with ./scripts/devnet (or point --node / BLS_NODE at a running node) [{detail}]")]
+    NodeUnreachable {
+        /// The node URL.
+        url: String,
+        /// The transport error.
+        detail: String,
+    },
+    /// The keyring has no keys at all.
+    #[error("no keyring at {} (no keys yet): create one with `bls keys add NAME` or `blsd keys add NAME`, then pass --from NAME", dir.display())]
+    NoKeyring {
+        /// Keyring directory.
+        dir: PathBuf,
+    },
+    /// `--from` names a key the keyring does not have.
+    #[error("no key named {name:?} in {}: create one with `bls keys add {name}` or `blsd keys add {name}`{}", dir.display(), known_keys(known))]
+    NoSuchKey {
+        /// The name asked for.
+        name: String,
+        /// Keyring directory.
+        dir: PathBuf,
+        /// Names that do exist.
+        known: Vec<String>,
+    },
+    /// A signing command without `--from`.
+    #[error("no signer: pass --from KEY or set BLS_FROM{}", known_keys(known))]
+    NoSigner {
+        /// Names in the keyring.
+        known: Vec<String>,
+    },
+    /// The signer has no coins (or no account yet).
+    #[error("account {address} has no funds: fund {address}: on a devnet, `blsd tx bank send alice {address} 100000000ubls --keyring-dir {DEVNET_KEYRING_HINT} --node {node} --yes --wait`{}", detail.as_deref().map(|d| format!(" [{d}]")).unwrap_or_default())]
+    NoFunds {
+        /// The unfunded address.
+        address: String,
+        /// The node URL.
+        node: String,
+        /// What the chain said, when it refused a tx.
+        detail: Option<String>,
+    },
+    /// No `bls.toml` in the directory or its parents.
+    #[error("{} is not in a function project (no bls.toml here or in a parent directory): create one with `bls function init NAME`, or pass --dir PROJECT_DIR", dir.display())]
+    NotAProject {
+        /// Where the search started.
+        dir: PathBuf,
+    },
+    /// `bls.toml` does not parse or breaks a rule.
+    #[error("bad manifest {}: {detail}", path.display())]
+    BadManifest {
+        /// The manifest file.
+        path: PathBuf,
+        /// Which key and what is allowed.
+        detail: String,
+    },
+    /// The Rust toolchain lacks the guest target.
+    #[error("the Rust target wasm32-wasip1 is not installed (no {}): add it with `rustup target add wasm32-wasip1` (or run ./scripts/install)", missing.display())]
+    TargetMissing {
+        /// The directory that should exist.
+        missing: PathBuf,
+    },
+    /// `rustc` could not be run at all.
+    #[error("cannot run `{rustc}` ({detail}): install Rust with rustup (https://rustup.rs), then `rustup target add wasm32-wasip1`")]
+    NoRust {
+        /// The compiler command.
+        rustc: String,
+        /// Why it failed.
+        detail: String,
+    },
+    /// The guest SDK could not be located for `function init`.
+    #[error("cannot find the bls guest SDK (contracts/sdk of a bls checkout){}: pass --sdk-path PATH/TO/contracts/sdk or set BLS_SDK_PATH", tried.as_ref().map(|t| format!("; {} is not it", t.display())).unwrap_or_default())]
+    SdkNotFound {
+        /// A path that was given but is not the SDK.
+        tried: Option<PathBuf>,
+    },
+    /// `function init` into a directory that already has files.
+    #[error("{} already exists and is not empty: pick another NAME or pass --dir NEW_DIR", dir.display())]
+    DirNotEmpty {
+        /// The directory.
+        dir: PathBuf,
+    },
+    /// A project name cargo would not accept.
+    #[error("invalid function name {0:?}: use 1-64 characters from a-z A-Z 0-9 _ -, starting with a letter")]
+    BadName(String),
+    /// `function run`/`deploy` before the code was built.
+    #[error("no WASM at {}: build it with `bls function build`", path.display())]
+    NotBuilt {
+        /// The expected artifact.
+        path: PathBuf,
+    },
+    /// cargo failed.
+    #[error("`cargo build` failed for {} (its errors are above)", dir.display())]
+    BuildFailed {
+        /// The project.
+        dir: PathBuf,
+    },
+}
+
+fn known_keys(known: &[String]) -> String {
+    if known.is_empty() {
+        String::new()
+    } else {
+        format!(" (keys in the keyring: {})", known.join(", "))
+    }
+}
+
+/// Rewrites library errors a newcomer can cause into [`CliError`]s that name the fix;
+/// other errors pass through unchanged. `node` is the `--node` in use, `signer` the address
+/// that signed (if any).
+pub fn explain(err: anyhow::Error, node: &str, signer: Option<&str>) -> anyhow::Error {
+    if err.downcast_ref::<CliError>().is_some() {
+        return err;
+    }
+    for cause in err.chain() {
+        if let Some(RpcError::Unreachable { url, detail }) = cause.downcast_ref::<RpcError>() {
+            return CliError::NodeUnreachable {
+                url: url.clone(),
+                detail: detail.clone(),
+            }
+            .into();
+        }
+        if let Some(RpcError::CheckTx { log, .. }) = cause.downcast_ref::<RpcError>() {
+            if log.contains("insufficient funds") {
+                if let Some(address) = signer.map(str::to_string).or_else(|| first_address(log)) {
+                    return CliError::NoFunds {
+                        address,
+                        node: node.to_string(),
+                        detail: Some(log.clone()),
+                    }
+                    .into();
+                }
+            }
+        }
+        if let Some(SendError::AccountNotFound { address }) = cause.downcast_ref::<SendError>() {
+            return CliError::NoFunds {
+                address: address.clone(),
+                node: node.to_string(),
+                detail: None,
+            }
+            .into();
+        }
+        if let Some(KeyringError::NotFound { name, dir }) = cause.downcast_ref::<KeyringError>() {
+            let known = bls_client::Keyring::open(dir)
+                .list()
+                .map(|ks| ks.into_iter().map(|k| k.name).collect())
+                .unwrap_or_default();
+            return CliError::NoSuchKey {
+                name: name.clone(),
+                dir: dir.clone(),
+                known,
+            }
+            .into();
+        }
+    }
+    err
+}
+
+/// The first `bls1...` word of a log line.
+fn first_address(log: &str) -> Option<String> {
+    log.split(|c: char| !c.is_ascii_alphanumeric())
+        .find(|w| w.starts_with("bls1") && w.len() > 30)
+        .map(str::to_string)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unreachable_node_names_the_devnet() {
+        let e = anyhow::Error::new(RpcError::Unreachable {
+            url: "http://127.0.0.1:9".into(),
+            detail: "connection refused".into(),
+        })
+        .context("querying");
+        let msg = explain(e, "http://127.0.0.1:9", None).to_string();
+        assert!(
+            msg.starts_with(
+                "cannot reach the node at http://127.0.0.1:9: start a devnet with ./scripts/devnet"
+            ),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn missing_account_becomes_fund_hint() {
+        let e = anyhow::Error::new(SendError::AccountNotFound {
+            address: "bls1abc".into(),
+        });
+        let msg = explain(e, "http://n", None).to_string();
+        assert!(msg.contains("fund bls1abc: "), "{msg}");
+    }
+
+    #[test]
+    fn unrelated_errors_pass_through() {
+        let msg = explain(anyhow::anyhow!("something else"), "n", None).to_string();
+        assert_eq!(msg, "something else");
+    }
+
+    #[test]
+    fn finds_an_address_in_a_log() {
+        let log =
+            "insufficient funds: bls1qypqxpq9qcrsszg2pvxq6rs0zqg3yyc5lzv7xu has 0ubls, needs 5ubls";
+        assert_eq!(
+            first_address(log).as_deref(),
+            Some("bls1qypqxpq9qcrsszg2pvxq6rs0zqg3yyc5lzv7xu")
+        );
+        assert_eq!(first_address("no address here"), None);
+    }
+}

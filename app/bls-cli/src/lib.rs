@@ -1,0 +1,119 @@
+//! `bls`, the function developer CLI: create a function project on the guest SDK, build it
+//! for `wasm32-wasip1`, run it locally exactly as a worker would, deploy and invoke it on
+//! chain, manage keys and read balances.
+//!
+//! It adds no protocol code of its own: signing, txs, queries and result verification are
+//! `bls-client`'s; local execution is `bls-worker`'s runtime; manifest rules are the
+//! orchestration module's.
+
+pub mod account;
+pub mod build;
+pub mod cli;
+pub mod errors;
+pub mod function;
+pub mod project;
+pub mod signer;
+pub mod template;
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+use cli::{Cli, Command, FunctionSub};
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let ctx = cli.client.context(None);
+    let from = cli.from.as_deref();
+    // Commands that never touch the chain run without an async runtime (the local runner
+    // starts its own).
+    let sub = match cli.cmd {
+        Command::Function(f) => f.cmd,
+        Command::Account(a) => return block_on(account::run(&ctx, a.address, from)),
+        Command::Keys(k) => return block_on(k.run(&ctx)),
+    };
+    match sub {
+        FunctionSub::Init {
+            name,
+            dir,
+            sdk_path,
+        } => function::init(&ctx, &name, dir.as_deref(), sdk_path.as_deref()),
+        FunctionSub::Build { dir, build } => function::build_cmd(&ctx, &dir.dir, &build),
+        FunctionSub::Run {
+            dir,
+            stdin,
+            input,
+            args,
+            job_id,
+            block_time,
+            no_build,
+            build,
+        } => function::run(
+            &ctx,
+            function::RunRequest {
+                dir: &dir.dir,
+                stdin,
+                input,
+                args,
+                job_id,
+                block_time,
+                no_build,
+                build: &build,
+            },
+        ),
+        FunctionSub::Deploy {
+            dir,
+            no_build,
+            build,
+            sign,
+        } => block_on(function::deploy(
+            &ctx, from, &dir.dir, no_build, &build, &sign,
+        )),
+        FunctionSub::Invoke {
+            id,
+            input,
+            input_file,
+            args,
+            max_fee,
+            wait,
+            timeout,
+            sign,
+        } => block_on(function::invoke(
+            &ctx,
+            from,
+            function::InvokeRequest {
+                id,
+                input,
+                input_file,
+                args,
+                max_fee: &max_fee,
+                wait,
+                timeout: Duration::from_secs(timeout),
+                sign: &sign,
+            },
+        )),
+        FunctionSub::List {
+            owner,
+            mine,
+            start_after,
+            limit,
+        } => {
+            let mine_from = if mine {
+                Some(from.ok_or(errors::CliError::NoSigner { known: Vec::new() })?)
+            } else {
+                None
+            };
+            block_on(function::list(&ctx, owner, mine_from, start_after, limit))
+        }
+        FunctionSub::Show { id } => block_on(function::show(&ctx, id)),
+        FunctionSub::Retire { id, sign } => block_on(function::retire(&ctx, from, id, &sign)),
+    }
+}
+
+fn block_on<F: std::future::Future<Output = anyhow::Result<()>>>(f: F) -> anyhow::Result<()> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("starting tokio")?
+        .block_on(f)
+}

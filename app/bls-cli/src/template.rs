@@ -1,0 +1,179 @@
+//! `bls function init`: the files of a new function project, and where the guest SDK is.
+
+use std::path::{Path, PathBuf};
+
+use bls_orchestration::manifest::{Limits, MAX_MEMORY_BYTES, MAX_TIMEOUT_MS, WASM_PAGE_BYTES};
+
+use crate::errors::CliError;
+
+/// Environment variable naming the guest SDK directory (`contracts/sdk` of a checkout).
+pub const SDK_ENV: &str = "BLS_SDK_PATH";
+/// The SDK's place inside a bls checkout.
+const SDK_IN_REPO: &str = "contracts/sdk";
+
+/// The SDK directory: `--sdk-path`, else `$BLS_SDK_PATH`, else `contracts/sdk` of the bls
+/// checkout containing `near` (the new project's place), else of the checkout this binary
+/// was built from. Absolute, and checked to be the `bls-sdk` crate.
+pub fn find_sdk(flag: Option<&Path>, near: &Path) -> Result<PathBuf, CliError> {
+    let given = flag
+        .map(Path::to_path_buf)
+        .or_else(|| std::env::var_os(SDK_ENV).map(PathBuf::from));
+    if let Some(p) = given {
+        return canonical_sdk(&p).ok_or(CliError::SdkNotFound { tried: Some(p) });
+    }
+    let near = std::path::absolute(near).unwrap_or_else(|_| near.to_path_buf());
+    let built_from = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    near.ancestors()
+        .chain(built_from.ancestors().take(1))
+        .find_map(|root| canonical_sdk(&root.join(SDK_IN_REPO)))
+        .ok_or(CliError::SdkNotFound { tried: None })
+}
+
+/// `dir` canonicalized if it holds the `bls-sdk` crate.
+fn canonical_sdk(dir: &Path) -> Option<PathBuf> {
+    let cargo = std::fs::read_to_string(dir.join("Cargo.toml")).ok()?;
+    let is_sdk = cargo.lines().any(|l| {
+        let l = l.replace(' ', "");
+        l == "name=\"bls-sdk\""
+    });
+    if is_sdk {
+        std::fs::canonicalize(dir).ok()
+    } else {
+        None
+    }
+}
+
+/// `Cargo.toml` of a new project depending on the SDK at `sdk`.
+pub fn cargo_toml(name: &str, sdk: &Path) -> String {
+    let sdk_path = toml::Value::String(sdk.display().to_string());
+    format!(
+        r#"[package]
+name = "{name}"
+version = "0.1.0"
+edition = "2021"
+publish = false
+
+[dependencies]
+# The bls guest SDK (input, output, args, env, outbound HTTP), by path into a bls checkout
+# (`contracts/sdk`). Another checkout: edit the path, or re-run `bls function init` with
+# --sdk-path DIR or BLS_SDK_PATH=DIR.
+bls-sdk = {{ path = {sdk_path} }}
+
+# Its own workspace, so the project builds alone even inside another cargo workspace.
+[workspace]
+
+# Small, deterministic WASM: what `bls function build` produces and the chain stores.
+[profile.release]
+opt-level = "s"
+lto = true
+codegen-units = 1
+panic = "abort"
+strip = true
+debug = false
+"#
+    )
+}
+
+/// `src/main.rs`: a hello-style function.
+pub fn main_rs(name: &str) -> String {
+    format!(
+        r#"//! `{name}`: a bls function. It reads its input (stdin) and writes its result (stdout);
+//! every worker that runs it must print the same bytes for the same input.
+//!
+//! Try it: `bls function run --stdin Ada` (locally, exactly as a worker runs it), then
+//! `bls function deploy` and `bls function invoke ID --input Ada --wait`.
+
+fn main() {{
+    let input = bls_sdk::input_string().unwrap_or_default();
+    let name = match input.trim() {{
+        "" => "world",
+        name => name,
+    }};
+    if bls_sdk::output(format!("Hello, {{name}}!\n").as_bytes()).is_err() {{
+        std::process::exit(1);
+    }}
+}}
+"#
+    )
+}
+
+/// `bls.toml`: every key with its default and a comment saying what is allowed.
+pub fn bls_toml(name: &str) -> String {
+    let l = Limits::default();
+    let max_out = bls_core::outcome::MAX_OUTPUT_BYTES;
+    format!(
+        r#"# bls.toml: how the network runs this function. `bls function deploy` sends it on chain
+# (as the deployment manifest, plus replication and quorum); `bls function run` applies the
+# same limits locally. Unknown keys are rejected.
+
+# The function's name: the cargo binary `bls function build` builds
+# (target/wasm32-wasip1/release/<name>.wasm). Letters, digits, _ and -, starting with a letter.
+name = "{name}"
+
+# Exported function to call: "_start" runs `main` (a WASI command). Printable ASCII, ≤ 128 bytes.
+entry = "_start"
+
+# Arguments given before each invocation's own args (≤ 64 args in all, each < 4 KiB).
+args = []
+
+# Workers that run every invocation (replication n, at least 1). Each is paid for the job.
+replication = 3
+
+# Identical results needed to accept one (quorum m): more than half of replication, at most it.
+quorum = 2
+
+# Environment variables the function sees, and nothing else from the worker (≤ 64).
+[env]
+# GREETING = "Hello"
+
+[limits]
+# Wall-clock timeout of one run, in milliseconds: 1..={MAX_TIMEOUT_MS} (15 minutes).
+timeout_ms = {timeout}
+# Linear memory cap, in bytes: {WASM_PAGE_BYTES} (one page)..={MAX_MEMORY_BYTES} (4 GiB).
+memory_bytes = {memory}
+# Fuel budget (≈ WASM instructions), at least 1. Deterministic; the fee is charged by fuel used.
+fuel = {fuel}
+# Cap on each of stdout and stderr, in bytes: 0..={max_out} (1 MiB). Longer output is cut.
+output_bytes = {output}
+
+[permissions]
+# Exact origins the function may call over HTTP (through bls_sdk::http), e.g.
+# ["https://api.example.com", "http://127.0.0.1:8080"]: scheme://host[:port], no path; ≤ 16.
+# Empty: no network at all.
+http = []
+# Read-only access to the worker's data directory, mounted at /data.
+filesystem = false
+"#,
+        timeout = l.timeout_ms,
+        memory = l.memory_bytes,
+        fuel = l.fuel,
+        output = l.output_bytes,
+    )
+}
+
+/// `.gitignore`.
+pub const GITIGNORE: &str = "/target\n";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_repo_sdk_and_rejects_other_dirs() {
+        let sdk = find_sdk(None, Path::new(env!("CARGO_MANIFEST_DIR"))).unwrap();
+        assert!(sdk.ends_with("contracts/sdk"), "{}", sdk.display());
+        let tmp = tempfile::tempdir().unwrap();
+        let err = find_sdk(Some(tmp.path()), tmp.path()).unwrap_err();
+        assert!(err.to_string().contains("--sdk-path"), "{err}");
+    }
+
+    #[test]
+    fn cargo_toml_quotes_the_path() {
+        let t = cargo_toml("x", Path::new("/a \"b\"/sdk"));
+        let v: toml::Value = toml::from_str(&t).unwrap();
+        assert_eq!(
+            v["dependencies"]["bls-sdk"]["path"].as_str(),
+            Some("/a \"b\"/sdk")
+        );
+    }
+}

@@ -1,0 +1,117 @@
+//! Running one function locally, exactly as a worker would (same runtime, limits,
+//! determinism and permission checks), for `bls-worker run` and the `bls` developer CLI.
+
+use std::path::PathBuf;
+
+use crate::runtime::{
+    BlockTime, ExitStatus, Job, Manifest, Outcome, Runtime, RuntimeConfig, RuntimeError,
+};
+
+/// One local execution: the code, how to run it and the job context it sees.
+#[derive(Debug, Clone, Default)]
+pub struct LocalRun {
+    /// The WASM module (a WASI preview 1 command).
+    pub code: Vec<u8>,
+    /// The manifest, as deployed.
+    pub manifest: Manifest,
+    /// Input given on stdin.
+    pub input: Vec<u8>,
+    /// Invocation args (after the manifest's args).
+    pub args: Vec<String>,
+    /// Job id: seeds the function's randomness (a worker uses the job's on-chain seed).
+    pub job_id: [u8; 32],
+    /// Block time the function's clock reads.
+    pub block_time: BlockTime,
+    /// Read-only host directory mounted at the data path (needs the filesystem permission).
+    pub data_dir: Option<PathBuf>,
+    /// Keep compiled modules here between runs.
+    pub cache_dir: Option<PathBuf>,
+}
+
+/// The code's hash and the outcome of a [`LocalRun`].
+#[derive(Debug, Clone)]
+pub struct LocalOutcome {
+    /// sha256 of the code (what the chain stores).
+    pub code_hash: [u8; 32],
+    /// What the function did.
+    pub outcome: Outcome,
+}
+
+/// Runs `run` on a fresh single-job runtime inside its own current-thread tokio runtime
+/// (call it from synchronous code, not from inside an async context).
+pub fn run_local(run: LocalRun) -> Result<LocalOutcome, RuntimeError> {
+    let runtime = Runtime::new(RuntimeConfig {
+        cache_dir: run.cache_dir,
+        max_concurrent_jobs: 1,
+        ..RuntimeConfig::default()
+    })?;
+    let code_hash = runtime.load(&run.code)?;
+    let job = Job {
+        id: run.job_id,
+        code_hash,
+        manifest: run.manifest,
+        input: run.input,
+        args: run.args,
+        block_time: run.block_time,
+        data_dir: run.data_dir,
+    };
+    let tokio = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| RuntimeError::Engine(format!("starting tokio: {e}")))?;
+    let outcome = tokio.block_on(runtime.run(&job))?;
+    Ok(LocalOutcome { code_hash, outcome })
+}
+
+/// The outcome as one JSON object with stable field names (`bls-worker run --output json`).
+pub fn outcome_json(o: &Outcome, code_hash: &[u8; 32]) -> serde_json::Value {
+    let (status, exit_code, trap) = match o.status {
+        ExitStatus::Exited(code) => ("exited", Some(code), None),
+        ExitStatus::Trapped(kind) => ("trapped", None, Some(kind.as_str())),
+    };
+    serde_json::json!({
+        "code_hash": hex::encode(code_hash),
+        "status": status,
+        "exit_code": exit_code,
+        "trap": trap,
+        "trap_message": o.trap_message,
+        "stdout": String::from_utf8_lossy(&o.stdout),
+        "stdout_truncated": o.stdout_truncated,
+        "stderr": String::from_utf8_lossy(&o.stderr),
+        "stderr_truncated": o.stderr_truncated,
+        "fuel_used": o.fuel_used,
+        "wall_time_us": u64::try_from(o.wall_time.as_micros()).unwrap_or(u64::MAX),
+        "result_hash": hex::encode(o.result_hash()),
+    })
+}
+
+/// The outcome as human-readable text (`bls-worker run`): status, fuel, time, stdout and
+/// stderr verbatim, then the result hash.
+pub fn write_outcome_text(
+    out: &mut impl std::io::Write,
+    o: &Outcome,
+    code_hash: &[u8; 32],
+) -> std::io::Result<()> {
+    writeln!(out, "code hash:   {}", hex::encode(code_hash))?;
+    match o.status {
+        ExitStatus::Exited(code) => writeln!(out, "status:      exited {code}")?,
+        ExitStatus::Trapped(kind) => writeln!(out, "status:      trapped: {kind}")?,
+    }
+    if let Some(msg) = &o.trap_message {
+        writeln!(out, "trap:        {}", msg.lines().next().unwrap_or(""))?;
+    }
+    writeln!(out, "fuel used:   {}", o.fuel_used)?;
+    writeln!(out, "wall time:   {:?}", o.wall_time)?;
+    for (name, bytes, truncated) in [
+        ("stdout", &o.stdout, o.stdout_truncated),
+        ("stderr", &o.stderr, o.stderr_truncated),
+    ] {
+        let note = if truncated { ", truncated" } else { "" };
+        writeln!(out, "--- {name} ({} bytes{note}) ---", bytes.len())?;
+        out.write_all(bytes)?;
+        if !bytes.is_empty() && !bytes.ends_with(b"\n") {
+            writeln!(out)?;
+        }
+    }
+    writeln!(out, "result hash: {}", hex::encode(o.result_hash()))
+}
