@@ -373,7 +373,7 @@ pub async fn result(rpc: &RpcClient, job_id: u64) -> anyhow::Result<Option<JobRe
     }
 }
 
-/// Waits until job `id` is finalized; fails early if it failed.
+/// Waits until job `id` is finalized; fails as soon as the job failed.
 pub async fn wait_finalized(
     rpc: &RpcClient,
     id: u64,
@@ -382,12 +382,12 @@ pub async fn wait_finalized(
     wait_until(&format!("job {id} to finalize"), timeout, || async move {
         let j = job(rpc, id).await?;
         match j.status.as_str() {
-            "finalized" => result(rpc, id).await,
-            "failed" => Err(anyhow::anyhow!("job {id} failed: {}", j.failure)),
+            "finalized" => Ok(result(rpc, id).await?.map(Ok)),
+            "failed" => Ok(Some(Err(anyhow::anyhow!("job {id} failed: {}", j.failure)))),
             _ => Ok(None),
         }
     })
-    .await
+    .await?
 }
 
 /// Waits until every address in `workers` is a registered worker.
@@ -467,6 +467,20 @@ pub async fn supply_now(rpc: &RpcClient) -> anyhow::Result<(u128, u64)> {
     ))
 }
 
+/// `block_results` of `height`, waiting briefly while the node has not stored them yet (the
+/// newest block's results can lag its state by a moment).
+pub async fn block_results(
+    rpc: &RpcClient,
+    height: u64,
+) -> anyhow::Result<bls_client::rpc::BlockResults> {
+    wait_until(
+        &format!("results of block {height}"),
+        Duration::from_secs(10),
+        || async move { Ok(Some(rpc.block_results(height).await?)) },
+    )
+    .await
+}
+
 /// Every event (successful txs and finalize-block) of blocks `from..=to`, with its height.
 pub async fn events_between(
     rpc: &RpcClient,
@@ -475,7 +489,7 @@ pub async fn events_between(
 ) -> anyhow::Result<Vec<(u64, TxEvent)>> {
     let mut out = Vec::new();
     for h in from.max(1)..=to {
-        let r = rpc.block_results(h).await?;
+        let r = block_results(rpc, h).await?;
         for t in r.txs.iter().filter(|t| t.is_ok()) {
             out.extend(t.events.iter().cloned().map(|e| (h, e)));
         }
@@ -489,7 +503,7 @@ pub async fn events_between(
 pub async fn fees_paid(rpc: &RpcClient, payer: &str, from: u64, to: u64) -> anyhow::Result<u128> {
     let mut total = 0u128;
     for h in from.max(1)..=to {
-        let r = rpc.block_results(h).await?;
+        let r = block_results(rpc, h).await?;
         for t in &r.txs {
             let fee = t.events.iter().filter(|e| e.kind == "tx").find_map(|e| {
                 (e.attr("fee_payer") == Some(payer))
@@ -514,6 +528,14 @@ pub fn commits_by(events: &[(u64, TxEvent)], job_id: u64, worker: &str) -> usize
                 && e.attr("worker") == Some(worker)
         })
         .count()
+}
+
+/// The chain's invocation fee split (fees module).
+pub async fn invocation_split(rpc: &RpcClient) -> anyhow::Result<bls_fees::state::Split> {
+    let r: bls_fees::queries::SplitResponse = rpc
+        .query_json("/bls.fees.v1.Query/InvocationSplit", &json!({}))
+        .await?;
+    Ok(r.split)
 }
 
 /// The address of a module account.

@@ -64,7 +64,8 @@ async fn hello_is_executed_by_workers_and_finalized() -> anyhow::Result<()> {
     let p = bls_orchestration::Params::default();
     let fee = bls_orchestration::handlers::settle::job_fee(&p, outcome.fuel_used);
     assert_eq!(result.fee, fee);
-    let split = bls_orchestration::handlers::settle::split_fee(&p, fee, result.workers.len());
+    let shares = bls_e2e::worker::invocation_split(&wn.rpc).await?;
+    let split = bls_orchestration::handlers::settle::split_fee(&shares, fee, result.workers.len());
     assert!(split.per_worker > 0 && split.burn > 0);
     // Agreeing workers: genesis funds − bond − every fee they paid + their share.
     for w in &result.workers {
@@ -105,6 +106,14 @@ async fn hello_is_executed_by_workers_and_finalized() -> anyhow::Result<()> {
             1,
             "{w}"
         );
+    }
+
+    // Reveal gas headroom covered the settlement: no tx ran out of gas.
+    for w in &wn.workers {
+        let oog = w
+            .metric("bls_worker_tx_failures_total{kind=\"out_of_gas\"}")
+            .await?;
+        assert_eq!(oog, None, "{} ran out of gas\n{}", w.name, wn.logs());
     }
 
     // Worker metrics saw the execution.

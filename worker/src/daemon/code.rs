@@ -53,6 +53,8 @@ pub enum CodeError {
 pub struct CodeStore {
     dir: PathBuf,
     chain: Chain,
+    // One fetch at a time: jobs of the same function arrive together and need one download.
+    fetching: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl CodeStore {
@@ -60,13 +62,18 @@ impl CodeStore {
     pub fn new(dir: PathBuf, chain: Chain) -> Result<CodeStore, CodeError> {
         std::fs::create_dir_all(&dir)
             .map_err(|e| CodeError::Cache(format!("{}: {e}", dir.display())))?;
-        Ok(CodeStore { dir, chain })
+        Ok(CodeStore {
+            dir,
+            chain,
+            fetching: Default::default(),
+        })
     }
 
     /// The raw WASM whose sha256 is `hash`.
     pub async fn get(&self, hash: &[u8; 32]) -> Result<Vec<u8>, CodeError> {
         let hex_hash = hex::encode(hash);
         let path = self.dir.join(format!("{hex_hash}.wasm"));
+        let _one_fetch = self.fetching.lock().await;
         if let Ok(bytes) = std::fs::read(&path) {
             let actual: [u8; 32] = Sha256::digest(&bytes).into();
             if &actual == hash {
@@ -107,7 +114,10 @@ impl CodeStore {
                 actual,
             });
         }
-        write_atomic(&path, &wasm).map_err(|e| CodeError::Cache(e.to_string()))?;
+        if let Err(e) = write_atomic(&path, &wasm) {
+            // The bytes are verified; only the next run will have to fetch them again.
+            tracing::warn!(error = %e, "cannot cache code");
+        }
         Ok(wasm)
     }
 }

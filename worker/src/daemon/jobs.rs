@@ -24,7 +24,7 @@ use sha2::{Digest, Sha256};
 use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 
 use super::chain::Chain;
-use super::code::CodeStore;
+use super::code::{CodeError, CodeStore};
 use super::fault::Fault;
 use super::signer::{SignerHandle, TxFailure};
 use super::store::{CommitRecord, Store};
@@ -37,6 +37,8 @@ const POLL: Duration = Duration::from_secs(2);
 const MAX_SENDS: u32 = 5;
 /// Attempts at reading a job before giving up on it for now.
 const READ_ATTEMPTS: u32 = 5;
+/// Attempts at executing a job when the failure may be transient.
+const EXECUTE_ATTEMPTS: u32 = 4;
 
 /// Why a job cannot be run (no commit is made for it).
 #[derive(Debug, thiserror::Error)]
@@ -294,16 +296,9 @@ impl Jobs {
                 if self.stopping() {
                     return;
                 }
-                self.metrics.jobs_in_flight.inc();
-                let r = self.execute(&job).await;
-                self.metrics.jobs_in_flight.dec();
-                match r {
-                    Ok(r) => r,
-                    Err(e) => {
-                        self.metrics.job("failed");
-                        tracing::error!(error = %e, "job not run; not committing");
-                        return;
-                    }
+                match self.execute_with_retry(&job).await {
+                    Some(r) => r,
+                    None => return,
                 }
             }
             Err(e) => {
@@ -313,6 +308,43 @@ impl Jobs {
         };
         drop(permit);
         self.drive(record).await;
+    }
+
+    /// [`Jobs::execute`], retried while the failure may be transient (chain or cache I/O)
+    /// and the job still accepts commits. `None` when it will not be committed.
+    async fn execute_with_retry(&self, job: &ChainJob) -> Option<CommitRecord> {
+        let mut wait = Duration::from_millis(500);
+        for attempt in 1..=EXECUTE_ATTEMPTS {
+            self.metrics.jobs_in_flight.inc();
+            let r = self.execute(job).await;
+            self.metrics.jobs_in_flight.dec();
+            let e = match r {
+                Ok(r) => return Some(r),
+                Err(e) => e,
+            };
+            let transient = matches!(
+                e,
+                JobError::Chain { .. }
+                    | JobError::Store { .. }
+                    | JobError::Code {
+                        source: CodeError::Query { .. } | CodeError::Cache(_),
+                        ..
+                    }
+            );
+            if !transient || attempt == EXECUTE_ATTEMPTS || self.stopping() {
+                self.metrics.job("failed");
+                tracing::error!(error = %e, "job not run; not committing");
+                return None;
+            }
+            tracing::warn!(error = %e, attempt, "job not run yet; retrying");
+            tokio::time::sleep(wait).await;
+            wait = wait.saturating_mul(2);
+            match self.read_job(job.id).await {
+                Ok(j) if j.status == JobStatus::Committing && j.round == job.round => {}
+                _ => return None,
+            }
+        }
+        None
     }
 
     /// Runs the job and saves the commit record.

@@ -22,7 +22,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use bls_client::{Decimal, GasPrice, KeyPair, Keyring, RpcClient, TrackedSender, TxOptions};
+use bls_client::{Decimal, GasPrice, KeyPair, Keyring, RpcClient};
 use tokio::sync::watch;
 
 use crate::config::{Config, KEY_NAME};
@@ -76,21 +76,23 @@ pub async fn run(home: &Path, config: Config, opts: StartOptions) -> anyhow::Res
     };
     tracing::info!(worker = %me, chain_id, height = status.latest_block_height, "connected");
 
-    let tx_opts = TxOptions {
-        chain_id: Some(chain_id),
-        gas_price: config
-            .chain
-            .gas_price
-            .parse::<GasPrice>()
-            .with_context(|| format!("chain.gas_price {:?}", config.chain.gas_price))?,
-        gas_adjustment: config
-            .chain
-            .gas_adjustment
-            .parse::<Decimal>()
-            .with_context(|| format!("chain.gas_adjustment {:?}", config.chain.gas_adjustment))?,
-        ..TxOptions::default()
-    };
-    let sender = TrackedSender::new(rpc.clone(), key.clone(), tx_opts).await?;
+    let gas_price = config
+        .chain
+        .gas_price
+        .parse::<GasPrice>()
+        .with_context(|| format!("chain.gas_price {:?}", config.chain.gas_price))?;
+    let gas_adjustment = config
+        .chain
+        .gas_adjustment
+        .parse::<Decimal>()
+        .with_context(|| format!("chain.gas_adjustment {:?}", config.chain.gas_adjustment))?;
+    let sender = signer::TxSender::new(
+        rpc.clone(),
+        key.clone(),
+        chain_id,
+        gas_price,
+        gas_adjustment,
+    );
     let (signer, signer_task) =
         signer::spawn(sender, config.chain.max_msgs_per_tx, metrics.clone());
     let chain = chain::Chain::new(rpc.clone());

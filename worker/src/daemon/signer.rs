@@ -3,12 +3,23 @@
 //! `max_msgs_per_tx`) into one transaction, sends it, waits for inclusion and answers each
 //! message. A failed batch is retried message by message so one bad message cannot sink
 //! the others; node outages are retried with backoff; sequence mismatches refetch the
-//! sequence (inside [`bls_client::TrackedSender`]).
+//! sequence ([`bls_client::SequenceTracker`]).
+//!
+//! Gas: simulated × adjustment, plus headroom for reveals — a reveal that completes the
+//! quorum also settles the job (payments, burn, slashing), which its simulation, run before
+//! the other reveals landed, did not do. A tx that still runs out of gas is re-sent once
+//! with twice the headroom.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use bls_client::{RpcError, SendError, TrackedSender, TxResult};
+use bls_client::fee::adjusted_gas;
+use bls_client::{
+    Decimal, GasPrice, KeyPair, RpcClient, RpcError, SendError, SequenceTracker, TxBuilder,
+    TxResult,
+};
+use bls_core::Coins;
+use bls_orchestration::msgs::MSG_REVEAL_RESULT;
 use cosmos_sdk_proto::Any;
 use tokio::sync::{mpsc, oneshot};
 
@@ -21,6 +32,96 @@ const TRANSIENT_ATTEMPTS: u32 = 8;
 /// First backoff after a transient failure; doubles up to [`MAX_BACKOFF`].
 const FIRST_BACKOFF: Duration = Duration::from_millis(500);
 const MAX_BACKOFF: Duration = Duration::from_secs(8);
+/// Extra gas per reveal message (settlement of the job it may complete).
+pub const REVEAL_GAS_HEADROOM: u64 = 300_000;
+/// Extra gas per transaction (simulation is against a slightly older state).
+const TX_GAS_HEADROOM: u64 = 20_000;
+/// ABCI code of the SDK's out-of-gas error.
+const CODE_OUT_OF_GAS: u32 = 11;
+/// Attempts per tx while the sequence is stale.
+const SEQUENCE_ATTEMPTS: u32 = 3;
+/// How long to wait for a broadcast tx to be included.
+const INCLUSION_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Signs and sends transactions for one key, tracking its sequence locally.
+pub struct TxSender {
+    rpc: RpcClient,
+    key: KeyPair,
+    chain_id: String,
+    gas_price: GasPrice,
+    gas_adjustment: Decimal,
+    tracker: SequenceTracker,
+}
+
+impl TxSender {
+    /// A sender for `key` on `chain_id`.
+    pub fn new(
+        rpc: RpcClient,
+        key: KeyPair,
+        chain_id: String,
+        gas_price: GasPrice,
+        gas_adjustment: Decimal,
+    ) -> TxSender {
+        let tracker = SequenceTracker::new(key.address().clone());
+        TxSender {
+            rpc,
+            key,
+            chain_id,
+            gas_price,
+            gas_adjustment,
+            tracker,
+        }
+    }
+
+    /// Simulates, signs with gas = simulated × adjustment + headroom + `extra_gas`,
+    /// broadcasts and waits for inclusion. Refetches the sequence on a mismatch.
+    pub async fn send(&mut self, msgs: &[Any], extra_gas: u64) -> Result<TxResult, SendError> {
+        let mut attempt = 0u32;
+        loop {
+            attempt = attempt.saturating_add(1);
+            match self.try_send(msgs, extra_gas).await {
+                Err(e) if self.tracker.observe_error(&e) && attempt < SEQUENCE_ATTEMPTS => continue,
+                other => return other,
+            }
+        }
+    }
+
+    async fn try_send(&mut self, msgs: &[Any], extra_gas: u64) -> Result<TxResult, SendError> {
+        let state = self.tracker.current(&self.rpc).await?;
+        let builder = TxBuilder::new(self.chain_id.clone(), state.account_number, state.sequence)
+            .messages(msgs.iter().cloned());
+        let simulated = self
+            .rpc
+            .simulate(builder.simulation_bytes(&self.key)?)
+            .await?;
+        let gas = adjusted_gas(simulated, &self.gas_adjustment)?
+            .saturating_add(TX_GAS_HEADROOM)
+            .saturating_add(extra_gas);
+        let fee = Coins::from_coins([self.gas_price.fee_for(gas)?])
+            .map_err(|_| bls_client::fee::FeeError::Overflow)?;
+        let signed = builder.gas_limit(gas).fee(fee).sign(&self.key)?;
+        let hash = self.rpc.broadcast_tx_sync(signed.bytes).await?;
+        // In the mempool: the sequence is used even if the tx later fails in its block.
+        self.tracker.advance();
+        match self.rpc.wait_for_tx(&hash, INCLUSION_TIMEOUT).await {
+            Ok(r) => Ok(r),
+            Err(e) => {
+                // Possibly dropped from the mempool: our sequence may be ahead of the chain.
+                self.tracker.invalidate();
+                Err(e.into())
+            }
+        }
+    }
+}
+
+/// Extra gas a batch needs beyond its simulation.
+fn headroom(msgs: &[Any]) -> u64 {
+    let reveals = msgs
+        .iter()
+        .filter(|m| m.type_url == MSG_REVEAL_RESULT)
+        .count();
+    REVEAL_GAS_HEADROOM.saturating_mul(u64::try_from(reveals).unwrap_or(u64::MAX))
+}
 
 /// Why a message did not make it on chain.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -69,7 +170,7 @@ impl SignerHandle {
 
 /// Starts the signer task. It ends when every [`SignerHandle`] is dropped.
 pub fn spawn(
-    sender: TrackedSender,
+    sender: TxSender,
     max_msgs_per_tx: usize,
     metrics: Arc<Metrics>,
 ) -> (SignerHandle, tokio::task::JoinHandle<()>) {
@@ -79,7 +180,7 @@ pub fn spawn(
 }
 
 async fn run(
-    mut sender: TrackedSender,
+    mut sender: TxSender,
     mut rx: mpsc::Receiver<Request>,
     max_batch: usize,
     metrics: Arc<Metrics>,
@@ -113,7 +214,7 @@ async fn run(
     }
 }
 
-async fn send_one(sender: &mut TrackedSender, mut one: Vec<Request>, metrics: &Metrics) {
+async fn send_one(sender: &mut TxSender, mut one: Vec<Request>, metrics: &Metrics) {
     let Some(r) = one.pop() else { return };
     let result = send_with_retry(sender, vec![r.msg.clone()], metrics).await;
     let _ = r.reply.send(result);
@@ -122,18 +223,32 @@ async fn send_one(sender: &mut TrackedSender, mut one: Vec<Request>, metrics: &M
 /// Sends one tx; retries transient failures with backoff. Returns the included result
 /// (code 0) or why it failed.
 async fn send_with_retry(
-    sender: &mut TrackedSender,
+    sender: &mut TxSender,
     msgs: Vec<Any>,
     metrics: &Metrics,
 ) -> Result<TxResult, TxFailure> {
     let mut backoff = FIRST_BACKOFF;
     let mut attempt = 0u32;
+    let mut extra = headroom(&msgs);
+    let mut out_of_gas_retried = false;
     loop {
         attempt = attempt.saturating_add(1);
-        let err = match sender.send(msgs.clone()).await {
+        let err = match sender.send(&msgs, extra).await {
             Ok(r) if r.is_ok() => {
                 metrics.txs.inc();
                 return Ok(r);
+            }
+            Ok(r) if r.code == CODE_OUT_OF_GAS && !out_of_gas_retried => {
+                metrics.tx_failure("out_of_gas");
+                tracing::info!(
+                    gas_wanted = r.gas_wanted,
+                    gas_used = r.gas_used,
+                    "out of gas; re-sending with more"
+                );
+                out_of_gas_retried = true;
+                let used = u64::try_from(r.gas_used).unwrap_or(0);
+                extra = extra.saturating_mul(2).max(used).max(TX_GAS_HEADROOM);
+                continue;
             }
             Ok(r) => {
                 metrics.tx_failure("deliver");
