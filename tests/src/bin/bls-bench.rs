@@ -94,7 +94,10 @@ async fn bench_bls(a: &Args) -> anyhow::Result<Run> {
     let mut numbered = Vec::new();
     for k in &keys {
         let acc = rpc.account(k.address()).await?.context("genesis account")?;
-        anyhow::ensure!(acc.sequence == 0, "fresh genesis accounts start at sequence 0");
+        anyhow::ensure!(
+            acc.sequence == 0,
+            "fresh genesis accounts start at sequence 0"
+        );
         numbered.push((k.clone(), acc.account_number));
     }
     let signed = sign_sends(&net.chain_id, &numbered, per_account, 0)?;
