@@ -8,6 +8,8 @@
 
 pub mod config;
 pub mod daemon;
+pub mod head;
 pub mod local;
 pub mod metrics;
+pub mod p2p;
 pub mod runtime;

@@ -39,6 +39,26 @@ pub struct StartArgs {
     /// A faulty worker is slashed; never use this on a real network.
     #[arg(long, value_enum, hide = true)]
     pub fault: Option<Fault>,
+    /// libp2p listen multiaddr, e.g. `/ip4/0.0.0.0/tcp/4001`: serves work orders and code
+    /// blobs to registered peers and is published on chain at registration.
+    #[arg(long)]
+    pub p2p_listen: Option<String>,
+    /// Serve the head worker HTTP API (fast path) at this address, e.g. `127.0.0.1:8080`
+    /// (needs `--p2p-listen`).
+    #[arg(long)]
+    pub head_listen: Option<std::net::SocketAddr>,
+    /// Head API: sustained requests per second per account.
+    #[arg(long, default_value_t = 50)]
+    pub head_rate: u32,
+    /// Head API: burst per account.
+    #[arg(long, default_value_t = 100)]
+    pub head_burst: u32,
+    /// Head API: largest request body in bytes.
+    #[arg(long, default_value_t = 256 * 1024)]
+    pub head_max_body: usize,
+    /// Head: milliseconds between settlement batches.
+    #[arg(long, default_value_t = 1000)]
+    pub settle_interval_ms: u64,
 }
 
 /// Runs the subcommand.
@@ -62,6 +82,14 @@ pub fn main(args: StartArgs) -> anyhow::Result<std::process::ExitCode> {
         StartOptions {
             register: args.register,
             fault: args.fault,
+            p2p_listen: args.p2p_listen.clone(),
+            head: args.head_listen.map(|listen| bls_worker::head::HeadConfig {
+                listen,
+                max_body_bytes: args.head_max_body,
+                rate_per_sec: args.head_rate,
+                burst: args.head_burst,
+                settle_interval: std::time::Duration::from_millis(args.settle_interval_ms),
+            }),
         },
     ))?;
     Ok(std::process::ExitCode::SUCCESS)

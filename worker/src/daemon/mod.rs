@@ -38,6 +38,10 @@ pub struct StartOptions {
     pub register: bool,
     /// Test-only misbehaviour.
     pub fault: Option<Fault>,
+    /// libp2p listen multiaddr (serves work orders and code blobs; published on chain).
+    pub p2p_listen: Option<String>,
+    /// Serve the head HTTP API (head workers).
+    pub head: Option<crate::head::HeadConfig>,
 }
 
 /// Loads the worker's key from `<home>/keyring`.
@@ -76,6 +80,7 @@ pub async fn run(home: &Path, config: Config, opts: StartOptions) -> anyhow::Res
     };
     tracing::info!(worker = %me, chain_id, height = status.latest_block_height, "connected");
 
+    let tx_chain_id = chain_id.clone();
     let gas_price = config
         .chain
         .gas_price
@@ -97,9 +102,22 @@ pub async fn run(home: &Path, config: Config, opts: StartOptions) -> anyhow::Res
         signer::spawn(sender, config.chain.max_msgs_per_tx, metrics.clone());
     let chain = chain::Chain::new(rpc.clone());
 
+    let p2p = match &opts.p2p_listen {
+        Some(listen) => {
+            let kp = crate::p2p::identity::keypair(&key)?;
+            let addr = listen
+                .parse()
+                .with_context(|| format!("--p2p-listen {listen:?}"))?;
+            let (handle, incoming, bound) = crate::p2p::node::start(kp, addr).await?;
+            tracing::info!(%bound, peer = %handle.peer_id, "p2p listening");
+            Some((handle, incoming, bound))
+        }
+        None => None,
+    };
+    let multiaddrs: Vec<String> = p2p.iter().map(|(_, _, b)| b.to_string()).collect();
     if opts.register {
         tokio::select! {
-            r = register::ensure_registered(&chain, &signer, &key, &config) => { r?; }
+            r = register::ensure_registered(&chain, &signer, &key, &config, multiaddrs) => { r?; }
             _ = signals.recv() => return Ok(()),
         }
     }
@@ -116,6 +134,27 @@ pub async fn run(home: &Path, config: Config, opts: StartOptions) -> anyhow::Res
     let data_dir: Option<PathBuf> = (!config.runtime.data_dir.as_os_str().is_empty())
         .then(|| Config::resolve(home, &config.runtime.data_dir));
 
+    if let Some((handle, incoming, _)) = p2p {
+        let exec = Arc::new(crate::p2p::serve::Executor {
+            chain: chain.clone(),
+            chain_id: tx_chain_id.clone(),
+            runtime: runtime.clone(),
+            code: code.clone(),
+            key: key.clone(),
+            fault: opts.fault,
+            metrics: metrics.clone(),
+            peers: crate::p2p::serve::PeerBook::new(chain.clone()),
+            p2p: handle,
+            code_from_peers: std::sync::Mutex::new(0),
+        });
+        tokio::spawn(crate::p2p::serve::serve(exec.clone(), incoming));
+        if let Some(cfg) = opts.head.clone() {
+            let bound = crate::head::start(exec, signer.clone(), cfg).await?;
+            tracing::info!(%bound, "head API listening");
+        }
+    } else if opts.head.is_some() {
+        anyhow::bail!("the head API needs --p2p-listen");
+    }
     let (heights_tx, heights_rx) = watch::channel(0u64);
     let (stop_tx, stop_rx) = watch::channel(false);
     let jobs = jobs::Jobs::new(jobs::JobsConfig {

@@ -17,6 +17,7 @@ pub async fn ensure_registered(
     signer: &SignerHandle,
     key: &KeyPair,
     config: &Config,
+    multiaddrs: Vec<String>,
 ) -> anyhow::Result<String> {
     let me = key.address().to_string();
     if let Some(w) = chain.worker_of(&me).await? {
@@ -30,7 +31,7 @@ pub async fn ensure_registered(
         operator: me.clone(),
         result_pubkey: key.public_key_bytes().to_vec(),
         peer_id: peer_id(&key.public_key_bytes()),
-        multiaddrs: Vec::new(),
+        multiaddrs,
         region: w.region.clone(),
         network: w.network.clone(),
         capabilities: Some(Capabilities {

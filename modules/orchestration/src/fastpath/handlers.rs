@@ -300,6 +300,9 @@ pub fn settle_receipts(
     })
 }
 
+/// The fees module's invocation split (the input of [`fastpath_split`]).
+pub use bls_fees::state::Split as InvocationSplit;
+
 /// How one fast-path fee is divided.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FastPathSplit {

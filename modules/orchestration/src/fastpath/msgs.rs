@@ -276,3 +276,20 @@ pub fn result_digest(
     h.update(result_hash);
     h.finalize().into()
 }
+
+/// Checks a worker's result signature: `signature` by the 33-byte compressed key
+/// `pubkey` over [`result_digest`] (low-S only).
+pub fn verify_result_signature(
+    pubkey: &[u8],
+    request_id: &[u8; 32],
+    code_hash: &[u8; 32],
+    result_hash: &[u8; 32],
+    signature: &[u8],
+) -> Result<(), String> {
+    bls_auth::signature::verify_secp256k1(
+        pubkey,
+        &result_digest(request_id, code_hash, result_hash),
+        signature,
+    )
+    .map_err(|e| e.to_string())
+}

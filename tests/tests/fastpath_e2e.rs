@@ -1,0 +1,545 @@
+//! The fast path with real processes: cometbft, blsd, three workers and one head worker
+//! talking libp2p (tcp + noise + yamux, request-response).
+//!
+//! One chain, in order: the head's HTTP API returns the quorum result of `hello` with three
+//! valid worker signatures, the workers got the code from a peer; unsigned, badly signed
+//! and unfunded requests are refused with 4xx; N requests settle on chain with exact
+//! deposit, worker, head, community and burn changes; a replayed receipt is rejected; the
+//! result equals the on-chain path's; a killed worker does not stop the head; a lying
+//! worker's signed result submitted as evidence gets it slashed and jailed.
+
+use std::process::Command;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use bls_client::keys::KeyPair;
+use bls_client::rpc::RpcClient;
+use bls_client::send::{send_tx, TxOptions};
+use bls_core::module::encode_any;
+use bls_core::outcome::Outcome;
+use bls_e2e::bin_path;
+use bls_e2e::net::free_port;
+use bls_e2e::wait_until;
+use bls_e2e::worker::{
+    balance_now, block_results, deploy, fees_paid, invoke, module_address, parse_ubls, send,
+    supply_now, wait_finalized, wasm_path, WorkerNet,
+};
+use bls_orchestration::fastpath::handlers::{fastpath_split, InvocationSplit};
+use bls_orchestration::fastpath::msgs::*;
+use serde_json::{json, Value};
+
+const HEAD: usize = 3;
+const HEAD_BOND: &str = "1000000000ubls";
+const DEPOSIT: u128 = 1_000_000;
+
+fn mul_bps(amount: u128, bps: u32) -> u128 {
+    let bps = u128::from(bps.min(10_000));
+    (amount / 10_000) * bps + (amount % 10_000) * bps / 10_000
+}
+
+/// A signed execute body (Blockless shape plus the payment fields) and its request id.
+fn signed_body(
+    key: &KeyPair,
+    chain_id: &str,
+    function_id: u64,
+    stdin: &str,
+    nonce: u64,
+    nodes: Option<u32>,
+) -> (Value, [u8; 32]) {
+    let max_fee = 5_000u128;
+    let payload = payload_hash(stdin.as_bytes(), &[]);
+    let id = request_id(
+        chain_id,
+        key.address().as_str(),
+        function_id,
+        nonce,
+        max_fee,
+        &payload,
+    );
+    // Default: all of the function's n nodes must agree; with an explicit node count,
+    // the function's quorum m decides (so dead or lying nodes are tolerated).
+    let mut config = json!({"stdin": stdin, "env_vars": []});
+    match nodes {
+        Some(n) => config["number_of_nodes"] = json!(n),
+        None => config["threshold"] = json!(1.0),
+    }
+    let body = json!({
+        "function_id": function_id.to_string(),
+        "method": "hello.wasm",
+        "parameters": [],
+        "config": config,
+        "invoker": key.address().to_string(),
+        "invoker_pubkey": hex::encode(key.public_key_bytes()),
+        "nonce": nonce,
+        "max_fee": max_fee.to_string(),
+        "signature": hex::encode(key.sign(&id)),
+    });
+    (body, id)
+}
+
+async fn post(url: &str, body: &Value) -> anyhow::Result<(u16, Value)> {
+    let r = reqwest::Client::new().post(url).json(body).send().await?;
+    let status = r.status().as_u16();
+    let v: Value = r.json().await.unwrap_or(Value::Null);
+    Ok((status, v))
+}
+
+async fn query(rpc: &RpcClient, path: &str, req: Value) -> anyhow::Result<Value> {
+    Ok(rpc.query_json(path, &req).await?)
+}
+
+fn hex32(v: &Value) -> anyhow::Result<[u8; 32]> {
+    let s = v.as_str().context("hex string")?;
+    <[u8; 32]>::try_from(hex::decode(s)?.as_slice()).map_err(|_| anyhow::anyhow!("32 bytes"))
+}
+
+/// Verifies every signature of a response against the registered result keys; returns
+/// the signers.
+async fn check_signatures(rpc: &RpcClient, resp: &Value) -> anyhow::Result<Vec<String>> {
+    let id = hex32(&resp["request_id"])?;
+    let code = hex32(&resp["code_hash"])?;
+    let result = hex32(&resp["result_hash"])?;
+    let outcome = Outcome::decode(&hex::decode(resp["outcome"].as_str().unwrap_or(""))?)?;
+    anyhow::ensure!(
+        outcome.result_hash() == result,
+        "result hash is sha256(outcome)"
+    );
+    let mut signers = Vec::new();
+    for s in resp["signatures"].as_array().context("signatures")? {
+        let worker = s["worker"].as_str().context("worker")?.to_string();
+        let rec = query(rpc, "/bls.registry.v1.Query/Worker", json!({"id": worker})).await?;
+        let pk = hex::decode(rec["worker"]["result_pubkey"].as_str().unwrap_or(""))?;
+        let sig = hex::decode(s["signature"].as_str().unwrap_or(""))?;
+        verify_result_signature(&pk, &id, &code, &result, &sig)
+            .map_err(|e| anyhow::anyhow!("signature of {worker}: {e}"))?;
+        anyhow::ensure!(!signers.contains(&worker), "{worker} signed twice");
+        signers.push(worker);
+    }
+    Ok(signers)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fast_path_executes_settles_and_polices() -> anyhow::Result<()> {
+    let mut wn = WorkerNet::start(4, 30, 30).await?;
+    // Worker 3 becomes the head: same key, role head, the head bond.
+    let h = &wn.workers[HEAD];
+    let out = Command::new(bin_path("bls-worker")?)
+        .args(["init", "--force", "--home"])
+        .arg(&h.home)
+        .args(["--region", "r3", "--network", "AS64503", "--role", "head"])
+        .args(["--metrics-listen", &format!("127.0.0.1:{}", h.metrics_port)])
+        .args(["--max-concurrent-jobs", "2"])
+        .args(["--rpc-url", &wn.net.validators[0].rpc_url()])
+        .args(["--chain-id", &wn.net.chain_id])
+        .args(["--bond", HEAD_BOND])
+        .output()?;
+    anyhow::ensure!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let p2p_ports: Vec<u16> = (0..4).map(|_| free_port()).collect::<Result<_, _>>()?;
+    let p2p_flag = |i: usize| format!("/ip4/127.0.0.1/tcp/{}", p2p_ports[i]);
+    let head_port = free_port()?;
+    let head_url = format!("http://127.0.0.1:{head_port}");
+    for i in 0..3 {
+        let flag = p2p_flag(i);
+        wn.start_worker(i, &["--p2p-listen", &flag]).await?;
+    }
+    let flag = p2p_flag(HEAD);
+    let listen = format!("127.0.0.1:{head_port}");
+    wn.start_worker(
+        HEAD,
+        &[
+            "--p2p-listen",
+            &flag,
+            "--head-listen",
+            &listen,
+            "--settle-interval-ms",
+            "300",
+        ],
+    )
+    .await?;
+    let head_addr = wn.workers[HEAD].address.clone();
+    let rec = query(
+        &wn.rpc,
+        "/bls.registry.v1.Query/Worker",
+        json!({"id": head_addr}),
+    )
+    .await?;
+    assert_eq!(rec["worker"]["role"], "head");
+    assert_eq!(rec["worker"]["multiaddrs"][0], p2p_flag(HEAD));
+
+    wait_until("head API health", Duration::from_secs(30), || {
+        let url = format!("{head_url}/api/v1/health");
+        async move {
+            Ok(match reqwest::get(&url).await {
+                Ok(r) if r.status().is_success() => Some(()),
+                _ => None,
+            })
+        }
+    })
+    .await?;
+
+    let wasm_file = wasm_path("hello")?;
+    let function_id = deploy(
+        &wn.rpc,
+        &wn.invoker,
+        &std::fs::read(&wasm_file)?,
+        "{}",
+        3,
+        2,
+    )
+    .await?;
+    let invoker = wn.invoker.address().to_string();
+    let deposit = MsgFastPathDeposit {
+        invoker: invoker.clone(),
+        amount: Some(ProtoCoin::ubls(DEPOSIT)),
+    };
+    send(
+        &wn.rpc,
+        &wn.invoker,
+        vec![encode_any(&deposit, MSG_FASTPATH_DEPOSIT)],
+    )
+    .await?;
+    let chain_id = wn.net.chain_id.clone();
+    let exec_url = format!("{head_url}/api/v1/functions/execute");
+
+    // ---- refusals: 4xx with a reason, nothing executed ----
+    let (mut unsigned, _) = signed_body(&wn.invoker, &chain_id, function_id, "Ada", 100, None);
+    unsigned["signature"] = json!("");
+    let (st, v) = post(&exec_url, &unsigned).await?;
+    assert_eq!(st, 401, "{v}");
+    assert!(
+        v["error"].as_str().unwrap_or("").contains("unsigned"),
+        "{v}"
+    );
+    let (mut forged, _) = signed_body(&wn.invoker, &chain_id, function_id, "Ada", 101, None);
+    forged["config"]["stdin"] = json!("Eve"); // signed for "Ada"
+    let (st, v) = post(&exec_url, &forged).await?;
+    assert_eq!(st, 401, "{v}");
+    let (poor, _) = KeyPair::generate()?;
+    let (unfunded, _) = signed_body(&poor, &chain_id, function_id, "Ada", 1, None);
+    let (st, v) = post(&exec_url, &unfunded).await?;
+    assert_eq!(st, 402, "{v}");
+    assert!(v["error"].as_str().unwrap_or("").contains("deposit"), "{v}");
+    let (st, v) = post(&exec_url, &json!({"function_id": []})).await?;
+    assert!((400..500).contains(&st), "{st} {v}");
+    let big = json!({"function_id": "1", "config": {"stdin": "x".repeat(400 * 1024)}});
+    let (st, _) = post(&exec_url, &big).await?;
+    assert_eq!(st, 413);
+
+    // ---- N requests, then exact settlement ----
+    let (supply_before, h0) = supply_now(&wn.rpc).await?;
+    let mut before = std::collections::BTreeMap::new();
+    for w in &wn.workers {
+        before.insert(w.address.clone(), balance_now(&wn.rpc, &w.address).await?.0);
+    }
+
+    const N: u64 = 3;
+    let names = ["Ada", "Grace", "Linus"];
+    let mut responses = Vec::new();
+    for (nonce, name) in (1..=N).zip(names) {
+        let (body, id) = signed_body(&wn.invoker, &chain_id, function_id, name, nonce, None);
+        let (st, v) = post(&exec_url, &body).await?;
+        assert_eq!(st, 200, "{v}\n{}", wn.logs());
+        assert_eq!(v["request_id"], hex::encode(id));
+        assert_eq!(v["stdout"], format!("Hello, {name}!\n"));
+        assert_eq!(v["exit_code"], 0);
+        let signers = check_signatures(&wn.rpc, &v).await?;
+        assert_eq!(signers.len(), 3, "three valid signatures: {v}");
+        assert!(v["dissent"].as_array().is_some_and(|d| d.is_empty()));
+        if nonce == 1 {
+            // The same signed request again: served from the cache, charged once.
+            let (st, again) = post(&exec_url, &body).await?;
+            assert_eq!(st, 200);
+            assert_eq!(again, v);
+            let (st, cached) = post(
+                &format!("{head_url}/api/v1/functions/requests/result"),
+                &json!({"request_id": hex::encode(id)}),
+            )
+            .await?;
+            assert_eq!((st, &cached), (200, &v));
+        }
+        responses.push(v);
+    }
+    // Workers that executed had never seen the function: they got the blob from a peer.
+    for w in &wn.workers[..3] {
+        let signed = responses.iter().any(|r| {
+            r["signatures"]
+                .as_array()
+                .is_some_and(|s| s.iter().any(|s| s["worker"] == w.address.as_str()))
+        });
+        if signed {
+            assert!(
+                w.all_logs().contains("code blob fetched from peer"),
+                "{} executed without fetching code from a peer:\n{}",
+                w.name,
+                w.tail(30)
+            );
+        }
+    }
+
+    for r in &responses {
+        let id = r["request_id"].as_str().unwrap_or("").to_string();
+        wait_until(
+            &format!("request {id} settled"),
+            Duration::from_secs(30),
+            || {
+                let rpc = wn.rpc.clone();
+                let id = id.clone();
+                async move {
+                    let v = query(
+                        &rpc,
+                        "/bls.orchestration.v1.Query/FastPathSettled",
+                        json!({"request_id": id}),
+                    )
+                    .await?;
+                    Ok(v["height"].as_u64())
+                }
+            },
+        )
+        .await?;
+    }
+    // Let the last settlement block's end-block (fee burn) land before reading.
+    let settled_at = wn.net.height(0).await?;
+    wn.net
+        .wait_height(0, settled_at + 2, Duration::from_secs(20))
+        .await?;
+
+    let split_v = query(&wn.rpc, "/bls.fees.v1.Query/InvocationSplit", json!({})).await?;
+    let split: InvocationSplit = serde_json::from_value(split_v["split"].clone())?;
+    let orch = query(&wn.rpc, "/bls.orchestration.v1.Query/Params", json!({})).await?;
+    let fee: u128 = orch["params"]["base_fee"]
+        .as_str()
+        .context("base_fee")?
+        .parse()?;
+    let s3 = fastpath_split(&split, fee, 3);
+    assert!(s3.per_worker > 0 && s3.head > 0 && s3.burn > 0);
+
+    let dep = query(
+        &wn.rpc,
+        "/bls.orchestration.v1.Query/FastPathDeposit",
+        json!({"invoker": invoker}),
+    )
+    .await?;
+    assert_eq!(dep["deposit"], (DEPOSIT - u128::from(N) * fee).to_string());
+    assert_eq!(
+        balance_now(&wn.rpc, &module_address("orchestration_fastpath"))
+            .await?
+            .0,
+        DEPOSIT - u128::from(N) * fee
+    );
+    let (supply_after, h1) = supply_now(&wn.rpc).await?;
+    for w in &wn.workers {
+        let (bal, h) = balance_now(&wn.rpc, &w.address).await?;
+        let times = responses
+            .iter()
+            .filter(|r| {
+                r["signatures"]
+                    .as_array()
+                    .is_some_and(|s| s.iter().any(|s| s["worker"] == w.address.as_str()))
+            })
+            .count() as u128;
+        let mut expected = before[&w.address] + times * s3.per_worker;
+        if w.address == head_addr {
+            expected = expected + u128::from(N) * s3.head
+                - fees_paid(&wn.rpc, &w.address, h0 + 1, h).await?;
+        }
+        assert_eq!(
+            bal, expected,
+            "balance of {} ({} signatures)",
+            w.name, times
+        );
+    }
+    // Supply fell by exactly the fast-path burn plus the burn share of the block fees.
+    let fp = query(&wn.rpc, "/bls.fees.v1.Query/Params", json!({})).await?;
+    let burn_ratio = fp["params"]["burn_ratio"].as_u64().context("burn_ratio")? as u32;
+    let mut gas_burn = 0u128;
+    for hh in h0 + 1..=h1 {
+        gas_burn += mul_bps(tx_fees_in_block(&wn.rpc, hh).await?, burn_ratio);
+    }
+    assert_eq!(
+        supply_before - supply_after,
+        u128::from(N) * s3.burn + gas_burn
+    );
+
+    // ---- a replayed receipt is rejected by the chain ----
+    let head_key =
+        bls_client::Keyring::open(wn.workers[HEAD].home.join("keyring")).get("worker")?;
+    let r0 = &responses[0];
+    let (body0, _) = signed_body(&wn.invoker, &chain_id, function_id, "Ada", 1, None);
+    let replay = MsgSettleReceipts {
+        head: head_addr.clone(),
+        receipts: vec![Receipt {
+            request: Some(SignedRequest {
+                invoker: invoker.clone(),
+                invoker_pubkey: wn.invoker.public_key_bytes().to_vec(),
+                function_id,
+                nonce: 1,
+                max_fee: Some(ProtoCoin::ubls(5_000)),
+                payload_hash: payload_hash(b"Ada", &[]).to_vec(),
+                signature: hex::decode(body0["signature"].as_str().unwrap_or(""))?,
+            }),
+            code_hash: hex32(&r0["code_hash"])?.to_vec(),
+            result_hash: hex32(&r0["result_hash"])?.to_vec(),
+            signatures: r0["signatures"]
+                .as_array()
+                .context("signatures")?
+                .iter()
+                .map(|s| WorkerSignature {
+                    worker: s["worker"].as_str().unwrap_or("").into(),
+                    signature: hex::decode(s["signature"].as_str().unwrap_or(""))
+                        .unwrap_or_default(),
+                })
+                .collect(),
+        }],
+    };
+    let res = send_tx(
+        &wn.rpc,
+        &head_key,
+        vec![encode_any(&replay, MSG_SETTLE_RECEIPTS)],
+        &TxOptions::default(),
+    )
+    .await;
+    let log = match res {
+        Ok(r) => {
+            assert!(!r.is_ok(), "a replayed receipt must fail");
+            r.log.clone()
+        }
+        Err(e) => e.to_string(),
+    };
+    assert!(log.contains("already settled"), "{log}");
+
+    // ---- the on-chain path gives the same result for the same input ----
+    let inv = invoke(&wn.rpc, &wn.invoker, function_id, b"Ada", 1_000_000).await?;
+    let onchain = wait_finalized(&wn.rpc, inv.job_id, Duration::from_secs(90))
+        .await
+        .with_context(|| wn.logs())?;
+    assert_eq!(
+        onchain.result_hash,
+        responses[0]["result_hash"].as_str().unwrap_or("")
+    );
+
+    // ---- a killed worker: the head completes with the others ----
+    let victim = responses[0]["signatures"]
+        .as_array()
+        .context("signatures")?
+        .iter()
+        .filter_map(|s| s["worker"].as_str())
+        .find_map(|a| wn.workers[..3].iter().position(|w| w.address == a))
+        .context("a non-head signer")?;
+    wn.workers[victim].kill();
+    let victim_addr = wn.workers[victim].address.clone();
+    let (body, _) = signed_body(&wn.invoker, &chain_id, function_id, "Ada", 10, Some(4));
+    let (st, v) = post(&exec_url, &body).await?;
+    assert_eq!(st, 200, "{v}\n{}", wn.logs());
+    let signers = check_signatures(&wn.rpc, &v).await?;
+    assert!(signers.len() >= 2 && !signers.contains(&victim_addr), "{v}");
+    assert!(
+        v["failures"].as_array().is_some_and(|f| f
+            .iter()
+            .any(|f| f.as_str().unwrap_or("").contains(&victim_addr))),
+        "{v}"
+    );
+
+    // ---- a lying worker: its signed result is evidence; it is slashed and jailed ----
+    let flag = p2p_flag(victim);
+    wn.workers[victim].start(&["--p2p-listen", &flag, "--fault", "wrong-result"])?;
+    let (body, id) = signed_body(&wn.invoker, &chain_id, function_id, "Ada", 11, Some(4));
+    wait_until("the liar's p2p node", Duration::from_secs(60), || {
+        let logs = wn.workers[victim].all_logs();
+        async move { Ok(logs.matches("p2p listening").count().ge(&2).then_some(())) }
+    })
+    .await?;
+    let (st, v) = post(&exec_url, &body).await?;
+    assert_eq!(st, 200, "{v}\n{}", wn.logs());
+    assert!(
+        v["dissent"]
+            .as_array()
+            .is_some_and(|d| d.iter().any(|d| d["worker"] == victim_addr.as_str())),
+        "the liar's signed result is reported: {v}\n{}",
+        wn.logs()
+    );
+    let bond_before: u128 = parse_ubls(&format!(
+        "{}ubls",
+        query(
+            &wn.rpc,
+            "/bls.registry.v1.Query/Worker",
+            json!({"id": victim_addr})
+        )
+        .await?["worker"]["bond"]
+            .as_str()
+            .unwrap_or("0")
+    ))?;
+    let results: Vec<SignedResult> = v["signatures"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .chain(v["dissent"].as_array().into_iter().flatten())
+        .map(|s| {
+            Ok(SignedResult {
+                worker: s["worker"].as_str().unwrap_or("").into(),
+                result_hash: hex32(&s["result_hash"])?.to_vec(),
+                signature: hex::decode(s["signature"].as_str().unwrap_or(""))?,
+            })
+        })
+        .collect::<anyhow::Result<_>>()?;
+    // Anyone may submit evidence: here the invoker.
+    let ev = MsgSubmitEvidence {
+        submitter: invoker.clone(),
+        function_id,
+        request_id: id.to_vec(),
+        code_hash: hex32(&v["code_hash"])?.to_vec(),
+        results,
+    };
+    send(
+        &wn.rpc,
+        &wn.invoker,
+        vec![encode_any(&ev, MSG_SUBMIT_EVIDENCE)],
+    )
+    .await?;
+    let rec = query(
+        &wn.rpc,
+        "/bls.registry.v1.Query/Worker",
+        json!({"id": victim_addr}),
+    )
+    .await?;
+    assert_eq!(rec["worker"]["status"], "jailed", "{rec}");
+    let bond_after: u128 = rec["worker"]["bond"].as_str().unwrap_or("0").parse()?;
+    assert!(
+        bond_after < bond_before,
+        "slashed: {bond_before} -> {bond_after}"
+    );
+    for s in v["signatures"].as_array().into_iter().flatten() {
+        let w = query(
+            &wn.rpc,
+            "/bls.registry.v1.Query/Worker",
+            json!({"id": s["worker"]}),
+        )
+        .await?;
+        assert_eq!(
+            w["worker"]["status"], "active",
+            "honest signer untouched: {w}"
+        );
+    }
+    Ok(())
+}
+
+/// Sum of the ubls fees of every tx in block `h`.
+async fn tx_fees_in_block(rpc: &RpcClient, h: u64) -> anyhow::Result<u128> {
+    let r = block_results(rpc, h).await?;
+    let mut total = 0u128;
+    for t in &r.txs {
+        if let Some(fee) = t
+            .events
+            .iter()
+            .filter(|e| e.kind == "tx")
+            .find_map(|e| e.attr("fee").map(str::to_string))
+        {
+            total += parse_ubls(&fee)?;
+        }
+    }
+    Ok(total)
+}

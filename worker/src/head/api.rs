@@ -1,0 +1,171 @@
+//! JSON shapes of the head's HTTP API: the Blockless execute request (`function_id`,
+//! `method`, `parameters`, `config.stdin`, `config.env_vars`, `config.number_of_nodes`,
+//! `config.threshold`) plus the fields that make a request payable (`invoker`,
+//! `invoker_pubkey`, `nonce`, `max_fee`, `signature`), and the response.
+
+use serde::{Deserialize, Serialize};
+
+/// A function id as a number or a decimal string (Blockless clients send strings).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum FunctionId {
+    /// `1`.
+    Num(u64),
+    /// `"1"`.
+    Str(String),
+}
+
+impl FunctionId {
+    /// The numeric id.
+    pub fn get(&self) -> Option<u64> {
+        match self {
+            FunctionId::Num(n) => Some(*n),
+            FunctionId::Str(s) => s.trim().parse().ok(),
+        }
+    }
+}
+
+/// A Blockless parameter: a bare string or `{"name", "value"}` (the value becomes an arg).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Parameter {
+    /// `"x"`.
+    Plain(String),
+    /// `{"name": "n", "value": "x"}`.
+    Named {
+        /// Ignored name.
+        #[serde(default)]
+        name: String,
+        /// The arg.
+        value: String,
+    },
+}
+
+/// A Blockless environment variable.
+#[derive(Debug, Clone, Deserialize)]
+pub struct EnvVar {
+    /// Name.
+    pub name: String,
+    /// Value.
+    pub value: String,
+}
+
+/// `config` of an execute request.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ExecConfig {
+    /// Guest stdin.
+    #[serde(default)]
+    pub stdin: String,
+    /// Environment (must be empty: the environment comes from the deployed manifest).
+    #[serde(default)]
+    pub env_vars: Vec<EnvVar>,
+    /// Workers to run it on (at least the function's replication).
+    #[serde(default)]
+    pub number_of_nodes: Option<u32>,
+    /// Fraction of nodes that must agree (at least the function's quorum).
+    #[serde(default)]
+    pub threshold: Option<f64>,
+}
+
+/// `POST /api/v1/functions/execute`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ExecuteRequest {
+    /// Function id.
+    pub function_id: FunctionId,
+    /// Blockless method (module file); informational, the entry is the manifest's.
+    #[serde(default)]
+    pub method: String,
+    /// Args.
+    #[serde(default)]
+    pub parameters: Vec<Parameter>,
+    /// Execution config.
+    #[serde(default)]
+    pub config: ExecConfig,
+    /// Paying account (bech32).
+    #[serde(default)]
+    pub invoker: String,
+    /// Its public key, hex of 33 compressed bytes.
+    #[serde(default)]
+    pub invoker_pubkey: String,
+    /// Request nonce (unique per invoker).
+    #[serde(default)]
+    pub nonce: u64,
+    /// Most it pays for this request, ubls (decimal string).
+    #[serde(default)]
+    pub max_fee: String,
+    /// Hex signature over the request id.
+    #[serde(default)]
+    pub signature: String,
+}
+
+impl ExecuteRequest {
+    /// The guest args.
+    pub fn args(&self) -> Vec<String> {
+        self.parameters
+            .iter()
+            .map(|p| match p {
+                Parameter::Plain(s) => s.clone(),
+                Parameter::Named { value, .. } => value.clone(),
+            })
+            .collect()
+    }
+}
+
+/// One worker's signature in a response.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkerSig {
+    /// Worker id.
+    pub worker: String,
+    /// Result hash it signed (hex).
+    pub result_hash: String,
+    /// Signature (hex) over (request id, code hash, result hash).
+    pub signature: String,
+}
+
+/// The aggregated result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExecuteResponse {
+    /// Blockless-style status code.
+    pub code: String,
+    /// Request id (hex).
+    pub request_id: String,
+    /// Function id.
+    pub function_id: u64,
+    /// Code hash (hex).
+    pub code_hash: String,
+    /// Quorum result hash (hex).
+    pub result_hash: String,
+    /// Canonical outcome bytes (hex).
+    pub outcome: String,
+    /// Guest stdout (lossy UTF-8).
+    pub stdout: String,
+    /// Guest stderr (lossy UTF-8).
+    pub stderr: String,
+    /// Exit code (`null` for a trap).
+    pub exit_code: Option<i32>,
+    /// Fuel used.
+    pub fuel_used: u64,
+    /// Agreeing workers' signatures (at least the quorum).
+    pub signatures: Vec<WorkerSig>,
+    /// Signed results that disagree with the quorum (evidence).
+    pub dissent: Vec<WorkerSig>,
+    /// Workers that failed or refused, with why.
+    pub failures: Vec<String>,
+}
+
+/// `POST /api/v1/functions/requests/result`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ResultRequest {
+    /// Request id (hex).
+    #[serde(alias = "id")]
+    pub request_id: String,
+}
+
+/// An error body.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// Blockless-style status code.
+    pub code: String,
+    /// Why.
+    pub error: String,
+}

@@ -1,0 +1,411 @@
+//! The head worker's HTTP API (the fast path): `POST /api/v1/functions/execute` runs a
+//! signed, funded request on workers picked from the function's on-chain subnetwork and
+//! returns the quorum result with every agreeing worker's signature;
+//! `POST /api/v1/functions/requests/result` returns a cached result by request id;
+//! `GET /api/v1/health`. Served requests become receipts settled on chain ([`settle`]).
+//!
+//! Refusals are 4xx with a reason: 400 malformed, 401 bad or missing signature, 402
+//! unfunded deposit, 404 unknown function, 413 too large, 429 rate limited; 503 when too
+//! few workers agree.
+
+pub mod api;
+pub mod dispatch;
+pub mod limits;
+pub mod settle;
+
+use std::collections::{BTreeMap, VecDeque};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use bls_core::outcome::{ExitStatus, Outcome};
+use bls_core::Address;
+use bls_orchestration::fastpath::msgs::{
+    payload_hash, request_id, ProtoCoin, Receipt, SignedRequest, WorkerSignature,
+};
+use bls_orchestration::fastpath::queries::DepositResponse;
+use bls_orchestration::queries::ParamsResponse;
+
+use crate::p2p::protocol::WorkOrder;
+use crate::p2p::serve::{self, bls_auth_verify, Executor};
+use api::*;
+
+/// Limits of the head API.
+#[derive(Debug, Clone)]
+pub struct HeadConfig {
+    /// HTTP listen address.
+    pub listen: SocketAddr,
+    /// Largest request body, bytes.
+    pub max_body_bytes: usize,
+    /// Sustained requests per second per account.
+    pub rate_per_sec: u32,
+    /// Burst per account.
+    pub burst: u32,
+    /// How often pending receipts are settled.
+    pub settle_interval: Duration,
+}
+
+/// Most cached results (oldest evicted first).
+const MAX_CACHED: usize = 10_000;
+
+/// Shared state of the API.
+pub struct Head {
+    exec: Arc<Executor>,
+    limiter: limits::RateLimiter,
+    pending: Arc<settle::Pending>,
+    /// Results by request id, and their insertion order for eviction.
+    cache: Mutex<(BTreeMap<String, ExecuteResponse>, VecDeque<String>)>,
+}
+
+type Reply = (StatusCode, Json<serde_json::Value>);
+
+fn refuse(status: StatusCode, why: impl Into<String>) -> Reply {
+    let body = ErrorBody {
+        code: status.as_u16().to_string(),
+        error: why.into(),
+    };
+    (status, Json(serde_json::to_value(body).unwrap_or_default()))
+}
+
+/// Starts the API on `cfg.listen` and the settlement loop; returns the bound address.
+pub async fn start(
+    exec: Arc<Executor>,
+    signer: crate::daemon::signer::SignerHandle,
+    cfg: HeadConfig,
+) -> anyhow::Result<SocketAddr> {
+    let pending = Arc::new(settle::Pending::default());
+    let head = Arc::new(Head {
+        limiter: limits::RateLimiter::new(cfg.rate_per_sec, cfg.burst),
+        pending: pending.clone(),
+        cache: Mutex::new((BTreeMap::new(), VecDeque::new())),
+        exec: exec.clone(),
+    });
+    tokio::spawn(settle::run(
+        pending,
+        signer,
+        exec.key.address().to_string(),
+        cfg.settle_interval,
+    ));
+    let app = Router::new()
+        .route(
+            "/api/v1/health",
+            get(|| async { Json(serde_json::json!({"code": "200", "status": "ok"})) }),
+        )
+        .route("/api/v1/functions/execute", post(execute))
+        .route("/api/v1/functions/requests/result", post(result))
+        .layer(DefaultBodyLimit::max(cfg.max_body_bytes))
+        .with_state(head);
+    let listener = tokio::net::TcpListener::bind(cfg.listen).await?;
+    let bound = listener.local_addr()?;
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::error!(error = %e, "head API stopped");
+        }
+    });
+    Ok(bound)
+}
+
+async fn result(
+    State(head): State<Arc<Head>>,
+    body: Result<Json<ResultRequest>, axum::extract::rejection::JsonRejection>,
+) -> Reply {
+    let Ok(Json(req)) = body else {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "body must be {\"request_id\": \"<hex>\"}",
+        );
+    };
+    let cached = head
+        .cache
+        .lock()
+        .ok()
+        .and_then(|c| c.0.get(&req.request_id.to_ascii_lowercase()).cloned());
+    match cached {
+        Some(r) => (
+            StatusCode::OK,
+            Json(serde_json::to_value(r).unwrap_or_default()),
+        ),
+        None => refuse(
+            StatusCode::NOT_FOUND,
+            format!("no result for request {}", req.request_id),
+        ),
+    }
+}
+
+async fn execute(
+    State(head): State<Arc<Head>>,
+    body: Result<Json<ExecuteRequest>, axum::extract::rejection::JsonRejection>,
+) -> Reply {
+    let req = match body {
+        Ok(Json(r)) => r,
+        Err(e) => return refuse(e.status(), e.body_text()),
+    };
+    match head.execute(req).await {
+        Ok(r) => (
+            StatusCode::OK,
+            Json(serde_json::to_value(r).unwrap_or_default()),
+        ),
+        Err((status, why)) => {
+            tracing::info!(status = status.as_u16(), why, "execute refused");
+            refuse(status, why)
+        }
+    }
+}
+
+type Refusal = (StatusCode, String);
+
+fn bad(why: impl Into<String>) -> Refusal {
+    (StatusCode::BAD_REQUEST, why.into())
+}
+
+impl Head {
+    async fn execute(&self, req: ExecuteRequest) -> Result<ExecuteResponse, Refusal> {
+        let exec = &self.exec;
+        // --- who pays, and may they ---
+        if req.invoker.is_empty() || req.signature.is_empty() {
+            return Err((StatusCode::UNAUTHORIZED, "unsigned request: invoker, invoker_pubkey, nonce, max_fee and signature are required".into()));
+        }
+        let invoker = Address::parse(&req.invoker).map_err(|e| bad(format!("invoker: {e}")))?;
+        if !self.limiter.allow(invoker.as_str()) {
+            return Err((
+                StatusCode::TOO_MANY_REQUESTS,
+                format!("rate limit exceeded for {invoker}"),
+            ));
+        }
+        let function_id = req
+            .function_id
+            .get()
+            .ok_or_else(|| bad("function_id must be a number"))?;
+        if !req.config.env_vars.is_empty() {
+            return Err(bad("config.env_vars is not supported: a function's environment comes from its deployed manifest"));
+        }
+        let max_fee: u128 = req
+            .max_fee
+            .trim()
+            .parse()
+            .map_err(|_| bad("max_fee must be a decimal ubls amount"))?;
+        let pubkey =
+            hex::decode(&req.invoker_pubkey).map_err(|_| bad("invoker_pubkey must be hex"))?;
+        if Address::from_secp256k1_pubkey(&pubkey) != invoker {
+            return Err((
+                StatusCode::UNAUTHORIZED,
+                "invoker_pubkey does not derive the invoker address".into(),
+            ));
+        }
+        let signature = hex::decode(&req.signature).map_err(|_| bad("signature must be hex"))?;
+        let input = req.config.stdin.clone().into_bytes();
+        let args = req.args();
+        let payload = payload_hash(&input, &args);
+        let id = request_id(
+            &exec.chain_id,
+            invoker.as_str(),
+            function_id,
+            req.nonce,
+            max_fee,
+            &payload,
+        );
+        bls_auth_verify(&pubkey, &id, &signature)
+            .map_err(|e| (StatusCode::UNAUTHORIZED, format!("request signature: {e}")))?;
+        let id_hex = hex::encode(id);
+        if let Some(r) = self
+            .cache
+            .lock()
+            .ok()
+            .and_then(|c| c.0.get(&id_hex).cloned())
+        {
+            return Ok(r); // idempotent: the same signed request is served (and charged) once
+        }
+        let chain_err = |e: bls_client::RpcError| (StatusCode::BAD_GATEWAY, format!("chain: {e}"));
+        let params: ParamsResponse = exec
+            .chain
+            .rpc()
+            .query_json("/bls.orchestration.v1.Query/Params", &serde_json::json!({}))
+            .await
+            .map_err(chain_err)?;
+        let fee = params.params.base_fee;
+        if max_fee < fee {
+            return Err((
+                StatusCode::PAYMENT_REQUIRED,
+                format!("max_fee {max_fee} is below the fast-path fee {fee}"),
+            ));
+        }
+        let dep: DepositResponse = exec
+            .chain
+            .rpc()
+            .query_json(
+                "/bls.orchestration.v1.Query/FastPathDeposit",
+                &serde_json::json!({"invoker": invoker.as_str()}),
+            )
+            .await
+            .map_err(chain_err)?;
+        let deposit: u128 = dep.deposit.parse().unwrap_or(0);
+        let owed = self.pending.owed(invoker.as_str());
+        if deposit < owed.saturating_add(fee) {
+            return Err((StatusCode::PAYMENT_REQUIRED, format!("fast-path deposit of {invoker} is {deposit} with {owed} unsettled; {fee} more needed (MsgFastPathDeposit)")));
+        }
+
+        // --- what runs, and where ---
+        let f = serve::function(&exec.chain, function_id)
+            .await
+            .map_err(|e| match e.abci_log() {
+                Some(log) if log.contains("unknown function") => {
+                    (StatusCode::NOT_FOUND, log.to_string())
+                }
+                _ => chain_err(e),
+            })?;
+        if f.function.status != bls_orchestration::state::FunctionStatus::Active {
+            return Err((
+                StatusCode::NOT_FOUND,
+                format!("function {function_id} is retired"),
+            ));
+        }
+        let pinned: bls_orchestration::fastpath::queries::PinnedHeadsResponse = exec
+            .chain
+            .rpc()
+            .query_json(
+                "/bls.orchestration.v1.Query/PinnedHeads",
+                &serde_json::json!({"function_id": function_id}),
+            )
+            .await
+            .map_err(chain_err)?;
+        if !pinned.heads.is_empty() && !pinned.heads.contains(exec.key.address()) {
+            return Err((
+                StatusCode::FORBIDDEN,
+                format!("this head is not pinned for function {function_id}"),
+            ));
+        }
+        let code_hash =
+            bls_orchestration::state::parse_hash(&f.function.code_hash).ok_or_else(|| {
+                (
+                    StatusCode::BAD_GATEWAY,
+                    "bad code hash on chain".to_string(),
+                )
+            })?;
+        let members = f.subnetwork.map(|s| s.workers).unwrap_or_default();
+        let mut workers = Vec::new();
+        for m in &members {
+            match serve::worker(&exec.chain, m.as_str()).await {
+                Ok(w) => workers.push(w),
+                Err(e) => tracing::warn!(worker = %m, error = %e, "subnetwork member lookup"),
+            }
+        }
+        let candidates = dispatch::order_members(&id, workers);
+        let n = usize::try_from(f.function.replication).unwrap_or(1);
+        let nodes = req
+            .config
+            .number_of_nodes
+            .map_or(n, |x| usize::try_from(x).unwrap_or(n).max(n))
+            .min(candidates.len());
+        let m = usize::try_from(f.function.quorum).unwrap_or(1).max(1);
+        let by_threshold = req
+            .config
+            .threshold
+            .filter(|t| t.is_finite() && *t > 0.0 && *t <= 1.0)
+            .map_or(0, |t| (t * nodes as f64).ceil() as usize);
+        let quorum = m.max(by_threshold);
+        if candidates.len() < quorum {
+            return Err((
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!(
+                    "function {function_id} has {} active workers, quorum is {quorum}",
+                    candidates.len()
+                ),
+            ));
+        }
+        let time_nanos = exec
+            .chain
+            .rpc()
+            .status()
+            .await
+            .ok()
+            .and_then(|s| tendermint::Time::parse_from_rfc3339(&s.latest_block_time).ok())
+            .map_or(0, |t| t.unix_timestamp_nanos().max(0));
+        let signed = SignedRequest {
+            invoker: invoker.to_string(),
+            invoker_pubkey: pubkey,
+            function_id,
+            nonce: req.nonce,
+            max_fee: Some(ProtoCoin::ubls(max_fee)),
+            payload_hash: payload.to_vec(),
+            signature,
+        };
+        let order = WorkOrder {
+            request: signed.clone(),
+            code_hash: code_hash.to_vec(),
+            input,
+            args,
+            time_secs: u64::try_from(time_nanos / 1_000_000_000).unwrap_or(0),
+            time_nanos: u32::try_from(time_nanos % 1_000_000_000).unwrap_or(0),
+        };
+        let agg = dispatch::run(exec, &order, &id, &code_hash, &candidates, nodes, quorum).await;
+        let Some((best, count)) = agg.best().filter(|(_, c)| *c >= quorum) else {
+            return Err((
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!(
+                    "no quorum of {quorum} agreeing workers: {}",
+                    agg.failures.join("; ")
+                ),
+            ));
+        };
+        let _ = count;
+        let (outcome_bytes, sigs) = agg.by_hash.get(&best).cloned().unwrap_or_default();
+        let outcome = Outcome::decode(&outcome_bytes)
+            .map_err(|e| (StatusCode::BAD_GATEWAY, e.to_string()))?;
+        let dissent: Vec<WorkerSig> = agg
+            .by_hash
+            .iter()
+            .filter(|(h, _)| **h != best)
+            .flat_map(|(_, (_, s))| s.clone())
+            .collect();
+        if !dissent.is_empty() {
+            tracing::warn!(request = %id_hex, dissent = ?dissent, "workers disagree with the quorum");
+        }
+        let receipt = Receipt {
+            request: Some(signed),
+            code_hash: code_hash.to_vec(),
+            result_hash: best.to_vec(),
+            signatures: sigs
+                .iter()
+                .filter_map(|s| {
+                    Some(WorkerSignature {
+                        worker: s.worker.clone(),
+                        signature: hex::decode(&s.signature).ok()?,
+                    })
+                })
+                .collect(),
+        };
+        self.pending.push(receipt, invoker.as_str(), fee);
+        let resp = ExecuteResponse {
+            code: "200".into(),
+            request_id: id_hex.clone(),
+            function_id,
+            code_hash: hex::encode(code_hash),
+            result_hash: hex::encode(best),
+            outcome: hex::encode(&outcome_bytes),
+            stdout: String::from_utf8_lossy(&outcome.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&outcome.stderr).into_owned(),
+            exit_code: match outcome.status {
+                ExitStatus::Exited(c) => Some(c),
+                ExitStatus::Trapped(_) => None,
+            },
+            fuel_used: outcome.fuel_used,
+            signatures: sigs,
+            dissent,
+            failures: agg.failures,
+        };
+        if let Ok(mut c) = self.cache.lock() {
+            c.0.insert(id_hex.clone(), resp.clone());
+            c.1.push_back(id_hex);
+            while c.1.len() > MAX_CACHED {
+                if let Some(old) = c.1.pop_front() {
+                    c.0.remove(&old);
+                }
+            }
+        }
+        Ok(resp)
+    }
+}

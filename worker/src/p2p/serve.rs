@@ -1,0 +1,341 @@
+//! Answering peers: work orders (registered, active head workers only) and code blobs
+//! (registered peers only). A work order is checked against the chain (function code hash
+//! and manifest, invoker signature over the recomputed request id), executed in the
+//! sandbox and answered with the outcome and this worker's signature over (request id,
+//! code hash, result hash).
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bls_client::KeyPair;
+use bls_orchestration::fastpath::msgs::{payload_hash, request_id, result_digest};
+use bls_orchestration::queries::{FunctionResponse, IdRequest};
+use bls_registry::queries::{WorkersRequest, WorkersResponse};
+use bls_registry::{Role, Worker, WorkerStatus};
+use libp2p::{Multiaddr, PeerId};
+use sha2::{Digest, Sha256};
+use tokio::sync::mpsc;
+
+use super::node::{Incoming, P2pHandle};
+use super::protocol::*;
+use crate::daemon::chain::Chain;
+use crate::daemon::code::CodeStore;
+use crate::daemon::Fault;
+use crate::metrics::Metrics;
+use crate::runtime::{BlockTime, Job, Manifest, Runtime};
+
+/// How long cached chain reads (peers, functions) are trusted.
+const CACHE_TTL: Duration = Duration::from_secs(3);
+
+/// Registered workers by peer id, refreshed from the chain on a miss (rate-limited).
+pub struct PeerBook {
+    chain: Chain,
+    state: tokio::sync::Mutex<(Option<Instant>, BTreeMap<String, Worker>)>,
+}
+
+impl PeerBook {
+    /// An empty book over `chain`.
+    pub fn new(chain: Chain) -> PeerBook {
+        PeerBook {
+            chain,
+            state: tokio::sync::Mutex::new((None, BTreeMap::new())),
+        }
+    }
+
+    /// The registered worker with `peer`, if any (refreshes at most every [`CACHE_TTL`]).
+    pub async fn lookup(&self, peer: &PeerId) -> Option<Worker> {
+        let key = peer.to_string();
+        let mut st = self.state.lock().await;
+        if let Some(w) = st.1.get(&key) {
+            if st.0.is_some_and(|t| t.elapsed() < CACHE_TTL) {
+                return Some(w.clone());
+            }
+        }
+        if st
+            .0
+            .is_none_or(|t| t.elapsed() >= Duration::from_millis(500))
+        {
+            match all_workers(&self.chain).await {
+                Ok(ws) => {
+                    st.1 = ws.into_iter().map(|w| (w.peer_id.clone(), w)).collect();
+                    st.0 = Some(Instant::now());
+                }
+                Err(e) => tracing::warn!(error = %e, "refreshing the peer book"),
+            }
+        }
+        st.1.get(&key).cloned()
+    }
+}
+
+/// Every registered worker (follows pagination).
+pub async fn all_workers(chain: &Chain) -> Result<Vec<Worker>, bls_client::RpcError> {
+    let mut out = Vec::new();
+    let mut start_after: Option<String> = None;
+    loop {
+        let req = WorkersRequest {
+            region: None,
+            status: None,
+            role: None,
+            start_after: start_after.clone(),
+            limit: Some(100),
+        };
+        let page: WorkersResponse = chain
+            .rpc()
+            .query_json("/bls.registry.v1.Query/Workers", &req)
+            .await?;
+        out.extend(page.workers);
+        match page.next {
+            Some(n) if Some(&n) != start_after.as_ref() => start_after = Some(n),
+            _ => return Ok(out),
+        }
+    }
+}
+
+/// A registered worker by id.
+pub async fn worker(chain: &Chain, id: &str) -> Result<Worker, bls_client::RpcError> {
+    let r: bls_registry::queries::WorkerResponse = chain
+        .rpc()
+        .query_json(
+            "/bls.registry.v1.Query/Worker",
+            &bls_registry::queries::WorkerRequest { id: id.to_string() },
+        )
+        .await?;
+    Ok(r.worker)
+}
+
+/// A function and its subnetwork.
+pub async fn function(chain: &Chain, id: u64) -> Result<FunctionResponse, bls_client::RpcError> {
+    chain
+        .rpc()
+        .query_json("/bls.orchestration.v1.Query/Function", &IdRequest { id })
+        .await
+}
+
+/// The parsed multiaddrs of a registered worker.
+pub fn multiaddrs(w: &Worker) -> Vec<Multiaddr> {
+    w.multiaddrs.iter().filter_map(|a| a.parse().ok()).collect()
+}
+
+/// Everything needed to execute fast-path work; shared by the worker service and the head.
+pub struct Executor {
+    /// Chain queries.
+    pub chain: Chain,
+    /// Chain id (request ids bind it).
+    pub chain_id: String,
+    /// The sandbox.
+    pub runtime: Arc<Runtime>,
+    /// Verified code cache (disk, then chain).
+    pub code: CodeStore,
+    /// The worker key (result signatures).
+    pub key: KeyPair,
+    /// Test-only misbehaviour.
+    pub fault: Option<Fault>,
+    /// Metrics.
+    pub metrics: Arc<Metrics>,
+    /// The p2p node.
+    pub p2p: P2pHandle,
+    /// Registered peers.
+    pub peers: PeerBook,
+    /// Code blobs fetched from peers (count; for logs and tests).
+    pub code_from_peers: Mutex<u64>,
+}
+
+impl Executor {
+    /// Ensures the module `hash` is loaded: runtime cache, else from `from` (a peer, hash
+    /// verified), else the chain (hash verified by the code store).
+    async fn ensure_code(&self, hash: [u8; 32], from: Option<&PeerId>) -> Result<(), String> {
+        if self.runtime.has_module(&hash) {
+            return Ok(());
+        }
+        let mut wasm = None;
+        if let Some(peer) = from {
+            let addrs = match self.peers.lookup(peer).await {
+                Some(w) => multiaddrs(&w),
+                None => Vec::new(),
+            };
+            match self
+                .p2p
+                .code(
+                    *peer,
+                    addrs,
+                    CodeRequest {
+                        hash: hash.to_vec(),
+                    },
+                )
+                .await
+            {
+                Ok(CodeReply::Found(bytes)) => {
+                    let actual: [u8; 32] = Sha256::digest(&bytes).into();
+                    if actual == hash {
+                        tracing::info!(code = %hex::encode(hash), %peer, "code blob fetched from peer");
+                        if let Ok(mut n) = self.code_from_peers.lock() {
+                            *n += 1;
+                        }
+                        wasm = Some(bytes);
+                    } else {
+                        tracing::warn!(%peer, "peer sent code with the wrong hash; ignoring it");
+                    }
+                }
+                Ok(CodeReply::Missing(why)) => tracing::debug!(%peer, why, "peer has no code"),
+                Err(e) => tracing::debug!(error = %e, "code from peer failed"),
+            }
+        }
+        let wasm = match wasm {
+            Some(w) => w,
+            None => self.code.get(&hash).await.map_err(|e| e.to_string())?,
+        };
+        let runtime = self.runtime.clone();
+        tokio::task::spawn_blocking(move || runtime.load_expected(&hash, &wasm))
+            .await
+            .map_err(|e| format!("compile task: {e}"))?
+            .map_err(|e| e.to_string())
+    }
+
+    /// Executes a work order (after checking it against the chain) and signs the result.
+    pub async fn execute(&self, order: &WorkOrder, from: Option<&PeerId>) -> WorkReply {
+        match self.try_execute(order, from).await {
+            Ok(r) => r,
+            Err(why) => WorkReply::Refused(why),
+        }
+    }
+
+    async fn try_execute(
+        &self,
+        order: &WorkOrder,
+        from: Option<&PeerId>,
+    ) -> Result<WorkReply, String> {
+        let req = &order.request;
+        let max_fee = req
+            .max_fee
+            .as_ref()
+            .and_then(|c| c.amount.parse::<u128>().ok())
+            .ok_or("request max_fee missing or malformed")?;
+        let payload = payload_hash(&order.input, &order.args);
+        if req.payload_hash != payload {
+            return Err("payload hash does not match input and args".into());
+        }
+        let id = request_id(
+            &self.chain_id,
+            &req.invoker,
+            req.function_id,
+            req.nonce,
+            max_fee,
+            &payload,
+        );
+        bls_auth_verify(&req.invoker_pubkey, &id, &req.signature)?;
+        let f = function(&self.chain, req.function_id)
+            .await
+            .map_err(|e| format!("function {}: {e}", req.function_id))?
+            .function;
+        let code_hash =
+            bls_orchestration::state::parse_hash(&f.code_hash).ok_or("bad code hash on chain")?;
+        if order.code_hash != code_hash {
+            return Err(format!(
+                "code hash {} is not the function's code {}",
+                hex::encode(&order.code_hash),
+                f.code_hash
+            ));
+        }
+        let manifest = Manifest::from_json(f.manifest_json.as_bytes())
+            .map_err(|e| format!("manifest: {e}"))?;
+        self.ensure_code(code_hash, from).await?;
+        let job = Job {
+            id,
+            code_hash,
+            manifest,
+            input: order.input.clone(),
+            args: order.args.clone(),
+            block_time: BlockTime {
+                seconds: order.time_secs,
+                nanos: order.time_nanos.min(999_999_999),
+            },
+            data_dir: None,
+        };
+        let outcome = self.runtime.run(&job).await.map_err(|e| e.to_string())?;
+        self.metrics.outcome(&outcome);
+        let outcome = match self.fault {
+            Some(f) => f.tamper(outcome),
+            None => outcome,
+        };
+        let bytes = outcome.canonical_bytes();
+        let result_hash: [u8; 32] = Sha256::digest(&bytes).into();
+        let signature = self
+            .key
+            .sign(&result_digest(&id, &code_hash, &result_hash))
+            .to_vec();
+        Ok(WorkReply::Done {
+            worker: self.key.address().to_string(),
+            outcome: bytes,
+            result_hash: result_hash.to_vec(),
+            signature,
+        })
+    }
+
+    /// Raw WASM for a code request (verified by hash before it is sent).
+    pub async fn code_blob(&self, hash: &[u8]) -> CodeReply {
+        let Ok(hash) = <[u8; 32]>::try_from(hash) else {
+            return CodeReply::Missing("hash must be 32 bytes".into());
+        };
+        match self.code.get(&hash).await {
+            Ok(w) => CodeReply::Found(w),
+            Err(e) => CodeReply::Missing(e.to_string()),
+        }
+    }
+}
+
+/// Verifies a low-S secp256k1 signature over sha256(`msg`).
+pub fn bls_auth_verify(pubkey: &[u8], msg: &[u8], sig: &[u8]) -> Result<(), String> {
+    use k256::ecdsa::signature::Verifier;
+    let vk = k256::ecdsa::VerifyingKey::from_sec1_bytes(pubkey)
+        .map_err(|_| "bad public key".to_string())?;
+    let sig =
+        k256::ecdsa::Signature::from_slice(sig).map_err(|_| "malformed signature".to_string())?;
+    if sig.normalize_s().is_some() {
+        return Err("high-S signature".into());
+    }
+    vk.verify(msg, &sig)
+        .map_err(|_| "signature does not verify".to_string())
+}
+
+/// Serves incoming requests until the node stops: work orders only from registered,
+/// active heads; code only to registered peers.
+pub async fn serve(exec: Arc<Executor>, mut incoming: mpsc::Receiver<Incoming>) {
+    while let Some(inc) = incoming.recv().await {
+        let exec = exec.clone();
+        tokio::spawn(async move {
+            match inc {
+                Incoming::Work {
+                    peer,
+                    order,
+                    channel,
+                } => {
+                    let reply = match exec.peers.lookup(&peer).await {
+                        Some(w) if w.role == Role::Head && w.status == WorkerStatus::Active => {
+                            exec.execute(&order, Some(&peer)).await
+                        }
+                        _ => WorkReply::Refused(format!(
+                            "peer {peer} is not a registered active head"
+                        )),
+                    };
+                    if let WorkReply::Refused(why) = &reply {
+                        tracing::warn!(%peer, why, "work order refused");
+                    }
+                    exec.p2p.respond_work(channel, reply).await;
+                }
+                Incoming::Code {
+                    peer,
+                    request,
+                    channel,
+                } => {
+                    let reply = if exec.peers.lookup(&peer).await.is_some() {
+                        exec.code_blob(&request.hash).await
+                    } else {
+                        CodeReply::Missing(format!("peer {peer} is not registered"))
+                    };
+                    exec.p2p.respond_code(channel, reply).await;
+                }
+            }
+        });
+    }
+}
