@@ -49,6 +49,8 @@ async fn dashboard_shows_validators_workers_and_a_finalized_job() -> anyhow::Res
     };
     let agreed: BTreeSet<String> = result.workers.iter().map(ToString::to_string).collect();
     let api = wn.net.validators[0].api_url();
+    // Ids are strings in the page's JSON (uint64 in Cosmos JSON style).
+    let job_id = inv.job_id.to_string();
 
     // The JSON routes behind the page.
     let html = reqwest::get(format!("{api}/dashboard/")).await?;
@@ -136,7 +138,7 @@ async fn dashboard_shows_validators_workers_and_a_finalized_job() -> anyhow::Res
         .as_array()
         .and_then(|js| {
             js.iter()
-                .find(|j| j["id"] == inv.job_id.to_string())
+                .find(|j| j["id"].as_str() == Some(job_id.as_str()))
                 .cloned()
         })
         .ok_or_else(|| anyhow::anyhow!("job {} not on the page: {o:#}", inv.job_id))?;

@@ -241,7 +241,8 @@ function jobRows(jobs) {
       h("td", {}, `#${j.id}`),
       h("td", {}, h("a", { href: `#/function/${j.function_id}` }, `#${j.function_id}`)),
       h("td", {}, badge(j.status)),
-      h("td", {}, h("pre", { class: "input" }, j.input + (j.input_truncated ? "…" : ""))),
+      h("td", {}, h("pre", { class: "input" }, j.input + (j.input_truncated ? "…" : "")),
+        j.args.length ? h("span", { class: "muted mono" }, `args: ${j.args.join(" ")}`) : null),
       h("td", {}, output),
       h("td", { class: "agreed" }, agreed.length ? agreed.map((w) => h("div", { "data-agreed-worker": w }, short(w))) : h("span", { class: "muted" }, "—")),
       h("td", { class: "num" }, r ? ubls(r.fee) : ""),
@@ -372,6 +373,11 @@ async function render() {
   if (seq !== rendering) return; // a newer render started meanwhile
   app.replaceChildren(...nodes.filter(Boolean));
   document.body.dataset.view = hash;
+  const chain = document.getElementById("chain");
+  if (!chain.textContent) {
+    // Views other than the overview do not load CometBFT's status themselves.
+    loaders.cometbft().then((c) => { chain.textContent = `${c.chain_id} · height ${c.latest_height}`; }, () => {});
+  }
   document.body.dataset.ready = "1";
   clearTimeout(timer);
   if (auto) timer = setTimeout(() => { if (!document.hidden) render(); else timer = setTimeout(render, AUTO_REFRESH_MS); }, AUTO_REFRESH_MS);
