@@ -453,15 +453,6 @@ async fn fast_path_executes_settles_and_polices() -> anyhow::Result<()> {
         async move { Ok(logs.matches("p2p listening").count().ge(&2).then_some(())) }
     })
     .await?;
-    let (st, v) = post(&exec_url, &body).await?;
-    assert_eq!(st, 200, "{v}\n{}", wn.logs());
-    assert!(
-        v["dissent"]
-            .as_array()
-            .is_some_and(|d| d.iter().any(|d| d["worker"] == victim_addr.as_str())),
-        "the liar's signed result is reported: {v}\n{}",
-        wn.logs()
-    );
     let bond_before: u128 = parse_ubls(&format!(
         "{}ubls",
         query(
@@ -473,6 +464,15 @@ async fn fast_path_executes_settles_and_polices() -> anyhow::Result<()> {
             .as_str()
             .unwrap_or("0")
     ))?;
+    let (st, v) = post(&exec_url, &body).await?;
+    assert_eq!(st, 200, "{v}\n{}", wn.logs());
+    assert!(
+        v["dissent"]
+            .as_array()
+            .is_some_and(|d| d.iter().any(|d| d["worker"] == victim_addr.as_str())),
+        "the liar's signed result is reported: {v}\n{}",
+        wn.logs()
+    );
     let results: Vec<SignedResult> = v["signatures"]
         .as_array()
         .into_iter()
@@ -486,7 +486,23 @@ async fn fast_path_executes_settles_and_polices() -> anyhow::Result<()> {
             })
         })
         .collect::<anyhow::Result<_>>()?;
-    // Anyone may submit evidence: here the invoker.
+    // The head reports the conflict itself; the liar ends up slashed and jailed.
+    let rec = wait_until("the liar jailed", Duration::from_secs(30), || {
+        let rpc = wn.rpc.clone();
+        let liar = victim_addr.clone();
+        async move {
+            let r = query(&rpc, "/bls.registry.v1.Query/Worker", json!({"id": liar})).await?;
+            Ok((r["worker"]["status"] == "jailed").then_some(r))
+        }
+    })
+    .await
+    .with_context(|| wn.logs())?;
+    let bond_after: u128 = rec["worker"]["bond"].as_str().unwrap_or("0").parse()?;
+    assert!(
+        bond_after < bond_before,
+        "slashed: {bond_before} -> {bond_after}"
+    );
+    // Anyone may submit evidence (here the invoker); the same offence is punished once.
     let ev = MsgSubmitEvidence {
         submitter: invoker.clone(),
         function_id,
@@ -494,23 +510,34 @@ async fn fast_path_executes_settles_and_polices() -> anyhow::Result<()> {
         code_hash: hex32(&v["code_hash"])?.to_vec(),
         results,
     };
-    send(
+    let res = send_tx(
         &wn.rpc,
         &wn.invoker,
         vec![encode_any(&ev, MSG_SUBMIT_EVIDENCE)],
+        &TxOptions::default(),
     )
-    .await?;
+    .await;
+    let log = match res {
+        Ok(r) => {
+            assert!(!r.is_ok(), "already punished: the evidence must be refused");
+            r.log.clone()
+        }
+        Err(e) => e.to_string(),
+    };
+    assert!(log.contains("already punished"), "{log}");
     let rec = query(
         &wn.rpc,
         "/bls.registry.v1.Query/Worker",
         json!({"id": victim_addr}),
     )
     .await?;
-    assert_eq!(rec["worker"]["status"], "jailed", "{rec}");
-    let bond_after: u128 = rec["worker"]["bond"].as_str().unwrap_or("0").parse()?;
-    assert!(
-        bond_after < bond_before,
-        "slashed: {bond_before} -> {bond_after}"
+    assert_eq!(
+        rec["worker"]["bond"]
+            .as_str()
+            .unwrap_or("0")
+            .parse::<u128>()?,
+        bond_after,
+        "not slashed twice"
     );
     for s in v["signatures"].as_array().into_iter().flatten() {
         let w = query(

@@ -7,7 +7,9 @@ use bls_core::module::encode_any;
 use bls_core::{Address, ModuleError};
 use bls_orchestration::fastpath::handlers::fastpath_split;
 use bls_orchestration::fastpath::msgs::*;
-use bls_orchestration::fastpath::state::{deposit_of, fastpath_account, DEPOSITS};
+use bls_orchestration::fastpath::state::{
+    deposit_of, fastpath_account, DEPOSITS, WITHDRAW_DELAY_BLOCKS,
+};
 use bls_orchestration::state::{community_pool, SUBNETS};
 use bls_registry::msgs::{Capabilities, MsgRegisterWorker, MSG_REGISTER_WORKER};
 use bls_registry::{RegistryModule, WorkerStatus};
@@ -377,7 +379,12 @@ fn bad_receipts_are_rejected_with_a_reason() {
     let bal = s.chain.balance(&inv);
     s.chain
         .orch(&inv, encode_any(&msg, MSG_FASTPATH_WITHDRAW))
-        .expect("withdraw");
+        .expect("withdraw request");
+    let release = s.chain.block.height + WITHDRAW_DELAY_BLOCKS;
+    s.chain.advance_to(release);
+    s.chain
+        .orch(&inv, encode_any(&msg, MSG_FASTPATH_WITHDRAW))
+        .expect("withdraw completed");
     assert_eq!(s.chain.balance(&inv), bal + all);
     assert_eq!(s.deposit_now(), 0);
     let (r, _) = s.receipt(11, &two);
@@ -525,6 +532,45 @@ fn deposit_and_withdraw_keep_the_module_account_equal_to_deposits() {
             .code,
         49
     );
+    // A withdrawal is a request first; the money stays (and can still pay receipts)
+    // until the delay has passed.
+    let w = MsgFastPathWithdraw {
+        invoker: inv.to_string(),
+        amount: Some(ProtoCoin::ubls(60_000)),
+    };
+    s.chain
+        .orch(&inv, encode_any(&w, MSG_FASTPATH_WITHDRAW))
+        .expect("request");
+    let requested_at = s.chain.block.height;
+    let q: bls_orchestration::fastpath::queries::DepositResponse = s
+        .chain
+        .query(
+            "FastPathDeposit",
+            serde_json::json!({"invoker": inv.to_string()}),
+        )
+        .unwrap();
+    assert_eq!(
+        (q.withdrawing.as_str(), q.release_height),
+        ("60000", requested_at + WITHDRAW_DELAY_BLOCKS)
+    );
+    assert_eq!(s.chain.balance(&inv), bal - 500);
+    s.chain.advance_to(requested_at + WITHDRAW_DELAY_BLOCKS - 1);
+    let e = s
+        .chain
+        .orch(&inv, encode_any(&w, MSG_FASTPATH_WITHDRAW))
+        .unwrap_err();
+    assert!(e.log.contains("pending until height"), "{e}");
+    // Receipts settled meanwhile are charged first; the payout is what is left.
+    let subnet: Vec<SimWorker> = s.subnet().into_iter().cloned().collect();
+    let (r, _) = s.receipt(1, &[&subnet[0], &subnet[1]]);
+    s.settle(vec![r]).expect("settle during the delay");
+    s.chain.advance_to(requested_at + WITHDRAW_DELAY_BLOCKS);
+    s.chain
+        .orch(&inv, encode_any(&w, MSG_FASTPATH_WITHDRAW))
+        .expect("complete");
+    assert_eq!(s.deposit_now(), 100_500 - FEE - 60_000);
+    assert_eq!(s.chain.balance(&inv), bal - 500 + 60_000);
+    s.assert_deposit_invariant();
     assert!(s.deposit(0).is_err());
     assert!(s.deposit(10_000_000).is_err(), "more than the balance");
     s.assert_deposit_invariant();
@@ -535,5 +581,5 @@ fn deposit_and_withdraw_keep_the_module_account_equal_to_deposits() {
             serde_json::json!({"invoker": inv.to_string()}),
         )
         .unwrap();
-    assert_eq!(q.deposit, "100500");
+    assert_eq!(q.deposit, (100_500 - FEE - 60_000).to_string());
 }

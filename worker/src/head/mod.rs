@@ -4,6 +4,9 @@
 //! `POST /api/v1/functions/requests/result` returns a cached result by request id;
 //! `GET /api/v1/health`. Served requests become receipts settled on chain ([`settle`]).
 //!
+//! Signed results that contradict the quorum are submitted as evidence
+//! (`MsgSubmitEvidence`) by the head itself.
+//!
 //! Refusals are 4xx with a reason: 400 malformed, 401 bad or missing signature, 402
 //! unfunded deposit, 404 unknown function, 413 too large, 429 rate limited; 503 when too
 //! few workers agree.
@@ -22,10 +25,12 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use bls_core::module::encode_any;
 use bls_core::outcome::{ExitStatus, Outcome};
 use bls_core::Address;
 use bls_orchestration::fastpath::msgs::{
-    payload_hash, request_id, ProtoCoin, Receipt, SignedRequest, WorkerSignature,
+    payload_hash, request_id, MsgSubmitEvidence, ProtoCoin, Receipt, SignedRequest, SignedResult,
+    WorkerSignature, MSG_SUBMIT_EVIDENCE,
 };
 use bls_orchestration::fastpath::queries::DepositResponse;
 use bls_orchestration::queries::ParamsResponse;
@@ -55,6 +60,7 @@ const MAX_CACHED: usize = 10_000;
 /// Shared state of the API.
 pub struct Head {
     exec: Arc<Executor>,
+    signer: crate::daemon::signer::SignerHandle,
     limiter: limits::RateLimiter,
     pending: Arc<settle::Pending>,
     /// Results by request id, and their insertion order for eviction.
@@ -83,6 +89,7 @@ pub async fn start(
         pending: pending.clone(),
         cache: Mutex::new((BTreeMap::new(), VecDeque::new())),
         exec: exec.clone(),
+        signer: signer.clone(),
     });
     tokio::spawn(settle::run(
         pending,
@@ -163,6 +170,46 @@ fn bad(why: impl Into<String>) -> Refusal {
 }
 
 impl Head {
+    /// Reports signed results that contradict a quorum as evidence (in the background; the
+    /// chain slashes the dissenters once per request).
+    fn submit_evidence(
+        &self,
+        function_id: u64,
+        request_id: [u8; 32],
+        code_hash: [u8; 32],
+        agreeing: &[WorkerSig],
+        dissent: &[WorkerSig],
+    ) {
+        let results: Vec<SignedResult> = agreeing
+            .iter()
+            .chain(dissent)
+            .filter_map(|s| {
+                Some(SignedResult {
+                    worker: s.worker.clone(),
+                    result_hash: hex::decode(&s.result_hash).ok()?,
+                    signature: hex::decode(&s.signature).ok()?,
+                })
+            })
+            .collect();
+        let msg = MsgSubmitEvidence {
+            submitter: self.exec.key.address().to_string(),
+            function_id,
+            request_id: request_id.to_vec(),
+            code_hash: code_hash.to_vec(),
+            results,
+        };
+        let signer = self.signer.clone();
+        tokio::spawn(async move {
+            match signer.submit(encode_any(&msg, MSG_SUBMIT_EVIDENCE)).await {
+                Ok(r) => tracing::info!(
+                    height = r.height,
+                    "evidence of conflicting results accepted"
+                ),
+                Err(e) => tracing::warn!(error = %e, "evidence rejected"),
+            }
+        });
+    }
+
     async fn execute(&self, req: ExecuteRequest) -> Result<ExecuteResponse, Refusal> {
         let exec = &self.exec;
         // --- who pays, and may they ---
@@ -242,7 +289,12 @@ impl Head {
             )
             .await
             .map_err(chain_err)?;
-        let deposit: u128 = dep.deposit.parse().unwrap_or(0);
+        // Money requested for withdrawal may leave before this request settles.
+        let deposit = dep
+            .deposit
+            .parse::<u128>()
+            .unwrap_or(0)
+            .saturating_sub(dep.withdrawing.parse::<u128>().unwrap_or(0));
         let owed = self.pending.owed(invoker.as_str());
         if deposit < owed.saturating_add(fee) {
             return Err((StatusCode::PAYMENT_REQUIRED, format!("fast-path deposit of {invoker} is {deposit} with {owed} unsettled; {fee} more needed (MsgFastPathDeposit)")));
@@ -363,6 +415,7 @@ impl Head {
             .collect();
         if !dissent.is_empty() {
             tracing::warn!(request = %id_hex, dissent = ?dissent, "workers disagree with the quorum");
+            self.submit_evidence(function_id, id, code_hash, &sigs, &dissent);
         }
         let receipt = Receipt {
             request: Some(signed),

@@ -24,7 +24,9 @@ fn hash32(field: &'static str, b: &[u8]) -> Result<[u8; 32], FastPathError> {
 
 /// Deposit event type: `invoker`, `amount`, `deposit`.
 pub const FASTPATH_DEPOSIT: &str = "bls.fastpath_deposit";
-/// Withdrawal event type: `invoker`, `amount`, `deposit`.
+/// Withdrawal requested: `invoker`, `amount`, `release_height`.
+pub const FASTPATH_WITHDRAW_REQUESTED: &str = "bls.fastpath_withdraw_requested";
+/// Withdrawal completed: `invoker`, `amount`, `deposit`.
 pub const FASTPATH_WITHDRAW: &str = "bls.fastpath_withdraw";
 /// Per settled receipt: `request_id`, `function_id`, `invoker`, `head`, `fee`, `workers`.
 pub const FASTPATH_SETTLED: &str = "bls.fastpath_settled";
@@ -59,34 +61,74 @@ pub fn deposit(
     })
 }
 
-/// [`MsgFastPathWithdraw`].
+/// [`MsgFastPathWithdraw`]: request (delayed by [`WITHDRAW_DELAY_BLOCKS`]) or complete.
 pub fn withdraw(
     ctx: &mut Context<'_>,
     m: &MsgFastPathWithdraw,
 ) -> Result<MsgFastPathWithdrawResponse, FastPathError> {
     let invoker = parse_addr("invoker", &m.invoker)?;
+    let have = deposit_of(ctx.store, &invoker)?;
+    if let Some(w) = WITHDRAWALS.may_load(ctx.store, invoker.as_str())? {
+        if ctx.block.height < w.release_height {
+            return Err(invalid(
+                "invoker",
+                format!(
+                    "a withdrawal of {} is pending until height {}",
+                    w.amount, w.release_height
+                ),
+            ));
+        }
+        let requested: u128 = w
+            .amount
+            .parse()
+            .map_err(|e| crate::OrchestrationError::Store(format!("stored withdrawal: {e}")))?;
+        let amount = requested.min(have);
+        let rest = have - amount;
+        transfer(ctx.store, &fastpath_account(), &invoker, amount)?;
+        set_deposit(ctx.store, &invoker, rest)?;
+        WITHDRAWALS.remove(ctx.store, invoker.as_str());
+        ctx.emit(
+            Event::new(FASTPATH_WITHDRAW)
+                .attr("invoker", &invoker)
+                .attr("amount", amount)
+                .attr("deposit", rest),
+        );
+        return Ok(MsgFastPathWithdrawResponse {
+            deposit: rest.to_string(),
+            withdrawn: amount.to_string(),
+            release_height: 0,
+        });
+    }
     let amount = parse_ubls("amount", m.amount.as_ref())?;
     if amount == 0 {
         return Err(invalid("amount", "must be positive"));
     }
-    let have = deposit_of(ctx.store, &invoker)?;
-    let rest = have
-        .checked_sub(amount)
-        .ok_or_else(|| FastPathError::InsufficientDeposit {
+    if amount > have {
+        return Err(FastPathError::InsufficientDeposit {
             invoker: invoker.to_string(),
             have,
             need: amount,
-        })?;
-    transfer(ctx.store, &fastpath_account(), &invoker, amount)?;
-    set_deposit(ctx.store, &invoker, rest)?;
+        });
+    }
+    let release_height = ctx.block.height.saturating_add(WITHDRAW_DELAY_BLOCKS);
+    WITHDRAWALS.save(
+        ctx.store,
+        invoker.as_str(),
+        &Withdrawal {
+            amount: amount.to_string(),
+            release_height,
+        },
+    )?;
     ctx.emit(
-        Event::new(FASTPATH_WITHDRAW)
+        Event::new(FASTPATH_WITHDRAW_REQUESTED)
             .attr("invoker", &invoker)
             .attr("amount", amount)
-            .attr("deposit", rest),
+            .attr("release_height", release_height),
     );
     Ok(MsgFastPathWithdrawResponse {
-        deposit: rest.to_string(),
+        deposit: have.to_string(),
+        withdrawn: "0".into(),
+        release_height,
     })
 }
 

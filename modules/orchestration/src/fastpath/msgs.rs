@@ -63,7 +63,10 @@ pub struct MsgFastPathDepositResponse {
     pub deposit: String,
 }
 
-/// Moves `amount` of the deposit back to the invoker's balance.
+/// Withdraws from the deposit in two steps: the first message requests `amount` (released
+/// after [`super::state::WITHDRAW_DELAY_BLOCKS`]); the same message sent at or after the
+/// release height pays out (at most what is left of the deposit). `amount` is ignored on
+/// completion.
 #[derive(Clone, PartialEq, prost::Message, Serialize, Deserialize)]
 pub struct MsgFastPathWithdraw {
     /// Invoker (signer).
@@ -80,6 +83,12 @@ pub struct MsgFastPathWithdrawResponse {
     /// The deposit afterwards (ubls, decimal).
     #[prost(string, tag = "1")]
     pub deposit: String,
+    /// Paid out now (0 when the withdrawal was only requested).
+    #[prost(string, tag = "2")]
+    pub withdrawn: String,
+    /// When a request: the height from which it can be completed.
+    #[prost(uint64, tag = "3")]
+    pub release_height: u64,
 }
 
 /// A fast-path request as the invoker signed it. The input and args are not on chain: only

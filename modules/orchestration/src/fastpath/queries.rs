@@ -5,7 +5,7 @@ use bls_core::Address;
 use cosmwasm_std::Storage;
 use serde::{Deserialize, Serialize};
 
-use super::state::{deposit_of, pinned_heads, SETTLED};
+use super::state::{deposit_of, pinned_heads, SETTLED, WITHDRAWALS};
 use crate::error::OrchestrationError;
 
 /// `FastPathDeposit` request.
@@ -20,6 +20,13 @@ pub struct DepositRequest {
 pub struct DepositResponse {
     /// Deposit (ubls, decimal string).
     pub deposit: String,
+    /// Part of it requested for withdrawal (ubls, decimal string; heads should not serve
+    /// against it).
+    #[serde(default)]
+    pub withdrawing: String,
+    /// Height from which the pending withdrawal can be completed (0: none).
+    #[serde(default)]
+    pub release_height: u64,
 }
 
 /// `PinnedHeads` request.
@@ -69,8 +76,11 @@ pub fn query(
             let req: DepositRequest = parse(data)?;
             let a = Address::parse(&req.invoker)
                 .map_err(|e| OrchestrationError::InvalidQuery(e.to_string()))?;
+            let w = WITHDRAWALS.may_load(store, a.as_str())?;
             json(&DepositResponse {
                 deposit: deposit_of(store, &a)?.to_string(),
+                withdrawing: w.as_ref().map_or_else(|| "0".into(), |w| w.amount.clone()),
+                release_height: w.map_or(0, |w| w.release_height),
             })
         })(),
         "PinnedHeads" => (|| {

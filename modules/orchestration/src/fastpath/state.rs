@@ -9,6 +9,7 @@
 use bls_core::Address;
 use cosmwasm_std::Storage;
 use cw_storage_plus::Map;
+use serde::{Deserialize, Serialize};
 
 use crate::error::OrchestrationError;
 
@@ -18,6 +19,12 @@ pub const FASTPATH_ACCOUNT: &str = "orchestration_fastpath";
 /// Share of the worker part of each fast-path fee paid to the settling head, basis points.
 /// (A constant, not a param yet: changing it needs a genesis/param migration.)
 pub const HEAD_SHARE_BPS: u32 = 2_000;
+
+/// Blocks between a withdrawal request and the moment the funds can be taken out. Heads
+/// serve against the deposit and settle later; the delay gives them time to settle what
+/// they served before the money leaves (a head stops serving an invoker with a pending
+/// withdrawal).
+pub const WITHDRAW_DELAY_BLOCKS: u64 = 100;
 
 /// Most receipts in one [`super::msgs::MsgSettleReceipts`].
 pub const MAX_RECEIPTS_PER_MSG: usize = 256;
@@ -32,8 +39,20 @@ pub const DEPOSITS: Map<&str, String> = Map::new("orch/fp/deposits");
 pub const SETTLED: Map<&str, u64> = Map::new("orch/fp/settled");
 /// Pinned heads by function.
 pub const PINNED_HEADS: Map<u64, Vec<Address>> = Map::new("orch/fp/pinned");
+/// Pending withdrawals by invoker.
+pub const WITHDRAWALS: Map<&str, Withdrawal> = Map::new("orch/fp/withdrawals");
 /// (request id hex, worker) already punished.
 pub const EVIDENCE_HANDLED: Map<(&str, &str), ()> = Map::new("orch/fp/evidence");
+
+/// A requested withdrawal.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Withdrawal {
+    /// Requested amount (ubls, decimal string); what remains of the deposit at release
+    /// time is paid out if less.
+    pub amount: String,
+    /// First height at which it can be completed.
+    pub release_height: u64,
+}
 
 /// The deposit module account.
 pub fn fastpath_account() -> Address {
