@@ -15,8 +15,12 @@ use crate::wait::wait_until;
 /// How to set up the chain.
 #[derive(Clone, Debug)]
 pub struct NodeOptions {
-    /// Number of validators.
+    /// Number of nodes (each a `blsd` + `cometbft` pair).
     pub validators: usize,
+    /// How many of the first nodes are CometBFT genesis validators (power 10 each); the rest
+    /// start as full nodes, e.g. to become validators later by a staking tx with their own
+    /// consensus key. `None`: every node.
+    pub genesis_validators: Option<usize>,
     /// Funded genesis accounts: (bls1 address, coins like `1000000ubls`).
     pub accounts: Vec<(String, String)>,
     /// CometBFT `timeout_commit`.
@@ -29,6 +33,7 @@ impl Default for NodeOptions {
     fn default() -> Self {
         Self {
             validators: 1,
+            genesis_validators: None,
             accounts: Vec::new(),
             block_time: "200ms".into(),
             app_state: Vec::new(),
@@ -133,16 +138,22 @@ impl Localnet {
         }
         let mut vals = Vec::new();
         let mut peers = Vec::new();
+        let genesis_validators = opts
+            .genesis_validators
+            .unwrap_or(validators.len())
+            .clamp(1, validators.len());
         for (i, v) in validators.iter().enumerate() {
-            let key: Value = serde_json::from_slice(&std::fs::read(
-                v.home.join("cometbft/config/priv_validator_key.json"),
-            )?)?;
-            vals.push(json!({
-                "address": key["address"],
-                "pub_key": key["pub_key"],
-                "power": "10",
-                "name": format!("node{i}"),
-            }));
+            if i < genesis_validators {
+                let key: Value = serde_json::from_slice(&std::fs::read(
+                    v.home.join("cometbft/config/priv_validator_key.json"),
+                )?)?;
+                vals.push(json!({
+                    "address": key["address"],
+                    "pub_key": key["pub_key"],
+                    "power": "10",
+                    "name": format!("node{i}"),
+                }));
+            }
             let id = run(Command::new(&cometbft)
                 .arg("show-node-id")
                 .arg("--home")
