@@ -12,6 +12,7 @@
 //! - [`cli`]: the `blsd keys|tx|query` commands, mounted by the `blsd` binary.
 
 pub mod cli;
+pub mod fastpath;
 pub mod fee;
 pub mod keyring;
 pub mod keys;
