@@ -83,5 +83,44 @@ fn bench_hello(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_hello);
+/// Jobs through one shared `Runtime` from 1 and from 2 threads: time per job (a lower time
+/// with 2 threads means they scale; the pooling allocator must not make 2 slower than 1).
+fn bench_threads(c: &mut Criterion) {
+    let code = common::wasm("hello");
+    let rt = Runtime::new(RuntimeConfig {
+        max_concurrent_jobs: 4,
+        ..RuntimeConfig::default()
+    })
+    .expect("runtime");
+    let hash = rt.load(&code).expect("load");
+    let job = common::job(hash, Manifest::default(), b"bench");
+    let mut group = c.benchmark_group("hello_job_threads");
+    for threads in [1u64, 2] {
+        group.bench_function(format!("{threads}_threads"), |b| {
+            b.iter_custom(|iters| {
+                let per_thread = iters.div_ceil(threads);
+                let start = std::time::Instant::now();
+                std::thread::scope(|s| {
+                    for _ in 0..threads {
+                        s.spawn(|| {
+                            let tokio = tokio::runtime::Builder::new_current_thread()
+                                .enable_all()
+                                .build()
+                                .expect("tokio");
+                            for _ in 0..per_thread {
+                                let out = tokio.block_on(rt.run(&job)).expect("run");
+                                assert_eq!(out.status, ExitStatus::Exited(0));
+                            }
+                        });
+                    }
+                });
+                // Wall time for all `iters` jobs: criterion divides it into time per job.
+                start.elapsed()
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_hello, bench_threads);
 criterion_main!(benches);
