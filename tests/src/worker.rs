@@ -373,20 +373,27 @@ pub async fn result(rpc: &RpcClient, job_id: u64) -> anyhow::Result<Option<JobRe
     }
 }
 
-/// Waits until job `id` is finalized; fails as soon as the job failed.
+/// Waits until job `id` is finalized and settled (paid, slashed, escrow released: the chain
+/// settles in end block after finality, once every committer revealed or the reveal window
+/// closed), so balances and the result's paid `workers` are final; fails as soon as the job
+/// failed.
 pub async fn wait_finalized(
     rpc: &RpcClient,
     id: u64,
     timeout: Duration,
 ) -> anyhow::Result<JobResult> {
-    wait_until(&format!("job {id} to finalize"), timeout, || async move {
-        let j = job(rpc, id).await?;
-        match j.status.as_str() {
-            "finalized" => Ok(result(rpc, id).await?.map(Ok)),
-            "failed" => Ok(Some(Err(anyhow::anyhow!("job {id} failed: {}", j.failure)))),
-            _ => Ok(None),
-        }
-    })
+    wait_until(
+        &format!("job {id} to finalize and settle"),
+        timeout,
+        || async move {
+            let j = job(rpc, id).await?;
+            match j.status.as_str() {
+                "finalized" if !j.settling => Ok(result(rpc, id).await?.map(Ok)),
+                "failed" => Ok(Some(Err(anyhow::anyhow!("job {id} failed: {}", j.failure)))),
+                _ => Ok(None),
+            }
+        },
+    )
     .await?
 }
 

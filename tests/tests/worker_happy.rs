@@ -108,7 +108,8 @@ async fn hello_is_executed_by_workers_and_finalized() -> anyhow::Result<()> {
         );
     }
 
-    // Reveal gas headroom covered the settlement: no tx ran out of gas.
+    // Simulated gas plus the per-tx headroom sufficed (settlement runs in end block, not
+    // in a reveal): no tx ran out of gas.
     for w in &wn.workers {
         let oog = w
             .metric("bls_worker_tx_failures_total{kind=\"out_of_gas\"}")

@@ -21,8 +21,13 @@ pub const JOB_COMMITTED: &str = "bls.job_committed";
 pub const JOB_REVEALS_OPEN: &str = "bls.job_reveals_open";
 /// `job_id`, `worker`, `result_hash`.
 pub const JOB_REVEALED: &str = "bls.job_revealed";
-/// `job_id`, `result_hash`, `workers`, `fee`.
+/// `job_id`, `result_hash`, `workers` (agreeing so far), `fee`: `m` identical results; the
+/// result is final and queryable. Settlement follows (`bls.job_settled`).
 pub const JOB_FINALIZED: &str = "bls.job_finalized";
+/// `job_id`, `workers` (every agreeing worker, each paid `per_worker`), `fee`, `per_worker`,
+/// `burn`, `community`, `refund`: a finalized job was settled in end block (every committer
+/// revealed, or the reveal window closed).
+pub const JOB_SETTLED: &str = "bls.job_settled";
 /// `job_id`, `reason`, `refund`.
 pub const JOB_FAILED: &str = "bls.job_failed";
 /// `worker`, `job_id`: an assigned worker did not commit or reveal in time.

@@ -26,15 +26,21 @@
 //!   only afterwards (so no answer is visible while a commit can still be made) until
 //!   `reveal_window`. Closing at `n` rather than at `m` keeps the ability to outvote and
 //!   slash a dissenter.
-//! - **Settlement** ([`handlers::settle`]): `m` identical reveals finalize at once: fee =
-//!   min(base_fee + fuel_used × fuel_price / fuel_unit, escrow), split worker/burn/community
-//!   by basis points (worker part equal per agreeing worker; all rounding remainders to the
-//!   community pool), the rest refunded; dissenting reveals are slashed and jailed; agreeing
-//!   reveals count as answers in the liveness window. Silent workers (no commit by the commit
-//!   deadline, or no reveal by the reveal deadline) get a liveness miss. A round that cannot
-//!   finish is reassigned to `n` never-assigned workers (subnetwork first) up to
-//!   `max_retries` times, else the job fails with a full refund. Invariant: escrow balance ==
-//!   Σ open jobs' `escrow`.
+//! - **Finality** ([`handlers::results`]): at the first `m` identical reveals the job is
+//!   `finalized` and its result queryable at once. The reveal tx does nothing else, so its
+//!   gas does not depend on whether it completes the quorum. Reveals stay open until
+//!   settlement ([`state::Job::settling`]).
+//! - **Settlement** ([`handlers::settle`]), in end block, when every committed worker has
+//!   revealed (the reveal window then closes at that height) or at `reveal_deadline`,
+//!   whichever is first: fee = min(base_fee + fuel_used × fuel_price / fuel_unit, escrow),
+//!   split worker/burn/community by basis points (worker part equal per agreeing worker,
+//!   late agreeing reveals included; all rounding remainders to the community pool), the
+//!   rest refunded; dissenting reveals — before or after finality — are slashed and jailed;
+//!   agreeing reveals count as answers in the liveness window. Silent workers (no commit by
+//!   the commit deadline, or committed but no reveal by settlement) get a liveness miss. A
+//!   round without quorum when its reveals end is reassigned to `n` never-assigned workers
+//!   (subnetwork first) up to `max_retries` times, else the job fails with a full refund.
+//!   Invariant: escrow balance == Σ unsettled jobs' `escrow`.
 //! - `end_block` drains a deadline queue keyed by (height, job); nothing scans all jobs.
 //! - Deterministic: ordered maps only, integer math, block height/time/hash only.
 

@@ -26,7 +26,14 @@ pub struct Params {
     pub reveal_window: u64,
     /// Reassignments before a job fails.
     pub max_retries: u32,
-    /// Flat fee per finalized job, ubls.
+    /// Flat fee per finalized job, ubls (also the fast path's flat per-request fee).
+    ///
+    /// Default 100 000 ubls: on the on-chain path every assigned worker pays for two txs
+    /// per job — a commit (~100k gas) and a reveal (~120k gas) — i.e. ~5 500 ubls at the
+    /// default min gas price of 0.025 ubls/gas. With the default invocation split (70% to
+    /// workers) and n = 3 agreeing workers, each earns ~23 300 ubls per job, about 4× its
+    /// fees, so honest work pays even with a generous gas adjustment. (At the former
+    /// 1 000 ubls a worker earned ~233 ubls per job and lost money on every one.)
     #[serde(with = "bls_registry::amount::u128_str")]
     pub base_fee: u128,
     /// ubls per `fuel_unit` fuel used.
@@ -54,7 +61,7 @@ impl Default for Params {
             commit_window: 20,
             reveal_window: 20,
             max_retries: 2,
-            base_fee: 1_000,
+            base_fee: 100_000,
             fuel_price: 1,
             fuel_unit: 1_000_000,
             slash_fraction_bps: 500,

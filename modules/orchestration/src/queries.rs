@@ -12,7 +12,7 @@ use crate::error::OrchestrationError;
 use crate::params::Params;
 use crate::state::{
     self, CodeInfo, Function, Job, JobResult, JobStatus, Subnetwork, CODES, FUNCTIONS,
-    FUNCTIONS_BY_OWNER, JOBS, JOBS_BY_FUNCTION, RESULTS, SUBNETS, WORKER_JOBS,
+    FUNCTIONS_BY_OWNER, JOBS, JOBS_BY_FUNCTION, SUBNETS, WORKER_JOBS,
 };
 
 /// Query path prefix.
@@ -123,7 +123,8 @@ pub struct ResultRequest {
 /// `Result` response.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ResultResponse {
-    /// The finalized result (outcome bytes base64).
+    /// The finalized result (outcome bytes base64). While the job is settling, `workers`
+    /// lists the agreeing workers so far; settlement may add late agreeing revealers.
     pub result: JobResult,
 }
 
@@ -147,7 +148,8 @@ pub enum NextAction {
     Commit,
     /// Committed; wait for commits to close.
     WaitForReveals,
-    /// Reveal the committed outcome.
+    /// Reveal the committed outcome (also after finality, until settlement: a late agreeing
+    /// reveal is paid, a missing one is a liveness miss).
     Reveal,
     /// Nothing left for this worker.
     Done,
@@ -165,7 +167,7 @@ pub struct WorkerJob {
 /// `JobsForWorker` response.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct JobsForWorkerResponse {
-    /// Open jobs assigned to the worker in their current round, in id order.
+    /// Unsettled jobs assigned to the worker in their current round, in id order.
     pub jobs: Vec<WorkerJob>,
     /// Next `start_after`, if more may follow.
     pub next: Option<u64>,
@@ -233,9 +235,11 @@ pub fn query(
         "Jobs" => to_json(&jobs(store, &parse_req(data)?)?),
         "Result" => {
             let req: ResultRequest = parse_req(data)?;
-            let result = RESULTS.may_load(store, req.job_id)?.ok_or_else(|| {
-                OrchestrationError::InvalidQuery(format!("job {} has no result", req.job_id))
-            })?;
+            let missing =
+                || OrchestrationError::InvalidQuery(format!("job {} has no result", req.job_id));
+            let job = JOBS.may_load(store, req.job_id)?.ok_or_else(missing)?;
+            let result = crate::handlers::settle::result_of(store, &job, &state::params(store)?)?
+                .ok_or_else(missing)?;
             to_json(&ResultResponse { result })
         }
         "JobsForWorker" => to_json(&jobs_for_worker(store, &parse_req(data)?)?),
@@ -346,8 +350,8 @@ fn jobs_for_worker(
         let next_action = match (job.status, job.assignment(&worker)) {
             (JobStatus::Committing, Some(a)) if a.commitment.is_none() => NextAction::Commit,
             (JobStatus::Committing, Some(_)) => NextAction::WaitForReveals,
-            (JobStatus::Revealing, Some(a))
-                if a.commitment.is_some() && a.result_hash.is_none() =>
+            (_, Some(a))
+                if job.accepts_reveals() && a.commitment.is_some() && a.result_hash.is_none() =>
             {
                 NextAction::Reveal
             }

@@ -48,7 +48,7 @@ pub const SUBNETS: Map<u64, Subnetwork> = Map::new("orch/subnets");
 pub const JOBS: Map<u64, Job> = Map::new("orch/jobs");
 /// (function id, job id) index.
 pub const JOBS_BY_FUNCTION: Map<(u64, u64), ()> = Map::new("orch/jobs_by_function");
-/// (worker, job id) for jobs open and assigned to the worker in their current round.
+/// (worker, job id) for unsettled jobs assigned to the worker in their current round.
 pub const WORKER_JOBS: Map<(&str, u64), ()> = Map::new("orch/worker_jobs");
 /// (deadline height, job id): the job's current window ends at this height.
 pub const DEADLINES: Map<(u64, u64), ()> = Map::new("orch/deadlines");
@@ -132,7 +132,8 @@ pub enum JobStatus {
     Committing,
     /// Commits closed; accepting reveals until `reveal_deadline`.
     Revealing,
-    /// Quorum reached; result stored.
+    /// Quorum reached: the result is final and queryable. Settlement (payment, slashing,
+    /// misses) follows in a later end block while [`Job::settling`] is true.
     Finalized,
     /// Out of retries; escrow refunded.
     Failed,
@@ -160,7 +161,8 @@ impl JobStatus {
         }
     }
 
-    /// Open jobs hold escrow and have a pending deadline.
+    /// The result is still undecided (committing or revealing). A finalized job may still
+    /// hold escrow until it settles: see [`Job::is_unsettled`].
     pub fn is_open(self) -> bool {
         matches!(self, JobStatus::Committing | JobStatus::Revealing)
     }
@@ -233,6 +235,17 @@ pub struct Job {
     /// Why the job failed.
     #[serde(default)]
     pub failure: String,
+    /// Hex result hash that reached quorum (set at finality).
+    #[serde(default)]
+    pub result_hash: Option<String>,
+    /// Height the result became final (0 before).
+    #[serde(default)]
+    pub finalized_height: u64,
+    /// True from finality until settlement: the escrow is still held and committed workers
+    /// may still reveal (and be paid, or slashed) until every committer revealed or
+    /// `reveal_deadline` passed; end block then settles the job.
+    #[serde(default)]
+    pub settling: bool,
 }
 
 impl Job {
@@ -249,17 +262,45 @@ impl Job {
             .count()
     }
 
+    /// Holds escrow and has a queued deadline: undecided, or final but not yet settled.
+    pub fn is_unsettled(&self) -> bool {
+        self.status.is_open() || self.settling
+    }
+
+    /// Reveals are accepted (up to `reveal_deadline`): revealing, or final and settling.
+    pub fn accepts_reveals(&self) -> bool {
+        self.status == JobStatus::Revealing
+            || (self.status == JobStatus::Finalized && self.settling)
+    }
+
+    /// Number of reveals of `hash_hex` in the current round.
+    pub fn agreeing(&self, hash_hex: &str) -> usize {
+        self.assignments
+            .iter()
+            .filter(|a| a.result_hash.as_deref() == Some(hash_hex))
+            .count()
+    }
+
+    /// Some worker committed but has not revealed yet.
+    pub fn reveals_pending(&self) -> bool {
+        self.assignments
+            .iter()
+            .any(|a| a.commitment.is_some() && a.result_hash.is_none())
+    }
+
     /// The deadline entry currently queued for this job.
     pub fn current_deadline(&self) -> Option<u64> {
         match self.status {
             JobStatus::Committing => Some(self.commit_deadline),
             JobStatus::Revealing => Some(self.reveal_deadline),
+            JobStatus::Finalized if self.settling => Some(self.reveal_deadline),
             _ => None,
         }
     }
 }
 
-/// A finalized result.
+/// A finalized result (stored at settlement; until then the `Result` query derives it from
+/// the job and its revealed outcome).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JobResult {
     /// Job id.
@@ -270,7 +311,8 @@ pub struct JobResult {
     pub result_hash: String,
     /// Canonical outcome bytes (`bls_core::outcome::Outcome::decode`).
     pub outcome: Binary,
-    /// Workers whose reveals agreed.
+    /// Workers whose reveals agreed (so far, while the job is settling; all paid workers
+    /// once settled).
     pub workers: Vec<Address>,
     /// Fee charged, ubls.
     #[serde(with = "bls_registry::amount::u128_str")]
@@ -324,7 +366,8 @@ pub fn load_code_blob(store: &dyn Storage, hash: &[u8; 32]) -> Option<Vec<u8>> {
     store.get(&code_blob_key(hash))
 }
 
-/// Sum of the escrow of every open job (must equal the escrow account's balance).
+/// Sum of the escrow of every job (only unsettled jobs hold any; must equal the escrow
+/// account's balance).
 pub fn open_escrow_total(store: &dyn Storage) -> Result<u128, OrchestrationError> {
     let mut total: u128 = 0;
     for item in JOBS.range(store, None, None, Order::Ascending) {

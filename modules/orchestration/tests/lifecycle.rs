@@ -100,24 +100,44 @@ fn happy_path_pays_burns_refunds_exactly() {
     s.chain.reveal(ws[0], job, &out).unwrap();
     assert_eq!(s.chain.job(job).status, JobStatus::Revealing);
     s.chain.reveal(ws[1], job, &out).unwrap();
-    assert_eq!(s.chain.job(job).status, JobStatus::Finalized);
-    // The job is settled: a late reveal is refused.
-    assert!(s.chain.reveal(ws[2], job, &out).is_err());
+    // Final at the second identical reveal: the result is queryable at once...
+    let j = s.chain.job(job);
+    assert_eq!(j.status, JobStatus::Finalized);
+    assert!(j.settling);
+    let r: ResultResponse = s
+        .chain
+        .query("Result", serde_json::json!({"job_id": job}))
+        .unwrap();
+    assert_eq!(r.result.outcome.as_slice(), out.as_slice());
+    assert_eq!(r.result.workers.len(), 2);
+    assert_eq!(s.chain.events_of("bls.job_finalized").len(), 1);
+    // ...but nothing is paid by the reveal tx: settlement waits for end block.
+    assert_eq!(s.chain.balance(&escrow_account()), 100_000);
+    assert_eq!(s.chain.balance(&ws[0].addr), 0);
+    s.chain.assert_escrow_invariant();
+    // The third worker still reveals (and will be paid); it is the last committer, so this
+    // block's end block settles.
+    s.chain.reveal(ws[2], job, &out).unwrap();
+    assert!(s.chain.job(job).settling);
+    s.chain.next_block();
+    let j = s.chain.job(job);
+    assert_eq!(j.status, JobStatus::Finalized);
+    assert!(!j.settling);
+    assert_eq!(j.escrow, 0);
+    // Settled: a further reveal is refused.
+    let err = s.chain.reveal(ws[2], job, &out).unwrap_err();
+    assert!(err.log.contains("settled"), "{}", err.log);
 
-    // fee = 1000 + 5_000_000 × 1 / 1_000_000 = 1005; workers 70% = 703 → 351 each
+    // fee = 1000 + 5_000_000 × 1 / 1_000_000 = 1005; workers 70% = 703 → 234 each
     // (remainder 1 to the community), burn 20% = 201, community 100 + 1 = 102... exactly:
     let fee = 1005u128;
-    let per_worker = 351u128;
+    let per_worker = 234u128;
     let burn = 201u128;
-    let community = fee - 2 * per_worker - burn;
+    let community = fee - 3 * per_worker - burn;
     assert_eq!(community, 102);
-    assert_eq!(s.chain.balance(&ws[0].addr), per_worker);
-    assert_eq!(s.chain.balance(&ws[1].addr), per_worker);
-    assert_eq!(
-        s.chain.balance(&ws[2].addr),
-        0,
-        "revealed after finalization: unpaid"
-    );
+    for w in &ws {
+        assert_eq!(s.chain.balance(&w.addr), per_worker);
+    }
     assert_eq!(s.chain.balance(&community_pool()), community);
     assert_eq!(s.chain.balance(&s.invoker), 1_000_000 - fee);
     assert_eq!(s.chain.balance(&escrow_account()), 0);
@@ -131,12 +151,23 @@ fn happy_path_pays_burns_refunds_exactly() {
         .unwrap();
     assert_eq!(r.result.outcome.as_slice(), out.as_slice());
     assert_eq!(r.result.fee, fee);
-    assert_eq!(r.result.workers.len(), 2);
+    assert_eq!(
+        r.result.workers.len(),
+        3,
+        "every agreeing revealer is listed"
+    );
     let finalized = s.chain.events_of("bls.job_finalized");
     assert_eq!(finalized.len(), 1);
     assert_eq!(
         finalized[0].get("result_hash"),
         Some(r.result.result_hash.as_str())
+    );
+    let settled = s.chain.events_of("bls.job_settled");
+    assert_eq!(settled.len(), 1);
+    assert_eq!(settled[0].get("per_worker"), Some("234"));
+    assert_eq!(
+        settled[0].get("refund"),
+        Some((100_000 - fee).to_string().as_str())
     );
     let decoded = bls_core::outcome::Outcome::decode(r.result.outcome.as_slice()).unwrap();
     assert_eq!(decoded.stdout, b"hello");
@@ -175,6 +206,12 @@ fn dissenter_is_slashed_and_jailed_while_job_finalizes() {
     assert_eq!(s.chain.job(job).status, JobStatus::Revealing);
     s.chain.reveal(ws[2], job, &good).unwrap();
     assert_eq!(s.chain.job(job).status, JobStatus::Finalized);
+    // The reveal only finalized; slashing and payment come with this block's end block.
+    let before = bls_registry::state::must_get_worker(&s.chain.store, &ws[0].addr).unwrap();
+    assert_eq!(before.bond, BOND);
+    assert!(s.chain.events_of("bls.worker_slashed").is_empty());
+    s.chain.next_block();
+    assert!(!s.chain.job(job).settling);
 
     let dissenter = bls_registry::state::must_get_worker(&s.chain.store, &ws[0].addr).unwrap();
     let slash = BOND * 500 / 10_000;
@@ -298,6 +335,11 @@ fn timeout_reassigns_to_fresh_workers_then_finalizes() {
     s.chain.reveal(ws[0], job, &out).unwrap();
     s.chain.reveal(ws[1], job, &out).unwrap();
     assert_eq!(s.chain.job(job).status, JobStatus::Finalized);
+    s.chain.assert_escrow_invariant();
+    // The third committer never reveals: settlement at the reveal deadline.
+    let rd = s.chain.job(job).reveal_deadline;
+    s.chain.advance_to(rd + 1);
+    assert!(!s.chain.job(job).settling);
     s.chain.assert_escrow_invariant();
     assert_eq!(s.chain.balance(&s.invoker), 1_000_000 - 1000);
 }
@@ -439,8 +481,23 @@ fn genesis_export_import_round_trips_open_jobs() {
     for w in &ws {
         s.chain.commit(w, done, &out).unwrap();
     }
-    s.chain.reveal(ws[0], done, &out).unwrap();
-    s.chain.reveal(ws[1], done, &out).unwrap();
+    for w in &ws {
+        s.chain.reveal(w, done, &out).unwrap();
+    }
+    s.chain.next_block();
+    assert!(!s.chain.job(done).settling);
+    let settling = s
+        .chain
+        .invoke(&s.invoker, s.function, 25_000)
+        .unwrap()
+        .job_id;
+    let ws = assigned(&s, &workers, settling);
+    for w in &ws {
+        s.chain.commit(w, settling, &out).unwrap();
+    }
+    s.chain.reveal(ws[0], settling, &out).unwrap();
+    s.chain.reveal(ws[1], settling, &out).unwrap();
+    assert!(s.chain.job(settling).settling);
     let open = s
         .chain
         .invoke(&s.invoker, s.function, 30_000)
@@ -458,7 +515,7 @@ fn genesis_export_import_round_trips_open_jobs() {
     bls_bank::state::mint(
         &mut fresh,
         &escrow_account(),
-        &bls_core::Coins::parse("30000ubls").unwrap(),
+        &bls_core::Coins::parse("55000ubls").unwrap(),
     )
     .unwrap();
     let mut ctx = Context::new(&mut fresh, &s.chain.block, &gas);
@@ -469,11 +526,31 @@ fn genesis_export_import_round_trips_open_jobs() {
         OrchestrationModule.export_genesis(&fresh).unwrap(),
         exported
     );
-    // Indexes were rebuilt: the open job is still on its workers' lists.
-    let j = bls_orchestration::state::must_get_job(&fresh, open).unwrap();
-    for a in &j.assignments {
-        assert!(bls_orchestration::state::WORKER_JOBS.has(&fresh, (a.worker.as_str(), open)));
+    // Indexes were rebuilt: the open and the settling job are still on their workers'
+    // lists and in the deadline queue.
+    for id in [open, settling] {
+        let j = bls_orchestration::state::must_get_job(&fresh, id).unwrap();
+        for a in &j.assignments {
+            assert!(bls_orchestration::state::WORKER_JOBS.has(&fresh, (a.worker.as_str(), id)));
+        }
+        let d = j.current_deadline().unwrap();
+        assert!(bls_orchestration::state::DEADLINES.has(&fresh, (d, id)));
     }
+    let r: bls_orchestration::queries::ResultResponse = serde_json::from_slice(
+        &OrchestrationModule
+            .query(
+                &fresh,
+                "Result",
+                format!("{{\"job_id\":{settling}}}").as_bytes(),
+            )
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        r.result.workers.len(),
+        2,
+        "a settling job's result survives export"
+    );
     // Underfunded escrow is refused.
     let mut poor = cosmwasm_std::testing::MockStorage::new();
     let mut ctx = Context::new(&mut poor, &s.chain.block, &gas);

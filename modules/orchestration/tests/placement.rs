@@ -7,7 +7,9 @@ use bls_orchestration::queries::FunctionResponse;
 use common::*;
 
 fn params() -> serde_json::Value {
-    serde_json::json!({"subnetwork_size": 3, "commit_window": 5, "reveal_window": 5})
+    serde_json::json!({
+        "subnetwork_size": 3, "commit_window": 5, "reveal_window": 5, "base_fee": "1000"
+    })
 }
 
 fn subnet_after_deploy(seed: u8) -> Vec<String> {

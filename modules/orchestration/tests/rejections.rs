@@ -11,7 +11,7 @@ use common::*;
 fn params() -> serde_json::Value {
     serde_json::json!({
         "subnetwork_size": 3, "commit_window": 5, "reveal_window": 5,
-        "max_code_bytes": 65536, "max_wasm_bytes": 1048576
+        "max_code_bytes": 65536, "max_wasm_bytes": 1048576, "base_fee": "1000"
     })
 }
 

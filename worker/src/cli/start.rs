@@ -34,8 +34,7 @@ pub struct StartArgs {
     /// Log format (overrides `log.format` in the config).
     #[arg(long, value_enum)]
     pub log_format: Option<LogFormat>,
-    /// TEST ONLY: misbehave deliberately (wrong-result, silent, crash-after-commit,
-    /// late-reveal).
+    /// TEST ONLY: misbehave deliberately (wrong-result, silent, crash-after-commit).
     /// A faulty worker is slashed; never use this on a real network.
     #[arg(long, value_enum, hide = true)]
     pub fault: Option<Fault>,

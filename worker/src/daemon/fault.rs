@@ -14,13 +14,7 @@ pub enum Fault {
     Silent,
     /// Exit the process right after the first commit is included (before revealing).
     CrashAfterCommit,
-    /// Honest, but reveal only [`LATE_REVEAL_BLOCKS`] blocks after reveals open (a slow
-    /// worker; lets a test order reveals deterministically).
-    LateReveal,
 }
-
-/// How many blocks a [`Fault::LateReveal`] worker waits before revealing.
-pub const LATE_REVEAL_BLOCKS: u64 = 5;
 
 impl Fault {
     /// The outcome this worker will claim: tampered for [`Fault::WrongResult`].
@@ -32,7 +26,7 @@ impl Fault {
                     .extend_from_slice(b"\n[tampered by a faulty worker]");
                 o
             }
-            Fault::Silent | Fault::CrashAfterCommit | Fault::LateReveal => outcome,
+            Fault::Silent | Fault::CrashAfterCommit => outcome,
         }
     }
 }

@@ -426,8 +426,6 @@ impl Jobs {
         let mut commits_sent = 0u32;
         let mut reveals_sent = 0u32;
         let mut heights = self.heights.clone();
-        // First processed height at which reveals were seen open (for `LateReveal`).
-        let mut reveals_seen_at: Option<u64> = None;
         loop {
             let job = match self.read_job(id).await {
                 Ok(j) => j,
@@ -437,7 +435,9 @@ impl Jobs {
                     continue;
                 }
             };
-            let closed = !job.status.is_open() || job.round != record.round;
+            // A finalized job still takes reveals until it settles (a late agreeing reveal
+            // is paid; a missing one is a liveness miss).
+            let closed = !job.is_unsettled() || job.round != record.round;
             let Some(a) = job.assignment(&self.me).filter(|_| !closed) else {
                 tracing::info!(job = id, status = job.status.as_str(), "job round closed");
                 self.forget(&record);
@@ -472,7 +472,7 @@ impl Jobs {
                     }
                 }
                 (JobStatus::Committing, Some(_), _) => {}
-                (JobStatus::Revealing, Some(c), None) => {
+                (JobStatus::Revealing | JobStatus::Finalized, Some(c), None) => {
                     if c != &record.commitment {
                         tracing::error!(
                             job = id,
@@ -483,14 +483,6 @@ impl Jobs {
                     }
                     if reveals_sent >= MAX_SENDS {
                         return;
-                    }
-                    if self.fault == Some(Fault::LateReveal) {
-                        let now = *heights.borrow();
-                        let seen = *reveals_seen_at.get_or_insert(now);
-                        if now < seen.saturating_add(super::fault::LATE_REVEAL_BLOCKS) {
-                            self.wait_next(&mut heights).await;
-                            continue;
-                        }
                     }
                     reveals_sent += 1;
                     let msg = MsgRevealResult {
@@ -512,7 +504,7 @@ impl Jobs {
                         Err(e) => self.log_tx_failure(id, "reveal", &e),
                     }
                 }
-                (JobStatus::Revealing, Some(_), Some(_)) => {
+                (JobStatus::Revealing | JobStatus::Finalized, Some(_), Some(_)) => {
                     // Revealed; nothing left but the chain's verdict.
                     self.forget(&record);
                     return;

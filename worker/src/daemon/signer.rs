@@ -5,10 +5,12 @@
 //! the others; node outages are retried with backoff; sequence mismatches refetch the
 //! sequence ([`bls_client::SequenceTracker`]).
 //!
-//! Gas: simulated × adjustment, plus headroom for reveals — a reveal that completes the
-//! quorum also settles the job (payments, burn, slashing), which its simulation, run before
-//! the other reveals landed, did not do. A tx that still runs out of gas is re-sent once
-//! with twice the headroom.
+//! Gas: simulated × adjustment, plus a small headroom per tx (the simulation ran against a
+//! slightly older state: a reveal that completes the quorum also marks the job final, and
+//! other reveals may have landed meanwhile). Settlement happens in end block, not in the
+//! reveal, so no per-reveal headroom is needed: the fee is gas limit × price, and every
+//! unused unit of headroom is paid for. A tx that still runs out of gas is re-sent once
+//! with more gas.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,7 +21,6 @@ use bls_client::{
     TxResult,
 };
 use bls_core::Coins;
-use bls_orchestration::msgs::MSG_REVEAL_RESULT;
 use cosmos_sdk_proto::Any;
 use tokio::sync::{mpsc, oneshot};
 
@@ -32,8 +33,6 @@ const TRANSIENT_ATTEMPTS: u32 = 8;
 /// First backoff after a transient failure; doubles up to [`MAX_BACKOFF`].
 const FIRST_BACKOFF: Duration = Duration::from_millis(500);
 const MAX_BACKOFF: Duration = Duration::from_secs(8);
-/// Extra gas per reveal message (settlement of the job it may complete).
-pub const REVEAL_GAS_HEADROOM: u64 = 300_000;
 /// Extra gas per transaction (simulation is against a slightly older state).
 const TX_GAS_HEADROOM: u64 = 20_000;
 /// ABCI code of the SDK's out-of-gas error.
@@ -112,15 +111,6 @@ impl TxSender {
             }
         }
     }
-}
-
-/// Extra gas a batch needs beyond its simulation.
-fn headroom(msgs: &[Any]) -> u64 {
-    let reveals = msgs
-        .iter()
-        .filter(|m| m.type_url == MSG_REVEAL_RESULT)
-        .count();
-    REVEAL_GAS_HEADROOM.saturating_mul(u64::try_from(reveals).unwrap_or(u64::MAX))
 }
 
 /// Why a message did not make it on chain.
@@ -229,7 +219,7 @@ async fn send_with_retry(
 ) -> Result<TxResult, TxFailure> {
     let mut backoff = FIRST_BACKOFF;
     let mut attempt = 0u32;
-    let mut extra = headroom(&msgs);
+    let mut extra = 0u64;
     let mut out_of_gas_retried = false;
     loop {
         attempt = attempt.saturating_add(1);

@@ -100,6 +100,9 @@ pub fn invoke(
         commit_deadline,
         reveal_deadline: 0,
         failure: String::new(),
+        result_hash: None,
+        finalized_height: 0,
+        settling: false,
     };
     JOBS.save(ctx.store, id, &job)?;
     JOBS_BY_FUNCTION.save(ctx.store, (f.id, id), &())?;

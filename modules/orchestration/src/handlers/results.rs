@@ -3,16 +3,18 @@
 //! Commits close when every assigned worker has committed or the commit window ends (with
 //! at least `m` commits). Reveals are accepted only after that, so no reveal is ever visible
 //! while a commit can still be made: nobody can copy a revealed answer into a commitment.
+//! Reveals only record: finality is a status change, settlement happens in end block
+//! ([`settle`]).
 
 use bls_core::outcome::{Outcome, MAX_OUTPUT_BYTES};
-use bls_core::{Context, Event};
+use bls_core::{Address, Context, Event};
 use cosmwasm_std::Binary;
 use sha2::{Digest, Sha256};
 
 use crate::error::{invalid, OrchestrationError};
 use crate::events;
-use crate::handlers::parse_addr;
 use crate::handlers::settle;
+use crate::handlers::{join, parse_addr};
 use crate::msgs::{
     commitment, MsgCommitResult, MsgCommitResultResponse, MsgRevealResult, MsgRevealResultResponse,
 };
@@ -109,7 +111,11 @@ pub fn open_reveals(
     Ok(())
 }
 
-/// Checks a reveal against its commitment; finalizes at `m` identical results.
+/// Checks a reveal against its commitment and records it. At `m` identical results the
+/// result becomes final (status `finalized`, queryable at once); reveals are still accepted
+/// until settlement. When every committer has revealed, the reveal window closes at this
+/// height so this block's end block settles the job. No payment, slashing or reassignment
+/// happens here: a reveal's gas does not depend on whether it completes the quorum.
 pub fn reveal_result(
     ctx: &mut Context<'_>,
     msg: &MsgRevealResult,
@@ -117,22 +123,24 @@ pub fn reveal_result(
     let p = state::params(ctx.store)?;
     let worker = parse_addr("worker", &msg.worker)?;
     let mut job = state::must_get_job(ctx.store, msg.job_id)?;
-    match job.status {
-        JobStatus::Revealing => {}
-        JobStatus::Committing => {
-            return Err(OrchestrationError::WrongPhase {
+    if !job.accepts_reveals() {
+        return Err(match job.status {
+            JobStatus::Committing => OrchestrationError::WrongPhase {
                 job: job.id,
                 phase: "committing".into(),
                 action: "revealing before commits close",
-            })
-        }
-        s => {
-            return Err(OrchestrationError::WrongPhase {
+            },
+            JobStatus::Finalized => OrchestrationError::WrongPhase {
+                job: job.id,
+                phase: "finalized and settled".into(),
+                action: "revealing",
+            },
+            s => OrchestrationError::WrongPhase {
                 job: job.id,
                 phase: s.as_str().into(),
                 action: "revealing",
-            })
-        }
+            },
+        });
     }
     if ctx.block.height > job.reveal_deadline {
         return Err(OrchestrationError::LateReveal {
@@ -190,7 +198,8 @@ pub fn reveal_result(
     }
     let hash_hex = hex::encode(result_hash);
     slot.result_hash = Some(hash_hex.clone());
-    if !REVEAL_OUTCOMES.has(ctx.store, (job_id, &hash_hex)) {
+    // After finality only the hash matters (the final outcome is already stored).
+    if job.status == JobStatus::Revealing && !REVEAL_OUTCOMES.has(ctx.store, (job_id, &hash_hex)) {
         REVEAL_OUTCOMES.save(
             ctx.store,
             (job_id, &hash_hex),
@@ -203,6 +212,46 @@ pub fn reveal_result(
             .attr("worker", &worker)
             .attr("result_hash", &hash_hex),
     );
-    let finalized = settle::after_reveal(ctx, job, &hash_hex, &p)?;
+    let finalized = job.status == JobStatus::Revealing
+        && job.agreeing(&hash_hex) >= usize::try_from(job.quorum).unwrap_or(usize::MAX);
+    if finalized {
+        mark_final(ctx, &mut job, &hash_hex, outcome.fuel_used, &p);
+    }
+    if !job.reveals_pending() {
+        close_reveals_now(ctx, &mut job)?;
+    }
+    JOBS.save(ctx.store, job_id, &job)?;
     Ok(MsgRevealResultResponse { finalized })
+}
+
+/// `hash_hex` reached quorum: the result is final from now on; settlement is pending.
+fn mark_final(ctx: &mut Context<'_>, job: &mut Job, hash_hex: &str, fuel_used: u64, p: &Params) {
+    job.status = JobStatus::Finalized;
+    job.settling = true;
+    job.result_hash = Some(hash_hex.to_string());
+    job.finalized_height = ctx.block.height;
+    let agreeing: Vec<Address> = job
+        .assignments
+        .iter()
+        .filter(|a| a.result_hash.as_deref() == Some(hash_hex))
+        .map(|a| a.worker.clone())
+        .collect();
+    ctx.emit(
+        Event::new(events::JOB_FINALIZED)
+            .attr("job_id", job.id)
+            .attr("result_hash", hash_hex)
+            .attr("workers", join(&agreeing))
+            .attr("fee", settle::job_fee(p, fuel_used).min(job.escrow)),
+    );
+}
+
+/// Every committer has revealed: the reveal window ends at this height, so this block's end
+/// block settles the job (or, without quorum, reassigns or fails it).
+fn close_reveals_now(ctx: &mut Context<'_>, job: &mut Job) -> Result<(), OrchestrationError> {
+    if job.reveal_deadline != ctx.block.height {
+        DEADLINES.remove(ctx.store, (job.reveal_deadline, job.id));
+        job.reveal_deadline = ctx.block.height;
+        DEADLINES.save(ctx.store, (job.reveal_deadline, job.id), &())?;
+    }
+    Ok(())
 }

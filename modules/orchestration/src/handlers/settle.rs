@@ -1,9 +1,11 @@
-//! Settlement: finalization (fees, slashing, liveness), reassignment, failure, and the end
-//! block driver of commit/reveal windows.
+//! Settlement of finalized jobs (fees, slashing, liveness), reassignment, failure, and the
+//! end block driver of commit/reveal windows. All of it runs in end block, never in a
+//! worker's reveal tx.
 //!
-//! Every path keeps `balance(orchestration_escrow) == Σ open jobs' escrow`: finalization
-//! pays workers, burns, funds the community pool and refunds the rest so the job's escrow
-//! becomes 0; failure refunds it all; reassignment keeps it.
+//! Every path keeps `balance(orchestration_escrow) == Σ unsettled jobs' escrow`: a
+//! finalized job keeps its escrow until settlement, which pays workers, burns, funds the
+//! community pool and refunds the rest so the job's escrow becomes 0; failure refunds it
+//! all; reassignment keeps it.
 
 use bls_core::outcome::Outcome;
 use bls_core::{Address, Context, Event};
@@ -58,60 +60,63 @@ pub fn split_fee(split: &bls_fees::state::Split, fee: u128, workers: usize) -> F
     }
 }
 
-/// Called after a reveal was recorded: finalizes at quorum, fails the round when every
-/// committed worker revealed without quorum, else just saves. Returns true if finalized.
-pub fn after_reveal(
-    ctx: &mut Context<'_>,
-    job: Job,
-    hash_hex: &str,
+/// The result of a finalized job: the stored record once settled; while settling, derived
+/// from the job (agreeing workers so far) and its revealed outcome. `None` before finality.
+pub fn result_of(
+    store: &dyn cosmwasm_std::Storage,
+    job: &Job,
     p: &Params,
-) -> Result<bool, OrchestrationError> {
-    let agreeing = job
-        .assignments
-        .iter()
-        .filter(|a| a.result_hash.as_deref() == Some(hash_hex))
-        .count();
-    if agreeing >= usize::try_from(job.quorum).unwrap_or(usize::MAX) {
-        finalize(ctx, job, hash_hex, p)?;
-        return Ok(true);
+) -> Result<Option<JobResult>, OrchestrationError> {
+    if let Some(r) = RESULTS.may_load(store, job.id)? {
+        return Ok(Some(r));
     }
-    let pending = job
-        .assignments
-        .iter()
-        .any(|a| a.commitment.is_some() && a.result_hash.is_none());
-    if pending {
-        JOBS.save(ctx.store, job.id, &job)?;
-    } else {
-        record_answers(ctx, &job)?;
-        round_failed(ctx, job, "revealed results did not reach quorum", p)?;
-    }
-    Ok(false)
-}
-
-/// Settles a job whose `hash_hex` reached quorum.
-fn finalize(
-    ctx: &mut Context<'_>,
-    mut job: Job,
-    hash_hex: &str,
-    p: &Params,
-) -> Result<(), OrchestrationError> {
-    let outcome_bytes = REVEAL_OUTCOMES.load(ctx.store, (job.id, hash_hex))?;
+    let (true, Some(hash_hex)) = (job.settling, job.result_hash.as_deref()) else {
+        return Ok(None);
+    };
+    let outcome_bytes = REVEAL_OUTCOMES.load(store, (job.id, hash_hex))?;
     let outcome = Outcome::decode(outcome_bytes.as_slice())
         .map_err(|e| OrchestrationError::InvalidOutcome(e.to_string()))?;
-    let agreeing: Vec<Address> = job
-        .assignments
-        .iter()
-        .filter(|a| a.result_hash.as_deref() == Some(hash_hex))
-        .map(|a| a.worker.clone())
-        .collect();
+    Ok(Some(JobResult {
+        job_id: job.id,
+        function_id: job.function_id,
+        result_hash: hash_hex.to_string(),
+        outcome: outcome_bytes,
+        workers: job
+            .assignments
+            .iter()
+            .filter(|a| a.result_hash.as_deref() == Some(hash_hex))
+            .map(|a| a.worker.clone())
+            .collect(),
+        fee: job_fee(p, outcome.fuel_used).min(job.escrow),
+        fuel_used: outcome.fuel_used,
+        height: job.finalized_height,
+    }))
+}
+
+/// Settles a finalized job (end block: every committer revealed, or the reveal window
+/// closed): pays every agreeing worker an equal share, burns, funds the community pool,
+/// refunds the rest, slashes and jails dissenters, records answers and misses, stores the
+/// result.
+fn settle(ctx: &mut Context<'_>, mut job: Job, p: &Params) -> Result<(), OrchestrationError> {
+    let result = result_of(ctx.store, &job, p)?.ok_or_else(|| {
+        OrchestrationError::Store(format!("settling job {} has no final result", job.id))
+    })?;
+    let hash_hex = result.result_hash.as_str();
+    let agreeing = result.workers.clone();
     let dissenting: Vec<Address> = job
         .assignments
         .iter()
         .filter(|a| a.result_hash.as_deref().is_some_and(|h| h != hash_hex))
         .map(|a| a.worker.clone())
         .collect();
+    let silent: Vec<Address> = job
+        .assignments
+        .iter()
+        .filter(|a| a.commitment.is_some() && a.result_hash.is_none())
+        .map(|a| a.worker.clone())
+        .collect();
 
-    let fee = job_fee(p, outcome.fuel_used).min(job.escrow);
+    let fee = result.fee;
     let shares = bls_fees::state::invocation_split(ctx.store)
         .map_err(|e| OrchestrationError::Store(e.to_string()))?;
     let split = split_fee(&shares, fee, agreeing.len());
@@ -137,28 +142,22 @@ fn finalize(
     for w in &dissenting {
         penalize_dissent(ctx, job.id, w, p)?;
     }
+    for w in &silent {
+        record_miss(ctx, job.id, w)?;
+    }
 
-    RESULTS.save(
-        ctx.store,
-        job.id,
-        &JobResult {
-            job_id: job.id,
-            function_id: job.function_id,
-            result_hash: hash_hex.to_string(),
-            outcome: outcome_bytes,
-            workers: agreeing.clone(),
-            fee,
-            fuel_used: outcome.fuel_used,
-            height: ctx.block.height,
-        },
-    )?;
+    RESULTS.save(ctx.store, job.id, &result)?;
+    job.settling = false;
     close(ctx, &mut job, JobStatus::Finalized)?;
     ctx.emit(
-        Event::new(events::JOB_FINALIZED)
+        Event::new(events::JOB_SETTLED)
             .attr("job_id", job.id)
-            .attr("result_hash", hash_hex)
             .attr("workers", join(&agreeing))
-            .attr("fee", fee),
+            .attr("fee", fee)
+            .attr("per_worker", split.per_worker)
+            .attr("burn", split.burn)
+            .attr("community", split.community)
+            .attr("refund", refund),
     );
     Ok(())
 }
@@ -337,9 +336,11 @@ fn fail(ctx: &mut Context<'_>, mut job: Job, reason: &str) -> Result<(), Orchest
     Ok(())
 }
 
-/// Drives the windows whose deadline is this block: closes commit phases (misses for the
-/// silent, reveals if `m` committed, else reassignment) and expired reveal phases (misses
-/// for committed-but-silent workers, then reassignment or failure).
+/// Drives the windows whose deadline is this block (a reveal window ends early, at the
+/// height of the last committer's reveal): closes commit phases (misses for the silent,
+/// reveals if `m` committed, else reassignment), settles finalized jobs, and ends reveal
+/// phases without quorum (misses for committed-but-silent workers, then reassignment or
+/// failure).
 pub fn end_block(ctx: &mut Context<'_>) -> Result<(), OrchestrationError> {
     let p = crate::state::params(ctx.store)?;
     let end = Bound::exclusive((ctx.block.height.saturating_add(1), 0u64));
@@ -385,8 +386,14 @@ pub fn end_block(ctx: &mut Context<'_>) -> Result<(), OrchestrationError> {
                     record_miss(ctx, id, w)?;
                 }
                 record_answers(ctx, &job)?;
-                round_failed(ctx, job, "no quorum before the reveal deadline", &p)?;
+                let reason = if silent.is_empty() {
+                    "revealed results did not reach quorum"
+                } else {
+                    "no quorum before the reveal deadline"
+                };
+                round_failed(ctx, job, reason, &p)?;
             }
+            JobStatus::Finalized if job.settling => settle(ctx, job, &p)?,
             JobStatus::Finalized | JobStatus::Failed => {}
         }
     }
