@@ -311,9 +311,9 @@ async fn fast_path_executes_settles_and_polices() -> anyhow::Result<()> {
     let split_v = query(&wn.rpc, "/bls.fees.v1.Query/InvocationSplit", json!({})).await?;
     let split: InvocationSplit = serde_json::from_value(split_v["split"].clone())?;
     let orch = query(&wn.rpc, "/bls.orchestration.v1.Query/Params", json!({})).await?;
-    let fee: u128 = orch["params"]["base_fee"]
+    let fee: u128 = orch["params"]["fastpath_fee"]
         .as_str()
-        .context("base_fee")?
+        .context("fastpath_fee")?
         .parse()?;
     let s3 = fastpath_split(&split, fee, 3);
     assert!(s3.per_worker > 0 && s3.head > 0 && s3.burn > 0);

@@ -26,7 +26,7 @@ pub struct Params {
     pub reveal_window: u64,
     /// Reassignments before a job fails.
     pub max_retries: u32,
-    /// Flat fee per finalized job, ubls (also the fast path's flat per-request fee).
+    /// Flat fee per finalized job, ubls.
     ///
     /// Default 100 000 ubls: on the on-chain path every assigned worker pays for two txs
     /// per job — a commit (~100k gas) and a reveal (~120k gas) — i.e. ~5 500 ubls at the
@@ -39,6 +39,10 @@ pub struct Params {
     /// ubls per `fuel_unit` fuel used.
     #[serde(with = "bls_registry::amount::u128_str")]
     pub fuel_price: u128,
+    /// Flat fee per fast-path request settled by a head, ubls. Lower than `base_fee`: fast-path
+    /// workers send no per-request txs (the head settles receipts in batches).
+    #[serde(with = "bls_registry::amount::u128_str")]
+    pub fastpath_fee: u128,
     /// Fuel per priced unit (fee = base_fee + fuel_used × fuel_price / fuel_unit, floored).
     pub fuel_unit: u64,
     /// Fraction of a dissenting worker's bond slashed, basis points.
@@ -62,6 +66,7 @@ impl Default for Params {
             reveal_window: 20,
             max_retries: 2,
             base_fee: 100_000,
+            fastpath_fee: 1_000,
             fuel_price: 1,
             fuel_unit: 1_000_000,
             slash_fraction_bps: 500,

@@ -23,7 +23,7 @@ const FEE: u128 = 1_000;
 fn params() -> serde_json::Value {
     serde_json::json!({
         "subnetwork_size": 4, "commit_window": 5, "reveal_window": 5, "max_retries": 2,
-        "base_fee": FEE.to_string(), "fuel_price": "1", "fuel_unit": 1000000,
+        "base_fee": FEE.to_string(), "fastpath_fee": FEE.to_string(), "fuel_price": "1", "fuel_unit": 1000000,
         "slash_fraction_bps": 500, "dissent_jail_blocks": 10
     })
 }

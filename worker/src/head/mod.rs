@@ -273,7 +273,7 @@ impl Head {
             .query_json("/bls.orchestration.v1.Query/Params", &serde_json::json!({}))
             .await
             .map_err(chain_err)?;
-        let fee = params.params.base_fee;
+        let fee = params.params.fastpath_fee;
         if max_fee < fee {
             return Err((
                 StatusCode::PAYMENT_REQUIRED,

@@ -212,7 +212,7 @@ fn verify_request(
 
 /// [`MsgSettleReceipts`]: for every receipt, verifies the invoker's request signature and
 /// the quorum of registered subnetwork workers' result signatures, rejects replays,
-/// charges the flat fast-path fee (`base_fee`) from the invoker's deposit and splits it by
+/// charges the flat fast-path fee (`fastpath_fee`) from the invoker's deposit and splits it by
 /// the fees module's invocation split: the worker part goes [`HEAD_SHARE_BPS`] to the
 /// head and the rest equally to the signing workers, the burn share is burnt, the
 /// community share and every rounding remainder go to the community pool. All or nothing.
@@ -233,7 +233,7 @@ pub fn settle_receipts(
         ));
     }
     let p = params(ctx.store)?;
-    let fee = p.base_fee;
+    let fee = p.fastpath_fee;
     let shares = bls_fees::state::invocation_split(ctx.store)
         .map_err(|e| crate::OrchestrationError::Store(e.to_string()))?;
     let mut charged: u128 = 0;

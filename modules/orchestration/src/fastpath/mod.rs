@@ -6,7 +6,7 @@
 //! - A head worker has `n` subnetwork workers run it; each signs (request id, code hash,
 //!   result hash) with its registered result key ([`msgs::result_digest`]).
 //! - The head batches receipts into [`msgs::MsgSettleReceipts`]; the chain verifies every
-//!   signature, rejects replayed request ids, charges the flat fee (`base_fee`) from the
+//!   signature, rejects replayed request ids, charges the flat fee (`fastpath_fee`) from the
 //!   deposit and pays workers, head, burn and community pool ([`handlers::fastpath_split`]).
 //!   A function may pin the heads allowed to settle for it ([`msgs::MsgSetPinnedHeads`]).
 //! - Conflicting signed results are evidence anyone can submit
