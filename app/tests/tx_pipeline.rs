@@ -33,8 +33,9 @@ fn msg_send_happy_path() {
     let acc = account(&s, &a.addr);
     assert_eq!(acc.sequence, 1);
     assert_eq!(acc.pub_key.as_deref(), Some(a.pubkey.as_slice()));
-    // The recipient got an account with the next number (alice 0, poor 1).
-    assert_eq!(account(&s, &c).account_number, 2);
+    // The recipient got an account with the next number (alice 0, poor 1, then the fee
+    // collector's module account, created when the fee was paid into it, 2).
+    assert_eq!(account(&s, &c).account_number, 3);
 
     let data = TxMsgData::decode(o.data.as_slice()).unwrap();
     assert_eq!(data.msg_responses.len(), 1);
