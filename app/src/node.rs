@@ -65,6 +65,7 @@ pub fn run(home: &Home, cfg: &AppConfig) -> anyhow::Result<()> {
                 metrics,
                 cometbft_rpc: cfg.cometbft_rpc.clone(),
                 http: reqwest::Client::new(),
+                api_listen: cfg.api_listen.clone(),
             });
             let listener = tokio::net::TcpListener::bind(&cfg.api_listen)
                 .await

@@ -46,6 +46,9 @@ pub struct RestState {
     pub cometbft_rpc: String,
     /// HTTP client for CometBFT RPC.
     pub http: reqwest::Client,
+    /// The configured REST listen address (`host:port`): the chain-info `rest` URL when a
+    /// request carries no usable Host header.
+    pub api_listen: String,
 }
 
 type Shared = Arc<RestState>;
@@ -360,13 +363,33 @@ async fn get_tx(
     }})))
 }
 
-async fn chain_info(State(s): State<Shared>) -> Result<Json<Value>, ApiError> {
+async fn chain_info(
+    State(s): State<Shared>,
+    headers: axum::http::HeaderMap,
+) -> Result<Json<Value>, ApiError> {
     let status = rpc_get(&s, "status").await?;
     let chain_id = status["node_info"]["network"]
         .as_str()
         .unwrap_or_default()
         .to_string();
-    Ok(Json(keplr_chain_info(&chain_id, &s.cometbft_rpc, "")))
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok());
+    let rest = rest_url(host, &s.api_listen);
+    Ok(Json(keplr_chain_info(&chain_id, &s.cometbft_rpc, &rest)))
+}
+
+/// The REST URL a wallet should use: the address the client reached us at (its Host header),
+/// else the configured listen address. A Host with characters outside a URL authority is
+/// ignored, so a crafted header cannot inject into the document.
+pub fn rest_url(host: Option<&str>, api_listen: &str) -> String {
+    let authority_char = |b: u8| b.is_ascii_alphanumeric() || b".-:[]_".contains(&b);
+    match host.map(str::trim) {
+        Some(h) if !h.is_empty() && h.len() <= 255 && h.bytes().all(authority_char) => {
+            format!("http://{h}")
+        }
+        _ => format!("http://{api_listen}"),
+    }
 }
 
 /// The Keplr `experimentalSuggestChain` document for this chain.
@@ -433,4 +456,38 @@ async fn metrics(State(s): State<Shared>) -> impl IntoResponse {
         )],
         s.metrics.render(),
     )
+}
+
+#[cfg(test)]
+mod chain_info_tests {
+    use super::*;
+
+    #[test]
+    fn rest_url_prefers_the_host_header() {
+        assert_eq!(
+            rest_url(Some("node.example:1317"), "127.0.0.1:1317"),
+            "http://node.example:1317"
+        );
+        assert_eq!(rest_url(Some("[::1]:1317"), "x:1"), "http://[::1]:1317");
+    }
+
+    #[test]
+    fn rest_url_falls_back_to_api_listen() {
+        assert_eq!(rest_url(None, "127.0.0.1:1317"), "http://127.0.0.1:1317");
+        assert_eq!(
+            rest_url(Some(""), "127.0.0.1:1317"),
+            "http://127.0.0.1:1317"
+        );
+        assert_eq!(
+            rest_url(Some("evil\"/x"), "127.0.0.1:1317"),
+            "http://127.0.0.1:1317"
+        );
+    }
+
+    #[test]
+    fn chain_info_carries_the_rest_url() {
+        let v = keplr_chain_info("bls-1", "http://127.0.0.1:26657", "http://h:1317");
+        assert_eq!(v["rest"], "http://h:1317");
+        assert_eq!(v["rpc"], "http://127.0.0.1:26657");
+    }
 }

@@ -148,7 +148,8 @@ pub enum FunctionSub {
         #[command(flatten)]
         sign: SignArgs,
     },
-    /// Invoke a deployed function on chain; with --wait print the verified result.
+    /// Invoke a deployed function on chain (with --wait print the verified result), or with
+    /// --fast through a head worker (paid from your fast-path deposit; result verified).
     Invoke {
         /// Function id.
         id: u64,
@@ -167,9 +168,16 @@ pub enum FunctionSub {
         /// Wait for the job's result and verify it against the job record.
         #[arg(long)]
         wait: bool,
-        /// Seconds to wait for the result with --wait.
+        /// Seconds to wait for the result with --wait (or for the head's answer with --fast).
         #[arg(long, default_value_t = 300)]
         timeout: u64,
+        /// Run it now through a head worker's HTTP API instead of an on-chain job: paid from
+        /// the fast-path deposit (`bls account deposit`); the workers' signatures are verified.
+        #[arg(long)]
+        fast: bool,
+        /// The head worker's API URL for --fast, e.g. http://127.0.0.1:8080.
+        #[arg(long, env = "BLS_HEAD")]
+        head: Option<String>,
         /// Signing options.
         #[command(flatten)]
         sign: SignArgs,
@@ -206,9 +214,26 @@ pub enum FunctionSub {
 
 /// `bls account`.
 #[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct AccountArgs {
     /// The bls1... address (default: the --from key's).
     pub address: Option<String>,
+    /// An account action.
+    #[command(subcommand)]
+    pub cmd: Option<AccountSub>,
+}
+
+/// `bls account` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum AccountSub {
+    /// Top up the --from key's fast-path deposit (pays for `bls function invoke --fast`).
+    Deposit {
+        /// Amount, e.g. 1000000ubls (a bare number is ubls).
+        amount: String,
+        /// Signing options.
+        #[command(flatten)]
+        sign: SignArgs,
+    },
 }
 
 #[cfg(test)]
@@ -272,5 +297,28 @@ mod tests {
             panic!("expected invoke");
         };
         assert_eq!((id, input.as_deref(), wait), (7, Some("x"), true));
+    }
+
+    #[test]
+    fn account_takes_an_address_or_a_deposit() {
+        let cli =
+            Cli::try_parse_from(["bls", "account", "deposit", "5ubls", "--from", "d"]).unwrap();
+        let Command::Account(AccountArgs {
+            address: None,
+            cmd: Some(AccountSub::Deposit { amount, .. }),
+        }) = cli.cmd
+        else {
+            panic!("expected account deposit");
+        };
+        assert_eq!(amount, "5ubls");
+        let cli = Cli::try_parse_from(["bls", "account", "bls1xyz"]).unwrap();
+        let Command::Account(AccountArgs {
+            address: Some(a),
+            cmd: None,
+        }) = cli.cmd
+        else {
+            panic!("expected account ADDRESS");
+        };
+        assert_eq!(a, "bls1xyz");
     }
 }

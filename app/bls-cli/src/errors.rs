@@ -101,6 +101,35 @@ pub enum CliError {
         /// The expected artifact.
         path: PathBuf,
     },
+    /// `--fast` without a head URL.
+    #[error("no head worker for --fast: pass --head URL or set BLS_HEAD to a head worker's API (a bls-worker started with --role head and --head-listen ADDR), or invoke without --fast to go through the chain")]
+    NoHead,
+    /// Nothing answered at the head URL.
+    #[error("cannot reach the head worker at {url}: check --head / BLS_HEAD points at a running head's API (bls-worker --head-listen), or invoke without --fast to go through the chain [{detail}]")]
+    HeadUnreachable {
+        /// The head URL.
+        url: String,
+        /// The transport error.
+        detail: String,
+    },
+    /// The head refused payment (HTTP 402).
+    #[error("the head refused to serve {address}: {reason}: top up the fast-path deposit with `bls account deposit AMOUNT --from KEY` (see it with `bls account --from KEY`), or raise --max-fee")]
+    FastPathUnpaid {
+        /// The paying address.
+        address: String,
+        /// The head's reason.
+        reason: String,
+    },
+    /// The head refused otherwise.
+    #[error("the head worker at {url} refused the request (HTTP {status}): {reason}")]
+    HeadRefused {
+        /// The head URL.
+        url: String,
+        /// HTTP status.
+        status: u16,
+        /// The head's reason.
+        reason: String,
+    },
     /// cargo failed.
     #[error("`cargo build` failed for {} (its errors are above)", dir.display())]
     BuildFailed {

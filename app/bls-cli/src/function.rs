@@ -258,6 +258,10 @@ pub struct InvokeRequest<'a> {
     pub wait: bool,
     /// Result timeout.
     pub timeout: Duration,
+    /// Through a head worker instead of the chain.
+    pub fast: bool,
+    /// Head API URL (for `fast`).
+    pub head: Option<String>,
     /// Signing options.
     pub sign: &'a SignArgs,
 }
@@ -278,6 +282,25 @@ pub async fn invoke(
     let max_fee = parse_fee(req.max_fee)?;
     let key = signer(ctx, from)?;
     let addr = key.address().to_string();
+    if req.fast {
+        let head = req.head.ok_or(CliError::NoHead)?;
+        let stdin = String::from_utf8(input)
+            .map_err(|_| anyhow::anyhow!("--fast carries the input as text: it must be UTF-8"))?;
+        return crate::fast::invoke(
+            ctx,
+            &key,
+            crate::fast::FastInvoke {
+                head,
+                function_id: req.id,
+                stdin,
+                args: req.args,
+                max_fee: max_fee.amount,
+                timeout: req.timeout,
+            },
+        )
+        .await
+        .map_err(|e| explain(e, &ctx.node, Some(&addr)));
+    }
     let outcome = async {
         require_funds(ctx, &key).await?;
         let flags = tx_flags(&key, req.sign, req.wait)?;

@@ -10,6 +10,7 @@ pub mod account;
 pub mod build;
 pub mod cli;
 pub mod errors;
+pub mod fast;
 pub mod function;
 pub mod project;
 pub mod signer;
@@ -28,7 +29,14 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     // starts its own).
     let sub = match cli.cmd {
         Command::Function(f) => f.cmd,
-        Command::Account(a) => return block_on(account::run(&ctx, a.address, from)),
+        Command::Account(a) => {
+            return match a.cmd {
+                None => block_on(account::run(&ctx, a.address, from)),
+                Some(cli::AccountSub::Deposit { amount, sign }) => {
+                    block_on(account::deposit(&ctx, from, &amount, &sign))
+                }
+            }
+        }
         Command::Keys(k) => return block_on(k.run(&ctx)),
     };
     match sub {
@@ -76,6 +84,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             max_fee,
             wait,
             timeout,
+            fast,
+            head,
             sign,
         } => block_on(function::invoke(
             &ctx,
@@ -88,6 +98,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 max_fee: &max_fee,
                 wait,
                 timeout: Duration::from_secs(timeout),
+                fast,
+                head,
                 sign: &sign,
             },
         )),

@@ -1,0 +1,167 @@
+//! `bls function invoke --fast`: a signed request to a head worker's
+//! `POST /api/v1/functions/execute`, paid from the fast-path deposit, whose answer is
+//! accepted only after the workers' signatures verify against the chain.
+
+use std::time::Duration;
+
+use bls_client::cli::ClientContext;
+use bls_client::fastpath::{
+    fast_request_id, signed_execute_body, verify_result, FastRequest, ResultClaim,
+};
+use bls_client::KeyPair;
+use bls_worker::head::api::{ErrorBody, ExecuteResponse};
+use serde::Serialize;
+
+use crate::errors::CliError;
+
+/// What `bls function invoke --fast` prints.
+#[derive(Debug, Serialize)]
+pub struct FastResult {
+    /// Request id (hex).
+    pub request_id: String,
+    /// Function id (string, like uint64 in Cosmos JSON).
+    pub function_id: String,
+    /// The head that served it.
+    pub head: String,
+    /// Code hash that ran (hex; equals the deployed code).
+    pub code_hash: String,
+    /// Quorum result hash (hex).
+    pub result_hash: String,
+    /// Guest stdout (lossy UTF-8).
+    pub stdout: String,
+    /// Guest stderr (lossy UTF-8).
+    pub stderr: String,
+    /// Exit code (`null` for a trap).
+    pub exit_code: Option<i32>,
+    /// Fuel used.
+    pub fuel_used: u64,
+    /// Workers whose signatures verified against their registered result keys.
+    pub verified_signers: Vec<String>,
+    /// Signed results that disagree with the quorum (the head reports them as evidence).
+    pub dissent: usize,
+}
+
+/// A fast request to send: what to run and where.
+#[derive(Debug)]
+pub struct FastInvoke {
+    /// Head API base URL.
+    pub head: String,
+    /// Function id.
+    pub function_id: u64,
+    /// Guest stdin (the head API carries it as text).
+    pub stdin: String,
+    /// Guest args.
+    pub args: Vec<String>,
+    /// Most paid, ubls.
+    pub max_fee: u128,
+    /// How long to wait for the head.
+    pub timeout: Duration,
+}
+
+/// A nonce unique per invoker in practice: the wall clock in nanoseconds (the head caches
+/// by request id, so a repeat would be served from its cache, not charged twice).
+fn nonce() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
+}
+
+/// Sends the request, verifies the answer, prints it.
+pub async fn invoke(ctx: &ClientContext, key: &KeyPair, req: FastInvoke) -> anyhow::Result<()> {
+    let head = req.head.trim_end_matches('/').to_string();
+    let chain_id = match &ctx.chain_id {
+        Some(c) => c.clone(),
+        None => ctx.rpc()?.chain_id().await?,
+    };
+    let fr = FastRequest {
+        chain_id,
+        function_id: req.function_id,
+        stdin: req.stdin,
+        args: req.args,
+        nonce: nonce(),
+        max_fee: req.max_fee,
+    };
+    let (body, _) = signed_execute_body(key, &fr);
+    let id = fast_request_id(key, &fr);
+    let resp = reqwest::Client::builder()
+        .timeout(req.timeout)
+        .build()?
+        .post(format!("{head}/api/v1/functions/execute"))
+        .json(&body)
+        .send()
+        .await
+        .map_err(|e| CliError::HeadUnreachable {
+            url: head.clone(),
+            detail: e.to_string(),
+        })?;
+    let status = resp.status().as_u16();
+    let text = resp.text().await.map_err(|e| CliError::HeadUnreachable {
+        url: head.clone(),
+        detail: e.to_string(),
+    })?;
+    if status != 200 {
+        let reason = serde_json::from_str::<ErrorBody>(&text)
+            .map(|e| e.error)
+            .unwrap_or(text);
+        return Err(if status == 402 {
+            CliError::FastPathUnpaid {
+                address: key.address().to_string(),
+                reason,
+            }
+        } else {
+            CliError::HeadRefused {
+                url: head,
+                status,
+                reason,
+            }
+        }
+        .into());
+    }
+    let r: ExecuteResponse = serde_json::from_str(&text).map_err(|e| {
+        anyhow::anyhow!("the head at {head} answered something else than a result: {e}")
+    })?;
+    let claim = ResultClaim {
+        request_id: &r.request_id,
+        code_hash: &r.code_hash,
+        result_hash: &r.result_hash,
+        outcome: &r.outcome,
+        signatures: r
+            .signatures
+            .iter()
+            .map(|s| (s.worker.as_str(), s.signature.as_str()))
+            .collect(),
+    };
+    let (outcome, signers) = verify_result(&ctx.rpc()?, req.function_id, &id, &claim)
+        .await
+        .map_err(|e| anyhow::anyhow!("the head's result does not verify: {e}"))?;
+    let out = FastResult {
+        request_id: r.request_id.clone(),
+        function_id: req.function_id.to_string(),
+        head,
+        code_hash: r.code_hash.clone(),
+        result_hash: r.result_hash.clone(),
+        // From the verified outcome, not the head's convenience fields.
+        stdout: String::from_utf8_lossy(&outcome.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&outcome.stderr).into_owned(),
+        exit_code: match outcome.status {
+            bls_core::outcome::ExitStatus::Exited(c) => Some(c),
+            bls_core::outcome::ExitStatus::Trapped(_) => None,
+        },
+        fuel_used: outcome.fuel_used,
+        verified_signers: signers,
+        dissent: r.dissent.len(),
+    };
+    ctx.emit(&out, |o| {
+        format!(
+            "{}\nrequest_id: {}\nresult_hash: {}\nexit_code: {}\nfuel_used: {}\nverified: {} worker signatures ({})",
+            o.stdout.trim_end(),
+            o.request_id,
+            o.result_hash,
+            o.exit_code.map_or("trapped".into(), |c| c.to_string()),
+            o.fuel_used,
+            o.verified_signers.len(),
+            o.verified_signers.join(", ")
+        )
+    })
+}
