@@ -223,7 +223,7 @@ mod tests {
         assert_eq!(m.entry(), "_start");
         assert_eq!(m.limits, Limits::default());
         // The JSON is what the chain accepts.
-        Manifest::from_json(&c.manifest_json().unwrap()).unwrap();
+        Manifest::from_json(c.manifest_json().unwrap().as_bytes()).unwrap();
     }
 
     #[test]

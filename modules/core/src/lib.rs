@@ -6,6 +6,7 @@
 //! - [`coins::Coin`] / [`coins::Coins`]: amounts in `ubls` and other denoms;
 //! - [`address::Address`]: bech32 `bls1...` account addresses;
 //! - [`error::ModuleError`]: the code / codespace / log triple every module error maps to;
+//! - [`manifest::Manifest`]: how to run a function, validated the same on chain and in workers;
 //! - [`outcome::Outcome`]: the canonical execution outcome workers commit to and reveal;
 //! - [`storage::GasStorage`]: a `cosmwasm_std::Storage` wrapper that charges gas per op.
 
@@ -15,7 +16,9 @@ pub mod context;
 pub mod error;
 pub mod events;
 pub mod gas;
+pub mod manifest;
 pub mod module;
+pub mod origin;
 pub mod outcome;
 pub mod storage;
 

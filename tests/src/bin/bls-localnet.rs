@@ -25,7 +25,10 @@ async fn main() -> anyhow::Result<()> {
     })
     .await?;
     println!("chain id: {}", net.chain_id);
-    println!("funded dev account: {} (mnemonic: {mnemonic})", dev.address());
+    println!(
+        "funded dev account: {} (mnemonic: {mnemonic})",
+        dev.address()
+    );
     for (i, v) in net.validators.iter().enumerate() {
         println!(
             "node{i}: rpc {}  rest {}  home {}",
@@ -34,7 +37,9 @@ async fn main() -> anyhow::Result<()> {
             v.home.display()
         );
     }
-    println!("import the key with: blsd keys import dev --mnemonic \"...\"; Ctrl-C stops all nodes");
+    println!(
+        "import the key with: blsd keys import dev --mnemonic \"...\"; Ctrl-C stops all nodes"
+    );
     tokio::signal::ctrl_c().await?;
     eprintln!("stopping {n} nodes");
     drop(net);

@@ -236,7 +236,7 @@ async fn deploy(
     let manifest_json = std::fs::read_to_string(manifest_path)
         .with_context(|| format!("reading manifest {}", manifest_path.display()))?;
     // Validate locally with the chain's own rules: a clear error before paying for a tx.
-    Manifest::from_json(&manifest_json)
+    Manifest::from_json(manifest_json.as_bytes())
         .with_context(|| format!("manifest {}", manifest_path.display()))?;
     let out = deploy_function(
         ctx,
@@ -288,7 +288,7 @@ pub async fn deploy_function(
     if !wasm.starts_with(WASM_MAGIC) {
         bail!("{label} is not a WASM module (no \\0asm header): build it for wasm32-wasip1");
     }
-    Manifest::from_json(&req.manifest_json).context("manifest")?;
+    Manifest::from_json(req.manifest_json.as_bytes()).context("manifest")?;
     if replication == 0
         || quorum == 0
         || quorum > replication

@@ -46,7 +46,7 @@ fn validate_manifest_json(p: &Params, json: &str) -> Result<Manifest, Orchestrat
             p.max_manifest_bytes
         )));
     }
-    Manifest::from_json(json)
+    Ok(Manifest::from_json(json.as_bytes())?)
 }
 
 fn validate_uris(uris: &[String]) -> Result<(), OrchestrationError> {

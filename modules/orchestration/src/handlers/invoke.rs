@@ -26,7 +26,7 @@ pub fn invoke(
     if f.status == FunctionStatus::Retired {
         return Err(OrchestrationError::FunctionRetired(f.id));
     }
-    let m = Manifest::from_json(&f.manifest_json)?;
+    let m = Manifest::from_json(f.manifest_json.as_bytes())?;
     let input_len = u64::try_from(msg.input.len()).unwrap_or(u64::MAX);
     if input_len > p.max_input_bytes {
         return Err(invalid(

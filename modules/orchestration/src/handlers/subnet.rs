@@ -114,7 +114,7 @@ pub fn pick_fresh(
     p: &Params,
 ) -> Result<Vec<Address>, OrchestrationError> {
     let n = usize::try_from(job.replication).unwrap_or(usize::MAX);
-    let Ok(m) = Manifest::from_json(&job.manifest_json) else {
+    let Ok(m) = Manifest::from_json(job.manifest_json.as_bytes()) else {
         return Ok(Vec::new());
     };
     let f = crate::state::FUNCTIONS.may_load(ctx.store, job.function_id)?;
