@@ -7,8 +7,8 @@ use bls_orchestration::msgs::{
     self as orch, MsgCommitResult, MsgDeployFunction, MsgInvoke, MsgRetireFunction, MsgRevealResult,
 };
 use bls_registry::msgs::{
-    self as reg, Capabilities, MsgDeregisterWorker, MsgRegisterWorker, MsgUnjailWorker,
-    MsgUpdateWorker, ProtoCoin,
+    self as reg, Capabilities, MsgBondWorker, MsgDeregisterWorker, MsgRegisterWorker,
+    MsgUnbondWorker, MsgUnjailWorker, MsgUpdateWorker, ProtoCoin,
 };
 use cosmos_sdk_proto::cosmos::bank::v1beta1::MsgSend;
 use cosmos_sdk_proto::Any;
@@ -155,6 +155,28 @@ pub fn unjail_worker(operator: &Address) -> Any {
     )
 }
 
+/// `MsgBondWorker`: adds `amount` to the bond of the worker run by `operator`.
+pub fn bond_worker(operator: &Address, amount: &Coin) -> Any {
+    any(
+        reg::MSG_BOND_WORKER,
+        &MsgBondWorker {
+            operator: operator.to_string(),
+            amount: Some(proto_coin(amount)),
+        },
+    )
+}
+
+/// `MsgUnbondWorker`: starts unbonding `amount` of the bond of the worker run by `operator`.
+pub fn unbond_worker(operator: &Address, amount: &Coin) -> Any {
+    any(
+        reg::MSG_UNBOND_WORKER,
+        &MsgUnbondWorker {
+            operator: operator.to_string(),
+            amount: Some(proto_coin(amount)),
+        },
+    )
+}
+
 /// What to deploy.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Deployment {
@@ -276,6 +298,21 @@ mod tests {
         let d = MsgUpdateWorker::decode(u.value.as_slice()).unwrap();
         assert_eq!((d.worker.as_str(), d.region.as_str()), (a.as_str(), "eu"));
         assert!(d.capabilities.is_none() && d.add_bond.is_none());
+
+        let bm = bond_worker(&a, &Coin::ubls(7));
+        assert_eq!(bm.type_url, "/bls.registry.v1.MsgBondWorker");
+        let d = MsgBondWorker::decode(bm.value.as_slice()).unwrap();
+        assert_eq!(
+            (d.operator.as_str(), d.amount),
+            (a.as_str(), Some(ProtoCoin::ubls(7)))
+        );
+        let um = unbond_worker(&a, &Coin::ubls(8));
+        assert_eq!(um.type_url, "/bls.registry.v1.MsgUnbondWorker");
+        let d = MsgUnbondWorker::decode(um.value.as_slice()).unwrap();
+        assert_eq!(
+            (d.operator.as_str(), d.amount),
+            (a.as_str(), Some(ProtoCoin::ubls(8)))
+        );
 
         let i = invoke(&a, 4, b"in".to_vec(), vec!["x".into()], &Coin::ubls(100));
         let d = MsgInvoke::decode(i.value.as_slice()).unwrap();

@@ -69,6 +69,14 @@ pub enum RegistryError {
     /// Malformed query request.
     #[error("invalid query: {0}")]
     InvalidQuery(String),
+    /// The worker already has the most partial unbondings in flight.
+    #[error("worker {worker} already has {max} unbondings in flight; wait for one to complete")]
+    TooManyUnbondings {
+        /// The worker id.
+        worker: String,
+        /// The limit ([`crate::state::MAX_UNBONDING_ENTRIES`]).
+        max: usize,
+    },
     /// Storage or serialization failure.
     #[error("store error: {0}")]
     Store(String),
@@ -91,6 +99,7 @@ impl AbciCode for RegistryError {
             RegistryError::InvalidParams(_) => 10,
             RegistryError::Bank(_) => 11,
             RegistryError::InvalidQuery(_) => 12,
+            RegistryError::TooManyUnbondings { .. } => 13,
             RegistryError::Store(_) => 1,
         }
     }

@@ -1,8 +1,9 @@
 //! Registry genesis: params and workers (with their status), exported the same way.
 //!
 //! Bonds are not minted here: the bank genesis must fund the `registry_bonds` module account
-//! with at least the sum of the genesis workers' bonds (bank genesis runs first). Liveness
-//! windows start empty on import. Unbonding workers are re-queued at their `unbonding_height`.
+//! with at least the sum of the genesis workers' bonds and partial unbondings (bank genesis runs
+//! first). Liveness windows start empty on import. Unbonding workers are re-queued at their
+//! `unbonding_height`, partial unbondings at their completion heights.
 
 use bls_core::Context;
 use cosmwasm_std::Storage;
@@ -46,6 +47,18 @@ pub fn init_genesis(ctx: &mut Context<'_>, g: &GenesisState) -> Result<(), Regis
         PEERS.save(ctx.store, &w.peer_id, &id.to_string())?;
         if w.status == WorkerStatus::Unbonding {
             UNBONDING.save(ctx.store, (w.unbonding_height, id), &())?;
+        }
+        if w.unbonding.len() > state::MAX_UNBONDING_ENTRIES {
+            return Err(RegistryError::TooManyUnbondings {
+                worker: id.to_string(),
+                max: state::MAX_UNBONDING_ENTRIES,
+            });
+        }
+        for e in &w.unbonding {
+            UNBONDING.save(ctx.store, (e.completion_height, id), &())?;
+            total = total
+                .checked_add(e.amount)
+                .ok_or_else(|| RegistryError::InvalidParams("bond sum overflows".into()))?;
         }
         total = total
             .checked_add(w.bond)

@@ -5,13 +5,15 @@ use bls_core::{Address, Coin, Coins, Context, Event};
 use crate::error::{invalid, RegistryError};
 use crate::events;
 use crate::msgs::{
-    Capabilities, MsgDeregisterWorker, MsgDeregisterWorkerResponse, MsgRegisterWorker,
-    MsgRegisterWorkerResponse, MsgUnjailWorker, MsgUnjailWorkerResponse, MsgUpdateWorker,
+    Capabilities, MsgBondWorker, MsgBondWorkerResponse, MsgDeregisterWorker,
+    MsgDeregisterWorkerResponse, MsgRegisterWorker, MsgRegisterWorkerResponse, MsgUnbondWorker,
+    MsgUnbondWorkerResponse, MsgUnjailWorker, MsgUnjailWorkerResponse, MsgUpdateWorker,
     MsgUpdateWorkerResponse, ProtoCoin,
 };
 use crate::params::Params;
 use crate::state::{
-    self, bonds_account, Role, Worker, WorkerStatus, PEERS, PUBKEYS, UNBONDING, WORKERS,
+    self, bonds_account, Role, UnbondingEntry, Worker, WorkerStatus, MAX_UNBONDING_ENTRIES, PEERS,
+    PUBKEYS, UNBONDING, WORKERS,
 };
 
 const MAX_PEER_ID: usize = 128;
@@ -186,6 +188,7 @@ pub fn register_worker(
         slashed_total: 0,
         last_penalty: String::new(),
         registered_height: ctx.block.height,
+        unbonding: Vec::new(),
     };
     state::save_worker(ctx.store, &w)?;
     PUBKEYS.save(ctx.store, &pubkey, &operator.to_string())?;
@@ -250,23 +253,129 @@ pub fn update_worker(
         w.capabilities = validate_capabilities(msg.capabilities.as_ref())?;
     }
     if msg.add_bond.is_some() {
-        if w.status == WorkerStatus::Unbonding {
-            return Err(RegistryError::WrongStatus {
-                worker: id,
-                status: w.status.as_str().into(),
-                action: "adding bond",
-            });
-        }
-        let extra = parse_ubls("add_bond", msg.add_bond.as_ref())?;
-        bls_bank::state::send(ctx.store, &operator, &bonds_account(), &ubls(extra)?)?;
-        w.bond = w
-            .bond
-            .checked_add(extra)
-            .ok_or_else(|| invalid("add_bond", "overflow"))?;
+        add_bond(ctx, &operator, &mut w, "add_bond", msg.add_bond.as_ref())?;
     }
     state::save_worker(ctx.store, &w)?;
     ctx.emit(Event::new(events::WORKER_UPDATED).attr("worker", &id));
     Ok(MsgUpdateWorkerResponse {})
+}
+
+/// Moves `coin` from the operator to the bonds account and adds it to `w.bond` (the caller
+/// saves `w`). Shared by `MsgUpdateWorker.add_bond` and `MsgBondWorker`. Returns the amount.
+fn add_bond(
+    ctx: &mut Context<'_>,
+    operator: &Address,
+    w: &mut Worker,
+    field: &'static str,
+    coin: Option<&ProtoCoin>,
+) -> Result<u128, RegistryError> {
+    if w.status == WorkerStatus::Unbonding {
+        return Err(RegistryError::WrongStatus {
+            worker: w.operator.to_string(),
+            status: w.status.as_str().into(),
+            action: "adding bond",
+        });
+    }
+    let extra = parse_ubls(field, coin)?;
+    if extra == 0 {
+        return Err(invalid(field, "must be positive"));
+    }
+    bls_bank::state::send(ctx.store, operator, &bonds_account(), &ubls(extra)?)?;
+    w.bond = w
+        .bond
+        .checked_add(extra)
+        .ok_or_else(|| invalid(field, "overflow"))?;
+    Ok(extra)
+}
+
+/// Adds bond to the signer's worker.
+pub fn bond_worker(
+    ctx: &mut Context<'_>,
+    msg: &MsgBondWorker,
+) -> Result<MsgBondWorkerResponse, RegistryError> {
+    let (operator, mut w) = owned_worker(ctx, &msg.operator, &msg.operator)?;
+    let extra = add_bond(ctx, &operator, &mut w, "amount", msg.amount.as_ref())?;
+    state::save_worker(ctx.store, &w)?;
+    ctx.emit(
+        Event::new(events::WORKER_BONDED)
+            .attr("worker", &w.operator)
+            .attr("amount", Coin::ubls(extra))
+            .attr("bond", Coin::ubls(w.bond)),
+    );
+    Ok(MsgBondWorkerResponse {
+        bond: w.bond.to_string(),
+    })
+}
+
+/// Starts unbonding part of the signer's worker's bond: the amount leaves `bond` now, waits in
+/// an unbonding entry (slashable) and is returned in end block at `height + unbonding_blocks`.
+/// Allowed while jailed (deregistration is too); the remaining bond must meet the minimum.
+pub fn unbond_worker(
+    ctx: &mut Context<'_>,
+    msg: &MsgUnbondWorker,
+) -> Result<MsgUnbondWorkerResponse, RegistryError> {
+    let p = state::params(ctx.store)?;
+    let (_, mut w) = owned_worker(ctx, &msg.operator, &msg.operator)?;
+    if w.status == WorkerStatus::Unbonding {
+        return Err(RegistryError::WrongStatus {
+            worker: w.operator.to_string(),
+            status: w.status.as_str().into(),
+            action: "unbonding part of the bond",
+        });
+    }
+    let amount = parse_ubls("amount", msg.amount.as_ref())?;
+    if amount == 0 {
+        return Err(invalid("amount", "must be positive"));
+    }
+    let need = min_bond(&p, w.role);
+    // More than the whole bond counts as leaving 0 behind: below any minimum.
+    let remaining = match w.bond.checked_sub(amount) {
+        Some(r) if r >= need => r,
+        r => {
+            return Err(RegistryError::NotEnoughBond {
+                have: format!(
+                    "{} after unbonding {}",
+                    Coin::ubls(r.unwrap_or(0)),
+                    Coin::ubls(amount)
+                ),
+                need: format!("{} (to leave entirely, deregister)", Coin::ubls(need)),
+            })
+        }
+    };
+    let completion = ctx.block.height.saturating_add(p.unbonding_blocks);
+    // Entries are appended in height order; one started at the same completion height merges.
+    match w.unbonding.last_mut() {
+        Some(last) if last.completion_height == completion => {
+            last.amount = last
+                .amount
+                .checked_add(amount)
+                .ok_or_else(|| invalid("amount", "overflow"))?;
+        }
+        _ => {
+            if w.unbonding.len() >= MAX_UNBONDING_ENTRIES {
+                return Err(RegistryError::TooManyUnbondings {
+                    worker: w.operator.to_string(),
+                    max: MAX_UNBONDING_ENTRIES,
+                });
+            }
+            w.unbonding.push(UnbondingEntry {
+                completion_height: completion,
+                amount,
+            });
+        }
+    }
+    w.bond = remaining;
+    state::save_worker(ctx.store, &w)?;
+    UNBONDING.save(ctx.store, (completion, w.operator.as_str()), &())?;
+    ctx.emit(
+        Event::new(events::WORKER_UNBOND_STARTED)
+            .attr("worker", &w.operator)
+            .attr("amount", Coin::ubls(amount))
+            .attr("completion_height", completion),
+    );
+    Ok(MsgUnbondWorkerResponse {
+        completion_height: completion,
+    })
 }
 
 /// Starts unbonding; the bond is returned in end block at `height + unbonding_blocks`.
@@ -335,27 +444,51 @@ pub fn unjail_worker(
 }
 
 /// Returns the bonds of workers whose unbonding completes at or before this block and removes
-/// their records (the operator may register again).
+/// their records (the operator may register again), and returns partial unbondings
+/// (`MsgUnbondWorker`) that are due, keeping the worker.
 pub fn process_unbonding(ctx: &mut Context<'_>) -> Result<(), RegistryError> {
     for (height, id) in state::due_unbondings(ctx.store, ctx.block.height)? {
         UNBONDING.remove(ctx.store, (height, id.as_str()));
-        let Some(w) = WORKERS.may_load(ctx.store, &id)? else {
+        let Some(mut w) = WORKERS.may_load(ctx.store, &id)? else {
             continue;
         };
-        if w.status != WorkerStatus::Unbonding || w.unbonding_height != height {
+        if w.status == WorkerStatus::Unbonding && w.unbonding_height == height {
+            // Leaving: the bond and any partial unbondings still in flight go back together.
+            let amount = w.bond.saturating_add(state::unbonding_total(&w));
+            if amount > 0 {
+                bls_bank::state::send(ctx.store, &bonds_account(), &w.operator, &ubls(amount)?)?;
+            }
+            WORKERS.remove(ctx.store, &id);
+            PUBKEYS.remove(ctx.store, &w.result_pubkey);
+            PEERS.remove(ctx.store, &w.peer_id);
+            state::reset_liveness(ctx.store, &w.operator)?;
+            ctx.emit(
+                Event::new(events::WORKER_UNBONDED)
+                    .attr("worker", &w.operator)
+                    .attr("amount", Coin::ubls(amount)),
+            );
             continue;
         }
-        if w.bond > 0 {
-            bls_bank::state::send(ctx.store, &bonds_account(), &w.operator, &ubls(w.bond)?)?;
+        let (due, pending): (Vec<UnbondingEntry>, Vec<UnbondingEntry>) = w
+            .unbonding
+            .drain(..)
+            .partition(|e| e.completion_height <= height);
+        if due.is_empty() {
+            w.unbonding = pending;
+            continue;
         }
-        WORKERS.remove(ctx.store, &id);
-        PUBKEYS.remove(ctx.store, &w.result_pubkey);
-        PEERS.remove(ctx.store, &w.peer_id);
-        state::reset_liveness(ctx.store, &w.operator)?;
+        let amount = due
+            .iter()
+            .fold(0u128, |acc, e| acc.saturating_add(e.amount));
+        if amount > 0 {
+            bls_bank::state::send(ctx.store, &bonds_account(), &w.operator, &ubls(amount)?)?;
+        }
+        w.unbonding = pending;
+        state::save_worker(ctx.store, &w)?;
         ctx.emit(
-            Event::new(events::WORKER_UNBONDED)
+            Event::new(events::WORKER_UNBOND_COMPLETED)
                 .attr("worker", &w.operator)
-                .attr("amount", Coin::ubls(w.bond)),
+                .attr("amount", Coin::ubls(amount)),
         );
     }
     Ok(())

@@ -8,6 +8,14 @@
 //! - Status: `active` → (`jailed` ⇄ `active` via `MsgUnjailWorker` after `jailed_until`) →
 //!   `unbonding` (`MsgDeregisterWorker`). End block pays unbonded bonds back from a queue keyed
 //!   by completion height and deletes the record, so the operator may register again.
+//! - Bond changes while registered: `MsgBondWorker` adds bond (the same path as
+//!   `MsgUpdateWorker.add_bond`); `MsgUnbondWorker` moves part of the bond into an unbonding
+//!   entry on the worker record (at most [`state::MAX_UNBONDING_ENTRIES`]), queued in the same
+//!   unbonding queue as deregistration and returned in end block after `unbonding_blocks`.
+//!   The remaining bond must stay at or above the role's minimum. Entries stay in the bonds
+//!   account until then, so [`state::slash_worker`] cuts them by the same fraction as the bond.
+//!   A jailed worker may unbond (as it may deregister): the minimum still binds, and the
+//!   amount stays slashable for the whole unbonding period.
 //! - Keeper interface for orchestration ([`state`]): [`state::slash_worker`] (burns a fraction
 //!   of the bond, accounted in `slashed_total`), [`state::jail_worker`],
 //!   [`state::record_answer`] / [`state::record_miss`] (sliding window of the last
@@ -70,6 +78,8 @@ impl Module for RegistryModule {
                 decode_any::<MsgDeregisterWorker>(msg, MSG_DEREGISTER_WORKER)?.operator
             }
             MSG_UNJAIL_WORKER => decode_any::<MsgUnjailWorker>(msg, MSG_UNJAIL_WORKER)?.operator,
+            MSG_BOND_WORKER => decode_any::<MsgBondWorker>(msg, MSG_BOND_WORKER)?.operator,
+            MSG_UNBOND_WORKER => decode_any::<MsgUnbondWorker>(msg, MSG_UNBOND_WORKER)?.operator,
             other => return Err(bls_core::module::unknown_msg("registry", other)),
         };
         signer_of(&operator)
@@ -96,6 +106,16 @@ impl Module for RegistryModule {
                 let m = decode_any::<MsgUnjailWorker>(msg, MSG_UNJAIL_WORKER)?;
                 let r = handlers::unjail_worker(ctx, &m)?;
                 Ok(encode_any(&r, MSG_UNJAIL_WORKER_RESPONSE))
+            }
+            MSG_BOND_WORKER => {
+                let m = decode_any::<MsgBondWorker>(msg, MSG_BOND_WORKER)?;
+                let r = handlers::bond_worker(ctx, &m)?;
+                Ok(encode_any(&r, MSG_BOND_WORKER_RESPONSE))
+            }
+            MSG_UNBOND_WORKER => {
+                let m = decode_any::<MsgUnbondWorker>(msg, MSG_UNBOND_WORKER)?;
+                let r = handlers::unbond_worker(ctx, &m)?;
+                Ok(encode_any(&r, MSG_UNBOND_WORKER_RESPONSE))
             }
             other => Err(bls_core::module::unknown_msg("registry", other)),
         }

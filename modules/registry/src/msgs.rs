@@ -19,12 +19,23 @@ pub const MSG_UNJAIL_WORKER: &str = "/bls.registry.v1.MsgUnjailWorker";
 /// Type URL of [`MsgUnjailWorkerResponse`].
 pub const MSG_UNJAIL_WORKER_RESPONSE: &str = "/bls.registry.v1.MsgUnjailWorkerResponse";
 
+/// Type URL of [`MsgBondWorker`].
+pub const MSG_BOND_WORKER: &str = "/bls.registry.v1.MsgBondWorker";
+/// Type URL of [`MsgBondWorkerResponse`].
+pub const MSG_BOND_WORKER_RESPONSE: &str = "/bls.registry.v1.MsgBondWorkerResponse";
+/// Type URL of [`MsgUnbondWorker`].
+pub const MSG_UNBOND_WORKER: &str = "/bls.registry.v1.MsgUnbondWorker";
+/// Type URL of [`MsgUnbondWorkerResponse`].
+pub const MSG_UNBOND_WORKER_RESPONSE: &str = "/bls.registry.v1.MsgUnbondWorkerResponse";
+
 /// Every message type URL the registry handles.
 pub const MSG_TYPE_URLS: &[&str] = &[
     MSG_REGISTER_WORKER,
     MSG_UPDATE_WORKER,
     MSG_DEREGISTER_WORKER,
     MSG_UNJAIL_WORKER,
+    MSG_BOND_WORKER,
+    MSG_UNBOND_WORKER,
 ];
 
 /// A coin on the wire, identical to `cosmos.base.v1beta1.Coin` (denom, decimal amount).
@@ -172,3 +183,43 @@ pub struct MsgUnjailWorker {
 /// Response to [`MsgUnjailWorker`].
 #[derive(Clone, PartialEq, prost::Message, Serialize, Deserialize)]
 pub struct MsgUnjailWorkerResponse {}
+
+/// Adds `amount` to the bond of the signer's worker (same path as `MsgUpdateWorker.add_bond`).
+#[derive(Clone, PartialEq, prost::Message, Serialize, Deserialize)]
+pub struct MsgBondWorker {
+    /// Operator (signer); also the worker id.
+    #[prost(string, tag = "1")]
+    pub operator: String,
+    /// Extra bond in `ubls`, moved to the `registry_bonds` module account.
+    #[prost(message, optional, tag = "2")]
+    pub amount: Option<ProtoCoin>,
+}
+
+/// Response to [`MsgBondWorker`].
+#[derive(Clone, PartialEq, prost::Message, Serialize, Deserialize)]
+pub struct MsgBondWorkerResponse {
+    /// The worker's bond afterwards, decimal ubls.
+    #[prost(string, tag = "1")]
+    pub bond: String,
+}
+
+/// Starts unbonding part of the signer's worker's bond. The remaining bond must stay at or
+/// above the role's minimum (to leave entirely, deregister). The amount returns after
+/// `unbonding_blocks` and stays slashable until then.
+#[derive(Clone, PartialEq, prost::Message, Serialize, Deserialize)]
+pub struct MsgUnbondWorker {
+    /// Operator (signer); also the worker id.
+    #[prost(string, tag = "1")]
+    pub operator: String,
+    /// Amount to unbond, in `ubls`.
+    #[prost(message, optional, tag = "2")]
+    pub amount: Option<ProtoCoin>,
+}
+
+/// Response to [`MsgUnbondWorker`].
+#[derive(Clone, PartialEq, prost::Message, Serialize, Deserialize)]
+pub struct MsgUnbondWorkerResponse {
+    /// Height at whose end block the amount is returned.
+    #[prost(uint64, tag = "1")]
+    pub completion_height: u64,
+}

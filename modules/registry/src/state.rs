@@ -29,7 +29,8 @@ pub const WORKERS: Map<&str, Worker> = Map::new("registry/workers");
 pub const PUBKEYS: Map<&str, String> = Map::new("registry/pubkeys");
 /// libp2p peer id → worker id; keeps peer ids unique.
 pub const PEERS: Map<&str, String> = Map::new("registry/peers");
-/// Unbonding queue: (completion height, worker id).
+/// Unbonding queue: (completion height, worker id). One key serves both a deregistration
+/// (`Worker::unbonding_height`) and partial unbondings (`Worker::unbonding`) completing then.
 pub const UNBONDING: Map<(u64, &str), ()> = Map::new("registry/unbonding");
 /// Liveness window state per worker.
 pub const LIVENESS: Map<&str, Liveness> = Map::new("registry/liveness");
@@ -37,6 +38,9 @@ pub const LIVENESS: Map<&str, Liveness> = Map::new("registry/liveness");
 pub const MISSED: Map<(&str, u64), ()> = Map::new("registry/missed");
 /// Params.
 pub const PARAMS: Item<Params> = Item::new("registry/params");
+/// Most partial unbondings one worker may have in flight (bounds the record and end block work).
+pub const MAX_UNBONDING_ENTRIES: usize = 7;
+
 /// Total ubls ever slashed from worker bonds.
 pub const SLASHED_TOTAL: Item<String> = Item::new("registry/slashed_total");
 
@@ -141,6 +145,20 @@ pub struct Worker {
     /// Height of registration.
     #[serde(default)]
     pub registered_height: u64,
+    /// Partial unbondings in flight (`MsgUnbondWorker`), by completion height. Their coins are
+    /// still in the bonds account, are not part of `bond`, and are slashable until returned.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unbonding: Vec<UnbondingEntry>,
+}
+
+/// Part of a worker's bond on its way back to the operator.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnbondingEntry {
+    /// Height at whose end block the amount is returned.
+    pub completion_height: u64,
+    /// Amount in ubls (after slashes).
+    #[serde(with = "crate::amount::u128_str")]
+    pub amount: u128,
 }
 
 impl Worker {
@@ -213,8 +231,9 @@ pub fn mul_bps(amount: u128, bps: u32) -> u128 {
     (amount / 10_000) * bps + (amount % 10_000) * bps / 10_000
 }
 
-/// Slashes `fraction_bps` (basis points, capped at 10000) of the worker's bond: the slashed
-/// part is burnt from the bonds account and recorded. Returns the amount slashed.
+/// Slashes `fraction_bps` (basis points, capped at 10000) of the worker's bond and of each of
+/// its partial unbonding entries (still at stake until returned): the slashed part is burnt
+/// from the bonds account and recorded. Returns the total amount slashed.
 pub fn slash_worker(
     store: &mut dyn Storage,
     worker: &Address,
@@ -222,12 +241,17 @@ pub fn slash_worker(
     reason: &str,
 ) -> Result<u128, RegistryError> {
     let mut w = must_get_worker(store, worker)?;
-    let amount = mul_bps(w.bond, fraction_bps);
+    let mut amount = mul_bps(w.bond, fraction_bps);
+    w.bond = w.bond.saturating_sub(amount);
+    for e in &mut w.unbonding {
+        let cut = mul_bps(e.amount, fraction_bps);
+        e.amount = e.amount.saturating_sub(cut);
+        amount = amount.saturating_add(cut);
+    }
     if amount > 0 {
         let coins = Coins::from_coins([bls_core::Coin::ubls(amount)])
             .map_err(|e| RegistryError::Bank(e.to_string()))?;
         bls_bank::state::burn(store, &bonds_account(), &coins)?;
-        w.bond = w.bond.saturating_sub(amount);
         w.slashed_total = w.slashed_total.saturating_add(amount);
         let total = slashed_total(store)?.saturating_add(amount);
         SLASHED_TOTAL.save(store, &total.to_string())?;
@@ -331,6 +355,13 @@ pub fn liveness(store: &dyn Storage, worker: &Address) -> Result<Liveness, Regis
     Ok(LIVENESS
         .may_load(store, worker.as_str())?
         .unwrap_or_default())
+}
+
+/// Sum of a worker's partial unbonding entries.
+pub fn unbonding_total(w: &Worker) -> u128 {
+    w.unbonding
+        .iter()
+        .fold(0u128, |acc, e| acc.saturating_add(e.amount))
 }
 
 /// Unbonding entries due at or before `height`, in queue order.

@@ -489,3 +489,307 @@ fn genesis_round_trips() {
     // The unbonding queue was rebuilt.
     assert_eq!(state::due_unbondings(&fresh, 100).unwrap().len(), 1);
 }
+
+fn bond_msg(a: &Address, amount: u128) -> cosmos_sdk_proto::Any {
+    encode_any(
+        &MsgBondWorker {
+            operator: a.to_string(),
+            amount: Some(ProtoCoin::ubls(amount)),
+        },
+        MSG_BOND_WORKER,
+    )
+}
+
+fn unbond_msg(a: &Address, amount: u128) -> cosmos_sdk_proto::Any {
+    encode_any(
+        &MsgUnbondWorker {
+            operator: a.to_string(),
+            amount: Some(ProtoCoin::ubls(amount)),
+        },
+        MSG_UNBOND_WORKER,
+    )
+}
+
+fn supply(c: &Chain) -> u128 {
+    bls_bank::state::supply_of(&c.store, "ubls").unwrap()
+}
+
+#[test]
+fn bond_adds_exactly_and_shares_the_update_path() {
+    let mut c = Chain::new();
+    let a = register(&mut c, 1, "eu");
+    c.tx(&a, bond_msg(&a, 700)).unwrap();
+    let w = state::must_get_worker(&c.store, &a).unwrap();
+    assert_eq!(w.bond, 2_700);
+    assert_eq!(c.balance(&a), 10_000 - 2_700);
+    assert_eq!(c.balance(&bonds_account()), 2_700);
+    // Zero, wrong denom and more than the balance are refused without side effects.
+    assert_eq!(c.tx(&a, bond_msg(&a, 0)).unwrap_err().code, 9);
+    let wrong = MsgBondWorker {
+        operator: a.to_string(),
+        amount: Some(ProtoCoin {
+            denom: "uatom".into(),
+            amount: "5".into(),
+        }),
+    };
+    assert!(c
+        .tx(&a, encode_any(&wrong, MSG_BOND_WORKER))
+        .unwrap_err()
+        .log
+        .contains("denom"));
+    assert!(c
+        .tx(&a, bond_msg(&a, 1_000_000))
+        .unwrap_err()
+        .log
+        .contains("insufficient"));
+    assert_eq!(state::must_get_worker(&c.store, &a).unwrap().bond, 2_700);
+    // A zero add_bond in MsgUpdateWorker is refused the same way (one code path).
+    let u = MsgUpdateWorker {
+        operator: a.to_string(),
+        worker: a.to_string(),
+        add_bond: Some(ProtoCoin::ubls(0)),
+        ..Default::default()
+    };
+    assert_eq!(
+        c.tx(&a, encode_any(&u, MSG_UPDATE_WORKER))
+            .unwrap_err()
+            .code,
+        9
+    );
+    // Bonding a deregistered (unbonding) worker is refused.
+    let d = MsgDeregisterWorker {
+        operator: a.to_string(),
+        worker: a.to_string(),
+    };
+    c.tx(&a, encode_any(&d, MSG_DEREGISTER_WORKER)).unwrap();
+    assert_eq!(c.tx(&a, bond_msg(&a, 10)).unwrap_err().code, 7);
+}
+
+#[test]
+fn unbond_below_the_minimum_is_rejected() {
+    let mut c = Chain::new();
+    let a = register(&mut c, 1, "eu"); // bond 2000, worker min 1000
+    let e = c.tx(&a, unbond_msg(&a, 1_001)).unwrap_err();
+    assert_eq!(e.code, 2, "{}", e.log);
+    assert!(e.log.contains("deregister"), "{}", e.log);
+    assert_eq!(c.tx(&a, unbond_msg(&a, 2_000)).unwrap_err().code, 2);
+    assert_eq!(c.tx(&a, unbond_msg(&a, u128::MAX)).unwrap_err().code, 2);
+    assert_eq!(c.tx(&a, unbond_msg(&a, 0)).unwrap_err().code, 9);
+    // Exactly down to the minimum is fine.
+    c.tx(&a, unbond_msg(&a, 1_000)).unwrap();
+    let w = state::must_get_worker(&c.store, &a).unwrap();
+    assert_eq!(w.bond, 1_000);
+    assert_eq!(w.status, WorkerStatus::Active);
+    assert_eq!(state::unbonding_total(&w), 1_000);
+    assert_eq!(c.tx(&a, unbond_msg(&a, 1)).unwrap_err().code, 2);
+    // Head role uses min_head_bond (5000).
+    let (h, mut m) = register_msg(2, "eu", 6_000);
+    m.role = "head".into();
+    c.fund(&h, 10_000);
+    c.tx(&h, encode_any(&m, MSG_REGISTER_WORKER)).unwrap();
+    assert_eq!(c.tx(&h, unbond_msg(&h, 1_001)).unwrap_err().code, 2);
+    c.tx(&h, unbond_msg(&h, 1_000)).unwrap();
+    // A deregistered worker cannot unbond part of its bond.
+    let d = MsgDeregisterWorker {
+        operator: h.to_string(),
+        worker: h.to_string(),
+    };
+    c.tx(&h, encode_any(&d, MSG_DEREGISTER_WORKER)).unwrap();
+    assert_eq!(c.tx(&h, unbond_msg(&h, 1)).unwrap_err().code, 7);
+}
+
+#[test]
+fn jailed_worker_may_unbond_down_to_the_minimum() {
+    // Decision: allowed, as deregistration is allowed while jailed; the amount stays
+    // slashable for the whole unbonding period and the minimum still binds.
+    let mut c = Chain::new();
+    let a = register(&mut c, 1, "eu");
+    assert!(state::jail_worker(&mut c.store, &a, 50).unwrap());
+    c.tx(&a, unbond_msg(&a, 500)).unwrap();
+    let w = state::must_get_worker(&c.store, &a).unwrap();
+    assert_eq!((w.status, w.bond), (WorkerStatus::Jailed, 1_500));
+    // Slashed below the minimum: nothing more may be unbonded.
+    state::slash_worker(&mut c.store, &a, 5_000, "evidence").unwrap();
+    assert_eq!(state::must_get_worker(&c.store, &a).unwrap().bond, 750);
+    assert_eq!(c.tx(&a, unbond_msg(&a, 1)).unwrap_err().code, 2);
+}
+
+#[test]
+fn unbond_completes_exactly_at_its_height() {
+    let mut c = Chain::new();
+    let a = register(&mut c, 1, "eu"); // height 1, unbonding_blocks 10
+    c.next_block(); // height 2
+    c.tx(&a, unbond_msg(&a, 300)).unwrap();
+    c.tx(&a, unbond_msg(&a, 200)).unwrap(); // same height: merges into one entry
+    c.next_block(); // height 3
+    c.tx(&a, unbond_msg(&a, 100)).unwrap();
+    let w = state::must_get_worker(&c.store, &a).unwrap();
+    assert_eq!(w.bond, 1_400);
+    assert_eq!(
+        w.unbonding
+            .iter()
+            .map(|e| (e.completion_height, e.amount))
+            .collect::<Vec<_>>(),
+        vec![(12, 500), (13, 100)]
+    );
+    assert_eq!(
+        c.balance(&bonds_account()),
+        2_000,
+        "still held while unbonding"
+    );
+    while c.block.height < 12 {
+        c.next_block();
+    }
+    assert_eq!(
+        c.balance(&a),
+        8_000,
+        "nothing returned before height 12's end block"
+    );
+    c.next_block(); // end block of 12
+    assert_eq!(c.balance(&a), 8_500);
+    let w = state::must_get_worker(&c.store, &a).unwrap();
+    assert_eq!(w.unbonding.len(), 1);
+    assert_eq!(w.status, WorkerStatus::Active);
+    c.next_block(); // end block of 13
+    assert_eq!(c.balance(&a), 8_600);
+    assert_eq!(c.balance(&bonds_account()), 1_400);
+    let w = state::must_get_worker(&c.store, &a).unwrap();
+    assert!(w.unbonding.is_empty());
+    assert_eq!(w.bond, 1_400);
+    assert!(state::due_unbondings(&c.store, u64::MAX)
+        .unwrap()
+        .is_empty());
+}
+
+#[test]
+fn too_many_unbondings_in_flight_are_refused() {
+    let mut c = Chain::new();
+    let (a, msg) = register_msg(1, "eu", 9_000);
+    c.fund(&a, 10_000);
+    c.tx(&a, encode_any(&msg, MSG_REGISTER_WORKER)).unwrap();
+    for _ in 0..state::MAX_UNBONDING_ENTRIES {
+        c.tx(&a, unbond_msg(&a, 10)).unwrap();
+        c.next_block();
+    }
+    let e = c.tx(&a, unbond_msg(&a, 10)).unwrap_err();
+    assert_eq!(e.code, 13, "{}", e.log);
+}
+
+#[test]
+fn slash_during_unbonding_cuts_the_entry_and_supply_is_conserved() {
+    let mut c = Chain::new();
+    let a = register(&mut c, 1, "eu");
+    let supply0 = supply(&c);
+    c.tx(&a, bond_msg(&a, 1_000)).unwrap(); // bond 3000
+    c.tx(&a, unbond_msg(&a, 1_000)).unwrap(); // bond 2000, entry 1000 at 11
+    let slashed = state::slash_worker(&mut c.store, &a, 1_000, "double sign").unwrap();
+    assert_eq!(slashed, 200 + 100, "10% of the bond and 10% of the entry");
+    let w = state::must_get_worker(&c.store, &a).unwrap();
+    assert_eq!(w.bond, 1_800);
+    assert_eq!(w.unbonding[0].amount, 900);
+    assert_eq!(w.slashed_total, 300);
+    assert_eq!(c.balance(&bonds_account()), 2_700);
+    assert_eq!(supply0 - supply(&c), 300);
+    assert_eq!(bls_bank::state::burned_of(&c.store, "ubls").unwrap(), 300);
+    while c.block.height <= 11 {
+        c.next_block();
+    }
+    assert_eq!(c.balance(&a), 10_000 - 3_000 + 900);
+    // Deregistering returns the rest; every coin is accounted for: held or burnt.
+    let d = MsgDeregisterWorker {
+        operator: a.to_string(),
+        worker: a.to_string(),
+    };
+    c.tx(&a, encode_any(&d, MSG_DEREGISTER_WORKER)).unwrap();
+    while c.block.height <= 22 {
+        c.next_block();
+    }
+    assert!(state::get_worker(&c.store, &a).unwrap().is_none());
+    assert_eq!(c.balance(&a), 10_000 - 300);
+    assert_eq!(c.balance(&bonds_account()), 0);
+    assert_eq!(supply(&c) + 300, supply0);
+}
+
+#[test]
+fn deregistration_returns_partial_unbondings_still_in_flight() {
+    let mut c = Chain::new();
+    let a = register(&mut c, 1, "eu");
+    c.tx(&a, unbond_msg(&a, 400)).unwrap(); // completes at 11
+    let d = MsgDeregisterWorker {
+        operator: a.to_string(),
+        worker: a.to_string(),
+    };
+    c.tx(&a, encode_any(&d, MSG_DEREGISTER_WORKER)).unwrap(); // also at 11: one queue key
+    while c.block.height <= 11 {
+        c.next_block();
+    }
+    assert!(state::get_worker(&c.store, &a).unwrap().is_none());
+    assert_eq!(c.balance(&a), 10_000);
+    assert_eq!(c.balance(&bonds_account()), 0);
+}
+
+#[test]
+fn bond_and_unbond_reject_other_operators() {
+    let mut c = Chain::new();
+    let a = register(&mut c, 1, "eu");
+    let b = register(&mut c, 2, "us");
+    // The signer is the operator named in the message: b cannot sign a's message.
+    assert_eq!(RegistryModule.msg_signer(&bond_msg(&a, 1)).unwrap(), a);
+    assert_eq!(RegistryModule.msg_signer(&unbond_msg(&a, 1)).unwrap(), a);
+    assert_ne!(RegistryModule.msg_signer(&unbond_msg(&a, 1)).unwrap(), b);
+    // An operator without a worker is refused.
+    let (_, ghost, _) = key(77);
+    c.fund(&ghost, 1_000);
+    assert_eq!(c.tx(&ghost, bond_msg(&ghost, 10)).unwrap_err().code, 4);
+    assert_eq!(c.tx(&ghost, unbond_msg(&ghost, 10)).unwrap_err().code, 4);
+    let bad = MsgUnbondWorker {
+        operator: "not-an-address".into(),
+        amount: Some(ProtoCoin::ubls(1)),
+    };
+    assert!(RegistryModule
+        .msg_signer(&encode_any(&bad, MSG_UNBOND_WORKER))
+        .is_err());
+    // b's unbond touches only b's worker.
+    c.tx(&b, unbond_msg(&b, 100)).unwrap();
+    assert_eq!(state::must_get_worker(&c.store, &a).unwrap().bond, 2_000);
+    assert_eq!(state::must_get_worker(&c.store, &b).unwrap().bond, 1_900);
+}
+
+#[test]
+fn genesis_round_trips_partial_unbondings() {
+    let mut c = Chain::new();
+    let a = register(&mut c, 1, "eu");
+    c.tx(&a, unbond_msg(&a, 400)).unwrap();
+    let exported = RegistryModule.export_genesis(&c.store).unwrap();
+    let block = BlockInfo {
+        height: 1,
+        ..BlockInfo::default()
+    };
+    let gas = GasMeter::infinite();
+    // The bonds account must also cover the partial unbonding.
+    let mut short = MockStorage::new();
+    bls_bank::state::mint(
+        &mut short,
+        &bonds_account(),
+        &Coins::parse("1600ubls").unwrap(),
+    )
+    .unwrap();
+    {
+        let mut ctx = Context::new(&mut short, &block, &gas);
+        assert!(RegistryModule.init_genesis(&mut ctx, &exported).is_err());
+    }
+    let mut fresh = MockStorage::new();
+    bls_bank::state::mint(
+        &mut fresh,
+        &bonds_account(),
+        &Coins::parse("2000ubls").unwrap(),
+    )
+    .unwrap();
+    let mut ctx = Context::new(&mut fresh, &block, &gas);
+    RegistryModule.init_genesis(&mut ctx, &exported).unwrap();
+    assert_eq!(RegistryModule.export_genesis(&fresh).unwrap(), exported);
+    assert_eq!(
+        state::due_unbondings(&fresh, 11).unwrap(),
+        vec![(11, a.to_string())]
+    );
+}

@@ -1,4 +1,4 @@
-//! `blsd tx registry register-worker|update-worker|deregister-worker|unjail`.
+//! `blsd tx registry register-worker|update-worker|deregister-worker|unjail|bond|unbond`.
 //! The worker id is the operator address, i.e. the `--from` key's address.
 
 use anyhow::{bail, Context as _};
@@ -103,6 +103,23 @@ pub enum RegistryTxSub {
     },
     /// Unjail the --from account's worker once its jail period is over.
     Unjail {
+        /// Common tx flags.
+        #[command(flatten)]
+        flags: TxFlags,
+    },
+    /// Add AMOUNT to the --from account's worker's bond.
+    Bond {
+        /// Extra bond, e.g. 500000ubls.
+        amount: String,
+        /// Common tx flags.
+        #[command(flatten)]
+        flags: TxFlags,
+    },
+    /// Start unbonding AMOUNT of the --from account's worker's bond (returned after the
+    /// unbonding period; the rest must stay at or above the role's minimum).
+    Unbond {
+        /// Amount to unbond, e.g. 500000ubls.
+        amount: String,
         /// Common tx flags.
         #[command(flatten)]
         flags: TxFlags,
@@ -225,7 +242,55 @@ impl RegistryTxCmd {
                 let msg = msgs::unjail_worker(key.address());
                 submit(ctx, &flags, &key, vec![msg]).await?;
             }
+            RegistryTxSub::Bond { amount, flags } => {
+                let amount = parse_ubls("AMOUNT", &amount)?;
+                let key = flags.signer(ctx)?;
+                let msg = msgs::bond_worker(key.address(), &amount);
+                submit(ctx, &flags, &key, vec![msg]).await?;
+            }
+            RegistryTxSub::Unbond { amount, flags } => {
+                let amount = parse_ubls("AMOUNT", &amount)?;
+                let key = flags.signer(ctx)?;
+                let msg = msgs::unbond_worker(key.address(), &amount);
+                submit(ctx, &flags, &key, vec![msg]).await?;
+            }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser, Debug)]
+    struct TestCli {
+        #[command(flatten)]
+        registry: RegistryTxCmd,
+    }
+
+    fn parse(args: &[&str]) -> Result<RegistryTxSub, clap::Error> {
+        TestCli::try_parse_from(std::iter::once("registry").chain(args.iter().copied()))
+            .map(|c| c.registry.cmd)
+    }
+
+    #[test]
+    fn bond_and_unbond_take_a_positional_amount() {
+        let RegistryTxSub::Bond { amount, flags } =
+            parse(&["bond", "500ubls", "--from", "op"]).unwrap()
+        else {
+            panic!("expected bond");
+        };
+        assert_eq!(amount, "500ubls");
+        assert_eq!(flags.from.as_deref(), Some("op"));
+        assert_eq!(parse_ubls("AMOUNT", &amount).unwrap(), Coin::ubls(500));
+        let RegistryTxSub::Unbond { amount, .. } = parse(&["unbond", "7ubls"]).unwrap() else {
+            panic!("expected unbond");
+        };
+        assert_eq!(parse_ubls("AMOUNT", &amount).unwrap(), Coin::ubls(7));
+        assert!(parse(&["bond"]).is_err(), "AMOUNT is required");
+        assert!(parse_ubls("AMOUNT", "5uatom").is_err());
+        assert!(parse_ubls("AMOUNT", "5ubls,3uatom").is_err());
     }
 }
