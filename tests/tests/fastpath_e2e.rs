@@ -8,7 +8,6 @@
 //! result equals the on-chain path's; a killed worker does not stop the head; a lying
 //! worker's signed result submitted as evidence gets it slashed and jailed.
 
-use std::process::Command;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -17,8 +16,7 @@ use bls_client::rpc::RpcClient;
 use bls_client::send::{send_tx, TxOptions};
 use bls_core::module::encode_any;
 use bls_core::outcome::Outcome;
-use bls_e2e::bin_path;
-use bls_e2e::net::free_port;
+use bls_e2e::fastpath::start_with_head;
 use bls_e2e::wait_until;
 use bls_e2e::worker::{
     balance_now, block_results, deploy, fees_paid, invoke, module_address, parse_ubls, send,
@@ -122,45 +120,9 @@ async fn check_signatures(rpc: &RpcClient, resp: &Value) -> anyhow::Result<Vec<S
 async fn fast_path_executes_settles_and_polices() -> anyhow::Result<()> {
     let mut wn = WorkerNet::start(4, 30, 30).await?;
     // Worker 3 becomes the head: same key, role head, the head bond.
-    let h = &wn.workers[HEAD];
-    let out = Command::new(bin_path("bls-worker")?)
-        .args(["init", "--force", "--home"])
-        .arg(&h.home)
-        .args(["--region", "r3", "--network", "AS64503", "--role", "head"])
-        .args(["--metrics-listen", &format!("127.0.0.1:{}", h.metrics_port)])
-        .args(["--max-concurrent-jobs", "2"])
-        .args(["--rpc-url", &wn.net.validators[0].rpc_url()])
-        .args(["--chain-id", &wn.net.chain_id])
-        .args(["--bond", HEAD_BOND])
-        .output()?;
-    anyhow::ensure!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-
-    let p2p_ports: Vec<u16> = (0..4).map(|_| free_port()).collect::<Result<_, _>>()?;
-    let p2p_flag = |i: usize| format!("/ip4/127.0.0.1/tcp/{}", p2p_ports[i]);
-    let head_port = free_port()?;
-    let head_url = format!("http://127.0.0.1:{head_port}");
-    for i in 0..3 {
-        let flag = p2p_flag(i);
-        wn.start_worker(i, &["--p2p-listen", &flag]).await?;
-    }
-    let flag = p2p_flag(HEAD);
-    let listen = format!("127.0.0.1:{head_port}");
-    wn.start_worker(
-        HEAD,
-        &[
-            "--p2p-listen",
-            &flag,
-            "--head-listen",
-            &listen,
-            "--settle-interval-ms",
-            "300",
-        ],
-    )
-    .await?;
+    let fp = start_with_head(&mut wn, HEAD, HEAD_BOND).await?;
+    let p2p_flag = |i: usize| fp.p2p[i].clone();
+    let head_url = fp.head_url.clone();
     let head_addr = wn.workers[HEAD].address.clone();
     let rec = query(
         &wn.rpc,
@@ -170,17 +132,6 @@ async fn fast_path_executes_settles_and_polices() -> anyhow::Result<()> {
     .await?;
     assert_eq!(rec["worker"]["role"], "head");
     assert_eq!(rec["worker"]["multiaddrs"][0], p2p_flag(HEAD));
-
-    wait_until("head API health", Duration::from_secs(30), || {
-        let url = format!("{head_url}/api/v1/health");
-        async move {
-            Ok(match reqwest::get(&url).await {
-                Ok(r) if r.status().is_success() => Some(()),
-                _ => None,
-            })
-        }
-    })
-    .await?;
 
     let wasm_file = wasm_path("hello")?;
     let function_id = deploy(

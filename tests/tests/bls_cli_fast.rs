@@ -1,0 +1,143 @@
+//! `bls function invoke --fast` and `bls account deposit` against a real chain, three
+//! workers and a head: without a deposit the head's 402 reason and the fix are printed;
+//! after `bls account deposit` the account shows it and a fast invoke prints the function's
+//! output with every worker signature verified client-side.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use bls_client::msgs::bank_send;
+use bls_core::{Address, Coins};
+use bls_e2e::bin_path;
+use bls_e2e::fastpath::start_with_head;
+use bls_e2e::worker::{deploy, send, wasm_path, WorkerNet};
+use serde_json::Value;
+
+/// `bls` with the chain's node and a test keyring; no ambient BLS_* settings.
+fn bls(node: &str, keyring: &Path, args: &[&str]) -> anyhow::Result<Command> {
+    let mut c = Command::new(bin_path("bls")?);
+    c.args(args)
+        .args(["--node", node])
+        .arg("--keyring-dir")
+        .arg(keyring)
+        .env_remove("BLS_FROM")
+        .env_remove("BLS_HEAD");
+    Ok(c)
+}
+
+fn json_of(o: &Output, what: &str) -> anyhow::Result<Value> {
+    anyhow::ensure!(
+        o.status.success(),
+        "{what}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    serde_json::from_slice(&o.stdout)
+        .map_err(|e| anyhow::anyhow!("{what}: {e}: {}", String::from_utf8_lossy(&o.stdout)))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fast_invoke_needs_a_deposit_then_prints_a_verified_result() -> anyhow::Result<()> {
+    let mut wn = WorkerNet::start(4, 30, 30).await?;
+    let fp = start_with_head(&mut wn, 3, "1000000000ubls").await?;
+    let function_id = deploy(
+        &wn.rpc,
+        &wn.invoker,
+        &std::fs::read(wasm_path("hello")?)?,
+        "{}",
+        3,
+        2,
+    )
+    .await?;
+    let id = function_id.to_string();
+
+    let tmp = tempfile::Builder::new().prefix("bls-cli-fast-").tempdir()?;
+    let keyring = tmp.path().join("keyring");
+    let node = wn.net.validators[0].rpc_url();
+    let run =
+        |args: &[&str]| -> anyhow::Result<Output> { Ok(bls(&node, &keyring, args)?.output()?) };
+    let key = json_of(
+        &run(&["keys", "add", "dev", "--output", "json"])?,
+        "keys add",
+    )?;
+    let address = key["address"].as_str().unwrap_or_default().to_string();
+    send(
+        &wn.rpc,
+        &wn.invoker,
+        vec![bank_send(
+            wn.invoker.address(),
+            &Address::parse(&address)?,
+            &Coins::parse("50000000ubls")?,
+        )],
+    )
+    .await?;
+
+    let acct = json_of(
+        &run(&["account", "--from", "dev", "--output", "json"])?,
+        "account",
+    )?;
+    assert_eq!(acct["balance"], "50000000ubls", "{acct}");
+    assert_eq!(acct["fast_path_deposit"], "0ubls", "{acct}");
+
+    // No deposit: the head's 402 reason and the command that fixes it.
+    let fast = [
+        "function", "invoke", &id, "--fast", "--input", "Ada", "--from", "dev",
+    ];
+    let mut cmd = bls(&node, &keyring, &fast)?;
+    cmd.args(["--head", &fp.head_url]);
+    let o = cmd.output()?;
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success(), "{err}");
+    assert!(
+        err.contains(&format!("the head refused to serve {address}")),
+        "{err}"
+    );
+    assert!(err.contains("fast-path deposit of"), "{err}");
+    assert!(err.contains("bls account deposit AMOUNT"), "{err}");
+
+    let dep = json_of(
+        &run(&[
+            "account",
+            "deposit",
+            "1000000ubls",
+            "--from",
+            "dev",
+            "--yes",
+            "--output",
+            "json",
+        ])?,
+        "account deposit",
+    )?;
+    assert_eq!(dep["fast_path_deposit"], "1000000ubls", "{dep}");
+    let acct = json_of(
+        &run(&["account", "--from", "dev", "--output", "json"])?,
+        "account",
+    )?;
+    assert_eq!(acct["fast_path_deposit"], "1000000ubls", "{acct}");
+
+    // Funded: the result, verified against the chain; the head URL from the environment.
+    let mut cmd = bls(&node, &keyring, &fast)?;
+    cmd.args(["--output", "json"]).env("BLS_HEAD", &fp.head_url);
+    let r = json_of(&cmd.output()?, "invoke --fast")?;
+    assert_eq!(r["stdout"], "Hello, Ada!\n", "{r}\n{}", wn.logs());
+    assert_eq!(r["exit_code"], 0, "{r}");
+    assert_eq!(r["function_id"], id);
+    let signers = r["verified_signers"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(signers.len() >= 2, "at least the quorum verified: {r}");
+    let members: Vec<String> = bls_client::orchestration::function(&wn.rpc, function_id)
+        .await?
+        .subnetwork
+        .map(|n| n.workers.iter().map(ToString::to_string).collect())
+        .unwrap_or_default();
+    for s in &signers {
+        let s = s.as_str().unwrap_or_default();
+        assert!(
+            members.iter().any(|m| m == s),
+            "{s} is in the function's subnetwork {members:?}: {r}"
+        );
+    }
+    assert_eq!(r["request_id"].as_str().map(str::len), Some(64), "{r}");
+    Ok(())
+}
