@@ -110,6 +110,8 @@ async fn bank_send_via_cli_rest_proofs_and_bad_txs() -> anyhow::Result<()> {
         .await?;
     assert_eq!(info["chainId"], net.chain_id);
     assert_eq!(info["bech32Config"]["bech32PrefixAccAddr"], "bls");
+    // Keplr needs the REST URL; the node derives it from the Host it was asked on.
+    assert_eq!(info["rest"], api.as_str(), "{info}");
 
     // An ics23 proof of bob's balance verifies against the app hash of its height.
     let key = bls_bank::state::BALANCES
