@@ -1,7 +1,7 @@
 //! Errors of the auth module. Codes are the Cosmos SDK's `sdk` codespace codes, so clients
 //! (CosmJS, Keplr) that match on them behave as they do against a Cosmos SDK chain.
 
-use bls_core::{AbciCode, ModuleError};
+use bls_core::AbciCode;
 
 /// Why an auth operation failed.
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
@@ -54,11 +54,5 @@ impl AbciCode for AuthError {
             AuthError::AccountNumberOverflow => 35,
             AuthError::Store(_) => 1,
         }
-    }
-}
-
-impl From<AuthError> for ModuleError {
-    fn from(e: AuthError) -> Self {
-        ModuleError::from_abci(&e)
     }
 }

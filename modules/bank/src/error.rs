@@ -2,7 +2,7 @@
 
 use bls_auth::AuthError;
 use bls_core::coins::CoinError;
-use bls_core::{AbciCode, ModuleError};
+use bls_core::AbciCode;
 
 /// Why a bank operation failed.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -69,11 +69,5 @@ impl AbciCode for BankError {
             BankError::InvalidGenesis(_) => 19,
             BankError::BlockedRecipient(_) => 4,
         }
-    }
-}
-
-impl From<BankError> for ModuleError {
-    fn from(e: BankError) -> Self {
-        ModuleError::from_abci(&e)
     }
 }

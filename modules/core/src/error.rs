@@ -22,6 +22,14 @@ pub struct ModuleError {
     pub log: String,
 }
 
+/// Every module's typed error converts with its own codespace and code, so handlers can `?`
+/// them into a `ModuleError`. (`ModuleError` itself is deliberately not `AbciCode`.)
+impl<E: AbciCode> From<E> for ModuleError {
+    fn from(e: E) -> Self {
+        Self::from_abci(&e)
+    }
+}
+
 impl ModuleError {
     /// An error from explicit parts.
     pub fn new(codespace: &str, code: u32, log: impl Into<String>) -> Self {

@@ -1,6 +1,6 @@
 //! Typed errors of the fees module (codespace `fees`).
 
-use bls_core::{AbciCode, ModuleError};
+use bls_core::AbciCode;
 
 /// Why a fees message, query, genesis or hook failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -55,12 +55,6 @@ impl AbciCode for FeesError {
             FeesError::Staking(_) => 8,
             FeesError::InvalidQuery(_) => 9,
         }
-    }
-}
-
-impl From<FeesError> for ModuleError {
-    fn from(e: FeesError) -> Self {
-        ModuleError::from_abci(&e)
     }
 }
 

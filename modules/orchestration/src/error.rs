@@ -1,6 +1,6 @@
 //! Typed errors of the orchestration module (codespace `orchestration`).
 
-use bls_core::{AbciCode, ModuleError};
+use bls_core::AbciCode;
 
 /// Why an orchestration message, query or block hook failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -181,12 +181,6 @@ impl AbciCode for OrchestrationError {
             Bank(_) => 24,
             Registry(_) => 25,
         }
-    }
-}
-
-impl From<OrchestrationError> for ModuleError {
-    fn from(e: OrchestrationError) -> Self {
-        ModuleError::from_abci(&e)
     }
 }
 

@@ -1,6 +1,6 @@
 //! Typed errors of the registry module (codespace `registry`).
 
-use bls_core::{AbciCode, ModuleError};
+use bls_core::AbciCode;
 
 /// Why a registry message, query or keeper call failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -102,12 +102,6 @@ impl AbciCode for RegistryError {
             RegistryError::TooManyUnbondings { .. } => 13,
             RegistryError::Store(_) => 1,
         }
-    }
-}
-
-impl From<RegistryError> for ModuleError {
-    fn from(e: RegistryError) -> Self {
-        ModuleError::from_abci(&e)
     }
 }
 

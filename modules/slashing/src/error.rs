@@ -1,6 +1,6 @@
 //! Typed errors of the slashing module (codespace `slashing`).
 
-use bls_core::{AbciCode, ModuleError};
+use bls_core::AbciCode;
 
 /// Why a slashing message, query, genesis or hook failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -88,12 +88,6 @@ impl AbciCode for SlashingError {
             SlashingError::Staking(_) => 11,
             SlashingError::InvalidQuery(_) => 12,
         }
-    }
-}
-
-impl From<SlashingError> for ModuleError {
-    fn from(e: SlashingError) -> Self {
-        ModuleError::from_abci(&e)
     }
 }
 

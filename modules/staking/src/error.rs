@@ -1,6 +1,6 @@
 //! Typed errors of the staking module (codespace `staking`).
 
-use bls_core::{AbciCode, ModuleError};
+use bls_core::AbciCode;
 
 /// Why a staking message, query, genesis or keeper call failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -104,12 +104,6 @@ impl AbciCode for StakingError {
             StakingError::Bank(_) => 13,
             StakingError::InvalidQuery(_) => 14,
         }
-    }
-}
-
-impl From<StakingError> for ModuleError {
-    fn from(e: StakingError) -> Self {
-        ModuleError::from_abci(&e)
     }
 }
 

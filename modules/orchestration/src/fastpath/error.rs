@@ -1,6 +1,6 @@
 //! Typed errors of the fast path (codespace `orchestration`, codes from 40).
 
-use bls_core::{AbciCode, ModuleError};
+use bls_core::AbciCode;
 
 use crate::error::OrchestrationError;
 
@@ -117,12 +117,6 @@ impl AbciCode for FastPathError {
             Inconclusive(_) => 50,
             Orchestration(e) => e.code(),
         }
-    }
-}
-
-impl From<FastPathError> for ModuleError {
-    fn from(e: FastPathError) -> Self {
-        ModuleError::from_abci(&e)
     }
 }
 
