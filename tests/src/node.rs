@@ -247,6 +247,28 @@ impl Localnet {
         Ok(v["result"].clone())
     }
 
+    /// CometBFT's current validator set as seen by validator `i`: (base64 ed25519 pubkey,
+    /// voting power) pairs.
+    pub async fn cometbft_validators(&self, i: usize) -> anyhow::Result<Vec<(String, String)>> {
+        let r = self.rpc(i, "validators?per_page=100").await?;
+        Ok(r["validators"]
+            .as_array()
+            .map(|vals| {
+                vals.iter()
+                    .map(|v| {
+                        (
+                            v["pub_key"]["value"]
+                                .as_str()
+                                .unwrap_or_default()
+                                .to_string(),
+                            v["voting_power"].as_str().unwrap_or_default().to_string(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
     /// Latest committed height of validator `i`.
     pub async fn height(&self, i: usize) -> anyhow::Result<u64> {
         let s = self.rpc(i, "status").await?;

@@ -21,26 +21,6 @@ const JAIL_BLOCKS: u64 = 10;
 /// more than 2/3 of the power while it is down.
 const SELF_BOND: u128 = 10_000_000;
 
-/// The validator set CometBFT reports on node `i`: (base64 pubkey, power).
-async fn cometbft_validators(net: &Localnet, i: usize) -> anyhow::Result<Vec<(String, String)>> {
-    let r = net.rpc(i, "validators?per_page=100").await?;
-    Ok(r["validators"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-        .iter()
-        .map(|v| {
-            (
-                v["pub_key"]["value"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string(),
-                v["voting_power"].as_str().unwrap_or_default().to_string(),
-            )
-        })
-        .collect())
-}
-
 /// Whether the commit for block `height - 1` carried in block `height` (as node `i` stores it)
 /// has a signature from the validator with hex address `addr`.
 async fn last_commit_signed_by(
@@ -121,7 +101,7 @@ async fn stopped_validator_is_jailed_then_unjails_and_rejoins() -> anyhow::Resul
     })
     .await?;
     let nodes = net.validators.len();
-    assert_eq!(cometbft_validators(&net, 0).await?.len(), 4);
+    assert_eq!(net.cometbft_validators(0).await?.len(), 4);
     let (cons_addr, cons_pk) = read_consensus_key(&net.validators[NODE].home)?;
     assert!(!cons_addr.is_empty() && !cons_pk.is_empty());
 
@@ -159,7 +139,7 @@ async fn stopped_validator_is_jailed_then_unjails_and_rejoins() -> anyhow::Resul
         "node4's key in /validators with power 10",
         Duration::from_secs(60),
         || async {
-            let vals = cometbft_validators(&net, 0).await?;
+            let vals = net.cometbft_validators(0).await?;
             Ok(
                 (vals.len() == 5 && vals.iter().any(|(k, p)| *k == cons_pk && p == "10"))
                     .then_some(()),
@@ -177,7 +157,7 @@ async fn stopped_validator_is_jailed_then_unjails_and_rejoins() -> anyhow::Resul
         "the jailed validator to leave /validators",
         Duration::from_secs(90),
         || async {
-            let vals = cometbft_validators(&net, 0).await?;
+            let vals = net.cometbft_validators(0).await?;
             Ok((vals.len() == 4 && !vals.iter().any(|(k, _)| *k == cons_pk)).then_some(()))
         },
     )
@@ -234,7 +214,7 @@ async fn stopped_validator_is_jailed_then_unjails_and_rejoins() -> anyhow::Resul
         "node4's key back in /validators with power 9",
         Duration::from_secs(60),
         || async {
-            let vals = cometbft_validators(&net, 0).await?;
+            let vals = net.cometbft_validators(0).await?;
             Ok(
                 (vals.len() == 5 && vals.iter().any(|(k, p)| *k == cons_pk && p == "9"))
                     .then_some(()),

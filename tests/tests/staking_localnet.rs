@@ -10,26 +10,6 @@ use bls_e2e::chain::{blsd_json, keyring_dir, new_key};
 use bls_e2e::{wait_until, Localnet, NodeOptions};
 use serde_json::{json, Value};
 
-/// The validator set CometBFT reports: (base64 pubkey, power).
-async fn cometbft_validators(net: &Localnet) -> anyhow::Result<Vec<(String, String)>> {
-    let r = net.rpc(0, "validators?per_page=100").await?;
-    Ok(r["validators"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-        .iter()
-        .map(|v| {
-            (
-                v["pub_key"]["value"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string(),
-                v["voting_power"].as_str().unwrap_or_default().to_string(),
-            )
-        })
-        .collect())
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn created_validator_joins_then_is_jailed_for_downtime() -> anyhow::Result<()> {
     let tmp = tempfile::tempdir()?;
@@ -55,7 +35,7 @@ async fn created_validator_joins_then_is_jailed_for_downtime() -> anyhow::Result
     })
     .await?;
     // No staking genesis validators: CometBFT's four stand.
-    assert_eq!(cometbft_validators(&net).await?.len(), 4);
+    assert_eq!(net.cometbft_validators(0).await?.len(), 4);
 
     let keyring = keyring_dir(&net)?;
     bls_client::keyring::Keyring::open(&keyring).import_mnemonic("alice", &alice.mnemonic)?;
@@ -92,7 +72,7 @@ async fn created_validator_joins_then_is_jailed_for_downtime() -> anyhow::Result
         "the new validator in /validators",
         Duration::from_secs(60),
         || async {
-            let vals = cometbft_validators(&net).await?;
+            let vals = net.cometbft_validators(0).await?;
             Ok(vals
                 .iter()
                 .any(|(k, p)| *k == pk_b64 && p == "5")
@@ -114,7 +94,7 @@ async fn created_validator_joins_then_is_jailed_for_downtime() -> anyhow::Result
         "the jailed validator to leave /validators",
         Duration::from_secs(90),
         || async {
-            let vals = cometbft_validators(&net).await?;
+            let vals = net.cometbft_validators(0).await?;
             Ok((vals.len() == 4 && !vals.iter().any(|(k, _)| *k == pk_b64)).then_some(()))
         },
     )
