@@ -80,3 +80,29 @@ pub fn keyring_dir(net: &Localnet) -> anyhow::Result<PathBuf> {
     std::fs::create_dir_all(&d)?;
     Ok(d)
 }
+
+/// `count` `MsgSend`s of `amount` from `key` to `to`, signed offline with sequences
+/// `first_sequence..` (gas 200 000, fee 5000ubls): traffic for tests and benchmarks, measured
+/// without the client's per-tx account query and simulation.
+pub fn signed_sends(
+    chain_id: &str,
+    key: &KeyPair,
+    account_number: u64,
+    first_sequence: u64,
+    count: u64,
+    to: &bls_core::Address,
+    amount: &bls_core::Coins,
+) -> anyhow::Result<Vec<bls_client::tx::SignedTx>> {
+    let fee = bls_core::Coins::parse("5000ubls")?;
+    (0..count)
+        .map(|s| {
+            Ok(
+                bls_client::tx::TxBuilder::new(chain_id, account_number, first_sequence + s)
+                    .message(bls_client::msgs::bank_send(key.address(), to, amount))
+                    .gas_limit(200_000)
+                    .fee(fee.clone())
+                    .sign(key)?,
+            )
+        })
+        .collect()
+}

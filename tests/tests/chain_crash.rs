@@ -6,12 +6,9 @@ use std::time::Duration;
 
 use bls_client::keys::KeyPair;
 use bls_client::rpc::RpcClient;
-use bls_client::tx::TxBuilder;
 use bls_core::{Address, Coins};
+use bls_e2e::chain::signed_sends;
 use bls_e2e::{wait_until, Localnet, NodeOptions};
-use cosmos_sdk_proto::cosmos::bank::v1beta1::MsgSend;
-use cosmos_sdk_proto::traits::Message;
-use cosmos_sdk_proto::Any;
 
 const GENESIS: u128 = 1_000_000_000_000;
 
@@ -48,27 +45,15 @@ async fn kill_9_mid_traffic_then_restart() -> anyhow::Result<()> {
         .await?
         .ok_or_else(|| anyhow::anyhow!("alice has no account"))?;
     let bob = Address::from_bytes(&[0xb0; 20]);
-    let mut txs = Vec::new();
-    for s in 0..300u64 {
-        let msg = MsgSend {
-            from_address: alice.address().to_string(),
-            to_address: bob.to_string(),
-            amount: vec![cosmos_sdk_proto::cosmos::base::v1beta1::Coin {
-                denom: "ubls".into(),
-                amount: "10".into(),
-            }],
-        };
-        let any = Any {
-            type_url: "/cosmos.bank.v1beta1.MsgSend".into(),
-            value: msg.encode_to_vec(),
-        };
-        let signed = TxBuilder::new(net.chain_id.clone(), acc.account_number, acc.sequence + s)
-            .message(any)
-            .gas_limit(200_000)
-            .fee(Coins::parse("5000ubls")?)
-            .sign(&alice)?;
-        txs.push(signed);
-    }
+    let txs = signed_sends(
+        &net.chain_id,
+        &alice,
+        acc.account_number,
+        acc.sequence,
+        300,
+        &bob,
+        &Coins::parse("10ubls")?,
+    )?;
     // Traffic in the background; the broadcasts start failing when the node dies.
     let sender = {
         let rpc = rpc.clone();

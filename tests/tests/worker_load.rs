@@ -7,9 +7,6 @@ use std::time::{Duration, Instant};
 
 use bls_client::keys::KeyPair;
 use bls_e2e::worker::{deploy, invoke, result, send, wait_finalized, wasm_path, WorkerNet};
-use cosmos_sdk_proto::cosmos::bank::v1beta1::MsgSend;
-use cosmos_sdk_proto::traits::Message;
-use cosmos_sdk_proto::Any;
 
 const ACCOUNTS: usize = 4;
 const PER_ACCOUNT: usize = 50;
@@ -27,18 +24,11 @@ async fn two_hundred_invocations_from_four_accounts_all_finalize() -> anyhow::Re
     let mut invokers = vec![wn.invoker.clone()];
     for _ in 1..ACCOUNTS {
         let (k, _) = KeyPair::generate()?;
-        let msg = MsgSend {
-            from_address: wn.invoker.address().to_string(),
-            to_address: k.address().to_string(),
-            amount: vec![cosmos_sdk_proto::cosmos::base::v1beta1::Coin {
-                denom: "ubls".into(),
-                amount: "100000000000".into(),
-            }],
-        };
-        let any = Any {
-            type_url: "/cosmos.bank.v1beta1.MsgSend".into(),
-            value: msg.encode_to_vec(),
-        };
+        let any = bls_client::msgs::bank_send(
+            wn.invoker.address(),
+            k.address(),
+            &bls_core::Coins::parse("100000000000ubls")?,
+        );
         send(&wn.rpc, &wn.invoker, vec![any]).await?;
         invokers.push(k);
     }

@@ -14,14 +14,11 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use bls_client::keys::KeyPair;
 use bls_client::rpc::RpcClient;
-use bls_client::tx::TxBuilder;
 use bls_core::{Address, Coins};
+use bls_e2e::chain::signed_sends;
 use bls_e2e::net::free_port;
 use bls_e2e::process::{cometbft_bin, Proc};
 use bls_e2e::{wait_until, Localnet, NodeOptions};
-use cosmos_sdk_proto::cosmos::bank::v1beta1::MsgSend;
-use cosmos_sdk_proto::traits::Message;
-use cosmos_sdk_proto::Any;
 
 struct Args {
     txs: usize,
@@ -138,40 +135,30 @@ async fn bench_bls(a: &Args) -> anyhow::Result<Run> {
     })
 }
 
-/// Pre-signed `MsgSend`s: `per_account` from each key, sequences from `first_sequence`.
+/// Pre-signed `MsgSend`s of 1ubls: `per_account` from each (key, account number), sequences
+/// from `first_sequence`.
 fn sign_sends(
     chain_id: &str,
     keys: &[(KeyPair, u64)],
     per_account: usize,
     first_sequence: u64,
 ) -> anyhow::Result<Vec<Vec<Vec<u8>>>> {
-    let to = Address::from_bytes(&[0xbe; 20]).to_string();
-    let mut out = Vec::new();
-    for (k, account_number) in keys {
-        let mut txs = Vec::new();
-        for s in 0..per_account as u64 {
-            let msg = MsgSend {
-                from_address: k.address().to_string(),
-                to_address: to.clone(),
-                amount: vec![cosmos_sdk_proto::cosmos::base::v1beta1::Coin {
-                    denom: "ubls".into(),
-                    amount: "1".into(),
-                }],
-            };
-            let any = Any {
-                type_url: "/cosmos.bank.v1beta1.MsgSend".into(),
-                value: msg.encode_to_vec(),
-            };
-            let signed = TxBuilder::new(chain_id, *account_number, first_sequence + s)
-                .message(any)
-                .gas_limit(200_000)
-                .fee(Coins::parse("5000ubls")?)
-                .sign(k)?;
-            txs.push(signed.bytes);
-        }
-        out.push(txs);
-    }
-    Ok(out)
+    let to = Address::from_bytes(&[0xbe; 20]);
+    let one = Coins::parse("1ubls")?;
+    keys.iter()
+        .map(|(k, account_number)| {
+            let txs = signed_sends(
+                chain_id,
+                k,
+                *account_number,
+                first_sequence,
+                per_account as u64,
+                &to,
+                &one,
+            )?;
+            Ok(txs.into_iter().map(|t| t.bytes).collect())
+        })
+        .collect()
 }
 
 /// The same signed txs straight through the state machine: InitChain, then FinalizeBlock +
