@@ -1,94 +1,542 @@
-//! Batches receipts of served requests into `MsgSettleReceipts` transactions.
+//! Receipts of served requests: journaled on disk as they are produced and batched into
+//! `MsgSettleReceipts` transactions.
+//!
+//! The journal (`<home>/data/head-receipts.jsonl`) is appended to for every served
+//! request and rewritten with what is still pending after each settlement round, so a
+//! head that crashes or restarts still settles what it served. Appends are not fsynced
+//! one by one (that would cost milliseconds on every request); they survive a process
+//! crash, and a power loss can lose the last unsynced receipts. A receipt that was
+//! settled just before a crash is submitted again after the restart; the chain rejects it
+//! as replayed and the rejected-batch search below drops it.
+//!
+//! A batch the chain rejects is not dropped whole: the receipt the chain's log names is
+//! dropped and the rest retried, otherwise the batch is split in halves until the bad
+//! receipts are isolated, so one stale receipt does not cost the head the others. When
+//! the chain is unreachable nothing is dropped: the batch goes back to the queue.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
+use std::future::Future;
+use std::io::{BufRead as _, Write as _};
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bls_core::module::encode_any;
 use bls_orchestration::fastpath::msgs::{MsgSettleReceipts, Receipt, MSG_SETTLE_RECEIPTS};
 use bls_orchestration::fastpath::state::MAX_RECEIPTS_PER_MSG;
+use prost::Message as _;
+use serde::{Deserialize, Serialize};
 
-use crate::daemon::signer::SignerHandle;
+use crate::daemon::signer::{SignerHandle, TxFailure};
+use crate::daemon::store::{write_atomic, StoreError};
+
+/// File name of the journal inside the worker's data directory.
+pub const JOURNAL_FILE: &str = "head-receipts.jsonl";
+
+/// One served request waiting for settlement.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Queued {
+    /// The receipt as it will be settled.
+    pub receipt: Receipt,
+    /// Who pays.
+    pub invoker: String,
+    /// The fee it will charge.
+    pub fee: u128,
+}
+
+/// A journal line: the receipt as hex protobuf, so the line is the exact bytes settled.
+#[derive(Serialize, Deserialize)]
+struct JournalLine {
+    invoker: String,
+    fee: String,
+    receipt: String,
+}
+
+impl JournalLine {
+    fn of(q: &Queued) -> JournalLine {
+        JournalLine {
+            invoker: q.invoker.clone(),
+            fee: q.fee.to_string(),
+            receipt: hex::encode(q.receipt.encode_to_vec()),
+        }
+    }
+
+    fn parse(line: &str) -> Option<Queued> {
+        let l: JournalLine = serde_json::from_str(line).ok()?;
+        let bytes = hex::decode(&l.receipt).ok()?;
+        Some(Queued {
+            receipt: Receipt::decode(bytes.as_slice()).ok()?,
+            invoker: l.invoker,
+            fee: l.fee.parse().ok()?,
+        })
+    }
+
+    fn bytes(q: &Queued) -> Vec<u8> {
+        // A struct of strings always serializes.
+        let mut b = serde_json::to_vec(&JournalLine::of(q)).unwrap_or_default();
+        b.push(b'\n');
+        b
+    }
+}
+
+struct Journal {
+    path: PathBuf,
+    file: std::fs::File,
+}
+
+impl Journal {
+    fn append_handle(path: &Path) -> Result<std::fs::File, StoreError> {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(|source| StoreError::Io {
+                path: path.to_path_buf(),
+                source,
+            })
+    }
+}
+
+#[derive(Default)]
+struct Inner {
+    queue: VecDeque<Queued>,
+    owed: BTreeMap<String, u128>,
+    journal: Option<Journal>,
+}
 
 /// Receipts waiting for settlement, and the fees they will charge per invoker (so a
 /// deposit is not promised twice before settlement lands).
 #[derive(Default)]
 pub struct Pending {
-    receipts: Mutex<Vec<(Receipt, String, u128)>>,
-    owed: Mutex<BTreeMap<String, u128>>,
+    inner: Mutex<Inner>,
 }
 
 impl Pending {
-    /// Queues a receipt charging `fee` to `invoker`.
-    pub fn push(&self, r: Receipt, invoker: &str, fee: u128) {
-        if let Ok(mut o) = self.owed.lock() {
-            let e = o.entry(invoker.to_string()).or_insert(0);
-            *e = e.saturating_add(fee);
+    /// A queue kept in memory only (tests, or a head without a data directory).
+    pub fn in_memory() -> Pending {
+        Pending::default()
+    }
+
+    /// Opens the journal at `path` (creating it), loading what a previous run left
+    /// unsettled. Lines that do not parse (a torn last append) are skipped with a warning.
+    pub fn open(path: &Path) -> Result<Pending, StoreError> {
+        let io = |source| StoreError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let mut inner = Inner::default();
+        match std::fs::File::open(path) {
+            Ok(f) => {
+                for (n, line) in std::io::BufReader::new(f).lines().enumerate() {
+                    let line = line.map_err(io)?;
+                    if line.trim().is_empty() {
+                        continue;
+                    }
+                    match JournalLine::parse(&line) {
+                        Some(q) => inner.enqueue_back(q),
+                        None => tracing::warn!(
+                            path = %path.display(),
+                            line = n + 1,
+                            "skipping an unreadable receipt journal line"
+                        ),
+                    }
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io(e)),
         }
-        if let Ok(mut v) = self.receipts.lock() {
-            v.push((r, invoker.to_string(), fee));
+        if !inner.queue.is_empty() {
+            tracing::info!(
+                receipts = inner.queue.len(),
+                "unsettled receipts from a previous run"
+            );
         }
+        inner.journal = Some(Journal {
+            path: path.to_path_buf(),
+            file: Journal::append_handle(path)?,
+        });
+        // Rewrite at once so skipped lines do not linger.
+        inner.rewrite_journal();
+        Ok(Pending {
+            inner: Mutex::new(inner),
+        })
+    }
+
+    /// Queues a receipt charging `fee` to `invoker` (journaled before it returns).
+    pub fn push(&self, receipt: Receipt, invoker: &str, fee: u128) {
+        let q = Queued {
+            receipt,
+            invoker: invoker.to_string(),
+            fee,
+        };
+        let Ok(mut inner) = self.inner.lock() else {
+            return;
+        };
+        if let Some(j) = inner.journal.as_mut() {
+            if let Err(e) = j.file.write_all(&JournalLine::bytes(&q)) {
+                tracing::error!(path = %j.path.display(), error = %e, "journaling a receipt");
+            }
+        }
+        inner.enqueue_back(q);
     }
 
     /// Fees queued but not yet settled for `invoker`.
     pub fn owed(&self, invoker: &str) -> u128 {
-        self.owed
+        self.inner
             .lock()
             .ok()
-            .and_then(|o| o.get(invoker).copied())
+            .and_then(|i| i.owed.get(invoker).copied())
             .unwrap_or(0)
     }
 
-    fn take(&self) -> Vec<(Receipt, String, u128)> {
-        match self.receipts.lock() {
-            Ok(mut v) => {
-                let n = v.len().min(MAX_RECEIPTS_PER_MSG);
-                v.drain(..n).collect()
+    /// Receipts waiting (including any batch being settled right now).
+    pub fn len(&self) -> usize {
+        self.inner.lock().map_or(0, |i| i.queue.len())
+    }
+
+    /// Whether nothing waits.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// A snapshot of the queue, oldest first.
+    pub fn snapshot(&self) -> Vec<Queued> {
+        self.inner
+            .lock()
+            .map(|i| i.queue.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// Removes up to `max` of the oldest receipts for a settlement attempt. They stay in
+    /// the journal and keep counting as owed until [`Pending::finish`].
+    fn take(&self, max: usize) -> Vec<Queued> {
+        match self.inner.lock() {
+            Ok(mut i) => {
+                let n = i.queue.len().min(max);
+                i.queue.drain(..n).collect()
             }
             Err(_) => Vec::new(),
         }
     }
 
-    /// The batch left the queue (settled, or rejected for good).
-    fn release(&self, batch: &[(Receipt, String, u128)]) {
-        if let Ok(mut o) = self.owed.lock() {
-            for (_, invoker, fee) in batch {
-                if let Some(e) = o.get_mut(invoker) {
-                    *e = e.saturating_sub(*fee);
-                    if *e == 0 {
-                        o.remove(invoker);
-                    }
+    /// Ends a settlement round: `done` left for good (settled or rejected), `retry` goes
+    /// back to the front of the queue; the journal is rewritten with what is pending.
+    fn finish(&self, done: &[Queued], retry: Vec<Queued>) {
+        let Ok(mut i) = self.inner.lock() else {
+            return;
+        };
+        for q in done {
+            if let Some(e) = i.owed.get_mut(&q.invoker) {
+                *e = e.saturating_sub(q.fee);
+                if *e == 0 {
+                    i.owed.remove(&q.invoker);
                 }
             }
+        }
+        for q in retry.into_iter().rev() {
+            i.queue.push_front(q);
+        }
+        i.rewrite_journal();
+    }
+}
+
+impl Inner {
+    fn enqueue_back(&mut self, q: Queued) {
+        let e = self.owed.entry(q.invoker.clone()).or_insert(0);
+        *e = e.saturating_add(q.fee);
+        self.queue.push_back(q);
+    }
+
+    fn rewrite_journal(&mut self) {
+        let Some(j) = self.journal.as_mut() else {
+            return;
+        };
+        let bytes: Vec<u8> = self.queue.iter().flat_map(JournalLine::bytes).collect();
+        let result = write_atomic(&j.path, &bytes)
+            .and_then(|()| Journal::append_handle(&j.path).map(|f| j.file = f));
+        if let Err(e) = result {
+            tracing::error!(error = %e, "rewriting the receipt journal");
         }
     }
 }
 
-/// Every `interval`, settles what is pending (one message per batch of at most
-/// [`MAX_RECEIPTS_PER_MSG`]). A rejected batch is logged with the chain's reason and
-/// dropped (it would fail again unchanged).
+/// What one settlement round did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct RoundReport {
+    /// Receipts settled on chain.
+    pub settled: usize,
+    /// Receipts the chain refused for good, with its reason.
+    pub dropped: Vec<String>,
+    /// Receipts put back because the chain could not be reached.
+    pub deferred: usize,
+    /// Settlement transactions that landed.
+    pub txs: usize,
+}
+
+/// The receipt a rejection log names (`receipt <index>: ...`), if it is in range.
+fn named_receipt(log: &str, len: usize) -> Option<usize> {
+    log.match_indices("receipt ").find_map(|(at, m)| {
+        let rest = log.get(at + m.len()..)?;
+        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        let after = rest.get(digits.len()..)?;
+        if digits.is_empty() || !after.starts_with(':') {
+            return None;
+        }
+        digits.parse().ok().filter(|i| *i < len)
+    })
+}
+
+/// Settles everything pending, one message per batch of at most
+/// [`MAX_RECEIPTS_PER_MSG`], through `submit` (which returns the block height of a
+/// settled message). Rejected batches are narrowed down to the receipts the chain refuses;
+/// an unreachable chain defers the rest of the round.
+pub async fn settle_pending<F, Fut>(pending: &Pending, head: &str, mut submit: F) -> RoundReport
+where
+    F: FnMut(MsgSettleReceipts) -> Fut,
+    Fut: Future<Output = Result<u64, TxFailure>>,
+{
+    let mut report = RoundReport::default();
+    loop {
+        let batch = pending.take(MAX_RECEIPTS_PER_MSG);
+        if batch.is_empty() {
+            return report;
+        }
+        let mut done = Vec::new();
+        let mut retry = Vec::new();
+        let mut work = vec![batch];
+        while let Some(b) = work.pop() {
+            let msg = MsgSettleReceipts {
+                head: head.to_string(),
+                receipts: b.iter().map(|q| q.receipt.clone()).collect(),
+            };
+            match submit(msg).await {
+                Ok(height) => {
+                    tracing::info!(receipts = b.len(), height, "settled fast-path receipts");
+                    report.settled += b.len();
+                    report.txs += 1;
+                    done.extend(b);
+                }
+                Err(TxFailure::Rejected { log, .. }) if b.len() == 1 => {
+                    tracing::warn!(reason = %log, "receipt refused by the chain; dropping it");
+                    report.dropped.push(log);
+                    done.extend(b);
+                }
+                Err(TxFailure::Rejected { log, .. }) => {
+                    let mut b = b;
+                    match named_receipt(&log, b.len()) {
+                        Some(i) => {
+                            tracing::warn!(reason = %log, "receipt refused by the chain; dropping it");
+                            report.dropped.push(log);
+                            done.push(b.remove(i));
+                            work.push(b);
+                        }
+                        None => {
+                            tracing::debug!(reason = %log, receipts = b.len(), "batch refused; splitting it");
+                            let second = b.split_off(b.len() / 2);
+                            work.push(second);
+                            work.push(b);
+                        }
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, receipts = b.len(), "settlement deferred");
+                    retry.extend(b);
+                    // Keep the original order: what is still queued comes after.
+                    while let Some(rest) = work.pop() {
+                        retry.extend(rest);
+                    }
+                }
+            }
+        }
+        report.deferred += retry.len();
+        let stop = !retry.is_empty();
+        pending.finish(&done, retry);
+        if stop {
+            return report;
+        }
+    }
+}
+
+/// Every `interval`, settles what is pending through the worker's signer.
 pub async fn run(pending: Arc<Pending>, signer: SignerHandle, head: String, interval: Duration) {
     loop {
         tokio::time::sleep(interval).await;
-        loop {
-            let batch = pending.take();
-            if batch.is_empty() {
-                break;
+        settle_pending(&pending, &head, |msg| {
+            let signer = signer.clone();
+            async move {
+                signer
+                    .submit(encode_any(&msg, MSG_SETTLE_RECEIPTS))
+                    .await
+                    .map(|r| r.height)
             }
-            let n = batch.len();
-            let msg = MsgSettleReceipts {
-                head: head.clone(),
-                receipts: batch.iter().map(|(r, _, _)| r.clone()).collect(),
-            };
-            match signer.submit(encode_any(&msg, MSG_SETTLE_RECEIPTS)).await {
-                Ok(r) => tracing::info!(
-                    receipts = n,
-                    height = r.height,
-                    "settled fast-path receipts"
-                ),
-                Err(e) => tracing::error!(receipts = n, error = %e, "settlement rejected"),
-            }
-            pending.release(&batch);
+        })
+        .await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bls_orchestration::fastpath::msgs::SignedRequest;
+    use std::collections::BTreeSet;
+
+    fn receipt(nonce: u64) -> Receipt {
+        Receipt {
+            request: Some(SignedRequest {
+                invoker: "inv".into(),
+                nonce,
+                ..Default::default()
+            }),
+            code_hash: vec![7; 32],
+            result_hash: vec![nonce as u8; 32],
+            signatures: Vec::new(),
         }
+    }
+
+    fn nonces(m: &MsgSettleReceipts) -> Vec<u64> {
+        m.receipts
+            .iter()
+            .map(|r| r.request.as_ref().map_or(0, |q| q.nonce))
+            .collect()
+    }
+
+    /// A chain that refuses any message holding a `bad` nonce, naming its index when
+    /// `names_index`, and records what it settled.
+    fn chain(
+        bad: BTreeSet<u64>,
+        names_index: bool,
+        settled: Arc<Mutex<Vec<u64>>>,
+    ) -> impl FnMut(MsgSettleReceipts) -> std::future::Ready<Result<u64, TxFailure>> {
+        move |m| {
+            let ns = nonces(&m);
+            let r = match ns.iter().position(|n| bad.contains(n)) {
+                Some(i) => Err(TxFailure::Rejected {
+                    code: 41,
+                    log: if names_index {
+                        format!("failed: receipt {i}: code hash wrong")
+                    } else {
+                        "request ab was already settled (replayed receipt)".into()
+                    },
+                }),
+                None => {
+                    settled.lock().unwrap().extend(ns);
+                    Ok(9)
+                }
+            };
+            std::future::ready(r)
+        }
+    }
+
+    #[tokio::test]
+    async fn a_rejected_batch_is_narrowed_to_the_bad_receipts() {
+        for names_index in [true, false] {
+            let p = Pending::in_memory();
+            for n in 0..40 {
+                p.push(receipt(n), "inv", 5);
+            }
+            let settled = Arc::new(Mutex::new(Vec::new()));
+            let bad: BTreeSet<u64> = [3, 17, 39].into();
+            let report =
+                settle_pending(&p, "head", chain(bad.clone(), names_index, settled.clone())).await;
+            let mut got = settled.lock().unwrap().clone();
+            got.sort();
+            let want: Vec<u64> = (0..40).filter(|n| !bad.contains(n)).collect();
+            assert_eq!(got, want, "names_index={names_index}");
+            assert_eq!(report.settled, 37);
+            assert_eq!(report.dropped.len(), 3);
+            assert_eq!(report.deferred, 0);
+            assert!(p.is_empty());
+            assert_eq!(p.owed("inv"), 0);
+        }
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_chain_loses_nothing() {
+        let p = Pending::in_memory();
+        for n in 0..5 {
+            p.push(receipt(n), "inv", 5);
+        }
+        let report = settle_pending(&p, "head", |_| {
+            std::future::ready(Err(TxFailure::Unavailable("connection refused".into())))
+        })
+        .await;
+        assert_eq!((report.settled, report.deferred), (0, 5));
+        assert_eq!(p.owed("inv"), 25);
+        let order: Vec<u64> = p
+            .snapshot()
+            .iter()
+            .map(|q| q.receipt.request.as_ref().map_or(0, |r| r.nonce))
+            .collect();
+        assert_eq!(order, vec![0, 1, 2, 3, 4]);
+    }
+
+    #[tokio::test]
+    async fn batches_respect_the_message_limit() {
+        let p = Pending::in_memory();
+        let n = MAX_RECEIPTS_PER_MSG + 3;
+        for i in 0..n {
+            p.push(receipt(i as u64), "inv", 1);
+        }
+        let mut sizes = Vec::new();
+        let report = settle_pending(&p, "head", |m| {
+            sizes.push(m.receipts.len());
+            std::future::ready(Ok(1))
+        })
+        .await;
+        assert_eq!(sizes, vec![MAX_RECEIPTS_PER_MSG, 3]);
+        assert_eq!((report.settled, report.txs), (n, 2));
+    }
+
+    #[tokio::test]
+    async fn the_journal_survives_a_restart_and_forgets_what_settled() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(JOURNAL_FILE);
+        {
+            let p = Pending::open(&path).unwrap();
+            for n in 0..4 {
+                p.push(receipt(n), if n % 2 == 0 { "a" } else { "b" }, 10);
+            }
+        } // dropped without settling: a crash
+        let p = Pending::open(&path).unwrap();
+        assert_eq!(p.len(), 4);
+        assert_eq!((p.owed("a"), p.owed("b")), (20, 20));
+        assert_eq!(p.snapshot()[2].receipt, receipt(2));
+        // Settle two (the chain refuses nonce 1 and 3 as replays); nothing is left.
+        let settled = Arc::new(Mutex::new(Vec::new()));
+        settle_pending(&p, "head", chain([1, 3].into(), false, settled.clone())).await;
+        assert_eq!(*settled.lock().unwrap(), vec![0, 2]);
+        p.push(receipt(9), "a", 10);
+        drop(p);
+        let p = Pending::open(&path).unwrap();
+        assert_eq!(p.snapshot().len(), 1);
+        assert_eq!(p.snapshot()[0].receipt, receipt(9));
+    }
+
+    #[test]
+    fn a_torn_journal_line_is_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(JOURNAL_FILE);
+        let good = JournalLine::bytes(&Queued {
+            receipt: receipt(1),
+            invoker: "a".into(),
+            fee: 3,
+        });
+        let mut bytes = good.clone();
+        bytes.extend_from_slice(&good[..good.len() / 2]); // crash mid-append
+        std::fs::write(&path, bytes).unwrap();
+        let p = Pending::open(&path).unwrap();
+        assert_eq!(p.len(), 1);
+        assert_eq!(p.owed("a"), 3);
+        // The rewrite dropped the torn tail.
+        assert_eq!(std::fs::read(&path).unwrap(), good);
+    }
+
+    #[test]
+    fn named_receipt_reads_only_in_range_indices() {
+        assert_eq!(named_receipt("x: receipt 4: bad", 5), Some(4));
+        assert_eq!(named_receipt("receipt 5: bad", 5), None);
+        assert_eq!(named_receipt("receipt abc: bad", 5), None);
+        assert_eq!(named_receipt("the receipt 2 is", 5), None);
+        assert_eq!(named_receipt("request 01 was already settled", 5), None);
     }
 }
