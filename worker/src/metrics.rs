@@ -49,6 +49,15 @@ pub struct Metrics {
     pub ws_connects: Counter,
     /// Jobs currently executing.
     pub jobs_in_flight: Gauge,
+    /// Connected libp2p peers that passed the registration check.
+    pub p2p_peers: Gauge,
+    /// libp2p connections dropped because the peer is not registered on chain.
+    pub p2p_rejected_peers: Gauge,
+    /// Code blobs loaded, by where they came from (`provider`: a Kademlia provider,
+    /// `requester`: the head or prefetch author, `chain`).
+    pub code_fetches: Family<KindLabel, Counter>,
+    /// Gossip messages by verdict (`accepted`, `rejected`) and prefetches they started.
+    pub gossip: Family<KindLabel, Counter>,
 }
 
 impl Default for Metrics {
@@ -106,8 +115,36 @@ impl Metrics {
             "Jobs executing now",
             jobs_in_flight.clone(),
         );
+        let p2p_peers = Gauge::default();
+        registry.register(
+            "p2p_peers",
+            "Connected libp2p peers registered on chain",
+            p2p_peers.clone(),
+        );
+        let p2p_rejected_peers = Gauge::default();
+        registry.register(
+            "p2p_rejected_peers",
+            "libp2p connections dropped because the peer is not registered",
+            p2p_rejected_peers.clone(),
+        );
+        let code_fetches = Family::<KindLabel, Counter>::default();
+        registry.register(
+            "code_fetches",
+            "Code blobs loaded, by source",
+            code_fetches.clone(),
+        );
+        let gossip = Family::<KindLabel, Counter>::default();
+        registry.register(
+            "gossip_messages",
+            "Gossip messages by verdict",
+            gossip.clone(),
+        );
         Metrics {
             registry,
+            p2p_peers,
+            p2p_rejected_peers,
+            code_fetches,
+            gossip,
             jobs,
             outcomes,
             execution_seconds,
@@ -123,6 +160,18 @@ impl Metrics {
     /// Counts a job reaching `stage`.
     pub fn job(&self, stage: &str) {
         self.jobs.get_or_create(&KindLabel::of(stage)).inc();
+    }
+
+    /// Counts a code blob loaded from `source`.
+    pub fn code_fetch(&self, source: &str) {
+        self.code_fetches
+            .get_or_create(&KindLabel::of(source))
+            .inc();
+    }
+
+    /// Counts a gossip message with `verdict`.
+    pub fn gossip(&self, verdict: &str) {
+        self.gossip.get_or_create(&KindLabel::of(verdict)).inc();
     }
 
     /// Counts a transaction failure at `stage`.

@@ -69,6 +69,20 @@ impl CodeStore {
         })
     }
 
+    /// Caches `wasm` (from a peer) under `hash` if it hashes to it, so this worker can
+    /// serve the blob on without asking the chain. Mismatching bytes are not stored.
+    pub fn put(&self, hash: &[u8; 32], wasm: &[u8]) -> Result<(), CodeError> {
+        let actual: [u8; 32] = Sha256::digest(wasm).into();
+        if &actual != hash {
+            return Err(CodeError::HashMismatch {
+                expected: hex::encode(hash),
+                actual: hex::encode(actual),
+            });
+        }
+        let path = self.dir.join(format!("{}.wasm", hex::encode(hash)));
+        write_atomic(&path, wasm).map_err(|e| CodeError::Cache(e.to_string()))
+    }
+
     /// The raw WASM whose sha256 is `hash`.
     pub async fn get(&self, hash: &[u8; 32]) -> Result<Vec<u8>, CodeError> {
         let hex_hash = hex::encode(hash);

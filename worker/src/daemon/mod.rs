@@ -102,13 +102,15 @@ pub async fn run(home: &Path, config: Config, opts: StartOptions) -> anyhow::Res
         signer::spawn(sender, config.chain.max_msgs_per_tx, metrics.clone());
     let chain = chain::Chain::new(rpc.clone());
 
+    let peers = Arc::new(crate::p2p::serve::PeerBook::new(chain.clone()));
     let p2p = match &opts.p2p_listen {
         Some(listen) => {
             let kp = crate::p2p::identity::keypair(&key)?;
             let addr = listen
                 .parse()
                 .with_context(|| format!("--p2p-listen {listen:?}"))?;
-            let (handle, incoming, bound) = crate::p2p::node::start(kp, addr).await?;
+            let (handle, incoming, bound) =
+                crate::p2p::node::start(kp, addr, peers.clone()).await?;
             tracing::info!(%bound, peer = %handle.peer_id, "p2p listening");
             Some((handle, incoming, bound))
         }
@@ -143,11 +145,13 @@ pub async fn run(home: &Path, config: Config, opts: StartOptions) -> anyhow::Res
             key: key.clone(),
             fault: opts.fault,
             metrics: metrics.clone(),
-            peers: crate::p2p::serve::PeerBook::new(chain.clone()),
+            peers,
             p2p: handle,
             code_from_peers: std::sync::Mutex::new(0),
+            fetching: tokio::sync::Mutex::new(()),
         });
         tokio::spawn(crate::p2p::serve::serve(exec.clone(), incoming));
+        tokio::spawn(crate::p2p::discovery::run(exec.clone()));
         if let Some(cfg) = opts.head.clone() {
             let bound = crate::head::start(exec, signer.clone(), cfg).await?;
             tracing::info!(%bound, "head API listening");

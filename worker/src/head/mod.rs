@@ -337,6 +337,7 @@ impl Head {
                     "bad code hash on chain".to_string(),
                 )
             })?;
+        exec.p2p.announce_function(function_id, code_hash); // members prefetch the code
         let members = f.subnetwork.map(|s| s.workers).unwrap_or_default();
         let mut workers = Vec::new();
         for m in &members {

@@ -1,8 +1,13 @@
 //! The worker's libp2p layer: [`node`] (tcp + noise + yamux swarm, request-response for
 //! work orders and code blobs), [`protocol`] (wire messages), [`identity`] (the worker key
-//! as the libp2p identity, so the noise-authenticated peer id is the registered one) and
-//! [`serve`] (answering work orders and code requests from registered peers only).
+//! as the libp2p identity, so the noise-authenticated peer id is the registered one),
+//! [`serve`] (answering work orders and code requests from registered peers only),
+//! [`gate`] (registered peers only), [`discovery`] (Kademlia bootstrap from the chain's
+//! head workers) and [`gossip`] (subnetwork topics and prefetch notices).
 
+pub mod discovery;
+pub mod gate;
+pub mod gossip;
 pub mod identity;
 pub mod node;
 pub mod protocol;

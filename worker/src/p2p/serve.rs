@@ -17,6 +17,7 @@ use libp2p::{Multiaddr, PeerId};
 use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
 
+use super::gate::{Lookup, PeerAuthority, Registered};
 use super::node::{Incoming, P2pHandle};
 use super::protocol::*;
 use crate::daemon::chain::Chain;
@@ -27,6 +28,10 @@ use crate::runtime::{BlockTime, Job, Manifest, Runtime};
 
 /// How long cached chain reads (peers, functions) are trusted.
 const CACHE_TTL: Duration = Duration::from_secs(3);
+/// How long a Kademlia provider lookup for a code blob may take.
+const PROVIDER_LOOKUP: Duration = Duration::from_secs(2);
+/// Most providers asked for one blob before falling back.
+const MAX_CODE_PEERS: usize = 3;
 
 /// Registered workers by peer id, refreshed from the chain on a miss (rate-limited).
 pub struct PeerBook {
@@ -65,6 +70,26 @@ impl PeerBook {
             }
         }
         st.1.get(&key).cloned()
+    }
+
+    /// Re-reads every registered worker from the chain now; returns them.
+    pub async fn refresh(&self) -> Result<Vec<Worker>, bls_client::RpcError> {
+        let ws = all_workers(&self.chain).await?;
+        let mut st = self.state.lock().await;
+        st.1 = ws.iter().map(|w| (w.peer_id.clone(), w.clone())).collect();
+        st.0 = Some(Instant::now());
+        Ok(ws)
+    }
+}
+
+impl PeerAuthority for PeerBook {
+    fn registered<'a>(&'a self, peer: &'a PeerId) -> Lookup<'a> {
+        Box::pin(async move {
+            self.lookup(peer).await.map(|w| Registered {
+                addrs: multiaddrs(&w),
+                head: w.role == Role::Head && w.status == WorkerStatus::Active,
+            })
+        })
     }
 }
 
@@ -135,61 +160,104 @@ pub struct Executor {
     pub metrics: Arc<Metrics>,
     /// The p2p node.
     pub p2p: P2pHandle,
-    /// Registered peers.
-    pub peers: PeerBook,
+    /// Registered peers (shared with the node's gate).
+    pub peers: Arc<PeerBook>,
     /// Code blobs fetched from peers (count; for logs and tests).
     pub code_from_peers: Mutex<u64>,
+    /// One code fetch at a time: a prefetch notice and the first work order of a function
+    /// arrive together and need one download.
+    pub fetching: tokio::sync::Mutex<()>,
 }
 
 impl Executor {
-    /// Ensures the module `hash` is loaded: runtime cache, else from `from` (a peer, hash
-    /// verified), else the chain (hash verified by the code store).
-    async fn ensure_code(&self, hash: [u8; 32], from: Option<&PeerId>) -> Result<(), String> {
+    /// Ensures the module `hash` is loaded: runtime cache, else a Kademlia provider of the
+    /// blob (registered peers other than `from` first), else `from` (the requesting head or
+    /// the prefetch author), else the chain. Peer bytes are used only if their sha256 is
+    /// `hash`; once loaded, this node announces itself as a provider.
+    pub(crate) async fn ensure_code(
+        &self,
+        hash: [u8; 32],
+        from: Option<&PeerId>,
+    ) -> Result<(), String> {
         if self.runtime.has_module(&hash) {
             return Ok(());
         }
+        let _one = self.fetching.lock().await;
+        if self.runtime.has_module(&hash) {
+            return Ok(());
+        }
+        let mut candidates: Vec<(PeerId, &str)> = self
+            .p2p
+            .providers(hash, PROVIDER_LOOKUP)
+            .await
+            .into_iter()
+            .filter(|p| Some(p) != from && *p != self.p2p.peer_id)
+            .map(|p| (p, "provider"))
+            .collect();
+        candidates.truncate(MAX_CODE_PEERS);
+        if let Some(f) = from {
+            candidates.push((*f, "requester"));
+        }
         let mut wasm = None;
-        if let Some(peer) = from {
-            let addrs = match self.peers.lookup(peer).await {
-                Some(w) => multiaddrs(&w),
-                None => Vec::new(),
-            };
-            match self
-                .p2p
-                .code(
-                    *peer,
-                    addrs,
-                    CodeRequest {
-                        hash: hash.to_vec(),
-                    },
-                )
-                .await
-            {
-                Ok(CodeReply::Found(bytes)) => {
-                    let actual: [u8; 32] = Sha256::digest(&bytes).into();
-                    if actual == hash {
-                        tracing::info!(code = %hex::encode(hash), %peer, "code blob fetched from peer");
-                        if let Ok(mut n) = self.code_from_peers.lock() {
-                            *n += 1;
-                        }
-                        wasm = Some(bytes);
-                    } else {
-                        tracing::warn!(%peer, "peer sent code with the wrong hash; ignoring it");
-                    }
+        for (peer, kind) in candidates {
+            if let Some(bytes) = self.code_from_peer(&peer, hash).await {
+                tracing::info!(code = %hex::encode(hash), %peer, source = kind, "code blob fetched from peer");
+                if let Ok(mut n) = self.code_from_peers.lock() {
+                    *n += 1;
                 }
-                Ok(CodeReply::Missing(why)) => tracing::debug!(%peer, why, "peer has no code"),
-                Err(e) => tracing::debug!(error = %e, "code from peer failed"),
+                self.metrics.code_fetch(kind);
+                if let Err(e) = self.code.put(&hash, &bytes) {
+                    tracing::warn!(error = %e, "cannot cache code");
+                }
+                wasm = Some(bytes);
+                break;
             }
         }
         let wasm = match wasm {
             Some(w) => w,
-            None => self.code.get(&hash).await.map_err(|e| e.to_string())?,
+            None => {
+                let w = self.code.get(&hash).await.map_err(|e| e.to_string())?;
+                self.metrics.code_fetch("chain");
+                w
+            }
         };
         let runtime = self.runtime.clone();
         tokio::task::spawn_blocking(move || runtime.load_expected(&hash, &wasm))
             .await
             .map_err(|e| format!("compile task: {e}"))?
-            .map_err(|e| e.to_string())
+            .map_err(|e| e.to_string())?;
+        self.p2p.provide(hash).await;
+        Ok(())
+    }
+
+    /// The blob `hash` from `peer` if it is registered, answers, and sends the right bytes.
+    async fn code_from_peer(&self, peer: &PeerId, hash: [u8; 32]) -> Option<Vec<u8>> {
+        let Some(w) = self.peers.lookup(peer).await else {
+            tracing::warn!(%peer, "code provider is not registered; not asking it");
+            return None;
+        };
+        let request = CodeRequest {
+            hash: hash.to_vec(),
+        };
+        match self.p2p.code(*peer, multiaddrs(&w), request).await {
+            Ok(CodeReply::Found(bytes)) => {
+                let actual: [u8; 32] = Sha256::digest(&bytes).into();
+                if actual == hash {
+                    Some(bytes)
+                } else {
+                    tracing::warn!(%peer, "peer sent code with the wrong hash; ignoring it");
+                    None
+                }
+            }
+            Ok(CodeReply::Missing(why)) => {
+                tracing::debug!(%peer, why, "peer has no code");
+                None
+            }
+            Err(e) => {
+                tracing::debug!(error = %e, "code from peer failed");
+                None
+            }
+        }
     }
 
     /// Executes a work order (after checking it against the chain) and signs the result.
@@ -299,7 +367,7 @@ pub fn bls_auth_verify(pubkey: &[u8], msg: &[u8], sig: &[u8]) -> Result<(), Stri
 }
 
 /// Serves incoming requests until the node stops: work orders only from registered,
-/// active heads; code only to registered peers.
+/// active heads; code only to registered peers; prefetch notices checked against the chain.
 pub async fn serve(exec: Arc<Executor>, mut incoming: mpsc::Receiver<Incoming>) {
     while let Some(inc) = incoming.recv().await {
         let exec = exec.clone();
@@ -334,6 +402,16 @@ pub async fn serve(exec: Arc<Executor>, mut incoming: mpsc::Receiver<Incoming>) 
                         CodeReply::Missing(format!("peer {peer} is not registered"))
                     };
                     exec.p2p.respond_code(channel, reply).await;
+                }
+                Incoming::Prefetch {
+                    author,
+                    relayer,
+                    id,
+                    function_id,
+                    code_hash,
+                } => {
+                    super::gossip::prefetch(&exec, author, relayer, id, function_id, code_hash)
+                        .await;
                 }
             }
         });

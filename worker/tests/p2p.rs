@@ -1,0 +1,469 @@
+//! The libp2p node in process: several nodes on 127.0.0.1 (tcp port 0) gated by a static
+//! registry. Kademlia bootstrap from one node finds the others; a provider lookup finds
+//! the holder of a code blob; gossip reaches subscribers and garbage gossip is rejected;
+//! unregistered peers are disconnected; malformed request-response messages (wrong
+//! shape, oversized, not CBOR at all) do not stop a node from answering valid requests.
+
+use std::collections::BTreeSet;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bls_worker::p2p::gate::{Registered, StaticPeers};
+use bls_worker::p2p::node::{self, Incoming, P2pHandle};
+use bls_worker::p2p::protocol::*;
+use futures::{AsyncReadExt, AsyncWriteExt, StreamExt};
+use libp2p::request_response::{self, cbor, ProtocolSupport};
+use libp2p::swarm::{NetworkBehaviour, SwarmEvent};
+use libp2p::{identity, noise, tcp, yamux, Multiaddr, PeerId, StreamProtocol};
+use sha2::{Digest, Sha256};
+use tokio::sync::mpsc;
+
+const DEADLINE: Duration = Duration::from_secs(30);
+
+/// A started node, the blob it serves and the prefetch notices it received.
+struct TestNode {
+    handle: P2pHandle,
+    addr: Multiaddr,
+    prefetches: mpsc::Receiver<(u64, [u8; 32])>,
+}
+
+/// Starts a node registered in `registry`; it answers code requests for `blob` (any other
+/// hash: missing), refuses work orders and accepts every well-formed prefetch notice.
+async fn start(registry: &Arc<StaticPeers>, blob: Vec<u8>, register: bool) -> TestNode {
+    let kp = identity::Keypair::generate_secp256k1();
+    let (handle, mut incoming, addr) = node::start(
+        kp,
+        "/ip4/127.0.0.1/tcp/0".parse().unwrap(),
+        registry.clone(),
+    )
+    .await
+    .unwrap();
+    if register {
+        registry.insert(
+            handle.peer_id,
+            Registered {
+                addrs: vec![addr.clone()],
+                head: false,
+            },
+        );
+    }
+    let (pf_tx, prefetches) = mpsc::channel(64);
+    let h = handle.clone();
+    let blob_hash: [u8; 32] = Sha256::digest(&blob).into();
+    tokio::spawn(async move {
+        while let Some(inc) = incoming.recv().await {
+            match inc {
+                Incoming::Code {
+                    request, channel, ..
+                } => {
+                    let reply = if request.hash == blob_hash {
+                        CodeReply::Found(blob.clone())
+                    } else {
+                        CodeReply::Missing("no such blob".into())
+                    };
+                    h.respond_code(channel, reply).await;
+                }
+                Incoming::Work { channel, .. } => {
+                    h.respond_work(channel, WorkReply::Refused("test node".into()))
+                        .await;
+                }
+                Incoming::Prefetch {
+                    relayer,
+                    id,
+                    function_id,
+                    code_hash,
+                    ..
+                } => {
+                    h.validate(id, relayer, true).await;
+                    let _ = pf_tx.send((function_id, code_hash)).await;
+                }
+            }
+        }
+    });
+    TestNode {
+        handle,
+        addr,
+        prefetches,
+    }
+}
+
+/// Polls `check` every 100 ms until it yields `Some`, failing after [`DEADLINE`].
+async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let end = tokio::time::Instant::now() + DEADLINE;
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        assert!(tokio::time::Instant::now() < end, "timed out: {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Node 0 is the bootstrap node; the others know only it.
+async fn network(n: usize, blobs: &[Vec<u8>]) -> (Arc<StaticPeers>, Vec<TestNode>) {
+    let registry = Arc::new(StaticPeers::default());
+    let mut nodes = Vec::new();
+    for i in 0..n {
+        let blob = blobs.get(i).cloned().unwrap_or_default();
+        nodes.push(start(&registry, blob, true).await);
+    }
+    let (boot, boot_addr) = (nodes[0].handle.peer_id, nodes[0].addr.clone());
+    for n in &nodes[1..] {
+        n.handle.add_bootstrap(boot, vec![boot_addr.clone()]).await;
+    }
+    (registry, nodes)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kad_bootstrap_finds_every_peer_and_a_blob_provider() {
+    let blob = b"\0asm fake module bytes".to_vec();
+    let hash: [u8; 32] = Sha256::digest(&blob).into();
+    let blobs = vec![Vec::new(), Vec::new(), Vec::new(), blob.clone()];
+    let (_reg, nodes) = network(4, &blobs).await;
+    let ids: Vec<PeerId> = nodes.iter().map(|n| n.handle.peer_id).collect();
+
+    // Each non-bootstrap node knew only node 0; after bootstrap walks every node has
+    // every other one in its routing table.
+    eventually("every routing table holds every other node", || {
+        let nodes = &nodes;
+        let ids = &ids;
+        async move {
+            for n in &nodes[1..] {
+                n.handle.bootstrap().await;
+            }
+            for n in nodes {
+                let known: BTreeSet<PeerId> = n.handle.routing_peers().await.into_iter().collect();
+                let others: BTreeSet<PeerId> = ids
+                    .iter()
+                    .copied()
+                    .filter(|p| *p != n.handle.peer_id)
+                    .collect();
+                if !others.is_subset(&known) {
+                    return None;
+                }
+            }
+            Some(())
+        }
+    })
+    .await;
+    for n in &nodes {
+        assert_eq!(
+            n.handle.peer_count(),
+            3,
+            "all peers registered and connected"
+        );
+    }
+
+    // Node 3 announces the blob; node 1 finds it through Kademlia and fetches it.
+    nodes[3].handle.provide(hash).await;
+    let providers = eventually("node 1 finds the provider", || {
+        let h = nodes[1].handle.clone();
+        async move {
+            let p = h.providers(hash, Duration::from_secs(2)).await;
+            (!p.is_empty()).then_some(p)
+        }
+    })
+    .await;
+    assert_eq!(providers, vec![ids[3]]);
+    let got = nodes[1]
+        .handle
+        .code(
+            ids[3],
+            vec![],
+            CodeRequest {
+                hash: hash.to_vec(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(got, CodeReply::Found(blob));
+    // A hash nobody provides: no providers, within the timeout.
+    let none = nodes[2]
+        .handle
+        .providers([7u8; 32], Duration::from_secs(3))
+        .await;
+    assert!(none.is_empty(), "{none:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gossip_reaches_subscribers_and_garbage_is_rejected() {
+    let (_reg, mut nodes) = network(3, &[]).await;
+    let topic = subnet_topic(5);
+    for n in &nodes[1..] {
+        n.handle.subscribe(&topic).await;
+    }
+    // Node 2 must be connected to the publisher (it bootstraps from it).
+    eventually("both subscribers connected to node 0", || {
+        let h = nodes[0].handle.clone();
+        async move { (h.peer_count() >= 2).then_some(()) }
+    })
+    .await;
+
+    // Garbage on the topic: not JSON, wrong function for the topic, a short hash.
+    let garbage: [&[u8]; 3] = [
+        b"\xff\xfe not a notice",
+        br#"{"function_id":6,"code_hash":"0000000000000000000000000000000000000000000000000000000000000000"}"#,
+        br#"{"function_id":5,"code_hash":"abcd"}"#,
+    ];
+    for g in garbage {
+        eventually("garbage published (subscribers known)", || {
+            let h = nodes[0].handle.clone();
+            let topic = topic.clone();
+            async move { h.publish(&topic, g.to_vec()).await.ok() }
+        })
+        .await;
+    }
+    eventually("subscribers rejected the garbage", || {
+        let (a, b) = (nodes[1].handle.clone(), nodes[2].handle.clone());
+        async move {
+            let r = |h: &P2pHandle| h.stats.gossip_rejected.load(Ordering::Relaxed);
+            (r(&a) >= 3 && r(&b) >= 3).then_some(())
+        }
+    })
+    .await;
+    // Oversized: refused by the publisher itself.
+    let big = vec![b'x'; MAX_GOSSIP_BYTES + 1];
+    assert!(nodes[0].handle.publish(&topic, big).await.is_err());
+
+    // A valid notice reaches both subscribers, and only it (the garbage never got through).
+    let notice = Prefetch {
+        function_id: 5,
+        code_hash: hex::encode([3u8; 32]),
+    };
+    nodes[0]
+        .handle
+        .publish(&topic, notice.encode())
+        .await
+        .unwrap();
+    for n in &mut nodes[1..] {
+        let got = tokio::time::timeout(DEADLINE, n.prefetches.recv())
+            .await
+            .expect("notice delivered")
+            .unwrap();
+        assert_eq!(got, (5, [3u8; 32]));
+        assert!(n.prefetches.try_recv().is_err(), "nothing else delivered");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unregistered_peer_is_disconnected_and_not_routed() {
+    let (registry, nodes) = network(2, &[]).await;
+    let stranger = start(&registry, Vec::new(), false).await;
+    // The stranger dials node 0 (its request may or may not get through before the gate).
+    let _ = stranger
+        .handle
+        .code(
+            nodes[0].handle.peer_id,
+            vec![nodes[0].addr.clone()],
+            CodeRequest { hash: vec![0; 32] },
+        )
+        .await;
+    eventually("node 0 dropped the stranger", || {
+        let h = nodes[0].handle.clone();
+        async move { (h.stats.rejected_peers.load(Ordering::Relaxed) >= 1).then_some(()) }
+    })
+    .await;
+    assert!(!nodes[0]
+        .handle
+        .routing_peers()
+        .await
+        .contains(&stranger.handle.peer_id));
+    // A registered peer is still served.
+    eventually("node 1 in node 0's routing table", || {
+        let h = nodes[0].handle.clone();
+        let p = nodes[1].handle.peer_id;
+        async move {
+            h.bootstrap().await;
+            h.routing_peers().await.contains(&p).then_some(())
+        }
+    })
+    .await;
+}
+
+// ---- a hostile peer speaking the node's protocol names with the wrong messages ----
+
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct Junk {
+    nonsense: String,
+    numbers: Vec<u64>,
+    #[serde(with = "serde_bytes")]
+    blob: Vec<u8>,
+}
+
+/// Writes the request bytes as they are (no CBOR at all).
+#[derive(Debug, Clone, Default)]
+struct RawCodec;
+
+impl request_response::Codec for RawCodec {
+    type Protocol = StreamProtocol;
+    type Request = Vec<u8>;
+    type Response = Vec<u8>;
+
+    async fn read_request<T>(&mut self, _: &StreamProtocol, io: &mut T) -> std::io::Result<Vec<u8>>
+    where
+        T: futures::AsyncRead + Unpin + Send,
+    {
+        let mut v = Vec::new();
+        io.take(1 << 20).read_to_end(&mut v).await?;
+        Ok(v)
+    }
+
+    async fn read_response<T>(&mut self, _: &StreamProtocol, io: &mut T) -> std::io::Result<Vec<u8>>
+    where
+        T: futures::AsyncRead + Unpin + Send,
+    {
+        let mut v = Vec::new();
+        io.take(1 << 20).read_to_end(&mut v).await?;
+        Ok(v)
+    }
+
+    async fn write_request<T>(
+        &mut self,
+        _: &StreamProtocol,
+        io: &mut T,
+        req: Vec<u8>,
+    ) -> std::io::Result<()>
+    where
+        T: futures::AsyncWrite + Unpin + Send,
+    {
+        io.write_all(&req).await?;
+        io.close().await
+    }
+
+    async fn write_response<T>(
+        &mut self,
+        _: &StreamProtocol,
+        io: &mut T,
+        res: Vec<u8>,
+    ) -> std::io::Result<()>
+    where
+        T: futures::AsyncWrite + Unpin + Send,
+    {
+        io.write_all(&res).await?;
+        io.close().await
+    }
+}
+
+#[derive(NetworkBehaviour)]
+struct Attacker {
+    work_junk: cbor::Behaviour<Junk, Junk>,
+    code_junk: cbor::Behaviour<Junk, Junk>,
+    work_raw: request_response::Behaviour<RawCodec>,
+    code_raw: request_response::Behaviour<RawCodec>,
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_requests_do_not_stop_the_node() {
+    let blob = b"the real blob".to_vec();
+    let hash: [u8; 32] = Sha256::digest(&blob).into();
+    let (registry, nodes) = network(2, std::slice::from_ref(&blob)).await;
+    let target = nodes[0].handle.peer_id;
+
+    // The attacker is registered, so the gate lets it in and the codecs meet its bytes.
+    let kp = identity::Keypair::generate_secp256k1();
+    let cfg = request_response::Config::default().with_request_timeout(Duration::from_secs(10));
+    let full = |p: StreamProtocol| [(p, ProtocolSupport::Full)];
+    let mut swarm = libp2p::SwarmBuilder::with_existing_identity(kp)
+        .with_tokio()
+        .with_tcp(
+            tcp::Config::default(),
+            noise::Config::new,
+            yamux::Config::default,
+        )
+        .unwrap()
+        .with_behaviour(|_| Attacker {
+            work_junk: cbor::Behaviour::new(full(WORK_PROTOCOL), cfg.clone()),
+            code_junk: cbor::Behaviour::new(full(CODE_PROTOCOL), cfg.clone()),
+            work_raw: request_response::Behaviour::new(full(WORK_PROTOCOL), cfg.clone()),
+            code_raw: request_response::Behaviour::new(full(CODE_PROTOCOL), cfg.clone()),
+        })
+        .unwrap()
+        .build();
+    registry.insert(
+        *swarm.local_peer_id(),
+        Registered {
+            addrs: vec![],
+            head: false,
+        },
+    );
+    swarm.add_peer_address(target, nodes[0].addr.clone());
+    let junk = |size: usize| Junk {
+        nonsense: "not a work order".into(),
+        numbers: vec![1, 2, 3],
+        blob: vec![0xAB; size],
+    };
+    let b = swarm.behaviour_mut();
+    b.work_junk.send_request(&target, junk(10));
+    b.code_junk.send_request(&target, junk(10));
+    // Over the node's 1 MiB request limit.
+    b.work_junk.send_request(&target, junk(2 << 20));
+    b.code_junk.send_request(&target, junk(2 << 20));
+    b.work_raw
+        .send_request(&target, b"\xff\xff\xff\xff\x00garbage".to_vec());
+    b.code_raw.send_request(&target, vec![0x9f; 4096]); // indefinite arrays, never closed
+    b.work_raw.send_request(&target, Vec::new());
+    let mut failed = 0;
+    let end = tokio::time::Instant::now() + DEADLINE;
+    while failed < 7 {
+        let ev = tokio::time::timeout_at(end, swarm.select_next_some())
+            .await
+            .expect("every malformed request ends (with a failure)");
+        match ev {
+            SwarmEvent::Behaviour(AttackerEvent::WorkJunk(e))
+            | SwarmEvent::Behaviour(AttackerEvent::CodeJunk(e)) => match e {
+                request_response::Event::OutboundFailure { .. } => failed += 1,
+                request_response::Event::Message { .. } => panic!("junk was answered: {e:?}"),
+                _ => {}
+            },
+            SwarmEvent::Behaviour(AttackerEvent::WorkRaw(e))
+            | SwarmEvent::Behaviour(AttackerEvent::CodeRaw(e)) => match e {
+                request_response::Event::OutboundFailure { .. } => failed += 1,
+                // An empty stream is read as no request; the node drops it.
+                request_response::Event::Message {
+                    message: request_response::Message::Response { response, .. },
+                    ..
+                } => {
+                    assert!(
+                        response.is_empty(),
+                        "raw garbage was answered: {response:?}"
+                    );
+                    failed += 1;
+                }
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+
+    // The node still answers a valid request, from the attacker's own connection's
+    // neighbour and from a fresh request.
+    let got = nodes[1]
+        .handle
+        .code(
+            target,
+            vec![nodes[0].addr.clone()],
+            CodeRequest {
+                hash: hash.to_vec(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(got, CodeReply::Found(blob));
+    let wrong_len = nodes[1]
+        .handle
+        .code(
+            target,
+            vec![],
+            CodeRequest {
+                hash: vec![1, 2, 3],
+            },
+        )
+        .await
+        .unwrap();
+    assert!(matches!(wrong_len, CodeReply::Missing(_)));
+}
