@@ -1,0 +1,238 @@
+//! The libp2p worker layer with real processes: cometbft, blsd, three workers and one head.
+//!
+//! Workers learn only the head's multiaddr from the chain; Kademlia finds the others (every
+//! worker reports three registered peers on /metrics before any request). A worker that
+//! was down while the others executed a function, and so never had its code, gets the
+//! blob from a Kademlia provider that is not the requesting head (its /metrics count a
+//! `provider` fetch and no chain fetch; its log names the provider), and the fast-path
+//! request it takes part in returns a quorum of valid signatures.
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+use bls_client::keys::KeyPair;
+use bls_client::rpc::RpcClient;
+use bls_core::outcome::Outcome;
+use bls_e2e::fastpath::start_with_head;
+use bls_e2e::wait_until;
+use bls_e2e::worker::{deploy, send, wasm_path, WorkerNet, WorkerNode};
+use bls_orchestration::fastpath::msgs::*;
+use serde_json::{json, Value};
+
+const HEAD: usize = 3;
+const LATE: usize = 0;
+const HEAD_BOND: &str = "1000000000ubls";
+const DEPOSIT: u128 = 1_000_000;
+
+/// A signed execute body asking `nodes` workers (the function's quorum decides).
+fn signed_body(
+    key: &KeyPair,
+    chain_id: &str,
+    function_id: u64,
+    stdin: &str,
+    nonce: u64,
+    nodes: u32,
+) -> (Value, [u8; 32]) {
+    let max_fee = 5_000u128;
+    let payload = payload_hash(stdin.as_bytes(), &[]);
+    let id = request_id(
+        chain_id,
+        key.address().as_str(),
+        function_id,
+        nonce,
+        max_fee,
+        &payload,
+    );
+    let body = json!({
+        "function_id": function_id.to_string(),
+        "method": "hello.wasm",
+        "parameters": [],
+        "config": {"stdin": stdin, "env_vars": [], "number_of_nodes": nodes},
+        "invoker": key.address().to_string(),
+        "invoker_pubkey": hex::encode(key.public_key_bytes()),
+        "nonce": nonce,
+        "max_fee": max_fee.to_string(),
+        "signature": hex::encode(key.sign(&id)),
+    });
+    (body, id)
+}
+
+async fn post(url: &str, body: &Value) -> anyhow::Result<(u16, Value)> {
+    let r = reqwest::Client::new().post(url).json(body).send().await?;
+    let status = r.status().as_u16();
+    let v: Value = r.json().await.unwrap_or(Value::Null);
+    Ok((status, v))
+}
+
+async fn query(rpc: &RpcClient, path: &str, req: Value) -> anyhow::Result<Value> {
+    Ok(rpc.query_json(path, &req).await?)
+}
+
+fn hex32(v: &Value) -> anyhow::Result<[u8; 32]> {
+    let s = v.as_str().context("hex string")?;
+    <[u8; 32]>::try_from(hex::decode(s)?.as_slice()).map_err(|_| anyhow::anyhow!("32 bytes"))
+}
+
+/// Verifies every signature of a response against the registered result keys; returns
+/// the signers.
+async fn check_signatures(rpc: &RpcClient, resp: &Value) -> anyhow::Result<Vec<String>> {
+    let id = hex32(&resp["request_id"])?;
+    let code = hex32(&resp["code_hash"])?;
+    let result = hex32(&resp["result_hash"])?;
+    let outcome = Outcome::decode(&hex::decode(resp["outcome"].as_str().unwrap_or(""))?)?;
+    anyhow::ensure!(
+        outcome.result_hash() == result,
+        "result hash is sha256(outcome)"
+    );
+    let mut signers = Vec::new();
+    for s in resp["signatures"].as_array().context("signatures")? {
+        let worker = s["worker"].as_str().context("worker")?.to_string();
+        let rec = query(rpc, "/bls.registry.v1.Query/Worker", json!({"id": worker})).await?;
+        let pk = hex::decode(rec["worker"]["result_pubkey"].as_str().unwrap_or(""))?;
+        let sig = hex::decode(s["signature"].as_str().unwrap_or(""))?;
+        verify_result_signature(&pk, &id, &code, &result, &sig)
+            .map_err(|e| anyhow::anyhow!("signature of {worker}: {e}"))?;
+        anyhow::ensure!(!signers.contains(&worker), "{worker} signed twice");
+        signers.push(worker);
+    }
+    Ok(signers)
+}
+
+/// Waits until `w` reports at least `n` registered p2p peers on /metrics.
+async fn wait_peers(w: &WorkerNode, n: f64) -> anyhow::Result<()> {
+    let what = format!("{} has {n} p2p peers", w.name);
+    let r = wait_until(&what, Duration::from_secs(60), || async {
+        Ok(w.metric("bls_worker_p2p_peers")
+            .await
+            .ok()
+            .flatten()
+            .filter(|p| *p >= n)
+            .map(|_| ()))
+    })
+    .await;
+    r.with_context(|| w.tail(40))
+}
+
+async fn peer_id_of(rpc: &RpcClient, w: &WorkerNode) -> anyhow::Result<String> {
+    let rec = query(
+        rpc,
+        "/bls.registry.v1.Query/Worker",
+        json!({"id": w.address}),
+    )
+    .await?;
+    Ok(rec["worker"]["peer_id"]
+        .as_str()
+        .context("peer_id")?
+        .to_string())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn workers_discover_peers_and_share_code_blobs() -> anyhow::Result<()> {
+    let mut wn = WorkerNet::start(4, 30, 30).await?;
+    let fp = start_with_head(&mut wn, HEAD, HEAD_BOND).await?;
+    let exec_url = format!("{}/api/v1/functions/execute", fp.head_url);
+    let mut peer_ids = Vec::new();
+    for w in &wn.workers {
+        peer_ids.push(peer_id_of(&wn.rpc, w).await?);
+    }
+    let rec = query(
+        &wn.rpc,
+        "/bls.registry.v1.Query/Worker",
+        json!({"id": wn.workers[HEAD].address}),
+    )
+    .await?;
+    assert_eq!(rec["worker"]["role"], "head");
+
+    // ---- discovery: only the head is a bootstrap node, Kademlia finds the rest ----
+    // No request has been made yet, so nothing but discovery connects two workers.
+    for w in &wn.workers {
+        wait_peers(w, 3.0).await?;
+    }
+
+    // ---- code blobs: a worker that never had the function gets it from a provider ----
+    let wasm = std::fs::read(wasm_path("hello")?)?;
+    let function_id = deploy(&wn.rpc, &wn.invoker, &wasm, "{}", 3, 2).await?;
+    let f = query(
+        &wn.rpc,
+        "/bls.orchestration.v1.Query/Function",
+        json!({"id": function_id}),
+    )
+    .await?;
+    let members: Vec<String> = f["subnetwork"]["workers"]
+        .as_array()
+        .context("subnetwork")?
+        .iter()
+        .filter_map(|m| m.as_str().map(str::to_string))
+        .collect();
+    assert!(
+        members.contains(&wn.workers[LATE].address),
+        "the late worker is a member: {members:?}"
+    );
+    let nodes = u32::try_from(members.len())?;
+    let deposit = MsgFastPathDeposit {
+        invoker: wn.invoker.address().to_string(),
+        amount: Some(ProtoCoin::ubls(DEPOSIT)),
+    };
+    send(
+        &wn.rpc,
+        &wn.invoker,
+        vec![bls_core::module::encode_any(&deposit, MSG_FASTPATH_DEPOSIT)],
+    )
+    .await?;
+    let chain_id = wn.net.chain_id.clone();
+
+    wn.workers[LATE].stop(Duration::from_secs(10));
+    let (body, _) = signed_body(&wn.invoker, &chain_id, function_id, "Ada", 1, nodes);
+    let (st, v) = post(&exec_url, &body).await?;
+    assert_eq!(st, 200, "{v}\n{}", wn.logs());
+    assert_eq!(v["stdout"], "Hello, Ada!\n");
+    let signers = check_signatures(&wn.rpc, &v).await?;
+    assert!(signers.len() >= 2, "a quorum signed: {v}");
+    assert!(!signers.contains(&wn.workers[LATE].address));
+
+    // The late worker comes back with an empty code cache and rejoins through the head.
+    wn.start_worker(LATE, &["--p2p-listen", &fp.p2p[LATE]])
+        .await?;
+    wait_peers(&wn.workers[LATE], 3.0).await?;
+    let (body, _) = signed_body(&wn.invoker, &chain_id, function_id, "Grace", 2, nodes);
+    let (st, v) = post(&exec_url, &body).await?;
+    assert_eq!(st, 200, "{v}\n{}", wn.logs());
+    assert_eq!(v["stdout"], "Hello, Grace!\n");
+    let signers = check_signatures(&wn.rpc, &v).await?;
+    assert!(signers.len() >= 2, "a quorum signed: {v}");
+    let late = &wn.workers[LATE];
+    assert!(
+        signers.contains(&late.address),
+        "the late worker executed: {v}\n{}",
+        late.tail(40)
+    );
+    // Its code came from a provider, never from the chain...
+    let from_provider = late
+        .metric("bls_worker_code_fetches_total{kind=\"provider\"}")
+        .await?;
+    assert!(
+        from_provider.is_some_and(|n| n >= 1.0),
+        "{}",
+        late.metrics().await?
+    );
+    assert_eq!(
+        late.metric("bls_worker_code_fetches_total{kind=\"chain\"}")
+            .await?,
+        None
+    );
+    // ...and that provider was a worker, not the head that sent the order.
+    let logs = late.all_logs();
+    let line = logs
+        .lines()
+        .find(|l| l.contains("code blob fetched from peer"))
+        .with_context(|| late.tail(40))?;
+    assert!(!line.contains(&peer_ids[HEAD]), "{line}");
+    assert!(
+        peer_ids
+            .iter()
+            .enumerate()
+            .any(|(i, p)| i != HEAD && i != LATE && line.contains(p.as_str())),
+        "{line}"
+    );
+    Ok(())
+}
