@@ -5,7 +5,9 @@
 //! was down while the others executed a function, and so never had its code, gets the
 //! blob from a Kademlia provider that is not the requesting head (its /metrics count a
 //! `provider` fetch and no chain fetch; its log names the provider), and the fast-path
-//! request it takes part in returns a quorum of valid signatures.
+//! request it takes part in returns a quorum of valid signatures. Members of a new
+//! function's subnetwork join its gossip topic; when the head serves it, members that got
+//! no work order load the code from the head's prefetch notice.
 
 use std::time::Duration;
 
@@ -98,19 +100,40 @@ async fn check_signatures(rpc: &RpcClient, resp: &Value) -> anyhow::Result<Vec<S
     Ok(signers)
 }
 
-/// Waits until `w` reports at least `n` registered p2p peers on /metrics.
-async fn wait_peers(w: &WorkerNode, n: f64) -> anyhow::Result<()> {
-    let what = format!("{} has {n} p2p peers", w.name);
+/// Waits until `w` reports a value of at least `min` for the sample `name` on /metrics.
+async fn wait_metric(w: &WorkerNode, name: &str, min: f64) -> anyhow::Result<()> {
+    let what = format!("{}: {name} >= {min}", w.name);
     let r = wait_until(&what, Duration::from_secs(60), || async {
-        Ok(w.metric("bls_worker_p2p_peers")
+        Ok(w.metric(name)
             .await
             .ok()
             .flatten()
-            .filter(|p| *p >= n)
+            .filter(|v| *v >= min)
             .map(|_| ()))
     })
     .await;
     r.with_context(|| w.tail(40))
+}
+
+/// Waits until `w` reports at least `n` registered p2p peers.
+async fn wait_peers(w: &WorkerNode, n: f64) -> anyhow::Result<()> {
+    wait_metric(w, "bls_worker_p2p_peers", n).await
+}
+
+/// The member worker ids of a function's subnetwork.
+async fn subnetwork(rpc: &RpcClient, function_id: u64) -> anyhow::Result<Vec<String>> {
+    let f = query(
+        rpc,
+        "/bls.orchestration.v1.Query/Function",
+        json!({"id": function_id}),
+    )
+    .await?;
+    Ok(f["subnetwork"]["workers"]
+        .as_array()
+        .context("subnetwork")?
+        .iter()
+        .filter_map(|m| m.as_str().map(str::to_string))
+        .collect())
 }
 
 async fn peer_id_of(rpc: &RpcClient, w: &WorkerNode) -> anyhow::Result<String> {
@@ -152,18 +175,7 @@ async fn workers_discover_peers_and_share_code_blobs() -> anyhow::Result<()> {
     // ---- code blobs: a worker that never had the function gets it from a provider ----
     let wasm = std::fs::read(wasm_path("hello")?)?;
     let function_id = deploy(&wn.rpc, &wn.invoker, &wasm, "{}", 3, 2).await?;
-    let f = query(
-        &wn.rpc,
-        "/bls.orchestration.v1.Query/Function",
-        json!({"id": function_id}),
-    )
-    .await?;
-    let members: Vec<String> = f["subnetwork"]["workers"]
-        .as_array()
-        .context("subnetwork")?
-        .iter()
-        .filter_map(|m| m.as_str().map(str::to_string))
-        .collect();
+    let members = subnetwork(&wn.rpc, function_id).await?;
     assert!(
         members.contains(&wn.workers[LATE].address),
         "the late worker is a member: {members:?}"
@@ -234,5 +246,42 @@ async fn workers_discover_peers_and_share_code_blobs() -> anyhow::Result<()> {
             .any(|(i, p)| i != HEAD && i != LATE && line.contains(p.as_str())),
         "{line}"
     );
+
+    // ---- prefetch: members not sent a work order load the code from the head's notice ----
+    let probe = std::fs::read(wasm_path("hashmap-order")?)?;
+    let f2 = deploy(&wn.rpc, &wn.invoker, &probe, "{}", 2, 2).await?;
+    let f2_members = subnetwork(&wn.rpc, f2).await?;
+    let idle: Vec<&WorkerNode> = wn
+        .workers
+        .iter()
+        .enumerate()
+        .filter(|(i, w)| *i != HEAD && f2_members.contains(&w.address))
+        .map(|(_, w)| w)
+        .collect();
+    assert!(idle.len() >= 3, "every worker is a member: {f2_members:?}");
+    // Members join the new function's topic on their next registry refresh.
+    for w in &idle {
+        wait_metric(w, "bls_worker_gossip_topics", 2.0).await?;
+    }
+    // n = 2: the head sends two work orders, and announces the function to all members.
+    let (body, _) = signed_body(&wn.invoker, &chain_id, f2, "", 3, 2);
+    let (st, v) = post(&exec_url, &body).await?;
+    assert_eq!(st, 200, "{v}\n{}", wn.logs());
+    let signers = check_signatures(&wn.rpc, &v).await?;
+    assert_eq!(signers.len(), 2, "{v}");
+    let mut prefetched = 0;
+    for w in idle.iter().filter(|w| !signers.contains(&w.address)) {
+        wait_metric(w, "bls_worker_prefetches_total", 1.0).await?;
+        wait_metric(w, "bls_worker_gossip_accepted", 1.0).await?;
+        assert_eq!(
+            w.metric("bls_worker_code_fetches_total{kind=\"chain\"}")
+                .await?,
+            None,
+            "{} prefetched from a peer",
+            w.name
+        );
+        prefetched += 1;
+    }
+    assert!(prefetched >= 1, "a member without a work order prefetched");
     Ok(())
 }

@@ -56,8 +56,15 @@ pub struct Metrics {
     /// Code blobs loaded, by where they came from (`provider`: a Kademlia provider,
     /// `requester`: the head or prefetch author, `chain`).
     pub code_fetches: Family<KindLabel, Counter>,
-    /// Gossip messages by verdict (`accepted`, `rejected`) and prefetches they started.
-    pub gossip: Family<KindLabel, Counter>,
+    /// Gossip messages accepted (relayed) so far.
+    pub gossip_accepted: Gauge,
+    /// Gossip messages rejected so far (unregistered author or relayer, malformed, or not
+    /// matching the chain).
+    pub gossip_rejected: Gauge,
+    /// Subnetwork topics subscribed.
+    pub gossip_topics: Gauge,
+    /// Code blobs loaded ahead of a request because of a prefetch notice.
+    pub prefetches: Counter,
 }
 
 impl Default for Metrics {
@@ -133,18 +140,39 @@ impl Metrics {
             "Code blobs loaded, by source",
             code_fetches.clone(),
         );
-        let gossip = Family::<KindLabel, Counter>::default();
+        let gossip_accepted = Gauge::default();
         registry.register(
-            "gossip_messages",
-            "Gossip messages by verdict",
-            gossip.clone(),
+            "gossip_accepted",
+            "Gossip messages accepted and relayed",
+            gossip_accepted.clone(),
+        );
+        let gossip_rejected = Gauge::default();
+        registry.register(
+            "gossip_rejected",
+            "Gossip messages rejected",
+            gossip_rejected.clone(),
+        );
+        let gossip_topics = Gauge::default();
+        registry.register(
+            "gossip_topics",
+            "Subnetwork topics subscribed",
+            gossip_topics.clone(),
+        );
+        let prefetches = Counter::default();
+        registry.register(
+            "prefetches",
+            "Code blobs loaded ahead of a request after a prefetch notice",
+            prefetches.clone(),
         );
         Metrics {
             registry,
             p2p_peers,
             p2p_rejected_peers,
             code_fetches,
-            gossip,
+            gossip_accepted,
+            gossip_rejected,
+            gossip_topics,
+            prefetches,
             jobs,
             outcomes,
             execution_seconds,
@@ -167,11 +195,6 @@ impl Metrics {
         self.code_fetches
             .get_or_create(&KindLabel::of(source))
             .inc();
-    }
-
-    /// Counts a gossip message with `verdict`.
-    pub fn gossip(&self, verdict: &str) {
-        self.gossip.get_or_create(&KindLabel::of(verdict)).inc();
     }
 
     /// Counts a transaction failure at `stage`.

@@ -68,6 +68,13 @@ pub async fn run(exec: Arc<Executor>) {
         exec.metrics
             .p2p_rejected_peers
             .set(gauge(stats.rejected_peers.load(Ordering::Relaxed)));
+        exec.metrics
+            .gossip_accepted
+            .set(gauge(stats.gossip_accepted.load(Ordering::Relaxed)));
+        exec.metrics
+            .gossip_rejected
+            .set(gauge(stats.gossip_rejected.load(Ordering::Relaxed)));
+        exec.metrics.gossip_topics.set(gauge(topics.len() as u64));
         tokio::time::sleep(GAUGES).await;
     }
 }

@@ -46,13 +46,11 @@ pub async fn prefetch(
     };
     let member = match verdict {
         Ok(member) => {
-            exec.metrics.gossip("accepted");
             exec.p2p.validate(id, relayer, true).await;
             member
         }
         Err(why) => {
             tracing::warn!(%author, %relayer, why, "prefetch notice rejected");
-            exec.metrics.gossip("rejected");
             exec.p2p.validate(id, relayer, false).await;
             return;
         }
@@ -63,7 +61,7 @@ pub async fn prefetch(
     match exec.ensure_code(code_hash, Some(&author)).await {
         Ok(()) => {
             tracing::info!(function_id, code = %hex::encode(code_hash), "code prefetched");
-            exec.metrics.gossip("prefetched");
+            exec.metrics.prefetches.inc();
         }
         Err(e) => tracing::warn!(function_id, error = %e, "prefetch failed"),
     }

@@ -263,13 +263,12 @@ impl P2pHandle {
     /// this when it serves the function). Rate-limited per function; never blocks: a full
     /// command queue drops the notice (it is only a hint).
     pub fn announce_function(&self, function_id: u64, code_hash: [u8; 32]) {
-        if let Ok(mut m) = self.announced.lock() {
-            if m.get(&function_id)
+        let recent = self.announced.lock().is_ok_and(|m| {
+            m.get(&function_id)
                 .is_some_and(|t| t.elapsed() < ANNOUNCE_EVERY)
-            {
-                return;
-            }
-            m.insert(function_id, Instant::now());
+        });
+        if recent {
+            return;
         }
         let notice = Prefetch {
             function_id,
@@ -278,9 +277,20 @@ impl P2pHandle {
         let (reply, rx) = oneshot::channel();
         let cmd = Command::Publish(subnet_topic(function_id), notice.encode(), reply);
         if self.tx.try_send(cmd).is_ok() {
+            let announced = self.announced.clone();
             tokio::spawn(async move {
-                if let Ok(Err(e)) = rx.await {
-                    tracing::debug!(function_id, error = %e, "prefetch notice not published");
+                match rx.await {
+                    // Only a notice that went out counts: until the members have
+                    // subscribed, every request tries again.
+                    Ok(Ok(())) => {
+                        if let Ok(mut m) = announced.lock() {
+                            m.insert(function_id, Instant::now());
+                        }
+                    }
+                    Ok(Err(e)) => {
+                        tracing::debug!(function_id, error = %e, "prefetch notice not published")
+                    }
+                    Err(_) => {}
                 }
             });
         }
