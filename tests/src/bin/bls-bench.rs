@@ -6,6 +6,11 @@
 //!     bank-send throughput of blsd under CometBFT vs CometBFT's built-in kvstore app,
 //!     same consensus settings, same machine, same run; and the same signed txs through
 //!     the app in-process (FinalizeBlock + Commit, no consensus), the app's own ceiling
+//! bls-bench fastpath [--requests N] [--concurrency C] [--baseline N]
+//!     `hello` through a head worker's HTTP API with a 3-worker quorum (cometbft, blsd,
+//!     three workers and a head on loopback): latency p50/p99 one request at a time, and
+//!     requests/s with C in flight; beside the same input run by a fresh
+//!     `bls-worker run` process per request (what Blockless does), same run
 //! ```
 
 use std::process::Command;
@@ -26,28 +31,39 @@ struct Args {
     block_time: String,
 }
 
-fn parse_args() -> anyhow::Result<Args> {
+const USAGE: &str = "usage:
+  bls-bench chain [--txs N] [--accounts K] [--block-time 200ms]
+      bank-send throughput of blsd vs CometBFT's kvstore app (same consensus settings)
+  bls-bench fastpath [--requests N] [--concurrency C] [--baseline N]
+      head-worker fast path (hello, 3-worker quorum) vs a bls-worker process per request";
+
+fn usage_exit(code: i32) -> ! {
+    println!("{USAGE}");
+    std::process::exit(code)
+}
+
+/// `--flag value` pairs after the subcommand.
+fn flags(argv: &[String]) -> anyhow::Result<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    let mut it = argv.iter();
+    while let Some(flag) = it.next() {
+        let v = it.next().context("flag needs a value")?;
+        out.push((flag.clone(), v.clone()));
+    }
+    Ok(out)
+}
+
+fn parse_chain_args(rest: &[String]) -> anyhow::Result<Args> {
     let mut a = Args {
         txs: 2000,
         accounts: 10,
         block_time: "200ms".into(),
     };
-    let argv: Vec<String> = std::env::args().skip(1).collect();
-    if argv.first().map(String::as_str) != Some("chain") || argv.iter().any(|s| s == "--help") {
-        println!("usage: bls-bench chain [--txs N] [--accounts K] [--block-time 200ms]\n\nBank-send throughput of blsd vs CometBFT's kvstore app (same consensus settings).");
-        std::process::exit(if argv.iter().any(|s| s == "--help") {
-            0
-        } else {
-            2
-        });
-    }
-    let mut it = argv.iter().skip(1);
-    while let Some(flag) = it.next() {
-        let v = it.next().context("flag needs a value")?;
+    for (flag, v) in flags(rest)? {
         match flag.as_str() {
             "--txs" => a.txs = v.parse()?,
             "--accounts" => a.accounts = v.parse()?,
-            "--block-time" => a.block_time = v.clone(),
+            "--block-time" => a.block_time = v,
             other => anyhow::bail!("unknown flag {other}"),
         }
     }
@@ -302,7 +318,19 @@ async fn bench_kvstore(a: &Args) -> anyhow::Result<Run> {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
-    let a = parse_args()?;
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    if argv.iter().any(|s| s == "--help" || s == "-h") {
+        usage_exit(0);
+    }
+    let rest = argv.get(1..).unwrap_or_default();
+    match argv.first().map(String::as_str) {
+        Some("chain") => chain(parse_chain_args(rest)?).await,
+        Some("fastpath") => fastpath::run(fastpath::parse_args(rest)?).await,
+        _ => usage_exit(2),
+    }
+}
+
+async fn chain(a: Args) -> anyhow::Result<()> {
     eprintln!(
         "[bench] kvstore baseline: {} txs from {} senders, block time {}",
         a.txs, a.accounts, a.block_time
@@ -334,4 +362,429 @@ async fn main() -> anyhow::Result<()> {
         bls.tps() / kv.tps()
     );
     Ok(())
+}
+
+/// `bls-bench fastpath`: the head worker's fast path against a process per request.
+mod fastpath {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    use anyhow::Context as _;
+    use bls_client::keys::KeyPair;
+    use bls_client::msgs::bank_send;
+    use bls_core::module::encode_any;
+    use bls_core::Coins;
+    use bls_e2e::fastpath::start_with_head;
+    use bls_e2e::process::bin_path;
+    use bls_e2e::worker::{deploy, send, wasm_path, WorkerNet};
+    use bls_orchestration::fastpath::msgs::{
+        payload_hash, request_id, MsgFastPathDeposit, ProtoCoin, MSG_FASTPATH_DEPOSIT,
+    };
+    use serde_json::{json, Value};
+
+    /// Worker 3 of four is the head; the other three (and the head, if the subnetwork
+    /// picks it) execute.
+    const HEAD: usize = 3;
+    const HEAD_BOND: &str = "1000000000ubls";
+    /// Replication and quorum of the deployed `hello`: three workers must agree.
+    const REPLICATION: u32 = 3;
+    const QUORUM: u32 = 3;
+    const MAX_FEE: u128 = 5_000;
+    const DEPOSIT: u128 = 1_000_000_000;
+    /// Requests before measuring: every worker fetches and compiles the code once.
+    const WARMUP: usize = 12;
+
+    /// Flags of `bls-bench fastpath`.
+    pub struct Args {
+        requests: usize,
+        concurrency: usize,
+        baseline: usize,
+    }
+
+    /// Parses `--requests N --concurrency C --baseline N`.
+    pub fn parse_args(rest: &[String]) -> anyhow::Result<Args> {
+        let mut a = Args {
+            requests: 500,
+            concurrency: 8,
+            baseline: 200,
+        };
+        for (flag, v) in super::flags(rest)? {
+            match flag.as_str() {
+                "--requests" => a.requests = v.parse()?,
+                "--concurrency" => a.concurrency = v.parse()?,
+                "--baseline" => a.baseline = v.parse()?,
+                other => anyhow::bail!("unknown flag {other}"),
+            }
+        }
+        anyhow::ensure!(
+            a.requests > 0 && a.concurrency > 0 && a.baseline > 0,
+            "counts must be positive"
+        );
+        Ok(a)
+    }
+
+    /// Latencies of one series and its wall time.
+    struct Series {
+        name: String,
+        in_flight: usize,
+        samples: Vec<Duration>,
+        wall: Duration,
+    }
+
+    impl Series {
+        /// Nearest-rank percentile.
+        fn pct(&self, p: usize) -> Duration {
+            let mut v = self.samples.clone();
+            v.sort();
+            let rank = (v.len() * p).div_ceil(100).max(1);
+            v.get(rank - 1).copied().unwrap_or_default()
+        }
+
+        fn rps(&self) -> f64 {
+            self.samples.len() as f64 / self.wall.as_secs_f64()
+        }
+
+        fn row(&self) -> String {
+            let ms = |d: Duration| d.as_secs_f64() * 1e3;
+            format!(
+                "| {} | {} | {} | {:.2} | {:.2} | {:.1} |",
+                self.name,
+                self.in_flight,
+                self.samples.len(),
+                ms(self.pct(50)),
+                ms(self.pct(99)),
+                self.rps()
+            )
+        }
+    }
+
+    /// Runs `jobs` (index → future) with `in_flight` at a time; per-job latency and the
+    /// wall time of the whole series.
+    async fn measure<F, Fut>(
+        name: &str,
+        jobs: usize,
+        in_flight: usize,
+        job: F,
+    ) -> anyhow::Result<Series>
+    where
+        F: Fn(usize) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = anyhow::Result<()>> + Send,
+    {
+        let job = Arc::new(job);
+        let next = Arc::new(AtomicUsize::new(0));
+        let start = Instant::now();
+        let mut tasks = Vec::new();
+        for _ in 0..in_flight {
+            let (job, next) = (job.clone(), next.clone());
+            tasks.push(tokio::spawn(async move {
+                let mut out = Vec::new();
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= jobs {
+                        return anyhow::Ok(out);
+                    }
+                    let t = Instant::now();
+                    job(i).await.with_context(|| format!("job {i}"))?;
+                    out.push(t.elapsed());
+                }
+            }));
+        }
+        let mut samples = Vec::new();
+        for t in tasks {
+            samples.extend(t.await??);
+        }
+        Ok(Series {
+            name: name.to_string(),
+            in_flight,
+            samples,
+            wall: start.elapsed(),
+        })
+    }
+
+    /// A signed execute body for `key` (Blockless shape plus the payment fields); the
+    /// default config asks every one of the function's nodes to agree.
+    fn signed_body(
+        key: &KeyPair,
+        chain_id: &str,
+        function_id: u64,
+        stdin: &str,
+        nonce: u64,
+    ) -> Vec<u8> {
+        let payload = payload_hash(stdin.as_bytes(), &[]);
+        let id = request_id(
+            chain_id,
+            key.address().as_str(),
+            function_id,
+            nonce,
+            MAX_FEE,
+            &payload,
+        );
+        let body = json!({
+            "function_id": function_id.to_string(),
+            "method": "hello.wasm",
+            "parameters": [],
+            "config": {"stdin": stdin, "env_vars": [], "threshold": 1.0},
+            "invoker": key.address().to_string(),
+            "invoker_pubkey": hex::encode(key.public_key_bytes()),
+            "nonce": nonce,
+            "max_fee": MAX_FEE.to_string(),
+            "signature": hex::encode(key.sign(&id)),
+        });
+        body.to_string().into_bytes()
+    }
+
+    /// Pre-signed requests: request `i` is from account `i % accounts`, stdin `user<i>`.
+    struct Requests {
+        bodies: Vec<(String, Vec<u8>)>,
+    }
+
+    impl Requests {
+        fn sign(
+            keys: &[KeyPair],
+            chain_id: &str,
+            function_id: u64,
+            count: usize,
+            nonces: &mut [u64],
+            tag: &str,
+        ) -> Requests {
+            let bodies = (0..count)
+                .map(|i| {
+                    let k = i % keys.len();
+                    nonces[k] += 1;
+                    let name = format!("{tag}{i}");
+                    let body = signed_body(&keys[k], chain_id, function_id, &name, nonces[k]);
+                    (name, body)
+                })
+                .collect();
+            Requests { bodies }
+        }
+    }
+
+    /// Posts one pre-signed request and checks the answer: 200, the greeting, three
+    /// signatures.
+    async fn execute(
+        http: &reqwest::Client,
+        url: &str,
+        name: &str,
+        body: Vec<u8>,
+    ) -> anyhow::Result<()> {
+        let r = http
+            .post(url)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await?;
+        let status = r.status();
+        let v: Value = r.json().await.unwrap_or(Value::Null);
+        anyhow::ensure!(status.is_success(), "HTTP {status}: {v}");
+        anyhow::ensure!(
+            v["stdout"] == format!("Hello, {name}!\n"),
+            "unexpected stdout: {v}"
+        );
+        let sigs = v["signatures"].as_array().map_or(0, Vec::len);
+        anyhow::ensure!(sigs == QUORUM as usize, "{sigs} signatures: {v}");
+        Ok(())
+    }
+
+    /// One `bls-worker run` process for `name` (compiled-module cache shared, so no run
+    /// pays for compilation).
+    async fn run_process(
+        worker: &std::path::Path,
+        wasm: &std::path::Path,
+        cache: &std::path::Path,
+        name: &str,
+    ) -> anyhow::Result<()> {
+        let out = tokio::process::Command::new(worker)
+            .arg("run")
+            .arg(wasm)
+            .args(["--stdin", name, "--output", "json", "--cache-dir"])
+            .arg(cache)
+            .output()
+            .await?;
+        anyhow::ensure!(
+            out.status.success(),
+            "bls-worker run: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: Value = serde_json::from_slice(&out.stdout)?;
+        anyhow::ensure!(
+            v["stdout"] == format!("Hello, {name}!\n"),
+            "unexpected outcome: {v}"
+        );
+        Ok(())
+    }
+
+    /// Funds `keys` from the net's invoker and gives each a fast-path deposit.
+    async fn fund(wn: &WorkerNet, keys: &[KeyPair]) -> anyhow::Result<()> {
+        let each = Coins::parse(&format!("{}ubls", DEPOSIT * 2))?;
+        let msgs = keys
+            .iter()
+            .map(|k| bank_send(wn.invoker.address(), k.address(), &each))
+            .collect();
+        send(&wn.rpc, &wn.invoker, msgs).await?;
+        let deposits = keys.iter().map(|k| {
+            let msg = MsgFastPathDeposit {
+                invoker: k.address().to_string(),
+                amount: Some(ProtoCoin::ubls(DEPOSIT)),
+            };
+            let rpc = wn.rpc.clone();
+            let k = k.clone();
+            async move { send(&rpc, &k, vec![encode_any(&msg, MSG_FASTPATH_DEPOSIT)]).await }
+        });
+        for r in futures_join(deposits).await? {
+            r?;
+        }
+        Ok(())
+    }
+
+    /// Runs `fs` as tasks; their outputs in order.
+    async fn futures_join<F>(fs: impl IntoIterator<Item = F>) -> anyhow::Result<Vec<F::Output>>
+    where
+        F: std::future::Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let handles: Vec<_> = fs.into_iter().map(tokio::spawn).collect();
+        let mut out = Vec::new();
+        for h in handles {
+            out.push(h.await?);
+        }
+        Ok(out)
+    }
+
+    /// The whole benchmark; prints a markdown table and the ratios.
+    pub async fn run(a: Args) -> anyhow::Result<()> {
+        let wasm = wasm_path("hello")?;
+        eprintln!("[bench] starting cometbft + blsd, three workers and a head");
+        let mut wn = WorkerNet::start(4, 30, 30).await?;
+        let fp = start_with_head(&mut wn, HEAD, HEAD_BOND).await?;
+        let function_id = deploy(
+            &wn.rpc,
+            &wn.invoker,
+            &std::fs::read(&wasm)?,
+            "{}",
+            REPLICATION,
+            QUORUM,
+        )
+        .await?;
+        // Enough accounts that the head's per-account rate limit (50/s, burst 100) never
+        // throttles the measurement: it is a per-account limit, not a capacity one.
+        let accounts = (a.concurrency * 2).max(16);
+        let keys: Vec<KeyPair> = (0..accounts)
+            .map(|_| KeyPair::generate().map(|(k, _)| k))
+            .collect::<Result<_, _>>()?;
+        fund(&wn, &keys).await?;
+        let chain_id = wn.net.chain_id.clone();
+        let url = format!("{}/api/v1/functions/execute", fp.head_url);
+        let http = reqwest::Client::builder().tcp_nodelay(true).build()?;
+        let mut nonces = vec![0u64; keys.len()];
+
+        eprintln!("[bench] warm-up: {WARMUP} requests (code fetched from peers and compiled)");
+        let warm = Requests::sign(&keys, &chain_id, function_id, WARMUP, &mut nonces, "warm");
+        for (name, body) in warm.bodies {
+            execute(&http, &url, &name, body)
+                .await
+                .with_context(|| wn.logs())?;
+        }
+
+        let mut rows = Vec::new();
+        // What one chain read costs (the head and the workers used to make ~10 per request).
+        let rpc = wn.rpc.clone();
+        rows.push(
+            measure(
+                "chain read: abci_query Params via CometBFT RPC",
+                100,
+                1,
+                move |_| {
+                    let rpc = rpc.clone();
+                    async move {
+                        let _: Value = rpc
+                            .query_json("/bls.orchestration.v1.Query/Params", &json!({}))
+                            .await?;
+                        Ok(())
+                    }
+                },
+            )
+            .await?,
+        );
+        for (label, in_flight) in [("fast path", 1), ("fast path", a.concurrency)] {
+            eprintln!(
+                "[bench] {label}: {} requests, {in_flight} in flight",
+                a.requests
+            );
+            let reqs = Arc::new(Requests::sign(
+                &keys,
+                &chain_id,
+                function_id,
+                a.requests,
+                &mut nonces,
+                &format!("c{in_flight}-"),
+            ));
+            let (http, url) = (http.clone(), url.clone());
+            let s = measure(
+                &format!("{label}, hello, quorum 3 of 3"),
+                a.requests,
+                in_flight,
+                move |i| {
+                    let (http, url, reqs) = (http.clone(), url.clone(), reqs.clone());
+                    async move {
+                        let (name, body) = reqs.bodies.get(i).cloned().context("request")?;
+                        execute(&http, &url, &name, body).await
+                    }
+                },
+            )
+            .await?;
+            rows.push(s);
+        }
+
+        let worker = bin_path("bls-worker")?;
+        let cache = tempfile::tempdir()?;
+        run_process(&worker, &wasm, cache.path(), "warm").await?; // compile once
+        let (worker, wasm) = (Arc::new(worker), Arc::new(wasm));
+        for in_flight in [1, a.concurrency] {
+            eprintln!(
+                "[bench] baseline: {} `bls-worker run` processes, {in_flight} at a time",
+                a.baseline
+            );
+            let (w, m, c) = (worker.clone(), wasm.clone(), cache.path().to_path_buf());
+            let s = measure(
+                "process per request (`bls-worker run`), 1 node",
+                a.baseline,
+                in_flight,
+                move |i| {
+                    let (w, m, c) = (w.clone(), m.clone(), c.clone());
+                    async move { run_process(&w, &m, &c, &format!("user{i}")).await }
+                },
+            )
+            .await?;
+            rows.push(s);
+        }
+
+        println!("| series | in flight | requests | p50 ms | p99 ms | req/s |");
+        println!("|---|---|---|---|---|---|");
+        for r in &rows {
+            println!("{}", r.row());
+        }
+        if let [_, fast1, fastc, base1, basec] = rows.as_slice() {
+            let ratio = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64();
+            println!(
+                "\nfast path / process-per-request: p50 {:.2}x, p99 {:.2}x (1 in flight); req/s {:.2}x ({} in flight)",
+                ratio(fast1.pct(50), base1.pct(50)),
+                ratio(fast1.pct(99), base1.pct(99)),
+                fastc.rps() / basec.rps(),
+                a.concurrency
+            );
+            let p50 = fast1.pct(50);
+            println!(
+                "goal p50 <= 5 ms: {} ({:.2} ms)",
+                if p50 <= Duration::from_millis(5) {
+                    "met"
+                } else {
+                    "NOT met"
+                },
+                p50.as_secs_f64() * 1e3
+            );
+        }
+        Ok(())
+    }
 }

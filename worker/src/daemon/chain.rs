@@ -1,35 +1,65 @@
 //! The chain queries the daemon makes (JSON ABCI queries of the registry and orchestration
-//! modules), typed with the modules' own request/response structs.
+//! modules), typed with the modules' own request/response structs. The job path reads the
+//! chain directly; the fast path reads through a shared short-lived cache ([`ChainView`]).
+
+use std::sync::Arc;
 
 use bls_client::{RpcClient, RpcError};
 use bls_orchestration::queries::{
-    CodeRequest, CodeResponse, IdRequest, JobResponse, JobsForWorkerRequest, JobsForWorkerResponse,
-    WorkerJob,
+    CodeRequest, CodeResponse, FunctionResponse, IdRequest, JobResponse, JobsForWorkerRequest,
+    JobsForWorkerResponse, WorkerJob,
 };
 use bls_orchestration::state::Job;
-use bls_registry::queries::{WorkersByOperatorRequest, WorkersResponse};
+use bls_registry::queries::{
+    WorkerRequest, WorkerResponse, WorkersByOperatorRequest, WorkersResponse,
+};
 use bls_registry::Worker;
+
+use super::chain_view::{ChainView, DEFAULT_TTL};
 
 const JOB: &str = "/bls.orchestration.v1.Query/Job";
 const CODE: &str = "/bls.orchestration.v1.Query/Code";
 const JOBS_FOR_WORKER: &str = "/bls.orchestration.v1.Query/JobsForWorker";
 const WORKERS_BY_OPERATOR: &str = "/bls.registry.v1.Query/WorkersByOperator";
+const FUNCTION: &str = "/bls.orchestration.v1.Query/Function";
+const WORKER: &str = "/bls.registry.v1.Query/Worker";
 
-/// Typed queries over one RPC client.
+/// Typed queries over one RPC client. Clones share one [`ChainView`] cache.
 #[derive(Clone, Debug)]
 pub struct Chain {
     rpc: RpcClient,
+    view: Arc<ChainView>,
 }
 
 impl Chain {
-    /// Wraps `rpc`.
+    /// Wraps `rpc`, with a fast-path cache trusting reads for [`DEFAULT_TTL`].
     pub fn new(rpc: RpcClient) -> Chain {
-        Chain { rpc }
+        let view = Arc::new(ChainView::new(rpc.clone(), DEFAULT_TTL));
+        Chain { rpc, view }
     }
 
     /// The RPC client.
     pub fn rpc(&self) -> &RpcClient {
         &self.rpc
+    }
+
+    /// The fast path's cached reads (valid for at most the view's TTL).
+    pub fn view(&self) -> &ChainView {
+        &self.view
+    }
+
+    /// A function and its subnetwork, from the fast-path cache (at most one TTL old).
+    pub async fn function(&self, id: u64) -> Result<FunctionResponse, RpcError> {
+        self.view.query(FUNCTION, &IdRequest { id }).await
+    }
+
+    /// A registered worker by id, from the fast-path cache (at most one TTL old).
+    pub async fn worker(&self, id: &str) -> Result<Worker, RpcError> {
+        let r: WorkerResponse = self
+            .view
+            .query(WORKER, &WorkerRequest { id: id.to_string() })
+            .await?;
+        Ok(r.worker)
     }
 
     /// A job by id.

@@ -8,6 +8,7 @@
 //! height, commit records) lives in [`store::Store`].
 
 pub mod chain;
+pub mod chain_view;
 pub mod code;
 pub mod fault;
 pub mod follower;

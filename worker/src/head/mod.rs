@@ -12,6 +12,7 @@
 //! few workers agree.
 
 pub mod api;
+pub mod deposits;
 pub mod dispatch;
 pub mod limits;
 pub mod settle;
@@ -19,7 +20,7 @@ pub mod settle;
 use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
@@ -32,11 +33,12 @@ use bls_orchestration::fastpath::msgs::{
     payload_hash, request_id, MsgSubmitEvidence, ProtoCoin, Receipt, SignedRequest, SignedResult,
     WorkerSignature, MSG_SUBMIT_EVIDENCE,
 };
-use bls_orchestration::fastpath::queries::DepositResponse;
+use bls_orchestration::fastpath::queries::{DepositResponse, PinnedHeadsResponse};
 use bls_orchestration::queries::ParamsResponse;
+use futures::future::join_all;
 
 use crate::p2p::protocol::WorkOrder;
-use crate::p2p::serve::{self, bls_auth_verify, Executor};
+use crate::p2p::serve::{bls_auth_verify, Executor};
 use api::*;
 
 /// Limits of the head API.
@@ -57,12 +59,18 @@ pub struct HeadConfig {
 /// Most cached results (oldest evicted first).
 const MAX_CACHED: usize = 10_000;
 
+const PARAMS: &str = "/bls.orchestration.v1.Query/Params";
+const DEPOSIT: &str = "/bls.orchestration.v1.Query/FastPathDeposit";
+const PINNED_HEADS: &str = "/bls.orchestration.v1.Query/PinnedHeads";
+
 /// Shared state of the API.
 pub struct Head {
     exec: Arc<Executor>,
     signer: crate::daemon::signer::SignerHandle,
     limiter: limits::RateLimiter,
     pending: Arc<settle::Pending>,
+    /// Invokers' deposits as this head may still spend them.
+    deposits: deposits::DepositBook,
     /// Results by request id, and their insertion order for eviction.
     cache: Mutex<(BTreeMap<String, ExecuteResponse>, VecDeque<String>)>,
 }
@@ -87,6 +95,7 @@ pub async fn start(
     let head = Arc::new(Head {
         limiter: limits::RateLimiter::new(cfg.rate_per_sec, cfg.burst),
         pending: pending.clone(),
+        deposits: deposits::DepositBook::new(exec.chain.view().ttl()),
         cache: Mutex::new((BTreeMap::new(), VecDeque::new())),
         exec: exec.clone(),
         signer: signer.clone(),
@@ -210,6 +219,34 @@ impl Head {
         });
     }
 
+    /// What `invoker` may still spend on this head: the on-chain deposit minus requested
+    /// withdrawals and this head's unsettled charges (from the deposit book while its read
+    /// is fresh).
+    async fn available_deposit(&self, invoker: &str) -> Result<u128, bls_client::RpcError> {
+        if let Some(a) = self.deposits.available(invoker, Instant::now()) {
+            return Ok(a);
+        }
+        let snap = self
+            .deposits
+            .snapshot(invoker, || self.pending.owed(invoker));
+        let dep: DepositResponse = self
+            .exec
+            .chain
+            .rpc()
+            .query_json(DEPOSIT, &serde_json::json!({"invoker": invoker}))
+            .await?;
+        // Money requested for withdrawal may leave before this request settles.
+        let spendable = dep
+            .deposit
+            .parse::<u128>()
+            .unwrap_or(0)
+            .saturating_sub(dep.withdrawing.parse::<u128>().unwrap_or(0));
+        Ok(self
+            .deposits
+            .store(invoker, snap, spendable, Instant::now())
+            .unwrap_or_else(|| spendable.saturating_sub(self.pending.owed(invoker))))
+    }
+
     async fn execute(&self, req: ExecuteRequest) -> Result<ExecuteResponse, Refusal> {
         let exec = &self.exec;
         // --- who pays, and may they ---
@@ -267,63 +304,45 @@ impl Head {
             return Ok(r); // idempotent: the same signed request is served (and charged) once
         }
         let chain_err = |e: bls_client::RpcError| (StatusCode::BAD_GATEWAY, format!("chain: {e}"));
-        let params: ParamsResponse = exec
-            .chain
-            .rpc()
-            .query_json("/bls.orchestration.v1.Query/Params", &serde_json::json!({}))
-            .await
-            .map_err(chain_err)?;
-        let fee = params.params.fastpath_fee;
+        // Every chain read this request needs, at once and through the short-lived cache
+        // (`ChainView`; at most one TTL old). The deposit has its own book that also counts
+        // what this head charged since the read.
+        let view = exec.chain.view();
+        let no_args = serde_json::json!({});
+        let of_function = serde_json::json!({ "function_id": function_id });
+        let (params, available, f, pinned, tip) = tokio::join!(
+            view.query::<_, ParamsResponse>(PARAMS, &no_args),
+            self.available_deposit(invoker.as_str()),
+            exec.chain.function(function_id),
+            view.query::<_, PinnedHeadsResponse>(PINNED_HEADS, &of_function),
+            view.tip(),
+        );
+        let fee = params.map_err(chain_err)?.params.fastpath_fee;
         if max_fee < fee {
             return Err((
                 StatusCode::PAYMENT_REQUIRED,
                 format!("max_fee {max_fee} is below the fast-path fee {fee}"),
             ));
         }
-        let dep: DepositResponse = exec
-            .chain
-            .rpc()
-            .query_json(
-                "/bls.orchestration.v1.Query/FastPathDeposit",
-                &serde_json::json!({"invoker": invoker.as_str()}),
-            )
-            .await
-            .map_err(chain_err)?;
-        // Money requested for withdrawal may leave before this request settles.
-        let deposit = dep
-            .deposit
-            .parse::<u128>()
-            .unwrap_or(0)
-            .saturating_sub(dep.withdrawing.parse::<u128>().unwrap_or(0));
-        let owed = self.pending.owed(invoker.as_str());
-        if deposit < owed.saturating_add(fee) {
-            return Err((StatusCode::PAYMENT_REQUIRED, format!("fast-path deposit of {invoker} is {deposit} with {owed} unsettled; {fee} more needed (MsgFastPathDeposit)")));
+        let available = available.map_err(chain_err)?;
+        if available < fee {
+            return Err((StatusCode::PAYMENT_REQUIRED, format!("fast-path deposit of {invoker}: {available} left after withdrawals and this head's unsettled charges; {fee} needed (MsgFastPathDeposit)")));
         }
 
         // --- what runs, and where ---
-        let f = serve::function(&exec.chain, function_id)
-            .await
-            .map_err(|e| match e.abci_log() {
-                Some(log) if log.contains("unknown function") => {
-                    (StatusCode::NOT_FOUND, log.to_string())
-                }
-                _ => chain_err(e),
-            })?;
+        let f = f.map_err(|e| match e.abci_log() {
+            Some(log) if log.contains("unknown function") => {
+                (StatusCode::NOT_FOUND, log.to_string())
+            }
+            _ => chain_err(e),
+        })?;
         if f.function.status != bls_orchestration::state::FunctionStatus::Active {
             return Err((
                 StatusCode::NOT_FOUND,
                 format!("function {function_id} is retired"),
             ));
         }
-        let pinned: bls_orchestration::fastpath::queries::PinnedHeadsResponse = exec
-            .chain
-            .rpc()
-            .query_json(
-                "/bls.orchestration.v1.Query/PinnedHeads",
-                &serde_json::json!({"function_id": function_id}),
-            )
-            .await
-            .map_err(chain_err)?;
+        let pinned = pinned.map_err(chain_err)?;
         if !pinned.heads.is_empty() && !pinned.heads.contains(exec.key.address()) {
             return Err((
                 StatusCode::FORBIDDEN,
@@ -339,9 +358,10 @@ impl Head {
             })?;
         exec.p2p.announce_function(function_id, code_hash); // members prefetch the code
         let members = f.subnetwork.map(|s| s.workers).unwrap_or_default();
+        let lookups = join_all(members.iter().map(|m| exec.chain.worker(m.as_str()))).await;
         let mut workers = Vec::new();
-        for m in &members {
-            match serve::worker(&exec.chain, m.as_str()).await {
+        for (m, r) in members.iter().zip(lookups) {
+            match r {
                 Ok(w) => workers.push(w),
                 Err(e) => tracing::warn!(worker = %m, error = %e, "subnetwork member lookup"),
             }
@@ -369,14 +389,8 @@ impl Head {
                 ),
             ));
         }
-        let time_nanos = exec
-            .chain
-            .rpc()
-            .status()
-            .await
-            .ok()
-            .and_then(|s| tendermint::Time::parse_from_rfc3339(&s.latest_block_time).ok())
-            .map_or(0, |t| t.unix_timestamp_nanos().max(0));
+        // The block time the guests' clocks read (0 if the node cannot be asked).
+        let time_nanos = tip.map_or(0, |t| t.time_nanos);
         let signed = SignedRequest {
             invoker: invoker.to_string(),
             invoker_pubkey: pubkey,
@@ -391,7 +405,7 @@ impl Head {
             code_hash: code_hash.to_vec(),
             input,
             args,
-            time_secs: u64::try_from(time_nanos / 1_000_000_000).unwrap_or(0),
+            time_secs: u64::try_from(time_nanos / 1_000_000_000).unwrap_or(u64::MAX),
             time_nanos: u32::try_from(time_nanos % 1_000_000_000).unwrap_or(0),
         };
         let agg = dispatch::run(exec, &order, &id, &code_hash, &candidates, nodes, quorum).await;
@@ -433,6 +447,8 @@ impl Head {
                 .collect(),
         };
         self.pending.push(receipt, invoker.as_str(), fee);
+        // After the push: a deposit snapshot racing it counts the fee twice, never zero times.
+        self.deposits.charge(invoker.as_str(), fee);
         let resp = ExecuteResponse {
             code: "200".into(),
             request_id: id_hex.clone(),

@@ -292,7 +292,9 @@ impl Executor {
             &payload,
         );
         bls_auth_verify(&req.invoker_pubkey, &id, &req.signature)?;
-        let f = function(&self.chain, req.function_id)
+        let f = self
+            .chain
+            .function(req.function_id)
             .await
             .map_err(|e| format!("function {}: {e}", req.function_id))?
             .function;
