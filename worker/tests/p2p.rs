@@ -197,10 +197,16 @@ async fn gossip_reaches_subscribers_and_garbage_is_rejected() {
     for n in &nodes[1..] {
         n.handle.subscribe(&topic).await;
     }
-    // Node 2 must be connected to the publisher (it bootstraps from it).
-    eventually("both subscribers connected to node 0", || {
-        let h = nodes[0].handle.clone();
-        async move { (h.peer_count() >= 2).then_some(()) }
+    // The publisher must know both subscriptions, or it floods only the one it knows.
+    eventually("node 0 sees both subscribers", || {
+        let (h, topic) = (nodes[0].handle.clone(), topic.clone());
+        let others: Vec<P2pHandle> = nodes[1..].iter().map(|n| n.handle.clone()).collect();
+        async move {
+            for o in others {
+                o.bootstrap().await;
+            }
+            (h.topic_peers(&topic).await.len() >= 2).then_some(())
+        }
     })
     .await;
 
@@ -466,4 +472,84 @@ async fn malformed_requests_do_not_stop_the_node() {
         .await
         .unwrap();
     assert!(matches!(wrong_len, CodeReply::Missing(_)));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gossip_from_an_unregistered_author_is_rejected() {
+    // Node A knows B and the stranger S; B knows only A. So A relays S's notice to B, and B
+    // must reject it because the author is not registered in B's view.
+    let (reg_a, reg_b, reg_s) = (
+        Arc::new(StaticPeers::default()),
+        Arc::new(StaticPeers::default()),
+        Arc::new(StaticPeers::default()),
+    );
+    let mut a = start(&reg_a, Vec::new(), false).await;
+    let mut b = start(&reg_b, Vec::new(), false).await;
+    let s = start(&reg_s, Vec::new(), false).await;
+    let reg = |addr: &Multiaddr| Registered {
+        addrs: vec![addr.clone()],
+        head: false,
+    };
+    reg_a.insert(b.handle.peer_id, reg(&b.addr));
+    reg_a.insert(s.handle.peer_id, reg(&s.addr));
+    reg_b.insert(a.handle.peer_id, reg(&a.addr));
+    reg_s.insert(a.handle.peer_id, reg(&a.addr));
+    let topic = subnet_topic(9);
+    a.handle.subscribe(&topic).await;
+    b.handle.subscribe(&topic).await;
+    b.handle
+        .add_bootstrap(a.handle.peer_id, vec![a.addr.clone()])
+        .await;
+    s.handle
+        .add_bootstrap(a.handle.peer_id, vec![a.addr.clone()])
+        .await;
+    b.handle.bootstrap().await;
+    s.handle.bootstrap().await;
+
+    // Positive control: A's own notice reaches B.
+    let notice = |h: u8| Prefetch {
+        function_id: 9,
+        code_hash: hex::encode([h; 32]),
+    };
+    eventually("B receives A's notice", || {
+        let (h, data) = (a.handle.clone(), notice(1).encode());
+        let (topic, got) = (topic.clone(), b.prefetches.try_recv().ok());
+        async move {
+            if got.is_some() {
+                return got;
+            }
+            let _ = h.publish(&topic, data).await;
+            None
+        }
+    })
+    .await;
+    // Drain duplicates of the control notice (several may have been published).
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    while b.prefetches.try_recv().is_ok() {}
+    let rejected_before = b.handle.stats.gossip_rejected.load(Ordering::Relaxed);
+
+    // S's notice: accepted by A (S is registered there), rejected by B.
+    eventually("A receives S's notice", || {
+        let (h, data) = (s.handle.clone(), notice(2).encode());
+        let (topic, got) = (topic.clone(), a.prefetches.try_recv().ok());
+        async move {
+            if got.is_some_and(|(_, hash)| hash == [2; 32]) {
+                return Some(());
+            }
+            let _ = h.publish(&topic, data).await;
+            None
+        }
+    })
+    .await;
+    eventually("B rejects S's notice", || {
+        let h = b.handle.clone();
+        async move {
+            (h.stats.gossip_rejected.load(Ordering::Relaxed) > rejected_before).then_some(())
+        }
+    })
+    .await;
+    assert!(
+        b.prefetches.try_recv().is_err(),
+        "B's application never saw the unregistered author's notice"
+    );
 }

@@ -124,6 +124,7 @@ enum Command {
     Validate(MessageId, PeerId, MessageAcceptance),
     Gated(PeerId, Option<Vec<Multiaddr>>),
     RoutingPeers(oneshot::Sender<Vec<PeerId>>),
+    TopicPeers(String, oneshot::Sender<Vec<PeerId>>),
 }
 
 /// Counters of the node (read by the metrics and by tests).
@@ -300,6 +301,19 @@ impl P2pHandle {
     pub async fn routing_peers(&self) -> Vec<PeerId> {
         let (reply, rx) = oneshot::channel();
         if self.send(Command::RoutingPeers(reply)).await.is_err() {
+            return Vec::new();
+        }
+        rx.await.unwrap_or_default()
+    }
+
+    /// Connected peers known to be subscribed to `topic`.
+    pub async fn topic_peers(&self, topic: &str) -> Vec<PeerId> {
+        let (reply, rx) = oneshot::channel();
+        if self
+            .send(Command::TopicPeers(topic.to_string(), reply))
+            .await
+            .is_err()
+        {
             return Vec::new();
         }
         rx.await.unwrap_or_default()
@@ -547,6 +561,18 @@ impl NodeTask {
                         peers.push(*e.node.key.preimage());
                     }
                 }
+                let _ = reply.send(peers);
+            }
+            Command::TopicPeers(topic, reply) => {
+                let hash = IdentTopic::new(topic).hash();
+                let peers = self
+                    .swarm
+                    .behaviour()
+                    .gossip
+                    .all_peers()
+                    .filter(|(_, topics)| topics.contains(&&hash))
+                    .map(|(p, _)| *p)
+                    .collect();
                 let _ = reply.send(peers);
             }
         }
