@@ -4,12 +4,13 @@
 //!
 //! Without it every fast-path request made about ten sequential RPC round trips through
 //! CometBFT, most of the latency budget. A read is trusted for at most the view's TTL
-//! ([`DEFAULT_TTL`]) and is dropped earlier when the view sees a newer chain height than
-//! the one it was read at (heights are seen when the tip is read, at most once per TTL).
-//! So the guarantee is the TTL: a retired function, a new pinned head or a jailed worker
-//! takes effect on the fast path within one TTL of its block. Errors are never cached (an
-//! unknown function is asked again). Deposits are not cached here: the head keeps its own
-//! book that also counts what it charged since the read (`head::deposits`).
+//! ([`DEFAULT_TTL`]), counted from when the read *started*: a retired function, a new
+//! pinned head or a jailed worker takes effect on the fast path within one TTL of its
+//! block. Once a value is half a TTL old the next caller still gets it but starts one
+//! background re-read, so under steady traffic no request waits for the chain. Errors are
+//! never cached (an unknown function is asked again). Deposits are not cached here: the
+//! head keeps its own book that also counts what it charged since the read
+//! (`head::deposits`).
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -26,19 +27,25 @@ pub const DEFAULT_TTL: Duration = Duration::from_secs(1);
 /// (so hostile requests naming many functions cannot grow memory).
 const MAX_ENTRIES: usize = 10_000;
 
-/// Values by key, each valid for `ttl` after it was stored and only while no newer
-/// chain height than its own has been observed. Time is passed in so tests are exact.
+/// What a [`TtlMap`] knows about a key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lookup<V> {
+    /// Valid; nothing to do.
+    Fresh(V),
+    /// Valid but past half its TTL: the caller was chosen to re-read it (call
+    /// [`TtlMap::put`] with the new value or [`TtlMap::refresh_failed`]).
+    Refresh(V),
+    /// Absent or expired.
+    Miss,
+}
+
+/// Values by key, each valid for `ttl` after its read started. Time is passed in so
+/// tests are exact.
 pub struct TtlMap<K, V> {
     ttl: Duration,
     max: usize,
-    state: Mutex<TtlState<K, V>>,
-}
-
-struct TtlState<K, V> {
-    /// Highest chain height observed so far.
-    height: u64,
-    /// key → (stored at, height when stored, value).
-    entries: BTreeMap<K, (Instant, u64, V)>,
+    /// key → (read started at, value, a re-read is running).
+    entries: Mutex<BTreeMap<K, (Instant, V, bool)>>,
 }
 
 impl<K: Ord + Clone, V: Clone> TtlMap<K, V> {
@@ -47,58 +54,65 @@ impl<K: Ord + Clone, V: Clone> TtlMap<K, V> {
         TtlMap {
             ttl,
             max: max.max(1),
-            state: Mutex::new(TtlState {
-                height: 0,
-                entries: BTreeMap::new(),
-            }),
+            entries: Mutex::new(BTreeMap::new()),
         }
     }
 
     /// The value of `key` if it is still valid at `now`.
     pub fn get(&self, key: &K, now: Instant) -> Option<V> {
-        let st = self.state.lock().ok()?;
-        let (at, height, v) = st.entries.get(key)?;
-        let fresh = now.saturating_duration_since(*at) < self.ttl && *height >= st.height;
-        fresh.then(|| v.clone())
+        match self.lookup(key, now) {
+            Lookup::Fresh(v) | Lookup::Refresh(v) => Some(v),
+            Lookup::Miss => None,
+        }
     }
 
-    /// The highest chain height observed (0 before any).
-    pub fn height(&self) -> u64 {
-        self.state.lock().map_or(0, |st| st.height)
+    /// Like [`TtlMap::get`], and elects at most one caller at a time to re-read a value
+    /// past half its TTL.
+    pub fn lookup(&self, key: &K, now: Instant) -> Lookup<V> {
+        let Ok(mut entries) = self.entries.lock() else {
+            return Lookup::Miss;
+        };
+        let Some((at, v, refreshing)) = entries.get_mut(key) else {
+            return Lookup::Miss;
+        };
+        let age = now.saturating_duration_since(*at);
+        if age >= self.ttl {
+            Lookup::Miss
+        } else if age >= self.ttl / 2 && !*refreshing {
+            *refreshing = true;
+            Lookup::Refresh(v.clone())
+        } else {
+            Lookup::Fresh(v.clone())
+        }
     }
 
-    /// Stores `v` for `key` as read at `now` when the chain was at `height` (the height
-    /// observed before the read started, so a read racing a new block is dropped on the
-    /// next observation).
-    pub fn put(&self, key: K, v: V, height: u64, now: Instant) {
-        let Ok(mut st) = self.state.lock() else {
+    /// Stores `v` for `key`, read starting at `started`.
+    pub fn put(&self, key: K, v: V, started: Instant) {
+        let Ok(mut entries) = self.entries.lock() else {
             return;
         };
-        if st.entries.len() >= self.max && !st.entries.contains_key(&key) {
-            let (ttl, h) = (self.ttl, st.height);
-            st.entries
-                .retain(|_, (at, eh, _)| now.saturating_duration_since(*at) < ttl && *eh >= h);
-            if st.entries.len() >= self.max {
-                st.entries.clear();
+        if entries.len() >= self.max && !entries.contains_key(&key) {
+            let ttl = self.ttl;
+            entries.retain(|_, (at, _, _)| started.saturating_duration_since(*at) < ttl);
+            if entries.len() >= self.max {
+                entries.clear();
             }
         }
-        st.entries.insert(key, (now, height, v));
+        entries.insert(key, (started, v, false));
     }
 
-    /// Records that the chain reached `height`: every value read at a lower height is
-    /// invalid from now on.
-    pub fn observe_height(&self, height: u64) {
-        if let Ok(mut st) = self.state.lock() {
-            if height > st.height {
-                st.height = height;
-                st.entries.retain(|_, (_, h, _)| *h >= height);
+    /// A re-read elected by [`TtlMap::lookup`] failed: the next caller may try again.
+    pub fn refresh_failed(&self, key: &K) {
+        if let Ok(mut entries) = self.entries.lock() {
+            if let Some(e) = entries.get_mut(key) {
+                e.2 = false;
             }
         }
     }
 
     /// Number of stored values (valid or not yet purged).
     pub fn len(&self) -> usize {
-        self.state.lock().map_or(0, |st| st.entries.len())
+        self.entries.lock().map_or(0, |e| e.len())
     }
 
     /// True when nothing is stored.
@@ -116,13 +130,16 @@ pub struct Tip {
     pub time_nanos: u128,
 }
 
+/// Key of a cached read: (query path, JSON request).
+type ReadKey = (String, Vec<u8>);
+
 /// Cached module queries and chain tip over one RPC client.
 pub struct ChainView {
     rpc: RpcClient,
     ttl: Duration,
-    /// (query path, JSON request) → raw JSON answer.
-    reads: TtlMap<(String, Vec<u8>), Arc<Vec<u8>>>,
-    tip: Mutex<Option<(Instant, Tip)>>,
+    /// Raw JSON answers.
+    reads: Arc<TtlMap<ReadKey, Arc<Vec<u8>>>>,
+    tip: Arc<TtlMap<(), Tip>>,
 }
 
 impl std::fmt::Debug for ChainView {
@@ -141,8 +158,8 @@ impl ChainView {
         ChainView {
             rpc,
             ttl,
-            reads: TtlMap::new(ttl, MAX_ENTRIES),
-            tip: Mutex::new(None),
+            reads: Arc::new(TtlMap::new(ttl, MAX_ENTRIES)),
+            tip: Arc::new(TtlMap::new(ttl, 1)),
         }
     }
 
@@ -162,12 +179,26 @@ impl ChainView {
             detail: format!("cannot encode request: {e}"),
         })?;
         let key = (path.to_string(), data);
-        let bytes = match self.reads.get(&key, Instant::now()) {
-            Some(b) => b,
-            None => {
-                let height = self.reads.height();
+        let bytes = match self.reads.lookup(&key, Instant::now()) {
+            Lookup::Fresh(b) => b,
+            Lookup::Refresh(b) => {
+                let (rpc, reads) = (self.rpc.clone(), self.reads.clone());
+                tokio::spawn(async move {
+                    let started = Instant::now();
+                    match rpc.abci_query(&key.0, key.1.clone()).await {
+                        Ok(b) => reads.put(key, Arc::new(b), started),
+                        Err(e) => {
+                            tracing::debug!(path = %key.0, error = %e, "cache re-read failed");
+                            reads.refresh_failed(&key);
+                        }
+                    }
+                });
+                b
+            }
+            Lookup::Miss => {
+                let started = Instant::now();
                 let b = Arc::new(self.rpc.abci_query(path, key.1.clone()).await?);
-                self.reads.put(key, b.clone(), height, Instant::now());
+                self.reads.put(key, b.clone(), started);
                 b
             }
         };
@@ -177,29 +208,40 @@ impl ChainView {
         })
     }
 
-    /// The chain tip, read at most once per TTL; a higher height than seen before
-    /// invalidates every read made before it.
+    /// The chain tip (height and block time), at most one TTL old.
     pub async fn tip(&self) -> Result<Tip, RpcError> {
-        let now = Instant::now();
-        if let Some((at, t)) = self.tip.lock().ok().and_then(|g| *g) {
-            if now.saturating_duration_since(at) < self.ttl {
-                return Ok(t);
+        match self.tip.lookup(&(), Instant::now()) {
+            Lookup::Fresh(t) => Ok(t),
+            Lookup::Refresh(t) => {
+                let (rpc, tip) = (self.rpc.clone(), self.tip.clone());
+                tokio::spawn(async move {
+                    let started = Instant::now();
+                    match read_tip(&rpc).await {
+                        Ok(t) => tip.put((), t, started),
+                        Err(_) => tip.refresh_failed(&()),
+                    }
+                });
+                Ok(t)
+            }
+            Lookup::Miss => {
+                let started = Instant::now();
+                let t = read_tip(&self.rpc).await?;
+                self.tip.put((), t, started);
+                Ok(t)
             }
         }
-        let s = self.rpc.status().await?;
-        let time_nanos = tendermint::Time::parse_from_rfc3339(&s.latest_block_time)
-            .ok()
-            .map_or(0, |t| u128::try_from(t.unix_timestamp_nanos()).unwrap_or(0));
-        let t = Tip {
-            height: s.latest_block_height,
-            time_nanos,
-        };
-        self.reads.observe_height(t.height);
-        if let Ok(mut g) = self.tip.lock() {
-            *g = Some((Instant::now(), t));
-        }
-        Ok(t)
     }
+}
+
+async fn read_tip(rpc: &RpcClient) -> Result<Tip, RpcError> {
+    let s = rpc.status().await?;
+    let time_nanos = tendermint::Time::parse_from_rfc3339(&s.latest_block_time)
+        .ok()
+        .map_or(0, |t| u128::try_from(t.unix_timestamp_nanos()).unwrap_or(0));
+    Ok(Tip {
+        height: s.latest_block_height,
+        time_nanos,
+    })
 }
 
 #[cfg(test)]
@@ -214,7 +256,7 @@ mod tests {
     fn value_is_valid_until_the_ttl_then_gone() {
         let m = map();
         let t0 = Instant::now();
-        m.put("a", 1, 0, t0);
+        m.put("a", 1, t0);
         assert_eq!(m.get(&"a", t0), Some(1));
         assert_eq!(m.get(&"a", t0 + Duration::from_millis(999)), Some(1));
         assert_eq!(m.get(&"a", t0 + Duration::from_millis(1000)), None);
@@ -222,33 +264,38 @@ mod tests {
     }
 
     #[test]
-    fn a_newer_height_invalidates_older_reads_only() {
+    fn one_caller_at_a_time_refreshes_past_half_the_ttl() {
         let m = map();
         let t0 = Instant::now();
-        m.put("old", 1, 5, t0);
-        m.observe_height(5); // same height: still valid
-        assert_eq!(m.get(&"old", t0), Some(1));
-        m.observe_height(6);
-        assert_eq!(m.get(&"old", t0), None);
-        assert!(m.is_empty(), "stale reads are dropped, not kept");
-        m.put("new", 2, 6, t0);
-        assert_eq!(m.get(&"new", t0), Some(2));
-        m.observe_height(4); // heights never go back
-        assert_eq!(m.height(), 6);
-        assert_eq!(m.get(&"new", t0), Some(2));
-    }
-
-    #[test]
-    fn a_read_racing_a_new_block_is_not_trusted() {
-        // The read started when height 6 was the highest seen; a tip of 7 arrives before
-        // it is stored: the stored value is already stale.
-        let m = map();
-        let t0 = Instant::now();
-        m.observe_height(6);
-        let started_at = m.height();
-        m.observe_height(7);
-        m.put("f", 1, started_at, t0);
-        assert_eq!(m.get(&"f", t0), None);
+        m.put("a", 1, t0);
+        assert_eq!(
+            m.lookup(&"a", t0 + Duration::from_millis(499)),
+            Lookup::Fresh(1)
+        );
+        let half = t0 + Duration::from_millis(500);
+        assert_eq!(m.lookup(&"a", half), Lookup::Refresh(1));
+        assert_eq!(
+            m.lookup(&"a", half),
+            Lookup::Fresh(1),
+            "one re-read at a time"
+        );
+        m.refresh_failed(&"a");
+        assert_eq!(
+            m.lookup(&"a", half),
+            Lookup::Refresh(1),
+            "a failed re-read is retried"
+        );
+        // The re-read started at `half` lands: valid for a whole TTL from its start.
+        m.put("a", 2, half);
+        assert_eq!(
+            m.lookup(&"a", half + Duration::from_millis(499)),
+            Lookup::Fresh(2)
+        );
+        assert_eq!(
+            m.lookup(&"a", half + Duration::from_millis(1000)),
+            Lookup::Miss
+        );
+        m.refresh_failed(&"missing"); // harmless
     }
 
     #[test]
@@ -256,22 +303,22 @@ mod tests {
         let m = map();
         let t0 = Instant::now();
         for (i, k) in ["a", "b", "c"].into_iter().enumerate() {
-            m.put(k, i as u32, 0, t0);
+            m.put(k, i as u32, t0);
         }
         assert_eq!(m.len(), 3);
         // Full of valid values: a new key clears the map rather than growing it.
-        m.put("d", 9, 0, t0);
+        m.put("d", 9, t0);
         assert_eq!(m.len(), 1);
         assert_eq!(m.get(&"d", t0), Some(9));
         // Expired values are purged first.
         let t1 = t0 + Duration::from_secs(2);
-        m.put("e", 1, 0, t1);
-        m.put("f", 2, 0, t1);
-        m.put("g", 3, 0, t1);
+        m.put("e", 1, t1);
+        m.put("f", 2, t1);
+        m.put("g", 3, t1);
         assert_eq!(m.len(), 3, "the expired `d` made room");
         assert_eq!(m.get(&"e", t1), Some(1));
         // Overwriting a key never evicts.
-        m.put("e", 5, 0, t1);
+        m.put("e", 5, t1);
         assert_eq!((m.len(), m.get(&"e", t1)), (3, Some(5)));
     }
 

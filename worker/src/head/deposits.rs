@@ -10,6 +10,8 @@
 //! between the snapshot and the query is subtracted twice (conservative, for one TTL).
 //! Withdrawals are safe as well: the chain keeps requested withdrawals for
 //! `WITHDRAW_DELAY_BLOCKS` (far longer than the TTL) and they are excluded from `spendable`.
+//! As in `ChainView`, a read past half its TTL elects one caller to re-read it in the
+//! background while the others keep using it.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -41,11 +43,27 @@ struct Account {
 
 #[derive(Clone, Copy)]
 struct Read {
+    /// When the snapshot was taken (the read is trusted for a TTL from then).
     at: Instant,
+    /// A re-read is running.
+    refreshing: bool,
     /// Spendable deposit minus what was owed at the snapshot.
     base: u128,
     /// `charged` at the snapshot.
     charged: u128,
+}
+
+/// What the book says an invoker may spend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Available {
+    /// From a valid read.
+    Fresh(u128),
+    /// From a valid read past half its TTL: the caller was chosen to re-read it
+    /// ([`DepositBook::snapshot`] then [`DepositBook::store`], or
+    /// [`DepositBook::refresh_failed`]).
+    Refresh(u128),
+    /// No valid read.
+    Miss,
 }
 
 /// What was known just before a chain read of the deposit.
@@ -71,12 +89,36 @@ impl DepositBook {
     }
 
     /// What `invoker` may still spend, from a read younger than the TTL at `now`.
-    pub fn available(&self, invoker: &str, now: Instant) -> Option<u128> {
-        let st = self.state.lock().ok()?;
-        let a = st.accounts.get(invoker)?;
-        let r = a.read?;
-        (now.saturating_duration_since(r.at) < self.ttl)
-            .then(|| r.base.saturating_sub(a.charged.saturating_sub(r.charged)))
+    pub fn available(&self, invoker: &str, now: Instant) -> Available {
+        let Ok(mut st) = self.state.lock() else {
+            return Available::Miss;
+        };
+        let Some(a) = st.accounts.get_mut(invoker) else {
+            return Available::Miss;
+        };
+        let charged = a.charged;
+        let Some(r) = a.read.as_mut() else {
+            return Available::Miss;
+        };
+        let age = now.saturating_duration_since(r.at);
+        let left = r.base.saturating_sub(charged.saturating_sub(r.charged));
+        if age >= self.ttl {
+            Available::Miss
+        } else if age >= self.ttl / 2 && !r.refreshing {
+            r.refreshing = true;
+            Available::Refresh(left)
+        } else {
+            Available::Fresh(left)
+        }
+    }
+
+    /// A re-read elected by [`DepositBook::available`] failed: the next caller may retry.
+    pub fn refresh_failed(&self, invoker: &str) {
+        if let Ok(mut st) = self.state.lock() {
+            if let Some(r) = st.accounts.get_mut(invoker).and_then(|a| a.read.as_mut()) {
+                r.refreshing = false;
+            }
+        }
     }
 
     /// Call just before querying the chain: records the charges so far, then `owed()`
@@ -97,7 +139,8 @@ impl DepositBook {
         }
     }
 
-    /// Stores the chain's `spendable` deposit (deposit − withdrawing) read after `snap`;
+    /// Stores the chain's `spendable` deposit (deposit − withdrawing) read after `snap`
+    /// (`started`: when the snapshot was taken);
     /// returns what the invoker may spend now, or `None` when the book forgot accounts
     /// meanwhile (then nothing is cached: use the read with the current `owed` instead).
     pub fn store(
@@ -105,19 +148,20 @@ impl DepositBook {
         invoker: &str,
         snap: Snapshot,
         spendable: u128,
-        now: Instant,
+        started: Instant,
     ) -> Option<u128> {
         let mut st = self.state.lock().ok()?;
         if st.generation != snap.generation {
             return None;
         }
-        if !st.accounts.contains_key(invoker) && self.make_room(&mut st, now) {
+        if !st.accounts.contains_key(invoker) && self.make_room(&mut st, started) {
             return None; // charges made since the snapshot may just have been forgotten
         }
         let base = spendable.saturating_sub(snap.owed);
         let a = st.accounts.entry(invoker.to_string()).or_default();
         a.read = Some(Read {
-            at: now,
+            at: started,
+            refreshing: false,
             base,
             charged: snap.charged,
         });
@@ -165,14 +209,23 @@ mod tests {
     fn a_read_is_trusted_for_the_ttl_only() {
         let b = DepositBook::new(TTL);
         let t0 = Instant::now();
-        assert_eq!(b.available("a", t0), None);
+        assert_eq!(b.available("a", t0), Available::Miss);
         let s = b.snapshot("a", || 0);
         assert_eq!(b.store("a", s, 1000, t0), Some(1000));
-        assert_eq!(
-            b.available("a", t0 + Duration::from_millis(999)),
-            Some(1000)
-        );
-        assert_eq!(b.available("a", t0 + TTL), None);
+        let ms = Duration::from_millis;
+        assert_eq!(b.available("a", t0 + ms(499)), Available::Fresh(1000));
+        let half = t0 + ms(500);
+        assert_eq!(b.available("a", half), Available::Refresh(1000));
+        let again = b.available("a", half);
+        assert_eq!(again, Available::Fresh(1000), "one re-read at a time");
+        b.refresh_failed("a");
+        assert_eq!(b.available("a", half), Available::Refresh(1000));
+        assert_eq!(b.available("a", t0 + TTL), Available::Miss);
+        // The re-read (snapshot at `half`) is trusted for a TTL from its snapshot.
+        let s = b.snapshot("a", || 0);
+        b.store("a", s, 900, half);
+        assert_eq!(b.available("a", t0 + ms(999)), Available::Fresh(900));
+        assert_eq!(b.available("a", half + TTL), Available::Miss);
     }
 
     #[test]
@@ -183,8 +236,8 @@ mod tests {
         assert_eq!(b.store("a", s, 1000, t0), Some(700));
         b.charge("a", 100);
         b.charge("a", 100);
-        assert_eq!(b.available("a", t0), Some(500));
-        assert_eq!(b.available("b", t0), None, "per invoker");
+        assert_eq!(b.available("a", t0), Available::Fresh(500));
+        assert_eq!(b.available("b", t0), Available::Miss, "per invoker");
     }
 
     #[test]
@@ -197,7 +250,7 @@ mod tests {
         let s = b.snapshot("a", || 300);
         b.store("a", s, 1000, t0);
         b.charge("a", 200);
-        assert_eq!(b.available("a", t0), Some(500));
+        assert_eq!(b.available("a", t0), Available::Fresh(500));
         let fresh = b.snapshot("a", || 200);
         assert_eq!(b.store("a", fresh, 700, t0), Some(500));
     }
@@ -226,7 +279,7 @@ mod tests {
         // this read is not cached either.
         let s = b.snapshot("c", || 0);
         assert_eq!(b.store("c", s, 10, t0), None);
-        assert_eq!(b.available("a", t0), None);
+        assert_eq!(b.available("a", t0), Available::Miss);
         // The read of `a` that started before is not cached.
         assert_eq!(b.store("a", in_flight, 10, t0), None);
         // The next read starts afresh.

@@ -70,7 +70,7 @@ pub struct Head {
     limiter: limits::RateLimiter,
     pending: Arc<settle::Pending>,
     /// Invokers' deposits as this head may still spend them.
-    deposits: deposits::DepositBook,
+    deposits: Arc<deposits::DepositBook>,
     /// Results by request id, and their insertion order for eviction.
     cache: Mutex<(BTreeMap<String, ExecuteResponse>, VecDeque<String>)>,
 }
@@ -95,7 +95,7 @@ pub async fn start(
     let head = Arc::new(Head {
         limiter: limits::RateLimiter::new(cfg.rate_per_sec, cfg.burst),
         pending: pending.clone(),
-        deposits: deposits::DepositBook::new(exec.chain.view().ttl()),
+        deposits: Arc::new(deposits::DepositBook::new(exec.chain.view().ttl())),
         cache: Mutex::new((BTreeMap::new(), VecDeque::new())),
         exec: exec.clone(),
         signer: signer.clone(),
@@ -178,6 +178,30 @@ fn bad(why: impl Into<String>) -> Refusal {
     (StatusCode::BAD_REQUEST, why.into())
 }
 
+/// Reads `invoker`'s deposit from the chain into `book` (snapshot of this head's unsettled
+/// charges first); returns what the invoker may spend now.
+async fn read_deposit(
+    rpc: &bls_client::RpcClient,
+    book: &deposits::DepositBook,
+    pending: &settle::Pending,
+    invoker: &str,
+) -> Result<u128, bls_client::RpcError> {
+    let started = Instant::now();
+    let snap = book.snapshot(invoker, || pending.owed(invoker));
+    let dep: DepositResponse = rpc
+        .query_json(DEPOSIT, &serde_json::json!({ "invoker": invoker }))
+        .await?;
+    // Money requested for withdrawal may leave before this request settles.
+    let spendable = dep
+        .deposit
+        .parse::<u128>()
+        .unwrap_or(0)
+        .saturating_sub(dep.withdrawing.parse::<u128>().unwrap_or(0));
+    Ok(book
+        .store(invoker, snap, spendable, started)
+        .unwrap_or_else(|| spendable.saturating_sub(pending.owed(invoker))))
+}
+
 impl Head {
     /// Reports signed results that contradict a quorum as evidence (in the background; the
     /// chain slashes the dissenters once per request).
@@ -221,30 +245,27 @@ impl Head {
 
     /// What `invoker` may still spend on this head: the on-chain deposit minus requested
     /// withdrawals and this head's unsettled charges (from the deposit book while its read
-    /// is fresh).
+    /// is valid; re-read in the background once it is half a TTL old).
     async fn available_deposit(&self, invoker: &str) -> Result<u128, bls_client::RpcError> {
-        if let Some(a) = self.deposits.available(invoker, Instant::now()) {
-            return Ok(a);
+        let rpc = self.exec.chain.rpc();
+        match self.deposits.available(invoker, Instant::now()) {
+            deposits::Available::Fresh(a) => Ok(a),
+            deposits::Available::Refresh(a) => {
+                let (rpc, book, pending) =
+                    (rpc.clone(), self.deposits.clone(), self.pending.clone());
+                let invoker = invoker.to_string();
+                tokio::spawn(async move {
+                    if let Err(e) = read_deposit(&rpc, &book, &pending, &invoker).await {
+                        tracing::debug!(error = %e, "deposit re-read failed");
+                        book.refresh_failed(&invoker);
+                    }
+                });
+                Ok(a)
+            }
+            deposits::Available::Miss => {
+                read_deposit(rpc, &self.deposits, &self.pending, invoker).await
+            }
         }
-        let snap = self
-            .deposits
-            .snapshot(invoker, || self.pending.owed(invoker));
-        let dep: DepositResponse = self
-            .exec
-            .chain
-            .rpc()
-            .query_json(DEPOSIT, &serde_json::json!({"invoker": invoker}))
-            .await?;
-        // Money requested for withdrawal may leave before this request settles.
-        let spendable = dep
-            .deposit
-            .parse::<u128>()
-            .unwrap_or(0)
-            .saturating_sub(dep.withdrawing.parse::<u128>().unwrap_or(0));
-        Ok(self
-            .deposits
-            .store(invoker, snap, spendable, Instant::now())
-            .unwrap_or_else(|| spendable.saturating_sub(self.pending.owed(invoker))))
     }
 
     async fn execute(&self, req: ExecuteRequest) -> Result<ExecuteResponse, Refusal> {
