@@ -164,12 +164,18 @@ async fn kad_bootstrap_finds_every_peer_and_a_blob_provider() {
     let providers = eventually("node 1 finds the provider", || {
         let h = nodes[1].handle.clone();
         async move {
-            let p = h.providers(hash, Duration::from_secs(2)).await;
+            let p = h.providers(hash, &[], Duration::from_secs(2)).await;
             (!p.is_empty()).then_some(p)
         }
     })
     .await;
     assert_eq!(providers, vec![ids[3]]);
+    // Excluding the only provider (as a worker spares the requesting head) finds none.
+    let spared = nodes[1]
+        .handle
+        .providers(hash, &[ids[3]], Duration::from_secs(3))
+        .await;
+    assert!(spared.is_empty(), "{spared:?}");
     let got = nodes[1]
         .handle
         .code(
@@ -185,7 +191,7 @@ async fn kad_bootstrap_finds_every_peer_and_a_blob_provider() {
     // A hash nobody provides: no providers, within the timeout.
     let none = nodes[2]
         .handle
-        .providers([7u8; 32], Duration::from_secs(3))
+        .providers([7u8; 32], &[], Duration::from_secs(3))
         .await;
     assert!(none.is_empty(), "{none:?}");
 }

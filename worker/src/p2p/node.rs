@@ -117,7 +117,7 @@ enum Command {
     AddBootstrap(PeerId, Vec<Multiaddr>),
     Bootstrap,
     Provide([u8; 32]),
-    Providers([u8; 32], oneshot::Sender<Vec<PeerId>>),
+    Providers([u8; 32], Vec<PeerId>, oneshot::Sender<Vec<PeerId>>),
     Subscribe(String),
     Unsubscribe(String),
     Publish(String, Vec<u8>, oneshot::Sender<Result<(), P2pError>>),
@@ -218,11 +218,18 @@ impl P2pHandle {
         let _ = self.send(Command::Provide(hash)).await;
     }
 
-    /// Providers of the code blob `hash` other than this node (may include unregistered
-    /// peers: check before use), found within `timeout`.
-    pub async fn providers(&self, hash: [u8; 32], timeout: Duration) -> Vec<PeerId> {
+    /// Providers of the code blob `hash` other than this node and `exclude` (may include
+    /// unregistered peers: check before use), found within `timeout`. The walk stops at the
+    /// first answer naming such a provider.
+    pub async fn providers(
+        &self,
+        hash: [u8; 32],
+        exclude: &[PeerId],
+        timeout: Duration,
+    ) -> Vec<PeerId> {
         let (reply, rx) = oneshot::channel();
-        if self.send(Command::Providers(hash, reply)).await.is_err() {
+        let cmd = Command::Providers(hash, exclude.to_vec(), reply);
+        if self.send(cmd).await.is_err() {
             return Vec::new();
         }
         match tokio::time::timeout(timeout, rx).await {
@@ -428,6 +435,8 @@ pub async fn start(
     ))
 }
 
+type ProviderLookup = (HashSet<PeerId>, Vec<PeerId>, oneshot::Sender<Vec<PeerId>>);
+
 type Pending<T> = HashMap<OutboundRequestId, (String, oneshot::Sender<Result<T, P2pError>>)>;
 
 struct NodeTask {
@@ -439,7 +448,8 @@ struct NodeTask {
     stats: Arc<NodeStats>,
     pending_work: Pending<WorkReply>,
     pending_code: Pending<CodeReply>,
-    pending_providers: HashMap<QueryId, (HashSet<PeerId>, oneshot::Sender<Vec<PeerId>>)>,
+    /// Provider lookups: found so far, peers not wanted, where the answer goes.
+    pending_providers: HashMap<QueryId, ProviderLookup>,
     /// Connected peers found registered.
     allowed: HashSet<PeerId>,
     /// Listen addresses peers told us (identify), used once they are let in.
@@ -512,9 +522,10 @@ impl NodeTask {
                     tracing::warn!(error = %e, "announcing a code blob");
                 }
             }
-            Command::Providers(hash, reply) => {
+            Command::Providers(hash, exclude, reply) => {
                 let id = self.kad().get_providers(kad::RecordKey::new(&hash));
-                self.pending_providers.insert(id, (HashSet::new(), reply));
+                self.pending_providers
+                    .insert(id, (HashSet::new(), exclude, reply));
             }
             Command::Subscribe(t) => {
                 if let Err(e) = self
@@ -784,16 +795,21 @@ impl NodeTask {
         };
         match result {
             QueryResult::GetProviders(r) => {
-                let Some((found, _)) = self.pending_providers.get_mut(&id) else {
+                let me = self.me;
+                let Some((found, exclude, _)) = self.pending_providers.get_mut(&id) else {
                     return;
                 };
                 if let Ok(GetProvidersOk::FoundProviders { providers, .. }) = r {
-                    found.extend(providers.into_iter().filter(|p| *p != self.me));
+                    found.extend(
+                        providers
+                            .into_iter()
+                            .filter(|p| *p != me && !exclude.contains(p)),
+                    );
                 }
                 // The first providers are enough: answer and stop the walk.
                 let done = step.last || !found.is_empty();
                 if done {
-                    if let Some((found, reply)) = self.pending_providers.remove(&id) {
+                    if let Some((found, _, reply)) = self.pending_providers.remove(&id) {
                         let _ = reply.send(found.into_iter().collect());
                     }
                     if let Some(mut q) = self.kad().query_mut(&id) {

@@ -186,9 +186,11 @@ impl Executor {
         if self.runtime.has_module(&hash) {
             return Ok(());
         }
+        // Spare the requester (usually the head): look for another provider first.
+        let exclude: Vec<PeerId> = from.copied().into_iter().collect();
         let mut candidates: Vec<(PeerId, &str)> = self
             .p2p
-            .providers(hash, PROVIDER_LOOKUP)
+            .providers(hash, &exclude, PROVIDER_LOOKUP)
             .await
             .into_iter()
             .filter(|p| Some(p) != from && *p != self.p2p.peer_id)
