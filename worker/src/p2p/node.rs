@@ -28,6 +28,8 @@ use super::protocol::*;
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// Largest code-blob response accepted (the largest WASM plus CBOR framing).
 const MAX_CODE_RESPONSE: u64 = crate::daemon::code::MAX_WASM_BYTES + (1 << 20);
+/// Largest gossipsub RPC frame (control messages included).
+const MAX_GOSSIP_FRAME: usize = 64 << 10;
 /// A function's prefetch notice is published at most this often by one node.
 const ANNOUNCE_EVERY: Duration = Duration::from_secs(30);
 
@@ -248,8 +250,14 @@ impl P2pHandle {
         let _ = self.send(Command::Unsubscribe(topic.to_string())).await;
     }
 
-    /// Publishes raw bytes on a gossip topic.
+    /// Publishes raw bytes (at most [`MAX_GOSSIP_BYTES`]) on a gossip topic.
     pub async fn publish(&self, topic: &str, data: Vec<u8>) -> Result<(), P2pError> {
+        if data.len() > MAX_GOSSIP_BYTES {
+            return Err(P2pError::Publish(format!(
+                "{} bytes is over the gossip limit",
+                data.len()
+            )));
+        }
         let (reply, rx) = oneshot::channel();
         self.send(Command::Publish(topic.to_string(), data, reply))
             .await?;
@@ -338,7 +346,9 @@ fn build_swarm(keypair: identity::Keypair) -> Result<libp2p::Swarm<Behaviour>, P
     let gcfg = gossipsub::ConfigBuilder::default()
         .validation_mode(gossipsub::ValidationMode::Strict)
         .validate_messages()
-        .max_transmit_size(MAX_GOSSIP_BYTES)
+        // Whole RPC frames (control messages, subscriptions to many topics); the payload
+        // limit of one notice is MAX_GOSSIP_BYTES, checked on publish and on receipt.
+        .max_transmit_size(MAX_GOSSIP_FRAME)
         .heartbeat_interval(Duration::from_secs(1))
         .build()
         .map_err(|e| setup(&e))?;
