@@ -422,7 +422,7 @@ pub async fn start(
     let task = NodeTask {
         swarm,
         me: peer_id,
-        cmd_tx: tx.clone(),
+        cmd_tx: tx.downgrade(),
         in_tx,
         authority,
         stats: stats.clone(),
@@ -452,7 +452,8 @@ type Pending<T> = HashMap<OutboundRequestId, (String, oneshot::Sender<Result<T, 
 struct NodeTask {
     swarm: libp2p::Swarm<Behaviour>,
     me: PeerId,
-    cmd_tx: mpsc::Sender<Command>,
+    /// Weak, so the task ends when the last handle is dropped.
+    cmd_tx: mpsc::WeakSender<Command>,
     in_tx: mpsc::Sender<Incoming>,
     authority: Arc<dyn PeerAuthority>,
     stats: Arc<NodeStats>,
@@ -629,7 +630,9 @@ impl NodeTask {
     /// Looks `peer` up off the swarm task; the answer comes back as [`Command::Gated`].
     fn check_peer(&self, peer: PeerId) {
         let authority = self.authority.clone();
-        let tx = self.cmd_tx.clone();
+        let Some(tx) = self.cmd_tx.upgrade() else {
+            return;
+        };
         tokio::spawn(async move {
             let verdict = authority.registered(&peer).await.map(|r| r.addrs);
             let _ = tx.send(Command::Gated(peer, verdict)).await;
@@ -641,7 +644,9 @@ impl NodeTask {
     /// or rejects it.
     fn check_gossip(&self, relayer: PeerId, id: MessageId, message: gossipsub::Message) {
         let authority = self.authority.clone();
-        let tx = self.cmd_tx.clone();
+        let Some(tx) = self.cmd_tx.upgrade() else {
+            return;
+        };
         let in_tx = self.in_tx.clone();
         tokio::spawn(async move {
             let verdict = async {
