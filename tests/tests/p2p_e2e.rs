@@ -1,7 +1,8 @@
 //! The libp2p worker layer with real processes: cometbft, blsd, three workers and one head.
 //!
 //! Workers learn only the head's multiaddr from the chain; Kademlia finds the others (every
-//! worker reports three registered peers on /metrics before any request). A worker that
+//! worker reports three registered peers on /metrics before any request). A worker process
+//! that is not registered on chain connects to the head and is dropped. A worker that
 //! was down while the others executed a function, and so never had its code, gets the
 //! blob from a Kademlia provider that is not the requesting head (its /metrics count a
 //! `provider` fetch and no chain fetch; its log names the provider), and the fast-path
@@ -9,13 +10,17 @@
 //! function's subnetwork join its gossip topic; when the head serves it, members that got
 //! no work order load the code from the head's prefetch notice.
 
+use std::process::Command;
 use std::time::Duration;
 
 use anyhow::Context as _;
 use bls_client::keys::KeyPair;
 use bls_client::rpc::RpcClient;
 use bls_core::outcome::Outcome;
+
 use bls_e2e::fastpath::start_with_head;
+use bls_e2e::net::free_port;
+use bls_e2e::process::{bin_path, Proc};
 use bls_e2e::wait_until;
 use bls_e2e::worker::{deploy, send, wasm_path, WorkerNet, WorkerNode};
 use bls_orchestration::fastpath::msgs::*;
@@ -171,6 +176,26 @@ async fn workers_discover_peers_and_share_code_blobs() -> anyhow::Result<()> {
     for w in &wn.workers {
         wait_peers(w, 3.0).await?;
     }
+
+    // ---- gate: a worker that is not registered is dropped by the head ----
+    // It bootstraps from the head like anyone (the head's address is public on chain).
+    let stranger = WorkerNode::init(wn.dir.path(), "stranger", "r9", "AS64999")?;
+    stranger.configure(&wn.net, 0, "1ubls")?;
+    let mut cmd = Command::new(bin_path("bls-worker")?);
+    cmd.args(["start", "--home"])
+        .arg(&stranger.home)
+        .args([
+            "--p2p-listen",
+            &format!("/ip4/127.0.0.1/tcp/{}", free_port()?),
+        ])
+        .env("BLS_LOG", "bls_worker=debug,info");
+    let mut stranger_proc = Proc::spawn("stranger", cmd, &stranger.home.join("stranger.log"))?;
+    let head = &wn.workers[HEAD];
+    wait_metric(head, "bls_worker_p2p_rejected_peers", 1.0)
+        .await
+        .with_context(|| stranger_proc.tail(40))?;
+    assert_eq!(head.metric("bls_worker_p2p_peers").await?, Some(3.0));
+    stranger_proc.kill();
 
     // ---- code blobs: a worker that never had the function gets it from a provider ----
     let wasm = std::fs::read(wasm_path("hello")?)?;
