@@ -30,6 +30,8 @@ use crate::runtime::{BlockTime, Job, Manifest, Runtime};
 const CACHE_TTL: Duration = Duration::from_secs(3);
 /// How long a Kademlia provider lookup for a code blob may take.
 const PROVIDER_LOOKUP: Duration = Duration::from_secs(2);
+/// How long one peer may take to send a code blob.
+const CODE_FROM_PEER_TIMEOUT: Duration = Duration::from_secs(10);
 /// Most providers asked for one blob before falling back.
 const MAX_CODE_PEERS: usize = 3;
 
@@ -241,7 +243,20 @@ impl Executor {
         let request = CodeRequest {
             hash: hash.to_vec(),
         };
-        match self.p2p.code(*peer, multiaddrs(&w), request).await {
+        // A slow or silent peer must not hold the fetch (and the fast path) for the whole
+        // request timeout: the next candidate, then the chain, are there.
+        let asked = tokio::time::timeout(
+            CODE_FROM_PEER_TIMEOUT,
+            self.p2p.code(*peer, multiaddrs(&w), request),
+        )
+        .await
+        .unwrap_or_else(|_| {
+            Err(super::node::P2pError::Request {
+                peer: peer.to_string(),
+                reason: "timed out".into(),
+            })
+        });
+        match asked {
             Ok(CodeReply::Found(bytes)) => {
                 let actual: [u8; 32] = Sha256::digest(&bytes).into();
                 if actual == hash {
