@@ -69,6 +69,14 @@ impl CodeStore {
         })
     }
 
+    /// The raw WASM `hash` from the on-disk cache only (verified), without asking the chain.
+    pub fn cached(&self, hash: &[u8; 32]) -> Option<Vec<u8>> {
+        let path = self.dir.join(format!("{}.wasm", hex::encode(hash)));
+        let bytes = std::fs::read(path).ok()?;
+        let actual: [u8; 32] = Sha256::digest(&bytes).into();
+        (&actual == hash).then_some(bytes)
+    }
+
     /// Caches `wasm` (from a peer) under `hash` if it hashes to it, so this worker can
     /// serve the blob on without asking the chain. Mismatching bytes are not stored.
     pub fn put(&self, hash: &[u8; 32], wasm: &[u8]) -> Result<(), CodeError> {
@@ -133,5 +141,31 @@ impl CodeStore {
             tracing::warn!(error = %e, "cannot cache code");
         }
         Ok(wasm)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn put_keeps_only_verified_bytes_and_cached_rechecks_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let rpc = bls_client::RpcClient::new("http://127.0.0.1:1").unwrap();
+        let store = CodeStore::new(dir.path().to_path_buf(), Chain::new(rpc)).unwrap();
+        let wasm = b"\0asm module".to_vec();
+        let hash: [u8; 32] = Sha256::digest(&wasm).into();
+        assert!(store.cached(&hash).is_none());
+        assert!(matches!(
+            store.put(&hash, b"other bytes"),
+            Err(CodeError::HashMismatch { .. })
+        ));
+        assert!(store.cached(&hash).is_none());
+        store.put(&hash, &wasm).unwrap();
+        assert_eq!(store.cached(&hash), Some(wasm));
+        // A tampered cache file is never returned.
+        let path = dir.path().join(format!("{}.wasm", hex::encode(hash)));
+        std::fs::write(path, b"tampered").unwrap();
+        assert!(store.cached(&hash).is_none());
     }
 }

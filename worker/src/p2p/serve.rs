@@ -188,6 +188,9 @@ impl Executor {
         if self.runtime.has_module(&hash) {
             return Ok(());
         }
+        if let Some(wasm) = self.code.cached(&hash) {
+            return self.load(hash, wasm).await;
+        }
         // Spare the requester (usually the head): look for another provider first.
         let exclude: Vec<PeerId> = from.copied().into_iter().collect();
         let mut candidates: Vec<(PeerId, &str)> = self
@@ -225,6 +228,11 @@ impl Executor {
                 w
             }
         };
+        self.load(hash, wasm).await
+    }
+
+    /// Compiles verified `wasm` into the runtime and announces this node as a provider.
+    async fn load(&self, hash: [u8; 32], wasm: Vec<u8>) -> Result<(), String> {
         let runtime = self.runtime.clone();
         tokio::task::spawn_blocking(move || runtime.load_expected(&hash, &wasm))
             .await
