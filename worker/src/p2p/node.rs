@@ -608,7 +608,7 @@ impl NodeTask {
         match verdict {
             Some(addrs) => {
                 let told = self.identified.remove(&peer).unwrap_or_default();
-                for a in addrs.into_iter().chain(told) {
+                for a in addrs.into_iter().chain(told).filter(|a| !unspecified(a)) {
                     self.kad().add_address(&peer, a);
                 }
                 self.allowed.insert(peer);
