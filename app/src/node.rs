@@ -6,7 +6,7 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use tracing_subscriber::EnvFilter;
 
-use crate::abci::{BlsApp, OwnerThread};
+use crate::abci::{AbciServer, BlsApp, OwnerThread};
 use crate::config::{AppConfig, Home};
 use crate::metrics::AppMetrics;
 
@@ -41,14 +41,14 @@ pub fn run(home: &Home, cfg: &AppConfig) -> anyhow::Result<()> {
     );
     let (_owner, handle) = OwnerThread::spawn(app);
 
-    let server = tendermint_abci::ServerBuilder::default()
-        .bind(cfg.abci_listen.as_str(), handle.clone())
-        .map_err(|e| anyhow::anyhow!("cannot listen for ABCI on {}: {e}", cfg.abci_listen))?;
-    tracing::info!(addr = %server.local_addr(), "ABCI server listening");
+    let server = AbciServer::bind(&cfg.abci_listen)
+        .with_context(|| format!("cannot listen for ABCI on {}", cfg.abci_listen))?;
+    tracing::info!(addr = %server.local_addr()?, "ABCI server listening");
+    let abci = handle.clone();
     std::thread::Builder::new()
         .name("abci-server".into())
         .spawn(move || {
-            if let Err(e) = server.listen() {
+            if let Err(e) = server.serve(abci) {
                 tracing::error!(error = %e, "ABCI server stopped");
                 std::process::exit(1);
             }

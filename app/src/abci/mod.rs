@@ -1,8 +1,9 @@
 //! The ABCI 2.0 application CometBFT drives.
 //!
 //! - [`app::BlsApp`]: the state machine (InitChain, CheckTx, FinalizeBlock, Commit, Query);
-//! - [`owner`]: one thread owns the app; every ABCI connection forwards to it, because
-//!   tendermint-abci clones the application per connection and CometBFT opens four;
+//! - [`owner`]: one thread owns the app; every ABCI connection forwards to it (CometBFT
+//!   opens four);
+//! - [`server`]: the ABCI socket server (length-prefixed protobuf over TCP, `TCP_NODELAY`);
 //! - [`query`]: the query router (store proofs, Cosmos gRPC paths, `bls.*` module paths);
 //! - [`genesis`]: the `app_state` document and its per-module sections.
 
@@ -10,6 +11,8 @@ pub mod app;
 pub mod genesis;
 pub mod owner;
 pub mod query;
+pub mod server;
 
 pub use app::BlsApp;
 pub use owner::{AbciHandle, OwnerThread};
+pub use server::AbciServer;

@@ -4,21 +4,14 @@
 use std::sync::mpsc;
 use std::thread;
 
-use tendermint_abci::Application;
-use tendermint_proto::v0_38::abci::{
-    request, response, RequestCheckTx, RequestEcho, RequestFinalizeBlock, RequestInfo,
-    RequestInitChain, RequestPrepareProposal, RequestProcessProposal, RequestQuery,
-    ResponseCheckTx, ResponseCommit, ResponseEcho, ResponseFinalizeBlock, ResponseFlush,
-    ResponseInfo, ResponseInitChain, ResponsePrepareProposal, ResponseProcessProposal,
-    ResponseQuery,
-};
+use tendermint_proto::v0_38::abci::{request, response};
 
 use super::app::BlsApp;
 
 type Job = (request::Value, mpsc::SyncSender<response::Value>);
 
-/// A cloneable handle that forwards requests to the owner thread. It is what
-/// `tendermint_abci::ServerBuilder::bind` gets as the "application".
+/// A cloneable handle that forwards requests to the owner thread; every ABCI connection
+/// ([`super::server`]) and the REST gateway hold one.
 #[derive(Clone)]
 pub struct AbciHandle {
     tx: mpsc::SyncSender<Job>,
@@ -64,7 +57,8 @@ impl AbciHandle {
         rx.recv().ok()
     }
 
-    fn call_or_exit(&self, req: request::Value) -> response::Value {
+    /// Like [`AbciHandle::call`], but a dead owner thread stops the process.
+    pub fn call_or_exit(&self, req: request::Value) -> response::Value {
         match self.call(req) {
             Some(r) => r,
             None => {
@@ -74,54 +68,5 @@ impl AbciHandle {
                 std::process::exit(1)
             }
         }
-    }
-}
-
-macro_rules! forward {
-    ($self:ident, $req:expr, $variant:ident) => {
-        match $self.call_or_exit($req) {
-            response::Value::$variant(r) => r,
-            other => {
-                tracing::error!(?other, "owner thread answered with the wrong response type");
-                std::process::exit(1)
-            }
-        }
-    };
-}
-
-impl Application for AbciHandle {
-    fn echo(&self, r: RequestEcho) -> ResponseEcho {
-        ResponseEcho { message: r.message }
-    }
-    fn info(&self, r: RequestInfo) -> ResponseInfo {
-        forward!(self, request::Value::Info(r), Info)
-    }
-    fn init_chain(&self, r: RequestInitChain) -> ResponseInitChain {
-        forward!(self, request::Value::InitChain(r), InitChain)
-    }
-    fn query(&self, r: RequestQuery) -> ResponseQuery {
-        forward!(self, request::Value::Query(r), Query)
-    }
-    fn check_tx(&self, r: RequestCheckTx) -> ResponseCheckTx {
-        forward!(self, request::Value::CheckTx(r), CheckTx)
-    }
-    fn flush(&self) -> ResponseFlush {
-        ResponseFlush {}
-    }
-    fn commit(&self) -> ResponseCommit {
-        forward!(
-            self,
-            request::Value::Commit(tendermint_proto::v0_38::abci::RequestCommit {}),
-            Commit
-        )
-    }
-    fn prepare_proposal(&self, r: RequestPrepareProposal) -> ResponsePrepareProposal {
-        forward!(self, request::Value::PrepareProposal(r), PrepareProposal)
-    }
-    fn process_proposal(&self, r: RequestProcessProposal) -> ResponseProcessProposal {
-        forward!(self, request::Value::ProcessProposal(r), ProcessProposal)
-    }
-    fn finalize_block(&self, r: RequestFinalizeBlock) -> ResponseFinalizeBlock {
-        forward!(self, request::Value::FinalizeBlock(r), FinalizeBlock)
     }
 }
