@@ -652,6 +652,55 @@ mod fastpath {
         Ok(out)
     }
 
+    /// Removes ANSI colour sequences (the worker's log may carry them).
+    fn strip_ansi(line: &str) -> String {
+        let mut out = String::with_capacity(line.len());
+        let mut chars = line.chars();
+        while let Some(c) = chars.next() {
+            if c == '\u{1b}' {
+                for d in chars.by_ref() {
+                    if d.is_ascii_alphabetic() {
+                        break;
+                    }
+                }
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    }
+
+    /// Median and p99 of every `*_us` field of `take` of the head's "fast-path request
+    /// served" debug lines after the first `skip` (the warm-up).
+    fn head_split(log: &str, skip: usize, take: usize) -> Vec<(String, u64, u64)> {
+        let mut fields: std::collections::BTreeMap<String, Vec<u64>> = Default::default();
+        for line in log
+            .lines()
+            .filter(|l| l.contains("fast-path request served"))
+            .skip(skip)
+            .take(take)
+        {
+            for tok in strip_ansi(line).split_whitespace() {
+                if let Some((k, v)) = tok.split_once('=') {
+                    if let (true, Ok(v)) = (k.ends_with("_us"), v.parse::<u64>()) {
+                        fields.entry(k.to_string()).or_default().push(v);
+                    }
+                }
+            }
+        }
+        fields
+            .into_iter()
+            .map(|(k, mut v)| {
+                v.sort_unstable();
+                let at = |p: usize| {
+                    let rank = (v.len() * p).div_ceil(100).max(1);
+                    v.get(rank - 1).copied().unwrap_or(0)
+                };
+                (k, at(50), at(99))
+            })
+            .collect()
+    }
+
     /// The whole benchmark; prints a markdown table and the ratios.
     pub async fn run(a: Args) -> anyhow::Result<()> {
         let wasm = wasm_path("hello")?;
@@ -759,6 +808,10 @@ mod fastpath {
             rows.push(s);
         }
 
+        // With `BLS_LOG=info,bls_worker::head=debug` the head logs each request's phases:
+        // those of the one-at-a-time series.
+        let split = head_split(&wn.workers[HEAD].all_logs(), warmup, a.requests);
+
         let worker = bin_path("bls-worker")?;
         let cache = tempfile::tempdir()?;
         run_process(&worker, &wasm, cache.path(), "warm").await?; // compile once
@@ -786,6 +839,12 @@ mod fastpath {
         println!("|---|---|---|---|---|---|");
         for r in &rows {
             println!("{}", r.row());
+        }
+        if !split.is_empty() {
+            println!("\nhead-side split, one request at a time (median / p99 µs):");
+            for (k, p50, p99) in &split {
+                println!("  {k}: {p50} / {p99}");
+            }
         }
         if let [_, _, fast1, fastc, base1, basec] = rows.as_slice() {
             let ratio = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64();

@@ -39,6 +39,8 @@ pub struct Aggregate {
     pub by_hash: BTreeMap<[u8; 32], (Vec<u8>, Vec<WorkerSig>)>,
     /// Workers that failed, with why.
     pub failures: Vec<String>,
+    /// Time spent checking replies (hashes, outcome decoding, signatures) on this head.
+    pub verify_time: std::time::Duration,
 }
 
 impl Aggregate {
@@ -66,6 +68,7 @@ pub async fn run(
     let mut agg = Aggregate {
         by_hash: BTreeMap::new(),
         failures: Vec::new(),
+        verify_time: std::time::Duration::ZERO,
     };
     let mut next = 0usize;
     let mut want = nodes.max(quorum);
@@ -75,7 +78,10 @@ pub async fn run(
         next = end;
         let replies = join_all(batch.iter().map(|w| ask(exec, w, order))).await;
         for (w, r) in batch.iter().zip(replies) {
-            match r.and_then(|reply| check(w, reply, request_id, code_hash)) {
+            let started = std::time::Instant::now();
+            let checked = r.and_then(|reply| check(w, reply, request_id, code_hash));
+            agg.verify_time = agg.verify_time.saturating_add(started.elapsed());
+            match checked {
                 Ok((hash, outcome, sig)) => {
                     let e = agg
                         .by_hash

@@ -270,6 +270,7 @@ impl Head {
 
     async fn execute(&self, req: ExecuteRequest) -> Result<ExecuteResponse, Refusal> {
         let exec = &self.exec;
+        let t_start = Instant::now();
         // --- who pays, and may they ---
         if req.invoker.is_empty() || req.signature.is_empty() {
             return Err((StatusCode::UNAUTHORIZED, "unsigned request: invoker, invoker_pubkey, nonce, max_fee and signature are required".into()));
@@ -324,6 +325,7 @@ impl Head {
         {
             return Ok(r); // idempotent: the same signed request is served (and charged) once
         }
+        let t_checked = Instant::now();
         let chain_err = |e: bls_client::RpcError| (StatusCode::BAD_GATEWAY, format!("chain: {e}"));
         // Every chain read this request needs, at once and through the short-lived cache
         // (`ChainView`; at most one TTL old). The deposit has its own book that also counts
@@ -387,6 +389,7 @@ impl Head {
                 Err(e) => tracing::warn!(worker = %m, error = %e, "subnetwork member lookup"),
             }
         }
+        let t_read = Instant::now();
         let candidates = dispatch::order_members(&id, workers);
         let n = usize::try_from(f.function.replication).unwrap_or(1);
         let nodes = req
@@ -429,7 +432,9 @@ impl Head {
             time_secs: u64::try_from(time_nanos / 1_000_000_000).unwrap_or(u64::MAX),
             time_nanos: u32::try_from(time_nanos % 1_000_000_000).unwrap_or(0),
         };
+        let t_dispatch = Instant::now();
         let agg = dispatch::run(exec, &order, &id, &code_hash, &candidates, nodes, quorum).await;
+        let t_answered = Instant::now();
         let Some((best, count)) = agg.best().filter(|(_, c)| *c >= quorum) else {
             return Err((
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -497,6 +502,17 @@ impl Head {
                 }
             }
         }
+        // Where a request's time goes (`BLS_LOG=bls_worker::head=debug`; bls-bench reads it).
+        let us = |a: Instant, b: Instant| b.saturating_duration_since(a).as_micros();
+        tracing::debug!(
+            checks_us = us(t_start, t_checked),
+            reads_us = us(t_checked, t_read),
+            dispatch_us = us(t_dispatch, t_answered),
+            verify_us = agg.verify_time.as_micros(),
+            finish_us = us(t_answered, Instant::now()),
+            total_us = us(t_start, Instant::now()),
+            "fast-path request served"
+        );
         Ok(resp)
     }
 }
