@@ -39,7 +39,8 @@ pub struct Aggregate {
     pub by_hash: BTreeMap<[u8; 32], (Vec<u8>, Vec<WorkerSig>)>,
     /// Workers that failed, with why.
     pub failures: Vec<String>,
-    /// Time spent checking replies (hashes, outcome decoding, signatures) on this head.
+    /// Time spent checking replies (hashes, outcome decoding, signatures) on this head,
+    /// summed (the checks overlap with waiting for the slower workers).
     pub verify_time: std::time::Duration,
 }
 
@@ -76,11 +77,16 @@ pub async fn run(
         let end = next.saturating_add(want).min(candidates.len());
         let batch = candidates.get(next..end).unwrap_or_default();
         next = end;
-        let replies = join_all(batch.iter().map(|w| ask(exec, w, order))).await;
-        for (w, r) in batch.iter().zip(replies) {
+        // Each reply is checked as soon as it arrives, while the others are still in flight.
+        let replies = join_all(batch.iter().map(|w| async move {
+            let reply = ask(exec, w, order).await;
             let started = std::time::Instant::now();
-            let checked = r.and_then(|reply| check(w, reply, request_id, code_hash));
-            agg.verify_time = agg.verify_time.saturating_add(started.elapsed());
+            let checked = reply.and_then(|r| check(w, r, request_id, code_hash));
+            (checked, started.elapsed())
+        }))
+        .await;
+        for (w, (checked, took)) in batch.iter().zip(replies) {
+            agg.verify_time = agg.verify_time.saturating_add(took);
             match checked {
                 Ok((hash, outcome, sig)) => {
                     let e = agg
