@@ -1,8 +1,19 @@
 //! A worker net with a fast path: one worker re-initialized as a head (role head, the head
-//! bond, an HTTP API), every worker on libp2p, the head's API answering health.
+//! bond, an HTTP API), every worker on libp2p, the head's API answering health; and the
+//! client side the fast-path tests share: signed execute bodies (built by
+//! `bls_client::fastpath`, the CLI's own code), posting them, and checking every worker
+//! signature of an answer against the chain.
 
 use std::process::Command;
 use std::time::Duration;
+
+use anyhow::Context as _;
+use bls_client::fastpath::{signed_execute_body, FastRequest};
+use bls_client::keys::KeyPair;
+use bls_client::rpc::RpcClient;
+use bls_core::outcome::Outcome;
+use bls_orchestration::fastpath::msgs::verify_result_signature;
+use serde_json::{json, Value};
 
 use crate::net::free_port;
 use crate::process::bin_path;
@@ -25,6 +36,16 @@ pub async fn start_with_head(
     wn: &mut WorkerNet,
     head: usize,
     head_bond: &str,
+) -> anyhow::Result<FastPath> {
+    start_with_head_settling(wn, head, head_bond, Duration::from_millis(300)).await
+}
+
+/// [`start_with_head`] with the head settling every `settle_interval`.
+pub async fn start_with_head_settling(
+    wn: &mut WorkerNet,
+    head: usize,
+    head_bond: &str,
+    settle_interval: Duration,
 ) -> anyhow::Result<FastPath> {
     let h = wn
         .workers
@@ -53,6 +74,7 @@ pub async fn start_with_head(
     }
     let head_listen = format!("127.0.0.1:{}", free_port()?);
     let head_url = format!("http://{head_listen}");
+    let settle_ms = settle_interval.as_millis().to_string();
     for (i, flag) in p2p.iter().enumerate() {
         if i == head {
             continue;
@@ -67,7 +89,7 @@ pub async fn start_with_head(
             "--head-listen",
             &head_listen,
             "--settle-interval-ms",
-            "300",
+            &settle_ms,
         ],
     )
     .await?;
@@ -82,4 +104,90 @@ pub async fn start_with_head(
     })
     .await?;
     Ok(FastPath { p2p, head_url })
+}
+
+/// The most a test request pays, ubls.
+pub const MAX_FEE: u128 = 5_000;
+
+/// How many of the function's workers must agree.
+#[derive(Debug, Clone, Copy)]
+pub enum Nodes {
+    /// All of its n nodes (`threshold: 1.0`).
+    All,
+    /// Ask this many; the function's quorum m decides (dead or lying nodes tolerated).
+    Count(u32),
+}
+
+/// A signed execute body from `key` running `function_id` on `stdin` (the body
+/// `bls function invoke --fast` sends, plus the Blockless `method` and node selection),
+/// and its request id.
+pub fn signed_body(
+    key: &KeyPair,
+    chain_id: &str,
+    function_id: u64,
+    stdin: &str,
+    nonce: u64,
+    nodes: Nodes,
+) -> (Value, [u8; 32]) {
+    let request = FastRequest {
+        chain_id: chain_id.to_string(),
+        function_id,
+        stdin: stdin.to_string(),
+        args: Vec::new(),
+        nonce,
+        max_fee: MAX_FEE,
+    };
+    let id = bls_client::fastpath::fast_request_id(key, &request);
+    let (mut body, _) = signed_execute_body(key, &request);
+    body["method"] = json!("hello.wasm");
+    body["config"]["env_vars"] = json!([]);
+    match nodes {
+        Nodes::All => body["config"]["threshold"] = json!(1.0),
+        Nodes::Count(n) => body["config"]["number_of_nodes"] = json!(n),
+    }
+    (body, id)
+}
+
+/// POSTs `body` as JSON; the status and the JSON answer (`Null` if it is not JSON).
+pub async fn post(url: &str, body: &Value) -> anyhow::Result<(u16, Value)> {
+    let r = reqwest::Client::new().post(url).json(body).send().await?;
+    let status = r.status().as_u16();
+    let v: Value = r.json().await.unwrap_or(Value::Null);
+    Ok((status, v))
+}
+
+/// A JSON chain query.
+pub async fn query(rpc: &RpcClient, path: &str, req: Value) -> anyhow::Result<Value> {
+    Ok(rpc.query_json(path, &req).await?)
+}
+
+/// A 32-byte hex string field.
+pub fn hex32(v: &Value) -> anyhow::Result<[u8; 32]> {
+    let s = v.as_str().context("hex string")?;
+    <[u8; 32]>::try_from(hex::decode(s)?.as_slice()).map_err(|_| anyhow::anyhow!("32 bytes"))
+}
+
+/// Verifies every signature of an execute answer against the registered result keys;
+/// returns the signers.
+pub async fn check_signatures(rpc: &RpcClient, resp: &Value) -> anyhow::Result<Vec<String>> {
+    let id = hex32(&resp["request_id"])?;
+    let code = hex32(&resp["code_hash"])?;
+    let result = hex32(&resp["result_hash"])?;
+    let outcome = Outcome::decode(&hex::decode(resp["outcome"].as_str().unwrap_or(""))?)?;
+    anyhow::ensure!(
+        outcome.result_hash() == result,
+        "result hash is sha256(outcome)"
+    );
+    let mut signers = Vec::new();
+    for s in resp["signatures"].as_array().context("signatures")? {
+        let worker = s["worker"].as_str().context("worker")?.to_string();
+        let rec = query(rpc, "/bls.registry.v1.Query/Worker", json!({"id": worker})).await?;
+        let pk = hex::decode(rec["worker"]["result_pubkey"].as_str().unwrap_or(""))?;
+        let sig = hex::decode(s["signature"].as_str().unwrap_or(""))?;
+        verify_result_signature(&pk, &id, &code, &result, &sig)
+            .map_err(|e| anyhow::anyhow!("signature of {worker}: {e}"))?;
+        anyhow::ensure!(!signers.contains(&worker), "{worker} signed twice");
+        signers.push(worker);
+    }
+    Ok(signers)
 }

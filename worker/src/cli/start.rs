@@ -88,6 +88,11 @@ pub fn main(args: StartArgs) -> anyhow::Result<std::process::ExitCode> {
                 rate_per_sec: args.head_rate,
                 burst: args.head_burst,
                 settle_interval: std::time::Duration::from_millis(args.settle_interval_ms),
+                receipts_journal: Some(
+                    args.home
+                        .join("data")
+                        .join(bls_worker::head::settle::JOURNAL_FILE),
+                ),
             }),
         },
     ))?;

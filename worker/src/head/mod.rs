@@ -54,6 +54,9 @@ pub struct HeadConfig {
     pub burst: u32,
     /// How often pending receipts are settled.
     pub settle_interval: Duration,
+    /// Where served-but-unsettled receipts are journaled (`None`: memory only, lost on a
+    /// restart).
+    pub receipts_journal: Option<std::path::PathBuf>,
 }
 
 /// Most cached results (oldest evicted first).
@@ -91,7 +94,10 @@ pub async fn start(
     signer: crate::daemon::signer::SignerHandle,
     cfg: HeadConfig,
 ) -> anyhow::Result<SocketAddr> {
-    let pending = Arc::new(settle::Pending::default());
+    let pending = Arc::new(match &cfg.receipts_journal {
+        Some(path) => settle::Pending::open(path)?,
+        None => settle::Pending::in_memory(),
+    });
     let head = Arc::new(Head {
         limiter: limits::RateLimiter::new(cfg.rate_per_sec, cfg.burst),
         pending: pending.clone(),
@@ -347,7 +353,18 @@ impl Head {
                 format!("max_fee {max_fee} is below the fast-path fee {fee}"),
             ));
         }
-        let available = available.map_err(chain_err)?;
+        let mut available = available.map_err(chain_err)?;
+        if available < fee {
+            // A refusal never rests on a cached read: the invoker may have just topped up.
+            available = read_deposit(
+                exec.chain.rpc(),
+                &self.deposits,
+                &self.pending,
+                invoker.as_str(),
+            )
+            .await
+            .map_err(chain_err)?;
+        }
         if available < fee {
             return Err((StatusCode::PAYMENT_REQUIRED, format!("fast-path deposit of {invoker}: {available} left after withdrawals and this head's unsettled charges; {fee} needed (MsgFastPathDeposit)")));
         }

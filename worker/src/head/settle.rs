@@ -124,6 +124,9 @@ impl Pending {
             path: path.to_path_buf(),
             source,
         };
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(io)?;
+        }
         let mut inner = Inner::default();
         match std::fs::File::open(path) {
             Ok(f) => {

@@ -1,0 +1,127 @@
+//! A head that is killed before it settles still gets paid, once: served requests are
+//! journaled under `<home>/data`, and after a `kill -9` and a restart the head settles them
+//! from the journal. Real cometbft, blsd, three workers and a head.
+
+use std::time::Duration;
+
+use bls_client::fastpath::deposit_of;
+use bls_core::module::encode_any;
+use bls_core::Address;
+use bls_e2e::fastpath::{post, signed_body, start_with_head_settling, Nodes};
+use bls_e2e::wait_until;
+use bls_e2e::worker::{deploy, send, wasm_path, WorkerNet};
+use bls_orchestration::fastpath::msgs::{MsgFastPathDeposit, ProtoCoin, MSG_FASTPATH_DEPOSIT};
+use bls_orchestration::queries::ParamsResponse;
+
+const HEAD: usize = 3;
+const DEPOSIT: u128 = 1_000_000;
+const N: u64 = 3;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_head_settles_its_journal_after_restart() -> anyhow::Result<()> {
+    let mut wn = WorkerNet::start(4, 30, 30).await?;
+    // A settle interval far beyond the test: nothing settles before the kill.
+    let fp = start_with_head_settling(&mut wn, HEAD, "1000000000ubls", Duration::from_secs(3600))
+        .await?;
+    let function_id = deploy(
+        &wn.rpc,
+        &wn.invoker,
+        &std::fs::read(wasm_path("hello")?)?,
+        "{}",
+        3,
+        2,
+    )
+    .await?;
+    let invoker = Address::parse(wn.invoker.address().as_str())?;
+    let deposit = MsgFastPathDeposit {
+        invoker: invoker.to_string(),
+        amount: Some(ProtoCoin::ubls(DEPOSIT)),
+    };
+    send(
+        &wn.rpc,
+        &wn.invoker,
+        vec![encode_any(&deposit, MSG_FASTPATH_DEPOSIT)],
+    )
+    .await?;
+    let params: ParamsResponse = wn
+        .rpc
+        .query_json("/bls.orchestration.v1.Query/Params", &serde_json::json!({}))
+        .await?;
+    let fee = params.params.fastpath_fee;
+
+    let exec_url = format!("{}/api/v1/functions/execute", fp.head_url);
+    for nonce in 1..=N {
+        let name = format!("user{nonce}");
+        let (body, _) = signed_body(
+            &wn.invoker,
+            &wn.net.chain_id,
+            function_id,
+            &name,
+            nonce,
+            Nodes::All,
+        );
+        let (st, v) = post(&exec_url, &body).await?;
+        assert_eq!(st, 200, "{v}\n{}", wn.logs());
+        assert_eq!(v["stdout"], format!("Hello, {name}!\n"));
+    }
+    let journal = wn.workers[HEAD].home.join("data/head-receipts.jsonl");
+    let lines = std::fs::read_to_string(&journal)?.lines().count();
+    assert_eq!(lines, N as usize, "one journal line per served request");
+    assert_eq!(
+        deposit_of(&wn.rpc, &invoker).await?.deposit,
+        DEPOSIT.to_string(),
+        "nothing settled yet"
+    );
+
+    // kill -9, then a restart that settles quickly.
+    wn.workers[HEAD].kill();
+    let head_listen = fp.head_url.trim_start_matches("http://").to_string();
+    wn.start_worker(
+        HEAD,
+        &[
+            "--p2p-listen",
+            &fp.p2p[HEAD],
+            "--head-listen",
+            &head_listen,
+            "--settle-interval-ms",
+            "300",
+        ],
+    )
+    .await?;
+    let want = (DEPOSIT - u128::from(N) * fee).to_string();
+    let r = wait_until(
+        "journaled receipts settled after the restart",
+        Duration::from_secs(60),
+        || {
+            let (rpc, invoker, want) = (wn.rpc.clone(), invoker.clone(), want.clone());
+            async move {
+                let d = deposit_of(&rpc, &invoker).await?.deposit;
+                Ok((d == want).then_some(()))
+            }
+        },
+    )
+    .await;
+    if let Err(e) = r {
+        panic!("{e}\n{}", wn.workers[HEAD].tail(60));
+    }
+    let log = wn.workers[HEAD].tail(400);
+    assert!(
+        log.contains("unsettled receipts from a previous run"),
+        "{log}"
+    );
+    // The journal forgets what settled.
+    let left = wait_until("journal emptied", Duration::from_secs(10), || {
+        let journal = journal.clone();
+        async move {
+            Ok(std::fs::read_to_string(&journal)
+                .ok()
+                .filter(|s| s.trim().is_empty())
+                .map(|_| ()))
+        }
+    })
+    .await;
+    assert!(left.is_ok(), "{:?}", std::fs::read_to_string(&journal));
+    // Charged exactly once: a later round has nothing more to settle.
+    assert_eq!(deposit_of(&wn.rpc, &invoker).await?.deposit, want);
+    Ok(())
+}
