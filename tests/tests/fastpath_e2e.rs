@@ -15,8 +15,9 @@ use bls_client::keys::KeyPair;
 use bls_client::rpc::RpcClient;
 use bls_client::send::{send_tx, TxOptions};
 use bls_core::module::encode_any;
-use bls_core::outcome::Outcome;
-use bls_e2e::fastpath::start_with_head;
+use bls_e2e::fastpath::{
+    check_signatures, hex32, post, query, signed_body, start_with_head, Nodes,
+};
 use bls_e2e::wait_until;
 use bls_e2e::worker::{
     balance_now, block_results, deploy, fees_paid, invoke, module_address, parse_ubls, send,
@@ -24,7 +25,7 @@ use bls_e2e::worker::{
 };
 use bls_orchestration::fastpath::handlers::{fastpath_split, InvocationSplit};
 use bls_orchestration::fastpath::msgs::*;
-use serde_json::{json, Value};
+use serde_json::json;
 
 const HEAD: usize = 3;
 const HEAD_BOND: &str = "1000000000ubls";
@@ -33,87 +34,6 @@ const DEPOSIT: u128 = 1_000_000;
 fn mul_bps(amount: u128, bps: u32) -> u128 {
     let bps = u128::from(bps.min(10_000));
     (amount / 10_000) * bps + (amount % 10_000) * bps / 10_000
-}
-
-/// A signed execute body (Blockless shape plus the payment fields) and its request id.
-fn signed_body(
-    key: &KeyPair,
-    chain_id: &str,
-    function_id: u64,
-    stdin: &str,
-    nonce: u64,
-    nodes: Option<u32>,
-) -> (Value, [u8; 32]) {
-    let max_fee = 5_000u128;
-    let payload = payload_hash(stdin.as_bytes(), &[]);
-    let id = request_id(
-        chain_id,
-        key.address().as_str(),
-        function_id,
-        nonce,
-        max_fee,
-        &payload,
-    );
-    // Default: all of the function's n nodes must agree; with an explicit node count,
-    // the function's quorum m decides (so dead or lying nodes are tolerated).
-    let mut config = json!({"stdin": stdin, "env_vars": []});
-    match nodes {
-        Some(n) => config["number_of_nodes"] = json!(n),
-        None => config["threshold"] = json!(1.0),
-    }
-    let body = json!({
-        "function_id": function_id.to_string(),
-        "method": "hello.wasm",
-        "parameters": [],
-        "config": config,
-        "invoker": key.address().to_string(),
-        "invoker_pubkey": hex::encode(key.public_key_bytes()),
-        "nonce": nonce,
-        "max_fee": max_fee.to_string(),
-        "signature": hex::encode(key.sign(&id)),
-    });
-    (body, id)
-}
-
-async fn post(url: &str, body: &Value) -> anyhow::Result<(u16, Value)> {
-    let r = reqwest::Client::new().post(url).json(body).send().await?;
-    let status = r.status().as_u16();
-    let v: Value = r.json().await.unwrap_or(Value::Null);
-    Ok((status, v))
-}
-
-async fn query(rpc: &RpcClient, path: &str, req: Value) -> anyhow::Result<Value> {
-    Ok(rpc.query_json(path, &req).await?)
-}
-
-fn hex32(v: &Value) -> anyhow::Result<[u8; 32]> {
-    let s = v.as_str().context("hex string")?;
-    <[u8; 32]>::try_from(hex::decode(s)?.as_slice()).map_err(|_| anyhow::anyhow!("32 bytes"))
-}
-
-/// Verifies every signature of a response against the registered result keys; returns
-/// the signers.
-async fn check_signatures(rpc: &RpcClient, resp: &Value) -> anyhow::Result<Vec<String>> {
-    let id = hex32(&resp["request_id"])?;
-    let code = hex32(&resp["code_hash"])?;
-    let result = hex32(&resp["result_hash"])?;
-    let outcome = Outcome::decode(&hex::decode(resp["outcome"].as_str().unwrap_or(""))?)?;
-    anyhow::ensure!(
-        outcome.result_hash() == result,
-        "result hash is sha256(outcome)"
-    );
-    let mut signers = Vec::new();
-    for s in resp["signatures"].as_array().context("signatures")? {
-        let worker = s["worker"].as_str().context("worker")?.to_string();
-        let rec = query(rpc, "/bls.registry.v1.Query/Worker", json!({"id": worker})).await?;
-        let pk = hex::decode(rec["worker"]["result_pubkey"].as_str().unwrap_or(""))?;
-        let sig = hex::decode(s["signature"].as_str().unwrap_or(""))?;
-        verify_result_signature(&pk, &id, &code, &result, &sig)
-            .map_err(|e| anyhow::anyhow!("signature of {worker}: {e}"))?;
-        anyhow::ensure!(!signers.contains(&worker), "{worker} signed twice");
-        signers.push(worker);
-    }
-    Ok(signers)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -158,7 +78,8 @@ async fn fast_path_executes_settles_and_polices() -> anyhow::Result<()> {
     let exec_url = format!("{head_url}/api/v1/functions/execute");
 
     // ---- refusals: 4xx with a reason, nothing executed ----
-    let (mut unsigned, _) = signed_body(&wn.invoker, &chain_id, function_id, "Ada", 100, None);
+    let (mut unsigned, _) =
+        signed_body(&wn.invoker, &chain_id, function_id, "Ada", 100, Nodes::All);
     unsigned["signature"] = json!("");
     let (st, v) = post(&exec_url, &unsigned).await?;
     assert_eq!(st, 401, "{v}");
@@ -166,12 +87,12 @@ async fn fast_path_executes_settles_and_polices() -> anyhow::Result<()> {
         v["error"].as_str().unwrap_or("").contains("unsigned"),
         "{v}"
     );
-    let (mut forged, _) = signed_body(&wn.invoker, &chain_id, function_id, "Ada", 101, None);
+    let (mut forged, _) = signed_body(&wn.invoker, &chain_id, function_id, "Ada", 101, Nodes::All);
     forged["config"]["stdin"] = json!("Eve"); // signed for "Ada"
     let (st, v) = post(&exec_url, &forged).await?;
     assert_eq!(st, 401, "{v}");
     let (poor, _) = KeyPair::generate()?;
-    let (unfunded, _) = signed_body(&poor, &chain_id, function_id, "Ada", 1, None);
+    let (unfunded, _) = signed_body(&poor, &chain_id, function_id, "Ada", 1, Nodes::All);
     let (st, v) = post(&exec_url, &unfunded).await?;
     assert_eq!(st, 402, "{v}");
     assert!(v["error"].as_str().unwrap_or("").contains("deposit"), "{v}");
@@ -192,7 +113,7 @@ async fn fast_path_executes_settles_and_polices() -> anyhow::Result<()> {
     let names = ["Ada", "Grace", "Linus"];
     let mut responses = Vec::new();
     for (nonce, name) in (1..=N).zip(names) {
-        let (body, id) = signed_body(&wn.invoker, &chain_id, function_id, name, nonce, None);
+        let (body, id) = signed_body(&wn.invoker, &chain_id, function_id, name, nonce, Nodes::All);
         let (st, v) = post(&exec_url, &body).await?;
         assert_eq!(st, 200, "{v}\n{}", wn.logs());
         assert_eq!(v["request_id"], hex::encode(id));
@@ -320,7 +241,7 @@ async fn fast_path_executes_settles_and_polices() -> anyhow::Result<()> {
     let head_key =
         bls_client::Keyring::open(wn.workers[HEAD].home.join("keyring")).get("worker")?;
     let r0 = &responses[0];
-    let (body0, _) = signed_body(&wn.invoker, &chain_id, function_id, "Ada", 1, None);
+    let (body0, _) = signed_body(&wn.invoker, &chain_id, function_id, "Ada", 1, Nodes::All);
     let replay = MsgSettleReceipts {
         head: head_addr.clone(),
         receipts: vec![Receipt {
@@ -383,7 +304,14 @@ async fn fast_path_executes_settles_and_polices() -> anyhow::Result<()> {
         .context("a non-head signer")?;
     wn.workers[victim].kill();
     let victim_addr = wn.workers[victim].address.clone();
-    let (body, _) = signed_body(&wn.invoker, &chain_id, function_id, "Ada", 10, Some(4));
+    let (body, _) = signed_body(
+        &wn.invoker,
+        &chain_id,
+        function_id,
+        "Ada",
+        10,
+        Nodes::Count(4),
+    );
     let (st, v) = post(&exec_url, &body).await?;
     assert_eq!(st, 200, "{v}\n{}", wn.logs());
     let signers = check_signatures(&wn.rpc, &v).await?;
@@ -398,7 +326,14 @@ async fn fast_path_executes_settles_and_polices() -> anyhow::Result<()> {
     // ---- a lying worker: its signed result is evidence; it is slashed and jailed ----
     let flag = p2p_flag(victim);
     wn.workers[victim].start(&["--p2p-listen", &flag, "--fault", "wrong-result"])?;
-    let (body, id) = signed_body(&wn.invoker, &chain_id, function_id, "Ada", 11, Some(4));
+    let (body, id) = signed_body(
+        &wn.invoker,
+        &chain_id,
+        function_id,
+        "Ada",
+        11,
+        Nodes::Count(4),
+    );
     wait_until("the liar's p2p node", Duration::from_secs(60), || {
         let logs = wn.workers[victim].all_logs();
         async move { Ok(logs.matches("p2p listening").count().ge(&2).then_some(())) }

@@ -14,96 +14,20 @@ use std::process::Command;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use bls_client::keys::KeyPair;
 use bls_client::rpc::RpcClient;
-use bls_core::outcome::Outcome;
 
-use bls_e2e::fastpath::start_with_head;
+use bls_e2e::fastpath::{check_signatures, post, query, signed_body, start_with_head, Nodes};
 use bls_e2e::net::free_port;
 use bls_e2e::process::{bin_path, Proc};
 use bls_e2e::wait_until;
 use bls_e2e::worker::{deploy, send, wasm_path, WorkerNet, WorkerNode};
 use bls_orchestration::fastpath::msgs::*;
-use serde_json::{json, Value};
+use serde_json::json;
 
 const HEAD: usize = 3;
 const LATE: usize = 0;
 const HEAD_BOND: &str = "1000000000ubls";
 const DEPOSIT: u128 = 1_000_000;
-
-/// A signed execute body asking `nodes` workers (the function's quorum decides).
-fn signed_body(
-    key: &KeyPair,
-    chain_id: &str,
-    function_id: u64,
-    stdin: &str,
-    nonce: u64,
-    nodes: u32,
-) -> (Value, [u8; 32]) {
-    let max_fee = 5_000u128;
-    let payload = payload_hash(stdin.as_bytes(), &[]);
-    let id = request_id(
-        chain_id,
-        key.address().as_str(),
-        function_id,
-        nonce,
-        max_fee,
-        &payload,
-    );
-    let body = json!({
-        "function_id": function_id.to_string(),
-        "method": "hello.wasm",
-        "parameters": [],
-        "config": {"stdin": stdin, "env_vars": [], "number_of_nodes": nodes},
-        "invoker": key.address().to_string(),
-        "invoker_pubkey": hex::encode(key.public_key_bytes()),
-        "nonce": nonce,
-        "max_fee": max_fee.to_string(),
-        "signature": hex::encode(key.sign(&id)),
-    });
-    (body, id)
-}
-
-async fn post(url: &str, body: &Value) -> anyhow::Result<(u16, Value)> {
-    let r = reqwest::Client::new().post(url).json(body).send().await?;
-    let status = r.status().as_u16();
-    let v: Value = r.json().await.unwrap_or(Value::Null);
-    Ok((status, v))
-}
-
-async fn query(rpc: &RpcClient, path: &str, req: Value) -> anyhow::Result<Value> {
-    Ok(rpc.query_json(path, &req).await?)
-}
-
-fn hex32(v: &Value) -> anyhow::Result<[u8; 32]> {
-    let s = v.as_str().context("hex string")?;
-    <[u8; 32]>::try_from(hex::decode(s)?.as_slice()).map_err(|_| anyhow::anyhow!("32 bytes"))
-}
-
-/// Verifies every signature of a response against the registered result keys; returns
-/// the signers.
-async fn check_signatures(rpc: &RpcClient, resp: &Value) -> anyhow::Result<Vec<String>> {
-    let id = hex32(&resp["request_id"])?;
-    let code = hex32(&resp["code_hash"])?;
-    let result = hex32(&resp["result_hash"])?;
-    let outcome = Outcome::decode(&hex::decode(resp["outcome"].as_str().unwrap_or(""))?)?;
-    anyhow::ensure!(
-        outcome.result_hash() == result,
-        "result hash is sha256(outcome)"
-    );
-    let mut signers = Vec::new();
-    for s in resp["signatures"].as_array().context("signatures")? {
-        let worker = s["worker"].as_str().context("worker")?.to_string();
-        let rec = query(rpc, "/bls.registry.v1.Query/Worker", json!({"id": worker})).await?;
-        let pk = hex::decode(rec["worker"]["result_pubkey"].as_str().unwrap_or(""))?;
-        let sig = hex::decode(s["signature"].as_str().unwrap_or(""))?;
-        verify_result_signature(&pk, &id, &code, &result, &sig)
-            .map_err(|e| anyhow::anyhow!("signature of {worker}: {e}"))?;
-        anyhow::ensure!(!signers.contains(&worker), "{worker} signed twice");
-        signers.push(worker);
-    }
-    Ok(signers)
-}
 
 /// Waits until `w` reports a value of at least `min` for the sample `name` on /metrics.
 async fn wait_metric(w: &WorkerNode, name: &str, min: f64) -> anyhow::Result<()> {
@@ -219,7 +143,14 @@ async fn workers_discover_peers_and_share_code_blobs() -> anyhow::Result<()> {
     let chain_id = wn.net.chain_id.clone();
 
     wn.workers[LATE].stop(Duration::from_secs(10));
-    let (body, _) = signed_body(&wn.invoker, &chain_id, function_id, "Ada", 1, nodes);
+    let (body, _) = signed_body(
+        &wn.invoker,
+        &chain_id,
+        function_id,
+        "Ada",
+        1,
+        Nodes::Count(nodes),
+    );
     let (st, v) = post(&exec_url, &body).await?;
     assert_eq!(st, 200, "{v}\n{}", wn.logs());
     assert_eq!(v["stdout"], "Hello, Ada!\n");
@@ -231,7 +162,14 @@ async fn workers_discover_peers_and_share_code_blobs() -> anyhow::Result<()> {
     wn.start_worker(LATE, &["--p2p-listen", &fp.p2p[LATE]])
         .await?;
     wait_peers(&wn.workers[LATE], 3.0).await?;
-    let (body, _) = signed_body(&wn.invoker, &chain_id, function_id, "Grace", 2, nodes);
+    let (body, _) = signed_body(
+        &wn.invoker,
+        &chain_id,
+        function_id,
+        "Grace",
+        2,
+        Nodes::Count(nodes),
+    );
     let (st, v) = post(&exec_url, &body).await?;
     assert_eq!(st, 200, "{v}\n{}", wn.logs());
     assert_eq!(v["stdout"], "Hello, Grace!\n");
@@ -289,7 +227,7 @@ async fn workers_discover_peers_and_share_code_blobs() -> anyhow::Result<()> {
         wait_metric(w, "bls_worker_gossip_topics", 2.0).await?;
     }
     // n = 2: the head sends two work orders, and announces the function to all members.
-    let (body, _) = signed_body(&wn.invoker, &chain_id, f2, "", 3, 2);
+    let (body, _) = signed_body(&wn.invoker, &chain_id, f2, "", 3, Nodes::Count(2));
     let (st, v) = post(&exec_url, &body).await?;
     assert_eq!(st, 200, "{v}\n{}", wn.logs());
     let signers = check_signatures(&wn.rpc, &v).await?;

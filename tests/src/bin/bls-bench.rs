@@ -375,12 +375,10 @@ mod fastpath {
     use bls_client::msgs::bank_send;
     use bls_core::module::encode_any;
     use bls_core::Coins;
-    use bls_e2e::fastpath::start_with_head;
+    use bls_e2e::fastpath::{signed_body, start_with_head, Nodes};
     use bls_e2e::process::bin_path;
     use bls_e2e::worker::{deploy, send, wasm_path, WorkerNet};
-    use bls_orchestration::fastpath::msgs::{
-        payload_hash, request_id, MsgFastPathDeposit, ProtoCoin, MSG_FASTPATH_DEPOSIT,
-    };
+    use bls_orchestration::fastpath::msgs::{MsgFastPathDeposit, ProtoCoin, MSG_FASTPATH_DEPOSIT};
     use serde_json::{json, Value};
 
     /// Worker 3 of four is the head; the other three (and the head, if the subnetwork
@@ -390,7 +388,6 @@ mod fastpath {
     /// Replication and quorum of the deployed `hello`: three workers must agree.
     const REPLICATION: u32 = 3;
     const QUORUM: u32 = 3;
-    const MAX_FEE: u128 = 5_000;
     const DEPOSIT: u128 = 1_000_000_000;
     /// Requests before measuring: every worker fetches and compiles the code once.
     const WARMUP: usize = 12;
@@ -502,38 +499,6 @@ mod fastpath {
         })
     }
 
-    /// A signed execute body for `key` (Blockless shape plus the payment fields); the
-    /// default config asks every one of the function's nodes to agree.
-    fn signed_body(
-        key: &KeyPair,
-        chain_id: &str,
-        function_id: u64,
-        stdin: &str,
-        nonce: u64,
-    ) -> Vec<u8> {
-        let payload = payload_hash(stdin.as_bytes(), &[]);
-        let id = request_id(
-            chain_id,
-            key.address().as_str(),
-            function_id,
-            nonce,
-            MAX_FEE,
-            &payload,
-        );
-        let body = json!({
-            "function_id": function_id.to_string(),
-            "method": "hello.wasm",
-            "parameters": [],
-            "config": {"stdin": stdin, "env_vars": [], "threshold": 1.0},
-            "invoker": key.address().to_string(),
-            "invoker_pubkey": hex::encode(key.public_key_bytes()),
-            "nonce": nonce,
-            "max_fee": MAX_FEE.to_string(),
-            "signature": hex::encode(key.sign(&id)),
-        });
-        body.to_string().into_bytes()
-    }
-
     /// Pre-signed requests: request `i` is from account `i % accounts`, stdin `user<i>`.
     struct Requests {
         bodies: Vec<(String, Vec<u8>)>,
@@ -553,7 +518,15 @@ mod fastpath {
                     let k = i % keys.len();
                     nonces[k] += 1;
                     let name = format!("{tag}{i}");
-                    let body = signed_body(&keys[k], chain_id, function_id, &name, nonces[k]);
+                    let (body, _) = signed_body(
+                        &keys[k],
+                        chain_id,
+                        function_id,
+                        &name,
+                        nonces[k],
+                        Nodes::All,
+                    );
+                    let body = body.to_string().into_bytes();
                     (name, body)
                 })
                 .collect();
