@@ -134,13 +134,13 @@ pub fn signed_body(
         function_id,
         stdin: stdin.to_string(),
         args: Vec::new(),
+        env: Default::default(),
         nonce,
         max_fee: MAX_FEE,
     };
     let id = bls_client::fastpath::fast_request_id(key, &request);
     let (mut body, _) = signed_execute_body(key, &request);
     body["method"] = json!("hello.wasm");
-    body["config"]["env_vars"] = json!([]);
     match nodes {
         Nodes::All => body["config"]["threshold"] = json!(1.0),
         Nodes::Count(n) => body["config"]["number_of_nodes"] = json!(n),

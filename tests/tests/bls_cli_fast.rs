@@ -1,7 +1,8 @@
 //! `bls function invoke --fast` and `bls account deposit` against a real chain, three
 //! workers and a head: without a deposit the head's 402 reason and the fix are printed;
 //! after `bls account deposit` the account shows it and a fast invoke prints the function's
-//! output with every worker signature verified client-side.
+//! output with every worker signature verified client-side; `--env` vars reach the guest
+//! and cannot override the manifest's.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -139,5 +140,38 @@ async fn fast_invoke_needs_a_deposit_then_prints_a_verified_result() -> anyhow::
         );
     }
     assert_eq!(r["request_id"].as_str().map(str::len), Some(64), "{r}");
+
+    // Request env vars (signed with the request) reach the guest beside the manifest's;
+    // the manifest's own cannot be overridden.
+    let env_fn = deploy(
+        &wn.rpc,
+        &wn.invoker,
+        &std::fs::read(wasm_path("read-env")?)?,
+        r#"{"env": {"MODE": "prod"}}"#,
+        3,
+        2,
+    )
+    .await?
+    .to_string();
+    let with_env = |pair: &str| -> anyhow::Result<Output> {
+        let mut cmd = bls(&node, &keyring, &["function", "invoke", &env_fn, "--fast"])?;
+        cmd.args(["--env", pair, "--from", "dev", "--head", &fp.head_url])
+            .args(["--output", "json"]);
+        Ok(cmd.output()?)
+    };
+    let r = json_of(&with_env("USER=ada")?, "invoke --fast --env")?;
+    let out = r["stdout"].as_str().unwrap_or_default();
+    assert!(out.lines().any(|l| l == "USER=ada"), "{r}");
+    assert!(out.lines().any(|l| l == "MODE=prod"), "{r}");
+    assert!(
+        r["verified_signers"]
+            .as_array()
+            .is_some_and(|s| s.len() >= 2),
+        "{r}"
+    );
+    let o = with_env("MODE=dev")?;
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success(), "{err}");
+    assert!(err.contains("cannot be overridden"), "{err}");
     Ok(())
 }

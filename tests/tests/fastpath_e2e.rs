@@ -251,7 +251,7 @@ async fn fast_path_executes_settles_and_polices() -> anyhow::Result<()> {
                 function_id,
                 nonce: 1,
                 max_fee: Some(ProtoCoin::ubls(5_000)),
-                payload_hash: payload_hash(b"Ada", &[]).to_vec(),
+                payload_hash: payload_hash(b"Ada", &[], &Default::default()).to_vec(),
                 signature: hex::decode(body0["signature"].as_str().unwrap_or(""))?,
             }),
             code_hash: hex32(&r0["code_hash"])?.to_vec(),

@@ -162,6 +162,10 @@ pub enum FunctionSub {
         /// Invocation argument (repeatable), after the manifest's args.
         #[arg(long = "arg", value_name = "ARG", allow_hyphen_values = true)]
         args: Vec<String>,
+        /// Environment variable for this request (repeatable; --fast only), added to the
+        /// manifest's. Names the manifest sets cannot be overridden.
+        #[arg(long = "env", value_name = "KEY=VALUE", requires = "fast", value_parser = parse_env_pair)]
+        env: Vec<(String, String)>,
         /// Most you pay for the job (escrowed; the unused part is refunded).
         #[arg(long, default_value = "1000000ubls")]
         max_fee: String,
@@ -234,6 +238,14 @@ pub enum AccountSub {
         #[command(flatten)]
         sign: SignArgs,
     },
+}
+
+/// `KEY=VALUE` of `--env`.
+fn parse_env_pair(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+        _ => Err(format!("{s:?} is not KEY=VALUE")),
+    }
 }
 
 #[cfg(test)]

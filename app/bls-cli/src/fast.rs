@@ -52,6 +52,8 @@ pub struct FastInvoke {
     pub stdin: String,
     /// Guest args.
     pub args: Vec<String>,
+    /// Extra environment variables.
+    pub env: std::collections::BTreeMap<String, String>,
     /// Most paid, ubls.
     pub max_fee: u128,
     /// How long to wait for the head.
@@ -79,6 +81,7 @@ pub async fn invoke(ctx: &ClientContext, key: &KeyPair, req: FastInvoke) -> anyh
         function_id: req.function_id,
         stdin: req.stdin,
         args: req.args,
+        env: req.env,
         nonce: nonce(),
         max_fee: req.max_fee,
     };

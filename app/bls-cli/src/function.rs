@@ -252,6 +252,8 @@ pub struct InvokeRequest<'a> {
     pub input_file: Option<PathBuf>,
     /// Invocation args.
     pub args: Vec<String>,
+    /// `--env KEY=VALUE` pairs (fast path only).
+    pub env: Vec<(String, String)>,
     /// Max fee, e.g. `1000000ubls`.
     pub max_fee: &'a str,
     /// Wait for the result.
@@ -286,6 +288,12 @@ pub async fn invoke(
         let head = req.head.ok_or(CliError::NoHead)?;
         let stdin = String::from_utf8(input)
             .map_err(|_| anyhow::anyhow!("--fast carries the input as text: it must be UTF-8"))?;
+        let mut env = std::collections::BTreeMap::new();
+        for (k, v) in req.env {
+            if env.insert(k.clone(), v).is_some() {
+                anyhow::bail!("--env {k} is given twice");
+            }
+        }
         return crate::fast::invoke(
             ctx,
             &key,
@@ -294,6 +302,7 @@ pub async fn invoke(
                 function_id: req.id,
                 stdin,
                 args: req.args,
+                env,
                 max_fee: max_fee.amount,
                 timeout: req.timeout,
             },

@@ -250,6 +250,9 @@ pub struct FastRequest {
     pub stdin: String,
     /// Guest args.
     pub args: Vec<String>,
+    /// Environment variables added to the manifest's for this request (sent as the
+    /// Blockless `config.env_vars`; names the manifest sets are refused by the head).
+    pub env: std::collections::BTreeMap<String, String>,
     /// Unique per invoker.
     pub nonce: u64,
     /// Most paid for it, ubls.
@@ -258,7 +261,7 @@ pub struct FastRequest {
 
 /// The request id `key` signs for `r`.
 pub fn fast_request_id(key: &KeyPair, r: &FastRequest) -> [u8; 32] {
-    let payload = payload_hash(r.stdin.as_bytes(), &r.args);
+    let payload = payload_hash(r.stdin.as_bytes(), &r.args, &r.env);
     request_id(
         &r.chain_id,
         key.address().as_str(),
@@ -275,7 +278,10 @@ pub fn signed_execute_body(key: &KeyPair, r: &FastRequest) -> (serde_json::Value
     let body = serde_json::json!({
         "function_id": r.function_id.to_string(),
         "parameters": r.args,
-        "config": {"stdin": r.stdin},
+        "config": {
+            "stdin": r.stdin,
+            "env_vars": r.env.iter().map(|(k, v)| serde_json::json!({"name": k, "value": v})).collect::<Vec<_>>(),
+        },
         "invoker": key.address().to_string(),
         "invoker_pubkey": hex::encode(key.public_key_bytes()),
         "nonce": r.nonce,
@@ -297,6 +303,7 @@ mod tests {
             function_id: 3,
             stdin: "Ada".into(),
             args: vec!["x".into()],
+            env: [("K".to_string(), "V".to_string())].into(),
             nonce: 9,
             max_fee: 5_000,
         };
@@ -307,6 +314,8 @@ mod tests {
         let sig = k256::ecdsa::Signature::from_slice(&sig).unwrap();
         key.verifying_key().verify(&id, &sig).unwrap();
         assert_eq!(body["function_id"], "3");
+        assert_eq!(body["config"]["env_vars"][0]["name"], "K");
+        assert_eq!(body["config"]["env_vars"][0]["value"], "V");
     }
 
     struct Fixture {

@@ -126,6 +126,11 @@ pub enum ManifestError {
         "env var {0:?} has an empty key, '=' or NUL in the key, NUL in the value, or is too long"
     )]
     BadEnv(String),
+    /// A request tried to set an env var the deployed manifest already sets.
+    #[error(
+        "env var {0:?} is set by the function's manifest and cannot be overridden by a request"
+    )]
+    EnvOverride(String),
     /// Too many HTTP origins.
     #[error("at most {MAX_HTTP_ORIGINS} http origins, got {0}")]
     TooManyOrigins(usize),
@@ -164,6 +169,21 @@ impl Manifest {
         } else {
             &self.entry
         }
+    }
+
+    /// This manifest with a request's extra environment variables (the fast path's
+    /// `config.env_vars`). Names the manifest sets are refused: the deployer's environment
+    /// is not the invoker's to change. The result obeys every manifest bound.
+    pub fn with_request_env(&self, env: &BTreeMap<String, String>) -> Result<Self, ManifestError> {
+        let mut m = self.clone();
+        for (k, v) in env {
+            if m.env.contains_key(k) {
+                return Err(ManifestError::EnvOverride(k.chars().take(64).collect()));
+            }
+            m.env.insert(k.clone(), v.clone());
+        }
+        m.validate()?;
+        Ok(m)
     }
 
     /// Checks every field against the protocol's bounds.
@@ -275,6 +295,33 @@ mod tests {
         m.limits.fuel = 1;
         m.limits.output_bytes = MAX_OUTPUT_BYTES + 1;
         assert!(m.validate().is_err());
+    }
+
+    #[test]
+    fn request_env_adds_but_never_overrides() {
+        let mut m = Manifest::default();
+        m.env.insert("MODE".into(), "prod".into());
+        let add: BTreeMap<String, String> = [("USER".to_string(), "ada".to_string())].into();
+        let merged = m.with_request_env(&add).unwrap();
+        assert_eq!(merged.env.get("USER").map(String::as_str), Some("ada"));
+        assert_eq!(merged.env.get("MODE").map(String::as_str), Some("prod"));
+        let clash: BTreeMap<String, String> = [("MODE".to_string(), "dev".to_string())].into();
+        assert!(matches!(
+            m.with_request_env(&clash),
+            Err(ManifestError::EnvOverride(k)) if k == "MODE"
+        ));
+        let bad: BTreeMap<String, String> = [("A=B".to_string(), "x".to_string())].into();
+        assert!(matches!(
+            m.with_request_env(&bad),
+            Err(ManifestError::BadEnv(_))
+        ));
+        let many: BTreeMap<String, String> = (0..MAX_ENV)
+            .map(|i| (format!("K{i}"), String::new()))
+            .collect();
+        assert!(matches!(
+            m.with_request_env(&many),
+            Err(ManifestError::TooManyEnv(n)) if n == MAX_ENV + 1
+        ));
     }
 
     #[test]

@@ -53,7 +53,7 @@ impl Invoker {
         nonce: u64,
         max_fee: u128,
     ) -> (SignedRequest, [u8; 32]) {
-        let payload = payload_hash(b"Ada", &[]);
+        let payload = payload_hash(b"Ada", &[], &Default::default());
         let id = request_id(
             chain_id,
             self.addr.as_str(),
@@ -582,4 +582,41 @@ fn deposit_and_withdraw_keep_the_module_account_equal_to_deposits() {
         )
         .unwrap();
     assert_eq!(q.deposit, (100_500 - FEE - 60_000).to_string());
+}
+
+#[test]
+fn payload_hash_binds_input_args_and_env() {
+    use sha2::{Digest, Sha256};
+    use std::collections::BTreeMap;
+    let none = BTreeMap::new();
+    // Without env: exactly the length-prefixed input and args (what clients already sign).
+    let mut h = Sha256::new();
+    h.update(3u64.to_be_bytes());
+    h.update(b"Ada");
+    h.update(1u64.to_be_bytes());
+    h.update(1u64.to_be_bytes());
+    h.update(b"x");
+    let want: [u8; 32] = h.finalize().into();
+    assert_eq!(payload_hash(b"Ada", &["x".into()], &none), want);
+    // Env changes the hash, unambiguously, whatever order it was built in.
+    let env = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    let a = payload_hash(b"Ada", &[], &env(&[("A", "1"), ("B", "2")]));
+    assert_ne!(a, payload_hash(b"Ada", &[], &none));
+    assert_eq!(
+        a,
+        payload_hash(b"Ada", &[], &env(&[("B", "2"), ("A", "1")]))
+    );
+    assert_ne!(
+        payload_hash(b"", &[], &env(&[("a", "bc")])),
+        payload_hash(b"", &[], &env(&[("ab", "c")]))
+    );
+    assert_ne!(
+        a,
+        payload_hash(b"Ada", &[], &env(&[("A", "1"), ("B", "3")]))
+    );
 }

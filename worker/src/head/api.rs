@@ -56,7 +56,8 @@ pub struct ExecConfig {
     /// Guest stdin.
     #[serde(default)]
     pub stdin: String,
-    /// Environment (must be empty: the environment comes from the deployed manifest).
+    /// Extra environment variables, added to the deployed manifest's (which cannot be
+    /// overridden); signed as part of the payload hash.
     #[serde(default)]
     pub env_vars: Vec<EnvVar>,
     /// Workers to run it on (at least the function's replication).

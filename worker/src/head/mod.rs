@@ -292,8 +292,14 @@ impl Head {
             .function_id
             .get()
             .ok_or_else(|| bad("function_id must be a number"))?;
-        if !req.config.env_vars.is_empty() {
-            return Err(bad("config.env_vars is not supported: a function's environment comes from its deployed manifest"));
+        let mut env = std::collections::BTreeMap::new();
+        for v in &req.config.env_vars {
+            if env.insert(v.name.clone(), v.value.clone()).is_some() {
+                return Err(bad(format!(
+                    "config.env_vars names {:?} twice",
+                    v.name.chars().take(64).collect::<String>()
+                )));
+            }
         }
         let max_fee: u128 = req
             .max_fee
@@ -311,7 +317,7 @@ impl Head {
         let signature = hex::decode(&req.signature).map_err(|_| bad("signature must be hex"))?;
         let input = req.config.stdin.clone().into_bytes();
         let args = req.args();
-        let payload = payload_hash(&input, &args);
+        let payload = payload_hash(&input, &args, &env);
         let id = request_id(
             &exec.chain_id,
             invoker.as_str(),
@@ -396,6 +402,12 @@ impl Head {
                     "bad code hash on chain".to_string(),
                 )
             })?;
+        if !env.is_empty() {
+            // The workers apply the same check; refusing here gives the invoker the reason.
+            crate::runtime::Manifest::from_json(f.function.manifest_json.as_bytes())
+                .and_then(|m| m.with_request_env(&env))
+                .map_err(|e| bad(format!("config.env_vars: {e}")))?;
+        }
         exec.p2p.announce_function(function_id, code_hash); // members prefetch the code
         let members = f.subnetwork.map(|s| s.workers).unwrap_or_default();
         let lookups = join_all(members.iter().map(|m| exec.chain.worker(m.as_str()))).await;
@@ -446,6 +458,7 @@ impl Head {
             code_hash: code_hash.to_vec(),
             input,
             args,
+            env,
             time_secs: u64::try_from(time_nanos / 1_000_000_000).unwrap_or(u64::MAX),
             time_nanos: u32::try_from(time_nanos % 1_000_000_000).unwrap_or(0),
         };

@@ -23,6 +23,9 @@ pub struct WorkOrder {
     pub input: Vec<u8>,
     /// Guest args.
     pub args: Vec<String>,
+    /// Extra environment variables the invoker signed (added to the manifest's).
+    #[serde(default)]
+    pub env: std::collections::BTreeMap<String, String>,
     /// The guest's clock (a recent block time chosen by the head; same for all workers).
     pub time_secs: u64,
     /// Nanoseconds part of the guest's clock.

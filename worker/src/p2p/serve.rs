@@ -304,9 +304,9 @@ impl Executor {
             .as_ref()
             .and_then(|c| c.amount.parse::<u128>().ok())
             .ok_or("request max_fee missing or malformed")?;
-        let payload = payload_hash(&order.input, &order.args);
+        let payload = payload_hash(&order.input, &order.args, &order.env);
         if req.payload_hash != payload {
-            return Err("payload hash does not match input and args".into());
+            return Err("payload hash does not match input, args and env".into());
         }
         let id = request_id(
             &self.chain_id,
@@ -333,6 +333,7 @@ impl Executor {
             ));
         }
         let manifest = Manifest::from_json(f.manifest_json.as_bytes())
+            .and_then(|m| m.with_request_env(&order.env))
             .map_err(|e| format!("manifest: {e}"))?;
         self.ensure_code(code_hash, from).await?;
         let job = Job {

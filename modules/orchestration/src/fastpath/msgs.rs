@@ -8,6 +8,8 @@
 //! Signatures are secp256k1 ECDSA, 64-byte `r ‖ s`, low-S, over sha256 of the digest bytes
 //! (what `bls_client::KeyPair::sign` produces and `bls_auth::signature` verifies).
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -239,13 +241,22 @@ fn put_len_prefixed(h: &mut Sha256, bytes: &[u8]) {
     h.update(bytes);
 }
 
-/// sha256 over the input and the args, each length-prefixed (unambiguous).
-pub fn payload_hash(input: &[u8], args: &[String]) -> [u8; 32] {
+/// sha256 over the input, the args and the request's extra environment variables, each
+/// length-prefixed (unambiguous). The environment is hashed in key order and only when it
+/// is not empty, so a request without one hashes exactly as input and args alone.
+pub fn payload_hash(input: &[u8], args: &[String], env: &BTreeMap<String, String>) -> [u8; 32] {
     let mut h = Sha256::new();
     put_len_prefixed(&mut h, input);
     h.update(u64::try_from(args.len()).unwrap_or(u64::MAX).to_be_bytes());
     for a in args {
         put_len_prefixed(&mut h, a.as_bytes());
+    }
+    if !env.is_empty() {
+        h.update(u64::try_from(env.len()).unwrap_or(u64::MAX).to_be_bytes());
+        for (k, v) in env {
+            put_len_prefixed(&mut h, k.as_bytes());
+            put_len_prefixed(&mut h, v.as_bytes());
+        }
     }
     h.finalize().into()
 }
