@@ -17,7 +17,8 @@ pub const WORKER_SLASHED: &str = "bls.worker_slashed";
 pub const WORKER_JAILED: &str = "bls.worker_jailed";
 /// Bond was added to a worker by `MsgBondWorker` (`worker`, `amount`, `bond`).
 pub const WORKER_BONDED: &str = "bls.worker_bonded";
-/// Part of a worker's bond started unbonding (`worker`, `amount`, `completion_height`).
+/// Part of a worker's bond started unbonding (`worker`, `amount`, `start_height`,
+/// `completion_height`).
 pub const WORKER_UNBOND_STARTED: &str = "bls.worker_unbond_started";
 /// A partial unbonding completed and was returned to the operator (`worker`, `amount`).
 pub const WORKER_UNBOND_COMPLETED: &str = "bls.worker_unbond_completed";

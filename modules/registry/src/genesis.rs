@@ -3,7 +3,9 @@
 //! Bonds are not minted here: the bank genesis must fund the `registry_bonds` module account
 //! with at least the sum of the genesis workers' bonds and partial unbondings (bank genesis runs
 //! first). Liveness windows start empty on import. Unbonding workers are re-queued at their
-//! `unbonding_height`, partial unbondings at their completion heights.
+//! `unbonding_height`, partial unbondings at their completion heights. Each partial unbonding
+//! keeps its `start_height` (slashing spares entries begun before the infraction); files
+//! written before that field existed load with 0 (unknown start: slashable).
 
 use bls_core::Context;
 use cosmwasm_std::Storage;
@@ -55,6 +57,13 @@ pub fn init_genesis(ctx: &mut Context<'_>, g: &GenesisState) -> Result<(), Regis
             });
         }
         for e in &w.unbonding {
+            // 0 = unknown start (a genesis written before the field existed): allowed.
+            if e.start_height > e.completion_height {
+                return Err(RegistryError::InvalidParams(format!(
+                    "genesis worker {id}: unbonding entry starts at {} after its completion at {}",
+                    e.start_height, e.completion_height
+                )));
+            }
             UNBONDING.save(ctx.store, (e.completion_height, id), &())?;
             total = total
                 .checked_add(e.amount)

@@ -343,9 +343,12 @@ pub fn unbond_worker(
         }
     };
     let completion = ctx.block.height.saturating_add(p.unbonding_blocks);
-    // Entries are appended in height order; one started at the same completion height merges.
+    // Entries are appended in height order; one started in the same block (same start and
+    // completion) merges. Entries with different starts stay apart: slashing tells them apart.
     match w.unbonding.last_mut() {
-        Some(last) if last.completion_height == completion => {
+        Some(last)
+            if last.completion_height == completion && last.start_height == ctx.block.height =>
+        {
             last.amount = last
                 .amount
                 .checked_add(amount)
@@ -359,6 +362,7 @@ pub fn unbond_worker(
                 });
             }
             w.unbonding.push(UnbondingEntry {
+                start_height: ctx.block.height,
                 completion_height: completion,
                 amount,
             });
@@ -371,6 +375,7 @@ pub fn unbond_worker(
         Event::new(events::WORKER_UNBOND_STARTED)
             .attr("worker", &w.operator)
             .attr("amount", Coin::ubls(amount))
+            .attr("start_height", ctx.block.height)
             .attr("completion_height", completion),
     );
     Ok(MsgUnbondWorkerResponse {

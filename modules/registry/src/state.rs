@@ -154,6 +154,12 @@ pub struct Worker {
 /// Part of a worker's bond on its way back to the operator.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UnbondingEntry {
+    /// Height at which the unbonding started (the `MsgUnbondWorker` block). An infraction
+    /// committed before this height cannot touch the entry (the coins had already left the
+    /// bond). 0 means unknown (state or genesis written before the field existed): such an
+    /// entry is treated as slashable, the pre-existing behaviour.
+    #[serde(default)]
+    pub start_height: u64,
     /// Height at whose end block the amount is returned.
     pub completion_height: u64,
     /// Amount in ubls (after slashes).
@@ -231,19 +237,33 @@ pub fn mul_bps(amount: u128, bps: u32) -> u128 {
     (amount / 10_000) * bps + (amount % 10_000) * bps / 10_000
 }
 
+/// True when an unbonding entry is still at stake for an infraction at `infraction_height`:
+/// it started unbonding at or after that height (the Cosmos SDK rule), or its start is unknown
+/// (0, see [`UnbondingEntry::start_height`]).
+pub fn entry_slashable(e: &UnbondingEntry, infraction_height: u64) -> bool {
+    e.start_height == 0 || e.start_height >= infraction_height
+}
+
 /// Slashes `fraction_bps` (basis points, capped at 10000) of the worker's bond and of each of
-/// its partial unbonding entries (still at stake until returned): the slashed part is burnt
-/// from the bonds account and recorded. Returns the total amount slashed.
+/// its partial unbonding entries that started unbonding at or after `infraction_height` (an
+/// entry begun earlier had left the bond before the infraction and is untouched, as in the
+/// Cosmos SDK). The slashed part is burnt from the bonds account and recorded. Pass 0 when the
+/// infraction height is unknown: every entry still in flight is then cut. Returns the total
+/// amount slashed.
 pub fn slash_worker(
     store: &mut dyn Storage,
     worker: &Address,
     fraction_bps: u32,
+    infraction_height: u64,
     reason: &str,
 ) -> Result<u128, RegistryError> {
     let mut w = must_get_worker(store, worker)?;
     let mut amount = mul_bps(w.bond, fraction_bps);
     w.bond = w.bond.saturating_sub(amount);
     for e in &mut w.unbonding {
+        if !entry_slashable(e, infraction_height) {
+            continue;
+        }
         let cut = mul_bps(e.amount, fraction_bps);
         e.amount = e.amount.saturating_sub(cut);
         amount = amount.saturating_add(cut);

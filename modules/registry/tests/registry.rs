@@ -356,7 +356,7 @@ fn slash_burns_and_below_minimum_cannot_unjail() {
     let mut c = Chain::new();
     let a = register(&mut c, 1, "eu");
     let supply0 = bls_bank::state::supply_of(&c.store, "ubls").unwrap();
-    let amount = state::slash_worker(&mut c.store, &a, 6_000, "test").unwrap();
+    let amount = state::slash_worker(&mut c.store, &a, 6_000, 0, "test").unwrap();
     assert_eq!(amount, 1_200);
     let w = state::must_get_worker(&c.store, &a).unwrap();
     assert_eq!(w.bond, 800);
@@ -410,7 +410,7 @@ fn deregister_unbonds_after_the_period() {
         7
     );
     // Still slashable while unbonding.
-    state::slash_worker(&mut c.store, &a, 1_000, "late evidence").unwrap();
+    state::slash_worker(&mut c.store, &a, 1_000, 0, "late evidence").unwrap();
     while c.block.height <= 10 {
         c.next_block();
     }
@@ -609,7 +609,7 @@ fn jailed_worker_may_unbond_down_to_the_minimum() {
     let w = state::must_get_worker(&c.store, &a).unwrap();
     assert_eq!((w.status, w.bond), (WorkerStatus::Jailed, 1_500));
     // Slashed below the minimum: nothing more may be unbonded.
-    state::slash_worker(&mut c.store, &a, 5_000, "evidence").unwrap();
+    state::slash_worker(&mut c.store, &a, 5_000, 0, "evidence").unwrap();
     assert_eq!(state::must_get_worker(&c.store, &a).unwrap().bond, 750);
     assert_eq!(c.tx(&a, unbond_msg(&a, 1)).unwrap_err().code, 2);
 }
@@ -682,7 +682,7 @@ fn slash_during_unbonding_cuts_the_entry_and_supply_is_conserved() {
     let supply0 = supply(&c);
     c.tx(&a, bond_msg(&a, 1_000)).unwrap(); // bond 3000
     c.tx(&a, unbond_msg(&a, 1_000)).unwrap(); // bond 2000, entry 1000 at 11
-    let slashed = state::slash_worker(&mut c.store, &a, 1_000, "double sign").unwrap();
+    let slashed = state::slash_worker(&mut c.store, &a, 1_000, 0, "double sign").unwrap();
     assert_eq!(slashed, 200 + 100, "10% of the bond and 10% of the entry");
     let w = state::must_get_worker(&c.store, &a).unwrap();
     assert_eq!(w.bond, 1_800);

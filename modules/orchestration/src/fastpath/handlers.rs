@@ -387,7 +387,8 @@ pub fn fastpath_split(split: &bls_fees::state::Split, fee: u128, workers: usize)
 ///    rejected.
 ///
 /// Punishment is the on-chain dissent penalty (`slash_fraction_bps`, jailed for
-/// `dissent_jail_blocks`), at most once per (request, worker).
+/// `dissent_jail_blocks`), at most once per (request, worker). The infraction height is
+/// unknown (signatures carry none), so every unbonding entry still in flight is cut.
 pub fn submit_evidence(
     ctx: &mut Context<'_>,
     m: &MsgSubmitEvidence,
@@ -463,8 +464,11 @@ pub fn submit_evidence(
     let until = ctx.block.height.saturating_add(p.dissent_jail_blocks);
     for w in &offenders {
         EVIDENCE_HANDLED.save(ctx.store, (&id_hex, w.as_str()), &())?;
+        // Fast-path signatures carry no height, so the infraction height is unknown: 0 keeps
+        // every unbonding entry still in flight at stake (exempting any would let a worker
+        // sign a false result, unbond, and escape before the evidence lands).
         let slashed =
-            bls_registry::state::slash_worker(ctx.store, w, p.slash_fraction_bps, &reason)?;
+            bls_registry::state::slash_worker(ctx.store, w, p.slash_fraction_bps, 0, &reason)?;
         ctx.emit(
             Event::new(reg_events::WORKER_SLASHED)
                 .attr("worker", w)

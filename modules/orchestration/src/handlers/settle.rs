@@ -140,7 +140,9 @@ fn settle(ctx: &mut Context<'_>, mut job: Job, p: &Params) -> Result<(), Orchest
         ))?;
     }
     for w in &dissenting {
-        penalize_dissent(ctx, job.id, w, p)?;
+        // The dissenting answer was committed in the current round: its start is the
+        // earliest height the infraction can have happened.
+        penalize_dissent(ctx, job.id, job.round_height, w, p)?;
     }
     for w in &silent {
         record_miss(ctx, job.id, w)?;
@@ -173,6 +175,7 @@ fn tolerate_gone<T: Default>(r: Result<T, RegistryError>) -> Result<T, Orchestra
 fn penalize_dissent(
     ctx: &mut Context<'_>,
     job_id: u64,
+    infraction_height: u64,
     w: &Address,
     p: &Params,
 ) -> Result<(), OrchestrationError> {
@@ -181,6 +184,7 @@ fn penalize_dissent(
         ctx.store,
         w,
         p.slash_fraction_bps,
+        infraction_height,
         &reason,
     ))?;
     let until = ctx.block.height.saturating_add(p.dissent_jail_blocks);

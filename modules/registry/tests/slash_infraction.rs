@@ -1,0 +1,239 @@
+//! Worker slashing spares unbonding entries begun before the infraction (the Cosmos SDK rule):
+//! entries started at or after the infraction height are cut by exactly the slash fraction,
+//! earlier ones are untouched; start heights survive genesis export/import, and genesis files
+//! written before the field existed still load (unknown start: slashable).
+
+use bls_core::module::encode_any;
+use bls_core::{Address, BlockInfo, Coins, Context, GasMeter, Module};
+use bls_registry::msgs::*;
+use bls_registry::state::{self, bonds_account};
+use bls_registry::RegistryModule;
+use cosmwasm_std::testing::MockStorage;
+use k256::ecdsa::SigningKey;
+
+struct Chain {
+    store: MockStorage,
+    block: BlockInfo,
+}
+
+impl Chain {
+    fn new() -> Self {
+        let mut c = Chain {
+            store: MockStorage::new(),
+            block: BlockInfo {
+                height: 1,
+                ..BlockInfo::default()
+            },
+        };
+        let g = serde_json::json!({"params": {
+            "min_worker_bond": "1000", "min_head_bond": "5000", "unbonding_blocks": 10,
+            "jail_blocks": 5, "signed_jobs_window": 4, "min_answered_per_window": 2,
+            "max_multiaddrs": 2}});
+        let gas = GasMeter::infinite();
+        let mut ctx = Context::new(&mut c.store, &c.block, &gas);
+        RegistryModule.init_genesis(&mut ctx, &g).unwrap();
+        c
+    }
+
+    fn tx(&mut self, msg: cosmos_sdk_proto::Any) {
+        let gas = GasMeter::infinite();
+        let mut ctx = Context::new(&mut self.store, &self.block, &gas);
+        RegistryModule.deliver(&mut ctx, &msg).unwrap();
+    }
+
+    fn next_block(&mut self) {
+        let gas = GasMeter::infinite();
+        let mut ctx = Context::new(&mut self.store, &self.block, &gas);
+        RegistryModule.end_block(&mut ctx).unwrap();
+        self.block.height += 1;
+    }
+
+    fn until(&mut self, height: u64) {
+        while self.block.height < height {
+            self.next_block();
+        }
+    }
+
+    fn balance(&self, a: &Address) -> u128 {
+        bls_bank::state::balance(&self.store, a, "ubls").unwrap()
+    }
+}
+
+fn register(c: &mut Chain, bond: u128) -> Address {
+    let mut s = [0u8; 32];
+    s[0] = 2;
+    s[31] = 1;
+    let k = SigningKey::from_slice(&s).unwrap();
+    let pk = k.verifying_key().to_encoded_point(true).as_bytes().to_vec();
+    let a = Address::from_secp256k1_pubkey(&pk);
+    bls_bank::state::mint(
+        &mut c.store,
+        &a,
+        &Coins::parse(&format!("{}ubls", bond + 1_000)).unwrap(),
+    )
+    .unwrap();
+    let msg = MsgRegisterWorker {
+        operator: a.to_string(),
+        result_pubkey: pk,
+        peer_id: "12D3KooWpeer1".into(),
+        multiaddrs: vec!["/ip4/10.0.0.1/tcp/4001".into()],
+        region: "eu".into(),
+        network: "AS13335".into(),
+        capabilities: Some(Capabilities {
+            memory_mb: 256,
+            max_timeout_ms: 60_000,
+            http_allowed: true,
+        }),
+        role: "worker".into(),
+        bond: Some(ProtoCoin::ubls(bond)),
+    };
+    c.tx(encode_any(&msg, MSG_REGISTER_WORKER));
+    a
+}
+
+fn unbond(c: &mut Chain, a: &Address, amount: u128) {
+    c.tx(encode_any(
+        &MsgUnbondWorker {
+            operator: a.to_string(),
+            amount: Some(ProtoCoin::ubls(amount)),
+        },
+        MSG_UNBOND_WORKER,
+    ));
+}
+
+/// (start, completion, amount) of each entry, in order.
+fn entries(c: &Chain, a: &Address) -> Vec<(u64, u64, u128)> {
+    state::must_get_worker(&c.store, a)
+        .unwrap()
+        .unbonding
+        .iter()
+        .map(|e| (e.start_height, e.completion_height, e.amount))
+        .collect()
+}
+
+#[test]
+fn only_entries_begun_at_or_after_the_infraction_are_cut() {
+    let mut c = Chain::new();
+    let a = register(&mut c, 5_000);
+    c.until(2);
+    unbond(&mut c, &a, 1_234); // begun at 2, before the infraction
+    c.until(5);
+    unbond(&mut c, &a, 777); // begun at 5, after the infraction
+    assert_eq!(entries(&c, &a), vec![(2, 12, 1_234), (5, 15, 777)]);
+    let bond0 = 5_000 - 1_234 - 777; // 2_989
+    let held0 = c.balance(&bonds_account());
+    assert_eq!(held0, 5_000);
+
+    // Infraction at 4, 10%: the bond (always at stake) and the entry begun at 5 are cut.
+    let slashed = state::slash_worker(&mut c.store, &a, 1_000, 4, "dissent").unwrap();
+    let bond_cut = 298; // floor(2_989 / 10)
+    let entry_cut = 77; // floor(777 / 10)
+    assert_eq!(slashed, bond_cut + entry_cut);
+    let w = state::must_get_worker(&c.store, &a).unwrap();
+    assert_eq!(w.bond, bond0 - bond_cut);
+    assert_eq!(
+        entries(&c, &a),
+        vec![(2, 12, 1_234), (5, 15, 777 - entry_cut)]
+    );
+    assert_eq!(w.slashed_total, slashed);
+    assert_eq!(c.balance(&bonds_account()), held0 - slashed);
+    assert_eq!(
+        bls_bank::state::burned_of(&c.store, "ubls").unwrap(),
+        slashed
+    );
+
+    // An infraction exactly at an entry's start height reaches it ("at or after").
+    let again = state::slash_worker(&mut c.store, &a, 5_000, 5, "dissent").unwrap();
+    let bond1 = bond0 - bond_cut; // 2_691
+    let entry1 = 777 - entry_cut; // 700
+    assert_eq!(again, bond1 / 2 + entry1 / 2);
+    assert_eq!(
+        entries(&c, &a),
+        vec![(2, 12, 1_234), (5, 15, entry1 - entry1 / 2)]
+    );
+
+    // An infraction after every start leaves all entries alone; the bond is still cut.
+    let before = entries(&c, &a);
+    let bond2 = state::must_get_worker(&c.store, &a).unwrap().bond;
+    let late = state::slash_worker(&mut c.store, &a, 1_000, 6, "dissent").unwrap();
+    assert_eq!(late, bond2 / 10);
+    assert_eq!(entries(&c, &a), before);
+
+    // The untouched entry is returned in full at its completion.
+    let operator0 = c.balance(&a);
+    c.until(13);
+    assert_eq!(c.balance(&a), operator0 + 1_234);
+}
+
+#[test]
+fn unknown_infraction_height_cuts_every_entry() {
+    let mut c = Chain::new();
+    let a = register(&mut c, 5_000);
+    c.until(3);
+    unbond(&mut c, &a, 1_000);
+    c.until(4);
+    unbond(&mut c, &a, 2_000);
+    let slashed = state::slash_worker(&mut c.store, &a, 2_500, 0, "evidence").unwrap();
+    assert_eq!(slashed, 500 + 250 + 500);
+    assert_eq!(entries(&c, &a), vec![(3, 13, 750), (4, 14, 1_500)]);
+}
+
+#[test]
+fn same_block_unbondings_merge_and_different_blocks_do_not() {
+    let mut c = Chain::new();
+    let a = register(&mut c, 5_000);
+    c.until(2);
+    unbond(&mut c, &a, 100);
+    unbond(&mut c, &a, 200);
+    c.next_block();
+    unbond(&mut c, &a, 300);
+    assert_eq!(entries(&c, &a), vec![(2, 12, 300), (3, 13, 300)]);
+}
+
+fn import(g: &serde_json::Value, held: u128) -> Result<MockStorage, bls_core::ModuleError> {
+    let mut fresh = MockStorage::new();
+    bls_bank::state::mint(
+        &mut fresh,
+        &bonds_account(),
+        &Coins::parse(&format!("{held}ubls")).unwrap(),
+    )
+    .unwrap();
+    let block = BlockInfo {
+        height: 1,
+        ..BlockInfo::default()
+    };
+    let gas = GasMeter::infinite();
+    let mut ctx = Context::new(&mut fresh, &block, &gas);
+    RegistryModule.init_genesis(&mut ctx, g)?;
+    Ok(fresh)
+}
+
+#[test]
+fn genesis_keeps_start_heights_and_loads_files_without_them() {
+    let mut c = Chain::new();
+    let a = register(&mut c, 5_000);
+    c.until(3);
+    unbond(&mut c, &a, 1_000);
+    let exported = RegistryModule.export_genesis(&c.store).unwrap();
+    assert_eq!(exported["workers"][0]["unbonding"][0]["start_height"], 3);
+    let fresh = import(&exported, 5_000).unwrap();
+    assert_eq!(RegistryModule.export_genesis(&fresh).unwrap(), exported);
+
+    // A genesis written before `start_height` existed: loads, start unknown (0), slashable by
+    // an infraction at any height.
+    let mut legacy = exported.clone();
+    legacy["workers"][0]["unbonding"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("start_height");
+    let mut old = import(&legacy, 5_000).unwrap();
+    let w = state::must_get_worker(&old, &a).unwrap();
+    assert_eq!(w.unbonding[0].start_height, 0);
+    let slashed = state::slash_worker(&mut old, &a, 1_000, 1_000_000, "late").unwrap();
+    assert_eq!(slashed, 400 + 100);
+
+    // A start after the completion is refused.
+    let mut bad = exported.clone();
+    bad["workers"][0]["unbonding"][0]["start_height"] = serde_json::json!(99);
+    assert!(import(&bad, 5_000).is_err());
+}
