@@ -2,13 +2,17 @@
 //!
 //! | path | data | answer |
 //! |---|---|---|
-//! | `/store/key` | raw key | the value at the last height; with `prove=true` an ics23 proof (op type `ics23:jmt`) against that height's app hash |
-//! | `/cosmos.tx.v1beta1.Service/Simulate` | `SimulateRequest` | `SimulateResponse` over the CheckTx state |
-//! | a module's prefix (`/cosmos.bank.v1beta1.Query/`, `/bls.orchestration.v1.Query/`, ...) | per module | per module |
+//! | `/store/key` | raw key | the value at the height; with `prove=true` an ics23 proof (op type `ics23:jmt`) against that height's app hash |
+//! | `/cosmos.tx.v1beta1.Service/Simulate` | `SimulateRequest` | `SimulateResponse` over the CheckTx state (latest height only) |
+//! | a module's prefix (`/cosmos.bank.v1beta1.Query/`, `/bls.orchestration.v1.Query/`, ...) | per module | per module, over that height's state |
 //!
-//! Every answer carries the last committed height (never 0 once a block exists: CosmJS rejects
-//! height 0). Queries at older heights are refused with a clear error rather than answered
-//! from the latest state.
+//! `RequestQuery.height`: 0 means the last committed height; a past height is answered from
+//! the state committed at it (nothing is pruned: `/store/key` at every committed height,
+//! module queries from [`crate::store::Store::history_from`] on). Every answer carries the
+//! height it was answered at (never 0 once a block exists: CosmJS rejects height 0).
+//! Refusals, with the latest height in the answer: a negative or future height is code 26
+//! (`ErrInvalidHeight`), a height whose state is not stored is code 38 (`ErrNotFound`),
+//! simulate at a past height is code 26.
 
 use bls_core::{BlockInfo, ModuleError};
 use prost::Message;
@@ -16,7 +20,7 @@ use tendermint_proto::v0_38::abci::{RequestQuery, ResponseQuery};
 use tendermint_proto::v0_38::crypto::{ProofOp, ProofOps};
 
 use super::app::BlsApp;
-use crate::store::{ChangeSet, Overlay, StagedView};
+use crate::store::{ChangeSet, Overlay, StagedView, StoreError};
 
 /// Path of raw store queries.
 pub const STORE_PATH: &str = "/store/key";
@@ -39,28 +43,76 @@ fn error_response(e: &ModuleError, height: u64) -> ResponseQuery {
     }
 }
 
-/// Answers one query (see the module docs for the paths).
-pub fn route(app: &BlsApp, check: &ChangeSet, last: &BlockInfo, r: RequestQuery) -> ResponseQuery {
-    let height = app.store().last_height();
-    if r.height != 0 && r.height != height_i64(height) {
-        return error_response(
-            &ModuleError::new(
-                "sdk",
-                26,
-                format!(
-                    "invalid height {}: only the latest height {} is kept queryable",
-                    r.height, height
-                ),
-            ),
-            height,
-        );
+/// Cosmos SDK `ErrInvalidHeight`.
+const CODE_INVALID_HEIGHT: u32 = 26;
+/// Cosmos SDK `ErrNotFound` (state at a height that is not stored).
+const CODE_NOT_FOUND: u32 = 38;
+
+/// The height a query asks for: 0 is the last committed height; negative or future heights
+/// are refused.
+fn requested_height(asked: i64, latest: u64) -> Result<u64, ModuleError> {
+    let Ok(h) = u64::try_from(asked) else {
+        return Err(ModuleError::new(
+            "sdk",
+            CODE_INVALID_HEIGHT,
+            format!("invalid height {asked}: must be 0 (latest) or a positive height"),
+        ));
+    };
+    if h == 0 {
+        return Ok(latest);
     }
+    if h > latest {
+        return Err(ModuleError::new(
+            "sdk",
+            CODE_INVALID_HEIGHT,
+            format!(
+                "cannot query with height in the future: {h} is above the latest height {latest}"
+            ),
+        ));
+    }
+    Ok(h)
+}
+
+/// A store error of a read at `height` as the query answer's error.
+fn height_error(context: &'static str, height: u64, e: StoreError) -> ModuleError {
+    match e {
+        StoreError::FutureHeight { .. } => {
+            ModuleError::new("sdk", CODE_INVALID_HEIGHT, e.to_string())
+        }
+        StoreError::HeightNotStored { .. } => ModuleError::new(
+            "sdk",
+            CODE_NOT_FOUND,
+            format!("failed to load state at height {height}: {e}"),
+        ),
+        other => ModuleError::storage(context, other),
+    }
+}
+
+/// Answers one query (see the module docs for the paths and heights).
+pub fn route(app: &BlsApp, check: &ChangeSet, last: &BlockInfo, r: RequestQuery) -> ResponseQuery {
+    let latest = app.store().last_height();
+    let height = match requested_height(r.height, latest) {
+        Ok(h) => h,
+        Err(e) => return error_response(&e, latest),
+    };
     let result = if r.path == STORE_PATH {
-        return store_query(app, &r.data, r.prove, height);
+        return store_query(app, &r.data, r.prove, height, latest);
     } else if r.path == SIMULATE_PATH {
-        simulate(app, check, last, &r.data)
-    } else {
+        if height != latest {
+            Err(ModuleError::new(
+                "sdk",
+                CODE_INVALID_HEIGHT,
+                format!(
+                    "simulate runs on the latest state only: ask height 0 or {latest}, not {height}"
+                ),
+            ))
+        } else {
+            simulate(app, check, last, &r.data)
+        }
+    } else if height == latest {
         module_query(app, &r.path, &r.data)
+    } else {
+        module_query_at(app, &r.path, &r.data, height)
     };
     match result {
         Ok(value) => ResponseQuery {
@@ -74,8 +126,8 @@ pub fn route(app: &BlsApp, check: &ChangeSet, last: &BlockInfo, r: RequestQuery)
     }
 }
 
-fn store_query(app: &BlsApp, key: &[u8], prove: bool, height: u64) -> ResponseQuery {
-    match app.store().query(key, prove) {
+fn store_query(app: &BlsApp, key: &[u8], prove: bool, height: u64, latest: u64) -> ResponseQuery {
+    match app.store().query_at(key, prove, height) {
         Ok(q) => ResponseQuery {
             code: 0,
             key: key.to_vec().into(),
@@ -90,7 +142,7 @@ fn store_query(app: &BlsApp, key: &[u8], prove: bool, height: u64) -> ResponseQu
             height: height_i64(q.height),
             ..Default::default()
         },
-        Err(e) => error_response(&ModuleError::storage("store query", e), height),
+        Err(e) => error_response(&height_error("store query", height, e), latest),
     }
 }
 
@@ -109,16 +161,45 @@ fn simulate(
     crate::tx::TxPipeline::new(app.modules()).query_simulate(&mut overlay, &next, data)
 }
 
-fn module_query(app: &BlsApp, path: &str, data: &[u8]) -> Result<Vec<u8>, ModuleError> {
+/// The module answering `path`, and the method part of the path.
+fn find_module<'a>(
+    app: &'a BlsApp,
+    path: &'a str,
+) -> Result<(&'a dyn bls_core::Module, &'a str), ModuleError> {
     let module = app
         .modules()
         .iter()
         .find(|m| path.starts_with(m.query_prefix()))
         .ok_or_else(|| ModuleError::new("sdk", 6, format!("unknown query path {path:?}")))?;
-    let method = &path[module.query_prefix().len()..];
+    let method = path.get(module.query_prefix().len()..).unwrap_or_default();
+    Ok((*module, method))
+}
+
+fn module_query(app: &BlsApp, path: &str, data: &[u8]) -> Result<Vec<u8>, ModuleError> {
+    let (module, method) = find_module(app, path)?;
     let snap = app
         .store()
         .snapshot()
         .map_err(|e| ModuleError::storage("query", e))?;
     module.query(&snap, method, data)
+}
+
+/// A module query over the state committed at a past `height`.
+fn module_query_at(
+    app: &BlsApp,
+    path: &str,
+    data: &[u8],
+    height: u64,
+) -> Result<Vec<u8>, ModuleError> {
+    let (module, method) = find_module(app, path)?;
+    let view = app
+        .store()
+        .snapshot_at(height)
+        .map_err(|e| height_error("query at height", height, e))?;
+    let answer = module.query(&view, method, data);
+    // A failed disk read answers from missing data: report it rather than the answer.
+    if let Some(e) = view.take_error() {
+        return Err(ModuleError::storage("query at height", e));
+    }
+    answer
 }

@@ -5,15 +5,17 @@ use std::sync::Mutex;
 
 use jmt::storage::TreeUpdateBatch;
 use jmt::{KeyHash, Sha256Jmt};
-use redb::{Database, ReadableDatabase};
+use redb::{Database, ReadableDatabase, ReadableTable};
 use sha2::Sha256;
 
 use super::changeset::ChangeSet;
 use super::committed::CommittedView;
 use super::error::StoreError;
+use super::historical::HistoricalView;
 use super::tables::{
     decode_u64, encode_value, value_row_key, JmtReader, HEIGHTS, JMT_NODES, JMT_PREIMAGES,
-    JMT_STALE, JMT_VALUES, KV, META, META_APP_HASH, META_HEIGHT, META_VERSION,
+    JMT_STALE, JMT_VALUES, KV, KV_HISTORY, META, META_APP_HASH, META_HEIGHT, META_HISTORY_FROM,
+    META_VERSION,
 };
 
 /// Root hash of an empty jmt (jmt's `SPARSE_MERKLE_PLACEHOLDER_HASH`, private in jmt).
@@ -28,6 +30,9 @@ pub struct Store {
     /// and the first CometBFT height is `initial_height`, not 0.
     last_version: Option<u64>,
     app_hash: Vec<u8>,
+    /// First height whose whole state `kv_history` holds (`None` before the first commit).
+    /// Module queries can read any height from here to `last_height`.
+    history_from: Option<u64>,
     /// Set by a failed read through a view; once set, `commit` refuses (sticky: a disk that
     /// failed a read is not trusted again without a restart).
     fault: Mutex<Option<String>>,
@@ -128,6 +133,8 @@ impl Store {
             .map_err(StoreError::table("creating tables", "meta"))?;
         txn.open_table(HEIGHTS)
             .map_err(StoreError::table("creating tables", "heights"))?;
+        txn.open_table(KV_HISTORY)
+            .map_err(StoreError::table("creating tables", "kv_history"))?;
         txn.commit()
             .map_err(|source| StoreError::Commit { height: 0, source })?;
 
@@ -152,6 +159,10 @@ impl Store {
             None => None,
         };
         let app_hash = field(META_APP_HASH)?.unwrap_or_default();
+        let history_from = match field(META_HISTORY_FROM)? {
+            Some(b) => Some(decode_u64(META_HISTORY_FROM, &b)?),
+            None => None,
+        };
         if last_version.is_some() != (last_height > 0) || app_hash.len() != 32 && last_height > 0 {
             return Err(StoreError::Corrupt(
                 "meta height, version and app hash disagree".into(),
@@ -159,11 +170,17 @@ impl Store {
         }
         drop(meta);
         drop(read);
+        let history_from = match (last_version, history_from) {
+            // A database from before `kv_history` existed: its history starts now.
+            (Some(version), None) => Some(backfill_history(&db, last_height, version)?),
+            (_, h) => h,
+        };
         Ok(Store {
             db,
             last_height,
             last_version,
             app_hash,
+            history_from,
             fault: Mutex::new(None),
         })
     }
@@ -301,7 +318,13 @@ impl Store {
             let mut preimages = txn
                 .open_table(JMT_PREIMAGES)
                 .map_err(StoreError::table(CONTEXT, "jmt_preimages"))?;
+            let mut history = txn
+                .open_table(KV_HISTORY)
+                .map_err(StoreError::table(CONTEXT, "kv_history"))?;
             for (key, value) in prepared.changes.iter() {
+                history
+                    .insert((key, prepared.version), encode_value(value).as_slice())
+                    .map_err(StoreError::storage("commit kv history"))?;
                 match value {
                     Some(value) => {
                         kv.insert(key, value)
@@ -363,6 +386,11 @@ impl Store {
                 .map_err(StoreError::storage("commit meta"))?;
             meta.insert(META_APP_HASH, prepared.app_hash.as_slice())
                 .map_err(StoreError::storage("commit meta"))?;
+            if self.history_from.is_none() {
+                // The first commit writes every key it holds: history is complete from here.
+                meta.insert(META_HISTORY_FROM, height.to_be_bytes().as_slice())
+                    .map_err(StoreError::storage("commit meta"))?;
+            }
 
             let mut heights = txn
                 .open_table(HEIGHTS)
@@ -379,7 +407,164 @@ impl Store {
         self.last_height = height;
         self.last_version = Some(prepared.version);
         self.app_hash = prepared.app_hash.to_vec();
+        self.history_from.get_or_insert(height);
         Ok(self.app_hash.clone())
+    }
+
+    /// First height whose whole state module queries can read through
+    /// [`Store::snapshot_at`] (`None` before the first commit). A database created before the
+    /// history table existed starts its history at the height it had when first reopened.
+    pub fn history_from(&self) -> Option<u64> {
+        self.history_from
+    }
+
+    /// The lowest committed height whose tree this store holds (0 when nothing is committed):
+    /// [`Store::query_at`] answers from here to [`Store::last_height`].
+    pub fn first_height(&self) -> Result<u64, StoreError> {
+        const CONTEXT: &str = "first height";
+        let txn = self
+            .db
+            .begin_read()
+            .map_err(StoreError::transaction(CONTEXT))?;
+        let heights = txn
+            .open_table(HEIGHTS)
+            .map_err(StoreError::table(CONTEXT, "heights"))?;
+        let first = heights
+            .first()
+            .map_err(StoreError::storage(CONTEXT))?
+            .map_or(0, |(h, _)| h.value());
+        Ok(first)
+    }
+
+    /// The jmt version and app hash committed at `height`, within `txn`.
+    fn height_row(
+        &self,
+        txn: &redb::ReadTransaction,
+        height: u64,
+        context: &'static str,
+    ) -> Result<(u64, [u8; 32]), StoreError> {
+        if height > self.last_height {
+            return Err(StoreError::FutureHeight {
+                height,
+                last: self.last_height,
+            });
+        }
+        let heights = txn
+            .open_table(HEIGHTS)
+            .map_err(StoreError::table(context, "heights"))?;
+        let row = heights
+            .get(height)
+            .map_err(StoreError::storage(context))?
+            .map(|r| r.value().to_vec());
+        let Some(row) = row else {
+            let first = heights
+                .first()
+                .map_err(StoreError::storage(context))?
+                .map_or(0, |(h, _)| h.value());
+            return Err(StoreError::HeightNotStored {
+                height,
+                first,
+                last: self.last_height,
+            });
+        };
+        let (version, hash) = row
+            .split_first_chunk::<8>()
+            .ok_or_else(|| StoreError::Corrupt(format!("height row {height} is too short")))?;
+        let hash: [u8; 32] = hash
+            .try_into()
+            .map_err(|_| StoreError::Corrupt(format!("height row {height} has a bad app hash")))?;
+        Ok((u64::from_be_bytes(*version), hash))
+    }
+
+    /// The app hash committed at `height` (what CometBFT's block `height + 1` header carries).
+    pub fn app_hash_at(&self, height: u64) -> Result<Vec<u8>, StoreError> {
+        let txn = self
+            .db
+            .begin_read()
+            .map_err(StoreError::transaction("app hash at height"))?;
+        Ok(self
+            .height_row(&txn, height, "app hash at height")?
+            .1
+            .to_vec())
+    }
+
+    /// Read-only `Storage` over the state committed at `height` (module queries at a past
+    /// height). Errors: [`StoreError::FutureHeight`] above the last height,
+    /// [`StoreError::HeightNotStored`] below [`Store::history_from`] (or 0).
+    pub fn snapshot_at(&self, height: u64) -> Result<HistoricalView<'_>, StoreError> {
+        const CONTEXT: &str = "snapshot at height";
+        if height > self.last_height {
+            return Err(StoreError::FutureHeight {
+                height,
+                last: self.last_height,
+            });
+        }
+        let first = self.history_from.unwrap_or(0);
+        if height == 0 || height < first {
+            return Err(StoreError::HeightNotStored {
+                height,
+                first,
+                last: self.last_height,
+            });
+        }
+        let txn = self
+            .db
+            .begin_read()
+            .map_err(StoreError::transaction(CONTEXT))?;
+        let (version, _) = self.height_row(&txn, height, CONTEXT)?;
+        let history = txn
+            .open_table(KV_HISTORY)
+            .map_err(StoreError::table(CONTEXT, "kv_history"))?;
+        Ok(HistoricalView::new(self, history, height, version))
+    }
+
+    /// Like [`Store::query`] at `height` (0 = the last height): the value at `key` in the state
+    /// committed at `height` and, with `prove`, an ics23 proof against that height's app hash
+    /// ([`Store::app_hash_at`]). Every committed height is answerable (the tree keeps every
+    /// version); errors: [`StoreError::FutureHeight`], [`StoreError::HeightNotStored`].
+    pub fn query_at(
+        &self,
+        key: &[u8],
+        prove: bool,
+        height: u64,
+    ) -> Result<QueryResult, StoreError> {
+        const CONTEXT: &str = "query at height";
+        if height == 0 || height == self.last_height {
+            return self.query(key, prove);
+        }
+        let txn = self
+            .db
+            .begin_read()
+            .map_err(StoreError::transaction(CONTEXT))?;
+        let (version, app_hash) = self.height_row(&txn, height, CONTEXT)?;
+        let reader = JmtReader::new(&txn, CONTEXT)?;
+        let tree = Sha256Jmt::new(&reader);
+        if !prove {
+            let value = tree
+                .get(KeyHash::with::<Sha256>(key), version)
+                .map_err(StoreError::tree(CONTEXT))?;
+            return Ok(QueryResult {
+                height,
+                value,
+                proof: None,
+            });
+        }
+        if app_hash == EMPTY_TREE_ROOT {
+            // As in `query`: nothing to prove absence against in an empty tree.
+            return Ok(QueryResult {
+                height,
+                value: None,
+                proof: None,
+            });
+        }
+        let (value, proof) = tree
+            .get_with_ics23_proof(key.to_vec(), version)
+            .map_err(StoreError::tree(CONTEXT))?;
+        Ok(QueryResult {
+            height,
+            value,
+            proof: Some(proof),
+        })
     }
 
     /// Value at `key` in the last committed state; with `prove`, an ics23 proof of it (or of
@@ -431,4 +616,39 @@ impl Store {
             proof: Some(proof),
         })
     }
+}
+
+/// Copies the current KV state into `kv_history` at `version` and records `height` as the
+/// start of the history: a database written before the history table existed can answer
+/// module queries from its current height on (older heights keep only the tree: proven
+/// `/store/key` reads).
+fn backfill_history(db: &Database, height: u64, version: u64) -> Result<u64, StoreError> {
+    const CONTEXT: &str = "backfilling kv history";
+    let txn = db.begin_write().map_err(StoreError::transaction(CONTEXT))?;
+    {
+        let kv = txn
+            .open_table(KV)
+            .map_err(StoreError::table(CONTEXT, "kv"))?;
+        let mut history = txn
+            .open_table(KV_HISTORY)
+            .map_err(StoreError::table(CONTEXT, "kv_history"))?;
+        for row in kv.iter().map_err(StoreError::storage(CONTEXT))? {
+            let (k, v) = row.map_err(StoreError::storage(CONTEXT))?;
+            history
+                .insert(
+                    (k.value(), version),
+                    encode_value(Some(v.value())).as_slice(),
+                )
+                .map_err(StoreError::storage(CONTEXT))?;
+        }
+        let mut meta = txn
+            .open_table(META)
+            .map_err(StoreError::table(CONTEXT, "meta"))?;
+        meta.insert(META_HISTORY_FROM, height.to_be_bytes().as_slice())
+            .map_err(StoreError::storage(CONTEXT))?;
+    }
+    txn.commit()
+        .map_err(|source| StoreError::Commit { height, source })?;
+    tracing::info!(height, "kv history started (database predates it)");
+    Ok(height)
 }

@@ -81,6 +81,25 @@ pub enum StoreError {
     /// process restarts, because the block was computed from a read that returned nothing.
     #[error("store faulted by an earlier read error: {0}")]
     Faulted(String),
+    /// A read at a height above the last committed one.
+    #[error("height {height} is in the future: the last committed height is {last}")]
+    FutureHeight {
+        /// Height asked for.
+        height: u64,
+        /// Last committed height.
+        last: u64,
+    },
+    /// A read at a height whose state this store does not hold (before its first commit, or
+    /// before its history starts for reads that iterate).
+    #[error("state at height {height} is not stored here (readable heights: {first}..={last})")]
+    HeightNotStored {
+        /// Height asked for.
+        height: u64,
+        /// First readable height (0 when none).
+        first: u64,
+        /// Last committed height.
+        last: u64,
+    },
     /// Something wrote through a read-only `Storage` view (a bug in the caller).
     #[error("write to read-only view at key {key_hex}")]
     ReadOnlyWrite {

@@ -16,6 +16,10 @@
 //!   FinalizeBlock returns) then [`Store::commit_prepared`] at Commit; or [`Store::commit`]
 //!   for both at once. One redb write transaction: KV diff + jmt nodes/values + preimages +
 //!   stale-node index + meta row + height row; any error leaves the previous state.
+//! - [`Store::snapshot_at`]`(height)` → [`HistoricalView`]: read-only `Storage` over the state
+//!   committed at a past height (from [`Store::history_from`] on), for module queries.
+//! - [`Store::query_at`]`(key, prove, height)`: [`Store::query`] at any committed height, the
+//!   proof against [`Store::app_hash_at`]`(height)`.
 //! - [`Store::query`]`(key, prove)` → [`QueryResult`] { height, value, proof }; verify with
 //!   [`verify_proof`] against the app hash. An empty tree (root [`EMPTY_TREE_ROOT`]) answers
 //!   absence with no proof: ics23 cannot express it.
@@ -54,11 +58,18 @@
 //!   height → (version, app hash). Keys are hashed with sha256 (`Sha256Jmt`).
 //! - **Heights:** the first commit may be any height ≥ 1; after that each commit must be the
 //!   next height.
+//! - **Past heights.** Nothing is pruned. The tree answers `/store/key` (with proofs) at every
+//!   committed height. Module queries iterate, which the hashed tree cannot do in key order,
+//!   so each commit also appends its writes to `kv_history` ((key, version) → value); a view
+//!   at a height reads each key's newest row at or below that height's version. History
+//!   starts at the first commit, or, for a database that predates it, at the height it had
+//!   when reopened (its KV is copied in once).
 
 mod changeset;
 mod committed;
 mod db;
 mod error;
+mod historical;
 mod overlay;
 mod proof;
 mod staged;
@@ -68,6 +79,7 @@ pub use changeset::ChangeSet;
 pub use committed::CommittedView;
 pub use db::{PreparedCommit, QueryResult, Store, EMPTY_TREE_ROOT};
 pub use error::StoreError;
+pub use historical::HistoricalView;
 pub use overlay::Overlay;
 pub use proof::{proof_spec, verify_proof};
 pub use staged::StagedView;

@@ -6,8 +6,12 @@
 //! - `jmt_values`: key_hash (32) ‖ version (u64 BE) -> 0 (deleted) | 1 ‖ value.
 //! - `jmt_preimages`: key_hash (32) -> raw key (ics23 non-existence proofs name neighbours by key).
 //! - `jmt_stale`: stale_since_version (u64 BE) ‖ borsh(NodeKey) -> empty (kept for pruning).
-//! - `meta`: "height" -> u64 BE, "version" -> u64 BE, "app_hash" -> 32 bytes.
+//! - `meta`: "height" -> u64 BE, "version" -> u64 BE, "app_hash" -> 32 bytes,
+//!   "history_from" -> u64 BE.
 //! - `heights`: height (u64 BE) -> jmt version (u64 BE) ‖ app hash.
+//! - `kv_history`: (raw key, jmt version) -> 0 (deleted) | 1 ‖ value: every write of every
+//!   key, tagged with the version that made it, so a past height's state can be read and
+//!   iterated in key order (module queries at a height). Written since `meta.history_from`.
 
 use anyhow::Context;
 use jmt::storage::{HasPreimage, LeafNode, Node, NodeKey, TreeReader};
@@ -28,7 +32,13 @@ pub(crate) const META: TableDefinition<'static, &'static str, &'static [u8]> =
 pub(crate) const HEIGHTS: TableDefinition<'static, u64, &'static [u8]> =
     TableDefinition::new("heights");
 
+/// Rows of `kv_history`: (raw key, jmt version) -> tagged value (see [`encode_value`]).
+pub(crate) type HistoryTable = TableDefinition<'static, (&'static [u8], u64), &'static [u8]>;
+pub(crate) const KV_HISTORY: HistoryTable = TableDefinition::new("kv_history");
+
 pub(crate) const META_HEIGHT: &str = "height";
+/// First height whose complete state `kv_history` holds (absent until the first commit).
+pub(crate) const META_HISTORY_FROM: &str = "history_from";
 pub(crate) const META_VERSION: &str = "version";
 pub(crate) const META_APP_HASH: &str = "app_hash";
 
@@ -53,7 +63,7 @@ pub(crate) fn encode_value(value: Option<&[u8]>) -> Vec<u8> {
     }
 }
 
-fn decode_value(row: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+pub(crate) fn decode_value(row: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
     match row.split_first() {
         Some((0, [])) => Ok(None),
         Some((1, rest)) => Ok(Some(rest.to_vec())),
