@@ -1,12 +1,13 @@
 //! [`AuthModule`]: accounts and params behind the `bls_core::Module` interface. It has no
 //! messages; signature, sequence and fee checks live in the app's tx pipeline (the ante).
 
+use bls_core::module::{export_genesis_section, init_genesis_section};
 use bls_core::{Address, Context, Module, ModuleError};
 use cosmos_sdk_proto::Any;
 use cosmwasm_std::Storage;
 
 use crate::error::AuthError;
-use crate::genesis::{self, AuthGenesis};
+use crate::genesis;
 use crate::queries;
 
 /// The auth module.
@@ -56,14 +57,15 @@ impl Module for AuthModule {
         ctx: &mut Context<'_>,
         genesis: &serde_json::Value,
     ) -> Result<(), ModuleError> {
-        let g: AuthGenesis = bls_core::module::parse_genesis(genesis)
-            .map_err(|e| AuthError::InvalidGenesis(e.to_string()))?;
-        genesis::init(ctx.store, &g).map_err(ModuleError::from)
+        init_genesis_section(
+            genesis,
+            |e| AuthError::InvalidGenesis(e.to_string()),
+            |g| genesis::init(ctx.store, g),
+        )
     }
 
     fn export_genesis(&self, store: &dyn Storage) -> Result<serde_json::Value, ModuleError> {
-        let g = genesis::export(store)?;
-        serde_json::to_value(g).map_err(|e| ModuleError::storage("auth genesis export", e))
+        export_genesis_section("auth genesis export", genesis::export(store))
     }
 }
 

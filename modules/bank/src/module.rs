@@ -1,11 +1,12 @@
 //! [`BankModule`]: the bank behind the `bls_core::Module` interface.
 
+use bls_core::module::{export_genesis_section, init_genesis_section};
 use bls_core::{Address, Context, Module, ModuleError};
 use cosmos_sdk_proto::Any;
 use cosmwasm_std::Storage;
 
 use crate::error::BankError;
-use crate::genesis::{self, BankGenesis};
+use crate::genesis;
 use crate::msgs::{decode_send, handle_send, MSG_SEND_TYPE_URL};
 use crate::queries;
 
@@ -55,14 +56,15 @@ impl Module for BankModule {
         ctx: &mut Context<'_>,
         genesis: &serde_json::Value,
     ) -> Result<(), ModuleError> {
-        let g: BankGenesis = bls_core::module::parse_genesis(genesis)
-            .map_err(|e| BankError::InvalidGenesis(e.to_string()))?;
-        genesis::init(ctx.store, &g).map_err(ModuleError::from)
+        init_genesis_section(
+            genesis,
+            |e| BankError::InvalidGenesis(e.to_string()),
+            |g| genesis::init(ctx.store, g),
+        )
     }
 
     fn export_genesis(&self, store: &dyn Storage) -> Result<serde_json::Value, ModuleError> {
-        let g = genesis::export(store)?;
-        serde_json::to_value(g).map_err(|e| ModuleError::storage("bank genesis export", e))
+        export_genesis_section("bank genesis export", genesis::export(store))
     }
 }
 

@@ -6,6 +6,7 @@
 //! - [`coins::Coin`] / [`coins::Coins`]: amounts in `ubls` and other denoms;
 //! - [`address::Address`]: bech32 `bls1...` account addresses;
 //! - [`error::ModuleError`]: the code / codespace / log triple every module error maps to;
+//! - [`route::MsgRouter`]: a module's message table (type URL → signer, handler, response);
 //! - [`manifest::Manifest`]: how to run a function, validated the same on chain and in workers;
 //! - [`outcome::Outcome`]: the canonical execution outcome workers commit to and reveal;
 //! - [`storage::GasStorage`]: a `cosmwasm_std::Storage` wrapper that charges gas per op.
@@ -20,6 +21,7 @@ pub mod manifest;
 pub mod module;
 pub mod origin;
 pub mod outcome;
+pub mod route;
 pub mod storage;
 
 pub use address::Address;
@@ -29,3 +31,4 @@ pub use error::{AbciCode, ModuleError};
 pub use events::Event;
 pub use gas::{GasConfig, GasMeter};
 pub use module::Module;
+pub use route::{MsgRoute, MsgRouter};

@@ -5,7 +5,7 @@ use cosmwasm_std::Storage;
 
 use crate::address::Address;
 use crate::context::Context;
-use crate::error::ModuleError;
+use crate::error::{AbciCode, ModuleError};
 
 /// A chain module: its messages, queries, genesis and block hooks.
 ///
@@ -95,4 +95,32 @@ pub fn parse_genesis<G: serde::de::DeserializeOwned + Default>(
     } else {
         G::deserialize(section)
     }
+}
+
+/// `Module::init_genesis` for a module whose genesis section is `G`: parses the section
+/// (`invalid` turns a parse failure into the module's typed error) and writes it with `init`.
+pub fn init_genesis_section<G, E>(
+    section: &serde_json::Value,
+    invalid: impl FnOnce(serde_json::Error) -> E,
+    init: impl FnOnce(&G) -> Result<(), E>,
+) -> Result<(), ModuleError>
+where
+    G: serde::de::DeserializeOwned + Default,
+    E: AbciCode,
+{
+    let g = parse_genesis(section).map_err(invalid)?;
+    Ok(init(&g)?)
+}
+
+/// `Module::export_genesis` for a module that read its state back as `exported`: the section
+/// as JSON (a serialization failure is a `store` error whose log starts with `context`).
+pub fn export_genesis_section<G, E>(
+    context: &str,
+    exported: Result<G, E>,
+) -> Result<serde_json::Value, ModuleError>
+where
+    G: serde::Serialize,
+    E: AbciCode,
+{
+    serde_json::to_value(exported?).map_err(|e| ModuleError::storage(context, e))
 }

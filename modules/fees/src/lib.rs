@@ -22,8 +22,8 @@ pub mod params;
 pub mod queries;
 pub mod state;
 
-use bls_core::module::{decode_any, encode_any};
-use bls_core::{Address, Context, Module, ModuleError};
+use bls_core::module::{export_genesis_section, init_genesis_section};
+use bls_core::{Address, Context, Module, ModuleError, MsgRoute, MsgRouter};
 use cosmos_sdk_proto::Any;
 use cosmwasm_std::Storage;
 
@@ -37,6 +37,18 @@ use msgs::*;
 #[derive(Clone, Copy, Debug, Default)]
 pub struct FeesModule;
 
+/// Fees' messages: type URL, handler, response type URL, signer field.
+const ROUTER: MsgRouter = MsgRouter {
+    module: "fees",
+    invalid_signer: |field, reason| FeesError::InvalidField { field, reason }.into(),
+    routes: &[&MsgRoute::of(
+        MSG_WITHDRAW_REWARDS,
+        handlers::withdraw_rewards,
+        MSG_WITHDRAW_REWARDS_RESPONSE,
+    )
+    .signed_by("address", |m| &m.address)],
+};
+
 impl Module for FeesModule {
     fn name(&self) -> &'static str {
         "fees"
@@ -47,29 +59,11 @@ impl Module for FeesModule {
     }
 
     fn msg_signer(&self, msg: &Any) -> Result<Address, ModuleError> {
-        match msg.type_url.as_str() {
-            MSG_WITHDRAW_REWARDS => {
-                let m = decode_any::<MsgWithdrawRewards>(msg, MSG_WITHDRAW_REWARDS)?;
-                Address::parse(&m.address).map_err(|e| {
-                    ModuleError::from(FeesError::InvalidField {
-                        field: "address",
-                        reason: e.to_string(),
-                    })
-                })
-            }
-            other => Err(bls_core::module::unknown_msg("fees", other)),
-        }
+        ROUTER.signer(msg)
     }
 
     fn deliver(&self, ctx: &mut Context<'_>, msg: &Any) -> Result<Any, ModuleError> {
-        match msg.type_url.as_str() {
-            MSG_WITHDRAW_REWARDS => {
-                let m = decode_any::<MsgWithdrawRewards>(msg, MSG_WITHDRAW_REWARDS)?;
-                let r = handlers::withdraw_rewards(ctx, &m)?;
-                Ok(encode_any(&r, MSG_WITHDRAW_REWARDS_RESPONSE))
-            }
-            other => Err(bls_core::module::unknown_msg("fees", other)),
-        }
+        ROUTER.deliver(ctx, msg)
     }
 
     fn query_prefix(&self) -> &'static str {
@@ -90,17 +84,26 @@ impl Module for FeesModule {
         ctx: &mut Context<'_>,
         genesis: &serde_json::Value,
     ) -> Result<(), ModuleError> {
-        let g: genesis::GenesisState = bls_core::module::parse_genesis(genesis)
-            .map_err(|e| ModuleError::from(FeesError::InvalidGenesis(e.to_string())))?;
-        Ok(genesis::init_genesis(ctx.store, &g)?)
+        init_genesis_section(
+            genesis,
+            |e| FeesError::InvalidGenesis(e.to_string()),
+            |g| genesis::init_genesis(ctx.store, g),
+        )
     }
 
     fn export_genesis(&self, store: &dyn Storage) -> Result<serde_json::Value, ModuleError> {
-        let g = genesis::export_genesis(store)?;
-        serde_json::to_value(g).map_err(|e| ModuleError::storage("fees genesis", e))
+        export_genesis_section("fees genesis", genesis::export_genesis(store))
     }
 
     fn end_block(&self, ctx: &mut Context<'_>) -> Result<(), ModuleError> {
         Ok(handlers::end_block(ctx)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn routes_every_msg_type_url() {
+        assert!(super::ROUTER.routes_exactly(super::msgs::MSG_TYPE_URLS));
     }
 }

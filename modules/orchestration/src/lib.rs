@@ -57,14 +57,17 @@ pub mod placement;
 pub mod queries;
 pub mod state;
 
-use bls_core::module::{decode_any, encode_any};
-use bls_core::{Address, Context, Module, ModuleError};
+use bls_core::module::{export_genesis_section, init_genesis_section};
+use bls_core::{Address, Context, Module, ModuleError, MsgRoute, MsgRouter};
 use cosmos_sdk_proto::Any;
 use cosmwasm_std::Storage;
 
 pub use error::OrchestrationError;
 pub use params::Params;
 
+use fastpath::handlers as fp;
+use fastpath::msgs::*;
+use handlers::{functions, invoke, results};
 use msgs::*;
 
 /// Every message type URL orchestration handles (on-chain path, then fast path).
@@ -75,76 +78,87 @@ pub const ALL_MSG_TYPE_URLS: &[&str] = &[
     MSG_INVOKE,
     MSG_COMMIT_RESULT,
     MSG_REVEAL_RESULT,
-    fastpath::msgs::MSG_FASTPATH_DEPOSIT,
-    fastpath::msgs::MSG_FASTPATH_WITHDRAW,
-    fastpath::msgs::MSG_SETTLE_RECEIPTS,
-    fastpath::msgs::MSG_SUBMIT_EVIDENCE,
-    fastpath::msgs::MSG_SET_PINNED_HEADS,
+    MSG_FASTPATH_DEPOSIT,
+    MSG_FASTPATH_WITHDRAW,
+    MSG_SETTLE_RECEIPTS,
+    MSG_SUBMIT_EVIDENCE,
+    MSG_SET_PINNED_HEADS,
 ];
-
-fn fastpath_signer(msg: &Any, url: &str) -> Result<Address, ModuleError> {
-    use fastpath::msgs::*;
-    match url {
-        MSG_FASTPATH_DEPOSIT => signer_of(
-            "invoker",
-            &decode_any::<MsgFastPathDeposit>(msg, url)?.invoker,
-        ),
-        MSG_FASTPATH_WITHDRAW => signer_of(
-            "invoker",
-            &decode_any::<MsgFastPathWithdraw>(msg, url)?.invoker,
-        ),
-        MSG_SETTLE_RECEIPTS => signer_of("head", &decode_any::<MsgSettleReceipts>(msg, url)?.head),
-        MSG_SUBMIT_EVIDENCE => signer_of(
-            "submitter",
-            &decode_any::<MsgSubmitEvidence>(msg, url)?.submitter,
-        ),
-        MSG_SET_PINNED_HEADS => {
-            signer_of("owner", &decode_any::<MsgSetPinnedHeads>(msg, url)?.owner)
-        }
-        other => Err(bls_core::module::unknown_msg("orchestration", other)),
-    }
-}
-
-fn fastpath_deliver(ctx: &mut Context<'_>, msg: &Any, url: &str) -> Result<Any, ModuleError> {
-    use fastpath::handlers as h;
-    use fastpath::msgs::*;
-    match url {
-        MSG_FASTPATH_DEPOSIT => {
-            let r = h::deposit(ctx, &decode_any(msg, url)?)?;
-            Ok(encode_any(&r, MSG_FASTPATH_DEPOSIT_RESPONSE))
-        }
-        MSG_FASTPATH_WITHDRAW => {
-            let r = h::withdraw(ctx, &decode_any(msg, url)?)?;
-            Ok(encode_any(&r, MSG_FASTPATH_WITHDRAW_RESPONSE))
-        }
-        MSG_SETTLE_RECEIPTS => {
-            let r = h::settle_receipts(ctx, &decode_any(msg, url)?)?;
-            Ok(encode_any(&r, MSG_SETTLE_RECEIPTS_RESPONSE))
-        }
-        MSG_SUBMIT_EVIDENCE => {
-            let r = h::submit_evidence(ctx, &decode_any(msg, url)?)?;
-            Ok(encode_any(&r, MSG_SUBMIT_EVIDENCE_RESPONSE))
-        }
-        MSG_SET_PINNED_HEADS => {
-            let r = h::set_pinned_heads(ctx, &decode_any(msg, url)?)?;
-            Ok(encode_any(&r, MSG_SET_PINNED_HEADS_RESPONSE))
-        }
-        other => Err(bls_core::module::unknown_msg("orchestration", other)),
-    }
-}
 
 /// The orchestration module (stateless handle; all state lives in the store).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct OrchestrationModule;
 
-fn signer_of(field: &'static str, addr: &str) -> Result<Address, ModuleError> {
-    Address::parse(addr).map_err(|e| {
-        ModuleError::from(OrchestrationError::InvalidField {
-            field,
-            reason: e.to_string(),
-        })
-    })
-}
+/// Orchestration's messages, in [`ALL_MSG_TYPE_URLS`] order: type URL, handler, response type
+/// URL, signer field.
+const ROUTER: MsgRouter = MsgRouter {
+    module: "orchestration",
+    invalid_signer: |field, reason| OrchestrationError::InvalidField { field, reason }.into(),
+    routes: &[
+        &MsgRoute::of(
+            MSG_DEPLOY_FUNCTION,
+            functions::deploy_function,
+            MSG_DEPLOY_FUNCTION_RESPONSE,
+        )
+        .signed_by("owner", |m| &m.owner),
+        &MsgRoute::of(
+            MSG_UPDATE_FUNCTION,
+            functions::update_function,
+            MSG_UPDATE_FUNCTION_RESPONSE,
+        )
+        .signed_by("owner", |m| &m.owner),
+        &MsgRoute::of(
+            MSG_RETIRE_FUNCTION,
+            functions::retire_function,
+            MSG_RETIRE_FUNCTION_RESPONSE,
+        )
+        .signed_by("owner", |m| &m.owner),
+        &MsgRoute::of(MSG_INVOKE, invoke::invoke, MSG_INVOKE_RESPONSE)
+            .signed_by("invoker", |m| &m.invoker),
+        &MsgRoute::of(
+            MSG_COMMIT_RESULT,
+            results::commit_result,
+            MSG_COMMIT_RESULT_RESPONSE,
+        )
+        .signed_by("worker", |m| &m.worker),
+        &MsgRoute::of(
+            MSG_REVEAL_RESULT,
+            results::reveal_result,
+            MSG_REVEAL_RESULT_RESPONSE,
+        )
+        .signed_by("worker", |m| &m.worker),
+        &MsgRoute::of(
+            MSG_FASTPATH_DEPOSIT,
+            fp::deposit,
+            MSG_FASTPATH_DEPOSIT_RESPONSE,
+        )
+        .signed_by("invoker", |m| &m.invoker),
+        &MsgRoute::of(
+            MSG_FASTPATH_WITHDRAW,
+            fp::withdraw,
+            MSG_FASTPATH_WITHDRAW_RESPONSE,
+        )
+        .signed_by("invoker", |m| &m.invoker),
+        &MsgRoute::of(
+            MSG_SETTLE_RECEIPTS,
+            fp::settle_receipts,
+            MSG_SETTLE_RECEIPTS_RESPONSE,
+        )
+        .signed_by("head", |m| &m.head),
+        &MsgRoute::of(
+            MSG_SUBMIT_EVIDENCE,
+            fp::submit_evidence,
+            MSG_SUBMIT_EVIDENCE_RESPONSE,
+        )
+        .signed_by("submitter", |m| &m.submitter),
+        &MsgRoute::of(
+            MSG_SET_PINNED_HEADS,
+            fp::set_pinned_heads,
+            MSG_SET_PINNED_HEADS_RESPONSE,
+        )
+        .signed_by("owner", |m| &m.owner),
+    ],
+};
 
 impl Module for OrchestrationModule {
     fn name(&self) -> &'static str {
@@ -156,70 +170,11 @@ impl Module for OrchestrationModule {
     }
 
     fn msg_signer(&self, msg: &Any) -> Result<Address, ModuleError> {
-        match msg.type_url.as_str() {
-            MSG_DEPLOY_FUNCTION => signer_of(
-                "owner",
-                &decode_any::<MsgDeployFunction>(msg, MSG_DEPLOY_FUNCTION)?.owner,
-            ),
-            MSG_UPDATE_FUNCTION => signer_of(
-                "owner",
-                &decode_any::<MsgUpdateFunction>(msg, MSG_UPDATE_FUNCTION)?.owner,
-            ),
-            MSG_RETIRE_FUNCTION => signer_of(
-                "owner",
-                &decode_any::<MsgRetireFunction>(msg, MSG_RETIRE_FUNCTION)?.owner,
-            ),
-            MSG_INVOKE => signer_of(
-                "invoker",
-                &decode_any::<MsgInvoke>(msg, MSG_INVOKE)?.invoker,
-            ),
-            MSG_COMMIT_RESULT => signer_of(
-                "worker",
-                &decode_any::<MsgCommitResult>(msg, MSG_COMMIT_RESULT)?.worker,
-            ),
-            MSG_REVEAL_RESULT => signer_of(
-                "worker",
-                &decode_any::<MsgRevealResult>(msg, MSG_REVEAL_RESULT)?.worker,
-            ),
-            other => fastpath_signer(msg, other),
-        }
+        ROUTER.signer(msg)
     }
 
     fn deliver(&self, ctx: &mut Context<'_>, msg: &Any) -> Result<Any, ModuleError> {
-        use handlers::{functions, invoke, results};
-        match msg.type_url.as_str() {
-            MSG_DEPLOY_FUNCTION => {
-                let m = decode_any::<MsgDeployFunction>(msg, MSG_DEPLOY_FUNCTION)?;
-                let r = functions::deploy_function(ctx, &m)?;
-                Ok(encode_any(&r, MSG_DEPLOY_FUNCTION_RESPONSE))
-            }
-            MSG_UPDATE_FUNCTION => {
-                let m = decode_any::<MsgUpdateFunction>(msg, MSG_UPDATE_FUNCTION)?;
-                let r = functions::update_function(ctx, &m)?;
-                Ok(encode_any(&r, MSG_UPDATE_FUNCTION_RESPONSE))
-            }
-            MSG_RETIRE_FUNCTION => {
-                let m = decode_any::<MsgRetireFunction>(msg, MSG_RETIRE_FUNCTION)?;
-                let r = functions::retire_function(ctx, &m)?;
-                Ok(encode_any(&r, MSG_RETIRE_FUNCTION_RESPONSE))
-            }
-            MSG_INVOKE => {
-                let m = decode_any::<MsgInvoke>(msg, MSG_INVOKE)?;
-                let r = invoke::invoke(ctx, &m)?;
-                Ok(encode_any(&r, MSG_INVOKE_RESPONSE))
-            }
-            MSG_COMMIT_RESULT => {
-                let m = decode_any::<MsgCommitResult>(msg, MSG_COMMIT_RESULT)?;
-                let r = results::commit_result(ctx, &m)?;
-                Ok(encode_any(&r, MSG_COMMIT_RESULT_RESPONSE))
-            }
-            MSG_REVEAL_RESULT => {
-                let m = decode_any::<MsgRevealResult>(msg, MSG_REVEAL_RESULT)?;
-                let r = results::reveal_result(ctx, &m)?;
-                Ok(encode_any(&r, MSG_REVEAL_RESULT_RESPONSE))
-            }
-            other => fastpath_deliver(ctx, msg, other),
-        }
+        ROUTER.deliver(ctx, msg)
     }
 
     fn query_prefix(&self) -> &'static str {
@@ -240,18 +195,26 @@ impl Module for OrchestrationModule {
         ctx: &mut Context<'_>,
         genesis: &serde_json::Value,
     ) -> Result<(), ModuleError> {
-        let g: genesis::GenesisState = bls_core::module::parse_genesis(genesis).map_err(|e| {
-            ModuleError::from(OrchestrationError::InvalidParams(format!("genesis: {e}")))
-        })?;
-        Ok(genesis::init_genesis(ctx, &g)?)
+        init_genesis_section(
+            genesis,
+            |e| OrchestrationError::InvalidParams(format!("genesis: {e}")),
+            |g| genesis::init_genesis(ctx, g),
+        )
     }
 
     fn export_genesis(&self, store: &dyn Storage) -> Result<serde_json::Value, ModuleError> {
-        let g = genesis::export_genesis(store)?;
-        serde_json::to_value(g).map_err(|e| ModuleError::storage("orchestration genesis", e))
+        export_genesis_section("orchestration genesis", genesis::export_genesis(store))
     }
 
     fn end_block(&self, ctx: &mut Context<'_>) -> Result<(), ModuleError> {
         Ok(handlers::settle::end_block(ctx)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn routes_every_msg_type_url() {
+        assert!(super::ROUTER.routes_exactly(super::ALL_MSG_TYPE_URLS));
     }
 }

@@ -35,8 +35,8 @@ pub mod params;
 pub mod queries;
 pub mod state;
 
-use bls_core::module::{decode_any, encode_any};
-use bls_core::{Address, Context, Module, ModuleError};
+use bls_core::module::{export_genesis_section, init_genesis_section};
+use bls_core::{Address, Context, Module, ModuleError, MsgRoute, MsgRouter};
 use cosmos_sdk_proto::Any;
 use cosmwasm_std::Storage;
 
@@ -50,14 +50,50 @@ use msgs::*;
 #[derive(Clone, Copy, Debug, Default)]
 pub struct RegistryModule;
 
-fn signer_of(addr: &str) -> Result<Address, ModuleError> {
-    Address::parse(addr).map_err(|e| {
-        ModuleError::from(RegistryError::InvalidField {
-            field: "operator",
-            reason: e.to_string(),
-        })
-    })
-}
+/// Registry's messages: type URL, handler, response type URL, signer field (always the
+/// operator).
+const ROUTER: MsgRouter = MsgRouter {
+    module: "registry",
+    invalid_signer: |field, reason| RegistryError::InvalidField { field, reason }.into(),
+    routes: &[
+        &MsgRoute::of(
+            MSG_REGISTER_WORKER,
+            handlers::register_worker,
+            MSG_REGISTER_WORKER_RESPONSE,
+        )
+        .signed_by("operator", |m| &m.operator),
+        &MsgRoute::of(
+            MSG_UPDATE_WORKER,
+            handlers::update_worker,
+            MSG_UPDATE_WORKER_RESPONSE,
+        )
+        .signed_by("operator", |m| &m.operator),
+        &MsgRoute::of(
+            MSG_DEREGISTER_WORKER,
+            handlers::deregister_worker,
+            MSG_DEREGISTER_WORKER_RESPONSE,
+        )
+        .signed_by("operator", |m| &m.operator),
+        &MsgRoute::of(
+            MSG_UNJAIL_WORKER,
+            handlers::unjail_worker,
+            MSG_UNJAIL_WORKER_RESPONSE,
+        )
+        .signed_by("operator", |m| &m.operator),
+        &MsgRoute::of(
+            MSG_BOND_WORKER,
+            handlers::bond_worker,
+            MSG_BOND_WORKER_RESPONSE,
+        )
+        .signed_by("operator", |m| &m.operator),
+        &MsgRoute::of(
+            MSG_UNBOND_WORKER,
+            handlers::unbond_worker,
+            MSG_UNBOND_WORKER_RESPONSE,
+        )
+        .signed_by("operator", |m| &m.operator),
+    ],
+};
 
 impl Module for RegistryModule {
     fn name(&self) -> &'static str {
@@ -69,56 +105,11 @@ impl Module for RegistryModule {
     }
 
     fn msg_signer(&self, msg: &Any) -> Result<Address, ModuleError> {
-        let operator = match msg.type_url.as_str() {
-            MSG_REGISTER_WORKER => {
-                decode_any::<MsgRegisterWorker>(msg, MSG_REGISTER_WORKER)?.operator
-            }
-            MSG_UPDATE_WORKER => decode_any::<MsgUpdateWorker>(msg, MSG_UPDATE_WORKER)?.operator,
-            MSG_DEREGISTER_WORKER => {
-                decode_any::<MsgDeregisterWorker>(msg, MSG_DEREGISTER_WORKER)?.operator
-            }
-            MSG_UNJAIL_WORKER => decode_any::<MsgUnjailWorker>(msg, MSG_UNJAIL_WORKER)?.operator,
-            MSG_BOND_WORKER => decode_any::<MsgBondWorker>(msg, MSG_BOND_WORKER)?.operator,
-            MSG_UNBOND_WORKER => decode_any::<MsgUnbondWorker>(msg, MSG_UNBOND_WORKER)?.operator,
-            other => return Err(bls_core::module::unknown_msg("registry", other)),
-        };
-        signer_of(&operator)
+        ROUTER.signer(msg)
     }
 
     fn deliver(&self, ctx: &mut Context<'_>, msg: &Any) -> Result<Any, ModuleError> {
-        match msg.type_url.as_str() {
-            MSG_REGISTER_WORKER => {
-                let m = decode_any::<MsgRegisterWorker>(msg, MSG_REGISTER_WORKER)?;
-                let r = handlers::register_worker(ctx, &m)?;
-                Ok(encode_any(&r, MSG_REGISTER_WORKER_RESPONSE))
-            }
-            MSG_UPDATE_WORKER => {
-                let m = decode_any::<MsgUpdateWorker>(msg, MSG_UPDATE_WORKER)?;
-                let r = handlers::update_worker(ctx, &m)?;
-                Ok(encode_any(&r, MSG_UPDATE_WORKER_RESPONSE))
-            }
-            MSG_DEREGISTER_WORKER => {
-                let m = decode_any::<MsgDeregisterWorker>(msg, MSG_DEREGISTER_WORKER)?;
-                let r = handlers::deregister_worker(ctx, &m)?;
-                Ok(encode_any(&r, MSG_DEREGISTER_WORKER_RESPONSE))
-            }
-            MSG_UNJAIL_WORKER => {
-                let m = decode_any::<MsgUnjailWorker>(msg, MSG_UNJAIL_WORKER)?;
-                let r = handlers::unjail_worker(ctx, &m)?;
-                Ok(encode_any(&r, MSG_UNJAIL_WORKER_RESPONSE))
-            }
-            MSG_BOND_WORKER => {
-                let m = decode_any::<MsgBondWorker>(msg, MSG_BOND_WORKER)?;
-                let r = handlers::bond_worker(ctx, &m)?;
-                Ok(encode_any(&r, MSG_BOND_WORKER_RESPONSE))
-            }
-            MSG_UNBOND_WORKER => {
-                let m = decode_any::<MsgUnbondWorker>(msg, MSG_UNBOND_WORKER)?;
-                let r = handlers::unbond_worker(ctx, &m)?;
-                Ok(encode_any(&r, MSG_UNBOND_WORKER_RESPONSE))
-            }
-            other => Err(bls_core::module::unknown_msg("registry", other)),
-        }
+        ROUTER.deliver(ctx, msg)
     }
 
     fn query_prefix(&self) -> &'static str {
@@ -139,18 +130,26 @@ impl Module for RegistryModule {
         ctx: &mut Context<'_>,
         genesis: &serde_json::Value,
     ) -> Result<(), ModuleError> {
-        let g: genesis::GenesisState = bls_core::module::parse_genesis(genesis).map_err(|e| {
-            ModuleError::from(RegistryError::InvalidParams(format!("genesis: {e}")))
-        })?;
-        Ok(genesis::init_genesis(ctx, &g)?)
+        init_genesis_section(
+            genesis,
+            |e| RegistryError::InvalidParams(format!("genesis: {e}")),
+            |g| genesis::init_genesis(ctx, g),
+        )
     }
 
     fn export_genesis(&self, store: &dyn Storage) -> Result<serde_json::Value, ModuleError> {
-        let g = genesis::export_genesis(store)?;
-        serde_json::to_value(g).map_err(|e| ModuleError::storage("registry genesis", e))
+        export_genesis_section("registry genesis", genesis::export_genesis(store))
     }
 
     fn end_block(&self, ctx: &mut Context<'_>) -> Result<(), ModuleError> {
         Ok(handlers::process_unbonding(ctx)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn routes_every_msg_type_url() {
+        assert!(super::ROUTER.routes_exactly(super::msgs::MSG_TYPE_URLS));
     }
 }

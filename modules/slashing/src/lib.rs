@@ -24,8 +24,8 @@ pub mod params;
 pub mod queries;
 pub mod state;
 
-use bls_core::module::{decode_any, encode_any};
-use bls_core::{Address, Context, Module, ModuleError};
+use bls_core::module::{export_genesis_section, init_genesis_section};
+use bls_core::{Address, Context, Module, ModuleError, MsgRoute, MsgRouter};
 use cosmos_sdk_proto::Any;
 use cosmwasm_std::Storage;
 
@@ -39,6 +39,16 @@ use msgs::*;
 #[derive(Clone, Copy, Debug, Default)]
 pub struct SlashingModule;
 
+/// Slashing's messages: type URL, handler, response type URL, signer field.
+const ROUTER: MsgRouter = MsgRouter {
+    module: "slashing",
+    invalid_signer: |field, reason| SlashingError::InvalidField { field, reason }.into(),
+    routes: &[
+        &MsgRoute::of(MSG_UNJAIL, handlers::unjail, MSG_UNJAIL_RESPONSE)
+            .signed_by("operator", |m| &m.operator),
+    ],
+};
+
 impl Module for SlashingModule {
     fn name(&self) -> &'static str {
         "slashing"
@@ -49,29 +59,11 @@ impl Module for SlashingModule {
     }
 
     fn msg_signer(&self, msg: &Any) -> Result<Address, ModuleError> {
-        match msg.type_url.as_str() {
-            MSG_UNJAIL => {
-                let m = decode_any::<MsgUnjail>(msg, MSG_UNJAIL)?;
-                Address::parse(&m.operator).map_err(|e| {
-                    ModuleError::from(SlashingError::InvalidField {
-                        field: "operator",
-                        reason: e.to_string(),
-                    })
-                })
-            }
-            other => Err(bls_core::module::unknown_msg("slashing", other)),
-        }
+        ROUTER.signer(msg)
     }
 
     fn deliver(&self, ctx: &mut Context<'_>, msg: &Any) -> Result<Any, ModuleError> {
-        match msg.type_url.as_str() {
-            MSG_UNJAIL => {
-                let m = decode_any::<MsgUnjail>(msg, MSG_UNJAIL)?;
-                let r = handlers::unjail(ctx, &m)?;
-                Ok(encode_any(&r, MSG_UNJAIL_RESPONSE))
-            }
-            other => Err(bls_core::module::unknown_msg("slashing", other)),
-        }
+        ROUTER.deliver(ctx, msg)
     }
 
     fn query_prefix(&self) -> &'static str {
@@ -92,17 +84,26 @@ impl Module for SlashingModule {
         ctx: &mut Context<'_>,
         genesis: &serde_json::Value,
     ) -> Result<(), ModuleError> {
-        let g: genesis::GenesisState = bls_core::module::parse_genesis(genesis)
-            .map_err(|e| ModuleError::from(SlashingError::InvalidGenesis(e.to_string())))?;
-        Ok(genesis::init_genesis(ctx.store, &g)?)
+        init_genesis_section(
+            genesis,
+            |e| SlashingError::InvalidGenesis(e.to_string()),
+            |g| genesis::init_genesis(ctx.store, g),
+        )
     }
 
     fn export_genesis(&self, store: &dyn Storage) -> Result<serde_json::Value, ModuleError> {
-        let g = genesis::export_genesis(store)?;
-        serde_json::to_value(g).map_err(|e| ModuleError::storage("slashing genesis", e))
+        export_genesis_section("slashing genesis", genesis::export_genesis(store))
     }
 
     fn begin_block(&self, ctx: &mut Context<'_>) -> Result<(), ModuleError> {
         Ok(handlers::begin_block(ctx)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn routes_every_msg_type_url() {
+        assert!(super::ROUTER.routes_exactly(super::msgs::MSG_TYPE_URLS));
     }
 }

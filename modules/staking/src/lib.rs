@@ -30,8 +30,8 @@ pub mod slash;
 pub mod state;
 pub mod valset;
 
-use bls_core::module::{decode_any, encode_any};
-use bls_core::{Address, Context, Module, ModuleError};
+use bls_core::module::{export_genesis_section, init_genesis_section};
+use bls_core::{Address, Context, Module, ModuleError, MsgRoute, MsgRouter};
 use cosmos_sdk_proto::Any;
 use cosmwasm_std::Storage;
 
@@ -45,14 +45,33 @@ use msgs::*;
 #[derive(Clone, Copy, Debug, Default)]
 pub struct StakingModule;
 
-fn signer_of(field: &'static str, addr: &str) -> Result<Address, ModuleError> {
-    Address::parse(addr).map_err(|e| {
-        ModuleError::from(StakingError::InvalidField {
-            field,
-            reason: e.to_string(),
-        })
-    })
-}
+/// Staking's messages: type URL, handler, response type URL, signer field.
+const ROUTER: MsgRouter = MsgRouter {
+    module: "staking",
+    invalid_signer: |field, reason| StakingError::InvalidField { field, reason }.into(),
+    routes: &[
+        &MsgRoute::of(
+            MSG_CREATE_VALIDATOR,
+            handlers::create_validator,
+            MSG_CREATE_VALIDATOR_RESPONSE,
+        )
+        .signed_by("operator", |m| &m.operator),
+        &MsgRoute::of(
+            MSG_EDIT_VALIDATOR,
+            handlers::edit_validator,
+            MSG_EDIT_VALIDATOR_RESPONSE,
+        )
+        .signed_by("operator", |m| &m.operator),
+        &MsgRoute::of(MSG_DELEGATE, handlers::delegate, MSG_DELEGATE_RESPONSE)
+            .signed_by("delegator", |m| &m.delegator),
+        &MsgRoute::of(
+            MSG_UNDELEGATE,
+            handlers::undelegate,
+            MSG_UNDELEGATE_RESPONSE,
+        )
+        .signed_by("delegator", |m| &m.delegator),
+    ],
+};
 
 impl Module for StakingModule {
     fn name(&self) -> &'static str {
@@ -64,51 +83,11 @@ impl Module for StakingModule {
     }
 
     fn msg_signer(&self, msg: &Any) -> Result<Address, ModuleError> {
-        match msg.type_url.as_str() {
-            MSG_CREATE_VALIDATOR => signer_of(
-                "operator",
-                &decode_any::<MsgCreateValidator>(msg, MSG_CREATE_VALIDATOR)?.operator,
-            ),
-            MSG_EDIT_VALIDATOR => signer_of(
-                "operator",
-                &decode_any::<MsgEditValidator>(msg, MSG_EDIT_VALIDATOR)?.operator,
-            ),
-            MSG_DELEGATE => signer_of(
-                "delegator",
-                &decode_any::<MsgDelegate>(msg, MSG_DELEGATE)?.delegator,
-            ),
-            MSG_UNDELEGATE => signer_of(
-                "delegator",
-                &decode_any::<MsgUndelegate>(msg, MSG_UNDELEGATE)?.delegator,
-            ),
-            other => Err(bls_core::module::unknown_msg("staking", other)),
-        }
+        ROUTER.signer(msg)
     }
 
     fn deliver(&self, ctx: &mut Context<'_>, msg: &Any) -> Result<Any, ModuleError> {
-        match msg.type_url.as_str() {
-            MSG_CREATE_VALIDATOR => {
-                let m = decode_any::<MsgCreateValidator>(msg, MSG_CREATE_VALIDATOR)?;
-                let r = handlers::create_validator(ctx, &m)?;
-                Ok(encode_any(&r, MSG_CREATE_VALIDATOR_RESPONSE))
-            }
-            MSG_EDIT_VALIDATOR => {
-                let m = decode_any::<MsgEditValidator>(msg, MSG_EDIT_VALIDATOR)?;
-                let r = handlers::edit_validator(ctx, &m)?;
-                Ok(encode_any(&r, MSG_EDIT_VALIDATOR_RESPONSE))
-            }
-            MSG_DELEGATE => {
-                let m = decode_any::<MsgDelegate>(msg, MSG_DELEGATE)?;
-                let r = handlers::delegate(ctx, &m)?;
-                Ok(encode_any(&r, MSG_DELEGATE_RESPONSE))
-            }
-            MSG_UNDELEGATE => {
-                let m = decode_any::<MsgUndelegate>(msg, MSG_UNDELEGATE)?;
-                let r = handlers::undelegate(ctx, &m)?;
-                Ok(encode_any(&r, MSG_UNDELEGATE_RESPONSE))
-            }
-            other => Err(bls_core::module::unknown_msg("staking", other)),
-        }
+        ROUTER.deliver(ctx, msg)
     }
 
     fn query_prefix(&self) -> &'static str {
@@ -129,17 +108,26 @@ impl Module for StakingModule {
         ctx: &mut Context<'_>,
         genesis: &serde_json::Value,
     ) -> Result<(), ModuleError> {
-        let g: genesis::GenesisState = bls_core::module::parse_genesis(genesis)
-            .map_err(|e| ModuleError::from(StakingError::InvalidGenesis(e.to_string())))?;
-        Ok(genesis::init_genesis(ctx, &g)?)
+        init_genesis_section(
+            genesis,
+            |e| StakingError::InvalidGenesis(e.to_string()),
+            |g| genesis::init_genesis(ctx, g),
+        )
     }
 
     fn export_genesis(&self, store: &dyn Storage) -> Result<serde_json::Value, ModuleError> {
-        let g = genesis::export_genesis(store)?;
-        serde_json::to_value(g).map_err(|e| ModuleError::storage("staking genesis", e))
+        export_genesis_section("staking genesis", genesis::export_genesis(store))
     }
 
     fn end_block(&self, ctx: &mut Context<'_>) -> Result<(), ModuleError> {
         Ok(handlers::end_block(ctx)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn routes_every_msg_type_url() {
+        assert!(super::ROUTER.routes_exactly(super::msgs::MSG_TYPE_URLS));
     }
 }
