@@ -18,6 +18,7 @@ use super::query;
 use crate::metrics::AppMetrics;
 use crate::modules::all_modules;
 use crate::store::{ChangeSet, Overlay, PreparedCommit, StagedView, Store, StoreError};
+use crate::tx::sig_cache::SigCache;
 use crate::tx::{TxOutcome, TxPipeline};
 
 /// Key under which the chain id is kept in state, so CheckTx after a restart knows it.
@@ -59,6 +60,8 @@ pub struct BlsApp {
     /// Block info of the last FinalizeBlock (CheckTx and simulate run "in" the next block).
     last_block: BlockInfo,
     metrics: AppMetrics,
+    /// Signatures already verified on this node (CheckTx, rechecks and FinalizeBlock).
+    sig_cache: SigCache,
 }
 
 impl BlsApp {
@@ -77,6 +80,7 @@ impl BlsApp {
             prepared: None,
             last_block: BlockInfo::default(),
             metrics: AppMetrics::default(),
+            sig_cache: SigCache::default(),
         };
         app.last_block.height = app.store.last_height();
         app.last_block.chain_id = app.stored_chain_id().unwrap_or_default();
@@ -240,7 +244,7 @@ impl BlsApp {
     }
 
     fn pipeline(&self) -> TxPipeline<'_> {
-        TxPipeline::new(&self.modules)
+        TxPipeline::new(&self.modules).with_sig_cache(&self.sig_cache)
     }
 
     /// `CheckTx`: ante checks against the check state; admitted txs' ante writes stay there.

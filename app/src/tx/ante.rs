@@ -19,6 +19,7 @@ use prost::Message;
 
 use super::decode::DecodedTx;
 use super::error::TxError;
+use super::sig_cache::SigCache;
 use crate::store::Overlay;
 
 /// Module account that receives tx fees.
@@ -187,6 +188,7 @@ pub fn run_ante(
     gas_price: GasPrice,
     routed: &Routed<'_>,
     mode: Mode,
+    sig_cache: Option<&SigCache>,
 ) -> Result<Vec<Event>, TxError> {
     let signer = &routed.signer;
     // Indexing is safe: validate_basic guarantees exactly one signer info and signature.
@@ -271,13 +273,19 @@ pub fn run_ante(
             account_number: account.account_number,
         }
         .encode_to_vec();
-        verify_secp256k1(key, &sign_doc, signature).map_err(|e| {
-            TxError::Unauthorized(format!(
-                "signature verification failed; please verify account number ({}) and \
-                 chain-id ({}): {e}",
-                account.account_number, block.chain_id
-            ))
-        })?;
+        let verify = || {
+            verify_secp256k1(key, &sign_doc, signature).map_err(|e| {
+                TxError::Unauthorized(format!(
+                    "signature verification failed; please verify account number ({}) and \
+                     chain-id ({}): {e}",
+                    account.account_number, block.chain_id
+                ))
+            })
+        };
+        match sig_cache {
+            Some(cache) => cache.verify_once(key, &sign_doc, signature, verify)?,
+            None => verify()?,
+        }
     }
 
     let mut events = Vec::new();

@@ -16,6 +16,7 @@ mod ante;
 mod decode;
 mod error;
 mod execute;
+pub mod sig_cache;
 mod simulate;
 
 pub use ante::{Mode, FEE_COLLECTOR};
@@ -30,6 +31,7 @@ use cosmwasm_std::Storage;
 use prost::Message;
 
 use crate::store::{ChangeSet, Overlay};
+use sig_cache::SigCache;
 
 /// The result of one tx, as CheckTx / FinalizeBlock report it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -75,6 +77,7 @@ impl TxOutcome {
 pub struct TxPipeline<'m> {
     modules: &'m [&'m dyn Module],
     gas_config: GasConfig,
+    sig_cache: Option<&'m SigCache>,
 }
 
 impl<'m> TxPipeline<'m> {
@@ -84,7 +87,15 @@ impl<'m> TxPipeline<'m> {
         Self {
             modules,
             gas_config: GasConfig::default(),
+            sig_cache: None,
         }
+    }
+
+    /// Remembers verified signatures in `cache`, so a tx's signature is checked once per
+    /// node (CheckTx, rechecks and FinalizeBlock share it).
+    pub fn with_sig_cache(mut self, cache: &'m SigCache) -> Self {
+        self.sig_cache = Some(cache);
+        self
     }
 
     /// Overrides the store-operation gas prices. The per-byte and per-signature prices come
@@ -175,6 +186,7 @@ impl<'m> TxPipeline<'m> {
                 gas_price,
                 &routed,
                 mode,
+                self.sig_cache,
             )
             .map(|events| (events, ante_overlay.into_changes()))
         };
