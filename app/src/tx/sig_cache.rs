@@ -18,7 +18,14 @@ pub const DEFAULT_CAPACITY: usize = 100_000;
 /// A bounded set of verified (public key, signed bytes, signature) triples.
 pub struct SigCache {
     capacity: usize,
-    entries: Mutex<(BTreeSet<[u8; 32]>, VecDeque<[u8; 32]>)>,
+    entries: Mutex<Entries>,
+}
+
+/// The keys, and their insertion order for eviction.
+#[derive(Default)]
+struct Entries {
+    set: BTreeSet<[u8; 32]>,
+    order: VecDeque<[u8; 32]>,
 }
 
 impl Default for SigCache {
@@ -32,7 +39,7 @@ impl SigCache {
     pub fn new(capacity: usize) -> SigCache {
         SigCache {
             capacity: capacity.max(1),
-            entries: Mutex::new((BTreeSet::new(), VecDeque::new())),
+            entries: Mutex::new(Entries::default()),
         }
     }
 
@@ -48,7 +55,7 @@ impl SigCache {
 
     /// Whether `key` verified before.
     pub fn contains(&self, key: &[u8; 32]) -> bool {
-        self.entries.lock().is_ok_and(|e| e.0.contains(key))
+        self.entries.lock().is_ok_and(|e| e.set.contains(key))
     }
 
     /// Remembers a successful verification.
@@ -56,20 +63,20 @@ impl SigCache {
         let Ok(mut e) = self.entries.lock() else {
             return;
         };
-        if !e.0.insert(key) {
+        if !e.set.insert(key) {
             return;
         }
-        e.1.push_back(key);
-        while e.1.len() > self.capacity {
-            if let Some(old) = e.1.pop_front() {
-                e.0.remove(&old);
+        e.order.push_back(key);
+        while e.order.len() > self.capacity {
+            if let Some(old) = e.order.pop_front() {
+                e.set.remove(&old);
             }
         }
     }
 
     /// Entries held.
     pub fn len(&self) -> usize {
-        self.entries.lock().map_or(0, |e| e.1.len())
+        self.entries.lock().map_or(0, |e| e.order.len())
     }
 
     /// Whether it holds nothing.
