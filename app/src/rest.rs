@@ -12,11 +12,16 @@
 //! | `GET /chain-info.json` | Keplr `experimentalSuggestChain` input |
 //! | `GET /bls/{module}/{method}?req={json}` | our modules' JSON queries |
 //! | `GET /metrics` | Prometheus text format |
+//!
+//! Query routes honour the Cosmos `x-cosmos-block-height` request header (0 or absent: the
+//! latest height; otherwise that height's state, see [`crate::abci::query`]) and answer with
+//! the height they read in the same header. A header that is not a non-negative integer is a
+//! 400.
 
 use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -85,12 +90,49 @@ impl IntoResponse for ApiError {
     }
 }
 
-async fn abci_query(s: &Shared, path: &str, data: Vec<u8>) -> Result<ResponseQuery, ApiError> {
+/// The Cosmos gRPC-gateway header naming the height a query reads (and answers at).
+pub const BLOCK_HEIGHT_HEADER: &str = "x-cosmos-block-height";
+
+/// The height asked for by `x-cosmos-block-height` (0 when absent: the latest).
+fn requested_height(headers: &HeaderMap) -> Result<i64, ApiError> {
+    let Some(raw) = headers.get(BLOCK_HEIGHT_HEADER) else {
+        return Ok(0);
+    };
+    raw.to_str()
+        .ok()
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .filter(|h| *h >= 0)
+        .ok_or_else(|| {
+            ApiError(
+                StatusCode::BAD_REQUEST,
+                3,
+                format!(
+                    "invalid {BLOCK_HEIGHT_HEADER} header {:?}: expected a non-negative integer (0 = latest)",
+                    String::from_utf8_lossy(raw.as_bytes())
+                ),
+            )
+        })
+}
+
+/// `body` with the `x-cosmos-block-height` header set to the height the query answered at.
+fn at_height(q_height: i64, body: impl IntoResponse) -> Response {
+    let mut resp = body.into_response();
+    resp.headers_mut()
+        .insert(BLOCK_HEIGHT_HEADER, HeaderValue::from(q_height));
+    resp
+}
+
+async fn abci_query(
+    s: &Shared,
+    path: &str,
+    data: Vec<u8>,
+    height: i64,
+) -> Result<ResponseQuery, ApiError> {
     let handle = s.abci.clone();
     let req = RequestQuery {
         data: data.into(),
         path: path.to_string(),
-        height: 0,
+        height,
         prove: false,
     };
     let resp = tokio::task::spawn_blocking(move || handle.call(request::Value::Query(req)))
@@ -150,27 +192,34 @@ fn account_json(acc: &BaseAccount) -> Value {
 
 async fn account(
     State(s): State<Shared>,
+    headers: HeaderMap,
     Path(address): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let req = QueryAccountRequest { address };
     let q = abci_query(
         &s,
         "/cosmos.auth.v1beta1.Query/Account",
         req.encode_to_vec(),
+        requested_height(&headers)?,
     )
     .await?;
+    let height = q.height;
     let resp: QueryAccountResponse = decode(&query_ok(q)?)?;
     let any = resp
         .account
         .ok_or_else(|| ApiError(StatusCode::NOT_FOUND, 5, "account not found".into()))?;
     let acc: BaseAccount = decode(&any.value)?;
-    Ok(Json(json!({"account": account_json(&acc)})))
+    Ok(at_height(
+        height,
+        Json(json!({"account": account_json(&acc)})),
+    ))
 }
 
 async fn balances(
     State(s): State<Shared>,
+    headers: HeaderMap,
     Path(address): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let req = QueryAllBalancesRequest {
         address,
         pagination: None,
@@ -180,8 +229,10 @@ async fn balances(
         &s,
         "/cosmos.bank.v1beta1.Query/AllBalances",
         req.encode_to_vec(),
+        requested_height(&headers)?,
     )
     .await?;
+    let height = q.height;
     let resp: QueryAllBalancesResponse = decode(&query_ok(q)?)?;
     let list: Vec<Value> = resp
         .balances
@@ -189,8 +240,9 @@ async fn balances(
         .map(|c| json!({"denom": c.denom, "amount": c.amount}))
         .collect();
     let total = list.len().to_string();
-    Ok(Json(
-        json!({"balances": list, "pagination": {"next_key": null, "total": total}}),
+    Ok(at_height(
+        height,
+        Json(json!({"balances": list, "pagination": {"next_key": null, "total": total}})),
     ))
 }
 
@@ -201,9 +253,10 @@ struct DenomParam {
 
 async fn balance_by_denom(
     State(s): State<Shared>,
+    headers: HeaderMap,
     Path(address): Path<String>,
     Query(p): Query<DenomParam>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let req = QueryBalanceRequest {
         address,
         denom: p.denom,
@@ -212,13 +265,15 @@ async fn balance_by_denom(
         &s,
         "/cosmos.bank.v1beta1.Query/Balance",
         req.encode_to_vec(),
+        requested_height(&headers)?,
     )
     .await?;
+    let height = q.height;
     let resp: QueryBalanceResponse = decode(&query_ok(q)?)?;
     let coin = resp
         .balance
         .map(|c| json!({"denom": c.denom, "amount": c.amount}));
-    Ok(Json(json!({"balance": coin})))
+    Ok(at_height(height, Json(json!({"balance": coin}))))
 }
 
 #[derive(Deserialize)]
@@ -243,6 +298,7 @@ fn decode_b64(s: &str) -> Result<Vec<u8>, ApiError> {
 #[allow(deprecated)] // SimulateResponse.result.{data,log} are deprecated in v0.50 but wallets read them.
 async fn simulate(
     State(s): State<Shared>,
+    headers: HeaderMap,
     Json(body): Json<TxBytesBody>,
 ) -> Result<Json<Value>, ApiError> {
     #[allow(deprecated)]
@@ -250,7 +306,13 @@ async fn simulate(
         tx: None,
         tx_bytes: decode_b64(&body.tx_bytes)?,
     };
-    let q = abci_query(&s, crate::abci::query::SIMULATE_PATH, req.encode_to_vec()).await?;
+    let q = abci_query(
+        &s,
+        crate::abci::query::SIMULATE_PATH,
+        req.encode_to_vec(),
+        requested_height(&headers)?,
+    )
+    .await?;
     let resp: SimulateResponse = decode(&query_ok(q)?)?;
     let gas = resp.gas_info.unwrap_or_default();
     let result = resp.result.unwrap_or_default();
@@ -425,6 +487,7 @@ struct BlsQueryParams {
 
 async fn bls_query(
     State(s): State<Shared>,
+    headers: HeaderMap,
     Path((module, method)): Path<(String, String)>,
     Query(p): Query<BlsQueryParams>,
 ) -> Result<Response, ApiError> {
@@ -439,13 +502,16 @@ async fn bls_query(
     }
     let path = format!("/bls.{module}.v1.Query/{method}");
     let body = p.req.unwrap_or_else(|| "{}".into()).into_bytes();
-    let q = abci_query(&s, &path, body).await?;
+    let q = abci_query(&s, &path, body, requested_height(&headers)?).await?;
+    let height = q.height;
     let bytes = query_ok(q)?;
-    Ok((
-        [(axum::http::header::CONTENT_TYPE, "application/json")],
-        bytes,
-    )
-        .into_response())
+    Ok(at_height(
+        height,
+        (
+            [(axum::http::header::CONTENT_TYPE, "application/json")],
+            bytes,
+        ),
+    ))
 }
 
 async fn metrics(State(s): State<Shared>) -> impl IntoResponse {
@@ -489,5 +555,45 @@ mod chain_info_tests {
         let v = keplr_chain_info("bls-1", "http://127.0.0.1:26657", "http://h:1317");
         assert_eq!(v["rest"], "http://h:1317");
         assert_eq!(v["rpc"], "http://127.0.0.1:26657");
+    }
+}
+
+#[cfg(test)]
+mod height_header_tests {
+    use axum::http::{HeaderMap, HeaderValue};
+
+    use super::{requested_height, BLOCK_HEIGHT_HEADER};
+
+    fn asked(value: Option<&[u8]>) -> Result<i64, String> {
+        let mut h = HeaderMap::new();
+        if let Some(v) = value {
+            h.insert(
+                BLOCK_HEIGHT_HEADER,
+                HeaderValue::from_bytes(v).expect("header value"),
+            );
+        }
+        requested_height(&h).map_err(|e| format!("{} {} {}", e.0, e.1, e.2))
+    }
+
+    #[test]
+    fn block_height_header_is_parsed_or_refused() {
+        assert_eq!(asked(None), Ok(0));
+        assert_eq!(asked(Some(b"0")), Ok(0));
+        assert_eq!(asked(Some(b"42")), Ok(42));
+        assert_eq!(asked(Some(b" 7 ")), Ok(7));
+        for bad in [
+            &b"-1"[..],
+            b"abc",
+            b"1.5",
+            b"",
+            b"99999999999999999999",
+            b"\xff",
+        ] {
+            let err = asked(Some(bad)).expect_err("refused");
+            assert!(
+                err.starts_with("400 Bad Request 3 invalid x-cosmos-block-height"),
+                "{err}"
+            );
+        }
     }
 }
