@@ -279,6 +279,8 @@ pub struct BlockResults {
 pub struct RpcClient {
     url: String,
     http: HttpClient,
+    /// Height ABCI queries read (`None`: the latest).
+    query_height: Option<tendermint::block::Height>,
 }
 
 impl RpcClient {
@@ -299,7 +301,24 @@ impl RpcClient {
         Ok(Self {
             url: url.to_string(),
             http,
+            query_height: None,
         })
+    }
+
+    /// This client with its ABCI queries (accounts, balances, module queries) reading the state
+    /// committed at `height` instead of the latest; 0 means the latest. Fails above `i64::MAX`.
+    pub fn at_height(mut self, height: u64) -> Result<Self, RpcError> {
+        self.query_height = match height {
+            0 => None,
+            h => Some(
+                tendermint::block::Height::try_from(h).map_err(|e| RpcError::Rpc {
+                    method: "abci_query",
+                    url: self.url.clone(),
+                    detail: format!("invalid query height {h}: {e}"),
+                })?,
+            ),
+        };
+        Ok(self)
     }
 
     /// The node URL.
@@ -334,11 +353,12 @@ impl RpcClient {
         Ok(self.status().await?.chain_id)
     }
 
-    /// Runs an ABCI query at the latest height; a non-zero code is [`RpcError::Query`].
+    /// Runs an ABCI query at the latest height (or at [`RpcClient::at_height`]'s); a non-zero
+    /// code is [`RpcError::Query`].
     pub async fn abci_query(&self, path: &str, data: Vec<u8>) -> Result<Vec<u8>, RpcError> {
         let r = self
             .http
-            .abci_query(Some(path.to_string()), data, None, false)
+            .abci_query(Some(path.to_string()), data, self.query_height, false)
             .await
             .map_err(|e| self.map_err("abci_query", e))?;
         if r.code.is_err() {

@@ -52,6 +52,7 @@ impl ClientOpts {
             chain_id: self.chain_id.clone(),
             keyring_dir,
             output: self.output,
+            height: None,
         }
     }
 }
@@ -67,6 +68,8 @@ pub struct ClientContext {
     pub keyring_dir: PathBuf,
     /// Output format.
     pub output: OutputFormat,
+    /// Height state queries read (`blsd query --height`); `None` or 0: the latest.
+    pub height: Option<u64>,
 }
 
 impl ClientContext {
@@ -77,6 +80,7 @@ impl ClientContext {
             chain_id: None,
             keyring_dir: keyring_dir.into(),
             output: OutputFormat::Text,
+            height: None,
         }
     }
 
@@ -85,9 +89,13 @@ impl ClientContext {
         Keyring::open(&self.keyring_dir)
     }
 
-    /// An RPC client for the node.
+    /// An RPC client for the node (its ABCI queries at [`ClientContext::height`] when set).
     pub fn rpc(&self) -> anyhow::Result<RpcClient> {
-        Ok(RpcClient::new(&self.node)?)
+        let rpc = RpcClient::new(&self.node)?;
+        Ok(match self.height {
+            Some(h) => rpc.at_height(h)?,
+            None => rpc,
+        })
     }
 
     /// Prints `value` as JSON, or as `text(value)` in text mode.

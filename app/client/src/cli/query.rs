@@ -12,6 +12,11 @@ use crate::rpc::BlockResults;
 /// Query chain state.
 #[derive(Args, Clone, Debug)]
 pub struct QueryCmd {
+    /// Read the state committed at this height instead of the latest (0 = latest). Applies to
+    /// state queries (bank, auth, bls, registry, orchestration, staking, slashing, fees); the
+    /// node must still hold that height.
+    #[arg(long, global = true)]
+    pub height: Option<u64>,
     /// The query subcommand.
     #[command(subcommand)]
     pub cmd: QuerySub,
@@ -112,6 +117,19 @@ struct AccountOut {
 impl QueryCmd {
     /// Runs the command.
     pub async fn run(self, ctx: &ClientContext) -> anyhow::Result<()> {
+        if self.height.is_some_and(|h| h > 0)
+            && matches!(
+                self.cmd,
+                QuerySub::Tx { .. } | QuerySub::BlockResults { .. } | QuerySub::Status
+            )
+        {
+            bail!("--height applies to state queries, not to tx, block-results or status");
+        }
+        let at_height = ClientContext {
+            height: self.height,
+            ..ctx.clone()
+        };
+        let ctx = &at_height;
         match self.cmd {
             QuerySub::Bank {
                 cmd: BankQuerySub::Balances { address, denom },
@@ -246,4 +264,35 @@ fn block_results_text(r: &BlockResults) -> String {
 
 pub(crate) fn parse_address(s: &str) -> anyhow::Result<Address> {
     Address::parse(s).with_context(|| "expected a bls1... address")
+}
+
+#[cfg(test)]
+mod height_flag_tests {
+    use clap::Parser;
+
+    use super::{QueryCmd, QuerySub};
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        query: QueryCmd,
+    }
+
+    fn parse(args: &[&str]) -> Result<QueryCmd, clap::Error> {
+        Cli::try_parse_from(std::iter::once("query").chain(args.iter().copied())).map(|c| c.query)
+    }
+
+    #[test]
+    fn height_is_accepted_before_or_after_the_subcommand() {
+        let q = parse(&["--height", "5", "bank", "balances", "bls1x"]).expect("parse");
+        assert_eq!(q.height, Some(5));
+        let q = parse(&["registry", "params", "--height", "7"]).expect("parse");
+        assert_eq!(q.height, Some(7));
+        let q = parse(&["bank", "balances", "bls1x"]).expect("parse");
+        assert_eq!(q.height, None);
+        assert!(matches!(q.cmd, QuerySub::Bank { .. }));
+        for bad in ["-1", "abc", "1.5"] {
+            assert!(parse(&["--height", bad, "status"]).is_err(), "{bad}");
+        }
+    }
 }
