@@ -297,6 +297,29 @@ async fn unregistered_peer_is_disconnected_and_not_routed() {
     .await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_peer_deregistered_after_connecting_is_dropped_on_recheck() {
+    let (registry, nodes) = network(2, &[]).await;
+    let (a, b) = (&nodes[0].handle, &nodes[1].handle);
+    eventually("node 1 admitted by node 0", || {
+        let (h, p) = (a.clone(), b.peer_id);
+        async move {
+            h.bootstrap().await;
+            h.routing_peers().await.contains(&p).then_some(())
+        }
+    })
+    .await;
+    let before = a.stats.rejected_peers.load(Ordering::Relaxed);
+    registry.remove(&b.peer_id);
+    a.recheck_peers().await;
+    eventually("node 0 dropped the deregistered peer", || {
+        let h = a.clone();
+        async move { (h.stats.rejected_peers.load(Ordering::Relaxed) > before).then_some(()) }
+    })
+    .await;
+    assert!(!a.routing_peers().await.contains(&b.peer_id));
+}
+
 // ---- a hostile peer speaking the node's protocol names with the wrong messages ----
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]

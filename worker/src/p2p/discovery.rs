@@ -47,6 +47,8 @@ pub async fn bootstrap_from_chain(exec: &Executor) -> usize {
         exec.p2p.add_bootstrap(peer, addrs).await;
     }
     exec.p2p.bootstrap().await;
+    // Peers admitted earlier may have left the registry since.
+    exec.p2p.recheck_peers().await;
     heads
 }
 

@@ -1,6 +1,7 @@
 //! Who this node deals with: peers registered on chain. The node asks a [`PeerAuthority`]
-//! about every newly connected peer (and every gossip author and relayer); unknown peers
-//! are disconnected, kept out of the Kademlia routing table and their gossip rejected.
+//! about every newly connected peer (and every gossip author and relayer), and again about
+//! every connected peer whenever discovery re-reads the registry; unknown peers are
+//! disconnected, kept out of the Kademlia routing table and their gossip rejected.
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -36,6 +37,13 @@ impl StaticPeers {
     pub fn insert(&self, peer: PeerId, reg: Registered) {
         if let Ok(mut m) = self.0.write() {
             m.insert(peer, reg);
+        }
+    }
+
+    /// Deregisters `peer`.
+    pub fn remove(&self, peer: &PeerId) {
+        if let Ok(mut m) = self.0.write() {
+            m.remove(peer);
         }
     }
 }

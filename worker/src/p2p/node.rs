@@ -118,6 +118,7 @@ enum Command {
     RespondCode(ResponseChannel<CodeReply>, CodeReply),
     AddBootstrap(PeerId, Vec<Multiaddr>),
     Bootstrap,
+    Recheck,
     Provide([u8; 32]),
     Providers([u8; 32], Vec<PeerId>, oneshot::Sender<Vec<PeerId>>),
     Subscribe(String),
@@ -213,6 +214,13 @@ impl P2pHandle {
     /// Runs a Kademlia bootstrap (a no-op while the routing table is empty).
     pub async fn bootstrap(&self) {
         let _ = self.send(Command::Bootstrap).await;
+    }
+
+    /// Checks every admitted peer against the registry again: a peer deregistered since
+    /// it connected is disconnected and dropped from routing (discovery runs this on each
+    /// registry refresh).
+    pub async fn recheck_peers(&self) {
+        let _ = self.send(Command::Recheck).await;
     }
 
     /// Announces this node as a provider of the code blob `hash`.
@@ -526,6 +534,11 @@ impl NodeTask {
             Command::Bootstrap => {
                 if let Err(e) = self.kad().bootstrap() {
                     tracing::debug!(error = %e, "kademlia bootstrap");
+                }
+            }
+            Command::Recheck => {
+                for peer in self.allowed.clone() {
+                    self.check_peer(peer);
                 }
             }
             Command::Provide(hash) => {

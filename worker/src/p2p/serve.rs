@@ -87,10 +87,14 @@ impl PeerBook {
 impl PeerAuthority for PeerBook {
     fn registered<'a>(&'a self, peer: &'a PeerId) -> Lookup<'a> {
         Box::pin(async move {
-            self.lookup(peer).await.map(|w| Registered {
-                addrs: multiaddrs(&w),
-                head: w.role == Role::Head && w.status == WorkerStatus::Active,
-            })
+            // A worker that deregistered (unbonding) is no longer a peer.
+            self.lookup(peer)
+                .await
+                .filter(|w| w.status != WorkerStatus::Unbonding)
+                .map(|w| Registered {
+                    addrs: multiaddrs(&w),
+                    head: w.role == Role::Head && w.status == WorkerStatus::Active,
+                })
         })
     }
 }
