@@ -1,79 +1,55 @@
 //! [`AuthModule`]: accounts and params behind the `bls_core::Module` interface. It has no
 //! messages; signature, sequence and fee checks live in the app's tx pipeline (the ante).
 
-use bls_core::module::{export_genesis_section, init_genesis_section};
-use bls_core::{Address, Context, Module, ModuleError};
+use bls_core::spec::{ExportGenesisFn, InitGenesisFn, ModuleSpec, QueryFn};
+use bls_core::{Address, Context, ModuleError};
 use cosmos_sdk_proto::Any;
-use cosmwasm_std::Storage;
 
 use crate::error::AuthError;
-use crate::genesis;
+use crate::genesis::{self, AuthGenesis};
 use crate::queries;
 
 /// The auth module.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct AuthModule;
 
-impl Module for AuthModule {
-    fn name(&self) -> &'static str {
-        "auth"
+impl ModuleSpec for AuthModule {
+    type Error = AuthError;
+    type Genesis = AuthGenesis;
+
+    const NAME: &'static str = "auth";
+    const QUERY_PREFIX: &'static str = queries::QUERY_PREFIX;
+    const QUERY: QueryFn<Self::Error> = queries::query;
+    const INVALID_GENESIS: fn(serde_json::Error) -> Self::Error =
+        |e| AuthError::InvalidGenesis(e.to_string());
+    const INIT_GENESIS: InitGenesisFn<Self::Genesis, Self::Error> =
+        |ctx, g| genesis::init(ctx.store, g);
+    const EXPORT_GENESIS: ExportGenesisFn<Self::Genesis, Self::Error> = genesis::export;
+    const EXPORT_CONTEXT: &'static str = "auth genesis export";
+
+    fn msg_signer(msg: &Any) -> Result<Address, ModuleError> {
+        Err(no_message(msg))
     }
 
-    fn msg_type_urls(&self) -> &'static [&'static str] {
-        &[]
+    fn deliver(_ctx: &mut Context<'_>, msg: &Any) -> Result<Any, ModuleError> {
+        Err(no_message(msg))
     }
+}
 
-    fn msg_signer(&self, msg: &Any) -> Result<Address, ModuleError> {
-        Err(ModuleError::new(
-            "sdk",
-            6,
-            format!("auth handles no message {}", msg.type_url),
-        ))
-    }
-
-    fn deliver(&self, _ctx: &mut Context<'_>, msg: &Any) -> Result<Any, ModuleError> {
-        Err(ModuleError::new(
-            "sdk",
-            6,
-            format!("auth handles no message {}", msg.type_url),
-        ))
-    }
-
-    fn query_prefix(&self) -> &'static str {
-        queries::QUERY_PREFIX
-    }
-
-    fn query(
-        &self,
-        store: &dyn Storage,
-        method: &str,
-        data: &[u8],
-    ) -> Result<Vec<u8>, ModuleError> {
-        queries::query(store, method, data).map_err(ModuleError::from)
-    }
-
-    fn init_genesis(
-        &self,
-        ctx: &mut Context<'_>,
-        genesis: &serde_json::Value,
-    ) -> Result<(), ModuleError> {
-        init_genesis_section(
-            genesis,
-            |e| AuthError::InvalidGenesis(e.to_string()),
-            |g| genesis::init(ctx.store, g),
-        )
-    }
-
-    fn export_genesis(&self, store: &dyn Storage) -> Result<serde_json::Value, ModuleError> {
-        export_genesis_section("auth genesis export", genesis::export(store))
-    }
+/// Auth has no messages (the app routes none here; reported, not panicked, if it did).
+fn no_message(msg: &Any) -> ModuleError {
+    ModuleError::new(
+        "sdk",
+        6,
+        format!("auth handles no message {}", msg.type_url),
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::account::{ensure_account, get_account};
-    use bls_core::{BlockInfo, GasMeter};
+    use bls_core::{BlockInfo, GasMeter, Module};
     use cosmos_sdk_proto::cosmos::auth::v1beta1 as pb;
     use cosmwasm_std::testing::MockStorage;
     use prost::Message;

@@ -1,12 +1,11 @@
 //! [`BankModule`]: the bank behind the `bls_core::Module` interface.
 
-use bls_core::module::{export_genesis_section, init_genesis_section};
-use bls_core::{Address, Context, Module, ModuleError};
+use bls_core::spec::{ExportGenesisFn, InitGenesisFn, ModuleSpec, QueryFn};
+use bls_core::{Address, Context, ModuleError};
 use cosmos_sdk_proto::Any;
-use cosmwasm_std::Storage;
 
 use crate::error::BankError;
-use crate::genesis;
+use crate::genesis::{self, BankGenesis};
 use crate::msgs::{decode_send, handle_send, MSG_SEND_TYPE_URL};
 use crate::queries;
 
@@ -14,20 +13,27 @@ use crate::queries;
 #[derive(Clone, Copy, Debug, Default)]
 pub struct BankModule;
 
-impl Module for BankModule {
-    fn name(&self) -> &'static str {
-        "bank"
-    }
+impl ModuleSpec for BankModule {
+    type Error = BankError;
+    type Genesis = BankGenesis;
 
-    fn msg_type_urls(&self) -> &'static [&'static str] {
-        &[MSG_SEND_TYPE_URL]
-    }
+    const NAME: &'static str = "bank";
+    const MSG_TYPE_URLS: &'static [&'static str] = &[MSG_SEND_TYPE_URL];
+    const QUERY_PREFIX: &'static str = queries::QUERY_PREFIX;
+    const QUERY: QueryFn<Self::Error> = queries::query;
+    const INVALID_GENESIS: fn(serde_json::Error) -> Self::Error =
+        |e| BankError::InvalidGenesis(e.to_string());
+    const INIT_GENESIS: InitGenesisFn<Self::Genesis, Self::Error> =
+        |ctx, g| genesis::init(ctx.store, g);
+    const EXPORT_GENESIS: ExportGenesisFn<Self::Genesis, Self::Error> = genesis::export;
+    const EXPORT_CONTEXT: &'static str = "bank genesis export";
 
-    fn msg_signer(&self, msg: &Any) -> Result<Address, ModuleError> {
+    /// `MsgSend` is checked whole (addresses, coins) before it runs; its signer is the sender.
+    fn msg_signer(msg: &Any) -> Result<Address, ModuleError> {
         Ok(decode_send(msg)?.from)
     }
 
-    fn deliver(&self, ctx: &mut Context<'_>, msg: &Any) -> Result<Any, ModuleError> {
+    fn deliver(ctx: &mut Context<'_>, msg: &Any) -> Result<Any, ModuleError> {
         match msg.type_url.as_str() {
             MSG_SEND_TYPE_URL => handle_send(ctx, msg),
             other => Err(ModuleError::new(
@@ -37,35 +43,6 @@ impl Module for BankModule {
             )),
         }
     }
-
-    fn query_prefix(&self) -> &'static str {
-        queries::QUERY_PREFIX
-    }
-
-    fn query(
-        &self,
-        store: &dyn Storage,
-        method: &str,
-        data: &[u8],
-    ) -> Result<Vec<u8>, ModuleError> {
-        queries::query(store, method, data).map_err(ModuleError::from)
-    }
-
-    fn init_genesis(
-        &self,
-        ctx: &mut Context<'_>,
-        genesis: &serde_json::Value,
-    ) -> Result<(), ModuleError> {
-        init_genesis_section(
-            genesis,
-            |e| BankError::InvalidGenesis(e.to_string()),
-            |g| genesis::init(ctx.store, g),
-        )
-    }
-
-    fn export_genesis(&self, store: &dyn Storage) -> Result<serde_json::Value, ModuleError> {
-        export_genesis_section("bank genesis export", genesis::export(store))
-    }
 }
 
 #[cfg(test)]
@@ -74,7 +51,7 @@ mod tests {
     use crate::state::{balance, supply_of};
     use bls_auth::{get_account, AuthModule};
     use bls_core::module::encode_any;
-    use bls_core::{BlockInfo, GasMeter};
+    use bls_core::{BlockInfo, GasMeter, Module};
     use cosmos_sdk_proto::cosmos::bank::v1beta1 as pb;
     use cosmos_sdk_proto::cosmos::base::v1beta1::Coin as PCoin;
     use cosmwasm_std::testing::MockStorage;

@@ -7,6 +7,7 @@
 //! - [`address::Address`]: bech32 `bls1...` account addresses;
 //! - [`error::ModuleError`]: the code / codespace / log triple every module error maps to;
 //! - [`route::MsgRouter`]: a module's message table (type URL → signer, handler, response);
+//! - [`spec::ModuleSpec`]: a module declared as a table of its parts, which is then a [`Module`];
 //! - [`manifest::Manifest`]: how to run a function, validated the same on chain and in workers;
 //! - [`outcome::Outcome`]: the canonical execution outcome workers commit to and reveal;
 //! - [`storage::GasStorage`]: a `cosmwasm_std::Storage` wrapper that charges gas per op.
@@ -22,6 +23,7 @@ pub mod module;
 pub mod origin;
 pub mod outcome;
 pub mod route;
+pub mod spec;
 pub mod storage;
 
 pub use address::Address;
@@ -32,3 +34,4 @@ pub use events::Event;
 pub use gas::{GasConfig, GasMeter};
 pub use module::Module;
 pub use route::{MsgRoute, MsgRouter};
+pub use spec::ModuleSpec;

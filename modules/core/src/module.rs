@@ -11,6 +11,9 @@ use crate::error::{AbciCode, ModuleError};
 ///
 /// Message and standard Cosmos query payloads are protobuf. Queries of `bls.*` modules take and
 /// return JSON (path `/bls.<module>.v1.Query/<Method>`), which the CLI, worker and dashboard read.
+///
+/// The chain's modules declare themselves as a [`crate::spec::ModuleSpec`] (their parts as a
+/// table, messages as a [`crate::route::MsgRouter`]), for which this trait is implemented.
 pub trait Module: Send + Sync {
     /// Short name, also the genesis `app_state` key (e.g. `bank`).
     fn name(&self) -> &'static str;

@@ -120,6 +120,18 @@ pub struct MsgRouter {
 }
 
 impl MsgRouter {
+    /// A table with no routes (a module without messages): every message is unknown, so no
+    /// signer is ever parsed (`invalid_signer` is the SDK's invalid-address error, unused).
+    pub const fn empty(module: &'static str) -> Self {
+        Self {
+            module,
+            invalid_signer: |field, reason| {
+                ModuleError::new("sdk", 7, format!("invalid {field}: {reason}"))
+            },
+            routes: &[],
+        }
+    }
+
     /// The route of `type_url` (`sdk` code 6 when this module does not handle it: the app
     /// only routes a module's own URLs, so that is a routing bug, reported not panicked).
     fn route(&self, type_url: &str) -> Result<&'static dyn Route, ModuleError> {

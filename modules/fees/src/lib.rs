@@ -22,10 +22,8 @@ pub mod params;
 pub mod queries;
 pub mod state;
 
-use bls_core::module::{export_genesis_section, init_genesis_section};
-use bls_core::{Address, Context, Module, ModuleError, MsgRoute, MsgRouter};
-use cosmos_sdk_proto::Any;
-use cosmwasm_std::Storage;
+use bls_core::spec::{BlockHookFn, ExportGenesisFn, InitGenesisFn, ModuleSpec, QueryFn};
+use bls_core::{MsgRoute, MsgRouter};
 
 pub use error::FeesError;
 pub use params::Params;
@@ -37,73 +35,40 @@ use msgs::*;
 #[derive(Clone, Copy, Debug, Default)]
 pub struct FeesModule;
 
-/// Fees' messages: type URL, handler, response type URL, signer field.
-const ROUTER: MsgRouter = MsgRouter {
-    module: "fees",
-    invalid_signer: |field, reason| FeesError::InvalidField { field, reason }.into(),
-    routes: &[&MsgRoute::of(
-        MSG_WITHDRAW_REWARDS,
-        handlers::withdraw_rewards,
-        MSG_WITHDRAW_REWARDS_RESPONSE,
-    )
-    .signed_by("address", |m| &m.address)],
-};
+impl ModuleSpec for FeesModule {
+    type Error = FeesError;
+    type Genesis = genesis::GenesisState;
 
-impl Module for FeesModule {
-    fn name(&self) -> &'static str {
-        "fees"
-    }
-
-    fn msg_type_urls(&self) -> &'static [&'static str] {
-        MSG_TYPE_URLS
-    }
-
-    fn msg_signer(&self, msg: &Any) -> Result<Address, ModuleError> {
-        ROUTER.signer(msg)
-    }
-
-    fn deliver(&self, ctx: &mut Context<'_>, msg: &Any) -> Result<Any, ModuleError> {
-        ROUTER.deliver(ctx, msg)
-    }
-
-    fn query_prefix(&self) -> &'static str {
-        queries::QUERY_PREFIX
-    }
-
-    fn query(
-        &self,
-        store: &dyn Storage,
-        method: &str,
-        data: &[u8],
-    ) -> Result<Vec<u8>, ModuleError> {
-        Ok(queries::query(store, method, data)?)
-    }
-
-    fn init_genesis(
-        &self,
-        ctx: &mut Context<'_>,
-        genesis: &serde_json::Value,
-    ) -> Result<(), ModuleError> {
-        init_genesis_section(
-            genesis,
-            |e| FeesError::InvalidGenesis(e.to_string()),
-            |g| genesis::init_genesis(ctx.store, g),
+    const NAME: &'static str = "fees";
+    const MSG_TYPE_URLS: &'static [&'static str] = MSG_TYPE_URLS;
+    /// Fees' messages: type URL, handler, response type URL, signer field.
+    const MSGS: MsgRouter = MsgRouter {
+        module: Self::NAME,
+        invalid_signer: |field, reason| FeesError::InvalidField { field, reason }.into(),
+        routes: &[&MsgRoute::of(
+            MSG_WITHDRAW_REWARDS,
+            handlers::withdraw_rewards,
+            MSG_WITHDRAW_REWARDS_RESPONSE,
         )
-    }
-
-    fn export_genesis(&self, store: &dyn Storage) -> Result<serde_json::Value, ModuleError> {
-        export_genesis_section("fees genesis", genesis::export_genesis(store))
-    }
-
-    fn end_block(&self, ctx: &mut Context<'_>) -> Result<(), ModuleError> {
-        Ok(handlers::end_block(ctx)?)
-    }
+        .signed_by("address", |m| &m.address)],
+    };
+    const QUERY_PREFIX: &'static str = queries::QUERY_PREFIX;
+    const QUERY: QueryFn<Self::Error> = queries::query;
+    const INVALID_GENESIS: fn(serde_json::Error) -> Self::Error =
+        |e| FeesError::InvalidGenesis(e.to_string());
+    const INIT_GENESIS: InitGenesisFn<Self::Genesis, Self::Error> =
+        |ctx, g| genesis::init_genesis(ctx.store, g);
+    const EXPORT_GENESIS: ExportGenesisFn<Self::Genesis, Self::Error> = genesis::export_genesis;
+    const EXPORT_CONTEXT: &'static str = "fees genesis";
+    const END_BLOCK: Option<BlockHookFn<Self::Error>> = Some(handlers::end_block);
 }
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn routes_every_msg_type_url() {
-        assert!(super::ROUTER.routes_exactly(super::msgs::MSG_TYPE_URLS));
+        assert!(FeesModule::MSGS.routes_exactly(FeesModule::MSG_TYPE_URLS));
     }
 }

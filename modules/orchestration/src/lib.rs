@@ -57,10 +57,8 @@ pub mod placement;
 pub mod queries;
 pub mod state;
 
-use bls_core::module::{export_genesis_section, init_genesis_section};
-use bls_core::{Address, Context, Module, ModuleError, MsgRoute, MsgRouter};
-use cosmos_sdk_proto::Any;
-use cosmwasm_std::Storage;
+use bls_core::spec::{BlockHookFn, ExportGenesisFn, InitGenesisFn, ModuleSpec, QueryFn};
+use bls_core::{MsgRoute, MsgRouter};
 
 pub use error::OrchestrationError;
 pub use params::Params;
@@ -89,132 +87,98 @@ pub const ALL_MSG_TYPE_URLS: &[&str] = &[
 #[derive(Clone, Copy, Debug, Default)]
 pub struct OrchestrationModule;
 
-/// Orchestration's messages, in [`ALL_MSG_TYPE_URLS`] order: type URL, handler, response type
-/// URL, signer field.
-const ROUTER: MsgRouter = MsgRouter {
-    module: "orchestration",
-    invalid_signer: |field, reason| OrchestrationError::InvalidField { field, reason }.into(),
-    routes: &[
-        &MsgRoute::of(
-            MSG_DEPLOY_FUNCTION,
-            functions::deploy_function,
-            MSG_DEPLOY_FUNCTION_RESPONSE,
-        )
-        .signed_by("owner", |m| &m.owner),
-        &MsgRoute::of(
-            MSG_UPDATE_FUNCTION,
-            functions::update_function,
-            MSG_UPDATE_FUNCTION_RESPONSE,
-        )
-        .signed_by("owner", |m| &m.owner),
-        &MsgRoute::of(
-            MSG_RETIRE_FUNCTION,
-            functions::retire_function,
-            MSG_RETIRE_FUNCTION_RESPONSE,
-        )
-        .signed_by("owner", |m| &m.owner),
-        &MsgRoute::of(MSG_INVOKE, invoke::invoke, MSG_INVOKE_RESPONSE)
+impl ModuleSpec for OrchestrationModule {
+    type Error = OrchestrationError;
+    type Genesis = genesis::GenesisState;
+
+    const NAME: &'static str = "orchestration";
+    const MSG_TYPE_URLS: &'static [&'static str] = ALL_MSG_TYPE_URLS;
+    /// Orchestration's messages, in [`ALL_MSG_TYPE_URLS`] order: type URL, handler, response type
+    /// URL, signer field.
+    const MSGS: MsgRouter = MsgRouter {
+        module: Self::NAME,
+        invalid_signer: |field, reason| OrchestrationError::InvalidField { field, reason }.into(),
+        routes: &[
+            &MsgRoute::of(
+                MSG_DEPLOY_FUNCTION,
+                functions::deploy_function,
+                MSG_DEPLOY_FUNCTION_RESPONSE,
+            )
+            .signed_by("owner", |m| &m.owner),
+            &MsgRoute::of(
+                MSG_UPDATE_FUNCTION,
+                functions::update_function,
+                MSG_UPDATE_FUNCTION_RESPONSE,
+            )
+            .signed_by("owner", |m| &m.owner),
+            &MsgRoute::of(
+                MSG_RETIRE_FUNCTION,
+                functions::retire_function,
+                MSG_RETIRE_FUNCTION_RESPONSE,
+            )
+            .signed_by("owner", |m| &m.owner),
+            &MsgRoute::of(MSG_INVOKE, invoke::invoke, MSG_INVOKE_RESPONSE)
+                .signed_by("invoker", |m| &m.invoker),
+            &MsgRoute::of(
+                MSG_COMMIT_RESULT,
+                results::commit_result,
+                MSG_COMMIT_RESULT_RESPONSE,
+            )
+            .signed_by("worker", |m| &m.worker),
+            &MsgRoute::of(
+                MSG_REVEAL_RESULT,
+                results::reveal_result,
+                MSG_REVEAL_RESULT_RESPONSE,
+            )
+            .signed_by("worker", |m| &m.worker),
+            &MsgRoute::of(
+                MSG_FASTPATH_DEPOSIT,
+                fp::deposit,
+                MSG_FASTPATH_DEPOSIT_RESPONSE,
+            )
             .signed_by("invoker", |m| &m.invoker),
-        &MsgRoute::of(
-            MSG_COMMIT_RESULT,
-            results::commit_result,
-            MSG_COMMIT_RESULT_RESPONSE,
-        )
-        .signed_by("worker", |m| &m.worker),
-        &MsgRoute::of(
-            MSG_REVEAL_RESULT,
-            results::reveal_result,
-            MSG_REVEAL_RESULT_RESPONSE,
-        )
-        .signed_by("worker", |m| &m.worker),
-        &MsgRoute::of(
-            MSG_FASTPATH_DEPOSIT,
-            fp::deposit,
-            MSG_FASTPATH_DEPOSIT_RESPONSE,
-        )
-        .signed_by("invoker", |m| &m.invoker),
-        &MsgRoute::of(
-            MSG_FASTPATH_WITHDRAW,
-            fp::withdraw,
-            MSG_FASTPATH_WITHDRAW_RESPONSE,
-        )
-        .signed_by("invoker", |m| &m.invoker),
-        &MsgRoute::of(
-            MSG_SETTLE_RECEIPTS,
-            fp::settle_receipts,
-            MSG_SETTLE_RECEIPTS_RESPONSE,
-        )
-        .signed_by("head", |m| &m.head),
-        &MsgRoute::of(
-            MSG_SUBMIT_EVIDENCE,
-            fp::submit_evidence,
-            MSG_SUBMIT_EVIDENCE_RESPONSE,
-        )
-        .signed_by("submitter", |m| &m.submitter),
-        &MsgRoute::of(
-            MSG_SET_PINNED_HEADS,
-            fp::set_pinned_heads,
-            MSG_SET_PINNED_HEADS_RESPONSE,
-        )
-        .signed_by("owner", |m| &m.owner),
-    ],
-};
-
-impl Module for OrchestrationModule {
-    fn name(&self) -> &'static str {
-        "orchestration"
-    }
-
-    fn msg_type_urls(&self) -> &'static [&'static str] {
-        ALL_MSG_TYPE_URLS
-    }
-
-    fn msg_signer(&self, msg: &Any) -> Result<Address, ModuleError> {
-        ROUTER.signer(msg)
-    }
-
-    fn deliver(&self, ctx: &mut Context<'_>, msg: &Any) -> Result<Any, ModuleError> {
-        ROUTER.deliver(ctx, msg)
-    }
-
-    fn query_prefix(&self) -> &'static str {
-        queries::QUERY_PREFIX
-    }
-
-    fn query(
-        &self,
-        store: &dyn Storage,
-        method: &str,
-        data: &[u8],
-    ) -> Result<Vec<u8>, ModuleError> {
-        Ok(queries::query(store, method, data)?)
-    }
-
-    fn init_genesis(
-        &self,
-        ctx: &mut Context<'_>,
-        genesis: &serde_json::Value,
-    ) -> Result<(), ModuleError> {
-        init_genesis_section(
-            genesis,
-            |e| OrchestrationError::InvalidParams(format!("genesis: {e}")),
-            |g| genesis::init_genesis(ctx, g),
-        )
-    }
-
-    fn export_genesis(&self, store: &dyn Storage) -> Result<serde_json::Value, ModuleError> {
-        export_genesis_section("orchestration genesis", genesis::export_genesis(store))
-    }
-
-    fn end_block(&self, ctx: &mut Context<'_>) -> Result<(), ModuleError> {
-        Ok(handlers::settle::end_block(ctx)?)
-    }
+            &MsgRoute::of(
+                MSG_FASTPATH_WITHDRAW,
+                fp::withdraw,
+                MSG_FASTPATH_WITHDRAW_RESPONSE,
+            )
+            .signed_by("invoker", |m| &m.invoker),
+            &MsgRoute::of(
+                MSG_SETTLE_RECEIPTS,
+                fp::settle_receipts,
+                MSG_SETTLE_RECEIPTS_RESPONSE,
+            )
+            .signed_by("head", |m| &m.head),
+            &MsgRoute::of(
+                MSG_SUBMIT_EVIDENCE,
+                fp::submit_evidence,
+                MSG_SUBMIT_EVIDENCE_RESPONSE,
+            )
+            .signed_by("submitter", |m| &m.submitter),
+            &MsgRoute::of(
+                MSG_SET_PINNED_HEADS,
+                fp::set_pinned_heads,
+                MSG_SET_PINNED_HEADS_RESPONSE,
+            )
+            .signed_by("owner", |m| &m.owner),
+        ],
+    };
+    const QUERY_PREFIX: &'static str = queries::QUERY_PREFIX;
+    const QUERY: QueryFn<Self::Error> = queries::query;
+    const INVALID_GENESIS: fn(serde_json::Error) -> Self::Error =
+        |e| OrchestrationError::InvalidParams(format!("genesis: {e}"));
+    const INIT_GENESIS: InitGenesisFn<Self::Genesis, Self::Error> = genesis::init_genesis;
+    const EXPORT_GENESIS: ExportGenesisFn<Self::Genesis, Self::Error> = genesis::export_genesis;
+    const EXPORT_CONTEXT: &'static str = "orchestration genesis";
+    const END_BLOCK: Option<BlockHookFn<Self::Error>> = Some(handlers::settle::end_block);
 }
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn routes_every_msg_type_url() {
-        assert!(super::ROUTER.routes_exactly(super::ALL_MSG_TYPE_URLS));
+        assert!(OrchestrationModule::MSGS.routes_exactly(OrchestrationModule::MSG_TYPE_URLS));
     }
 }

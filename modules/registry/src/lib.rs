@@ -35,10 +35,8 @@ pub mod params;
 pub mod queries;
 pub mod state;
 
-use bls_core::module::{export_genesis_section, init_genesis_section};
-use bls_core::{Address, Context, Module, ModuleError, MsgRoute, MsgRouter};
-use cosmos_sdk_proto::Any;
-use cosmwasm_std::Storage;
+use bls_core::spec::{BlockHookFn, ExportGenesisFn, InitGenesisFn, ModuleSpec, QueryFn};
+use bls_core::{MsgRoute, MsgRouter};
 
 pub use error::RegistryError;
 pub use params::Params;
@@ -50,106 +48,72 @@ use msgs::*;
 #[derive(Clone, Copy, Debug, Default)]
 pub struct RegistryModule;
 
-/// Registry's messages: type URL, handler, response type URL, signer field (always the
-/// operator).
-const ROUTER: MsgRouter = MsgRouter {
-    module: "registry",
-    invalid_signer: |field, reason| RegistryError::InvalidField { field, reason }.into(),
-    routes: &[
-        &MsgRoute::of(
-            MSG_REGISTER_WORKER,
-            handlers::register_worker,
-            MSG_REGISTER_WORKER_RESPONSE,
-        )
-        .signed_by("operator", |m| &m.operator),
-        &MsgRoute::of(
-            MSG_UPDATE_WORKER,
-            handlers::update_worker,
-            MSG_UPDATE_WORKER_RESPONSE,
-        )
-        .signed_by("operator", |m| &m.operator),
-        &MsgRoute::of(
-            MSG_DEREGISTER_WORKER,
-            handlers::deregister_worker,
-            MSG_DEREGISTER_WORKER_RESPONSE,
-        )
-        .signed_by("operator", |m| &m.operator),
-        &MsgRoute::of(
-            MSG_UNJAIL_WORKER,
-            handlers::unjail_worker,
-            MSG_UNJAIL_WORKER_RESPONSE,
-        )
-        .signed_by("operator", |m| &m.operator),
-        &MsgRoute::of(
-            MSG_BOND_WORKER,
-            handlers::bond_worker,
-            MSG_BOND_WORKER_RESPONSE,
-        )
-        .signed_by("operator", |m| &m.operator),
-        &MsgRoute::of(
-            MSG_UNBOND_WORKER,
-            handlers::unbond_worker,
-            MSG_UNBOND_WORKER_RESPONSE,
-        )
-        .signed_by("operator", |m| &m.operator),
-    ],
-};
+impl ModuleSpec for RegistryModule {
+    type Error = RegistryError;
+    type Genesis = genesis::GenesisState;
 
-impl Module for RegistryModule {
-    fn name(&self) -> &'static str {
-        "registry"
-    }
-
-    fn msg_type_urls(&self) -> &'static [&'static str] {
-        MSG_TYPE_URLS
-    }
-
-    fn msg_signer(&self, msg: &Any) -> Result<Address, ModuleError> {
-        ROUTER.signer(msg)
-    }
-
-    fn deliver(&self, ctx: &mut Context<'_>, msg: &Any) -> Result<Any, ModuleError> {
-        ROUTER.deliver(ctx, msg)
-    }
-
-    fn query_prefix(&self) -> &'static str {
-        queries::QUERY_PREFIX
-    }
-
-    fn query(
-        &self,
-        store: &dyn Storage,
-        method: &str,
-        data: &[u8],
-    ) -> Result<Vec<u8>, ModuleError> {
-        Ok(queries::query(store, method, data)?)
-    }
-
-    fn init_genesis(
-        &self,
-        ctx: &mut Context<'_>,
-        genesis: &serde_json::Value,
-    ) -> Result<(), ModuleError> {
-        init_genesis_section(
-            genesis,
-            |e| RegistryError::InvalidParams(format!("genesis: {e}")),
-            |g| genesis::init_genesis(ctx, g),
-        )
-    }
-
-    fn export_genesis(&self, store: &dyn Storage) -> Result<serde_json::Value, ModuleError> {
-        export_genesis_section("registry genesis", genesis::export_genesis(store))
-    }
-
-    fn end_block(&self, ctx: &mut Context<'_>) -> Result<(), ModuleError> {
-        Ok(handlers::process_unbonding(ctx)?)
-    }
+    const NAME: &'static str = "registry";
+    const MSG_TYPE_URLS: &'static [&'static str] = MSG_TYPE_URLS;
+    /// Registry's messages: type URL, handler, response type URL, signer field (always the
+    /// operator).
+    const MSGS: MsgRouter = MsgRouter {
+        module: Self::NAME,
+        invalid_signer: |field, reason| RegistryError::InvalidField { field, reason }.into(),
+        routes: &[
+            &MsgRoute::of(
+                MSG_REGISTER_WORKER,
+                handlers::register_worker,
+                MSG_REGISTER_WORKER_RESPONSE,
+            )
+            .signed_by("operator", |m| &m.operator),
+            &MsgRoute::of(
+                MSG_UPDATE_WORKER,
+                handlers::update_worker,
+                MSG_UPDATE_WORKER_RESPONSE,
+            )
+            .signed_by("operator", |m| &m.operator),
+            &MsgRoute::of(
+                MSG_DEREGISTER_WORKER,
+                handlers::deregister_worker,
+                MSG_DEREGISTER_WORKER_RESPONSE,
+            )
+            .signed_by("operator", |m| &m.operator),
+            &MsgRoute::of(
+                MSG_UNJAIL_WORKER,
+                handlers::unjail_worker,
+                MSG_UNJAIL_WORKER_RESPONSE,
+            )
+            .signed_by("operator", |m| &m.operator),
+            &MsgRoute::of(
+                MSG_BOND_WORKER,
+                handlers::bond_worker,
+                MSG_BOND_WORKER_RESPONSE,
+            )
+            .signed_by("operator", |m| &m.operator),
+            &MsgRoute::of(
+                MSG_UNBOND_WORKER,
+                handlers::unbond_worker,
+                MSG_UNBOND_WORKER_RESPONSE,
+            )
+            .signed_by("operator", |m| &m.operator),
+        ],
+    };
+    const QUERY_PREFIX: &'static str = queries::QUERY_PREFIX;
+    const QUERY: QueryFn<Self::Error> = queries::query;
+    const INVALID_GENESIS: fn(serde_json::Error) -> Self::Error =
+        |e| RegistryError::InvalidParams(format!("genesis: {e}"));
+    const INIT_GENESIS: InitGenesisFn<Self::Genesis, Self::Error> = genesis::init_genesis;
+    const EXPORT_GENESIS: ExportGenesisFn<Self::Genesis, Self::Error> = genesis::export_genesis;
+    const EXPORT_CONTEXT: &'static str = "registry genesis";
+    const END_BLOCK: Option<BlockHookFn<Self::Error>> = Some(handlers::process_unbonding);
 }
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn routes_every_msg_type_url() {
-        assert!(super::ROUTER.routes_exactly(super::msgs::MSG_TYPE_URLS));
+        assert!(RegistryModule::MSGS.routes_exactly(RegistryModule::MSG_TYPE_URLS));
     }
 }

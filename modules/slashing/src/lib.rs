@@ -24,10 +24,8 @@ pub mod params;
 pub mod queries;
 pub mod state;
 
-use bls_core::module::{export_genesis_section, init_genesis_section};
-use bls_core::{Address, Context, Module, ModuleError, MsgRoute, MsgRouter};
-use cosmos_sdk_proto::Any;
-use cosmwasm_std::Storage;
+use bls_core::spec::{BlockHookFn, ExportGenesisFn, InitGenesisFn, ModuleSpec, QueryFn};
+use bls_core::{MsgRoute, MsgRouter};
 
 pub use error::SlashingError;
 pub use params::Params;
@@ -39,71 +37,38 @@ use msgs::*;
 #[derive(Clone, Copy, Debug, Default)]
 pub struct SlashingModule;
 
-/// Slashing's messages: type URL, handler, response type URL, signer field.
-const ROUTER: MsgRouter = MsgRouter {
-    module: "slashing",
-    invalid_signer: |field, reason| SlashingError::InvalidField { field, reason }.into(),
-    routes: &[
-        &MsgRoute::of(MSG_UNJAIL, handlers::unjail, MSG_UNJAIL_RESPONSE)
-            .signed_by("operator", |m| &m.operator),
-    ],
-};
+impl ModuleSpec for SlashingModule {
+    type Error = SlashingError;
+    type Genesis = genesis::GenesisState;
 
-impl Module for SlashingModule {
-    fn name(&self) -> &'static str {
-        "slashing"
-    }
-
-    fn msg_type_urls(&self) -> &'static [&'static str] {
-        MSG_TYPE_URLS
-    }
-
-    fn msg_signer(&self, msg: &Any) -> Result<Address, ModuleError> {
-        ROUTER.signer(msg)
-    }
-
-    fn deliver(&self, ctx: &mut Context<'_>, msg: &Any) -> Result<Any, ModuleError> {
-        ROUTER.deliver(ctx, msg)
-    }
-
-    fn query_prefix(&self) -> &'static str {
-        queries::QUERY_PREFIX
-    }
-
-    fn query(
-        &self,
-        store: &dyn Storage,
-        method: &str,
-        data: &[u8],
-    ) -> Result<Vec<u8>, ModuleError> {
-        Ok(queries::query(store, method, data)?)
-    }
-
-    fn init_genesis(
-        &self,
-        ctx: &mut Context<'_>,
-        genesis: &serde_json::Value,
-    ) -> Result<(), ModuleError> {
-        init_genesis_section(
-            genesis,
-            |e| SlashingError::InvalidGenesis(e.to_string()),
-            |g| genesis::init_genesis(ctx.store, g),
-        )
-    }
-
-    fn export_genesis(&self, store: &dyn Storage) -> Result<serde_json::Value, ModuleError> {
-        export_genesis_section("slashing genesis", genesis::export_genesis(store))
-    }
-
-    fn begin_block(&self, ctx: &mut Context<'_>) -> Result<(), ModuleError> {
-        Ok(handlers::begin_block(ctx)?)
-    }
+    const NAME: &'static str = "slashing";
+    const MSG_TYPE_URLS: &'static [&'static str] = MSG_TYPE_URLS;
+    /// Slashing's messages: type URL, handler, response type URL, signer field.
+    const MSGS: MsgRouter = MsgRouter {
+        module: Self::NAME,
+        invalid_signer: |field, reason| SlashingError::InvalidField { field, reason }.into(),
+        routes: &[
+            &MsgRoute::of(MSG_UNJAIL, handlers::unjail, MSG_UNJAIL_RESPONSE)
+                .signed_by("operator", |m| &m.operator),
+        ],
+    };
+    const QUERY_PREFIX: &'static str = queries::QUERY_PREFIX;
+    const QUERY: QueryFn<Self::Error> = queries::query;
+    const INVALID_GENESIS: fn(serde_json::Error) -> Self::Error =
+        |e| SlashingError::InvalidGenesis(e.to_string());
+    const INIT_GENESIS: InitGenesisFn<Self::Genesis, Self::Error> =
+        |ctx, g| genesis::init_genesis(ctx.store, g);
+    const EXPORT_GENESIS: ExportGenesisFn<Self::Genesis, Self::Error> = genesis::export_genesis;
+    const EXPORT_CONTEXT: &'static str = "slashing genesis";
+    const BEGIN_BLOCK: Option<BlockHookFn<Self::Error>> = Some(handlers::begin_block);
 }
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn routes_every_msg_type_url() {
-        assert!(super::ROUTER.routes_exactly(super::msgs::MSG_TYPE_URLS));
+        assert!(SlashingModule::MSGS.routes_exactly(SlashingModule::MSG_TYPE_URLS));
     }
 }

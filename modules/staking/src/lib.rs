@@ -30,10 +30,8 @@ pub mod slash;
 pub mod state;
 pub mod valset;
 
-use bls_core::module::{export_genesis_section, init_genesis_section};
-use bls_core::{Address, Context, Module, ModuleError, MsgRoute, MsgRouter};
-use cosmos_sdk_proto::Any;
-use cosmwasm_std::Storage;
+use bls_core::spec::{BlockHookFn, ExportGenesisFn, InitGenesisFn, ModuleSpec, QueryFn};
+use bls_core::{MsgRoute, MsgRouter};
 
 pub use error::StakingError;
 pub use params::Params;
@@ -45,89 +43,55 @@ use msgs::*;
 #[derive(Clone, Copy, Debug, Default)]
 pub struct StakingModule;
 
-/// Staking's messages: type URL, handler, response type URL, signer field.
-const ROUTER: MsgRouter = MsgRouter {
-    module: "staking",
-    invalid_signer: |field, reason| StakingError::InvalidField { field, reason }.into(),
-    routes: &[
-        &MsgRoute::of(
-            MSG_CREATE_VALIDATOR,
-            handlers::create_validator,
-            MSG_CREATE_VALIDATOR_RESPONSE,
-        )
-        .signed_by("operator", |m| &m.operator),
-        &MsgRoute::of(
-            MSG_EDIT_VALIDATOR,
-            handlers::edit_validator,
-            MSG_EDIT_VALIDATOR_RESPONSE,
-        )
-        .signed_by("operator", |m| &m.operator),
-        &MsgRoute::of(MSG_DELEGATE, handlers::delegate, MSG_DELEGATE_RESPONSE)
+impl ModuleSpec for StakingModule {
+    type Error = StakingError;
+    type Genesis = genesis::GenesisState;
+
+    const NAME: &'static str = "staking";
+    const MSG_TYPE_URLS: &'static [&'static str] = MSG_TYPE_URLS;
+    /// Staking's messages: type URL, handler, response type URL, signer field.
+    const MSGS: MsgRouter = MsgRouter {
+        module: Self::NAME,
+        invalid_signer: |field, reason| StakingError::InvalidField { field, reason }.into(),
+        routes: &[
+            &MsgRoute::of(
+                MSG_CREATE_VALIDATOR,
+                handlers::create_validator,
+                MSG_CREATE_VALIDATOR_RESPONSE,
+            )
+            .signed_by("operator", |m| &m.operator),
+            &MsgRoute::of(
+                MSG_EDIT_VALIDATOR,
+                handlers::edit_validator,
+                MSG_EDIT_VALIDATOR_RESPONSE,
+            )
+            .signed_by("operator", |m| &m.operator),
+            &MsgRoute::of(MSG_DELEGATE, handlers::delegate, MSG_DELEGATE_RESPONSE)
+                .signed_by("delegator", |m| &m.delegator),
+            &MsgRoute::of(
+                MSG_UNDELEGATE,
+                handlers::undelegate,
+                MSG_UNDELEGATE_RESPONSE,
+            )
             .signed_by("delegator", |m| &m.delegator),
-        &MsgRoute::of(
-            MSG_UNDELEGATE,
-            handlers::undelegate,
-            MSG_UNDELEGATE_RESPONSE,
-        )
-        .signed_by("delegator", |m| &m.delegator),
-    ],
-};
-
-impl Module for StakingModule {
-    fn name(&self) -> &'static str {
-        "staking"
-    }
-
-    fn msg_type_urls(&self) -> &'static [&'static str] {
-        MSG_TYPE_URLS
-    }
-
-    fn msg_signer(&self, msg: &Any) -> Result<Address, ModuleError> {
-        ROUTER.signer(msg)
-    }
-
-    fn deliver(&self, ctx: &mut Context<'_>, msg: &Any) -> Result<Any, ModuleError> {
-        ROUTER.deliver(ctx, msg)
-    }
-
-    fn query_prefix(&self) -> &'static str {
-        queries::QUERY_PREFIX
-    }
-
-    fn query(
-        &self,
-        store: &dyn Storage,
-        method: &str,
-        data: &[u8],
-    ) -> Result<Vec<u8>, ModuleError> {
-        Ok(queries::query(store, method, data)?)
-    }
-
-    fn init_genesis(
-        &self,
-        ctx: &mut Context<'_>,
-        genesis: &serde_json::Value,
-    ) -> Result<(), ModuleError> {
-        init_genesis_section(
-            genesis,
-            |e| StakingError::InvalidGenesis(e.to_string()),
-            |g| genesis::init_genesis(ctx, g),
-        )
-    }
-
-    fn export_genesis(&self, store: &dyn Storage) -> Result<serde_json::Value, ModuleError> {
-        export_genesis_section("staking genesis", genesis::export_genesis(store))
-    }
-
-    fn end_block(&self, ctx: &mut Context<'_>) -> Result<(), ModuleError> {
-        Ok(handlers::end_block(ctx)?)
-    }
+        ],
+    };
+    const QUERY_PREFIX: &'static str = queries::QUERY_PREFIX;
+    const QUERY: QueryFn<Self::Error> = queries::query;
+    const INVALID_GENESIS: fn(serde_json::Error) -> Self::Error =
+        |e| StakingError::InvalidGenesis(e.to_string());
+    const INIT_GENESIS: InitGenesisFn<Self::Genesis, Self::Error> = genesis::init_genesis;
+    const EXPORT_GENESIS: ExportGenesisFn<Self::Genesis, Self::Error> = genesis::export_genesis;
+    const EXPORT_CONTEXT: &'static str = "staking genesis";
+    const END_BLOCK: Option<BlockHookFn<Self::Error>> = Some(handlers::end_block);
 }
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn routes_every_msg_type_url() {
-        assert!(super::ROUTER.routes_exactly(super::msgs::MSG_TYPE_URLS));
+        assert!(StakingModule::MSGS.routes_exactly(StakingModule::MSG_TYPE_URLS));
     }
 }
