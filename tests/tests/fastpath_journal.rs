@@ -1,12 +1,15 @@
 //! A head that is killed before it settles still gets paid, once: served requests are
 //! journaled under `<home>/data`, and after a `kill -9` and a restart the head settles them
-//! from the journal. Real cometbft, blsd, three workers and a head.
+//! from the journal. An account whose deposit covers two requests and sends eight at once
+//! is served exactly two. Real cometbft, blsd, three workers and a head.
 
 use std::time::Duration;
 
 use bls_client::fastpath::deposit_of;
+use bls_client::keys::KeyPair;
+use bls_client::msgs::bank_send;
 use bls_core::module::encode_any;
-use bls_core::Address;
+use bls_core::{Address, Coins};
 use bls_e2e::fastpath::{post, signed_body, start_with_head_settling, Nodes};
 use bls_e2e::wait_until;
 use bls_e2e::worker::{deploy, send, wasm_path, WorkerNet};
@@ -123,5 +126,56 @@ async fn a_killed_head_settles_its_journal_after_restart() -> anyhow::Result<()>
     assert!(left.is_ok(), "{:?}", std::fs::read_to_string(&journal));
     // Charged exactly once: a later round has nothing more to settle.
     assert_eq!(deposit_of(&wn.rpc, &invoker).await?.deposit, want);
+
+    // A deposit covering two requests, eight sent at once: two are served, six refused
+    // with 402 (requests of one account are checked and charged one at a time).
+    let (poor, _) = KeyPair::generate()?;
+    let poor_addr = Address::parse(poor.address().as_str())?;
+    send(
+        &wn.rpc,
+        &wn.invoker,
+        vec![bank_send(
+            wn.invoker.address(),
+            &poor_addr,
+            &Coins::parse("10000000ubls")?,
+        )],
+    )
+    .await?;
+    let small = MsgFastPathDeposit {
+        invoker: poor_addr.to_string(),
+        amount: Some(ProtoCoin::ubls(2 * fee)),
+    };
+    send(
+        &wn.rpc,
+        &poor,
+        vec![encode_any(&small, MSG_FASTPATH_DEPOSIT)],
+    )
+    .await?;
+    let bodies: Vec<_> = (1..=8u64)
+        .map(|nonce| {
+            signed_body(
+                &poor,
+                &wn.net.chain_id,
+                function_id,
+                &format!("burst{nonce}"),
+                nonce,
+                Nodes::All,
+            )
+            .0
+        })
+        .collect();
+    let sent: Vec<_> = bodies
+        .into_iter()
+        .map(|b| {
+            let url = exec_url.clone();
+            tokio::spawn(async move { post(&url, &b).await })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for a in sent {
+        statuses.push(a.await??.0);
+    }
+    statuses.sort_unstable();
+    assert_eq!(statuses, vec![200, 200, 402, 402, 402, 402, 402, 402]);
     Ok(())
 }

@@ -11,6 +11,7 @@
 //! unfunded deposit, 404 unknown function, 413 too large, 429 rate limited; 503 when too
 //! few workers agree.
 
+pub mod account_lock;
 pub mod api;
 pub mod deposits;
 pub mod dispatch;
@@ -74,6 +75,8 @@ pub struct Head {
     pending: Arc<settle::Pending>,
     /// Invokers' deposits as this head may still spend them.
     deposits: Arc<deposits::DepositBook>,
+    /// One request at a time per paying account (check, run, charge).
+    accounts: account_lock::AccountLocks,
     /// Results by request id, and their insertion order for eviction.
     cache: Mutex<(BTreeMap<String, ExecuteResponse>, VecDeque<String>)>,
 }
@@ -102,6 +105,7 @@ pub async fn start(
         limiter: limits::RateLimiter::new(cfg.rate_per_sec, cfg.burst),
         pending: pending.clone(),
         deposits: Arc::new(deposits::DepositBook::new(exec.chain.view().ttl())),
+        accounts: account_lock::AccountLocks::default(),
         cache: Mutex::new((BTreeMap::new(), VecDeque::new())),
         exec: exec.clone(),
         signer: signer.clone(),
@@ -141,12 +145,7 @@ async fn result(
             "body must be {\"request_id\": \"<hex>\"}",
         );
     };
-    let cached = head
-        .cache
-        .lock()
-        .ok()
-        .and_then(|c| c.0.get(&req.request_id.to_ascii_lowercase()).cloned());
-    match cached {
+    match head.cached(&req.request_id.to_ascii_lowercase()) {
         Some(r) => (
             StatusCode::OK,
             Json(serde_json::to_value(r).unwrap_or_default()),
@@ -209,6 +208,14 @@ async fn read_deposit(
 }
 
 impl Head {
+    /// The answer already given to request `id_hex`, if still cached.
+    fn cached(&self, id_hex: &str) -> Option<ExecuteResponse> {
+        self.cache
+            .lock()
+            .ok()
+            .and_then(|c| c.0.get(id_hex).cloned())
+    }
+
     /// Reports signed results that contradict a quorum as evidence (in the background; the
     /// chain slashes the dissenters once per request).
     fn submit_evidence(
@@ -329,13 +336,14 @@ impl Head {
         bls_auth_verify(&pubkey, &id, &signature)
             .map_err(|e| (StatusCode::UNAUTHORIZED, format!("request signature: {e}")))?;
         let id_hex = hex::encode(id);
-        if let Some(r) = self
-            .cache
-            .lock()
-            .ok()
-            .and_then(|c| c.0.get(&id_hex).cloned())
-        {
+        if let Some(r) = self.cached(&id_hex) {
             return Ok(r); // idempotent: the same signed request is served (and charged) once
+        }
+        // From the deposit check to the charge, this account's requests go one at a time;
+        // a copy of this request that was served meanwhile is answered from the cache.
+        let _turn = self.accounts.lock(invoker.as_str()).await;
+        if let Some(r) = self.cached(&id_hex) {
+            return Ok(r);
         }
         let t_checked = Instant::now();
         let chain_err = |e: bls_client::RpcError| (StatusCode::BAD_GATEWAY, format!("chain: {e}"));
