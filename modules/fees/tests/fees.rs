@@ -11,9 +11,8 @@ use bls_core::{Address, Coins, Module};
 use bls_fees::msgs::{MsgWithdrawRewards, MSG_WITHDRAW_REWARDS};
 use bls_fees::state::{self, community_pool, fee_collector, rewards_pool};
 use bls_fees::{invocation_split, FeesModule, Split};
-use bls_staking::msgs::*;
 use bls_staking::StakingModule;
-use common::{addr, pubkey, Chain};
+use common::{addr, create_validator, delegate, Chain};
 use cosmos_sdk_proto::Any;
 use serde_json::{json, Value};
 
@@ -38,19 +37,6 @@ fn chain() -> Chain {
     Chain::new(modules(), &balances, &[("fees", fees_genesis())])
         .unwrap()
         .0
-}
-
-fn create(n: u8, bond: u128, commission_bps: u32) -> Any {
-    encode_any(
-        &MsgCreateValidator {
-            operator: addr(n).to_string(),
-            consensus_pubkey: pubkey(n),
-            moniker: format!("val-{n}"),
-            commission_bps,
-            self_bond: Some(ubls(bond)),
-        },
-        MSG_CREATE_VALIDATOR,
-    )
 }
 
 fn withdraw(n: u8) -> Any {
@@ -81,20 +67,11 @@ fn rewards(c: &Chain, n: u8) -> u128 {
 /// validator 2: power 3 (self), commission 0.
 fn two_validators() -> Chain {
     let mut c = chain();
-    c.deliver(&addr(1), create(1, 4 * BLS, 1_000)).unwrap();
-    c.deliver(
-        &addr(5),
-        encode_any(
-            &MsgDelegate {
-                delegator: addr(5).to_string(),
-                validator: addr(1).to_string(),
-                amount: Some(ubls(2 * BLS)),
-            },
-            MSG_DELEGATE,
-        ),
-    )
-    .unwrap();
-    c.deliver(&addr(2), create(2, 3 * BLS, 0)).unwrap();
+    c.deliver(&addr(1), create_validator(1, 1, 4 * BLS, 1_000))
+        .unwrap();
+    c.deliver(&addr(5), delegate(5, 1, 2 * BLS)).unwrap();
+    c.deliver(&addr(2), create_validator(2, 2, 3 * BLS, 0))
+        .unwrap();
     c.finish_block();
     c
 }

@@ -43,6 +43,16 @@ fn setup(p: serde_json::Value, n: u32, m: u32) -> Setup {
     }
 }
 
+impl Setup {
+    /// Invokes the deployed function with `max_fee`; returns the job id.
+    fn invoke(&mut self, max_fee: u128) -> u64 {
+        self.chain
+            .invoke(&self.invoker, self.function, max_fee)
+            .unwrap()
+            .job_id
+    }
+}
+
 fn setup_split(p: serde_json::Value, n: u32, m: u32) -> (Setup, Vec<SimWorker>) {
     let s = setup(p, n, m);
     let workers = s.workers.clone();
@@ -190,11 +200,7 @@ fn dissenter_is_slashed_and_jailed_while_job_finalizes() {
     let (mut s, workers) = setup_split(params(), 3, 2);
     let supply0 = s.chain.supply();
     let burned0 = s.chain.burned();
-    let job = s
-        .chain
-        .invoke(&s.invoker, s.function, 100_000)
-        .unwrap()
-        .job_id;
+    let job = s.invoke(100_000);
     let ws = assigned(&s, &workers, job);
     let good = outcome(b"42", 0);
     let bad = outcome(b"41", 0);
@@ -241,11 +247,7 @@ fn dissenter_is_slashed_and_jailed_while_job_finalizes() {
 #[test]
 fn copying_a_commitment_or_an_answer_does_not_work() {
     let (mut s, workers) = setup_split(params(), 3, 2);
-    let job = s
-        .chain
-        .invoke(&s.invoker, s.function, 100_000)
-        .unwrap()
-        .job_id;
+    let job = s.invoke(100_000);
     let ws = assigned(&s, &workers, job);
     let out = outcome(b"secret answer", 10);
     s.chain.commit(ws[0], job, &out).unwrap();
@@ -275,11 +277,7 @@ fn copying_a_commitment_or_an_answer_does_not_work() {
 #[test]
 fn timeout_reassigns_to_fresh_workers_then_finalizes() {
     let (mut s, workers) = setup_split(params(), 3, 2);
-    let job = s
-        .chain
-        .invoke(&s.invoker, s.function, 100_000)
-        .unwrap()
-        .job_id;
+    let job = s.invoke(100_000);
     let first: Vec<bls_core::Address> = assigned(&s, &workers, job)
         .iter()
         .map(|w| w.addr.clone())
@@ -347,11 +345,7 @@ fn timeout_reassigns_to_fresh_workers_then_finalizes() {
 #[test]
 fn commit_deadline_with_quorum_opens_reveals_and_late_commit_is_refused() {
     let (mut s, workers) = setup_split(params(), 3, 2);
-    let job = s
-        .chain
-        .invoke(&s.invoker, s.function, 100_000)
-        .unwrap()
-        .job_id;
+    let job = s.invoke(100_000);
     let ws = assigned(&s, &workers, job);
     let out = outcome(b"ok", 0);
     s.chain.commit(ws[0], job, &out).unwrap();
@@ -383,11 +377,7 @@ fn all_retries_fail_refunds_everything() {
     p["max_retries"] = serde_json::json!(1);
     let mut s = setup(p, 3, 2);
     let supply0 = s.chain.supply();
-    let job = s
-        .chain
-        .invoke(&s.invoker, s.function, 50_000)
-        .unwrap()
-        .job_id;
+    let job = s.invoke(50_000);
     assert_eq!(s.chain.balance(&s.invoker), 1_000_000 - 50_000);
     let d = s.chain.job(job).commit_deadline;
     s.chain.advance_to(d + 1);
@@ -436,12 +426,7 @@ fn many_jobs_keep_escrow_accounted() {
     let burned0 = s.chain.burned();
     let mut jobs = vec![];
     for i in 0..6u64 {
-        jobs.push(
-            s.chain
-                .invoke(&s.invoker, s.function, 10_000 + u128::from(i))
-                .unwrap()
-                .job_id,
-        );
+        jobs.push(s.invoke(10_000 + u128::from(i)));
         s.chain.assert_escrow_invariant();
     }
     // Finalize half, let the others time out (and be reassigned, then fail or finalize).
@@ -471,11 +456,7 @@ fn genesis_export_import_round_trips_open_jobs() {
     use bls_core::{Context, GasMeter, Module};
     use bls_orchestration::OrchestrationModule;
     let (mut s, workers) = setup_split(params(), 3, 2);
-    let done = s
-        .chain
-        .invoke(&s.invoker, s.function, 20_000)
-        .unwrap()
-        .job_id;
+    let done = s.invoke(20_000);
     let ws = assigned(&s, &workers, done);
     let out = outcome(b"ok", 0);
     for w in &ws {
@@ -486,11 +467,7 @@ fn genesis_export_import_round_trips_open_jobs() {
     }
     s.chain.next_block();
     assert!(!s.chain.job(done).settling);
-    let settling = s
-        .chain
-        .invoke(&s.invoker, s.function, 25_000)
-        .unwrap()
-        .job_id;
+    let settling = s.invoke(25_000);
     let ws = assigned(&s, &workers, settling);
     for w in &ws {
         s.chain.commit(w, settling, &out).unwrap();
@@ -498,11 +475,7 @@ fn genesis_export_import_round_trips_open_jobs() {
     s.chain.reveal(ws[0], settling, &out).unwrap();
     s.chain.reveal(ws[1], settling, &out).unwrap();
     assert!(s.chain.job(settling).settling);
-    let open = s
-        .chain
-        .invoke(&s.invoker, s.function, 30_000)
-        .unwrap()
-        .job_id;
+    let open = s.invoke(30_000);
     let ws = assigned(&s, &workers, open);
     for w in &ws {
         s.chain.commit(w, open, &out).unwrap();

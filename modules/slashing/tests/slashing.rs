@@ -10,10 +10,9 @@ use bls_core::module::encode_any;
 use bls_core::{Address, Misbehavior, Module, ValidatorUpdate, VoteInfo};
 use bls_slashing::msgs::{MsgUnjail, MSG_UNJAIL};
 use bls_slashing::{state, SlashingModule};
-use bls_staking::msgs::*;
 use bls_staking::state as staking;
 use bls_staking::StakingModule;
-use common::{addr, pubkey, Chain};
+use common::{addr, create_validator, delegate, pubkey, undelegate, Chain};
 use cosmos_sdk_proto::Any;
 use serde_json::json;
 
@@ -51,38 +50,7 @@ fn cons(n: u8) -> Vec<u8> {
 }
 
 fn create(n: u8, bond: u128) -> Any {
-    encode_any(
-        &MsgCreateValidator {
-            operator: addr(n).to_string(),
-            consensus_pubkey: pubkey(n),
-            moniker: format!("val-{n}"),
-            commission_bps: 0,
-            self_bond: Some(ubls(bond)),
-        },
-        MSG_CREATE_VALIDATOR,
-    )
-}
-
-fn delegate(d: u8, v: u8, amount: u128) -> Any {
-    encode_any(
-        &MsgDelegate {
-            delegator: addr(d).to_string(),
-            validator: addr(v).to_string(),
-            amount: Some(ubls(amount)),
-        },
-        MSG_DELEGATE,
-    )
-}
-
-fn undelegate(d: u8, v: u8, amount: u128) -> Any {
-    encode_any(
-        &MsgUndelegate {
-            delegator: addr(d).to_string(),
-            validator: addr(v).to_string(),
-            amount: Some(ubls(amount)),
-        },
-        MSG_UNDELEGATE,
-    )
+    create_validator(n, n, bond, 0)
 }
 
 fn unjail(op: u8, val: u8) -> Any {

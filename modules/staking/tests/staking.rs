@@ -10,7 +10,7 @@ use bls_core::{Address, Module, ValidatorUpdate, VoteInfo};
 use bls_staking::msgs::*;
 use bls_staking::state::{self, bonded_pool, consensus_address, unbonding_pool};
 use bls_staking::{slash, StakingModule};
-use common::{addr, pubkey, Chain};
+use common::{addr, create_validator, delegate, pubkey, undelegate, Chain};
 use cosmos_sdk_proto::Any;
 use serde_json::{json, Value};
 
@@ -38,42 +38,7 @@ fn chain(max_validators: u32) -> Chain {
 }
 
 fn create(n: u8, bond: u128) -> Any {
-    create_with(n, n, bond, 500)
-}
-
-fn create_with(op: u8, key: u8, bond: u128, commission_bps: u32) -> Any {
-    encode_any(
-        &MsgCreateValidator {
-            operator: addr(op).to_string(),
-            consensus_pubkey: pubkey(key),
-            moniker: format!("val-{op}"),
-            commission_bps,
-            self_bond: Some(ubls(bond)),
-        },
-        MSG_CREATE_VALIDATOR,
-    )
-}
-
-fn delegate(d: u8, v: u8, amount: u128) -> Any {
-    encode_any(
-        &MsgDelegate {
-            delegator: addr(d).to_string(),
-            validator: addr(v).to_string(),
-            amount: Some(ubls(amount)),
-        },
-        MSG_DELEGATE,
-    )
-}
-
-fn undelegate(d: u8, v: u8, amount: u128) -> Any {
-    encode_any(
-        &MsgUndelegate {
-            delegator: addr(d).to_string(),
-            validator: addr(v).to_string(),
-            amount: Some(ubls(amount)),
-        },
-        MSG_UNDELEGATE,
-    )
+    create_validator(n, n, bond, 500)
 }
 
 fn update(key: u8, power: i64) -> ValidatorUpdate {
@@ -172,18 +137,18 @@ fn create_validator_rejections_change_nothing() {
         (addr(2), create(2, 2 * BLS - 1), "not enough bond"),
         (
             addr(1),
-            create_with(1, 7, 5 * BLS, 0),
+            create_validator(1, 7, 5 * BLS, 0),
             "duplicate validator",
         ),
-        (addr(2), create_with(2, 1, 5 * BLS, 0), "already used"),
+        (addr(2), create_validator(2, 1, 5 * BLS, 0), "already used"),
         (
             addr(2),
-            create_with(2, 99, 5 * BLS, 0),
+            create_validator(2, 99, 5 * BLS, 0),
             "current CometBFT validator",
         ),
         (
             addr(2),
-            create_with(2, 2, 5 * BLS, 2001),
+            create_validator(2, 2, 5 * BLS, 2001),
             "max_commission_bps",
         ),
         (addr(2), create(2, 2_000 * BLS), "insufficient funds"),

@@ -2,8 +2,13 @@
 //! hooks run in the app's order.
 #![allow(dead_code)]
 
+use bls_core::module::encode_any;
 use bls_core::{
     Address, BlockInfo, Context, Event, GasMeter, Module, ModuleError, ValidatorUpdate,
+};
+use bls_staking::msgs::{
+    ubls, MsgCreateValidator, MsgDelegate, MsgUndelegate, MSG_CREATE_VALIDATOR, MSG_DELEGATE,
+    MSG_UNDELEGATE,
 };
 use cosmos_sdk_proto::Any;
 use cosmwasm_std::testing::MockStorage;
@@ -33,6 +38,44 @@ pub fn pubkey(n: u8) -> Vec<u8> {
     let mut k = vec![n; 32];
     k[0] = 0xED;
     k
+}
+
+/// `MsgCreateValidator` by `addr(op)` (moniker `val-{op}`) with consensus key `pubkey(key)`.
+pub fn create_validator(op: u8, key: u8, bond: u128, commission_bps: u32) -> Any {
+    encode_any(
+        &MsgCreateValidator {
+            operator: addr(op).to_string(),
+            consensus_pubkey: pubkey(key),
+            moniker: format!("val-{op}"),
+            commission_bps,
+            self_bond: Some(ubls(bond)),
+        },
+        MSG_CREATE_VALIDATOR,
+    )
+}
+
+/// `MsgDelegate` of `amount` ubls from `addr(d)` to validator `addr(v)`.
+pub fn delegate(d: u8, v: u8, amount: u128) -> Any {
+    encode_any(
+        &MsgDelegate {
+            delegator: addr(d).to_string(),
+            validator: addr(v).to_string(),
+            amount: Some(ubls(amount)),
+        },
+        MSG_DELEGATE,
+    )
+}
+
+/// `MsgUndelegate` of `amount` ubls by `addr(d)` from validator `addr(v)`.
+pub fn undelegate(d: u8, v: u8, amount: u128) -> Any {
+    encode_any(
+        &MsgUndelegate {
+            delegator: addr(d).to_string(),
+            validator: addr(v).to_string(),
+            amount: Some(ubls(amount)),
+        },
+        MSG_UNDELEGATE,
+    )
 }
 
 impl Chain {
