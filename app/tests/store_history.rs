@@ -10,13 +10,15 @@ use cosmwasm_std::{Order, Storage};
 use proptest::prelude::*;
 
 type Model = BTreeMap<Vec<u8>, Vec<u8>>;
+/// One block's writes: key index → value (`None` or empty = delete).
+type Block = Vec<(usize, Option<Vec<u8>>)>;
 
 /// Keys that are prefixes of each other and straddle the (key, version) row order.
 const KEYS: &[&[u8]] = &[b"a", b"a\0", b"a\xff", b"ab", b"b", b"\0", b"\xff\xff"];
 
 /// Commits `blocks` (each: key index → Some(value) or None = delete) at heights 1.. and
 /// returns the store, each height's app hash and each height's model state.
-fn build(blocks: &[Vec<(usize, Option<Vec<u8>>)>]) -> (Store, Vec<Vec<u8>>, Vec<Model>) {
+fn build(blocks: &[Block]) -> (Store, Vec<Vec<u8>>, Vec<Model>) {
     let mut store = Store::open_in_memory().expect("open");
     let mut model = Model::new();
     let (mut hashes, mut states) = (Vec::new(), Vec::new());
