@@ -156,6 +156,11 @@ impl FaultCell {
         }
     }
 
+    /// True when an error is recorded.
+    pub(crate) fn is_set(&self) -> bool {
+        self.0.borrow().is_some()
+    }
+
     /// Takes the recorded error, leaving the cell empty.
     pub(crate) fn take(&self) -> Option<StoreError> {
         self.0.borrow_mut().take()

@@ -13,15 +13,6 @@ use super::tables::decode_value;
 
 type HistoryRows = ReadOnlyTable<(&'static [u8], u64), &'static [u8]>;
 
-/// One row of a `kv_history` range.
-type RowResult<'r> = Result<
-    (
-        redb::AccessGuard<'r, (&'static [u8], u64)>,
-        redb::AccessGuard<'r, &'static [u8]>,
-    ),
-    redb::StorageError,
->;
-
 /// Read-only `Storage` over the state committed at one height. A key's value is its newest
 /// `kv_history` row at or below the height's jmt version (a delete row means absent), so `get`
 /// and `range` see exactly that height's state, in key order.
@@ -115,24 +106,12 @@ impl Storage for HistoricalView<'_> {
         }
         // Every version of a key sorts together and after `(key, 0)`: `[start, end)` over keys
         // is `[(start, 0), (end, 0))` over rows.
-        let lo: Bound<(&[u8], u64)> = start.map_or(Bound::Unbounded, |s| Bound::Included((s, 0)));
-        let hi: Bound<(&[u8], u64)> = end.map_or(Bound::Unbounded, |e| Bound::Excluded((e, 0)));
-        let rows = match self.history.range((lo, hi)) {
-            Ok(rows) => rows,
-            Err(err) => {
-                self.read_failed("historical range", err);
-                return Box::new(std::iter::empty());
-            }
-        };
-        let rows: Box<dyn Iterator<Item = RowResult<'static>>> = match order {
-            Order::Ascending => Box::new(rows),
-            Order::Descending => Box::new(rows.rev()),
-        };
         Box::new(AtVersion {
             view: self,
-            rows,
-            pending: None,
-            failed: false,
+            lo: start.map_or(Bound::Unbounded, |s| Bound::Included((s.to_vec(), 0))),
+            hi: end.map_or(Bound::Unbounded, |e| Bound::Excluded((e.to_vec(), 0))),
+            order,
+            done: false,
         })
     }
 
@@ -149,40 +128,60 @@ impl Storage for HistoricalView<'_> {
     }
 }
 
-/// One decoded `kv_history` row: key, version, tagged value.
-type Row = (Vec<u8>, u64, Vec<u8>);
+/// A bound over `kv_history` rows, owned so the iterator can move it.
+type RowBound = Bound<(Vec<u8>, u64)>;
 
-/// Collapses `kv_history` rows (in either key order) to one record per key: the key's newest
-/// row at or below `view.version`, skipped when that row is a delete or when the key had no
-/// write yet. A failed row ends the iteration (and is recorded).
+fn borrowed(b: &RowBound) -> Bound<(&[u8], u64)> {
+    match b {
+        Bound::Included((k, v)) => Bound::Included((k.as_slice(), *v)),
+        Bound::Excluded((k, v)) => Bound::Excluded((k.as_slice(), *v)),
+        Bound::Unbounded => Bound::Unbounded,
+    }
+}
+
+/// The keys of `[lo, hi)` in `order`, each with its value at the view's version (keys absent
+/// at that version are skipped). Each step seeks: the next key is the first row past every
+/// version of the previous one, so a key written at many heights costs no more than one
+/// written once. A failed read ends the iteration (and is recorded).
 struct AtVersion<'a> {
     view: &'a HistoricalView<'a>,
-    rows: Box<dyn Iterator<Item = RowResult<'static>>>,
-    /// The first row of the next key, read while finishing the previous one.
-    pending: Option<Row>,
-    /// A row failed to read: the iteration is over (a partial key is not yielded).
-    failed: bool,
+    lo: RowBound,
+    hi: RowBound,
+    order: Order,
+    done: bool,
 }
 
 impl AtVersion<'_> {
-    fn pull(&mut self) -> Option<Row> {
-        if let Some(row) = self.pending.take() {
-            return Some(row);
-        }
-        if self.failed {
-            return None;
-        }
-        match self.rows.next()? {
-            Ok((k, v)) => {
-                let (key, version) = k.value();
-                Some((key.to_vec(), version, v.value().to_vec()))
-            }
+    /// The next key in `order` within the bounds, moving the bound past it.
+    fn next_key(&mut self) -> Option<Vec<u8>> {
+        let mut rows = match self
+            .view
+            .history
+            .range((borrowed(&self.lo), borrowed(&self.hi)))
+        {
+            Ok(rows) => rows,
             Err(err) => {
-                self.failed = true;
-                self.view.read_failed("historical range row", err);
-                None
+                self.view.read_failed("historical range", err);
+                return None;
             }
+        };
+        let row = match self.order {
+            Order::Ascending => rows.next(),
+            Order::Descending => rows.next_back(),
+        }?;
+        let key = match row {
+            Ok((k, _)) => k.value().0.to_vec(),
+            Err(err) => {
+                self.view.read_failed("historical range row", err);
+                return None;
+            }
+        };
+        // Versions count commits, so no row has version u64::MAX; (key, 0) is the key's first.
+        match self.order {
+            Order::Ascending => self.lo = Bound::Excluded((key.clone(), u64::MAX)),
+            Order::Descending => self.hi = Bound::Excluded((key.clone(), 0)),
         }
+        Some(key)
     }
 }
 
@@ -190,33 +189,21 @@ impl Iterator for AtVersion<'_> {
     type Item = Record;
 
     fn next(&mut self) -> Option<Record> {
-        let max = self.view.version;
-        loop {
-            let (key, version, row) = self.pull()?;
-            // Rows of one key come in version order (ascending or descending with `order`):
-            // keep the newest at or below `max` either way.
-            let mut best: Option<(u64, Vec<u8>)> = None;
-            let mut consider = |version: u64, row: Vec<u8>| {
-                if version <= max && best.as_ref().is_none_or(|(b, _)| version > *b) {
-                    best = Some((version, row));
-                }
+        while !self.done {
+            let Some(key) = self.next_key() else {
+                self.done = true;
+                break;
             };
-            consider(version, row);
-            while let Some((next_key, version, row)) = self.pull() {
-                if next_key != key {
-                    self.pending = Some((next_key, version, row));
-                    break;
-                }
-                consider(version, row);
+            let before = self.view.fault.is_set();
+            let value = self.view.get(&key);
+            if !before && self.view.fault.is_set() {
+                self.done = true;
+                break;
             }
-            if self.failed {
-                return None;
-            }
-            if let Some((_, row)) = best {
-                if let Some(value) = self.view.decode(&row) {
-                    return Some((key, value));
-                }
+            if let Some(value) = value {
+                return Some((key, value));
             }
         }
+        None
     }
 }
