@@ -191,3 +191,14 @@ pub async fn check_signatures(rpc: &RpcClient, resp: &Value) -> anyhow::Result<V
     }
     Ok(signers)
 }
+
+/// Funds `key`'s fast-path deposit with `amount` ubls (a `MsgFastPathDeposit` it signs).
+pub async fn fund_deposit(rpc: &RpcClient, key: &KeyPair, amount: u128) -> anyhow::Result<()> {
+    crate::worker::send(
+        rpc,
+        key,
+        vec![bls_client::fastpath::deposit(key.address(), amount)],
+    )
+    .await?;
+    Ok(())
+}

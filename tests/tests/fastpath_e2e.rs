@@ -16,12 +16,12 @@ use bls_client::rpc::RpcClient;
 use bls_client::send::{send_tx, TxOptions};
 use bls_core::module::encode_any;
 use bls_e2e::fastpath::{
-    check_signatures, hex32, post, query, signed_body, start_with_head, Nodes,
+    check_signatures, fund_deposit, hex32, post, query, signed_body, start_with_head, Nodes,
 };
 use bls_e2e::wait_until;
 use bls_e2e::worker::{
-    balance_now, block_results, deploy, fees_paid, invoke, module_address, parse_ubls, send,
-    supply_now, wait_finalized, wasm_path, WorkerNet,
+    balance_now, block_results, deploy, fees_paid, invoke, module_address, parse_ubls, supply_now,
+    wait_finalized, wasm_path, WorkerNet,
 };
 use bls_orchestration::fastpath::handlers::{fastpath_split, InvocationSplit};
 use bls_orchestration::fastpath::msgs::*;
@@ -64,16 +64,7 @@ async fn fast_path_executes_settles_and_polices() -> anyhow::Result<()> {
     )
     .await?;
     let invoker = wn.invoker.address().to_string();
-    let deposit = MsgFastPathDeposit {
-        invoker: invoker.clone(),
-        amount: Some(ProtoCoin::ubls(DEPOSIT)),
-    };
-    send(
-        &wn.rpc,
-        &wn.invoker,
-        vec![encode_any(&deposit, MSG_FASTPATH_DEPOSIT)],
-    )
-    .await?;
+    fund_deposit(&wn.rpc, &wn.invoker, DEPOSIT).await?;
     let chain_id = wn.net.chain_id.clone();
     let exec_url = format!("{head_url}/api/v1/functions/execute");
 

@@ -8,12 +8,10 @@ use std::time::Duration;
 use bls_client::fastpath::deposit_of;
 use bls_client::keys::KeyPair;
 use bls_client::msgs::bank_send;
-use bls_core::module::encode_any;
 use bls_core::{Address, Coins};
-use bls_e2e::fastpath::{post, signed_body, start_with_head_settling, Nodes};
+use bls_e2e::fastpath::{fund_deposit, post, signed_body, start_with_head_settling, Nodes};
 use bls_e2e::wait_until;
 use bls_e2e::worker::{deploy, send, wasm_path, WorkerNet};
-use bls_orchestration::fastpath::msgs::{MsgFastPathDeposit, ProtoCoin, MSG_FASTPATH_DEPOSIT};
 use bls_orchestration::queries::ParamsResponse;
 
 const HEAD: usize = 3;
@@ -36,16 +34,7 @@ async fn a_killed_head_settles_its_journal_after_restart() -> anyhow::Result<()>
     )
     .await?;
     let invoker = Address::parse(wn.invoker.address().as_str())?;
-    let deposit = MsgFastPathDeposit {
-        invoker: invoker.to_string(),
-        amount: Some(ProtoCoin::ubls(DEPOSIT)),
-    };
-    send(
-        &wn.rpc,
-        &wn.invoker,
-        vec![encode_any(&deposit, MSG_FASTPATH_DEPOSIT)],
-    )
-    .await?;
+    fund_deposit(&wn.rpc, &wn.invoker, DEPOSIT).await?;
     let params: ParamsResponse = wn
         .rpc
         .query_json("/bls.orchestration.v1.Query/Params", &serde_json::json!({}))
@@ -141,16 +130,7 @@ async fn a_killed_head_settles_its_journal_after_restart() -> anyhow::Result<()>
         )],
     )
     .await?;
-    let small = MsgFastPathDeposit {
-        invoker: poor_addr.to_string(),
-        amount: Some(ProtoCoin::ubls(2 * fee)),
-    };
-    send(
-        &wn.rpc,
-        &poor,
-        vec![encode_any(&small, MSG_FASTPATH_DEPOSIT)],
-    )
-    .await?;
+    fund_deposit(&wn.rpc, &poor, 2 * fee).await?;
     let bodies: Vec<_> = (1..=8u64)
         .map(|nonce| {
             signed_body(

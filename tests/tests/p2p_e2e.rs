@@ -16,12 +16,13 @@ use std::time::Duration;
 use anyhow::Context as _;
 use bls_client::rpc::RpcClient;
 
-use bls_e2e::fastpath::{check_signatures, post, query, signed_body, start_with_head, Nodes};
+use bls_e2e::fastpath::{
+    check_signatures, fund_deposit, post, query, signed_body, start_with_head, Nodes,
+};
 use bls_e2e::net::free_port;
 use bls_e2e::process::{bin_path, Proc};
 use bls_e2e::wait_until;
-use bls_e2e::worker::{deploy, send, wasm_path, WorkerNet, WorkerNode};
-use bls_orchestration::fastpath::msgs::*;
+use bls_e2e::worker::{deploy, wasm_path, WorkerNet, WorkerNode};
 use serde_json::json;
 
 const HEAD: usize = 3;
@@ -130,16 +131,7 @@ async fn workers_discover_peers_and_share_code_blobs() -> anyhow::Result<()> {
         "the late worker is a member: {members:?}"
     );
     let nodes = u32::try_from(members.len())?;
-    let deposit = MsgFastPathDeposit {
-        invoker: wn.invoker.address().to_string(),
-        amount: Some(ProtoCoin::ubls(DEPOSIT)),
-    };
-    send(
-        &wn.rpc,
-        &wn.invoker,
-        vec![bls_core::module::encode_any(&deposit, MSG_FASTPATH_DEPOSIT)],
-    )
-    .await?;
+    fund_deposit(&wn.rpc, &wn.invoker, DEPOSIT).await?;
     let chain_id = wn.net.chain_id.clone();
 
     wn.workers[LATE].stop(Duration::from_secs(10));

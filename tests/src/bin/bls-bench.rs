@@ -373,12 +373,10 @@ mod fastpath {
     use anyhow::Context as _;
     use bls_client::keys::KeyPair;
     use bls_client::msgs::bank_send;
-    use bls_core::module::encode_any;
     use bls_core::Coins;
-    use bls_e2e::fastpath::{signed_body, start_with_head, Nodes};
+    use bls_e2e::fastpath::{fund_deposit, signed_body, start_with_head, Nodes};
     use bls_e2e::process::bin_path;
     use bls_e2e::worker::{deploy, send, wasm_path, WorkerNet};
-    use bls_orchestration::fastpath::msgs::{MsgFastPathDeposit, ProtoCoin, MSG_FASTPATH_DEPOSIT};
     use serde_json::{json, Value};
 
     /// Worker 3 of four is the head; the other three (and the head, if the subnetwork
@@ -597,13 +595,9 @@ mod fastpath {
             .collect();
         send(&wn.rpc, &wn.invoker, msgs).await?;
         let deposits = keys.iter().map(|k| {
-            let msg = MsgFastPathDeposit {
-                invoker: k.address().to_string(),
-                amount: Some(ProtoCoin::ubls(DEPOSIT)),
-            };
             let rpc = wn.rpc.clone();
             let k = k.clone();
-            async move { send(&rpc, &k, vec![encode_any(&msg, MSG_FASTPATH_DEPOSIT)]).await }
+            async move { fund_deposit(&rpc, &k, DEPOSIT).await }
         });
         for r in futures_join(deposits).await? {
             r?;
