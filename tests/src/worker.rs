@@ -422,8 +422,7 @@ pub async fn worker_record(rpc: &RpcClient, id: &str) -> anyhow::Result<Value> {
         .await?)
 }
 
-/// Runs a protobuf query at the latest height; returns the answer and that height (the
-/// chain keeps only the latest state queryable).
+/// Runs a protobuf query at the latest height; returns the answer and that height.
 async fn query_latest<Req: Message, Resp: Message + Default>(
     rpc: &RpcClient,
     path: &str,

@@ -59,8 +59,8 @@ async fn hello_is_executed_by_workers_and_finalized() -> anyhow::Result<()> {
         "local run: {local}"
     );
 
-    // Fee accounting (the chain keeps only the latest state queryable, so balances are
-    // checked against everything paid since genesis: fees from the ante `tx` events).
+    // Fee accounting: balances are checked against everything paid since genesis (fees
+    // from the ante `tx` events).
     let p = bls_orchestration::Params::default();
     let fee = bls_orchestration::handlers::settle::job_fee(&p, outcome.fuel_used);
     assert_eq!(result.fee, fee);

@@ -13,7 +13,9 @@
 //!   entry on the worker record (at most [`state::MAX_UNBONDING_ENTRIES`]), queued in the same
 //!   unbonding queue as deregistration and returned in end block after `unbonding_blocks`.
 //!   The remaining bond must stay at or above the role's minimum. Entries stay in the bonds
-//!   account until then, so [`state::slash_worker`] cuts them by the same fraction as the bond.
+//!   account until then, so [`state::slash_worker`] cuts by the same fraction as the bond
+//!   every entry that began unbonding at or after the infraction height (the Cosmos rule;
+//!   entries of unknown start, from before start heights were recorded, count as later).
 //!   A jailed worker may unbond (as it may deregister): the minimum still binds, and the
 //!   amount stays slashable for the whole unbonding period.
 //! - Keeper interface for orchestration ([`state`]): [`state::slash_worker`] (burns a fraction
