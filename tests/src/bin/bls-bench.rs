@@ -3,8 +3,9 @@
 //!
 //! ```text
 //! bls-bench chain [--txs N] [--accounts K] [--block-time 200ms]
-//!     bank-send throughput of blsd under CometBFT vs CometBFT's built-in kvstore app,
-//!     same consensus settings, same machine, same run; and the same signed txs through
+//!     bank-send throughput of blsd under CometBFT vs CometBFT's kvstore app (built in,
+//!     and as `abci-cli kvstore` behind the same ABCI socket transport as blsd), same
+//!     consensus settings, same machine, same run; and the same signed txs through
 //!     the app in-process (FinalizeBlock + Commit, no consensus), the app's own ceiling
 //! bls-bench fastpath [--requests N] [--concurrency C] [--baseline N]
 //!     `hello` through a head worker's HTTP API with a 3-worker quorum (cometbft, blsd,
@@ -229,7 +230,15 @@ fn bench_app_in_process(a: &Args) -> anyhow::Result<Run> {
     })
 }
 
-async fn bench_kvstore(a: &Args) -> anyhow::Result<Run> {
+/// Where CometBFT's kvstore runs: inside the cometbft process, or as `abci-cli kvstore`
+/// behind the same ABCI socket transport blsd uses.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum KvApp {
+    InProcess,
+    Socket,
+}
+
+async fn bench_kvstore(a: &Args, app: KvApp) -> anyhow::Result<Run> {
     let dir = tempfile::tempdir()?;
     let home = dir.path().join("kv");
     let cometbft = cometbft_bin()?;
@@ -265,11 +274,31 @@ async fn bench_kvstore(a: &Args) -> anyhow::Result<Run> {
     text = set_key(&text, Some("consensus"), "timeout_propose", "\"500ms\"");
     text = set_key(&text, Some("tx_index"), "indexer", "\"kv\"");
     std::fs::write(&cfg, text)?;
+    let mut _abci = None;
+    let proxy_app = match app {
+        KvApp::InProcess => "kvstore".to_string(),
+        KvApp::Socket => {
+            let addr = format!("tcp://127.0.0.1:{}", free_port()?);
+            let abci_cli = cometbft.with_file_name("abci-cli");
+            let mut k = Command::new(if abci_cli.is_file() {
+                abci_cli
+            } else {
+                "abci-cli".into()
+            });
+            k.args(["kvstore", "--address", &addr, "--log_level", "error"]);
+            _abci = Some(Proc::spawn(
+                "abci-cli-kvstore",
+                k,
+                &dir.path().join("abci.log"),
+            )?);
+            addr
+        }
+    };
     let mut c = Command::new(&cometbft);
     c.arg("start")
         .arg("--home")
         .arg(&home)
-        .arg("--proxy_app=kvstore");
+        .arg(format!("--proxy_app={proxy_app}"));
     let _node = Proc::spawn("cometbft-kvstore", c, &dir.path().join("kv.log"))?;
     let rpc = RpcClient::new(&format!("http://127.0.0.1:{rpc_port}"))?;
     wait_until("kvstore node up", Duration::from_secs(60), || async {
@@ -335,7 +364,11 @@ async fn chain(a: Args) -> anyhow::Result<()> {
         "[bench] kvstore baseline: {} txs from {} senders, block time {}",
         a.txs, a.accounts, a.block_time
     );
-    let kv = bench_kvstore(&a).await?;
+    let kv = bench_kvstore(&a, KvApp::InProcess).await?;
+    eprintln!(
+        "[bench] the same with kvstore as a separate process over the ABCI socket (abci-cli)"
+    );
+    let kv_socket = bench_kvstore(&a, KvApp::Socket).await?;
     eprintln!(
         "[bench] blsd bank sends: {} txs from {} accounts",
         a.txs, a.accounts
@@ -354,12 +387,17 @@ async fn chain(a: Args) -> anyhow::Result<()> {
     };
     println!("| app | txs | seconds | blocks | tx/s |");
     println!("|---|---|---|---|---|");
-    row("CometBFT kvstore (baseline)", &kv);
+    row("CometBFT kvstore, in-process (baseline)", &kv);
+    row(
+        "CometBFT kvstore over the ABCI socket (abci-cli)",
+        &kv_socket,
+    );
     row("blsd bank MsgSend", &bls);
     row("blsd app in-process, FinalizeBlock + Commit", &inproc);
     println!(
-        "\nratio blsd / kvstore throughput: {:.2}",
-        bls.tps() / kv.tps()
+        "\nratio blsd / kvstore throughput: {:.2} (in-process kvstore), {:.2} (socket kvstore)",
+        bls.tps() / kv.tps(),
+        bls.tps() / kv_socket.tps()
     );
     Ok(())
 }
