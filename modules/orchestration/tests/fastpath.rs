@@ -8,7 +8,7 @@ use bls_core::{Address, ModuleError};
 use bls_orchestration::fastpath::handlers::fastpath_split;
 use bls_orchestration::fastpath::msgs::*;
 use bls_orchestration::fastpath::state::{
-    deposit_of, fastpath_account, DEPOSITS, WITHDRAW_DELAY_BLOCKS,
+    deposit_of, fastpath_account, stats, FastPathStats, DEPOSITS, WITHDRAW_DELAY_BLOCKS,
 };
 use bls_orchestration::state::{community_pool, SUBNETS};
 use bls_registry::msgs::{Capabilities, MsgRegisterWorker, MSG_REGISTER_WORKER};
@@ -236,6 +236,14 @@ impl Setup {
             .map(|r| r.unwrap().1.parse::<u128>().unwrap())
             .sum();
         assert_eq!(self.chain.balance(&fastpath_account()), total);
+        assert_eq!(stats(&self.chain.store).unwrap().deposits, total);
+    }
+
+    /// The `FastPathStats` query's answer.
+    fn stats_query(&self) -> FastPathStats {
+        self.chain
+            .query("FastPathStats", serde_json::json!({}))
+            .unwrap()
     }
 }
 
@@ -619,4 +627,94 @@ fn payload_hash_binds_input_args_and_env() {
         a,
         payload_hash(b"Ada", &[], &env(&[("A", "1"), ("B", "3")]))
     );
+}
+
+#[test]
+fn stats_count_exactly_what_settled_and_nothing_of_a_rejected_message() {
+    let mut s = setup();
+    let subnet: Vec<SimWorker> = s.subnet().into_iter().cloned().collect();
+    let three: Vec<&SimWorker> = subnet.iter().take(3).collect();
+    let two: Vec<&SimWorker> = subnet.iter().take(2).collect();
+    let shares = bls_fees::state::invocation_split(&s.chain.store).unwrap();
+    let (split3, split2) = (
+        fastpath_split(&shares, FEE, 3),
+        fastpath_split(&shares, FEE, 2),
+    );
+    let burned_before = s.chain.burned();
+
+    // Before any settlement: only the setup's deposit. Amounts are strings in JSON.
+    assert_eq!(
+        s.stats_query(),
+        FastPathStats {
+            deposits: 100_000,
+            ..FastPathStats::default()
+        }
+    );
+    let raw = bls_core::Module::query(
+        &bls_orchestration::OrchestrationModule,
+        &s.chain.store,
+        "FastPathStats",
+        b"",
+    )
+    .unwrap();
+    let raw: serde_json::Value = serde_json::from_slice(&raw).unwrap();
+    assert_eq!(raw["receipts_settled"], "0");
+    assert_eq!(raw["deposits"], "100000");
+
+    // Three receipts signed by three workers, then two signed by two, in two messages.
+    let batch: Vec<Receipt> = (1..=3).map(|n| s.receipt(n, &three).0).collect();
+    s.settle(batch).expect("settle 3");
+    let batch: Vec<Receipt> = (4..=5).map(|n| s.receipt(n, &two).0).collect();
+    s.settle(batch).expect("settle 2");
+    let want = FastPathStats {
+        settlements: 2,
+        receipts_settled: 5,
+        fees_charged: 5 * FEE,
+        burned: 3 * split3.burn + 2 * split2.burn,
+        to_heads: 3 * split3.head + 2 * split2.head,
+        to_workers: 3 * 3 * split3.per_worker + 2 * 2 * split2.per_worker,
+        to_community: 3 * split3.community + 2 * split2.community,
+        deposits: 100_000 - 5 * FEE,
+    };
+    assert_eq!(s.stats_query(), want);
+    assert_eq!(
+        want.burned + want.to_heads + want.to_workers + want.to_community,
+        want.fees_charged
+    );
+    assert_eq!(s.chain.burned() - burned_before, want.burned);
+    s.assert_deposit_invariant();
+
+    // A message whose first receipt is good and second a replay fails whole: no counter moves.
+    let (fresh, _) = s.receipt(6, &three);
+    let (replay, _) = s.receipt(1, &three);
+    assert_eq!(s.settle(vec![fresh.clone(), replay]).unwrap_err().code, 43);
+    // So does one whose second receipt lacks the quorum.
+    let (thin, _) = s.receipt(7, &two[..1]);
+    assert_eq!(s.settle(vec![fresh, thin]).unwrap_err().code, 44);
+    assert_eq!(s.stats_query(), want);
+
+    // A deposit and a completed withdrawal move the deposit total; a pending one does not.
+    s.deposit(2_500).unwrap();
+    let inv = s.invoker.addr.clone();
+    let w = MsgFastPathWithdraw {
+        invoker: inv.to_string(),
+        amount: Some(ProtoCoin::ubls(1_000)),
+    };
+    s.chain
+        .orch(&inv, encode_any(&w, MSG_FASTPATH_WITHDRAW))
+        .expect("request");
+    assert_eq!(s.stats_query().deposits, want.deposits + 2_500);
+    s.chain
+        .advance_to(s.chain.block.height + WITHDRAW_DELAY_BLOCKS);
+    s.chain
+        .orch(&inv, encode_any(&w, MSG_FASTPATH_WITHDRAW))
+        .expect("complete");
+    assert_eq!(
+        s.stats_query(),
+        FastPathStats {
+            deposits: want.deposits + 2_500 - 1_000,
+            ..want
+        }
+    );
+    s.assert_deposit_invariant();
 }

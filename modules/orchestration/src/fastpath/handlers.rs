@@ -50,6 +50,9 @@ pub fn deposit(
         .checked_add(amount)
         .ok_or_else(|| invalid("amount", "deposit overflow"))?;
     set_deposit(ctx.store, &invoker, total)?;
+    update_stats(ctx.store, |s| {
+        s.deposits = s.deposits.saturating_add(amount)
+    })?;
     ctx.emit(
         Event::new(FASTPATH_DEPOSIT)
             .attr("invoker", &invoker)
@@ -86,6 +89,9 @@ pub fn withdraw(
         let rest = have - amount;
         transfer(ctx.store, &fastpath_account(), &invoker, amount)?;
         set_deposit(ctx.store, &invoker, rest)?;
+        update_stats(ctx.store, |s| {
+            s.deposits = s.deposits.saturating_sub(amount)
+        })?;
         WITHDRAWALS.remove(ctx.store, invoker.as_str());
         ctx.emit(
             Event::new(FASTPATH_WITHDRAW)
@@ -237,6 +243,8 @@ pub fn settle_receipts(
     let shares = bls_fees::state::invocation_split(ctx.store)
         .map_err(|e| crate::OrchestrationError::Store(e.to_string()))?;
     let mut charged: u128 = 0;
+    // Totals of this message, added to the stored stats once at the end.
+    let mut paid = FastPathStats::default();
     for (index, receipt) in m.receipts.iter().enumerate() {
         let req = receipt
             .request
@@ -325,6 +333,13 @@ pub fn settle_receipts(
         }
         transfer(ctx.store, &account, &community_pool(), split.community)?;
         charged = charged.saturating_add(fee);
+        let to_workers = split
+            .per_worker
+            .saturating_mul(u128::try_from(signers.len()).unwrap_or(u128::MAX));
+        paid.to_workers = paid.to_workers.saturating_add(to_workers);
+        paid.to_heads = paid.to_heads.saturating_add(split.head);
+        paid.burned = paid.burned.saturating_add(split.burn);
+        paid.to_community = paid.to_community.saturating_add(split.community);
         let workers: Vec<Address> = signers.into_iter().collect();
         ctx.emit(
             Event::new(FASTPATH_SETTLED)
@@ -336,6 +351,18 @@ pub fn settle_receipts(
                 .attr("workers", crate::handlers::join(&workers)),
         );
     }
+    update_stats(ctx.store, |s| {
+        s.settlements = s.settlements.saturating_add(1);
+        s.receipts_settled = s
+            .receipts_settled
+            .saturating_add(u128::try_from(m.receipts.len()).unwrap_or(u128::MAX));
+        s.fees_charged = s.fees_charged.saturating_add(charged);
+        s.burned = s.burned.saturating_add(paid.burned);
+        s.to_heads = s.to_heads.saturating_add(paid.to_heads);
+        s.to_workers = s.to_workers.saturating_add(paid.to_workers);
+        s.to_community = s.to_community.saturating_add(paid.to_community);
+        s.deposits = s.deposits.saturating_sub(charged);
+    })?;
     Ok(MsgSettleReceiptsResponse {
         settled: u32::try_from(m.receipts.len()).unwrap_or(u32::MAX),
         charged: charged.to_string(),

@@ -1,11 +1,11 @@
 //! Fast-path queries (`/bls.orchestration.v1.Query/FastPathDeposit`, `.../PinnedHeads`,
-//! `.../FastPathSettled`).
+//! `.../FastPathSettled`, `.../FastPathStats`).
 
 use bls_core::Address;
 use cosmwasm_std::Storage;
 use serde::{Deserialize, Serialize};
 
-use super::state::{deposit_of, pinned_heads, SETTLED, WITHDRAWALS};
+use super::state::{deposit_of, pinned_heads, stats, FastPathStats, SETTLED, WITHDRAWALS};
 use crate::error::OrchestrationError;
 
 /// `FastPathDeposit` request.
@@ -57,6 +57,9 @@ pub struct SettledResponse {
     pub height: Option<u64>,
 }
 
+/// `FastPathStats` response (request: `{}` or empty): the cumulative totals.
+pub type StatsResponse = FastPathStats;
+
 fn parse<T: for<'de> Deserialize<'de>>(data: &[u8]) -> Result<T, OrchestrationError> {
     serde_json::from_slice(data).map_err(|e| OrchestrationError::InvalidQuery(e.to_string()))
 }
@@ -95,6 +98,7 @@ pub fn query(
                 height: SETTLED.may_load(store, &req.request_id.to_ascii_lowercase())?,
             })
         })(),
+        "FastPathStats" => stats(store).and_then(|s| json(&s)),
         _ => return None,
     };
     Some(r)

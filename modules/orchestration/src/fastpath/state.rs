@@ -3,12 +3,13 @@
 //! Keys: `orch/fp/deposits/{invoker}` → ubls (decimal string), `orch/fp/settled/{request id
 //! hex}` → settlement height (replay protection), `orch/fp/pinned/{function}` → head ids,
 //! `orch/fp/evidence/{request id hex}/{worker}` → () (a worker is slashed at most once per
-//! request). Deposits are held by the `orchestration_fastpath` module account; invariant:
-//! its balance == Σ deposits.
+//! request), `orch/fp/stats` → [`FastPathStats`] (cumulative totals). Deposits are held by
+//! the `orchestration_fastpath` module account; invariants: its balance == Σ deposits ==
+//! `FastPathStats::deposits`.
 
 use bls_core::Address;
 use cosmwasm_std::Storage;
-use cw_storage_plus::Map;
+use cw_storage_plus::{Item, Map};
 use serde::{Deserialize, Serialize};
 
 use crate::error::OrchestrationError;
@@ -43,6 +44,57 @@ pub const PINNED_HEADS: Map<u64, Vec<Address>> = Map::new("orch/fp/pinned");
 pub const WITHDRAWALS: Map<&str, Withdrawal> = Map::new("orch/fp/withdrawals");
 /// (request id hex, worker) already punished.
 pub const EVIDENCE_HANDLED: Map<(&str, &str), ()> = Map::new("orch/fp/evidence");
+/// Cumulative fast-path totals (absent: all zero).
+pub const FASTPATH_STATS: Item<FastPathStats> = Item::new("orch/fp/stats");
+
+/// Cumulative fast-path totals, kept so explorers and the dashboard need not replay events.
+/// Settlement counters grow once per settled message (never per rejected one: a failed
+/// message's writes are dropped with it); `deposits` follows every deposit change. Amounts
+/// are ubls, decimal strings in JSON.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FastPathStats {
+    /// `MsgSettleReceipts` messages accepted.
+    pub settlements: u64,
+    /// Receipts settled.
+    #[serde(with = "bls_registry::amount::u128_str")]
+    pub receipts_settled: u128,
+    /// Fees charged from deposits (= burned + to_heads + to_workers + to_community).
+    #[serde(with = "bls_registry::amount::u128_str")]
+    pub fees_charged: u128,
+    /// Burnt.
+    #[serde(with = "bls_registry::amount::u128_str")]
+    pub burned: u128,
+    /// Paid to settling heads.
+    #[serde(with = "bls_registry::amount::u128_str")]
+    pub to_heads: u128,
+    /// Paid to signing workers.
+    #[serde(with = "bls_registry::amount::u128_str")]
+    pub to_workers: u128,
+    /// Paid to the community pool (its share and rounding remainders).
+    #[serde(with = "bls_registry::amount::u128_str")]
+    pub to_community: u128,
+    /// Current sum of all invoker deposits.
+    #[serde(with = "bls_registry::amount::u128_str")]
+    pub deposits: u128,
+}
+
+/// The cumulative totals.
+pub fn stats(store: &dyn Storage) -> Result<FastPathStats, OrchestrationError> {
+    Ok(FASTPATH_STATS.may_load(store)?.unwrap_or_default())
+}
+
+/// Applies `f` to the stored totals. Saturating math in callers: a counter must never make
+/// a deposit, withdrawal or settlement fail (e.g. state written before the totals existed
+/// starts them at zero).
+pub fn update_stats(
+    store: &mut dyn Storage,
+    f: impl FnOnce(&mut FastPathStats),
+) -> Result<(), OrchestrationError> {
+    let mut s = stats(store)?;
+    f(&mut s);
+    Ok(FASTPATH_STATS.save(store, &s)?)
+}
 
 /// A requested withdrawal.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
