@@ -117,8 +117,10 @@ impl TxSender {
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum TxFailure {
     /// The chain rejected it (simulation, CheckTx or DeliverTx) with this code and log.
-    #[error("rejected (code {code}): {log}")]
+    #[error("rejected ({codespace} code {code}): {log}")]
     Rejected {
+        /// Module codespace of the error (`sdk`, `orchestration`, ...).
+        codespace: String,
         /// ABCI code.
         code: u32,
         /// The application's log.
@@ -243,6 +245,7 @@ async fn send_with_retry(
             Ok(r) => {
                 metrics.tx_failure("deliver");
                 return Err(TxFailure::Rejected {
+                    codespace: r.codespace,
                     code: r.code,
                     log: r.log,
                 });
@@ -264,21 +267,33 @@ async fn send_with_retry(
 /// (metrics stage, failure, retry?) for a send error.
 fn classify(e: &SendError) -> (&'static str, TxFailure, bool) {
     match e {
-        SendError::Rpc(RpcError::CheckTx { code, log, .. }) => {
+        SendError::Rpc(RpcError::CheckTx {
+            code,
+            codespace,
+            log,
+            ..
+        }) => {
             // A stale sequence that survived the sender's own retries: try again later.
             let transient = e.is_sequence_mismatch();
             (
                 "check_tx",
                 TxFailure::Rejected {
+                    codespace: codespace.clone(),
                     code: *code,
                     log: log.clone(),
                 },
                 transient,
             )
         }
-        SendError::Rpc(RpcError::Query { code, log, .. }) => (
+        SendError::Rpc(RpcError::Query {
+            code,
+            codespace,
+            log,
+            ..
+        }) => (
             "simulate",
             TxFailure::Rejected {
+                codespace: codespace.clone(),
                 code: *code,
                 log: log.clone(),
             },
@@ -291,9 +306,15 @@ fn classify(e: &SendError) -> (&'static str, TxFailure, bool) {
             ("timeout", TxFailure::Unavailable(e.to_string()), true)
         }
         SendError::AccountNotFound { .. } => ("account", TxFailure::Other(e.to_string()), true),
-        SendError::Failed { code, log, .. } => (
+        SendError::Failed {
+            code,
+            codespace,
+            log,
+            ..
+        } => (
             "deliver",
             TxFailure::Rejected {
+                codespace: codespace.clone(),
                 code: *code,
                 log: log.clone(),
             },

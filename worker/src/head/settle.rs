@@ -9,10 +9,12 @@
 //! settled just before a crash is submitted again after the restart; the chain rejects it
 //! as replayed and the rejected-batch search below drops it.
 //!
-//! A batch the chain rejects is not dropped whole: the receipt the chain's log names is
-//! dropped and the rest retried, otherwise the batch is split in halves until the bad
-//! receipts are isolated, so one stale receipt does not cost the head the others. When
-//! the chain is unreachable nothing is dropped: the batch goes back to the queue.
+//! A batch the chain refuses because of its receipts is not dropped whole: the receipt the
+//! chain's log names is dropped and the rest retried, otherwise the batch is split in
+//! halves until the bad receipts are isolated, so one stale receipt does not cost the head
+//! the others. When the refusal is about the head or the transaction (the head jailed, its
+//! account short of the tx fee, a stale sequence) or the chain is unreachable, nothing is
+//! dropped: the batch goes back to the queue and is retried next round.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::future::Future;
@@ -22,6 +24,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bls_core::module::encode_any;
+use bls_core::AbciCode as _;
+use bls_orchestration::fastpath::error::FastPathError;
 use bls_orchestration::fastpath::msgs::{MsgSettleReceipts, Receipt, MSG_SETTLE_RECEIPTS};
 use bls_orchestration::fastpath::state::MAX_RECEIPTS_PER_MSG;
 use prost::Message as _;
@@ -276,6 +280,16 @@ pub struct RoundReport {
     pub txs: usize,
 }
 
+/// Whether a refusal is about the receipts (bad signatures, replays, wrong code, no
+/// quorum, unfunded deposit, unknown function, a head not pinned for that function): those
+/// will never settle and are narrowed down and dropped. Anything else (the head not active,
+/// its account unable to pay the tx fee, a stale sequence, gas) is about this head or the
+/// transaction: the receipts are kept and settled later.
+fn refuses_receipts(codespace: &str, code: u32) -> bool {
+    let not_head = FastPathError::NotHead(String::new());
+    codespace == not_head.codespace() && code != not_head.code()
+}
+
 /// The receipt a rejection log names (`receipt <index>: ...`), if it is in range.
 fn named_receipt(log: &str, len: usize) -> Option<usize> {
     log.match_indices("receipt ").find_map(|(at, m)| {
@@ -319,12 +333,20 @@ where
                     report.txs += 1;
                     done.extend(b);
                 }
-                Err(TxFailure::Rejected { log, .. }) if b.len() == 1 => {
+                Err(TxFailure::Rejected {
+                    codespace,
+                    code,
+                    log,
+                }) if refuses_receipts(&codespace, code) && b.len() == 1 => {
                     tracing::warn!(reason = %log, "receipt refused by the chain; dropping it");
                     report.dropped.push(log);
                     done.extend(b);
                 }
-                Err(TxFailure::Rejected { log, .. }) => {
+                Err(TxFailure::Rejected {
+                    codespace,
+                    code,
+                    log,
+                }) if refuses_receipts(&codespace, code) => {
                     let mut b = b;
                     match named_receipt(&log, b.len()) {
                         Some(i) => {
@@ -414,6 +436,7 @@ mod tests {
             let ns = nonces(&m);
             let r = match ns.iter().position(|n| bad.contains(n)) {
                 Some(i) => Err(TxFailure::Rejected {
+                    codespace: "orchestration".into(),
                     code: 41,
                     log: if names_index {
                         format!("failed: receipt {i}: code hash wrong")
@@ -450,6 +473,39 @@ mod tests {
             assert_eq!(report.deferred, 0);
             assert!(p.is_empty());
             assert_eq!(p.owed("inv"), 0);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_refusal_of_the_head_or_the_tx_loses_nothing() {
+        for (codespace, code, log) in [
+            ("sdk", 5, "insufficient funds: 10ubls < 2000ubls"),
+            ("sdk", 32, "account sequence mismatch, expected 4, got 3"),
+            (
+                "orchestration",
+                45,
+                "bls1head is not an active registered head worker",
+            ),
+        ] {
+            let p = Pending::in_memory();
+            for n in 0..6 {
+                p.push(receipt(n), "inv", 5);
+            }
+            let mut calls = 0;
+            let report = settle_pending(&p, "head", |_| {
+                calls += 1;
+                std::future::ready(Err(TxFailure::Rejected {
+                    codespace: codespace.into(),
+                    code,
+                    log: log.into(),
+                }))
+            })
+            .await;
+            assert_eq!(calls, 1, "{log}: no splitting");
+            assert_eq!((report.settled, report.deferred), (0, 6), "{log}");
+            assert!(report.dropped.is_empty(), "{log}");
+            assert_eq!(p.len(), 6);
+            assert_eq!(p.owed("inv"), 30);
         }
     }
 
