@@ -6,7 +6,8 @@
 // Chromium is Debian's (/usr/bin/chromium, or $CHROMIUM_BIN), driven by npm playwright-core:
 // nothing is downloaded. Findings: console errors, page errors and failed requests; the
 // validators, workers (with region and status), functions and jobs (with status, output and
-// agreeing workers) the overview lists; the invoke command of a function's page.
+// agreeing workers) the overview lists; the fast path (heads, totals, settlements) on the
+// overview and on #/fastpath; the invoke command of a function's page.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -48,6 +49,27 @@ try {
   const ready = (view) =>
     page.waitForFunction((v) => document.body.dataset.ready === "1" && document.body.dataset.view === v, view, { timeout: TIMEOUT_MS });
 
+  // What the fast-path section (#fastpath) shows; runs in the page.
+  const fastPath = () => {
+    const stats = {};
+    for (const s of document.querySelectorAll("#fastpath [data-stat]")) stats[s.dataset.stat] = s.querySelector(".value").textContent;
+    return {
+      stats,
+      heads: [...document.querySelectorAll("#fastpath #heads tr[data-head]")].map((r) => ({
+        address: r.dataset.head,
+        status: r.dataset.status,
+        region: r.children[1]?.textContent ?? null,
+        multiaddrs: [...r.querySelectorAll("[data-multiaddr]")].map((e) => e.dataset.multiaddr),
+      })),
+      settlements: [...document.querySelectorAll("#fastpath #settlements tr[data-settlement]")].map((r) => ({
+        id: r.dataset.settlement,
+        head: r.dataset.head,
+        receipts: r.dataset.receipts,
+      })),
+      errors: [...document.querySelectorAll("#fastpath .error")].map((e) => e.textContent),
+    };
+  };
+
   await page.goto(`${base}/dashboard/`, { waitUntil: "load", timeout: TIMEOUT_MS });
   await ready("/");
   const overview = await page.evaluate(() => {
@@ -74,6 +96,7 @@ try {
       economics: texts("#economics [data-stat]").map((s) => s.dataset.stat),
     };
   });
+  overview.fastpath = await page.evaluate(fastPath);
   await page.screenshot({ path: screenshot, fullPage: true });
 
   let functionPage = null;
@@ -95,7 +118,11 @@ try {
   await ready("/jobs");
   const jobsPage = await page.evaluate(() => [...document.querySelectorAll("#jobs tr[data-job-id]")].map((r) => r.dataset.jobId));
 
-  console.log(JSON.stringify({ problems, overview, function_page: functionPage, jobs_page: jobsPage }));
+  await page.goto(`${base}/dashboard/#/fastpath`, { waitUntil: "load", timeout: TIMEOUT_MS });
+  await ready("/fastpath");
+  const fastPathPage = await page.evaluate(fastPath);
+
+  console.log(JSON.stringify({ problems, overview, function_page: functionPage, jobs_page: jobsPage, fastpath_page: fastPathPage }));
 } catch (e) {
   console.error(`dashboard.mjs: ${e.stack || e}`);
   process.exitCode = 1;

@@ -1,7 +1,9 @@
 //! The web dashboard (`/dashboard/` on blsd's REST gateway) in headless Chromium: a chain
-//! with three workers in three regions runs `hello` to a finalized job; the page, loaded by
+//! with three workers and a head worker in four regions runs `hello` to a finalized job on
+//! chain and twice on the fast path (settled by the head); the page, loaded by
 //! `tests/js/dashboard.mjs` (playwright-core + Debian's chromium), must show the validator,
-//! the workers by region, the deployment and the job with its output and agreeing workers,
+//! the workers by region, the deployment, the job with its output and agreeing workers, and
+//! the fast path (the head with its multiaddr, exact settled totals, the settlements),
 //! without console errors or requests beyond the node. The screenshot goes to
 //! `$BLS_ARTIFACTS/dashboard.png` (default `target/artifacts/`).
 
@@ -10,8 +12,15 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
+use bls_e2e::fastpath::{fund_deposit, post, query, signed_body, start_with_head, Nodes};
+use bls_e2e::wait_until;
 use bls_e2e::worker::{deploy, invoke, repo_root, wait_finalized, wasm_path, WorkerNet};
-use serde_json::Value;
+use serde_json::{json, Value};
+
+/// Worker index re-initialized as the head.
+const HEAD: usize = 3;
+/// Fast-path requests sent (and settled) before the page is loaded.
+const FAST_REQUESTS: u64 = 2;
 
 fn artifacts_dir() -> anyhow::Result<PathBuf> {
     if let Some(dir) = std::env::var_os("BLS_ARTIFACTS") {
@@ -36,10 +45,10 @@ async fn get_json(url: &str) -> anyhow::Result<Value> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dashboard_shows_validators_workers_and_a_finalized_job() -> anyhow::Result<()> {
-    let mut wn = WorkerNet::start(3, 30, 30).await?;
-    for i in 0..3 {
-        wn.start_worker(i, &[]).await?;
-    }
+    let mut wn = WorkerNet::start(4, 30, 30).await?;
+    // Starts every worker, worker HEAD as a head with its HTTP API.
+    let fast = start_with_head(&mut wn, HEAD, "1000000000ubls").await?;
+    let head_addr = wn.workers[HEAD].address.clone();
     let wasm = std::fs::read(wasm_path("hello")?)?;
     let function_id = deploy(&wn.rpc, &wn.invoker, &wasm, "{}", 3, 2).await?;
     let inv = invoke(&wn.rpc, &wn.invoker, function_id, b"Ada", 1_000_000).await?;
@@ -49,6 +58,80 @@ async fn dashboard_shows_validators_workers_and_a_finalized_job() -> anyhow::Res
     };
     let agreed: BTreeSet<String> = result.workers.iter().map(ToString::to_string).collect();
     let api = wn.net.validators[0].api_url();
+
+    // The fast path: two requests through the head, settled on chain by it.
+    fund_deposit(&wn.rpc, &wn.invoker, 1_000_000).await?;
+    let exec_url = format!("{}/api/v1/functions/execute", fast.head_url);
+    let mut request_ids = Vec::new();
+    for nonce in 1..=FAST_REQUESTS {
+        let (body, id) = signed_body(
+            &wn.invoker,
+            &wn.net.chain_id,
+            function_id,
+            "Fast",
+            nonce,
+            Nodes::All,
+        );
+        let (st, v) = post(&exec_url, &body).await?;
+        assert_eq!(st, 200, "{v}\n{}", wn.logs());
+        request_ids.push(hex::encode(id));
+    }
+    for id in &request_ids {
+        wait_until(
+            &format!("request {id} settled"),
+            Duration::from_secs(30),
+            || {
+                let (rpc, id) = (wn.rpc.clone(), id.clone());
+                async move {
+                    let path = "/bls.orchestration.v1.Query/FastPathSettled";
+                    let v = query(&rpc, path, json!({"request_id": id})).await?;
+                    Ok(v["height"].as_u64())
+                }
+            },
+        )
+        .await?;
+    }
+    let fee: u128 = query(&wn.rpc, "/bls.orchestration.v1.Query/Params", json!({})).await?
+        ["params"]["fastpath_fee"]
+        .as_str()
+        .unwrap_or("x")
+        .parse()?;
+    let want_fees = u128::from(FAST_REQUESTS) * fee;
+    // The totals through the REST gateway, as the page reads them.
+    let stats = get_json(&format!("{api}/bls/orchestration/FastPathStats")).await?;
+    assert_eq!(
+        stats["receipts_settled"],
+        FAST_REQUESTS.to_string(),
+        "{stats}"
+    );
+    assert_eq!(stats["fees_charged"], want_fees.to_string(), "{stats}");
+    assert_eq!(
+        stats["deposits"],
+        (1_000_000 - want_fees).to_string(),
+        "{stats}"
+    );
+    // The settlements route lists the head's messages once CometBFT has indexed their txs.
+    let settlements = wait_until("settlements indexed", Duration::from_secs(20), || {
+        let url = format!("{api}/dashboard/api/settlements");
+        async move {
+            let v = get_json(&url).await?;
+            let list = v["settlements"].as_array().cloned().unwrap_or_default();
+            let receipts: u64 = list.iter().filter_map(|x| x["receipts"].as_u64()).sum();
+            Ok((receipts == FAST_REQUESTS).then_some(list))
+        }
+    })
+    .await?;
+    let fees: u128 = settlements
+        .iter()
+        .filter_map(|x| x["fee"].as_str()?.parse::<u128>().ok())
+        .sum();
+    assert_eq!(fees, want_fees);
+    assert!(settlements.iter().all(|x| x["head"] == head_addr.as_str()));
+    assert_eq!(
+        stats["settlements"].as_u64(),
+        Some(settlements.len() as u64),
+        "{stats}"
+    );
     // Ids are strings in the page's JSON (uint64 in Cosmos JSON style).
     let job_id = inv.job_id.to_string();
 
@@ -131,7 +214,7 @@ async fn dashboard_shows_validators_workers_and_a_finalized_job() -> anyhow::Res
             "worker {want:?} not shown: {shown:?}"
         );
     }
-    assert_eq!(shown.len(), 3);
+    assert_eq!(shown.len(), 4);
 
     assert_eq!(o["functions"], serde_json::json!([function_id.to_string()]));
     let shown_job = o["jobs"]
@@ -165,6 +248,32 @@ async fn dashboard_shows_validators_workers_and_a_finalized_job() -> anyhow::Res
                 .as_array()
                 .is_some_and(|a| a.iter().any(|s| s == stat)),
             "stat {stat} missing: {o:#}"
+        );
+    }
+
+    // The fast path on the overview and on its own page.
+    for (where_, view) in [("overview", &o["fastpath"]), ("page", &f["fastpath_page"])] {
+        assert_eq!(view["errors"], json!([]), "{where_}: {view:#}");
+        let heads = view["heads"].as_array().cloned().unwrap_or_default();
+        assert_eq!(heads.len(), 1, "{where_}: {view:#}");
+        assert_eq!(heads[0]["address"], head_addr.as_str(), "{where_}");
+        assert_eq!(heads[0]["status"], "active", "{where_}");
+        assert_eq!(heads[0]["region"], format!("r{HEAD}"), "{where_}");
+        assert_eq!(heads[0]["multiaddrs"], json!([fast.p2p[HEAD]]), "{where_}");
+        assert_eq!(
+            view["stats"]["fp_receipts"],
+            FAST_REQUESTS.to_string(),
+            "{where_}: {view:#}"
+        );
+        let rows = view["settlements"].as_array().cloned().unwrap_or_default();
+        let receipts: u64 = rows
+            .iter()
+            .filter_map(|r| r["receipts"].as_str()?.parse::<u64>().ok())
+            .sum();
+        assert_eq!(receipts, FAST_REQUESTS, "{where_}: {view:#}");
+        assert!(
+            rows.iter().all(|r| r["head"] == head_addr.as_str()),
+            "{where_}"
         );
     }
 

@@ -274,6 +274,25 @@ async fn fast_path_executes_settles_and_polices() -> anyhow::Result<()> {
         Err(e) => e.to_string(),
     };
     assert!(log.contains("already settled"), "{log}");
+    // The chain's fast-path totals: exactly the N receipts, nothing of the rejected replay.
+    let stats = query(
+        &wn.rpc,
+        "/bls.orchestration.v1.Query/FastPathStats",
+        json!({}),
+    )
+    .await?;
+    let n = u128::from(N);
+    for (field, want) in [
+        ("receipts_settled", n),
+        ("fees_charged", n * fee),
+        ("burned", n * s3.burn),
+        ("to_heads", n * s3.head),
+        ("to_workers", n * 3 * s3.per_worker),
+        ("to_community", n * s3.community),
+        ("deposits", DEPOSIT - n * fee),
+    ] {
+        assert_eq!(stats[field], want.to_string(), "{field}: {stats}");
+    }
 
     // ---- the on-chain path gives the same result for the same input ----
     let inv = invoke(&wn.rpc, &wn.invoker, function_id, b"Ada", 1_000_000).await?;

@@ -5,10 +5,12 @@
 //! | `GET /dashboard/api/cometbft` | chain id, latest height/time and CometBFT's validator set |
 //! | `GET /dashboard/api/supply` | `ubls` total supply and total ever burned (bank) |
 //! | `GET /dashboard/api/jobs?limit=&function_id=` | the newest jobs, newest first, with decoded results |
+//! | `GET /dashboard/api/settlements?limit=` | the newest fast-path settlements (CometBFT `tx_search`), newest first |
 //!
 //! Everything is read from this node: CometBFT over its RPC (server side, so the page needs
 //! no CORS and no second origin) and the app over the ABCI owner thread.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,6 +19,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use bls_core::outcome::{ExitStatus, Outcome};
+use bls_orchestration::fastpath::handlers::FASTPATH_SETTLED;
+use bls_orchestration::fastpath::msgs::MSG_SETTLE_RECEIPTS;
 use bls_orchestration::queries::{IdRequest, JobResponse, ResultRequest, ResultResponse};
 use bls_orchestration::state::{Job, JobResult, JobStatus, JOB_SEQ};
 use cosmos_sdk_proto::cosmos::bank::v1beta1::{QuerySupplyOfRequest, QuerySupplyOfResponse};
@@ -40,6 +44,10 @@ const DEFAULT_JOBS: u64 = 20;
 const MAX_SCAN: u64 = 500;
 /// Most characters of a job's input or output shown.
 const MAX_TEXT: usize = 4096;
+/// Most settlement txs one `settlements` answer lists.
+const MAX_SETTLEMENTS: u64 = 50;
+/// Settlement txs listed when `limit` is absent.
+const DEFAULT_SETTLEMENTS: u64 = 10;
 
 /// Why a dashboard route could not answer.
 #[derive(Debug, thiserror::Error)]
@@ -129,10 +137,21 @@ async fn store_value(s: &Shared, key: &[u8]) -> Result<Option<Vec<u8>>, Dashboar
 }
 
 async fn rpc(s: &Shared, path_and_query: &str) -> Result<Value, DashboardError> {
+    rpc_with(s, path_and_query, &[]).await
+}
+
+/// A CometBFT RPC GET of `method` with `params` (URL-encoded here; CometBFT's URI form wants
+/// string arguments in double quotes).
+async fn rpc_with(
+    s: &Shared,
+    path_and_query: &str,
+    params: &[(&str, String)],
+) -> Result<Value, DashboardError> {
     let url = format!("{}/{path_and_query}", s.cometbft_rpc.trim_end_matches('/'));
     let v: Value = s
         .http
         .get(&url)
+        .query(params)
         .timeout(RPC_TIMEOUT)
         .send()
         .await
@@ -256,6 +275,93 @@ pub async fn jobs(
     })))
 }
 
+/// Query of `GET /dashboard/api/settlements`.
+#[derive(Debug, Default, Deserialize)]
+pub struct SettlementsParams {
+    /// Most settlement txs to list (≤ 50).
+    pub limit: Option<u64>,
+}
+
+/// `GET /dashboard/api/settlements`: the newest txs carrying a `MsgSettleReceipts` (CometBFT's
+/// tx index, `message.action`; only successful messages emit it), one entry per settle
+/// message: height, tx hash, head, receipts and fees charged.
+pub async fn settlements(
+    State(s): State<Shared>,
+    Query(p): Query<SettlementsParams>,
+) -> Result<Json<Value>, DashboardError> {
+    let limit = p
+        .limit
+        .unwrap_or(DEFAULT_SETTLEMENTS)
+        .clamp(1, MAX_SETTLEMENTS);
+    let query = format!("\"message.action='{MSG_SETTLE_RECEIPTS}'\"");
+    let found = rpc_with(
+        &s,
+        "tx_search",
+        &[
+            ("query", query),
+            ("order_by", "\"desc\"".into()),
+            ("page", "1".into()),
+            ("per_page", limit.to_string()),
+        ],
+    )
+    .await?;
+    let mut list = settlements_json(&found);
+    list.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    Ok(Json(json!({
+        "total_txs": found["total_count"],
+        "settlements": list,
+    })))
+}
+
+/// The settle messages of a `tx_search` result, in its order: per successful tx, the
+/// `bls.fastpath_settled` events (one per receipt) grouped by `msg_index`.
+fn settlements_json(found: &Value) -> Vec<Value> {
+    let mut out = Vec::new();
+    for tx in found["txs"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+    {
+        if tx["tx_result"]["code"].as_u64().unwrap_or(0) != 0 {
+            continue;
+        }
+        // msg_index → (head, receipts, fee); a BTreeMap keeps message order.
+        let mut msgs: BTreeMap<u64, (String, u64, u128)> = BTreeMap::new();
+        let events = tx["tx_result"]["events"].as_array();
+        for e in events.map(Vec::as_slice).unwrap_or_default() {
+            if e["type"] != FASTPATH_SETTLED {
+                continue;
+            }
+            let attr = |k: &str| {
+                e["attributes"].as_array().and_then(|a| {
+                    a.iter()
+                        .find(|x| x["key"] == k)
+                        .and_then(|x| x["value"].as_str())
+                })
+            };
+            let index = attr("msg_index").and_then(|v| v.parse().ok()).unwrap_or(0);
+            let fee: u128 = attr("fee").and_then(|v| v.parse().ok()).unwrap_or(0);
+            let entry = msgs.entry(index).or_default();
+            if entry.0.is_empty() {
+                entry.0 = attr("head").unwrap_or_default().to_string();
+            }
+            entry.1 = entry.1.saturating_add(1);
+            entry.2 = entry.2.saturating_add(fee);
+        }
+        for (msg_index, (head, receipts, fee)) in msgs {
+            out.push(json!({
+                "height": tx["height"],
+                "tx_hash": tx["hash"],
+                "msg_index": msg_index,
+                "head": head,
+                "receipts": receipts,
+                "fee": fee.to_string(),
+            }));
+        }
+    }
+    out
+}
+
 fn text(bytes: &[u8]) -> (String, bool) {
     let s = String::from_utf8_lossy(bytes);
     let cut = s.chars().count() > MAX_TEXT;
@@ -337,6 +443,61 @@ mod tests {
         assert_eq!(s.len(), MAX_TEXT);
         // Invalid UTF-8 is shown lossily, never rejected.
         assert_eq!(text(&[0xff]).0, "\u{fffd}");
+    }
+
+    fn settled(head: &str, fee: &str, msg_index: u32) -> Value {
+        json!({"type": FASTPATH_SETTLED, "attributes": [
+            {"key": "request_id", "value": "ab", "index": true},
+            {"key": "head", "value": head, "index": true},
+            {"key": "fee", "value": fee, "index": true},
+            {"key": "msg_index", "value": msg_index.to_string(), "index": true},
+        ]})
+    }
+
+    #[test]
+    fn settlements_json_groups_receipts_per_message_and_skips_failed_txs() {
+        let action = json!({"type": "message", "attributes": [
+            {"key": "action", "value": MSG_SETTLE_RECEIPTS, "index": true}]});
+        let found = json!({"total_count": "3", "txs": [
+            {"hash": "AA", "height": "12", "tx_result": {"code": 0, "events": [
+                action, settled("bls1h", "1000", 0), settled("bls1h", "1000", 0),
+                settled("bls1h", "1000", 0),
+                // A second settle message in the same tx, by another head.
+                settled("bls1g", "700", 1),
+            ]}},
+            {"hash": "BB", "height": "11", "tx_result": {"code": 5, "events": [
+                settled("bls1h", "1000", 0)]}},
+            {"hash": "CC", "height": "9", "tx_result": {"events": [
+                settled("bls1h", "1000", 0),
+                // Malformed attributes count as a receipt with fee 0, never an error.
+                {"type": FASTPATH_SETTLED, "attributes": [{"key": "fee", "value": "x"}]},
+            ]}},
+        ]});
+        let list = settlements_json(&found);
+        let rows: Vec<(String, String, u64, String, u64)> = list
+            .iter()
+            .map(|v| {
+                (
+                    v["height"].as_str().unwrap_or_default().to_string(),
+                    v["head"].as_str().unwrap_or_default().to_string(),
+                    v["receipts"].as_u64().unwrap_or(0),
+                    v["fee"].as_str().unwrap_or_default().to_string(),
+                    v["msg_index"].as_u64().unwrap_or(99),
+                )
+            })
+            .collect();
+        let row = |h: &str, head: &str, n, fee: &str, i| (h.into(), head.into(), n, fee.into(), i);
+        assert_eq!(
+            rows,
+            vec![
+                row("12", "bls1h", 3, "3000", 0),
+                row("12", "bls1g", 1, "700", 1),
+                row("9", "bls1h", 2, "1000", 0),
+            ]
+        );
+        assert_eq!(list[0]["tx_hash"], "AA");
+        assert!(settlements_json(&json!({})).is_empty());
+        assert!(settlements_json(&json!({"txs": "nope"})).is_empty());
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //!
 //! The page reads the chain through this node's REST gateway only: `/bls/{module}/{method}`
 //! for module queries, `/chain-info.json` for Keplr, and `/dashboard/api/*` for CometBFT's
-//! validator set, supply/burn totals and recent jobs with decoded results.
+//! validator set, supply/burn totals, recent jobs with decoded results and recent fast-path
+//! settlements.
 
 pub mod api;
 
@@ -42,6 +43,7 @@ pub fn routes() -> Router<Arc<RestState>> {
         .route("/dashboard/api/cometbft", get(api::cometbft))
         .route("/dashboard/api/supply", get(api::supply))
         .route("/dashboard/api/jobs", get(api::jobs))
+        .route("/dashboard/api/settlements", get(api::settlements))
 }
 
 fn asset(content_type: &'static str, body: &'static str) -> impl IntoResponse {

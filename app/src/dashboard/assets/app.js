@@ -75,7 +75,7 @@ function badge(status) {
 
 function table(headers, rows, attrs) {
   return h("table", attrs,
-    h("thead", {}, h("tr", {}, headers.map((c) => h("th", { class: /^(power|tokens|bond|fee|height|slashed)/i.test(c) ? "num" : null }, c)))),
+    h("thead", {}, h("tr", {}, headers.map((c) => h("th", { class: /^(power|tokens|bond|fee|height|slashed|receipts)/i.test(c) ? "num" : null }, c)))),
     h("tbody", {}, rows));
 }
 
@@ -107,6 +107,9 @@ const loaders = {
   functions: () => allPages("orchestration", "Functions", {}, "functions"),
   jobs: (limit, functionId) => getJSON(`/dashboard/api/jobs?limit=${limit}${functionId ? `&function_id=${functionId}` : ""}`),
   chainInfo: () => getJSON("/chain-info.json"),
+  heads: () => allPages("registry", "Workers", { role: "head" }, "workers"),
+  fastPathStats: () => query("orchestration", "FastPathStats"),
+  settlements: (limit) => getJSON(`/dashboard/api/settlements?limit=${limit}`),
 };
 
 async function settle(named) {
@@ -260,13 +263,61 @@ function jobsSection(d, title) {
   return section("jobs", `${title} (latest id ${d.jobs.value.latest_job_id})`, jobsTable(d.jobs.value));
 }
 
+// The fast path: head workers, cumulative settlement totals (chain state) and the newest
+// settle messages (CometBFT's tx index, through /dashboard/api/settlements).
+function fastPathSection(d, title) {
+  const st = d.fastPathStats.status === "fulfilled" ? d.fastPathStats.value : null;
+  const heads = d.heads.status === "fulfilled" ? d.heads.value : null;
+  const sets = d.settlements.status === "fulfilled" ? d.settlements.value.settlements : null;
+  const headRows = heads ? heads.items.map((w) =>
+    h("tr", { "data-head": w.operator, "data-status": w.status },
+      h("td", {}, short(w.operator)),
+      h("td", {}, w.region),
+      h("td", {}, w.network),
+      h("td", {}, badge(w.status), w.status === "jailed" && w.jailed_until ? h("span", { class: "muted" }, ` until ${w.jailed_until}`) : null),
+      h("td", { class: "num" }, ubls(w.bond)),
+      h("td", {}, w.multiaddrs.length ? w.multiaddrs.map((a) => h("div", { class: "mono", "data-multiaddr": a }, a)) : h("span", { class: "muted" }, "—")))) : [];
+  const setRows = sets ? sets.map((x) =>
+    h("tr", { "data-settlement": `${x.height}/${x.msg_index}`, "data-head": x.head, "data-receipts": x.receipts },
+      h("td", { class: "num" }, x.height),
+      h("td", {}, short(x.head)),
+      h("td", { class: "num" }, String(x.receipts)),
+      h("td", { class: "num" }, ubls(x.fee)),
+      h("td", {}, short(x.tx_hash)))) : [];
+  return section("fastpath", title,
+    h("div", { class: "grid" },
+      stat("Receipts settled", st ? st.receipts_settled : "?", "fp_receipts"),
+      stat("Settlements", st ? String(st.settlements) : "?", "fp_settlements"),
+      stat("Fees charged", st ? ubls(st.fees_charged) : "?", "fp_fees"),
+      stat("Burned", st ? ubls(st.burned) : "?", "fp_burned"),
+      stat("Paid to heads", st ? ubls(st.to_heads) : "?", "fp_to_heads"),
+      stat("Paid to workers", st ? ubls(st.to_workers) : "?", "fp_to_workers"),
+      stat("To community pool", st ? ubls(st.to_community) : "?", "fp_to_community"),
+      stat("Invoker deposits", st ? ubls(st.deposits) : "?", "fp_deposits")),
+    d.fastPathStats.status === "rejected" ? failed("fast-path totals", d.fastPathStats.reason) : null,
+    h("h3", {}, `Head workers (${heads ? `${heads.items.length}${heads.complete ? "" : "+"}` : "?"})`),
+    heads
+      ? (headRows.length ? table(["Head", "Region", "Network", "Status", "Bond", "Multiaddrs"], headRows, { id: "heads" }) : h("p", { class: "muted" }, "No head workers registered."))
+      : failed("head workers", d.heads.reason),
+    h("h3", {}, "Recent settlements"),
+    sets
+      ? (setRows.length ? table(["Height", "Head", "Receipts", "Fee", "Tx"], setRows, { id: "settlements" }) : h("p", { class: "muted" }, "No settlements yet."))
+      : failed("settlements", d.settlements.reason));
+}
+
 async function overview() {
   const d = await settle({
     cometbft: loaders.cometbft, stakingValidators: loaders.stakingValidators, pool: loaders.pool,
     workers: loaders.workers, feeTotals: loaders.feeTotals, supply: loaders.supply,
     functions: loaders.functions, jobs: () => loaders.jobs(10),
+    heads: loaders.heads, fastPathStats: loaders.fastPathStats, settlements: () => loaders.settlements(10),
   });
-  return [networkSection(d), validatorsSection(d), workersSection(d), economicsSection(d), functionsSection(d), jobsSection(d, "Recent jobs")];
+  return [networkSection(d), validatorsSection(d), workersSection(d), economicsSection(d), fastPathSection(d, "Fast path"), functionsSection(d), jobsSection(d, "Recent jobs")];
+}
+
+async function fastPathView() {
+  const d = await settle({ heads: loaders.heads, fastPathStats: loaders.fastPathStats, settlements: () => loaders.settlements(50) });
+  return [fastPathSection(d, "Fast path")];
 }
 
 async function functionsView() {
@@ -366,6 +417,7 @@ async function render() {
   if (hash === "/") view = overview;
   else if (hash === "/functions") view = functionsView;
   else if (hash === "/jobs") view = jobsView;
+  else if (hash === "/fastpath") view = fastPathView;
   else if ((m = /^\/function\/(\d+)$/.exec(hash))) { view = () => functionView(m[1]); auto = false; }
   else view = async () => [section("notfound", "Not found", h("p", {}, "No such page. "), h("a", { href: "#/" }, "Overview"))];
   let nodes;
