@@ -8,8 +8,8 @@
 //! (`MsgSubmitEvidence`) by the head itself.
 //!
 //! Refusals are 4xx with a reason: 400 malformed, 401 bad or missing signature, 402
-//! unfunded deposit, 404 unknown function, 413 too large, 429 rate limited; 503 when too
-//! few workers agree.
+//! unfunded deposit, 403 head not pinned, 404 unknown function, 409 already served (result
+//! no longer cached), 413 too large, 429 rate limited; 503 when too few workers agree.
 
 pub mod account_lock;
 pub mod api;
@@ -289,12 +289,6 @@ impl Head {
             return Err((StatusCode::UNAUTHORIZED, "unsigned request: invoker, invoker_pubkey, nonce, max_fee and signature are required".into()));
         }
         let invoker = Address::parse(&req.invoker).map_err(|e| bad(format!("invoker: {e}")))?;
-        if !self.limiter.allow(invoker.as_str()) {
-            return Err((
-                StatusCode::TOO_MANY_REQUESTS,
-                format!("rate limit exceeded for {invoker}"),
-            ));
-        }
         let function_id = req
             .function_id
             .get()
@@ -335,6 +329,14 @@ impl Head {
         );
         bls_auth_verify(&pubkey, &id, &signature)
             .map_err(|e| (StatusCode::UNAUTHORIZED, format!("request signature: {e}")))?;
+        // Counted only once the account signed it: forged requests cannot spend a victim's
+        // allowance.
+        if !self.limiter.allow(invoker.as_str()) {
+            return Err((
+                StatusCode::TOO_MANY_REQUESTS,
+                format!("rate limit exceeded for {invoker}"),
+            ));
+        }
         let id_hex = hex::encode(id);
         if let Some(r) = self.cached(&id_hex) {
             return Ok(r); // idempotent: the same signed request is served (and charged) once
@@ -344,6 +346,14 @@ impl Head {
         let _turn = self.accounts.lock(invoker.as_str()).await;
         if let Some(r) = self.cached(&id_hex) {
             return Ok(r);
+        }
+        // Served before, its answer evicted from the cache or lost in a restart: it is not
+        // run (or charged) again. (Once settled, the chain refuses a second receipt.)
+        if self.pending.contains(&id_hex) {
+            return Err((
+                StatusCode::CONFLICT,
+                format!("request {id_hex} was already served and awaits settlement; its result is no longer cached"),
+            ));
         }
         let t_checked = Instant::now();
         let chain_err = |e: bls_client::RpcError| (StatusCode::BAD_GATEWAY, format!("chain: {e}"));
@@ -510,7 +520,7 @@ impl Head {
                 })
                 .collect(),
         };
-        self.pending.push(receipt, invoker.as_str(), fee);
+        self.pending.push(&id_hex, receipt, invoker.as_str(), fee);
         // After the push: a deposit snapshot racing it counts the fee twice, never zero times.
         self.deposits.charge(invoker.as_str(), fee);
         let resp = ExecuteResponse {

@@ -40,6 +40,8 @@ pub const JOURNAL_FILE: &str = "head-receipts.jsonl";
 /// One served request waiting for settlement.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Queued {
+    /// The request id (hex) the receipt settles.
+    pub request_id: String,
     /// The receipt as it will be settled.
     pub receipt: Receipt,
     /// Who pays.
@@ -51,6 +53,8 @@ pub struct Queued {
 /// A journal line: the receipt as hex protobuf, so the line is the exact bytes settled.
 #[derive(Serialize, Deserialize)]
 struct JournalLine {
+    #[serde(default)]
+    request_id: String,
     invoker: String,
     fee: String,
     receipt: String,
@@ -59,6 +63,7 @@ struct JournalLine {
 impl JournalLine {
     fn of(q: &Queued) -> JournalLine {
         JournalLine {
+            request_id: q.request_id.clone(),
             invoker: q.invoker.clone(),
             fee: q.fee.to_string(),
             receipt: hex::encode(q.receipt.encode_to_vec()),
@@ -69,6 +74,7 @@ impl JournalLine {
         let l: JournalLine = serde_json::from_str(line).ok()?;
         let bytes = hex::decode(&l.receipt).ok()?;
         Some(Queued {
+            request_id: l.request_id,
             receipt: Receipt::decode(bytes.as_slice()).ok()?,
             invoker: l.invoker,
             fee: l.fee.parse().ok()?,
@@ -169,9 +175,11 @@ impl Pending {
         })
     }
 
-    /// Queues a receipt charging `fee` to `invoker` (journaled before it returns).
-    pub fn push(&self, receipt: Receipt, invoker: &str, fee: u128) {
+    /// Queues the receipt of request `request_id` (hex) charging `fee` to `invoker`
+    /// (journaled before it returns).
+    pub fn push(&self, request_id: &str, receipt: Receipt, invoker: &str, fee: u128) {
         let q = Queued {
+            request_id: request_id.to_string(),
             receipt,
             invoker: invoker.to_string(),
             fee,
@@ -185,6 +193,14 @@ impl Pending {
             }
         }
         inner.enqueue_back(q);
+    }
+
+    /// Whether request `request_id` (hex) was served and awaits settlement (also after a
+    /// restart: the ids are journaled).
+    pub fn contains(&self, request_id: &str) -> bool {
+        self.inner
+            .lock()
+            .is_ok_and(|i| i.queue.iter().any(|q| q.request_id == request_id))
     }
 
     /// Fees queued but not yet settled for `invoker`.
@@ -458,7 +474,7 @@ mod tests {
         for names_index in [true, false] {
             let p = Pending::in_memory();
             for n in 0..40 {
-                p.push(receipt(n), "inv", 5);
+                p.push(&format!("id{n}"), receipt(n), "inv", 5);
             }
             let settled = Arc::new(Mutex::new(Vec::new()));
             let bad: BTreeSet<u64> = [3, 17, 39].into();
@@ -489,7 +505,7 @@ mod tests {
         ] {
             let p = Pending::in_memory();
             for n in 0..6 {
-                p.push(receipt(n), "inv", 5);
+                p.push(&format!("id{n}"), receipt(n), "inv", 5);
             }
             let mut calls = 0;
             let report = settle_pending(&p, "head", |_| {
@@ -513,7 +529,7 @@ mod tests {
     async fn an_unreachable_chain_loses_nothing() {
         let p = Pending::in_memory();
         for n in 0..5 {
-            p.push(receipt(n), "inv", 5);
+            p.push(&format!("id{n}"), receipt(n), "inv", 5);
         }
         let report = settle_pending(&p, "head", |_| {
             std::future::ready(Err(TxFailure::Unavailable("connection refused".into())))
@@ -534,7 +550,7 @@ mod tests {
         let p = Pending::in_memory();
         let n = MAX_RECEIPTS_PER_MSG + 3;
         for i in 0..n {
-            p.push(receipt(i as u64), "inv", 1);
+            p.push(&format!("id{i}"), receipt(i as u64), "inv", 1);
         }
         let mut sizes = Vec::new();
         let report = settle_pending(&p, "head", |m| {
@@ -553,18 +569,27 @@ mod tests {
         {
             let p = Pending::open(&path).unwrap();
             for n in 0..4 {
-                p.push(receipt(n), if n % 2 == 0 { "a" } else { "b" }, 10);
+                p.push(
+                    &format!("id{n}"),
+                    receipt(n),
+                    if n % 2 == 0 { "a" } else { "b" },
+                    10,
+                );
             }
         } // dropped without settling: a crash
         let p = Pending::open(&path).unwrap();
         assert_eq!(p.len(), 4);
+        assert!(
+            p.contains("id3") && !p.contains("id4"),
+            "ids survive the restart"
+        );
         assert_eq!((p.owed("a"), p.owed("b")), (20, 20));
         assert_eq!(p.snapshot()[2].receipt, receipt(2));
         // Settle two (the chain refuses nonce 1 and 3 as replays); nothing is left.
         let settled = Arc::new(Mutex::new(Vec::new()));
         settle_pending(&p, "head", chain([1, 3].into(), false, settled.clone())).await;
         assert_eq!(*settled.lock().unwrap(), vec![0, 2]);
-        p.push(receipt(9), "a", 10);
+        p.push("id9", receipt(9), "a", 10);
         drop(p);
         let p = Pending::open(&path).unwrap();
         assert_eq!(p.snapshot().len(), 1);
@@ -576,6 +601,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(JOURNAL_FILE);
         let good = JournalLine::bytes(&Queued {
+            request_id: "id1".into(),
             receipt: receipt(1),
             invoker: "a".into(),
             fee: 3,
