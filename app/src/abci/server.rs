@@ -65,10 +65,19 @@ impl AbciServer {
         self.listener.local_addr()
     }
 
-    /// Accepts connections forever, one thread each, forwarding to `handle`.
+    /// Accepts connections forever, one thread each, forwarding to `handle`. A failed
+    /// accept (e.g. out of file descriptors) is logged and retried after a short pause;
+    /// it never stops the node.
     pub fn serve(self, handle: AbciHandle) -> std::io::Result<()> {
         loop {
-            let (stream, peer) = self.listener.accept()?;
+            let (stream, peer) = match self.listener.accept() {
+                Ok(c) => c,
+                Err(e) => {
+                    tracing::error!(error = %e, "accepting an ABCI connection");
+                    thread::sleep(std::time::Duration::from_millis(100));
+                    continue;
+                }
+            };
             let handle = handle.clone();
             let spawned = thread::Builder::new()
                 .name("abci-conn".into())

@@ -149,7 +149,7 @@ pub async fn run(home: &Path, config: Config, opts: StartOptions) -> anyhow::Res
             peers,
             p2p: handle,
             code_from_peers: std::sync::Mutex::new(0),
-            fetching: tokio::sync::Mutex::new(()),
+            fetching: Default::default(),
         });
         tokio::spawn(crate::p2p::serve::serve(exec.clone(), incoming));
         tokio::spawn(crate::p2p::discovery::run(exec.clone()));

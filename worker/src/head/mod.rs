@@ -11,7 +11,6 @@
 //! unfunded deposit, 403 head not pinned, 404 unknown function, 409 already served (result
 //! no longer cached), 413 too large, 429 rate limited; 503 when too few workers agree.
 
-pub mod account_lock;
 pub mod api;
 pub mod deposits;
 pub mod dispatch;
@@ -76,7 +75,7 @@ pub struct Head {
     /// Invokers' deposits as this head may still spend them.
     deposits: Arc<deposits::DepositBook>,
     /// One request at a time per paying account (check, run, charge).
-    accounts: account_lock::AccountLocks,
+    accounts: crate::keyed_locks::KeyedLocks<String>,
     /// Results by request id, and their insertion order for eviction.
     cache: Mutex<(BTreeMap<String, ExecuteResponse>, VecDeque<String>)>,
 }
@@ -105,7 +104,7 @@ pub async fn start(
         limiter: limits::RateLimiter::new(cfg.rate_per_sec, cfg.burst),
         pending: pending.clone(),
         deposits: Arc::new(deposits::DepositBook::new(exec.chain.view().ttl())),
-        accounts: account_lock::AccountLocks::default(),
+        accounts: crate::keyed_locks::KeyedLocks::default(),
         cache: Mutex::new((BTreeMap::new(), VecDeque::new())),
         exec: exec.clone(),
         signer: signer.clone(),
@@ -343,7 +342,7 @@ impl Head {
         }
         // From the deposit check to the charge, this account's requests go one at a time;
         // a copy of this request that was served meanwhile is answered from the cache.
-        let _turn = self.accounts.lock(invoker.as_str()).await;
+        let _turn = self.accounts.lock(&invoker.to_string()).await;
         if let Some(r) = self.cached(&id_hex) {
             return Ok(r);
         }

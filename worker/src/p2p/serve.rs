@@ -32,6 +32,9 @@ const CACHE_TTL: Duration = Duration::from_secs(3);
 const PROVIDER_LOOKUP: Duration = Duration::from_secs(2);
 /// How long one peer may take to send a code blob.
 const CODE_FROM_PEER_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long all peers together may take before the chain is asked (well inside a work
+/// order's request timeout, so the chain fallback still fits).
+const CODE_FROM_PEERS_BUDGET: Duration = Duration::from_secs(12);
 /// Most providers asked for one blob before falling back.
 const MAX_CODE_PEERS: usize = 3;
 
@@ -51,7 +54,14 @@ impl PeerBook {
     }
 
     /// The registered worker with `peer`, if any (refreshes at most every [`CACHE_TTL`]).
+    /// A worker that deregistered (unbonding) is no longer a peer: `None`.
     pub async fn lookup(&self, peer: &PeerId) -> Option<Worker> {
+        self.lookup_any(peer)
+            .await
+            .filter(|w| w.status != WorkerStatus::Unbonding)
+    }
+
+    async fn lookup_any(&self, peer: &PeerId) -> Option<Worker> {
         let key = peer.to_string();
         let mut st = self.state.lock().await;
         if let Some(w) = st.1.get(&key) {
@@ -87,14 +97,10 @@ impl PeerBook {
 impl PeerAuthority for PeerBook {
     fn registered<'a>(&'a self, peer: &'a PeerId) -> Lookup<'a> {
         Box::pin(async move {
-            // A worker that deregistered (unbonding) is no longer a peer.
-            self.lookup(peer)
-                .await
-                .filter(|w| w.status != WorkerStatus::Unbonding)
-                .map(|w| Registered {
-                    addrs: multiaddrs(&w),
-                    head: w.role == Role::Head && w.status == WorkerStatus::Active,
-                })
+            self.lookup(peer).await.map(|w| Registered {
+                addrs: multiaddrs(&w),
+                head: w.role == Role::Head && w.status == WorkerStatus::Active,
+            })
         })
     }
 }
@@ -170,9 +176,9 @@ pub struct Executor {
     pub peers: Arc<PeerBook>,
     /// Code blobs fetched from peers (count; for logs and tests).
     pub code_from_peers: Mutex<u64>,
-    /// One code fetch at a time: a prefetch notice and the first work order of a function
-    /// arrive together and need one download.
-    pub fetching: tokio::sync::Mutex<()>,
+    /// One fetch per code blob at a time: a prefetch notice and the first work order of a
+    /// function arrive together and need one download; other blobs are not held up.
+    pub fetching: crate::keyed_locks::KeyedLocks<[u8; 32]>,
 }
 
 impl Executor {
@@ -188,7 +194,7 @@ impl Executor {
         if self.runtime.has_module(&hash) {
             return Ok(());
         }
-        let _one = self.fetching.lock().await;
+        let _one = self.fetching.lock(&hash).await;
         if self.runtime.has_module(&hash) {
             return Ok(());
         }
@@ -210,8 +216,14 @@ impl Executor {
             candidates.push((*f, "requester"));
         }
         let mut wasm = None;
+        let deadline = tokio::time::Instant::now() + CODE_FROM_PEERS_BUDGET;
         for (peer, kind) in candidates {
-            if let Some(bytes) = self.code_from_peer(&peer, hash).await {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            let wait = left.min(CODE_FROM_PEER_TIMEOUT);
+            if let Some(bytes) = self.code_from_peer(&peer, hash, wait).await {
                 tracing::info!(code = %hex::encode(hash), %peer, source = kind, "code blob fetched from peer");
                 if let Ok(mut n) = self.code_from_peers.lock() {
                     *n += 1;
@@ -246,8 +258,14 @@ impl Executor {
         Ok(())
     }
 
-    /// The blob `hash` from `peer` if it is registered, answers, and sends the right bytes.
-    async fn code_from_peer(&self, peer: &PeerId, hash: [u8; 32]) -> Option<Vec<u8>> {
+    /// The blob `hash` from `peer` if it is registered, answers within `wait`, and sends
+    /// the right bytes.
+    async fn code_from_peer(
+        &self,
+        peer: &PeerId,
+        hash: [u8; 32],
+        wait: Duration,
+    ) -> Option<Vec<u8>> {
         let Some(w) = self.peers.lookup(peer).await else {
             tracing::warn!(%peer, "code provider is not registered; not asking it");
             return None;
@@ -257,17 +275,14 @@ impl Executor {
         };
         // A slow or silent peer must not hold the fetch (and the fast path) for the whole
         // request timeout: the next candidate, then the chain, are there.
-        let asked = tokio::time::timeout(
-            CODE_FROM_PEER_TIMEOUT,
-            self.p2p.code(*peer, multiaddrs(&w), request),
-        )
-        .await
-        .unwrap_or_else(|_| {
-            Err(super::node::P2pError::Request {
-                peer: peer.to_string(),
-                reason: "timed out".into(),
-            })
-        });
+        let asked = tokio::time::timeout(wait, self.p2p.code(*peer, multiaddrs(&w), request))
+            .await
+            .unwrap_or_else(|_| {
+                Err(super::node::P2pError::Request {
+                    peer: peer.to_string(),
+                    reason: "timed out".into(),
+                })
+            });
         match asked {
             Ok(CodeReply::Found(bytes)) => {
                 let actual: [u8; 32] = Sha256::digest(&bytes).into();
