@@ -304,3 +304,40 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_range_over_too_many_keys_absent_at_the_height_stops_with_a_clear_error() {
+    use bls_app::store::MAX_ABSENT_KEYS_SCANNED;
+    let mut store = Store::open_in_memory().expect("open");
+    let mut cs = ChangeSet::new();
+    cs.set(b"a".to_vec(), b"1".to_vec());
+    store.commit(1, cs).expect("commit");
+    // Height 2 creates many keys after "a": none of them exists at height 1.
+    let mut cs = ChangeSet::new();
+    for i in 0..=MAX_ABSENT_KEYS_SCANNED {
+        cs.set(format!("k{i:08}").into_bytes(), b"x".to_vec());
+    }
+    store.commit(2, cs).expect("commit");
+
+    let at1 = store.snapshot_at(1).expect("height 1");
+    let seen: Vec<_> = at1.range(None, None, Order::Ascending).collect();
+    assert_eq!(seen, vec![(b"a".to_vec(), b"1".to_vec())]);
+    match at1.take_error() {
+        Some(StoreError::HistoryScanLimit { height: 1, limit }) => {
+            assert_eq!(limit, MAX_ABSENT_KEYS_SCANNED)
+        }
+        other => panic!("expected the scan limit, got {other:?}"),
+    }
+    // A narrow range at the same height is fine, and so is the full range at height 2.
+    let narrow: Vec<_> = at1
+        .range(Some(b"a"), Some(b"b"), Order::Ascending)
+        .collect();
+    assert_eq!(narrow.len(), 1);
+    assert!(at1.take_error().is_none());
+    let at2 = store.snapshot_at(2).expect("height 2");
+    assert_eq!(
+        at2.range(None, None, Order::Descending).count() as u64,
+        MAX_ABSENT_KEYS_SCANNED + 2
+    );
+    assert!(at2.take_error().is_none());
+}

@@ -106,6 +106,18 @@ pub enum StoreError {
         /// Hex of the key written.
         key_hex: String,
     },
+    /// A range read at a past height passed over too many keys that did not exist at that
+    /// height (queries run on the node's one app thread, so their work is bounded).
+    #[error(
+        "range at height {height} skipped more than {limit} keys absent at that height; \
+         narrow the query or read a later height"
+    )]
+    HistoryScanLimit {
+        /// The height read.
+        height: u64,
+        /// Absent keys one range may pass over.
+        limit: u64,
+    },
 }
 
 impl StoreError {

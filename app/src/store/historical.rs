@@ -13,6 +13,10 @@ use super::tables::decode_value;
 
 type HistoryRows = ReadOnlyTable<(&'static [u8], u64), &'static [u8]>;
 
+/// Keys absent at the view's height one range may pass over before it stops with
+/// [`StoreError::HistoryScanLimit`] (keys created later or deleted earlier still have rows).
+pub const MAX_ABSENT_KEYS_SCANNED: u64 = 10_000;
+
 /// Read-only `Storage` over the state committed at one height. A key's value is its newest
 /// `kv_history` row at or below the height's jmt version (a delete row means absent), so `get`
 /// and `range` see exactly that height's state, in key order.
@@ -112,6 +116,7 @@ impl Storage for HistoricalView<'_> {
             hi: end.map_or(Bound::Unbounded, |e| Bound::Excluded((e.to_vec(), 0))),
             order,
             done: false,
+            absent: 0,
         })
     }
 
@@ -149,6 +154,8 @@ struct AtVersion<'a> {
     hi: RowBound,
     order: Order,
     done: bool,
+    /// Keys passed over because they did not exist at the height.
+    absent: u64,
 }
 
 impl AtVersion<'_> {
@@ -202,6 +209,15 @@ impl Iterator for AtVersion<'_> {
             }
             if let Some(value) = value {
                 return Some((key, value));
+            }
+            self.absent += 1;
+            if self.absent > MAX_ABSENT_KEYS_SCANNED {
+                // Not a storage fault: the store is fine, the query is too broad.
+                self.view.fault.record(StoreError::HistoryScanLimit {
+                    height: self.view.height,
+                    limit: MAX_ABSENT_KEYS_SCANNED,
+                });
+                self.done = true;
             }
         }
         None

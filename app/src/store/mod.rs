@@ -79,7 +79,7 @@ pub use changeset::ChangeSet;
 pub use committed::CommittedView;
 pub use db::{PreparedCommit, QueryResult, Store, EMPTY_TREE_ROOT};
 pub use error::StoreError;
-pub use historical::HistoricalView;
+pub use historical::{HistoricalView, MAX_ABSENT_KEYS_SCANNED};
 pub use overlay::Overlay;
 pub use proof::{proof_spec, verify_proof};
 pub use staged::StagedView;
