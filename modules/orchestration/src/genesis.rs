@@ -1,8 +1,10 @@
 //! Orchestration genesis: params, sequences, code (bytes base64), functions, subnetworks,
-//! jobs (open ones with their revealed outcomes) and results; exported the same way.
+//! jobs (open ones with their revealed outcomes), results and the fast-path state
+//! ([`crate::fastpath::genesis`]); exported the same way, in key order.
 //!
-//! Escrow is not minted here: the bank genesis must fund `orchestration_escrow` with at
-//! least the open jobs' escrow (bank genesis runs first).
+//! Escrow and deposits are not minted here: the bank genesis must fund `orchestration_escrow`
+//! with at least the open jobs' escrow and `orchestration_fastpath` with at least the
+//! fast-path deposits (bank genesis runs first).
 
 use bls_core::Context;
 use cosmwasm_std::{Binary, Order, Storage};
@@ -11,6 +13,7 @@ use sha2::{Digest, Sha256};
 
 use crate::code;
 use crate::error::OrchestrationError;
+use crate::fastpath::genesis::{self as fastpath_genesis, FastPathGenesis};
 use crate::params::Params;
 use crate::state::{
     self, escrow_account, CodeInfo, Function, Job, JobResult, Subnetwork, CODES, DEADLINES, FN_SEQ,
@@ -69,6 +72,8 @@ pub struct GenesisState {
     pub reveals: Vec<GenesisReveal>,
     /// Results.
     pub results: Vec<JobResult>,
+    /// Fast-path state (absent in genesis files older than it: empty).
+    pub fastpath: FastPathGenesis,
 }
 
 fn bad(s: impl Into<String>) -> OrchestrationError {
@@ -138,7 +143,8 @@ pub fn init_genesis(ctx: &mut Context<'_>, g: &GenesisState) -> Result<(), Orche
             "orchestration_escrow holds {held}ubls but open jobs escrow {open_escrow}ubls"
         )));
     }
-    Ok(())
+    // After functions: pinned heads must name one.
+    fastpath_genesis::init(ctx, &g.fastpath)
 }
 
 /// Reads the state back as genesis.
@@ -184,5 +190,6 @@ pub fn export_genesis(store: &dyn Storage) -> Result<GenesisState, Orchestration
     for item in RESULTS.range(store, None, None, Order::Ascending) {
         g.results.push(item?.1);
     }
+    g.fastpath = fastpath_genesis::export(store)?;
     Ok(g)
 }

@@ -13,6 +13,7 @@
 //!   ([`msgs::MsgSubmitEvidence`]; rule in [`handlers::submit_evidence`]).
 
 pub mod error;
+pub mod genesis;
 pub mod handlers;
 pub mod msgs;
 pub mod queries;

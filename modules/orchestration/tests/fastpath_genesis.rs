@@ -1,0 +1,578 @@
+//! Fast-path state through genesis: deposits, a pending withdrawal, settled request ids,
+//! pinned heads, evidence markers and the totals survive export → init on a fresh store →
+//! export unchanged; a receipt settled before the export is refused as a replay after it;
+//! bad fast-path genesis inputs are refused with errors that name the entry.
+
+mod common;
+
+use bls_bank::BankModule;
+use bls_core::module::encode_any;
+use bls_core::{Address, BlockInfo, GasMeter, Module, ModuleError};
+use bls_orchestration::fastpath::msgs::*;
+use bls_orchestration::fastpath::queries::DepositResponse;
+use bls_orchestration::fastpath::state::{deposit_of, fastpath_account, stats, FastPathStats};
+use bls_orchestration::OrchestrationModule;
+use bls_registry::msgs::{Capabilities, MsgRegisterWorker, MSG_REGISTER_WORKER};
+use bls_registry::RegistryModule;
+use common::*;
+use cosmwasm_std::testing::MockStorage;
+use k256::ecdsa::signature::Signer;
+use k256::ecdsa::{Signature, SigningKey};
+use serde_json::{json, Value};
+
+const FEE: u128 = 1_000;
+const CHAIN_ID: &str = "bls-test";
+
+fn params() -> Value {
+    json!({
+        "subnetwork_size": 4, "commit_window": 5, "reveal_window": 5, "max_retries": 2,
+        "base_fee": FEE.to_string(), "fastpath_fee": FEE.to_string(), "fuel_price": "1",
+        "fuel_unit": 1000000, "slash_fraction_bps": 500, "dissent_jail_blocks": 10
+    })
+}
+
+fn sign(key: &SigningKey, msg: &[u8]) -> Vec<u8> {
+    let sig: Signature = key.sign(msg);
+    sig.normalize_s().unwrap_or(sig).to_bytes().to_vec()
+}
+
+struct Invoker {
+    key: SigningKey,
+    addr: Address,
+}
+
+impl Invoker {
+    fn new(n: u8) -> Invoker {
+        let key = SigningKey::from_slice(&[n; 32]).unwrap();
+        let pk = key.verifying_key().to_encoded_point(true);
+        let addr = Address::from_secp256k1_pubkey(pk.as_bytes());
+        Invoker { key, addr }
+    }
+}
+
+fn register_head(chain: &mut Chain, head: &SimWorker) {
+    chain.mint(&head.addr, BOND);
+    let msg = MsgRegisterWorker {
+        operator: head.addr.to_string(),
+        result_pubkey: head.pubkey(),
+        peer_id: format!("16Uiu2HAhead{}", hex::encode(&head.addr.as_bytes()[..4])),
+        multiaddrs: vec!["/ip4/127.0.0.1/tcp/4002".into()],
+        region: head.region.clone(),
+        network: head.network.clone(),
+        capabilities: Some(Capabilities {
+            memory_mb: 512,
+            max_timeout_ms: 900_000,
+            http_allowed: false,
+        }),
+        role: "head".into(),
+        bond: Some(ProtoCoin::ubls(BOND)),
+    };
+    chain
+        .tx(
+            &RegistryModule,
+            &head.addr,
+            encode_any(&msg, MSG_REGISTER_WORKER),
+        )
+        .expect("register head");
+}
+
+/// A chain with six workers, a head, one function (n = 3, m = 2) and two funded invokers.
+struct Fixture {
+    chain: Chain,
+    workers: Vec<SimWorker>,
+    head: SimWorker,
+    owner: Address,
+    function: u64,
+    code_hash: [u8; 32],
+}
+
+impl Fixture {
+    fn new() -> Fixture {
+        let mut chain = Chain::new(params());
+        let workers = six_workers();
+        for w in &workers {
+            chain.register(w);
+        }
+        let head = SimWorker::new(50, "eu", "AS999");
+        register_head(&mut chain, &head);
+        let owner = user(200);
+        let wasm = hello_wasm();
+        let code_hash: [u8; 32] = <sha2::Sha256 as sha2::Digest>::digest(&wasm).into();
+        let function = chain
+            .deploy(&owner, gzip(&wasm), "{}", 3, 2)
+            .expect("deploy");
+        Fixture {
+            chain,
+            workers,
+            head,
+            owner,
+            function,
+            code_hash,
+        }
+    }
+
+    /// The function's subnetwork members, as simulated workers.
+    fn subnet(&self) -> Vec<SimWorker> {
+        bls_orchestration::state::SUBNETS
+            .load(&self.chain.store, self.function)
+            .unwrap()
+            .workers
+            .iter()
+            .map(|a| find(&self.workers, a.as_str()).clone())
+            .collect()
+    }
+
+    /// A receipt for `invoker`'s request `nonce`, signed by `signers`.
+    fn receipt(&self, invoker: &Invoker, nonce: u64, signers: &[SimWorker]) -> Receipt {
+        let payload = payload_hash(b"Ada", &[], &Default::default());
+        let id = request_id(
+            CHAIN_ID,
+            invoker.addr.as_str(),
+            self.function,
+            nonce,
+            5_000,
+            &payload,
+        );
+        let result = [9u8; 32];
+        Receipt {
+            request: Some(SignedRequest {
+                invoker: invoker.addr.to_string(),
+                invoker_pubkey: invoker
+                    .key
+                    .verifying_key()
+                    .to_encoded_point(true)
+                    .as_bytes()
+                    .to_vec(),
+                function_id: self.function,
+                nonce,
+                max_fee: Some(ProtoCoin::ubls(5_000)),
+                payload_hash: payload.to_vec(),
+                signature: sign(&invoker.key, &id),
+            }),
+            code_hash: self.code_hash.to_vec(),
+            result_hash: result.to_vec(),
+            signatures: signers
+                .iter()
+                .map(|w| WorkerSignature {
+                    worker: w.addr.to_string(),
+                    signature: sign(&w.key, &result_digest(&id, &self.code_hash, &result)),
+                })
+                .collect(),
+        }
+    }
+}
+
+fn settle(chain: &mut Chain, head: &Address, receipts: Vec<Receipt>) -> Result<(), ModuleError> {
+    let msg = MsgSettleReceipts {
+        head: head.to_string(),
+        receipts,
+    };
+    chain.orch(head, encode_any(&msg, MSG_SETTLE_RECEIPTS))?;
+    Ok(())
+}
+
+fn deposit(chain: &mut Chain, invoker: &Address, amount: u128) {
+    let msg = MsgFastPathDeposit {
+        invoker: invoker.to_string(),
+        amount: Some(ProtoCoin::ubls(amount)),
+    };
+    chain
+        .orch(invoker, encode_any(&msg, MSG_FASTPATH_DEPOSIT))
+        .expect("deposit");
+}
+
+fn deposit_query(chain: &Chain, invoker: &Address) -> DepositResponse {
+    chain
+        .query("FastPathDeposit", json!({"invoker": invoker.to_string()}))
+        .unwrap()
+}
+
+/// State built on a running chain, plus what the test needs to check it after import.
+struct Built {
+    fx: Fixture,
+    alice: Invoker,
+    bob: Invoker,
+    settled: Vec<Receipt>,
+    signers: Vec<SimWorker>,
+}
+
+/// Two deposits, five settled receipts, a pending withdrawal, pinned heads and an
+/// equivocation punished on evidence.
+fn build() -> Built {
+    let mut fx = Fixture::new();
+    let alice = Invoker::new(77);
+    let bob = Invoker::new(78);
+    fx.chain.mint(&alice.addr, 1_000_000);
+    fx.chain.mint(&bob.addr, 1_000_000);
+    deposit(&mut fx.chain, &alice.addr, 100_000);
+    deposit(&mut fx.chain, &bob.addr, 7_000);
+
+    let subnet = fx.subnet();
+    let signers: Vec<SimWorker> = subnet[1..3].to_vec();
+    let settled: Vec<Receipt> = (1..=5).map(|n| fx.receipt(&alice, n, &signers)).collect();
+    let head = fx.head.addr.clone();
+    settle(&mut fx.chain, &head, settled[..3].to_vec()).expect("settle 3");
+    fx.chain.next_block();
+    settle(&mut fx.chain, &head, settled[3..].to_vec()).expect("settle 2");
+
+    let w = MsgFastPathWithdraw {
+        invoker: alice.addr.to_string(),
+        amount: Some(ProtoCoin::ubls(30_000)),
+    };
+    let a = alice.addr.clone();
+    fx.chain
+        .orch(&a, encode_any(&w, MSG_FASTPATH_WITHDRAW))
+        .expect("withdrawal request");
+
+    let pin = MsgSetPinnedHeads {
+        owner: fx.owner.to_string(),
+        function_id: fx.function,
+        heads: vec![head.to_string()],
+    };
+    let owner = fx.owner.clone();
+    fx.chain
+        .orch(&owner, encode_any(&pin, MSG_SET_PINNED_HEADS))
+        .expect("pin");
+
+    // subnet[0] signs two results for one request: punished, and marked as such.
+    let eq = &subnet[0];
+    let id = [5u8; 32];
+    let signed = |h: [u8; 32]| SignedResult {
+        worker: eq.addr.to_string(),
+        result_hash: h.to_vec(),
+        signature: sign(&eq.key, &result_digest(&id, &fx.code_hash, &h)),
+    };
+    let ev = MsgSubmitEvidence {
+        submitter: user(9).to_string(),
+        function_id: fx.function,
+        request_id: id.to_vec(),
+        code_hash: fx.code_hash.to_vec(),
+        results: vec![signed([1u8; 32]), signed([2u8; 32])],
+    };
+    fx.chain
+        .orch(&user(9), encode_any(&ev, MSG_SUBMIT_EVIDENCE))
+        .expect("evidence");
+    fx.chain.next_block();
+    Built {
+        fx,
+        alice,
+        bob,
+        settled,
+        signers,
+    }
+}
+
+/// The bank, registry and orchestration `app_state` sections of a chain.
+#[derive(Clone, Debug, PartialEq)]
+struct Sections {
+    bank: Value,
+    registry: Value,
+    orchestration: Value,
+}
+
+fn export(chain: &Chain) -> Sections {
+    Sections {
+        bank: BankModule.export_genesis(&chain.store).expect("bank"),
+        registry: RegistryModule
+            .export_genesis(&chain.store)
+            .expect("registry"),
+        orchestration: OrchestrationModule
+            .export_genesis(&chain.store)
+            .expect("orchestration"),
+    }
+}
+
+/// A new chain (same chain id) at `height` from `sections`, applied in app order.
+fn import(sections: &Sections, height: u64) -> Result<Chain, ModuleError> {
+    let mut chain = Chain {
+        store: MockStorage::new(),
+        block: BlockInfo {
+            height,
+            time_secs: 1_800_000_000,
+            chain_id: CHAIN_ID.into(),
+            hash: vec![7u8; 32],
+            ..BlockInfo::default()
+        },
+        events: vec![],
+        seed: 3,
+    };
+    let gas = GasMeter::infinite();
+    let order: [(&dyn Module, &Value); 3] = [
+        (&BankModule, &sections.bank),
+        (&RegistryModule, &sections.registry),
+        (&OrchestrationModule, &sections.orchestration),
+    ];
+    for (m, g) in order {
+        let mut ctx = bls_core::Context::new(&mut chain.store, &chain.block, &gas);
+        m.init_genesis(&mut ctx, g)?;
+    }
+    Ok(chain)
+}
+
+#[test]
+fn fast_path_state_round_trips_through_genesis() {
+    let b = build();
+    let chain = &b.fx.chain;
+    let exported = export(chain);
+    let fp = &exported.orchestration["fastpath"];
+
+    // What the export holds, in key order.
+    let mut invokers = vec![b.alice.addr.to_string(), b.bob.addr.to_string()];
+    invokers.sort();
+    let listed: Vec<&str> = fp["deposits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["invoker"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, invokers);
+    let alice_left = 100_000 - 5 * FEE;
+    assert!(fp["deposits"]
+        .as_array()
+        .unwrap()
+        .contains(&json!({"invoker": b.alice.addr.to_string(), "amount": alice_left.to_string()})));
+    let withdrawal = deposit_query(chain, &b.alice.addr);
+    assert_eq!(
+        fp["withdrawals"],
+        json!([{"invoker": b.alice.addr.to_string(), "amount": "30000",
+                "release_height": withdrawal.release_height}])
+    );
+    let ids: Vec<&str> = fp["settled"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["request_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 5);
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "ascending: {ids:?}");
+    assert_eq!(
+        fp["pinned_heads"],
+        json!([{"function_id": b.fx.function, "heads": [b.fx.head.addr.to_string()]}])
+    );
+    assert_eq!(fp["evidence_handled"].as_array().unwrap().len(), 1);
+    let totals = stats(&chain.store).unwrap();
+    assert_eq!(totals.settlements, 2);
+    assert_eq!(totals.receipts_settled, 5);
+    assert_eq!(totals.deposits, alice_left + 7_000);
+    assert_eq!(
+        serde_json::from_value::<FastPathStats>(fp["stats"].clone()).unwrap(),
+        totals
+    );
+
+    // Init on a fresh store, export again: identical.
+    let next = chain.block.height + 1;
+    let mut restored = import(&exported, next).expect("import");
+    assert_eq!(export(&restored), exported);
+    assert_eq!(stats(&restored.store).unwrap(), totals);
+    let q = deposit_query(&restored, &b.alice.addr);
+    assert_eq!(
+        (q.deposit.as_str(), q.withdrawing.as_str(), q.release_height),
+        (
+            alice_left.to_string().as_str(),
+            "30000",
+            withdrawal.release_height
+        )
+    );
+    assert_eq!(
+        restored.balance(&fastpath_account()),
+        alice_left + 7_000,
+        "the deposit account keeps exactly Σ deposits"
+    );
+
+    // Every receipt settled before the export is a replay after it, and changes nothing.
+    let head = b.fx.head.addr.clone();
+    for r in &b.settled {
+        let e = settle(&mut restored, &head, vec![r.clone()]).unwrap_err();
+        assert_eq!(e.code, 43, "{e}");
+        assert!(e.log.contains("already settled"), "{e}");
+    }
+    assert_eq!(
+        deposit_of(&restored.store, &b.alice.addr).unwrap(),
+        alice_left
+    );
+    // A new receipt settles (so the refusals were replays, not a broken import) and the
+    // totals continue from the imported ones.
+    let fresh = b.fx.receipt(&b.bob, 1, &b.signers);
+    settle(&mut restored, &head, vec![fresh]).expect("fresh receipt");
+    assert_eq!(
+        deposit_of(&restored.store, &b.bob.addr).unwrap(),
+        7_000 - FEE
+    );
+    let after = stats(&restored.store).unwrap();
+    assert_eq!(
+        (after.settlements, after.receipts_settled, after.deposits),
+        (3, 6, alice_left + 7_000 - FEE)
+    );
+    // The pin is still enforced: another registered head cannot settle for the function.
+    let other = SimWorker::new(51, "us", "AS998");
+    register_head(&mut restored, &other);
+    let fresh = b.fx.receipt(&b.bob, 2, &b.signers);
+    let e = settle(&mut restored, &other.addr, vec![fresh]).unwrap_err();
+    assert_eq!(e.code, 46, "{e}");
+    // The pending withdrawal completes at its height on the restored chain.
+    restored.advance_to(withdrawal.release_height);
+    let w = MsgFastPathWithdraw {
+        invoker: b.alice.addr.to_string(),
+        amount: None,
+    };
+    let a = b.alice.addr.clone();
+    let before = restored.balance(&a);
+    restored
+        .orch(&a, encode_any(&w, MSG_FASTPATH_WITHDRAW))
+        .expect("complete the imported withdrawal");
+    assert_eq!(restored.balance(&a), before + 30_000);
+    assert_eq!(
+        restored.balance(&fastpath_account()),
+        stats(&restored.store).unwrap().deposits
+    );
+}
+
+#[test]
+fn genesis_without_a_fastpath_section_still_loads() {
+    let b = build();
+    let mut exported = export(&b.fx.chain);
+    let orch = exported.orchestration.as_object_mut().unwrap();
+    assert!(orch.remove("fastpath").is_some());
+    // Older files have no `fastpath`; the deposit account's coins are then simply unclaimed.
+    let restored = import(&exported, 1).expect("older genesis loads");
+    assert_eq!(deposit_of(&restored.store, &b.alice.addr).unwrap(), 0);
+    assert_eq!(stats(&restored.store).unwrap(), FastPathStats::default());
+}
+
+/// Imports `b`'s export with `edit` applied to its fast-path section; the error log.
+fn refused(b: &Built, edit: impl FnOnce(&mut Value)) -> String {
+    let mut exported = export(&b.fx.chain);
+    edit(&mut exported.orchestration["fastpath"]);
+    match import(&exported, 1) {
+        Ok(_) => panic!("bad genesis was accepted"),
+        Err(e) => {
+            assert_eq!(e.codespace, "orchestration");
+            e.log
+        }
+    }
+}
+
+/// A change to an exported fast-path section.
+type Edit = Box<dyn FnOnce(&mut Value)>;
+
+#[test]
+fn bad_fast_path_genesis_is_refused_with_a_clear_error() {
+    let b = build();
+    let cases: Vec<(&str, Edit)> = vec![
+        (
+            "fastpath.deposits[0]: amount \"12x\" is not a decimal ubls amount",
+            Box::new(|fp| fp["deposits"][0]["amount"] = json!("12x")),
+        ),
+        (
+            "fastpath.deposits[0]: amount \"-5\" is not a decimal",
+            Box::new(|fp| fp["deposits"][0]["amount"] = json!("-5")),
+        ),
+        (
+            "fastpath.deposits[1]: amount must be positive",
+            Box::new(|fp| fp["deposits"][1]["amount"] = json!("0")),
+        ),
+        (
+            "is not a decimal ubls amount (u128)",
+            Box::new(|fp| {
+                fp["deposits"][0]["amount"] = json!("340282366920938463463374607431768211456")
+            }),
+        ),
+        (
+            "fastpath.deposits[0]: invalid bech32",
+            Box::new(|fp| fp["deposits"][0]["invoker"] = json!("not-an-address")),
+        ),
+        (
+            "fastpath.deposits[1]: second deposit for",
+            Box::new(|fp| {
+                let first = fp["deposits"][0].clone();
+                fp["deposits"][1] = first;
+            }),
+        ),
+        (
+            "fastpath.withdrawals[0]: release_height must be positive",
+            Box::new(|fp| fp["withdrawals"][0]["release_height"] = json!(0)),
+        ),
+        (
+            "fastpath.withdrawals[0]: amount must be positive",
+            Box::new(|fp| fp["withdrawals"][0]["amount"] = json!("0")),
+        ),
+        (
+            "must be 64 lowercase hex characters",
+            Box::new(|fp| {
+                let id = fp["settled"][0]["request_id"]
+                    .as_str()
+                    .unwrap()
+                    .to_uppercase();
+                fp["settled"][0]["request_id"] = json!(id);
+            }),
+        ),
+        (
+            "fastpath.settled[2]: request id \"abcd\" must be 64 lowercase hex",
+            Box::new(|fp| fp["settled"][2]["request_id"] = json!("abcd")),
+        ),
+        (
+            "fastpath.settled[1]: request",
+            Box::new(|fp| {
+                let first = fp["settled"][0].clone();
+                fp["settled"][1] = first;
+            }),
+        ),
+        (
+            "fastpath.settled[0]: height must be positive",
+            Box::new(|fp| fp["settled"][0]["height"] = json!(0)),
+        ),
+        (
+            "fastpath.pinned_heads[0]: function 99 does not exist",
+            Box::new(|fp| fp["pinned_heads"][0]["function_id"] = json!(99)),
+        ),
+        (
+            "fastpath.pinned_heads[0]: 1..=16 heads required",
+            Box::new(|fp| fp["pinned_heads"][0]["heads"] = json!([])),
+        ),
+        (
+            "fastpath.pinned_heads[0]: head",
+            Box::new(|fp| {
+                let h = fp["pinned_heads"][0]["heads"][0].clone();
+                fp["pinned_heads"][0]["heads"] = json!([h.clone(), h]);
+            }),
+        ),
+        (
+            "fastpath.evidence_handled[0]: request id",
+            Box::new(|fp| fp["evidence_handled"][0]["request_id"] = json!("zz")),
+        ),
+        (
+            "fastpath.stats.deposits is 1 but the deposits sum to",
+            Box::new(|fp| fp["stats"]["deposits"] = json!("1")),
+        ),
+        (
+            "unknown field `bogus`",
+            Box::new(|fp| fp["bogus"] = json!(1)),
+        ),
+    ];
+    for (want, edit) in cases {
+        let log = refused(&b, edit);
+        assert!(log.contains(want), "want {want:?} in {log:?}");
+    }
+}
+
+#[test]
+fn deposits_the_bank_genesis_does_not_fund_are_refused() {
+    let b = build();
+    let mut exported = export(&b.fx.chain);
+    let account = fastpath_account().to_string();
+    let held = b.fx.chain.balance(&fastpath_account());
+    let balances = exported.bank["balances"].as_array_mut().unwrap();
+    let entry = balances
+        .iter_mut()
+        .find(|e| e["address"] == json!(account))
+        .expect("the deposit account has a bank balance");
+    entry["coins"] = json!([{"denom": "ubls", "amount": (held - 1).to_string()}]);
+    let e = import(&exported, 1).map(|_| ()).unwrap_err();
+    assert!(
+        e.log.contains(&format!(
+            "orchestration_fastpath holds {}ubls but the deposits sum to {held}ubls",
+            held - 1
+        )),
+        "{e}"
+    );
+}
