@@ -1,5 +1,6 @@
 //! `blsd genesis export` of a stopped node gives a genesis that starts a chain with the same
-//! state: balances, supply and burn totals, accounts and their sequences.
+//! state: balances, supply and burn totals, accounts and their sequences, and fast-path
+//! deposits (the deposit record, the module account holding it, the totals).
 
 use std::process::Command;
 use std::time::Duration;
@@ -7,7 +8,27 @@ use std::time::Duration;
 use bls_client::rpc::RpcClient;
 use bls_core::Address;
 use bls_e2e::chain::{blsd_json, keyring_dir, new_key};
+use bls_e2e::fastpath::{fund_deposit, query};
 use bls_e2e::{bin_path, Localnet, NodeOptions};
+use bls_orchestration::fastpath::state::{fastpath_account, FastPathStats};
+use serde_json::json;
+
+const DEPOSIT: u128 = 250_000;
+
+/// The fast-path state a restart must keep: `(deposit, fast-path module account, totals)`.
+async fn fastpath_state(
+    rpc: &RpcClient,
+    invoker: &Address,
+) -> anyhow::Result<(String, u128, FastPathStats)> {
+    let deposit = bls_client::fastpath::deposit_of(rpc, invoker)
+        .await?
+        .deposit;
+    let held = rpc.balance(&fastpath_account(), "ubls").await?;
+    let stats: FastPathStats = serde_json::from_value(
+        query(rpc, "/bls.orchestration.v1.Query/FastPathStats", json!({})).await?,
+    )?;
+    Ok((deposit, held, stats))
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exported_genesis_restarts_to_the_same_state() -> anyhow::Result<()> {
@@ -37,10 +58,15 @@ async fn exported_genesis_restarts_to_the_same_state() -> anyhow::Result<()> {
         ],
     )?;
     assert_eq!(res["code"], 0, "{res}");
-    let h = net.height(0).await?;
-    net.wait_height(0, h + 2, Duration::from_secs(30)).await?;
     let rpc = RpcClient::new(&net.validators[0].rpc_url())?;
     let alice_addr = Address::parse(&alice.address)?;
+    fund_deposit(&rpc, &alice.key, DEPOSIT).await?;
+    let h = net.height(0).await?;
+    net.wait_height(0, h + 2, Duration::from_secs(30)).await?;
+    let fastpath_before = fastpath_state(&rpc, &alice_addr).await?;
+    assert_eq!(fastpath_before.0, DEPOSIT.to_string());
+    assert_eq!(fastpath_before.1, DEPOSIT);
+    assert_eq!(fastpath_before.2.deposits, DEPOSIT);
     let before = (
         rpc.balance(&alice_addr, "ubls").await?,
         rpc.balance(&bob, "ubls").await?,
@@ -79,5 +105,7 @@ async fn exported_genesis_restarts_to_the_same_state() -> anyhow::Result<()> {
     );
     assert_eq!(before, after);
     assert_eq!(after.1, 4242);
+    // The deposit record came along with the coins that back it.
+    assert_eq!(fastpath_state(&rpc2, &alice_addr).await?, fastpath_before);
     Ok(())
 }
