@@ -27,6 +27,8 @@ pub struct NodeOptions {
     pub block_time: String,
     /// Extra `app_state` sections merged over the devnet template (module name → JSON).
     pub app_state: Vec<(String, Value)>,
+    /// The chain's first height (`None`: 1), e.g. an exported genesis's `initial_height`.
+    pub initial_height: Option<u64>,
 }
 
 impl Default for NodeOptions {
@@ -39,6 +41,7 @@ impl Default for NodeOptions {
             // test value, 10ms) without touching the tests.
             block_time: std::env::var("BLS_TEST_BLOCK_TIME").unwrap_or_else(|_| "200ms".into()),
             app_state: Vec::new(),
+            initial_height: None,
         }
     }
 }
@@ -137,6 +140,9 @@ impl Localnet {
         let mut genesis: Value = serde_json::from_slice(&std::fs::read(&g0)?)?;
         for (module, section) in &opts.app_state {
             genesis["app_state"][module] = section.clone();
+        }
+        if let Some(h) = opts.initial_height {
+            genesis["initial_height"] = Value::String(h.to_string());
         }
         let mut vals = Vec::new();
         let mut peers = Vec::new();

@@ -72,6 +72,7 @@ async fn exported_genesis_restarts_to_the_same_state() -> anyhow::Result<()> {
         rpc.balance(&bob, "ubls").await?,
         rpc.account(&alice_addr).await?.map(|a| a.sequence),
     );
+    let last_seen = net.height(0).await?;
     net.stop_validator(0);
 
     let out = Command::new(bin_path("blsd")?)
@@ -84,6 +85,15 @@ async fn exported_genesis_restarts_to_the_same_state() -> anyhow::Result<()> {
         String::from_utf8_lossy(&out.stderr)
     );
     let exported: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    // The exported chain continues the height (stored heights keep their meaning).
+    let initial: u64 = exported["initial_height"]
+        .as_str()
+        .ok_or_else(|| anyhow::anyhow!("initial_height: {}", exported["initial_height"]))?
+        .parse()?;
+    assert!(
+        initial > last_seen,
+        "initial_height {initial} after height {last_seen}"
+    );
     let sections: Vec<(String, serde_json::Value)> = exported["app_state"]
         .as_object()
         .ok_or_else(|| anyhow::anyhow!("no app_state"))?
@@ -94,9 +104,15 @@ async fn exported_genesis_restarts_to_the_same_state() -> anyhow::Result<()> {
 
     let net2 = Localnet::start(NodeOptions {
         app_state: sections,
+        initial_height: Some(initial),
         ..Default::default()
     })
     .await?;
+    let h2 = net2.height(0).await?;
+    assert!(
+        h2 >= initial,
+        "the new chain continues at {initial}, is at {h2}"
+    );
     let rpc2 = RpcClient::new(&net2.validators[0].rpc_url())?;
     let after = (
         rpc2.balance(&alice_addr, "ubls").await?,

@@ -98,6 +98,7 @@ async fn stopped_validator_is_jailed_then_unjails_and_rejoins() -> anyhow::Resul
                     "slash_fraction_downtime": 100}}),
             ),
         ],
+        initial_height: None,
     })
     .await?;
     let nodes = net.validators.len();

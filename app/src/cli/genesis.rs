@@ -79,6 +79,11 @@ impl GenesisCmd {
                     )
                 })?;
                 g["app_state"] = app.export_genesis()?;
+                // The new chain continues the height: every height stored in state (job
+                // deadlines, unbonding and withdrawal release heights) keeps its meaning.
+                g["initial_height"] = serde_json::Value::String(
+                    app.store().last_height().saturating_add(1).to_string(),
+                );
                 let text = serde_json::to_string_pretty(&g)?;
                 match out {
                     Some(p) => std::fs::write(&p, text)?,
