@@ -8,6 +8,10 @@ pub const FUNCTION_UPDATED: &str = "bls.function_updated";
 pub const FUNCTION_RETIRED: &str = "bls.function_retired";
 /// `function_id`, `workers` (comma-separated): the subnetwork was placed or repaired.
 pub const SUBNETWORK_PLACED: &str = "bls.subnetwork_placed";
+/// `function_id`, `dropped` (comma-separated members no longer Active or no longer fitting),
+/// `workers` (the repaired subnetwork): end block re-placed a subnetwork (follows the
+/// `bls.subnetwork_placed` the repair emits).
+pub const SUBNETWORK_REPAIRED: &str = "bls.subnetwork_repaired";
 /// `job_id`, `function_id`, `code_hash` (hex), `workers` (comma-separated), `round`, `seed`,
 /// `height`, `time_secs`, `time_nanos`, `commit_deadline`. Emitted at invoke and on every
 /// reassignment.

@@ -14,7 +14,8 @@
 //!   region > new network > new operator) and bond-weighted, seeded by the block hash. Placed
 //!   at deploy and repaired on every invoke/reassignment: members that left, were jailed
 //!   (dissent or liveness — silent workers get jailed by the registry's window) or no longer
-//!   fit are dropped and their seats refilled.
+//!   fit are dropped and their seats refilled; end block does the same repair for
+//!   subnetworks with such members without waiting for an invoke.
 //! - **Jobs** have sequential numeric ids. `MsgInvoke` escrows `max_fee` (≥ `base_fee`) in
 //!   `orchestration_escrow` and assigns `n` subnetwork members (same diversity rule, seeded
 //!   by the job seed). The job pins code hash and manifest, and records the invocation
@@ -41,7 +42,10 @@
 //!   round without quorum when its reveals end is reassigned to `n` never-assigned workers
 //!   (subnetwork first) up to `max_retries` times, else the job fails with a full refund.
 //!   Invariant: escrow balance == Σ unsettled jobs' `escrow`.
-//! - `end_block` drains a deadline queue keyed by (height, job); nothing scans all jobs.
+//! - `end_block` drains a deadline queue keyed by (height, job); nothing scans all jobs. It
+//!   then repairs up to a fixed number of subnetworks per block, resuming from a cursor
+//!   ([`handlers::subnet_repair`]), so a jailed/unbonding/deregistered member is replaced
+//!   even for functions nobody invokes on chain (the fast path reads subnetworks from chain).
 //! - Deterministic: ordered maps only, integer math, block height/time/hash only.
 
 pub mod code;
@@ -170,7 +174,7 @@ impl ModuleSpec for OrchestrationModule {
     const INIT_GENESIS: InitGenesisFn<Self::Genesis, Self::Error> = genesis::init_genesis;
     const EXPORT_GENESIS: ExportGenesisFn<Self::Genesis, Self::Error> = genesis::export_genesis;
     const EXPORT_CONTEXT: &'static str = "orchestration genesis";
-    const END_BLOCK: Option<BlockHookFn<Self::Error>> = Some(handlers::settle::end_block);
+    const END_BLOCK: Option<BlockHookFn<Self::Error>> = Some(handlers::end_block);
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //!
 //! Keys (cw-storage-plus, JSON values): `orch/functions/{id}`, `orch/functions_by_owner/
 //! {owner}/{id}`, `orch/codes/{hash hex}` (code metadata; the bytes are a raw blob under
-//! `orch/blob/code/{hash}`), `orch/subnets/{function}`, `orch/jobs/{id}`,
+//! `orch/blob/code/{hash}`), `orch/subnets/{function}`, `orch/subnet_repair_cursor`, `orch/jobs/{id}`,
 //! `orch/jobs_by_function/{function}/{job}`, `orch/worker_jobs/{worker}/{job}` (open
 //! assignments), `orch/deadlines/{height}/{job}` (the window queue end block drains),
 //! `orch/reveal_outcomes/{job}/{hash hex}` (revealed outcomes, deduplicated per job),
@@ -44,6 +44,9 @@ pub const FUNCTIONS_BY_OWNER: Map<(&str, u64), ()> = Map::new("orch/functions_by
 pub const CODES: Map<&str, CodeInfo> = Map::new("orch/codes");
 /// Subnetwork per function.
 pub const SUBNETS: Map<u64, Subnetwork> = Map::new("orch/subnets");
+/// Last function id visited by the end-block subnetwork repair scan (0 = start over); see
+/// [`crate::handlers::subnet_repair`].
+pub const SUBNET_REPAIR_CURSOR: Item<u64> = Item::new("orch/subnet_repair_cursor");
 /// Jobs by id.
 pub const JOBS: Map<u64, Job> = Map::new("orch/jobs");
 /// (function id, job id) index.

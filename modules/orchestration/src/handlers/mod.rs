@@ -4,18 +4,27 @@
 //! - [`subnet`]: eligibility, subnetwork placement and repair, fresh-worker picks;
 //! - [`invoke`]: escrow and first assignment;
 //! - [`results`]: commit and reveal;
-//! - [`settle`]: finalization (fees, slashing, liveness), reassignment, failure, end block.
+//! - [`settle`]: finalization (fees, slashing, liveness), reassignment, failure, deadlines;
+//! - [`subnet_repair`]: end-block re-placement of subnetworks with ineligible members.
 
 pub mod functions;
 pub mod invoke;
 pub mod results;
 pub mod settle;
 pub mod subnet;
+pub mod subnet_repair;
 
 use bls_core::{Address, Coin, Coins};
 
 use crate::error::{invalid, OrchestrationError};
 use crate::msgs::ProtoCoin;
+
+/// Orchestration's end block: drain the deadline queue (settlement may jail workers), then
+/// repair a bounded batch of subnetworks.
+pub fn end_block(ctx: &mut bls_core::Context<'_>) -> Result<(), OrchestrationError> {
+    settle::end_block(ctx)?;
+    subnet_repair::end_block(ctx)
+}
 
 /// Parses a bech32 address field.
 pub(crate) fn parse_addr(field: &'static str, s: &str) -> Result<Address, OrchestrationError> {
