@@ -11,74 +11,10 @@ use bls_orchestration::fastpath::state::{
     deposit_of, fastpath_account, stats, FastPathStats, DEPOSITS, WITHDRAW_DELAY_BLOCKS,
 };
 use bls_orchestration::state::{community_pool, SUBNETS};
-use bls_registry::msgs::{Capabilities, MsgRegisterWorker, MSG_REGISTER_WORKER};
-use bls_registry::{RegistryModule, WorkerStatus};
+use bls_registry::WorkerStatus;
+use common::fastpath::*;
 use common::*;
 use cosmwasm_std::Order;
-use k256::ecdsa::signature::Signer;
-use k256::ecdsa::{Signature, SigningKey};
-
-const FEE: u128 = 1_000;
-
-fn params() -> serde_json::Value {
-    serde_json::json!({
-        "subnetwork_size": 4, "commit_window": 5, "reveal_window": 5, "max_retries": 2,
-        "base_fee": FEE.to_string(), "fastpath_fee": FEE.to_string(), "fuel_price": "1", "fuel_unit": 1000000,
-        "slash_fraction_bps": 500, "dissent_jail_blocks": 10
-    })
-}
-
-fn sign(key: &SigningKey, msg: &[u8]) -> Vec<u8> {
-    let sig: Signature = key.sign(msg);
-    sig.normalize_s().unwrap_or(sig).to_bytes().to_vec()
-}
-
-struct Invoker {
-    key: SigningKey,
-    addr: Address,
-}
-
-impl Invoker {
-    fn new(n: u8) -> Invoker {
-        let key = SigningKey::from_slice(&[n; 32]).unwrap();
-        let pk = key.verifying_key().to_encoded_point(true);
-        let addr = Address::from_secp256k1_pubkey(pk.as_bytes());
-        Invoker { key, addr }
-    }
-
-    fn request(
-        &self,
-        chain_id: &str,
-        function_id: u64,
-        nonce: u64,
-        max_fee: u128,
-    ) -> (SignedRequest, [u8; 32]) {
-        let payload = payload_hash(b"Ada", &[], &Default::default());
-        let id = request_id(
-            chain_id,
-            self.addr.as_str(),
-            function_id,
-            nonce,
-            max_fee,
-            &payload,
-        );
-        let req = SignedRequest {
-            invoker: self.addr.to_string(),
-            invoker_pubkey: self
-                .key
-                .verifying_key()
-                .to_encoded_point(true)
-                .as_bytes()
-                .to_vec(),
-            function_id,
-            nonce,
-            max_fee: Some(ProtoCoin::ubls(max_fee)),
-            payload_hash: payload.to_vec(),
-            signature: sign(&self.key, &id),
-        };
-        (req, id)
-    }
-}
 
 struct Setup {
     chain: Chain,
@@ -88,32 +24,6 @@ struct Setup {
     invoker: Invoker,
     function: u64,
     code_hash: [u8; 32],
-}
-
-fn register_head(chain: &mut Chain, h: &SimWorker) {
-    chain.mint(&h.addr, BOND);
-    let msg = MsgRegisterWorker {
-        operator: h.addr.to_string(),
-        result_pubkey: h.pubkey(),
-        peer_id: format!("16Uiu2HAhead{}", hex::encode(&h.addr.as_bytes()[..4])),
-        multiaddrs: vec!["/ip4/127.0.0.1/tcp/4002".into()],
-        region: "eu".into(),
-        network: "AS999".into(),
-        capabilities: Some(Capabilities {
-            memory_mb: 512,
-            max_timeout_ms: 900_000,
-            http_allowed: false,
-        }),
-        role: "head".into(),
-        bond: Some(ProtoCoin::ubls(BOND)),
-    };
-    chain
-        .tx(
-            &RegistryModule,
-            &h.addr,
-            encode_any(&msg, MSG_REGISTER_WORKER),
-        )
-        .expect("register head");
 }
 
 fn setup() -> Setup {
@@ -151,14 +61,7 @@ fn setup() -> Setup {
 
 impl Setup {
     fn deposit(&mut self, amount: u128) -> Result<(), ModuleError> {
-        let msg = MsgFastPathDeposit {
-            invoker: self.invoker.addr.to_string(),
-            amount: Some(ProtoCoin::ubls(amount)),
-        };
-        let a = self.invoker.addr.clone();
-        self.chain
-            .orch(&a, encode_any(&msg, MSG_FASTPATH_DEPOSIT))?;
-        Ok(())
+        deposit(&mut self.chain, &self.invoker.addr, amount)
     }
 
     fn subnet(&self) -> Vec<&SimWorker> {
@@ -184,40 +87,21 @@ impl Setup {
     }
 
     fn worker_sig(&self, w: &SimWorker, id: &[u8; 32], result: &[u8; 32]) -> WorkerSignature {
-        WorkerSignature {
-            worker: w.addr.to_string(),
-            signature: sign(&w.key, &result_digest(id, &self.code_hash, result)),
-        }
+        worker_sig(w, id, &self.code_hash, result)
     }
 
     fn receipt(&self, nonce: u64, signers: &[&SimWorker]) -> (Receipt, [u8; 32]) {
-        let (req, id) = self
-            .invoker
-            .request("bls-test", self.function, nonce, 5_000);
-        let result = [9u8; 32];
-        let signatures = signers
-            .iter()
-            .map(|w| self.worker_sig(w, &id, &result))
-            .collect();
-        (
-            Receipt {
-                request: Some(req),
-                code_hash: self.code_hash.to_vec(),
-                result_hash: result.to_vec(),
-                signatures,
-            },
-            id,
+        receipt(
+            &self.invoker,
+            self.function,
+            &self.code_hash,
+            nonce,
+            signers.iter().copied(),
         )
     }
 
     fn settle_as(&mut self, head: &Address, receipts: Vec<Receipt>) -> Result<(), ModuleError> {
-        let msg = MsgSettleReceipts {
-            head: head.to_string(),
-            receipts,
-        };
-        self.chain
-            .orch(head, encode_any(&msg, MSG_SETTLE_RECEIPTS))?;
-        Ok(())
+        settle(&mut self.chain, head, receipts)
     }
 
     fn settle(&mut self, receipts: Vec<Receipt>) -> Result<(), ModuleError> {

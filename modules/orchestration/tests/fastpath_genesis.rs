@@ -12,69 +12,11 @@ use bls_orchestration::fastpath::msgs::*;
 use bls_orchestration::fastpath::queries::DepositResponse;
 use bls_orchestration::fastpath::state::{deposit_of, fastpath_account, stats, FastPathStats};
 use bls_orchestration::OrchestrationModule;
-use bls_registry::msgs::{Capabilities, MsgRegisterWorker, MSG_REGISTER_WORKER};
 use bls_registry::RegistryModule;
+use common::fastpath::*;
 use common::*;
 use cosmwasm_std::testing::MockStorage;
-use k256::ecdsa::signature::Signer;
-use k256::ecdsa::{Signature, SigningKey};
 use serde_json::{json, Value};
-
-const FEE: u128 = 1_000;
-const CHAIN_ID: &str = "bls-test";
-
-fn params() -> Value {
-    json!({
-        "subnetwork_size": 4, "commit_window": 5, "reveal_window": 5, "max_retries": 2,
-        "base_fee": FEE.to_string(), "fastpath_fee": FEE.to_string(), "fuel_price": "1",
-        "fuel_unit": 1000000, "slash_fraction_bps": 500, "dissent_jail_blocks": 10
-    })
-}
-
-fn sign(key: &SigningKey, msg: &[u8]) -> Vec<u8> {
-    let sig: Signature = key.sign(msg);
-    sig.normalize_s().unwrap_or(sig).to_bytes().to_vec()
-}
-
-struct Invoker {
-    key: SigningKey,
-    addr: Address,
-}
-
-impl Invoker {
-    fn new(n: u8) -> Invoker {
-        let key = SigningKey::from_slice(&[n; 32]).unwrap();
-        let pk = key.verifying_key().to_encoded_point(true);
-        let addr = Address::from_secp256k1_pubkey(pk.as_bytes());
-        Invoker { key, addr }
-    }
-}
-
-fn register_head(chain: &mut Chain, head: &SimWorker) {
-    chain.mint(&head.addr, BOND);
-    let msg = MsgRegisterWorker {
-        operator: head.addr.to_string(),
-        result_pubkey: head.pubkey(),
-        peer_id: format!("16Uiu2HAhead{}", hex::encode(&head.addr.as_bytes()[..4])),
-        multiaddrs: vec!["/ip4/127.0.0.1/tcp/4002".into()],
-        region: head.region.clone(),
-        network: head.network.clone(),
-        capabilities: Some(Capabilities {
-            memory_mb: 512,
-            max_timeout_ms: 900_000,
-            http_allowed: false,
-        }),
-        role: "head".into(),
-        bond: Some(ProtoCoin::ubls(BOND)),
-    };
-    chain
-        .tx(
-            &RegistryModule,
-            &head.addr,
-            encode_any(&msg, MSG_REGISTER_WORKER),
-        )
-        .expect("register head");
-}
 
 /// A chain with six workers, a head, one function (n = 3, m = 2) and two funded invokers.
 struct Fixture {
@@ -124,61 +66,8 @@ impl Fixture {
 
     /// A receipt for `invoker`'s request `nonce`, signed by `signers`.
     fn receipt(&self, invoker: &Invoker, nonce: u64, signers: &[SimWorker]) -> Receipt {
-        let payload = payload_hash(b"Ada", &[], &Default::default());
-        let id = request_id(
-            CHAIN_ID,
-            invoker.addr.as_str(),
-            self.function,
-            nonce,
-            5_000,
-            &payload,
-        );
-        let result = [9u8; 32];
-        Receipt {
-            request: Some(SignedRequest {
-                invoker: invoker.addr.to_string(),
-                invoker_pubkey: invoker
-                    .key
-                    .verifying_key()
-                    .to_encoded_point(true)
-                    .as_bytes()
-                    .to_vec(),
-                function_id: self.function,
-                nonce,
-                max_fee: Some(ProtoCoin::ubls(5_000)),
-                payload_hash: payload.to_vec(),
-                signature: sign(&invoker.key, &id),
-            }),
-            code_hash: self.code_hash.to_vec(),
-            result_hash: result.to_vec(),
-            signatures: signers
-                .iter()
-                .map(|w| WorkerSignature {
-                    worker: w.addr.to_string(),
-                    signature: sign(&w.key, &result_digest(&id, &self.code_hash, &result)),
-                })
-                .collect(),
-        }
+        receipt(invoker, self.function, &self.code_hash, nonce, signers).0
     }
-}
-
-fn settle(chain: &mut Chain, head: &Address, receipts: Vec<Receipt>) -> Result<(), ModuleError> {
-    let msg = MsgSettleReceipts {
-        head: head.to_string(),
-        receipts,
-    };
-    chain.orch(head, encode_any(&msg, MSG_SETTLE_RECEIPTS))?;
-    Ok(())
-}
-
-fn deposit(chain: &mut Chain, invoker: &Address, amount: u128) {
-    let msg = MsgFastPathDeposit {
-        invoker: invoker.to_string(),
-        amount: Some(ProtoCoin::ubls(amount)),
-    };
-    chain
-        .orch(invoker, encode_any(&msg, MSG_FASTPATH_DEPOSIT))
-        .expect("deposit");
 }
 
 fn deposit_query(chain: &Chain, invoker: &Address) -> DepositResponse {
@@ -204,8 +93,8 @@ fn build() -> Built {
     let bob = Invoker::new(78);
     fx.chain.mint(&alice.addr, 1_000_000);
     fx.chain.mint(&bob.addr, 1_000_000);
-    deposit(&mut fx.chain, &alice.addr, 100_000);
-    deposit(&mut fx.chain, &bob.addr, 7_000);
+    deposit(&mut fx.chain, &alice.addr, 100_000).expect("deposit");
+    deposit(&mut fx.chain, &bob.addr, 7_000).expect("deposit");
 
     let subnet = fx.subnet();
     let signers: Vec<SimWorker> = subnet[1..3].to_vec();

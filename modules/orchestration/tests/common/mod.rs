@@ -19,6 +19,8 @@ use cosmwasm_std::{Order, Storage};
 use k256::ecdsa::SigningKey;
 use sha2::{Digest, Sha256};
 
+pub mod fastpath;
+
 pub const BOND: u128 = 100_000_000;
 
 /// A worker simulated in-process.
