@@ -9,96 +9,29 @@ use bls_registry::msgs::*;
 use bls_registry::state::{self, bonds_account};
 use bls_registry::RegistryModule;
 use cosmwasm_std::testing::MockStorage;
-use k256::ecdsa::SigningKey;
 
-struct Chain {
-    store: MockStorage,
-    block: BlockInfo,
-}
-
-impl Chain {
-    fn new() -> Self {
-        let mut c = Chain {
-            store: MockStorage::new(),
-            block: BlockInfo {
-                height: 1,
-                ..BlockInfo::default()
-            },
-        };
-        let g = serde_json::json!({"params": {
-            "min_worker_bond": "1000", "min_head_bond": "5000", "unbonding_blocks": 10,
-            "jail_blocks": 5, "signed_jobs_window": 4, "min_answered_per_window": 2,
-            "max_multiaddrs": 2}});
-        let gas = GasMeter::infinite();
-        let mut ctx = Context::new(&mut c.store, &c.block, &gas);
-        RegistryModule.init_genesis(&mut ctx, &g).unwrap();
-        c
-    }
-
-    fn tx(&mut self, msg: cosmos_sdk_proto::Any) {
-        let gas = GasMeter::infinite();
-        let mut ctx = Context::new(&mut self.store, &self.block, &gas);
-        RegistryModule.deliver(&mut ctx, &msg).unwrap();
-    }
-
-    fn next_block(&mut self) {
-        let gas = GasMeter::infinite();
-        let mut ctx = Context::new(&mut self.store, &self.block, &gas);
-        RegistryModule.end_block(&mut ctx).unwrap();
-        self.block.height += 1;
-    }
-
-    fn until(&mut self, height: u64) {
-        while self.block.height < height {
-            self.next_block();
-        }
-    }
-
-    fn balance(&self, a: &Address) -> u128 {
-        bls_bank::state::balance(&self.store, a, "ubls").unwrap()
-    }
-}
+mod common;
+use common::*;
 
 fn register(c: &mut Chain, bond: u128) -> Address {
-    let mut s = [0u8; 32];
-    s[0] = 2;
-    s[31] = 1;
-    let k = SigningKey::from_slice(&s).unwrap();
-    let pk = k.verifying_key().to_encoded_point(true).as_bytes().to_vec();
-    let a = Address::from_secp256k1_pubkey(&pk);
-    bls_bank::state::mint(
-        &mut c.store,
-        &a,
-        &Coins::parse(&format!("{}ubls", bond + 1_000)).unwrap(),
-    )
-    .unwrap();
-    let msg = MsgRegisterWorker {
-        operator: a.to_string(),
-        result_pubkey: pk,
-        peer_id: "12D3KooWpeer1".into(),
-        multiaddrs: vec!["/ip4/10.0.0.1/tcp/4001".into()],
-        region: "eu".into(),
-        network: "AS13335".into(),
-        capabilities: Some(Capabilities {
-            memory_mb: 256,
-            max_timeout_ms: 60_000,
-            http_allowed: true,
-        }),
-        role: "worker".into(),
-        bond: Some(ProtoCoin::ubls(bond)),
-    };
-    c.tx(encode_any(&msg, MSG_REGISTER_WORKER));
+    let (a, msg) = register_msg(1, "eu", bond);
+    c.fund(&a, bond + 1_000);
+    c.tx(&a, encode_any(&msg, MSG_REGISTER_WORKER)).unwrap();
     a
 }
 
 fn unbond(c: &mut Chain, a: &Address, amount: u128) {
-    c.tx(encode_any(
-        &MsgUnbondWorker {
-            operator: a.to_string(),
-            amount: Some(ProtoCoin::ubls(amount)),
-        },
-        MSG_UNBOND_WORKER,
-    ));
+    c.tx(
+        a,
+        encode_any(
+            &MsgUnbondWorker {
+                operator: a.to_string(),
+                amount: Some(ProtoCoin::ubls(amount)),
+            },
+            MSG_UNBOND_WORKER,
+        ),
+    )
+    .unwrap();
 }
 
 /// (start, completion, amount) of each entry, in order.
