@@ -16,7 +16,7 @@
 //! account short of the tx fee, a stale sequence) or the chain is unreachable, nothing is
 //! dropped: the batch goes back to the queue and is retried next round.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::future::Future;
 use std::io::{BufRead as _, Write as _};
 use std::path::{Path, PathBuf};
@@ -110,6 +110,9 @@ impl Journal {
 #[derive(Default)]
 struct Inner {
     queue: VecDeque<Queued>,
+    /// Request ids of every receipt not yet settled or dropped, queued or in a settlement
+    /// round right now.
+    ids: BTreeSet<String>,
     owed: BTreeMap<String, u128>,
     journal: Option<Journal>,
 }
@@ -195,12 +198,10 @@ impl Pending {
         inner.enqueue_back(q);
     }
 
-    /// Whether request `request_id` (hex) was served and awaits settlement (also after a
-    /// restart: the ids are journaled).
+    /// Whether request `request_id` (hex) was served and awaits settlement, queued or in a
+    /// settlement round (also after a restart: the ids are journaled).
     pub fn contains(&self, request_id: &str) -> bool {
-        self.inner
-            .lock()
-            .is_ok_and(|i| i.queue.iter().any(|q| q.request_id == request_id))
+        self.inner.lock().is_ok_and(|i| i.ids.contains(request_id))
     }
 
     /// Fees queued but not yet settled for `invoker`.
@@ -249,6 +250,7 @@ impl Pending {
             return;
         };
         for q in done {
+            i.ids.remove(&q.request_id);
             if let Some(e) = i.owed.get_mut(&q.invoker) {
                 *e = e.saturating_sub(q.fee);
                 if *e == 0 {
@@ -265,6 +267,7 @@ impl Pending {
 
 impl Inner {
     fn enqueue_back(&mut self, q: Queued) {
+        self.ids.insert(q.request_id.clone());
         let e = self.owed.entry(q.invoker.clone()).or_insert(0);
         *e = e.saturating_add(q.fee);
         self.queue.push_back(q);
@@ -523,6 +526,36 @@ mod tests {
             assert_eq!(p.len(), 6);
             assert_eq!(p.owed("inv"), 30);
         }
+    }
+
+    #[tokio::test]
+    async fn a_receipt_counts_as_pending_until_its_round_ends() {
+        let p = Pending::in_memory();
+        p.push("id1", receipt(1), "inv", 5);
+        p.push("id2", receipt(2), "inv", 5);
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let report = settle_pending(&p, "head", |m| {
+            // While the round runs, its receipts are still pending.
+            seen.lock()
+                .unwrap()
+                .push((p.contains("id1"), p.contains("id2"), nonces(&m)));
+            std::future::ready(if m.receipts.len() == 2 {
+                Err(TxFailure::Rejected {
+                    codespace: "orchestration".into(),
+                    code: 43,
+                    log: "receipt 1: replayed".into(),
+                })
+            } else {
+                Ok(3)
+            })
+        })
+        .await;
+        assert_eq!(report.settled, 1);
+        assert_eq!(
+            *seen.lock().unwrap(),
+            vec![(true, true, vec![1, 2]), (true, true, vec![1])]
+        );
+        assert!(!p.contains("id1") && !p.contains("id2"));
     }
 
     #[tokio::test]
