@@ -25,8 +25,45 @@ use crate::worker::WorkerNet;
 pub struct FastPath {
     /// Each worker's `--p2p-listen` multiaddr, by worker index (restart with the same one).
     pub p2p: Vec<String>,
+    /// The head's worker index.
+    pub head: usize,
     /// The head's API base URL, e.g. `http://127.0.0.1:PORT`.
     pub head_url: String,
+}
+
+impl FastPath {
+    /// (Re)starts the head worker with its p2p address and API, settling every
+    /// `settle_interval`; waits until its API answers health.
+    pub async fn start_head(
+        &self,
+        wn: &mut WorkerNet,
+        settle_interval: Duration,
+    ) -> anyhow::Result<()> {
+        let head_listen = self.head_url.trim_start_matches("http://");
+        let settle_ms = settle_interval.as_millis().to_string();
+        wn.start_worker(
+            self.head,
+            &[
+                "--p2p-listen",
+                &self.p2p[self.head],
+                "--head-listen",
+                head_listen,
+                "--settle-interval-ms",
+                &settle_ms,
+            ],
+        )
+        .await?;
+        wait_until("head API health", Duration::from_secs(30), || {
+            let url = format!("{}/api/v1/health", self.head_url);
+            async move {
+                Ok(match reqwest::get(&url).await {
+                    Ok(r) if r.status().is_success() => Some(()),
+                    _ => None,
+                })
+            }
+        })
+        .await
+    }
 }
 
 /// Re-inits worker `head` of `wn` as a head bonding `head_bond`, starts every worker with a
@@ -72,38 +109,20 @@ pub async fn start_with_head_settling(
     for _ in 0..wn.workers.len() {
         p2p.push(format!("/ip4/127.0.0.1/tcp/{}", free_port()?));
     }
-    let head_listen = format!("127.0.0.1:{}", free_port()?);
-    let head_url = format!("http://{head_listen}");
-    let settle_ms = settle_interval.as_millis().to_string();
+    let head_url = format!("http://127.0.0.1:{}", free_port()?);
     for (i, flag) in p2p.iter().enumerate() {
         if i == head {
             continue;
         }
         wn.start_worker(i, &["--p2p-listen", flag]).await?;
     }
-    wn.start_worker(
+    let fp = FastPath {
+        p2p,
         head,
-        &[
-            "--p2p-listen",
-            &p2p[head],
-            "--head-listen",
-            &head_listen,
-            "--settle-interval-ms",
-            &settle_ms,
-        ],
-    )
-    .await?;
-    wait_until("head API health", Duration::from_secs(30), || {
-        let url = format!("{head_url}/api/v1/health");
-        async move {
-            Ok(match reqwest::get(&url).await {
-                Ok(r) if r.status().is_success() => Some(()),
-                _ => None,
-            })
-        }
-    })
-    .await?;
-    Ok(FastPath { p2p, head_url })
+        head_url,
+    };
+    fp.start_head(wn, settle_interval).await?;
+    Ok(fp)
 }
 
 /// The most a test request pays, ubls.

@@ -9,9 +9,7 @@ use bls_client::fastpath::deposit_of;
 use bls_client::keys::KeyPair;
 use bls_client::msgs::bank_send;
 use bls_core::{Address, Coins};
-use bls_e2e::fastpath::{
-    fund_deposit, post, signed_body, start_with_head_settling, FastPath, Nodes,
-};
+use bls_e2e::fastpath::{fund_deposit, post, signed_body, start_with_head_settling, Nodes};
 use bls_e2e::wait_until;
 use bls_e2e::worker::{deploy, send, wasm_path, WorkerNet};
 use bls_orchestration::queries::ParamsResponse;
@@ -71,7 +69,8 @@ async fn a_killed_head_settles_its_journal_after_restart() -> anyhow::Result<()>
 
     // kill -9 and restart (still not settling): the result cache is gone, but a request
     // already served is not run or charged again.
-    restart_head(&mut wn, &fp, "3600000").await?;
+    wn.workers[HEAD].kill();
+    fp.start_head(&mut wn, Duration::from_secs(3600)).await?;
     let (st, v) = post(&exec_url, &served[0]).await?;
     assert_eq!(st, 409, "{v}");
     assert!(
@@ -83,7 +82,8 @@ async fn a_killed_head_settles_its_journal_after_restart() -> anyhow::Result<()>
     );
 
     // kill -9 again, then a restart that settles quickly.
-    restart_head(&mut wn, &fp, "300").await?;
+    wn.workers[HEAD].kill();
+    fp.start_head(&mut wn, Duration::from_millis(300)).await?;
     let want = (DEPOSIT - u128::from(N) * fee).to_string();
     let r = wait_until(
         "journaled receipts settled after the restart",
@@ -160,33 +160,4 @@ async fn a_killed_head_settles_its_journal_after_restart() -> anyhow::Result<()>
     statuses.sort_unstable();
     assert_eq!(statuses, vec![200, 200, 402, 402, 402, 402, 402, 402]);
     Ok(())
-}
-
-/// SIGKILLs the head and starts it again with `settle_ms`; waits until its API answers.
-async fn restart_head(wn: &mut WorkerNet, fp: &FastPath, settle_ms: &str) -> anyhow::Result<()> {
-    wn.workers[HEAD].kill();
-    let head_listen = fp.head_url.trim_start_matches("http://").to_string();
-    wn.start_worker(
-        HEAD,
-        &[
-            "--p2p-listen",
-            &fp.p2p[HEAD],
-            "--head-listen",
-            &head_listen,
-            "--settle-interval-ms",
-            settle_ms,
-        ],
-    )
-    .await?;
-    let health = format!("{}/api/v1/health", fp.head_url);
-    wait_until("restarted head healthy", Duration::from_secs(30), || {
-        let health = health.clone();
-        async move {
-            Ok(match reqwest::get(&health).await {
-                Ok(r) if r.status().is_success() => Some(()),
-                _ => None,
-            })
-        }
-    })
-    .await
 }
