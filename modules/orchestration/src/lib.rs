@@ -49,6 +49,7 @@
 //! - Deterministic: ordered maps only, integer math, block height/time/hash only.
 
 pub mod code;
+pub mod dissent;
 pub mod error;
 pub mod events;
 pub mod fastpath;
