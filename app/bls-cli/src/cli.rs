@@ -166,9 +166,12 @@ pub enum FunctionSub {
         /// manifest's. Names the manifest sets cannot be overridden.
         #[arg(long = "env", value_name = "KEY=VALUE", requires = "fast", value_parser = parse_env_pair)]
         env: Vec<(String, String)>,
-        /// Most you pay for the job (escrowed; the unused part is refunded).
-        #[arg(long, default_value = "1000000ubls")]
-        max_fee: String,
+        /// Most you pay, e.g. 200000ubls. On chain it is escrowed (the unused part is
+        /// refunded) and must cover the job's worst case: base fee + the larger of its fuel
+        /// budget's fee and its timeout's fee. Default: on chain, exactly that worst case
+        /// (from the chain's params and the function's manifest); with --fast, 1000000ubls.
+        #[arg(long)]
+        max_fee: Option<String>,
         /// Wait for the job's result and verify it against the job record.
         #[arg(long)]
         wait: bool,

@@ -241,6 +241,9 @@ pub async fn deploy(
     })
 }
 
+/// `--max-fee` of `bls function invoke --fast` when none is given.
+pub const FAST_DEFAULT_MAX_FEE: &str = "1000000ubls";
+
 /// Arguments of `bls function invoke`.
 #[derive(Debug)]
 pub struct InvokeRequest<'a> {
@@ -254,8 +257,9 @@ pub struct InvokeRequest<'a> {
     pub args: Vec<String>,
     /// `--env KEY=VALUE` pairs (fast path only).
     pub env: Vec<(String, String)>,
-    /// Max fee, e.g. `1000000ubls`.
-    pub max_fee: &'a str,
+    /// Max fee, e.g. `1000000ubls` (`None`: [`FAST_DEFAULT_MAX_FEE`] with `fast`, else the
+    /// job's worst-case fee).
+    pub max_fee: Option<&'a str>,
     /// Wait for the result.
     pub wait: bool,
     /// Result timeout.
@@ -281,10 +285,10 @@ pub async fn invoke(
         }
         (None, None) => Vec::new(),
     };
-    let max_fee = parse_fee(req.max_fee)?;
     let key = signer(ctx, from)?;
     let addr = key.address().to_string();
     if req.fast {
+        let max_fee = parse_fee(req.max_fee.unwrap_or(FAST_DEFAULT_MAX_FEE))?;
         let head = req.head.ok_or(CliError::NoHead)?;
         let stdin = String::from_utf8(input)
             .map_err(|_| anyhow::anyhow!("--fast carries the input as text: it must be UTF-8"))?;
@@ -311,6 +315,10 @@ pub async fn invoke(
         .map_err(|e| explain(e, &ctx.node, Some(&addr)));
     }
     let outcome = async {
+        let max_fee = match req.max_fee {
+            Some(s) => parse_fee(s)?,
+            None => bls_core::Coin::ubls(orch::worst_case_fee(&ctx.rpc()?, req.id).await?),
+        };
         require_funds(ctx, &key).await?;
         let flags = tx_flags(&key, req.sign, req.wait)?;
         invoke_function(ctx, &flags, req.id, input, req.args, &max_fee, req.timeout).await

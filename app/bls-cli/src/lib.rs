@@ -97,7 +97,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 input_file,
                 args,
                 env,
-                max_fee: &max_fee,
+                max_fee: max_fee.as_deref(),
                 wait,
                 timeout: Duration::from_secs(timeout),
                 fast,

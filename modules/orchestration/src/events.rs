@@ -1,4 +1,6 @@
-//! Event types emitted by orchestration (attributes listed per event).
+//! Event types emitted by orchestration (attributes listed per event). Penalty and liveness
+//! events (`bls.worker_slashed`, `bls.worker_jailed`, `bls.worker_missed`) are the registry's,
+//! emitted by its keepers ([`bls_registry::events`]).
 
 /// `function_id`, `owner`, `code_hash`, `version`.
 pub const FUNCTION_DEPLOYED: &str = "bls.function_deployed";
@@ -34,5 +36,3 @@ pub const JOB_FINALIZED: &str = "bls.job_finalized";
 pub const JOB_SETTLED: &str = "bls.job_settled";
 /// `job_id`, `reason`, `refund`.
 pub const JOB_FAILED: &str = "bls.job_failed";
-/// `worker`, `job_id`: an assigned worker did not commit or reveal in time.
-pub const WORKER_MISSED: &str = "bls.worker_missed";

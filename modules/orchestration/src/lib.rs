@@ -16,11 +16,12 @@
 //!   (dissent or liveness — silent workers get jailed by the registry's window) or no longer
 //!   fit are dropped and their seats refilled; end block does the same repair for
 //!   subnetworks with such members without waiting for an invoke.
-//! - **Jobs** have sequential numeric ids. `MsgInvoke` escrows `max_fee` (≥ `base_fee`) in
-//!   `orchestration_escrow` and assigns `n` subnetwork members (same diversity rule, seeded
-//!   by the job seed). The job pins code hash and manifest, and records the invocation
-//!   height/time (the guest's clock) and a 32-byte `seed` (hex; the guest's randomness, the
-//!   worker runtime's `Job::id`). Event `bls.job_assigned`.
+//! - **Jobs** have sequential numeric ids. `MsgInvoke` escrows `max_fee` in
+//!   `orchestration_escrow` — at least the job's worst-case fee ([`pricing`]), so the escrow
+//!   always covers what the job can cost — and assigns `n` subnetwork members (same
+//!   diversity rule, seeded by the job seed). The job pins code hash and manifest, and
+//!   records the invocation height/time (the guest's clock) and a 32-byte `seed` (hex; the
+//!   guest's randomness, the worker runtime's `Job::id`). Event `bls.job_assigned`.
 //! - **Commit–reveal** ([`handlers::results`]): commitment = sha256(result_hash ‖ salt ‖
 //!   worker address bytes) ([`msgs::commitment`]); result_hash = sha256(canonical outcome
 //!   bytes). Commits close when all `n` committed or at `commit_window`; reveals are accepted
@@ -31,17 +32,42 @@
 //!   `finalized` and its result queryable at once. The reveal tx does nothing else, so its
 //!   gas does not depend on whether it completes the quorum. Reveals stay open until
 //!   settlement ([`state::Job::settling`]).
+//! - **Pricing** ([`pricing`]): fee = base_fee + max(fuel fee, time fee), where the fuel fee
+//!   is `min(fuel_used, manifest fuel) × fuel_price / fuel_unit` and the time fee of a
+//!   timed-out outcome is `timeout_ms × price_per_second / 1000` (0 otherwise). A timed-out
+//!   outcome records no fuel (what a machine burns before a wall-clock deadline is not part
+//!   of the agreed outcome), so without the time fee a function could hold `n` workers for
+//!   its whole timeout at the price of the base fee. Manifest `fuel` is bounded by
+//!   `max_fuel` at deploy/update, which bounds the worst case.
 //! - **Settlement** ([`handlers::settle`]), in end block, when every committed worker has
 //!   revealed (the reveal window then closes at that height) or at `reveal_deadline`,
-//!   whichever is first: fee = min(base_fee + fuel_used × fuel_price / fuel_unit, escrow),
-//!   split worker/burn/community by basis points (worker part equal per agreeing worker,
-//!   late agreeing reveals included; all rounding remainders to the community pool), the
-//!   rest refunded; dissenting reveals — before or after finality — are slashed and jailed;
-//!   agreeing reveals count as answers in the liveness window. Silent workers (no commit by
-//!   the commit deadline, or committed but no reveal by settlement) get a liveness miss. A
-//!   round without quorum when its reveals end is reassigned to `n` never-assigned workers
-//!   (subnetwork first) up to `max_retries` times, else the job fails with a full refund.
-//!   Invariant: escrow balance == Σ unsettled jobs' `escrow`.
+//!   whichever is first: the fee ([`pricing::job_fee`], at most the escrow) is split
+//!   worker/burn/community by basis points (worker part equal per agreeing worker, late
+//!   agreeing reveals included; all rounding remainders to the community pool), the rest
+//!   refunded; agreeing reveals count as answers in the liveness window.
+//! - **Dissent** ([`dissent`]): every revealed dissent — before or after finality — is
+//!   judged by [`dissent::dissent_penalty`] with the pinned manifest, the final outcome and
+//!   the dissenter's own outcome (each distinct revealed outcome is kept until settlement):
+//!   slash + jail when the difference is the worker's fault; a liveness miss when its own
+//!   outcome depends on its machine (a timeout); nothing but no pay when the function may
+//!   legitimately differ between honest workers (HTTP) or the majority's outcome is itself
+//!   machine-dependent. So a deployer whose origin answers each worker differently, or whose
+//!   function runs at the edge of its timeout, cannot choose whom the chain slashes.
+//! - **Withholding** ([`withholding`]): a committed worker that has not revealed by
+//!   settlement, or by the reveal deadline of a round without quorum, gets the dissent
+//!   penalty (slash + jail) plus a liveness miss when the function's dissent is slashed (no
+//!   HTTP), otherwise a liveness miss. Reveals are public once commits close, so a worker
+//!   that sees it is in the minority must not profit from silence: withholding always costs
+//!   at least what dissenting would. An honest operator keeps the worker's data directory
+//!   and restarts a crashed worker within the reveal window: the daemon saves each commit
+//!   record before committing and reveals saved commits after a restart. Workers that never
+//!   commit by the commit deadline get a liveness miss (they saw no reveal).
+//! - **Reassignment**: a round without quorum when its reveals end is reassigned to `n`
+//!   never-assigned workers (subnetwork first) up to `max_retries` times, else the job fails
+//!   with a full refund. Invariant: escrow balance == Σ unsettled jobs' `escrow`.
+//! - Penalties and liveness go through the registry's keepers ([`bls_registry::penalty`],
+//!   [`bls_registry::liveness`]), which emit `bls.worker_slashed`, `bls.worker_jailed` and
+//!   `bls.worker_missed` themselves.
 //! - `end_block` drains a deadline queue keyed by (height, job); nothing scans all jobs. It
 //!   then repairs up to a fixed number of subnetworks per block, resuming from a cursor
 //!   ([`handlers::subnet_repair`]), so a jailed/unbonding/deregistered member is replaced
@@ -59,8 +85,10 @@ pub mod manifest;
 pub mod msgs;
 pub mod params;
 pub mod placement;
+pub mod pricing;
 pub mod queries;
 pub mod state;
+pub mod withholding;
 
 use bls_core::spec::{BlockHookFn, ExportGenesisFn, InitGenesisFn, ModuleSpec, QueryFn};
 use bls_core::{MsgRoute, MsgRouter};

@@ -43,8 +43,23 @@ pub struct Params {
     /// workers send no per-request txs (the head settles receipts in batches).
     #[serde(with = "bls_registry::amount::u128_str")]
     pub fastpath_fee: u128,
-    /// Fuel per priced unit (fee = base_fee + fuel_used × fuel_price / fuel_unit, floored).
+    /// Fuel per priced unit (fuel fee = fuel_used × fuel_price / fuel_unit, floored).
     pub fuel_unit: u64,
+    /// ubls per second of `timeout_ms` charged for a timed-out job (fee = base_fee +
+    /// max(fuel fee, time fee); see [`crate::pricing`]).
+    ///
+    /// Default 1 000 ubls: fuel ≈ wasm instructions and a worker executes on the order of 10⁹
+    /// per second, i.e. ~1 000 ubls of fuel fee per second at the default fuel price, so a
+    /// job that holds its workers until its timeout pays what the same time spent computing
+    /// would have. A 15-minute timeout then costs 900 000 ubls on top of the base fee.
+    #[serde(with = "bls_registry::amount::u128_str")]
+    pub price_per_second: u128,
+    /// Largest manifest `limits.fuel` accepted at deploy and update.
+    ///
+    /// Default 10¹² (≈ 15 minutes of computation at ~10⁹ fuel per second; a fuel fee of
+    /// 1 000 000 ubls at the default price): without a bound a manifest could make the worst
+    /// case of its jobs (and so the escrow `MsgInvoke` requires) unbounded.
+    pub max_fuel: u64,
     /// Fraction of a dissenting worker's bond slashed, basis points.
     pub slash_fraction_bps: u32,
     /// Blocks a dissenting worker is jailed.
@@ -69,6 +84,8 @@ impl Default for Params {
             fastpath_fee: 1_000,
             fuel_price: 1,
             fuel_unit: 1_000_000,
+            price_per_second: 1_000,
+            max_fuel: 1_000_000_000_000,
             slash_fraction_bps: 500,
             dissent_jail_blocks: 100,
             wasm_gas_per_byte: 2,
@@ -94,6 +111,14 @@ impl Params {
         }
         if self.fuel_unit == 0 {
             return bad("fuel_unit must be positive");
+        }
+        if self.price_per_second == 0 {
+            return bad(
+                "price_per_second must be positive (a timed-out job would hold its workers for free)",
+            );
+        }
+        if self.max_fuel == 0 {
+            return bad("max_fuel must be positive");
         }
         if self.max_code_bytes == 0 || self.max_wasm_bytes == 0 {
             return bad("max_code_bytes and max_wasm_bytes must be positive");

@@ -5,7 +5,8 @@
 //! `orch/blob/code/{hash}`), `orch/subnets/{function}`, `orch/subnet_repair_cursor`, `orch/jobs/{id}`,
 //! `orch/jobs_by_function/{function}/{job}`, `orch/worker_jobs/{worker}/{job}` (open
 //! assignments), `orch/deadlines/{height}/{job}` (the window queue end block drains),
-//! `orch/reveal_outcomes/{job}/{hash hex}` (revealed outcomes, deduplicated per job),
+//! `orch/reveal_outcomes/{job}/{hash hex}` (revealed outcomes, deduplicated per job: every
+//! one before finality, the dissenting ones after it; settlement judges dissent by them),
 //! `orch/results/{job}`, `orch/params`, `orch/fn_seq`, `orch/job_seq`.
 
 use bls_core::Address;
@@ -15,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::code::Compression;
 use crate::error::OrchestrationError;
+use crate::manifest::Manifest;
 use crate::params::Params;
 
 /// Module account holding invocation escrow.
@@ -55,7 +57,8 @@ pub const JOBS_BY_FUNCTION: Map<(u64, u64), ()> = Map::new("orch/jobs_by_functio
 pub const WORKER_JOBS: Map<(&str, u64), ()> = Map::new("orch/worker_jobs");
 /// (deadline height, job id): the job's current window ends at this height.
 pub const DEADLINES: Map<(u64, u64), ()> = Map::new("orch/deadlines");
-/// Revealed outcome bytes per (job, result hash hex), kept until the job settles.
+/// Revealed outcome bytes per (job, result hash hex), kept until the job settles: the final
+/// outcome and every dissenting one (settlement judges each dissent by its outcome).
 pub const REVEAL_OUTCOMES: Map<(u64, &str), Binary> = Map::new("orch/reveal_outcomes");
 /// Finalized results.
 pub const RESULTS: Map<u64, JobResult> = Map::new("orch/results");
@@ -252,6 +255,13 @@ pub struct Job {
 }
 
 impl Job {
+    /// The manifest pinned at invocation, parsed without re-checking the bounds (they may
+    /// have tightened since; the job is run, priced and judged by what it pinned). `None`
+    /// only if the JSON no longer parses as a manifest at all.
+    pub fn pinned_manifest(&self) -> Option<Manifest> {
+        serde_json::from_str(&self.manifest_json).ok()
+    }
+
     /// The assignment of `worker` in the current round.
     pub fn assignment(&self, worker: &Address) -> Option<&Assignment> {
         self.assignments.iter().find(|a| &a.worker == worker)

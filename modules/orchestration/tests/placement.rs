@@ -67,8 +67,9 @@ fn capabilities_filter_placement() {
     let r: FunctionResponse = c.query("Function", serde_json::json!({"id": f})).unwrap();
     assert!(r.subnetwork.is_none_or(|s| s.workers.is_empty()));
     let invoker = user(60);
-    c.mint(&invoker, 10_000);
-    assert!(c.invoke(&invoker, f, 5_000).is_err());
+    c.mint(&invoker, 50_000);
+    let e = c.invoke(&invoker, f, 20_000).unwrap_err();
+    assert!(e.log.contains("not enough eligible workers"), "{}", e.log);
 }
 
 #[test]
@@ -82,12 +83,12 @@ fn a_subnetwork_whose_workers_all_jail_is_replaced() {
     let r: FunctionResponse = c.query("Function", serde_json::json!({"id": f})).unwrap();
     let before = r.subnetwork.unwrap().workers;
     for id in &before {
-        bls_registry::state::jail_worker(&mut c.store, id, 1_000).unwrap();
+        c.jail(id, 1_000);
     }
     c.next_block();
     let invoker = user(60);
-    c.mint(&invoker, 10_000);
-    let resp = c.invoke(&invoker, f, 5_000).unwrap();
+    c.mint(&invoker, 50_000);
+    let resp = c.invoke(&invoker, f, 20_000).unwrap();
     let r: FunctionResponse = c.query("Function", serde_json::json!({"id": f})).unwrap();
     let after = r.subnetwork.unwrap().workers;
     assert_eq!(after.len(), 3);

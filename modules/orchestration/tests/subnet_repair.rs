@@ -35,7 +35,7 @@ fn regions(ws: &[SimWorker], ids: &[String]) -> BTreeSet<String> {
 
 fn jail(c: &mut Chain, id: &str) {
     let a = bls_core::Address::parse(id).unwrap();
-    assert!(bls_registry::state::jail_worker(&mut c.store, &a, 1_000).unwrap());
+    c.jail(&a, 1_000);
 }
 
 fn repaired_events(c: &Chain) -> Vec<(String, String)> {

@@ -1,4 +1,8 @@
-//! Event types emitted by the registry.
+//! Event types emitted by the registry. The penalty and liveness events are built only by
+//! their constructors here and emitted only by the registry's keepers ([`crate::penalty`],
+//! [`crate::liveness`]): no other module spells them.
+
+use bls_core::{Address, Event};
 
 /// A worker registered (`worker`, `role`, `region`, `bond`).
 pub const WORKER_REGISTERED: &str = "bls.worker_registered";
@@ -10,11 +14,13 @@ pub const WORKER_DEREGISTERED: &str = "bls.worker_deregistered";
 pub const WORKER_UNBONDED: &str = "bls.worker_unbonded";
 /// A worker was unjailed (`worker`).
 pub const WORKER_UNJAILED: &str = "bls.worker_unjailed";
-/// A worker was slashed (`worker`, `amount`, `reason`). Emitted by the caller of
-/// [`crate::state::slash_worker`].
+/// A worker was slashed (`worker`, `amount`, `reason`): see [`worker_slashed`].
 pub const WORKER_SLASHED: &str = "bls.worker_slashed";
-/// A worker was jailed (`worker`, `until`, `reason`). Emitted by the caller.
+/// A worker was jailed (`worker`, `until`, `reason`): see [`worker_jailed`].
 pub const WORKER_JAILED: &str = "bls.worker_jailed";
+/// A worker missed an assignment (`worker`, and `job_id` or `request_id`): see
+/// [`worker_missed`].
+pub const WORKER_MISSED: &str = "bls.worker_missed";
 /// Bond was added to a worker by `MsgBondWorker` (`worker`, `amount`, `bond`).
 pub const WORKER_BONDED: &str = "bls.worker_bonded";
 /// Part of a worker's bond started unbonding (`worker`, `amount`, `start_height`,
@@ -22,3 +28,30 @@ pub const WORKER_BONDED: &str = "bls.worker_bonded";
 pub const WORKER_UNBOND_STARTED: &str = "bls.worker_unbond_started";
 /// A partial unbonding completed and was returned to the operator (`worker`, `amount`).
 pub const WORKER_UNBOND_COMPLETED: &str = "bls.worker_unbond_completed";
+
+/// `bls.worker_slashed`: `amount` ubls (bond and slashable unbonding entries together) was
+/// burnt from `worker`'s stake for `reason`.
+pub fn worker_slashed(worker: &Address, amount: u128, reason: &str) -> Event {
+    Event::new(WORKER_SLASHED)
+        .attr("worker", worker)
+        .attr("amount", amount)
+        .attr("reason", reason)
+}
+
+/// `bls.worker_jailed`: `worker` is out of placement and assignment until height `until`
+/// (then `MsgUnjailWorker`), for `reason`.
+pub fn worker_jailed(worker: &Address, until: u64, reason: &str) -> Event {
+    Event::new(WORKER_JAILED)
+        .attr("worker", worker)
+        .attr("until", until)
+        .attr("reason", reason)
+}
+
+/// `bls.worker_missed`: `worker` did not answer `duty` (a liveness miss).
+pub fn worker_missed(worker: &Address, duty: &crate::liveness::Duty) -> Event {
+    let e = Event::new(WORKER_MISSED).attr("worker", worker);
+    match duty {
+        crate::liveness::Duty::Job(id) => e.attr("job_id", id),
+        crate::liveness::Duty::Request(id) => e.attr("request_id", id),
+    }
+}

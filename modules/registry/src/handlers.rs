@@ -443,7 +443,7 @@ pub fn unjail_worker(
     w.status = WorkerStatus::Active;
     w.jailed_until = 0;
     state::save_worker(ctx.store, &w)?;
-    state::reset_liveness(ctx.store, &w.operator)?;
+    crate::liveness::reset(ctx.store, &w.operator)?;
     ctx.emit(Event::new(events::WORKER_UNJAILED).attr("worker", &w.operator));
     Ok(MsgUnjailWorkerResponse {})
 }
@@ -466,7 +466,7 @@ pub fn process_unbonding(ctx: &mut Context<'_>) -> Result<(), RegistryError> {
             WORKERS.remove(ctx.store, &id);
             PUBKEYS.remove(ctx.store, &w.result_pubkey);
             PEERS.remove(ctx.store, &w.peer_id);
-            state::reset_liveness(ctx.store, &w.operator)?;
+            crate::liveness::reset(ctx.store, &w.operator)?;
             ctx.emit(
                 Event::new(events::WORKER_UNBONDED)
                     .attr("worker", &w.operator)

@@ -13,16 +13,19 @@
 //!   entry on the worker record (at most [`state::MAX_UNBONDING_ENTRIES`]), queued in the same
 //!   unbonding queue as deregistration and returned in end block after `unbonding_blocks`.
 //!   The remaining bond must stay at or above the role's minimum. Entries stay in the bonds
-//!   account until then, so [`state::slash_worker`] cuts by the same fraction as the bond
+//!   account until then, so [`penalty::slash`] cuts by the same fraction as the bond
 //!   every entry that began unbonding at or after the infraction height (the Cosmos rule;
 //!   entries of unknown start, from before start heights were recorded, count as later).
 //!   A jailed worker may unbond (as it may deregister): the minimum still binds, and the
 //!   amount stays slashable for the whole unbonding period.
-//! - Keeper interface for orchestration ([`state`]): [`state::slash_worker`] (burns a fraction
-//!   of the bond, accounted in `slashed_total`), [`state::jail_worker`],
-//!   [`state::record_answer`] / [`state::record_miss`] (sliding window of the last
+//! - Keepers for other modules, each taking the context and emitting its own events:
+//!   [`penalty`] — [`penalty::punish`] (slash + jail for a proven infraction),
+//!   [`penalty::slash`] (burns a fraction of the stake, accounted in `slashed_total`;
+//!   `bls.worker_slashed`), [`penalty::jail`] (`bls.worker_jailed`); [`liveness`] —
+//!   [`liveness::record_answer`] / [`liveness::record_miss`] (sliding window of the last
 //!   `signed_jobs_window` assignments; fewer than `min_answered_per_window` answers in a full
-//!   window jails for `jail_blocks`), [`state::active_workers`] (id order).
+//!   window jails for `jail_blocks`; `bls.worker_missed`). Reads: [`state::get_worker`],
+//!   [`state::active_workers`] (id order). The storage maps are private to this crate.
 //! - Messages ([`msgs`]) are hand-written prost structs under `/bls.registry.v1.*`; queries
 //!   ([`queries`]) are JSON under `/bls.registry.v1.Query/`.
 //! - Deterministic: ordered maps only, heights from the block, no floats.
@@ -32,7 +35,9 @@ pub mod error;
 pub mod events;
 pub mod genesis;
 pub mod handlers;
+pub mod liveness;
 pub mod msgs;
+pub mod penalty;
 pub mod params;
 pub mod queries;
 pub mod state;

@@ -97,7 +97,7 @@ pub fn query(store: &dyn Storage, method: &str, data: &[u8]) -> Result<Vec<u8>, 
             let req: WorkerRequest = parse_req(data)?;
             let id = parse_addr(&req.id)?;
             let worker = state::must_get_worker(store, &id)?;
-            let liveness = state::liveness(store, &id)?;
+            let liveness = crate::liveness::counters(store, &id)?;
             to_json(&WorkerResponse { worker, liveness })
         }
         "Workers" => to_json(&workers(store, &parse_req(data)?)?),

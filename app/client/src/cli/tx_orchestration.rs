@@ -72,9 +72,12 @@ pub enum OrchestrationTxSub {
         /// Argument appended after the manifest's args (repeatable).
         #[arg(long = "arg")]
         args: Vec<String>,
-        /// Most you pay for the job (escrowed; the unused part is refunded), e.g. 100000ubls.
+        /// Most you pay for the job (escrowed; the unused part is refunded), e.g. 110000ubls.
+        /// At least the job's worst case: base fee + the larger of its fuel budget's fee and
+        /// its timeout's fee. Default: exactly that worst case, computed from the chain's
+        /// params and the function's manifest.
         #[arg(long)]
-        max_fee: String,
+        max_fee: Option<String>,
         /// Seconds to wait for the job's result with --wait.
         #[arg(long, default_value_t = 300)]
         result_timeout: u64,
@@ -191,7 +194,12 @@ impl OrchestrationTxCmd {
                         .with_context(|| format!("reading input file {}", path.display()))?,
                     (None, None) => Vec::new(),
                 };
-                let max_fee = parse_fee(&max_fee)?;
+                let max_fee = match max_fee {
+                    Some(s) => parse_fee(&s)?,
+                    None => Coin::ubls(
+                        orch::worst_case_fee(&ctx.rpc()?, function_id).await?,
+                    ),
+                };
                 invoke(
                     ctx,
                     function_id,

@@ -3,7 +3,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use bls_core::{Address, Context, Event};
-use bls_registry::events as reg_events;
 use bls_registry::state::{Role, WorkerStatus};
 
 use super::error::{invalid, FastPathError};
@@ -488,28 +487,21 @@ pub fn submit_evidence(
     }
     let p = params(ctx.store)?;
     let reason = format!("conflicting fast-path result for request {id_hex}");
-    let until = ctx.block.height.saturating_add(p.dissent_jail_blocks);
     for w in &offenders {
         EVIDENCE_HANDLED.save(ctx.store, (&id_hex, w.as_str()), &())?;
         // Fast-path signatures carry no height, so the infraction height is unknown: 0 keeps
         // every unbonding entry still in flight at stake (exempting any would let a worker
         // sign a false result, unbond, and escape before the evidence lands).
-        let slashed =
-            bls_registry::state::slash_worker(ctx.store, w, p.slash_fraction_bps, 0, &reason)?;
-        ctx.emit(
-            Event::new(reg_events::WORKER_SLASHED)
-                .attr("worker", w)
-                .attr("amount", slashed)
-                .attr("reason", &reason),
-        );
-        if bls_registry::state::jail_worker(ctx.store, w, until)? {
-            ctx.emit(
-                Event::new(reg_events::WORKER_JAILED)
-                    .attr("worker", w)
-                    .attr("until", until)
-                    .attr("reason", &reason),
-            );
-        }
+        bls_registry::penalty::punish(
+            ctx,
+            w,
+            &bls_registry::penalty::Infraction {
+                fraction_bps: p.slash_fraction_bps,
+                height: 0,
+                jail_blocks: p.dissent_jail_blocks,
+                reason: &reason,
+            },
+        )?;
     }
     let slashed: Vec<Address> = offenders.into_iter().collect();
     ctx.emit(

@@ -38,6 +38,9 @@ fn validate_replication(p: &Params, n: u32, m: u32) -> Result<(), OrchestrationE
     Ok(())
 }
 
+/// Parses a manifest under the shared bounds, then the chain's own: `limits.fuel` at most
+/// `max_fuel` (the shared type has no such bound; the worker runs any budget it is given, the
+/// chain bounds what a job may cost).
 fn validate_manifest_json(p: &Params, json: &str) -> Result<Manifest, OrchestrationError> {
     let len = u64::try_from(json.len()).unwrap_or(u64::MAX);
     if len > p.max_manifest_bytes {
@@ -46,7 +49,14 @@ fn validate_manifest_json(p: &Params, json: &str) -> Result<Manifest, Orchestrat
             p.max_manifest_bytes
         )));
     }
-    Ok(Manifest::from_json(json.as_bytes())?)
+    let manifest = Manifest::from_json(json.as_bytes())?;
+    if manifest.limits.fuel > p.max_fuel {
+        return Err(OrchestrationError::FuelAboveMax {
+            fuel: manifest.limits.fuel,
+            max_fuel: p.max_fuel,
+        });
+    }
+    Ok(manifest)
 }
 
 fn validate_uris(uris: &[String]) -> Result<(), OrchestrationError> {

@@ -1,4 +1,6 @@
-//! `MsgInvoke`: validate, escrow `max_fee`, assign `n` workers of the subnetwork.
+//! `MsgInvoke`: validate, escrow `max_fee` (at least the job's worst-case fee, so the escrow
+//! covers whatever the job ends up costing: [`crate::pricing`]), assign `n` workers of the
+//! subnetwork.
 
 use bls_core::{Context, Event};
 use cosmwasm_std::Binary;
@@ -10,6 +12,7 @@ use crate::handlers::{join, parse_addr, parse_ubls, transfer};
 use crate::manifest::{self, Manifest};
 use crate::msgs::{MsgInvoke, MsgInvokeResponse};
 use crate::placement;
+use crate::pricing;
 use crate::state::{
     self, escrow_account, Assignment, FunctionStatus, Job, JobStatus, DEADLINES, JOBS,
     JOBS_BY_FUNCTION, JOB_SEQ, WORKER_JOBS,
@@ -39,10 +42,12 @@ pub fn invoke(
     }
     manifest::validate_args(&msg.args, m.args.len())?;
     let max_fee = parse_ubls("max_fee", msg.max_fee.as_ref())?;
-    if max_fee < p.base_fee {
+    let required = pricing::worst_case_fee(&p, &m.limits);
+    if max_fee < required {
         return Err(OrchestrationError::FeeTooLow {
+            function: f.id,
             max_fee: format!("{max_fee}{}", bls_core::DENOM),
-            base_fee: format!("{}{}", p.base_fee, bls_core::DENOM),
+            required: format!("{required}{}", bls_core::DENOM),
         });
     }
 

@@ -198,8 +198,12 @@ pub fn reveal_result(
     }
     let hash_hex = hex::encode(result_hash);
     slot.result_hash = Some(hash_hex.clone());
-    // After finality only the hash matters (the final outcome is already stored).
-    if job.status == JobStatus::Revealing && !REVEAL_OUTCOMES.has(ctx.store, (job_id, &hash_hex)) {
+    // Settlement judges every dissent by its outcome (dissent::dissent_penalty), so each
+    // distinct outcome is kept until then: before finality all of them (the majority is not
+    // known yet), after it only those that differ from the final one. At most one per
+    // assigned worker, each within the reveal size cap; deleted at settlement.
+    let keep = job.status == JobStatus::Revealing || job.result_hash.as_deref() != Some(&hash_hex);
+    if keep && !REVEAL_OUTCOMES.has(ctx.store, (job_id, &hash_hex)) {
         REVEAL_OUTCOMES.save(
             ctx.store,
             (job_id, &hash_hex),
@@ -215,7 +219,7 @@ pub fn reveal_result(
     let finalized = job.status == JobStatus::Revealing
         && job.agreeing(&hash_hex) >= usize::try_from(job.quorum).unwrap_or(usize::MAX);
     if finalized {
-        mark_final(ctx, &mut job, &hash_hex, outcome.fuel_used, &p);
+        mark_final(ctx, &mut job, &hash_hex, &outcome, &p);
     }
     if !job.reveals_pending() {
         close_reveals_now(ctx, &mut job)?;
@@ -225,7 +229,7 @@ pub fn reveal_result(
 }
 
 /// `hash_hex` reached quorum: the result is final from now on; settlement is pending.
-fn mark_final(ctx: &mut Context<'_>, job: &mut Job, hash_hex: &str, fuel_used: u64, p: &Params) {
+fn mark_final(ctx: &mut Context<'_>, job: &mut Job, hash_hex: &str, outcome: &Outcome, p: &Params) {
     job.status = JobStatus::Finalized;
     job.settling = true;
     job.result_hash = Some(hash_hex.to_string());
@@ -241,7 +245,7 @@ fn mark_final(ctx: &mut Context<'_>, job: &mut Job, hash_hex: &str, fuel_used: u
             .attr("job_id", job.id)
             .attr("result_hash", hash_hex)
             .attr("workers", join(&agreeing))
-            .attr("fee", settle::job_fee(p, fuel_used).min(job.escrow)),
+            .attr("fee", settle::fee_of(job, outcome, p)),
     );
 }
 

@@ -164,6 +164,23 @@ impl Chain {
         }
     }
 
+    /// Calls a keeper with a context in the current block (as a module would); its events
+    /// are recorded.
+    pub fn keeper<R>(&mut self, f: impl FnOnce(&mut Context<'_>) -> R) -> R {
+        let gas = GasMeter::infinite();
+        let mut ctx = Context::new(&mut self.store, &self.block, &gas);
+        let r = f(&mut ctx);
+        let emitted = std::mem::take(&mut ctx.events);
+        self.events.extend(emitted);
+        r
+    }
+
+    /// Jails `worker` until `until` through the registry's penalty keeper.
+    pub fn jail(&mut self, worker: &Address, until: u64) {
+        let jailed = self.keeper(|ctx| bls_registry::penalty::jail(ctx, worker, until, "test"));
+        assert!(jailed.unwrap().is_some(), "jailed");
+    }
+
     pub fn orch(&mut self, signer: &Address, msg: Any) -> Result<Any, ModuleError> {
         self.tx(&OrchestrationModule, signer, msg)
     }
@@ -189,6 +206,11 @@ impl Chain {
     }
 
     pub fn register(&mut self, w: &SimWorker) {
+        self.register_with_http(w, false);
+    }
+
+    /// Registers `w`; `http_allowed` is its capability to run functions that call HTTP.
+    pub fn register_with_http(&mut self, w: &SimWorker, http_allowed: bool) {
         self.mint(&w.addr, BOND);
         let msg = MsgRegisterWorker {
             operator: w.addr.to_string(),
@@ -200,7 +222,7 @@ impl Chain {
             capabilities: Some(Capabilities {
                 memory_mb: 512,
                 max_timeout_ms: 900_000,
-                http_allowed: false,
+                http_allowed,
             }),
             role: "worker".into(),
             bond: Some(ProtoCoin::ubls(BOND)),
