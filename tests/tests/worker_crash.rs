@@ -162,7 +162,11 @@ async fn crashed_worker_restarted_within_the_reveal_window_reveals_and_is_not_sl
     );
     let now = wn.net.height(0).await?;
     let events = events_between(&wn.rpc, inv.height, now).await?;
-    for kind in ["bls.worker_slashed", "bls.worker_jailed", "bls.worker_missed"] {
+    for kind in [
+        "bls.worker_slashed",
+        "bls.worker_jailed",
+        "bls.worker_missed",
+    ] {
         assert!(
             !events
                 .iter()

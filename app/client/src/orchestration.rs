@@ -92,8 +92,8 @@ pub async fn params(rpc: &RpcClient) -> Result<ParamsResponse, RpcError> {
 pub async fn worst_case_fee(rpc: &RpcClient, function_id: u64) -> Result<u128, RpcError> {
     let p = params(rpc).await?.params;
     let f = function(rpc, function_id).await?.function;
-    let manifest: bls_core::manifest::Manifest = serde_json::from_str(&f.manifest_json)
-        .map_err(|e| RpcError::Decode {
+    let manifest: bls_core::manifest::Manifest =
+        serde_json::from_str(&f.manifest_json).map_err(|e| RpcError::Decode {
             path: path("Function"),
             detail: format!("manifest of function {function_id}: {e}"),
         })?;

@@ -118,7 +118,9 @@ mod tests {
             ExitStatus::Trapped(TrapKind::Timeout),
         ] {
             for fuel in [0, 1, 49_999, 50_000, u64::MAX] {
-                assert!(job_fee(&p, &limits, &outcome(status, fuel)) <= worst_case_fee(&p, &limits));
+                assert!(
+                    job_fee(&p, &limits, &outcome(status, fuel)) <= worst_case_fee(&p, &limits)
+                );
             }
         }
     }

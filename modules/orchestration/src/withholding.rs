@@ -55,10 +55,7 @@ mod tests {
         );
         let mut http = Manifest::default();
         http.permissions.http = vec!["https://api.example.com".into()];
-        assert_eq!(
-            withholding_penalty(Some(&http)),
-            WithholdingPenalty::Miss
-        );
+        assert_eq!(withholding_penalty(Some(&http)), WithholdingPenalty::Miss);
         assert_eq!(withholding_penalty(None), WithholdingPenalty::Miss);
     }
 }

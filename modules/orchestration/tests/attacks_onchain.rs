@@ -130,7 +130,8 @@ impl Net {
 /// Every key/value of a store, in order.
 fn entries(s: &cosmwasm_std::testing::MockStorage) -> Vec<(Vec<u8>, Vec<u8>)> {
     use cosmwasm_std::Storage;
-    s.range(None, None, cosmwasm_std::Order::Ascending).collect()
+    s.range(None, None, cosmwasm_std::Order::Ascending)
+        .collect()
 }
 
 /// Per-worker share, burn and community part of `fee` split among `paid` workers (the
@@ -171,7 +172,11 @@ fn attack_dissent_griefing_nondeterministic_http() {
     let (per_worker, _, _) = shares(BASE_FEE + 1, 2);
     assert_eq!(net.chain.balance(&ws[0].addr), per_worker);
     assert_eq!(net.chain.balance(&ws[1].addr), per_worker);
-    assert_eq!(net.chain.balance(&ws[2].addr), 0, "the dissenter is not paid");
+    assert_eq!(
+        net.chain.balance(&ws[2].addr),
+        0,
+        "the dissenter is not paid"
+    );
 
     // Every worker told something different: no quorum, reassigned, still nobody punished.
     let (x, y, z) = (outcome(b"x", 0), outcome(b"y", 0), outcome(b"z", 0));
@@ -236,7 +241,10 @@ fn attack_dissent_griefing_edge_of_timeout() {
             .filter(|e| e.get("worker") == Some(w.addr.as_str()))
             .count()
     };
-    assert_eq!(misses_of(&net, &ws2[2]), usize::from(ws2[2].addr == ws[2].addr));
+    assert_eq!(
+        misses_of(&net, &ws2[2]),
+        usize::from(ws2[2].addr == ws[2].addr)
+    );
     let r: ResultResponse = net
         .chain
         .query("Result", serde_json::json!({"job_id": job}))
@@ -254,7 +262,10 @@ fn attack_dissent_griefing_edge_of_timeout() {
         "the finisher in the minority is not paid"
     );
     let (per_worker, _, _) = shares(BASE_FEE + 10_000, 2);
-    assert_eq!(net.chain.balance(&ws2[0].addr), before(&ws2[0]) + per_worker);
+    assert_eq!(
+        net.chain.balance(&ws2[0].addr),
+        before(&ws2[0]) + per_worker
+    );
     net.chain.assert_escrow_invariant();
 }
 
@@ -351,11 +362,21 @@ fn attack_escape_by_withholding() {
     let bad = outcome(b"41", 0);
     let (job, ws) = net.committed(
         MAX_FEE,
-        &[Some(&good), Some(&good), Some(&good), Some(&bad), Some(&bad)],
+        &[
+            Some(&good),
+            Some(&good),
+            Some(&good),
+            Some(&bad),
+            Some(&bad),
+        ],
     );
     let (dissenter, withholder) = (&ws[3], &ws[4]);
     for w in &ws[..4] {
-        let o = if w.addr == dissenter.addr { &bad } else { &good };
+        let o = if w.addr == dissenter.addr {
+            &bad
+        } else {
+            &good
+        };
         net.chain.reveal(w, job, o).unwrap();
     }
     assert_eq!(net.chain.job(job).status, JobStatus::Finalized);
@@ -371,7 +392,10 @@ fn attack_escape_by_withholding() {
     assert_eq!(w.status, WorkerStatus::Jailed);
     assert!(w.jailed_until >= d.jailed_until);
     assert!(w.last_penalty.contains("withheld"), "{}", w.last_penalty);
-    assert!(w.bond <= d.bond, "withholding costs at least the dissent's slash");
+    assert!(
+        w.bond <= d.bond,
+        "withholding costs at least the dissent's slash"
+    );
     assert_eq!(net.missed(dissenter), 0);
     assert_eq!(net.missed(withholder), 1, "…plus a liveness miss");
     assert_eq!(net.chain.balance(&dissenter.addr), 0);
@@ -449,7 +473,11 @@ fn attack_underpriced_timeout() {
     assert_eq!(e.code, 10, "{}", e.log);
     assert!(e.log.contains("901000ubls"), "{}", e.log);
     assert!(e.log.contains("900999ubls"), "{}", e.log);
-    assert_eq!(entries(&net.chain.store), entries(&before), "nothing changed");
+    assert_eq!(
+        entries(&net.chain.store),
+        entries(&before),
+        "nothing changed"
+    );
     assert_eq!(net.chain.balance(&net.invoker), FUNDS);
     assert_eq!(net.chain.balance(&escrow_account()), 0);
 
@@ -461,7 +489,10 @@ fn attack_underpriced_timeout() {
         net.chain.reveal(w, job, &t).unwrap();
     }
     let fin = net.chain.events_of("bls.job_finalized");
-    assert_eq!(fin.last().unwrap().get("fee"), Some(worst.to_string().as_str()));
+    assert_eq!(
+        fin.last().unwrap().get("fee"),
+        Some(worst.to_string().as_str())
+    );
     net.settle(job);
     let r: ResultResponse = net
         .chain
@@ -511,10 +542,16 @@ fn fuel_above_max_fuel_is_refused_at_deploy_and_update() {
         .orch(&user(200), encode_any(&update, MSG_UPDATE_FUNCTION))
         .unwrap_err();
     assert_eq!(e.code, 26, "{}", e.log);
-    assert_eq!(entries(&net.chain.store), entries(&before), "nothing changed");
+    assert_eq!(
+        entries(&net.chain.store),
+        entries(&before),
+        "nothing changed"
+    );
     // At the bound it is accepted.
     let at = format!(r#"{{"limits":{{"fuel":{max_fuel}}}}}"#);
-    net.chain.deploy(&user(200), hello_wasm(), &at, 3, 2).unwrap();
+    net.chain
+        .deploy(&user(200), hello_wasm(), &at, 3, 2)
+        .unwrap();
 }
 
 /// A colluding quorum cannot bill more fuel than the job was allowed: a claimed
@@ -578,9 +615,17 @@ fn settlement_that_slashes_emits_one_slashed_and_one_jailed_event_from_the_regis
 #[test]
 fn genesis_refuses_zero_price_per_second_or_max_fuel() {
     for (field, value, why) in [
-        ("price_per_second", serde_json::json!("0"), "price_per_second"),
+        (
+            "price_per_second",
+            serde_json::json!("0"),
+            "price_per_second",
+        ),
         ("max_fuel", serde_json::json!(0), "max_fuel"),
-        ("price_per_second", serde_json::json!("-1"), "invalid amount"),
+        (
+            "price_per_second",
+            serde_json::json!("-1"),
+            "invalid amount",
+        ),
         ("price_per_second", serde_json::json!(1000), "string"),
     ] {
         let mut p = params(3);

@@ -312,3 +312,26 @@ fn all_revealed_without_quorum_is_reassigned_in_end_block() {
     assert_eq!(s.chain.balance(&escrow_account()), MAX_FEE);
     s.chain.assert_escrow_invariant();
 }
+
+#[test]
+fn a_dissent_whose_outcome_is_not_on_record_is_missed_never_slashed() {
+    // State imported from before dissenting outcomes were kept: the chain cannot tell a
+    // machine-dependent outcome from a wrong one, so it does not slash on a guess.
+    let good = outcome(b"42", 0);
+    let bad = outcome(b"41", 0);
+    let mut s = committed([&good, &good, &bad]);
+    let dissenter = s.ws[2].clone();
+    for (w, o) in s.ws.clone().iter().zip([&good, &good, &bad]) {
+        s.chain.reveal(w, s.job, o).unwrap();
+    }
+    let bad_hash = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bad));
+    assert!(bls_orchestration::state::REVEAL_OUTCOMES.has(&s.chain.store, (s.job, &bad_hash)));
+    bls_orchestration::state::REVEAL_OUTCOMES.remove(&mut s.chain.store, (s.job, &bad_hash));
+    s.chain.next_block();
+    assert!(!s.chain.job(s.job).settling);
+    let rec = bls_registry::state::must_get_worker(&s.chain.store, &dissenter.addr).unwrap();
+    assert_eq!((rec.bond, rec.status), (BOND, WorkerStatus::Active));
+    assert_eq!(missed(&s.chain, &dissenter), 1);
+    assert!(s.chain.events_of("bls.worker_slashed").is_empty());
+    s.chain.assert_escrow_invariant();
+}

@@ -37,8 +37,8 @@ pub mod genesis;
 pub mod handlers;
 pub mod liveness;
 pub mod msgs;
-pub mod penalty;
 pub mod params;
+pub mod penalty;
 pub mod queries;
 pub mod state;
 

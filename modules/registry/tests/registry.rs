@@ -3,10 +3,10 @@
 
 use bls_core::module::encode_any;
 use bls_core::{Address, BlockInfo, Coins, Context, GasMeter, Module};
-use bls_registry::msgs::*;
-use bls_registry::queries::{WorkerResponse, WorkersResponse};
 use bls_registry::liveness::{self, Duty};
+use bls_registry::msgs::*;
 use bls_registry::penalty;
+use bls_registry::queries::{WorkerResponse, WorkersResponse};
 use bls_registry::state::{self, bonds_account};
 use bls_registry::{RegistryModule, WorkerStatus};
 use cosmwasm_std::testing::MockStorage;
@@ -225,7 +225,10 @@ fn update_changes_fields_and_tops_up_bond() {
 fn jail_unjail_and_too_early() {
     let mut c = Chain::new();
     let a = register(&mut c, 1, "eu");
-    assert!(c.keeper(|ctx| penalty::jail(ctx, &a, 5, "test")).unwrap().is_some());
+    assert!(c
+        .keeper(|ctx| penalty::jail(ctx, &a, 5, "test"))
+        .unwrap()
+        .is_some());
     assert!(state::active_workers(&c.store).unwrap().is_empty());
     let m = MsgUnjailWorker {
         operator: a.to_string(),
@@ -255,7 +258,9 @@ fn slash_burns_and_below_minimum_cannot_unjail() {
     let mut c = Chain::new();
     let a = register(&mut c, 1, "eu");
     let supply0 = bls_bank::state::supply_of(&c.store, "ubls").unwrap();
-    let amount = c.keeper(|ctx| penalty::slash(ctx, &a, 6_000, 0, "test")).unwrap();
+    let amount = c
+        .keeper(|ctx| penalty::slash(ctx, &a, 6_000, 0, "test"))
+        .unwrap();
     assert_eq!(amount, 1_200);
     let w = state::must_get_worker(&c.store, &a).unwrap();
     assert_eq!(w.bond, 800);
@@ -309,7 +314,8 @@ fn deregister_unbonds_after_the_period() {
         7
     );
     // Still slashable while unbonding.
-    c.keeper(|ctx| penalty::slash(ctx, &a, 1_000, 0, "late evidence")).unwrap();
+    c.keeper(|ctx| penalty::slash(ctx, &a, 1_000, 0, "late evidence"))
+        .unwrap();
     while c.block.height <= 10 {
         c.next_block();
     }
@@ -513,12 +519,16 @@ fn jailed_worker_may_unbond_down_to_the_minimum() {
     // slashable for the whole unbonding period and the minimum still binds.
     let mut c = Chain::new();
     let a = register(&mut c, 1, "eu");
-    assert!(c.keeper(|ctx| penalty::jail(ctx, &a, 50, "test")).unwrap().is_some());
+    assert!(c
+        .keeper(|ctx| penalty::jail(ctx, &a, 50, "test"))
+        .unwrap()
+        .is_some());
     c.tx(&a, unbond_msg(&a, 500)).unwrap();
     let w = state::must_get_worker(&c.store, &a).unwrap();
     assert_eq!((w.status, w.bond), (WorkerStatus::Jailed, 1_500));
     // Slashed below the minimum: nothing more may be unbonded.
-    c.keeper(|ctx| penalty::slash(ctx, &a, 5_000, 0, "evidence")).unwrap();
+    c.keeper(|ctx| penalty::slash(ctx, &a, 5_000, 0, "evidence"))
+        .unwrap();
     assert_eq!(state::must_get_worker(&c.store, &a).unwrap().bond, 750);
     assert_eq!(c.tx(&a, unbond_msg(&a, 1)).unwrap_err().code, 2);
 }
@@ -591,7 +601,9 @@ fn slash_during_unbonding_cuts_the_entry_and_supply_is_conserved() {
     let supply0 = supply(&c);
     c.tx(&a, bond_msg(&a, 1_000)).unwrap(); // bond 3000
     c.tx(&a, unbond_msg(&a, 1_000)).unwrap(); // bond 2000, entry 1000 at 11
-    let slashed = c.keeper(|ctx| penalty::slash(ctx, &a, 1_000, 0, "double sign")).unwrap();
+    let slashed = c
+        .keeper(|ctx| penalty::slash(ctx, &a, 1_000, 0, "double sign"))
+        .unwrap();
     assert_eq!(slashed, 200 + 100, "10% of the bond and 10% of the entry");
     let w = state::must_get_worker(&c.store, &a).unwrap();
     assert_eq!(w.bond, 1_800);
@@ -713,11 +725,16 @@ fn punish_slashes_jails_and_emits_its_own_events() {
         jail_blocks: 20,
         reason: "dissenting result for job 9",
     };
-    let p = c.keeper(|ctx| penalty::punish(ctx, &a, &infraction)).unwrap();
+    let p = c
+        .keeper(|ctx| penalty::punish(ctx, &a, &infraction))
+        .unwrap();
     assert_eq!(p.slashed, 200);
     assert_eq!(p.jailed_until, Some(21));
     let w = state::must_get_worker(&c.store, &a).unwrap();
-    assert_eq!((w.bond, w.status, w.jailed_until), (1_800, WorkerStatus::Jailed, 21));
+    assert_eq!(
+        (w.bond, w.status, w.jailed_until),
+        (1_800, WorkerStatus::Jailed, 21)
+    );
     assert_eq!(w.last_penalty, infraction.reason);
     assert_eq!(
         c.events,
@@ -738,7 +755,9 @@ fn punish_slashes_jails_and_emits_its_own_events() {
     };
     c.tx(&b, encode_any(&m2, MSG_DEREGISTER_WORKER)).unwrap();
     c.events.clear();
-    let p = c.keeper(|ctx| penalty::punish(ctx, &b, &infraction)).unwrap();
+    let p = c
+        .keeper(|ctx| penalty::punish(ctx, &b, &infraction))
+        .unwrap();
     assert_eq!(p.jailed_until, None);
     assert_eq!(
         state::must_get_worker(&c.store, &b).unwrap().status,

@@ -196,9 +196,7 @@ impl OrchestrationTxCmd {
                 };
                 let max_fee = match max_fee {
                     Some(s) => parse_fee(&s)?,
-                    None => Coin::ubls(
-                        orch::worst_case_fee(&ctx.rpc()?, function_id).await?,
-                    ),
+                    None => Coin::ubls(orch::worst_case_fee(&ctx.rpc()?, function_id).await?),
                 };
                 invoke(
                     ctx,

@@ -40,10 +40,7 @@ use crate::withholding::{self, WithholdingPenalty};
 /// The fee `job` is charged if `outcome` is its agreed result: [`pricing::job_fee`] under the
 /// pinned manifest's limits, capped by the escrow still held.
 pub fn fee_of(job: &Job, outcome: &Outcome, p: &Params) -> u128 {
-    let limits = job
-        .pinned_manifest()
-        .map(|m| m.limits)
-        .unwrap_or_default();
+    let limits = job.pinned_manifest().map(|m| m.limits).unwrap_or_default();
     pricing::job_fee(p, &limits, outcome).min(job.escrow)
 }
 
@@ -152,8 +149,14 @@ fn settle(ctx: &mut Context<'_>, mut job: Job, p: &Params) -> Result<(), Orchest
             (Some(m), Some(o)) => dissent::dissent_penalty(m, &final_outcome, &o),
             // Capabilities unknown: nobody is slashed on a guess.
             (None, _) => DissentPenalty::Unpaid,
-            // Outcome not on record (state from before outcomes were kept): not judged
-            // beyond a miss.
+            // Outcome not on record (state from before outcomes were kept): judged as the
+            // rule would without it, and never slashed on a guess.
+            (Some(m), None)
+                if dissent::nondeterministic_function(m)
+                    || dissent::environment_dependent(&final_outcome) =>
+            {
+                DissentPenalty::Unpaid
+            }
             (Some(_), None) => DissentPenalty::Miss,
         };
         match judged {
@@ -252,7 +255,10 @@ fn penalize_withholding(
     p: &Params,
 ) -> Result<(), OrchestrationError> {
     if withholding::withholding_penalty(manifest) == WithholdingPenalty::SlashAndMiss {
-        let reason = format!("withheld the reveal of a committed result for job {}", job.id);
+        let reason = format!(
+            "withheld the reveal of a committed result for job {}",
+            job.id
+        );
         punish(ctx, job, w, &reason, p)?;
     }
     miss(ctx, job.id, w)
