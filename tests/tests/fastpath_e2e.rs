@@ -189,7 +189,7 @@ async fn fast_path_executes_settles_and_polices() -> anyhow::Result<()> {
     .await?;
     assert_eq!(dep["deposit"], (DEPOSIT - u128::from(N) * fee).to_string());
     assert_eq!(
-        balance_now(&wn.rpc, &module_address("orchestration_fastpath"))
+        balance_now(&wn.rpc, &module_address(bls_orchestration::fastpath::state::FASTPATH_ACCOUNT))
             .await?
             .0,
         DEPOSIT - u128::from(N) * fee

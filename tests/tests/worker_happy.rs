@@ -91,7 +91,7 @@ async fn hello_is_executed_by_workers_and_finalized() -> anyhow::Result<()> {
     let fees = fees_paid(&wn.rpc, &invoker, 1, h).await?;
     assert_eq!(bal, INVOKER_FUNDS - fees - fee);
     assert_eq!(
-        balance_now(&wn.rpc, &module_address("orchestration_escrow"))
+        balance_now(&wn.rpc, &module_address(bls_orchestration::state::ESCROW_ACCOUNT))
             .await?
             .0,
         0

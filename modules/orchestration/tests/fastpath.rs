@@ -10,7 +10,8 @@ use bls_orchestration::fastpath::msgs::*;
 use bls_orchestration::fastpath::state::{
     deposit_of, fastpath_account, stats, FastPathStats, DEPOSITS, WITHDRAW_DELAY_BLOCKS,
 };
-use bls_orchestration::state::{community_pool, SUBNETS};
+use bls_fees::state::community_pool;
+use bls_orchestration::state::SUBNETS;
 use bls_registry::WorkerStatus;
 use common::fastpath::*;
 use common::*;

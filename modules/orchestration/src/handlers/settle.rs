@@ -9,6 +9,7 @@
 
 use bls_core::outcome::Outcome;
 use bls_core::{Address, Context, Event};
+use bls_fees::state::community_pool;
 use bls_registry::events as reg_events;
 use bls_registry::RegistryError;
 use cosmwasm_std::Order;
@@ -22,7 +23,7 @@ use crate::handlers::subnet::pick_fresh;
 use crate::handlers::{join, transfer, ubls};
 use crate::params::Params;
 use crate::state::{
-    community_pool, escrow_account, Assignment, Job, JobResult, JobStatus, DEADLINES, JOBS,
+    escrow_account, Assignment, Job, JobResult, JobStatus, DEADLINES, JOBS,
     RESULTS, REVEAL_OUTCOMES, WORKER_JOBS,
 };
 
