@@ -9,7 +9,8 @@ use bls_core::{Address, ModuleAccounts};
 
 use crate::modules::all_modules;
 
-static ACCOUNTS: LazyLock<ModuleAccounts> = LazyLock::new(|| ModuleAccounts::collect(&all_modules()));
+static ACCOUNTS: LazyLock<ModuleAccounts> =
+    LazyLock::new(|| ModuleAccounts::collect(&all_modules()));
 
 /// Every module account of the chain, by address.
 pub fn module_accounts() -> &'static ModuleAccounts {

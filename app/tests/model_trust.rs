@@ -74,4 +74,3 @@ fn model_trust_holds_over_random_runs() {
         }
     }
 }
-

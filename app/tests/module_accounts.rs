@@ -25,7 +25,9 @@ fn every_declared_module_account_refuses_msg_send_unless_declared_open() {
     assert!(all.conflicts().is_empty(), "{:?}", all.conflicts());
     let names: Vec<&str> = all.iter().map(|d| d.account.name()).collect();
     // The account the hand-kept list missed is declared, by its module.
-    let fastpath = all.get(&fastpath_account()).expect("fast-path account declared");
+    let fastpath = all
+        .get(&fastpath_account())
+        .expect("fast-path account declared");
     assert_eq!(fastpath.module, "orchestration");
     assert!(names.len() >= 8, "{names:?}");
     for d in all.iter() {
@@ -46,7 +48,10 @@ fn every_declared_module_account_refuses_msg_send_unless_declared_open() {
 fn source_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).expect("read dir") {
         let path = entry.expect("entry").path();
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
         if path.is_dir() {
             if name != "target" && name != "node_modules" && !name.starts_with('.') {
                 source_files(&path, out);
@@ -192,7 +197,9 @@ fn attack_module_account_send() {
         let amount = Coin::ubls(BLS).to_string();
         assert!(
             !r.events.iter().any(|e| e.r#type == "transfer"
-                && e.attributes.iter().any(|a| a.key == "amount" && a.value == amount)),
+                && e.attributes
+                    .iter()
+                    .any(|a| a.key == "amount" && a.value == amount)),
             "{:?}",
             r.events
         );

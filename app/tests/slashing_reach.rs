@@ -45,10 +45,18 @@ fn attack_slashing_reach_unbonding_below_evidence_age_refused_by_init_chain() {
     // The numbers: 1 000 blocks of unbonding under CometBFT's default window of
     // 100 000 blocks (what InitChain applies when the genesis file has no consensus_params).
     let log = refused_genesis(&genesis_doc("c", app_state(1_000, &[]), &[], None));
-    for needle in ["(1000)", "(100000)", "unbonding_blocks", "max_age_num_blocks"] {
+    for needle in [
+        "(1000)",
+        "(100000)",
+        "unbonding_blocks",
+        "max_age_num_blocks",
+    ] {
         assert!(log.contains(needle), "{needle:?} missing from {log}");
     }
-    assert!(log.contains("at least 100001") && log.contains("at most 999"), "{log}");
+    assert!(
+        log.contains("at least 100001") && log.contains("at most 999"),
+        "{log}"
+    );
     // Equal is not enough: evidence judged one block after the last unbonding block is still
     // within the window.
     for unbonding in [999, 1_000] {
@@ -61,8 +69,13 @@ fn attack_slashing_reach_unbonding_below_evidence_age_refused_by_init_chain() {
         assert!(log.contains(&format!("({unbonding})")), "{log}");
     }
     // One block more is accepted, and so is the staking default under CometBFT's defaults.
-    AppChain::start(&genesis_doc("c", app_state(1_001, &[]), &[], Some((1_000, 60))))
-        .expect("unbonding above the window");
+    AppChain::start(&genesis_doc(
+        "c",
+        app_state(1_001, &[]),
+        &[],
+        Some((1_000, 60)),
+    ))
+    .expect("unbonding above the window");
     let mut defaults = app_state(1_000, &[]);
     defaults["staking"]
         .as_object_mut()
@@ -91,7 +104,12 @@ fn attack_slashing_reach_unbonding_below_evidence_age_refused_by_genesis_validat
     let out = validate(&genesis_doc("c", app_state(1_000, &[]), &[], None));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "accepted: {stderr}");
-    for needle in ["(1000)", "(100000)", "unbonding_blocks", "max_age_num_blocks"] {
+    for needle in [
+        "(1000)",
+        "(100000)",
+        "unbonding_blocks",
+        "max_age_num_blocks",
+    ] {
         assert!(stderr.contains(needle), "{needle:?} missing from {stderr}");
     }
     let out = validate(&genesis_doc(
@@ -304,15 +322,14 @@ fn attack_slashing_reach_genesis_key_squatting() {
     for k in genesis_keys {
         let r = chain.exec(&attacker, vec![create_validator(&attacker, k)]);
         assert_ne!(r.code, 0, "squatting {} accepted", hex::encode(k));
-        assert!(
-            r.log.contains("CometBFT's genesis validators"),
-            "{}",
-            r.log
-        );
+        assert!(r.log.contains("CometBFT's genesis validators"), "{}", r.log);
     }
     // Later, while the first genesis validator is not voting (absent from the last commit).
     chain.advance_to(5);
-    let tx = chain.sign(&attacker, vec![create_validator(&attacker, genesis_keys[0])]);
+    let tx = chain.sign(
+        &attacker,
+        vec![create_validator(&attacker, genesis_keys[0])],
+    );
     let r = chain.block_with(vec![tx], Vec::new(), vec![genesis_keys[1].to_vec()]);
     assert_ne!(r.tx_results[0].code, 0, "squatting at height 5 accepted");
     assert!(r.validator_updates.is_empty());
@@ -346,10 +363,20 @@ fn attack_slashing_reach_genesis_key_squatting() {
 
 #[test]
 fn genesis_validators_with_other_key_types_are_refused() {
-    let mut doc = genesis_doc("c", app_state(1_000, &[]), &[consensus_key(1)], Some((999, 60)));
+    let mut doc = genesis_doc(
+        "c",
+        app_state(1_000, &[]),
+        &[consensus_key(1)],
+        Some((999, 60)),
+    );
     doc["validators"][0]["pub_key"]["type"] = json!("tendermint/PubKeySecp256k1");
     assert!(refused_genesis(&doc).contains("tendermint/PubKeyEd25519"));
-    let mut doc = genesis_doc("c", app_state(1_000, &[]), &[consensus_key(1)], Some((999, 60)));
+    let mut doc = genesis_doc(
+        "c",
+        app_state(1_000, &[]),
+        &[consensus_key(1)],
+        Some((999, 60)),
+    );
     doc["validators"][0]["pub_key"]["value"] = json!("AAAA");
     assert!(refused_genesis(&doc).contains("expected 32 bytes"));
 }

@@ -35,7 +35,11 @@ pub enum GenesisError {
 /// (only in-process callers send none) CometBFT's defaults apply, as CometBFT itself does for a
 /// genesis file without them.
 pub fn consensus_genesis(r: &RequestInitChain) -> Result<ConsensusGenesis, GenesisError> {
-    let evidence = match r.consensus_params.as_ref().and_then(|p| p.evidence.as_ref()) {
+    let evidence = match r
+        .consensus_params
+        .as_ref()
+        .and_then(|p| p.evidence.as_ref())
+    {
         Some(e) => {
             let d = e.max_age_duration.clone().unwrap_or_default();
             EvidenceAge::from_cometbft(e.max_age_num_blocks, d.seconds, d.nanos)?

@@ -184,8 +184,14 @@ mod tests {
             ("/chain_id", json!("")),
             ("/initial_height", json!("x")),
             ("/genesis_time", json!("yesterday")),
-            ("/consensus_params/evidence/max_age_num_blocks", json!("ten")),
-            ("/validators/0/pub_key/type", json!("tendermint/PubKeySecp256k1")),
+            (
+                "/consensus_params/evidence/max_age_num_blocks",
+                json!("ten"),
+            ),
+            (
+                "/validators/0/pub_key/type",
+                json!("tendermint/PubKeySecp256k1"),
+            ),
             ("/validators/0/pub_key/value", json!("!!")),
         ] {
             let mut g = doc();

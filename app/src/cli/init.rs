@@ -10,8 +10,8 @@ use clap::Args;
 
 use crate::cli::genesis_doc::fit_evidence_window;
 use crate::config::{Home, DEFAULT_APP_TOML};
-use bls_client::cli::units::parse_duration;
 use crate::toml_patch::set_key;
+use bls_client::cli::units::parse_duration;
 
 /// Create a node home: app.toml, CometBFT config/keys/genesis wired to this app.
 #[derive(Debug, Args)]
@@ -56,8 +56,8 @@ pub const DEVNET_APP_STATE: &str = include_str!("../../../genesis/devnet.json");
 impl InitCmd {
     /// Runs the command.
     pub fn run(self, home: &Home) -> anyhow::Result<()> {
-        let block_time = parse_duration(&self.block_time)
-            .map_err(|e| anyhow::anyhow!("--block-time: {e}"))?;
+        let block_time =
+            parse_duration(&self.block_time).map_err(|e| anyhow::anyhow!("--block-time: {e}"))?;
         let app_toml = home.app_toml();
         if app_toml.exists() && !self.overwrite {
             bail!(

@@ -16,14 +16,24 @@ pub enum Action {
     /// `n` blocks go by with only duties in them (windows expire, unbondings complete).
     Idle { n: u8 },
     /// An on-chain invocation; `fee_mult` 0 offers less than the base fee (refused).
-    Invoke { invoker: u8, function: u8, fee_mult: u8, input: u8 },
+    Invoke {
+        invoker: u8,
+        function: u8,
+        fee_mult: u8,
+        input: u8,
+    },
     /// A fast-path invoker tops up its deposit.
     Deposit { invoker: u8, amount: u8 },
     /// A fast-path invoker requests a withdrawal, or completes a released one.
     Withdraw { invoker: u8, amount: u8 },
     /// A fast-path request served off chain through an honest head: the subnetwork signs
     /// (liars sign a lie), the head settles it on chain with the next block.
-    FastRequest { invoker: u8, function: u8, head: u8, input: u8 },
+    FastRequest {
+        invoker: u8,
+        function: u8,
+        head: u8,
+        input: u8,
+    },
     /// The lying head submits a receipt it should not be paid for (`kind` picks the lie).
     HeadLie { kind: u8, pick: u8 },
     /// A watcher reports a liar's fast-path signature together with the quorum's.

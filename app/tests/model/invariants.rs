@@ -13,7 +13,8 @@ use bls_orchestration::state::{escrow_account, must_get_job, open_escrow_total};
 use bls_registry::state::{all_workers, bonds_account, unbonding_total, WorkerStatus};
 use cosmwasm_std::Order;
 
-use super::world::{Behaviour, World};
+use super::actors::Behaviour;
+use super::world::World;
 
 /// An invariant: `Err` says what broke.
 pub type Invariant = fn(&World) -> Result<(), String>;
@@ -78,7 +79,9 @@ fn escrow_accounted(w: &World) -> Result<(), String> {
     if w.chain.height % 64 == 0 {
         let all = open_escrow_total(&view).map_err(|e| e.to_string())?;
         if all != held {
-            return Err(format!("escrow account holds {held}, all jobs' escrow {all}"));
+            return Err(format!(
+                "escrow account holds {held}, all jobs' escrow {all}"
+            ));
         }
     }
     Ok(())

@@ -3,12 +3,17 @@
 //! [`invariants::INVARIANTS`] checked after every block.
 
 pub mod actions;
+pub mod actors;
+pub mod duties;
+pub mod fastpath;
 pub mod invariants;
+pub mod ledger;
 pub mod rng;
 pub mod world;
 
 use actions::Action;
-use world::{Stats, World};
+use ledger::Stats;
+use world::World;
 
 /// Where and why a run failed.
 #[derive(Debug)]

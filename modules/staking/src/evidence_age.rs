@@ -67,7 +67,9 @@ impl EvidenceAge {
                 ))
             })?;
         let secs = u64::try_from(duration_seconds).ok();
-        let nanos = u32::try_from(duration_nanos).ok().filter(|n| *n < 1_000_000_000);
+        let nanos = u32::try_from(duration_nanos)
+            .ok()
+            .filter(|n| *n < 1_000_000_000);
         let (Some(secs), Some(nanos)) = (secs, nanos) else {
             return Err(StakingError::InvalidEvidenceParams(format!(
                 "max_age_duration must be a positive duration, got {duration_seconds}s {duration_nanos}ns"
@@ -163,7 +165,9 @@ mod tests {
         );
         // Sub-second parts round up: the bound is never shortened.
         assert_eq!(
-            EvidenceAge::from_cometbft(5, 0, 1).unwrap().max_age_duration_secs,
+            EvidenceAge::from_cometbft(5, 0, 1)
+                .unwrap()
+                .max_age_duration_secs,
             1
         );
         for (blocks, secs, nanos) in [

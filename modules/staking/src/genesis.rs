@@ -13,13 +13,13 @@ use cosmwasm_std::Storage;
 use serde::{Deserialize, Serialize};
 
 use crate::error::StakingError;
+use crate::evidence_age::{self, EvidenceAge};
 use crate::handlers::{validate_consensus_pubkey, validate_moniker};
 use crate::params::Params;
 use crate::state::{
     self, consensus_address, Delegation, UnbondingEntry, Validator, BONDED_POOL, CONS_INDEX,
     NEXT_UNBONDING_ID, PARAMS, UNBONDINGS, UNBONDING_POOL,
 };
-use crate::evidence_age::{self, EvidenceAge};
 use crate::{consensus_keys, valset};
 
 /// The staking `app_state` section.

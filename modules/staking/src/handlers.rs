@@ -14,8 +14,8 @@ use crate::state::{
     self, bonded_pool, consensus_address, unbonding_pool, UnbondingEntry, Validator, CONS_INDEX,
     VALIDATORS,
 };
-use crate::{consensus_keys, evidence_age};
 use crate::valset;
+use crate::{consensus_keys, evidence_age};
 
 /// Longest moniker, in bytes.
 pub const MAX_MONIKER: usize = 70;

@@ -29,8 +29,8 @@
 pub mod amount;
 pub mod consensus_keys;
 pub mod error;
-pub mod evidence_age;
 pub mod events;
+pub mod evidence_age;
 pub mod genesis;
 pub mod handlers;
 pub mod msgs;

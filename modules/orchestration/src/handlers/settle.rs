@@ -23,8 +23,8 @@ use crate::handlers::subnet::pick_fresh;
 use crate::handlers::{join, transfer, ubls};
 use crate::params::Params;
 use crate::state::{
-    escrow_account, Assignment, Job, JobResult, JobStatus, DEADLINES, JOBS,
-    RESULTS, REVEAL_OUTCOMES, WORKER_JOBS,
+    escrow_account, Assignment, Job, JobResult, JobStatus, DEADLINES, JOBS, RESULTS,
+    REVEAL_OUTCOMES, WORKER_JOBS,
 };
 
 /// The fee of a job that used `fuel_used`: `base_fee + fuel_used × fuel_price / fuel_unit`.
