@@ -41,7 +41,7 @@ pub fn consensus_genesis(r: &RequestInitChain) -> Result<ConsensusGenesis, Genes
         .and_then(|p| p.evidence.as_ref())
     {
         Some(e) => {
-            let d = e.max_age_duration.clone().unwrap_or_default();
+            let d = e.max_age_duration.unwrap_or_default();
             EvidenceAge::from_cometbft(e.max_age_num_blocks, d.seconds, d.nanos)?
         }
         None => EvidenceAge::COMETBFT_DEFAULT,

@@ -76,7 +76,7 @@ fn escrow_accounted(w: &World) -> Result<(), String> {
         return Err(format!("escrow account holds {held}, open jobs {open}"));
     }
     // Every 64 blocks, also against every job on chain (not only those the model saw open).
-    if w.chain.height % 64 == 0 {
+    if w.chain.height.is_multiple_of(64) {
         let all = open_escrow_total(&view).map_err(|e| e.to_string())?;
         if all != held {
             return Err(format!(

@@ -128,10 +128,10 @@ impl World {
     /// Genesis, then the first block: every initial worker and head registers, the owner
     /// deploys the functions.
     pub fn new(seed: u64) -> Result<Self, String> {
-        let mut rng = Rng::new(seed ^ 0x5EED_0F_AC70_25);
+        let mut rng = Rng::new(seed ^ 0x5EED_0FAC_7025);
         // Byzantine workers: two liars, a silent worker and a withholder, in random slots;
         // at least five honest workers keep every job answerable.
-        let mut behaviours = vec![Behaviour::Honest; WORKER_SLOTS];
+        let mut behaviours = [Behaviour::Honest; WORKER_SLOTS];
         let byzantine = [
             Behaviour::Liar,
             Behaviour::Liar,
