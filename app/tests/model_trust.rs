@@ -15,6 +15,9 @@
 //! `BLS_MODEL_STEPS` (default 10 000) sets the actions per run, `BLS_MODEL_SEEDS` (default 1)
 //! how many seeds run (1, 2, …), `BLS_MODEL_SEED` one seed to replay. A failure prints the
 //! seed, the step and the action; `BLS_MODEL_SHRINK=1` then shrinks the failing list.
+//! `BLS_MODEL_OPEN_ATTACKS=1` adds the attacks today's rules do not stop yet
+//! (`OPEN_ATTACK_WEIGHTS` in `model/actions.rs`): the run is then expected to fail, showing
+//! the attack.
 //!
 //! Actions, invariants and actors live in `tests/model/` (actions.rs, invariants.rs,
 //! world.rs): each is a table entry plus a function, so a new rule brings its action and its
@@ -41,10 +44,11 @@ fn model_trust_holds_over_random_runs() {
         Some(s) => vec![s],
         None => (1..=env_u64("BLS_MODEL_SEEDS").unwrap_or(1)).collect(),
     };
+    let open_attacks = std::env::var("BLS_MODEL_OPEN_ATTACKS").is_ok_and(|v| v == "1");
     for seed in seeds {
-        let actions = generate(seed, steps);
+        let actions = generate(seed, steps, open_attacks);
         let started = Instant::now();
-        match model::run(seed, &actions) {
+        match model::run(seed, &actions, open_attacks) {
             Ok(stats) => eprintln!(
                 "model seed {seed}: {steps} steps in {:.1?}: {stats:?}",
                 started.elapsed()
@@ -54,15 +58,20 @@ fn model_trust_holds_over_random_runs() {
                     format!("step {s} ({:?})", actions[s])
                 });
                 let mut report = format!(
-                    "model seed {seed} failed at {at}, height {}:\n{}\nreplay: \
+                    "model seed {seed} failed at {at}, height {}:\n{}\nreplay: {}\
                      BLS_MODEL_SEED={seed} BLS_MODEL_STEPS={} cargo test -p bls-app --test \
                      model_trust",
                     f.height,
                     f.message,
+                    if open_attacks {
+                        "BLS_MODEL_OPEN_ATTACKS=1 "
+                    } else {
+                        ""
+                    },
                     f.step.map_or(steps, |s| s + 1)
                 );
                 if std::env::var("BLS_MODEL_SHRINK").is_ok() {
-                    let (small, f) = model::shrink(seed, actions, f);
+                    let (small, f) = model::shrink(seed, open_attacks, actions, f);
                     report.push_str(&format!(
                         "\nshrunk to {} actions: {small:#?}\nfailing with: {}",
                         small.len(),

@@ -48,6 +48,11 @@ pub enum Action {
     Send { from: u8, to: u8, amount: u8 },
     /// A plain send into a module account (always refused).
     SendToModuleAccount { from: u8, account: u8 },
+    /// Attack 1 of issue #12 (an open attack, see [`OPEN_ATTACK_WEIGHTS`]): the forger takes
+    /// a settled (public) receipt, signs a zero result hash with its own worker and submits
+    /// it as evidence under its own n = 1, m = 1 function, so the honest signers look like
+    /// the minority.
+    ForgeEvidence { pick: u8 },
 }
 
 /// Relative frequency of each kind of action (see [`draw`]).
@@ -67,12 +72,23 @@ pub const WEIGHTS: &[(&str, u64)] = &[
     ("send_to_module_account", 2),
 ];
 
-/// Draws one action.
-pub fn draw(rng: &mut Rng) -> Action {
-    let total: u64 = WEIGHTS.iter().map(|(_, w)| w).sum();
+/// Attacks today's rules do not stop yet, drawn only when a run asks for them
+/// (`BLS_MODEL_OPEN_ATTACKS=1`): each shows the model finding it. Move an entry into
+/// [`WEIGHTS`] once the rule that stops it lands.
+pub const OPEN_ATTACK_WEIGHTS: &[(&str, u64)] = &[("forge_evidence", 3)];
+
+/// Draws one action (open attacks too when `open_attacks`).
+pub fn draw(rng: &mut Rng, open_attacks: bool) -> Action {
+    let extra: &[(&str, u64)] = if open_attacks {
+        OPEN_ATTACK_WEIGHTS
+    } else {
+        &[]
+    };
+    let weights: Vec<(&str, u64)> = WEIGHTS.iter().chain(extra).copied().collect();
+    let total: u64 = weights.iter().map(|(_, w)| w).sum();
     let mut pick = rng.below(total);
-    let mut kind = WEIGHTS[0].0;
-    for (name, w) in WEIGHTS {
+    let mut kind = weights[0].0;
+    for (name, w) in &weights {
         if pick < *w {
             kind = name;
             break;
@@ -111,6 +127,7 @@ pub fn draw(rng: &mut Rng) -> Action {
         "register" => Action::Register { slot: b() },
         "deregister" => Action::Deregister { slot: b() },
         "unjail" => Action::Unjail { slot: b() },
+        "forge_evidence" => Action::ForgeEvidence { pick: b() },
         "send" => Action::Send {
             from: b(),
             to: b(),
@@ -123,8 +140,8 @@ pub fn draw(rng: &mut Rng) -> Action {
     }
 }
 
-/// `steps` actions drawn from `seed`.
-pub fn generate(seed: u64, steps: usize) -> Vec<Action> {
+/// `steps` actions drawn from `seed` (open attacks too when `open_attacks`).
+pub fn generate(seed: u64, steps: usize, open_attacks: bool) -> Vec<Action> {
     let mut rng = Rng::new(seed);
-    (0..steps).map(|_| draw(&mut rng)).collect()
+    (0..steps).map(|_| draw(&mut rng, open_attacks)).collect()
 }

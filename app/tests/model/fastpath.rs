@@ -14,7 +14,7 @@ use bls_orchestration::fastpath::msgs::{
 use bls_registry::state::WorkerStatus;
 
 use super::actors::Behaviour;
-use super::world::{sha256, Expect, World, WORKER_SLOTS};
+use super::world::{sha256, Expect, World};
 
 /// A receipt an honest head holds until it settles it.
 pub struct Served {
@@ -113,8 +113,8 @@ impl World {
         if inv.withdrawal.is_some() || committed.saturating_sub(inv.pending_fees) < fee {
             return;
         }
-        let heads: Vec<usize> = (WORKER_SLOTS..self.actors.len())
-            .filter(|h| !self.actors[*h].lying_head)
+        let heads: Vec<usize> = (0..self.actors.len())
+            .filter(|h| self.actors[*h].head && !self.actors[*h].lying_head)
             .filter(|h| {
                 self.record(*h)
                     .is_some_and(|w| w.status == WorkerStatus::Active)
@@ -190,8 +190,7 @@ impl World {
     }
 
     pub(super) fn head_lie(&mut self, kind: u8, pick: u8) {
-        let Some(liar) = (WORKER_SLOTS..self.actors.len()).find(|h| self.actors[*h].lying_head)
-        else {
+        let Some(liar) = (0..self.actors.len()).find(|h| self.actors[*h].lying_head) else {
             return;
         };
         let f = &self.functions[usize::from(pick) % self.functions.len()];
@@ -351,6 +350,63 @@ impl World {
             MSG_SUBMIT_EVIDENCE,
         );
         let key = self.watcher.clone();
+        self.push(&key, vec![msg], 800_000, expect);
+    }
+
+    /// Attack 1: forged-majority evidence from a settled receipt (see
+    /// [`super::actions::Action::ForgeEvidence`]). The chain must refuse it.
+    pub(super) fn forge_evidence(&mut self, pick: u8) {
+        let Some(function) = self.forger_function else {
+            return;
+        };
+        if self.settled_receipts.is_empty() {
+            return;
+        }
+        let receipt =
+            self.settled_receipts[usize::from(pick) % self.settled_receipts.len()].clone();
+        let request = receipt.request.clone().expect("request");
+        let max_fee: u128 = request
+            .max_fee
+            .as_ref()
+            .map_or(0, |c| c.amount.parse().expect("amount"));
+        let id = bls_orchestration::fastpath::msgs::request_id(
+            &self.chain.chain_id,
+            &request.invoker,
+            request.function_id,
+            request.nonce,
+            max_fee,
+            &request.payload_hash,
+        );
+        let code: [u8; 32] = receipt.code_hash.as_slice().try_into().expect("code hash");
+        let forger = self.actors.len() - 1;
+        let zero = [0u8; 32];
+        let mut results: Vec<SignedResult> = receipt
+            .signatures
+            .iter()
+            .map(|s| SignedResult {
+                worker: s.worker.clone(),
+                result_hash: receipt.result_hash.clone(),
+                signature: s.signature.clone(),
+            })
+            .collect();
+        results.push(SignedResult {
+            worker: self.actors[forger].addr().to_string(),
+            result_hash: zero.to_vec(),
+            signature: self.sign_result(forger, &id, &code, &zero),
+        });
+        let msg = encode_any(
+            &MsgSubmitEvidence {
+                submitter: self.actors[forger].addr().to_string(),
+                function_id: function,
+                request_id: id.to_vec(),
+                code_hash: code.to_vec(),
+                results,
+            },
+            MSG_SUBMIT_EVIDENCE,
+        );
+        let key = self.actors[forger].operator.clone();
+        let expect =
+            Expect::Refused("forged-majority evidence against a receipt's honest signers".into());
         self.push(&key, vec![msg], 800_000, expect);
     }
 }

@@ -26,9 +26,10 @@ pub struct Failure {
     pub message: String,
 }
 
-/// Plays `actions` from `seed`'s world; ends with a block so every action is judged.
-pub fn run(seed: u64, actions: &[Action]) -> Result<Stats, Failure> {
-    let mut w = World::new(seed).map_err(|message| Failure {
+/// Plays `actions` from `seed`'s world (with the open attacks' actors when `open_attacks`);
+/// ends with a block so every action is judged.
+pub fn run(seed: u64, actions: &[Action], open_attacks: bool) -> Result<Stats, Failure> {
+    let mut w = World::new(seed, open_attacks).map_err(|message| Failure {
         step: None,
         height: 0,
         message,
@@ -50,7 +51,12 @@ pub fn run(seed: u64, actions: &[Action]) -> Result<Stats, Failure> {
 
 /// Greedy shrinking: drops chunks of actions (halving the chunk size down to one) as long as
 /// the run still fails; returns the smallest failing list found and its failure.
-pub fn shrink(seed: u64, mut actions: Vec<Action>, mut failure: Failure) -> (Vec<Action>, Failure) {
+pub fn shrink(
+    seed: u64,
+    open_attacks: bool,
+    mut actions: Vec<Action>,
+    mut failure: Failure,
+) -> (Vec<Action>, Failure) {
     if let Some(step) = failure.step {
         actions.truncate(step + 1);
     }
@@ -60,7 +66,7 @@ pub fn shrink(seed: u64, mut actions: Vec<Action>, mut failure: Failure) -> (Vec
         while i < actions.len() {
             let mut candidate = actions.clone();
             candidate.drain(i..(i + chunk).min(candidate.len()));
-            match run(seed, &candidate) {
+            match run(seed, &candidate, open_attacks) {
                 Err(f) => {
                     actions = candidate;
                     if let Some(step) = f.step {

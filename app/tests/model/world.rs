@@ -65,8 +65,10 @@ pub struct PendingTx {
 pub struct World {
     /// The chain.
     pub chain: AppChain,
-    /// Workers (`WORKER_SLOTS`), then heads.
+    /// Workers (`WORKER_SLOTS`), then heads, then the forger's worker (open attacks only).
     pub actors: Vec<Actor>,
+    /// The forger's own n = 1, m = 1 function (open attacks only).
+    pub forger_function: Option<u64>,
     /// On-chain invokers (also the users of plain sends).
     pub invokers: Vec<KeyPair>,
     /// Fast-path invokers.
@@ -126,8 +128,9 @@ fn app_state() -> Value {
 
 impl World {
     /// Genesis, then the first block: every initial worker and head registers, the owner
-    /// deploys the functions.
-    pub fn new(seed: u64) -> Result<Self, String> {
+    /// deploys the functions. With `open_attacks` a forger also registers a worker and
+    /// deploys its own n = 1, m = 1 function.
+    pub fn new(seed: u64, open_attacks: bool) -> Result<Self, String> {
         let mut rng = Rng::new(seed ^ 0x5EED_0FAC_7025);
         // Byzantine workers: two liars, a silent worker and a withholder, in random slots;
         // at least five honest workers keep every job answerable.
@@ -166,6 +169,16 @@ impl World {
                 lying_head: lying,
             });
         }
+        if open_attacks {
+            actors.push(Actor {
+                name: "forger".into(),
+                operator: key(3),
+                result_key: key(200),
+                behaviour: Behaviour::Silent,
+                head: false,
+                lying_head: false,
+            });
+        }
         let invokers: Vec<KeyPair> = (10..13).map(key).collect();
         let fast: Vec<FastInvoker> = (20..23)
             .map(|n| FastInvoker {
@@ -199,6 +212,7 @@ impl World {
             owner,
             watcher,
             functions: Vec::new(),
+            forger_function: None,
             served: BTreeMap::new(),
             settled_receipts: Vec::new(),
             evidence: Vec::new(),
@@ -240,6 +254,27 @@ impl World {
                 4_000_000,
                 Expect::Ok("the owner deploys".into()),
             );
+        }
+        if open_attacks {
+            let forger = w.actors[w.actors.len() - 1].operator.clone();
+            let msg = client_msgs::deploy_function(
+                forger.address(),
+                &client_msgs::Deployment {
+                    wasm: wasm.clone(),
+                    code_hash: Vec::new(),
+                    source_uris: Vec::new(),
+                    manifest_json: "{}".into(),
+                    replication: 1,
+                    quorum: 1,
+                },
+            );
+            w.push(
+                &forger,
+                vec![msg],
+                4_000_000,
+                Expect::Ok("the forger deploys".into()),
+            );
+            w.forger_function = Some(u64::try_from(FUNCTIONS.len()).expect("count") + 1);
         }
         w.end_block()?;
         w.params = bls_orchestration::state::params(&w.chain.view()).map_err(|e| e.to_string())?;
@@ -389,6 +424,7 @@ impl World {
                 let key = self.invokers[f].clone();
                 self.push(&key, vec![msg], 400_000, Expect::Ok("a plain send".into()));
             }
+            Action::ForgeEvidence { pick } => self.forge_evidence(pick),
             Action::SendToModuleAccount { from, account } => {
                 let accounts: Vec<_> = bls_app::module_accounts::module_accounts()
                     .iter()
