@@ -115,7 +115,7 @@ fn app_state() -> Value {
     let o = &mut s["orchestration"]["params"];
     o["commit_window"] = json!(3);
     o["reveal_window"] = json!(3);
-    o["max_retries"] = json!(2);
+    o["max_retries"] = json!(1);
     o["subnetwork_size"] = json!(5);
     o["dissent_jail_blocks"] = json!(10);
     let r = &mut s["registry"]["params"];
