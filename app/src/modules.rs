@@ -3,7 +3,9 @@
 use bls_core::Module;
 
 static AUTH: bls_auth::AuthModule = bls_auth::AuthModule;
-static BANK: bls_bank::BankModule = bls_bank::BankModule;
+/// The bank, refusing `MsgSend` into the module accounts the other modules declare closed.
+pub static BANK: bls_bank::BankModule =
+    bls_bank::BankModule::new(crate::module_accounts::refusing_sends);
 static STAKING: bls_staking::StakingModule = bls_staking::StakingModule;
 static SLASHING: bls_slashing::SlashingModule = bls_slashing::SlashingModule;
 static FEES: bls_fees::FeesModule = bls_fees::FeesModule;

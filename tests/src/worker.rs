@@ -11,7 +11,6 @@ use bls_client::keys::KeyPair;
 use bls_client::rpc::{RpcClient, TxEvent, TxResult};
 use bls_client::send::{check_result, send_tx, TxOptions};
 use bls_core::module::encode_any;
-use bls_core::Address;
 use bls_orchestration::msgs::{
     MsgDeployFunction, MsgInvoke, ProtoCoin, MSG_DEPLOY_FUNCTION, MSG_INVOKE,
 };
@@ -544,9 +543,9 @@ pub async fn invocation_split(rpc: &RpcClient) -> anyhow::Result<bls_fees::state
     Ok(r.split)
 }
 
-/// The address of a module account.
-pub fn module_address(name: &str) -> String {
-    Address::module(name).to_string()
+/// The address of a module account, as its module declares it.
+pub fn module_address(account: bls_core::ModuleAccount) -> String {
+    account.address().to_string()
 }
 
 /// A chain plus configured (not yet started) workers and a funded invoker.

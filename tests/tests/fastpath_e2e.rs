@@ -189,9 +189,12 @@ async fn fast_path_executes_settles_and_polices() -> anyhow::Result<()> {
     .await?;
     assert_eq!(dep["deposit"], (DEPOSIT - u128::from(N) * fee).to_string());
     assert_eq!(
-        balance_now(&wn.rpc, &module_address("orchestration_fastpath"))
-            .await?
-            .0,
+        balance_now(
+            &wn.rpc,
+            &module_address(bls_orchestration::fastpath::state::FASTPATH_ACCOUNT)
+        )
+        .await?
+        .0,
         DEPOSIT - u128::from(N) * fee
     );
     let (supply_after, h1) = supply_now(&wn.rpc).await?;

@@ -98,9 +98,12 @@ async fn job_of_a_crashed_worker_is_reassigned_and_finalizes() -> anyhow::Result
     let fees = fees_paid(&wn.rpc, &invoker, 1, h).await?;
     assert_eq!(bal, INVOKER_FUNDS - fees - result.fee);
     assert_eq!(
-        balance_now(&wn.rpc, &module_address("orchestration_escrow"))
-            .await?
-            .0,
+        balance_now(
+            &wn.rpc,
+            &module_address(bls_orchestration::state::ESCROW_ACCOUNT)
+        )
+        .await?
+        .0,
         0
     );
     Ok(())

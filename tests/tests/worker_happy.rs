@@ -92,9 +92,12 @@ async fn hello_is_executed_by_workers_and_finalized() -> anyhow::Result<()> {
     let fees = fees_paid(&wn.rpc, &invoker, 1, h).await?;
     assert_eq!(bal, INVOKER_FUNDS - fees - fee);
     assert_eq!(
-        balance_now(&wn.rpc, &module_address("orchestration_escrow"))
-            .await?
-            .0,
+        balance_now(
+            &wn.rpc,
+            &module_address(bls_orchestration::state::ESCROW_ACCOUNT)
+        )
+        .await?
+        .0,
         0
     );
     let events_to = wn.net.height(0).await?;

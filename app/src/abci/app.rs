@@ -13,7 +13,7 @@ use tendermint_proto::v0_38::abci::{
     ResponseProcessProposal, ResponseQuery,
 };
 
-use super::genesis::AppGenesis;
+use super::genesis::{consensus_genesis, AppGenesis};
 use super::query;
 use crate::metrics::AppMetrics;
 use crate::modules::all_modules;
@@ -195,6 +195,7 @@ impl BlsApp {
     pub fn init_chain(&mut self, r: RequestInitChain) -> Result<ResponseInitChain, AppError> {
         let genesis = AppGenesis::from_bytes(&r.app_state_bytes)
             .map_err(|e| AppError::Genesis(e.to_string()))?;
+        let consensus = consensus_genesis(&r).map_err(|e| AppError::Genesis(e.to_string()))?;
         let block = BlockInfo {
             height: u64::try_from(r.initial_height).unwrap_or(1),
             time_secs: r.time.as_ref().map_or(0, |t| t.seconds),
@@ -219,6 +220,10 @@ impl BlsApp {
                 m.init_genesis(&mut ctx, genesis.section(m.name()))
                     .map_err(|e| AppError::Genesis(format!("module {}: {}", m.name(), e)))?;
             }
+            // After staking's params are in: the unbonding period must outlast CometBFT's
+            // evidence window, and CometBFT's genesis validators keep their keys.
+            bls_staking::genesis::init_consensus(&mut ctx, &consensus)
+                .map_err(|e| AppError::Genesis(format!("module staking: {e}")))?;
             let updates = std::mem::take(&mut ctx.validator_updates);
             drop(ctx);
             if let Some(e) = view.take_error() {

@@ -7,6 +7,8 @@
 //! - [`address::Address`]: bech32 `bls1...` account addresses;
 //! - [`error::ModuleError`]: the code / codespace / log triple every module error maps to;
 //! - [`route::MsgRouter`]: a module's message table (type URL → signer, handler, response);
+//! - [`module_account::ModuleAccount`]: a module account as its module declares it, and
+//!   [`module_account::ModuleAccounts`], every module's declarations collected by the app;
 //! - [`spec::ModuleSpec`]: a module declared as a table of its parts, which is then a [`Module`];
 //! - [`manifest::Manifest`]: how to run a function, validated the same on chain and in workers;
 //! - [`outcome::Outcome`]: the canonical execution outcome workers commit to and reveal;
@@ -20,6 +22,7 @@ pub mod events;
 pub mod gas;
 pub mod manifest;
 pub mod module;
+pub mod module_account;
 pub mod origin;
 pub mod outcome;
 pub mod route;
@@ -33,5 +36,6 @@ pub use error::{AbciCode, ModuleError};
 pub use events::Event;
 pub use gas::{GasConfig, GasMeter};
 pub use module::Module;
+pub use module_account::{ModuleAccount, ModuleAccounts};
 pub use route::{MsgRoute, MsgRouter};
 pub use spec::ModuleSpec;

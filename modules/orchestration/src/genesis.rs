@@ -137,10 +137,11 @@ pub fn init_genesis(ctx: &mut Context<'_>, g: &GenesisState) -> Result<(), Orche
         RESULTS.save(ctx.store, r.job_id, r)?;
     }
     let held = bls_bank::state::balance(ctx.store, &escrow_account(), bls_core::DENOM)?;
-    // `<` rather than `!=`: anyone may send coins to a module address; extra is harmless.
+    // `<` rather than `!=`: extra coins are harmless, missing ones would make settlements fail.
     if held < open_escrow {
         return Err(bad(format!(
-            "orchestration_escrow holds {held}ubls but open jobs escrow {open_escrow}ubls"
+            "{} holds {held}ubls but open jobs escrow {open_escrow}ubls",
+            crate::state::ESCROW_ACCOUNT.name()
         )));
     }
     // After functions: pinned heads must name one.

@@ -125,6 +125,8 @@ impl ModuleSpec for OrchestrationModule {
     type Genesis = genesis::GenesisState;
 
     const NAME: &'static str = "orchestration";
+    const MODULE_ACCOUNTS: &'static [bls_core::ModuleAccount] =
+        &[state::ESCROW_ACCOUNT, fastpath::state::FASTPATH_ACCOUNT];
     const MSG_TYPE_URLS: &'static [&'static str] = ALL_MSG_TYPE_URLS;
     /// Orchestration's messages, in [`ALL_MSG_TYPE_URLS`] order: type URL, handler, response type
     /// URL, signer field.

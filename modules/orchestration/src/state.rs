@@ -9,7 +9,7 @@
 //! one before finality, the dissenting ones after it; settlement judges dissent by them),
 //! `orch/results/{job}`, `orch/params`, `orch/fn_seq`, `orch/job_seq`.
 
-use bls_core::Address;
+use bls_core::{Address, ModuleAccount};
 use cosmwasm_std::{Binary, Order, Storage};
 use cw_storage_plus::{Item, Map};
 use serde::{Deserialize, Serialize};
@@ -19,19 +19,12 @@ use crate::error::OrchestrationError;
 use crate::manifest::Manifest;
 use crate::params::Params;
 
-/// Module account holding invocation escrow.
-pub const ESCROW_ACCOUNT: &str = "orchestration_escrow";
-/// Module account of the community pool.
-pub const COMMUNITY_POOL: &str = "community_pool";
+/// Module account holding invocation escrow (exactly the sum of unsettled jobs' escrow).
+pub const ESCROW_ACCOUNT: ModuleAccount = ModuleAccount::new("orchestration_escrow");
 
 /// The escrow account address.
 pub fn escrow_account() -> Address {
-    Address::module(ESCROW_ACCOUNT)
-}
-
-/// The community pool address.
-pub fn community_pool() -> Address {
-    Address::module(COMMUNITY_POOL)
+    ESCROW_ACCOUNT.address()
 }
 
 /// Last function id issued.

@@ -5,12 +5,13 @@ mod common;
 
 use bls_core::module::encode_any;
 use bls_core::{Address, ModuleError};
+use bls_fees::state::community_pool;
 use bls_orchestration::fastpath::handlers::fastpath_split;
 use bls_orchestration::fastpath::msgs::*;
 use bls_orchestration::fastpath::state::{
     deposit_of, fastpath_account, stats, FastPathStats, DEPOSITS, WITHDRAW_DELAY_BLOCKS,
 };
-use bls_orchestration::state::{community_pool, SUBNETS};
+use bls_orchestration::state::SUBNETS;
 use bls_registry::WorkerStatus;
 use common::fastpath::*;
 use common::*;

@@ -7,8 +7,9 @@
 mod common;
 
 use bls_core::Address;
+use bls_fees::state::community_pool;
 use bls_orchestration::queries::{JobsForWorkerResponse, NextAction, ResultResponse};
-use bls_orchestration::state::{community_pool, escrow_account, JobStatus};
+use bls_orchestration::state::{escrow_account, JobStatus};
 use bls_registry::WorkerStatus;
 use common::*;
 

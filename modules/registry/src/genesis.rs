@@ -76,7 +76,11 @@ pub fn init_genesis(ctx: &mut Context<'_>, g: &GenesisState) -> Result<(), Regis
     let held = bls_bank::state::balance(ctx.store, &bonds_account(), bls_core::DENOM)?;
     if held < total {
         return Err(RegistryError::NotEnoughBond {
-            have: format!("{held}{} in registry_bonds", bls_core::DENOM),
+            have: format!(
+                "{held}{} in {}",
+                bls_core::DENOM,
+                crate::state::BONDS_ACCOUNT.name()
+            ),
             need: format!("{total}{} (sum of genesis worker bonds)", bls_core::DENOM),
         });
     }

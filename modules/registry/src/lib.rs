@@ -60,6 +60,7 @@ impl ModuleSpec for RegistryModule {
     type Genesis = genesis::GenesisState;
 
     const NAME: &'static str = "registry";
+    const MODULE_ACCOUNTS: &'static [bls_core::ModuleAccount] = &[state::BONDS_ACCOUNT];
     const MSG_TYPE_URLS: &'static [&'static str] = MSG_TYPE_URLS;
     /// Registry's messages: type URL, handler, response type URL, signer field (always the
     /// operator).

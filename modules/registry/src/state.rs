@@ -9,7 +9,7 @@
 //! [`Liveness`] and `registry/missed/{operator}/{slot}` → () (the missed bitmap of the
 //! sliding window); `registry/params`; `registry/slashed_total`.
 
-use bls_core::Address;
+use bls_core::{Address, ModuleAccount};
 use cosmwasm_std::{Order, Storage};
 use cw_storage_plus::{Bound, Item, Map};
 use serde::{Deserialize, Serialize};
@@ -18,12 +18,12 @@ use crate::error::RegistryError;
 use crate::msgs::Capabilities;
 use crate::params::Params;
 
-/// Name of the module account holding every worker bond.
-pub const BONDS_ACCOUNT: &str = "registry_bonds";
+/// Module account holding every worker bond (at least the sum of bonds and unbonding bonds).
+pub const BONDS_ACCOUNT: ModuleAccount = ModuleAccount::new("registry_bonds");
 
 /// The bonds module account address.
 pub fn bonds_account() -> Address {
-    Address::module(BONDS_ACCOUNT)
+    BONDS_ACCOUNT.address()
 }
 
 /// Workers by id (= operator address).

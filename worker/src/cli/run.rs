@@ -15,7 +15,7 @@ use bls_worker::local::{outcome_json, run_local, write_outcome_text, LocalOutcom
 use bls_worker::runtime::{BlockTime, Manifest};
 use clap::{Args, ValueEnum};
 
-use super::units::{parse_duration, parse_size};
+use bls_client::cli::units::{parse_duration, parse_size};
 
 /// Output format of `run`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

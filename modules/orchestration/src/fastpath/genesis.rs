@@ -224,7 +224,7 @@ pub fn init(ctx: &mut Context<'_>, g: &FastPathGenesis) -> Result<(), Orchestrat
     if held < total {
         return Err(bad(format!(
             "deposits: {} holds {held}ubls but the deposits sum to {total}ubls",
-            super::state::FASTPATH_ACCOUNT
+            super::state::FASTPATH_ACCOUNT.name()
         )));
     }
     Ok(())

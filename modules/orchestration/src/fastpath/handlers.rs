@@ -9,7 +9,8 @@ use super::error::{invalid, FastPathError};
 use super::msgs::*;
 use super::state::*;
 use crate::handlers::{parse_ubls, transfer, ubls};
-use crate::state::{community_pool, must_get_function, params, SUBNETS};
+use crate::state::{must_get_function, params, SUBNETS};
+use bls_fees::state::community_pool;
 
 /// Bond slashing and jailing use the on-chain path's dissent parameters.
 fn parse_addr(field: &'static str, s: &str) -> Result<Address, FastPathError> {

@@ -7,15 +7,15 @@
 //! the `orchestration_fastpath` module account; invariants: its balance == Σ deposits ==
 //! `FastPathStats::deposits`.
 
-use bls_core::Address;
+use bls_core::{Address, ModuleAccount};
 use cosmwasm_std::Storage;
 use cw_storage_plus::{Item, Map};
 use serde::{Deserialize, Serialize};
 
 use crate::error::OrchestrationError;
 
-/// Module account holding fast-path deposits.
-pub const FASTPATH_ACCOUNT: &str = "orchestration_fastpath";
+/// Module account holding fast-path deposits (exactly the sum of deposits).
+pub const FASTPATH_ACCOUNT: ModuleAccount = ModuleAccount::new("orchestration_fastpath");
 
 /// Share of the worker part of each fast-path fee paid to the settling head, basis points.
 /// (A constant, not a param yet: changing it needs a genesis/param migration.)
@@ -108,7 +108,7 @@ pub struct Withdrawal {
 
 /// The deposit module account.
 pub fn fastpath_account() -> Address {
-    Address::module(FASTPATH_ACCOUNT)
+    FASTPATH_ACCOUNT.address()
 }
 
 /// `invoker`'s deposit (0 when none).

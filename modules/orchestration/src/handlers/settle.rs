@@ -15,6 +15,7 @@
 
 use bls_core::outcome::Outcome;
 use bls_core::{Address, Context, Event};
+use bls_fees::state::community_pool;
 use bls_registry::liveness::{self, Duty};
 use bls_registry::penalty::{self, Infraction};
 use bls_registry::RegistryError;
@@ -32,8 +33,8 @@ use crate::manifest::Manifest;
 use crate::params::Params;
 use crate::pricing;
 use crate::state::{
-    community_pool, escrow_account, Assignment, Job, JobResult, JobStatus, DEADLINES, JOBS,
-    RESULTS, REVEAL_OUTCOMES, WORKER_JOBS,
+    escrow_account, Assignment, Job, JobResult, JobStatus, DEADLINES, JOBS, RESULTS,
+    REVEAL_OUTCOMES, WORKER_JOBS,
 };
 use crate::withholding::{self, WithholdingPenalty};
 
