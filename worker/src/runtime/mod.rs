@@ -28,6 +28,7 @@
 
 mod allowlist;
 mod cache;
+mod destination;
 mod determinism;
 mod engine;
 mod http;
@@ -35,6 +36,7 @@ mod job;
 mod limits;
 mod outcome;
 mod output;
+mod resolve;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -48,6 +50,7 @@ use wasmtime_wasi::{FsPerms, I32Exit, WasiCtxBuilder};
 pub use allowlist::{is_public, Origin, OriginError, OriginHost};
 pub use cache::CacheStats;
 pub use http::HttpConfig;
+pub use resolve::{parse_hosts_entry, HostsEntryError, NameResolver, StaticHosts, SystemResolver};
 pub use job::{
     BlockTime, Job, Limits, Manifest, ManifestError, Permissions, DATA_DIR_GUEST_PATH, MAX_ARGS,
     MAX_OUTPUT_BYTES, MAX_TIMEOUT_MS,
