@@ -13,6 +13,7 @@
 
 use std::time::Duration;
 
+use bls_client::fee::GasSetting;
 use bls_client::send::{send_tx, TxOptions};
 use bls_core::module::encode_any;
 use bls_e2e::sentinel::Sentinel;
@@ -47,11 +48,19 @@ async fn attack_ssrf_private_origins_refused_by_chain_and_worker() -> anyhow::Re
     let wasm = std::fs::read(wasm_path("http-get")?)?;
 
     // 1. The node's RPC and the worker's metrics, spelled several ways: refused on chain.
+    // A fixed gas limit skips the client's simulation, so each tx goes to the chain.
+    let deliver = TxOptions {
+        gas: GasSetting::Fixed(50_000_000),
+        ..TxOptions::default()
+    };
     let rpc_port = wn.net.validators[0].rpc_port;
     let metrics_port = wn.workers[0].metrics_port;
     for (origin, needle) in [
         (format!("http://127.0.0.1:{rpc_port}"), "loopback"),
-        (format!("http://[::ffff:127.0.0.1]:{rpc_port}"), "IPv4-mapped"),
+        (
+            format!("http://[::ffff:127.0.0.1]:{rpc_port}"),
+            "IPv4-mapped",
+        ),
         (format!("http://2130706433:{rpc_port}"), "127.0.0.1"),
         (format!("http://localhost:{rpc_port}"), "localhost"),
         (format!("http://127.0.0.1:{metrics_port}"), "loopback"),
@@ -69,12 +78,13 @@ async fn attack_ssrf_private_origins_refused_by_chain_and_worker() -> anyhow::Re
             &wn.rpc,
             &wn.invoker,
             vec![encode_any(&msg, MSG_DEPLOY_FUNCTION)],
-            &TxOptions::default(),
+            &deliver,
         )
         .await;
         let log = match r {
             Ok(r) => {
                 assert!(!r.is_ok(), "{origin}: deploy accepted");
+                assert_ne!(r.code, 0);
                 r.log
             }
             Err(e) => e.to_string(),
@@ -104,7 +114,11 @@ async fn attack_ssrf_private_origins_refused_by_chain_and_worker() -> anyhow::Re
         "{text}"
     );
     assert!(!text.contains(std::str::from_utf8(SECRET)?), "{text}");
-    assert_eq!(sentinel.connections(), 0, "the worker contacted the private address");
+    assert_eq!(
+        sentinel.connections(),
+        0,
+        "the worker contacted the private address"
+    );
 
     // 3. The operator allows exactly that destination: the same function reaches it.
     wn.workers[0].stop(Duration::from_secs(20));

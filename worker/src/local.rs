@@ -4,8 +4,7 @@
 use std::path::PathBuf;
 
 use crate::runtime::{
-    BlockTime, ExitStatus, HttpConfig, Job, Manifest, Outcome, Runtime, RuntimeConfig,
-    RuntimeError,
+    BlockTime, ExitStatus, HttpConfig, Job, Manifest, Outcome, Runtime, RuntimeConfig, RuntimeError,
 };
 
 /// One local execution: the code, how to run it and the job context it sees.

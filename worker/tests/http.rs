@@ -126,7 +126,14 @@ async fn allowed_origin_succeeds_others_are_denied() {
     let origin = format!("http://mock.example.com:{port}");
     let m = allowing(&origin);
 
-    let ok = run(&rt, "http-get", m.clone(), &[&format!("{origin}/ping")], b"").await;
+    let ok = run(
+        &rt,
+        "http-get",
+        m.clone(),
+        &[&format!("{origin}/ping")],
+        b"",
+    )
+    .await;
     assert_eq!(ok.status, ExitStatus::Exited(0), "{ok:?}");
     assert_eq!(ok.stdout, b"status: 200\npong");
     assert_eq!(server.hits(), 1);
@@ -178,10 +185,21 @@ async fn attack_ssrf_name_resolving_to_loopback_is_denied() {
     let sentinel = serve(b"secret".to_vec());
     let rt = runtime_with(&["a-name.example.com=127.0.0.1"], &[]);
     let origin = format!("http://a-name.example.com:{}", sentinel.port);
-    let out = run(&rt, "http-get", allowing(&origin), &[&format!("{origin}/")], b"").await;
+    let out = run(
+        &rt,
+        "http-get",
+        allowing(&origin),
+        &[&format!("{origin}/")],
+        b"",
+    )
+    .await;
     assert_denied(
         &out,
-        &["a-name.example.com resolves to 127.0.0.1", "not a public address", "loopback"],
+        &[
+            "a-name.example.com resolves to 127.0.0.1",
+            "not a public address",
+            "loopback",
+        ],
     );
     assert_eq!(sentinel.hits(), 0, "the private address was contacted");
 }
@@ -192,7 +210,14 @@ async fn attack_ssrf_name_resolving_to_ipv4_mapped_loopback_is_denied() {
     let sentinel = serve(b"secret".to_vec());
     let rt = runtime_with(&["a-name.example.com=::ffff:127.0.0.1"], &[]);
     let origin = format!("http://a-name.example.com:{}", sentinel.port);
-    let out = run(&rt, "http-get", allowing(&origin), &[&format!("{origin}/")], b"").await;
+    let out = run(
+        &rt,
+        "http-get",
+        allowing(&origin),
+        &[&format!("{origin}/")],
+        b"",
+    )
+    .await;
     assert_denied(&out, &["::ffff:127.0.0.1", "IPv4-mapped", "loopback"]);
     assert_eq!(sentinel.hits(), 0);
 }
@@ -210,7 +235,14 @@ async fn attack_ssrf_mixed_public_and_private_answers_are_denied() {
     ] {
         let rt = runtime_with(&[&format!("a-name.example.com={answers}")], &[]);
         let origin = format!("http://a-name.example.com:{}", sentinel.port);
-        let out = run(&rt, "http-get", allowing(&origin), &[&format!("{origin}/")], b"").await;
+        let out = run(
+            &rt,
+            "http-get",
+            allowing(&origin),
+            &[&format!("{origin}/")],
+            b"",
+        )
+        .await;
         assert_denied(&out, &["not a public address"]);
     }
     assert_eq!(sentinel.hits(), 0);
@@ -224,7 +256,14 @@ async fn attack_ssrf_allow_private_is_per_port() {
     let metrics = serve(b"bls_worker_jobs_total 7".to_vec());
     let rt = runtime_with(&["a-name.example.com=127.0.0.1"], &[loopback(mock.port)]);
     let origin = format!("http://a-name.example.com:{}", metrics.port);
-    let out = run(&rt, "http-get", allowing(&origin), &[&format!("{origin}/metrics")], b"").await;
+    let out = run(
+        &rt,
+        "http-get",
+        allowing(&origin),
+        &[&format!("{origin}/metrics")],
+        b"",
+    )
+    .await;
     assert_denied(&out, &["127.0.0.1"]);
     assert_eq!(metrics.hits(), 0);
     assert_eq!(mock.hits(), 0);
@@ -261,16 +300,38 @@ async fn attack_ssrf_dns_rebinding_connects_only_to_the_vetted_address() {
     });
     let rt = runtime_resolving(resolver.clone(), &[loopback(vetted.port)]);
     let origin = format!("http://rebind.example.com:{}", vetted.port);
-    let out = run(&rt, "http-get", allowing(&origin), &[&format!("{origin}/")], b"").await;
+    let out = run(
+        &rt,
+        "http-get",
+        allowing(&origin),
+        &[&format!("{origin}/")],
+        b"",
+    )
+    .await;
     assert_eq!(out.status, ExitStatus::Exited(0), "{out:?}");
     assert_eq!(out.stdout, b"status: 200\nvetted");
-    assert_eq!(*resolver.calls.lock().unwrap(), 1, "resolved more than once");
+    assert_eq!(
+        *resolver.calls.lock().unwrap(),
+        1,
+        "resolved more than once"
+    );
     assert_eq!(vetted.hits(), 1);
-    assert_eq!(rebound.hits(), 0, "connected to an address that was never checked");
+    assert_eq!(
+        rebound.hits(),
+        0,
+        "connected to an address that was never checked"
+    );
 
     // The next request resolves afresh, gets the rebound (private, not allowed) answer
     // and is denied without contacting it.
-    let out = run(&rt, "http-get", allowing(&origin), &[&format!("{origin}/")], b"").await;
+    let out = run(
+        &rt,
+        "http-get",
+        allowing(&origin),
+        &[&format!("{origin}/")],
+        b"",
+    )
+    .await;
     assert_denied(&out, &["127.0.0.2"]);
     assert_eq!(rebound.hits(), 0);
 }
@@ -290,7 +351,14 @@ async fn attack_ssrf_redirect_to_private_address_is_not_followed() {
         &[loopback(origin_server.port)],
     );
     let origin = format!("http://redirector.example.com:{}", origin_server.port);
-    let out = run(&rt, "http-get", allowing(&origin), &[&format!("{origin}/")], b"").await;
+    let out = run(
+        &rt,
+        "http-get",
+        allowing(&origin),
+        &[&format!("{origin}/")],
+        b"",
+    )
+    .await;
     assert_eq!(out.status, ExitStatus::Exited(0), "{out:?}");
     assert!(text(&out).starts_with("status: 302"), "{}", text(&out));
     assert_eq!(origin_server.hits(), 1);
@@ -306,8 +374,11 @@ async fn oversized_response_is_an_error_not_a_crash() {
             max_response_bytes: 1024,
             allow_private: vec![loopback(server.port)],
             resolver: Arc::new(
-                StaticHosts::new(&["big.example.com=127.0.0.1".into()], Arc::new(SystemResolver))
-                    .unwrap(),
+                StaticHosts::new(
+                    &["big.example.com=127.0.0.1".into()],
+                    Arc::new(SystemResolver),
+                )
+                .unwrap(),
             ),
             ..HttpConfig::default()
         },
@@ -315,7 +386,14 @@ async fn oversized_response_is_an_error_not_a_crash() {
     })
     .unwrap();
     let origin = format!("http://big.example.com:{}", server.port);
-    let out = run(&rt, "http-get", allowing(&origin), &[&format!("{origin}/big")], b"").await;
+    let out = run(
+        &rt,
+        "http-get",
+        allowing(&origin),
+        &[&format!("{origin}/big")],
+        b"",
+    )
+    .await;
     assert_eq!(out.status, ExitStatus::Exited(3), "{out:?}");
     assert!(text(&out).starts_with("error: response-too-large"));
 }

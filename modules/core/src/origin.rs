@@ -215,7 +215,10 @@ mod tests {
                 Err(OriginError::NonPublicAddress { ip, reason }) => {
                     assert_eq!(ip.to_string(), normalized, "{entry}");
                     let msg = OriginError::NonPublicAddress { ip, reason }.to_string();
-                    assert!(msg.contains("not a public address") && msg.contains("RFC"), "{msg}");
+                    assert!(
+                        msg.contains("not a public address") && msg.contains("RFC"),
+                        "{msg}"
+                    );
                 }
                 other => panic!("{entry}: {other:?}"),
             }
@@ -228,7 +231,10 @@ mod tests {
             ("http://ｌｏｃａｌｈｏｓｔ", "localhost"),
             ("http://api.localhost:26657", "api.localhost"),
             ("http://printer.local", "printer.local"),
-            ("http://metadata.google.internal", "metadata.google.internal"),
+            (
+                "http://metadata.google.internal",
+                "metadata.google.internal",
+            ),
             ("http://metadata", "metadata"),
             ("https://router.home.arpa", "router.home.arpa"),
             ("http://localhost.localdomain", "localhost.localdomain"),
@@ -250,9 +256,15 @@ mod tests {
         for (entry, text) in [
             ("https://93.184.215.14", "https://93.184.215.14:443"),
             ("https://example.com", "https://example.com:443"),
-            ("https://API.Example.com:8443/", "https://api.example.com:8443"),
+            (
+                "https://API.Example.com:8443/",
+                "https://api.example.com:8443",
+            ),
             ("http://[2606:4700::1111]", "http://[2606:4700::1111]:80"),
-            ("https://[::ffff:5db8:d70e]", "https://[::ffff:93.184.215.14]:443"),
+            (
+                "https://[::ffff:5db8:d70e]",
+                "https://[::ffff:93.184.215.14]:443",
+            ),
             ("http://1.1.1.1:8080", "http://1.1.1.1:8080"),
         ] {
             let o = Origin::parse(entry).unwrap_or_else(|e| panic!("{entry}: {e}"));

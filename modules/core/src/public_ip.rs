@@ -58,7 +58,13 @@ struct V4Row {
     range: SpecialRange,
 }
 
-const fn v4(net: [u8; 4], len: u32, prefix: &'static str, name: &'static str, rfc: &'static str) -> V4Row {
+const fn v4(
+    net: [u8; 4],
+    len: u32,
+    prefix: &'static str,
+    name: &'static str,
+    rfc: &'static str,
+) -> V4Row {
     V4Row {
         net: u32::from_be_bytes(net),
         len,
@@ -300,7 +306,11 @@ mod tests {
         for (ip, carried, range) in [
             ("::ffff:127.0.0.1", "127.0.0.1", "127.0.0.0/8"),
             ("::ffff:7f00:1", "127.0.0.1", "127.0.0.0/8"),
-            ("::ffff:169.254.169.254", "169.254.169.254", "169.254.0.0/16"),
+            (
+                "::ffff:169.254.169.254",
+                "169.254.169.254",
+                "169.254.0.0/16",
+            ),
             ("::ffff:10.0.0.1", "10.0.0.1", "10.0.0.0/8"),
             ("::ffff:0.0.0.0", "0.0.0.0", "0.0.0.0/8"),
             ("64:ff9b::10.0.0.1", "10.0.0.1", "10.0.0.0/8"),

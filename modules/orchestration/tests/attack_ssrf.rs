@@ -64,13 +64,23 @@ const HOSTILE: &[(&str, &str)] = &[
     ("http://printer.local", "local"),
 ];
 
-fn assert_refused_without_change(c: &mut Chain, signer: &Address, msg: cosmos_sdk_proto::Any, origin: &str, needle: &str) {
+fn assert_refused_without_change(
+    c: &mut Chain,
+    signer: &Address,
+    msg: cosmos_sdk_proto::Any,
+    origin: &str,
+    needle: &str,
+) {
     let before = snapshot(&c.store);
     let e = c.orch(signer, msg).unwrap_err();
     assert_eq!(e.codespace, "orchestration", "{origin}");
     assert_ne!(e.code, 0, "{origin}");
     assert!(e.log.contains("http origin"), "{origin}: {}", e.log);
-    assert!(e.log.contains(needle), "{origin}: {needle:?} not in {}", e.log);
+    assert!(
+        e.log.contains(needle),
+        "{origin}: {needle:?} not in {}",
+        e.log
+    );
     assert!(
         e.log.contains("not a public address") || e.log.contains("not a public host name"),
         "{origin}: {}",
@@ -94,7 +104,13 @@ fn attack_ssrf_deploy_with_private_origin_is_refused() {
             quorum: 2,
             ..Default::default()
         };
-        assert_refused_without_change(&mut c, &owner, encode_any(&msg, MSG_DEPLOY_FUNCTION), origin, needle);
+        assert_refused_without_change(
+            &mut c,
+            &owner,
+            encode_any(&msg, MSG_DEPLOY_FUNCTION),
+            origin,
+            needle,
+        );
     }
     // A private origin hidden behind a public one is refused just the same.
     let mixed = serde_json::json!({ "permissions": { "http": ["https://example.com", "http://[::ffff:127.0.0.1]:26657"] } });
@@ -106,7 +122,13 @@ fn attack_ssrf_deploy_with_private_origin_is_refused() {
         quorum: 2,
         ..Default::default()
     };
-    assert_refused_without_change(&mut c, &owner, encode_any(&msg, MSG_DEPLOY_FUNCTION), "mixed", "::ffff:127.0.0.1");
+    assert_refused_without_change(
+        &mut c,
+        &owner,
+        encode_any(&msg, MSG_DEPLOY_FUNCTION),
+        "mixed",
+        "::ffff:127.0.0.1",
+    );
 }
 
 #[test]
@@ -114,7 +136,13 @@ fn attack_ssrf_update_to_private_origin_is_refused() {
     let mut c = chain();
     let owner = user(50);
     let f = c
-        .deploy(&owner, hello_wasm(), &manifest_allowing("https://api.example.com"), 3, 2)
+        .deploy(
+            &owner,
+            hello_wasm(),
+            &manifest_allowing("https://api.example.com"),
+            3,
+            2,
+        )
         .unwrap();
     for (origin, needle) in HOSTILE {
         let msg = MsgUpdateFunction {
@@ -123,11 +151,20 @@ fn attack_ssrf_update_to_private_origin_is_refused() {
             manifest_json: manifest_allowing(origin),
             ..Default::default()
         };
-        assert_refused_without_change(&mut c, &owner, encode_any(&msg, MSG_UPDATE_FUNCTION), origin, needle);
+        assert_refused_without_change(
+            &mut c,
+            &owner,
+            encode_any(&msg, MSG_UPDATE_FUNCTION),
+            origin,
+            needle,
+        );
     }
     let r: FunctionResponse = c.query("Function", serde_json::json!({"id": f})).unwrap();
     assert_eq!(r.function.version, 1);
-    assert_eq!(r.function.manifest_json, manifest_allowing("https://api.example.com"));
+    assert_eq!(
+        r.function.manifest_json,
+        manifest_allowing("https://api.example.com")
+    );
 }
 
 #[test]
@@ -135,9 +172,19 @@ fn public_origins_deploy_and_update() {
     let mut c = chain();
     let owner = user(50);
     let f = c
-        .deploy(&owner, hello_wasm(), &manifest_allowing("https://93.184.215.14"), 3, 2)
+        .deploy(
+            &owner,
+            hello_wasm(),
+            &manifest_allowing("https://93.184.215.14"),
+            3,
+            2,
+        )
         .unwrap();
-    for origin in ["https://example.com", "http://[2606:4700::1111]:8080", "https://api.example.com:8443"] {
+    for origin in [
+        "https://example.com",
+        "http://[2606:4700::1111]:8080",
+        "https://api.example.com:8443",
+    ] {
         let msg = MsgUpdateFunction {
             owner: owner.to_string(),
             function_id: f,

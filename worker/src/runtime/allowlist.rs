@@ -49,7 +49,10 @@ mod tests {
             Origin::parse("https://a.example.com/p"),
             Err(OriginError::NotAnOrigin)
         );
-        assert_eq!(Origin::parse("ftp://a.example.com"), Err(OriginError::Scheme));
+        assert_eq!(
+            Origin::parse("ftp://a.example.com"),
+            Err(OriginError::Scheme)
+        );
         assert_eq!(
             Origin::parse("https://u:p@a.example.com"),
             Err(OriginError::UserInfo)

@@ -91,7 +91,9 @@ pub(super) async fn vet(
                 .map_err(|_| Refusal::Unresolved(format!("resolve {domain}: timed out")))?
                 .map_err(|e| Refusal::Unresolved(format!("resolve {domain}: {e}")))?;
             if addrs.is_empty() {
-                return Err(Refusal::Unresolved(format!("resolve {domain}: no addresses")));
+                return Err(Refusal::Unresolved(format!(
+                    "resolve {domain}: no addresses"
+                )));
             }
             (Some(domain.clone()), addrs)
         }
@@ -155,12 +157,33 @@ mod tests {
 
     #[test]
     fn the_sending_host_is_the_allowed_one() {
-        assert_eq!(check("https://api.example.com", "https://API.example.com/x"), Ok(()));
-        assert_eq!(check("http://[2606:4700::1111]:8080", "http://[2606:4700:0::1111]:8080/"), Ok(()));
-        assert_eq!(check("https://[::ffff:5db8:d70e]", "https://[::ffff:93.184.215.14]/"), Ok(()));
+        assert_eq!(
+            check("https://api.example.com", "https://API.example.com/x"),
+            Ok(())
+        );
+        assert_eq!(
+            check(
+                "http://[2606:4700::1111]:8080",
+                "http://[2606:4700:0::1111]:8080/"
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            check(
+                "https://[::ffff:5db8:d70e]",
+                "https://[::ffff:93.184.215.14]/"
+            ),
+            Ok(())
+        );
         assert_eq!(check("http://93.184.215.14", "http://1572394766/"), Ok(()));
-        assert!(matches!(check("https://api.example.com", "https://api.example.org/"), Err(Refusal::Denied(_))));
-        assert!(matches!(check("https://api.example.com", "https://api.example.com:444/"), Err(Refusal::Denied(_))));
+        assert!(matches!(
+            check("https://api.example.com", "https://api.example.org/"),
+            Err(Refusal::Denied(_))
+        ));
+        assert!(matches!(
+            check("https://api.example.com", "https://api.example.com:444/"),
+            Err(Refusal::Denied(_))
+        ));
     }
 
     #[tokio::test]
@@ -169,10 +192,23 @@ mod tests {
             name: Some("api.example.com".into()),
             addrs: vec!["93.184.215.14".parse().unwrap()],
         };
-        let ok: Vec<SocketAddr> = p.resolve("api.example.com".parse().unwrap()).await.unwrap().collect();
+        let ok: Vec<SocketAddr> = p
+            .resolve("api.example.com".parse().unwrap())
+            .await
+            .unwrap()
+            .collect();
         assert_eq!(ok, vec!["93.184.215.14:0".parse::<SocketAddr>().unwrap()]);
-        assert!(p.resolve("evil.example.com".parse().unwrap()).await.is_err());
-        let literal = Pinned { name: None, addrs: vec![] };
-        assert!(literal.resolve("api.example.com".parse().unwrap()).await.is_err());
+        assert!(p
+            .resolve("evil.example.com".parse().unwrap())
+            .await
+            .is_err());
+        let literal = Pinned {
+            name: None,
+            addrs: vec![],
+        };
+        assert!(literal
+            .resolve("api.example.com".parse().unwrap())
+            .await
+            .is_err());
     }
 }

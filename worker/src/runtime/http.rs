@@ -485,7 +485,11 @@ mod tests {
             .await
             .unwrap_err();
         assert_eq!(err.code, HttpErrorCode::Denied);
-        assert!(err.message.contains("not a public address"), "{}", err.message);
+        assert!(
+            err.message.contains("not a public address"),
+            "{}",
+            err.message
+        );
     }
 
     /// The operating system's answer for a name is judged like any other: `localhost`

@@ -50,12 +50,12 @@ use wasmtime_wasi::{FsPerms, I32Exit, WasiCtxBuilder};
 pub use allowlist::{is_public, Origin, OriginError, OriginHost};
 pub use cache::CacheStats;
 pub use http::HttpConfig;
-pub use resolve::{parse_hosts_entry, HostsEntryError, NameResolver, StaticHosts, SystemResolver};
 pub use job::{
     BlockTime, Job, Limits, Manifest, ManifestError, Permissions, DATA_DIR_GUEST_PATH, MAX_ARGS,
     MAX_OUTPUT_BYTES, MAX_TIMEOUT_MS,
 };
 pub use outcome::{DecodeError, ExitStatus, Outcome, TrapKind};
+pub use resolve::{parse_hosts_entry, HostsEntryError, NameResolver, StaticHosts, SystemResolver};
 
 use cache::ModuleCache;
 use determinism::{insecure_seed, FixedWallClock, FrozenMonotonicClock, JobRng};

@@ -13,7 +13,11 @@ use futures::future::BoxFuture;
 /// only to addresses from that one answer.
 pub trait NameResolver: Send + Sync {
     /// Every address `host` resolves to (`port` is the request's, for resolvers that care).
-    fn lookup<'a>(&'a self, host: &'a str, port: u16) -> BoxFuture<'a, std::io::Result<Vec<IpAddr>>>;
+    fn lookup<'a>(
+        &'a self,
+        host: &'a str,
+        port: u16,
+    ) -> BoxFuture<'a, std::io::Result<Vec<IpAddr>>>;
 }
 
 /// The operating system's resolver (`getaddrinfo` through tokio).
@@ -21,7 +25,11 @@ pub trait NameResolver: Send + Sync {
 pub struct SystemResolver;
 
 impl NameResolver for SystemResolver {
-    fn lookup<'a>(&'a self, host: &'a str, port: u16) -> BoxFuture<'a, std::io::Result<Vec<IpAddr>>> {
+    fn lookup<'a>(
+        &'a self,
+        host: &'a str,
+        port: u16,
+    ) -> BoxFuture<'a, std::io::Result<Vec<IpAddr>>> {
         Box::pin(async move {
             Ok(tokio::net::lookup_host((host, port))
                 .await?
@@ -80,16 +88,21 @@ pub fn parse_hosts_entry(entry: &str) -> Result<(String, Vec<IpAddr>), HostsEntr
     let (name, addrs) = entry
         .split_once('=')
         .ok_or_else(|| HostsEntryError::Syntax(entry.to_string()))?;
-    let name = normalize_name(name.trim()).ok_or_else(|| HostsEntryError::BadName(entry.to_string()))?;
+    let name =
+        normalize_name(name.trim()).ok_or_else(|| HostsEntryError::BadName(entry.to_string()))?;
     let addrs = addrs
         .split(',')
         .map(|a| {
             let a = a.trim();
-            let bare = a.strip_prefix('[').and_then(|a| a.strip_suffix(']')).unwrap_or(a);
-            bare.parse::<IpAddr>().map_err(|_| HostsEntryError::BadAddress {
-                entry: entry.to_string(),
-                addr: a.to_string(),
-            })
+            let bare = a
+                .strip_prefix('[')
+                .and_then(|a| a.strip_suffix(']'))
+                .unwrap_or(a);
+            bare.parse::<IpAddr>()
+                .map_err(|_| HostsEntryError::BadAddress {
+                    entry: entry.to_string(),
+                    addr: a.to_string(),
+                })
         })
         .collect::<Result<Vec<_>, _>>()?;
     Ok((name, addrs))
@@ -98,7 +111,10 @@ pub fn parse_hosts_entry(entry: &str) -> Result<(String, Vec<IpAddr>), HostsEntr
 impl StaticHosts {
     /// `entries` (`name=IP[,IP...]`) in front of `fallback`. A name listed twice gets the
     /// addresses of both entries.
-    pub fn new(entries: &[String], fallback: Arc<dyn NameResolver>) -> Result<Self, HostsEntryError> {
+    pub fn new(
+        entries: &[String],
+        fallback: Arc<dyn NameResolver>,
+    ) -> Result<Self, HostsEntryError> {
         let mut hosts: BTreeMap<String, Vec<IpAddr>> = BTreeMap::new();
         for e in entries {
             let (name, addrs) = parse_hosts_entry(e)?;
@@ -109,7 +125,11 @@ impl StaticHosts {
 }
 
 impl NameResolver for StaticHosts {
-    fn lookup<'a>(&'a self, host: &'a str, port: u16) -> BoxFuture<'a, std::io::Result<Vec<IpAddr>>> {
+    fn lookup<'a>(
+        &'a self,
+        host: &'a str,
+        port: u16,
+    ) -> BoxFuture<'a, std::io::Result<Vec<IpAddr>>> {
         let key = host.strip_suffix('.').unwrap_or(host);
         match self.hosts.get(key) {
             Some(addrs) => Box::pin(std::future::ready(Ok(addrs.clone()))),
@@ -131,9 +151,18 @@ mod tests {
                 vec!["127.0.0.1".parse().unwrap(), "::1".parse().unwrap()]
             )
         );
-        assert!(matches!(parse_hosts_entry("api.example.com"), Err(HostsEntryError::Syntax(_))));
-        assert!(matches!(parse_hosts_entry("=1.2.3.4"), Err(HostsEntryError::BadName(_))));
-        assert!(matches!(parse_hosts_entry("1.2.3.4=1.2.3.4"), Err(HostsEntryError::BadName(_))));
+        assert!(matches!(
+            parse_hosts_entry("api.example.com"),
+            Err(HostsEntryError::Syntax(_))
+        ));
+        assert!(matches!(
+            parse_hosts_entry("=1.2.3.4"),
+            Err(HostsEntryError::BadName(_))
+        ));
+        assert!(matches!(
+            parse_hosts_entry("1.2.3.4=1.2.3.4"),
+            Err(HostsEntryError::BadName(_))
+        ));
         assert!(matches!(
             parse_hosts_entry("a.example.com=localhost"),
             Err(HostsEntryError::BadAddress { .. })
@@ -148,7 +177,11 @@ mod tests {
     async fn listed_names_answer_from_the_table_others_fall_back() {
         struct Never;
         impl NameResolver for Never {
-            fn lookup<'a>(&'a self, _: &'a str, _: u16) -> BoxFuture<'a, std::io::Result<Vec<IpAddr>>> {
+            fn lookup<'a>(
+                &'a self,
+                _: &'a str,
+                _: u16,
+            ) -> BoxFuture<'a, std::io::Result<Vec<IpAddr>>> {
                 Box::pin(std::future::ready(Err(std::io::Error::other("fallback"))))
             }
         }
