@@ -3,8 +3,8 @@
 //! The allowlist match (`allowlist.rs`) says which origin a request is for; this file
 //! decides which addresses it may reach:
 //! 1. The host the HTTP stack will connect to (the URL re-parsed as an `http::Uri`, as
-//!    reqwest does) must be the allowed origin's host and port, byte for byte after
-//!    normalization: no parser differential can point the connection elsewhere.
+//!    reqwest does) must be the allowed origin's: the same address, or the same name up to
+//!    ASCII case, and the same port. No parser differential can point it elsewhere.
 //! 2. A name is resolved once, by the runtime's [`NameResolver`]. Every answer must be a
 //!    public address ([`bls_core::public_ip`]) or a destination the worker operator listed
 //!    in `allow_private`; a single other answer denies the request (an attacker controlling
