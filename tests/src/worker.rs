@@ -104,6 +104,21 @@ impl WorkerNode {
         Ok(())
     }
 
+    /// Sets `key` of `[section]` in the worker's `config.toml` (after [`WorkerNode::configure`],
+    /// which rewrites the file), e.g. `("worker", "http_allowed", true.into())`.
+    pub fn set_config(&self, section: &str, key: &str, value: toml::Value) -> anyhow::Result<()> {
+        let path = self.home.join("config.toml");
+        let mut doc: toml::Table = std::fs::read_to_string(&path)?.parse()?;
+        let table = doc
+            .entry(section)
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()))
+            .as_table_mut()
+            .with_context(|| format!("[{section}] is not a table"))?;
+        table.insert(key.to_string(), value);
+        std::fs::write(&path, doc.to_string())?;
+        Ok(())
+    }
+
     /// Starts `bls-worker start --register` with `extra` flags (e.g. `--fault wrong-result`).
     /// Each start logs to its own file (`worker-<name>-<n>.log`).
     pub fn start(&mut self, extra: &[&str]) -> anyhow::Result<()> {

@@ -126,6 +126,15 @@ pub enum FunctionSub {
         /// Block time (Unix seconds) the function's clock reads.
         #[arg(long, default_value_t = 0)]
         block_time: u64,
+        /// Answer this name with these addresses instead of DNS, NAME=IP[,IP...]
+        /// (repeatable; a worker's `[http] resolve`), e.g. to point an allowed origin at a
+        /// local mock. The answers are still checked.
+        #[arg(long = "resolve", value_name = "NAME=IP")]
+        resolve: Vec<String>,
+        /// Let the function reach this private IP:PORT (repeatable; a worker's
+        /// `[http] allow_private`, which only a worker operator can set, never a manifest).
+        #[arg(long = "allow-private-http", value_name = "IP:PORT")]
+        allow_private_http: Vec<String>,
         /// Run the WASM already built; do not build first.
         #[arg(long)]
         no_build: bool,

@@ -14,6 +14,7 @@ use bls_client::msgs;
 use bls_client::orchestration::{self as orch, u64_as_string};
 use bls_orchestration::queries::FunctionsRequest;
 use bls_orchestration::state::Function;
+use bls_worker::config::HttpSection;
 use bls_worker::local::{outcome_json, run_local, write_outcome_text, LocalOutcome, LocalRun};
 use bls_worker::runtime::{BlockTime, Manifest as WorkerManifest};
 use serde::Serialize;
@@ -131,6 +132,8 @@ pub struct RunRequest<'a> {
     pub job_id: Option<String>,
     /// Block time.
     pub block_time: u64,
+    /// Local HTTP opt-ins (`--resolve`, `--allow-private-http`).
+    pub http: HttpSection,
     /// Skip the build.
     pub no_build: bool,
     /// Build options.
@@ -153,6 +156,10 @@ pub fn run(ctx: &ClientContext, req: RunRequest<'_>) -> anyhow::Result<()> {
             .and_then(|b| <[u8; 32]>::try_from(b).ok())
             .context("--job-id must be 64 hex characters")?,
     };
+    let http = req
+        .http
+        .runtime_config()
+        .map_err(|e| anyhow::anyhow!("--allow-private-http / --resolve: {e}"))?;
     let (project, code) = built_code(req.dir, req.no_build, req.build)?;
     // Through JSON, as a worker receives it from the chain.
     let manifest_json = project.config.manifest_json()?;
@@ -170,6 +177,7 @@ pub fn run(ctx: &ClientContext, req: RunRequest<'_>) -> anyhow::Result<()> {
         },
         data_dir: None,
         cache_dir: None,
+        http,
     })?;
     let json = outcome_json(&outcome, &code_hash);
     ctx.emit(&json, |_| {

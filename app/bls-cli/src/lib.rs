@@ -53,6 +53,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             args,
             job_id,
             block_time,
+            resolve,
+            allow_private_http,
             no_build,
             build,
         } => function::run(
@@ -64,6 +66,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 args,
                 job_id,
                 block_time,
+                http: bls_worker::config::HttpSection {
+                    allow_private: allow_private_http,
+                    resolve,
+                },
                 no_build,
                 build: &build,
             },

@@ -11,6 +11,9 @@
 //!   [`module_account::ModuleAccounts`], every module's declarations collected by the app;
 //! - [`spec::ModuleSpec`]: a module declared as a table of its parts, which is then a [`Module`];
 //! - [`manifest::Manifest`]: how to run a function, validated the same on chain and in workers;
+//! - [`origin::Origin`]: an HTTP origin a manifest may allow, which must be public;
+//! - [`public_ip`] / [`public_name`]: the one definition of a public address and a public
+//!   host name, shared by the chain (manifest origins) and workers (every resolved address);
 //! - [`outcome::Outcome`]: the canonical execution outcome workers commit to and reveal;
 //! - [`storage::GasStorage`]: a `cosmwasm_std::Storage` wrapper that charges gas per op.
 
@@ -25,6 +28,8 @@ pub mod module;
 pub mod module_account;
 pub mod origin;
 pub mod outcome;
+pub mod public_ip;
+pub mod public_name;
 pub mod route;
 pub mod spec;
 pub mod storage;

@@ -126,10 +126,22 @@ pub async fn run(home: &Path, config: Config, opts: StartOptions) -> anyhow::Res
     }
 
     let code_dir = Config::resolve(home, &config.runtime.code_cache_dir);
+    let mut http = config
+        .http
+        .runtime_config()
+        .map_err(|e| anyhow::anyhow!("[http]: {e}"))?;
+    http.enabled = config.worker.http_allowed;
+    if !http.allow_private.is_empty() {
+        tracing::warn!(
+            allow_private = ?http.allow_private,
+            "functions' HTTP may reach these private destinations ([http] allow_private)"
+        );
+    }
     let runtime = Arc::new(Runtime::new(RuntimeConfig {
         cache_dir: Some(code_dir.join("compiled")),
         max_concurrent_jobs: config.worker.max_concurrent_jobs,
         max_memory_bytes: config.worker.memory_mb.saturating_mul(1 << 20),
+        http,
         ..RuntimeConfig::default()
     })?);
     let store = store::Store::open(&home.join("data"))?;

@@ -30,6 +30,8 @@ pub struct SimWorker {
     pub addr: Address,
     pub region: String,
     pub network: String,
+    /// Advertises outbound HTTP (placed on functions with `permissions.http`).
+    pub http_allowed: bool,
 }
 
 impl SimWorker {
@@ -45,6 +47,7 @@ impl SimWorker {
             addr,
             region: region.into(),
             network: network.into(),
+            http_allowed: false,
         }
     }
 
@@ -222,7 +225,7 @@ impl Chain {
             capabilities: Some(Capabilities {
                 memory_mb: 512,
                 max_timeout_ms: 900_000,
-                http_allowed,
+                http_allowed: http_allowed || w.http_allowed,
             }),
             role: "worker".into(),
             bond: Some(ProtoCoin::ubls(BOND)),
