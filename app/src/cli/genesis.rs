@@ -183,14 +183,51 @@ pub fn validate(g: &Value) -> anyhow::Result<()> {
     }
     let app_state = serde_json::to_vec(&g["app_state"])?;
     AppGenesis::from_bytes(&app_state)?;
+    let initial_height = json_i64(&g["initial_height"], "initial_height")?.unwrap_or(1);
+    let ve_height = json_i64(
+        &g["consensus_params"]["abci"]["vote_extensions_enable_height"],
+        "consensus_params.abci.vote_extensions_enable_height",
+    )?
+    .unwrap_or(0);
+    if ve_height < 0 {
+        bail!("consensus_params.abci.vote_extensions_enable_height must not be negative");
+    }
     let store = crate::store::Store::open_in_memory()?;
     let mut app = crate::abci::BlsApp::with_store(store);
     app.init_chain(tendermint_proto::v0_38::abci::RequestInitChain {
         chain_id: chain_id.to_string(),
         app_state_bytes: app_state.into(),
-        initial_height: 1,
+        initial_height,
+        consensus_params: Some(tendermint_proto::v0_38::types::ConsensusParams {
+            abci: Some(tendermint_proto::v0_38::types::AbciParams {
+                vote_extensions_enable_height: ve_height,
+            }),
+            ..Default::default()
+        }),
         ..Default::default()
     })
     .map_err(|e| anyhow::anyhow!("InitChain would fail: {e}"))?;
+    if ve_height == 0 {
+        eprintln!(
+            "note: vote extensions are disabled (consensus_params.abci.vote_extensions_enable_height = 0): \
+             job assignment and placement randomness comes from block hashes, which a proposer can grind"
+        );
+    }
     Ok(())
+}
+
+/// A genesis integer that CometBFT writes as a string (or a number); `None` when absent.
+fn json_i64(v: &Value, what: &str) -> anyhow::Result<Option<i64>> {
+    match v {
+        Value::Null => Ok(None),
+        Value::String(s) => s
+            .parse()
+            .map(Some)
+            .with_context(|| format!("{what} must be an integer, got {s:?}")),
+        Value::Number(n) => n
+            .as_i64()
+            .map(Some)
+            .with_context(|| format!("{what} must be an integer, got {n}")),
+        other => bail!("{what} must be an integer, got {other}"),
+    }
 }

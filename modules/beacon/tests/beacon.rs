@@ -304,3 +304,51 @@ fn extensions_are_required_from_the_height_after_the_enable_height() {
     assert!(!mix::extensions_required(&store, 50).unwrap());
     assert!(mix::extensions_required(&store, 51).unwrap());
 }
+
+#[test]
+fn bad_genesis_and_queries_are_refused_with_a_reason() {
+    use bls_beacon::BeaconModule;
+    use bls_core::Module;
+    let b = block(1, 0);
+    for bad in [
+        serde_json::json!({"randomness": "zz"}),
+        serde_json::json!({"randomness": "abcd"}),
+        serde_json::json!({"randomness": 7}),
+        serde_json::json!({"seed": "00"}),
+    ] {
+        let mut store = MockStorage::new();
+        let gas = GasMeter::infinite();
+        let mut ctx = Context::new(&mut store, &b, &gas);
+        let e = BeaconModule.init_genesis(&mut ctx, &bad).unwrap_err();
+        assert_eq!(e.codespace, "beacon", "{bad}: {e}");
+        assert!(e.log.contains("genesis"), "{bad}: {e}");
+    }
+    let store = chain(1);
+    for (method, data) in [("Randomness", &b"{\"x\":1}"[..]), ("Randomness", b"[]"), ("Randomness", b"{"), ("Seed", b"{}")] {
+        let e = BeaconModule.query(&store, method, data).unwrap_err();
+        assert_eq!((e.codespace.as_str(), e.code), ("beacon", 16), "{method} {data:?}");
+    }
+    for data in [&b"{}"[..], b""] {
+        assert!(BeaconModule.query(&store, "Randomness", data).is_ok());
+    }
+}
+
+#[test]
+fn an_export_restarts_the_sequence_where_it_stopped() {
+    use bls_beacon::BeaconModule;
+    use bls_core::Module;
+    let vs = vals();
+    let mut store = chain(1);
+    // Before any block there is nothing to carry over: a new chain derives its own value.
+    assert_eq!(BeaconModule.export_genesis(&store).unwrap(), serde_json::json!({}));
+    run(&mut store, &block(2, 0), |ctx| mix::mix_extensions(ctx, &signed(&vs, 1)).unwrap());
+    let exported = BeaconModule.export_genesis(&store).unwrap();
+    let value = state::randomness(&store).unwrap().value;
+    assert_eq!(exported, serde_json::json!({ "randomness": value }));
+    let mut restarted = MockStorage::new();
+    let gas = GasMeter::infinite();
+    let b = block(3, 0);
+    let mut ctx = Context::new(&mut restarted, &b, &gas);
+    BeaconModule.init_genesis(&mut ctx, &exported).unwrap();
+    assert_eq!(state::randomness(&restarted).unwrap().value, value);
+}
