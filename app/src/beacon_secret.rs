@@ -24,7 +24,9 @@ pub enum BeaconSecretError {
         source: std::io::Error,
     },
     /// The file does not hold exactly 32 bytes.
-    #[error("beacon secret {path} holds {len} bytes, expected 32 (move it away to create a new one)")]
+    #[error(
+        "beacon secret {path} holds {len} bytes, expected 32 (move it away to create a new one)"
+    )]
     Length {
         /// The file.
         path: String,

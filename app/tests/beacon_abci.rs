@@ -12,10 +12,10 @@ use ed25519_consensus::SigningKey;
 use prost::bytes::Bytes;
 use tendermint_proto::v0_38::abci::{
     request, response, response_process_proposal::ProposalStatus,
-    response_verify_vote_extension::VerifyStatus, CommitInfo, ExtendedCommitInfo,
-    ExtendedVoteInfo, RequestCheckTx, RequestExtendVote, RequestFinalizeBlock, RequestInfo,
-    RequestInitChain, RequestPrepareProposal, RequestProcessProposal, RequestQuery,
-    RequestVerifyVoteExtension, Validator, ValidatorUpdate, VoteInfo,
+    response_verify_vote_extension::VerifyStatus, CommitInfo, ExtendedCommitInfo, ExtendedVoteInfo,
+    RequestCheckTx, RequestExtendVote, RequestFinalizeBlock, RequestInfo, RequestInitChain,
+    RequestPrepareProposal, RequestProcessProposal, RequestQuery, RequestVerifyVoteExtension,
+    Validator, ValidatorUpdate, VoteInfo,
 };
 use tendermint_proto::v0_38::crypto::{public_key::Sum, PublicKey};
 use tendermint_proto::v0_38::types::{AbciParams, ConsensusParams};
@@ -96,7 +96,10 @@ fn commit(vals: &[Val], height: u64, flags: &[i32]) -> (ExtendedCommitInfo, Comm
         });
         let (e, sig) = if flag == COMMIT {
             let e = v.extension(height);
-            let sig = v.sk.sign(&sign_bytes(CHAIN, height, 0, &e)).to_bytes().to_vec();
+            let sig =
+                v.sk.sign(&sign_bytes(CHAIN, height, 0, &e))
+                    .to_bytes()
+                    .to_vec();
             (e, sig)
         } else {
             (vec![], vec![])
@@ -115,7 +118,12 @@ fn commit(vals: &[Val], height: u64, flags: &[i32]) -> (ExtendedCommitInfo, Comm
     (ext, last)
 }
 
-fn prepare(app: &BlsApp, height: u64, ext: Option<ExtendedCommitInfo>, mempool: Vec<Bytes>) -> Vec<Bytes> {
+fn prepare(
+    app: &BlsApp,
+    height: u64,
+    ext: Option<ExtendedCommitInfo>,
+    mempool: Vec<Bytes>,
+) -> Vec<Bytes> {
     app.prepare_proposal(RequestPrepareProposal {
         max_tx_bytes: 1 << 20,
         txs: mempool,
@@ -170,7 +178,11 @@ fn run_honest(app: &mut BlsApp, vals: &[Val], to: u64, hash: impl Fn(u64) -> u8)
     for h in 2..=to {
         let (ext, last) = commit(vals, h - 1, &[COMMIT; 4]);
         let txs = prepare(app, h, Some(ext), vec![]);
-        assert_eq!(process(app, h, &txs, &last), ProposalStatus::Accept, "height {h}");
+        assert_eq!(
+            process(app, h, &txs, &last),
+            ProposalStatus::Accept,
+            "height {h}"
+        );
         assert_eq!(finalize(app, h, &txs, &last, hash(h)), vec![0]);
         out.push(randomness(app).randomness.value);
     }
@@ -183,24 +195,36 @@ fn reveals_are_mixed_every_block() {
     let mut a = app(&vs, 1);
     let outs = run_honest(&mut a, &vs, 5, |h| h as u8);
     let distinct: std::collections::BTreeSet<&String> = outs.iter().collect();
-    assert_eq!(distinct.len(), outs.len(), "the randomness changes every block: {outs:?}");
+    assert_eq!(
+        distinct.len(),
+        outs.len(),
+        "the randomness changes every block: {outs:?}"
+    );
     let r = randomness(&a);
     assert_eq!(r.vote_extensions_enable_height, 1);
     assert_eq!(r.randomness.source.as_str(), "vote_extensions");
-    assert_eq!((r.randomness.height, r.randomness.reveals, r.randomness.mixed_power), (5, 4, 60));
+    assert_eq!(
+        (
+            r.randomness.height,
+            r.randomness.reveals,
+            r.randomness.mixed_power
+        ),
+        (5, 4, 60)
+    );
 }
 
 #[test]
 fn the_app_extends_and_checks_votes() {
     let vs = vals();
     let mut a = app(&vs, 1);
-    let ask = |a: &mut BlsApp, h: i64| match a.handle(request::Value::ExtendVote(RequestExtendVote {
-        height: h,
-        ..Default::default()
-    })) {
-        response::Value::ExtendVote(r) => r.vote_extension,
-        other => panic!("{other:?}"),
-    };
+    let ask =
+        |a: &mut BlsApp, h: i64| match a.handle(request::Value::ExtendVote(RequestExtendVote {
+            height: h,
+            ..Default::default()
+        })) {
+            response::Value::ExtendVote(r) => r.vote_extension,
+            other => panic!("{other:?}"),
+        };
     // Without a secret the node withholds.
     assert!(ask(&mut a, 3).is_empty());
     a.set_beacon_secret(vs[0].secret);
@@ -229,7 +253,9 @@ fn attack_forged_vote_extension_signature_rejected() {
     let before = randomness(&a);
     // The proposer of 4 replaces validator 2's reveal with one it picked, keeping the signature.
     let (mut ext, last) = commit(&vs, 3, &[COMMIT; 4]);
-    let mut forged = VoteExtension::decode(&ext.votes[2].vote_extension).unwrap().unwrap();
+    let mut forged = VoteExtension::decode(&ext.votes[2].vote_extension)
+        .unwrap()
+        .unwrap();
     forged.reveal = [0xaa; 32];
     ext.votes[2].vote_extension = forged.encode().into();
     let txs = prepare(&a, 4, Some(ext), vec![]);
@@ -252,18 +278,33 @@ fn attack_missing_or_misplaced_pseudo_tx_rejected() {
     let pseudo = Bytes::from(bls_beacon::pseudo_tx::encode(&ext));
     let other = Bytes::from_static(b"some tx");
     // Missing.
-    assert_eq!(process(&a, 3, &[other.clone()], &last), ProposalStatus::Reject);
+    assert_eq!(
+        process(&a, 3, std::slice::from_ref(&other), &last),
+        ProposalStatus::Reject
+    );
     assert_eq!(process(&a, 3, &[], &last), ProposalStatus::Reject);
     // Not first.
-    assert_eq!(process(&a, 3, &[other.clone(), pseudo.clone()], &last), ProposalStatus::Reject);
+    assert_eq!(
+        process(&a, 3, &[other.clone(), pseudo.clone()], &last),
+        ProposalStatus::Reject
+    );
     // Twice.
-    assert_eq!(process(&a, 3, &[pseudo.clone(), pseudo.clone()], &last), ProposalStatus::Reject);
+    assert_eq!(
+        process(&a, 3, &[pseudo.clone(), pseudo.clone()], &last),
+        ProposalStatus::Reject
+    );
     // Malformed.
     let mut broken = bls_beacon::pseudo_tx::PREFIX.to_vec();
     broken.extend_from_slice(&[0xff; 7]);
-    assert_eq!(process(&a, 3, &[broken.into()], &last), ProposalStatus::Reject);
+    assert_eq!(
+        process(&a, 3, &[broken.into()], &last),
+        ProposalStatus::Reject
+    );
     // The honest block.
-    assert_eq!(process(&a, 3, &[pseudo.clone(), other], &last), ProposalStatus::Accept);
+    assert_eq!(
+        process(&a, 3, &[pseudo.clone(), other], &last),
+        ProposalStatus::Accept
+    );
     // On a chain without vote extensions, a pseudo-transaction is refused anywhere.
     let mut off = app(&vs, 0);
     finalize(&mut off, 1, &[], &CommitInfo::default(), 1);
@@ -287,7 +328,12 @@ fn attack_pseudo_tx_through_checktx_refused() {
     assert!(r.log.contains("proposer"), "{}", r.log);
     // A proposer never takes one from its mempool, and puts its own first.
     let (ext3, _) = commit(&vs, 2, &[COMMIT, COMMIT, COMMIT, ABSENT]);
-    let txs = prepare(&a, 3, Some(ext3.clone()), vec![pseudo.into(), Bytes::from_static(b"x")]);
+    let txs = prepare(
+        &a,
+        3,
+        Some(ext3.clone()),
+        vec![pseudo.into(), Bytes::from_static(b"x")],
+    );
     assert_eq!(txs.len(), 2);
     assert_eq!(txs[0].to_vec(), bls_beacon::pseudo_tx::encode(&ext3));
     assert_eq!(txs[1].as_ref(), b"x");
@@ -322,7 +368,12 @@ fn attack_reveal_not_matching_commitment_not_mixed() {
     lie.reveal = [0x11; 32];
     let (mut ext, last) = commit(&vs, 3, &[COMMIT; 4]);
     let e = lie.encode();
-    ext.votes[0].extension_signature = vs[0].sk.sign(&sign_bytes(CHAIN, 3, 0, &e)).to_bytes().to_vec().into();
+    ext.votes[0].extension_signature = vs[0]
+        .sk
+        .sign(&sign_bytes(CHAIN, 3, 0, &e))
+        .to_bytes()
+        .to_vec()
+        .into();
     ext.votes[0].vote_extension = e.into();
     let txs = prepare(&a, 4, Some(ext), vec![]);
     // Validly signed: the block is fine; the lie just does not count.
@@ -398,7 +449,10 @@ fn init_chain_refuses_what_the_beacon_cannot_work_with() {
         }),
         ..Default::default()
     });
-    assert!(negative.unwrap_err().to_string().contains("vote_extensions_enable_height"));
+    assert!(negative
+        .unwrap_err()
+        .to_string()
+        .contains("vote_extensions_enable_height"));
     // A secp256k1 genesis validator could never sign a vote extension this app can check.
     let mut a = BlsApp::with_store(Store::open_in_memory().expect("store"));
     let secp = a.init_chain(RequestInitChain {

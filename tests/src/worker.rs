@@ -341,8 +341,8 @@ pub async fn invoke(
     let r = send(rpc, invoker, vec![encode_any(&msg, MSG_INVOKE)]).await?;
     let job_id = event_attr(&r, "bls.job_queued", "job_id")?.parse()?;
     // Workers are drawn in the next block's begin block, with its beacon randomness.
-    let job = bls_client::orchestration::wait_assigned(rpc, job_id, Duration::from_secs(30))
-        .await?;
+    let job =
+        bls_client::orchestration::wait_assigned(rpc, job_id, Duration::from_secs(30)).await?;
     let workers = job
         .assignments
         .iter()

@@ -60,7 +60,13 @@ async fn four_validators_same_app_hash_and_restart() -> anyhow::Result<()> {
             &net,
             i,
             &keyring,
-            &["query", "--height", &height.to_string(), "beacon", "randomness"],
+            &[
+                "query",
+                "--height",
+                &height.to_string(),
+                "beacon",
+                "randomness",
+            ],
         )
     };
     let last = target - 1;
@@ -69,8 +75,14 @@ async fn four_validators_same_app_hash_and_restart() -> anyhow::Result<()> {
         let reference = beacon(0, height)?;
         let r = &reference["randomness"];
         assert_eq!(r["height"], height, "{reference}");
-        assert_eq!(r["source"], "vote_extensions", "height {height}: {reference}");
-        assert!(r["reveals"].as_u64().unwrap_or(0) >= 1, "height {height}: {reference}");
+        assert_eq!(
+            r["source"], "vote_extensions",
+            "height {height}: {reference}"
+        );
+        assert!(
+            r["reveals"].as_u64().unwrap_or(0) >= 1,
+            "height {height}: {reference}"
+        );
         assert!(
             values.insert(r["value"].as_str().unwrap_or_default().to_string()),
             "the randomness repeated at height {height}"
@@ -81,8 +93,14 @@ async fn four_validators_same_app_hash_and_restart() -> anyhow::Result<()> {
     }
     // Every block carries the previous height's extensions as its first (pseudo-)transaction.
     let block = net.rpc(0, &format!("block?height={last}")).await?;
-    let txs = block["block"]["data"]["txs"].as_array().cloned().unwrap_or_default();
-    assert!(!txs.is_empty(), "block {last} has no vote-extension pseudo-transaction");
+    let txs = block["block"]["data"]["txs"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        !txs.is_empty(),
+        "block {last} has no vote-extension pseudo-transaction"
+    );
     let results = net.rpc(0, &format!("block_results?height={last}")).await?;
     assert_eq!(results["txs_results"][0]["code"], 0, "{results}");
     Ok(())

@@ -8,8 +8,8 @@ use bls_core::{
 use tendermint_proto::v0_38::abci::{
     request, response, response_process_proposal::ProposalStatus, Event as AbciEvent,
     EventAttribute, ExecTxResult, RequestCheckTx, RequestFinalizeBlock, RequestInfo,
-    RequestInitChain, RequestPrepareProposal, RequestQuery, ResponseCheckTx, ResponseCommit,
-    RequestProcessProposal, ResponseFinalizeBlock, ResponseInfo, ResponseInitChain,
+    RequestInitChain, RequestPrepareProposal, RequestProcessProposal, RequestQuery,
+    ResponseCheckTx, ResponseCommit, ResponseFinalizeBlock, ResponseInfo, ResponseInitChain,
     ResponsePrepareProposal, ResponseProcessProposal, ResponseQuery,
 };
 
@@ -167,16 +167,16 @@ impl BlsApp {
             request::Value::FinalizeBlock(r) => {
                 response::Value::FinalizeBlock(self.finalize_block(r).unwrap_or_else(|e| fatal(e)))
             }
-            request::Value::ExtendVote(r) => response::Value::ExtendVote(
-                vote_extensions::extend_vote(
+            request::Value::ExtendVote(r) => {
+                response::Value::ExtendVote(vote_extensions::extend_vote(
                     self.beacon_secret.as_ref(),
                     &self.last_block.chain_id,
                     &r,
-                ),
-            ),
-            request::Value::VerifyVoteExtension(r) => response::Value::VerifyVoteExtension(
-                vote_extensions::verify_vote_extension(&r),
-            ),
+                ))
+            }
+            request::Value::VerifyVoteExtension(r) => {
+                response::Value::VerifyVoteExtension(vote_extensions::verify_vote_extension(&r))
+            }
             request::Value::ListSnapshots(_) => response::Value::ListSnapshots(Default::default()),
             request::Value::OfferSnapshot(_) => response::Value::OfferSnapshot(Default::default()),
             request::Value::LoadSnapshotChunk(_) => {
@@ -313,12 +313,7 @@ impl BlsApp {
                 false
             }
         };
-        let txs = vote_extensions::proposal_txs(
-            required,
-            r.local_last_commit.as_ref(),
-            r.txs,
-            max,
-        );
+        let txs = vote_extensions::proposal_txs(required, r.local_last_commit.as_ref(), r.txs, max);
         ResponsePrepareProposal { txs }
     }
 
@@ -475,13 +470,7 @@ impl BlsApp {
         r: &RequestFinalizeBlock,
         block: &BlockInfo,
         events: &mut Vec<Event>,
-    ) -> Result<
-        (
-            [u8; 32],
-            Result<Option<bls_beacon::VerifiedCommit>, bls_beacon::BeaconError>,
-        ),
-        AppError,
-    > {
+    ) -> Result<([u8; 32], ExtensionCheck), AppError> {
         let (changes, randomness, checked) = {
             let view = StagedView::new(&self.store, &self.block)?;
             let checked = vote_extensions::check_block(
@@ -674,21 +663,21 @@ fn to_abci_validator_update(u: &ValidatorUpdate) -> tendermint_proto::v0_38::abc
     }
 }
 
+/// What checking a block's vote extensions found (`None`: not required at its height).
+type ExtensionCheck = Result<Option<bls_beacon::VerifiedCommit>, bls_beacon::BeaconError>;
+
 /// The refusal of a marked transaction where none may be.
 fn pseudo_tx_refused(index: usize) -> bls_beacon::BeaconError {
     bls_beacon::BeaconError::UnexpectedPseudoTx {
         index,
-        why: "vote-extension pseudo-transactions are made by the block proposer, first in its block",
+        why:
+            "vote-extension pseudo-transactions are made by the block proposer, first in its block",
     }
 }
 
 /// The result of a marked transaction in a decided block: ok for the block's verified vote
 /// extensions, the beacon's error otherwise.
-fn pseudo_tx_result(
-    index: usize,
-    height: u64,
-    checked: &Result<Option<bls_beacon::VerifiedCommit>, bls_beacon::BeaconError>,
-) -> ExecTxResult {
+fn pseudo_tx_result(index: usize, height: u64, checked: &ExtensionCheck) -> ExecTxResult {
     use bls_core::AbciCode as _;
     let refused = |e: &bls_beacon::BeaconError| ExecTxResult {
         code: e.code(),

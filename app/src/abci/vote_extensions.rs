@@ -15,12 +15,11 @@
 
 use bls_beacon::error::BeaconError;
 use bls_beacon::{mix, pseudo_tx, VerifiedCommit, VoteExtension};
-use prost::bytes::Bytes;
 use cosmwasm_std::Storage;
+use prost::bytes::Bytes;
 use tendermint_proto::v0_38::abci::{
     response_verify_vote_extension::VerifyStatus, CommitInfo, ExtendedCommitInfo,
-    RequestExtendVote, RequestVerifyVoteExtension, ResponseExtendVote,
-    ResponseVerifyVoteExtension,
+    RequestExtendVote, RequestVerifyVoteExtension, ResponseExtendVote, ResponseVerifyVoteExtension,
 };
 
 /// `ExtendVote`: `(s_h, commit(s_{h+1}))` from the node's secret; empty without one.

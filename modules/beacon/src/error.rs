@@ -72,7 +72,9 @@ pub enum BeaconError {
     #[error("invalid voting power: {0}")]
     InvalidPower(String),
     /// The validly signed extensions hold 2/3 of the power or less.
-    #[error("signed vote extensions hold {signed} of {total} voting power; more than 2/3 is required")]
+    #[error(
+        "signed vote extensions hold {signed} of {total} voting power; more than 2/3 is required"
+    )]
     InsufficientPower {
         /// Power of commit votes with verified extension signatures.
         signed: i64,

@@ -84,7 +84,11 @@ pub fn value(secret: &[u8; 32], chain_id: &str, height: u64) -> [u8; 32] {
         return [0; 32];
     };
     mac.update(VALUE_DOMAIN);
-    mac.update(&u64::try_from(chain_id.len()).unwrap_or(u64::MAX).to_be_bytes());
+    mac.update(
+        &u64::try_from(chain_id.len())
+            .unwrap_or(u64::MAX)
+            .to_be_bytes(),
+    );
     mac.update(chain_id.as_bytes());
     mac.update(&height.to_be_bytes());
     mac.finalize().into_bytes().into()

@@ -37,7 +37,11 @@ const GENESIS_DOMAIN: &[u8] = b"bls/beacon/v1/genesis";
 pub fn genesis_value(chain_id: &str, initial_height: u64) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(GENESIS_DOMAIN);
-    h.update(u64::try_from(chain_id.len()).unwrap_or(u64::MAX).to_be_bytes());
+    h.update(
+        u64::try_from(chain_id.len())
+            .unwrap_or(u64::MAX)
+            .to_be_bytes(),
+    );
     h.update(chain_id.as_bytes());
     h.update(initial_height.to_be_bytes());
     h.finalize().into()
@@ -126,7 +130,11 @@ pub fn mix_extensions(
     h.update(REVEALS_DOMAIN);
     h.update(prev.bytes());
     h.update(commit.height.to_be_bytes());
-    h.update(u64::try_from(counted.len()).unwrap_or(u64::MAX).to_be_bytes());
+    h.update(
+        u64::try_from(counted.len())
+            .unwrap_or(u64::MAX)
+            .to_be_bytes(),
+    );
     for (addr, reveal) in &counted {
         h.update(u64::try_from(addr.len()).unwrap_or(u64::MAX).to_be_bytes());
         h.update(addr);
@@ -163,7 +171,11 @@ pub fn mix_block_hash(ctx: &mut Context<'_>) -> Result<[u8; 32], BeaconError> {
     h.update(BLOCK_HASH_DOMAIN);
     h.update(prev.bytes());
     h.update(ctx.block.height.to_be_bytes());
-    h.update(u64::try_from(ctx.block.hash.len()).unwrap_or(u64::MAX).to_be_bytes());
+    h.update(
+        u64::try_from(ctx.block.hash.len())
+            .unwrap_or(u64::MAX)
+            .to_be_bytes(),
+    );
     h.update(&ctx.block.hash);
     let value: [u8; 32] = h.finalize().into();
     chained(ctx, value, Source::BlockHash)
@@ -180,7 +192,11 @@ pub fn mix_missing(ctx: &mut Context<'_>) -> Result<[u8; 32], BeaconError> {
     chained(ctx, value, Source::Missing)
 }
 
-fn chained(ctx: &mut Context<'_>, value: [u8; 32], source: Source) -> Result<[u8; 32], BeaconError> {
+fn chained(
+    ctx: &mut Context<'_>,
+    value: [u8; 32],
+    source: Source,
+) -> Result<[u8; 32], BeaconError> {
     // No verified extensions: nobody's next commitment is on record.
     state::save_commitments(ctx.store, &Commitments::default())?;
     finish(
@@ -196,11 +212,7 @@ fn chained(ctx: &mut Context<'_>, value: [u8; 32], source: Source) -> Result<[u8
     Ok(value)
 }
 
-fn finish(
-    ctx: &mut Context<'_>,
-    r: Randomness,
-    mismatched: &[String],
-) -> Result<(), BeaconError> {
+fn finish(ctx: &mut Context<'_>, r: Randomness, mismatched: &[String]) -> Result<(), BeaconError> {
     state::save_randomness(ctx.store, &r)?;
     ctx.emit(events::beacon(&r, mismatched));
     Ok(())

@@ -107,7 +107,10 @@ pub fn verify_extended_commit(
             )));
         }
         if ev.power != lv.power {
-            return Err(mismatch(format!("power {} instead of {}", ev.power, lv.power)));
+            return Err(mismatch(format!(
+                "power {} instead of {}",
+                ev.power, lv.power
+            )));
         }
         if e.block_id_flag != l.block_id_flag {
             return Err(mismatch(format!(
@@ -120,7 +123,10 @@ pub fn verify_extended_commit(
             return Err(BeaconError::DuplicateValidator(who));
         }
         if ev.power <= 0 {
-            return Err(BeaconError::InvalidPower(format!("validator {who} has power {}", ev.power)));
+            return Err(BeaconError::InvalidPower(format!(
+                "validator {who} has power {}",
+                ev.power
+            )));
         }
         out.total_power = out
             .total_power
@@ -143,7 +149,8 @@ pub fn verify_extended_commit(
             validator: who.clone(),
             reason,
         };
-        let key_bytes = pubkey_of(&ev.address).ok_or_else(|| BeaconError::UnknownValidator(who.clone()))?;
+        let key_bytes =
+            pubkey_of(&ev.address).ok_or_else(|| BeaconError::UnknownValidator(who.clone()))?;
         if consensus_address(&key_bytes) != ev.address.as_ref() {
             return Err(bad("the known consensus key does not match the address"));
         }

@@ -20,8 +20,7 @@ use crate::params::Params;
 use crate::state::{
     self, escrow_account, CodeInfo, Function, FunctionStatus, Job, JobResult, JobStatus,
     Subnetwork, ASSIGN_QUEUE, CODES, DEADLINES, FN_SEQ, FUNCTIONS, FUNCTIONS_BY_OWNER, JOBS,
-    JOBS_BY_FUNCTION, JOB_SEQ, PARAMS, PLACE_QUEUE, RESULTS, REVEAL_OUTCOMES, SUBNETS,
-    WORKER_JOBS,
+    JOBS_BY_FUNCTION, JOB_SEQ, PARAMS, PLACE_QUEUE, RESULTS, REVEAL_OUTCOMES, SUBNETS, WORKER_JOBS,
 };
 
 /// Stored code with its bytes.

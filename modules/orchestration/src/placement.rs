@@ -110,7 +110,11 @@ impl<'a> Taken<'a> {
         }
         caps == Caps::NoRegion
             || self.regions.get(c.region.as_str()).copied().unwrap_or(0)
-                < self.region_caps.get(c.region.as_str()).copied().unwrap_or(0)
+                < self
+                    .region_caps
+                    .get(c.region.as_str())
+                    .copied()
+                    .unwrap_or(0)
     }
 }
 
@@ -128,9 +132,7 @@ fn region_caps<'a>(candidates: &[&'a Candidate], size: usize) -> BTreeMap<&'a st
     let seats = u128::try_from(size).unwrap_or(u128::MAX);
     bond.into_iter()
         .map(|(region, b)| {
-            let share = seats
-                .saturating_mul(b)
-                .div_ceil(total.max(1));
+            let share = seats.saturating_mul(b).div_ceil(total.max(1));
             let share = usize::try_from(share).unwrap_or(usize::MAX);
             (region, half.max(share))
         })
@@ -247,11 +249,19 @@ mod tests {
     #[test]
     fn caps_lift_in_order_only_when_the_pool_cannot_fill() {
         // Three workers, one region, one address group: every cap but the operator's must go.
-        let p = vec![cand(1, "eu", 1, 1), cand(2, "eu", 1, 1), cand(3, "eu", 1, 1)];
+        let p = vec![
+            cand(1, "eu", 1, 1),
+            cand(2, "eu", 1, 1),
+            cand(3, "eu", 1, 1),
+        ];
         assert_eq!(select(&p, &[], 3, &[0; 32]).len(), 3);
         // Region lifted before the group: two groups in one region fill two seats of two,
         // never two seats of one group while another group is available.
-        let p = vec![cand(1, "eu", 1, 1_000_000), cand(2, "eu", 1, 1_000_000), cand(3, "eu", 2, 1)];
+        let p = vec![
+            cand(1, "eu", 1, 1_000_000),
+            cand(2, "eu", 1, 1_000_000),
+            cand(3, "eu", 2, 1),
+        ];
         for s in 0..30u8 {
             let picked = select(&p, &[], 2, &[s; 32]);
             assert!(picked.contains(&p[2].id), "seed {s}: {picked:?}");

@@ -42,13 +42,19 @@ fn invoke_in_block(c: &mut Chain, f: u64, hash: u8) -> u64 {
     };
     let r = c.orch(&user(60), encode_any(&msg, MSG_INVOKE)).unwrap();
     let resp = <MsgInvokeResponse as prost::Message>::decode(r.value.as_slice()).unwrap();
-    assert!(resp.workers.is_empty(), "the invoke tx must not know its workers");
+    assert!(
+        resp.workers.is_empty(),
+        "the invoke tx must not know its workers"
+    );
     let job = c.job(resp.job_id);
     assert_eq!(job.status, JobStatus::Queued);
     assert!(job.assignments.is_empty() && job.seed.is_empty());
     let queued = c.events_of("bls.job_queued");
     let last = queued.last().expect("bls.job_queued");
-    assert_eq!(last.get("assign_height"), Some((c.block.height + 1).to_string().as_str()));
+    assert_eq!(
+        last.get("assign_height"),
+        Some((c.block.height + 1).to_string().as_str())
+    );
     resp.job_id
 }
 
@@ -73,7 +79,11 @@ fn attack_grind_assignment_seed() {
         let j = c.job(job);
         assert_eq!(j.status, JobStatus::Committing);
         assert_eq!(j.round_height, c.block.height, "assigned in the next block");
-        assert_eq!(j.commit_deadline, c.block.height + 3, "deadline counts from assignment");
+        assert_eq!(
+            j.commit_deadline,
+            c.block.height + 3,
+            "deadline counts from assignment"
+        );
         seen.push((workers(&c, job), j.seed.clone()));
         c.assert_escrow_invariant();
     }
@@ -114,7 +124,10 @@ fn attack_grind_reassignment_seed() {
         assert_eq!(j.round, 1);
         assert_eq!(j.status, JobStatus::Committing);
         let second = workers(&c, job);
-        assert!(second.iter().all(|w| !first.contains(w)), "fresh workers only");
+        assert!(
+            second.iter().all(|w| !first.contains(w)),
+            "fresh workers only"
+        );
         seen.push(second);
         c.assert_escrow_invariant();
     }
@@ -133,7 +146,11 @@ fn a_job_that_cannot_be_assigned_in_the_next_block_is_refunded() {
     c.next_block();
     let j = c.job(job);
     assert_eq!(j.status, JobStatus::Failed);
-    assert!(j.failure.contains("not enough eligible workers"), "{}", j.failure);
+    assert!(
+        j.failure.contains("not enough eligible workers"),
+        "{}",
+        j.failure
+    );
     assert_eq!(c.balance(&user(60)), before, "escrow refunded in full");
     c.assert_escrow_invariant();
 }

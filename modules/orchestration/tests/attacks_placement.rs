@@ -75,13 +75,22 @@ fn attack_placement_capture_unique_labels() {
         "sybil seat share: equal bond, honest in three regions {three:.4} / in one region \
          {one:.4}; 10% of the bond against one honest region {minority:.4}"
     );
-    assert!((three - 0.5).abs() <= 0.04, "sybils hold {three:.3} of the seats with half the bond");
+    assert!(
+        (three - 0.5).abs() <= 0.04,
+        "sybils hold {three:.3} of the seats with half the bond"
+    );
     // The one effect a label keeps: a region is capped at half the seats (or its bond share,
     // rounded up, if more), and seats it would have drawn above that go to other regions by
     // bond. With half the bond in one honest region that moves the share a few points, never
     // to a majority of the seats.
-    assert!(one <= 0.5 + 0.06, "sybils hold {one:.3} of the seats with half the bond");
-    assert!((minority - 0.1).abs() <= 0.04, "sybils hold {minority:.3} of the seats with 10% of the bond");
+    assert!(
+        one <= 0.5 + 0.06,
+        "sybils hold {one:.3} of the seats with half the bond"
+    );
+    assert!(
+        (minority - 0.1).abs() <= 0.04,
+        "sybils hold {minority:.3} of the seats with 10% of the bond"
+    );
 }
 
 mod common;
@@ -111,8 +120,12 @@ fn register_at(c: &mut Chain, w: &SimWorker, multiaddr: &str, bond: u128) {
         role: "worker".into(),
         bond: Some(ProtoCoin::ubls(bond)),
     };
-    c.tx(&RegistryModule, &w.addr, encode_any(&msg, MSG_REGISTER_WORKER))
-        .expect("register");
+    c.tx(
+        &RegistryModule,
+        &w.addr,
+        encode_any(&msg, MSG_REGISTER_WORKER),
+    )
+    .expect("register");
 }
 
 #[test]
@@ -132,12 +145,26 @@ fn attack_placement_capture_same_prefix() {
         let regions = ["eu", "eu", "us", "us", "ap", "ap"];
         for i in 0..6u8 {
             let w = SimWorker::new(i + 1, regions[usize::from(i)], &format!("AS{i}"));
-            register_at(&mut c, &w, &format!("/ip4/45.0.{i}.1/tcp/4001"), common::BOND);
+            register_at(
+                &mut c,
+                &w,
+                &format!("/ip4/45.0.{i}.1/tcp/4001"),
+                common::BOND,
+            );
         }
         let mut sybils = Vec::new();
         for i in 0..20u8 {
-            let w = SimWorker::new(100 + i, &format!("sybil-region-{i}"), &format!("sybil-as-{i}"));
-            register_at(&mut c, &w, &format!("/ip4/66.66.66.{i}/tcp/4001"), common::BOND * 10);
+            let w = SimWorker::new(
+                100 + i,
+                &format!("sybil-region-{i}"),
+                &format!("sybil-as-{i}"),
+            );
+            register_at(
+                &mut c,
+                &w,
+                &format!("/ip4/66.66.66.{i}/tcp/4001"),
+                common::BOND * 10,
+            );
             sybils.push(w.addr.to_string());
         }
         let f = c.deploy(&user(50), hello_wasm(), "{}", 3, 2).unwrap();
@@ -151,6 +178,9 @@ fn attack_placement_capture_same_prefix() {
             .collect();
         assert_eq!(members.len(), 5, "seed {seed}");
         let captured = members.iter().filter(|m| sybils.contains(m)).count();
-        assert!(captured <= 1, "seed {seed}: sybils on one /24 hold {captured} seats");
+        assert!(
+            captured <= 1,
+            "seed {seed}: sybils on one /24 hold {captured} seats"
+        );
     }
 }

@@ -88,7 +88,10 @@ fn happy_path_pays_burns_refunds_exactly() {
     assert_eq!(ev.get("workers"), Some(resp.workers.join(",").as_str()));
     let ws = assigned(&s, &workers, job);
     for r in ["eu", "us", "ap"] {
-        assert!(ws.iter().filter(|w| w.region == r).count() <= 2, "region cap");
+        assert!(
+            ws.iter().filter(|w| w.region == r).count() <= 2,
+            "region cap"
+        );
     }
 
     // A worker sees its open job after a restart.

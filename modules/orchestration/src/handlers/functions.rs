@@ -5,8 +5,8 @@ use bls_core::{Context, Event};
 use crate::code::{self, CheckedCode};
 use crate::error::{invalid, OrchestrationError};
 use crate::events;
-use crate::handlers::parse_addr;
 use crate::handlers::assign::queue_placement;
+use crate::handlers::parse_addr;
 use crate::manifest::Manifest;
 use crate::msgs::{
     MsgDeployFunction, MsgDeployFunctionResponse, MsgRetireFunction, MsgRetireFunctionResponse,

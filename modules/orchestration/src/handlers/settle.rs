@@ -21,8 +21,8 @@ use crate::handlers::results::open_reveals;
 use crate::handlers::{join, transfer, ubls};
 use crate::params::Params;
 use crate::state::{
-    community_pool, escrow_account, Job, JobResult, JobStatus, DEADLINES, JOBS,
-    RESULTS, REVEAL_OUTCOMES, WORKER_JOBS,
+    community_pool, escrow_account, Job, JobResult, JobStatus, DEADLINES, JOBS, RESULTS,
+    REVEAL_OUTCOMES, WORKER_JOBS,
 };
 
 /// The fee of a job that used `fuel_used`: `base_fee + fuel_used × fuel_price / fuel_unit`.
