@@ -5,9 +5,11 @@
 //! - [`modules`]: the chain's modules in execution order;
 //! - [`module_accounts`]: every module's declared module accounts, collected once;
 //! - [`abci`]: the ABCI 2.0 state machine and its owner thread;
+//! - [`beacon_secret`]: the validator's randomness-beacon secret on disk;
 //! - [`config`], [`node`], [`rest`], [`cli`]: the `blsd` node process and commands.
 
 pub mod abci;
+pub mod beacon_secret;
 pub mod cli;
 pub mod config;
 pub mod dashboard;

@@ -308,10 +308,24 @@ pub async fn deploy(
         quorum: m,
     };
     let r = send(rpc, owner, vec![encode_any(&msg, MSG_DEPLOY_FUNCTION)]).await?;
-    Ok(event_attr(&r, "bls.function_deployed", "function_id")?.parse()?)
+    let id: u64 = event_attr(&r, "bls.function_deployed", "function_id")?.parse()?;
+    // The subnetwork is placed in the next block's begin block: wait for it (or, with no
+    // eligible worker to place, for the block after that).
+    wait_until(
+        &format!("function {id}'s placement"),
+        Duration::from_secs(30),
+        || async {
+            let f = bls_client::orchestration::function(rpc, id).await?;
+            let height = rpc.status().await?.latest_block_height;
+            Ok((f.subnetwork.is_some() || height >= r.height + 2).then_some(()))
+        },
+    )
+    .await?;
+    Ok(id)
 }
 
-/// An invocation's job id, its first-round workers and the tx fee paid for the invoke.
+/// An invocation's job id, its first-round workers (assigned in the block after the invoke)
+/// and the tx fee paid for the invoke.
 pub struct Invoked {
     /// Job id.
     pub job_id: u64,
@@ -339,10 +353,14 @@ pub async fn invoke(
         max_fee: Some(ProtoCoin::ubls(max_fee)),
     };
     let r = send(rpc, invoker, vec![encode_any(&msg, MSG_INVOKE)]).await?;
-    let job_id = event_attr(&r, "bls.job_assigned", "job_id")?.parse()?;
-    let workers = event_attr(&r, "bls.job_assigned", "workers")?
-        .split(',')
-        .map(str::to_string)
+    let job_id = event_attr(&r, "bls.job_queued", "job_id")?.parse()?;
+    // Workers are drawn in the next block's begin block, with its beacon randomness.
+    let job =
+        bls_client::orchestration::wait_assigned(rpc, job_id, Duration::from_secs(30)).await?;
+    let workers = job
+        .assignments
+        .iter()
+        .map(|a| a.worker.to_string())
         .collect();
     let tx_fee = parse_ubls(&event_attr(&r, "tx", "fee")?)?;
     Ok(Invoked {

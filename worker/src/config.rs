@@ -92,9 +92,11 @@ pub struct ChainConfig {
 pub struct WorkerConfig {
     /// `worker` or `head`.
     pub role: String,
-    /// Region label placement spreads replicas over, e.g. `eu-west`.
+    /// Region label, e.g. `eu-west`: placement gives one region at most half of a
+    /// subnetwork's seats (a label never earns a seat).
     pub region: String,
-    /// Network: ASN (`AS13335`) or /24 subnet; placement spreads over these too.
+    /// Network label: ASN (`AS13335`) or /24 subnet, for queries and the dashboard; placement
+    /// groups workers by the /24 of their registered multiaddrs instead.
     pub network: String,
     /// Bond posted by `start --register`, e.g. `1000000ubls`.
     pub bond: String,
@@ -351,9 +353,10 @@ max_msgs_per_tx = {max_msgs_per_tx}
 [worker]
 # `worker` or `head`.
 role = {role}
-# Region label; placement spreads a function's replicas across regions.
+# Region label; placement gives one region at most half of a function's subnetwork.
 region = {region}
-# Network: ASN (e.g. "AS13335") or /24 subnet; placement spreads across networks too.
+# Network label: ASN (e.g. "AS13335") or /24 subnet (informational; placement groups workers
+# by the /24 of their registered multiaddrs).
 network = {network}
 # Bond posted by `bls-worker start --register` (slashed on wrong results).
 bond = {bond}

@@ -126,6 +126,30 @@ pub async fn wait_for_job(
     }
 }
 
+/// Polls the job until it leaves `queued` — the begin block after its invoke (or after a
+/// failed round) assigned its workers, or failed it — or `timeout` passes.
+pub async fn wait_assigned(
+    rpc: &RpcClient,
+    job_id: u64,
+    timeout: Duration,
+) -> Result<Job, JobError> {
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        let j = job(rpc, job_id).await?;
+        if j.status != JobStatus::Queued {
+            return Ok(j);
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Err(JobError::Timeout {
+                job_id,
+                status: j.status.as_str().to_string(),
+                waited: timeout,
+            });
+        }
+        tokio::time::sleep(JOB_POLL_INTERVAL).await;
+    }
+}
+
 /// A finalized result, checked against its job record, in stable JSON field names.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct VerifiedResult {

@@ -184,9 +184,20 @@ fn add_auth_account(app_state: &mut Value, addr: &Address) -> anyhow::Result<()>
 pub fn validate(g: &Value) -> anyhow::Result<()> {
     let request = init_chain_request(g)?;
     AppGenesis::from_bytes(&request.app_state_bytes)?;
+    let ve_enabled = request
+        .consensus_params
+        .as_ref()
+        .and_then(|p| p.abci.as_ref())
+        .is_some_and(|a| a.vote_extensions_enable_height != 0);
     let store = crate::store::Store::open_in_memory()?;
     let mut app = crate::abci::BlsApp::with_store(store);
     app.init_chain(request)
         .map_err(|e| anyhow::anyhow!("InitChain would fail: {e}"))?;
+    if !ve_enabled {
+        eprintln!(
+            "note: vote extensions are disabled (consensus_params.abci.vote_extensions_enable_height = 0): \
+             job assignment and placement randomness comes from block hashes, which a proposer can grind"
+        );
+    }
     Ok(())
 }

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use tendermint_proto::google::protobuf::{Duration as ProtoDuration, Timestamp};
 use tendermint_proto::v0_38::abci::{RequestInitChain, ValidatorUpdate};
 use tendermint_proto::v0_38::crypto::{public_key, PublicKey};
-use tendermint_proto::v0_38::types::{ConsensusParams, EvidenceParams};
+use tendermint_proto::v0_38::types::{AbciParams, ConsensusParams, EvidenceParams};
 
 /// CometBFT's JSON type tag of an ed25519 validator key.
 const ED25519_KEY_TYPE: &str = "tendermint/PubKeyEd25519";
@@ -30,8 +30,8 @@ fn int(v: &Value, what: &str) -> anyhow::Result<i64> {
 }
 
 /// The InitChain request CometBFT sends for genesis document `g`: chain id, initial height,
-/// genesis time, evidence params (absent: CometBFT's defaults, as CometBFT does), validators
-/// and `app_state`.
+/// genesis time, evidence params (absent: CometBFT's defaults, as CometBFT does), the
+/// vote-extension enable height, validators and `app_state`.
 pub fn init_chain_request(g: &Value) -> anyhow::Result<RequestInitChain> {
     let chain_id = g["chain_id"].as_str().unwrap_or_default();
     if chain_id.is_empty() {
@@ -49,8 +49,21 @@ pub fn init_chain_request(g: &Value) -> anyhow::Result<RequestInitChain> {
         None => None,
     };
     let evidence = &g["consensus_params"]["evidence"];
+    let ve_height = match &g["consensus_params"]["abci"]["vote_extensions_enable_height"] {
+        Value::Null => 0,
+        v => int(v, "consensus_params.abci.vote_extensions_enable_height")?,
+    };
+    if ve_height < 0 {
+        bail!("consensus_params.abci.vote_extensions_enable_height must not be negative");
+    }
+    let abci = (ve_height != 0).then_some(AbciParams {
+        vote_extensions_enable_height: ve_height,
+    });
     let consensus_params = if evidence.is_null() {
-        None
+        abci.map(|abci| ConsensusParams {
+            abci: Some(abci),
+            ..Default::default()
+        })
     } else {
         let nanos = int(
             &evidence["max_age_duration"],
@@ -71,6 +84,7 @@ pub fn init_chain_request(g: &Value) -> anyhow::Result<RequestInitChain> {
                     v => int(v, "consensus_params.evidence.max_bytes")?,
                 },
             }),
+            abci,
             ..Default::default()
         })
     };

@@ -48,6 +48,12 @@ pub struct InitCmd {
     /// `cometbft` binary to use.
     #[arg(long, env = "COMETBFT_BIN", default_value = "cometbft")]
     pub cometbft: String,
+    /// First height whose precommits carry vote extensions (consensus param
+    /// `abci.vote_extensions_enable_height`): the randomness beacon that seeds job assignment
+    /// and subnetwork placement mixes validators' reveals from the next height on. 0 disables
+    /// them; randomness then comes from block hashes, which a proposer can grind.
+    #[arg(long, default_value_t = 1)]
+    pub vote_extensions_height: u64,
 }
 
 /// The devnet genesis template shipped with the binary (genesis/devnet.json).
@@ -154,6 +160,8 @@ impl InitCmd {
         let gpath = home.genesis();
         let mut genesis: serde_json::Value = serde_json::from_slice(&std::fs::read(&gpath)?)?;
         genesis["chain_id"] = serde_json::Value::String(self.chain_id.clone());
+        genesis["consensus_params"]["abci"]["vote_extensions_enable_height"] =
+            serde_json::Value::String(self.vote_extensions_height.to_string());
         genesis["app_state"] = app_state;
         fit_evidence_window(&mut genesis, block_time)?;
         std::fs::write(&gpath, serde_json::to_vec_pretty(&genesis)?)?;

@@ -1,6 +1,8 @@
 //! Orchestration genesis: params, sequences, code (bytes base64), functions, subnetworks,
 //! jobs (open ones with their revealed outcomes), results and the fast-path state
-//! ([`crate::fastpath::genesis`]); exported the same way, in key order.
+//! ([`crate::fastpath::genesis`]); exported the same way, in key order. The begin-block
+//! queues are not exported: importing re-queues `queued` jobs and active functions without a
+//! subnetwork.
 //!
 //! Escrow and deposits are not minted here: the bank genesis must fund `orchestration_escrow`
 //! with at least the open jobs' escrow and `orchestration_fastpath` with at least the
@@ -16,9 +18,9 @@ use crate::error::OrchestrationError;
 use crate::fastpath::genesis::{self as fastpath_genesis, FastPathGenesis};
 use crate::params::Params;
 use crate::state::{
-    self, escrow_account, CodeInfo, Function, Job, JobResult, Subnetwork, CODES, DEADLINES, FN_SEQ,
-    FUNCTIONS, FUNCTIONS_BY_OWNER, JOBS, JOBS_BY_FUNCTION, JOB_SEQ, PARAMS, RESULTS,
-    REVEAL_OUTCOMES, SUBNETS, WORKER_JOBS,
+    self, escrow_account, CodeInfo, Function, FunctionStatus, Job, JobResult, JobStatus,
+    Subnetwork, ASSIGN_QUEUE, CODES, DEADLINES, FN_SEQ, FUNCTIONS, FUNCTIONS_BY_OWNER, JOBS,
+    JOBS_BY_FUNCTION, JOB_SEQ, PARAMS, PLACE_QUEUE, RESULTS, REVEAL_OUTCOMES, SUBNETS, WORKER_JOBS,
 };
 
 /// Stored code with its bytes.
@@ -115,6 +117,13 @@ pub fn init_genesis(ctx: &mut Context<'_>, g: &GenesisState) -> Result<(), Orche
     for s in &g.subnets {
         SUBNETS.save(ctx.store, s.function_id, &s.subnetwork)?;
     }
+    for f in &g.functions {
+        // Deployed in the exported chain's last block, not yet placed: the first begin block
+        // places it.
+        if f.status == FunctionStatus::Active && !SUBNETS.has(ctx.store, f.id) {
+            PLACE_QUEUE.save(ctx.store, f.id, &())?;
+        }
+    }
     let mut open_escrow: u128 = 0;
     for j in &g.jobs {
         if j.id == 0 || j.id > g.job_seq {
@@ -122,6 +131,10 @@ pub fn init_genesis(ctx: &mut Context<'_>, g: &GenesisState) -> Result<(), Orche
         }
         JOBS.save(ctx.store, j.id, j)?;
         JOBS_BY_FUNCTION.save(ctx.store, (j.function_id, j.id), &())?;
+        if j.status == JobStatus::Queued {
+            // Queued in the exported chain's last block: the first begin block assigns it.
+            ASSIGN_QUEUE.save(ctx.store, j.id, &())?;
+        }
         if let Some(d) = j.current_deadline() {
             DEADLINES.save(ctx.store, (d, j.id), &())?;
             for a in &j.assignments {

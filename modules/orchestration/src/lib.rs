@@ -9,19 +9,30 @@
 //!   the manifest's entry function; it is stored once per hash ([`code`], query `Code`).
 //!   The code hash is sha256 of the raw WASM (what the worker runtime checks). Manifests use
 //!   the worker runtime's JSON format and bounds ([`manifest`]).
-//! - **Subnetwork** ([`placement`], [`handlers::subnet`]): per function, `max(subnetwork_size,
-//!   n)` active workers whose capabilities fit the manifest, chosen diversity-first (new
-//!   region > new network > new operator) and bond-weighted, seeded by the block hash. Placed
-//!   at deploy and repaired on every invoke/reassignment: members that left, were jailed
-//!   (dissent or liveness — silent workers get jailed by the registry's window) or no longer
-//!   fit are dropped and their seats refilled; end block does the same repair for
-//!   subnetworks with such members without waiting for an invoke.
-//! - **Jobs** have sequential numeric ids. `MsgInvoke` escrows `max_fee` in
-//!   `orchestration_escrow` — at least the job's worst-case fee ([`pricing`]), so the escrow
-//!   always covers what the job can cost — and assigns `n` subnetwork members (same
-//!   diversity rule, seeded by the job seed). The job pins code hash and manifest, and
-//!   records the invocation height/time (the guest's clock) and a 32-byte `seed` (hex; the
-//!   guest's randomness, the worker runtime's `Job::id`). Event `bls.job_assigned`.
+//! - **Placement rule** ([`placement`]): every seat is drawn with probability proportional to
+//!   bond among the candidates the caps allow — one seat per operator, one per address group
+//!   (the /24 or /48 of the worker's registered multiaddrs, `bls_registry::address_group`),
+//!   half the seats (rounded up) per region label; the region cap lifts first, then the
+//!   group cap, only when the pool cannot fill a seat otherwise. Caps never prefer anyone,
+//!   so labels buy nothing beyond bond.
+//! - **Randomness, deferred** ([`handlers::assign`]): every draw uses the block's beacon
+//!   randomness (`BlockInfo::randomness`, `bls-beacon`) and happens in begin block, on state
+//!   the previous block fixed: the proposer that included an invoke or deploy could not know
+//!   it, and no block hash enters it.
+//! - **Subnetwork** ([`handlers::subnet`]): per function, `max(subnetwork_size, n)` active
+//!   workers whose capabilities fit the manifest. Placed in the begin block after the deploy
+//!   and repaired at every assignment: members that left, were jailed (dissent or liveness —
+//!   silent workers get jailed by the registry's window) or no longer fit are dropped and
+//!   their seats refilled; begin block also repairs a bounded batch of subnetworks with such
+//!   members without waiting for an invoke ([`handlers::subnet_repair`]).
+//! - **Jobs** have sequential numeric ids. `MsgInvoke` checks that enough eligible workers
+//!   exist, escrows `max_fee` in `orchestration_escrow` — at least the job's worst-case fee
+//!   ([`pricing`]), so the escrow always covers what the job can cost — and queues the job
+//!   (`queued`, event `bls.job_queued`); the next begin block draws its 32-byte `seed` (hex;
+//!   the guest's randomness, the worker runtime's `Job::id`) and `n` subnetwork members by
+//!   the placement rule (event `bls.job_assigned`; a job that cannot be assigned then fails
+//!   with a full refund). The job pins code hash and manifest, and records the invocation
+//!   height/time (the guest's clock).
 //! - **Commit–reveal** ([`handlers::results`]): commitment = sha256(result_hash ‖ salt ‖
 //!   worker address bytes) ([`msgs::commitment`]); result_hash = sha256(canonical outcome
 //!   bytes). Commits close when all `n` committed or at `commit_window`; reveals are accepted
@@ -62,17 +73,19 @@
 //!   and restarts a crashed worker within the reveal window: the daemon saves each commit
 //!   record before committing and reveals saved commits after a restart. Workers that never
 //!   commit by the commit deadline get a liveness miss (they saw no reveal).
-//! - **Reassignment**: a round without quorum when its reveals end is reassigned to `n`
-//!   never-assigned workers (subnetwork first) up to `max_retries` times, else the job fails
-//!   with a full refund. Invariant: escrow balance == Σ unsettled jobs' `escrow`.
+//! - **Reassignment**: a round without quorum when its reveals end is queued and reassigned
+//!   in the next begin block to `n` never-assigned workers (subnetwork first) up to
+//!   `max_retries` times, else (or with too few such workers) the job fails with a full
+//!   refund. Invariant: escrow balance == Σ unsettled jobs' `escrow`.
 //! - Penalties and liveness go through the registry's keepers ([`bls_registry::penalty`],
 //!   [`bls_registry::liveness`]), which emit `bls.worker_slashed`, `bls.worker_jailed` and
 //!   `bls.worker_missed` themselves.
-//! - `end_block` drains a deadline queue keyed by (height, job); nothing scans all jobs. It
-//!   then repairs up to a fixed number of subnetworks per block, resuming from a cursor
-//!   ([`handlers::subnet_repair`]), so a jailed/unbonding/deregistered member is replaced
-//!   even for functions nobody invokes on chain (the fast path reads subnetworks from chain).
-//! - Deterministic: ordered maps only, integer math, block height/time/hash only.
+//! - `end_block` drains a deadline queue keyed by (height, job); nothing scans all jobs.
+//!   `begin_block` places queued subnetworks, repairs up to a fixed number of subnetworks per
+//!   block, resuming from a cursor ([`handlers::subnet_repair`]), so a jailed/unbonding/
+//!   deregistered member is replaced even for functions nobody invokes on chain (the fast
+//!   path reads subnetworks from chain), and assigns queued jobs.
+//! - Deterministic: ordered maps only, integer math, block height/time/randomness only.
 
 pub mod code;
 pub mod dissent;
@@ -205,6 +218,7 @@ impl ModuleSpec for OrchestrationModule {
     const INIT_GENESIS: InitGenesisFn<Self::Genesis, Self::Error> = genesis::init_genesis;
     const EXPORT_GENESIS: ExportGenesisFn<Self::Genesis, Self::Error> = genesis::export_genesis;
     const EXPORT_CONTEXT: &'static str = "orchestration genesis";
+    const BEGIN_BLOCK: Option<BlockHookFn<Self::Error>> = Some(handlers::begin_block);
     const END_BLOCK: Option<BlockHookFn<Self::Error>> = Some(handlers::end_block);
 }
 

@@ -7,7 +7,9 @@
 //! assignments), `orch/deadlines/{height}/{job}` (the window queue end block drains),
 //! `orch/reveal_outcomes/{job}/{hash hex}` (revealed outcomes, deduplicated per job: every
 //! one before finality, the dissenting ones after it; settlement judges dissent by them),
-//! `orch/results/{job}`, `orch/params`, `orch/fn_seq`, `orch/job_seq`.
+//! `orch/results/{job}`, `orch/params`, `orch/fn_seq`, `orch/job_seq`, `orch/assign_queue/{job}`
+//! and `orch/place_queue/{function}` (work begin block does with the block's randomness,
+//! [`crate::handlers::assign`]).
 
 use bls_core::{Address, ModuleAccount};
 use cosmwasm_std::{Binary, Order, Storage};
@@ -57,6 +59,10 @@ pub const REVEAL_OUTCOMES: Map<(u64, &str), Binary> = Map::new("orch/reveal_outc
 pub const RESULTS: Map<u64, JobResult> = Map::new("orch/results");
 /// Params.
 pub const PARAMS: Item<Params> = Item::new("orch/params");
+/// Jobs waiting for (re)assignment in the next begin block.
+pub const ASSIGN_QUEUE: Map<u64, ()> = Map::new("orch/assign_queue");
+/// Functions waiting for their first placement in the next begin block.
+pub const PLACE_QUEUE: Map<u64, ()> = Map::new("orch/place_queue");
 
 const CODE_BLOB_PREFIX: &[u8] = b"orch/blob/code/";
 
@@ -127,6 +133,9 @@ pub struct Subnetwork {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum JobStatus {
+    /// Escrowed, waiting for its workers: the next block's begin block assigns it with that
+    /// block's randomness (first assignment, and every reassignment).
+    Queued,
     /// Assigned; accepting commits until `commit_deadline` (or until all have committed).
     Committing,
     /// Commits closed; accepting reveals until `reveal_deadline`.
@@ -142,6 +151,7 @@ impl JobStatus {
     /// Lowercase name.
     pub fn as_str(self) -> &'static str {
         match self {
+            JobStatus::Queued => "queued",
             JobStatus::Committing => "committing",
             JobStatus::Revealing => "revealing",
             JobStatus::Finalized => "finalized",
@@ -152,6 +162,7 @@ impl JobStatus {
     /// Parses the lowercase name.
     pub fn parse(s: &str) -> Option<JobStatus> {
         match s {
+            "queued" => Some(JobStatus::Queued),
             "committing" => Some(JobStatus::Committing),
             "revealing" => Some(JobStatus::Revealing),
             "finalized" => Some(JobStatus::Finalized),
@@ -160,10 +171,13 @@ impl JobStatus {
         }
     }
 
-    /// The result is still undecided (committing or revealing). A finalized job may still
-    /// hold escrow until it settles: see [`Job::is_unsettled`].
+    /// The result is still undecided (queued, committing or revealing). A finalized job may
+    /// still hold escrow until it settles: see [`Job::is_unsettled`].
     pub fn is_open(self) -> bool {
-        matches!(self, JobStatus::Committing | JobStatus::Revealing)
+        matches!(
+            self,
+            JobStatus::Queued | JobStatus::Committing | JobStatus::Revealing
+        )
     }
 }
 
@@ -203,7 +217,8 @@ pub struct Job {
     /// Escrow still held for this job, ubls (0 once settled).
     #[serde(with = "bls_registry::amount::u128_str")]
     pub escrow: u128,
-    /// Hex 32-byte seed for the guest's randomness (the worker's `Job::id`).
+    /// Hex 32-byte seed for the guest's randomness (the worker's `Job::id`), drawn from the
+    /// beacon at the first assignment (empty while queued for it).
     pub seed: String,
     /// Invocation height.
     pub height: u64,
@@ -215,7 +230,7 @@ pub struct Job {
     pub status: JobStatus,
     /// Current round (0 = first assignment; +1 per reassignment).
     pub round: u32,
-    /// Height the current round started.
+    /// Height the current round's workers were assigned (0 while queued for the first time).
     pub round_height: u64,
     /// Replication `n`.
     pub replication: u32,
@@ -223,11 +238,12 @@ pub struct Job {
     pub quorum: u32,
     /// The manifest's `output_bytes` (reveals above it are invalid).
     pub output_bytes: u32,
-    /// Current round's workers.
+    /// Current round's workers (empty while queued).
     pub assignments: Vec<Assignment>,
     /// Every worker assigned in any round (reassignment picks others).
     pub previously_assigned: Vec<Address>,
-    /// Last height commits are accepted in this round.
+    /// Last height commits are accepted in this round: the assignment height plus
+    /// `commit_window` (0 while queued).
     pub commit_deadline: u64,
     /// Last height reveals are accepted (0 until commits close).
     pub reveal_deadline: u64,

@@ -70,9 +70,16 @@ impl Setup {
             .load(&self.chain.store, self.function)
             .unwrap()
             .workers;
+        // The head is a worker too and may hold a seat.
         members
             .iter()
-            .map(|a| find(&self.workers, a.as_str()))
+            .map(|a| {
+                if *a == self.head.addr {
+                    &self.head
+                } else {
+                    find(&self.workers, a.as_str())
+                }
+            })
             .collect()
     }
 
@@ -135,7 +142,14 @@ impl Setup {
 #[test]
 fn settlement_charges_the_deposit_and_pays_exactly_then_rejects_a_replay() {
     let mut s = setup();
-    let subnet: Vec<SimWorker> = s.subnet().into_iter().cloned().collect();
+    // Signers other than the head, so its balance shows only the head's share.
+    let head = s.head.addr.clone();
+    let subnet: Vec<SimWorker> = s
+        .subnet()
+        .into_iter()
+        .filter(|w| w.addr != head)
+        .cloned()
+        .collect();
     let signers: Vec<&SimWorker> = subnet.iter().take(3).collect();
     let before_workers: Vec<u128> = signers.iter().map(|w| s.chain.balance(&w.addr)).collect();
     let head_before = s.chain.balance(&s.head.addr);

@@ -63,7 +63,14 @@ impl Fixture {
             .unwrap()
             .workers
             .iter()
-            .map(|a| find(&self.workers, a.as_str()).clone())
+            // The head is a worker too and may hold a seat.
+            .map(|a| {
+                if *a == self.head.addr {
+                    self.head.clone()
+                } else {
+                    find(&self.workers, a.as_str()).clone()
+                }
+            })
             .collect()
     }
 

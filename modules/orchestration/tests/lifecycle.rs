@@ -80,7 +80,7 @@ fn happy_path_pays_burns_refunds_exactly() {
     s.chain.assert_escrow_invariant();
     assert_eq!(s.chain.balance(&escrow_account()), 100_000);
 
-    // The assignment event names the job, code and workers (distinct regions first).
+    // The assignment event names the job, code and workers (at most ceil(3/2) per region).
     let ev = s.chain.events_of("bls.job_assigned");
     let ev = ev.last().unwrap();
     assert_eq!(ev.get("job_id"), Some(job.to_string().as_str()));
@@ -88,8 +88,12 @@ fn happy_path_pays_burns_refunds_exactly() {
     assert_eq!(ev.get("code_hash").unwrap().len(), 64);
     assert_eq!(ev.get("workers"), Some(resp.workers.join(",").as_str()));
     let ws = assigned(&s, &workers, job);
-    let regions: std::collections::BTreeSet<_> = ws.iter().map(|w| w.region.clone()).collect();
-    assert_eq!(regions.len(), 3, "one worker per region");
+    for r in ["eu", "us", "ap"] {
+        assert!(
+            ws.iter().filter(|w| w.region == r).count() <= 2,
+            "region cap"
+        );
+    }
 
     // A worker sees its open job after a restart.
     let r: JobsForWorkerResponse = s

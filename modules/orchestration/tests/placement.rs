@@ -1,5 +1,5 @@
-//! Subnetwork placement through the chain: region spread, determinism, seed sensitivity,
-//! re-placement when members jail.
+//! Subnetwork placement through the chain: the region cap, determinism, sensitivity to the
+//! beacon randomness, re-placement when members jail.
 
 mod common;
 
@@ -37,14 +37,16 @@ fn placement_spans_regions_and_is_deterministic() {
             subnet_after_deploy(seed),
             "same state + seed, same placement"
         );
-        let regions: std::collections::BTreeSet<&str> =
-            a.iter().map(|id| find(&ws, id).region.as_str()).collect();
-        assert_eq!(regions.len(), 3, "seed {seed}: {a:?}");
+        // Three seats, equal bonds: at most ceil(3/2) = 2 in one region.
+        for r in ["eu", "us", "ap"] {
+            let n = a.iter().filter(|id| find(&ws, id).region == r).count();
+            assert!(n <= 2, "seed {seed}: {a:?}");
+        }
     }
     let base = subnet_after_deploy(0);
     assert!(
         (1..16u8).any(|s| subnet_after_deploy(s) != base),
-        "the block-hash seed changes the placement"
+        "the beacon randomness changes the placement"
     );
 }
 

@@ -2,8 +2,9 @@
 //!
 //! # Design
 //! - A worker is identified by its **operator address** (one worker per operator). It carries
-//!   a result-signing secp256k1 key, a libp2p peer id and multiaddrs, a region and a network
-//!   (ASN or /24 subnet) used by placement to spread replicas, capabilities, a role
+//!   a result-signing secp256k1 key, a libp2p peer id and multiaddrs (whose first routable
+//!   address gives its placement group, [`address_group`]), a region label (placement caps
+//!   it) and a network label (informational), capabilities, a role
 //!   (`worker` | `head`) and a **bond** in `ubls` held by the `registry_bonds` module account.
 //! - Status: `active` → (`jailed` ⇄ `active` via `MsgUnjailWorker` after `jailed_until`) →
 //!   `unbonding` (`MsgDeregisterWorker`). End block pays unbonded bonds back from a queue keyed
@@ -26,10 +27,13 @@
 //!   `signed_jobs_window` assignments; fewer than `min_answered_per_window` answers in a full
 //!   window jails for `jail_blocks`; `bls.worker_missed`). Reads: [`state::get_worker`],
 //!   [`state::active_workers`] (id order). The storage maps are private to this crate.
+//! - [`address_group`]: the /24 (IPv4) or /48 (IPv6) of a worker's first routable registered
+//!   multiaddr, which placement caps at one seat per subnetwork (`unknown` when it has none).
 //! - Messages ([`msgs`]) are hand-written prost structs under `/bls.registry.v1.*`; queries
 //!   ([`queries`]) are JSON under `/bls.registry.v1.Query/`.
 //! - Deterministic: ordered maps only, heights from the block, no floats.
 
+pub mod address_group;
 pub mod amount;
 pub mod error;
 pub mod events;

@@ -91,3 +91,20 @@ pub fn ensure_unused(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cosmwasm_std::testing::MockStorage;
+
+    #[test]
+    fn genesis_validators_are_found_by_address_and_bad_keys_refused() {
+        let mut store = MockStorage::new();
+        let pk = vec![7u8; 32];
+        record_genesis_validators(&mut store, std::slice::from_ref(&pk)).unwrap();
+        let addr = hex::decode(consensus_address(&pk)).unwrap();
+        assert_eq!(consensus_pubkey(&store, &addr).unwrap(), Some(pk));
+        assert_eq!(consensus_pubkey(&store, &[1; 20]).unwrap(), None);
+        assert!(record_genesis_validators(&mut store, &[vec![1; 33]]).is_err());
+    }
+}

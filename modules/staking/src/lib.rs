@@ -21,7 +21,9 @@
 //!   address ([`state::consensus_pubkey`] also covers CometBFT's genesis validators),
 //!   [`state::jail`] / [`state::unjail`], [`slash::slash`] (burns, pro rata over
 //!   delegations and over unbonding entries created at or after the offence),
-//!   [`state::bonded_validators`] and [`state::validator_delegations`].
+//!   [`state::bonded_validators`] and [`state::validator_delegations`];
+//!   [`consensus_keys::consensus_pubkey`] (the ed25519 key of any validator CometBFT may
+//!   count, CometBFT's own genesis validators included) for the app's vote-extension checks.
 //! - Messages ([`msgs`]) are hand-written prost structs under `/bls.staking.v1.*`; queries
 //!   ([`queries`]) are JSON under `/bls.staking.v1.Query/`.
 //! - Deterministic: ordered maps only, heights from the block, integer math.

@@ -59,7 +59,8 @@ pub enum OrchestrationTxSub {
         #[command(flatten)]
         flags: TxFlags,
     },
-    /// Invoke a function; prints the job id, or with --wait the verified result.
+    /// Invoke a function; prints the job id and the workers the chain drew for it in the next
+    /// block, or with --wait the verified result.
     Invoke {
         /// Function id.
         function_id: u64,
@@ -115,7 +116,7 @@ pub struct Invoked {
     /// The job id.
     #[serde(serialize_with = "crate::orchestration::u64_as_string")]
     pub job_id: u64,
-    /// Workers assigned in the first round.
+    /// Workers assigned in the first round (drawn in the block after the invoke's).
     pub workers: Vec<String>,
     /// The invoke tx.
     pub txhash: String,
@@ -391,9 +392,12 @@ async fn invoke(
     }
 }
 
-/// Signs with `--from` and broadcasts a `MsgInvoke`, waits for inclusion and, with
-/// `flags.wait`, for the job to end (up to `result_timeout`), verifying its result against
-/// the job record.
+/// How long an invoke waits for its job's assignment (the begin block after its inclusion).
+pub const ASSIGNMENT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Signs with `--from` and broadcasts a `MsgInvoke`, waits for inclusion and for the workers
+/// drawn in the next block, and with `flags.wait` for the job to end (up to
+/// `result_timeout`), verifying its result against the job record.
 pub async fn invoke_function(
     ctx: &ClientContext,
     flags: &TxFlags,
@@ -410,10 +414,26 @@ pub async fn invoke_function(
     inclusion.wait = true;
     let r = broadcast_and_wait(ctx, &inclusion, &key, vec![msg]).await?;
     let resp: MsgInvokeResponse = first_response(&r, MSG_INVOKE_RESPONSE)?;
+    let rpc = ctx.rpc()?;
+    // The chain draws the workers in the next block, with randomness nobody knew when the
+    // invoke was included.
+    let assigned = orch::wait_assigned(&rpc, resp.job_id, ASSIGNMENT_TIMEOUT).await?;
+    if assigned.status == JobStatus::Failed {
+        return Ok(InvokeOutcome::Failed(JobFailed {
+            job_id: assigned.id,
+            status: assigned.status.as_str().to_string(),
+            failure: assigned.failure.clone(),
+        }));
+    }
+    let workers: Vec<String> = assigned
+        .assignments
+        .iter()
+        .map(|a| a.worker.to_string())
+        .collect();
     if !flags.wait {
         return Ok(InvokeOutcome::Submitted(Invoked {
             job_id: resp.job_id,
-            workers: resp.workers,
+            workers,
             txhash: r.hash,
             height: r.height,
         }));
@@ -421,9 +441,8 @@ pub async fn invoke_function(
     eprintln!(
         "job {} assigned to {}; waiting for the result...",
         resp.job_id,
-        resp.workers.join(", ")
+        workers.join(", ")
     );
-    let rpc = ctx.rpc()?;
     let job = orch::wait_for_job(&rpc, resp.job_id, result_timeout).await?;
     if job.status != JobStatus::Finalized {
         return Ok(InvokeOutcome::Failed(JobFailed {

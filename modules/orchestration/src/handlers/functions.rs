@@ -5,8 +5,8 @@ use bls_core::{Context, Event};
 use crate::code::{self, CheckedCode};
 use crate::error::{invalid, OrchestrationError};
 use crate::events;
+use crate::handlers::assign::queue_placement;
 use crate::handlers::parse_addr;
-use crate::handlers::subnet::ensure_subnetwork;
 use crate::manifest::Manifest;
 use crate::msgs::{
     MsgDeployFunction, MsgDeployFunctionResponse, MsgRetireFunction, MsgRetireFunctionResponse,
@@ -183,7 +183,7 @@ fn sha256(b: &[u8]) -> [u8; 32] {
     Sha256::digest(b).into()
 }
 
-/// Deploys a function and places its subnetwork.
+/// Deploys a function and queues the placement of its subnetwork.
 pub fn deploy_function(
     ctx: &mut Context<'_>,
     msg: &MsgDeployFunction,
@@ -224,8 +224,9 @@ pub fn deploy_function(
             .attr("code_hash", &code_hash)
             .attr("version", 1),
     );
-    // Placement may come up short (or empty) before workers register; invoke repairs it.
-    ensure_subnetwork(ctx, &f, &manifest, &p)?;
+    // Placed in the next begin block, with randomness nobody choosing this block's
+    // transactions knew; it may come up short before workers register (assignment repairs it).
+    queue_placement(ctx, id)?;
     Ok(MsgDeployFunctionResponse {
         function_id: id,
         code_hash,

@@ -25,16 +25,15 @@ use cw_storage_plus::Bound;
 use crate::dissent::{self, DissentPenalty};
 use crate::error::OrchestrationError;
 use crate::events;
-use crate::handlers::invoke::assigned_event;
+use crate::handlers::assign::queue_job;
 use crate::handlers::results::open_reveals;
-use crate::handlers::subnet::pick_fresh;
 use crate::handlers::{join, transfer, ubls};
 use crate::manifest::Manifest;
 use crate::params::Params;
 use crate::pricing;
 use crate::state::{
-    escrow_account, Assignment, Job, JobResult, JobStatus, DEADLINES, JOBS, RESULTS,
-    REVEAL_OUTCOMES, WORKER_JOBS,
+    escrow_account, Job, JobResult, JobStatus, DEADLINES, JOBS, RESULTS, REVEAL_OUTCOMES,
+    WORKER_JOBS,
 };
 use crate::withholding::{self, WithholdingPenalty};
 
@@ -303,62 +302,49 @@ fn clear_reveals(ctx: &mut Context<'_>, job_id: u64) -> Result<(), Orchestration
     Ok(())
 }
 
-/// The current round cannot finish: reassign to fresh workers if retries remain and enough
-/// fresh workers exist, otherwise fail with a full refund.
+/// The current round cannot finish: if retries remain, the job is queued for its next round
+/// (begin block of the next block picks never-assigned workers with that block's randomness,
+/// or fails the job if there are not enough: [`crate::handlers::assign`]); otherwise it fails
+/// with a full refund.
 fn round_failed(
     ctx: &mut Context<'_>,
     mut job: Job,
     reason: &str,
     p: &Params,
 ) -> Result<(), OrchestrationError> {
-    if job.round < p.max_retries {
-        let picks = pick_fresh(ctx, &job, p)?;
-        if picks.len() == usize::try_from(job.replication).unwrap_or(usize::MAX) {
-            if let Some(d) = job.current_deadline() {
-                DEADLINES.remove(ctx.store, (d, job.id));
-            }
-            for a in &job.assignments {
-                WORKER_JOBS.remove(ctx.store, (a.worker.as_str(), job.id));
-            }
-            clear_reveals(ctx, job.id)?;
-            job.round = job.round.saturating_add(1);
-            job.round_height = ctx.block.height;
-            job.status = JobStatus::Committing;
-            job.commit_deadline = ctx.block.height.saturating_add(p.commit_window);
-            job.reveal_deadline = 0;
-            job.assignments = picks
-                .iter()
-                .map(|w| Assignment {
-                    worker: w.clone(),
-                    commitment: None,
-                    result_hash: None,
-                })
-                .collect();
-            job.previously_assigned.extend(picks.iter().cloned());
-            for w in &picks {
-                WORKER_JOBS.save(ctx.store, (w.as_str(), job.id), &())?;
-            }
-            DEADLINES.save(ctx.store, (job.commit_deadline, job.id), &())?;
-            JOBS.save(ctx.store, job.id, &job)?;
-            ctx.emit(
-                Event::new(events::JOB_REASSIGNED)
-                    .attr("job_id", job.id)
-                    .attr("round", job.round)
-                    .attr("reason", reason),
-            );
-            ctx.emit(assigned_event(&job));
-            return Ok(());
-        }
+    if job.round >= p.max_retries {
+        return fail(ctx, job, &format!("{reason}; retries exhausted"));
     }
-    let why = if job.round < p.max_retries {
-        format!("{reason}; not enough fresh workers to reassign")
-    } else {
-        format!("{reason}; retries exhausted")
-    };
-    fail(ctx, job, &why)
+    if let Some(d) = job.current_deadline() {
+        DEADLINES.remove(ctx.store, (d, job.id));
+    }
+    for a in &job.assignments {
+        WORKER_JOBS.remove(ctx.store, (a.worker.as_str(), job.id));
+    }
+    clear_reveals(ctx, job.id)?;
+    job.round = job.round.saturating_add(1);
+    job.status = JobStatus::Queued;
+    job.commit_deadline = 0;
+    job.reveal_deadline = 0;
+    job.assignments = Vec::new();
+    // Kept until the next round is assigned, so a failure then can say why it was needed.
+    job.failure = reason.to_string();
+    JOBS.save(ctx.store, job.id, &job)?;
+    ctx.emit(
+        Event::new(events::JOB_REASSIGNED)
+            .attr("job_id", job.id)
+            .attr("round", job.round)
+            .attr("reason", reason),
+    );
+    queue_job(ctx, &job)
 }
 
-fn fail(ctx: &mut Context<'_>, mut job: Job, reason: &str) -> Result<(), OrchestrationError> {
+/// Fails a job: its escrow is refunded in full.
+pub(crate) fn fail(
+    ctx: &mut Context<'_>,
+    mut job: Job,
+    reason: &str,
+) -> Result<(), OrchestrationError> {
     let refund = job.escrow;
     transfer(ctx.store, &escrow_account(), &job.invoker, refund)?;
     job.escrow = 0;
@@ -427,7 +413,7 @@ pub fn end_block(ctx: &mut Context<'_>) -> Result<(), OrchestrationError> {
                 round_failed(ctx, job, reason, &p)?;
             }
             JobStatus::Finalized if job.settling => settle(ctx, job, &p)?,
-            JobStatus::Finalized | JobStatus::Failed => {}
+            JobStatus::Queued | JobStatus::Finalized | JobStatus::Failed => {}
         }
     }
     Ok(())

@@ -89,6 +89,15 @@ fn block_hash(seed: u8, height: u64) -> Vec<u8> {
     h.finalize().to_vec()
 }
 
+/// The beacon output of a test block (what the app's beacon would hand the modules).
+pub fn randomness(seed: u8, height: u64) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(b"test-beacon");
+    h.update([seed]);
+    h.update(height.to_be_bytes());
+    h.finalize().into()
+}
+
 impl Chain {
     /// A chain at height 1 with genesis params for registry and orchestration.
     pub fn new(orch_params: serde_json::Value) -> Self {
@@ -104,6 +113,7 @@ impl Chain {
                 time_nanos: 0,
                 chain_id: "bls-test".into(),
                 hash: block_hash(seed, 1),
+                randomness: randomness(seed, 1),
                 ..BlockInfo::default()
             },
             events: vec![],
@@ -188,8 +198,16 @@ impl Chain {
         self.tx(&OrchestrationModule, signer, msg)
     }
 
-    /// Ends the current block (registry then orchestration) and starts the next one.
+    /// Ends the current block (registry then orchestration) and starts the next one: its
+    /// randomness, then its begin block (orchestration assigns queued jobs and places queued
+    /// subnetworks there).
     pub fn next_block(&mut self) {
+        let height = self.block.height + 1;
+        self.next_block_with(block_hash(self.seed, height), randomness(self.seed, height));
+    }
+
+    /// [`Chain::next_block`] with the next block's hash and beacon randomness given.
+    pub fn next_block_with(&mut self, hash: Vec<u8>, randomness: [u8; 32]) {
         let gas = GasMeter::infinite();
         for m in [&RegistryModule as &dyn Module, &OrchestrationModule] {
             let mut ctx = Context::new(&mut self.store, &self.block, &gas);
@@ -199,7 +217,14 @@ impl Chain {
         }
         self.block.height += 1;
         self.block.time_secs += 1;
-        self.block.hash = block_hash(self.seed, self.block.height);
+        self.block.hash = hash;
+        self.block.randomness = randomness;
+        for m in [&RegistryModule as &dyn Module, &OrchestrationModule] {
+            let mut ctx = Context::new(&mut self.store, &self.block, &gas);
+            m.begin_block(&mut ctx).expect("begin_block");
+            let ev = std::mem::take(&mut ctx.events);
+            self.events.extend(ev);
+        }
     }
 
     pub fn advance_to(&mut self, height: u64) {
@@ -284,6 +309,8 @@ impl Chain {
             quorum: m,
         };
         let r = self.orch(owner, encode_any(&msg, MSG_DEPLOY_FUNCTION))?;
+        // The subnetwork is placed in the next block's begin block.
+        self.next_block();
         Ok(
             <MsgDeployFunctionResponse as prost::Message>::decode(r.value.as_slice())
                 .unwrap()
@@ -305,7 +332,17 @@ impl Chain {
             max_fee: Some(ProtoCoin::ubls(max_fee)),
         };
         let r = self.orch(invoker, encode_any(&msg, MSG_INVOKE))?;
-        Ok(<MsgInvokeResponse as prost::Message>::decode(r.value.as_slice()).unwrap())
+        let mut resp = <MsgInvokeResponse as prost::Message>::decode(r.value.as_slice()).unwrap();
+        // The job is assigned in the next block's begin block; report who it got, as the
+        // `bls.job_assigned` event of that block does.
+        self.next_block();
+        resp.workers = self
+            .job(resp.job_id)
+            .assignments
+            .iter()
+            .map(|a| a.worker.to_string())
+            .collect();
+        Ok(resp)
     }
 
     pub fn commit(&mut self, w: &SimWorker, job: u64, outcome: &[u8]) -> Result<Any, ModuleError> {
