@@ -18,6 +18,10 @@
 //!   entries of unknown start, from before start heights were recorded, count as later).
 //!   A jailed worker may unbond (as it may deregister): the minimum still binds, and the
 //!   amount stays slashable for the whole unbonding period.
+//! - **Result keys are versioned** ([`result_keys`]): a rotation (`MsgUpdateWorker`) retires
+//!   the current key at that height and keeps it, reserved, for `unbonding_blocks`; a signature
+//!   is checked against every key that was current while the signed request was alive
+//!   ([`result_keys::keys_valid_between`]), so rotating a key never voids what it signed.
 //! - Keeper interface for orchestration ([`state`]): [`state::slash_worker`] (burns a fraction
 //!   of the bond, accounted in `slashed_total`), [`state::jail_worker`],
 //!   [`state::record_answer`] / [`state::record_miss`] (sliding window of the last
@@ -35,6 +39,7 @@ pub mod handlers;
 pub mod msgs;
 pub mod params;
 pub mod queries;
+pub mod result_keys;
 pub mod state;
 
 use bls_core::spec::{BlockHookFn, ExportGenesisFn, InitGenesisFn, ModuleSpec, QueryFn};
@@ -107,7 +112,7 @@ impl ModuleSpec for RegistryModule {
     const INIT_GENESIS: InitGenesisFn<Self::Genesis, Self::Error> = genesis::init_genesis;
     const EXPORT_GENESIS: ExportGenesisFn<Self::Genesis, Self::Error> = genesis::export_genesis;
     const EXPORT_CONTEXT: &'static str = "registry genesis";
-    const END_BLOCK: Option<BlockHookFn<Self::Error>> = Some(handlers::process_unbonding);
+    const END_BLOCK: Option<BlockHookFn<Self::Error>> = Some(handlers::end_block);
 }
 
 #[cfg(test)]

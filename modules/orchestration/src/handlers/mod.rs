@@ -19,10 +19,11 @@ use bls_core::{Address, Coin, Coins};
 use crate::error::{invalid, OrchestrationError};
 use crate::msgs::ProtoCoin;
 
-/// Orchestration's end block: drain the deadline queue (settlement may jail workers), then
-/// repair a bounded batch of subnetworks.
+/// Orchestration's end block: drain the deadline queue (settlement may jail workers), forget
+/// fast-path requests whose window closed, then repair a bounded batch of subnetworks.
 pub fn end_block(ctx: &mut bls_core::Context<'_>) -> Result<(), OrchestrationError> {
     settle::end_block(ctx)?;
+    crate::fastpath::prune::end_block(ctx)?;
     subnet_repair::end_block(ctx)
 }
 
