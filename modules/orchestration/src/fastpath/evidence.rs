@@ -15,17 +15,22 @@
 //! 1. **Equivocation.** A registered worker that signed two different result hashes for one
 //!    request is slashed and jailed. Honest workers never do: the request fixes everything
 //!    that determines the outcome and every worker persists its answer per request id.
-//! 2. **Majority.** Only signatures of the function's *current subnetwork members* count, and
-//!    equivocators' do not. With `n` members and quorum `m`, a result hash is the majority when
-//!    it carries at least `max(m, ⌊n/2⌋ + 1)` member signatures and no other hash reaches that
-//!    bar. A minority of members therefore can never outvote the rest, and a submitter cannot
-//!    make one by leaving honest signatures out. A member that signed another hash is then
-//!    judged by [`crate::dissent::dissent_penalty`] on the function's manifest, the majority's
-//!    outcome and its own — so the evidence must carry both outcomes' bytes (`outcomes`,
-//!    checked against their hashes); a dissent without its outcome is not judged. `Slash` →
-//!    slash and jail (the dissent params); `Miss` → a liveness miss; `Unpaid` → nothing (an
-//!    HTTP function, a timed-out majority). When the function was updated while the request
-//!    was alive, workers may have run different manifests, so no dissent is judged.
+//! 2. **Majority.** Only signatures of the function's *current subnetwork members* count
+//!    towards a majority, and equivocators' do not. With `n` members and quorum `m`, a result
+//!    hash is the majority when it carries at least `max(m, ⌊n/2⌋ + 1)` member signatures and
+//!    no other hash reaches that bar. Sybils outside the subnetwork therefore count for
+//!    nothing, a minority of members can never outvote the rest, and a submitter cannot make
+//!    one by leaving honest signatures out. Every registered worker that signed another hash
+//!    is then judged — a member, or one that left the subnetwork since (jailed, repaired
+//!    away), so leaving does not void a false signature; an honest worker signs once per
+//!    request from inputs the invoker fixed, so for a deterministic function it agrees with an
+//!    honest member majority. The judgement is [`crate::dissent::dissent_penalty`] on the
+//!    function's manifest, the majority's outcome and the dissenter's — so the evidence must
+//!    carry both outcomes' bytes (`outcomes`, checked against their hashes); a dissent without
+//!    its outcome is not judged. `Slash` → slash and jail (the dissent params); `Miss` → a
+//!    liveness miss; `Unpaid` → nothing (an HTTP function, a timed-out majority). When the
+//!    function was updated while the request was alive, workers may have run different
+//!    manifests, so no dissent is judged.
 //! 3. Anything else is **inconclusive** and refused. A worker answers at most once per
 //!    (request, worker) — slash or miss — so resubmitting evidence does nothing.
 //!
@@ -177,8 +182,8 @@ pub fn submit_evidence(
     })
 }
 
-/// Rule 2: finds the member majority and adds a verdict for every member that signed another
-/// hash and whose outcome is in the evidence. Returns the majority hash (if any) and, when no
+/// Rule 2: finds the member majority and adds a verdict for every (non-equivocating) signer of
+/// another hash whose outcome is in the evidence. Returns the majority hash (if any) and, when no
 /// dissent could be judged, why.
 #[allow(clippy::too_many_arguments)]
 fn judge_dissent(
@@ -253,7 +258,7 @@ fn judge_dissent(
         let Some(dissent) = outcomes.get(h) else {
             continue;
         };
-        for w in counted(signers) {
+        for w in signers.iter().filter(|w| !equivocators.contains(*w)).cloned() {
             judged = true;
             verdicts
                 .entry(w)
@@ -263,7 +268,7 @@ fn judge_dissent(
     Ok((
         Some(majority),
         (!judged).then(|| {
-            "no dissenting member's outcome bytes are in the evidence (outcomes)".to_string()
+            "no dissenter's outcome bytes are in the evidence (outcomes)".to_string()
         }),
     ))
 }
