@@ -16,7 +16,8 @@ use bls_client::rpc::RpcClient;
 use bls_client::send::{send_tx, TxOptions};
 use bls_core::module::encode_any;
 use bls_e2e::fastpath::{
-    check_signatures, fund_deposit, hex32, post, query, signed_body, start_with_head, Nodes,
+    check_signatures, fresh_terms, fund_deposit, hex32, post, query, request_from_body,
+    signed_body, start_with_head, Nodes,
 };
 use bls_e2e::wait_until;
 use bls_e2e::worker::{
@@ -70,7 +71,8 @@ async fn fast_path_executes_settles_and_polices() -> anyhow::Result<()> {
 
     // ---- refusals: 4xx with a reason, nothing executed ----
     let (mut unsigned, _) =
-        signed_body(&wn.invoker, &chain_id, function_id, "Ada", 100, Nodes::All);
+        signed_body(&wn.rpc, &wn.invoker, function_id, "Ada", 100, Nodes::All)
+.await?;
     unsigned["signature"] = json!("");
     let (st, v) = post(&exec_url, &unsigned).await?;
     assert_eq!(st, 401, "{v}");
@@ -78,12 +80,14 @@ async fn fast_path_executes_settles_and_polices() -> anyhow::Result<()> {
         v["error"].as_str().unwrap_or("").contains("unsigned"),
         "{v}"
     );
-    let (mut forged, _) = signed_body(&wn.invoker, &chain_id, function_id, "Ada", 101, Nodes::All);
+    let (mut forged, _) = signed_body(&wn.rpc, &wn.invoker, function_id, "Ada", 101, Nodes::All)
+.await?;
     forged["config"]["stdin"] = json!("Eve"); // signed for "Ada"
     let (st, v) = post(&exec_url, &forged).await?;
     assert_eq!(st, 401, "{v}");
     let (poor, _) = KeyPair::generate()?;
-    let (unfunded, _) = signed_body(&poor, &chain_id, function_id, "Ada", 1, Nodes::All);
+    let (unfunded, _) = signed_body(&wn.rpc, &poor, function_id, "Ada", 1, Nodes::All)
+.await?;
     let (st, v) = post(&exec_url, &unfunded).await?;
     assert_eq!(st, 402, "{v}");
     assert!(v["error"].as_str().unwrap_or("").contains("deposit"), "{v}");
@@ -103,8 +107,10 @@ async fn fast_path_executes_settles_and_polices() -> anyhow::Result<()> {
     const N: u64 = 3;
     let names = ["Ada", "Grace", "Linus"];
     let mut responses = Vec::new();
+    let mut bodies = Vec::new();
     for (nonce, name) in (1..=N).zip(names) {
-        let (body, id) = signed_body(&wn.invoker, &chain_id, function_id, name, nonce, Nodes::All);
+        let (body, id) = signed_body(&wn.rpc, &wn.invoker, function_id, name, nonce, Nodes::All)
+.await?;
         let (st, v) = post(&exec_url, &body).await?;
         assert_eq!(st, 200, "{v}\n{}", wn.logs());
         assert_eq!(v["request_id"], hex::encode(id));
@@ -126,6 +132,7 @@ async fn fast_path_executes_settles_and_polices() -> anyhow::Result<()> {
             assert_eq!((st, &cached), (200, &v));
         }
         responses.push(v);
+        bodies.push(body);
     }
     // Workers that executed had never seen the function: they got the blob from a peer.
     for w in &wn.workers[..3] {
@@ -173,11 +180,14 @@ async fn fast_path_executes_settles_and_polices() -> anyhow::Result<()> {
 
     let split_v = query(&wn.rpc, "/bls.fees.v1.Query/InvocationSplit", json!({})).await?;
     let split: InvocationSplit = serde_json::from_value(split_v["split"].clone())?;
+    // The chain's own fee function: the flat fee plus hello's timeout priced per second.
+    let fee = fresh_terms(&wn.rpc, function_id).await?.fee;
     let orch = query(&wn.rpc, "/bls.orchestration.v1.Query/Params", json!({})).await?;
-    let fee: u128 = orch["params"]["fastpath_fee"]
+    let flat: u128 = orch["params"]["fastpath_fee"]
         .as_str()
         .context("fastpath_fee")?
         .parse()?;
+    assert!(fee > flat, "the timeout is priced: {fee} > {flat}");
     let s3 = fastpath_split(&split, fee, 3);
     assert!(s3.per_worker > 0 && s3.head > 0 && s3.burn > 0);
 
@@ -232,19 +242,10 @@ async fn fast_path_executes_settles_and_polices() -> anyhow::Result<()> {
     let head_key =
         bls_client::Keyring::open(wn.workers[HEAD].home.join("keyring")).get("worker")?;
     let r0 = &responses[0];
-    let (body0, _) = signed_body(&wn.invoker, &chain_id, function_id, "Ada", 1, Nodes::All);
     let replay = MsgSettleReceipts {
         head: head_addr.clone(),
         receipts: vec![Receipt {
-            request: Some(SignedRequest {
-                invoker: invoker.clone(),
-                invoker_pubkey: wn.invoker.public_key_bytes().to_vec(),
-                function_id,
-                nonce: 1,
-                max_fee: Some(ProtoCoin::ubls(5_000)),
-                payload_hash: payload_hash(b"Ada", &[], &Default::default()).to_vec(),
-                signature: hex::decode(body0["signature"].as_str().unwrap_or(""))?,
-            }),
+            request: Some(request_from_body(&bodies[0])?),
             code_hash: hex32(&r0["code_hash"])?.to_vec(),
             result_hash: hex32(&r0["result_hash"])?.to_vec(),
             signatures: r0["signatures"]
@@ -314,14 +315,8 @@ async fn fast_path_executes_settles_and_polices() -> anyhow::Result<()> {
         .context("a non-head signer")?;
     wn.workers[victim].kill();
     let victim_addr = wn.workers[victim].address.clone();
-    let (body, _) = signed_body(
-        &wn.invoker,
-        &chain_id,
-        function_id,
-        "Ada",
-        10,
-        Nodes::Count(4),
-    );
+    let (body, _) = signed_body(&wn.rpc, &wn.invoker, function_id, "Ada", 10, Nodes::Count(4))
+.await?;
     let (st, v) = post(&exec_url, &body).await?;
     assert_eq!(st, 200, "{v}\n{}", wn.logs());
     let signers = check_signatures(&wn.rpc, &v).await?;
@@ -336,14 +331,8 @@ async fn fast_path_executes_settles_and_polices() -> anyhow::Result<()> {
     // ---- a lying worker: its signed result is evidence; it is slashed and jailed ----
     let flag = p2p_flag(victim);
     wn.workers[victim].start(&["--p2p-listen", &flag, "--fault", "wrong-result"])?;
-    let (body, id) = signed_body(
-        &wn.invoker,
-        &chain_id,
-        function_id,
-        "Ada",
-        11,
-        Nodes::Count(4),
-    );
+    let (body, id) = signed_body(&wn.rpc, &wn.invoker, function_id, "Ada", 11, Nodes::Count(4))
+.await?;
     wait_until("the liar's p2p node", Duration::from_secs(60), || {
         let logs = wn.workers[victim].all_logs();
         async move { Ok(logs.matches("p2p listening").count().ge(&2).then_some(())) }
@@ -398,14 +387,18 @@ async fn fast_path_executes_settles_and_polices() -> anyhow::Result<()> {
         bond_after < bond_before,
         "slashed: {bond_before} -> {bond_after}"
     );
-    // Anyone may submit evidence (here the invoker); the same offence is punished once.
+    // Anyone may submit evidence (here the invoker, with its own signed request and the
+    // majority's outcome from the answer); the same offence is punished once.
     let ev = MsgSubmitEvidence {
         submitter: invoker.clone(),
-        function_id,
-        request_id: id.to_vec(),
-        code_hash: hex32(&v["code_hash"])?.to_vec(),
         results,
+        request: Some(request_from_body(&body)?),
+        outcomes: vec![ResultOutcome {
+            result_hash: hex32(&v["result_hash"])?.to_vec(),
+            outcome: hex::decode(v["outcome"].as_str().unwrap_or(""))?,
+        }],
     };
+    assert_eq!(request_from_body(&body)?.verify(&chain_id)?.id, id);
     let res = send_tx(
         &wn.rpc,
         &wn.invoker,

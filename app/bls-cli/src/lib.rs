@@ -87,6 +87,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             timeout,
             fast,
             head,
+            expires_in,
             sign,
         } => block_on(function::invoke(
             &ctx,
@@ -102,6 +103,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 timeout: Duration::from_secs(timeout),
                 fast,
                 head,
+                expires_in,
                 sign: &sign,
             },
         )),

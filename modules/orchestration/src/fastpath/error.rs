@@ -94,8 +94,10 @@ pub enum FastPathError {
     Inconclusive(String),
     /// The request's chain window closed: its receipt no longer settles and evidence about
     /// it is no longer accepted.
-    #[error("request {request} closed at height {until} (now {height}): receipts settle and evidence is accepted only until expiry_height + fastpath_settle_window")]
+    #[error("{}request {request} closed at height {until} (now {height}): receipts settle and evidence is accepted only until expiry_height + fastpath_settle_window", receipt_prefix(*.index))]
     RequestClosed {
+        /// Receipt index (settlement; `None` for evidence).
+        index: Option<usize>,
         /// Request id (hex).
         request: String,
         /// Last height of its window.
@@ -105,8 +107,10 @@ pub enum FastPathError {
     },
     /// The request expires more than `fastpath_request_ttl` blocks ahead: no honest head or
     /// worker serves it yet.
-    #[error("request {request} expires at height {expiry}, more than fastpath_request_ttl ahead of height {height}; it is valid from height {from}")]
+    #[error("{}request {request} expires at height {expiry}, more than fastpath_request_ttl ahead of height {height}; it is valid from height {from}", receipt_prefix(*.index))]
     RequestNotYetValid {
+        /// Receipt index (settlement; `None` for evidence).
+        index: Option<usize>,
         /// Request id (hex).
         request: String,
         /// Its expiry height.
@@ -182,6 +186,12 @@ impl From<bls_registry::RegistryError> for FastPathError {
     fn from(e: bls_registry::RegistryError) -> Self {
         FastPathError::Orchestration(e.into())
     }
+}
+
+/// `receipt N: ` (how settlement errors name the refused receipt, which the head's settlement
+/// loop reads to drop it), or nothing.
+fn receipt_prefix(index: Option<usize>) -> String {
+    index.map(|i| format!("receipt {i}: ")).unwrap_or_default()
 }
 
 /// Shorthand for an invalid-field error.

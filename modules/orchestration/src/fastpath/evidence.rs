@@ -77,7 +77,7 @@ pub fn submit_evidence(
         ));
     }
     let p = params(ctx.store)?;
-    let v = verified_request(ctx, &p, 0, req)?;
+    let v = verified_request(ctx, &p, None, req)?;
     let f = must_get_function(ctx.store, v.terms.function_id)?;
 
     // result hash → signers; worker → hashes it signed.

@@ -187,16 +187,20 @@ pub fn set_pinned_heads(
 
 /// Checks a signed request at settlement or evidence time: the invoker's signature over the
 /// recomputed id ([`SignedRequest::verify`]) and the chain window (`expiry - ttl ≤ height ≤
-/// expiry + settle_window`, [`chain_window`]). `index` names the receipt in errors.
+/// expiry + settle_window`, [`chain_window`]). `index` names the receipt in errors (`None`
+/// for evidence).
 pub(crate) fn verified_request(
     ctx: &Context<'_>,
     p: &crate::params::Params,
-    index: usize,
+    index: Option<usize>,
     r: &SignedRequest,
 ) -> Result<VerifiedRequest, FastPathError> {
     let v = r.verify(&ctx.block.chain_id).map_err(|e| match e {
         RequestError::Malformed { field, reason } => invalid(field, reason),
-        RequestError::BadSignature(reason) => FastPathError::BadRequestSignature { index, reason },
+        RequestError::BadSignature(reason) => FastPathError::BadRequestSignature {
+            index: index.unwrap_or(0),
+            reason,
+        },
     })?;
     let expiry = v.terms.expiry_height;
     let height = ctx.block.height;
@@ -208,11 +212,13 @@ pub(crate) fn verified_request(
     ) {
         Window::Open => Ok(v),
         Window::Closed { until } => Err(FastPathError::RequestClosed {
+            index,
             request: hex::encode(v.id),
             until,
             height,
         }),
         Window::TooEarly { from } => Err(FastPathError::RequestNotYetValid {
+            index,
             request: hex::encode(v.id),
             expiry,
             from,
@@ -258,7 +264,7 @@ pub fn settle_receipts(
             .request
             .as_ref()
             .ok_or_else(|| invalid("request", "required"))?;
-        let v = verified_request(ctx, &p, index, req)?;
+        let v = verified_request(ctx, &p, Some(index), req)?;
         let (invoker, id, max_fee) = (v.invoker.clone(), v.id, v.terms.max_fee);
         let id_hex = hex::encode(id);
         if SETTLED.has(ctx.store, &id_hex) {
