@@ -143,8 +143,9 @@ pub async fn start_with_heads(
     Ok(out)
 }
 
-/// [`crate::worker::worker_app_state`] with long fast-path windows (a request lives 1500
-/// blocks, 5 minutes at the test block time; the registry's unbonding covers the reach), for
+/// [`crate::worker::worker_app_state`] with long fast-path windows (a TTL of 1500 blocks, so
+/// [`fresh_terms`] requests live 750 blocks, 2.5 minutes at the test block time; the
+/// registry's unbonding covers the reach), for
 /// tests that restart processes while one signed request must stay valid.
 pub fn long_lived_app_state() -> Vec<(String, Value)> {
     let mut state = crate::worker::worker_app_state(30, 30);
@@ -195,11 +196,13 @@ pub enum Nodes {
 }
 
 /// What a request of `function_id` must bind, read from the chain now: its code hash, the
-/// latest block time as the clock, and an expiry as far ahead as the chain allows
-/// (`fastpath_request_ttl`), so slow test steps do not outlive it.
+/// latest block time as the clock, and an expiry half the chain's `fastpath_request_ttl`
+/// ahead — long enough for slow test steps, and well inside what a head whose view of the
+/// tip lags a few blocks still accepts (it refuses an expiry beyond its tip + TTL).
 pub async fn fresh_terms(rpc: &RpcClient, function_id: u64) -> anyhow::Result<ChainTerms> {
     let p = bls_client::orchestration::params(rpc).await?.params;
-    Ok(chain_terms(rpc, function_id, Some(p.fastpath_request_ttl)).await?)
+    let ahead = (p.fastpath_request_ttl / 2).max(1);
+    Ok(chain_terms(rpc, function_id, Some(ahead)).await?)
 }
 
 fn request(terms: &ChainTerms, stdin: &str, nonce: u64) -> FastRequest {

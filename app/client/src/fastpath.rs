@@ -255,9 +255,11 @@ pub fn set_pinned_heads(owner: &Address, function_id: u64, heads: &[Address]) ->
     )
 }
 
-/// Blocks ahead a request expires by default (clamped to the chain's
+/// Blocks ahead a request expires by default (at most half the chain's
 /// `fastpath_request_ttl`): long enough for a head to serve it, short enough that a stale
-/// signed request cannot be replayed through another head much later.
+/// signed request cannot be replayed through another head much later, and well inside the TTL
+/// so a head or worker whose view of the tip lags a few blocks still accepts it (they refuse
+/// an expiry beyond their tip + TTL).
 pub const DEFAULT_EXPIRES_IN: u64 = 100;
 
 /// What the chain says a fast request of one function must bind, and what it costs.
@@ -281,8 +283,9 @@ pub struct ChainTerms {
 
 /// Reads [`ChainTerms`] for `function_id`: its code hash and manifest, the params (fee, TTL)
 /// and the latest block (height, time). The request expires `expires_in` blocks after the
-/// latest height ([`DEFAULT_EXPIRES_IN`] when `None`, clamped to the TTL); an explicit
-/// `expires_in` above the TTL (or zero) is an error.
+/// latest height ([`DEFAULT_EXPIRES_IN`] when `None`, at most half the TTL); an explicit
+/// `expires_in` above the TTL (or zero) is an error (close to the TTL, a head whose view of
+/// the tip lags may refuse it).
 pub async fn chain_terms(
     rpc: &RpcClient,
     function_id: u64,
@@ -296,7 +299,7 @@ pub async fn chain_terms(
     let (status, f, params) = (status?, f?, params?.params);
     let ttl = params.fastpath_request_ttl;
     let ahead = match expires_in {
-        None => DEFAULT_EXPIRES_IN.min(ttl),
+        None => DEFAULT_EXPIRES_IN.min(ttl / 2).max(1),
         Some(n) if n == 0 || n > ttl => return Err(FastPathError::Expiry { asked: n, ttl }),
         Some(n) => n,
     };
