@@ -243,13 +243,22 @@ pub fn request_from_body(body: &Value) -> anyhow::Result<SignedRequest> {
     let num = |k: &str| body[k].as_u64().context(k.to_string());
     let args: Vec<String> = body["parameters"]
         .as_array()
-        .map(|a| a.iter().filter_map(|p| p.as_str().map(str::to_string)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|p| p.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default();
     let env: std::collections::BTreeMap<String, String> = body["config"]["env_vars"]
         .as_array()
         .map(|a| {
             a.iter()
-                .filter_map(|e| Some((e["name"].as_str()?.to_string(), e["value"].as_str()?.to_string())))
+                .filter_map(|e| {
+                    Some((
+                        e["name"].as_str()?.to_string(),
+                        e["value"].as_str()?.to_string(),
+                    ))
+                })
                 .collect()
         })
         .unwrap_or_default();

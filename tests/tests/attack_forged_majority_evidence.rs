@@ -28,11 +28,7 @@ const HEAD: usize = 3;
 const HEAD_BOND: &str = "1000000000ubls";
 
 /// Submits `ev` signed by `key`; the chain's log of the refusal (panics if accepted).
-async fn refused(
-    wn: &WorkerNet,
-    key: &KeyPair,
-    ev: &MsgSubmitEvidence,
-) -> anyhow::Result<String> {
+async fn refused(wn: &WorkerNet, key: &KeyPair, ev: &MsgSubmitEvidence) -> anyhow::Result<String> {
     let res = send_tx(
         &wn.rpc,
         key,

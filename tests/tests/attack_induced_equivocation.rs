@@ -16,8 +16,8 @@ use bls_client::keys::KeyPair;
 use bls_client::send::{send_tx, TxOptions};
 use bls_core::module::encode_any;
 use bls_e2e::fastpath::{
-    bonds, fresh_terms, fund_deposit, hex32, long_lived_app_state, post, query,
-    request_from_body, signed_body, start_with_heads, Nodes,
+    bonds, fresh_terms, fund_deposit, hex32, long_lived_app_state, post, query, request_from_body,
+    signed_body, start_with_heads, Nodes,
 };
 use bls_e2e::wait_until;
 use bls_e2e::worker::{deploy, send, wasm_path, WorkerNet};
@@ -51,7 +51,8 @@ async fn attack_induced_equivocation() -> anyhow::Result<()> {
     let mut wn = WorkerNet::start_with_state(5, long_lived_app_state()).await?;
     let fps = start_with_heads(&mut wn, &HEADS, HEAD_BOND, Duration::from_millis(300)).await?;
     let (head_a, head_b) = (&fps[0], &fps[1]);
-    let exec = |fp: &bls_e2e::fastpath::FastPath| format!("{}/api/v1/functions/execute", fp.head_url);
+    let exec =
+        |fp: &bls_e2e::fastpath::FastPath| format!("{}/api/v1/functions/execute", fp.head_url);
     let wasm = std::fs::read(wasm_path("hello")?)?;
     let function_id = deploy(&wn.rpc, &wn.invoker, &wasm, "{}", 3, 2).await?;
     fund_deposit(&wn.rpc, &wn.invoker, DEPOSIT).await?;
@@ -101,13 +102,17 @@ async fn attack_induced_equivocation() -> anyhow::Result<()> {
     let journal_b = wn.workers[HEADS[1]].home.join("data/head-receipts.jsonl");
     let journal_a = wn.workers[HEADS[0]].home.join("data/head-receipts.jsonl");
     for journal in [&journal_a, &journal_b] {
-        wait_until("both heads' journals drained", Duration::from_secs(60), || {
-            let journal = journal.clone();
-            async move {
-                let text = std::fs::read_to_string(&journal).unwrap_or_default();
-                Ok(text.trim().is_empty().then_some(()))
-            }
-        })
+        wait_until(
+            "both heads' journals drained",
+            Duration::from_secs(60),
+            || {
+                let journal = journal.clone();
+                async move {
+                    let text = std::fs::read_to_string(&journal).unwrap_or_default();
+                    Ok(text.trim().is_empty().then_some(()))
+                }
+            },
+        )
         .await
         .with_context(|| wn.logs())?;
     }
@@ -122,15 +127,21 @@ async fn attack_induced_equivocation() -> anyhow::Result<()> {
     let p2p = head_a.p2p[victim].clone();
     wn.start_worker(victim, &["--p2p-listen", &p2p, "--fault", "wrong-result"])
         .await?;
-    wait_until("the restarted worker's p2p node", Duration::from_secs(60), || {
-        let logs = wn.workers[victim].all_logs();
-        async move { Ok((logs.matches("p2p listening").count() >= 2).then_some(())) }
-    })
+    wait_until(
+        "the restarted worker's p2p node",
+        Duration::from_secs(60),
+        || {
+            let logs = wn.workers[victim].all_logs();
+            async move { Ok((logs.matches("p2p listening").count() >= 2).then_some(())) }
+        },
+    )
     .await?;
     // Head B restarts too: its cache is gone and the request is settled, so it serves the
     // same signed request again and asks the workers once more.
     wn.workers[HEADS[1]].kill();
-    head_b.start_head(&mut wn, Duration::from_millis(300)).await?;
+    head_b
+        .start_head(&mut wn, Duration::from_millis(300))
+        .await?;
     let (st, c) = post(&exec(head_b), &body).await?;
     assert_eq!(st, 200, "{c}\n{}", wn.logs());
     let sig_c = signed_by(&c);
@@ -203,7 +214,11 @@ async fn attack_induced_equivocation() -> anyhow::Result<()> {
     };
     assert!(log.contains("inconclusive"), "{log}");
     assert!(log.contains("agree"), "{log}");
-    assert_eq!(bonds(&wn.rpc).await?, bonds_before, "no bond or status changed");
+    assert_eq!(
+        bonds(&wn.rpc).await?,
+        bonds_before,
+        "no bond or status changed"
+    );
 
     // The invoker paid for the request once, whichever head settled it.
     let dep = query(

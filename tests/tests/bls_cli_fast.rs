@@ -158,7 +158,14 @@ async fn fast_invoke_needs_a_deposit_then_prints_a_verified_result() -> anyhow::
     assert!(!o.status.success(), "{err}");
     assert!(err.contains("fastpath_request_ttl"), "{err}");
     let mut cmd = bls(&node, &keyring, &fast)?;
-    cmd.args(["--head", &fp.head_url, "--expires-in", "20", "--output", "json"]);
+    cmd.args([
+        "--head",
+        &fp.head_url,
+        "--expires-in",
+        "20",
+        "--output",
+        "json",
+    ]);
     let r = json_of(&cmd.output()?, "invoke --fast --expires-in 20")?;
     assert_eq!(r["stdout"], "Hello, Ada!\n", "{r}");
 

@@ -66,8 +66,8 @@ async fn dashboard_shows_validators_workers_and_a_finalized_job() -> anyhow::Res
     let exec_url = format!("{}/api/v1/functions/execute", fast.head_url);
     let mut request_ids = Vec::new();
     for nonce in 1..=FAST_REQUESTS {
-        let (body, id) = signed_body(&wn.rpc, &wn.invoker, function_id, "Fast", nonce, Nodes::All)
-.await?;
+        let (body, id) =
+            signed_body(&wn.rpc, &wn.invoker, function_id, "Fast", nonce, Nodes::All).await?;
         let (st, v) = post(&exec_url, &body).await?;
         assert_eq!(st, 200, "{v}\n{}", wn.logs());
         request_ids.push(hex::encode(id));

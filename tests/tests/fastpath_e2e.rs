@@ -71,8 +71,7 @@ async fn fast_path_executes_settles_and_polices() -> anyhow::Result<()> {
 
     // ---- refusals: 4xx with a reason, nothing executed ----
     let (mut unsigned, _) =
-        signed_body(&wn.rpc, &wn.invoker, function_id, "Ada", 100, Nodes::All)
-.await?;
+        signed_body(&wn.rpc, &wn.invoker, function_id, "Ada", 100, Nodes::All).await?;
     unsigned["signature"] = json!("");
     let (st, v) = post(&exec_url, &unsigned).await?;
     assert_eq!(st, 401, "{v}");
@@ -80,14 +79,13 @@ async fn fast_path_executes_settles_and_polices() -> anyhow::Result<()> {
         v["error"].as_str().unwrap_or("").contains("unsigned"),
         "{v}"
     );
-    let (mut forged, _) = signed_body(&wn.rpc, &wn.invoker, function_id, "Ada", 101, Nodes::All)
-.await?;
+    let (mut forged, _) =
+        signed_body(&wn.rpc, &wn.invoker, function_id, "Ada", 101, Nodes::All).await?;
     forged["config"]["stdin"] = json!("Eve"); // signed for "Ada"
     let (st, v) = post(&exec_url, &forged).await?;
     assert_eq!(st, 401, "{v}");
     let (poor, _) = KeyPair::generate()?;
-    let (unfunded, _) = signed_body(&wn.rpc, &poor, function_id, "Ada", 1, Nodes::All)
-.await?;
+    let (unfunded, _) = signed_body(&wn.rpc, &poor, function_id, "Ada", 1, Nodes::All).await?;
     let (st, v) = post(&exec_url, &unfunded).await?;
     assert_eq!(st, 402, "{v}");
     assert!(v["error"].as_str().unwrap_or("").contains("deposit"), "{v}");
@@ -109,8 +107,8 @@ async fn fast_path_executes_settles_and_polices() -> anyhow::Result<()> {
     let mut responses = Vec::new();
     let mut bodies = Vec::new();
     for (nonce, name) in (1..=N).zip(names) {
-        let (body, id) = signed_body(&wn.rpc, &wn.invoker, function_id, name, nonce, Nodes::All)
-.await?;
+        let (body, id) =
+            signed_body(&wn.rpc, &wn.invoker, function_id, name, nonce, Nodes::All).await?;
         let (st, v) = post(&exec_url, &body).await?;
         assert_eq!(st, 200, "{v}\n{}", wn.logs());
         assert_eq!(v["request_id"], hex::encode(id));
@@ -315,8 +313,15 @@ async fn fast_path_executes_settles_and_polices() -> anyhow::Result<()> {
         .context("a non-head signer")?;
     wn.workers[victim].kill();
     let victim_addr = wn.workers[victim].address.clone();
-    let (body, _) = signed_body(&wn.rpc, &wn.invoker, function_id, "Ada", 10, Nodes::Count(4))
-.await?;
+    let (body, _) = signed_body(
+        &wn.rpc,
+        &wn.invoker,
+        function_id,
+        "Ada",
+        10,
+        Nodes::Count(4),
+    )
+    .await?;
     let (st, v) = post(&exec_url, &body).await?;
     assert_eq!(st, 200, "{v}\n{}", wn.logs());
     let signers = check_signatures(&wn.rpc, &v).await?;
@@ -331,8 +336,15 @@ async fn fast_path_executes_settles_and_polices() -> anyhow::Result<()> {
     // ---- a lying worker: its signed result is evidence; it is slashed and jailed ----
     let flag = p2p_flag(victim);
     wn.workers[victim].start(&["--p2p-listen", &flag, "--fault", "wrong-result"])?;
-    let (body, id) = signed_body(&wn.rpc, &wn.invoker, function_id, "Ada", 11, Nodes::Count(4))
-.await?;
+    let (body, id) = signed_body(
+        &wn.rpc,
+        &wn.invoker,
+        function_id,
+        "Ada",
+        11,
+        Nodes::Count(4),
+    )
+    .await?;
     wait_until("the liar's p2p node", Duration::from_secs(60), || {
         let logs = wn.workers[victim].all_logs();
         async move { Ok(logs.matches("p2p listening").count().ge(&2).then_some(())) }

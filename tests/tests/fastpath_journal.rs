@@ -10,8 +10,7 @@ use bls_client::keys::KeyPair;
 use bls_client::msgs::bank_send;
 use bls_core::{Address, Coins};
 use bls_e2e::fastpath::{
-    fresh_terms, fund_deposit, post, signed_body, signed_body_with, start_with_head_settling,
-    Nodes,
+    fresh_terms, fund_deposit, post, signed_body, signed_body_with, start_with_head_settling, Nodes,
 };
 use bls_e2e::wait_until;
 use bls_e2e::worker::{deploy, send, wasm_path, WorkerNet};
@@ -44,8 +43,8 @@ async fn a_killed_head_settles_its_journal_after_restart() -> anyhow::Result<()>
     let mut served = Vec::new();
     for nonce in 1..=N {
         let name = format!("user{nonce}");
-        let (body, _) = signed_body(&wn.rpc, &wn.invoker, function_id, &name, nonce, Nodes::All)
-.await?;
+        let (body, _) =
+            signed_body(&wn.rpc, &wn.invoker, function_id, &name, nonce, Nodes::All).await?;
         let (st, v) = post(&exec_url, &body).await?;
         assert_eq!(st, 200, "{v}\n{}", wn.logs());
         assert_eq!(v["stdout"], format!("Hello, {name}!\n"));
@@ -128,9 +127,7 @@ async fn a_killed_head_settles_its_journal_after_restart() -> anyhow::Result<()>
     fund_deposit(&wn.rpc, &poor, 2 * fee).await?;
     let terms = fresh_terms(&wn.rpc, function_id).await?;
     let bodies: Vec<_> = (1..=8u64)
-        .map(|nonce| {
-            signed_body_with(&poor, &terms, &format!("burst{nonce}"), nonce, Nodes::All).0
-        })
+        .map(|nonce| signed_body_with(&poor, &terms, &format!("burst{nonce}"), nonce, Nodes::All).0)
         .collect();
     let sent: Vec<_> = bodies
         .into_iter()

@@ -461,7 +461,9 @@ mod tests {
         assert_eq!(body["expiry_height"], 120);
         // What the chain verifies: the signed request recomputes to the same id.
         let signed = r.signed(&key);
-        let v = signed.verify("bls-test").expect("the chain accepts the signature");
+        let v = signed
+            .verify("bls-test")
+            .expect("the chain accepts the signature");
         assert_eq!(hex::encode(v.id), hex::encode(&id));
         assert!(signed.verify("other-chain").is_err());
     }

@@ -54,7 +54,11 @@ fn world_with(manifest: &str, orch: serde_json::Value) -> World {
                 ..Default::default()
             };
             chain
-                .tx(&RegistryModule, &w.addr, encode_any(&msg, MSG_UPDATE_WORKER))
+                .tx(
+                    &RegistryModule,
+                    &w.addr,
+                    encode_any(&msg, MSG_UPDATE_WORKER),
+                )
                 .expect("enable http");
         }
     }
@@ -186,7 +190,11 @@ fn register_sybil(chain: &mut Chain, w: &SimWorker, result_key: &[u8]) -> Result
         bond: Some(ProtoCoin::ubls(BOND)),
     };
     chain
-        .tx(&RegistryModule, &w.addr, encode_any(&msg, MSG_REGISTER_WORKER))
+        .tx(
+            &RegistryModule,
+            &w.addr,
+            encode_any(&msg, MSG_REGISTER_WORKER),
+        )
         .map(|_| ())
 }
 
@@ -194,11 +202,19 @@ fn rotate(chain: &mut Chain, w: &SimWorker, to: &SigningKey) -> Result<(), Modul
     let msg = MsgUpdateWorker {
         operator: w.addr.to_string(),
         worker: w.addr.to_string(),
-        result_pubkey: to.verifying_key().to_encoded_point(true).as_bytes().to_vec(),
+        result_pubkey: to
+            .verifying_key()
+            .to_encoded_point(true)
+            .as_bytes()
+            .to_vec(),
         ..Default::default()
     };
     chain
-        .tx(&RegistryModule, &w.addr, encode_any(&msg, MSG_UPDATE_WORKER))
+        .tx(
+            &RegistryModule,
+            &w.addr,
+            encode_any(&msg, MSG_UPDATE_WORKER),
+        )
         .map(|_| ())
 }
 
@@ -247,8 +263,13 @@ fn attack_forged_majority_evidence() {
     // The attacker: its own n = 1, m = 1 function and one sybil worker on it alone.
     let attacker = user(66);
     let sybil = SimWorker::new(90, "mars", "AS66");
-    let wasm = wat::parse_str(r#"(module (memory (export "memory") 1) (func (export "_start") nop))"#).unwrap();
-    let own = w.chain.deploy(&attacker, gzip(&wasm), "{}", 1, 1).expect("deploy");
+    let wasm =
+        wat::parse_str(r#"(module (memory (export "memory") 1) (func (export "_start") nop))"#)
+            .unwrap();
+    let own = w
+        .chain
+        .deploy(&attacker, gzip(&wasm), "{}", 1, 1)
+        .expect("deploy");
     register_sybil(&mut w.chain, &sybil, &sybil.pubkey()).expect("sybil registers");
     // Make the sybil its function's only member (placement happens at deploy and repair).
     let mut subnet = SUBNETS.load(&w.chain.store, own).unwrap();
@@ -281,7 +302,11 @@ fn attack_forged_majority_evidence() {
     // longer verifies (the function id is inside the signed request id).
     let mut forged = req.clone();
     forged.function_id = own;
-    let e = submit(&mut w.chain, &evidence(&attacker, &forged, results.clone(), &[])).unwrap_err();
+    let e = submit(
+        &mut w.chain,
+        &evidence(&attacker, &forged, results.clone(), &[]),
+    )
+    .unwrap_err();
     assert_eq!(e.code, 41, "{e}");
     assert_untouched(&before, &w);
 
@@ -314,14 +339,23 @@ fn attack_forged_majority_evidence_variants() {
     // An unsigned request, and one whose signature is someone else's.
     let mut unsigned = req.clone();
     unsigned.signature = vec![];
-    let results = vec![sig(&members[0], &id, &code, &good), sig(&members[1], &id, &code, &bad)];
-    let e = submit(&mut w.chain, &evidence(&attacker, &unsigned, results.clone(), &outcomes))
-        .unwrap_err();
+    let results = vec![
+        sig(&members[0], &id, &code, &good),
+        sig(&members[1], &id, &code, &bad),
+    ];
+    let e = submit(
+        &mut w.chain,
+        &evidence(&attacker, &unsigned, results.clone(), &outcomes),
+    )
+    .unwrap_err();
     assert_eq!(e.code, 41, "{e}");
     let mut stolen = req.clone();
     stolen.invoker_pubkey = members[0].pubkey();
-    let e =
-        submit(&mut w.chain, &evidence(&attacker, &stolen, results, &outcomes)).unwrap_err();
+    let e = submit(
+        &mut w.chain,
+        &evidence(&attacker, &stolen, results, &outcomes),
+    )
+    .unwrap_err();
     assert_eq!(e.code, 41, "{e}");
     assert_untouched(&before, &w);
 
@@ -363,8 +397,11 @@ fn attack_forged_majority_evidence_variants() {
     let closes = req.expiry_height + FASTPATH_SETTLE_WINDOW;
     w.chain.advance_to(closes + 1);
     let before = w.bonds();
-    let e = submit(&mut w.chain, &evidence(&attacker, &req, liar_results.clone(), &outcomes))
-        .unwrap_err();
+    let e = submit(
+        &mut w.chain,
+        &evidence(&attacker, &req, liar_results.clone(), &outcomes),
+    )
+    .unwrap_err();
     assert_eq!(e.code, 60, "{e}");
     assert!(e.log.contains("closed at height"), "{e}");
     assert_untouched(&before, &w);
@@ -390,7 +427,11 @@ fn honest_majority_evidence_slashes_only_the_dissenting_member() {
         sig(&liar, &id, &code, &bad),
     ];
     // Without the outcomes a dissent is not judged.
-    let e = submit(&mut w.chain, &evidence(&user(9), &req, results.clone(), &[])).unwrap_err();
+    let e = submit(
+        &mut w.chain,
+        &evidence(&user(9), &req, results.clone(), &[]),
+    )
+    .unwrap_err();
     assert_eq!(e.code, 50, "{e}");
     assert!(e.log.contains("outcome"), "{e}");
     let e = submit(
@@ -401,7 +442,12 @@ fn honest_majority_evidence_slashes_only_the_dissenting_member() {
     assert_eq!(e.code, 50, "{e}");
     let r = submit(
         &mut w.chain,
-        &evidence(&user(9), &req, results.clone(), &[(&good, &good_b), (&bad, &bad_b)]),
+        &evidence(
+            &user(9),
+            &req,
+            results.clone(),
+            &[(&good, &good_b), (&bad, &bad_b)],
+        ),
     )
     .expect("conclusive evidence");
     assert_eq!(r.slashed, vec![liar.addr.to_string()]);
@@ -459,16 +505,25 @@ fn attack_induced_equivocation() {
     let on_b = sig(honest, &id_b, &code, &h2);
     let before = w.bonds();
     // Passed off as equivocation on request A: the second signature is not over A's id.
-    let e = submit(&mut w.chain, &evidence(&user(9), &req_a, vec![on_a.clone(), on_b.clone()], &[]))
-        .unwrap_err();
+    let e = submit(
+        &mut w.chain,
+        &evidence(&user(9), &req_a, vec![on_a.clone(), on_b.clone()], &[]),
+    )
+    .unwrap_err();
     assert_eq!(e.code, 42, "{e}");
     // Each request on its own: one result, nothing conflicts.
-    let e = submit(&mut w.chain, &evidence(&user(9), &req_a, vec![on_a.clone(), on_a], &[]))
-        .unwrap_err();
+    let e = submit(
+        &mut w.chain,
+        &evidence(&user(9), &req_a, vec![on_a.clone(), on_a], &[]),
+    )
+    .unwrap_err();
     assert_eq!(e.code, 50, "{e}");
     assert!(e.log.contains("agree"), "{e}");
-    let e = submit(&mut w.chain, &evidence(&user(9), &req_b, vec![on_b.clone(), on_b], &[]))
-        .unwrap_err();
+    let e = submit(
+        &mut w.chain,
+        &evidence(&user(9), &req_b, vec![on_b.clone(), on_b], &[]),
+    )
+    .unwrap_err();
     assert_eq!(e.code, 50, "{e}");
     assert_untouched(&before, &w);
 
@@ -508,7 +563,10 @@ fn attack_escape_by_key_rotation() {
         &evidence(
             &user(9),
             &req2,
-            vec![sig(&cheat, &id2, &code, &good), sig(&cheat, &id2, &code, &bad)],
+            vec![
+                sig(&cheat, &id2, &code, &good),
+                sig(&cheat, &id2, &code, &bad),
+            ],
             &[],
         ),
     )
@@ -539,7 +597,10 @@ fn attack_escape_by_key_rotation() {
     )
     .expect("evidence verifies against the retired key");
     assert_eq!(r.slashed, vec![cheat.addr.to_string()]);
-    assert_eq!(w.bond(&cheat.addr), bond_jailed - bond_jailed * 500 / 10_000);
+    assert_eq!(
+        w.bond(&cheat.addr),
+        bond_jailed - bond_jailed * 500 / 10_000
+    );
     for m in &members[..3] {
         assert_eq!(w.bond(&m.addr), BOND, "honest members untouched");
     }
@@ -665,7 +726,10 @@ fn attack_dissent_griefing_fastpath_edge_of_timeout() {
     assert_eq!(w.chain.events_of("bls.worker_missed").len(), 1);
     // The same evidence again records no second miss.
     assert_eq!(submit(&mut w.chain, &ev).unwrap_err().code, 50);
-    assert_eq!(bls_registry::state::liveness(&w.chain.store, &slow.addr).unwrap(), after);
+    assert_eq!(
+        bls_registry::state::liveness(&w.chain.store, &slow.addr).unwrap(),
+        after
+    );
 
     // The majority timed out, one member finished: nobody is punished.
     let (req2, id2) = w.request(2);
@@ -750,7 +814,8 @@ fn attack_underpriced_timeout_fastpath() {
     let mut w = world_with(r#"{"limits":{"timeout_ms":900000}}"#, orch);
     let want = FEE + 900 * 100;
     let p = bls_orchestration::state::params(&w.chain.store).unwrap();
-    let m = bls_core::manifest::Manifest::from_json(br#"{"limits":{"timeout_ms":900000}}"#).unwrap();
+    let m =
+        bls_core::manifest::Manifest::from_json(br#"{"limits":{"timeout_ms":900000}}"#).unwrap();
     assert_eq!(bls_orchestration::fastpath::fee::fastpath_fee(&p, &m), want);
     let members = w.members();
     let code = w.code_hash;
@@ -765,10 +830,11 @@ fn attack_underpriced_timeout_fastpath() {
             .collect(),
     };
     // Signed for the old flat fee: refused, nothing charged.
-    let (cheap, cheap_id) =
-        w.invoker
-            .request(CHAIN_ID, w.function, &code, 1, FEE, w.expiry());
-    let dep = bls_orchestration::fastpath::state::deposit_of(&w.chain.store, &w.invoker.addr).unwrap();
+    let (cheap, cheap_id) = w
+        .invoker
+        .request(CHAIN_ID, w.function, &code, 1, FEE, w.expiry());
+    let dep =
+        bls_orchestration::fastpath::state::deposit_of(&w.chain.store, &w.invoker.addr).unwrap();
     let head = w.head.addr.clone();
     let e = settle(&mut w.chain, &head, vec![receipt_for(cheap, cheap_id)]).unwrap_err();
     assert_eq!(e.code, 48, "{e}");
@@ -810,13 +876,18 @@ fn attack_escape_by_unbonding_before_evidence_lands() {
         worker: cheat.addr.to_string(),
     };
     w.chain
-        .tx(&RegistryModule, &cheat.addr, encode_any(&dereg, MSG_DEREGISTER_WORKER))
+        .tx(
+            &RegistryModule,
+            &cheat.addr,
+            encode_any(&dereg, MSG_DEREGISTER_WORKER),
+        )
         .expect("deregister");
     // Keep it a member for the test (repair would drop it; equivocation needs no membership,
     // but this request's dissent does).
     let keep = SUBNETS.load(&w.chain.store, w.function).unwrap();
     // The last height the evidence is accepted.
-    w.chain.advance_to(req.expiry_height + FASTPATH_SETTLE_WINDOW);
+    w.chain
+        .advance_to(req.expiry_height + FASTPATH_SETTLE_WINDOW);
     SUBNETS.save(&mut w.chain.store, w.function, &keep).unwrap();
     let rec = bls_registry::state::must_get_worker(&w.chain.store, &cheat.addr).unwrap();
     assert_eq!(rec.status, WorkerStatus::Unbonding);
@@ -829,7 +900,10 @@ fn attack_escape_by_unbonding_before_evidence_lands() {
     assert_eq!(r.slashed, vec![cheat.addr.to_string()]);
     w.chain.next_block();
     // The bond came back slashed.
-    assert_eq!(w.chain.balance(&cheat.addr), bal_before + BOND - BOND * 500 / 10_000);
+    assert_eq!(
+        w.chain.balance(&cheat.addr),
+        bal_before + BOND - BOND * 500 / 10_000
+    );
 }
 
 /// A genesis whose registry unbonding period is shorter than the reach of fast-path evidence
@@ -844,14 +918,17 @@ fn attack_escape_by_unbonding_genesis_refused() {
     };
     let gas = bls_core::GasMeter::infinite();
     let reg = serde_json::json!({"params": {"unbonding_blocks": 99}});
-    let orch = serde_json::json!({"params": {"fastpath_request_ttl": 50, "fastpath_settle_window": 50}});
+    let orch =
+        serde_json::json!({"params": {"fastpath_request_ttl": 50, "fastpath_settle_window": 50}});
     let mut ctx = bls_core::Context::new(&mut store, &block, &gas);
     bls_core::Module::init_genesis(&RegistryModule, &mut ctx, &reg).unwrap();
-    let e = bls_core::Module::init_genesis(&bls_orchestration::OrchestrationModule, &mut ctx, &orch)
-        .unwrap_err();
+    let e =
+        bls_core::Module::init_genesis(&bls_orchestration::OrchestrationModule, &mut ctx, &orch)
+            .unwrap_err();
     assert!(e.log.contains("unbonding_blocks (99)"), "{e}");
     assert!(e.log.contains("50 + 50 = 100"), "{e}");
-    let orch = serde_json::json!({"params": {"fastpath_request_ttl": 49, "fastpath_settle_window": 50}});
+    let orch =
+        serde_json::json!({"params": {"fastpath_request_ttl": 49, "fastpath_settle_window": 50}});
     bls_core::Module::init_genesis(&bls_orchestration::OrchestrationModule, &mut ctx, &orch)
         .expect("99 covers 49 + 50");
 }
@@ -897,11 +974,18 @@ fn request_windows_bound_settlement_and_markers() {
     .expect("equivocation");
     w.chain.advance_to(expiry + FASTPATH_SETTLE_WINDOW);
     let e = settle(&mut w.chain, &head, vec![r.clone()]).unwrap_err();
-    assert_eq!(e.code, 43, "still a replay on the last height of the window: {e}");
+    assert_eq!(
+        e.code, 43,
+        "still a replay on the last height of the window: {e}"
+    );
     w.chain.next_block();
-    assert!(!SETTLED.has(&w.chain.store, &id_hex), "forgotten after the window");
+    assert!(
+        !SETTLED.has(&w.chain.store, &id_hex),
+        "forgotten after the window"
+    );
     assert!(!EVIDENCE_HANDLED.has(&w.chain.store, (&id_hex, members[2].addr.as_str())));
-    let before = bls_orchestration::fastpath::state::deposit_of(&w.chain.store, &w.invoker.addr).unwrap();
+    let before =
+        bls_orchestration::fastpath::state::deposit_of(&w.chain.store, &w.invoker.addr).unwrap();
     let e = settle(&mut w.chain, &head, vec![r]).unwrap_err();
     assert_eq!(e.code, 60, "{e}");
     assert_eq!(
@@ -932,19 +1016,52 @@ fn malformed_requests_and_evidence_are_refused() {
     };
     let base = evidence(&user(9), &req, results.clone(), &[]);
     // No request at all.
-    check(&mut w, MsgSubmitEvidence { request: None, ..base.clone() }, 40, "request");
+    check(
+        &mut w,
+        MsgSubmitEvidence {
+            request: None,
+            ..base.clone()
+        },
+        40,
+        "request",
+    );
     // Malformed request fields.
     let bad_req = |f: &dyn Fn(&mut SignedRequest)| {
         let mut r = req.clone();
         f(&mut r);
         evidence(&user(9), &r, results.clone(), &[])
     };
-    check(&mut w, bad_req(&|r| r.code_hash = vec![1; 31]), 40, "code_hash");
-    check(&mut w, bad_req(&|r| r.expiry_height = 0), 40, "expiry_height");
-    check(&mut w, bad_req(&|r| r.time_nanos = 1_000_000_000), 40, "time_nanos");
-    check(&mut w, bad_req(&|r| r.payload_hash = vec![]), 40, "payload_hash");
+    check(
+        &mut w,
+        bad_req(&|r| r.code_hash = vec![1; 31]),
+        40,
+        "code_hash",
+    );
+    check(
+        &mut w,
+        bad_req(&|r| r.expiry_height = 0),
+        40,
+        "expiry_height",
+    );
+    check(
+        &mut w,
+        bad_req(&|r| r.time_nanos = 1_000_000_000),
+        40,
+        "time_nanos",
+    );
+    check(
+        &mut w,
+        bad_req(&|r| r.payload_hash = vec![]),
+        40,
+        "payload_hash",
+    );
     check(&mut w, bad_req(&|r| r.max_fee = None), 40, "max_fee");
-    check(&mut w, bad_req(&|r| r.invoker = "nope".into()), 40, "invoker");
+    check(
+        &mut w,
+        bad_req(&|r| r.invoker = "nope".into()),
+        40,
+        "invoker",
+    );
     // Malformed outcomes.
     let with = |o: Vec<ResultOutcome>| MsgSubmitEvidence {
         outcomes: o,
@@ -956,8 +1073,18 @@ fn malformed_requests_and_evidence_are_refused() {
     };
     check(&mut w, with(vec![ro(&[1; 5], &good_b)]), 63, "32 bytes");
     check(&mut w, with(vec![ro(&[3u8; 32], &good_b)]), 63, "sha256");
-    check(&mut w, with(vec![ro(&[4u8; 32], &good_b)]), 63, "no signed result");
-    check(&mut w, with(vec![ro(&good, &good_b), ro(&good, &good_b)]), 63, "twice");
+    check(
+        &mut w,
+        with(vec![ro(&[4u8; 32], &good_b)]),
+        63,
+        "no signed result",
+    );
+    check(
+        &mut w,
+        with(vec![ro(&good, &good_b), ro(&good, &good_b)]),
+        63,
+        "twice",
+    );
     let huge = vec![0u8; 200 * 1024];
     check(&mut w, with(vec![ro(&sha(&huge), &huge)]), 63, "");
     let garbage = b"not an outcome".to_vec();
@@ -980,19 +1107,47 @@ fn malformed_requests_and_evidence_are_refused() {
         "outcomes",
     );
     // Too few or too many results.
-    check(&mut w, MsgSubmitEvidence { results: results[..1].to_vec(), ..base.clone() }, 40, "results");
+    check(
+        &mut w,
+        MsgSubmitEvidence {
+            results: results[..1].to_vec(),
+            ..base.clone()
+        },
+        40,
+        "results",
+    );
     // A result hash of the wrong size.
     let mut short = results.clone();
     short[0].result_hash = vec![1; 3];
-    check(&mut w, MsgSubmitEvidence { results: short, ..base.clone() }, 40, "result_hash");
+    check(
+        &mut w,
+        MsgSubmitEvidence {
+            results: short,
+            ..base.clone()
+        },
+        40,
+        "result_hash",
+    );
     // An unregistered signer.
     let stranger = SimWorker::new(130, "mars", "AS130");
     let mut r3 = results.clone();
     r3.push(sig(&stranger, &id, &code, &good));
-    check(&mut w, MsgSubmitEvidence { results: r3, ..base }, 42, "not registered");
+    check(
+        &mut w,
+        MsgSubmitEvidence {
+            results: r3,
+            ..base
+        },
+        42,
+        "not registered",
+    );
 
     assert_untouched(&before, &w);
-    let now: Vec<_> = cosmwasm_std::Storage::range(&w.chain.store, None, None, cosmwasm_std::Order::Ascending).collect();
-    let then: Vec<_> = cosmwasm_std::Storage::range(&store_before, None, None, cosmwasm_std::Order::Ascending).collect();
+    let now: Vec<_> =
+        cosmwasm_std::Storage::range(&w.chain.store, None, None, cosmwasm_std::Order::Ascending)
+            .collect();
+    let then: Vec<_> =
+        cosmwasm_std::Storage::range(&store_before, None, None, cosmwasm_std::Order::Ascending)
+            .collect();
     assert_eq!(now, then, "refused evidence changes no state");
 }

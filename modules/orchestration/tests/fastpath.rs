@@ -261,14 +261,9 @@ fn bad_receipts_are_rejected_with_a_reason() {
     assert_eq!(s.settle(vec![r]).unwrap_err().code, 62);
 
     // A request (and receipt) for code that is not the function's.
-    let (req, id) = s.invoker.request(
-        CHAIN_ID,
-        s.function,
-        &[1u8; 32],
-        80,
-        MAX_FEE,
-        s.expiry(),
-    );
+    let (req, id) = s
+        .invoker
+        .request(CHAIN_ID, s.function, &[1u8; 32], 80, MAX_FEE, s.expiry());
     let r = Receipt {
         request: Some(req),
         code_hash: vec![1u8; 32],
@@ -366,7 +361,11 @@ fn pinned_heads_restrict_settlement() {
 fn evidence_slashes_the_minority_and_equivocators_once() {
     let mut s = setup();
     let subnet: Vec<SimWorker> = s.subnet().into_iter().cloned().collect();
-    assert_eq!(subnet.len(), 4, "bar = max(quorum 2, 4/2 + 1) = 3 member signatures");
+    assert_eq!(
+        subnet.len(),
+        4,
+        "bar = max(quorum 2, 4/2 + 1) = 3 member signatures"
+    );
     let (req, id) = s.request("bls-test", 1, 5_000);
     let good_bytes = outcome(b"good", 1);
     let bad_bytes = outcome(b"bad", 1);

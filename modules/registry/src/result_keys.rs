@@ -63,14 +63,16 @@ impl ResultKey {
 /// `worker`'s key history, oldest first, the current key last. A worker registered before
 /// histories were kept has none stored: its current key counts from its registration.
 pub fn history(store: &dyn Storage, worker: &Worker) -> Result<Vec<ResultKey>, RegistryError> {
-    Ok(match KEY_HISTORY.may_load(store, worker.operator.as_str())? {
-        Some(h) if !h.is_empty() => h,
-        _ => vec![ResultKey {
-            pubkey: worker.result_pubkey.clone(),
-            from_height: worker.registered_height,
-            until_height: None,
-        }],
-    })
+    Ok(
+        match KEY_HISTORY.may_load(store, worker.operator.as_str())? {
+            Some(h) if !h.is_empty() => h,
+            _ => vec![ResultKey {
+                pubkey: worker.result_pubkey.clone(),
+                from_height: worker.registered_height,
+                until_height: None,
+            }],
+        },
+    )
 }
 
 /// The public keys (33 bytes each) of `worker` that were current somewhere in `[lo, hi]`:
@@ -129,13 +131,18 @@ pub(crate) fn rotate(
     }
     if PUBKEYS.has(store, new_pubkey) {
         return Err(RegistryError::DuplicateRegistration(
-            "result_pubkey is already registered (a current or retired key still in reach)"
-                .into(),
+            "result_pubkey is already registered (a current or retired key still in reach)".into(),
         ));
     }
     let unbonding = state::params(store)?.unbonding_blocks;
     let mut keys = history(store, w)?;
-    prune_keys(store, w.operator.as_str(), &mut keys, height.saturating_sub(1), unbonding);
+    prune_keys(
+        store,
+        w.operator.as_str(),
+        &mut keys,
+        height.saturating_sub(1),
+        unbonding,
+    );
     if keys.len() >= MAX_RESULT_KEYS {
         let frees_at = keys
             .iter()
@@ -260,7 +267,10 @@ pub(crate) fn import(
         if g.keys.is_empty() || g.keys.len() > MAX_RESULT_KEYS {
             return Err(bad(format!("{id}: 1..={MAX_RESULT_KEYS} keys required")));
         }
-        let (last, retired) = g.keys.split_last().ok_or_else(|| bad(format!("{id}: empty")))?;
+        let (last, retired) = g
+            .keys
+            .split_last()
+            .ok_or_else(|| bad(format!("{id}: empty")))?;
         if last.pubkey != w.result_pubkey || last.until_height.is_some() {
             return Err(bad(format!(
                 "{id}: the last key must be the worker's current result_pubkey, not retired"

@@ -67,7 +67,9 @@ fn rotation_keeps_the_old_key_for_its_range_and_reserved() {
     assert_eq!(valid(1, 4), vec![k1.clone()]);
     assert_eq!(valid(5, 5), vec![k1.clone(), k2.clone()]);
     assert_eq!(valid(6, 100), vec![k2.clone()]);
-    assert!(keys_valid_between(&c.store, &key(99).1, 0, 100).unwrap().is_empty());
+    assert!(keys_valid_between(&c.store, &key(99).1, 0, 100)
+        .unwrap()
+        .is_empty());
 
     // The old key is reserved: another operator cannot register it.
     let (b, mut msg) = register_msg(2, "us", 2_000);
@@ -128,6 +130,9 @@ fn import(exported: &serde_json::Value, bonds: u128) -> Result<MockStorage, bls_
     Ok(fresh)
 }
 
+/// A change to an exported registry section.
+type Edit = Box<dyn Fn(&mut serde_json::Value)>;
+
 #[test]
 fn histories_round_trip_through_genesis_and_bad_ones_are_refused() {
     let mut c = Chain::new();
@@ -142,7 +147,10 @@ fn histories_round_trip_through_genesis_and_bad_ones_are_refused() {
     let fresh = import(&exported, 4_000).expect("import");
     assert_eq!(RegistryModule.export_genesis(&fresh).unwrap(), exported);
     // The retired key is still reserved after the import, and still valid for its range.
-    assert_eq!(keys_valid_between(&fresh, &a, 1, 2).unwrap(), vec![k1.clone()]);
+    assert_eq!(
+        keys_valid_between(&fresh, &a, 1, 2).unwrap(),
+        vec![k1.clone()]
+    );
     let mut c2 = Chain {
         store: fresh,
         block: BlockInfo {
@@ -161,19 +169,30 @@ fn histories_round_trip_through_genesis_and_bad_ones_are_refused() {
     );
     // The prune queue was rebuilt: the key is dropped 10 blocks after its retirement.
     c2.until(14);
-    assert_eq!(keys_valid_between(&c2.store, &a, 1, 2).unwrap(), Vec::<Vec<u8>>::new());
+    assert_eq!(
+        keys_valid_between(&c2.store, &a, 1, 2).unwrap(),
+        Vec::<Vec<u8>>::new()
+    );
 
     // A genesis without histories (older files) still loads: current keys only.
     let mut old = exported.clone();
     old.as_object_mut().unwrap().remove("result_keys");
     let fresh = import(&old, 4_000).expect("older genesis loads");
-    assert_eq!(keys_valid_between(&fresh, &a, 0, 100).unwrap(), vec![k2.clone()]);
+    assert_eq!(
+        keys_valid_between(&fresh, &a, 0, 100).unwrap(),
+        vec![k2.clone()]
+    );
 
     // Malformed histories.
-    let cases: Vec<(&str, Box<dyn Fn(&mut serde_json::Value)>)> = vec![
+    let cases: Vec<(&str, Edit)> = vec![
         (
             "the last key must be the worker's current result_pubkey",
-            Box::new(|g| g["result_keys"][0]["keys"].as_array_mut().unwrap().reverse()),
+            Box::new(|g| {
+                g["result_keys"][0]["keys"]
+                    .as_array_mut()
+                    .unwrap()
+                    .reverse()
+            }),
         ),
         (
             "is not a genesis worker",

@@ -409,10 +409,10 @@ mod fastpath {
     use std::time::{Duration, Instant};
 
     use anyhow::Context as _;
+    use bls_client::fastpath::ChainTerms;
     use bls_client::keys::KeyPair;
     use bls_client::msgs::bank_send;
     use bls_core::Coins;
-    use bls_client::fastpath::ChainTerms;
     use bls_e2e::fastpath::{fresh_terms, fund_deposit, signed_body_with, start_with_head, Nodes};
     use bls_e2e::process::bin_path;
     use bls_e2e::worker::{deploy, send, wasm_path, WorkerNet};
@@ -556,8 +556,7 @@ mod fastpath {
                     let k = i % keys.len();
                     nonces[k] += 1;
                     let name = format!("{tag}{i}");
-                    let (body, _) =
-                        signed_body_with(&keys[k], terms, &name, nonces[k], Nodes::All);
+                    let (body, _) = signed_body_with(&keys[k], terms, &name, nonces[k], Nodes::All);
                     let body = body.to_string().into_bytes();
                     (name, body)
                 })

@@ -379,7 +379,12 @@ impl Head {
             _ => chain_err(e),
         })?;
         let manifest = crate::runtime::Manifest::from_json(f.function.manifest_json.as_bytes())
-            .map_err(|e| (StatusCode::BAD_GATEWAY, format!("the function's manifest: {e}")))?;
+            .map_err(|e| {
+                (
+                    StatusCode::BAD_GATEWAY,
+                    format!("the function's manifest: {e}"),
+                )
+            })?;
         let fee = fastpath_fee(&params, &manifest);
         if max_fee < fee {
             return Err((
@@ -507,7 +512,11 @@ impl Head {
                 .by_hash
                 .values()
                 .flat_map(|(_, s)| s.iter().map(|s| s.worker.clone()))
-                .chain(agg.failures.iter().filter_map(|f| f.split(':').next().map(str::to_string)))
+                .chain(
+                    agg.failures
+                        .iter()
+                        .filter_map(|f| f.split(':').next().map(str::to_string)),
+                )
                 .collect();
             let rest: Vec<bls_registry::Worker> = candidates
                 .iter()

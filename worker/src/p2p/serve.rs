@@ -443,7 +443,9 @@ impl Executor {
 
 /// A stored answer as a work reply.
 fn answer_reply(a: Answer) -> Result<WorkReply, String> {
-    let bytes = |what: &str, h: &str| hex::decode(h).map_err(|_| format!("stored answer: {what} is not hex"));
+    let bytes = |what: &str, h: &str| {
+        hex::decode(h).map_err(|_| format!("stored answer: {what} is not hex"))
+    };
     Ok(WorkReply::Done {
         worker: a.worker,
         outcome: bytes("outcome", &a.outcome)?,

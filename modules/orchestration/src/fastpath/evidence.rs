@@ -119,7 +119,10 @@ pub fn submit_evidence(
         &f,
         &v,
         p.fastpath_request_ttl,
-        &SUBNETS.may_load(ctx.store, f.id)?.unwrap_or_default().workers,
+        &SUBNETS
+            .may_load(ctx.store, f.id)?
+            .unwrap_or_default()
+            .workers,
         &by_hash,
         &equivocators,
         &outcomes,
@@ -258,7 +261,11 @@ fn judge_dissent(
         let Some(dissent) = outcomes.get(h) else {
             continue;
         };
-        for w in signers.iter().filter(|w| !equivocators.contains(*w)).cloned() {
+        for w in signers
+            .iter()
+            .filter(|w| !equivocators.contains(*w))
+            .cloned()
+        {
             judged = true;
             verdicts
                 .entry(w)
@@ -267,9 +274,8 @@ fn judge_dissent(
     }
     Ok((
         Some(majority),
-        (!judged).then(|| {
-            "no dissenter's outcome bytes are in the evidence (outcomes)".to_string()
-        }),
+        (!judged)
+            .then(|| "no dissenter's outcome bytes are in the evidence (outcomes)".to_string()),
     ))
 }
 
@@ -290,8 +296,12 @@ fn checked_outcomes(
     let mut out = BTreeMap::new();
     for (index, o) in list.iter().enumerate() {
         let bad = |reason: String| FastPathError::BadOutcome { index, reason };
-        let hash = <[u8; 32]>::try_from(o.result_hash.as_slice())
-            .map_err(|_| bad(format!("result_hash must be 32 bytes, got {}", o.result_hash.len())))?;
+        let hash = <[u8; 32]>::try_from(o.result_hash.as_slice()).map_err(|_| {
+            bad(format!(
+                "result_hash must be 32 bytes, got {}",
+                o.result_hash.len()
+            ))
+        })?;
         if !by_hash.contains_key(&hash) {
             return Err(bad(format!(
                 "no signed result has hash {}",
@@ -306,11 +316,15 @@ fn checked_outcomes(
         }
         let actual: [u8; 32] = Sha256::digest(&o.outcome).into();
         if actual != hash {
-            return Err(bad("sha256 of the outcome bytes is not its result_hash".into()));
+            return Err(bad(
+                "sha256 of the outcome bytes is not its result_hash".into()
+            ));
         }
         let outcome = Outcome::decode(&o.outcome).map_err(|e| bad(e.to_string()))?;
         if outcome.stdout.len() > cap || outcome.stderr.len() > cap {
-            return Err(bad(format!("output above the function's output_bytes ({cap})")));
+            return Err(bad(format!(
+                "output above the function's output_bytes ({cap})"
+            )));
         }
         if out.insert(hash, outcome).is_some() {
             return Err(bad(format!("hash {} listed twice", hex::encode(hash))));

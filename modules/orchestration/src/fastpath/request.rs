@@ -120,7 +120,8 @@ fn malformed(field: &'static str, reason: impl Into<String>) -> RequestError {
 }
 
 fn hash32(field: &'static str, b: &[u8]) -> Result<[u8; 32], RequestError> {
-    <[u8; 32]>::try_from(b).map_err(|_| malformed(field, format!("must be 32 bytes, got {}", b.len())))
+    <[u8; 32]>::try_from(b)
+        .map_err(|_| malformed(field, format!("must be 32 bytes, got {}", b.len())))
 }
 
 /// A request whose invoker signature verified: its terms and id.
@@ -143,10 +144,13 @@ impl SignedRequest {
             .as_ref()
             .ok_or_else(|| malformed("max_fee", "required"))?;
         if c.denom != bls_core::DENOM {
-            return Err(malformed("max_fee", format!("denom must be {}", bls_core::DENOM)));
+            return Err(malformed(
+                "max_fee",
+                format!("denom must be {}", bls_core::DENOM),
+            ));
         }
-        let max_fee =
-            bls_core::coins::parse_amount(&c.amount).map_err(|e| malformed("max_fee", e.to_string()))?;
+        let max_fee = bls_core::coins::parse_amount(&c.amount)
+            .map_err(|e| malformed("max_fee", e.to_string()))?;
         if self.time_nanos > MAX_TIME_NANOS {
             return Err(malformed(
                 "time_nanos",
@@ -174,8 +178,8 @@ impl SignedRequest {
     /// nobody signed is nothing: no receipt, no evidence, no work.
     pub fn verify(&self, chain_id: &str) -> Result<VerifiedRequest, RequestError> {
         let terms = self.terms()?;
-        let invoker = Address::parse(&terms.invoker)
-            .map_err(|e| malformed("invoker", e.to_string()))?;
+        let invoker =
+            Address::parse(&terms.invoker).map_err(|e| malformed("invoker", e.to_string()))?;
         if self.invoker_pubkey.len() != 33
             || Address::from_secp256k1_pubkey(&self.invoker_pubkey) != invoker
         {
@@ -270,7 +274,8 @@ mod tests {
     #[test]
     fn every_term_changes_the_id() {
         let base = request_id("c", &terms());
-        let variants: Vec<Box<dyn Fn(&mut RequestTerms)>> = vec![
+        type Change = Box<dyn Fn(&mut RequestTerms)>;
+        let variants: Vec<Change> = vec![
             Box::new(|t| t.invoker.push('x')),
             Box::new(|t| t.function_id += 1),
             Box::new(|t| t.code_hash[0] ^= 1),
@@ -301,6 +306,9 @@ mod tests {
         assert_eq!(chain_window(10, 4, 5, 20), Window::TooEarly { from: 5 });
         assert_eq!(key_window(10, 5), (5, 10));
         assert_eq!(key_window(3, 5), (0, 3));
-        assert_eq!(chain_window(u64::MAX, 1, 5, 20), Window::TooEarly { from: u64::MAX - 5 });
+        assert_eq!(
+            chain_window(u64::MAX, 1, 5, 20),
+            Window::TooEarly { from: u64::MAX - 5 }
+        );
     }
 }

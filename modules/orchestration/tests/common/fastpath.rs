@@ -196,7 +196,10 @@ pub fn evidence(
 }
 
 /// Submits `m` as `submitter`.
-pub fn submit(chain: &mut Chain, m: &MsgSubmitEvidence) -> Result<MsgSubmitEvidenceResponse, ModuleError> {
+pub fn submit(
+    chain: &mut Chain,
+    m: &MsgSubmitEvidence,
+) -> Result<MsgSubmitEvidenceResponse, ModuleError> {
     let submitter = Address::parse(&m.submitter).expect("submitter");
     let r = chain.orch(&submitter, encode_any(m, MSG_SUBMIT_EVIDENCE))?;
     Ok(<MsgSubmitEvidenceResponse as prost::Message>::decode(r.value.as_slice()).unwrap())

@@ -119,7 +119,8 @@ impl Chain {
         // genesis requires unbonding ≥ ttl + settle window) unless a test sets its own.
         let mut orch_params = orch_params;
         if let Some(p) = orch_params.as_object_mut() {
-            p.entry("fastpath_request_ttl").or_insert(FASTPATH_TTL.into());
+            p.entry("fastpath_request_ttl")
+                .or_insert(FASTPATH_TTL.into());
             p.entry("fastpath_settle_window")
                 .or_insert(FASTPATH_SETTLE_WINDOW.into());
         }
