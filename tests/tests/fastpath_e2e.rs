@@ -11,6 +11,7 @@
 use std::time::Duration;
 
 use anyhow::Context as _;
+use bls_client::fastpath::{signed_execute_body, FastRequest};
 use bls_client::keys::KeyPair;
 use bls_client::rpc::RpcClient;
 use bls_client::send::{send_tx, TxOptions};
@@ -94,6 +95,40 @@ async fn fast_path_executes_settles_and_polices() -> anyhow::Result<()> {
     let big = json!({"function_id": "1", "config": {"stdin": "x".repeat(400 * 1024)}});
     let (st, _) = post(&exec_url, &big).await?;
     assert_eq!(st, 413);
+    // Request v2 fields: malformed, expired, too far ahead, or for code the function does not
+    // run — each refused with the reason before anything runs.
+    let terms = fresh_terms(&wn.rpc, function_id).await?;
+    let tip = wn.net.height(0).await?;
+    let v2 = |nonce: u64, edit: &dyn Fn(&mut FastRequest)| {
+        let mut r = FastRequest::new(&terms, "Ada".into(), nonce, 5_000);
+        edit(&mut r);
+        signed_execute_body(&wn.invoker, &r).0
+    };
+    let mut no_code = v2(200, &|_| {});
+    no_code["code_hash"] = json!("zz");
+    for (body, status, why) in [
+        (no_code, 400, "code_hash must be 32 bytes"),
+        (v2(201, &|r| r.expiry_height = 0), 400, "expiry_height"),
+        (
+            v2(202, &|r| r.time_nanos = 1_000_000_000),
+            400,
+            "time_nanos",
+        ),
+        (v2(203, &|r| r.expiry_height = 1), 400, "expired"),
+        (
+            v2(204, &|r| r.expiry_height = tip + 100_000),
+            400,
+            "fastpath_request_ttl",
+        ),
+        (v2(205, &|r| r.code_hash = [3; 32]), 400, "asks for code"),
+    ] {
+        let (st, v) = post(&exec_url, &body).await?;
+        assert_eq!(st, status, "{why}: {v}");
+        assert!(
+            v["error"].as_str().unwrap_or("").contains(why),
+            "{why}: {v}"
+        );
+    }
 
     // ---- N requests, then exact settlement ----
     let (supply_before, h0) = supply_now(&wn.rpc).await?;
