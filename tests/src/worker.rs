@@ -606,6 +606,15 @@ impl WorkerNet {
         commit_window: u64,
         reveal_window: u64,
     ) -> anyhow::Result<WorkerNet> {
+        WorkerNet::start_with_state(count, worker_app_state(commit_window, reveal_window)).await
+    }
+
+    /// [`WorkerNet::start`] with these genesis sections (e.g. [`worker_app_state`] with a
+    /// param changed).
+    pub async fn start_with_state(
+        count: usize,
+        app_state: Vec<(String, Value)>,
+    ) -> anyhow::Result<WorkerNet> {
         let dir = tempfile::Builder::new().prefix("bls-workers-").tempdir()?;
         let mut workers = Vec::new();
         for i in 0..count {
@@ -627,7 +636,7 @@ impl WorkerNet {
         ));
         let net = Localnet::start(crate::NodeOptions {
             accounts,
-            app_state: worker_app_state(commit_window, reveal_window),
+            app_state,
             ..Default::default()
         })
         .await?;

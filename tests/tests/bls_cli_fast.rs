@@ -2,7 +2,8 @@
 //! workers and a head: without a deposit the head's 402 reason and the fix are printed;
 //! after `bls account deposit` the account shows it and a fast invoke prints the function's
 //! output with every worker signature verified client-side; `--env` vars reach the guest
-//! and cannot override the manifest's.
+//! and cannot override the manifest's; a `--max-fee` below the time-priced fee and an
+//! `--expires-in` beyond the chain's TTL are refused before anything is sent.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -140,6 +141,33 @@ async fn fast_invoke_needs_a_deposit_then_prints_a_verified_result() -> anyhow::
         );
     }
     assert_eq!(r["request_id"].as_str().map(str::len), Some(64), "{r}");
+
+    // A --max-fee below the function's time-priced fast-path fee is refused before sending;
+    // an expiry beyond the chain's request TTL too.
+    let mut cmd = bls(&node, &keyring, &fast)?;
+    cmd.args(["--head", &fp.head_url, "--max-fee", "1ubls"]);
+    let o = cmd.output()?;
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success(), "{err}");
+    assert!(err.contains("fast-path fee of"), "{err}");
+    assert!(err.contains("raise --max-fee"), "{err}");
+    let mut cmd = bls(&node, &keyring, &fast)?;
+    cmd.args(["--head", &fp.head_url, "--expires-in", "100000"]);
+    let o = cmd.output()?;
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success(), "{err}");
+    assert!(err.contains("fastpath_request_ttl"), "{err}");
+    let mut cmd = bls(&node, &keyring, &fast)?;
+    cmd.args([
+        "--head",
+        &fp.head_url,
+        "--expires-in",
+        "20",
+        "--output",
+        "json",
+    ]);
+    let r = json_of(&cmd.output()?, "invoke --fast --expires-in 20")?;
+    assert_eq!(r["stdout"], "Hello, Ada!\n", "{r}");
 
     // Request env vars (signed with the request) reach the guest beside the manifest's;
     // the manifest's own cannot be overridden.

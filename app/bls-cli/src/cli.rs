@@ -194,6 +194,11 @@ pub enum FunctionSub {
         /// The head worker's API URL for --fast, e.g. http://127.0.0.1:8080.
         #[arg(long, env = "BLS_HEAD")]
         head: Option<String>,
+        /// With --fast: blocks after the latest block the signed request stays valid (heads
+        /// and workers refuse it afterwards). Default 100, at most the chain's
+        /// fastpath_request_ttl.
+        #[arg(long, value_name = "BLOCKS", requires = "fast")]
+        expires_in: Option<u64>,
         /// Signing options.
         #[command(flatten)]
         sign: SignArgs,

@@ -1,12 +1,17 @@
 //! `bls function invoke --fast`: a signed request to a head worker's
 //! `POST /api/v1/functions/execute`, paid from the fast-path deposit, whose answer is
 //! accepted only after the workers' signatures verify against the chain.
+//!
+//! The request binds the function's deployed code hash, an expiry height (`--expires-in`
+//! blocks after the latest block) and the guest clock (the latest block time), all read from
+//! the chain before signing; a `--max-fee` below the function's fast-path fee is refused
+//! here, before anything is sent.
 
 use std::time::Duration;
 
 use bls_client::cli::ClientContext;
 use bls_client::fastpath::{
-    fast_request_id, signed_execute_body, verify_result, FastRequest, ResultClaim,
+    chain_terms, fast_request_id, signed_execute_body, verify_result, FastRequest, ResultClaim,
 };
 use bls_client::KeyPair;
 use bls_worker::head::api::{ErrorBody, ExecuteResponse};
@@ -58,6 +63,8 @@ pub struct FastInvoke {
     pub max_fee: u128,
     /// How long to wait for the head.
     pub timeout: Duration,
+    /// Blocks the request stays valid (`None`: [`bls_client::fastpath::DEFAULT_EXPIRES_IN`]).
+    pub expires_in: Option<u64>,
 }
 
 /// A nonce unique per invoker in practice: the wall clock in nanoseconds (the head caches
@@ -72,19 +79,21 @@ fn nonce() -> u64 {
 /// Sends the request, verifies the answer, prints it.
 pub async fn invoke(ctx: &ClientContext, key: &KeyPair, req: FastInvoke) -> anyhow::Result<()> {
     let head = req.head.trim_end_matches('/').to_string();
-    let chain_id = match &ctx.chain_id {
-        Some(c) => c.clone(),
-        None => ctx.rpc()?.chain_id().await?,
-    };
-    let fr = FastRequest {
-        chain_id,
-        function_id: req.function_id,
-        stdin: req.stdin,
-        args: req.args,
-        env: req.env,
-        nonce: nonce(),
-        max_fee: req.max_fee,
-    };
+    let mut terms = chain_terms(&ctx.rpc()?, req.function_id, req.expires_in).await?;
+    if let Some(c) = &ctx.chain_id {
+        terms.chain_id = c.clone();
+    }
+    if req.max_fee < terms.fee {
+        return Err(CliError::MaxFeeBelowFastFee {
+            function: req.function_id,
+            max_fee: req.max_fee,
+            fee: terms.fee,
+        }
+        .into());
+    }
+    let mut fr = FastRequest::new(&terms, req.stdin, nonce(), req.max_fee);
+    fr.args = req.args;
+    fr.env = req.env;
     let (body, _) = signed_execute_body(key, &fr);
     let id = fast_request_id(key, &fr);
     let resp = reqwest::Client::builder()

@@ -276,6 +276,8 @@ pub struct InvokeRequest<'a> {
     pub fast: bool,
     /// Head API URL (for `fast`).
     pub head: Option<String>,
+    /// Blocks the fast request stays valid (`None`: the client default).
+    pub expires_in: Option<u64>,
     /// Signing options.
     pub sign: &'a SignArgs,
 }
@@ -317,6 +319,7 @@ pub async fn invoke(
                 env,
                 max_fee: max_fee.amount,
                 timeout: req.timeout,
+                expires_in: req.expires_in,
             },
         )
         .await

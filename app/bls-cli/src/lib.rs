@@ -93,6 +93,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             timeout,
             fast,
             head,
+            expires_in,
             sign,
         } => block_on(function::invoke(
             &ctx,
@@ -108,6 +109,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 timeout: Duration::from_secs(timeout),
                 fast,
                 head,
+                expires_in,
                 sign: &sign,
             },
         )),

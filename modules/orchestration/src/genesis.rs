@@ -82,9 +82,35 @@ fn bad(s: impl Into<String>) -> OrchestrationError {
     OrchestrationError::InvalidParams(format!("genesis: {}", s.into()))
 }
 
+/// The registry's `unbonding_blocks` (registry genesis runs first) must cover the reach of
+/// fast-path evidence: a worker signs a result for a request expiring at most
+/// `fastpath_request_ttl` blocks ahead, and evidence about it lands until
+/// `fastpath_settle_window` blocks after that expiry. A shorter unbonding would let a worker
+/// sign a false result, deregister, and take its bond out before the evidence can land. The
+/// same bound keeps retired result keys reserved long enough (the registry keeps them for
+/// `unbonding_blocks`).
+fn check_unbonding_covers_fastpath(
+    ctx: &Context<'_>,
+    p: &Params,
+) -> Result<(), OrchestrationError> {
+    let unbonding = bls_registry::state::params(ctx.store)?.unbonding_blocks;
+    let reach = p.fastpath_reach();
+    if unbonding < reach {
+        return Err(OrchestrationError::InvalidParams(format!(
+            "registry unbonding_blocks ({unbonding}) must be at least orchestration \
+             fastpath_request_ttl + fastpath_settle_window ({} + {} = {reach}): otherwise a \
+             worker can unbond before evidence about its last fast-path signature lands; raise \
+             registry.params.unbonding_blocks or lower the fast-path windows",
+            p.fastpath_request_ttl, p.fastpath_settle_window
+        )));
+    }
+    Ok(())
+}
+
 /// Writes the genesis state.
 pub fn init_genesis(ctx: &mut Context<'_>, g: &GenesisState) -> Result<(), OrchestrationError> {
     g.params.validate()?;
+    check_unbonding_covers_fastpath(ctx, &g.params)?;
     PARAMS.save(ctx.store, &g.params)?;
     FN_SEQ.save(ctx.store, &g.function_seq)?;
     JOB_SEQ.save(ctx.store, &g.job_seq)?;

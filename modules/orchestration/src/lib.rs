@@ -199,7 +199,7 @@ impl ModuleSpec for OrchestrationModule {
             .signed_by("head", |m| &m.head),
             &MsgRoute::of(
                 MSG_SUBMIT_EVIDENCE,
-                fp::submit_evidence,
+                fastpath::evidence::submit_evidence,
                 MSG_SUBMIT_EVIDENCE_RESPONSE,
             )
             .signed_by("submitter", |m| &m.submitter),

@@ -43,6 +43,22 @@ pub struct Params {
     /// workers send no per-request txs (the head settles receipts in batches).
     #[serde(with = "bls_registry::amount::u128_str")]
     pub fastpath_fee: u128,
+    /// Fast-path price of the time a function may hold its workers, ubls per second of the
+    /// manifest's `timeout_ms` (fast-path fee = `fastpath_fee + timeout_ms ×
+    /// fastpath_price_per_second / 1000`, [`crate::fastpath::fee::fastpath_fee`]). A receipt
+    /// proves no fuel or wall time, so the fast path charges for the longest the function may
+    /// keep `n` workers busy.
+    #[serde(with = "bls_registry::amount::u128_str")]
+    pub fastpath_price_per_second: u128,
+    /// Blocks a fast-path request may live: heads and workers serve it only while `tip ≤
+    /// expiry_height ≤ tip + fastpath_request_ttl`; a worker's result key counts for it when
+    /// the key was current somewhere in `[expiry - ttl, expiry]`.
+    pub fastpath_request_ttl: u64,
+    /// Blocks after a request's expiry during which its receipt settles and evidence about it
+    /// is accepted (both refused later; the replay marker is then forgotten). The registry's
+    /// `unbonding_blocks` must be at least `fastpath_request_ttl + fastpath_settle_window`,
+    /// so no worker can take its bond out before evidence about its last signature lands.
+    pub fastpath_settle_window: u64,
     /// Fuel per priced unit (fuel fee = fuel_used × fuel_price / fuel_unit, floored).
     pub fuel_unit: u64,
     /// ubls per second of `timeout_ms` charged for a timed-out job (fee = base_fee +
@@ -68,6 +84,17 @@ pub struct Params {
     pub wasm_gas_per_byte: u64,
 }
 
+/// Default `fastpath_request_ttl`: 300 blocks — 5 minutes at the devnet's 1 s blocks, 30 at
+/// a 6 s block time; a client's default expiry (100 blocks) sits well inside it.
+pub const DEFAULT_FASTPATH_REQUEST_TTL: u64 = 300;
+/// Default `fastpath_settle_window`: 700 blocks, so a head that is down for a while (or
+/// settles in slow batches) still settles; with the TTL it makes 1000 blocks, the registry's
+/// default `unbonding_blocks`.
+pub const DEFAULT_FASTPATH_SETTLE_WINDOW: u64 = 700;
+/// Largest `fastpath_request_ttl + fastpath_settle_window` (keeps every height sum far from
+/// overflow and the replay markers bounded in time).
+pub const MAX_FASTPATH_REACH: u64 = 10_000_000;
+
 impl Default for Params {
     fn default() -> Self {
         Self {
@@ -82,6 +109,9 @@ impl Default for Params {
             max_retries: 2,
             base_fee: 100_000,
             fastpath_fee: 1_000,
+            fastpath_price_per_second: 100,
+            fastpath_request_ttl: DEFAULT_FASTPATH_REQUEST_TTL,
+            fastpath_settle_window: DEFAULT_FASTPATH_SETTLE_WINDOW,
             fuel_price: 1,
             fuel_unit: 1_000_000,
             price_per_second: 1_000,
@@ -126,6 +156,21 @@ impl Params {
         if self.max_retries > 16 {
             return bad("max_retries must be at most 16");
         }
+        if self.fastpath_request_ttl == 0 || self.fastpath_settle_window == 0 {
+            return bad("fastpath_request_ttl and fastpath_settle_window must be positive");
+        }
+        if self.fastpath_reach() > MAX_FASTPATH_REACH {
+            return Err(OrchestrationError::InvalidParams(format!(
+                "fastpath_request_ttl + fastpath_settle_window must be at most {MAX_FASTPATH_REACH}"
+            )));
+        }
         Ok(())
+    }
+
+    /// How long after a worker signed a fast-path result evidence about it may still land:
+    /// `fastpath_request_ttl + fastpath_settle_window` blocks.
+    pub fn fastpath_reach(&self) -> u64 {
+        self.fastpath_request_ttl
+            .saturating_add(self.fastpath_settle_window)
     }
 }

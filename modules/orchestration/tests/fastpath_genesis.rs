@@ -74,9 +74,19 @@ impl Fixture {
             .collect()
     }
 
-    /// A receipt for `invoker`'s request `nonce`, signed by `signers`.
+    /// A receipt for `invoker`'s request `nonce` (expiring a TTL ahead), signed by
+    /// `signers`.
     fn receipt(&self, invoker: &Invoker, nonce: u64, signers: &[SimWorker]) -> Receipt {
-        receipt(invoker, self.function, &self.code_hash, nonce, signers).0
+        let expiry = self.chain.block.height + FASTPATH_TTL;
+        receipt(
+            invoker,
+            self.function,
+            &self.code_hash,
+            nonce,
+            expiry,
+            signers,
+        )
+        .0
     }
 }
 
@@ -135,22 +145,18 @@ fn build() -> Built {
 
     // subnet[0] signs two results for one request: punished, and marked as such.
     let eq = &subnet[0];
-    let id = [5u8; 32];
-    let signed = |h: [u8; 32]| SignedResult {
-        worker: eq.addr.to_string(),
-        result_hash: h.to_vec(),
-        signature: sign(&eq.key, &result_digest(&id, &fx.code_hash, &h)),
-    };
-    let ev = MsgSubmitEvidence {
-        submitter: user(9).to_string(),
-        function_id: fx.function,
-        request_id: id.to_vec(),
-        code_hash: fx.code_hash.to_vec(),
-        results: vec![signed([1u8; 32]), signed([2u8; 32])],
-    };
-    fx.chain
-        .orch(&user(9), encode_any(&ev, MSG_SUBMIT_EVIDENCE))
-        .expect("evidence");
+    let expiry = fx.chain.block.height + FASTPATH_TTL;
+    let (req, id) = alice.request(CHAIN_ID, fx.function, &fx.code_hash, 99, MAX_FEE, expiry);
+    let ev = evidence(
+        &user(9),
+        &req,
+        vec![
+            signed_result(eq, &eq.key, &id, &fx.code_hash, &[1u8; 32]),
+            signed_result(eq, &eq.key, &id, &fx.code_hash, &[2u8; 32]),
+        ],
+        &[],
+    );
+    submit(&mut fx.chain, &ev).expect("evidence");
     fx.chain.next_block();
     Built {
         fx,
@@ -249,6 +255,8 @@ fn fast_path_state_round_trips_through_genesis() {
         json!([{"function_id": b.fx.function, "heads": [b.fx.head.addr.to_string()]}])
     );
     assert_eq!(fp["evidence_handled"].as_array().unwrap().len(), 1);
+    // Every settled and punished request is queued to be forgotten after its window.
+    assert_eq!(fp["prune_queue"].as_array().unwrap().len(), 6);
     let totals = stats(&chain.store).unwrap();
     assert_eq!(totals.settlements, 2);
     assert_eq!(totals.receipts_settled, 5);
@@ -438,6 +446,14 @@ fn bad_fast_path_genesis_is_refused_with_a_clear_error() {
         (
             "fastpath.evidence_handled[0]: request id",
             Box::new(|fp| fp["evidence_handled"][0]["request_id"] = json!("zz")),
+        ),
+        (
+            "fastpath.prune_queue[0]: height must be positive",
+            Box::new(|fp| fp["prune_queue"][0]["height"] = json!(0)),
+        ),
+        (
+            "is neither settled nor in evidence_handled",
+            Box::new(|fp| fp["prune_queue"][0]["request_id"] = json!("ab".repeat(32))),
         ),
         (
             "fastpath.stats.deposits is 1 but the deposits sum to",

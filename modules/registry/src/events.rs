@@ -12,6 +12,9 @@ pub const WORKER_UPDATED: &str = "bls.worker_updated";
 pub const WORKER_DEREGISTERED: &str = "bls.worker_deregistered";
 /// A worker's bond was returned and its record removed (`worker`, `amount`).
 pub const WORKER_UNBONDED: &str = "bls.worker_unbonded";
+/// A worker's result key was rotated (`worker`, `pubkey` (the new key, hex), `height`); the old
+/// key stays valid for what it signed and reserved while evidence can still reach it.
+pub const WORKER_KEY_ROTATED: &str = "bls.worker_key_rotated";
 /// A worker was unjailed (`worker`).
 pub const WORKER_UNJAILED: &str = "bls.worker_unjailed";
 /// A worker was slashed (`worker`, `amount`, `reason`): see [`worker_slashed`].

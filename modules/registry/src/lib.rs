@@ -19,6 +19,10 @@
 //!   entries of unknown start, from before start heights were recorded, count as later).
 //!   A jailed worker may unbond (as it may deregister): the minimum still binds, and the
 //!   amount stays slashable for the whole unbonding period.
+//! - **Result keys are versioned** ([`result_keys`]): a rotation (`MsgUpdateWorker`) retires
+//!   the current key at that height and keeps it, reserved, for `unbonding_blocks`; a signature
+//!   is checked against every key that was current while the signed request was alive
+//!   ([`result_keys::keys_valid_between`]), so rotating a key never voids what it signed.
 //! - Keepers for other modules, each taking the context and emitting its own events:
 //!   [`penalty`] — [`penalty::punish`] (slash + jail for a proven infraction),
 //!   [`penalty::slash`] (burns a fraction of the stake, accounted in `slashed_total`;
@@ -44,6 +48,7 @@ pub mod msgs;
 pub mod params;
 pub mod penalty;
 pub mod queries;
+pub mod result_keys;
 pub mod state;
 
 use bls_core::spec::{BlockHookFn, ExportGenesisFn, InitGenesisFn, ModuleSpec, QueryFn};
@@ -117,7 +122,7 @@ impl ModuleSpec for RegistryModule {
     const INIT_GENESIS: InitGenesisFn<Self::Genesis, Self::Error> = genesis::init_genesis;
     const EXPORT_GENESIS: ExportGenesisFn<Self::Genesis, Self::Error> = genesis::export_genesis;
     const EXPORT_CONTEXT: &'static str = "registry genesis";
-    const END_BLOCK: Option<BlockHookFn<Self::Error>> = Some(handlers::process_unbonding);
+    const END_BLOCK: Option<BlockHookFn<Self::Error>> = Some(handlers::end_block);
 }
 
 #[cfg(test)]

@@ -5,8 +5,10 @@
 //! every height in order → assignments), [`jobs::Jobs`] (bounded concurrency; one task per
 //! job: fetch, verify, execute, commit, reveal), one [`signer`] task owning the account
 //! sequence, and the metrics server. State that must survive a restart (last processed
-//! height, commit records) lives in [`store::Store`].
+//! height, commit records) lives in [`store::Store`]; the fast-path answers this worker
+//! signed, in [`answers::AnswerStore`].
 
+pub mod answers;
 pub mod chain;
 pub mod chain_view;
 pub mod code;
@@ -162,6 +164,8 @@ pub async fn run(home: &Path, config: Config, opts: StartOptions) -> anyhow::Res
             p2p: handle,
             code_from_peers: std::sync::Mutex::new(0),
             fetching: Default::default(),
+            answers: answers::AnswerStore::open(&home.join("data").join(answers::ANSWERS_DIR))?,
+            requests: Default::default(),
         });
         tokio::spawn(crate::p2p::serve::serve(exec.clone(), incoming));
         tokio::spawn(crate::p2p::discovery::run(exec.clone()));

@@ -3,7 +3,9 @@
 //! Keys: `orch/fp/deposits/{invoker}` → ubls (decimal string), `orch/fp/settled/{request id
 //! hex}` → settlement height (replay protection), `orch/fp/pinned/{function}` → head ids,
 //! `orch/fp/evidence/{request id hex}/{worker}` → () (a worker is slashed at most once per
-//! request), `orch/fp/stats` → [`FastPathStats`] (cumulative totals). Deposits are held by
+//! request), `orch/fp/prune/{height}/{request id hex}` → () (the queue that forgets those
+//! markers once the request's chain window has closed, [`super::prune`]), `orch/fp/stats` →
+//! [`FastPathStats`] (cumulative totals). Deposits are held by
 //! the `orchestration_fastpath` module account; invariants: its balance == Σ deposits ==
 //! `FastPathStats::deposits`.
 
@@ -44,6 +46,11 @@ pub const PINNED_HEADS: Map<u64, Vec<Address>> = Map::new("orch/fp/pinned");
 pub const WITHDRAWALS: Map<&str, Withdrawal> = Map::new("orch/fp/withdrawals");
 /// (request id hex, worker) already punished.
 pub const EVIDENCE_HANDLED: Map<(&str, &str), ()> = Map::new("orch/fp/evidence");
+/// (last height of the request's chain window, request id hex): end block forgets the
+/// request's replay and evidence markers after that height.
+pub const PRUNE_QUEUE: Map<(u64, &str), ()> = Map::new("orch/fp/prune");
+/// Most requests whose markers end block forgets per block (the rest wait for the next).
+pub const MAX_PRUNES_PER_BLOCK: usize = 512;
 /// Cumulative fast-path totals (absent: all zero).
 pub const FASTPATH_STATS: Item<FastPathStats> = Item::new("orch/fp/stats");
 

@@ -33,9 +33,11 @@ pub fn begin_block(ctx: &mut bls_core::Context<'_>) -> Result<(), OrchestrationE
 }
 
 /// Orchestration's end block: drain the deadline queue (settlement may jail workers; failed
-/// rounds queue their jobs for the next begin block).
+/// rounds queue their jobs for the next begin block), then forget fast-path requests whose
+/// window closed.
 pub fn end_block(ctx: &mut bls_core::Context<'_>) -> Result<(), OrchestrationError> {
-    settle::end_block(ctx)
+    settle::end_block(ctx)?;
+    crate::fastpath::prune::end_block(ctx)
 }
 
 /// Parses a bech32 address field.

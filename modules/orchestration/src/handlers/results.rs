@@ -28,6 +28,14 @@ pub const MAX_SALT_BYTES: usize = 64;
 /// Canonical encoding overhead: magic 4, version 1, status 5, fuel 8, 2 × (flag 1 + len 4).
 const OUTCOME_OVERHEAD: usize = 28;
 
+/// Largest canonical outcome a function whose manifest allows `output_bytes` can produce
+/// (stdout and stderr each at most the cap, plus the fixed fields). Reveals and fast-path
+/// evidence refuse larger outcome bytes before decoding them.
+pub fn max_outcome_len(output_bytes: u32) -> usize {
+    let cap = usize::try_from(output_bytes.min(MAX_OUTPUT_BYTES)).unwrap_or(usize::MAX);
+    cap.saturating_mul(2).saturating_add(OUTCOME_OVERHEAD)
+}
+
 /// Records a worker's commitment; closes the commit phase when all have committed.
 pub fn commit_result(
     ctx: &mut Context<'_>,
@@ -176,7 +184,7 @@ pub fn reveal_result(
         });
     }
     let cap = usize::try_from(job.output_bytes.min(MAX_OUTPUT_BYTES)).unwrap_or(usize::MAX);
-    let max_len = cap.saturating_mul(2).saturating_add(OUTCOME_OVERHEAD);
+    let max_len = max_outcome_len(job.output_bytes);
     if msg.outcome.len() > max_len {
         return Err(OrchestrationError::InvalidOutcome(format!(
             "{} bytes exceeds the {max_len} byte cap of this function",

@@ -22,6 +22,11 @@ use sha2::{Digest, Sha256};
 pub mod fastpath;
 
 pub const BOND: u128 = 100_000_000;
+/// The harness's `fastpath_request_ttl` (blocks).
+pub const FASTPATH_TTL: u64 = 4;
+/// The harness's `fastpath_settle_window` (blocks): with the TTL, the registry's
+/// `unbonding_blocks` of 10.
+pub const FASTPATH_SETTLE_WINDOW: u64 = 6;
 
 /// A worker simulated in-process.
 #[derive(Clone)]
@@ -123,6 +128,15 @@ impl Chain {
             "min_worker_bond": "1000", "min_head_bond": "5000", "unbonding_blocks": 10,
             "jail_blocks": 5, "signed_jobs_window": 10, "min_answered_per_window": 5,
             "max_multiaddrs": 4}});
+        // Fast-path windows that fit the registry's unbonding_blocks of 10 (orchestration's
+        // genesis requires unbonding ≥ ttl + settle window) unless a test sets its own.
+        let mut orch_params = orch_params;
+        if let Some(p) = orch_params.as_object_mut() {
+            p.entry("fastpath_request_ttl")
+                .or_insert(FASTPATH_TTL.into());
+            p.entry("fastpath_settle_window")
+                .or_insert(FASTPATH_SETTLE_WINDOW.into());
+        }
         let orch = serde_json::json!({ "params": orch_params });
         c.genesis(&RegistryModule, &reg).expect("registry genesis");
         c.genesis(&OrchestrationModule, &orch)
