@@ -22,6 +22,7 @@ pub const MSG_SEND_RESPONSE_TYPE_URL: &str = "/cosmos.bank.v1beta1.MsgSendRespon
 pub const BLOCKED_MODULE_ACCOUNTS: &[&str] = &[
     "fee_collector",
     "orchestration_escrow",
+    "orchestration_challenges",
     "community_pool",
     "staking_bonded",
     "staking_unbonding",

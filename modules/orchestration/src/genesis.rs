@@ -83,6 +83,21 @@ fn bad(s: impl Into<String>) -> OrchestrationError {
 /// Writes the genesis state.
 pub fn init_genesis(ctx: &mut Context<'_>, g: &GenesisState) -> Result<(), OrchestrationError> {
     g.params.validate()?;
+    // Registry genesis runs first. A head must stay slashable for as long as a challenge or
+    // report about what it settled can be accepted: it could otherwise deregister right after
+    // settling and take its bond before the challenge deadline.
+    let unbonding = bls_registry::state::params(ctx.store)?.unbonding_blocks;
+    let reach = g
+        .params
+        .head_dispute_window
+        .saturating_add(g.params.challenge_window);
+    if reach >= unbonding {
+        return Err(bad(format!(
+            "head_dispute_window + challenge_window ({reach}) must be below the registry's \
+             unbonding_blocks ({unbonding}): a head could unbond before a challenge of its \
+             charges resolves"
+        )));
+    }
     PARAMS.save(ctx.store, &g.params)?;
     FN_SEQ.save(ctx.store, &g.function_seq)?;
     JOB_SEQ.save(ctx.store, &g.job_seq)?;

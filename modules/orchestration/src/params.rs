@@ -51,6 +51,20 @@ pub struct Params {
     pub dissent_jail_blocks: u64,
     /// Gas charged per decompressed WASM byte validated at deploy.
     pub wasm_gas_per_byte: u64,
+    /// Fraction of a head worker's bond slashed when it is proven to have lied in a signed
+    /// response or left a challenged charge unanswered, basis points.
+    pub head_slash_fraction_bps: u32,
+    /// Blocks a punished head worker is jailed.
+    pub head_jail_blocks: u64,
+    /// Blocks after a head's settlement (or after the height in its signed response) during
+    /// which the invoker may challenge the charge or report the response.
+    pub head_dispute_window: u64,
+    /// Blocks a challenged head has to answer with the outcome before it is punished.
+    pub challenge_window: u64,
+    /// What an invoker escrows to challenge a charge, ubls: paid to the head when it answers
+    /// (it paid gas to publish the outcome), returned when it does not.
+    #[serde(with = "bls_registry::amount::u128_str")]
+    pub challenge_deposit: u128,
 }
 
 impl Default for Params {
@@ -72,6 +86,11 @@ impl Default for Params {
             slash_fraction_bps: 500,
             dissent_jail_blocks: 100,
             wasm_gas_per_byte: 2,
+            head_slash_fraction_bps: 1_000,
+            head_jail_blocks: 600,
+            head_dispute_window: 300,
+            challenge_window: 50,
+            challenge_deposit: 100_000,
         }
     }
 }
@@ -100,6 +119,16 @@ impl Params {
         }
         if self.max_retries > 16 {
             return bad("max_retries must be at most 16");
+        }
+        if self.head_slash_fraction_bps > 10_000 {
+            return bad("head_slash_fraction_bps must be at most 10000");
+        }
+        if self.head_dispute_window == 0 || self.challenge_window == 0 {
+            return bad("head_dispute_window and challenge_window must be positive");
+        }
+        if self.challenge_deposit == 0 {
+            // A free challenge lets anyone make every head pay gas for every request.
+            return bad("challenge_deposit must be positive");
         }
         Ok(())
     }

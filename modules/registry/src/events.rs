@@ -22,3 +22,6 @@ pub const WORKER_BONDED: &str = "bls.worker_bonded";
 pub const WORKER_UNBOND_STARTED: &str = "bls.worker_unbond_started";
 /// A partial unbonding completed and was returned to the operator (`worker`, `amount`).
 pub const WORKER_UNBOND_COMPLETED: &str = "bls.worker_unbond_completed";
+/// Part of a worker's bond was paid to an account it harmed (`worker`, `to`, `amount`,
+/// `reason`): see [`crate::restitution::pay_from_bond`].
+pub const WORKER_RESTITUTION: &str = "bls.worker_restitution";

@@ -22,7 +22,9 @@
 //!   of the bond, accounted in `slashed_total`), [`state::jail_worker`],
 //!   [`state::record_answer`] / [`state::record_miss`] (sliding window of the last
 //!   `signed_jobs_window` assignments; fewer than `min_answered_per_window` answers in a full
-//!   window jails for `jail_blocks`), [`state::active_workers`] (id order).
+//!   window jails for `jail_blocks`), [`state::active_workers`] (id order),
+//!   [`restitution::pay_from_bond`] (pays an account a worker harmed out of its bond; not a
+//!   slash: nothing is burnt).
 //! - Messages ([`msgs`]) are hand-written prost structs under `/bls.registry.v1.*`; queries
 //!   ([`queries`]) are JSON under `/bls.registry.v1.Query/`.
 //! - Deterministic: ordered maps only, heights from the block, no floats.
@@ -35,6 +37,7 @@ pub mod handlers;
 pub mod msgs;
 pub mod params;
 pub mod queries;
+pub mod restitution;
 pub mod state;
 
 use bls_core::spec::{BlockHookFn, ExportGenesisFn, InitGenesisFn, ModuleSpec, QueryFn};

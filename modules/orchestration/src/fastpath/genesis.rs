@@ -1,6 +1,7 @@
 //! Fast-path part of the orchestration genesis (`app_state.orchestration.fastpath`):
 //! deposits, pending withdrawals, settled request ids (replay protection), pinned heads,
-//! punished-evidence markers and the cumulative totals. Exported in store key order
+//! punished-evidence markers, the cumulative totals and head accountability
+//! ([`super::head::genesis`]). Exported in store key order
 //! (ascending), so an export is deterministic.
 //!
 //! Deposits are not minted here: the bank genesis must fund `orchestration_fastpath` with at
@@ -86,6 +87,8 @@ pub struct FastPathGenesis {
     pub evidence_handled: Vec<GenesisEvidence>,
     /// Cumulative totals; `stats.deposits` must equal Σ `deposits`.
     pub stats: FastPathStats,
+    /// Head accountability: settlement records, challenges, punishment markers.
+    pub head: super::head::genesis::HeadGenesis,
 }
 
 fn bad(s: impl Into<String>) -> OrchestrationError {
@@ -227,7 +230,7 @@ pub fn init(ctx: &mut Context<'_>, g: &FastPathGenesis) -> Result<(), Orchestrat
             super::state::FASTPATH_ACCOUNT
         )));
     }
-    Ok(())
+    super::head::genesis::init(ctx, &g.head)
 }
 
 /// Reads the fast-path state back, every list in ascending key order.
@@ -272,5 +275,6 @@ pub fn export(store: &dyn Storage) -> Result<FastPathGenesis, OrchestrationError
         g.evidence_handled
             .push(GenesisEvidence { request_id, worker });
     }
+    g.head = super::head::genesis::export(store)?;
     Ok(g)
 }

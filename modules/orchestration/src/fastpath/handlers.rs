@@ -188,7 +188,7 @@ fn verify_worker_sig(pubkey_hex: &str, msg: &[u8], sig: &[u8]) -> Result<(), Str
 }
 
 /// Checks the invoker's signature and returns (invoker, request id, max fee).
-fn verify_request(
+pub(crate) fn verify_request(
     ctx: &Context<'_>,
     index: usize,
     r: &SignedRequest,
@@ -321,6 +321,22 @@ pub fn settle_receipts(
             })?;
         set_deposit(ctx.store, &invoker, rest)?;
         SETTLED.save(ctx.store, &id_hex, &ctx.block.height)?;
+        // What a challenge of this charge, or a report that the head answered another
+        // result, is checked against.
+        super::head::state::record_settlement(
+            ctx.store,
+            &id_hex,
+            &super::head::state::HeadSettlement {
+                head: head.clone(),
+                invoker: invoker.clone(),
+                function_id: f.id,
+                result_hash: hex::encode(result_hash),
+                fee,
+                height: ctx.block.height,
+                refunded: false,
+            },
+            &p,
+        )?;
 
         let split = fastpath_split(&shares, fee, signers.len());
         let account = fastpath_account();

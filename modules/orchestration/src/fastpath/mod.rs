@@ -11,10 +11,13 @@
 //!   A function may pin the heads allowed to settle for it ([`msgs::MsgSetPinnedHeads`]).
 //! - Conflicting signed results are evidence anyone can submit
 //!   ([`msgs::MsgSubmitEvidence`]; rule in [`handlers::submit_evidence`]).
+//! - Heads sign what they serve and answer for it: a proven lie or an unanswered challenge
+//!   of a charge slashes and jails the head and refunds the invoker ([`head`]).
 
 pub mod error;
 pub mod genesis;
 pub mod handlers;
+pub mod head;
 pub mod msgs;
 pub mod queries;
 pub mod state;

@@ -19,10 +19,14 @@ use bls_core::{Address, Coin, Coins};
 use crate::error::{invalid, OrchestrationError};
 use crate::msgs::ProtoCoin;
 
-/// Orchestration's end block: drain the deadline queue (settlement may jail workers), then
-/// repair a bounded batch of subnetworks.
+/// Orchestration's end block: drain the deadline queue (settlement may jail workers),
+/// resolve due head challenges (may jail heads), then repair a bounded batch of subnetworks.
 pub fn end_block(ctx: &mut bls_core::Context<'_>) -> Result<(), OrchestrationError> {
     settle::end_block(ctx)?;
+    crate::fastpath::head::challenge::end_block(ctx).map_err(|e| match e {
+        crate::fastpath::head::HeadError::Orchestration(o) => o,
+        other => OrchestrationError::Store(other.to_string()),
+    })?;
     subnet_repair::end_block(ctx)
 }
 

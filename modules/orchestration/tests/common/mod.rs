@@ -110,6 +110,12 @@ impl Chain {
             "min_worker_bond": "1000", "min_head_bond": "5000", "unbonding_blocks": 10,
             "jail_blocks": 5, "signed_jobs_window": 10, "min_answered_per_window": 5,
             "max_multiaddrs": 4}});
+        // Head disputes must resolve inside the registry's 10-block unbonding period.
+        let mut orch_params = orch_params;
+        if let Some(p) = orch_params.as_object_mut() {
+            p.entry("head_dispute_window").or_insert(5.into());
+            p.entry("challenge_window").or_insert(3.into());
+        }
         let orch = serde_json::json!({ "params": orch_params });
         c.genesis(&RegistryModule, &reg).expect("registry genesis");
         c.genesis(&OrchestrationModule, &orch)

@@ -1,0 +1,69 @@
+//! The one door through which head accountability punishes a head: slash, jail and pay the
+//! invoker back, at most once per (request, head).
+
+use bls_core::{Address, Context, Event};
+use bls_registry::events as reg_events;
+
+use super::error::HeadError;
+use super::state::PUNISHED;
+use crate::Params;
+
+/// What a punishment took.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Punishment {
+    /// Slashed (burnt) from the head's bond and unbonding entries.
+    pub slashed: u128,
+    /// Paid back to the invoker from the head's bond.
+    pub refunded: u128,
+}
+
+/// Punishes `head` for request `request` (hex): slashes `head_slash_fraction_bps` of its
+/// bond (and of unbonding entries begun at or after `infraction_height`), jails it for
+/// `head_jail_blocks`, then pays `restitution` (invoker, amount) from what is left of its
+/// bond. Fails with [`HeadError::AlreadyPunished`] when it was punished for this request.
+pub fn punish_head(
+    ctx: &mut Context<'_>,
+    p: &Params,
+    head: &Address,
+    request: &str,
+    infraction_height: u64,
+    reason: &str,
+    restitution: Option<(&Address, u128)>,
+) -> Result<Punishment, HeadError> {
+    if PUNISHED.has(ctx.store, (request, head.as_str())) {
+        return Err(HeadError::AlreadyPunished {
+            request: request.to_string(),
+            head: head.to_string(),
+        });
+    }
+    PUNISHED.save(ctx.store, (request, head.as_str()), &())?;
+    let slashed = bls_registry::state::slash_worker(
+        ctx.store,
+        head,
+        p.head_slash_fraction_bps,
+        infraction_height,
+        reason,
+    )?;
+    ctx.emit(
+        Event::new(reg_events::WORKER_SLASHED)
+            .attr("worker", head)
+            .attr("amount", slashed)
+            .attr("reason", reason),
+    );
+    let until = ctx.block.height.saturating_add(p.head_jail_blocks);
+    if bls_registry::state::jail_worker(ctx.store, head, until)? {
+        ctx.emit(
+            Event::new(reg_events::WORKER_JAILED)
+                .attr("worker", head)
+                .attr("until", until)
+                .attr("reason", reason),
+        );
+    }
+    let refunded = match restitution {
+        Some((to, amount)) if amount > 0 => {
+            bls_registry::restitution::pay_from_bond(ctx, head, to, amount, reason)?
+        }
+        _ => 0,
+    };
+    Ok(Punishment { slashed, refunded })
+}
