@@ -264,6 +264,8 @@ pub struct InvokeRequest<'a> {
     pub fast: bool,
     /// Head API URL (for `fast`).
     pub head: Option<String>,
+    /// Where to write the head's signed answer with the signed request (for `fast`).
+    pub save: Option<PathBuf>,
     /// Signing options.
     pub sign: &'a SignArgs,
 }
@@ -305,6 +307,7 @@ pub async fn invoke(
                 env,
                 max_fee: max_fee.amount,
                 timeout: req.timeout,
+                save: req.save,
             },
         )
         .await

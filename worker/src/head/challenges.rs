@@ -112,9 +112,9 @@ impl Answerer {
             tracing::warn!(request = %id, "fault injection: not answering the challenge");
             return;
         }
-        match self.busy.lock() {
-            Ok(mut b) if b.insert(id.clone()) => {}
-            _ => return, // already being answered
+        let first = self.busy.lock().is_ok_and(|mut b| b.insert(id.clone()));
+        if !first {
+            return; // already being answered
         }
         self.answer_until_done(&id).await;
         if let Ok(mut b) = self.busy.lock() {

@@ -338,7 +338,7 @@ mod tests {
             parse_name(&file_name(&id(7), Some(42))),
             Some((id(7), Some(42)))
         );
-        for bad in ["p-xyz", "s-1-abc", "s--", "x", "s-a-00", &format!("p-{}", id(1).to_uppercase())] {
+        for bad in ["p-xyz", "s-1-abc", "s--", "x", "s-a-00", &format!("p-{}", id(0xab).to_uppercase())] {
             assert_eq!(parse_name(bad), None, "{bad}");
         }
     }

@@ -456,8 +456,9 @@ pub async fn run(
             served.dropped(id);
         }
         let view = chain.view();
+        let no_args = serde_json::json!({});
         let (params, tip) = tokio::join!(
-            view.query::<_, ParamsResponse>(PARAMS, &serde_json::json!({})),
+            view.query::<_, ParamsResponse>(PARAMS, &no_args),
             view.tip()
         );
         if let (Ok(p), Ok(tip)) = (params, tip) {
