@@ -574,6 +574,15 @@ impl WorkerNet {
         commit_window: u64,
         reveal_window: u64,
     ) -> anyhow::Result<WorkerNet> {
+        Self::start_with(count, worker_app_state(commit_window, reveal_window)).await
+    }
+
+    /// [`WorkerNet::start`] with these genesis `app_state` sections (e.g.
+    /// [`worker_app_state`] with some params changed).
+    pub async fn start_with(
+        count: usize,
+        app_state: Vec<(String, Value)>,
+    ) -> anyhow::Result<WorkerNet> {
         let dir = tempfile::Builder::new().prefix("bls-workers-").tempdir()?;
         let mut workers = Vec::new();
         for i in 0..count {
@@ -595,7 +604,7 @@ impl WorkerNet {
         ));
         let net = Localnet::start(crate::NodeOptions {
             accounts,
-            app_state: worker_app_state(commit_window, reveal_window),
+            app_state,
             ..Default::default()
         })
         .await?;
