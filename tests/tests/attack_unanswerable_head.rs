@@ -106,8 +106,20 @@ async fn serve(
 ) -> anyhow::Result<Served> {
     let chain_id = wn.net.chain_id.clone();
     let (body, id) = signed_body(&wn.invoker, &chain_id, function_id, "Ada", nonce, Nodes::All);
-    let (st, v) = post(&format!("{head_url}/api/v1/functions/execute"), &body).await?;
-    anyhow::ensure!(st == 200, "{st} {v}\n{}", wn.logs());
+    // Workers trust their view of the head's status for a few seconds: right after an unjail
+    // they may still refuse its work orders (503, nothing charged), so ask until they serve.
+    let url = format!("{head_url}/api/v1/functions/execute");
+    let (url, body) = (&url, &body);
+    let v = wait_until("the head to serve", Duration::from_secs(30), || async move {
+        let (st, v) = post(url, body).await?;
+        match st {
+            200 => Ok(Some(v)),
+            503 => Ok(None),
+            _ => anyhow::bail!("{st} {v}"),
+        }
+    })
+    .await
+    .with_context(|| wn.logs())?;
     let answer: HeadAnswer = serde_json::from_value(v)?;
     let request = signed_request(
         &wn.invoker,
