@@ -23,8 +23,8 @@ use bls_client::rpc::RpcClient;
 use bls_e2e::fastpath::{fund_deposit, post, signed_body, start_with_head, Nodes, MAX_FEE};
 use bls_e2e::wait_until;
 use bls_e2e::worker::{
-    balance_now, deploy, fees_paid, module_address, wasm_path, worker_app_state,
-    worker_record, WorkerNet,
+    balance_now, deploy, fees_paid, module_address, wasm_path, worker_app_state, worker_record,
+    WorkerNet,
 };
 use bls_orchestration::fastpath::head::queries::HeadChallengeResponse;
 use bls_orchestration::fastpath::head::state::ChallengeStatus;
@@ -64,19 +64,18 @@ async fn challenge_of(rpc: &RpcClient, id: &[u8; 32]) -> anyhow::Result<HeadChal
 }
 
 async fn wait_settled(rpc: &RpcClient, id: &[u8; 32]) -> anyhow::Result<u128> {
-    wait_until("the head to settle the request", Duration::from_secs(60), || async move {
-        Ok(challenge_of(rpc, id).await?.settlement.map(|s| s.fee))
-    })
+    wait_until(
+        "the head to settle the request",
+        Duration::from_secs(60),
+        || async move { Ok(challenge_of(rpc, id).await?.settlement.map(|s| s.fee)) },
+    )
     .await
 }
 
 async fn head_bond(rpc: &RpcClient, head: &str) -> anyhow::Result<(u128, String)> {
     let r = worker_record(rpc, head).await?;
     Ok((
-        r["worker"]["bond"]
-            .as_str()
-            .context("bond")?
-            .parse()?,
+        r["worker"]["bond"].as_str().context("bond")?.parse()?,
         r["worker"]["status"].as_str().unwrap_or("").to_string(),
     ))
 }
@@ -105,19 +104,30 @@ async fn serve(
     nonce: u64,
 ) -> anyhow::Result<Served> {
     let chain_id = wn.net.chain_id.clone();
-    let (body, id) = signed_body(&wn.invoker, &chain_id, function_id, "Ada", nonce, Nodes::All);
+    let (body, id) = signed_body(
+        &wn.invoker,
+        &chain_id,
+        function_id,
+        "Ada",
+        nonce,
+        Nodes::All,
+    );
     // Workers trust their view of the head's status for a few seconds: right after an unjail
     // they may still refuse its work orders (503, nothing charged), so ask until they serve.
     let url = format!("{head_url}/api/v1/functions/execute");
     let (url, body) = (&url, &body);
-    let v = wait_until("the head to serve", Duration::from_secs(30), || async move {
-        let (st, v) = post(url, body).await?;
-        match st {
-            200 => Ok(Some(v)),
-            503 => Ok(None),
-            _ => anyhow::bail!("{st} {v}"),
-        }
-    })
+    let v = wait_until(
+        "the head to serve",
+        Duration::from_secs(30),
+        || async move {
+            let (st, v) = post(url, body).await?;
+            match st {
+                200 => Ok(Some(v)),
+                503 => Ok(None),
+                _ => anyhow::bail!("{st} {v}"),
+            }
+        },
+    )
     .await
     .with_context(|| wn.logs())?;
     let answer: HeadAnswer = serde_json::from_value(v)?;
@@ -148,7 +158,8 @@ async fn attack_unanswerable_head_lying_and_silent_heads_are_slashed_honest_ones
     let fp = start_with_head(&mut wn, HEAD, &format!("{HEAD_BOND}ubls")).await?;
     let rpc = wn.rpc.clone();
     let head = wn.workers[HEAD].address.clone();
-    let head_key = bls_client::Keyring::open(wn.workers[HEAD].home.join("keyring")).get("worker")?;
+    let head_key =
+        bls_client::Keyring::open(wn.workers[HEAD].home.join("keyring")).get("worker")?;
     let invoker = wn.invoker.address().to_string();
     let function_id = deploy(
         &rpc,
@@ -176,7 +187,10 @@ async fn attack_unanswerable_head_lying_and_silent_heads_are_slashed_honest_ones
     bls_e2e::worker::send(
         &rpc,
         &wn.invoker,
-        vec![bls_client::head::challenge_head(wn.invoker.address(), &honest.id)],
+        vec![bls_client::head::challenge_head(
+            wn.invoker.address(),
+            &honest.id,
+        )],
     )
     .await?;
     let (r_, id_) = (&rpc, &honest.id);
@@ -187,17 +201,28 @@ async fn attack_unanswerable_head_lying_and_silent_heads_are_slashed_honest_ones
             let q = challenge_of(r_, id_).await?;
             Ok(match q.challenge.map(|c| c.status) {
                 Some(ChallengeStatus::Answered) => q.outcome,
-                Some(ChallengeStatus::Unanswered) => anyhow::bail!("the honest head did not answer"),
+                Some(ChallengeStatus::Unanswered) => {
+                    anyhow::bail!("the honest head did not answer")
+                }
                 _ => None,
             })
         },
     )
     .await
     .with_context(|| wn.logs())?;
-    assert_eq!(published, honest.answer.outcome, "the served outcome is on chain");
+    assert_eq!(
+        published, honest.answer.outcome,
+        "the served outcome is on chain"
+    );
     assert_eq!(head_bond(&rpc, &head).await?, (HEAD_BOND, "active".into()));
-    assert_eq!(balance_now(&rpc, &challenges).await?.0, 0, "deposit paid out");
-    assert!(wn.workers[HEAD].all_logs().contains("answered a challenge of a charge"));
+    assert_eq!(
+        balance_now(&rpc, &challenges).await?.0,
+        0,
+        "deposit paid out"
+    );
+    assert!(wn.workers[HEAD]
+        .all_logs()
+        .contains("answered a challenge of a charge"));
     // Reporting the honest answer proves nothing: refused, no bond moves.
     let refused = bls_e2e::worker::send(
         &rpc,
@@ -205,14 +230,21 @@ async fn attack_unanswerable_head_lying_and_silent_heads_are_slashed_honest_ones
         vec![report_head(wn.invoker.address(), &honest.evidence)?],
     )
     .await;
-    let e = format!("{:#}", refused.expect_err("an honest answer cannot be reported"));
+    let e = format!(
+        "{:#}",
+        refused.expect_err("an honest answer cannot be reported")
+    );
     assert!(e.contains("proves no lie"), "{e}");
     assert_eq!(head_bond(&rpc, &head).await?.0, HEAD_BOND);
 
     // ---- 2. a lying head is reported and slashed ----
     wn.workers[HEAD].stop(Duration::from_secs(10));
-    fp.start_head_with(&mut wn, Duration::from_millis(300), &["--fault", "head-lie"])
-        .await?;
+    fp.start_head_with(
+        &mut wn,
+        Duration::from_millis(300),
+        &["--fault", "head-lie"],
+    )
+    .await?;
     let lie = serve(&wn, &fp.head_url, function_id, 2).await?;
     let err = verify_answer(&rpc, function_id, &lie.id, &lie.answer)
         .await
@@ -245,9 +277,11 @@ async fn attack_unanswerable_head_lying_and_silent_heads_are_slashed_honest_ones
     wn.workers[HEAD].stop(Duration::from_secs(10));
     let after_jail = r.height + JAIL + 1;
     let r_ = &rpc;
-    wait_until("the head's jail to end", Duration::from_secs(60), || async move {
-        Ok((r_.status().await?.latest_block_height >= after_jail).then_some(()))
-    })
+    wait_until(
+        "the head's jail to end",
+        Duration::from_secs(60),
+        || async move { Ok((r_.status().await?.latest_block_height >= after_jail).then_some(())) },
+    )
     .await?;
     bls_e2e::worker::send(
         &rpc,
@@ -255,8 +289,12 @@ async fn attack_unanswerable_head_lying_and_silent_heads_are_slashed_honest_ones
         vec![bls_client::msgs::unjail_worker(head_key.address())],
     )
     .await?;
-    fp.start_head_with(&mut wn, Duration::from_millis(300), &["--fault", "head-silent"])
-        .await?;
+    fp.start_head_with(
+        &mut wn,
+        Duration::from_millis(300),
+        &["--fault", "head-silent"],
+    )
+    .await?;
     let silent = serve(&wn, &fp.head_url, function_id, 3).await?;
     verify_answer(&rpc, function_id, &silent.id, &silent.answer).await?;
     let fee = wait_settled(&rpc, &silent.id).await?;
@@ -264,7 +302,10 @@ async fn attack_unanswerable_head_lying_and_silent_heads_are_slashed_honest_ones
     let c = bls_e2e::worker::send(
         &rpc,
         &wn.invoker,
-        vec![bls_client::head::challenge_head(wn.invoker.address(), &silent.id)],
+        vec![bls_client::head::challenge_head(
+            wn.invoker.address(),
+            &silent.id,
+        )],
     )
     .await?;
     assert_eq!(balance_now(&rpc, &challenges).await?.0, CHALLENGE_DEPOSIT);
@@ -274,10 +315,14 @@ async fn attack_unanswerable_head_lying_and_silent_heads_are_slashed_honest_ones
         .parse()?;
     assert_eq!(deadline, c.height + CHALLENGE_WINDOW);
     let (r_, id_) = (&rpc, &silent.id);
-    wait_until("the challenge deadline to pass", Duration::from_secs(90), || async move {
-        let q = challenge_of(r_, id_).await?;
-        Ok((q.challenge.map(|c| c.status) == Some(ChallengeStatus::Unanswered)).then_some(()))
-    })
+    wait_until(
+        "the challenge deadline to pass",
+        Duration::from_secs(90),
+        || async move {
+            let q = challenge_of(r_, id_).await?;
+            Ok((q.challenge.map(|c| c.status) == Some(ChallengeStatus::Unanswered)).then_some(()))
+        },
+    )
     .await?;
     let (inv1, h1) = balance_now(&rpc, &invoker).await?;
     let gas = fees_paid(&rpc, &invoker, h0 + 1, h1).await?;
@@ -290,6 +335,10 @@ async fn attack_unanswerable_head_lying_and_silent_heads_are_slashed_honest_ones
         .all_logs()
         .contains("fault injection: not answering the challenge"));
 
-    assert_eq!(worker_bonds(&rpc, &wn).await?, workers_before, "workers untouched");
+    assert_eq!(
+        worker_bonds(&rpc, &wn).await?,
+        workers_before,
+        "workers untouched"
+    );
     Ok(())
 }

@@ -160,32 +160,55 @@ async fn fast_invoke_needs_a_deposit_then_prints_a_verified_result() -> anyhow::
         }
         .then_some(v))
     };
-    let v = wait_until("the head to settle", Duration::from_secs(60), || status("settled")).await?;
+    let v = wait_until("the head to settle", Duration::from_secs(60), || {
+        status("settled")
+    })
+    .await?;
     assert_eq!(v["settled_by"], head.as_str(), "{v}");
     assert_eq!(v["challenge"], Value::Null, "{v}");
     let c = json_of(
-        &run(&["fastpath", "challenge", &rid, "--from", "dev", "--yes", "--output", "json"])?,
+        &run(&[
+            "fastpath",
+            "challenge",
+            &rid,
+            "--from",
+            "dev",
+            "--yes",
+            "--output",
+            "json",
+        ])?,
         "fastpath challenge",
     )?;
     assert_eq!(c["head"], head.as_str(), "{c}");
     assert!(c["deadline"].as_u64().is_some_and(|d| d > 0), "{c}");
-    let v = wait_until("the head to answer", Duration::from_secs(60), || status("answered"))
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}\n{}", wn.logs()))?;
+    let v = wait_until("the head to answer", Duration::from_secs(60), || {
+        status("answered")
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}\n{}", wn.logs()))?;
     assert_eq!(v["stdout"], "Hello, Ada!\n", "{v}");
     let o = run(&["fastpath", "challenge", &rid, "--from", "dev", "--yes"])?;
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(!o.status.success() && err.contains("already challenged"), "{err}");
+    assert!(
+        !o.status.success() && err.contains("already challenged"),
+        "{err}"
+    );
 
     // `--save` keeps the head's signed answer; reporting an honest one proves nothing.
     let saved = tmp.path().join("answer.json");
     let mut cmd = bls(&node, &keyring, &fast)?;
     cmd.args(["--head", &fp.head_url, "--save"]).arg(&saved);
-    json_of(&cmd.args(["--output", "json"]).output()?, "invoke --fast --save")?;
+    json_of(
+        &cmd.args(["--output", "json"]).output()?,
+        "invoke --fast --save",
+    )?;
     let mut cmd = bls(&node, &keyring, &["fastpath", "report-head"])?;
     let o = cmd.arg(&saved).args(["--from", "dev", "--yes"]).output()?;
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(!o.status.success() && err.contains("proves no lie"), "{err}");
+    assert!(
+        !o.status.success() && err.contains("proves no lie"),
+        "{err}"
+    );
 
     // Request env vars (signed with the request) reach the guest beside the manifest's;
     // the manifest's own cannot be overridden.

@@ -47,11 +47,13 @@ pub enum Command {
 
 /// `bls fastpath`.
 #[derive(Args, Debug)]
-#[command(after_help = "When `bls function invoke --fast` says the head lied, it saved the proof:\n  \
+#[command(
+    after_help = "When `bls function invoke --fast` says the head lied, it saved the proof:\n  \
         bls fastpath report-head bls-head-answer-XXXX.json --from dev\n\
     When a head charged your deposit for an answer you did not get (or that did not verify):\n  \
         bls fastpath challenge-status REQUEST_ID\n  \
-        bls fastpath challenge REQUEST_ID --from dev")]
+        bls fastpath challenge REQUEST_ID --from dev"
+)]
 pub struct FastpathCmd {
     /// The fastpath subcommand.
     #[command(subcommand)]
@@ -366,7 +368,8 @@ mod tests {
     #[test]
     fn fastpath_commands_parse() {
         let id = "ab".repeat(32);
-        let cli = Cli::try_parse_from(["bls", "fastpath", "challenge", &id, "--from", "d"]).unwrap();
+        let cli =
+            Cli::try_parse_from(["bls", "fastpath", "challenge", &id, "--from", "d"]).unwrap();
         let Command::Fastpath(FastpathCmd {
             cmd: FastpathSub::Challenge { request_id, .. },
         }) = cli.cmd
@@ -384,7 +387,10 @@ mod tests {
         ));
         // --save only with --fast.
         assert!(Cli::try_parse_from(["bls", "function", "invoke", "1", "--save", "x"]).is_err());
-        assert!(Cli::try_parse_from(["bls", "function", "invoke", "1", "--fast", "--save", "x"]).is_ok());
+        assert!(
+            Cli::try_parse_from(["bls", "function", "invoke", "1", "--fast", "--save", "x"])
+                .is_ok()
+        );
     }
 
     #[test]

@@ -68,7 +68,11 @@ pub async fn report_head(
         require_funds(ctx, &key).await?;
         let flags = tx_flags(&key, sign, true)?;
         let r = broadcast_and_wait(ctx, &flags, &key, vec![msg]).await?;
-        let attr = |k: &str| r.event_attr(HEAD_REPORTED, k).unwrap_or_default().to_string();
+        let attr = |k: &str| {
+            r.event_attr(HEAD_REPORTED, k)
+                .unwrap_or_default()
+                .to_string()
+        };
         anyhow::Ok(Reported {
             request_id: attr("request_id"),
             head: attr("head"),
@@ -119,9 +123,18 @@ pub async fn challenge(
     let out = async {
         require_funds(ctx, &key).await?;
         let flags = tx_flags(&key, sign, true)?;
-        let r = broadcast_and_wait(ctx, &flags, &key, vec![head::challenge_head(key.address(), &id)])
-            .await?;
-        let attr = |k: &str| r.event_attr(HEAD_CHALLENGED, k).unwrap_or_default().to_string();
+        let r = broadcast_and_wait(
+            ctx,
+            &flags,
+            &key,
+            vec![head::challenge_head(key.address(), &id)],
+        )
+        .await?;
+        let attr = |k: &str| {
+            r.event_attr(HEAD_CHALLENGED, k)
+                .unwrap_or_default()
+                .to_string()
+        };
         anyhow::Ok(Challenged {
             request_id: hex::encode(id),
             head: attr("head"),
@@ -225,7 +238,10 @@ mod tests {
     fn request_ids_are_64_hex_characters() {
         let id = "0a".repeat(32);
         assert_eq!(parse_request_id(&id).unwrap(), [10u8; 32]);
-        assert_eq!(parse_request_id(&format!(" {} ", id.to_uppercase())).unwrap(), [10u8; 32]);
+        assert_eq!(
+            parse_request_id(&format!(" {} ", id.to_uppercase())).unwrap(),
+            [10u8; 32]
+        );
         for bad in ["", "abc", &"0a".repeat(31), &"zz".repeat(32)] {
             assert!(parse_request_id(bad).is_err(), "{bad}");
         }

@@ -151,7 +151,10 @@ pub async fn invoke(ctx: &ClientContext, key: &KeyPair, req: FastInvoke) -> anyh
         Err(AnswerError::Rpc(e)) => return Err(e.into()),
         Err(AnswerError::Lie(lie)) => {
             let file = req.save.clone().unwrap_or_else(|| {
-                PathBuf::from(format!("bls-head-answer-{}.json", &r.request_id.get(..16).unwrap_or("x")))
+                PathBuf::from(format!(
+                    "bls-head-answer-{}.json",
+                    &r.request_id.get(..16).unwrap_or("x")
+                ))
             });
             if req.save.is_none() {
                 write_evidence(&file, &evidence)?;

@@ -165,8 +165,14 @@ mod tests {
         assert_eq!(body["config"]["env_vars"][0]["value"], "V");
         // The same request as the chain sees it carries the same signature over the same id.
         let signed = signed_request(&key, &r);
-        assert_eq!(hex::encode(&signed.signature), body["signature"].as_str().unwrap());
-        assert_eq!(signed.payload_hash, payload_hash(b"Ada", &r.args, &r.env).to_vec());
+        assert_eq!(
+            hex::encode(&signed.signature),
+            body["signature"].as_str().unwrap()
+        );
+        assert_eq!(
+            signed.payload_hash,
+            payload_hash(b"Ada", &r.args, &r.env).to_vec()
+        );
         assert_eq!(fast_request_id(&key, &r).to_vec(), id);
     }
 }

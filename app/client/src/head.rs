@@ -199,10 +199,9 @@ pub fn check_answer(
             got: answer.request_id.clone(),
         });
     }
-    let key = facts
-        .head_key
-        .as_ref()
-        .ok_or_else(|| AnswerError::Unsigned(format!("{:?} is not a registered head worker", answer.head)))?;
+    let key = facts.head_key.as_ref().ok_or_else(|| {
+        AnswerError::Unsigned(format!("{:?} is not a registered head worker", answer.head))
+    })?;
     verify_head_statement(key, &stmt)
         .map_err(|e| AnswerError::Unsigned(format!("head {}: {e}", answer.head)))?;
     let stale = |why: String| AnswerError::Stale {
@@ -291,7 +290,11 @@ pub async fn chain_facts(
             .unwrap_or_default(),
     };
     let mut keys = BTreeMap::new();
-    let presented: BTreeSet<&str> = answer.signatures.iter().map(|s| s.worker.as_str()).collect();
+    let presented: BTreeSet<&str> = answer
+        .signatures
+        .iter()
+        .map(|s| s.worker.as_str())
+        .collect();
     for w in presented {
         let Ok(a) = Address::parse(w) else { continue };
         match crate::registry::worker(rpc, &a).await {

@@ -10,7 +10,9 @@ use bls_core::module::encode_any;
 use bls_core::{Address, ModuleError};
 use bls_orchestration::fastpath::head::genesis::HeadGenesis;
 use bls_orchestration::fastpath::head::msgs::*;
-use bls_orchestration::fastpath::head::queries::{HeadChallengeResponse, OpenHeadChallengesResponse};
+use bls_orchestration::fastpath::head::queries::{
+    HeadChallengeResponse, OpenHeadChallengesResponse,
+};
 use bls_orchestration::fastpath::head::state::{
     challenge_account, open_deposits, ChallengeStatus, CHALLENGE_ACCOUNT,
 };
@@ -141,8 +143,8 @@ impl Setup {
         let (request, id) = self
             .invoker
             .request(CHAIN_ID, self.function, nonce, MAX_FEE);
-        let f = bls_orchestration::state::must_get_function(&self.chain.store, self.function)
-            .unwrap();
+        let f =
+            bls_orchestration::state::must_get_function(&self.chain.store, self.function).unwrap();
         let subnet = SUBNETS.load(&self.chain.store, self.function).unwrap();
         let signatures = self
             .members()
@@ -201,13 +203,19 @@ impl Setup {
         settle(&mut self.chain, &head, vec![r]).expect("settle");
     }
 
-    fn report_as(&mut self, reporter: &Address, served: &Served) -> Result<MsgReportHeadResponse, ModuleError> {
+    fn report_as(
+        &mut self,
+        reporter: &Address,
+        served: &Served,
+    ) -> Result<MsgReportHeadResponse, ModuleError> {
         let msg = MsgReportHead {
             reporter: reporter.to_string(),
             request: Some(served.request.clone()),
             statement: Some(served.statement.clone()),
         };
-        let r = self.chain.orch(reporter, encode_any(&msg, MSG_REPORT_HEAD))?;
+        let r = self
+            .chain
+            .orch(reporter, encode_any(&msg, MSG_REPORT_HEAD))?;
         Ok(<MsgReportHeadResponse as prost::Message>::decode(r.value.as_slice()).unwrap())
     }
 
@@ -216,12 +224,18 @@ impl Setup {
         self.report_as(&me, served)
     }
 
-    fn challenge_as(&mut self, invoker: &Address, id: &[u8]) -> Result<MsgChallengeHeadResponse, ModuleError> {
+    fn challenge_as(
+        &mut self,
+        invoker: &Address,
+        id: &[u8],
+    ) -> Result<MsgChallengeHeadResponse, ModuleError> {
         let msg = MsgChallengeHead {
             invoker: invoker.to_string(),
             request_id: id.to_vec(),
         };
-        let r = self.chain.orch(invoker, encode_any(&msg, MSG_CHALLENGE_HEAD))?;
+        let r = self
+            .chain
+            .orch(invoker, encode_any(&msg, MSG_CHALLENGE_HEAD))?;
         Ok(<MsgChallengeHeadResponse as prost::Message>::decode(r.value.as_slice()).unwrap())
     }
 
@@ -236,7 +250,8 @@ impl Setup {
             request_id: id.to_vec(),
             outcome: outcome.to_vec(),
         };
-        self.chain.orch(head, encode_any(&msg, MSG_ANSWER_CHALLENGE))?;
+        self.chain
+            .orch(head, encode_any(&msg, MSG_ANSWER_CHALLENGE))?;
         Ok(())
     }
 
@@ -246,7 +261,10 @@ impl Setup {
 
     fn query(&self, id: &[u8; 32]) -> HeadChallengeResponse {
         self.chain
-            .query("HeadChallenge", serde_json::json!({"request_id": hex::encode(id)}))
+            .query(
+                "HeadChallenge",
+                serde_json::json!({"request_id": hex::encode(id)}),
+            )
             .unwrap()
     }
 
@@ -280,7 +298,12 @@ fn assert_punished(s: &Setup, bond_before: u128, refund: u128) {
 fn assert_workers_untouched(s: &Setup) {
     for w in &s.workers {
         let r = bls_registry::state::must_get_worker(&s.chain.store, &w.addr).unwrap();
-        assert_eq!((r.bond, r.status), (BOND, WorkerStatus::Active), "{}", w.addr);
+        assert_eq!(
+            (r.bond, r.status),
+            (BOND, WorkerStatus::Active),
+            "{}",
+            w.addr
+        );
     }
 }
 
@@ -296,7 +319,10 @@ fn prove(s: &mut Setup, lie: &Served, kind: &str, settled: bool) {
     assert_eq!(r.lie, kind);
     let refund = if settled { FEE } else { 0 };
     assert_eq!(r.refunded, refund.to_string());
-    assert_eq!(r.slashed, bls_registry::state::mul_bps(bond, SLASH_BPS).to_string());
+    assert_eq!(
+        r.slashed,
+        bls_registry::state::mul_bps(bond, SLASH_BPS).to_string()
+    );
     assert_punished(s, bond, refund);
     assert_eq!(s.chain.balance(&s.invoker.addr), inv + refund);
     assert_workers_untouched(s);
@@ -410,8 +436,15 @@ fn attack_unanswerable_head_lie_report_of_an_honest_answer_is_refused() {
     let before = dump(&s.chain.store);
     let e = s.report(&honest).unwrap_err();
     assert_eq!((e.codespace.as_str(), e.code), ("orchestration", 75), "{e}");
-    assert!(e.log.contains("proves no lie") && e.log.contains("consistent"), "{e}");
-    assert_eq!(dump(&s.chain.store), before, "a refused report changes nothing");
+    assert!(
+        e.log.contains("proves no lie") && e.log.contains("consistent"),
+        "{e}"
+    );
+    assert_eq!(
+        dump(&s.chain.store),
+        before,
+        "a refused report changes nothing"
+    );
 }
 
 #[test]
@@ -570,8 +603,22 @@ fn head_report_bad_input_is_refused_without_state_change() {
         statement: Some(lie.statement.clone()),
     };
     let mut cases: Vec<(&str, MsgReportHead, u32)> = Vec::new();
-    cases.push(("no request", MsgReportHead { request: None, ..good.clone() }, 70));
-    cases.push(("no statement", MsgReportHead { statement: None, ..good.clone() }, 70));
+    cases.push((
+        "no request",
+        MsgReportHead {
+            request: None,
+            ..good.clone()
+        },
+        70,
+    ));
+    cases.push((
+        "no statement",
+        MsgReportHead {
+            statement: None,
+            ..good.clone()
+        },
+        70,
+    ));
     let mut m = good.clone();
     m.statement.as_mut().unwrap().signature = vec![1; 63];
     cases.push(("short head signature", m, 70));
@@ -640,7 +687,11 @@ fn attack_unanswerable_head_unserved_charge_unanswered_is_slashed_at_the_deadlin
     assert_eq!(s.head_record().bond, bond);
     s.chain.next_block();
     assert_punished(&s, bond, FEE);
-    assert_eq!(s.chain.balance(&s.invoker.addr), inv + FEE, "fee refunded, deposit back");
+    assert_eq!(
+        s.chain.balance(&s.invoker.addr),
+        inv + FEE,
+        "fee refunded, deposit back"
+    );
     assert_eq!(s.chain.balance(&challenge_account()), 0);
     let q = s.query(&served.id);
     assert_eq!(q.challenge.unwrap().status, ChallengeStatus::Unanswered);
@@ -819,7 +870,11 @@ fn attack_unanswerable_head_unserved_challenge_then_lie_punishes_once() {
     let h = s.chain.block.height;
     s.chain.advance_to(h + WINDOW + 1);
     assert_eq!(s.head_record().bond, after_report, "not punished twice");
-    assert_eq!(s.chain.balance(&s.invoker.addr), inv + FEE, "one refund, deposit back");
+    assert_eq!(
+        s.chain.balance(&s.invoker.addr),
+        inv + FEE,
+        "one refund, deposit back"
+    );
     s.assert_invariants(total);
 }
 
@@ -831,7 +886,11 @@ fn head_challenge_bad_input_is_refused_without_state_change() {
     let me = s.invoker.addr.clone();
     let head = s.head.addr.clone();
     let before = dump(&s.chain.store);
-    for (what, id) in [("short id", vec![1u8; 31]), ("empty id", vec![]), ("long id", vec![1; 33])] {
+    for (what, id) in [
+        ("short id", vec![1u8; 31]),
+        ("empty id", vec![]),
+        ("long id", vec![1; 33]),
+    ] {
         let e = s.challenge(&id).unwrap_err();
         assert_eq!(e.code, 70, "{what}: {e}");
         assert!(e.log.contains("request_id"), "{what}: {e}");
@@ -865,11 +924,35 @@ fn head_challenge_bad_input_is_refused_without_state_change() {
     assert_eq!(dump(&s.chain.store), before_poor);
     let _ = (before, me);
     for (what, m) in [
-        ("challenge invoker", encode_any(&MsgChallengeHead { invoker: "x".into(), request_id: served.id.to_vec() }, MSG_CHALLENGE_HEAD)),
-        ("answer head", encode_any(&MsgAnswerChallenge { head: "x".into(), request_id: served.id.to_vec(), outcome: vec![] }, MSG_ANSWER_CHALLENGE)),
+        (
+            "challenge invoker",
+            encode_any(
+                &MsgChallengeHead {
+                    invoker: "x".into(),
+                    request_id: served.id.to_vec(),
+                },
+                MSG_CHALLENGE_HEAD,
+            ),
+        ),
+        (
+            "answer head",
+            encode_any(
+                &MsgAnswerChallenge {
+                    head: "x".into(),
+                    request_id: served.id.to_vec(),
+                    outcome: vec![],
+                },
+                MSG_ANSWER_CHALLENGE,
+            ),
+        ),
     ] {
         use bls_core::Module;
-        assert!(bls_orchestration::OrchestrationModule.msg_signer(&m).is_err(), "{what}");
+        assert!(
+            bls_orchestration::OrchestrationModule
+                .msg_signer(&m)
+                .is_err(),
+            "{what}"
+        );
     }
 }
 
@@ -923,16 +1006,25 @@ fn head_state_survives_genesis_export_and_import() {
     let again = bls_orchestration::genesis::export_genesis(&fresh.store).unwrap();
     assert_eq!(again.fastpath.head, g.fastpath.head);
     // The open challenge still resolves after the import.
-    let bond = bls_registry::state::must_get_worker(&fresh.store, &head).unwrap().bond;
+    let bond = bls_registry::state::must_get_worker(&fresh.store, &head)
+        .unwrap()
+        .bond;
     let h0 = fresh.block.height;
     fresh.advance_to(h0 + WINDOW + 1);
-    assert!(bls_registry::state::must_get_worker(&fresh.store, &head).unwrap().bond < bond);
+    assert!(
+        bls_registry::state::must_get_worker(&fresh.store, &head)
+            .unwrap()
+            .bond
+            < bond
+    );
 }
 
 #[test]
 fn head_genesis_bad_input_is_refused() {
     let s = setup();
-    let base = serde_json::to_value(bls_orchestration::genesis::export_genesis(&s.chain.store).unwrap()).unwrap();
+    let base =
+        serde_json::to_value(bls_orchestration::genesis::export_genesis(&s.chain.store).unwrap())
+            .unwrap();
     let settlement = serde_json::json!({
         "head": s.head.addr.to_string(), "invoker": s.invoker.addr.to_string(),
         "function_id": 1, "result_hash": hex::encode([1u8; 32]), "fee": "1000", "height": 3
@@ -943,12 +1035,30 @@ fn head_genesis_bad_input_is_refused() {
     });
     let id = "ab".repeat(32);
     let cases: Vec<(&str, serde_json::Value)> = vec![
-        ("lowercase hex", serde_json::json!({"settlements": [{"request_id": "AB".repeat(32), "settlement": settlement}]})),
-        ("height must be positive", serde_json::json!({"settlements": [{"request_id": id, "settlement": {"head": s.head.addr.to_string(), "invoker": s.invoker.addr.to_string(), "function_id": 1, "result_hash": hex::encode([1u8; 32]), "fee": "1", "height": 0}}]})),
-        ("listed twice", serde_json::json!({"settlements": [{"request_id": id, "settlement": settlement}, {"request_id": id, "settlement": settlement}]})),
-        ("has no settlement", serde_json::json!({"challenges": [{"request_id": id, "challenge": challenge}]})),
-        ("open challenges escrow", serde_json::json!({"settlements": [{"request_id": id, "settlement": settlement}], "challenges": [{"request_id": id, "challenge": challenge}]})),
-        ("exactly for answered", serde_json::json!({"settlements": [{"request_id": id, "settlement": settlement}], "challenges": [{"request_id": id, "challenge": challenge, "outcome": "00"}]})),
+        (
+            "lowercase hex",
+            serde_json::json!({"settlements": [{"request_id": "AB".repeat(32), "settlement": settlement}]}),
+        ),
+        (
+            "height must be positive",
+            serde_json::json!({"settlements": [{"request_id": id, "settlement": {"head": s.head.addr.to_string(), "invoker": s.invoker.addr.to_string(), "function_id": 1, "result_hash": hex::encode([1u8; 32]), "fee": "1", "height": 0}}]}),
+        ),
+        (
+            "listed twice",
+            serde_json::json!({"settlements": [{"request_id": id, "settlement": settlement}, {"request_id": id, "settlement": settlement}]}),
+        ),
+        (
+            "has no settlement",
+            serde_json::json!({"challenges": [{"request_id": id, "challenge": challenge}]}),
+        ),
+        (
+            "open challenges escrow",
+            serde_json::json!({"settlements": [{"request_id": id, "settlement": settlement}], "challenges": [{"request_id": id, "challenge": challenge}]}),
+        ),
+        (
+            "exactly for answered",
+            serde_json::json!({"settlements": [{"request_id": id, "settlement": settlement}], "challenges": [{"request_id": id, "challenge": challenge, "outcome": "00"}]}),
+        ),
         ("unknown field", serde_json::json!({"settled": []})),
     ];
     for (what, head) in cases {
@@ -957,7 +1067,10 @@ fn head_genesis_bad_input_is_refused() {
         let Err(e) = import(&s, &g) else {
             panic!("{what}: imported");
         };
-        assert!(e.log.contains("genesis") && e.log.contains(what), "{what}: {e}");
+        assert!(
+            e.log.contains("genesis") && e.log.contains(what),
+            "{what}: {e}"
+        );
     }
     let _ = HeadGenesis::default();
 }

@@ -33,9 +33,7 @@ impl Fault {
                     .extend_from_slice(b"\n[tampered by a faulty worker]");
                 o
             }
-            Fault::Silent | Fault::CrashAfterCommit | Fault::HeadLie | Fault::HeadSilent => {
-                outcome
-            }
+            Fault::Silent | Fault::CrashAfterCommit | Fault::HeadLie | Fault::HeadSilent => outcome,
         }
     }
 
@@ -77,11 +75,18 @@ mod tests {
             o.result_hash()
         );
         assert_eq!(Fault::Silent.tamper(o.clone()), o);
-        assert_eq!(Fault::HeadLie.tamper(o.clone()), o, "a lying head's workers are honest");
+        assert_eq!(
+            Fault::HeadLie.tamper(o.clone()),
+            o,
+            "a lying head's workers are honest"
+        );
         let bytes = o.canonical_bytes();
         assert_eq!(Fault::HeadSilent.served_outcome(&bytes), bytes);
         let served = Fault::HeadLie.served_outcome(&bytes);
         assert_ne!(served, bytes);
-        assert!(Outcome::decode(&served).unwrap().stdout.ends_with(b"lying head]"));
+        assert!(Outcome::decode(&served)
+            .unwrap()
+            .stdout
+            .ends_with(b"lying head]"));
     }
 }

@@ -267,9 +267,20 @@ mod tests {
 
     #[test]
     fn only_challenges_naming_me_as_the_head_count() {
-        let e = event(HEAD_CHALLENGED, &[("request_id", "ab"), ("head", "bls1h"), ("invoker", "bls1me")]);
+        let e = event(
+            HEAD_CHALLENGED,
+            &[
+                ("request_id", "ab"),
+                ("head", "bls1h"),
+                ("invoker", "bls1me"),
+            ],
+        );
         assert_eq!(challenged(&e, "bls1h").as_deref(), Some("ab"));
-        assert_eq!(challenged(&e, "bls1me"), None, "the invoker is not the head");
+        assert_eq!(
+            challenged(&e, "bls1me"),
+            None,
+            "the invoker is not the head"
+        );
         assert_eq!(challenged(&e, "bls1"), None);
         let other = event(JOB_ASSIGNED, &[("request_id", "ab"), ("head", "bls1h")]);
         assert_eq!(challenged(&other, "bls1h"), None);

@@ -87,14 +87,18 @@ impl Answerer {
                 start_after: start_after.clone(),
                 limit: Some(100),
             };
-            let page: OpenHeadChallengesResponse =
-                match self.chain.rpc().query_json(OPEN_HEAD_CHALLENGES, &req).await {
-                    Ok(p) => p,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "listing open challenges");
-                        return;
-                    }
-                };
+            let page: OpenHeadChallengesResponse = match self
+                .chain
+                .rpc()
+                .query_json(OPEN_HEAD_CHALLENGES, &req)
+                .await
+            {
+                Ok(p) => p,
+                Err(e) => {
+                    tracing::warn!(error = %e, "listing open challenges");
+                    return;
+                }
+            };
             for id in page.request_ids {
                 tokio::spawn(self.clone().answer(id));
             }

@@ -555,8 +555,8 @@ impl Head {
             Some(f) => f.served_outcome(&outcome_bytes),
             None => outcome_bytes.clone(),
         };
-        let served_outcome = Outcome::decode(&served_bytes)
-            .map_err(|e| (StatusCode::BAD_GATEWAY, e.to_string()))?;
+        let served_outcome =
+            Outcome::decode(&served_bytes).map_err(|e| (StatusCode::BAD_GATEWAY, e.to_string()))?;
         let statement = statement::sign(
             &exec.key,
             &statement::Answer {

@@ -147,7 +147,9 @@ impl ServedOutcomes {
 
     /// Whether request `id` (hex) is kept.
     pub fn contains(&self, id: &str) -> bool {
-        self.index.lock().is_ok_and(|ix| ix.entries.contains_key(id))
+        self.index
+            .lock()
+            .is_ok_and(|ix| ix.entries.contains_key(id))
     }
 
     /// Outcomes kept.
@@ -338,7 +340,14 @@ mod tests {
             parse_name(&file_name(&id(7), Some(42))),
             Some((id(7), Some(42)))
         );
-        for bad in ["p-xyz", "s-1-abc", "s--", "x", "s-a-00", &format!("p-{}", id(0xab).to_uppercase())] {
+        for bad in [
+            "p-xyz",
+            "s-1-abc",
+            "s--",
+            "x",
+            "s-a-00",
+            &format!("p-{}", id(0xab).to_uppercase()),
+        ] {
             assert_eq!(parse_name(bad), None, "{bad}");
         }
     }

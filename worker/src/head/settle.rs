@@ -548,7 +548,11 @@ mod tests {
             assert_eq!(report.dropped.len(), 3);
             let mut dropped = report.dropped_ids.clone();
             dropped.sort();
-            assert_eq!(dropped, vec!["id17", "id3", "id39"], "names_index={names_index}");
+            assert_eq!(
+                dropped,
+                vec!["id17", "id3", "id39"],
+                "names_index={names_index}"
+            );
             assert_eq!(report.settled_at.len(), 37);
             assert!(report.settled_at.iter().all(|(_, h)| *h == 9));
             assert_eq!(report.deferred, 0);

@@ -162,7 +162,9 @@ impl From<bls_registry::RegistryError> for HeadError {
 impl From<FastPathError> for HeadError {
     fn from(e: FastPathError) -> Self {
         match e {
-            FastPathError::InvalidField { field, reason } => HeadError::InvalidField { field, reason },
+            FastPathError::InvalidField { field, reason } => {
+                HeadError::InvalidField { field, reason }
+            }
             FastPathError::Orchestration(o) => HeadError::Orchestration(o),
             other => HeadError::BadRequest(other.to_string()),
         }

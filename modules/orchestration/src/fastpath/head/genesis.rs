@@ -94,7 +94,10 @@ pub fn init(ctx: &mut Context<'_>, g: &HeadGenesis) -> Result<(), OrchestrationE
             )));
         }
         if SETTLEMENTS.has(ctx.store, &e.request_id) {
-            return Err(bad(format!("{what}: request {} listed twice", e.request_id)));
+            return Err(bad(format!(
+                "{what}: request {} listed twice",
+                e.request_id
+            )));
         }
         SETTLEMENTS.save(ctx.store, &e.request_id, s)?;
         schedule_prune(
@@ -110,7 +113,12 @@ pub fn init(ctx: &mut Context<'_>, g: &HeadGenesis) -> Result<(), OrchestrationE
         let c = &e.challenge;
         let s = SETTLEMENTS
             .may_load(ctx.store, &e.request_id)?
-            .ok_or_else(|| bad(format!("{what}: request {} has no settlement", e.request_id)))?;
+            .ok_or_else(|| {
+                bad(format!(
+                    "{what}: request {} has no settlement",
+                    e.request_id
+                ))
+            })?;
         if c.head != s.head || c.invoker != s.invoker {
             return Err(bad(format!(
                 "{what}: head and invoker must be the settlement's"
@@ -122,7 +130,10 @@ pub fn init(ctx: &mut Context<'_>, g: &HeadGenesis) -> Result<(), OrchestrationE
             )));
         }
         if CHALLENGES.has(ctx.store, &e.request_id) {
-            return Err(bad(format!("{what}: request {} listed twice", e.request_id)));
+            return Err(bad(format!(
+                "{what}: request {} listed twice",
+                e.request_id
+            )));
         }
         match (c.status, &e.outcome) {
             (ChallengeStatus::Open, None) => {
@@ -134,8 +145,8 @@ pub fn init(ctx: &mut Context<'_>, g: &HeadGenesis) -> Result<(), OrchestrationE
                 schedule_prune(ctx.store, &e.request_id, c.deadline.saturating_add(1))?;
             }
             (ChallengeStatus::Answered, Some(o)) => {
-                let bytes = hex::decode(o)
-                    .map_err(|_| bad(format!("{what}: outcome must be hex")))?;
+                let bytes =
+                    hex::decode(o).map_err(|_| bad(format!("{what}: outcome must be hex")))?;
                 if hex::encode(Sha256::digest(&bytes)) != s.result_hash {
                     return Err(bad(format!(
                         "{what}: outcome does not hash to the settled result"

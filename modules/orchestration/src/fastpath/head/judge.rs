@@ -96,7 +96,9 @@ pub enum Lie {
         deployed: String,
     },
     /// A presented signer is not a subnetwork member.
-    #[error("the head presents a signature of {worker}, not a member of the function's subnetwork")]
+    #[error(
+        "the head presents a signature of {worker}, not a member of the function's subnetwork"
+    )]
     NotMember {
         /// The worker.
         worker: String,

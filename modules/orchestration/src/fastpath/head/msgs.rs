@@ -27,7 +27,8 @@ pub const MSG_ANSWER_CHALLENGE: &str = "/bls.orchestration.v1.MsgAnswerChallenge
 pub const MSG_ANSWER_CHALLENGE_RESPONSE: &str = "/bls.orchestration.v1.MsgAnswerChallengeResponse";
 
 /// Every head-accountability message type URL.
-pub const HEAD_MSG_TYPE_URLS: &[&str] = &[MSG_REPORT_HEAD, MSG_CHALLENGE_HEAD, MSG_ANSWER_CHALLENGE];
+pub const HEAD_MSG_TYPE_URLS: &[&str] =
+    &[MSG_REPORT_HEAD, MSG_CHALLENGE_HEAD, MSG_ANSWER_CHALLENGE];
 
 /// What a head worker signs for each answer it serves (`POST /api/v1/functions/execute` and
 /// `/requests/result`).
@@ -223,7 +224,8 @@ mod tests {
         let mut signed = base.clone();
         signed.signature = vec![7; 64];
         assert_eq!(head_statement_digest(&signed), d);
-        let edits: Vec<Box<dyn Fn(&mut HeadStatement)>> = vec![
+        type Edit = Box<dyn Fn(&mut HeadStatement)>;
+        let edits: Vec<Edit> = vec![
             Box::new(|s| s.head.push('x')),
             Box::new(|s| s.request_id[0] ^= 1),
             Box::new(|s| s.code_hash[0] ^= 1),

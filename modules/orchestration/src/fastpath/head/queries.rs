@@ -5,7 +5,9 @@ use bls_core::Address;
 use cosmwasm_std::Storage;
 use serde::{Deserialize, Serialize};
 
-use super::state::{answered_outcome, challenge, open_challenges_of, settlement, Challenge, HeadSettlement};
+use super::state::{
+    answered_outcome, challenge, open_challenges_of, settlement, Challenge, HeadSettlement,
+};
 use crate::error::OrchestrationError;
 
 /// `HeadChallenge` request.

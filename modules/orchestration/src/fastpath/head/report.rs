@@ -72,11 +72,10 @@ pub fn report_head(
     ctx.gas.consume(sig_gas, "head statement signature");
     let head_keys = result_keys(ctx.store, &head, stmt.height, stmt.height)?;
     let mut why = "no registered result key".to_string();
-    if !head_keys.iter().any(|k| {
-        verify_head_statement(k, stmt)
-            .map_err(|e| why = e)
-            .is_ok()
-    }) {
+    if !head_keys
+        .iter()
+        .any(|k| verify_head_statement(k, stmt).map_err(|e| why = e).is_ok())
+    {
         return Err(HeadError::BadHeadSignature {
             head: head.to_string(),
             reason: why,
@@ -125,7 +124,10 @@ pub fn report_head(
     for w in presented {
         // A worker id that is not an address is nobody's: no keys, judged by membership.
         if let Ok(a) = Address::parse(w) {
-            keys.insert(w.to_string(), result_keys(ctx.store, &a, stmt.height, stmt.height)?);
+            keys.insert(
+                w.to_string(),
+                result_keys(ctx.store, &a, stmt.height, stmt.height)?,
+            );
         }
     }
     ctx.gas.consume(

@@ -122,7 +122,10 @@ pub fn settlement(
 }
 
 /// The challenge of request `request` (hex), if any.
-pub fn challenge(store: &dyn Storage, request: &str) -> Result<Option<Challenge>, OrchestrationError> {
+pub fn challenge(
+    store: &dyn Storage,
+    request: &str,
+) -> Result<Option<Challenge>, OrchestrationError> {
     Ok(CHALLENGES.may_load(store, request)?)
 }
 
@@ -198,7 +201,11 @@ pub(crate) fn record_settlement(
     let keep = params
         .head_dispute_window
         .saturating_add(params.challenge_window);
-    schedule_prune(store, request, s.height.saturating_add(keep).saturating_add(1))
+    schedule_prune(
+        store,
+        request,
+        s.height.saturating_add(keep).saturating_add(1),
+    )
 }
 
 /// Deletes what is due for pruning at `height` (at most [`MAX_PRUNE_PER_BLOCK`] requests).
