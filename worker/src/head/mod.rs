@@ -15,8 +15,8 @@
 //!
 //! Refusals are 4xx with a reason: 400 malformed, 401 bad or missing signature, 402
 //! unfunded deposit, 403 head not pinned, 404 unknown function, 409 already served (result
-//! no longer cached), 413 too large, 429 rate limited; 503 when too few workers agree or
-//! the served-outcome store is full.
+//! no longer cached), 413 too large, 422 an outcome too large to answer for on chain, 429
+//! rate limited; 503 when too few workers agree or the served-outcome store is full.
 
 pub mod api;
 pub mod challenges;
@@ -74,6 +74,11 @@ pub struct HeadConfig {
 
 /// Most cached results (oldest evicted first).
 const MAX_CACHED: usize = 10_000;
+
+/// Largest outcome the head serves and charges for: an answer to a challenge carries it in
+/// one transaction, which must fit CometBFT's default mempool limit (1 MiB) with room to
+/// spare.
+pub const MAX_ANSWERABLE_OUTCOME: usize = 768 << 10;
 
 pub(crate) const PARAMS: &str = "/bls.orchestration.v1.Query/Params";
 const DEPOSIT: &str = "/bls.orchestration.v1.Query/FastPathDeposit";
@@ -540,6 +545,17 @@ impl Head {
         let _ = count;
         let (outcome_bytes, sigs) = agg.by_hash.get(&best).cloned().unwrap_or_default();
         Outcome::decode(&outcome_bytes).map_err(|e| (StatusCode::BAD_GATEWAY, e.to_string()))?;
+        if outcome_bytes.len() > MAX_ANSWERABLE_OUTCOME {
+            // Charging for it would leave the head unable to answer a challenge on chain.
+            return Err((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!(
+                    "the outcome is {} bytes, more than the {MAX_ANSWERABLE_OUTCOME} a head can \
+                     publish on chain if its charge is challenged: invoke this request on chain",
+                    outcome_bytes.len()
+                ),
+            ));
+        }
         let dissent: Vec<WorkerSig> = agg
             .by_hash
             .iter()
