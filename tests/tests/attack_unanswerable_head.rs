@@ -220,9 +220,7 @@ async fn attack_unanswerable_head_lying_and_silent_heads_are_slashed_honest_ones
         0,
         "deposit paid out"
     );
-    assert!(wn.workers[HEAD]
-        .all_logs()
-        .contains("answered a challenge of a charge"));
+    // (Only the challenged head may answer: `answered` means the head did it by itself.)
     // Reporting the honest answer proves nothing: refused, no bond moves.
     let refused = bls_e2e::worker::send(
         &rpc,
