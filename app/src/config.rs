@@ -3,6 +3,7 @@
 //! ```text
 //! <home>/config/app.toml   this file
 //! <home>/data/app.redb     application state (redb + jmt)
+//! <home>/data/beacon_secret  this validator's randomness-beacon secret (32 bytes, 0600)
 //! <home>/cometbft/         CometBFT's home (config.toml, genesis.json, node and validator keys)
 //! <home>/keyring/          the default file keyring of `blsd keys`
 //! ```
@@ -86,6 +87,11 @@ impl Home {
     /// `<home>/data/app.redb`.
     pub fn db(&self) -> PathBuf {
         self.0.join("data").join("app.redb")
+    }
+    /// `<home>/data/beacon_secret`: the secret this validator's vote-extension reveals are
+    /// derived from ([`crate::beacon_secret`]).
+    pub fn beacon_secret(&self) -> PathBuf {
+        self.0.join("data").join("beacon_secret")
     }
     /// `<home>/cometbft`.
     pub fn cometbft(&self) -> PathBuf {

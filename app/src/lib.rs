@@ -3,14 +3,18 @@
 //! - [`store`]: redb + jmt state store with tx/block overlays and ics23 proofs;
 //! - [`tx`]: the Cosmos tx pipeline (decode, ante, gas, routing);
 //! - [`modules`]: the chain's modules in execution order;
+//! - [`module_accounts`]: every module's declared module accounts, collected once;
 //! - [`abci`]: the ABCI 2.0 state machine and its owner thread;
+//! - [`beacon_secret`]: the validator's randomness-beacon secret on disk;
 //! - [`config`], [`node`], [`rest`], [`cli`]: the `blsd` node process and commands.
 
 pub mod abci;
+pub mod beacon_secret;
 pub mod cli;
 pub mod config;
 pub mod dashboard;
 pub mod metrics;
+pub mod module_accounts;
 pub mod modules;
 pub mod node;
 pub mod rest;

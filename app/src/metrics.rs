@@ -19,6 +19,11 @@ pub struct AppMetrics {
     pub check_tx_rejected: Counter,
     /// Queries answered.
     pub queries: Counter,
+    /// Proposals this node rejected in ProcessProposal (vote-extension rules).
+    pub proposals_rejected: Counter,
+    /// Blocks whose randomness mixed no vote-extension input although extensions were
+    /// required (decided blocks with missing or invalid extensions).
+    pub beacon_missing: Counter,
     registry: Arc<std::sync::Mutex<Option<Arc<Registry>>>>,
 }
 
@@ -48,6 +53,16 @@ impl AppMetrics {
             m.check_tx_rejected.clone(),
         );
         reg.register("queries", "ABCI queries answered", m.queries.clone());
+        reg.register(
+            "proposals_rejected",
+            "Proposals rejected in ProcessProposal (vote-extension rules)",
+            m.proposals_rejected.clone(),
+        );
+        reg.register(
+            "beacon_missing",
+            "Decided blocks whose required vote extensions were missing or invalid",
+            m.beacon_missing.clone(),
+        );
         if let Ok(mut slot) = m.registry.lock() {
             *slot = Some(Arc::new(reg));
         }

@@ -32,6 +32,10 @@ pub fn run(home: &Home, cfg: &AppConfig) -> anyhow::Result<()> {
         std::fs::create_dir_all(dir)?;
     }
     let mut app = BlsApp::open(&db).with_context(|| format!("open state at {}", db.display()))?;
+    // A full node never extends votes; creating the secret anyway means a node that later
+    // becomes a validator already has one.
+    let secret = crate::beacon_secret::load_or_create(&home.beacon_secret())?;
+    app.set_beacon_secret(secret);
     let metrics = AppMetrics::new();
     app.set_metrics(metrics.clone());
     tracing::info!(

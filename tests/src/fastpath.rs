@@ -8,11 +8,11 @@ use std::process::Command;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use bls_client::fastpath::{signed_execute_body, FastRequest};
+use bls_client::fastpath::{chain_terms, signed_execute_body, ChainTerms, FastRequest};
 use bls_client::keys::KeyPair;
 use bls_client::rpc::RpcClient;
 use bls_core::outcome::Outcome;
-use bls_orchestration::fastpath::msgs::verify_result_signature;
+use bls_orchestration::fastpath::msgs::{verify_result_signature, SignedRequest};
 use serde_json::{json, Value};
 
 use crate::net::free_port;
@@ -92,45 +92,103 @@ pub async fn start_with_head_settling(
     head_bond: &str,
     settle_interval: Duration,
 ) -> anyhow::Result<FastPath> {
-    let h = wn
-        .workers
-        .get(head)
-        .ok_or_else(|| anyhow::anyhow!("no worker {head}"))?;
-    let out = Command::new(bin_path("bls-worker")?)
-        .args(["init", "--force", "--home"])
-        .arg(&h.home)
-        .args(["--region", &format!("r{head}")])
-        .args(["--network", &format!("AS{}", 64_500 + head)])
-        .args(["--role", "head"])
-        .args(["--metrics-listen", &format!("127.0.0.1:{}", h.metrics_port)])
-        .args(["--max-concurrent-jobs", "2"])
-        .args(["--rpc-url", &wn.net.validators[0].rpc_url()])
-        .args(["--chain-id", &wn.net.chain_id])
-        .args(["--bond", head_bond])
-        .output()?;
-    anyhow::ensure!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let mut heads = start_with_heads(wn, &[head], head_bond, settle_interval).await?;
+    heads.pop().context("one head")
+}
+
+/// Re-inits workers `heads` of `wn` as heads bonding `head_bond`, starts every worker with a
+/// p2p listener (the heads also with their APIs, settling every `settle_interval`) and waits
+/// until every head's API is healthy. One [`FastPath`] per head, in `heads` order.
+pub async fn start_with_heads(
+    wn: &mut WorkerNet,
+    heads: &[usize],
+    head_bond: &str,
+    settle_interval: Duration,
+) -> anyhow::Result<Vec<FastPath>> {
+    for &head in heads {
+        let h = wn
+            .workers
+            .get(head)
+            .ok_or_else(|| anyhow::anyhow!("no worker {head}"))?;
+        let out = Command::new(bin_path("bls-worker")?)
+            .args(["init", "--force", "--home"])
+            .arg(&h.home)
+            .args(["--region", &format!("r{head}")])
+            .args(["--network", &format!("AS{}", 64_500 + head)])
+            .args(["--role", "head"])
+            .args(["--metrics-listen", &format!("127.0.0.1:{}", h.metrics_port)])
+            .args(["--max-concurrent-jobs", "2"])
+            .args(["--rpc-url", &wn.net.validators[0].rpc_url()])
+            .args(["--chain-id", &wn.net.chain_id])
+            .args(["--bond", head_bond])
+            .output()?;
+        anyhow::ensure!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
     let mut p2p = Vec::new();
     for _ in 0..wn.workers.len() {
         p2p.push(format!("/ip4/127.0.0.1/tcp/{}", free_port()?));
     }
-    let head_url = format!("http://127.0.0.1:{}", free_port()?);
     for (i, flag) in p2p.iter().enumerate() {
-        if i == head {
+        if heads.contains(&i) {
             continue;
         }
         wn.start_worker(i, &["--p2p-listen", flag]).await?;
     }
-    let fp = FastPath {
-        p2p,
-        head,
-        head_url,
-    };
-    fp.start_head(wn, settle_interval).await?;
-    Ok(fp)
+    let mut out = Vec::new();
+    for &head in heads {
+        let fp = FastPath {
+            p2p: p2p.clone(),
+            head,
+            head_url: format!("http://127.0.0.1:{}", free_port()?),
+        };
+        fp.start_head(wn, settle_interval).await?;
+        out.push(fp);
+    }
+    Ok(out)
+}
+
+/// [`crate::worker::worker_app_state`] with long fast-path windows (a TTL of 1500 blocks, so
+/// [`fresh_terms`] requests live 750 blocks, 2.5 minutes at the test block time; the
+/// registry's unbonding covers the reach), for
+/// tests that restart processes while one signed request must stay valid.
+pub fn long_lived_app_state() -> Vec<(String, Value)> {
+    let mut state = crate::worker::worker_app_state(30, 30);
+    for (module, section) in &mut state {
+        match module.as_str() {
+            "registry" => section["params"]["unbonding_blocks"] = json!(3000),
+            "orchestration" => {
+                section["params"]["fastpath_request_ttl"] = json!(1500);
+                section["params"]["fastpath_settle_window"] = json!(1500);
+            }
+            _ => {}
+        }
+    }
+    state
+}
+
+/// Every registered worker's (bond, status) by id.
+pub async fn bonds(
+    rpc: &RpcClient,
+) -> anyhow::Result<std::collections::BTreeMap<String, (String, String)>> {
+    let v = query(rpc, "/bls.registry.v1.Query/Workers", json!({"limit": 100})).await?;
+    Ok(v["workers"]
+        .as_array()
+        .context("workers")?
+        .iter()
+        .map(|w| {
+            (
+                w["operator"].as_str().unwrap_or("").to_string(),
+                (
+                    w["bond"].as_str().unwrap_or("").to_string(),
+                    w["status"].as_str().unwrap_or("").to_string(),
+                ),
+            )
+        })
+        .collect())
 }
 
 /// The most a test request pays, ubls.
@@ -145,26 +203,31 @@ pub enum Nodes {
     Count(u32),
 }
 
-/// A signed execute body from `key` running `function_id` on `stdin` (the body
+/// What a request of `function_id` must bind, read from the chain now: its code hash, the
+/// latest block time as the clock, and an expiry half the chain's `fastpath_request_ttl`
+/// ahead — long enough for slow test steps, and well inside what a head whose view of the
+/// tip lags a few blocks still accepts (it refuses an expiry beyond its tip + TTL).
+pub async fn fresh_terms(rpc: &RpcClient, function_id: u64) -> anyhow::Result<ChainTerms> {
+    let p = bls_client::orchestration::params(rpc).await?.params;
+    let ahead = (p.fastpath_request_ttl / 2).max(1);
+    Ok(chain_terms(rpc, function_id, Some(ahead)).await?)
+}
+
+fn request(terms: &ChainTerms, stdin: &str, nonce: u64) -> FastRequest {
+    FastRequest::new(terms, stdin.to_string(), nonce, MAX_FEE)
+}
+
+/// A signed execute body from `key` running `terms`' function on `stdin` (the body
 /// `bls function invoke --fast` sends, plus the Blockless `method` and node selection),
 /// and its request id.
-pub fn signed_body(
+pub fn signed_body_with(
     key: &KeyPair,
-    chain_id: &str,
-    function_id: u64,
+    terms: &ChainTerms,
     stdin: &str,
     nonce: u64,
     nodes: Nodes,
 ) -> (Value, [u8; 32]) {
-    let request = FastRequest {
-        chain_id: chain_id.to_string(),
-        function_id,
-        stdin: stdin.to_string(),
-        args: Vec::new(),
-        env: Default::default(),
-        nonce,
-        max_fee: MAX_FEE,
-    };
+    let request = request(terms, stdin, nonce);
     let id = bls_client::fastpath::fast_request_id(key, &request);
     let (mut body, _) = signed_execute_body(key, &request);
     body["method"] = json!("hello.wasm");
@@ -173,6 +236,74 @@ pub fn signed_body(
         Nodes::Count(n) => body["config"]["number_of_nodes"] = json!(n),
     }
     (body, id)
+}
+
+/// The request of [`signed_body_with`] as the invoker signed it (what receipts and evidence
+/// carry on chain).
+pub fn signed_request(key: &KeyPair, terms: &ChainTerms, stdin: &str, nonce: u64) -> SignedRequest {
+    request(terms, stdin, nonce).signed(key)
+}
+
+/// The invoker-signed request inside an execute `body` (what anyone who saw the body can put
+/// in a receipt or in evidence).
+pub fn request_from_body(body: &Value) -> anyhow::Result<SignedRequest> {
+    let text = |k: &str| body[k].as_str().map(str::to_string).context(k.to_string());
+    let num = |k: &str| body[k].as_u64().context(k.to_string());
+    let args: Vec<String> = body["parameters"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|p| p.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    let env: std::collections::BTreeMap<String, String> = body["config"]["env_vars"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|e| {
+                    Some((
+                        e["name"].as_str()?.to_string(),
+                        e["value"].as_str()?.to_string(),
+                    ))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let stdin = body["config"]["stdin"].as_str().unwrap_or("");
+    Ok(SignedRequest {
+        invoker: text("invoker")?,
+        invoker_pubkey: hex::decode(text("invoker_pubkey")?)?,
+        function_id: text("function_id")?.parse()?,
+        nonce: num("nonce")?,
+        max_fee: Some(bls_orchestration::fastpath::msgs::ProtoCoin::ubls(
+            text("max_fee")?.parse()?,
+        )),
+        payload_hash: bls_orchestration::fastpath::msgs::payload_hash(
+            stdin.as_bytes(),
+            &args,
+            &env,
+        )
+        .to_vec(),
+        signature: hex::decode(text("signature")?)?,
+        code_hash: hex::decode(text("code_hash")?)?,
+        expiry_height: num("expiry_height")?,
+        time_secs: num("time_secs")?,
+        time_nanos: u32::try_from(num("time_nanos")?)?,
+    })
+}
+
+/// [`signed_body_with`] on terms read from the chain now ([`fresh_terms`]).
+pub async fn signed_body(
+    rpc: &RpcClient,
+    key: &KeyPair,
+    function_id: u64,
+    stdin: &str,
+    nonce: u64,
+    nodes: Nodes,
+) -> anyhow::Result<(Value, [u8; 32])> {
+    let terms = fresh_terms(rpc, function_id).await?;
+    Ok(signed_body_with(key, &terms, stdin, nonce, nodes))
 }
 
 /// POSTs `body` as JSON; the status and the JSON answer (`Null` if it is not JSON).

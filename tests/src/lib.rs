@@ -10,6 +10,7 @@ pub mod fastpath;
 pub mod net;
 pub mod node;
 pub mod process;
+pub mod sentinel;
 pub mod wait;
 pub mod worker;
 

@@ -144,6 +144,11 @@ impl Localnet {
         if let Some(h) = opts.initial_height {
             genesis["initial_height"] = Value::String(h.to_string());
         }
+        // The merged sections may change the unbonding period: refit CometBFT's evidence
+        // window to it, as `blsd init` does for its template.
+        let block_time = bls_client::cli::units::parse_duration(&opts.block_time)
+            .map_err(|e| anyhow::anyhow!("block_time: {e}"))?;
+        bls_app::cli::genesis_doc::fit_evidence_window(&mut genesis, block_time)?;
         let mut vals = Vec::new();
         let mut peers = Vec::new();
         let genesis_validators = opts

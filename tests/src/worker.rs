@@ -11,7 +11,6 @@ use bls_client::keys::KeyPair;
 use bls_client::rpc::{RpcClient, TxEvent, TxResult};
 use bls_client::send::{check_result, send_tx, TxOptions};
 use bls_core::module::encode_any;
-use bls_core::Address;
 use bls_orchestration::msgs::{
     MsgDeployFunction, MsgInvoke, ProtoCoin, MSG_DEPLOY_FUNCTION, MSG_INVOKE,
 };
@@ -102,6 +101,21 @@ impl WorkerNode {
                 String::from_utf8_lossy(&out.stderr)
             );
         }
+        Ok(())
+    }
+
+    /// Sets `key` of `[section]` in the worker's `config.toml` (after [`WorkerNode::configure`],
+    /// which rewrites the file), e.g. `("worker", "http_allowed", true.into())`.
+    pub fn set_config(&self, section: &str, key: &str, value: toml::Value) -> anyhow::Result<()> {
+        let path = self.home.join("config.toml");
+        let mut doc: toml::Table = std::fs::read_to_string(&path)?.parse()?;
+        let table = doc
+            .entry(section)
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()))
+            .as_table_mut()
+            .with_context(|| format!("[{section}] is not a table"))?;
+        table.insert(key.to_string(), value);
+        std::fs::write(&path, doc.to_string())?;
         Ok(())
     }
 
@@ -294,10 +308,24 @@ pub async fn deploy(
         quorum: m,
     };
     let r = send(rpc, owner, vec![encode_any(&msg, MSG_DEPLOY_FUNCTION)]).await?;
-    Ok(event_attr(&r, "bls.function_deployed", "function_id")?.parse()?)
+    let id: u64 = event_attr(&r, "bls.function_deployed", "function_id")?.parse()?;
+    // The subnetwork is placed in the next block's begin block: wait for it (or, with no
+    // eligible worker to place, for the block after that).
+    wait_until(
+        &format!("function {id}'s placement"),
+        Duration::from_secs(30),
+        || async {
+            let f = bls_client::orchestration::function(rpc, id).await?;
+            let height = rpc.status().await?.latest_block_height;
+            Ok((f.subnetwork.is_some() || height >= r.height + 2).then_some(()))
+        },
+    )
+    .await?;
+    Ok(id)
 }
 
-/// An invocation's job id, its first-round workers and the tx fee paid for the invoke.
+/// An invocation's job id, its first-round workers (assigned in the block after the invoke)
+/// and the tx fee paid for the invoke.
 pub struct Invoked {
     /// Job id.
     pub job_id: u64,
@@ -325,10 +353,14 @@ pub async fn invoke(
         max_fee: Some(ProtoCoin::ubls(max_fee)),
     };
     let r = send(rpc, invoker, vec![encode_any(&msg, MSG_INVOKE)]).await?;
-    let job_id = event_attr(&r, "bls.job_assigned", "job_id")?.parse()?;
-    let workers = event_attr(&r, "bls.job_assigned", "workers")?
-        .split(',')
-        .map(str::to_string)
+    let job_id = event_attr(&r, "bls.job_queued", "job_id")?.parse()?;
+    // Workers are drawn in the next block's begin block, with its beacon randomness.
+    let job =
+        bls_client::orchestration::wait_assigned(rpc, job_id, Duration::from_secs(30)).await?;
+    let workers = job
+        .assignments
+        .iter()
+        .map(|a| a.worker.to_string())
         .collect();
     let tx_fee = parse_ubls(&event_attr(&r, "tx", "fee")?)?;
     Ok(Invoked {
@@ -544,9 +576,9 @@ pub async fn invocation_split(rpc: &RpcClient) -> anyhow::Result<bls_fees::state
     Ok(r.split)
 }
 
-/// The address of a module account.
-pub fn module_address(name: &str) -> String {
-    Address::module(name).to_string()
+/// The address of a module account, as its module declares it.
+pub fn module_address(account: bls_core::ModuleAccount) -> String {
+    account.address().to_string()
 }
 
 /// A chain plus configured (not yet started) workers and a funded invoker.
@@ -574,12 +606,12 @@ impl WorkerNet {
         commit_window: u64,
         reveal_window: u64,
     ) -> anyhow::Result<WorkerNet> {
-        Self::start_with(count, worker_app_state(commit_window, reveal_window)).await
+        WorkerNet::start_with_state(count, worker_app_state(commit_window, reveal_window)).await
     }
 
-    /// [`WorkerNet::start`] with these genesis `app_state` sections (e.g.
-    /// [`worker_app_state`] with some params changed).
-    pub async fn start_with(
+    /// [`WorkerNet::start`] with these genesis sections (e.g. [`worker_app_state`] with a
+    /// param changed).
+    pub async fn start_with_state(
         count: usize,
         app_state: Vec<(String, Value)>,
     ) -> anyhow::Result<WorkerNet> {

@@ -17,10 +17,11 @@
 use std::time::Duration;
 
 use anyhow::Context as _;
-use bls_client::fastpath::{signed_request, FastRequest};
 use bls_client::head::{report_head, verify_answer, AnswerError, HeadAnswer, HeadEvidence};
 use bls_client::rpc::RpcClient;
-use bls_e2e::fastpath::{fund_deposit, post, signed_body, start_with_head, Nodes, MAX_FEE};
+use bls_e2e::fastpath::{
+    fresh_terms, fund_deposit, post, signed_body_with, signed_request, start_with_head, Nodes,
+};
 use bls_e2e::wait_until;
 use bls_e2e::worker::{
     balance_now, deploy, fees_paid, module_address, wasm_path, worker_app_state, worker_record,
@@ -91,27 +92,28 @@ async fn worker_bonds(rpc: &RpcClient, wn: &WorkerNet) -> anyhow::Result<Vec<u12
 
 struct Served {
     id: [u8; 32],
+    request: bls_orchestration::fastpath::msgs::SignedRequest,
     answer: HeadAnswer,
     evidence: HeadEvidence,
 }
 
-/// Sends request `nonce` through the head and returns its answer with the evidence a report
-/// needs.
+impl Served {
+    /// Checks the head's answer as `bls function invoke --fast` does.
+    async fn verify(&self, wn: &WorkerNet) -> Result<bls_client::head::Verified, AnswerError> {
+        verify_answer(&wn.rpc, &wn.net.chain_id, &self.request, &self.answer).await
+    }
+}
+
+/// Sends request `nonce` (v2: code, expiry and clock read from the chain now) through the
+/// head and returns its answer with the evidence a report needs.
 async fn serve(
     wn: &WorkerNet,
     head_url: &str,
     function_id: u64,
     nonce: u64,
 ) -> anyhow::Result<Served> {
-    let chain_id = wn.net.chain_id.clone();
-    let (body, id) = signed_body(
-        &wn.invoker,
-        &chain_id,
-        function_id,
-        "Ada",
-        nonce,
-        Nodes::All,
-    );
+    let terms = fresh_terms(&wn.rpc, function_id).await?;
+    let (body, id) = signed_body_with(&wn.invoker, &terms, "Ada", nonce, Nodes::All);
     // Workers trust their view of the head's status for a few seconds: right after an unjail
     // they may still refuse its work orders (503, nothing charged), so ask until they serve.
     let url = format!("{head_url}/api/v1/functions/execute");
@@ -131,21 +133,11 @@ async fn serve(
     .await
     .with_context(|| wn.logs())?;
     let answer: HeadAnswer = serde_json::from_value(v)?;
-    let request = signed_request(
-        &wn.invoker,
-        &FastRequest {
-            chain_id,
-            function_id,
-            stdin: "Ada".into(),
-            args: Vec::new(),
-            env: Default::default(),
-            nonce,
-            max_fee: MAX_FEE,
-        },
-    );
+    let request = signed_request(&wn.invoker, &terms, "Ada", nonce);
     let evidence = HeadEvidence::new(&request, answer.clone());
     Ok(Served {
         id,
+        request,
         answer,
         evidence,
     })
@@ -154,7 +146,7 @@ async fn serve(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn attack_unanswerable_head_lying_and_silent_heads_are_slashed_honest_ones_are_not(
 ) -> anyhow::Result<()> {
-    let mut wn = WorkerNet::start_with(4, app_state()).await?;
+    let mut wn = WorkerNet::start_with_state(4, app_state()).await?;
     let fp = start_with_head(&mut wn, HEAD, &format!("{HEAD_BOND}ubls")).await?;
     let rpc = wn.rpc.clone();
     let head = wn.workers[HEAD].address.clone();
@@ -176,7 +168,8 @@ async fn attack_unanswerable_head_lying_and_silent_heads_are_slashed_honest_ones
 
     // ---- 1. an honest head answers a challenge by itself ----
     let honest = serve(&wn, &fp.head_url, function_id, 1).await?;
-    let v = verify_answer(&rpc, function_id, &honest.id, &honest.answer)
+    let v = honest
+        .verify(&wn)
         .await
         .context("an honest answer verifies")?;
     assert_eq!(v.outcome.stdout, b"Hello, Ada!\n");
@@ -244,7 +237,8 @@ async fn attack_unanswerable_head_lying_and_silent_heads_are_slashed_honest_ones
     )
     .await?;
     let lie = serve(&wn, &fp.head_url, function_id, 2).await?;
-    let err = verify_answer(&rpc, function_id, &lie.id, &lie.answer)
+    let err = lie
+        .verify(&wn)
         .await
         .expect_err("a tampered answer does not verify");
     let AnswerError::Lie(l) = &err else {
@@ -294,7 +288,7 @@ async fn attack_unanswerable_head_lying_and_silent_heads_are_slashed_honest_ones
     )
     .await?;
     let silent = serve(&wn, &fp.head_url, function_id, 3).await?;
-    verify_answer(&rpc, function_id, &silent.id, &silent.answer).await?;
+    silent.verify(&wn).await?;
     let fee = wait_settled(&rpc, &silent.id).await?;
     let (inv0, h0) = balance_now(&rpc, &invoker).await?;
     let c = bls_e2e::worker::send(

@@ -4,7 +4,8 @@
 //! output with the head's and every worker signature verified client-side; `bls fastpath
 //! challenge` makes the head publish the charged outcome (`challenge-status` shows it), and
 //! reporting an honest answer saved with `--save` is refused; `--env` vars reach the guest
-//! and cannot override the manifest's.
+//! and cannot override the manifest's; a `--max-fee` below the time-priced fee and an
+//! `--expires-in` beyond the chain's TTL are refused before anything is sent.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -209,6 +210,33 @@ async fn fast_invoke_needs_a_deposit_then_prints_a_verified_result() -> anyhow::
         !o.status.success() && err.contains("proves no lie"),
         "{err}"
     );
+
+    // A --max-fee below the function's time-priced fast-path fee is refused before sending;
+    // an expiry beyond the chain's request TTL too.
+    let mut cmd = bls(&node, &keyring, &fast)?;
+    cmd.args(["--head", &fp.head_url, "--max-fee", "1ubls"]);
+    let o = cmd.output()?;
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success(), "{err}");
+    assert!(err.contains("fast-path fee of"), "{err}");
+    assert!(err.contains("raise --max-fee"), "{err}");
+    let mut cmd = bls(&node, &keyring, &fast)?;
+    cmd.args(["--head", &fp.head_url, "--expires-in", "100000"]);
+    let o = cmd.output()?;
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success(), "{err}");
+    assert!(err.contains("fastpath_request_ttl"), "{err}");
+    let mut cmd = bls(&node, &keyring, &fast)?;
+    cmd.args([
+        "--head",
+        &fp.head_url,
+        "--expires-in",
+        "20",
+        "--output",
+        "json",
+    ]);
+    let r = json_of(&cmd.output()?, "invoke --fast --expires-in 20")?;
+    assert_eq!(r["stdout"], "Hello, Ada!\n", "{r}");
 
     // Request env vars (signed with the request) reach the guest beside the manifest's;
     // the manifest's own cannot be overridden.

@@ -170,6 +170,12 @@ async fn newcomer_flow_init_build_run_deploy_invoke() -> anyhow::Result<()> {
     // `bls function run` of the same job (its seed and block time) gives the same hash.
     let job_id: u64 = str_of(&result, "job_id")?.parse()?;
     let job = bls_e2e::worker::job(&wn.rpc, job_id).await?;
+    // Without --max-fee the CLI escrowed exactly the job's worst case by the chain's rule.
+    let p = bls_client::orchestration::params(&wn.rpc).await?.params;
+    let manifest: bls_core::manifest::Manifest = serde_json::from_str(&job.manifest_json)?;
+    let worst = bls_orchestration::pricing::worst_case_fee(&p, &manifest.limits);
+    assert_eq!(job.max_fee, worst);
+    assert!(worst > p.base_fee, "the worst case covers fuel or time");
     let again = bls.json(&[
         "function",
         "run",

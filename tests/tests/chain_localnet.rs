@@ -1,5 +1,7 @@
 //! Four validators on loopback agree on the app hash at every height, across txs and a
-//! validator restart (CometBFT's handshake replays from the app's Info).
+//! validator restart (CometBFT's handshake replays from the app's Info), with vote extensions
+//! on: every block carries the validators' signed reveals and the randomness beacon mixes
+//! them into the same value on every node, a new value every block.
 
 use std::time::Duration;
 
@@ -51,5 +53,55 @@ async fn four_validators_same_app_hash_and_restart() -> anyhow::Result<()> {
             );
         }
     }
+
+    // The beacon, queried at the same heights on every node.
+    let beacon = |i: usize, height: u64| {
+        blsd_json(
+            &net,
+            i,
+            &keyring,
+            &[
+                "query",
+                "--height",
+                &height.to_string(),
+                "beacon",
+                "randomness",
+            ],
+        )
+    };
+    let last = target - 1;
+    let mut values = std::collections::BTreeSet::new();
+    for height in (last - 5)..=last {
+        let reference = beacon(0, height)?;
+        let r = &reference["randomness"];
+        assert_eq!(r["height"], height, "{reference}");
+        assert_eq!(
+            r["source"], "vote_extensions",
+            "height {height}: {reference}"
+        );
+        assert!(
+            r["reveals"].as_u64().unwrap_or(0) >= 1,
+            "height {height}: {reference}"
+        );
+        assert!(
+            values.insert(r["value"].as_str().unwrap_or_default().to_string()),
+            "the randomness repeated at height {height}"
+        );
+        for i in 1..4 {
+            assert_eq!(beacon(i, height)?, reference, "node{i} at height {height}");
+        }
+    }
+    // Every block carries the previous height's extensions as its first (pseudo-)transaction.
+    let block = net.rpc(0, &format!("block?height={last}")).await?;
+    let txs = block["block"]["data"]["txs"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        !txs.is_empty(),
+        "block {last} has no vote-extension pseudo-transaction"
+    );
+    let results = net.rpc(0, &format!("block_results?height={last}")).await?;
+    assert_eq!(results["txs_results"][0]["code"], 0, "{results}");
     Ok(())
 }

@@ -12,7 +12,9 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
-use bls_e2e::fastpath::{fund_deposit, post, query, signed_body, start_with_head, Nodes};
+use bls_e2e::fastpath::{
+    fresh_terms, fund_deposit, post, query, signed_body, start_with_head, Nodes,
+};
 use bls_e2e::wait_until;
 use bls_e2e::worker::{deploy, invoke, repo_root, wait_finalized, wasm_path, WorkerNet};
 use serde_json::{json, Value};
@@ -64,14 +66,8 @@ async fn dashboard_shows_validators_workers_and_a_finalized_job() -> anyhow::Res
     let exec_url = format!("{}/api/v1/functions/execute", fast.head_url);
     let mut request_ids = Vec::new();
     for nonce in 1..=FAST_REQUESTS {
-        let (body, id) = signed_body(
-            &wn.invoker,
-            &wn.net.chain_id,
-            function_id,
-            "Fast",
-            nonce,
-            Nodes::All,
-        );
+        let (body, id) =
+            signed_body(&wn.rpc, &wn.invoker, function_id, "Fast", nonce, Nodes::All).await?;
         let (st, v) = post(&exec_url, &body).await?;
         assert_eq!(st, 200, "{v}\n{}", wn.logs());
         request_ids.push(hex::encode(id));
@@ -91,11 +87,8 @@ async fn dashboard_shows_validators_workers_and_a_finalized_job() -> anyhow::Res
         )
         .await?;
     }
-    let fee: u128 = query(&wn.rpc, "/bls.orchestration.v1.Query/Params", json!({})).await?
-        ["params"]["fastpath_fee"]
-        .as_str()
-        .unwrap_or("x")
-        .parse()?;
+    // The chain's own fee function (flat fee plus the manifest's timeout priced per second).
+    let fee = fresh_terms(&wn.rpc, function_id).await?.fee;
     let want_fees = u128::from(FAST_REQUESTS) * fee;
     // The totals through the REST gateway, as the page reads them.
     let stats = get_json(&format!("{api}/bls/orchestration/FastPathStats")).await?;

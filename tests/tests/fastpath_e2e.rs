@@ -11,12 +11,14 @@
 use std::time::Duration;
 
 use anyhow::Context as _;
+use bls_client::fastpath::{signed_execute_body, FastRequest};
 use bls_client::keys::KeyPair;
 use bls_client::rpc::RpcClient;
 use bls_client::send::{send_tx, TxOptions};
 use bls_core::module::encode_any;
 use bls_e2e::fastpath::{
-    check_signatures, fund_deposit, hex32, post, query, signed_body, start_with_head, Nodes,
+    check_signatures, fresh_terms, fund_deposit, hex32, post, query, request_from_body,
+    signed_body, start_with_head, Nodes,
 };
 use bls_e2e::wait_until;
 use bls_e2e::worker::{
@@ -70,7 +72,7 @@ async fn fast_path_executes_settles_and_polices() -> anyhow::Result<()> {
 
     // ---- refusals: 4xx with a reason, nothing executed ----
     let (mut unsigned, _) =
-        signed_body(&wn.invoker, &chain_id, function_id, "Ada", 100, Nodes::All);
+        signed_body(&wn.rpc, &wn.invoker, function_id, "Ada", 100, Nodes::All).await?;
     unsigned["signature"] = json!("");
     let (st, v) = post(&exec_url, &unsigned).await?;
     assert_eq!(st, 401, "{v}");
@@ -78,12 +80,13 @@ async fn fast_path_executes_settles_and_polices() -> anyhow::Result<()> {
         v["error"].as_str().unwrap_or("").contains("unsigned"),
         "{v}"
     );
-    let (mut forged, _) = signed_body(&wn.invoker, &chain_id, function_id, "Ada", 101, Nodes::All);
+    let (mut forged, _) =
+        signed_body(&wn.rpc, &wn.invoker, function_id, "Ada", 101, Nodes::All).await?;
     forged["config"]["stdin"] = json!("Eve"); // signed for "Ada"
     let (st, v) = post(&exec_url, &forged).await?;
     assert_eq!(st, 401, "{v}");
     let (poor, _) = KeyPair::generate()?;
-    let (unfunded, _) = signed_body(&poor, &chain_id, function_id, "Ada", 1, Nodes::All);
+    let (unfunded, _) = signed_body(&wn.rpc, &poor, function_id, "Ada", 1, Nodes::All).await?;
     let (st, v) = post(&exec_url, &unfunded).await?;
     assert_eq!(st, 402, "{v}");
     assert!(v["error"].as_str().unwrap_or("").contains("deposit"), "{v}");
@@ -92,6 +95,40 @@ async fn fast_path_executes_settles_and_polices() -> anyhow::Result<()> {
     let big = json!({"function_id": "1", "config": {"stdin": "x".repeat(400 * 1024)}});
     let (st, _) = post(&exec_url, &big).await?;
     assert_eq!(st, 413);
+    // Request v2 fields: malformed, expired, too far ahead, or for code the function does not
+    // run — each refused with the reason before anything runs.
+    let terms = fresh_terms(&wn.rpc, function_id).await?;
+    let tip = wn.net.height(0).await?;
+    let v2 = |nonce: u64, edit: &dyn Fn(&mut FastRequest)| {
+        let mut r = FastRequest::new(&terms, "Ada".into(), nonce, 5_000);
+        edit(&mut r);
+        signed_execute_body(&wn.invoker, &r).0
+    };
+    let mut no_code = v2(200, &|_| {});
+    no_code["code_hash"] = json!("zz");
+    for (body, status, why) in [
+        (no_code, 400, "code_hash must be 32 bytes"),
+        (v2(201, &|r| r.expiry_height = 0), 400, "expiry_height"),
+        (
+            v2(202, &|r| r.time_nanos = 1_000_000_000),
+            400,
+            "time_nanos",
+        ),
+        (v2(203, &|r| r.expiry_height = 1), 400, "expired"),
+        (
+            v2(204, &|r| r.expiry_height = tip + 100_000),
+            400,
+            "fastpath_request_ttl",
+        ),
+        (v2(205, &|r| r.code_hash = [3; 32]), 400, "asks for code"),
+    ] {
+        let (st, v) = post(&exec_url, &body).await?;
+        assert_eq!(st, status, "{why}: {v}");
+        assert!(
+            v["error"].as_str().unwrap_or("").contains(why),
+            "{why}: {v}"
+        );
+    }
 
     // ---- N requests, then exact settlement ----
     let (supply_before, h0) = supply_now(&wn.rpc).await?;
@@ -103,8 +140,10 @@ async fn fast_path_executes_settles_and_polices() -> anyhow::Result<()> {
     const N: u64 = 3;
     let names = ["Ada", "Grace", "Linus"];
     let mut responses = Vec::new();
+    let mut bodies = Vec::new();
     for (nonce, name) in (1..=N).zip(names) {
-        let (body, id) = signed_body(&wn.invoker, &chain_id, function_id, name, nonce, Nodes::All);
+        let (body, id) =
+            signed_body(&wn.rpc, &wn.invoker, function_id, name, nonce, Nodes::All).await?;
         let (st, v) = post(&exec_url, &body).await?;
         assert_eq!(st, 200, "{v}\n{}", wn.logs());
         assert_eq!(v["request_id"], hex::encode(id));
@@ -126,6 +165,7 @@ async fn fast_path_executes_settles_and_polices() -> anyhow::Result<()> {
             assert_eq!((st, &cached), (200, &v));
         }
         responses.push(v);
+        bodies.push(body);
     }
     // Workers that executed had never seen the function: they got the blob from a peer.
     for w in &wn.workers[..3] {
@@ -173,11 +213,14 @@ async fn fast_path_executes_settles_and_polices() -> anyhow::Result<()> {
 
     let split_v = query(&wn.rpc, "/bls.fees.v1.Query/InvocationSplit", json!({})).await?;
     let split: InvocationSplit = serde_json::from_value(split_v["split"].clone())?;
+    // The chain's own fee function: the flat fee plus hello's timeout priced per second.
+    let fee = fresh_terms(&wn.rpc, function_id).await?.fee;
     let orch = query(&wn.rpc, "/bls.orchestration.v1.Query/Params", json!({})).await?;
-    let fee: u128 = orch["params"]["fastpath_fee"]
+    let flat: u128 = orch["params"]["fastpath_fee"]
         .as_str()
         .context("fastpath_fee")?
         .parse()?;
+    assert!(fee > flat, "the timeout is priced: {fee} > {flat}");
     let s3 = fastpath_split(&split, fee, 3);
     assert!(s3.per_worker > 0 && s3.head > 0 && s3.burn > 0);
 
@@ -189,9 +232,12 @@ async fn fast_path_executes_settles_and_polices() -> anyhow::Result<()> {
     .await?;
     assert_eq!(dep["deposit"], (DEPOSIT - u128::from(N) * fee).to_string());
     assert_eq!(
-        balance_now(&wn.rpc, &module_address("orchestration_fastpath"))
-            .await?
-            .0,
+        balance_now(
+            &wn.rpc,
+            &module_address(bls_orchestration::fastpath::state::FASTPATH_ACCOUNT)
+        )
+        .await?
+        .0,
         DEPOSIT - u128::from(N) * fee
     );
     let (supply_after, h1) = supply_now(&wn.rpc).await?;
@@ -232,19 +278,10 @@ async fn fast_path_executes_settles_and_polices() -> anyhow::Result<()> {
     let head_key =
         bls_client::Keyring::open(wn.workers[HEAD].home.join("keyring")).get("worker")?;
     let r0 = &responses[0];
-    let (body0, _) = signed_body(&wn.invoker, &chain_id, function_id, "Ada", 1, Nodes::All);
     let replay = MsgSettleReceipts {
         head: head_addr.clone(),
         receipts: vec![Receipt {
-            request: Some(SignedRequest {
-                invoker: invoker.clone(),
-                invoker_pubkey: wn.invoker.public_key_bytes().to_vec(),
-                function_id,
-                nonce: 1,
-                max_fee: Some(ProtoCoin::ubls(5_000)),
-                payload_hash: payload_hash(b"Ada", &[], &Default::default()).to_vec(),
-                signature: hex::decode(body0["signature"].as_str().unwrap_or(""))?,
-            }),
+            request: Some(request_from_body(&bodies[0])?),
             code_hash: hex32(&r0["code_hash"])?.to_vec(),
             result_hash: hex32(&r0["result_hash"])?.to_vec(),
             signatures: r0["signatures"]
@@ -315,13 +352,14 @@ async fn fast_path_executes_settles_and_polices() -> anyhow::Result<()> {
     wn.workers[victim].kill();
     let victim_addr = wn.workers[victim].address.clone();
     let (body, _) = signed_body(
+        &wn.rpc,
         &wn.invoker,
-        &chain_id,
         function_id,
         "Ada",
         10,
         Nodes::Count(4),
-    );
+    )
+    .await?;
     let (st, v) = post(&exec_url, &body).await?;
     assert_eq!(st, 200, "{v}\n{}", wn.logs());
     let signers = check_signatures(&wn.rpc, &v).await?;
@@ -337,13 +375,14 @@ async fn fast_path_executes_settles_and_polices() -> anyhow::Result<()> {
     let flag = p2p_flag(victim);
     wn.workers[victim].start(&["--p2p-listen", &flag, "--fault", "wrong-result"])?;
     let (body, id) = signed_body(
+        &wn.rpc,
         &wn.invoker,
-        &chain_id,
         function_id,
         "Ada",
         11,
         Nodes::Count(4),
-    );
+    )
+    .await?;
     wait_until("the liar's p2p node", Duration::from_secs(60), || {
         let logs = wn.workers[victim].all_logs();
         async move { Ok(logs.matches("p2p listening").count().ge(&2).then_some(())) }
@@ -398,14 +437,18 @@ async fn fast_path_executes_settles_and_polices() -> anyhow::Result<()> {
         bond_after < bond_before,
         "slashed: {bond_before} -> {bond_after}"
     );
-    // Anyone may submit evidence (here the invoker); the same offence is punished once.
+    // Anyone may submit evidence (here the invoker, with its own signed request and the
+    // majority's outcome from the answer); the same offence is punished once.
     let ev = MsgSubmitEvidence {
         submitter: invoker.clone(),
-        function_id,
-        request_id: id.to_vec(),
-        code_hash: hex32(&v["code_hash"])?.to_vec(),
         results,
+        request: Some(request_from_body(&body)?),
+        outcomes: vec![ResultOutcome {
+            result_hash: hex32(&v["result_hash"])?.to_vec(),
+            outcome: hex::decode(v["outcome"].as_str().unwrap_or(""))?,
+        }],
     };
+    assert_eq!(request_from_body(&body)?.verify(&chain_id)?.id, id);
     let res = send_tx(
         &wn.rpc,
         &wn.invoker,

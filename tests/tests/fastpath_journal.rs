@@ -9,10 +9,11 @@ use bls_client::fastpath::deposit_of;
 use bls_client::keys::KeyPair;
 use bls_client::msgs::bank_send;
 use bls_core::{Address, Coins};
-use bls_e2e::fastpath::{fund_deposit, post, signed_body, start_with_head_settling, Nodes};
+use bls_e2e::fastpath::{
+    fresh_terms, fund_deposit, post, signed_body, signed_body_with, start_with_head_settling, Nodes,
+};
 use bls_e2e::wait_until;
 use bls_e2e::worker::{deploy, send, wasm_path, WorkerNet};
-use bls_orchestration::queries::ParamsResponse;
 
 const HEAD: usize = 3;
 const DEPOSIT: u128 = 1_000_000;
@@ -35,24 +36,15 @@ async fn a_killed_head_settles_its_journal_after_restart() -> anyhow::Result<()>
     .await?;
     let invoker = Address::parse(wn.invoker.address().as_str())?;
     fund_deposit(&wn.rpc, &wn.invoker, DEPOSIT).await?;
-    let params: ParamsResponse = wn
-        .rpc
-        .query_json("/bls.orchestration.v1.Query/Params", &serde_json::json!({}))
-        .await?;
-    let fee = params.params.fastpath_fee;
+    // The chain's own fee function (flat fee plus the manifest's timeout priced per second).
+    let fee = fresh_terms(&wn.rpc, function_id).await?.fee;
 
     let exec_url = format!("{}/api/v1/functions/execute", fp.head_url);
     let mut served = Vec::new();
     for nonce in 1..=N {
         let name = format!("user{nonce}");
-        let (body, _) = signed_body(
-            &wn.invoker,
-            &wn.net.chain_id,
-            function_id,
-            &name,
-            nonce,
-            Nodes::All,
-        );
+        let (body, _) =
+            signed_body(&wn.rpc, &wn.invoker, function_id, &name, nonce, Nodes::All).await?;
         let (st, v) = post(&exec_url, &body).await?;
         assert_eq!(st, 200, "{v}\n{}", wn.logs());
         assert_eq!(v["stdout"], format!("Hello, {name}!\n"));
@@ -133,18 +125,9 @@ async fn a_killed_head_settles_its_journal_after_restart() -> anyhow::Result<()>
     )
     .await?;
     fund_deposit(&wn.rpc, &poor, 2 * fee).await?;
+    let terms = fresh_terms(&wn.rpc, function_id).await?;
     let bodies: Vec<_> = (1..=8u64)
-        .map(|nonce| {
-            signed_body(
-                &poor,
-                &wn.net.chain_id,
-                function_id,
-                &format!("burst{nonce}"),
-                nonce,
-                Nodes::All,
-            )
-            .0
-        })
+        .map(|nonce| signed_body_with(&poor, &terms, &format!("burst{nonce}"), nonce, Nodes::All).0)
         .collect();
     let sent: Vec<_> = bodies
         .into_iter()

@@ -132,17 +132,17 @@ async fn workers_discover_peers_and_share_code_blobs() -> anyhow::Result<()> {
     );
     let nodes = u32::try_from(members.len())?;
     fund_deposit(&wn.rpc, &wn.invoker, DEPOSIT).await?;
-    let chain_id = wn.net.chain_id.clone();
 
     wn.workers[LATE].stop(Duration::from_secs(10));
     let (body, _) = signed_body(
+        &wn.rpc,
         &wn.invoker,
-        &chain_id,
         function_id,
         "Ada",
         1,
         Nodes::Count(nodes),
-    );
+    )
+    .await?;
     let (st, v) = post(&exec_url, &body).await?;
     assert_eq!(st, 200, "{v}\n{}", wn.logs());
     assert_eq!(v["stdout"], "Hello, Ada!\n");
@@ -155,13 +155,14 @@ async fn workers_discover_peers_and_share_code_blobs() -> anyhow::Result<()> {
         .await?;
     wait_peers(&wn.workers[LATE], 3.0).await?;
     let (body, _) = signed_body(
+        &wn.rpc,
         &wn.invoker,
-        &chain_id,
         function_id,
         "Grace",
         2,
         Nodes::Count(nodes),
-    );
+    )
+    .await?;
     let (st, v) = post(&exec_url, &body).await?;
     assert_eq!(st, 200, "{v}\n{}", wn.logs());
     assert_eq!(v["stdout"], "Hello, Grace!\n");
@@ -219,7 +220,7 @@ async fn workers_discover_peers_and_share_code_blobs() -> anyhow::Result<()> {
         wait_metric(w, "bls_worker_gossip_topics", 2.0).await?;
     }
     // n = 2: the head sends two work orders, and announces the function to all members.
-    let (body, _) = signed_body(&wn.invoker, &chain_id, f2, "", 3, Nodes::Count(2));
+    let (body, _) = signed_body(&wn.rpc, &wn.invoker, f2, "", 3, Nodes::Count(2)).await?;
     let (st, v) = post(&exec_url, &body).await?;
     assert_eq!(st, 200, "{v}\n{}", wn.logs());
     let signers = check_signatures(&wn.rpc, &v).await?;

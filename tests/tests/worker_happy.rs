@@ -62,7 +62,8 @@ async fn hello_is_executed_by_workers_and_finalized() -> anyhow::Result<()> {
     // Fee accounting: balances are checked against everything paid since genesis (fees
     // from the ante `tx` events).
     let p = bls_orchestration::Params::default();
-    let fee = bls_orchestration::handlers::settle::job_fee(&p, outcome.fuel_used);
+    let limits = bls_core::manifest::Limits::default();
+    let fee = bls_orchestration::pricing::job_fee(&p, &limits, &outcome);
     assert_eq!(result.fee, fee);
     let shares = bls_e2e::worker::invocation_split(&wn.rpc).await?;
     let split = bls_orchestration::handlers::settle::split_fee(&shares, fee, result.workers.len());
@@ -91,9 +92,12 @@ async fn hello_is_executed_by_workers_and_finalized() -> anyhow::Result<()> {
     let fees = fees_paid(&wn.rpc, &invoker, 1, h).await?;
     assert_eq!(bal, INVOKER_FUNDS - fees - fee);
     assert_eq!(
-        balance_now(&wn.rpc, &module_address("orchestration_escrow"))
-            .await?
-            .0,
+        balance_now(
+            &wn.rpc,
+            &module_address(bls_orchestration::state::ESCROW_ACCOUNT)
+        )
+        .await?
+        .0,
         0
     );
     let events_to = wn.net.height(0).await?;

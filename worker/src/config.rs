@@ -7,8 +7,11 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
+
+use crate::runtime::{is_public, parse_hosts_entry, HttpConfig, StaticHosts, SystemResolver};
 
 /// File name of the config inside the home directory.
 pub const CONFIG_FILE: &str = "config.toml";
@@ -60,6 +63,9 @@ pub struct Config {
     pub metrics: MetricsConfig,
     /// Logging.
     pub log: LogConfig,
+    /// Functions' outbound HTTP (optional section; defaults allow nothing private).
+    #[serde(default)]
+    pub http: HttpSection,
 }
 
 /// `[chain]`.
@@ -86,9 +92,11 @@ pub struct ChainConfig {
 pub struct WorkerConfig {
     /// `worker` or `head`.
     pub role: String,
-    /// Region label placement spreads replicas over, e.g. `eu-west`.
+    /// Region label, e.g. `eu-west`: placement gives one region at most half of a
+    /// subnetwork's seats (a label never earns a seat).
     pub region: String,
-    /// Network: ASN (`AS13335`) or /24 subnet; placement spreads over these too.
+    /// Network label: ASN (`AS13335`) or /24 subnet, for queries and the dashboard; placement
+    /// groups workers by the /24 of their registered multiaddrs instead.
     pub network: String,
     /// Bond posted by `start --register`, e.g. `1000000ubls`.
     pub bond: String,
@@ -96,7 +104,8 @@ pub struct WorkerConfig {
     pub memory_mb: u64,
     /// Longest job timeout accepted, in milliseconds (advertised).
     pub max_timeout_ms: u64,
-    /// Whether functions allowed outbound HTTP may use it on this worker (advertised).
+    /// Whether functions may make outbound HTTP requests on this worker (advertised, so
+    /// placement only puts HTTP functions here when true; enforced by the runtime).
     pub http_allowed: bool,
     /// Jobs executing at once; further assignments wait (the follower pauses).
     pub max_concurrent_jobs: u32,
@@ -113,6 +122,61 @@ pub struct RuntimeSection {
     /// Host directory offered read-only at `/data` to functions with filesystem
     /// permission; empty for none.
     pub data_dir: PathBuf,
+}
+
+/// `[http]`: what functions' outbound HTTP may reach beyond the public internet.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HttpSection {
+    /// Private destinations `IP:PORT` (`[IPv6]:PORT`) functions on this worker may reach,
+    /// e.g. a service the operator runs for them. Empty (the default): every address a
+    /// request resolves to must be public. Manifests can never grant this.
+    pub allow_private: Vec<String>,
+    /// Fixed answers `name=IP[,IP...]` used instead of DNS for these names (like curl's
+    /// `--resolve`). The answers are checked like DNS answers: a private one is refused
+    /// unless `allow_private` lists it.
+    pub resolve: Vec<String>,
+}
+
+impl HttpSection {
+    /// The `allow_private` entries, parsed.
+    pub fn allow_private(&self) -> Result<Vec<SocketAddr>, String> {
+        self.allow_private
+            .iter()
+            .map(|e| {
+                let addr: SocketAddr = e
+                    .parse()
+                    .map_err(|_| format!("{e:?} is not IP:PORT (IPv6 as [IP]:PORT)"))?;
+                if addr.port() == 0 {
+                    return Err(format!("{e:?}: port must not be 0"));
+                }
+                if is_public(addr.ip()) {
+                    return Err(format!(
+                        "{e:?} is a public address; list only private destinations"
+                    ));
+                }
+                Ok(addr)
+            })
+            .collect()
+    }
+
+    /// The runtime's HTTP settings for this section (defaults for everything else).
+    pub fn runtime_config(&self) -> Result<HttpConfig, String> {
+        let allow_private = self.allow_private()?;
+        let resolver: Arc<dyn crate::runtime::NameResolver> = if self.resolve.is_empty() {
+            Arc::new(SystemResolver)
+        } else {
+            Arc::new(
+                StaticHosts::new(&self.resolve, Arc::new(SystemResolver))
+                    .map_err(|e| e.to_string())?,
+            )
+        };
+        Ok(HttpConfig {
+            allow_private,
+            resolver,
+            ..HttpConfig::default()
+        })
+    }
 }
 
 /// `[metrics]`.
@@ -166,6 +230,7 @@ impl Default for Config {
                 format: "text".into(),
                 level: "info".into(),
             },
+            http: HttpSection::default(),
         }
     }
 }
@@ -220,6 +285,12 @@ impl Config {
                 .parse::<SocketAddr>()
                 .map_err(|e| invalid("metrics.listen", e.to_string()))?;
         }
+        self.http
+            .allow_private()
+            .map_err(|e| invalid("http.allow_private", e))?;
+        for e in &self.http.resolve {
+            parse_hosts_entry(e).map_err(|e| invalid("http.resolve", e.to_string()))?;
+        }
         Ok(())
     }
 
@@ -257,6 +328,9 @@ impl Config {
     pub fn to_toml(&self) -> String {
         let q = |s: &str| toml::Value::String(s.to_string()).to_string();
         let p = |p: &Path| q(&p.to_string_lossy());
+        let list = |items: &[String]| {
+            toml::Value::Array(items.iter().cloned().map(toml::Value::String).collect()).to_string()
+        };
         let c = &self.chain;
         let w = &self.worker;
         format!(
@@ -279,9 +353,10 @@ max_msgs_per_tx = {max_msgs_per_tx}
 [worker]
 # `worker` or `head`.
 role = {role}
-# Region label; placement spreads a function's replicas across regions.
+# Region label; placement gives one region at most half of a function's subnetwork.
 region = {region}
-# Network: ASN (e.g. "AS13335") or /24 subnet; placement spreads across networks too.
+# Network label: ASN (e.g. "AS13335") or /24 subnet (informational; placement groups workers
+# by the /24 of their registered multiaddrs).
 network = {network}
 # Bond posted by `bls-worker start --register` (slashed on wrong results).
 bond = {bond}
@@ -309,6 +384,14 @@ listen = {listen}
 format = {format}
 # Log filter when BLS_LOG is unset.
 level = {level}
+
+[http]
+# Functions' outbound HTTP reaches public addresses only: every address a request's host
+# resolves to must be public, or the request is denied. Private destinations this worker
+# offers to functions, as "IP:PORT" ("[IPv6]:PORT"); [] = none (a manifest cannot grant one).
+allow_private = {allow_private}
+# Fixed answers instead of DNS, as "name=IP[,IP...]" (like curl --resolve); still checked.
+resolve = {resolve}
 "#,
             rpc_url = q(&c.rpc_url),
             websocket_url = q(&c.websocket_url),
@@ -330,6 +413,8 @@ level = {level}
             listen = q(&self.metrics.listen),
             format = q(&self.log.format),
             level = q(&self.log.level),
+            allow_private = list(&self.http.allow_private),
+            resolve = list(&self.http.resolve),
         )
     }
 }
@@ -344,6 +429,8 @@ mod tests {
         c.worker.region = "eu \"west\"".into();
         c.chain.chain_id = "bls-1".into();
         c.runtime.data_dir = PathBuf::from("/srv/data");
+        c.http.allow_private = vec!["127.0.0.1:8080".into(), "[fd00::1]:443".into()];
+        c.http.resolve = vec!["api.example.com=127.0.0.1".into()];
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(CONFIG_FILE), c.to_toml()).unwrap();
         assert_eq!(Config::load(dir.path()).unwrap(), c);
@@ -371,6 +458,34 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn http_section_is_optional_and_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(CONFIG_FILE);
+        let text = Config::default().to_toml();
+        let cut = text.find("[http]").unwrap();
+        std::fs::write(&path, &text[..cut]).unwrap();
+        let c = Config::load(dir.path()).unwrap();
+        assert_eq!(c.http, HttpSection::default());
+        assert!(c.http.runtime_config().unwrap().allow_private.is_empty());
+        for (field, line) in [
+            ("allow_private", "allow_private = [\"127.0.0.1\"]"),
+            ("allow_private", "allow_private = [\"127.0.0.1:0\"]"),
+            ("allow_private", "allow_private = [\"93.184.215.14:80\"]"),
+            ("resolve", "resolve = [\"api.example.com\"]"),
+            ("resolve", "resolve = [\"api.example.com=nowhere\"]"),
+        ] {
+            let bad = text.replace(&format!("{field} = []"), line);
+            std::fs::write(&path, bad).unwrap();
+            match Config::load(dir.path()) {
+                Err(ConfigError::Invalid { field: f, .. }) => {
+                    assert_eq!(f, format!("http.{field}"), "{line}")
+                }
+                other => panic!("{line}: {other:?}"),
+            }
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use crate::runtime::{
-    BlockTime, ExitStatus, Job, Manifest, Outcome, Runtime, RuntimeConfig, RuntimeError,
+    BlockTime, ExitStatus, HttpConfig, Job, Manifest, Outcome, Runtime, RuntimeConfig, RuntimeError,
 };
 
 /// One local execution: the code, how to run it and the job context it sees.
@@ -26,6 +26,9 @@ pub struct LocalRun {
     pub data_dir: Option<PathBuf>,
     /// Keep compiled modules here between runs.
     pub cache_dir: Option<PathBuf>,
+    /// What the function's HTTP may reach beyond the public internet (a worker operator's
+    /// `[http]` settings; default: nothing private).
+    pub http: HttpConfig,
 }
 
 /// The code's hash and the outcome of a [`LocalRun`].
@@ -43,6 +46,7 @@ pub fn run_local(run: LocalRun) -> Result<LocalOutcome, RuntimeError> {
     let runtime = Runtime::new(RuntimeConfig {
         cache_dir: run.cache_dir,
         max_concurrent_jobs: 1,
+        http: run.http,
         ..RuntimeConfig::default()
     })?;
     let code_hash = runtime.load(&run.code)?;

@@ -39,6 +39,8 @@ fn help_lists_run_and_its_flags() {
         "--arg",
         "--env",
         "--allow-http",
+        "--resolve",
+        "--allow-private-http",
         "--timeout",
         "--memory",
         "--fuel",
@@ -118,4 +120,63 @@ fn input_file_and_bad_usage() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
+}
+
+/// A developer cannot grant a private origin through `--allow-http` (the manifest rule);
+/// pointing a public origin at a local mock needs the operator-side flags, and works.
+#[test]
+fn attack_ssrf_private_allow_http_is_refused_and_local_mock_needs_operator_flags() {
+    let out = bls_worker()
+        .arg("run")
+        .arg(common::wasm_path("http-get"))
+        .args([
+            "--arg",
+            "http://127.0.0.1:9/",
+            "--allow-http",
+            "http://127.0.0.1:9",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("127.0.0.1") && err.contains("not a public address"),
+        "{err}"
+    );
+
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { continue };
+            let mut buf = [0u8; 1024];
+            let _ = s.read(&mut buf);
+            let _ = s.write_all(
+                b"HTTP/1.1 200 OK\r\ncontent-length: 4\r\nconnection: close\r\n\r\nmock",
+            );
+        }
+    });
+    let origin = format!("http://api.example.com:{port}");
+    let url = format!("{origin}/v1");
+    let base = [
+        "--arg",
+        &url,
+        "--allow-http",
+        &origin,
+        "--resolve",
+        "api.example.com=127.0.0.1",
+    ];
+    // Resolving to the mock is not enough: the answer is private.
+    let v = json(&base, "http-get");
+    assert_eq!(v["exit_code"], 3, "{v}");
+    assert!(
+        v["stdout"].as_str().unwrap().starts_with("error: denied:"),
+        "{v}"
+    );
+    let allow = format!("127.0.0.1:{port}");
+    let mut args = base.to_vec();
+    args.extend(["--allow-private-http", &allow]);
+    let v = json(&args, "http-get");
+    assert_eq!(v["stdout"], "status: 200\nmock", "{v}");
 }

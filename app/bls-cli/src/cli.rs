@@ -173,6 +173,15 @@ pub enum FunctionSub {
         /// Block time (Unix seconds) the function's clock reads.
         #[arg(long, default_value_t = 0)]
         block_time: u64,
+        /// Answer this name with these addresses instead of DNS, NAME=IP[,IP...]
+        /// (repeatable; a worker's `[http] resolve`), e.g. to point an allowed origin at a
+        /// local mock. The answers are still checked.
+        #[arg(long = "resolve", value_name = "NAME=IP")]
+        resolve: Vec<String>,
+        /// Let the function reach this private IP:PORT (repeatable; a worker's
+        /// `[http] allow_private`, which only a worker operator can set, never a manifest).
+        #[arg(long = "allow-private-http", value_name = "IP:PORT")]
+        allow_private_http: Vec<String>,
         /// Run the WASM already built; do not build first.
         #[arg(long)]
         no_build: bool,
@@ -214,9 +223,12 @@ pub enum FunctionSub {
         /// manifest's. Names the manifest sets cannot be overridden.
         #[arg(long = "env", value_name = "KEY=VALUE", requires = "fast", value_parser = parse_env_pair)]
         env: Vec<(String, String)>,
-        /// Most you pay for the job (escrowed; the unused part is refunded).
-        #[arg(long, default_value = "1000000ubls")]
-        max_fee: String,
+        /// Most you pay, e.g. 200000ubls. On chain it is escrowed (the unused part is
+        /// refunded) and must cover the job's worst case: base fee + the larger of its fuel
+        /// budget's fee and its timeout's fee. Default: on chain, exactly that worst case
+        /// (from the chain's params and the function's manifest); with --fast, 1000000ubls.
+        #[arg(long)]
+        max_fee: Option<String>,
         /// Wait for the job's result and verify it against the job record.
         #[arg(long)]
         wait: bool,
@@ -236,6 +248,11 @@ pub enum FunctionSub {
         /// without this flag).
         #[arg(long, value_name = "FILE", requires = "fast")]
         save: Option<PathBuf>,
+        /// With --fast: blocks after the latest block the signed request stays valid (heads
+        /// and workers refuse it afterwards). Default 100, at most the chain's
+        /// fastpath_request_ttl.
+        #[arg(long, value_name = "BLOCKS", requires = "fast")]
+        expires_in: Option<u64>,
         /// Signing options.
         #[command(flatten)]
         sign: SignArgs,

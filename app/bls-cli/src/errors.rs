@@ -120,6 +120,17 @@ pub enum CliError {
         /// The head's reason.
         reason: String,
     },
+    /// `--max-fee` is below what a fast request of the function costs (checked before
+    /// sending, with the chain's fee function).
+    #[error("--max-fee {max_fee}ubls is below function {function}'s fast-path fee of {fee}ubls (fastpath_fee + timeout_ms × fastpath_price_per_second / 1000): raise --max-fee")]
+    MaxFeeBelowFastFee {
+        /// Function id.
+        function: u64,
+        /// `--max-fee`, ubls.
+        max_fee: u128,
+        /// The fee, ubls.
+        fee: u128,
+    },
     /// The head refused otherwise.
     #[error("the head worker at {url} refused the request (HTTP {status}): {reason}")]
     HeadRefused {

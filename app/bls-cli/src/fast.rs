@@ -3,12 +3,17 @@
 //! accepted only after the head's signature and the workers' signatures verify against the
 //! chain (`bls_client::head::verify_answer`). An answer that proves the head lied is saved
 //! with the signed request for `bls fastpath report-head`.
+//!
+//! The request binds the function's deployed code hash, an expiry height (`--expires-in`
+//! blocks after the latest block) and the guest clock (the latest block time), all read from
+//! the chain before signing; a `--max-fee` below the function's fast-path fee is refused
+//! here, before anything is sent.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use bls_client::cli::ClientContext;
-use bls_client::fastpath::{fast_request_id, signed_execute_body, signed_request, FastRequest};
+use bls_client::fastpath::{chain_terms, fast_request_id, signed_execute_body, FastRequest};
 use bls_client::head::{verify_answer, AnswerError, HeadAnswer, HeadEvidence};
 use bls_client::KeyPair;
 use bls_worker::head::api::{ErrorBody, ExecuteResponse};
@@ -65,6 +70,8 @@ pub struct FastInvoke {
     /// Where to write the head's signed answer with the signed request (always; a provable
     /// lie is saved even without it).
     pub save: Option<PathBuf>,
+    /// Blocks the request stays valid (`None`: [`bls_client::fastpath::DEFAULT_EXPIRES_IN`]).
+    pub expires_in: Option<u64>,
 }
 
 /// Writes `evidence` to `path` (pretty JSON).
@@ -86,22 +93,24 @@ fn nonce() -> u64 {
 /// Sends the request, verifies the answer, prints it.
 pub async fn invoke(ctx: &ClientContext, key: &KeyPair, req: FastInvoke) -> anyhow::Result<()> {
     let head = req.head.trim_end_matches('/').to_string();
-    let chain_id = match &ctx.chain_id {
-        Some(c) => c.clone(),
-        None => ctx.rpc()?.chain_id().await?,
-    };
-    let fr = FastRequest {
-        chain_id,
-        function_id: req.function_id,
-        stdin: req.stdin,
-        args: req.args,
-        env: req.env,
-        nonce: nonce(),
-        max_fee: req.max_fee,
-    };
+    let mut terms = chain_terms(&ctx.rpc()?, req.function_id, req.expires_in).await?;
+    if let Some(c) = &ctx.chain_id {
+        terms.chain_id = c.clone();
+    }
+    if req.max_fee < terms.fee {
+        return Err(CliError::MaxFeeBelowFastFee {
+            function: req.function_id,
+            max_fee: req.max_fee,
+            fee: terms.fee,
+        }
+        .into());
+    }
+    let mut fr = FastRequest::new(&terms, req.stdin, nonce(), req.max_fee);
+    fr.args = req.args;
+    fr.env = req.env;
     let (body, _) = signed_execute_body(key, &fr);
     let id = fast_request_id(key, &fr);
-    let signed = signed_request(key, &fr);
+    let signed = fr.signed(key);
     let resp = reqwest::Client::builder()
         .timeout(req.timeout)
         .build()?
@@ -146,7 +155,7 @@ pub async fn invoke(ctx: &ClientContext, key: &KeyPair, req: FastInvoke) -> anyh
     if let Some(path) = &req.save {
         write_evidence(path, &evidence)?;
     }
-    let v = match verify_answer(&ctx.rpc()?, req.function_id, &id, &answer).await {
+    let v = match verify_answer(&ctx.rpc()?, &fr.chain_id, &signed, &answer).await {
         Ok(v) => v,
         Err(AnswerError::Rpc(e)) => return Err(e.into()),
         Err(AnswerError::Lie(lie)) => {

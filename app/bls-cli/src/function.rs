@@ -14,6 +14,7 @@ use bls_client::msgs;
 use bls_client::orchestration::{self as orch, u64_as_string};
 use bls_orchestration::queries::FunctionsRequest;
 use bls_orchestration::state::Function;
+use bls_worker::config::HttpSection;
 use bls_worker::local::{outcome_json, run_local, write_outcome_text, LocalOutcome, LocalRun};
 use bls_worker::runtime::{BlockTime, Manifest as WorkerManifest};
 use serde::Serialize;
@@ -131,6 +132,8 @@ pub struct RunRequest<'a> {
     pub job_id: Option<String>,
     /// Block time.
     pub block_time: u64,
+    /// Local HTTP opt-ins (`--resolve`, `--allow-private-http`).
+    pub http: HttpSection,
     /// Skip the build.
     pub no_build: bool,
     /// Build options.
@@ -153,6 +156,10 @@ pub fn run(ctx: &ClientContext, req: RunRequest<'_>) -> anyhow::Result<()> {
             .and_then(|b| <[u8; 32]>::try_from(b).ok())
             .context("--job-id must be 64 hex characters")?,
     };
+    let http = req
+        .http
+        .runtime_config()
+        .map_err(|e| anyhow::anyhow!("--allow-private-http / --resolve: {e}"))?;
     let (project, code) = built_code(req.dir, req.no_build, req.build)?;
     // Through JSON, as a worker receives it from the chain.
     let manifest_json = project.config.manifest_json()?;
@@ -170,6 +177,7 @@ pub fn run(ctx: &ClientContext, req: RunRequest<'_>) -> anyhow::Result<()> {
         },
         data_dir: None,
         cache_dir: None,
+        http,
     })?;
     let json = outcome_json(&outcome, &code_hash);
     ctx.emit(&json, |_| {
@@ -241,6 +249,9 @@ pub async fn deploy(
     })
 }
 
+/// `--max-fee` of `bls function invoke --fast` when none is given.
+pub const FAST_DEFAULT_MAX_FEE: &str = "1000000ubls";
+
 /// Arguments of `bls function invoke`.
 #[derive(Debug)]
 pub struct InvokeRequest<'a> {
@@ -254,8 +265,9 @@ pub struct InvokeRequest<'a> {
     pub args: Vec<String>,
     /// `--env KEY=VALUE` pairs (fast path only).
     pub env: Vec<(String, String)>,
-    /// Max fee, e.g. `1000000ubls`.
-    pub max_fee: &'a str,
+    /// Max fee, e.g. `1000000ubls` (`None`: [`FAST_DEFAULT_MAX_FEE`] with `fast`, else the
+    /// job's worst-case fee).
+    pub max_fee: Option<&'a str>,
     /// Wait for the result.
     pub wait: bool,
     /// Result timeout.
@@ -266,6 +278,8 @@ pub struct InvokeRequest<'a> {
     pub head: Option<String>,
     /// Where to write the head's signed answer with the signed request (for `fast`).
     pub save: Option<PathBuf>,
+    /// Blocks the fast request stays valid (`None`: the client default).
+    pub expires_in: Option<u64>,
     /// Signing options.
     pub sign: &'a SignArgs,
 }
@@ -283,10 +297,10 @@ pub async fn invoke(
         }
         (None, None) => Vec::new(),
     };
-    let max_fee = parse_fee(req.max_fee)?;
     let key = signer(ctx, from)?;
     let addr = key.address().to_string();
     if req.fast {
+        let max_fee = parse_fee(req.max_fee.unwrap_or(FAST_DEFAULT_MAX_FEE))?;
         let head = req.head.ok_or(CliError::NoHead)?;
         let stdin = String::from_utf8(input)
             .map_err(|_| anyhow::anyhow!("--fast carries the input as text: it must be UTF-8"))?;
@@ -308,12 +322,17 @@ pub async fn invoke(
                 max_fee: max_fee.amount,
                 timeout: req.timeout,
                 save: req.save,
+                expires_in: req.expires_in,
             },
         )
         .await
         .map_err(|e| explain(e, &ctx.node, Some(&addr)));
     }
     let outcome = async {
+        let max_fee = match req.max_fee {
+            Some(s) => parse_fee(s)?,
+            None => bls_core::Coin::ubls(orch::worst_case_fee(&ctx.rpc()?, req.id).await?),
+        };
         require_funds(ctx, &key).await?;
         let flags = tx_flags(&key, req.sign, req.wait)?;
         invoke_function(ctx, &flags, req.id, input, req.args, &max_fee, req.timeout).await

@@ -138,7 +138,11 @@ output_bytes = {output}
 
 [permissions]
 # Exact origins the function may call over HTTP (through bls_sdk::http), e.g.
-# ["https://api.example.com", "http://127.0.0.1:8080"]: scheme://host[:port], no path; ≤ 16.
+# ["https://api.example.com", "https://93.184.215.14:8443"]: scheme://host[:port], no path; ≤ 16.
+# Public only: private/loopback/link-local IPs and local names (localhost, *.local, *.internal,
+# single-label) are refused, and workers refuse a name that resolves to a private address.
+# To test against a local mock: bls function run --resolve api.example.com=127.0.0.1
+#   --allow-private-http 127.0.0.1:8080 (a worker operator's opt-in, never a manifest's).
 # Empty: no network at all.
 http = []
 # Read-only access to the worker's data directory, mounted at /data.

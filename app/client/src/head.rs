@@ -3,11 +3,13 @@
 //!
 //! Every answer of a head's `POST /api/v1/functions/execute` carries its signed statement
 //! (`bls_orchestration::fastpath::head::msgs::HeadStatement`). [`verify_answer`] accepts an
-//! answer only when: it answers our request; the head is a registered head and signed it with
-//! its result key; its height is close to the chain's tip; the chain state it read is the
-//! current one; and the chain's own rule ([`judge`]) finds no lie in it. A lie the rule finds is
-//! [`AnswerError::Lie`] — provable: keep the [`HeadEvidence`] and submit [`report_head`]. Any
-//! other failure means the head gave no verifiable answer: if it still charges for the request
+//! answer only when: it answers our (v2) request; the head is a registered head and signed it
+//! with a result key it held while the request was alive; its height lies in the request's
+//! window and close to the chain's tip; the chain state it read is the current one; and the
+//! chain's own rule ([`judge`]) — with the code our request asks for and every worker's keys
+//! of the request's window — finds no lie in it. A lie the rule finds is [`AnswerError::Lie`]
+//! — provable: keep the [`HeadEvidence`] and submit [`report_head`]. Any other failure means
+//! the head gave no verifiable answer: if it still charges for the request
 //! ([`head_challenge`]), challenge the charge ([`challenge_head`]).
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -21,6 +23,8 @@ use bls_orchestration::fastpath::head::msgs::{
 };
 use bls_orchestration::fastpath::head::queries::{HeadChallengeRequest, HeadChallengeResponse};
 use bls_orchestration::fastpath::msgs::{SignedRequest, SignedResult};
+use bls_orchestration::fastpath::request::{key_window, VerifiedRequest};
+use bls_registry::result_keys::ResultKey;
 use bls_registry::Role;
 use cosmos_sdk_proto::Any;
 use prost::Message;
@@ -169,14 +173,22 @@ impl HeadAnswer {
     }
 }
 
-/// What [`check_answer`] checks an answer against, read from the chain.
+/// What [`check_answer`] checks an answer against: our request's terms and what the chain
+/// says now.
 #[derive(Debug, Clone)]
 pub struct ChainFacts {
-    /// The head's registered result key (`None`: not a registered head).
-    pub head_key: Option<Vec<u8>>,
+    /// The code hash our signed request asks for.
+    pub requested_code: [u8; 32],
+    /// The heights our request is alive, `expiry - fastpath_request_ttl ..= expiry`
+    /// ([`key_window`]): a head may sign only inside it, and the keys below are those held in
+    /// it.
+    pub window: (u64, u64),
+    /// The result keys the head held in `window` (empty: not a registered head, or no key of
+    /// the window).
+    pub head_keys: Vec<Vec<u8>>,
     /// The request's function as of now.
     pub function: FunctionFacts,
-    /// Result keys of the presented workers that are registered.
+    /// Result keys each presented worker that is registered held in `window`.
     pub keys: BTreeMap<String, Vec<Vec<u8>>>,
     /// The result hash this head settled for the request, if it did.
     pub settled_result: Option<[u8; 32]>,
@@ -199,16 +211,34 @@ pub fn check_answer(
             got: answer.request_id.clone(),
         });
     }
-    let key = facts.head_key.as_ref().ok_or_else(|| {
-        AnswerError::Unsigned(format!("{:?} is not a registered head worker", answer.head))
-    })?;
-    verify_head_statement(key, &stmt)
-        .map_err(|e| AnswerError::Unsigned(format!("head {}: {e}", answer.head)))?;
+    if facts.head_keys.is_empty() {
+        return Err(AnswerError::Unsigned(format!(
+            "{:?} is not a registered head worker with a result key of the request's window",
+            answer.head
+        )));
+    }
+    let mut why = String::new();
+    if !facts
+        .head_keys
+        .iter()
+        .any(|k| verify_head_statement(k, &stmt).map_err(|e| why = e).is_ok())
+    {
+        return Err(AnswerError::Unsigned(format!(
+            "head {}: {why}",
+            answer.head
+        )));
+    }
     let stale = |why: String| AnswerError::Stale {
         height: stmt.height,
         tip: facts.tip,
         why,
     };
+    let (lo, hi) = facts.window;
+    if stmt.height < lo || stmt.height > hi {
+        return Err(stale(format!(
+            "outside the request's window {lo}..={hi}: the chain would not hear a report of it"
+        )));
+    }
     if stmt.height > facts.tip.saturating_add(HEIGHT_SLACK) {
         return Err(stale("dated in the future".into()));
     }
@@ -222,6 +252,7 @@ pub fn check_answer(
     let judged = judge(
         &stmt,
         &Facts {
+            requested_code: facts.requested_code,
             function: &facts.function,
             keys: &facts.keys,
             settled_result: facts.settled_result,
@@ -261,26 +292,34 @@ pub fn check_answer(
     })
 }
 
-/// Reads the [`ChainFacts`] for `answer` to a request of `function_id`.
+/// The keys of `history` current somewhere in `window`, decoded.
+fn keys_in(history: &[ResultKey], (lo, hi): (u64, u64)) -> Vec<Vec<u8>> {
+    history
+        .iter()
+        .filter(|k| k.overlaps(lo, hi))
+        .filter_map(|k| hex::decode(&k.pubkey).ok())
+        .collect()
+}
+
+/// Reads the [`ChainFacts`] for `answer` to our verified request `req`.
 pub async fn chain_facts(
     rpc: &RpcClient,
-    function_id: u64,
+    req: &VerifiedRequest,
     answer: &HeadAnswer,
 ) -> Result<ChainFacts, AnswerError> {
-    let head_key = match Address::parse(&answer.head) {
+    let params = crate::orchestration::params(rpc).await?.params;
+    let window = key_window(req.terms.expiry_height, params.fastpath_request_ttl);
+    let head_keys = match Address::parse(&answer.head) {
         Ok(a) => match crate::registry::worker(rpc, &a).await {
-            Ok(w) if w.worker.role == Role::Head => hex::decode(&w.worker.result_pubkey).ok(),
-            Ok(_) => None,
-            Err(e) if e.abci_code().is_some() => None, // not registered
+            Ok(w) if w.worker.role == Role::Head => keys_in(&w.result_keys, window),
+            Ok(_) => Vec::new(),
+            Err(e) if e.abci_code().is_some() => Vec::new(), // not registered
             Err(e) => return Err(e.into()),
         },
-        Err(_) => None,
+        Err(_) => Vec::new(),
     };
-    let f = crate::orchestration::function(rpc, function_id).await?;
-    let code_hash = bls_orchestration::state::parse_hash(&f.function.code_hash)
-        .ok_or_else(|| AnswerError::Malformed("the chain's code hash".into()))?;
+    let f = crate::orchestration::function(rpc, req.terms.function_id).await?;
     let function = FunctionFacts {
-        code_hash,
         quorum: f.function.quorum,
         version: f.function.version,
         subnetwork_height: f.subnetwork.as_ref().map_or(0, |s| s.placed_height),
@@ -299,8 +338,7 @@ pub async fn chain_facts(
         let Ok(a) = Address::parse(w) else { continue };
         match crate::registry::worker(rpc, &a).await {
             Ok(r) => {
-                let k = hex::decode(&r.worker.result_pubkey).map_or_else(|_| vec![], |k| vec![k]);
-                keys.insert(w.to_string(), k);
+                keys.insert(w.to_string(), keys_in(&r.result_keys, window));
             }
             Err(e) if e.abci_code().is_some() => {} // not registered
             Err(e) => return Err(e.into()),
@@ -312,29 +350,31 @@ pub async fn chain_facts(
         .filter(|s| s.head.as_str() == answer.head)
         .and_then(|s| bls_orchestration::state::parse_hash(&s.result_hash));
     let tip = rpc.status().await?.latest_block_height;
-    let dispute_window = crate::orchestration::params(rpc)
-        .await?
-        .params
-        .head_dispute_window;
     Ok(ChainFacts {
-        head_key,
+        requested_code: req.terms.code_hash,
+        window,
+        head_keys,
         function,
         keys,
         settled_result,
         tip,
-        dispute_window,
+        dispute_window: params.head_dispute_window,
     })
 }
 
-/// [`check_answer`] with the facts read from the chain.
+/// [`check_answer`] of `answer` to our signed `request` (signed for `chain_id`), with the
+/// facts read from the chain.
 pub async fn verify_answer(
     rpc: &RpcClient,
-    function_id: u64,
-    want: &[u8; 32],
+    chain_id: &str,
+    request: &SignedRequest,
     answer: &HeadAnswer,
 ) -> Result<Verified, AnswerError> {
-    let facts = chain_facts(rpc, function_id, answer).await?;
-    check_answer(want, answer, &facts)
+    let req = request
+        .verify(chain_id)
+        .map_err(|e| AnswerError::Malformed(format!("our own signed request: {e}")))?;
+    let facts = chain_facts(rpc, &req, answer).await?;
+    check_answer(&req.id, answer, &facts)
 }
 
 /// Everything a report needs, as a file: the invoker's signed request (hex protobuf) and the
@@ -474,9 +514,10 @@ mod tests {
         };
         sign(&head, &mut answer);
         let facts = ChainFacts {
-            head_key: Some(head.public_key_bytes().to_vec()),
+            requested_code: code,
+            window: (90, 110),
+            head_keys: vec![head.public_key_bytes().to_vec()],
             function: FunctionFacts {
-                code_hash: code,
                 quorum: 2,
                 version: 2,
                 subnetwork_height: 50,
@@ -532,7 +573,7 @@ mod tests {
         assert!(matches!(e, AnswerError::Unsigned(_)), "{e}");
         // Not a registered head.
         let mut facts = f.facts.clone();
-        facts.head_key = None;
+        facts.head_keys = Vec::new();
         assert!(matches!(
             check_answer(&f.id, &f.answer, &facts),
             Err(AnswerError::Unsigned(_))
@@ -560,6 +601,49 @@ mod tests {
             Err(AnswerError::StateChanged(_))
         ));
         let _ = &f.workers;
+    }
+
+    #[test]
+    fn keys_of_the_request_window_code_of_the_request_and_the_window_itself() {
+        let f = fixture();
+        // The head and a worker rotated since: their old keys (held while the request was
+        // alive) still verify what they signed.
+        let mut facts = f.facts.clone();
+        let (rotated, _) = KeyPair::generate().unwrap();
+        facts.head_keys = vec![
+            rotated.public_key_bytes().to_vec(),
+            f.head.public_key_bytes().to_vec(),
+        ];
+        let w0 = f.workers[0].address().to_string();
+        facts
+            .keys
+            .get_mut(&w0)
+            .unwrap()
+            .insert(0, rotated.public_key_bytes().to_vec());
+        check_answer(&f.id, &f.answer, &facts).expect("old keys of the window verify");
+        // Only the head's new key: the statement is not provably the head's.
+        facts.head_keys = vec![rotated.public_key_bytes().to_vec()];
+        assert!(matches!(
+            check_answer(&f.id, &f.answer, &facts),
+            Err(AnswerError::Unsigned(_))
+        ));
+        // Our request asks for other code: the head's claim is a provable lie.
+        let mut facts = f.facts.clone();
+        facts.requested_code = [8; 32];
+        let e = check_answer(&f.id, &f.answer, &facts).unwrap_err();
+        assert_eq!(e.lie().map(Lie::kind), Some("wrong_code"), "{e}");
+        // A statement dated outside our request's window would not be heard by the chain.
+        for window in [(101, 120), (80, 99)] {
+            let mut facts = f.facts.clone();
+            facts.window = window;
+            assert!(
+                matches!(
+                    check_answer(&f.id, &f.answer, &facts),
+                    Err(AnswerError::Stale { .. })
+                ),
+                "{window:?}"
+            );
+        }
     }
 
     #[test]

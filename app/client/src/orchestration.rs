@@ -86,6 +86,23 @@ pub async fn params(rpc: &RpcClient) -> Result<ParamsResponse, RpcError> {
         .await
 }
 
+/// The most a job of `function_id` can cost under the chain's current params — the smallest
+/// `max_fee` `MsgInvoke` accepts — by the chain's own rule
+/// ([`bls_orchestration::pricing::worst_case_fee`] over the function's manifest limits).
+pub async fn worst_case_fee(rpc: &RpcClient, function_id: u64) -> Result<u128, RpcError> {
+    let p = params(rpc).await?.params;
+    let f = function(rpc, function_id).await?.function;
+    let manifest: bls_core::manifest::Manifest =
+        serde_json::from_str(&f.manifest_json).map_err(|e| RpcError::Decode {
+            path: path("Function"),
+            detail: format!("manifest of function {function_id}: {e}"),
+        })?;
+    Ok(bls_orchestration::pricing::worst_case_fee(
+        &p,
+        &manifest.limits,
+    ))
+}
+
 /// Polls the job until it is finalized or failed, or `timeout` passes.
 pub async fn wait_for_job(
     rpc: &RpcClient,
@@ -96,6 +113,30 @@ pub async fn wait_for_job(
     loop {
         let j = job(rpc, job_id).await?;
         if !j.status.is_open() {
+            return Ok(j);
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Err(JobError::Timeout {
+                job_id,
+                status: j.status.as_str().to_string(),
+                waited: timeout,
+            });
+        }
+        tokio::time::sleep(JOB_POLL_INTERVAL).await;
+    }
+}
+
+/// Polls the job until it leaves `queued` — the begin block after its invoke (or after a
+/// failed round) assigned its workers, or failed it — or `timeout` passes.
+pub async fn wait_assigned(
+    rpc: &RpcClient,
+    job_id: u64,
+    timeout: Duration,
+) -> Result<Job, JobError> {
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        let j = job(rpc, job_id).await?;
+        if j.status != JobStatus::Queued {
             return Ok(j);
         }
         if tokio::time::Instant::now() >= deadline {

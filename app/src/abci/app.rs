@@ -8,13 +8,14 @@ use bls_core::{
 use tendermint_proto::v0_38::abci::{
     request, response, response_process_proposal::ProposalStatus, Event as AbciEvent,
     EventAttribute, ExecTxResult, RequestCheckTx, RequestFinalizeBlock, RequestInfo,
-    RequestInitChain, RequestPrepareProposal, RequestQuery, ResponseCheckTx, ResponseCommit,
-    ResponseFinalizeBlock, ResponseInfo, ResponseInitChain, ResponsePrepareProposal,
-    ResponseProcessProposal, ResponseQuery,
+    RequestInitChain, RequestPrepareProposal, RequestProcessProposal, RequestQuery,
+    ResponseCheckTx, ResponseCommit, ResponseFinalizeBlock, ResponseInfo, ResponseInitChain,
+    ResponsePrepareProposal, ResponseProcessProposal, ResponseQuery,
 };
 
-use super::genesis::AppGenesis;
+use super::genesis::{consensus_genesis, AppGenesis};
 use super::query;
+use super::vote_extensions;
 use crate::metrics::AppMetrics;
 use crate::modules::all_modules;
 use crate::store::{ChangeSet, Overlay, PreparedCommit, StagedView, Store, StoreError};
@@ -62,6 +63,8 @@ pub struct BlsApp {
     metrics: AppMetrics,
     /// Signatures already verified on this node (CheckTx, rechecks and FinalizeBlock).
     sig_cache: SigCache,
+    /// This validator's randomness-beacon secret (`None`: its vote extensions are empty).
+    beacon_secret: Option<[u8; 32]>,
 }
 
 impl BlsApp {
@@ -81,6 +84,7 @@ impl BlsApp {
             last_block: BlockInfo::default(),
             metrics: AppMetrics::default(),
             sig_cache: SigCache::default(),
+            beacon_secret: None,
         };
         app.last_block.height = app.store.last_height();
         app.last_block.chain_id = app.stored_chain_id().unwrap_or_default();
@@ -100,6 +104,11 @@ impl BlsApp {
             .height
             .set(i64::try_from(self.store.last_height()).unwrap_or(i64::MAX));
         self.metrics = metrics;
+    }
+
+    /// Uses `secret` for this node's vote extensions (see [`crate::beacon_secret`]).
+    pub fn set_beacon_secret(&mut self, secret: [u8; 32]) {
+        self.beacon_secret = Some(secret);
     }
 
     /// The store (read access for queries and tests).
@@ -152,21 +161,21 @@ impl BlsApp {
             request::Value::PrepareProposal(r) => {
                 response::Value::PrepareProposal(self.prepare_proposal(r))
             }
-            request::Value::ProcessProposal(_) => {
-                response::Value::ProcessProposal(ResponseProcessProposal {
-                    status: ProposalStatus::Accept as i32,
-                })
+            request::Value::ProcessProposal(r) => {
+                response::Value::ProcessProposal(self.process_proposal(r))
             }
             request::Value::FinalizeBlock(r) => {
                 response::Value::FinalizeBlock(self.finalize_block(r).unwrap_or_else(|e| fatal(e)))
             }
-            request::Value::ExtendVote(_) => response::Value::ExtendVote(Default::default()),
-            request::Value::VerifyVoteExtension(_) => {
-                response::Value::VerifyVoteExtension(
-                    tendermint_proto::v0_38::abci::ResponseVerifyVoteExtension {
-                        status: tendermint_proto::v0_38::abci::response_verify_vote_extension::VerifyStatus::Accept as i32,
-                    },
-                )
+            request::Value::ExtendVote(r) => {
+                response::Value::ExtendVote(vote_extensions::extend_vote(
+                    self.beacon_secret.as_ref(),
+                    &self.last_block.chain_id,
+                    &r,
+                ))
+            }
+            request::Value::VerifyVoteExtension(r) => {
+                response::Value::VerifyVoteExtension(vote_extensions::verify_vote_extension(&r))
             }
             request::Value::ListSnapshots(_) => response::Value::ListSnapshots(Default::default()),
             request::Value::OfferSnapshot(_) => response::Value::OfferSnapshot(Default::default()),
@@ -195,6 +204,7 @@ impl BlsApp {
     pub fn init_chain(&mut self, r: RequestInitChain) -> Result<ResponseInitChain, AppError> {
         let genesis = AppGenesis::from_bytes(&r.app_state_bytes)
             .map_err(|e| AppError::Genesis(e.to_string()))?;
+        let consensus = consensus_genesis(&r).map_err(|e| AppError::Genesis(e.to_string()))?;
         let block = BlockInfo {
             height: u64::try_from(r.initial_height).unwrap_or(1),
             time_secs: r.time.as_ref().map_or(0, |t| t.seconds),
@@ -219,6 +229,11 @@ impl BlsApp {
                 m.init_genesis(&mut ctx, genesis.section(m.name()))
                     .map_err(|e| AppError::Genesis(format!("module {}: {}", m.name(), e)))?;
             }
+            // After staking's params are in: the unbonding period must outlast CometBFT's
+            // evidence window, and CometBFT's genesis validators keep their keys.
+            bls_staking::genesis::init_consensus(&mut ctx, &consensus)
+                .map_err(|e| AppError::Genesis(format!("module staking: {e}")))?;
+            init_beacon(&mut ctx, &r)?;
             let updates = std::mem::take(&mut ctx.validator_updates);
             drop(ctx);
             if let Some(e) = view.take_error() {
@@ -249,6 +264,17 @@ impl BlsApp {
 
     /// `CheckTx`: ante checks against the check state; admitted txs' ante writes stay there.
     pub fn check_tx(&mut self, r: RequestCheckTx) -> ResponseCheckTx {
+        if bls_beacon::pseudo_tx::is_marked(&r.tx) {
+            // Only a proposer makes these (from its own last commit); a copy in the mempool
+            // could only be a forgery or a replay.
+            self.metrics.check_tx_rejected.inc();
+            return ResponseCheckTx {
+                code: bls_core::AbciCode::code(&pseudo_tx_refused(0)),
+                log: "vote-extension pseudo-transactions are made by the block proposer and cannot be submitted".into(),
+                codespace: "beacon".into(),
+                ..Default::default()
+            };
+        }
         let mut next = self.last_block.clone();
         next.height = next.height.saturating_add(1);
         let (outcome, changes) = {
@@ -273,19 +299,65 @@ impl BlsApp {
         to_check_response(outcome)
     }
 
-    /// `PrepareProposal`: keeps the mempool's order, drops what does not fit.
+    /// `PrepareProposal`: the vote-extension pseudo-transaction first when extensions are
+    /// enabled for the previous height, then the mempool's order, dropping what does not fit.
     pub fn prepare_proposal(&self, r: RequestPrepareProposal) -> ResponsePrepareProposal {
         let max = usize::try_from(r.max_tx_bytes).unwrap_or(0);
-        let mut total = 0usize;
-        let txs = r
-            .txs
-            .into_iter()
-            .take_while(|tx| {
-                total = total.saturating_add(tx.len());
-                total <= max
-            })
-            .collect();
+        let height = u64::try_from(r.height).unwrap_or(0);
+        let required = match StagedView::new(&self.store, &self.block) {
+            Ok(view) => {
+                let required = bls_beacon::mix::extensions_required(&view, height);
+                view.take_error();
+                required.unwrap_or_else(|e| {
+                    tracing::error!(error = %e, "reading the beacon config");
+                    false
+                })
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "opening a state view for PrepareProposal");
+                false
+            }
+        };
+        let txs = vote_extensions::proposal_txs(required, r.local_last_commit.as_ref(), r.txs, max);
         ResponsePrepareProposal { txs }
+    }
+
+    /// `ProcessProposal`: rejects a block that breaks the vote-extension rules (see
+    /// [`vote_extensions::check_block`]); everything else is judged when it executes.
+    pub fn process_proposal(&self, r: RequestProcessProposal) -> ResponseProcessProposal {
+        let height = u64::try_from(r.height).unwrap_or(0);
+        let verdict = StagedView::new(&self.store, &self.block)
+            .map_err(|e| e.to_string())
+            .and_then(|view| {
+                let checked = vote_extensions::check_block(
+                    &view,
+                    &self.chain_id(),
+                    height,
+                    &r.txs,
+                    r.proposed_last_commit.as_ref(),
+                );
+                match view.take_error() {
+                    Some(e) => Err(e.to_string()),
+                    None => checked.map_err(|e| e.to_string()),
+                }
+            });
+        let status = match verdict {
+            Ok(_) => ProposalStatus::Accept,
+            Err(why) => {
+                self.metrics.proposals_rejected.inc();
+                tracing::warn!(height, reason = %why, "rejecting proposal");
+                ProposalStatus::Reject
+            }
+        };
+        ResponseProcessProposal {
+            status: status as i32,
+        }
+    }
+
+    /// The chain id (stored at genesis; staged writes first, for the first block).
+    fn chain_id(&self) -> String {
+        self.stored_chain_id_staged()
+            .unwrap_or_else(|| self.last_block.chain_id.clone())
     }
 
     /// `FinalizeBlock`: begin-block hooks, every tx in its own overlay, end-block hooks; the
@@ -305,6 +377,8 @@ impl BlsApp {
                 .stored_chain_id_staged()
                 .unwrap_or_else(|| self.last_block.chain_id.clone()),
             hash: r.hash.to_vec(),
+            // Set by the beacon before any begin block (see `beacon_step`).
+            randomness: [0; 32],
             proposer: r.proposer_address.to_vec(),
             last_commit: r
                 .decided_last_commit
@@ -341,11 +415,18 @@ impl BlsApp {
                 })
                 .collect(),
         };
+        let mut block = block;
         let mut events = Vec::new();
         let mut validator_updates = Vec::new();
+        let (randomness, extensions) = self.beacon_step(&r, &block, &mut events)?;
+        block.randomness = randomness;
         self.run_hooks(&block, "begin_block", &mut events, &mut validator_updates)?;
         let mut tx_results = Vec::with_capacity(r.txs.len());
-        for tx in &r.txs {
+        for (index, tx) in r.txs.iter().enumerate() {
+            if bls_beacon::pseudo_tx::is_marked(tx) {
+                tx_results.push(pseudo_tx_result(index, block.height, &extensions));
+                continue;
+            }
             let (outcome, changes) = {
                 let view = StagedView::new(&self.store, &self.block)?;
                 let mut overlay = Overlay::new(&view);
@@ -382,6 +463,65 @@ impl BlsApp {
             consensus_param_updates: None,
             app_hash: app_hash.into(),
         })
+    }
+
+    /// The beacon's part of FinalizeBlock, before any begin block: checks the block's
+    /// vote extensions again (a syncing node never ran ProcessProposal on it) and mixes what
+    /// verified into the block's randomness, or the block hash where extensions are not
+    /// enabled. A decided block whose required extensions do not verify (only a byzantine
+    /// third of the power can decide one) mixes nothing. Returns the randomness and the check.
+    fn beacon_step(
+        &mut self,
+        r: &RequestFinalizeBlock,
+        block: &BlockInfo,
+        events: &mut Vec<Event>,
+    ) -> Result<([u8; 32], ExtensionCheck), AppError> {
+        let (changes, randomness, checked) = {
+            let view = StagedView::new(&self.store, &self.block)?;
+            let checked = vote_extensions::check_block(
+                &view,
+                &block.chain_id,
+                block.height,
+                &r.txs,
+                r.decided_last_commit.as_ref(),
+            );
+            let mut overlay = Overlay::new(&view);
+            let gas = GasMeter::infinite();
+            let mut ctx = Context::new(&mut overlay, block, &gas);
+            let mixed = match &checked {
+                Ok(Some(v)) => bls_beacon::mix::mix_extensions(&mut ctx, v),
+                Ok(None) => bls_beacon::mix::mix_block_hash(&mut ctx),
+                Err(e) => {
+                    tracing::error!(height = block.height, error = %e, "a decided block carries no valid vote extensions; its randomness mixes none");
+                    self.metrics.beacon_missing.inc();
+                    bls_beacon::mix::mix_missing(&mut ctx)
+                }
+            };
+            let emitted = std::mem::take(&mut ctx.events);
+            drop(ctx);
+            if let Some(e) = view.take_error() {
+                return Err(e.into());
+            }
+            match mixed {
+                Ok(value) => {
+                    events.extend(emitted);
+                    (Some(overlay.into_changes()), value, checked)
+                }
+                Err(e) => {
+                    // Deterministic on every node (like a failed block hook): the writes are
+                    // dropped and the previous randomness stands; logged because it is a bug.
+                    tracing::error!(error = %e, "beacon mixing failed; its writes were dropped");
+                    let previous = bls_beacon::state::randomness(&view)
+                        .map(|p| p.bytes())
+                        .unwrap_or_default();
+                    (None, previous, checked)
+                }
+            }
+        };
+        if let Some(changes) = changes {
+            self.block.extend(changes);
+        }
+        Ok((randomness, checked))
     }
 
     fn stored_chain_id_staged(&self) -> Option<String> {
@@ -454,6 +594,25 @@ impl BlsApp {
     }
 }
 
+/// Records the vote-extension enable height, which only InitChain tells the app, for the
+/// beacon (the genesis validators' keys it verifies extensions with are staking's record,
+/// [`bls_staking::genesis::init_consensus`]).
+fn init_beacon(ctx: &mut Context<'_>, r: &RequestInitChain) -> Result<(), AppError> {
+    let enable = r
+        .consensus_params
+        .as_ref()
+        .and_then(|p| p.abci.as_ref())
+        .map_or(0, |a| a.vote_extensions_enable_height);
+    let enable = u64::try_from(enable).map_err(|_| {
+        AppError::Genesis(format!(
+            "consensus_params.abci.vote_extensions_enable_height must not be negative, got {enable}"
+        ))
+    })?;
+    let initial_height = ctx.block.height;
+    bls_beacon::mix::set_consensus(ctx, initial_height, enable)
+        .map_err(|e| AppError::Genesis(format!("beacon: {e}")))
+}
+
 fn fatal(e: AppError) -> ! {
     tracing::error!(error = %e, "fatal application error; stopping so CometBFT can replay after a fix");
     std::process::exit(2)
@@ -492,6 +651,44 @@ fn to_abci_validator_update(u: &ValidatorUpdate) -> tendermint_proto::v0_38::abc
             )),
         }),
         power: u.power,
+    }
+}
+
+/// What checking a block's vote extensions found (`None`: not required at its height).
+type ExtensionCheck = Result<Option<bls_beacon::VerifiedCommit>, bls_beacon::BeaconError>;
+
+/// The refusal of a marked transaction where none may be.
+fn pseudo_tx_refused(index: usize) -> bls_beacon::BeaconError {
+    bls_beacon::BeaconError::UnexpectedPseudoTx {
+        index,
+        why:
+            "vote-extension pseudo-transactions are made by the block proposer, first in its block",
+    }
+}
+
+/// The result of a marked transaction in a decided block: ok for the block's verified vote
+/// extensions, the beacon's error otherwise.
+fn pseudo_tx_result(index: usize, height: u64, checked: &ExtensionCheck) -> ExecTxResult {
+    use bls_core::AbciCode as _;
+    let refused = |e: &bls_beacon::BeaconError| ExecTxResult {
+        code: e.code(),
+        log: e.to_string(),
+        codespace: e.codespace().into(),
+        ..Default::default()
+    };
+    match checked {
+        Ok(Some(v)) if index == 0 => ExecTxResult {
+            code: 0,
+            log: format!(
+                "vote extensions of height {} ({} of {} voting power signed)",
+                height.saturating_sub(1),
+                v.signed_power,
+                v.total_power
+            ),
+            ..Default::default()
+        },
+        Err(e) if index == 0 => refused(e),
+        _ => refused(&pseudo_tx_refused(index)),
     }
 }
 

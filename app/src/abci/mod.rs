@@ -5,13 +5,15 @@
 //!   opens four);
 //! - [`server`]: the ABCI socket server (length-prefixed protobuf over TCP, `TCP_NODELAY`);
 //! - [`query`]: the query router (store proofs, Cosmos gRPC paths, `bls.*` module paths);
-//! - [`genesis`]: the `app_state` document and its per-module sections.
+//! - [`genesis`]: the `app_state` document and its per-module sections;
+//! - [`vote_extensions`]: vote extensions and their pseudo-transaction (randomness beacon).
 
 pub mod app;
 pub mod genesis;
 pub mod owner;
 pub mod query;
 pub mod server;
+pub mod vote_extensions;
 
 pub use app::BlsApp;
 pub use owner::{AbciHandle, OwnerThread};

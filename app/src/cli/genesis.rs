@@ -7,6 +7,7 @@ use clap::Subcommand;
 use serde_json::{json, Value};
 
 use crate::abci::genesis::AppGenesis;
+use crate::cli::genesis_doc::init_chain_request;
 use crate::config::Home;
 
 /// Genesis file commands.
@@ -19,7 +20,10 @@ pub enum GenesisCmd {
         /// Coins, e.g. 1000000ubls.
         coins: String,
     },
-    /// Check that genesis parses, its sections belong to modules and the chain would start.
+    /// Check that genesis parses, its sections belong to modules and the chain would start:
+    /// runs the InitChain CometBFT would send (app_state, validators, consensus params) on a
+    /// scratch store. Refuses, among others, a staking `unbonding_blocks` not above
+    /// `consensus_params.evidence.max_age_num_blocks`.
     Validate,
     /// Print the genesis file.
     Show,
@@ -175,22 +179,25 @@ fn add_auth_account(app_state: &mut Value, addr: &Address) -> anyhow::Result<()>
     Ok(())
 }
 
-/// Checks a genesis document: chain id, sections, and that InitChain succeeds on a scratch store.
+/// Checks a genesis document: chain id, sections, and that the InitChain CometBFT would send
+/// for it (validators and consensus params included) succeeds on a scratch store.
 pub fn validate(g: &Value) -> anyhow::Result<()> {
-    let chain_id = g["chain_id"].as_str().unwrap_or_default();
-    if chain_id.is_empty() {
-        bail!("genesis has no chain_id");
-    }
-    let app_state = serde_json::to_vec(&g["app_state"])?;
-    AppGenesis::from_bytes(&app_state)?;
+    let request = init_chain_request(g)?;
+    AppGenesis::from_bytes(&request.app_state_bytes)?;
+    let ve_enabled = request
+        .consensus_params
+        .as_ref()
+        .and_then(|p| p.abci.as_ref())
+        .is_some_and(|a| a.vote_extensions_enable_height != 0);
     let store = crate::store::Store::open_in_memory()?;
     let mut app = crate::abci::BlsApp::with_store(store);
-    app.init_chain(tendermint_proto::v0_38::abci::RequestInitChain {
-        chain_id: chain_id.to_string(),
-        app_state_bytes: app_state.into(),
-        initial_height: 1,
-        ..Default::default()
-    })
-    .map_err(|e| anyhow::anyhow!("InitChain would fail: {e}"))?;
+    app.init_chain(request)
+        .map_err(|e| anyhow::anyhow!("InitChain would fail: {e}"))?;
+    if !ve_enabled {
+        eprintln!(
+            "note: vote extensions are disabled (consensus_params.abci.vote_extensions_enable_height = 0): \
+             job assignment and placement randomness comes from block hashes, which a proposer can grind"
+        );
+    }
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! `blsd init`: creates a node home — app config, app state dir, and CometBFT's home (through
-//! the installed `cometbft`), with CometBFT's config pointed at this app and genesis set up.
+//! the installed `cometbft`), with CometBFT's config pointed at this app and genesis set up
+//! (the `app_state` template, and an evidence window that fits its unbonding period).
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -7,8 +8,10 @@ use std::process::Command;
 use anyhow::{bail, Context as _};
 use clap::Args;
 
+use crate::cli::genesis_doc::fit_evidence_window;
 use crate::config::{Home, DEFAULT_APP_TOML};
 use crate::toml_patch::set_key;
+use bls_client::cli::units::parse_duration;
 
 /// Create a node home: app.toml, CometBFT config/keys/genesis wired to this app.
 #[derive(Debug, Args)]
@@ -22,7 +25,9 @@ pub struct InitCmd {
     /// Genesis `app_state` template (JSON); default: genesis/devnet.json's built-in copy.
     #[arg(long)]
     pub app_state: Option<PathBuf>,
-    /// CometBFT `timeout_commit` (block interval), e.g. 1s, 200ms.
+    /// CometBFT `timeout_commit` (block interval), e.g. 1s, 200ms. Also sets the genesis
+    /// evidence window: `max_age_duration` = staking `unbonding_blocks` × this, and
+    /// `max_age_num_blocks` = `unbonding_blocks` − 1.
     #[arg(long, default_value = "1s")]
     pub block_time: String,
     /// CometBFT RPC port.
@@ -43,6 +48,12 @@ pub struct InitCmd {
     /// `cometbft` binary to use.
     #[arg(long, env = "COMETBFT_BIN", default_value = "cometbft")]
     pub cometbft: String,
+    /// First height whose precommits carry vote extensions (consensus param
+    /// `abci.vote_extensions_enable_height`): the randomness beacon that seeds job assignment
+    /// and subnetwork placement mixes validators' reveals from the next height on. 0 disables
+    /// them; randomness then comes from block hashes, which a proposer can grind.
+    #[arg(long, default_value_t = 1)]
+    pub vote_extensions_height: u64,
 }
 
 /// The devnet genesis template shipped with the binary (genesis/devnet.json).
@@ -51,6 +62,8 @@ pub const DEVNET_APP_STATE: &str = include_str!("../../../genesis/devnet.json");
 impl InitCmd {
     /// Runs the command.
     pub fn run(self, home: &Home) -> anyhow::Result<()> {
+        let block_time =
+            parse_duration(&self.block_time).map_err(|e| anyhow::anyhow!("--block-time: {e}"))?;
         let app_toml = home.app_toml();
         if app_toml.exists() && !self.overwrite {
             bail!(
@@ -147,7 +160,10 @@ impl InitCmd {
         let gpath = home.genesis();
         let mut genesis: serde_json::Value = serde_json::from_slice(&std::fs::read(&gpath)?)?;
         genesis["chain_id"] = serde_json::Value::String(self.chain_id.clone());
+        genesis["consensus_params"]["abci"]["vote_extensions_enable_height"] =
+            serde_json::Value::String(self.vote_extensions_height.to_string());
         genesis["app_state"] = app_state;
+        fit_evidence_window(&mut genesis, block_time)?;
         std::fs::write(&gpath, serde_json::to_vec_pretty(&genesis)?)?;
         println!(
             "initialized {} (chain id {}): start with `blsd start --home {}` and `cometbft start --home {}`",

@@ -2,6 +2,7 @@
 //! (keys, tx, query) come from `bls-client` so the worker and the `bls` CLI share them.
 
 pub mod genesis;
+pub mod genesis_doc;
 pub mod init;
 pub mod start;
 

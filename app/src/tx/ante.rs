@@ -22,9 +22,6 @@ use super::error::TxError;
 use super::sig_cache::SigCache;
 use crate::store::Overlay;
 
-/// Module account that receives tx fees.
-pub const FEE_COLLECTOR: &str = "fee_collector";
-
 /// Size of a secp256k1 signature, charged in simulation when the tx carries an empty one.
 const SIM_SIGNATURE_BYTES: u64 = 64;
 /// Size of an encoded public key `Any`, charged in simulation when the tx carries none.
@@ -304,7 +301,8 @@ pub fn run_ante(
             });
         }
     }
-    let collector = Address::module(FEE_COLLECTOR);
+    // The fees module owns the account (its end block distributes what gathers there).
+    let collector = bls_fees::state::fee_collector();
     if !routed.fee.is_empty() {
         let mut gs = GasStorage::new(overlay, meter);
         let fee_events = transfer(&mut gs, signer, &collector, &routed.fee).map_err(|e| {

@@ -19,7 +19,7 @@ mod execute;
 pub mod sig_cache;
 mod simulate;
 
-pub use ante::{Mode, FEE_COLLECTOR};
+pub use ante::Mode;
 pub use decode::{decode_tx, DecodedTx};
 pub use error::{TxError, SDK_CODESPACE};
 pub use simulate::SIMULATE_PATH;

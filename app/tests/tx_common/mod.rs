@@ -7,7 +7,6 @@ use bls_app::tx::{TxOutcome, TxPipeline};
 use bls_auth::{get_account, Account, AuthModule};
 use bls_bank::msgs::MSG_SEND_TYPE_URL;
 use bls_bank::state::{all_balances, total_supply};
-use bls_bank::BankModule;
 use bls_core::module::encode_any;
 use bls_core::{Address, BlockInfo, Coins, Context, GasMeter, Module};
 use cosmos_sdk_proto::cosmos::bank::v1beta1::MsgSend;
@@ -36,7 +35,8 @@ pub const POOR_FUNDS: u128 = 10;
 pub const GAS: u64 = 200_000;
 pub const FEE: u128 = 5_000;
 
-pub const MODULES: &[&dyn Module] = &[&AuthModule, &BankModule];
+/// Auth and the app's own bank (refusing sends into every declared module account).
+pub static MODULES: &[&dyn Module] = &[&AuthModule, &bls_app::modules::BANK];
 
 pub fn pipeline() -> TxPipeline<'static> {
     TxPipeline::new(MODULES)
@@ -113,7 +113,7 @@ pub fn genesis() -> MockStorage {
             "max_gas_per_tx": MAX_GAS.to_string()}}),
         )
         .expect("auth genesis");
-    BankModule.init_genesis(
+    bls_app::modules::BANK.init_genesis(
         &mut ctx,
         &json!({"balances": [
             {"address": alice().addr.to_string(), "coins": [{"denom": "ubls", "amount": ALICE_FUNDS.to_string()}]},
@@ -278,7 +278,7 @@ pub fn ubls(store: &dyn Storage, addr: &Address) -> u128 {
 }
 
 pub fn fee_collector() -> Address {
-    Address::module(bls_app::tx::FEE_COLLECTOR)
+    bls_fees::state::fee_collector()
 }
 
 /// Every key/value pair, for "nothing changed" assertions.

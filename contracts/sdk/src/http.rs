@@ -20,8 +20,9 @@
 /// Why a request failed, as returned by the host.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
-    /// The URL's scheme/host/port is not in the manifest's allowlist (or resolves to a
-    /// private address).
+    /// The URL's scheme/host/port is not in the manifest's allowlist, an address its host
+    /// resolves to is not public (and the worker operator did not allow it), or the worker
+    /// offers no outbound HTTP.
     Denied,
     /// The request is malformed (bad URL, method or header).
     InvalidRequest,

@@ -40,8 +40,18 @@ pub enum BankError {
     #[error("unknown query method {0:?}")]
     UnknownQuery(String),
     /// `MsgSend` to a module account, whose balance its module accounts for itself.
-    #[error("{0} is not allowed to receive funds")]
-    BlockedRecipient(String),
+    #[error(
+        "{address} is not allowed to receive funds: it is the module account {account} of \
+         module {module}, which only that module pays into"
+    )]
+    BlockedRecipient {
+        /// The recipient.
+        address: String,
+        /// The module account's name.
+        account: &'static str,
+        /// The module that declared it.
+        module: &'static str,
+    },
     /// Invalid genesis section.
     #[error("invalid bank genesis: {0}")]
     InvalidGenesis(String),
@@ -51,7 +61,7 @@ impl AbciCode for BankError {
     fn codespace(&self) -> &'static str {
         match self {
             BankError::Account(e) => e.codespace(),
-            BankError::BlockedRecipient(_) => "sdk",
+            BankError::BlockedRecipient { .. } => "sdk",
             _ => "bank",
         }
     }
@@ -67,7 +77,7 @@ impl AbciCode for BankError {
             BankError::InvalidRequest(_) => 18,
             BankError::UnknownQuery(_) => 6,
             BankError::InvalidGenesis(_) => 19,
-            BankError::BlockedRecipient(_) => 4,
+            BankError::BlockedRecipient { .. } => 4,
         }
     }
 }

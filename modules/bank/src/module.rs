@@ -1,47 +1,84 @@
 //! [`BankModule`]: the bank behind the `bls_core::Module` interface.
+//!
+//! Unlike the other modules the bank is built with a piece of the app's wiring, as the Cosmos
+//! SDK builds its bank keeper with the blocked addresses: which recipients `MsgSend` refuses
+//! ([`BlockedRecipients`]), answered from the app's collection of every module's declared
+//! accounts. So it implements [`Module`] itself rather than through `ModuleSpec`'s static table.
 
-use bls_core::spec::{ExportGenesisFn, InitGenesisFn, ModuleSpec, QueryFn};
-use bls_core::{Address, Context, ModuleError};
+use bls_core::module::{export_genesis_section, init_genesis_section};
+use bls_core::{Address, Context, Module, ModuleError};
 use cosmos_sdk_proto::Any;
+use cosmwasm_std::Storage;
 
 use crate::error::BankError;
-use crate::genesis::{self, BankGenesis};
-use crate::msgs::{decode_send, handle_send, MSG_SEND_TYPE_URL};
+use crate::genesis;
+use crate::msgs::{decode_send, handle_send, BlockedRecipients, MSG_SEND_TYPE_URL};
 use crate::queries;
 
 /// The bank module.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct BankModule;
+#[derive(Clone, Copy, Debug)]
+pub struct BankModule {
+    blocked: BlockedRecipients,
+}
 
-impl ModuleSpec for BankModule {
-    type Error = BankError;
-    type Genesis = BankGenesis;
+impl BankModule {
+    /// Module name, also the genesis `app_state` key.
+    pub const NAME: &'static str = "bank";
 
-    const NAME: &'static str = "bank";
-    const MSG_TYPE_URLS: &'static [&'static str] = &[MSG_SEND_TYPE_URL];
-    const QUERY_PREFIX: &'static str = queries::QUERY_PREFIX;
-    const QUERY: QueryFn<Self::Error> = queries::query;
-    const INVALID_GENESIS: fn(serde_json::Error) -> Self::Error =
-        |e| BankError::InvalidGenesis(e.to_string());
-    const INIT_GENESIS: InitGenesisFn<Self::Genesis, Self::Error> =
-        |ctx, g| genesis::init(ctx.store, g);
-    const EXPORT_GENESIS: ExportGenesisFn<Self::Genesis, Self::Error> = genesis::export;
-    const EXPORT_CONTEXT: &'static str = "bank genesis export";
+    /// A bank whose `MsgSend` refuses the recipients `blocked` names.
+    pub const fn new(blocked: BlockedRecipients) -> Self {
+        Self { blocked }
+    }
+}
+
+impl Module for BankModule {
+    fn name(&self) -> &'static str {
+        Self::NAME
+    }
+
+    fn msg_type_urls(&self) -> &'static [&'static str] {
+        &[MSG_SEND_TYPE_URL]
+    }
 
     /// `MsgSend` is checked whole (addresses, coins) before it runs; its signer is the sender.
-    fn msg_signer(msg: &Any) -> Result<Address, ModuleError> {
+    fn msg_signer(&self, msg: &Any) -> Result<Address, ModuleError> {
         Ok(decode_send(msg)?.from)
     }
 
-    fn deliver(ctx: &mut Context<'_>, msg: &Any) -> Result<Any, ModuleError> {
+    fn deliver(&self, ctx: &mut Context<'_>, msg: &Any) -> Result<Any, ModuleError> {
         match msg.type_url.as_str() {
-            MSG_SEND_TYPE_URL => handle_send(ctx, msg),
-            other => Err(ModuleError::new(
-                "sdk",
-                6,
-                format!("bank handles no message {other}"),
-            )),
+            MSG_SEND_TYPE_URL => handle_send(ctx, msg, self.blocked),
+            other => Err(bls_core::module::unknown_msg(Self::NAME, other)),
         }
+    }
+
+    fn query_prefix(&self) -> &'static str {
+        queries::QUERY_PREFIX
+    }
+
+    fn query(
+        &self,
+        store: &dyn Storage,
+        method: &str,
+        data: &[u8],
+    ) -> Result<Vec<u8>, ModuleError> {
+        Ok(queries::query(store, method, data)?)
+    }
+
+    fn init_genesis(
+        &self,
+        ctx: &mut Context<'_>,
+        section: &serde_json::Value,
+    ) -> Result<(), ModuleError> {
+        init_genesis_section(
+            section,
+            |e| BankError::InvalidGenesis(e.to_string()),
+            |g| genesis::init(ctx.store, g),
+        )
+    }
+
+    fn export_genesis(&self, store: &dyn Storage) -> Result<serde_json::Value, ModuleError> {
+        export_genesis_section("bank genesis export", genesis::export(store))
     }
 }
 
@@ -51,12 +88,25 @@ mod tests {
     use crate::state::{balance, supply_of};
     use bls_auth::{get_account, AuthModule};
     use bls_core::module::encode_any;
-    use bls_core::{BlockInfo, GasMeter, Module};
+    use bls_core::module_account::DeclaredAccount;
+    use bls_core::{BlockInfo, GasMeter, ModuleAccount};
     use cosmos_sdk_proto::cosmos::bank::v1beta1 as pb;
     use cosmos_sdk_proto::cosmos::base::v1beta1::Coin as PCoin;
     use cosmwasm_std::testing::MockStorage;
     use prost::Message;
     use serde_json::json;
+
+    const CLOSED: ModuleAccount = ModuleAccount::new("closed_pool");
+
+    /// The app's part in these tests: one module account, closed to sends.
+    fn closed(addr: &Address) -> Option<DeclaredAccount> {
+        (*addr == CLOSED.address()).then_some(DeclaredAccount {
+            module: "pools",
+            account: CLOSED,
+        })
+    }
+
+    const BANK: BankModule = BankModule::new(closed);
 
     fn coin(amount: &str, denom: &str) -> PCoin {
         PCoin {
@@ -88,15 +138,15 @@ mod tests {
         {
             let mut ctx = Context::new(&mut s, &block, &meter);
             AuthModule.init_genesis(&mut ctx, &json!(null)).unwrap();
-            BankModule.init_genesis(&mut ctx, &g).unwrap();
+            BANK.init_genesis(&mut ctx, &g).unwrap();
         }
         assert_eq!(get_account(&s, &a).unwrap().unwrap().account_number, 0);
         assert_eq!(supply_of(&s, "ubls").unwrap(), 1000);
 
         let msg = send_msg(&a, b.as_str(), vec![coin("300", "ubls")]);
-        assert_eq!(BankModule.msg_signer(&msg).unwrap(), a);
+        assert_eq!(BANK.msg_signer(&msg).unwrap(), a);
         let mut ctx = Context::new(&mut s, &block, &meter);
-        let resp = BankModule.deliver(&mut ctx, &msg).unwrap();
+        let resp = BANK.deliver(&mut ctx, &msg).unwrap();
         assert_eq!(resp.type_url, "/cosmos.bank.v1beta1.MsgSendResponse");
         let transfer = ctx.events.iter().find(|e| e.kind == "transfer").unwrap();
         assert_eq!(transfer.get("recipient"), Some(b.as_str()));
@@ -117,21 +167,29 @@ mod tests {
             send_msg(&a, b.as_str(), vec![coin("1", "uxyz"), coin("1", "ubls")]),
             send_msg(&a, b.as_str(), vec![coin("-1", "ubls")]),
             send_msg(&a, b.as_str(), vec![coin("701", "ubls")]),
-            send_msg(
-                &a,
-                Address::module("fee_collector").as_str(),
-                vec![coin("1", "ubls")],
-            ),
+            send_msg(&a, CLOSED.address().as_str(), vec![coin("1", "ubls")]),
             Any {
                 type_url: MSG_SEND_TYPE_URL.into(),
                 value: vec![0xff; 3],
             },
         ] {
             let mut ctx = Context::new(&mut s, &block, &meter);
-            assert!(BankModule.deliver(&mut ctx, &bad).is_err());
+            assert!(BANK.deliver(&mut ctx, &bad).is_err());
         }
+        // The closed module account's refusal says what it is and who owns it.
+        let to_pool = send_msg(&a, CLOSED.address().as_str(), vec![coin("1", "ubls")]);
+        let mut ctx = Context::new(&mut s, &block, &meter);
+        let err = BANK.deliver(&mut ctx, &to_pool).unwrap_err();
+        drop(ctx);
+        assert_eq!((err.codespace.as_str(), err.code), ("sdk", 4), "{err:?}");
+        assert!(
+            err.log.contains("closed_pool") && err.log.contains("pools"),
+            "{}",
+            err.log
+        );
+        assert_eq!(balance(&s, &CLOSED.address(), "ubls").unwrap(), 0);
 
-        let q = |m: &str, d: Vec<u8>| BankModule.query(&s, m, &d);
+        let q = |m: &str, d: Vec<u8>| BANK.query(&s, m, &d);
         let r = q(
             "Balance",
             pb::QueryBalanceRequest {
@@ -173,13 +231,13 @@ mod tests {
         assert!(q("Nope", vec![]).is_err());
         assert!(q("Balance", vec![0xff]).is_err());
 
-        let exported = BankModule.export_genesis(&s).unwrap();
+        let exported = BANK.export_genesis(&s).unwrap();
         let mut s2 = MockStorage::new();
         {
             let mut ctx = Context::new(&mut s2, &block, &meter);
-            BankModule.init_genesis(&mut ctx, &exported).unwrap();
+            BANK.init_genesis(&mut ctx, &exported).unwrap();
         }
-        assert_eq!(BankModule.export_genesis(&s2).unwrap(), exported);
+        assert_eq!(BANK.export_genesis(&s2).unwrap(), exported);
         assert_eq!(supply_of(&s2, "ubls").unwrap(), 1000);
     }
 
@@ -197,7 +255,7 @@ mod tests {
         ] {
             let mut s = MockStorage::new();
             let mut ctx = Context::new(&mut s, &block, &meter);
-            assert!(BankModule.init_genesis(&mut ctx, &g).is_err(), "{g}");
+            assert!(BANK.init_genesis(&mut ctx, &g).is_err(), "{g}");
         }
     }
 }

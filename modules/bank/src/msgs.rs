@@ -2,6 +2,7 @@
 
 use bls_core::coins::CoinError;
 use bls_core::module::{decode_any, encode_any};
+use bls_core::module_account::DeclaredAccount;
 use bls_core::{Address, Coin, Coins, Context};
 use cosmos_sdk_proto::cosmos::bank::v1beta1::{MsgSend, MsgSendResponse};
 use cosmos_sdk_proto::cosmos::base::v1beta1::Coin as ProtoCoin;
@@ -15,27 +16,11 @@ pub const MSG_SEND_TYPE_URL: &str = "/cosmos.bank.v1beta1.MsgSend";
 /// Type URL of its response.
 pub const MSG_SEND_RESPONSE_TYPE_URL: &str = "/cosmos.bank.v1beta1.MsgSendResponse";
 
-/// Module accounts that `MsgSend` may not pay into (as the SDK's blocked addresses): their
-/// balances must equal what their modules track (escrows, bonds, pools, collected fees), so
-/// funds may only enter through those modules. The names are the modules' own constants
-/// (bank cannot depend on those crates, they depend on it).
-pub const BLOCKED_MODULE_ACCOUNTS: &[&str] = &[
-    "fee_collector",
-    "orchestration_escrow",
-    "orchestration_challenges",
-    "community_pool",
-    "staking_bonded",
-    "staking_unbonding",
-    "registry_bonds",
-    "fee_rewards",
-];
-
-/// True when `addr` is one of [`BLOCKED_MODULE_ACCOUNTS`].
-pub fn is_blocked_recipient(addr: &Address) -> bool {
-    BLOCKED_MODULE_ACCOUNTS
-        .iter()
-        .any(|name| Address::module(name) == *addr)
-}
+/// Tells the bank which recipients `MsgSend` refuses: the module account an address is, when
+/// its module declared it closed to plain sends. The app answers from its one collection of
+/// every module's declared accounts ([`bls_core::ModuleAccounts`]); the bank cannot list them
+/// itself (the modules that own them depend on the bank, not the other way round).
+pub type BlockedRecipients = fn(&Address) -> Option<DeclaredAccount>;
 
 /// A decoded, validated `MsgSend`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -88,12 +73,22 @@ pub fn decode_send(msg: &Any) -> Result<Send, bls_core::ModuleError> {
     })
 }
 
-/// Executes a `MsgSend`: creates the recipient's account if new, moves the coins, emits the
-/// SDK's events.
-pub fn handle_send(ctx: &mut Context<'_>, msg: &Any) -> Result<Any, bls_core::ModuleError> {
+/// Executes a `MsgSend`: refuses a recipient `blocked` names (a module account whose balance
+/// its module accounts for), creates the recipient's account if new, moves the coins, emits
+/// the SDK's events.
+pub fn handle_send(
+    ctx: &mut Context<'_>,
+    msg: &Any,
+    blocked: BlockedRecipients,
+) -> Result<Any, bls_core::ModuleError> {
     let send = decode_send(msg)?;
-    if is_blocked_recipient(&send.to) {
-        return Err(BankError::BlockedRecipient(send.to.to_string()).into());
+    if let Some(declared) = blocked(&send.to) {
+        return Err(BankError::BlockedRecipient {
+            address: send.to.to_string(),
+            account: declared.account.name(),
+            module: declared.module,
+        }
+        .into());
     }
     let events = transfer(ctx.store, &send.from, &send.to, &send.amount)?;
     for e in events {

@@ -155,7 +155,7 @@ mod tests {
 
     #[test]
     fn module_addresses_differ() {
-        assert_ne!(Address::module("fee_collector"), Address::module("escrow"));
+        assert_ne!(Address::module("pool"), Address::module("escrow"));
         assert_eq!(Address::module("escrow").as_bytes().len(), 20);
     }
 }

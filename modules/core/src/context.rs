@@ -18,8 +18,15 @@ pub struct BlockInfo {
     pub time_nanos: u32,
     /// Chain id.
     pub chain_id: String,
-    /// Hash of the block being executed (a deterministic seed for placement and assignment).
+    /// Hash of the block being executed. The proposer can grind it (transaction order, time),
+    /// so nothing that decides who is assigned may be seeded by it: use `randomness`.
     pub hash: Vec<u8>,
+    /// The randomness beacon's output for this block (see `bls-beacon`): a mix of the
+    /// validators' vote-extension reveals, committed one height before they were revealed,
+    /// so neither the proposer of the block that included a transaction nor any single
+    /// validator chooses it. Set before begin block; every node sees the same value. On
+    /// chains without vote extensions it is chained from block hashes (proposer-grindable).
+    pub randomness: [u8; 32],
     /// Consensus address of the proposer.
     pub proposer: Vec<u8>,
     /// Votes of the previous block's decided commit (for downtime tracking).

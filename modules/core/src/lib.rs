@@ -7,8 +7,13 @@
 //! - [`address::Address`]: bech32 `bls1...` account addresses;
 //! - [`error::ModuleError`]: the code / codespace / log triple every module error maps to;
 //! - [`route::MsgRouter`]: a module's message table (type URL → signer, handler, response);
+//! - [`module_account::ModuleAccount`]: a module account as its module declares it, and
+//!   [`module_account::ModuleAccounts`], every module's declarations collected by the app;
 //! - [`spec::ModuleSpec`]: a module declared as a table of its parts, which is then a [`Module`];
 //! - [`manifest::Manifest`]: how to run a function, validated the same on chain and in workers;
+//! - [`origin::Origin`]: an HTTP origin a manifest may allow, which must be public;
+//! - [`public_ip`] / [`public_name`]: the one definition of a public address and a public
+//!   host name, shared by the chain (manifest origins) and workers (every resolved address);
 //! - [`outcome::Outcome`]: the canonical execution outcome workers commit to and reveal;
 //! - [`storage::GasStorage`]: a `cosmwasm_std::Storage` wrapper that charges gas per op.
 
@@ -20,8 +25,11 @@ pub mod events;
 pub mod gas;
 pub mod manifest;
 pub mod module;
+pub mod module_account;
 pub mod origin;
 pub mod outcome;
+pub mod public_ip;
+pub mod public_name;
 pub mod route;
 pub mod spec;
 pub mod storage;
@@ -33,5 +41,6 @@ pub use error::{AbciCode, ModuleError};
 pub use events::Event;
 pub use gas::{GasConfig, GasMeter};
 pub use module::Module;
+pub use module_account::{ModuleAccount, ModuleAccounts};
 pub use route::{MsgRoute, MsgRouter};
 pub use spec::ModuleSpec;

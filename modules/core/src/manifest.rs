@@ -84,8 +84,11 @@ impl Limits {
 #[serde(default, deny_unknown_fields)]
 pub struct Permissions {
     /// Origins (`scheme://host[:port]`) the function may call over HTTP. Matched exactly on
-    /// scheme, host and port. A hostname must resolve to public addresses only; private,
-    /// loopback and link-local addresses are reachable only when listed as IP literals.
+    /// scheme, host and port. Every origin must be public: an IP literal in a private,
+    /// loopback, link-local or other special-purpose range, or a local-only name
+    /// (`localhost`, `*.local`, `*.internal`, single-label, …), is refused
+    /// ([`Origin::check_public`]). A worker resolves a name itself and refuses the request
+    /// unless every address it resolves to is public.
     pub http: Vec<String>,
     /// Read-only access to the worker-provided data directory at `/data`.
     pub filesystem: bool,
@@ -337,6 +340,17 @@ mod tests {
         let mut m = Manifest::default();
         m.permissions.http = vec!["https://api.example.com/path".into()];
         assert!(matches!(m.validate(), Err(ManifestError::BadOrigin { .. })));
+        m.permissions.http = vec![
+            "https://api.example.com".into(),
+            "http://[::ffff:169.254.169.254]".into(),
+        ];
+        let e = m.validate().unwrap_err().to_string();
+        assert!(
+            e.contains("http origin \"http://[::ffff:169.254.169.254]\"")
+                && e.contains("169.254.169.254")
+                && e.contains("not a public address"),
+            "{e}"
+        );
         let m = Manifest {
             entry: "bad name".into(),
             ..Manifest::default()

@@ -6,6 +6,7 @@ use cosmwasm_std::Storage;
 use crate::address::Address;
 use crate::context::Context;
 use crate::error::{AbciCode, ModuleError};
+use crate::module_account::ModuleAccount;
 
 /// A chain module: its messages, queries, genesis and block hooks.
 ///
@@ -26,6 +27,12 @@ pub trait Module: Send + Sync {
 
     /// Executes `msg` and returns its response as an `Any` (goes into `TxMsgData`).
     fn deliver(&self, ctx: &mut Context<'_>, msg: &Any) -> Result<Any, ModuleError>;
+
+    /// The module accounts whose balances this module owns; the app collects every module's
+    /// into one [`crate::module_account::ModuleAccounts`] (default: none).
+    fn module_accounts(&self) -> &'static [ModuleAccount] {
+        &[]
+    }
 
     /// Query path prefix this module answers, e.g. `/cosmos.bank.v1beta1.Query/`.
     fn query_prefix(&self) -> &'static str;

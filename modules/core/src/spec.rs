@@ -9,6 +9,7 @@ use crate::address::Address;
 use crate::context::Context;
 use crate::error::{AbciCode, ModuleError};
 use crate::module::{export_genesis_section, init_genesis_section, Module};
+use crate::module_account::ModuleAccount;
 use crate::route::MsgRouter;
 
 /// Answers a query `method` (the path after the module's prefix) over committed state.
@@ -39,6 +40,9 @@ pub trait ModuleSpec: Send + Sync {
     /// The message table behind [`ModuleSpec::msg_signer`] and [`ModuleSpec::deliver`]
     /// (default: no routes, every message is unknown).
     const MSGS: MsgRouter = MsgRouter::empty(Self::NAME);
+    /// [`Module::module_accounts`]: the accounts whose balances this module owns (default:
+    /// none).
+    const MODULE_ACCOUNTS: &'static [ModuleAccount] = &[];
     /// [`Module::query_prefix`].
     const QUERY_PREFIX: &'static str;
     /// [`Module::query`].
@@ -95,6 +99,10 @@ impl<T: ModuleSpec> Module for T {
 
     fn deliver(&self, ctx: &mut Context<'_>, msg: &Any) -> Result<Any, ModuleError> {
         <T as ModuleSpec>::deliver(ctx, msg)
+    }
+
+    fn module_accounts(&self) -> &'static [ModuleAccount] {
+        T::MODULE_ACCOUNTS
     }
 
     fn query_prefix(&self) -> &'static str {

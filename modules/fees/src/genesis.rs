@@ -62,7 +62,8 @@ pub fn init_genesis(store: &mut dyn Storage, g: &GenesisState) -> Result<(), Fee
     let held = bls_bank::state::balance(store, &rewards_pool(), bls_core::DENOM)?;
     if held < sum {
         return Err(bad(format!(
-            "module account fee_rewards ({}) holds {held}{d}, unpaid rewards need {sum}{d}",
+            "module account {} ({}) holds {held}{d}, unpaid rewards need {sum}{d}",
+            state::REWARDS_POOL.name(),
             rewards_pool(),
             d = bls_core::DENOM
         )));

@@ -40,6 +40,11 @@ impl ModuleSpec for FeesModule {
     type Genesis = genesis::GenesisState;
 
     const NAME: &'static str = "fees";
+    const MODULE_ACCOUNTS: &'static [bls_core::ModuleAccount] = &[
+        state::FEE_COLLECTOR,
+        state::COMMUNITY_POOL,
+        state::REWARDS_POOL,
+    ];
     const MSG_TYPE_URLS: &'static [&'static str] = MSG_TYPE_URLS;
     /// Fees' messages: type URL, handler, response type URL, signer field.
     const MSGS: MsgRouter = MsgRouter {

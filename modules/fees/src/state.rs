@@ -4,7 +4,7 @@
 //! `fees/totals` → cumulative burned / community / distributed amounts. The `fee_rewards`
 //! module account holds at least the sum of unpaid rewards.
 
-use bls_core::{Address, Coin, Coins};
+use bls_core::{Address, Coin, Coins, ModuleAccount};
 use bls_staking::amount::mul_bps;
 use cosmwasm_std::{Order, Storage};
 use cw_storage_plus::{Item, Map};
@@ -13,26 +13,26 @@ use serde::{Deserialize, Serialize};
 use crate::error::FeesError;
 use crate::params::Params;
 
-/// Module account the tx pipeline pays gas fees into.
-pub const FEE_COLLECTOR: &str = "fee_collector";
-/// Module account of the community pool.
-pub const COMMUNITY_POOL: &str = "community_pool";
-/// Module account holding distributed, not yet withdrawn rewards.
-pub const REWARDS_POOL: &str = "fee_rewards";
+/// Module account the tx pipeline pays gas fees into; end block empties it.
+pub const FEE_COLLECTOR: ModuleAccount = ModuleAccount::new("fee_collector");
+/// Module account of the community pool (its gas-fee tax, invocation shares and remainders).
+pub const COMMUNITY_POOL: ModuleAccount = ModuleAccount::new("community_pool");
+/// Module account holding distributed, not yet withdrawn rewards (at least their sum).
+pub const REWARDS_POOL: ModuleAccount = ModuleAccount::new("fee_rewards");
 
 /// The fee collector's address.
 pub fn fee_collector() -> Address {
-    Address::module(FEE_COLLECTOR)
+    FEE_COLLECTOR.address()
 }
 
 /// The community pool's address.
 pub fn community_pool() -> Address {
-    Address::module(COMMUNITY_POOL)
+    COMMUNITY_POOL.address()
 }
 
 /// The rewards pool's address.
 pub fn rewards_pool() -> Address {
-    Address::module(REWARDS_POOL)
+    REWARDS_POOL.address()
 }
 
 /// Params.

@@ -8,6 +8,8 @@
 //!   worker differently (by source address, by time, on purpose). The deployer, not the
 //!   worker, decides what comes back, so a deployer could choose who ends up in the
 //!   minority;
+//! - **the worker's data directory** (`permissions.filesystem`): `/data` is provided by each
+//!   worker operator, so two honest workers may read different files;
 //! - **wall-clock limits** ([`TrapKind::Timeout`]): a function that runs near its timeout
 //!   finishes on a fast machine and times out on a slow one;
 //! - **native stack depth** ([`TrapKind::StackOverflow`]): the depth at which the host
@@ -30,10 +32,10 @@ pub fn environment_dependent(outcome: &Outcome) -> bool {
     )
 }
 
-/// True when the function's results may legitimately differ between honest workers
-/// (today: it may make outbound HTTP requests).
+/// True when the function's results may legitimately differ between honest workers: it
+/// may make outbound HTTP requests or read the worker-provided data directory.
 pub fn nondeterministic_function(manifest: &Manifest) -> bool {
-    !manifest.permissions.http.is_empty()
+    !manifest.permissions.http.is_empty() || manifest.permissions.filesystem
 }
 
 /// What a worker whose result differs from the quorum's gets.
@@ -117,6 +119,21 @@ mod tests {
     fn http_functions_never_slash() {
         assert_eq!(
             dissent_penalty(&http_manifest(), &exited(0, b"a"), &exited(0, b"b")),
+            DissentPenalty::Unpaid
+        );
+    }
+
+    #[test]
+    fn functions_reading_worker_data_never_slash() {
+        let m = Manifest {
+            permissions: bls_core::manifest::Permissions {
+                filesystem: true,
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        assert_eq!(
+            dissent_penalty(&m, &exited(0, b"a"), &exited(0, b"b")),
             DissentPenalty::Unpaid
         );
     }

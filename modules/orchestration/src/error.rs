@@ -53,13 +53,27 @@ pub enum OrchestrationError {
         /// Eligible workers available.
         have: u32,
     },
-    /// `max_fee` does not cover the base fee.
-    #[error("max_fee {max_fee} is below the base fee {base_fee}")]
+    /// `max_fee` does not cover the most the job can cost.
+    #[error(
+        "max_fee {max_fee} is below {required}, the most a job of function {function} can cost \
+         (base fee + the larger of its fuel budget's fee and its timeout's fee): \
+         offer at least {required}"
+    )]
     FeeTooLow {
+        /// The function invoked.
+        function: u64,
         /// Offered.
         max_fee: String,
-        /// Required.
-        base_fee: String,
+        /// The job's worst-case fee ([`crate::pricing::worst_case_fee`]).
+        required: String,
+    },
+    /// A manifest's fuel budget above the chain's `max_fuel`.
+    #[error("manifest limits.fuel {fuel} is above the chain's max_fuel {max_fuel}")]
+    FuelAboveMax {
+        /// The manifest's `limits.fuel`.
+        fuel: u64,
+        /// The `max_fuel` param.
+        max_fuel: u64,
     },
     /// No job with this id.
     #[error("unknown job {0}")]
@@ -180,6 +194,7 @@ impl AbciCode for OrchestrationError {
             InvalidQuery(_) => 23,
             Bank(_) => 24,
             Registry(_) => 25,
+            FuelAboveMax { .. } => 26,
         }
     }
 }

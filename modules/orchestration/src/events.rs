@@ -1,4 +1,6 @@
-//! Event types emitted by orchestration (attributes listed per event).
+//! Event types emitted by orchestration (attributes listed per event). Penalty and liveness
+//! events (`bls.worker_slashed`, `bls.worker_jailed`, `bls.worker_missed`) are the registry's,
+//! emitted by its keepers ([`bls_registry::events`]).
 
 /// `function_id`, `owner`, `code_hash`, `version`.
 pub const FUNCTION_DEPLOYED: &str = "bls.function_deployed";
@@ -9,15 +11,19 @@ pub const FUNCTION_RETIRED: &str = "bls.function_retired";
 /// `function_id`, `workers` (comma-separated): the subnetwork was placed or repaired.
 pub const SUBNETWORK_PLACED: &str = "bls.subnetwork_placed";
 /// `function_id`, `dropped` (comma-separated members no longer Active or no longer fitting),
-/// `workers` (the repaired subnetwork): end block re-placed a subnetwork (follows the
+/// `workers` (the repaired subnetwork): begin block re-placed a subnetwork (follows the
 /// `bls.subnetwork_placed` the repair emits).
 pub const SUBNETWORK_REPAIRED: &str = "bls.subnetwork_repaired";
+/// `job_id`, `function_id`, `round`, `assign_height`: the job (a new invoke, or a job whose
+/// round failed) waits for the begin block of `assign_height` to draw its workers.
+pub const JOB_QUEUED: &str = "bls.job_queued";
 /// `job_id`, `function_id`, `code_hash` (hex), `workers` (comma-separated), `round`, `seed`,
-/// `height`, `time_secs`, `time_nanos`, `commit_deadline`. Emitted at invoke and on every
-/// reassignment.
+/// `height` (of the invoke), `time_secs`, `time_nanos`, `commit_deadline`. A block event of
+/// the begin block after the invoke, and after every failed round.
 pub const JOB_ASSIGNED: &str = "bls.job_assigned";
-/// `job_id`, `round`, `reason`: the previous round failed and the job was reassigned
-/// (followed by a new `bls.job_assigned`).
+/// `job_id`, `round`, `reason`: the previous round failed and the job was queued for the
+/// next one (followed by `bls.job_queued`, and in the next block `bls.job_assigned` or
+/// `bls.job_failed`).
 pub const JOB_REASSIGNED: &str = "bls.job_reassigned";
 /// `job_id`, `worker`.
 pub const JOB_COMMITTED: &str = "bls.job_committed";
@@ -34,5 +40,3 @@ pub const JOB_FINALIZED: &str = "bls.job_finalized";
 pub const JOB_SETTLED: &str = "bls.job_settled";
 /// `job_id`, `reason`, `refund`.
 pub const JOB_FAILED: &str = "bls.job_failed";
-/// `worker`, `job_id`: an assigned worker did not commit or reveal in time.
-pub const WORKER_MISSED: &str = "bls.worker_missed";

@@ -1,6 +1,8 @@
 //! Orchestration genesis: params, sequences, code (bytes base64), functions, subnetworks,
 //! jobs (open ones with their revealed outcomes), results and the fast-path state
-//! ([`crate::fastpath::genesis`]); exported the same way, in key order.
+//! ([`crate::fastpath::genesis`]); exported the same way, in key order. The begin-block
+//! queues are not exported: importing re-queues `queued` jobs and active functions without a
+//! subnetwork.
 //!
 //! Escrow and deposits are not minted here: the bank genesis must fund `orchestration_escrow`
 //! with at least the open jobs' escrow and `orchestration_fastpath` with at least the
@@ -16,9 +18,9 @@ use crate::error::OrchestrationError;
 use crate::fastpath::genesis::{self as fastpath_genesis, FastPathGenesis};
 use crate::params::Params;
 use crate::state::{
-    self, escrow_account, CodeInfo, Function, Job, JobResult, Subnetwork, CODES, DEADLINES, FN_SEQ,
-    FUNCTIONS, FUNCTIONS_BY_OWNER, JOBS, JOBS_BY_FUNCTION, JOB_SEQ, PARAMS, RESULTS,
-    REVEAL_OUTCOMES, SUBNETS, WORKER_JOBS,
+    self, escrow_account, CodeInfo, Function, FunctionStatus, Job, JobResult, JobStatus,
+    Subnetwork, ASSIGN_QUEUE, CODES, DEADLINES, FN_SEQ, FUNCTIONS, FUNCTIONS_BY_OWNER, JOBS,
+    JOBS_BY_FUNCTION, JOB_SEQ, PARAMS, PLACE_QUEUE, RESULTS, REVEAL_OUTCOMES, SUBNETS, WORKER_JOBS,
 };
 
 /// Stored code with its bytes.
@@ -80,24 +82,42 @@ fn bad(s: impl Into<String>) -> OrchestrationError {
     OrchestrationError::InvalidParams(format!("genesis: {}", s.into()))
 }
 
+/// The registry's `unbonding_blocks` (registry genesis runs first) must cover the longest
+/// any fast-path proof can land after the act it punishes ([`Params::evidence_reach`]):
+/// - worker evidence: a worker signs a result for a request expiring at most
+///   `fastpath_request_ttl` blocks ahead, and evidence about it lands until
+///   `fastpath_settle_window` blocks after that expiry;
+/// - a report of a head's signed answer: the head signs at a height inside the request's
+///   window (`expiry - ttl ..= expiry`) and the report lands until `head_dispute_window`
+///   blocks after it, judged with the keys of the request's window;
+/// - an unanswered challenge of a head's charge: opened until `head_dispute_window` blocks
+///   after the settlement, punished in the end block of its deadline `challenge_window`
+///   blocks later (after the registry's end block of that height, hence the extra block).
+///
+/// A shorter unbonding would let a worker or head sign a false result (or charge for an
+/// answer it never gave), deregister, and take its bond out before the proof lands. The same
+/// bound keeps retired result keys reserved, and checkable, long enough (the registry keeps
+/// them for `unbonding_blocks`), so rotating a key neither lets a signer escape nor lets a
+/// colluder frame a head.
+fn check_unbonding_covers_fastpath(
+    ctx: &Context<'_>,
+    p: &Params,
+) -> Result<(), OrchestrationError> {
+    let unbonding = bls_registry::state::params(ctx.store)?.unbonding_blocks;
+    if let Some(r) = p.reaches().into_iter().find(|r| unbonding < r.blocks) {
+        return Err(OrchestrationError::InvalidParams(format!(
+            "registry unbonding_blocks ({unbonding}) must be at least the reach of {r}: \
+             otherwise a worker or head can unbond before the proof about its last fast-path \
+             act lands; raise registry.params.unbonding_blocks or lower those windows"
+        )));
+    }
+    Ok(())
+}
+
 /// Writes the genesis state.
 pub fn init_genesis(ctx: &mut Context<'_>, g: &GenesisState) -> Result<(), OrchestrationError> {
     g.params.validate()?;
-    // Registry genesis runs first. A head must stay slashable for as long as a challenge or
-    // report about what it settled can be accepted: it could otherwise deregister right after
-    // settling and take its bond before the challenge deadline.
-    let unbonding = bls_registry::state::params(ctx.store)?.unbonding_blocks;
-    let reach = g
-        .params
-        .head_dispute_window
-        .saturating_add(g.params.challenge_window);
-    if reach >= unbonding {
-        return Err(bad(format!(
-            "head_dispute_window + challenge_window ({reach}) must be below the registry's \
-             unbonding_blocks ({unbonding}): a head could unbond before a challenge of its \
-             charges resolves"
-        )));
-    }
+    check_unbonding_covers_fastpath(ctx, &g.params)?;
     PARAMS.save(ctx.store, &g.params)?;
     FN_SEQ.save(ctx.store, &g.function_seq)?;
     JOB_SEQ.save(ctx.store, &g.job_seq)?;
@@ -130,6 +150,13 @@ pub fn init_genesis(ctx: &mut Context<'_>, g: &GenesisState) -> Result<(), Orche
     for s in &g.subnets {
         SUBNETS.save(ctx.store, s.function_id, &s.subnetwork)?;
     }
+    for f in &g.functions {
+        // Deployed in the exported chain's last block, not yet placed: the first begin block
+        // places it.
+        if f.status == FunctionStatus::Active && !SUBNETS.has(ctx.store, f.id) {
+            PLACE_QUEUE.save(ctx.store, f.id, &())?;
+        }
+    }
     let mut open_escrow: u128 = 0;
     for j in &g.jobs {
         if j.id == 0 || j.id > g.job_seq {
@@ -137,6 +164,10 @@ pub fn init_genesis(ctx: &mut Context<'_>, g: &GenesisState) -> Result<(), Orche
         }
         JOBS.save(ctx.store, j.id, j)?;
         JOBS_BY_FUNCTION.save(ctx.store, (j.function_id, j.id), &())?;
+        if j.status == JobStatus::Queued {
+            // Queued in the exported chain's last block: the first begin block assigns it.
+            ASSIGN_QUEUE.save(ctx.store, j.id, &())?;
+        }
         if let Some(d) = j.current_deadline() {
             DEADLINES.save(ctx.store, (d, j.id), &())?;
             for a in &j.assignments {
@@ -152,10 +183,11 @@ pub fn init_genesis(ctx: &mut Context<'_>, g: &GenesisState) -> Result<(), Orche
         RESULTS.save(ctx.store, r.job_id, r)?;
     }
     let held = bls_bank::state::balance(ctx.store, &escrow_account(), bls_core::DENOM)?;
-    // `<` rather than `!=`: anyone may send coins to a module address; extra is harmless.
+    // `<` rather than `!=`: extra coins are harmless, missing ones would make settlements fail.
     if held < open_escrow {
         return Err(bad(format!(
-            "orchestration_escrow holds {held}ubls but open jobs escrow {open_escrow}ubls"
+            "{} holds {held}ubls but open jobs escrow {open_escrow}ubls",
+            crate::state::ESCROW_ACCOUNT.name()
         )));
     }
     // After functions: pinned heads must name one.

@@ -9,18 +9,30 @@
 //!   the manifest's entry function; it is stored once per hash ([`code`], query `Code`).
 //!   The code hash is sha256 of the raw WASM (what the worker runtime checks). Manifests use
 //!   the worker runtime's JSON format and bounds ([`manifest`]).
-//! - **Subnetwork** ([`placement`], [`handlers::subnet`]): per function, `max(subnetwork_size,
-//!   n)` active workers whose capabilities fit the manifest, chosen diversity-first (new
-//!   region > new network > new operator) and bond-weighted, seeded by the block hash. Placed
-//!   at deploy and repaired on every invoke/reassignment: members that left, were jailed
-//!   (dissent or liveness — silent workers get jailed by the registry's window) or no longer
-//!   fit are dropped and their seats refilled; end block does the same repair for
-//!   subnetworks with such members without waiting for an invoke.
-//! - **Jobs** have sequential numeric ids. `MsgInvoke` escrows `max_fee` (≥ `base_fee`) in
-//!   `orchestration_escrow` and assigns `n` subnetwork members (same diversity rule, seeded
-//!   by the job seed). The job pins code hash and manifest, and records the invocation
-//!   height/time (the guest's clock) and a 32-byte `seed` (hex; the guest's randomness, the
-//!   worker runtime's `Job::id`). Event `bls.job_assigned`.
+//! - **Placement rule** ([`placement`]): every seat is drawn with probability proportional to
+//!   bond among the candidates the caps allow — one seat per operator, one per address group
+//!   (the /24 or /48 of the worker's registered multiaddrs, `bls_registry::address_group`),
+//!   half the seats (rounded up) per region label; the region cap lifts first, then the
+//!   group cap, only when the pool cannot fill a seat otherwise. Caps never prefer anyone,
+//!   so labels buy nothing beyond bond.
+//! - **Randomness, deferred** ([`handlers::assign`]): every draw uses the block's beacon
+//!   randomness (`BlockInfo::randomness`, `bls-beacon`) and happens in begin block, on state
+//!   the previous block fixed: the proposer that included an invoke or deploy could not know
+//!   it, and no block hash enters it.
+//! - **Subnetwork** ([`handlers::subnet`]): per function, `max(subnetwork_size, n)` active
+//!   workers whose capabilities fit the manifest. Placed in the begin block after the deploy
+//!   and repaired at every assignment: members that left, were jailed (dissent or liveness —
+//!   silent workers get jailed by the registry's window) or no longer fit are dropped and
+//!   their seats refilled; begin block also repairs a bounded batch of subnetworks with such
+//!   members without waiting for an invoke ([`handlers::subnet_repair`]).
+//! - **Jobs** have sequential numeric ids. `MsgInvoke` checks that enough eligible workers
+//!   exist, escrows `max_fee` in `orchestration_escrow` — at least the job's worst-case fee
+//!   ([`pricing`]), so the escrow always covers what the job can cost — and queues the job
+//!   (`queued`, event `bls.job_queued`); the next begin block draws its 32-byte `seed` (hex;
+//!   the guest's randomness, the worker runtime's `Job::id`) and `n` subnetwork members by
+//!   the placement rule (event `bls.job_assigned`; a job that cannot be assigned then fails
+//!   with a full refund). The job pins code hash and manifest, and records the invocation
+//!   height/time (the guest's clock).
 //! - **Commit–reveal** ([`handlers::results`]): commitment = sha256(result_hash ‖ salt ‖
 //!   worker address bytes) ([`msgs::commitment`]); result_hash = sha256(canonical outcome
 //!   bytes). Commits close when all `n` committed or at `commit_window`; reveals are accepted
@@ -31,26 +43,54 @@
 //!   `finalized` and its result queryable at once. The reveal tx does nothing else, so its
 //!   gas does not depend on whether it completes the quorum. Reveals stay open until
 //!   settlement ([`state::Job::settling`]).
+//! - **Pricing** ([`pricing`]): fee = base_fee + max(fuel fee, time fee), where the fuel fee
+//!   is `min(fuel_used, manifest fuel) × fuel_price / fuel_unit` and the time fee of a
+//!   timed-out outcome is `timeout_ms × price_per_second / 1000` (0 otherwise). A timed-out
+//!   outcome records no fuel (what a machine burns before a wall-clock deadline is not part
+//!   of the agreed outcome), so without the time fee a function could hold `n` workers for
+//!   its whole timeout at the price of the base fee. Manifest `fuel` is bounded by
+//!   `max_fuel` at deploy/update, which bounds the worst case.
 //! - **Settlement** ([`handlers::settle`]), in end block, when every committed worker has
 //!   revealed (the reveal window then closes at that height) or at `reveal_deadline`,
-//!   whichever is first: fee = min(base_fee + fuel_used × fuel_price / fuel_unit, escrow),
-//!   split worker/burn/community by basis points (worker part equal per agreeing worker,
-//!   late agreeing reveals included; all rounding remainders to the community pool), the
-//!   rest refunded; dissenting reveals — before or after finality — are slashed and jailed;
-//!   agreeing reveals count as answers in the liveness window. Silent workers (no commit by
-//!   the commit deadline, or committed but no reveal by settlement) get a liveness miss. A
-//!   round without quorum when its reveals end is reassigned to `n` never-assigned workers
-//!   (subnetwork first) up to `max_retries` times, else the job fails with a full refund.
-//!   Invariant: escrow balance == Σ unsettled jobs' `escrow`.
-//! - `end_block` drains a deadline queue keyed by (height, job); nothing scans all jobs. It
-//!   then repairs up to a fixed number of subnetworks per block, resuming from a cursor
-//!   ([`handlers::subnet_repair`]), so a jailed/unbonding/deregistered member is replaced
-//!   even for functions nobody invokes on chain (the fast path reads subnetworks from chain).
+//!   whichever is first: the fee ([`pricing::job_fee`], at most the escrow) is split
+//!   worker/burn/community by basis points (worker part equal per agreeing worker, late
+//!   agreeing reveals included; all rounding remainders to the community pool), the rest
+//!   refunded; agreeing reveals count as answers in the liveness window.
+//! - **Dissent** ([`dissent`]): every revealed dissent — before or after finality — is
+//!   judged by [`dissent::dissent_penalty`] with the pinned manifest, the final outcome and
+//!   the dissenter's own outcome (each distinct revealed outcome is kept until settlement):
+//!   slash + jail when the difference is the worker's fault; a liveness miss when its own
+//!   outcome depends on its machine (a timeout); nothing but no pay when the function may
+//!   legitimately differ between honest workers (HTTP) or the majority's outcome is itself
+//!   machine-dependent. So a deployer whose origin answers each worker differently, or whose
+//!   function runs at the edge of its timeout, cannot choose whom the chain slashes.
+//! - **Withholding** ([`withholding`]): a committed worker that has not revealed by
+//!   settlement, or by the reveal deadline of a round without quorum, gets the dissent
+//!   penalty (slash + jail) plus a liveness miss when the function's dissent is slashed (no
+//!   HTTP), otherwise a liveness miss. Reveals are public once commits close, so a worker
+//!   that sees it is in the minority must not profit from silence: withholding always costs
+//!   at least what dissenting would. An honest operator keeps the worker's data directory
+//!   and restarts a crashed worker within the reveal window: the daemon saves each commit
+//!   record before committing and reveals saved commits after a restart. Workers that never
+//!   commit by the commit deadline get a liveness miss (they saw no reveal).
+//! - **Reassignment**: a round without quorum when its reveals end is queued and reassigned
+//!   in the next begin block to `n` never-assigned workers (subnetwork first) up to
+//!   `max_retries` times, else (or with too few such workers) the job fails with a full
+//!   refund. Invariant: escrow balance == Σ unsettled jobs' `escrow`.
+//! - Penalties and liveness go through the registry's keepers ([`bls_registry::penalty`],
+//!   [`bls_registry::liveness`]), which emit `bls.worker_slashed`, `bls.worker_jailed` and
+//!   `bls.worker_missed` themselves.
+//! - `end_block` drains a deadline queue keyed by (height, job); nothing scans all jobs.
+//!   `begin_block` places queued subnetworks, repairs up to a fixed number of subnetworks per
+//!   block, resuming from a cursor ([`handlers::subnet_repair`]), so a jailed/unbonding/
+//!   deregistered member is replaced even for functions nobody invokes on chain (the fast
+//!   path reads subnetworks from chain), and assigns queued jobs.
 //! - **Fast path** ([`fastpath`]): prepaid deposits, receipts settled by head workers,
 //!   evidence against conflicting worker signatures, and heads answering for what they serve
 //!   (signed answers, reports of lies, challenges of charges: [`fastpath::head`]); its end
-//!   block resolves due challenges and prunes head records past their windows.
-//! - Deterministic: ordered maps only, integer math, block height/time/hash only.
+//!   block resolves due challenges, prunes head records past their windows and forgets
+//!   requests whose window closed.
+//! - Deterministic: ordered maps only, integer math, block height/time/randomness only.
 
 pub mod code;
 pub mod dissent;
@@ -63,8 +103,10 @@ pub mod manifest;
 pub mod msgs;
 pub mod params;
 pub mod placement;
+pub mod pricing;
 pub mod queries;
 pub mod state;
+pub mod withholding;
 
 use bls_core::spec::{BlockHookFn, ExportGenesisFn, InitGenesisFn, ModuleSpec, QueryFn};
 use bls_core::{MsgRoute, MsgRouter};
@@ -105,6 +147,11 @@ impl ModuleSpec for OrchestrationModule {
     type Genesis = genesis::GenesisState;
 
     const NAME: &'static str = "orchestration";
+    const MODULE_ACCOUNTS: &'static [bls_core::ModuleAccount] = &[
+        state::ESCROW_ACCOUNT,
+        fastpath::state::FASTPATH_ACCOUNT,
+        fastpath::head::state::CHALLENGE_ACCOUNT,
+    ];
     const MSG_TYPE_URLS: &'static [&'static str] = ALL_MSG_TYPE_URLS;
     /// Orchestration's messages, in [`ALL_MSG_TYPE_URLS`] order: type URL, handler, response type
     /// URL, signer field.
@@ -164,7 +211,7 @@ impl ModuleSpec for OrchestrationModule {
             .signed_by("head", |m| &m.head),
             &MsgRoute::of(
                 MSG_SUBMIT_EVIDENCE,
-                fp::submit_evidence,
+                fastpath::evidence::submit_evidence,
                 MSG_SUBMIT_EVIDENCE_RESPONSE,
             )
             .signed_by("submitter", |m| &m.submitter),
@@ -201,6 +248,7 @@ impl ModuleSpec for OrchestrationModule {
     const INIT_GENESIS: InitGenesisFn<Self::Genesis, Self::Error> = genesis::init_genesis;
     const EXPORT_GENESIS: ExportGenesisFn<Self::Genesis, Self::Error> = genesis::export_genesis;
     const EXPORT_CONTEXT: &'static str = "orchestration genesis";
+    const BEGIN_BLOCK: Option<BlockHookFn<Self::Error>> = Some(handlers::begin_block);
     const END_BLOCK: Option<BlockHookFn<Self::Error>> = Some(handlers::end_block);
 }
 

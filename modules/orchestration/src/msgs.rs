@@ -137,7 +137,8 @@ pub struct MsgRetireFunction {
 #[derive(Clone, PartialEq, prost::Message, Serialize, Deserialize)]
 pub struct MsgRetireFunctionResponse {}
 
-/// Invokes a function: `max_fee` (ubls) is escrowed and the job is assigned to `n` workers.
+/// Invokes a function: `max_fee` (ubls) is escrowed and the job is queued; the next block's
+/// begin block assigns it to `n` workers with that block's randomness (`bls.job_assigned`).
 #[derive(Clone, PartialEq, prost::Message, Serialize, Deserialize)]
 pub struct MsgInvoke {
     /// Invoker (signer), pays the fee and receives the refund.
@@ -163,7 +164,8 @@ pub struct MsgInvokeResponse {
     /// The job id.
     #[prost(uint64, tag = "1")]
     pub job_id: u64,
-    /// Workers assigned (addresses).
+    /// Always empty: workers are assigned in the next block (read its `bls.job_assigned`
+    /// event or the `Job` query). Kept so older clients still decode the response.
     #[prost(string, repeated, tag = "2")]
     pub workers: Vec<String>,
 }

@@ -43,8 +43,39 @@ pub struct Params {
     /// workers send no per-request txs (the head settles receipts in batches).
     #[serde(with = "bls_registry::amount::u128_str")]
     pub fastpath_fee: u128,
-    /// Fuel per priced unit (fee = base_fee + fuel_used × fuel_price / fuel_unit, floored).
+    /// Fast-path price of the time a function may hold its workers, ubls per second of the
+    /// manifest's `timeout_ms` (fast-path fee = `fastpath_fee + timeout_ms ×
+    /// fastpath_price_per_second / 1000`, [`crate::fastpath::fee::fastpath_fee`]). A receipt
+    /// proves no fuel or wall time, so the fast path charges for the longest the function may
+    /// keep `n` workers busy.
+    #[serde(with = "bls_registry::amount::u128_str")]
+    pub fastpath_price_per_second: u128,
+    /// Blocks a fast-path request may live: heads and workers serve it only while `tip ≤
+    /// expiry_height ≤ tip + fastpath_request_ttl`; a worker's result key counts for it when
+    /// the key was current somewhere in `[expiry - ttl, expiry]`.
+    pub fastpath_request_ttl: u64,
+    /// Blocks after a request's expiry during which its receipt settles and evidence about it
+    /// is accepted (both refused later; the replay marker is then forgotten). The registry's
+    /// `unbonding_blocks` must be at least `fastpath_request_ttl + fastpath_settle_window`,
+    /// so no worker can take its bond out before evidence about its last signature lands.
+    pub fastpath_settle_window: u64,
+    /// Fuel per priced unit (fuel fee = fuel_used × fuel_price / fuel_unit, floored).
     pub fuel_unit: u64,
+    /// ubls per second of `timeout_ms` charged for a timed-out job (fee = base_fee +
+    /// max(fuel fee, time fee); see [`crate::pricing`]).
+    ///
+    /// Default 1 000 ubls: fuel ≈ wasm instructions and a worker executes on the order of 10⁹
+    /// per second, i.e. ~1 000 ubls of fuel fee per second at the default fuel price, so a
+    /// job that holds its workers until its timeout pays what the same time spent computing
+    /// would have. A 15-minute timeout then costs 900 000 ubls on top of the base fee.
+    #[serde(with = "bls_registry::amount::u128_str")]
+    pub price_per_second: u128,
+    /// Largest manifest `limits.fuel` accepted at deploy and update.
+    ///
+    /// Default 10¹² (≈ 15 minutes of computation at ~10⁹ fuel per second; a fuel fee of
+    /// 1 000 000 ubls at the default price): without a bound a manifest could make the worst
+    /// case of its jobs (and so the escrow `MsgInvoke` requires) unbounded.
+    pub max_fuel: u64,
     /// Fraction of a dissenting worker's bond slashed, basis points.
     pub slash_fraction_bps: u32,
     /// Blocks a dissenting worker is jailed.
@@ -67,6 +98,46 @@ pub struct Params {
     pub challenge_deposit: u128,
 }
 
+/// Default `fastpath_request_ttl`: 300 blocks — 5 minutes at the devnet's 1 s blocks, 30 at
+/// a 6 s block time; a client's default expiry (100 blocks) sits well inside it.
+pub const DEFAULT_FASTPATH_REQUEST_TTL: u64 = 300;
+/// Default `fastpath_settle_window`: 700 blocks, so a head that is down for a while (or
+/// settles in slow batches) still settles; with the TTL it makes 1000 blocks, the registry's
+/// default `unbonding_blocks`.
+pub const DEFAULT_FASTPATH_SETTLE_WINDOW: u64 = 700;
+/// Largest reach of any fast-path proof ([`Params::reaches`]; keeps every height sum far from
+/// overflow and the replay and dispute markers bounded in time).
+pub const MAX_FASTPATH_REACH: u64 = 10_000_000;
+
+/// How long after a fast-path act a proof about it can still land, and which windows make
+/// it so (shown as `what = terms = blocks`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reach {
+    /// The proof and the sum of params that bounds it.
+    pub what: &'static str,
+    /// The terms of that sum, in order.
+    pub terms: Vec<u64>,
+    /// Blocks from the act to the last height at which the proof is acted on (the sum).
+    pub blocks: u64,
+}
+
+impl Reach {
+    fn of(what: &'static str, terms: &[u64]) -> Reach {
+        Reach {
+            what,
+            terms: terms.to_vec(),
+            blocks: terms.iter().fold(0u64, |a, t| a.saturating_add(*t)),
+        }
+    }
+}
+
+impl std::fmt::Display for Reach {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let terms: Vec<String> = self.terms.iter().map(u64::to_string).collect();
+        write!(f, "{} = {} = {}", self.what, terms.join(" + "), self.blocks)
+    }
+}
+
 impl Default for Params {
     fn default() -> Self {
         Self {
@@ -81,8 +152,13 @@ impl Default for Params {
             max_retries: 2,
             base_fee: 100_000,
             fastpath_fee: 1_000,
+            fastpath_price_per_second: 100,
+            fastpath_request_ttl: DEFAULT_FASTPATH_REQUEST_TTL,
+            fastpath_settle_window: DEFAULT_FASTPATH_SETTLE_WINDOW,
             fuel_price: 1,
             fuel_unit: 1_000_000,
+            price_per_second: 1_000,
+            max_fuel: 1_000_000_000_000,
             slash_fraction_bps: 500,
             dissent_jail_blocks: 100,
             wasm_gas_per_byte: 2,
@@ -114,11 +190,27 @@ impl Params {
         if self.fuel_unit == 0 {
             return bad("fuel_unit must be positive");
         }
+        if self.price_per_second == 0 {
+            return bad(
+                "price_per_second must be positive (a timed-out job would hold its workers for free)",
+            );
+        }
+        if self.max_fuel == 0 {
+            return bad("max_fuel must be positive");
+        }
         if self.max_code_bytes == 0 || self.max_wasm_bytes == 0 {
             return bad("max_code_bytes and max_wasm_bytes must be positive");
         }
         if self.max_retries > 16 {
             return bad("max_retries must be at most 16");
+        }
+        if self.fastpath_request_ttl == 0 || self.fastpath_settle_window == 0 {
+            return bad("fastpath_request_ttl and fastpath_settle_window must be positive");
+        }
+        if self.fastpath_reach() > MAX_FASTPATH_REACH {
+            return Err(OrchestrationError::InvalidParams(format!(
+                "fastpath_request_ttl + fastpath_settle_window must be at most {MAX_FASTPATH_REACH}"
+            )));
         }
         if self.head_slash_fraction_bps > 10_000 {
             return bad("head_slash_fraction_bps must be at most 10000");
@@ -130,6 +222,57 @@ impl Params {
             // A free challenge lets anyone make every head pay gas for every request.
             return bad("challenge_deposit must be positive");
         }
+        let reach = self.evidence_reach();
+        if reach.blocks > MAX_FASTPATH_REACH {
+            return Err(OrchestrationError::InvalidParams(format!(
+                "the reach of {reach} blocks must be at most {MAX_FASTPATH_REACH}"
+            )));
+        }
         Ok(())
+    }
+
+    /// How long after a worker signed a fast-path result evidence about it may still land:
+    /// `fastpath_request_ttl + fastpath_settle_window` blocks.
+    pub fn fastpath_reach(&self) -> u64 {
+        self.fastpath_request_ttl
+            .saturating_add(self.fastpath_settle_window)
+    }
+
+    /// Every way a proof about a fast-path act can land after the act, in blocks ([`Reach`]).
+    /// The registry's `unbonding_blocks` must be at least each of them: a bond, and the result
+    /// keys that signed, must still be there when the proof lands.
+    /// - worker evidence: a worker signs from `expiry - fastpath_request_ttl` on, evidence
+    ///   lands until `expiry + fastpath_settle_window`;
+    /// - a report of a head's signed answer: the head signs inside the request's window, the
+    ///   report lands until `head_dispute_window` after the statement and is checked with the
+    ///   keys of that window;
+    /// - an unanswered challenge: opened until `head_dispute_window` after the settlement and
+    ///   punished in the end block of its deadline `challenge_window` later, which runs after
+    ///   the registry's end block of that height (so one block more).
+    pub fn reaches(&self) -> [Reach; 3] {
+        [
+            Reach::of(
+                "worker evidence: fastpath_request_ttl + fastpath_settle_window",
+                &[self.fastpath_request_ttl, self.fastpath_settle_window],
+            ),
+            Reach::of(
+                "a report of a head's answer: fastpath_request_ttl + head_dispute_window",
+                &[self.fastpath_request_ttl, self.head_dispute_window],
+            ),
+            Reach::of(
+                "an unanswered challenge of a head's charge: head_dispute_window + \
+                 challenge_window + 1",
+                &[self.head_dispute_window, self.challenge_window, 1],
+            ),
+        ]
+    }
+
+    /// The longest any fast-path proof can arrive after the act it punishes: the largest of
+    /// [`Params::reaches`].
+    pub fn evidence_reach(&self) -> Reach {
+        let [a, b, c] = self.reaches();
+        [b, c]
+            .into_iter()
+            .fold(a, |m, r| if r.blocks > m.blocks { r } else { m })
     }
 }

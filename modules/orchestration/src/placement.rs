@@ -1,17 +1,33 @@
-//! Deterministic, stake-weighted, diversity-first worker selection.
+//! Who gets a seat: bond-weighted sampling without replacement under diversity caps.
 //!
-//! [`select`] picks `count` workers one at a time. Each pick first restricts the pool to the
-//! candidates that add the most diversity given what is already chosen — a new region beats
-//! a new network beats a new operator (lexicographic tiers) — then draws one of them with
-//! probability proportional to its bond, using a counter-mode sha256 stream seeded by the
-//! caller (block hash + function or job id). Same inputs, same output, on every node.
+//! The rule, for a subnetwork (placement and repair) and for a job's `n` workers inside it
+//! (assignment and reassignment) alike, with `size` = seats already taken + seats to fill:
+//! - every seat is drawn with probability proportional to bond among the candidates the caps
+//!   allow, from a counter-mode sha256 stream over a caller's seed;
+//! - caps: at most one seat per operator, at most one per address group (the /24 or /48 of the
+//!   worker's registered address, `bls_registry::address_group`; every worker without a
+//!   routable address shares the one `unknown` group), and per region label at most
+//!   `max(ceil(size / 2), ceil(size × region's bond / total bond))` — half the seats, or the
+//!   region's bond share of them if that is more (bond counted over the pool and the seats
+//!   already taken);
+//! - when no candidate satisfies every cap, the region cap is lifted first (labels are free
+//!   text), then the address-group cap; the operator cap is never lifted. A cap is lifted
+//!   only for the seat the pool cannot otherwise fill.
 //!
-//! Used for a function's subnetwork (placement and repair) and for choosing a job's `n`
-//! workers inside it (assignment).
+//! Caps only ever exclude candidates; nothing prefers one. So a rare or unique label, or a
+//! unique address, buys no more than its bond: unlike "a new region first", which handed
+//! every seat after the first few to sybils with made-up regions. What a label can still do
+//! is benefit from the region cap: the cap cuts the seats a region would have drawn above its
+//! limit and those go to other regions by bond. Scaling the limit with the region's bond keeps
+//! that to the tail of the draw: a region holding most of the bond is never held to half the
+//! seats (a plain "half per region" would hand the other half to whoever claims another
+//! region, at any bond). Determinism: candidates are taken in id order, the caller's order
+//! does not matter, integer math only.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use bls_core::Address;
+use bls_registry::address_group::AddressGroup;
 use sha2::{Digest, Sha256};
 
 /// A worker as placement sees it.
@@ -19,10 +35,10 @@ use sha2::{Digest, Sha256};
 pub struct Candidate {
     /// Worker id.
     pub id: Address,
-    /// Region label.
+    /// Region label (free text: capped, never preferred).
     pub region: String,
-    /// ASN or subnet.
-    pub network: String,
+    /// Address group of its registered multiaddrs.
+    pub group: AddressGroup,
     /// Operator account.
     pub operator: Address,
     /// Draw weight (its bond; at least 1).
@@ -54,48 +70,124 @@ fn draw(seed: &[u8; 32], counter: u64, total: u128) -> u128 {
     }
 }
 
-/// Picks up to `count` workers from `pool` (ids not in `already`), maximizing distinct
-/// regions, then networks, then operators relative to `already` and earlier picks.
-/// Returns fewer than `count` only when the pool runs out. `pool` order does not matter.
+/// Which caps hold for a draw, strictest first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Caps {
+    /// Operator, address group and region caps.
+    All,
+    /// Operator and address group (region lifted).
+    NoRegion,
+    /// Operator only.
+    OperatorOnly,
+}
+
+/// Seats taken so far, by what the caps count.
+struct Taken<'a> {
+    operators: BTreeSet<&'a Address>,
+    groups: BTreeSet<AddressGroup>,
+    regions: BTreeMap<&'a str, usize>,
+    /// Seat limit per region.
+    region_caps: BTreeMap<&'a str, usize>,
+}
+
+impl<'a> Taken<'a> {
+    fn add(&mut self, c: &'a Candidate) {
+        self.operators.insert(&c.operator);
+        self.groups.insert(c.group);
+        let n = self.regions.entry(c.region.as_str()).or_insert(0);
+        *n = n.saturating_add(1);
+    }
+
+    fn allows(&self, c: &Candidate, caps: Caps) -> bool {
+        if self.operators.contains(&c.operator) {
+            return false;
+        }
+        if caps == Caps::OperatorOnly {
+            return true;
+        }
+        if self.groups.contains(&c.group) {
+            return false;
+        }
+        caps == Caps::NoRegion
+            || self.regions.get(c.region.as_str()).copied().unwrap_or(0)
+                < self
+                    .region_caps
+                    .get(c.region.as_str())
+                    .copied()
+                    .unwrap_or(0)
+    }
+}
+
+/// Per region: `max(ceil(size / 2), ceil(size × region bond / total bond))` over `candidates`.
+fn region_caps<'a>(candidates: &[&'a Candidate], size: usize) -> BTreeMap<&'a str, usize> {
+    let mut bond: BTreeMap<&str, u128> = BTreeMap::new();
+    let mut total: u128 = 0;
+    for c in candidates {
+        let w = c.weight.max(1);
+        let b = bond.entry(c.region.as_str()).or_insert(0);
+        *b = b.saturating_add(w);
+        total = total.saturating_add(w);
+    }
+    let half = size.div_ceil(2);
+    let seats = u128::try_from(size).unwrap_or(u128::MAX);
+    bond.into_iter()
+        .map(|(region, b)| {
+            let share = seats.saturating_mul(b).div_ceil(total.max(1));
+            let share = usize::try_from(share).unwrap_or(usize::MAX);
+            (region, half.max(share))
+        })
+        .collect()
+}
+
+/// Picks up to `count` workers from `pool` (ids not in `already`) under the rule above, the
+/// caps counting `already` as taken seats. Returns fewer than `count` only when the pool runs
+/// out. `pool` order does not matter.
 pub fn select(
     pool: &[Candidate],
     already: &[Candidate],
     count: usize,
     seed: &[u8; 32],
 ) -> Vec<Address> {
-    let mut regions: BTreeSet<&str> = already.iter().map(|c| c.region.as_str()).collect();
-    let mut networks: BTreeSet<&str> = already.iter().map(|c| c.network.as_str()).collect();
-    let mut operators: BTreeSet<&Address> = already.iter().map(|c| &c.operator).collect();
-    let taken: BTreeSet<&Address> = already.iter().map(|c| &c.id).collect();
+    let size = already.len().saturating_add(count);
+    let ids: BTreeSet<&Address> = already.iter().map(|c| &c.id).collect();
     // Sort by id so the caller's order cannot change the result.
-    let mut remaining: Vec<&Candidate> = pool.iter().filter(|c| !taken.contains(&c.id)).collect();
+    let mut remaining: Vec<&Candidate> = pool.iter().filter(|c| !ids.contains(&c.id)).collect();
     remaining.sort_by(|a, b| a.id.cmp(&b.id));
     remaining.dedup_by(|a, b| a.id == b.id);
+    let everyone: Vec<&Candidate> = already.iter().chain(remaining.iter().copied()).collect();
+    let mut taken = Taken {
+        operators: BTreeSet::new(),
+        groups: BTreeSet::new(),
+        regions: BTreeMap::new(),
+        region_caps: region_caps(&everyone, size),
+    };
+    for c in already {
+        taken.add(c);
+    }
     let mut out = Vec::new();
     let mut counter: u64 = 0;
-    while out.len() < count && !remaining.is_empty() {
-        let tier = |c: &Candidate| {
-            (
-                regions.contains(c.region.as_str()),
-                networks.contains(c.network.as_str()),
-                operators.contains(&c.operator),
-            )
-        };
-        let Some(best) = remaining.iter().map(|c| tier(c)).min() else {
+    while out.len() < count {
+        let allowed: Vec<usize> = [Caps::All, Caps::NoRegion, Caps::OperatorOnly]
+            .into_iter()
+            .map(|caps| {
+                (0..remaining.len())
+                    .filter(|&i| remaining.get(i).is_some_and(|c| taken.allows(c, caps)))
+                    .collect::<Vec<usize>>()
+            })
+            .find(|a| !a.is_empty())
+            .unwrap_or_default();
+        if allowed.is_empty() {
             break;
-        };
-        let tiered: Vec<usize> = (0..remaining.len())
-            .filter(|&i| remaining.get(i).is_some_and(|c| tier(c) == best))
-            .collect();
-        let total = tiered
+        }
+        let total = allowed
             .iter()
             .filter_map(|&i| remaining.get(i))
             .fold(0u128, |acc, c| acc.saturating_add(c.weight.max(1)));
         let r = draw(seed, counter, total);
         counter = counter.saturating_add(1);
         let mut acc: u128 = 0;
-        let mut chosen = tiered.last().copied().unwrap_or(0);
-        for &i in &tiered {
+        let mut chosen = allowed.last().copied().unwrap_or(0);
+        for &i in &allowed {
             if let Some(c) = remaining.get(i) {
                 acc = acc.saturating_add(c.weight.max(1));
                 if r < acc {
@@ -108,9 +200,7 @@ pub fn select(
             break;
         }
         let c = remaining.remove(chosen);
-        regions.insert(c.region.as_str());
-        networks.insert(c.network.as_str());
-        operators.insert(&c.operator);
+        taken.add(c);
         out.push(c.id.clone());
     }
     out
@@ -120,12 +210,12 @@ pub fn select(
 mod tests {
     use super::*;
 
-    fn cand(n: u8, region: &str, network: &str, weight: u128) -> Candidate {
+    fn cand(n: u8, region: &str, group: u8, weight: u128) -> Candidate {
         let id = Address::from_bytes(&[n; 20]);
         Candidate {
             id: id.clone(),
             region: region.into(),
-            network: network.into(),
+            group: AddressGroup::V4([45, group, 0]),
             operator: id,
             weight,
         }
@@ -133,25 +223,60 @@ mod tests {
 
     fn pool() -> Vec<Candidate> {
         vec![
-            cand(1, "eu", "AS1", 100),
-            cand(2, "eu", "AS1", 100),
-            cand(3, "eu", "AS2", 100),
-            cand(4, "us", "AS3", 100),
-            cand(5, "us", "AS3", 100),
-            cand(6, "ap", "AS4", 100),
+            cand(1, "eu", 1, 100),
+            cand(2, "eu", 2, 100),
+            cand(3, "eu", 3, 100),
+            cand(4, "us", 4, 100),
+            cand(5, "us", 5, 100),
+            cand(6, "ap", 6, 100),
         ]
     }
 
+    fn region_of(p: &[Candidate], a: &Address) -> String {
+        p.iter().find(|c| &c.id == a).unwrap().region.clone()
+    }
+
     #[test]
-    fn spans_regions_first() {
-        for s in 0..20u8 {
-            let picked = select(&pool(), &[], 3, &[s; 32]);
-            let regions: BTreeSet<String> = picked
-                .iter()
-                .map(|a| pool().into_iter().find(|c| &c.id == a).unwrap().region)
-                .collect();
-            assert_eq!(regions.len(), 3, "seed {s}: {picked:?}");
+    fn region_cap_holds_while_the_pool_allows_it() {
+        let p = pool();
+        for s in 0..50u8 {
+            let picked = select(&p, &[], 4, &[s; 32]);
+            let eu = picked.iter().filter(|a| region_of(&p, a) == "eu").count();
+            assert!(eu <= 2, "seed {s}: {picked:?}");
         }
+    }
+
+    #[test]
+    fn caps_lift_in_order_only_when_the_pool_cannot_fill() {
+        // Three workers, one region, one address group: every cap but the operator's must go.
+        let p = vec![
+            cand(1, "eu", 1, 1),
+            cand(2, "eu", 1, 1),
+            cand(3, "eu", 1, 1),
+        ];
+        assert_eq!(select(&p, &[], 3, &[0; 32]).len(), 3);
+        // Region lifted before the group: two groups in one region fill two seats of two,
+        // never two seats of one group while another group is available.
+        let p = vec![
+            cand(1, "eu", 1, 1_000_000),
+            cand(2, "eu", 1, 1_000_000),
+            cand(3, "eu", 2, 1),
+        ];
+        for s in 0..30u8 {
+            let picked = select(&p, &[], 2, &[s; 32]);
+            assert!(picked.contains(&p[2].id), "seed {s}: {picked:?}");
+        }
+    }
+
+    #[test]
+    fn a_region_holding_most_of_the_bond_is_not_held_to_half_the_seats() {
+        // 90% of the bond in eu: eu may take ceil(5 × 0.9) = 5 seats, so nobody else gets a
+        // seat its bond would not give it.
+        let mut p: Vec<Candidate> = (1..=5u8).map(|i| cand(i, "eu", i, 900)).collect();
+        p.extend((6..=10u8).map(|i| cand(i, &format!("r{i}"), i, 100)));
+        let caps = region_caps(&p.iter().collect::<Vec<_>>(), 5);
+        assert_eq!(caps.get("eu"), Some(&5));
+        assert_eq!(caps.get("r6"), Some(&3));
     }
 
     #[test]
@@ -166,7 +291,7 @@ mod tests {
 
     #[test]
     fn stake_weighting_prefers_heavy() {
-        let p = vec![cand(1, "eu", "AS1", 1), cand(2, "eu", "AS1", 1_000_000)];
+        let p = vec![cand(1, "eu", 1, 1), cand(2, "eu", 2, 1_000_000)];
         let heavy = (0..50u8)
             .filter(|s| select(&p, &[], 1, &[*s; 32]) == vec![p[1].id.clone()])
             .count();

@@ -5,31 +5,28 @@
 //! `orch/blob/code/{hash}`), `orch/subnets/{function}`, `orch/subnet_repair_cursor`, `orch/jobs/{id}`,
 //! `orch/jobs_by_function/{function}/{job}`, `orch/worker_jobs/{worker}/{job}` (open
 //! assignments), `orch/deadlines/{height}/{job}` (the window queue end block drains),
-//! `orch/reveal_outcomes/{job}/{hash hex}` (revealed outcomes, deduplicated per job),
-//! `orch/results/{job}`, `orch/params`, `orch/fn_seq`, `orch/job_seq`.
+//! `orch/reveal_outcomes/{job}/{hash hex}` (revealed outcomes, deduplicated per job: every
+//! one before finality, the dissenting ones after it; settlement judges dissent by them),
+//! `orch/results/{job}`, `orch/params`, `orch/fn_seq`, `orch/job_seq`, `orch/assign_queue/{job}`
+//! and `orch/place_queue/{function}` (work begin block does with the block's randomness,
+//! [`crate::handlers::assign`]).
 
-use bls_core::Address;
+use bls_core::{Address, ModuleAccount};
 use cosmwasm_std::{Binary, Order, Storage};
 use cw_storage_plus::{Item, Map};
 use serde::{Deserialize, Serialize};
 
 use crate::code::Compression;
 use crate::error::OrchestrationError;
+use crate::manifest::Manifest;
 use crate::params::Params;
 
-/// Module account holding invocation escrow.
-pub const ESCROW_ACCOUNT: &str = "orchestration_escrow";
-/// Module account of the community pool.
-pub const COMMUNITY_POOL: &str = "community_pool";
+/// Module account holding invocation escrow (exactly the sum of unsettled jobs' escrow).
+pub const ESCROW_ACCOUNT: ModuleAccount = ModuleAccount::new("orchestration_escrow");
 
 /// The escrow account address.
 pub fn escrow_account() -> Address {
-    Address::module(ESCROW_ACCOUNT)
-}
-
-/// The community pool address.
-pub fn community_pool() -> Address {
-    Address::module(COMMUNITY_POOL)
+    ESCROW_ACCOUNT.address()
 }
 
 /// Last function id issued.
@@ -55,12 +52,17 @@ pub const JOBS_BY_FUNCTION: Map<(u64, u64), ()> = Map::new("orch/jobs_by_functio
 pub const WORKER_JOBS: Map<(&str, u64), ()> = Map::new("orch/worker_jobs");
 /// (deadline height, job id): the job's current window ends at this height.
 pub const DEADLINES: Map<(u64, u64), ()> = Map::new("orch/deadlines");
-/// Revealed outcome bytes per (job, result hash hex), kept until the job settles.
+/// Revealed outcome bytes per (job, result hash hex), kept until the job settles: the final
+/// outcome and every dissenting one (settlement judges each dissent by its outcome).
 pub const REVEAL_OUTCOMES: Map<(u64, &str), Binary> = Map::new("orch/reveal_outcomes");
 /// Finalized results.
 pub const RESULTS: Map<u64, JobResult> = Map::new("orch/results");
 /// Params.
 pub const PARAMS: Item<Params> = Item::new("orch/params");
+/// Jobs waiting for (re)assignment in the next begin block.
+pub const ASSIGN_QUEUE: Map<u64, ()> = Map::new("orch/assign_queue");
+/// Functions waiting for their first placement in the next begin block.
+pub const PLACE_QUEUE: Map<u64, ()> = Map::new("orch/place_queue");
 
 const CODE_BLOB_PREFIX: &[u8] = b"orch/blob/code/";
 
@@ -131,6 +133,9 @@ pub struct Subnetwork {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum JobStatus {
+    /// Escrowed, waiting for its workers: the next block's begin block assigns it with that
+    /// block's randomness (first assignment, and every reassignment).
+    Queued,
     /// Assigned; accepting commits until `commit_deadline` (or until all have committed).
     Committing,
     /// Commits closed; accepting reveals until `reveal_deadline`.
@@ -146,6 +151,7 @@ impl JobStatus {
     /// Lowercase name.
     pub fn as_str(self) -> &'static str {
         match self {
+            JobStatus::Queued => "queued",
             JobStatus::Committing => "committing",
             JobStatus::Revealing => "revealing",
             JobStatus::Finalized => "finalized",
@@ -156,6 +162,7 @@ impl JobStatus {
     /// Parses the lowercase name.
     pub fn parse(s: &str) -> Option<JobStatus> {
         match s {
+            "queued" => Some(JobStatus::Queued),
             "committing" => Some(JobStatus::Committing),
             "revealing" => Some(JobStatus::Revealing),
             "finalized" => Some(JobStatus::Finalized),
@@ -164,10 +171,13 @@ impl JobStatus {
         }
     }
 
-    /// The result is still undecided (committing or revealing). A finalized job may still
-    /// hold escrow until it settles: see [`Job::is_unsettled`].
+    /// The result is still undecided (queued, committing or revealing). A finalized job may
+    /// still hold escrow until it settles: see [`Job::is_unsettled`].
     pub fn is_open(self) -> bool {
-        matches!(self, JobStatus::Committing | JobStatus::Revealing)
+        matches!(
+            self,
+            JobStatus::Queued | JobStatus::Committing | JobStatus::Revealing
+        )
     }
 }
 
@@ -207,7 +217,8 @@ pub struct Job {
     /// Escrow still held for this job, ubls (0 once settled).
     #[serde(with = "bls_registry::amount::u128_str")]
     pub escrow: u128,
-    /// Hex 32-byte seed for the guest's randomness (the worker's `Job::id`).
+    /// Hex 32-byte seed for the guest's randomness (the worker's `Job::id`), drawn from the
+    /// beacon at the first assignment (empty while queued for it).
     pub seed: String,
     /// Invocation height.
     pub height: u64,
@@ -219,7 +230,7 @@ pub struct Job {
     pub status: JobStatus,
     /// Current round (0 = first assignment; +1 per reassignment).
     pub round: u32,
-    /// Height the current round started.
+    /// Height the current round's workers were assigned (0 while queued for the first time).
     pub round_height: u64,
     /// Replication `n`.
     pub replication: u32,
@@ -227,11 +238,12 @@ pub struct Job {
     pub quorum: u32,
     /// The manifest's `output_bytes` (reveals above it are invalid).
     pub output_bytes: u32,
-    /// Current round's workers.
+    /// Current round's workers (empty while queued).
     pub assignments: Vec<Assignment>,
     /// Every worker assigned in any round (reassignment picks others).
     pub previously_assigned: Vec<Address>,
-    /// Last height commits are accepted in this round.
+    /// Last height commits are accepted in this round: the assignment height plus
+    /// `commit_window` (0 while queued).
     pub commit_deadline: u64,
     /// Last height reveals are accepted (0 until commits close).
     pub reveal_deadline: u64,
@@ -252,6 +264,13 @@ pub struct Job {
 }
 
 impl Job {
+    /// The manifest pinned at invocation, parsed without re-checking the bounds (they may
+    /// have tightened since; the job is run, priced and judged by what it pinned). `None`
+    /// only if the JSON no longer parses as a manifest at all.
+    pub fn pinned_manifest(&self) -> Option<Manifest> {
+        serde_json::from_str(&self.manifest_json).ok()
+    }
+
     /// The assignment of `worker` in the current round.
     pub fn assignment(&self, worker: &Address) -> Option<&Assignment> {
         self.assignments.iter().find(|a| &a.worker == worker)

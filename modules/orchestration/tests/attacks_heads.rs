@@ -23,6 +23,7 @@ use bls_registry::WorkerStatus;
 use common::fastpath::*;
 use common::*;
 use cosmwasm_std::{Order, Storage};
+use k256::ecdsa::SigningKey;
 use sha2::{Digest, Sha256};
 
 /// Head params of these tests (the harness's registry unbonds in 10 blocks).
@@ -108,9 +109,20 @@ fn signed_result(w: &SimWorker, id: &[u8; 32], code: &[u8; 32], result: &[u8; 32
     }
 }
 
-fn sign_statement(key: &SimWorker, mut s: HeadStatement) -> HeadStatement {
-    s.signature = sign(&key.key, &head_statement_digest(&s));
+fn sign_statement(key: &SimWorker, s: HeadStatement) -> HeadStatement {
+    sign_statement_with(&key.key, s)
+}
+
+fn sign_statement_with(key: &SigningKey, mut s: HeadStatement) -> HeadStatement {
+    s.signature = sign(key, &head_statement_digest(&s));
     s
+}
+
+/// A fresh secp256k1 key (`n` tells keys apart).
+fn new_key(n: u8) -> SigningKey {
+    let mut b = [0x42u8; 32];
+    b[31] = n;
+    SigningKey::from_slice(&b).unwrap()
 }
 
 impl Setup {
@@ -119,9 +131,16 @@ impl Setup {
             .load(&self.chain.store, self.function)
             .unwrap()
             .workers;
+        // The head is a worker too and may hold a seat.
         members
             .iter()
-            .map(|a| find(&self.workers, a.as_str()).clone())
+            .map(|a| {
+                if *a == self.head.addr {
+                    self.head.clone()
+                } else {
+                    find(&self.workers, a.as_str()).clone()
+                }
+            })
             .collect()
     }
 
@@ -140,9 +159,15 @@ impl Setup {
     /// The honest answer to request `nonce`: the quorum result signed by three members,
     /// the outcome served as it is, the state as of now, signed by the head.
     fn honest(&self, nonce: u64) -> Served {
-        let (request, id) = self
-            .invoker
-            .request(CHAIN_ID, self.function, nonce, MAX_FEE);
+        let expiry = self.chain.block.height + FASTPATH_TTL;
+        let (request, id) = self.invoker.request(
+            CHAIN_ID,
+            self.function,
+            &self.code_hash,
+            nonce,
+            MAX_FEE,
+            expiry,
+        );
         let f =
             bls_orchestration::state::must_get_function(&self.chain.store, self.function).unwrap();
         let subnet = SUBNETS.load(&self.chain.store, self.function).unwrap();
@@ -275,7 +300,8 @@ impl Setup {
         assert_eq!(
             self.chain.balance(&challenge_account()),
             open_deposits(&self.chain.store).unwrap(),
-            "{CHALLENGE_ACCOUNT} != Σ open deposits"
+            "{} != Σ open deposits",
+            CHALLENGE_ACCOUNT.name()
         );
     }
 
@@ -420,6 +446,148 @@ fn attack_unanswerable_head_lie_claims_other_code() {
     prove(&mut s, &lie, "wrong_code", false);
 }
 
+/// The owner replaces the function's code (a new version).
+fn update_code(s: &mut Setup) {
+    let msg = MsgUpdateFunction {
+        owner: s.owner.to_string(),
+        function_id: s.function,
+        wasm: gzip(&wasm(
+            r#"(module (memory (export "memory") 1) (func (export "_start") nop))"#,
+        )),
+        code_hash: vec![],
+        source_uris: vec![],
+        manifest_json: String::new(),
+        replication: 0,
+        quorum: 0,
+    };
+    let owner = s.owner.clone();
+    s.chain
+        .orch(&owner, encode_any(&msg, MSG_UPDATE_FUNCTION))
+        .expect("update code");
+    let f = bls_orchestration::state::must_get_function(&s.chain.store, s.function).unwrap();
+    assert_ne!(f.code_hash, hex::encode(s.code_hash), "the code changed");
+}
+
+#[test]
+fn attack_unanswerable_head_lie_claims_other_code_after_the_function_changed() {
+    // The code is judged against the invoker's signed request, not the function as it is
+    // now: a head claiming code the invoker never asked for lies whatever changed since.
+    let mut s = setup();
+    let honest = s.honest(1);
+    update_code(&mut s);
+    let other_code = [5u8; 32];
+    let sigs: Vec<SignedResult> = s
+        .members()
+        .iter()
+        .take(3)
+        .map(|w| signed_result(w, &honest.id, &other_code, &s.result))
+        .collect();
+    let lie = s.lie(&honest, |st| {
+        st.code_hash = other_code.to_vec();
+        st.signatures = sigs;
+    });
+    prove(&mut s, &lie, "wrong_code", false);
+}
+
+#[test]
+fn attack_unanswerable_head_framed_for_the_requested_code_after_an_update_is_refused() {
+    // An honest head answered with the code the request asks for; the owner then deploys new
+    // code. The answer does not become a "wrong code" lie.
+    let mut s = setup();
+    let honest = s.honest(1);
+    s.settle(&honest);
+    update_code(&mut s);
+    let before = dump(&s.chain.store);
+    let e = s.report(&honest).unwrap_err();
+    assert_eq!(e.code, 75, "{e}");
+    assert!(e.log.contains("proves no lie"), "{e}");
+    assert_eq!(dump(&s.chain.store), before);
+    assert_eq!(s.head_record().bond, BOND);
+}
+
+#[test]
+fn attack_unanswerable_head_lie_then_head_rotates_its_key_is_still_slashed() {
+    // The head lies with its key, rotates to a new one a block later and hopes the report is
+    // checked against the new key only: the chain checks every key the head held while the
+    // request was alive.
+    let mut s = setup();
+    let honest = s.honest(1);
+    s.settle(&honest);
+    let lie = s.lie(&honest, |st| st.outcome_hash = vec![1; 32]);
+    s.chain.next_block();
+    let head = s.head.clone();
+    let fresh = new_key(1);
+    rotate(&mut s.chain, &head, &fresh).expect("rotate");
+    assert_ne!(s.head_record().result_pubkey, hex::encode(head.pubkey()));
+    s.chain.next_block();
+    prove(&mut s, &lie, "served_other_outcome", true);
+}
+
+#[test]
+fn attack_unanswerable_head_framed_by_a_colluder_rotating_its_key_is_refused() {
+    // An honest head presents a member's valid signature; the member (colluding with the
+    // reporter) rotates its key so its old signature no longer verifies under its current
+    // key, and reports the answer as a forged signature. The chain checks the keys the
+    // member held while the request was alive: the signature is valid, the head untouched.
+    let mut s = setup();
+    let honest = s.honest(1);
+    s.settle(&honest);
+    let colluder = s
+        .members()
+        .into_iter()
+        .take(3)
+        .find(|w| w.addr != s.head.addr)
+        .expect("a signing member that is not the head");
+    s.chain.next_block();
+    rotate(&mut s.chain, &colluder, &new_key(2)).expect("rotate");
+    s.chain.next_block();
+    let total = s.total();
+    let before = dump(&s.chain.store);
+    let e = s.report_as(&colluder.addr.clone(), &honest).unwrap_err();
+    assert_eq!(e.code, 75, "{e}");
+    assert!(e.log.contains("consistent"), "{e}");
+    assert_eq!(
+        dump(&s.chain.store),
+        before,
+        "a refused report changes nothing"
+    );
+    let w = s.head_record();
+    assert_eq!((w.bond, w.status), (BOND, WorkerStatus::Active));
+    s.assert_invariants(total);
+}
+
+#[test]
+fn attack_unanswerable_head_framed_with_a_key_it_retired_before_the_request_is_refused() {
+    // The head's old key leaked, so it rotated. Whoever holds the old key signs a lying
+    // statement for a later request: the chain only accepts keys the head held while that
+    // request was alive, so the forgery proves nothing; the same lie signed with the head's
+    // current key is punished.
+    let mut s = setup();
+    let old = s.head.clone();
+    let current = new_key(3);
+    rotate(&mut s.chain, &old, &current).expect("rotate");
+    let rotated_at = s.chain.block.height;
+    s.chain.advance_to(rotated_at + FASTPATH_TTL + 1);
+    let honest = s.honest(1);
+    let mut forged = honest.clone();
+    forged.statement.outcome_hash = vec![1; 32];
+    let by_old_key = Served {
+        statement: sign_statement_with(&old.key, forged.statement.clone()),
+        ..forged.clone()
+    };
+    let before = dump(&s.chain.store);
+    let e = s.report(&by_old_key).unwrap_err();
+    assert_eq!(e.code, 73, "{e}");
+    assert!(e.log.contains("not signed by head"), "{e}");
+    assert_eq!(dump(&s.chain.store), before);
+    assert_eq!(s.head_record().bond, BOND);
+    let by_current_key = Served {
+        statement: sign_statement_with(&current, forged.statement.clone()),
+        ..forged
+    };
+    prove(&mut s, &by_current_key, "served_other_outcome", false);
+}
+
 #[test]
 fn attack_unanswerable_head_lie_malformed_signed_statement() {
     let mut s = setup();
@@ -542,6 +710,24 @@ fn attack_unanswerable_head_lie_outside_the_report_window_is_refused() {
     assert_eq!(e.code, 74, "{e}");
     assert!(e.log.contains("after the current block"), "{e}");
     assert_eq!(dump(&s.chain.store), before);
+    // A statement dated outside the request's window (before `expiry - ttl` or after the
+    // expiry): no head serves the request then, so it proves nothing about this request.
+    let expiry = honest.request.expiry_height;
+    for height in [expiry - FASTPATH_TTL - 1, expiry + 1] {
+        let off = s.lie(&honest, |st| {
+            st.outcome_hash = vec![1; 32];
+            st.height = height;
+        });
+        s.chain.advance_to(s.chain.block.height.max(height));
+        let before = dump(&s.chain.store);
+        let e = s.report(&off).unwrap_err();
+        assert_eq!(e.code, 74, "height {height}: {e}");
+        assert!(
+            e.log.contains("fastpath_request_ttl"),
+            "height {height}: {e}"
+        );
+        assert_eq!(dump(&s.chain.store), before);
+    }
     let h = s.chain.block.height;
     s.chain.advance_to(h + DISPUTE + 1);
     let before = dump(&s.chain.store);
@@ -903,7 +1089,8 @@ fn head_challenge_bad_input_is_refused_without_state_change() {
     assert!(e.log.contains("outcome"), "{e}");
     // A challenger who cannot pay the deposit.
     let poor = Invoker::new(91);
-    let (req, id) = poor.request(CHAIN_ID, s.function, 1, MAX_FEE);
+    let expiry = s.chain.block.height + FASTPATH_TTL;
+    let (req, id) = poor.request(CHAIN_ID, s.function, &s.code_hash, 1, MAX_FEE, expiry);
     s.chain.mint(&poor.addr, FEE * 2);
     deposit(&mut s.chain, &poor.addr, FEE * 2).unwrap();
     let receipt = Receipt {
@@ -1077,9 +1264,44 @@ fn head_genesis_bad_input_is_refused() {
 
 #[test]
 fn genesis_refuses_head_windows_beyond_the_unbonding_period() {
-    // The harness's registry unbonds in 10 blocks: 8 + 3 would let a head unbond first.
-    let mut p = head_params();
-    p["head_dispute_window"] = 8.into();
-    let r = std::panic::catch_unwind(|| Chain::new(p));
-    assert!(r.is_err(), "genesis must refuse the windows");
+    // The harness's registry unbonds in 10 blocks and its request TTL is 4. A report lands
+    // up to ttl + head_dispute_window after the request's window opens; an unanswered
+    // challenge is punished head_dispute_window + challenge_window after the settlement, in
+    // an end block after the registry's (hence + 1). Each must fit.
+    let with = |dispute: u64, window: u64| {
+        let mut p = head_params();
+        p["head_dispute_window"] = dispute.into();
+        p["challenge_window"] = window.into();
+        p
+    };
+    for (dispute, window, fits) in [
+        (6, 3, true),  // 4 + 6 = 10, 6 + 3 + 1 = 10
+        (7, 1, false), // 4 + 7 = 11: a head's old key or bond could be gone before a report
+        (5, 5, false), // 5 + 5 + 1 = 11: a head could unbond before its deadline
+    ] {
+        let p = with(dispute, window);
+        let r = std::panic::catch_unwind(|| Chain::new(p));
+        assert_eq!(r.is_ok(), fits, "dispute {dispute}, challenge {window}");
+    }
+}
+
+#[test]
+fn genesis_refusal_names_the_reach_that_does_not_fit() {
+    use bls_core::Module;
+    let s = setup();
+    let mut g =
+        serde_json::to_value(bls_orchestration::genesis::export_genesis(&s.chain.store).unwrap())
+            .unwrap();
+    g["params"]["head_dispute_window"] = 5.into();
+    g["params"]["challenge_window"] = 5.into();
+    let mut store = snapshot(&s.chain.store);
+    let gas = bls_core::GasMeter::infinite();
+    let mut ctx = bls_core::Context::new(&mut store, &s.chain.block, &gas);
+    let e = bls_orchestration::OrchestrationModule
+        .init_genesis(&mut ctx, &g)
+        .unwrap_err();
+    assert!(
+        e.log.contains("unbonding_blocks (10)") && e.log.contains("unanswered challenge"),
+        "{e}"
+    );
 }

@@ -5,15 +5,24 @@ mod common;
 
 use bls_core::module::encode_any;
 use bls_core::{Address, ModuleError};
+use bls_fees::state::community_pool;
 use bls_orchestration::fastpath::handlers::fastpath_split;
 use bls_orchestration::fastpath::msgs::*;
 use bls_orchestration::fastpath::state::{
     deposit_of, fastpath_account, stats, FastPathStats, DEPOSITS, WITHDRAW_DELAY_BLOCKS,
 };
-use bls_orchestration::state::{community_pool, SUBNETS};
+use bls_orchestration::state::SUBNETS;
 use bls_registry::WorkerStatus;
 use common::fastpath::*;
 use common::*;
+
+fn sha(b: &[u8]) -> [u8; 32] {
+    sha2::Digest::finalize(sha2::Digest::chain_update(
+        <sha2::Sha256 as sha2::Digest>::new(),
+        b,
+    ))
+    .into()
+}
 use cosmwasm_std::Order;
 
 struct Setup {
@@ -69,9 +78,16 @@ impl Setup {
             .load(&self.chain.store, self.function)
             .unwrap()
             .workers;
+        // The head is a worker too and may hold a seat.
         members
             .iter()
-            .map(|a| find(&self.workers, a.as_str()))
+            .map(|a| {
+                if *a == self.head.addr {
+                    &self.head
+                } else {
+                    find(&self.workers, a.as_str())
+                }
+            })
             .collect()
     }
 
@@ -90,13 +106,30 @@ impl Setup {
         worker_sig(w, id, &self.code_hash, result)
     }
 
+    /// An expiry as far ahead as requests may be (the harness TTL).
+    fn expiry(&self) -> u64 {
+        self.chain.block.height + FASTPATH_TTL
+    }
+
     fn receipt(&self, nonce: u64, signers: &[&SimWorker]) -> (Receipt, [u8; 32]) {
         receipt(
             &self.invoker,
             self.function,
             &self.code_hash,
             nonce,
+            self.expiry(),
             signers.iter().copied(),
+        )
+    }
+
+    fn request(&self, chain_id: &str, nonce: u64, max_fee: u128) -> (SignedRequest, [u8; 32]) {
+        self.invoker.request(
+            chain_id,
+            self.function,
+            &self.code_hash,
+            nonce,
+            max_fee,
+            self.expiry(),
         )
     }
 
@@ -134,7 +167,14 @@ impl Setup {
 #[test]
 fn settlement_charges_the_deposit_and_pays_exactly_then_rejects_a_replay() {
     let mut s = setup();
-    let subnet: Vec<SimWorker> = s.subnet().into_iter().cloned().collect();
+    // Signers other than the head, so its balance shows only the head's share.
+    let head = s.head.addr.clone();
+    let subnet: Vec<SimWorker> = s
+        .subnet()
+        .into_iter()
+        .filter(|w| w.addr != head)
+        .cloned()
+        .collect();
     let signers: Vec<&SimWorker> = subnet.iter().take(3).collect();
     let before_workers: Vec<u128> = signers.iter().map(|w| s.chain.balance(&w.addr)).collect();
     let head_before = s.chain.balance(&s.head.addr);
@@ -223,7 +263,7 @@ fn bad_receipts_are_rejected_with_a_reason() {
     let e = s.settle_as(&two[0].addr.clone(), vec![r]).unwrap_err();
     assert_eq!(e.code, 45);
 
-    // Wrong code hash.
+    // A receipt naming other code than its request asks for.
     let (mut r, id) = s.receipt(8, &[]);
     r.code_hash = vec![1u8; 32];
     r.signatures = two
@@ -233,10 +273,25 @@ fn bad_receipts_are_rejected_with_a_reason() {
             signature: sign(&w.key, &result_digest(&id, &[1u8; 32], &[9u8; 32])),
         })
         .collect();
+    assert_eq!(s.settle(vec![r]).unwrap_err().code, 62);
+
+    // A request (and receipt) for code that is not the function's.
+    let (req, id) = s
+        .invoker
+        .request(CHAIN_ID, s.function, &[1u8; 32], 80, MAX_FEE, s.expiry());
+    let r = Receipt {
+        request: Some(req),
+        code_hash: vec![1u8; 32],
+        result_hash: vec![9u8; 32],
+        signatures: two
+            .iter()
+            .map(|w| worker_sig(w, &id, &[1u8; 32], &[9u8; 32]))
+            .collect(),
+    };
     assert_eq!(s.settle(vec![r]).unwrap_err().code, 47);
 
     // max_fee below the fee.
-    let (req, id) = s.invoker.request("bls-test", s.function, 9, FEE - 1);
+    let (req, id) = s.request("bls-test", 9, FEE - 1);
     let r = Receipt {
         request: Some(req),
         code_hash: s.code_hash.to_vec(),
@@ -249,7 +304,7 @@ fn bad_receipts_are_rejected_with_a_reason() {
     assert_eq!(s.settle(vec![r]).unwrap_err().code, 48);
 
     // A request signed for another chain.
-    let (req, id) = s.invoker.request("other-chain", s.function, 10, 5_000);
+    let (req, id) = s.request("other-chain", 10, 5_000);
     let r = Receipt {
         request: Some(req),
         code_hash: s.code_hash.to_vec(),
@@ -321,87 +376,74 @@ fn pinned_heads_restrict_settlement() {
 fn evidence_slashes_the_minority_and_equivocators_once() {
     let mut s = setup();
     let subnet: Vec<SimWorker> = s.subnet().into_iter().cloned().collect();
-    let (_, id) = s.invoker.request("bls-test", s.function, 1, 5_000);
-    let good = [1u8; 32];
-    let bad = [2u8; 32];
-    let signed = |w: &SimWorker, h: &[u8; 32]| SignedResult {
-        worker: w.addr.to_string(),
-        result_hash: h.to_vec(),
-        signature: sign(&w.key, &result_digest(&id, &s.code_hash, h)),
-    };
-    let liar = subnet[2].clone();
-    let evidence = |results: Vec<SignedResult>| MsgSubmitEvidence {
-        submitter: user(9).to_string(),
-        function_id: s.function,
-        request_id: id.to_vec(),
-        code_hash: s.code_hash.to_vec(),
-        results,
-    };
-    // 1 vs 1 with quorum 2: inconclusive.
-    let m = evidence(vec![signed(&subnet[0], &good), signed(&liar, &bad)]);
-    let e = s
-        .chain
-        .orch(&user(9), encode_any(&m, MSG_SUBMIT_EVIDENCE))
-        .unwrap_err();
-    assert_eq!(e.code, 50, "{e}");
-    // A forged signature is refused.
-    let mut forged = signed(&subnet[1], &good);
-    forged.signature = sign(&liar.key, &result_digest(&id, &s.code_hash, &good));
-    let m = evidence(vec![signed(&subnet[0], &good), forged, signed(&liar, &bad)]);
     assert_eq!(
-        s.chain
-            .orch(&user(9), encode_any(&m, MSG_SUBMIT_EVIDENCE))
-            .unwrap_err()
-            .code,
-        42
+        subnet.len(),
+        4,
+        "bar = max(quorum 2, 4/2 + 1) = 3 member signatures"
     );
-
-    let bond_before = bls_registry::state::must_get_worker(&s.chain.store, &liar.addr)
-        .unwrap()
-        .bond;
-    let m = evidence(vec![
+    let (req, id) = s.request("bls-test", 1, 5_000);
+    let good_bytes = outcome(b"good", 1);
+    let bad_bytes = outcome(b"bad", 1);
+    let good = sha(&good_bytes);
+    let bad = sha(&bad_bytes);
+    let code = s.code_hash;
+    let signed = |w: &SimWorker, h: &[u8; 32]| signed_result(w, &w.key, &id, &code, h);
+    let liar = subnet[3].clone();
+    let outcomes: [(&[u8; 32], &[u8]); 2] = [(&good, &good_bytes), (&bad, &bad_bytes)];
+    let ev = |results: Vec<SignedResult>| evidence(&user(9), &req, results, &outcomes);
+    // 2 vs 1 with quorum 2 but 4 members: no majority of the subnetwork, inconclusive.
+    let m = ev(vec![
         signed(&subnet[0], &good),
         signed(&subnet[1], &good),
         signed(&liar, &bad),
     ]);
-    s.chain
-        .orch(&user(9), encode_any(&m, MSG_SUBMIT_EVIDENCE))
-        .expect("evidence accepted");
+    let e = submit(&mut s.chain, &m).unwrap_err();
+    assert_eq!(e.code, 50, "{e}");
+    assert!(e.log.contains("subnetwork members"), "{e}");
+    // A forged signature is refused.
+    let mut forged = signed(&subnet[1], &good);
+    forged.signature = sign(&liar.key, &result_digest(&id, &code, &good));
+    let m = ev(vec![signed(&subnet[0], &good), forged, signed(&liar, &bad)]);
+    assert_eq!(submit(&mut s.chain, &m).unwrap_err().code, 42);
+
+    let bond_before = bls_registry::state::must_get_worker(&s.chain.store, &liar.addr)
+        .unwrap()
+        .bond;
+    let m = ev(vec![
+        signed(&subnet[0], &good),
+        signed(&subnet[1], &good),
+        signed(&subnet[2], &good),
+        signed(&liar, &bad),
+    ]);
+    let r = submit(&mut s.chain, &m).expect("evidence accepted");
+    assert_eq!(r.slashed, vec![liar.addr.to_string()]);
     let w = bls_registry::state::must_get_worker(&s.chain.store, &liar.addr).unwrap();
     assert_eq!(w.status, WorkerStatus::Jailed);
     assert_eq!(w.bond, bond_before - bond_before * 500 / 10_000);
-    for honest in &subnet[..2] {
+    for honest in &subnet[..3] {
         let h = bls_registry::state::must_get_worker(&s.chain.store, &honest.addr).unwrap();
         assert_eq!(h.status, WorkerStatus::Active);
         assert_eq!(h.slashed_total, 0);
     }
     // The same evidence again: nobody new to punish.
-    let e = s
-        .chain
-        .orch(&user(9), encode_any(&m, MSG_SUBMIT_EVIDENCE))
-        .unwrap_err();
+    let e = submit(&mut s.chain, &m).unwrap_err();
     assert_eq!(e.code, 50);
+    assert!(e.log.contains("already punished"), "{e}");
 
-    // An equivocating worker (two different hashes for one request) is slashed on its own.
-    let (_, id2) = s.invoker.request("bls-test", s.function, 2, 5_000);
+    // An equivocating worker (two different hashes for one request) is slashed on its own,
+    // outcomes or not.
+    let (req2, id2) = s.request("bls-test", 2, 5_000);
     let eq = &subnet[0];
-    let sig2 = |h: &[u8; 32]| SignedResult {
-        worker: eq.addr.to_string(),
-        result_hash: h.to_vec(),
-        signature: sign(&eq.key, &result_digest(&id2, &s.code_hash, h)),
-    };
-    let m = MsgSubmitEvidence {
-        submitter: user(9).to_string(),
-        function_id: s.function,
-        request_id: id2.to_vec(),
-        code_hash: s.code_hash.to_vec(),
-        results: vec![sig2(&good), sig2(&bad)],
-    };
-    let r = s
-        .chain
-        .orch(&user(9), encode_any(&m, MSG_SUBMIT_EVIDENCE))
-        .expect("equivocation evidence");
-    let r = <MsgSubmitEvidenceResponse as prost::Message>::decode(r.value.as_slice()).unwrap();
+    let m = evidence(
+        &user(9),
+        &req2,
+        vec![
+            signed_result(eq, &eq.key, &id2, &code, &good),
+            signed_result(eq, &eq.key, &id2, &code, &bad),
+        ],
+        &[],
+    );
+    let r = submit(&mut s.chain, &m).expect("equivocation evidence");
     assert_eq!(r.slashed, vec![eq.addr.to_string()]);
 }
 

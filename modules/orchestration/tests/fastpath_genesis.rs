@@ -6,6 +6,9 @@
 mod common;
 
 use bls_bank::BankModule;
+
+/// These tests send no `MsgSend`: the bank needs no module-account list.
+static BANK: BankModule = BankModule::new(|_| None);
 use bls_core::module::encode_any;
 use bls_core::{Address, BlockInfo, GasMeter, Module, ModuleError};
 use bls_orchestration::fastpath::msgs::*;
@@ -60,13 +63,30 @@ impl Fixture {
             .unwrap()
             .workers
             .iter()
-            .map(|a| find(&self.workers, a.as_str()).clone())
+            // The head is a worker too and may hold a seat.
+            .map(|a| {
+                if *a == self.head.addr {
+                    self.head.clone()
+                } else {
+                    find(&self.workers, a.as_str()).clone()
+                }
+            })
             .collect()
     }
 
-    /// A receipt for `invoker`'s request `nonce`, signed by `signers`.
+    /// A receipt for `invoker`'s request `nonce` (expiring a TTL ahead), signed by
+    /// `signers`.
     fn receipt(&self, invoker: &Invoker, nonce: u64, signers: &[SimWorker]) -> Receipt {
-        receipt(invoker, self.function, &self.code_hash, nonce, signers).0
+        let expiry = self.chain.block.height + FASTPATH_TTL;
+        receipt(
+            invoker,
+            self.function,
+            &self.code_hash,
+            nonce,
+            expiry,
+            signers,
+        )
+        .0
     }
 }
 
@@ -125,22 +145,18 @@ fn build() -> Built {
 
     // subnet[0] signs two results for one request: punished, and marked as such.
     let eq = &subnet[0];
-    let id = [5u8; 32];
-    let signed = |h: [u8; 32]| SignedResult {
-        worker: eq.addr.to_string(),
-        result_hash: h.to_vec(),
-        signature: sign(&eq.key, &result_digest(&id, &fx.code_hash, &h)),
-    };
-    let ev = MsgSubmitEvidence {
-        submitter: user(9).to_string(),
-        function_id: fx.function,
-        request_id: id.to_vec(),
-        code_hash: fx.code_hash.to_vec(),
-        results: vec![signed([1u8; 32]), signed([2u8; 32])],
-    };
-    fx.chain
-        .orch(&user(9), encode_any(&ev, MSG_SUBMIT_EVIDENCE))
-        .expect("evidence");
+    let expiry = fx.chain.block.height + FASTPATH_TTL;
+    let (req, id) = alice.request(CHAIN_ID, fx.function, &fx.code_hash, 99, MAX_FEE, expiry);
+    let ev = evidence(
+        &user(9),
+        &req,
+        vec![
+            signed_result(eq, &eq.key, &id, &fx.code_hash, &[1u8; 32]),
+            signed_result(eq, &eq.key, &id, &fx.code_hash, &[2u8; 32]),
+        ],
+        &[],
+    );
+    submit(&mut fx.chain, &ev).expect("evidence");
     fx.chain.next_block();
     Built {
         fx,
@@ -161,7 +177,7 @@ struct Sections {
 
 fn export(chain: &Chain) -> Sections {
     Sections {
-        bank: BankModule.export_genesis(&chain.store).expect("bank"),
+        bank: BANK.export_genesis(&chain.store).expect("bank"),
         registry: RegistryModule
             .export_genesis(&chain.store)
             .expect("registry"),
@@ -187,7 +203,7 @@ fn import(sections: &Sections, height: u64) -> Result<Chain, ModuleError> {
     };
     let gas = GasMeter::infinite();
     let order: [(&dyn Module, &Value); 3] = [
-        (&BankModule, &sections.bank),
+        (&BANK, &sections.bank),
         (&RegistryModule, &sections.registry),
         (&OrchestrationModule, &sections.orchestration),
     ];
@@ -239,6 +255,8 @@ fn fast_path_state_round_trips_through_genesis() {
         json!([{"function_id": b.fx.function, "heads": [b.fx.head.addr.to_string()]}])
     );
     assert_eq!(fp["evidence_handled"].as_array().unwrap().len(), 1);
+    // Every settled and punished request is queued to be forgotten after its window.
+    assert_eq!(fp["prune_queue"].as_array().unwrap().len(), 6);
     let totals = stats(&chain.store).unwrap();
     assert_eq!(totals.settlements, 2);
     assert_eq!(totals.receipts_settled, 5);
@@ -430,6 +448,14 @@ fn bad_fast_path_genesis_is_refused_with_a_clear_error() {
             Box::new(|fp| fp["evidence_handled"][0]["request_id"] = json!("zz")),
         ),
         (
+            "fastpath.prune_queue[0]: height must be positive",
+            Box::new(|fp| fp["prune_queue"][0]["height"] = json!(0)),
+        ),
+        (
+            "is neither settled nor in evidence_handled",
+            Box::new(|fp| fp["prune_queue"][0]["request_id"] = json!("ab".repeat(32))),
+        ),
+        (
             "fastpath.stats.deposits is 1 but the deposits sum to",
             Box::new(|fp| fp["stats"]["deposits"] = json!("1")),
         ),
@@ -459,7 +485,8 @@ fn deposits_the_bank_genesis_does_not_fund_are_refused() {
     let e = import(&exported, 1).map(|_| ()).unwrap_err();
     assert!(
         e.log.contains(&format!(
-            "orchestration_fastpath holds {}ubls but the deposits sum to {held}ubls",
+            "{} holds {}ubls but the deposits sum to {held}ubls",
+            bls_orchestration::fastpath::state::FASTPATH_ACCOUNT.name(),
             held - 1
         )),
         "{e}"

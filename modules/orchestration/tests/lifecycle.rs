@@ -3,8 +3,9 @@
 
 mod common;
 
+use bls_fees::state::community_pool;
 use bls_orchestration::queries::{JobsForWorkerResponse, NextAction, ResultResponse};
-use bls_orchestration::state::{community_pool, escrow_account, JobStatus};
+use bls_orchestration::state::{escrow_account, JobStatus};
 use bls_registry::WorkerStatus;
 use common::*;
 
@@ -79,7 +80,7 @@ fn happy_path_pays_burns_refunds_exactly() {
     s.chain.assert_escrow_invariant();
     assert_eq!(s.chain.balance(&escrow_account()), 100_000);
 
-    // The assignment event names the job, code and workers (distinct regions first).
+    // The assignment event names the job, code and workers (at most ceil(3/2) per region).
     let ev = s.chain.events_of("bls.job_assigned");
     let ev = ev.last().unwrap();
     assert_eq!(ev.get("job_id"), Some(job.to_string().as_str()));
@@ -87,8 +88,12 @@ fn happy_path_pays_burns_refunds_exactly() {
     assert_eq!(ev.get("code_hash").unwrap().len(), 64);
     assert_eq!(ev.get("workers"), Some(resp.workers.join(",").as_str()));
     let ws = assigned(&s, &workers, job);
-    let regions: std::collections::BTreeSet<_> = ws.iter().map(|w| w.region.clone()).collect();
-    assert_eq!(regions.len(), 3, "one worker per region");
+    for r in ["eu", "us", "ap"] {
+        assert!(
+            ws.iter().filter(|w| w.region == r).count() <= 2,
+            "region cap"
+        );
+    }
 
     // A worker sees its open job after a restart.
     let r: JobsForWorkerResponse = s
@@ -308,14 +313,14 @@ fn timeout_reassigns_to_fresh_workers_then_finalizes() {
     assert_eq!(misses.len(), 2);
     for w in [&first[1], &first[2]] {
         assert_eq!(
-            bls_registry::state::liveness(&s.chain.store, w)
+            bls_registry::liveness::counters(&s.chain.store, w)
                 .unwrap()
                 .missed,
             1
         );
     }
     assert_eq!(
-        bls_registry::state::liveness(&s.chain.store, &first[0])
+        bls_registry::liveness::counters(&s.chain.store, &first[0])
             .unwrap()
             .missed,
         0
@@ -363,7 +368,7 @@ fn commit_deadline_with_quorum_opens_reveals_and_late_commit_is_refused() {
     let j = s.chain.job(job);
     assert_eq!(j.round, 1);
     assert_eq!(
-        bls_registry::state::liveness(&s.chain.store, &ws[1].addr)
+        bls_registry::liveness::counters(&s.chain.store, &ws[1].addr)
             .unwrap()
             .missed,
         1
@@ -407,15 +412,15 @@ fn no_fresh_workers_fails_without_reassignment() {
         chain.register(w);
     }
     let invoker = user(9);
-    chain.mint(&invoker, 10_000);
+    chain.mint(&invoker, 20_000);
     let f = chain.deploy(&user(8), hello_wasm(), "{}", 3, 2).unwrap();
-    let job = chain.invoke(&invoker, f, 10_000).unwrap().job_id;
+    let job = chain.invoke(&invoker, f, 20_000).unwrap().job_id;
     let d = chain.job(job).commit_deadline;
     chain.advance_to(d + 1);
     let j = chain.job(job);
     assert_eq!(j.status, JobStatus::Failed);
     assert!(j.failure.contains("fresh"), "{}", j.failure);
-    assert_eq!(chain.balance(&invoker), 10_000);
+    assert_eq!(chain.balance(&invoker), 20_000);
     chain.assert_escrow_invariant();
 }
 
@@ -426,7 +431,7 @@ fn many_jobs_keep_escrow_accounted() {
     let burned0 = s.chain.burned();
     let mut jobs = vec![];
     for i in 0..6u64 {
-        jobs.push(s.invoke(10_000 + u128::from(i)));
+        jobs.push(s.invoke(20_000 + u128::from(i)));
         s.chain.assert_escrow_invariant();
     }
     // Finalize half, let the others time out (and be reassigned, then fail or finalize).

@@ -257,10 +257,10 @@ fn not_enough_workers_is_refused() {
     c.register(&w);
     let f = c.deploy(&user(50), hello_wasm(), "{}", 3, 2).unwrap();
     let invoker = user(60);
-    c.mint(&invoker, 10_000);
-    let e = c.invoke(&invoker, f, 5_000).unwrap_err();
+    c.mint(&invoker, 50_000);
+    let e = c.invoke(&invoker, f, 20_000).unwrap_err();
     assert!(e.log.contains("not enough eligible workers"), "{}", e.log);
-    assert_eq!(c.balance(&invoker), 10_000);
+    assert_eq!(c.balance(&invoker), 50_000);
 }
 
 #[test]
@@ -268,8 +268,8 @@ fn commit_and_reveal_rejections() {
     let (mut c, ws) = chain_with_workers();
     let f = c.deploy(&user(50), hello_wasm(), "{}", 3, 2).unwrap();
     let invoker = user(60);
-    c.mint(&invoker, 10_000);
-    let job = c.invoke(&invoker, f, 5_000).unwrap().job_id;
+    c.mint(&invoker, 50_000);
+    let job = c.invoke(&invoker, f, 20_000).unwrap().job_id;
     let assigned: Vec<SimWorker> = c
         .job(job)
         .assignments
@@ -358,8 +358,8 @@ fn output_above_the_manifest_cap_is_an_invalid_outcome() {
         )
         .unwrap();
     let invoker = user(60);
-    c.mint(&invoker, 10_000);
-    let job = c.invoke(&invoker, f, 5_000).unwrap().job_id;
+    c.mint(&invoker, 50_000);
+    let job = c.invoke(&invoker, f, 20_000).unwrap().job_id;
     let w = find(&ws, c.job(job).assignments[0].worker.as_str()).clone();
     let long = outcome(b"too long", 1);
     c.commit(&w, job, &long).unwrap();

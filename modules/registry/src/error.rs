@@ -77,6 +77,16 @@ pub enum RegistryError {
         /// The limit ([`crate::state::MAX_UNBONDING_ENTRIES`]).
         max: usize,
     },
+    /// The worker's result-key history is full of keys still within evidence reach.
+    #[error("worker {worker} already has {max} result keys within evidence reach; the oldest retired key frees up at height {frees_at}")]
+    KeyHistoryFull {
+        /// The worker id.
+        worker: String,
+        /// The limit ([`crate::result_keys::MAX_RESULT_KEYS`]).
+        max: usize,
+        /// First height at which a rotation can succeed.
+        frees_at: u64,
+    },
     /// Storage or serialization failure.
     #[error("store error: {0}")]
     Store(String),
@@ -100,6 +110,7 @@ impl AbciCode for RegistryError {
             RegistryError::Bank(_) => 11,
             RegistryError::InvalidQuery(_) => 12,
             RegistryError::TooManyUnbondings { .. } => 13,
+            RegistryError::KeyHistoryFull { .. } => 14,
             RegistryError::Store(_) => 1,
         }
     }

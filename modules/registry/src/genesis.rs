@@ -5,7 +5,9 @@
 //! first). Liveness windows start empty on import. Unbonding workers are re-queued at their
 //! `unbonding_height`, partial unbondings at their completion heights. Each partial unbonding
 //! keeps its `start_height` (slashing spares entries begun before the infraction); files
-//! written before that field existed load with 0 (unknown start: slashable).
+//! written before that field existed load with 0 (unknown start: slashable). Result-key
+//! histories are exported per worker; on import retired keys are reserved again and their
+//! pruning re-queued ([`crate::result_keys::import`]).
 
 use bls_core::Context;
 use cosmwasm_std::Storage;
@@ -14,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::RegistryError;
 use crate::handlers::validate_pubkey;
 use crate::params::Params;
+use crate::result_keys::{self, GenesisResultKeys};
 use crate::state::{self, bonds_account, Worker, WorkerStatus, PARAMS, PEERS, PUBKEYS, UNBONDING};
 
 /// The registry's `app_state` section.
@@ -24,6 +27,9 @@ pub struct GenesisState {
     pub params: Params,
     /// Workers, any order (stored by id).
     pub workers: Vec<Worker>,
+    /// Result-key histories ([`crate::result_keys`]), by worker; a worker left out gets one
+    /// holding its current key (from its registration height).
+    pub result_keys: Vec<GenesisResultKeys>,
 }
 
 /// Writes the genesis state.
@@ -73,10 +79,15 @@ pub fn init_genesis(ctx: &mut Context<'_>, g: &GenesisState) -> Result<(), Regis
             .checked_add(w.bond)
             .ok_or_else(|| RegistryError::InvalidParams("bond sum overflows".into()))?;
     }
+    result_keys::import(ctx.store, &g.result_keys)?;
     let held = bls_bank::state::balance(ctx.store, &bonds_account(), bls_core::DENOM)?;
     if held < total {
         return Err(RegistryError::NotEnoughBond {
-            have: format!("{held}{} in registry_bonds", bls_core::DENOM),
+            have: format!(
+                "{held}{} in {}",
+                bls_core::DENOM,
+                crate::state::BONDS_ACCOUNT.name()
+            ),
             need: format!("{total}{} (sum of genesis worker bonds)", bls_core::DENOM),
         });
     }
@@ -88,5 +99,6 @@ pub fn export_genesis(store: &dyn Storage) -> Result<GenesisState, RegistryError
     Ok(GenesisState {
         params: state::params(store)?,
         workers: state::all_workers(store)?,
+        result_keys: result_keys::export(store)?,
     })
 }

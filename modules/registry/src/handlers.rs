@@ -11,6 +11,7 @@ use crate::msgs::{
     MsgUpdateWorkerResponse, ProtoCoin,
 };
 use crate::params::Params;
+use crate::result_keys;
 use crate::state::{
     self, bonds_account, Role, UnbondingEntry, Worker, WorkerStatus, MAX_UNBONDING_ENTRIES, PEERS,
     PUBKEYS, UNBONDING, WORKERS,
@@ -192,6 +193,7 @@ pub fn register_worker(
     };
     state::save_worker(ctx.store, &w)?;
     PUBKEYS.save(ctx.store, &pubkey, &operator.to_string())?;
+    result_keys::start(ctx.store, &operator, &pubkey, ctx.block.height)?;
     PEERS.save(ctx.store, &msg.peer_id, &operator.to_string())?;
     ctx.emit(
         Event::new(events::WORKER_REGISTERED)
@@ -216,14 +218,14 @@ pub fn update_worker(
     if !msg.result_pubkey.is_empty() {
         let pk = validate_pubkey(&msg.result_pubkey)?;
         if pk != w.result_pubkey {
-            if PUBKEYS.has(ctx.store, &pk) {
-                return Err(RegistryError::DuplicateRegistration(
-                    "result_pubkey is already registered".into(),
-                ));
-            }
-            PUBKEYS.remove(ctx.store, &w.result_pubkey);
-            PUBKEYS.save(ctx.store, &pk, &id)?;
-            w.result_pubkey = pk;
+            // The old key stays valid for what it signed and reserved while in reach.
+            result_keys::rotate(ctx.store, &mut w, &pk, ctx.block.height)?;
+            ctx.emit(
+                Event::new(events::WORKER_KEY_ROTATED)
+                    .attr("worker", &id)
+                    .attr("pubkey", &pk)
+                    .attr("height", ctx.block.height),
+            );
         }
     }
     if !msg.peer_id.is_empty() && msg.peer_id != w.peer_id {
@@ -443,9 +445,15 @@ pub fn unjail_worker(
     w.status = WorkerStatus::Active;
     w.jailed_until = 0;
     state::save_worker(ctx.store, &w)?;
-    state::reset_liveness(ctx.store, &w.operator)?;
+    crate::liveness::reset(ctx.store, &w.operator)?;
     ctx.emit(Event::new(events::WORKER_UNJAILED).attr("worker", &w.operator));
     Ok(MsgUnjailWorkerResponse {})
+}
+
+/// End block: completes due unbondings, then drops result keys that went out of reach.
+pub fn end_block(ctx: &mut Context<'_>) -> Result<(), RegistryError> {
+    process_unbonding(ctx)?;
+    result_keys::prune_due(ctx.store, ctx.block.height)
 }
 
 /// Returns the bonds of workers whose unbonding completes at or before this block and removes
@@ -464,9 +472,10 @@ pub fn process_unbonding(ctx: &mut Context<'_>) -> Result<(), RegistryError> {
                 bls_bank::state::send(ctx.store, &bonds_account(), &w.operator, &ubls(amount)?)?;
             }
             WORKERS.remove(ctx.store, &id);
+            result_keys::release(ctx.store, &w)?;
             PUBKEYS.remove(ctx.store, &w.result_pubkey);
             PEERS.remove(ctx.store, &w.peer_id);
-            state::reset_liveness(ctx.store, &w.operator)?;
+            crate::liveness::reset(ctx.store, &w.operator)?;
             ctx.emit(
                 Event::new(events::WORKER_UNBONDED)
                     .attr("worker", &w.operator)

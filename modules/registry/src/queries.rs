@@ -33,6 +33,10 @@ pub struct WorkerResponse {
     pub worker: Worker,
     /// Its liveness window counters.
     pub liveness: Liveness,
+    /// Its result keys with the heights each was current, oldest first, the current key last
+    /// (retired keys still count for what they signed; [`crate::result_keys`]).
+    #[serde(default)]
+    pub result_keys: Vec<crate::result_keys::ResultKey>,
 }
 
 /// `Workers` request: optional filters and pagination.
@@ -97,8 +101,13 @@ pub fn query(store: &dyn Storage, method: &str, data: &[u8]) -> Result<Vec<u8>, 
             let req: WorkerRequest = parse_req(data)?;
             let id = parse_addr(&req.id)?;
             let worker = state::must_get_worker(store, &id)?;
-            let liveness = state::liveness(store, &id)?;
-            to_json(&WorkerResponse { worker, liveness })
+            let liveness = crate::liveness::counters(store, &id)?;
+            let result_keys = crate::result_keys::history(store, &worker)?;
+            to_json(&WorkerResponse {
+                worker,
+                liveness,
+                result_keys,
+            })
         }
         "Workers" => to_json(&workers(store, &parse_req(data)?)?),
         "WorkersByOperator" => {

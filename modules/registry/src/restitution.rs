@@ -1,19 +1,24 @@
-//! Restitution: a worker that charged someone for a service it did not honestly render pays
-//! the charge back out of its bond.
+//! The restitution rule: a worker that charged someone for a service it did not honestly render
+//! pays the charge back out of its bond.
 //!
-//! This is not a slash: nothing is burnt and `slashed_total` does not move. The coins leave
-//! the `registry_bonds` module account for the harmed account, and the worker's `bond` shrinks
-//! by the same amount, so the invariant "bonds account == Σ bonds + Σ unbonding entries" holds.
-//! Only the bond pays, never the partial unbonding entries: those belong to the slashing rule.
+//! - This is not a slash: nothing is burnt and `slashed_total` does not move. The coins leave
+//!   the `registry_bonds` module account for the harmed account, and the worker's `bond`
+//!   shrinks by the same amount, so the invariant "bonds account == Σ bonds + Σ unbonding
+//!   entries" holds.
+//! - Only the bond pays, never the partial unbonding entries: those belong to the slashing
+//!   rule ([`crate::penalty`]), which runs first when a module punishes and pays back.
+//! - The keeper takes the context and emits `bls.worker_restitution`
+//!   ([`crate::events::worker_restitution`]) and the bank's `coin_spent` / `coin_received` /
+//!   `transfer` for the payment itself, so no caller builds a registry event.
 
-use bls_core::{Address, Coin, Coins, Context, Event};
+use bls_core::{Address, Coin, Coins, Context};
 
 use crate::error::RegistryError;
-use crate::events::WORKER_RESTITUTION;
+use crate::events;
 use crate::state::{bonds_account, must_get_worker, save_worker};
 
-/// Pays up to `amount` ubls from `worker`'s bond to `to` (at most the bond) and emits
-/// `bls.worker_restitution`. Returns what was paid.
+/// Pays up to `amount` ubls from `worker`'s bond to `to` (at most the bond), for `reason`.
+/// Returns what was paid (0, and no event, when the bond is empty or `amount` is 0).
 pub fn pay_from_bond(
     ctx: &mut Context<'_>,
     worker: &Address,
@@ -30,13 +35,9 @@ pub fn pay_from_bond(
     save_worker(ctx.store, &w)?;
     let coins =
         Coins::from_coins([Coin::ubls(paid)]).map_err(|e| RegistryError::Bank(e.to_string()))?;
-    bls_bank::state::send(ctx.store, &bonds_account(), to, &coins)?;
-    ctx.emit(
-        Event::new(WORKER_RESTITUTION)
-            .attr("worker", worker)
-            .attr("to", to)
-            .attr("amount", paid)
-            .attr("reason", reason),
-    );
+    for e in bls_bank::transfer::transfer(ctx.store, &bonds_account(), to, &coins)? {
+        ctx.emit(e);
+    }
+    ctx.emit(events::worker_restitution(worker, to, paid, reason));
     Ok(paid)
 }

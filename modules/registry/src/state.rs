@@ -1,4 +1,7 @@
-//! Registry state and the keeper interface other modules (orchestration) call.
+//! Registry state: keys, records and read access. Storage maps are private to the registry;
+//! other modules read workers through [`get_worker`] / [`must_get_worker`] /
+//! [`active_workers`] and change them only through the keepers in [`crate::penalty`] and
+//! [`crate::liveness`].
 //!
 //! Keys: `registry/workers/{operator}` → [`Worker`]; unique indexes `registry/pubkeys/{hex}`
 //! and `registry/peers/{peer id}` → operator; `registry/unbonding/{height}/{operator}` → ()
@@ -6,7 +9,7 @@
 //! [`Liveness`] and `registry/missed/{operator}/{slot}` → () (the missed bitmap of the
 //! sliding window); `registry/params`; `registry/slashed_total`.
 
-use bls_core::{Address, Coins};
+use bls_core::{Address, ModuleAccount};
 use cosmwasm_std::{Order, Storage};
 use cw_storage_plus::{Bound, Item, Map};
 use serde::{Deserialize, Serialize};
@@ -15,34 +18,34 @@ use crate::error::RegistryError;
 use crate::msgs::Capabilities;
 use crate::params::Params;
 
-/// Name of the module account holding every worker bond.
-pub const BONDS_ACCOUNT: &str = "registry_bonds";
+/// Module account holding every worker bond (at least the sum of bonds and unbonding bonds).
+pub const BONDS_ACCOUNT: ModuleAccount = ModuleAccount::new("registry_bonds");
 
 /// The bonds module account address.
 pub fn bonds_account() -> Address {
-    Address::module(BONDS_ACCOUNT)
+    BONDS_ACCOUNT.address()
 }
 
 /// Workers by id (= operator address).
-pub const WORKERS: Map<&str, Worker> = Map::new("registry/workers");
+pub(crate) const WORKERS: Map<&str, Worker> = Map::new("registry/workers");
 /// Result-signing key (hex) → worker id; keeps keys unique.
-pub const PUBKEYS: Map<&str, String> = Map::new("registry/pubkeys");
+pub(crate) const PUBKEYS: Map<&str, String> = Map::new("registry/pubkeys");
 /// libp2p peer id → worker id; keeps peer ids unique.
-pub const PEERS: Map<&str, String> = Map::new("registry/peers");
+pub(crate) const PEERS: Map<&str, String> = Map::new("registry/peers");
 /// Unbonding queue: (completion height, worker id). One key serves both a deregistration
 /// (`Worker::unbonding_height`) and partial unbondings (`Worker::unbonding`) completing then.
-pub const UNBONDING: Map<(u64, &str), ()> = Map::new("registry/unbonding");
+pub(crate) const UNBONDING: Map<(u64, &str), ()> = Map::new("registry/unbonding");
 /// Liveness window state per worker.
-pub const LIVENESS: Map<&str, Liveness> = Map::new("registry/liveness");
+pub(crate) const LIVENESS: Map<&str, Liveness> = Map::new("registry/liveness");
 /// Missed bitmap: (worker id, slot) present when that slot was a miss.
-pub const MISSED: Map<(&str, u64), ()> = Map::new("registry/missed");
+pub(crate) const MISSED: Map<(&str, u64), ()> = Map::new("registry/missed");
 /// Params.
-pub const PARAMS: Item<Params> = Item::new("registry/params");
+pub(crate) const PARAMS: Item<Params> = Item::new("registry/params");
 /// Most partial unbondings one worker may have in flight (bounds the record and end block work).
 pub const MAX_UNBONDING_ENTRIES: usize = 7;
 
 /// Total ubls ever slashed from worker bonds.
-pub const SLASHED_TOTAL: Item<String> = Item::new("registry/slashed_total");
+pub(crate) const SLASHED_TOTAL: Item<String> = Item::new("registry/slashed_total");
 
 /// `worker` (executes jobs) or `head` (also serves the off-chain API).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -199,7 +202,7 @@ pub fn must_get_worker(store: &dyn Storage, id: &Address) -> Result<Worker, Regi
 }
 
 /// Saves a worker record.
-pub fn save_worker(store: &mut dyn Storage, w: &Worker) -> Result<(), RegistryError> {
+pub(crate) fn save_worker(store: &mut dyn Storage, w: &Worker) -> Result<(), RegistryError> {
     Ok(WORKERS.save(store, w.operator.as_str(), w)?)
 }
 
@@ -237,146 +240,6 @@ pub fn mul_bps(amount: u128, bps: u32) -> u128 {
     (amount / 10_000) * bps + (amount % 10_000) * bps / 10_000
 }
 
-/// True when an unbonding entry is still at stake for an infraction at `infraction_height`:
-/// it started unbonding at or after that height (the Cosmos SDK rule), or its start is unknown
-/// (0, see [`UnbondingEntry::start_height`]).
-pub fn entry_slashable(e: &UnbondingEntry, infraction_height: u64) -> bool {
-    e.start_height == 0 || e.start_height >= infraction_height
-}
-
-/// Slashes `fraction_bps` (basis points, capped at 10000) of the worker's bond and of each of
-/// its partial unbonding entries that started unbonding at or after `infraction_height` (an
-/// entry begun earlier had left the bond before the infraction and is untouched, as in the
-/// Cosmos SDK). The slashed part is burnt from the bonds account and recorded. Pass 0 when the
-/// infraction height is unknown: every entry still in flight is then cut. Returns the total
-/// amount slashed.
-pub fn slash_worker(
-    store: &mut dyn Storage,
-    worker: &Address,
-    fraction_bps: u32,
-    infraction_height: u64,
-    reason: &str,
-) -> Result<u128, RegistryError> {
-    let mut w = must_get_worker(store, worker)?;
-    let mut amount = mul_bps(w.bond, fraction_bps);
-    w.bond = w.bond.saturating_sub(amount);
-    for e in &mut w.unbonding {
-        if !entry_slashable(e, infraction_height) {
-            continue;
-        }
-        let cut = mul_bps(e.amount, fraction_bps);
-        e.amount = e.amount.saturating_sub(cut);
-        amount = amount.saturating_add(cut);
-    }
-    if amount > 0 {
-        let coins = Coins::from_coins([bls_core::Coin::ubls(amount)])
-            .map_err(|e| RegistryError::Bank(e.to_string()))?;
-        bls_bank::state::burn(store, &bonds_account(), &coins)?;
-        w.slashed_total = w.slashed_total.saturating_add(amount);
-        let total = slashed_total(store)?.saturating_add(amount);
-        SLASHED_TOTAL.save(store, &total.to_string())?;
-    }
-    w.last_penalty = truncate(reason, 256);
-    save_worker(store, &w)?;
-    Ok(amount)
-}
-
-/// Jails the worker until `until_height` (extends, never shortens, an existing jail).
-/// Unbonding workers stay unbonding. Returns true when the worker is jailed afterwards.
-pub fn jail_worker(
-    store: &mut dyn Storage,
-    worker: &Address,
-    until_height: u64,
-) -> Result<bool, RegistryError> {
-    let mut w = must_get_worker(store, worker)?;
-    match w.status {
-        WorkerStatus::Unbonding => return Ok(false),
-        WorkerStatus::Jailed => w.jailed_until = w.jailed_until.max(until_height),
-        WorkerStatus::Active => {
-            w.status = WorkerStatus::Jailed;
-            w.jailed_until = until_height;
-        }
-    }
-    save_worker(store, &w)?;
-    Ok(true)
-}
-
-/// Records an answered assignment in the worker's liveness window.
-pub fn record_answer(
-    store: &mut dyn Storage,
-    worker: &Address,
-    height: u64,
-) -> Result<Option<u64>, RegistryError> {
-    record(store, worker, height, true)
-}
-
-/// Records a missed assignment. Returns `Some(jailed_until)` when this miss jailed the worker
-/// (fewer than `min_answered_per_window` answers in a full window).
-pub fn record_miss(
-    store: &mut dyn Storage,
-    worker: &Address,
-    height: u64,
-) -> Result<Option<u64>, RegistryError> {
-    record(store, worker, height, false)
-}
-
-fn record(
-    store: &mut dyn Storage,
-    worker: &Address,
-    height: u64,
-    answered: bool,
-) -> Result<Option<u64>, RegistryError> {
-    let w = must_get_worker(store, worker)?;
-    let p = params(store)?;
-    let window = p.signed_jobs_window.max(1);
-    let id = worker.as_str();
-    let mut live = LIVENESS.may_load(store, id)?.unwrap_or_default();
-    let slot = live.index % window;
-    let was_missed = MISSED.has(store, (id, slot));
-    if !answered && !was_missed {
-        MISSED.save(store, (id, slot), &())?;
-        live.missed = live.missed.saturating_add(1);
-    } else if answered && was_missed {
-        MISSED.remove(store, (id, slot));
-        live.missed = live.missed.saturating_sub(1);
-    }
-    live.index = live.index.saturating_add(1);
-    let answered_in_window = window.saturating_sub(live.missed);
-    let below = live.index >= window && answered_in_window < p.min_answered_per_window;
-    if below && w.status == WorkerStatus::Active {
-        let until = height.saturating_add(p.jail_blocks);
-        jail_worker(store, worker, until)?;
-        let mut jailed = must_get_worker(store, worker)?;
-        jailed.last_penalty = "liveness: too many missed assignments".into();
-        save_worker(store, &jailed)?;
-        reset_liveness(store, worker)?;
-        return Ok(Some(until));
-    }
-    LIVENESS.save(store, id, &live)?;
-    Ok(None)
-}
-
-/// Clears a worker's liveness window (after a jail, on unbonding).
-pub fn reset_liveness(store: &mut dyn Storage, worker: &Address) -> Result<(), RegistryError> {
-    let id = worker.as_str();
-    let slots: Vec<u64> = MISSED
-        .prefix(id)
-        .keys(store, None, None, Order::Ascending)
-        .collect::<Result<_, _>>()?;
-    for s in slots {
-        MISSED.remove(store, (id, s));
-    }
-    LIVENESS.remove(store, id);
-    Ok(())
-}
-
-/// The liveness counters of a worker.
-pub fn liveness(store: &dyn Storage, worker: &Address) -> Result<Liveness, RegistryError> {
-    Ok(LIVENESS
-        .may_load(store, worker.as_str())?
-        .unwrap_or_default())
-}
-
 /// Sum of a worker's partial unbonding entries.
 pub fn unbonding_total(w: &Worker) -> u128 {
     w.unbonding
@@ -394,8 +257,4 @@ pub fn due_unbondings(
         .keys(store, None, Some(end), Order::Ascending)
         .map(|r| r.map_err(RegistryError::from))
         .collect()
-}
-
-fn truncate(s: &str, max: usize) -> String {
-    s.chars().take(max).collect()
 }

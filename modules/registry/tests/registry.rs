@@ -3,7 +3,9 @@
 
 use bls_core::module::encode_any;
 use bls_core::{Address, BlockInfo, Coins, Context, GasMeter, Module};
+use bls_registry::liveness::{self, Duty};
 use bls_registry::msgs::*;
+use bls_registry::penalty;
 use bls_registry::queries::{WorkerResponse, WorkersResponse};
 use bls_registry::state::{self, bonds_account};
 use bls_registry::{RegistryModule, WorkerStatus};
@@ -223,7 +225,10 @@ fn update_changes_fields_and_tops_up_bond() {
 fn jail_unjail_and_too_early() {
     let mut c = Chain::new();
     let a = register(&mut c, 1, "eu");
-    assert!(state::jail_worker(&mut c.store, &a, 5).unwrap());
+    assert!(c
+        .keeper(|ctx| penalty::jail(ctx, &a, 5, "test"))
+        .unwrap()
+        .is_some());
     assert!(state::active_workers(&c.store).unwrap().is_empty());
     let m = MsgUnjailWorker {
         operator: a.to_string(),
@@ -253,7 +258,9 @@ fn slash_burns_and_below_minimum_cannot_unjail() {
     let mut c = Chain::new();
     let a = register(&mut c, 1, "eu");
     let supply0 = bls_bank::state::supply_of(&c.store, "ubls").unwrap();
-    let amount = state::slash_worker(&mut c.store, &a, 6_000, 0, "test").unwrap();
+    let amount = c
+        .keeper(|ctx| penalty::slash(ctx, &a, 6_000, 0, "test"))
+        .unwrap();
     assert_eq!(amount, 1_200);
     let w = state::must_get_worker(&c.store, &a).unwrap();
     assert_eq!(w.bond, 800);
@@ -265,7 +272,7 @@ fn slash_burns_and_below_minimum_cannot_unjail() {
         1_200
     );
     assert_eq!(bls_bank::state::burned_of(&c.store, "ubls").unwrap(), 1_200);
-    state::jail_worker(&mut c.store, &a, 2).unwrap();
+    c.keeper(|ctx| penalty::jail(ctx, &a, 2, "test")).unwrap();
     c.next_block();
     let m = MsgUnjailWorker {
         operator: a.to_string(),
@@ -307,7 +314,8 @@ fn deregister_unbonds_after_the_period() {
         7
     );
     // Still slashable while unbonding.
-    state::slash_worker(&mut c.store, &a, 1_000, 0, "late evidence").unwrap();
+    c.keeper(|ctx| penalty::slash(ctx, &a, 1_000, 0, "late evidence"))
+        .unwrap();
     while c.block.height <= 10 {
         c.next_block();
     }
@@ -330,21 +338,31 @@ fn liveness_window_jails_after_too_many_misses() {
     let a = register(&mut c, 1, "eu");
     // Window 4, min answered 2: answers then misses.
     for _ in 0..2 {
-        assert_eq!(state::record_answer(&mut c.store, &a, 1).unwrap(), None);
+        c.keeper(|ctx| liveness::record_answer(ctx, &a)).unwrap();
     }
-    assert_eq!(state::record_miss(&mut c.store, &a, 1).unwrap(), None);
-    assert_eq!(
-        state::record_miss(&mut c.store, &a, 1).unwrap(),
-        None,
-        "2 of 4 answered: ok"
-    );
+    let miss = |c: &mut Chain| c.keeper(|ctx| liveness::record_miss(ctx, &a, &Duty::Job(7)));
+    assert_eq!(miss(&mut c).unwrap(), None);
+    assert_eq!(miss(&mut c).unwrap(), None, "2 of 4 answered: ok");
+    assert!(c.events_of("bls.worker_jailed").is_empty());
     // The fifth record overwrites the oldest slot (an answer) with a miss: 1 of 4 answered.
-    assert_eq!(state::record_miss(&mut c.store, &a, 3).unwrap(), Some(8));
+    c.until(3);
+    assert_eq!(miss(&mut c).unwrap(), Some(8));
     let w = state::must_get_worker(&c.store, &a).unwrap();
     assert_eq!(w.status, WorkerStatus::Jailed);
     assert_eq!(w.jailed_until, 8);
+    assert_eq!(w.last_penalty, liveness::JAIL_REASON);
+    // The keeper emitted every miss and the jail itself.
+    let missed = c.events_of("bls.worker_missed");
+    assert_eq!(missed.len(), 3);
+    assert!(missed
+        .iter()
+        .all(|e| e.get("worker") == Some(a.as_str()) && e.get("job_id") == Some("7")));
+    let jailed = c.events_of("bls.worker_jailed");
+    assert_eq!(jailed.len(), 1);
+    assert_eq!(jailed[0].get("until"), Some("8"));
+    assert_eq!(jailed[0].get("reason"), Some(liveness::JAIL_REASON));
     assert_eq!(
-        state::liveness(&c.store, &a).unwrap().missed,
+        liveness::counters(&c.store, &a).unwrap().missed,
         0,
         "window reset"
     );
@@ -501,12 +519,16 @@ fn jailed_worker_may_unbond_down_to_the_minimum() {
     // slashable for the whole unbonding period and the minimum still binds.
     let mut c = Chain::new();
     let a = register(&mut c, 1, "eu");
-    assert!(state::jail_worker(&mut c.store, &a, 50).unwrap());
+    assert!(c
+        .keeper(|ctx| penalty::jail(ctx, &a, 50, "test"))
+        .unwrap()
+        .is_some());
     c.tx(&a, unbond_msg(&a, 500)).unwrap();
     let w = state::must_get_worker(&c.store, &a).unwrap();
     assert_eq!((w.status, w.bond), (WorkerStatus::Jailed, 1_500));
     // Slashed below the minimum: nothing more may be unbonded.
-    state::slash_worker(&mut c.store, &a, 5_000, 0, "evidence").unwrap();
+    c.keeper(|ctx| penalty::slash(ctx, &a, 5_000, 0, "evidence"))
+        .unwrap();
     assert_eq!(state::must_get_worker(&c.store, &a).unwrap().bond, 750);
     assert_eq!(c.tx(&a, unbond_msg(&a, 1)).unwrap_err().code, 2);
 }
@@ -579,7 +601,9 @@ fn slash_during_unbonding_cuts_the_entry_and_supply_is_conserved() {
     let supply0 = supply(&c);
     c.tx(&a, bond_msg(&a, 1_000)).unwrap(); // bond 3000
     c.tx(&a, unbond_msg(&a, 1_000)).unwrap(); // bond 2000, entry 1000 at 11
-    let slashed = state::slash_worker(&mut c.store, &a, 1_000, 0, "double sign").unwrap();
+    let slashed = c
+        .keeper(|ctx| penalty::slash(ctx, &a, 1_000, 0, "double sign"))
+        .unwrap();
     assert_eq!(slashed, 200 + 100, "10% of the bond and 10% of the entry");
     let w = state::must_get_worker(&c.store, &a).unwrap();
     assert_eq!(w.bond, 1_800);
@@ -689,4 +713,62 @@ fn genesis_round_trips_partial_unbondings() {
         state::due_unbondings(&fresh, 11).unwrap(),
         vec![(11, a.to_string())]
     );
+}
+
+#[test]
+fn punish_slashes_jails_and_emits_its_own_events() {
+    let mut c = Chain::new();
+    let a = register(&mut c, 1, "eu");
+    let infraction = penalty::Infraction {
+        fraction_bps: 1_000,
+        height: 1,
+        jail_blocks: 20,
+        reason: "dissenting result for job 9",
+    };
+    let p = c
+        .keeper(|ctx| penalty::punish(ctx, &a, &infraction))
+        .unwrap();
+    assert_eq!(p.slashed, 200);
+    assert_eq!(p.jailed_until, Some(21));
+    let w = state::must_get_worker(&c.store, &a).unwrap();
+    assert_eq!(
+        (w.bond, w.status, w.jailed_until),
+        (1_800, WorkerStatus::Jailed, 21)
+    );
+    assert_eq!(w.last_penalty, infraction.reason);
+    assert_eq!(
+        c.events,
+        vec![
+            bls_registry::events::worker_slashed(&a, 200, infraction.reason),
+            bls_registry::events::worker_jailed(&a, 21, infraction.reason),
+        ]
+    );
+    // A shorter jail never shortens a running one; the event names the real end.
+    let until = c.keeper(|ctx| penalty::jail(ctx, &a, 5, "again")).unwrap();
+    assert_eq!(until, Some(21));
+    assert_eq!(c.events.last().unwrap().get("until"), Some("21"));
+    // An unbonding worker is slashed but not jailed, and no jail event is emitted.
+    let b = register(&mut c, 2, "us");
+    let m2 = MsgDeregisterWorker {
+        operator: b.to_string(),
+        worker: b.to_string(),
+    };
+    c.tx(&b, encode_any(&m2, MSG_DEREGISTER_WORKER)).unwrap();
+    c.events.clear();
+    let p = c
+        .keeper(|ctx| penalty::punish(ctx, &b, &infraction))
+        .unwrap();
+    assert_eq!(p.jailed_until, None);
+    assert_eq!(
+        state::must_get_worker(&c.store, &b).unwrap().status,
+        WorkerStatus::Unbonding
+    );
+    assert_eq!(c.events.len(), 1);
+    assert_eq!(c.events[0].kind, "bls.worker_slashed");
+    // An unknown worker is a typed error and changes nothing.
+    let stranger = key(9).1;
+    let e = c
+        .keeper(|ctx| penalty::punish(ctx, &stranger, &infraction))
+        .unwrap_err();
+    assert!(matches!(e, bls_registry::RegistryError::UnknownWorker(_)));
 }

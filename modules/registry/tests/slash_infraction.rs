@@ -6,6 +6,7 @@
 use bls_core::module::encode_any;
 use bls_core::{Address, BlockInfo, Coins, Context, GasMeter, Module};
 use bls_registry::msgs::*;
+use bls_registry::penalty;
 use bls_registry::state::{self, bonds_account};
 use bls_registry::RegistryModule;
 use cosmwasm_std::testing::MockStorage;
@@ -58,7 +59,9 @@ fn only_entries_begun_at_or_after_the_infraction_are_cut() {
     assert_eq!(held0, 5_000);
 
     // Infraction at 4, 10%: the bond (always at stake) and the entry begun at 5 are cut.
-    let slashed = state::slash_worker(&mut c.store, &a, 1_000, 4, "dissent").unwrap();
+    let slashed = c
+        .keeper(|ctx| penalty::slash(ctx, &a, 1_000, 4, "dissent"))
+        .unwrap();
     let bond_cut = 298; // floor(2_989 / 10)
     let entry_cut = 77; // floor(777 / 10)
     assert_eq!(slashed, bond_cut + entry_cut);
@@ -76,7 +79,9 @@ fn only_entries_begun_at_or_after_the_infraction_are_cut() {
     );
 
     // An infraction exactly at an entry's start height reaches it ("at or after").
-    let again = state::slash_worker(&mut c.store, &a, 5_000, 5, "dissent").unwrap();
+    let again = c
+        .keeper(|ctx| penalty::slash(ctx, &a, 5_000, 5, "dissent"))
+        .unwrap();
     let bond1 = bond0 - bond_cut; // 2_691
     let entry1 = 777 - entry_cut; // 700
     assert_eq!(again, bond1 / 2 + entry1 / 2);
@@ -88,7 +93,9 @@ fn only_entries_begun_at_or_after_the_infraction_are_cut() {
     // An infraction after every start leaves all entries alone; the bond is still cut.
     let before = entries(&c, &a);
     let bond2 = state::must_get_worker(&c.store, &a).unwrap().bond;
-    let late = state::slash_worker(&mut c.store, &a, 1_000, 6, "dissent").unwrap();
+    let late = c
+        .keeper(|ctx| penalty::slash(ctx, &a, 1_000, 6, "dissent"))
+        .unwrap();
     assert_eq!(late, bond2 / 10);
     assert_eq!(entries(&c, &a), before);
 
@@ -106,7 +113,9 @@ fn unknown_infraction_height_cuts_every_entry() {
     unbond(&mut c, &a, 1_000);
     c.until(4);
     unbond(&mut c, &a, 2_000);
-    let slashed = state::slash_worker(&mut c.store, &a, 2_500, 0, "evidence").unwrap();
+    let slashed = c
+        .keeper(|ctx| penalty::slash(ctx, &a, 2_500, 0, "evidence"))
+        .unwrap();
     assert_eq!(slashed, 500 + 250 + 500);
     assert_eq!(entries(&c, &a), vec![(3, 13, 750), (4, 14, 1_500)]);
 }
@@ -162,7 +171,15 @@ fn genesis_keeps_start_heights_and_loads_files_without_them() {
     let mut old = import(&legacy, 5_000).unwrap();
     let w = state::must_get_worker(&old, &a).unwrap();
     assert_eq!(w.unbonding[0].start_height, 0);
-    let slashed = state::slash_worker(&mut old, &a, 1_000, 1_000_000, "late").unwrap();
+    let slashed = {
+        let block = BlockInfo {
+            height: 1_000_000,
+            ..BlockInfo::default()
+        };
+        let gas = GasMeter::infinite();
+        let mut ctx = Context::new(&mut old, &block, &gas);
+        penalty::slash(&mut ctx, &a, 1_000, 1_000_000, "late").unwrap()
+    };
     assert_eq!(slashed, 400 + 100);
 
     // A start after the completion is refused.

@@ -81,6 +81,28 @@ pub enum StakingError {
     /// Storage or serialization failure.
     #[error("store error: {0}")]
     Store(String),
+    /// The unbonding period ends before CometBFT stops accepting double-sign evidence.
+    #[error(
+        "staking unbonding_blocks ({unbonding_blocks}) must be greater than CometBFT's \
+         consensus_params.evidence.max_age_num_blocks ({max_age_num_blocks}), or a \
+         double-signer's stake can leave before the evidence lands: raise \
+         app_state.staking.params.unbonding_blocks to at least {} or lower \
+         consensus_params.evidence.max_age_num_blocks to at most {}",
+        max_age_num_blocks.saturating_add(1),
+        unbonding_blocks.saturating_sub(1)
+    )]
+    UnbondingShorterThanEvidence {
+        /// The staking param.
+        unbonding_blocks: u64,
+        /// CometBFT's evidence param.
+        max_age_num_blocks: u64,
+    },
+    /// CometBFT consensus params staking cannot use.
+    #[error("invalid consensus_params.evidence: {0}")]
+    InvalidEvidenceParams(String),
+    /// A consensus key CometBFT's genesis gives in a form staking does not support.
+    #[error("invalid CometBFT genesis validator: {0}")]
+    InvalidGenesisValidator(String),
 }
 
 impl AbciCode for StakingError {
@@ -103,6 +125,9 @@ impl AbciCode for StakingError {
             StakingError::Overflow(_) => 12,
             StakingError::Bank(_) => 13,
             StakingError::InvalidQuery(_) => 14,
+            StakingError::UnbondingShorterThanEvidence { .. } => 15,
+            StakingError::InvalidEvidenceParams(_) => 16,
+            StakingError::InvalidGenesisValidator(_) => 17,
         }
     }
 }

@@ -8,18 +8,19 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use bls_core::Context;
+use bls_core::{Context, ModuleAccount};
 use cosmwasm_std::Storage;
 use serde::{Deserialize, Serialize};
 
 use crate::error::StakingError;
+use crate::evidence_age::{self, EvidenceAge};
 use crate::handlers::{validate_consensus_pubkey, validate_moniker};
 use crate::params::Params;
 use crate::state::{
-    self, bonded_pool, consensus_address, unbonding_pool, Delegation, UnbondingEntry, Validator,
-    CONS_INDEX, NEXT_UNBONDING_ID, PARAMS, UNBONDINGS,
+    self, consensus_address, Delegation, UnbondingEntry, Validator, BONDED_POOL, CONS_INDEX,
+    NEXT_UNBONDING_ID, PARAMS, UNBONDINGS, UNBONDING_POOL,
 };
-use crate::valset;
+use crate::{consensus_keys, valset};
 
 /// The staking `app_state` section.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -128,30 +129,44 @@ pub fn init_genesis(ctx: &mut Context<'_>, g: &GenesisState) -> Result<(), Staki
             .ok_or(StakingError::Overflow("genesis unbonding"))?;
     }
     NEXT_UNBONDING_ID.save(ctx.store, &g.next_unbonding_id)?;
-    check_pool(ctx.store, "staking_bonded", &bonded_pool(), total_tokens)?;
-    check_pool(
-        ctx.store,
-        "staking_unbonding",
-        &unbonding_pool(),
-        total_unbonding,
-    )?;
+    check_pool(ctx.store, &BONDED_POOL, total_tokens)?;
+    check_pool(ctx.store, &UNBONDING_POOL, total_unbonding)?;
     valset::apply_validator_set(ctx)
 }
 
 fn check_pool(
     store: &dyn Storage,
-    name: &str,
-    addr: &bls_core::Address,
+    account: &ModuleAccount,
     want: u128,
 ) -> Result<(), StakingError> {
-    let held = bls_bank::state::balance(store, addr, bls_core::DENOM)?;
+    let addr = account.address();
+    let held = bls_bank::state::balance(store, &addr, bls_core::DENOM)?;
     if held != want {
         return Err(bad(format!(
             "module account {name} ({addr}) holds {held}{d}, genesis needs exactly {want}{d}",
+            name = account.name(),
             d = bls_core::DENOM
         )));
     }
     Ok(())
+}
+
+/// What staking takes from InitChain besides its `app_state` section: CometBFT's genesis
+/// validators and evidence params (both live in the genesis file outside `app_state`, so an
+/// exported genesis carries them again).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConsensusGenesis {
+    /// ed25519 keys of CometBFT's genesis validators (`RequestInitChain.validators`).
+    pub validators: Vec<Vec<u8>>,
+    /// `consensus_params.evidence` (CometBFT's defaults when the genesis file has none).
+    pub evidence: EvidenceAge,
+}
+
+/// InitChain, after every module's genesis: refuses an unbonding period shorter than the
+/// evidence window and records the window and CometBFT's genesis validators.
+pub fn init_consensus(ctx: &mut Context<'_>, g: &ConsensusGenesis) -> Result<(), StakingError> {
+    evidence_age::record(ctx.store, &g.evidence)?;
+    consensus_keys::record_genesis_validators(ctx.store, &g.validators)
 }
 
 /// Reads the state back as genesis (the active set is recomputed on import).

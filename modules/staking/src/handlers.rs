@@ -11,10 +11,11 @@ use crate::msgs::{
 };
 use crate::params::Params;
 use crate::state::{
-    self, bonded_pool, consensus_address, consensus_address_key, unbonding_pool, UnbondingEntry,
-    Validator, CONS_INDEX, VALIDATORS,
+    self, bonded_pool, consensus_address, unbonding_pool, UnbondingEntry, Validator, CONS_INDEX,
+    VALIDATORS,
 };
 use crate::valset;
+use crate::{consensus_keys, evidence_age};
 
 /// Longest moniker, in bytes.
 pub const MAX_MONIKER: usize = 70;
@@ -100,23 +101,7 @@ pub fn create_validator(
         )));
     }
     let cons = consensus_address(&msg.consensus_pubkey);
-    if let Some(other) = CONS_INDEX.may_load(ctx.store, &cons)? {
-        return Err(StakingError::DuplicateValidator(format!(
-            "consensus key {cons} is already used by validator {other}"
-        )));
-    }
-    // A key of one of CometBFT's own validators (not managed by staking) would let this
-    // validator re-power or later remove that validator: refuse keys seen voting.
-    if ctx
-        .block
-        .last_commit
-        .iter()
-        .any(|v| consensus_address_key(&v.validator_address) == cons)
-    {
-        return Err(StakingError::DuplicateValidator(format!(
-            "consensus key {cons} belongs to a current CometBFT validator"
-        )));
-    }
+    consensus_keys::ensure_unused(ctx.store, ctx.block, &cons)?;
     state::transfer(ctx.store, &operator, &bonded_pool(), bond)?;
     let v = Validator {
         operator: operator.clone(),
@@ -255,6 +240,7 @@ pub fn undelegate(
         .height
         .checked_add(p.unbonding_blocks)
         .ok_or(StakingError::Overflow("completion height"))?;
+    let completion_time = evidence_age::completion_time(ctx.store, ctx.block)?;
     state::transfer(ctx.store, &bonded_pool(), &unbonding_pool(), amount)?;
     state::set_delegation(ctx.store, &val, &delegator, left)?;
     state::save_validator(ctx.store, &v)?;
@@ -267,6 +253,7 @@ pub fn undelegate(
             validator: val.clone(),
             creation_height: ctx.block.height,
             completion_height: completion,
+            completion_time,
             initial_balance: amount,
             balance: amount,
         },
@@ -276,7 +263,8 @@ pub fn undelegate(
             .attr("delegator", &delegator)
             .attr("validator", &val)
             .attr("amount", Coin::ubls(amount))
-            .attr("completion_height", completion),
+            .attr("completion_height", completion)
+            .attr("completion_time", completion_time),
     );
     if newly_jailed {
         ctx.emit(Event::new(events::JAIL_LOW_SELF_BOND).attr("validator", &val));
@@ -284,12 +272,25 @@ pub fn undelegate(
     Ok(MsgUndelegateResponse {
         completion_height: completion,
         unbonding_id: id,
+        completion_time,
     })
 }
 
-/// Returns the coins of every unbonding entry due at this height (what a slash left of them).
+/// Returns the coins of every unbonding entry due at this block (what a slash left of them):
+/// at or past both its completion height and its completion time ([`evidence_age`]). An entry
+/// due by height but not yet by time moves to the time queue and completes there.
 pub fn complete_unbondings(ctx: &mut Context<'_>) -> Result<(), StakingError> {
+    let now = ctx.block.time_secs;
+    let mut due = Vec::new();
     for e in state::due_unbondings(ctx.store, ctx.block.height)? {
+        if e.completion_time <= now {
+            due.push(e);
+        } else {
+            state::wait_for_completion_time(ctx.store, &e)?;
+        }
+    }
+    due.extend(state::due_by_time(ctx.store, now)?);
+    for e in due {
         if e.balance > 0 {
             state::transfer(ctx.store, &unbonding_pool(), &e.delegator, e.balance)?;
         }

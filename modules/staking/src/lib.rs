@@ -4,23 +4,35 @@
 //! - A validator is identified by its **operator address** (one per operator) and carries an
 //!   ed25519 consensus key, a moniker, a commission (bps) and `tokens`, the sum of its
 //!   delegations. Bonded coins sit in the `staking_bonded` module account; unbonding coins in
-//!   `staking_unbonding` until their entry completes (end block at exactly
-//!   `creation + unbonding_blocks`).
+//!   `staking_unbonding` until their entry completes (the first end block at or after both
+//!   `creation + unbonding_blocks` and its completion time, see [`evidence_age`]).
 //! - Power = tokens / 1_000_000 ubls. End block ranks unjailed validators by power (ties by
 //!   operator address), keeps the top `max_validators` and sends CometBFT validator updates
 //!   only for what changed (power 0 removes). Staking only touches validators it manages, so
 //!   CometBFT's own genesis validators stand when the staking genesis names none.
+//! - **Slashing reach** ([`evidence_age`]): `unbonding_blocks` must exceed CometBFT's evidence
+//!   `max_age_num_blocks` (InitChain refuses the genesis otherwise), and an unbonding entry
+//!   also waits out the evidence `max_age_duration` in block time, so every piece of evidence
+//!   CometBFT accepts finds the stake it concerns still slashable.
+//! - **One key, one validator** ([`consensus_keys`]): `MsgCreateValidator` refuses a consensus
+//!   key any validator CometBFT knows uses — staking's, CometBFT's genesis set (recorded at
+//!   InitChain), the last commit's — at height 1 too.
 //! - Keeper interface ([`state`], [`slash`]) for slashing and fees: lookups by consensus
-//!   address, [`state::jail`] / [`state::unjail`], [`slash::slash`] (burns, pro rata over
+//!   address ([`state::consensus_pubkey`] also covers CometBFT's genesis validators),
+//!   [`state::jail`] / [`state::unjail`], [`slash::slash`] (burns, pro rata over
 //!   delegations and over unbonding entries created at or after the offence),
-//!   [`state::bonded_validators`] and [`state::validator_delegations`].
+//!   [`state::bonded_validators`] and [`state::validator_delegations`];
+//!   [`consensus_keys::consensus_pubkey`] (the ed25519 key of any validator CometBFT may
+//!   count, CometBFT's own genesis validators included) for the app's vote-extension checks.
 //! - Messages ([`msgs`]) are hand-written prost structs under `/bls.staking.v1.*`; queries
 //!   ([`queries`]) are JSON under `/bls.staking.v1.Query/`.
 //! - Deterministic: ordered maps only, heights from the block, integer math.
 
 pub mod amount;
+pub mod consensus_keys;
 pub mod error;
 pub mod events;
+pub mod evidence_age;
 pub mod genesis;
 pub mod handlers;
 pub mod msgs;
@@ -48,6 +60,8 @@ impl ModuleSpec for StakingModule {
     type Genesis = genesis::GenesisState;
 
     const NAME: &'static str = "staking";
+    const MODULE_ACCOUNTS: &'static [bls_core::ModuleAccount] =
+        &[state::BONDED_POOL, state::UNBONDING_POOL];
     const MSG_TYPE_URLS: &'static [&'static str] = MSG_TYPE_URLS;
     /// Staking's messages: type URL, handler, response type URL, signer field.
     const MSGS: MsgRouter = MsgRouter {

@@ -95,7 +95,7 @@ pub struct MsgDelegate {
 pub struct MsgDelegateResponse {}
 
 /// Starts unbonding `amount` of the signer's delegation; the coins return after
-/// `unbonding_blocks`.
+/// `unbonding_blocks`, and no earlier than CometBFT's evidence `max_age_duration`.
 #[derive(Clone, PartialEq, prost::Message)]
 pub struct MsgUndelegate {
     /// Delegator (signer).
@@ -118,6 +118,10 @@ pub struct MsgUndelegateResponse {
     /// Unbonding entry id.
     #[prost(uint64, tag = "2")]
     pub unbonding_id: u64,
+    /// Earliest block time (Unix seconds) of that end block: the coins stay slashable until
+    /// CometBFT's evidence window has passed in time as well as in blocks.
+    #[prost(int64, tag = "3")]
+    pub completion_time: i64,
 }
 
 /// A `ubls` proto coin (for building messages).

@@ -9,6 +9,8 @@ pub const POWER_REDUCTION: u128 = 1_000_000;
 /// Largest power one validator can carry: with at most [`MAX_VALIDATORS_LIMIT`] validators the
 /// total stays below CometBFT's limit of `i64::MAX / 8`.
 pub const MAX_POWER: i64 = 1 << 50;
+/// Default `unbonding_blocks`: 21 days at one block per second.
+pub const DEFAULT_UNBONDING_BLOCKS: u64 = 21 * 24 * 3600;
 /// Upper bound of the `max_validators` param.
 pub const MAX_VALIDATORS_LIMIT: u32 = 1_000;
 
@@ -16,7 +18,8 @@ pub const MAX_VALIDATORS_LIMIT: u32 = 1_000;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Params {
-    /// Blocks between `MsgUndelegate` and the return of the coins.
+    /// Blocks between `MsgUndelegate` and the return of the coins (at least; see
+    /// [`crate::evidence_age`]). Must exceed CometBFT's evidence `max_age_num_blocks`.
     pub unbonding_blocks: u64,
     /// Size of the active set: the top validators by power.
     pub max_validators: u32,
@@ -32,7 +35,9 @@ pub struct Params {
 impl Default for Params {
     fn default() -> Self {
         Self {
-            unbonding_blocks: 1_000,
+            // 21 days of 1 s blocks, the Cosmos Hub's period: above CometBFT's default evidence
+            // window (100 000 blocks), so a genesis without params is slashable throughout.
+            unbonding_blocks: DEFAULT_UNBONDING_BLOCKS,
             max_validators: 100,
             min_self_bond: 1_000_000,
             max_commission_bps: 5_000,

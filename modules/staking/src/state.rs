@@ -4,14 +4,17 @@
 //! (consensus address index, keeps keys unique); `staking/delegations/{validator}/{delegator}`
 //! → amount with the reverse index `staking/deleg_by_del/{delegator}/{validator}`;
 //! `staking/unbonding/{id}` → [`UnbondingEntry`] with indexes by completion height (the queue),
-//! by validator (slashing) and by delegator (queries, entry limit); `staking/last_powers/
-//! {operator}` → power CometBFT currently has (what end block diffs against); `staking/params`.
+//! by completion time (entries past their height waiting for their time), by validator
+//! (slashing) and by delegator (queries, entry limit); `staking/last_powers/{operator}` → power
+//! CometBFT currently has (what end block diffs against); `staking/params`;
+//! `staking/evidence_age` and `staking/cometbft_genesis_keys/{hex}` (what InitChain told
+//! staking, see [`crate::evidence_age`] and [`crate::consensus_keys`]).
 //!
 //! Invariants: a validator's `tokens` is the sum of its delegations; the `staking_bonded`
 //! module account holds the sum of all validators' tokens and `staking_unbonding` the sum of
 //! all unbonding entries' balances.
 
-use bls_core::{Address, Coin, Coins};
+use bls_core::{Address, Coin, Coins, ModuleAccount};
 use cosmwasm_std::{Order, Storage};
 use cw_storage_plus::{Bound, Item, Map};
 use serde::{Deserialize, Serialize};
@@ -20,20 +23,23 @@ use sha2::{Digest, Sha256};
 use crate::error::StakingError;
 use crate::params::{Params, MAX_POWER, POWER_REDUCTION};
 
-/// Module account holding bonded coins.
-pub const BONDED_POOL: &str = "staking_bonded";
-/// Module account holding coins of unbonding entries until they complete.
-pub const UNBONDING_POOL: &str = "staking_unbonding";
+/// Module account holding bonded coins (exactly the sum of validators' tokens).
+pub const BONDED_POOL: ModuleAccount = ModuleAccount::new("staking_bonded");
+/// Module account holding coins of unbonding entries until they complete (exactly the sum of
+/// their balances).
+pub const UNBONDING_POOL: ModuleAccount = ModuleAccount::new("staking_unbonding");
 
 /// The bonded pool's address.
 pub fn bonded_pool() -> Address {
-    Address::module(BONDED_POOL)
+    BONDED_POOL.address()
 }
 
 /// The unbonding pool's address.
 pub fn unbonding_pool() -> Address {
-    Address::module(UNBONDING_POOL)
+    UNBONDING_POOL.address()
 }
+
+pub use crate::consensus_keys::consensus_pubkey;
 
 /// Params.
 pub const PARAMS: Item<Params> = Item::new("staking/params");
@@ -49,6 +55,9 @@ pub const DELEGATIONS_BY_DELEGATOR: Map<(&str, &str), ()> = Map::new("staking/de
 pub const UNBONDINGS: Map<u64, UnbondingEntry> = Map::new("staking/unbonding");
 /// Unbonding queue: (completion height, id).
 pub const UNBONDING_QUEUE: Map<(u64, u64), ()> = Map::new("staking/unbonding_queue");
+/// Entries past their completion height still waiting for their completion time:
+/// (completion time, id).
+const UNBONDING_TIME_QUEUE: Map<(i64, u64), ()> = Map::new("staking/unbonding_time_queue");
 /// (validator, id) → () for slashing entries created after an offence.
 pub const UNBONDINGS_BY_VALIDATOR: Map<(&str, u64), ()> = Map::new("staking/unbonding_by_val");
 /// (delegator, id) → () for queries and the per-pair entry limit.
@@ -141,8 +150,12 @@ pub struct UnbondingEntry {
     pub validator: Address,
     /// Height of the `MsgUndelegate`.
     pub creation_height: u64,
-    /// Height at whose end block the coins are returned.
+    /// First height at whose end block the coins may be returned.
     pub completion_height: u64,
+    /// First block time (Unix seconds) at which the coins may be returned (see
+    /// [`crate::evidence_age`]); entries exported before it existed load as 0 (no wait).
+    #[serde(default)]
+    pub completion_time: i64,
     /// Amount when created, ubls (slash fractions apply to it).
     #[serde(with = "crate::amount::u128_str")]
     pub initial_balance: u128,
@@ -327,6 +340,7 @@ pub fn save_new_unbonding(store: &mut dyn Storage, e: &UnbondingEntry) -> Result
 pub fn remove_unbonding(store: &mut dyn Storage, e: &UnbondingEntry) {
     UNBONDINGS.remove(store, e.id);
     UNBONDING_QUEUE.remove(store, (e.completion_height, e.id));
+    UNBONDING_TIME_QUEUE.remove(store, (e.completion_time, e.id));
     UNBONDINGS_BY_VALIDATOR.remove(store, (e.validator.as_str(), e.id));
     UNBONDINGS_BY_DELEGATOR.remove(store, (e.delegator.as_str(), e.id));
 }
@@ -390,6 +404,26 @@ pub fn due_unbondings(
 ) -> Result<Vec<UnbondingEntry>, StakingError> {
     let end = Bound::inclusive((height, u64::MAX));
     let keys: Vec<(u64, u64)> = UNBONDING_QUEUE
+        .keys(store, None, Some(end), Order::Ascending)
+        .collect::<Result<_, _>>()?;
+    let ids: Vec<u64> = keys.into_iter().map(|(_, id)| id).collect();
+    load_entries(store, &ids)
+}
+
+/// Moves an entry that is due by height but not by time from the height queue to the time
+/// queue (each entry moves at most once, so end block never rescans waiting entries).
+pub fn wait_for_completion_time(
+    store: &mut dyn Storage,
+    e: &UnbondingEntry,
+) -> Result<(), StakingError> {
+    UNBONDING_QUEUE.remove(store, (e.completion_height, e.id));
+    Ok(UNBONDING_TIME_QUEUE.save(store, (e.completion_time, e.id), &())?)
+}
+
+/// Entries in the time queue due at or before `time` (Unix seconds), in (time, id) order.
+pub fn due_by_time(store: &dyn Storage, time: i64) -> Result<Vec<UnbondingEntry>, StakingError> {
+    let end = Bound::inclusive((time, u64::MAX));
+    let keys: Vec<(i64, u64)> = UNBONDING_TIME_QUEUE
         .keys(store, None, Some(end), Order::Ascending)
         .collect::<Result<_, _>>()?;
     let ids: Vec<u64> = keys.into_iter().map(|(_, id)| id).collect();

@@ -409,10 +409,11 @@ mod fastpath {
     use std::time::{Duration, Instant};
 
     use anyhow::Context as _;
+    use bls_client::fastpath::ChainTerms;
     use bls_client::keys::KeyPair;
     use bls_client::msgs::bank_send;
     use bls_core::Coins;
-    use bls_e2e::fastpath::{fund_deposit, signed_body, start_with_head, Nodes};
+    use bls_e2e::fastpath::{fresh_terms, fund_deposit, signed_body_with, start_with_head, Nodes};
     use bls_e2e::process::bin_path;
     use bls_e2e::worker::{deploy, send, wasm_path, WorkerNet};
     use serde_json::{json, Value};
@@ -541,10 +542,11 @@ mod fastpath {
     }
 
     impl Requests {
+        /// Signs `count` requests on `terms` (read just before: each request expires
+        /// `fastpath_request_ttl` blocks after that read, well after a measured series).
         fn sign(
             keys: &[KeyPair],
-            chain_id: &str,
-            function_id: u64,
+            terms: &ChainTerms,
             count: usize,
             nonces: &mut [u64],
             tag: &str,
@@ -554,14 +556,7 @@ mod fastpath {
                     let k = i % keys.len();
                     nonces[k] += 1;
                     let name = format!("{tag}{i}");
-                    let (body, _) = signed_body(
-                        &keys[k],
-                        chain_id,
-                        function_id,
-                        &name,
-                        nonces[k],
-                        Nodes::All,
-                    );
+                    let (body, _) = signed_body_with(&keys[k], terms, &name, nonces[k], Nodes::All);
                     let body = body.to_string().into_bytes();
                     (name, body)
                 })
@@ -728,7 +723,6 @@ mod fastpath {
             .map(|_| KeyPair::generate().map(|(k, _)| k))
             .collect::<Result<_, _>>()?;
         fund(&wn, &keys).await?;
-        let chain_id = wn.net.chain_id.clone();
         let url = format!("{}/api/v1/functions/execute", fp.head_url);
         let http = reqwest::Client::builder().tcp_nodelay(true).build()?;
         let mut nonces = vec![0u64; keys.len()];
@@ -776,7 +770,8 @@ mod fastpath {
         // only from reads expiring, see BENCHMARKS.md).
         let warmup = WARMUP.max(2 * keys.len());
         eprintln!("[bench] warm-up: {warmup} requests (code fetched from peers and compiled)");
-        let warm = Requests::sign(&keys, &chain_id, function_id, warmup, &mut nonces, "warm");
+        let terms = fresh_terms(&wn.rpc, function_id).await?;
+        let warm = Requests::sign(&keys, &terms, warmup, &mut nonces, "warm");
         for (name, body) in warm.bodies {
             execute(&http, &url, &name, body)
                 .await
@@ -788,10 +783,10 @@ mod fastpath {
                 "[bench] {label}: {} requests, {in_flight} in flight",
                 a.requests
             );
+            let terms = fresh_terms(&wn.rpc, function_id).await?;
             let reqs = Arc::new(Requests::sign(
                 &keys,
-                &chain_id,
-                function_id,
+                &terms,
                 a.requests,
                 &mut nonces,
                 &format!("c{in_flight}-"),

@@ -19,10 +19,11 @@ pub struct InitArgs {
     /// Worker home directory (created).
     #[arg(long, env = "BLS_WORKER_HOME")]
     pub home: PathBuf,
-    /// Region label placement spreads replicas over.
+    /// Region label (placement gives one region at most half of a subnetwork).
     #[arg(long, default_value = "local")]
     pub region: String,
-    /// Network: ASN (e.g. AS13335) or /24 subnet.
+    /// Network label: ASN (e.g. AS13335) or /24 subnet (informational: placement groups
+    /// workers by the /24 of their registered multiaddrs).
     #[arg(long, default_value = "AS0")]
     pub network: String,
     /// `worker` or `head`.

@@ -3,4 +3,3 @@
 pub mod init;
 pub mod run;
 pub mod start;
-pub mod units;

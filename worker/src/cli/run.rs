@@ -11,11 +11,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
+use bls_worker::config::HttpSection;
 use bls_worker::local::{outcome_json, run_local, write_outcome_text, LocalOutcome, LocalRun};
 use bls_worker::runtime::{BlockTime, Manifest};
 use clap::{Args, ValueEnum};
 
-use super::units::{parse_duration, parse_size};
+use bls_client::cli::units::{parse_duration, parse_size};
 
 /// Output format of `run`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -31,7 +32,11 @@ pub enum Format {
 #[command(after_help = "Examples:\n  \
     bls-worker run hello.wasm --stdin Ada\n  \
     bls-worker run sha256-rounds.wasm --stdin abc --arg 1000 --fuel 100000000 --output json\n  \
-    bls-worker run http-get.wasm --arg http://127.0.0.1:8080/ --allow-http http://127.0.0.1:8080")]
+    bls-worker run http-get.wasm --arg https://api.example.com/v1 --allow-http https://api.example.com\n  \
+    # against a mock of that API on this machine, as a worker operator would allow it:\n  \
+    bls-worker run http-get.wasm --arg http://api.example.com:8080/v1 \\\n    \
+    --allow-http http://api.example.com:8080 --resolve api.example.com=127.0.0.1 \\\n    \
+    --allow-private-http 127.0.0.1:8080")]
 pub struct RunArgs {
     /// The function's WASM file (a WASI preview 1 command).
     pub file: PathBuf,
@@ -51,10 +56,18 @@ pub struct RunArgs {
     /// Environment variable KEY=VALUE for the function (repeatable).
     #[arg(long = "env", value_name = "KEY=VALUE")]
     pub env: Vec<String>,
-    /// Allow outbound HTTP to this exact origin, e.g. https://api.example.com or
-    /// http://127.0.0.1:8080 (repeatable).
+    /// Allow outbound HTTP to this exact origin, e.g. https://api.example.com (repeatable).
+    /// Like a manifest's, it must be public: no private IP, no localhost.
     #[arg(long = "allow-http", value_name = "ORIGIN")]
     pub allow_http: Vec<String>,
+    /// Answer this name with these addresses instead of DNS, NAME=IP[,IP...] (repeatable;
+    /// a worker's `[http] resolve`). The answers are still checked.
+    #[arg(long = "resolve", value_name = "NAME=IP")]
+    pub resolve: Vec<String>,
+    /// Let the function reach this private IP:PORT (repeatable; a worker's
+    /// `[http] allow_private`, which only the worker operator can set).
+    #[arg(long = "allow-private-http", value_name = "IP:PORT")]
+    pub allow_private_http: Vec<String>,
     /// Grant read-only access to this host directory, mounted at /data.
     #[arg(long, value_name = "DIR")]
     pub dir: Option<PathBuf>,
@@ -99,6 +112,12 @@ pub fn main(args: RunArgs) -> anyhow::Result<ExitCode> {
         (None, None) => Vec::new(),
     };
     let manifest = build_manifest(&args)?;
+    let http = HttpSection {
+        allow_private: args.allow_private_http.clone(),
+        resolve: args.resolve.clone(),
+    }
+    .runtime_config()
+    .map_err(|e| anyhow::anyhow!("--allow-private-http / --resolve: {e}"))?;
     let job_id = match &args.job_id {
         None => [0u8; 32],
         Some(h) => hex::decode(h)
@@ -119,6 +138,7 @@ pub fn main(args: RunArgs) -> anyhow::Result<ExitCode> {
         },
         data_dir: args.dir.clone(),
         cache_dir: args.cache_dir.clone(),
+        http,
     })?;
 
     let mut out = std::io::stdout().lock();

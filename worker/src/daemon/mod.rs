@@ -5,8 +5,10 @@
 //! every height in order → assignments), [`jobs::Jobs`] (bounded concurrency; one task per
 //! job: fetch, verify, execute, commit, reveal), one [`signer`] task owning the account
 //! sequence, and the metrics server. State that must survive a restart (last processed
-//! height, commit records) lives in [`store::Store`].
+//! height, commit records) lives in [`store::Store`]; the fast-path answers this worker
+//! signed, in [`answers::AnswerStore`].
 
+pub mod answers;
 pub mod chain;
 pub mod chain_view;
 pub mod code;
@@ -126,10 +128,22 @@ pub async fn run(home: &Path, config: Config, opts: StartOptions) -> anyhow::Res
     }
 
     let code_dir = Config::resolve(home, &config.runtime.code_cache_dir);
+    let mut http = config
+        .http
+        .runtime_config()
+        .map_err(|e| anyhow::anyhow!("[http]: {e}"))?;
+    http.enabled = config.worker.http_allowed;
+    if !http.allow_private.is_empty() {
+        tracing::warn!(
+            allow_private = ?http.allow_private,
+            "functions' HTTP may reach these private destinations ([http] allow_private)"
+        );
+    }
     let runtime = Arc::new(Runtime::new(RuntimeConfig {
         cache_dir: Some(code_dir.join("compiled")),
         max_concurrent_jobs: config.worker.max_concurrent_jobs,
         max_memory_bytes: config.worker.memory_mb.saturating_mul(1 << 20),
+        http,
         ..RuntimeConfig::default()
     })?);
     let store = store::Store::open(&home.join("data"))?;
@@ -151,6 +165,8 @@ pub async fn run(home: &Path, config: Config, opts: StartOptions) -> anyhow::Res
             p2p: handle,
             code_from_peers: std::sync::Mutex::new(0),
             fetching: Default::default(),
+            answers: answers::AnswerStore::open(&home.join("data").join(answers::ANSWERS_DIR))?,
+            requests: Default::default(),
         });
         tokio::spawn(crate::p2p::serve::serve(exec.clone(), incoming));
         tokio::spawn(crate::p2p::discovery::run(exec.clone()));

@@ -1,7 +1,8 @@
 //! JSON shapes of the head's HTTP API: the Blockless execute request (`function_id`,
 //! `method`, `parameters`, `config.stdin`, `config.env_vars`, `config.number_of_nodes`,
-//! `config.threshold`) plus the fields that make a request payable (`invoker`,
-//! `invoker_pubkey`, `nonce`, `max_fee`, `signature`), and the response.
+//! `config.threshold`) plus the fields that make a request payable and pin what runs
+//! (`invoker`, `invoker_pubkey`, `nonce`, `max_fee`, `code_hash`, `expiry_height`,
+//! `time_secs`, `time_nanos`, `signature` — the signed request v2), and the response.
 
 use serde::{Deserialize, Serialize};
 
@@ -94,6 +95,19 @@ pub struct ExecuteRequest {
     /// Most it pays for this request, ubls (decimal string).
     #[serde(default)]
     pub max_fee: String,
+    /// Hex sha256 of the code the invoker asks to run (the function's deployed code).
+    #[serde(default)]
+    pub code_hash: String,
+    /// Last height at which the request may be served (within `fastpath_request_ttl` of
+    /// the tip).
+    #[serde(default)]
+    pub expiry_height: u64,
+    /// Guest clock, seconds since the Unix epoch (clients use the latest block time).
+    #[serde(default)]
+    pub time_secs: u64,
+    /// Nanoseconds part of the guest clock.
+    #[serde(default)]
+    pub time_nanos: u32,
     /// Hex signature over the request id.
     #[serde(default)]
     pub signature: String,

@@ -5,23 +5,33 @@
 //! `GET /api/v1/health`. Served requests become receipts settled on chain ([`settle`]).
 //!
 //! Signed results that contradict the quorum are submitted as evidence
-//! (`MsgSubmitEvidence`) by the head itself.
+//! (`MsgSubmitEvidence`) by the head itself ([`evidence`]).
+//!
+//! The invoker signs everything that determines the result (request v2: code hash, input,
+//! expiry height, guest clock); the head only relays it. It serves a request only while
+//! `tip ≤ expiry_height ≤ tip + fastpath_request_ttl` and only for the function's current
+//! code, and charges [`fastpath_fee`] (the flat fee plus the manifest's timeout priced per
+//! second).
 //!
 //! The head answers for what it serves: every answer carries its signature over a statement
-//! of the request, code, result, the outcome bytes served, the chain state it read and the
-//! worker signatures it presents ([`statement`]); a lie in it is provable on chain. The
-//! outcome of every served request is kept ([`served`]) until no challenge of its charge can
-//! be answered any more, and challenges are answered by the head itself ([`challenges`]).
+//! of the request (its v2 id), code, result, the outcome bytes served, the chain state it
+//! read (dated by the tip it served at, which lies in the request's window) and the worker
+//! signatures it presents ([`statement`]); a lie in it is provable on chain. The outcome of
+//! every served request is kept ([`served`]) until no challenge of its charge can be answered
+//! any more, and challenges are answered by the head itself ([`challenges`]).
 //!
-//! Refusals are 4xx with a reason: 400 malformed, 401 bad or missing signature, 402
-//! unfunded deposit, 403 head not pinned, 404 unknown function, 409 already served (result
-//! no longer cached), 413 too large, 422 an outcome too large to answer for on chain, 429
-//! rate limited; 503 when too few workers agree or the served-outcome store is full.
+//! Refusals are 4xx with a reason: 400 malformed, expired or not yet valid, or for code that
+//! is not the function's current code; 401 bad or missing signature; 402 unfunded deposit or
+//! `max_fee` below the fee; 403 head not pinned, 404 unknown function, 409 already served
+//! (result no longer cached), 413 too large, 422 an outcome too large to answer for on
+//! chain, 429 rate limited; 503 when too few workers agree or the served-outcome store is
+//! full.
 
 pub mod api;
 pub mod challenges;
 pub mod deposits;
 pub mod dispatch;
+pub mod evidence;
 pub mod limits;
 pub mod served;
 pub mod settle;
@@ -36,19 +46,19 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use bls_core::module::encode_any;
 use bls_core::outcome::{ExitStatus, Outcome};
 use bls_core::Address;
+use bls_orchestration::fastpath::fee::fastpath_fee;
 use bls_orchestration::fastpath::msgs::{
-    payload_hash, request_id, MsgSubmitEvidence, ProtoCoin, Receipt, SignedRequest, SignedResult,
-    WorkerSignature, MSG_SUBMIT_EVIDENCE,
+    payload_hash, ProtoCoin, Receipt, SignedRequest, WorkerSignature,
 };
 use bls_orchestration::fastpath::queries::{DepositResponse, PinnedHeadsResponse};
+use bls_orchestration::fastpath::request::{serve_window, RequestError, Window};
 use bls_orchestration::queries::ParamsResponse;
 use futures::future::join_all;
 
 use crate::p2p::protocol::WorkOrder;
-use crate::p2p::serve::{bls_auth_verify, Executor};
+use crate::p2p::serve::Executor;
 use api::*;
 
 /// Limits of the head API.
@@ -260,46 +270,6 @@ impl Head {
             .and_then(|c| c.0.get(id_hex).cloned())
     }
 
-    /// Reports signed results that contradict a quorum as evidence (in the background; the
-    /// chain slashes the dissenters once per request).
-    fn submit_evidence(
-        &self,
-        function_id: u64,
-        request_id: [u8; 32],
-        code_hash: [u8; 32],
-        agreeing: &[WorkerSig],
-        dissent: &[WorkerSig],
-    ) {
-        let results: Vec<SignedResult> = agreeing
-            .iter()
-            .chain(dissent)
-            .filter_map(|s| {
-                Some(SignedResult {
-                    worker: s.worker.clone(),
-                    result_hash: hex::decode(&s.result_hash).ok()?,
-                    signature: hex::decode(&s.signature).ok()?,
-                })
-            })
-            .collect();
-        let msg = MsgSubmitEvidence {
-            submitter: self.exec.key.address().to_string(),
-            function_id,
-            request_id: request_id.to_vec(),
-            code_hash: code_hash.to_vec(),
-            results,
-        };
-        let signer = self.signer.clone();
-        tokio::spawn(async move {
-            match signer.submit(encode_any(&msg, MSG_SUBMIT_EVIDENCE)).await {
-                Ok(r) => tracing::info!(
-                    height = r.height,
-                    "evidence of conflicting results accepted"
-                ),
-                Err(e) => tracing::warn!(error = %e, "evidence rejected"),
-            }
-        });
-    }
-
     /// What `invoker` may still spend on this head: the on-chain deposit minus requested
     /// withdrawals and this head's unsettled charges (from the deposit book while its read
     /// is valid; re-read in the background once it is half a TTL old).
@@ -360,19 +330,36 @@ impl Head {
             ));
         }
         let signature = hex::decode(&req.signature).map_err(|_| bad("signature must be hex"))?;
+        let code_hash_bytes = hex::decode(&req.code_hash)
+            .ok()
+            .filter(|b| b.len() == 32)
+            .ok_or_else(|| {
+                bad("code_hash must be 32 bytes of hex (sign request v2: code_hash, expiry_height, time_secs, time_nanos)")
+            })?;
         let input = req.config.stdin.clone().into_bytes();
         let args = req.args();
         let payload = payload_hash(&input, &args, &env);
-        let id = request_id(
-            &exec.chain_id,
-            invoker.as_str(),
+        let signed = SignedRequest {
+            invoker: invoker.to_string(),
+            invoker_pubkey: pubkey,
             function_id,
-            req.nonce,
-            max_fee,
-            &payload,
-        );
-        bls_auth_verify(&pubkey, &id, &signature)
-            .map_err(|e| (StatusCode::UNAUTHORIZED, format!("request signature: {e}")))?;
+            nonce: req.nonce,
+            max_fee: Some(ProtoCoin::ubls(max_fee)),
+            payload_hash: payload.to_vec(),
+            signature,
+            code_hash: code_hash_bytes,
+            expiry_height: req.expiry_height,
+            time_secs: req.time_secs,
+            time_nanos: req.time_nanos,
+        };
+        let verified = signed.verify(&exec.chain_id).map_err(|e| match e {
+            RequestError::Malformed { .. } => bad(e.to_string()),
+            RequestError::BadSignature(why) => (
+                StatusCode::UNAUTHORIZED,
+                format!("request signature: {why}"),
+            ),
+        })?;
+        let id = verified.id;
         // Counted only once the account signed it: forged requests cannot spend a victim's
         // allowance.
         if !self.limiter.allow(invoker.as_str()) {
@@ -414,11 +401,43 @@ impl Head {
             view.query::<_, PinnedHeadsResponse>(PINNED_HEADS, &of_function),
             view.tip(),
         );
-        let fee = params.map_err(chain_err)?.params.fastpath_fee;
+        let params = params.map_err(chain_err)?.params;
+        let tip = tip.map_err(chain_err)?;
+        match serve_window(verified.terms.expiry_height, tip.height, params.fastpath_request_ttl) {
+            Window::Open => {}
+            Window::Closed { until } => {
+                return Err(bad(format!(
+                    "request expired at height {until} (chain tip {}): sign a new one",
+                    tip.height
+                )))
+            }
+            Window::TooEarly { from } => {
+                return Err(bad(format!(
+                    "expiry_height {} is more than fastpath_request_ttl ({}) blocks ahead of the chain tip {} (valid from height {from})",
+                    verified.terms.expiry_height, params.fastpath_request_ttl, tip.height
+                )))
+            }
+        }
+        let f = f.map_err(|e| match e.abci_log() {
+            Some(log) if log.contains("unknown function") => {
+                (StatusCode::NOT_FOUND, log.to_string())
+            }
+            _ => chain_err(e),
+        })?;
+        let manifest = crate::runtime::Manifest::from_json(f.function.manifest_json.as_bytes())
+            .map_err(|e| {
+                (
+                    StatusCode::BAD_GATEWAY,
+                    format!("the function's manifest: {e}"),
+                )
+            })?;
+        let fee = fastpath_fee(&params, &manifest);
         if max_fee < fee {
             return Err((
                 StatusCode::PAYMENT_REQUIRED,
-                format!("max_fee {max_fee} is below the fast-path fee {fee}"),
+                format!(
+                    "max_fee {max_fee} is below the fast-path fee {fee} of function {function_id} (fastpath_fee + timeout_ms × fastpath_price_per_second / 1000)"
+                ),
             ));
         }
         let mut available = available.map_err(chain_err)?;
@@ -438,12 +457,6 @@ impl Head {
         }
 
         // --- what runs, and where ---
-        let f = f.map_err(|e| match e.abci_log() {
-            Some(log) if log.contains("unknown function") => {
-                (StatusCode::NOT_FOUND, log.to_string())
-            }
-            _ => chain_err(e),
-        })?;
         if f.function.status != bls_orchestration::state::FunctionStatus::Active {
             return Err((
                 StatusCode::NOT_FOUND,
@@ -464,10 +477,17 @@ impl Head {
                     "bad code hash on chain".to_string(),
                 )
             })?;
+        if verified.terms.code_hash != code_hash {
+            return Err(bad(format!(
+                "the request asks for code {} but function {function_id} runs {} (updated?): sign a new request",
+                hex::encode(verified.terms.code_hash),
+                f.function.code_hash
+            )));
+        }
         if !env.is_empty() {
             // The workers apply the same check; refusing here gives the invoker the reason.
-            crate::runtime::Manifest::from_json(f.function.manifest_json.as_bytes())
-                .and_then(|m| m.with_request_env(&env))
+            manifest
+                .with_request_env(&env)
                 .map_err(|e| bad(format!("config.env_vars: {e}")))?;
         }
         exec.p2p.announce_function(function_id, code_hash); // members prefetch the code
@@ -509,26 +529,11 @@ impl Head {
                 ),
             ));
         }
-        // The block time the guests' clocks read; its height dates the head's statement.
-        let tip = tip.map_err(chain_err)?;
-        let time_nanos = tip.time_nanos;
-        let signed = SignedRequest {
-            invoker: invoker.to_string(),
-            invoker_pubkey: pubkey,
-            function_id,
-            nonce: req.nonce,
-            max_fee: Some(ProtoCoin::ubls(max_fee)),
-            payload_hash: payload.to_vec(),
-            signature,
-        };
         let order = WorkOrder {
             request: signed.clone(),
-            code_hash: code_hash.to_vec(),
             input,
             args,
             env,
-            time_secs: u64::try_from(time_nanos / 1_000_000_000).unwrap_or(u64::MAX),
-            time_nanos: u32::try_from(time_nanos % 1_000_000_000).unwrap_or(0),
         };
         let t_dispatch = Instant::now();
         let agg = dispatch::run(exec, &order, &id, &code_hash, &candidates, nodes, quorum).await;
@@ -564,7 +569,33 @@ impl Head {
             .collect();
         if !dissent.is_empty() {
             tracing::warn!(request = %id_hex, dissent = ?dissent, "workers disagree with the quorum");
-            self.submit_evidence(function_id, id, code_hash, &sigs, &dissent);
+            let asked: Vec<String> = agg
+                .by_hash
+                .values()
+                .flat_map(|(_, s)| s.iter().map(|s| s.worker.clone()))
+                .chain(
+                    agg.failures
+                        .iter()
+                        .filter_map(|f| f.split(':').next().map(str::to_string)),
+                )
+                .collect();
+            let rest: Vec<bls_registry::Worker> = candidates
+                .iter()
+                .filter(|w| !asked.iter().any(|a| a == w.operator.as_str()))
+                .cloned()
+                .collect();
+            tokio::spawn(evidence::report(evidence::Conflict {
+                exec: exec.clone(),
+                signer: self.signer.clone(),
+                order: order.clone(),
+                request_id: id,
+                code_hash,
+                members: members.len(),
+                quorum: m,
+                manifest: manifest.clone(),
+                by_hash: agg.by_hash.clone(),
+                rest,
+            }));
         }
         // What is served: the quorum outcome (a lying head, in tests, serves another).
         let served_bytes = match exec.fault {

@@ -5,19 +5,18 @@ use bls_orchestration::fastpath::msgs::SignedRequest;
 use libp2p::StreamProtocol;
 use serde::{Deserialize, Serialize};
 
-/// Work orders: head → worker.
-pub const WORK_PROTOCOL: StreamProtocol = StreamProtocol::new("/bls/work/1");
+/// Work orders: head → worker (v2: the signed request carries the code hash, expiry and
+/// clock).
+pub const WORK_PROTOCOL: StreamProtocol = StreamProtocol::new("/bls/work/2");
 /// Code blobs by sha256: any registered peer → peer.
 pub const CODE_PROTOCOL: StreamProtocol = StreamProtocol::new("/bls/code/1");
 
 /// One fast-path execution a head asks a worker for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WorkOrder {
-    /// The invoker-signed request (the worker recomputes and checks the request id).
+    /// The invoker-signed request (the worker recomputes and checks the request id). It
+    /// carries the code hash, expiry height and guest clock the invoker signed.
     pub request: SignedRequest,
-    /// Code hash the head expects (the worker checks it against the chain).
-    #[serde(with = "serde_bytes")]
-    pub code_hash: Vec<u8>,
     /// Guest stdin.
     #[serde(with = "serde_bytes")]
     pub input: Vec<u8>,
@@ -26,10 +25,6 @@ pub struct WorkOrder {
     /// Extra environment variables the invoker signed (added to the manifest's).
     #[serde(default)]
     pub env: std::collections::BTreeMap<String, String>,
-    /// The guest's clock (a recent block time chosen by the head; same for all workers).
-    pub time_secs: u64,
-    /// Nanoseconds part of the guest's clock.
-    pub time_nanos: u32,
 }
 
 /// A worker's answer to a [`WorkOrder`].

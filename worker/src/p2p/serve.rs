@@ -1,16 +1,20 @@
 //! Answering peers: work orders (registered, active head workers only) and code blobs
-//! (registered peers only). A work order is checked against the chain (function code hash
-//! and manifest, invoker signature over the recomputed request id), executed in the
-//! sandbox and answered with the outcome and this worker's signature over (request id,
-//! code hash, result hash).
+//! (registered peers only). A work order is checked (the invoker's signature over the
+//! recomputed request id, the request's window against the chain tip, its code hash against
+//! the function's current code), executed in the sandbox with the clock the invoker signed
+//! and answered with the outcome and this worker's signature over (request id, code hash,
+//! result hash). The answer is persisted before it is sent, and every later copy of the
+//! request — from any head, after a restart — gets that same answer: this worker never signs
+//! two results for one request ([`crate::daemon::answers`]).
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bls_client::KeyPair;
-use bls_orchestration::fastpath::msgs::{payload_hash, request_id, result_digest};
-use bls_orchestration::queries::{FunctionResponse, IdRequest};
+use bls_orchestration::fastpath::msgs::{payload_hash, result_digest};
+use bls_orchestration::fastpath::request::{serve_window, Window};
+use bls_orchestration::queries::{FunctionResponse, IdRequest, ParamsResponse};
 use bls_registry::queries::{WorkersRequest, WorkersResponse};
 use bls_registry::{Role, Worker, WorkerStatus};
 use libp2p::{Multiaddr, PeerId};
@@ -20,6 +24,7 @@ use tokio::sync::mpsc;
 use super::gate::{Lookup, PeerAuthority, Registered};
 use super::node::{Incoming, P2pHandle};
 use super::protocol::*;
+use crate::daemon::answers::{Answer, AnswerStore};
 use crate::daemon::chain::Chain;
 use crate::daemon::code::CodeStore;
 use crate::daemon::Fault;
@@ -179,7 +184,14 @@ pub struct Executor {
     /// One fetch per code blob at a time: a prefetch notice and the first work order of a
     /// function arrive together and need one download; other blobs are not held up.
     pub fetching: crate::keyed_locks::KeyedLocks<[u8; 32]>,
+    /// Every fast-path answer this worker signed, by request id (persisted before it is sent).
+    pub answers: AnswerStore,
+    /// One execution per request id at a time: concurrent copies of a request (through two
+    /// heads) wait for the first and get its stored answer.
+    pub requests: crate::keyed_locks::KeyedLocks<[u8; 32]>,
 }
+
+const PARAMS: &str = "/bls.orchestration.v1.Query/Params";
 
 impl Executor {
     /// Ensures the module `hash` is loaded: runtime cache, else a Kademlia provider of the
@@ -317,37 +329,54 @@ impl Executor {
         order: &WorkOrder,
         from: Option<&PeerId>,
     ) -> Result<WorkReply, String> {
-        let req = &order.request;
-        let max_fee = req
-            .max_fee
-            .as_ref()
-            .and_then(|c| c.amount.parse::<u128>().ok())
-            .ok_or("request max_fee missing or malformed")?;
+        let req = order
+            .request
+            .verify(&self.chain_id)
+            .map_err(|e| e.to_string())?;
         let payload = payload_hash(&order.input, &order.args, &order.env);
-        if req.payload_hash != payload {
+        if req.terms.payload_hash != payload {
             return Err("payload hash does not match input, args and env".into());
         }
-        let id = request_id(
-            &self.chain_id,
-            &req.invoker,
-            req.function_id,
-            req.nonce,
-            max_fee,
-            &payload,
+        let id = req.id;
+        // Concurrent copies of this request run once; every later copy, whichever head sends
+        // it and even after a restart, gets the answer stored for it.
+        let _turn = self.requests.lock(&id).await;
+        if let Some(a) = self.answers.get(&id).map_err(|e| e.to_string())? {
+            tracing::info!(request = %hex::encode(id), "answered from the stored answer");
+            return answer_reply(a);
+        }
+        let view = self.chain.view();
+        let no_args = serde_json::json!({});
+        let (tip, params, f) = tokio::join!(
+            view.tip(),
+            view.query::<_, ParamsResponse>(PARAMS, &no_args),
+            self.chain.function(req.terms.function_id),
         );
-        bls_auth_verify(&req.invoker_pubkey, &id, &req.signature)?;
-        let f = self
-            .chain
-            .function(req.function_id)
-            .await
-            .map_err(|e| format!("function {}: {e}", req.function_id))?
+        let tip = tip.map_err(|e| format!("chain tip: {e}"))?.height;
+        let ttl = params
+            .map_err(|e| format!("params: {e}"))?
+            .params
+            .fastpath_request_ttl;
+        match serve_window(req.terms.expiry_height, tip, ttl) {
+            Window::Open => {}
+            Window::Closed { until } => {
+                return Err(format!("request expired at height {until} (tip {tip})"))
+            }
+            Window::TooEarly { from } => {
+                return Err(format!(
+                    "request expires more than fastpath_request_ttl ({ttl}) blocks ahead of the tip {tip} (valid from height {from})"
+                ))
+            }
+        }
+        let f = f
+            .map_err(|e| format!("function {}: {e}", req.terms.function_id))?
             .function;
         let code_hash =
             bls_orchestration::state::parse_hash(&f.code_hash).ok_or("bad code hash on chain")?;
-        if order.code_hash != code_hash {
+        if req.terms.code_hash != code_hash {
             return Err(format!(
-                "code hash {} is not the function's code {}",
-                hex::encode(&order.code_hash),
+                "requested code hash {} is not the function's code {}",
+                hex::encode(req.terms.code_hash),
                 f.code_hash
             ));
         }
@@ -361,9 +390,10 @@ impl Executor {
             manifest,
             input: order.input.clone(),
             args: order.args.clone(),
+            // The clock the invoker signed: the same for every worker, whoever relays it.
             block_time: BlockTime {
-                seconds: order.time_secs,
-                nanos: order.time_nanos.min(999_999_999),
+                seconds: req.terms.time_secs,
+                nanos: req.terms.time_nanos,
             },
             data_dir: None,
         };
@@ -379,8 +409,20 @@ impl Executor {
             .key
             .sign(&result_digest(&id, &code_hash, &result_hash))
             .to_vec();
-        Ok(WorkReply::Done {
+        let answer = Answer {
+            request_id: hex::encode(id),
+            expiry_height: req.terms.expiry_height,
             worker: self.key.address().to_string(),
+            outcome: hex::encode(&bytes),
+            result_hash: hex::encode(result_hash),
+            signature: hex::encode(&signature),
+        };
+        // Durable before it leaves: a crash after sending must not allow a second signature.
+        self.answers
+            .put(&id, &answer, tip)
+            .map_err(|e| format!("cannot persist the answer, not answering: {e}"))?;
+        Ok(WorkReply::Done {
+            worker: answer.worker,
             outcome: bytes,
             result_hash: result_hash.to_vec(),
             signature,
@@ -397,6 +439,19 @@ impl Executor {
             Err(e) => CodeReply::Missing(e.to_string()),
         }
     }
+}
+
+/// A stored answer as a work reply.
+fn answer_reply(a: Answer) -> Result<WorkReply, String> {
+    let bytes = |what: &str, h: &str| {
+        hex::decode(h).map_err(|_| format!("stored answer: {what} is not hex"))
+    };
+    Ok(WorkReply::Done {
+        worker: a.worker,
+        outcome: bytes("outcome", &a.outcome)?,
+        result_hash: bytes("result_hash", &a.result_hash)?,
+        signature: bytes("signature", &a.signature)?,
+    })
 }
 
 /// Verifies a low-S secp256k1 signature over sha256(`msg`).

@@ -4,17 +4,21 @@
 //! Every failure (denied origin, private address, bad request, network error, oversized
 //! response, bad guest pointer) is returned to the guest as an error code; nothing here
 //! traps the guest or panics the worker. Redirects are not followed (a 3xx is returned
-//! as is), so a redirect can never lead outside the allowlist. Hostnames are resolved
-//! here, every address must be public, and the connection is pinned to the vetted
-//! addresses (no DNS-rebinding window). The ambient proxy settings are ignored.
+//! as is), so a redirect can never lead outside the allowlist. Where a request may connect
+//! — every resolved address public or operator-allowed, the connection pinned to the vetted
+//! addresses — is `destination.rs`'s. The ambient proxy settings are ignored.
 
+use std::fmt;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use wasmtime::{Caller, Extern, Linker, Memory};
 
-use super::allowlist::{find_allowed, is_public, request_origin, Origin, OriginHost};
+use super::allowlist::{find_allowed, request_origin, Origin};
+use super::destination::{self, Refusal};
+use super::resolve::{NameResolver, SystemResolver};
 
 /// Name of the import module guests link against.
 pub const MODULE: &str = "bls_http";
@@ -37,8 +41,8 @@ pub enum HttpErrorCode {
     BadBuffer = 6,
 }
 
-/// Operator-side limits of the HTTP extension.
-#[derive(Debug, Clone)]
+/// Operator-side settings of the HTTP extension.
+#[derive(Clone)]
 pub struct HttpConfig {
     /// Largest response body handed to a guest.
     pub max_response_bytes: usize,
@@ -46,8 +50,31 @@ pub struct HttpConfig {
     pub max_request_bytes: usize,
     /// Most requests one job may make.
     pub max_requests_per_job: u32,
-    /// Timeout of one request (the job's own deadline still applies on top).
+    /// Timeout of one request, name resolution included (the job's own deadline still
+    /// applies on top).
     pub request_timeout: Duration,
+    /// Private destinations (address and port) guests may reach although they are not
+    /// public: the worker operator's explicit opt-in (`[http] allow_private`), for a service
+    /// the operator means to offer. Empty by default; manifests can never grant this.
+    pub allow_private: Vec<SocketAddr>,
+    /// Resolves request host names, once per request.
+    pub resolver: Arc<dyn NameResolver>,
+    /// False when the operator does not offer outbound HTTP (`[worker] http_allowed =
+    /// false`): every request is denied, whatever the manifest allows.
+    pub enabled: bool,
+}
+
+impl fmt::Debug for HttpConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpConfig")
+            .field("max_response_bytes", &self.max_response_bytes)
+            .field("max_request_bytes", &self.max_request_bytes)
+            .field("max_requests_per_job", &self.max_requests_per_job)
+            .field("request_timeout", &self.request_timeout)
+            .field("allow_private", &self.allow_private)
+            .field("enabled", &self.enabled)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for HttpConfig {
@@ -57,6 +84,9 @@ impl Default for HttpConfig {
             max_request_bytes: (1 << 20) + (64 << 10),
             max_requests_per_job: 16,
             request_timeout: Duration::from_secs(30),
+            allow_private: Vec::new(),
+            resolver: Arc::new(SystemResolver),
+            enabled: true,
         }
     }
 }
@@ -300,44 +330,30 @@ async fn perform(
         .map_err(|_| fail(HttpErrorCode::InvalidRequest, "URL is not UTF-8"))?;
     let (url, origin) = request_origin(&url_text)
         .map_err(|e| fail(HttpErrorCode::InvalidRequest, format!("bad URL: {e}")))?;
+    if !config.enabled {
+        return Err(fail(
+            HttpErrorCode::Denied,
+            "this worker does not offer outbound HTTP",
+        ));
+    }
     let allowed = find_allowed(allowlist, &origin).ok_or_else(|| {
         fail(
             HttpErrorCode::Denied,
-            format!(
-                "{}://{}:{} is not in the manifest's http allowlist",
-                origin.scheme,
-                host_text(&origin.host),
-                origin.port
-            ),
+            format!("{origin} is not in the manifest's http allowlist"),
         )
     })?;
-
-    let mut builder = reqwest::Client::builder()
+    let pinned = destination::vet(config, allowed, &url)
+        .await
+        .map_err(|r| match r {
+            Refusal::Denied(m) => fail(HttpErrorCode::Denied, m),
+            Refusal::Unresolved(m) => fail(HttpErrorCode::Network, m),
+        })?;
+    let client = reqwest::Client::builder()
         .no_proxy()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(config.request_timeout)
-        .connect_timeout(config.request_timeout);
-    if let OriginHost::Domain(domain) = &allowed.host {
-        let addrs: Vec<SocketAddr> = tokio::net::lookup_host((domain.as_str(), origin.port))
-            .await
-            .map_err(|e| fail(HttpErrorCode::Network, format!("resolve {domain}: {e}")))?
-            .collect();
-        if addrs.is_empty() {
-            return Err(fail(
-                HttpErrorCode::Network,
-                format!("resolve {domain}: no addresses"),
-            ));
-        }
-        if let Some(private) = addrs.iter().find(|a| !is_public(a.ip())) {
-            return Err(fail(
-                HttpErrorCode::Denied,
-                format!("{domain} resolves to non-public address {}; list the address itself to allow it", private.ip()),
-            ));
-        }
-        // Pin the connection to the addresses just vetted.
-        builder = builder.resolve_to_addrs(domain, &addrs);
-    }
-    let client = builder
+        .connect_timeout(config.request_timeout)
+        .dns_resolver(Arc::new(pinned))
         .build()
         .map_err(|e| fail(HttpErrorCode::Network, format!("client: {e}")))?;
 
@@ -391,17 +407,10 @@ async fn perform(
     Ok((status, body))
 }
 
-fn host_text(host: &OriginHost) -> String {
-    match host {
-        OriginHost::Domain(d) => d.clone(),
-        OriginHost::Ip(std::net::IpAddr::V6(ip)) => format!("[{ip}]"),
-        OriginHost::Ip(ip) => ip.to_string(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::runtime::OriginHost;
 
     fn encode(method: &[u8], url: &[u8], headers: &[(&[u8], &[u8])], body: &[u8]) -> Vec<u8> {
         let mut out = Vec::new();
@@ -436,26 +445,69 @@ mod tests {
         assert!(decode_request(&[0xff; 64]).is_none());
     }
 
-    #[tokio::test]
-    async fn denied_before_any_network() {
-        let allow = vec![Origin::parse("http://127.0.0.1:9").unwrap()];
-        let req = |url: &str| GuestRequest {
+    fn get(url: &str) -> GuestRequest {
+        GuestRequest {
             method: b"GET".to_vec(),
             url: url.as_bytes().to_vec(),
             headers: vec![],
             body: vec![],
-        };
+        }
+    }
+
+    #[tokio::test]
+    async fn denied_before_any_network() {
+        let allow = vec![Origin::parse("http://93.184.215.14:9").unwrap()];
         let cfg = HttpConfig::default();
         for url in [
-            "http://127.0.0.1:10/",
-            "http://127.0.0.1.evil.net:9/",
+            "http://93.184.215.14:10/",
+            "http://93.184.215.14.evil.net:9/",
             "http://localhost:9/",
-            "https://127.0.0.1:9/",
+            "http://127.0.0.1:9/",
+            "https://93.184.215.14:9/",
         ] {
-            let err = perform(&cfg, &allow, req(url)).await.unwrap_err();
+            let err = perform(&cfg, &allow, get(url)).await.unwrap_err();
             assert_eq!(err.code, HttpErrorCode::Denied, "{url}");
         }
-        let err = perform(&cfg, &allow, req("not a url")).await.unwrap_err();
+        let err = perform(&cfg, &allow, get("not a url")).await.unwrap_err();
         assert_eq!(err.code, HttpErrorCode::InvalidRequest);
+    }
+
+    /// An allowlist entry that is not public (a manifest validated before the rule, or
+    /// built by hand) still reaches nothing: the address itself is judged per request.
+    #[tokio::test]
+    async fn attack_ssrf_private_ip_literal_in_allowlist_is_denied() {
+        let allow = vec![Origin {
+            scheme: "http".into(),
+            host: OriginHost::Ip("127.0.0.1".parse().unwrap()),
+            port: 9,
+        }];
+        let err = perform(&HttpConfig::default(), &allow, get("http://127.0.0.1:9/"))
+            .await
+            .unwrap_err();
+        assert_eq!(err.code, HttpErrorCode::Denied);
+        assert!(
+            err.message.contains("not a public address"),
+            "{}",
+            err.message
+        );
+    }
+
+    /// The operating system's answer for a name is judged like any other: `localhost`
+    /// (which a manifest cannot list, but a resolver can return for other names) is denied.
+    #[tokio::test]
+    async fn attack_ssrf_system_resolver_loopback_answer_is_denied() {
+        let allow = vec![Origin {
+            scheme: "http".into(),
+            host: OriginHost::Domain("localhost".into()),
+            port: 9,
+        }];
+        let err = perform(&HttpConfig::default(), &allow, get("http://localhost:9/"))
+            .await
+            .unwrap_err();
+        // "denied" when localhost resolves, "network" if this machine cannot resolve it.
+        assert!(
+            err.code == HttpErrorCode::Denied || err.code == HttpErrorCode::Network,
+            "{err:?}"
+        );
     }
 }

@@ -28,6 +28,7 @@
 
 mod allowlist;
 mod cache;
+mod destination;
 mod determinism;
 mod engine;
 mod http;
@@ -35,6 +36,7 @@ mod job;
 mod limits;
 mod outcome;
 mod output;
+mod resolve;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -53,6 +55,7 @@ pub use job::{
     MAX_OUTPUT_BYTES, MAX_TIMEOUT_MS,
 };
 pub use outcome::{DecodeError, ExitStatus, Outcome, TrapKind};
+pub use resolve::{parse_hosts_entry, HostsEntryError, NameResolver, StaticHosts, SystemResolver};
 
 use cache::ModuleCache;
 use determinism::{insecure_seed, FixedWallClock, FrozenMonotonicClock, JobRng};

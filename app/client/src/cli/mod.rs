@@ -10,6 +10,7 @@ pub mod staking;
 pub mod tx;
 pub mod tx_orchestration;
 pub mod tx_registry;
+pub mod units;
 
 pub use context::{ClientContext, ClientOpts, OutputFormat};
 pub use keys::KeysCmd;

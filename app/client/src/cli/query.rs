@@ -13,8 +13,8 @@ use crate::rpc::BlockResults;
 #[derive(Args, Clone, Debug)]
 pub struct QueryCmd {
     /// Read the state committed at this height instead of the latest (0 = latest). Applies to
-    /// state queries (bank, auth, bls, registry, orchestration, staking, slashing, fees); the
-    /// node must still hold that height.
+    /// state queries (bank, auth, bls, registry, orchestration, beacon, staking, slashing,
+    /// fees); the node must still hold that height.
     #[arg(long, global = true)]
     pub height: Option<u64>,
     /// The query subcommand.
@@ -61,6 +61,8 @@ pub enum QuerySub {
     Registry(super::query_modules::RegistryQueryCmd),
     /// Function and job queries.
     Orchestration(super::query_modules::OrchestrationQueryCmd),
+    /// The randomness beacon that seeds job assignment and subnetwork placement.
+    Beacon(super::query_modules::BeaconQueryCmd),
     /// Validators, delegations, unbonding.
     Staking(super::staking::StakingQueryCmd),
     /// Validator signing info.
@@ -226,6 +228,7 @@ impl QueryCmd {
             }
             QuerySub::Registry(cmd) => cmd.run(ctx).await,
             QuerySub::Orchestration(cmd) => cmd.run(ctx).await,
+            QuerySub::Beacon(cmd) => cmd.run(ctx).await,
             QuerySub::Staking(cmd) => cmd.run(ctx).await,
             QuerySub::Slashing(cmd) => cmd.run(ctx).await,
             QuerySub::Fees(cmd) => cmd.run(ctx).await,

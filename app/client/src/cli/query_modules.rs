@@ -1,5 +1,5 @@
-//! `blsd query registry ...` and `blsd query orchestration ...`: module JSON answers, printed
-//! as JSON in both output modes (they are structured records).
+//! `blsd query registry ...`, `blsd query orchestration ...` and `blsd query beacon ...`:
+//! module JSON answers, printed as JSON in both output modes (they are structured records).
 
 use anyhow::bail;
 use clap::{Args, Subcommand};
@@ -200,6 +200,41 @@ impl OrchestrationQueryCmd {
                 ctx.emit(&orch::verify_result(&job, &result)?, verified_text)
             }
             OrchestrationQuerySub::Params => ctx.emit(&orch::params(&rpc).await?, pretty),
+        }
+    }
+}
+
+/// Randomness beacon queries.
+#[derive(Args, Clone, Debug)]
+pub struct BeaconQueryCmd {
+    /// The beacon subcommand.
+    #[command(subcommand)]
+    pub cmd: BeaconQuerySub,
+}
+
+/// `blsd query beacon` subcommands.
+#[derive(Subcommand, Clone, Debug)]
+pub enum BeaconQuerySub {
+    /// The randomness of the block at the queried height (`--height`, default latest): its
+    /// value, its source (`vote_extensions`, `block_hash`, `missing`, `genesis`), how many
+    /// validators' reveals went into it and with how much voting power.
+    Randomness,
+}
+
+impl BeaconQueryCmd {
+    /// Runs the command.
+    pub async fn run(self, ctx: &ClientContext) -> anyhow::Result<()> {
+        let rpc = ctx.rpc()?;
+        match self.cmd {
+            BeaconQuerySub::Randomness => {
+                let r: bls_beacon::queries::RandomnessResponse = rpc
+                    .query_json(
+                        &format!("{}Randomness", bls_beacon::queries::QUERY_PREFIX),
+                        &serde_json::json!({}),
+                    )
+                    .await?;
+                ctx.emit(&r, pretty)
+            }
         }
     }
 }

@@ -59,7 +59,8 @@ pub enum OrchestrationTxSub {
         #[command(flatten)]
         flags: TxFlags,
     },
-    /// Invoke a function; prints the job id, or with --wait the verified result.
+    /// Invoke a function; prints the job id and the workers the chain drew for it in the next
+    /// block, or with --wait the verified result.
     Invoke {
         /// Function id.
         function_id: u64,
@@ -72,9 +73,12 @@ pub enum OrchestrationTxSub {
         /// Argument appended after the manifest's args (repeatable).
         #[arg(long = "arg")]
         args: Vec<String>,
-        /// Most you pay for the job (escrowed; the unused part is refunded), e.g. 100000ubls.
+        /// Most you pay for the job (escrowed; the unused part is refunded), e.g. 110000ubls.
+        /// At least the job's worst case: base fee + the larger of its fuel budget's fee and
+        /// its timeout's fee. Default: exactly that worst case, computed from the chain's
+        /// params and the function's manifest.
         #[arg(long)]
-        max_fee: String,
+        max_fee: Option<String>,
         /// Seconds to wait for the job's result with --wait.
         #[arg(long, default_value_t = 300)]
         result_timeout: u64,
@@ -112,7 +116,7 @@ pub struct Invoked {
     /// The job id.
     #[serde(serialize_with = "crate::orchestration::u64_as_string")]
     pub job_id: u64,
-    /// Workers assigned in the first round.
+    /// Workers assigned in the first round (drawn in the block after the invoke's).
     pub workers: Vec<String>,
     /// The invoke tx.
     pub txhash: String,
@@ -191,7 +195,10 @@ impl OrchestrationTxCmd {
                         .with_context(|| format!("reading input file {}", path.display()))?,
                     (None, None) => Vec::new(),
                 };
-                let max_fee = parse_fee(&max_fee)?;
+                let max_fee = match max_fee {
+                    Some(s) => parse_fee(&s)?,
+                    None => Coin::ubls(orch::worst_case_fee(&ctx.rpc()?, function_id).await?),
+                };
                 invoke(
                     ctx,
                     function_id,
@@ -385,9 +392,12 @@ async fn invoke(
     }
 }
 
-/// Signs with `--from` and broadcasts a `MsgInvoke`, waits for inclusion and, with
-/// `flags.wait`, for the job to end (up to `result_timeout`), verifying its result against
-/// the job record.
+/// How long an invoke waits for its job's assignment (the begin block after its inclusion).
+pub const ASSIGNMENT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Signs with `--from` and broadcasts a `MsgInvoke`, waits for inclusion and for the workers
+/// drawn in the next block, and with `flags.wait` for the job to end (up to
+/// `result_timeout`), verifying its result against the job record.
 pub async fn invoke_function(
     ctx: &ClientContext,
     flags: &TxFlags,
@@ -404,10 +414,26 @@ pub async fn invoke_function(
     inclusion.wait = true;
     let r = broadcast_and_wait(ctx, &inclusion, &key, vec![msg]).await?;
     let resp: MsgInvokeResponse = first_response(&r, MSG_INVOKE_RESPONSE)?;
+    let rpc = ctx.rpc()?;
+    // The chain draws the workers in the next block, with randomness nobody knew when the
+    // invoke was included.
+    let assigned = orch::wait_assigned(&rpc, resp.job_id, ASSIGNMENT_TIMEOUT).await?;
+    if assigned.status == JobStatus::Failed {
+        return Ok(InvokeOutcome::Failed(JobFailed {
+            job_id: assigned.id,
+            status: assigned.status.as_str().to_string(),
+            failure: assigned.failure.clone(),
+        }));
+    }
+    let workers: Vec<String> = assigned
+        .assignments
+        .iter()
+        .map(|a| a.worker.to_string())
+        .collect();
     if !flags.wait {
         return Ok(InvokeOutcome::Submitted(Invoked {
             job_id: resp.job_id,
-            workers: resp.workers,
+            workers,
             txhash: r.hash,
             height: r.height,
         }));
@@ -415,9 +441,8 @@ pub async fn invoke_function(
     eprintln!(
         "job {} assigned to {}; waiting for the result...",
         resp.job_id,
-        resp.workers.join(", ")
+        workers.join(", ")
     );
-    let rpc = ctx.rpc()?;
     let job = orch::wait_for_job(&rpc, resp.job_id, result_timeout).await?;
     if job.status != JobStatus::Finalized {
         return Ok(InvokeOutcome::Failed(JobFailed {

@@ -92,6 +92,52 @@ pub enum FastPathError {
     /// Evidence that proves nothing (no conflict, no majority, or nobody new to slash).
     #[error("inconclusive evidence: {0}")]
     Inconclusive(String),
+    /// The request's chain window closed: its receipt no longer settles and evidence about
+    /// it is no longer accepted.
+    #[error("{}request {request} closed at height {until} (now {height}): receipts settle and evidence is accepted only until expiry_height + fastpath_settle_window", receipt_prefix(*.index))]
+    RequestClosed {
+        /// Receipt index (settlement; `None` for evidence).
+        index: Option<usize>,
+        /// Request id (hex).
+        request: String,
+        /// Last height of its window.
+        until: u64,
+        /// Current height.
+        height: u64,
+    },
+    /// The request expires more than `fastpath_request_ttl` blocks ahead: no honest head or
+    /// worker serves it yet.
+    #[error("{}request {request} expires at height {expiry}, more than fastpath_request_ttl ahead of height {height}; it is valid from height {from}", receipt_prefix(*.index))]
+    RequestNotYetValid {
+        /// Receipt index (settlement; `None` for evidence).
+        index: Option<usize>,
+        /// Request id (hex).
+        request: String,
+        /// Its expiry height.
+        expiry: u64,
+        /// First height of its window.
+        from: u64,
+        /// Current height.
+        height: u64,
+    },
+    /// A receipt names other code than the code its request asks for.
+    #[error("receipt {index}: code hash {receipt} is not the requested code {requested}")]
+    CodeNotRequested {
+        /// Receipt index.
+        index: usize,
+        /// The request's code hash (hex).
+        requested: String,
+        /// The receipt's (hex).
+        receipt: String,
+    },
+    /// An outcome in evidence is malformed, too large or not the bytes behind its hash.
+    #[error("outcome {index}: {reason}")]
+    BadOutcome {
+        /// Index in `outcomes`.
+        index: usize,
+        /// Why.
+        reason: String,
+    },
     /// Any other orchestration error (unknown function, not owner, bank, registry, store).
     #[error(transparent)]
     Orchestration(#[from] OrchestrationError),
@@ -115,6 +161,10 @@ impl AbciCode for FastPathError {
             FeeAboveMax { .. } => 48,
             InsufficientDeposit { .. } => 49,
             Inconclusive(_) => 50,
+            RequestClosed { .. } => 60,
+            RequestNotYetValid { .. } => 61,
+            CodeNotRequested { .. } => 62,
+            BadOutcome { .. } => 63,
             Orchestration(e) => e.code(),
         }
     }
@@ -136,6 +186,12 @@ impl From<bls_registry::RegistryError> for FastPathError {
     fn from(e: bls_registry::RegistryError) -> Self {
         FastPathError::Orchestration(e.into())
     }
+}
+
+/// `receipt N: ` (how settlement errors name the refused receipt, which the head's settlement
+/// loop reads to drop it), or nothing.
+fn receipt_prefix(index: Option<usize>) -> String {
+    index.map(|i| format!("receipt {i}: ")).unwrap_or_default()
 }
 
 /// Shorthand for an invalid-field error.

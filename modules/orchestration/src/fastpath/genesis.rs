@@ -1,7 +1,8 @@
 //! Fast-path part of the orchestration genesis (`app_state.orchestration.fastpath`):
 //! deposits, pending withdrawals, settled request ids (replay protection), pinned heads,
-//! punished-evidence markers, the cumulative totals and head accountability
-//! ([`super::head::genesis`]). Exported in store key order
+//! punished-evidence markers, the queue that forgets those markers once a request's window has
+//! closed, the cumulative totals and head accountability ([`super::head::genesis`]). Exported
+//! in store key order
 //! (ascending), so an export is deterministic.
 //!
 //! Deposits are not minted here: the bank genesis must fund `orchestration_fastpath` with at
@@ -14,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::state::{
     fastpath_account, stats, FastPathStats, Withdrawal, DEPOSITS, EVIDENCE_HANDLED, FASTPATH_STATS,
-    MAX_PINNED_HEADS, PINNED_HEADS, SETTLED, WITHDRAWALS,
+    MAX_PINNED_HEADS, PINNED_HEADS, PRUNE_QUEUE, SETTLED, WITHDRAWALS,
 };
 use crate::error::OrchestrationError;
 use crate::state::FUNCTIONS;
@@ -71,6 +72,17 @@ pub struct GenesisEvidence {
     pub worker: String,
 }
 
+/// A request whose replay and evidence markers are forgotten after `height` (the last height
+/// of its chain window).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GenesisPrune {
+    /// Last height of the request's window (expiry + settle window).
+    pub height: u64,
+    /// Request id, 64 lowercase hex characters (settled, or in `evidence_handled`).
+    pub request_id: String,
+}
+
 /// `app_state.orchestration.fastpath` (absent in older genesis files: all empty).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -85,6 +97,9 @@ pub struct FastPathGenesis {
     pub pinned_heads: Vec<GenesisPinnedHeads>,
     /// Punished (request, worker) pairs.
     pub evidence_handled: Vec<GenesisEvidence>,
+    /// When settled and punished requests are forgotten (entries of older files without it
+    /// are kept for good).
+    pub prune_queue: Vec<GenesisPrune>,
     /// Cumulative totals; `stats.deposits` must equal Σ `deposits`.
     pub stats: FastPathStats,
     /// Head accountability: settlement records, challenges, punishment markers.
@@ -212,6 +227,30 @@ pub fn init(ctx: &mut Context<'_>, g: &FastPathGenesis) -> Result<(), Orchestrat
         }
         EVIDENCE_HANDLED.save(ctx.store, key, &())?;
     }
+    for (i, q) in g.prune_queue.iter().enumerate() {
+        let what = format!("prune_queue[{i}]");
+        request_id(&what, &q.request_id)?;
+        if q.height == 0 {
+            return Err(bad(format!("{what}: height must be positive")));
+        }
+        let known = SETTLED.has(ctx.store, &q.request_id)
+            || EVIDENCE_HANDLED
+                .prefix(q.request_id.as_str())
+                .keys(ctx.store, None, None, Order::Ascending)
+                .next()
+                .is_some();
+        if !known {
+            return Err(bad(format!(
+                "{what}: request {} is neither settled nor in evidence_handled",
+                q.request_id
+            )));
+        }
+        let key = (q.height, q.request_id.as_str());
+        if PRUNE_QUEUE.has(ctx.store, key) {
+            return Err(bad(format!("{what}: listed twice")));
+        }
+        PRUNE_QUEUE.save(ctx.store, key, &())?;
+    }
     if g.stats.deposits != total {
         return Err(bad(format!(
             "stats.deposits is {} but the deposits sum to {total}",
@@ -227,7 +266,7 @@ pub fn init(ctx: &mut Context<'_>, g: &FastPathGenesis) -> Result<(), Orchestrat
     if held < total {
         return Err(bad(format!(
             "deposits: {} holds {held}ubls but the deposits sum to {total}ubls",
-            super::state::FASTPATH_ACCOUNT
+            super::state::FASTPATH_ACCOUNT.name()
         )));
     }
     super::head::genesis::init(ctx, &g.head)
@@ -274,6 +313,10 @@ pub fn export(store: &dyn Storage) -> Result<FastPathGenesis, OrchestrationError
         let ((request_id, worker), ()) = item?;
         g.evidence_handled
             .push(GenesisEvidence { request_id, worker });
+    }
+    for item in PRUNE_QUEUE.keys(store, None, None, Order::Ascending) {
+        let (height, request_id) = item?;
+        g.prune_queue.push(GenesisPrune { height, request_id });
     }
     g.head = super::head::genesis::export(store)?;
     Ok(g)

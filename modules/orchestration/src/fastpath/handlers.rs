@@ -1,23 +1,27 @@
-//! Fast-path message handlers: deposits, receipt settlement, evidence, pinned heads.
+//! Fast-path message handlers: deposits, receipt settlement, pinned heads (evidence:
+//! [`super::evidence`]).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
+use bls_core::manifest::Manifest;
 use bls_core::{Address, Context, Event};
-use bls_registry::events as reg_events;
 use bls_registry::state::{Role, WorkerStatus};
 
 use super::error::{invalid, FastPathError};
+use super::fee::fastpath_fee;
 use super::msgs::*;
+use super::request::{chain_window, RequestError, VerifiedRequest, Window};
+use super::signers::verify_worker_signature;
 use super::state::*;
 use crate::handlers::{parse_ubls, transfer, ubls};
-use crate::state::{community_pool, must_get_function, params, SUBNETS};
+use crate::state::{must_get_function, params, SUBNETS};
+use bls_fees::state::community_pool;
 
-/// Bond slashing and jailing use the on-chain path's dissent parameters.
-fn parse_addr(field: &'static str, s: &str) -> Result<Address, FastPathError> {
+pub(crate) fn parse_addr(field: &'static str, s: &str) -> Result<Address, FastPathError> {
     Address::parse(s).map_err(|e| invalid(field, e.to_string()))
 }
 
-fn hash32(field: &'static str, b: &[u8]) -> Result<[u8; 32], FastPathError> {
+pub(crate) fn hash32(field: &'static str, b: &[u8]) -> Result<[u8; 32], FastPathError> {
     <[u8; 32]>::try_from(b)
         .map_err(|_| invalid(field, format!("must be 32 bytes, got {}", b.len())))
 }
@@ -30,7 +34,8 @@ pub const FASTPATH_WITHDRAW_REQUESTED: &str = "bls.fastpath_withdraw_requested";
 pub const FASTPATH_WITHDRAW: &str = "bls.fastpath_withdraw";
 /// Per settled receipt: `request_id`, `function_id`, `invoker`, `head`, `fee`, `workers`.
 pub const FASTPATH_SETTLED: &str = "bls.fastpath_settled";
-/// Evidence accepted: `request_id`, `slashed` (comma-separated), `majority_hash`.
+/// Evidence accepted: `request_id`, `function_id`, `slashed` and `missed` (comma-separated),
+/// `majority_hash` (empty when the evidence proved only equivocation).
 pub const FASTPATH_EVIDENCE: &str = "bls.fastpath_evidence";
 /// `function_id`, `heads`.
 pub const PINNED_HEADS_SET: &str = "bls.pinned_heads_set";
@@ -181,47 +186,58 @@ pub fn set_pinned_heads(
     Ok(MsgSetPinnedHeadsResponse {})
 }
 
-/// Verifies a 64-byte low-S secp256k1 signature over sha256(`msg`) by `pubkey_hex`'s key.
-fn verify_worker_sig(pubkey_hex: &str, msg: &[u8], sig: &[u8]) -> Result<(), String> {
-    let pk = hex::decode(pubkey_hex).map_err(|e| format!("registered key: {e}"))?;
-    bls_auth::signature::verify_secp256k1(&pk, msg, sig).map_err(|e| e.to_string())
-}
-
-/// Checks the invoker's signature and returns (invoker, request id, max fee).
-pub(crate) fn verify_request(
+/// Checks a signed request at settlement or evidence time: the invoker's signature over the
+/// recomputed id ([`SignedRequest::verify`]) and the chain window (`expiry - ttl ≤ height ≤
+/// expiry + settle_window`, [`chain_window`]). `index` names the receipt in errors (`None`
+/// for evidence).
+pub(crate) fn verified_request(
     ctx: &Context<'_>,
-    index: usize,
+    p: &crate::params::Params,
+    index: Option<usize>,
     r: &SignedRequest,
-) -> Result<(Address, [u8; 32], u128), FastPathError> {
-    let invoker = parse_addr("invoker", &r.invoker)?;
-    let bad = |reason: String| FastPathError::BadRequestSignature { index, reason };
-    if Address::from_secp256k1_pubkey(&r.invoker_pubkey) != invoker || r.invoker_pubkey.len() != 33
-    {
-        return Err(bad(
-            "invoker_pubkey does not derive the invoker address".into()
-        ));
+) -> Result<VerifiedRequest, FastPathError> {
+    let v = r.verify(&ctx.block.chain_id).map_err(|e| match e {
+        RequestError::Malformed { field, reason } => invalid(field, reason),
+        RequestError::BadSignature(reason) => FastPathError::BadRequestSignature {
+            index: index.unwrap_or(0),
+            reason,
+        },
+    })?;
+    let expiry = v.terms.expiry_height;
+    let height = ctx.block.height;
+    match chain_window(
+        expiry,
+        height,
+        p.fastpath_request_ttl,
+        p.fastpath_settle_window,
+    ) {
+        Window::Open => Ok(v),
+        Window::Closed { until } => Err(FastPathError::RequestClosed {
+            index,
+            request: hex::encode(v.id),
+            until,
+            height,
+        }),
+        Window::TooEarly { from } => Err(FastPathError::RequestNotYetValid {
+            index,
+            request: hex::encode(v.id),
+            expiry,
+            from,
+            height,
+        }),
     }
-    let max_fee = parse_ubls("max_fee", r.max_fee.as_ref())?;
-    let payload = hash32("payload_hash", &r.payload_hash)?;
-    let id = request_id(
-        &ctx.block.chain_id,
-        invoker.as_str(),
-        r.function_id,
-        r.nonce,
-        max_fee,
-        &payload,
-    );
-    bls_auth::signature::verify_secp256k1(&r.invoker_pubkey, &id, &r.signature)
-        .map_err(|e| bad(e.to_string()))?;
-    Ok((invoker, id, max_fee))
 }
 
-/// [`MsgSettleReceipts`]: for every receipt, verifies the invoker's request signature and
-/// the quorum of registered subnetwork workers' result signatures, rejects replays,
-/// charges the flat fast-path fee (`fastpath_fee`) from the invoker's deposit and splits it by
-/// the fees module's invocation split: the worker part goes [`HEAD_SHARE_BPS`] to the
-/// head and the rest equally to the signing workers, the burn share is burnt, the
-/// community share and every rounding remainder go to the community pool. All or nothing.
+/// [`MsgSettleReceipts`]: for every receipt, verifies the invoker's signed request (its id
+/// and the chain window), that the receipt's code is the requested code and the function's
+/// current code, and a quorum of subnetwork workers' result signatures (each against the
+/// worker's keys valid for the request); rejects replays; charges the fast-path fee
+/// ([`fastpath_fee`]: `fastpath_fee` plus the manifest's timeout priced at
+/// `fastpath_price_per_second`) from the invoker's deposit and splits it by the fees module's
+/// invocation split: the worker part goes [`HEAD_SHARE_BPS`] to the head and the rest
+/// equally to the signing workers, the burn share is burnt, the community share and every
+/// rounding remainder go to the community pool. All or nothing. The request id is queued to
+/// be forgotten once its window has closed ([`super::prune`]).
 pub fn settle_receipts(
     ctx: &mut Context<'_>,
     m: &MsgSettleReceipts,
@@ -239,7 +255,6 @@ pub fn settle_receipts(
         ));
     }
     let p = params(ctx.store)?;
-    let fee = p.fastpath_fee;
     let shares = bls_fees::state::invocation_split(ctx.store)
         .map_err(|e| crate::OrchestrationError::Store(e.to_string()))?;
     let mut charged: u128 = 0;
@@ -250,12 +265,13 @@ pub fn settle_receipts(
             .request
             .as_ref()
             .ok_or_else(|| invalid("request", "required"))?;
-        let (invoker, id, max_fee) = verify_request(ctx, index, req)?;
+        let v = verified_request(ctx, &p, Some(index), req)?;
+        let (invoker, id, max_fee) = (v.invoker.clone(), v.id, v.terms.max_fee);
         let id_hex = hex::encode(id);
         if SETTLED.has(ctx.store, &id_hex) {
             return Err(FastPathError::Replayed(id_hex));
         }
-        let f = must_get_function(ctx.store, req.function_id)?;
+        let f = must_get_function(ctx.store, v.terms.function_id)?;
         let pinned = pinned_heads(ctx.store, f.id)?;
         if !pinned.is_empty() && !pinned.contains(&head) {
             return Err(FastPathError::HeadNotPinned {
@@ -264,6 +280,13 @@ pub fn settle_receipts(
             });
         }
         let code_hash = hash32("code_hash", &receipt.code_hash)?;
+        if code_hash != v.terms.code_hash {
+            return Err(FastPathError::CodeNotRequested {
+                index,
+                requested: hex::encode(v.terms.code_hash),
+                receipt: hex::encode(code_hash),
+            });
+        }
         if hex::encode(code_hash) != f.code_hash {
             return Err(FastPathError::WrongCode {
                 index,
@@ -273,7 +296,6 @@ pub fn settle_receipts(
             });
         }
         let result_hash = hash32("result_hash", &receipt.result_hash)?;
-        let digest = result_digest(&id, &code_hash, &result_hash);
         let members = SUBNETS
             .may_load(ctx.store, f.id)?
             .unwrap_or_default()
@@ -281,19 +303,18 @@ pub fn settle_receipts(
         let mut signers: BTreeSet<Address> = BTreeSet::new();
         for s in &receipt.signatures {
             let worker = parse_addr("signatures.worker", &s.worker)?;
-            let bad = |reason: &str| FastPathError::BadWorkerSignature {
+            let bad = |reason: String| FastPathError::BadWorkerSignature {
                 index,
                 worker: worker.to_string(),
-                reason: reason.to_string(),
+                reason,
             };
             if !members.contains(&worker) {
-                return Err(bad("not in the function's subnetwork"));
+                return Err(bad("not in the function's subnetwork".into()));
             }
-            let w = bls_registry::state::get_worker(ctx.store, &worker)?
-                .ok_or_else(|| bad("not registered"))?;
-            verify_worker_sig(&w.result_pubkey, &digest, &s.signature).map_err(|e| bad(&e))?;
+            verify_worker_signature(ctx.store, &p, &v, &worker, &result_hash, &s.signature)
+                .map_err(|e| bad(e.to_string()))?;
             if !signers.insert(worker.clone()) {
-                return Err(bad("signed twice"));
+                return Err(bad("signed twice".into()));
             }
         }
         let have = u32::try_from(signers.len()).unwrap_or(u32::MAX);
@@ -304,6 +325,9 @@ pub fn settle_receipts(
                 need: f.quorum.max(1),
             });
         }
+        let manifest = Manifest::from_json(f.manifest_json.as_bytes())
+            .map_err(|e| crate::OrchestrationError::Store(format!("stored manifest: {e}")))?;
+        let fee = fastpath_fee(&p, &manifest);
         if fee > max_fee {
             return Err(FastPathError::FeeAboveMax {
                 index,
@@ -321,6 +345,12 @@ pub fn settle_receipts(
             })?;
         set_deposit(ctx.store, &invoker, rest)?;
         SETTLED.save(ctx.store, &id_hex, &ctx.block.height)?;
+        super::prune::schedule(
+            ctx.store,
+            &id_hex,
+            v.terms.expiry_height,
+            p.fastpath_settle_window,
+        )?;
         // What a challenge of this charge, or a report that the head answered another
         // result, is checked against.
         super::head::state::record_settlement(
@@ -417,127 +447,4 @@ pub fn fastpath_split(split: &bls_fees::state::Split, fee: u128, workers: usize)
         burn,
         community,
     }
-}
-
-/// [`MsgSubmitEvidence`]. Every signature must verify with the signer's registered result
-/// key over (request id, code hash, its result hash). The rule — the chain cannot re-run an
-/// off-chain request, so signatures decide:
-/// 1. a worker that signed two different result hashes for the same request equivocated
-///    and is punished;
-/// 2. if one result hash carries signatures of at least the function's quorum of distinct
-///    workers, every worker that signed a different hash is punished;
-/// 3. otherwise (a conflict without a quorum majority) the evidence is inconclusive and
-///    rejected.
-///
-/// Punishment is the on-chain dissent penalty (`slash_fraction_bps`, jailed for
-/// `dissent_jail_blocks`), at most once per (request, worker). The infraction height is
-/// unknown (signatures carry none), so every unbonding entry still in flight is cut.
-pub fn submit_evidence(
-    ctx: &mut Context<'_>,
-    m: &MsgSubmitEvidence,
-) -> Result<MsgSubmitEvidenceResponse, FastPathError> {
-    parse_addr("submitter", &m.submitter)?;
-    let id = hash32("request_id", &m.request_id)?;
-    let code_hash = hash32("code_hash", &m.code_hash)?;
-    if m.results.len() < 2 || m.results.len() > MAX_EVIDENCE_RESULTS {
-        return Err(invalid(
-            "results",
-            format!("2..={MAX_EVIDENCE_RESULTS} required"),
-        ));
-    }
-    let f = must_get_function(ctx.store, m.function_id)?;
-    // result hash → signers; worker → hashes it signed.
-    let mut by_hash: BTreeMap<[u8; 32], BTreeSet<Address>> = BTreeMap::new();
-    let mut by_worker: BTreeMap<Address, BTreeSet<[u8; 32]>> = BTreeMap::new();
-    for (index, r) in m.results.iter().enumerate() {
-        let worker = parse_addr("results.worker", &r.worker)?;
-        let result_hash = hash32("results.result_hash", &r.result_hash)?;
-        let bad = |reason: String| FastPathError::BadWorkerSignature {
-            index,
-            worker: worker.to_string(),
-            reason,
-        };
-        let w = bls_registry::state::get_worker(ctx.store, &worker)?
-            .ok_or_else(|| bad("not registered".into()))?;
-        verify_worker_sig(
-            &w.result_pubkey,
-            &result_digest(&id, &code_hash, &result_hash),
-            &r.signature,
-        )
-        .map_err(bad)?;
-        by_hash
-            .entry(result_hash)
-            .or_default()
-            .insert(worker.clone());
-        by_worker.entry(worker).or_default().insert(result_hash);
-    }
-    if by_hash.len() < 2 {
-        return Err(FastPathError::Inconclusive(
-            "all results agree; nothing conflicts".into(),
-        ));
-    }
-    let quorum = usize::try_from(f.quorum.max(1)).unwrap_or(usize::MAX);
-    let majority = by_hash
-        .iter()
-        .find(|(_, s)| s.len() >= quorum)
-        .map(|(h, _)| *h);
-    let mut offenders: BTreeSet<Address> = by_worker
-        .iter()
-        .filter(|(_, hs)| hs.len() > 1)
-        .map(|(w, _)| w.clone())
-        .collect();
-    if let Some(maj) = majority {
-        for (h, signers) in &by_hash {
-            if *h != maj {
-                offenders.extend(signers.iter().cloned());
-            }
-        }
-    }
-    let id_hex = hex::encode(id);
-    offenders.retain(|w| !EVIDENCE_HANDLED.has(ctx.store, (&id_hex, w.as_str())));
-    if offenders.is_empty() {
-        return Err(FastPathError::Inconclusive(if majority.is_none() {
-            format!("no result hash has the quorum of {quorum} signatures")
-        } else {
-            "every offender was already punished for this request".into()
-        }));
-    }
-    let p = params(ctx.store)?;
-    let reason = format!("conflicting fast-path result for request {id_hex}");
-    let until = ctx.block.height.saturating_add(p.dissent_jail_blocks);
-    for w in &offenders {
-        EVIDENCE_HANDLED.save(ctx.store, (&id_hex, w.as_str()), &())?;
-        // Fast-path signatures carry no height, so the infraction height is unknown: 0 keeps
-        // every unbonding entry still in flight at stake (exempting any would let a worker
-        // sign a false result, unbond, and escape before the evidence lands).
-        let slashed =
-            bls_registry::state::slash_worker(ctx.store, w, p.slash_fraction_bps, 0, &reason)?;
-        ctx.emit(
-            Event::new(reg_events::WORKER_SLASHED)
-                .attr("worker", w)
-                .attr("amount", slashed)
-                .attr("reason", &reason),
-        );
-        if bls_registry::state::jail_worker(ctx.store, w, until)? {
-            ctx.emit(
-                Event::new(reg_events::WORKER_JAILED)
-                    .attr("worker", w)
-                    .attr("until", until)
-                    .attr("reason", &reason),
-            );
-        }
-    }
-    let slashed: Vec<Address> = offenders.into_iter().collect();
-    ctx.emit(
-        Event::new(FASTPATH_EVIDENCE)
-            .attr("request_id", &id_hex)
-            .attr("slashed", crate::handlers::join(&slashed))
-            .attr(
-                "majority_hash",
-                majority.map(hex::encode).unwrap_or_default(),
-            ),
-    );
-    Ok(MsgSubmitEvidenceResponse {
-        slashed: slashed.iter().map(|a| a.to_string()).collect(),
-    })
 }

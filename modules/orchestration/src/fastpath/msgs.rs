@@ -1,18 +1,18 @@
 //! Messages of the fast path (`bls.orchestration.v1`) and the exact bytes that get signed.
 //!
 //! Two digests are signed off-chain and verified on chain:
-//! - the **request id**, signed by the invoker's account key: [`request_id`];
-//! - the **result digest**, signed by each worker's registered result key:
+//! - the **request id**, signed by the invoker's account key: [`request_id`] (what it binds
+//!   and how it is checked: [`super::request`]);
+//! - the **result digest**, signed by each worker's result key valid for the request:
 //!   [`result_digest`] over (request id, code hash, result hash).
 //!
 //! Signatures are secp256k1 ECDSA, 64-byte `r ‖ s`, low-S, over sha256 of the digest bytes
 //! (what `bls_client::KeyPair::sign` produces and `bls_auth::signature` verifies).
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+pub use super::request::{payload_hash, request_id, RequestTerms};
 pub use bls_registry::msgs::ProtoCoin;
 
 /// Type URL of [`MsgFastPathDeposit`].
@@ -94,7 +94,9 @@ pub struct MsgFastPathWithdrawResponse {
 }
 
 /// A fast-path request as the invoker signed it. The input and args are not on chain: only
-/// `payload_hash` ([`payload_hash`]) binds them.
+/// `payload_hash` ([`payload_hash`]) binds them. Everything that determines the outcome —
+/// code, input, args, env, clock (and the seed, which is the request id) — is in the signed
+/// id, so no relay can change it ([`super::request`]).
 #[derive(Clone, PartialEq, Eq, prost::Message, Serialize, Deserialize)]
 pub struct SignedRequest {
     /// Invoker address; pays from its deposit.
@@ -118,6 +120,19 @@ pub struct SignedRequest {
     /// Invoker's signature over [`request_id`].
     #[prost(bytes = "vec", tag = "7")]
     pub signature: Vec<u8>,
+    /// sha256 of the code the invoker asks to run (32 bytes; must be the function's code).
+    #[prost(bytes = "vec", tag = "8")]
+    pub code_hash: Vec<u8>,
+    /// Last height at which the request may be served (heads and workers refuse it outside
+    /// `tip ≤ expiry_height ≤ tip + fastpath_request_ttl`).
+    #[prost(uint64, tag = "9")]
+    pub expiry_height: u64,
+    /// The guest's clock, seconds since the Unix epoch (clients use the latest block time).
+    #[prost(uint64, tag = "10")]
+    pub time_secs: u64,
+    /// Nanoseconds part of the guest's clock (0..=999 999 999).
+    #[prost(uint32, tag = "11")]
+    pub time_nanos: u32,
 }
 
 /// One worker's signature over [`result_digest`].
@@ -137,7 +152,8 @@ pub struct Receipt {
     /// The invoker-signed request.
     #[prost(message, optional, tag = "1")]
     pub request: Option<SignedRequest>,
-    /// sha256 of the code that ran (must be the function's current code).
+    /// sha256 of the code that ran (must be the request's code hash and the function's
+    /// current code).
     #[prost(bytes = "vec", tag = "2")]
     pub code_hash: Vec<u8>,
     /// sha256 of the canonical outcome.
@@ -185,33 +201,47 @@ pub struct SignedResult {
     pub signature: Vec<u8>,
 }
 
-/// Evidence of conflicting signed results for the same request and code (anyone may
-/// submit). See [`crate::fastpath`] for the rule.
+/// The canonical outcome bytes behind a result hash (`sha256(outcome) == result_hash`).
+#[derive(Clone, PartialEq, Eq, prost::Message, Serialize, Deserialize)]
+pub struct ResultOutcome {
+    /// The result hash (32 bytes).
+    #[prost(bytes = "vec", tag = "1")]
+    pub result_hash: Vec<u8>,
+    /// `Outcome::canonical_bytes()` whose sha256 is `result_hash`.
+    #[prost(bytes = "vec", tag = "2")]
+    pub outcome: Vec<u8>,
+}
+
+/// Evidence of conflicting signed results for one invoker-signed request (anyone may
+/// submit). The chain recomputes the request id from `request` and checks the invoker's
+/// signature; the function and code hash come from the request. Dissent is judged with the
+/// outcome bytes of the majority's and the dissenter's hashes (`outcomes`). The rule:
+/// [`super::evidence`].
 #[derive(Clone, PartialEq, prost::Message, Serialize, Deserialize)]
 pub struct MsgSubmitEvidence {
     /// Submitter (signer; any account).
     #[prost(string, tag = "1")]
     pub submitter: String,
-    /// Function id (its quorum decides the majority).
-    #[prost(uint64, tag = "2")]
-    pub function_id: u64,
-    /// Request id (32 bytes).
-    #[prost(bytes = "vec", tag = "3")]
-    pub request_id: Vec<u8>,
-    /// Code hash (32 bytes).
-    #[prost(bytes = "vec", tag = "4")]
-    pub code_hash: Vec<u8>,
     /// Signed results.
     #[prost(message, repeated, tag = "5")]
     pub results: Vec<SignedResult>,
+    /// The request as the invoker signed it.
+    #[prost(message, optional, tag = "6")]
+    pub request: Option<SignedRequest>,
+    /// Outcome bytes of the majority hash and of each dissenting hash to be judged.
+    #[prost(message, repeated, tag = "7")]
+    pub outcomes: Vec<ResultOutcome>,
 }
 
 /// Response to [`MsgSubmitEvidence`].
 #[derive(Clone, PartialEq, prost::Message, Serialize, Deserialize)]
 pub struct MsgSubmitEvidenceResponse {
-    /// Workers slashed.
+    /// Workers slashed and jailed.
     #[prost(string, repeated, tag = "1")]
     pub slashed: Vec<String>,
+    /// Workers given a liveness miss (their dissent depends on their machine: a timeout).
+    #[prost(string, repeated, tag = "2")]
+    pub missed: Vec<String>,
 }
 
 /// Pins the head workers allowed to settle fast-path receipts of a function (owner only);
@@ -233,55 +263,7 @@ pub struct MsgSetPinnedHeads {
 #[derive(Clone, PartialEq, prost::Message, Serialize, Deserialize)]
 pub struct MsgSetPinnedHeadsResponse {}
 
-const REQUEST_DOMAIN: &[u8] = b"bls/fastpath/request/v1";
 const RESULT_DOMAIN: &[u8] = b"bls/fastpath/result/v1";
-
-fn put_len_prefixed(h: &mut Sha256, bytes: &[u8]) {
-    h.update(u64::try_from(bytes.len()).unwrap_or(u64::MAX).to_be_bytes());
-    h.update(bytes);
-}
-
-/// sha256 over the input, the args and the request's extra environment variables, each
-/// length-prefixed (unambiguous). The environment is hashed in key order and only when it
-/// is not empty, so a request without one hashes exactly as input and args alone.
-pub fn payload_hash(input: &[u8], args: &[String], env: &BTreeMap<String, String>) -> [u8; 32] {
-    let mut h = Sha256::new();
-    put_len_prefixed(&mut h, input);
-    h.update(u64::try_from(args.len()).unwrap_or(u64::MAX).to_be_bytes());
-    for a in args {
-        put_len_prefixed(&mut h, a.as_bytes());
-    }
-    if !env.is_empty() {
-        h.update(u64::try_from(env.len()).unwrap_or(u64::MAX).to_be_bytes());
-        for (k, v) in env {
-            put_len_prefixed(&mut h, k.as_bytes());
-            put_len_prefixed(&mut h, v.as_bytes());
-        }
-    }
-    h.finalize().into()
-}
-
-/// The request id the invoker signs: sha256 over a domain tag, the chain id, invoker,
-/// function id, nonce, max fee and payload hash. Binding the chain id stops cross-chain
-/// replay; the nonce makes every request distinct.
-pub fn request_id(
-    chain_id: &str,
-    invoker: &str,
-    function_id: u64,
-    nonce: u64,
-    max_fee: u128,
-    payload_hash: &[u8],
-) -> [u8; 32] {
-    let mut h = Sha256::new();
-    h.update(REQUEST_DOMAIN);
-    put_len_prefixed(&mut h, chain_id.as_bytes());
-    put_len_prefixed(&mut h, invoker.as_bytes());
-    h.update(function_id.to_be_bytes());
-    h.update(nonce.to_be_bytes());
-    h.update(max_fee.to_be_bytes());
-    put_len_prefixed(&mut h, payload_hash);
-    h.finalize().into()
-}
 
 /// What a worker signs for a result: sha256(domain ‖ request id ‖ code hash ‖ result hash).
 pub fn result_digest(

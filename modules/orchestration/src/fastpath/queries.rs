@@ -54,7 +54,8 @@ pub struct SettledRequest {
 /// `FastPathSettled` response.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SettledResponse {
-    /// Settlement height, if settled.
+    /// Settlement height, if settled (forgotten once the request's window has closed:
+    /// `expiry_height + fastpath_settle_window`).
     pub height: Option<u64>,
 }
 

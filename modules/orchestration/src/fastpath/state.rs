@@ -3,19 +3,21 @@
 //! Keys: `orch/fp/deposits/{invoker}` → ubls (decimal string), `orch/fp/settled/{request id
 //! hex}` → settlement height (replay protection), `orch/fp/pinned/{function}` → head ids,
 //! `orch/fp/evidence/{request id hex}/{worker}` → () (a worker is slashed at most once per
-//! request), `orch/fp/stats` → [`FastPathStats`] (cumulative totals). Deposits are held by
+//! request), `orch/fp/prune/{height}/{request id hex}` → () (the queue that forgets those
+//! markers once the request's chain window has closed, [`super::prune`]), `orch/fp/stats` →
+//! [`FastPathStats`] (cumulative totals). Deposits are held by
 //! the `orchestration_fastpath` module account; invariants: its balance == Σ deposits ==
 //! `FastPathStats::deposits`.
 
-use bls_core::Address;
+use bls_core::{Address, ModuleAccount};
 use cosmwasm_std::Storage;
 use cw_storage_plus::{Item, Map};
 use serde::{Deserialize, Serialize};
 
 use crate::error::OrchestrationError;
 
-/// Module account holding fast-path deposits.
-pub const FASTPATH_ACCOUNT: &str = "orchestration_fastpath";
+/// Module account holding fast-path deposits (exactly the sum of deposits).
+pub const FASTPATH_ACCOUNT: ModuleAccount = ModuleAccount::new("orchestration_fastpath");
 
 /// Share of the worker part of each fast-path fee paid to the settling head, basis points.
 /// (A constant, not a param yet: changing it needs a genesis/param migration.)
@@ -44,6 +46,11 @@ pub const PINNED_HEADS: Map<u64, Vec<Address>> = Map::new("orch/fp/pinned");
 pub const WITHDRAWALS: Map<&str, Withdrawal> = Map::new("orch/fp/withdrawals");
 /// (request id hex, worker) already punished.
 pub const EVIDENCE_HANDLED: Map<(&str, &str), ()> = Map::new("orch/fp/evidence");
+/// (last height of the request's chain window, request id hex): end block forgets the
+/// request's replay and evidence markers after that height.
+pub const PRUNE_QUEUE: Map<(u64, &str), ()> = Map::new("orch/fp/prune");
+/// Most requests whose markers end block forgets per block (the rest wait for the next).
+pub const MAX_PRUNES_PER_BLOCK: usize = 512;
 /// Cumulative fast-path totals (absent: all zero).
 pub const FASTPATH_STATS: Item<FastPathStats> = Item::new("orch/fp/stats");
 
@@ -108,7 +115,7 @@ pub struct Withdrawal {
 
 /// The deposit module account.
 pub fn fastpath_account() -> Address {
-    Address::module(FASTPATH_ACCOUNT)
+    FASTPATH_ACCOUNT.address()
 }
 
 /// `invoker`'s deposit (0 when none).

@@ -5,8 +5,8 @@ use bls_core::{Context, Event};
 use crate::code::{self, CheckedCode};
 use crate::error::{invalid, OrchestrationError};
 use crate::events;
+use crate::handlers::assign::queue_placement;
 use crate::handlers::parse_addr;
-use crate::handlers::subnet::ensure_subnetwork;
 use crate::manifest::Manifest;
 use crate::msgs::{
     MsgDeployFunction, MsgDeployFunctionResponse, MsgRetireFunction, MsgRetireFunctionResponse,
@@ -38,6 +38,9 @@ fn validate_replication(p: &Params, n: u32, m: u32) -> Result<(), OrchestrationE
     Ok(())
 }
 
+/// Parses a manifest under the shared bounds, then the chain's own: `limits.fuel` at most
+/// `max_fuel` (the shared type has no such bound; the worker runs any budget it is given, the
+/// chain bounds what a job may cost).
 fn validate_manifest_json(p: &Params, json: &str) -> Result<Manifest, OrchestrationError> {
     let len = u64::try_from(json.len()).unwrap_or(u64::MAX);
     if len > p.max_manifest_bytes {
@@ -46,7 +49,14 @@ fn validate_manifest_json(p: &Params, json: &str) -> Result<Manifest, Orchestrat
             p.max_manifest_bytes
         )));
     }
-    Ok(Manifest::from_json(json.as_bytes())?)
+    let manifest = Manifest::from_json(json.as_bytes())?;
+    if manifest.limits.fuel > p.max_fuel {
+        return Err(OrchestrationError::FuelAboveMax {
+            fuel: manifest.limits.fuel,
+            max_fuel: p.max_fuel,
+        });
+    }
+    Ok(manifest)
 }
 
 fn validate_uris(uris: &[String]) -> Result<(), OrchestrationError> {
@@ -173,7 +183,7 @@ fn sha256(b: &[u8]) -> [u8; 32] {
     Sha256::digest(b).into()
 }
 
-/// Deploys a function and places its subnetwork.
+/// Deploys a function and queues the placement of its subnetwork.
 pub fn deploy_function(
     ctx: &mut Context<'_>,
     msg: &MsgDeployFunction,
@@ -214,8 +224,9 @@ pub fn deploy_function(
             .attr("code_hash", &code_hash)
             .attr("version", 1),
     );
-    // Placement may come up short (or empty) before workers register; invoke repairs it.
-    ensure_subnetwork(ctx, &f, &manifest, &p)?;
+    // Placed in the next begin block, with randomness nobody choosing this block's
+    // transactions knew; it may come up short before workers register (assignment repairs it).
+    queue_placement(ctx, id)?;
     Ok(MsgDeployFunctionResponse {
         function_id: id,
         code_hash,

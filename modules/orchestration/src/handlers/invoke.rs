@@ -1,21 +1,24 @@
-//! `MsgInvoke`: validate, escrow `max_fee`, assign `n` workers of the subnetwork.
+//! `MsgInvoke`: validate, escrow `max_fee` (at least the job's worst-case fee, so the escrow
+//! covers whatever the job ends up costing: [`crate::pricing`]), queue the job for assignment
+//! in the next block's begin block ([`crate::handlers::assign`]).
 
 use bls_core::{Context, Event};
 use cosmwasm_std::Binary;
 
 use crate::error::{invalid, OrchestrationError};
 use crate::events;
-use crate::handlers::subnet::ensure_subnetwork;
+use crate::handlers::assign::queue_job;
+use crate::handlers::subnet::eligible;
 use crate::handlers::{join, parse_addr, parse_ubls, transfer};
 use crate::manifest::{self, Manifest};
 use crate::msgs::{MsgInvoke, MsgInvokeResponse};
-use crate::placement;
+use crate::pricing;
 use crate::state::{
-    self, escrow_account, Assignment, FunctionStatus, Job, JobStatus, DEADLINES, JOBS,
-    JOBS_BY_FUNCTION, JOB_SEQ, WORKER_JOBS,
+    self, escrow_account, FunctionStatus, Job, JobStatus, JOBS, JOBS_BY_FUNCTION, JOB_SEQ,
 };
 
-/// Creates a job, escrows its fee and assigns it.
+/// Creates a job, escrows its fee and queues it; the response names no workers (the
+/// `bls.job_assigned` event of the next block does).
 pub fn invoke(
     ctx: &mut Context<'_>,
     msg: &MsgInvoke,
@@ -39,34 +42,27 @@ pub fn invoke(
     }
     manifest::validate_args(&msg.args, m.args.len())?;
     let max_fee = parse_ubls("max_fee", msg.max_fee.as_ref())?;
-    if max_fee < p.base_fee {
+    let required = pricing::worst_case_fee(&p, &m.limits);
+    if max_fee < required {
         return Err(OrchestrationError::FeeTooLow {
+            function: f.id,
             max_fee: format!("{max_fee}{}", bls_core::DENOM),
-            base_fee: format!("{}{}", p.base_fee, bls_core::DENOM),
+            required: format!("{required}{}", bls_core::DENOM),
         });
     }
 
-    let members = ensure_subnetwork(ctx, &f, &m, &p)?;
-    let id = state::next_id(ctx.store, &JOB_SEQ)?;
-    let seed = placement::seed(
-        "bls/job",
-        &[
-            ctx.block.chain_id.as_bytes(),
-            &ctx.block.hash,
-            &id.to_be_bytes(),
-        ],
-    );
-    let n = usize::try_from(f.replication).unwrap_or(usize::MAX);
-    let workers = placement::select(&members, &[], n, &seed);
-    if workers.len() < n {
+    // Refuse now what cannot be assigned (nothing escrowed); the draw itself waits for the
+    // next block's randomness.
+    let eligible = eligible(ctx.store, &m)?.len();
+    if eligible < usize::try_from(f.replication).unwrap_or(usize::MAX) {
         return Err(OrchestrationError::NotEnoughWorkers {
             need: f.replication,
-            have: u32::try_from(members.len()).unwrap_or(u32::MAX),
+            have: u32::try_from(eligible).unwrap_or(u32::MAX),
         });
     }
+    let id = state::next_id(ctx.store, &JOB_SEQ)?;
     transfer(ctx.store, &invoker, &escrow_account(), max_fee)?;
 
-    let commit_deadline = ctx.block.height.saturating_add(p.commit_window);
     let job = Job {
         id,
         function_id: f.id,
@@ -78,26 +74,19 @@ pub fn invoke(
         args: msg.args.clone(),
         max_fee,
         escrow: max_fee,
-        seed: hex::encode(seed),
+        seed: String::new(),
         height: ctx.block.height,
         time_secs: ctx.block.time_secs,
         time_nanos: ctx.block.time_nanos,
-        status: JobStatus::Committing,
+        status: JobStatus::Queued,
         round: 0,
-        round_height: ctx.block.height,
+        round_height: 0,
         replication: f.replication,
         quorum: f.quorum,
         output_bytes: m.limits.output_bytes,
-        assignments: workers
-            .iter()
-            .map(|w| Assignment {
-                worker: w.clone(),
-                commitment: None,
-                result_hash: None,
-            })
-            .collect(),
-        previously_assigned: workers.clone(),
-        commit_deadline,
+        assignments: Vec::new(),
+        previously_assigned: Vec::new(),
+        commit_deadline: 0,
         reveal_deadline: 0,
         failure: String::new(),
         result_hash: None,
@@ -106,14 +95,10 @@ pub fn invoke(
     };
     JOBS.save(ctx.store, id, &job)?;
     JOBS_BY_FUNCTION.save(ctx.store, (f.id, id), &())?;
-    for w in &workers {
-        WORKER_JOBS.save(ctx.store, (w.as_str(), id), &())?;
-    }
-    DEADLINES.save(ctx.store, (commit_deadline, id), &())?;
-    ctx.emit(assigned_event(&job));
+    queue_job(ctx, &job)?;
     Ok(MsgInvokeResponse {
         job_id: id,
-        workers: workers.iter().map(ToString::to_string).collect(),
+        workers: Vec::new(),
     })
 }
 

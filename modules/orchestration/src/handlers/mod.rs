@@ -2,11 +2,13 @@
 //!
 //! - [`functions`]: deploy / update / retire;
 //! - [`subnet`]: eligibility, subnetwork placement and repair, fresh-worker picks;
-//! - [`invoke`]: escrow and first assignment;
+//! - [`invoke`]: escrow and queueing;
+//! - [`assign`]: begin-block assignment and first placement with the block's randomness;
 //! - [`results`]: commit and reveal;
-//! - [`settle`]: finalization (fees, slashing, liveness), reassignment, failure, deadlines;
-//! - [`subnet_repair`]: end-block re-placement of subnetworks with ineligible members.
+//! - [`settle`]: finalization (fees, slashing, liveness), failed rounds, failure, deadlines;
+//! - [`subnet_repair`]: begin-block re-placement of subnetworks with ineligible members.
 
+pub mod assign;
 pub mod functions;
 pub mod invoke;
 pub mod results;
@@ -19,15 +21,28 @@ use bls_core::{Address, Coin, Coins};
 use crate::error::{invalid, OrchestrationError};
 use crate::msgs::ProtoCoin;
 
-/// Orchestration's end block: drain the deadline queue (settlement may jail workers),
-/// resolve due head challenges (may jail heads), then repair a bounded batch of subnetworks.
+/// Orchestration's begin block: everything that draws from the block's randomness, on the
+/// state the previous block left — first placements, a bounded batch of subnetwork repairs,
+/// then queued jobs (see [`assign`] for why none of this may happen in a transaction or end
+/// block).
+pub fn begin_block(ctx: &mut bls_core::Context<'_>) -> Result<(), OrchestrationError> {
+    let p = crate::state::params(ctx.store)?;
+    assign::place_queued(ctx, &p)?;
+    subnet_repair::repair_batch(ctx, &p)?;
+    assign::assign_queued(ctx, &p)
+}
+
+/// Orchestration's end block: drain the deadline queue (settlement may jail workers; failed
+/// rounds queue their jobs for the next begin block), resolve due head challenges (may jail
+/// heads) and forget head records past their windows, then forget fast-path requests whose
+/// window closed.
 pub fn end_block(ctx: &mut bls_core::Context<'_>) -> Result<(), OrchestrationError> {
     settle::end_block(ctx)?;
     crate::fastpath::head::challenge::end_block(ctx).map_err(|e| match e {
         crate::fastpath::head::HeadError::Orchestration(o) => o,
         other => OrchestrationError::Store(other.to_string()),
     })?;
-    subnet_repair::end_block(ctx)
+    crate::fastpath::prune::end_block(ctx)
 }
 
 /// Parses a bech32 address field.

@@ -28,6 +28,14 @@ pub const MAX_SALT_BYTES: usize = 64;
 /// Canonical encoding overhead: magic 4, version 1, status 5, fuel 8, 2 × (flag 1 + len 4).
 const OUTCOME_OVERHEAD: usize = 28;
 
+/// Largest canonical outcome a function whose manifest allows `output_bytes` can produce
+/// (stdout and stderr each at most the cap, plus the fixed fields). Reveals and fast-path
+/// evidence refuse larger outcome bytes before decoding them.
+pub fn max_outcome_len(output_bytes: u32) -> usize {
+    let cap = usize::try_from(output_bytes.min(MAX_OUTPUT_BYTES)).unwrap_or(usize::MAX);
+    cap.saturating_mul(2).saturating_add(OUTCOME_OVERHEAD)
+}
+
 /// Records a worker's commitment; closes the commit phase when all have committed.
 pub fn commit_result(
     ctx: &mut Context<'_>,
@@ -176,7 +184,7 @@ pub fn reveal_result(
         });
     }
     let cap = usize::try_from(job.output_bytes.min(MAX_OUTPUT_BYTES)).unwrap_or(usize::MAX);
-    let max_len = cap.saturating_mul(2).saturating_add(OUTCOME_OVERHEAD);
+    let max_len = max_outcome_len(job.output_bytes);
     if msg.outcome.len() > max_len {
         return Err(OrchestrationError::InvalidOutcome(format!(
             "{} bytes exceeds the {max_len} byte cap of this function",
@@ -198,8 +206,12 @@ pub fn reveal_result(
     }
     let hash_hex = hex::encode(result_hash);
     slot.result_hash = Some(hash_hex.clone());
-    // After finality only the hash matters (the final outcome is already stored).
-    if job.status == JobStatus::Revealing && !REVEAL_OUTCOMES.has(ctx.store, (job_id, &hash_hex)) {
+    // Settlement judges every dissent by its outcome (dissent::dissent_penalty), so each
+    // distinct outcome is kept until then: before finality all of them (the majority is not
+    // known yet), after it only those that differ from the final one. At most one per
+    // assigned worker, each within the reveal size cap; deleted at settlement.
+    let keep = job.status == JobStatus::Revealing || job.result_hash.as_deref() != Some(&hash_hex);
+    if keep && !REVEAL_OUTCOMES.has(ctx.store, (job_id, &hash_hex)) {
         REVEAL_OUTCOMES.save(
             ctx.store,
             (job_id, &hash_hex),
@@ -215,7 +227,7 @@ pub fn reveal_result(
     let finalized = job.status == JobStatus::Revealing
         && job.agreeing(&hash_hex) >= usize::try_from(job.quorum).unwrap_or(usize::MAX);
     if finalized {
-        mark_final(ctx, &mut job, &hash_hex, outcome.fuel_used, &p);
+        mark_final(ctx, &mut job, &hash_hex, &outcome, &p);
     }
     if !job.reveals_pending() {
         close_reveals_now(ctx, &mut job)?;
@@ -225,7 +237,7 @@ pub fn reveal_result(
 }
 
 /// `hash_hex` reached quorum: the result is final from now on; settlement is pending.
-fn mark_final(ctx: &mut Context<'_>, job: &mut Job, hash_hex: &str, fuel_used: u64, p: &Params) {
+fn mark_final(ctx: &mut Context<'_>, job: &mut Job, hash_hex: &str, outcome: &Outcome, p: &Params) {
     job.status = JobStatus::Finalized;
     job.settling = true;
     job.result_hash = Some(hash_hex.to_string());
@@ -241,7 +253,7 @@ fn mark_final(ctx: &mut Context<'_>, job: &mut Job, hash_hex: &str, fuel_used: u
             .attr("job_id", job.id)
             .attr("result_hash", hash_hex)
             .attr("workers", join(&agreeing))
-            .attr("fee", settle::job_fee(p, fuel_used).min(job.escrow)),
+            .attr("fee", settle::fee_of(job, outcome, p)),
     );
 }
 

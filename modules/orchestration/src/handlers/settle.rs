@@ -1,37 +1,47 @@
-//! Settlement of finalized jobs (fees, slashing, liveness), reassignment, failure, and the
-//! end block driver of commit/reveal windows. All of it runs in end block, never in a
-//! worker's reveal tx.
+//! Settlement of finalized jobs (fees, dissent, withholding, liveness), reassignment,
+//! failure, and the end block driver of commit/reveal windows. All of it runs in end block,
+//! never in a worker's reveal tx.
 //!
 //! Every path keeps `balance(orchestration_escrow) == Σ unsettled jobs' escrow`: a
 //! finalized job keeps its escrow until settlement, which pays workers, burns, funds the
 //! community pool and refunds the rest so the job's escrow becomes 0; failure refunds it
 //! all; reassignment keeps it.
+//!
+//! Penalties go through the registry's keepers ([`bls_registry::penalty`],
+//! [`bls_registry::liveness`]), which emit their own events. Each dissent is judged by
+//! [`crate::dissent::dissent_penalty`] with the pinned manifest, the final outcome and the
+//! dissenter's own outcome; each withheld reveal by
+//! [`crate::withholding::withholding_penalty`].
 
 use bls_core::outcome::Outcome;
 use bls_core::{Address, Context, Event};
-use bls_registry::events as reg_events;
+use bls_fees::state::community_pool;
+use bls_registry::liveness::{self, Duty};
+use bls_registry::penalty::{self, Infraction};
 use bls_registry::RegistryError;
-use cosmwasm_std::Order;
+use cosmwasm_std::{Order, Storage};
 use cw_storage_plus::Bound;
 
+use crate::dissent::{self, DissentPenalty};
 use crate::error::OrchestrationError;
 use crate::events;
-use crate::handlers::invoke::assigned_event;
+use crate::handlers::assign::queue_job;
 use crate::handlers::results::open_reveals;
-use crate::handlers::subnet::pick_fresh;
 use crate::handlers::{join, transfer, ubls};
+use crate::manifest::Manifest;
 use crate::params::Params;
+use crate::pricing;
 use crate::state::{
-    community_pool, escrow_account, Assignment, Job, JobResult, JobStatus, DEADLINES, JOBS,
-    RESULTS, REVEAL_OUTCOMES, WORKER_JOBS,
+    escrow_account, Job, JobResult, JobStatus, DEADLINES, JOBS, RESULTS, REVEAL_OUTCOMES,
+    WORKER_JOBS,
 };
+use crate::withholding::{self, WithholdingPenalty};
 
-/// The fee of a job that used `fuel_used`: `base_fee + fuel_used × fuel_price / fuel_unit`.
-pub fn job_fee(p: &Params, fuel_used: u64) -> u128 {
-    let metered = u128::from(fuel_used)
-        .checked_mul(p.fuel_price)
-        .map_or(u128::MAX, |v| v / u128::from(p.fuel_unit.max(1)));
-    p.base_fee.saturating_add(metered)
+/// The fee `job` is charged if `outcome` is its agreed result: [`pricing::job_fee`] under the
+/// pinned manifest's limits, capped by the escrow still held.
+pub fn fee_of(job: &Job, outcome: &Outcome, p: &Params) -> u128 {
+    let limits = job.pinned_manifest().map(|m| m.limits).unwrap_or_default();
+    pricing::job_fee(p, &limits, outcome).min(job.escrow)
 }
 
 /// How a fee is divided.
@@ -63,7 +73,7 @@ pub fn split_fee(split: &bls_fees::state::Split, fee: u128, workers: usize) -> F
 /// The result of a finalized job: the stored record once settled; while settling, derived
 /// from the job (agreeing workers so far) and its revealed outcome. `None` before finality.
 pub fn result_of(
-    store: &dyn cosmwasm_std::Storage,
+    store: &dyn Storage,
     job: &Job,
     p: &Params,
 ) -> Result<Option<JobResult>, OrchestrationError> {
@@ -87,7 +97,7 @@ pub fn result_of(
             .filter(|a| a.result_hash.as_deref() == Some(hash_hex))
             .map(|a| a.worker.clone())
             .collect(),
-        fee: job_fee(p, outcome.fuel_used).min(job.escrow),
+        fee: fee_of(job, &outcome, p),
         fuel_used: outcome.fuel_used,
         height: job.finalized_height,
     }))
@@ -95,26 +105,25 @@ pub fn result_of(
 
 /// Settles a finalized job (end block: every committer revealed, or the reveal window
 /// closed): pays every agreeing worker an equal share, burns, funds the community pool,
-/// refunds the rest, slashes and jails dissenters, records answers and misses, stores the
-/// result.
+/// refunds the rest, judges each dissent and each withheld reveal, records answers, stores
+/// the result.
 fn settle(ctx: &mut Context<'_>, mut job: Job, p: &Params) -> Result<(), OrchestrationError> {
     let result = result_of(ctx.store, &job, p)?.ok_or_else(|| {
         OrchestrationError::Store(format!("settling job {} has no final result", job.id))
     })?;
+    let final_outcome = decode(result.outcome.as_slice())?;
+    let manifest = job.pinned_manifest();
     let hash_hex = result.result_hash.as_str();
     let agreeing = result.workers.clone();
-    let dissenting: Vec<Address> = job
+    let dissenting: Vec<(Address, String)> = job
         .assignments
         .iter()
-        .filter(|a| a.result_hash.as_deref().is_some_and(|h| h != hash_hex))
-        .map(|a| a.worker.clone())
+        .filter_map(|a| match a.result_hash.as_deref() {
+            Some(h) if h != hash_hex => Some((a.worker.clone(), h.to_string())),
+            _ => None,
+        })
         .collect();
-    let silent: Vec<Address> = job
-        .assignments
-        .iter()
-        .filter(|a| a.commitment.is_some() && a.result_hash.is_none())
-        .map(|a| a.worker.clone())
-        .collect();
+    let silent = withheld(&job);
 
     let fee = result.fee;
     let shares = bls_fees::state::invocation_split(ctx.store)
@@ -133,19 +142,34 @@ fn settle(ctx: &mut Context<'_>, mut job: Job, p: &Params) -> Result<(), Orchest
     job.escrow = 0;
 
     for w in &agreeing {
-        tolerate_gone(bls_registry::state::record_answer(
-            ctx.store,
-            w,
-            ctx.block.height,
-        ))?;
+        tolerate_gone(liveness::record_answer(ctx, w))?;
     }
-    for w in &dissenting {
-        // The dissenting answer was committed in the current round: its start is the
-        // earliest height the infraction can have happened.
-        penalize_dissent(ctx, job.id, job.round_height, w, p)?;
+    for (w, h) in &dissenting {
+        let judged = match (&manifest, dissent_outcome(ctx.store, job.id, h)?) {
+            (Some(m), Some(o)) => dissent::dissent_penalty(m, &final_outcome, &o),
+            // Capabilities unknown: nobody is slashed on a guess.
+            (None, _) => DissentPenalty::Unpaid,
+            // Outcome not on record (state from before outcomes were kept): judged as the
+            // rule would without it, and never slashed on a guess.
+            (Some(m), None)
+                if dissent::nondeterministic_function(m)
+                    || dissent::environment_dependent(&final_outcome) =>
+            {
+                DissentPenalty::Unpaid
+            }
+            (Some(_), None) => DissentPenalty::Miss,
+        };
+        match judged {
+            DissentPenalty::Slash => {
+                let reason = format!("dissenting result for job {}", job.id);
+                punish(ctx, &job, w, &reason, p)?;
+            }
+            DissentPenalty::Miss => miss(ctx, job.id, w)?,
+            DissentPenalty::Unpaid => {}
+        }
     }
     for w in &silent {
-        record_miss(ctx, job.id, w)?;
+        penalize_withholding(ctx, &job, manifest.as_ref(), w, p)?;
     }
 
     RESULTS.save(ctx.store, job.id, &result)?;
@@ -164,6 +188,30 @@ fn settle(ctx: &mut Context<'_>, mut job: Job, p: &Params) -> Result<(), Orchest
     Ok(())
 }
 
+fn decode(bytes: &[u8]) -> Result<Outcome, OrchestrationError> {
+    Outcome::decode(bytes).map_err(|e| OrchestrationError::InvalidOutcome(e.to_string()))
+}
+
+/// The outcome a dissenter revealed (kept until settlement), if on record.
+fn dissent_outcome(
+    store: &dyn Storage,
+    job_id: u64,
+    hash_hex: &str,
+) -> Result<Option<Outcome>, OrchestrationError> {
+    Ok(REVEAL_OUTCOMES
+        .may_load(store, (job_id, hash_hex))?
+        .and_then(|b| Outcome::decode(b.as_slice()).ok()))
+}
+
+/// Committed workers of the current round that have not revealed.
+fn withheld(job: &Job) -> Vec<Address> {
+    job.assignments
+        .iter()
+        .filter(|a| a.commitment.is_some() && a.result_hash.is_none())
+        .map(|a| a.worker.clone())
+        .collect()
+}
+
 /// Registry calls on a worker whose record is gone (unbonded meanwhile) are skipped.
 fn tolerate_gone<T: Default>(r: Result<T, RegistryError>) -> Result<T, OrchestrationError> {
     match r {
@@ -172,70 +220,54 @@ fn tolerate_gone<T: Default>(r: Result<T, RegistryError>) -> Result<T, Orchestra
     }
 }
 
-fn penalize_dissent(
+/// The dissent penalty: slash and jail through the registry's keeper. The answer was
+/// committed in the current round, so its start is the earliest height the infraction can
+/// have happened.
+fn punish(
     ctx: &mut Context<'_>,
-    job_id: u64,
-    infraction_height: u64,
+    job: &Job,
     w: &Address,
+    reason: &str,
     p: &Params,
 ) -> Result<(), OrchestrationError> {
-    let reason = format!("dissenting result for job {job_id}");
-    let slashed = tolerate_gone(bls_registry::state::slash_worker(
-        ctx.store,
-        w,
-        p.slash_fraction_bps,
-        infraction_height,
-        &reason,
-    ))?;
-    let until = ctx.block.height.saturating_add(p.dissent_jail_blocks);
-    let jailed = tolerate_gone(bls_registry::state::jail_worker(ctx.store, w, until))?;
-    ctx.emit(
-        Event::new(reg_events::WORKER_SLASHED)
-            .attr("worker", w)
-            .attr("amount", slashed)
-            .attr("reason", &reason),
-    );
-    if jailed {
-        ctx.emit(
-            Event::new(reg_events::WORKER_JAILED)
-                .attr("worker", w)
-                .attr("until", until)
-                .attr("reason", &reason),
-        );
-    }
+    let infraction = Infraction {
+        fraction_bps: p.slash_fraction_bps,
+        height: job.round_height,
+        jail_blocks: p.dissent_jail_blocks,
+        reason,
+    };
+    tolerate_gone(penalty::punish(ctx, w, &infraction))?;
     Ok(())
 }
 
-fn record_miss(ctx: &mut Context<'_>, job_id: u64, w: &Address) -> Result<(), OrchestrationError> {
-    let jailed = tolerate_gone(bls_registry::state::record_miss(
-        ctx.store,
-        w,
-        ctx.block.height,
-    ))?;
-    ctx.emit(
-        Event::new(events::WORKER_MISSED)
-            .attr("worker", w)
-            .attr("job_id", job_id),
-    );
-    if let Some(until) = jailed {
-        ctx.emit(
-            Event::new(reg_events::WORKER_JAILED)
-                .attr("worker", w)
-                .attr("until", until)
-                .attr("reason", "liveness"),
-        );
-    }
+/// A liveness miss for job `job_id`.
+fn miss(ctx: &mut Context<'_>, job_id: u64, w: &Address) -> Result<(), OrchestrationError> {
+    tolerate_gone(liveness::record_miss(ctx, w, &Duty::Job(job_id)))?;
     Ok(())
+}
+
+/// A committed worker did not reveal: [`withholding::withholding_penalty`].
+fn penalize_withholding(
+    ctx: &mut Context<'_>,
+    job: &Job,
+    manifest: Option<&Manifest>,
+    w: &Address,
+    p: &Params,
+) -> Result<(), OrchestrationError> {
+    if withholding::withholding_penalty(manifest) == WithholdingPenalty::SlashAndMiss {
+        let reason = format!(
+            "withheld the reveal of a committed result for job {}",
+            job.id
+        );
+        punish(ctx, job, w, &reason, p)?;
+    }
+    miss(ctx, job.id, w)
 }
 
 fn record_answers(ctx: &mut Context<'_>, job: &Job) -> Result<(), OrchestrationError> {
     for a in &job.assignments {
         if a.result_hash.is_some() {
-            tolerate_gone(bls_registry::state::record_answer(
-                ctx.store,
-                &a.worker,
-                ctx.block.height,
-            ))?;
+            tolerate_gone(liveness::record_answer(ctx, &a.worker))?;
         }
     }
     Ok(())
@@ -270,62 +302,49 @@ fn clear_reveals(ctx: &mut Context<'_>, job_id: u64) -> Result<(), Orchestration
     Ok(())
 }
 
-/// The current round cannot finish: reassign to fresh workers if retries remain and enough
-/// fresh workers exist, otherwise fail with a full refund.
+/// The current round cannot finish: if retries remain, the job is queued for its next round
+/// (begin block of the next block picks never-assigned workers with that block's randomness,
+/// or fails the job if there are not enough: [`crate::handlers::assign`]); otherwise it fails
+/// with a full refund.
 fn round_failed(
     ctx: &mut Context<'_>,
     mut job: Job,
     reason: &str,
     p: &Params,
 ) -> Result<(), OrchestrationError> {
-    if job.round < p.max_retries {
-        let picks = pick_fresh(ctx, &job, p)?;
-        if picks.len() == usize::try_from(job.replication).unwrap_or(usize::MAX) {
-            if let Some(d) = job.current_deadline() {
-                DEADLINES.remove(ctx.store, (d, job.id));
-            }
-            for a in &job.assignments {
-                WORKER_JOBS.remove(ctx.store, (a.worker.as_str(), job.id));
-            }
-            clear_reveals(ctx, job.id)?;
-            job.round = job.round.saturating_add(1);
-            job.round_height = ctx.block.height;
-            job.status = JobStatus::Committing;
-            job.commit_deadline = ctx.block.height.saturating_add(p.commit_window);
-            job.reveal_deadline = 0;
-            job.assignments = picks
-                .iter()
-                .map(|w| Assignment {
-                    worker: w.clone(),
-                    commitment: None,
-                    result_hash: None,
-                })
-                .collect();
-            job.previously_assigned.extend(picks.iter().cloned());
-            for w in &picks {
-                WORKER_JOBS.save(ctx.store, (w.as_str(), job.id), &())?;
-            }
-            DEADLINES.save(ctx.store, (job.commit_deadline, job.id), &())?;
-            JOBS.save(ctx.store, job.id, &job)?;
-            ctx.emit(
-                Event::new(events::JOB_REASSIGNED)
-                    .attr("job_id", job.id)
-                    .attr("round", job.round)
-                    .attr("reason", reason),
-            );
-            ctx.emit(assigned_event(&job));
-            return Ok(());
-        }
+    if job.round >= p.max_retries {
+        return fail(ctx, job, &format!("{reason}; retries exhausted"));
     }
-    let why = if job.round < p.max_retries {
-        format!("{reason}; not enough fresh workers to reassign")
-    } else {
-        format!("{reason}; retries exhausted")
-    };
-    fail(ctx, job, &why)
+    if let Some(d) = job.current_deadline() {
+        DEADLINES.remove(ctx.store, (d, job.id));
+    }
+    for a in &job.assignments {
+        WORKER_JOBS.remove(ctx.store, (a.worker.as_str(), job.id));
+    }
+    clear_reveals(ctx, job.id)?;
+    job.round = job.round.saturating_add(1);
+    job.status = JobStatus::Queued;
+    job.commit_deadline = 0;
+    job.reveal_deadline = 0;
+    job.assignments = Vec::new();
+    // Kept until the next round is assigned, so a failure then can say why it was needed.
+    job.failure = reason.to_string();
+    JOBS.save(ctx.store, job.id, &job)?;
+    ctx.emit(
+        Event::new(events::JOB_REASSIGNED)
+            .attr("job_id", job.id)
+            .attr("round", job.round)
+            .attr("reason", reason),
+    );
+    queue_job(ctx, &job)
 }
 
-fn fail(ctx: &mut Context<'_>, mut job: Job, reason: &str) -> Result<(), OrchestrationError> {
+/// Fails a job: its escrow is refunded in full.
+pub(crate) fn fail(
+    ctx: &mut Context<'_>,
+    mut job: Job,
+    reason: &str,
+) -> Result<(), OrchestrationError> {
     let refund = job.escrow;
     transfer(ctx.store, &escrow_account(), &job.invoker, refund)?;
     job.escrow = 0;
@@ -343,8 +362,8 @@ fn fail(ctx: &mut Context<'_>, mut job: Job, reason: &str) -> Result<(), Orchest
 /// Drives the windows whose deadline is this block (a reveal window ends early, at the
 /// height of the last committer's reveal): closes commit phases (misses for the silent,
 /// reveals if `m` committed, else reassignment), settles finalized jobs, and ends reveal
-/// phases without quorum (misses for committed-but-silent workers, then reassignment or
-/// failure).
+/// phases without quorum (the withholding penalty for committed-but-silent workers, then
+/// reassignment or failure).
 pub fn end_block(ctx: &mut Context<'_>) -> Result<(), OrchestrationError> {
     let p = crate::state::params(ctx.store)?;
     let end = Bound::exclusive((ctx.block.height.saturating_add(1), 0u64));
@@ -368,7 +387,7 @@ pub fn end_block(ctx: &mut Context<'_>) -> Result<(), OrchestrationError> {
                     .map(|a| a.worker.clone())
                     .collect();
                 for w in &silent {
-                    record_miss(ctx, id, w)?;
+                    miss(ctx, id, w)?;
                 }
                 if job.commits() >= usize::try_from(job.quorum).unwrap_or(usize::MAX) {
                     // The entry was already removed above; open_reveals removes it again
@@ -380,14 +399,10 @@ pub fn end_block(ctx: &mut Context<'_>) -> Result<(), OrchestrationError> {
                 }
             }
             JobStatus::Revealing => {
-                let silent: Vec<Address> = job
-                    .assignments
-                    .iter()
-                    .filter(|a| a.commitment.is_some() && a.result_hash.is_none())
-                    .map(|a| a.worker.clone())
-                    .collect();
+                let silent = withheld(&job);
+                let manifest = job.pinned_manifest();
                 for w in &silent {
-                    record_miss(ctx, id, w)?;
+                    penalize_withholding(ctx, &job, manifest.as_ref(), w, &p)?;
                 }
                 record_answers(ctx, &job)?;
                 let reason = if silent.is_empty() {
@@ -398,7 +413,7 @@ pub fn end_block(ctx: &mut Context<'_>) -> Result<(), OrchestrationError> {
                 round_failed(ctx, job, reason, &p)?;
             }
             JobStatus::Finalized if job.settling => settle(ctx, job, &p)?,
-            JobStatus::Finalized | JobStatus::Failed => {}
+            JobStatus::Queued | JobStatus::Finalized | JobStatus::Failed => {}
         }
     }
     Ok(())

@@ -21,12 +21,13 @@ pub fn fits(w: &Worker, m: &Manifest) -> bool {
         && (m.permissions.http.is_empty() || w.capabilities.http_allowed)
 }
 
-/// The placement view of a worker (weight = bond).
+/// The placement view of a worker (weight = bond; group from its registered multiaddrs, not
+/// from its free-text network label).
 pub fn candidate(w: &Worker) -> Candidate {
     Candidate {
         id: w.operator.clone(),
         region: w.region.clone(),
-        network: w.network.clone(),
+        group: bls_registry::address_group::group_of(&w.multiaddrs),
         operator: w.operator.clone(),
         weight: w.bond,
     }
@@ -46,7 +47,9 @@ pub fn eligible(
 
 /// Returns the live members of the function's subnetwork, first dropping members that left,
 /// were jailed (liveness or dissent) or no longer fit, and refilling empty seats from the
-/// eligible workers (diversity-first, stake-weighted, seeded by this block's hash).
+/// eligible workers ([`placement::select`], seeded by this block's beacon randomness: call it
+/// only from begin block, where the randomness was unknown to whoever chose the previous
+/// block's transactions).
 pub fn ensure_subnetwork(
     ctx: &mut Context<'_>,
     f: &Function,
@@ -71,7 +74,7 @@ pub fn ensure_subnetwork(
     let seed = placement::seed(
         "bls/placement",
         &[
-            &ctx.block.hash,
+            &ctx.block.randomness,
             &f.id.to_be_bytes(),
             &ctx.block.height.to_be_bytes(),
         ],
@@ -107,7 +110,9 @@ fn save_subnet(
 }
 
 /// Picks `n` workers never assigned to `job`: subnetwork members first, then any other
-/// eligible worker. Returns fewer than `n` when there are not enough.
+/// eligible worker, seeded by this block's beacon randomness (begin block only, like
+/// [`ensure_subnetwork`]: a seed known when the round failed would let a worker that makes it
+/// fail know who takes over). Returns fewer than `n` when there are not enough.
 pub fn pick_fresh(
     ctx: &mut Context<'_>,
     job: &Job,
@@ -127,7 +132,11 @@ pub fn pick_fresh(
     let fresh = |c: &Candidate| !job.previously_assigned.contains(&c.id);
     let seed = placement::seed(
         "bls/reassign",
-        &[job.seed.as_bytes(), &job.round.to_be_bytes()],
+        &[
+            &ctx.block.randomness,
+            &job.id.to_be_bytes(),
+            &job.round.to_be_bytes(),
+        ],
     );
     let inside: Vec<Candidate> = members.iter().filter(|c| fresh(c)).cloned().collect();
     let mut picks = placement::select(&inside, &[], n, &seed);

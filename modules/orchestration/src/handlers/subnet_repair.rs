@@ -1,19 +1,23 @@
-//! End-block repair of subnetworks whose members stopped being eligible.
+//! Begin-block repair of subnetworks whose members stopped being eligible.
 //!
 //! Why: invoke and reassignment repair a subnetwork lazily, but the fast path reads the
 //! subnetwork from chain and uses only its Active members, so a function nobody invokes on
 //! chain could keep a subnetwork without a quorum after members were jailed, unbonded or
 //! deregistered.
 //!
-//! Design (no hook into registry/slashing needed): every end block visits at most
+//! It runs in begin block, with that block's randomness, on the state the previous block left:
+//! a proposer that makes a member ineligible (a deregistration in its block) cannot know the
+//! draw that replaces it ([`crate::handlers::assign`] says why).
+//!
+//! Design (no hook into registry/slashing needed): every begin block visits at most
 //! [`REPAIR_PER_BLOCK`] subnetworks in function-id order, starting after a cursor kept in
 //! state (`orch/subnet_repair_cursor`, the last function id visited; 0 = start). When a batch
 //! comes back short the scan has reached the end and the cursor returns to 0, so every
 //! subnetwork is visited at least once every `ceil(subnetworks / REPAIR_PER_BLOCK) + 1`
 //! blocks. A visited subnetwork is repaired when one of its members is no longer eligible
 //! (not a registered Active worker, or no longer fits the manifest) — exactly the members
-//! [`ensure_subnetwork`] drops on invoke, which does the repair (same seeded, diversity-first
-//! placement; keeps what it can when too few workers are eligible). Each repair emits
+//! [`ensure_subnetwork`] drops at assignment, which does the repair (same placement rule,
+//! [`crate::placement`]; keeps what it can when too few workers are eligible). Each repair emits
 //! `bls.subnetwork_repaired` next to the shared `bls.subnetwork_placed`.
 //!
 //! The cursor is not exported in genesis: a restarted chain simply starts the scan over.
@@ -27,14 +31,15 @@ use crate::events;
 use crate::handlers::join;
 use crate::handlers::subnet::{ensure_subnetwork, fits};
 use crate::manifest::Manifest;
+use crate::params::Params;
 use crate::state::{FunctionStatus, Subnetwork, FUNCTIONS, SUBNETS, SUBNET_REPAIR_CURSOR};
 
-/// Subnetworks visited per end block (bounds end-block work independently of how many
+/// Subnetworks visited per block (bounds begin-block work independently of how many
 /// functions exist; each visit loads the members, a repair also scans the active workers).
 pub const REPAIR_PER_BLOCK: usize = 16;
 
 /// Visits the next batch of subnetworks and repairs those with ineligible members.
-pub fn end_block(ctx: &mut Context<'_>) -> Result<(), OrchestrationError> {
+pub fn repair_batch(ctx: &mut Context<'_>, p: &Params) -> Result<(), OrchestrationError> {
     let cursor = SUBNET_REPAIR_CURSOR.may_load(ctx.store)?.unwrap_or(0);
     let batch: Vec<(u64, Subnetwork)> = SUBNETS
         .range(
@@ -52,7 +57,6 @@ pub fn end_block(ctx: &mut Context<'_>) -> Result<(), OrchestrationError> {
     if next != cursor {
         SUBNET_REPAIR_CURSOR.save(ctx.store, &next)?;
     }
-    let p = crate::state::params(ctx.store)?;
     for (id, subnet) in batch {
         let Some(f) = FUNCTIONS.may_load(ctx.store, id)? else {
             continue;
@@ -68,7 +72,7 @@ pub fn end_block(ctx: &mut Context<'_>) -> Result<(), OrchestrationError> {
         if dropped.is_empty() {
             continue;
         }
-        let members = ensure_subnetwork(ctx, &f, &m, &p)?;
+        let members = ensure_subnetwork(ctx, &f, &m, p)?;
         ctx.emit(
             Event::new(events::SUBNETWORK_REPAIRED)
                 .attr("function_id", id)

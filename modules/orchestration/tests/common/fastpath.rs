@@ -1,10 +1,13 @@
 //! Fast-path fixtures shared by the fast-path tests: params with a fast-path fee, a keyed
-//! invoker that signs requests, a registered head, and deposit / settle / receipt builders.
+//! invoker that signs (v2) requests, a registered head, and deposit / settle / receipt /
+//! evidence builders.
 
 use bls_core::module::encode_any;
 use bls_core::{Address, ModuleError};
 use bls_orchestration::fastpath::msgs::*;
-use bls_registry::msgs::{Capabilities, MsgRegisterWorker, MSG_REGISTER_WORKER};
+use bls_registry::msgs::{
+    Capabilities, MsgRegisterWorker, MsgUpdateWorker, MSG_REGISTER_WORKER, MSG_UPDATE_WORKER,
+};
 use bls_registry::RegistryModule;
 use k256::ecdsa::signature::Signer;
 use k256::ecdsa::{Signature, SigningKey};
@@ -18,13 +21,41 @@ pub const CHAIN_ID: &str = "bls-test";
 /// The `max_fee` every test request signs.
 pub const MAX_FEE: u128 = 5_000;
 
-/// Orchestration params: subnetworks of 4, fees of [`FEE`].
+/// The guest clock every test request signs.
+pub const CLOCK: (u64, u32) = (1_700_000_000, 0);
+
+/// Orchestration params: subnetworks of 4, fees of [`FEE`] (fast-path time priced at 0, so a
+/// request costs exactly [`FEE`]).
 pub fn params() -> serde_json::Value {
     serde_json::json!({
         "subnetwork_size": 4, "commit_window": 5, "reveal_window": 5, "max_retries": 2,
         "base_fee": FEE.to_string(), "fastpath_fee": FEE.to_string(), "fuel_price": "1",
-        "fuel_unit": 1000000, "slash_fraction_bps": 500, "dissent_jail_blocks": 10
+        "fuel_unit": 1000000, "slash_fraction_bps": 500, "dissent_jail_blocks": 10,
+        "fastpath_price_per_second": "0"
     })
+}
+
+/// The terms of a request running `function` (code `code_hash`) on "Ada", expiring at
+/// `expiry`, with the test clock.
+pub fn terms(
+    invoker: &Address,
+    function: u64,
+    code_hash: &[u8; 32],
+    nonce: u64,
+    max_fee: u128,
+    expiry: u64,
+) -> RequestTerms {
+    RequestTerms {
+        invoker: invoker.to_string(),
+        function_id: function,
+        code_hash: *code_hash,
+        nonce,
+        max_fee,
+        payload_hash: payload_hash(b"Ada", &[], &Default::default()),
+        expiry_height: expiry,
+        time_secs: CLOCK.0,
+        time_nanos: CLOCK.1,
+    }
 }
 
 /// A low-S signature over sha256(`msg`).
@@ -47,38 +78,45 @@ impl Invoker {
         Invoker { key, addr }
     }
 
-    /// A signed request running `function_id` on "Ada", and its request id.
-    pub fn request(
-        &self,
-        chain_id: &str,
-        function_id: u64,
-        nonce: u64,
-        max_fee: u128,
-    ) -> (SignedRequest, [u8; 32]) {
-        let payload = payload_hash(b"Ada", &[], &Default::default());
-        let id = request_id(
-            chain_id,
-            self.addr.as_str(),
-            function_id,
-            nonce,
-            max_fee,
-            &payload,
-        );
+    /// `t` signed for `chain_id`, and its request id.
+    pub fn sign_terms(&self, chain_id: &str, t: &RequestTerms) -> (SignedRequest, [u8; 32]) {
+        let id = request_id(chain_id, t);
         let req = SignedRequest {
-            invoker: self.addr.to_string(),
+            invoker: t.invoker.clone(),
             invoker_pubkey: self
                 .key
                 .verifying_key()
                 .to_encoded_point(true)
                 .as_bytes()
                 .to_vec(),
-            function_id,
-            nonce,
-            max_fee: Some(ProtoCoin::ubls(max_fee)),
-            payload_hash: payload.to_vec(),
+            function_id: t.function_id,
+            nonce: t.nonce,
+            max_fee: Some(ProtoCoin::ubls(t.max_fee)),
+            payload_hash: t.payload_hash.to_vec(),
             signature: sign(&self.key, &id),
+            code_hash: t.code_hash.to_vec(),
+            expiry_height: t.expiry_height,
+            time_secs: t.time_secs,
+            time_nanos: t.time_nanos,
         };
         (req, id)
+    }
+
+    /// A signed request running `function_id` (code `code_hash`) on "Ada", expiring at
+    /// `expiry`, and its request id.
+    pub fn request(
+        &self,
+        chain_id: &str,
+        function_id: u64,
+        code_hash: &[u8; 32],
+        nonce: u64,
+        max_fee: u128,
+        expiry: u64,
+    ) -> (SignedRequest, [u8; 32]) {
+        self.sign_terms(
+            chain_id,
+            &terms(&self.addr, function_id, code_hash, nonce, max_fee, expiry),
+        )
     }
 }
 
@@ -95,16 +133,17 @@ pub fn worker_sig(
     }
 }
 
-/// A receipt of `invoker`'s request `nonce` for `function` (result `[9; 32]`) signed by
-/// `signers`, and its request id.
+/// A receipt of `invoker`'s request `nonce` for `function` (result `[9; 32]`), expiring at
+/// `expiry`, signed by `signers`, and its request id.
 pub fn receipt<'a>(
     invoker: &Invoker,
     function: u64,
     code_hash: &[u8; 32],
     nonce: u64,
+    expiry: u64,
     signers: impl IntoIterator<Item = &'a SimWorker>,
 ) -> (Receipt, [u8; 32]) {
-    let (req, id) = invoker.request(CHAIN_ID, function, nonce, MAX_FEE);
+    let (req, id) = invoker.request(CHAIN_ID, function, code_hash, nonce, MAX_FEE, expiry);
     let result = [9u8; 32];
     let signatures = signers
         .into_iter()
@@ -119,6 +158,53 @@ pub fn receipt<'a>(
         },
         id,
     )
+}
+
+/// `w`'s signed result `result` for request `id` (code `code_hash`), signed with `key`
+/// (its current or a retired result key).
+pub fn signed_result(
+    w: &SimWorker,
+    key: &SigningKey,
+    id: &[u8; 32],
+    code_hash: &[u8; 32],
+    result: &[u8; 32],
+) -> SignedResult {
+    SignedResult {
+        worker: w.addr.to_string(),
+        result_hash: result.to_vec(),
+        signature: sign(key, &result_digest(id, code_hash, result)),
+    }
+}
+
+/// Evidence about `request` carrying `results` and `outcomes` (hash → bytes).
+pub fn evidence(
+    submitter: &Address,
+    request: &SignedRequest,
+    results: Vec<SignedResult>,
+    outcomes: &[(&[u8; 32], &[u8])],
+) -> MsgSubmitEvidence {
+    MsgSubmitEvidence {
+        submitter: submitter.to_string(),
+        results,
+        request: Some(request.clone()),
+        outcomes: outcomes
+            .iter()
+            .map(|(h, o)| ResultOutcome {
+                result_hash: h.to_vec(),
+                outcome: o.to_vec(),
+            })
+            .collect(),
+    }
+}
+
+/// Submits `m` as `submitter`.
+pub fn submit(
+    chain: &mut Chain,
+    m: &MsgSubmitEvidence,
+) -> Result<MsgSubmitEvidenceResponse, ModuleError> {
+    let submitter = Address::parse(&m.submitter).expect("submitter");
+    let r = chain.orch(&submitter, encode_any(m, MSG_SUBMIT_EVIDENCE))?;
+    Ok(<MsgSubmitEvidenceResponse as prost::Message>::decode(r.value.as_slice()).unwrap())
 }
 
 /// Registers `head` as a head worker (minted its bond first).
@@ -170,4 +256,25 @@ pub fn settle(
     };
     chain.orch(head, encode_any(&msg, MSG_SETTLE_RECEIPTS))?;
     Ok(())
+}
+
+/// `w` rotates its result key to `to` (`MsgUpdateWorker`).
+pub fn rotate(chain: &mut Chain, w: &SimWorker, to: &SigningKey) -> Result<(), ModuleError> {
+    let msg = MsgUpdateWorker {
+        operator: w.addr.to_string(),
+        worker: w.addr.to_string(),
+        result_pubkey: to
+            .verifying_key()
+            .to_encoded_point(true)
+            .as_bytes()
+            .to_vec(),
+        ..Default::default()
+    };
+    chain
+        .tx(
+            &RegistryModule,
+            &w.addr,
+            encode_any(&msg, MSG_UPDATE_WORKER),
+        )
+        .map(|_| ())
 }

@@ -22,6 +22,15 @@ use sha2::{Digest, Sha256};
 pub mod fastpath;
 
 pub const BOND: u128 = 100_000_000;
+/// The harness's `fastpath_request_ttl` (blocks).
+pub const FASTPATH_TTL: u64 = 4;
+/// The harness's `fastpath_settle_window` (blocks): with the TTL, the registry's
+/// `unbonding_blocks` of 10.
+pub const FASTPATH_SETTLE_WINDOW: u64 = 6;
+/// The harness's `head_dispute_window` (ttl + 5 and 5 + challenge window + 1 fit in 10).
+pub const HEAD_DISPUTE_WINDOW: u64 = 5;
+/// The harness's `challenge_window`.
+pub const CHALLENGE_WINDOW: u64 = 3;
 
 /// A worker simulated in-process.
 #[derive(Clone)]
@@ -30,6 +39,8 @@ pub struct SimWorker {
     pub addr: Address,
     pub region: String,
     pub network: String,
+    /// Advertises outbound HTTP (placed on functions with `permissions.http`).
+    pub http_allowed: bool,
 }
 
 impl SimWorker {
@@ -45,6 +56,7 @@ impl SimWorker {
             addr,
             region: region.into(),
             network: network.into(),
+            http_allowed: false,
         }
     }
 
@@ -86,6 +98,15 @@ fn block_hash(seed: u8, height: u64) -> Vec<u8> {
     h.finalize().to_vec()
 }
 
+/// The beacon output of a test block (what the app's beacon would hand the modules).
+pub fn randomness(seed: u8, height: u64) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(b"test-beacon");
+    h.update([seed]);
+    h.update(height.to_be_bytes());
+    h.finalize().into()
+}
+
 impl Chain {
     /// A chain at height 1 with genesis params for registry and orchestration.
     pub fn new(orch_params: serde_json::Value) -> Self {
@@ -101,6 +122,7 @@ impl Chain {
                 time_nanos: 0,
                 chain_id: "bls-test".into(),
                 hash: block_hash(seed, 1),
+                randomness: randomness(seed, 1),
                 ..BlockInfo::default()
             },
             events: vec![],
@@ -110,11 +132,20 @@ impl Chain {
             "min_worker_bond": "1000", "min_head_bond": "5000", "unbonding_blocks": 10,
             "jail_blocks": 5, "signed_jobs_window": 10, "min_answered_per_window": 5,
             "max_multiaddrs": 4}});
-        // Head disputes must resolve inside the registry's 10-block unbonding period.
+        // Fast-path and head-dispute windows that fit the registry's unbonding_blocks of 10
+        // (orchestration's genesis requires unbonding ≥ every evidence reach:
+        // ttl + settle window, ttl + head dispute window, dispute + challenge window + 1)
+        // unless a test sets its own.
         let mut orch_params = orch_params;
         if let Some(p) = orch_params.as_object_mut() {
-            p.entry("head_dispute_window").or_insert(5.into());
-            p.entry("challenge_window").or_insert(3.into());
+            p.entry("fastpath_request_ttl")
+                .or_insert(FASTPATH_TTL.into());
+            p.entry("fastpath_settle_window")
+                .or_insert(FASTPATH_SETTLE_WINDOW.into());
+            p.entry("head_dispute_window")
+                .or_insert(HEAD_DISPUTE_WINDOW.into());
+            p.entry("challenge_window")
+                .or_insert(CHALLENGE_WINDOW.into());
         }
         let orch = serde_json::json!({ "params": orch_params });
         c.genesis(&RegistryModule, &reg).expect("registry genesis");
@@ -170,12 +201,37 @@ impl Chain {
         }
     }
 
+    /// Calls a keeper with a context in the current block (as a module would); its events
+    /// are recorded.
+    pub fn keeper<R>(&mut self, f: impl FnOnce(&mut Context<'_>) -> R) -> R {
+        let gas = GasMeter::infinite();
+        let mut ctx = Context::new(&mut self.store, &self.block, &gas);
+        let r = f(&mut ctx);
+        let emitted = std::mem::take(&mut ctx.events);
+        self.events.extend(emitted);
+        r
+    }
+
+    /// Jails `worker` until `until` through the registry's penalty keeper.
+    pub fn jail(&mut self, worker: &Address, until: u64) {
+        let jailed = self.keeper(|ctx| bls_registry::penalty::jail(ctx, worker, until, "test"));
+        assert!(jailed.unwrap().is_some(), "jailed");
+    }
+
     pub fn orch(&mut self, signer: &Address, msg: Any) -> Result<Any, ModuleError> {
         self.tx(&OrchestrationModule, signer, msg)
     }
 
-    /// Ends the current block (registry then orchestration) and starts the next one.
+    /// Ends the current block (registry then orchestration) and starts the next one: its
+    /// randomness, then its begin block (orchestration assigns queued jobs and places queued
+    /// subnetworks there).
     pub fn next_block(&mut self) {
+        let height = self.block.height + 1;
+        self.next_block_with(block_hash(self.seed, height), randomness(self.seed, height));
+    }
+
+    /// [`Chain::next_block`] with the next block's hash and beacon randomness given.
+    pub fn next_block_with(&mut self, hash: Vec<u8>, randomness: [u8; 32]) {
         let gas = GasMeter::infinite();
         for m in [&RegistryModule as &dyn Module, &OrchestrationModule] {
             let mut ctx = Context::new(&mut self.store, &self.block, &gas);
@@ -185,7 +241,14 @@ impl Chain {
         }
         self.block.height += 1;
         self.block.time_secs += 1;
-        self.block.hash = block_hash(self.seed, self.block.height);
+        self.block.hash = hash;
+        self.block.randomness = randomness;
+        for m in [&RegistryModule as &dyn Module, &OrchestrationModule] {
+            let mut ctx = Context::new(&mut self.store, &self.block, &gas);
+            m.begin_block(&mut ctx).expect("begin_block");
+            let ev = std::mem::take(&mut ctx.events);
+            self.events.extend(ev);
+        }
     }
 
     pub fn advance_to(&mut self, height: u64) {
@@ -195,6 +258,11 @@ impl Chain {
     }
 
     pub fn register(&mut self, w: &SimWorker) {
+        self.register_with_http(w, false);
+    }
+
+    /// Registers `w`; `http_allowed` is its capability to run functions that call HTTP.
+    pub fn register_with_http(&mut self, w: &SimWorker, http_allowed: bool) {
         self.mint(&w.addr, BOND);
         let msg = MsgRegisterWorker {
             operator: w.addr.to_string(),
@@ -206,7 +274,7 @@ impl Chain {
             capabilities: Some(Capabilities {
                 memory_mb: 512,
                 max_timeout_ms: 900_000,
-                http_allowed: false,
+                http_allowed: http_allowed || w.http_allowed,
             }),
             role: "worker".into(),
             bond: Some(ProtoCoin::ubls(BOND)),
@@ -265,6 +333,8 @@ impl Chain {
             quorum: m,
         };
         let r = self.orch(owner, encode_any(&msg, MSG_DEPLOY_FUNCTION))?;
+        // The subnetwork is placed in the next block's begin block.
+        self.next_block();
         Ok(
             <MsgDeployFunctionResponse as prost::Message>::decode(r.value.as_slice())
                 .unwrap()
@@ -286,7 +356,17 @@ impl Chain {
             max_fee: Some(ProtoCoin::ubls(max_fee)),
         };
         let r = self.orch(invoker, encode_any(&msg, MSG_INVOKE))?;
-        Ok(<MsgInvokeResponse as prost::Message>::decode(r.value.as_slice()).unwrap())
+        let mut resp = <MsgInvokeResponse as prost::Message>::decode(r.value.as_slice()).unwrap();
+        // The job is assigned in the next block's begin block; report who it got, as the
+        // `bls.job_assigned` event of that block does.
+        self.next_block();
+        resp.workers = self
+            .job(resp.job_id)
+            .assignments
+            .iter()
+            .map(|a| a.worker.to_string())
+            .collect();
+        Ok(resp)
     }
 
     pub fn commit(&mut self, w: &SimWorker, job: u64, outcome: &[u8]) -> Result<Any, ModuleError> {

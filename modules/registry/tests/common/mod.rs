@@ -4,7 +4,7 @@
 
 #![allow(dead_code)]
 
-use bls_core::{Address, BlockInfo, Coins, Context, GasMeter, Module, ModuleError};
+use bls_core::{Address, BlockInfo, Coins, Context, Event, GasMeter, Module, ModuleError};
 use bls_registry::msgs::*;
 use bls_registry::RegistryModule;
 use cosmwasm_std::testing::MockStorage;
@@ -14,6 +14,8 @@ use k256::ecdsa::SigningKey;
 pub struct Chain {
     pub store: MockStorage,
     pub block: BlockInfo,
+    /// Events emitted by keeper calls ([`Chain::keeper`]).
+    pub events: Vec<Event>,
 }
 
 pub fn snapshot(s: &MockStorage) -> MockStorage {
@@ -32,6 +34,7 @@ impl Chain {
                 height: 1,
                 ..BlockInfo::default()
             },
+            events: Vec::new(),
         };
         let g = serde_json::json!({"params": {
             "min_worker_bond": "1000", "min_head_bond": "5000", "unbonding_blocks": 10,
@@ -53,6 +56,21 @@ impl Chain {
             self.store = backup;
         }
         r
+    }
+
+    /// Calls a registry keeper (as another module would) in the current block; its events
+    /// are appended to `events`.
+    pub fn keeper<R>(&mut self, f: impl FnOnce(&mut Context<'_>) -> R) -> R {
+        let gas = GasMeter::infinite();
+        let mut ctx = Context::new(&mut self.store, &self.block, &gas);
+        let r = f(&mut ctx);
+        let emitted = std::mem::take(&mut ctx.events);
+        self.events.extend(emitted);
+        r
+    }
+
+    pub fn events_of(&self, kind: &str) -> Vec<&Event> {
+        self.events.iter().filter(|e| e.kind == kind).collect()
     }
 
     pub fn next_block(&mut self) {

@@ -182,7 +182,8 @@ pub fn init(ctx: &mut Context<'_>, g: &HeadGenesis) -> Result<(), OrchestrationE
     let held = bls_bank::state::balance(ctx.store, &challenge_account(), bls_core::DENOM)?;
     if held < open {
         return Err(bad(format!(
-            "challenges: {CHALLENGE_ACCOUNT} holds {held}ubls but open challenges escrow {open}ubls"
+            "challenges: {} holds {held}ubls but open challenges escrow {open}ubls",
+            CHALLENGE_ACCOUNT.name()
         )));
     }
     Ok(())

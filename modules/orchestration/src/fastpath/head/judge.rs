@@ -1,18 +1,24 @@
 //! The rule that decides whether a head's signed statement ([`HeadStatement`]) proves a lie.
-//! Pure: the chain ([`super::report`]) and invokers (`bls_client::fastpath`) run the same code
+//! Pure: the chain ([`super::report`]) and invokers (`bls_client::head`) run the same code
 //! over the facts they read, so what a client calls a provable lie is what the chain slashes.
 //!
-//! A statement is judged against chain state only where that state is the one the head
-//! signed it read: the function record at `function_version` and the subnetwork placed at
-//! `subnetwork_height`. When either changed since, membership, quorum and code cannot be
-//! judged (an honest head answered against the old state) and only the state-free lies count.
-//! In order, the first that holds is the lie:
+//! The facts come from the invoker's signed request (v2, [`crate::fastpath::request`]) and
+//! from the chain. The request fixes the code (its `code_hash`) and the heights in which the
+//! request was alive (its [`key_window`](crate::fastpath::request::key_window)): the worker
+//! keys a presented signature is checked against are the keys each worker held in that
+//! window, exactly as settlement checks them, so neither a worker rotating its key since nor
+//! the function changing its code since changes the verdict. Membership and quorum are judged
+//! against chain state only where that state is the one the head signed it read: the
+//! function record at `function_version` and the subnetwork placed at `subnetwork_height`.
+//! When either changed since, they cannot be judged (an honest head answered against the old
+//! state) and only the state-free lies count. In order, the first that holds is the lie:
 //! 1. a top-level hash is not 32 bytes (a head never signs a malformed statement);
-//! 2. the served outcome's hash is not the claimed result hash;
-//! 3. the head settled a different result hash for the request;
-//! 4. a presented signature is for another result hash;
-//! 5. a presented signature of a registered worker verifies under none of its result keys;
-//! 6. (state unchanged) the code hash is not the function's code;
+//! 2. the code hash is not the code the invoker's request asks for;
+//! 3. the served outcome's hash is not the claimed result hash;
+//! 4. the head settled a different result hash for the request;
+//! 5. a presented signature is for another result hash;
+//! 6. a presented signature of a registered worker verifies under none of the result keys it
+//!    held while the request was alive;
 //! 7. (state unchanged) a presented signer is not a subnetwork member;
 //! 8. (state unchanged) fewer distinct valid member signatures than the function's quorum.
 
@@ -24,8 +30,6 @@ use crate::fastpath::msgs::verify_result_signature;
 /// What the chain says about the request's function, as of now.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FunctionFacts {
-    /// Deployed code hash.
-    pub code_hash: [u8; 32],
     /// Quorum `m` (at least 1 is required).
     pub quorum: u32,
     /// Function record version.
@@ -39,10 +43,14 @@ pub struct FunctionFacts {
 /// Everything [`judge`] needs besides the statement.
 #[derive(Clone, Debug)]
 pub struct Facts<'a> {
+    /// The code hash the invoker's signed request asks for.
+    pub requested_code: [u8; 32],
     /// The request's function.
     pub function: &'a FunctionFacts,
-    /// Result keys (33-byte compressed) of each presented worker that is registered, valid
-    /// for the request. Absent or empty: the signature cannot be judged.
+    /// Result keys (33-byte compressed) of each presented worker that is registered: the
+    /// keys it held while the request was alive
+    /// ([`bls_registry::result_keys::keys_valid_between`] over the request's key window).
+    /// Absent or empty: the signature cannot be judged.
     pub keys: &'a BTreeMap<String, Vec<Vec<u8>>>,
     /// The result hash this head settled on chain for the request, if it settled it.
     pub settled_result: Option<[u8; 32]>,
@@ -87,13 +95,13 @@ pub enum Lie {
         /// Why.
         reason: String,
     },
-    /// The claimed code is not the function's.
-    #[error("the head claims code {claimed}, the function's code is {deployed}")]
+    /// The claimed code is not the code the request asks for.
+    #[error("the head claims code {claimed}, the signed request asks for {requested}")]
     WrongCode {
         /// Claimed (hex).
         claimed: String,
-        /// Deployed (hex).
-        deployed: String,
+        /// Requested (hex).
+        requested: String,
     },
     /// A presented signer is not a subnetwork member.
     #[error(
@@ -163,6 +171,12 @@ pub fn judge(s: &HeadStatement, facts: &Facts<'_>) -> Verdict {
         .map_or("request_id", |(f, _)| f);
         return lie(Lie::Malformed { field });
     };
+    if code != facts.requested_code {
+        return lie(Lie::WrongCode {
+            claimed: hex::encode(code),
+            requested: hex::encode(facts.requested_code),
+        });
+    }
     if outcome != result {
         return lie(Lie::ServedOtherOutcome {
             served: hex::encode(outcome),
@@ -208,16 +222,10 @@ pub fn judge(s: &HeadStatement, facts: &Facts<'_>) -> Verdict {
     if f.version != s.function_version || f.subnetwork_height != s.subnetwork_height {
         return Verdict::NoLie(format!(
             "the function (version {} now, {} in the statement) or its subnetwork (placed at \
-             {} now, {} in the statement) changed since the head answered: membership, quorum \
-             and code cannot be judged against the state it read",
+             {} now, {} in the statement) changed since the head answered: membership and \
+             quorum cannot be judged against the state it read",
             f.version, s.function_version, f.subnetwork_height, s.subnetwork_height
         ));
-    }
-    if code != f.code_hash {
-        return lie(Lie::WrongCode {
-            claimed: hex::encode(code),
-            deployed: hex::encode(f.code_hash),
-        });
     }
     if let Some(g) = s.signatures.iter().find(|g| !f.members.contains(&g.worker)) {
         return lie(Lie::NotMember {
@@ -230,13 +238,14 @@ pub fn judge(s: &HeadStatement, facts: &Facts<'_>) -> Verdict {
         let maybe = u32::try_from(unknown.difference(&valid).count()).unwrap_or(u32::MAX);
         if have.saturating_add(maybe) >= need {
             return Verdict::NoLie(format!(
-                "{have} valid member signatures and {maybe} of workers no longer registered:                  whether they meet the quorum of {need} cannot be judged"
+                "{have} valid member signatures and {maybe} of workers no longer registered: \
+                 whether they meet the quorum of {need} cannot be judged"
             ));
         }
         return lie(Lie::ShortOfQuorum { have, need });
     }
     Verdict::NoLie(format!(
         "the statement is consistent: outcome and result agree, {have} valid member signatures \
-         meet the quorum of {need}, the code is the function's"
+         meet the quorum of {need}, the code is the requested code"
     ))
 }

@@ -26,7 +26,6 @@ pub mod error;
 pub mod events;
 pub mod genesis;
 pub mod judge;
-pub mod keys;
 pub mod msgs;
 pub mod penalty;
 pub mod queries;

@@ -1,8 +1,11 @@
-//! The one door through which head accountability punishes a head: slash, jail and pay the
-//! invoker back, at most once per (request, head).
+//! The one door through which head accountability punishes a head: slash and jail through the
+//! registry's penalty keeper ([`bls_registry::penalty::punish`]), then pay the invoker back
+//! through its restitution keeper ([`bls_registry::restitution::pay_from_bond`]), at most once
+//! per (request, head). The keepers emit `bls.worker_slashed`, `bls.worker_jailed` and
+//! `bls.worker_restitution` themselves.
 
-use bls_core::{Address, Context, Event};
-use bls_registry::events as reg_events;
+use bls_core::{Address, Context};
+use bls_registry::penalty::{punish, Infraction};
 
 use super::error::HeadError;
 use super::state::PUNISHED;
@@ -19,8 +22,9 @@ pub struct Punishment {
 
 /// Punishes `head` for request `request` (hex): slashes `head_slash_fraction_bps` of its
 /// bond (and of unbonding entries begun at or after `infraction_height`), jails it for
-/// `head_jail_blocks`, then pays `restitution` (invoker, amount) from what is left of its
-/// bond. Fails with [`HeadError::AlreadyPunished`] when it was punished for this request.
+/// `head_jail_blocks` (unless it is unbonding), then pays `restitution` (invoker, amount) from
+/// what is left of its bond. Fails with [`HeadError::AlreadyPunished`] when it was punished
+/// for this request.
 pub fn punish_head(
     ctx: &mut Context<'_>,
     p: &Params,
@@ -37,33 +41,24 @@ pub fn punish_head(
         });
     }
     PUNISHED.save(ctx.store, (request, head.as_str()), &())?;
-    let slashed = bls_registry::state::slash_worker(
-        ctx.store,
+    let penalty = punish(
+        ctx,
         head,
-        p.head_slash_fraction_bps,
-        infraction_height,
-        reason,
+        &Infraction {
+            fraction_bps: p.head_slash_fraction_bps,
+            height: infraction_height,
+            jail_blocks: p.head_jail_blocks,
+            reason,
+        },
     )?;
-    ctx.emit(
-        Event::new(reg_events::WORKER_SLASHED)
-            .attr("worker", head)
-            .attr("amount", slashed)
-            .attr("reason", reason),
-    );
-    let until = ctx.block.height.saturating_add(p.head_jail_blocks);
-    if bls_registry::state::jail_worker(ctx.store, head, until)? {
-        ctx.emit(
-            Event::new(reg_events::WORKER_JAILED)
-                .attr("worker", head)
-                .attr("until", until)
-                .attr("reason", reason),
-        );
-    }
     let refunded = match restitution {
         Some((to, amount)) if amount > 0 => {
             bls_registry::restitution::pay_from_bond(ctx, head, to, amount, reason)?
         }
         _ => 0,
     };
-    Ok(Punishment { slashed, refunded })
+    Ok(Punishment {
+        slashed: penalty.slashed,
+        refunded,
+    })
 }

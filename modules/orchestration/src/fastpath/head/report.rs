@@ -1,26 +1,41 @@
 //! [`MsgReportHead`]: a signed head statement that proves a lie slashes and jails the head and
 //! refunds the invoker's charge (see [`super::judge`] for what is a lie).
 //!
-//! The report is accepted while `statement.height ≤ current ≤ statement.height +
-//! head_dispute_window`: the head signs the height of its view, and an invoker refuses a
-//! statement whose height is not close to the chain's tip, so a head cannot date a lie out of
-//! reach. Everything else about the statement is checked before judging: the invoker's
-//! signature over the request, the statement's request id against it, and the head's
-//! signature with its registered result key. Anything that fails refuses the report and
-//! changes nothing.
+//! Everything about the report is checked before judging, and anything that fails refuses it
+//! and changes nothing:
+//! - the invoker's signature over the v2 request ([`crate::fastpath::msgs::SignedRequest::verify`]) and the
+//!   statement's request id against it;
+//! - the statement's height inside the request's window, `expiry - fastpath_request_ttl ≤
+//!   height ≤ expiry` ([`key_window`]): a head serves a request only while `tip ≤ expiry ≤ tip
+//!   + ttl` and signs its tip, and an invoker refuses a statement dated far from the chain's
+//!   tip, so an honest statement is always inside it and a head cannot date a lie out of reach;
+//! - the report while `height ≤ current ≤ height + head_dispute_window`;
+//! - the head's signature, against every result key the head held while the request was
+//!   alive ([`bls_registry::result_keys::keys_valid_between`] over the request's key window):
+//!   a head that rotates its key after lying still answers for the old key, and a key it
+//!   retired before the request was alive (perhaps because it leaked) cannot be used to frame
+//!   it;
+//! - the presented worker signatures are judged against each worker's keys in the same
+//!   window, as settlement judges them, so a colluding worker that rotates its key cannot make
+//!   an honestly presented signature look forged.
+//!
+//! Genesis keeps `fastpath_request_ttl + head_dispute_window` within the registry's
+//! `unbonding_blocks` ([`crate::Params::reaches`]), so the head's bond and every key the
+//! report needs are still there when it lands.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use bls_core::{Address, Context, Event};
+use bls_registry::result_keys::keys_valid_between;
 use bls_registry::state::Role;
 
 use super::error::{invalid, HeadError};
 use super::events::HEAD_REPORTED;
 use super::judge::{judge, Facts, FunctionFacts, Verdict};
-use super::keys::result_keys;
 use super::msgs::{verify_head_statement, MsgReportHead, MsgReportHeadResponse};
 use super::penalty::punish_head;
 use super::state::{schedule_prune, MAX_STATEMENT_SIGNATURES, SETTLEMENTS};
+use crate::fastpath::request::{key_window, RequestError};
 use crate::state::{must_get_function, params, SUBNETS};
 
 fn parse_addr(field: &'static str, s: &str) -> Result<Address, HeadError> {
@@ -54,7 +69,11 @@ pub fn report_head(
         ));
     }
     let head = parse_addr("statement.head", &stmt.head)?;
-    let (invoker, id, _) = crate::fastpath::handlers::verify_request(ctx, 0, req)?;
+    let v = req.verify(&ctx.block.chain_id).map_err(|e| match e {
+        RequestError::Malformed { field, reason } => invalid(field, reason),
+        RequestError::BadSignature(reason) => HeadError::BadRequest(reason),
+    })?;
+    let (invoker, id) = (v.invoker.clone(), v.id);
     if stmt.request_id != id {
         return Err(HeadError::BadRequest(format!(
             "the statement answers request {}, the signed request is {}",
@@ -63,26 +82,19 @@ pub fn report_head(
         )));
     }
     let id_hex = hex::encode(id);
-    let hw = bls_registry::state::get_worker(ctx.store, &head)?
-        .ok_or_else(|| HeadError::NotAHead(head.to_string()))?;
-    if hw.role != Role::Head {
-        return Err(HeadError::NotAHead(head.to_string()));
-    }
-    let sig_gas = ctx.gas.config().sig_verify_secp256k1;
-    ctx.gas.consume(sig_gas, "head statement signature");
-    let head_keys = result_keys(ctx.store, &head, stmt.height, stmt.height)?;
-    let mut why = "no registered result key".to_string();
-    if !head_keys
-        .iter()
-        .any(|k| verify_head_statement(k, stmt).map_err(|e| why = e).is_ok())
-    {
-        return Err(HeadError::BadHeadSignature {
-            head: head.to_string(),
-            reason: why,
-        });
-    }
     let p = params(ctx.store)?;
     let now = ctx.block.height;
+    let (lo, hi) = key_window(v.terms.expiry_height, p.fastpath_request_ttl);
+    if stmt.height < lo || stmt.height > hi {
+        return Err(HeadError::OutsideWindow {
+            height: stmt.height,
+            current: now,
+            reason: format!(
+                "a head serves this request only at heights {lo}..={hi} (expiry_height - \
+                 fastpath_request_ttl ..= expiry_height)"
+            ),
+        });
+    }
     if stmt.height > now {
         return Err(HeadError::OutsideWindow {
             height: stmt.height,
@@ -99,6 +111,24 @@ pub fn report_head(
             reason: format!("reports were accepted until height {last} (head_dispute_window)"),
         });
     }
+    let hw = bls_registry::state::get_worker(ctx.store, &head)?
+        .ok_or_else(|| HeadError::NotAHead(head.to_string()))?;
+    if hw.role != Role::Head {
+        return Err(HeadError::NotAHead(head.to_string()));
+    }
+    let sig_gas = ctx.gas.config().sig_verify_secp256k1;
+    ctx.gas.consume(sig_gas, "head statement signature");
+    let head_keys = keys_valid_between(ctx.store, &head, lo, hi)?;
+    let mut why = "no result key of the head was current while the request was alive".to_string();
+    if !head_keys
+        .iter()
+        .any(|k| verify_head_statement(k, stmt).map_err(|e| why = e).is_ok())
+    {
+        return Err(HeadError::BadHeadSignature {
+            head: head.to_string(),
+            reason: why,
+        });
+    }
     if super::state::punished(ctx.store, &id_hex, &head) {
         return Err(HeadError::AlreadyPunished {
             request: id_hex,
@@ -107,11 +137,9 @@ pub fn report_head(
     }
 
     // The facts the statement is judged against.
-    let f = must_get_function(ctx.store, req.function_id)?;
+    let f = must_get_function(ctx.store, v.terms.function_id)?;
     let subnet = SUBNETS.may_load(ctx.store, f.id)?;
     let function = FunctionFacts {
-        code_hash: crate::state::parse_hash(&f.code_hash)
-            .ok_or_else(|| crate::OrchestrationError::Store("stored code hash".into()))?,
         quorum: f.quorum,
         version: f.version,
         subnetwork_height: subnet.as_ref().map_or(0, |s| s.placed_height),
@@ -124,10 +152,7 @@ pub fn report_head(
     for w in presented {
         // A worker id that is not an address is nobody's: no keys, judged by membership.
         if let Ok(a) = Address::parse(w) {
-            keys.insert(
-                w.to_string(),
-                result_keys(ctx.store, &a, stmt.height, stmt.height)?,
-            );
+            keys.insert(w.to_string(), keys_valid_between(ctx.store, &a, lo, hi)?);
         }
     }
     ctx.gas.consume(
@@ -143,6 +168,7 @@ pub fn report_head(
     let lie = match judge(
         stmt,
         &Facts {
+            requested_code: v.terms.code_hash,
             function: &function,
             keys: &keys,
             settled_result,

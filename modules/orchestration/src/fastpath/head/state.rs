@@ -17,15 +17,16 @@
 //! Challenge deposits are held by the `orchestration_challenges` module account; invariant:
 //! its balance == Σ deposits of open challenges.
 
-use bls_core::Address;
+use bls_core::{Address, ModuleAccount};
 use cosmwasm_std::{Binary, Order, Storage};
 use cw_storage_plus::{Bound, Map};
 use serde::{Deserialize, Serialize};
 
 use crate::error::OrchestrationError;
 
-/// Module account holding the deposits of open challenges.
-pub const CHALLENGE_ACCOUNT: &str = "orchestration_challenges";
+/// Module account holding the deposits of open challenges (closed to plain sends: its balance
+/// must equal Σ deposits of open challenges).
+pub const CHALLENGE_ACCOUNT: ModuleAccount = ModuleAccount::new("orchestration_challenges");
 
 /// Most worker signatures a statement may present (the largest subnetwork).
 pub const MAX_STATEMENT_SIGNATURES: usize = 256;
@@ -110,7 +111,7 @@ pub(crate) const PRUNE: Map<(u64, &str), ()> = Map::new("orch/fp/head/prune");
 
 /// The challenge-deposit module account.
 pub fn challenge_account() -> Address {
-    Address::module(CHALLENGE_ACCOUNT)
+    CHALLENGE_ACCOUNT.address()
 }
 
 /// What `head` settled for request `request` (hex), if a settlement record is kept.

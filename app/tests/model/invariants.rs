@@ -1,0 +1,166 @@
+//! What must hold after every block, whatever the actors did. Each invariant is a function
+//! of the world in [`INVARIANTS`]; to add one, write the function and list it.
+//!
+//! Checked elsewhere, as the block's events are read (world.rs): each settled job's escrow is
+//! exactly what its workers were paid plus what was burned, sent to the community pool and
+//! refunded, a failed job's escrow is refunded whole; no honest worker is ever slashed, and a
+//! liar whose result lost a settled quorum is slashed in the same block; every tx got the
+//! answer the model expects (honest duties accepted, byzantine attempts refused).
+
+use bls_core::DENOM;
+use bls_orchestration::fastpath::state::{deposit_of, fastpath_account, stats, DEPOSITS};
+use bls_orchestration::state::{escrow_account, must_get_job, open_escrow_total};
+use bls_registry::state::{all_workers, bonds_account, unbonding_total, WorkerStatus};
+use cosmwasm_std::Order;
+
+use super::actors::Behaviour;
+use super::world::World;
+
+/// An invariant: `Err` says what broke.
+pub type Invariant = fn(&World) -> Result<(), String>;
+
+/// Every invariant, in the order checked.
+pub const INVARIANTS: &[(&str, Invariant)] = &[
+    ("supply + burned = genesis supply", supply_conserved),
+    ("escrow = Σ open jobs' escrow", escrow_accounted),
+    ("deposits = Σ deposits = model", deposits_accounted),
+    ("bonds account = Σ bonds", bonds_accounted),
+    ("honest workers never slashed or jailed", honest_unpunished),
+    ("every job ends within its deadline bound", jobs_end_in_time),
+];
+
+/// Runs every invariant.
+pub fn check(w: &World) -> Result<(), String> {
+    for (name, f) in INVARIANTS {
+        f(w).map_err(|e| format!("invariant \"{name}\" broken: {e}"))?;
+    }
+    Ok(())
+}
+
+fn supply_conserved(w: &World) -> Result<(), String> {
+    let (supply, burned) = (w.chain.supply(), w.chain.burned());
+    if supply + burned != w.genesis_supply {
+        return Err(format!(
+            "supply {supply} + burned {burned} != genesis {}",
+            w.genesis_supply
+        ));
+    }
+    let view = w.chain.view();
+    let held: u128 = bls_bank::state::BALANCES
+        .range(&view, None, None, Order::Ascending)
+        .map(|r| r.expect("balance"))
+        .filter(|((_, denom), _)| denom == DENOM)
+        .map(|(_, amount)| amount.parse::<u128>().expect("amount"))
+        .sum();
+    if held != supply {
+        return Err(format!("balances sum to {held}, supply is {supply}"));
+    }
+    Ok(())
+}
+
+fn escrow_accounted(w: &World) -> Result<(), String> {
+    let view = w.chain.view();
+    let mut open = 0u128;
+    for (id, o) in &w.open_jobs {
+        let job = must_get_job(&view, *id).map_err(|e| e.to_string())?;
+        if job.escrow != o.max_fee {
+            return Err(format!(
+                "open job {id} holds {} of its escrow {}",
+                job.escrow, o.max_fee
+            ));
+        }
+        open += job.escrow;
+    }
+    let held = w.chain.balance(&escrow_account());
+    if held != open {
+        return Err(format!("escrow account holds {held}, open jobs {open}"));
+    }
+    // Every 64 blocks, also against every job on chain (not only those the model saw open).
+    if w.chain.height.is_multiple_of(64) {
+        let all = open_escrow_total(&view).map_err(|e| e.to_string())?;
+        if all != held {
+            return Err(format!(
+                "escrow account holds {held}, all jobs' escrow {all}"
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn deposits_accounted(w: &World) -> Result<(), String> {
+    let view = w.chain.view();
+    let sum: u128 = DEPOSITS
+        .range(&view, None, None, Order::Ascending)
+        .map(|r| r.expect("deposit").1.parse::<u128>().expect("amount"))
+        .sum();
+    let held = w.chain.balance(&fastpath_account());
+    let s = stats(&view).map_err(|e| e.to_string())?;
+    if held != sum || s.deposits != sum {
+        return Err(format!(
+            "deposit account {held}, Σ deposits {sum}, stats {}",
+            s.deposits
+        ));
+    }
+    if s.fees_charged != s.burned + s.to_heads + s.to_workers + s.to_community {
+        return Err(format!("fast-path fees do not add up: {s:?}"));
+    }
+    for f in &w.fast {
+        let chain = deposit_of(&view, f.key.address()).map_err(|e| e.to_string())?;
+        if chain != f.deposit {
+            return Err(format!(
+                "{} holds {chain} on chain, the model says {}",
+                f.key.address(),
+                f.deposit
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn bonds_accounted(w: &World) -> Result<(), String> {
+    let view = w.chain.view();
+    let bonded: u128 = all_workers(&view)
+        .map_err(|e| e.to_string())?
+        .iter()
+        .map(|x| x.bond + unbonding_total(x))
+        .sum();
+    let held = w.chain.balance(&bonds_account());
+    if held != bonded {
+        return Err(format!("bonds account {held}, Σ bonds {bonded}"));
+    }
+    Ok(())
+}
+
+fn honest_unpunished(w: &World) -> Result<(), String> {
+    for (i, a) in w.actors.iter().enumerate() {
+        if a.behaviour != Behaviour::Honest {
+            continue;
+        }
+        if let Some(rec) = w.record(i) {
+            if rec.slashed_total != 0 || rec.status == WorkerStatus::Jailed {
+                return Err(format!(
+                    "honest {} has slashed_total {} and status {:?} ({})",
+                    a.name, rec.slashed_total, rec.status, rec.last_penalty
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn jobs_end_in_time(w: &World) -> Result<(), String> {
+    let p = &w.params;
+    let rounds = p.max_retries + 1;
+    let bound = u64::from(rounds) * (p.commit_window + p.reveal_window);
+    let view = w.chain.view();
+    for (id, o) in &w.open_jobs {
+        if w.chain.height > o.height + bound {
+            let job = must_get_job(&view, *id).map_err(|e| e.to_string())?;
+            return Err(format!(
+                "job {id} invoked at {} is still {:?} (round {}) at {}, bound {bound} blocks",
+                o.height, job.status, job.round, w.chain.height
+            ));
+        }
+    }
+    Ok(())
+}

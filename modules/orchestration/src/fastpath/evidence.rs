@@ -1,0 +1,372 @@
+//! Fast-path evidence: when conflicting signed results for one request punish whom.
+//!
+//! The chain cannot re-run an off-chain request, so signatures decide — but only signatures
+//! that are bound to a request the invoker really signed, made with a key the worker held
+//! while that request was alive, by workers whose vote counts for that function.
+//!
+//! # The rule ([`submit_evidence`])
+//! 0. **The request.** The evidence carries the invoker's whole [`SignedRequest`]; the chain
+//!    recomputes its id and checks the invoker's signature (a request nobody signed is not
+//!    evidence of anything) and its window: evidence lands only while `expiry - ttl ≤ height ≤
+//!    expiry + fastpath_settle_window`. The function and code hash come from the request, never
+//!    from the submitter. Every signed result must verify over (request id, requested code
+//!    hash, its result hash) with a result key its worker held while the request was alive
+//!    ([`super::signers`]); one that does not makes the whole evidence invalid.
+//! 1. **Equivocation.** A registered worker that signed two different result hashes for one
+//!    request is slashed and jailed. Honest workers never do: the request fixes everything
+//!    that determines the outcome and every worker persists its answer per request id.
+//! 2. **Majority.** Only signatures of the function's *current subnetwork members* count
+//!    towards a majority, and equivocators' do not. With `n` members and quorum `m`, a result
+//!    hash is the majority when it carries at least `max(m, ⌊n/2⌋ + 1)` member signatures and
+//!    no other hash reaches that bar. Sybils outside the subnetwork therefore count for
+//!    nothing, a minority of members can never outvote the rest, and a submitter cannot make
+//!    one by leaving honest signatures out. Every registered worker that signed another hash
+//!    is then judged — a member, or one that left the subnetwork since (jailed, repaired
+//!    away), so leaving does not void a false signature; an honest worker signs once per
+//!    request from inputs the invoker fixed, so for a deterministic function it agrees with an
+//!    honest member majority. The judgement is [`crate::dissent::dissent_penalty`] on the
+//!    function's manifest, the majority's outcome and the dissenter's — so the evidence must
+//!    carry both outcomes' bytes (`outcomes`, checked against their hashes); a dissent without
+//!    its outcome is not judged. `Slash` → slash and jail (the dissent params); `Miss` → a
+//!    liveness miss; `Unpaid` → nothing (an HTTP function, a timed-out majority). When the
+//!    function was updated while the request was alive, workers may have run different
+//!    manifests, so no dissent is judged.
+//! 3. Anything else is **inconclusive** and refused. A worker answers at most once per
+//!    (request, worker) — slash or miss — so resubmitting evidence does nothing.
+//!
+//! Penalties go through one function, [`penalize`].
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use bls_core::manifest::Manifest;
+use bls_core::outcome::Outcome;
+use bls_core::{Address, Context, Event};
+use sha2::{Digest, Sha256};
+
+use super::error::{invalid, FastPathError};
+use super::handlers::{hash32, parse_addr, verified_request, FASTPATH_EVIDENCE};
+use super::msgs::*;
+use super::request::{key_window, VerifiedRequest};
+use super::signers::verify_worker_signature;
+use super::state::{EVIDENCE_HANDLED, MAX_EVIDENCE_RESULTS};
+use crate::dissent::{dissent_penalty, DissentPenalty};
+use crate::state::{must_get_function, params, Function, SUBNETS};
+
+/// [`MsgSubmitEvidence`]: see the module docs for the rule.
+pub fn submit_evidence(
+    ctx: &mut Context<'_>,
+    m: &MsgSubmitEvidence,
+) -> Result<MsgSubmitEvidenceResponse, FastPathError> {
+    parse_addr("submitter", &m.submitter)?;
+    let req = m
+        .request
+        .as_ref()
+        .ok_or_else(|| invalid("request", "required: the invoker-signed request"))?;
+    if m.results.len() < 2 || m.results.len() > MAX_EVIDENCE_RESULTS {
+        return Err(invalid(
+            "results",
+            format!("2..={MAX_EVIDENCE_RESULTS} required"),
+        ));
+    }
+    if m.outcomes.len() > MAX_EVIDENCE_RESULTS {
+        return Err(invalid(
+            "outcomes",
+            format!("at most {MAX_EVIDENCE_RESULTS}"),
+        ));
+    }
+    let p = params(ctx.store)?;
+    let v = verified_request(ctx, &p, None, req)?;
+    let f = must_get_function(ctx.store, v.terms.function_id)?;
+
+    // result hash → signers; worker → hashes it signed.
+    let mut by_hash: BTreeMap<[u8; 32], BTreeSet<Address>> = BTreeMap::new();
+    let mut by_worker: BTreeMap<Address, BTreeSet<[u8; 32]>> = BTreeMap::new();
+    for (index, r) in m.results.iter().enumerate() {
+        let worker = parse_addr("results.worker", &r.worker)?;
+        let result_hash = hash32("results.result_hash", &r.result_hash)?;
+        verify_worker_signature(ctx.store, &p, &v, &worker, &result_hash, &r.signature).map_err(
+            |e| FastPathError::BadWorkerSignature {
+                index,
+                worker: worker.to_string(),
+                reason: e.to_string(),
+            },
+        )?;
+        by_hash
+            .entry(result_hash)
+            .or_default()
+            .insert(worker.clone());
+        by_worker.entry(worker).or_default().insert(result_hash);
+    }
+    let outcomes = checked_outcomes(&f, &m.outcomes, &by_hash)?;
+    if by_hash.len() < 2 {
+        return Err(FastPathError::Inconclusive(
+            "all results agree; nothing conflicts".into(),
+        ));
+    }
+
+    let equivocators: BTreeSet<Address> = by_worker
+        .iter()
+        .filter(|(_, hs)| hs.len() > 1)
+        .map(|(w, _)| w.clone())
+        .collect();
+    let mut verdicts: BTreeMap<Address, DissentPenalty> = equivocators
+        .iter()
+        .map(|w| (w.clone(), DissentPenalty::Slash))
+        .collect();
+    let (majority, why_not) = judge_dissent(
+        &f,
+        &v,
+        p.fastpath_request_ttl,
+        &SUBNETS
+            .may_load(ctx.store, f.id)?
+            .unwrap_or_default()
+            .workers,
+        &by_hash,
+        &equivocators,
+        &outcomes,
+        &mut verdicts,
+    )?;
+
+    verdicts.retain(|_, p| *p != DissentPenalty::Unpaid);
+    let id_hex = hex::encode(v.id);
+    verdicts.retain(|w, _| !EVIDENCE_HANDLED.has(ctx.store, (&id_hex, w.as_str())));
+    if verdicts.is_empty() {
+        let punished: Vec<Address> = by_worker
+            .keys()
+            .filter(|w| EVIDENCE_HANDLED.has(ctx.store, (&id_hex, w.as_str())))
+            .cloned()
+            .collect();
+        return Err(FastPathError::Inconclusive(if punished.is_empty() {
+            why_not.unwrap_or_else(|| {
+                "no dissent is the worker's fault (an HTTP function or an environment-dependent majority: dissenters are only unpaid)".into()
+            })
+        } else {
+            format!(
+                "{} already punished for this request, nobody new to punish{}",
+                crate::handlers::join(&punished),
+                why_not.map(|w| format!(" ({w})")).unwrap_or_default()
+            )
+        }));
+    }
+    let reason = format!("conflicting fast-path result for request {id_hex}");
+    let mut slashed = Vec::new();
+    let mut missed = Vec::new();
+    for (w, penalty) in &verdicts {
+        EVIDENCE_HANDLED.save(ctx.store, (&id_hex, w.as_str()), &())?;
+        penalize(ctx, w, *penalty, &id_hex, &reason)?;
+        match penalty {
+            DissentPenalty::Slash => slashed.push(w.clone()),
+            DissentPenalty::Miss => missed.push(w.clone()),
+            DissentPenalty::Unpaid => {}
+        }
+    }
+    super::prune::schedule(
+        ctx.store,
+        &id_hex,
+        v.terms.expiry_height,
+        p.fastpath_settle_window,
+    )?;
+    ctx.emit(
+        Event::new(FASTPATH_EVIDENCE)
+            .attr("request_id", &id_hex)
+            .attr("function_id", f.id)
+            .attr("slashed", crate::handlers::join(&slashed))
+            .attr("missed", crate::handlers::join(&missed))
+            .attr(
+                "majority_hash",
+                majority.map(hex::encode).unwrap_or_default(),
+            ),
+    );
+    Ok(MsgSubmitEvidenceResponse {
+        slashed: slashed.iter().map(|a| a.to_string()).collect(),
+        missed: missed.iter().map(|a| a.to_string()).collect(),
+    })
+}
+
+/// Rule 2: finds the member majority and adds a verdict for every (non-equivocating) signer of
+/// another hash whose outcome is in the evidence. Returns the majority hash (if any) and, when no
+/// dissent could be judged, why.
+#[allow(clippy::too_many_arguments)]
+fn judge_dissent(
+    f: &Function,
+    v: &VerifiedRequest,
+    ttl: u64,
+    members: &[Address],
+    by_hash: &BTreeMap<[u8; 32], BTreeSet<Address>>,
+    equivocators: &BTreeSet<Address>,
+    outcomes: &BTreeMap<[u8; 32], Outcome>,
+    verdicts: &mut BTreeMap<Address, DissentPenalty>,
+) -> Result<(Option<[u8; 32]>, Option<String>), FastPathError> {
+    let members: BTreeSet<&Address> = members.iter().collect();
+    let counted = |signers: &BTreeSet<Address>| -> Vec<Address> {
+        signers
+            .iter()
+            .filter(|w| members.contains(w) && !equivocators.contains(*w))
+            .cloned()
+            .collect()
+    };
+    let n = members.len();
+    let quorum = usize::try_from(f.quorum.max(1)).unwrap_or(usize::MAX);
+    let bar = quorum.max(n / 2 + 1);
+    let at_bar: Vec<[u8; 32]> = by_hash
+        .iter()
+        .filter(|(_, s)| counted(s).len() >= bar)
+        .map(|(h, _)| *h)
+        .collect();
+    let majority = match at_bar.as_slice() {
+        [one] => *one,
+        [] => {
+            return Ok((
+                None,
+                Some(format!(
+                    "no result hash has {bar} signatures of the function's {n} subnetwork members (max(quorum {quorum}, a majority of members))"
+                )),
+            ))
+        }
+        _ => {
+            return Ok((
+                None,
+                Some(format!(
+                    "{} result hashes each have {bar} member signatures: no majority",
+                    at_bar.len()
+                )),
+            ))
+        }
+    };
+    let (window_start, _) = key_window(v.terms.expiry_height, ttl);
+    if f.version > 1 && f.updated_height >= window_start {
+        return Ok((
+            Some(majority),
+            Some(format!(
+                "function {} was updated at height {} while the request was alive: workers may have run different manifests",
+                f.id, f.updated_height
+            )),
+        ));
+    }
+    let Some(majority_outcome) = outcomes.get(&majority) else {
+        return Ok((
+            Some(majority),
+            Some("the majority's outcome bytes are not in the evidence (outcomes)".into()),
+        ));
+    };
+    let manifest = Manifest::from_json(f.manifest_json.as_bytes())
+        .map_err(|e| crate::OrchestrationError::Store(format!("stored manifest: {e}")))?;
+    let mut judged = false;
+    for (h, signers) in by_hash {
+        if *h == majority {
+            continue;
+        }
+        let Some(dissent) = outcomes.get(h) else {
+            continue;
+        };
+        for w in signers
+            .iter()
+            .filter(|w| !equivocators.contains(*w))
+            .cloned()
+        {
+            judged = true;
+            verdicts
+                .entry(w)
+                .or_insert(dissent_penalty(&manifest, majority_outcome, dissent));
+        }
+    }
+    Ok((
+        Some(majority),
+        (!judged)
+            .then(|| "no dissenter's outcome bytes are in the evidence (outcomes)".to_string()),
+    ))
+}
+
+/// Checks the evidence's outcomes: each for a hash some result signed, at most once, no
+/// larger than the function's output cap allows, decoding as an outcome whose sha256 is its
+/// hash.
+fn checked_outcomes(
+    f: &Function,
+    list: &[ResultOutcome],
+    by_hash: &BTreeMap<[u8; 32], BTreeSet<Address>>,
+) -> Result<BTreeMap<[u8; 32], Outcome>, FastPathError> {
+    let output_bytes = Manifest::from_json(f.manifest_json.as_bytes())
+        .map(|m| m.limits.output_bytes)
+        .unwrap_or(bls_core::outcome::MAX_OUTPUT_BYTES);
+    let cap = usize::try_from(output_bytes.min(bls_core::outcome::MAX_OUTPUT_BYTES))
+        .unwrap_or(usize::MAX);
+    let max_len = crate::handlers::results::max_outcome_len(output_bytes);
+    let mut out = BTreeMap::new();
+    for (index, o) in list.iter().enumerate() {
+        let bad = |reason: String| FastPathError::BadOutcome { index, reason };
+        let hash = <[u8; 32]>::try_from(o.result_hash.as_slice()).map_err(|_| {
+            bad(format!(
+                "result_hash must be 32 bytes, got {}",
+                o.result_hash.len()
+            ))
+        })?;
+        if !by_hash.contains_key(&hash) {
+            return Err(bad(format!(
+                "no signed result has hash {}",
+                hex::encode(hash)
+            )));
+        }
+        if o.outcome.len() > max_len {
+            return Err(bad(format!(
+                "{} bytes exceeds the {max_len} byte cap of this function",
+                o.outcome.len()
+            )));
+        }
+        let actual: [u8; 32] = Sha256::digest(&o.outcome).into();
+        if actual != hash {
+            return Err(bad(
+                "sha256 of the outcome bytes is not its result_hash".into()
+            ));
+        }
+        let outcome = Outcome::decode(&o.outcome).map_err(|e| bad(e.to_string()))?;
+        if outcome.stdout.len() > cap || outcome.stderr.len() > cap {
+            return Err(bad(format!(
+                "output above the function's output_bytes ({cap})"
+            )));
+        }
+        if out.insert(hash, outcome).is_some() {
+            return Err(bad(format!("hash {} listed twice", hex::encode(hash))));
+        }
+    }
+    Ok(out)
+}
+
+/// The one door from fast-path evidence to the registry's penalties: `Slash` slashes
+/// `slash_fraction_bps` of the bond (every unbonding entry in flight too: a signature carries
+/// no infraction height) and jails for `dissent_jail_blocks`; `Miss` records a liveness miss
+/// (which may jail); `Unpaid` does nothing.
+fn penalize(
+    ctx: &mut Context<'_>,
+    worker: &Address,
+    penalty: DissentPenalty,
+    request_id: &str,
+    reason: &str,
+) -> Result<(), FastPathError> {
+    match penalty {
+        DissentPenalty::Slash => {
+            let p = params(ctx.store)?;
+            // Fast-path signatures carry no height, so the infraction height is unknown: 0
+            // keeps every unbonding entry still in flight at stake (exempting any would let a
+            // worker sign a false result, unbond, and escape before the evidence lands).
+            bls_registry::penalty::punish(
+                ctx,
+                worker,
+                &bls_registry::penalty::Infraction {
+                    fraction_bps: p.slash_fraction_bps,
+                    height: 0,
+                    jail_blocks: p.dissent_jail_blocks,
+                    reason,
+                },
+            )?;
+        }
+        DissentPenalty::Miss => {
+            bls_registry::liveness::record_miss(
+                ctx,
+                worker,
+                &bls_registry::liveness::Duty::Request(request_id.to_string()),
+            )?;
+        }
+        DissentPenalty::Unpaid => {}
+    }
+    Ok(())
+}

@@ -1,0 +1,165 @@
+//! Deferred assignment: who runs a job, and who sits in a new subnetwork, is decided in the
+//! begin block after the transaction that asked for it, with that block's beacon randomness.
+//!
+//! Why: a seed known when a transaction is included lets the proposer of that block decide
+//! whether to include it (or which of its own invokes to include) by the assignment it would
+//! get, and a seed from the block itself (its hash) is chosen by that proposer. The beacon's
+//! randomness for block `h + 1` mixes validators' reveals made while block `h` was being
+//! committed, each bound a height earlier, so nobody choosing block `h`'s transactions could
+//! know it (`bls-beacon`). Begin block sees only state fixed by block `h`, so the proposer of
+//! `h + 1` cannot steer what the randomness is applied to either.
+//!
+//! - `MsgInvoke` escrows and queues the job ([`queue_job`], status `queued`); a failed round
+//!   queues it again for its next round. Begin block assigns every queued job in id order:
+//!   the first round draws `n` members of the subnetwork ([`crate::placement::select`]) and
+//!   the job's guest seed, a later round draws never-assigned workers
+//!   ([`subnet::pick_fresh`]). The commit deadline counts from the assignment height.
+//!   Not enough workers then: the job fails and its escrow is refunded in full.
+//! - `MsgDeployFunction` queues its function's first placement ([`queue_placement`]).
+//! - The end-block repair of subnetworks runs in begin block for the same reason
+//!   ([`crate::handlers::subnet_repair`]).
+//!
+//! Begin-block work is bounded by the transactions of the previous block (each invoke and
+//! deploy paid gas for its eligibility scan) and by the rounds that failed in it.
+
+use bls_core::{Address, Context, Event};
+use cosmwasm_std::Order;
+
+use crate::error::OrchestrationError;
+use crate::events;
+use crate::handlers::invoke::assigned_event;
+use crate::handlers::settle::fail;
+use crate::handlers::subnet::{ensure_subnetwork, pick_fresh};
+use crate::manifest::Manifest;
+use crate::params::Params;
+use crate::placement;
+use crate::state::{
+    Assignment, FunctionStatus, Job, JobStatus, ASSIGN_QUEUE, DEADLINES, FUNCTIONS, JOBS,
+    PLACE_QUEUE, WORKER_JOBS,
+};
+
+/// Queues `job` (saved by the caller with status `queued`) for the next begin block.
+pub fn queue_job(ctx: &mut Context<'_>, job: &Job) -> Result<(), OrchestrationError> {
+    ASSIGN_QUEUE.save(ctx.store, job.id, &())?;
+    ctx.emit(
+        Event::new(events::JOB_QUEUED)
+            .attr("job_id", job.id)
+            .attr("function_id", job.function_id)
+            .attr("round", job.round)
+            .attr("assign_height", ctx.block.height.saturating_add(1)),
+    );
+    Ok(())
+}
+
+/// Queues the first placement of function `id`'s subnetwork for the next begin block.
+pub fn queue_placement(ctx: &mut Context<'_>, id: u64) -> Result<(), OrchestrationError> {
+    Ok(PLACE_QUEUE.save(ctx.store, id, &())?)
+}
+
+/// Begin block, first: the queued first placements, in function id order.
+pub fn place_queued(ctx: &mut Context<'_>, p: &Params) -> Result<(), OrchestrationError> {
+    let functions: Vec<u64> = PLACE_QUEUE
+        .keys(ctx.store, None, None, Order::Ascending)
+        .collect::<Result<_, _>>()?;
+    for id in functions {
+        PLACE_QUEUE.remove(ctx.store, id);
+        let Some(f) = FUNCTIONS.may_load(ctx.store, id)? else {
+            continue;
+        };
+        if f.status != FunctionStatus::Active {
+            continue;
+        }
+        // A manifest that no longer parses cannot be placed; invoke refuses it too.
+        if let Ok(m) = Manifest::from_json(f.manifest_json.as_bytes()) {
+            ensure_subnetwork(ctx, &f, &m, p)?;
+        }
+    }
+    Ok(())
+}
+
+/// Begin block, last: the queued jobs, in job id order.
+pub fn assign_queued(ctx: &mut Context<'_>, p: &Params) -> Result<(), OrchestrationError> {
+    let jobs: Vec<u64> = ASSIGN_QUEUE
+        .keys(ctx.store, None, None, Order::Ascending)
+        .collect::<Result<_, _>>()?;
+    for id in jobs {
+        ASSIGN_QUEUE.remove(ctx.store, id);
+        let Some(job) = JOBS.may_load(ctx.store, id)? else {
+            continue;
+        };
+        if job.status == JobStatus::Queued {
+            assign(ctx, job, p)?;
+        }
+    }
+    Ok(())
+}
+
+/// Assigns a queued job's current round, or fails it with a full refund.
+fn assign(ctx: &mut Context<'_>, mut job: Job, p: &Params) -> Result<(), OrchestrationError> {
+    let n = usize::try_from(job.replication).unwrap_or(usize::MAX);
+    let workers = if job.round == 0 {
+        first_round(ctx, &mut job, p)?
+    } else {
+        pick_fresh(ctx, &job, p)?
+    };
+    if workers.len() < n {
+        // A failed round left its reason in `failure` when it queued the next one.
+        let why = if job.round == 0 {
+            format!(
+                "not enough eligible workers at assignment: need {n}, found {}",
+                workers.len()
+            )
+        } else {
+            format!("{}; not enough fresh workers to reassign", job.failure)
+        };
+        return fail(ctx, job, &why);
+    }
+    job.failure = String::new();
+    job.status = JobStatus::Committing;
+    job.round_height = ctx.block.height;
+    job.commit_deadline = ctx.block.height.saturating_add(p.commit_window);
+    job.reveal_deadline = 0;
+    job.assignments = workers
+        .iter()
+        .map(|w| Assignment {
+            worker: w.clone(),
+            commitment: None,
+            result_hash: None,
+        })
+        .collect();
+    job.previously_assigned.extend(workers.iter().cloned());
+    for w in &workers {
+        WORKER_JOBS.save(ctx.store, (w.as_str(), job.id), &())?;
+    }
+    DEADLINES.save(ctx.store, (job.commit_deadline, job.id), &())?;
+    JOBS.save(ctx.store, job.id, &job)?;
+    ctx.emit(assigned_event(&job));
+    Ok(())
+}
+
+/// The first round: the guest seed and `n` members of the (repaired) subnetwork.
+fn first_round(
+    ctx: &mut Context<'_>,
+    job: &mut Job,
+    p: &Params,
+) -> Result<Vec<Address>, OrchestrationError> {
+    let seed = placement::seed(
+        "bls/job",
+        &[
+            ctx.block.chain_id.as_bytes(),
+            &ctx.block.randomness,
+            &job.id.to_be_bytes(),
+        ],
+    );
+    job.seed = hex::encode(seed);
+    let f = FUNCTIONS.may_load(ctx.store, job.function_id)?;
+    let Some(f) = f.filter(|f| f.status == FunctionStatus::Active) else {
+        return Ok(Vec::new());
+    };
+    let Ok(m) = Manifest::from_json(job.manifest_json.as_bytes()) else {
+        return Ok(Vec::new());
+    };
+    let members = ensure_subnetwork(ctx, &f, &m, p)?;
+    let n = usize::try_from(job.replication).unwrap_or(usize::MAX);
+    Ok(placement::select(&members, &[], n, &seed))
+}

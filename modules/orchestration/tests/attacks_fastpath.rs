@@ -1,0 +1,1145 @@
+//! Attacks on the fast path's trust, each performed in process against the real handlers:
+//! forged-majority evidence (issue #12, attack 1), induced equivocation (2), dissent
+//! griefing with non-deterministic functions on the fast path (3), escape by key rotation
+//! (4), underpriced timeouts on the fast path (9), and escape by unbonding before evidence
+//! lands. Every attack must fail: honest bonds untouched, the cheater penalized where that is
+//! the rule, and a refused message changing nothing.
+
+mod common;
+
+use bls_core::module::encode_any;
+use bls_core::outcome::{ExitStatus, Outcome, TrapKind};
+use bls_core::{Address, ModuleError};
+use bls_orchestration::fastpath::msgs::*;
+use bls_orchestration::fastpath::state::{EVIDENCE_HANDLED, SETTLED};
+use bls_orchestration::state::SUBNETS;
+use bls_registry::msgs::{
+    Capabilities, MsgDeregisterWorker, MsgRegisterWorker, MsgUpdateWorker, MSG_DEREGISTER_WORKER,
+    MSG_REGISTER_WORKER, MSG_UPDATE_WORKER,
+};
+use bls_registry::{RegistryModule, WorkerStatus};
+use common::fastpath::*;
+use common::*;
+use k256::ecdsa::SigningKey;
+use sha2::{Digest, Sha256};
+
+/// A chain with six workers, a head, one function (n = 3, m = 2, subnetwork of 4) of
+/// `manifest`, and a funded invoker.
+struct World {
+    chain: Chain,
+    workers: Vec<SimWorker>,
+    head: SimWorker,
+    invoker: Invoker,
+    function: u64,
+    code_hash: [u8; 32],
+}
+
+fn world_with(manifest: &str, orch: serde_json::Value) -> World {
+    let mut chain = Chain::new(orch);
+    let workers = six_workers();
+    for w in &workers {
+        chain.register(w);
+    }
+    if manifest.contains("http") {
+        // Workers that serve outbound HTTP, so the function can be placed.
+        for w in &workers {
+            let msg = MsgUpdateWorker {
+                operator: w.addr.to_string(),
+                worker: w.addr.to_string(),
+                capabilities: Some(Capabilities {
+                    memory_mb: 512,
+                    max_timeout_ms: 900_000,
+                    http_allowed: true,
+                }),
+                ..Default::default()
+            };
+            chain
+                .tx(
+                    &RegistryModule,
+                    &w.addr,
+                    encode_any(&msg, MSG_UPDATE_WORKER),
+                )
+                .expect("enable http");
+        }
+    }
+    let head = SimWorker::new(50, "eu", "AS999");
+    register_head(&mut chain, &head);
+    let wasm = hello_wasm();
+    let code_hash: [u8; 32] = Sha256::digest(&wasm).into();
+    let function = chain
+        .deploy(&user(200), gzip(&wasm), manifest, 3, 2)
+        .expect("deploy");
+    let invoker = Invoker::new(77);
+    chain.mint(&invoker.addr, 10_000_000);
+    deposit(&mut chain, &invoker.addr, 1_000_000).expect("deposit");
+    World {
+        chain,
+        workers,
+        head,
+        invoker,
+        function,
+        code_hash,
+    }
+}
+
+fn world() -> World {
+    world_with("{}", params())
+}
+
+impl World {
+    fn members(&self) -> Vec<SimWorker> {
+        self.members_of(self.function)
+    }
+
+    /// The function's members; the head is a registered worker and may hold a seat too.
+    fn members_of(&self, function: u64) -> Vec<SimWorker> {
+        let everyone: Vec<SimWorker> = self
+            .workers
+            .iter()
+            .chain(std::iter::once(&self.head))
+            .cloned()
+            .collect();
+        SUBNETS
+            .load(&self.chain.store, function)
+            .unwrap()
+            .workers
+            .iter()
+            .map(|a| find(&everyone, a.as_str()).clone())
+            .collect()
+    }
+
+    fn expiry(&self) -> u64 {
+        self.chain.block.height + FASTPATH_TTL
+    }
+
+    /// The invoker's signed request `nonce` for the function, and its id.
+    fn request(&self, nonce: u64) -> (SignedRequest, [u8; 32]) {
+        self.invoker.request(
+            CHAIN_ID,
+            self.function,
+            &self.code_hash,
+            nonce,
+            MAX_FEE,
+            self.expiry(),
+        )
+    }
+
+    fn bond(&self, w: &Address) -> u128 {
+        bls_registry::state::must_get_worker(&self.chain.store, w)
+            .unwrap()
+            .bond
+    }
+
+    fn status(&self, w: &Address) -> WorkerStatus {
+        bls_registry::state::must_get_worker(&self.chain.store, w)
+            .unwrap()
+            .status
+    }
+
+    /// Every registered worker's (bond, status, slashed total).
+    fn bonds(&self) -> Vec<(Address, u128, WorkerStatus, u128)> {
+        bls_registry::state::all_workers(&self.chain.store)
+            .unwrap()
+            .into_iter()
+            .map(|w| (w.operator, w.bond, w.status, w.slashed_total))
+            .collect()
+    }
+}
+
+fn sha(b: &[u8]) -> [u8; 32] {
+    Sha256::digest(b).into()
+}
+
+fn exited(stdout: &[u8]) -> Vec<u8> {
+    outcome(stdout, 1)
+}
+
+fn trapped(kind: TrapKind) -> Vec<u8> {
+    Outcome {
+        status: ExitStatus::Trapped(kind),
+        stdout: vec![],
+        stdout_truncated: false,
+        stderr: vec![],
+        stderr_truncated: false,
+        fuel_used: 0,
+        wall_time: std::time::Duration::ZERO,
+        trap_message: None,
+    }
+    .canonical_bytes()
+}
+
+fn sig(w: &SimWorker, id: &[u8; 32], code: &[u8; 32], h: &[u8; 32]) -> SignedResult {
+    signed_result(w, &w.key, id, code, h)
+}
+
+/// Asserts a refused message left every bond and status as it was and punished nobody.
+fn assert_untouched(before: &[(Address, u128, WorkerStatus, u128)], w: &World) {
+    assert_eq!(w.bonds(), before, "a refused attack changes no bond");
+    assert!(w.chain.events_of("bls.worker_slashed").is_empty());
+    assert!(w.chain.events_of("bls.worker_jailed").is_empty());
+}
+
+fn register_sybil(chain: &mut Chain, w: &SimWorker, result_key: &[u8]) -> Result<(), ModuleError> {
+    chain.mint(&w.addr, BOND);
+    let msg = MsgRegisterWorker {
+        operator: w.addr.to_string(),
+        result_pubkey: result_key.to_vec(),
+        peer_id: format!("12D3KooWsybil{}", hex::encode(&w.addr.as_bytes()[..6])),
+        multiaddrs: vec!["/ip4/127.0.0.1/tcp/4001".into()],
+        region: w.region.clone(),
+        network: w.network.clone(),
+        capabilities: Some(Capabilities {
+            memory_mb: 512,
+            max_timeout_ms: 900_000,
+            http_allowed: true,
+        }),
+        role: "worker".into(),
+        bond: Some(ProtoCoin::ubls(BOND)),
+    };
+    chain
+        .tx(
+            &RegistryModule,
+            &w.addr,
+            encode_any(&msg, MSG_REGISTER_WORKER),
+        )
+        .map(|_| ())
+}
+
+fn key(n: u8) -> SigningKey {
+    let mut s = [7u8; 32];
+    s[31] = n;
+    SigningKey::from_slice(&s).unwrap()
+}
+
+fn pubkey(k: &SigningKey) -> Vec<u8> {
+    k.verifying_key().to_encoded_point(true).as_bytes().to_vec()
+}
+
+// ---------------------------------------------------------------------------------------
+// Attack 1: forged-majority evidence.
+// ---------------------------------------------------------------------------------------
+
+/// The issue's exact scenario: the attacker deploys an n = 1, m = 1 function, registers one
+/// sybil worker (the only member of that function), takes a public receipt of another
+/// function, has the sybil sign a zero hash for that request and submits evidence — with the
+/// request as signed (it names the victim function) and with a request re-pointed at its own
+/// function. Both are refused; every honest bond is untouched.
+#[test]
+fn attack_forged_majority_evidence() {
+    let mut w = world();
+    // The public receipt: the invoker's request, signed by two honest members.
+    let members = w.members();
+    let (req, id) = w.request(1);
+    let good = sha(&exited(b"Hello, Ada!"));
+    let (r, _) = {
+        let signers = [&members[0], &members[1]];
+        let rec = Receipt {
+            request: Some(req.clone()),
+            code_hash: w.code_hash.to_vec(),
+            result_hash: good.to_vec(),
+            signatures: signers
+                .iter()
+                .map(|s| worker_sig(s, &id, &w.code_hash, &good))
+                .collect(),
+        };
+        (rec, id)
+    };
+    let head = w.head.addr.clone();
+    settle(&mut w.chain, &head, vec![r.clone()]).expect("the honest receipt settles");
+
+    // The attacker: its own n = 1, m = 1 function and one sybil worker on it alone.
+    let attacker = user(66);
+    let sybil = SimWorker::new(90, "mars", "AS66");
+    let wasm =
+        wat::parse_str(r#"(module (memory (export "memory") 1) (func (export "_start") nop))"#)
+            .unwrap();
+    let own = w
+        .chain
+        .deploy(&attacker, gzip(&wasm), "{}", 1, 1)
+        .expect("deploy");
+    register_sybil(&mut w.chain, &sybil, &sybil.pubkey()).expect("sybil registers");
+    // Make the sybil its function's only member (placement happens at deploy and repair).
+    let mut subnet = SUBNETS.load(&w.chain.store, own).unwrap();
+    subnet.workers = vec![sybil.addr.clone()];
+    SUBNETS.save(&mut w.chain.store, own, &subnet).unwrap();
+
+    let before = w.bonds();
+    w.chain.events.clear();
+    let zero = [0u8; 32];
+    let honest: Vec<SignedResult> = r
+        .signatures
+        .iter()
+        .map(|s| SignedResult {
+            worker: s.worker.clone(),
+            result_hash: good.to_vec(),
+            signature: s.signature.clone(),
+        })
+        .collect();
+    let mut results = honest.clone();
+    results.push(sig(&sybil, &id, &w.code_hash, &zero));
+
+    // (a) The request as signed: the function is the victim's, the sybil is no member of it,
+    // so its zero hash is no majority of anything.
+    let m = evidence(&attacker, &req, results.clone(), &[]);
+    let e = submit(&mut w.chain, &m).unwrap_err();
+    assert_eq!(e.code, 50, "{e}");
+    assert_untouched(&before, &w);
+
+    // (b) The request re-pointed at the attacker's own function: the invoker's signature no
+    // longer verifies (the function id is inside the signed request id).
+    let mut forged = req.clone();
+    forged.function_id = own;
+    let e = submit(
+        &mut w.chain,
+        &evidence(&attacker, &forged, results.clone(), &[]),
+    )
+    .unwrap_err();
+    assert_eq!(e.code, 41, "{e}");
+    assert_untouched(&before, &w);
+
+    // (c) The attacker signs its own request for its own function (it may invoke): the
+    // honest signatures were over another request id and do not verify for it.
+    let att_inv = Invoker::new(91);
+    let (own_req, own_id) = att_inv.request(CHAIN_ID, own, &sha(&wasm), 1, MAX_FEE, w.expiry());
+    let mut results = honest;
+    results.push(sig(&sybil, &own_id, &sha(&wasm), &zero));
+    let e = submit(&mut w.chain, &evidence(&attacker, &own_req, results, &[])).unwrap_err();
+    assert_eq!(e.code, 42, "{e}");
+    assert_untouched(&before, &w);
+}
+
+/// Variants: an unsigned or forged request, non-member sybils making up the "majority", two
+/// hashes each at the function's quorum, and evidence after the window.
+#[test]
+fn attack_forged_majority_evidence_variants() {
+    let mut w = world();
+    let members = w.members();
+    let (req, id) = w.request(1);
+    let code = w.code_hash;
+    let good_b = exited(b"good");
+    let bad_b = exited(b"bad");
+    let (good, bad) = (sha(&good_b), sha(&bad_b));
+    let outcomes: [(&[u8; 32], &[u8]); 2] = [(&good, &good_b), (&bad, &bad_b)];
+    let attacker = user(66);
+    let before = w.bonds();
+
+    // An unsigned request, and one whose signature is someone else's.
+    let mut unsigned = req.clone();
+    unsigned.signature = vec![];
+    let results = vec![
+        sig(&members[0], &id, &code, &good),
+        sig(&members[1], &id, &code, &bad),
+    ];
+    let e = submit(
+        &mut w.chain,
+        &evidence(&attacker, &unsigned, results.clone(), &outcomes),
+    )
+    .unwrap_err();
+    assert_eq!(e.code, 41, "{e}");
+    let mut stolen = req.clone();
+    stolen.invoker_pubkey = members[0].pubkey();
+    let e = submit(
+        &mut w.chain,
+        &evidence(&attacker, &stolen, results, &outcomes),
+    )
+    .unwrap_err();
+    assert_eq!(e.code, 41, "{e}");
+    assert_untouched(&before, &w);
+
+    // Non-member sybils (registered, bonded, outside the subnetwork) all sign a false hash
+    // against one honest member: their signatures do not count, nobody is slashed.
+    let sybils: Vec<SimWorker> = (0..4)
+        .map(|i| SimWorker::new(100 + i, "mars", &format!("AS7{i}")))
+        .collect();
+    for s in &sybils {
+        register_sybil(&mut w.chain, s, &s.pubkey()).expect("sybil");
+    }
+    let before = w.bonds();
+    let mut results: Vec<SignedResult> = sybils.iter().map(|s| sig(s, &id, &code, &bad)).collect();
+    results.push(sig(&members[0], &id, &code, &good));
+    let e = submit(&mut w.chain, &evidence(&attacker, &req, results, &outcomes)).unwrap_err();
+    assert_eq!(e.code, 50, "{e}");
+    assert!(e.log.contains("subnetwork members"), "{e}");
+    assert_untouched(&before, &w);
+
+    // Two hashes each at the function's quorum (2 of 4 members each): no majority of the
+    // subnetwork, so nobody is judged (the old rule slashed whichever hash sorted higher).
+    let results = vec![
+        sig(&members[0], &id, &code, &good),
+        sig(&members[1], &id, &code, &good),
+        sig(&members[2], &id, &code, &bad),
+        sig(&members[3], &id, &code, &bad),
+    ];
+    let e = submit(&mut w.chain, &evidence(&attacker, &req, results, &outcomes)).unwrap_err();
+    assert_eq!(e.code, 50, "{e}");
+    assert_untouched(&before, &w);
+
+    // After the window: even conclusive evidence is refused.
+    let liar_results = vec![
+        sig(&members[0], &id, &code, &good),
+        sig(&members[1], &id, &code, &good),
+        sig(&members[2], &id, &code, &good),
+        sig(&members[3], &id, &code, &bad),
+    ];
+    let closes = req.expiry_height + FASTPATH_SETTLE_WINDOW;
+    w.chain.advance_to(closes + 1);
+    let before = w.bonds();
+    let e = submit(
+        &mut w.chain,
+        &evidence(&attacker, &req, liar_results.clone(), &outcomes),
+    )
+    .unwrap_err();
+    assert_eq!(e.code, 60, "{e}");
+    assert!(e.log.contains("closed at height"), "{e}");
+    assert_untouched(&before, &w);
+}
+
+/// The control: the same kind of evidence, conclusive and in time, slashes exactly the
+/// dissenting member (so the refusals above are the rule, not a broken handler).
+#[test]
+fn honest_majority_evidence_slashes_only_the_dissenting_member() {
+    let mut w = world();
+    let members = w.members();
+    let (req, id) = w.request(1);
+    let code = w.code_hash;
+    let good_b = exited(b"good");
+    let bad_b = exited(b"bad");
+    let (good, bad) = (sha(&good_b), sha(&bad_b));
+    let liar = members[3].clone();
+    let liar_bond = w.bond(&liar.addr);
+    let results = vec![
+        sig(&members[0], &id, &code, &good),
+        sig(&members[1], &id, &code, &good),
+        sig(&members[2], &id, &code, &good),
+        sig(&liar, &id, &code, &bad),
+    ];
+    // Without the outcomes a dissent is not judged.
+    let e = submit(
+        &mut w.chain,
+        &evidence(&user(9), &req, results.clone(), &[]),
+    )
+    .unwrap_err();
+    assert_eq!(e.code, 50, "{e}");
+    assert!(e.log.contains("outcome"), "{e}");
+    let e = submit(
+        &mut w.chain,
+        &evidence(&user(9), &req, results.clone(), &[(&good, &good_b)]),
+    )
+    .unwrap_err();
+    assert_eq!(e.code, 50, "{e}");
+    let r = submit(
+        &mut w.chain,
+        &evidence(
+            &user(9),
+            &req,
+            results.clone(),
+            &[(&good, &good_b), (&bad, &bad_b)],
+        ),
+    )
+    .expect("conclusive evidence");
+    assert_eq!(r.slashed, vec![liar.addr.to_string()]);
+    assert_eq!(w.bond(&liar.addr), liar_bond - liar_bond * 500 / 10_000);
+    assert_eq!(w.status(&liar.addr), WorkerStatus::Jailed);
+    for m in &members[..3] {
+        assert_eq!(w.bond(&m.addr), BOND);
+        assert_eq!(w.status(&m.addr), WorkerStatus::Active);
+    }
+    // At most once per (request, worker).
+    let e = submit(
+        &mut w.chain,
+        &evidence(&user(9), &req, results, &[(&good, &good_b), (&bad, &bad_b)]),
+    )
+    .unwrap_err();
+    assert!(e.log.contains("already punished"), "{e}");
+    assert_eq!(w.bond(&liar.addr), liar_bond - liar_bond * 500 / 10_000);
+}
+
+// ---------------------------------------------------------------------------------------
+// Attack 2: induced equivocation.
+// ---------------------------------------------------------------------------------------
+
+/// A head (or anyone relaying) cannot make honest workers sign two results under one request
+/// id: the clock is part of what the invoker signed, so a different clock is a different
+/// request id; a relay that changes the clock breaks the invoker's signature; and results
+/// signed under two different ids never make equivocation evidence against a worker.
+#[test]
+fn attack_induced_equivocation() {
+    let mut w = world();
+    let members = w.members();
+    let code = w.code_hash;
+    let t = terms(&w.invoker.addr, w.function, &code, 1, MAX_FEE, w.expiry());
+    let (req_a, id_a) = w.invoker.sign_terms(CHAIN_ID, &t);
+    let later = RequestTerms {
+        time_secs: t.time_secs + 3600,
+        ..t.clone()
+    };
+    let (req_b, id_b) = w.invoker.sign_terms(CHAIN_ID, &later);
+    assert_ne!(id_a, id_b, "another clock is another request");
+
+    // A relay rewriting the clock of a signed request: the signature no longer verifies.
+    let mut relayed = req_a.clone();
+    relayed.time_secs += 3600;
+    assert!(relayed.verify(CHAIN_ID).is_err());
+    let mut relayed_nanos = req_a.clone();
+    relayed_nanos.time_nanos = 1;
+    assert!(relayed_nanos.verify(CHAIN_ID).is_err());
+
+    // An honest worker's answers to the two requests (different clocks, different
+    // outcomes) are two signatures over two ids.
+    let honest = &members[0];
+    let (h1, h2) = (sha(&exited(b"t1")), sha(&exited(b"t2")));
+    let on_a = sig(honest, &id_a, &code, &h1);
+    let on_b = sig(honest, &id_b, &code, &h2);
+    let before = w.bonds();
+    // Passed off as equivocation on request A: the second signature is not over A's id.
+    let e = submit(
+        &mut w.chain,
+        &evidence(&user(9), &req_a, vec![on_a.clone(), on_b.clone()], &[]),
+    )
+    .unwrap_err();
+    assert_eq!(e.code, 42, "{e}");
+    // Each request on its own: one result, nothing conflicts.
+    let e = submit(
+        &mut w.chain,
+        &evidence(&user(9), &req_a, vec![on_a.clone(), on_a], &[]),
+    )
+    .unwrap_err();
+    assert_eq!(e.code, 50, "{e}");
+    assert!(e.log.contains("agree"), "{e}");
+    let e = submit(
+        &mut w.chain,
+        &evidence(&user(9), &req_b, vec![on_b.clone(), on_b], &[]),
+    )
+    .unwrap_err();
+    assert_eq!(e.code, 50, "{e}");
+    assert_untouched(&before, &w);
+
+    // A code hash the invoker did not sign cannot be slipped in either.
+    let mut other_code = req_a.clone();
+    other_code.code_hash = vec![1u8; 32];
+    assert!(other_code.verify(CHAIN_ID).is_err());
+    let _ = req_b;
+}
+
+// ---------------------------------------------------------------------------------------
+// Attack 4: escape by key rotation.
+// ---------------------------------------------------------------------------------------
+
+/// A member signs a false result, gets jailed (here for equivocating on another request),
+/// rotates its result key while jailed, and hopes the evidence about the false result no
+/// longer verifies. It still does: the retired key was valid while the request was alive.
+/// The rotated-away key cannot be registered by another worker, nor by the same worker
+/// again; a signature by the new key about a request that ended before the rotation does not
+/// count.
+#[test]
+fn attack_escape_by_key_rotation() {
+    let mut w = world();
+    let members = w.members();
+    let code = w.code_hash;
+    let cheat = members[3].clone();
+    let (good_b, bad_b) = (exited(b"good"), exited(b"bad"));
+    let (good, bad) = (sha(&good_b), sha(&bad_b));
+
+    // The false result, signed with the key current now.
+    let (req, id) = w.request(1);
+    let false_result = sig(&cheat, &id, &code, &bad);
+    // Jailed for something else first (equivocation on request 2).
+    let (req2, id2) = w.request(2);
+    submit(
+        &mut w.chain,
+        &evidence(
+            &user(9),
+            &req2,
+            vec![
+                sig(&cheat, &id2, &code, &good),
+                sig(&cheat, &id2, &code, &bad),
+            ],
+            &[],
+        ),
+    )
+    .expect("equivocation");
+    assert_eq!(w.status(&cheat.addr), WorkerStatus::Jailed);
+    let bond_jailed = w.bond(&cheat.addr);
+
+    // Rotation while jailed is allowed (a lost key must be replaceable)...
+    w.chain.next_block();
+    let new_key = key(1);
+    rotate(&mut w.chain, &cheat, &new_key).expect("rotate while jailed");
+    let rec = bls_registry::state::must_get_worker(&w.chain.store, &cheat.addr).unwrap();
+    assert_eq!(rec.result_pubkey, hex::encode(pubkey(&new_key)));
+    // ...and the evidence about the false result still lands on the old key.
+    let r = submit(
+        &mut w.chain,
+        &evidence(
+            &user(9),
+            &req,
+            vec![
+                sig(&members[0], &id, &code, &good),
+                sig(&members[1], &id, &code, &good),
+                sig(&members[2], &id, &code, &good),
+                false_result,
+            ],
+            &[(&good, &good_b), (&bad, &bad_b)],
+        ),
+    )
+    .expect("evidence verifies against the retired key");
+    assert_eq!(r.slashed, vec![cheat.addr.to_string()]);
+    assert_eq!(
+        w.bond(&cheat.addr),
+        bond_jailed - bond_jailed * 500 / 10_000
+    );
+    for m in &members[..3] {
+        assert_eq!(w.bond(&m.addr), BOND, "honest members untouched");
+    }
+
+    // The rotated-away key stays reserved: another worker cannot register it (it could
+    // otherwise count the cheat's old signatures as its own)...
+    let squatter = SimWorker::new(120, "mars", "AS120");
+    let e = register_sybil(&mut w.chain, &squatter, &cheat.pubkey()).unwrap_err();
+    assert_eq!((e.codespace.as_str(), e.code), ("registry", 3), "{e}");
+    // ...nor may the cheat rotate back to it.
+    let e = rotate(&mut w.chain, &cheat, &cheat.key).unwrap_err();
+    assert_eq!(e.code, 3, "{e}");
+
+    // A signature with the new key about a request that ended before the key existed does
+    // not count: keys answer only for their own time.
+    w.chain.advance_to(w.chain.block.height + FASTPATH_TTL + 1);
+    // Expiring the block before the rotation: its key window ends before the new key began.
+    let old = w.invoker.request(
+        CHAIN_ID,
+        w.function,
+        &code,
+        3,
+        MAX_FEE,
+        w.chain.block.height - FASTPATH_TTL - 2,
+    );
+    let by_new_key = signed_result(&cheat, &new_key, &old.1, &code, &good);
+    let e = submit(
+        &mut w.chain,
+        &evidence(&user(9), &old.0, vec![by_new_key.clone(), by_new_key], &[]),
+    )
+    .unwrap_err();
+    assert_eq!(e.code, 42, "{e}");
+}
+
+/// The history is bounded: a worker cannot rotate without limit while its retired keys are
+/// still within evidence reach; once they are out of reach they are dropped (and freed).
+#[test]
+fn attack_escape_by_key_rotation_history_full() {
+    let mut w = world();
+    let cheat = w.members()[0].clone();
+    let max = bls_registry::result_keys::MAX_RESULT_KEYS;
+    for i in 1..max {
+        rotate(&mut w.chain, &cheat, &key(u8::try_from(i).unwrap())).expect("rotation");
+    }
+    let e = rotate(&mut w.chain, &cheat, &key(200)).unwrap_err();
+    assert_eq!((e.codespace.as_str(), e.code), ("registry", 14), "{e}");
+    assert!(e.log.contains("frees up at height"), "{e}");
+    // unbonding_blocks (10) after the retirements, the old keys are out of reach.
+    w.chain.advance_to(w.chain.block.height + 11);
+    rotate(&mut w.chain, &cheat, &key(200)).expect("room again");
+    // The first key went out of reach and was freed: another worker may take it now.
+    let newcomer = SimWorker::new(121, "mars", "AS121");
+    register_sybil(&mut w.chain, &newcomer, &cheat.pubkey()).expect("freed key");
+}
+
+// ---------------------------------------------------------------------------------------
+// Attack 3 on the fast path: non-deterministic functions.
+// ---------------------------------------------------------------------------------------
+
+/// A deployer whose HTTP origin answers one member differently cannot get it slashed on the
+/// fast path: the dissent of an HTTP function is never the worker's fault.
+#[test]
+fn attack_dissent_griefing_fastpath_http_function() {
+    let manifest = r#"{"permissions":{"http":["https://api.example.com"]}}"#;
+    let mut w = world_with(manifest, params());
+    let members = w.members();
+    let code = w.code_hash;
+    let (req, id) = w.request(1);
+    let (a_b, b_b) = (exited(b"origin said A"), exited(b"origin said B"));
+    let (a, b) = (sha(&a_b), sha(&b_b));
+    let before = w.bonds();
+    let e = submit(
+        &mut w.chain,
+        &evidence(
+            &user(66),
+            &req,
+            vec![
+                sig(&members[0], &id, &code, &a),
+                sig(&members[1], &id, &code, &a),
+                sig(&members[2], &id, &code, &a),
+                sig(&members[3], &id, &code, &b),
+            ],
+            &[(&a, &a_b), (&b, &b_b)],
+        ),
+    )
+    .unwrap_err();
+    assert_eq!(e.code, 50, "{e}");
+    assert!(e.log.contains("the worker's fault"), "{e}");
+    assert_untouched(&before, &w);
+}
+
+/// A function at the edge of its timeout: a member that timed out where the others finished
+/// gets a liveness miss (once), never a slash; a member that finished where the majority
+/// timed out gets nothing.
+#[test]
+fn attack_dissent_griefing_fastpath_edge_of_timeout() {
+    let mut w = world();
+    let members = w.members();
+    let code = w.code_hash;
+    let slow = members[3].clone();
+    let (done_b, late_b) = (exited(b"done"), trapped(TrapKind::Timeout));
+    let (done, late) = (sha(&done_b), sha(&late_b));
+    let (req, id) = w.request(1);
+    let ev = evidence(
+        &user(66),
+        &req,
+        vec![
+            sig(&members[0], &id, &code, &done),
+            sig(&members[1], &id, &code, &done),
+            sig(&members[2], &id, &code, &done),
+            sig(&slow, &id, &code, &late),
+        ],
+        &[(&done, &done_b), (&late, &late_b)],
+    );
+    let index_before = bls_registry::liveness::counters(&w.chain.store, &slow.addr).unwrap();
+    let r = submit(&mut w.chain, &ev).expect("a timeout dissent is a miss");
+    assert!(r.slashed.is_empty());
+    assert_eq!(r.missed, vec![slow.addr.to_string()]);
+    assert_eq!(w.bond(&slow.addr), BOND);
+    assert_eq!(w.status(&slow.addr), WorkerStatus::Active);
+    let after = bls_registry::liveness::counters(&w.chain.store, &slow.addr).unwrap();
+    assert_eq!(after.missed, index_before.missed + 1);
+    assert_eq!(w.chain.events_of("bls.worker_missed").len(), 1);
+    // The same evidence again records no second miss.
+    assert_eq!(submit(&mut w.chain, &ev).unwrap_err().code, 50);
+    assert_eq!(
+        bls_registry::liveness::counters(&w.chain.store, &slow.addr).unwrap(),
+        after
+    );
+
+    // The majority timed out, one member finished: nobody is punished.
+    let (req2, id2) = w.request(2);
+    let before = w.bonds();
+    w.chain.events.clear();
+    let e = submit(
+        &mut w.chain,
+        &evidence(
+            &user(66),
+            &req2,
+            vec![
+                sig(&members[0], &id2, &code, &late),
+                sig(&members[1], &id2, &code, &late),
+                sig(&members[2], &id2, &code, &late),
+                sig(&slow, &id2, &code, &done),
+            ],
+            &[(&done, &done_b), (&late, &late_b)],
+        ),
+    )
+    .unwrap_err();
+    assert_eq!(e.code, 50, "{e}");
+    assert_untouched(&before, &w);
+}
+
+/// A deployer who updates the manifest while a request is alive cannot get the members that
+/// ran the old one slashed: no dissent is judged for a request that straddles an update.
+#[test]
+fn attack_dissent_griefing_fastpath_manifest_update_mid_request() {
+    let mut w = world();
+    let members = w.members();
+    let code = w.code_hash;
+    let (req, id) = w.request(1);
+    let update = bls_orchestration::msgs::MsgUpdateFunction {
+        owner: user(200).to_string(),
+        function_id: w.function,
+        wasm: vec![],
+        code_hash: vec![],
+        source_uris: vec![],
+        manifest_json: r#"{"env":{"MODE":"b"}}"#.into(),
+        replication: 3,
+        quorum: 2,
+    };
+    w.chain
+        .orch(
+            &user(200),
+            encode_any(&update, bls_orchestration::msgs::MSG_UPDATE_FUNCTION),
+        )
+        .expect("update");
+    let (a_b, b_b) = (exited(b"mode a"), exited(b"mode b"));
+    let (a, b) = (sha(&a_b), sha(&b_b));
+    let before = w.bonds();
+    let e = submit(
+        &mut w.chain,
+        &evidence(
+            &user(66),
+            &req,
+            vec![
+                sig(&members[0], &id, &code, &a),
+                sig(&members[1], &id, &code, &a),
+                sig(&members[2], &id, &code, &a),
+                sig(&members[3], &id, &code, &b),
+            ],
+            &[(&a, &a_b), (&b, &b_b)],
+        ),
+    )
+    .unwrap_err();
+    assert_eq!(e.code, 50, "{e}");
+    assert!(e.log.contains("updated"), "{e}");
+    assert_untouched(&before, &w);
+}
+
+// ---------------------------------------------------------------------------------------
+// Attack 9 on the fast path: underpriced timeouts.
+// ---------------------------------------------------------------------------------------
+
+/// A 15-minute function on the fast path is charged for the time it may hold its workers,
+/// not the flat fee; a receipt whose signed max_fee is below that is refused.
+#[test]
+fn attack_underpriced_timeout_fastpath() {
+    let mut orch = params();
+    orch["fastpath_price_per_second"] = "100".into();
+    let mut w = world_with(r#"{"limits":{"timeout_ms":900000}}"#, orch);
+    let want = FEE + 900 * 100;
+    let p = bls_orchestration::state::params(&w.chain.store).unwrap();
+    let m =
+        bls_core::manifest::Manifest::from_json(br#"{"limits":{"timeout_ms":900000}}"#).unwrap();
+    assert_eq!(bls_orchestration::fastpath::fee::fastpath_fee(&p, &m), want);
+    let members = w.members();
+    let code = w.code_hash;
+    let result = [9u8; 32];
+    let receipt_for = |req: SignedRequest, id: [u8; 32]| Receipt {
+        request: Some(req),
+        code_hash: code.to_vec(),
+        result_hash: result.to_vec(),
+        signatures: members[..2]
+            .iter()
+            .map(|s| worker_sig(s, &id, &code, &result))
+            .collect(),
+    };
+    // Signed for the old flat fee: refused, nothing charged.
+    let (cheap, cheap_id) = w
+        .invoker
+        .request(CHAIN_ID, w.function, &code, 1, FEE, w.expiry());
+    let dep =
+        bls_orchestration::fastpath::state::deposit_of(&w.chain.store, &w.invoker.addr).unwrap();
+    let head = w.head.addr.clone();
+    let e = settle(&mut w.chain, &head, vec![receipt_for(cheap, cheap_id)]).unwrap_err();
+    assert_eq!(e.code, 48, "{e}");
+    assert!(e.log.contains(&want.to_string()), "{e}");
+    // Signed for the time-priced fee: charged exactly that.
+    let (paid, paid_id) = w
+        .invoker
+        .request(CHAIN_ID, w.function, &code, 2, want, w.expiry());
+    settle(&mut w.chain, &head, vec![receipt_for(paid, paid_id)]).expect("settles");
+    assert_eq!(
+        bls_orchestration::fastpath::state::deposit_of(&w.chain.store, &w.invoker.addr).unwrap(),
+        dep - want
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Escape by unbonding before the evidence lands.
+// ---------------------------------------------------------------------------------------
+
+/// A worker signs a false result and deregisters at once: its bond is still there (and
+/// slashable) when the last height at which evidence about that request is accepted comes.
+#[test]
+fn attack_escape_by_unbonding_before_evidence_lands() {
+    let mut w = world();
+    let members = w.members();
+    let code = w.code_hash;
+    let cheat = members[3].clone();
+    let (good_b, bad_b) = (exited(b"good"), exited(b"bad"));
+    let (good, bad) = (sha(&good_b), sha(&bad_b));
+    let (req, id) = w.request(1);
+    let results = vec![
+        sig(&members[0], &id, &code, &good),
+        sig(&members[1], &id, &code, &good),
+        sig(&members[2], &id, &code, &good),
+        sig(&cheat, &id, &code, &bad),
+    ];
+    let dereg = MsgDeregisterWorker {
+        operator: cheat.addr.to_string(),
+        worker: cheat.addr.to_string(),
+    };
+    w.chain
+        .tx(
+            &RegistryModule,
+            &cheat.addr,
+            encode_any(&dereg, MSG_DEREGISTER_WORKER),
+        )
+        .expect("deregister");
+    // Keep it a member for the test (repair would drop it; equivocation needs no membership,
+    // but this request's dissent does).
+    let keep = SUBNETS.load(&w.chain.store, w.function).unwrap();
+    // The last height the evidence is accepted.
+    w.chain
+        .advance_to(req.expiry_height + FASTPATH_SETTLE_WINDOW);
+    SUBNETS.save(&mut w.chain.store, w.function, &keep).unwrap();
+    let rec = bls_registry::state::must_get_worker(&w.chain.store, &cheat.addr).unwrap();
+    assert_eq!(rec.status, WorkerStatus::Unbonding);
+    let bal_before = w.chain.balance(&cheat.addr);
+    let r = submit(
+        &mut w.chain,
+        &evidence(&user(9), &req, results, &[(&good, &good_b), (&bad, &bad_b)]),
+    )
+    .expect("evidence lands while the bond is still held");
+    assert_eq!(r.slashed, vec![cheat.addr.to_string()]);
+    w.chain.next_block();
+    // The bond came back slashed.
+    assert_eq!(
+        w.chain.balance(&cheat.addr),
+        bal_before + BOND - BOND * 500 / 10_000
+    );
+}
+
+/// A genesis whose registry unbonding period is shorter than the reach of fast-path evidence
+/// is refused with an error naming both numbers.
+#[test]
+fn attack_escape_by_unbonding_genesis_refused() {
+    let mut store = cosmwasm_std::testing::MockStorage::new();
+    let block = bls_core::BlockInfo {
+        height: 1,
+        chain_id: CHAIN_ID.into(),
+        ..bls_core::BlockInfo::default()
+    };
+    let gas = bls_core::GasMeter::infinite();
+    let reg = serde_json::json!({"params": {"unbonding_blocks": 99}});
+    let orch =
+        serde_json::json!({"params": {"fastpath_request_ttl": 50, "fastpath_settle_window": 50}});
+    let mut ctx = bls_core::Context::new(&mut store, &block, &gas);
+    bls_core::Module::init_genesis(&RegistryModule, &mut ctx, &reg).unwrap();
+    let e =
+        bls_core::Module::init_genesis(&bls_orchestration::OrchestrationModule, &mut ctx, &orch)
+            .unwrap_err();
+    assert!(e.log.contains("unbonding_blocks (99)"), "{e}");
+    assert!(e.log.contains("50 + 50 = 100"), "{e}");
+    let orch = serde_json::json!({"params": {"fastpath_request_ttl": 49,
+        "fastpath_settle_window": 50, "head_dispute_window": 40, "challenge_window": 10}});
+    bls_core::Module::init_genesis(&bls_orchestration::OrchestrationModule, &mut ctx, &orch)
+        .expect("99 covers 49 + 50, 49 + 40 and 40 + 10 + 1");
+}
+
+// ---------------------------------------------------------------------------------------
+// Windows and bad input.
+// ---------------------------------------------------------------------------------------
+
+/// Receipts outside the request's window are refused; settled and punished markers are
+/// forgotten once the window has closed, and a replay after that is still refused (by the
+/// window).
+#[test]
+fn request_windows_bound_settlement_and_markers() {
+    let mut w = world();
+    // The equivocator below is jailed; the head that settles must not be it.
+    let members: Vec<SimWorker> = w
+        .members()
+        .into_iter()
+        .filter(|m| m.addr != w.head.addr)
+        .collect();
+    let code = w.code_hash;
+    let head = w.head.addr.clone();
+    let signers = [&members[0], &members[1]];
+    // Expiring more than the TTL ahead: no honest head serves it; the chain refuses it.
+    let (r, _) = receipt(&w.invoker, w.function, &code, 1, w.expiry() + 1, signers);
+    let e = settle(&mut w.chain, &head, vec![r]).unwrap_err();
+    assert_eq!(e.code, 61, "{e}");
+    // In the window: settles, and is queued to be forgotten.
+    let (r, id) = receipt(&w.invoker, w.function, &code, 2, w.expiry(), signers);
+    settle(&mut w.chain, &head, vec![r.clone()]).expect("settles");
+    let id_hex = hex::encode(id);
+    assert!(SETTLED.has(&w.chain.store, &id_hex));
+    let expiry = r.request.as_ref().unwrap().expiry_height;
+    // An equivocation on the same request leaves a marker too.
+    let (req, _) = (r.request.clone().unwrap(), ());
+    submit(
+        &mut w.chain,
+        &evidence(
+            &user(9),
+            &req,
+            vec![
+                sig(&members[2], &id, &code, &[1u8; 32]),
+                sig(&members[2], &id, &code, &[2u8; 32]),
+            ],
+            &[],
+        ),
+    )
+    .expect("equivocation");
+    w.chain.advance_to(expiry + FASTPATH_SETTLE_WINDOW);
+    let e = settle(&mut w.chain, &head, vec![r.clone()]).unwrap_err();
+    assert_eq!(
+        e.code, 43,
+        "still a replay on the last height of the window: {e}"
+    );
+    w.chain.next_block();
+    assert!(
+        !SETTLED.has(&w.chain.store, &id_hex),
+        "forgotten after the window"
+    );
+    assert!(!EVIDENCE_HANDLED.has(&w.chain.store, (&id_hex, members[2].addr.as_str())));
+    let before =
+        bls_orchestration::fastpath::state::deposit_of(&w.chain.store, &w.invoker.addr).unwrap();
+    let e = settle(&mut w.chain, &head, vec![r]).unwrap_err();
+    assert_eq!(e.code, 60, "{e}");
+    assert_eq!(
+        bls_orchestration::fastpath::state::deposit_of(&w.chain.store, &w.invoker.addr).unwrap(),
+        before
+    );
+}
+
+/// Every new field refuses malformed values with a typed error and changes nothing.
+#[test]
+fn malformed_requests_and_evidence_are_refused() {
+    let mut w = world();
+    let members = w.members();
+    let code = w.code_hash;
+    let (req, id) = w.request(1);
+    let good_b = exited(b"good");
+    let good = sha(&good_b);
+    let results = vec![
+        sig(&members[0], &id, &code, &good),
+        sig(&members[1], &id, &code, &[3u8; 32]),
+    ];
+    let before = w.bonds();
+    let store_before = snapshot(&w.chain.store);
+    let check = |w: &mut World, m: MsgSubmitEvidence, code: u32, want: &str| {
+        let e = submit(&mut w.chain, &m).unwrap_err();
+        assert_eq!(e.code, code, "{e}");
+        assert!(e.log.contains(want), "want {want:?} in {e}");
+    };
+    let base = evidence(&user(9), &req, results.clone(), &[]);
+    // No request at all.
+    check(
+        &mut w,
+        MsgSubmitEvidence {
+            request: None,
+            ..base.clone()
+        },
+        40,
+        "request",
+    );
+    // Malformed request fields.
+    let bad_req = |f: &dyn Fn(&mut SignedRequest)| {
+        let mut r = req.clone();
+        f(&mut r);
+        evidence(&user(9), &r, results.clone(), &[])
+    };
+    check(
+        &mut w,
+        bad_req(&|r| r.code_hash = vec![1; 31]),
+        40,
+        "code_hash",
+    );
+    check(
+        &mut w,
+        bad_req(&|r| r.expiry_height = 0),
+        40,
+        "expiry_height",
+    );
+    check(
+        &mut w,
+        bad_req(&|r| r.time_nanos = 1_000_000_000),
+        40,
+        "time_nanos",
+    );
+    check(
+        &mut w,
+        bad_req(&|r| r.payload_hash = vec![]),
+        40,
+        "payload_hash",
+    );
+    check(&mut w, bad_req(&|r| r.max_fee = None), 40, "max_fee");
+    check(
+        &mut w,
+        bad_req(&|r| r.invoker = "nope".into()),
+        40,
+        "invoker",
+    );
+    // Malformed outcomes.
+    let with = |o: Vec<ResultOutcome>| MsgSubmitEvidence {
+        outcomes: o,
+        ..base.clone()
+    };
+    let ro = |h: &[u8], o: &[u8]| ResultOutcome {
+        result_hash: h.to_vec(),
+        outcome: o.to_vec(),
+    };
+    check(&mut w, with(vec![ro(&[1; 5], &good_b)]), 63, "32 bytes");
+    check(&mut w, with(vec![ro(&[3u8; 32], &good_b)]), 63, "sha256");
+    check(
+        &mut w,
+        with(vec![ro(&[4u8; 32], &good_b)]),
+        63,
+        "no signed result",
+    );
+    check(
+        &mut w,
+        with(vec![ro(&good, &good_b), ro(&good, &good_b)]),
+        63,
+        "twice",
+    );
+    let huge = vec![0u8; 200 * 1024];
+    check(&mut w, with(vec![ro(&sha(&huge), &huge)]), 63, "");
+    let garbage = b"not an outcome".to_vec();
+    let mut r2 = results.clone();
+    r2.push(sig(&members[2], &id, &code, &sha(&garbage)));
+    check(
+        &mut w,
+        MsgSubmitEvidence {
+            results: r2,
+            outcomes: vec![ro(&sha(&garbage), &garbage)],
+            ..base.clone()
+        },
+        63,
+        "",
+    );
+    check(
+        &mut w,
+        with((0..65).map(|_| ro(&good, &good_b)).collect()),
+        40,
+        "outcomes",
+    );
+    // Too few or too many results.
+    check(
+        &mut w,
+        MsgSubmitEvidence {
+            results: results[..1].to_vec(),
+            ..base.clone()
+        },
+        40,
+        "results",
+    );
+    // A result hash of the wrong size.
+    let mut short = results.clone();
+    short[0].result_hash = vec![1; 3];
+    check(
+        &mut w,
+        MsgSubmitEvidence {
+            results: short,
+            ..base.clone()
+        },
+        40,
+        "result_hash",
+    );
+    // An unregistered signer.
+    let stranger = SimWorker::new(130, "mars", "AS130");
+    let mut r3 = results.clone();
+    r3.push(sig(&stranger, &id, &code, &good));
+    check(
+        &mut w,
+        MsgSubmitEvidence {
+            results: r3,
+            ..base
+        },
+        42,
+        "not registered",
+    );
+
+    assert_untouched(&before, &w);
+    let now: Vec<_> =
+        cosmwasm_std::Storage::range(&w.chain.store, None, None, cosmwasm_std::Order::Ascending)
+            .collect();
+    let then: Vec<_> =
+        cosmwasm_std::Storage::range(&store_before, None, None, cosmwasm_std::Order::Ascending)
+            .collect();
+    assert_eq!(now, then, "refused evidence changes no state");
+}
