@@ -164,7 +164,7 @@ async fn attack_unanswerable_head_lying_and_silent_heads_are_slashed_honest_ones
     .await?;
     fund_deposit(&rpc, &wn.invoker, DEPOSIT).await?;
     let workers_before = worker_bonds(&rpc, &wn).await?;
-    let challenges = module_address("orchestration_challenges");
+    let challenges = module_address(bls_orchestration::fastpath::head::state::CHALLENGE_ACCOUNT);
 
     // ---- 1. an honest head answers a challenge by itself ----
     let honest = serve(&wn, &fp.head_url, function_id, 1).await?;

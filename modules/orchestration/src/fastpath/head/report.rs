@@ -3,12 +3,14 @@
 //!
 //! Everything about the report is checked before judging, and anything that fails refuses it
 //! and changes nothing:
-//! - the invoker's signature over the v2 request ([`crate::fastpath::msgs::SignedRequest::verify`]) and the
-//!   statement's request id against it;
+//! - the invoker's signature over the v2 request
+//!   ([`crate::fastpath::msgs::SignedRequest::verify`]) and the statement's request id
+//!   against it;
 //! - the statement's height inside the request's window, `expiry - fastpath_request_ttl ≤
-//!   height ≤ expiry` ([`key_window`]): a head serves a request only while `tip ≤ expiry ≤ tip
-//!   + ttl` and signs its tip, and an invoker refuses a statement dated far from the chain's
-//!   tip, so an honest statement is always inside it and a head cannot date a lie out of reach;
+//!   height ≤ expiry` ([`key_window`]): a head serves a request only while
+//!   `tip ≤ expiry ≤ tip + ttl` and signs its tip, and an invoker refuses a statement dated
+//!   far from the chain's tip, so an honest statement is always inside it and a head cannot
+//!   date a lie out of reach;
 //! - the report while `height ≤ current ≤ height + head_dispute_window`;
 //! - the head's signature, against every result key the head held while the request was
 //!   alive ([`bls_registry::result_keys::keys_valid_between`] over the request's key window):
