@@ -17,6 +17,7 @@ use bls_orchestration::fastpath::head::state::{
     challenge_account, open_deposits, ChallengeStatus, CHALLENGE_ACCOUNT,
 };
 use bls_orchestration::fastpath::msgs::*;
+use bls_orchestration::fastpath::state::deposit_of;
 use bls_orchestration::msgs::{MsgUpdateFunction, MSG_UPDATE_FUNCTION};
 use bls_orchestration::state::SUBNETS;
 use bls_registry::WorkerStatus;
@@ -65,7 +66,11 @@ struct Served {
 }
 
 fn setup() -> Setup {
-    let mut chain = Chain::new(head_params());
+    setup_with(head_params())
+}
+
+fn setup_with(params: serde_json::Value) -> Setup {
+    let mut chain = Chain::new(params);
     let workers = six_workers();
     for w in &workers {
         chain.register(w);
@@ -586,6 +591,61 @@ fn attack_unanswerable_head_framed_with_a_key_it_retired_before_the_request_is_r
         ..forged
     };
     prove(&mut s, &by_current_key, "served_other_outcome", false);
+}
+
+#[test]
+fn attack_unanswerable_head_lie_then_charge_for_it_is_refused() {
+    // The head lies, is reported before it settles, sits out a short jail, unjails and
+    // settles the receipt anyway: the invoker must not pay for an answer proven to be a lie,
+    // for as long as the chain accepts the receipt.
+    let mut p = head_params();
+    p["head_jail_blocks"] = 1.into();
+    let mut s = setup_with(p);
+    let honest = s.honest(1);
+    let lie = s.lie(&honest, |st| st.outcome_hash = vec![1; 32]);
+    let r = s.report(&lie).expect("the lie is proven");
+    assert_eq!(
+        (r.lie.as_str(), r.refunded.as_str()),
+        ("served_other_outcome", "0")
+    );
+    s.chain.next_block();
+    s.chain.next_block();
+    let head = s.head.addr.clone();
+    let unjail = bls_registry::msgs::MsgUnjailWorker {
+        operator: head.to_string(),
+        worker: head.to_string(),
+    };
+    s.chain
+        .tx(
+            &bls_registry::RegistryModule,
+            &head,
+            encode_any(&unjail, bls_registry::msgs::MSG_UNJAIL_WORKER),
+        )
+        .expect("unjail");
+    assert_eq!(s.head_record().status, WorkerStatus::Active);
+    let deposit = deposit_of(&s.chain.store, &s.invoker.addr).unwrap();
+    let receipt = s.receipt(&honest, &s.result.clone());
+    // Now, and at the last height the chain takes a receipt (past the report window).
+    let last = honest.request.expiry_height + FASTPATH_SETTLE_WINDOW;
+    assert!(last > lie.statement.height + DISPUTE);
+    for height in [s.chain.block.height, last] {
+        s.chain.advance_to(height);
+        let before = dump(&s.chain.store);
+        let e = settle(&mut s.chain, &head, vec![receipt.clone()]).unwrap_err();
+        assert_eq!(e.code, 64, "height {height}: {e}");
+        assert!(
+            e.log.contains("receipt 0") && e.log.contains("may not charge"),
+            "{e}"
+        );
+        assert_eq!(dump(&s.chain.store), before, "height {height}");
+    }
+    assert_eq!(
+        deposit_of(&s.chain.store, &s.invoker.addr).unwrap(),
+        deposit
+    );
+    // Another request of the same invoker still settles: only the lie is barred.
+    let other = s.honest(2);
+    s.settle(&other);
 }
 
 #[test]

@@ -2,8 +2,8 @@
 //! settlement records, challenges (with published outcomes) and punishment markers, exported
 //! in store key order. The prune schedule is not exported: import derives it from the records
 //! (settlements: `height + head_dispute_window + challenge_window + 1`; open challenges: their
-//! deadline + 1; markers: the import height + `head_dispute_window` + 1, beyond any report
-//! their statement still allows).
+//! deadline + 1; markers: the import height + the longest evidence reach + 1, beyond any
+//! report or receipt about their request the chain still accepts).
 //!
 //! Deposits are not minted here: bank genesis must fund `orchestration_challenges` with at
 //! least Σ deposits of open challenges.
@@ -164,10 +164,12 @@ pub fn init(ctx: &mut Context<'_>, g: &HeadGenesis) -> Result<(), OrchestrationE
         }
         CHALLENGES.save(ctx.store, &e.request_id, c)?;
     }
+    // A marker's statement height and request expiry are not exported: keep it as long as
+    // any report or receipt about a request alive at the import can still arrive.
     let marker_until = ctx
         .block
         .height
-        .saturating_add(p.head_dispute_window)
+        .saturating_add(p.evidence_reach().blocks)
         .saturating_add(1);
     for (i, e) in g.punished.iter().enumerate() {
         let what = format!("punished[{i}]");

@@ -21,6 +21,10 @@
 //!   window, as settlement judges them, so a colluding worker that rotates its key cannot make
 //!   an honestly presented signature look forged.
 //!
+//! A proven lie also bars the head from charging for the request: settlement refuses its
+//! receipt while the request's chain window is open (the punishment marker is kept until
+//! then).
+//!
 //! Genesis keeps `fastpath_request_ttl + head_dispute_window` within the registry's
 //! `unbonding_blocks` ([`crate::Params::reaches`]), so the head's bond and every key the
 //! report needs are still there when it lands.
@@ -37,7 +41,7 @@ use super::judge::{judge, Facts, FunctionFacts, Verdict};
 use super::msgs::{verify_head_statement, MsgReportHead, MsgReportHeadResponse};
 use super::penalty::punish_head;
 use super::state::{schedule_prune, MAX_STATEMENT_SIGNATURES, SETTLEMENTS};
-use crate::fastpath::request::{key_window, RequestError};
+use crate::fastpath::request::{key_window, prune_height, RequestError};
 use crate::state::{must_get_function, params, SUBNETS};
 
 fn parse_addr(field: &'static str, s: &str) -> Result<Address, HeadError> {
@@ -192,8 +196,10 @@ pub fn report_head(
             SETTLEMENTS.save(ctx.store, &id_hex, &s)?;
         }
     }
-    // The punishment marker must outlive every report this statement allows.
-    schedule_prune(ctx.store, &id_hex, last.saturating_add(1))?;
+    // The punishment marker must outlive every report this statement allows, and every
+    // receipt of the request the chain still accepts (the head may not charge for it).
+    let settle_until = prune_height(v.terms.expiry_height, p.fastpath_settle_window);
+    schedule_prune(ctx.store, &id_hex, last.max(settle_until).saturating_add(1))?;
     ctx.emit(
         Event::new(HEAD_REPORTED)
             .attr("request_id", &id_hex)

@@ -9,7 +9,7 @@
 //!   challenges it must answer); `orch/fp/head/deadlines/{height}/{request}` → () (the open
 //!   challenges end block resolves at that height);
 //! - `orch/fp/head/punished/{request}/{head}` → () (a head is punished at most once per
-//!   request);
+//!   request, and may not settle a request it was punished for);
 //! - `orch/fp/head/prune_at/{request}` → height and `orch/fp/head/prune/{height}/{request}` →
 //!   (): every record of a request is deleted in the end block of its prune height, once no
 //!   report or challenge about it can be accepted any more.
