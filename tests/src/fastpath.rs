@@ -39,20 +39,28 @@ impl FastPath {
         wn: &mut WorkerNet,
         settle_interval: Duration,
     ) -> anyhow::Result<()> {
+        self.start_head_with(wn, settle_interval, &[]).await
+    }
+
+    /// [`FastPath::start_head`] with `extra` flags (e.g. `--fault head-silent`).
+    pub async fn start_head_with(
+        &self,
+        wn: &mut WorkerNet,
+        settle_interval: Duration,
+        extra: &[&str],
+    ) -> anyhow::Result<()> {
         let head_listen = self.head_url.trim_start_matches("http://");
         let settle_ms = settle_interval.as_millis().to_string();
-        wn.start_worker(
-            self.head,
-            &[
-                "--p2p-listen",
-                &self.p2p[self.head],
-                "--head-listen",
-                head_listen,
-                "--settle-interval-ms",
-                &settle_ms,
-            ],
-        )
-        .await?;
+        let mut args = vec![
+            "--p2p-listen",
+            &self.p2p[self.head],
+            "--head-listen",
+            head_listen,
+            "--settle-interval-ms",
+            &settle_ms,
+        ];
+        args.extend_from_slice(extra);
+        wn.start_worker(self.head, &args).await?;
         wait_until("head API health", Duration::from_secs(30), || {
             let url = format!("{}/api/v1/health", self.head_url);
             async move {

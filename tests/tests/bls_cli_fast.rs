@@ -1,17 +1,21 @@
 //! `bls function invoke --fast` and `bls account deposit` against a real chain, three
 //! workers and a head: without a deposit the head's 402 reason and the fix are printed;
 //! after `bls account deposit` the account shows it and a fast invoke prints the function's
-//! output with every worker signature verified client-side; `--env` vars reach the guest
+//! output with the head's and every worker signature verified client-side; `bls fastpath
+//! challenge` makes the head publish the charged outcome (`challenge-status` shows it), and
+//! reporting an honest answer saved with `--save` is refused; `--env` vars reach the guest
 //! and cannot override the manifest's; a `--max-fee` below the time-priced fee and an
 //! `--expires-in` beyond the chain's TTL are refused before anything is sent.
 
 use std::path::Path;
 use std::process::{Command, Output};
+use std::time::Duration;
 
 use bls_client::msgs::bank_send;
 use bls_core::{Address, Coins};
 use bls_e2e::bin_path;
 use bls_e2e::fastpath::start_with_head;
+use bls_e2e::wait_until;
 use bls_e2e::worker::{deploy, send, wasm_path, WorkerNet};
 use serde_json::Value;
 
@@ -141,6 +145,71 @@ async fn fast_invoke_needs_a_deposit_then_prints_a_verified_result() -> anyhow::
         );
     }
     assert_eq!(r["request_id"].as_str().map(str::len), Some(64), "{r}");
+    assert_eq!(r["head_worker"], wn.workers[3].address.as_str(), "{r}");
+
+    // The head settles the charge; `bls fastpath challenge` makes it publish the outcome,
+    // which `challenge-status` then shows. A second challenge is refused with the reason.
+    let rid = r["request_id"].as_str().unwrap_or_default().to_string();
+    let head = wn.workers[3].address.clone();
+    let (run_, rid_) = (&run, &rid);
+    let status = |want: &'static str| async move {
+        let o = run_(&["fastpath", "challenge-status", rid_, "--output", "json"])?;
+        let v = json_of(&o, "challenge-status")?;
+        Ok(match want {
+            "settled" => v["settled_by"].is_string(),
+            c => v["challenge"] == c,
+        }
+        .then_some(v))
+    };
+    let v = wait_until("the head to settle", Duration::from_secs(60), || {
+        status("settled")
+    })
+    .await?;
+    assert_eq!(v["settled_by"], head.as_str(), "{v}");
+    assert_eq!(v["challenge"], Value::Null, "{v}");
+    let c = json_of(
+        &run(&[
+            "fastpath",
+            "challenge",
+            &rid,
+            "--from",
+            "dev",
+            "--yes",
+            "--output",
+            "json",
+        ])?,
+        "fastpath challenge",
+    )?;
+    assert_eq!(c["head"], head.as_str(), "{c}");
+    assert!(c["deadline"].as_u64().is_some_and(|d| d > 0), "{c}");
+    let v = wait_until("the head to answer", Duration::from_secs(60), || {
+        status("answered")
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}\n{}", wn.logs()))?;
+    assert_eq!(v["stdout"], "Hello, Ada!\n", "{v}");
+    let o = run(&["fastpath", "challenge", &rid, "--from", "dev", "--yes"])?;
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success() && err.contains("already challenged"),
+        "{err}"
+    );
+
+    // `--save` keeps the head's signed answer; reporting an honest one proves nothing.
+    let saved = tmp.path().join("answer.json");
+    let mut cmd = bls(&node, &keyring, &fast)?;
+    cmd.args(["--head", &fp.head_url, "--save"]).arg(&saved);
+    json_of(
+        &cmd.args(["--output", "json"]).output()?,
+        "invoke --fast --save",
+    )?;
+    let mut cmd = bls(&node, &keyring, &["fastpath", "report-head"])?;
+    let o = cmd.arg(&saved).args(["--from", "dev", "--yes"]).output()?;
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success() && err.contains("proves no lie"),
+        "{err}"
+    );
 
     // A --max-fee below the function's time-priced fast-path fee is refused before sending;
     // an expiry beyond the chain's request TTL too.

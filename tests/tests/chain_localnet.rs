@@ -39,7 +39,8 @@ async fn four_validators_same_app_hash_and_restart() -> anyhow::Result<()> {
             .or_else(|| res["height"].as_str().and_then(|h| h.parse().ok()))
             .ok_or_else(|| anyhow::anyhow!("no height in {res}"))?;
         for i in 0..4 {
-            net.wait_height(i, included, Duration::from_secs(60)).await?;
+            net.wait_height(i, included, Duration::from_secs(60))
+                .await?;
         }
     }
     // Stop node 3 and let the others go on, then restart it: it must catch up.

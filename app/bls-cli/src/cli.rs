@@ -41,6 +41,53 @@ pub enum Command {
     Account(AccountArgs),
     /// Manage local keys (the same keyring as `blsd keys`).
     Keys(KeysCmd),
+    /// Hold fast-path head workers to account: report a lie, challenge a charge.
+    Fastpath(FastpathCmd),
+}
+
+/// `bls fastpath`.
+#[derive(Args, Debug)]
+#[command(
+    after_help = "When `bls function invoke --fast` says the head lied, it saved the proof:\n  \
+        bls fastpath report-head bls-head-answer-XXXX.json --from dev\n\
+    When a head charged your deposit for an answer you did not get (or that did not verify):\n  \
+        bls fastpath challenge-status REQUEST_ID\n  \
+        bls fastpath challenge REQUEST_ID --from dev"
+)]
+pub struct FastpathCmd {
+    /// The fastpath subcommand.
+    #[command(subcommand)]
+    pub cmd: FastpathSub,
+}
+
+/// `bls fastpath` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum FastpathSub {
+    /// Prove on chain that a head lied in a signed answer (FILE: what `invoke --fast` saved,
+    /// the signed request and the head's answer). A proven lie slashes and jails the head and
+    /// refunds your fee; an answer that proves nothing is refused and costs only the tx fee.
+    ReportHead {
+        /// The saved answer (JSON: `signed_request`, `answer`).
+        file: PathBuf,
+        /// Signing options.
+        #[command(flatten)]
+        sign: SignArgs,
+    },
+    /// Challenge a head's charge for your request: it must publish the outcome on chain
+    /// within the challenge window or be slashed and jailed (your fee refunded). Escrows the
+    /// chain's challenge deposit: paid to the head if it answers, returned if it does not.
+    Challenge {
+        /// Request id (64 hex characters, as `invoke --fast` printed it).
+        request_id: String,
+        /// Signing options.
+        #[command(flatten)]
+        sign: SignArgs,
+    },
+    /// Show who settled a request, its challenge and the outcome the head published.
+    ChallengeStatus {
+        /// Request id (64 hex characters).
+        request_id: String,
+    },
 }
 
 /// `bls function`.
@@ -158,7 +205,8 @@ pub enum FunctionSub {
         sign: SignArgs,
     },
     /// Invoke a deployed function on chain (with --wait print the verified result), or with
-    /// --fast through a head worker (paid from your fast-path deposit; result verified).
+    /// --fast through a head worker (paid from your fast-path deposit; the head's signed answer
+    /// and the workers' signatures are verified against the chain).
     Invoke {
         /// Function id.
         id: u64,
@@ -188,12 +236,18 @@ pub enum FunctionSub {
         #[arg(long, default_value_t = 300)]
         timeout: u64,
         /// Run it now through a head worker's HTTP API instead of an on-chain job: paid from
-        /// the fast-path deposit (`bls account deposit`); the workers' signatures are verified.
+        /// the fast-path deposit (`bls account deposit`); the head's signature and the
+        /// workers' signatures are verified against the chain before the result is printed.
         #[arg(long)]
         fast: bool,
         /// The head worker's API URL for --fast, e.g. http://127.0.0.1:8080.
         #[arg(long, env = "BLS_HEAD")]
         head: Option<String>,
+        /// With --fast: also write the head's signed answer and your signed request to FILE
+        /// (the proof `bls fastpath report-head` takes; an answer proving a lie is saved even
+        /// without this flag).
+        #[arg(long, value_name = "FILE", requires = "fast")]
+        save: Option<PathBuf>,
         /// With --fast: blocks after the latest block the signed request stays valid (heads
         /// and workers refuse it afterwards). Default 100, at most the chain's
         /// fastpath_request_ttl.
@@ -326,6 +380,34 @@ mod tests {
             panic!("expected invoke");
         };
         assert_eq!((id, input.as_deref(), wait), (7, Some("x"), true));
+    }
+
+    #[test]
+    fn fastpath_commands_parse() {
+        let id = "ab".repeat(32);
+        let cli =
+            Cli::try_parse_from(["bls", "fastpath", "challenge", &id, "--from", "d"]).unwrap();
+        let Command::Fastpath(FastpathCmd {
+            cmd: FastpathSub::Challenge { request_id, .. },
+        }) = cli.cmd
+        else {
+            panic!("expected fastpath challenge");
+        };
+        assert_eq!(request_id, id);
+        let cli =
+            Cli::try_parse_from(["bls", "fastpath", "report-head", "a.json", "--yes"]).unwrap();
+        assert!(matches!(
+            cli.cmd,
+            Command::Fastpath(FastpathCmd {
+                cmd: FastpathSub::ReportHead { .. }
+            })
+        ));
+        // --save only with --fast.
+        assert!(Cli::try_parse_from(["bls", "function", "invoke", "1", "--save", "x"]).is_err());
+        assert!(
+            Cli::try_parse_from(["bls", "function", "invoke", "1", "--fast", "--save", "x"])
+                .is_ok()
+        );
     }
 
     #[test]

@@ -141,6 +141,26 @@ pub enum CliError {
         /// The head's reason.
         reason: String,
     },
+    /// The head's answer proves it lied.
+    #[error("the head {head} lied: {lie}. Its signed answer and your signed request are saved in {}: report it with `bls fastpath report-head {} --from KEY` (the head is slashed and jailed, your fee refunded if it charged it)", file.display(), file.display())]
+    HeadLied {
+        /// The head worker.
+        head: String,
+        /// The lie.
+        lie: String,
+        /// The evidence file.
+        file: PathBuf,
+    },
+    /// The head's answer cannot be verified (and proves nothing against it).
+    #[error("the answer of the head at {url} does not verify, so it is not a result: {reason}. If the head charges for request {request_id} anyway (see `bls fastpath challenge-status {request_id}`), challenge it with `bls fastpath challenge {request_id} --from KEY`: it must publish the outcome on chain or be slashed")]
+    HeadAnswerUnverified {
+        /// The head URL.
+        url: String,
+        /// Why.
+        reason: String,
+        /// The request id (hex).
+        request_id: String,
+    },
     /// cargo failed.
     #[error("`cargo build` failed for {} (its errors are above)", dir.display())]
     BuildFailed {

@@ -1,18 +1,20 @@
 //! `bls function invoke --fast`: a signed request to a head worker's
 //! `POST /api/v1/functions/execute`, paid from the fast-path deposit, whose answer is
-//! accepted only after the workers' signatures verify against the chain.
+//! accepted only after the head's signature and the workers' signatures verify against the
+//! chain (`bls_client::head::verify_answer`). An answer that proves the head lied is saved
+//! with the signed request for `bls fastpath report-head`.
 //!
 //! The request binds the function's deployed code hash, an expiry height (`--expires-in`
 //! blocks after the latest block) and the guest clock (the latest block time), all read from
 //! the chain before signing; a `--max-fee` below the function's fast-path fee is refused
 //! here, before anything is sent.
 
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use bls_client::cli::ClientContext;
-use bls_client::fastpath::{
-    chain_terms, fast_request_id, signed_execute_body, verify_result, FastRequest, ResultClaim,
-};
+use bls_client::fastpath::{chain_terms, fast_request_id, signed_execute_body, FastRequest};
+use bls_client::head::{verify_answer, AnswerError, HeadAnswer, HeadEvidence};
 use bls_client::KeyPair;
 use bls_worker::head::api::{ErrorBody, ExecuteResponse};
 use serde::Serialize;
@@ -26,8 +28,10 @@ pub struct FastResult {
     pub request_id: String,
     /// Function id (string, like uint64 in Cosmos JSON).
     pub function_id: String,
-    /// The head that served it.
+    /// The head API that served it.
     pub head: String,
+    /// The head worker whose signature on the answer verified.
+    pub head_worker: String,
     /// Code hash that ran (hex; equals the deployed code).
     pub code_hash: String,
     /// Quorum result hash (hex).
@@ -63,8 +67,18 @@ pub struct FastInvoke {
     pub max_fee: u128,
     /// How long to wait for the head.
     pub timeout: Duration,
+    /// Where to write the head's signed answer with the signed request (always; a provable
+    /// lie is saved even without it).
+    pub save: Option<PathBuf>,
     /// Blocks the request stays valid (`None`: [`bls_client::fastpath::DEFAULT_EXPIRES_IN`]).
     pub expires_in: Option<u64>,
+}
+
+/// Writes `evidence` to `path` (pretty JSON).
+pub fn write_evidence(path: &Path, evidence: &HeadEvidence) -> anyhow::Result<()> {
+    let json = serde_json::to_vec_pretty(evidence)?;
+    std::fs::write(path, json)
+        .map_err(|e| anyhow::anyhow!("writing the head's answer to {}: {e}", path.display()))
 }
 
 /// A nonce unique per invoker in practice: the wall clock in nanoseconds (the head caches
@@ -96,6 +110,7 @@ pub async fn invoke(ctx: &ClientContext, key: &KeyPair, req: FastInvoke) -> anyh
     fr.env = req.env;
     let (body, _) = signed_execute_body(key, &fr);
     let id = fast_request_id(key, &fr);
+    let signed = fr.signed(key);
     let resp = reqwest::Client::builder()
         .timeout(req.timeout)
         .build()?
@@ -133,24 +148,49 @@ pub async fn invoke(ctx: &ClientContext, key: &KeyPair, req: FastInvoke) -> anyh
     let r: ExecuteResponse = serde_json::from_str(&text).map_err(|e| {
         anyhow::anyhow!("the head at {head} answered something else than a result: {e}")
     })?;
-    let claim = ResultClaim {
-        request_id: &r.request_id,
-        code_hash: &r.code_hash,
-        result_hash: &r.result_hash,
-        outcome: &r.outcome,
-        signatures: r
-            .signatures
-            .iter()
-            .map(|s| (s.worker.as_str(), s.signature.as_str()))
-            .collect(),
+    let answer: HeadAnswer = serde_json::from_str(&text).map_err(|e| {
+        anyhow::anyhow!("the head at {head} answered something else than a result: {e}")
+    })?;
+    let evidence = HeadEvidence::new(&signed, answer.clone());
+    if let Some(path) = &req.save {
+        write_evidence(path, &evidence)?;
+    }
+    let v = match verify_answer(&ctx.rpc()?, &fr.chain_id, &signed, &answer).await {
+        Ok(v) => v,
+        Err(AnswerError::Rpc(e)) => return Err(e.into()),
+        Err(AnswerError::Lie(lie)) => {
+            let file = req.save.clone().unwrap_or_else(|| {
+                PathBuf::from(format!(
+                    "bls-head-answer-{}.json",
+                    &r.request_id.get(..16).unwrap_or("x")
+                ))
+            });
+            if req.save.is_none() {
+                write_evidence(&file, &evidence)?;
+            }
+            return Err(CliError::HeadLied {
+                head: answer.head,
+                lie: lie.to_string(),
+                file,
+            }
+            .into());
+        }
+        Err(e) => {
+            return Err(CliError::HeadAnswerUnverified {
+                url: head,
+                reason: e.to_string(),
+                request_id: hex::encode(id),
+            }
+            .into())
+        }
     };
-    let (outcome, signers) = verify_result(&ctx.rpc()?, req.function_id, &id, &claim)
-        .await
-        .map_err(|e| anyhow::anyhow!("the head's result does not verify: {e}"))?;
+    let outcome = v.outcome;
+    let signers = v.signers;
     let out = FastResult {
         request_id: r.request_id.clone(),
         function_id: req.function_id.to_string(),
         head,
+        head_worker: v.head,
         code_hash: r.code_hash.clone(),
         result_hash: r.result_hash.clone(),
         // From the verified outcome, not the head's convenience fields.
@@ -166,12 +206,13 @@ pub async fn invoke(ctx: &ClientContext, key: &KeyPair, req: FastInvoke) -> anyh
     };
     ctx.emit(&out, |o| {
         format!(
-            "{}\nrequest_id: {}\nresult_hash: {}\nexit_code: {}\nfuel_used: {}\nverified: {} worker signatures ({})",
+            "{}\nrequest_id: {}\nresult_hash: {}\nexit_code: {}\nfuel_used: {}\nverified: signed by head {} and {} worker signatures ({})",
             o.stdout.trim_end(),
             o.request_id,
             o.result_hash,
             o.exit_code.map_or("trapped".into(), |c| c.to_string()),
             o.fuel_used,
+            o.head_worker,
             o.verified_signers.len(),
             o.verified_signers.join(", ")
         )

@@ -276,6 +276,8 @@ pub struct InvokeRequest<'a> {
     pub fast: bool,
     /// Head API URL (for `fast`).
     pub head: Option<String>,
+    /// Where to write the head's signed answer with the signed request (for `fast`).
+    pub save: Option<PathBuf>,
     /// Blocks the fast request stays valid (`None`: the client default).
     pub expires_in: Option<u64>,
     /// Signing options.
@@ -319,6 +321,7 @@ pub async fn invoke(
                 env,
                 max_fee: max_fee.amount,
                 timeout: req.timeout,
+                save: req.save,
                 expires_in: req.expires_in,
             },
         )

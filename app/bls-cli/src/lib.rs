@@ -1,6 +1,6 @@
 //! `bls`, the function developer CLI: create a function project on the guest SDK, build it
 //! for `wasm32-wasip1`, run it locally exactly as a worker would, deploy and invoke it on
-//! chain, manage keys and read balances.
+//! chain, manage keys and read balances, and hold fast-path heads to account.
 //!
 //! It adds no protocol code of its own: signing, txs, queries and result verification are
 //! `bls-client`'s; local execution is `bls-worker`'s runtime; manifest rules are the
@@ -9,6 +9,7 @@
 pub mod account;
 pub mod build;
 pub mod cli;
+pub mod dispute;
 pub mod errors;
 pub mod fast;
 pub mod function;
@@ -38,6 +39,19 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Keys(k) => return block_on(k.run(&ctx)),
+        Command::Fastpath(f) => {
+            return match f.cmd {
+                cli::FastpathSub::ReportHead { file, sign } => {
+                    block_on(dispute::report_head(&ctx, from, &file, &sign))
+                }
+                cli::FastpathSub::Challenge { request_id, sign } => {
+                    block_on(dispute::challenge(&ctx, from, &request_id, &sign))
+                }
+                cli::FastpathSub::ChallengeStatus { request_id } => {
+                    block_on(dispute::challenge_status(&ctx, &request_id))
+                }
+            }
+        }
     };
     match sub {
         FunctionSub::Init {
@@ -93,6 +107,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             timeout,
             fast,
             head,
+            save,
             expires_in,
             sign,
         } => block_on(function::invoke(
@@ -109,6 +124,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 timeout: Duration::from_secs(timeout),
                 fast,
                 head,
+                save,
                 expires_in,
                 sign: &sign,
             },

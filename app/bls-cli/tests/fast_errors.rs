@@ -1,6 +1,9 @@
 //! `bls function invoke --fast` errors name the fix: no head given, no head listening (a
 //! free loopback port), and a head that refuses payment (a one-shot loopback server that
-//! answers 402 the way a head does).
+//! answers 402 the way a head does). A fast request binds terms read from the chain (code
+//! hash, expiry, clock, fee), so these run against a stub node: a loopback JSON-RPC server
+//! that answers `status` and the two orchestration queries the CLI reads the way CometBFT
+//! and blsd do.
 
 use std::io::{Read as _, Write as _};
 use std::net::TcpListener;
@@ -47,7 +50,142 @@ fn dead_url() -> String {
     format!("http://127.0.0.1:{port}")
 }
 
-/// `bls function invoke 1 --fast` with a chain id given (so no node is needed before the head).
+/// Reads one HTTP request (headers and a `content-length` body) from `s`.
+fn read_request(s: &mut std::net::TcpStream) -> Option<String> {
+    let mut req = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let n = s.read(&mut buf).ok()?;
+        req.extend_from_slice(&buf[..n]);
+        let text = String::from_utf8_lossy(&req).to_string();
+        if let Some(end) = text.find("\r\n\r\n") {
+            let len = text
+                .lines()
+                .find_map(|l| {
+                    l.to_ascii_lowercase()
+                        .strip_prefix("content-length:")
+                        .and_then(|v| v.trim().parse::<usize>().ok())
+                })
+                .unwrap_or(0);
+            if req.len() >= end + 4 + len {
+                return Some(text);
+            }
+        }
+        if n == 0 {
+            return None;
+        }
+    }
+}
+
+/// What the stub node answers to a JSON-RPC `method` with `params` (the `result`).
+fn stub_result(method: &str, params: &serde_json::Value) -> serde_json::Value {
+    use base64::Engine as _;
+    use bls_orchestration::queries::FunctionResponse;
+    use bls_orchestration::state::{Function, FunctionStatus};
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    match method {
+        "status" => serde_json::json!({
+            "node_info": {
+                "protocol_version": {"p2p": "8", "block": "11", "app": "0"},
+                "id": "0123456789abcdef0123456789abcdef01234567",
+                "listen_addr": "tcp://127.0.0.1:26656",
+                "network": "bls-test",
+                "version": "0.38.25",
+                "channels": "40202122233038606100",
+                "moniker": "stub",
+                "other": {"tx_index": "on", "rpc_address": "tcp://127.0.0.1:26657"}
+            },
+            "sync_info": {
+                "latest_block_hash": "AA".repeat(32),
+                "latest_app_hash": "BB".repeat(32),
+                "latest_block_height": "10",
+                "latest_block_time": "2026-01-01T00:00:00Z",
+                "earliest_block_hash": "AA".repeat(32),
+                "earliest_app_hash": "BB".repeat(32),
+                "earliest_block_height": "1",
+                "earliest_block_time": "2026-01-01T00:00:00Z",
+                "catching_up": false
+            },
+            "validator_info": {
+                "address": "CC".repeat(20),
+                "pub_key": {"type": "tendermint/PubKeyEd25519", "value": b64(&[1; 32])},
+                "voting_power": "10"
+            }
+        }),
+        "abci_query" => {
+            let path = params["path"].as_str().unwrap_or_default();
+            let value = if path.ends_with("/Function") {
+                serde_json::to_vec(&FunctionResponse {
+                    function: Function {
+                        id: 1,
+                        owner: bls_core::Address::from_bytes(&[1; 20]),
+                        code_hash: "ab".repeat(32),
+                        code_on_chain: true,
+                        source_uris: vec![],
+                        manifest_json: "{}".into(),
+                        replication: 1,
+                        quorum: 1,
+                        status: FunctionStatus::Active,
+                        version: 1,
+                        created_height: 2,
+                        updated_height: 2,
+                    },
+                    subnetwork: None,
+                })
+            } else {
+                serde_json::to_vec(&bls_orchestration::queries::ParamsResponse {
+                    params: Default::default(),
+                })
+            }
+            .unwrap();
+            serde_json::json!({"response": {
+                "code": 0, "log": "", "info": "", "index": "0", "key": "",
+                "value": b64(&value), "proofOps": null, "height": "10", "codespace": ""
+            }})
+        }
+        other => panic!("the stub node does not answer {other}"),
+    }
+}
+
+/// A loopback node answering what `bls function invoke --fast` reads before it signs (chain
+/// id, tip, the function, the params); serves until the test process ends.
+fn stub_node() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut s) = conn else { continue };
+            std::thread::spawn(move || {
+                while let Some(req) = read_request(&mut s) {
+                    let body = req.split("\r\n\r\n").nth(1).unwrap_or_default();
+                    let rpc: serde_json::Value =
+                        serde_json::from_str(body).unwrap_or(serde_json::Value::Null);
+                    let reply = serde_json::json!({
+                        "jsonrpc": "2.0",
+                        "id": rpc["id"],
+                        "result": stub_result(
+                            rpc["method"].as_str().unwrap_or_default(),
+                            &rpc["params"],
+                        ),
+                    })
+                    .to_string();
+                    if write!(
+                        s,
+                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{reply}",
+                        reply.len()
+                    )
+                    .is_err()
+                    {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    url
+}
+
+/// `bls function invoke 1 --fast` with a chain id given.
 fn fast_invoke(keyring: &Path, node: &str) -> Command {
     let mut c = bls(&[
         "function",
@@ -89,12 +227,13 @@ fn unreachable_head_names_the_url_and_the_fix() {
     let tmp = tempfile::tempdir().unwrap();
     let k = keyring(tmp.path());
     let head = dead_url();
+    let node = stub_node();
     let want = format!("cannot reach the head worker at {head}");
-    let mut cmd = fast_invoke(&k, &dead_url());
+    let mut cmd = fast_invoke(&k, &node);
     cmd.args(["--head", &head]);
     fails_with(&mut cmd, &[&want, "--head / BLS_HEAD"]);
     // The same through the environment.
-    let mut cmd = fast_invoke(&k, &dead_url());
+    let mut cmd = fast_invoke(&k, &node);
     cmd.env("BLS_HEAD", &head);
     fails_with(&mut cmd, &[&want]);
 }
@@ -140,7 +279,7 @@ fn refused_payment_surfaces_the_heads_reason_and_the_deposit_command() {
         .unwrap();
         String::from_utf8_lossy(&req).into_owned()
     });
-    let mut cmd = fast_invoke(&k, &dead_url());
+    let mut cmd = fast_invoke(&k, &stub_node());
     cmd.args(["--head", &head]);
     fails_with(
         &mut cmd,

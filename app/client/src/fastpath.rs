@@ -1,6 +1,6 @@
-//! Fast-path client side: the deposit messages and query, signing a request for a head
-//! worker's `POST /api/v1/functions/execute`, and verifying the head's answer against the
-//! chain (code hash, subnetwork, quorum and every worker's registered result key).
+//! Fast-path client side: the deposit messages and query, and signing a request for a head
+//! worker's `POST /api/v1/functions/execute` (the head's signed answer is verified against
+//! the chain by [`crate::head::verify_answer`], with the chain's own rule).
 //!
 //! A request binds everything that determines its outcome ([`RequestTerms`]): the code hash
 //! the invoker asks for, the input, an expiry height and the guest clock. [`chain_terms`]
@@ -9,13 +9,12 @@
 //! ([`bls_orchestration::fastpath::fee::fastpath_fee`], the chain's own function).
 
 use bls_core::manifest::Manifest;
-use bls_core::outcome::Outcome;
 use bls_core::Address;
 use bls_orchestration::fastpath::fee::fastpath_fee;
 use bls_orchestration::fastpath::msgs::{
-    payload_hash, request_id, verify_result_signature, MsgFastPathDeposit, MsgFastPathWithdraw,
-    MsgSetPinnedHeads, ProtoCoin, RequestTerms, SignedRequest, MSG_FASTPATH_DEPOSIT,
-    MSG_FASTPATH_WITHDRAW, MSG_SET_PINNED_HEADS,
+    payload_hash, request_id, MsgFastPathDeposit, MsgFastPathWithdraw, MsgSetPinnedHeads,
+    ProtoCoin, RequestTerms, SignedRequest, MSG_FASTPATH_DEPOSIT, MSG_FASTPATH_WITHDRAW,
+    MSG_SET_PINNED_HEADS,
 };
 use bls_orchestration::fastpath::queries::{DepositRequest, DepositResponse};
 use cosmos_sdk_proto::Any;
@@ -27,39 +26,15 @@ use crate::rpc::{RpcClient, RpcError};
 /// ABCI query path of an invoker's fast-path deposit.
 pub const DEPOSIT_QUERY: &str = "/bls.orchestration.v1.Query/FastPathDeposit";
 
-/// Why a head's result was not accepted.
+/// Why a fast request could not be built from the chain's terms.
 #[derive(Debug, thiserror::Error)]
 pub enum FastPathError {
     /// A chain query failed.
     #[error(transparent)]
     Rpc(#[from] RpcError),
-    /// A field of the response is not what it must be.
-    #[error("bad fast-path response: {0}")]
+    /// A value read from the chain is not what it must be.
+    #[error("bad fast-path terms: {0}")]
     Malformed(String),
-    /// The response is for another request.
-    #[error("the head answered request {got}, not ours ({want})")]
-    WrongRequest {
-        /// Our request id (hex).
-        want: String,
-        /// The response's (hex).
-        got: String,
-    },
-    /// The code that ran is not the function's deployed code.
-    #[error("code hash {got} is not the deployed code {want}")]
-    WrongCode {
-        /// On chain.
-        want: String,
-        /// In the response.
-        got: String,
-    },
-    /// A signature does not verify, or its signer may not sign for this function.
-    #[error("signature of {worker}: {why}")]
-    BadSignature {
-        /// Worker id.
-        worker: String,
-        /// Why.
-        why: String,
-    },
     /// The requested expiry does not fit the chain's request TTL.
     #[error("a fast request may expire at most {ttl} blocks ahead (fastpath_request_ttl); {asked} asked")]
     Expiry {
@@ -67,14 +42,6 @@ pub enum FastPathError {
         asked: u64,
         /// The chain's `fastpath_request_ttl`.
         ttl: u64,
-    },
-    /// Fewer distinct valid signers than the function's quorum.
-    #[error("{got} valid worker signatures, the function's quorum is {quorum}")]
-    NoQuorum {
-        /// Valid distinct signers.
-        got: usize,
-        /// Required.
-        quorum: usize,
     },
 }
 
@@ -89,128 +56,11 @@ pub async fn deposit_of(rpc: &RpcClient, invoker: &Address) -> Result<DepositRes
     .await
 }
 
-/// What a head claims about a request (hex fields as in its JSON response).
-#[derive(Debug, Clone)]
-pub struct ResultClaim<'a> {
-    /// Request id.
-    pub request_id: &'a str,
-    /// Code hash that ran.
-    pub code_hash: &'a str,
-    /// Quorum result hash.
-    pub result_hash: &'a str,
-    /// Canonical outcome bytes.
-    pub outcome: &'a str,
-    /// `(worker id, signature)` of each agreeing worker.
-    pub signatures: Vec<(&'a str, &'a str)>,
-}
-
-/// What the chain says may sign for a function.
-#[derive(Debug, Clone)]
-pub struct SignerRules {
-    /// Deployed code hash (hex).
-    pub code_hash: String,
-    /// Subnetwork members and their registered result public keys (33 bytes).
-    pub members: Vec<(String, Vec<u8>)>,
-    /// Distinct valid signatures required.
-    pub quorum: usize,
-}
-
 fn hex32(field: &str, s: &str) -> Result<[u8; 32], FastPathError> {
     hex::decode(s)
         .ok()
         .and_then(|b| <[u8; 32]>::try_from(b).ok())
         .ok_or_else(|| FastPathError::Malformed(format!("{field} must be 32 bytes of hex")))
-}
-
-/// Checks a claim offline against `rules`: the request id is ours, the code is the deployed
-/// code, the result hash is sha256 of the outcome, and at least `quorum` distinct subnetwork
-/// members signed it with their result keys. Returns the outcome and the signers.
-pub fn check_result(
-    want_request_id: &[u8; 32],
-    claim: &ResultClaim<'_>,
-    rules: &SignerRules,
-) -> Result<(Outcome, Vec<String>), FastPathError> {
-    let id = hex32("request_id", claim.request_id)?;
-    if &id != want_request_id {
-        return Err(FastPathError::WrongRequest {
-            want: hex::encode(want_request_id),
-            got: claim.request_id.to_string(),
-        });
-    }
-    let code = hex32("code_hash", claim.code_hash)?;
-    if !hex::encode(code).eq_ignore_ascii_case(&rules.code_hash) {
-        return Err(FastPathError::WrongCode {
-            want: rules.code_hash.clone(),
-            got: claim.code_hash.to_string(),
-        });
-    }
-    let result = hex32("result_hash", claim.result_hash)?;
-    let bytes = hex::decode(claim.outcome)
-        .map_err(|_| FastPathError::Malformed("outcome must be hex".into()))?;
-    let outcome =
-        Outcome::decode(&bytes).map_err(|e| FastPathError::Malformed(format!("outcome: {e}")))?;
-    if outcome.result_hash() != result {
-        return Err(FastPathError::Malformed(
-            "result_hash is not the hash of the outcome".into(),
-        ));
-    }
-    let mut signers: Vec<String> = Vec::new();
-    for (worker, sig) in &claim.signatures {
-        let bad = |why: &str| FastPathError::BadSignature {
-            worker: (*worker).to_string(),
-            why: why.to_string(),
-        };
-        let (_, pubkey) = rules
-            .members
-            .iter()
-            .find(|(m, _)| m == worker)
-            .ok_or_else(|| bad("not a member of the function's subnetwork"))?;
-        let sig = hex::decode(sig).map_err(|_| bad("not hex"))?;
-        verify_result_signature(pubkey, &id, &code, &result, &sig).map_err(|e| bad(&e))?;
-        if !signers.iter().any(|s| s == worker) {
-            signers.push((*worker).to_string());
-        }
-    }
-    if signers.len() < rules.quorum {
-        return Err(FastPathError::NoQuorum {
-            got: signers.len(),
-            quorum: rules.quorum,
-        });
-    }
-    Ok((outcome, signers))
-}
-
-/// Reads `function_id`'s [`SignerRules`] from the chain (function, subnetwork, each member's
-/// registered result key; members that cannot be looked up are left out).
-pub async fn signer_rules(rpc: &RpcClient, function_id: u64) -> Result<SignerRules, RpcError> {
-    let f = crate::orchestration::function(rpc, function_id).await?;
-    let mut members = Vec::new();
-    for m in f.subnetwork.map(|s| s.workers).unwrap_or_default() {
-        let Ok(w) = crate::registry::worker(rpc, &m).await else {
-            continue;
-        };
-        if let Ok(pk) = hex::decode(&w.worker.result_pubkey) {
-            members.push((m.to_string(), pk));
-        }
-    }
-    Ok(SignerRules {
-        code_hash: f.function.code_hash,
-        members,
-        quorum: usize::try_from(f.function.quorum)
-            .unwrap_or(usize::MAX)
-            .max(1),
-    })
-}
-
-/// [`check_result`] with the rules read from the chain.
-pub async fn verify_result(
-    rpc: &RpcClient,
-    function_id: u64,
-    want_request_id: &[u8; 32],
-    claim: &ResultClaim<'_>,
-) -> Result<(Outcome, Vec<String>), FastPathError> {
-    let rules = signer_rules(rpc, function_id).await?;
-    check_result(want_request_id, claim, &rules)
 }
 
 fn any(type_url: &str, msg: &impl Message) -> Any {
@@ -466,114 +316,5 @@ mod tests {
             .expect("the chain accepts the signature");
         assert_eq!(hex::encode(v.id), hex::encode(&id));
         assert!(signed.verify("other-chain").is_err());
-    }
-
-    struct Fixture {
-        id: [u8; 32],
-        code: [u8; 32],
-        outcome: String,
-        result: String,
-        workers: Vec<(KeyPair, String)>,
-        rules: SignerRules,
-    }
-
-    fn fixture() -> Fixture {
-        let outcome = Outcome {
-            status: bls_core::outcome::ExitStatus::Exited(0),
-            stdout: b"Hello, Ada!\n".to_vec(),
-            stdout_truncated: false,
-            stderr: Vec::new(),
-            stderr_truncated: false,
-            fuel_used: 7,
-            wall_time: std::time::Duration::ZERO,
-            trap_message: None,
-        };
-        let workers: Vec<(KeyPair, String)> = (0..3)
-            .map(|_| {
-                let (k, _) = KeyPair::generate().unwrap();
-                let id = k.address().to_string();
-                (k, id)
-            })
-            .collect();
-        let code = [7u8; 32];
-        let rules = SignerRules {
-            code_hash: hex::encode(code),
-            members: workers
-                .iter()
-                .map(|(k, id)| (id.clone(), k.public_key_bytes().to_vec()))
-                .collect(),
-            quorum: 2,
-        };
-        Fixture {
-            id: [1u8; 32],
-            code,
-            result: hex::encode(outcome.result_hash()),
-            outcome: hex::encode(outcome.canonical_bytes()),
-            workers,
-            rules,
-        }
-    }
-
-    fn sig(f: &Fixture, k: &KeyPair) -> String {
-        let result = hex32("r", &f.result).unwrap();
-        let digest = bls_orchestration::fastpath::msgs::result_digest(&f.id, &f.code, &result);
-        hex::encode(k.sign(&digest))
-    }
-
-    #[test]
-    fn quorum_of_member_signatures_verifies() {
-        let f = fixture();
-        let sigs: Vec<String> = f.workers.iter().map(|(k, _)| sig(&f, k)).collect();
-        let id_hex = hex::encode(f.id);
-        let code_hex = hex::encode(f.code);
-        let claim = ResultClaim {
-            request_id: &id_hex,
-            code_hash: &code_hex,
-            result_hash: &f.result,
-            outcome: &f.outcome,
-            signatures: f
-                .workers
-                .iter()
-                .zip(&sigs)
-                .map(|((_, w), s)| (w.as_str(), s.as_str()))
-                .collect(),
-        };
-        let (outcome, signers) = check_result(&f.id, &claim, &f.rules).unwrap();
-        assert_eq!(outcome.stdout, b"Hello, Ada!\n");
-        assert_eq!(signers.len(), 3);
-
-        // Another request's id, other code, a forged or foreign signature, too few signers.
-        assert!(matches!(
-            check_result(&[2u8; 32], &claim, &f.rules),
-            Err(FastPathError::WrongRequest { .. })
-        ));
-        let other_code = hex::encode([8u8; 32]);
-        let mut c = claim.clone();
-        c.code_hash = &other_code;
-        assert!(matches!(
-            check_result(&f.id, &c, &f.rules),
-            Err(FastPathError::WrongCode { .. })
-        ));
-        let mut c = claim.clone();
-        c.signatures[1].1 = &sigs[0];
-        assert!(matches!(
-            check_result(&f.id, &c, &f.rules),
-            Err(FastPathError::BadSignature { .. })
-        ));
-        let (outsider, _) = KeyPair::generate().unwrap();
-        let outsider_sig = sig(&f, &outsider);
-        let outsider_id = outsider.address().to_string();
-        let mut c = claim.clone();
-        c.signatures[2] = (&outsider_id, &outsider_sig);
-        assert!(matches!(
-            check_result(&f.id, &c, &f.rules),
-            Err(FastPathError::BadSignature { .. })
-        ));
-        let mut c = claim.clone();
-        c.signatures = vec![claim.signatures[0], claim.signatures[0]];
-        assert!(matches!(
-            check_result(&f.id, &c, &f.rules),
-            Err(FastPathError::NoQuorum { got: 1, quorum: 2 })
-        ));
     }
 }

@@ -82,26 +82,33 @@ fn bad(s: impl Into<String>) -> OrchestrationError {
     OrchestrationError::InvalidParams(format!("genesis: {}", s.into()))
 }
 
-/// The registry's `unbonding_blocks` (registry genesis runs first) must cover the reach of
-/// fast-path evidence: a worker signs a result for a request expiring at most
-/// `fastpath_request_ttl` blocks ahead, and evidence about it lands until
-/// `fastpath_settle_window` blocks after that expiry. A shorter unbonding would let a worker
-/// sign a false result, deregister, and take its bond out before the evidence can land. The
-/// same bound keeps retired result keys reserved long enough (the registry keeps them for
-/// `unbonding_blocks`).
+/// The registry's `unbonding_blocks` (registry genesis runs first) must cover the longest
+/// any fast-path proof can land after the act it punishes ([`Params::evidence_reach`]):
+/// - worker evidence: a worker signs a result for a request expiring at most
+///   `fastpath_request_ttl` blocks ahead, and evidence about it lands until
+///   `fastpath_settle_window` blocks after that expiry;
+/// - a report of a head's signed answer: the head signs at a height inside the request's
+///   window (`expiry - ttl ..= expiry`) and the report lands until `head_dispute_window`
+///   blocks after it, judged with the keys of the request's window;
+/// - an unanswered challenge of a head's charge: opened until `head_dispute_window` blocks
+///   after the settlement, punished in the end block of its deadline `challenge_window`
+///   blocks later (after the registry's end block of that height, hence the extra block).
+///
+/// A shorter unbonding would let a worker or head sign a false result (or charge for an
+/// answer it never gave), deregister, and take its bond out before the proof lands. The same
+/// bound keeps retired result keys reserved, and checkable, long enough (the registry keeps
+/// them for `unbonding_blocks`), so rotating a key neither lets a signer escape nor lets a
+/// colluder frame a head.
 fn check_unbonding_covers_fastpath(
     ctx: &Context<'_>,
     p: &Params,
 ) -> Result<(), OrchestrationError> {
     let unbonding = bls_registry::state::params(ctx.store)?.unbonding_blocks;
-    let reach = p.fastpath_reach();
-    if unbonding < reach {
+    if let Some(r) = p.reaches().into_iter().find(|r| unbonding < r.blocks) {
         return Err(OrchestrationError::InvalidParams(format!(
-            "registry unbonding_blocks ({unbonding}) must be at least orchestration \
-             fastpath_request_ttl + fastpath_settle_window ({} + {} = {reach}): otherwise a \
-             worker can unbond before evidence about its last fast-path signature lands; raise \
-             registry.params.unbonding_blocks or lower the fast-path windows",
-            p.fastpath_request_ttl, p.fastpath_settle_window
+            "registry unbonding_blocks ({unbonding}) must be at least the reach of {r}: \
+             otherwise a worker or head can unbond before the proof about its last fast-path \
+             act lands; raise registry.params.unbonding_blocks or lower those windows"
         )));
     }
     Ok(())

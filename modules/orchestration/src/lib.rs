@@ -85,6 +85,11 @@
 //!   block, resuming from a cursor ([`handlers::subnet_repair`]), so a jailed/unbonding/
 //!   deregistered member is replaced even for functions nobody invokes on chain (the fast
 //!   path reads subnetworks from chain), and assigns queued jobs.
+//! - **Fast path** ([`fastpath`]): prepaid deposits, receipts settled by head workers,
+//!   evidence against conflicting worker signatures, and heads answering for what they serve
+//!   (signed answers, reports of lies, challenges of charges: [`fastpath::head`]); its end
+//!   block resolves due challenges, prunes head records past their windows and forgets
+//!   requests whose window closed.
 //! - Deterministic: ordered maps only, integer math, block height/time/randomness only.
 
 pub mod code;
@@ -110,6 +115,7 @@ pub use error::OrchestrationError;
 pub use params::Params;
 
 use fastpath::handlers as fp;
+use fastpath::head::{challenge as head_challenge, msgs::*, report as head_report};
 use fastpath::msgs::*;
 use handlers::{functions, invoke, results};
 use msgs::*;
@@ -127,6 +133,9 @@ pub const ALL_MSG_TYPE_URLS: &[&str] = &[
     MSG_SETTLE_RECEIPTS,
     MSG_SUBMIT_EVIDENCE,
     MSG_SET_PINNED_HEADS,
+    MSG_REPORT_HEAD,
+    MSG_CHALLENGE_HEAD,
+    MSG_ANSWER_CHALLENGE,
 ];
 
 /// The orchestration module (stateless handle; all state lives in the store).
@@ -138,8 +147,11 @@ impl ModuleSpec for OrchestrationModule {
     type Genesis = genesis::GenesisState;
 
     const NAME: &'static str = "orchestration";
-    const MODULE_ACCOUNTS: &'static [bls_core::ModuleAccount] =
-        &[state::ESCROW_ACCOUNT, fastpath::state::FASTPATH_ACCOUNT];
+    const MODULE_ACCOUNTS: &'static [bls_core::ModuleAccount] = &[
+        state::ESCROW_ACCOUNT,
+        fastpath::state::FASTPATH_ACCOUNT,
+        fastpath::head::state::CHALLENGE_ACCOUNT,
+    ];
     const MSG_TYPE_URLS: &'static [&'static str] = ALL_MSG_TYPE_URLS;
     /// Orchestration's messages, in [`ALL_MSG_TYPE_URLS`] order: type URL, handler, response type
     /// URL, signer field.
@@ -209,6 +221,24 @@ impl ModuleSpec for OrchestrationModule {
                 MSG_SET_PINNED_HEADS_RESPONSE,
             )
             .signed_by("owner", |m| &m.owner),
+            &MsgRoute::of(
+                MSG_REPORT_HEAD,
+                head_report::report_head,
+                MSG_REPORT_HEAD_RESPONSE,
+            )
+            .signed_by("reporter", |m| &m.reporter),
+            &MsgRoute::of(
+                MSG_CHALLENGE_HEAD,
+                head_challenge::challenge_head,
+                MSG_CHALLENGE_HEAD_RESPONSE,
+            )
+            .signed_by("invoker", |m| &m.invoker),
+            &MsgRoute::of(
+                MSG_ANSWER_CHALLENGE,
+                head_challenge::answer_challenge,
+                MSG_ANSWER_CHALLENGE_RESPONSE,
+            )
+            .signed_by("head", |m| &m.head),
         ],
     };
     const QUERY_PREFIX: &'static str = queries::QUERY_PREFIX;

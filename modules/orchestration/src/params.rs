@@ -82,6 +82,20 @@ pub struct Params {
     pub dissent_jail_blocks: u64,
     /// Gas charged per decompressed WASM byte validated at deploy.
     pub wasm_gas_per_byte: u64,
+    /// Fraction of a head worker's bond slashed when it is proven to have lied in a signed
+    /// response or left a challenged charge unanswered, basis points.
+    pub head_slash_fraction_bps: u32,
+    /// Blocks a punished head worker is jailed.
+    pub head_jail_blocks: u64,
+    /// Blocks after a head's settlement (or after the height in its signed response) during
+    /// which the invoker may challenge the charge or report the response.
+    pub head_dispute_window: u64,
+    /// Blocks a challenged head has to answer with the outcome before it is punished.
+    pub challenge_window: u64,
+    /// What an invoker escrows to challenge a charge, ubls: paid to the head when it answers
+    /// (it paid gas to publish the outcome), returned when it does not.
+    #[serde(with = "bls_registry::amount::u128_str")]
+    pub challenge_deposit: u128,
 }
 
 /// Default `fastpath_request_ttl`: 300 blocks — 5 minutes at the devnet's 1 s blocks, 30 at
@@ -91,9 +105,38 @@ pub const DEFAULT_FASTPATH_REQUEST_TTL: u64 = 300;
 /// settles in slow batches) still settles; with the TTL it makes 1000 blocks, the registry's
 /// default `unbonding_blocks`.
 pub const DEFAULT_FASTPATH_SETTLE_WINDOW: u64 = 700;
-/// Largest `fastpath_request_ttl + fastpath_settle_window` (keeps every height sum far from
-/// overflow and the replay markers bounded in time).
+/// Largest reach of any fast-path proof ([`Params::reaches`]; keeps every height sum far from
+/// overflow and the replay and dispute markers bounded in time).
 pub const MAX_FASTPATH_REACH: u64 = 10_000_000;
+
+/// How long after a fast-path act a proof about it can still land, and which windows make
+/// it so (shown as `what = terms = blocks`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reach {
+    /// The proof and the sum of params that bounds it.
+    pub what: &'static str,
+    /// The terms of that sum, in order.
+    pub terms: Vec<u64>,
+    /// Blocks from the act to the last height at which the proof is acted on (the sum).
+    pub blocks: u64,
+}
+
+impl Reach {
+    fn of(what: &'static str, terms: &[u64]) -> Reach {
+        Reach {
+            what,
+            terms: terms.to_vec(),
+            blocks: terms.iter().fold(0u64, |a, t| a.saturating_add(*t)),
+        }
+    }
+}
+
+impl std::fmt::Display for Reach {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let terms: Vec<String> = self.terms.iter().map(u64::to_string).collect();
+        write!(f, "{} = {} = {}", self.what, terms.join(" + "), self.blocks)
+    }
+}
 
 impl Default for Params {
     fn default() -> Self {
@@ -119,6 +162,11 @@ impl Default for Params {
             slash_fraction_bps: 500,
             dissent_jail_blocks: 100,
             wasm_gas_per_byte: 2,
+            head_slash_fraction_bps: 1_000,
+            head_jail_blocks: 600,
+            head_dispute_window: 300,
+            challenge_window: 50,
+            challenge_deposit: 100_000,
         }
     }
 }
@@ -164,6 +212,22 @@ impl Params {
                 "fastpath_request_ttl + fastpath_settle_window must be at most {MAX_FASTPATH_REACH}"
             )));
         }
+        if self.head_slash_fraction_bps > 10_000 {
+            return bad("head_slash_fraction_bps must be at most 10000");
+        }
+        if self.head_dispute_window == 0 || self.challenge_window == 0 {
+            return bad("head_dispute_window and challenge_window must be positive");
+        }
+        if self.challenge_deposit == 0 {
+            // A free challenge lets anyone make every head pay gas for every request.
+            return bad("challenge_deposit must be positive");
+        }
+        let reach = self.evidence_reach();
+        if reach.blocks > MAX_FASTPATH_REACH {
+            return Err(OrchestrationError::InvalidParams(format!(
+                "the reach of {reach} blocks must be at most {MAX_FASTPATH_REACH}"
+            )));
+        }
         Ok(())
     }
 
@@ -172,5 +236,43 @@ impl Params {
     pub fn fastpath_reach(&self) -> u64 {
         self.fastpath_request_ttl
             .saturating_add(self.fastpath_settle_window)
+    }
+
+    /// Every way a proof about a fast-path act can land after the act, in blocks ([`Reach`]).
+    /// The registry's `unbonding_blocks` must be at least each of them: a bond, and the result
+    /// keys that signed, must still be there when the proof lands.
+    /// - worker evidence: a worker signs from `expiry - fastpath_request_ttl` on, evidence
+    ///   lands until `expiry + fastpath_settle_window`;
+    /// - a report of a head's signed answer: the head signs inside the request's window, the
+    ///   report lands until `head_dispute_window` after the statement and is checked with the
+    ///   keys of that window;
+    /// - an unanswered challenge: opened until `head_dispute_window` after the settlement and
+    ///   punished in the end block of its deadline `challenge_window` later, which runs after
+    ///   the registry's end block of that height (so one block more).
+    pub fn reaches(&self) -> [Reach; 3] {
+        [
+            Reach::of(
+                "worker evidence: fastpath_request_ttl + fastpath_settle_window",
+                &[self.fastpath_request_ttl, self.fastpath_settle_window],
+            ),
+            Reach::of(
+                "a report of a head's answer: fastpath_request_ttl + head_dispute_window",
+                &[self.fastpath_request_ttl, self.head_dispute_window],
+            ),
+            Reach::of(
+                "an unanswered challenge of a head's charge: head_dispute_window + \
+                 challenge_window + 1",
+                &[self.head_dispute_window, self.challenge_window, 1],
+            ),
+        ]
+    }
+
+    /// The longest any fast-path proof can arrive after the act it punishes: the largest of
+    /// [`Params::reaches`].
+    pub fn evidence_reach(&self) -> Reach {
+        let [a, b, c] = self.reaches();
+        [b, c]
+            .into_iter()
+            .fold(a, |m, r| if r.blocks > m.blocks { r } else { m })
     }
 }

@@ -205,26 +205,6 @@ fn register_sybil(chain: &mut Chain, w: &SimWorker, result_key: &[u8]) -> Result
         .map(|_| ())
 }
 
-fn rotate(chain: &mut Chain, w: &SimWorker, to: &SigningKey) -> Result<(), ModuleError> {
-    let msg = MsgUpdateWorker {
-        operator: w.addr.to_string(),
-        worker: w.addr.to_string(),
-        result_pubkey: to
-            .verifying_key()
-            .to_encoded_point(true)
-            .as_bytes()
-            .to_vec(),
-        ..Default::default()
-    };
-    chain
-        .tx(
-            &RegistryModule,
-            &w.addr,
-            encode_any(&msg, MSG_UPDATE_WORKER),
-        )
-        .map(|_| ())
-}
-
 fn key(n: u8) -> SigningKey {
     let mut s = [7u8; 32];
     s[31] = n;
@@ -934,10 +914,10 @@ fn attack_escape_by_unbonding_genesis_refused() {
             .unwrap_err();
     assert!(e.log.contains("unbonding_blocks (99)"), "{e}");
     assert!(e.log.contains("50 + 50 = 100"), "{e}");
-    let orch =
-        serde_json::json!({"params": {"fastpath_request_ttl": 49, "fastpath_settle_window": 50}});
+    let orch = serde_json::json!({"params": {"fastpath_request_ttl": 49,
+        "fastpath_settle_window": 50, "head_dispute_window": 40, "challenge_window": 10}});
     bls_core::Module::init_genesis(&bls_orchestration::OrchestrationModule, &mut ctx, &orch)
-        .expect("99 covers 49 + 50");
+        .expect("99 covers 49 + 50, 49 + 40 and 40 + 10 + 1");
 }
 
 // ---------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
-//! Event types emitted by the registry. The penalty and liveness events are built only by
-//! their constructors here and emitted only by the registry's keepers ([`crate::penalty`],
-//! [`crate::liveness`]): no other module spells them.
+//! Event types emitted by the registry. The penalty, liveness and restitution events are built
+//! only by their constructors here and emitted only by the registry's keepers
+//! ([`crate::penalty`], [`crate::liveness`], [`crate::restitution`]): no other module spells
+//! them.
 
 use bls_core::{Address, Event};
 
@@ -31,6 +32,9 @@ pub const WORKER_BONDED: &str = "bls.worker_bonded";
 pub const WORKER_UNBOND_STARTED: &str = "bls.worker_unbond_started";
 /// A partial unbonding completed and was returned to the operator (`worker`, `amount`).
 pub const WORKER_UNBOND_COMPLETED: &str = "bls.worker_unbond_completed";
+/// Part of a worker's bond was paid to an account it harmed (`worker`, `to`, `amount`,
+/// `reason`): see [`worker_restitution`].
+pub const WORKER_RESTITUTION: &str = "bls.worker_restitution";
 
 /// `bls.worker_slashed`: `amount` ubls (bond and slashable unbonding entries together) was
 /// burnt from `worker`'s stake for `reason`.
@@ -57,4 +61,14 @@ pub fn worker_missed(worker: &Address, duty: &crate::liveness::Duty) -> Event {
         crate::liveness::Duty::Job(id) => e.attr("job_id", id),
         crate::liveness::Duty::Request(id) => e.attr("request_id", id),
     }
+}
+
+/// `bls.worker_restitution`: `amount` ubls of `worker`'s bond was paid to `to`, an account it
+/// harmed, for `reason` ([`crate::restitution::pay_from_bond`]).
+pub fn worker_restitution(worker: &Address, to: &Address, amount: u128, reason: &str) -> Event {
+    Event::new(WORKER_RESTITUTION)
+        .attr("worker", worker)
+        .attr("to", to)
+        .attr("amount", amount)
+        .attr("reason", reason)
 }

@@ -29,7 +29,9 @@
 //!   `bls.worker_slashed`), [`penalty::jail`] (`bls.worker_jailed`); [`liveness`] —
 //!   [`liveness::record_answer`] / [`liveness::record_miss`] (sliding window of the last
 //!   `signed_jobs_window` assignments; fewer than `min_answered_per_window` answers in a full
-//!   window jails for `jail_blocks`; `bls.worker_missed`). Reads: [`state::get_worker`],
+//!   window jails for `jail_blocks`; `bls.worker_missed`); [`restitution`] —
+//!   [`restitution::pay_from_bond`] (pays an account a worker harmed out of its bond; not a
+//!   slash: nothing is burnt; `bls.worker_restitution`). Reads: [`state::get_worker`],
 //!   [`state::active_workers`] (id order). The storage maps are private to this crate.
 //! - [`address_group`]: the /24 (IPv4) or /48 (IPv6) of a worker's first routable registered
 //!   multiaddr, which placement caps at one seat per subnetwork (`unknown` when it has none).
@@ -48,6 +50,7 @@ pub mod msgs;
 pub mod params;
 pub mod penalty;
 pub mod queries;
+pub mod restitution;
 pub mod result_keys;
 pub mod state;
 

@@ -34,8 +34,9 @@ pub struct StartArgs {
     /// Log format (overrides `log.format` in the config).
     #[arg(long, value_enum)]
     pub log_format: Option<LogFormat>,
-    /// TEST ONLY: misbehave deliberately (wrong-result, silent, crash-after-commit).
-    /// A faulty worker is slashed; never use this on a real network.
+    /// TEST ONLY: misbehave deliberately (wrong-result, silent, crash-after-commit; heads:
+    /// head-lie, head-silent). A faulty worker or head is slashed; never use this on a real
+    /// network.
     #[arg(long, value_enum, hide = true)]
     pub fault: Option<Fault>,
     /// libp2p listen multiaddr, e.g. `/ip4/0.0.0.0/tcp/4001`: serves work orders and code
@@ -92,6 +93,11 @@ pub fn main(args: StartArgs) -> anyhow::Result<std::process::ExitCode> {
                     args.home
                         .join("data")
                         .join(bls_worker::head::settle::JOURNAL_FILE),
+                ),
+                served_dir: Some(
+                    args.home
+                        .join("data")
+                        .join(bls_worker::head::served::SERVED_DIR),
                 ),
             }),
         },

@@ -14,10 +14,17 @@ pub enum Fault {
     Silent,
     /// Exit the process right after the first commit is included (before revealing).
     CrashAfterCommit,
+    /// Head: serve a tampered outcome under an honest quorum claim, signing what it served
+    /// (a provable lie: the invoker's report slashes it).
+    HeadLie,
+    /// Head: settle what it served but never answer a challenge of the charge (slashed at
+    /// the challenge deadline).
+    HeadSilent,
 }
 
 impl Fault {
-    /// The outcome this worker will claim: tampered for [`Fault::WrongResult`].
+    /// The outcome this worker will claim: tampered for [`Fault::WrongResult`] (the head
+    /// faults do not change what the worker itself signs).
     pub fn tamper(self, outcome: Outcome) -> Outcome {
         match self {
             Fault::WrongResult => {
@@ -26,7 +33,22 @@ impl Fault {
                     .extend_from_slice(b"\n[tampered by a faulty worker]");
                 o
             }
-            Fault::Silent | Fault::CrashAfterCommit => outcome,
+            Fault::Silent | Fault::CrashAfterCommit | Fault::HeadLie | Fault::HeadSilent => outcome,
+        }
+    }
+
+    /// The outcome bytes a head serves for the quorum outcome `canonical`: tampered for
+    /// [`Fault::HeadLie`] (the quorum claim and its signatures stay honest).
+    pub fn served_outcome(self, canonical: &[u8]) -> Vec<u8> {
+        match self {
+            Fault::HeadLie => match Outcome::decode(canonical) {
+                Ok(mut o) => {
+                    o.stdout.extend_from_slice(b"\n[tampered by a lying head]");
+                    o.canonical_bytes()
+                }
+                Err(_) => canonical.to_vec(),
+            },
+            _ => canonical.to_vec(),
         }
     }
 }
@@ -53,5 +75,18 @@ mod tests {
             o.result_hash()
         );
         assert_eq!(Fault::Silent.tamper(o.clone()), o);
+        assert_eq!(
+            Fault::HeadLie.tamper(o.clone()),
+            o,
+            "a lying head's workers are honest"
+        );
+        let bytes = o.canonical_bytes();
+        assert_eq!(Fault::HeadSilent.served_outcome(&bytes), bytes);
+        let served = Fault::HeadLie.served_outcome(&bytes);
+        assert_ne!(served, bytes);
+        assert!(Outcome::decode(&served)
+            .unwrap()
+            .stdout
+            .ends_with(b"lying head]"));
     }
 }

@@ -7,6 +7,9 @@
 //! tendermint-rpc's websocket client never reconnects and dies after ~30 s of silence,
 //! so this module supervises it: on any error or silence it drops the client, polls over
 //! HTTP meanwhile, and reconnects with backoff.
+//!
+//! A head also gets from it every challenge of its charges (`bls.head_challenged` naming it)
+//! for its answerer (`crate::head::challenges`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,6 +17,7 @@ use std::time::Duration;
 use bls_client::rpc::{BlockResults, TxEvent};
 use bls_client::RpcClient;
 use bls_orchestration::events::JOB_ASSIGNED;
+use bls_orchestration::fastpath::head::events::HEAD_CHALLENGED;
 use futures::StreamExt;
 use tendermint_rpc::client::CompatMode;
 use tendermint_rpc::query::EventType;
@@ -48,6 +52,9 @@ pub struct Follower {
     pub heights: watch::Sender<u64>,
     /// Set when the daemon stops.
     pub shutdown: watch::Receiver<bool>,
+    /// A head's challenge answerer: receives the request id of every `bls.head_challenged`
+    /// event naming this worker (`None`: not a head).
+    pub head_challenges: Option<tokio::sync::mpsc::Sender<String>>,
 }
 
 impl Follower {
@@ -186,6 +193,12 @@ impl Follower {
             if let Some(job) = assigned_to(e, &self.me) {
                 mine.push(job);
             }
+            if let (Some(inbox), Some(id)) = (&self.head_challenges, challenged(e, &self.me)) {
+                tracing::warn!(request = %id, height = results.height, "a charge of this head was challenged");
+                if inbox.send(id).await.is_err() {
+                    tracing::error!("the challenge answerer stopped");
+                }
+            }
         }
         for job in mine {
             tracing::info!(job, height = results.height, "assigned");
@@ -204,6 +217,14 @@ pub fn assigned_to(e: &TxEvent, me: &str) -> Option<u64> {
         return None;
     }
     e.attr("job_id")?.parse().ok()
+}
+
+/// The request id of a `bls.head_challenged` event that names `me` as the head.
+pub fn challenged(e: &TxEvent, me: &str) -> Option<String> {
+    if e.kind != HEAD_CHALLENGED || e.attr("head")? != me {
+        return None;
+    }
+    e.attr("request_id").map(str::to_string)
 }
 
 #[cfg(test)]
@@ -242,5 +263,26 @@ mod tests {
         assert_eq!(assigned_to(&bad, "bls1bbb"), None);
         let missing = event(JOB_ASSIGNED, &[("job_id", "1")]);
         assert_eq!(assigned_to(&missing, "bls1bbb"), None);
+    }
+
+    #[test]
+    fn only_challenges_naming_me_as_the_head_count() {
+        let e = event(
+            HEAD_CHALLENGED,
+            &[
+                ("request_id", "ab"),
+                ("head", "bls1h"),
+                ("invoker", "bls1me"),
+            ],
+        );
+        assert_eq!(challenged(&e, "bls1h").as_deref(), Some("ab"));
+        assert_eq!(
+            challenged(&e, "bls1me"),
+            None,
+            "the invoker is not the head"
+        );
+        assert_eq!(challenged(&e, "bls1"), None);
+        let other = event(JOB_ASSIGNED, &[("request_id", "ab"), ("head", "bls1h")]);
+        assert_eq!(challenged(&other, "bls1h"), None);
     }
 }

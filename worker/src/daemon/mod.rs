@@ -151,6 +151,7 @@ pub async fn run(home: &Path, config: Config, opts: StartOptions) -> anyhow::Res
     let data_dir: Option<PathBuf> = (!config.runtime.data_dir.as_os_str().is_empty())
         .then(|| Config::resolve(home, &config.runtime.data_dir));
 
+    let mut head_challenges = None;
     if let Some((handle, incoming, _)) = p2p {
         let exec = Arc::new(crate::p2p::serve::Executor {
             chain: chain.clone(),
@@ -170,8 +171,9 @@ pub async fn run(home: &Path, config: Config, opts: StartOptions) -> anyhow::Res
         tokio::spawn(crate::p2p::serve::serve(exec.clone(), incoming));
         tokio::spawn(crate::p2p::discovery::run(exec.clone()));
         if let Some(cfg) = opts.head.clone() {
-            let bound = crate::head::start(exec, signer.clone(), cfg).await?;
-            tracing::info!(%bound, "head API listening");
+            let started = crate::head::start(exec, signer.clone(), cfg).await?;
+            tracing::info!(bound = %started.bound, "head API listening");
+            head_challenges = Some(started.challenges);
         }
     } else if opts.head.is_some() {
         anyhow::bail!("the head API needs --p2p-listen");
@@ -201,6 +203,7 @@ pub async fn run(home: &Path, config: Config, opts: StartOptions) -> anyhow::Res
         me: me.to_string(),
         heights: heights_tx,
         shutdown: stop_rx,
+        head_challenges,
     };
     let follower_task = tokio::spawn(follower.run(status.latest_block_height));
     let resume_task = tokio::spawn({

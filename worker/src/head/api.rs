@@ -137,7 +137,11 @@ pub struct WorkerSig {
     pub signature: String,
 }
 
-/// The aggregated result.
+/// The aggregated result. The head signs it: `head_signature` is its signature with its
+/// registered result key over the statement made of `request_id`, `code_hash`,
+/// `result_hash`, sha256 of the `outcome` bytes, `height`, `function_version`,
+/// `subnetwork_height` and `signatures` (`bls_orchestration::fastpath::head::msgs`); the other
+/// fields are conveniences derived from those.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExecuteResponse {
     /// Blockless-style status code.
@@ -160,12 +164,27 @@ pub struct ExecuteResponse {
     pub exit_code: Option<i32>,
     /// Fuel used.
     pub fuel_used: u64,
-    /// Agreeing workers' signatures (at least the quorum).
+    /// Agreeing workers' signatures (at least the quorum), as the head presents them.
     pub signatures: Vec<WorkerSig>,
-    /// Signed results that disagree with the quorum (evidence).
+    /// Signed results that disagree with the quorum (evidence; not part of the statement).
     pub dissent: Vec<WorkerSig>,
     /// Workers that failed or refused, with why.
     pub failures: Vec<String>,
+    /// The head worker that served it (its id).
+    #[serde(default)]
+    pub head: String,
+    /// Chain height of the head's view when it served.
+    #[serde(default)]
+    pub height: u64,
+    /// Version of the function record the head judged the quorum against.
+    #[serde(default)]
+    pub function_version: u64,
+    /// Placement height of the subnetwork the head judged the quorum against.
+    #[serde(default)]
+    pub subnetwork_height: u64,
+    /// The head's signature (hex) over the statement.
+    #[serde(default)]
+    pub head_signature: String,
 }
 
 /// `POST /api/v1/functions/requests/result`.

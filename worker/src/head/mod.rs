@@ -13,18 +13,29 @@
 //! code, and charges [`fastpath_fee`] (the flat fee plus the manifest's timeout priced per
 //! second).
 //!
+//! The head answers for what it serves: every answer carries its signature over a statement
+//! of the request (its v2 id), code, result, the outcome bytes served, the chain state it
+//! read (dated by the tip it served at, which lies in the request's window) and the worker
+//! signatures it presents ([`statement`]); a lie in it is provable on chain. The outcome of
+//! every served request is kept ([`served`]) until no challenge of its charge can be answered
+//! any more, and challenges are answered by the head itself ([`challenges`]).
+//!
 //! Refusals are 4xx with a reason: 400 malformed, expired or not yet valid, or for code that
 //! is not the function's current code; 401 bad or missing signature; 402 unfunded deposit or
 //! `max_fee` below the fee; 403 head not pinned, 404 unknown function, 409 already served
-//! (result no longer cached), 413 too large, 429 rate limited; 503 when too few workers
-//! agree.
+//! (result no longer cached), 413 too large, 422 an outcome too large to answer for on
+//! chain, 429 rate limited; 503 when too few workers agree or the served-outcome store is
+//! full.
 
 pub mod api;
+pub mod challenges;
 pub mod deposits;
 pub mod dispatch;
 pub mod evidence;
 pub mod limits;
+pub mod served;
 pub mod settle;
+pub mod statement;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddr;
@@ -66,12 +77,20 @@ pub struct HeadConfig {
     /// Where served-but-unsettled receipts are journaled (`None`: memory only, lost on a
     /// restart).
     pub receipts_journal: Option<std::path::PathBuf>,
+    /// Where served outcomes are kept for challenges (`None`: memory only, lost on a
+    /// restart).
+    pub served_dir: Option<std::path::PathBuf>,
 }
 
 /// Most cached results (oldest evicted first).
 const MAX_CACHED: usize = 10_000;
 
-const PARAMS: &str = "/bls.orchestration.v1.Query/Params";
+/// Largest outcome the head serves and charges for: an answer to a challenge carries it in
+/// one transaction, which must fit CometBFT's default mempool limit (1 MiB) with room to
+/// spare.
+pub const MAX_ANSWERABLE_OUTCOME: usize = 768 << 10;
+
+pub(crate) const PARAMS: &str = "/bls.orchestration.v1.Query/Params";
 const DEPOSIT: &str = "/bls.orchestration.v1.Query/FastPathDeposit";
 const PINNED_HEADS: &str = "/bls.orchestration.v1.Query/PinnedHeads";
 
@@ -81,6 +100,8 @@ pub struct Head {
     signer: crate::daemon::signer::SignerHandle,
     limiter: limits::RateLimiter,
     pending: Arc<settle::Pending>,
+    /// Outcomes served, kept for challenges.
+    served: Arc<served::ServedOutcomes>,
     /// Invokers' deposits as this head may still spend them.
     deposits: Arc<deposits::DepositBook>,
     /// One request at a time per paying account (check, run, charge).
@@ -99,19 +120,42 @@ fn refuse(status: StatusCode, why: impl Into<String>) -> Reply {
     (status, Json(serde_json::to_value(body).unwrap_or_default()))
 }
 
-/// Starts the API on `cfg.listen` and the settlement loop; returns the bound address.
+/// A running head: where its API listens, and the inbox of challenges naming it (the chain
+/// follower sends each challenged request id).
+pub struct Started {
+    /// The API's bound address.
+    pub bound: SocketAddr,
+    /// Request ids (hex) of `bls.head_challenged` events naming this head.
+    pub challenges: tokio::sync::mpsc::Sender<String>,
+}
+
+/// Starts the API on `cfg.listen`, the settlement loop and the challenge answerer.
 pub async fn start(
     exec: Arc<Executor>,
     signer: crate::daemon::signer::SignerHandle,
     cfg: HeadConfig,
-) -> anyhow::Result<SocketAddr> {
+) -> anyhow::Result<Started> {
     let pending = Arc::new(match &cfg.receipts_journal {
         Some(path) => settle::Pending::open(path)?,
         None => settle::Pending::in_memory(),
     });
+    let served = Arc::new(match &cfg.served_dir {
+        Some(dir) => served::ServedOutcomes::open(dir)?,
+        None => served::ServedOutcomes::in_memory(),
+    });
+    // A pending outcome whose receipt did not survive (an unsynced journal) is never charged.
+    served.retain_pending(|id| pending.contains(id));
+    let challenges = challenges::spawn(
+        exec.chain.clone(),
+        signer.clone(),
+        exec.key.address().to_string(),
+        served.clone(),
+        exec.fault,
+    );
     let head = Arc::new(Head {
         limiter: limits::RateLimiter::new(cfg.rate_per_sec, cfg.burst),
         pending: pending.clone(),
+        served: served.clone(),
         deposits: Arc::new(deposits::DepositBook::new(exec.chain.view().ttl())),
         accounts: crate::keyed_locks::KeyedLocks::default(),
         cache: Mutex::new((BTreeMap::new(), VecDeque::new())),
@@ -120,6 +164,8 @@ pub async fn start(
     });
     tokio::spawn(settle::run(
         pending,
+        served,
+        exec.chain.clone(),
         signer,
         exec.key.address().to_string(),
         cfg.settle_interval,
@@ -140,7 +186,7 @@ pub async fn start(
             tracing::error!(error = %e, "head API stopped");
         }
     });
-    Ok(bound)
+    Ok(Started { bound, challenges })
 }
 
 async fn result(
@@ -445,7 +491,12 @@ impl Head {
                 .map_err(|e| bad(format!("config.env_vars: {e}")))?;
         }
         exec.p2p.announce_function(function_id, code_hash); // members prefetch the code
-        let members = f.subnetwork.map(|s| s.workers).unwrap_or_default();
+        let subnet_height = f.subnetwork.as_ref().map_or(0, |s| s.placed_height);
+        let members = f
+            .subnetwork
+            .as_ref()
+            .map(|s| s.workers.clone())
+            .unwrap_or_default();
         let lookups = join_all(members.iter().map(|m| exec.chain.worker(m.as_str()))).await;
         let mut workers = Vec::new();
         for (m, r) in members.iter().zip(lookups) {
@@ -498,8 +549,18 @@ impl Head {
         };
         let _ = count;
         let (outcome_bytes, sigs) = agg.by_hash.get(&best).cloned().unwrap_or_default();
-        let outcome = Outcome::decode(&outcome_bytes)
-            .map_err(|e| (StatusCode::BAD_GATEWAY, e.to_string()))?;
+        Outcome::decode(&outcome_bytes).map_err(|e| (StatusCode::BAD_GATEWAY, e.to_string()))?;
+        if outcome_bytes.len() > MAX_ANSWERABLE_OUTCOME {
+            // Charging for it would leave the head unable to answer a challenge on chain.
+            return Err((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!(
+                    "the outcome is {} bytes, more than the {MAX_ANSWERABLE_OUTCOME} a head can \
+                     publish on chain if its charge is challenged: invoke this request on chain",
+                    outcome_bytes.len()
+                ),
+            ));
+        }
         let dissent: Vec<WorkerSig> = agg
             .by_hash
             .iter()
@@ -536,6 +597,32 @@ impl Head {
                 rest,
             }));
         }
+        // What is served: the quorum outcome (a lying head, in tests, serves another).
+        let served_bytes = match exec.fault {
+            Some(f) => f.served_outcome(&outcome_bytes),
+            None => outcome_bytes.clone(),
+        };
+        let served_outcome =
+            Outcome::decode(&served_bytes).map_err(|e| (StatusCode::BAD_GATEWAY, e.to_string()))?;
+        let statement = statement::sign(
+            &exec.key,
+            &statement::Answer {
+                request_id: id,
+                code_hash,
+                result_hash: best,
+                served: &served_bytes,
+                height: tip.height,
+                function_version: f.function.version,
+                subnetwork_height: subnet_height,
+                signatures: &sigs,
+            },
+        )
+        .map_err(|e| (StatusCode::BAD_GATEWAY, format!("signing the answer: {e}")))?;
+        // Kept before the receipt exists: a charge this head cannot back with its outcome
+        // would get it slashed when challenged.
+        self.served
+            .put(&id_hex, &outcome_bytes)
+            .map_err(|e| (StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?;
         let receipt = Receipt {
             request: Some(signed),
             code_hash: code_hash.to_vec(),
@@ -559,17 +646,22 @@ impl Head {
             function_id,
             code_hash: hex::encode(code_hash),
             result_hash: hex::encode(best),
-            outcome: hex::encode(&outcome_bytes),
-            stdout: String::from_utf8_lossy(&outcome.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&outcome.stderr).into_owned(),
-            exit_code: match outcome.status {
+            outcome: hex::encode(&served_bytes),
+            stdout: String::from_utf8_lossy(&served_outcome.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&served_outcome.stderr).into_owned(),
+            exit_code: match served_outcome.status {
                 ExitStatus::Exited(c) => Some(c),
                 ExitStatus::Trapped(_) => None,
             },
-            fuel_used: outcome.fuel_used,
+            fuel_used: served_outcome.fuel_used,
             signatures: sigs,
             dissent,
             failures: agg.failures,
+            head: statement.head,
+            height: statement.height,
+            function_version: statement.function_version,
+            subnetwork_height: statement.subnetwork_height,
+            head_signature: hex::encode(&statement.signature),
         };
         if let Ok(mut c) = self.cache.lock() {
             c.0.insert(id_hex.clone(), resp.clone());

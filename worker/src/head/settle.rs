@@ -9,6 +9,10 @@
 //! settled just before a crash is submitted again after the restart; the chain rejects it
 //! as replayed and the rejected-batch search below drops it.
 //!
+//! The outcome of every served request is in the served-outcome store ([`super::served`]);
+//! after each round the store learns which receipts settled (their outcomes are kept through
+//! the chain's challenge windows) and which were dropped (never charged: forgotten).
+//!
 //! A batch the chain refuses because of its receipts is not dropped whole: the receipt the
 //! chain's log names is dropped and the rest retried, otherwise the batch is split in
 //! halves until the bad receipts are isolated, so one stale receipt does not cost the head
@@ -31,6 +35,11 @@ use bls_orchestration::fastpath::state::MAX_RECEIPTS_PER_MSG;
 use prost::Message as _;
 use serde::{Deserialize, Serialize};
 
+use bls_orchestration::queries::ParamsResponse;
+
+use super::served::ServedOutcomes;
+use super::PARAMS;
+use crate::daemon::chain::Chain;
 use crate::daemon::signer::{SignerHandle, TxFailure};
 use crate::daemon::store::{write_atomic, StoreError};
 
@@ -297,6 +306,10 @@ pub struct RoundReport {
     pub deferred: usize,
     /// Settlement transactions that landed.
     pub txs: usize,
+    /// (request id, settlement height) of every receipt settled.
+    pub settled_at: Vec<(String, u64)>,
+    /// Request ids of the receipts dropped for good (never charged).
+    pub dropped_ids: Vec<String>,
 }
 
 /// Whether a refusal is about the receipts (bad signatures, replays, wrong code, no
@@ -350,6 +363,9 @@ where
                     tracing::info!(receipts = b.len(), height, "settled fast-path receipts");
                     report.settled += b.len();
                     report.txs += 1;
+                    report
+                        .settled_at
+                        .extend(b.iter().map(|q| (q.request_id.clone(), height)));
                     done.extend(b);
                 }
                 Err(TxFailure::Rejected {
@@ -359,6 +375,9 @@ where
                 }) if refuses_receipts(&codespace, code) && b.len() == 1 => {
                     tracing::warn!(reason = %log, "receipt refused by the chain; dropping it");
                     report.dropped.push(log);
+                    report
+                        .dropped_ids
+                        .extend(b.iter().map(|q| q.request_id.clone()));
                     done.extend(b);
                 }
                 Err(TxFailure::Rejected {
@@ -371,7 +390,9 @@ where
                         Some(i) => {
                             tracing::warn!(reason = %log, "receipt refused by the chain; dropping it");
                             report.dropped.push(log);
-                            done.push(b.remove(i));
+                            let q = b.remove(i);
+                            report.dropped_ids.push(q.request_id.clone());
+                            done.push(q);
                             work.push(b);
                         }
                         None => {
@@ -401,11 +422,24 @@ where
     }
 }
 
-/// Every `interval`, settles what is pending through the worker's signer.
-pub async fn run(pending: Arc<Pending>, signer: SignerHandle, head: String, interval: Duration) {
+/// Blocks an outcome is kept beyond the chain's challenge windows (the head's view of the tip
+/// may be a little ahead of the node a challenger's tx lands on).
+const KEEP_MARGIN_BLOCKS: u64 = 10;
+
+/// Every `interval`, settles what is pending through the worker's signer, then tells the
+/// served-outcome store what settled (kept for the challenge windows) and what was dropped
+/// (forgotten), and prunes outcomes past those windows.
+pub async fn run(
+    pending: Arc<Pending>,
+    served: Arc<ServedOutcomes>,
+    chain: Chain,
+    signer: SignerHandle,
+    head: String,
+    interval: Duration,
+) {
     loop {
         tokio::time::sleep(interval).await;
-        settle_pending(&pending, &head, |msg| {
+        let report = settle_pending(&pending, &head, |msg| {
             let signer = signer.clone();
             async move {
                 signer
@@ -415,6 +449,29 @@ pub async fn run(pending: Arc<Pending>, signer: SignerHandle, head: String, inte
             }
         })
         .await;
+        for (id, height) in &report.settled_at {
+            served.settled(id, height.to_owned());
+        }
+        for id in &report.dropped_ids {
+            served.dropped(id);
+        }
+        let view = chain.view();
+        let no_args = serde_json::json!({});
+        let (params, tip) = tokio::join!(
+            view.query::<_, ParamsResponse>(PARAMS, &no_args),
+            view.tip()
+        );
+        if let (Ok(p), Ok(tip)) = (params, tip) {
+            let keep = p
+                .params
+                .head_dispute_window
+                .saturating_add(p.params.challenge_window)
+                .saturating_add(KEEP_MARGIN_BLOCKS);
+            let n = served.prune(tip.height, keep);
+            if n > 0 {
+                tracing::debug!(pruned = n, "served outcomes past their challenge windows");
+            }
+        }
     }
 }
 
@@ -489,6 +546,15 @@ mod tests {
             assert_eq!(got, want, "names_index={names_index}");
             assert_eq!(report.settled, 37);
             assert_eq!(report.dropped.len(), 3);
+            let mut dropped = report.dropped_ids.clone();
+            dropped.sort();
+            assert_eq!(
+                dropped,
+                vec!["id17", "id3", "id39"],
+                "names_index={names_index}"
+            );
+            assert_eq!(report.settled_at.len(), 37);
+            assert!(report.settled_at.iter().all(|(_, h)| *h == 9));
             assert_eq!(report.deferred, 0);
             assert!(p.is_empty());
             assert_eq!(p.owed("inv"), 0);

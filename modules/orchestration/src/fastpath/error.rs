@@ -138,6 +138,17 @@ pub enum FastPathError {
         /// Why.
         reason: String,
     },
+    /// The settling head was proven to have lied in its answer to this request: it may not
+    /// charge for it.
+    #[error("receipt {index}: head {head} was punished for a lie in its answer to request {request} and may not charge for it")]
+    ChargeForProvenLie {
+        /// Receipt index.
+        index: usize,
+        /// Request id (hex).
+        request: String,
+        /// The head.
+        head: String,
+    },
     /// Any other orchestration error (unknown function, not owner, bank, registry, store).
     #[error(transparent)]
     Orchestration(#[from] OrchestrationError),
@@ -165,6 +176,7 @@ impl AbciCode for FastPathError {
             RequestNotYetValid { .. } => 61,
             CodeNotRequested { .. } => 62,
             BadOutcome { .. } => 63,
+            ChargeForProvenLie { .. } => 64,
             Orchestration(e) => e.code(),
         }
     }

@@ -1,7 +1,8 @@
 //! Fast-path part of the orchestration genesis (`app_state.orchestration.fastpath`):
 //! deposits, pending withdrawals, settled request ids (replay protection), pinned heads,
 //! punished-evidence markers, the queue that forgets those markers once a request's window has
-//! closed, and the cumulative totals. Exported in store key order
+//! closed, the cumulative totals and head accountability ([`super::head::genesis`]). Exported
+//! in store key order
 //! (ascending), so an export is deterministic.
 //!
 //! Deposits are not minted here: the bank genesis must fund `orchestration_fastpath` with at
@@ -101,6 +102,8 @@ pub struct FastPathGenesis {
     pub prune_queue: Vec<GenesisPrune>,
     /// Cumulative totals; `stats.deposits` must equal Σ `deposits`.
     pub stats: FastPathStats,
+    /// Head accountability: settlement records, challenges, punishment markers.
+    pub head: super::head::genesis::HeadGenesis,
 }
 
 fn bad(s: impl Into<String>) -> OrchestrationError {
@@ -266,7 +269,7 @@ pub fn init(ctx: &mut Context<'_>, g: &FastPathGenesis) -> Result<(), Orchestrat
             super::state::FASTPATH_ACCOUNT.name()
         )));
     }
-    Ok(())
+    super::head::genesis::init(ctx, &g.head)
 }
 
 /// Reads the fast-path state back, every list in ascending key order.
@@ -315,5 +318,6 @@ pub fn export(store: &dyn Storage) -> Result<FastPathGenesis, OrchestrationError
         let (height, request_id) = item?;
         g.prune_queue.push(GenesisPrune { height, request_id });
     }
+    g.head = super::head::genesis::export(store)?;
     Ok(g)
 }

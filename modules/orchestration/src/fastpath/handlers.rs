@@ -237,7 +237,9 @@ pub(crate) fn verified_request(
 /// invocation split: the worker part goes [`HEAD_SHARE_BPS`] to the head and the rest
 /// equally to the signing workers, the burn share is burnt, the community share and every
 /// rounding remainder go to the community pool. All or nothing. The request id is queued to
-/// be forgotten once its window has closed ([`super::prune`]).
+/// be forgotten once its window has closed ([`super::prune`]). A head proven to have lied in
+/// its answer to a request ([`super::head::report`]) may not settle it; what a head settles
+/// is recorded for challenges and reports ([`super::head::state::record_settlement`]).
 pub fn settle_receipts(
     ctx: &mut Context<'_>,
     m: &MsgSettleReceipts,
@@ -270,6 +272,15 @@ pub fn settle_receipts(
         let id_hex = hex::encode(id);
         if SETTLED.has(ctx.store, &id_hex) {
             return Err(FastPathError::Replayed(id_hex));
+        }
+        // A head punished for lying in its answer to this request never charges for it (the
+        // marker outlives the request's chain window, [`super::head::report`]).
+        if super::head::state::punished(ctx.store, &id_hex, &head) {
+            return Err(FastPathError::ChargeForProvenLie {
+                index,
+                request: id_hex,
+                head: head.to_string(),
+            });
         }
         let f = must_get_function(ctx.store, v.terms.function_id)?;
         let pinned = pinned_heads(ctx.store, f.id)?;
@@ -350,6 +361,22 @@ pub fn settle_receipts(
             &id_hex,
             v.terms.expiry_height,
             p.fastpath_settle_window,
+        )?;
+        // What a challenge of this charge, or a report that the head answered another
+        // result, is checked against.
+        super::head::state::record_settlement(
+            ctx.store,
+            &id_hex,
+            &super::head::state::HeadSettlement {
+                head: head.clone(),
+                invoker: invoker.clone(),
+                function_id: f.id,
+                result_hash: hex::encode(result_hash),
+                fee,
+                height: ctx.block.height,
+                refunded: false,
+            },
+            &p,
         )?;
 
         let split = fastpath_split(&shares, fee, signers.len());

@@ -18,12 +18,15 @@
 //!   ([`prune`]).
 //! - Conflicting signed results are evidence anyone can submit
 //!   ([`msgs::MsgSubmitEvidence`]; the rule in [`evidence`]).
+//! - Heads sign what they serve and answer for it: a proven lie or an unanswered challenge
+//!   of a charge slashes and jails the head and refunds the invoker ([`head`]).
 
 pub mod error;
 pub mod evidence;
 pub mod fee;
 pub mod genesis;
 pub mod handlers;
+pub mod head;
 pub mod msgs;
 pub mod prune;
 pub mod queries;

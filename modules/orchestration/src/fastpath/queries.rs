@@ -1,5 +1,6 @@
 //! Fast-path queries (`/bls.orchestration.v1.Query/FastPathDeposit`, `.../PinnedHeads`,
-//! `.../FastPathSettled`, `.../FastPathStats`).
+//! `.../FastPathSettled`, `.../FastPathStats`; head accountability's in
+//! [`super::head::queries`]).
 
 use bls_core::Address;
 use cosmwasm_std::Storage;
@@ -100,7 +101,7 @@ pub fn query(
             })
         })(),
         "FastPathStats" => stats(store).and_then(|s| json(&s)),
-        _ => return None,
+        _ => return super::head::queries::query(store, method, data),
     };
     Some(r)
 }

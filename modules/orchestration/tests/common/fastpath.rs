@@ -5,7 +5,9 @@
 use bls_core::module::encode_any;
 use bls_core::{Address, ModuleError};
 use bls_orchestration::fastpath::msgs::*;
-use bls_registry::msgs::{Capabilities, MsgRegisterWorker, MSG_REGISTER_WORKER};
+use bls_registry::msgs::{
+    Capabilities, MsgRegisterWorker, MsgUpdateWorker, MSG_REGISTER_WORKER, MSG_UPDATE_WORKER,
+};
 use bls_registry::RegistryModule;
 use k256::ecdsa::signature::Signer;
 use k256::ecdsa::{Signature, SigningKey};
@@ -254,4 +256,25 @@ pub fn settle(
     };
     chain.orch(head, encode_any(&msg, MSG_SETTLE_RECEIPTS))?;
     Ok(())
+}
+
+/// `w` rotates its result key to `to` (`MsgUpdateWorker`).
+pub fn rotate(chain: &mut Chain, w: &SimWorker, to: &SigningKey) -> Result<(), ModuleError> {
+    let msg = MsgUpdateWorker {
+        operator: w.addr.to_string(),
+        worker: w.addr.to_string(),
+        result_pubkey: to
+            .verifying_key()
+            .to_encoded_point(true)
+            .as_bytes()
+            .to_vec(),
+        ..Default::default()
+    };
+    chain
+        .tx(
+            &RegistryModule,
+            &w.addr,
+            encode_any(&msg, MSG_UPDATE_WORKER),
+        )
+        .map(|_| ())
 }

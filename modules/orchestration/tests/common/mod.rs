@@ -27,6 +27,10 @@ pub const FASTPATH_TTL: u64 = 4;
 /// The harness's `fastpath_settle_window` (blocks): with the TTL, the registry's
 /// `unbonding_blocks` of 10.
 pub const FASTPATH_SETTLE_WINDOW: u64 = 6;
+/// The harness's `head_dispute_window` (ttl + 5 and 5 + challenge window + 1 fit in 10).
+pub const HEAD_DISPUTE_WINDOW: u64 = 5;
+/// The harness's `challenge_window`.
+pub const CHALLENGE_WINDOW: u64 = 3;
 
 /// A worker simulated in-process.
 #[derive(Clone)]
@@ -128,14 +132,20 @@ impl Chain {
             "min_worker_bond": "1000", "min_head_bond": "5000", "unbonding_blocks": 10,
             "jail_blocks": 5, "signed_jobs_window": 10, "min_answered_per_window": 5,
             "max_multiaddrs": 4}});
-        // Fast-path windows that fit the registry's unbonding_blocks of 10 (orchestration's
-        // genesis requires unbonding ≥ ttl + settle window) unless a test sets its own.
+        // Fast-path and head-dispute windows that fit the registry's unbonding_blocks of 10
+        // (orchestration's genesis requires unbonding ≥ every evidence reach:
+        // ttl + settle window, ttl + head dispute window, dispute + challenge window + 1)
+        // unless a test sets its own.
         let mut orch_params = orch_params;
         if let Some(p) = orch_params.as_object_mut() {
             p.entry("fastpath_request_ttl")
                 .or_insert(FASTPATH_TTL.into());
             p.entry("fastpath_settle_window")
                 .or_insert(FASTPATH_SETTLE_WINDOW.into());
+            p.entry("head_dispute_window")
+                .or_insert(HEAD_DISPUTE_WINDOW.into());
+            p.entry("challenge_window")
+                .or_insert(CHALLENGE_WINDOW.into());
         }
         let orch = serde_json::json!({ "params": orch_params });
         c.genesis(&RegistryModule, &reg).expect("registry genesis");
