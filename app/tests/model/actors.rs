@@ -12,6 +12,9 @@ pub enum Behaviour {
     Honest,
     /// Commits and reveals its own wrong result; signs its own wrong fast-path result.
     Liar,
+    /// Honest on chain, but signs its own wrong fast-path result (so it stays active and in
+    /// subnetworks, and the fast-path evidence rule is what catches it).
+    FastLiar,
     /// Never answers.
     Silent,
     /// Commits the correct result but never reveals; signs nothing on the fast path.

@@ -179,7 +179,7 @@ impl World {
                     result_hash: correct.to_vec(),
                     signature: self.sign_result(a, id, code, &correct),
                 }),
-                Behaviour::Liar => {
+                Behaviour::Liar | Behaviour::FastLiar => {
                     let outcome = fast_outcome(code, id, Some(&m));
                     let lie = hash(&outcome);
                     lies.push((
@@ -494,14 +494,18 @@ impl World {
     /// window is open and the honest signatures of current members reach
     /// `max(quorum, ⌊n/2⌋ + 1)`; refused otherwise.
     pub(super) fn report_liar(&mut self, pick: u8) {
+        let at = self.chain.height + 1;
+        let settle_window = self.params.fastpath_settle_window;
+        // A watcher keeps evidence a while after its window closed (reporting it then is
+        // refused), then forgets it.
+        self.evidence
+            .retain(|e| e.expiry + 2 * settle_window >= at);
         if self.evidence.is_empty() {
             return;
         }
-        let e = self
-            .evidence
-            .remove(usize::from(pick) % self.evidence.len());
-        let at = self.chain.height + 1;
-        let settle_window = self.params.fastpath_settle_window;
+        // Most recent first: most reports land inside the window.
+        let n = self.evidence.len();
+        let e = self.evidence.remove(n - 1 - usize::from(pick) % n.min(4));
         let (expiry, function, quorum, liar, honest) =
             (e.expiry, e.function, e.quorum, e.liar.clone(), e.honest);
         let msg = encode_any(
@@ -617,7 +621,13 @@ impl World {
             Vec::new()
         };
         for s in &receipt.signatures {
-            let Some(a) = Address::parse(&s.worker).ok().and_then(|x| self.actor_of(&x)) else {
+            // Honest signers (the byzantine head may sit in a subnetwork too, and is punished
+            // for its own lies).
+            let Some(a) = Address::parse(&s.worker)
+                .ok()
+                .and_then(|x| self.actor_of(&x))
+                .filter(|a| self.actors[*a].honest())
+            else {
                 continue;
             };
             if let Some(rec) = self.record(a) {

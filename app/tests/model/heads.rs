@@ -44,16 +44,23 @@ pub struct OpenChallenge {
 }
 
 impl World {
-    /// A watcher reports a statement a head signed: a lie is accepted (the head slashed, the
-    /// invoker refunded) while the dispute window is open and the head was not punished for
-    /// the request yet; an honest statement is always refused.
+    /// A watcher reports a statement a head signed (`pick` even: a lying one, odd: an honest
+    /// one, among the most recent): a lie is accepted (the head slashed, the invoker refunded)
+    /// while the dispute window is open and the head was not punished for the request yet; an
+    /// honest statement is always refused.
     pub(super) fn report_head(&mut self, pick: u8) {
-        if self.statements.is_empty() {
+        let want_lie = pick % 2 == 0;
+        let of_kind: Vec<usize> = (0..self.statements.len())
+            .rev()
+            .filter(|i| self.statements[*i].lie == want_lie)
+            .take(4)
+            .collect();
+        if of_kind.is_empty() {
             return;
         }
         let s = self
             .statements
-            .remove(usize::from(pick) % self.statements.len());
+            .remove(of_kind[usize::from(pick / 2) % of_kind.len()]);
         let at = self.chain.height + 1;
         let open = at <= s.statement.height + self.params.head_dispute_window;
         let name = self.actors[s.head].name.clone();
@@ -153,12 +160,24 @@ impl World {
         self.push(&key, vec![msg], 600_000, expect);
     }
 
-    /// Duties of honest heads: answer every open challenge naming them with the outcome they
-    /// served (read through the chain, as the head daemon does). The byzantine head never
-    /// answers.
+    /// Duties of heads: honest heads answer every open challenge naming them with the outcome
+    /// they served (read through the chain, as the head daemon does). The byzantine head never
+    /// answers; it asks to be unjailed as soon as its jail ends (refused once its bond fell
+    /// below the minimum), so it keeps serving and lying.
     pub(super) fn answer_challenges(&mut self) {
         for h in 0..self.actors.len() {
-            if !self.actors[h].head || self.actors[h].byzantine_head {
+            if !self.actors[h].head {
+                continue;
+            }
+            if self.actors[h].byzantine_head {
+                let next = self.chain.height + 1;
+                if self.record(h).is_some_and(|w| {
+                    w.status == bls_registry::state::WorkerStatus::Jailed && w.jailed_until <= next
+                }) {
+                    let msg = bls_client::msgs::unjail_worker(self.actors[h].addr());
+                    let key = self.actors[h].operator.clone();
+                    self.push(&key, vec![msg], 400_000, Expect::Either);
+                }
                 continue;
             }
             let open = open_challenges_of(&self.chain.view(), self.actors[h].addr(), None, 100)

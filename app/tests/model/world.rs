@@ -173,12 +173,12 @@ impl World {
     pub fn new(seed: u64, open_attacks: bool) -> Result<Self, String> {
         let _ = open_attacks;
         let mut rng = Rng::new(seed ^ 0x5EED_0FAC_7025);
-        // Byzantine workers: two liars, a silent worker and a withholder, in random slots;
+        // Byzantine workers: a liar, a fast-path liar, a silent worker and a withholder, in random slots;
         // at least five honest workers keep every job answerable.
         let mut behaviours = [Behaviour::Honest; WORKER_SLOTS];
         let byzantine = [
             Behaviour::Liar,
-            Behaviour::Liar,
+            Behaviour::FastLiar,
             Behaviour::Silent,
             Behaviour::Withholder,
         ];
@@ -430,7 +430,12 @@ impl World {
             Action::ReportLiar { pick } => self.report_liar(pick),
             Action::Register { slot } => {
                 let i = usize::from(slot) % WORKER_SLOTS;
-                if self.record(i).is_none() {
+                // Not twice in one block.
+                let queued = self
+                    .pending
+                    .iter()
+                    .any(|t| t.key.address() == self.actors[i].addr());
+                if self.record(i).is_none() && !queued {
                     let msg = self.register_msg(i);
                     let key = self.actors[i].operator.clone();
                     let expect = Expect::Ok(format!("{} registers", self.actors[i].name));
