@@ -68,6 +68,7 @@ impl World {
             Expect::Refused(format!("a report of {name}'s honest statement"))
         } else if open && !self.punished.contains(&(s.id, s.head)) && self.record(s.head).is_some()
         {
+            self.reports_pending.insert(s.id);
             Expect::Ok(format!("a report of {name}'s lying statement"))
         } else {
             Expect::Refused(format!(
@@ -120,8 +121,11 @@ impl World {
         } else {
             s.invoker
         };
-        let ok =
-            signer == s.invoker && at <= s.height + p.head_dispute_window && !s.challenged && !s.refunded;
+        let refunded = s.refunded || self.reports_pending.contains(&id);
+        let ok = signer == s.invoker
+            && at <= s.height + p.head_dispute_window
+            && !s.challenged
+            && !refunded;
         let name = &self.actors[s.head].name;
         let expect = if ok {
             Expect::Ok(format!("the invoker challenges {name}'s charge"))
@@ -132,7 +136,7 @@ impl World {
                 signer == s.invoker,
                 s.height,
                 s.challenged,
-                s.refunded
+                refunded
             ))
         };
         if ok {

@@ -113,6 +113,9 @@ pub struct World {
     pub challenges: BTreeMap<[u8; 32], OpenChallenge>,
     /// (request, head actor) pairs a head was punished for.
     pub punished: std::collections::BTreeSet<([u8; 32], usize)>,
+    /// Requests whose head report waits in the coming block (it refunds the charge before a
+    /// later challenge in the block runs).
+    pub reports_pending: std::collections::BTreeSet<[u8; 32]>,
     /// (signer, jailed, slashed total) of the signers forged evidence named, taken when it
     /// was submitted: none may be slashed or jailed by its block.
     pub forge_victims: Vec<(usize, bool, u128)>,
@@ -263,6 +266,7 @@ impl World {
             settlements: BTreeMap::new(),
             challenges: BTreeMap::new(),
             punished: Default::default(),
+            reports_pending: Default::default(),
             forge_victims: Vec::new(),
             pending: Vec::new(),
             open_jobs: BTreeMap::new(),
@@ -587,6 +591,7 @@ impl World {
     /// Ends the block: duties, FinalizeBlock + Commit, expectations, events, invariants.
     pub fn end_block(&mut self) -> Result<(), String> {
         let actions = std::mem::take(&mut self.pending);
+        self.reports_pending.clear();
         self.duties();
         let mut order = std::mem::take(&mut self.pending);
         order.extend(actions);
