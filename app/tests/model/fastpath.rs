@@ -211,8 +211,8 @@ impl World {
         lie: Option<u8>,
     ) -> HeadStatement {
         let view = self.chain.view();
-        let version = bls_orchestration::state::must_get_function(&view, function)
-            .map_or(0, |f| f.version);
+        let version =
+            bls_orchestration::state::must_get_function(&view, function).map_or(0, |f| f.version);
         let subnetwork_height = bls_orchestration::state::SUBNETS
             .may_load(&view, function)
             .expect("subnets readable")
@@ -301,7 +301,10 @@ impl World {
             // The second head relays the same signed request: every worker returns the same
             // signed answer (what each persists per request id), byte for byte.
             let (again, _) = self.subnetwork_answers(fid, &id, &code);
-            assert_eq!(again, honest, "workers answered a relayed request differently");
+            assert_eq!(
+                again, honest,
+                "workers answered a relayed request differently"
+            );
         }
         let outcome = fast_outcome(&code, &id, None);
         let correct = hash(&outcome);
@@ -498,8 +501,7 @@ impl World {
         let settle_window = self.params.fastpath_settle_window;
         // A watcher keeps evidence a while after its window closed (reporting it then is
         // refused), then forgets it.
-        self.evidence
-            .retain(|e| e.expiry + 2 * settle_window >= at);
+        self.evidence.retain(|e| e.expiry + 2 * settle_window >= at);
         if self.evidence.is_empty() {
             return;
         }
@@ -557,7 +559,9 @@ impl World {
                     if slashed {
                         Ok(())
                     } else {
-                        Err(format!("evidence against liar {liar} accepted, liar not slashed"))
+                        Err(format!(
+                            "evidence against liar {liar} accepted, liar not slashed"
+                        ))
                     }
                 }
                 (false, false) => Ok(()),

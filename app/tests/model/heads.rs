@@ -10,8 +10,8 @@ use bls_orchestration::fastpath::head::events::{
     HEAD_CHALLENGED, HEAD_CHALLENGE_ANSWERED, HEAD_CHALLENGE_UNANSWERED, HEAD_REPORTED,
 };
 use bls_orchestration::fastpath::head::msgs::{
-    MsgAnswerChallenge, MsgChallengeHead, MsgReportHead, MSG_ANSWER_CHALLENGE,
-    MSG_CHALLENGE_HEAD, MSG_REPORT_HEAD,
+    MsgAnswerChallenge, MsgChallengeHead, MsgReportHead, MSG_ANSWER_CHALLENGE, MSG_CHALLENGE_HEAD,
+    MSG_REPORT_HEAD,
 };
 use bls_orchestration::fastpath::head::state::open_challenges_of;
 
@@ -49,7 +49,7 @@ impl World {
     /// while the dispute window is open and the head was not punished for the request yet; an
     /// honest statement is always refused.
     pub(super) fn report_head(&mut self, pick: u8) {
-        let want_lie = pick % 2 == 0;
+        let want_lie = pick.is_multiple_of(2);
         let of_kind: Vec<usize> = (0..self.statements.len())
             .rev()
             .filter(|i| self.statements[*i].lie == want_lie)
@@ -230,8 +230,9 @@ impl World {
             .and_then(|h| bls_core::Address::parse(h).ok())
             .and_then(|h| self.actor_of(&h));
         let Some(h) = head else {
-            self.violations
-                .push(format!("{kind} names a head the model does not know: {a:?}"));
+            self.violations.push(format!(
+                "{kind} names a head the model does not know: {a:?}"
+            ));
             return;
         };
         let num = |k: &str| -> u128 { a.get(k).and_then(|v| v.parse().ok()).unwrap_or(u128::MAX) };

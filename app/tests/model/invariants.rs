@@ -29,10 +29,19 @@ pub const INVARIANTS: &[(&str, Invariant)] = &[
     ("escrow = Σ open jobs' escrow", escrow_accounted),
     ("deposits = Σ deposits = model", deposits_accounted),
     ("bonds account = Σ bonds", bonds_accounted),
-    ("honest workers and heads never slashed, jailed or short of bond", honest_unpunished),
+    (
+        "honest workers and heads never slashed, jailed or short of bond",
+        honest_unpunished,
+    ),
     ("every job ends within its deadline bound", jobs_end_in_time),
-    ("challenges account = Σ open challenge deposits = model", challenges_accounted),
-    ("a silent head is punished at its challenge's deadline", silent_heads_punished),
+    (
+        "challenges account = Σ open challenge deposits = model",
+        challenges_accounted,
+    ),
+    (
+        "a silent head is punished at its challenge's deadline",
+        silent_heads_punished,
+    ),
 ];
 
 /// Runs every invariant.
@@ -174,7 +183,11 @@ fn challenges_accounted(w: &World) -> Result<(), String> {
 }
 
 fn silent_heads_punished(w: &World) -> Result<(), String> {
-    match w.challenges.iter().find(|(_, c)| c.deadline <= w.chain.height) {
+    match w
+        .challenges
+        .iter()
+        .find(|(_, c)| c.deadline <= w.chain.height)
+    {
         Some((id, c)) => Err(format!(
             "challenge {} of {} is still open after its deadline {} (height {})",
             hex::encode(id),

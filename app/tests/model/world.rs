@@ -1,10 +1,12 @@
 //! The world of a run: the chain, its actors with their fixed behaviours, what the model
 //! expects of every tx, and the ledger the invariants compare the chain with.
 //!
-//! Honest actors act like the real daemons do: every block each worker answers its open
-//! assignments (`JobsForWorker`, the worker daemon's query), and each honest head settles what
-//! it served. Random [`Action`]s add everything else: invokers, byzantine heads, watchers,
-//! churn. Liars lie independently (every lie differs): a job whose majority colludes is
+//! Actors act like the real daemons do: every block each worker answers its open assignments
+//! (`JobsForWorker`, the worker daemon's query) as its behaviour says, each head settles what
+//! it served, honest heads answer challenges of their charges from their outcome store (the
+//! byzantine head never does, and asks to be unjailed when its jail ends). Random
+//! [`Action`]s add everything else: invokers, the byzantine head's bad receipts, watchers'
+//! reports, challenges, the forger, churn. Liars lie independently (every lie differs): a job whose majority colludes is
 //! outside the trust model (the quorum decides), so the model never builds one.
 //!
 //! Jobs are assigned in the begin block after their invoke (deferred assignment, with the
@@ -17,12 +19,12 @@ use bls_client::keys::KeyPair;
 use bls_client::msgs as client_msgs;
 use bls_core::{Address, Coin, Coins};
 use bls_orchestration::fastpath::msgs::Receipt;
-use tendermint_proto::v0_38::abci::ExecTxResult;
 use bls_orchestration::fastpath::state::WITHDRAW_DELAY_BLOCKS;
 use bls_registry::state::{Worker, WorkerStatus};
 use cosmos_sdk_proto::Any;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
+use tendermint_proto::v0_38::abci::ExecTxResult;
 
 use super::actions::Action;
 use super::actors::{Actor, Behaviour, FastInvoker, Function};
