@@ -1,7 +1,7 @@
 //! Model-based test of "trust holds" (issue #12): seeded random sequences of honest and
-//! byzantine workers (an on-chain and a fast-path liar, silent, withholding), honest heads and a byzantine head, on-chain
-//! and fast-path invokers, watchers, a forger and churn, played at the app level — `BlsApp`
-//! over an in-memory store, real signed txs, one FinalizeBlock + Commit per block, so gas
+//! byzantine workers (an on-chain and a fast-path liar, silent, withholding), honest heads
+//! and a byzantine head, on-chain and fast-path invokers, watchers, a forger and churn,
+//! played at the app level — `BlsApp` over an in-memory store, real signed txs, one FinalizeBlock + Commit per block, so gas
 //! fees, the ante, begin block (deferred assignment, subnetwork repair) and every end block
 //! are in. After every block:
 //!
