@@ -1,28 +1,36 @@
 //! Model-based test of "trust holds" (issue #12): seeded random sequences of honest and
-//! byzantine workers (liars, silent, withholding), honest and lying heads, on-chain and
-//! fast-path invokers, watchers and churn, played at the app level — `BlsApp` over an
-//! in-memory store, real signed txs, one FinalizeBlock + Commit per block, so gas fees, the
-//! ante and every end block are in. After every block:
+//! byzantine workers (an on-chain and a fast-path liar, silent, withholding), honest heads
+//! and a byzantine head, on-chain and fast-path invokers, watchers, a forger and churn,
+//! played at the app level — `BlsApp` over an in-memory store, real signed txs, one FinalizeBlock + Commit per block, so gas
+//! fees, the ante, begin block (deferred assignment, subnetwork repair) and every end block
+//! are in. After every block:
 //!
 //! - total supply + burned = genesis supply (and every balance adds up to the supply);
-//! - every escrow equals payouts + burns + refunds (per settled or failed job; the escrow
-//!   and deposit accounts hold exactly what their modules track);
-//! - an honest worker is never slashed or jailed, and a liar that loses a quorum is slashed;
+//! - every escrow equals payouts + burns + refunds (per settled or failed job; the escrow,
+//!   deposit, bonds and challenge accounts hold exactly what their modules track);
+//! - an honest worker or head is never slashed or jailed and always holds its whole bond; a
+//!   liar that loses a quorum, or is reported with a member majority against it, is slashed;
+//! - forged-majority evidence (attack 1) is refused and touches none of the signers it names;
+//! - one request relayed through two heads (attack 2) gets identical answers, settles once,
+//!   and its "evidence" is refused;
+//! - a head's lying statement reported is slashed and the invoker refunded, an honest
+//!   statement reported is refused; a challenged honest head answers and keeps its bond, a
+//!   silent head is slashed at the deadline and the invoker refunded (attack 8);
 //! - every job ends (final or refunded) within `(max_retries + 1) × (commit_window +
-//!   reveal_window)` blocks;
+//!   reveal_window + 1)` blocks of its invoke;
 //! - every byzantine attempt the chain must refuse is refused, every honest duty accepted.
 //!
-//! By default two seeds (1 and 2) of 5 000 actions each run: 10 000 steps, about 4 000 blocks.
+//! By default two seeds (1 and 2) of 5 000 actions each run: 10 000 steps. Longer runs:
 //! `BLS_MODEL_STEPS` sets the actions per seed, `BLS_MODEL_SEEDS` how many seeds run (1, 2,
-//! …), `BLS_MODEL_SEED` one seed to replay. A failure prints the
-//! seed, the step and the action; `BLS_MODEL_SHRINK=1` then shrinks the failing list.
-//! `BLS_MODEL_OPEN_ATTACKS=1` adds the attacks today's rules do not stop yet
-//! (`OPEN_ATTACK_WEIGHTS` in `model/actions.rs`): the run is then expected to fail, showing
-//! the attack.
+//! …), `BLS_MODEL_SEED` one seed to replay, e.g. `BLS_MODEL_SEEDS=10 BLS_MODEL_STEPS=20000
+//! cargo test -p bls-app --test model_trust`. A failure prints the seed, the step and the
+//! action; `BLS_MODEL_SHRINK=1` then shrinks the failing list. `BLS_MODEL_OPEN_ATTACKS=1` adds
+//! the attacks today's rules do not stop yet (`OPEN_ATTACK_WEIGHTS` in `model/actions.rs`,
+//! empty today): the run is then expected to fail, showing the attack.
 //!
 //! Actions, invariants and actors live in `tests/model/` (actions.rs, invariants.rs,
-//! world.rs): each is a table entry plus a function, so a new rule brings its action and its
-//! invariant without touching the driver.
+//! world.rs, fastpath.rs, heads.rs): each is a table entry plus a function, so a new rule
+//! brings its action and its invariant without touching the driver.
 
 mod app_chain;
 mod model;

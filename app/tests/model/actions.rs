@@ -26,18 +26,37 @@ pub enum Action {
     Deposit { invoker: u8, amount: u8 },
     /// A fast-path invoker requests a withdrawal, or completes a released one.
     Withdraw { invoker: u8, amount: u8 },
-    /// A fast-path request served off chain through an honest head: the subnetwork signs
-    /// (liars sign a lie), the head settles it on chain with the next block.
+    /// A fast-path request (v2, invoker-signed) served off chain through an active head:
+    /// the subnetwork signs (liars sign a lie), the head signs a statement of what it served
+    /// (the byzantine head's statement is a lie) and settles the receipt with the next block.
     FastRequest {
         invoker: u8,
         function: u8,
         head: u8,
         input: u8,
     },
-    /// The lying head submits a receipt it should not be paid for (`kind` picks the lie).
+    /// Induced equivocation (attack 2): the same signed request sent through two heads. The
+    /// workers answer both copies identically; the second head's settlement is refused as a
+    /// replay and the evidence built from both copies is refused (nothing conflicts).
+    FastRequestTwice {
+        invoker: u8,
+        function: u8,
+        head: u8,
+        other: u8,
+        input: u8,
+    },
+    /// The byzantine head submits a receipt it should not be paid for (`kind` picks the lie).
     HeadLie { kind: u8, pick: u8 },
     /// A watcher reports a liar's fast-path signature together with the quorum's.
     ReportLiar { pick: u8 },
+    /// A watcher reports a head's signed statement (attack 8): a lie is slashed and the
+    /// invoker refunded, an honest statement is refused.
+    ReportHead { pick: u8 },
+    /// An invoker challenges a settled charge (attack 8): the honest head answers and keeps
+    /// its bond (the deposit goes to it), the byzantine head stays silent and is slashed at
+    /// the deadline; `kind` also tries a second challenge, a challenge by someone else and a
+    /// challenge after the dispute window (refused).
+    Challenge { kind: u8, pick: u8 },
     /// A worker from the pool registers (with its fixed behaviour).
     Register { slot: u8 },
     /// A worker leaves (its bond unbonds, still slashable).
@@ -48,10 +67,10 @@ pub enum Action {
     Send { from: u8, to: u8, amount: u8 },
     /// A plain send into a module account (always refused).
     SendToModuleAccount { from: u8, account: u8 },
-    /// Attack 1 of issue #12 (an open attack, see [`OPEN_ATTACK_WEIGHTS`]): the forger takes
-    /// a settled (public) receipt, signs a zero result hash with its own worker and submits
-    /// it as evidence under its own n = 1, m = 1 function, so the honest signers look like
-    /// the minority.
+    /// Attack 1 of issue #12, forged-majority evidence: the forger takes a settled (public)
+    /// receipt, signs a zero result hash with its own worker and submits it as evidence (or
+    /// moves the request to its own n = 1, m = 1 function), so the honest signers would look
+    /// like the minority. Always refused; the honest signers' bonds are checked untouched.
     ForgeEvidence { pick: u8 },
 }
 
@@ -63,8 +82,12 @@ pub const WEIGHTS: &[(&str, u64)] = &[
     ("deposit", 3),
     ("withdraw", 1),
     ("fast_request", 16),
+    ("fast_request_twice", 2),
     ("head_lie", 5),
     ("report_liar", 3),
+    ("report_head", 3),
+    ("challenge", 3),
+    ("forge_evidence", 3),
     ("register", 2),
     ("deregister", 1),
     ("unjail", 4),
@@ -74,8 +97,9 @@ pub const WEIGHTS: &[(&str, u64)] = &[
 
 /// Attacks today's rules do not stop yet, drawn only when a run asks for them
 /// (`BLS_MODEL_OPEN_ATTACKS=1`): each shows the model finding it. Move an entry into
-/// [`WEIGHTS`] once the rule that stops it lands.
-pub const OPEN_ATTACK_WEIGHTS: &[(&str, u64)] = &[("forge_evidence", 3)];
+/// [`WEIGHTS`] once the rule that stops it lands (forged-majority evidence moved when
+/// `fastpath/evidence.rs` landed; none is open today).
+pub const OPEN_ATTACK_WEIGHTS: &[(&str, u64)] = &[];
 
 /// Draws one action (open attacks too when `open_attacks`).
 pub fn draw(rng: &mut Rng, open_attacks: bool) -> Action {
@@ -119,11 +143,23 @@ pub fn draw(rng: &mut Rng, open_attacks: bool) -> Action {
             head: b(),
             input: b(),
         },
+        "fast_request_twice" => Action::FastRequestTwice {
+            invoker: b(),
+            function: b(),
+            head: b(),
+            other: b(),
+            input: b(),
+        },
         "head_lie" => Action::HeadLie {
             kind: b(),
             pick: b(),
         },
         "report_liar" => Action::ReportLiar { pick: b() },
+        "report_head" => Action::ReportHead { pick: b() },
+        "challenge" => Action::Challenge {
+            kind: b(),
+            pick: b(),
+        },
         "register" => Action::Register { slot: b() },
         "deregister" => Action::Deregister { slot: b() },
         "unjail" => Action::Unjail { slot: b() },

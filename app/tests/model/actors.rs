@@ -12,6 +12,9 @@ pub enum Behaviour {
     Honest,
     /// Commits and reveals its own wrong result; signs its own wrong fast-path result.
     Liar,
+    /// Honest on chain, but signs its own wrong fast-path result (so it stays active and in
+    /// subnetworks, and the fast-path evidence rule is what catches it).
+    FastLiar,
     /// Never answers.
     Silent,
     /// Commits the correct result but never reveals; signs nothing on the fast path.
@@ -30,14 +33,22 @@ pub struct Actor {
     pub behaviour: Behaviour,
     /// Registered as a head.
     pub head: bool,
-    /// A head that submits receipts it should not be paid for.
-    pub lying_head: bool,
+    /// A byzantine head: it signs lying statements for what it serves, never answers a
+    /// challenge of its charges, and submits receipts it should not be paid for.
+    pub byzantine_head: bool,
+    /// The bond it registers with (ubls): an honest actor must always hold all of it.
+    pub bond: u128,
 }
 
 impl Actor {
     /// Its worker id.
     pub fn addr(&self) -> &Address {
         self.operator.address()
+    }
+
+    /// Whether every rule must leave it unpunished: an honest worker or an honest head.
+    pub fn honest(&self) -> bool {
+        self.behaviour == Behaviour::Honest && !self.byzantine_head
     }
 }
 

@@ -1,18 +1,22 @@
-//! What honest daemons do by themselves every block, first in it (they react to the last
-//! block): each worker answers its open assignments as its behaviour says, read through
-//! `JobsForWorker` as the worker daemon reads them; each honest head settles what it served.
+//! What daemons do by themselves every block, first in it (they react to the last block):
+//! each worker answers its open assignments as its behaviour says, read through
+//! `JobsForWorker` as the worker daemon reads them; each head settles what it served; honest
+//! heads answer the challenges of their charges.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use bls_client::msgs as client_msgs;
 use bls_core::module::encode_any;
 use bls_core::outcome::{ExitStatus, Outcome};
-use bls_orchestration::fastpath::msgs::{MsgSettleReceipts, MSG_SETTLE_RECEIPTS};
+use bls_orchestration::fastpath::msgs::{
+    MsgSettleReceipts, MsgSubmitEvidence, SignedResult, MSG_SETTLE_RECEIPTS, MSG_SUBMIT_EVIDENCE,
+};
 use bls_orchestration::queries::{JobsForWorkerRequest, JobsForWorkerResponse, NextAction};
 use bls_orchestration::state::Job;
 use sha2::{Digest, Sha256};
 
 use super::actors::{Actor, Behaviour};
+use super::heads::SettledRequest;
 use super::world::{sha256, Expect, World, GAS_PER_MSG};
 
 impl World {
@@ -76,7 +80,8 @@ impl World {
     }
 
     /// The automatic part of a block, first in it (the daemons react to the last block):
-    /// workers answer, honest heads settle.
+    /// workers answer, heads settle, honest heads answer challenges; then the second copies
+    /// of requests sent through two heads are settled again and reported (both refused).
     pub(super) fn duties(&mut self) {
         for a in 0..self.actors.len() {
             let behaviour = self.actors[a].behaviour;
@@ -108,10 +113,16 @@ impl World {
             }
         }
         let heads: Vec<usize> = self.served.keys().copied().collect();
+        let mut echoes = Vec::new();
+        let fee = self.fast_fee();
+        let settle_height = self.chain.height + 1;
         for h in heads {
             let served = self.served.remove(&h).unwrap_or_default();
-            // A receipt whose signers left the subnetwork (or whose function lost its
-            // quorum of them) cannot settle any more: the head drops it, nobody is charged.
+            // A head jailed since it served cannot settle: it drops what it holds.
+            let head_active = self.active(h);
+            // A receipt whose signers are no longer active members (begin block drops
+            // inactive members from the subnetwork) cannot settle any more: the head drops
+            // it, nobody is charged.
             let mut receipts = Vec::new();
             let mut members: BTreeMap<u64, BTreeSet<String>> = BTreeMap::new();
             for s in served {
@@ -122,19 +133,36 @@ impl World {
                     .iter()
                     .find(|f| f.id == fid)
                     .map_or(1, |f| f.quorum);
-                let m = members
-                    .entry(fid)
-                    .or_insert_with(|| self.members(fid).iter().map(ToString::to_string).collect());
-                let keep = s
-                    .receipt
-                    .signatures
-                    .iter()
-                    .all(|sig| m.contains(&sig.worker))
+                let m = members.entry(fid).or_insert_with(|| {
+                    self.members(fid)
+                        .iter()
+                        .filter(|a| self.actor_of(a).is_some_and(|i| self.active(i)))
+                        .map(ToString::to_string)
+                        .collect()
+                });
+                let keep = head_active
+                    && s.receipt
+                        .signatures
+                        .iter()
+                        .all(|sig| m.contains(&sig.worker))
                     && s.receipt.signatures.len() >= usize::try_from(quorum).unwrap_or(1);
-                let fee = self.params.fastpath_fee;
                 self.fast[s.invoker].pending_fees -= fee;
                 if keep {
                     self.fast[s.invoker].deposit -= fee;
+                    self.settlements.insert(
+                        s.id,
+                        SettledRequest {
+                            head: h,
+                            invoker: s.invoker,
+                            fee,
+                            height: settle_height,
+                            refunded: false,
+                            challenged: false,
+                        },
+                    );
+                    if let Some(other) = s.echo {
+                        echoes.push((other, s.receipt.clone()));
+                    }
                     receipts.push(s.receipt);
                 }
             }
@@ -154,6 +182,53 @@ impl World {
             let key = self.actors[h].operator.clone();
             let expect = Expect::Ok(format!("{} settles what it served", self.actors[h].name));
             self.push(&key, vec![msg], gas, expect);
+        }
+        self.answer_challenges();
+        for (other, receipt) in echoes {
+            // Induced equivocation: the second head holds the very same signed answers.
+            let results: Vec<SignedResult> = receipt
+                .signatures
+                .iter()
+                .chain(&receipt.signatures)
+                .map(|s| SignedResult {
+                    worker: s.worker.clone(),
+                    result_hash: receipt.result_hash.clone(),
+                    signature: s.signature.clone(),
+                })
+                .collect();
+            let evidence = encode_any(
+                &MsgSubmitEvidence {
+                    submitter: self.watcher.address().to_string(),
+                    results,
+                    request: receipt.request.clone(),
+                    outcomes: Vec::new(),
+                },
+                MSG_SUBMIT_EVIDENCE,
+            );
+            let name = self.actors[other].name.clone();
+            let msg = encode_any(
+                &MsgSettleReceipts {
+                    head: self.actors[other].addr().to_string(),
+                    receipts: vec![receipt],
+                },
+                MSG_SETTLE_RECEIPTS,
+            );
+            let key = self.actors[other].operator.clone();
+            self.push(
+                &key,
+                vec![msg],
+                600_000,
+                Expect::Refused(format!("{name} settles a request another head settled")),
+            );
+            let watcher = self.watcher.clone();
+            self.push(
+                &watcher,
+                vec![evidence],
+                1_000_000,
+                Expect::Refused(
+                    "evidence from the answers of one request relayed through two heads".into(),
+                ),
+            );
         }
     }
 }

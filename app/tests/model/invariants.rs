@@ -4,8 +4,11 @@
 //! Checked elsewhere, as the block's events are read (world.rs): each settled job's escrow is
 //! exactly what its workers were paid plus what was burned, sent to the community pool and
 //! refunded, a failed job's escrow is refunded whole; no honest worker is ever slashed, and a
-//! liar whose result lost a settled quorum is slashed in the same block; every tx got the
-//! answer the model expects (honest duties accepted, byzantine attempts refused).
+//! liar whose result lost a settled quorum is slashed in the same block; a liar reported with
+//! a member majority against it is slashed by that evidence; every report or unanswered
+//! challenge of a head names the byzantine head, slashes it (once per request) and refunds the
+//! invoker's fee once; forged evidence slashes or jails none of the signers it names; every tx
+//! got the answer the model expects (honest duties accepted, byzantine attempts refused).
 
 use bls_core::DENOM;
 use bls_orchestration::fastpath::state::{deposit_of, fastpath_account, stats, DEPOSITS};
@@ -13,7 +16,8 @@ use bls_orchestration::state::{escrow_account, must_get_job, open_escrow_total};
 use bls_registry::state::{all_workers, bonds_account, unbonding_total, WorkerStatus};
 use cosmwasm_std::Order;
 
-use super::actors::Behaviour;
+use bls_orchestration::fastpath::head::state::{challenge_account, open_deposits};
+
 use super::world::World;
 
 /// An invariant: `Err` says what broke.
@@ -25,8 +29,19 @@ pub const INVARIANTS: &[(&str, Invariant)] = &[
     ("escrow = Σ open jobs' escrow", escrow_accounted),
     ("deposits = Σ deposits = model", deposits_accounted),
     ("bonds account = Σ bonds", bonds_accounted),
-    ("honest workers never slashed or jailed", honest_unpunished),
+    (
+        "honest workers and heads never slashed, jailed or short of bond",
+        honest_unpunished,
+    ),
     ("every job ends within its deadline bound", jobs_end_in_time),
+    (
+        "challenges account = Σ open challenge deposits = model",
+        challenges_accounted,
+    ),
+    (
+        "a silent head is punished at its challenge's deadline",
+        silent_heads_punished,
+    ),
 ];
 
 /// Runs every invariant.
@@ -133,14 +148,20 @@ fn bonds_accounted(w: &World) -> Result<(), String> {
 
 fn honest_unpunished(w: &World) -> Result<(), String> {
     for (i, a) in w.actors.iter().enumerate() {
-        if a.behaviour != Behaviour::Honest {
+        if !a.honest() {
             continue;
         }
         if let Some(rec) = w.record(i) {
-            if rec.slashed_total != 0 || rec.status == WorkerStatus::Jailed {
+            let held = rec.bond + unbonding_total(&rec);
+            // Unbonding completes entry by entry; until then bond + unbonding is all of it.
+            if rec.slashed_total != 0
+                || rec.status == WorkerStatus::Jailed
+                || (held != a.bond && rec.status != WorkerStatus::Unbonding)
+            {
                 return Err(format!(
-                    "honest {} has slashed_total {} and status {:?} ({})",
-                    a.name, rec.slashed_total, rec.status, rec.last_penalty
+                    "honest {} has slashed_total {}, status {:?}, holds {held} of its bond {} \
+                     ({})",
+                    a.name, rec.slashed_total, rec.status, a.bond, rec.last_penalty
                 ));
             }
         }
@@ -148,10 +169,42 @@ fn honest_unpunished(w: &World) -> Result<(), String> {
     Ok(())
 }
 
+fn challenges_accounted(w: &World) -> Result<(), String> {
+    let view = w.chain.view();
+    let held = w.chain.balance(&challenge_account());
+    let open = open_deposits(&view).map_err(|e| e.to_string())?;
+    let model: u128 = w.challenges.values().map(|c| c.deposit).sum();
+    if held != open || open != model {
+        return Err(format!(
+            "challenges account {held}, open challenges' deposits {open}, model {model}"
+        ));
+    }
+    Ok(())
+}
+
+fn silent_heads_punished(w: &World) -> Result<(), String> {
+    match w
+        .challenges
+        .iter()
+        .find(|(_, c)| c.deadline <= w.chain.height)
+    {
+        Some((id, c)) => Err(format!(
+            "challenge {} of {} is still open after its deadline {} (height {})",
+            hex::encode(id),
+            w.actors[c.head].name,
+            c.deadline,
+            w.chain.height
+        )),
+        None => Ok(()),
+    }
+}
+
 fn jobs_end_in_time(w: &World) -> Result<(), String> {
     let p = &w.params;
     let rounds = p.max_retries + 1;
-    let bound = u64::from(rounds) * (p.commit_window + p.reveal_window);
+    // Each round waits one block for its assignment (begin block after the invoke or the
+    // failed round).
+    let bound = u64::from(rounds) * (p.commit_window + p.reveal_window + 1);
     let view = w.chain.view();
     for (id, o) in &w.open_jobs {
         if w.chain.height > o.height + bound {

@@ -7,6 +7,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use bls_core::Address;
 use tendermint_proto::v0_38::abci::ResponseFinalizeBlock;
 
+use bls_orchestration::fastpath::head::events::{
+    HEAD_CHALLENGED, HEAD_CHALLENGE_ANSWERED, HEAD_CHALLENGE_UNANSWERED, HEAD_REPORTED,
+};
+
 use super::actors::Behaviour;
 use super::world::World;
 
@@ -33,8 +37,16 @@ pub struct Stats {
     pub receipts_settled: u64,
     /// Byzantine txs refused as the model expected.
     pub refused: u64,
-    /// Slashes (all of byzantine workers).
+    /// Slashes (all of byzantine workers and the byzantine head).
     pub slashes: u64,
+    /// Challenges opened.
+    pub challenges: u64,
+    /// Challenges an honest head answered.
+    pub challenges_answered: u64,
+    /// Challenges the byzantine head left unanswered (it was punished at the deadline).
+    pub challenges_unanswered: u64,
+    /// Lying statements reported (the byzantine head punished).
+    pub heads_reported: u64,
     /// Per message type (of a tx's first message): (accepted, refused).
     pub by_msg: BTreeMap<String, (u64, u64)>,
 }
@@ -58,10 +70,12 @@ impl World {
         let num = |m: &BTreeMap<String, String>, k: &str| -> u128 {
             m.get(k).and_then(|v| v.parse().ok()).unwrap_or(u128::MAX)
         };
+        let mut head_events = Vec::new();
         for e in events {
             let a = attrs(e);
             match e.r#type.as_str() {
-                bls_orchestration::events::JOB_ASSIGNED
+                // Escrowed at the invoke, assigned in the next begin block.
+                bls_orchestration::events::JOB_QUEUED
                     if a.get("round").map(String::as_str) == Some("0") =>
                 {
                     let id: u64 = a["job_id"].parse().expect("job id");
@@ -114,10 +128,14 @@ impl World {
                     }
                     self.stats.jobs_failed += 1;
                 }
+                k @ (HEAD_REPORTED
+                | HEAD_CHALLENGED
+                | HEAD_CHALLENGE_ANSWERED
+                | HEAD_CHALLENGE_UNANSWERED) => head_events.push((k.to_string(), a)),
                 bls_registry::events::WORKER_SLASHED => {
                     let w = a["worker"].clone();
                     let who = Address::parse(&w).ok().and_then(|x| self.actor_of(&x));
-                    if who.is_some_and(|i| self.actors[i].behaviour == Behaviour::Honest) {
+                    if who.is_some_and(|i| self.actors[i].honest()) {
                         self.violations.push(format!(
                             "honest {} slashed: {}",
                             self.actors[who.unwrap_or(0)].name,
@@ -130,6 +148,10 @@ impl World {
                 _ => {}
             }
         }
+        for (kind, a) in head_events {
+            self.head_event(&kind, &a);
+        }
+        self.forget_old_settlements();
         // A cheater is penalized: every liar whose revealed result lost a settled quorum is
         // slashed in the same block.
         for id in settled {

@@ -6,6 +6,7 @@ pub mod actions;
 pub mod actors;
 pub mod duties;
 pub mod fastpath;
+pub mod heads;
 pub mod invariants;
 pub mod ledger;
 pub mod rng;

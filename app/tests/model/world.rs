@@ -1,11 +1,17 @@
 //! The world of a run: the chain, its actors with their fixed behaviours, what the model
 //! expects of every tx, and the ledger the invariants compare the chain with.
 //!
-//! Honest actors act like the real daemons do: every block each worker answers its open
-//! assignments (`JobsForWorker`, the worker daemon's query), and each honest head settles what
-//! it served. Random [`Action`]s add everything else: invokers, byzantine heads, watchers,
-//! churn. Liars lie independently (every lie differs): a job whose majority colludes is
+//! Actors act like the real daemons do: every block each worker answers its open assignments
+//! (`JobsForWorker`, the worker daemon's query) as its behaviour says, each head settles what
+//! it served, honest heads answer challenges of their charges from their outcome store (the
+//! byzantine head never does, and asks to be unjailed when its jail ends). Random
+//! [`Action`]s add everything else: invokers, the byzantine head's bad receipts, watchers'
+//! reports, challenges, the forger, churn. Liars lie independently (every lie differs): a job whose majority colludes is
 //! outside the trust model (the quorum decides), so the model never builds one.
+//!
+//! Jobs are assigned in the begin block after their invoke (deferred assignment, with the
+//! beacon's randomness; the model's chain has no vote extensions, so the beacon falls back to
+//! the block hash, which is all deferred assignment needs in-process).
 
 use std::collections::BTreeMap;
 
@@ -18,10 +24,12 @@ use bls_registry::state::{Worker, WorkerStatus};
 use cosmos_sdk_proto::Any;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
+use tendermint_proto::v0_38::abci::ExecTxResult;
 
 use super::actions::Action;
 use super::actors::{Actor, Behaviour, FastInvoker, Function};
-use super::fastpath::{LiarEvidence, Served};
+use super::fastpath::{LiarEvidence, Served, StatementRecord};
+use super::heads::{OpenChallenge, SettledRequest};
 use super::ledger::{OpenJob, Stats};
 use super::rng::Rng;
 use crate::app_chain::{fund, genesis_doc, key, AppChain};
@@ -38,6 +46,14 @@ pub const MAX_PENDING_TXS: usize = 12;
 const FUNCTIONS: [(u32, u32); 3] = [(3, 2), (2, 2), (3, 3)];
 /// Gas per duty message (a commit or reveal) and per settled receipt.
 pub const GAS_PER_MSG: u64 = 300_000;
+/// Blocks after the tip a fast request expires (well inside `fastpath_request_ttl`).
+pub const EXPIRES_IN: u64 = 5;
+/// Statements kept for `ReportHead` (the oldest are dropped: their dispute window is long
+/// closed).
+pub const MAX_STATEMENTS: usize = 64;
+
+/// A check of one tx's result against the state after its block.
+pub type TxCheck = Box<dyn Fn(&World, &ExecTxResult) -> Result<(), String>>;
 
 /// What the model expects the chain to answer to a tx.
 pub enum Expect {
@@ -47,6 +63,9 @@ pub enum Expect {
     Refused(String),
     /// Either, depending on state the model does not predict.
     Either,
+    /// Decided after the block, from the state it left (when the answer depends on what
+    /// the block's begin block did, e.g. who is in a subnetwork).
+    Check(TxCheck),
 }
 
 /// A tx waiting for the block: signer, messages, gas limit, and what the chain must answer.
@@ -65,10 +84,10 @@ pub struct PendingTx {
 pub struct World {
     /// The chain.
     pub chain: AppChain,
-    /// Workers (`WORKER_SLOTS`), then heads, then the forger's worker (open attacks only).
+    /// Workers (`WORKER_SLOTS`), then heads, then the forger's worker.
     pub actors: Vec<Actor>,
-    /// The forger's own n = 1, m = 1 function (open attacks only).
-    pub forger_function: Option<u64>,
+    /// The forger's own n = 1, m = 1 function.
+    pub forger_function: u64,
     /// On-chain invokers (also the users of plain sends).
     pub invokers: Vec<KeyPair>,
     /// Fast-path invokers.
@@ -85,6 +104,23 @@ pub struct World {
     pub settled_receipts: Vec<Receipt>,
     /// Evidence a watcher may report.
     pub evidence: Vec<LiarEvidence>,
+    /// Statements heads signed for what they served (what a `ReportHead` picks from).
+    pub statements: Vec<StatementRecord>,
+    /// Outcome bytes of every served request, by request id (what an honest head answers a
+    /// challenge with: its outcome store).
+    pub outcomes: BTreeMap<[u8; 32], Vec<u8>>,
+    /// Requests settled by a head, as the chain must remember them for challenges.
+    pub settlements: BTreeMap<[u8; 32], SettledRequest>,
+    /// Challenges open on chain.
+    pub challenges: BTreeMap<[u8; 32], OpenChallenge>,
+    /// (request, head actor) pairs a head was punished for.
+    pub punished: std::collections::BTreeSet<([u8; 32], usize)>,
+    /// Requests whose head report waits in the coming block (it refunds the charge before a
+    /// later challenge in the block runs).
+    pub reports_pending: std::collections::BTreeSet<[u8; 32]>,
+    /// (signer, jailed, slashed total) of the signers forged evidence named, taken when it
+    /// was submitted: none may be slashed or jailed by its block.
+    pub forge_victims: Vec<(usize, bool, u128)>,
     /// Txs of the coming block (signed when the block ends, in block order).
     pub pending: Vec<PendingTx>,
     /// Jobs not yet settled or failed.
@@ -118,26 +154,36 @@ fn app_state() -> Value {
     o["max_retries"] = json!(1);
     o["subnetwork_size"] = json!(5);
     o["dissent_jail_blocks"] = json!(10);
+    o["fastpath_request_ttl"] = json!(10);
+    o["fastpath_settle_window"] = json!(10);
+    o["head_dispute_window"] = json!(10);
+    o["challenge_window"] = json!(4);
+    o["head_jail_blocks"] = json!(10);
+    // Small, so the byzantine head keeps a bond above the minimum through many punishments.
+    o["head_slash_fraction_bps"] = json!(100);
     let r = &mut s["registry"]["params"];
     r["signed_jobs_window"] = json!(10);
     r["min_answered_per_window"] = json!(5);
     r["jail_blocks"] = json!(10);
-    r["unbonding_blocks"] = json!(20);
+    // Above every fast-path reach above (ttl + settle 20, ttl + dispute 20, dispute +
+    // challenge + 1 = 15), as genesis requires.
+    r["unbonding_blocks"] = json!(30);
     s
 }
 
 impl World {
     /// Genesis, then the first block: every initial worker and head registers, the owner
-    /// deploys the functions. With `open_attacks` a forger also registers a worker and
-    /// deploys its own n = 1, m = 1 function.
+    /// deploys the functions, a forger registers a worker and deploys its own n = 1, m = 1
+    /// function. `open_attacks` adds the actors of attacks not stopped yet (none today).
     pub fn new(seed: u64, open_attacks: bool) -> Result<Self, String> {
+        let _ = open_attacks;
         let mut rng = Rng::new(seed ^ 0x5EED_0FAC_7025);
-        // Byzantine workers: two liars, a silent worker and a withholder, in random slots;
+        // Byzantine workers: a liar, a fast-path liar, a silent worker and a withholder, in random slots;
         // at least five honest workers keep every job answerable.
         let mut behaviours = [Behaviour::Honest; WORKER_SLOTS];
         let byzantine = [
             Behaviour::Liar,
-            Behaviour::Liar,
+            Behaviour::FastLiar,
             Behaviour::Silent,
             Behaviour::Withholder,
         ];
@@ -155,30 +201,31 @@ impl World {
                 result_key: key(120 + n),
                 behaviour: *b,
                 head: false,
-                lying_head: false,
+                byzantine_head: false,
+                bond: 150 * BLS,
             });
         }
-        for (i, lying) in [false, false, true].into_iter().enumerate() {
+        for (i, byzantine) in [false, false, true].into_iter().enumerate() {
             let n = u8::try_from(i).expect("head");
             actors.push(Actor {
-                name: format!("head{i}{}", if lying { ":lying" } else { "" }),
+                name: format!("head{i}{}", if byzantine { ":byzantine" } else { "" }),
                 operator: key(80 + n),
                 result_key: key(160 + n),
                 behaviour: Behaviour::Honest,
                 head: true,
-                lying_head: lying,
+                byzantine_head: byzantine,
+                bond: 1_500 * BLS,
             });
         }
-        if open_attacks {
-            actors.push(Actor {
-                name: "forger".into(),
-                operator: key(3),
-                result_key: key(200),
-                behaviour: Behaviour::Silent,
-                head: false,
-                lying_head: false,
-            });
-        }
+        actors.push(Actor {
+            name: "forger".into(),
+            operator: key(3),
+            result_key: key(200),
+            behaviour: Behaviour::Silent,
+            head: false,
+            byzantine_head: false,
+            bond: 150 * BLS,
+        });
         let invokers: Vec<KeyPair> = (10..13).map(key).collect();
         let fast: Vec<FastInvoker> = (20..23)
             .map(|n| FastInvoker {
@@ -212,10 +259,17 @@ impl World {
             owner,
             watcher,
             functions: Vec::new(),
-            forger_function: None,
+            forger_function: u64::try_from(FUNCTIONS.len()).expect("count") + 1,
             served: BTreeMap::new(),
             settled_receipts: Vec::new(),
             evidence: Vec::new(),
+            statements: Vec::new(),
+            outcomes: BTreeMap::new(),
+            settlements: BTreeMap::new(),
+            challenges: BTreeMap::new(),
+            punished: Default::default(),
+            reports_pending: Default::default(),
+            forge_victims: Vec::new(),
             pending: Vec::new(),
             open_jobs: BTreeMap::new(),
             genesis_supply,
@@ -255,7 +309,7 @@ impl World {
                 Expect::Ok("the owner deploys".into()),
             );
         }
-        if open_attacks {
+        {
             let forger = w.actors[w.actors.len() - 1].operator.clone();
             let msg = client_msgs::deploy_function(
                 forger.address(),
@@ -274,7 +328,6 @@ impl World {
                 4_000_000,
                 Expect::Ok("the forger deploys".into()),
             );
-            w.forger_function = Some(u64::try_from(FUNCTIONS.len()).expect("count") + 1);
         }
         w.end_block()?;
         w.params = bls_orchestration::state::params(&w.chain.view()).map_err(|e| e.to_string())?;
@@ -293,9 +346,9 @@ impl World {
         let a = &self.actors[i];
         // Bonds above the minimum (100 / 1 000 BLS), so a slashed worker can still unjail.
         let (role, bond) = if a.head {
-            ("head", 1_500 * BLS)
+            ("head", a.bond)
         } else {
-            ("worker", 150 * BLS)
+            ("worker", a.bond)
         };
         client_msgs::register_worker(
             a.addr(),
@@ -369,12 +422,26 @@ impl World {
                 function,
                 head,
                 input,
-            } => self.fast_request(invoker, function, head, input),
+            } => self.fast_request(invoker, function, head, input, None),
+            Action::FastRequestTwice {
+                invoker,
+                function,
+                head,
+                other,
+                input,
+            } => self.fast_request(invoker, function, head, input, Some(other)),
             Action::HeadLie { kind, pick } => self.head_lie(kind, pick),
+            Action::ReportHead { pick } => self.report_head(pick),
+            Action::Challenge { kind, pick } => self.challenge(kind, pick),
             Action::ReportLiar { pick } => self.report_liar(pick),
             Action::Register { slot } => {
                 let i = usize::from(slot) % WORKER_SLOTS;
-                if self.record(i).is_none() {
+                // Not twice in one block.
+                let queued = self
+                    .pending
+                    .iter()
+                    .any(|t| t.key.address() == self.actors[i].addr());
+                if self.record(i).is_none() && !queued {
                     let msg = self.register_msg(i);
                     let key = self.actors[i].operator.clone();
                     let expect = Expect::Ok(format!("{} registers", self.actors[i].name));
@@ -455,15 +522,19 @@ impl World {
     fn invoke(&mut self, invoker: u8, function: u8, fee_mult: u8, input: u8) {
         let i = usize::from(invoker) % self.invokers.len();
         let f = &self.functions[usize::from(function) % self.functions.len()];
-        let base = self.params.base_fee;
+        // The model's functions all have the default manifest.
+        let worst = bls_orchestration::pricing::worst_case_fee(
+            &self.params,
+            &bls_core::manifest::Manifest::default().limits,
+        );
         let (max_fee, expect) = if fee_mult == 0 {
             (
-                base - 1,
-                Expect::Refused("an invocation below the base fee".into()),
+                worst - 1,
+                Expect::Refused("an invocation below its worst-case fee".into()),
             )
         } else {
             // Not enough active workers is a legitimate refusal the model does not predict.
-            (base * u128::from(fee_mult), Expect::Either)
+            (worst * u128::from(fee_mult), Expect::Either)
         };
         let msg = client_msgs::invoke(
             self.invokers[i].address(),
@@ -522,6 +593,7 @@ impl World {
     /// Ends the block: duties, FinalizeBlock + Commit, expectations, events, invariants.
     pub fn end_block(&mut self) -> Result<(), String> {
         let actions = std::mem::take(&mut self.pending);
+        self.reports_pending.clear();
         self.duties();
         let mut order = std::mem::take(&mut self.pending);
         order.extend(actions);
@@ -541,6 +613,7 @@ impl World {
         self.stats.txs += txs.len() as u64;
         let r = self.chain.block(txs);
         self.stats.blocks += 1;
+        self.process_events(&r);
         for ((res, expect), kind) in r.tx_results.iter().zip(&expects).zip(kinds) {
             let counts = self.stats.by_msg.entry(kind).or_default();
             if res.code == 0 {
@@ -557,10 +630,17 @@ impl World {
                     self.violations.push(format!("{what}: accepted"))
                 }
                 Expect::Refused(_) => self.stats.refused += 1,
+                Expect::Check(check) => {
+                    if let Err(e) = check(self, res) {
+                        self.violations.push(e);
+                    } else if res.code != 0 {
+                        self.stats.refused += 1;
+                    }
+                }
                 _ => {}
             }
         }
-        self.process_events(&r);
+        self.check_forge_victims();
         if !self.violations.is_empty() {
             return Err(std::mem::take(&mut self.violations).join("\n"));
         }
