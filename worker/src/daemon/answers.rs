@@ -258,13 +258,6 @@ impl AnswerStore {
         if i.by_id.len() >= l.max_answers {
             return Err(AnswerError::TooMany(i.by_id.len()));
         }
-        if i.bytes.saturating_add(bytes) > l.max_bytes {
-            return Err(AnswerError::Full {
-                held: i.bytes,
-                more: bytes,
-                budget: l.max_bytes,
-            });
-        }
         let held = i.by_head.get(head).copied().unwrap_or(0);
         if held.saturating_add(bytes) > l.head_quota_bytes {
             return Err(AnswerError::HeadQuota {
@@ -272,6 +265,13 @@ impl AnswerStore {
                 held,
                 more: bytes,
                 quota: l.head_quota_bytes,
+            });
+        }
+        if i.bytes.saturating_add(bytes) > l.max_bytes {
+            return Err(AnswerError::Full {
+                held: i.bytes,
+                more: bytes,
+                budget: l.max_bytes,
             });
         }
         Ok(())

@@ -14,10 +14,10 @@ use std::time::Duration;
 
 use bls_core::module::encode_any;
 use bls_core::Address;
+use bls_orchestration::handlers::results::max_outcome_len;
 use bls_orchestration::msgs::{
     commitment, MsgCommitResult, MsgRevealResult, MSG_COMMIT_RESULT, MSG_REVEAL_RESULT,
 };
-use bls_orchestration::handlers::results::max_outcome_len;
 use bls_orchestration::queries::NextAction;
 use bls_orchestration::state::{Job as ChainJob, JobStatus};
 use rand::RngCore;

@@ -277,13 +277,18 @@ mod tests {
             worker: w.operator.to_string(),
             outcome: outcome.clone(),
             result_hash: hash.to_vec(),
-            signature: k.sign(&result_digest(&request_id, &code_hash, &hash)).to_vec(),
+            signature: k
+                .sign(&result_digest(&request_id, &code_hash, &hash))
+                .to_vec(),
         };
         // The window [110, 120] starts after the rotation.
         let keys = keys_in_window(&w, &history, 110, 120);
         assert_eq!(keys.len(), 1);
         let r = check(&w, reply(&old), &request_id, &code_hash, &keys);
-        assert!(r.is_err(), "the retired key's signature must not be presented");
+        assert!(
+            r.is_err(),
+            "the retired key's signature must not be presented"
+        );
         check(&w, reply(&new), &request_id, &code_hash, &keys).unwrap();
         // A window reaching back before the rotation counts both keys (as the chain does).
         let keys = keys_in_window(&w, &history, 90, 120);

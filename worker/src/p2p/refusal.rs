@@ -172,8 +172,18 @@ mod tests {
         let m = Manifest::default();
         assert!(admit(&me, Some(&me_active), 1, &members, &m, &caps()).is_ok());
 
-        let r = admit(&me, Some(&me_active), 1, std::slice::from_ref(&other), &m, &caps());
-        assert!(matches!(r, Err(Refusal::NotMember { function: 1, .. })), "{r:?}");
+        let r = admit(
+            &me,
+            Some(&me_active),
+            1,
+            std::slice::from_ref(&other),
+            &m,
+            &caps(),
+        );
+        assert!(
+            matches!(r, Err(Refusal::NotMember { function: 1, .. })),
+            "{r:?}"
+        );
         assert_eq!(r.unwrap_err().kind(), "not_member");
         let r = admit(&me, Some(&me_active), 1, &[], &m, &caps());
         assert!(matches!(r, Err(Refusal::NotMember { .. })), "{r:?}");
@@ -185,7 +195,9 @@ mod tests {
             assert_eq!(r.unwrap_err().kind(), "not_active");
         }
         let r = admit(&me, None, 1, &members, &m, &caps());
-        assert!(matches!(r, Err(Refusal::NotActive { ref status, .. }) if status == "not registered"));
+        assert!(
+            matches!(r, Err(Refusal::NotActive { ref status, .. }) if status == "not registered")
+        );
 
         let mut big = Manifest::default();
         big.limits.memory_bytes = (64 << 20) + 1;

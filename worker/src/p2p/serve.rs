@@ -17,8 +17,8 @@ use bls_client::KeyPair;
 use bls_orchestration::fastpath::fee::fastpath_fee;
 use bls_orchestration::fastpath::msgs::{payload_hash, result_digest};
 use bls_orchestration::fastpath::queries::DepositResponse;
-use bls_orchestration::handlers::results::max_outcome_len;
 use bls_orchestration::fastpath::request::{serve_window, Window};
+use bls_orchestration::handlers::results::max_outcome_len;
 use bls_orchestration::queries::{FunctionResponse, IdRequest, ParamsResponse};
 use bls_registry::msgs::Capabilities;
 use bls_registry::queries::{WorkersRequest, WorkersResponse};
@@ -380,7 +380,9 @@ impl Executor {
             self.chain.function(req.terms.function_id),
             self.chain.worker_of(&me),
         );
-        let tip = tip.map_err(|e| Refusal::Chain(format!("chain tip: {e}")))?.height;
+        let tip = tip
+            .map_err(|e| Refusal::Chain(format!("chain tip: {e}")))?
+            .height;
         let params = params
             .map_err(|e| Refusal::Chain(format!("params: {e}")))?
             .params;
@@ -398,7 +400,8 @@ impl Executor {
                 )))
             }
         }
-        let f = f.map_err(|e| Refusal::Chain(format!("function {}: {e}", req.terms.function_id)))?;
+        let f =
+            f.map_err(|e| Refusal::Chain(format!("function {}: {e}", req.terms.function_id)))?;
         let record = record.map_err(|e| Refusal::Chain(format!("this worker's record: {e}")))?;
         let function = f.function;
         let code_hash = bls_orchestration::state::parse_hash(&function.code_hash)
