@@ -66,6 +66,9 @@ pub struct Config {
     /// Functions' outbound HTTP (optional section; defaults allow nothing private).
     #[serde(default)]
     pub http: HttpSection,
+    /// Fast-path answer store limits (optional section).
+    #[serde(default)]
+    pub fastpath: FastPathSection,
 }
 
 /// `[chain]`.
@@ -84,6 +87,54 @@ pub struct ChainConfig {
     pub gas_adjustment: String,
     /// Most messages the signer puts into one transaction.
     pub max_msgs_per_tx: usize,
+    /// Largest transaction the chain takes: the smaller of the auth param `max_tx_bytes` and
+    /// the nodes' CometBFT `mempool.max_tx_bytes`. A job whose reveal would not fit is not
+    /// committed (a commit that cannot be revealed is slashed as withholding).
+    #[serde(default = "default_max_tx_bytes")]
+    pub max_tx_bytes: u64,
+}
+
+/// CometBFT's default `mempool.max_tx_bytes` (below the chain's default auth param, 2 MiB).
+pub const DEFAULT_MAX_TX_BYTES: u64 = 1 << 20;
+
+fn default_max_tx_bytes() -> u64 {
+    DEFAULT_MAX_TX_BYTES
+}
+
+/// `[fastpath]`: bounds of the store of signed fast-path answers
+/// ([`crate::daemon::answers`]). Every answer is kept until its request expires, so these
+/// bound what heads can make this worker hold; a work order that would exceed one is refused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FastPathSection {
+    /// Most answers held at once.
+    pub answers_max: usize,
+    /// Most bytes of answers held at once, in MiB.
+    pub answers_max_mb: u64,
+    /// Most bytes of answers to one head's work orders held at once, in MiB (one head cannot
+    /// fill the store for the others).
+    pub answers_head_quota_mb: u64,
+}
+
+impl Default for FastPathSection {
+    fn default() -> Self {
+        FastPathSection {
+            answers_max: 100_000,
+            answers_max_mb: 1024,
+            answers_head_quota_mb: 256,
+        }
+    }
+}
+
+impl FastPathSection {
+    /// The answer store limits these settings give.
+    pub fn limits(&self) -> crate::daemon::answers::AnswerLimits {
+        crate::daemon::answers::AnswerLimits {
+            max_answers: self.answers_max,
+            max_bytes: self.answers_max_mb.saturating_mul(1 << 20),
+            head_quota_bytes: self.answers_head_quota_mb.saturating_mul(1 << 20),
+        }
+    }
 }
 
 /// `[worker]`.
@@ -207,6 +258,7 @@ impl Default for Config {
                 gas_price: "0.025ubls".into(),
                 gas_adjustment: "1.5".into(),
                 max_msgs_per_tx: 16,
+                max_tx_bytes: DEFAULT_MAX_TX_BYTES,
             },
             worker: WorkerConfig {
                 role: "worker".into(),
@@ -231,6 +283,7 @@ impl Default for Config {
                 level: "info".into(),
             },
             http: HttpSection::default(),
+            fastpath: FastPathSection::default(),
         }
     }
 }
@@ -272,6 +325,16 @@ impl Config {
         }
         if self.chain.max_msgs_per_tx == 0 {
             return Err(invalid("chain.max_msgs_per_tx", "must be ≥ 1".into()));
+        }
+        if self.chain.max_tx_bytes < 4096 {
+            return Err(invalid("chain.max_tx_bytes", "must be ≥ 4096".into()));
+        }
+        let fp = &self.fastpath;
+        if fp.answers_max == 0 || fp.answers_max_mb == 0 || fp.answers_head_quota_mb == 0 {
+            return Err(invalid(
+                "fastpath",
+                "answers_max, answers_max_mb and answers_head_quota_mb must be ≥ 1".into(),
+            ));
         }
         if !matches!(self.log.format.as_str(), "text" | "json") {
             return Err(invalid(
@@ -349,6 +412,9 @@ gas_price = {gas_price}
 gas_adjustment = {gas_adjustment}
 # Most messages batched into one transaction when several are queued.
 max_msgs_per_tx = {max_msgs_per_tx}
+# Largest tx the chain takes: min(auth param max_tx_bytes, the nodes' mempool.max_tx_bytes).
+# A job whose reveal would not fit is not committed (an unrevealable commit is slashed).
+max_tx_bytes = {max_tx_bytes}
 
 [worker]
 # `worker` or `head`.
@@ -392,6 +458,14 @@ level = {level}
 allow_private = {allow_private}
 # Fixed answers instead of DNS, as "name=IP[,IP...]" (like curl --resolve); still checked.
 resolve = {resolve}
+
+[fastpath]
+# Signed fast-path answers are kept until their requests expire; these bound them. Work
+# orders that would exceed a bound are refused (metric bls_worker_work_refusals_total).
+answers_max = {answers_max}
+answers_max_mb = {answers_max_mb}
+# Per head: one head cannot fill the store for the others.
+answers_head_quota_mb = {answers_head_quota_mb}
 "#,
             rpc_url = q(&c.rpc_url),
             websocket_url = q(&c.websocket_url),
@@ -399,6 +473,7 @@ resolve = {resolve}
             gas_price = q(&c.gas_price),
             gas_adjustment = q(&c.gas_adjustment),
             max_msgs_per_tx = c.max_msgs_per_tx,
+            max_tx_bytes = c.max_tx_bytes,
             role = q(&w.role),
             region = q(&w.region),
             network = q(&w.network),
@@ -415,6 +490,9 @@ resolve = {resolve}
             level = q(&self.log.level),
             allow_private = list(&self.http.allow_private),
             resolve = list(&self.http.resolve),
+            answers_max = self.fastpath.answers_max,
+            answers_max_mb = self.fastpath.answers_max_mb,
+            answers_head_quota_mb = self.fastpath.answers_head_quota_mb,
         )
     }
 }

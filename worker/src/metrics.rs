@@ -65,6 +65,8 @@ pub struct Metrics {
     pub gossip_topics: Gauge,
     /// Code blobs loaded ahead of a request because of a prefetch notice.
     pub prefetches: Counter,
+    /// Fast-path work orders refused, by reason (`crate::p2p::refusal::Refusal::kind`).
+    pub work_refusals: Family<KindLabel, Counter>,
 }
 
 impl Default for Metrics {
@@ -164,8 +166,15 @@ impl Metrics {
             "Code blobs loaded ahead of a request after a prefetch notice",
             prefetches.clone(),
         );
+        let work_refusals = Family::<KindLabel, Counter>::default();
+        registry.register(
+            "work_refusals",
+            "Fast-path work orders refused, by reason",
+            work_refusals.clone(),
+        );
         Metrics {
             registry,
+            work_refusals,
             p2p_peers,
             p2p_rejected_peers,
             code_fetches,
@@ -195,6 +204,11 @@ impl Metrics {
         self.code_fetches
             .get_or_create(&KindLabel::of(source))
             .inc();
+    }
+
+    /// Counts a fast-path work order refused for `kind`.
+    pub fn work_refusal(&self, kind: &str) {
+        self.work_refusals.get_or_create(&KindLabel::of(kind)).inc();
     }
 
     /// Counts a transaction failure at `stage`.
@@ -270,7 +284,12 @@ mod tests {
         m.job("committed");
         m.tx_failure("check_tx");
         m.heights(10, 15);
+        m.work_refusal("not_member");
         let text = m.render();
+        assert!(
+            text.contains("bls_worker_work_refusals_total{kind=\"not_member\"} 1"),
+            "{text}"
+        );
         assert!(
             text.contains("bls_worker_jobs_total{kind=\"committed\"} 1"),
             "{text}"

@@ -20,7 +20,13 @@ pub enum Fault {
     /// Head: settle what it served but never answer a challenge of the charge (slashed at
     /// the challenge deadline).
     HeadSilent,
+    /// Honest, but the first [`DROPPED_REVEALS`] reveal sends are lost (as in a congested
+    /// mempool): the worker must keep re-sending until the chain has its reveal.
+    DropReveals,
 }
+
+/// Reveal sends [`Fault::DropReveals`] loses (more than the old give-up limit of 5).
+pub const DROPPED_REVEALS: u32 = 6;
 
 impl Fault {
     /// The outcome this worker will claim: tampered for [`Fault::WrongResult`] (the head
@@ -33,7 +39,11 @@ impl Fault {
                     .extend_from_slice(b"\n[tampered by a faulty worker]");
                 o
             }
-            Fault::Silent | Fault::CrashAfterCommit | Fault::HeadLie | Fault::HeadSilent => outcome,
+            Fault::Silent
+            | Fault::CrashAfterCommit
+            | Fault::HeadLie
+            | Fault::HeadSilent
+            | Fault::DropReveals => outcome,
         }
     }
 

@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use bls_core::module::encode_any;
 use bls_core::Address;
+use bls_orchestration::handlers::results::max_outcome_len;
 use bls_orchestration::msgs::{
     commitment, MsgCommitResult, MsgRevealResult, MSG_COMMIT_RESULT, MSG_REVEAL_RESULT,
 };
@@ -26,6 +27,7 @@ use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 use super::chain::Chain;
 use super::code::{CodeError, CodeStore};
 use super::fault::Fault;
+use super::fit::{self, Misfit};
 use super::signer::{SignerHandle, TxFailure};
 use super::store::{CommitRecord, Store};
 use crate::metrics::Metrics;
@@ -33,8 +35,18 @@ use crate::runtime::{BlockTime, Job, Manifest, Runtime};
 
 /// How often a waiting job re-reads the chain when no new height was signalled.
 const POLL: Duration = Duration::from_secs(2);
-/// Times a commit or reveal is re-sent while the chain still expects it.
-const MAX_SENDS: u32 = 5;
+/// First wait before re-sending a commit or reveal the chain did not take; doubles per
+/// consecutive failure up to [`MAX_RESEND_DELAY`]. There is no cap on attempts: a commit is
+/// re-sent while the job accepts commits, a reveal until the chain has it or its reveal
+/// deadline has passed and the job settles (a congested mempool must not turn an honest
+/// worker into a withholder).
+const RESEND_DELAY: Duration = Duration::from_millis(250);
+/// Longest wait between two sends of one commit or reveal.
+const MAX_RESEND_DELAY: Duration = Duration::from_secs(4);
+/// Bytes of a reveal transaction besides its message: the body and auth-info envelopes, the
+/// signer's public key, fee, gas, sequence, memo-less body, and the 64-byte signature, with
+/// a wide margin (a real one is about 300 bytes).
+pub const REVEAL_TX_OVERHEAD: u64 = 2048;
 /// Attempts at reading a job before giving up on it for now.
 const READ_ATTEMPTS: u32 = 5;
 /// Attempts at executing a job when the failure may be transient.
@@ -75,6 +87,28 @@ pub enum JobError {
         /// Why.
         source: crate::runtime::RuntimeError,
     },
+    /// The manifest asks for more than this worker's config gives ([`fit::check`], the same
+    /// check the fast path makes).
+    #[error("job {id}: {source}")]
+    DoesNotFit {
+        /// Job id.
+        id: u64,
+        /// Which limit.
+        source: Misfit,
+    },
+    /// The outcome could not be revealed: its reveal transaction would be larger than the
+    /// chain takes. Not committed (a commit that cannot be revealed is slashed as withholding).
+    #[error("job {id}: the reveal would be a {size} byte transaction; the chain takes at most {max} (chain.max_tx_bytes, function output cap {cap})")]
+    Unrevealable {
+        /// Job id.
+        id: u64,
+        /// Estimated reveal tx size (or the outcome's size when over the function's cap).
+        size: u64,
+        /// The limit it exceeds.
+        max: u64,
+        /// The chain's outcome cap for this job (`max_outcome_len`).
+        cap: u64,
+    },
     /// Saving the commit record failed: committing without it could double-commit later.
     #[error("job {id}: {source}")]
     Store {
@@ -102,6 +136,10 @@ pub struct Jobs {
     /// True once shutdown began: no new executions; committed jobs may still reveal.
     stopping: watch::Receiver<bool>,
     tasks: tokio::sync::Mutex<tokio::task::JoinSet<()>>,
+    caps: bls_registry::msgs::Capabilities,
+    max_tx_bytes: u64,
+    /// Reveal sends still to drop ([`Fault::DropReveals`]).
+    drop_reveals: std::sync::atomic::AtomicU32,
 }
 
 /// Construction parameters of [`Jobs`].
@@ -130,6 +168,10 @@ pub struct JobsConfig {
     pub heights: watch::Receiver<u64>,
     /// Shutdown flag.
     pub stopping: watch::Receiver<bool>,
+    /// What this worker's config lets it run ([`fit::check`]).
+    pub caps: bls_registry::msgs::Capabilities,
+    /// Largest transaction the chain takes (config `chain.max_tx_bytes`).
+    pub max_tx_bytes: u64,
 }
 
 impl Jobs {
@@ -150,6 +192,12 @@ impl Jobs {
             heights: c.heights,
             stopping: c.stopping,
             tasks: tokio::sync::Mutex::new(tokio::task::JoinSet::new()),
+            caps: c.caps,
+            max_tx_bytes: c.max_tx_bytes,
+            drop_reveals: std::sync::atomic::AtomicU32::new(match c.fault {
+                Some(Fault::DropReveals) => super::fault::DROPPED_REVEALS,
+                _ => 0,
+            }),
         })
     }
 
@@ -332,7 +380,11 @@ impl Jobs {
                     }
             );
             if !transient || attempt == EXECUTE_ATTEMPTS || self.stopping() {
-                self.metrics.job("failed");
+                self.metrics.job(match e {
+                    JobError::Unrevealable { .. } => "unrevealable",
+                    JobError::DoesNotFit { .. } => "does_not_fit",
+                    _ => "failed",
+                });
                 tracing::error!(error = %e, "job not run; not committing");
                 return None;
             }
@@ -357,6 +409,7 @@ impl Jobs {
             u64::try_from(job.time_secs).map_err(|_| bad("block time before 1970".into()))?;
         let manifest = Manifest::from_json(job.manifest_json.as_bytes())
             .map_err(|e| bad(format!("manifest: {e}")))?;
+        fit::check(&self.caps, &manifest).map_err(|source| JobError::DoesNotFit { id, source })?;
 
         if !self.runtime.has_module(&code_hash) {
             let code = self
@@ -398,6 +451,18 @@ impl Jobs {
         let result_hash: [u8; 32] = Sha256::digest(&bytes).into();
         let mut salt = [0u8; 32];
         rand::rngs::OsRng.fill_bytes(&mut salt);
+        // Never commit what cannot be revealed.
+        reveal_fits(
+            id,
+            &MsgRevealResult {
+                worker: self.me.to_string(),
+                job_id: id,
+                outcome: bytes.clone(),
+                salt: salt.to_vec(),
+            },
+            job.output_bytes,
+            self.max_tx_bytes,
+        )?;
         let record = CommitRecord {
             job_id: id,
             round: job.round,
@@ -423,8 +488,8 @@ impl Jobs {
     /// Commits, then reveals when the chain allows, re-reading the job after every height.
     async fn drive(&self, record: CommitRecord) {
         let id = record.job_id;
-        let mut commits_sent = 0u32;
-        let mut reveals_sent = 0u32;
+        // Consecutive sends the chain did not take (reset by a success): the backoff.
+        let mut failures = 0u32;
         let mut heights = self.heights.clone();
         loop {
             let job = match self.read_job(id).await {
@@ -445,10 +510,9 @@ impl Jobs {
             };
             match (job.status, &a.commitment, &a.result_hash) {
                 (JobStatus::Committing, None, _) => {
-                    if self.stopping() || commits_sent >= MAX_SENDS {
+                    if self.stopping() {
                         return;
                     }
-                    commits_sent += 1;
                     let msg = MsgCommitResult {
                         worker: self.me.to_string(),
                         job_id: id,
@@ -460,6 +524,7 @@ impl Jobs {
                         .await
                     {
                         Ok(r) => {
+                            failures = 0;
                             self.metrics.job("committed");
                             tracing::info!(job = id, height = r.height, "committed");
                             if self.fault == Some(Fault::CrashAfterCommit) {
@@ -468,7 +533,10 @@ impl Jobs {
                             }
                             continue;
                         }
-                        Err(e) => self.log_tx_failure(id, "commit", &e),
+                        Err(e) => {
+                            failures = failures.saturating_add(1);
+                            self.log_tx_failure(id, "commit", &e);
+                        }
                     }
                 }
                 (JobStatus::Committing, Some(_), _) => {}
@@ -481,27 +549,32 @@ impl Jobs {
                         self.forget(&record);
                         return;
                     }
-                    if reveals_sent >= MAX_SENDS {
-                        return;
-                    }
-                    reveals_sent += 1;
                     let msg = MsgRevealResult {
                         worker: self.me.to_string(),
                         job_id: id,
                         outcome: record.outcome_bytes(),
                         salt: record.salt_bytes(),
                     };
-                    match self
-                        .signer
-                        .submit(encode_any(&msg, MSG_REVEAL_RESULT))
-                        .await
-                    {
-                        Ok(r) => {
-                            self.metrics.job("revealed");
-                            tracing::info!(job = id, height = r.height, "revealed");
-                            continue;
+                    if self.drop_reveal() {
+                        failures = failures.saturating_add(1);
+                        self.metrics.job("reveal_failed");
+                        tracing::warn!(job = id, "fault injection: reveal dropped");
+                    } else {
+                        match self
+                            .signer
+                            .submit(encode_any(&msg, MSG_REVEAL_RESULT))
+                            .await
+                        {
+                            Ok(r) => {
+                                self.metrics.job("revealed");
+                                tracing::info!(job = id, height = r.height, "revealed");
+                                continue;
+                            }
+                            Err(e) => {
+                                failures = failures.saturating_add(1);
+                                self.log_tx_failure(id, "reveal", &e);
+                            }
                         }
-                        Err(e) => self.log_tx_failure(id, "reveal", &e),
                     }
                 }
                 (JobStatus::Revealing | JobStatus::Finalized, Some(_), Some(_)) => {
@@ -518,8 +591,19 @@ impl Jobs {
             if self.stopping() && a.commitment.is_none() {
                 return;
             }
+            if failures > 0 {
+                tokio::time::sleep(resend_delay(failures)).await;
+            }
             self.wait_next(&mut heights).await;
         }
+    }
+
+    /// True when this reveal send is to be dropped ([`Fault::DropReveals`]).
+    fn drop_reveal(&self) -> bool {
+        use std::sync::atomic::Ordering;
+        self.drop_reveals
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok()
     }
 
     fn log_tx_failure(&self, id: u64, what: &str, e: &TxFailure) {
@@ -542,7 +626,102 @@ impl Jobs {
     }
 }
 
+/// The wait before the next send after `failures` consecutive failed ones.
+pub fn resend_delay(failures: u32) -> Duration {
+    let shift = failures.saturating_sub(1).min(16);
+    RESEND_DELAY
+        .saturating_mul(1u32 << shift)
+        .min(MAX_RESEND_DELAY)
+}
+
+/// Refuses an outcome whose reveal the chain would not take: over the function's outcome cap
+/// (`max_outcome_len(output_bytes)`, checked by the reveal handler), or a reveal transaction
+/// (message plus [`REVEAL_TX_OVERHEAD`]) over `max_tx_bytes`.
+pub fn reveal_fits(
+    id: u64,
+    reveal: &MsgRevealResult,
+    output_bytes: u32,
+    max_tx_bytes: u64,
+) -> Result<(), JobError> {
+    let cap = u64::try_from(max_outcome_len(output_bytes)).unwrap_or(u64::MAX);
+    let len = u64::try_from(reveal.outcome.len()).unwrap_or(u64::MAX);
+    if len > cap {
+        return Err(JobError::Unrevealable {
+            id,
+            size: len,
+            max: cap,
+            cap,
+        });
+    }
+    let any = encode_any(reveal, MSG_REVEAL_RESULT);
+    let size = u64::try_from(prost::Message::encoded_len(&any))
+        .unwrap_or(u64::MAX)
+        .saturating_add(REVEAL_TX_OVERHEAD);
+    if size > max_tx_bytes {
+        return Err(JobError::Unrevealable {
+            id,
+            size,
+            max: max_tx_bytes,
+            cap,
+        });
+    }
+    Ok(())
+}
+
 fn parse_hash32(s: &str) -> Option<[u8; 32]> {
     let v = hex::decode(s).ok()?;
     <[u8; 32]>::try_from(v.as_slice()).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reveal(outcome_len: usize) -> MsgRevealResult {
+        MsgRevealResult {
+            worker: bls_core::Address::from_bytes(&[1; 20]).to_string(),
+            job_id: 7,
+            outcome: vec![0xab; outcome_len],
+            salt: vec![1; 32],
+        }
+    }
+
+    /// The attack on an honest worker: a function whose outcome makes the reveal larger than
+    /// the chain or the mempool takes. Committing it would get the worker slashed for
+    /// withholding; it is refused before the commit instead.
+    #[test]
+    fn an_outcome_whose_reveal_cannot_fit_is_not_committed() {
+        let max_tx = crate::config::DEFAULT_MAX_TX_BYTES;
+        let cap = bls_core::outcome::MAX_OUTPUT_BYTES;
+        // A full-size outcome (stdout and stderr at the 1 MiB cap) does not fit 1 MiB.
+        let big = max_outcome_len(cap);
+        let r = reveal_fits(7, &reveal(big), cap, max_tx);
+        assert!(
+            matches!(r, Err(JobError::Unrevealable { id: 7, max, .. }) if max == max_tx),
+            "{r:?}"
+        );
+        // One that fits with the envelope is committed.
+        let ok = usize::try_from(max_tx - REVEAL_TX_OVERHEAD).unwrap() - 200;
+        reveal_fits(7, &reveal(ok), cap, max_tx).unwrap();
+        // An outcome over the function's own cap (the reveal handler refuses it) is refused.
+        let small_cap = 1000u32;
+        let over = max_outcome_len(small_cap) + 1;
+        assert!(matches!(
+            reveal_fits(7, &reveal(over), small_cap, max_tx),
+            Err(JobError::Unrevealable { .. })
+        ));
+        reveal_fits(7, &reveal(over - 1), small_cap, max_tx).unwrap();
+    }
+
+    /// Re-sending backs off but is bounded, and nothing in it gives up: the drive loop stops
+    /// only when the chain has the reveal or the job settled (its reveal deadline passed).
+    #[test]
+    fn resends_back_off_without_giving_up() {
+        assert_eq!(resend_delay(1), RESEND_DELAY);
+        assert_eq!(resend_delay(2), RESEND_DELAY * 2);
+        assert!(resend_delay(3) > resend_delay(2));
+        for f in [10, 100, u32::MAX] {
+            assert_eq!(resend_delay(f), MAX_RESEND_DELAY);
+        }
+    }
 }

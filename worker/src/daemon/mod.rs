@@ -13,6 +13,7 @@ pub mod chain;
 pub mod chain_view;
 pub mod code;
 pub mod fault;
+pub mod fit;
 pub mod follower;
 pub mod jobs;
 pub mod peer_id;
@@ -165,8 +166,12 @@ pub async fn run(home: &Path, config: Config, opts: StartOptions) -> anyhow::Res
             p2p: handle,
             code_from_peers: std::sync::Mutex::new(0),
             fetching: Default::default(),
-            answers: answers::AnswerStore::open(&home.join("data").join(answers::ANSWERS_DIR))?,
+            answers: answers::AnswerStore::open_with_limits(
+                &home.join("data").join(answers::ANSWERS_DIR),
+                config.fastpath.limits(),
+            )?,
             requests: Default::default(),
+            caps: fit::capabilities(&config.worker),
         });
         tokio::spawn(crate::p2p::serve::serve(exec.clone(), incoming));
         tokio::spawn(crate::p2p::discovery::run(exec.clone()));
@@ -193,6 +198,8 @@ pub async fn run(home: &Path, config: Config, opts: StartOptions) -> anyhow::Res
         max_concurrent: usize::try_from(config.worker.max_concurrent_jobs).unwrap_or(1),
         heights: heights_rx,
         stopping: stop_rx.clone(),
+        caps: fit::capabilities(&config.worker),
+        max_tx_bytes: config.chain.max_tx_bytes,
     });
     let follower = follower::Follower {
         rpc: rpc.clone(),

@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 
 use bls_core::outcome::Outcome;
 use bls_orchestration::fastpath::msgs::result_digest;
+use bls_registry::queries::{WorkerRequest, WorkerResponse};
+use bls_registry::result_keys::ResultKey;
 use bls_registry::{Worker, WorkerStatus};
 use futures::future::join_all;
 use libp2p::PeerId;
@@ -56,7 +58,10 @@ impl Aggregate {
 
 /// Sends `order` to `candidates` in order until `quorum` signatures agree: first to
 /// `nodes` of them at once, then to as many more as are still missing, while candidates
-/// remain. Each reply's signature is verified against the worker's registered key.
+/// remain. Each reply's signature is verified against the result keys the worker held in
+/// the request's `key_window` ([`window_keys`]), exactly the keys the chain judges a
+/// presented signature by; a signature that does not verify that way is never presented.
+#[allow(clippy::too_many_arguments)]
 pub async fn run(
     exec: &Executor,
     order: &WorkOrder,
@@ -65,6 +70,7 @@ pub async fn run(
     candidates: &[Worker],
     nodes: usize,
     quorum: usize,
+    key_window: (u64, u64),
 ) -> Aggregate {
     let mut agg = Aggregate {
         by_hash: BTreeMap::new(),
@@ -81,7 +87,14 @@ pub async fn run(
         let replies = join_all(batch.iter().map(|w| async move {
             let reply = ask(exec, w, order).await;
             let started = std::time::Instant::now();
-            let checked = reply.and_then(|r| check(w, r, request_id, code_hash));
+            let checked = match reply {
+                Ok(r @ WorkReply::Done { .. }) => match window_keys(exec, w, key_window).await {
+                    Ok(keys) => check(w, r, request_id, code_hash, &keys),
+                    Err(e) => Err(e),
+                },
+                Ok(r) => check(w, r, request_id, code_hash, &[]),
+                Err(e) => Err(e),
+            };
             (checked, started.elapsed())
         }))
         .await;
@@ -122,11 +135,61 @@ async fn ask(exec: &Executor, w: &Worker, order: &WorkOrder) -> Result<WorkReply
         .map_err(|e| e.to_string())
 }
 
+/// The result keys `w` held in `[lo, hi]` (the request's key window), read fresh from the
+/// chain — not from a cache: a worker that rotated its key since a cached read must not get a
+/// signature under its retired key presented (the chain's judge checks the window's keys and
+/// would call it the head's lie). Read at a height at or after the tip the request was served
+/// at (≥ lo), the history holds every key the chain counts for the window: a key current at
+/// that height overlaps the window for good, and later rotations only add keys.
+pub async fn window_keys(
+    exec: &Executor,
+    w: &Worker,
+    (lo, hi): (u64, u64),
+) -> Result<Vec<Vec<u8>>, String> {
+    let r: WorkerResponse = exec
+        .chain
+        .rpc()
+        .query_json(
+            WORKER,
+            &WorkerRequest {
+                id: w.operator.to_string(),
+            },
+        )
+        .await
+        .map_err(|e| format!("reading its result keys: {e}"))?;
+    Ok(keys_in_window(&r.worker, &r.result_keys, lo, hi))
+}
+
+/// The keys of `history` (or, when the chain keeps none for `w`, its current key from its
+/// registration) that were current somewhere in `[lo, hi]`: the registry's
+/// `keys_valid_between` over a queried history.
+pub fn keys_in_window(w: &Worker, history: &[ResultKey], lo: u64, hi: u64) -> Vec<Vec<u8>> {
+    let fallback;
+    let history = if history.is_empty() {
+        fallback = [ResultKey {
+            pubkey: w.result_pubkey.clone(),
+            from_height: w.registered_height,
+            until_height: None,
+        }];
+        &fallback[..]
+    } else {
+        history
+    };
+    history
+        .iter()
+        .filter(|k| k.overlaps(lo, hi))
+        .filter_map(|k| hex::decode(&k.pubkey).ok())
+        .collect()
+}
+
+const WORKER: &str = "/bls.registry.v1.Query/Worker";
+
 fn check(
     w: &Worker,
     reply: WorkReply,
     request_id: &[u8; 32],
     code_hash: &[u8; 32],
+    keys: &[Vec<u8>],
 ) -> Result<([u8; 32], Vec<u8>, WorkerSig), String> {
     let (worker, outcome, result_hash, signature) = match reply {
         WorkReply::Done {
@@ -145,12 +208,16 @@ fn check(
         return Err("result hash does not match the outcome".into());
     }
     Outcome::decode(&outcome).map_err(|e| format!("outcome: {e}"))?;
-    let pk = hex::decode(&w.result_pubkey).map_err(|e| format!("registered key: {e}"))?;
-    bls_auth_verify(
-        &pk,
-        &result_digest(request_id, code_hash, &hash),
-        &signature,
-    )?;
+    let digest = result_digest(request_id, code_hash, &hash);
+    if !keys
+        .iter()
+        .any(|pk| bls_auth_verify(pk, &digest, &signature).is_ok())
+    {
+        return Err(
+            "signature verifies under none of the result keys it held in the request's window"
+                .into(),
+        );
+    }
     Ok((
         hash,
         outcome,
@@ -160,4 +227,79 @@ fn check(
             signature: hex::encode(signature),
         },
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bls_client::KeyPair;
+
+    /// HD1, the attack: a worker rotates its result key at height 100 but keeps signing with
+    /// the retired one; the invoker (colluding) picks an expiry whose key window starts after
+    /// the rotation. A head checking the worker's current key from a stale read would accept
+    /// the signature and present it — and the chain's judge, checking the window's keys,
+    /// would call that the head's lie. Checked against the window's keys from the history, it
+    /// is refused, and a signature under the key valid in the window is accepted.
+    #[test]
+    fn a_signature_under_a_key_retired_before_the_window_is_not_presented() {
+        let (old, _) = KeyPair::generate().unwrap();
+        let (new, _) = KeyPair::generate().unwrap();
+        let hex_pk = |k: &KeyPair| hex::encode(k.public_key_bytes());
+        let mut w = crate::daemon::fit::tests::test_worker(WorkerStatus::Active);
+        w.result_pubkey = hex_pk(&new);
+        let history = vec![
+            ResultKey {
+                pubkey: hex_pk(&old),
+                from_height: 1,
+                until_height: Some(100),
+            },
+            ResultKey {
+                pubkey: hex_pk(&new),
+                from_height: 100,
+                until_height: None,
+            },
+        ];
+        let request_id = [1u8; 32];
+        let code_hash = [2u8; 32];
+        let outcome = crate::runtime::Outcome {
+            status: crate::runtime::ExitStatus::Exited(0),
+            stdout: b"hi".to_vec(),
+            stdout_truncated: false,
+            stderr: vec![],
+            stderr_truncated: false,
+            fuel_used: 1,
+            wall_time: std::time::Duration::ZERO,
+            trap_message: None,
+        }
+        .canonical_bytes();
+        let hash: [u8; 32] = Sha256::digest(&outcome).into();
+        let reply = |k: &KeyPair| WorkReply::Done {
+            worker: w.operator.to_string(),
+            outcome: outcome.clone(),
+            result_hash: hash.to_vec(),
+            signature: k
+                .sign(&result_digest(&request_id, &code_hash, &hash))
+                .to_vec(),
+        };
+        // The window [110, 120] starts after the rotation.
+        let keys = keys_in_window(&w, &history, 110, 120);
+        assert_eq!(keys.len(), 1);
+        let r = check(&w, reply(&old), &request_id, &code_hash, &keys);
+        assert!(
+            r.is_err(),
+            "the retired key's signature must not be presented"
+        );
+        check(&w, reply(&new), &request_id, &code_hash, &keys).unwrap();
+        // A window reaching back before the rotation counts both keys (as the chain does).
+        let keys = keys_in_window(&w, &history, 90, 120);
+        check(&w, reply(&old), &request_id, &code_hash, &keys).unwrap();
+        // The stale view (only the old key, current) is what a cached read gave: it is not
+        // what the head checks against any more.
+        let stale = vec![ResultKey {
+            pubkey: hex_pk(&old),
+            from_height: 1,
+            until_height: None,
+        }];
+        assert_eq!(keys_in_window(&w, &stale, 110, 120).len(), 1);
+    }
 }

@@ -50,6 +50,8 @@ pub struct Conflict {
     pub by_hash: BTreeMap<[u8; 32], (Vec<u8>, Vec<WorkerSig>)>,
     /// Active members not asked yet.
     pub rest: Vec<Worker>,
+    /// The request's key window (signatures are checked against the keys held in it).
+    pub key_window: (u64, u64),
 }
 
 /// The member signatures one hash needs to be the chain's majority.
@@ -73,6 +75,7 @@ pub async fn report(mut c: Conflict) {
             &c.rest,
             c.rest.len(),
             c.rest.len(),
+            c.key_window,
         )
         .await;
         for (h, (outcome, sigs)) in more.by_hash {

@@ -536,7 +536,21 @@ impl Head {
             env,
         };
         let t_dispatch = Instant::now();
-        let agg = dispatch::run(exec, &order, &id, &code_hash, &candidates, nodes, quorum).await;
+        let key_window = bls_orchestration::fastpath::request::key_window(
+            verified.terms.expiry_height,
+            params.fastpath_request_ttl,
+        );
+        let agg = dispatch::run(
+            exec,
+            &order,
+            &id,
+            &code_hash,
+            &candidates,
+            nodes,
+            quorum,
+            key_window,
+        )
+        .await;
         let t_answered = Instant::now();
         let Some((best, count)) = agg.best().filter(|(_, c)| *c >= quorum) else {
             return Err((
@@ -595,6 +609,7 @@ impl Head {
                 manifest: manifest.clone(),
                 by_hash: agg.by_hash.clone(),
                 rest,
+                key_window,
             }));
         }
         // What is served: the quorum outcome (a lying head, in tests, serves another).

@@ -11,6 +11,7 @@ pub mod gossip;
 pub mod identity;
 pub mod node;
 pub mod protocol;
+pub mod refusal;
 pub mod serve;
 
 pub use node::{Incoming, P2pError, P2pHandle};
