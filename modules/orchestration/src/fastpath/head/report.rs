@@ -165,8 +165,12 @@ pub fn report_head(
     let presented: BTreeSet<&str> = stmt.signatures.iter().map(|s| s.worker.as_str()).collect();
     for w in presented {
         // A worker id that is not an address is nobody's: no keys, judged by membership.
+        // Only registered workers have keys on record; a registered one with none valid for
+        // the request signed nothing that counts (judged as a bad signature).
         if let Ok(a) = Address::parse(w) {
-            keys.insert(w.to_string(), keys_valid_between(ctx.store, &a, lo, hi)?);
+            if bls_registry::state::get_worker(ctx.store, &a)?.is_some() {
+                keys.insert(w.to_string(), keys_valid_between(ctx.store, &a, lo, hi)?);
+            }
         }
     }
     let tries: usize = stmt
