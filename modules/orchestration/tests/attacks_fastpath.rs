@@ -1438,3 +1438,58 @@ fn attack_cheap_signature_flood_runs_out_of_gas() {
     let n = u64::try_from(MAX_EVIDENCE_RESULTS).unwrap();
     assert!(gas.consumed() >= per_sig * n, "{} used", gas.consumed());
 }
+
+/// L4: a function whose stored manifest no longer parses (an older format imported in
+/// genesis): whether a dissent is the worker's fault is unknown, so dissent evidence judges
+/// nobody (refused as inconclusive, naming why, not failing as a store error) — while
+/// equivocation about the same request is still slashed.
+#[test]
+fn unparsable_manifest_judges_no_dissent_but_equivocation() {
+    let mut w = world();
+    let members = w.members();
+    let code = w.code_hash;
+    let (good_b, bad_b) = (exited(b"good"), exited(b"bad"));
+    let (good, bad) = (sha(&good_b), sha(&bad_b));
+    let mut f = bls_orchestration::state::FUNCTIONS
+        .load(&w.chain.store, w.function)
+        .unwrap();
+    f.manifest_json = r#"{"limits":{"gpu":true}}"#.into();
+    bls_orchestration::state::FUNCTIONS
+        .save(&mut w.chain.store, w.function, &f)
+        .unwrap();
+    let (req, id) = w.request(1);
+    let liar = members[3].clone();
+    let before = w.bonds();
+    let e = submit(
+        &mut w.chain,
+        &evidence(
+            &user(9),
+            &req,
+            vec![
+                sig(&members[0], &id, &code, &good),
+                sig(&members[1], &id, &code, &good),
+                sig(&members[2], &id, &code, &good),
+                sig(&liar, &id, &code, &bad),
+            ],
+            &[(&good, &good_b), (&bad, &bad_b)],
+        ),
+    )
+    .unwrap_err();
+    assert_eq!(e.code, 50, "{e}");
+    assert!(e.log.contains("does not parse"), "{e}");
+    assert_untouched(&before, &w);
+    let r = submit(
+        &mut w.chain,
+        &evidence(
+            &user(9),
+            &req,
+            vec![
+                sig(&liar, &id, &code, &good),
+                sig(&liar, &id, &code, &bad),
+            ],
+            &[],
+        ),
+    )
+    .expect("equivocation needs no manifest");
+    assert_eq!(r.slashed, vec![liar.addr.to_string()]);
+}
