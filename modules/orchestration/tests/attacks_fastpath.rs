@@ -1483,10 +1483,7 @@ fn unparsable_manifest_judges_no_dissent_but_equivocation() {
         &evidence(
             &user(9),
             &req,
-            vec![
-                sig(&liar, &id, &code, &good),
-                sig(&liar, &id, &code, &bad),
-            ],
+            vec![sig(&liar, &id, &code, &good), sig(&liar, &id, &code, &bad)],
             &[],
         ),
     )
