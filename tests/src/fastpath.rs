@@ -163,6 +163,7 @@ pub fn long_lived_app_state() -> Vec<(String, Value)> {
             "orchestration" => {
                 section["params"]["fastpath_request_ttl"] = json!(1500);
                 section["params"]["fastpath_settle_window"] = json!(1500);
+                section["params"]["fastpath_withdraw_delay"] = json!(3000);
             }
             _ => {}
         }

@@ -120,7 +120,10 @@ impl FunctionConfig {
         if l.fuel == 0 {
             return Err("key `limits.fuel` = 0: must be at least 1".into());
         }
-        let max_out = bls_core::outcome::MAX_OUTPUT_BYTES;
+        // What the chain deploys: every honest outcome must fit a reveal tx (reveal_size).
+        let max_out = bls_orchestration::reveal_size::max_deployable_output_bytes(
+            bls_orchestration::reveal_size::NODE_MAX_TX_BYTES,
+        );
         if l.output_bytes > max_out {
             return Err(format!(
                 "key `limits.output_bytes` = {}: allowed 0..={max_out} (bytes)",

@@ -133,7 +133,8 @@ timeout_ms = {timeout}
 memory_bytes = {memory}
 # Fuel budget (≈ WASM instructions), at least 1. Deterministic; the fee is charged by fuel used.
 fuel = {fuel}
-# Cap on each of stdout and stderr, in bytes: 0..={max_out} (1 MiB). Longer output is cut.
+# Cap on each of stdout and stderr, in bytes: 0..={max_out} (the chain refuses more: every
+# honest outcome must fit a 1 MiB reveal transaction). Longer output is cut.
 output_bytes = {output}
 
 [permissions]

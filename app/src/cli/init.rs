@@ -150,6 +150,15 @@ impl InitCmd {
         c = set_key(&c, Some("tx_index"), "indexer", &quote("kv"));
         c = set_key(&c, Some("storage"), "discard_abci_responses", "false");
         c = set_key(&c, Some("instrumentation"), "prometheus", "false");
+        // The reveal size the chain guarantees (bls_orchestration::reveal_size): deploy
+        // refuses functions whose worst-case reveal or evidence tx exceeds it, so every node
+        // must accept txs of at least this size. CometBFT's default; written so it is seen.
+        c = set_key(
+            &c,
+            Some("mempool"),
+            "max_tx_bytes",
+            &bls_orchestration::reveal_size::NODE_MAX_TX_BYTES.to_string(),
+        );
         std::fs::write(&config_path, c)?;
 
         let app_state: serde_json::Value = match &self.app_state {

@@ -19,7 +19,6 @@ use bls_client::keys::KeyPair;
 use bls_client::msgs as client_msgs;
 use bls_core::{Address, Coin, Coins};
 use bls_orchestration::fastpath::msgs::Receipt;
-use bls_orchestration::fastpath::state::WITHDRAW_DELAY_BLOCKS;
 use bls_registry::state::{Worker, WorkerStatus};
 use cosmos_sdk_proto::Any;
 use serde_json::{json, Value};
@@ -578,7 +577,7 @@ impl World {
                         Expect::Refused("a withdrawal above the deposit".into()),
                     )
                 } else {
-                    inv.withdrawal = Some((amount, next + WITHDRAW_DELAY_BLOCKS));
+                    inv.withdrawal = Some((amount, next + self.params.fastpath_withdraw_delay));
                     (
                         bls_client::fastpath::withdraw(inv.key.address(), amount),
                         Expect::Ok("a withdrawal request".into()),

@@ -160,6 +160,10 @@ pub enum OrchestrationError {
     /// Storage or serialization failure.
     #[error("store error: {0}")]
     Store(String),
+    /// The tx's gas ran out before a costly check (signature verifications are charged
+    /// before they run); the tx pipeline reports it as the SDK's out-of-gas error.
+    #[error("{0}")]
+    OutOfGas(String),
 }
 
 impl AbciCode for OrchestrationError {
@@ -195,6 +199,7 @@ impl AbciCode for OrchestrationError {
             Bank(_) => 24,
             Registry(_) => 25,
             FuelAboveMax { .. } => 26,
+            OutOfGas(_) => 27,
         }
     }
 }
@@ -202,6 +207,12 @@ impl AbciCode for OrchestrationError {
 impl From<cosmwasm_std::StdError> for OrchestrationError {
     fn from(e: cosmwasm_std::StdError) -> Self {
         OrchestrationError::Store(e.to_string())
+    }
+}
+
+impl From<bls_core::gas::OutOfGas> for OrchestrationError {
+    fn from(e: bls_core::gas::OutOfGas) -> Self {
+        OrchestrationError::OutOfGas(e.to_string())
     }
 }
 

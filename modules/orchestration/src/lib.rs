@@ -11,7 +11,8 @@
 //!   the worker runtime's JSON format and bounds ([`manifest`]).
 //! - **Placement rule** ([`placement`]): every seat is drawn with probability proportional to
 //!   bond among the candidates the caps allow — one seat per operator, one per address group
-//!   (the /24 or /48 of the worker's registered multiaddrs, `bls_registry::address_group`),
+//!   (the /24 or /48 of the worker's registered multiaddrs, `bls_registry::address_group`;
+//!   a worker without a routable address is in none),
 //!   half the seats (rounded up) per region label; the region cap lifts first, then the
 //!   group cap, only when the pool cannot fill a seat otherwise. Caps never prefer anyone,
 //!   so labels buy nothing beyond bond.
@@ -105,6 +106,7 @@ pub mod params;
 pub mod placement;
 pub mod pricing;
 pub mod queries;
+pub mod reveal_size;
 pub mod state;
 pub mod withholding;
 

@@ -59,6 +59,12 @@ pub struct Params {
     /// `unbonding_blocks` must be at least `fastpath_request_ttl + fastpath_settle_window`,
     /// so no worker can take its bond out before evidence about its last signature lands.
     pub fastpath_settle_window: u64,
+    /// Blocks between an invoker's fast-path withdrawal request and the moment its funds can
+    /// be taken out. Heads serve against the deposit and settle later (a head stops serving an
+    /// invoker with a pending withdrawal); at least `fastpath_request_ttl +
+    /// fastpath_settle_window`, so every receipt a head served before the request can still
+    /// settle against the deposit.
+    pub fastpath_withdraw_delay: u64,
     /// Fuel per priced unit (fuel fee = fuel_used × fuel_price / fuel_unit, floored).
     pub fuel_unit: u64,
     /// ubls per second of `timeout_ms` charged for a timed-out job (fee = base_fee +
@@ -105,6 +111,9 @@ pub const DEFAULT_FASTPATH_REQUEST_TTL: u64 = 300;
 /// settles in slow batches) still settles; with the TTL it makes 1000 blocks, the registry's
 /// default `unbonding_blocks`.
 pub const DEFAULT_FASTPATH_SETTLE_WINDOW: u64 = 700;
+/// Default `fastpath_withdraw_delay`: the default TTL plus settle window (1000 blocks).
+pub const DEFAULT_FASTPATH_WITHDRAW_DELAY: u64 =
+    DEFAULT_FASTPATH_REQUEST_TTL + DEFAULT_FASTPATH_SETTLE_WINDOW;
 /// Largest reach of any fast-path proof ([`Params::reaches`]; keeps every height sum far from
 /// overflow and the replay and dispute markers bounded in time).
 pub const MAX_FASTPATH_REACH: u64 = 10_000_000;
@@ -155,6 +164,7 @@ impl Default for Params {
             fastpath_price_per_second: 100,
             fastpath_request_ttl: DEFAULT_FASTPATH_REQUEST_TTL,
             fastpath_settle_window: DEFAULT_FASTPATH_SETTLE_WINDOW,
+            fastpath_withdraw_delay: DEFAULT_FASTPATH_WITHDRAW_DELAY,
             fuel_price: 1,
             fuel_unit: 1_000_000,
             price_per_second: 1_000,
@@ -210,6 +220,19 @@ impl Params {
         if self.fastpath_reach() > MAX_FASTPATH_REACH {
             return Err(OrchestrationError::InvalidParams(format!(
                 "fastpath_request_ttl + fastpath_settle_window must be at most {MAX_FASTPATH_REACH}"
+            )));
+        }
+        if self.fastpath_withdraw_delay < self.fastpath_reach() {
+            // Otherwise an invoker withdraws before a head can settle what it served.
+            return Err(OrchestrationError::InvalidParams(format!(
+                "fastpath_withdraw_delay {} must be at least fastpath_request_ttl + fastpath_settle_window = {}",
+                self.fastpath_withdraw_delay,
+                self.fastpath_reach()
+            )));
+        }
+        if self.fastpath_withdraw_delay > MAX_FASTPATH_REACH {
+            return Err(OrchestrationError::InvalidParams(format!(
+                "fastpath_withdraw_delay must be at most {MAX_FASTPATH_REACH}"
             )));
         }
         if self.head_slash_fraction_bps > 10_000 {

@@ -5,8 +5,10 @@
 //! - every seat is drawn with probability proportional to bond among the candidates the caps
 //!   allow, from a counter-mode sha256 stream over a caller's seed;
 //! - caps: at most one seat per operator, at most one per address group (the /24 or /48 of the
-//!   worker's registered address, `bls_registry::address_group`; every worker without a
-//!   routable address shares the one `unknown` group), and per region label at most
+//!   worker's registered address, `bls_registry::address_group`; a worker without a routable
+//!   address is in no group — the address cap does not apply to it, since lumping all such
+//!   workers into one group would let one hidden-address sybil block every honest worker
+//!   behind NAT or a DNS name), and per region label at most
 //!   `max(ceil(size / 2), ceil(size × region's bond / total bond))` — half the seats, or the
 //!   region's bond share of them if that is more (bond counted over the pool and the seats
 //!   already taken);
@@ -105,7 +107,10 @@ impl<'a> Taken<'a> {
         if caps == Caps::OperatorOnly {
             return true;
         }
-        if self.groups.contains(&c.group) {
+        // Unknown is not a group: workers without a routable address are capped only by
+        // operator and region, so one hidden-address sybil cannot take the seat of every
+        // honest worker behind NAT or a DNS name.
+        if c.group != AddressGroup::Unknown && self.groups.contains(&c.group) {
             return false;
         }
         caps == Caps::NoRegion

@@ -11,7 +11,11 @@
 //!   (`slash_fraction_bps`, infraction height = the round's start) and jail
 //!   (`dissent_jail_blocks`) — **plus** a liveness miss;
 //! - any other function: a liveness miss (a dissent there is only unpaid, so a miss is
-//!   already more).
+//!   already more);
+//! - a function whose worst-case honest outcome does not fit a reveal tx
+//!   ([`crate::reveal_size::revealable`]; deploy refuses such manifests, but one imported in
+//!   genesis, or kept after governance lowered auth `max_tx_bytes`, may exist): a liveness
+//!   miss only — its honest workers may be unable to reveal at all.
 //!
 //! Not committing at all is a plain liveness miss: no reveal is visible while commits are
 //! open, so a worker that never commits has learnt nothing to act on.
@@ -23,6 +27,7 @@
 
 use crate::dissent;
 use crate::manifest::Manifest;
+use crate::reveal_size;
 
 /// What a worker that withheld its reveal gets.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,10 +40,16 @@ pub enum WithholdingPenalty {
 
 /// The rule, given the manifest the job pinned (`None`: a manifest that no longer parses,
 /// whose capabilities are unknown — judged as non-deterministic, so nobody is slashed on a
-/// guess).
-pub fn withholding_penalty(manifest: Option<&Manifest>) -> WithholdingPenalty {
+/// guess) and the largest tx a reveal may be
+/// ([`crate::reveal_size::max_reveal_tx_bytes`]).
+pub fn withholding_penalty(manifest: Option<&Manifest>, max_reveal_tx: u64) -> WithholdingPenalty {
     match manifest {
-        Some(m) if !dissent::nondeterministic_function(m) => WithholdingPenalty::SlashAndMiss,
+        Some(m)
+            if !dissent::nondeterministic_function(m)
+                && reveal_size::revealable(m, max_reveal_tx) =>
+        {
+            WithholdingPenalty::SlashAndMiss
+        }
         _ => WithholdingPenalty::Miss,
     }
 }
@@ -47,15 +58,30 @@ pub fn withholding_penalty(manifest: Option<&Manifest>) -> WithholdingPenalty {
 mod tests {
     use super::*;
 
+    const MAX: u64 = reveal_size::NODE_MAX_TX_BYTES;
+
     #[test]
     fn pure_functions_slash_withholding_http_functions_miss() {
         assert_eq!(
-            withholding_penalty(Some(&Manifest::default())),
+            withholding_penalty(Some(&Manifest::default()), MAX),
             WithholdingPenalty::SlashAndMiss
         );
         let mut http = Manifest::default();
         http.permissions.http = vec!["https://api.example.com".into()];
-        assert_eq!(withholding_penalty(Some(&http)), WithholdingPenalty::Miss);
-        assert_eq!(withholding_penalty(None), WithholdingPenalty::Miss);
+        assert_eq!(
+            withholding_penalty(Some(&http), MAX),
+            WithholdingPenalty::Miss
+        );
+        assert_eq!(withholding_penalty(None, MAX), WithholdingPenalty::Miss);
+    }
+
+    #[test]
+    fn unrevealable_outcomes_only_miss() {
+        let mut big = Manifest::default();
+        big.limits.output_bytes = bls_core::outcome::MAX_OUTPUT_BYTES;
+        assert_eq!(
+            withholding_penalty(Some(&big), MAX),
+            WithholdingPenalty::Miss
+        );
     }
 }

@@ -525,9 +525,11 @@ fn attack_induced_equivocation() {
 // Attack 4: escape by key rotation.
 // ---------------------------------------------------------------------------------------
 
-/// A member signs a false result, gets jailed (here for equivocating on another request),
-/// rotates its result key while jailed, and hopes the evidence about the false result no
-/// longer verifies. It still does: the retired key was valid while the request was alive.
+/// A member signs two results for one request, gets jailed (here for equivocating on another
+/// request), rotates its result key while jailed, and hopes the evidence about the first
+/// request no longer verifies. It still does: the retired key was valid while the request was
+/// alive, and equivocation is punished whatever the worker's status (a dissent alone is not:
+/// a jailed member is not judged for dissent).
 /// The rotated-away key cannot be registered by another worker, nor by the same worker
 /// again; a signature by the new key about a request that ended before the rotation does not
 /// count.
@@ -543,6 +545,7 @@ fn attack_escape_by_key_rotation() {
     // The false result, signed with the key current now.
     let (req, id) = w.request(1);
     let false_result = sig(&cheat, &id, &code, &bad);
+    let second_result = sig(&cheat, &id, &code, &good);
     // Jailed for something else first (equivocation on request 2).
     let (req2, id2) = w.request(2);
     submit(
@@ -578,6 +581,7 @@ fn attack_escape_by_key_rotation() {
                 sig(&members[1], &id, &code, &good),
                 sig(&members[2], &id, &code, &good),
                 false_result,
+                second_result,
             ],
             &[(&good, &good_b), (&bad, &bad_b)],
         ),
@@ -841,8 +845,10 @@ fn attack_underpriced_timeout_fastpath() {
 // Escape by unbonding before the evidence lands.
 // ---------------------------------------------------------------------------------------
 
-/// A worker signs a false result and deregisters at once: its bond is still there (and
-/// slashable) when the last height at which evidence about that request is accepted comes.
+/// A worker signs two results for one request and deregisters at once: its bond is still
+/// there (and slashable) when the last height at which evidence about that request is
+/// accepted comes. Its dissent alone is not judged any more — it is no longer an Active
+/// member (the residual risk of rule 2) — but its equivocation is.
 #[test]
 fn attack_escape_by_unbonding_before_evidence_lands() {
     let mut w = world();
@@ -869,8 +875,7 @@ fn attack_escape_by_unbonding_before_evidence_lands() {
             encode_any(&dereg, MSG_DEREGISTER_WORKER),
         )
         .expect("deregister");
-    // Keep it a member for the test (repair would drop it; equivocation needs no membership,
-    // but this request's dissent does).
+    // Even kept in the subnetwork, an unbonding member is not judged for dissent.
     let keep = SUBNETS.load(&w.chain.store, w.function).unwrap();
     // The last height the evidence is accepted.
     w.chain
@@ -878,10 +883,19 @@ fn attack_escape_by_unbonding_before_evidence_lands() {
     SUBNETS.save(&mut w.chain.store, w.function, &keep).unwrap();
     let rec = bls_registry::state::must_get_worker(&w.chain.store, &cheat.addr).unwrap();
     assert_eq!(rec.status, WorkerStatus::Unbonding);
+    let outcomes = [(&good, good_b.as_slice()), (&bad, bad_b.as_slice())];
+    let e = submit(
+        &mut w.chain,
+        &evidence(&user(9), &req, results.clone(), &outcomes),
+    )
+    .unwrap_err();
+    assert_eq!(e.code, 50, "{e}");
     let bal_before = w.chain.balance(&cheat.addr);
+    let mut equivocation = results;
+    equivocation.push(sig(&cheat, &id, &code, &good));
     let r = submit(
         &mut w.chain,
-        &evidence(&user(9), &req, results, &[(&good, &good_b), (&bad, &bad_b)]),
+        &evidence(&user(9), &req, equivocation, &outcomes),
     )
     .expect("evidence lands while the bond is still held");
     assert_eq!(r.slashed, vec![cheat.addr.to_string()]);
@@ -918,6 +932,57 @@ fn attack_escape_by_unbonding_genesis_refused() {
         "fastpath_settle_window": 50, "head_dispute_window": 40, "challenge_window": 10}});
     bls_core::Module::init_genesis(&bls_orchestration::OrchestrationModule, &mut ctx, &orch)
         .expect("99 covers 49 + 50, 49 + 40 and 40 + 10 + 1");
+}
+
+/// An invoker must not be able to take its deposit out before a head can settle what it
+/// served: a genesis whose `fastpath_withdraw_delay` is shorter than `fastpath_request_ttl +
+/// fastpath_settle_window` is refused; at the bound it is accepted, and a withdrawal
+/// requested while a served request is alive releases no earlier than that request's last
+/// settlement height.
+#[test]
+fn attack_withdraw_before_head_settles_refused() {
+    let mut store = cosmwasm_std::testing::MockStorage::new();
+    let block = bls_core::BlockInfo {
+        height: 1,
+        chain_id: CHAIN_ID.into(),
+        ..bls_core::BlockInfo::default()
+    };
+    let gas = bls_core::GasMeter::infinite();
+    let mut ctx = bls_core::Context::new(&mut store, &block, &gas);
+    bls_core::Module::init_genesis(&RegistryModule, &mut ctx, &serde_json::json!({})).unwrap();
+    let orch = |delay: u64| {
+        serde_json::json!({"params": {"fastpath_request_ttl": 300,
+            "fastpath_settle_window": 700, "fastpath_withdraw_delay": delay}})
+    };
+    let e = bls_core::Module::init_genesis(
+        &bls_orchestration::OrchestrationModule,
+        &mut ctx,
+        &orch(999),
+    )
+    .unwrap_err();
+    assert!(e.log.contains("fastpath_withdraw_delay 999"), "{e}");
+    assert!(e.log.contains("= 1000"), "{e}");
+    bls_core::Module::init_genesis(
+        &bls_orchestration::OrchestrationModule,
+        &mut ctx,
+        &orch(1000),
+    )
+    .expect("at the bound");
+
+    // In the harness (ttl 4 + settle 6 ≤ delay): a request served now settles before the
+    // withdrawal requested in the same block is released.
+    let mut w = world();
+    let expiry = w.expiry();
+    let msg = MsgFastPathWithdraw {
+        invoker: w.invoker.addr.to_string(),
+        amount: Some(ProtoCoin::ubls(1_000_000)),
+    };
+    let r = w
+        .chain
+        .orch(&w.invoker.addr, encode_any(&msg, MSG_FASTPATH_WITHDRAW))
+        .unwrap();
+    let r = <MsgFastPathWithdrawResponse as prost::Message>::decode(r.value.as_slice()).unwrap();
+    assert!(r.release_height > expiry + FASTPATH_SETTLE_WINDOW);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1142,4 +1207,286 @@ fn malformed_requests_and_evidence_are_refused() {
         cosmwasm_std::Storage::range(&store_before, None, None, cosmwasm_std::Order::Ascending)
             .collect();
     assert_eq!(now, then, "refused evidence changes no state");
+}
+
+// ---------------------------------------------------------------------------------------
+// Dissent is judged only among the function's current Active members (C1).
+// ---------------------------------------------------------------------------------------
+
+/// Sybils that hold a function's seats now cannot get an honest *former* member slashed for
+/// what it signed honestly while it held a seat: the honest member is repaired away, its
+/// seat goes to another worker, and the remaining members plus the newcomer sign a false
+/// "majority" against its (true) result. Refused; every bond untouched.
+#[test]
+fn attack_dissent_against_former_member() {
+    let mut w = world();
+    let members = w.members();
+    let code = w.code_hash;
+    let (good_b, bad_b) = (exited(b"good"), exited(b"bad"));
+    let (good, bad) = (sha(&good_b), sha(&bad_b));
+    let (req, id) = w.request(1);
+    let honest = members[3].clone();
+    let honest_sig = sig(&honest, &id, &code, &good);
+    // The honest member leaves the subnetwork; a newcomer takes its seat.
+    let newcomer = w
+        .workers
+        .iter()
+        .find(|x| !members.iter().any(|m| m.addr == x.addr))
+        .expect("a worker outside the subnetwork")
+        .clone();
+    let mut subnet = SUBNETS.load(&w.chain.store, w.function).unwrap();
+    subnet.workers.retain(|a| *a != honest.addr);
+    subnet.workers.push(newcomer.addr.clone());
+    SUBNETS
+        .save(&mut w.chain.store, w.function, &subnet)
+        .unwrap();
+    let before = w.bonds();
+    let e = submit(
+        &mut w.chain,
+        &evidence(
+            &user(9),
+            &req,
+            vec![
+                sig(&members[0], &id, &code, &bad),
+                sig(&members[1], &id, &code, &bad),
+                sig(&newcomer, &id, &code, &bad),
+                honest_sig,
+            ],
+            &[(&good, &good_b), (&bad, &bad_b)],
+        ),
+    )
+    .unwrap_err();
+    assert_eq!(e.code, 50, "{e}");
+    assert!(e.log.contains("Active subnetwork member"), "{e}");
+    assert_untouched(&before, &w);
+}
+
+/// A jailed (or unbonding) member neither counts towards the majority nor is judged: two
+/// Active members agreeing against a third slash it, the jailed member's vote for the
+/// dissenter's hash changes nothing and it is not punished for dissenting.
+#[test]
+fn jailed_members_neither_count_nor_are_judged() {
+    let mut w = world();
+    let members = w.members();
+    let code = w.code_hash;
+    let (good_b, bad_b) = (exited(b"good"), exited(b"bad"));
+    let (good, bad) = (sha(&good_b), sha(&bad_b));
+    let (req, id) = w.request(1);
+    let jailed = members[2].clone();
+    let liar = members[3].clone();
+    let until = w.chain.block.height + 50;
+    w.chain.jail(&jailed.addr, until);
+    let jailed_bond = w.bond(&jailed.addr);
+    let r = submit(
+        &mut w.chain,
+        &evidence(
+            &user(9),
+            &req,
+            vec![
+                sig(&members[0], &id, &code, &good),
+                sig(&members[1], &id, &code, &good),
+                sig(&jailed, &id, &code, &bad),
+                sig(&liar, &id, &code, &bad),
+            ],
+            &[(&good, &good_b), (&bad, &bad_b)],
+        ),
+    )
+    .expect("two of three Active members agree");
+    assert_eq!(r.slashed, vec![liar.addr.to_string()]);
+    assert_eq!(
+        w.bond(&jailed.addr),
+        jailed_bond,
+        "a jailed member is not judged"
+    );
+}
+
+/// With fewer than three Active members no dissent is judged: a one- or two-seat subnetwork
+/// (one sybil beside an honest worker) cannot produce a slashing majority.
+#[test]
+fn attack_dissent_in_a_tiny_subnetwork_refused() {
+    let mut w = world();
+    let members = w.members();
+    let code = w.code_hash;
+    let (good_b, bad_b) = (exited(b"good"), exited(b"bad"));
+    let (good, bad) = (sha(&good_b), sha(&bad_b));
+    let (req, id) = w.request(1);
+    let mut subnet = SUBNETS.load(&w.chain.store, w.function).unwrap();
+    subnet.workers = vec![members[0].addr.clone(), members[1].addr.clone()];
+    SUBNETS
+        .save(&mut w.chain.store, w.function, &subnet)
+        .unwrap();
+    let before = w.bonds();
+    let e = submit(
+        &mut w.chain,
+        &evidence(
+            &user(9),
+            &req,
+            vec![
+                sig(&members[0], &id, &code, &bad),
+                sig(&members[1], &id, &code, &good),
+            ],
+            &[(&good, &good_b), (&bad, &bad_b)],
+        ),
+    )
+    .unwrap_err();
+    assert_eq!(e.code, 50, "{e}");
+    assert!(e.log.contains("only with at least 3"), "{e}");
+    assert_untouched(&before, &w);
+}
+
+// ---------------------------------------------------------------------------------------
+// Evidence markers record the penalty; only an upgrade passes (M1).
+// ---------------------------------------------------------------------------------------
+
+/// A member first gets a liveness miss for a timed-out dissent; later evidence proves it
+/// signed two results for the same request. The miss does not shield it: it is slashed. The
+/// slash is not repeated, and the miss evidence cannot be replayed after it.
+#[test]
+fn attack_miss_shields_equivocation() {
+    let mut w = world();
+    let members = w.members();
+    let code = w.code_hash;
+    let cheat = members[3].clone();
+    let (done_b, late_b) = (exited(b"done"), trapped(TrapKind::Timeout));
+    let (done, late) = (sha(&done_b), sha(&late_b));
+    let other = sha(&exited(b"other"));
+    let (req, id) = w.request(1);
+    let miss = evidence(
+        &user(66),
+        &req,
+        vec![
+            sig(&members[0], &id, &code, &done),
+            sig(&members[1], &id, &code, &done),
+            sig(&members[2], &id, &code, &done),
+            sig(&cheat, &id, &code, &late),
+        ],
+        &[(&done, &done_b), (&late, &late_b)],
+    );
+    let r = submit(&mut w.chain, &miss).expect("a miss");
+    assert_eq!(r.missed, vec![cheat.addr.to_string()]);
+    assert_eq!(w.bond(&cheat.addr), BOND);
+    let equivocation = evidence(
+        &user(66),
+        &req,
+        vec![
+            sig(&cheat, &id, &code, &late),
+            sig(&cheat, &id, &code, &other),
+        ],
+        &[],
+    );
+    let r = submit(&mut w.chain, &equivocation).expect("the miss is raised to a slash");
+    assert_eq!(r.slashed, vec![cheat.addr.to_string()]);
+    let slashed = BOND - BOND * 500 / 10_000;
+    assert_eq!(w.bond(&cheat.addr), slashed);
+    assert_eq!(w.status(&cheat.addr), WorkerStatus::Jailed);
+    for again in [&equivocation, &miss] {
+        let e = submit(&mut w.chain, again).unwrap_err();
+        assert!(e.log.contains("already punished"), "{e}");
+        assert_eq!(w.bond(&cheat.addr), slashed);
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Gas for signature checks (M2).
+// ---------------------------------------------------------------------------------------
+
+/// Evidence with the most results a message may carry makes the chain verify that many
+/// secp256k1 signatures. Each verification is charged before it runs: at a low gas limit the
+/// message runs out of gas after a few checks and writes nothing; with enough gas it consumed
+/// at least one verification's price per result.
+#[test]
+fn attack_cheap_signature_flood_runs_out_of_gas() {
+    use bls_orchestration::fastpath::state::MAX_EVIDENCE_RESULTS;
+    let mut w = world();
+    let members = w.members();
+    let code = w.code_hash;
+    let (req, id) = w.request(1);
+    let results: Vec<SignedResult> = (0..MAX_EVIDENCE_RESULTS)
+        .map(|i| {
+            let m = &members[i % members.len()];
+            let h = sha(format!("result {i}").as_bytes());
+            sig(m, &id, &code, &h)
+        })
+        .collect();
+    let msg = encode_any(&evidence(&user(9), &req, results, &[]), MSG_SUBMIT_EVIDENCE);
+    let per_sig = bls_core::GasConfig::default().sig_verify_secp256k1;
+    let limit = per_sig * 5;
+    let before = snapshot(&w.chain.store);
+    let gas = bls_core::GasMeter::new(limit, bls_core::GasConfig::default());
+    let mut ctx = bls_core::Context::new(&mut w.chain.store, &w.chain.block, &gas);
+    let r = bls_core::Module::deliver(&bls_orchestration::OrchestrationModule, &mut ctx, &msg);
+    drop(ctx);
+    assert!(r.is_err(), "out of gas");
+    assert!(gas.check().is_err(), "the meter says out of gas");
+    let max_keys = u64::try_from(bls_registry::result_keys::MAX_RESULT_KEYS).unwrap();
+    assert!(
+        gas.consumed() <= limit + per_sig * max_keys,
+        "stopped at the charge that crossed the limit ({} used)",
+        gas.consumed()
+    );
+    let entries = |s: &cosmwasm_std::testing::MockStorage| -> Vec<(Vec<u8>, Vec<u8>)> {
+        cosmwasm_std::Storage::range(s, None, None, cosmwasm_std::Order::Ascending).collect()
+    };
+    assert_eq!(entries(&w.chain.store), entries(&before), "nothing written");
+
+    // With enough gas every signature was paid for (and the equivocators slashed).
+    let gas = bls_core::GasMeter::new(u64::MAX / 2, bls_core::GasConfig::default());
+    let mut ctx = bls_core::Context::new(&mut w.chain.store, &w.chain.block, &gas);
+    bls_core::Module::deliver(&bls_orchestration::OrchestrationModule, &mut ctx, &msg)
+        .expect("equivocation evidence");
+    drop(ctx);
+    let n = u64::try_from(MAX_EVIDENCE_RESULTS).unwrap();
+    assert!(gas.consumed() >= per_sig * n, "{} used", gas.consumed());
+}
+
+/// L4: a function whose stored manifest no longer parses (an older format imported in
+/// genesis): whether a dissent is the worker's fault is unknown, so dissent evidence judges
+/// nobody (refused as inconclusive, naming why, not failing as a store error) — while
+/// equivocation about the same request is still slashed.
+#[test]
+fn unparsable_manifest_judges_no_dissent_but_equivocation() {
+    let mut w = world();
+    let members = w.members();
+    let code = w.code_hash;
+    let (good_b, bad_b) = (exited(b"good"), exited(b"bad"));
+    let (good, bad) = (sha(&good_b), sha(&bad_b));
+    let mut f = bls_orchestration::state::FUNCTIONS
+        .load(&w.chain.store, w.function)
+        .unwrap();
+    f.manifest_json = r#"{"limits":{"gpu":true}}"#.into();
+    bls_orchestration::state::FUNCTIONS
+        .save(&mut w.chain.store, w.function, &f)
+        .unwrap();
+    let (req, id) = w.request(1);
+    let liar = members[3].clone();
+    let before = w.bonds();
+    let e = submit(
+        &mut w.chain,
+        &evidence(
+            &user(9),
+            &req,
+            vec![
+                sig(&members[0], &id, &code, &good),
+                sig(&members[1], &id, &code, &good),
+                sig(&members[2], &id, &code, &good),
+                sig(&liar, &id, &code, &bad),
+            ],
+            &[(&good, &good_b), (&bad, &bad_b)],
+        ),
+    )
+    .unwrap_err();
+    assert_eq!(e.code, 50, "{e}");
+    assert!(e.log.contains("does not parse"), "{e}");
+    assert_untouched(&before, &w);
+    let r = submit(
+        &mut w.chain,
+        &evidence(
+            &user(9),
+            &req,
+            vec![sig(&liar, &id, &code, &good), sig(&liar, &id, &code, &bad)],
+            &[],
+        ),
+    )
+    .expect("equivocation needs no manifest");
+    assert_eq!(r.slashed, vec![liar.addr.to_string()]);
 }

@@ -1365,3 +1365,50 @@ fn genesis_refusal_names_the_reach_that_does_not_fit() {
         "{e}"
     );
 }
+
+/// M4: a member that deregistered signs nothing that counts for requests that start after
+/// it left (its last key was retired at the deregistration height). A head that presents
+/// such a signature to make up the quorum lied, exactly as if the signature did not verify:
+/// the head judge uses the same key ranges as settlement and evidence.
+#[test]
+fn attack_unanswerable_head_lie_signature_of_a_worker_that_left() {
+    use bls_registry::msgs::{MsgDeregisterWorker, MSG_DEREGISTER_WORKER};
+    let mut s = setup();
+    let members = s.members();
+    let leaver = members
+        .iter()
+        .find(|m| m.addr != s.head.addr)
+        .expect("a member that is not the head")
+        .clone();
+    let dereg = MsgDeregisterWorker {
+        operator: leaver.addr.to_string(),
+        worker: leaver.addr.to_string(),
+    };
+    s.chain
+        .tx(
+            &bls_registry::RegistryModule,
+            &leaver.addr,
+            encode_any(&dereg, MSG_DEREGISTER_WORKER),
+        )
+        .expect("deregister");
+    // Kept in the subnetwork so that only the key range decides (repair would drop it).
+    let keep = SUBNETS.load(&s.chain.store, s.function).unwrap();
+    s.chain.next_block();
+    SUBNETS.save(&mut s.chain.store, s.function, &keep).unwrap();
+    let honest = s.honest(1);
+    let other = members
+        .iter()
+        .find(|m| m.addr != leaver.addr)
+        .expect("another member")
+        .clone();
+    let lie = s.lie(&honest, |st| {
+        st.signatures = vec![
+            signed_result(&leaver, &honest.id, &s.code_hash, &s.result),
+            signed_result(&other, &honest.id, &s.code_hash, &s.result),
+        ];
+    });
+    let bond = s.head_record().bond;
+    let r = s.report(&lie).expect("the report proves the lie");
+    assert_eq!(r.lie, "bad_worker_signature");
+    assert!(s.head_record().bond < bond);
+}

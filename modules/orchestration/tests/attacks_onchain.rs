@@ -641,3 +641,80 @@ fn genesis_refuses_zero_price_per_second_or_max_fuel() {
         assert!(e.log.contains(why), "{field}: {}", e.log);
     }
 }
+
+// ---- unrevealable outcomes (C2) ----
+
+/// A manifest whose honest outcome (stdout + stderr at `output_bytes` each) cannot fit a
+/// reveal tx — or whose dissent evidence cannot fit one — would get every honest worker that
+/// committed slashed for withholding. Deploy and update refuse it and change nothing; the
+/// largest allowed `output_bytes` is accepted.
+#[test]
+fn attack_unrevealable_outcome_refused_at_deploy_and_update() {
+    use bls_orchestration::reveal_size::{max_deployable_output_bytes, NODE_MAX_TX_BYTES};
+    let mut net = Net::new(PURE_MANIFEST, 3, 2);
+    let max = max_deployable_output_bytes(NODE_MAX_TX_BYTES);
+    let before = snapshot(&net.chain.store);
+    for out in [max + 1, bls_core::outcome::MAX_OUTPUT_BYTES] {
+        let over = format!(r#"{{"limits":{{"output_bytes":{out}}}}}"#);
+        let e = net
+            .chain
+            .deploy(&user(200), hello_wasm(), &over, 3, 2)
+            .unwrap_err();
+        assert_eq!((e.codespace.as_str(), e.code), ("orchestration", 3), "{e}");
+        assert!(e.log.contains("too large to reveal"), "{}", e.log);
+        let update = MsgUpdateFunction {
+            owner: user(200).to_string(),
+            function_id: net.function,
+            wasm: vec![],
+            code_hash: vec![],
+            source_uris: vec![],
+            manifest_json: over,
+            replication: 0,
+            quorum: 0,
+        };
+        let e = net
+            .chain
+            .orch(&user(200), encode_any(&update, MSG_UPDATE_FUNCTION))
+            .unwrap_err();
+        assert_eq!(e.code, 3, "{}", e.log);
+    }
+    assert_eq!(
+        entries(&net.chain.store),
+        entries(&before),
+        "nothing changed"
+    );
+    let at = format!(r#"{{"limits":{{"output_bytes":{max}}}}}"#);
+    net.chain
+        .deploy(&user(200), hello_wasm(), &at, 3, 2)
+        .expect("the largest revealable output_bytes");
+}
+
+/// A legacy function (imported in genesis before the rule) whose manifest allows outcomes
+/// too large to reveal: a committed worker that does not reveal may have been unable to, so
+/// it gets a liveness miss, never the withholding slash.
+#[test]
+fn attack_legacy_unrevealable_function_does_not_slash_withholding() {
+    let mut net = Net::new(PURE_MANIFEST, 3, 2);
+    // What a genesis import of an older chain's function looks like.
+    let mut f = bls_orchestration::state::FUNCTIONS
+        .load(&net.chain.store, net.function)
+        .unwrap();
+    f.manifest_json = format!(
+        r#"{{"limits":{{"output_bytes":{}}}}}"#,
+        bls_core::outcome::MAX_OUTPUT_BYTES
+    );
+    bls_orchestration::state::FUNCTIONS
+        .save(&mut net.chain.store, net.function, &f)
+        .unwrap();
+    let good = outcome(b"42", 0);
+    let (job, ws) = net.committed(MAX_FEE, &[Some(&good), Some(&good), Some(&good)]);
+    net.chain.reveal(&ws[0], job, &good).unwrap();
+    net.chain.reveal(&ws[1], job, &good).unwrap();
+    // ws[2] cannot get its (here: huge) reveal into a block.
+    net.settle(job);
+    for w in &ws {
+        net.assert_untouched(w);
+    }
+    assert_eq!(net.missed(&ws[2]), 1, "a liveness miss only");
+    assert!(net.chain.events_of("bls.worker_slashed").is_empty());
+}

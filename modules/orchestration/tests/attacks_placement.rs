@@ -184,3 +184,63 @@ fn attack_placement_capture_same_prefix() {
         );
     }
 }
+
+/// Honest workers behind NAT or a DNS name have no routable address (their address group is
+/// unknown). If unknown were one group, one sybil that hides its address would hold the only
+/// "unknown" seat and every other honest unknown worker would be kept out while the sybils'
+/// own /24s fill the rest: the honest six would hold exactly one seat of five whatever their
+/// bond. Unknown is not a group: with equal bonds the honest six hold more than one seat on
+/// average.
+#[test]
+fn attack_placement_unknown_group_shared() {
+    let mut honest_seats = 0usize;
+    let seeds = 20u8;
+    for seed in 0..seeds {
+        let mut c = Chain::with_seed(
+            serde_json::json!({
+                "subnetwork_size": 5, "commit_window": 5, "reveal_window": 5, "base_fee": "1000"
+            }),
+            seed,
+        );
+        let mut honest = Vec::new();
+        for i in 0..6u8 {
+            let w = SimWorker::new(i + 1, &format!("r{i}"), &format!("AS{i}"));
+            register_at(
+                &mut c,
+                &w,
+                &format!("/dns4/worker{i}.example.org/tcp/4001"),
+                common::BOND,
+            );
+            honest.push(w.addr.to_string());
+        }
+        // The attacker: one hidden-address worker, four on four /24s it controls.
+        let hidden = SimWorker::new(100, "s0", "sybil-as-0");
+        register_at(
+            &mut c,
+            &hidden,
+            "/dns4/sybil.example.org/tcp/4001",
+            common::BOND,
+        );
+        for i in 1..5u8 {
+            let w = SimWorker::new(100 + i, &format!("s{i}"), &format!("sybil-as-{i}"));
+            register_at(
+                &mut c,
+                &w,
+                &format!("/ip4/66.{i}.0.1/tcp/4001"),
+                common::BOND,
+            );
+        }
+        let f = c.deploy(&user(50), hello_wasm(), "{}", 3, 2).unwrap();
+        let r: FunctionResponse = c.query("Function", serde_json::json!({"id": f})).unwrap();
+        let members = r.subnetwork.expect("placed").workers;
+        assert_eq!(members.len(), 5, "seed {seed}");
+        honest_seats += members
+            .iter()
+            .filter(|m| honest.contains(&m.to_string()))
+            .count();
+    }
+    assert!(
+        honest_seats > usize::from(seeds),
+        "honest unknown-address workers held {honest_seats} seats in {seeds} subnetworks"
+    );
+}

@@ -9,7 +9,7 @@ use bls_fees::state::community_pool;
 use bls_orchestration::fastpath::handlers::fastpath_split;
 use bls_orchestration::fastpath::msgs::*;
 use bls_orchestration::fastpath::state::{
-    deposit_of, fastpath_account, stats, FastPathStats, DEPOSITS, WITHDRAW_DELAY_BLOCKS,
+    deposit_of, fastpath_account, stats, FastPathStats, DEPOSITS,
 };
 use bls_orchestration::state::SUBNETS;
 use bls_registry::WorkerStatus;
@@ -327,7 +327,7 @@ fn bad_receipts_are_rejected_with_a_reason() {
     s.chain
         .orch(&inv, encode_any(&msg, MSG_FASTPATH_WITHDRAW))
         .expect("withdraw request");
-    let release = s.chain.block.height + WITHDRAW_DELAY_BLOCKS;
+    let release = s.chain.block.height + FASTPATH_WITHDRAW_DELAY;
     s.chain.advance_to(release);
     s.chain
         .orch(&inv, encode_any(&msg, MSG_FASTPATH_WITHDRAW))
@@ -485,10 +485,11 @@ fn deposit_and_withdraw_keep_the_module_account_equal_to_deposits() {
         .unwrap();
     assert_eq!(
         (q.withdrawing.as_str(), q.release_height),
-        ("60000", requested_at + WITHDRAW_DELAY_BLOCKS)
+        ("60000", requested_at + FASTPATH_WITHDRAW_DELAY)
     );
     assert_eq!(s.chain.balance(&inv), bal - 500);
-    s.chain.advance_to(requested_at + WITHDRAW_DELAY_BLOCKS - 1);
+    s.chain
+        .advance_to(requested_at + FASTPATH_WITHDRAW_DELAY - 1);
     let e = s
         .chain
         .orch(&inv, encode_any(&w, MSG_FASTPATH_WITHDRAW))
@@ -498,7 +499,7 @@ fn deposit_and_withdraw_keep_the_module_account_equal_to_deposits() {
     let subnet: Vec<SimWorker> = s.subnet().into_iter().cloned().collect();
     let (r, _) = s.receipt(1, &[&subnet[0], &subnet[1]]);
     s.settle(vec![r]).expect("settle during the delay");
-    s.chain.advance_to(requested_at + WITHDRAW_DELAY_BLOCKS);
+    s.chain.advance_to(requested_at + FASTPATH_WITHDRAW_DELAY);
     s.chain
         .orch(&inv, encode_any(&w, MSG_FASTPATH_WITHDRAW))
         .expect("complete");
@@ -631,7 +632,7 @@ fn stats_count_exactly_what_settled_and_nothing_of_a_rejected_message() {
         .expect("request");
     assert_eq!(s.stats_query().deposits, want.deposits + 2_500);
     s.chain
-        .advance_to(s.chain.block.height + WITHDRAW_DELAY_BLOCKS);
+        .advance_to(s.chain.block.height + FASTPATH_WITHDRAW_DELAY);
     s.chain
         .orch(&inv, encode_any(&w, MSG_FASTPATH_WITHDRAW))
         .expect("complete");

@@ -6,10 +6,13 @@
 //! multiaddr whose address is publicly routable. IPv6 forms that carry an IPv4 address
 //! (IPv4-mapped `::ffff:a.b.c.d`, NAT64 `64:ff9b::/96`, 6to4 `2002::/16`) count as that IPv4
 //! address, so one /24 cannot appear as many groups. A worker without a routable IP
-//! multiaddr (DNS names, loopback, private or reserved addresses, none at all) is in the one
-//! [`AddressGroup::Unknown`] group: hiding an address never escapes the cap, it shares it
-//! with every other worker that hides one. Listing more addresses never helps either: only
-//! the first routable one counts.
+//! multiaddr (DNS names, loopback, private or reserved addresses, none at all) is
+//! [`AddressGroup::Unknown`], which placement does not cap: it is not one group (lumping every
+//! such worker together would let one hidden-address sybil take the seat of every honest
+//! worker behind NAT or a DNS name). The cost: an operator can escape the address cap by
+//! hiding its addresses — it is then held by the operator cap, the region cap and its bond
+//! only, as before addresses were counted. Listing more addresses never helps: only the first
+//! routable one counts.
 
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
@@ -21,7 +24,7 @@ pub enum AddressGroup {
     V4([u8; 3]),
     /// An IPv6 /48 (its first six bytes).
     V6([u8; 6]),
-    /// No publicly routable IP multiaddr.
+    /// No publicly routable IP multiaddr (not a group: placement does not cap it).
     Unknown,
 }
 

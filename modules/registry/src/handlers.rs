@@ -385,7 +385,10 @@ pub fn unbond_worker(
     })
 }
 
-/// Starts unbonding; the bond is returned in end block at `height + unbonding_blocks`.
+/// Starts unbonding; the bond is returned in end block at `height + unbonding_blocks`. The
+/// current result key is retired at this height ([`result_keys::close`]): signatures about
+/// requests that start later never count, and evidence about earlier ones lands before the
+/// record goes.
 pub fn deregister_worker(
     ctx: &mut Context<'_>,
     msg: &MsgDeregisterWorker,
@@ -402,6 +405,7 @@ pub fn deregister_worker(
     let completion = ctx.block.height.saturating_add(p.unbonding_blocks);
     w.status = WorkerStatus::Unbonding;
     w.unbonding_height = completion;
+    result_keys::close(ctx.store, &w, ctx.block.height)?;
     state::save_worker(ctx.store, &w)?;
     UNBONDING.save(ctx.store, (completion, w.operator.as_str()), &())?;
     ctx.emit(

@@ -7,6 +7,11 @@
 //!   at this height (`until_height`) and appends the new one (current from the same height).
 //!   Rotation is allowed while jailed (the operator may have lost the key) but not while
 //!   unbonding (a leaving worker has nothing left to sign).
+//! - `MsgDeregisterWorker` retires the last key at the deregistration height ([`close`]), so
+//!   no request that starts after a worker decided to leave can count its signature. The
+//!   signatures it made before are all about requests alive at or before that height, whose
+//!   evidence lands within `fastpath_request_ttl + fastpath_settle_window` of it — inside the
+//!   unbonding period, while the record (and the bond) is still there.
 //! - A key counts for a fast-path request when the heights it was current overlap the
 //!   request's `[expiry - ttl, expiry]` ([`keys_valid_between`]). Settlement and evidence
 //!   verify a worker's signature against every such key, so rotating away from a key does not
@@ -22,7 +27,8 @@
 //!   when it is full of keys still in reach is refused with the height from which one frees up.
 //!
 //! Keys: `registry/result_keys/{worker}` → [`ResultKey`] list (oldest first, the current key
-//! last); `registry/result_key_prune/{height}/{worker}` → () (the prune queue).
+//! last — retired too once the worker deregistered); `registry/result_key_prune/{height}/{worker}`
+//! → () (the prune queue).
 
 use bls_core::Address;
 use cosmwasm_std::{Order, Storage};
@@ -191,6 +197,20 @@ fn prune_keys(
     });
 }
 
+/// Deregistration: retires `w`'s last key at `height` (no-op when already retired). The key
+/// stays reserved in the pubkey index until the record is removed ([`release`]), which is
+/// `unbonding_blocks` later: as long as evidence about anything it signed can land.
+pub(crate) fn close(store: &mut dyn Storage, w: &Worker, height: u64) -> Result<(), RegistryError> {
+    let mut keys = history(store, w)?;
+    if let Some(last) = keys.last_mut() {
+        if last.until_height.is_none() {
+            last.until_height = Some(height.max(last.from_height));
+            KEY_HISTORY.save(store, w.operator.as_str(), &keys)?;
+        }
+    }
+    Ok(())
+}
+
 /// Frees every key of a worker whose record is being removed (its unbonding completed: every
 /// retired key is then out of reach, rotation being refused while unbonding).
 pub(crate) fn release(store: &mut dyn Storage, w: &Worker) -> Result<(), RegistryError> {
@@ -233,7 +253,8 @@ pub fn prune_due(store: &mut dyn Storage, height: u64) -> Result<(), RegistryErr
 pub struct GenesisResultKeys {
     /// Worker id.
     pub worker: String,
-    /// Its keys, oldest first, the current key last (`until_height` absent).
+    /// Its keys, oldest first, the current key last (`until_height` absent, or set to the
+    /// deregistration height for an unbonding worker).
     pub keys: Vec<ResultKey>,
 }
 
@@ -271,10 +292,16 @@ pub(crate) fn import(
             .keys
             .split_last()
             .ok_or_else(|| bad(format!("{id}: empty")))?;
-        if last.pubkey != w.result_pubkey || last.until_height.is_some() {
+        // An unbonding worker's last key was retired at its deregistration; everyone else's
+        // is current.
+        let retired_ok = w.status == WorkerStatus::Unbonding;
+        if last.pubkey != w.result_pubkey || (last.until_height.is_some() && !retired_ok) {
             return Err(bad(format!(
-                "{id}: the last key must be the worker's current result_pubkey, not retired"
+                "{id}: the last key must be the worker's current result_pubkey, not retired (retired only for an unbonding worker)"
             )));
+        }
+        if last.until_height.is_some_and(|u| u < last.from_height) {
+            return Err(bad(format!("{id}: key heights out of order")));
         }
         let mut prev_until = 0u64;
         for k in retired {

@@ -237,3 +237,66 @@ fn histories_round_trip_through_genesis_and_bad_ones_are_refused() {
         assert!(e.log.contains(want), "want {want:?} in {e}");
     }
 }
+
+/// M4: a worker that deregisters keeps signing with its key during its unbonding period. The
+/// record (with every key) is deleted when unbonding completes, so evidence about anything it
+/// signed in the last `fastpath_request_ttl + fastpath_settle_window` blocks of unbonding could
+/// never land. Deregistration retires the key at that height: it counts for requests alive up to
+/// the deregistration and for none that start later; the range survives a genesis round trip;
+/// an active worker's history with a retired last key is still refused.
+#[test]
+fn attack_sign_while_unbonding_key_closed_at_deregistration() {
+    let mut c = Chain::new();
+    let a = register(&mut c, 1);
+    register(&mut c, 2);
+    let (_, _, k1) = key(1);
+    c.until(4);
+    let d = MsgDeregisterWorker {
+        operator: a.to_string(),
+        worker: a.to_string(),
+    };
+    c.tx(&a, encode_any(&d, MSG_DEREGISTER_WORKER)).unwrap();
+    assert_eq!(
+        history(&c, &a),
+        vec![ResultKey {
+            pubkey: hex::encode(&k1),
+            from_height: 1,
+            until_height: Some(4),
+        }]
+    );
+    let valid = |s: &MockStorage, lo, hi| keys_valid_between(s, &a, lo, hi).unwrap();
+    // A request alive at the deregistration height still reaches the key...
+    assert_eq!(valid(&c.store, 0, 4), vec![k1.clone()]);
+    assert_eq!(valid(&c.store, 4, 9), vec![k1.clone()]);
+    // ...one whose window starts later does not: nothing signed for it can count.
+    assert!(valid(&c.store, 5, 9).is_empty());
+    // The key stays reserved while the worker unbonds.
+    let (b, mut msg) = register_msg(9, "us", 2_000);
+    msg.result_pubkey = k1.clone();
+    c.fund(&b, 10_000);
+    assert_eq!(
+        c.tx(&b, encode_any(&msg, MSG_REGISTER_WORKER))
+            .unwrap_err()
+            .code,
+        3
+    );
+
+    // Genesis: the closed range round-trips for the unbonding worker.
+    let exported = RegistryModule.export_genesis(&c.store).unwrap();
+    let fresh = import(&exported, 4_000).expect("import");
+    assert_eq!(RegistryModule.export_genesis(&fresh).unwrap(), exported);
+    assert!(valid(&fresh, 5, 9).is_empty());
+    assert_eq!(valid(&fresh, 0, 4), vec![k1.clone()]);
+    // An active worker's last key cannot be retired in genesis; nor can a range end before it
+    // starts.
+    let a_first = exported["result_keys"][0]["worker"] == json!(a.to_string());
+    let (ia, ib) = if a_first { (0, 1) } else { (1, 0) };
+    let mut g = exported.clone();
+    g["result_keys"][ib]["keys"][0]["until_height"] = json!(3);
+    let e = import(&g, 4_000).map(|_| ()).unwrap_err();
+    assert!(e.log.contains("only for an unbonding worker"), "{e}");
+    let mut g = exported.clone();
+    g["result_keys"][ia]["keys"][0]["until_height"] = json!(0);
+    let e = import(&g, 4_000).map(|_| ()).unwrap_err();
+    assert!(e.log.contains("out of order"), "{e}");
+}

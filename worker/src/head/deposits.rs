@@ -9,7 +9,8 @@
 //! and `owed` together, so it cannot make the cached figure too high; a settlement landing
 //! between the snapshot and the query is subtracted twice (conservative, for one TTL).
 //! Withdrawals are safe as well: the chain keeps requested withdrawals for
-//! `WITHDRAW_DELAY_BLOCKS` (far longer than the TTL) and they are excluded from `spendable`.
+//! `fastpath_withdraw_delay` blocks (at least TTL + settle window) and they are excluded from
+//! `spendable`.
 //! As in `ChainView`, a read past half its TTL elects one caller to re-read it in the
 //! background while the others keep using it.
 

@@ -15,24 +15,35 @@
 //! 1. **Equivocation.** A registered worker that signed two different result hashes for one
 //!    request is slashed and jailed. Honest workers never do: the request fixes everything
 //!    that determines the outcome and every worker persists its answer per request id.
-//! 2. **Majority.** Only signatures of the function's *current subnetwork members* count
-//!    towards a majority, and equivocators' do not. With `n` members and quorum `m`, a result
-//!    hash is the majority when it carries at least `max(m, ⌊n/2⌋ + 1)` member signatures and
-//!    no other hash reaches that bar. Sybils outside the subnetwork therefore count for
-//!    nothing, a minority of members can never outvote the rest, and a submitter cannot make
-//!    one by leaving honest signatures out. Every registered worker that signed another hash
-//!    is then judged — a member, or one that left the subnetwork since (jailed, repaired
-//!    away), so leaving does not void a false signature; an honest worker signs once per
-//!    request from inputs the invoker fixed, so for a deterministic function it agrees with an
-//!    honest member majority. The judgement is [`crate::dissent::dissent_penalty`] on the
-//!    function's manifest, the majority's outcome and the dissenter's — so the evidence must
-//!    carry both outcomes' bytes (`outcomes`, checked against their hashes); a dissent without
-//!    its outcome is not judged. `Slash` → slash and jail (the dissent params); `Miss` → a
+//! 2. **Majority and dissent.** Only the function's *current subnetwork members that are
+//!    Active* take part: their signatures count towards a majority (equivocators' do not),
+//!    and only they are judged for dissent. A member that is jailed or unbonding, and a
+//!    worker that left the subnetwork (repaired away, deregistered), neither counts nor is
+//!    judged: whoever holds the subnetwork's seats now says nothing about what a worker
+//!    signed while it held another seat, so sybils that got into a function's subnetwork
+//!    cannot slash honest former members. With `n` Active members and quorum `m`, a result
+//!    hash is the majority when it carries at least `max(m, ⌊n/2⌋ + 1,`
+//!    [`MIN_DISSENT_MAJORITY`]`)` member signatures and no other hash reaches that bar; no
+//!    dissent is judged at all unless `n ≥` [`MIN_DISSENT_MEMBERS`]. Sybils outside the
+//!    subnetwork therefore count for nothing, a minority of members can never outvote the
+//!    rest, a submitter cannot make one by leaving honest signatures out, and a slash always
+//!    takes at least two Active members agreeing against a third. Every Active member that
+//!    signed another hash is then judged; an honest worker signs once per request from inputs
+//!    the invoker fixed, so for a deterministic function it agrees with an honest member
+//!    majority. The judgement is [`crate::dissent::dissent_penalty`] on the function's
+//!    manifest, the majority's outcome and the dissenter's — so the evidence must carry both
+//!    outcomes' bytes (`outcomes`, checked against their hashes); a dissent without its
+//!    outcome is not judged. `Slash` → slash and jail (the dissent params); `Miss` → a
 //!    liveness miss; `Unpaid` → nothing (an HTTP function, a timed-out majority). When the
 //!    function was updated while the request was alive, workers may have run different
-//!    manifests, so no dissent is judged.
+//!    manifests, so no dissent is judged; nor when the stored manifest no longer parses (its
+//!    capabilities, hence whether a dissent is the worker's fault, are unknown).
+//!    Residual risk: a liar that leaves the subnetwork (or is jailed, or deregisters) within
+//!    the request's lifetime escapes the dissent slash — never the equivocation one (rule 1).
 //! 3. Anything else is **inconclusive** and refused. A worker answers at most once per
-//!    (request, worker) — slash or miss — so resubmitting evidence does nothing.
+//!    (request, worker) for each penalty: the penalty applied is stored, and later evidence
+//!    may only raise it (a liveness miss, then proof of equivocation → slash), never repeat
+//!    or lower it, so resubmitting evidence does nothing.
 //!
 //! Penalties go through one function, [`penalize`].
 
@@ -48,9 +59,17 @@ use super::handlers::{hash32, parse_addr, verified_request, FASTPATH_EVIDENCE};
 use super::msgs::*;
 use super::request::{key_window, VerifiedRequest};
 use super::signers::verify_worker_signature;
-use super::state::{EVIDENCE_HANDLED, MAX_EVIDENCE_RESULTS};
+use super::state::{HandledPenalty, EVIDENCE_HANDLED, MAX_EVIDENCE_RESULTS};
 use crate::dissent::{dissent_penalty, DissentPenalty};
 use crate::state::{must_get_function, params, Function, SUBNETS};
+
+/// Fewest Active subnetwork members for which any dissent is judged. The dissenter is itself
+/// a member, so this leaves at least two others to agree against it: with one or two
+/// members a single worker (one sybil) would be the whole "majority".
+pub const MIN_DISSENT_MEMBERS: usize = 3;
+/// Fewest Active-member signatures a majority must carry before it can slash a dissenter,
+/// whatever the function's quorum: one signature is one operator's word.
+pub const MIN_DISSENT_MAJORITY: usize = 2;
 
 /// [`MsgSubmitEvidence`]: see the module docs for the rule.
 pub fn submit_evidence(
@@ -84,20 +103,28 @@ pub fn submit_evidence(
     for (index, r) in m.results.iter().enumerate() {
         let worker = parse_addr("results.worker", &r.worker)?;
         let result_hash = hash32("results.result_hash", &r.result_hash)?;
-        verify_worker_signature(ctx.store, &p, &v, &worker, &result_hash, &r.signature).map_err(
-            |e| FastPathError::BadWorkerSignature {
-                index,
-                worker: worker.to_string(),
-                reason: e.to_string(),
-            },
-        )?;
+        verify_worker_signature(
+            ctx.store,
+            ctx.gas,
+            &p,
+            &v,
+            &worker,
+            &result_hash,
+            &r.signature,
+        )
+        .map_err(|e| FastPathError::BadWorkerSignature {
+            index,
+            worker: worker.to_string(),
+            reason: e.to_string(),
+        })?;
         by_hash
             .entry(result_hash)
             .or_default()
             .insert(worker.clone());
         by_worker.entry(worker).or_default().insert(result_hash);
     }
-    let outcomes = checked_outcomes(&f, &m.outcomes, &by_hash)?;
+    let manifest = Manifest::from_json(f.manifest_json.as_bytes()).map_err(|e| e.to_string());
+    let outcomes = checked_outcomes(manifest.as_ref().ok(), &m.outcomes, &by_hash)?;
     if by_hash.len() < 2 {
         return Err(FastPathError::Inconclusive(
             "all results agree; nothing conflicts".into(),
@@ -113,23 +140,34 @@ pub fn submit_evidence(
         .iter()
         .map(|w| (w.clone(), DissentPenalty::Slash))
         .collect();
+    let members = active_members(ctx.store, f.id)?;
     let (majority, why_not) = judge_dissent(
         &f,
+        manifest.as_ref().map_err(String::as_str),
         &v,
         p.fastpath_request_ttl,
-        &SUBNETS
-            .may_load(ctx.store, f.id)?
-            .unwrap_or_default()
-            .workers,
+        &members,
         &by_hash,
         &equivocators,
         &outcomes,
         &mut verdicts,
     )?;
 
-    verdicts.retain(|_, p| *p != DissentPenalty::Unpaid);
     let id_hex = hex::encode(v.id);
-    verdicts.retain(|w, _| !EVIDENCE_HANDLED.has(ctx.store, (&id_hex, w.as_str())));
+    // Only what raises the penalty already applied for this request (none → miss → slash)
+    // is new: the same evidence twice does nothing, and a miss does not shield a worker
+    // that later evidence proves equivocated.
+    let mut upgrades: BTreeMap<Address, (DissentPenalty, HandledPenalty)> = BTreeMap::new();
+    for (w, penalty) in verdicts {
+        let Some(new) = handled(penalty) else {
+            continue;
+        };
+        let before = EVIDENCE_HANDLED.may_load(ctx.store, (&id_hex, w.as_str()))?;
+        if before.is_none_or(|b| new > b) {
+            upgrades.insert(w, (penalty, new));
+        }
+    }
+    let verdicts = upgrades;
     if verdicts.is_empty() {
         let punished: Vec<Address> = by_worker
             .keys()
@@ -151,8 +189,8 @@ pub fn submit_evidence(
     let reason = format!("conflicting fast-path result for request {id_hex}");
     let mut slashed = Vec::new();
     let mut missed = Vec::new();
-    for (w, penalty) in &verdicts {
-        EVIDENCE_HANDLED.save(ctx.store, (&id_hex, w.as_str()), &())?;
+    for (w, (penalty, marker)) in &verdicts {
+        EVIDENCE_HANDLED.save(ctx.store, (&id_hex, w.as_str()), marker)?;
         penalize(ctx, w, *penalty, &id_hex, &reason)?;
         match penalty {
             DissentPenalty::Slash => slashed.push(w.clone()),
@@ -183,12 +221,45 @@ pub fn submit_evidence(
     })
 }
 
-/// Rule 2: finds the member majority and adds a verdict for every (non-equivocating) signer of
-/// another hash whose outcome is in the evidence. Returns the majority hash (if any) and, when no
+/// The marker a penalty leaves (`Unpaid` leaves none: nothing was applied).
+fn handled(p: DissentPenalty) -> Option<HandledPenalty> {
+    match p {
+        DissentPenalty::Slash => Some(HandledPenalty::Slash),
+        DissentPenalty::Miss => Some(HandledPenalty::Miss),
+        DissentPenalty::Unpaid => None,
+    }
+}
+
+/// The function's current subnetwork members that are Active: the only workers whose
+/// signatures count towards a majority and the only ones judged for dissent (rule 2).
+fn active_members(
+    store: &dyn cosmwasm_std::Storage,
+    function: u64,
+) -> Result<Vec<Address>, FastPathError> {
+    let mut out = Vec::new();
+    for w in SUBNETS
+        .may_load(store, function)?
+        .unwrap_or_default()
+        .workers
+    {
+        let active = bls_registry::state::get_worker(store, &w)
+            .map_err(|e| crate::OrchestrationError::Store(e.to_string()))?
+            .is_some_and(|r| r.status == bls_registry::WorkerStatus::Active);
+        if active {
+            out.push(w);
+        }
+    }
+    Ok(out)
+}
+
+/// Rule 2: finds the majority of Active members (`members`) and adds a verdict for every
+/// (non-equivocating) Active member that signed another hash whose outcome is in the
+/// evidence. Returns the majority hash (if any) and, when no
 /// dissent could be judged, why.
 #[allow(clippy::too_many_arguments)]
 fn judge_dissent(
     f: &Function,
+    manifest: Result<&Manifest, &str>,
     v: &VerifiedRequest,
     ttl: u64,
     members: &[Address],
@@ -206,8 +277,16 @@ fn judge_dissent(
             .collect()
     };
     let n = members.len();
+    if n < MIN_DISSENT_MEMBERS {
+        return Ok((
+            None,
+            Some(format!(
+                "the function's subnetwork has {n} Active members: dissent is judged only with at least {MIN_DISSENT_MEMBERS}"
+            )),
+        ));
+    }
     let quorum = usize::try_from(f.quorum.max(1)).unwrap_or(usize::MAX);
-    let bar = quorum.max(n / 2 + 1);
+    let bar = quorum.max(n / 2 + 1).max(MIN_DISSENT_MAJORITY);
     let at_bar: Vec<[u8; 32]> = by_hash
         .iter()
         .filter(|(_, s)| counted(s).len() >= bar)
@@ -219,7 +298,7 @@ fn judge_dissent(
             return Ok((
                 None,
                 Some(format!(
-                    "no result hash has {bar} signatures of the function's {n} subnetwork members (max(quorum {quorum}, a majority of members))"
+                    "no result hash has {bar} signatures of the function's {n} Active subnetwork members (max(quorum {quorum}, a majority of them, {MIN_DISSENT_MAJORITY}))"
                 )),
             ))
         }
@@ -249,8 +328,21 @@ fn judge_dissent(
             Some("the majority's outcome bytes are not in the evidence (outcomes)".into()),
         ));
     };
-    let manifest = Manifest::from_json(f.manifest_json.as_bytes())
-        .map_err(|e| crate::OrchestrationError::Store(format!("stored manifest: {e}")))?;
+    // A stored manifest that no longer parses (a genesis import of an older format) leaves
+    // the function's capabilities unknown, so whether a dissent is the worker's fault is
+    // unknown too: nobody is judged on a guess (equivocation, rule 1, needs no manifest).
+    let manifest = match manifest {
+        Ok(m) => m,
+        Err(e) => {
+            return Ok((
+                Some(majority),
+                Some(format!(
+                    "function {}'s stored manifest does not parse ({e}): no dissent is judged",
+                    f.id
+                )),
+            ))
+        }
+    };
     let mut judged = false;
     for (h, signers) in by_hash {
         if *h == majority {
@@ -261,33 +353,38 @@ fn judge_dissent(
         };
         for w in signers
             .iter()
-            .filter(|w| !equivocators.contains(*w))
+            .filter(|w| members.contains(w) && !equivocators.contains(*w))
             .cloned()
         {
             judged = true;
             verdicts
                 .entry(w)
-                .or_insert(dissent_penalty(&manifest, majority_outcome, dissent));
+                .or_insert(dissent_penalty(manifest, majority_outcome, dissent));
         }
     }
     Ok((
         Some(majority),
-        (!judged)
-            .then(|| "no dissenter's outcome bytes are in the evidence (outcomes)".to_string()),
+        (!judged).then(|| {
+            "no Active subnetwork member signed another hash whose outcome bytes are in the evidence (outcomes)"
+                .to_string()
+        }),
     ))
 }
 
 /// Checks the evidence's outcomes: each for a hash some result signed, at most once, no
 /// larger than the function's output cap allows, decoding as an outcome whose sha256 is its
-/// hash.
+/// hash. `manifest` is `None` when the stored manifest no longer parses: its cap is unknown,
+/// so outcomes are bounded by the protocol ceiling ([`bls_core::outcome::MAX_OUTPUT_BYTES`])
+/// only — harmless, since no dissent is judged for such a function ([`judge_dissent`]).
 fn checked_outcomes(
-    f: &Function,
+    manifest: Option<&Manifest>,
     list: &[ResultOutcome],
     by_hash: &BTreeMap<[u8; 32], BTreeSet<Address>>,
 ) -> Result<BTreeMap<[u8; 32], Outcome>, FastPathError> {
-    let output_bytes = Manifest::from_json(f.manifest_json.as_bytes())
-        .map(|m| m.limits.output_bytes)
-        .unwrap_or(bls_core::outcome::MAX_OUTPUT_BYTES);
+    let output_bytes = match manifest {
+        Some(m) => m.limits.output_bytes,
+        None => bls_core::outcome::MAX_OUTPUT_BYTES,
+    };
     let cap = usize::try_from(output_bytes.min(bls_core::outcome::MAX_OUTPUT_BYTES))
         .unwrap_or(usize::MAX);
     let max_len = crate::handlers::results::max_outcome_len(output_bytes);

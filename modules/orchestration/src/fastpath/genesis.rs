@@ -14,8 +14,8 @@ use cosmwasm_std::{Order, Storage};
 use serde::{Deserialize, Serialize};
 
 use super::state::{
-    fastpath_account, stats, FastPathStats, Withdrawal, DEPOSITS, EVIDENCE_HANDLED, FASTPATH_STATS,
-    MAX_PINNED_HEADS, PINNED_HEADS, PRUNE_QUEUE, SETTLED, WITHDRAWALS,
+    fastpath_account, stats, FastPathStats, HandledPenalty, Withdrawal, DEPOSITS, EVIDENCE_HANDLED,
+    FASTPATH_STATS, MAX_PINNED_HEADS, PINNED_HEADS, PRUNE_QUEUE, SETTLED, WITHDRAWALS,
 };
 use crate::error::OrchestrationError;
 use crate::state::FUNCTIONS;
@@ -62,7 +62,8 @@ pub struct GenesisPinnedHeads {
     pub heads: Vec<String>,
 }
 
-/// A (request, worker) pair already punished on evidence (punished at most once).
+/// A (request, worker) pair already punished on evidence, and how (punished at most once
+/// per penalty; a miss may still be raised to a slash).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GenesisEvidence {
@@ -70,6 +71,10 @@ pub struct GenesisEvidence {
     pub request_id: String,
     /// Punished worker address.
     pub worker: String,
+    /// The penalty applied: `"miss"` or `"slash"` (absent: `"slash"`, which allows nothing
+    /// more).
+    #[serde(default = "HandledPenalty::slash")]
+    pub penalty: HandledPenalty,
 }
 
 /// A request whose replay and evidence markers are forgotten after `height` (the last height
@@ -225,7 +230,7 @@ pub fn init(ctx: &mut Context<'_>, g: &FastPathGenesis) -> Result<(), Orchestrat
         if EVIDENCE_HANDLED.has(ctx.store, key) {
             return Err(bad(format!("{what}: listed twice")));
         }
-        EVIDENCE_HANDLED.save(ctx.store, key, &())?;
+        EVIDENCE_HANDLED.save(ctx.store, key, &e.penalty)?;
     }
     for (i, q) in g.prune_queue.iter().enumerate() {
         let what = format!("prune_queue[{i}]");
@@ -310,9 +315,12 @@ pub fn export(store: &dyn Storage) -> Result<FastPathGenesis, OrchestrationError
         });
     }
     for item in EVIDENCE_HANDLED.range(store, None, None, Order::Ascending) {
-        let ((request_id, worker), ()) = item?;
-        g.evidence_handled
-            .push(GenesisEvidence { request_id, worker });
+        let ((request_id, worker), penalty) = item?;
+        g.evidence_handled.push(GenesisEvidence {
+            request_id,
+            worker,
+            penalty,
+        });
     }
     for item in PRUNE_QUEUE.keys(store, None, None, Order::Ascending) {
         let (height, request_id) = item?;

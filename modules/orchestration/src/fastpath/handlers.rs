@@ -69,7 +69,7 @@ pub fn deposit(
     })
 }
 
-/// [`MsgFastPathWithdraw`]: request (delayed by [`WITHDRAW_DELAY_BLOCKS`]) or complete.
+/// [`MsgFastPathWithdraw`]: request (delayed by `fastpath_withdraw_delay`) or complete.
 pub fn withdraw(
     ctx: &mut Context<'_>,
     m: &MsgFastPathWithdraw,
@@ -121,7 +121,8 @@ pub fn withdraw(
             need: amount,
         });
     }
-    let release_height = ctx.block.height.saturating_add(WITHDRAW_DELAY_BLOCKS);
+    let delay = params(ctx.store)?.fastpath_withdraw_delay;
+    let release_height = ctx.block.height.saturating_add(delay);
     WITHDRAWALS.save(
         ctx.store,
         invoker.as_str(),
@@ -322,8 +323,16 @@ pub fn settle_receipts(
             if !members.contains(&worker) {
                 return Err(bad("not in the function's subnetwork".into()));
             }
-            verify_worker_signature(ctx.store, &p, &v, &worker, &result_hash, &s.signature)
-                .map_err(|e| bad(e.to_string()))?;
+            verify_worker_signature(
+                ctx.store,
+                ctx.gas,
+                &p,
+                &v,
+                &worker,
+                &result_hash,
+                &s.signature,
+            )
+            .map_err(|e| bad(e.to_string()))?;
             if !signers.insert(worker.clone()) {
                 return Err(bad("signed twice".into()));
             }

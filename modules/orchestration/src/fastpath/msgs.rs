@@ -66,7 +66,7 @@ pub struct MsgFastPathDepositResponse {
 }
 
 /// Withdraws from the deposit in two steps: the first message requests `amount` (released
-/// after [`super::state::WITHDRAW_DELAY_BLOCKS`]); the same message sent at or after the
+/// after the `fastpath_withdraw_delay` param); the same message sent at or after the
 /// release height pays out (at most what is left of the deposit). `amount` is ignored on
 /// completion.
 #[derive(Clone, PartialEq, prost::Message, Serialize, Deserialize)]

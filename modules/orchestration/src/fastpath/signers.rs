@@ -5,8 +5,18 @@
 //! request was alive (`[expiry - ttl, expiry]`, [`super::request::key_window`]), so a key
 //! rotated away after signing still answers for what it signed
 //! ([`bls_registry::result_keys`]).
+//!
+//! Only keys count, never the worker's status: a key's range already ends when the worker
+//! rotates it away or deregisters ([`bls_registry::result_keys`]), so a worker that left
+//! signs nothing that counts for requests that start later, while what it signed before
+//! stays provable (equivocation evidence must land after it left).
+//!
+//! Gas: every verification is charged `sig_verify_secp256k1` through the tx's gas meter
+//! *before* it runs, once per key tried, so the tx's gas limit bounds the CPU a message can
+//! spend on signatures (up to `MAX_EVIDENCE_RESULTS` or `MAX_RECEIPTS_PER_MSG` × quorum
+//! signatures, each against up to `MAX_RESULT_KEYS` keys).
 
-use bls_core::Address;
+use bls_core::{Address, GasMeter};
 use cosmwasm_std::Storage;
 
 use super::msgs::result_digest;
@@ -25,12 +35,17 @@ pub enum SignerError {
     /// Storage failure.
     #[error("store: {0}")]
     Store(String),
+    /// The tx's gas ran out before the verification.
+    #[error("{0}")]
+    OutOfGas(String),
 }
 
 /// Checks `signature` by `worker` over (request id, code hash, `result_hash`) against every
-/// result key of the worker valid for `req`.
+/// result key of the worker valid for `req`, charging `gas` one signature verification per
+/// key before verifying.
 pub fn verify_worker_signature(
     store: &dyn Storage,
+    gas: &GasMeter,
     params: &Params,
     req: &VerifiedRequest,
     worker: &Address,
@@ -46,6 +61,10 @@ pub fn verify_worker_signature(
     let (lo, hi) = key_window(req.terms.expiry_height, params.fastpath_request_ttl);
     let keys = bls_registry::result_keys::keys_valid_between(store, worker, lo, hi)
         .map_err(|e| SignerError::Store(e.to_string()))?;
+    let per_key = gas.config().sig_verify_secp256k1;
+    let tries = u64::try_from(keys.len().max(1)).unwrap_or(u64::MAX);
+    gas.charge(per_key.saturating_mul(tries), "fast-path worker signatures")
+        .map_err(|e| SignerError::OutOfGas(e.to_string()))?;
     let digest = result_digest(&req.id, &req.terms.code_hash, result_hash);
     if keys
         .iter()

@@ -2,8 +2,9 @@
 //!
 //! Keys: `orch/fp/deposits/{invoker}` → ubls (decimal string), `orch/fp/settled/{request id
 //! hex}` → settlement height (replay protection), `orch/fp/pinned/{function}` → head ids,
-//! `orch/fp/evidence/{request id hex}/{worker}` → () (a worker is slashed at most once per
-//! request), `orch/fp/prune/{height}/{request id hex}` → () (the queue that forgets those
+//! `orch/fp/evidence/{request id hex}/{worker}` → [`HandledPenalty`] (the penalty evidence
+//! applied: a worker is punished at most once per request and penalty, and only upgraded from
+//! a miss to a slash), `orch/fp/prune/{height}/{request id hex}` → () (the queue that forgets those
 //! markers once the request's chain window has closed, [`super::prune`]), `orch/fp/stats` →
 //! [`FastPathStats`] (cumulative totals). Deposits are held by
 //! the `orchestration_fastpath` module account; invariants: its balance == Σ deposits ==
@@ -23,12 +24,6 @@ pub const FASTPATH_ACCOUNT: ModuleAccount = ModuleAccount::new("orchestration_fa
 /// (A constant, not a param yet: changing it needs a genesis/param migration.)
 pub const HEAD_SHARE_BPS: u32 = 2_000;
 
-/// Blocks between a withdrawal request and the moment the funds can be taken out. Heads
-/// serve against the deposit and settle later; the delay gives them time to settle what
-/// they served before the money leaves (a head stops serving an invoker with a pending
-/// withdrawal).
-pub const WITHDRAW_DELAY_BLOCKS: u64 = 100;
-
 /// Most receipts in one [`super::msgs::MsgSettleReceipts`].
 pub const MAX_RECEIPTS_PER_MSG: usize = 256;
 /// Most signed results in one [`super::msgs::MsgSubmitEvidence`].
@@ -44,8 +39,28 @@ pub const SETTLED: Map<&str, u64> = Map::new("orch/fp/settled");
 pub const PINNED_HEADS: Map<u64, Vec<Address>> = Map::new("orch/fp/pinned");
 /// Pending withdrawals by invoker.
 pub const WITHDRAWALS: Map<&str, Withdrawal> = Map::new("orch/fp/withdrawals");
-/// (request id hex, worker) already punished.
-pub const EVIDENCE_HANDLED: Map<(&str, &str), ()> = Map::new("orch/fp/evidence");
+/// (request id hex, worker) already punished → the penalty applied.
+pub const EVIDENCE_HANDLED: Map<(&str, &str), HandledPenalty> = Map::new("orch/fp/evidence");
+
+/// The penalty fast-path evidence applied to a (request, worker), ordered by severity: later
+/// evidence may raise it (`Miss` → `Slash`: a timed-out dissent first, then proof the same
+/// worker equivocated) but never repeat or lower it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HandledPenalty {
+    /// A liveness miss was recorded.
+    Miss,
+    /// The worker was slashed and jailed.
+    Slash,
+}
+
+impl HandledPenalty {
+    /// The default of a genesis marker that names no penalty: `Slash`, the highest, so an
+    /// imported marker never lets the same worker be punished again for the request.
+    pub fn slash() -> Self {
+        HandledPenalty::Slash
+    }
+}
 /// (last height of the request's chain window, request id hex): end block forgets the
 /// request's replay and evidence markers after that height.
 pub const PRUNE_QUEUE: Map<(u64, &str), ()> = Map::new("orch/fp/prune");

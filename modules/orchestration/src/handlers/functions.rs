@@ -40,8 +40,14 @@ fn validate_replication(p: &Params, n: u32, m: u32) -> Result<(), OrchestrationE
 
 /// Parses a manifest under the shared bounds, then the chain's own: `limits.fuel` at most
 /// `max_fuel` (the shared type has no such bound; the worker runs any budget it is given, the
-/// chain bounds what a job may cost).
-fn validate_manifest_json(p: &Params, json: &str) -> Result<Manifest, OrchestrationError> {
+/// chain bounds what a job may cost), and `limits.output_bytes` small enough that every
+/// honest outcome fits a reveal tx and dissent evidence fits one too
+/// ([`crate::reveal_size`]; `max_tx` is [`crate::reveal_size::max_reveal_tx_bytes`]).
+fn validate_manifest_json(
+    p: &Params,
+    json: &str,
+    max_tx: u64,
+) -> Result<Manifest, OrchestrationError> {
     let len = u64::try_from(json.len()).unwrap_or(u64::MAX);
     if len > p.max_manifest_bytes {
         return Err(OrchestrationError::InvalidManifest(format!(
@@ -56,6 +62,7 @@ fn validate_manifest_json(p: &Params, json: &str) -> Result<Manifest, Orchestrat
             max_fuel: p.max_fuel,
         });
     }
+    crate::reveal_size::check_deployable(&manifest, max_tx)?;
     Ok(manifest)
 }
 
@@ -191,7 +198,8 @@ pub fn deploy_function(
     let p = state::params(ctx.store)?;
     let owner = parse_addr("owner", &msg.owner)?;
     validate_replication(&p, msg.replication, msg.quorum)?;
-    let manifest = validate_manifest_json(&p, &msg.manifest_json)?;
+    let max_tx = crate::reveal_size::max_reveal_tx_bytes(ctx.store)?;
+    let manifest = validate_manifest_json(&p, &msg.manifest_json, max_tx)?;
     let (code_hash, on_chain) = resolve_code(
         ctx,
         &p,
@@ -261,7 +269,8 @@ pub fn update_function(
     } else {
         msg.manifest_json.clone()
     };
-    let manifest = validate_manifest_json(&p, &manifest_json)?;
+    let max_tx = crate::reveal_size::max_reveal_tx_bytes(ctx.store)?;
+    let manifest = validate_manifest_json(&p, &manifest_json, max_tx)?;
     let n = if msg.replication == 0 {
         f.replication
     } else {

@@ -254,7 +254,8 @@ fn penalize_withholding(
     w: &Address,
     p: &Params,
 ) -> Result<(), OrchestrationError> {
-    if withholding::withholding_penalty(manifest) == WithholdingPenalty::SlashAndMiss {
+    let max_tx = crate::reveal_size::max_reveal_tx_bytes(ctx.store)?;
+    if withholding::withholding_penalty(manifest, max_tx) == WithholdingPenalty::SlashAndMiss {
         let reason = format!(
             "withheld the reveal of a committed result for job {}",
             job.id

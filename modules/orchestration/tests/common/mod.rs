@@ -27,6 +27,8 @@ pub const FASTPATH_TTL: u64 = 4;
 /// The harness's `fastpath_settle_window` (blocks): with the TTL, the registry's
 /// `unbonding_blocks` of 10.
 pub const FASTPATH_SETTLE_WINDOW: u64 = 6;
+/// The harness's `fastpath_withdraw_delay` (≥ ttl + settle window).
+pub const FASTPATH_WITHDRAW_DELAY: u64 = 100;
 /// The harness's `head_dispute_window` (ttl + 5 and 5 + challenge window + 1 fit in 10).
 pub const HEAD_DISPUTE_WINDOW: u64 = 5;
 /// The harness's `challenge_window`.
@@ -142,6 +144,8 @@ impl Chain {
                 .or_insert(FASTPATH_TTL.into());
             p.entry("fastpath_settle_window")
                 .or_insert(FASTPATH_SETTLE_WINDOW.into());
+            p.entry("fastpath_withdraw_delay")
+                .or_insert(FASTPATH_WITHDRAW_DELAY.into());
             p.entry("head_dispute_window")
                 .or_insert(HEAD_DISPUTE_WINDOW.into());
             p.entry("challenge_window")

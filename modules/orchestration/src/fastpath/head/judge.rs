@@ -50,7 +50,9 @@ pub struct Facts<'a> {
     /// Result keys (33-byte compressed) of each presented worker that is registered: the
     /// keys it held while the request was alive
     /// ([`bls_registry::result_keys::keys_valid_between`] over the request's key window).
-    /// Absent or empty: the signature cannot be judged.
+    /// Absent (not registered any more): the signature cannot be judged. Empty (registered,
+    /// but no key of it was current while the request was alive): the signature counts for
+    /// nothing, so presenting it is a lie.
     pub keys: &'a BTreeMap<String, Vec<Vec<u8>>>,
     /// The result hash this head settled on chain for the request, if it settled it.
     pub settled_result: Option<[u8; 32]>,
@@ -195,14 +197,23 @@ pub fn judge(s: &HeadStatement, facts: &Facts<'_>) -> Verdict {
         });
     }
     // Workers whose presented signature verifies under one of their keys, and those whose
-    // keys are unknown (no longer registered): their signatures cannot be judged either way.
+    // keys are unknown (no longer registered, absent from `facts.keys`): their signatures
+    // cannot be judged either way. A registered worker with no key valid for the request (it
+    // deregistered before the request started: its last key was retired then) signed
+    // nothing that counts — the same key ranges fast-path settlement and evidence use.
     let mut valid: BTreeSet<&str> = BTreeSet::new();
     let mut unknown: BTreeSet<&str> = BTreeSet::new();
     for g in &s.signatures {
-        let keys = facts.keys.get(&g.worker).map_or(&[][..], Vec::as_slice);
-        if keys.is_empty() {
+        let Some(keys) = facts.keys.get(&g.worker) else {
             unknown.insert(&g.worker);
             continue;
+        };
+        if keys.is_empty() {
+            return lie(Lie::BadWorkerSignature {
+                worker: g.worker.clone(),
+                reason: "no result key of the worker was current while the request was alive"
+                    .into(),
+            });
         }
         let mut why = String::new();
         let ok = keys.iter().any(|k| {

@@ -41,6 +41,7 @@ use super::judge::{judge, Facts, FunctionFacts, Verdict};
 use super::msgs::{verify_head_statement, MsgReportHead, MsgReportHeadResponse};
 use super::penalty::punish_head;
 use super::state::{schedule_prune, MAX_STATEMENT_SIGNATURES, SETTLEMENTS};
+use crate::error::OrchestrationError;
 use crate::fastpath::request::{key_window, prune_height, RequestError};
 use crate::state::{must_get_function, params, SUBNETS};
 
@@ -122,9 +123,16 @@ pub fn report_head(
     if hw.role != Role::Head {
         return Err(HeadError::NotAHead(head.to_string()));
     }
+    // Every verification is charged before it runs, once per key tried, so the tx's gas
+    // limit bounds the CPU a report spends on signatures.
     let sig_gas = ctx.gas.config().sig_verify_secp256k1;
-    ctx.gas.consume(sig_gas, "head statement signature");
     let head_keys = keys_valid_between(ctx.store, &head, lo, hi)?;
+    ctx.gas
+        .charge(
+            sig_gas.saturating_mul(u64::try_from(head_keys.len().max(1)).unwrap_or(u64::MAX)),
+            "head statement signature",
+        )
+        .map_err(OrchestrationError::from)?;
     let mut why = "no result key of the head was current while the request was alive".to_string();
     if !head_keys
         .iter()
@@ -157,14 +165,25 @@ pub fn report_head(
     let presented: BTreeSet<&str> = stmt.signatures.iter().map(|s| s.worker.as_str()).collect();
     for w in presented {
         // A worker id that is not an address is nobody's: no keys, judged by membership.
+        // Only registered workers have keys on record; a registered one with none valid for
+        // the request signed nothing that counts (judged as a bad signature).
         if let Ok(a) = Address::parse(w) {
-            keys.insert(w.to_string(), keys_valid_between(ctx.store, &a, lo, hi)?);
+            if bls_registry::state::get_worker(ctx.store, &a)?.is_some() {
+                keys.insert(w.to_string(), keys_valid_between(ctx.store, &a, lo, hi)?);
+            }
         }
     }
-    ctx.gas.consume(
-        sig_gas.saturating_mul(u64::try_from(stmt.signatures.len()).unwrap_or(u64::MAX)),
-        "presented worker signatures",
-    );
+    let tries: usize = stmt
+        .signatures
+        .iter()
+        .map(|g| keys.get(&g.worker).map_or(0, Vec::len))
+        .sum();
+    ctx.gas
+        .charge(
+            sig_gas.saturating_mul(u64::try_from(tries).unwrap_or(u64::MAX)),
+            "presented worker signatures",
+        )
+        .map_err(OrchestrationError::from)?;
     let settled = SETTLEMENTS
         .may_load(ctx.store, &id_hex)?
         .filter(|s| s.head == head);
