@@ -9,6 +9,7 @@ use bls_client::fastpath::{fast_request_id, FastRequest};
 use bls_core::module::encode_any;
 use bls_core::outcome::{ExitStatus, Outcome};
 use bls_core::Address;
+use bls_orchestration::fastpath::evidence::{MIN_DISSENT_MAJORITY, MIN_DISSENT_MEMBERS};
 use bls_orchestration::fastpath::head::msgs::{head_statement_digest, HeadStatement};
 use bls_orchestration::fastpath::msgs::{
     result_digest, MsgSettleReceipts, MsgSubmitEvidence, Receipt, ResultOutcome, SignedRequest,
@@ -494,8 +495,9 @@ impl World {
     /// A watcher reports a liar. Whether the chain must accept depends on who is in the
     /// subnetwork when the evidence lands (begin block may have repaired it), so it is
     /// decided after the block: accepted, with the liar slashed, exactly when the request's
-    /// window is open and the honest signatures of current members reach
-    /// `max(quorum, ⌊n/2⌋ + 1)`; refused otherwise.
+    /// window is open, the function has at least `MIN_DISSENT_MEMBERS` Active members, the
+    /// liar is one of them and the honest signatures of Active members reach
+    /// `max(quorum, ⌊n/2⌋ + 1, MIN_DISSENT_MAJORITY)`; refused otherwise.
     pub(super) fn report_liar(&mut self, pick: u8) {
         let at = self.chain.height + 1;
         let settle_window = self.params.fastpath_settle_window;
@@ -530,12 +532,22 @@ impl World {
             if !registered(&liar) || !honest.iter().all(registered) {
                 return Ok(());
             }
-            let members = w.members(function);
+            // Only Active members count and are judged (jailed or unbonding ones neither).
+            let active = |a: &Address| {
+                bls_registry::state::get_worker(&w.chain.view(), a)
+                    .expect("registry readable")
+                    .is_some_and(|r| r.status == WorkerStatus::Active)
+            };
+            let members: Vec<Address> = w.members(function).into_iter().filter(active).collect();
             let counted = honest.iter().filter(|a| members.contains(a)).count();
             let bar = usize::try_from(quorum.max(1))
                 .unwrap_or(usize::MAX)
-                .max(members.len() / 2 + 1);
-            let must = at <= expiry + settle_window && counted >= bar;
+                .max(members.len() / 2 + 1)
+                .max(MIN_DISSENT_MAJORITY);
+            let must = at <= expiry + settle_window
+                && members.len() >= MIN_DISSENT_MEMBERS
+                && members.contains(&liar)
+                && counted >= bar;
             match (must, res.code == 0) {
                 (true, false) => Err(format!(
                     "a watcher's evidence against liar {liar} ({counted} of {} members signed \
@@ -546,8 +558,11 @@ impl World {
                     res.log
                 )),
                 (false, true) => Err(format!(
-                    "evidence against {liar} without a member majority ({counted} < {bar}) or \
-                     outside its window (height {at}, expiry {expiry}): accepted"
+                    "evidence against {liar} without an Active member majority ({counted} < \
+                     {bar}, {} Active members, liar a member: {}) or outside its window (height \
+                     {at}, expiry {expiry}): accepted",
+                    members.len(),
+                    members.contains(&liar)
                 )),
                 (true, true) => {
                     let slashed = res.events.iter().any(|e| {
