@@ -512,6 +512,20 @@ impl World {
         let e = self.evidence.remove(n - 1 - usize::from(pick) % n.min(4));
         let (expiry, function, quorum, liar, honest) =
             (e.expiry, e.function, e.quorum, e.liar.clone(), e.honest);
+        // Statuses when the evidence is built (before its block): the chain judges by the
+        // statuses at the tx, and this tx itself jails the liar.
+        let status_of = |w: &World, a: &Address| {
+            bls_registry::state::get_worker(&w.chain.view(), a)
+                .expect("registry readable")
+                .map(|r| r.status)
+        };
+        let before: std::collections::BTreeMap<Address, Option<WorkerStatus>> = self
+            .members(function)
+            .iter()
+            .chain(std::iter::once(&liar))
+            .chain(honest.iter())
+            .map(|a| (a.clone(), status_of(self, a)))
+            .collect();
         let msg = encode_any(
             &MsgSubmitEvidence {
                 submitter: self.watcher.address().to_string(),
@@ -532,13 +546,31 @@ impl World {
             if !registered(&liar) || !honest.iter().all(registered) {
                 return Ok(());
             }
-            // Only Active members count and are judged (jailed or unbonding ones neither).
+            // Only Active members count and are judged (jailed or unbonding ones neither), by
+            // their status at the tx: the one before the block, except that this tx jails the
+            // liar. A status that changed in the block for another reason (an end-block
+            // liveness jail, an unjail) is not predicted.
+            let jailed_here = res.code == 0
+                && res.events.iter().any(|e| {
+                    e.r#type == bls_registry::events::WORKER_JAILED
+                        && e.attributes
+                            .iter()
+                            .any(|a| a.key == "worker" && a.value == liar.as_str())
+                });
+            let now_members = w.members(function);
+            for a in now_members.iter().chain(std::iter::once(&liar)) {
+                let now = status_of(w, a);
+                // Placed in this block's begin block: its status then is its status now.
+                let was = before.get(a).copied().unwrap_or(now);
+                if now != was && !(jailed_here && *a == liar) {
+                    return Ok(());
+                }
+            }
             let active = |a: &Address| {
-                bls_registry::state::get_worker(&w.chain.view(), a)
-                    .expect("registry readable")
-                    .is_some_and(|r| r.status == WorkerStatus::Active)
+                before.get(a).copied().unwrap_or_else(|| status_of(w, a))
+                    == Some(WorkerStatus::Active)
             };
-            let members: Vec<Address> = w.members(function).into_iter().filter(active).collect();
+            let members: Vec<Address> = now_members.into_iter().filter(active).collect();
             let counted = honest.iter().filter(|a| members.contains(a)).count();
             let bar = usize::try_from(quorum.max(1))
                 .unwrap_or(usize::MAX)

@@ -100,6 +100,21 @@ impl Chain {
         }
     }
 
+    /// [`Chain::worker_of`] through the view's cache (at most one TTL old), for the checks
+    /// made on every fast-path request: a status change takes effect there within the TTL.
+    pub async fn worker_of_cached(&self, operator: &str) -> Result<Option<Worker>, RpcError> {
+        let r: WorkersResponse = self
+            .view
+            .query(
+                WORKERS_BY_OPERATOR,
+                &WorkersByOperatorRequest {
+                    operator: operator.to_string(),
+                },
+            )
+            .await?;
+        Ok(r.workers.into_iter().next())
+    }
+
     /// The worker run by `operator`, if registered.
     pub async fn worker_of(&self, operator: &str) -> Result<Option<Worker>, RpcError> {
         let r: WorkersResponse = self

@@ -84,11 +84,14 @@ pub async fn run(
         let batch = candidates.get(next..end).unwrap_or_default();
         next = end;
         // Each reply is checked as soon as it arrives, while the others are still in flight.
+        // The worker's key history is read while its reply is in flight, so the fresh read
+        // costs no latency. It starts after the request's window was checked against a tip
+        // at or after the window's start, so it is read at such a height too.
         let replies = join_all(batch.iter().map(|w| async move {
-            let reply = ask(exec, w, order).await;
+            let (reply, keys) = tokio::join!(ask(exec, w, order), window_keys(exec, w, key_window));
             let started = std::time::Instant::now();
             let checked = match reply {
-                Ok(r @ WorkReply::Done { .. }) => match window_keys(exec, w, key_window).await {
+                Ok(r @ WorkReply::Done { .. }) => match keys {
                     Ok(keys) => check(w, r, request_id, code_hash, &keys),
                     Err(e) => Err(e),
                 },

@@ -378,7 +378,7 @@ impl Executor {
             view.tip(),
             view.query::<_, ParamsResponse>(PARAMS, &no_args),
             self.chain.function(req.terms.function_id),
-            self.chain.worker_of(&me),
+            self.chain.worker_of_cached(&me),
         );
         let tip = tip
             .map_err(|e| Refusal::Chain(format!("chain tip: {e}")))?
