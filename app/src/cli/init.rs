@@ -159,6 +159,15 @@ impl InitCmd {
             "max_tx_bytes",
             &bls_orchestration::reveal_size::NODE_MAX_TX_BYTES.to_string(),
         );
+        // Txs reach the node as base64 inside a JSON-RPC body (`broadcast_tx_sync`):
+        // CometBFT's default 1 MB body limit would refuse a reveal or evidence tx near the
+        // size above, so the RPC takes three times it.
+        c = set_key(
+            &c,
+            Some("rpc"),
+            "max_body_bytes",
+            &(3 * bls_orchestration::reveal_size::NODE_MAX_TX_BYTES).to_string(),
+        );
         std::fs::write(&config_path, c)?;
 
         let app_state: serde_json::Value = match &self.app_state {

@@ -127,6 +127,23 @@ pub struct Subnetwork {
     pub workers: Vec<Address>,
     /// Height of the last (re)placement or repair.
     pub placed_height: u64,
+    /// `joined[i]`: the height `workers[i]` took its seat (kept across repairs). Absent (a
+    /// record from an older genesis): `placed_height` — never earlier than the truth.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub joined: Vec<u64>,
+}
+
+impl Subnetwork {
+    /// The height `w` took its seat, if it is a member (`placed_height` when `joined` does
+    /// not line up with `workers`: never earlier than the truth).
+    pub fn member_since(&self, w: &Address) -> Option<u64> {
+        let i = self.workers.iter().position(|m| m == w)?;
+        Some(if self.joined.len() == self.workers.len() {
+            self.joined.get(i).copied().unwrap_or(self.placed_height)
+        } else {
+            self.placed_height
+        })
+    }
 }
 
 /// Lifecycle of a job.

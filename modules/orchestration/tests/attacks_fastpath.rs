@@ -1261,6 +1261,69 @@ fn attack_dissent_against_former_member() {
     assert_untouched(&before, &w);
 }
 
+/// Sybils seated by a repair after a request was served claim to be the function's majority
+/// for it. Worker signatures carry no height, so only members seated by the time the request's
+/// key window opened count and are judged: the sybils' evidence is refused and the honest
+/// members that served the request keep their bonds. The same members, seated in time, do
+/// make a majority.
+#[test]
+fn attack_dissent_by_members_seated_after_the_request() {
+    let mut w = world();
+    let members = w.members();
+    let code = w.code_hash;
+    let (good_b, bad_b) = (exited(b"good"), exited(b"bad"));
+    let (good, bad) = (sha(&good_b), sha(&bad_b));
+    let (req, id) = w.request(1);
+    let honest = members[0].clone();
+    // Three sybils take the other seats one block after the request's window opened.
+    let sybils: Vec<SimWorker> = w
+        .workers
+        .iter()
+        .filter(|x| !members.iter().any(|m| m.addr == x.addr))
+        .take(3)
+        .cloned()
+        .collect();
+    assert_eq!(sybils.len(), 3, "workers outside the subnetwork");
+    w.chain.next_block();
+    let seated = w.chain.block.height;
+    let mut subnet = SUBNETS.load(&w.chain.store, w.function).unwrap();
+    let mut joined = vec![subnet.member_since(&honest.addr).unwrap()];
+    subnet.workers = vec![honest.addr.clone()];
+    for s in &sybils {
+        subnet.workers.push(s.addr.clone());
+        joined.push(seated);
+    }
+    subnet.joined = joined;
+    subnet.placed_height = seated;
+    SUBNETS
+        .save(&mut w.chain.store, w.function, &subnet)
+        .unwrap();
+    let ev = evidence(
+        &user(9),
+        &req,
+        vec![
+            sig(&honest, &id, &code, &good),
+            sig(&sybils[0], &id, &code, &bad),
+            sig(&sybils[1], &id, &code, &bad),
+            sig(&sybils[2], &id, &code, &bad),
+        ],
+        &[(&good, &good_b), (&bad, &bad_b)],
+    );
+    let before = w.bonds();
+    let e = submit(&mut w.chain, &ev).unwrap_err();
+    assert_eq!(e.code, 50, "{e}");
+    assert_untouched(&before, &w);
+
+    // Control: had they been seated before the window opened, they would be the majority.
+    let mut subnet = SUBNETS.load(&w.chain.store, w.function).unwrap();
+    subnet.joined = vec![0; subnet.workers.len()];
+    SUBNETS
+        .save(&mut w.chain.store, w.function, &subnet)
+        .unwrap();
+    let r = submit(&mut w.chain, &ev).expect("members seated in time are a majority");
+    assert_eq!(r.slashed, vec![honest.addr.to_string()]);
+}
+
 /// A jailed (or unbonding) member neither counts towards the majority nor is judged: two
 /// Active members agreeing against a third slash it, the jailed member's vote for the
 /// dissenter's hash changes nothing and it is not punished for dissenting.

@@ -724,6 +724,43 @@ fn attack_unanswerable_head_lie_double_report_slashes_once() {
     assert_eq!(s.chain.balance(&s.invoker.addr), inv);
 }
 
+/// A head signs two lying statements for one request, dated apart, where reports reach
+/// further than settlement (`head_dispute_window` > `fastpath_settle_window`). The first
+/// report slashes it. The second, reported after the first statement's dispute window and
+/// the request's settle window but within its own, must not slash again: the punishment
+/// marker lives as long as any statement for the request can be reported.
+#[test]
+fn attack_unanswerable_head_lie_second_statement_after_the_first_window_slashes_once() {
+    let mut p = head_params();
+    // Within the harness's unbonding period (10 ≥ ttl 4 + 6).
+    p["head_dispute_window"] = 6.into();
+    p["fastpath_settle_window"] = 1.into();
+    let mut s = setup_with(p);
+    let honest = s.honest(1);
+    let expiry = honest.request.expiry_height;
+    let first = s.lie(&honest, |st| st.outcome_hash = vec![1; 32]);
+    let second = s.lie(&honest, |st| {
+        st.outcome_hash = vec![2; 32];
+        st.height = expiry;
+    });
+    s.report(&first).expect("first report");
+    let bond = s.head_record().bond;
+    let inv = s.chain.balance(&s.invoker.addr);
+    let h0 = first.statement.height;
+    // Past the first statement's reach (h0 + 6) and the request's settle window (expiry +
+    // 1), inside the second's (expiry + 6).
+    s.chain.advance_to((h0 + 8).max(expiry + 2));
+    assert!(
+        s.chain.block.height <= expiry + 6,
+        "inside the second's window"
+    );
+    let e = s.report(&second).unwrap_err();
+    assert_eq!(e.code, 76, "{e}");
+    assert!(e.log.contains("already punished"), "{e}");
+    assert_eq!(s.head_record().bond, bond);
+    assert_eq!(s.chain.balance(&s.invoker.addr), inv);
+}
+
 #[test]
 fn attack_unanswerable_head_lie_framing_after_the_function_changed_is_refused() {
     let mut s = setup();

@@ -7,7 +7,9 @@
 //! one by one (that would cost milliseconds on every request); they survive a process
 //! crash, and a power loss can lose the last unsynced receipts. A receipt that was
 //! settled just before a crash is submitted again after the restart; the chain rejects it
-//! as replayed and the rejected-batch search below drops it.
+//! as replayed and the rejected-batch search below drops it from the queue — but its outcome
+//! is kept when the chain records this head's settlement of it (the charge can still be
+//! challenged, [`forget_or_keep`]).
 //!
 //! The outcome of every served request is in the served-outcome store ([`super::served`]);
 //! after each round the store learns which receipts settled (their outcomes are kept through
@@ -35,6 +37,7 @@ use bls_orchestration::fastpath::state::MAX_RECEIPTS_PER_MSG;
 use prost::Message as _;
 use serde::{Deserialize, Serialize};
 
+use bls_orchestration::fastpath::head::queries::{HeadChallengeRequest, HeadChallengeResponse};
 use bls_orchestration::queries::ParamsResponse;
 
 use super::served::ServedOutcomes;
@@ -422,6 +425,56 @@ where
     }
 }
 
+/// A receipt the chain refused: its outcome is forgotten unless the chain holds a settlement
+/// of that request by this head — a receipt settled just before a crash, or by a submission
+/// that timed out after its tx landed, comes back as a replay, and that charge can still be
+/// challenged: the outcome is then kept as settled (at the recorded height) so the challenge
+/// can be answered. When the chain cannot be read, the outcome is kept (pruned later).
+async fn forget_or_keep(chain: &Chain, served: &ServedOutcomes, head: &str, id: &str) {
+    let q: Result<HeadChallengeResponse, _> = chain
+        .rpc()
+        .query_json(
+            HEAD_CHALLENGE,
+            &HeadChallengeRequest {
+                request_id: id.to_string(),
+            },
+        )
+        .await;
+    match settled_by(q.as_ref().ok(), head) {
+        Keep::Settled(height) => {
+            tracing::info!(request = %id, height, "refused receipt was settled by this head before; keeping its outcome");
+            served.settled(id, height);
+        }
+        Keep::Forget => served.dropped(id),
+        Keep::Unknown => {
+            tracing::warn!(request = %id, "cannot read whether a refused receipt was settled; keeping its outcome");
+        }
+    }
+}
+
+/// What to do with the outcome of a refused receipt.
+#[derive(Debug, PartialEq, Eq)]
+enum Keep {
+    /// This head settled the request at this height: keep the outcome for its challenge.
+    Settled(u64),
+    /// Never charged by this head: forget it.
+    Forget,
+    /// The chain could not be read.
+    Unknown,
+}
+
+fn settled_by(q: Option<&HeadChallengeResponse>, head: &str) -> Keep {
+    match q {
+        None => Keep::Unknown,
+        Some(q) => match &q.settlement {
+            Some(s) if s.head.as_str() == head => Keep::Settled(s.height),
+            _ => Keep::Forget,
+        },
+    }
+}
+
+const HEAD_CHALLENGE: &str = "/bls.orchestration.v1.Query/HeadChallenge";
+
 /// Blocks an outcome is kept beyond the chain's challenge windows (the head's view of the tip
 /// may be a little ahead of the node a challenger's tx lands on).
 const KEEP_MARGIN_BLOCKS: u64 = 10;
@@ -453,7 +506,7 @@ pub async fn run(
             served.settled(id, height.to_owned());
         }
         for id in &report.dropped_ids {
-            served.dropped(id);
+            forget_or_keep(&chain, &served, &head, id).await;
         }
         let view = chain.view();
         let no_args = serde_json::json!({});
@@ -492,6 +545,40 @@ mod tests {
             result_hash: vec![nonce as u8; 32],
             signatures: Vec::new(),
         }
+    }
+
+    /// The attack on an honest head: a receipt it settled just before a crash (or whose
+    /// submission timed out after landing) is refused as a replay on the next round. Were its
+    /// outcome forgotten, the invoker could challenge that charge and the head could not
+    /// answer: slashed. The chain's settlement record by this head keeps it; another head's
+    /// record or none forgets it; an unreadable chain keeps it.
+    #[test]
+    fn a_replayed_receipt_this_head_settled_keeps_its_outcome() {
+        use bls_orchestration::fastpath::head::state::HeadSettlement;
+        let me = bls_core::Address::from_bytes(&[1; 20]);
+        let other = bls_core::Address::from_bytes(&[2; 20]);
+        let record = |head: &bls_core::Address| HeadChallengeResponse {
+            settlement: Some(HeadSettlement {
+                head: head.clone(),
+                invoker: other.clone(),
+                function_id: 1,
+                result_hash: String::new(),
+                fee: 5,
+                height: 42,
+                refunded: false,
+            }),
+            ..Default::default()
+        };
+        assert_eq!(
+            settled_by(Some(&record(&me)), me.as_str()),
+            Keep::Settled(42)
+        );
+        assert_eq!(settled_by(Some(&record(&other)), me.as_str()), Keep::Forget);
+        assert_eq!(
+            settled_by(Some(&HeadChallengeResponse::default()), me.as_str()),
+            Keep::Forget
+        );
+        assert_eq!(settled_by(None, me.as_str()), Keep::Unknown);
     }
 
     fn nonces(m: &MsgSettleReceipts) -> Vec<u64> {

@@ -21,7 +21,10 @@
 //!    worker that left the subnetwork (repaired away, deregistered), neither counts nor is
 //!    judged: whoever holds the subnetwork's seats now says nothing about what a worker
 //!    signed while it held another seat, so sybils that got into a function's subnetwork
-//!    cannot slash honest former members. With `n` Active members and quorum `m`, a result
+//!    cannot slash honest former members. Nor do members seated after the request's key
+//!    window opened (`Subnetwork::joined`): sybils placed by a repair after a request was
+//!    served cannot outvote, and so slash, the members that served it. With `n` such Active
+//!    members and quorum `m`, a result
 //!    hash is the majority when it carries at least `max(m, ⌊n/2⌋ + 1,`
 //!    [`MIN_DISSENT_MAJORITY`]`)` member signatures and no other hash reaches that bar; no
 //!    dissent is judged at all unless `n ≥` [`MIN_DISSENT_MEMBERS`]. Sybils outside the
@@ -140,7 +143,11 @@ pub fn submit_evidence(
         .iter()
         .map(|w| (w.clone(), DissentPenalty::Slash))
         .collect();
-    let members = active_members(ctx.store, f.id)?;
+    let members = active_members(
+        ctx.store,
+        f.id,
+        key_window(v.terms.expiry_height, p.fastpath_request_ttl).0,
+    )?;
     let (majority, why_not) = judge_dissent(
         &f,
         manifest.as_ref().map_err(String::as_str),
@@ -235,13 +242,16 @@ fn handled(p: DissentPenalty) -> Option<HandledPenalty> {
 fn active_members(
     store: &dyn cosmwasm_std::Storage,
     function: u64,
+    window_start: u64,
 ) -> Result<Vec<Address>, FastPathError> {
+    let subnet = SUBNETS.may_load(store, function)?.unwrap_or_default();
     let mut out = Vec::new();
-    for w in SUBNETS
-        .may_load(store, function)?
-        .unwrap_or_default()
-        .workers
-    {
+    for w in subnet.workers.iter().cloned() {
+        // A member seated after the request's window opened may not have been one when the
+        // request was served: its word about it counts for nothing, and it is not judged.
+        if subnet.member_since(&w).is_none_or(|h| h > window_start) {
+            continue;
+        }
         let active = bls_registry::state::get_worker(store, &w)
             .map_err(|e| crate::OrchestrationError::Store(e.to_string()))?
             .is_some_and(|r| r.status == bls_registry::WorkerStatus::Active);

@@ -93,6 +93,14 @@ fn save_subnet(
     function_id: u64,
     workers: Vec<Address>,
 ) -> Result<(), OrchestrationError> {
+    // Members that stay keep the height they joined; new ones join now.
+    let previous = SUBNETS
+        .may_load(ctx.store, function_id)?
+        .unwrap_or_default();
+    let joined: Vec<u64> = workers
+        .iter()
+        .map(|w| previous.member_since(w).unwrap_or(ctx.block.height))
+        .collect();
     ctx.emit(
         Event::new(events::SUBNETWORK_PLACED)
             .attr("function_id", function_id)
@@ -104,6 +112,7 @@ fn save_subnet(
         &Subnetwork {
             workers,
             placed_height: ctx.block.height,
+            joined,
         },
     )?;
     Ok(())

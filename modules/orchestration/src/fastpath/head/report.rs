@@ -215,10 +215,17 @@ pub fn report_head(
             SETTLEMENTS.save(ctx.store, &id_hex, &s)?;
         }
     }
-    // The punishment marker must outlive every report this statement allows, and every
-    // receipt of the request the chain still accepts (the head may not charge for it).
+    // The punishment marker must outlive every report of any statement the head may have
+    // signed for this request (each dated at most `hi`, reportable `head_dispute_window`
+    // after its date: not just this one's), and every receipt of the request the chain still
+    // accepts (the head may not charge for it).
     let settle_until = prune_height(v.terms.expiry_height, p.fastpath_settle_window);
-    schedule_prune(ctx.store, &id_hex, last.max(settle_until).saturating_add(1))?;
+    let reports_until = hi.saturating_add(p.head_dispute_window);
+    schedule_prune(
+        ctx.store,
+        &id_hex,
+        reports_until.max(settle_until).saturating_add(1),
+    )?;
     ctx.emit(
         Event::new(HEAD_REPORTED)
             .attr("request_id", &id_hex)
