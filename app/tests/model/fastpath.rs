@@ -570,7 +570,17 @@ impl World {
                 before.get(a).copied().unwrap_or_else(|| status_of(w, a))
                     == Some(WorkerStatus::Active)
             };
-            let members: Vec<Address> = now_members.into_iter().filter(active).collect();
+            // ...and seated by the time the request's key window opened.
+            let subnet = bls_orchestration::state::SUBNETS
+                .may_load(&w.chain.view(), function)
+                .expect("subnets readable")
+                .unwrap_or_default();
+            let window_start = expiry.saturating_sub(w.params.fastpath_request_ttl);
+            let seated = |a: &Address| subnet.member_since(a).is_some_and(|h| h <= window_start);
+            let members: Vec<Address> = now_members
+                .into_iter()
+                .filter(|a| active(a) && seated(a))
+                .collect();
             let counted = honest.iter().filter(|a| members.contains(a)).count();
             let bar = usize::try_from(quorum.max(1))
                 .unwrap_or(usize::MAX)
