@@ -576,7 +576,7 @@ impl World {
                 .expect("subnets readable")
                 .unwrap_or_default();
             let window_start = expiry.saturating_sub(w.params.fastpath_request_ttl);
-            let seated = |a: &Address| subnet.member_since(a).is_some_and(|h| h <= window_start);
+            let seated = |a: &Address| subnet.seated_for(a, window_start);
             let members: Vec<Address> = now_members
                 .into_iter()
                 .filter(|a| active(a) && seated(a))

@@ -131,9 +131,22 @@ pub struct Subnetwork {
     /// record from an older genesis): `placed_height` — never earlier than the truth.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub joined: Vec<u64>,
+    /// Height of the function's first placement (0: a record from an older genesis). No
+    /// request of the function was served before it, so its first members were members
+    /// whenever any request was served while they held their seats.
+    #[serde(default)]
+    pub first_placed: u64,
 }
 
 impl Subnetwork {
+    /// Whether member `w` held its seat whenever a request whose key window opened at
+    /// `window_start` could have been served: seated by then, or one of the first members
+    /// (nobody served the function before they were placed).
+    pub fn seated_for(&self, w: &Address, window_start: u64) -> bool {
+        self.member_since(w)
+            .is_some_and(|h| h <= window_start.max(self.first_placed))
+    }
+
     /// The height `w` took its seat, if it is a member (`placed_height` when `joined` does
     /// not line up with `workers`: never earlier than the truth).
     pub fn member_since(&self, w: &Address) -> Option<u64> {

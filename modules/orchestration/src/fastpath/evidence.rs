@@ -22,8 +22,9 @@
 //!    judged: whoever holds the subnetwork's seats now says nothing about what a worker
 //!    signed while it held another seat, so sybils that got into a function's subnetwork
 //!    cannot slash honest former members. Nor do members seated after the request's key
-//!    window opened (`Subnetwork::joined`): sybils placed by a repair after a request was
-//!    served cannot outvote, and so slash, the members that served it. With `n` such Active
+//!    window opened, unless they are the first placement's (`Subnetwork::seated_for`: nobody
+//!    served the function before it): sybils placed by a repair after a request was served
+//!    cannot outvote, and so slash, the members that served it. With `n` such Active
 //!    members and quorum `m`, a result
 //!    hash is the majority when it carries at least `max(m, ⌊n/2⌋ + 1,`
 //!    [`MIN_DISSENT_MAJORITY`]`)` member signatures and no other hash reaches that bar; no
@@ -247,9 +248,10 @@ fn active_members(
     let subnet = SUBNETS.may_load(store, function)?.unwrap_or_default();
     let mut out = Vec::new();
     for w in subnet.workers.iter().cloned() {
-        // A member seated after the request's window opened may not have been one when the
-        // request was served: its word about it counts for nothing, and it is not judged.
-        if subnet.member_since(&w).is_none_or(|h| h > window_start) {
+        // A member seated after the request's window opened (and after the first placement)
+        // may not have been one when the request was served: its word about it counts for
+        // nothing, and it is not judged.
+        if !subnet.seated_for(&w, window_start) {
             continue;
         }
         let active = bls_registry::state::get_worker(store, &w)

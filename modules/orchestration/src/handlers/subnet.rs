@@ -101,6 +101,12 @@ fn save_subnet(
         .iter()
         .map(|w| previous.member_since(w).unwrap_or(ctx.block.height))
         .collect();
+    let never_placed = previous.workers.is_empty() && previous.placed_height == 0;
+    let first_placed = if never_placed {
+        ctx.block.height
+    } else {
+        previous.first_placed
+    };
     ctx.emit(
         Event::new(events::SUBNETWORK_PLACED)
             .attr("function_id", function_id)
@@ -113,6 +119,7 @@ fn save_subnet(
             workers,
             placed_height: ctx.block.height,
             joined,
+            first_placed,
         },
     )?;
     Ok(())
