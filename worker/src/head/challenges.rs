@@ -26,7 +26,7 @@ use crate::daemon::chain::Chain;
 use crate::daemon::signer::SignerHandle;
 use crate::daemon::Fault;
 
-const HEAD_CHALLENGE: &str = "/bls.orchestration.v1.Query/HeadChallenge";
+pub(super) const HEAD_CHALLENGE: &str = "/bls.orchestration.v1.Query/HeadChallenge";
 const OPEN_HEAD_CHALLENGES: &str = "/bls.orchestration.v1.Query/OpenHeadChallenges";
 
 /// Pause between attempts at one answer.

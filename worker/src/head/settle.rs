@@ -40,6 +40,7 @@ use serde::{Deserialize, Serialize};
 use bls_orchestration::fastpath::head::queries::{HeadChallengeRequest, HeadChallengeResponse};
 use bls_orchestration::queries::ParamsResponse;
 
+use super::challenges::HEAD_CHALLENGE;
 use super::served::ServedOutcomes;
 use super::PARAMS;
 use crate::daemon::chain::Chain;
@@ -472,8 +473,6 @@ fn settled_by(q: Option<&HeadChallengeResponse>, head: &str) -> Keep {
         },
     }
 }
-
-const HEAD_CHALLENGE: &str = "/bls.orchestration.v1.Query/HeadChallenge";
 
 /// Blocks an outcome is kept beyond the chain's challenge windows (the head's view of the tip
 /// may be a little ahead of the node a challenger's tx lands on).
