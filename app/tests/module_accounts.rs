@@ -13,8 +13,7 @@ use bls_client::keys::KeyPair;
 use bls_core::module::encode_any;
 use bls_core::{Address, Coin, Coins};
 use bls_orchestration::fastpath::msgs::{MsgFastPathDeposit, MSG_FASTPATH_DEPOSIT};
-use bls_orchestration::fastpath::state::{fastpath_account, stats, DEPOSITS};
-use cosmwasm_std::Order;
+use bls_orchestration::fastpath::state::{fastpath_account, stats};
 use serde_json::Value;
 
 const BLS: u128 = 1_000_000;
@@ -144,10 +143,7 @@ fn send(from: &KeyPair, to: &Address, amount: u128) -> cosmos_sdk_proto::Any {
 /// Σ deposits == the module account's balance == the stored total.
 fn assert_deposits_invariant(chain: &AppChain) {
     let view = chain.view();
-    let sum: u128 = DEPOSITS
-        .range(&view, None, None, Order::Ascending)
-        .map(|r| r.expect("deposit").1.parse::<u128>().expect("amount"))
-        .sum();
+    let sum = bls_orchestration::fastpath::state::deposits_total(&view).expect("deposits");
     drop(view);
     assert_eq!(chain.balance(&fastpath_account()), sum, "deposit account");
     assert_eq!(stats(&chain.view()).expect("stats").deposits, sum, "stats");

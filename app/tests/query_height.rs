@@ -94,9 +94,7 @@ fn balance_at(app: &BlsApp, who: &bls_core::Address, height: i64) -> (i64, u128)
 }
 
 fn balance_key(who: &bls_core::Address) -> Vec<u8> {
-    bls_bank::state::BALANCES
-        .key((who.as_str(), "ubls"))
-        .to_vec()
+    bls_bank::keeper::store_keys::balance(who, "ubls")
 }
 
 #[test]

@@ -114,9 +114,7 @@ async fn bank_send_via_cli_rest_proofs_and_bad_txs() -> anyhow::Result<()> {
     assert_eq!(info["rest"], api.as_str(), "{info}");
 
     // An ics23 proof of bob's balance verifies against the app hash of its height.
-    let key = bls_bank::state::BALANCES
-        .key((bob.as_str(), "ubls"))
-        .to_vec();
+    let key = bls_bank::keeper::store_keys::balance(&Address::from_bytes(&[0xb0; 20]), "ubls");
     let q = rpc
         .http()
         .abci_query(Some("/store/key".to_string()), key.clone(), None, true)

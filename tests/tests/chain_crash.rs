@@ -21,11 +21,11 @@ async fn supply_and_burned(rpc: &RpcClient) -> anyhow::Result<(u128, u128)> {
         Ok(s.parse()?)
     };
     let supply = read(
-        rpc.abci_query("/store/key", bls_bank::state::SUPPLY.key("ubls").to_vec())
+        rpc.abci_query("/store/key", bls_bank::keeper::store_keys::supply("ubls"))
             .await?,
     )?;
     let burned = read(
-        rpc.abci_query("/store/key", bls_bank::state::BURNED.key("ubls").to_vec())
+        rpc.abci_query("/store/key", bls_bank::keeper::store_keys::burned("ubls"))
             .await?,
     )?;
     Ok((supply, burned))

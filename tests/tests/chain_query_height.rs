@@ -79,9 +79,7 @@ async fn balance_before_and_after_a_send_at_both_heights() -> anyhow::Result<()>
     assert_eq!(rpc.balance(&bob, "ubls").await?, SENT);
 
     // `/store/key` with proofs against each height's app hash: absent before, present after.
-    let key = bls_bank::state::BALANCES
-        .key((bob_s.as_str(), "ubls"))
-        .to_vec();
+    let key = bls_bank::keeper::store_keys::balance(&bob, "ubls");
     for (height, want) in [(before, None), (after, Some(SENT))] {
         let q = rpc
             .http()

@@ -22,7 +22,7 @@ use bls_core::outcome::{ExitStatus, Outcome};
 use bls_orchestration::fastpath::handlers::FASTPATH_SETTLED;
 use bls_orchestration::fastpath::msgs::MSG_SETTLE_RECEIPTS;
 use bls_orchestration::queries::{IdRequest, JobResponse, ResultRequest, ResultResponse};
-use bls_orchestration::state::{Job, JobResult, JobStatus, JOB_SEQ};
+use bls_orchestration::state::{job_seq_store_key, Job, JobResult, JobStatus};
 use cosmos_sdk_proto::cosmos::bank::v1beta1::{QuerySupplyOfRequest, QuerySupplyOfResponse};
 use prost::Message;
 use serde::de::DeserializeOwned;
@@ -214,8 +214,8 @@ pub async fn supply(State(s): State<Shared>) -> Result<Json<Value>, DashboardErr
     let resp = QuerySupplyOfResponse::decode(q.value.as_ref())
         .map_err(|e| decode_err("supply")(e.to_string()))?;
     let supply = resp.amount.map(|c| c.amount).unwrap_or_else(|| "0".into());
-    // The bank keeps burn totals in state but has no query for them: read the key.
-    let key = bls_bank::state::BURNED.key(denom);
+    // The bank keeps burn totals in state but has no query for them: read its declared key.
+    let key = bls_bank::keeper::store_keys::burned(denom);
     let burned = match store_value(&s, &key).await? {
         Some(bytes) => serde_json::from_slice::<String>(&bytes)
             .map_err(|e| decode_err("burned total")(e.to_string()))?,
@@ -242,7 +242,7 @@ pub async fn jobs(
     Query(p): Query<JobsParams>,
 ) -> Result<Json<Value>, DashboardError> {
     let limit = p.limit.unwrap_or(DEFAULT_JOBS).clamp(1, MAX_JOBS);
-    let latest: u64 = match store_value(&s, JOB_SEQ.as_slice()).await? {
+    let latest: u64 = match store_value(&s, &job_seq_store_key()).await? {
         Some(bytes) => {
             serde_json::from_slice(&bytes).map_err(|e| decode_err("job sequence")(e.to_string()))?
         }

@@ -9,7 +9,7 @@ use base64::Engine;
 use bls_auth::params::Params;
 use bls_auth::signature::{check_pubkey_matches, decode_pubkey_any, verify_secp256k1};
 use bls_auth::{get_account, set_account, GasPrice};
-use bls_bank::transfer::transfer;
+use bls_bank::keeper::send_with_events;
 use bls_core::storage::GasStorage;
 use bls_core::{Address, BlockInfo, Coin, Coins, Event, GasMeter, Module, DENOM};
 use cosmos_sdk_proto::cosmos::tx::signing::v1beta1::SignMode;
@@ -305,10 +305,14 @@ pub fn run_ante(
     let collector = bls_fees::state::fee_collector();
     if !routed.fee.is_empty() {
         let mut gs = GasStorage::new(overlay, meter);
-        let fee_events = transfer(&mut gs, signer, &collector, &routed.fee).map_err(|e| {
-            TxError::InsufficientFunds(format!("insufficient funds to pay fee {}: {e}", routed.fee))
-        })?;
-        events.extend(fee_events);
+        let fee_events =
+            send_with_events(&mut gs, signer, &collector, &routed.fee).map_err(|e| {
+                TxError::InsufficientFunds(format!(
+                    "insufficient funds to pay fee {}: {e}",
+                    routed.fee
+                ))
+            })?;
+        events.extend(fee_events.0);
     } else if mode == Mode::Simulate {
         charge_simulated_fee_deduction(overlay, meter, signer, &collector)?;
     }
@@ -355,7 +359,7 @@ fn charge_simulated_fee_deduction(
     let one = Coins::from_coins([Coin::ubls(1)]).map_err(|e| TxError::Internal(e.to_string()))?;
     let mut gs = GasStorage::new(&mut scratch, &probe);
     // A signer without 1ubls cannot pay any fee; the real tx fails on that, not simulation.
-    let _ = transfer(&mut gs, signer, collector, &one);
+    let _ = send_with_events(&mut gs, signer, collector, &one);
     meter.charge(probe.consumed(), "simulated fee deduction")?;
     Ok(())
 }

@@ -130,17 +130,17 @@ impl AppChain {
 
     /// `addr`'s ubls balance.
     pub fn balance(&self, addr: &Address) -> u128 {
-        bls_bank::state::balance(&self.view(), addr, bls_core::DENOM).expect("balance")
+        bls_bank::keeper::balance(&self.view(), addr, bls_core::DENOM).expect("balance")
     }
 
     /// Total ubls supply.
     pub fn supply(&self) -> u128 {
-        bls_bank::state::supply_of(&self.view(), bls_core::DENOM).expect("supply")
+        bls_bank::keeper::supply_of(&self.view(), bls_core::DENOM).expect("supply")
     }
 
     /// Total ubls burned since genesis.
     pub fn burned(&self) -> u128 {
-        bls_bank::state::burned_of(&self.view(), bls_core::DENOM).expect("burned")
+        bls_bank::keeper::burned_of(&self.view(), bls_core::DENOM).expect("burned")
     }
 
     /// Signs `msgs` as one tx from `key`, with the next sequence (counting txs already signed
@@ -178,6 +178,15 @@ impl AppChain {
             .find(|a| a["address"].as_str() == Some(addr.as_str()))
             .map(|a| (number(&a["account_number"]), number(&a["sequence"])))
             .unwrap_or_else(|| panic!("{addr} has no account"))
+    }
+
+    /// Every balance in the committed state, by (address, denom).
+    pub fn holdings(&self) -> Holdings {
+        bls_bank::keeper::every_balance(&self.view())
+            .expect("balances")
+            .into_iter()
+            .map(|(a, c)| ((a.to_string(), c.denom), c.amount))
+            .collect()
     }
 
     /// Executes and commits the next block with `txs`.
@@ -271,4 +280,122 @@ pub fn event(
             .map(|a| (a.key.clone(), a.value.clone()))
             .collect()
     })
+}
+
+/// Balances by (address, denom).
+pub type Holdings = BTreeMap<(String, String), u128>;
+
+/// What a block's coin events say happened: per (address, denom), `coin_received` minus
+/// `coin_spent`; per denom, what `burn` events destroyed.
+#[derive(Debug, Default)]
+pub struct CoinFlow {
+    /// Net change per (address, denom) the events describe.
+    pub deltas: BTreeMap<(String, String), i128>,
+    /// Burned per denom.
+    pub burned: BTreeMap<String, u128>,
+    /// Coin events seen (`coin_spent` + `coin_received` + `burn`).
+    pub events: usize,
+    /// Every address a coin event named.
+    pub named: std::collections::BTreeSet<String>,
+}
+
+impl CoinFlow {
+    /// Adds another block's flow to this one.
+    pub fn add(&mut self, other: &CoinFlow) {
+        for (k, d) in &other.deltas {
+            *self.deltas.entry(k.clone()).or_default() += d;
+        }
+        for (denom, b) in &other.burned {
+            *self.burned.entry(denom.clone()).or_default() += b;
+        }
+        self.events += other.events;
+        self.named.extend(other.named.iter().cloned());
+    }
+}
+
+/// Reads the coin events of a block: begin/end block and every tx result (a refused tx keeps
+/// its fee payment, so its events count too).
+pub fn coin_flow(r: &ResponseFinalizeBlock) -> Result<CoinFlow, String> {
+    let mut flow = CoinFlow::default();
+    let all = r
+        .events
+        .iter()
+        .chain(r.tx_results.iter().flat_map(|t| t.events.iter()));
+    for e in all {
+        let attr = |k: &str| {
+            e.attributes
+                .iter()
+                .find(|a| a.key == k)
+                .map(|a| a.value.clone())
+                .ok_or_else(|| format!("{} event without {k}", e.r#type))
+        };
+        let (who, sign) = match e.r#type.as_str() {
+            bls_bank::events::COIN_SPENT => (attr("spender")?, -1i128),
+            bls_bank::events::COIN_RECEIVED => (attr("receiver")?, 1),
+            bls_bank::events::BURN => (String::new(), 0),
+            _ => continue,
+        };
+        flow.events += 1;
+        if !who.is_empty() {
+            flow.named.insert(who.clone());
+        }
+        let coins = Coins::parse(&attr("amount")?).map_err(|e| format!("event amount: {e}"))?;
+        for c in coins.to_vec() {
+            if sign == 0 {
+                *flow.burned.entry(c.denom).or_default() += c.amount;
+                continue;
+            }
+            let amount = i128::try_from(c.amount).map_err(|_| "amount overflows i128")?;
+            *flow.deltas.entry((who.clone(), c.denom)).or_default() += sign * amount;
+        }
+    }
+    Ok(flow)
+}
+
+/// Checks that `flow` accounts for every balance change from `before` to `after` (no coin
+/// moved without its `coin_spent` / `coin_received`), that the events balance to zero but for
+/// burns, and that the burns are exactly what left the ubls supply.
+pub fn check_coin_events(
+    before: &Holdings,
+    after: &Holdings,
+    supply_change: i128,
+    flow: &CoinFlow,
+) -> Result<(), String> {
+    let mut keys: Vec<&(String, String)> = before.keys().chain(after.keys()).collect();
+    keys.extend(flow.deltas.keys());
+    keys.sort();
+    keys.dedup();
+    for k in keys {
+        let was = i128::try_from(before.get(k).copied().unwrap_or(0)).map_err(|e| e.to_string())?;
+        let is = i128::try_from(after.get(k).copied().unwrap_or(0)).map_err(|e| e.to_string())?;
+        let said = flow.deltas.get(k).copied().unwrap_or(0);
+        if is - was != said {
+            return Err(format!(
+                "{} {}: balance changed by {} but its coin events say {said}",
+                k.0,
+                k.1,
+                is - was
+            ));
+        }
+    }
+    let mut net: BTreeMap<&str, i128> = BTreeMap::new();
+    for ((_, denom), d) in &flow.deltas {
+        *net.entry(denom).or_default() += d;
+    }
+    for (denom, burned) in &flow.burned {
+        *net.entry(denom).or_default() += i128::try_from(*burned).map_err(|e| e.to_string())?;
+    }
+    if let Some((denom, n)) = net.iter().find(|(_, n)| **n != 0) {
+        return Err(format!(
+            "coin events of {denom} do not balance: received - spent + burned = {n}"
+        ));
+    }
+    let burned = i128::try_from(flow.burned.get(bls_core::DENOM).copied().unwrap_or(0))
+        .map_err(|e| e.to_string())?;
+    if supply_change != -burned {
+        return Err(format!(
+            "supply changed by {supply_change} but burn events say {burned} burned"
+        ));
+    }
+    Ok(())
 }

@@ -132,8 +132,7 @@ impl World {
 
     /// The subnetwork of `function` now.
     pub(super) fn members(&self, function: u64) -> Vec<Address> {
-        bls_orchestration::state::SUBNETS
-            .may_load(&self.chain.view(), function)
+        bls_orchestration::state::subnetwork(&self.chain.view(), function)
             .expect("subnets readable")
             .map(|s| s.workers)
             .unwrap_or_default()
@@ -214,8 +213,7 @@ impl World {
         let view = self.chain.view();
         let version =
             bls_orchestration::state::must_get_function(&view, function).map_or(0, |f| f.version);
-        let subnetwork_height = bls_orchestration::state::SUBNETS
-            .may_load(&view, function)
+        let subnetwork_height = bls_orchestration::state::subnetwork(&view, function)
             .expect("subnets readable")
             .map_or(0, |s| s.placed_height);
         let result = hash(&fast_outcome(code, id, None));
@@ -571,8 +569,7 @@ impl World {
                     == Some(WorkerStatus::Active)
             };
             // ...and seated by the time the request's key window opened.
-            let subnet = bls_orchestration::state::SUBNETS
-                .may_load(&w.chain.view(), function)
+            let subnet = bls_orchestration::state::subnetwork(&w.chain.view(), function)
                 .expect("subnets readable")
                 .unwrap_or_default();
             let window_start = expiry.saturating_sub(w.params.fastpath_request_ttl);

@@ -11,10 +11,9 @@
 //! got the answer the model expects (honest duties accepted, byzantine attempts refused).
 
 use bls_core::DENOM;
-use bls_orchestration::fastpath::state::{deposit_of, fastpath_account, stats, DEPOSITS};
+use bls_orchestration::fastpath::state::{deposit_of, fastpath_account, stats};
 use bls_orchestration::state::{escrow_account, must_get_job, open_escrow_total};
 use bls_registry::state::{all_workers, bonds_account, unbonding_total, WorkerStatus};
-use cosmwasm_std::Order;
 
 use bls_orchestration::fastpath::head::state::{challenge_account, open_deposits};
 
@@ -60,12 +59,11 @@ fn supply_conserved(w: &World) -> Result<(), String> {
             w.genesis_supply
         ));
     }
-    let view = w.chain.view();
-    let held: u128 = bls_bank::state::BALANCES
-        .range(&view, None, None, Order::Ascending)
-        .map(|r| r.expect("balance"))
-        .filter(|((_, denom), _)| denom == DENOM)
-        .map(|(_, amount)| amount.parse::<u128>().expect("amount"))
+    let held: u128 = bls_bank::keeper::every_balance(&w.chain.view())
+        .expect("balances")
+        .iter()
+        .filter(|(_, c)| c.denom == DENOM)
+        .map(|(_, c)| c.amount)
         .sum();
     if held != supply {
         return Err(format!("balances sum to {held}, supply is {supply}"));
@@ -104,10 +102,7 @@ fn escrow_accounted(w: &World) -> Result<(), String> {
 
 fn deposits_accounted(w: &World) -> Result<(), String> {
     let view = w.chain.view();
-    let sum: u128 = DEPOSITS
-        .range(&view, None, None, Order::Ascending)
-        .map(|r| r.expect("deposit").1.parse::<u128>().expect("amount"))
-        .sum();
+    let sum = bls_orchestration::fastpath::state::deposits_total(&view).expect("deposits");
     let held = w.chain.balance(&fastpath_account());
     let s = stats(&view).map_err(|e| e.to_string())?;
     if held != sum || s.deposits != sum {

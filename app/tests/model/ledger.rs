@@ -47,6 +47,8 @@ pub struct Stats {
     pub challenges_unanswered: u64,
     /// Lying statements reported (the byzantine head punished).
     pub heads_reported: u64,
+    /// Coin events (`coin_spent`, `coin_received`, `burn`) checked against balance changes.
+    pub coin_events: u64,
     /// Per message type (of a tx's first message): (accepted, refused).
     pub by_msg: BTreeMap<String, (u64, u64)>,
 }

@@ -31,7 +31,7 @@ use super::fastpath::{LiarEvidence, Served, StatementRecord};
 use super::heads::{OpenChallenge, SettledRequest};
 use super::ledger::{OpenJob, Stats};
 use super::rng::Rng;
-use crate::app_chain::{fund, genesis_doc, key, AppChain};
+use crate::app_chain::{check_coin_events, coin_flow, fund, genesis_doc, key, AppChain, CoinFlow};
 
 /// 1 BLS in ubls.
 pub const BLS: u128 = 1_000_000;
@@ -124,6 +124,8 @@ pub struct World {
     pub pending: Vec<PendingTx>,
     /// Jobs not yet settled or failed.
     pub open_jobs: BTreeMap<u64, OpenJob>,
+    /// Every block's coin events so far, summed.
+    pub coin_flow: CoinFlow,
     /// Supply + burned at genesis.
     pub genesis_supply: u128,
     /// Orchestration params.
@@ -271,6 +273,7 @@ impl World {
             forge_victims: Vec::new(),
             pending: Vec::new(),
             open_jobs: BTreeMap::new(),
+            coin_flow: CoinFlow::default(),
             genesis_supply,
             params: bls_orchestration::Params::default(),
             stats: Stats::default(),
@@ -610,8 +613,28 @@ impl World {
             .collect();
         let expects: Vec<Expect> = order.into_iter().map(|t| t.expect).collect();
         self.stats.txs += txs.len() as u64;
+        let (holdings, supply) = (self.chain.holdings(), self.chain.supply());
         let r = self.chain.block(txs);
         self.stats.blocks += 1;
+        // Every coin that moved, appeared or vanished in the block has its coin events. The
+        // genesis state is committed with the first block, so that one has no state before it
+        // to compare with.
+        let supply_change = i128::try_from(self.chain.supply()).expect("supply")
+            - i128::try_from(supply).expect("supply");
+        let first_block = self.chain.height == 1;
+        match coin_flow(&r).and_then(|flow| {
+            if first_block {
+                return Ok(flow);
+            }
+            check_coin_events(&holdings, &self.chain.holdings(), supply_change, &flow)?;
+            Ok(flow)
+        }) {
+            Ok(flow) => {
+                self.stats.coin_events += flow.events as u64;
+                self.coin_flow.add(&flow);
+            }
+            Err(e) => self.violations.push(format!("coin events: {e}")),
+        }
         self.process_events(&r);
         for ((res, expect), kind) in r.tx_results.iter().zip(&expects).zip(kinds) {
             let counts = self.stats.by_msg.entry(kind).or_default();

@@ -5,8 +5,8 @@
 
 use bls_app::tx::{TxOutcome, TxPipeline};
 use bls_auth::{get_account, Account, AuthModule};
+use bls_bank::keeper::{all_balances, total_supply};
 use bls_bank::msgs::MSG_SEND_TYPE_URL;
-use bls_bank::state::{all_balances, total_supply};
 use bls_core::module::encode_any;
 use bls_core::{Address, BlockInfo, Coins, Context, GasMeter, Module};
 use cosmos_sdk_proto::cosmos::bank::v1beta1::MsgSend;
@@ -274,7 +274,7 @@ pub fn account(store: &dyn Storage, addr: &Address) -> Account {
 }
 
 pub fn ubls(store: &dyn Storage, addr: &Address) -> u128 {
-    bls_bank::state::balance(store, addr, "ubls").expect("readable")
+    bls_bank::keeper::balance(store, addr, "ubls").expect("readable")
 }
 
 pub fn fee_collector() -> Address {

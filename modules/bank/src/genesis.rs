@@ -67,6 +67,14 @@ pub fn init(store: &mut dyn Storage, g: &BankGenesis) -> Result<(), BankError> {
     Ok(())
 }
 
+/// Creates `coins` in `to` (supply up) before the first block: what [`init`] does for each
+/// genesis balance, for callers that assemble a genesis state piece by piece (a module's
+/// genesis import, tests). Emits nothing (InitChain has no transaction events); the chain has
+/// no inflation, so nothing mints once blocks run.
+pub fn fund(store: &mut dyn Storage, to: &Address, coins: &Coins) -> Result<(), BankError> {
+    mint(store, to, coins)
+}
+
 /// Every non-zero balance (address order) and burn totals.
 pub fn export(store: &dyn Storage) -> Result<BankGenesis, BankError> {
     let mut by_addr: BTreeMap<String, Vec<Coin>> = BTreeMap::new();

@@ -9,7 +9,7 @@ use cosmos_sdk_proto::cosmos::base::v1beta1::Coin as ProtoCoin;
 use cosmos_sdk_proto::Any;
 
 use crate::error::BankError;
-use crate::transfer::transfer;
+use crate::keeper;
 
 /// Type URL of `MsgSend`.
 pub const MSG_SEND_TYPE_URL: &str = "/cosmos.bank.v1beta1.MsgSend";
@@ -90,9 +90,6 @@ pub fn handle_send(
         }
         .into());
     }
-    let events = transfer(ctx.store, &send.from, &send.to, &send.amount)?;
-    for e in events {
-        ctx.emit(e);
-    }
+    keeper::send(ctx, &send.from, &send.to, &send.amount)?;
     Ok(encode_any(&MsgSendResponse {}, MSG_SEND_RESPONSE_TYPE_URL))
 }

@@ -1,4 +1,4 @@
-//! Bank state and the keeper functions other modules use.
+//! Bank state: the storage maps and the raw balance arithmetic behind [`crate::keeper`].
 //!
 //! Keys: `bank/balances/{address}/{denom}` → amount, `bank/supply/{denom}` → amount, and
 //! `bank/burned/{denom}` → total burned (so the burn is accounted, not just a missing sum).
@@ -11,11 +11,11 @@ use crate::error::BankError;
 
 /// Balance per (address, denom). Amounts are decimal strings of u128 (cw-storage-plus values are
 /// JSON, and JSON numbers cannot carry u128 safely).
-pub const BALANCES: Map<(&str, &str), String> = Map::new("bank/balances");
+pub(crate) const BALANCES: Map<(&str, &str), String> = Map::new("bank/balances");
 /// Total supply per denom.
-pub const SUPPLY: Map<&str, String> = Map::new("bank/supply");
+pub(crate) const SUPPLY: Map<&str, String> = Map::new("bank/supply");
 /// Total ever burned per denom.
-pub const BURNED: Map<&str, String> = Map::new("bank/burned");
+pub(crate) const BURNED: Map<&str, String> = Map::new("bank/burned");
 
 fn store_err(e: cosmwasm_std::StdError) -> BankError {
     BankError::Store(e.to_string())
@@ -105,7 +105,7 @@ fn credit(store: &mut dyn Storage, addr: &Address, coin: &Coin) -> Result<(), Ba
 /// Moves `coins` from `from` to `to`, creating the recipient's account if new (as the Cosmos SDK
 /// does, so an exported genesis re-imports to the same state). All or nothing only within the
 /// caller's overlay: callers run inside a tx overlay that is dropped on error.
-pub fn send(
+pub(crate) fn send(
     store: &mut dyn Storage,
     from: &Address,
     to: &Address,
@@ -120,7 +120,7 @@ pub fn send(
 }
 
 /// Creates `coins` in `to` (genesis only: the chain has no inflation).
-pub fn mint(store: &mut dyn Storage, to: &Address, coins: &Coins) -> Result<(), BankError> {
+pub(crate) fn mint(store: &mut dyn Storage, to: &Address, coins: &Coins) -> Result<(), BankError> {
     for c in coins.to_vec() {
         credit(store, to, &c)?;
         let s = load_amount(store, &SUPPLY, &c.denom)?;
@@ -131,7 +131,11 @@ pub fn mint(store: &mut dyn Storage, to: &Address, coins: &Coins) -> Result<(), 
 }
 
 /// Destroys `coins` held by `from`: supply goes down and the burn total goes up.
-pub fn burn(store: &mut dyn Storage, from: &Address, coins: &Coins) -> Result<(), BankError> {
+pub(crate) fn burn(
+    store: &mut dyn Storage,
+    from: &Address,
+    coins: &Coins,
+) -> Result<(), BankError> {
     for c in coins.to_vec() {
         debit(store, from, &c)?;
         let s = load_amount(store, &SUPPLY, &c.denom)?;
@@ -151,6 +155,21 @@ pub fn supply_of(store: &dyn Storage, denom: &str) -> Result<u128, BankError> {
 /// Total burned of one denom since genesis.
 pub fn burned_of(store: &dyn Storage, denom: &str) -> Result<u128, BankError> {
     load_amount(store, &BURNED, denom)
+}
+
+/// Every stored balance, in (address, denom) order.
+pub(crate) fn every_balance(store: &dyn Storage) -> Result<Vec<(Address, Coin)>, BankError> {
+    let mut out = Vec::new();
+    for item in BALANCES.range(store, None, None, Order::Ascending) {
+        let ((addr, denom), amount) = item.map_err(store_err)?;
+        let addr = Address::parse(&addr)
+            .map_err(|e| BankError::Store(format!("stored balance holder {addr}: {e}")))?;
+        let amount = amount
+            .parse::<u128>()
+            .map_err(|e| BankError::Store(format!("stored balance of {addr}: {e}")))?;
+        out.push((addr, Coin::new(amount, denom)));
+    }
+    Ok(out)
 }
 
 /// Total supply of all denoms, in denom order, optionally starting after `start_after`.

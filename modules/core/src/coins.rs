@@ -39,19 +39,8 @@ pub struct Coin {
     /// Denomination, e.g. `ubls`.
     pub denom: String,
     /// Amount in base units.
-    #[serde(with = "amount_str")]
+    #[serde(with = "crate::amount::u128_str")]
     pub amount: u128,
-}
-
-mod amount_str {
-    use serde::{Deserialize, Deserializer, Serializer};
-    pub fn serialize<S: Serializer>(v: &u128, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&v.to_string())
-    }
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u128, D::Error> {
-        let s = String::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
-    }
 }
 
 impl Coin {
@@ -121,6 +110,15 @@ impl Coins {
     /// No coins.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// `amount` of the chain's denom (empty for zero): what every module pays in.
+    pub fn ubls(amount: u128) -> Self {
+        let mut out = Self::new();
+        if amount > 0 {
+            out.0.insert(crate::DENOM.to_string(), amount);
+        }
+        out
     }
 
     /// Builds from a list, summing duplicates and dropping zeros.

@@ -5,6 +5,7 @@
 //! - [`events::Event`]: ABCI events emitted by handlers;
 //! - [`coins::Coin`] / [`coins::Coins`]: amounts in `ubls` and other denoms;
 //! - [`address::Address`]: bech32 `bls1...` account addresses;
+//! - [`amount`]: `u128` amounts as JSON strings, `mul_div` / `mul_bps` (floors, no overflow);
 //! - [`error::ModuleError`]: the code / codespace / log triple every module error maps to;
 //! - [`route::MsgRouter`]: a module's message table (type URL → signer, handler, response);
 //! - [`module_account::ModuleAccount`]: a module account as its module declares it, and
@@ -18,6 +19,7 @@
 //! - [`storage::GasStorage`]: a `cosmwasm_std::Storage` wrapper that charges gas per op.
 
 pub mod address;
+pub mod amount;
 pub mod coins;
 pub mod context;
 pub mod error;

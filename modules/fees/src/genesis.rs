@@ -32,7 +32,7 @@ pub struct GenesisReward {
     /// Account.
     pub address: Address,
     /// Amount, ubls.
-    #[serde(with = "bls_staking::amount::u128_str")]
+    #[serde(with = "bls_core::amount::u128_str")]
     pub amount: u128,
 }
 
@@ -59,7 +59,7 @@ pub fn init_genesis(store: &mut dyn Storage, g: &GenesisState) -> Result<(), Fee
             .checked_add(r.amount)
             .ok_or(FeesError::Overflow("genesis rewards"))?;
     }
-    let held = bls_bank::state::balance(store, &rewards_pool(), bls_core::DENOM)?;
+    let held = bls_bank::keeper::balance(store, &rewards_pool(), bls_core::DENOM)?;
     if held < sum {
         return Err(bad(format!(
             "module account {} ({}) holds {held}{d}, unpaid rewards need {sum}{d}",

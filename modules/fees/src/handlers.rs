@@ -1,14 +1,13 @@
 //! End-block gas-fee settlement and `MsgWithdrawRewards`.
 
+use bls_core::amount::{mul_bps, mul_div};
 use bls_core::{Address, Coin, Coins, Context, Event};
-use bls_staking::amount::{mul_bps, mul_div};
 
 use crate::error::FeesError;
 use crate::events;
 use crate::msgs::{MsgWithdrawRewards, MsgWithdrawRewardsResponse};
-use crate::state::{
-    self, community_pool, fee_collector, rewards_pool, transfer, ubls, Totals, TOTALS,
-};
+use crate::state::{self, community_pool, fee_collector, rewards_pool, Totals, TOTALS};
+use bls_bank::keeper as bank;
 
 /// Settles this block's collected gas fees: `burn_ratio` burned, `community_tax` to the
 /// community pool, the rest to bonded staking validators by power (commission to the
@@ -17,7 +16,7 @@ use crate::state::{
 /// Denoms other than ubls go to the community pool whole.
 pub fn end_block(ctx: &mut Context<'_>) -> Result<(), FeesError> {
     let collector = fee_collector();
-    let all = bls_bank::state::all_balances(ctx.store, &collector)?;
+    let all = bank::all_balances(ctx.store, &collector)?;
     let mut others = Coins::new();
     for c in all.to_vec() {
         if c.denom != bls_core::DENOM {
@@ -26,7 +25,7 @@ pub fn end_block(ctx: &mut Context<'_>) -> Result<(), FeesError> {
                 .map_err(|_| FeesError::Overflow("fee denoms"))?;
         }
     }
-    transfer(ctx.store, &collector, &community_pool(), &others)?;
+    bank::send(ctx, &collector, &community_pool(), &others)?;
     let collected = all.amount_of(bls_core::DENOM);
     if collected == 0 {
         return Ok(());
@@ -70,9 +69,9 @@ pub fn end_block(ctx: &mut Context<'_>) -> Result<(), FeesError> {
         .checked_sub(burn)
         .and_then(|c| c.checked_sub(distributed))
         .ok_or_else(|| FeesError::Store("distribution exceeds collected fees".into()))?;
-    bls_bank::state::burn(ctx.store, &collector, &ubls(burn))?;
-    transfer(ctx.store, &collector, &rewards_pool(), &ubls(distributed))?;
-    transfer(ctx.store, &collector, &community_pool(), &ubls(community))?;
+    bank::burn_ubls(ctx, &collector, burn)?;
+    bank::send_ubls(ctx, &collector, &rewards_pool(), distributed)?;
+    bank::send_ubls(ctx, &collector, &community_pool(), community)?;
     let t = state::totals(ctx.store)?;
     let add = |a: u128, b: u128| a.checked_add(b).ok_or(FeesError::Overflow("totals"));
     TOTALS.save(
@@ -106,7 +105,7 @@ pub fn withdraw_rewards(
     if amount == 0 {
         return Err(FeesError::NoRewards(addr.to_string()));
     }
-    transfer(ctx.store, &rewards_pool(), &addr, &ubls(amount))?;
+    bank::send_ubls(ctx, &rewards_pool(), &addr, amount)?;
     state::set_rewards(ctx.store, &addr, 0)?;
     ctx.emit(
         Event::new(events::WITHDRAW_REWARDS)

@@ -25,7 +25,7 @@ pub struct RewardsResponse {
     /// Account address.
     pub address: String,
     /// Unpaid rewards, ubls.
-    #[serde(with = "bls_staking::amount::u128_str")]
+    #[serde(with = "bls_core::amount::u128_str")]
     pub amount: u128,
 }
 
@@ -35,10 +35,10 @@ pub struct TotalsResponse {
     /// Cumulative gas-fee accounting.
     pub totals: Totals,
     /// Current community pool balance, ubls.
-    #[serde(with = "bls_staking::amount::u128_str")]
+    #[serde(with = "bls_core::amount::u128_str")]
     pub community_pool: u128,
     /// Rewards not yet withdrawn, ubls (the rewards pool's balance).
-    #[serde(with = "bls_staking::amount::u128_str")]
+    #[serde(with = "bls_core::amount::u128_str")]
     pub unpaid_rewards: u128,
 }
 
@@ -84,12 +84,12 @@ pub fn query(store: &dyn Storage, method: &str, data: &[u8]) -> Result<Vec<u8>, 
         }
         "Totals" => to_json(&TotalsResponse {
             totals: state::totals(store)?,
-            community_pool: bls_bank::state::balance(
+            community_pool: bls_bank::keeper::balance(
                 store,
                 &state::community_pool(),
                 bls_core::DENOM,
             )?,
-            unpaid_rewards: bls_bank::state::balance(
+            unpaid_rewards: bls_bank::keeper::balance(
                 store,
                 &state::rewards_pool(),
                 bls_core::DENOM,

@@ -4,8 +4,8 @@
 //! `fees/totals` → cumulative burned / community / distributed amounts. The `fee_rewards`
 //! module account holds at least the sum of unpaid rewards.
 
-use bls_core::{Address, Coin, Coins, ModuleAccount};
-use bls_staking::amount::mul_bps;
+use bls_core::amount::mul_bps;
+use bls_core::{Address, ModuleAccount};
 use cosmwasm_std::{Order, Storage};
 use cw_storage_plus::{Item, Map};
 use serde::{Deserialize, Serialize};
@@ -36,24 +36,24 @@ pub fn rewards_pool() -> Address {
 }
 
 /// Params.
-pub const PARAMS: Item<Params> = Item::new("fees/params");
+pub(crate) const PARAMS: Item<Params> = Item::new("fees/params");
 /// Unpaid rewards per account (decimal string).
-pub const REWARDS: Map<&str, String> = Map::new("fees/rewards");
+pub(crate) const REWARDS: Map<&str, String> = Map::new("fees/rewards");
 /// Cumulative totals.
-pub const TOTALS: Item<Totals> = Item::new("fees/totals");
+pub(crate) const TOTALS: Item<Totals> = Item::new("fees/totals");
 
 /// Cumulative gas-fee accounting since genesis, ubls.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Totals {
     /// Burned (`burn_ratio`).
-    #[serde(with = "bls_staking::amount::u128_str")]
+    #[serde(with = "bls_core::amount::u128_str")]
     pub burned: u128,
     /// Sent to the community pool (tax and remainders).
-    #[serde(with = "bls_staking::amount::u128_str")]
+    #[serde(with = "bls_core::amount::u128_str")]
     pub community: u128,
     /// Credited as validator commission and delegator rewards.
-    #[serde(with = "bls_staking::amount::u128_str")]
+    #[serde(with = "bls_core::amount::u128_str")]
     pub distributed: u128,
 }
 
@@ -148,27 +148,4 @@ pub fn all_rewards(store: &dyn Storage) -> Result<Vec<(Address, u128)>, FeesErro
 /// Cumulative totals.
 pub fn totals(store: &dyn Storage) -> Result<Totals, FeesError> {
     Ok(TOTALS.may_load(store)?.unwrap_or_default())
-}
-
-/// `amount` ubls as coins.
-pub fn ubls(amount: u128) -> Coins {
-    let mut c = Coins::new();
-    // One coin into an empty set cannot overflow.
-    let _ = c.add(&Coin::ubls(amount));
-    c
-}
-
-/// Moves `amount` ubls, creating the recipient's account if it has none.
-pub fn transfer(
-    store: &mut dyn Storage,
-    from: &Address,
-    to: &Address,
-    coins: &Coins,
-) -> Result<(), FeesError> {
-    if coins.is_empty() {
-        return Ok(());
-    }
-    bls_bank::state::send(store, from, to, coins)?;
-    bls_auth::ensure_account(store, to)?;
-    Ok(())
 }

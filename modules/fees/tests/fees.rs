@@ -52,7 +52,7 @@ fn withdraw(n: u8) -> Any {
 /// What the tx pipeline does with a tx's fee: pays it into the fee collector (minted here, as
 /// if from some fee payer).
 fn collect(c: &mut Chain, coins: &str) {
-    bls_bank::state::mint(
+    bls_bank::genesis::fund(
         &mut c.store,
         &fee_collector(),
         &Coins::parse(coins).unwrap(),
@@ -151,11 +151,11 @@ fn without_staking_validators_the_rest_goes_to_the_community_pool() {
     c.finish_block();
     assert_eq!(c.balance(&community_pool()), 800);
     assert_eq!(
-        bls_bank::state::balance(&c.store, &community_pool(), "uatom").unwrap(),
+        bls_bank::keeper::balance(&c.store, &community_pool(), "uatom").unwrap(),
         7
     );
     assert_eq!(supply - c.supply(), 200);
-    assert!(bls_bank::state::all_balances(&c.store, &fee_collector())
+    assert!(bls_bank::keeper::all_balances(&c.store, &fee_collector())
         .unwrap()
         .is_empty());
 }

@@ -182,7 +182,7 @@ pub fn init_genesis(ctx: &mut Context<'_>, g: &GenesisState) -> Result<(), Orche
     for r in &g.results {
         RESULTS.save(ctx.store, r.job_id, r)?;
     }
-    let held = bls_bank::state::balance(ctx.store, &escrow_account(), bls_core::DENOM)?;
+    let held = bls_bank::keeper::balance(ctx.store, &escrow_account(), bls_core::DENOM)?;
     // `<` rather than `!=`: extra coins are harmless, missing ones would make settlements fail.
     if held < open_escrow {
         return Err(bad(format!(

@@ -108,6 +108,8 @@ pub mod pricing;
 pub mod queries;
 pub mod reveal_size;
 pub mod state;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod withholding;
 
 use bls_core::spec::{BlockHookFn, ExportGenesisFn, InitGenesisFn, ModuleSpec, QueryFn};

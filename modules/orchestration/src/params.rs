@@ -34,21 +34,21 @@ pub struct Params {
     /// workers) and n = 3 agreeing workers, each earns ~23 300 ubls per job, about 4× its
     /// fees, so honest work pays even with a generous gas adjustment. (At the former
     /// 1 000 ubls a worker earned ~233 ubls per job and lost money on every one.)
-    #[serde(with = "bls_registry::amount::u128_str")]
+    #[serde(with = "bls_core::amount::u128_str")]
     pub base_fee: u128,
     /// ubls per `fuel_unit` fuel used.
-    #[serde(with = "bls_registry::amount::u128_str")]
+    #[serde(with = "bls_core::amount::u128_str")]
     pub fuel_price: u128,
     /// Flat fee per fast-path request settled by a head, ubls. Lower than `base_fee`: fast-path
     /// workers send no per-request txs (the head settles receipts in batches).
-    #[serde(with = "bls_registry::amount::u128_str")]
+    #[serde(with = "bls_core::amount::u128_str")]
     pub fastpath_fee: u128,
     /// Fast-path price of the time a function may hold its workers, ubls per second of the
     /// manifest's `timeout_ms` (fast-path fee = `fastpath_fee + timeout_ms ×
     /// fastpath_price_per_second / 1000`, [`crate::fastpath::fee::fastpath_fee`]). A receipt
     /// proves no fuel or wall time, so the fast path charges for the longest the function may
     /// keep `n` workers busy.
-    #[serde(with = "bls_registry::amount::u128_str")]
+    #[serde(with = "bls_core::amount::u128_str")]
     pub fastpath_price_per_second: u128,
     /// Blocks a fast-path request may live: heads and workers serve it only while `tip ≤
     /// expiry_height ≤ tip + fastpath_request_ttl`; a worker's result key counts for it when
@@ -74,7 +74,7 @@ pub struct Params {
     /// per second, i.e. ~1 000 ubls of fuel fee per second at the default fuel price, so a
     /// job that holds its workers until its timeout pays what the same time spent computing
     /// would have. A 15-minute timeout then costs 900 000 ubls on top of the base fee.
-    #[serde(with = "bls_registry::amount::u128_str")]
+    #[serde(with = "bls_core::amount::u128_str")]
     pub price_per_second: u128,
     /// Largest manifest `limits.fuel` accepted at deploy and update.
     ///
@@ -100,7 +100,7 @@ pub struct Params {
     pub challenge_window: u64,
     /// What an invoker escrows to challenge a charge, ubls: paid to the head when it answers
     /// (it paid gas to publish the outcome), returned when it does not.
-    #[serde(with = "bls_registry::amount::u128_str")]
+    #[serde(with = "bls_core::amount::u128_str")]
     pub challenge_deposit: u128,
 }
 

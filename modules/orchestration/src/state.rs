@@ -30,39 +30,39 @@ pub fn escrow_account() -> Address {
 }
 
 /// Last function id issued.
-pub const FN_SEQ: Item<u64> = Item::new("orch/fn_seq");
+pub(crate) const FN_SEQ: Item<u64> = Item::new("orch/fn_seq");
 /// Last job id issued.
-pub const JOB_SEQ: Item<u64> = Item::new("orch/job_seq");
+pub(crate) const JOB_SEQ: Item<u64> = Item::new("orch/job_seq");
 /// Functions by id.
-pub const FUNCTIONS: Map<u64, Function> = Map::new("orch/functions");
+pub(crate) const FUNCTIONS: Map<u64, Function> = Map::new("orch/functions");
 /// (owner, function id) index.
-pub const FUNCTIONS_BY_OWNER: Map<(&str, u64), ()> = Map::new("orch/functions_by_owner");
+pub(crate) const FUNCTIONS_BY_OWNER: Map<(&str, u64), ()> = Map::new("orch/functions_by_owner");
 /// Code metadata by hex hash.
-pub const CODES: Map<&str, CodeInfo> = Map::new("orch/codes");
+pub(crate) const CODES: Map<&str, CodeInfo> = Map::new("orch/codes");
 /// Subnetwork per function.
-pub const SUBNETS: Map<u64, Subnetwork> = Map::new("orch/subnets");
+pub(crate) const SUBNETS: Map<u64, Subnetwork> = Map::new("orch/subnets");
 /// Last function id visited by the end-block subnetwork repair scan (0 = start over); see
 /// [`crate::handlers::subnet_repair`].
-pub const SUBNET_REPAIR_CURSOR: Item<u64> = Item::new("orch/subnet_repair_cursor");
+pub(crate) const SUBNET_REPAIR_CURSOR: Item<u64> = Item::new("orch/subnet_repair_cursor");
 /// Jobs by id.
-pub const JOBS: Map<u64, Job> = Map::new("orch/jobs");
+pub(crate) const JOBS: Map<u64, Job> = Map::new("orch/jobs");
 /// (function id, job id) index.
-pub const JOBS_BY_FUNCTION: Map<(u64, u64), ()> = Map::new("orch/jobs_by_function");
+pub(crate) const JOBS_BY_FUNCTION: Map<(u64, u64), ()> = Map::new("orch/jobs_by_function");
 /// (worker, job id) for unsettled jobs assigned to the worker in their current round.
-pub const WORKER_JOBS: Map<(&str, u64), ()> = Map::new("orch/worker_jobs");
+pub(crate) const WORKER_JOBS: Map<(&str, u64), ()> = Map::new("orch/worker_jobs");
 /// (deadline height, job id): the job's current window ends at this height.
-pub const DEADLINES: Map<(u64, u64), ()> = Map::new("orch/deadlines");
+pub(crate) const DEADLINES: Map<(u64, u64), ()> = Map::new("orch/deadlines");
 /// Revealed outcome bytes per (job, result hash hex), kept until the job settles: the final
 /// outcome and every dissenting one (settlement judges each dissent by its outcome).
-pub const REVEAL_OUTCOMES: Map<(u64, &str), Binary> = Map::new("orch/reveal_outcomes");
+pub(crate) const REVEAL_OUTCOMES: Map<(u64, &str), Binary> = Map::new("orch/reveal_outcomes");
 /// Finalized results.
-pub const RESULTS: Map<u64, JobResult> = Map::new("orch/results");
+pub(crate) const RESULTS: Map<u64, JobResult> = Map::new("orch/results");
 /// Params.
-pub const PARAMS: Item<Params> = Item::new("orch/params");
+pub(crate) const PARAMS: Item<Params> = Item::new("orch/params");
 /// Jobs waiting for (re)assignment in the next begin block.
-pub const ASSIGN_QUEUE: Map<u64, ()> = Map::new("orch/assign_queue");
+pub(crate) const ASSIGN_QUEUE: Map<u64, ()> = Map::new("orch/assign_queue");
 /// Functions waiting for their first placement in the next begin block.
-pub const PLACE_QUEUE: Map<u64, ()> = Map::new("orch/place_queue");
+pub(crate) const PLACE_QUEUE: Map<u64, ()> = Map::new("orch/place_queue");
 
 const CODE_BLOB_PREFIX: &[u8] = b"orch/blob/code/";
 
@@ -242,10 +242,10 @@ pub struct Job {
     /// Invocation args.
     pub args: Vec<String>,
     /// Most the invoker pays, ubls.
-    #[serde(with = "bls_registry::amount::u128_str")]
+    #[serde(with = "bls_core::amount::u128_str")]
     pub max_fee: u128,
     /// Escrow still held for this job, ubls (0 once settled).
-    #[serde(with = "bls_registry::amount::u128_str")]
+    #[serde(with = "bls_core::amount::u128_str")]
     pub escrow: u128,
     /// Hex 32-byte seed for the guest's randomness (the worker's `Job::id`), drawn from the
     /// beacon at the first assignment (empty while queued for it).
@@ -367,7 +367,7 @@ pub struct JobResult {
     /// once settled).
     pub workers: Vec<Address>,
     /// Fee charged, ubls.
-    #[serde(with = "bls_registry::amount::u128_str")]
+    #[serde(with = "bls_core::amount::u128_str")]
     pub fee: u128,
     /// Fuel used (from the outcome).
     pub fuel_used: u64,
@@ -387,6 +387,21 @@ pub fn must_get_function(store: &dyn Storage, id: u64) -> Result<Function, Orche
         .ok_or(OrchestrationError::UnknownFunction(id))
 }
 
+/// The subnetwork placed for `function` (`None` before its first placement).
+pub fn subnetwork(
+    store: &dyn Storage,
+    function: u64,
+) -> Result<Option<Subnetwork>, OrchestrationError> {
+    Ok(SUBNETS.may_load(store, function)?)
+}
+
+/// Store key of the last issued job id (value: the id as JSON), for reads proven against the
+/// app hash (`/store/key`): the dashboard walks jobs down from it. Part of the module's public
+/// interface; nothing writes through it.
+pub fn job_seq_store_key() -> Vec<u8> {
+    JOB_SEQ.as_slice().to_vec()
+}
+
 /// Loads a job or fails with `UnknownJob`.
 pub fn must_get_job(store: &dyn Storage, id: u64) -> Result<Job, OrchestrationError> {
     JOBS.may_load(store, id)?
@@ -394,7 +409,7 @@ pub fn must_get_job(store: &dyn Storage, id: u64) -> Result<Job, OrchestrationEr
 }
 
 /// Issues the next id of a sequence.
-pub fn next_id(store: &mut dyn Storage, seq: &Item<u64>) -> Result<u64, OrchestrationError> {
+pub(crate) fn next_id(store: &mut dyn Storage, seq: &Item<u64>) -> Result<u64, OrchestrationError> {
     let id = seq
         .may_load(store)?
         .unwrap_or(0)

@@ -11,8 +11,8 @@ use bls_core::module::encode_any;
 use bls_core::outcome::{ExitStatus, Outcome, TrapKind};
 use bls_core::{Address, ModuleError};
 use bls_orchestration::fastpath::msgs::*;
-use bls_orchestration::fastpath::state::{EVIDENCE_HANDLED, SETTLED};
-use bls_orchestration::state::SUBNETS;
+use bls_orchestration::testing::SUBNETS;
+use bls_orchestration::testing::{EVIDENCE_HANDLED, SETTLED};
 use bls_registry::msgs::{
     Capabilities, MsgDeregisterWorker, MsgRegisterWorker, MsgUpdateWorker, MSG_DEREGISTER_WORKER,
     MSG_REGISTER_WORKER, MSG_UPDATE_WORKER,
@@ -1513,11 +1513,11 @@ fn unparsable_manifest_judges_no_dissent_but_equivocation() {
     let code = w.code_hash;
     let (good_b, bad_b) = (exited(b"good"), exited(b"bad"));
     let (good, bad) = (sha(&good_b), sha(&bad_b));
-    let mut f = bls_orchestration::state::FUNCTIONS
+    let mut f = bls_orchestration::testing::FUNCTIONS
         .load(&w.chain.store, w.function)
         .unwrap();
     f.manifest_json = r#"{"limits":{"gpu":true}}"#.into();
-    bls_orchestration::state::FUNCTIONS
+    bls_orchestration::testing::FUNCTIONS
         .save(&mut w.chain.store, w.function, &f)
         .unwrap();
     let (req, id) = w.request(1);

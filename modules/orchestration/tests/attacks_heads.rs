@@ -19,7 +19,7 @@ use bls_orchestration::fastpath::head::state::{
 use bls_orchestration::fastpath::msgs::*;
 use bls_orchestration::fastpath::state::deposit_of;
 use bls_orchestration::msgs::{MsgUpdateFunction, MSG_UPDATE_FUNCTION};
-use bls_orchestration::state::SUBNETS;
+use bls_orchestration::testing::SUBNETS;
 use bls_registry::WorkerStatus;
 use common::fastpath::*;
 use common::*;
@@ -319,7 +319,7 @@ impl Setup {
 /// jailed; returns (slashed, refunded) as the chain reported them.
 fn assert_punished(s: &Setup, bond_before: u128, refund: u128) {
     let w = s.head_record();
-    let slash = bls_registry::state::mul_bps(bond_before, SLASH_BPS);
+    let slash = bls_core::amount::mul_bps(bond_before, SLASH_BPS);
     assert_eq!(w.bond, bond_before - slash - refund, "slash + restitution");
     assert_eq!(w.slashed_total, slash);
     assert_eq!(w.status, WorkerStatus::Jailed);
@@ -352,7 +352,7 @@ fn prove(s: &mut Setup, lie: &Served, kind: &str, settled: bool) {
     assert_eq!(r.refunded, refund.to_string());
     assert_eq!(
         r.slashed,
-        bls_registry::state::mul_bps(bond, SLASH_BPS).to_string()
+        bls_core::amount::mul_bps(bond, SLASH_BPS).to_string()
     );
     assert_punished(s, bond, refund);
     assert_eq!(s.chain.balance(&s.invoker.addr), inv + refund);

@@ -290,7 +290,7 @@ fn pure_function_dissent_is_still_slashed_and_jailed() {
     net.assert_untouched(&ws[0]);
     net.assert_untouched(&ws[1]);
     // Its outcome was kept until settlement and deleted with the job's other reveals.
-    assert!(bls_orchestration::state::REVEAL_OUTCOMES
+    assert!(bls_orchestration::testing::REVEAL_OUTCOMES
         .prefix(job)
         .keys(&net.chain.store, None, None, cosmwasm_std::Order::Ascending)
         .next()
@@ -696,14 +696,14 @@ fn attack_unrevealable_outcome_refused_at_deploy_and_update() {
 fn attack_legacy_unrevealable_function_does_not_slash_withholding() {
     let mut net = Net::new(PURE_MANIFEST, 3, 2);
     // What a genesis import of an older chain's function looks like.
-    let mut f = bls_orchestration::state::FUNCTIONS
+    let mut f = bls_orchestration::testing::FUNCTIONS
         .load(&net.chain.store, net.function)
         .unwrap();
     f.manifest_json = format!(
         r#"{{"limits":{{"output_bytes":{}}}}}"#,
         bls_core::outcome::MAX_OUTPUT_BYTES
     );
-    bls_orchestration::state::FUNCTIONS
+    bls_orchestration::testing::FUNCTIONS
         .save(&mut net.chain.store, net.function, &f)
         .unwrap();
     let good = outcome(b"42", 0);

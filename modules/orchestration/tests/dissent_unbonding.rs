@@ -84,11 +84,11 @@ fn dissent_spares_entries_begun_before_the_job_and_cuts_later_ones() {
 
     let w = bls_registry::state::must_get_worker(&chain.store, &liar.addr).unwrap();
     let bond_before = BOND - EARLY - LATE;
-    let late_cut = bls_registry::state::mul_bps(LATE, 500);
+    let late_cut = bls_core::amount::mul_bps(LATE, 500);
     assert_eq!(late_cut, 100_000); // floor(2_000_007 × 5%)
     assert_eq!(
         w.bond,
-        bond_before - bls_registry::state::mul_bps(bond_before, 500)
+        bond_before - bls_core::amount::mul_bps(bond_before, 500)
     );
     let entries: Vec<(u64, u128)> = w
         .unbonding
@@ -99,7 +99,7 @@ fn dissent_spares_entries_begun_before_the_job_and_cuts_later_ones() {
         entries,
         vec![(early_height, EARLY), (late_height, LATE - late_cut)]
     );
-    let slashed = bls_registry::state::mul_bps(bond_before, 500) + late_cut;
+    let slashed = bls_core::amount::mul_bps(bond_before, 500) + late_cut;
     assert_eq!(w.slashed_total, slashed);
     assert_eq!(
         chain.burned() - burned0,

@@ -8,10 +8,8 @@ use bls_core::{Address, ModuleError};
 use bls_fees::state::community_pool;
 use bls_orchestration::fastpath::handlers::fastpath_split;
 use bls_orchestration::fastpath::msgs::*;
-use bls_orchestration::fastpath::state::{
-    deposit_of, fastpath_account, stats, FastPathStats, DEPOSITS,
-};
-use bls_orchestration::state::SUBNETS;
+use bls_orchestration::fastpath::state::{deposit_of, fastpath_account, stats, FastPathStats};
+use bls_orchestration::testing::{DEPOSITS, SUBNETS};
 use bls_registry::WorkerStatus;
 use common::fastpath::*;
 use common::*;

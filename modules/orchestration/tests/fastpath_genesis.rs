@@ -58,7 +58,7 @@ impl Fixture {
 
     /// The function's subnetwork members, as simulated workers.
     fn subnet(&self) -> Vec<SimWorker> {
-        bls_orchestration::state::SUBNETS
+        bls_orchestration::testing::SUBNETS
             .load(&self.chain.store, self.function)
             .unwrap()
             .workers

@@ -490,7 +490,7 @@ fn genesis_export_import_round_trips_open_jobs() {
 
     let mut fresh = cosmwasm_std::testing::MockStorage::new();
     let gas = GasMeter::infinite();
-    bls_bank::state::mint(
+    bls_bank::genesis::fund(
         &mut fresh,
         &escrow_account(),
         &bls_core::Coins::parse("55000ubls").unwrap(),
@@ -509,10 +509,10 @@ fn genesis_export_import_round_trips_open_jobs() {
     for id in [open, settling] {
         let j = bls_orchestration::state::must_get_job(&fresh, id).unwrap();
         for a in &j.assignments {
-            assert!(bls_orchestration::state::WORKER_JOBS.has(&fresh, (a.worker.as_str(), id)));
+            assert!(bls_orchestration::testing::WORKER_JOBS.has(&fresh, (a.worker.as_str(), id)));
         }
         let d = j.current_deadline().unwrap();
-        assert!(bls_orchestration::state::DEADLINES.has(&fresh, (d, id)));
+        assert!(bls_orchestration::testing::DEADLINES.has(&fresh, (d, id)));
     }
     let r: bls_orchestration::queries::ResultResponse = serde_json::from_slice(
         &OrchestrationModule

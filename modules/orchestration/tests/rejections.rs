@@ -58,7 +58,7 @@ fn deploy_stores_code_once_and_serves_it() {
     let code: CodeResponse = c.query("Code", serde_json::json!({"hash": hash})).unwrap();
     assert_eq!(code.code.as_slice(), gz.as_slice());
     // Deduplicated: one CODES entry.
-    let n = bls_orchestration::state::CODES
+    let n = bls_orchestration::testing::CODES
         .keys(&c.store, None, None, cosmwasm_std::Order::Ascending)
         .count();
     assert_eq!(n, 1);

@@ -272,7 +272,7 @@ fn reveal_tx_moves_no_funds_even_when_it_completes_the_quorum() {
     // committer has revealed, all in one block.
     s.chain.reveal(&s.ws[0].clone(), s.job, &bad).unwrap();
     s.chain.reveal(&s.ws[1].clone(), s.job, &good).unwrap();
-    let before = bls_bank::state::balance(&s.chain.store, &escrow_account(), "ubls").unwrap();
+    let before = bls_bank::keeper::balance(&s.chain.store, &escrow_account(), "ubls").unwrap();
     let resp = s.chain.reveal(&s.ws[2].clone(), s.job, &good).unwrap();
     let resp: bls_orchestration::msgs::MsgRevealResultResponse =
         prost::Message::decode(resp.value.as_slice()).unwrap();
@@ -326,8 +326,8 @@ fn a_dissent_whose_outcome_is_not_on_record_is_missed_never_slashed() {
         s.chain.reveal(w, s.job, o).unwrap();
     }
     let bad_hash = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bad));
-    assert!(bls_orchestration::state::REVEAL_OUTCOMES.has(&s.chain.store, (s.job, &bad_hash)));
-    bls_orchestration::state::REVEAL_OUTCOMES.remove(&mut s.chain.store, (s.job, &bad_hash));
+    assert!(bls_orchestration::testing::REVEAL_OUTCOMES.has(&s.chain.store, (s.job, &bad_hash)));
+    bls_orchestration::testing::REVEAL_OUTCOMES.remove(&mut s.chain.store, (s.job, &bad_hash));
     s.chain.next_block();
     assert!(!s.chain.job(s.job).settling);
     let rec = bls_registry::state::must_get_worker(&s.chain.store, &dissenter.addr).unwrap();

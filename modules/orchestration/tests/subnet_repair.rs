@@ -198,7 +198,7 @@ fn repairs_are_bounded_per_block_and_every_subnetwork_is_visited() {
     let fresh_ids: BTreeSet<String> = fresh.iter().map(|w| w.addr.to_string()).collect();
     // Each deploy took a block (placement is in the next begin block) and the scan moved on
     // meanwhile: start this check from the beginning of the scan.
-    bls_orchestration::state::SUBNET_REPAIR_CURSOR
+    bls_orchestration::testing::SUBNET_REPAIR_CURSOR
         .save(&mut c.store, &0)
         .unwrap();
 

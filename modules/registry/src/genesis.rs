@@ -80,7 +80,7 @@ pub fn init_genesis(ctx: &mut Context<'_>, g: &GenesisState) -> Result<(), Regis
             .ok_or_else(|| RegistryError::InvalidParams("bond sum overflows".into()))?;
     }
     result_keys::import(ctx.store, &g.result_keys)?;
-    let held = bls_bank::state::balance(ctx.store, &bonds_account(), bls_core::DENOM)?;
+    let held = bls_bank::keeper::balance(ctx.store, &bonds_account(), bls_core::DENOM)?;
     if held < total {
         return Err(RegistryError::NotEnoughBond {
             have: format!(

@@ -1,6 +1,6 @@
 //! Message handlers and the unbonding queue (end block).
 
-use bls_core::{Address, Coin, Coins, Context, Event};
+use bls_core::{Address, Coin, Context, Event};
 
 use crate::error::{invalid, RegistryError};
 use crate::events;
@@ -108,10 +108,6 @@ fn min_bond(p: &Params, role: Role) -> u128 {
     }
 }
 
-fn ubls(amount: u128) -> Result<Coins, RegistryError> {
-    Coins::from_coins([Coin::ubls(amount)]).map_err(|e| RegistryError::Bank(e.to_string()))
-}
-
 fn truncate(s: &str, max: usize) -> String {
     s.chars().take(max).collect()
 }
@@ -172,7 +168,7 @@ pub fn register_worker(
             "peer_id is already registered".into(),
         ));
     }
-    bls_bank::state::send(ctx.store, &operator, &bonds_account(), &ubls(bond)?)?;
+    bls_bank::keeper::send_ubls(ctx, &operator, &bonds_account(), bond)?;
     let w = Worker {
         operator: operator.clone(),
         result_pubkey: pubkey.clone(),
@@ -282,7 +278,7 @@ fn add_bond(
     if extra == 0 {
         return Err(invalid(field, "must be positive"));
     }
-    bls_bank::state::send(ctx.store, operator, &bonds_account(), &ubls(extra)?)?;
+    bls_bank::keeper::send_ubls(ctx, operator, &bonds_account(), extra)?;
     w.bond = w
         .bond
         .checked_add(extra)
@@ -473,7 +469,7 @@ pub fn process_unbonding(ctx: &mut Context<'_>) -> Result<(), RegistryError> {
             // Leaving: the bond and any partial unbondings still in flight go back together.
             let amount = w.bond.saturating_add(state::unbonding_total(&w));
             if amount > 0 {
-                bls_bank::state::send(ctx.store, &bonds_account(), &w.operator, &ubls(amount)?)?;
+                bls_bank::keeper::send_ubls(ctx, &bonds_account(), &w.operator, amount)?;
             }
             WORKERS.remove(ctx.store, &id);
             result_keys::release(ctx.store, &w)?;
@@ -499,7 +495,7 @@ pub fn process_unbonding(ctx: &mut Context<'_>) -> Result<(), RegistryError> {
             .iter()
             .fold(0u128, |acc, e| acc.saturating_add(e.amount));
         if amount > 0 {
-            bls_bank::state::send(ctx.store, &bonds_account(), &w.operator, &ubls(amount)?)?;
+            bls_bank::keeper::send_ubls(ctx, &bonds_account(), &w.operator, amount)?;
         }
         w.unbonding = pending;
         state::save_worker(ctx.store, &w)?;

@@ -40,7 +40,6 @@
 //! - Deterministic: ordered maps only, heights from the block, no floats.
 
 pub mod address_group;
-pub mod amount;
 pub mod error;
 pub mod events;
 pub mod genesis;

@@ -9,10 +9,10 @@ use crate::error::RegistryError;
 #[serde(default, deny_unknown_fields)]
 pub struct Params {
     /// Minimum bond of a `worker`, in ubls.
-    #[serde(with = "crate::amount::u128_str")]
+    #[serde(with = "bls_core::amount::u128_str")]
     pub min_worker_bond: u128,
     /// Minimum bond of a `head` worker, in ubls.
-    #[serde(with = "crate::amount::u128_str")]
+    #[serde(with = "bls_core::amount::u128_str")]
     pub min_head_bond: u128,
     /// Blocks between deregistration and the bond's return.
     pub unbonding_blocks: u64,

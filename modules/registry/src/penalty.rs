@@ -16,13 +16,13 @@
 //! take the context and emit `bls.worker_slashed` / `bls.worker_jailed` themselves
 //! ([`crate::events`]), so no caller builds a registry event.
 
-use bls_core::{Address, Coins, Context};
-use cosmwasm_std::Storage;
+use bls_core::amount::mul_bps;
+use bls_core::{Address, Context};
 
 use crate::error::RegistryError;
 use crate::events;
 use crate::state::{
-    self, bonds_account, mul_bps, slashed_total, UnbondingEntry, WorkerStatus, SLASHED_TOTAL,
+    self, bonds_account, slashed_total, UnbondingEntry, WorkerStatus, SLASHED_TOTAL,
 };
 
 /// Longest penalty reason kept on the worker record.
@@ -82,7 +82,7 @@ pub fn slash(
     infraction_height: u64,
     reason: &str,
 ) -> Result<u128, RegistryError> {
-    let amount = slash_stake(ctx.store, worker, fraction_bps, infraction_height, reason)?;
+    let amount = slash_stake(ctx, worker, fraction_bps, infraction_height, reason)?;
     ctx.emit(events::worker_slashed(worker, amount, reason));
     Ok(amount)
 }
@@ -119,13 +119,13 @@ pub fn entry_slashable(e: &UnbondingEntry, infraction_height: u64) -> bool {
 }
 
 fn slash_stake(
-    store: &mut dyn Storage,
+    ctx: &mut Context<'_>,
     worker: &Address,
     fraction_bps: u32,
     infraction_height: u64,
     reason: &str,
 ) -> Result<u128, RegistryError> {
-    let mut w = state::must_get_worker(store, worker)?;
+    let mut w = state::must_get_worker(ctx.store, worker)?;
     let mut amount = mul_bps(w.bond, fraction_bps);
     w.bond = w.bond.saturating_sub(amount);
     for e in &mut w.unbonding {
@@ -137,15 +137,13 @@ fn slash_stake(
         amount = amount.saturating_add(cut);
     }
     if amount > 0 {
-        let coins = Coins::from_coins([bls_core::Coin::ubls(amount)])
-            .map_err(|e| RegistryError::Bank(e.to_string()))?;
-        bls_bank::state::burn(store, &bonds_account(), &coins)?;
+        bls_bank::keeper::burn_ubls(ctx, &bonds_account(), amount)?;
         w.slashed_total = w.slashed_total.saturating_add(amount);
-        let total = slashed_total(store)?.saturating_add(amount);
-        SLASHED_TOTAL.save(store, &total.to_string())?;
+        let total = slashed_total(ctx.store)?.saturating_add(amount);
+        SLASHED_TOTAL.save(ctx.store, &total.to_string())?;
     }
     w.last_penalty = truncate(reason);
-    state::save_worker(store, &w)?;
+    state::save_worker(ctx.store, &w)?;
     Ok(amount)
 }
 

@@ -11,7 +11,7 @@
 //!   ([`crate::events::worker_restitution`]) and the bank's `coin_spent` / `coin_received` /
 //!   `transfer` for the payment itself, so no caller builds a registry event.
 
-use bls_core::{Address, Coin, Coins, Context};
+use bls_core::{Address, Context};
 
 use crate::error::RegistryError;
 use crate::events;
@@ -33,11 +33,7 @@ pub fn pay_from_bond(
     }
     w.bond -= paid;
     save_worker(ctx.store, &w)?;
-    let coins =
-        Coins::from_coins([Coin::ubls(paid)]).map_err(|e| RegistryError::Bank(e.to_string()))?;
-    for e in bls_bank::transfer::transfer(ctx.store, &bonds_account(), to, &coins)? {
-        ctx.emit(e);
-    }
+    bls_bank::keeper::send_ubls(ctx, &bonds_account(), to, paid)?;
     ctx.emit(events::worker_restitution(worker, to, paid, reason));
     Ok(paid)
 }

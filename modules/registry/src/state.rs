@@ -129,7 +129,7 @@ pub struct Worker {
     /// Worker or head.
     pub role: Role,
     /// Current bond in ubls (after slashes).
-    #[serde(with = "crate::amount::u128_str")]
+    #[serde(with = "bls_core::amount::u128_str")]
     pub bond: u128,
     /// Status.
     pub status: WorkerStatus,
@@ -140,7 +140,7 @@ pub struct Worker {
     #[serde(default)]
     pub unbonding_height: u64,
     /// Total slashed from this worker, ubls.
-    #[serde(default, with = "crate::amount::u128_str")]
+    #[serde(default, with = "bls_core::amount::u128_str")]
     pub slashed_total: u128,
     /// Why it was last slashed or jailed.
     #[serde(default)]
@@ -166,7 +166,7 @@ pub struct UnbondingEntry {
     /// Height at whose end block the amount is returned.
     pub completion_height: u64,
     /// Amount in ubls (after slashes).
-    #[serde(with = "crate::amount::u128_str")]
+    #[serde(with = "bls_core::amount::u128_str")]
     pub amount: u128,
 }
 
@@ -232,12 +232,6 @@ pub fn slashed_total(store: &dyn Storage) -> Result<u128, RegistryError> {
         .may_load(store)?
         .and_then(|s| s.parse::<u128>().ok())
         .unwrap_or(0))
-}
-
-/// `amount × bps / 10000` without overflow, rounded down.
-pub fn mul_bps(amount: u128, bps: u32) -> u128 {
-    let bps = u128::from(bps.min(10_000));
-    (amount / 10_000) * bps + (amount % 10_000) * bps / 10_000
 }
 
 /// Sum of a worker's partial unbonding entries.

@@ -257,7 +257,7 @@ fn jail_unjail_and_too_early() {
 fn slash_burns_and_below_minimum_cannot_unjail() {
     let mut c = Chain::new();
     let a = register(&mut c, 1, "eu");
-    let supply0 = bls_bank::state::supply_of(&c.store, "ubls").unwrap();
+    let supply0 = bls_bank::keeper::supply_of(&c.store, "ubls").unwrap();
     let amount = c
         .keeper(|ctx| penalty::slash(ctx, &a, 6_000, 0, "test"))
         .unwrap();
@@ -268,10 +268,13 @@ fn slash_burns_and_below_minimum_cannot_unjail() {
     assert_eq!(state::slashed_total(&c.store).unwrap(), 1_200);
     assert_eq!(c.balance(&bonds_account()), 800);
     assert_eq!(
-        supply0 - bls_bank::state::supply_of(&c.store, "ubls").unwrap(),
+        supply0 - bls_bank::keeper::supply_of(&c.store, "ubls").unwrap(),
         1_200
     );
-    assert_eq!(bls_bank::state::burned_of(&c.store, "ubls").unwrap(), 1_200);
+    assert_eq!(
+        bls_bank::keeper::burned_of(&c.store, "ubls").unwrap(),
+        1_200
+    );
     c.keeper(|ctx| penalty::jail(ctx, &a, 2, "test")).unwrap();
     c.next_block();
     let m = MsgUnjailWorker {
@@ -392,7 +395,7 @@ fn genesis_round_trips() {
         assert!(RegistryModule.init_genesis(&mut ctx, &exported).is_err());
     }
     let mut fresh = MockStorage::new();
-    bls_bank::state::mint(
+    bls_bank::genesis::fund(
         &mut fresh,
         &bonds_account(),
         &Coins::parse("4000ubls").unwrap(),
@@ -426,7 +429,7 @@ fn unbond_msg(a: &Address, amount: u128) -> cosmos_sdk_proto::Any {
 }
 
 fn supply(c: &Chain) -> u128 {
-    bls_bank::state::supply_of(&c.store, "ubls").unwrap()
+    bls_bank::keeper::supply_of(&c.store, "ubls").unwrap()
 }
 
 #[test]
@@ -611,7 +614,7 @@ fn slash_during_unbonding_cuts_the_entry_and_supply_is_conserved() {
     assert_eq!(w.slashed_total, 300);
     assert_eq!(c.balance(&bonds_account()), 2_700);
     assert_eq!(supply0 - supply(&c), 300);
-    assert_eq!(bls_bank::state::burned_of(&c.store, "ubls").unwrap(), 300);
+    assert_eq!(bls_bank::keeper::burned_of(&c.store, "ubls").unwrap(), 300);
     while c.block.height <= 11 {
         c.next_block();
     }
@@ -689,7 +692,7 @@ fn genesis_round_trips_partial_unbondings() {
     let gas = GasMeter::infinite();
     // The bonds account must also cover the partial unbonding.
     let mut short = MockStorage::new();
-    bls_bank::state::mint(
+    bls_bank::genesis::fund(
         &mut short,
         &bonds_account(),
         &Coins::parse("1600ubls").unwrap(),
@@ -700,7 +703,7 @@ fn genesis_round_trips_partial_unbondings() {
         assert!(RegistryModule.init_genesis(&mut ctx, &exported).is_err());
     }
     let mut fresh = MockStorage::new();
-    bls_bank::state::mint(
+    bls_bank::genesis::fund(
         &mut fresh,
         &bonds_account(),
         &Coins::parse("2000ubls").unwrap(),
@@ -736,13 +739,20 @@ fn punish_slashes_jails_and_emits_its_own_events() {
         (1_800, WorkerStatus::Jailed, 21)
     );
     assert_eq!(w.last_penalty, infraction.reason);
-    assert_eq!(
-        c.events,
-        vec![
-            bls_registry::events::worker_slashed(&a, 200, infraction.reason),
-            bls_registry::events::worker_jailed(&a, 21, infraction.reason),
-        ]
-    );
+    // The burn itself is the bank's: `coin_spent` from the bonds account and `burn`.
+    let bonds = bls_registry::state::bonds_account();
+    let mut want = bls_bank::events::burned(&bonds, &bls_core::Coins::ubls(200));
+    want.push(bls_registry::events::worker_slashed(
+        &a,
+        200,
+        infraction.reason,
+    ));
+    want.push(bls_registry::events::worker_jailed(
+        &a,
+        21,
+        infraction.reason,
+    ));
+    assert_eq!(c.events, want);
     // A shorter jail never shortens a running one; the event names the real end.
     let until = c.keeper(|ctx| penalty::jail(ctx, &a, 5, "again")).unwrap();
     assert_eq!(until, Some(21));
@@ -763,8 +773,8 @@ fn punish_slashes_jails_and_emits_its_own_events() {
         state::must_get_worker(&c.store, &b).unwrap().status,
         WorkerStatus::Unbonding
     );
-    assert_eq!(c.events.len(), 1);
-    assert_eq!(c.events[0].kind, "bls.worker_slashed");
+    let kinds: Vec<&str> = c.events.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds, ["coin_spent", "burn", "bls.worker_slashed"]);
     // An unknown worker is a typed error and changes nothing.
     let stranger = key(9).1;
     let e = c

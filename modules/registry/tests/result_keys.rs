@@ -114,7 +114,7 @@ fn no_rotation_while_unbonding_and_leaving_frees_every_key() {
 
 fn import(exported: &serde_json::Value, bonds: u128) -> Result<MockStorage, bls_core::ModuleError> {
     let mut fresh = MockStorage::new();
-    bls_bank::state::mint(
+    bls_bank::genesis::fund(
         &mut fresh,
         &bonds_account(),
         &Coins::parse(&format!("{bonds}ubls")).unwrap(),

@@ -74,7 +74,7 @@ fn only_entries_begun_at_or_after_the_infraction_are_cut() {
     assert_eq!(w.slashed_total, slashed);
     assert_eq!(c.balance(&bonds_account()), held0 - slashed);
     assert_eq!(
-        bls_bank::state::burned_of(&c.store, "ubls").unwrap(),
+        bls_bank::keeper::burned_of(&c.store, "ubls").unwrap(),
         slashed
     );
 
@@ -134,7 +134,7 @@ fn same_block_unbondings_merge_and_different_blocks_do_not() {
 
 fn import(g: &serde_json::Value, held: u128) -> Result<MockStorage, bls_core::ModuleError> {
     let mut fresh = MockStorage::new();
-    bls_bank::state::mint(
+    bls_bank::genesis::fund(
         &mut fresh,
         &bonds_account(),
         &Coins::parse(&format!("{held}ubls")).unwrap(),

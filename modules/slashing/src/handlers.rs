@@ -54,12 +54,7 @@ pub fn handle_evidence(ctx: &mut Context<'_>, m: &Misbehavior) -> Result<(), Sla
         ignore(ctx, "validator already tombstoned");
         return Ok(());
     }
-    let out = bls_staking::slash::slash(
-        ctx.store,
-        &v.operator,
-        m.height,
-        p.slash_fraction_double_sign,
-    )?;
+    let out = bls_staking::slash::slash(ctx, &v.operator, m.height, p.slash_fraction_double_sign)?;
     staking::jail(ctx.store, &v.operator)?;
     info.tombstoned = true;
     info.jailed_until = u64::MAX;
@@ -106,8 +101,7 @@ pub fn handle_vote(ctx: &mut Context<'_>, vote: &VoteInfo) -> Result<(), Slashin
     let window_full = info.index_offset >= p.signed_blocks_window;
     if window_full && info.missed_blocks_counter > p.max_missed() {
         let missed_blocks = info.missed_blocks_counter;
-        let out =
-            bls_staking::slash::slash(ctx.store, &v.operator, height, p.slash_fraction_downtime)?;
+        let out = bls_staking::slash::slash(ctx, &v.operator, height, p.slash_fraction_downtime)?;
         staking::jail(ctx.store, &v.operator)?;
         state::clear_missed(ctx.store, &cons)?;
         info.missed_blocks_counter = 0;

@@ -12,11 +12,11 @@ use crate::error::SlashingError;
 use crate::params::Params;
 
 /// Params.
-pub const PARAMS: Item<Params> = Item::new("slashing/params");
+pub(crate) const PARAMS: Item<Params> = Item::new("slashing/params");
 /// Signing info by consensus address (upper-case hex).
-pub const SIGNING_INFOS: Map<&str, SigningInfo> = Map::new("slashing/infos");
+pub(crate) const SIGNING_INFOS: Map<&str, SigningInfo> = Map::new("slashing/infos");
 /// Missed bitmap: (consensus address, slot).
-pub const MISSED: Map<(&str, u64), ()> = Map::new("slashing/missed");
+pub(crate) const MISSED: Map<(&str, u64), ()> = Map::new("slashing/missed");
 
 /// Liveness and jail record of one validator.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -140,7 +140,7 @@ fn check_pool(
     want: u128,
 ) -> Result<(), StakingError> {
     let addr = account.address();
-    let held = bls_bank::state::balance(store, &addr, bls_core::DENOM)?;
+    let held = bls_bank::keeper::balance(store, &addr, bls_core::DENOM)?;
     if held != want {
         return Err(bad(format!(
             "module account {name} ({addr}) holds {held}{d}, genesis needs exactly {want}{d}",

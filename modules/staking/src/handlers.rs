@@ -102,7 +102,7 @@ pub fn create_validator(
     }
     let cons = consensus_address(&msg.consensus_pubkey);
     consensus_keys::ensure_unused(ctx.store, ctx.block, &cons)?;
-    state::transfer(ctx.store, &operator, &bonded_pool(), bond)?;
+    bls_bank::keeper::send_ubls(ctx, &operator, &bonded_pool(), bond)?;
     let v = Validator {
         operator: operator.clone(),
         consensus_pubkey: hex::encode(&msg.consensus_pubkey),
@@ -178,7 +178,7 @@ pub fn delegate(
         .tokens
         .checked_add(amount)
         .ok_or(StakingError::Overflow("validator tokens"))?;
-    state::transfer(ctx.store, &delegator, &bonded_pool(), amount)?;
+    bls_bank::keeper::send_ubls(ctx, &delegator, &bonded_pool(), amount)?;
     state::set_delegation(ctx.store, &val, &delegator, new_del)?;
     state::save_validator(ctx.store, &v)?;
     ctx.emit(
@@ -241,7 +241,7 @@ pub fn undelegate(
         .checked_add(p.unbonding_blocks)
         .ok_or(StakingError::Overflow("completion height"))?;
     let completion_time = evidence_age::completion_time(ctx.store, ctx.block)?;
-    state::transfer(ctx.store, &bonded_pool(), &unbonding_pool(), amount)?;
+    bls_bank::keeper::send_ubls(ctx, &bonded_pool(), &unbonding_pool(), amount)?;
     state::set_delegation(ctx.store, &val, &delegator, left)?;
     state::save_validator(ctx.store, &v)?;
     let id = state::next_unbonding_id(ctx.store)?;
@@ -292,7 +292,7 @@ pub fn complete_unbondings(ctx: &mut Context<'_>) -> Result<(), StakingError> {
     due.extend(state::due_by_time(ctx.store, now)?);
     for e in due {
         if e.balance > 0 {
-            state::transfer(ctx.store, &unbonding_pool(), &e.delegator, e.balance)?;
+            bls_bank::keeper::send_ubls(ctx, &unbonding_pool(), &e.delegator, e.balance)?;
         }
         state::remove_unbonding(ctx.store, &e);
         ctx.emit(

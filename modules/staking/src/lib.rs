@@ -28,7 +28,6 @@
 //!   ([`queries`]) are JSON under `/bls.staking.v1.Query/`.
 //! - Deterministic: ordered maps only, heights from the block, integer math.
 
-pub mod amount;
 pub mod consensus_keys;
 pub mod error;
 pub mod events;

@@ -24,7 +24,7 @@ pub struct Params {
     /// Size of the active set: the top validators by power.
     pub max_validators: u32,
     /// Smallest self-bond a validator may be created with (and must keep to stay unjailed).
-    #[serde(with = "crate::amount::u128_str")]
+    #[serde(with = "bls_core::amount::u128_str")]
     pub min_self_bond: u128,
     /// Highest commission, basis points.
     pub max_commission_bps: u32,

@@ -27,7 +27,7 @@ pub struct ValidatorInfo {
     /// True when in the active set.
     pub bonded: bool,
     /// The operator's own delegation, ubls.
-    #[serde(with = "crate::amount::u128_str")]
+    #[serde(with = "bls_core::amount::u128_str")]
     pub self_bond: u128,
 }
 
@@ -86,10 +86,10 @@ pub struct UnbondingResponse {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct PoolResponse {
     /// Coins bonded to validators, ubls.
-    #[serde(with = "crate::amount::u128_str")]
+    #[serde(with = "bls_core::amount::u128_str")]
     pub bonded_tokens: u128,
     /// Coins in unbonding entries, ubls.
-    #[serde(with = "crate::amount::u128_str")]
+    #[serde(with = "bls_core::amount::u128_str")]
     pub unbonding_tokens: u128,
 }
 
@@ -158,8 +158,12 @@ pub fn query(store: &dyn Storage, method: &str, data: &[u8]) -> Result<Vec<u8>, 
             })
         }
         "Pool" => to_json(&PoolResponse {
-            bonded_tokens: bls_bank::state::balance(store, &state::bonded_pool(), bls_core::DENOM)?,
-            unbonding_tokens: bls_bank::state::balance(
+            bonded_tokens: bls_bank::keeper::balance(
+                store,
+                &state::bonded_pool(),
+                bls_core::DENOM,
+            )?,
+            unbonding_tokens: bls_bank::keeper::balance(
                 store,
                 &state::unbonding_pool(),
                 bls_core::DENOM,

@@ -14,7 +14,7 @@
 //! module account holds the sum of all validators' tokens and `staking_unbonding` the sum of
 //! all unbonding entries' balances.
 
-use bls_core::{Address, Coin, Coins, ModuleAccount};
+use bls_core::{Address, ModuleAccount};
 use cosmwasm_std::{Order, Storage};
 use cw_storage_plus::{Bound, Item, Map};
 use serde::{Deserialize, Serialize};
@@ -42,30 +42,32 @@ pub fn unbonding_pool() -> Address {
 pub use crate::consensus_keys::consensus_pubkey;
 
 /// Params.
-pub const PARAMS: Item<Params> = Item::new("staking/params");
+pub(crate) const PARAMS: Item<Params> = Item::new("staking/params");
 /// Validators by operator address.
-pub const VALIDATORS: Map<&str, Validator> = Map::new("staking/validators");
+pub(crate) const VALIDATORS: Map<&str, Validator> = Map::new("staking/validators");
 /// Consensus address (hex) → operator.
-pub const CONS_INDEX: Map<&str, String> = Map::new("staking/cons");
+pub(crate) const CONS_INDEX: Map<&str, String> = Map::new("staking/cons");
 /// (validator, delegator) → amount (decimal string).
-pub const DELEGATIONS: Map<(&str, &str), String> = Map::new("staking/delegations");
+pub(crate) const DELEGATIONS: Map<(&str, &str), String> = Map::new("staking/delegations");
 /// (delegator, validator) → () reverse index.
-pub const DELEGATIONS_BY_DELEGATOR: Map<(&str, &str), ()> = Map::new("staking/deleg_by_del");
+pub(crate) const DELEGATIONS_BY_DELEGATOR: Map<(&str, &str), ()> = Map::new("staking/deleg_by_del");
 /// Unbonding entries by id.
-pub const UNBONDINGS: Map<u64, UnbondingEntry> = Map::new("staking/unbonding");
+pub(crate) const UNBONDINGS: Map<u64, UnbondingEntry> = Map::new("staking/unbonding");
 /// Unbonding queue: (completion height, id).
-pub const UNBONDING_QUEUE: Map<(u64, u64), ()> = Map::new("staking/unbonding_queue");
+pub(crate) const UNBONDING_QUEUE: Map<(u64, u64), ()> = Map::new("staking/unbonding_queue");
 /// Entries past their completion height still waiting for their completion time:
 /// (completion time, id).
 const UNBONDING_TIME_QUEUE: Map<(i64, u64), ()> = Map::new("staking/unbonding_time_queue");
 /// (validator, id) → () for slashing entries created after an offence.
-pub const UNBONDINGS_BY_VALIDATOR: Map<(&str, u64), ()> = Map::new("staking/unbonding_by_val");
+pub(crate) const UNBONDINGS_BY_VALIDATOR: Map<(&str, u64), ()> =
+    Map::new("staking/unbonding_by_val");
 /// (delegator, id) → () for queries and the per-pair entry limit.
-pub const UNBONDINGS_BY_DELEGATOR: Map<(&str, u64), ()> = Map::new("staking/unbonding_by_del");
+pub(crate) const UNBONDINGS_BY_DELEGATOR: Map<(&str, u64), ()> =
+    Map::new("staking/unbonding_by_del");
 /// Next unbonding entry id.
-pub const NEXT_UNBONDING_ID: Item<u64> = Item::new("staking/next_unbonding_id");
+pub(crate) const NEXT_UNBONDING_ID: Item<u64> = Item::new("staking/next_unbonding_id");
 /// Operator → power CometBFT has for it (the set staking last sent).
-pub const LAST_POWERS: Map<&str, i64> = Map::new("staking/last_powers");
+pub(crate) const LAST_POWERS: Map<&str, i64> = Map::new("staking/last_powers");
 
 /// A validator.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -82,7 +84,7 @@ pub struct Validator {
     /// Commission on delegators' rewards, basis points.
     pub commission_bps: u32,
     /// Bonded tokens (sum of delegations), ubls.
-    #[serde(with = "crate::amount::u128_str")]
+    #[serde(with = "bls_core::amount::u128_str")]
     pub tokens: u128,
     /// Excluded from the active set until unjailed.
     pub jailed: bool,
@@ -134,7 +136,7 @@ pub struct Delegation {
     /// Validator (operator address).
     pub validator: Address,
     /// Bonded amount, ubls.
-    #[serde(with = "crate::amount::u128_str")]
+    #[serde(with = "bls_core::amount::u128_str")]
     pub amount: u128,
 }
 
@@ -157,32 +159,11 @@ pub struct UnbondingEntry {
     #[serde(default)]
     pub completion_time: i64,
     /// Amount when created, ubls (slash fractions apply to it).
-    #[serde(with = "crate::amount::u128_str")]
+    #[serde(with = "bls_core::amount::u128_str")]
     pub initial_balance: u128,
     /// Amount still to be returned, ubls.
-    #[serde(with = "crate::amount::u128_str")]
+    #[serde(with = "bls_core::amount::u128_str")]
     pub balance: u128,
-}
-
-/// `amount` ubls as coins.
-pub fn ubls(amount: u128) -> Coins {
-    let mut c = Coins::new();
-    // Adding one coin to an empty set cannot overflow.
-    let _ = c.add(&Coin::ubls(amount));
-    c
-}
-
-/// Moves `amount` ubls from `from` to `to`, creating `to`'s account first if it has none (as
-/// the Cosmos SDK does on receipt), so the state exports and re-imports identically.
-pub fn transfer(
-    store: &mut dyn Storage,
-    from: &Address,
-    to: &Address,
-    amount: u128,
-) -> Result<(), StakingError> {
-    bls_bank::state::send(store, from, to, &ubls(amount))?;
-    bls_auth::ensure_account(store, to).map_err(|e| StakingError::Bank(e.to_string()))?;
-    Ok(())
 }
 
 fn parse_stored(s: &str, what: &str) -> Result<u128, StakingError> {

@@ -265,7 +265,7 @@ pub fn init(ctx: &mut Context<'_>, g: &FastPathGenesis) -> Result<(), Orchestrat
     if g.stats != FastPathStats::default() {
         FASTPATH_STATS.save(ctx.store, &g.stats)?;
     }
-    let held = bls_bank::state::balance(ctx.store, &fastpath_account(), bls_core::DENOM)?;
+    let held = bls_bank::keeper::balance(ctx.store, &fastpath_account(), bls_core::DENOM)?;
     // `<` rather than `!=`, as for the job escrow: extra coins in a module account are
     // harmless, missing ones would make withdrawals and settlements fail.
     if held < total {

@@ -13,8 +13,9 @@ use super::msgs::*;
 use super::request::{chain_window, RequestError, VerifiedRequest, Window};
 use super::signers::verify_worker_signature;
 use super::state::*;
-use crate::handlers::{parse_ubls, transfer, ubls};
+use crate::handlers::parse_ubls;
 use crate::state::{must_get_function, params, SUBNETS};
+use bls_bank::keeper as bank;
 use bls_fees::state::community_pool;
 
 pub(crate) fn parse_addr(field: &'static str, s: &str) -> Result<Address, FastPathError> {
@@ -50,7 +51,7 @@ pub fn deposit(
     if amount == 0 {
         return Err(invalid("amount", "must be positive"));
     }
-    transfer(ctx.store, &invoker, &fastpath_account(), amount)?;
+    bank::send_ubls(ctx, &invoker, &fastpath_account(), amount)?;
     let total = deposit_of(ctx.store, &invoker)?
         .checked_add(amount)
         .ok_or_else(|| invalid("amount", "deposit overflow"))?;
@@ -92,7 +93,7 @@ pub fn withdraw(
             .map_err(|e| crate::OrchestrationError::Store(format!("stored withdrawal: {e}")))?;
         let amount = requested.min(have);
         let rest = have - amount;
-        transfer(ctx.store, &fastpath_account(), &invoker, amount)?;
+        bank::send_ubls(ctx, &fastpath_account(), &invoker, amount)?;
         set_deposit(ctx.store, &invoker, rest)?;
         update_stats(ctx.store, |s| {
             s.deposits = s.deposits.saturating_sub(amount)
@@ -391,13 +392,13 @@ pub fn settle_receipts(
         let split = fastpath_split(&shares, fee, signers.len());
         let account = fastpath_account();
         for w in &signers {
-            transfer(ctx.store, &account, w, split.per_worker)?;
+            bank::send_ubls(ctx, &account, w, split.per_worker)?;
         }
-        transfer(ctx.store, &account, &head, split.head)?;
+        bank::send_ubls(ctx, &account, &head, split.head)?;
         if split.burn > 0 {
-            bls_bank::state::burn(ctx.store, &account, &ubls(split.burn)?)?;
+            bank::burn_ubls(ctx, &account, split.burn)?;
         }
-        transfer(ctx.store, &account, &community_pool(), split.community)?;
+        bank::send_ubls(ctx, &account, &community_pool(), split.community)?;
         charged = charged.saturating_add(fee);
         let to_workers = split
             .per_worker
@@ -454,7 +455,7 @@ pub struct FastPathSplit {
 /// Splits `fee` among `workers` signing workers, the head, the burn and the community pool.
 pub fn fastpath_split(split: &bls_fees::state::Split, fee: u128, workers: usize) -> FastPathSplit {
     let (worker_part, burn, _) = split.apply(fee);
-    let head = bls_registry::state::mul_bps(worker_part, HEAD_SHARE_BPS);
+    let head = bls_core::amount::mul_bps(worker_part, HEAD_SHARE_BPS);
     let k = u128::try_from(workers.max(1)).unwrap_or(1);
     let per_worker = worker_part.saturating_sub(head) / k;
     let community = fee

@@ -32,15 +32,15 @@ pub const MAX_EVIDENCE_RESULTS: usize = 64;
 pub const MAX_PINNED_HEADS: usize = 16;
 
 /// Deposits by invoker.
-pub const DEPOSITS: Map<&str, String> = Map::new("orch/fp/deposits");
+pub(crate) const DEPOSITS: Map<&str, String> = Map::new("orch/fp/deposits");
 /// Settled request ids (hex) → height.
-pub const SETTLED: Map<&str, u64> = Map::new("orch/fp/settled");
+pub(crate) const SETTLED: Map<&str, u64> = Map::new("orch/fp/settled");
 /// Pinned heads by function.
-pub const PINNED_HEADS: Map<u64, Vec<Address>> = Map::new("orch/fp/pinned");
+pub(crate) const PINNED_HEADS: Map<u64, Vec<Address>> = Map::new("orch/fp/pinned");
 /// Pending withdrawals by invoker.
-pub const WITHDRAWALS: Map<&str, Withdrawal> = Map::new("orch/fp/withdrawals");
+pub(crate) const WITHDRAWALS: Map<&str, Withdrawal> = Map::new("orch/fp/withdrawals");
 /// (request id hex, worker) already punished → the penalty applied.
-pub const EVIDENCE_HANDLED: Map<(&str, &str), HandledPenalty> = Map::new("orch/fp/evidence");
+pub(crate) const EVIDENCE_HANDLED: Map<(&str, &str), HandledPenalty> = Map::new("orch/fp/evidence");
 
 /// The penalty fast-path evidence applied to a (request, worker), ordered by severity: later
 /// evidence may raise it (`Miss` → `Slash`: a timed-out dissent first, then proof the same
@@ -63,11 +63,11 @@ impl HandledPenalty {
 }
 /// (last height of the request's chain window, request id hex): end block forgets the
 /// request's replay and evidence markers after that height.
-pub const PRUNE_QUEUE: Map<(u64, &str), ()> = Map::new("orch/fp/prune");
+pub(crate) const PRUNE_QUEUE: Map<(u64, &str), ()> = Map::new("orch/fp/prune");
 /// Most requests whose markers end block forgets per block (the rest wait for the next).
 pub const MAX_PRUNES_PER_BLOCK: usize = 512;
 /// Cumulative fast-path totals (absent: all zero).
-pub const FASTPATH_STATS: Item<FastPathStats> = Item::new("orch/fp/stats");
+pub(crate) const FASTPATH_STATS: Item<FastPathStats> = Item::new("orch/fp/stats");
 
 /// Cumulative fast-path totals, kept so explorers and the dashboard need not replay events.
 /// Settlement counters grow once per settled message (never per rejected one: a failed
@@ -79,25 +79,25 @@ pub struct FastPathStats {
     /// `MsgSettleReceipts` messages accepted.
     pub settlements: u64,
     /// Receipts settled.
-    #[serde(with = "bls_registry::amount::u128_str")]
+    #[serde(with = "bls_core::amount::u128_str")]
     pub receipts_settled: u128,
     /// Fees charged from deposits (= burned + to_heads + to_workers + to_community).
-    #[serde(with = "bls_registry::amount::u128_str")]
+    #[serde(with = "bls_core::amount::u128_str")]
     pub fees_charged: u128,
     /// Burnt.
-    #[serde(with = "bls_registry::amount::u128_str")]
+    #[serde(with = "bls_core::amount::u128_str")]
     pub burned: u128,
     /// Paid to settling heads.
-    #[serde(with = "bls_registry::amount::u128_str")]
+    #[serde(with = "bls_core::amount::u128_str")]
     pub to_heads: u128,
     /// Paid to signing workers.
-    #[serde(with = "bls_registry::amount::u128_str")]
+    #[serde(with = "bls_core::amount::u128_str")]
     pub to_workers: u128,
     /// Paid to the community pool (its share and rounding remainders).
-    #[serde(with = "bls_registry::amount::u128_str")]
+    #[serde(with = "bls_core::amount::u128_str")]
     pub to_community: u128,
     /// Current sum of all invoker deposits.
-    #[serde(with = "bls_registry::amount::u128_str")]
+    #[serde(with = "bls_core::amount::u128_str")]
     pub deposits: u128,
 }
 
@@ -141,6 +141,22 @@ pub fn deposit_of(store: &dyn Storage, invoker: &Address) -> Result<u128, Orches
             .map_err(|e| OrchestrationError::Store(format!("stored deposit: {e}"))),
         None => Ok(0),
     }
+}
+
+/// The sum of every invoker's deposit (walks all deposits: for invariant checks, which compare
+/// it with the deposit account's balance; never on a block's path).
+pub fn deposits_total(store: &dyn Storage) -> Result<u128, OrchestrationError> {
+    let mut sum: u128 = 0;
+    for item in DEPOSITS.range(store, None, None, cosmwasm_std::Order::Ascending) {
+        let (_, amount) = item?;
+        let amount = amount
+            .parse::<u128>()
+            .map_err(|e| OrchestrationError::Store(format!("stored deposit: {e}")))?;
+        sum = sum
+            .checked_add(amount)
+            .ok_or_else(|| OrchestrationError::Store("deposits overflow".into()))?;
+    }
+    Ok(sum)
 }
 
 /// Sets `invoker`'s deposit (0 removes the entry).

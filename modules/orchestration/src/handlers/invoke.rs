@@ -9,13 +9,14 @@ use crate::error::{invalid, OrchestrationError};
 use crate::events;
 use crate::handlers::assign::queue_job;
 use crate::handlers::subnet::eligible;
-use crate::handlers::{join, parse_addr, parse_ubls, transfer};
+use crate::handlers::{join, parse_addr, parse_ubls};
 use crate::manifest::{self, Manifest};
 use crate::msgs::{MsgInvoke, MsgInvokeResponse};
 use crate::pricing;
 use crate::state::{
     self, escrow_account, FunctionStatus, Job, JobStatus, JOBS, JOBS_BY_FUNCTION, JOB_SEQ,
 };
+use bls_bank::keeper as bank;
 
 /// Creates a job, escrows its fee and queues it; the response names no workers (the
 /// `bls.job_assigned` event of the next block does).
@@ -61,7 +62,7 @@ pub fn invoke(
         });
     }
     let id = state::next_id(ctx.store, &JOB_SEQ)?;
-    transfer(ctx.store, &invoker, &escrow_account(), max_fee)?;
+    bank::send_ubls(ctx, &invoker, &escrow_account(), max_fee)?;
 
     let job = Job {
         id,

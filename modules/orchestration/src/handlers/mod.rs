@@ -16,7 +16,7 @@ pub mod settle;
 pub mod subnet;
 pub mod subnet_repair;
 
-use bls_core::{Address, Coin, Coins};
+use bls_core::Address;
 
 use crate::error::{invalid, OrchestrationError};
 use crate::msgs::ProtoCoin;
@@ -60,24 +60,6 @@ pub(crate) fn parse_ubls(
         return Err(invalid(field, format!("denom must be {}", bls_core::DENOM)));
     }
     bls_core::coins::parse_amount(&c.amount).map_err(|e| invalid(field, e.to_string()))
-}
-
-/// `amount` ubls as a coin set (empty for zero).
-pub(crate) fn ubls(amount: u128) -> Result<Coins, OrchestrationError> {
-    Coins::from_coins([Coin::ubls(amount)]).map_err(|e| OrchestrationError::Bank(e.to_string()))
-}
-
-/// Moves `amount` ubls (no-op for zero).
-pub(crate) fn transfer(
-    store: &mut dyn cosmwasm_std::Storage,
-    from: &Address,
-    to: &Address,
-    amount: u128,
-) -> Result<(), OrchestrationError> {
-    if amount == 0 {
-        return Ok(());
-    }
-    Ok(bls_bank::state::send(store, from, to, &ubls(amount)?)?)
 }
 
 /// Comma-separated addresses for event attributes.

@@ -26,8 +26,8 @@ use crate::dissent::{self, DissentPenalty};
 use crate::error::OrchestrationError;
 use crate::events;
 use crate::handlers::assign::queue_job;
+use crate::handlers::join;
 use crate::handlers::results::open_reveals;
-use crate::handlers::{join, transfer, ubls};
 use crate::manifest::Manifest;
 use crate::params::Params;
 use crate::pricing;
@@ -36,6 +36,7 @@ use crate::state::{
     WORKER_JOBS,
 };
 use crate::withholding::{self, WithholdingPenalty};
+use bls_bank::keeper as bank;
 
 /// The fee `job` is charged if `outcome` is its agreed result: [`pricing::job_fee`] under the
 /// pinned manifest's limits, capped by the escrow still held.
@@ -131,14 +132,14 @@ fn settle(ctx: &mut Context<'_>, mut job: Job, p: &Params) -> Result<(), Orchest
     let split = split_fee(&shares, fee, agreeing.len());
     let escrow = escrow_account();
     for w in &agreeing {
-        transfer(ctx.store, &escrow, w, split.per_worker)?;
+        bank::send_ubls(ctx, &escrow, w, split.per_worker)?;
     }
     if split.burn > 0 {
-        bls_bank::state::burn(ctx.store, &escrow, &ubls(split.burn)?)?;
+        bank::burn_ubls(ctx, &escrow, split.burn)?;
     }
-    transfer(ctx.store, &escrow, &community_pool(), split.community)?;
+    bank::send_ubls(ctx, &escrow, &community_pool(), split.community)?;
     let refund = job.escrow.saturating_sub(fee);
-    transfer(ctx.store, &escrow, &job.invoker, refund)?;
+    bank::send_ubls(ctx, &escrow, &job.invoker, refund)?;
     job.escrow = 0;
 
     for w in &agreeing {
@@ -347,7 +348,7 @@ pub(crate) fn fail(
     reason: &str,
 ) -> Result<(), OrchestrationError> {
     let refund = job.escrow;
-    transfer(ctx.store, &escrow_account(), &job.invoker, refund)?;
+    bank::send_ubls(ctx, &escrow_account(), &job.invoker, refund)?;
     job.escrow = 0;
     job.failure = reason.to_string();
     close(ctx, &mut job, JobStatus::Failed)?;

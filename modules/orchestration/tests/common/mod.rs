@@ -165,7 +165,7 @@ impl Chain {
     }
 
     pub fn mint(&mut self, to: &Address, amount: u128) {
-        bls_bank::state::mint(
+        bls_bank::genesis::fund(
             &mut self.store,
             to,
             &Coins::parse(&format!("{amount}ubls")).unwrap(),
@@ -174,15 +174,15 @@ impl Chain {
     }
 
     pub fn balance(&self, a: &Address) -> u128 {
-        bls_bank::state::balance(&self.store, a, "ubls").unwrap()
+        bls_bank::keeper::balance(&self.store, a, "ubls").unwrap()
     }
 
     pub fn supply(&self) -> u128 {
-        bls_bank::state::supply_of(&self.store, "ubls").unwrap()
+        bls_bank::keeper::supply_of(&self.store, "ubls").unwrap()
     }
 
     pub fn burned(&self) -> u128 {
-        bls_bank::state::burned_of(&self.store, "ubls").unwrap()
+        bls_bank::keeper::burned_of(&self.store, "ubls").unwrap()
     }
 
     /// Runs a message like a tx: checks the signer, rolls back on error, records events.

@@ -87,11 +87,11 @@ impl Chain {
     }
 
     pub fn balance(&self, a: &Address) -> u128 {
-        bls_bank::state::balance(&self.store, a, "ubls").unwrap()
+        bls_bank::keeper::balance(&self.store, a, "ubls").unwrap()
     }
 
     pub fn fund(&mut self, a: &Address, amount: u128) {
-        bls_bank::state::mint(
+        bls_bank::genesis::fund(
             &mut self.store,
             a,
             &Coins::parse(&format!("{amount}ubls")).unwrap(),

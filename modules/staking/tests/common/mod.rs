@@ -207,16 +207,24 @@ impl Chain {
         Ok(serde_json::from_slice(&bytes).expect("query answers JSON"))
     }
 
+    /// Runs `f` in a context of the current block (infinite gas), as a keeper call from
+    /// another module would.
+    pub fn with_ctx<T>(&mut self, f: impl FnOnce(&mut Context<'_>) -> T) -> T {
+        let gas = GasMeter::infinite();
+        let mut ctx = Context::new(&mut self.store, &self.block, &gas);
+        f(&mut ctx)
+    }
+
     pub fn balance(&self, a: &Address) -> u128 {
-        bls_bank::state::balance(&self.store, a, "ubls").unwrap()
+        bls_bank::keeper::balance(&self.store, a, "ubls").unwrap()
     }
 
     pub fn supply(&self) -> u128 {
-        bls_bank::state::supply_of(&self.store, "ubls").unwrap()
+        bls_bank::keeper::supply_of(&self.store, "ubls").unwrap()
     }
 
     pub fn burned(&self) -> u128 {
-        bls_bank::state::burned_of(&self.store, "ubls").unwrap()
+        bls_bank::keeper::burned_of(&self.store, "ubls").unwrap()
     }
 
     /// Every module's exported genesis, by module name.

@@ -26,8 +26,8 @@ use super::events::{HEAD_CHALLENGED, HEAD_CHALLENGE_ANSWERED, HEAD_CHALLENGE_UNA
 use super::msgs::*;
 use super::penalty::punish_head;
 use super::state::*;
-use crate::handlers::transfer;
 use crate::state::params;
+use bls_bank::keeper as bank;
 
 /// Largest outcome an answer may carry: stdout and stderr at the largest output cap plus the
 /// canonical header (the sha256 check is what binds it; this only bounds the work).
@@ -83,7 +83,7 @@ pub fn challenge_head(
         return Err(HeadError::AlreadyRefunded(id));
     }
     let deposit = p.challenge_deposit;
-    transfer(ctx.store, &invoker, &challenge_account(), deposit)?;
+    bank::send_ubls(ctx, &invoker, &challenge_account(), deposit)?;
     let deadline = ctx.block.height.saturating_add(p.challenge_window);
     CHALLENGES.save(
         ctx.store,
@@ -153,7 +153,7 @@ pub fn answer_challenge(
             got,
         });
     }
-    transfer(ctx.store, &challenge_account(), &head, c.deposit)?;
+    bank::send_ubls(ctx, &challenge_account(), &head, c.deposit)?;
     OUTCOMES.save(ctx.store, &id, &Binary::from(m.outcome.clone()))?;
     OPEN_BY_HEAD.remove(ctx.store, (head.as_str(), &id));
     DEADLINES.remove(ctx.store, (c.deadline, &id));
@@ -220,7 +220,7 @@ fn expire(ctx: &mut Context<'_>, p: &crate::Params, id: &str) -> Result<(), Head
         s.refunded = true;
         SETTLEMENTS.save(ctx.store, id, s)?;
     }
-    transfer(ctx.store, &challenge_account(), &c.invoker, c.deposit)?;
+    bank::send_ubls(ctx, &challenge_account(), &c.invoker, c.deposit)?;
     OPEN_BY_HEAD.remove(ctx.store, (c.head.as_str(), id));
     c.status = ChallengeStatus::Unanswered;
     c.resolved = ctx.block.height;

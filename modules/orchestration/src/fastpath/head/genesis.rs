@@ -181,7 +181,7 @@ pub fn init(ctx: &mut Context<'_>, g: &HeadGenesis) -> Result<(), OrchestrationE
         PUNISHED.save(ctx.store, key, &())?;
         schedule_prune(ctx.store, &e.request_id, marker_until)?;
     }
-    let held = bls_bank::state::balance(ctx.store, &challenge_account(), bls_core::DENOM)?;
+    let held = bls_bank::keeper::balance(ctx.store, &challenge_account(), bls_core::DENOM)?;
     if held < open {
         return Err(bad(format!(
             "challenges: {} holds {held}ubls but open challenges escrow {open}ubls",

@@ -47,7 +47,7 @@ pub struct HeadSettlement {
     /// Result hash settled (hex).
     pub result_hash: String,
     /// Fee charged (ubls).
-    #[serde(with = "bls_registry::amount::u128_str")]
+    #[serde(with = "bls_core::amount::u128_str")]
     pub fee: u128,
     /// Settlement height.
     pub height: u64,
@@ -87,7 +87,7 @@ pub struct Challenge {
     /// The challenging invoker.
     pub invoker: Address,
     /// Deposit escrowed (ubls).
-    #[serde(with = "bls_registry::amount::u128_str")]
+    #[serde(with = "bls_core::amount::u128_str")]
     pub deposit: u128,
     /// Height it was opened.
     pub opened: u64,

@@ -1,6 +1,7 @@
-//! Serde helpers: `u128` amounts as decimal strings (JSON numbers cannot carry u128 safely).
+//! Amounts in base units: `u128` as decimal strings in JSON (JSON numbers cannot carry u128
+//! safely), and the two roundings-down every module's shares use.
 
-/// `#[serde(with = "bls_staking::amount::u128_str")]` for a `u128` field.
+/// `#[serde(with = "bls_core::amount::u128_str")]` for a `u128` field.
 pub mod u128_str {
     use serde::{Deserialize, Deserializer, Serializer};
 
@@ -12,7 +13,7 @@ pub mod u128_str {
     /// Reads a decimal string (digits only).
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u128, D::Error> {
         let s = String::deserialize(d)?;
-        bls_core::coins::parse_amount(&s).map_err(serde::de::Error::custom)
+        crate::coins::parse_amount(&s).map_err(serde::de::Error::custom)
     }
 }
 
