@@ -4,8 +4,6 @@
 
 use std::path::{Path, PathBuf};
 
-use prost::Message;
-
 fn proto_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
@@ -28,9 +26,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     // Sorted so the descriptor set's file order does not depend on the directory listing.
     files.sort();
-    let fds = protox::compile(&files, [&root])?;
+    let mut compiler = protox::Compiler::new([&root])?;
+    compiler
+        .include_source_info(true)
+        .include_imports(true)
+        .open_files(&files)?;
     let out = PathBuf::from(std::env::var("OUT_DIR")?);
-    std::fs::write(out.join("bls_descriptor.bin"), fds.encode_to_vec())?;
+    // `encode_file_descriptor_set` keeps the custom options (`event_type`), which the
+    // prost_types form drops.
+    std::fs::write(
+        out.join("bls_descriptor.bin"),
+        compiler.encode_file_descriptor_set(),
+    )?;
+    let fds = compiler.file_descriptor_set();
 
     // google/protobuf/descriptor.proto is in the set only for the custom option's extension:
     // prost_types has those types, so no Rust is generated for it.

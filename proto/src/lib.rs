@@ -7,6 +7,8 @@
 //! - [`bls`], [`cosmos`]: Rust types prost-build generates from it. The modules keep their own
 //!   hand-tagged prost structs; this crate's tests prove each encodes exactly as its generated
 //!   twin.
+//! - [`events`]: the `Event*` messages by ABCI event type, and [`events::decode`] to read an
+//!   emitted event back into its message.
 //! - [`query`]: the query codec the app uses to answer a `bls.*` query in protobuf: the request
 //!   becomes the module's JSON request, the module's JSON answer becomes the rpc's protobuf
 //!   response (see proto/README.md for the rule that picks the encoding).
@@ -15,6 +17,7 @@ use std::sync::OnceLock;
 
 use prost_reflect::DescriptorPool;
 
+pub mod events;
 pub mod query;
 
 /// The compiled schema: a `google.protobuf.FileDescriptorSet` of every file under proto/ and
