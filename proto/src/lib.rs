@@ -16,6 +16,8 @@
 use std::sync::OnceLock;
 
 use prost_reflect::DescriptorPool;
+/// The reflection library the descriptors and dynamic messages come from (same version).
+pub use prost_reflect;
 
 pub mod events;
 pub mod query;
