@@ -14,6 +14,10 @@ use crate::descriptor_pool;
 /// Full name of the custom option that names a message's event type.
 pub const EVENT_TYPE_OPTION: &str = "bls.options.v1.event_type";
 
+/// The attribute the tx pipeline adds to every event of a message (the message's index in its
+/// tx, as the Cosmos SDK does): chain metadata, not one of the event's own fields.
+pub const MSG_INDEX_ATTRIBUTE: &str = "msg_index";
+
 /// Why an emitted event does not match its message.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum EventError {
@@ -91,7 +95,8 @@ fn parse_value(kind: &Kind, text: &str) -> Option<Value> {
 }
 
 /// The message of an emitted event: `Ok(None)` when `kind` is no event of proto/ (e.g. the
-/// SDK's `transfer`), an error when the attributes do not match the message.
+/// SDK's `transfer`), an error when the attributes do not match the message. The
+/// [`MSG_INDEX_ATTRIBUTE`] the tx pipeline adds is skipped.
 pub fn decode(
     kind: &str,
     attributes: &[(String, String)],
@@ -102,6 +107,9 @@ pub fn decode(
     let mut msg = DynamicMessage::new(desc.clone());
     let mut seen = Vec::new();
     for (key, value) in attributes {
+        if key == MSG_INDEX_ATTRIBUTE {
+            continue;
+        }
         let field = desc
             .get_field_by_name(key)
             .ok_or_else(|| EventError::UnknownAttribute {
@@ -173,7 +181,7 @@ mod tests {
 
     #[test]
     fn an_event_decodes_into_its_message_or_is_refused() {
-        let ok = attrs(&[("worker", "bls1w"), ("job_id", "7")]);
+        let ok = attrs(&[("worker", "bls1w"), ("job_id", "7"), ("msg_index", "0")]);
         let msg = decode("bls.worker_missed", &ok)
             .expect("fits")
             .expect("known");

@@ -15,9 +15,9 @@
 
 use std::sync::OnceLock;
 
-use prost_reflect::DescriptorPool;
 /// The reflection library the descriptors and dynamic messages come from (same version).
 pub use prost_reflect;
+use prost_reflect::DescriptorPool;
 
 pub mod events;
 pub mod query;
