@@ -6,6 +6,13 @@
 //! | `/cosmos.tx.v1beta1.Service/Simulate` | `SimulateRequest` | `SimulateResponse` over the CheckTx state (latest height only) |
 //! | a module's prefix (`/cosmos.bank.v1beta1.Query/`, `/bls.orchestration.v1.Query/`, ...) | per module | per module, over that height's state |
 //!
+//! `bls.*` module queries are served only for the rpcs of proto/ (`bls_proto`): a method the
+//! schema does not declare is an unknown path (code 6), whatever the module would answer. Each
+//! is answered in JSON or protobuf by its request data ([`bls_proto::query::Encoding`]): data
+//! whose first byte is `{` is the module's JSON request and gets its JSON answer; anything else,
+//! empty data included, is the rpc's protobuf request message and gets its protobuf response
+//! message (converted through the module's JSON; a request that does not decode is code 18).
+//!
 //! `RequestQuery.height`: 0 means the last committed height; a past height is answered from
 //! the state committed at it (nothing is pruned: `/store/key` at every committed height,
 //! module queries from [`crate::store::Store::history_from`] on). Every answer carries the
@@ -15,6 +22,7 @@
 //! simulate at a past height is code 26.
 
 use bls_core::{BlockInfo, ModuleError};
+use bls_proto::query::{CodecError, Encoding, QueryRpc};
 use prost::Message;
 use tendermint_proto::v0_38::abci::{RequestQuery, ResponseQuery};
 use tendermint_proto::v0_38::crypto::{ProofOp, ProofOps};
@@ -47,6 +55,12 @@ fn error_response(e: &ModuleError, height: u64) -> ResponseQuery {
 const CODE_INVALID_HEIGHT: u32 = 26;
 /// Cosmos SDK `ErrNotFound` (state at a height that is not stored).
 const CODE_NOT_FOUND: u32 = 38;
+/// Cosmos SDK `ErrUnknownRequest` (a query path nobody answers).
+const CODE_UNKNOWN_REQUEST: u32 = 6;
+/// Cosmos SDK `ErrInvalidRequest` (request data that does not decode).
+const CODE_INVALID_REQUEST: u32 = 18;
+/// Cosmos SDK `ErrInternal` (an answer that does not fit the schema: a bug on our side).
+const CODE_INTERNAL: u32 = 1;
 
 /// The height a query asks for: 0 is the last committed height; negative or future heights
 /// are refused.
@@ -161,27 +175,60 @@ fn simulate(
     crate::tx::TxPipeline::new(app.modules()).query_simulate(&mut overlay, &next, data)
 }
 
-/// The module answering `path`, and the method part of the path.
+/// The module answering `path`, the method part of the path, and for a `bls.*` path its rpc in
+/// proto/ (refused when the schema has none).
 fn find_module<'a>(
     app: &'a BlsApp,
     path: &'a str,
-) -> Result<(&'a dyn bls_core::Module, &'a str), ModuleError> {
+) -> Result<(&'a dyn bls_core::Module, &'a str, Option<QueryRpc>), ModuleError> {
+    let unknown = |detail: String| ModuleError::new("sdk", CODE_UNKNOWN_REQUEST, detail);
     let module = app
         .modules()
         .iter()
         .find(|m| path.starts_with(m.query_prefix()))
-        .ok_or_else(|| ModuleError::new("sdk", 6, format!("unknown query path {path:?}")))?;
+        .ok_or_else(|| unknown(format!("unknown query path {path:?}")))?;
     let method = path.get(module.query_prefix().len()..).unwrap_or_default();
-    Ok((*module, method))
+    let rpc = QueryRpc::for_path(path)
+        .transpose()
+        .map_err(|e| unknown(e.to_string()))?;
+    Ok((*module, method, rpc))
+}
+
+fn codec_error(e: CodecError) -> ModuleError {
+    let code = match e {
+        CodecError::UnknownMethod(_) => CODE_UNKNOWN_REQUEST,
+        CodecError::InvalidRequest { .. } => CODE_INVALID_REQUEST,
+        CodecError::InvalidResponse { .. } => CODE_INTERNAL,
+    };
+    ModuleError::new("sdk", code, e.to_string())
+}
+
+/// Asks `module`, in the encoding the request picks: a protobuf request is handed to the
+/// module as JSON and its JSON answer returned as the rpc's response message.
+fn ask(
+    module: &dyn bls_core::Module,
+    rpc: Option<&QueryRpc>,
+    store: &dyn cosmwasm_std::Storage,
+    method: &str,
+    data: &[u8],
+) -> Result<Vec<u8>, ModuleError> {
+    match rpc {
+        Some(rpc) if Encoding::of(data) == Encoding::Protobuf => {
+            let json = rpc.request_to_json(data).map_err(codec_error)?;
+            let answer = module.query(store, method, &json)?;
+            rpc.response_to_protobuf(&answer).map_err(codec_error)
+        }
+        _ => module.query(store, method, data),
+    }
 }
 
 fn module_query(app: &BlsApp, path: &str, data: &[u8]) -> Result<Vec<u8>, ModuleError> {
-    let (module, method) = find_module(app, path)?;
+    let (module, method, rpc) = find_module(app, path)?;
     let snap = app
         .store()
         .snapshot()
         .map_err(|e| ModuleError::storage("query", e))?;
-    module.query(&snap, method, data)
+    ask(module, rpc.as_ref(), &snap, method, data)
 }
 
 /// A module query over the state committed at a past `height`.
@@ -191,12 +238,12 @@ fn module_query_at(
     data: &[u8],
     height: u64,
 ) -> Result<Vec<u8>, ModuleError> {
-    let (module, method) = find_module(app, path)?;
+    let (module, method, rpc) = find_module(app, path)?;
     let view = app
         .store()
         .snapshot_at(height)
         .map_err(|e| height_error("query at height", height, e))?;
-    let answer = module.query(&view, method, data);
+    let answer = ask(module, rpc.as_ref(), &view, method, data);
     // A failed disk read answers from missing data: report it rather than the answer.
     if let Some(e) = view.take_error() {
         return Err(ModuleError::storage("query at height", e));

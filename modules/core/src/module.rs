@@ -11,7 +11,9 @@ use crate::module_account::ModuleAccount;
 /// A chain module: its messages, queries, genesis and block hooks.
 ///
 /// Message and standard Cosmos query payloads are protobuf. Queries of `bls.*` modules take and
-/// return JSON (path `/bls.<module>.v1.Query/<Method>`), which the CLI, worker and dashboard read.
+/// return JSON (path `/bls.<module>.v1.Query/<Method>`), which the CLI, worker and dashboard read;
+/// the app also answers them in protobuf by converting through this JSON with the schema in
+/// proto/ (`bls_proto::query`), so a module's JSON must be the proto3 JSON of its rpc's messages.
 ///
 /// The chain's modules declare themselves as a [`crate::spec::ModuleSpec`] (their parts as a
 /// table, messages as a [`crate::route::MsgRouter`]), for which this trait is implemented.

@@ -32,6 +32,9 @@ pub trait Route: Sync {
     /// The message's type URL.
     fn type_url(&self) -> &'static str;
 
+    /// The type URL its response is encoded under.
+    fn response_type_url(&self) -> &'static str;
+
     /// Decodes `msg` and parses its signer field into an address.
     fn signer(&self, msg: &Any, invalid: InvalidSigner) -> Result<Address, ModuleError>;
 
@@ -95,6 +98,10 @@ where
 {
     fn type_url(&self) -> &'static str {
         self.type_url
+    }
+
+    fn response_type_url(&self) -> &'static str {
+        self.response_type_url
     }
 
     fn signer(&self, msg: &Any, invalid: InvalidSigner) -> Result<Address, ModuleError> {
