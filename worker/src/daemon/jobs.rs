@@ -20,6 +20,7 @@ use bls_orchestration::msgs::{
 };
 use bls_orchestration::queries::NextAction;
 use bls_orchestration::state::{Job as ChainJob, JobStatus};
+use bls_runtime::{BlockTime, Job, Manifest, Runtime};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
@@ -31,7 +32,6 @@ use super::fit::{self, Misfit};
 use super::signer::{SignerHandle, TxFailure};
 use super::store::{CommitRecord, Store};
 use crate::metrics::Metrics;
-use crate::runtime::{BlockTime, Job, Manifest, Runtime};
 
 /// How often a waiting job re-reads the chain when no new height was signalled.
 const POLL: Duration = Duration::from_secs(2);
@@ -85,7 +85,7 @@ pub enum JobError {
         /// Job id.
         id: u64,
         /// Why.
-        source: crate::runtime::RuntimeError,
+        source: bls_runtime::RuntimeError,
     },
     /// The manifest asks for more than this worker's config gives ([`fit::check`], the same
     /// check the fast path makes).

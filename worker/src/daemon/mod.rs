@@ -27,11 +27,11 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use bls_client::{Decimal, GasPrice, KeyPair, Keyring, RpcClient};
+use bls_runtime::{Runtime, RuntimeConfig};
 use tokio::sync::watch;
 
 use crate::config::{Config, KEY_NAME};
 use crate::metrics::Metrics;
-use crate::runtime::{Runtime, RuntimeConfig};
 
 pub use fault::Fault;
 

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use bls_client::head_api::WorkerSig;
 use bls_core::outcome::Outcome;
 use bls_orchestration::fastpath::msgs::result_digest;
 use bls_registry::queries::{WorkerRequest, WorkerResponse};
@@ -12,7 +13,6 @@ use futures::future::join_all;
 use libp2p::PeerId;
 use sha2::{Digest, Sha256};
 
-use super::api::WorkerSig;
 use crate::p2p::protocol::{WorkOrder, WorkReply};
 use crate::p2p::serve::{bls_auth_verify, multiaddrs, Executor};
 
@@ -264,8 +264,8 @@ mod tests {
         ];
         let request_id = [1u8; 32];
         let code_hash = [2u8; 32];
-        let outcome = crate::runtime::Outcome {
-            status: crate::runtime::ExitStatus::Exited(0),
+        let outcome = bls_runtime::Outcome {
+            status: bls_runtime::ExitStatus::Exited(0),
             stdout: b"hi".to_vec(),
             stdout_truncated: false,
             stderr: vec![],

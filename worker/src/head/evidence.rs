@@ -14,6 +14,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use bls_client::head_api::WorkerSig;
 use bls_core::manifest::Manifest;
 use bls_core::module::encode_any;
 use bls_core::outcome::Outcome;
@@ -23,7 +24,6 @@ use bls_orchestration::fastpath::msgs::{
 };
 use bls_registry::Worker;
 
-use super::api::WorkerSig;
 use super::dispatch;
 use crate::p2p::protocol::WorkOrder;
 use crate::p2p::serve::Executor;

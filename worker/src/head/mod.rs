@@ -27,7 +27,6 @@
 //! chain, 429 rate limited; 503 when too few workers agree or the served-outcome store is
 //! full.
 
-pub mod api;
 pub mod challenges;
 pub mod deposits;
 pub mod dispatch;
@@ -46,6 +45,9 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use bls_client::head_api::{
+    ErrorBody, ExecuteRequest, ExecuteResponse, ResultRequest, WorkerSig,
+};
 use bls_core::outcome::{ExitStatus, Outcome};
 use bls_core::Address;
 use bls_orchestration::fastpath::fee::fastpath_fee;
@@ -59,7 +61,6 @@ use futures::future::join_all;
 
 use crate::p2p::protocol::WorkOrder;
 use crate::p2p::serve::Executor;
-use api::*;
 
 /// Limits of the head API.
 #[derive(Debug, Clone)]
@@ -424,7 +425,7 @@ impl Head {
             }
             _ => chain_err(e),
         })?;
-        let manifest = crate::runtime::Manifest::from_json(f.function.manifest_json.as_bytes())
+        let manifest = bls_runtime::Manifest::from_json(f.function.manifest_json.as_bytes())
             .map_err(|e| {
                 (
                     StatusCode::BAD_GATEWAY,

@@ -23,6 +23,7 @@ use bls_orchestration::queries::{FunctionResponse, IdRequest, ParamsResponse};
 use bls_registry::msgs::Capabilities;
 use bls_registry::queries::{WorkersRequest, WorkersResponse};
 use bls_registry::{Role, Worker, WorkerStatus};
+use bls_runtime::{BlockTime, Job, Manifest, Runtime};
 use libp2p::{Multiaddr, PeerId};
 use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
@@ -36,7 +37,6 @@ use crate::daemon::chain::Chain;
 use crate::daemon::code::CodeStore;
 use crate::daemon::Fault;
 use crate::metrics::Metrics;
-use crate::runtime::{BlockTime, Job, Manifest, Runtime};
 
 /// How long cached chain reads (peers, functions) are trusted.
 const CACHE_TTL: Duration = Duration::from_secs(3);

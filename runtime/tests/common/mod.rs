@@ -4,13 +4,13 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use bls_worker::runtime::{BlockTime, Job, Manifest, Outcome, Runtime, RuntimeConfig};
+use bls_runtime::{BlockTime, Job, Manifest, Outcome, Runtime, RuntimeConfig};
 
-/// Repository root (worker/..).
+/// Repository root (the parent of the crate using these helpers: runtime/ or worker/).
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
-        .expect("worker/ has a parent")
+        .expect("the crate dir has a parent")
         .to_path_buf()
 }
 
@@ -96,7 +96,7 @@ pub async fn assert_healthy(rt: &Runtime) {
     let out = run(rt, "hello", Manifest::default(), &[], b"again").await;
     assert_eq!(
         out.status,
-        bls_worker::runtime::ExitStatus::Exited(0),
+        bls_runtime::ExitStatus::Exited(0),
         "{out:?}"
     );
     assert_eq!(out.stdout, b"Hello, again!\n");
