@@ -8,18 +8,14 @@
 //! — every resolved address public or operator-allowed, the connection pinned to the vetted
 //! addresses — is `destination.rs`'s. The ambient proxy settings are ignored.
 
-use std::fmt;
-use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use wasmtime::{Caller, Extern, Linker, Memory};
 
 use crate::allowlist::{find_allowed, request_origin, Origin};
-use crate::destination::{self, Refusal};
 use crate::config::HttpConfig;
-use crate::resolve::NameResolver;
+use crate::destination::{self, Refusal};
 
 /// Name of the import module guests link against.
 pub const MODULE: &str = "bls_http";

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context as _;
-use bls_client::cli::tx::broadcast_and_wait;
+use bls_client::cli::submit::broadcast_and_wait;
 use bls_client::cli::tx_orchestration::{
     deploy_function, invoke_function, parse_fee, verified_text, DeployRequest, Deployed,
     InvokeOutcome,

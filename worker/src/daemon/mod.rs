@@ -33,7 +33,7 @@ use tokio::sync::watch;
 use crate::config::{Config, KEY_NAME};
 use crate::metrics::Metrics;
 
-pub use fault::Fault;
+use fault::Fault;
 
 /// Options of `start` beyond the config file.
 #[derive(Debug, Clone, Default)]
@@ -106,7 +106,7 @@ pub async fn run(home: &Path, config: Config, opts: StartOptions) -> anyhow::Res
         signer::spawn(sender, config.chain.max_msgs_per_tx, metrics.clone());
     let chain = chain::Chain::new(rpc.clone());
 
-    let peers = Arc::new(crate::p2p::serve::PeerBook::new(chain.clone()));
+    let peers = Arc::new(crate::p2p::peers::PeerBook::new(chain.clone()));
     let p2p = match &opts.p2p_listen {
         Some(listen) => {
             let kp = crate::p2p::identity::keypair(&key)?;
@@ -154,7 +154,7 @@ pub async fn run(home: &Path, config: Config, opts: StartOptions) -> anyhow::Res
 
     let mut head_challenges = None;
     if let Some((handle, incoming, _)) = p2p {
-        let exec = Arc::new(crate::p2p::serve::Executor {
+        let exec = Arc::new(crate::p2p::executor::Executor {
             chain: chain.clone(),
             chain_id: tx_chain_id.clone(),
             runtime: runtime.clone(),

@@ -25,8 +25,8 @@ use bls_orchestration::fastpath::msgs::{
 use bls_registry::Worker;
 
 use super::dispatch;
+use crate::p2p::executor::Executor;
 use crate::p2p::protocol::WorkOrder;
-use crate::p2p::serve::Executor;
 
 /// A disagreement the head saw while serving a request.
 pub struct Conflict {

@@ -6,10 +6,12 @@
 //! head workers) and [`gossip`] (subnetwork topics and prefetch notices).
 
 pub mod discovery;
+pub mod executor;
 pub mod gate;
 pub mod gossip;
 pub mod identity;
 pub mod node;
+pub mod peers;
 pub mod protocol;
 pub mod refusal;
 pub mod serve;
