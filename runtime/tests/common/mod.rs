@@ -1,4 +1,6 @@
-//! Shared test helpers: builds the guest functions once and runs jobs.
+//! Shared test helpers: builds the guest functions once and runs jobs. Also included by
+//! worker/tests and worker/benches (`#[path]`), which drive `bls-worker run` with the same
+//! guests.
 #![allow(dead_code)] // each test binary uses a different subset
 
 use std::path::{Path, PathBuf};
@@ -94,10 +96,6 @@ pub async fn run(
 /// Asserts the runtime still runs `hello` correctly.
 pub async fn assert_healthy(rt: &Runtime) {
     let out = run(rt, "hello", Manifest::default(), &[], b"again").await;
-    assert_eq!(
-        out.status,
-        bls_runtime::ExitStatus::Exited(0),
-        "{out:?}"
-    );
+    assert_eq!(out.status, bls_runtime::ExitStatus::Exited(0), "{out:?}");
     assert_eq!(out.stdout, b"Hello, again!\n");
 }
