@@ -8,11 +8,10 @@
 //! every later copy of the request — from any head, after a restart — gets that same answer:
 //! this worker never signs two results for one request ([`crate::daemon::answers`]).
 //!
-//! Code comes from the runtime's cache, else a peer that provides it (verified by hash), else
-//! the chain.
+//! Code comes from [`super::code_fetch`]; the run itself is [`crate::daemon::runner`]'s, the
+//! same as for the chain's jobs.
 
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::Arc;
 
 use bls_client::fastpath::DEPOSIT_QUERY;
 use bls_client::orchestration::PARAMS_QUERY;
@@ -24,188 +23,53 @@ use bls_orchestration::fastpath::request::{serve_window, Window};
 use bls_orchestration::handlers::results::max_outcome_len;
 use bls_orchestration::queries::ParamsResponse;
 use bls_registry::msgs::Capabilities;
-use bls_runtime::{BlockTime, Job, Manifest, Runtime};
+use bls_runtime::{BlockTime, Job, Manifest};
 use libp2p::PeerId;
-use sha2::{Digest, Sha256};
 
-use super::node::{P2pError, P2pHandle};
-use super::peers::{multiaddrs, PeerBook};
-use super::protocol::{CodeReply, CodeRequest, WorkOrder, WorkReply};
+use super::code_fetch::CodeFetcher;
+use super::node::P2pHandle;
+use super::peers::PeerBook;
+use super::protocol::{WorkOrder, WorkReply};
 use super::refusal::{admit, Refusal};
 use crate::daemon::answers::{Answer, AnswerStore};
 use crate::daemon::chain::Chain;
-use crate::daemon::code::CodeStore;
 use crate::daemon::fault::Fault;
+use crate::daemon::runner::{Ran, Runner};
+use crate::keyed_locks::KeyedLocks;
 use crate::metrics::Metrics;
 
-/// How long a Kademlia provider lookup for a code blob may take.
-const PROVIDER_LOOKUP: Duration = Duration::from_secs(2);
-/// How long one peer may take to send a code blob.
-const CODE_FROM_PEER_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long all peers together may take before the chain is asked (well inside a work
-/// order's request timeout, so the chain fallback still fits).
-const CODE_FROM_PEERS_BUDGET: Duration = Duration::from_secs(12);
-/// Most providers asked for one blob before falling back.
-const MAX_CODE_PEERS: usize = 3;
-
-/// Everything needed to execute fast-path work; shared by the worker service and the head.
+/// Executes fast-path work orders; shared by the worker service ([`super::serve`]), discovery,
+/// gossip and the head (which also runs its own share through it).
 pub struct Executor {
     /// Chain queries.
     pub chain: Chain,
     /// Chain id (request ids bind it).
     pub chain_id: String,
-    /// The sandbox.
-    pub runtime: Arc<Runtime>,
-    /// Verified code cache (disk, then chain).
-    pub code: CodeStore,
     /// The worker key (result signatures).
     pub key: KeyPair,
-    /// Test-only misbehaviour.
-    pub fault: Option<Fault>,
-    /// Metrics.
-    pub metrics: Arc<Metrics>,
-    /// The p2p node.
-    pub p2p: P2pHandle,
-    /// Registered peers (shared with the node's gate).
-    pub peers: Arc<PeerBook>,
-    /// Code blobs fetched from peers (count; for logs and tests).
-    pub code_from_peers: Mutex<u64>,
-    /// One fetch per code blob at a time: a prefetch notice and the first work order of a
-    /// function arrive together and need one download; other blobs are not held up.
-    pub fetching: crate::keyed_locks::KeyedLocks<[u8; 32]>,
+    /// What this worker's config lets it run (`[worker]`); a work order for a manifest that
+    /// does not fit is refused ([`crate::daemon::fit`]).
+    pub caps: Capabilities,
+    /// Where code comes from: the runtime's cache, providing peers, the chain.
+    pub code: CodeFetcher,
+    /// The sandbox, with outcome metrics and the worker's test fault.
+    pub runner: Runner,
     /// Every fast-path answer this worker signed, by request id (persisted before it is sent).
     pub answers: AnswerStore,
     /// One execution per request id at a time: concurrent copies of a request (through two
     /// heads) wait for the first and get its stored answer.
-    pub requests: crate::keyed_locks::KeyedLocks<[u8; 32]>,
-    /// What this worker's config lets it run (`[worker]`); a work order for a manifest that
-    /// does not fit is refused ([`crate::daemon::fit`]).
-    pub caps: Capabilities,
+    pub requests: KeyedLocks<[u8; 32]>,
+    /// The p2p node.
+    pub p2p: P2pHandle,
+    /// Registered peers (shared with the node's gate).
+    pub peers: Arc<PeerBook>,
+    /// Metrics.
+    pub metrics: Arc<Metrics>,
+    /// Test-only misbehaviour (the head's faults read it; the runner applies the worker's).
+    pub fault: Option<Fault>,
 }
 
 impl Executor {
-    /// Ensures the module `hash` is loaded: runtime cache, else a Kademlia provider of the
-    /// blob (registered peers other than `from` first), else `from` (the requesting head or
-    /// the prefetch author), else the chain. Peer bytes are used only if their sha256 is
-    /// `hash`; once loaded, this node announces itself as a provider.
-    pub(crate) async fn ensure_code(
-        &self,
-        hash: [u8; 32],
-        from: Option<&PeerId>,
-    ) -> Result<(), String> {
-        if self.runtime.has_module(&hash) {
-            return Ok(());
-        }
-        let _one = self.fetching.lock(&hash).await;
-        if self.runtime.has_module(&hash) {
-            return Ok(());
-        }
-        if let Some(wasm) = self.code.cached(&hash) {
-            return self.load(hash, wasm).await;
-        }
-        // Spare the requester (usually the head): look for another provider first.
-        let exclude: Vec<PeerId> = from.copied().into_iter().collect();
-        let mut candidates: Vec<(PeerId, &str)> = self
-            .p2p
-            .providers(hash, &exclude, PROVIDER_LOOKUP)
-            .await
-            .into_iter()
-            .filter(|p| Some(p) != from && *p != self.p2p.peer_id)
-            .map(|p| (p, "provider"))
-            .collect();
-        candidates.truncate(MAX_CODE_PEERS);
-        if let Some(f) = from {
-            candidates.push((*f, "requester"));
-        }
-        let mut wasm = None;
-        let deadline = tokio::time::Instant::now() + CODE_FROM_PEERS_BUDGET;
-        for (peer, kind) in candidates {
-            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-            if left.is_zero() {
-                break;
-            }
-            let wait = left.min(CODE_FROM_PEER_TIMEOUT);
-            if let Some(bytes) = self.code_from_peer(&peer, hash, wait).await {
-                tracing::info!(code = %hex::encode(hash), %peer, source = kind, "code blob fetched from peer");
-                if let Ok(mut n) = self.code_from_peers.lock() {
-                    *n += 1;
-                }
-                self.metrics.code_fetch(kind);
-                if let Err(e) = self.code.put(&hash, &bytes) {
-                    tracing::warn!(error = %e, "cannot cache code");
-                }
-                wasm = Some(bytes);
-                break;
-            }
-        }
-        let wasm = match wasm {
-            Some(w) => w,
-            None => {
-                let w = self.code.get(&hash).await.map_err(|e| e.to_string())?;
-                self.metrics.code_fetch("chain");
-                w
-            }
-        };
-        self.load(hash, wasm).await
-    }
-
-    /// Compiles verified `wasm` into the runtime and announces this node as a provider.
-    async fn load(&self, hash: [u8; 32], wasm: Vec<u8>) -> Result<(), String> {
-        let runtime = self.runtime.clone();
-        tokio::task::spawn_blocking(move || runtime.load_expected(&hash, &wasm))
-            .await
-            .map_err(|e| format!("compile task: {e}"))?
-            .map_err(|e| e.to_string())?;
-        self.p2p.provide(hash).await;
-        Ok(())
-    }
-
-    /// The blob `hash` from `peer` if it is registered, answers within `wait`, and sends
-    /// the right bytes.
-    async fn code_from_peer(
-        &self,
-        peer: &PeerId,
-        hash: [u8; 32],
-        wait: Duration,
-    ) -> Option<Vec<u8>> {
-        let Some(w) = self.peers.lookup(peer).await else {
-            tracing::warn!(%peer, "code provider is not registered; not asking it");
-            return None;
-        };
-        let request = CodeRequest {
-            hash: hash.to_vec(),
-        };
-        // A slow or silent peer must not hold the fetch (and the fast path) for the whole
-        // request timeout: the next candidate, then the chain, are there.
-        let asked = tokio::time::timeout(wait, self.p2p.code(*peer, multiaddrs(&w), request))
-            .await
-            .unwrap_or_else(|_| {
-                Err(P2pError::Request {
-                    peer: peer.to_string(),
-                    reason: "timed out".into(),
-                })
-            });
-        match asked {
-            Ok(CodeReply::Found(bytes)) => {
-                let actual: [u8; 32] = Sha256::digest(&bytes).into();
-                if actual == hash {
-                    Some(bytes)
-                } else {
-                    tracing::warn!(%peer, "peer sent code with the wrong hash; ignoring it");
-                    None
-                }
-            }
-            Ok(CodeReply::Missing(why)) => {
-                tracing::debug!(%peer, why, "peer has no code");
-                None
-            }
-            Err(e) => {
-                tracing::debug!(error = %e, "code from peer failed");
-                None
-            }
-        }
-    }
-
     /// Executes a work order (after checking it against the chain) and signs the result.
     /// `from` is the sending head (`None`: this worker, as a head, runs its own share). A
     /// refusal is logged, counted (`bls_worker_work_refusals_total{kind}`) and sent back.
@@ -332,7 +196,8 @@ impl Executor {
         // Room for the largest answer this function can produce, before spending a run on it.
         let most = AnswerStore::answer_size(max_outcome_len(manifest.limits.output_bytes));
         self.answers.check_room(&head, most, tip)?;
-        self.ensure_code(code_hash, from)
+        self.code
+            .ensure(code_hash, from)
             .await
             .map_err(Refusal::Code)?;
         let job = Job {
@@ -348,18 +213,13 @@ impl Executor {
             },
             data_dir: None,
         };
-        let outcome = self
-            .runtime
+        let Ran {
+            bytes, result_hash, ..
+        } = self
+            .runner
             .run(&job)
             .await
             .map_err(|e| Refusal::Execution(e.to_string()))?;
-        self.metrics.outcome(&outcome);
-        let outcome = match self.fault {
-            Some(f) => f.tamper(outcome),
-            None => outcome,
-        };
-        let bytes = outcome.canonical_bytes();
-        let result_hash: [u8; 32] = Sha256::digest(&bytes).into();
         let signature = self
             .key
             .sign(&result_digest(&id, &code_hash, &result_hash))
@@ -398,17 +258,6 @@ impl Executor {
             .parse::<u128>()
             .unwrap_or(0)
             .saturating_sub(dep.withdrawing.parse::<u128>().unwrap_or(0)))
-    }
-
-    /// Raw WASM for a code request (verified by hash before it is sent).
-    pub async fn code_blob(&self, hash: &[u8]) -> CodeReply {
-        let Ok(hash) = <[u8; 32]>::try_from(hash) else {
-            return CodeReply::Missing("hash must be 32 bytes".into());
-        };
-        match self.code.get(&hash).await {
-            Ok(w) => CodeReply::Found(w),
-            Err(e) => CodeReply::Missing(e.to_string()),
-        }
     }
 }
 

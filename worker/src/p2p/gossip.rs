@@ -56,10 +56,10 @@ pub async fn prefetch(
             return;
         }
     };
-    if !member || exec.runtime.has_module(&code_hash) {
+    if !member || exec.runner.has_module(&code_hash) {
         return;
     }
-    match exec.ensure_code(code_hash, Some(&author)).await {
+    match exec.code.ensure(code_hash, Some(&author)).await {
         Ok(()) => {
             tracing::info!(function_id, code = %hex::encode(code_hash), "code prefetched");
             exec.metrics.prefetches.inc();

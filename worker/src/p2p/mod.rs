@@ -5,6 +5,7 @@
 //! [`gate`] (registered peers only), [`discovery`] (Kademlia bootstrap from the chain's
 //! head workers) and [`gossip`] (subnetwork topics and prefetch notices).
 
+pub mod code_fetch;
 pub mod discovery;
 pub mod executor;
 pub mod gate;

@@ -39,7 +39,7 @@ pub async fn serve(exec: Arc<Executor>, mut incoming: mpsc::Receiver<Incoming>) 
                     channel,
                 } => {
                     let reply = if exec.peers.lookup(&peer).await.is_some() {
-                        exec.code_blob(&request.hash).await
+                        exec.code.blob(&request.hash).await
                     } else {
                         CodeReply::Missing(format!("peer {peer} is not registered"))
                     };
