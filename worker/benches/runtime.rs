@@ -6,12 +6,12 @@
 //! - `process`: one `bls-worker run` process per invocation with a warm disk cache —
 //!   what per-invocation isolation by process would cost.
 
-#[path = "../tests/common/mod.rs"]
+#[path = "../../runtime/tests/common/mod.rs"]
 mod common;
 
 use std::process::Command;
 
-use bls_worker::runtime::{ExitStatus, Manifest, Runtime, RuntimeConfig};
+use bls_runtime::{ExitStatus, Manifest, Runtime, RuntimeConfig};
 use criterion::{criterion_group, criterion_main, Criterion};
 use wasmtime::{Engine, Linker, Module, Store};
 use wasmtime_wasi::p1::WasiP1Ctx;

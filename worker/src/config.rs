@@ -7,11 +7,9 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
+use bls_runtime::{parse_hosts_entry, HttpSection};
 use serde::{Deserialize, Serialize};
-
-use crate::runtime::{is_public, parse_hosts_entry, HttpConfig, StaticHosts, SystemResolver};
 
 /// File name of the config inside the home directory.
 pub const CONFIG_FILE: &str = "config.toml";
@@ -173,61 +171,6 @@ pub struct RuntimeSection {
     /// Host directory offered read-only at `/data` to functions with filesystem
     /// permission; empty for none.
     pub data_dir: PathBuf,
-}
-
-/// `[http]`: what functions' outbound HTTP may reach beyond the public internet.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct HttpSection {
-    /// Private destinations `IP:PORT` (`[IPv6]:PORT`) functions on this worker may reach,
-    /// e.g. a service the operator runs for them. Empty (the default): every address a
-    /// request resolves to must be public. Manifests can never grant this.
-    pub allow_private: Vec<String>,
-    /// Fixed answers `name=IP[,IP...]` used instead of DNS for these names (like curl's
-    /// `--resolve`). The answers are checked like DNS answers: a private one is refused
-    /// unless `allow_private` lists it.
-    pub resolve: Vec<String>,
-}
-
-impl HttpSection {
-    /// The `allow_private` entries, parsed.
-    pub fn allow_private(&self) -> Result<Vec<SocketAddr>, String> {
-        self.allow_private
-            .iter()
-            .map(|e| {
-                let addr: SocketAddr = e
-                    .parse()
-                    .map_err(|_| format!("{e:?} is not IP:PORT (IPv6 as [IP]:PORT)"))?;
-                if addr.port() == 0 {
-                    return Err(format!("{e:?}: port must not be 0"));
-                }
-                if is_public(addr.ip()) {
-                    return Err(format!(
-                        "{e:?} is a public address; list only private destinations"
-                    ));
-                }
-                Ok(addr)
-            })
-            .collect()
-    }
-
-    /// The runtime's HTTP settings for this section (defaults for everything else).
-    pub fn runtime_config(&self) -> Result<HttpConfig, String> {
-        let allow_private = self.allow_private()?;
-        let resolver: Arc<dyn crate::runtime::NameResolver> = if self.resolve.is_empty() {
-            Arc::new(SystemResolver)
-        } else {
-            Arc::new(
-                StaticHosts::new(&self.resolve, Arc::new(SystemResolver))
-                    .map_err(|e| e.to_string())?,
-            )
-        };
-        Ok(HttpConfig {
-            allow_private,
-            resolver,
-            ..HttpConfig::default()
-        })
-    }
 }
 
 /// `[metrics]`.

@@ -1,8 +1,8 @@
 //! bls-worker: executes bls functions for the network.
 //!
-//! - [`runtime`]: the wasmtime sandbox (WASI preview 1, limits, determinism,
-//!   permissions, module cache) and the canonical job [`runtime::Outcome`].
-//! - [`local`]: one local execution exactly as a worker runs it (`bls-worker run`, `bls`).
+//! The sandbox itself (wasmtime, limits, determinism, the HTTP extension, one local run)
+//! is the `bls-runtime` crate; this crate puts it to work:
+//!
 //! - [`daemon`]: `bls-worker start` — chain follower, job execution, commit/reveal
 //!   transactions; [`config`]: its `config.toml`; [`metrics`]: its Prometheus metrics.
 //! - [`p2p`]: the libp2p layer (discovery, registered-peers gate, work orders, code blobs,
@@ -13,7 +13,5 @@ pub mod config;
 pub mod daemon;
 pub mod head;
 pub mod keyed_locks;
-pub mod local;
 pub mod metrics;
 pub mod p2p;
-pub mod runtime;

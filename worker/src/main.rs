@@ -26,32 +26,15 @@ enum Command {
     Start(cli::start::StartArgs),
 }
 
-/// Installs the global log subscriber (stderr). `BLS_LOG` overrides `default_filter`.
-pub(crate) fn init_tracing(json: bool, default_filter: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("BLS_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter));
-    // No color codes when logging to a file or a pipe.
-    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(ansi)
-        .with_writer(std::io::stderr);
-    if json {
-        builder.json().init();
-    } else {
-        builder.init();
-    }
-}
-
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(args) => {
-            init_tracing(false, "warn");
+            cli::init_tracing(false, "warn");
             cli::run::main(args)
         }
         Command::Init(args) => {
-            init_tracing(false, "warn");
+            cli::init_tracing(false, "warn");
             cli::init::main(args)
         }
         // Configures logging itself, from its config file.

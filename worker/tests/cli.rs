@@ -1,5 +1,6 @@
 //! `bls-worker run` end to end through the real binary.
 
+#[path = "../../runtime/tests/common/mod.rs"]
 mod common;
 
 use std::process::Command;

@@ -1,22 +1,18 @@
-//! The same job gives the same result hash on every run and in every process.
+//! The same job gives the same result hash in every process: `bls-worker run` twice, and
+//! the in-process runtime (the runtime's own per-run checks: runtime/tests/determinism.rs).
 
+#[path = "../../runtime/tests/common/mod.rs"]
 mod common;
 
-use std::collections::BTreeSet;
-
-use bls_worker::runtime::{ExitStatus, Manifest};
+use bls_runtime::{ExitStatus, Manifest};
 use common::{job, runtime, wasm, wasm_path};
 
-async fn hashes_in_process(name: &str, runs: usize) -> BTreeSet<String> {
+async fn hash_in_process(name: &str) -> String {
     let rt = runtime();
     let hash = rt.load(&wasm(name)).unwrap();
-    let mut seen = BTreeSet::new();
-    for _ in 0..runs {
-        let out = rt.run(&job(hash, Manifest::default(), b"")).await.unwrap();
-        assert_eq!(out.status, ExitStatus::Exited(0), "{name}: {out:?}");
-        seen.insert(hex::encode(out.result_hash()));
-    }
-    seen
+    let out = rt.run(&job(hash, Manifest::default(), b"")).await.unwrap();
+    assert_eq!(out.status, ExitStatus::Exited(0), "{name}: {out:?}");
+    hex::encode(out.result_hash())
 }
 
 fn hash_from_cli(name: &str) -> String {
@@ -36,55 +32,20 @@ fn hash_from_cli(name: &str) -> String {
     v["result_hash"].as_str().expect("result_hash").to_string()
 }
 
-#[tokio::test]
-async fn nan_floats_same_hash_20_runs_and_across_processes() {
-    let in_process = hashes_in_process("nan-floats", 20).await;
-    assert_eq!(in_process.len(), 1, "{in_process:?}");
-    let a = hash_from_cli("nan-floats");
-    let b = hash_from_cli("nan-floats");
+async fn same_hash_across_processes(name: &str) {
+    let a = hash_from_cli(name);
+    let b = hash_from_cli(name);
     assert_eq!(a, b);
     // The CLI defaults (zero job id, block time 0) equal the in-process job's.
-    assert!(in_process.contains(&a));
+    assert_eq!(a, hash_in_process(name).await);
 }
 
 #[tokio::test]
-async fn nan_bits_are_canonical() {
-    let rt = runtime();
-    let out = common::run(&rt, "nan-floats", Manifest::default(), &[], b"").await;
-    let text = String::from_utf8(out.stdout).unwrap();
-    // Arithmetic NaNs all come out as the canonical quiet NaN, whatever the inputs' payloads.
-    for line in text.lines().filter(|l| l.starts_with("f64[")) {
-        let bits = line.rsplit(' ').next().unwrap();
-        assert!(
-            bits == "0x7ff8000000000000" || line.starts_with("f64[5]"),
-            "non-canonical NaN: {line}"
-        );
-    }
-    assert!(text.contains("f32 = 0x7fc00000"), "{text}");
+async fn nan_floats_same_hash_across_processes() {
+    same_hash_across_processes("nan-floats").await;
 }
 
 #[tokio::test]
-async fn hashmap_order_same_hash_20_runs_and_across_processes() {
-    let in_process = hashes_in_process("hashmap-order", 20).await;
-    assert_eq!(in_process.len(), 1, "{in_process:?}");
-    let a = hash_from_cli("hashmap-order");
-    let b = hash_from_cli("hashmap-order");
-    assert_eq!(a, b);
-    assert!(in_process.contains(&a));
-}
-
-#[tokio::test]
-async fn randomness_is_seeded_from_the_job_id() {
-    let rt = runtime();
-    let hash = rt.load(&wasm("hashmap-order")).unwrap();
-    let mut a = job(hash, Manifest::default(), b"");
-    a.id = [1; 32];
-    let mut b = a.clone();
-    b.id = [2; 32];
-    let out_a1 = rt.run(&a).await.unwrap();
-    let out_a2 = rt.run(&a).await.unwrap();
-    let out_b = rt.run(&b).await.unwrap();
-    assert_eq!(out_a1.stdout, out_a2.stdout);
-    // 64 keys: two seeds giving the same iteration order is vanishingly unlikely.
-    assert_ne!(out_a1.stdout, out_b.stdout);
+async fn hashmap_order_same_hash_across_processes() {
+    same_hash_across_processes("hashmap-order").await;
 }

@@ -1,7 +1,7 @@
 //! `bls account`: an address's balance, fast-path deposit and account state;
 //! `bls account deposit AMOUNT` tops up the deposit.
 
-use bls_client::cli::tx::broadcast_and_wait;
+use bls_client::cli::submit::broadcast_and_wait;
 use bls_client::cli::ClientContext;
 use bls_client::fastpath;
 use bls_core::{Address, Coins, DENOM};

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use bls_client::cli::tx::broadcast_and_wait;
+use bls_client::cli::submit::broadcast_and_wait;
 use bls_client::cli::ClientContext;
 use bls_client::head::{self, HeadEvidence};
 use bls_core::outcome::{ExitStatus, Outcome};

@@ -15,8 +15,8 @@ use std::time::Duration;
 use bls_client::cli::ClientContext;
 use bls_client::fastpath::{chain_terms, fast_request_id, signed_execute_body, FastRequest};
 use bls_client::head::{verify_answer, AnswerError, HeadAnswer, HeadEvidence};
+use bls_client::head_api::{ErrorBody, ExecuteResponse};
 use bls_client::KeyPair;
-use bls_worker::head::api::{ErrorBody, ExecuteResponse};
 use serde::Serialize;
 
 use crate::errors::CliError;

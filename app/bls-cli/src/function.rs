@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context as _;
-use bls_client::cli::tx::broadcast_and_wait;
+use bls_client::cli::submit::broadcast_and_wait;
 use bls_client::cli::tx_orchestration::{
     deploy_function, invoke_function, parse_fee, verified_text, DeployRequest, Deployed,
     InvokeOutcome,
@@ -14,9 +14,10 @@ use bls_client::msgs;
 use bls_client::orchestration::{self as orch, u64_as_string};
 use bls_orchestration::queries::FunctionsRequest;
 use bls_orchestration::state::Function;
-use bls_worker::config::HttpSection;
-use bls_worker::local::{outcome_json, run_local, write_outcome_text, LocalOutcome, LocalRun};
-use bls_worker::runtime::{BlockTime, Manifest as WorkerManifest};
+use bls_runtime::{
+    outcome_json, run_local, write_outcome_text, BlockTime, HttpSection, LocalOutcome, LocalRun,
+    Manifest as WorkerManifest,
+};
 use serde::Serialize;
 
 use crate::build::{build, report, report_text};

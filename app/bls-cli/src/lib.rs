@@ -3,8 +3,8 @@
 //! chain, manage keys and read balances, and hold fast-path heads to account.
 //!
 //! It adds no protocol code of its own: signing, txs, queries and result verification are
-//! `bls-client`'s; local execution is `bls-worker`'s runtime; manifest rules are the
-//! orchestration module's.
+//! `bls-client`'s; local execution is `bls-runtime`'s (the sandbox workers run); manifest
+//! rules are the orchestration module's.
 
 pub mod account;
 pub mod build;
@@ -80,7 +80,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 args,
                 job_id,
                 block_time,
-                http: bls_worker::config::HttpSection {
+                http: bls_runtime::HttpSection {
                     allow_private: allow_private_http,
                     resolve,
                 },

@@ -1,7 +1,7 @@
 //! The signing key (`--from`) and its funds, checked before any tx with errors that say
 //! how to fix them.
 
-use bls_client::cli::tx::TxFlags;
+use bls_client::cli::submit::TxFlags;
 use bls_client::cli::ClientContext;
 use bls_client::fee::{GasSetting, DEFAULT_GAS_ADJUSTMENT};
 use bls_client::{KeyPair, KeyringError};

@@ -10,13 +10,15 @@
 //! - [`msgs`]: message builders (bank, registry, orchestration, worker commit/reveal);
 //! - [`registry`], [`orchestration`]: typed module queries, waiting for and verifying jobs;
 //! - [`fastpath`]: deposits and signed fast-path requests; [`head`]: verifying a head's signed
-//!   answer and holding heads to account (report a lie, challenge a charge);
+//!   answer and holding heads to account (report a lie, challenge a charge); [`head_api`]: the
+//!   JSON of a head's HTTP API;
 //! - [`cli`]: the `blsd keys|tx|query` commands, mounted by the `blsd` binary.
 
 pub mod cli;
 pub mod fastpath;
 pub mod fee;
 pub mod head;
+pub mod head_api;
 pub mod keyring;
 pub mod keys;
 pub mod msgs;

@@ -7,7 +7,7 @@ use std::time::Duration;
 use bls_core::outcome::{ExitStatus, Outcome};
 use bls_orchestration::queries::{
     FunctionResponse, FunctionsRequest, FunctionsResponse, IdRequest, JobResponse, JobsRequest,
-    JobsResponse, ParamsResponse, ResultRequest, ResultResponse, QUERY_PREFIX,
+    JobsResponse, ParamsResponse, ResultRequest, ResultResponse,
 };
 use bls_orchestration::state::{Job, JobResult, JobStatus};
 use serde::Serialize;
@@ -44,13 +44,32 @@ pub enum JobError {
     },
 }
 
-fn path(method: &str) -> String {
-    format!("{QUERY_PREFIX}{method}")
-}
+// ABCI query paths of the orchestration module, for callers that read through their own
+// cache (the worker's chain view) rather than the typed functions below.
+/// `Function` query path.
+pub const FUNCTION_QUERY: &str = "/bls.orchestration.v1.Query/Function";
+/// `Functions` query path.
+pub const FUNCTIONS_QUERY: &str = "/bls.orchestration.v1.Query/Functions";
+/// `Code` query path.
+pub const CODE_QUERY: &str = "/bls.orchestration.v1.Query/Code";
+/// `Job` query path.
+pub const JOB_QUERY: &str = "/bls.orchestration.v1.Query/Job";
+/// `Jobs` query path.
+pub const JOBS_QUERY: &str = "/bls.orchestration.v1.Query/Jobs";
+/// `JobsForWorker` query path.
+pub const JOBS_FOR_WORKER_QUERY: &str = "/bls.orchestration.v1.Query/JobsForWorker";
+/// `Result` query path.
+pub const RESULT_QUERY: &str = "/bls.orchestration.v1.Query/Result";
+/// `Params` query path.
+pub const PARAMS_QUERY: &str = "/bls.orchestration.v1.Query/Params";
+/// `PinnedHeads` query path (a function's pinned head workers).
+pub const PINNED_HEADS_QUERY: &str = "/bls.orchestration.v1.Query/PinnedHeads";
+/// `OpenHeadChallenges` query path (challenges a head has yet to answer).
+pub const OPEN_HEAD_CHALLENGES_QUERY: &str = "/bls.orchestration.v1.Query/OpenHeadChallenges";
 
 /// `Function` query.
 pub async fn function(rpc: &RpcClient, id: u64) -> Result<FunctionResponse, RpcError> {
-    rpc.query_json(&path("Function"), &IdRequest { id }).await
+    rpc.query_json(FUNCTION_QUERY, &IdRequest { id }).await
 }
 
 /// `Functions` query.
@@ -58,32 +77,31 @@ pub async fn functions(
     rpc: &RpcClient,
     req: &FunctionsRequest,
 ) -> Result<FunctionsResponse, RpcError> {
-    rpc.query_json(&path("Functions"), req).await
+    rpc.query_json(FUNCTIONS_QUERY, req).await
 }
 
 /// `Job` query.
 pub async fn job(rpc: &RpcClient, id: u64) -> Result<Job, RpcError> {
-    let r: JobResponse = rpc.query_json(&path("Job"), &IdRequest { id }).await?;
+    let r: JobResponse = rpc.query_json(JOB_QUERY, &IdRequest { id }).await?;
     Ok(r.job)
 }
 
 /// `Jobs` query.
 pub async fn jobs(rpc: &RpcClient, req: &JobsRequest) -> Result<JobsResponse, RpcError> {
-    rpc.query_json(&path("Jobs"), req).await
+    rpc.query_json(JOBS_QUERY, req).await
 }
 
 /// `Result` query (fails for a job without a finalized result).
 pub async fn result(rpc: &RpcClient, job_id: u64) -> Result<JobResult, RpcError> {
     let r: ResultResponse = rpc
-        .query_json(&path("Result"), &ResultRequest { job_id })
+        .query_json(RESULT_QUERY, &ResultRequest { job_id })
         .await?;
     Ok(r.result)
 }
 
 /// `Params` query.
 pub async fn params(rpc: &RpcClient) -> Result<ParamsResponse, RpcError> {
-    rpc.query_json(&path("Params"), &serde_json::json!({}))
-        .await
+    rpc.query_json(PARAMS_QUERY, &serde_json::json!({})).await
 }
 
 /// The most a job of `function_id` can cost under the chain's current params — the smallest
@@ -94,7 +112,7 @@ pub async fn worst_case_fee(rpc: &RpcClient, function_id: u64) -> Result<u128, R
     let f = function(rpc, function_id).await?.function;
     let manifest: bls_core::manifest::Manifest =
         serde_json::from_str(&f.manifest_json).map_err(|e| RpcError::Decode {
-            path: path("Function"),
+            path: FUNCTION_QUERY.to_string(),
             detail: format!("manifest of function {function_id}: {e}"),
         })?;
     Ok(bls_orchestration::pricing::worst_case_fee(
@@ -283,6 +301,27 @@ mod tests {
     use super::*;
     use bls_core::Address;
     use std::io::Read as _;
+
+    #[test]
+    fn query_paths_are_the_modules_prefix_and_method() {
+        use bls_orchestration::queries::QUERY_PREFIX;
+        for (path, method) in [
+            (FUNCTION_QUERY, "Function"),
+            (FUNCTIONS_QUERY, "Functions"),
+            (CODE_QUERY, "Code"),
+            (JOB_QUERY, "Job"),
+            (JOBS_QUERY, "Jobs"),
+            (JOBS_FOR_WORKER_QUERY, "JobsForWorker"),
+            (RESULT_QUERY, "Result"),
+            (PARAMS_QUERY, "Params"),
+            (PINNED_HEADS_QUERY, "PinnedHeads"),
+            (OPEN_HEAD_CHALLENGES_QUERY, "OpenHeadChallenges"),
+            (crate::fastpath::DEPOSIT_QUERY, "FastPathDeposit"),
+            (crate::head::HEAD_CHALLENGE_QUERY, "HeadChallenge"),
+        ] {
+            assert_eq!(path, format!("{QUERY_PREFIX}{method}"));
+        }
+    }
 
     fn outcome_bytes() -> Vec<u8> {
         Outcome {

@@ -11,12 +11,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
-use bls_worker::config::HttpSection;
-use bls_worker::local::{outcome_json, run_local, write_outcome_text, LocalOutcome, LocalRun};
-use bls_worker::runtime::{BlockTime, Manifest};
-use clap::{Args, ValueEnum};
-
 use bls_client::cli::units::{parse_duration, parse_size};
+use bls_runtime::{
+    outcome_json, run_local, write_outcome_text, BlockTime, HttpSection, LocalOutcome, LocalRun,
+    Manifest,
+};
+use clap::{Args, ValueEnum};
 
 /// Output format of `run`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -4,7 +4,8 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use bls_worker::config::Config;
-use bls_worker::daemon::{Fault, StartOptions};
+use bls_worker::daemon::fault::Fault;
+use bls_worker::daemon::StartOptions;
 use clap::{Args, ValueEnum};
 
 /// Log output format.
@@ -68,7 +69,7 @@ pub fn main(args: StartArgs) -> anyhow::Result<std::process::ExitCode> {
         Some(f) => f == LogFormat::Json,
         None => config.log.format == "json",
     };
-    crate::init_tracing(json, &config.log.level);
+    super::init_tracing(json, &config.log.level);
     if let Some(f) = args.fault {
         tracing::warn!(fault = ?f, "TEST-ONLY fault injection enabled");
     }

@@ -4,9 +4,11 @@
 
 use std::sync::Arc;
 
+use bls_client::orchestration::{CODE_QUERY, FUNCTION_QUERY, JOBS_FOR_WORKER_QUERY};
+use bls_client::registry::{WORKERS_BY_OPERATOR_QUERY, WORKER_QUERY};
 use bls_client::{RpcClient, RpcError};
 use bls_orchestration::queries::{
-    CodeRequest, CodeResponse, FunctionResponse, IdRequest, JobResponse, JobsForWorkerRequest,
+    CodeRequest, CodeResponse, FunctionResponse, IdRequest, JobsForWorkerRequest,
     JobsForWorkerResponse, WorkerJob,
 };
 use bls_orchestration::state::Job;
@@ -16,13 +18,6 @@ use bls_registry::queries::{
 use bls_registry::Worker;
 
 use super::chain_view::{ChainView, DEFAULT_TTL};
-
-const JOB: &str = "/bls.orchestration.v1.Query/Job";
-const CODE: &str = "/bls.orchestration.v1.Query/Code";
-const JOBS_FOR_WORKER: &str = "/bls.orchestration.v1.Query/JobsForWorker";
-const WORKERS_BY_OPERATOR: &str = "/bls.registry.v1.Query/WorkersByOperator";
-const FUNCTION: &str = "/bls.orchestration.v1.Query/Function";
-const WORKER: &str = "/bls.registry.v1.Query/Worker";
 
 /// Typed queries over one RPC client. Clones share one [`ChainView`] cache.
 #[derive(Clone, Debug)]
@@ -50,29 +45,28 @@ impl Chain {
 
     /// A function and its subnetwork, from the fast-path cache (at most one TTL old).
     pub async fn function(&self, id: u64) -> Result<FunctionResponse, RpcError> {
-        self.view.query(FUNCTION, &IdRequest { id }).await
+        self.view.query(FUNCTION_QUERY, &IdRequest { id }).await
     }
 
     /// A registered worker by id, from the fast-path cache (at most one TTL old).
     pub async fn worker(&self, id: &str) -> Result<Worker, RpcError> {
         let r: WorkerResponse = self
             .view
-            .query(WORKER, &WorkerRequest { id: id.to_string() })
+            .query(WORKER_QUERY, &WorkerRequest { id: id.to_string() })
             .await?;
         Ok(r.worker)
     }
 
     /// A job by id.
     pub async fn job(&self, id: u64) -> Result<Job, RpcError> {
-        let r: JobResponse = self.rpc.query_json(JOB, &IdRequest { id }).await?;
-        Ok(r.job)
+        bls_client::orchestration::job(&self.rpc, id).await
     }
 
     /// Stored code (as deployed: gzip or raw) by hex hash.
     pub async fn code(&self, hash_hex: &str) -> Result<CodeResponse, RpcError> {
         self.rpc
             .query_json(
-                CODE,
+                CODE_QUERY,
                 &CodeRequest {
                     hash: hash_hex.to_string(),
                 },
@@ -90,7 +84,8 @@ impl Chain {
                 start_after,
                 limit: Some(100),
             };
-            let page: JobsForWorkerResponse = self.rpc.query_json(JOBS_FOR_WORKER, &req).await?;
+            let page: JobsForWorkerResponse =
+                self.rpc.query_json(JOBS_FOR_WORKER_QUERY, &req).await?;
             out.extend(page.jobs);
             match page.next {
                 // Stop on no progress so a misbehaving node cannot loop us.
@@ -106,7 +101,7 @@ impl Chain {
         let r: WorkersResponse = self
             .view
             .query(
-                WORKERS_BY_OPERATOR,
+                WORKERS_BY_OPERATOR_QUERY,
                 &WorkersByOperatorRequest {
                     operator: operator.to_string(),
                 },
@@ -120,7 +115,7 @@ impl Chain {
         let r: WorkersResponse = self
             .rpc
             .query_json(
-                WORKERS_BY_OPERATOR,
+                WORKERS_BY_OPERATOR_QUERY,
                 &WorkersByOperatorRequest {
                     operator: operator.to_string(),
                 },

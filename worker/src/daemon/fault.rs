@@ -1,9 +1,8 @@
 //! Fault injection for tests (`bls-worker start --fault ...`): play a dishonest or failing
 //! worker against a real chain. Never use on a real network: a faulty worker is slashed.
 
+use bls_runtime::Outcome;
 use clap::ValueEnum;
-
-use crate::runtime::Outcome;
 
 /// A deliberate misbehaviour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -66,7 +65,7 @@ impl Fault {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runtime::ExitStatus;
+    use bls_runtime::ExitStatus;
 
     #[test]
     fn wrong_result_changes_the_result_hash() {

@@ -9,8 +9,7 @@
 //! with the capabilities it really has. A unit test keeps the two rules in agreement.
 
 use bls_registry::msgs::Capabilities;
-
-use crate::runtime::Manifest;
+use bls_runtime::Manifest;
 
 /// Why a manifest does not fit a worker.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -20,18 +20,18 @@ use bls_orchestration::msgs::{
 };
 use bls_orchestration::queries::NextAction;
 use bls_orchestration::state::{Job as ChainJob, JobStatus};
+use bls_runtime::{BlockTime, Job, Manifest};
 use rand::RngCore;
-use sha2::{Digest, Sha256};
 use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 
 use super::chain::Chain;
 use super::code::{CodeError, CodeStore};
 use super::fault::Fault;
 use super::fit::{self, Misfit};
+use super::runner::{Ran, Runner};
 use super::signer::{SignerHandle, TxFailure};
 use super::store::{CommitRecord, Store};
 use crate::metrics::Metrics;
-use crate::runtime::{BlockTime, Job, Manifest, Runtime};
 
 /// How often a waiting job re-reads the chain when no new height was signalled.
 const POLL: Duration = Duration::from_secs(2);
@@ -85,7 +85,7 @@ pub enum JobError {
         /// Job id.
         id: u64,
         /// Why.
-        source: crate::runtime::RuntimeError,
+        source: bls_runtime::RuntimeError,
     },
     /// The manifest asks for more than this worker's config gives ([`fit::check`], the same
     /// check the fast path makes).
@@ -122,7 +122,7 @@ pub enum JobError {
 /// Everything a job task needs; shared by all of them.
 pub struct Jobs {
     chain: Chain,
-    runtime: Arc<Runtime>,
+    runner: Runner,
     code: CodeStore,
     signer: SignerHandle,
     store: Store,
@@ -146,8 +146,8 @@ pub struct Jobs {
 pub struct JobsConfig {
     /// Chain queries.
     pub chain: Chain,
-    /// The sandbox.
-    pub runtime: Arc<Runtime>,
+    /// The sandbox, with outcome metrics and the test fault.
+    pub runner: Runner,
     /// Code cache.
     pub code: CodeStore,
     /// Signer queue.
@@ -179,7 +179,7 @@ impl Jobs {
     pub fn new(c: JobsConfig) -> Arc<Jobs> {
         Arc::new(Jobs {
             chain: c.chain,
-            runtime: c.runtime,
+            runner: c.runner,
             code: c.code,
             signer: c.signer,
             store: c.store,
@@ -411,17 +411,16 @@ impl Jobs {
             .map_err(|e| bad(format!("manifest: {e}")))?;
         fit::check(&self.caps, &manifest).map_err(|source| JobError::DoesNotFit { id, source })?;
 
-        if !self.runtime.has_module(&code_hash) {
+        if !self.runner.has_module(&code_hash) {
             let code = self
                 .code
                 .get(&code_hash)
                 .await
                 .map_err(|source| JobError::Code { id, source })?;
             // The code store checked the hash; the runtime checks it again before compiling.
-            let runtime = self.runtime.clone();
-            tokio::task::spawn_blocking(move || runtime.load_expected(&code_hash, &code))
+            self.runner
+                .load(code_hash, code)
                 .await
-                .map_err(|e| bad(format!("compile task: {e}")))?
                 .map_err(|source| JobError::Runtime { id, source })?;
         }
         let run = Job {
@@ -436,19 +435,16 @@ impl Jobs {
             },
             data_dir: self.data_dir.clone(),
         };
-        let outcome = self
-            .runtime
+        let Ran {
+            outcome,
+            bytes,
+            result_hash,
+        } = self
+            .runner
             .run(&run)
             .await
             .map_err(|source| JobError::Runtime { id, source })?;
-        self.metrics.outcome(&outcome);
         self.metrics.job("executed");
-        let outcome = match self.fault {
-            Some(f) => f.tamper(outcome),
-            None => outcome,
-        };
-        let bytes = outcome.canonical_bytes();
-        let result_hash: [u8; 32] = Sha256::digest(&bytes).into();
         let mut salt = [0u8; 32];
         rand::rngs::OsRng.fill_bytes(&mut salt);
         // Never commit what cannot be revealed.

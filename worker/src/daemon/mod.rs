@@ -18,6 +18,7 @@ pub mod follower;
 pub mod jobs;
 pub mod peer_id;
 pub mod register;
+pub mod runner;
 pub mod signer;
 pub mod store;
 
@@ -27,13 +28,13 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use bls_client::{Decimal, GasPrice, KeyPair, Keyring, RpcClient};
+use bls_runtime::{Runtime, RuntimeConfig};
 use tokio::sync::watch;
 
 use crate::config::{Config, KEY_NAME};
 use crate::metrics::Metrics;
-use crate::runtime::{Runtime, RuntimeConfig};
 
-pub use fault::Fault;
+use fault::Fault;
 
 /// Options of `start` beyond the config file.
 #[derive(Debug, Clone, Default)]
@@ -106,7 +107,7 @@ pub async fn run(home: &Path, config: Config, opts: StartOptions) -> anyhow::Res
         signer::spawn(sender, config.chain.max_msgs_per_tx, metrics.clone());
     let chain = chain::Chain::new(rpc.clone());
 
-    let peers = Arc::new(crate::p2p::serve::PeerBook::new(chain.clone()));
+    let peers = Arc::new(crate::p2p::peers::PeerBook::new(chain.clone()));
     let p2p = match &opts.p2p_listen {
         Some(listen) => {
             let kp = crate::p2p::identity::keypair(&key)?;
@@ -147,6 +148,7 @@ pub async fn run(home: &Path, config: Config, opts: StartOptions) -> anyhow::Res
         http,
         ..RuntimeConfig::default()
     })?);
+    let runner = runner::Runner::new(runtime, metrics.clone(), opts.fault);
     let store = store::Store::open(&home.join("data"))?;
     let code = code::CodeStore::new(code_dir, chain.clone())?;
     let data_dir: Option<PathBuf> = (!config.runtime.data_dir.as_os_str().is_empty())
@@ -154,24 +156,28 @@ pub async fn run(home: &Path, config: Config, opts: StartOptions) -> anyhow::Res
 
     let mut head_challenges = None;
     if let Some((handle, incoming, _)) = p2p {
-        let exec = Arc::new(crate::p2p::serve::Executor {
+        let exec = Arc::new(crate::p2p::executor::Executor {
             chain: chain.clone(),
             chain_id: tx_chain_id.clone(),
-            runtime: runtime.clone(),
-            code: code.clone(),
             key: key.clone(),
-            fault: opts.fault,
-            metrics: metrics.clone(),
-            peers,
-            p2p: handle,
-            code_from_peers: std::sync::Mutex::new(0),
-            fetching: Default::default(),
+            caps: fit::capabilities(&config.worker),
+            code: crate::p2p::code_fetch::CodeFetcher::new(
+                runner.clone(),
+                code.clone(),
+                handle.clone(),
+                peers.clone(),
+                metrics.clone(),
+            ),
+            runner: runner.clone(),
             answers: answers::AnswerStore::open_with_limits(
                 &home.join("data").join(answers::ANSWERS_DIR),
                 config.fastpath.limits(),
             )?,
             requests: Default::default(),
-            caps: fit::capabilities(&config.worker),
+            p2p: handle,
+            peers,
+            metrics: metrics.clone(),
+            fault: opts.fault,
         });
         tokio::spawn(crate::p2p::serve::serve(exec.clone(), incoming));
         tokio::spawn(crate::p2p::discovery::run(exec.clone()));
@@ -187,7 +193,7 @@ pub async fn run(home: &Path, config: Config, opts: StartOptions) -> anyhow::Res
     let (stop_tx, stop_rx) = watch::channel(false);
     let jobs = jobs::Jobs::new(jobs::JobsConfig {
         chain: chain.clone(),
-        runtime,
+        runner,
         code,
         signer: signer.clone(),
         store: store.clone(),

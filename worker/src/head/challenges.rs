@@ -12,22 +12,20 @@ use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use bls_client::head::head_challenge;
+use bls_client::orchestration::OPEN_HEAD_CHALLENGES_QUERY;
 use bls_core::module::encode_any;
 use bls_orchestration::fastpath::head::msgs::{MsgAnswerChallenge, MSG_ANSWER_CHALLENGE};
 use bls_orchestration::fastpath::head::queries::{
-    HeadChallengeRequest, HeadChallengeResponse, OpenHeadChallengesRequest,
-    OpenHeadChallengesResponse,
+    OpenHeadChallengesRequest, OpenHeadChallengesResponse,
 };
 use bls_orchestration::fastpath::head::state::ChallengeStatus;
 use tokio::sync::mpsc;
 
 use super::served::ServedOutcomes;
 use crate::daemon::chain::Chain;
+use crate::daemon::fault::Fault;
 use crate::daemon::signer::SignerHandle;
-use crate::daemon::Fault;
-
-pub(super) const HEAD_CHALLENGE: &str = "/bls.orchestration.v1.Query/HeadChallenge";
-const OPEN_HEAD_CHALLENGES: &str = "/bls.orchestration.v1.Query/OpenHeadChallenges";
 
 /// Pause between attempts at one answer.
 const RETRY: Duration = Duration::from_secs(1);
@@ -90,7 +88,7 @@ impl Answerer {
             let page: OpenHeadChallengesResponse = match self
                 .chain
                 .rpc()
-                .query_json(OPEN_HEAD_CHALLENGES, &req)
+                .query_json(OPEN_HEAD_CHALLENGES_QUERY, &req)
                 .await
             {
                 Ok(p) => p,
@@ -128,17 +126,7 @@ impl Answerer {
 
     async fn answer_until_done(&self, id: &str) {
         loop {
-            let q: HeadChallengeResponse = match self
-                .chain
-                .rpc()
-                .query_json(
-                    HEAD_CHALLENGE,
-                    &HeadChallengeRequest {
-                        request_id: id.to_string(),
-                    },
-                )
-                .await
-            {
+            let q = match head_challenge(self.chain.rpc(), id).await {
                 Ok(q) => q,
                 Err(e) => {
                     tracing::warn!(request = %id, error = %e, "reading a challenge");

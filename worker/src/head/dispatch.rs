@@ -3,18 +3,18 @@
 
 use std::collections::BTreeMap;
 
+use bls_client::head_api::WorkerSig;
 use bls_core::outcome::Outcome;
-use bls_orchestration::fastpath::msgs::result_digest;
-use bls_registry::queries::{WorkerRequest, WorkerResponse};
+use bls_orchestration::fastpath::msgs::verify_result_signature;
 use bls_registry::result_keys::ResultKey;
 use bls_registry::{Worker, WorkerStatus};
 use futures::future::join_all;
 use libp2p::PeerId;
 use sha2::{Digest, Sha256};
 
-use super::api::WorkerSig;
+use crate::p2p::executor::Executor;
+use crate::p2p::peers::multiaddrs;
 use crate::p2p::protocol::{WorkOrder, WorkReply};
-use crate::p2p::serve::{bls_auth_verify, multiaddrs, Executor};
 
 /// Subnetwork members in this request's order: by sha256(request id ‖ worker id), so the
 /// choice is deterministic per request and spreads load (never "first responders").
@@ -149,15 +149,7 @@ pub async fn window_keys(
     w: &Worker,
     (lo, hi): (u64, u64),
 ) -> Result<Vec<Vec<u8>>, String> {
-    let r: WorkerResponse = exec
-        .chain
-        .rpc()
-        .query_json(
-            WORKER,
-            &WorkerRequest {
-                id: w.operator.to_string(),
-            },
-        )
+    let r = bls_client::registry::worker(exec.chain.rpc(), &w.operator)
         .await
         .map_err(|e| format!("reading its result keys: {e}"))?;
     Ok(keys_in_window(&r.worker, &r.result_keys, lo, hi))
@@ -185,8 +177,6 @@ pub fn keys_in_window(w: &Worker, history: &[ResultKey], lo: u64, hi: u64) -> Ve
         .collect()
 }
 
-const WORKER: &str = "/bls.registry.v1.Query/Worker";
-
 fn check(
     w: &Worker,
     reply: WorkReply,
@@ -211,10 +201,10 @@ fn check(
         return Err("result hash does not match the outcome".into());
     }
     Outcome::decode(&outcome).map_err(|e| format!("outcome: {e}"))?;
-    let digest = result_digest(request_id, code_hash, &hash);
+    // The chain's own check of a worker's result signature (low-S, over `result_digest`).
     if !keys
         .iter()
-        .any(|pk| bls_auth_verify(pk, &digest, &signature).is_ok())
+        .any(|pk| verify_result_signature(pk, request_id, code_hash, &hash, &signature).is_ok())
     {
         return Err(
             "signature verifies under none of the result keys it held in the request's window"
@@ -236,6 +226,7 @@ fn check(
 mod tests {
     use super::*;
     use bls_client::KeyPair;
+    use bls_orchestration::fastpath::msgs::result_digest;
 
     /// HD1, the attack: a worker rotates its result key at height 100 but keeps signing with
     /// the retired one; the invoker (colluding) picks an expiry whose key window starts after
@@ -264,8 +255,8 @@ mod tests {
         ];
         let request_id = [1u8; 32];
         let code_hash = [2u8; 32];
-        let outcome = crate::runtime::Outcome {
-            status: crate::runtime::ExitStatus::Exited(0),
+        let outcome = bls_runtime::Outcome {
+            status: bls_runtime::ExitStatus::Exited(0),
             stdout: b"hi".to_vec(),
             stdout_truncated: false,
             stderr: vec![],

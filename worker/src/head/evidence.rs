@@ -14,6 +14,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use bls_client::head_api::WorkerSig;
 use bls_core::manifest::Manifest;
 use bls_core::module::encode_any;
 use bls_core::outcome::Outcome;
@@ -23,10 +24,9 @@ use bls_orchestration::fastpath::msgs::{
 };
 use bls_registry::Worker;
 
-use super::api::WorkerSig;
 use super::dispatch;
+use crate::p2p::executor::Executor;
 use crate::p2p::protocol::WorkOrder;
-use crate::p2p::serve::Executor;
 
 /// A disagreement the head saw while serving a request.
 pub struct Conflict {

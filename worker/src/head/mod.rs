@@ -27,7 +27,6 @@
 //! chain, 429 rate limited; 503 when too few workers agree or the served-outcome store is
 //! full.
 
-pub mod api;
 pub mod challenges;
 pub mod deposits;
 pub mod dispatch;
@@ -46,6 +45,9 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use bls_client::fastpath::DEPOSIT_QUERY;
+use bls_client::head_api::{ErrorBody, ExecuteRequest, ExecuteResponse, ResultRequest, WorkerSig};
+use bls_client::orchestration::{PARAMS_QUERY, PINNED_HEADS_QUERY};
 use bls_core::outcome::{ExitStatus, Outcome};
 use bls_core::Address;
 use bls_orchestration::fastpath::fee::fastpath_fee;
@@ -57,9 +59,8 @@ use bls_orchestration::fastpath::request::{serve_window, RequestError, Window};
 use bls_orchestration::queries::ParamsResponse;
 use futures::future::join_all;
 
+use crate::p2p::executor::Executor;
 use crate::p2p::protocol::WorkOrder;
-use crate::p2p::serve::Executor;
-use api::*;
 
 /// Limits of the head API.
 #[derive(Debug, Clone)]
@@ -89,10 +90,6 @@ const MAX_CACHED: usize = 10_000;
 /// one transaction, which must fit CometBFT's default mempool limit (1 MiB) with room to
 /// spare.
 pub const MAX_ANSWERABLE_OUTCOME: usize = 768 << 10;
-
-pub(crate) const PARAMS: &str = "/bls.orchestration.v1.Query/Params";
-const DEPOSIT: &str = "/bls.orchestration.v1.Query/FastPathDeposit";
-const PINNED_HEADS: &str = "/bls.orchestration.v1.Query/PinnedHeads";
 
 /// Shared state of the API.
 pub struct Head {
@@ -248,7 +245,7 @@ async fn read_deposit(
     let started = Instant::now();
     let snap = book.snapshot(invoker, || pending.owed(invoker));
     let dep: DepositResponse = rpc
-        .query_json(DEPOSIT, &serde_json::json!({ "invoker": invoker }))
+        .query_json(DEPOSIT_QUERY, &serde_json::json!({ "invoker": invoker }))
         .await?;
     // Money requested for withdrawal may leave before this request settles.
     let spendable = dep
@@ -395,10 +392,10 @@ impl Head {
         let no_args = serde_json::json!({});
         let of_function = serde_json::json!({ "function_id": function_id });
         let (params, available, f, pinned, tip) = tokio::join!(
-            view.query::<_, ParamsResponse>(PARAMS, &no_args),
+            view.query::<_, ParamsResponse>(PARAMS_QUERY, &no_args),
             self.available_deposit(invoker.as_str()),
             exec.chain.function(function_id),
-            view.query::<_, PinnedHeadsResponse>(PINNED_HEADS, &of_function),
+            view.query::<_, PinnedHeadsResponse>(PINNED_HEADS_QUERY, &of_function),
             view.tip(),
         );
         let params = params.map_err(chain_err)?.params;
@@ -424,7 +421,7 @@ impl Head {
             }
             _ => chain_err(e),
         })?;
-        let manifest = crate::runtime::Manifest::from_json(f.function.manifest_json.as_bytes())
+        let manifest = bls_runtime::Manifest::from_json(f.function.manifest_json.as_bytes())
             .map_err(|e| {
                 (
                     StatusCode::BAD_GATEWAY,

@@ -29,20 +29,19 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use bls_client::head::head_challenge;
+use bls_client::orchestration::PARAMS_QUERY;
 use bls_core::module::encode_any;
 use bls_core::AbciCode as _;
 use bls_orchestration::fastpath::error::FastPathError;
+use bls_orchestration::fastpath::head::queries::HeadChallengeResponse;
 use bls_orchestration::fastpath::msgs::{MsgSettleReceipts, Receipt, MSG_SETTLE_RECEIPTS};
 use bls_orchestration::fastpath::state::MAX_RECEIPTS_PER_MSG;
+use bls_orchestration::queries::ParamsResponse;
 use prost::Message as _;
 use serde::{Deserialize, Serialize};
 
-use bls_orchestration::fastpath::head::queries::{HeadChallengeRequest, HeadChallengeResponse};
-use bls_orchestration::queries::ParamsResponse;
-
-use super::challenges::HEAD_CHALLENGE;
 use super::served::ServedOutcomes;
-use super::PARAMS;
 use crate::daemon::chain::Chain;
 use crate::daemon::signer::{SignerHandle, TxFailure};
 use crate::daemon::store::{write_atomic, StoreError};
@@ -432,15 +431,7 @@ where
 /// challenged: the outcome is then kept as settled (at the recorded height) so the challenge
 /// can be answered. When the chain cannot be read, the outcome is kept (pruned later).
 async fn forget_or_keep(chain: &Chain, served: &ServedOutcomes, head: &str, id: &str) {
-    let q: Result<HeadChallengeResponse, _> = chain
-        .rpc()
-        .query_json(
-            HEAD_CHALLENGE,
-            &HeadChallengeRequest {
-                request_id: id.to_string(),
-            },
-        )
-        .await;
+    let q = head_challenge(chain.rpc(), id).await;
     match settled_by(q.as_ref().ok(), head) {
         Keep::Settled(height) => {
             tracing::info!(request = %id, height, "refused receipt was settled by this head before; keeping its outcome");
@@ -510,7 +501,7 @@ pub async fn run(
         let view = chain.view();
         let no_args = serde_json::json!({});
         let (params, tip) = tokio::join!(
-            view.query::<_, ParamsResponse>(PARAMS, &no_args),
+            view.query::<_, ParamsResponse>(PARAMS_QUERY, &no_args),
             view.tip()
         );
         if let (Ok(p), Ok(tip)) = (params, tip) {

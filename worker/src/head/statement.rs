@@ -2,12 +2,11 @@
 //! (`bls_orchestration::fastpath::head::msgs::HeadStatement`): what makes a lie in an answer
 //! provable on chain.
 
+use bls_client::head_api::WorkerSig;
 use bls_client::KeyPair;
 use bls_orchestration::fastpath::head::msgs::{head_statement_digest, HeadStatement};
 use bls_orchestration::fastpath::msgs::SignedResult;
 use sha2::{Digest, Sha256};
-
-use super::api::WorkerSig;
 
 /// What an answer claims.
 #[derive(Debug, Clone)]

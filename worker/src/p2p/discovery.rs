@@ -11,8 +11,9 @@ use std::time::Duration;
 use bls_registry::{Role, WorkerStatus};
 use libp2p::PeerId;
 
+use super::executor::Executor;
 use super::gossip::refresh_subscriptions;
-use super::serve::{multiaddrs, Executor};
+use super::peers::multiaddrs;
 
 /// How often the registry is re-read once a head is known.
 pub const REFRESH: Duration = Duration::from_secs(10);

@@ -6,13 +6,14 @@
 
 use std::collections::BTreeSet;
 
-use bls_orchestration::queries::{FunctionsRequest, FunctionsResponse};
+use bls_client::orchestration::{function, functions};
+use bls_orchestration::queries::FunctionsRequest;
 use bls_orchestration::state::FunctionStatus;
 use libp2p::gossipsub::MessageId;
 use libp2p::PeerId;
 
+use super::executor::Executor;
 use super::protocol::subnet_topic;
-use super::serve::{function, Executor};
 
 /// Most functions scanned per subscription refresh (bounds the chain reads).
 const MAX_FUNCTIONS_SCANNED: usize = 1_000;
@@ -27,7 +28,7 @@ pub async fn prefetch(
     function_id: u64,
     code_hash: [u8; 32],
 ) {
-    let verdict = match function(&exec.chain, function_id).await {
+    let verdict = match function(exec.chain.rpc(), function_id).await {
         Ok(f) => {
             let on_chain = bls_orchestration::state::parse_hash(&f.function.code_hash);
             if on_chain != Some(code_hash) {
@@ -55,10 +56,10 @@ pub async fn prefetch(
             return;
         }
     };
-    if !member || exec.runtime.has_module(&code_hash) {
+    if !member || exec.runner.has_module(&code_hash) {
         return;
     }
-    match exec.ensure_code(code_hash, Some(&author)).await {
+    match exec.code.ensure(code_hash, Some(&author)).await {
         Ok(()) => {
             tracing::info!(function_id, code = %hex::encode(code_hash), "code prefetched");
             exec.metrics.prefetches.inc();
@@ -79,17 +80,13 @@ pub async fn member_functions(exec: &Executor) -> Result<BTreeSet<u64>, bls_clie
             start_after,
             limit: Some(100),
         };
-        let page: FunctionsResponse = exec
-            .chain
-            .rpc()
-            .query_json("/bls.orchestration.v1.Query/Functions", &req)
-            .await?;
+        let page = functions(exec.chain.rpc(), &req).await?;
         for f in &page.functions {
             scanned = scanned.saturating_add(1);
             if f.status != FunctionStatus::Active {
                 continue;
             }
-            let full = function(&exec.chain, f.id).await?;
+            let full = function(exec.chain.rpc(), f.id).await?;
             if full
                 .subnetwork
                 .is_some_and(|s| s.workers.contains(exec.key.address()))

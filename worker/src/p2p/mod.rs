@@ -5,11 +5,14 @@
 //! [`gate`] (registered peers only), [`discovery`] (Kademlia bootstrap from the chain's
 //! head workers) and [`gossip`] (subnetwork topics and prefetch notices).
 
+pub mod code_fetch;
 pub mod discovery;
+pub mod executor;
 pub mod gate;
 pub mod gossip;
 pub mod identity;
 pub mod node;
+pub mod peers;
 pub mod protocol;
 pub mod refusal;
 pub mod serve;

@@ -5,10 +5,10 @@
 
 use bls_registry::msgs::Capabilities;
 use bls_registry::{Worker, WorkerStatus};
+use bls_runtime::Manifest;
 
 use crate::daemon::answers::AnswerError;
 use crate::daemon::fit;
-use crate::runtime::Manifest;
 
 /// Why a work order was not answered.
 #[derive(Debug, thiserror::Error)]

@@ -112,6 +112,16 @@ impl ClientContext {
     }
 }
 
+/// Prints a JSON answer as is (pretty); non-JSON bytes as a JSON string of their text.
+pub(crate) fn emit_raw_json(ctx: &ClientContext, bytes: &[u8]) -> anyhow::Result<()> {
+    let value: serde_json::Value = serde_json::from_slice(bytes)
+        .unwrap_or_else(|_| serde_json::Value::String(String::from_utf8_lossy(bytes).into_owned()));
+    // Text and JSON are the same here: module answers are JSON already.
+    ctx.emit(&value, |v| {
+        serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string())
+    })
+}
+
 /// Prints `text` and a newline on stdout; a closed pipe (`blsd ... | head`) is not a failure.
 pub fn print_stdout(text: &str) -> anyhow::Result<()> {
     let mut stdout = std::io::stdout().lock();

@@ -7,6 +7,7 @@ pub mod keys;
 pub mod query;
 pub mod query_modules;
 pub mod staking;
+pub mod submit;
 pub mod tx;
 pub mod tx_orchestration;
 pub mod tx_registry;
@@ -15,7 +16,8 @@ pub mod units;
 pub use context::{ClientContext, ClientOpts, OutputFormat};
 pub use keys::KeysCmd;
 pub use query::QueryCmd;
-pub use tx::{TxCmd, TxFlags};
+pub use submit::TxFlags;
+pub use tx::TxCmd;
 
 use clap::Subcommand;
 

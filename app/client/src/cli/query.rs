@@ -1,12 +1,13 @@
 //! `blsd query ...`: bank, auth, tx, block results, node status and a raw `bls` escape hatch.
 
 use anyhow::{bail, Context as _};
-use bls_core::{Address, Coin};
+use bls_core::Coin;
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
-use super::context::ClientContext;
-use super::tx::tx_result_text;
+use super::context::{emit_raw_json, ClientContext};
+use super::submit::tx_result_text;
+use super::units::parse_address;
 use crate::rpc::BlockResults;
 
 /// Query chain state.
@@ -236,16 +237,6 @@ impl QueryCmd {
     }
 }
 
-/// Prints a JSON answer as is (pretty); non-JSON bytes as a JSON string of their text.
-pub(crate) fn emit_raw_json(ctx: &ClientContext, bytes: &[u8]) -> anyhow::Result<()> {
-    let value: serde_json::Value = serde_json::from_slice(bytes)
-        .unwrap_or_else(|_| serde_json::Value::String(String::from_utf8_lossy(bytes).into_owned()));
-    // Text and JSON are the same here: module answers are JSON already.
-    ctx.emit(&value, |v| {
-        serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string())
-    })
-}
-
 fn block_results_text(r: &BlockResults) -> String {
     let mut s = format!("height: {}\ntxs: {}", r.height, r.txs.len());
     for (i, t) in r.txs.iter().enumerate() {
@@ -263,10 +254,6 @@ fn block_results_text(r: &BlockResults) -> String {
         s.push_str(&format!("\nevent {}: {}", e.kind, attrs.join(" ")));
     }
     s
-}
-
-pub(crate) fn parse_address(s: &str) -> anyhow::Result<Address> {
-    Address::parse(s).with_context(|| "expected a bls1... address")
 }
 
 #[cfg(test)]

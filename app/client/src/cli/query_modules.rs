@@ -6,8 +6,8 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use super::context::ClientContext;
-use super::query::parse_address;
 use super::tx_orchestration::verified_text;
+use super::units::parse_address;
 use crate::{orchestration as orch, registry};
 
 fn pretty<T: Serialize>(v: &T) -> String {

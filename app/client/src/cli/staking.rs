@@ -10,9 +10,9 @@ use clap::{Args, Subcommand};
 use cosmos_sdk_proto::Any;
 use serde::Serialize;
 
-use super::context::ClientContext;
-use super::query::{emit_raw_json, parse_address};
-use super::tx::{submit, TxFlags};
+use super::context::{emit_raw_json, ClientContext};
+use super::submit::{submit, TxFlags};
+use super::units::parse_address;
 use bls_fees::msgs as fees_msgs;
 use bls_slashing::msgs as slashing_msgs;
 use bls_staking::msgs as staking_msgs;

@@ -16,7 +16,7 @@ use prost::Message;
 use serde::Serialize;
 
 use super::context::ClientContext;
-use super::tx::{broadcast_and_wait, submit, TxFlags};
+use super::submit::{broadcast_and_wait, submit, TxFlags};
 use crate::msgs::{self, Deployment};
 use crate::orchestration::{self as orch, VerifiedResult};
 use crate::rpc::TxResult;

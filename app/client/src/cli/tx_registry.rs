@@ -6,7 +6,7 @@ use bls_core::{Coin, Coins, DENOM};
 use clap::{Args, Subcommand};
 
 use super::context::ClientContext;
-use super::tx::{submit, TxFlags};
+use super::submit::{submit, TxFlags};
 use crate::msgs::{self, WorkerRegistration, WorkerUpdate};
 
 /// Worker registry transactions (signed by the worker's operator key).

@@ -1,7 +1,10 @@
-//! Parsers for human-friendly CLI values: durations (`500ms`, `10s`, `2m`) and byte
-//! sizes (`65536`, `64KiB`, `64MiB`, `1GiB`).
+//! Parsers for CLI values: durations (`500ms`, `10s`, `2m`), byte sizes (`65536`, `64KiB`,
+//! `64MiB`, `1GiB`) and `bls1...` addresses.
 
 use std::time::Duration;
+
+use anyhow::Context as _;
+use bls_core::Address;
 
 /// Parses `<n>ms`, `<n>s`, `<n>m` or a bare number of seconds.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
@@ -44,6 +47,11 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
     let n: u64 = digits.parse().map_err(|_| format!("bad size {text:?}"))?;
     n.checked_mul(multiplier)
         .ok_or_else(|| format!("size {text:?} is too large"))
+}
+
+/// Parses a `bls1...` address argument.
+pub(crate) fn parse_address(s: &str) -> anyhow::Result<Address> {
+    Address::parse(s).with_context(|| "expected a bls1... address")
 }
 
 #[cfg(test)]

@@ -1,157 +1,28 @@
-//! The function runtime: runs a [`Job`] in a wasmtime sandbox and returns its
-//! [`Outcome`].
-//!
-//! ```no_run
-//! # async fn demo(code: &[u8]) -> Result<(), bls_worker::runtime::RuntimeError> {
-//! use bls_worker::runtime::{Job, Manifest, Runtime, RuntimeConfig, BlockTime};
-//! let runtime = Runtime::new(RuntimeConfig::default())?;
-//! let code_hash = runtime.load(code)?;
-//! let job = Job {
-//!     id: [7; 32],
-//!     code_hash,
-//!     manifest: Manifest::default(),
-//!     input: b"world".to_vec(),
-//!     args: vec![],
-//!     block_time: BlockTime::default(),
-//!     data_dir: None,
-//! };
-//! let outcome = runtime.run(&job).await?;
-//! println!("{:?} {}", outcome.status, hex::encode(outcome.result_hash()));
-//! # Ok(()) }
-//! ```
-//!
-//! [`Runtime::run`] is an `async fn` and must be polled inside a tokio runtime with the
-//! time and I/O drivers enabled (host calls such as sleep and HTTP are tokio futures, and
-//! the wall-clock limit is a tokio timeout around the whole execution). Guest code yields to the executor every
-//! epoch tick, so many jobs can share a multi-threaded runtime; the future is `Send`.
-//! A [`Runtime`] is `Send + Sync`: share it behind an `Arc`.
+//! [`Runtime`]: one engine, one module cache, one epoch ticker; loads code and runs jobs
+//! under their limits.
 
-mod allowlist;
-mod cache;
-mod destination;
-mod determinism;
-mod engine;
-mod http;
-mod job;
-mod limits;
-mod outcome;
-mod output;
-mod resolve;
-
-use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use wasmtime::{Engine, Linker, Store, Trap, UpdateDeadline};
 use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::p2::pipe::MemoryInputPipe;
 use wasmtime_wasi::{FsPerms, I32Exit, WasiCtxBuilder};
 
-pub use allowlist::{is_public, Origin, OriginError, OriginHost};
-pub use cache::CacheStats;
-pub use http::HttpConfig;
-pub use job::{
-    BlockTime, Job, Limits, Manifest, ManifestError, Permissions, DATA_DIR_GUEST_PATH, MAX_ARGS,
-    MAX_OUTPUT_BYTES, MAX_TIMEOUT_MS,
-};
-pub use outcome::{DecodeError, ExitStatus, Outcome, TrapKind};
-pub use resolve::{parse_hosts_entry, HostsEntryError, NameResolver, StaticHosts, SystemResolver};
-
-use cache::ModuleCache;
-use determinism::{insecure_seed, FixedWallClock, FrozenMonotonicClock, JobRng};
-use engine::EpochTicker;
-use http::HttpCtx;
-use limits::{JobLimiter, LimitExceeded};
-use output::OutputCapture;
+use crate::cache::{CacheStats, ModuleCache};
+use crate::config::RuntimeConfig;
+use crate::determinism::{insecure_seed, FixedWallClock, FrozenMonotonicClock, JobRng};
+use crate::engine::{self, EpochTicker};
+use crate::error::RuntimeError;
+use crate::http::{self, HttpCtx};
+use crate::job::{Job, DATA_DIR_GUEST_PATH};
+use crate::limits::{JobLimiter, LimitExceeded};
+use crate::outcome::{ExitStatus, Outcome, TrapKind};
+use crate::output::OutputCapture;
+use crate::state::JobState;
 
 /// `argv[0]` of every function (the SDK skips it).
 pub const PROGRAM_NAME: &str = "bls-function";
-
-/// Operator settings of a runtime. Defaults suit a small (2-core) machine.
-#[derive(Debug, Clone)]
-pub struct RuntimeConfig {
-    /// Directory for compiled artifacts; `None` keeps the cache in memory only.
-    pub cache_dir: Option<PathBuf>,
-    /// Jobs that may run at once (pool slots for instances, memories and stacks).
-    pub max_concurrent_jobs: u32,
-    /// Largest linear memory any job may get; manifests asking for more are refused.
-    pub max_memory_bytes: u64,
-    /// Bytes of each memory slot kept resident between jobs (≥ 2 MiB for Rust guests).
-    pub memory_keep_resident: usize,
-    /// Maximum wasm stack size in bytes.
-    pub max_wasm_stack: usize,
-    /// Epoch tick: the granularity of wall-clock deadlines and of guest yields.
-    pub epoch_tick: Duration,
-    /// Modules kept instantiated-ready in memory.
-    pub module_cache_capacity: usize,
-    /// Limits of the `bls_http` extension.
-    pub http: HttpConfig,
-}
-
-impl Default for RuntimeConfig {
-    fn default() -> Self {
-        Self {
-            cache_dir: None,
-            max_concurrent_jobs: 16,
-            max_memory_bytes: 1 << 30,
-            memory_keep_resident: 2 << 20,
-            max_wasm_stack: 512 << 10,
-            epoch_tick: Duration::from_millis(10),
-            module_cache_capacity: 256,
-            http: HttpConfig::default(),
-        }
-    }
-}
-
-/// Why a job could not be run at all (as opposed to an [`Outcome`], which is a result
-/// even when the guest trapped). A worker should not commit a result for these.
-#[derive(Debug, thiserror::Error)]
-pub enum RuntimeError {
-    /// The wasmtime engine could not be configured.
-    #[error("engine: {0}")]
-    Engine(String),
-    /// The module cache directory is unusable.
-    #[error("module cache: {0}")]
-    Cache(String),
-    /// The code does not hash to the expected value.
-    #[error("code hash mismatch: expected {expected}, got {actual}")]
-    HashMismatch {
-        /// Hash the caller expected (hex).
-        expected: String,
-        /// Hash of the bytes given (hex).
-        actual: String,
-    },
-    /// The WASM does not compile.
-    #[error("compile: {0}")]
-    Compile(String),
-    /// The module imports something the sandbox does not provide.
-    #[error("link: {0}")]
-    Link(String),
-    /// No module with this hash was loaded (call [`Runtime::load`] first).
-    #[error("module {0} not loaded")]
-    ModuleNotLoaded(String),
-    /// The manifest or args are invalid.
-    #[error("invalid job: {0}")]
-    InvalidJob(#[from] ManifestError),
-    /// The manifest asks for more memory than this worker is configured to give.
-    #[error("job wants {wanted} bytes of memory; this worker allows at most {max}")]
-    MemoryAboveWorkerMax {
-        /// Requested by the manifest.
-        wanted: u64,
-        /// [`RuntimeConfig::max_memory_bytes`].
-        max: u64,
-    },
-    /// The worker could not set up or instantiate the job (resources, I/O).
-    #[error("setup: {0}")]
-    Setup(String),
-}
-
-/// Per-store host state of one job.
-pub struct JobState {
-    wasi: WasiP1Ctx,
-    limiter: JobLimiter,
-    http: HttpCtx,
-}
 
 /// A sandbox for running jobs: one engine, one module cache, one epoch ticker.
 pub struct Runtime {

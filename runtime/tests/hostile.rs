@@ -5,7 +5,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use bls_worker::runtime::{ExitStatus, Manifest, TrapKind};
+use bls_runtime::{ExitStatus, Manifest, TrapKind};
 use common::{assert_healthy, run, runtime};
 
 fn manifest(f: impl FnOnce(&mut Manifest)) -> Manifest {
@@ -183,7 +183,7 @@ async fn clock_reads_block_time() {
     let rt = runtime();
     let hash = rt.load(&common::wasm("read-env")).unwrap();
     let mut job = common::job(hash, Manifest::default(), b"");
-    job.block_time = bls_worker::runtime::BlockTime {
+    job.block_time = bls_runtime::BlockTime {
         seconds: 1_700_000_000,
         nanos: 5,
     };

@@ -17,7 +17,8 @@ use std::sync::{Mutex, PoisonError};
 use sha2::{Digest, Sha256};
 use wasmtime::{Engine, InstancePre, Linker, Module};
 
-use super::{JobState, RuntimeError};
+use crate::error::RuntimeError;
+use crate::state::JobState;
 
 /// Cache counters (monotonic since the runtime started).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -11,7 +11,7 @@ use wasmtime::{
     WasmBacktraceDetails,
 };
 
-use super::RuntimeConfig;
+use crate::config::RuntimeConfig;
 
 /// Builds the engine. Every setting that could make two workers disagree is pinned here
 /// rather than left to defaults or environment variables.

@@ -3,7 +3,7 @@
 
 use wasmtime::ResourceLimiter;
 
-use super::outcome::TrapKind;
+use crate::outcome::TrapKind;
 
 /// Raised (as a wasmtime error) when a job crosses one of its limits. The runtime
 /// downcasts to this to report the right [`TrapKind`].

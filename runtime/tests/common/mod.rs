@@ -1,16 +1,18 @@
-//! Shared test helpers: builds the guest functions once and runs jobs.
+//! Shared test helpers: builds the guest functions once and runs jobs. Also included by
+//! worker/tests and worker/benches (`#[path]`), which drive `bls-worker run` with the same
+//! guests.
 #![allow(dead_code)] // each test binary uses a different subset
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use bls_worker::runtime::{BlockTime, Job, Manifest, Outcome, Runtime, RuntimeConfig};
+use bls_runtime::{BlockTime, Job, Manifest, Outcome, Runtime, RuntimeConfig};
 
-/// Repository root (worker/..).
+/// Repository root (the parent of the crate using these helpers: runtime/ or worker/).
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
-        .expect("worker/ has a parent")
+        .expect("the crate dir has a parent")
         .to_path_buf()
 }
 
@@ -94,10 +96,6 @@ pub async fn run(
 /// Asserts the runtime still runs `hello` correctly.
 pub async fn assert_healthy(rt: &Runtime) {
     let out = run(rt, "hello", Manifest::default(), &[], b"again").await;
-    assert_eq!(
-        out.status,
-        bls_worker::runtime::ExitStatus::Exited(0),
-        "{out:?}"
-    );
+    assert_eq!(out.status, bls_runtime::ExitStatus::Exited(0), "{out:?}");
     assert_eq!(out.stdout, b"Hello, again!\n");
 }

@@ -4,7 +4,7 @@ mod common;
 
 use std::time::Duration;
 
-use bls_worker::runtime::{ExitStatus, Manifest, Outcome, TrapKind, MAX_OUTPUT_BYTES};
+use bls_runtime::{ExitStatus, Manifest, Outcome, TrapKind, MAX_OUTPUT_BYTES};
 use rand::{Rng, SeedableRng};
 
 fn outcomes() -> Vec<Outcome> {

@@ -1,8 +1,9 @@
-//! JSON shapes of the head's HTTP API: the Blockless execute request (`function_id`,
-//! `method`, `parameters`, `config.stdin`, `config.env_vars`, `config.number_of_nodes`,
-//! `config.threshold`) plus the fields that make a request payable and pin what runs
-//! (`invoker`, `invoker_pubkey`, `nonce`, `max_fee`, `code_hash`, `expiry_height`,
-//! `time_secs`, `time_nanos`, `signature` — the signed request v2), and the response.
+//! JSON shapes of a head worker's HTTP API, shared by the head (`bls-worker`) and its clients
+//! (`bls`): the Blockless execute request (`function_id`, `method`, `parameters`,
+//! `config.stdin`, `config.env_vars`, `config.number_of_nodes`, `config.threshold`) plus the
+//! fields that make a request payable and pin what runs (`invoker`, `invoker_pubkey`, `nonce`,
+//! `max_fee`, `code_hash`, `expiry_height`, `time_secs`, `time_nanos`, `signature` — the
+//! signed request v2), and the response.
 
 use serde::{Deserialize, Serialize};
 

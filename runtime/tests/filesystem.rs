@@ -2,7 +2,7 @@
 
 mod common;
 
-use bls_worker::runtime::{ExitStatus, Manifest};
+use bls_runtime::{ExitStatus, Manifest};
 use common::{job, run, runtime, wasm};
 
 #[tokio::test]

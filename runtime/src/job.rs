@@ -17,7 +17,7 @@ pub struct Job {
     /// Job id (e.g. the invocation id). Seeds the guest's randomness, so every worker
     /// running this job hands the guest the same random bytes.
     pub id: [u8; 32],
-    /// sha256 of the code. The module must have been loaded with [`super::Runtime::load`]
+    /// sha256 of the code. The module must have been loaded with [`crate::Runtime::load`]
     /// (which checks the hash) or be in the runtime's on-disk cache.
     pub code_hash: [u8; 32],
     /// The deployed manifest.

@@ -3,7 +3,7 @@
 
 mod common;
 
-use bls_worker::runtime::{ExitStatus, Manifest, Runtime, RuntimeConfig, RuntimeError};
+use bls_runtime::{ExitStatus, Manifest, Runtime, RuntimeConfig, RuntimeError};
 use common::{job, wasm};
 
 fn runtime_with_cache(dir: &std::path::Path) -> Runtime {

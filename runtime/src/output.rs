@@ -11,8 +11,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
 use wasmtime_wasi::p2::{OutputStream, Pollable, StreamError};
 
-use super::limits::LimitExceeded;
-use super::outcome::TrapKind;
+use crate::limits::LimitExceeded;
+use crate::outcome::TrapKind;
 
 #[derive(Debug, Default)]
 struct Buffer {

@@ -14,7 +14,7 @@ use std::net::{IpAddr, SocketAddr, TcpListener};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use bls_worker::runtime::{
+use bls_runtime::{
     ExitStatus, HttpConfig, Manifest, NameResolver, Outcome, Runtime, RuntimeConfig, StaticHosts,
     SystemResolver,
 };

@@ -3,9 +3,11 @@
 
 use std::path::PathBuf;
 
-use crate::runtime::{
-    BlockTime, ExitStatus, HttpConfig, Job, Manifest, Outcome, Runtime, RuntimeConfig, RuntimeError,
-};
+use crate::config::{HttpConfig, RuntimeConfig};
+use crate::error::RuntimeError;
+use crate::job::{BlockTime, Job, Manifest};
+use crate::outcome::{ExitStatus, Outcome};
+use crate::sandbox::Runtime;
 
 /// One local execution: the code, how to run it and the job context it sees.
 #[derive(Debug, Clone, Default)]

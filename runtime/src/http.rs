@@ -8,17 +8,14 @@
 //! — every resolved address public or operator-allowed, the connection pinned to the vetted
 //! addresses — is `destination.rs`'s. The ambient proxy settings are ignored.
 
-use std::fmt;
-use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use wasmtime::{Caller, Extern, Linker, Memory};
 
-use super::allowlist::{find_allowed, request_origin, Origin};
-use super::destination::{self, Refusal};
-use super::resolve::{NameResolver, SystemResolver};
+use crate::allowlist::{find_allowed, request_origin, Origin};
+use crate::config::HttpConfig;
+use crate::destination::{self, Refusal};
 
 /// Name of the import module guests link against.
 pub const MODULE: &str = "bls_http";
@@ -39,56 +36,6 @@ pub enum HttpErrorCode {
     TooManyRequests = 5,
     /// Guest pointer/length out of bounds or buffer too small.
     BadBuffer = 6,
-}
-
-/// Operator-side settings of the HTTP extension.
-#[derive(Clone)]
-pub struct HttpConfig {
-    /// Largest response body handed to a guest.
-    pub max_response_bytes: usize,
-    /// Largest encoded request (method, URL, headers and body) a guest may send.
-    pub max_request_bytes: usize,
-    /// Most requests one job may make.
-    pub max_requests_per_job: u32,
-    /// Timeout of one request, name resolution included (the job's own deadline still
-    /// applies on top).
-    pub request_timeout: Duration,
-    /// Private destinations (address and port) guests may reach although they are not
-    /// public: the worker operator's explicit opt-in (`[http] allow_private`), for a service
-    /// the operator means to offer. Empty by default; manifests can never grant this.
-    pub allow_private: Vec<SocketAddr>,
-    /// Resolves request host names, once per request.
-    pub resolver: Arc<dyn NameResolver>,
-    /// False when the operator does not offer outbound HTTP (`[worker] http_allowed =
-    /// false`): every request is denied, whatever the manifest allows.
-    pub enabled: bool,
-}
-
-impl fmt::Debug for HttpConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("HttpConfig")
-            .field("max_response_bytes", &self.max_response_bytes)
-            .field("max_request_bytes", &self.max_request_bytes)
-            .field("max_requests_per_job", &self.max_requests_per_job)
-            .field("request_timeout", &self.request_timeout)
-            .field("allow_private", &self.allow_private)
-            .field("enabled", &self.enabled)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Default for HttpConfig {
-    fn default() -> Self {
-        Self {
-            max_response_bytes: 1 << 20,
-            max_request_bytes: (1 << 20) + (64 << 10),
-            max_requests_per_job: 16,
-            request_timeout: Duration::from_secs(30),
-            allow_private: Vec::new(),
-            resolver: Arc::new(SystemResolver),
-            enabled: true,
-        }
-    }
 }
 
 /// Per-job state of the extension.
@@ -410,7 +357,7 @@ async fn perform(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runtime::OriginHost;
+    use crate::allowlist::OriginHost;
 
     fn encode(method: &[u8], url: &[u8], headers: &[(&[u8], &[u8])], body: &[u8]) -> Vec<u8> {
         let mut out = Vec::new();

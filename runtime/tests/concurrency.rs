@@ -6,7 +6,7 @@ mod common;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bls_worker::runtime::{ExitStatus, Manifest, Runtime, RuntimeConfig, TrapKind};
+use bls_runtime::{ExitStatus, Manifest, Runtime, RuntimeConfig, TrapKind};
 use common::{job, wasm};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -21,12 +21,12 @@ use bls_core::public_ip::non_public;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use url::Url;
 
-use super::allowlist::{Origin, OriginHost};
-use super::http::HttpConfig;
+use crate::allowlist::{Origin, OriginHost};
+use crate::config::HttpConfig;
 
 /// Why a request may not go out.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum Refusal {
+pub(crate) enum Refusal {
     /// The destination is not allowed (the guest gets `Denied`).
     Denied(String),
     /// The name could not be resolved (the guest gets `Network`).
@@ -75,7 +75,7 @@ fn operator_allows(config: &HttpConfig, ip: IpAddr, port: u16) -> bool {
 
 /// Decides where a request for `url`, which matched the allowlist entry `allowed`, may
 /// connect (see the module docs); the answer is the resolver the HTTP client must use.
-pub(super) async fn vet(
+pub(crate) async fn vet(
     config: &HttpConfig,
     allowed: &Origin,
     url: &Url,
@@ -120,7 +120,7 @@ pub(super) async fn vet(
 /// The HTTP client's resolver for one request: the vetted name answers with the vetted
 /// addresses, anything else is an error (an IP-literal request has no name to resolve).
 #[derive(Debug, Clone)]
-pub(super) struct Pinned {
+pub(crate) struct Pinned {
     name: Option<String>,
     addrs: Vec<IpAddr>,
 }
@@ -147,7 +147,7 @@ impl Resolve for Pinned {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runtime::allowlist::request_origin;
+    use crate::allowlist::request_origin;
 
     fn check(entry: &str, url: &str) -> Result<(), Refusal> {
         let allowed = Origin::parse(entry).unwrap();
