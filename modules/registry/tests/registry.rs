@@ -2,14 +2,13 @@
 //! queries and genesis, driven through the `Module` impl over MockStorage.
 
 use bls_core::module::encode_any;
-use bls_core::{Address, BlockInfo, Coins, Context, GasMeter, Module};
+use bls_core::{Address, Module};
 use bls_registry::liveness::{self, Duty};
 use bls_registry::msgs::*;
 use bls_registry::penalty;
 use bls_registry::queries::{WorkerResponse, WorkersResponse};
 use bls_registry::state::{self, bonds_account};
 use bls_registry::{RegistryModule, WorkerStatus};
-use cosmwasm_std::testing::MockStorage;
 
 mod common;
 use common::*;
@@ -29,20 +28,27 @@ fn register_bonds_and_is_queryable() {
     assert_eq!(c.balance(&a), 8_000);
     assert_eq!(c.balance(&bonds_account()), 4_000);
     let r: WorkerResponse = c
-        .query("Worker", serde_json::json!({"id": a.to_string()}))
+        .query(
+            "registry",
+            "Worker",
+            serde_json::json!({"id": a.to_string()}),
+        )
         .unwrap();
     assert_eq!(r.worker.status, WorkerStatus::Active);
     assert_eq!(r.worker.bond, 2_000);
     let r: WorkersResponse = c
-        .query("Workers", serde_json::json!({"region": "us"}))
+        .query("registry", "Workers", serde_json::json!({"region": "us"}))
         .unwrap();
     assert_eq!(r.workers.len(), 1);
     assert_eq!(r.workers[0].operator, b);
-    let r: WorkersResponse = c.query("Workers", serde_json::json!({"limit": 1})).unwrap();
+    let r: WorkersResponse = c
+        .query("registry", "Workers", serde_json::json!({"limit": 1}))
+        .unwrap();
     assert_eq!(r.workers.len(), 1);
     let next = r.next.expect("a second page");
     let r2: WorkersResponse = c
         .query(
+            "registry",
             "Workers",
             serde_json::json!({"start_after": next, "limit": 1}),
         )
@@ -52,6 +58,7 @@ fn register_bonds_and_is_queryable() {
     assert!(r2.next.is_none());
     let r: WorkersResponse = c
         .query(
+            "registry",
             "WorkersByOperator",
             serde_json::json!({"operator": a.to_string()}),
         )
@@ -59,7 +66,7 @@ fn register_bonds_and_is_queryable() {
     assert_eq!(r.workers.len(), 1);
     assert_eq!(state::active_workers(&c.store).unwrap().len(), 2);
     assert!(c
-        .query::<WorkerResponse>("Worker", serde_json::json!({"id": "bls1xyz"}))
+        .query::<WorkerResponse>("registry", "Worker", serde_json::json!({"id": "bls1xyz"}))
         .is_err());
 }
 
@@ -383,29 +390,15 @@ fn genesis_round_trips() {
     c.tx(&a, encode_any(&m, MSG_DEREGISTER_WORKER)).unwrap();
     let exported = RegistryModule.export_genesis(&c.store).unwrap();
 
-    let mut fresh = MockStorage::new();
-    let block = BlockInfo {
-        height: 1,
-        ..BlockInfo::default()
-    };
-    let gas = GasMeter::infinite();
     // Without the bonds funded by the bank genesis, import is refused.
-    {
-        let mut ctx = Context::new(&mut fresh, &block, &gas);
-        assert!(RegistryModule.init_genesis(&mut ctx, &exported).is_err());
-    }
-    let mut fresh = MockStorage::new();
-    bls_bank::genesis::fund(
-        &mut fresh,
-        &bonds_account(),
-        &Coins::parse("4000ubls").unwrap(),
-    )
-    .unwrap();
-    let mut ctx = Context::new(&mut fresh, &block, &gas);
-    RegistryModule.init_genesis(&mut ctx, &exported).unwrap();
-    assert_eq!(RegistryModule.export_genesis(&fresh).unwrap(), exported);
+    assert!(import(&exported, 0, 1).is_err());
+    let fresh = import(&exported, 4_000, 1).unwrap();
+    assert_eq!(
+        RegistryModule.export_genesis(&fresh.store).unwrap(),
+        exported
+    );
     // The unbonding queue was rebuilt.
-    assert_eq!(state::due_unbondings(&fresh, 100).unwrap().len(), 1);
+    assert_eq!(state::due_unbondings(&fresh.store, 100).unwrap().len(), 1);
 }
 
 fn bond_msg(a: &Address, amount: u128) -> cosmos_sdk_proto::Any {
@@ -426,10 +419,6 @@ fn unbond_msg(a: &Address, amount: u128) -> cosmos_sdk_proto::Any {
         },
         MSG_UNBOND_WORKER,
     )
-}
-
-fn supply(c: &Chain) -> u128 {
-    bls_bank::keeper::supply_of(&c.store, "ubls").unwrap()
 }
 
 #[test]
@@ -601,7 +590,7 @@ fn too_many_unbondings_in_flight_are_refused() {
 fn slash_during_unbonding_cuts_the_entry_and_supply_is_conserved() {
     let mut c = Chain::new();
     let a = register(&mut c, 1, "eu");
-    let supply0 = supply(&c);
+    let supply0 = c.supply();
     c.tx(&a, bond_msg(&a, 1_000)).unwrap(); // bond 3000
     c.tx(&a, unbond_msg(&a, 1_000)).unwrap(); // bond 2000, entry 1000 at 11
     let slashed = c
@@ -613,7 +602,7 @@ fn slash_during_unbonding_cuts_the_entry_and_supply_is_conserved() {
     assert_eq!(w.unbonding[0].amount, 900);
     assert_eq!(w.slashed_total, 300);
     assert_eq!(c.balance(&bonds_account()), 2_700);
-    assert_eq!(supply0 - supply(&c), 300);
+    assert_eq!(supply0 - c.supply(), 300);
     assert_eq!(bls_bank::keeper::burned_of(&c.store, "ubls").unwrap(), 300);
     while c.block.height <= 11 {
         c.next_block();
@@ -631,7 +620,7 @@ fn slash_during_unbonding_cuts_the_entry_and_supply_is_conserved() {
     assert!(state::get_worker(&c.store, &a).unwrap().is_none());
     assert_eq!(c.balance(&a), 10_000 - 300);
     assert_eq!(c.balance(&bonds_account()), 0);
-    assert_eq!(supply(&c) + 300, supply0);
+    assert_eq!(c.supply() + 300, supply0);
 }
 
 #[test]
@@ -685,35 +674,15 @@ fn genesis_round_trips_partial_unbondings() {
     let a = register(&mut c, 1, "eu");
     c.tx(&a, unbond_msg(&a, 400)).unwrap();
     let exported = RegistryModule.export_genesis(&c.store).unwrap();
-    let block = BlockInfo {
-        height: 1,
-        ..BlockInfo::default()
-    };
-    let gas = GasMeter::infinite();
     // The bonds account must also cover the partial unbonding.
-    let mut short = MockStorage::new();
-    bls_bank::genesis::fund(
-        &mut short,
-        &bonds_account(),
-        &Coins::parse("1600ubls").unwrap(),
-    )
-    .unwrap();
-    {
-        let mut ctx = Context::new(&mut short, &block, &gas);
-        assert!(RegistryModule.init_genesis(&mut ctx, &exported).is_err());
-    }
-    let mut fresh = MockStorage::new();
-    bls_bank::genesis::fund(
-        &mut fresh,
-        &bonds_account(),
-        &Coins::parse("2000ubls").unwrap(),
-    )
-    .unwrap();
-    let mut ctx = Context::new(&mut fresh, &block, &gas);
-    RegistryModule.init_genesis(&mut ctx, &exported).unwrap();
-    assert_eq!(RegistryModule.export_genesis(&fresh).unwrap(), exported);
+    assert!(import(&exported, 1_600, 1).is_err());
+    let fresh = import(&exported, 2_000, 1).unwrap();
     assert_eq!(
-        state::due_unbondings(&fresh, 11).unwrap(),
+        RegistryModule.export_genesis(&fresh.store).unwrap(),
+        exported
+    );
+    assert_eq!(
+        state::due_unbondings(&fresh.store, 11).unwrap(),
         vec![(11, a.to_string())]
     );
 }
@@ -722,6 +691,7 @@ fn genesis_round_trips_partial_unbondings() {
 fn punish_slashes_jails_and_emits_its_own_events() {
     let mut c = Chain::new();
     let a = register(&mut c, 1, "eu");
+    c.events.clear();
     let infraction = penalty::Infraction {
         fraction_bps: 1_000,
         height: 1,
