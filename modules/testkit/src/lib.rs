@@ -23,7 +23,8 @@
 //! cleared the log.
 //!
 //! [`assert_refused`] checks that a call failed with a given typed error (its codespace and
-//! code), so a test names the variant it expects instead of a bare number.
+//! code), so a test names the variant it expects instead of a bare number; [`variant!`] builds
+//! the sample it compares with.
 //!
 //! Each module's `tests/common` keeps only what is its own (keys, workers, message builders,
 //! scenario helpers) and wraps or aliases [`TestChain`].

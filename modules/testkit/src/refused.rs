@@ -4,6 +4,32 @@ use std::fmt;
 
 use bls_core::{AbciCode, ModuleError};
 
+/// A typed error variant with every payload field at its default, to name the refusal
+/// [`assert_refused`] expects (only its codespace and code are compared):
+/// `variant!(RegistryError::UnknownWorker(_))`, `variant!(RegistryError::NotEnoughBond { have,
+/// need })`, `variant!(OrchestrationError::Unauthorized)`.
+#[macro_export]
+macro_rules! variant {
+    ($($path:ident)::+ { $($field:ident),* $(,)? }) => {
+        $($path)::+ { $($field: ::core::default::Default::default()),* }
+    };
+    ($($path:ident)::+ ( $($blank:tt),* $(,)? )) => {
+        $($path)::+ ( $($crate::__blank!($blank)),* )
+    };
+    ($($path:ident)::+) => {
+        $($path)::+
+    };
+}
+
+/// One default payload field of [`variant!`] (the `_` it stands for is dropped).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __blank {
+    ($blank:tt) => {
+        ::core::default::Default::default()
+    };
+}
+
 /// True when `e` is the refusal `want` stands for: same codespace and code (the payload of
 /// `want` is not compared, so a sample such as `RegistryError::UnknownWorker(String::new())`
 /// names the variant).
@@ -54,6 +80,8 @@ mod tests {
     enum Sample {
         One(String),
         Two,
+        Three { what: String, at: u64 },
+        Four(String, &'static str),
     }
 
     impl fmt::Display for Sample {
@@ -61,6 +89,8 @@ mod tests {
             match self {
                 Sample::One(payload) => write!(f, "one: {payload}"),
                 Sample::Two => f.write_str("two"),
+                Sample::Three { what, at } => write!(f, "three: {what} at {at}"),
+                Sample::Four(a, b) => write!(f, "four: {a} {b}"),
             }
         }
     }
@@ -73,6 +103,8 @@ mod tests {
             match self {
                 Sample::One(_) => 1,
                 Sample::Two => 2,
+                Sample::Three { .. } => 3,
+                Sample::Four(..) => 4,
             }
         }
     }
@@ -84,6 +116,26 @@ mod tests {
         assert_eq!(e.log, "one: payload");
         let r: Result<(), ModuleError> = Err(ModuleError::new("sample", 2, "two"));
         assert_refused(r, &Sample::Two);
+    }
+
+    #[test]
+    fn variant_fills_payloads_with_defaults() {
+        let r: Result<(), Sample> = Err(Sample::Three {
+            what: "x".into(),
+            at: 9,
+        });
+        let e = assert_refused(r, &crate::variant!(Sample::Three { what, at }));
+        assert_eq!(e.log, "three: x at 9");
+        assert!(matches!(
+            crate::variant!(Sample::Three { what, at }),
+            Sample::Three { what, at: 0 } if what.is_empty()
+        ));
+        assert!(matches!(
+            crate::variant!(Sample::Four(_, _)),
+            Sample::Four(a, "") if a.is_empty()
+        ));
+        assert!(matches!(crate::variant!(Sample::One(_)), Sample::One(a) if a.is_empty()));
+        assert!(matches!(crate::variant!(Sample::Two), Sample::Two));
     }
 
     #[test]
