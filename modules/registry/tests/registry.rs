@@ -8,7 +8,9 @@ use bls_registry::msgs::*;
 use bls_registry::penalty;
 use bls_registry::queries::{WorkerResponse, WorkersResponse};
 use bls_registry::state::{self, bonds_account};
+use bls_registry::RegistryError;
 use bls_registry::{RegistryModule, WorkerStatus};
+use bls_testkit::{assert_refused, variant};
 
 mod common;
 use common::*;
@@ -76,15 +78,15 @@ fn registration_rejections() {
     // Not enough bond (worker min 1000; head min 5000).
     let (a, msg) = register_msg(1, "eu", 999);
     c.fund(&a, 100_000);
-    let e = c.tx(&a, encode_any(&msg, MSG_REGISTER_WORKER)).unwrap_err();
-    assert_eq!((e.codespace.as_str(), e.code), ("registry", 2));
+    assert_refused(
+        c.tx(&a, encode_any(&msg, MSG_REGISTER_WORKER)),
+        &variant!(RegistryError::NotEnoughBond { have, need }),
+    );
     let (_, mut head) = register_msg(1, "eu", 4_000);
     head.role = "head".into();
-    assert_eq!(
-        c.tx(&a, encode_any(&head, MSG_REGISTER_WORKER))
-            .unwrap_err()
-            .code,
-        2
+    assert_refused(
+        c.tx(&a, encode_any(&head, MSG_REGISTER_WORKER)),
+        &variant!(RegistryError::NotEnoughBond { have, need }),
     );
     // Wrong denom, bad role, bad key, bad fields.
     let (_, mut m) = register_msg(1, "eu", 2_000);
@@ -102,19 +104,15 @@ fn registration_rejections() {
     assert!(c.tx(&a, encode_any(&m, MSG_REGISTER_WORKER)).is_err());
     let (_, mut m) = register_msg(1, "eu", 2_000);
     m.result_pubkey.truncate(32);
-    assert_eq!(
-        c.tx(&a, encode_any(&m, MSG_REGISTER_WORKER))
-            .unwrap_err()
-            .code,
-        8
+    assert_refused(
+        c.tx(&a, encode_any(&m, MSG_REGISTER_WORKER)),
+        &variant!(RegistryError::InvalidKey(_)),
     );
     let (_, mut m) = register_msg(1, "eu", 2_000);
     m.result_pubkey = [vec![0x02], vec![0xff; 32]].concat(); // x ≥ p: not on the curve
-    assert_eq!(
-        c.tx(&a, encode_any(&m, MSG_REGISTER_WORKER))
-            .unwrap_err()
-            .code,
-        8
+    assert_refused(
+        c.tx(&a, encode_any(&m, MSG_REGISTER_WORKER)),
+        &variant!(RegistryError::InvalidKey(_)),
     );
     let (_, mut m) = register_msg(1, "", 2_000);
     m.region = String::new();
@@ -145,28 +143,22 @@ fn registration_rejections() {
     // Duplicate: same operator, and another operator reusing the key or peer id.
     let (_, m) = register_msg(1, "eu", 2_000);
     c.tx(&a, encode_any(&m, MSG_REGISTER_WORKER)).unwrap();
-    assert_eq!(
-        c.tx(&a, encode_any(&m, MSG_REGISTER_WORKER))
-            .unwrap_err()
-            .code,
-        3
+    assert_refused(
+        c.tx(&a, encode_any(&m, MSG_REGISTER_WORKER)),
+        &variant!(RegistryError::DuplicateRegistration(_)),
     );
     let (b, mut m2) = register_msg(2, "eu", 2_000);
     c.fund(&b, 10_000);
     m2.result_pubkey = m.result_pubkey.clone();
-    assert_eq!(
-        c.tx(&b, encode_any(&m2, MSG_REGISTER_WORKER))
-            .unwrap_err()
-            .code,
-        3
+    assert_refused(
+        c.tx(&b, encode_any(&m2, MSG_REGISTER_WORKER)),
+        &variant!(RegistryError::DuplicateRegistration(_)),
     );
     let (_, mut m3) = register_msg(2, "eu", 2_000);
     m3.peer_id = m.peer_id.clone();
-    assert_eq!(
-        c.tx(&b, encode_any(&m3, MSG_REGISTER_WORKER))
-            .unwrap_err()
-            .code,
-        3
+    assert_refused(
+        c.tx(&b, encode_any(&m3, MSG_REGISTER_WORKER)),
+        &variant!(RegistryError::DuplicateRegistration(_)),
     );
 }
 
@@ -179,30 +171,36 @@ fn wrong_operator_and_unknown_worker() {
         operator: b.to_string(),
         worker: a.to_string(),
     };
-    let e = c.tx(&b, encode_any(&m, MSG_DEREGISTER_WORKER)).unwrap_err();
-    assert_eq!(e.code, 5, "{}", e.log);
+    assert_refused(
+        c.tx(&b, encode_any(&m, MSG_DEREGISTER_WORKER)),
+        &variant!(RegistryError::WrongOperator {
+            worker,
+            operator,
+            signer
+        }),
+    );
     let u = MsgUpdateWorker {
         operator: b.to_string(),
         worker: a.to_string(),
         region: "ap".into(),
         ..Default::default()
     };
-    assert_eq!(
-        c.tx(&b, encode_any(&u, MSG_UPDATE_WORKER))
-            .unwrap_err()
-            .code,
-        5
+    assert_refused(
+        c.tx(&b, encode_any(&u, MSG_UPDATE_WORKER)),
+        &variant!(RegistryError::WrongOperator {
+            worker,
+            operator,
+            signer
+        }),
     );
     let (_, ghost, _) = key(77);
     let m = MsgUnjailWorker {
         operator: ghost.to_string(),
         worker: ghost.to_string(),
     };
-    assert_eq!(
-        c.tx(&ghost, encode_any(&m, MSG_UNJAIL_WORKER))
-            .unwrap_err()
-            .code,
-        4
+    assert_refused(
+        c.tx(&ghost, encode_any(&m, MSG_UNJAIL_WORKER)),
+        &variant!(RegistryError::UnknownWorker(_)),
     );
 }
 
@@ -241,8 +239,14 @@ fn jail_unjail_and_too_early() {
         operator: a.to_string(),
         worker: a.to_string(),
     };
-    let e = c.tx(&a, encode_any(&m, MSG_UNJAIL_WORKER)).unwrap_err();
-    assert_eq!(e.code, 6, "{}", e.log);
+    assert_refused(
+        c.tx(&a, encode_any(&m, MSG_UNJAIL_WORKER)),
+        &variant!(RegistryError::UnjailTooEarly {
+            worker,
+            until,
+            height
+        }),
+    );
     while c.block.height < 5 {
         c.next_block();
     }
@@ -252,11 +256,13 @@ fn jail_unjail_and_too_early() {
         WorkerStatus::Active
     );
     // Unjailing an active worker is refused.
-    assert_eq!(
-        c.tx(&a, encode_any(&m, MSG_UNJAIL_WORKER))
-            .unwrap_err()
-            .code,
-        7
+    assert_refused(
+        c.tx(&a, encode_any(&m, MSG_UNJAIL_WORKER)),
+        &variant!(RegistryError::WrongStatus {
+            worker,
+            status,
+            action
+        }),
     );
 }
 
@@ -288,11 +294,9 @@ fn slash_burns_and_below_minimum_cannot_unjail() {
         operator: a.to_string(),
         worker: a.to_string(),
     };
-    assert_eq!(
-        c.tx(&a, encode_any(&m, MSG_UNJAIL_WORKER))
-            .unwrap_err()
-            .code,
-        2
+    assert_refused(
+        c.tx(&a, encode_any(&m, MSG_UNJAIL_WORKER)),
+        &variant!(RegistryError::NotEnoughBond { have, need }),
     );
     // Top up, then unjail works.
     let u = MsgUpdateWorker {
@@ -317,11 +321,13 @@ fn deregister_unbonds_after_the_period() {
     let w = state::must_get_worker(&c.store, &a).unwrap();
     assert_eq!(w.status, WorkerStatus::Unbonding);
     assert_eq!(w.unbonding_height, 11);
-    assert_eq!(
-        c.tx(&a, encode_any(&m, MSG_DEREGISTER_WORKER))
-            .unwrap_err()
-            .code,
-        7
+    assert_refused(
+        c.tx(&a, encode_any(&m, MSG_DEREGISTER_WORKER)),
+        &variant!(RegistryError::WrongStatus {
+            worker,
+            status,
+            action
+        }),
     );
     // Still slashable while unbonding.
     c.keeper(|ctx| penalty::slash(ctx, &a, 1_000, 0, "late evidence"))
@@ -431,7 +437,10 @@ fn bond_adds_exactly_and_shares_the_update_path() {
     assert_eq!(c.balance(&a), 10_000 - 2_700);
     assert_eq!(c.balance(&bonds_account()), 2_700);
     // Zero, wrong denom and more than the balance are refused without side effects.
-    assert_eq!(c.tx(&a, bond_msg(&a, 0)).unwrap_err().code, 9);
+    assert_refused(
+        c.tx(&a, bond_msg(&a, 0)),
+        &variant!(RegistryError::InvalidField { field, reason }),
+    );
     let wrong = MsgBondWorker {
         operator: a.to_string(),
         amount: Some(ProtoCoin {
@@ -457,11 +466,9 @@ fn bond_adds_exactly_and_shares_the_update_path() {
         add_bond: Some(ProtoCoin::ubls(0)),
         ..Default::default()
     };
-    assert_eq!(
-        c.tx(&a, encode_any(&u, MSG_UPDATE_WORKER))
-            .unwrap_err()
-            .code,
-        9
+    assert_refused(
+        c.tx(&a, encode_any(&u, MSG_UPDATE_WORKER)),
+        &variant!(RegistryError::InvalidField { field, reason }),
     );
     // Bonding a deregistered (unbonding) worker is refused.
     let d = MsgDeregisterWorker {
@@ -469,32 +476,56 @@ fn bond_adds_exactly_and_shares_the_update_path() {
         worker: a.to_string(),
     };
     c.tx(&a, encode_any(&d, MSG_DEREGISTER_WORKER)).unwrap();
-    assert_eq!(c.tx(&a, bond_msg(&a, 10)).unwrap_err().code, 7);
+    assert_refused(
+        c.tx(&a, bond_msg(&a, 10)),
+        &variant!(RegistryError::WrongStatus {
+            worker,
+            status,
+            action
+        }),
+    );
 }
 
 #[test]
 fn unbond_below_the_minimum_is_rejected() {
     let mut c = Chain::new();
     let a = register(&mut c, 1, "eu"); // bond 2000, worker min 1000
-    let e = c.tx(&a, unbond_msg(&a, 1_001)).unwrap_err();
-    assert_eq!(e.code, 2, "{}", e.log);
+    let e = assert_refused(
+        c.tx(&a, unbond_msg(&a, 1_001)),
+        &variant!(RegistryError::NotEnoughBond { have, need }),
+    );
     assert!(e.log.contains("deregister"), "{}", e.log);
-    assert_eq!(c.tx(&a, unbond_msg(&a, 2_000)).unwrap_err().code, 2);
-    assert_eq!(c.tx(&a, unbond_msg(&a, u128::MAX)).unwrap_err().code, 2);
-    assert_eq!(c.tx(&a, unbond_msg(&a, 0)).unwrap_err().code, 9);
+    assert_refused(
+        c.tx(&a, unbond_msg(&a, 2_000)),
+        &variant!(RegistryError::NotEnoughBond { have, need }),
+    );
+    assert_refused(
+        c.tx(&a, unbond_msg(&a, u128::MAX)),
+        &variant!(RegistryError::NotEnoughBond { have, need }),
+    );
+    assert_refused(
+        c.tx(&a, unbond_msg(&a, 0)),
+        &variant!(RegistryError::InvalidField { field, reason }),
+    );
     // Exactly down to the minimum is fine.
     c.tx(&a, unbond_msg(&a, 1_000)).unwrap();
     let w = state::must_get_worker(&c.store, &a).unwrap();
     assert_eq!(w.bond, 1_000);
     assert_eq!(w.status, WorkerStatus::Active);
     assert_eq!(state::unbonding_total(&w), 1_000);
-    assert_eq!(c.tx(&a, unbond_msg(&a, 1)).unwrap_err().code, 2);
+    assert_refused(
+        c.tx(&a, unbond_msg(&a, 1)),
+        &variant!(RegistryError::NotEnoughBond { have, need }),
+    );
     // Head role uses min_head_bond (5000).
     let (h, mut m) = register_msg(2, "eu", 6_000);
     m.role = "head".into();
     c.fund(&h, 10_000);
     c.tx(&h, encode_any(&m, MSG_REGISTER_WORKER)).unwrap();
-    assert_eq!(c.tx(&h, unbond_msg(&h, 1_001)).unwrap_err().code, 2);
+    assert_refused(
+        c.tx(&h, unbond_msg(&h, 1_001)),
+        &variant!(RegistryError::NotEnoughBond { have, need }),
+    );
     c.tx(&h, unbond_msg(&h, 1_000)).unwrap();
     // A deregistered worker cannot unbond part of its bond.
     let d = MsgDeregisterWorker {
@@ -502,7 +533,14 @@ fn unbond_below_the_minimum_is_rejected() {
         worker: h.to_string(),
     };
     c.tx(&h, encode_any(&d, MSG_DEREGISTER_WORKER)).unwrap();
-    assert_eq!(c.tx(&h, unbond_msg(&h, 1)).unwrap_err().code, 7);
+    assert_refused(
+        c.tx(&h, unbond_msg(&h, 1)),
+        &variant!(RegistryError::WrongStatus {
+            worker,
+            status,
+            action
+        }),
+    );
 }
 
 #[test]
@@ -522,7 +560,10 @@ fn jailed_worker_may_unbond_down_to_the_minimum() {
     c.keeper(|ctx| penalty::slash(ctx, &a, 5_000, 0, "evidence"))
         .unwrap();
     assert_eq!(state::must_get_worker(&c.store, &a).unwrap().bond, 750);
-    assert_eq!(c.tx(&a, unbond_msg(&a, 1)).unwrap_err().code, 2);
+    assert_refused(
+        c.tx(&a, unbond_msg(&a, 1)),
+        &variant!(RegistryError::NotEnoughBond { have, need }),
+    );
 }
 
 #[test]
@@ -582,8 +623,10 @@ fn too_many_unbondings_in_flight_are_refused() {
         c.tx(&a, unbond_msg(&a, 10)).unwrap();
         c.next_block();
     }
-    let e = c.tx(&a, unbond_msg(&a, 10)).unwrap_err();
-    assert_eq!(e.code, 13, "{}", e.log);
+    assert_refused(
+        c.tx(&a, unbond_msg(&a, 10)),
+        &variant!(RegistryError::TooManyUnbondings { worker, max }),
+    );
 }
 
 #[test]
@@ -653,8 +696,14 @@ fn bond_and_unbond_reject_other_operators() {
     // An operator without a worker is refused.
     let (_, ghost, _) = key(77);
     c.fund(&ghost, 1_000);
-    assert_eq!(c.tx(&ghost, bond_msg(&ghost, 10)).unwrap_err().code, 4);
-    assert_eq!(c.tx(&ghost, unbond_msg(&ghost, 10)).unwrap_err().code, 4);
+    assert_refused(
+        c.tx(&ghost, bond_msg(&ghost, 10)),
+        &variant!(RegistryError::UnknownWorker(_)),
+    );
+    assert_refused(
+        c.tx(&ghost, unbond_msg(&ghost, 10)),
+        &variant!(RegistryError::UnknownWorker(_)),
+    );
     let bad = MsgUnbondWorker {
         operator: "not-an-address".into(),
         amount: Some(ProtoCoin::ubls(1)),

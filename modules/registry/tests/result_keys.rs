@@ -8,7 +8,9 @@ use bls_core::{Address, Module};
 use bls_registry::msgs::*;
 use bls_registry::queries::WorkerResponse;
 use bls_registry::result_keys::{keys_valid_between, ResultKey};
+use bls_registry::RegistryError;
 use bls_registry::RegistryModule;
+use bls_testkit::{assert_refused, variant};
 use cosmwasm_std::testing::MockStorage;
 use serde_json::json;
 
@@ -76,8 +78,10 @@ fn rotation_keeps_the_old_key_for_its_range_and_reserved() {
     let (b, mut msg) = register_msg(2, "us", 2_000);
     msg.result_pubkey = k1.clone();
     c.fund(&b, 10_000);
-    let e = c.tx(&b, encode_any(&msg, MSG_REGISTER_WORKER)).unwrap_err();
-    assert_eq!(e.code, 3, "{e}");
+    assert_refused(
+        c.tx(&b, encode_any(&msg, MSG_REGISTER_WORKER)),
+        &variant!(RegistryError::DuplicateRegistration(_)),
+    );
     // After unbonding_blocks (10) it is out of reach: dropped and free.
     c.until(15);
     c.next_block();
@@ -99,8 +103,14 @@ fn no_rotation_while_unbonding_and_leaving_frees_every_key() {
         worker: a.to_string(),
     };
     c.tx(&a, encode_any(&d, MSG_DEREGISTER_WORKER)).unwrap();
-    let e = rotate(&mut c, &a, &k3).unwrap_err();
-    assert_eq!(e.code, 7, "{e}");
+    assert_refused(
+        rotate(&mut c, &a, &k3),
+        &variant!(RegistryError::WrongStatus {
+            worker,
+            status,
+            action
+        }),
+    );
     c.until(12);
     c.next_block();
     // The record is gone with both keys: each can be registered again.
@@ -141,11 +151,9 @@ fn histories_round_trip_through_genesis_and_bad_ones_are_refused() {
     let (b, mut msg) = register_msg(9, "us", 2_000);
     msg.result_pubkey = k1.clone();
     c2.fund(&b, 10_000);
-    assert_eq!(
-        c2.tx(&b, encode_any(&msg, MSG_REGISTER_WORKER))
-            .unwrap_err()
-            .code,
-        3
+    assert_refused(
+        c2.tx(&b, encode_any(&msg, MSG_REGISTER_WORKER)),
+        &variant!(RegistryError::DuplicateRegistration(_)),
     );
     // The prune queue was rebuilt: the key is dropped 10 blocks after its retirement.
     c2.until(14);
@@ -253,11 +261,9 @@ fn attack_sign_while_unbonding_key_closed_at_deregistration() {
     let (b, mut msg) = register_msg(9, "us", 2_000);
     msg.result_pubkey = k1.clone();
     c.fund(&b, 10_000);
-    assert_eq!(
-        c.tx(&b, encode_any(&msg, MSG_REGISTER_WORKER))
-            .unwrap_err()
-            .code,
-        3
+    assert_refused(
+        c.tx(&b, encode_any(&msg, MSG_REGISTER_WORKER)),
+        &variant!(RegistryError::DuplicateRegistration(_)),
     );
 
     // Genesis: the closed range round-trips for the unbonding worker.
