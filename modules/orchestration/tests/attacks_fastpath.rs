@@ -54,11 +54,7 @@ fn world_with(manifest: &str, orch: serde_json::Value) -> World {
                 ..Default::default()
             };
             chain
-                .tx(
-                    &RegistryModule,
-                    &w.addr,
-                    encode_any(&msg, MSG_UPDATE_WORKER),
-                )
+                .tx(&w.addr, encode_any(&msg, MSG_UPDATE_WORKER))
                 .expect("enable http");
         }
     }
@@ -70,7 +66,7 @@ fn world_with(manifest: &str, orch: serde_json::Value) -> World {
         .deploy(&user(200), gzip(&wasm), manifest, 3, 2)
         .expect("deploy");
     let invoker = Invoker::new(77);
-    chain.mint(&invoker.addr, 10_000_000);
+    chain.fund(&invoker.addr, 10_000_000);
     deposit(&mut chain, &invoker.addr, 1_000_000).expect("deposit");
     World {
         chain,
@@ -180,7 +176,7 @@ fn assert_untouched(before: &[(Address, u128, WorkerStatus, u128)], w: &World) {
 }
 
 fn register_sybil(chain: &mut Chain, w: &SimWorker, result_key: &[u8]) -> Result<(), ModuleError> {
-    chain.mint(&w.addr, BOND);
+    chain.fund(&w.addr, BOND);
     let msg = MsgRegisterWorker {
         operator: w.addr.to_string(),
         result_pubkey: result_key.to_vec(),
@@ -197,11 +193,7 @@ fn register_sybil(chain: &mut Chain, w: &SimWorker, result_key: &[u8]) -> Result
         bond: Some(ProtoCoin::ubls(BOND)),
     };
     chain
-        .tx(
-            &RegistryModule,
-            &w.addr,
-            encode_any(&msg, MSG_REGISTER_WORKER),
-        )
+        .tx(&w.addr, encode_any(&msg, MSG_REGISTER_WORKER))
         .map(|_| ())
 }
 
@@ -382,7 +374,7 @@ fn attack_forged_majority_evidence_variants() {
         sig(&members[3], &id, &code, &bad),
     ];
     let closes = req.expiry_height + FASTPATH_SETTLE_WINDOW;
-    w.chain.advance_to(closes + 1);
+    w.chain.until(closes + 1);
     let before = w.bonds();
     let e = submit(
         &mut w.chain,
@@ -607,7 +599,8 @@ fn attack_escape_by_key_rotation() {
 
     // A signature with the new key about a request that ended before the key existed does
     // not count: keys answer only for their own time.
-    w.chain.advance_to(w.chain.block.height + FASTPATH_TTL + 1);
+    let height = w.chain.block.height;
+    w.chain.until(height + FASTPATH_TTL + 1);
     // Expiring the block before the rotation: its key window ends before the new key began.
     let old = w.invoker.request(
         CHAIN_ID,
@@ -640,7 +633,8 @@ fn attack_escape_by_key_rotation_history_full() {
     assert_eq!((e.codespace.as_str(), e.code), ("registry", 14), "{e}");
     assert!(e.log.contains("frees up at height"), "{e}");
     // unbonding_blocks (10) after the retirements, the old keys are out of reach.
-    w.chain.advance_to(w.chain.block.height + 11);
+    let height = w.chain.block.height;
+    w.chain.until(height + 11);
     rotate(&mut w.chain, &cheat, &key(200)).expect("room again");
     // The first key went out of reach and was freed: another worker may take it now.
     let newcomer = SimWorker::new(121, "mars", "AS121");
@@ -869,17 +863,12 @@ fn attack_escape_by_unbonding_before_evidence_lands() {
         worker: cheat.addr.to_string(),
     };
     w.chain
-        .tx(
-            &RegistryModule,
-            &cheat.addr,
-            encode_any(&dereg, MSG_DEREGISTER_WORKER),
-        )
+        .tx(&cheat.addr, encode_any(&dereg, MSG_DEREGISTER_WORKER))
         .expect("deregister");
     // Even kept in the subnetwork, an unbonding member is not judged for dissent.
     let keep = SUBNETS.load(&w.chain.store, w.function).unwrap();
     // The last height the evidence is accepted.
-    w.chain
-        .advance_to(req.expiry_height + FASTPATH_SETTLE_WINDOW);
+    w.chain.until(req.expiry_height + FASTPATH_SETTLE_WINDOW);
     SUBNETS.save(&mut w.chain.store, w.function, &keep).unwrap();
     let rec = bls_registry::state::must_get_worker(&w.chain.store, &cheat.addr).unwrap();
     assert_eq!(rec.status, WorkerStatus::Unbonding);
@@ -1029,7 +1018,7 @@ fn request_windows_bound_settlement_and_markers() {
         ),
     )
     .expect("equivocation");
-    w.chain.advance_to(expiry + FASTPATH_SETTLE_WINDOW);
+    w.chain.until(expiry + FASTPATH_SETTLE_WINDOW);
     let e = settle(&mut w.chain, &head, vec![r.clone()]).unwrap_err();
     assert_eq!(
         e.code, 43,
@@ -1065,7 +1054,7 @@ fn malformed_requests_and_evidence_are_refused() {
         sig(&members[1], &id, &code, &[3u8; 32]),
     ];
     let before = w.bonds();
-    let store_before = snapshot(&w.chain.store);
+    let store_before = w.chain.snapshot();
     let check = |w: &mut World, m: MsgSubmitEvidence, code: u32, want: &str| {
         let e = submit(&mut w.chain, &m).unwrap_err();
         assert_eq!(e.code, code, "{e}");
@@ -1200,13 +1189,11 @@ fn malformed_requests_and_evidence_are_refused() {
     );
 
     assert_untouched(&before, &w);
-    let now: Vec<_> =
-        cosmwasm_std::Storage::range(&w.chain.store, None, None, cosmwasm_std::Order::Ascending)
-            .collect();
-    let then: Vec<_> =
-        cosmwasm_std::Storage::range(&store_before, None, None, cosmwasm_std::Order::Ascending)
-            .collect();
-    assert_eq!(now, then, "refused evidence changes no state");
+    assert_eq!(
+        w.chain.snapshot(),
+        store_before,
+        "refused evidence changes no state"
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1474,11 +1461,9 @@ fn attack_cheap_signature_flood_runs_out_of_gas() {
     let msg = encode_any(&evidence(&user(9), &req, results, &[]), MSG_SUBMIT_EVIDENCE);
     let per_sig = bls_core::GasConfig::default().sig_verify_secp256k1;
     let limit = per_sig * 5;
-    let before = snapshot(&w.chain.store);
+    let before = w.chain.snapshot();
     let gas = bls_core::GasMeter::new(limit, bls_core::GasConfig::default());
-    let mut ctx = bls_core::Context::new(&mut w.chain.store, &w.chain.block, &gas);
-    let r = bls_core::Module::deliver(&bls_orchestration::OrchestrationModule, &mut ctx, &msg);
-    drop(ctx);
+    let r = w.chain.deliver_metered(&user(9), msg.clone(), &gas);
     assert!(r.is_err(), "out of gas");
     assert!(gas.check().is_err(), "the meter says out of gas");
     let max_keys = u64::try_from(bls_registry::result_keys::MAX_RESULT_KEYS).unwrap();
@@ -1487,17 +1472,13 @@ fn attack_cheap_signature_flood_runs_out_of_gas() {
         "stopped at the charge that crossed the limit ({} used)",
         gas.consumed()
     );
-    let entries = |s: &cosmwasm_std::testing::MockStorage| -> Vec<(Vec<u8>, Vec<u8>)> {
-        cosmwasm_std::Storage::range(s, None, None, cosmwasm_std::Order::Ascending).collect()
-    };
-    assert_eq!(entries(&w.chain.store), entries(&before), "nothing written");
+    assert_eq!(w.chain.snapshot(), before, "nothing written");
 
     // With enough gas every signature was paid for (and the equivocators slashed).
     let gas = bls_core::GasMeter::new(u64::MAX / 2, bls_core::GasConfig::default());
-    let mut ctx = bls_core::Context::new(&mut w.chain.store, &w.chain.block, &gas);
-    bls_core::Module::deliver(&bls_orchestration::OrchestrationModule, &mut ctx, &msg)
+    w.chain
+        .deliver_metered(&user(9), msg, &gas)
         .expect("equivocation evidence");
-    drop(ctx);
     let n = u64::try_from(MAX_EVIDENCE_RESULTS).unwrap();
     assert!(gas.consumed() >= per_sig * n, "{} used", gas.consumed());
 }

@@ -52,7 +52,7 @@ fn setup() -> Setup {
         .deploy(&owner, gzip(&wasm), "{}", 3, 2)
         .expect("deploy");
     let invoker = Invoker::new(77);
-    chain.mint(&invoker.addr, 1_000_000);
+    chain.fund(&invoker.addr, 1_000_000);
     let mut s = Setup {
         chain,
         workers,
@@ -157,7 +157,7 @@ impl Setup {
     /// The `FastPathStats` query's answer.
     fn stats_query(&self) -> FastPathStats {
         self.chain
-            .query("FastPathStats", serde_json::json!({}))
+            .query("orchestration", "FastPathStats", serde_json::json!({}))
             .unwrap()
     }
 }
@@ -326,7 +326,7 @@ fn bad_receipts_are_rejected_with_a_reason() {
         .orch(&inv, encode_any(&msg, MSG_FASTPATH_WITHDRAW))
         .expect("withdraw request");
     let release = s.chain.block.height + FASTPATH_WITHDRAW_DELAY;
-    s.chain.advance_to(release);
+    s.chain.until(release);
     s.chain
         .orch(&inv, encode_any(&msg, MSG_FASTPATH_WITHDRAW))
         .expect("withdraw completed");
@@ -477,6 +477,7 @@ fn deposit_and_withdraw_keep_the_module_account_equal_to_deposits() {
     let q: bls_orchestration::fastpath::queries::DepositResponse = s
         .chain
         .query(
+            "orchestration",
             "FastPathDeposit",
             serde_json::json!({"invoker": inv.to_string()}),
         )
@@ -486,8 +487,7 @@ fn deposit_and_withdraw_keep_the_module_account_equal_to_deposits() {
         ("60000", requested_at + FASTPATH_WITHDRAW_DELAY)
     );
     assert_eq!(s.chain.balance(&inv), bal - 500);
-    s.chain
-        .advance_to(requested_at + FASTPATH_WITHDRAW_DELAY - 1);
+    s.chain.until(requested_at + FASTPATH_WITHDRAW_DELAY - 1);
     let e = s
         .chain
         .orch(&inv, encode_any(&w, MSG_FASTPATH_WITHDRAW))
@@ -497,7 +497,7 @@ fn deposit_and_withdraw_keep_the_module_account_equal_to_deposits() {
     let subnet: Vec<SimWorker> = s.subnet().into_iter().cloned().collect();
     let (r, _) = s.receipt(1, &[&subnet[0], &subnet[1]]);
     s.settle(vec![r]).expect("settle during the delay");
-    s.chain.advance_to(requested_at + FASTPATH_WITHDRAW_DELAY);
+    s.chain.until(requested_at + FASTPATH_WITHDRAW_DELAY);
     s.chain
         .orch(&inv, encode_any(&w, MSG_FASTPATH_WITHDRAW))
         .expect("complete");
@@ -510,6 +510,7 @@ fn deposit_and_withdraw_keep_the_module_account_equal_to_deposits() {
     let q: bls_orchestration::fastpath::queries::DepositResponse = s
         .chain
         .query(
+            "orchestration",
             "FastPathDeposit",
             serde_json::json!({"invoker": inv.to_string()}),
         )
@@ -629,8 +630,8 @@ fn stats_count_exactly_what_settled_and_nothing_of_a_rejected_message() {
         .orch(&inv, encode_any(&w, MSG_FASTPATH_WITHDRAW))
         .expect("request");
     assert_eq!(s.stats_query().deposits, want.deposits + 2_500);
-    s.chain
-        .advance_to(s.chain.block.height + FASTPATH_WITHDRAW_DELAY);
+    let height = s.chain.block.height;
+    s.chain.until(height + FASTPATH_WITHDRAW_DELAY);
     s.chain
         .orch(&inv, encode_any(&w, MSG_FASTPATH_WITHDRAW))
         .expect("complete");
