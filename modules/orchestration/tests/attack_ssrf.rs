@@ -71,9 +71,10 @@ fn assert_refused_without_change(
     needle: &str,
 ) {
     let before = c.snapshot();
-    let e = c.orch(signer, msg).unwrap_err();
-    assert_eq!(e.codespace, "orchestration", "{origin}");
-    assert_ne!(e.code, 0, "{origin}");
+    let e = assert_refused(
+        c.orch(signer, msg),
+        &variant!(OrchestrationError::InvalidManifest(_)),
+    );
     assert!(e.log.contains("http origin"), "{origin}: {}", e.log);
     assert!(
         e.log.contains(needle),

@@ -499,8 +499,7 @@ fn attack_unanswerable_head_framed_for_the_requested_code_after_an_update_is_ref
     s.settle(&honest);
     update_code(&mut s);
     let before = s.chain.snapshot();
-    let e = s.report(&honest).unwrap_err();
-    assert_eq!(e.code, 75, "{e}");
+    let e = assert_refused(s.report(&honest), &variant!(HeadError::NoLie(_)));
     assert!(e.log.contains("proves no lie"), "{e}");
     assert_eq!(s.chain.snapshot(), before);
     assert_eq!(s.head_record().bond, BOND);
@@ -544,8 +543,10 @@ fn attack_unanswerable_head_framed_by_a_colluder_rotating_its_key_is_refused() {
     s.chain.next_block();
     let total = s.total();
     let before = s.chain.snapshot();
-    let e = s.report_as(&colluder.addr.clone(), &honest).unwrap_err();
-    assert_eq!(e.code, 75, "{e}");
+    let e = assert_refused(
+        s.report_as(&colluder.addr.clone(), &honest),
+        &variant!(HeadError::NoLie(_)),
+    );
     assert!(e.log.contains("consistent"), "{e}");
     assert_eq!(
         s.chain.snapshot(),
@@ -577,8 +578,10 @@ fn attack_unanswerable_head_framed_with_a_key_it_retired_before_the_request_is_r
         ..forged.clone()
     };
     let before = s.chain.snapshot();
-    let e = s.report(&by_old_key).unwrap_err();
-    assert_eq!(e.code, 73, "{e}");
+    let e = assert_refused(
+        s.report(&by_old_key),
+        &variant!(HeadError::BadHeadSignature { head, reason }),
+    );
     assert!(e.log.contains("not signed by head"), "{e}");
     assert_eq!(s.chain.snapshot(), before);
     assert_eq!(s.head_record().bond, BOND);
@@ -626,8 +629,14 @@ fn attack_unanswerable_head_lie_then_charge_for_it_is_refused() {
     for height in [s.chain.block.height, last] {
         s.chain.until(height);
         let before = s.chain.snapshot();
-        let e = settle(&mut s.chain, &head, vec![receipt.clone()]).unwrap_err();
-        assert_eq!(e.code, 64, "height {height}: {e}");
+        let e = assert_refused(
+            settle(&mut s.chain, &head, vec![receipt.clone()]),
+            &variant!(FastPathError::ChargeForProvenLie {
+                index,
+                request,
+                head
+            }),
+        );
         assert!(
             e.log.contains("receipt 0") && e.log.contains("may not charge"),
             "{e}"
@@ -657,8 +666,7 @@ fn attack_unanswerable_head_lie_report_of_an_honest_answer_is_refused() {
     let honest = s.honest(1);
     s.settle(&honest);
     let before = s.chain.snapshot();
-    let e = s.report(&honest).unwrap_err();
-    assert_eq!((e.codespace.as_str(), e.code), ("orchestration", 75), "{e}");
+    let e = assert_refused(s.report(&honest), &variant!(HeadError::NoLie(_)));
     assert!(
         e.log.contains("proves no lie") && e.log.contains("consistent"),
         "{e}"
@@ -688,8 +696,10 @@ fn attack_unanswerable_head_lie_forged_head_signature_is_refused() {
     reused.statement.signature = honest.statement.signature.clone();
     let before = s.chain.snapshot();
     for f in [&by_attacker, &reused] {
-        let e = s.report(f).unwrap_err();
-        assert_eq!(e.code, 73, "{e}");
+        let e = assert_refused(
+            s.report(f),
+            &variant!(HeadError::BadHeadSignature { head, reason }),
+        );
         assert!(e.log.contains("not signed by head"), "{e}");
     }
     assert_eq!(s.chain.snapshot(), before);
@@ -710,8 +720,10 @@ fn attack_unanswerable_head_lie_double_report_slashes_once() {
     let other = user(42);
     let before = s.chain.snapshot();
     for (who, l) in [(s.invoker.addr.clone(), &lie), (other, &lie2)] {
-        let e = s.report_as(&who, l).unwrap_err();
-        assert_eq!(e.code, 76, "{e}");
+        let e = assert_refused(
+            s.report_as(&who, l),
+            &variant!(HeadError::AlreadyPunished { request, head }),
+        );
         assert!(e.log.contains("already punished"), "{e}");
     }
     assert_eq!(s.chain.snapshot(), before);
@@ -749,8 +761,10 @@ fn attack_unanswerable_head_lie_second_statement_after_the_first_window_slashes_
         s.chain.block.height <= expiry + 6,
         "inside the second's window"
     );
-    let e = s.report(&second).unwrap_err();
-    assert_eq!(e.code, 76, "{e}");
+    let e = assert_refused(
+        s.report(&second),
+        &variant!(HeadError::AlreadyPunished { request, head }),
+    );
     assert!(e.log.contains("already punished"), "{e}");
     assert_eq!(s.head_record().bond, bond);
     assert_eq!(s.chain.balance(&s.invoker.addr), inv);
@@ -779,8 +793,7 @@ fn attack_unanswerable_head_lie_framing_after_the_function_changed_is_refused() 
         .orch(&owner, encode_any(&msg, MSG_UPDATE_FUNCTION))
         .unwrap();
     let before = s.chain.snapshot();
-    let e = s.report(&two).unwrap_err();
-    assert_eq!(e.code, 75, "{e}");
+    let e = assert_refused(s.report(&two), &variant!(HeadError::NoLie(_)));
     assert!(e.log.contains("changed since the head answered"), "{e}");
     assert_eq!(s.chain.snapshot(), before);
     // A lie that needs no state still counts after the change.
@@ -798,8 +811,14 @@ fn attack_unanswerable_head_lie_outside_the_report_window_is_refused() {
     });
     let old = s.lie(&honest, |st| st.outcome_hash = vec![1; 32]);
     let before = s.chain.snapshot();
-    let e = s.report(&future).unwrap_err();
-    assert_eq!(e.code, 74, "{e}");
+    let e = assert_refused(
+        s.report(&future),
+        &variant!(HeadError::OutsideWindow {
+            height,
+            current,
+            reason
+        }),
+    );
     assert!(e.log.contains("after the current block"), "{e}");
     assert_eq!(s.chain.snapshot(), before);
     // A statement dated outside the request's window (before `expiry - ttl` or after the
@@ -813,8 +832,14 @@ fn attack_unanswerable_head_lie_outside_the_report_window_is_refused() {
         let now = s.chain.block.height;
         s.chain.until(now.max(height));
         let before = s.chain.snapshot();
-        let e = s.report(&off).unwrap_err();
-        assert_eq!(e.code, 74, "height {height}: {e}");
+        let e = assert_refused(
+            s.report(&off),
+            &variant!(HeadError::OutsideWindow {
+                height,
+                current,
+                reason
+            }),
+        );
         assert!(
             e.log.contains("fastpath_request_ttl"),
             "height {height}: {e}"
@@ -824,8 +849,14 @@ fn attack_unanswerable_head_lie_outside_the_report_window_is_refused() {
     let h = s.chain.block.height;
     s.chain.until(h + DISPUTE + 1);
     let before = s.chain.snapshot();
-    let e = s.report(&old).unwrap_err();
-    assert_eq!(e.code, 74, "{e}");
+    let e = assert_refused(
+        s.report(&old),
+        &variant!(HeadError::OutsideWindow {
+            height,
+            current,
+            reason
+        }),
+    );
     assert!(e.log.contains("head_dispute_window"), "{e}");
     assert_eq!(s.chain.snapshot(), before);
     assert_eq!(s.head_record().bond, BOND);
@@ -845,11 +876,9 @@ fn attack_unanswerable_head_lie_statement_for_another_request_is_refused() {
     let mut forged = lie.clone();
     forged.request.nonce = 99;
     let before = s.chain.snapshot();
-    let e = s.report(&mismatched).unwrap_err();
-    assert_eq!(e.code, 71, "{e}");
+    let e = assert_refused(s.report(&mismatched), &variant!(HeadError::BadRequest(_)));
     assert!(e.log.contains("answers request"), "{e}");
-    let e = s.report(&forged).unwrap_err();
-    assert_eq!(e.code, 71, "{e}");
+    assert_refused(s.report(&forged), &variant!(HeadError::BadRequest(_)));
     assert_eq!(s.chain.snapshot(), before);
 }
 
@@ -865,8 +894,7 @@ fn attack_unanswerable_head_lie_by_a_worker_that_is_not_a_head_is_refused() {
         statement: sign_statement(&worker, st),
         ..honest
     };
-    let e = s.report(&framed).unwrap_err();
-    assert_eq!(e.code, 72, "{e}");
+    assert_refused(s.report(&framed), &variant!(HeadError::NotAHead(_)));
     assert_workers_untouched(&s);
 }
 
@@ -881,14 +909,13 @@ fn head_report_bad_input_is_refused_without_state_change() {
         request: Some(lie.request.clone()),
         statement: Some(lie.statement.clone()),
     };
-    let mut cases: Vec<(&str, MsgReportHead, u32)> = Vec::new();
+    let mut cases: Vec<(&str, MsgReportHead)> = Vec::new();
     cases.push((
         "no request",
         MsgReportHead {
             request: None,
             ..good.clone()
         },
-        70,
     ));
     cases.push((
         "no statement",
@@ -896,28 +923,25 @@ fn head_report_bad_input_is_refused_without_state_change() {
             statement: None,
             ..good.clone()
         },
-        70,
     ));
     let mut m = good.clone();
     m.statement.as_mut().unwrap().signature = vec![1; 63];
-    cases.push(("short head signature", m, 70));
+    cases.push(("short head signature", m));
     let mut m = good.clone();
     m.statement.as_mut().unwrap().head = "bls1nothead".into();
-    cases.push(("bad head address", m, 70));
+    cases.push(("bad head address", m));
     let mut m = good.clone();
     let sig = m.statement.as_ref().unwrap().signatures[0].clone();
     m.statement.as_mut().unwrap().signatures = vec![sig; 257];
-    cases.push(("too many signatures", m, 70));
+    cases.push(("too many signatures", m));
     let mut m = good.clone();
     m.request.as_mut().unwrap().payload_hash = vec![1; 5];
-    cases.push(("bad payload hash", m, 70));
+    cases.push(("bad payload hash", m));
     let before = s.chain.snapshot();
-    for (what, m, code) in cases {
-        let e = s
-            .chain
-            .orch(&me, encode_any(&m, MSG_REPORT_HEAD))
-            .unwrap_err();
-        assert_eq!(e.code, code, "{what}: {e}");
+    // Every malformed report is refused as an invalid field.
+    let invalid = variant!(HeadError::InvalidField { field, reason });
+    for (what, m) in cases {
+        let e = assert_refused(s.chain.orch(&me, encode_any(&m, MSG_REPORT_HEAD)), &invalid);
         assert!(!e.log.is_empty(), "{what}");
         assert_eq!(s.chain.snapshot(), before, "{what}");
     }
@@ -1015,8 +1039,10 @@ fn attack_unanswerable_head_unserved_answered_keeps_the_bond_and_earns_the_depos
     assert!(s.chain.events_of("bls.worker_slashed").is_empty());
     s.assert_invariants(total);
     // A second answer, or one after the deadline, finds no open challenge.
-    let e = s.answer_as(&head, &served.id, &outcome).unwrap_err();
-    assert_eq!(e.code, 82, "{e}");
+    assert_refused(
+        s.answer_as(&head, &served.id, &outcome),
+        &variant!(HeadError::NoOpenChallenge(_)),
+    );
 }
 
 #[test]
@@ -1027,17 +1053,23 @@ fn attack_unanswerable_head_unserved_answer_with_a_wrong_outcome_is_refused() {
     s.challenge(&served.id).unwrap();
     let head = s.head.addr.clone();
     let before = s.chain.snapshot();
-    let e = s
-        .answer_as(&head, &served.id, &outcome(b"Hello, Eve!\n", 7))
-        .unwrap_err();
-    assert_eq!(e.code, 84, "{e}");
+    let e = assert_refused(
+        s.answer_as(&head, &served.id, &outcome(b"Hello, Eve!\n", 7)),
+        &variant!(HeadError::WrongOutcome { request, want, got }),
+    );
     assert!(e.log.contains("settled result"), "{e}");
     assert_eq!(s.chain.snapshot(), before);
     // Another account cannot answer for the head either.
     let worker = s.workers[0].addr.clone();
     let outcome = s.outcome.clone();
-    let e = s.answer_as(&worker, &served.id, &outcome).unwrap_err();
-    assert_eq!(e.code, 83, "{e}");
+    assert_refused(
+        s.answer_as(&worker, &served.id, &outcome),
+        &variant!(HeadError::NotChallengedHead {
+            request,
+            head,
+            signer
+        }),
+    );
     assert_eq!(s.chain.snapshot(), before);
     // Left unanswered, the head is punished.
     let bond = s.head_record().bond;
@@ -1055,8 +1087,10 @@ fn attack_unanswerable_head_unserved_answer_after_the_deadline_is_refused() {
     s.chain.until(r.deadline + 1);
     let head = s.head.addr.clone();
     let outcome = s.outcome.clone();
-    let e = s.answer_as(&head, &served.id, &outcome).unwrap_err();
-    assert_eq!(e.code, 82, "{e}");
+    assert_refused(
+        s.answer_as(&head, &served.id, &outcome),
+        &variant!(HeadError::NoOpenChallenge(_)),
+    );
 }
 
 #[test]
@@ -1067,8 +1101,14 @@ fn attack_unanswerable_head_unserved_challenge_by_another_account_is_refused() {
     let griefer = user(66);
     s.chain.fund(&griefer, 1_000_000);
     let before = s.chain.snapshot();
-    let e = s.challenge_as(&griefer, &served.id).unwrap_err();
-    assert_eq!(e.code, 78, "{e}");
+    assert_refused(
+        s.challenge_as(&griefer, &served.id),
+        &variant!(HeadError::NotInvoker {
+            request,
+            invoker,
+            signer
+        }),
+    );
     assert_eq!(s.chain.snapshot(), before);
 }
 
@@ -1077,8 +1117,7 @@ fn attack_unanswerable_head_unserved_challenge_of_an_unsettled_request_is_refuse
     let mut s = setup();
     let served = s.honest(1);
     let before = s.chain.snapshot();
-    let e = s.challenge(&served.id).unwrap_err();
-    assert_eq!(e.code, 77, "{e}");
+    assert_refused(s.challenge(&served.id), &variant!(HeadError::NotSettled(_)));
     assert_eq!(s.chain.snapshot(), before);
 }
 
@@ -1089,16 +1128,20 @@ fn attack_unanswerable_head_unserved_second_challenge_is_refused() {
     s.settle(&served);
     s.challenge(&served.id).unwrap();
     let before = s.chain.snapshot();
-    let e = s.challenge(&served.id).unwrap_err();
-    assert_eq!(e.code, 80, "{e}");
+    let e = assert_refused(
+        s.challenge(&served.id),
+        &variant!(HeadError::AlreadyChallenged { request, status }),
+    );
     assert!(e.log.contains("open"), "{e}");
     assert_eq!(s.chain.snapshot(), before);
     // Still refused once answered.
     let head = s.head.addr.clone();
     let outcome = s.outcome.clone();
     s.answer_as(&head, &served.id, &outcome).unwrap();
-    let e = s.challenge(&served.id).unwrap_err();
-    assert_eq!(e.code, 80, "{e}");
+    let e = assert_refused(
+        s.challenge(&served.id),
+        &variant!(HeadError::AlreadyChallenged { request, status }),
+    );
     assert!(e.log.contains("answered"), "{e}");
 }
 
@@ -1110,15 +1153,20 @@ fn attack_unanswerable_head_unserved_challenge_after_the_window_is_refused() {
     let settled_at = s.chain.block.height;
     s.chain.until(settled_at + DISPUTE + 1);
     let before = s.chain.snapshot();
-    let e = s.challenge(&served.id).unwrap_err();
-    assert_eq!(e.code, 79, "{e}");
+    assert_refused(
+        s.challenge(&served.id),
+        &variant!(HeadError::WindowClosed {
+            request,
+            until,
+            current
+        }),
+    );
     assert_eq!(s.chain.snapshot(), before);
     // Past every window the records are pruned: nothing is left to challenge.
     s.chain.until(settled_at + DISPUTE + WINDOW + 2);
     let q = s.query(&served.id);
     assert!(q.settlement.is_none() && q.challenge.is_none());
-    let e = s.challenge(&served.id).unwrap_err();
-    assert_eq!(e.code, 77, "{e}");
+    assert_refused(s.challenge(&served.id), &variant!(HeadError::NotSettled(_)));
 }
 
 #[test]
@@ -1129,8 +1177,10 @@ fn attack_unanswerable_head_unserved_after_a_proven_lie_refunds_once() {
     let lie = s.lie(&served, |st| st.outcome_hash = vec![1; 32]);
     s.report(&lie).unwrap();
     let inv = s.chain.balance(&s.invoker.addr);
-    let e = s.challenge(&served.id).unwrap_err();
-    assert_eq!(e.code, 81, "{e}");
+    assert_refused(
+        s.challenge(&served.id),
+        &variant!(HeadError::AlreadyRefunded(_)),
+    );
     assert_eq!(s.chain.balance(&s.invoker.addr), inv);
 }
 
@@ -1172,15 +1222,21 @@ fn head_challenge_bad_input_is_refused_without_state_change() {
         ("empty id", vec![]),
         ("long id", vec![1; 33]),
     ] {
-        let e = s.challenge(&id).unwrap_err();
-        assert_eq!(e.code, 70, "{what}: {e}");
+        let e = assert_refused(
+            s.challenge(&id),
+            &variant!(HeadError::InvalidField { field, reason }),
+        );
         assert!(e.log.contains("request_id"), "{what}: {e}");
-        let e = s.answer_as(&head, &id, b"x").unwrap_err();
-        assert_eq!(e.code, 70, "{what}: {e}");
+        assert_refused(
+            s.answer_as(&head, &id, b"x"),
+            &variant!(HeadError::InvalidField { field, reason }),
+        );
     }
     let huge = vec![0u8; bls_orchestration::fastpath::head::challenge::MAX_ANSWER_BYTES + 1];
-    let e = s.answer_as(&head, &served.id, &huge).unwrap_err();
-    assert_eq!(e.code, 70, "{e}");
+    let e = assert_refused(
+        s.answer_as(&head, &served.id, &huge),
+        &variant!(HeadError::InvalidField { field, reason }),
+    );
     assert!(e.log.contains("outcome"), "{e}");
     // A challenger who cannot pay the deposit.
     let poor = Invoker::new(91);

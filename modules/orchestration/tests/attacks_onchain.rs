@@ -463,12 +463,15 @@ fn attack_underpriced_timeout() {
     // Worst case: base + max(10⁹ fuel → 1 000, 900 s × 1 000 → 900 000).
     let worst = BASE_FEE + 900_000;
     let before = net.chain.snapshot();
-    let e = net
-        .chain
-        .invoke(&net.invoker, net.function, worst - 1)
-        .unwrap_err();
+    let e = assert_refused(
+        net.chain.invoke(&net.invoker, net.function, worst - 1),
+        &variant!(OrchestrationError::FeeTooLow {
+            function,
+            max_fee,
+            required
+        }),
+    );
     assert_eq!(e.codespace, "orchestration");
-    assert_eq!(e.code, 10, "{}", e.log);
     assert!(e.log.contains("901000ubls"), "{}", e.log);
     assert!(e.log.contains("900999ubls"), "{}", e.log);
     assert_eq!(net.chain.snapshot(), before, "nothing changed");
@@ -519,11 +522,10 @@ fn fuel_above_max_fuel_is_refused_at_deploy_and_update() {
     let max_fuel = bls_orchestration::Params::default().max_fuel;
     let over = format!(r#"{{"limits":{{"fuel":{}}}}}"#, max_fuel + 1);
     let before = net.chain.snapshot();
-    let e = net
-        .chain
-        .deploy(&user(200), hello_wasm(), &over, 3, 2)
-        .unwrap_err();
-    assert_eq!((e.codespace.as_str(), e.code), ("orchestration", 26));
+    let e = assert_refused(
+        net.chain.deploy(&user(200), hello_wasm(), &over, 3, 2),
+        &variant!(OrchestrationError::FuelAboveMax { fuel, max_fuel }),
+    );
     assert!(e.log.contains("max_fuel"), "{}", e.log);
     let update = MsgUpdateFunction {
         owner: user(200).to_string(),
@@ -535,11 +537,11 @@ fn fuel_above_max_fuel_is_refused_at_deploy_and_update() {
         replication: 0,
         quorum: 0,
     };
-    let e = net
-        .chain
-        .orch(&user(200), encode_any(&update, MSG_UPDATE_FUNCTION))
-        .unwrap_err();
-    assert_eq!(e.code, 26, "{}", e.log);
+    assert_refused(
+        net.chain
+            .orch(&user(200), encode_any(&update, MSG_UPDATE_FUNCTION)),
+        &variant!(OrchestrationError::FuelAboveMax { fuel, max_fuel }),
+    );
     assert_eq!(net.chain.snapshot(), before, "nothing changed");
     // At the bound it is accepted.
     let at = format!(r#"{{"limits":{{"fuel":{max_fuel}}}}}"#);
@@ -653,11 +655,10 @@ fn attack_unrevealable_outcome_refused_at_deploy_and_update() {
     let before = net.chain.snapshot();
     for out in [max + 1, bls_core::outcome::MAX_OUTPUT_BYTES] {
         let over = format!(r#"{{"limits":{{"output_bytes":{out}}}}}"#);
-        let e = net
-            .chain
-            .deploy(&user(200), hello_wasm(), &over, 3, 2)
-            .unwrap_err();
-        assert_eq!((e.codespace.as_str(), e.code), ("orchestration", 3), "{e}");
+        let e = assert_refused(
+            net.chain.deploy(&user(200), hello_wasm(), &over, 3, 2),
+            &variant!(OrchestrationError::InvalidManifest(_)),
+        );
         assert!(e.log.contains("too large to reveal"), "{}", e.log);
         let update = MsgUpdateFunction {
             owner: user(200).to_string(),
@@ -669,11 +670,11 @@ fn attack_unrevealable_outcome_refused_at_deploy_and_update() {
             replication: 0,
             quorum: 0,
         };
-        let e = net
-            .chain
-            .orch(&user(200), encode_any(&update, MSG_UPDATE_FUNCTION))
-            .unwrap_err();
-        assert_eq!(e.code, 3, "{}", e.log);
+        assert_refused(
+            net.chain
+                .orch(&user(200), encode_any(&update, MSG_UPDATE_FUNCTION)),
+            &variant!(OrchestrationError::InvalidManifest(_)),
+        );
     }
     assert_eq!(net.chain.snapshot(), before, "nothing changed");
     let at = format!(r#"{{"limits":{{"output_bytes":{max}}}}}"#);

@@ -135,25 +135,45 @@ fn create_validator_rejections_change_nothing() {
         signed: true,
     }];
     let before = c.snapshot();
-    let cases: Vec<(Address, Any, &str)> = vec![
-        (addr(2), create(2, 2 * BLS - 1), "not enough bond"),
+    let duplicate = variant!(StakingError::DuplicateValidator(_));
+    let invalid = variant!(StakingError::InvalidField { field, reason });
+    let cases: Vec<(Address, Any, &str, StakingError)> = vec![
+        (
+            addr(2),
+            create(2, 2 * BLS - 1),
+            "not enough bond",
+            variant!(StakingError::NotEnoughBond { have, need }),
+        ),
         (
             addr(1),
             create_validator(1, 7, 5 * BLS, 0),
             "duplicate validator",
+            duplicate.clone(),
         ),
-        (addr(2), create_validator(2, 1, 5 * BLS, 0), "already used"),
+        (
+            addr(2),
+            create_validator(2, 1, 5 * BLS, 0),
+            "already used",
+            duplicate.clone(),
+        ),
         (
             addr(2),
             create_validator(2, 99, 5 * BLS, 0),
             "current CometBFT validator",
+            duplicate.clone(),
         ),
         (
             addr(2),
             create_validator(2, 2, 5 * BLS, 2001),
             "max_commission_bps",
+            invalid.clone(),
         ),
-        (addr(2), create(2, 2_000 * BLS), "insufficient funds"),
+        (
+            addr(2),
+            create(2, 2_000 * BLS),
+            "insufficient funds",
+            variant!(StakingError::Bank(_)),
+        ),
         (
             addr(2),
             encode_any(
@@ -167,6 +187,7 @@ fn create_validator_rejections_change_nothing() {
                 MSG_CREATE_VALIDATOR,
             ),
             "expected 32 bytes",
+            invalid.clone(),
         ),
         (
             addr(2),
@@ -184,6 +205,7 @@ fn create_validator_rejections_change_nothing() {
                 MSG_CREATE_VALIDATOR,
             ),
             "denom must be ubls",
+            invalid.clone(),
         ),
         (
             addr(2),
@@ -198,12 +220,12 @@ fn create_validator_rejections_change_nothing() {
                 MSG_CREATE_VALIDATOR,
             ),
             "moniker",
+            invalid.clone(),
         ),
     ];
-    for (signer, msg, want) in cases {
-        let err = c.deliver(&signer, msg).unwrap_err();
+    for (signer, msg, want, refusal) in cases {
+        let err = assert_refused(c.deliver(&signer, msg), &refusal);
         assert!(err.log.contains(want), "{want:?} not in {:?}", err.log);
-        assert_ne!(err.code, 0);
         assert_eq!(
             c.snapshot(),
             before,

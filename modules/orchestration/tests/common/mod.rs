@@ -22,6 +22,15 @@ use sha2::{Digest, Sha256};
 
 pub mod fastpath;
 
+// What the tests name refusals with (not every test file uses each).
+#[allow(unused_imports)]
+pub use bls_orchestration::fastpath::head::error::HeadError;
+#[allow(unused_imports)]
+pub use bls_orchestration::fastpath::FastPathError;
+#[allow(unused_imports)]
+pub use bls_orchestration::OrchestrationError;
+#[allow(unused_imports)]
+pub use bls_registry::RegistryError;
 #[allow(unused_imports)]
 pub use bls_testkit::{assert_refused, copy_store, variant};
 
