@@ -67,9 +67,10 @@ fn register_bonds_and_is_queryable() {
         .unwrap();
     assert_eq!(r.workers.len(), 1);
     assert_eq!(state::active_workers(&c.store).unwrap().len(), 2);
-    assert!(c
-        .query::<WorkerResponse>("registry", "Worker", serde_json::json!({"id": "bls1xyz"}))
-        .is_err());
+    assert_refused(
+        c.query::<WorkerResponse>("registry", "Worker", serde_json::json!({"id": "bls1xyz"})),
+        &variant!(RegistryError::InvalidQuery(_)),
+    );
 }
 
 #[test]
@@ -101,7 +102,10 @@ fn registration_rejections() {
         .contains("denom"));
     let (_, mut m) = register_msg(1, "eu", 2_000);
     m.role = "boss".into();
-    assert!(c.tx(&a, encode_any(&m, MSG_REGISTER_WORKER)).is_err());
+    assert_refused(
+        c.tx(&a, encode_any(&m, MSG_REGISTER_WORKER)),
+        &variant!(RegistryError::InvalidField { field, reason }),
+    );
     let (_, mut m) = register_msg(1, "eu", 2_000);
     m.result_pubkey.truncate(32);
     assert_refused(
@@ -130,7 +134,10 @@ fn registration_rejections() {
         .contains("multiaddrs"));
     let (_, mut m) = register_msg(1, "eu", 2_000);
     m.capabilities = None;
-    assert!(c.tx(&a, encode_any(&m, MSG_REGISTER_WORKER)).is_err());
+    assert_refused(
+        c.tx(&a, encode_any(&m, MSG_REGISTER_WORKER)),
+        &variant!(RegistryError::InvalidField { field, reason }),
+    );
     // Insufficient funds.
     let (poor, m) = register_msg(9, "eu", 2_000);
     assert!(c
@@ -397,7 +404,10 @@ fn genesis_round_trips() {
     let exported = RegistryModule.export_genesis(&c.store).unwrap();
 
     // Without the bonds funded by the bank genesis, import is refused.
-    assert!(import(&exported, 0, 1).is_err());
+    assert_refused(
+        import(&exported, 0, 1).map(|_| ()),
+        &variant!(RegistryError::NotEnoughBond { have, need }),
+    );
     let fresh = import(&exported, 4_000, 1).unwrap();
     assert_eq!(
         RegistryModule.export_genesis(&fresh.store).unwrap(),
@@ -708,9 +718,10 @@ fn bond_and_unbond_reject_other_operators() {
         operator: "not-an-address".into(),
         amount: Some(ProtoCoin::ubls(1)),
     };
-    assert!(RegistryModule
-        .msg_signer(&encode_any(&bad, MSG_UNBOND_WORKER))
-        .is_err());
+    assert_refused(
+        RegistryModule.msg_signer(&encode_any(&bad, MSG_UNBOND_WORKER)),
+        &variant!(RegistryError::InvalidField { field, reason }),
+    );
     // b's unbond touches only b's worker.
     c.tx(&b, unbond_msg(&b, 100)).unwrap();
     assert_eq!(state::must_get_worker(&c.store, &a).unwrap().bond, 2_000);
@@ -724,7 +735,10 @@ fn genesis_round_trips_partial_unbondings() {
     c.tx(&a, unbond_msg(&a, 400)).unwrap();
     let exported = RegistryModule.export_genesis(&c.store).unwrap();
     // The bonds account must also cover the partial unbonding.
-    assert!(import(&exported, 1_600, 1).is_err());
+    assert_refused(
+        import(&exported, 1_600, 1).map(|_| ()),
+        &variant!(RegistryError::NotEnoughBond { have, need }),
+    );
     let fresh = import(&exported, 2_000, 1).unwrap();
     assert_eq!(
         RegistryModule.export_genesis(&fresh.store).unwrap(),
