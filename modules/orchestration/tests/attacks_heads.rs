@@ -948,7 +948,10 @@ fn head_report_bad_input_is_refused_without_state_change() {
     // A reporter field that is not an address fails at the signer check.
     let mut m = good;
     m.reporter = "nobody".into();
-    assert!(OrchestrationModuleSigner::signer(&m).is_err());
+    assert_refused(
+        OrchestrationModuleSigner::signer(&m),
+        &variant!(OrchestrationError::InvalidField { field, reason }),
+    );
 }
 
 /// The route's signer check (what the tx pipeline runs before the handler).

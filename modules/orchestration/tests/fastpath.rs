@@ -412,10 +412,15 @@ fn pinned_heads_restrict_settlement() {
         owner: inv.to_string(),
         ..pin.clone()
     };
-    assert!(s
-        .chain
-        .orch(&inv, encode_any(&not_owner, MSG_SET_PINNED_HEADS))
-        .is_err());
+    assert_refused(
+        s.chain
+            .orch(&inv, encode_any(&not_owner, MSG_SET_PINNED_HEADS)),
+        &variant!(OrchestrationError::NotOwner {
+            function,
+            owner,
+            signer
+        }),
+    );
     s.chain
         .orch(&owner, encode_any(&pin, MSG_SET_PINNED_HEADS))
         .expect("pin");
@@ -577,7 +582,10 @@ fn deposit_and_withdraw_keep_the_module_account_equal_to_deposits() {
     assert_eq!(s.deposit_now(), 100_500 - FEE - 60_000);
     assert_eq!(s.chain.balance(&inv), bal - 500 + 60_000);
     s.assert_deposit_invariant();
-    assert!(s.deposit(0).is_err());
+    assert_refused(
+        s.deposit(0),
+        &variant!(FastPathError::InvalidField { field, reason }),
+    );
     assert!(s.deposit(10_000_000).is_err(), "more than the balance");
     s.assert_deposit_invariant();
     let q: bls_orchestration::fastpath::queries::DepositResponse = s

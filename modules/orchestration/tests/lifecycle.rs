@@ -336,10 +336,10 @@ fn timeout_reassigns_to_fresh_workers_then_finalizes() {
         0
     );
     // Old assignees can no longer commit.
-    assert!(s
-        .chain
-        .commit(find(&workers, first[1].as_str()), job, &out)
-        .is_err());
+    assert_refused(
+        s.chain.commit(find(&workers, first[1].as_str()), job, &out),
+        &variant!(OrchestrationError::NotAssigned { job, worker }),
+    );
 
     let ws: Vec<&SimWorker> = second.iter().map(|a| find(&workers, a.as_str())).collect();
     for w in &ws {
@@ -542,7 +542,8 @@ fn genesis_export_import_round_trips_open_jobs() {
     // Underfunded escrow is refused.
     let mut poor = cosmwasm_std::testing::MockStorage::new();
     let mut ctx = Context::new(&mut poor, &s.chain.block, &gas);
-    assert!(OrchestrationModule
-        .init_genesis(&mut ctx, &exported)
-        .is_err());
+    assert_refused(
+        OrchestrationModule.init_genesis(&mut ctx, &exported),
+        &variant!(OrchestrationError::InvalidParams(_)),
+    );
 }

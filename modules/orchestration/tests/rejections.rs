@@ -183,9 +183,10 @@ fn update_and_retire_are_owner_only() {
     // An update whose entry the stored code lacks is refused.
     let mut bad_entry = ok.clone();
     bad_entry.manifest_json = r#"{"entry":"nope"}"#.into();
-    assert!(c
-        .orch(&owner, encode_any(&bad_entry, MSG_UPDATE_FUNCTION))
-        .is_err());
+    assert_refused(
+        c.orch(&owner, encode_any(&bad_entry, MSG_UPDATE_FUNCTION)),
+        &variant!(OrchestrationError::InvalidWasm(_)),
+    );
 
     let retire = MsgRetireFunction {
         owner: owner.to_string(),
@@ -236,7 +237,10 @@ fn invoke_rejections() {
         args: vec!["a\0b".into()],
         ..big.clone()
     };
-    assert!(c.orch(&invoker, encode_any(&bad_args, MSG_INVOKE)).is_err());
+    assert_refused(
+        c.orch(&invoker, encode_any(&bad_args, MSG_INVOKE)),
+        &variant!(OrchestrationError::InvalidManifest(_)),
+    );
     let bad_denom = MsgInvoke {
         input: vec![],
         max_fee: Some(ProtoCoin {
@@ -344,7 +348,10 @@ fn commit_and_reveal_rejections() {
     // Late reveal after the window.
     let rd = c.job(job).reveal_deadline;
     c.until(rd + 1);
-    assert!(c.reveal(&assigned[1], job, &out).is_err());
+    assert_refused(
+        c.reveal(&assigned[1], job, &out),
+        &variant!(OrchestrationError::WrongPhase { job, phase, action }),
+    );
     c.assert_escrow_invariant();
 }
 
