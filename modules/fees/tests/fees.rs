@@ -10,9 +10,10 @@ use bls_core::module::encode_any;
 use bls_core::{Address, Coins, Module};
 use bls_fees::msgs::{MsgWithdrawRewards, MSG_WITHDRAW_REWARDS};
 use bls_fees::state::{self, community_pool, fee_collector, rewards_pool};
-use bls_fees::{invocation_split, FeesModule, Split};
+use bls_fees::{invocation_split, FeesError, FeesModule, Split};
 use bls_staking::StakingModule;
-use common::{addr, create_validator, delegate, Chain};
+use bls_testkit::{addr, assert_refused, variant, TestChain as Chain};
+use common::{create_validator, delegate, new_chain};
 use cosmos_sdk_proto::Any;
 use serde_json::{json, Value};
 
@@ -35,7 +36,7 @@ fn fees_genesis() -> Value {
 
 fn chain() -> Chain {
     let balances: Vec<(Address, u128)> = (1..=9).map(|n| (addr(n), 1_000 * BLS)).collect();
-    Chain::new(modules(), &balances, &[("fees", fees_genesis())])
+    new_chain(modules(), &balances, &[("fees", fees_genesis())])
         .unwrap()
         .0
 }
@@ -73,7 +74,7 @@ fn two_validators() -> Chain {
     c.deliver(&addr(5), delegate(5, 1, 2 * BLS)).unwrap();
     c.deliver(&addr(2), create_validator(2, 2, 3 * BLS, 0))
         .unwrap();
-    c.finish_block();
+    c.next_block();
     c
 }
 
@@ -82,7 +83,7 @@ fn gas_fees_are_burned_taxed_and_distributed_exactly() {
     let mut c = two_validators();
     collect(&mut c, "1000003ubls");
     let (supply, burned) = (c.supply(), c.burned());
-    let out = c.finish_block();
+    let out = c.next_block();
     // burn 20% = 200_000; tax 2% = 20_000; rest 780_003 split 6:3 → 520_002 / 260_001.
     // Validator 1: commission 52_000; delegators get 468_002 × 4/6 = 312_001 and
     // 468_002 × 2/6 = 156_000 (floors). Validator 2: 260_001 to its self-bond.
@@ -108,15 +109,15 @@ fn gas_fees_are_burned_taxed_and_distributed_exactly() {
     assert_eq!(ev.get("collected"), Some("1000003ubls"));
     assert_eq!(ev.get("burned"), Some("200000ubls"));
     assert_eq!(ev.get("community"), Some("20001ubls"));
-    let t = c.query("fees", "Totals", json!({})).unwrap();
+    let t: Value = c.query("fees", "Totals", json!({})).unwrap();
     assert_eq!(t["totals"]["burned"], "200000");
     assert_eq!(t["unpaid_rewards"], distributed.to_string());
-    let r = c
+    let r: Value = c
         .query("fees", "Rewards", json!({"address": addr(5).to_string()}))
         .unwrap();
     assert_eq!(r["amount"], "156000");
     // An empty block settles nothing.
-    let out = c.finish_block();
+    let out = c.next_block();
     assert!(!out.events.iter().any(|e| e.kind == "fee_distribution"));
 }
 
@@ -124,7 +125,7 @@ fn gas_fees_are_burned_taxed_and_distributed_exactly() {
 fn withdraw_pays_out_once() {
     let mut c = two_validators();
     collect(&mut c, "1000003ubls");
-    c.finish_block();
+    c.next_block();
     let bal = c.balance(&addr(5));
     let out = c.deliver(&addr(5), withdraw(5)).unwrap();
     assert_eq!(out.events[0].get("amount"), Some("156000ubls"));
@@ -136,9 +137,14 @@ fn withdraw_pays_out_once() {
         "pool holds exactly the unpaid rewards"
     );
     let before = c.snapshot();
-    let err = c.deliver(&addr(5), withdraw(5)).unwrap_err();
-    assert_eq!((err.codespace.as_str(), err.code), ("fees", 2));
-    let err = c.deliver(&addr(7), withdraw(7)).unwrap_err();
+    assert_refused(
+        c.deliver(&addr(5), withdraw(5)),
+        &variant!(FeesError::NoRewards(_)),
+    );
+    let err = assert_refused(
+        c.deliver(&addr(7), withdraw(7)),
+        &variant!(FeesError::NoRewards(_)),
+    );
     assert!(err.log.contains("no rewards"), "{}", err.log);
     assert_eq!(c.snapshot(), before);
 }
@@ -148,7 +154,7 @@ fn without_staking_validators_the_rest_goes_to_the_community_pool() {
     let mut c = chain();
     collect(&mut c, "1000ubls,7uatom");
     let supply = c.supply();
-    c.finish_block();
+    c.next_block();
     assert_eq!(c.balance(&community_pool()), 800);
     assert_eq!(
         bls_bank::keeper::balance(&c.store, &community_pool(), "uatom").unwrap(),
@@ -178,7 +184,7 @@ fn invocation_split_reads_params() {
         let (w, b, k) = s.apply(fee);
         assert_eq!(w + b + k, fee);
     }
-    let q = c.query("fees", "InvocationSplit", json!({})).unwrap();
+    let q: Value = c.query("fees", "InvocationSplit", json!({})).unwrap();
     assert_eq!(q["split"]["worker_bps"], 6000);
 }
 
@@ -189,7 +195,7 @@ fn params_are_validated() {
         json!({"params": {"worker_share": 7000, "burn_share": 2000, "community_share": 999}}),
         json!({"params": {"unknown": 1}}),
     ] {
-        let r = Chain::new(modules(), &[], &[("fees", p.clone())]);
+        let r = new_chain(modules(), &[], &[("fees", p.clone())]);
         assert!(r.is_err(), "{p}");
     }
 }
@@ -198,10 +204,10 @@ fn params_are_validated() {
 fn genesis_export_import_roundtrip() {
     let mut c = two_validators();
     collect(&mut c, "1000003ubls");
-    c.finish_block();
+    c.next_block();
     c.deliver(&addr(2), withdraw(2)).unwrap();
     collect(&mut c, "5555ubls");
-    c.finish_block();
+    c.next_block();
     let exported = c.export();
     // Validator 2 was paid again after its withdrawal: three accounts hold rewards.
     assert_eq!(exported["fees"]["rewards"].as_array().unwrap().len(), 3);
@@ -210,6 +216,6 @@ fn genesis_export_import_roundtrip() {
     // Unfunded rewards are refused (the rewards pool holds nothing here).
     let mut bad = exported["fees"].clone();
     bad["rewards"][0]["amount"] = json!("999999999999");
-    let err = Chain::new(modules(), &[], &[("fees", bad)]).err().unwrap();
+    let err = new_chain(modules(), &[], &[("fees", bad)]).err().unwrap();
     assert!(err.log.contains(state::REWARDS_POOL.name()), "{}", err.log);
 }

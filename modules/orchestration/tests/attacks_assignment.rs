@@ -26,7 +26,7 @@ fn setup() -> (Chain, u64) {
         c.register(&w);
     }
     let f = c.deploy(&user(50), hello_wasm(), "{}", 2, 2).unwrap();
-    c.mint(&user(60), 1_000_000);
+    c.fund(&user(60), 1_000_000);
     (c, f)
 }
 

@@ -54,11 +54,7 @@ fn world_with(manifest: &str, orch: serde_json::Value) -> World {
                 ..Default::default()
             };
             chain
-                .tx(
-                    &RegistryModule,
-                    &w.addr,
-                    encode_any(&msg, MSG_UPDATE_WORKER),
-                )
+                .tx(&w.addr, encode_any(&msg, MSG_UPDATE_WORKER))
                 .expect("enable http");
         }
     }
@@ -70,7 +66,7 @@ fn world_with(manifest: &str, orch: serde_json::Value) -> World {
         .deploy(&user(200), gzip(&wasm), manifest, 3, 2)
         .expect("deploy");
     let invoker = Invoker::new(77);
-    chain.mint(&invoker.addr, 10_000_000);
+    chain.fund(&invoker.addr, 10_000_000);
     deposit(&mut chain, &invoker.addr, 1_000_000).expect("deposit");
     World {
         chain,
@@ -180,7 +176,7 @@ fn assert_untouched(before: &[(Address, u128, WorkerStatus, u128)], w: &World) {
 }
 
 fn register_sybil(chain: &mut Chain, w: &SimWorker, result_key: &[u8]) -> Result<(), ModuleError> {
-    chain.mint(&w.addr, BOND);
+    chain.fund(&w.addr, BOND);
     let msg = MsgRegisterWorker {
         operator: w.addr.to_string(),
         result_pubkey: result_key.to_vec(),
@@ -197,11 +193,7 @@ fn register_sybil(chain: &mut Chain, w: &SimWorker, result_key: &[u8]) -> Result
         bond: Some(ProtoCoin::ubls(BOND)),
     };
     chain
-        .tx(
-            &RegistryModule,
-            &w.addr,
-            encode_any(&msg, MSG_REGISTER_WORKER),
-        )
+        .tx(&w.addr, encode_any(&msg, MSG_REGISTER_WORKER))
         .map(|_| ())
 }
 
@@ -281,20 +273,23 @@ fn attack_forged_majority_evidence() {
     // (a) The request as signed: the function is the victim's, the sybil is no member of it,
     // so its zero hash is no majority of anything.
     let m = evidence(&attacker, &req, results.clone(), &[]);
-    let e = submit(&mut w.chain, &m).unwrap_err();
-    assert_eq!(e.code, 50, "{e}");
+    assert_refused(
+        submit(&mut w.chain, &m),
+        &variant!(FastPathError::Inconclusive(_)),
+    );
     assert_untouched(&before, &w);
 
     // (b) The request re-pointed at the attacker's own function: the invoker's signature no
     // longer verifies (the function id is inside the signed request id).
     let mut forged = req.clone();
     forged.function_id = own;
-    let e = submit(
-        &mut w.chain,
-        &evidence(&attacker, &forged, results.clone(), &[]),
-    )
-    .unwrap_err();
-    assert_eq!(e.code, 41, "{e}");
+    assert_refused(
+        submit(
+            &mut w.chain,
+            &evidence(&attacker, &forged, results.clone(), &[]),
+        ),
+        &variant!(FastPathError::BadRequestSignature { index, reason }),
+    );
     assert_untouched(&before, &w);
 
     // (c) The attacker signs its own request for its own function (it may invoke): the
@@ -303,8 +298,14 @@ fn attack_forged_majority_evidence() {
     let (own_req, own_id) = att_inv.request(CHAIN_ID, own, &sha(&wasm), 1, MAX_FEE, w.expiry());
     let mut results = honest;
     results.push(sig(&sybil, &own_id, &sha(&wasm), &zero));
-    let e = submit(&mut w.chain, &evidence(&attacker, &own_req, results, &[])).unwrap_err();
-    assert_eq!(e.code, 42, "{e}");
+    assert_refused(
+        submit(&mut w.chain, &evidence(&attacker, &own_req, results, &[])),
+        &variant!(FastPathError::BadWorkerSignature {
+            index,
+            worker,
+            reason
+        }),
+    );
     assert_untouched(&before, &w);
 }
 
@@ -330,20 +331,22 @@ fn attack_forged_majority_evidence_variants() {
         sig(&members[0], &id, &code, &good),
         sig(&members[1], &id, &code, &bad),
     ];
-    let e = submit(
-        &mut w.chain,
-        &evidence(&attacker, &unsigned, results.clone(), &outcomes),
-    )
-    .unwrap_err();
-    assert_eq!(e.code, 41, "{e}");
+    assert_refused(
+        submit(
+            &mut w.chain,
+            &evidence(&attacker, &unsigned, results.clone(), &outcomes),
+        ),
+        &variant!(FastPathError::BadRequestSignature { index, reason }),
+    );
     let mut stolen = req.clone();
     stolen.invoker_pubkey = members[0].pubkey();
-    let e = submit(
-        &mut w.chain,
-        &evidence(&attacker, &stolen, results, &outcomes),
-    )
-    .unwrap_err();
-    assert_eq!(e.code, 41, "{e}");
+    assert_refused(
+        submit(
+            &mut w.chain,
+            &evidence(&attacker, &stolen, results, &outcomes),
+        ),
+        &variant!(FastPathError::BadRequestSignature { index, reason }),
+    );
     assert_untouched(&before, &w);
 
     // Non-member sybils (registered, bonded, outside the subnetwork) all sign a false hash
@@ -357,8 +360,10 @@ fn attack_forged_majority_evidence_variants() {
     let before = w.bonds();
     let mut results: Vec<SignedResult> = sybils.iter().map(|s| sig(s, &id, &code, &bad)).collect();
     results.push(sig(&members[0], &id, &code, &good));
-    let e = submit(&mut w.chain, &evidence(&attacker, &req, results, &outcomes)).unwrap_err();
-    assert_eq!(e.code, 50, "{e}");
+    let e = assert_refused(
+        submit(&mut w.chain, &evidence(&attacker, &req, results, &outcomes)),
+        &variant!(FastPathError::Inconclusive(_)),
+    );
     assert!(e.log.contains("subnetwork members"), "{e}");
     assert_untouched(&before, &w);
 
@@ -370,8 +375,10 @@ fn attack_forged_majority_evidence_variants() {
         sig(&members[2], &id, &code, &bad),
         sig(&members[3], &id, &code, &bad),
     ];
-    let e = submit(&mut w.chain, &evidence(&attacker, &req, results, &outcomes)).unwrap_err();
-    assert_eq!(e.code, 50, "{e}");
+    assert_refused(
+        submit(&mut w.chain, &evidence(&attacker, &req, results, &outcomes)),
+        &variant!(FastPathError::Inconclusive(_)),
+    );
     assert_untouched(&before, &w);
 
     // After the window: even conclusive evidence is refused.
@@ -382,14 +389,20 @@ fn attack_forged_majority_evidence_variants() {
         sig(&members[3], &id, &code, &bad),
     ];
     let closes = req.expiry_height + FASTPATH_SETTLE_WINDOW;
-    w.chain.advance_to(closes + 1);
+    w.chain.until(closes + 1);
     let before = w.bonds();
-    let e = submit(
-        &mut w.chain,
-        &evidence(&attacker, &req, liar_results.clone(), &outcomes),
-    )
-    .unwrap_err();
-    assert_eq!(e.code, 60, "{e}");
+    let e = assert_refused(
+        submit(
+            &mut w.chain,
+            &evidence(&attacker, &req, liar_results.clone(), &outcomes),
+        ),
+        &variant!(FastPathError::RequestClosed {
+            index,
+            request,
+            until,
+            height
+        }),
+    );
     assert!(e.log.contains("closed at height"), "{e}");
     assert_untouched(&before, &w);
 }
@@ -414,19 +427,21 @@ fn honest_majority_evidence_slashes_only_the_dissenting_member() {
         sig(&liar, &id, &code, &bad),
     ];
     // Without the outcomes a dissent is not judged.
-    let e = submit(
-        &mut w.chain,
-        &evidence(&user(9), &req, results.clone(), &[]),
-    )
-    .unwrap_err();
-    assert_eq!(e.code, 50, "{e}");
+    let e = assert_refused(
+        submit(
+            &mut w.chain,
+            &evidence(&user(9), &req, results.clone(), &[]),
+        ),
+        &variant!(FastPathError::Inconclusive(_)),
+    );
     assert!(e.log.contains("outcome"), "{e}");
-    let e = submit(
-        &mut w.chain,
-        &evidence(&user(9), &req, results.clone(), &[(&good, &good_b)]),
-    )
-    .unwrap_err();
-    assert_eq!(e.code, 50, "{e}");
+    assert_refused(
+        submit(
+            &mut w.chain,
+            &evidence(&user(9), &req, results.clone(), &[(&good, &good_b)]),
+        ),
+        &variant!(FastPathError::Inconclusive(_)),
+    );
     let r = submit(
         &mut w.chain,
         &evidence(
@@ -492,26 +507,33 @@ fn attack_induced_equivocation() {
     let on_b = sig(honest, &id_b, &code, &h2);
     let before = w.bonds();
     // Passed off as equivocation on request A: the second signature is not over A's id.
-    let e = submit(
-        &mut w.chain,
-        &evidence(&user(9), &req_a, vec![on_a.clone(), on_b.clone()], &[]),
-    )
-    .unwrap_err();
-    assert_eq!(e.code, 42, "{e}");
+    assert_refused(
+        submit(
+            &mut w.chain,
+            &evidence(&user(9), &req_a, vec![on_a.clone(), on_b.clone()], &[]),
+        ),
+        &variant!(FastPathError::BadWorkerSignature {
+            index,
+            worker,
+            reason
+        }),
+    );
     // Each request on its own: one result, nothing conflicts.
-    let e = submit(
-        &mut w.chain,
-        &evidence(&user(9), &req_a, vec![on_a.clone(), on_a], &[]),
-    )
-    .unwrap_err();
-    assert_eq!(e.code, 50, "{e}");
+    let e = assert_refused(
+        submit(
+            &mut w.chain,
+            &evidence(&user(9), &req_a, vec![on_a.clone(), on_a], &[]),
+        ),
+        &variant!(FastPathError::Inconclusive(_)),
+    );
     assert!(e.log.contains("agree"), "{e}");
-    let e = submit(
-        &mut w.chain,
-        &evidence(&user(9), &req_b, vec![on_b.clone(), on_b], &[]),
-    )
-    .unwrap_err();
-    assert_eq!(e.code, 50, "{e}");
+    assert_refused(
+        submit(
+            &mut w.chain,
+            &evidence(&user(9), &req_b, vec![on_b.clone(), on_b], &[]),
+        ),
+        &variant!(FastPathError::Inconclusive(_)),
+    );
     assert_untouched(&before, &w);
 
     // A code hash the invoker did not sign cannot be slipped in either.
@@ -599,15 +621,20 @@ fn attack_escape_by_key_rotation() {
     // The rotated-away key stays reserved: another worker cannot register it (it could
     // otherwise count the cheat's old signatures as its own)...
     let squatter = SimWorker::new(120, "mars", "AS120");
-    let e = register_sybil(&mut w.chain, &squatter, &cheat.pubkey()).unwrap_err();
-    assert_eq!((e.codespace.as_str(), e.code), ("registry", 3), "{e}");
+    assert_refused(
+        register_sybil(&mut w.chain, &squatter, &cheat.pubkey()),
+        &variant!(RegistryError::DuplicateRegistration(_)),
+    );
     // ...nor may the cheat rotate back to it.
-    let e = rotate(&mut w.chain, &cheat, &cheat.key).unwrap_err();
-    assert_eq!(e.code, 3, "{e}");
+    assert_refused(
+        rotate(&mut w.chain, &cheat, &cheat.key),
+        &variant!(RegistryError::DuplicateRegistration(_)),
+    );
 
     // A signature with the new key about a request that ended before the key existed does
     // not count: keys answer only for their own time.
-    w.chain.advance_to(w.chain.block.height + FASTPATH_TTL + 1);
+    let height = w.chain.block.height;
+    w.chain.until(height + FASTPATH_TTL + 1);
     // Expiring the block before the rotation: its key window ends before the new key began.
     let old = w.invoker.request(
         CHAIN_ID,
@@ -618,12 +645,17 @@ fn attack_escape_by_key_rotation() {
         w.chain.block.height - FASTPATH_TTL - 2,
     );
     let by_new_key = signed_result(&cheat, &new_key, &old.1, &code, &good);
-    let e = submit(
-        &mut w.chain,
-        &evidence(&user(9), &old.0, vec![by_new_key.clone(), by_new_key], &[]),
-    )
-    .unwrap_err();
-    assert_eq!(e.code, 42, "{e}");
+    assert_refused(
+        submit(
+            &mut w.chain,
+            &evidence(&user(9), &old.0, vec![by_new_key.clone(), by_new_key], &[]),
+        ),
+        &variant!(FastPathError::BadWorkerSignature {
+            index,
+            worker,
+            reason
+        }),
+    );
 }
 
 /// The history is bounded: a worker cannot rotate without limit while its retired keys are
@@ -636,11 +668,18 @@ fn attack_escape_by_key_rotation_history_full() {
     for i in 1..max {
         rotate(&mut w.chain, &cheat, &key(u8::try_from(i).unwrap())).expect("rotation");
     }
-    let e = rotate(&mut w.chain, &cheat, &key(200)).unwrap_err();
-    assert_eq!((e.codespace.as_str(), e.code), ("registry", 14), "{e}");
+    let e = assert_refused(
+        rotate(&mut w.chain, &cheat, &key(200)),
+        &variant!(RegistryError::KeyHistoryFull {
+            worker,
+            max,
+            frees_at
+        }),
+    );
     assert!(e.log.contains("frees up at height"), "{e}");
     // unbonding_blocks (10) after the retirements, the old keys are out of reach.
-    w.chain.advance_to(w.chain.block.height + 11);
+    let height = w.chain.block.height;
+    w.chain.until(height + 11);
     rotate(&mut w.chain, &cheat, &key(200)).expect("room again");
     // The first key went out of reach and was freed: another worker may take it now.
     let newcomer = SimWorker::new(121, "mars", "AS121");
@@ -663,22 +702,23 @@ fn attack_dissent_griefing_fastpath_http_function() {
     let (a_b, b_b) = (exited(b"origin said A"), exited(b"origin said B"));
     let (a, b) = (sha(&a_b), sha(&b_b));
     let before = w.bonds();
-    let e = submit(
-        &mut w.chain,
-        &evidence(
-            &user(66),
-            &req,
-            vec![
-                sig(&members[0], &id, &code, &a),
-                sig(&members[1], &id, &code, &a),
-                sig(&members[2], &id, &code, &a),
-                sig(&members[3], &id, &code, &b),
-            ],
-            &[(&a, &a_b), (&b, &b_b)],
+    let e = assert_refused(
+        submit(
+            &mut w.chain,
+            &evidence(
+                &user(66),
+                &req,
+                vec![
+                    sig(&members[0], &id, &code, &a),
+                    sig(&members[1], &id, &code, &a),
+                    sig(&members[2], &id, &code, &a),
+                    sig(&members[3], &id, &code, &b),
+                ],
+                &[(&a, &a_b), (&b, &b_b)],
+            ),
         ),
-    )
-    .unwrap_err();
-    assert_eq!(e.code, 50, "{e}");
+        &variant!(FastPathError::Inconclusive(_)),
+    );
     assert!(e.log.contains("the worker's fault"), "{e}");
     assert_untouched(&before, &w);
 }
@@ -716,7 +756,10 @@ fn attack_dissent_griefing_fastpath_edge_of_timeout() {
     assert_eq!(after.missed, index_before.missed + 1);
     assert_eq!(w.chain.events_of("bls.worker_missed").len(), 1);
     // The same evidence again records no second miss.
-    assert_eq!(submit(&mut w.chain, &ev).unwrap_err().code, 50);
+    assert_refused(
+        submit(&mut w.chain, &ev),
+        &variant!(FastPathError::Inconclusive(_)),
+    );
     assert_eq!(
         bls_registry::liveness::counters(&w.chain.store, &slow.addr).unwrap(),
         after
@@ -726,22 +769,23 @@ fn attack_dissent_griefing_fastpath_edge_of_timeout() {
     let (req2, id2) = w.request(2);
     let before = w.bonds();
     w.chain.events.clear();
-    let e = submit(
-        &mut w.chain,
-        &evidence(
-            &user(66),
-            &req2,
-            vec![
-                sig(&members[0], &id2, &code, &late),
-                sig(&members[1], &id2, &code, &late),
-                sig(&members[2], &id2, &code, &late),
-                sig(&slow, &id2, &code, &done),
-            ],
-            &[(&done, &done_b), (&late, &late_b)],
+    assert_refused(
+        submit(
+            &mut w.chain,
+            &evidence(
+                &user(66),
+                &req2,
+                vec![
+                    sig(&members[0], &id2, &code, &late),
+                    sig(&members[1], &id2, &code, &late),
+                    sig(&members[2], &id2, &code, &late),
+                    sig(&slow, &id2, &code, &done),
+                ],
+                &[(&done, &done_b), (&late, &late_b)],
+            ),
         ),
-    )
-    .unwrap_err();
-    assert_eq!(e.code, 50, "{e}");
+        &variant!(FastPathError::Inconclusive(_)),
+    );
     assert_untouched(&before, &w);
 }
 
@@ -772,22 +816,23 @@ fn attack_dissent_griefing_fastpath_manifest_update_mid_request() {
     let (a_b, b_b) = (exited(b"mode a"), exited(b"mode b"));
     let (a, b) = (sha(&a_b), sha(&b_b));
     let before = w.bonds();
-    let e = submit(
-        &mut w.chain,
-        &evidence(
-            &user(66),
-            &req,
-            vec![
-                sig(&members[0], &id, &code, &a),
-                sig(&members[1], &id, &code, &a),
-                sig(&members[2], &id, &code, &a),
-                sig(&members[3], &id, &code, &b),
-            ],
-            &[(&a, &a_b), (&b, &b_b)],
+    let e = assert_refused(
+        submit(
+            &mut w.chain,
+            &evidence(
+                &user(66),
+                &req,
+                vec![
+                    sig(&members[0], &id, &code, &a),
+                    sig(&members[1], &id, &code, &a),
+                    sig(&members[2], &id, &code, &a),
+                    sig(&members[3], &id, &code, &b),
+                ],
+                &[(&a, &a_b), (&b, &b_b)],
+            ),
         ),
-    )
-    .unwrap_err();
-    assert_eq!(e.code, 50, "{e}");
+        &variant!(FastPathError::Inconclusive(_)),
+    );
     assert!(e.log.contains("updated"), "{e}");
     assert_untouched(&before, &w);
 }
@@ -827,8 +872,14 @@ fn attack_underpriced_timeout_fastpath() {
     let dep =
         bls_orchestration::fastpath::state::deposit_of(&w.chain.store, &w.invoker.addr).unwrap();
     let head = w.head.addr.clone();
-    let e = settle(&mut w.chain, &head, vec![receipt_for(cheap, cheap_id)]).unwrap_err();
-    assert_eq!(e.code, 48, "{e}");
+    let e = assert_refused(
+        settle(&mut w.chain, &head, vec![receipt_for(cheap, cheap_id)]),
+        &variant!(FastPathError::FeeAboveMax {
+            index,
+            fee,
+            max_fee
+        }),
+    );
     assert!(e.log.contains(&want.to_string()), "{e}");
     // Signed for the time-priced fee: charged exactly that.
     let (paid, paid_id) = w
@@ -869,27 +920,23 @@ fn attack_escape_by_unbonding_before_evidence_lands() {
         worker: cheat.addr.to_string(),
     };
     w.chain
-        .tx(
-            &RegistryModule,
-            &cheat.addr,
-            encode_any(&dereg, MSG_DEREGISTER_WORKER),
-        )
+        .tx(&cheat.addr, encode_any(&dereg, MSG_DEREGISTER_WORKER))
         .expect("deregister");
     // Even kept in the subnetwork, an unbonding member is not judged for dissent.
     let keep = SUBNETS.load(&w.chain.store, w.function).unwrap();
     // The last height the evidence is accepted.
-    w.chain
-        .advance_to(req.expiry_height + FASTPATH_SETTLE_WINDOW);
+    w.chain.until(req.expiry_height + FASTPATH_SETTLE_WINDOW);
     SUBNETS.save(&mut w.chain.store, w.function, &keep).unwrap();
     let rec = bls_registry::state::must_get_worker(&w.chain.store, &cheat.addr).unwrap();
     assert_eq!(rec.status, WorkerStatus::Unbonding);
     let outcomes = [(&good, good_b.as_slice()), (&bad, bad_b.as_slice())];
-    let e = submit(
-        &mut w.chain,
-        &evidence(&user(9), &req, results.clone(), &outcomes),
-    )
-    .unwrap_err();
-    assert_eq!(e.code, 50, "{e}");
+    assert_refused(
+        submit(
+            &mut w.chain,
+            &evidence(&user(9), &req, results.clone(), &outcomes),
+        ),
+        &variant!(FastPathError::Inconclusive(_)),
+    );
     let bal_before = w.chain.balance(&cheat.addr);
     let mut equivocation = results;
     equivocation.push(sig(&cheat, &id, &code, &good));
@@ -1006,8 +1053,16 @@ fn request_windows_bound_settlement_and_markers() {
     let signers = [&members[0], &members[1]];
     // Expiring more than the TTL ahead: no honest head serves it; the chain refuses it.
     let (r, _) = receipt(&w.invoker, w.function, &code, 1, w.expiry() + 1, signers);
-    let e = settle(&mut w.chain, &head, vec![r]).unwrap_err();
-    assert_eq!(e.code, 61, "{e}");
+    assert_refused(
+        settle(&mut w.chain, &head, vec![r]),
+        &variant!(FastPathError::RequestNotYetValid {
+            index,
+            request,
+            expiry,
+            from,
+            height
+        }),
+    );
     // In the window: settles, and is queued to be forgotten.
     let (r, id) = receipt(&w.invoker, w.function, &code, 2, w.expiry(), signers);
     settle(&mut w.chain, &head, vec![r.clone()]).expect("settles");
@@ -1029,11 +1084,10 @@ fn request_windows_bound_settlement_and_markers() {
         ),
     )
     .expect("equivocation");
-    w.chain.advance_to(expiry + FASTPATH_SETTLE_WINDOW);
-    let e = settle(&mut w.chain, &head, vec![r.clone()]).unwrap_err();
-    assert_eq!(
-        e.code, 43,
-        "still a replay on the last height of the window: {e}"
+    w.chain.until(expiry + FASTPATH_SETTLE_WINDOW);
+    assert_refused(
+        settle(&mut w.chain, &head, vec![r.clone()]),
+        &variant!(FastPathError::Replayed(_)),
     );
     w.chain.next_block();
     assert!(
@@ -1043,8 +1097,15 @@ fn request_windows_bound_settlement_and_markers() {
     assert!(!EVIDENCE_HANDLED.has(&w.chain.store, (&id_hex, members[2].addr.as_str())));
     let before =
         bls_orchestration::fastpath::state::deposit_of(&w.chain.store, &w.invoker.addr).unwrap();
-    let e = settle(&mut w.chain, &head, vec![r]).unwrap_err();
-    assert_eq!(e.code, 60, "{e}");
+    assert_refused(
+        settle(&mut w.chain, &head, vec![r]),
+        &variant!(FastPathError::RequestClosed {
+            index,
+            request,
+            until,
+            height
+        }),
+    );
     assert_eq!(
         bls_orchestration::fastpath::state::deposit_of(&w.chain.store, &w.invoker.addr).unwrap(),
         before
@@ -1065,10 +1126,16 @@ fn malformed_requests_and_evidence_are_refused() {
         sig(&members[1], &id, &code, &[3u8; 32]),
     ];
     let before = w.bonds();
-    let store_before = snapshot(&w.chain.store);
-    let check = |w: &mut World, m: MsgSubmitEvidence, code: u32, want: &str| {
-        let e = submit(&mut w.chain, &m).unwrap_err();
-        assert_eq!(e.code, code, "{e}");
+    let store_before = w.chain.snapshot();
+    let invalid = variant!(FastPathError::InvalidField { field, reason });
+    let bad_outcome = variant!(FastPathError::BadOutcome { index, reason });
+    let bad_signature = variant!(FastPathError::BadWorkerSignature {
+        index,
+        worker,
+        reason
+    });
+    let check = |w: &mut World, m: MsgSubmitEvidence, refusal: &FastPathError, want: &str| {
+        let e = assert_refused(submit(&mut w.chain, &m), refusal);
         assert!(e.log.contains(want), "want {want:?} in {e}");
     };
     let base = evidence(&user(9), &req, results.clone(), &[]);
@@ -1079,7 +1146,7 @@ fn malformed_requests_and_evidence_are_refused() {
             request: None,
             ..base.clone()
         },
-        40,
+        &invalid,
         "request",
     );
     // Malformed request fields.
@@ -1091,32 +1158,32 @@ fn malformed_requests_and_evidence_are_refused() {
     check(
         &mut w,
         bad_req(&|r| r.code_hash = vec![1; 31]),
-        40,
+        &invalid,
         "code_hash",
     );
     check(
         &mut w,
         bad_req(&|r| r.expiry_height = 0),
-        40,
+        &invalid,
         "expiry_height",
     );
     check(
         &mut w,
         bad_req(&|r| r.time_nanos = 1_000_000_000),
-        40,
+        &invalid,
         "time_nanos",
     );
     check(
         &mut w,
         bad_req(&|r| r.payload_hash = vec![]),
-        40,
+        &invalid,
         "payload_hash",
     );
-    check(&mut w, bad_req(&|r| r.max_fee = None), 40, "max_fee");
+    check(&mut w, bad_req(&|r| r.max_fee = None), &invalid, "max_fee");
     check(
         &mut w,
         bad_req(&|r| r.invoker = "nope".into()),
-        40,
+        &invalid,
         "invoker",
     );
     // Malformed outcomes.
@@ -1128,22 +1195,32 @@ fn malformed_requests_and_evidence_are_refused() {
         result_hash: h.to_vec(),
         outcome: o.to_vec(),
     };
-    check(&mut w, with(vec![ro(&[1; 5], &good_b)]), 63, "32 bytes");
-    check(&mut w, with(vec![ro(&[3u8; 32], &good_b)]), 63, "sha256");
+    check(
+        &mut w,
+        with(vec![ro(&[1; 5], &good_b)]),
+        &bad_outcome,
+        "32 bytes",
+    );
+    check(
+        &mut w,
+        with(vec![ro(&[3u8; 32], &good_b)]),
+        &bad_outcome,
+        "sha256",
+    );
     check(
         &mut w,
         with(vec![ro(&[4u8; 32], &good_b)]),
-        63,
+        &bad_outcome,
         "no signed result",
     );
     check(
         &mut w,
         with(vec![ro(&good, &good_b), ro(&good, &good_b)]),
-        63,
+        &bad_outcome,
         "twice",
     );
     let huge = vec![0u8; 200 * 1024];
-    check(&mut w, with(vec![ro(&sha(&huge), &huge)]), 63, "");
+    check(&mut w, with(vec![ro(&sha(&huge), &huge)]), &bad_outcome, "");
     let garbage = b"not an outcome".to_vec();
     let mut r2 = results.clone();
     r2.push(sig(&members[2], &id, &code, &sha(&garbage)));
@@ -1154,13 +1231,13 @@ fn malformed_requests_and_evidence_are_refused() {
             outcomes: vec![ro(&sha(&garbage), &garbage)],
             ..base.clone()
         },
-        63,
+        &bad_outcome,
         "",
     );
     check(
         &mut w,
         with((0..65).map(|_| ro(&good, &good_b)).collect()),
-        40,
+        &invalid,
         "outcomes",
     );
     // Too few or too many results.
@@ -1170,7 +1247,7 @@ fn malformed_requests_and_evidence_are_refused() {
             results: results[..1].to_vec(),
             ..base.clone()
         },
-        40,
+        &invalid,
         "results",
     );
     // A result hash of the wrong size.
@@ -1182,7 +1259,7 @@ fn malformed_requests_and_evidence_are_refused() {
             results: short,
             ..base.clone()
         },
-        40,
+        &invalid,
         "result_hash",
     );
     // An unregistered signer.
@@ -1195,18 +1272,16 @@ fn malformed_requests_and_evidence_are_refused() {
             results: r3,
             ..base
         },
-        42,
+        &bad_signature,
         "not registered",
     );
 
     assert_untouched(&before, &w);
-    let now: Vec<_> =
-        cosmwasm_std::Storage::range(&w.chain.store, None, None, cosmwasm_std::Order::Ascending)
-            .collect();
-    let then: Vec<_> =
-        cosmwasm_std::Storage::range(&store_before, None, None, cosmwasm_std::Order::Ascending)
-            .collect();
-    assert_eq!(now, then, "refused evidence changes no state");
+    assert_eq!(
+        w.chain.snapshot(),
+        store_before,
+        "refused evidence changes no state"
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1241,22 +1316,23 @@ fn attack_dissent_against_former_member() {
         .save(&mut w.chain.store, w.function, &subnet)
         .unwrap();
     let before = w.bonds();
-    let e = submit(
-        &mut w.chain,
-        &evidence(
-            &user(9),
-            &req,
-            vec![
-                sig(&members[0], &id, &code, &bad),
-                sig(&members[1], &id, &code, &bad),
-                sig(&newcomer, &id, &code, &bad),
-                honest_sig,
-            ],
-            &[(&good, &good_b), (&bad, &bad_b)],
+    let e = assert_refused(
+        submit(
+            &mut w.chain,
+            &evidence(
+                &user(9),
+                &req,
+                vec![
+                    sig(&members[0], &id, &code, &bad),
+                    sig(&members[1], &id, &code, &bad),
+                    sig(&newcomer, &id, &code, &bad),
+                    honest_sig,
+                ],
+                &[(&good, &good_b), (&bad, &bad_b)],
+            ),
         ),
-    )
-    .unwrap_err();
-    assert_eq!(e.code, 50, "{e}");
+        &variant!(FastPathError::Inconclusive(_)),
+    );
     assert!(e.log.contains("Active subnetwork member"), "{e}");
     assert_untouched(&before, &w);
 }
@@ -1310,8 +1386,10 @@ fn attack_dissent_by_members_seated_after_the_request() {
         &[(&good, &good_b), (&bad, &bad_b)],
     );
     let before = w.bonds();
-    let e = submit(&mut w.chain, &ev).unwrap_err();
-    assert_eq!(e.code, 50, "{e}");
+    assert_refused(
+        submit(&mut w.chain, &ev),
+        &variant!(FastPathError::Inconclusive(_)),
+    );
     assert_untouched(&before, &w);
 
     // Control: had they been seated before the window opened, they would be the majority.
@@ -1379,20 +1457,21 @@ fn attack_dissent_in_a_tiny_subnetwork_refused() {
         .save(&mut w.chain.store, w.function, &subnet)
         .unwrap();
     let before = w.bonds();
-    let e = submit(
-        &mut w.chain,
-        &evidence(
-            &user(9),
-            &req,
-            vec![
-                sig(&members[0], &id, &code, &bad),
-                sig(&members[1], &id, &code, &good),
-            ],
-            &[(&good, &good_b), (&bad, &bad_b)],
+    let e = assert_refused(
+        submit(
+            &mut w.chain,
+            &evidence(
+                &user(9),
+                &req,
+                vec![
+                    sig(&members[0], &id, &code, &bad),
+                    sig(&members[1], &id, &code, &good),
+                ],
+                &[(&good, &good_b), (&bad, &bad_b)],
+            ),
         ),
-    )
-    .unwrap_err();
-    assert_eq!(e.code, 50, "{e}");
+        &variant!(FastPathError::Inconclusive(_)),
+    );
     assert!(e.log.contains("only with at least 3"), "{e}");
     assert_untouched(&before, &w);
 }
@@ -1474,11 +1553,9 @@ fn attack_cheap_signature_flood_runs_out_of_gas() {
     let msg = encode_any(&evidence(&user(9), &req, results, &[]), MSG_SUBMIT_EVIDENCE);
     let per_sig = bls_core::GasConfig::default().sig_verify_secp256k1;
     let limit = per_sig * 5;
-    let before = snapshot(&w.chain.store);
+    let before = w.chain.snapshot();
     let gas = bls_core::GasMeter::new(limit, bls_core::GasConfig::default());
-    let mut ctx = bls_core::Context::new(&mut w.chain.store, &w.chain.block, &gas);
-    let r = bls_core::Module::deliver(&bls_orchestration::OrchestrationModule, &mut ctx, &msg);
-    drop(ctx);
+    let r = w.chain.deliver_metered(&user(9), msg.clone(), &gas);
     assert!(r.is_err(), "out of gas");
     assert!(gas.check().is_err(), "the meter says out of gas");
     let max_keys = u64::try_from(bls_registry::result_keys::MAX_RESULT_KEYS).unwrap();
@@ -1487,17 +1564,13 @@ fn attack_cheap_signature_flood_runs_out_of_gas() {
         "stopped at the charge that crossed the limit ({} used)",
         gas.consumed()
     );
-    let entries = |s: &cosmwasm_std::testing::MockStorage| -> Vec<(Vec<u8>, Vec<u8>)> {
-        cosmwasm_std::Storage::range(s, None, None, cosmwasm_std::Order::Ascending).collect()
-    };
-    assert_eq!(entries(&w.chain.store), entries(&before), "nothing written");
+    assert_eq!(w.chain.snapshot(), before, "nothing written");
 
     // With enough gas every signature was paid for (and the equivocators slashed).
     let gas = bls_core::GasMeter::new(u64::MAX / 2, bls_core::GasConfig::default());
-    let mut ctx = bls_core::Context::new(&mut w.chain.store, &w.chain.block, &gas);
-    bls_core::Module::deliver(&bls_orchestration::OrchestrationModule, &mut ctx, &msg)
+    w.chain
+        .deliver_metered(&user(9), msg, &gas)
         .expect("equivocation evidence");
-    drop(ctx);
     let n = u64::try_from(MAX_EVIDENCE_RESULTS).unwrap();
     assert!(gas.consumed() >= per_sig * n, "{} used", gas.consumed());
 }
@@ -1523,22 +1596,23 @@ fn unparsable_manifest_judges_no_dissent_but_equivocation() {
     let (req, id) = w.request(1);
     let liar = members[3].clone();
     let before = w.bonds();
-    let e = submit(
-        &mut w.chain,
-        &evidence(
-            &user(9),
-            &req,
-            vec![
-                sig(&members[0], &id, &code, &good),
-                sig(&members[1], &id, &code, &good),
-                sig(&members[2], &id, &code, &good),
-                sig(&liar, &id, &code, &bad),
-            ],
-            &[(&good, &good_b), (&bad, &bad_b)],
+    let e = assert_refused(
+        submit(
+            &mut w.chain,
+            &evidence(
+                &user(9),
+                &req,
+                vec![
+                    sig(&members[0], &id, &code, &good),
+                    sig(&members[1], &id, &code, &good),
+                    sig(&members[2], &id, &code, &good),
+                    sig(&liar, &id, &code, &bad),
+                ],
+                &[(&good, &good_b), (&bad, &bad_b)],
+            ),
         ),
-    )
-    .unwrap_err();
-    assert_eq!(e.code, 50, "{e}");
+        &variant!(FastPathError::Inconclusive(_)),
+    );
     assert!(e.log.contains("does not parse"), "{e}");
     assert_untouched(&before, &w);
     let r = submit(

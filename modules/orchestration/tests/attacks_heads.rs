@@ -84,7 +84,7 @@ fn setup_with(params: serde_json::Value) -> Setup {
         .deploy(&owner, gzip(&wasm), "{}", 3, 2)
         .expect("deploy");
     let invoker = Invoker::new(77);
-    chain.mint(&invoker.addr, 1_000_000);
+    chain.fund(&invoker.addr, 1_000_000);
     deposit(&mut chain, &invoker.addr, 100_000).expect("deposit");
     let outcome = outcome(b"Hello, Ada!\n", 7);
     let result: [u8; 32] = Sha256::digest(&outcome).into();
@@ -99,11 +99,6 @@ fn setup_with(params: serde_json::Value) -> Setup {
         outcome,
         result,
     }
-}
-
-/// Every key and value of the store (to assert a refused message changed nothing).
-fn dump(s: &dyn Storage) -> Vec<(Vec<u8>, Vec<u8>)> {
-    s.range(None, None, Order::Ascending).collect()
 }
 
 fn signed_result(w: &SimWorker, id: &[u8; 32], code: &[u8; 32], result: &[u8; 32]) -> SignedResult {
@@ -292,6 +287,7 @@ impl Setup {
     fn query(&self, id: &[u8; 32]) -> HeadChallengeResponse {
         self.chain
             .query(
+                "orchestration",
                 "HeadChallenge",
                 serde_json::json!({"request_id": hex::encode(id)}),
             )
@@ -502,11 +498,10 @@ fn attack_unanswerable_head_framed_for_the_requested_code_after_an_update_is_ref
     let honest = s.honest(1);
     s.settle(&honest);
     update_code(&mut s);
-    let before = dump(&s.chain.store);
-    let e = s.report(&honest).unwrap_err();
-    assert_eq!(e.code, 75, "{e}");
+    let before = s.chain.snapshot();
+    let e = assert_refused(s.report(&honest), &variant!(HeadError::NoLie(_)));
     assert!(e.log.contains("proves no lie"), "{e}");
-    assert_eq!(dump(&s.chain.store), before);
+    assert_eq!(s.chain.snapshot(), before);
     assert_eq!(s.head_record().bond, BOND);
 }
 
@@ -547,12 +542,14 @@ fn attack_unanswerable_head_framed_by_a_colluder_rotating_its_key_is_refused() {
     rotate(&mut s.chain, &colluder, &new_key(2)).expect("rotate");
     s.chain.next_block();
     let total = s.total();
-    let before = dump(&s.chain.store);
-    let e = s.report_as(&colluder.addr.clone(), &honest).unwrap_err();
-    assert_eq!(e.code, 75, "{e}");
+    let before = s.chain.snapshot();
+    let e = assert_refused(
+        s.report_as(&colluder.addr.clone(), &honest),
+        &variant!(HeadError::NoLie(_)),
+    );
     assert!(e.log.contains("consistent"), "{e}");
     assert_eq!(
-        dump(&s.chain.store),
+        s.chain.snapshot(),
         before,
         "a refused report changes nothing"
     );
@@ -572,7 +569,7 @@ fn attack_unanswerable_head_framed_with_a_key_it_retired_before_the_request_is_r
     let current = new_key(3);
     rotate(&mut s.chain, &old, &current).expect("rotate");
     let rotated_at = s.chain.block.height;
-    s.chain.advance_to(rotated_at + FASTPATH_TTL + 1);
+    s.chain.until(rotated_at + FASTPATH_TTL + 1);
     let honest = s.honest(1);
     let mut forged = honest.clone();
     forged.statement.outcome_hash = vec![1; 32];
@@ -580,11 +577,13 @@ fn attack_unanswerable_head_framed_with_a_key_it_retired_before_the_request_is_r
         statement: sign_statement_with(&old.key, forged.statement.clone()),
         ..forged.clone()
     };
-    let before = dump(&s.chain.store);
-    let e = s.report(&by_old_key).unwrap_err();
-    assert_eq!(e.code, 73, "{e}");
+    let before = s.chain.snapshot();
+    let e = assert_refused(
+        s.report(&by_old_key),
+        &variant!(HeadError::BadHeadSignature { head, reason }),
+    );
     assert!(e.log.contains("not signed by head"), "{e}");
-    assert_eq!(dump(&s.chain.store), before);
+    assert_eq!(s.chain.snapshot(), before);
     assert_eq!(s.head_record().bond, BOND);
     let by_current_key = Served {
         statement: sign_statement_with(&current, forged.statement.clone()),
@@ -617,7 +616,6 @@ fn attack_unanswerable_head_lie_then_charge_for_it_is_refused() {
     };
     s.chain
         .tx(
-            &bls_registry::RegistryModule,
             &head,
             encode_any(&unjail, bls_registry::msgs::MSG_UNJAIL_WORKER),
         )
@@ -629,15 +627,21 @@ fn attack_unanswerable_head_lie_then_charge_for_it_is_refused() {
     let last = honest.request.expiry_height + FASTPATH_SETTLE_WINDOW;
     assert!(last > lie.statement.height + DISPUTE);
     for height in [s.chain.block.height, last] {
-        s.chain.advance_to(height);
-        let before = dump(&s.chain.store);
-        let e = settle(&mut s.chain, &head, vec![receipt.clone()]).unwrap_err();
-        assert_eq!(e.code, 64, "height {height}: {e}");
+        s.chain.until(height);
+        let before = s.chain.snapshot();
+        let e = assert_refused(
+            settle(&mut s.chain, &head, vec![receipt.clone()]),
+            &variant!(FastPathError::ChargeForProvenLie {
+                index,
+                request,
+                head
+            }),
+        );
         assert!(
             e.log.contains("receipt 0") && e.log.contains("may not charge"),
             "{e}"
         );
-        assert_eq!(dump(&s.chain.store), before, "height {height}");
+        assert_eq!(s.chain.snapshot(), before, "height {height}");
     }
     assert_eq!(
         deposit_of(&s.chain.store, &s.invoker.addr).unwrap(),
@@ -661,15 +665,14 @@ fn attack_unanswerable_head_lie_report_of_an_honest_answer_is_refused() {
     let mut s = setup();
     let honest = s.honest(1);
     s.settle(&honest);
-    let before = dump(&s.chain.store);
-    let e = s.report(&honest).unwrap_err();
-    assert_eq!((e.codespace.as_str(), e.code), ("orchestration", 75), "{e}");
+    let before = s.chain.snapshot();
+    let e = assert_refused(s.report(&honest), &variant!(HeadError::NoLie(_)));
     assert!(
         e.log.contains("proves no lie") && e.log.contains("consistent"),
         "{e}"
     );
     assert_eq!(
-        dump(&s.chain.store),
+        s.chain.snapshot(),
         before,
         "a refused report changes nothing"
     );
@@ -691,13 +694,15 @@ fn attack_unanswerable_head_lie_forged_head_signature_is_refused() {
     };
     let mut reused = framed.clone();
     reused.statement.signature = honest.statement.signature.clone();
-    let before = dump(&s.chain.store);
+    let before = s.chain.snapshot();
     for f in [&by_attacker, &reused] {
-        let e = s.report(f).unwrap_err();
-        assert_eq!(e.code, 73, "{e}");
+        let e = assert_refused(
+            s.report(f),
+            &variant!(HeadError::BadHeadSignature { head, reason }),
+        );
         assert!(e.log.contains("not signed by head"), "{e}");
     }
-    assert_eq!(dump(&s.chain.store), before);
+    assert_eq!(s.chain.snapshot(), before);
     assert_eq!(s.head_record().bond, BOND);
 }
 
@@ -713,13 +718,15 @@ fn attack_unanswerable_head_lie_double_report_slashes_once() {
     // The same lie again, and another lie about the same request (from anyone).
     let lie2 = s.lie(&honest, |st| st.signatures.truncate(1));
     let other = user(42);
-    let before = dump(&s.chain.store);
+    let before = s.chain.snapshot();
     for (who, l) in [(s.invoker.addr.clone(), &lie), (other, &lie2)] {
-        let e = s.report_as(&who, l).unwrap_err();
-        assert_eq!(e.code, 76, "{e}");
+        let e = assert_refused(
+            s.report_as(&who, l),
+            &variant!(HeadError::AlreadyPunished { request, head }),
+        );
         assert!(e.log.contains("already punished"), "{e}");
     }
-    assert_eq!(dump(&s.chain.store), before);
+    assert_eq!(s.chain.snapshot(), before);
     assert_eq!(s.head_record().bond, bond);
     assert_eq!(s.chain.balance(&s.invoker.addr), inv);
 }
@@ -749,13 +756,15 @@ fn attack_unanswerable_head_lie_second_statement_after_the_first_window_slashes_
     let h0 = first.statement.height;
     // Past the first statement's reach (h0 + 6) and the request's settle window (expiry +
     // 1), inside the second's (expiry + 6).
-    s.chain.advance_to((h0 + 8).max(expiry + 2));
+    s.chain.until((h0 + 8).max(expiry + 2));
     assert!(
         s.chain.block.height <= expiry + 6,
         "inside the second's window"
     );
-    let e = s.report(&second).unwrap_err();
-    assert_eq!(e.code, 76, "{e}");
+    let e = assert_refused(
+        s.report(&second),
+        &variant!(HeadError::AlreadyPunished { request, head }),
+    );
     assert!(e.log.contains("already punished"), "{e}");
     assert_eq!(s.head_record().bond, bond);
     assert_eq!(s.chain.balance(&s.invoker.addr), inv);
@@ -783,11 +792,10 @@ fn attack_unanswerable_head_lie_framing_after_the_function_changed_is_refused() 
     s.chain
         .orch(&owner, encode_any(&msg, MSG_UPDATE_FUNCTION))
         .unwrap();
-    let before = dump(&s.chain.store);
-    let e = s.report(&two).unwrap_err();
-    assert_eq!(e.code, 75, "{e}");
+    let before = s.chain.snapshot();
+    let e = assert_refused(s.report(&two), &variant!(HeadError::NoLie(_)));
     assert!(e.log.contains("changed since the head answered"), "{e}");
-    assert_eq!(dump(&s.chain.store), before);
+    assert_eq!(s.chain.snapshot(), before);
     // A lie that needs no state still counts after the change.
     let lie = s.lie(&honest, |st| st.outcome_hash = vec![1; 32]);
     s.report(&lie).expect("state-free lie");
@@ -802,11 +810,17 @@ fn attack_unanswerable_head_lie_outside_the_report_window_is_refused() {
         st.height += 2;
     });
     let old = s.lie(&honest, |st| st.outcome_hash = vec![1; 32]);
-    let before = dump(&s.chain.store);
-    let e = s.report(&future).unwrap_err();
-    assert_eq!(e.code, 74, "{e}");
+    let before = s.chain.snapshot();
+    let e = assert_refused(
+        s.report(&future),
+        &variant!(HeadError::OutsideWindow {
+            height,
+            current,
+            reason
+        }),
+    );
     assert!(e.log.contains("after the current block"), "{e}");
-    assert_eq!(dump(&s.chain.store), before);
+    assert_eq!(s.chain.snapshot(), before);
     // A statement dated outside the request's window (before `expiry - ttl` or after the
     // expiry): no head serves the request then, so it proves nothing about this request.
     let expiry = honest.request.expiry_height;
@@ -815,23 +829,36 @@ fn attack_unanswerable_head_lie_outside_the_report_window_is_refused() {
             st.outcome_hash = vec![1; 32];
             st.height = height;
         });
-        s.chain.advance_to(s.chain.block.height.max(height));
-        let before = dump(&s.chain.store);
-        let e = s.report(&off).unwrap_err();
-        assert_eq!(e.code, 74, "height {height}: {e}");
+        let now = s.chain.block.height;
+        s.chain.until(now.max(height));
+        let before = s.chain.snapshot();
+        let e = assert_refused(
+            s.report(&off),
+            &variant!(HeadError::OutsideWindow {
+                height,
+                current,
+                reason
+            }),
+        );
         assert!(
             e.log.contains("fastpath_request_ttl"),
             "height {height}: {e}"
         );
-        assert_eq!(dump(&s.chain.store), before);
+        assert_eq!(s.chain.snapshot(), before);
     }
     let h = s.chain.block.height;
-    s.chain.advance_to(h + DISPUTE + 1);
-    let before = dump(&s.chain.store);
-    let e = s.report(&old).unwrap_err();
-    assert_eq!(e.code, 74, "{e}");
+    s.chain.until(h + DISPUTE + 1);
+    let before = s.chain.snapshot();
+    let e = assert_refused(
+        s.report(&old),
+        &variant!(HeadError::OutsideWindow {
+            height,
+            current,
+            reason
+        }),
+    );
     assert!(e.log.contains("head_dispute_window"), "{e}");
-    assert_eq!(dump(&s.chain.store), before);
+    assert_eq!(s.chain.snapshot(), before);
     assert_eq!(s.head_record().bond, BOND);
 }
 
@@ -848,13 +875,11 @@ fn attack_unanswerable_head_lie_statement_for_another_request_is_refused() {
     };
     let mut forged = lie.clone();
     forged.request.nonce = 99;
-    let before = dump(&s.chain.store);
-    let e = s.report(&mismatched).unwrap_err();
-    assert_eq!(e.code, 71, "{e}");
+    let before = s.chain.snapshot();
+    let e = assert_refused(s.report(&mismatched), &variant!(HeadError::BadRequest(_)));
     assert!(e.log.contains("answers request"), "{e}");
-    let e = s.report(&forged).unwrap_err();
-    assert_eq!(e.code, 71, "{e}");
-    assert_eq!(dump(&s.chain.store), before);
+    assert_refused(s.report(&forged), &variant!(HeadError::BadRequest(_)));
+    assert_eq!(s.chain.snapshot(), before);
 }
 
 #[test]
@@ -869,8 +894,7 @@ fn attack_unanswerable_head_lie_by_a_worker_that_is_not_a_head_is_refused() {
         statement: sign_statement(&worker, st),
         ..honest
     };
-    let e = s.report(&framed).unwrap_err();
-    assert_eq!(e.code, 72, "{e}");
+    assert_refused(s.report(&framed), &variant!(HeadError::NotAHead(_)));
     assert_workers_untouched(&s);
 }
 
@@ -885,14 +909,13 @@ fn head_report_bad_input_is_refused_without_state_change() {
         request: Some(lie.request.clone()),
         statement: Some(lie.statement.clone()),
     };
-    let mut cases: Vec<(&str, MsgReportHead, u32)> = Vec::new();
+    let mut cases: Vec<(&str, MsgReportHead)> = Vec::new();
     cases.push((
         "no request",
         MsgReportHead {
             request: None,
             ..good.clone()
         },
-        70,
     ));
     cases.push((
         "no statement",
@@ -900,35 +923,35 @@ fn head_report_bad_input_is_refused_without_state_change() {
             statement: None,
             ..good.clone()
         },
-        70,
     ));
     let mut m = good.clone();
     m.statement.as_mut().unwrap().signature = vec![1; 63];
-    cases.push(("short head signature", m, 70));
+    cases.push(("short head signature", m));
     let mut m = good.clone();
     m.statement.as_mut().unwrap().head = "bls1nothead".into();
-    cases.push(("bad head address", m, 70));
+    cases.push(("bad head address", m));
     let mut m = good.clone();
     let sig = m.statement.as_ref().unwrap().signatures[0].clone();
     m.statement.as_mut().unwrap().signatures = vec![sig; 257];
-    cases.push(("too many signatures", m, 70));
+    cases.push(("too many signatures", m));
     let mut m = good.clone();
     m.request.as_mut().unwrap().payload_hash = vec![1; 5];
-    cases.push(("bad payload hash", m, 70));
-    let before = dump(&s.chain.store);
-    for (what, m, code) in cases {
-        let e = s
-            .chain
-            .orch(&me, encode_any(&m, MSG_REPORT_HEAD))
-            .unwrap_err();
-        assert_eq!(e.code, code, "{what}: {e}");
+    cases.push(("bad payload hash", m));
+    let before = s.chain.snapshot();
+    // Every malformed report is refused as an invalid field.
+    let invalid = variant!(HeadError::InvalidField { field, reason });
+    for (what, m) in cases {
+        let e = assert_refused(s.chain.orch(&me, encode_any(&m, MSG_REPORT_HEAD)), &invalid);
         assert!(!e.log.is_empty(), "{what}");
-        assert_eq!(dump(&s.chain.store), before, "{what}");
+        assert_eq!(s.chain.snapshot(), before, "{what}");
     }
     // A reporter field that is not an address fails at the signer check.
     let mut m = good;
     m.reporter = "nobody".into();
-    assert!(OrchestrationModuleSigner::signer(&m).is_err());
+    assert_refused(
+        OrchestrationModuleSigner::signer(&m),
+        &variant!(OrchestrationError::InvalidField { field, reason }),
+    );
 }
 
 /// The route's signer check (what the tx pipeline runs before the handler).
@@ -960,13 +983,14 @@ fn attack_unanswerable_head_unserved_charge_unanswered_is_slashed_at_the_deadlin
     let open: OpenHeadChallengesResponse = s
         .chain
         .query(
+            "orchestration",
             "OpenHeadChallenges",
             serde_json::json!({"head": s.head.addr.to_string()}),
         )
         .unwrap();
     assert_eq!(open.request_ids, vec![hex::encode(served.id)]);
     // Nothing happens before the deadline's end block.
-    s.chain.advance_to(r.deadline);
+    s.chain.until(r.deadline);
     assert_eq!(s.head_record().bond, bond);
     s.chain.next_block();
     assert_punished(&s, bond, FEE);
@@ -987,6 +1011,7 @@ fn attack_unanswerable_head_unserved_charge_unanswered_is_slashed_at_the_deadlin
     let open: OpenHeadChallengesResponse = s
         .chain
         .query(
+            "orchestration",
             "OpenHeadChallenges",
             serde_json::json!({"head": s.head.addr.to_string()}),
         )
@@ -1011,14 +1036,16 @@ fn attack_unanswerable_head_unserved_answered_keeps_the_bond_and_earns_the_depos
     let q = s.query(&served.id);
     assert_eq!(q.outcome, Some(hex::encode(&s.outcome)));
     assert_eq!(q.challenge.unwrap().status, ChallengeStatus::Answered);
-    s.chain.advance_to(r.deadline + 2);
+    s.chain.until(r.deadline + 2);
     let w = s.head_record();
     assert_eq!((w.bond, w.status), (BOND, WorkerStatus::Active));
     assert!(s.chain.events_of("bls.worker_slashed").is_empty());
     s.assert_invariants(total);
     // A second answer, or one after the deadline, finds no open challenge.
-    let e = s.answer_as(&head, &served.id, &outcome).unwrap_err();
-    assert_eq!(e.code, 82, "{e}");
+    assert_refused(
+        s.answer_as(&head, &served.id, &outcome),
+        &variant!(HeadError::NoOpenChallenge(_)),
+    );
 }
 
 #[test]
@@ -1028,23 +1055,29 @@ fn attack_unanswerable_head_unserved_answer_with_a_wrong_outcome_is_refused() {
     s.settle(&served);
     s.challenge(&served.id).unwrap();
     let head = s.head.addr.clone();
-    let before = dump(&s.chain.store);
-    let e = s
-        .answer_as(&head, &served.id, &outcome(b"Hello, Eve!\n", 7))
-        .unwrap_err();
-    assert_eq!(e.code, 84, "{e}");
+    let before = s.chain.snapshot();
+    let e = assert_refused(
+        s.answer_as(&head, &served.id, &outcome(b"Hello, Eve!\n", 7)),
+        &variant!(HeadError::WrongOutcome { request, want, got }),
+    );
     assert!(e.log.contains("settled result"), "{e}");
-    assert_eq!(dump(&s.chain.store), before);
+    assert_eq!(s.chain.snapshot(), before);
     // Another account cannot answer for the head either.
     let worker = s.workers[0].addr.clone();
     let outcome = s.outcome.clone();
-    let e = s.answer_as(&worker, &served.id, &outcome).unwrap_err();
-    assert_eq!(e.code, 83, "{e}");
-    assert_eq!(dump(&s.chain.store), before);
+    assert_refused(
+        s.answer_as(&worker, &served.id, &outcome),
+        &variant!(HeadError::NotChallengedHead {
+            request,
+            head,
+            signer
+        }),
+    );
+    assert_eq!(s.chain.snapshot(), before);
     // Left unanswered, the head is punished.
     let bond = s.head_record().bond;
     let h = s.chain.block.height;
-    s.chain.advance_to(h + WINDOW + 1);
+    s.chain.until(h + WINDOW + 1);
     assert_punished(&s, bond, FEE);
 }
 
@@ -1054,11 +1087,13 @@ fn attack_unanswerable_head_unserved_answer_after_the_deadline_is_refused() {
     let served = s.honest(1);
     s.settle(&served);
     let r = s.challenge(&served.id).unwrap();
-    s.chain.advance_to(r.deadline + 1);
+    s.chain.until(r.deadline + 1);
     let head = s.head.addr.clone();
     let outcome = s.outcome.clone();
-    let e = s.answer_as(&head, &served.id, &outcome).unwrap_err();
-    assert_eq!(e.code, 82, "{e}");
+    assert_refused(
+        s.answer_as(&head, &served.id, &outcome),
+        &variant!(HeadError::NoOpenChallenge(_)),
+    );
 }
 
 #[test]
@@ -1067,21 +1102,26 @@ fn attack_unanswerable_head_unserved_challenge_by_another_account_is_refused() {
     let served = s.honest(1);
     s.settle(&served);
     let griefer = user(66);
-    s.chain.mint(&griefer, 1_000_000);
-    let before = dump(&s.chain.store);
-    let e = s.challenge_as(&griefer, &served.id).unwrap_err();
-    assert_eq!(e.code, 78, "{e}");
-    assert_eq!(dump(&s.chain.store), before);
+    s.chain.fund(&griefer, 1_000_000);
+    let before = s.chain.snapshot();
+    assert_refused(
+        s.challenge_as(&griefer, &served.id),
+        &variant!(HeadError::NotInvoker {
+            request,
+            invoker,
+            signer
+        }),
+    );
+    assert_eq!(s.chain.snapshot(), before);
 }
 
 #[test]
 fn attack_unanswerable_head_unserved_challenge_of_an_unsettled_request_is_refused() {
     let mut s = setup();
     let served = s.honest(1);
-    let before = dump(&s.chain.store);
-    let e = s.challenge(&served.id).unwrap_err();
-    assert_eq!(e.code, 77, "{e}");
-    assert_eq!(dump(&s.chain.store), before);
+    let before = s.chain.snapshot();
+    assert_refused(s.challenge(&served.id), &variant!(HeadError::NotSettled(_)));
+    assert_eq!(s.chain.snapshot(), before);
 }
 
 #[test]
@@ -1090,17 +1130,21 @@ fn attack_unanswerable_head_unserved_second_challenge_is_refused() {
     let served = s.honest(1);
     s.settle(&served);
     s.challenge(&served.id).unwrap();
-    let before = dump(&s.chain.store);
-    let e = s.challenge(&served.id).unwrap_err();
-    assert_eq!(e.code, 80, "{e}");
+    let before = s.chain.snapshot();
+    let e = assert_refused(
+        s.challenge(&served.id),
+        &variant!(HeadError::AlreadyChallenged { request, status }),
+    );
     assert!(e.log.contains("open"), "{e}");
-    assert_eq!(dump(&s.chain.store), before);
+    assert_eq!(s.chain.snapshot(), before);
     // Still refused once answered.
     let head = s.head.addr.clone();
     let outcome = s.outcome.clone();
     s.answer_as(&head, &served.id, &outcome).unwrap();
-    let e = s.challenge(&served.id).unwrap_err();
-    assert_eq!(e.code, 80, "{e}");
+    let e = assert_refused(
+        s.challenge(&served.id),
+        &variant!(HeadError::AlreadyChallenged { request, status }),
+    );
     assert!(e.log.contains("answered"), "{e}");
 }
 
@@ -1110,17 +1154,22 @@ fn attack_unanswerable_head_unserved_challenge_after_the_window_is_refused() {
     let served = s.honest(1);
     s.settle(&served);
     let settled_at = s.chain.block.height;
-    s.chain.advance_to(settled_at + DISPUTE + 1);
-    let before = dump(&s.chain.store);
-    let e = s.challenge(&served.id).unwrap_err();
-    assert_eq!(e.code, 79, "{e}");
-    assert_eq!(dump(&s.chain.store), before);
+    s.chain.until(settled_at + DISPUTE + 1);
+    let before = s.chain.snapshot();
+    assert_refused(
+        s.challenge(&served.id),
+        &variant!(HeadError::WindowClosed {
+            request,
+            until,
+            current
+        }),
+    );
+    assert_eq!(s.chain.snapshot(), before);
     // Past every window the records are pruned: nothing is left to challenge.
-    s.chain.advance_to(settled_at + DISPUTE + WINDOW + 2);
+    s.chain.until(settled_at + DISPUTE + WINDOW + 2);
     let q = s.query(&served.id);
     assert!(q.settlement.is_none() && q.challenge.is_none());
-    let e = s.challenge(&served.id).unwrap_err();
-    assert_eq!(e.code, 77, "{e}");
+    assert_refused(s.challenge(&served.id), &variant!(HeadError::NotSettled(_)));
 }
 
 #[test]
@@ -1131,8 +1180,10 @@ fn attack_unanswerable_head_unserved_after_a_proven_lie_refunds_once() {
     let lie = s.lie(&served, |st| st.outcome_hash = vec![1; 32]);
     s.report(&lie).unwrap();
     let inv = s.chain.balance(&s.invoker.addr);
-    let e = s.challenge(&served.id).unwrap_err();
-    assert_eq!(e.code, 81, "{e}");
+    assert_refused(
+        s.challenge(&served.id),
+        &variant!(HeadError::AlreadyRefunded(_)),
+    );
     assert_eq!(s.chain.balance(&s.invoker.addr), inv);
 }
 
@@ -1151,7 +1202,7 @@ fn attack_unanswerable_head_unserved_challenge_then_lie_punishes_once() {
     assert_punished(&s, bond, FEE);
     let after_report = s.head_record().bond;
     let h = s.chain.block.height;
-    s.chain.advance_to(h + WINDOW + 1);
+    s.chain.until(h + WINDOW + 1);
     assert_eq!(s.head_record().bond, after_report, "not punished twice");
     assert_eq!(
         s.chain.balance(&s.invoker.addr),
@@ -1168,27 +1219,33 @@ fn head_challenge_bad_input_is_refused_without_state_change() {
     s.settle(&served);
     let me = s.invoker.addr.clone();
     let head = s.head.addr.clone();
-    let before = dump(&s.chain.store);
+    let before = s.chain.snapshot();
     for (what, id) in [
         ("short id", vec![1u8; 31]),
         ("empty id", vec![]),
         ("long id", vec![1; 33]),
     ] {
-        let e = s.challenge(&id).unwrap_err();
-        assert_eq!(e.code, 70, "{what}: {e}");
+        let e = assert_refused(
+            s.challenge(&id),
+            &variant!(HeadError::InvalidField { field, reason }),
+        );
         assert!(e.log.contains("request_id"), "{what}: {e}");
-        let e = s.answer_as(&head, &id, b"x").unwrap_err();
-        assert_eq!(e.code, 70, "{what}: {e}");
+        assert_refused(
+            s.answer_as(&head, &id, b"x"),
+            &variant!(HeadError::InvalidField { field, reason }),
+        );
     }
     let huge = vec![0u8; bls_orchestration::fastpath::head::challenge::MAX_ANSWER_BYTES + 1];
-    let e = s.answer_as(&head, &served.id, &huge).unwrap_err();
-    assert_eq!(e.code, 70, "{e}");
+    let e = assert_refused(
+        s.answer_as(&head, &served.id, &huge),
+        &variant!(HeadError::InvalidField { field, reason }),
+    );
     assert!(e.log.contains("outcome"), "{e}");
     // A challenger who cannot pay the deposit.
     let poor = Invoker::new(91);
     let expiry = s.chain.block.height + FASTPATH_TTL;
     let (req, id) = poor.request(CHAIN_ID, s.function, &s.code_hash, 1, MAX_FEE, expiry);
-    s.chain.mint(&poor.addr, FEE * 2);
+    s.chain.fund(&poor.addr, FEE * 2);
     deposit(&mut s.chain, &poor.addr, FEE * 2).unwrap();
     let receipt = Receipt {
         request: Some(req),
@@ -1202,10 +1259,10 @@ fn head_challenge_bad_input_is_refused_without_state_change() {
             .collect(),
     };
     settle(&mut s.chain, &head, vec![receipt]).unwrap();
-    let before_poor = dump(&s.chain.store);
+    let before_poor = s.chain.snapshot();
     let e = s.challenge_as(&poor.addr.clone(), &id).unwrap_err();
     assert!(e.log.contains("insufficient"), "{e}");
-    assert_eq!(dump(&s.chain.store), before_poor);
+    assert_eq!(s.chain.snapshot(), before_poor);
     let _ = (before, me);
     for (what, m) in [
         (
@@ -1244,7 +1301,7 @@ fn head_challenge_bad_input_is_refused_without_state_change() {
 fn import(s: &Setup, g: &serde_json::Value) -> Result<Chain, ModuleError> {
     use bls_core::Module;
     let mut fresh = Chain::new(head_params());
-    fresh.store = snapshot(&s.chain.store);
+    fresh.store = copy_store(&s.chain.store);
     let orch: Vec<Vec<u8>> = fresh
         .store
         .range(None, None, Order::Ascending)
@@ -1255,9 +1312,7 @@ fn import(s: &Setup, g: &serde_json::Value) -> Result<Chain, ModuleError> {
         fresh.store.remove(&k);
     }
     fresh.block = s.chain.block.clone();
-    let gas = bls_core::GasMeter::infinite();
-    let mut ctx = bls_core::Context::new(&mut fresh.store, &fresh.block, &gas);
-    bls_orchestration::OrchestrationModule.init_genesis(&mut ctx, g)?;
+    fresh.keeper(|ctx| bls_orchestration::OrchestrationModule.init_genesis(ctx, g))?;
     Ok(fresh)
 }
 
@@ -1294,7 +1349,7 @@ fn head_state_survives_genesis_export_and_import() {
         .unwrap()
         .bond;
     let h0 = fresh.block.height;
-    fresh.advance_to(h0 + WINDOW + 1);
+    fresh.until(h0 + WINDOW + 1);
     assert!(
         bls_registry::state::must_get_worker(&fresh.store, &head)
             .unwrap()
@@ -1391,7 +1446,7 @@ fn genesis_refusal_names_the_reach_that_does_not_fit() {
             .unwrap();
     g["params"]["head_dispute_window"] = 5.into();
     g["params"]["challenge_window"] = 5.into();
-    let mut store = snapshot(&s.chain.store);
+    let mut store = copy_store(&s.chain.store);
     let gas = bls_core::GasMeter::infinite();
     let mut ctx = bls_core::Context::new(&mut store, &s.chain.block, &gas);
     let e = bls_orchestration::OrchestrationModule
@@ -1422,11 +1477,7 @@ fn attack_unanswerable_head_lie_signature_of_a_worker_that_left() {
         worker: leaver.addr.to_string(),
     };
     s.chain
-        .tx(
-            &bls_registry::RegistryModule,
-            &leaver.addr,
-            encode_any(&dereg, MSG_DEREGISTER_WORKER),
-        )
+        .tx(&leaver.addr, encode_any(&dereg, MSG_DEREGISTER_WORKER))
         .expect("deregister");
     // Kept in the subnetwork so that only the key range decides (repair would drop it).
     let keep = SUBNETS.load(&s.chain.store, s.function).unwrap();

@@ -66,7 +66,7 @@ impl Net {
             chain.register_with_http(w, true);
         }
         let invoker = user(201);
-        chain.mint(&invoker, FUNDS);
+        chain.fund(&invoker, FUNDS);
         let function = chain
             .deploy(&user(200), gzip(&hello_wasm()), manifest, n, m)
             .expect("deploy");
@@ -106,7 +106,7 @@ impl Net {
     fn settle(&mut self, job: u64) {
         let j = self.chain.job(job);
         let end = j.reveal_deadline.max(j.commit_deadline) + 1;
-        self.chain.advance_to(end);
+        self.chain.until(end);
         self.chain.assert_escrow_invariant();
     }
 
@@ -126,13 +126,6 @@ impl Net {
         assert_eq!(rec.slashed_total, 0, "{} slashed", w.addr);
         assert_eq!(rec.status, WorkerStatus::Active, "{} status", w.addr);
     }
-}
-
-/// Every key/value of a store, in order.
-fn entries(s: &cosmwasm_std::testing::MockStorage) -> Vec<(Vec<u8>, Vec<u8>)> {
-    use cosmwasm_std::Storage;
-    s.range(None, None, cosmwasm_std::Order::Ascending)
-        .collect()
 }
 
 /// Per-worker share, burn and community part of `fee` split among `paid` workers (the
@@ -248,7 +241,11 @@ fn attack_dissent_griefing_edge_of_timeout() {
     );
     let r: ResultResponse = net
         .chain
-        .query("Result", serde_json::json!({"job_id": job}))
+        .query(
+            "orchestration",
+            "Result",
+            serde_json::json!({"job_id": job}),
+        )
         .unwrap();
     // 10 s timeout × 1000 ubls/s = 10 000 ubls time fee.
     assert_eq!(r.result.fee, BASE_FEE + 10_000);
@@ -465,20 +462,19 @@ fn attack_underpriced_timeout() {
     let mut net = Net::new(manifest, 3, 2);
     // Worst case: base + max(10⁹ fuel → 1 000, 900 s × 1 000 → 900 000).
     let worst = BASE_FEE + 900_000;
-    let before = snapshot(&net.chain.store);
-    let e = net
-        .chain
-        .invoke(&net.invoker, net.function, worst - 1)
-        .unwrap_err();
+    let before = net.chain.snapshot();
+    let e = assert_refused(
+        net.chain.invoke(&net.invoker, net.function, worst - 1),
+        &variant!(OrchestrationError::FeeTooLow {
+            function,
+            max_fee,
+            required
+        }),
+    );
     assert_eq!(e.codespace, "orchestration");
-    assert_eq!(e.code, 10, "{}", e.log);
     assert!(e.log.contains("901000ubls"), "{}", e.log);
     assert!(e.log.contains("900999ubls"), "{}", e.log);
-    assert_eq!(
-        entries(&net.chain.store),
-        entries(&before),
-        "nothing changed"
-    );
+    assert_eq!(net.chain.snapshot(), before, "nothing changed");
     assert_eq!(net.chain.balance(&net.invoker), FUNDS);
     assert_eq!(net.chain.balance(&escrow_account()), 0);
 
@@ -497,7 +493,11 @@ fn attack_underpriced_timeout() {
     net.settle(job);
     let r: ResultResponse = net
         .chain
-        .query("Result", serde_json::json!({"job_id": job}))
+        .query(
+            "orchestration",
+            "Result",
+            serde_json::json!({"job_id": job}),
+        )
         .unwrap();
     assert_eq!(r.result.fee, worst, "charged for the 15 minutes it held");
     assert_eq!(net.chain.balance(&net.invoker), FUNDS - worst);
@@ -521,12 +521,11 @@ fn fuel_above_max_fuel_is_refused_at_deploy_and_update() {
     let mut net = Net::new(PURE_MANIFEST, 3, 2);
     let max_fuel = bls_orchestration::Params::default().max_fuel;
     let over = format!(r#"{{"limits":{{"fuel":{}}}}}"#, max_fuel + 1);
-    let before = snapshot(&net.chain.store);
-    let e = net
-        .chain
-        .deploy(&user(200), hello_wasm(), &over, 3, 2)
-        .unwrap_err();
-    assert_eq!((e.codespace.as_str(), e.code), ("orchestration", 26));
+    let before = net.chain.snapshot();
+    let e = assert_refused(
+        net.chain.deploy(&user(200), hello_wasm(), &over, 3, 2),
+        &variant!(OrchestrationError::FuelAboveMax { fuel, max_fuel }),
+    );
     assert!(e.log.contains("max_fuel"), "{}", e.log);
     let update = MsgUpdateFunction {
         owner: user(200).to_string(),
@@ -538,16 +537,12 @@ fn fuel_above_max_fuel_is_refused_at_deploy_and_update() {
         replication: 0,
         quorum: 0,
     };
-    let e = net
-        .chain
-        .orch(&user(200), encode_any(&update, MSG_UPDATE_FUNCTION))
-        .unwrap_err();
-    assert_eq!(e.code, 26, "{}", e.log);
-    assert_eq!(
-        entries(&net.chain.store),
-        entries(&before),
-        "nothing changed"
+    assert_refused(
+        net.chain
+            .orch(&user(200), encode_any(&update, MSG_UPDATE_FUNCTION)),
+        &variant!(OrchestrationError::FuelAboveMax { fuel, max_fuel }),
     );
+    assert_eq!(net.chain.snapshot(), before, "nothing changed");
     // At the bound it is accepted.
     let at = format!(r#"{{"limits":{{"fuel":{max_fuel}}}}}"#);
     net.chain
@@ -572,7 +567,11 @@ fn attack_inflated_fuel_claim_is_billed_at_most_the_budget() {
     net.settle(job);
     let r: ResultResponse = net
         .chain
-        .query("Result", serde_json::json!({"job_id": job}))
+        .query(
+            "orchestration",
+            "Result",
+            serde_json::json!({"job_id": job}),
+        )
         .unwrap();
     // base + max(10⁹ × 1 / 10⁶, no timeout) = 1000 + 1000.
     assert_eq!(r.result.fee, BASE_FEE + 1_000);
@@ -653,14 +652,13 @@ fn attack_unrevealable_outcome_refused_at_deploy_and_update() {
     use bls_orchestration::reveal_size::{max_deployable_output_bytes, NODE_MAX_TX_BYTES};
     let mut net = Net::new(PURE_MANIFEST, 3, 2);
     let max = max_deployable_output_bytes(NODE_MAX_TX_BYTES);
-    let before = snapshot(&net.chain.store);
+    let before = net.chain.snapshot();
     for out in [max + 1, bls_core::outcome::MAX_OUTPUT_BYTES] {
         let over = format!(r#"{{"limits":{{"output_bytes":{out}}}}}"#);
-        let e = net
-            .chain
-            .deploy(&user(200), hello_wasm(), &over, 3, 2)
-            .unwrap_err();
-        assert_eq!((e.codespace.as_str(), e.code), ("orchestration", 3), "{e}");
+        let e = assert_refused(
+            net.chain.deploy(&user(200), hello_wasm(), &over, 3, 2),
+            &variant!(OrchestrationError::InvalidManifest(_)),
+        );
         assert!(e.log.contains("too large to reveal"), "{}", e.log);
         let update = MsgUpdateFunction {
             owner: user(200).to_string(),
@@ -672,17 +670,13 @@ fn attack_unrevealable_outcome_refused_at_deploy_and_update() {
             replication: 0,
             quorum: 0,
         };
-        let e = net
-            .chain
-            .orch(&user(200), encode_any(&update, MSG_UPDATE_FUNCTION))
-            .unwrap_err();
-        assert_eq!(e.code, 3, "{}", e.log);
+        assert_refused(
+            net.chain
+                .orch(&user(200), encode_any(&update, MSG_UPDATE_FUNCTION)),
+            &variant!(OrchestrationError::InvalidManifest(_)),
+        );
     }
-    assert_eq!(
-        entries(&net.chain.store),
-        entries(&before),
-        "nothing changed"
-    );
+    assert_eq!(net.chain.snapshot(), before, "nothing changed");
     let at = format!(r#"{{"limits":{{"output_bytes":{max}}}}}"#);
     net.chain
         .deploy(&user(200), hello_wasm(), &at, 3, 2)

@@ -99,12 +99,11 @@ use bls_core::module::encode_any;
 use bls_orchestration::msgs::ProtoCoin;
 use bls_orchestration::queries::FunctionResponse;
 use bls_registry::msgs::{Capabilities, MsgRegisterWorker, MSG_REGISTER_WORKER};
-use bls_registry::RegistryModule;
 use common::{hello_wasm, user, Chain, SimWorker};
 
 /// Registers `w` with one multiaddr and `bond`.
 fn register_at(c: &mut Chain, w: &SimWorker, multiaddr: &str, bond: u128) {
-    c.mint(&w.addr, bond);
+    c.fund(&w.addr, bond);
     let msg = MsgRegisterWorker {
         operator: w.addr.to_string(),
         result_pubkey: w.pubkey(),
@@ -120,12 +119,8 @@ fn register_at(c: &mut Chain, w: &SimWorker, multiaddr: &str, bond: u128) {
         role: "worker".into(),
         bond: Some(ProtoCoin::ubls(bond)),
     };
-    c.tx(
-        &RegistryModule,
-        &w.addr,
-        encode_any(&msg, MSG_REGISTER_WORKER),
-    )
-    .expect("register");
+    c.tx(&w.addr, encode_any(&msg, MSG_REGISTER_WORKER))
+        .expect("register");
 }
 
 #[test]
@@ -168,7 +163,9 @@ fn attack_placement_capture_same_prefix() {
             sybils.push(w.addr.to_string());
         }
         let f = c.deploy(&user(50), hello_wasm(), "{}", 3, 2).unwrap();
-        let r: FunctionResponse = c.query("Function", serde_json::json!({"id": f})).unwrap();
+        let r: FunctionResponse = c
+            .query("orchestration", "Function", serde_json::json!({"id": f}))
+            .unwrap();
         let members: Vec<String> = r
             .subnetwork
             .expect("placed")
@@ -231,7 +228,9 @@ fn attack_placement_unknown_group_shared() {
             );
         }
         let f = c.deploy(&user(50), hello_wasm(), "{}", 3, 2).unwrap();
-        let r: FunctionResponse = c.query("Function", serde_json::json!({"id": f})).unwrap();
+        let r: FunctionResponse = c
+            .query("orchestration", "Function", serde_json::json!({"id": f}))
+            .unwrap();
         let members = r.subnetwork.expect("placed").workers;
         assert_eq!(members.len(), 5, "seed {seed}");
         honest_seats += members

@@ -6,7 +6,6 @@ mod common;
 
 use bls_core::module::encode_any;
 use bls_registry::msgs::{MsgUnbondWorker, ProtoCoin, MSG_UNBOND_WORKER};
-use bls_registry::RegistryModule;
 use common::*;
 
 fn params() -> serde_json::Value {
@@ -23,11 +22,7 @@ fn unbond(chain: &mut Chain, w: &SimWorker, amount: u128) {
         amount: Some(ProtoCoin::ubls(amount)),
     };
     chain
-        .tx(
-            &RegistryModule,
-            &w.addr,
-            encode_any(&msg, MSG_UNBOND_WORKER),
-        )
+        .tx(&w.addr, encode_any(&msg, MSG_UNBOND_WORKER))
         .expect("unbond");
 }
 
@@ -40,7 +35,7 @@ fn dissent_spares_entries_begun_before_the_job_and_cuts_later_ones() {
     }
     let owner = user(200);
     let invoker = user(201);
-    chain.mint(&invoker, 1_000_000);
+    chain.fund(&invoker, 1_000_000);
     let function = chain
         .deploy(&owner, gzip(&hello_wasm()), "{}", 3, 2)
         .expect("deploy");

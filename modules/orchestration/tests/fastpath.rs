@@ -52,7 +52,7 @@ fn setup() -> Setup {
         .deploy(&owner, gzip(&wasm), "{}", 3, 2)
         .expect("deploy");
     let invoker = Invoker::new(77);
-    chain.mint(&invoker.addr, 1_000_000);
+    chain.fund(&invoker.addr, 1_000_000);
     let mut s = Setup {
         chain,
         workers,
@@ -157,7 +157,7 @@ impl Setup {
     /// The `FastPathStats` query's answer.
     fn stats_query(&self) -> FastPathStats {
         self.chain
-            .query("FastPathStats", serde_json::json!({}))
+            .query("orchestration", "FastPathStats", serde_json::json!({}))
             .unwrap()
     }
 }
@@ -208,18 +208,22 @@ fn settlement_charges_the_deposit_and_pays_exactly_then_rejects_a_replay() {
     assert_eq!(s.chain.events_of("bls.fastpath_settled").len(), 5);
 
     // Replaying any receipt (alone or in a batch) fails and changes nothing.
-    let e = s.settle(vec![receipts[2].clone()]).unwrap_err();
-    assert_eq!(e.code, 43, "{e}");
+    let e = assert_refused(
+        s.settle(vec![receipts[2].clone()]),
+        &variant!(FastPathError::Replayed(_)),
+    );
     assert!(e.log.contains("already settled"), "{e}");
     let (fresh, _) = s.receipt(99, &signers);
-    let e = s
-        .settle(vec![fresh.clone(), receipts[0].clone()])
-        .unwrap_err();
-    assert_eq!(e.code, 43);
+    assert_refused(
+        s.settle(vec![fresh.clone(), receipts[0].clone()]),
+        &variant!(FastPathError::Replayed(_)),
+    );
     assert_eq!(s.deposit_now(), deposit_before - N * FEE);
     // The same fresh receipt twice in one message is a replay too.
-    let e = s.settle(vec![fresh.clone(), fresh]).unwrap_err();
-    assert_eq!(e.code, 43);
+    assert_refused(
+        s.settle(vec![fresh.clone(), fresh]),
+        &variant!(FastPathError::Replayed(_)),
+    );
 }
 
 #[test]
@@ -234,21 +238,40 @@ fn bad_receipts_are_rejected_with_a_reason() {
     if let Some(req) = r.request.as_mut() {
         req.nonce = 2; // the signature was over nonce 1
     }
-    assert_eq!(s.settle(vec![r]).unwrap_err().code, 41);
+    assert_refused(
+        s.settle(vec![r]),
+        &variant!(FastPathError::BadRequestSignature { index, reason }),
+    );
 
     // A worker signature over a different result hash.
     let (mut r, _) = s.receipt(3, &two);
     r.result_hash = vec![8u8; 32];
-    let e = s.settle(vec![r]).unwrap_err();
-    assert_eq!(e.code, 42, "{e}");
+    assert_refused(
+        s.settle(vec![r]),
+        &variant!(FastPathError::BadWorkerSignature {
+            index,
+            worker,
+            reason
+        }),
+    );
 
     // Below quorum.
     let (r, _) = s.receipt(4, &one);
-    assert_eq!(s.settle(vec![r]).unwrap_err().code, 44);
+    assert_refused(
+        s.settle(vec![r]),
+        &variant!(FastPathError::NoQuorum { index, have, need }),
+    );
 
     // A duplicate signer does not count twice.
     let (r, _) = s.receipt(5, &[one[0], one[0]]);
-    assert_eq!(s.settle(vec![r]).unwrap_err().code, 42);
+    assert_refused(
+        s.settle(vec![r]),
+        &variant!(FastPathError::BadWorkerSignature {
+            index,
+            worker,
+            reason
+        }),
+    );
 
     // A signer outside the subnetwork.
     let outsider = s.outsider().clone();
@@ -258,8 +281,10 @@ fn bad_receipts_are_rejected_with_a_reason() {
 
     // Settled by a plain worker, not a head.
     let (r, _) = s.receipt(7, &two);
-    let e = s.settle_as(&two[0].addr.clone(), vec![r]).unwrap_err();
-    assert_eq!(e.code, 45);
+    assert_refused(
+        s.settle_as(&two[0].addr.clone(), vec![r]),
+        &variant!(FastPathError::NotHead(_)),
+    );
 
     // A receipt naming other code than its request asks for.
     let (mut r, id) = s.receipt(8, &[]);
@@ -271,7 +296,14 @@ fn bad_receipts_are_rejected_with_a_reason() {
             signature: sign(&w.key, &result_digest(&id, &[1u8; 32], &[9u8; 32])),
         })
         .collect();
-    assert_eq!(s.settle(vec![r]).unwrap_err().code, 62);
+    assert_refused(
+        s.settle(vec![r]),
+        &variant!(FastPathError::CodeNotRequested {
+            index,
+            requested,
+            receipt
+        }),
+    );
 
     // A request (and receipt) for code that is not the function's.
     let (req, id) = s
@@ -286,7 +318,15 @@ fn bad_receipts_are_rejected_with_a_reason() {
             .map(|w| worker_sig(w, &id, &[1u8; 32], &[9u8; 32]))
             .collect(),
     };
-    assert_eq!(s.settle(vec![r]).unwrap_err().code, 47);
+    assert_refused(
+        s.settle(vec![r]),
+        &variant!(FastPathError::WrongCode {
+            index,
+            function,
+            want,
+            got
+        }),
+    );
 
     // max_fee below the fee.
     let (req, id) = s.request("bls-test", 9, FEE - 1);
@@ -299,7 +339,14 @@ fn bad_receipts_are_rejected_with_a_reason() {
             .map(|w| s.worker_sig(w, &id, &[9u8; 32]))
             .collect(),
     };
-    assert_eq!(s.settle(vec![r]).unwrap_err().code, 48);
+    assert_refused(
+        s.settle(vec![r]),
+        &variant!(FastPathError::FeeAboveMax {
+            index,
+            fee,
+            max_fee
+        }),
+    );
 
     // A request signed for another chain.
     let (req, id) = s.request("other-chain", 10, 5_000);
@@ -312,7 +359,10 @@ fn bad_receipts_are_rejected_with_a_reason() {
             .map(|w| s.worker_sig(w, &id, &[9u8; 32]))
             .collect(),
     };
-    assert_eq!(s.settle(vec![r]).unwrap_err().code, 41);
+    assert_refused(
+        s.settle(vec![r]),
+        &variant!(FastPathError::BadRequestSignature { index, reason }),
+    );
 
     // Unfunded: withdraw everything, then a valid receipt cannot be charged.
     let all = s.deposit_now();
@@ -326,14 +376,21 @@ fn bad_receipts_are_rejected_with_a_reason() {
         .orch(&inv, encode_any(&msg, MSG_FASTPATH_WITHDRAW))
         .expect("withdraw request");
     let release = s.chain.block.height + FASTPATH_WITHDRAW_DELAY;
-    s.chain.advance_to(release);
+    s.chain.until(release);
     s.chain
         .orch(&inv, encode_any(&msg, MSG_FASTPATH_WITHDRAW))
         .expect("withdraw completed");
     assert_eq!(s.chain.balance(&inv), bal + all);
     assert_eq!(s.deposit_now(), 0);
     let (r, _) = s.receipt(11, &two);
-    assert_eq!(s.settle(vec![r]).unwrap_err().code, 49);
+    assert_refused(
+        s.settle(vec![r]),
+        &variant!(FastPathError::InsufficientDeposit {
+            invoker,
+            have,
+            need
+        }),
+    );
     s.assert_deposit_invariant();
     assert!(s.chain.events_of("bls.fastpath_settled").is_empty());
 }
@@ -355,17 +412,25 @@ fn pinned_heads_restrict_settlement() {
         owner: inv.to_string(),
         ..pin.clone()
     };
-    assert!(s
-        .chain
-        .orch(&inv, encode_any(&not_owner, MSG_SET_PINNED_HEADS))
-        .is_err());
+    assert_refused(
+        s.chain
+            .orch(&inv, encode_any(&not_owner, MSG_SET_PINNED_HEADS)),
+        &variant!(OrchestrationError::NotOwner {
+            function,
+            owner,
+            signer
+        }),
+    );
     s.chain
         .orch(&owner, encode_any(&pin, MSG_SET_PINNED_HEADS))
         .expect("pin");
     let subnet: Vec<SimWorker> = s.subnet().into_iter().cloned().collect();
     let two: Vec<&SimWorker> = subnet.iter().take(2).collect();
     let (r, _) = s.receipt(1, &two);
-    assert_eq!(s.settle(vec![r.clone()]).unwrap_err().code, 46);
+    assert_refused(
+        s.settle(vec![r.clone()]),
+        &variant!(FastPathError::HeadNotPinned { function, head }),
+    );
     s.settle_as(&other_head.addr, vec![r])
         .expect("pinned head settles");
 }
@@ -395,14 +460,23 @@ fn evidence_slashes_the_minority_and_equivocators_once() {
         signed(&subnet[1], &good),
         signed(&liar, &bad),
     ]);
-    let e = submit(&mut s.chain, &m).unwrap_err();
-    assert_eq!(e.code, 50, "{e}");
+    let e = assert_refused(
+        submit(&mut s.chain, &m),
+        &variant!(FastPathError::Inconclusive(_)),
+    );
     assert!(e.log.contains("subnetwork members"), "{e}");
     // A forged signature is refused.
     let mut forged = signed(&subnet[1], &good);
     forged.signature = sign(&liar.key, &result_digest(&id, &code, &good));
     let m = ev(vec![signed(&subnet[0], &good), forged, signed(&liar, &bad)]);
-    assert_eq!(submit(&mut s.chain, &m).unwrap_err().code, 42);
+    assert_refused(
+        submit(&mut s.chain, &m),
+        &variant!(FastPathError::BadWorkerSignature {
+            index,
+            worker,
+            reason
+        }),
+    );
 
     let bond_before = bls_registry::state::must_get_worker(&s.chain.store, &liar.addr)
         .unwrap()
@@ -424,8 +498,10 @@ fn evidence_slashes_the_minority_and_equivocators_once() {
         assert_eq!(h.slashed_total, 0);
     }
     // The same evidence again: nobody new to punish.
-    let e = submit(&mut s.chain, &m).unwrap_err();
-    assert_eq!(e.code, 50);
+    let e = assert_refused(
+        submit(&mut s.chain, &m),
+        &variant!(FastPathError::Inconclusive(_)),
+    );
     assert!(e.log.contains("already punished"), "{e}");
 
     // An equivocating worker (two different hashes for one request) is slashed on its own,
@@ -457,12 +533,14 @@ fn deposit_and_withdraw_keep_the_module_account_equal_to_deposits() {
         invoker: inv.to_string(),
         amount: Some(ProtoCoin::ubls(100_501)),
     };
-    assert_eq!(
+    assert_refused(
         s.chain
-            .orch(&inv, encode_any(&too_much, MSG_FASTPATH_WITHDRAW))
-            .unwrap_err()
-            .code,
-        49
+            .orch(&inv, encode_any(&too_much, MSG_FASTPATH_WITHDRAW)),
+        &variant!(FastPathError::InsufficientDeposit {
+            invoker,
+            have,
+            need
+        }),
     );
     // A withdrawal is a request first; the money stays (and can still pay receipts)
     // until the delay has passed.
@@ -477,6 +555,7 @@ fn deposit_and_withdraw_keep_the_module_account_equal_to_deposits() {
     let q: bls_orchestration::fastpath::queries::DepositResponse = s
         .chain
         .query(
+            "orchestration",
             "FastPathDeposit",
             serde_json::json!({"invoker": inv.to_string()}),
         )
@@ -486,8 +565,7 @@ fn deposit_and_withdraw_keep_the_module_account_equal_to_deposits() {
         ("60000", requested_at + FASTPATH_WITHDRAW_DELAY)
     );
     assert_eq!(s.chain.balance(&inv), bal - 500);
-    s.chain
-        .advance_to(requested_at + FASTPATH_WITHDRAW_DELAY - 1);
+    s.chain.until(requested_at + FASTPATH_WITHDRAW_DELAY - 1);
     let e = s
         .chain
         .orch(&inv, encode_any(&w, MSG_FASTPATH_WITHDRAW))
@@ -497,19 +575,23 @@ fn deposit_and_withdraw_keep_the_module_account_equal_to_deposits() {
     let subnet: Vec<SimWorker> = s.subnet().into_iter().cloned().collect();
     let (r, _) = s.receipt(1, &[&subnet[0], &subnet[1]]);
     s.settle(vec![r]).expect("settle during the delay");
-    s.chain.advance_to(requested_at + FASTPATH_WITHDRAW_DELAY);
+    s.chain.until(requested_at + FASTPATH_WITHDRAW_DELAY);
     s.chain
         .orch(&inv, encode_any(&w, MSG_FASTPATH_WITHDRAW))
         .expect("complete");
     assert_eq!(s.deposit_now(), 100_500 - FEE - 60_000);
     assert_eq!(s.chain.balance(&inv), bal - 500 + 60_000);
     s.assert_deposit_invariant();
-    assert!(s.deposit(0).is_err());
+    assert_refused(
+        s.deposit(0),
+        &variant!(FastPathError::InvalidField { field, reason }),
+    );
     assert!(s.deposit(10_000_000).is_err(), "more than the balance");
     s.assert_deposit_invariant();
     let q: bls_orchestration::fastpath::queries::DepositResponse = s
         .chain
         .query(
+            "orchestration",
             "FastPathDeposit",
             serde_json::json!({"invoker": inv.to_string()}),
         )
@@ -612,10 +694,16 @@ fn stats_count_exactly_what_settled_and_nothing_of_a_rejected_message() {
     // A message whose first receipt is good and second a replay fails whole: no counter moves.
     let (fresh, _) = s.receipt(6, &three);
     let (replay, _) = s.receipt(1, &three);
-    assert_eq!(s.settle(vec![fresh.clone(), replay]).unwrap_err().code, 43);
+    assert_refused(
+        s.settle(vec![fresh.clone(), replay]),
+        &variant!(FastPathError::Replayed(_)),
+    );
     // So does one whose second receipt lacks the quorum.
     let (thin, _) = s.receipt(7, &two[..1]);
-    assert_eq!(s.settle(vec![fresh, thin]).unwrap_err().code, 44);
+    assert_refused(
+        s.settle(vec![fresh, thin]),
+        &variant!(FastPathError::NoQuorum { index, have, need }),
+    );
     assert_eq!(s.stats_query(), want);
 
     // A deposit and a completed withdrawal move the deposit total; a pending one does not.
@@ -629,8 +717,8 @@ fn stats_count_exactly_what_settled_and_nothing_of_a_rejected_message() {
         .orch(&inv, encode_any(&w, MSG_FASTPATH_WITHDRAW))
         .expect("request");
     assert_eq!(s.stats_query().deposits, want.deposits + 2_500);
-    s.chain
-        .advance_to(s.chain.block.height + FASTPATH_WITHDRAW_DELAY);
+    let height = s.chain.block.height;
+    s.chain.until(height + FASTPATH_WITHDRAW_DELAY);
     s.chain
         .orch(&inv, encode_any(&w, MSG_FASTPATH_WITHDRAW))
         .expect("complete");

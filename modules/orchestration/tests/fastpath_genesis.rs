@@ -10,7 +10,7 @@ use bls_bank::BankModule;
 /// These tests send no `MsgSend`: the bank needs no module-account list.
 static BANK: BankModule = BankModule::new(|_| None);
 use bls_core::module::encode_any;
-use bls_core::{Address, BlockInfo, GasMeter, Module, ModuleError};
+use bls_core::{Address, Module, ModuleError};
 use bls_orchestration::fastpath::msgs::*;
 use bls_orchestration::fastpath::queries::DepositResponse;
 use bls_orchestration::fastpath::state::{deposit_of, fastpath_account, stats, FastPathStats};
@@ -18,7 +18,6 @@ use bls_orchestration::OrchestrationModule;
 use bls_registry::RegistryModule;
 use common::fastpath::*;
 use common::*;
-use cosmwasm_std::testing::MockStorage;
 use serde_json::{json, Value};
 
 /// A chain with six workers, a head, one function (n = 3, m = 2) and two funded invokers.
@@ -92,7 +91,11 @@ impl Fixture {
 
 fn deposit_query(chain: &Chain, invoker: &Address) -> DepositResponse {
     chain
-        .query("FastPathDeposit", json!({"invoker": invoker.to_string()}))
+        .query(
+            "orchestration",
+            "FastPathDeposit",
+            json!({"invoker": invoker.to_string()}),
+        )
         .unwrap()
 }
 
@@ -111,8 +114,8 @@ fn build() -> Built {
     let mut fx = Fixture::new();
     let alice = Invoker::new(77);
     let bob = Invoker::new(78);
-    fx.chain.mint(&alice.addr, 1_000_000);
-    fx.chain.mint(&bob.addr, 1_000_000);
+    fx.chain.fund(&alice.addr, 1_000_000);
+    fx.chain.fund(&bob.addr, 1_000_000);
     deposit(&mut fx.chain, &alice.addr, 100_000).expect("deposit");
     deposit(&mut fx.chain, &bob.addr, 7_000).expect("deposit");
 
@@ -189,29 +192,18 @@ fn export(chain: &Chain) -> Sections {
 
 /// A new chain (same chain id) at `height` from `sections`, applied in app order.
 fn import(sections: &Sections, height: u64) -> Result<Chain, ModuleError> {
-    let mut chain = Chain {
-        store: MockStorage::new(),
-        block: BlockInfo {
-            height,
-            time_secs: 1_800_000_000,
-            chain_id: CHAIN_ID.into(),
-            hash: vec![7u8; 32],
-            ..BlockInfo::default()
-        },
-        events: vec![],
-        seed: 3,
-    };
-    let gas = GasMeter::infinite();
-    let order: [(&dyn Module, &Value); 3] = [
-        (&BANK, &sections.bank),
-        (&RegistryModule, &sections.registry),
-        (&OrchestrationModule, &sections.orchestration),
-    ];
-    for (m, g) in order {
-        let mut ctx = bls_core::Context::new(&mut chain.store, &chain.block, &gas);
-        m.init_genesis(&mut ctx, g)?;
-    }
-    Ok(chain)
+    let modules: Vec<&'static dyn Module> = vec![&BANK, &RegistryModule, &OrchestrationModule];
+    let mut chain = bls_testkit::TestChain::with_seed(modules, 3);
+    chain.block.height = height;
+    chain.block.time_secs = 1_800_000_000;
+    chain.block.hash = vec![7u8; 32];
+    chain.block.randomness = [0; 32];
+    chain.genesis(&[
+        ("bank", sections.bank.clone()),
+        ("registry", sections.registry.clone()),
+        ("orchestration", sections.orchestration.clone()),
+    ])?;
+    Ok(Chain(chain))
 }
 
 #[test]
@@ -289,8 +281,10 @@ fn fast_path_state_round_trips_through_genesis() {
     // Every receipt settled before the export is a replay after it, and changes nothing.
     let head = b.fx.head.addr.clone();
     for r in &b.settled {
-        let e = settle(&mut restored, &head, vec![r.clone()]).unwrap_err();
-        assert_eq!(e.code, 43, "{e}");
+        let e = assert_refused(
+            settle(&mut restored, &head, vec![r.clone()]),
+            &variant!(FastPathError::Replayed(_)),
+        );
         assert!(e.log.contains("already settled"), "{e}");
     }
     assert_eq!(
@@ -314,10 +308,12 @@ fn fast_path_state_round_trips_through_genesis() {
     let other = SimWorker::new(51, "us", "AS998");
     register_head(&mut restored, &other);
     let fresh = b.fx.receipt(&b.bob, 2, &b.signers);
-    let e = settle(&mut restored, &other.addr, vec![fresh]).unwrap_err();
-    assert_eq!(e.code, 46, "{e}");
+    assert_refused(
+        settle(&mut restored, &other.addr, vec![fresh]),
+        &variant!(FastPathError::HeadNotPinned { function, head }),
+    );
     // The pending withdrawal completes at its height on the restored chain.
-    restored.advance_to(withdrawal.release_height);
+    restored.until(withdrawal.release_height);
     let w = MsgFastPathWithdraw {
         invoker: b.alice.addr.to_string(),
         amount: None,

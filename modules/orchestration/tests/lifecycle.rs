@@ -32,7 +32,7 @@ fn setup(p: serde_json::Value, n: u32, m: u32) -> Setup {
     }
     let owner = user(200);
     let invoker = user(201);
-    chain.mint(&invoker, 1_000_000);
+    chain.fund(&invoker, 1_000_000);
     let function = chain
         .deploy(&owner, gzip(&hello_wasm()), "{}", n, m)
         .expect("deploy");
@@ -99,6 +99,7 @@ fn happy_path_pays_burns_refunds_exactly() {
     let r: JobsForWorkerResponse = s
         .chain
         .query(
+            "orchestration",
             "JobsForWorker",
             serde_json::json!({"worker": ws[0].addr.to_string()}),
         )
@@ -121,7 +122,11 @@ fn happy_path_pays_burns_refunds_exactly() {
     assert!(j.settling);
     let r: ResultResponse = s
         .chain
-        .query("Result", serde_json::json!({"job_id": job}))
+        .query(
+            "orchestration",
+            "Result",
+            serde_json::json!({"job_id": job}),
+        )
         .unwrap();
     assert_eq!(r.result.outcome.as_slice(), out.as_slice());
     assert_eq!(r.result.workers.len(), 2);
@@ -162,7 +167,11 @@ fn happy_path_pays_burns_refunds_exactly() {
 
     let r: ResultResponse = s
         .chain
-        .query("Result", serde_json::json!({"job_id": job}))
+        .query(
+            "orchestration",
+            "Result",
+            serde_json::json!({"job_id": job}),
+        )
         .unwrap();
     assert_eq!(r.result.outcome.as_slice(), out.as_slice());
     assert_eq!(r.result.fee, fee);
@@ -190,6 +199,7 @@ fn happy_path_pays_burns_refunds_exactly() {
     let r: JobsForWorkerResponse = s
         .chain
         .query(
+            "orchestration",
             "JobsForWorker",
             serde_json::json!({"worker": ws[0].addr.to_string()}),
         )
@@ -292,7 +302,7 @@ fn timeout_reassigns_to_fresh_workers_then_finalizes() {
         .commit(find(&workers, first[0].as_str()), job, &out)
         .unwrap();
     let deadline = s.chain.job(job).commit_deadline;
-    s.chain.advance_to(deadline + 1);
+    s.chain.until(deadline + 1);
     s.chain.assert_escrow_invariant();
 
     let j = s.chain.job(job);
@@ -326,10 +336,10 @@ fn timeout_reassigns_to_fresh_workers_then_finalizes() {
         0
     );
     // Old assignees can no longer commit.
-    assert!(s
-        .chain
-        .commit(find(&workers, first[1].as_str()), job, &out)
-        .is_err());
+    assert_refused(
+        s.chain.commit(find(&workers, first[1].as_str()), job, &out),
+        &variant!(OrchestrationError::NotAssigned { job, worker }),
+    );
 
     let ws: Vec<&SimWorker> = second.iter().map(|a| find(&workers, a.as_str())).collect();
     for w in &ws {
@@ -341,7 +351,7 @@ fn timeout_reassigns_to_fresh_workers_then_finalizes() {
     s.chain.assert_escrow_invariant();
     // The third committer never reveals: settlement at the reveal deadline.
     let rd = s.chain.job(job).reveal_deadline;
-    s.chain.advance_to(rd + 1);
+    s.chain.until(rd + 1);
     assert!(!s.chain.job(job).settling);
     s.chain.assert_escrow_invariant();
     assert_eq!(s.chain.balance(&s.invoker), 1_000_000 - 1000);
@@ -356,7 +366,7 @@ fn commit_deadline_with_quorum_opens_reveals_and_late_commit_is_refused() {
     s.chain.commit(ws[0], job, &out).unwrap();
     s.chain.commit(ws[1], job, &out).unwrap();
     let deadline = s.chain.job(job).commit_deadline;
-    s.chain.advance_to(deadline + 1);
+    s.chain.until(deadline + 1);
     assert_eq!(s.chain.job(job).status, JobStatus::Revealing);
     let err = s.chain.commit(ws[2], job, &out).unwrap_err();
     assert!(err.log.contains("commit window"), "{}", err.log);
@@ -364,7 +374,7 @@ fn commit_deadline_with_quorum_opens_reveals_and_late_commit_is_refused() {
     // Reveal window closes with one reveal: the unrevealed committer gets a miss, the job
     // is reassigned (fresh workers exist).
     let rd = s.chain.job(job).reveal_deadline;
-    s.chain.advance_to(rd + 1);
+    s.chain.until(rd + 1);
     let j = s.chain.job(job);
     assert_eq!(j.round, 1);
     assert_eq!(
@@ -385,11 +395,11 @@ fn all_retries_fail_refunds_everything() {
     let job = s.invoke(50_000);
     assert_eq!(s.chain.balance(&s.invoker), 1_000_000 - 50_000);
     let d = s.chain.job(job).commit_deadline;
-    s.chain.advance_to(d + 1);
+    s.chain.until(d + 1);
     assert_eq!(s.chain.job(job).round, 1);
     s.chain.assert_escrow_invariant();
     let d = s.chain.job(job).commit_deadline;
-    s.chain.advance_to(d + 1);
+    s.chain.until(d + 1);
     let j = s.chain.job(job);
     assert_eq!(j.status, JobStatus::Failed);
     assert!(j.failure.contains("retries exhausted"), "{}", j.failure);
@@ -412,11 +422,11 @@ fn no_fresh_workers_fails_without_reassignment() {
         chain.register(w);
     }
     let invoker = user(9);
-    chain.mint(&invoker, 20_000);
+    chain.fund(&invoker, 20_000);
     let f = chain.deploy(&user(8), hello_wasm(), "{}", 3, 2).unwrap();
     let job = chain.invoke(&invoker, f, 20_000).unwrap().job_id;
     let d = chain.job(job).commit_deadline;
-    chain.advance_to(d + 1);
+    chain.until(d + 1);
     let j = chain.job(job);
     assert_eq!(j.status, JobStatus::Failed);
     assert!(j.failure.contains("fresh"), "{}", j.failure);
@@ -447,7 +457,7 @@ fn many_jobs_keep_escrow_accounted() {
             s.chain.assert_escrow_invariant();
         }
     }
-    s.chain.advance_to(40);
+    s.chain.until(40);
     s.chain.assert_escrow_invariant();
     assert_eq!(s.chain.balance(&escrow_account()), 0);
     for &job in &jobs {
@@ -532,7 +542,8 @@ fn genesis_export_import_round_trips_open_jobs() {
     // Underfunded escrow is refused.
     let mut poor = cosmwasm_std::testing::MockStorage::new();
     let mut ctx = Context::new(&mut poor, &s.chain.block, &gas);
-    assert!(OrchestrationModule
-        .init_genesis(&mut ctx, &exported)
-        .is_err());
+    assert_refused(
+        OrchestrationModule.init_genesis(&mut ctx, &exported),
+        &variant!(OrchestrationError::InvalidParams(_)),
+    );
 }

@@ -18,7 +18,9 @@ fn subnet_after_deploy(seed: u8) -> Vec<String> {
         c.register(&w);
     }
     let f = c.deploy(&user(50), hello_wasm(), "{}", 3, 2).unwrap();
-    let r: FunctionResponse = c.query("Function", serde_json::json!({"id": f})).unwrap();
+    let r: FunctionResponse = c
+        .query("orchestration", "Function", serde_json::json!({"id": f}))
+        .unwrap();
     r.subnetwork
         .unwrap()
         .workers
@@ -66,10 +68,12 @@ fn capabilities_filter_placement() {
             1,
         )
         .unwrap();
-    let r: FunctionResponse = c.query("Function", serde_json::json!({"id": f})).unwrap();
+    let r: FunctionResponse = c
+        .query("orchestration", "Function", serde_json::json!({"id": f}))
+        .unwrap();
     assert!(r.subnetwork.is_none_or(|s| s.workers.is_empty()));
     let invoker = user(60);
-    c.mint(&invoker, 50_000);
+    c.fund(&invoker, 50_000);
     let e = c.invoke(&invoker, f, 20_000).unwrap_err();
     assert!(e.log.contains("not enough eligible workers"), "{}", e.log);
 }
@@ -82,16 +86,20 @@ fn a_subnetwork_whose_workers_all_jail_is_replaced() {
         c.register(w);
     }
     let f = c.deploy(&user(50), hello_wasm(), "{}", 3, 2).unwrap();
-    let r: FunctionResponse = c.query("Function", serde_json::json!({"id": f})).unwrap();
+    let r: FunctionResponse = c
+        .query("orchestration", "Function", serde_json::json!({"id": f}))
+        .unwrap();
     let before = r.subnetwork.unwrap().workers;
     for id in &before {
         c.jail(id, 1_000);
     }
     c.next_block();
     let invoker = user(60);
-    c.mint(&invoker, 50_000);
+    c.fund(&invoker, 50_000);
     let resp = c.invoke(&invoker, f, 20_000).unwrap();
-    let r: FunctionResponse = c.query("Function", serde_json::json!({"id": f})).unwrap();
+    let r: FunctionResponse = c
+        .query("orchestration", "Function", serde_json::json!({"id": f}))
+        .unwrap();
     let after = r.subnetwork.unwrap().workers;
     assert_eq!(after.len(), 3);
     assert!(

@@ -25,14 +25,11 @@ fn chain_with_workers() -> (Chain, Vec<SimWorker>) {
 }
 
 fn deploy_err(c: &mut Chain, wasm: Vec<u8>, manifest: &str, n: u32, m: u32) -> String {
-    let before = snapshot(&c.store);
+    let before = c.snapshot();
     let e = c.deploy(&user(50), wasm, manifest, n, m).unwrap_err();
     assert_eq!(e.codespace, "orchestration");
     // Nothing changed.
-    use cosmwasm_std::{Order, Storage};
-    let a: Vec<_> = before.range(None, None, Order::Ascending).collect();
-    let b: Vec<_> = c.store.range(None, None, Order::Ascending).collect();
-    assert_eq!(a, b, "state changed by a failed deploy");
+    assert_eq!(c.snapshot(), before, "state changed by a failed deploy");
     e.log
 }
 
@@ -51,11 +48,15 @@ fn deploy_stores_code_once_and_serves_it() {
         )
         .unwrap();
     assert_eq!((f1, f2), (1, 2));
-    let r: FunctionResponse = c.query("Function", serde_json::json!({"id": f1})).unwrap();
+    let r: FunctionResponse = c
+        .query("orchestration", "Function", serde_json::json!({"id": f1}))
+        .unwrap();
     let hash = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(hello_wasm()));
     assert_eq!(r.function.code_hash, hash);
     assert_eq!(r.subnetwork.unwrap().workers.len(), 3);
-    let code: CodeResponse = c.query("Code", serde_json::json!({"hash": hash})).unwrap();
+    let code: CodeResponse = c
+        .query("orchestration", "Code", serde_json::json!({"hash": hash}))
+        .unwrap();
     assert_eq!(code.code.as_slice(), gz.as_slice());
     // Deduplicated: one CODES entry.
     let n = bls_orchestration::testing::CODES
@@ -174,15 +175,18 @@ fn update_and_retire_are_owner_only() {
     ok.owner = owner.to_string();
     c.orch(&owner, encode_any(&ok, MSG_UPDATE_FUNCTION))
         .unwrap();
-    let r: FunctionResponse = c.query("Function", serde_json::json!({"id": f})).unwrap();
+    let r: FunctionResponse = c
+        .query("orchestration", "Function", serde_json::json!({"id": f}))
+        .unwrap();
     assert_eq!(r.function.version, 2);
     assert!(r.function.manifest_json.contains("\"fuel\":5"));
     // An update whose entry the stored code lacks is refused.
     let mut bad_entry = ok.clone();
     bad_entry.manifest_json = r#"{"entry":"nope"}"#.into();
-    assert!(c
-        .orch(&owner, encode_any(&bad_entry, MSG_UPDATE_FUNCTION))
-        .is_err());
+    assert_refused(
+        c.orch(&owner, encode_any(&bad_entry, MSG_UPDATE_FUNCTION)),
+        &variant!(OrchestrationError::InvalidWasm(_)),
+    );
 
     let retire = MsgRetireFunction {
         owner: owner.to_string(),
@@ -191,7 +195,7 @@ fn update_and_retire_are_owner_only() {
     c.orch(&owner, encode_any(&retire, MSG_RETIRE_FUNCTION))
         .unwrap();
     let invoker = user(60);
-    c.mint(&invoker, 10_000);
+    c.fund(&invoker, 10_000);
     let e = c.invoke(&invoker, f, 5_000).unwrap_err();
     assert!(e.log.contains("retired"), "{}", e.log);
 }
@@ -201,7 +205,7 @@ fn invoke_rejections() {
     let (mut c, _) = chain_with_workers();
     let f = c.deploy(&user(50), hello_wasm(), "{}", 3, 2).unwrap();
     let invoker = user(60);
-    c.mint(&invoker, 10_000);
+    c.fund(&invoker, 10_000);
     assert!(c
         .invoke(&invoker, 999, 5_000)
         .unwrap_err()
@@ -233,7 +237,10 @@ fn invoke_rejections() {
         args: vec!["a\0b".into()],
         ..big.clone()
     };
-    assert!(c.orch(&invoker, encode_any(&bad_args, MSG_INVOKE)).is_err());
+    assert_refused(
+        c.orch(&invoker, encode_any(&bad_args, MSG_INVOKE)),
+        &variant!(OrchestrationError::InvalidManifest(_)),
+    );
     let bad_denom = MsgInvoke {
         input: vec![],
         max_fee: Some(ProtoCoin {
@@ -257,7 +264,7 @@ fn not_enough_workers_is_refused() {
     c.register(&w);
     let f = c.deploy(&user(50), hello_wasm(), "{}", 3, 2).unwrap();
     let invoker = user(60);
-    c.mint(&invoker, 50_000);
+    c.fund(&invoker, 50_000);
     let e = c.invoke(&invoker, f, 20_000).unwrap_err();
     assert!(e.log.contains("not enough eligible workers"), "{}", e.log);
     assert_eq!(c.balance(&invoker), 50_000);
@@ -268,7 +275,7 @@ fn commit_and_reveal_rejections() {
     let (mut c, ws) = chain_with_workers();
     let f = c.deploy(&user(50), hello_wasm(), "{}", 3, 2).unwrap();
     let invoker = user(60);
-    c.mint(&invoker, 50_000);
+    c.fund(&invoker, 50_000);
     let job = c.invoke(&invoker, f, 20_000).unwrap().job_id;
     let assigned: Vec<SimWorker> = c
         .job(job)
@@ -340,8 +347,11 @@ fn commit_and_reveal_rejections() {
         .contains("already revealed"));
     // Late reveal after the window.
     let rd = c.job(job).reveal_deadline;
-    c.advance_to(rd + 1);
-    assert!(c.reveal(&assigned[1], job, &out).is_err());
+    c.until(rd + 1);
+    assert_refused(
+        c.reveal(&assigned[1], job, &out),
+        &variant!(OrchestrationError::WrongPhase { job, phase, action }),
+    );
     c.assert_escrow_invariant();
 }
 
@@ -358,7 +368,7 @@ fn output_above_the_manifest_cap_is_an_invalid_outcome() {
         )
         .unwrap();
     let invoker = user(60);
-    c.mint(&invoker, 50_000);
+    c.fund(&invoker, 50_000);
     let job = c.invoke(&invoker, f, 20_000).unwrap().job_id;
     let w = find(&ws, c.job(job).assignments[0].worker.as_str()).clone();
     let long = outcome(b"too long", 1);

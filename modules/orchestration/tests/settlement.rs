@@ -45,7 +45,7 @@ fn committed(outcomes: [&[u8]; 3]) -> Setup {
         chain.register(w);
     }
     let invoker = user(201);
-    chain.mint(&invoker, INVOKER_FUNDS);
+    chain.fund(&invoker, INVOKER_FUNDS);
     let f = chain
         .deploy(&user(200), gzip(&hello_wasm()), "{}", 3, 2)
         .unwrap();
@@ -75,6 +75,7 @@ fn committed(outcomes: [&[u8]; 3]) -> Setup {
 fn next_action(c: &Chain, w: &SimWorker, job: u64) -> Option<NextAction> {
     let r: JobsForWorkerResponse = c
         .query(
+            "orchestration",
             "JobsForWorker",
             serde_json::json!({"worker": w.addr.to_string()}),
         )
@@ -86,8 +87,12 @@ fn next_action(c: &Chain, w: &SimWorker, job: u64) -> Option<NextAction> {
 }
 
 fn result(c: &Chain, job: u64) -> ResultResponse {
-    c.query("Result", serde_json::json!({"job_id": job}))
-        .unwrap()
+    c.query(
+        "orchestration",
+        "Result",
+        serde_json::json!({"job_id": job}),
+    )
+    .unwrap()
 }
 
 fn missed(c: &Chain, w: &SimWorker) -> u64 {
@@ -218,7 +223,7 @@ fn silent_committer_withholds_and_is_slashed_jailed_and_missed_when_the_reveal_w
     s.chain.reveal(&a, s.job, &out).unwrap();
     s.chain.reveal(&b, s.job, &out).unwrap();
     let rd = s.chain.job(s.job).reveal_deadline;
-    s.chain.advance_to(rd);
+    s.chain.until(rd);
     // Still settling on the deadline height itself; nothing paid, nobody missed yet.
     let j = s.chain.job(s.job);
     assert!(j.settling);

@@ -10,9 +10,7 @@ use bls_core::module::encode_any;
 use bls_orchestration::handlers::subnet_repair::REPAIR_PER_BLOCK;
 use bls_orchestration::queries::FunctionResponse;
 use bls_registry::msgs::{MsgDeregisterWorker, MSG_DEREGISTER_WORKER};
-use bls_registry::RegistryModule;
 use common::*;
-use cosmwasm_std::{Order, Storage};
 
 fn params() -> serde_json::Value {
     serde_json::json!({
@@ -21,7 +19,9 @@ fn params() -> serde_json::Value {
 }
 
 fn subnet(c: &Chain, f: u64) -> (Vec<String>, u64) {
-    let r: FunctionResponse = c.query("Function", serde_json::json!({"id": f})).unwrap();
+    let r: FunctionResponse = c
+        .query("orchestration", "Function", serde_json::json!({"id": f}))
+        .unwrap();
     let s = r.subnetwork.expect("subnetwork");
     (
         s.workers.iter().map(ToString::to_string).collect(),
@@ -111,12 +111,8 @@ fn deregistered_member_is_replaced_in_the_next_block() {
         worker: victim.clone(),
     };
     let addr = bls_core::Address::parse(&victim).unwrap();
-    c.tx(
-        &RegistryModule,
-        &addr,
-        encode_any(&msg, MSG_DEREGISTER_WORKER),
-    )
-    .expect("deregister");
+    c.tx(&addr, encode_any(&msg, MSG_DEREGISTER_WORKER))
+        .expect("deregister");
     c.next_block();
     let (after, _) = subnet(&c, f);
     assert!(!after.contains(&victim));
@@ -146,10 +142,6 @@ fn too_few_active_workers_keeps_what_it_can() {
     assert_eq!(subnet(&c, f).0, expected);
 }
 
-fn dump(s: &dyn Storage) -> Vec<(Vec<u8>, Vec<u8>)> {
-    s.range(None, None, Order::Ascending).collect()
-}
-
 #[test]
 fn repair_is_deterministic() {
     let run = || {
@@ -161,7 +153,7 @@ fn repair_is_deterministic() {
         }
         c.next_block();
         c.next_block();
-        (subnet(&c, f), subnet(&c, g), dump(&c.store))
+        (subnet(&c, f), subnet(&c, g), c.snapshot())
     };
     let (a_f, a_g, a_store) = run();
     let (b_f, b_g, b_store) = run();

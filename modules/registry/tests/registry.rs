@@ -2,14 +2,15 @@
 //! queries and genesis, driven through the `Module` impl over MockStorage.
 
 use bls_core::module::encode_any;
-use bls_core::{Address, BlockInfo, Coins, Context, GasMeter, Module};
+use bls_core::{Address, Module};
 use bls_registry::liveness::{self, Duty};
 use bls_registry::msgs::*;
 use bls_registry::penalty;
 use bls_registry::queries::{WorkerResponse, WorkersResponse};
 use bls_registry::state::{self, bonds_account};
+use bls_registry::RegistryError;
 use bls_registry::{RegistryModule, WorkerStatus};
-use cosmwasm_std::testing::MockStorage;
+use bls_testkit::{assert_refused, variant};
 
 mod common;
 use common::*;
@@ -29,20 +30,27 @@ fn register_bonds_and_is_queryable() {
     assert_eq!(c.balance(&a), 8_000);
     assert_eq!(c.balance(&bonds_account()), 4_000);
     let r: WorkerResponse = c
-        .query("Worker", serde_json::json!({"id": a.to_string()}))
+        .query(
+            "registry",
+            "Worker",
+            serde_json::json!({"id": a.to_string()}),
+        )
         .unwrap();
     assert_eq!(r.worker.status, WorkerStatus::Active);
     assert_eq!(r.worker.bond, 2_000);
     let r: WorkersResponse = c
-        .query("Workers", serde_json::json!({"region": "us"}))
+        .query("registry", "Workers", serde_json::json!({"region": "us"}))
         .unwrap();
     assert_eq!(r.workers.len(), 1);
     assert_eq!(r.workers[0].operator, b);
-    let r: WorkersResponse = c.query("Workers", serde_json::json!({"limit": 1})).unwrap();
+    let r: WorkersResponse = c
+        .query("registry", "Workers", serde_json::json!({"limit": 1}))
+        .unwrap();
     assert_eq!(r.workers.len(), 1);
     let next = r.next.expect("a second page");
     let r2: WorkersResponse = c
         .query(
+            "registry",
             "Workers",
             serde_json::json!({"start_after": next, "limit": 1}),
         )
@@ -52,15 +60,17 @@ fn register_bonds_and_is_queryable() {
     assert!(r2.next.is_none());
     let r: WorkersResponse = c
         .query(
+            "registry",
             "WorkersByOperator",
             serde_json::json!({"operator": a.to_string()}),
         )
         .unwrap();
     assert_eq!(r.workers.len(), 1);
     assert_eq!(state::active_workers(&c.store).unwrap().len(), 2);
-    assert!(c
-        .query::<WorkerResponse>("Worker", serde_json::json!({"id": "bls1xyz"}))
-        .is_err());
+    assert_refused(
+        c.query::<WorkerResponse>("registry", "Worker", serde_json::json!({"id": "bls1xyz"})),
+        &variant!(RegistryError::InvalidQuery(_)),
+    );
 }
 
 #[test]
@@ -69,15 +79,15 @@ fn registration_rejections() {
     // Not enough bond (worker min 1000; head min 5000).
     let (a, msg) = register_msg(1, "eu", 999);
     c.fund(&a, 100_000);
-    let e = c.tx(&a, encode_any(&msg, MSG_REGISTER_WORKER)).unwrap_err();
-    assert_eq!((e.codespace.as_str(), e.code), ("registry", 2));
+    assert_refused(
+        c.tx(&a, encode_any(&msg, MSG_REGISTER_WORKER)),
+        &variant!(RegistryError::NotEnoughBond { have, need }),
+    );
     let (_, mut head) = register_msg(1, "eu", 4_000);
     head.role = "head".into();
-    assert_eq!(
-        c.tx(&a, encode_any(&head, MSG_REGISTER_WORKER))
-            .unwrap_err()
-            .code,
-        2
+    assert_refused(
+        c.tx(&a, encode_any(&head, MSG_REGISTER_WORKER)),
+        &variant!(RegistryError::NotEnoughBond { have, need }),
     );
     // Wrong denom, bad role, bad key, bad fields.
     let (_, mut m) = register_msg(1, "eu", 2_000);
@@ -92,22 +102,21 @@ fn registration_rejections() {
         .contains("denom"));
     let (_, mut m) = register_msg(1, "eu", 2_000);
     m.role = "boss".into();
-    assert!(c.tx(&a, encode_any(&m, MSG_REGISTER_WORKER)).is_err());
+    assert_refused(
+        c.tx(&a, encode_any(&m, MSG_REGISTER_WORKER)),
+        &variant!(RegistryError::InvalidField { field, reason }),
+    );
     let (_, mut m) = register_msg(1, "eu", 2_000);
     m.result_pubkey.truncate(32);
-    assert_eq!(
-        c.tx(&a, encode_any(&m, MSG_REGISTER_WORKER))
-            .unwrap_err()
-            .code,
-        8
+    assert_refused(
+        c.tx(&a, encode_any(&m, MSG_REGISTER_WORKER)),
+        &variant!(RegistryError::InvalidKey(_)),
     );
     let (_, mut m) = register_msg(1, "eu", 2_000);
     m.result_pubkey = [vec![0x02], vec![0xff; 32]].concat(); // x ≥ p: not on the curve
-    assert_eq!(
-        c.tx(&a, encode_any(&m, MSG_REGISTER_WORKER))
-            .unwrap_err()
-            .code,
-        8
+    assert_refused(
+        c.tx(&a, encode_any(&m, MSG_REGISTER_WORKER)),
+        &variant!(RegistryError::InvalidKey(_)),
     );
     let (_, mut m) = register_msg(1, "", 2_000);
     m.region = String::new();
@@ -125,7 +134,10 @@ fn registration_rejections() {
         .contains("multiaddrs"));
     let (_, mut m) = register_msg(1, "eu", 2_000);
     m.capabilities = None;
-    assert!(c.tx(&a, encode_any(&m, MSG_REGISTER_WORKER)).is_err());
+    assert_refused(
+        c.tx(&a, encode_any(&m, MSG_REGISTER_WORKER)),
+        &variant!(RegistryError::InvalidField { field, reason }),
+    );
     // Insufficient funds.
     let (poor, m) = register_msg(9, "eu", 2_000);
     assert!(c
@@ -138,28 +150,22 @@ fn registration_rejections() {
     // Duplicate: same operator, and another operator reusing the key or peer id.
     let (_, m) = register_msg(1, "eu", 2_000);
     c.tx(&a, encode_any(&m, MSG_REGISTER_WORKER)).unwrap();
-    assert_eq!(
-        c.tx(&a, encode_any(&m, MSG_REGISTER_WORKER))
-            .unwrap_err()
-            .code,
-        3
+    assert_refused(
+        c.tx(&a, encode_any(&m, MSG_REGISTER_WORKER)),
+        &variant!(RegistryError::DuplicateRegistration(_)),
     );
     let (b, mut m2) = register_msg(2, "eu", 2_000);
     c.fund(&b, 10_000);
     m2.result_pubkey = m.result_pubkey.clone();
-    assert_eq!(
-        c.tx(&b, encode_any(&m2, MSG_REGISTER_WORKER))
-            .unwrap_err()
-            .code,
-        3
+    assert_refused(
+        c.tx(&b, encode_any(&m2, MSG_REGISTER_WORKER)),
+        &variant!(RegistryError::DuplicateRegistration(_)),
     );
     let (_, mut m3) = register_msg(2, "eu", 2_000);
     m3.peer_id = m.peer_id.clone();
-    assert_eq!(
-        c.tx(&b, encode_any(&m3, MSG_REGISTER_WORKER))
-            .unwrap_err()
-            .code,
-        3
+    assert_refused(
+        c.tx(&b, encode_any(&m3, MSG_REGISTER_WORKER)),
+        &variant!(RegistryError::DuplicateRegistration(_)),
     );
 }
 
@@ -172,30 +178,36 @@ fn wrong_operator_and_unknown_worker() {
         operator: b.to_string(),
         worker: a.to_string(),
     };
-    let e = c.tx(&b, encode_any(&m, MSG_DEREGISTER_WORKER)).unwrap_err();
-    assert_eq!(e.code, 5, "{}", e.log);
+    assert_refused(
+        c.tx(&b, encode_any(&m, MSG_DEREGISTER_WORKER)),
+        &variant!(RegistryError::WrongOperator {
+            worker,
+            operator,
+            signer
+        }),
+    );
     let u = MsgUpdateWorker {
         operator: b.to_string(),
         worker: a.to_string(),
         region: "ap".into(),
         ..Default::default()
     };
-    assert_eq!(
-        c.tx(&b, encode_any(&u, MSG_UPDATE_WORKER))
-            .unwrap_err()
-            .code,
-        5
+    assert_refused(
+        c.tx(&b, encode_any(&u, MSG_UPDATE_WORKER)),
+        &variant!(RegistryError::WrongOperator {
+            worker,
+            operator,
+            signer
+        }),
     );
     let (_, ghost, _) = key(77);
     let m = MsgUnjailWorker {
         operator: ghost.to_string(),
         worker: ghost.to_string(),
     };
-    assert_eq!(
-        c.tx(&ghost, encode_any(&m, MSG_UNJAIL_WORKER))
-            .unwrap_err()
-            .code,
-        4
+    assert_refused(
+        c.tx(&ghost, encode_any(&m, MSG_UNJAIL_WORKER)),
+        &variant!(RegistryError::UnknownWorker(_)),
     );
 }
 
@@ -234,8 +246,14 @@ fn jail_unjail_and_too_early() {
         operator: a.to_string(),
         worker: a.to_string(),
     };
-    let e = c.tx(&a, encode_any(&m, MSG_UNJAIL_WORKER)).unwrap_err();
-    assert_eq!(e.code, 6, "{}", e.log);
+    assert_refused(
+        c.tx(&a, encode_any(&m, MSG_UNJAIL_WORKER)),
+        &variant!(RegistryError::UnjailTooEarly {
+            worker,
+            until,
+            height
+        }),
+    );
     while c.block.height < 5 {
         c.next_block();
     }
@@ -245,11 +263,13 @@ fn jail_unjail_and_too_early() {
         WorkerStatus::Active
     );
     // Unjailing an active worker is refused.
-    assert_eq!(
-        c.tx(&a, encode_any(&m, MSG_UNJAIL_WORKER))
-            .unwrap_err()
-            .code,
-        7
+    assert_refused(
+        c.tx(&a, encode_any(&m, MSG_UNJAIL_WORKER)),
+        &variant!(RegistryError::WrongStatus {
+            worker,
+            status,
+            action
+        }),
     );
 }
 
@@ -281,11 +301,9 @@ fn slash_burns_and_below_minimum_cannot_unjail() {
         operator: a.to_string(),
         worker: a.to_string(),
     };
-    assert_eq!(
-        c.tx(&a, encode_any(&m, MSG_UNJAIL_WORKER))
-            .unwrap_err()
-            .code,
-        2
+    assert_refused(
+        c.tx(&a, encode_any(&m, MSG_UNJAIL_WORKER)),
+        &variant!(RegistryError::NotEnoughBond { have, need }),
     );
     // Top up, then unjail works.
     let u = MsgUpdateWorker {
@@ -310,11 +328,13 @@ fn deregister_unbonds_after_the_period() {
     let w = state::must_get_worker(&c.store, &a).unwrap();
     assert_eq!(w.status, WorkerStatus::Unbonding);
     assert_eq!(w.unbonding_height, 11);
-    assert_eq!(
-        c.tx(&a, encode_any(&m, MSG_DEREGISTER_WORKER))
-            .unwrap_err()
-            .code,
-        7
+    assert_refused(
+        c.tx(&a, encode_any(&m, MSG_DEREGISTER_WORKER)),
+        &variant!(RegistryError::WrongStatus {
+            worker,
+            status,
+            action
+        }),
     );
     // Still slashable while unbonding.
     c.keeper(|ctx| penalty::slash(ctx, &a, 1_000, 0, "late evidence"))
@@ -383,29 +403,18 @@ fn genesis_round_trips() {
     c.tx(&a, encode_any(&m, MSG_DEREGISTER_WORKER)).unwrap();
     let exported = RegistryModule.export_genesis(&c.store).unwrap();
 
-    let mut fresh = MockStorage::new();
-    let block = BlockInfo {
-        height: 1,
-        ..BlockInfo::default()
-    };
-    let gas = GasMeter::infinite();
     // Without the bonds funded by the bank genesis, import is refused.
-    {
-        let mut ctx = Context::new(&mut fresh, &block, &gas);
-        assert!(RegistryModule.init_genesis(&mut ctx, &exported).is_err());
-    }
-    let mut fresh = MockStorage::new();
-    bls_bank::genesis::fund(
-        &mut fresh,
-        &bonds_account(),
-        &Coins::parse("4000ubls").unwrap(),
-    )
-    .unwrap();
-    let mut ctx = Context::new(&mut fresh, &block, &gas);
-    RegistryModule.init_genesis(&mut ctx, &exported).unwrap();
-    assert_eq!(RegistryModule.export_genesis(&fresh).unwrap(), exported);
+    assert_refused(
+        import(&exported, 0, 1).map(|_| ()),
+        &variant!(RegistryError::NotEnoughBond { have, need }),
+    );
+    let fresh = import(&exported, 4_000, 1).unwrap();
+    assert_eq!(
+        RegistryModule.export_genesis(&fresh.store).unwrap(),
+        exported
+    );
     // The unbonding queue was rebuilt.
-    assert_eq!(state::due_unbondings(&fresh, 100).unwrap().len(), 1);
+    assert_eq!(state::due_unbondings(&fresh.store, 100).unwrap().len(), 1);
 }
 
 fn bond_msg(a: &Address, amount: u128) -> cosmos_sdk_proto::Any {
@@ -428,10 +437,6 @@ fn unbond_msg(a: &Address, amount: u128) -> cosmos_sdk_proto::Any {
     )
 }
 
-fn supply(c: &Chain) -> u128 {
-    bls_bank::keeper::supply_of(&c.store, "ubls").unwrap()
-}
-
 #[test]
 fn bond_adds_exactly_and_shares_the_update_path() {
     let mut c = Chain::new();
@@ -442,7 +447,10 @@ fn bond_adds_exactly_and_shares_the_update_path() {
     assert_eq!(c.balance(&a), 10_000 - 2_700);
     assert_eq!(c.balance(&bonds_account()), 2_700);
     // Zero, wrong denom and more than the balance are refused without side effects.
-    assert_eq!(c.tx(&a, bond_msg(&a, 0)).unwrap_err().code, 9);
+    assert_refused(
+        c.tx(&a, bond_msg(&a, 0)),
+        &variant!(RegistryError::InvalidField { field, reason }),
+    );
     let wrong = MsgBondWorker {
         operator: a.to_string(),
         amount: Some(ProtoCoin {
@@ -468,11 +476,9 @@ fn bond_adds_exactly_and_shares_the_update_path() {
         add_bond: Some(ProtoCoin::ubls(0)),
         ..Default::default()
     };
-    assert_eq!(
-        c.tx(&a, encode_any(&u, MSG_UPDATE_WORKER))
-            .unwrap_err()
-            .code,
-        9
+    assert_refused(
+        c.tx(&a, encode_any(&u, MSG_UPDATE_WORKER)),
+        &variant!(RegistryError::InvalidField { field, reason }),
     );
     // Bonding a deregistered (unbonding) worker is refused.
     let d = MsgDeregisterWorker {
@@ -480,32 +486,56 @@ fn bond_adds_exactly_and_shares_the_update_path() {
         worker: a.to_string(),
     };
     c.tx(&a, encode_any(&d, MSG_DEREGISTER_WORKER)).unwrap();
-    assert_eq!(c.tx(&a, bond_msg(&a, 10)).unwrap_err().code, 7);
+    assert_refused(
+        c.tx(&a, bond_msg(&a, 10)),
+        &variant!(RegistryError::WrongStatus {
+            worker,
+            status,
+            action
+        }),
+    );
 }
 
 #[test]
 fn unbond_below_the_minimum_is_rejected() {
     let mut c = Chain::new();
     let a = register(&mut c, 1, "eu"); // bond 2000, worker min 1000
-    let e = c.tx(&a, unbond_msg(&a, 1_001)).unwrap_err();
-    assert_eq!(e.code, 2, "{}", e.log);
+    let e = assert_refused(
+        c.tx(&a, unbond_msg(&a, 1_001)),
+        &variant!(RegistryError::NotEnoughBond { have, need }),
+    );
     assert!(e.log.contains("deregister"), "{}", e.log);
-    assert_eq!(c.tx(&a, unbond_msg(&a, 2_000)).unwrap_err().code, 2);
-    assert_eq!(c.tx(&a, unbond_msg(&a, u128::MAX)).unwrap_err().code, 2);
-    assert_eq!(c.tx(&a, unbond_msg(&a, 0)).unwrap_err().code, 9);
+    assert_refused(
+        c.tx(&a, unbond_msg(&a, 2_000)),
+        &variant!(RegistryError::NotEnoughBond { have, need }),
+    );
+    assert_refused(
+        c.tx(&a, unbond_msg(&a, u128::MAX)),
+        &variant!(RegistryError::NotEnoughBond { have, need }),
+    );
+    assert_refused(
+        c.tx(&a, unbond_msg(&a, 0)),
+        &variant!(RegistryError::InvalidField { field, reason }),
+    );
     // Exactly down to the minimum is fine.
     c.tx(&a, unbond_msg(&a, 1_000)).unwrap();
     let w = state::must_get_worker(&c.store, &a).unwrap();
     assert_eq!(w.bond, 1_000);
     assert_eq!(w.status, WorkerStatus::Active);
     assert_eq!(state::unbonding_total(&w), 1_000);
-    assert_eq!(c.tx(&a, unbond_msg(&a, 1)).unwrap_err().code, 2);
+    assert_refused(
+        c.tx(&a, unbond_msg(&a, 1)),
+        &variant!(RegistryError::NotEnoughBond { have, need }),
+    );
     // Head role uses min_head_bond (5000).
     let (h, mut m) = register_msg(2, "eu", 6_000);
     m.role = "head".into();
     c.fund(&h, 10_000);
     c.tx(&h, encode_any(&m, MSG_REGISTER_WORKER)).unwrap();
-    assert_eq!(c.tx(&h, unbond_msg(&h, 1_001)).unwrap_err().code, 2);
+    assert_refused(
+        c.tx(&h, unbond_msg(&h, 1_001)),
+        &variant!(RegistryError::NotEnoughBond { have, need }),
+    );
     c.tx(&h, unbond_msg(&h, 1_000)).unwrap();
     // A deregistered worker cannot unbond part of its bond.
     let d = MsgDeregisterWorker {
@@ -513,7 +543,14 @@ fn unbond_below_the_minimum_is_rejected() {
         worker: h.to_string(),
     };
     c.tx(&h, encode_any(&d, MSG_DEREGISTER_WORKER)).unwrap();
-    assert_eq!(c.tx(&h, unbond_msg(&h, 1)).unwrap_err().code, 7);
+    assert_refused(
+        c.tx(&h, unbond_msg(&h, 1)),
+        &variant!(RegistryError::WrongStatus {
+            worker,
+            status,
+            action
+        }),
+    );
 }
 
 #[test]
@@ -533,7 +570,10 @@ fn jailed_worker_may_unbond_down_to_the_minimum() {
     c.keeper(|ctx| penalty::slash(ctx, &a, 5_000, 0, "evidence"))
         .unwrap();
     assert_eq!(state::must_get_worker(&c.store, &a).unwrap().bond, 750);
-    assert_eq!(c.tx(&a, unbond_msg(&a, 1)).unwrap_err().code, 2);
+    assert_refused(
+        c.tx(&a, unbond_msg(&a, 1)),
+        &variant!(RegistryError::NotEnoughBond { have, need }),
+    );
 }
 
 #[test]
@@ -593,15 +633,17 @@ fn too_many_unbondings_in_flight_are_refused() {
         c.tx(&a, unbond_msg(&a, 10)).unwrap();
         c.next_block();
     }
-    let e = c.tx(&a, unbond_msg(&a, 10)).unwrap_err();
-    assert_eq!(e.code, 13, "{}", e.log);
+    assert_refused(
+        c.tx(&a, unbond_msg(&a, 10)),
+        &variant!(RegistryError::TooManyUnbondings { worker, max }),
+    );
 }
 
 #[test]
 fn slash_during_unbonding_cuts_the_entry_and_supply_is_conserved() {
     let mut c = Chain::new();
     let a = register(&mut c, 1, "eu");
-    let supply0 = supply(&c);
+    let supply0 = c.supply();
     c.tx(&a, bond_msg(&a, 1_000)).unwrap(); // bond 3000
     c.tx(&a, unbond_msg(&a, 1_000)).unwrap(); // bond 2000, entry 1000 at 11
     let slashed = c
@@ -613,7 +655,7 @@ fn slash_during_unbonding_cuts_the_entry_and_supply_is_conserved() {
     assert_eq!(w.unbonding[0].amount, 900);
     assert_eq!(w.slashed_total, 300);
     assert_eq!(c.balance(&bonds_account()), 2_700);
-    assert_eq!(supply0 - supply(&c), 300);
+    assert_eq!(supply0 - c.supply(), 300);
     assert_eq!(bls_bank::keeper::burned_of(&c.store, "ubls").unwrap(), 300);
     while c.block.height <= 11 {
         c.next_block();
@@ -631,7 +673,7 @@ fn slash_during_unbonding_cuts_the_entry_and_supply_is_conserved() {
     assert!(state::get_worker(&c.store, &a).unwrap().is_none());
     assert_eq!(c.balance(&a), 10_000 - 300);
     assert_eq!(c.balance(&bonds_account()), 0);
-    assert_eq!(supply(&c) + 300, supply0);
+    assert_eq!(c.supply() + 300, supply0);
 }
 
 #[test]
@@ -664,15 +706,22 @@ fn bond_and_unbond_reject_other_operators() {
     // An operator without a worker is refused.
     let (_, ghost, _) = key(77);
     c.fund(&ghost, 1_000);
-    assert_eq!(c.tx(&ghost, bond_msg(&ghost, 10)).unwrap_err().code, 4);
-    assert_eq!(c.tx(&ghost, unbond_msg(&ghost, 10)).unwrap_err().code, 4);
+    assert_refused(
+        c.tx(&ghost, bond_msg(&ghost, 10)),
+        &variant!(RegistryError::UnknownWorker(_)),
+    );
+    assert_refused(
+        c.tx(&ghost, unbond_msg(&ghost, 10)),
+        &variant!(RegistryError::UnknownWorker(_)),
+    );
     let bad = MsgUnbondWorker {
         operator: "not-an-address".into(),
         amount: Some(ProtoCoin::ubls(1)),
     };
-    assert!(RegistryModule
-        .msg_signer(&encode_any(&bad, MSG_UNBOND_WORKER))
-        .is_err());
+    assert_refused(
+        RegistryModule.msg_signer(&encode_any(&bad, MSG_UNBOND_WORKER)),
+        &variant!(RegistryError::InvalidField { field, reason }),
+    );
     // b's unbond touches only b's worker.
     c.tx(&b, unbond_msg(&b, 100)).unwrap();
     assert_eq!(state::must_get_worker(&c.store, &a).unwrap().bond, 2_000);
@@ -685,35 +734,18 @@ fn genesis_round_trips_partial_unbondings() {
     let a = register(&mut c, 1, "eu");
     c.tx(&a, unbond_msg(&a, 400)).unwrap();
     let exported = RegistryModule.export_genesis(&c.store).unwrap();
-    let block = BlockInfo {
-        height: 1,
-        ..BlockInfo::default()
-    };
-    let gas = GasMeter::infinite();
     // The bonds account must also cover the partial unbonding.
-    let mut short = MockStorage::new();
-    bls_bank::genesis::fund(
-        &mut short,
-        &bonds_account(),
-        &Coins::parse("1600ubls").unwrap(),
-    )
-    .unwrap();
-    {
-        let mut ctx = Context::new(&mut short, &block, &gas);
-        assert!(RegistryModule.init_genesis(&mut ctx, &exported).is_err());
-    }
-    let mut fresh = MockStorage::new();
-    bls_bank::genesis::fund(
-        &mut fresh,
-        &bonds_account(),
-        &Coins::parse("2000ubls").unwrap(),
-    )
-    .unwrap();
-    let mut ctx = Context::new(&mut fresh, &block, &gas);
-    RegistryModule.init_genesis(&mut ctx, &exported).unwrap();
-    assert_eq!(RegistryModule.export_genesis(&fresh).unwrap(), exported);
+    assert_refused(
+        import(&exported, 1_600, 1).map(|_| ()),
+        &variant!(RegistryError::NotEnoughBond { have, need }),
+    );
+    let fresh = import(&exported, 2_000, 1).unwrap();
     assert_eq!(
-        state::due_unbondings(&fresh, 11).unwrap(),
+        RegistryModule.export_genesis(&fresh.store).unwrap(),
+        exported
+    );
+    assert_eq!(
+        state::due_unbondings(&fresh.store, 11).unwrap(),
         vec![(11, a.to_string())]
     );
 }
@@ -722,6 +754,7 @@ fn genesis_round_trips_partial_unbondings() {
 fn punish_slashes_jails_and_emits_its_own_events() {
     let mut c = Chain::new();
     let a = register(&mut c, 1, "eu");
+    c.events.clear();
     let infraction = penalty::Infraction {
         fraction_bps: 1_000,
         height: 1,

@@ -4,12 +4,13 @@
 //! that leaves frees its keys; malformed histories are refused.
 
 use bls_core::module::encode_any;
-use bls_core::{Address, BlockInfo, Coins, Context, GasMeter, Module};
+use bls_core::{Address, Module};
 use bls_registry::msgs::*;
 use bls_registry::queries::WorkerResponse;
 use bls_registry::result_keys::{keys_valid_between, ResultKey};
-use bls_registry::state::bonds_account;
+use bls_registry::RegistryError;
 use bls_registry::RegistryModule;
+use bls_testkit::{assert_refused, variant};
 use cosmwasm_std::testing::MockStorage;
 use serde_json::json;
 
@@ -30,11 +31,13 @@ fn rotate(c: &mut Chain, a: &Address, to: &[u8]) -> Result<(), bls_core::ModuleE
         result_pubkey: to.to_vec(),
         ..Default::default()
     };
-    c.tx(a, encode_any(&u, MSG_UPDATE_WORKER))
+    c.tx(a, encode_any(&u, MSG_UPDATE_WORKER)).map(|_| ())
 }
 
 fn history(c: &Chain, a: &Address) -> Vec<ResultKey> {
-    let r: WorkerResponse = c.query("Worker", json!({"id": a.to_string()})).unwrap();
+    let r: WorkerResponse = c
+        .query("registry", "Worker", json!({"id": a.to_string()}))
+        .unwrap();
     r.result_keys
 }
 
@@ -75,8 +78,10 @@ fn rotation_keeps_the_old_key_for_its_range_and_reserved() {
     let (b, mut msg) = register_msg(2, "us", 2_000);
     msg.result_pubkey = k1.clone();
     c.fund(&b, 10_000);
-    let e = c.tx(&b, encode_any(&msg, MSG_REGISTER_WORKER)).unwrap_err();
-    assert_eq!(e.code, 3, "{e}");
+    assert_refused(
+        c.tx(&b, encode_any(&msg, MSG_REGISTER_WORKER)),
+        &variant!(RegistryError::DuplicateRegistration(_)),
+    );
     // After unbonding_blocks (10) it is out of reach: dropped and free.
     c.until(15);
     c.next_block();
@@ -98,8 +103,14 @@ fn no_rotation_while_unbonding_and_leaving_frees_every_key() {
         worker: a.to_string(),
     };
     c.tx(&a, encode_any(&d, MSG_DEREGISTER_WORKER)).unwrap();
-    let e = rotate(&mut c, &a, &k3).unwrap_err();
-    assert_eq!(e.code, 7, "{e}");
+    assert_refused(
+        rotate(&mut c, &a, &k3),
+        &variant!(RegistryError::WrongStatus {
+            worker,
+            status,
+            action
+        }),
+    );
     c.until(12);
     c.next_block();
     // The record is gone with both keys: each can be registered again.
@@ -110,24 +121,6 @@ fn no_rotation_while_unbonding_and_leaving_frees_every_key() {
         c.tx(&b, encode_any(&msg, MSG_REGISTER_WORKER))
             .expect("freed");
     }
-}
-
-fn import(exported: &serde_json::Value, bonds: u128) -> Result<MockStorage, bls_core::ModuleError> {
-    let mut fresh = MockStorage::new();
-    bls_bank::genesis::fund(
-        &mut fresh,
-        &bonds_account(),
-        &Coins::parse(&format!("{bonds}ubls")).unwrap(),
-    )
-    .unwrap();
-    let block = BlockInfo {
-        height: 8,
-        ..BlockInfo::default()
-    };
-    let gas = GasMeter::infinite();
-    let mut ctx = Context::new(&mut fresh, &block, &gas);
-    RegistryModule.init_genesis(&mut ctx, exported)?;
-    Ok(fresh)
 }
 
 /// A change to an exported registry section.
@@ -144,29 +137,23 @@ fn histories_round_trip_through_genesis_and_bad_ones_are_refused() {
     rotate(&mut c, &a, &k2).unwrap();
     let exported = RegistryModule.export_genesis(&c.store).unwrap();
     assert_eq!(exported["result_keys"].as_array().unwrap().len(), 2);
-    let fresh = import(&exported, 4_000).expect("import");
-    assert_eq!(RegistryModule.export_genesis(&fresh).unwrap(), exported);
+    let fresh = import(&exported, 4_000, 8).expect("import");
+    assert_eq!(
+        RegistryModule.export_genesis(&fresh.store).unwrap(),
+        exported
+    );
     // The retired key is still reserved after the import, and still valid for its range.
     assert_eq!(
-        keys_valid_between(&fresh, &a, 1, 2).unwrap(),
+        keys_valid_between(&fresh.store, &a, 1, 2).unwrap(),
         vec![k1.clone()]
     );
-    let mut c2 = Chain {
-        store: fresh,
-        block: BlockInfo {
-            height: 8,
-            ..BlockInfo::default()
-        },
-        events: Vec::new(),
-    };
+    let mut c2 = fresh;
     let (b, mut msg) = register_msg(9, "us", 2_000);
     msg.result_pubkey = k1.clone();
     c2.fund(&b, 10_000);
-    assert_eq!(
-        c2.tx(&b, encode_any(&msg, MSG_REGISTER_WORKER))
-            .unwrap_err()
-            .code,
-        3
+    assert_refused(
+        c2.tx(&b, encode_any(&msg, MSG_REGISTER_WORKER)),
+        &variant!(RegistryError::DuplicateRegistration(_)),
     );
     // The prune queue was rebuilt: the key is dropped 10 blocks after its retirement.
     c2.until(14);
@@ -178,9 +165,9 @@ fn histories_round_trip_through_genesis_and_bad_ones_are_refused() {
     // A genesis without histories (older files) still loads: current keys only.
     let mut old = exported.clone();
     old.as_object_mut().unwrap().remove("result_keys");
-    let fresh = import(&old, 4_000).expect("older genesis loads");
+    let fresh = import(&old, 4_000, 8).expect("older genesis loads");
     assert_eq!(
-        keys_valid_between(&fresh, &a, 0, 100).unwrap(),
+        keys_valid_between(&fresh.store, &a, 0, 100).unwrap(),
         vec![k2.clone()]
     );
 
@@ -233,7 +220,7 @@ fn histories_round_trip_through_genesis_and_bad_ones_are_refused() {
             g["workers"].as_array_mut().unwrap().reverse();
         }
         edit(&mut g);
-        let e = import(&g, 4_000).map(|_| ()).unwrap_err();
+        let e = import(&g, 4_000, 8).map(|_| ()).unwrap_err();
         assert!(e.log.contains(want), "want {want:?} in {e}");
     }
 }
@@ -274,29 +261,30 @@ fn attack_sign_while_unbonding_key_closed_at_deregistration() {
     let (b, mut msg) = register_msg(9, "us", 2_000);
     msg.result_pubkey = k1.clone();
     c.fund(&b, 10_000);
-    assert_eq!(
-        c.tx(&b, encode_any(&msg, MSG_REGISTER_WORKER))
-            .unwrap_err()
-            .code,
-        3
+    assert_refused(
+        c.tx(&b, encode_any(&msg, MSG_REGISTER_WORKER)),
+        &variant!(RegistryError::DuplicateRegistration(_)),
     );
 
     // Genesis: the closed range round-trips for the unbonding worker.
     let exported = RegistryModule.export_genesis(&c.store).unwrap();
-    let fresh = import(&exported, 4_000).expect("import");
-    assert_eq!(RegistryModule.export_genesis(&fresh).unwrap(), exported);
-    assert!(valid(&fresh, 5, 9).is_empty());
-    assert_eq!(valid(&fresh, 0, 4), vec![k1.clone()]);
+    let fresh = import(&exported, 4_000, 8).expect("import");
+    assert_eq!(
+        RegistryModule.export_genesis(&fresh.store).unwrap(),
+        exported
+    );
+    assert!(valid(&fresh.store, 5, 9).is_empty());
+    assert_eq!(valid(&fresh.store, 0, 4), vec![k1.clone()]);
     // An active worker's last key cannot be retired in genesis; nor can a range end before it
     // starts.
     let a_first = exported["result_keys"][0]["worker"] == json!(a.to_string());
     let (ia, ib) = if a_first { (0, 1) } else { (1, 0) };
     let mut g = exported.clone();
     g["result_keys"][ib]["keys"][0]["until_height"] = json!(3);
-    let e = import(&g, 4_000).map(|_| ()).unwrap_err();
+    let e = import(&g, 4_000, 8).map(|_| ()).unwrap_err();
     assert!(e.log.contains("only for an unbonding worker"), "{e}");
     let mut g = exported.clone();
     g["result_keys"][ia]["keys"][0]["until_height"] = json!(0);
-    let e = import(&g, 4_000).map(|_| ()).unwrap_err();
+    let e = import(&g, 4_000, 8).map(|_| ()).unwrap_err();
     assert!(e.log.contains("out of order"), "{e}");
 }

@@ -4,12 +4,12 @@
 //! written before the field existed still load (unknown start: slashable).
 
 use bls_core::module::encode_any;
-use bls_core::{Address, BlockInfo, Coins, Context, GasMeter, Module};
+use bls_core::{Address, Module};
 use bls_registry::msgs::*;
 use bls_registry::penalty;
 use bls_registry::state::{self, bonds_account};
-use bls_registry::RegistryModule;
-use cosmwasm_std::testing::MockStorage;
+use bls_registry::{RegistryError, RegistryModule};
+use bls_testkit::{assert_refused, variant};
 
 mod common;
 use common::*;
@@ -132,24 +132,6 @@ fn same_block_unbondings_merge_and_different_blocks_do_not() {
     assert_eq!(entries(&c, &a), vec![(2, 12, 300), (3, 13, 300)]);
 }
 
-fn import(g: &serde_json::Value, held: u128) -> Result<MockStorage, bls_core::ModuleError> {
-    let mut fresh = MockStorage::new();
-    bls_bank::genesis::fund(
-        &mut fresh,
-        &bonds_account(),
-        &Coins::parse(&format!("{held}ubls")).unwrap(),
-    )
-    .unwrap();
-    let block = BlockInfo {
-        height: 1,
-        ..BlockInfo::default()
-    };
-    let gas = GasMeter::infinite();
-    let mut ctx = Context::new(&mut fresh, &block, &gas);
-    RegistryModule.init_genesis(&mut ctx, g)?;
-    Ok(fresh)
-}
-
 #[test]
 fn genesis_keeps_start_heights_and_loads_files_without_them() {
     let mut c = Chain::new();
@@ -158,8 +140,11 @@ fn genesis_keeps_start_heights_and_loads_files_without_them() {
     unbond(&mut c, &a, 1_000);
     let exported = RegistryModule.export_genesis(&c.store).unwrap();
     assert_eq!(exported["workers"][0]["unbonding"][0]["start_height"], 3);
-    let fresh = import(&exported, 5_000).unwrap();
-    assert_eq!(RegistryModule.export_genesis(&fresh).unwrap(), exported);
+    let fresh = import(&exported, 5_000, 1).unwrap();
+    assert_eq!(
+        RegistryModule.export_genesis(&fresh.store).unwrap(),
+        exported
+    );
 
     // A genesis written before `start_height` existed: loads, start unknown (0), slashable by
     // an infraction at any height.
@@ -168,22 +153,20 @@ fn genesis_keeps_start_heights_and_loads_files_without_them() {
         .as_object_mut()
         .unwrap()
         .remove("start_height");
-    let mut old = import(&legacy, 5_000).unwrap();
-    let w = state::must_get_worker(&old, &a).unwrap();
+    let mut old = import(&legacy, 5_000, 1).unwrap();
+    let w = state::must_get_worker(&old.store, &a).unwrap();
     assert_eq!(w.unbonding[0].start_height, 0);
-    let slashed = {
-        let block = BlockInfo {
-            height: 1_000_000,
-            ..BlockInfo::default()
-        };
-        let gas = GasMeter::infinite();
-        let mut ctx = Context::new(&mut old, &block, &gas);
-        penalty::slash(&mut ctx, &a, 1_000, 1_000_000, "late").unwrap()
-    };
+    old.block.height = 1_000_000;
+    let slashed = old
+        .keeper(|ctx| penalty::slash(ctx, &a, 1_000, 1_000_000, "late"))
+        .unwrap();
     assert_eq!(slashed, 400 + 100);
 
     // A start after the completion is refused.
     let mut bad = exported.clone();
     bad["workers"][0]["unbonding"][0]["start_height"] = serde_json::json!(99);
-    assert!(import(&bad, 5_000).is_err());
+    assert_refused(
+        import(&bad, 5_000, 1).map(|_| ()),
+        &variant!(RegistryError::InvalidParams(_)),
+    );
 }

@@ -9,12 +9,13 @@ use bls_bank::BankModule;
 use bls_core::module::encode_any;
 use bls_core::{Address, Misbehavior, Module, ValidatorUpdate, VoteInfo};
 use bls_slashing::msgs::{MsgUnjail, MSG_UNJAIL};
-use bls_slashing::{state, SlashingModule};
+use bls_slashing::{state, SlashingError, SlashingModule};
 use bls_staking::state as staking;
 use bls_staking::StakingModule;
-use common::{addr, create_validator, delegate, pubkey, undelegate, Chain};
+use bls_testkit::{addr, assert_refused, variant, TestChain as Chain};
+use common::{create_validator, delegate, new_chain, pubkey, undelegate};
 use cosmos_sdk_proto::Any;
-use serde_json::json;
+use serde_json::{json, Value};
 
 static AUTH: AuthModule = AuthModule;
 // These tests send no `MsgSend`: the bank needs no module-account list.
@@ -37,7 +38,7 @@ fn chain() -> Chain {
     let slashing = json!({"params": {"signed_blocks_window": 10, "min_signed_per_window": 5,
         "downtime_jail_blocks": JAIL, "slash_fraction_double_sign": 500,
         "slash_fraction_downtime": 100}});
-    Chain::new(
+    new_chain(
         modules(),
         &balances,
         &[("staking", staking), ("slashing", slashing)],
@@ -78,12 +79,12 @@ fn two_validators() -> Chain {
     c.deliver(&addr(1), create(1, 10 * BLS)).unwrap();
     c.deliver(&addr(5), delegate(5, 1, 5 * BLS)).unwrap();
     c.deliver(&addr(2), create(2, 10 * BLS)).unwrap();
-    c.finish_block();
+    c.next_block();
     c
 }
 
 /// Runs one block: begin (with `votes`), end; returns the whole output.
-fn block(c: &mut Chain, votes: Vec<VoteInfo>) -> common::Output {
+fn block(c: &mut Chain, votes: Vec<VoteInfo>) -> bls_testkit::Output {
     c.block.last_commit = votes;
     let mut out = c.begin_block();
     let end = c.end_block();
@@ -103,11 +104,11 @@ fn tokens(c: &Chain, n: u8) -> u128 {
 fn double_sign_slashes_jails_and_tombstones() {
     let mut c = two_validators();
     c.deliver(&addr(5), undelegate(5, 1, BLS)).unwrap(); // before the offence: kept whole
-    c.finish_block();
+    c.next_block();
     let offence = c.block.height;
     c.deliver(&addr(5), undelegate(5, 1, 2 * BLS)).unwrap(); // at the offence: cut
-    c.finish_block();
-    c.finish_block();
+    c.next_block();
+    c.next_block();
     assert_eq!(tokens(&c, 1), 12 * BLS);
     let (supply, burned) = (c.supply(), c.burned());
 
@@ -152,7 +153,7 @@ fn double_sign_slashes_jails_and_tombstones() {
             power: 0
         }]
     );
-    let info = c
+    let info: Value = c
         .query(
             "slashing",
             "SigningInfo",
@@ -163,10 +164,12 @@ fn double_sign_slashes_jails_and_tombstones() {
 
     // Tombstoned: never unjailed, even much later.
     for _ in 0..JAIL + 1 {
-        c.finish_block();
+        c.next_block();
     }
-    let err = c.deliver(&addr(1), unjail(1, 1)).unwrap_err();
-    assert_eq!((err.codespace.as_str(), err.code), ("slashing", 6));
+    let err = assert_refused(
+        c.deliver(&addr(1), unjail(1, 1)),
+        &variant!(SlashingError::Tombstoned(_)),
+    );
     assert!(err.log.contains("tombstoned"), "{}", err.log);
 
     // The same evidence again is ignored: no second slash.
@@ -273,10 +276,16 @@ fn downtime_slashes_and_jails_then_unjail_after_the_jail() {
     // Too early, until exactly jailed_until.
     while c.block.height < info.jailed_until {
         let before = c.snapshot();
-        let err = c.deliver(&addr(1), unjail(1, 1)).unwrap_err();
-        assert_eq!((err.codespace.as_str(), err.code), ("slashing", 5));
+        assert_refused(
+            c.deliver(&addr(1), unjail(1, 1)),
+            &variant!(SlashingError::UnjailTooEarly {
+                validator,
+                until,
+                height
+            }),
+        );
         assert_eq!(c.snapshot(), before);
-        c.finish_block();
+        c.next_block();
     }
     let out = c.deliver(&addr(1), unjail(1, 1)).unwrap();
     assert_eq!(out.events[0].kind, "unjail");
@@ -287,7 +296,7 @@ fn downtime_slashes_and_jails_then_unjail_after_the_jail() {
     );
     // It rejoins CometBFT's set with its (slashed) power.
     assert_eq!(
-        c.finish_block().updates,
+        c.next_block().updates,
         vec![ValidatorUpdate {
             ed25519_pubkey: pubkey(1),
             power: 14
@@ -322,27 +331,37 @@ fn exactly_the_allowed_misses_never_slash() {
 fn unjail_rejections() {
     let mut c = two_validators();
     let before = c.snapshot();
-    for (signer, msg, code) in [
-        (addr(1), unjail(1, 1), 4), // not jailed
-        (addr(3), unjail(3, 3), 2), // unknown validator
+    for (signer, msg, refusal) in [
+        (addr(1), unjail(1, 1), variant!(SlashingError::NotJailed(_))),
+        (
+            addr(3),
+            unjail(3, 3),
+            variant!(SlashingError::UnknownValidator(_)),
+        ),
     ] {
-        let err = c.deliver(&signer, msg).unwrap_err();
-        assert_eq!(
-            (err.codespace.as_str(), err.code),
-            ("slashing", code),
-            "{}",
-            err.log
-        );
+        assert_refused(c.deliver(&signer, msg), &refusal);
         assert_eq!(c.snapshot(), before);
     }
     // Jailed for a low self-bond (no signing info): wrong operator, then self-bond too low.
     c.deliver(&addr(1), undelegate(1, 1, 9 * BLS)).unwrap();
-    c.finish_block();
+    c.next_block();
     let before = c.snapshot();
-    let err = c.deliver(&addr(2), unjail(2, 1)).unwrap_err();
-    assert_eq!((err.codespace.as_str(), err.code), ("slashing", 3));
-    let err = c.deliver(&addr(1), unjail(1, 1)).unwrap_err();
-    assert_eq!((err.codespace.as_str(), err.code), ("slashing", 7));
+    assert_refused(
+        c.deliver(&addr(2), unjail(2, 1)),
+        &variant!(SlashingError::WrongOperator {
+            validator,
+            operator,
+            signer
+        }),
+    );
+    let err = assert_refused(
+        c.deliver(&addr(1), unjail(1, 1)),
+        &variant!(SlashingError::NotEnoughSelfBond {
+            validator,
+            have,
+            need
+        }),
+    );
     assert!(err.log.contains("min_self_bond"), "{}", err.log);
     assert_eq!(c.snapshot(), before);
     // Topping the self-bond up makes unjail work.
@@ -382,6 +401,6 @@ fn genesis_export_import_keeps_windows() {
     bad["signing_infos"][0]["missed_slots"] = json!([10]);
     bad["signing_infos"][0]["info"]["missed_blocks_counter"] = json!(1);
     let mut c3 = chain();
-    let err = c3.init(&json!(null), &[("slashing", bad)]).err().unwrap();
+    let err = c3.genesis(&[("slashing", bad)]).err().unwrap();
     assert!(err.log.contains("missed slots"), "{}", err.log);
 }

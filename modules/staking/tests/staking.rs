@@ -9,8 +9,9 @@ use bls_core::module::encode_any;
 use bls_core::{Address, Module, ValidatorUpdate, VoteInfo};
 use bls_staking::msgs::*;
 use bls_staking::state::{self, bonded_pool, consensus_address, unbonding_pool};
-use bls_staking::{slash, StakingModule};
-use common::{addr, create_validator, delegate, pubkey, undelegate, Chain};
+use bls_staking::{slash, StakingError, StakingModule};
+use bls_testkit::{addr, assert_refused, variant, TestChain as Chain};
+use common::{create_validator, delegate, new_chain, pubkey, undelegate};
 use cosmos_sdk_proto::Any;
 use serde_json::{json, Value};
 
@@ -33,7 +34,7 @@ fn params(max_validators: u32) -> Value {
 
 fn chain(max_validators: u32) -> Chain {
     let balances: Vec<(Address, u128)> = (1..=9).map(|n| (addr(n), 1_000 * BLS)).collect();
-    Chain::new(modules(), &balances, &[("staking", params(max_validators))])
+    new_chain(modules(), &balances, &[("staking", params(max_validators))])
         .unwrap()
         .0
 }
@@ -90,7 +91,7 @@ fn create_validator_bonds_and_joins_the_set_once() {
     assert_eq!(c.balance(&addr(1)), 995 * BLS);
     assert_eq!(c.balance(&bonded_pool()), 5 * BLS);
     assert_eq!(state::self_bond(&c.store, &addr(1)).unwrap(), 5 * BLS);
-    let v = c
+    let v: Value = c
         .query(
             "staking",
             "Validator",
@@ -104,9 +105,9 @@ fn create_validator_bonds_and_joins_the_set_once() {
     );
     assert_eq!(v["bonded"], false, "joins at end block");
 
-    let out = c.finish_block();
+    let out = c.next_block();
     assert_eq!(out.updates, vec![update(1, 5)]);
-    let v = c
+    let v: Value = c
         .query(
             "staking",
             "Validator",
@@ -118,7 +119,7 @@ fn create_validator_bonds_and_joins_the_set_once() {
         (json!(true), json!(5))
     );
     // Nothing changed: no updates.
-    assert!(c.finish_block().updates.is_empty());
+    assert!(c.next_block().updates.is_empty());
     check_pools(&c);
 }
 
@@ -126,7 +127,7 @@ fn create_validator_bonds_and_joins_the_set_once() {
 fn create_validator_rejections_change_nothing() {
     let mut c = chain(10);
     c.deliver(&addr(1), create(1, 5 * BLS)).unwrap();
-    c.finish_block();
+    c.next_block();
     // addr(9)'s key is voting in CometBFT's set without being a staking validator.
     c.block.last_commit = vec![VoteInfo {
         validator_address: hex::decode(consensus_address(&pubkey(99))).unwrap(),
@@ -134,25 +135,45 @@ fn create_validator_rejections_change_nothing() {
         signed: true,
     }];
     let before = c.snapshot();
-    let cases: Vec<(Address, Any, &str)> = vec![
-        (addr(2), create(2, 2 * BLS - 1), "not enough bond"),
+    let duplicate = variant!(StakingError::DuplicateValidator(_));
+    let invalid = variant!(StakingError::InvalidField { field, reason });
+    let cases: Vec<(Address, Any, &str, StakingError)> = vec![
+        (
+            addr(2),
+            create(2, 2 * BLS - 1),
+            "not enough bond",
+            variant!(StakingError::NotEnoughBond { have, need }),
+        ),
         (
             addr(1),
             create_validator(1, 7, 5 * BLS, 0),
             "duplicate validator",
+            duplicate.clone(),
         ),
-        (addr(2), create_validator(2, 1, 5 * BLS, 0), "already used"),
+        (
+            addr(2),
+            create_validator(2, 1, 5 * BLS, 0),
+            "already used",
+            duplicate.clone(),
+        ),
         (
             addr(2),
             create_validator(2, 99, 5 * BLS, 0),
             "current CometBFT validator",
+            duplicate.clone(),
         ),
         (
             addr(2),
             create_validator(2, 2, 5 * BLS, 2001),
             "max_commission_bps",
+            invalid.clone(),
         ),
-        (addr(2), create(2, 2_000 * BLS), "insufficient funds"),
+        (
+            addr(2),
+            create(2, 2_000 * BLS),
+            "insufficient funds",
+            variant!(StakingError::Bank(_)),
+        ),
         (
             addr(2),
             encode_any(
@@ -166,6 +187,7 @@ fn create_validator_rejections_change_nothing() {
                 MSG_CREATE_VALIDATOR,
             ),
             "expected 32 bytes",
+            invalid.clone(),
         ),
         (
             addr(2),
@@ -183,6 +205,7 @@ fn create_validator_rejections_change_nothing() {
                 MSG_CREATE_VALIDATOR,
             ),
             "denom must be ubls",
+            invalid.clone(),
         ),
         (
             addr(2),
@@ -197,12 +220,12 @@ fn create_validator_rejections_change_nothing() {
                 MSG_CREATE_VALIDATOR,
             ),
             "moniker",
+            invalid.clone(),
         ),
     ];
-    for (signer, msg, want) in cases {
-        let err = c.deliver(&signer, msg).unwrap_err();
+    for (signer, msg, want, refusal) in cases {
+        let err = assert_refused(c.deliver(&signer, msg), &refusal);
         assert!(err.log.contains(want), "{want:?} not in {:?}", err.log);
-        assert_ne!(err.code, 0);
         assert_eq!(
             c.snapshot(),
             before,
@@ -225,7 +248,7 @@ fn create_validator_rejections_change_nothing() {
 fn delegate_changes_power_and_updates_only_on_power_change() {
     let mut c = chain(10);
     c.deliver(&addr(1), create(1, 5 * BLS)).unwrap();
-    assert_eq!(c.finish_block().updates, vec![update(1, 5)]);
+    assert_eq!(c.next_block().updates, vec![update(1, 5)]);
     let out = c.deliver(&addr(2), delegate(2, 1, 3 * BLS)).unwrap();
     let kinds: Vec<&str> = out.events.iter().map(|e| e.kind.as_str()).collect();
     // The bond's transfer is the bank's (`coin_spent`, `coin_received`, `transfer`).
@@ -234,11 +257,11 @@ fn delegate_changes_power_and_updates_only_on_power_change() {
         ["coin_spent", "coin_received", "transfer", "delegate"]
     );
     assert_eq!(tokens(&c, 1), 8 * BLS);
-    assert_eq!(c.finish_block().updates, vec![update(1, 8)]);
+    assert_eq!(c.next_block().updates, vec![update(1, 8)]);
     // Half a BLS does not change the power: no update.
     c.deliver(&addr(3), delegate(3, 1, BLS / 2)).unwrap();
-    assert!(c.finish_block().updates.is_empty());
-    let d = c
+    assert!(c.next_block().updates.is_empty());
+    let d: Value = c
         .query(
             "staking",
             "Delegations",
@@ -266,7 +289,7 @@ fn unbonding_completes_exactly_at_its_height() {
     let mut c = chain(10);
     c.deliver(&addr(1), create(1, 5 * BLS)).unwrap();
     c.deliver(&addr(2), delegate(2, 1, 4 * BLS)).unwrap();
-    c.finish_block();
+    c.next_block();
     let h = c.block.height;
     let out = c.deliver(&addr(2), undelegate(2, 1, 3 * BLS)).unwrap();
     let ev = out.events.iter().find(|e| e.kind == "unbond").unwrap();
@@ -277,8 +300,8 @@ fn unbonding_completes_exactly_at_its_height() {
     );
     assert_eq!(tokens(&c, 1), 6 * BLS);
     assert_eq!(c.balance(&unbonding_pool()), 3 * BLS);
-    assert_eq!(c.finish_block().updates, vec![update(1, 6)]);
-    let u = c
+    assert_eq!(c.next_block().updates, vec![update(1, 6)]);
+    let u: Value = c
         .query(
             "staking",
             "UnbondingDelegations",
@@ -288,12 +311,12 @@ fn unbonding_completes_exactly_at_its_height() {
     assert_eq!(u["entries"][0]["completion_height"], completion);
     let bal = c.balance(&addr(2));
     while c.block.height < completion {
-        let out = c.finish_block();
+        let out = c.next_block();
         assert!(!out.events.iter().any(|e| e.kind == "complete_unbonding"));
         assert_eq!(c.balance(&addr(2)), bal, "paid before height {completion}");
     }
     assert_eq!(c.block.height, completion);
-    let out = c.finish_block();
+    let out = c.next_block();
     let ev = out
         .events
         .iter()
@@ -336,7 +359,7 @@ fn self_bond_below_minimum_jails_and_removes_from_set() {
     let mut c = chain(10);
     c.deliver(&addr(1), create(1, 5 * BLS)).unwrap();
     c.deliver(&addr(2), create(2, 5 * BLS)).unwrap();
-    c.finish_block();
+    c.next_block();
     let out = c.deliver(&addr(1), undelegate(1, 1, 4 * BLS)).unwrap();
     assert!(out.events.iter().any(|e| e.kind == "jail_low_self_bond"));
     assert!(
@@ -344,8 +367,8 @@ fn self_bond_below_minimum_jails_and_removes_from_set() {
             .unwrap()
             .jailed
     );
-    assert_eq!(c.finish_block().updates, vec![update(1, 0)]);
-    let v = c
+    assert_eq!(c.next_block().updates, vec![update(1, 0)]);
+    let v: Value = c
         .query("staking", "Validators", json!({"status": "bonded"}))
         .unwrap();
     assert_eq!(v["validators"].as_array().unwrap().len(), 1);
@@ -378,15 +401,30 @@ fn edit_validator_happy_and_rejections() {
     let v = state::must_get_validator(&c.store, &addr(1)).unwrap();
     assert_eq!((v.moniker.as_str(), v.commission_bps), ("renamed", 1500));
     let before = c.snapshot();
-    for (signer, msg, want, code) in [
-        (addr(2), edit(2, 1, "mine", None), "not by", 5),
-        (addr(1), edit(1, 1, "", Some(2001)), "max_commission_bps", 9),
-        (addr(3), edit(3, 3, "x", None), "unknown validator", 4),
-        (addr(1), edit(1, 1, "bad\nname", None), "moniker", 9),
+    let wrong_operator = variant!(StakingError::WrongOperator {
+        validator,
+        operator,
+        signer
+    });
+    let invalid = variant!(StakingError::InvalidField { field, reason });
+    for (signer, msg, want, refusal) in [
+        (addr(2), edit(2, 1, "mine", None), "not by", &wrong_operator),
+        (
+            addr(1),
+            edit(1, 1, "", Some(2001)),
+            "max_commission_bps",
+            &invalid,
+        ),
+        (
+            addr(3),
+            edit(3, 3, "x", None),
+            "unknown validator",
+            &variant!(StakingError::UnknownValidator(_)),
+        ),
+        (addr(1), edit(1, 1, "bad\nname", None), "moniker", &invalid),
     ] {
-        let err = c.deliver(&signer, msg).unwrap_err();
+        let err = assert_refused(c.deliver(&signer, msg), refusal);
         assert!(err.log.contains(want), "{want:?} not in {:?}", err.log);
-        assert_eq!((err.codespace.as_str(), err.code), ("staking", code));
         assert_eq!(c.snapshot(), before);
     }
 }
@@ -405,7 +443,7 @@ fn top_two(order: &[u8]) -> (Chain, Vec<ValidatorUpdate>) {
             c.deliver(&addr(9), delegate(9, n, (p - 2) * BLS)).unwrap();
         }
     }
-    let out = c.finish_block();
+    let out = c.next_block();
     (c, out.updates)
 }
 
@@ -427,10 +465,10 @@ fn top_max_validators_selection_is_deterministic() {
     // Validator 4 grows to 10: it enters, validator 2 (now last) leaves with power 0.
     c.deliver(&addr(9), delegate(9, 4, 8 * BLS)).unwrap();
     assert_eq!(
-        sorted(c.finish_block().updates),
+        sorted(c.next_block().updates),
         sorted(vec![update(4, 10), update(2, 0)])
     );
-    assert!(c.finish_block().updates.is_empty());
+    assert!(c.next_block().updates.is_empty());
 }
 
 #[test]
@@ -440,18 +478,18 @@ fn slash_is_exact_and_accounted() {
     c.deliver(&addr(1), create(1, 3_333_334)).unwrap();
     c.deliver(&addr(2), delegate(2, 1, 3_333_334)).unwrap();
     c.deliver(&addr(3), delegate(3, 1, 3_333_335)).unwrap();
-    c.finish_block();
+    c.next_block();
     c.deliver(&addr(2), undelegate(2, 1, 1_000_000)).unwrap(); // before the offence: kept
-    c.finish_block();
+    c.next_block();
     let offence = c.block.height;
     c.deliver(&addr(3), undelegate(3, 1, 333_335)).unwrap(); // at the offence height: cut
-    c.finish_block();
+    c.next_block();
     let tokens_before = tokens(&c, 1);
     assert_eq!(tokens_before, 10_000_003 - 1_333_335);
     let (supply, burned) = (c.supply(), c.burned());
     // 5%: floor(8_666_668 × 0.05) = 433_333 from tokens.
     let out = c
-        .with_ctx(|ctx| slash::slash(ctx, &addr(1), offence, 500))
+        .keeper(|ctx| slash::slash(ctx, &addr(1), offence, 500))
         .unwrap();
     assert_eq!(out.from_tokens, 433_333);
     // Only the entry from the offence height on: floor(333_335 × 5%) = 16_666.
@@ -502,9 +540,7 @@ fn slash_is_exact_and_accounted() {
     check_pools(&c);
     // An offence after both entries were created leaves them alone.
     let h = c.block.height;
-    let out = c
-        .with_ctx(|ctx| slash::slash(ctx, &addr(1), h, 100))
-        .unwrap();
+    let out = c.keeper(|ctx| slash::slash(ctx, &addr(1), h, 100)).unwrap();
     assert_eq!(out.from_unbonding, 0);
     check_pools(&c);
 }
@@ -530,18 +566,18 @@ fn genesis_validators_become_init_chain_validators_and_export_roundtrips() {
         (addr(5), 100 * BLS),
         (bonded_pool(), 10 * BLS),
     ];
-    let (mut c, out) = Chain::new(modules(), &balances, &[("staking", staking.clone())]).unwrap();
+    let (mut c, out) = new_chain(modules(), &balances, &[("staking", staking.clone())]).unwrap();
     assert_eq!(
         sorted(out.updates),
         sorted(vec![update(1, 7), update(2, 3)])
     );
-    assert!(c.finish_block().updates.is_empty());
+    assert!(c.next_block().updates.is_empty());
 
     // Activity, then export → import → export is identical.
     c.deliver(&addr(5), delegate(5, 2, 2 * BLS)).unwrap();
     c.deliver(&addr(5), undelegate(5, 1, BLS / 2)).unwrap();
     c.deliver(&addr(3), create(3, 4 * BLS)).unwrap();
-    c.finish_block();
+    c.next_block();
     let exported = c.export();
     let (c2, out2) = c.reimport().unwrap();
     assert_eq!(c2.export(), exported);
@@ -567,13 +603,13 @@ fn genesis_validators_become_init_chain_validators_and_export_roundtrips() {
     // Inconsistent genesis is refused: tokens ≠ delegations, unfunded pool.
     let mut bad = staking.clone();
     bad["delegations"][1]["amount"] = json!("999999");
-    assert!(Chain::new(modules(), &balances, &[("staking", bad)])
+    assert!(new_chain(modules(), &balances, &[("staking", bad)])
         .err()
         .unwrap()
         .log
         .contains("delegations sum"));
     let unfunded = [(addr(1), 100 * BLS), (addr(5), 100 * BLS)];
-    assert!(Chain::new(modules(), &unfunded, &[("staking", staking)])
+    assert!(new_chain(modules(), &unfunded, &[("staking", staking)])
         .err()
         .unwrap()
         .log
@@ -582,7 +618,7 @@ fn genesis_validators_become_init_chain_validators_and_export_roundtrips() {
 
 #[test]
 fn no_staking_validators_means_no_updates() {
-    let (mut c, out) = Chain::new(modules(), &[(addr(1), 10 * BLS)], &[]).unwrap();
+    let (mut c, out) = new_chain(modules(), &[(addr(1), 10 * BLS)], &[]).unwrap();
     assert!(out.updates.is_empty());
     // CometBFT's own validators vote; staking leaves them alone.
     c.block.last_commit = vec![VoteInfo {
@@ -591,7 +627,7 @@ fn no_staking_validators_means_no_updates() {
         signed: true,
     }];
     for _ in 0..3 {
-        assert!(c.finish_block().updates.is_empty());
+        assert!(c.next_block().updates.is_empty());
     }
 }
 
@@ -599,7 +635,7 @@ fn no_staking_validators_means_no_updates() {
 fn the_last_managed_validator_is_not_removed_when_nobody_else_votes() {
     let mut c = chain(10);
     c.deliver(&addr(1), create(1, 5 * BLS)).unwrap();
-    c.finish_block();
+    c.next_block();
     state::jail(&mut c.store, &addr(1)).unwrap();
     // Only staking's validator votes: removing it would empty CometBFT's set.
     c.block.last_commit = vec![VoteInfo {

@@ -8,7 +8,6 @@ use bls_orchestration::fastpath::msgs::*;
 use bls_registry::msgs::{
     Capabilities, MsgRegisterWorker, MsgUpdateWorker, MSG_REGISTER_WORKER, MSG_UPDATE_WORKER,
 };
-use bls_registry::RegistryModule;
 use k256::ecdsa::signature::Signer;
 use k256::ecdsa::{Signature, SigningKey};
 
@@ -209,7 +208,7 @@ pub fn submit(
 
 /// Registers `head` as a head worker (minted its bond first).
 pub fn register_head(chain: &mut Chain, head: &SimWorker) {
-    chain.mint(&head.addr, BOND);
+    chain.fund(&head.addr, BOND);
     let msg = MsgRegisterWorker {
         operator: head.addr.to_string(),
         result_pubkey: head.pubkey(),
@@ -226,11 +225,7 @@ pub fn register_head(chain: &mut Chain, head: &SimWorker) {
         bond: Some(ProtoCoin::ubls(BOND)),
     };
     chain
-        .tx(
-            &RegistryModule,
-            &head.addr,
-            encode_any(&msg, MSG_REGISTER_WORKER),
-        )
+        .tx(&head.addr, encode_any(&msg, MSG_REGISTER_WORKER))
         .expect("register head");
 }
 
@@ -271,10 +266,6 @@ pub fn rotate(chain: &mut Chain, w: &SimWorker, to: &SigningKey) -> Result<(), M
         ..Default::default()
     };
     chain
-        .tx(
-            &RegistryModule,
-            &w.addr,
-            encode_any(&msg, MSG_UPDATE_WORKER),
-        )
+        .tx(&w.addr, encode_any(&msg, MSG_UPDATE_WORKER))
         .map(|_| ())
 }

@@ -1,25 +1,38 @@
-//! In-process chain harness: MockStorage, a block you advance, the registry, bank and
-//! orchestration modules driven through their `Module` impls, and k256-keyed workers.
+//! Orchestration's part of the test chain: a [`TestChain`] driving registry and orchestration
+//! with the harness params, k256-keyed simulated workers, and deploy / invoke / commit /
+//! reveal helpers.
 
 #![allow(dead_code)]
 
 use std::io::Write;
+use std::ops::{Deref, DerefMut};
 
 use bls_core::module::encode_any;
 use bls_core::outcome::{ExitStatus, Outcome};
-use bls_core::{Address, BlockInfo, Coins, Context, Event, GasMeter, Module, ModuleError};
+use bls_core::{Address, Module, ModuleError};
 use bls_orchestration::msgs::*;
 use bls_orchestration::state::{escrow_account, open_escrow_total};
 use bls_orchestration::OrchestrationModule;
 use bls_registry::msgs::{Capabilities, MsgRegisterWorker, MSG_REGISTER_WORKER};
 use bls_registry::RegistryModule;
+use bls_testkit::TestChain;
 use cosmos_sdk_proto::Any;
-use cosmwasm_std::testing::MockStorage;
-use cosmwasm_std::{Order, Storage};
 use k256::ecdsa::SigningKey;
 use sha2::{Digest, Sha256};
 
 pub mod fastpath;
+
+// What the tests name refusals with (not every test file uses each).
+#[allow(unused_imports)]
+pub use bls_orchestration::fastpath::head::error::HeadError;
+#[allow(unused_imports)]
+pub use bls_orchestration::fastpath::FastPathError;
+#[allow(unused_imports)]
+pub use bls_orchestration::OrchestrationError;
+#[allow(unused_imports)]
+pub use bls_registry::RegistryError;
+#[allow(unused_imports)]
+pub use bls_testkit::{assert_refused, copy_store, variant};
 
 pub const BOND: u128 = 100_000_000;
 /// The harness's `fastpath_request_ttl` (blocks).
@@ -78,35 +91,29 @@ impl SimWorker {
     }
 }
 
-pub struct Chain {
-    pub store: MockStorage,
-    pub block: BlockInfo,
-    pub events: Vec<Event>,
-    pub seed: u8,
+static REGISTRY: RegistryModule = RegistryModule;
+static ORCHESTRATION: OrchestrationModule = OrchestrationModule;
+
+/// The modules an orchestration test chain drives, in the app's hook order (balances through
+/// the bank keeper).
+pub fn modules() -> Vec<&'static dyn Module> {
+    vec![&REGISTRY, &ORCHESTRATION]
 }
 
-pub fn snapshot(s: &MockStorage) -> MockStorage {
-    let mut n = MockStorage::new();
-    for (k, v) in s.range(None, None, Order::Ascending) {
-        n.set(&k, &v);
+/// A test chain driving registry and orchestration, with orchestration's scenario helpers.
+pub struct Chain(pub TestChain);
+
+impl Deref for Chain {
+    type Target = TestChain;
+    fn deref(&self) -> &TestChain {
+        &self.0
     }
-    n
 }
 
-fn block_hash(seed: u8, height: u64) -> Vec<u8> {
-    let mut h = Sha256::new();
-    h.update([seed]);
-    h.update(height.to_be_bytes());
-    h.finalize().to_vec()
-}
-
-/// The beacon output of a test block (what the app's beacon would hand the modules).
-pub fn randomness(seed: u8, height: u64) -> [u8; 32] {
-    let mut h = Sha256::new();
-    h.update(b"test-beacon");
-    h.update([seed]);
-    h.update(height.to_be_bytes());
-    h.finalize().into()
+impl DerefMut for Chain {
+    fn deref_mut(&mut self) -> &mut TestChain {
+        &mut self.0
+    }
 }
 
 impl Chain {
@@ -115,21 +122,8 @@ impl Chain {
         Self::with_seed(orch_params, 0)
     }
 
+    /// [`Chain::new`] whose block hashes and randomness derive from `seed`.
     pub fn with_seed(orch_params: serde_json::Value, seed: u8) -> Self {
-        let mut c = Chain {
-            store: MockStorage::new(),
-            block: BlockInfo {
-                height: 1,
-                time_secs: 1_700_000_000,
-                time_nanos: 0,
-                chain_id: "bls-test".into(),
-                hash: block_hash(seed, 1),
-                randomness: randomness(seed, 1),
-                ..BlockInfo::default()
-            },
-            events: vec![],
-            seed,
-        };
         let reg = serde_json::json!({"params": {
             "min_worker_bond": "1000", "min_head_bond": "5000", "unbonding_blocks": 10,
             "jail_blocks": 5, "signed_jobs_window": 10, "min_answered_per_window": 5,
@@ -152,68 +146,10 @@ impl Chain {
                 .or_insert(CHALLENGE_WINDOW.into());
         }
         let orch = serde_json::json!({ "params": orch_params });
-        c.genesis(&RegistryModule, &reg).expect("registry genesis");
-        c.genesis(&OrchestrationModule, &orch)
-            .expect("orchestration genesis");
-        c
-    }
-
-    fn genesis(&mut self, m: &dyn Module, g: &serde_json::Value) -> Result<(), ModuleError> {
-        let gas = GasMeter::infinite();
-        let mut ctx = Context::new(&mut self.store, &self.block, &gas);
-        m.init_genesis(&mut ctx, g)
-    }
-
-    pub fn mint(&mut self, to: &Address, amount: u128) {
-        bls_bank::genesis::fund(
-            &mut self.store,
-            to,
-            &Coins::parse(&format!("{amount}ubls")).unwrap(),
-        )
-        .unwrap();
-    }
-
-    pub fn balance(&self, a: &Address) -> u128 {
-        bls_bank::keeper::balance(&self.store, a, "ubls").unwrap()
-    }
-
-    pub fn supply(&self) -> u128 {
-        bls_bank::keeper::supply_of(&self.store, "ubls").unwrap()
-    }
-
-    pub fn burned(&self) -> u128 {
-        bls_bank::keeper::burned_of(&self.store, "ubls").unwrap()
-    }
-
-    /// Runs a message like a tx: checks the signer, rolls back on error, records events.
-    pub fn tx(&mut self, m: &dyn Module, signer: &Address, msg: Any) -> Result<Any, ModuleError> {
-        assert_eq!(&m.msg_signer(&msg)?, signer, "signer mismatch");
-        let backup = snapshot(&self.store);
-        let gas = GasMeter::infinite();
-        let mut ctx = Context::new(&mut self.store, &self.block, &gas);
-        let res = m.deliver(&mut ctx, &msg);
-        let events = std::mem::take(&mut ctx.events);
-        match res {
-            Ok(r) => {
-                self.events.extend(events);
-                Ok(r)
-            }
-            Err(e) => {
-                self.store = backup;
-                Err(e)
-            }
-        }
-    }
-
-    /// Calls a keeper with a context in the current block (as a module would); its events
-    /// are recorded.
-    pub fn keeper<R>(&mut self, f: impl FnOnce(&mut Context<'_>) -> R) -> R {
-        let gas = GasMeter::infinite();
-        let mut ctx = Context::new(&mut self.store, &self.block, &gas);
-        let r = f(&mut ctx);
-        let emitted = std::mem::take(&mut ctx.events);
-        self.events.extend(emitted);
-        r
+        let mut c = TestChain::with_seed(modules(), seed);
+        c.genesis(&[("registry", reg), ("orchestration", orch)])
+            .expect("registry and orchestration genesis");
+        Chain(c)
     }
 
     /// Jails `worker` until `until` through the registry's penalty keeper.
@@ -222,43 +158,9 @@ impl Chain {
         assert!(jailed.unwrap().is_some(), "jailed");
     }
 
+    /// Runs an orchestration message as a tx; its response.
     pub fn orch(&mut self, signer: &Address, msg: Any) -> Result<Any, ModuleError> {
-        self.tx(&OrchestrationModule, signer, msg)
-    }
-
-    /// Ends the current block (registry then orchestration) and starts the next one: its
-    /// randomness, then its begin block (orchestration assigns queued jobs and places queued
-    /// subnetworks there).
-    pub fn next_block(&mut self) {
-        let height = self.block.height + 1;
-        self.next_block_with(block_hash(self.seed, height), randomness(self.seed, height));
-    }
-
-    /// [`Chain::next_block`] with the next block's hash and beacon randomness given.
-    pub fn next_block_with(&mut self, hash: Vec<u8>, randomness: [u8; 32]) {
-        let gas = GasMeter::infinite();
-        for m in [&RegistryModule as &dyn Module, &OrchestrationModule] {
-            let mut ctx = Context::new(&mut self.store, &self.block, &gas);
-            m.end_block(&mut ctx).expect("end_block");
-            let ev = std::mem::take(&mut ctx.events);
-            self.events.extend(ev);
-        }
-        self.block.height += 1;
-        self.block.time_secs += 1;
-        self.block.hash = hash;
-        self.block.randomness = randomness;
-        for m in [&RegistryModule as &dyn Module, &OrchestrationModule] {
-            let mut ctx = Context::new(&mut self.store, &self.block, &gas);
-            m.begin_block(&mut ctx).expect("begin_block");
-            let ev = std::mem::take(&mut ctx.events);
-            self.events.extend(ev);
-        }
-    }
-
-    pub fn advance_to(&mut self, height: u64) {
-        while self.block.height < height {
-            self.next_block();
-        }
+        self.tx(signer, msg).map(|d| d.response)
     }
 
     pub fn register(&mut self, w: &SimWorker) {
@@ -267,7 +169,7 @@ impl Chain {
 
     /// Registers `w`; `http_allowed` is its capability to run functions that call HTTP.
     pub fn register_with_http(&mut self, w: &SimWorker, http_allowed: bool) {
-        self.mint(&w.addr, BOND);
+        self.fund(&w.addr, BOND);
         let msg = MsgRegisterWorker {
             operator: w.addr.to_string(),
             result_pubkey: w.pubkey(),
@@ -283,21 +185,8 @@ impl Chain {
             role: "worker".into(),
             bond: Some(ProtoCoin::ubls(BOND)),
         };
-        self.tx(
-            &RegistryModule,
-            &w.addr,
-            encode_any(&msg, MSG_REGISTER_WORKER),
-        )
-        .expect("register");
-    }
-
-    pub fn query<T: serde::de::DeserializeOwned>(
-        &self,
-        method: &str,
-        req: serde_json::Value,
-    ) -> Result<T, ModuleError> {
-        let bytes = OrchestrationModule.query(&self.store, method, req.to_string().as_bytes())?;
-        Ok(serde_json::from_slice(&bytes).expect("response json"))
+        self.tx(&w.addr, encode_any(&msg, MSG_REGISTER_WORKER))
+            .expect("register");
     }
 
     pub fn job(&self, id: u64) -> bls_orchestration::state::Job {
@@ -311,10 +200,6 @@ impl Chain {
             open_escrow_total(&self.store).unwrap(),
             "escrow balance != sum of open escrow"
         );
-    }
-
-    pub fn events_of(&self, kind: &str) -> Vec<&Event> {
-        self.events.iter().filter(|e| e.kind == kind).collect()
     }
 
     // ---- message helpers ----
@@ -437,8 +322,9 @@ pub fn gzip(bytes: &[u8]) -> Vec<u8> {
     e.finish().unwrap()
 }
 
+/// The keyless account `[n; 20]` (an invoker or function owner).
 pub fn user(n: u8) -> Address {
-    Address::from_bytes(&[n; 20])
+    bls_testkit::addr(n)
 }
 
 /// Workers w1..w6: two each in eu, us, ap, each on its own network.
