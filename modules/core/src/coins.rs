@@ -20,6 +20,9 @@ pub enum CoinError {
     /// A coins string like `100ubls,5foo` that does not parse.
     #[error("invalid coins {0:?}: expected e.g. 1000ubls")]
     InvalidCoins(String),
+    /// A coin of another denom where only the chain's own is accepted.
+    #[error("denom must be {}, got {0:?}", DENOM)]
+    WrongDenom(String),
     /// Sum overflowed u128.
     #[error("coin amount overflow")]
     Overflow,
@@ -86,6 +89,15 @@ pub fn parse_amount(s: &str) -> Result<u128, CoinError> {
     }
     s.parse::<u128>()
         .map_err(|_| CoinError::InvalidAmount(s.to_string()))
+}
+
+/// The amount of a wire coin (`denom`, decimal `amount`) that must be in the chain's denom: what
+/// every message field priced in ubls (bonds, fees, deposits) accepts.
+pub fn ubls_amount(denom: &str, amount: &str) -> Result<u128, CoinError> {
+    if denom != DENOM {
+        return Err(CoinError::WrongDenom(denom.to_string()));
+    }
+    parse_amount(amount)
 }
 
 /// Checks a denom against the Cosmos SDK pattern `[a-zA-Z][a-zA-Z0-9/:._-]{2,127}`.
@@ -218,6 +230,24 @@ impl fmt::Display for Coins {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ubls_amount_takes_only_the_chain_denom_and_a_plain_integer() {
+        assert_eq!(ubls_amount("ubls", "42"), Ok(42));
+        assert_eq!(
+            ubls_amount("uatom", "42"),
+            Err(CoinError::WrongDenom("uatom".into()))
+        );
+        assert!(ubls_amount("ubls", "-1").is_err());
+        assert!(ubls_amount("ubls", "1e3").is_err());
+        assert!(ubls_amount("UBLS", "1").is_err());
+        assert_eq!(
+            Coins::ubls(0),
+            Coins::new(),
+            "zero is the empty set, never a zero coin"
+        );
+        assert_eq!(Coins::ubls(7).amount_of(DENOM), 7);
+    }
 
     #[test]
     fn parse_and_display() {

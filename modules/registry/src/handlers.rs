@@ -95,10 +95,7 @@ fn validate_capabilities(c: Option<&Capabilities>) -> Result<Capabilities, Regis
 
 fn parse_ubls(field: &'static str, c: Option<&ProtoCoin>) -> Result<u128, RegistryError> {
     let c = c.ok_or_else(|| invalid(field, "required"))?;
-    if c.denom != bls_core::DENOM {
-        return Err(invalid(field, format!("denom must be {}", bls_core::DENOM)));
-    }
-    bls_core::coins::parse_amount(&c.amount).map_err(|e| invalid(field, e.to_string()))
+    bls_core::coins::ubls_amount(&c.denom, &c.amount).map_err(|e| invalid(field, e.to_string()))
 }
 
 fn min_bond(p: &Params, role: Role) -> u128 {

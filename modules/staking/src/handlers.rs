@@ -64,14 +64,8 @@ fn validate_commission(bps: u32, p: &Params) -> Result<(), StakingError> {
 /// Parses a positive `ubls` amount.
 fn parse_ubls(field: &'static str, c: Option<&ProtoCoin>) -> Result<u128, StakingError> {
     let c = c.ok_or_else(|| invalid(field, "required"))?;
-    if c.denom != bls_core::DENOM {
-        return Err(invalid(
-            field,
-            format!("denom must be {}, got {:?}", bls_core::DENOM, c.denom),
-        ));
-    }
-    let amount =
-        bls_core::coins::parse_amount(&c.amount).map_err(|e| invalid(field, e.to_string()))?;
+    let amount = bls_core::coins::ubls_amount(&c.denom, &c.amount)
+        .map_err(|e| invalid(field, e.to_string()))?;
     if amount == 0 {
         return Err(invalid(field, "must be positive"));
     }

@@ -56,10 +56,7 @@ pub(crate) fn parse_ubls(
     c: Option<&ProtoCoin>,
 ) -> Result<u128, OrchestrationError> {
     let c = c.ok_or_else(|| invalid(field, "required"))?;
-    if c.denom != bls_core::DENOM {
-        return Err(invalid(field, format!("denom must be {}", bls_core::DENOM)));
-    }
-    bls_core::coins::parse_amount(&c.amount).map_err(|e| invalid(field, e.to_string()))
+    bls_core::coins::ubls_amount(&c.denom, &c.amount).map_err(|e| invalid(field, e.to_string()))
 }
 
 /// Comma-separated addresses for event attributes.
