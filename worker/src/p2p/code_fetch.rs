@@ -1,7 +1,8 @@
-//! Where a fast-path worker gets a function's code: its runtime's cache, else a registered
-//! peer that provides the blob (Kademlia; the requesting head last), else the chain. Bytes from
-//! a peer count only when they hash to what the chain recorded; once compiled, this node
-//! provides the blob itself. It also answers peers' code requests.
+//! Where a fast-path worker gets a function's code: its runtime's compiled modules, its own
+//! verified code on disk, else a registered peer that provides the blob (Kademlia; the
+//! requesting head last), else the chain. Bytes from a peer count only when they hash to what
+//! the chain recorded; once compiled, this node provides the blob itself. It also answers
+//! peers' code requests.
 
 use std::sync::Arc;
 use std::time::Duration;
