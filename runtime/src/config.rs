@@ -1,7 +1,7 @@
 //! Operator settings of a runtime: [`RuntimeConfig`] (pool, memory, cache), [`HttpConfig`]
 //! (the `bls_http` extension's limits and private destinations) and [`HttpSection`], the
-//! `[http]` table of a config file that yields an [`HttpConfig`] (`bls-worker`'s
-//! `config.toml`, `bls`'s `bls.toml`).
+//! `[http]` table of `bls-worker`'s `config.toml` (also built from `bls function run`'s
+//! flags) that yields an [`HttpConfig`].
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -152,5 +152,44 @@ impl HttpSection {
             resolver,
             ..HttpConfig::default()
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn http_section_admits_only_private_destinations_with_a_port() {
+        let s = |allow: &[&str]| HttpSection {
+            allow_private: allow.iter().map(|a| a.to_string()).collect(),
+            resolve: Vec::new(),
+        };
+        let ok = s(&["127.0.0.1:8080", "[fd00::1]:443"])
+            .allow_private()
+            .unwrap();
+        assert_eq!(ok.len(), 2);
+        assert!(
+            s(&["8.8.8.8:53"]).allow_private().is_err(),
+            "public address"
+        );
+        assert!(s(&["127.0.0.1:0"]).allow_private().is_err(), "port 0");
+        assert!(s(&["127.0.0.1"]).allow_private().is_err(), "no port");
+        assert!(HttpSection::default()
+            .runtime_config()
+            .unwrap()
+            .allow_private
+            .is_empty());
+    }
+
+    #[test]
+    fn http_section_resolve_entries_are_checked() {
+        let s = |entry: &str| HttpSection {
+            allow_private: Vec::new(),
+            resolve: vec![entry.to_string()],
+        };
+        assert!(s("api.example.com=127.0.0.1").runtime_config().is_ok());
+        assert!(s("no-equals-sign").runtime_config().is_err());
+        assert!(s("api.example.com=not-an-ip").runtime_config().is_err());
     }
 }

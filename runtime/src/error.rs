@@ -2,7 +2,7 @@
 
 use crate::job::ManifestError;
 
-/// Why a job could not be run at all (as opposed to an [`Outcome`], which is a result
+/// Why a job could not be run at all (as opposed to an [`crate::Outcome`], which is a result
 /// even when the guest trapped). A worker should not commit a result for these.
 #[derive(Debug, thiserror::Error)]
 pub enum RuntimeError {
@@ -26,7 +26,7 @@ pub enum RuntimeError {
     /// The module imports something the sandbox does not provide.
     #[error("link: {0}")]
     Link(String),
-    /// No module with this hash was loaded (call [`Runtime::load`] first).
+    /// No module with this hash was loaded (call [`crate::Runtime::load`] first).
     #[error("module {0} not loaded")]
     ModuleNotLoaded(String),
     /// The manifest or args are invalid.
@@ -37,7 +37,7 @@ pub enum RuntimeError {
     MemoryAboveWorkerMax {
         /// Requested by the manifest.
         wanted: u64,
-        /// [`RuntimeConfig::max_memory_bytes`].
+        /// [`crate::RuntimeConfig::max_memory_bytes`].
         max: u64,
     },
     /// The worker could not set up or instantiate the job (resources, I/O).
