@@ -21,7 +21,7 @@ pub enum CoinError {
     #[error("invalid coins {0:?}: expected e.g. 1000ubls")]
     InvalidCoins(String),
     /// A coin of another denom where only the chain's own is accepted.
-    #[error("denom must be {}, got {0:?}", DENOM)]
+    #[error("denom must be {denom}, got {0:?}", denom = DENOM)]
     WrongDenom(String),
     /// Sum overflowed u128.
     #[error("coin amount overflow")]
