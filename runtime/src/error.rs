@@ -20,6 +20,22 @@ pub enum RuntimeError {
         /// Hash of the bytes given (hex).
         actual: String,
     },
+    /// The file is not a WebAssembly core module at all (a local run names what it is).
+    #[error("{0}")]
+    NotWasm(String),
+    /// The module exports no function named as the entry (a local run refuses it before
+    /// running; a worker records the trap as the job's outcome instead).
+    #[error(
+        "the module exports no function `{entry}` (it exports {exports}): a WASI command \
+         exports `_start` — build a binary crate (src/main.rs) for wasm32-wasip1, or name the \
+         function to call as the manifest's entry (`--entry`)"
+    )]
+    NoEntry {
+        /// The entry asked for.
+        entry: String,
+        /// The functions it does export, for the message.
+        exports: String,
+    },
     /// The WASM does not compile.
     #[error("compile: {0}")]
     Compile(String),

@@ -51,7 +51,23 @@ pub fn run_local(run: LocalRun) -> Result<LocalOutcome, RuntimeError> {
         http: run.http,
         ..RuntimeConfig::default()
     })?;
+    check_wasm_header(&run.code)?;
     let code_hash = runtime.load(&run.code)?;
+    let exports = runtime.exported_functions(&code_hash)?;
+    if !exports.iter().any(|e| e == run.manifest.entry()) {
+        return Err(RuntimeError::NoEntry {
+            entry: run.manifest.entry().to_string(),
+            exports: if exports.is_empty() {
+                "no functions".into()
+            } else {
+                exports
+                    .iter()
+                    .map(|e| format!("`{e}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            },
+        });
+    }
     let job = Job {
         id: run.job_id,
         code_hash,
@@ -67,6 +83,49 @@ pub fn run_local(run: LocalRun) -> Result<LocalOutcome, RuntimeError> {
         .map_err(|e| RuntimeError::Engine(format!("starting tokio: {e}")))?;
     let outcome = tokio.block_on(runtime.run(&job))?;
     Ok(LocalOutcome { code_hash, outcome })
+}
+
+/// The first bytes of a WebAssembly core module: `\0asm`, version 1.
+const CORE_MODULE_HEADER: [u8; 8] = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+
+/// Refuses, in words a developer can act on, a file that is not a WebAssembly core module
+/// (wasmtime would only say "bad magic number").
+fn check_wasm_header(code: &[u8]) -> Result<(), RuntimeError> {
+    const BUILD: &str = "build one with `bls function build` (or `cargo build --release \
+                         --target wasm32-wasip1`) and run the .wasm it writes";
+    if code.starts_with(&CORE_MODULE_HEADER) {
+        return Ok(());
+    }
+    if code.starts_with(&CORE_MODULE_HEADER[..4]) {
+        return Err(RuntimeError::NotWasm(format!(
+            "this is a WebAssembly component or a newer binary format (version bytes {}), not \
+             a WASI preview 1 core module: {BUILD}",
+            hex::encode(code.get(4..8).unwrap_or_default())
+        )));
+    }
+    let head = &code[..code.len().min(8)];
+    let text: String = head
+        .iter()
+        .map(|b| {
+            if b.is_ascii_graphic() || *b == b' ' {
+                char::from(*b)
+            } else {
+                '.'
+            }
+        })
+        .collect();
+    Err(RuntimeError::NotWasm(if code.is_empty() {
+        format!("the file is empty, not a WebAssembly module: {BUILD}")
+    } else {
+        format!(
+            "not a WebAssembly module: it starts with {} (\"{text}\") where a .wasm file starts \
+             with 00 61 73 6d (\"\\0asm\"): {BUILD}",
+            head.iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        )
+    }))
 }
 
 /// The outcome as one JSON object with stable field names (`bls-worker run --output json`).

@@ -75,6 +75,20 @@ impl Runtime {
         self.cache.load(code, Some(expected)).map(|_| ())
     }
 
+    /// The names of the functions the loaded module `code_hash` exports, in module order.
+    pub fn exported_functions(&self, code_hash: &[u8; 32]) -> Result<Vec<String>, RuntimeError> {
+        let pre = self
+            .cache
+            .get(code_hash)?
+            .ok_or_else(|| RuntimeError::ModuleNotLoaded(hex::encode(code_hash)))?;
+        Ok(pre
+            .module()
+            .exports()
+            .filter(|e| matches!(e.ty(), wasmtime::ExternType::Func(_)))
+            .map(|e| e.name().to_string())
+            .collect())
+    }
+
     /// True when a job with this code hash can run without supplying the code.
     pub fn has_module(&self, code_hash: &[u8; 32]) -> bool {
         self.cache.contains(code_hash)

@@ -181,3 +181,61 @@ fn attack_ssrf_private_allow_http_is_refused_and_local_mock_needs_operator_flags
     let v = json(&args, "http-get");
     assert_eq!(v["stdout"], "status: 200\nmock", "{v}");
 }
+
+/// Runs `bls-worker run FILE [args]` on bytes written to a temp file; (success, stdout, stderr).
+fn run_bytes(bytes: &[u8], args: &[&str]) -> (bool, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("f.wasm");
+    std::fs::write(&path, bytes).unwrap();
+    let out = bls_worker()
+        .arg("run")
+        .arg(&path)
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_file_that_is_not_wasm_is_refused_in_words_and_exits_nonzero() {
+    let (ok, stdout, stderr) = run_bytes(b"hello world\n", &[]);
+    assert!(!ok, "a text file must not run: {stdout}");
+    assert!(
+        stderr.contains("not a WebAssembly module")
+            && stderr.contains("68 65 6c 6c")
+            && stderr.contains("bls function build"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("magic"),
+        "wasmtime's raw error leaks: {stderr}"
+    );
+    let (ok, _, stderr) = run_bytes(b"", &[]);
+    assert!(!ok && stderr.contains("the file is empty"), "{stderr}");
+    // A component (layer 1) is WebAssembly, but not what the sandbox runs.
+    let (ok, _, stderr) = run_bytes(&[0, 0x61, 0x73, 0x6d, 0x0d, 0, 1, 0], &[]);
+    assert!(!ok && stderr.contains("WebAssembly component"), "{stderr}");
+}
+
+#[test]
+fn a_module_without_its_entry_is_refused_and_exits_nonzero() {
+    let lib =
+        wat::parse_str(r#"(module (memory (export "memory") 1) (func (export "add")))"#).unwrap();
+    let (ok, stdout, stderr) = run_bytes(&lib, &[]);
+    assert!(
+        !ok,
+        "a module without _start must not report an outcome: {stdout}"
+    );
+    assert!(
+        stderr.contains("exports no function `_start`") && stderr.contains("`add`"),
+        "{stderr}"
+    );
+    // Naming the function it does export runs it to an outcome.
+    let (ok, stdout, stderr) = run_bytes(&lib, &["--entry", "add"]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("exited"), "{stdout}");
+}
