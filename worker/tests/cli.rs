@@ -239,3 +239,65 @@ fn a_module_without_its_entry_is_refused_and_exits_nonzero() {
     assert!(ok, "{stderr}");
     assert!(stdout.contains("exited"), "{stdout}");
 }
+
+/// `bls-worker start` with `args` in a fresh home; waits (bounded) for it to exit and returns
+/// (success, stderr). It must exit on its own: the metrics port is checked before the chain.
+fn start_exits(init_args: &[&str], args: &[&str]) -> (bool, String) {
+    let home = tempfile::tempdir().unwrap();
+    let init = bls_worker()
+        .args(["init", "--home"])
+        .arg(home.path())
+        .args(init_args)
+        .output()
+        .unwrap();
+    assert!(
+        init.status.success(),
+        "{}",
+        String::from_utf8_lossy(&init.stderr)
+    );
+    let mut child = bls_worker()
+        .args(["start", "--home"])
+        .arg(home.path())
+        .args(args)
+        // Nothing listens here: were the port check skipped, it would wait for a node.
+        .env("BLS_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("bls-worker start {args:?} did not exit");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    (status.success(), stderr)
+}
+
+#[test]
+fn a_second_worker_on_a_busy_metrics_port_is_told_which_flag_to_use() {
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = busy.local_addr().unwrap().to_string();
+    // The port comes from config.toml (as two workers initialised with the default would).
+    let (ok, stderr) = start_exits(&["--metrics-listen", &addr], &[]);
+    assert!(!ok);
+    assert!(
+        stderr.contains(&format!("{addr} is already in use"))
+            && stderr.contains("--metrics-listen"),
+        "{stderr}"
+    );
+    // The flag overrides the config, and names the same way when busy.
+    let (ok, stderr) = start_exits(&[], &["--metrics-listen", &addr]);
+    assert!(!ok && stderr.contains("already in use"), "{stderr}");
+    let (ok, stderr) = start_exits(&[], &["--metrics-listen", "nonsense"]);
+    assert!(!ok && stderr.contains("expected IP:PORT"), "{stderr}");
+    let out = bls_worker().args(["start", "--help"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("--metrics-listen"));
+}

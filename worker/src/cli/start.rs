@@ -40,6 +40,11 @@ pub struct StartArgs {
     /// network.
     #[arg(long, value_enum, hide = true)]
     pub fault: Option<Fault>,
+    /// Prometheus /metrics listen address (overrides `metrics.listen` in the config), e.g.
+    /// `127.0.0.1:9465`; port 0 picks a free port (logged); "" disables metrics. A second
+    /// worker on one machine needs its own.
+    #[arg(long, value_name = "ADDR")]
+    pub metrics_listen: Option<String>,
     /// libp2p listen multiaddr, e.g. `/ip4/0.0.0.0/tcp/4001`: serves work orders and code
     /// blobs to registered peers and is published on chain at registration.
     #[arg(long)]
@@ -64,7 +69,15 @@ pub struct StartArgs {
 
 /// Runs the subcommand.
 pub fn main(args: StartArgs) -> anyhow::Result<std::process::ExitCode> {
-    let config = Config::load(&args.home)?;
+    let mut config = Config::load(&args.home)?;
+    if let Some(listen) = &args.metrics_listen {
+        if !listen.is_empty() {
+            listen
+                .parse::<std::net::SocketAddr>()
+                .with_context(|| format!("--metrics-listen {listen:?}: expected IP:PORT"))?;
+        }
+        config.metrics.listen = listen.clone();
+    }
     let json = match args.log_format {
         Some(f) => f == LogFormat::Json,
         None => config.log.format == "json",

@@ -70,7 +70,18 @@ pub async fn run(home: &Path, config: Config, opts: StartOptions) -> anyhow::Res
     if let Some(addr) = config.metrics_addr() {
         let bound = crate::metrics::serve(metrics.clone(), addr)
             .await
-            .with_context(|| format!("metrics listen address {addr}"))?;
+            .map_err(|e| {
+                if e.kind() == std::io::ErrorKind::AddrInUse {
+                    anyhow::anyhow!(
+                        "metrics listen address {addr} is already in use (another worker on \
+                         this machine?): start with --metrics-listen 127.0.0.1:0 (a free port) \
+                         or another IP:PORT, or set [metrics] listen in config.toml (\"\" \
+                         disables metrics)"
+                    )
+                } else {
+                    anyhow::Error::new(e).context(format!("metrics listen address {addr}"))
+                }
+            })?;
         tracing::info!(%bound, "serving /metrics");
     }
     let mut signals = Signals::new()?;
