@@ -99,6 +99,22 @@ pub async fn result(rpc: &RpcClient, job_id: u64) -> Result<JobResult, RpcError>
     Ok(r.result)
 }
 
+/// A job's result and the job record it is checked against, both read at one committed
+/// height: a late agreeing reveal (after the quorum finalized the job, within the reveal
+/// window) adds its worker to both in the same block, so two reads at different heights
+/// could disagree about who revealed. A client already pinned to a height reads at that one.
+pub async fn result_with_job(rpc: &RpcClient, job_id: u64) -> Result<(JobResult, Job), RpcError> {
+    let at = if rpc.is_pinned() {
+        rpc.clone()
+    } else {
+        let height = rpc.status().await?.latest_block_height;
+        rpc.clone().at_height(height)?
+    };
+    let r = result(&at, job_id).await?;
+    let j = job(&at, job_id).await?;
+    Ok((r, j))
+}
+
 /// `Params` query.
 pub async fn params(rpc: &RpcClient) -> Result<ParamsResponse, RpcError> {
     rpc.query_json(PARAMS_QUERY, &serde_json::json!({})).await

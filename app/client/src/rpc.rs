@@ -321,6 +321,11 @@ impl RpcClient {
         Ok(self)
     }
 
+    /// True when [`RpcClient::at_height`] pinned its queries to one height.
+    pub fn is_pinned(&self) -> bool {
+        self.query_height.is_some()
+    }
+
     /// The node URL.
     pub fn url(&self) -> &str {
         &self.url

@@ -178,8 +178,8 @@ impl OrchestrationQueryCmd {
                 ctx.emit(&orch::jobs(&rpc, &req).await?, pretty)
             }
             OrchestrationQuerySub::Result { job_id, raw } => {
-                let result = match orch::result(&rpc, job_id).await {
-                    Ok(r) => r,
+                let (result, job) = match orch::result_with_job(&rpc, job_id).await {
+                    Ok(both) => both,
                     Err(e) => {
                         // Say why there is no result when the job exists but is not final.
                         if let Ok(job) = orch::job(&rpc, job_id).await {
@@ -196,7 +196,6 @@ impl OrchestrationQueryCmd {
                 if raw {
                     return ctx.emit(&result, pretty);
                 }
-                let job = orch::job(&rpc, job_id).await?;
                 ctx.emit(&orch::verify_result(&job, &result)?, verified_text)
             }
             OrchestrationQuerySub::Params => ctx.emit(&orch::params(&rpc).await?, pretty),

@@ -451,7 +451,7 @@ pub async fn invoke_function(
             failure: job.failure.clone(),
         }));
     }
-    let result = orch::result(&rpc, job.id).await?;
+    let (result, job) = orch::result_with_job(&rpc, job.id).await?;
     let verified = orch::verify_result(&job, &result)?;
     Ok(InvokeOutcome::Verified(Box::new(verified)))
 }
