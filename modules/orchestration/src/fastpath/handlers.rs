@@ -1,7 +1,7 @@
 //! Fast-path message handlers: deposits, receipt settlement, pinned heads (evidence:
 //! [`super::evidence`]).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use bls_core::manifest::Manifest;
 use bls_core::{Address, Context, Event};
@@ -264,6 +264,14 @@ pub fn settle_receipts(
     let mut charged: u128 = 0;
     // Totals of this message, added to the stored stats once at the end.
     let mut paid = FastPathStats::default();
+    // What the deposit account pays out, summed per recipient over the message's receipts and
+    // moved once each at the end (one bank transfer, with its coin events, per recipient —
+    // not per receipt: a batch of hundreds would otherwise carry thousands of events).
+    let mut payouts: BTreeMap<Address, u128> = BTreeMap::new();
+    let mut pay = |to: &Address, amount: u128| {
+        let e = payouts.entry(to.clone()).or_default();
+        *e = e.saturating_add(amount);
+    };
     for (index, receipt) in m.receipts.iter().enumerate() {
         let req = receipt
             .request
@@ -390,15 +398,11 @@ pub fn settle_receipts(
         )?;
 
         let split = fastpath_split(&shares, fee, signers.len());
-        let account = fastpath_account();
         for w in &signers {
-            bank::send_ubls(ctx, &account, w, split.per_worker)?;
+            pay(w, split.per_worker);
         }
-        bank::send_ubls(ctx, &account, &head, split.head)?;
-        if split.burn > 0 {
-            bank::burn_ubls(ctx, &account, split.burn)?;
-        }
-        bank::send_ubls(ctx, &account, &community_pool(), split.community)?;
+        pay(&head, split.head);
+        pay(&community_pool(), split.community);
         charged = charged.saturating_add(fee);
         let to_workers = split
             .per_worker
@@ -418,6 +422,11 @@ pub fn settle_receipts(
                 .attr("workers", crate::handlers::join(&workers)),
         );
     }
+    let account = fastpath_account();
+    for (to, amount) in &payouts {
+        bank::send_ubls(ctx, &account, to, *amount)?;
+    }
+    bank::burn_ubls(ctx, &account, paid.burned)?;
     update_stats(ctx.store, |s| {
         s.settlements = s.settlements.saturating_add(1);
         s.receipts_settled = s
