@@ -134,9 +134,7 @@ fn settle(ctx: &mut Context<'_>, mut job: Job, p: &Params) -> Result<(), Orchest
     for w in &agreeing {
         bank::send_ubls(ctx, &escrow, w, split.per_worker)?;
     }
-    if split.burn > 0 {
-        bank::burn_ubls(ctx, &escrow, split.burn)?;
-    }
+    bank::burn_ubls(ctx, &escrow, split.burn)?;
     bank::send_ubls(ctx, &escrow, &community_pool(), split.community)?;
     let refund = job.escrow.saturating_sub(fee);
     bank::send_ubls(ctx, &escrow, &job.invoker, refund)?;
