@@ -6,6 +6,7 @@
 //! builds them first), and `cometbft` from `$COMETBFT_BIN`, `$PATH` or `~/go/bin`.
 
 pub mod chain;
+pub mod docs;
 pub mod fastpath;
 pub mod net;
 pub mod node;
