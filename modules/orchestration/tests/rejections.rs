@@ -63,7 +63,8 @@ fn deploy_stores_code_once_and_serves_it() {
         .keys(&c.store, None, None, cosmwasm_std::Order::Ascending)
         .count();
     assert_eq!(n, 1);
-    // Hash-only deploy of known code, and of unknown code with URIs.
+    // Hash-only deploy of known code; unknown code is refused, with or without URIs (no
+    // worker could load it: workers load code only from the chain).
     let msg = MsgDeployFunction {
         owner: user(52).to_string(),
         code_hash: hex::decode(&hash).unwrap(),
@@ -79,10 +80,19 @@ fn deploy_stores_code_once_and_serves_it() {
     let e = c
         .orch(&user(52), encode_any(&unknown, MSG_DEPLOY_FUNCTION))
         .unwrap_err();
-    assert!(e.log.contains("source_uris"), "{}", e.log);
+    assert!(e.log.contains("is stored on chain: send the WASM"), "{}", e.log);
     unknown.source_uris = vec!["https://example.com/f.wasm".into()];
-    c.orch(&user(52), encode_any(&unknown, MSG_DEPLOY_FUNCTION))
-        .unwrap();
+    let before = bls_orchestration::testing::FUNCTIONS
+        .keys(&c.store, None, None, cosmwasm_std::Order::Ascending)
+        .count();
+    let e = c
+        .orch(&user(52), encode_any(&unknown, MSG_DEPLOY_FUNCTION))
+        .unwrap_err();
+    assert!(e.log.contains("source_uris are recorded, not fetched"), "{}", e.log);
+    let after = bls_orchestration::testing::FUNCTIONS
+        .keys(&c.store, None, None, cosmwasm_std::Order::Ascending)
+        .count();
+    assert_eq!(before, after, "a refused deploy stored a function");
 }
 
 #[test]

@@ -38,8 +38,8 @@ pub struct OrchestrationTxCmd {
 /// `blsd tx orchestration` subcommands.
 #[derive(Subcommand, Clone, Debug)]
 pub enum OrchestrationTxSub {
-    /// Deploy a WASM function (gzipped on chain, or by hash with --source-uri); waits for the
-    /// tx and prints the new function id.
+    /// Deploy a WASM function (stored gzipped on chain, where workers load it from); waits for
+    /// the tx and prints the new function id.
     Deploy {
         /// The WASM module (wasm32-wasip1).
         wasm: PathBuf,
@@ -52,7 +52,9 @@ pub enum OrchestrationTxSub {
         /// Identical results needed (more than half of --replication).
         #[arg(long, default_value_t = 2)]
         quorum: u32,
-        /// Keep the code off chain: store only its hash; workers fetch it here (repeatable).
+        /// Where the code is also published (repeatable): recorded with the function for
+        /// reference. The WASM is still sent and stored on chain: workers load code only from
+        /// the chain (and from peers that loaded it there), never from these URIs.
         #[arg(long = "source-uri")]
         source_uris: Vec<String>,
         /// Common tx flags.
@@ -279,7 +281,7 @@ pub struct DeployRequest<'a> {
     pub replication: u32,
     /// Quorum `m` (more than half of `n`).
     pub quorum: u32,
-    /// Keep the code off chain and store only its hash; workers fetch it here.
+    /// Where the code is also published, recorded for reference (workers never fetch it).
     pub source_uris: Vec<String>,
 }
 
@@ -305,7 +307,7 @@ pub async fn deploy_function(
     }
     let hash = orch::code_hash(wasm);
     let hash_hex = hex::encode(hash);
-    let code = if req.source_uris.is_empty() {
+    let code = {
         let show = wasm.len() >= PROGRESS_THRESHOLD;
         let gz = orch::gzip_wasm(wasm, |done, total| {
             if show {
@@ -326,7 +328,7 @@ pub async fn deploy_function(
             let len = u64::try_from(gz.len()).unwrap_or(u64::MAX);
             if len > p.params.max_code_bytes {
                 bail!(
-                    "gzipped code is {len} bytes, the chain accepts at most {}: host it and deploy by hash with --source-uri",
+                    "gzipped code is {len} bytes, the chain accepts at most {} (max_code_bytes): make the module smaller (release profile with opt-level = \"s\", lto = true, strip = true; fewer dependencies)",
                     p.params.max_code_bytes
                 );
             }
@@ -338,8 +340,6 @@ pub async fn deploy_function(
         }
         eprintln!("uploading {} bytes to {}...", gz.len(), ctx.node);
         gz
-    } else {
-        Vec::new()
     };
     let msg = msgs::deploy_function(
         key.address(),

@@ -167,13 +167,16 @@ fn resolve_code(
         code::validate_wasm(&raw, entry)?;
         return Ok((hex_hash, true));
     }
-    if uris.is_empty() {
-        return Err(invalid(
-            "source_uris",
-            "required when the code is not on chain",
-        ));
-    }
-    Ok((hex_hash, false))
+    // Workers load code only from the chain (and from peers that loaded it from the chain):
+    // a function whose code is not stored here could never run, and every worker placed on it
+    // would be charged misses. Source URIs are recorded with stored code, never fetched.
+    Err(invalid(
+        "code_hash",
+        format!(
+            "no code {hex_hash} is stored on chain: send the WASM itself (workers load code only \
+             from the chain; source_uris are recorded, not fetched)"
+        ),
+    ))
 }
 
 /// The recorded raw size of stored code (so lowering `max_wasm_bytes` never breaks it).
