@@ -162,3 +162,40 @@ fn query_simulate_accepts_tx_bytes_and_the_deprecated_tx_field() {
         2
     );
 }
+
+/// A simulate costs no fee and needs no signature: it runs under the chain's `max_gas_per_tx`,
+/// never without a limit, and says so when it stops there.
+#[test]
+fn simulate_stops_at_max_gas_per_tx() {
+    let p = pipeline();
+    let a = alice();
+    let sim_raw = cosmjs_style_simulation(&a, &carol(), 500, 0).raw(&a.pubkey, vec![]);
+    // What the send needs.
+    let needed = {
+        let s = genesis();
+        let mut scratch = Overlay::new(&s);
+        p.simulate(&mut scratch, &block(1), &sim_raw)
+            .expect("simulates")
+            .0
+    };
+    // The same simulate on a chain whose max_gas_per_tx is just below that.
+    let s = genesis_with_max_gas(needed - 1);
+    let before = dump(&s);
+    let mut scratch = Overlay::new(&s);
+    let err = p.simulate(&mut scratch, &block(1), &sim_raw).unwrap_err();
+    assert_eq!((err.codespace.as_str(), err.code), ("sdk", 11), "{err:?}");
+    assert!(
+        err.log.contains(&format!("max_gas_per_tx, {}", needed - 1)),
+        "{}",
+        err.log
+    );
+    drop(scratch);
+    assert_eq!(dump(&s), before, "a refused simulate changed nothing");
+    // At exactly what it needs, it succeeds.
+    let s = genesis_with_max_gas(needed);
+    let mut scratch = Overlay::new(&s);
+    assert_eq!(
+        p.simulate(&mut scratch, &block(1), &sim_raw).unwrap().0,
+        needed
+    );
+}

@@ -130,10 +130,25 @@ impl<'m> TxPipeline<'m> {
         if outcome.is_ok() {
             Ok((outcome.gas_used, outcome))
         } else {
+            let mut log = outcome.log;
+            let out_of_gas = TxError::OutOfGas {
+                location: String::new(),
+                wanted: 0,
+                used: 0,
+            };
+            if (outcome.codespace.clone(), outcome.code) == out_of_gas.codes() {
+                if let Ok(p) = params::load(store) {
+                    log.push_str(&format!(
+                        " (simulation stops at the chain's max_gas_per_tx, {}: a tx that needs \
+                         more can never be included)",
+                        p.max_gas_per_tx
+                    ));
+                }
+            }
             Err(ModuleError {
                 codespace: outcome.codespace,
                 code: outcome.code,
-                log: outcome.log,
+                log,
             })
         }
     }
@@ -166,9 +181,11 @@ impl<'m> TxPipeline<'m> {
             Err(e) => return TxOutcome::failed(&e, gas_wanted, 0, vec![]),
         };
 
-        // Simulation measures gas rather than enforcing a limit.
+        // Simulation measures gas up to what a tx may ever use: a simulate costs no fee and
+        // needs no signature, so without this cap one request could run messages for minutes
+        // on the thread that also drives consensus.
         let limit = if mode == Mode::Simulate {
-            u64::MAX
+            params.max_gas_per_tx
         } else {
             gas_wanted
         };

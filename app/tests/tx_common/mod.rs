@@ -99,6 +99,11 @@ pub fn block(height: u64) -> BlockInfo {
 
 /// State after genesis: alice (account 0) rich, poor (account 1) nearly broke, bob unknown.
 pub fn genesis() -> MockStorage {
+    genesis_with_max_gas(MAX_GAS)
+}
+
+/// [`genesis`] with another auth `max_gas_per_tx`.
+pub fn genesis_with_max_gas(max_gas_per_tx: u64) -> MockStorage {
     let mut s = MockStorage::new();
     let b = block(0);
     let meter = GasMeter::infinite();
@@ -110,7 +115,7 @@ pub fn genesis() -> MockStorage {
             "max_memo_characters": MAX_MEMO.to_string(), "tx_sig_limit": "7",
             "tx_size_cost_per_byte": "10", "sig_verify_cost_secp256k1": "1000",
             "min_gas_price": "0.025", "max_tx_bytes": MAX_TX_BYTES.to_string(),
-            "max_gas_per_tx": MAX_GAS.to_string()}}),
+            "max_gas_per_tx": max_gas_per_tx.to_string()}}),
         )
         .expect("auth genesis");
     bls_app::modules::BANK.init_genesis(

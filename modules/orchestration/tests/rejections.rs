@@ -80,7 +80,11 @@ fn deploy_stores_code_once_and_serves_it() {
     let e = c
         .orch(&user(52), encode_any(&unknown, MSG_DEPLOY_FUNCTION))
         .unwrap_err();
-    assert!(e.log.contains("is stored on chain: send the WASM"), "{}", e.log);
+    assert!(
+        e.log.contains("is stored on chain: send the WASM"),
+        "{}",
+        e.log
+    );
     unknown.source_uris = vec!["https://example.com/f.wasm".into()];
     let before = bls_orchestration::testing::FUNCTIONS
         .keys(&c.store, None, None, cosmwasm_std::Order::Ascending)
@@ -88,7 +92,11 @@ fn deploy_stores_code_once_and_serves_it() {
     let e = c
         .orch(&user(52), encode_any(&unknown, MSG_DEPLOY_FUNCTION))
         .unwrap_err();
-    assert!(e.log.contains("source_uris are recorded, not fetched"), "{}", e.log);
+    assert!(
+        e.log.contains("source_uris are recorded, not fetched"),
+        "{}",
+        e.log
+    );
     let after = bls_orchestration::testing::FUNCTIONS
         .keys(&c.store, None, None, cosmwasm_std::Order::Ascending)
         .count();
