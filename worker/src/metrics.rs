@@ -66,6 +66,10 @@ pub struct Metrics {
     pub prefetches: Counter,
     /// Fast-path work orders refused, by reason (`crate::p2p::refusal::Refusal::kind`).
     pub work_refusals: Family<KindLabel, Counter>,
+    /// Answers in the head's recent-answer cache.
+    pub head_cache_entries: Gauge,
+    /// Bytes held by the head's recent-answer cache (bounded: `head::answer_cache::MAX_BYTES`).
+    pub head_cache_bytes: Gauge,
 }
 
 impl Default for Metrics {
@@ -171,9 +175,23 @@ impl Metrics {
             "Fast-path work orders refused, by reason",
             work_refusals.clone(),
         );
+        let head_cache_entries = Gauge::default();
+        registry.register(
+            "head_cache_entries",
+            "Answers in the head's recent-answer cache",
+            head_cache_entries.clone(),
+        );
+        let head_cache_bytes = Gauge::default();
+        registry.register(
+            "head_cache_bytes",
+            "Bytes held by the head's recent-answer cache",
+            head_cache_bytes.clone(),
+        );
         Metrics {
             registry,
             work_refusals,
+            head_cache_entries,
+            head_cache_bytes,
             p2p_peers,
             p2p_rejected_peers,
             code_fetches,

@@ -27,6 +27,7 @@
 //! chain, 429 rate limited; 503 when too few workers agree or the served-outcome store is
 //! full.
 
+pub mod answer_cache;
 pub mod challenges;
 pub mod deposits;
 pub mod dispatch;
@@ -36,9 +37,8 @@ pub mod served;
 pub mod settle;
 pub mod statement;
 
-use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::extract::{DefaultBodyLimit, State};
@@ -83,9 +83,6 @@ pub struct HeadConfig {
     pub served_dir: Option<std::path::PathBuf>,
 }
 
-/// Most cached results (oldest evicted first).
-const MAX_CACHED: usize = 10_000;
-
 /// Largest outcome the head serves and charges for: an answer to a challenge carries it in
 /// one transaction, which must fit CometBFT's default mempool limit (1 MiB) with room to
 /// spare.
@@ -103,8 +100,8 @@ pub struct Head {
     deposits: Arc<deposits::DepositBook>,
     /// One request at a time per paying account (check, run, charge).
     accounts: crate::keyed_locks::KeyedLocks<String>,
-    /// Results by request id, and their insertion order for eviction.
-    cache: Mutex<(BTreeMap<String, ExecuteResponse>, VecDeque<String>)>,
+    /// Recent answers by request id (bounded by count and bytes).
+    cache: answer_cache::AnswerCache,
 }
 
 type Reply = (StatusCode, Json<serde_json::Value>);
@@ -155,7 +152,7 @@ pub async fn start(
         served: served.clone(),
         deposits: Arc::new(deposits::DepositBook::new(exec.chain.view().ttl())),
         accounts: crate::keyed_locks::KeyedLocks::default(),
-        cache: Mutex::new((BTreeMap::new(), VecDeque::new())),
+        cache: answer_cache::AnswerCache::new(answer_cache::MAX_ENTRIES, answer_cache::MAX_BYTES),
         exec: exec.clone(),
         signer: signer.clone(),
     });
@@ -261,10 +258,7 @@ async fn read_deposit(
 impl Head {
     /// The answer already given to request `id_hex`, if still cached.
     fn cached(&self, id_hex: &str) -> Option<ExecuteResponse> {
-        self.cache
-            .lock()
-            .ok()
-            .and_then(|c| c.0.get(id_hex).cloned())
+        self.cache.get(id_hex)
     }
 
     /// What `invoker` may still spend on this head: the on-chain deposit minus requested
@@ -675,15 +669,16 @@ impl Head {
             subnetwork_height: statement.subnetwork_height,
             head_signature: hex::encode(&statement.signature),
         };
-        if let Ok(mut c) = self.cache.lock() {
-            c.0.insert(id_hex.clone(), resp.clone());
-            c.1.push_back(id_hex);
-            while c.1.len() > MAX_CACHED {
-                if let Some(old) = c.1.pop_front() {
-                    c.0.remove(&old);
-                }
-            }
-        }
+        self.cache.insert(id_hex, resp.clone());
+        let (entries, bytes) = self.cache.usage();
+        self.exec
+            .metrics
+            .head_cache_entries
+            .set(i64::try_from(entries).unwrap_or(i64::MAX));
+        self.exec
+            .metrics
+            .head_cache_bytes
+            .set(i64::try_from(bytes).unwrap_or(i64::MAX));
         // Where a request's time goes (`BLS_LOG=bls_worker::head=debug`; bls-bench reads it).
         let us = |a: Instant, b: Instant| b.saturating_duration_since(a).as_micros();
         tracing::debug!(
