@@ -186,14 +186,26 @@ pub fn explain(err: anyhow::Error, node: &str, signer: Option<&str>) -> anyhow::
     }
     for cause in err.chain() {
         if let Some(RpcError::Unreachable { url, detail }) = cause.downcast_ref::<RpcError>() {
+            // Something answers, but not CometBFT's RPC (e.g. blsd's ABCI port): name it.
+            if let Some(wrong) = bls_client::chain_error::identify_service(url, detail) {
+                return wrong.into();
+            }
             return CliError::NodeUnreachable {
                 url: url.clone(),
                 detail: detail.clone(),
             }
             .into();
         }
-        if let Some(RpcError::CheckTx { log, .. }) = cause.downcast_ref::<RpcError>() {
-            if log.contains("insufficient funds") {
+        if let Some(RpcError::CheckTx {
+            log,
+            code,
+            codespace,
+            ..
+        }) = cause.downcast_ref::<RpcError>()
+        {
+            // The ante handler's (sdk) or the bank's insufficient funds.
+            let insufficient = *code == 5 && matches!(codespace.as_str(), "" | "sdk" | "bank");
+            if insufficient {
                 if let Some(address) = signer.map(str::to_string).or_else(|| first_address(log)) {
                     return CliError::NoFunds {
                         address,

@@ -98,6 +98,33 @@ impl ClientContext {
         })
     }
 
+    /// The global flags a printed follow-up command needs to reach the same node as this one:
+    /// ` --node URL` unless it is the default, ` --chain-id ID` when one was given. Empty or
+    /// starting with a space, so hints can append it.
+    pub fn node_flags(&self) -> String {
+        let mut s = String::new();
+        if self.node != DEFAULT_NODE {
+            s.push_str(&format!(" --node {}", shell_word(&self.node)));
+        }
+        if let Some(id) = &self.chain_id {
+            s.push_str(&format!(" --chain-id {}", shell_word(id)));
+        }
+        s
+    }
+
+    /// [`ClientContext::node_flags`] plus what a follow-up signing command needs to find the
+    /// same key: ` --keyring-dir DIR` unless it is the default keyring.
+    pub fn signing_flags(&self) -> String {
+        let mut s = self.node_flags();
+        if self.keyring_dir != Keyring::default_dir() {
+            s.push_str(&format!(
+                " --keyring-dir {}",
+                shell_word(&self.keyring_dir.display().to_string())
+            ));
+        }
+        s
+    }
+
     /// Prints `value` as JSON, or as `text(value)` in text mode.
     pub fn emit<T: Serialize>(
         &self,
@@ -112,14 +139,122 @@ impl ClientContext {
     }
 }
 
-/// Prints a JSON answer as is (pretty); non-JSON bytes as a JSON string of their text.
+/// An aligned text table: `headers`, then one line per row, columns separated by two spaces
+/// and padded to their widest cell (the last column is not padded).
+pub fn table<S: AsRef<str>>(headers: &[&str], rows: &[Vec<S>]) -> String {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (i, cell) in row.iter().enumerate() {
+            if i < widths.len() {
+                widths[i] = widths[i].max(cell.as_ref().chars().count());
+            }
+        }
+    }
+    let line = |cells: Vec<&str>| -> String {
+        let last = cells.len().saturating_sub(1);
+        let mut l = String::new();
+        for (i, c) in cells.into_iter().enumerate() {
+            if i == last {
+                l.push_str(c);
+            } else {
+                l.push_str(&format!("{c:<w$}  ", w = widths[i]));
+            }
+        }
+        l.trim_end().to_string()
+    };
+    let mut out = vec![line(headers.to_vec())];
+    for row in rows {
+        out.push(line(row.iter().map(AsRef::as_ref).collect()));
+    }
+    out.join("\n")
+}
+
+/// A JSON record as aligned `key: value` lines for people: nested objects indented under
+/// their key, lists of records as `- ` items, lists of plain values joined with ", ", and
+/// absent values as `-`.
+pub fn record_text(value: &serde_json::Value) -> String {
+    let mut out = Vec::new();
+    match value {
+        serde_json::Value::Object(m) => object_lines(m, 0, &mut out),
+        other => out.push(plain(other)),
+    }
+    out.join("\n")
+}
+
+fn object_lines(
+    m: &serde_json::Map<String, serde_json::Value>,
+    indent: usize,
+    out: &mut Vec<String>,
+) {
+    use serde_json::Value;
+    let pad = " ".repeat(indent);
+    let width = m.keys().map(|k| k.chars().count()).max().unwrap_or(0) + 1;
+    for (k, v) in m {
+        let key = format!("{k}:");
+        match v {
+            Value::Object(inner) if !inner.is_empty() => {
+                out.push(format!("{pad}{key}"));
+                object_lines(inner, indent + 2, out);
+            }
+            Value::Array(items) if items.iter().any(Value::is_object) => {
+                out.push(format!("{pad}{key}"));
+                for item in items {
+                    let mut lines = Vec::new();
+                    match item {
+                        Value::Object(o) => object_lines(o, indent + 4, &mut lines),
+                        other => lines.push(format!("{pad}    {}", plain(other))),
+                    }
+                    // The first line of each item carries the list marker.
+                    if let Some(first) = lines.first_mut() {
+                        *first = format!("{pad}  - {}", &first[indent + 4..]);
+                    }
+                    out.extend(lines);
+                }
+            }
+            other => out.push(format!("{pad}{key:<width$} {}", plain(other))),
+        }
+    }
+}
+
+/// A value on one line: strings bare, absent or empty values as `-`.
+fn plain(v: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match v {
+        Value::Null => "-".into(),
+        Value::String(s) if s.is_empty() => "-".into(),
+        Value::String(s) => s.clone(),
+        Value::Array(a) if a.is_empty() => "-".into(),
+        Value::Array(a) => a.iter().map(plain).collect::<Vec<_>>().join(", "),
+        Value::Object(o) if o.is_empty() => "-".into(),
+        other => other.to_string(),
+    }
+}
+
+/// `value` (any serializable record) as [`record_text`].
+pub fn as_record_text<T: Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .map(|v| record_text(&v))
+        .unwrap_or_default()
+}
+
+/// `w` as one shell word: as is when it has only safe characters, else single-quoted.
+pub fn shell_word(w: &str) -> String {
+    let safe = !w.is_empty()
+        && w.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@,+%".contains(c));
+    if safe {
+        w.to_string()
+    } else {
+        format!("'{}'", w.replace('\'', "'\\''"))
+    }
+}
+
+/// Prints a module's JSON answer: as is (pretty) with `--output json`, as aligned
+/// `key: value` text otherwise; non-JSON bytes as their text.
 pub(crate) fn emit_raw_json(ctx: &ClientContext, bytes: &[u8]) -> anyhow::Result<()> {
     let value: serde_json::Value = serde_json::from_slice(bytes)
         .unwrap_or_else(|_| serde_json::Value::String(String::from_utf8_lossy(bytes).into_owned()));
-    // Text and JSON are the same here: module answers are JSON already.
-    ctx.emit(&value, |v| {
-        serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string())
-    })
+    ctx.emit(&value, record_text)
 }
 
 /// Prints `text` and a newline on stdout; a closed pipe (`blsd ... | head`) is not a failure.

@@ -1,17 +1,140 @@
 //! `blsd query registry ...`, `blsd query orchestration ...` and `blsd query beacon ...`:
-//! module JSON answers, printed as JSON in both output modes (they are structured records).
+//! module JSON answers, as aligned `key: value` text (lists as aligned tables) for people and
+//! as the module's JSON with `--output json`.
 
 use anyhow::bail;
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
-use super::context::ClientContext;
+use bls_orchestration::queries::{FunctionsResponse, JobsResponse};
+use bls_registry::queries::WorkersResponse;
+
+use super::context::{as_record_text, table, ClientContext};
 use super::tx_orchestration::verified_text;
 use super::units::parse_address;
 use crate::{orchestration as orch, registry};
 
+/// One record as aligned `key: value` lines.
 fn pretty<T: Serialize>(v: &T) -> String {
-    serde_json::to_string_pretty(v).unwrap_or_default()
+    as_record_text(v)
+}
+
+/// The `(more: ...)` line of a page with a next page.
+fn more(next: Option<String>, cmd: &str, ctx: &ClientContext) -> String {
+    next.map(|n| {
+        format!(
+            "\n(more: `blsd query {cmd} --start-after {n}{}`)",
+            ctx.node_flags()
+        )
+    })
+    .unwrap_or_default()
+}
+
+/// `blsd query orchestration jobs` as a table.
+pub fn jobs_text(r: &JobsResponse, ctx: &ClientContext) -> String {
+    if r.jobs.is_empty() {
+        return "no jobs".into();
+    }
+    let rows: Vec<Vec<String>> = r
+        .jobs
+        .iter()
+        .map(|j| {
+            let committed = j
+                .assignments
+                .iter()
+                .filter(|a| a.commitment.is_some())
+                .count();
+            let revealed = j
+                .assignments
+                .iter()
+                .filter(|a| a.result_hash.is_some())
+                .count();
+            vec![
+                j.id.to_string(),
+                j.function_id.to_string(),
+                j.status.as_str().to_string(),
+                j.round.to_string(),
+                format!("{committed}/{revealed}/{}", j.replication),
+                j.height.to_string(),
+                format!("{}ubls", j.max_fee),
+                if j.failure.is_empty() {
+                    "-".into()
+                } else {
+                    j.failure.clone()
+                },
+            ]
+        })
+        .collect();
+    table(
+        &[
+            "ID",
+            "FUNCTION",
+            "STATUS",
+            "ROUND",
+            "COMMITTED/REVEALED/N",
+            "HEIGHT",
+            "MAX_FEE",
+            "FAILURE",
+        ],
+        &rows,
+    ) + &more(r.next.map(|n| n.to_string()), "orchestration jobs", ctx)
+}
+
+/// `blsd query orchestration functions` as a table.
+pub fn functions_text(r: &FunctionsResponse, ctx: &ClientContext) -> String {
+    if r.functions.is_empty() {
+        return "no functions".into();
+    }
+    let rows: Vec<Vec<String>> = r
+        .functions
+        .iter()
+        .map(|f| {
+            vec![
+                f.id.to_string(),
+                serde_json::to_value(f.status)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default(),
+                format!("{}/{}", f.quorum, f.replication),
+                f.version.to_string(),
+                f.code_hash.clone(),
+                f.owner.to_string(),
+            ]
+        })
+        .collect();
+    table(
+        &["ID", "STATUS", "QUORUM", "VERSION", "CODE_HASH", "OWNER"],
+        &rows,
+    ) + &more(
+        r.next.map(|n| n.to_string()),
+        "orchestration functions",
+        ctx,
+    )
+}
+
+/// `blsd query registry workers` as a table.
+pub fn workers_text(r: &WorkersResponse, ctx: &ClientContext) -> String {
+    if r.workers.is_empty() {
+        return "no workers".into();
+    }
+    let rows: Vec<Vec<String>> = r
+        .workers
+        .iter()
+        .map(|w| {
+            vec![
+                w.operator.to_string(),
+                w.role.as_str().to_string(),
+                w.status.as_str().to_string(),
+                w.region.clone(),
+                format!("{}ubls", w.bond),
+                w.multiaddrs.first().cloned().unwrap_or_else(|| "-".into()),
+            ]
+        })
+        .collect();
+    table(
+        &["OPERATOR", "ROLE", "STATUS", "REGION", "BOND", "MULTIADDR"],
+        &rows,
+    ) + &more(r.next.clone(), "registry workers", ctx)
 }
 
 /// Worker registry queries.
@@ -75,7 +198,9 @@ impl RegistryQueryCmd {
                     start_after,
                     limit,
                 };
-                ctx.emit(&registry::workers(&rpc, &req).await?, pretty)
+                ctx.emit(&registry::workers(&rpc, &req).await?, |r| {
+                    workers_text(r, ctx)
+                })
             }
             RegistryQuerySub::Params => ctx.emit(&registry::params(&rpc).await?, pretty),
         }
@@ -160,7 +285,9 @@ impl OrchestrationQueryCmd {
                     start_after,
                     limit,
                 };
-                ctx.emit(&orch::functions(&rpc, &req).await?, pretty)
+                ctx.emit(&orch::functions(&rpc, &req).await?, |r| {
+                    functions_text(r, ctx)
+                })
             }
             OrchestrationQuerySub::Job { id } => ctx.emit(&orch::job(&rpc, id).await?, pretty),
             OrchestrationQuerySub::Jobs {
@@ -175,7 +302,7 @@ impl OrchestrationQueryCmd {
                     start_after,
                     limit,
                 };
-                ctx.emit(&orch::jobs(&rpc, &req).await?, pretty)
+                ctx.emit(&orch::jobs(&rpc, &req).await?, |r| jobs_text(r, ctx))
             }
             OrchestrationQuerySub::Result { job_id, raw } => {
                 let (result, job) = match orch::result_with_job(&rpc, job_id).await {
@@ -184,7 +311,7 @@ impl OrchestrationQueryCmd {
                         // Say why there is no result when the job exists but is not final.
                         if let Ok(job) = orch::job(&rpc, job_id).await {
                             if job.status.is_open() {
-                                bail!("job {job_id} is still {}: no result yet (wait with `blsd query orchestration job {job_id}`)", job.status.as_str());
+                                bail!("job {job_id} is still {}: no result yet (follow it with `blsd query orchestration job {job_id}{}`)", job.status.as_str(), ctx.node_flags());
                             }
                             if !job.failure.is_empty() {
                                 bail!("job {job_id} failed: {}", job.failure);
