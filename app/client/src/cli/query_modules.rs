@@ -9,14 +9,14 @@ use serde::Serialize;
 use bls_orchestration::queries::{FunctionsResponse, JobsResponse};
 use bls_registry::queries::WorkersResponse;
 
-use super::context::{as_record_text, table, ClientContext};
+use super::context::{record_text, table, ClientContext};
 use super::tx_orchestration::verified_text;
 use super::units::parse_address;
 use crate::{orchestration as orch, registry};
 
 /// One record as aligned `key: value` lines.
 fn pretty<T: Serialize>(v: &T) -> String {
-    as_record_text(v)
+    record_text(v)
 }
 
 /// The `(more: ...)` line of a page with a next page.
@@ -362,5 +362,90 @@ impl BeaconQueryCmd {
                 ctx.emit(&r, pretty)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn addr() -> String {
+        crate::keys::KeyPair::from_secret_bytes(&[7; 32])
+            .unwrap()
+            .address()
+            .to_string()
+    }
+
+    /// A job as the module answers it (every field), with `id`, `status` and commits.
+    fn job(id: u64, status: &str, committed: usize, failure: &str) -> serde_json::Value {
+        let assignments: Vec<serde_json::Value> = (0..3)
+            .map(|i| {
+                serde_json::json!({
+                    "worker": addr(),
+                    "commitment": (i < committed).then_some("ab"),
+                    "result_hash": null,
+                })
+            })
+            .collect();
+        serde_json::json!({
+            "id": id, "function_id": 2, "function_version": 1, "code_hash": "cd",
+            "manifest_json": "{}", "invoker": addr(), "input": "QWRh", "args": [],
+            "max_fee": "1000000", "escrow": "0", "seed": "", "height": 40 + id,
+            "time_secs": 0, "time_nanos": 0, "status": status, "round": 0,
+            "round_height": 41, "replication": 3, "quorum": 2, "output_bytes": 1024,
+            "assignments": assignments, "previously_assigned": [], "commit_deadline": 50,
+            "reveal_deadline": 0, "failure": failure, "result_hash": null,
+            "finalized_height": 0, "settling": false,
+        })
+    }
+
+    #[test]
+    fn jobs_print_as_an_aligned_table_and_json_stays_json() {
+        let page: JobsResponse = serde_json::from_value(serde_json::json!({
+            "jobs": [job(7, "committing", 1, ""), job(12, "failed", 0, "not enough workers")],
+            "next": 12,
+        }))
+        .unwrap();
+        let ctx = ClientContext::new("http://127.0.0.1:36657", "/k");
+        let text = jobs_text(&page, &ctx);
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(
+            lines[0].starts_with("ID  FUNCTION  STATUS      ROUND"),
+            "{text}"
+        );
+        let status_at = lines[0].find("STATUS").unwrap();
+        assert_eq!(&lines[1][status_at..status_at + 10], "committing", "{text}");
+        assert_eq!(&lines[2][status_at..status_at + 6], "failed", "{text}");
+        assert!(lines[1].contains("1/0/3"), "{text}");
+        assert!(lines[2].ends_with("not enough workers"), "{text}");
+        assert_eq!(
+            lines[3],
+            "(more: `blsd query orchestration jobs --start-after 12 --node http://127.0.0.1:36657`)"
+        );
+        assert!(!text.contains('{'), "{text}");
+    }
+
+    #[test]
+    fn one_job_prints_as_aligned_key_value_lines() {
+        let j: bls_orchestration::state::Job =
+            serde_json::from_value(job(7, "committing", 1, "")).unwrap();
+        let text = pretty(&j);
+        assert!(
+            !text.contains('{') || text.contains("manifest_json"),
+            "{text}"
+        );
+        let line = |k: &str| {
+            text.lines()
+                .find(|l| l.starts_with(&format!("{k}:")))
+                .unwrap_or_else(|| panic!("no {k} in {text}"))
+                .to_string()
+        };
+        // Keys are padded to one width, so values start in one column.
+        let col = |l: String| l.len() - l[l.find(':').unwrap() + 1..].trim_start().len();
+        assert_eq!(col(line("id")), col(line("function_version")), "{text}");
+        assert!(line("status").ends_with(" committing"), "{text}");
+        assert!(line("failure").ends_with(" -"), "{text}");
+        // The assignments are listed as items, one key per line.
+        assert!(text.contains("assignments:\n  - worker:"), "{text}");
     }
 }
