@@ -113,12 +113,14 @@ pub enum CliError {
         detail: String,
     },
     /// The head refused payment (HTTP 402).
-    #[error("the head refused to serve {address}: {reason}: top up the fast-path deposit with `bls account deposit AMOUNT --from KEY` (see it with `bls account --from KEY`), or raise --max-fee")]
+    #[error("the head refused to serve {address}: {reason}: top up the fast-path deposit with `bls account deposit AMOUNT --from {address} --yes{flags}` (see it with `bls account --from {address}{flags}`), or raise --max-fee")]
     FastPathUnpaid {
         /// The paying address.
         address: String,
         /// The head's reason.
         reason: String,
+        /// Node and keyring flags the suggested commands need (` --node ...`; may be empty).
+        flags: String,
     },
     /// `--max-fee` is below what a fast request of the function costs (checked before
     /// sending, with the chain's fee function).
@@ -142,8 +144,12 @@ pub enum CliError {
         reason: String,
     },
     /// The head's answer proves it lied.
-    #[error("the head {head} lied: {lie}. Its signed answer and your signed request are saved in {}: report it with `bls fastpath report-head {} --from KEY` (the head is slashed and jailed, your fee refunded if it charged it)", file.display(), file.display())]
+    #[error("the head {head} lied: {lie}. Its signed answer and your signed request are saved in {}: report it with `bls fastpath report-head {} --from {from} --yes{flags}` (the head is slashed and jailed, your fee refunded if it charged it)", file.display(), file.display())]
     HeadLied {
+        /// The signer of the request (`--from` for the report).
+        from: String,
+        /// Node and keyring flags the report needs (may be empty).
+        flags: String,
         /// The head worker.
         head: String,
         /// The lie.
@@ -152,8 +158,14 @@ pub enum CliError {
         file: PathBuf,
     },
     /// The head's answer cannot be verified (and proves nothing against it).
-    #[error("the answer of the head at {url} does not verify, so it is not a result: {reason}. If the head charges for request {request_id} anyway (see `bls fastpath challenge-status {request_id}`), challenge it with `bls fastpath challenge {request_id} --from KEY`: it must publish the outcome on chain or be slashed")]
+    #[error("the answer of the head at {url} does not verify, so it is not a result: {reason}. If the head charges for request {request_id} anyway (see `bls fastpath challenge-status {request_id}{node_flags}`), challenge it with `bls fastpath challenge {request_id} --from {from} --yes{flags}`: it must publish the outcome on chain or be slashed")]
     HeadAnswerUnverified {
+        /// The signer of the request (`--from` for the challenge).
+        from: String,
+        /// Node and keyring flags the challenge needs (may be empty).
+        flags: String,
+        /// Node flags the status query needs (may be empty).
+        node_flags: String,
         /// The head URL.
         url: String,
         /// Why.

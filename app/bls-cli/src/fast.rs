@@ -135,6 +135,7 @@ pub async fn invoke(ctx: &ClientContext, key: &KeyPair, req: FastInvoke) -> anyh
             CliError::FastPathUnpaid {
                 address: key.address().to_string(),
                 reason,
+                flags: ctx.signing_flags(),
             }
         } else {
             CliError::HeadRefused {
@@ -169,6 +170,8 @@ pub async fn invoke(ctx: &ClientContext, key: &KeyPair, req: FastInvoke) -> anyh
                 write_evidence(&file, &evidence)?;
             }
             return Err(CliError::HeadLied {
+                from: key.address().to_string(),
+                flags: ctx.signing_flags(),
                 head: answer.head,
                 lie: lie.to_string(),
                 file,
@@ -177,6 +180,9 @@ pub async fn invoke(ctx: &ClientContext, key: &KeyPair, req: FastInvoke) -> anyh
         }
         Err(e) => {
             return Err(CliError::HeadAnswerUnverified {
+                from: key.address().to_string(),
+                flags: ctx.signing_flags(),
+                node_flags: ctx.node_flags(),
                 url: head,
                 reason: e.to_string(),
                 request_id: hex::encode(id),
