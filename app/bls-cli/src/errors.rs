@@ -144,12 +144,10 @@ pub enum CliError {
         reason: String,
     },
     /// The head's answer proves it lied.
-    #[error("the head {head} lied: {lie}. Its signed answer and your signed request are saved in {}: report it with `bls fastpath report-head {} --from {from} --yes{flags}` (the head is slashed and jailed, your fee refunded if it charged it)", file.display(), file.display())]
+    #[error("the head {head} lied: {lie}. Its signed answer and your signed request are saved in {}: report it with `bls fastpath report-head {}{sign_flags}` (the head is slashed and jailed, your fee refunded if it charged it)", file.display(), file.display())]
     HeadLied {
-        /// The signer of the request (`--from` for the report).
-        from: String,
-        /// Node and keyring flags the report needs (may be empty).
-        flags: String,
+        /// ` --from ADDRESS --yes` and the node/keyring flags the report needs.
+        sign_flags: String,
         /// The head worker.
         head: String,
         /// The lie.
@@ -158,12 +156,10 @@ pub enum CliError {
         file: PathBuf,
     },
     /// The head's answer cannot be verified (and proves nothing against it).
-    #[error("the answer of the head at {url} does not verify, so it is not a result: {reason}. If the head charges for request {request_id} anyway (see `bls fastpath challenge-status {request_id}{node_flags}`), challenge it with `bls fastpath challenge {request_id} --from {from} --yes{flags}`: it must publish the outcome on chain or be slashed")]
+    #[error("the answer of the head at {url} does not verify, so it is not a result: {reason}. If the head charges for request {request_id} anyway (see `bls fastpath challenge-status {request_id}{node_flags}`), challenge it with `bls fastpath challenge {request_id}{sign_flags}`: it must publish the outcome on chain or be slashed")]
     HeadAnswerUnverified {
-        /// The signer of the request (`--from` for the challenge).
-        from: String,
-        /// Node and keyring flags the challenge needs (may be empty).
-        flags: String,
+        /// ` --from ADDRESS --yes` and the node/keyring flags the challenge needs.
+        sign_flags: String,
         /// Node flags the status query needs (may be empty).
         node_flags: String,
         /// The head URL.

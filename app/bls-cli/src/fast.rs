@@ -90,6 +90,12 @@ fn nonce() -> u64 {
         .unwrap_or(0)
 }
 
+/// ` --from ADDRESS --yes` plus the node and keyring flags: what a suggested follow-up tx
+/// needs to run as printed.
+fn sign_flags(ctx: &ClientContext, key: &KeyPair) -> String {
+    format!(" --from {} --yes{}", key.address(), ctx.signing_flags())
+}
+
 /// Sends the request, verifies the answer, prints it.
 pub async fn invoke(ctx: &ClientContext, key: &KeyPair, req: FastInvoke) -> anyhow::Result<()> {
     let head = req.head.trim_end_matches('/').to_string();
@@ -170,8 +176,7 @@ pub async fn invoke(ctx: &ClientContext, key: &KeyPair, req: FastInvoke) -> anyh
                 write_evidence(&file, &evidence)?;
             }
             return Err(CliError::HeadLied {
-                from: key.address().to_string(),
-                flags: ctx.signing_flags(),
+                sign_flags: sign_flags(ctx, key),
                 head: answer.head,
                 lie: lie.to_string(),
                 file,
@@ -180,8 +185,7 @@ pub async fn invoke(ctx: &ClientContext, key: &KeyPair, req: FastInvoke) -> anyh
         }
         Err(e) => {
             return Err(CliError::HeadAnswerUnverified {
-                from: key.address().to_string(),
-                flags: ctx.signing_flags(),
+                sign_flags: sign_flags(ctx, key),
                 node_flags: ctx.node_flags(),
                 url: head,
                 reason: e.to_string(),
