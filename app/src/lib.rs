@@ -17,6 +17,7 @@ pub mod metrics;
 pub mod module_accounts;
 pub mod modules;
 pub mod node;
+pub mod outcome_view;
 pub mod rest;
 pub mod store;
 pub mod toml_patch;

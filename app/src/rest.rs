@@ -10,7 +10,7 @@
 //! | `POST /cosmos/tx/v1beta1/txs` `{"tx_bytes": b64, "mode": ...}` | `{"tx_response": ...}` |
 //! | `GET /cosmos/tx/v1beta1/txs/{hash}` | `{"tx_response": ...}` |
 //! | `GET /chain-info.json` | Keplr `experimentalSuggestChain` input |
-//! | `GET /bls/{module}/{method}?req={json}` | our modules' JSON queries |
+//! | `GET /bls/{module}/{method}?req={json}` | our modules' JSON queries (an `outcome` envelope gains `outcome_decoded`) |
 //! | `GET /metrics` | Prometheus text format |
 //!
 //! Query routes honour the Cosmos `x-cosmos-block-height` request header (0 or absent: the
@@ -504,7 +504,13 @@ async fn bls_query(
     let body = p.req.unwrap_or_else(|| "{}".into()).into_bytes();
     let q = abci_query(&s, &path, body, requested_height(&headers)?).await?;
     let height = q.height;
-    let bytes = query_ok(q)?;
+    let mut bytes = query_ok(q)?;
+    // A job's outcome is a base64 binary envelope: add its stdout/stderr/exit code beside it.
+    if let Ok(mut v) = serde_json::from_slice::<Value>(&bytes) {
+        if crate::outcome_view::annotate(&mut v) {
+            bytes = serde_json::to_vec(&v).unwrap_or(bytes);
+        }
+    }
     Ok(at_height(
         height,
         (

@@ -206,10 +206,43 @@ async fn newcomer_flow_init_build_run_deploy_invoke() -> anyhow::Result<()> {
     );
     assert_eq!(shown["status"], "active");
     assert_eq!(shown["manifest"]["limits"]["timeout_ms"], 10_000);
+    // For people the list is an aligned table.
+    let o = bls.output(&["function", "list", "--mine", "--from", "dev"])?;
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success() && text.starts_with("ID  STATUS  QUORUM  CODE_HASH"),
+        "{text}"
+    );
+    // Without a terminal, retiring needs --yes: refused, and the function stays active.
+    let o = bls.output(&["function", "retire", &id, "--from", "dev"])?;
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && err.contains("pass --yes"), "{err}");
+    assert_eq!(bls.json(&["function", "show", &id])?["status"], "active");
+    // An unknown function: what went wrong, the command that lists them, the code last.
+    let o = bls.output(&["function", "invoke", "999", "--from", "dev", "--yes"])?;
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success()
+            && err.contains(&format!(
+                "unknown function 999: list the functions with `bls function list --node {}`",
+                bls.node
+            ))
+            && err
+                .trim_end()
+                .ends_with("[orchestration code 6, during a query]"),
+        "{err}"
+    );
     let retired = bls.json(&["function", "retire", &id, "--from", "dev", "--yes"])?;
     assert_eq!(retired["status"], "retired");
     assert_eq!(bls.json(&["function", "show", &id])?["status"], "retired");
     let o = bls.output(&["function", "invoke", &id, "--from", "dev", "--yes"])?;
+    let err = String::from_utf8_lossy(&o.stderr);
     assert!(!o.status.success(), "invoking a retired function succeeded");
+    assert!(
+        err.contains(&format!(
+            "function {id} is retired: list the functions with `bls function list"
+        )) && err.contains("[orchestration code 8, during simulate]"),
+        "{err}"
+    );
     Ok(())
 }

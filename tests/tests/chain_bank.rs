@@ -56,6 +56,66 @@ async fn bank_send_via_cli_rest_proofs_and_bad_txs() -> anyhow::Result<()> {
         "no fee charged: {alice_bal}"
     );
 
+    // What a newcomer meets from the real CLI: each error says what to do.
+    let v = &net.validators[0];
+    let blsd_at = |node: &str, args: &[&str]| -> anyhow::Result<(bool, String)> {
+        let o = std::process::Command::new(bls_e2e::bin_path("blsd")?)
+            .args(args)
+            .args(["--node", node, "--chain-id", &net.chain_id, "--keyring-dir"])
+            .arg(&keyring)
+            .env_remove("BLS_NODE")
+            .stdin(std::process::Stdio::null())
+            .output()?;
+        Ok((
+            o.status.success(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        ))
+    };
+    let send = ["tx", "bank", "send", "alice", &bob, "1ubls"];
+    // No terminal, no --yes: refused before signing, nothing sent.
+    let (ok, err) = blsd_at(&v.rpc_url(), &send)?;
+    assert!(!ok && err.contains("pass --yes"), "{err}");
+    // More than alice has: the chain's reason, the fix, then the code.
+    let (ok, err) = blsd_at(
+        &v.rpc_url(),
+        &[
+            "tx",
+            "bank",
+            "send",
+            "alice",
+            &bob,
+            "999999999999999ubls",
+            "--yes",
+        ],
+    )?;
+    assert!(!ok, "{err}");
+    assert!(
+        err.contains("fund the signer with `blsd tx bank send"),
+        "{err}"
+    );
+    assert!(
+        err.trim_end().ends_with("code 5, during simulate]"),
+        "{err}"
+    );
+    assert!(!err.contains("failed to execute message"), "{err}");
+    // The REST gateway and the ABCI socket given as --node are named as such.
+    let (ok, err) = blsd_at(&v.api_url(), &["query", "bank", "balances", &bob])?;
+    assert!(
+        !ok && err.contains(&format!(
+            "that is the node's REST gateway (port {}); --node wants CometBFT's RPC, by default http://127.0.0.1:26657",
+            v.api_port
+        )),
+        "{err}"
+    );
+    let abci = format!("http://127.0.0.1:{}", v.abci_port);
+    let (ok, err) = blsd_at(&abci, &["query", "bank", "balances", &bob])?;
+    assert!(
+        !ok && err.contains(&format!("that is blsd's ABCI port ({})", v.abci_port)),
+        "{err}"
+    );
+    let alice_after = rpc.balance(&alice_addr, "ubls").await?;
+    assert_eq!(alice_after, alice_bal, "a refused send moved coins");
+
     // Garbage bytes are refused by CheckTx with a clear error and change nothing.
     let garbage = rpc.broadcast_tx_sync(vec![0xff, 0x00, 0x13, 0x37]).await;
     let err = garbage.expect_err("garbage tx must be refused");

@@ -140,6 +140,19 @@ async fn dashboard_shows_validators_workers_and_a_finalized_job() -> anyhow::Res
     assert_eq!(job["input"], "Ada");
     assert_eq!(job["result"]["outcome"]["stdout"], "Hello, Ada!\n");
     assert_eq!(job["result"]["outcome"]["status"], "exit 0");
+    assert_eq!(job["result"]["outcome"]["exit_code"], 0);
+    // The REST gateway keeps the raw envelope and adds it decoded beside it.
+    let raw = get_json(&format!(
+        "{api}/bls/orchestration/Result?req={{\"job_id\":{job_id}}}"
+    ))
+    .await?;
+    let result = &raw["result"];
+    assert!(result["outcome"].is_string(), "{raw}");
+    assert_eq!(
+        result["outcome_decoded"]["stdout"], "Hello, Ada!\n",
+        "{raw}"
+    );
+    assert_eq!(result["outcome_decoded"]["exit_code"], 0, "{raw}");
     let supply = get_json(&format!("{api}/dashboard/api/supply")).await?;
     let burned: u128 = supply["burned"].as_str().unwrap_or("x").parse()?;
     assert!(burned > 0, "the job's fee burns a share: {supply}");

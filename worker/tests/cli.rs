@@ -301,3 +301,45 @@ fn a_second_worker_on_a_busy_metrics_port_is_told_which_flag_to_use() {
     let out = bls_worker().args(["start", "--help"]).output().unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("--metrics-listen"));
 }
+
+#[test]
+fn init_prints_json_with_output_json_and_complete_next_steps() {
+    let home = tempfile::tempdir().unwrap();
+    let out = bls_worker()
+        .args([
+            "init",
+            "--output",
+            "json",
+            "--rpc-url",
+            "http://127.0.0.1:36657",
+            "--home",
+        ])
+        .arg(home.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let address = v["address"].as_str().unwrap();
+    assert!(address.starts_with("bls1"), "{v}");
+    assert!(
+        v["mnemonic"]
+            .as_str()
+            .is_some_and(|m| m.split_whitespace().count() >= 12),
+        "{v}"
+    );
+    // The funding command names the address, the worker's node and --yes (it signs).
+    let fund = v["fund"].as_str().unwrap();
+    assert!(
+        fund.starts_with("blsd tx bank send ")
+            && fund.contains(address)
+            && fund.contains("--yes")
+            && fund.contains("--node http://127.0.0.1:36657"),
+        "{fund}"
+    );
+    let start = v["start"].as_str().unwrap();
+    assert!(start.contains("--register") && start.contains(&home.path().display().to_string()));
+}

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::cli::SignArgs;
 use crate::errors::explain;
-use crate::signer::{require_funds, signer, tx_flags};
+use crate::signer::{require_confirmable, require_funds, signer, tx_flags};
 
 /// What `bls account` prints (stable JSON field names; numbers as strings like Cosmos JSON).
 #[derive(Debug, Serialize)]
@@ -120,6 +120,7 @@ pub async fn deposit(
 ) -> anyhow::Result<()> {
     let amount = parse_amount(amount)?;
     let key = signer(ctx, from)?;
+    require_confirmable(sign)?;
     let addr = key.address().to_string();
     let out = async {
         require_funds(ctx, &key).await?;

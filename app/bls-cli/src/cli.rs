@@ -117,7 +117,8 @@ pub struct BuildArgs {
 /// Signing options.
 #[derive(Args, Debug, Clone)]
 pub struct SignArgs {
-    /// Do not ask for confirmation (no prompt is shown when stdin is not a terminal).
+    /// Broadcast without asking. Needed when stdin is not a terminal (scripts, pipes): there
+    /// no prompt can be shown, and the tx is refused before signing without --yes.
     #[arg(long, short = 'y')]
     pub yes: bool,
     /// Price per gas unit; the tx fee is ceil(gas × price).

@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use crate::cli::SignArgs;
 use crate::errors::explain;
-use crate::signer::{require_funds, signer, tx_flags};
+use crate::signer::{require_confirmable, require_funds, signer, tx_flags};
 
 /// A request id argument: 64 hex characters.
 pub fn parse_request_id(s: &str) -> anyhow::Result<[u8; 32]> {
@@ -62,6 +62,7 @@ pub async fn report_head(
         )
     })?;
     let key = signer(ctx, from)?;
+    require_confirmable(sign)?;
     let addr = key.address().to_string();
     let msg = head::report_head(key.address(), &evidence)?;
     let out = async {
@@ -119,6 +120,7 @@ pub async fn challenge(
 ) -> anyhow::Result<()> {
     let id = parse_request_id(request_id)?;
     let key = signer(ctx, from)?;
+    require_confirmable(sign)?;
     let addr = key.address().to_string();
     let out = async {
         require_funds(ctx, &key).await?;
@@ -148,8 +150,15 @@ pub async fn challenge(
     .map_err(|e| explain(e, &ctx.node, Some(&addr)))?;
     ctx.emit(&out, |o| {
         format!(
-            "challenged head {} for request {} (deposit {})\nit must publish the outcome by height {}: see `bls fastpath challenge-status {}`\ntxhash: {}\nheight: {}",
-            o.head, o.request_id, o.deposit, o.deadline, o.request_id, o.txhash, o.height
+            "challenged head {} for request {} (deposit {})\nit must publish the outcome by height {}: see `bls fastpath challenge-status {}{}`\ntxhash: {}\nheight: {}",
+            o.head,
+            o.request_id,
+            o.deposit,
+            o.deadline,
+            o.request_id,
+            ctx.node_flags(),
+            o.txhash,
+            o.height
         )
     })
 }

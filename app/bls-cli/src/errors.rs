@@ -113,12 +113,14 @@ pub enum CliError {
         detail: String,
     },
     /// The head refused payment (HTTP 402).
-    #[error("the head refused to serve {address}: {reason}: top up the fast-path deposit with `bls account deposit AMOUNT --from KEY` (see it with `bls account --from KEY`), or raise --max-fee")]
+    #[error("the head refused to serve {address}: {reason}: top up the fast-path deposit with `bls account deposit AMOUNT --from {address} --yes{flags}` (see it with `bls account --from {address}{flags}`), or raise --max-fee")]
     FastPathUnpaid {
         /// The paying address.
         address: String,
         /// The head's reason.
         reason: String,
+        /// Node and keyring flags the suggested commands need (` --node ...`; may be empty).
+        flags: String,
     },
     /// `--max-fee` is below what a fast request of the function costs (checked before
     /// sending, with the chain's fee function).
@@ -142,8 +144,10 @@ pub enum CliError {
         reason: String,
     },
     /// The head's answer proves it lied.
-    #[error("the head {head} lied: {lie}. Its signed answer and your signed request are saved in {}: report it with `bls fastpath report-head {} --from KEY` (the head is slashed and jailed, your fee refunded if it charged it)", file.display(), file.display())]
+    #[error("the head {head} lied: {lie}. Its signed answer and your signed request are saved in {}: report it with `bls fastpath report-head {}{sign_flags}` (the head is slashed and jailed, your fee refunded if it charged it)", file.display(), file.display())]
     HeadLied {
+        /// ` --from ADDRESS --yes` and the node/keyring flags the report needs.
+        sign_flags: String,
         /// The head worker.
         head: String,
         /// The lie.
@@ -152,8 +156,12 @@ pub enum CliError {
         file: PathBuf,
     },
     /// The head's answer cannot be verified (and proves nothing against it).
-    #[error("the answer of the head at {url} does not verify, so it is not a result: {reason}. If the head charges for request {request_id} anyway (see `bls fastpath challenge-status {request_id}`), challenge it with `bls fastpath challenge {request_id} --from KEY`: it must publish the outcome on chain or be slashed")]
+    #[error("the answer of the head at {url} does not verify, so it is not a result: {reason}. If the head charges for request {request_id} anyway (see `bls fastpath challenge-status {request_id}{node_flags}`), challenge it with `bls fastpath challenge {request_id}{sign_flags}`: it must publish the outcome on chain or be slashed")]
     HeadAnswerUnverified {
+        /// ` --from ADDRESS --yes` and the node/keyring flags the challenge needs.
+        sign_flags: String,
+        /// Node flags the status query needs (may be empty).
+        node_flags: String,
         /// The head URL.
         url: String,
         /// Why.
@@ -186,14 +194,26 @@ pub fn explain(err: anyhow::Error, node: &str, signer: Option<&str>) -> anyhow::
     }
     for cause in err.chain() {
         if let Some(RpcError::Unreachable { url, detail }) = cause.downcast_ref::<RpcError>() {
+            // Something answers, but not CometBFT's RPC (e.g. blsd's ABCI port): name it.
+            if let Some(wrong) = bls_client::chain_error::identify_service(url, detail) {
+                return wrong.into();
+            }
             return CliError::NodeUnreachable {
                 url: url.clone(),
                 detail: detail.clone(),
             }
             .into();
         }
-        if let Some(RpcError::CheckTx { log, .. }) = cause.downcast_ref::<RpcError>() {
-            if log.contains("insufficient funds") {
+        if let Some(RpcError::CheckTx {
+            log,
+            code,
+            codespace,
+            ..
+        }) = cause.downcast_ref::<RpcError>()
+        {
+            // The ante handler's (sdk) or the bank's insufficient funds.
+            let insufficient = *code == 5 && matches!(codespace.as_str(), "" | "sdk" | "bank");
+            if insufficient {
                 if let Some(address) = signer.map(str::to_string).or_else(|| first_address(log)) {
                     return CliError::NoFunds {
                         address,

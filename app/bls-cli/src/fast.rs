@@ -90,6 +90,12 @@ fn nonce() -> u64 {
         .unwrap_or(0)
 }
 
+/// ` --from ADDRESS --yes` plus the node and keyring flags: what a suggested follow-up tx
+/// needs to run as printed.
+fn sign_flags(ctx: &ClientContext, key: &KeyPair) -> String {
+    format!(" --from {} --yes{}", key.address(), ctx.signing_flags())
+}
+
 /// Sends the request, verifies the answer, prints it.
 pub async fn invoke(ctx: &ClientContext, key: &KeyPair, req: FastInvoke) -> anyhow::Result<()> {
     let head = req.head.trim_end_matches('/').to_string();
@@ -135,6 +141,7 @@ pub async fn invoke(ctx: &ClientContext, key: &KeyPair, req: FastInvoke) -> anyh
             CliError::FastPathUnpaid {
                 address: key.address().to_string(),
                 reason,
+                flags: ctx.signing_flags(),
             }
         } else {
             CliError::HeadRefused {
@@ -169,6 +176,7 @@ pub async fn invoke(ctx: &ClientContext, key: &KeyPair, req: FastInvoke) -> anyh
                 write_evidence(&file, &evidence)?;
             }
             return Err(CliError::HeadLied {
+                sign_flags: sign_flags(ctx, key),
                 head: answer.head,
                 lie: lie.to_string(),
                 file,
@@ -177,6 +185,8 @@ pub async fn invoke(ctx: &ClientContext, key: &KeyPair, req: FastInvoke) -> anyh
         }
         Err(e) => {
             return Err(CliError::HeadAnswerUnverified {
+                sign_flags: sign_flags(ctx, key),
+                node_flags: ctx.node_flags(),
                 url: head,
                 reason: e.to_string(),
                 request_id: hex::encode(id),

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context as _;
+use bls_client::cli::context::{shell_word, table};
 use bls_client::cli::submit::broadcast_and_wait;
 use bls_client::cli::tx_orchestration::{
     deploy_function, invoke_function, parse_fee, verified_text, DeployRequest, Deployed,
@@ -24,7 +25,7 @@ use crate::build::{build, report, report_text};
 use crate::cli::{BuildArgs, SignArgs};
 use crate::errors::{explain, CliError};
 use crate::project::{validate_name, Project, MANIFEST_FILE};
-use crate::signer::{require_funds, signer, tx_flags};
+use crate::signer::{require_confirmable, require_funds, signer, tx_flags};
 use crate::template;
 
 /// What `bls function init` created.
@@ -43,6 +44,7 @@ pub struct Initialized {
 /// `bls function init NAME [--dir DIR] [--sdk-path SDK]`.
 pub fn init(
     ctx: &ClientContext,
+    from: Option<&str>,
     name: &str,
     dir: Option<&Path>,
     sdk_flag: Option<&Path>,
@@ -82,12 +84,14 @@ pub fn init(
     };
     ctx.emit(&out, |i| {
         format!(
-            "created function project {} in {} ({})\nbls-sdk: {}\nnext:\n  cd {}\n  bls function run --stdin Ada     # build and run locally, as a worker would\n  bls function deploy --from KEY   # then: bls function invoke ID --input Ada --wait --from KEY",
+            "created function project {} in {} ({})\nbls-sdk: {}\nnext:\n  cd {}\n  bls function run --stdin Ada     # build and run locally, as a worker would\n  bls function deploy --from {key} --yes{flags}   # prints the function id and how to invoke it",
             i.name,
             i.dir.display(),
             i.files.join(", "),
             i.sdk_path.display(),
-            i.dir.display()
+            shell_word(&i.dir.display().to_string()),
+            key = from.map(shell_word).unwrap_or_else(|| "KEY".into()),
+            flags = ctx.signing_flags(),
         )
     })
 }
@@ -209,6 +213,7 @@ pub async fn deploy(
     // Key, node and funds first: no build when the deploy cannot happen anyway.
     let project = Project::find(dir)?;
     let key = signer(ctx, from)?;
+    require_confirmable(sign)?;
     let addr = key.address().to_string();
     let signed = async {
         require_funds(ctx, &key).await?;
@@ -236,18 +241,33 @@ pub async fn deploy(
     let out = signed
         .await
         .map_err(|e| explain(e, &ctx.node, Some(&addr)))?;
-    ctx.emit(&out, |d| {
-        format!(
-            "deployed {} as function {}\nfunction_id: {}\ncode_hash: {}\ntxhash: {}\nheight: {}\ninvoke it: bls function invoke {} --input Ada --wait",
-            d.name,
-            d.deployed.function_id,
-            d.deployed.function_id,
-            d.deployed.code_hash,
-            d.deployed.txhash,
-            d.deployed.height,
-            d.deployed.function_id
-        )
-    })
+    let from = from.unwrap_or(&addr);
+    ctx.emit(&out, |d| deployed_text(ctx, from, d))
+}
+
+/// The text `bls function deploy` prints, ending with the command that invokes the new
+/// function as printed: same key, node and keyring.
+fn deployed_text(ctx: &ClientContext, from: &str, d: &DeployedView) -> String {
+    format!(
+        "deployed {} as function {}\nfunction_id: {}\ncode_hash: {}\ntxhash: {}\nheight: {}\ninvoke it: {}",
+        d.name,
+        d.deployed.function_id,
+        d.deployed.function_id,
+        d.deployed.code_hash,
+        d.deployed.txhash,
+        d.deployed.height,
+        invoke_hint(ctx, d.deployed.function_id, from)
+    )
+}
+
+/// `bls function invoke ID ...` for function `id`, signed by `from`, complete enough to run
+/// as printed (also without a terminal: it carries --yes).
+pub fn invoke_hint(ctx: &ClientContext, id: u64, from: &str) -> String {
+    format!(
+        "bls function invoke {id} --input Ada --wait --from {} --yes{}",
+        shell_word(from),
+        ctx.signing_flags()
+    )
 }
 
 /// `--max-fee` of `bls function invoke --fast` when none is given.
@@ -329,6 +349,7 @@ pub async fn invoke(
         .await
         .map_err(|e| explain(e, &ctx.node, Some(&addr)));
     }
+    require_confirmable(req.sign)?;
     let outcome = async {
         let max_fee = match req.max_fee {
             Some(s) => parse_fee(s)?,
@@ -404,13 +425,6 @@ fn view(f: &Function, workers: Option<Vec<String>>) -> FunctionView {
     }
 }
 
-fn view_line(v: &FunctionView) -> String {
-    format!(
-        "{}  {}  {}/{}  {}  owner {}",
-        v.function_id, v.status, v.quorum, v.replication, v.code_hash, v.owner
-    )
-}
-
 /// The page `bls function list` prints.
 #[derive(Debug, Serialize)]
 struct FunctionList {
@@ -435,7 +449,7 @@ pub async fn list(
     let page = orch::functions(
         &rpc,
         &FunctionsRequest {
-            owner,
+            owner: owner.clone(),
             start_after,
             limit: Some(limit),
         },
@@ -445,20 +459,43 @@ pub async fn list(
         functions: page.functions.iter().map(|f| view(f, None)).collect(),
         next: page.next.map(|n| n.to_string()),
     };
-    ctx.emit(&out, |l| {
-        if l.functions.is_empty() {
-            return "no functions deployed yet: `bls function deploy` in a function project".into();
-        }
-        let mut s = String::from("id  status  quorum/replication  code_hash  owner");
-        for f in &l.functions {
-            s.push('\n');
-            s.push_str(&view_line(f));
-        }
-        if let Some(n) = &l.next {
-            s.push_str(&format!("\n(more: --start-after {n})"));
-        }
-        s
-    })
+    let more_flags = format!(
+        " --limit {limit}{}{}",
+        owner
+            .as_deref()
+            .map(|o| format!(" --owner {o}"))
+            .unwrap_or_default(),
+        ctx.node_flags()
+    );
+    ctx.emit(&out, |l| list_text(l, &more_flags))
+}
+
+/// `bls function list` as an aligned table; `more_flags` continue the listing on the next
+/// page.
+fn list_text(l: &FunctionList, more_flags: &str) -> String {
+    if l.functions.is_empty() {
+        return "no functions deployed yet: `bls function deploy` in a function project".into();
+    }
+    let rows: Vec<Vec<String>> = l
+        .functions
+        .iter()
+        .map(|f| {
+            vec![
+                f.function_id.to_string(),
+                f.status.clone(),
+                format!("{}/{}", f.quorum, f.replication),
+                f.code_hash.clone(),
+                f.owner.clone(),
+            ]
+        })
+        .collect();
+    let mut s = table(&["ID", "STATUS", "QUORUM", "CODE_HASH", "OWNER"], &rows);
+    if let Some(n) = &l.next {
+        s.push_str(&format!(
+            "\n(more: bls function list --start-after {n}{more_flags})"
+        ));
+    }
+    s
 }
 
 /// `bls function show ID`.
@@ -505,6 +542,7 @@ pub async fn retire(
     sign: &SignArgs,
 ) -> anyhow::Result<()> {
     let key = signer(ctx, from)?;
+    require_confirmable(sign)?;
     let addr = key.address().to_string();
     let r = async {
         require_funds(ctx, &key).await?;
@@ -531,4 +569,132 @@ pub async fn retire(
             o.function_id, o.txhash, o.height
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{Cli, Command};
+    use clap::Parser as _;
+
+    /// Splits a printed command into words, honouring the single quotes `shell_word` adds.
+    fn words(cmd: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut cur = String::new();
+        let mut quoted = false;
+        let mut any = false;
+        for c in cmd.chars() {
+            match c {
+                '\'' => {
+                    quoted = !quoted;
+                    any = true;
+                }
+                ' ' if !quoted => {
+                    if any {
+                        out.push(std::mem::take(&mut cur));
+                        any = false;
+                    }
+                }
+                c => {
+                    cur.push(c);
+                    any = true;
+                }
+            }
+        }
+        if any {
+            out.push(cur);
+        }
+        out
+    }
+
+    #[test]
+    fn the_deploy_hint_runs_as_printed() {
+        let mut ctx = ClientContext::new("http://127.0.0.1:36657", "/tmp/my keys");
+        ctx.chain_id = Some("bls-test".into());
+        let view = DeployedView {
+            name: "hello".into(),
+            deployed: bls_client::cli::tx_orchestration::Deployed {
+                function_id: 7,
+                code_hash: "ab".repeat(32),
+                txhash: "CD".repeat(32),
+                height: 12,
+            },
+        };
+        let text = deployed_text(&ctx, "dev", &view);
+        let hint = text
+            .lines()
+            .find_map(|l| l.strip_prefix("invoke it: "))
+            .unwrap_or_else(|| panic!("no hint in {text}"));
+        let cli = Cli::try_parse_from(words(hint)).unwrap_or_else(|e| panic!("{hint}: {e}"));
+        // What the deploy used: the key, the node, the chain and the keyring it was found in.
+        assert_eq!(cli.from.as_deref(), Some("dev"), "{hint}");
+        assert_eq!(cli.client.node, "http://127.0.0.1:36657", "{hint}");
+        assert_eq!(cli.client.chain_id.as_deref(), Some("bls-test"), "{hint}");
+        assert_eq!(
+            cli.client.keyring_dir.as_deref(),
+            Some(Path::new("/tmp/my keys")),
+            "{hint}"
+        );
+        let Command::Function(f) = cli.cmd else {
+            panic!("{hint}: not a function command")
+        };
+        let crate::cli::FunctionSub::Invoke { id, wait, sign, .. } = f.cmd else {
+            panic!("{hint}: not an invoke")
+        };
+        assert_eq!(id, 7);
+        // It waits for the result and runs without a terminal too.
+        assert!(wait && sign.yes, "{hint}");
+    }
+
+    #[test]
+    fn the_deploy_hint_omits_default_flags() {
+        let ctx = ClientContext::new(
+            bls_client::rpc::DEFAULT_NODE,
+            bls_client::Keyring::default_dir(),
+        );
+        assert_eq!(
+            invoke_hint(&ctx, 3, "dev"),
+            "bls function invoke 3 --input Ada --wait --from dev --yes"
+        );
+    }
+
+    #[test]
+    fn function_list_is_an_aligned_table() {
+        let f = |id: u64, status: &str, owner: &str| FunctionView {
+            function_id: id,
+            owner: owner.into(),
+            status: status.into(),
+            code_hash: "ab".repeat(32),
+            replication: 3,
+            quorum: 2,
+            version: 1,
+            created_height: 1,
+            manifest: serde_json::Value::Null,
+            workers: None,
+        };
+        let l = FunctionList {
+            functions: vec![f(1, "active", "bls1aaa"), f(12, "retired", "bls1bbb")],
+            next: Some("12".into()),
+        };
+        let text = list_text(&l, " --limit 2");
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(
+            lines[0].starts_with("ID  STATUS   QUORUM  CODE_HASH"),
+            "{text}"
+        );
+        // Every column starts at the same offset on every line.
+        for col in ["STATUS", "QUORUM", "CODE_HASH", "OWNER"] {
+            let at = lines[0].find(col).unwrap();
+            for l in &lines[1..3] {
+                assert_ne!(&l[at..at + 1], " ", "{col} misaligned:\n{text}");
+                assert_eq!(&l[at - 1..at], " ", "{col} misaligned:\n{text}");
+            }
+        }
+        assert!(lines[1].ends_with("  bls1aaa"), "{text}");
+        assert!(!text.contains("owner bls1"), "{text}");
+        assert_eq!(
+            lines[3],
+            "(more: bls function list --start-after 12 --limit 2)"
+        );
+    }
 }

@@ -58,7 +58,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             name,
             dir,
             sdk_path,
-        } => function::init(&ctx, &name, dir.as_deref(), sdk_path.as_deref()),
+        } => function::init(&ctx, from, &name, dir.as_deref(), sdk_path.as_deref()),
         FunctionSub::Build { dir, build } => function::build_cmd(&ctx, &dir.dir, &build),
         FunctionSub::Run {
             dir,

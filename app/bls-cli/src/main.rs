@@ -11,6 +11,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             let e = bls_cli::errors::explain(e, &node, None);
+            let e = bls_client::chain_error::explain(e, &node, bls_client::chain_error::Tool::Bls);
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }

@@ -50,6 +50,16 @@ pub async fn require_funds(ctx: &ClientContext, key: &KeyPair) -> anyhow::Result
     Ok(())
 }
 
+/// Refuses a signing command up front when no yes can be had (stdin is not a terminal and
+/// `--yes` was not given): before building, querying or signing anything. The same rule
+/// `bls_client`'s broadcast gate applies, said before the work rather than after it.
+pub fn require_confirmable(sign: &SignArgs) -> anyhow::Result<()> {
+    if !sign.yes && !bls_client::cli::submit::interactive() {
+        return Err(bls_client::cli::submit::ConfirmError::NoTerminal.into());
+    }
+    Ok(())
+}
+
 /// bls-client's tx flags for a `bls` signing command.
 pub fn tx_flags(from: &KeyPair, sign: &SignArgs, wait: bool) -> anyhow::Result<TxFlags> {
     Ok(TxFlags {

@@ -96,6 +96,61 @@ fn unknown_key_and_missing_from_name_the_fix() {
     assert_eq!(keys[0]["name"], "alice");
 }
 
+/// A loopback "node" that counts the connections made to it (and answers none).
+fn counting_node() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", l.local_addr().unwrap());
+    let seen = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = seen.clone();
+    std::thread::spawn(move || {
+        for c in l.incoming() {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            drop(c);
+        }
+    });
+    (url, seen)
+}
+
+#[test]
+fn without_a_terminal_signing_commands_need_yes_and_touch_nothing_without_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let keyring = tmp.path().join("keyring");
+    assert!(
+        run(bls(&["keys", "add", "dev", "--keyring-dir"]).arg(&keyring))
+            .status
+            .success()
+    );
+    let rid = "ab".repeat(32);
+    let commands: [&[&str]; 4] = [
+        &["function", "retire", "1"],
+        &["function", "invoke", "1", "--input", "Ada"],
+        &["account", "deposit", "5ubls"],
+        &["fastpath", "challenge", &rid],
+    ];
+    for args in commands {
+        let (node, seen) = counting_node();
+        // `output()` gives the child no terminal on stdin.
+        let mut cmd = bls(args);
+        cmd.args(["--from", "dev", "--node", &node, "--keyring-dir"])
+            .arg(&keyring)
+            .stdin(std::process::Stdio::null());
+        let err = fails_with(&mut cmd, &["pass --yes"]);
+        assert_eq!(
+            seen.load(std::sync::atomic::Ordering::SeqCst),
+            0,
+            "{args:?} contacted the node without a yes: {err}"
+        );
+        // With --yes it goes on to the node (which answers nothing here).
+        cmd.arg("--yes");
+        let err = fails_with(&mut cmd, &[]);
+        assert!(!err.contains("pass --yes"), "{args:?}: {err}");
+        assert!(
+            seen.load(std::sync::atomic::Ordering::SeqCst) > 0,
+            "{args:?} with --yes did not reach the node: {err}"
+        );
+    }
+}
+
 #[test]
 fn chain_not_running_points_at_the_devnet() {
     let tmp = tempfile::tempdir().unwrap();
@@ -109,11 +164,15 @@ fn chain_not_running_points_at_the_devnet() {
     let node = dead_node();
     let want = format!("cannot reach the node at {node}: start a devnet with ./scripts/devnet");
 
-    let mut cmd = bls(&["function", "deploy", "--from", "dev", "--node", &node]);
+    let mut cmd = bls(&[
+        "function", "deploy", "--from", "dev", "--yes", "--node", &node,
+    ]);
     cmd.arg("--keyring-dir").arg(&keyring).arg("--dir").arg(&p);
     fails_with(&mut cmd, &[&want]);
 
-    let mut cmd = bls(&["function", "invoke", "1", "--wait", "--from", "dev"]);
+    let mut cmd = bls(&[
+        "function", "invoke", "1", "--wait", "--from", "dev", "--yes",
+    ]);
     cmd.env("BLS_NODE", &node)
         .arg("--keyring-dir")
         .arg(&keyring);

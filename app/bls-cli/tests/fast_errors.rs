@@ -286,7 +286,10 @@ fn refused_payment_surfaces_the_heads_reason_and_the_deposit_command() {
         &[
             "the head refused to serve bls1",
             reason,
-            "bls account deposit AMOUNT --from KEY",
+            // The fix runs as printed: the paying key, --yes, the node and keyring in use.
+            "bls account deposit AMOUNT --from bls1",
+            "--yes --node http://127.0.0.1:",
+            "--keyring-dir ",
         ],
     );
     let req = server.join().unwrap();

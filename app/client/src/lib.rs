@@ -14,6 +14,7 @@
 //!   JSON of a head's HTTP API;
 //! - [`cli`]: the `blsd keys|tx|query` commands, mounted by the `blsd` binary.
 
+pub mod chain_error;
 pub mod cli;
 pub mod fastpath;
 pub mod fee;

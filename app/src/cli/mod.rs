@@ -8,6 +8,7 @@ pub mod start;
 
 use std::path::PathBuf;
 
+use bls_client::chain_error;
 use clap::{Parser, Subcommand};
 
 use crate::config::Home;
@@ -56,19 +57,16 @@ impl Cli {
     /// Runs the chosen command.
     pub fn run(self) -> anyhow::Result<()> {
         let home = Home(self.home.clone());
+        let ctx = self.client.context(Some(&home.0));
+        // Client errors from the chain or a wrong --node are said in words, with the fix.
+        let explain = |e| chain_error::explain(e, &ctx.node, chain_error::Tool::Blsd);
         match self.command {
             Command::Init(c) => c.run(&home),
             Command::Start(c) => c.run(&home),
             Command::Genesis(c) => c.run(&home),
-            Command::Keys(c) => {
-                client_runtime()?.block_on(c.run(&self.client.context(Some(&home.0))))
-            }
-            Command::Tx(c) => {
-                client_runtime()?.block_on(c.run(&self.client.context(Some(&home.0))))
-            }
-            Command::Query(c) => {
-                client_runtime()?.block_on(c.run(&self.client.context(Some(&home.0))))
-            }
+            Command::Keys(c) => client_runtime()?.block_on(c.run(&ctx)).map_err(explain),
+            Command::Tx(c) => client_runtime()?.block_on(c.run(&ctx)).map_err(explain),
+            Command::Query(c) => client_runtime()?.block_on(c.run(&ctx)).map_err(explain),
         }
     }
 }

@@ -410,8 +410,13 @@ fn result_json(r: &JobResult) -> Value {
                 ExitStatus::Exited(code) => format!("exit {code}"),
                 ExitStatus::Trapped(kind) => format!("trap: {kind}"),
             };
+            let exit_code = match o.status {
+                ExitStatus::Exited(code) => Some(code),
+                ExitStatus::Trapped(_) => None,
+            };
             json!({
                 "status": status,
+                "exit_code": exit_code,
                 "stdout": stdout,
                 "stdout_truncated": o.stdout_truncated || stdout_cut,
                 "stderr": stderr,
@@ -525,6 +530,7 @@ mod tests {
         let v = result_json(&r);
         assert_eq!(v["outcome"]["stdout"], "Hello, Ada!\n");
         assert_eq!(v["outcome"]["status"], "exit 0");
+        assert_eq!(v["outcome"]["exit_code"], 0);
         assert_eq!(v["fee"], "7");
         let bad = JobResult {
             outcome: b"junk".to_vec().into(),

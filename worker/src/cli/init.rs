@@ -5,9 +5,12 @@
 use std::path::PathBuf;
 
 use anyhow::Context as _;
+use bls_client::cli::context::shell_word;
 use bls_client::Keyring;
 use bls_worker::config::{Config, CONFIG_FILE, KEY_NAME};
 use clap::Args;
+
+use super::run::Format;
 
 /// Arguments of `bls-worker init`.
 #[derive(Debug, Args)]
@@ -47,6 +50,23 @@ pub struct InitArgs {
     /// Overwrite an existing config.toml (the key is never replaced).
     #[arg(long)]
     pub force: bool,
+    /// Output format: text for people, json for scripts.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub output: Format,
+}
+
+/// The command that funds a new worker with its bond plus 1 BLS for fees, from a funded key
+/// (on a devnet, `alice`), at the node the worker will use.
+fn fund_hint(address: &str, bond: u128, rpc_url: &str) -> String {
+    let node = if rpc_url == bls_client::rpc::DEFAULT_NODE {
+        String::new()
+    } else {
+        format!(" --node {}", shell_word(rpc_url))
+    };
+    format!(
+        "blsd tx bank send FUNDED_KEY {address} {}ubls --yes --wait{node}",
+        bond + 1_000_000
+    )
 }
 
 /// Runs the subcommand.
@@ -70,7 +90,7 @@ pub fn main(args: InitArgs) -> anyhow::Result<std::process::ExitCode> {
     config.worker.max_concurrent_jobs = args.max_concurrent_jobs;
     config.metrics.listen = args.metrics_listen.clone();
     config.validate(&config_path)?;
-    bls_worker::daemon::register::bond_amount(&config.worker.bond)?;
+    let bond = bls_worker::daemon::register::bond_amount(&config.worker.bond)?;
 
     let keyring = Keyring::open(home.join("keyring"));
     let (address, mnemonic) = match keyring.show(KEY_NAME) {
@@ -83,20 +103,40 @@ pub fn main(args: InitArgs) -> anyhow::Result<std::process::ExitCode> {
     std::fs::write(&config_path, config.to_toml())
         .with_context(|| format!("writing {}", config_path.display()))?;
 
-    println!("worker home: {}", home.display());
-    println!("config:      {}", config_path.display());
-    println!("address:     {address}");
-    if let Some(m) = mnemonic {
-        println!();
-        println!("Key mnemonic (shown once; store it safely, anyone with it controls the bond):");
-        println!("{m}");
-    }
-    println!();
-    println!(
-        "Fund {address} with at least the bond ({}) plus fees, then run:\n  \
-         bls-worker start --home {} --register",
-        config.worker.bond,
-        home.display()
+    let fund = fund_hint(&address.to_string(), bond, &args.rpc_url);
+    let start = format!(
+        "bls-worker start --home {} --register",
+        shell_word(&home.display().to_string())
     );
+    match args.output {
+        Format::Json => {
+            let v = serde_json::json!({
+                "home": home,
+                "config": config_path,
+                "address": address.to_string(),
+                "mnemonic": mnemonic,
+                "fund": fund,
+                "start": start,
+            });
+            println!("{}", serde_json::to_string_pretty(&v)?);
+        }
+        Format::Text => {
+            println!("worker home: {}", home.display());
+            println!("config:      {}", config_path.display());
+            println!("address:     {address}");
+            if let Some(m) = mnemonic {
+                println!();
+                println!(
+                    "Key mnemonic (shown once; store it safely, anyone with it controls the bond):"
+                );
+                println!("{m}");
+            }
+            println!();
+            println!(
+                "Fund {address} with at least the bond ({}) plus fees, e.g.:\n  {fund}\nthen run:\n  {start}",
+                config.worker.bond
+            );
+        }
+    }
     Ok(std::process::ExitCode::SUCCESS)
 }

@@ -98,6 +98,33 @@ impl ClientContext {
         })
     }
 
+    /// The global flags a printed follow-up command needs to reach the same node as this one:
+    /// ` --node URL` unless it is the default, ` --chain-id ID` when one was given. Empty or
+    /// starting with a space, so hints can append it.
+    pub fn node_flags(&self) -> String {
+        let mut s = String::new();
+        if self.node != DEFAULT_NODE {
+            s.push_str(&format!(" --node {}", shell_word(&self.node)));
+        }
+        if let Some(id) = &self.chain_id {
+            s.push_str(&format!(" --chain-id {}", shell_word(id)));
+        }
+        s
+    }
+
+    /// [`ClientContext::node_flags`] plus what a follow-up signing command needs to find the
+    /// same key: ` --keyring-dir DIR` unless it is the default keyring.
+    pub fn signing_flags(&self) -> String {
+        let mut s = self.node_flags();
+        if self.keyring_dir != Keyring::default_dir() {
+            s.push_str(&format!(
+                " --keyring-dir {}",
+                shell_word(&self.keyring_dir.display().to_string())
+            ));
+        }
+        s
+    }
+
     /// Prints `value` as JSON, or as `text(value)` in text mode.
     pub fn emit<T: Serialize>(
         &self,
@@ -112,14 +139,181 @@ impl ClientContext {
     }
 }
 
-/// Prints a JSON answer as is (pretty); non-JSON bytes as a JSON string of their text.
+/// An aligned text table: `headers`, then one line per row, columns separated by two spaces
+/// and padded to their widest cell (the last column is not padded).
+pub fn table<S: AsRef<str>>(headers: &[&str], rows: &[Vec<S>]) -> String {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (i, cell) in row.iter().enumerate() {
+            if i < widths.len() {
+                widths[i] = widths[i].max(cell.as_ref().chars().count());
+            }
+        }
+    }
+    let line = |cells: Vec<&str>| -> String {
+        let last = cells.len().saturating_sub(1);
+        let mut l = String::new();
+        for (i, c) in cells.into_iter().enumerate() {
+            if i == last {
+                l.push_str(c);
+            } else {
+                l.push_str(&format!("{c:<w$}  ", w = widths[i]));
+            }
+        }
+        l.trim_end().to_string()
+    };
+    let mut out = vec![line(headers.to_vec())];
+    for row in rows {
+        out.push(line(row.iter().map(AsRef::as_ref).collect()));
+    }
+    out.join("\n")
+}
+
+/// A JSON document as aligned `key: value` lines for people, keys in the document's order:
+/// nested objects indented under their key, lists of records as `- ` items, lists of plain
+/// values joined with ", ", and absent or empty values as `-`. Not JSON: the text itself.
+pub fn json_text(json: &[u8]) -> String {
+    match serde_json::from_slice::<Node>(json) {
+        Ok(Node::Object(m)) => {
+            let mut out = Vec::new();
+            object_lines(&m, 0, &mut out);
+            out.join("\n")
+        }
+        Ok(other) => plain(&other),
+        Err(_) => String::from_utf8_lossy(json).into_owned(),
+    }
+}
+
+/// `value` (any serializable record) as [`json_text`], fields in declaration order.
+pub fn record_text<T: Serialize>(value: &T) -> String {
+    serde_json::to_vec(value)
+        .map(|j| json_text(&j))
+        .unwrap_or_default()
+}
+
+/// A JSON value whose objects keep their keys' order (serde_json's `Value` sorts them).
+enum Node {
+    Object(Vec<(String, Node)>),
+    Array(Vec<Node>),
+    Leaf(serde_json::Value),
+}
+
+impl<'de> serde::Deserialize<'de> for Node {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Node;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("JSON")
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Node, E> {
+                Ok(Node::Leaf(v.into()))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Node, E> {
+                Ok(Node::Leaf(v.into()))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Node, E> {
+                Ok(Node::Leaf(v.into()))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Node, E> {
+                Ok(Node::Leaf(v.into()))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Node, E> {
+                Ok(Node::Leaf(v.into()))
+            }
+            fn visit_unit<E>(self) -> Result<Node, E> {
+                Ok(Node::Leaf(serde_json::Value::Null))
+            }
+            fn visit_none<E>(self) -> Result<Node, E> {
+                Ok(Node::Leaf(serde_json::Value::Null))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> Result<Node, A::Error> {
+                let mut v = Vec::new();
+                while let Some(x) = a.next_element()? {
+                    v.push(x);
+                }
+                Ok(Node::Array(v))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<Node, A::Error> {
+                let mut v = Vec::new();
+                while let Some((k, x)) = a.next_entry::<String, Node>()? {
+                    v.push((k, x));
+                }
+                Ok(Node::Object(v))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+fn object_lines(m: &[(String, Node)], indent: usize, out: &mut Vec<String>) {
+    let pad = " ".repeat(indent);
+    let width = m.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(0) + 1;
+    for (k, v) in m {
+        let key = format!("{k}:");
+        match v {
+            Node::Object(inner) if !inner.is_empty() => {
+                out.push(format!("{pad}{key}"));
+                object_lines(inner, indent + 2, out);
+            }
+            Node::Array(items) if items.iter().any(|i| matches!(i, Node::Object(_))) => {
+                out.push(format!("{pad}{key}"));
+                for item in items {
+                    let mut lines = Vec::new();
+                    match item {
+                        Node::Object(o) => object_lines(o, indent + 4, &mut lines),
+                        other => lines.push(format!("{pad}    {}", plain(other))),
+                    }
+                    // The first line of each item carries the list marker.
+                    if let Some(first) = lines.first_mut() {
+                        *first = format!("{pad}  - {}", &first[indent + 4..]);
+                    }
+                    out.extend(lines);
+                }
+            }
+            other => out.push(format!("{pad}{key:<width$} {}", plain(other))),
+        }
+    }
+}
+
+/// A value on one line: strings bare, absent or empty values as `-`.
+fn plain(v: &Node) -> String {
+    use serde_json::Value;
+    match v {
+        Node::Leaf(Value::Null) => "-".into(),
+        Node::Leaf(Value::String(s)) if s.is_empty() => "-".into(),
+        Node::Leaf(Value::String(s)) => s.clone(),
+        Node::Leaf(other) => other.to_string(),
+        Node::Array(a) if a.is_empty() => "-".into(),
+        Node::Array(a) => a.iter().map(plain).collect::<Vec<_>>().join(", "),
+        Node::Object(o) if o.is_empty() => "-".into(),
+        Node::Object(o) => o
+            .iter()
+            .map(|(k, v)| format!("{k}={}", plain(v)))
+            .collect::<Vec<_>>()
+            .join(" "),
+    }
+}
+
+/// `w` as one shell word: as is when it has only safe characters, else single-quoted.
+pub fn shell_word(w: &str) -> String {
+    let safe = !w.is_empty()
+        && w.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@,+%".contains(c));
+    if safe {
+        w.to_string()
+    } else {
+        format!("'{}'", w.replace('\'', "'\\''"))
+    }
+}
+
+/// Prints a module's JSON answer: as is (pretty) with `--output json`, as aligned
+/// `key: value` text otherwise ([`json_text`], keys in the module's order); non-JSON bytes
+/// as their text.
 pub(crate) fn emit_raw_json(ctx: &ClientContext, bytes: &[u8]) -> anyhow::Result<()> {
     let value: serde_json::Value = serde_json::from_slice(bytes)
         .unwrap_or_else(|_| serde_json::Value::String(String::from_utf8_lossy(bytes).into_owned()));
-    // Text and JSON are the same here: module answers are JSON already.
-    ctx.emit(&value, |v| {
-        serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string())
-    })
+    ctx.emit(&value, |_| json_text(bytes))
 }
 
 /// Prints `text` and a newline on stdout; a closed pipe (`blsd ... | head`) is not a failure.
@@ -143,4 +337,55 @@ pub fn confirm(question: &str) -> anyhow::Result<Option<bool>> {
     std::io::stdin().read_line(&mut line)?;
     let answer = line.trim().to_ascii_lowercase();
     Ok(Some(answer == "y" || answer == "yes"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_pad_every_column_but_the_last() {
+        let t = table(&["ID", "NAME"], &[vec!["1", "a"], vec!["100", "bbbb"]]);
+        assert_eq!(t, "ID   NAME\n1    a\n100  bbbb");
+    }
+
+    #[test]
+    fn records_nest_and_align() {
+        let t = json_text(
+            br#"{"long_key": "x", "a": 1, "empty": "", "list": [1, 2],
+                                 "sub": {"k": true}}"#,
+        );
+        assert!(t.starts_with("long_key: x\na:        1"), "{t}");
+        assert!(t.contains("a:        1"), "{t}");
+        assert!(t.contains("long_key: x"), "{t}");
+        assert!(t.contains("empty:    -"), "{t}");
+        assert!(t.contains("list:     1, 2"), "{t}");
+        assert!(t.contains("sub:\n  k: true"), "{t}");
+    }
+
+    #[test]
+    fn shell_words_quote_only_when_needed() {
+        assert_eq!(
+            shell_word("http://127.0.0.1:26657"),
+            "http://127.0.0.1:26657"
+        );
+        assert_eq!(shell_word("/tmp/my keys"), "'/tmp/my keys'");
+        assert_eq!(shell_word("it's"), "'it'\\''s'");
+    }
+
+    #[test]
+    fn follow_up_flags_name_only_what_is_not_the_default() {
+        let ctx = ClientContext::new(DEFAULT_NODE, Keyring::default_dir());
+        assert_eq!(ctx.signing_flags(), "");
+        let mut ctx = ClientContext::new("http://10.0.0.2:26657", "/k");
+        ctx.chain_id = Some("c".into());
+        assert_eq!(
+            ctx.node_flags(),
+            " --node http://10.0.0.2:26657 --chain-id c"
+        );
+        assert_eq!(
+            ctx.signing_flags(),
+            " --node http://10.0.0.2:26657 --chain-id c --keyring-dir /k"
+        );
+    }
 }

@@ -6,7 +6,7 @@ use anyhow::bail;
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
-use super::context::{confirm, ClientContext};
+use super::context::{confirm, shell_word, table, ClientContext};
 use crate::keyring::KeyInfo;
 
 /// Manage the local keyring (keys are stored unencrypted: devnet-grade, like the Cosmos
@@ -111,11 +111,16 @@ impl KeysCmd {
                 ctx.emit(&keys, |ks| {
                     if ks.is_empty() {
                         format!(
-                            "no keys in {}: create one with `blsd keys add NAME`",
-                            kr.dir().display()
+                            "no keys in {}: create one with `blsd keys add NAME --keyring-dir {}`",
+                            kr.dir().display(),
+                            shell_word(&kr.dir().display().to_string())
                         )
                     } else {
-                        ks.iter().map(key_text).collect::<Vec<_>>().join("\n")
+                        let rows: Vec<Vec<String>> = ks
+                            .iter()
+                            .map(|k| vec![k.name.clone(), k.address.to_string()])
+                            .collect();
+                        table(&["NAME", "ADDRESS"], &rows)
                     }
                 })
             }

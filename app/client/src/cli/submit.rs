@@ -1,6 +1,7 @@
 //! The sign → confirm → broadcast → wait flow every `blsd tx` command (and `bls`) goes
 //! through, the flags that steer it, and the text of an included tx's result.
 
+use std::io::IsTerminal as _;
 use std::time::Duration;
 
 use anyhow::{bail, Context as _};
@@ -12,7 +13,7 @@ use super::context::{confirm, ClientContext};
 use crate::fee::{Decimal, GasPrice, GasSetting, DEFAULT_GAS_ADJUSTMENT, DEFAULT_GAS_PRICE};
 use crate::keys::KeyPair;
 use crate::rpc::{RpcClient, TxResult};
-use crate::send::{fetch_account_state, sign_tx, Broadcasted, TxOptions};
+use crate::send::{fetch_account_state, sign_tx, Broadcasted, SendError, TxOptions};
 
 /// Flags every `blsd tx` command takes.
 #[derive(Args, Clone, Debug)]
@@ -35,7 +36,8 @@ pub struct TxFlags {
     /// Memo.
     #[arg(long, default_value = "")]
     pub memo: String,
-    /// Skip the confirmation prompt (no prompt is shown when stdin is not a terminal).
+    /// Broadcast without asking. Needed when stdin is not a terminal (scripts, pipes): there
+    /// no prompt can be shown, and the tx is refused before signing without --yes.
     #[arg(long, short = 'y')]
     pub yes: bool,
     /// Wait until the tx is in a block and print its result.
@@ -87,8 +89,12 @@ pub async fn submit(
     if !flags.wait {
         ctx.emit(&broadcasted, |b| {
             format!(
-                "txhash: {}\ngas: {}\nfee: {}\n(not waiting for inclusion: pass --wait, or run `blsd query tx {}`)",
-                b.hash, b.gas_limit, b.fee, b.hash
+                "txhash: {}\ngas: {}\nfee: {}\n(not waiting for inclusion: pass --wait, or run `blsd query tx {}{}`)",
+                b.hash,
+                b.gas_limit,
+                b.fee,
+                b.hash,
+                ctx.node_flags()
             )
         })?;
         return Ok(None);
@@ -99,13 +105,7 @@ pub async fn submit(
         .await?;
     ctx.emit(&result, tx_result_text)?;
     if !result.is_ok() {
-        bail!(
-            "transaction {} failed (code {}, codespace {:?}): {}",
-            result.hash,
-            result.code,
-            result.codespace,
-            result.log
-        );
+        return Err(failed(&result).into());
     }
     Ok(Some(result))
 }
@@ -124,19 +124,41 @@ pub async fn broadcast_and_wait(
     eprintln!("broadcast {}; waiting for inclusion...", b.hash);
     let r = rpc.wait_for_tx(&b.hash, opts.wait_timeout).await?;
     if !r.is_ok() {
-        bail!(
-            "transaction {} failed at height {} (code {}, codespace {:?}): {}",
-            r.hash,
-            r.height,
-            r.code,
-            r.codespace,
-            r.log
-        );
+        return Err(failed(&r).into());
     }
     Ok(r)
 }
 
+/// An included tx's failure, typed so `chain_error::explain` can say what to do about it.
+fn failed(r: &TxResult) -> SendError {
+    SendError::Failed {
+        hash: r.hash.clone(),
+        height: r.height,
+        code: r.code,
+        codespace: r.codespace.clone(),
+        log: r.log.clone(),
+    }
+}
+
+/// A tx refused for want of a yes: nothing was signed or broadcast.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfirmError {
+    /// stdin is not a terminal and `--yes` was not given.
+    #[error("not broadcasting without confirmation: stdin is not a terminal, so no prompt can be shown; pass --yes to sign and broadcast")]
+    NoTerminal,
+    /// The prompt was answered with something other than yes.
+    #[error("aborted: transaction not broadcast")]
+    Declined,
+}
+
+/// Whether the process can ask its user (stdin is a terminal).
+pub fn interactive() -> bool {
+    std::io::stdin().is_terminal()
+}
+
 /// Signs (simulating gas when `auto`), shows a summary and asks unless `--yes`, broadcasts.
+/// The one gate every signing command goes through: a tx is broadcast only after `--yes` or a
+/// yes typed at the prompt; without a terminal and without `--yes` it is refused before signing.
 pub(crate) async fn sign_confirm_broadcast(
     rpc: &RpcClient,
     flags: &TxFlags,
@@ -144,6 +166,22 @@ pub(crate) async fn sign_confirm_broadcast(
     msgs: Vec<Any>,
     opts: &TxOptions,
 ) -> anyhow::Result<(Broadcasted, usize)> {
+    gated_sign_broadcast(rpc, flags, key, msgs, opts, interactive()).await
+}
+
+/// [`sign_confirm_broadcast`] with the terminal check given (tests pass `false`).
+async fn gated_sign_broadcast(
+    rpc: &RpcClient,
+    flags: &TxFlags,
+    key: &KeyPair,
+    msgs: Vec<Any>,
+    opts: &TxOptions,
+    interactive: bool,
+) -> anyhow::Result<(Broadcasted, usize)> {
+    // Refuse before signing: simulating and signing would touch the node for nothing.
+    if !flags.yes && !interactive {
+        return Err(ConfirmError::NoTerminal.into());
+    }
     let types: Vec<String> = msgs.iter().map(|m| m.type_url.clone()).collect();
     let state = fetch_account_state(rpc, key.address()).await?;
     let signed = sign_tx(rpc, key, state, msgs, opts).await?;
@@ -164,8 +202,10 @@ pub(crate) async fn sign_confirm_broadcast(
             fee_text,
             size
         );
-        if confirm(&summary)? == Some(false) {
-            bail!("aborted: transaction not broadcast");
+        match confirm(&summary)? {
+            Some(true) => {}
+            Some(false) => return Err(ConfirmError::Declined.into()),
+            None => return Err(ConfirmError::NoTerminal.into()),
         }
     }
     let hash = rpc.broadcast_tx_sync(signed.bytes).await.map_err(|e| {
@@ -211,4 +251,80 @@ pub fn tx_result_text(r: &TxResult) -> String {
         s.push_str(&format!("\nevent {}: {}", e.kind, attrs.join(" ")));
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    /// A loopback "node" that counts connections and answers none of them usefully: a
+    /// signing command that reaches it has gone past the confirmation gate.
+    fn counting_node() -> (String, Arc<AtomicUsize>) {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", l.local_addr().unwrap());
+        let seen = Arc::new(AtomicUsize::new(0));
+        let counter = seen.clone();
+        std::thread::spawn(move || {
+            for conn in l.incoming() {
+                counter.fetch_add(1, Ordering::SeqCst);
+                // Closing at once makes the client fail fast instead of waiting.
+                drop(conn);
+            }
+        });
+        (url, seen)
+    }
+
+    fn flags(yes: bool) -> TxFlags {
+        TxFlags {
+            from: None,
+            gas: crate::fee::GasSetting::Fixed(200_000),
+            gas_adjustment: DEFAULT_GAS_ADJUSTMENT.parse().unwrap(),
+            gas_prices: DEFAULT_GAS_PRICE.parse().unwrap(),
+            fees: None,
+            memo: String::new(),
+            yes,
+            wait: false,
+            wait_timeout: 1,
+        }
+    }
+
+    async fn attempt(yes: bool) -> (anyhow::Result<(Broadcasted, usize)>, usize) {
+        let (url, seen) = counting_node();
+        let rpc = RpcClient::new(&url).unwrap();
+        let (key, _) = KeyPair::generate().unwrap();
+        let msgs = vec![crate::msgs::bank_send(
+            key.address(),
+            key.address(),
+            &Coins::parse("1ubls").unwrap(),
+        )];
+        let opts = TxOptions {
+            chain_id: Some("test".into()),
+            ..TxOptions::default()
+        };
+        let r = gated_sign_broadcast(&rpc, &flags(yes), &key, msgs, &opts, false).await;
+        (r, seen.load(Ordering::SeqCst))
+    }
+
+    #[tokio::test]
+    async fn without_a_terminal_and_without_yes_nothing_is_signed_or_sent() {
+        let (r, connections) = attempt(false).await;
+        let err = r.unwrap_err();
+        assert!(
+            matches!(err.downcast_ref(), Some(ConfirmError::NoTerminal)),
+            "{err:#}"
+        );
+        assert!(err.to_string().contains("pass --yes"), "{err}");
+        assert_eq!(connections, 0, "the node was contacted before confirmation");
+    }
+
+    #[tokio::test]
+    async fn with_yes_the_tx_goes_to_the_node() {
+        let (r, connections) = attempt(true).await;
+        // The fake node answers nothing, so the attempt fails, but only after contacting it.
+        let err = r.unwrap_err();
+        assert!(err.downcast_ref::<ConfirmError>().is_none(), "{err:#}");
+        assert!(connections > 0, "--yes did not reach the node");
+    }
 }

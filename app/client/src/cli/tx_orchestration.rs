@@ -374,12 +374,13 @@ async fn invoke(
     match invoke_function(ctx, flags, function_id, input, args, max_fee, result_timeout).await? {
         InvokeOutcome::Submitted(out) => ctx.emit(&out, |i| {
             format!(
-                "job_id: {}\nworkers: {}\ntxhash: {}\nheight: {}\n(result: `blsd query orchestration result {}`, or invoke with --wait)",
+                "job_id: {}\nworkers: {}\ntxhash: {}\nheight: {}\n(result: `blsd query orchestration result {}{}`, or invoke with --wait)",
                 i.job_id,
                 i.workers.join(", "),
                 i.txhash,
                 i.height,
-                i.job_id
+                i.job_id,
+                ctx.node_flags()
             )
         }),
         InvokeOutcome::Verified(v) => ctx.emit(v.as_ref(), verified_text),
