@@ -13,7 +13,8 @@
 //!   colours stripped). Each shown line must appear, in order; other lines may come between.
 //!   Whitespace runs compare equal; a word containing `...` stands for any word with the same
 //!   punctuation around it (`bls1gpew...,` matches any address followed by a comma); a lone
-//!   `...` stands for any number of words.
+//!   `...` stands for any number of words, and a line's last word ending in `...` for the rest
+//!   of the line too (`{"result":{"fee":"100000",...` matches a JSON line by its start).
 //! - ```` ```toml file=PATH ```` / `append=PATH` — the reader writes (or appends to) PATH, relative
 //!   to the shell's current directory, with the block's text.
 //!
@@ -238,6 +239,8 @@ fn words_match(pattern: &[&str], words: &[&str]) -> bool {
         None => words.is_empty(),
         Some((&"...", rest)) => (0..=words.len()).any(|skip| words_match(rest, &words[skip..])),
         Some((p, rest)) => match words.split_first() {
+            // A last shown word that ends in `...` also stands for the rest of the line.
+            Some((w, _)) if rest.is_empty() && p.ends_with("...") => word_matches(p, w),
             Some((w, wrest)) => word_matches(p, w) && words_match(rest, wrest),
             None => false,
         },
@@ -663,5 +666,9 @@ mod tests {
         // A lone `...` stands for any number of words, including none.
         check_output("status: ...\nworkers: ... bls19gk9def\n", printed).unwrap();
         check_output("status: finalized (exited with code 0) ...\n", printed).unwrap();
+        // A trailing `word...` matches the start of a line and its rest.
+        check_output("status: fin...\n", printed).unwrap();
+        check_output("workers: 2 of...\n", printed).unwrap();
+        assert!(check_output("workers: 3 of...\n", printed).is_err());
     }
 }
