@@ -1,7 +1,8 @@
 //! Happy path: three real `bls-worker` daemons register, a developer deploys `hello` and
 //! invokes it; the workers execute, commit and reveal; the result finalizes, equals what
-//! `bls-worker run` computes locally for the same job, the agreeing workers are paid and
-//! part of the fee is burnt.
+//! `bls-worker run` computes locally for the same job, the fee, the workers' shares and the
+//! burn equal what the chain's params give (computed here, not with the chain's functions),
+//! and each worker sent exactly one commit (its own count, not only the chain's).
 
 use std::process::Command;
 use std::time::Duration;
