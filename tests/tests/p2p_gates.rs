@@ -3,14 +3,15 @@
 //! work orders over libp2p. Its connection passes the peer gate (it is registered), so what
 //! refuses it is the per-request rule — work orders only from active registered heads. The
 //! members refuse it (`not_a_head`, counted in their metrics) and execute nothing; the real
-//! head is served by the same members.
+//! head is served by the same members. A node whose key is not registered at all, running the
+//! head API, is refused too (by the connection gate or the per-request one) and nothing runs.
 
 use std::time::Duration;
 
 use bls_e2e::fastpath::{fund_deposit, post, signed_body, start_with_head, Nodes};
 use bls_e2e::net::free_port;
 use bls_e2e::wait_until;
-use bls_e2e::worker::{deploy, wasm_path, WorkerNet};
+use bls_e2e::worker::{deploy, wasm_path, WorkerNet, WorkerNode};
 
 const HEAD: usize = 3;
 /// The registered non-head worker that plays head.
@@ -94,6 +95,50 @@ async fn work_orders_from_a_registered_non_head_are_refused() -> anyhow::Result<
                 .await?,
             executed_before[i],
             "{} executed the non-head's order",
+            w.name
+        );
+    }
+
+    // An unregistered node with the head API: refused, nothing runs.
+    let tmp = tempfile::tempdir()?;
+    let mut stranger = WorkerNode::init(tmp.path(), "stranger", "r9", "AS64599")?;
+    stranger.configure(&wn.net, 0, "5000000ubls")?;
+    let rec = bls_e2e::worker::worker_record(&wn.rpc, &stranger.address).await;
+    assert!(
+        rec.as_ref().map_or(true, |r| r["worker"].is_null()),
+        "the stranger is registered: {rec:?}"
+    );
+    let stranger_url = format!("127.0.0.1:{}", free_port()?);
+    let stranger_p2p = format!("/ip4/127.0.0.1/tcp/{}", free_port()?);
+    stranger.start_unregistered(&[
+        "--p2p-listen",
+        &stranger_p2p,
+        "--head-listen",
+        &stranger_url,
+    ])?;
+    wait_until("the stranger's API", Duration::from_secs(30), || {
+        let url = format!("http://{stranger_url}/api/v1/health");
+        async move {
+            Ok(reqwest::get(&url)
+                .await
+                .ok()
+                .filter(|r| r.status().is_success()))
+        }
+    })
+    .await?;
+    let (body, _) = signed_body(&wn.rpc, &wn.invoker, function_id, "Mal", 3, Nodes::All).await?;
+    let (st, v) = post(
+        &format!("http://{stranger_url}/api/v1/functions/execute"),
+        &body,
+    )
+    .await?;
+    assert_eq!(st, 503, "{v}\n{}\n{}", wn.logs(), stranger.tail(40));
+    for (i, w) in wn.workers[..2].iter().enumerate() {
+        assert_eq!(
+            w.metric("bls_worker_outcomes_total{kind=\"exit_ok\"}")
+                .await?,
+            executed_before[i],
+            "{} executed the unregistered node's order",
             w.name
         );
     }
