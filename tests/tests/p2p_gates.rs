@@ -5,13 +5,22 @@
 //! members refuse it (`not_a_head`, counted in their metrics) and execute nothing; the real
 //! head is served by the same members. A node whose key is not registered at all, running the
 //! head API, is refused too (by the connection gate or the per-request one) and nothing runs.
+//!
+//! Code blobs go only to registered peers: a libp2p node (the worker's own, in process) with
+//! a registered worker's key gets the function's code from a real member; the same request
+//! from a fresh, unregistered key gets no code (refused, or dropped by the connection gate).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use bls_e2e::fastpath::{fund_deposit, post, signed_body, start_with_head, Nodes};
 use bls_e2e::net::free_port;
 use bls_e2e::wait_until;
 use bls_e2e::worker::{deploy, wasm_path, WorkerNet, WorkerNode};
+use bls_worker::p2p::gate::{Registered, StaticPeers};
+use bls_worker::p2p::protocol::{CodeReply, CodeRequest};
+use bls_worker::p2p::{identity, node};
+use sha2::{Digest, Sha256};
 
 const HEAD: usize = 3;
 /// The registered non-head worker that plays head.
@@ -141,6 +150,57 @@ async fn work_orders_from_a_registered_non_head_are_refused() -> anyhow::Result<
             "{} executed the unregistered node's order",
             w.name
         );
+    }
+
+    // Code requests to member 0, which holds the code (it ran it above).
+    let f: serde_json::Value = wn
+        .rpc
+        .query_json(
+            "/bls.orchestration.v1.Query/Function",
+            &serde_json::json!({ "id": function_id }),
+        )
+        .await?;
+    let code_hash = hex::decode(f["function"]["code_hash"].as_str().unwrap_or(""))?;
+    anyhow::ensure!(code_hash.len() == 32, "code hash: {f}");
+    let target_key = bls_worker::daemon::load_key(&wn.workers[0].home)?;
+    let target = identity::keypair(&target_key)?.public().to_peer_id();
+    let target_addr: libp2p::Multiaddr = fp.p2p[0].parse()?;
+    let ask = |kp: libp2p::identity::Keypair| {
+        let (target_addr, hash) = (target_addr.clone(), code_hash.clone());
+        async move {
+            // Our own node admits the member (its gate drops unregistered peers too).
+            let registry = Arc::new(StaticPeers::default());
+            registry.insert(
+                target,
+                Registered {
+                    addrs: vec![target_addr.clone()],
+                    head: false,
+                },
+            );
+            let (handle, incoming, _) = node::start(kp, "/ip4/127.0.0.1/tcp/0".parse()?, registry)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let reply = handle
+                .code(target, vec![target_addr], CodeRequest { hash })
+                .await;
+            drop(incoming);
+            anyhow::Ok(reply)
+        }
+    };
+    // Control: a registered worker's key (the fake head's, its daemon stopped first).
+    wn.workers[FAKE].stop(Duration::from_secs(20));
+    let registered = bls_worker::daemon::load_key(&wn.workers[FAKE].home)?;
+    match ask(identity::keypair(&registered)?).await? {
+        Ok(CodeReply::Found(blob)) => {
+            assert_eq!(Sha256::digest(&blob).as_slice(), code_hash.as_slice());
+        }
+        other => panic!("a registered peer got no code: {other:?}\n{}", wn.logs()),
+    }
+    // A fresh key: no code.
+    match ask(libp2p::identity::Keypair::generate_secp256k1()).await? {
+        Ok(CodeReply::Found(_)) => panic!("an unregistered peer got the code"),
+        Ok(CodeReply::Missing(why)) => assert!(why.contains("not registered"), "{why}"),
+        Err(_) => {} // dropped by the member's connection gate before an answer
     }
     Ok(())
 }
