@@ -8,7 +8,9 @@
 //!
 //! Code blobs go only to registered peers: a libp2p node (the worker's own, in process) with
 //! a registered worker's key gets the function's code from a real member; the same request
-//! from a fresh, unregistered key gets no code (refused, or dropped by the connection gate).
+//! from a fresh, unregistered key gets no code. The member's connection gate drops such a
+//! peer before its request is answered, so this checks the connection and per-request gates
+//! together; the per-request code gate alone is not isolated here.
 
 use std::sync::Arc;
 use std::time::Duration;
