@@ -194,7 +194,7 @@ async fn work_orders_from_a_registered_non_head_are_refused() -> anyhow::Result<
     let registered = bls_worker::daemon::load_key(&wn.workers[FAKE].home)?;
     match ask(identity::keypair(&registered)?).await? {
         Ok(CodeReply::Found(blob)) => {
-            assert_eq!(Sha256::digest(&blob).as_slice(), code_hash.as_slice());
+            assert_eq!(Sha256::digest(&blob).to_vec(), code_hash);
         }
         other => panic!("a registered peer got no code: {other:?}\n{}", wn.logs()),
     }
