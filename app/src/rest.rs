@@ -382,12 +382,20 @@ async fn broadcast(
         _ => "broadcast_tx_sync",
     };
     let r = rpc_get(&s, &format!("{method}?tx=0x{}", hex::encode(&tx))).await?;
+    // What CometBFT's broadcast answers (CheckTx's verdict for sync, nothing for async) is
+    // passed on; the rest is what the SDK's gateway leaves unset before inclusion (height 0,
+    // no gas, no events), and its `data` is CheckTx's data as upper-case hex.
+    let data = r["data"]
+        .as_str()
+        .and_then(|d| base64::engine::general_purpose::STANDARD.decode(d).ok())
+        .map(hex::encode_upper)
+        .unwrap_or_default();
     Ok(Json(json!({"tx_response": {
         "height": "0",
         "txhash": r["hash"],
         "codespace": r["codespace"],
         "code": r["code"],
-        "data": "",
+        "data": data,
         "raw_log": r["log"],
         "logs": [],
         "info": "",

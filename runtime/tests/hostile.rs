@@ -3,10 +3,18 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bls_runtime::{ExitStatus, Manifest, TrapKind};
 use common::{assert_healthy, run, runtime};
+
+/// A hang fails the test instead of stalling it. The margin is generous on purpose: the
+/// deadline catches a limit that never fires, it does not measure how fast one fires.
+async fn within_deadline<T>(f: impl std::future::Future<Output = T>) -> T {
+    tokio::time::timeout(Duration::from_secs(60), f)
+        .await
+        .expect("the job's own timeout never ended it")
+}
 
 fn manifest(f: impl FnOnce(&mut Manifest)) -> Manifest {
     let mut m = Manifest::default();
@@ -61,8 +69,7 @@ async fn infinite_loop_times_out() {
         m.limits.fuel = u64::MAX;
         m.limits.timeout_ms = 300;
     });
-    let started = Instant::now();
-    let out = run(&rt, "infinite-loop", m, &[], b"").await;
+    let out = within_deadline(run(&rt, "infinite-loop", m, &[], b"")).await;
     assert_eq!(
         out.status,
         ExitStatus::Trapped(TrapKind::Timeout),
@@ -73,11 +80,6 @@ async fn infinite_loop_times_out() {
         "{:?}",
         out.wall_time
     );
-    assert!(
-        started.elapsed() < Duration::from_secs(3),
-        "took {:?}",
-        started.elapsed()
-    );
     assert_healthy(&rt).await;
 }
 
@@ -85,17 +87,11 @@ async fn infinite_loop_times_out() {
 async fn sleep_in_host_call_stops_at_deadline() {
     let rt = runtime();
     let m = manifest(|m| m.limits.timeout_ms = 300);
-    let started = Instant::now();
-    let out = run(&rt, "sleep-forever", m, &[], b"").await;
+    let out = within_deadline(run(&rt, "sleep-forever", m, &[], b"")).await;
     assert_eq!(
         out.status,
         ExitStatus::Trapped(TrapKind::Timeout),
         "{out:?}"
-    );
-    assert!(
-        started.elapsed() < Duration::from_secs(3),
-        "took {:?}",
-        started.elapsed()
     );
     // Output before the sleep is kept for the operator but not in the canonical form.
     assert_eq!(out.stdout, b"going to sleep\n");

@@ -106,3 +106,23 @@ pub fn signed_sends(
         })
         .collect()
 }
+
+/// The `ubls` supply and the bank's cumulative burned total, read from blsd's store.
+pub async fn supply_and_burned(rpc: &bls_client::rpc::RpcClient) -> anyhow::Result<(u128, u128)> {
+    let read = |v: Vec<u8>| -> anyhow::Result<u128> {
+        if v.is_empty() {
+            return Ok(0);
+        }
+        let s: String = serde_json::from_slice(&v)?;
+        Ok(s.parse()?)
+    };
+    let supply = read(
+        rpc.abci_query("/store/key", bls_bank::keeper::store_keys::supply("ubls"))
+            .await?,
+    )?;
+    let burned = read(
+        rpc.abci_query("/store/key", bls_bank::keeper::store_keys::burned("ubls"))
+            .await?,
+    )?;
+    Ok((supply, burned))
+}

@@ -122,9 +122,23 @@ impl WorkerNode {
     /// Starts `bls-worker start --register` with `extra` flags (e.g. `--fault wrong-result`).
     /// Each start logs to its own file (`worker-<name>-<n>.log`).
     pub fn start(&mut self, extra: &[&str]) -> anyhow::Result<()> {
+        self.spawn(true, extra)
+    }
+
+    /// [`WorkerNode::start`] without `--register`: a node whose key is not on chain (unless
+    /// registered before).
+    pub fn start_unregistered(&mut self, extra: &[&str]) -> anyhow::Result<()> {
+        self.spawn(false, extra)
+    }
+
+    fn spawn(&mut self, register: bool, extra: &[&str]) -> anyhow::Result<()> {
         self.starts += 1;
         let mut c = Command::new(bin_path("bls-worker")?);
-        c.args(["start", "--register", "--home"])
+        c.arg("start");
+        if register {
+            c.arg("--register");
+        }
+        c.arg("--home")
             .arg(&self.home)
             .args(extra)
             .env("BLS_LOG", "bls_worker=debug,info");

@@ -1,35 +1,19 @@
 //! `kill -9` of both cometbft and blsd in the middle of traffic: after a restart the chain goes
-//! on from the same height and app hash, no committed tx is lost, and the supply is conserved
-//! (what left it was burnt and is accounted as burnt).
+//! on from the height it had reached, with the same app hash for it (and blsd's own Info
+//! agreeing with the headers), no committed tx is lost (every tx seen committed before the
+//! kill is still there, and the committed ones are exactly a prefix of what was sent, matching
+//! the account sequence and bob's balance), and the supply is conserved (what left it was
+//! burnt and is accounted as burnt).
 
 use std::time::Duration;
 
 use bls_client::keys::KeyPair;
 use bls_client::rpc::RpcClient;
 use bls_core::{Address, Coins};
-use bls_e2e::chain::signed_sends;
+use bls_e2e::chain::{signed_sends, supply_and_burned};
 use bls_e2e::{wait_until, Localnet, NodeOptions};
 
 const GENESIS: u128 = 1_000_000_000_000;
-
-async fn supply_and_burned(rpc: &RpcClient) -> anyhow::Result<(u128, u128)> {
-    let read = |v: Vec<u8>| -> anyhow::Result<u128> {
-        if v.is_empty() {
-            return Ok(0);
-        }
-        let s: String = serde_json::from_slice(&v)?;
-        Ok(s.parse()?)
-    };
-    let supply = read(
-        rpc.abci_query("/store/key", bls_bank::keeper::store_keys::supply("ubls"))
-            .await?,
-    )?;
-    let burned = read(
-        rpc.abci_query("/store/key", bls_bank::keeper::store_keys::burned("ubls"))
-            .await?,
-    )?;
-    Ok((supply, burned))
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_mid_traffic_then_restart() -> anyhow::Result<()> {
@@ -75,6 +59,16 @@ async fn kill_9_mid_traffic_then_restart() -> anyhow::Result<()> {
         Ok((seq >= acc.sequence + 20).then_some(()))
     })
     .await?;
+    // What the node has committed just before the kill: its height with the app hash after
+    // the block below it (in that block's header), and alice's sequence.
+    let killed_at = net.height(0).await?;
+    let hash_before = net.app_hash_after(0, killed_at - 1).await?;
+    assert!(!hash_before.is_empty());
+    let seen_committed = rpc
+        .account(alice.address())
+        .await?
+        .map_or(0, |a| a.sequence)
+        - acc.sequence;
     let v = &mut net.validators[0];
     if let Some(mut p) = v.cometbft.take() {
         p.kill();
@@ -94,29 +88,62 @@ async fn kill_9_mid_traffic_then_restart() -> anyhow::Result<()> {
     net.wait_height(0, resumed + 2, Duration::from_secs(60))
         .await?;
 
-    // Every committed tx is still there with its result, and nothing else changed bob's balance.
+    // Same height and app hash: the chain did not go back, the block the node had reached
+    // keeps its app hash, and blsd's own Info (its last height and app hash) agrees with the
+    // header CometBFT stores for the next block.
+    assert!(
+        resumed >= killed_at,
+        "resumed at {resumed}, had reached {killed_at}"
+    );
+    assert_eq!(net.app_hash_after(0, killed_at - 1).await?, hash_before);
+    let info = net.rpc(0, "abci_info").await?;
+    let info_height: u64 = info["response"]["last_block_height"]
+        .as_str()
+        .ok_or_else(|| anyhow::anyhow!("abci_info: {info}"))?
+        .parse()?;
+    let info_hash = base64_to_hex(
+        info["response"]["last_block_app_hash"]
+            .as_str()
+            .unwrap_or(""),
+    )?;
+    assert!(
+        info_height >= killed_at,
+        "blsd reports height {info_height}"
+    );
+    net.wait_height(0, info_height + 1, Duration::from_secs(60))
+        .await?;
+    assert_eq!(net.app_hash_after(0, info_height).await?, info_hash);
+
+    // No committed tx lost: the committed txs are exactly the first `committed` sent (the
+    // account sequence counts them, each is found with code 0, none after them is), and they
+    // include every tx seen committed before the kill.
     let seq = rpc
         .account(alice.address())
         .await?
         .map_or(0, |a| a.sequence);
-    let committed = seq - acc.sequence;
-    assert!(committed >= 20, "only {committed} txs survived");
-    for t in &txs[..usize::try_from(committed)?] {
+    let committed = usize::try_from(seq - acc.sequence)?;
+    assert!(
+        committed as u64 >= seen_committed,
+        "{seen_committed} txs were committed before the kill, {committed} after the restart"
+    );
+    for (i, t) in txs.iter().enumerate() {
         let r = rpc.tx(&t.hash).await?;
-        assert!(
-            r.is_some_and(|r| r.code == 0),
-            "committed tx {} lost",
-            t.hash
-        );
+        if i < committed {
+            assert!(
+                r.is_some_and(|r| r.code == 0),
+                "committed tx {i} ({}) lost",
+                t.hash
+            );
+        } else {
+            assert!(
+                r.is_none(),
+                "tx {i} ({}) is in a block but not counted",
+                t.hash
+            );
+        }
     }
     let bob_balance = rpc.balance(&bob, "ubls").await?;
-    assert_eq!(bob_balance, u128::from(committed) * 10);
-
-    // The app hash in each header equals what blsd computed for the previous height: CometBFT
-    // would have halted otherwise; check it continued past the restart with blocks after it.
-    let h = net.height(0).await?;
-    assert!(h > resumed);
-    assert!(!net.app_hash_after(0, h - 1).await?.is_empty());
+    assert_eq!(bob_balance, u128::try_from(committed)? * 10);
 
     let (supply, burned) = supply_and_burned(&rpc).await?;
     assert_eq!(
@@ -125,4 +152,11 @@ async fn kill_9_mid_traffic_then_restart() -> anyhow::Result<()> {
         "supply {supply} + burned {burned}"
     );
     Ok(())
+}
+
+/// Upper-case hex of a base64 string (CometBFT's RPC gives hashes in both forms).
+fn base64_to_hex(b64: &str) -> anyhow::Result<String> {
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::STANDARD.decode(b64)?;
+    Ok(hex::encode_upper(bytes))
 }

@@ -7,13 +7,21 @@ use std::time::Duration;
 
 use bls_client::rpc::RpcClient;
 use bls_core::Address;
-use bls_e2e::chain::{blsd_json, keyring_dir, new_key};
+use bls_e2e::chain::{blsd_json, keyring_dir, new_key, supply_and_burned};
 use bls_e2e::fastpath::{fund_deposit, query};
 use bls_e2e::{bin_path, Localnet, NodeOptions};
 use bls_orchestration::fastpath::state::{fastpath_account, FastPathStats};
 use serde_json::json;
 
 const DEPOSIT: u128 = 250_000;
+
+/// The supply and burn totals a restart must keep: `(bank supply, bank burned, fees module's
+/// gas-fee totals)`.
+async fn totals(rpc: &RpcClient) -> anyhow::Result<(u128, u128, serde_json::Value)> {
+    let (supply, burned) = supply_and_burned(rpc).await?;
+    let fees = query(rpc, "/bls.fees.v1.Query/Totals", json!({})).await?;
+    Ok((supply, burned, fees))
+}
 
 /// The fast-path state a restart must keep: `(deposit, fast-path module account, totals)`.
 async fn fastpath_state(
@@ -72,6 +80,15 @@ async fn exported_genesis_restarts_to_the_same_state() -> anyhow::Result<()> {
         rpc.balance(&bob, "ubls").await?,
         rpc.account(&alice_addr).await?.map(|a| a.sequence),
     );
+    let totals_before = totals(&rpc).await?;
+    // Something was burnt and taxed (gas fees of the txs above), so the totals are not
+    // trivially zero on both sides.
+    assert!(totals_before.1 > 0, "burned {}", totals_before.1);
+    assert_ne!(
+        totals_before.2["totals"]["burned"], "0",
+        "{}",
+        totals_before.2
+    );
     let last_seen = net.height(0).await?;
     net.stop_validator(0);
 
@@ -121,6 +138,8 @@ async fn exported_genesis_restarts_to_the_same_state() -> anyhow::Result<()> {
     );
     assert_eq!(before, after);
     assert_eq!(after.1, 4242);
+    // Supply and the burn totals (the bank's and the fees module's) came along unchanged.
+    assert_eq!(totals(&rpc2).await?, totals_before);
     // The deposit record came along with the coins that back it.
     assert_eq!(fastpath_state(&rpc2, &alice_addr).await?, fastpath_before);
     Ok(())

@@ -1,14 +1,15 @@
 //! Happy path: three real `bls-worker` daemons register, a developer deploys `hello` and
 //! invokes it; the workers execute, commit and reveal; the result finalizes, equals what
-//! `bls-worker run` computes locally for the same job, the agreeing workers are paid and
-//! part of the fee is burnt.
+//! `bls-worker run` computes locally for the same job, the fee, the workers' shares and the
+//! burn equal what the chain's params give (computed here, not with the chain's functions),
+//! and each worker sent exactly one commit (its own count, not only the chain's).
 
 use std::process::Command;
 use std::time::Duration;
 
 use bls_e2e::bin_path;
 use bls_e2e::worker::{
-    balance_now, deploy, events_between, fees_paid, invoke, module_address, supply_now,
+    balance_now, deploy, events_between, fees_paid, invoke, module_address, parse_ubls, supply_now,
     wait_finalized, wasm_path, WorkerNet, INVOKER_FUNDS, TEST_BOND, TEST_WORKER_FUNDS,
 };
 
@@ -23,7 +24,7 @@ async fn hello_is_executed_by_workers_and_finalized() -> anyhow::Result<()> {
     let function_id = deploy(&wn.rpc, &wn.invoker, &wasm, "{}", 3, 2).await?;
     let invoker = wn.invoker.address().to_string();
 
-    let (supply_before, _) = supply_now(&wn.rpc).await?;
+    let (supply_before, h_before) = supply_now(&wn.rpc).await?;
     let inv = invoke(&wn.rpc, &wn.invoker, function_id, b"Ada", 1_000_000).await?;
     assert_eq!(inv.workers.len(), 3, "three workers assigned");
 
@@ -59,15 +60,52 @@ async fn hello_is_executed_by_workers_and_finalized() -> anyhow::Result<()> {
         "local run: {local}"
     );
 
-    // Fee accounting: balances are checked against everything paid since genesis (fees
-    // from the ante `tx` events).
-    let p = bls_orchestration::Params::default();
-    let limits = bls_core::manifest::Limits::default();
-    let fee = bls_orchestration::pricing::job_fee(&p, &limits, &outcome);
+    // Fee accounting, computed here from the chain's params (not with the chain's own
+    // pricing and split functions): fee = base_fee + fuel_used × fuel_price / fuel_unit
+    // (a clean exit has no time fee), split by the fees module's basis points, floored.
+    let params: serde_json::Value = wn
+        .rpc
+        .query_json("/bls.orchestration.v1.Query/Params", &serde_json::json!({}))
+        .await?;
+    let num = |k: &str| -> anyhow::Result<u128> {
+        let v = &params["params"][k];
+        match (v.as_str(), v.as_u64()) {
+            (Some(s), _) => Ok(s.parse()?),
+            (_, Some(n)) => Ok(u128::from(n)),
+            _ => anyhow::bail!("param {k}: {v}"),
+        }
+    };
+    assert_eq!(outcome.status, bls_core::outcome::ExitStatus::Exited(0));
+    assert!(outcome.fuel_used < bls_core::manifest::Limits::default().fuel);
+    let fee =
+        num("base_fee")? + u128::from(outcome.fuel_used) * num("fuel_price")? / num("fuel_unit")?;
     assert_eq!(result.fee, fee);
     let shares = bls_e2e::worker::invocation_split(&wn.rpc).await?;
-    let split = bls_orchestration::handlers::settle::split_fee(&shares, fee, result.workers.len());
-    assert!(split.per_worker > 0 && split.burn > 0);
+    let paid_workers = u128::try_from(result.workers.len())?;
+    let per_worker = fee * u128::from(shares.worker_bps) / 10_000 / paid_workers;
+    let burn = fee * u128::from(shares.burn_bps) / 10_000;
+    assert!(per_worker > 0 && burn > 0);
+    let events_to = wn.net.height(0).await?;
+    let events = events_between(&wn.rpc, inv.height, events_to).await?;
+    let settled: Vec<_> = events
+        .iter()
+        .filter(|(_, e)| {
+            e.kind == "bls.job_settled" && e.attr("job_id") == Some(&*inv.job_id.to_string())
+        })
+        .collect();
+    assert_eq!(settled.len(), 1, "one settlement of job {}", inv.job_id);
+    let settled = &settled[0].1;
+    assert_eq!(settled.attr("fee"), Some(&*fee.to_string()), "{settled:?}");
+    assert_eq!(
+        settled.attr("per_worker"),
+        Some(&*per_worker.to_string()),
+        "{settled:?}"
+    );
+    assert_eq!(
+        settled.attr("burn"),
+        Some(&*burn.to_string()),
+        "{settled:?}"
+    );
     // Agreeing workers: genesis funds − bond − every fee they paid + their share.
     for w in &result.workers {
         let w = w.to_string();
@@ -75,17 +113,22 @@ async fn hello_is_executed_by_workers_and_finalized() -> anyhow::Result<()> {
         let fees = fees_paid(&wn.rpc, &w, 1, h).await?;
         assert_eq!(
             bal,
-            TEST_WORKER_FUNDS - TEST_BOND - fees + split.per_worker,
+            TEST_WORKER_FUNDS - TEST_BOND - fees + per_worker,
             "worker {w} balance at height {h}"
         );
     }
-    // Part burnt: the supply dropped by at least the burn share.
-    let (supply_after, _) = supply_now(&wn.rpc).await?;
-    let burnt = supply_before - supply_after;
+    // The supply dropped by exactly what was burnt in between: the job's burn share plus
+    // the gas-fee burns of those blocks, each a `burn` event.
+    let (supply_after, h_after) = supply_now(&wn.rpc).await?;
+    let burns = events_between(&wn.rpc, h_before + 1, h_after).await?;
+    let mut burnt_events = 0u128;
+    for (_, e) in burns.iter().filter(|(_, e)| e.kind == "burn") {
+        burnt_events += parse_ubls(e.attr("amount").unwrap_or(""))?;
+    }
+    assert_eq!(supply_before - supply_after, burnt_events);
     assert!(
-        burnt >= split.burn,
-        "burnt {burnt} < burn share {}",
-        split.burn
+        burnt_events >= burn,
+        "burn events {burnt_events} miss the job's burn share {burn}"
     );
     // The invoker got everything but the job fee (and its tx fees) back; escrow is empty.
     let (bal, h) = balance_now(&wn.rpc, &invoker).await?;
@@ -100,16 +143,18 @@ async fn hello_is_executed_by_workers_and_finalized() -> anyhow::Result<()> {
         .0,
         0
     );
-    let events_to = wn.net.height(0).await?;
-
-    // Each worker committed exactly once.
-    let events = events_between(&wn.rpc, inv.height, events_to).await?;
+    // Each worker committed exactly once on chain, and sent exactly one commit: the chain
+    // refuses a second commit, so only the worker's own count shows one it tried.
     for w in &inv.workers {
         assert_eq!(
             bls_e2e::worker::commits_by(&events, inv.job_id, w),
             1,
             "{w}"
         );
+    }
+    for w in &wn.workers {
+        let sends = w.metric("bls_worker_commit_sends_total").await?;
+        assert_eq!(sends, Some(1.0), "{} commit sends\n{}", w.name, wn.logs());
     }
 
     // Simulated gas plus the per-tx headroom sufficed (settlement runs in end block, not

@@ -1,7 +1,8 @@
 //! Restarts: a worker killed (SIGKILL) between its commit and its reveal, and both workers
 //! down while more jobs are assigned to them. After restarting, the workers catch up from
 //! their saved height, reveal the saved commit instead of re-running the job, handle every
-//! job assigned while they were down, and never post two commits for a job.
+//! job assigned while they were down, and never send a second commit for a job (counted
+//! from the workers' own logs, not only from the chain, which refuses a second commit).
 
 use std::time::Duration;
 
@@ -58,7 +59,10 @@ async fn restarted_workers_catch_up_and_never_commit_twice() -> anyhow::Result<(
         assert_eq!(r.workers.len(), 2);
     }
 
-    // Exactly one commit per worker per job, and A resumed job 1 from its saved record.
+    // Exactly one commit per worker per job on chain, and A resumed job 1 from its saved
+    // record. The chain refuses a second commit, so the workers' own logs are what show
+    // whether they tried one: A sent job 1's commit once (before the kill) and never again;
+    // any other job's commit is sent once plus once per send the chain did not take.
     let now = wn.net.height(0).await?;
     let events = events_between(&wn.rpc, job1.height, now).await?;
     for job in [&job1, &job2, &job3] {
@@ -76,6 +80,32 @@ async fn restarted_workers_catch_up_and_never_commit_twice() -> anyhow::Result<(
         );
     }
     let a_logs = wn.workers[0].all_logs();
+    let b_logs = wn.workers[1].all_logs();
+    let count = |logs: &str, what: &str, job: u64| {
+        let needle = format!("{what} job={job} ");
+        logs.lines().filter(|l| l.contains(&needle)).count()
+    };
+    assert_eq!(
+        count(&a_logs, "sending commit", job1.job_id),
+        1,
+        "A re-sent job 1's commit after the restart:\n{}",
+        wn.logs()
+    );
+    for (logs, name) in [(&a_logs, "A"), (&b_logs, "B")] {
+        for job in [&job1, &job2, &job3] {
+            if name == "A" && job.job_id == job1.job_id {
+                continue;
+            }
+            let failed = count(logs, "commit not accepted", job.job_id);
+            assert_eq!(
+                count(logs, "sending commit", job.job_id),
+                1 + failed,
+                "{name}, job {}:\n{}",
+                job.job_id,
+                wn.logs()
+            );
+        }
+    }
     assert!(
         a_logs.contains("resuming saved commit"),
         "A should resume its saved commit:\n{}",

@@ -42,6 +42,9 @@ pub struct Metrics {
     pub chain_lag: Gauge,
     /// Transactions included successfully.
     pub txs: Counter,
+    /// Commit transactions this process sent (accepted or not): a worker that re-commits a
+    /// job it already committed shows here even though the chain refuses the second commit.
+    pub commit_sends: Counter,
     /// Transaction failures by stage (`simulate`, `check_tx`, `deliver`, `broadcast`, ...).
     pub tx_failures: Family<KindLabel, Counter>,
     /// Websocket (re)connections.
@@ -109,6 +112,12 @@ impl Metrics {
         );
         let txs = Counter::default();
         registry.register("txs", "Transactions included successfully", txs.clone());
+        let commit_sends = Counter::default();
+        registry.register(
+            "commit_sends",
+            "Commit transactions sent, accepted or not",
+            commit_sends.clone(),
+        );
         let tx_failures = Family::<KindLabel, Counter>::default();
         registry.register(
             "tx_failures",
@@ -205,6 +214,7 @@ impl Metrics {
             processed_height,
             chain_lag,
             txs,
+            commit_sends,
             tx_failures,
             ws_connects,
             jobs_in_flight,

@@ -410,8 +410,10 @@ impl BlsApp {
                         .unwrap_or_default(),
                     height: u64::try_from(m.height).unwrap_or(0),
                     power: m.validator.as_ref().map_or(0, |val| val.power),
-                    // MisbehaviorType: 1 duplicate vote, 2 light client attack.
-                    duplicate_vote: m.r#type == 1,
+                    // Only a duplicate vote is double signing; a light-client attack or an
+                    // unknown type is passed on as not one (slashing ignores it).
+                    duplicate_vote: m.r#type
+                        == tendermint_proto::v0_38::abci::MisbehaviorType::DuplicateVote as i32,
                 })
                 .collect(),
         };

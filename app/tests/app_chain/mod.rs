@@ -19,8 +19,8 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use tendermint_proto::google::protobuf::Timestamp;
 use tendermint_proto::v0_38::abci::{
-    CommitInfo, ExecTxResult, Misbehavior, RequestFinalizeBlock, ResponseFinalizeBlock, Validator,
-    VoteInfo,
+    CommitInfo, ExecTxResult, Misbehavior, MisbehaviorType, RequestFinalizeBlock,
+    ResponseFinalizeBlock, Validator, VoteInfo,
 };
 
 /// Genesis time of every test chain (Unix seconds).
@@ -203,6 +203,20 @@ impl AppChain {
         misbehavior: Vec<(Vec<u8>, u64, i64)>,
         voters: Vec<Vec<u8>>,
     ) -> ResponseFinalizeBlock {
+        let misbehavior = misbehavior
+            .into_iter()
+            .map(|(key, at, secs)| misbehavior_of(MisbehaviorType::DuplicateVote, &key, at, secs))
+            .collect();
+        self.block_with_misbehavior(txs, misbehavior, voters)
+    }
+
+    /// [`AppChain::block_with`] with CometBFT's misbehavior records as given.
+    pub fn block_with_misbehavior(
+        &mut self,
+        txs: Vec<Vec<u8>>,
+        misbehavior: Vec<Misbehavior>,
+        voters: Vec<Vec<u8>>,
+    ) -> ResponseFinalizeBlock {
         let height = self.height + 1;
         let time = self.time_secs + self.block_secs;
         let hash = Sha256::digest(format!("{}/{height}", self.chain_id)).to_vec();
@@ -221,22 +235,7 @@ impl AppChain {
                     })
                     .collect(),
             }),
-            misbehavior: misbehavior
-                .into_iter()
-                .map(|(key, at, secs)| Misbehavior {
-                    r#type: 1,
-                    validator: Some(Validator {
-                        address: consensus_address(&key).into(),
-                        power: 10,
-                    }),
-                    height: i64::try_from(at).expect("height"),
-                    time: Some(Timestamp {
-                        seconds: secs,
-                        nanos: 0,
-                    }),
-                    total_voting_power: 10,
-                })
-                .collect(),
+            misbehavior,
             hash: hash.into(),
             height: i64::try_from(height).expect("height"),
             time: Some(Timestamp {
@@ -280,6 +279,24 @@ pub fn event(
             .map(|a| (a.key.clone(), a.value.clone()))
             .collect()
     })
+}
+
+/// CometBFT's record of misbehavior of `kind` by the validator with consensus key `key`,
+/// at offence height `at` and time `secs`, as FinalizeBlock carries it.
+pub fn misbehavior_of(kind: MisbehaviorType, key: &[u8], at: u64, secs: i64) -> Misbehavior {
+    Misbehavior {
+        r#type: kind as i32,
+        validator: Some(Validator {
+            address: consensus_address(key).into(),
+            power: 10,
+        }),
+        height: i64::try_from(at).expect("height"),
+        time: Some(Timestamp {
+            seconds: secs,
+            nanos: 0,
+        }),
+        total_voting_power: 10,
+    }
 }
 
 /// Balances by (address, denom).

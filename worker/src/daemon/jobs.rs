@@ -514,6 +514,10 @@ impl Jobs {
                         job_id: id,
                         commitment: record.commitment_bytes(),
                     };
+                    // Counted and logged per job before the send, so a second commit shows
+                    // even when the chain refuses it.
+                    self.metrics.commit_sends.inc();
+                    tracing::info!(job = id, round = record.round, "sending commit");
                     match self
                         .signer
                         .submit(encode_any(&msg, MSG_COMMIT_RESULT))
