@@ -5,7 +5,7 @@ use redb::ReadOnlyTable;
 
 use super::db::Store;
 use super::error::{FaultCell, StoreError};
-use super::overlay::is_empty_range;
+use bls_core::overlay::is_empty_range;
 
 /// One row of a redb `&[u8] -> &[u8]` range.
 type RowResult<'r> = Result<

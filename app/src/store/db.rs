@@ -8,7 +8,6 @@ use jmt::{KeyHash, Sha256Jmt};
 use redb::{Database, ReadableDatabase, ReadableTable};
 use sha2::Sha256;
 
-use super::changeset::ChangeSet;
 use super::committed::CommittedView;
 use super::error::StoreError;
 use super::historical::HistoricalView;
@@ -17,6 +16,7 @@ use super::tables::{
     JMT_STALE, JMT_VALUES, KV, KV_HISTORY, META, META_APP_HASH, META_HEIGHT, META_HISTORY_FROM,
     META_VERSION,
 };
+use bls_core::changeset::ChangeSet;
 
 /// Root hash of an empty jmt (jmt's `SPARSE_MERKLE_PLACEHOLDER_HASH`, private in jmt).
 pub const EMPTY_TREE_ROOT: [u8; 32] = *b"SPARSE_MERKLE_PLACEHOLDER_HASH__";

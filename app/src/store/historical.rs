@@ -8,8 +8,8 @@ use redb::ReadOnlyTable;
 
 use super::db::Store;
 use super::error::{FaultCell, StoreError};
-use super::overlay::is_empty_range;
 use super::tables::decode_value;
+use bls_core::overlay::is_empty_range;
 
 type HistoryRows = ReadOnlyTable<(&'static [u8], u64), &'static [u8]>;
 

@@ -65,21 +65,19 @@
 //!   starts at the first commit, or, for a database that predates it, at the height it had
 //!   when reopened (its KV is copied in once).
 
-mod changeset;
 mod committed;
 mod db;
 mod error;
 mod historical;
-mod overlay;
 mod proof;
 mod staged;
 mod tables;
 
-pub use changeset::ChangeSet;
+pub use bls_core::changeset::ChangeSet;
+pub use bls_core::overlay::Overlay;
 pub use committed::CommittedView;
 pub use db::{PreparedCommit, QueryResult, Store, EMPTY_TREE_ROOT};
 pub use error::StoreError;
 pub use historical::{HistoricalView, MAX_ABSENT_KEYS_SCANNED};
-pub use overlay::Overlay;
 pub use proof::{proof_spec, verify_proof};
 pub use staged::StagedView;

@@ -2,11 +2,11 @@
 
 use cosmwasm_std::{Order, Record, Storage};
 
-use super::changeset::ChangeSet;
 use super::committed::CommittedView;
 use super::db::Store;
 use super::error::{FaultCell, StoreError};
-use super::overlay::{merged_get, merged_range};
+use bls_core::changeset::ChangeSet;
+use bls_core::overlay::{merged_get, merged_range};
 
 /// Committed state with a block's (or the CheckTx state's) staged writes applied, read-only.
 /// The app owns the `ChangeSet` across calls and builds this view on demand; txs write into an

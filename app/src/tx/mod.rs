@@ -263,10 +263,5 @@ impl<'m> TxPipeline<'m> {
 
 /// Writes an overlay's buffered changes into `store`.
 fn apply_changes(store: &mut dyn Storage, changes: ChangeSet) {
-    for (key, value) in changes.iter() {
-        match value {
-            Some(v) => store.set(key, v),
-            None => store.remove(key),
-        }
-    }
+    changes.apply_to(store);
 }

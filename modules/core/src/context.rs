@@ -98,4 +98,84 @@ impl<'a> Context<'a> {
     pub fn emit(&mut self, e: Event) {
         self.events.push(e);
     }
+
+    /// Runs `f` on a branch of this context: its writes, events and validator updates are kept
+    /// when it returns `Ok` and dropped, all of them, when it returns `Err`. Block hooks use it
+    /// to process one item (a job's deadline) so that an item that fails cannot take the rest
+    /// of the block's work down with it.
+    pub fn branch<T, E>(
+        &mut self,
+        f: impl FnOnce(&mut Context<'_>) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let (result, changes, events, updates) = {
+            let mut overlay = crate::overlay::Overlay::new(&*self.store);
+            let mut inner = Context::new(&mut overlay, self.block, self.gas);
+            let result = f(&mut inner);
+            let events = std::mem::take(&mut inner.events);
+            let updates = std::mem::take(&mut inner.validator_updates);
+            drop(inner);
+            (result, overlay.into_changes(), events, updates)
+        };
+        if result.is_ok() {
+            changes.apply_to(self.store);
+            self.events.extend(events);
+            self.validator_updates.extend(updates);
+        }
+        result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cosmwasm_std::testing::MockStorage;
+
+    fn block() -> BlockInfo {
+        BlockInfo {
+            height: 7,
+            ..BlockInfo::default()
+        }
+    }
+
+    #[test]
+    fn a_branch_keeps_everything_on_ok_and_nothing_on_err() {
+        let mut store = MockStorage::new();
+        store.set(b"kept", b"0");
+        let b = block();
+        let gas = GasMeter::infinite();
+        let mut ctx = Context::new(&mut store, &b, &gas);
+        let ok: Result<u8, ()> = ctx.branch(|c| {
+            c.store.set(b"a", b"1");
+            c.store.remove(b"kept");
+            c.emit(Event::new("ok"));
+            c.validator_updates.push(ValidatorUpdate {
+                ed25519_pubkey: vec![1],
+                power: 1,
+            });
+            // A nested branch that fails leaves the outer one intact.
+            let inner: Result<(), ()> = c.branch(|c| {
+                c.store.set(b"inner", b"x");
+                c.emit(Event::new("inner"));
+                Err(())
+            });
+            assert!(inner.is_err());
+            assert_eq!(c.store.get(b"inner"), None);
+            Ok(5)
+        });
+        assert_eq!(ok, Ok(5));
+        let err: Result<(), &str> = ctx.branch(|c| {
+            c.store.set(b"b", b"2");
+            c.store.set(b"a", b"overwritten");
+            c.emit(Event::new("dropped"));
+            Err("fails")
+        });
+        assert_eq!(err, Err("fails"));
+        let kinds: Vec<&str> = ctx.events.iter().map(|e| e.kind.as_str()).collect();
+        assert_eq!(kinds, ["ok"]);
+        assert_eq!(ctx.validator_updates.len(), 1);
+        drop(ctx);
+        assert_eq!(store.get(b"a"), Some(b"1".to_vec()));
+        assert_eq!(store.get(b"b"), None);
+        assert_eq!(store.get(b"kept"), None);
+    }
 }

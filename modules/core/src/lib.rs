@@ -20,6 +20,7 @@
 
 pub mod address;
 pub mod amount;
+pub mod changeset;
 pub mod coins;
 pub mod context;
 pub mod error;
@@ -30,6 +31,7 @@ pub mod module;
 pub mod module_account;
 pub mod origin;
 pub mod outcome;
+pub mod overlay;
 pub mod public_ip;
 pub mod public_name;
 pub mod route;
@@ -37,6 +39,7 @@ pub mod spec;
 pub mod storage;
 
 pub use address::Address;
+pub use changeset::ChangeSet;
 pub use coins::{Coin, Coins, DENOM};
 pub use context::{BlockInfo, Context, Misbehavior, ValidatorUpdate, VoteInfo};
 pub use error::{AbciCode, ModuleError};
@@ -44,5 +47,6 @@ pub use events::Event;
 pub use gas::{GasConfig, GasMeter};
 pub use module::Module;
 pub use module_account::{ModuleAccount, ModuleAccounts};
+pub use overlay::Overlay;
 pub use route::{MsgRoute, MsgRouter};
 pub use spec::ModuleSpec;

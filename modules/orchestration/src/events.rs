@@ -40,3 +40,7 @@ pub const JOB_FINALIZED: &str = "bls.job_finalized";
 pub const JOB_SETTLED: &str = "bls.job_settled";
 /// `job_id`, `reason`, `refund`.
 pub const JOB_FAILED: &str = "bls.job_failed";
+/// `job_id`, `deadline`, `error`, `refunded`: processing a job's due deadline failed; its
+/// writes were dropped and the job failed with a refund (`refunded = true`) or, when even that
+/// failed, was left as it was. Every other due job went on. A bug if it ever appears.
+pub const JOB_DEADLINE_FAILED: &str = "bls.job_deadline_failed";

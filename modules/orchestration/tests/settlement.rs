@@ -341,3 +341,90 @@ fn a_dissent_whose_outcome_is_not_on_record_is_missed_never_slashed() {
     assert!(s.chain.events_of("bls.worker_slashed").is_empty());
     s.chain.assert_escrow_invariant();
 }
+
+/// One job whose deadline cannot be processed (its stored outcome corrupted: state no rule
+/// foresaw) must not stop the others: its writes are dropped and it fails with a full refund,
+/// an event says so, the other job due in the same block settles as usual, and the failed
+/// deadline is not retried.
+#[test]
+fn a_job_that_cannot_settle_is_isolated_and_refunded() {
+    let out = outcome(b"ok", 0);
+    let mut s = committed([&out, &out, &out]);
+    // A second job on the same function, committed by its workers too.
+    let all = six_workers();
+    let f = s.chain.job(s.job).function_id;
+    let other = s.chain.invoke(&s.invoker, f, MAX_FEE).unwrap().job_id;
+    s.chain.next_block();
+    let other_ws: Vec<SimWorker> = s
+        .chain
+        .job(other)
+        .assignments
+        .iter()
+        .map(|a| find(&all, a.worker.as_str()).clone())
+        .collect();
+    for w in &other_ws {
+        s.chain.commit(w, other, &out).unwrap();
+    }
+    // Every worker reveals both jobs in one block: both settle in its end block.
+    for w in &s.ws.clone() {
+        s.chain.reveal(w, s.job, &out).unwrap();
+    }
+    for w in &other_ws {
+        s.chain.reveal(w, other, &out).unwrap();
+    }
+    // Corrupt the first job's stored outcome.
+    let hashes: Vec<String> = bls_orchestration::testing::REVEAL_OUTCOMES
+        .prefix(s.job)
+        .keys(&s.chain.store, None, None, cosmwasm_std::Order::Ascending)
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(!hashes.is_empty());
+    for h in &hashes {
+        bls_orchestration::testing::REVEAL_OUTCOMES
+            .save(
+                &mut s.chain.store,
+                (s.job, h.as_str()),
+                &cosmwasm_std::Binary::from(b"not an outcome".to_vec()),
+            )
+            .unwrap();
+    }
+    let before = s.chain.balance(&s.invoker);
+    s.chain.next_block();
+
+    let failed = s.chain.events_of("bls.job_deadline_failed");
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert_eq!(failed[0].get("job_id"), Some(s.job.to_string().as_str()));
+    assert_eq!(failed[0].get("refunded"), Some("true"));
+    let broken = s.chain.job(s.job);
+    assert_eq!(broken.status, JobStatus::Failed);
+    assert_eq!(broken.escrow, 0);
+    // The other job settled: its workers were paid, its fee charged.
+    let settled = s.chain.events_of("bls.job_settled");
+    assert_eq!(settled.len(), 1, "{settled:?}");
+    assert_eq!(settled[0].get("job_id"), Some(other.to_string().as_str()));
+    assert!(!s.chain.job(other).settling);
+    let (per_worker, _, _) = shares(3);
+    for w in &other_ws {
+        assert_eq!(
+            s.chain.balance(&w.addr),
+            per_worker,
+            "paid for the settled job only"
+        );
+    }
+    // The invoker got the broken job's max fee back and paid the other job's fee.
+    assert_eq!(
+        s.chain.balance(&s.invoker),
+        before + MAX_FEE + (MAX_FEE - FEE)
+    );
+    s.chain.assert_escrow_invariant();
+    // Not retried.
+    let next = s.chain.next_block();
+    assert!(
+        !next
+            .events
+            .iter()
+            .any(|e| e.kind == "bls.job_deadline_failed"),
+        "{:?}",
+        next.events
+    );
+}

@@ -372,49 +372,77 @@ pub fn end_block(ctx: &mut Context<'_>) -> Result<(), OrchestrationError> {
         .collect::<Result<_, _>>()?;
     for (deadline, id) in due {
         DEADLINES.remove(ctx.store, (deadline, id));
-        let Some(mut job) = JOBS.may_load(ctx.store, id)? else {
-            continue;
-        };
-        if job.current_deadline() != Some(deadline) {
-            continue;
+        // One job at a time, all or nothing: a job whose deadline cannot be processed (state
+        // no rule foresaw) must not stop every other job's settlement, block after block.
+        // Its writes are dropped and it fails with a full refund; if even that fails, it is
+        // left as it was. Either way the failure is an event and the deadline is not retried.
+        if let Err(e) = ctx.branch(|ctx| process_deadline(ctx, deadline, id, &p)) {
+            let reason = format!("its deadline could not be processed: {e}");
+            let refunded = ctx.branch(|ctx| match JOBS.may_load(ctx.store, id)? {
+                Some(job) => fail(ctx, job, &reason),
+                None => Ok(()),
+            });
+            ctx.emit(
+                Event::new(events::JOB_DEADLINE_FAILED)
+                    .attr("job_id", id)
+                    .attr("deadline", deadline)
+                    .attr("error", e.to_string())
+                    .attr("refunded", refunded.is_ok()),
+            );
         }
-        match job.status {
-            JobStatus::Committing => {
-                let silent: Vec<Address> = job
-                    .assignments
-                    .iter()
-                    .filter(|a| a.commitment.is_none())
-                    .map(|a| a.worker.clone())
-                    .collect();
-                for w in &silent {
-                    miss(ctx, id, w)?;
-                }
-                if job.commits() >= usize::try_from(job.quorum).unwrap_or(usize::MAX) {
-                    // The entry was already removed above; open_reveals removes it again
-                    // harmlessly and queues the reveal deadline.
-                    open_reveals(ctx, &mut job, &p)?;
-                    JOBS.save(ctx.store, id, &job)?;
-                } else {
-                    round_failed(ctx, job, "too few commits before the commit deadline", &p)?;
-                }
+    }
+    Ok(())
+}
+
+/// One job's due deadline (its entry already removed from the queue).
+fn process_deadline(
+    ctx: &mut Context<'_>,
+    deadline: u64,
+    id: u64,
+    p: &Params,
+) -> Result<(), OrchestrationError> {
+    let Some(mut job) = JOBS.may_load(ctx.store, id)? else {
+        return Ok(());
+    };
+    if job.current_deadline() != Some(deadline) {
+        return Ok(());
+    }
+    match job.status {
+        JobStatus::Committing => {
+            let silent: Vec<Address> = job
+                .assignments
+                .iter()
+                .filter(|a| a.commitment.is_none())
+                .map(|a| a.worker.clone())
+                .collect();
+            for w in &silent {
+                miss(ctx, id, w)?;
             }
-            JobStatus::Revealing => {
-                let silent = withheld(&job);
-                let manifest = job.pinned_manifest();
-                for w in &silent {
-                    penalize_withholding(ctx, &job, manifest.as_ref(), w, &p)?;
-                }
-                record_answers(ctx, &job)?;
-                let reason = if silent.is_empty() {
-                    "revealed results did not reach quorum"
-                } else {
-                    "no quorum before the reveal deadline"
-                };
-                round_failed(ctx, job, reason, &p)?;
+            if job.commits() >= usize::try_from(job.quorum).unwrap_or(usize::MAX) {
+                // The entry was already removed; open_reveals removes it again harmlessly and
+                // queues the reveal deadline.
+                open_reveals(ctx, &mut job, p)?;
+                JOBS.save(ctx.store, id, &job)?;
+            } else {
+                round_failed(ctx, job, "too few commits before the commit deadline", p)?;
             }
-            JobStatus::Finalized if job.settling => settle(ctx, job, &p)?,
-            JobStatus::Queued | JobStatus::Finalized | JobStatus::Failed => {}
         }
+        JobStatus::Revealing => {
+            let silent = withheld(&job);
+            let manifest = job.pinned_manifest();
+            for w in &silent {
+                penalize_withholding(ctx, &job, manifest.as_ref(), w, p)?;
+            }
+            record_answers(ctx, &job)?;
+            let reason = if silent.is_empty() {
+                "revealed results did not reach quorum"
+            } else {
+                "no quorum before the reveal deadline"
+            };
+            round_failed(ctx, job, reason, p)?;
+        }
+        JobStatus::Finalized if job.settling => settle(ctx, job, p)?,
+        JobStatus::Queued | JobStatus::Finalized | JobStatus::Failed => {}
     }
     Ok(())
 }

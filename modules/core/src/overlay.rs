@@ -1,5 +1,6 @@
-//! `Overlay`: buffered writes over a parent `Storage`, plus the merge logic shared with
-//! `StagedView`.
+//! `Overlay`: buffered writes over a parent `Storage`, plus the merge logic the app's store
+//! views share. Modules use it through [`crate::Context::branch`] (all-or-nothing work inside a
+//! block hook); the app uses it for txs and block staging.
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
@@ -8,7 +9,7 @@ use std::ops::Bound;
 
 use cosmwasm_std::{Order, Record, Storage};
 
-use super::changeset::ChangeSet;
+use crate::changeset::ChangeSet;
 
 /// Writes buffered over a parent `Storage`. Reads see the parent with the buffered writes
 /// applied; nothing reaches the parent. Dropping the overlay discards its writes (a failed
@@ -68,12 +69,12 @@ impl Storage for Overlay<'_> {
 }
 
 /// True when `[start, end)` is empty (cosmwasm: start >= end describes an empty range).
-pub(crate) fn is_empty_range(start: Option<&[u8]>, end: Option<&[u8]>) -> bool {
+pub fn is_empty_range(start: Option<&[u8]>, end: Option<&[u8]>) -> bool {
     matches!((start, end), (Some(s), Some(e)) if s >= e)
 }
 
 /// `get` through `changes` onto `parent`.
-pub(crate) fn merged_get(parent: &dyn Storage, changes: &ChangeSet, key: &[u8]) -> Option<Vec<u8>> {
+pub fn merged_get(parent: &dyn Storage, changes: &ChangeSet, key: &[u8]) -> Option<Vec<u8>> {
     match changes.get(key) {
         Some(value) => value.map(<[u8]>::to_vec),
         None => parent.get(key),
@@ -81,7 +82,7 @@ pub(crate) fn merged_get(parent: &dyn Storage, changes: &ChangeSet, key: &[u8]) 
 }
 
 /// `range` through `changes` onto `parent`, lazily merging both ordered streams.
-pub(crate) fn merged_range<'a>(
+pub fn merged_range<'a>(
     parent: &'a dyn Storage,
     changes: &'a ChangeSet,
     start: Option<&[u8]>,

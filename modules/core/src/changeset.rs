@@ -49,6 +49,16 @@ impl ChangeSet {
         self.0.clear();
     }
 
+    /// Writes these changes into `store` (a delete removes the key).
+    pub fn apply_to(&self, store: &mut dyn cosmwasm_std::Storage) {
+        for (key, value) in self.iter() {
+            match value {
+                Some(v) => store.set(key, v),
+                None => store.remove(key),
+            }
+        }
+    }
+
     /// Touched keys in ascending order with their new value (`None` = delete).
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&[u8], Option<&[u8]>)> {
         self.0.iter().map(|(k, v)| (k.as_slice(), v.as_deref()))
