@@ -53,6 +53,56 @@ pub fn blsd_json(net: &Localnet, i: usize, keyring: &Path, args: &[&str]) -> any
         .with_context(|| format!("blsd {args:?} printed non-JSON: {stdout}"))
 }
 
+/// The consensus key a new validator registers with.
+pub enum ConsensusKey<'a> {
+    /// A node's `priv_validator_key.json` (the node then signs with it).
+    File(&'a Path),
+    /// A bare ed25519 public key, base64 (no node signs with it).
+    Pubkey(&'a str),
+}
+
+/// `blsd tx staking create-validator` through validator 0 of `net`, signed by key `from` of
+/// `keyring`, self-bonding `amount_ubls` at 500 bps commission; waits for inclusion and fails
+/// unless the tx succeeded. Returns the tx result.
+pub fn create_validator(
+    net: &Localnet,
+    keyring: &Path,
+    from: &str,
+    amount_ubls: u128,
+    key: ConsensusKey<'_>,
+    moniker: &str,
+) -> anyhow::Result<Value> {
+    let amount = format!("{amount_ubls}ubls");
+    let key_args: [String; 2] = match key {
+        ConsensusKey::File(f) => ["--priv-validator-key".into(), f.to_string_lossy().into()],
+        ConsensusKey::Pubkey(pk) => ["--pubkey".into(), pk.into()],
+    };
+    let res = blsd_json(
+        net,
+        0,
+        keyring,
+        &[
+            "tx",
+            "staking",
+            "create-validator",
+            "--amount",
+            &amount,
+            &key_args[0],
+            &key_args[1],
+            "--moniker",
+            moniker,
+            "--commission-bps",
+            "500",
+            "--from",
+            from,
+            "--yes",
+            "--wait",
+        ],
+    )?;
+    anyhow::ensure!(res["code"] == 0, "create-validator failed: {res}");
+    Ok(res)
+}
+
 /// A `blsd` command with client options for validator `i` (not yet run).
 pub fn blsd_cmd(
     net: &Localnet,

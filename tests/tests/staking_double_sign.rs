@@ -9,7 +9,7 @@
 
 use std::time::Duration;
 
-use bls_e2e::chain::{blsd_json, keyring_dir, new_key};
+use bls_e2e::chain::{blsd_json, create_validator, keyring_dir, new_key, ConsensusKey};
 use bls_e2e::{wait_until, Localnet, NodeOptions};
 use serde_json::{json, Value};
 
@@ -59,29 +59,14 @@ async fn a_validator_key_signing_on_two_nodes_is_slashed_and_tombstoned() -> any
         .to_string();
     let keyring = keyring_dir(&net)?;
     bls_client::keyring::Keyring::open(&keyring).import_mnemonic("alice", &alice.mnemonic)?;
-    let res = blsd_json(
+    create_validator(
         &net,
-        0,
         &keyring,
-        &[
-            "tx",
-            "staking",
-            "create-validator",
-            "--amount",
-            &format!("{SELF_BOND}ubls"),
-            "--priv-validator-key",
-            &key_file.to_string_lossy(),
-            "--moniker",
-            "node4",
-            "--commission-bps",
-            "500",
-            "--from",
-            "alice",
-            "--yes",
-            "--wait",
-        ],
+        "alice",
+        SELF_BOND,
+        ConsensusKey::File(&key_file),
+        "node4",
     )?;
-    assert_eq!(res["code"], 0, "{res}");
     wait_until(
         "node4's key in /validators with power 10",
         Duration::from_secs(60),

@@ -8,7 +8,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use bls_e2e::chain::{blsd_json, keyring_dir, new_key};
+use bls_e2e::chain::{blsd_json, create_validator, keyring_dir, new_key, ConsensusKey};
 use bls_e2e::{wait_until, Localnet, NodeOptions};
 use serde_json::{json, Value};
 
@@ -111,29 +111,14 @@ async fn stopped_validator_is_jailed_then_unjails_and_rejoins() -> anyhow::Resul
     let key_file = net.validators[NODE]
         .home
         .join("cometbft/config/priv_validator_key.json");
-    let res = blsd_json(
+    create_validator(
         &net,
-        0,
         &keyring,
-        &[
-            "tx",
-            "staking",
-            "create-validator",
-            "--amount",
-            &format!("{SELF_BOND}ubls"),
-            "--priv-validator-key",
-            &key_file.to_string_lossy(),
-            "--moniker",
-            "node4",
-            "--commission-bps",
-            "500",
-            "--from",
-            "alice",
-            "--yes",
-            "--wait",
-        ],
+        "alice",
+        SELF_BOND,
+        ConsensusKey::File(&key_file),
+        "node4",
     )?;
-    assert_eq!(res["code"], 0, "{res}");
 
     // It joins CometBFT's set with power 10, and node 4 signs with it.
     wait_until(

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use base64::Engine as _;
-use bls_e2e::chain::{blsd_json, keyring_dir, new_key};
+use bls_e2e::chain::{blsd_json, create_validator, keyring_dir, new_key, ConsensusKey};
 use bls_e2e::{wait_until, Localnet, NodeOptions};
 use serde_json::{json, Value};
 
@@ -43,29 +43,14 @@ async fn created_validator_joins_then_is_jailed_for_downtime() -> anyhow::Result
     let mut pk = [0x5au8; 32];
     pk[..4].copy_from_slice(&std::process::id().to_be_bytes());
     let pk_b64 = base64::engine::general_purpose::STANDARD.encode(pk);
-    let res = blsd_json(
+    create_validator(
         &net,
-        0,
         &keyring,
-        &[
-            "tx",
-            "staking",
-            "create-validator",
-            "--amount",
-            "5000000ubls",
-            "--pubkey",
-            &pk_b64,
-            "--moniker",
-            "offline",
-            "--commission-bps",
-            "500",
-            "--from",
-            "alice",
-            "--yes",
-            "--wait",
-        ],
+        "alice",
+        5_000_000,
+        ConsensusKey::Pubkey(&pk_b64),
+        "offline",
     )?;
-    assert_eq!(res["code"], 0, "{res}");
 
     // It joins CometBFT's set with power 5 (10 + 10 + 10 + 10 + 5: the four keep consensus).
     wait_until(
