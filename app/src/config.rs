@@ -30,6 +30,11 @@ log_level = "info"
 
 # Log format: "text" or "json".
 log_format = "text"
+
+# Queries (abci_query, the REST gateway, simulate) run off the consensus thread, on the
+# threads that ask; at most this many run at once, the rest wait their turn. Keep it below
+# the node's core count so a flood of heavy queries cannot take the CPU from consensus.
+max_concurrent_queries = 2
 "#;
 
 /// Parsed `app.toml`.
@@ -46,6 +51,8 @@ pub struct AppConfig {
     pub log_level: String,
     /// "text" or "json".
     pub log_format: String,
+    /// Queries that may run at once (at least 1).
+    pub max_concurrent_queries: usize,
 }
 
 impl Default for AppConfig {
@@ -56,6 +63,7 @@ impl Default for AppConfig {
             cometbft_rpc: "http://127.0.0.1:26657".into(),
             log_level: "info".into(),
             log_format: "text".into(),
+            max_concurrent_queries: crate::abci::app::DEFAULT_MAX_CONCURRENT_QUERIES,
         }
     }
 }

@@ -19,6 +19,8 @@ pub struct AppMetrics {
     pub check_tx_rejected: Counter,
     /// Queries answered.
     pub queries: Counter,
+    /// Queries running right now (off the consensus thread, at most `max_concurrent_queries`).
+    pub queries_running: Gauge,
     /// Proposals this node rejected in ProcessProposal (vote-extension rules).
     pub proposals_rejected: Counter,
     /// Blocks whose randomness mixed no vote-extension input although extensions were
@@ -53,6 +55,11 @@ impl AppMetrics {
             m.check_tx_rejected.clone(),
         );
         reg.register("queries", "ABCI queries answered", m.queries.clone());
+        reg.register(
+            "queries_running",
+            "Queries running now, off the consensus thread (at most max_concurrent_queries)",
+            m.queries_running.clone(),
+        );
         reg.register(
             "proposals_rejected",
             "Proposals rejected in ProcessProposal (vote-extension rules)",

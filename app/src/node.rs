@@ -38,6 +38,7 @@ pub fn run(home: &Home, cfg: &AppConfig) -> anyhow::Result<()> {
     app.set_beacon_secret(secret);
     let metrics = AppMetrics::new();
     app.set_metrics(metrics.clone());
+    app.set_max_concurrent_queries(cfg.max_concurrent_queries);
     tracing::info!(
         height = app.store().last_height(),
         app_hash = %hex::encode(app.store().app_hash()),

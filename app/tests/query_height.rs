@@ -205,3 +205,74 @@ fn future_negative_and_unstored_heights_are_refused_clearly() {
     let (c, h, log, _) = query(&late, BALANCE, req, 10, false);
     assert_eq!((c, h), (0, 10), "{log}");
 }
+
+/// Queries run on their own threads ([`BlsApp::query_service`]) while the consensus thread
+/// executes and commits blocks. Every answer belongs to one whole commit: the balance a
+/// thread reads at the height the answer names is that height's balance, and the proof it got
+/// verifies against that height's app hash, however the commits interleave.
+#[test]
+fn queries_on_other_threads_see_whole_commits_while_blocks_commit() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+
+    const BLOCKS: i64 = 40;
+    let mut app = start(1);
+    let mut hashes = vec![block(&mut app, 1, vec![])];
+    let service = app.query_service();
+    let stop = Arc::new(AtomicBool::new(false));
+    let readers: Vec<_> = (0..2)
+        .map(|_| {
+            let (service, stop) = (service.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let key = balance_key(&carol());
+                let mut seen = Vec::new();
+                while !stop.load(Ordering::SeqCst) {
+                    let r = service.answer(RequestQuery {
+                        data: key.clone().into(),
+                        path: STORE_PATH.into(),
+                        height: 0,
+                        prove: true,
+                    });
+                    assert_eq!(r.code, 0, "{}", r.log);
+                    let proof = r.proof_ops.expect("proof ops").ops[0].data.clone();
+                    seen.push((r.height, r.value.to_vec(), proof));
+                }
+                seen
+            })
+        })
+        .collect();
+    // Carol receives 1 ubls per block from height 2 on: at height h she has h - 1.
+    for h in 2..=BLOCKS {
+        let tx = send(&app, 1);
+        hashes.push(block(&mut app, h, vec![tx]));
+    }
+    stop.store(true, Ordering::SeqCst);
+    let mut heights = std::collections::BTreeSet::new();
+    for reader in readers {
+        for (h, value, proof) in reader.join().expect("reader thread") {
+            let want = h - 1;
+            let got = if value.is_empty() {
+                0
+            } else {
+                serde_json::from_slice::<String>(&value)
+                    .expect("json amount")
+                    .parse::<i64>()
+                    .expect("amount")
+            };
+            assert_eq!(got, want, "balance answered for height {h}");
+            let proof = ics23::CommitmentProof::decode(proof.as_slice()).expect("proof");
+            let hash = &hashes[usize::try_from(h - 1).expect("height")];
+            let expected = (!value.is_empty()).then_some(value.as_slice());
+            assert!(
+                verify_proof(hash, &balance_key(&carol()), expected, &proof),
+                "the proof answered at height {h} verifies against that height's app hash"
+            );
+            heights.insert(h);
+        }
+    }
+    // The readers ran alongside the blocks, not only before or after them.
+    assert!(
+        heights.len() > 2,
+        "answers came from heights {heights:?} only"
+    );
+}

@@ -40,7 +40,7 @@ fn empty_store_reports_height_zero_and_empty_hash() {
 fn app_hash_independent_of_write_order_within_block() {
     let writes: Vec<(&[u8], &[u8])> = vec![(b"a", b"1"), (b"b", b"2"), (b"c", b"3"), (b"a", b"4")];
     let run = |order: &[usize], split: usize| -> Vec<u8> {
-        let mut store = Store::open_in_memory().expect("open");
+        let store = Store::open_in_memory().expect("open");
         let mut block = ChangeSet::new();
         for chunk in order.chunks(split) {
             let ch = {
@@ -73,7 +73,7 @@ fn reopen_returns_same_height_hash_and_data() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("db");
     let (hash, data) = {
-        let mut store = Store::open(&path).expect("open");
+        let store = Store::open(&path).expect("open");
         store
             .commit(5, changes(&[(b"x", Some(b"1")), (b"y", Some(b"2"))]))
             .expect("commit 5");
@@ -83,7 +83,7 @@ fn reopen_returns_same_height_hash_and_data() {
         assert_eq!(store.app_hash(), hash);
         (hash, all_records(&store))
     };
-    let mut store = Store::open(&path).expect("reopen");
+    let store = Store::open(&path).expect("reopen");
     assert_eq!(store.last_height(), 6);
     assert_eq!(store.app_hash(), hash);
     assert_eq!(all_records(&store), data);
@@ -104,7 +104,7 @@ fn reopen_returns_same_height_hash_and_data() {
 
 #[test]
 fn empty_block_keeps_hash_and_advances_height() {
-    let mut store = Store::open_in_memory().expect("open");
+    let store = Store::open_in_memory().expect("open");
     let h1 = store
         .commit(1, changes(&[(b"k", Some(b"v"))]))
         .expect("commit");
@@ -118,7 +118,7 @@ fn empty_block_keeps_hash_and_advances_height() {
 
 #[test]
 fn preview_and_prepare_match_commit() {
-    let mut store = Store::open_in_memory().expect("open");
+    let store = Store::open_in_memory().expect("open");
     store
         .commit(1, changes(&[(b"a", Some(b"1"))]))
         .expect("commit");
@@ -137,7 +137,7 @@ fn preview_and_prepare_match_commit() {
 fn wrong_height_is_rejected_and_state_unchanged() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("db");
-    let mut store = Store::open(&path).expect("open");
+    let store = Store::open(&path).expect("open");
     // Height 0 can never be committed.
     assert!(matches!(
         store.commit(0, changes(&[(b"a", Some(b"1"))])),
@@ -164,7 +164,7 @@ fn wrong_height_is_rejected_and_state_unchanged() {
 
 #[test]
 fn stale_prepared_commit_is_rejected() {
-    let mut store = Store::open_in_memory().expect("open");
+    let store = Store::open_in_memory().expect("open");
     store
         .commit(1, changes(&[(b"a", Some(b"1"))]))
         .expect("commit");
@@ -251,7 +251,7 @@ fn failed_commit_write_leaves_previous_state() {
     let path = dir.path().join("db");
     let fail = Arc::new(AtomicBool::new(false));
     let (hash, data) = {
-        let mut store = open_flaky(&path, fail.clone());
+        let store = open_flaky(&path, fail.clone());
         let hash = store
             .commit(1, changes(&[(b"a", Some(b"1")), (b"b", Some(b"2"))]))
             .expect("commit 1");
@@ -286,7 +286,7 @@ fn read_error_in_view_is_reported_and_blocks_commit() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("db");
     {
-        let mut store = Store::open(&path).expect("open");
+        let store = Store::open(&path).expect("open");
         let mut big = ChangeSet::new();
         for i in 0u32..5000 {
             big.set(i.to_be_bytes().to_vec(), vec![9; 64]);
@@ -297,7 +297,7 @@ fn read_error_in_view_is_reported_and_blocks_commit() {
     // No read cache, so reads after open reach the (failing) disk.
     let mut builder = redb::Builder::new();
     builder.set_cache_size(0);
-    let mut store = Store::open_with_builder(
+    let store = Store::open_with_builder(
         &builder,
         FlakyBackend {
             inner: file_backend(&path),
@@ -345,8 +345,8 @@ proptest! {
     #[test]
     fn replay_reproduces_every_hash(blocks in block_strategy()) {
         let dir = tempfile::tempdir().expect("tempdir");
-        let mut first = Store::open(&dir.path().join("a")).expect("open a");
-        let mut second = Store::open_in_memory().expect("open b");
+        let first = Store::open(&dir.path().join("a")).expect("open a");
+        let second = Store::open_in_memory().expect("open b");
         let mut state: BTreeMap<Vec<u8>, Vec<u8>> = BTreeMap::new();
         for (i, block) in blocks.iter().enumerate() {
             let height = u64::try_from(i).expect("small") + 1;
@@ -360,7 +360,7 @@ proptest! {
                 }
             }
         }
-        let mut one_shot = Store::open_in_memory().expect("open c");
+        let one_shot = Store::open_in_memory().expect("open c");
         let all: Block = state.iter().map(|(k, v)| (k.clone(), Some(v.clone()))).collect();
         let h3 = one_shot.commit(1, ChangeSet::from(all)).expect("commit c");
         prop_assert_eq!(h3, first.app_hash());

@@ -19,7 +19,7 @@ const KEYS: &[&[u8]] = &[b"a", b"a\0", b"a\xff", b"ab", b"b", b"\0", b"\xff\xff"
 /// Commits `blocks` (each: key index → Some(value) or None = delete) at heights 1.. and
 /// returns the store, each height's app hash and each height's model state.
 fn build(blocks: &[Block]) -> (Store, Vec<Vec<u8>>, Vec<Model>) {
-    let mut store = Store::open_in_memory().expect("open");
+    let store = Store::open_in_memory().expect("open");
     let mut model = Model::new();
     let (mut hashes, mut states) = (Vec::new(), Vec::new());
     for (i, ops) in blocks.iter().enumerate() {
@@ -159,7 +159,7 @@ fn future_zero_and_unstored_heights_are_refused() {
     ));
 
     // A chain whose first block is 10: heights below it were never stored.
-    let mut late = Store::open_in_memory().expect("open");
+    let late = Store::open_in_memory().expect("open");
     let mut cs = ChangeSet::new();
     cs.set(b"k".to_vec(), b"v".to_vec());
     late.commit(10, cs).expect("commit");
@@ -192,7 +192,7 @@ fn a_database_from_before_the_history_table_starts_history_at_reopen() {
     let path = dir.path().join("old.redb");
     let mut hashes = Vec::new();
     {
-        let mut store = Store::open(&path).expect("open");
+        let store = Store::open(&path).expect("open");
         for h in 1..=2u64 {
             let mut cs = ChangeSet::new();
             cs.set(b"k".to_vec(), h.to_string().into_bytes());
@@ -214,7 +214,7 @@ fn a_database_from_before_the_history_table_starts_history_at_reopen() {
             .expect("remove");
         txn.commit().expect("commit");
     }
-    let mut store = Store::open(&path).expect("reopen");
+    let store = Store::open(&path).expect("reopen");
     assert_eq!(store.history_from(), Some(2));
     let view = store.snapshot_at(2).expect("view at 2");
     let all = range_of(&view, None, None, Order::Ascending);
@@ -308,7 +308,7 @@ proptest! {
 #[test]
 fn a_range_over_too_many_keys_absent_at_the_height_stops_with_a_clear_error() {
     use bls_app::store::MAX_ABSENT_KEYS_SCANNED;
-    let mut store = Store::open_in_memory().expect("open");
+    let store = Store::open_in_memory().expect("open");
     let mut cs = ChangeSet::new();
     cs.set(b"a".to_vec(), b"1".to_vec());
     store.commit(1, cs).expect("commit");

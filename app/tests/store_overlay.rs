@@ -41,7 +41,7 @@ fn model_range(
 /// visible keys through the tx overlay are a, b, d.
 fn layered_store() -> (tempfile::TempDir, Store, ChangeSet) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut store = Store::open(&dir.path().join("db")).expect("open");
+    let store = Store::open(&dir.path().join("db")).expect("open");
     let mut base = ChangeSet::new();
     for k in [b"a", b"c", b"e"] {
         base.set(k.to_vec(), b"committed".to_vec());
@@ -109,7 +109,7 @@ fn range_bounds_and_order_across_layers() {
 
 #[test]
 fn failed_tx_leaves_no_writes() {
-    let (_dir, mut store, block) = layered_store();
+    let (_dir, store, block) = layered_store();
     let before = block.clone();
     {
         let view = StagedView::new(&store, &block).expect("view");
@@ -259,7 +259,7 @@ proptest! {
 
     #[test]
     fn overlays_match_btreemap_model(blocks in blocks()) {
-        let mut store = Store::open_in_memory().expect("open");
+        let store = Store::open_in_memory().expect("open");
         let mut committed = Model::new();
         for (i, txs) in blocks.iter().enumerate() {
             let mut block = ChangeSet::new();

@@ -4,7 +4,7 @@ use bls_app::store::{verify_proof, ChangeSet, Store, EMPTY_TREE_ROOT};
 use proptest::prelude::*;
 
 fn store_with(pairs: &[(&[u8], &[u8])]) -> Store {
-    let mut store = Store::open_in_memory().expect("open");
+    let store = Store::open_in_memory().expect("open");
     let mut cs = ChangeSet::new();
     for (k, v) in pairs {
         cs.set(k.to_vec(), v.to_vec());
@@ -45,7 +45,7 @@ fn non_membership_proof_verifies() {
 
 #[test]
 fn proofs_follow_deletes_and_updates() {
-    let mut store = store_with(&[(b"a", b"1"), (b"b", b"2")]);
+    let store = store_with(&[(b"a", b"1"), (b"b", b"2")]);
     let mut cs = ChangeSet::new();
     cs.remove(b"a".to_vec());
     cs.set(b"b".to_vec(), b"3".to_vec());
@@ -63,7 +63,7 @@ fn proofs_follow_deletes_and_updates() {
 
 #[test]
 fn empty_tree_answers_absence_without_proof() {
-    let mut store = Store::open_in_memory().expect("open");
+    let store = Store::open_in_memory().expect("open");
     let root = store.commit(1, ChangeSet::new()).expect("commit");
     assert_eq!(root, EMPTY_TREE_ROOT.to_vec());
     // ics23 has no absence proof in an empty tree: the well-known root is the evidence.
@@ -101,7 +101,7 @@ proptest! {
         ),
         probes in prop::collection::vec(prop::collection::vec(any::<u8>(), 1..6), 1..10),
     ) {
-        let mut store = Store::open_in_memory().expect("open");
+        let store = Store::open_in_memory().expect("open");
         store.commit(1, ChangeSet::from(
             entries.iter().map(|(k, v)| (k.clone(), Some(v.clone()))).collect::<std::collections::BTreeMap<_, _>>(),
         )).expect("commit");

@@ -80,15 +80,7 @@ fn simulate_reports_the_failure_a_real_tx_would_hit() {
         )
         .unwrap_err();
     assert_eq!((err.codespace.as_str(), err.code), ("bank", 5), "{err:?}");
-    let mut scratch = Overlay::new(&s);
-    let err = p
-        .simulate(
-            &mut scratch,
-            &block(1),
-            &cosmjs_style_simulation(&a, &carol(), 1, 3).raw(&a.pubkey, vec![]),
-        )
-        .unwrap_err();
-    assert_eq!(err.code, 32, "{err:?}");
+    // (Sequences: see simulate_takes_a_sequence_ahead_of_committed_state_but_not_behind.)
     let mut scratch = Overlay::new(&s);
     assert_eq!(
         p.simulate(&mut scratch, &block(1), b"junk")
@@ -197,5 +189,49 @@ fn simulate_stops_at_max_gas_per_tx() {
     assert_eq!(
         p.simulate(&mut scratch, &block(1), &sim_raw).unwrap().0,
         needed
+    );
+}
+
+/// Simulate reads committed state, which lacks the signer's txs still in the mempool: a
+/// sequence ahead of the committed one is accepted (the client counts its pending txs), one
+/// behind it is refused as a real tx would be, and neither changes anything.
+#[test]
+fn simulate_takes_a_sequence_ahead_of_committed_state_but_not_behind() {
+    let s = genesis();
+    let p = pipeline();
+    let a = alice();
+    let before = dump(&s);
+    // Two txs of alice's are pending: her next one carries sequence 2.
+    let mut scratch = Overlay::new(&s);
+    let (gas, _) = p
+        .simulate(
+            &mut scratch,
+            &block(1),
+            &cosmjs_style_simulation(&a, &carol(), 500, 2).raw(&a.pubkey, vec![]),
+        )
+        .expect("a sequence ahead of committed state simulates");
+    assert!(gas > 10_000, "{gas}");
+    drop(scratch);
+    assert_eq!(dump(&s), before, "simulation must not touch the state");
+
+    // Committed sequence 1: a simulate at 0 replays a used sequence and is refused.
+    let mut s = s;
+    let tx = send_tx(&s, &a, &carol(), 1);
+    let o = p.deliver_tx(&mut s, &block(1), &tx);
+    assert_eq!(o.code, 0, "{o:?}");
+    assert_eq!(account(&s, &a.addr).sequence, 1);
+    let mut scratch = Overlay::new(&s);
+    let err = p
+        .simulate(
+            &mut scratch,
+            &block(2),
+            &cosmjs_style_simulation(&a, &carol(), 500, 0).raw(&a.pubkey, vec![]),
+        )
+        .expect_err("a used sequence is refused");
+    assert!(
+        err.log
+            .contains("account sequence mismatch, expected 1, got 0"),
+        "{}",
+        err.log
     );
 }

@@ -8,6 +8,7 @@
 pub mod chain;
 pub mod docs;
 pub mod fastpath;
+pub mod flood;
 pub mod net;
 pub mod node;
 pub mod process;

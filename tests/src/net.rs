@@ -1,4 +1,4 @@
-//! Free loopback ports.
+//! Loopback helpers: free ports, Prometheus metrics scraping.
 
 use std::collections::BTreeSet;
 use std::net::TcpListener;
@@ -19,4 +19,14 @@ pub fn free_port() -> anyhow::Result<u16> {
         }
     }
     anyhow::bail!("no free port found")
+}
+
+/// The value of one sample line (`name` including labels) of the Prometheus text at
+/// `metrics_url`, if present.
+pub async fn scrape_metric(metrics_url: &str, name: &str) -> anyhow::Result<Option<f64>> {
+    let text = reqwest::get(metrics_url).await?.text().await?;
+    Ok(text.lines().find_map(|l| {
+        let (k, v) = l.rsplit_once(' ')?;
+        (k == name).then(|| v.parse().ok()).flatten()
+    }))
 }

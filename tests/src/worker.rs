@@ -206,11 +206,8 @@ impl WorkerNode {
 
     /// Value of one sample line of `/metrics` (`name` including labels), if present.
     pub async fn metric(&self, name: &str) -> anyhow::Result<Option<f64>> {
-        let text = self.metrics().await?;
-        Ok(text.lines().find_map(|l| {
-            let (k, v) = l.rsplit_once(' ')?;
-            (k == name).then(|| v.parse().ok()).flatten()
-        }))
+        let url = format!("http://127.0.0.1:{}/metrics", self.metrics_port);
+        crate::net::scrape_metric(&url, name).await
     }
 }
 

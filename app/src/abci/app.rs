@@ -1,6 +1,7 @@
 //! The state machine: genesis, CheckTx, FinalizeBlock, Commit and queries over the store.
 
 use std::path::Path;
+use std::sync::{Arc, RwLock};
 
 use bls_core::{
     BlockInfo, Context, Event, GasMeter, Misbehavior, Module, ValidatorUpdate, VoteInfo,
@@ -14,7 +15,8 @@ use tendermint_proto::v0_38::abci::{
 };
 
 use super::genesis::{consensus_genesis, AppGenesis};
-use super::query;
+use super::query::QueryService;
+use super::query_gate::QueryGate;
 use super::vote_extensions;
 use crate::metrics::AppMetrics;
 use crate::modules::all_modules;
@@ -26,6 +28,9 @@ use crate::tx::{TxOutcome, TxPipeline};
 const CHAIN_ID_KEY: &[u8] = b"app/chain_id";
 /// ABCI application protocol version.
 pub const APP_VERSION: u64 = 1;
+/// Queries that may run at once unless app.toml says otherwise (`max_concurrent_queries`):
+/// one per core of a small validator, leaving CometBFT and the consensus thread room.
+pub const DEFAULT_MAX_CONCURRENT_QUERIES: usize = 2;
 
 /// Errors that stop the node: the store failed (a disk fault, never input).
 #[derive(Debug, thiserror::Error)]
@@ -50,16 +55,21 @@ pub enum AppError {
 
 /// The application CometBFT talks to, owned by one thread.
 pub struct BlsApp {
-    store: Store,
-    modules: Vec<&'static dyn Module>,
+    /// Shared with the query threads ([`QueryService`]); only this thread commits.
+    store: Arc<Store>,
+    modules: Arc<[&'static dyn Module]>,
     /// Writes of the block being executed (genesis writes ride along with the first block).
     block: ChangeSet,
     /// The CheckTx state: ante writes of txs admitted to the mempool since the last Commit.
     check: ChangeSet,
     /// The result of FinalizeBlock, written at Commit.
     prepared: Option<PreparedCommit>,
-    /// Block info of the last FinalizeBlock (CheckTx and simulate run "in" the next block).
+    /// Block info of the last FinalizeBlock (CheckTx runs "in" the next block).
     last_block: BlockInfo,
+    /// Height, time and chain id of the last committed block, for simulate on query threads.
+    committed_block: Arc<RwLock<BlockInfo>>,
+    /// Bounds the queries running at once (see [`QueryService`]).
+    query_gate: Arc<QueryGate>,
     metrics: AppMetrics,
     /// Signatures already verified on this node (CheckTx, rechecks and FinalizeBlock).
     sig_cache: SigCache,
@@ -76,19 +86,56 @@ impl BlsApp {
     /// An app over an existing store (tests use an in-memory one).
     pub fn with_store(store: Store) -> Self {
         let mut app = Self {
-            store,
-            modules: all_modules(),
+            store: Arc::new(store),
+            modules: all_modules().into(),
             block: ChangeSet::new(),
             check: ChangeSet::new(),
             prepared: None,
             last_block: BlockInfo::default(),
+            committed_block: Arc::default(),
+            query_gate: Arc::new(QueryGate::new(
+                DEFAULT_MAX_CONCURRENT_QUERIES,
+                AppMetrics::default(),
+            )),
             metrics: AppMetrics::default(),
             sig_cache: SigCache::default(),
             beacon_secret: None,
         };
         app.last_block.height = app.store.last_height();
         app.last_block.chain_id = app.stored_chain_id().unwrap_or_default();
+        app.publish_committed_block();
         app
+    }
+
+    /// What simulate on a query thread needs of the last committed block.
+    fn publish_committed_block(&self) {
+        let b = BlockInfo {
+            height: self.store.last_height(),
+            time_secs: self.last_block.time_secs,
+            time_nanos: self.last_block.time_nanos,
+            chain_id: self.last_block.chain_id.clone(),
+            ..BlockInfo::default()
+        };
+        match self.committed_block.write() {
+            Ok(mut slot) => *slot = b,
+            Err(poisoned) => *poisoned.into_inner() = b,
+        }
+    }
+
+    /// Lets at most `max` queries run at once (app.toml `max_concurrent_queries`).
+    pub fn set_max_concurrent_queries(&mut self, max: usize) {
+        self.query_gate = Arc::new(QueryGate::new(max, self.metrics.clone()));
+    }
+
+    /// A handle answering queries from committed state on any thread.
+    pub fn query_service(&self) -> QueryService {
+        QueryService::new(
+            self.store.clone(),
+            self.modules.clone(),
+            self.committed_block.clone(),
+            self.query_gate.clone(),
+            self.metrics.clone(),
+        )
     }
 
     fn stored_chain_id(&self) -> Option<String> {
@@ -104,6 +151,8 @@ impl BlsApp {
             .height
             .set(i64::try_from(self.store.last_height()).unwrap_or(i64::MAX));
         self.metrics = metrics;
+        let max = self.query_gate.max();
+        self.set_max_concurrent_queries(max);
     }
 
     /// Uses `secret` for this node's vote extensions (see [`crate::beacon_secret`]).
@@ -126,7 +175,7 @@ impl BlsApp {
     pub fn export_genesis(&self) -> Result<serde_json::Value, AppError> {
         let view = StagedView::new(&self.store, &self.block)?;
         let mut state = serde_json::Map::new();
-        for m in &self.modules {
+        for m in self.modules.iter() {
             let section = m
                 .export_genesis(&view)
                 .map_err(|e| AppError::Genesis(format!("export of module {}: {e}", m.name())))?;
@@ -225,7 +274,7 @@ impl BlsApp {
             }
             let gas = GasMeter::infinite();
             let mut ctx = Context::new(&mut overlay, &block, &gas);
-            for m in &self.modules {
+            for m in self.modules.iter() {
                 m.init_genesis(&mut ctx, genesis.section(m.name()))
                     .map_err(|e| AppError::Genesis(format!("module {}: {}", m.name(), e)))?;
             }
@@ -540,7 +589,8 @@ impl BlsApp {
         events: &mut Vec<Event>,
         validator_updates: &mut Vec<ValidatorUpdate>,
     ) -> Result<(), AppError> {
-        for m in self.modules.clone() {
+        let modules = self.modules.clone();
+        for &m in modules.iter() {
             let changes = {
                 let view = StagedView::new(&self.store, &self.block)?;
                 let mut overlay = Overlay::new(&view);
@@ -584,15 +634,16 @@ impl BlsApp {
                 .height
                 .set(i64::try_from(self.store.last_height()).unwrap_or(i64::MAX));
             tracing::debug!(height = self.store.last_height(), app_hash = %hex::encode(hash), "committed");
+            self.publish_committed_block();
         }
         self.check.clear();
         Ok(ResponseCommit { retain_height: 0 })
     }
 
-    /// `Query`: see [`query::route`].
+    /// `Query`, answered on this thread (the node answers queries on their own threads
+    /// through [`BlsApp::query_service`]; this serves in-process callers).
     pub fn query(&self, r: RequestQuery) -> ResponseQuery {
-        self.metrics.queries.inc();
-        query::route(self, &self.check, &self.last_block, r)
+        self.query_service().answer(r)
     }
 }
 

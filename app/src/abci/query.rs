@@ -1,9 +1,13 @@
-//! The query router.
+//! The query router, served off the consensus thread ([`QueryService`]).
+//!
+//! Every answer reads one consistent committed state ([`crate::store::Store::read`]): the
+//! consensus thread keeps executing and committing blocks while queries run on CometBFT's
+//! query connection, the REST gateway and the dashboard.
 //!
 //! | path | data | answer |
 //! |---|---|---|
 //! | `/store/key` | raw key | the value at the height; with `prove=true` an ics23 proof (op type `ics23:jmt`) against that height's app hash |
-//! | `/cosmos.tx.v1beta1.Service/Simulate` | `SimulateRequest` | `SimulateResponse` over the CheckTx state (latest height only) |
+//! | `/cosmos.tx.v1beta1.Service/Simulate` | `SimulateRequest` | `SimulateResponse` over the last committed state (latest height only), gas capped at auth's `max_gas_per_tx` |
 //! | a module's prefix (`/cosmos.bank.v1beta1.Query/`, `/bls.orchestration.v1.Query/`, ...) | per module | per module, over that height's state |
 //!
 //! `bls.*` module queries are served only for the rpcs of proto/ (`bls_proto`): a method the
@@ -21,14 +25,17 @@
 //! (`ErrInvalidHeight`), a height whose state is not stored is code 38 (`ErrNotFound`),
 //! simulate at a past height is code 26.
 
-use bls_core::{BlockInfo, ModuleError};
+use std::sync::{Arc, RwLock};
+
+use bls_core::{BlockInfo, Module, ModuleError};
 use bls_proto::query::{CodecError, Encoding, QueryRpc};
 use prost::Message;
 use tendermint_proto::v0_38::abci::{RequestQuery, ResponseQuery};
 use tendermint_proto::v0_38::crypto::{ProofOp, ProofOps};
 
-use super::app::BlsApp;
-use crate::store::{ChangeSet, Overlay, StagedView, StoreError};
+pub use super::query_gate::QueryGate;
+use crate::metrics::AppMetrics;
+use crate::store::{CommittedState, Overlay, Store, StoreError};
 
 /// Path of raw store queries.
 pub const STORE_PATH: &str = "/store/key";
@@ -102,46 +109,117 @@ fn height_error(context: &'static str, height: u64, e: StoreError) -> ModuleErro
     }
 }
 
-/// Answers one query (see the module docs for the paths and heights).
-pub fn route(app: &BlsApp, check: &ChangeSet, last: &BlockInfo, r: RequestQuery) -> ResponseQuery {
-    let latest = app.store().last_height();
-    let height = match requested_height(r.height, latest) {
-        Ok(h) => h,
-        Err(e) => return error_response(&e, latest),
-    };
-    let result = if r.path == STORE_PATH {
-        return store_query(app, &r.data, r.prove, height, latest);
-    } else if r.path == SIMULATE_PATH {
-        if height != latest {
-            Err(ModuleError::new(
-                "sdk",
-                CODE_INVALID_HEIGHT,
-                format!(
-                    "simulate runs on the latest state only: ask height 0 or {latest}, not {height}"
-                ),
-            ))
-        } else {
-            simulate(app, check, last, &r.data)
+/// Answers queries from committed state on the caller's thread: CometBFT's query connection,
+/// the REST gateway and the dashboard call it directly, never through the consensus thread,
+/// so no query (a heavy simulate included) can hold up FinalizeBlock or Commit. At most
+/// `max_concurrent` queries run at once; the rest wait their turn ([`QueryGate`]).
+#[derive(Clone)]
+pub struct QueryService {
+    store: Arc<Store>,
+    modules: Arc<[&'static dyn Module]>,
+    /// Chain id and time of the last committed block: simulate runs "in" the next block.
+    last_block: Arc<RwLock<BlockInfo>>,
+    gate: Arc<QueryGate>,
+    metrics: AppMetrics,
+}
+
+impl QueryService {
+    pub(crate) fn new(
+        store: Arc<Store>,
+        modules: Arc<[&'static dyn Module]>,
+        last_block: Arc<RwLock<BlockInfo>>,
+        gate: Arc<QueryGate>,
+        metrics: AppMetrics,
+    ) -> Self {
+        QueryService {
+            store,
+            modules,
+            last_block,
+            gate,
+            metrics,
         }
-    } else if height == latest {
-        module_query(app, &r.path, &r.data)
-    } else {
-        module_query_at(app, &r.path, &r.data, height)
-    };
-    match result {
-        Ok(value) => ResponseQuery {
-            code: 0,
-            key: r.data.clone(),
-            value: value.into(),
-            height: height_i64(height),
-            ..Default::default()
-        },
-        Err(e) => error_response(&e, height),
+    }
+
+    /// Answers one query (see the module docs for the paths and heights).
+    pub fn answer(&self, r: RequestQuery) -> ResponseQuery {
+        let _turn = self.gate.enter();
+        self.metrics.queries.inc();
+        let state = match self.store.read() {
+            Ok(s) => s,
+            Err(e) => {
+                let e = ModuleError::storage("query", e);
+                return error_response(&e, self.store.last_height());
+            }
+        };
+        self.route(&state, r)
+    }
+
+    fn route(&self, state: &CommittedState<'_>, r: RequestQuery) -> ResponseQuery {
+        let latest = state.height();
+        let height = match requested_height(r.height, latest) {
+            Ok(h) => h,
+            Err(e) => return error_response(&e, latest),
+        };
+        let result = if r.path == STORE_PATH {
+            return store_query(state, &r.data, r.prove, height, latest);
+        } else if r.path == SIMULATE_PATH {
+            if height != latest {
+                Err(ModuleError::new(
+                    "sdk",
+                    CODE_INVALID_HEIGHT,
+                    format!(
+                        "simulate runs on the latest state only: ask height 0 or {latest}, not {height}"
+                    ),
+                ))
+            } else {
+                self.simulate(state, &r.data)
+            }
+        } else if height == latest {
+            module_query(&self.modules, state, &r.path, &r.data)
+        } else {
+            module_query_at(&self.modules, state, &r.path, &r.data, height)
+        };
+        match result {
+            Ok(value) => ResponseQuery {
+                code: 0,
+                key: r.data.clone(),
+                value: value.into(),
+                height: height_i64(height),
+                ..Default::default()
+            },
+            Err(e) => error_response(&e, height),
+        }
+    }
+
+    /// Runs the tx over the committed state in a throwaway overlay, as if in the next block.
+    /// Txs still in the mempool are not seen (their sequence is: see the ante's simulate rule).
+    fn simulate(&self, state: &CommittedState<'_>, data: &[u8]) -> Result<Vec<u8>, ModuleError> {
+        let view = state
+            .view()
+            .map_err(|e| ModuleError::storage("simulate", e))?;
+        let mut overlay = Overlay::new(&view);
+        let mut next = match self.last_block.read() {
+            Ok(b) => b.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        };
+        next.height = state.height().saturating_add(1);
+        let answer =
+            crate::tx::TxPipeline::new(&self.modules).query_simulate(&mut overlay, &next, data);
+        if let Some(e) = view.take_error() {
+            return Err(ModuleError::storage("simulate", e));
+        }
+        answer
     }
 }
 
-fn store_query(app: &BlsApp, key: &[u8], prove: bool, height: u64, latest: u64) -> ResponseQuery {
-    match app.store().query_at(key, prove, height) {
+fn store_query(
+    state: &CommittedState<'_>,
+    key: &[u8],
+    prove: bool,
+    height: u64,
+    latest: u64,
+) -> ResponseQuery {
+    match state.query_at(key, prove, height) {
         Ok(q) => ResponseQuery {
             code: 0,
             key: key.to_vec().into(),
@@ -160,30 +238,14 @@ fn store_query(app: &BlsApp, key: &[u8], prove: bool, height: u64, latest: u64) 
     }
 }
 
-fn simulate(
-    app: &BlsApp,
-    check: &ChangeSet,
-    last: &BlockInfo,
-    data: &[u8],
-) -> Result<Vec<u8>, ModuleError> {
-    let view =
-        StagedView::new(app.store(), check).map_err(|e| ModuleError::storage("simulate", e))?;
-    // Simulation writes into a throwaway overlay: nothing it does is kept.
-    let mut overlay = Overlay::new(&view);
-    let mut next = last.clone();
-    next.height = next.height.saturating_add(1);
-    crate::tx::TxPipeline::new(app.modules()).query_simulate(&mut overlay, &next, data)
-}
-
 /// The module answering `path`, the method part of the path, and for a `bls.*` path its rpc in
 /// proto/ (refused when the schema has none).
 fn find_module<'a>(
-    app: &'a BlsApp,
+    modules: &'a [&'static dyn Module],
     path: &'a str,
 ) -> Result<(&'a dyn bls_core::Module, &'a str, Option<QueryRpc>), ModuleError> {
     let unknown = |detail: String| ModuleError::new("sdk", CODE_UNKNOWN_REQUEST, detail);
-    let module = app
-        .modules()
+    let module = modules
         .iter()
         .find(|m| path.starts_with(m.query_prefix()))
         .ok_or_else(|| unknown(format!("unknown query path {path:?}")))?;
@@ -222,26 +284,33 @@ fn ask(
     }
 }
 
-fn module_query(app: &BlsApp, path: &str, data: &[u8]) -> Result<Vec<u8>, ModuleError> {
-    let (module, method, rpc) = find_module(app, path)?;
-    let snap = app
-        .store()
-        .snapshot()
-        .map_err(|e| ModuleError::storage("query", e))?;
-    ask(module, rpc.as_ref(), &snap, method, data)
+fn module_query(
+    modules: &[&'static dyn Module],
+    state: &CommittedState<'_>,
+    path: &str,
+    data: &[u8],
+) -> Result<Vec<u8>, ModuleError> {
+    let (module, method, rpc) = find_module(modules, path)?;
+    let view = state.view().map_err(|e| ModuleError::storage("query", e))?;
+    let answer = ask(module, rpc.as_ref(), &view, method, data);
+    // A failed disk read answers from missing data: report it rather than the answer.
+    if let Some(e) = view.take_error() {
+        return Err(ModuleError::storage("query", e));
+    }
+    answer
 }
 
 /// A module query over the state committed at a past `height`.
 fn module_query_at(
-    app: &BlsApp,
+    modules: &[&'static dyn Module],
+    state: &CommittedState<'_>,
     path: &str,
     data: &[u8],
     height: u64,
 ) -> Result<Vec<u8>, ModuleError> {
-    let (module, method, rpc) = find_module(app, path)?;
-    let view = app
-        .store()
-        .snapshot_at(height)
+    let (module, method, rpc) = find_module(modules, path)?;
+    let view = state
+        .view_at(height)
         .map_err(|e| height_error("query at height", height, e))?;
     let answer = ask(module, rpc.as_ref(), &view, method, data);
     // A failed disk read answers from missing data: report it rather than the answer.

@@ -26,21 +26,27 @@ type RowResult<'r> = Result<
 pub struct CommittedView<'s> {
     store: &'s Store,
     kv: ReadOnlyTable<&'static [u8], &'static [u8]>,
+    height: u64,
     fault: FaultCell,
 }
 
 impl<'s> CommittedView<'s> {
-    pub(crate) fn new(store: &'s Store, kv: ReadOnlyTable<&'static [u8], &'static [u8]>) -> Self {
+    pub(crate) fn new(
+        store: &'s Store,
+        kv: ReadOnlyTable<&'static [u8], &'static [u8]>,
+        height: u64,
+    ) -> Self {
         CommittedView {
             store,
             kv,
+            height,
             fault: FaultCell::default(),
         }
     }
 
     /// Height of the state this view reads (the store's last height when it was taken).
     pub fn height(&self) -> u64 {
-        self.store.last_height()
+        self.height
     }
 
     /// The first error seen by this view since the last call, if any. A read error means the

@@ -1,7 +1,7 @@
 //! `Store`: the redb database, the Jellyfish Merkle Tree over it, commit and proven queries.
 
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Mutex, RwLock};
 
 use jmt::storage::TreeUpdateBatch;
 use jmt::{KeyHash, Sha256Jmt};
@@ -9,6 +9,7 @@ use redb::{Database, ReadableDatabase, ReadableTable};
 use sha2::Sha256;
 
 use super::committed::CommittedView;
+use super::committed_state::CommittedState;
 use super::error::StoreError;
 use super::historical::HistoricalView;
 use super::tables::{
@@ -21,21 +22,34 @@ use bls_core::changeset::ChangeSet;
 /// Root hash of an empty jmt (jmt's `SPARSE_MERKLE_PLACEHOLDER_HASH`, private in jmt).
 pub const EMPTY_TREE_ROOT: [u8; 32] = *b"SPARSE_MERKLE_PLACEHOLDER_HASH__";
 
-/// The chain's state store: owns the redb database.
+/// The chain's state store: owns the redb database. It is shared (`Arc<Store>`) between the
+/// consensus thread, which alone prepares and commits, and query threads, which read through
+/// [`Store::read`].
 pub struct Store {
     db: Database,
-    last_height: u64,
-    /// jmt version of the last commit; `None` before the first commit. Versions count commits
-    /// (0, 1, 2, ...) rather than heights, because jmt needs the root of `version - 1` to exist
-    /// and the first CometBFT height is `initial_height`, not 0.
-    last_version: Option<u64>,
-    app_hash: Vec<u8>,
-    /// First height whose whole state `kv_history` holds (`None` before the first commit).
-    /// Module queries can read any height from here to `last_height`.
-    history_from: Option<u64>,
+    /// The last commit, as the consensus thread knows it (query threads read the `meta` row
+    /// of their own read transaction instead, so a commit landing meanwhile cannot mix two
+    /// heights into one answer).
+    meta: RwLock<CommitMeta>,
     /// Set by a failed read through a view; once set, `commit` refuses (sticky: a disk that
     /// failed a read is not trusted again without a restart).
     fault: Mutex<Option<String>>,
+}
+
+/// What the `meta` table says about the last commit.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct CommitMeta {
+    /// Last committed height; 0 when nothing is committed.
+    pub(crate) height: u64,
+    /// jmt version of the last commit; `None` before the first commit. Versions count commits
+    /// (0, 1, 2, ...) rather than heights, because jmt needs the root of `version - 1` to exist
+    /// and the first CometBFT height is `initial_height`, not 0.
+    pub(crate) version: Option<u64>,
+    /// App hash of the last commit (empty before the first).
+    pub(crate) app_hash: Vec<u8>,
+    /// First height whose whole state `kv_history` holds (`None` before the first commit).
+    /// Module queries can read any height from here to `height`.
+    pub(crate) history_from: Option<u64>,
 }
 
 /// Answer of [`Store::query`].
@@ -141,59 +155,37 @@ impl Store {
         let read = db
             .begin_read()
             .map_err(StoreError::transaction("loading meta"))?;
-        let meta = read
-            .open_table(META)
-            .map_err(StoreError::table("loading meta", "meta"))?;
-        let field = |name: &'static str| -> Result<Option<Vec<u8>>, StoreError> {
-            Ok(meta
-                .get(name)
-                .map_err(StoreError::storage("loading meta"))?
-                .map(|v| v.value().to_vec()))
-        };
-        let last_height = match field(META_HEIGHT)? {
-            Some(b) => decode_u64(META_HEIGHT, &b)?,
-            None => 0,
-        };
-        let last_version = match field(META_VERSION)? {
-            Some(b) => Some(decode_u64(META_VERSION, &b)?),
-            None => None,
-        };
-        let app_hash = field(META_APP_HASH)?.unwrap_or_default();
-        let history_from = match field(META_HISTORY_FROM)? {
-            Some(b) => Some(decode_u64(META_HISTORY_FROM, &b)?),
-            None => None,
-        };
-        if last_version.is_some() != (last_height > 0) || app_hash.len() != 32 && last_height > 0 {
-            return Err(StoreError::Corrupt(
-                "meta height, version and app hash disagree".into(),
-            ));
-        }
-        drop(meta);
+        let mut meta = read_meta(&read)?;
         drop(read);
-        let history_from = match (last_version, history_from) {
+        if let (Some(version), None) = (meta.version, meta.history_from) {
             // A database from before `kv_history` existed: its history starts now.
-            (Some(version), None) => Some(backfill_history(&db, last_height, version)?),
-            (_, h) => h,
-        };
+            meta.history_from = Some(backfill_history(&db, meta.height, version)?);
+        }
         Ok(Store {
             db,
-            last_height,
-            last_version,
-            app_hash,
-            history_from,
+            meta: RwLock::new(meta),
             fault: Mutex::new(None),
         })
     }
 
     /// Last committed height; 0 when nothing is committed.
     pub fn last_height(&self) -> u64 {
-        self.last_height
+        self.meta().height
+    }
+
+    /// The consensus thread's record of the last commit.
+    fn meta(&self) -> CommitMeta {
+        match self.meta.read() {
+            Ok(m) => m.clone(),
+            // Only `commit_prepared` writes it, with nothing that can panic inside.
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
     }
 
     /// Merkle root at the last committed height; empty when nothing is committed (what
     /// CometBFT expects from `Info` before InitChain).
     pub fn app_hash(&self) -> Vec<u8> {
-        self.app_hash.clone()
+        self.meta().app_hash
     }
 
     /// `Err(Faulted)` once a read through a view has failed.
@@ -218,14 +210,7 @@ impl Store {
 
     /// Read-only `Storage` over the last committed state.
     pub fn snapshot(&self) -> Result<CommittedView<'_>, StoreError> {
-        let txn = self
-            .db
-            .begin_read()
-            .map_err(StoreError::transaction("snapshot"))?;
-        let kv = txn
-            .open_table(KV)
-            .map_err(StoreError::table("snapshot", "kv"))?;
-        Ok(CommittedView::new(self, kv))
+        self.read()?.view()
     }
 
     /// The app hash committed state + `changes` would have, without writing anything
@@ -240,14 +225,15 @@ impl Store {
     /// [`Store::commit_prepared`].
     pub fn prepare(&self, height: u64, changes: ChangeSet) -> Result<PreparedCommit, StoreError> {
         self.health()?;
-        let follows = if self.last_version.is_none() {
-            height > self.last_height
+        let meta = self.meta();
+        let follows = if meta.version.is_none() {
+            height > meta.height
         } else {
-            self.last_height.checked_add(1) == Some(height)
+            meta.height.checked_add(1) == Some(height)
         };
         if !follows {
             return Err(StoreError::HeightMismatch {
-                last: self.last_height,
+                last: meta.height,
                 got: height,
             });
         }
@@ -255,7 +241,7 @@ impl Store {
         Ok(PreparedCommit {
             height,
             version,
-            base_version: self.last_version,
+            base_version: meta.version,
             changes,
             app_hash,
             batch,
@@ -267,7 +253,7 @@ impl Store {
         changes: &ChangeSet,
     ) -> Result<(u64, [u8; 32], TreeUpdateBatch), StoreError> {
         const CONTEXT: &str = "computing tree update";
-        let version = match self.last_version {
+        let version = match self.meta().version {
             None => 0,
             Some(v) => v.checked_add(1).ok_or_else(|| StoreError::Tree {
                 context: CONTEXT,
@@ -290,7 +276,7 @@ impl Store {
     }
 
     /// Writes `changes` as `height` in one redb transaction and returns the new app hash.
-    pub fn commit(&mut self, height: u64, changes: ChangeSet) -> Result<Vec<u8>, StoreError> {
+    pub fn commit(&self, height: u64, changes: ChangeSet) -> Result<Vec<u8>, StoreError> {
         let prepared = self.prepare(height, changes)?;
         self.commit_prepared(prepared)
     }
@@ -298,9 +284,10 @@ impl Store {
     /// Writes a prepared commit: KV diff, tree nodes and values, key preimages, stale-node
     /// index, the meta row and the height row, all in one redb write transaction. On any error
     /// nothing is written and the store keeps its previous state.
-    pub fn commit_prepared(&mut self, prepared: PreparedCommit) -> Result<Vec<u8>, StoreError> {
+    pub fn commit_prepared(&self, prepared: PreparedCommit) -> Result<Vec<u8>, StoreError> {
         self.health()?;
-        if prepared.base_version != self.last_version {
+        let before = self.meta();
+        if prepared.base_version != before.version {
             return Err(StoreError::StalePrepared {
                 height: prepared.height,
             });
@@ -386,7 +373,7 @@ impl Store {
                 .map_err(StoreError::storage("commit meta"))?;
             meta.insert(META_APP_HASH, prepared.app_hash.as_slice())
                 .map_err(StoreError::storage("commit meta"))?;
-            if self.history_from.is_none() {
+            if before.history_from.is_none() {
                 // The first commit writes every key it holds: history is complete from here.
                 meta.insert(META_HISTORY_FROM, height.to_be_bytes().as_slice())
                     .map_err(StoreError::storage("commit meta"))?;
@@ -404,118 +391,55 @@ impl Store {
         txn.commit()
             .map_err(|source| StoreError::Commit { height, source })?;
 
-        self.last_height = height;
-        self.last_version = Some(prepared.version);
-        self.app_hash = prepared.app_hash.to_vec();
-        self.history_from.get_or_insert(height);
-        Ok(self.app_hash.clone())
+        let after = CommitMeta {
+            height,
+            version: Some(prepared.version),
+            app_hash: prepared.app_hash.to_vec(),
+            history_from: before.history_from.or(Some(height)),
+        };
+        match self.meta.write() {
+            Ok(mut m) => *m = after,
+            Err(poisoned) => *poisoned.into_inner() = after,
+        }
+        Ok(prepared.app_hash.to_vec())
     }
 
     /// First height whose whole state module queries can read through
     /// [`Store::snapshot_at`] (`None` before the first commit). A database created before the
     /// history table existed starts its history at the height it had when first reopened.
     pub fn history_from(&self) -> Option<u64> {
-        self.history_from
+        self.meta().history_from
+    }
+
+    /// One consistent read of the last committed state: everything read through it (views,
+    /// proofs, heights) belongs to the same commit, whatever commits happen meanwhile. Queries
+    /// use it from their own threads while the consensus thread goes on committing.
+    pub fn read(&self) -> Result<CommittedState<'_>, StoreError> {
+        const CONTEXT: &str = "reading committed state";
+        let txn = self
+            .db
+            .begin_read()
+            .map_err(StoreError::transaction(CONTEXT))?;
+        let meta = read_meta(&txn)?;
+        Ok(CommittedState::new(self, txn, meta))
     }
 
     /// The lowest committed height whose tree this store holds (0 when nothing is committed):
     /// [`Store::query_at`] answers from here to [`Store::last_height`].
     pub fn first_height(&self) -> Result<u64, StoreError> {
-        const CONTEXT: &str = "first height";
-        let txn = self
-            .db
-            .begin_read()
-            .map_err(StoreError::transaction(CONTEXT))?;
-        let heights = txn
-            .open_table(HEIGHTS)
-            .map_err(StoreError::table(CONTEXT, "heights"))?;
-        let first = heights
-            .first()
-            .map_err(StoreError::storage(CONTEXT))?
-            .map_or(0, |(h, _)| h.value());
-        Ok(first)
-    }
-
-    /// The jmt version and app hash committed at `height`, within `txn`.
-    fn height_row(
-        &self,
-        txn: &redb::ReadTransaction,
-        height: u64,
-        context: &'static str,
-    ) -> Result<(u64, [u8; 32]), StoreError> {
-        if height > self.last_height {
-            return Err(StoreError::FutureHeight {
-                height,
-                last: self.last_height,
-            });
-        }
-        let heights = txn
-            .open_table(HEIGHTS)
-            .map_err(StoreError::table(context, "heights"))?;
-        let row = heights
-            .get(height)
-            .map_err(StoreError::storage(context))?
-            .map(|r| r.value().to_vec());
-        let Some(row) = row else {
-            let first = heights
-                .first()
-                .map_err(StoreError::storage(context))?
-                .map_or(0, |(h, _)| h.value());
-            return Err(StoreError::HeightNotStored {
-                height,
-                first,
-                last: self.last_height,
-            });
-        };
-        let (version, hash) = row
-            .split_first_chunk::<8>()
-            .ok_or_else(|| StoreError::Corrupt(format!("height row {height} is too short")))?;
-        let hash: [u8; 32] = hash
-            .try_into()
-            .map_err(|_| StoreError::Corrupt(format!("height row {height} has a bad app hash")))?;
-        Ok((u64::from_be_bytes(*version), hash))
+        self.read()?.first_height()
     }
 
     /// The app hash committed at `height` (what CometBFT's block `height + 1` header carries).
     pub fn app_hash_at(&self, height: u64) -> Result<Vec<u8>, StoreError> {
-        let txn = self
-            .db
-            .begin_read()
-            .map_err(StoreError::transaction("app hash at height"))?;
-        Ok(self
-            .height_row(&txn, height, "app hash at height")?
-            .1
-            .to_vec())
+        self.read()?.app_hash_at(height)
     }
 
     /// Read-only `Storage` over the state committed at `height` (module queries at a past
     /// height). Errors: [`StoreError::FutureHeight`] above the last height,
     /// [`StoreError::HeightNotStored`] below [`Store::history_from`] (or 0).
     pub fn snapshot_at(&self, height: u64) -> Result<HistoricalView<'_>, StoreError> {
-        const CONTEXT: &str = "snapshot at height";
-        if height > self.last_height {
-            return Err(StoreError::FutureHeight {
-                height,
-                last: self.last_height,
-            });
-        }
-        let first = self.history_from.unwrap_or(0);
-        if height == 0 || height < first {
-            return Err(StoreError::HeightNotStored {
-                height,
-                first,
-                last: self.last_height,
-            });
-        }
-        let txn = self
-            .db
-            .begin_read()
-            .map_err(StoreError::transaction(CONTEXT))?;
-        let (version, _) = self.height_row(&txn, height, CONTEXT)?;
-        let history = txn
-            .open_table(KV_HISTORY)
-            .map_err(StoreError::table(CONTEXT, "kv_history"))?;
-        Ok(HistoricalView::new(self, history, height, version))
+        self.read()?.view_at(height)
     }
 
     /// Like [`Store::query`] at `height` (0 = the last height): the value at `key` in the state
@@ -528,94 +452,52 @@ impl Store {
         prove: bool,
         height: u64,
     ) -> Result<QueryResult, StoreError> {
-        const CONTEXT: &str = "query at height";
-        if height == 0 || height == self.last_height {
-            return self.query(key, prove);
-        }
-        let txn = self
-            .db
-            .begin_read()
-            .map_err(StoreError::transaction(CONTEXT))?;
-        let (version, app_hash) = self.height_row(&txn, height, CONTEXT)?;
-        let reader = JmtReader::new(&txn, CONTEXT)?;
-        let tree = Sha256Jmt::new(&reader);
-        if !prove {
-            let value = tree
-                .get(KeyHash::with::<Sha256>(key), version)
-                .map_err(StoreError::tree(CONTEXT))?;
-            return Ok(QueryResult {
-                height,
-                value,
-                proof: None,
-            });
-        }
-        if app_hash == EMPTY_TREE_ROOT {
-            // As in `query`: nothing to prove absence against in an empty tree.
-            return Ok(QueryResult {
-                height,
-                value: None,
-                proof: None,
-            });
-        }
-        let (value, proof) = tree
-            .get_with_ics23_proof(key.to_vec(), version)
-            .map_err(StoreError::tree(CONTEXT))?;
-        Ok(QueryResult {
-            height,
-            value,
-            proof: Some(proof),
-        })
+        self.read()?.query_at(key, prove, height)
     }
 
     /// Value at `key` in the last committed state; with `prove`, an ics23 proof of it (or of
     /// its absence) against [`Store::app_hash`]. Before the first commit: no value, no proof.
     pub fn query(&self, key: &[u8], prove: bool) -> Result<QueryResult, StoreError> {
-        const CONTEXT: &str = "query";
-        let txn = self
-            .db
-            .begin_read()
-            .map_err(StoreError::transaction(CONTEXT))?;
-        let Some(version) = self.last_version else {
-            return Ok(QueryResult {
-                height: 0,
-                value: None,
-                proof: None,
-            });
-        };
-        if !prove {
-            let kv = txn
-                .open_table(KV)
-                .map_err(StoreError::table(CONTEXT, "kv"))?;
-            let value = kv
-                .get(key)
-                .map_err(StoreError::storage(CONTEXT))?
-                .map(|v| v.value().to_vec());
-            return Ok(QueryResult {
-                height: self.last_height,
-                value,
-                proof: None,
-            });
-        }
-        if self.app_hash == EMPTY_TREE_ROOT {
-            // ics23 cannot express absence in an empty tree (no neighbour to point at); the
-            // root itself, a well-known constant, shows there is nothing.
-            return Ok(QueryResult {
-                height: self.last_height,
-                value: None,
-                proof: None,
-            });
-        }
-        let reader = JmtReader::new(&txn, CONTEXT)?;
-        let tree = Sha256Jmt::new(&reader);
-        let (value, proof) = tree
-            .get_with_ics23_proof(key.to_vec(), version)
-            .map_err(StoreError::tree(CONTEXT))?;
-        Ok(QueryResult {
-            height: self.last_height,
-            value,
-            proof: Some(proof),
-        })
+        self.read()?.query(key, prove)
     }
+}
+
+/// The `meta` row as `txn` sees it; checks that its fields agree.
+pub(crate) fn read_meta(txn: &redb::ReadTransaction) -> Result<CommitMeta, StoreError> {
+    const CONTEXT: &str = "loading meta";
+    let meta = txn
+        .open_table(META)
+        .map_err(StoreError::table(CONTEXT, "meta"))?;
+    let field = |name: &'static str| -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(meta
+            .get(name)
+            .map_err(StoreError::storage(CONTEXT))?
+            .map(|v| v.value().to_vec()))
+    };
+    let height = match field(META_HEIGHT)? {
+        Some(b) => decode_u64(META_HEIGHT, &b)?,
+        None => 0,
+    };
+    let version = match field(META_VERSION)? {
+        Some(b) => Some(decode_u64(META_VERSION, &b)?),
+        None => None,
+    };
+    let app_hash = field(META_APP_HASH)?.unwrap_or_default();
+    let history_from = match field(META_HISTORY_FROM)? {
+        Some(b) => Some(decode_u64(META_HISTORY_FROM, &b)?),
+        None => None,
+    };
+    if version.is_some() != (height > 0) || app_hash.len() != 32 && height > 0 {
+        return Err(StoreError::Corrupt(
+            "meta height, version and app hash disagree".into(),
+        ));
+    }
+    Ok(CommitMeta {
+        height,
+        version,
+        app_hash,
+        history_from,
+    })
 }
 
 /// Copies the current KV state into `kv_history` at `version` and records `height` as the

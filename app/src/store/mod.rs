@@ -6,6 +6,8 @@
 //! - [`Store::open`] (creates if missing; also [`Store::open_in_memory`],
 //!   [`Store::open_with_backend`], [`Store::open_with_builder`]), [`Store::last_height`] (0 when empty),
 //!   [`Store::app_hash`] (empty before the first commit, as CometBFT expects from `Info`).
+//! - [`Store::read`] → [`CommittedState`]: one consistent read of the last commit (height,
+//!   app hash, views, proven reads), safe on any thread while the consensus thread commits.
 //! - [`Store::snapshot`] → `Result<CommittedView>`: read-only `Storage` over committed state.
 //! - [`StagedView::new`]`(&store, &changes)` → read-only `Storage` over committed state plus a
 //!   `ChangeSet` the app owns (the block's writes, or the CheckTx state).
@@ -36,7 +38,8 @@
 //!                prepared = store.prepare(height, take(&mut block))?; return prepared.app_hash()
 //! Commit:        store.commit_prepared(prepared)?; check_state.clear()
 //! CheckTx:       same as a tx, over StagedView::new(&store, &check_state)
-//! Query:         store.query(key, prove) or modules over store.snapshot()?
+//! Query:         (any thread) let s = store.read()?; s.query_at(key, prove, h) or modules
+//!                over s.view()? / s.view_at(h)?
 //! ```
 //!
 //! # Choices
@@ -66,6 +69,7 @@
 //!   when reopened (its KV is copied in once).
 
 mod committed;
+mod committed_state;
 mod db;
 mod error;
 mod historical;
@@ -76,6 +80,7 @@ mod tables;
 pub use bls_core::changeset::ChangeSet;
 pub use bls_core::overlay::Overlay;
 pub use committed::CommittedView;
+pub use committed_state::CommittedState;
 pub use db::{PreparedCommit, QueryResult, Store, EMPTY_TREE_ROOT};
 pub use error::StoreError;
 pub use historical::{HistoricalView, MAX_ABSENT_KEYS_SCANNED};

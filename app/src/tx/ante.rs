@@ -251,6 +251,11 @@ pub fn run_ante(
     }
     let key = tx_key.or_else(|| account.pub_key.clone());
 
+    // Simulate reads committed state, which does not hold the signer's txs still in the
+    // mempool: a sequence ahead of the committed one is theirs to follow, so it is taken as is.
+    if mode == Mode::Simulate && info.sequence > account.sequence {
+        account.sequence = info.sequence;
+    }
     if info.sequence != account.sequence {
         return Err(TxError::WrongSequence {
             expected: account.sequence,

@@ -12,6 +12,9 @@
 //!     three workers and a head on loopback): latency p50/p99 one request at a time, and
 //!     requests/s with C in flight; beside the same input run by a fresh
 //!     `bls-worker run` process per request (what Blockless does), same run
+//! bls-bench flood [--seconds S] [--clients C] [--block-time 200ms]
+//!     block interval of a one-validator chain idle, then while C RPC clients and C REST
+//!     clients flood it with heavy simulates (and module queries), same chain, same run
 //! ```
 
 use std::process::Command;
@@ -36,7 +39,9 @@ const USAGE: &str = "usage:
   bls-bench chain [--txs N] [--accounts K] [--block-time 200ms]
       bank-send throughput of blsd vs CometBFT's kvstore app (same consensus settings)
   bls-bench fastpath [--requests N] [--concurrency C] [--baseline N]
-      head-worker fast path (hello, 3-worker quorum) vs a bls-worker process per request";
+      head-worker fast path (hello, 3-worker quorum) vs a bls-worker process per request
+  bls-bench flood [--seconds S] [--clients C] [--block-time 200ms]
+      block interval idle vs under a flood of heavy simulates and queries (RPC and REST)";
 
 fn usage_exit(code: i32) -> ! {
     println!("{USAGE}");
@@ -355,6 +360,7 @@ async fn main() -> anyhow::Result<()> {
     match argv.first().map(String::as_str) {
         Some("chain") => chain(parse_chain_args(rest)?).await,
         Some("fastpath") => fastpath::run(fastpath::parse_args(rest)?).await,
+        Some("flood") => flood::run(flood::parse_args(rest)?).await,
         _ => usage_exit(2),
     }
 }
@@ -865,6 +871,128 @@ mod fastpath {
                 },
                 p50.as_secs_f64() * 1e3
             );
+        }
+        Ok(())
+    }
+}
+
+/// `bls-bench flood`: block interval idle vs under a query flood.
+mod flood {
+    use std::time::{Duration, Instant};
+
+    use anyhow::Context as _;
+    use bls_client::keys::KeyPair;
+    use bls_client::rpc::RpcClient;
+    use bls_e2e::flood::{heavy_simulate_tx, Flood, Intervals, DEPLOYS_PER_SIMULATE};
+    use bls_e2e::worker::wasm_path;
+    use bls_e2e::{wait_until, Localnet, NodeOptions};
+
+    /// Flags of `bls-bench flood`.
+    pub struct Args {
+        seconds: u64,
+        clients: usize,
+        block_time: String,
+    }
+
+    /// Parses `--seconds S --clients C --block-time T`.
+    pub fn parse_args(rest: &[String]) -> anyhow::Result<Args> {
+        let mut a = Args {
+            seconds: 20,
+            clients: 4,
+            block_time: "200ms".into(),
+        };
+        for (flag, v) in super::flags(rest)? {
+            match flag.as_str() {
+                "--seconds" => a.seconds = v.parse()?,
+                "--clients" => a.clients = v.parse()?,
+                "--block-time" => a.block_time = v,
+                other => anyhow::bail!("unknown flag {other}"),
+            }
+        }
+        Ok(a)
+    }
+
+    fn ms(d: Option<Duration>) -> String {
+        d.map_or("-".into(), |d| format!("{:.0}", d.as_secs_f64() * 1000.0))
+    }
+
+    /// Runs the bench and prints a markdown table.
+    pub async fn run(a: Args) -> anyhow::Result<()> {
+        let (key, _) = KeyPair::generate()?;
+        let net = Localnet::start(NodeOptions {
+            accounts: vec![(key.address().to_string(), "1000000000000ubls".into())],
+            block_time: a.block_time.clone(),
+            ..Default::default()
+        })
+        .await?;
+        let v = &net.validators[0];
+        let rpc = RpcClient::new(&v.rpc_url())?;
+        wait_until("height 3", Duration::from_secs(60), || async {
+            Ok((rpc.status().await?.latest_block_height >= 3).then_some(()))
+        })
+        .await?;
+        let account = rpc
+            .account(key.address())
+            .await?
+            .context("genesis account")?;
+        let wasm = std::fs::read(wasm_path("http-get")?)?;
+        let tx = heavy_simulate_tx(&net.chain_id, &key, account.account_number, &wasm)?;
+        let mut alone = Vec::new();
+        for _ in 0..5 {
+            let t = Instant::now();
+            rpc.simulate(tx.clone()).await?;
+            alone.push(t.elapsed());
+        }
+        alone.sort();
+        let window = Duration::from_secs(a.seconds);
+        eprintln!("[bench] idle chain, {}s", a.seconds);
+        let idle = Intervals::watch(&rpc, window).await?;
+        eprintln!(
+            "[bench] flood: {} RPC + {} REST clients, simulates of {} deployments ({} KiB tx)",
+            a.clients,
+            a.clients,
+            DEPLOYS_PER_SIMULATE,
+            tx.len() / 1024
+        );
+        let flood = Flood::start(&v.rpc_url(), &v.api_url(), tx.clone(), a.clients, a.clients)?;
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let before = flood.stats();
+        let busy = Intervals::watch(&rpc, window).await?;
+        let during = flood.stats();
+        let total = flood.stop().await;
+        println!(
+            "one heavy simulate alone (median of 5): {} ms; tx {} KiB",
+            ms(alone.get(2).copied()),
+            tx.len() / 1024
+        );
+        println!(
+            "| chain | blocks | mean interval (ms) | longest (ms) | queries answered | simulates |"
+        );
+        println!("|---|---|---|---|---|---|");
+        println!(
+            "| idle | {} | {} | {} | - | - |",
+            idle.intervals.len(),
+            ms(idle.mean()),
+            ms(idle.max())
+        );
+        println!(
+            "| flooded ({} RPC + {} REST clients) | {} | {} | {} | {} | {} |",
+            a.clients,
+            a.clients,
+            busy.intervals.len(),
+            ms(busy.mean()),
+            ms(busy.max()),
+            during.answered.saturating_sub(before.answered),
+            during.simulated.saturating_sub(before.simulated)
+        );
+        if let (Some(i), Some(b)) = (idle.mean(), busy.mean()) {
+            println!(
+                "\nratio flooded / idle block interval: {:.2} (transport failures: {})",
+                b.as_secs_f64() / i.as_secs_f64(),
+                total.failed
+            );
+        } else {
+            println!("\nno block in one of the windows: the chain stalled");
         }
         Ok(())
     }
