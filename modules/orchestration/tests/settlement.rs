@@ -428,3 +428,68 @@ fn a_job_that_cannot_settle_is_isolated_and_refunded() {
         next.events
     );
 }
+
+/// An end block works off at most `DEADLINES_PER_BLOCK` due deadlines, oldest first; the rest
+/// carry over to the next block and none is lost. (Many jobs invoked in one block all fall
+/// due in one block: without the bound, that block's time grows with them.)
+#[test]
+fn due_deadlines_are_worked_off_a_bounded_number_per_block() {
+    use bls_orchestration::handlers::settle::DEADLINES_PER_BLOCK;
+
+    let mut chain = Chain::new(params());
+    for w in &six_workers() {
+        chain.register(w);
+    }
+    let jobs_count = DEADLINES_PER_BLOCK + 20;
+    let invoker = user(201);
+    chain.fund(&invoker, MAX_FEE * jobs_count as u128);
+    let f = chain
+        .deploy(&user(200), gzip(&hello_wasm()), "{}", 3, 2)
+        .unwrap();
+    let jobs: Vec<u64> = (0..jobs_count)
+        .map(|i| {
+            chain
+                .invoke_in_this_block(&invoker, f, MAX_FEE)
+                .unwrap_or_else(|e| panic!("invoke {i}: {e:?}"))
+                .job_id
+        })
+        .collect();
+    // Assigned in the next block; nobody commits: every commit window closes at one height.
+    chain.next_block();
+    let deadline = chain.job(jobs[0]).commit_deadline;
+    assert!(jobs
+        .iter()
+        .all(|j| chain.job(*j).commit_deadline == deadline));
+    let handled = |chain: &Chain| {
+        jobs.iter()
+            .filter(|j| chain.job(**j).current_deadline() != Some(deadline))
+            .count()
+    };
+    chain.until(deadline);
+    assert_eq!(handled(&chain), 0);
+    // The deadline block's end block.
+    chain.next_block();
+    assert_eq!(
+        handled(&chain),
+        DEADLINES_PER_BLOCK,
+        "the deadline block handles the bound, no more"
+    );
+    // The oldest first: by job id within the same deadline.
+    assert!(jobs[..DEADLINES_PER_BLOCK]
+        .iter()
+        .all(|j| chain.job(*j).current_deadline() != Some(deadline)));
+    // The next block's end block takes the rest.
+    chain.next_block();
+    assert_eq!(
+        handled(&chain),
+        jobs_count,
+        "the rest carried over, none lost"
+    );
+    // Every handled job moved to its next round with fresh workers and a later deadline.
+    for j in &jobs {
+        let job = chain.job(*j);
+        assert_eq!(job.status, JobStatus::Committing, "job {j}");
+        assert!(job.commit_deadline > deadline, "job {j}");
+    }
+    chain.assert_escrow_invariant();
+}

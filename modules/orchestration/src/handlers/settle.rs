@@ -359,6 +359,11 @@ pub(crate) fn fail(
     Ok(())
 }
 
+/// Due deadlines one end block processes at most. Invocations are bounded per block by gas,
+/// but every job invoked over many blocks can fall due in one (same window), and a block must
+/// not take longer because of it: the rest carry over to the next blocks, oldest first.
+pub const DEADLINES_PER_BLOCK: usize = 256;
+
 /// Drives the windows whose deadline is this block (a reveal window ends early, at the
 /// height of the last committer's reveal): closes commit phases (misses for the silent,
 /// reveals if `m` committed, else reassignment), settles finalized jobs, and ends reveal
@@ -367,8 +372,12 @@ pub(crate) fn fail(
 pub fn end_block(ctx: &mut Context<'_>) -> Result<(), OrchestrationError> {
     let p = crate::state::params(ctx.store)?;
     let end = Bound::exclusive((ctx.block.height.saturating_add(1), 0u64));
+    // The queue is ordered by (deadline, job id), so its head is the cursor: at most
+    // DEADLINES_PER_BLOCK due entries per block, oldest first; the rest stay queued for the
+    // next blocks (a job handled late has refused late commits and reveals meanwhile).
     let due: Vec<(u64, u64)> = DEADLINES
         .keys(ctx.store, None, Some(end), Order::Ascending)
+        .take(DEADLINES_PER_BLOCK)
         .collect::<Result<_, _>>()?;
     for (deadline, id) in due {
         DEADLINES.remove(ctx.store, (deadline, id));

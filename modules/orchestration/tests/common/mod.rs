@@ -237,15 +237,7 @@ impl Chain {
         function_id: u64,
         max_fee: u128,
     ) -> Result<MsgInvokeResponse, ModuleError> {
-        let msg = MsgInvoke {
-            invoker: invoker.to_string(),
-            function_id,
-            input: b"input".to_vec(),
-            args: vec!["--x".into()],
-            max_fee: Some(ProtoCoin::ubls(max_fee)),
-        };
-        let r = self.orch(invoker, encode_any(&msg, MSG_INVOKE))?;
-        let mut resp = <MsgInvokeResponse as prost::Message>::decode(r.value.as_slice()).unwrap();
+        let mut resp = self.invoke_in_this_block(invoker, function_id, max_fee)?;
         // The job is assigned in the next block's begin block; report who it got, as the
         // `bls.job_assigned` event of that block does.
         self.next_block();
@@ -256,6 +248,24 @@ impl Chain {
             .map(|a| a.worker.to_string())
             .collect();
         Ok(resp)
+    }
+
+    /// Delivers an invoke in the current block; its workers are drawn in the next one.
+    pub fn invoke_in_this_block(
+        &mut self,
+        invoker: &Address,
+        function_id: u64,
+        max_fee: u128,
+    ) -> Result<MsgInvokeResponse, ModuleError> {
+        let msg = MsgInvoke {
+            invoker: invoker.to_string(),
+            function_id,
+            input: b"input".to_vec(),
+            args: vec!["--x".into()],
+            max_fee: Some(ProtoCoin::ubls(max_fee)),
+        };
+        let r = self.orch(invoker, encode_any(&msg, MSG_INVOKE))?;
+        Ok(<MsgInvokeResponse as prost::Message>::decode(r.value.as_slice()).unwrap())
     }
 
     pub fn commit(&mut self, w: &SimWorker, job: u64, outcome: &[u8]) -> Result<Any, ModuleError> {
