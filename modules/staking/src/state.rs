@@ -45,6 +45,9 @@ pub use crate::consensus_keys::consensus_pubkey;
 pub(crate) const PARAMS: Item<Params> = Item::new("staking/params");
 /// Validators by operator address.
 pub(crate) const VALIDATORS: Map<&str, Validator> = Map::new("staking/validators");
+/// Set when a validator record changed since the active set was last computed; end block
+/// recomputes the set only then (blocks that change no validator do no validator work).
+pub(crate) const SET_CHANGED: Item<bool> = Item::new("staking/set_changed");
 /// Consensus address (hex) → operator.
 pub(crate) const CONS_INDEX: Map<&str, String> = Map::new("staking/cons");
 /// (validator, delegator) → amount (decimal string).
@@ -199,7 +202,8 @@ pub fn must_get_validator(
 
 /// Saves a validator.
 pub fn save_validator(store: &mut dyn Storage, v: &Validator) -> Result<(), StakingError> {
-    Ok(VALIDATORS.save(store, v.operator.as_str(), v)?)
+    VALIDATORS.save(store, v.operator.as_str(), v)?;
+    Ok(SET_CHANGED.save(store, &true)?)
 }
 
 /// The validator whose consensus address is `address` (raw 20 bytes), if staking manages it.

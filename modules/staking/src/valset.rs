@@ -10,7 +10,7 @@ use bls_core::{Context, Event, ValidatorUpdate};
 
 use crate::error::StakingError;
 use crate::events;
-use crate::state::{self, consensus_address_key, Validator, CONS_INDEX, LAST_POWERS};
+use crate::state::{self, consensus_address_key, Validator, CONS_INDEX, LAST_POWERS, SET_CHANGED};
 
 /// The set staking wants: operator → (power, validator), deterministic.
 pub fn target_set(
@@ -33,8 +33,12 @@ pub fn target_set(
 }
 
 /// Recomputes the active set and pushes validator updates for what changed (new, re-powered,
-/// removed with power 0). Nothing is pushed when nothing changed.
+/// removed with power 0). Nothing is pushed when nothing changed, and nothing is even read
+/// when no validator record changed since the last computation ([`SET_CHANGED`]).
 pub fn apply_validator_set(ctx: &mut Context<'_>) -> Result<(), StakingError> {
+    if !SET_CHANGED.may_load(ctx.store)?.unwrap_or(false) {
+        return Ok(());
+    }
     let target = target_set(ctx.store)?;
     let last: BTreeMap<String, i64> = state::last_powers(ctx.store)?
         .into_iter()
@@ -42,10 +46,11 @@ pub fn apply_validator_set(ctx: &mut Context<'_>) -> Result<(), StakingError> {
         .collect();
     if target.is_empty() && !last.is_empty() && !others_in_last_commit(ctx)? {
         // Removing every validator CometBFT has would halt the chain: keep the last set until
-        // some validator can take over.
+        // some validator can take over (the set stays marked changed: retried next block).
         ctx.emit(Event::new(events::EMPTY_SET_AVOIDED).attr("validators", last.len()));
         return Ok(());
     }
+    SET_CHANGED.remove(ctx.store);
     let mut changes: BTreeMap<String, (i64, Validator)> = BTreeMap::new();
     for (op, (power, v)) in &target {
         if last.get(op) != Some(power) {

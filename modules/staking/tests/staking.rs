@@ -657,3 +657,46 @@ fn the_last_managed_validator_is_not_removed_when_nobody_else_votes() {
     });
     assert_eq!(c.end_block().updates, vec![update(1, 0)]);
 }
+
+/// The active set is recomputed only in blocks where a validator record changed: a quiet
+/// block reads no validator (with hundreds of candidates, every block would otherwise load
+/// and sort them all). Shown by a record edited behind the keeper's back (raw store write):
+/// quiet blocks do not see it; the next keeper change recomputes the whole set and does.
+#[test]
+fn the_set_is_recomputed_only_when_a_validator_changed() {
+    use cosmwasm_std::Storage as _;
+
+    let mut c = chain(10);
+    c.deliver(&addr(1), create(1, 5 * BLS)).unwrap();
+    c.deliver(&addr(2), create(2, 4 * BLS)).unwrap();
+    assert_eq!(
+        sorted(c.next_block().updates),
+        sorted(vec![update(1, 5), update(2, 4)])
+    );
+    assert_eq!(
+        c.store.get(b"staking/set_changed"),
+        None,
+        "cleared once applied"
+    );
+    // Validator 1's record, rewritten raw with 9 BLS of tokens (cw-storage-plus map key:
+    // length-prefixed namespace, then the operator address).
+    let ns = b"staking/validators";
+    let mut key = u16::try_from(ns.len()).unwrap().to_be_bytes().to_vec();
+    key.extend_from_slice(ns);
+    key.extend_from_slice(addr(1).as_str().as_bytes());
+    let mut v: Value = serde_json::from_slice(&c.store.get(&key).expect("validator 1")).unwrap();
+    v["tokens"] = json!((9 * BLS).to_string());
+    c.store.set(&key, &serde_json::to_vec(&v).unwrap());
+    for _ in 0..3 {
+        assert!(
+            c.next_block().updates.is_empty(),
+            "a quiet block recomputes nothing"
+        );
+    }
+    // Any keeper change to any validator: the set is recomputed from every record.
+    c.deliver(&addr(3), delegate(3, 2, BLS)).unwrap();
+    assert_eq!(
+        sorted(c.next_block().updates),
+        sorted(vec![update(1, 9), update(2, 5)])
+    );
+}
