@@ -10,10 +10,12 @@ use crate::state::{self, community_pool, fee_collector, rewards_pool, Totals, TO
 use bls_bank::keeper as bank;
 
 /// Settles this block's collected gas fees: `burn_ratio` burned, `community_tax` to the
-/// community pool, the rest to bonded staking validators by power (commission to the
-/// operator, the remainder to delegators pro rata to their delegations, self-bond included),
-/// credited as rewards. Floors everywhere; every unit left over goes to the community pool.
-/// Denoms other than ubls go to the community pool whole.
+/// community pool, the rest to bonded staking validators by power (commission credited to the
+/// operator, the remainder to delegators pro rata to their delegations, self-bond included,
+/// through staking's lazy accounting: one write per validator, [`bls_staking::rewards`]).
+/// Floors everywhere; what the validator shares leave over goes to the community pool, what
+/// delegators' floors leave stays in the rewards pool. Denoms other than ubls go to the
+/// community pool whole.
 pub fn end_block(ctx: &mut Context<'_>) -> Result<(), FeesError> {
     let collector = fee_collector();
     let all = bank::all_balances(ctx.store, &collector)?;
@@ -55,12 +57,8 @@ pub fn end_block(ctx: &mut Context<'_>) -> Result<(), FeesError> {
             if v.tokens == 0 || to_delegators == 0 {
                 continue;
             }
-            for d in bls_staking::state::validator_delegations(ctx.store, &v.operator)? {
-                let r = mul_div(to_delegators, d.amount, v.tokens)
-                    .ok_or(FeesError::Overflow("delegator reward"))?;
-                state::credit_rewards(ctx.store, &d.delegator, r)?;
-                distributed = distributed.saturating_add(r);
-            }
+            bls_staking::rewards::allocate(ctx.store, &v.operator, to_delegators, v.tokens)?;
+            distributed = distributed.saturating_add(to_delegators);
         }
     }
     // Shares are floors of parts of `rest` (delegations sum to tokens), so this holds;
@@ -101,12 +99,11 @@ pub fn withdraw_rewards(
         field: "address",
         reason: e.to_string(),
     })?;
-    let amount = state::rewards(ctx.store, &addr)?;
+    let amount = state::take_rewards(ctx.store, &addr)?;
     if amount == 0 {
         return Err(FeesError::NoRewards(addr.to_string()));
     }
     bank::send_ubls(ctx, &rewards_pool(), &addr, amount)?;
-    state::set_rewards(ctx.store, &addr, 0)?;
     ctx.emit(
         Event::new(events::WITHDRAW_REWARDS)
             .attr("address", &addr)

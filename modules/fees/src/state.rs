@@ -1,8 +1,10 @@
 //! Fees state and the invocation-split keeper for orchestration.
 //!
-//! Keys: `fees/params`; `fees/rewards/{address}` → accumulated, unpaid rewards (ubls);
-//! `fees/totals` → cumulative burned / community / distributed amounts. The `fee_rewards`
-//! module account holds at least the sum of unpaid rewards.
+//! Keys: `fees/params`; `fees/rewards/{address}` → accumulated, unpaid commission (and, after
+//! a genesis import, every reward unpaid at export) (ubls); `fees/totals` → cumulative burned /
+//! community / distributed amounts. Delegator rewards accrue in staking
+//! ([`bls_staking::rewards`]); an account's unpaid rewards are both. The `fee_rewards` module
+//! account holds at least the sum of unpaid rewards.
 
 use bls_core::amount::mul_bps;
 use bls_core::{Address, ModuleAccount};
@@ -98,12 +100,28 @@ fn parse_stored(s: &str) -> Result<u128, FeesError> {
         .map_err(|e| FeesError::Store(format!("stored amount: {e}")))
 }
 
-/// Unpaid rewards of `addr`.
-pub fn rewards(store: &dyn Storage, addr: &Address) -> Result<u128, FeesError> {
+/// Unpaid rewards credited here (commission; imported rewards).
+fn credited(store: &dyn Storage, addr: &Address) -> Result<u128, FeesError> {
     match REWARDS.may_load(store, addr.as_str())? {
         Some(s) => parse_stored(&s),
         None => Ok(0),
     }
+}
+
+/// Unpaid rewards of `addr`: credited here plus its pending delegator rewards.
+pub fn rewards(store: &dyn Storage, addr: &Address) -> Result<u128, FeesError> {
+    credited(store, addr)?
+        .checked_add(bls_staking::rewards::pending(store, addr)?)
+        .ok_or(FeesError::Overflow("rewards"))
+}
+
+/// Takes every unpaid reward of `addr` (credited and delegator rewards); the caller pays it.
+pub fn take_rewards(store: &mut dyn Storage, addr: &Address) -> Result<u128, FeesError> {
+    let total = credited(store, addr)?
+        .checked_add(bls_staking::rewards::take(store, addr)?)
+        .ok_or(FeesError::Overflow("rewards"))?;
+    set_rewards(store, addr, 0)?;
+    Ok(total)
 }
 
 /// Sets unpaid rewards (0 removes the entry).
@@ -125,24 +143,33 @@ pub fn credit_rewards(
     if amount == 0 {
         return Ok(());
     }
-    let have = rewards(store, addr)?;
+    let have = credited(store, addr)?;
     let sum = have
         .checked_add(amount)
         .ok_or(FeesError::Overflow("rewards"))?;
     set_rewards(store, addr, sum)
 }
 
-/// Every unpaid reward, in address order.
+/// Every account's unpaid rewards (credited here and pending delegator rewards), in address
+/// order (genesis export, which therefore carries delegator rewards as settled amounts).
 pub fn all_rewards(store: &dyn Storage) -> Result<Vec<(Address, u128)>, FeesError> {
-    REWARDS
-        .range(store, None, None, Order::Ascending)
-        .map(|r| {
-            let (a, s) = r?;
-            let addr =
-                Address::parse(&a).map_err(|e| FeesError::Store(format!("stored address: {e}")))?;
-            Ok((addr, parse_stored(&s)?))
-        })
-        .collect()
+    let mut all: std::collections::BTreeMap<String, (Address, u128)> = Default::default();
+    for r in REWARDS.range(store, None, None, Order::Ascending) {
+        let (a, s) = r?;
+        let addr =
+            Address::parse(&a).map_err(|e| FeesError::Store(format!("stored address: {e}")))?;
+        all.insert(a, (addr, parse_stored(&s)?));
+    }
+    for (addr, pending) in bls_staking::rewards::all_pending(store)? {
+        let slot = all
+            .entry(addr.to_string())
+            .or_insert_with(|| (addr.clone(), 0));
+        slot.1 = slot
+            .1
+            .checked_add(pending)
+            .ok_or(FeesError::Overflow("rewards"))?;
+    }
+    Ok(all.into_values().collect())
 }
 
 /// Cumulative totals.

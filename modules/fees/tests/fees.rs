@@ -13,7 +13,7 @@ use bls_fees::state::{self, community_pool, fee_collector, rewards_pool};
 use bls_fees::{invocation_split, FeesError, FeesModule, Split};
 use bls_staking::StakingModule;
 use bls_testkit::{addr, assert_refused, variant, TestChain as Chain};
-use common::{create_validator, delegate, new_chain};
+use common::{create_validator, delegate, new_chain, undelegate};
 use cosmos_sdk_proto::Any;
 use serde_json::{json, Value};
 
@@ -85,19 +85,24 @@ fn gas_fees_are_burned_taxed_and_distributed_exactly() {
     let (supply, burned) = (c.supply(), c.burned());
     let out = c.next_block();
     // burn 20% = 200_000; tax 2% = 20_000; rest 780_003 split 6:3 → 520_002 / 260_001.
-    // Validator 1: commission 52_000; delegators get 468_002 × 4/6 = 312_001 and
-    // 468_002 × 2/6 = 156_000 (floors). Validator 2: 260_001 to its self-bond.
+    // Validator 1: commission 52_000; its delegators' 468_002 is allocated whole and they
+    // earn 468_002 × 4/6 = 312_001 and 468_002 × 2/6 = 156_000 (floors). Validator 2:
+    // 260_001 to its self-bond.
     assert_eq!(rewards(&c, 1), 52_000 + 312_001);
     assert_eq!(rewards(&c, 5), 156_000);
     assert_eq!(rewards(&c, 2), 260_001);
-    let distributed = 52_000 + 312_001 + 156_000 + 260_001;
-    // Tax plus the one unit of rounding.
+    let distributed = 52_000 + 468_002 + 260_001;
+    let unpaid = 52_000 + 312_001 + 156_000 + 260_001;
+    // Exactly the tax: the validator shares split 780_003 with no remainder.
     assert_eq!(
         c.balance(&community_pool()),
         1_000_003 - 200_000 - distributed
     );
-    assert_eq!(c.balance(&community_pool()), 20_001);
+    assert_eq!(c.balance(&community_pool()), 20_000);
+    // The pool holds what was distributed: the unpaid rewards and the one unit the
+    // delegators' floors leave.
     assert_eq!(c.balance(&rewards_pool()), distributed);
+    assert_eq!(distributed - unpaid, 1);
     assert_eq!(c.balance(&fee_collector()), 0);
     assert_eq!(supply - c.supply(), 200_000);
     assert_eq!(c.burned() - burned, 200_000);
@@ -108,7 +113,7 @@ fn gas_fees_are_burned_taxed_and_distributed_exactly() {
         .unwrap();
     assert_eq!(ev.get("collected"), Some("1000003ubls"));
     assert_eq!(ev.get("burned"), Some("200000ubls"));
-    assert_eq!(ev.get("community"), Some("20001ubls"));
+    assert_eq!(ev.get("community"), Some("20000ubls"));
     let t: Value = c.query("fees", "Totals", json!({})).unwrap();
     assert_eq!(t["totals"]["burned"], "200000");
     assert_eq!(t["unpaid_rewards"], distributed.to_string());
@@ -133,8 +138,8 @@ fn withdraw_pays_out_once() {
     assert_eq!(rewards(&c, 5), 0);
     assert_eq!(
         c.balance(&rewards_pool()),
-        rewards(&c, 1) + rewards(&c, 2),
-        "pool holds exactly the unpaid rewards"
+        rewards(&c, 1) + rewards(&c, 2) + 1,
+        "pool holds the unpaid rewards and the unit the delegators' floors left"
     );
     let before = c.snapshot();
     assert_refused(
@@ -218,4 +223,88 @@ fn genesis_export_import_roundtrip() {
     bad["rewards"][0]["amount"] = json!("999999999999");
     let err = new_chain(modules(), &[], &[("fees", bad)]).err().unwrap();
     assert!(err.log.contains(state::REWARDS_POOL.name()), "{}", err.log);
+}
+
+/// A delegation made after rewards were allocated cannot claim them: it starts at the
+/// validator's current reward ratio and earns only from the next block on.
+#[test]
+fn a_late_delegator_earns_nothing_from_before_it_delegated() {
+    let mut c = two_validators();
+    collect(&mut c, "1000003ubls");
+    c.next_block();
+    // addr(6) delegates 6 BLS to validator 1 (now 12 BLS bonded) right after.
+    c.deliver(&addr(6), delegate(6, 1, 6 * BLS)).unwrap();
+    assert_eq!(rewards(&c, 6), 0);
+    assert_refused(
+        c.deliver(&addr(6), withdraw(6)),
+        &variant!(FeesError::NoRewards(_)),
+    );
+    // The next block's fees: it earns its half of validator 1's delegator share, no more.
+    let earned_5 = rewards(&c, 5);
+    collect(&mut c, "1000000ubls");
+    c.next_block();
+    // rest 780_000 split by power 12:3 → 624_000 to validator 1, commission 62_400,
+    // delegators 561_600: addr(6) 6/12 = 280_800, addr(5) 2/12 = 93_600.
+    assert_eq!(rewards(&c, 6), 280_800);
+    assert_eq!(rewards(&c, 5) - earned_5, 93_600);
+    let bal = c.balance(&addr(6));
+    c.deliver(&addr(6), withdraw(6)).unwrap();
+    assert_eq!(c.balance(&addr(6)), bal + 280_800);
+}
+
+/// What a delegation earned stays earned when its amount changes: undelegating everything or
+/// being slashed settles it first; afterwards it earns at the new amount.
+#[test]
+fn rewards_survive_undelegation_and_slashing() {
+    let mut c = two_validators();
+    collect(&mut c, "1000003ubls");
+    c.next_block();
+    assert_eq!(rewards(&c, 5), 156_000);
+    // addr(5) leaves validator 1 entirely: its rewards remain.
+    c.deliver(&addr(5), undelegate(5, 1, 2 * BLS)).unwrap();
+    assert_eq!(rewards(&c, 5), 156_000);
+    // Validator 1 is slashed 10%: its self-bond's earnings so far remain.
+    let before_1 = rewards(&c, 1);
+    c.keeper(|ctx| bls_staking::slash::slash(ctx, &addr(1), 1, 1_000))
+        .unwrap();
+    assert_eq!(rewards(&c, 1), before_1);
+    // Another block: addr(5) earns nothing more from validator 1.
+    collect(&mut c, "1000000ubls");
+    c.next_block();
+    assert_eq!(rewards(&c, 5), 156_000);
+    let bal = c.balance(&addr(5));
+    c.deliver(&addr(5), withdraw(5)).unwrap();
+    assert_eq!(c.balance(&addr(5)), bal + 156_000);
+    // The pool still covers everyone's unpaid rewards.
+    assert!(c.balance(&rewards_pool()) >= rewards(&c, 1) + rewards(&c, 2));
+}
+
+/// End-block distribution does not grow with the delegations: with 200 one-ubls delegations
+/// to a validator, a block of fees changes the same handful of keys as with none (before lazy
+/// accounting, it wrote one reward entry per delegation, every block with fees).
+#[test]
+fn distribution_writes_do_not_grow_with_delegations() {
+    let changed_keys = |extra_delegators: u8| {
+        let mut c = two_validators();
+        for n in 0..extra_delegators {
+            let d = addr(20 + n);
+            c.fund(&d, 10);
+            c.deliver(&d, delegate(20 + n, 1, 1)).unwrap();
+        }
+        c.next_block();
+        collect(&mut c, "1000003ubls");
+        let before = c.snapshot();
+        c.next_block();
+        let after = c.snapshot();
+        let before: std::collections::BTreeMap<_, _> = before.into_iter().collect();
+        let after: std::collections::BTreeMap<_, _> = after.into_iter().collect();
+        let keys: std::collections::BTreeSet<_> = before.keys().chain(after.keys()).collect();
+        keys.into_iter()
+            .filter(|k| before.get(*k) != after.get(*k))
+            .count()
+    };
+    let without = changed_keys(0);
+    let with = changed_keys(200);
+    assert_eq!(with, without, "keys written by a fee block");
+    assert!(without < 20, "{without} keys written by a fee block");
 }

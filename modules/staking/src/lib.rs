@@ -21,7 +21,9 @@
 //!   address ([`state::consensus_pubkey`] also covers CometBFT's genesis validators),
 //!   [`state::jail`] / [`state::unjail`], [`slash::slash`] (burns, pro rata over
 //!   delegations and over unbonding entries created at or after the offence),
-//!   [`state::bonded_validators`] and [`state::validator_delegations`];
+//!   [`state::bonded_validators`] and [`state::validator_delegations`]; delegator rewards
+//!   accounted lazily ([`rewards`]: [`rewards::allocate`] per validator and block,
+//!   [`rewards::take`] at withdrawal);
 //!   [`consensus_keys::consensus_pubkey`] (the ed25519 key of any validator CometBFT may
 //!   count, CometBFT's own genesis validators included) for the app's vote-extension checks.
 //! - Messages ([`msgs`]) are hand-written prost structs under `/bls.staking.v1.*`; queries
@@ -37,6 +39,7 @@ pub mod handlers;
 pub mod msgs;
 pub mod params;
 pub mod queries;
+pub mod rewards;
 pub mod slash;
 pub mod state;
 pub mod valset;

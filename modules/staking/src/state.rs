@@ -237,13 +237,16 @@ pub fn delegation(
     }
 }
 
-/// Sets a delegation amount, keeping the reverse index (0 removes it).
+/// Sets a delegation amount, keeping the reverse index (0 removes it). What the delegation
+/// earned at its previous amount is settled first ([`crate::rewards`]).
 pub fn set_delegation(
     store: &mut dyn Storage,
     validator: &Address,
     delegator: &Address,
     amount: u128,
 ) -> Result<(), StakingError> {
+    let before = delegation(store, validator, delegator)?;
+    crate::rewards::settle(store, validator, delegator, before, amount)?;
     let key = (validator.as_str(), delegator.as_str());
     let rev = (delegator.as_str(), validator.as_str());
     if amount == 0 {
