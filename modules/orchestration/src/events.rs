@@ -44,3 +44,15 @@ pub const JOB_FAILED: &str = "bls.job_failed";
 /// writes were dropped and the job failed with a refund (`refunded = true`) or, when even that
 /// failed, was left as it was. Every other due job went on. A bug if it ever appears.
 pub const JOB_DEADLINE_FAILED: &str = "bls.job_deadline_failed";
+/// `job_id`, `error`, `refunded`: assigning a queued job failed; its writes were dropped and
+/// the job failed with a refund (`refunded = true`) or was left as it was. Every other queued
+/// job went on. A bug if it ever appears.
+pub const JOB_ASSIGNMENT_FAILED: &str = "bls.job_assignment_failed";
+/// `function_id`, `error`: repairing a function's subnetwork failed; its writes were dropped
+/// and the other subnetworks went on (it is visited again when the cursor comes round). A bug
+/// if it ever appears.
+pub const SUBNETWORK_REPAIR_FAILED: &str = "bls.subnetwork_repair_failed";
+/// `function_id`, `error`: a deployed function's first placement failed; its writes were
+/// dropped and the other placements went on (its first job's assignment places it again).
+/// A bug if it ever appears.
+pub const PLACEMENT_FAILED: &str = "bls.placement_failed";

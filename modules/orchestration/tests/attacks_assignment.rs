@@ -154,3 +154,40 @@ fn a_job_that_cannot_be_assigned_in_the_next_block_is_refunded() {
     assert_eq!(c.balance(&user(60)), before, "escrow refunded in full");
     c.assert_escrow_invariant();
 }
+
+/// A queued job that cannot be assigned (state no rule foresaw: here its function's record is
+/// unreadable) fails alone, refunded, with an event; the job queued beside it is assigned.
+/// Before, the error failed orchestration's whole begin block, dropped every assignment and
+/// repeated block after block.
+#[test]
+fn a_job_that_cannot_be_assigned_fails_alone_and_is_refunded() {
+    let (mut c, f) = setup();
+    let g = c.deploy(&user(50), hello_wasm(), "{}", 2, 2).unwrap();
+    let broken = invoke_in_block(&mut c, f, 1);
+    let fine = invoke_in_block(&mut c, g, 1);
+    // Function f's record becomes unreadable (cw-storage-plus key: length-prefixed
+    // namespace, then the id big-endian).
+    let ns = b"orch/functions";
+    let mut key = u16::try_from(ns.len()).unwrap().to_be_bytes().to_vec();
+    key.extend_from_slice(ns);
+    key.extend_from_slice(&f.to_be_bytes());
+    assert!(cosmwasm_std::Storage::get(&c.store, &key).is_some());
+    cosmwasm_std::Storage::set(&mut c.store, &key, b"not a function");
+    let before = c.balance(&user(60));
+    let escrow = c.job(broken).escrow;
+    c.next_block();
+    let failed = c.events_of("bls.job_assignment_failed");
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert_eq!(failed[0].get("job_id"), Some(broken.to_string().as_str()));
+    assert_eq!(failed[0].get("refunded"), Some("true"));
+    assert_eq!(c.job(broken).status, JobStatus::Failed);
+    assert_eq!(
+        c.balance(&user(60)),
+        before + escrow,
+        "escrow refunded in full"
+    );
+    let ok = c.job(fine);
+    assert_eq!(ok.status, JobStatus::Committing);
+    assert_eq!(ok.assignments.len(), 2);
+    c.assert_escrow_invariant();
+}

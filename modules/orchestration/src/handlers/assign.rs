@@ -28,7 +28,7 @@ use cosmwasm_std::Order;
 use crate::error::OrchestrationError;
 use crate::events;
 use crate::handlers::invoke::assigned_event;
-use crate::handlers::settle::fail;
+use crate::handlers::settle::{fail, isolated};
 use crate::handlers::subnet::{ensure_subnetwork, pick_fresh};
 use crate::manifest::Manifest;
 use crate::params::Params;
@@ -63,15 +63,26 @@ pub fn place_queued(ctx: &mut Context<'_>, p: &Params) -> Result<(), Orchestrati
         .collect::<Result<_, _>>()?;
     for id in functions {
         PLACE_QUEUE.remove(ctx.store, id);
-        let Some(f) = FUNCTIONS.may_load(ctx.store, id)? else {
-            continue;
-        };
-        if f.status != FunctionStatus::Active {
-            continue;
-        }
-        // A manifest that no longer parses cannot be placed; invoke refuses it too.
-        if let Ok(m) = Manifest::from_json(f.manifest_json.as_bytes()) {
-            ensure_subnetwork(ctx, &f, &m, p)?;
+        // One function at a time, all or nothing: reported and skipped on failure.
+        let placed = ctx.branch(|ctx| {
+            let Some(f) = FUNCTIONS.may_load(ctx.store, id)? else {
+                return Ok(());
+            };
+            if f.status != FunctionStatus::Active {
+                return Ok(());
+            }
+            // A manifest that no longer parses cannot be placed; invoke refuses it too.
+            if let Ok(m) = Manifest::from_json(f.manifest_json.as_bytes()) {
+                ensure_subnetwork(ctx, &f, &m, p)?;
+            }
+            Ok::<(), OrchestrationError>(())
+        });
+        if let Err(e) = placed {
+            ctx.emit(
+                Event::new(events::PLACEMENT_FAILED)
+                    .attr("function_id", id)
+                    .attr("error", e.to_string()),
+            );
         }
     }
     Ok(())
@@ -84,12 +95,17 @@ pub fn assign_queued(ctx: &mut Context<'_>, p: &Params) -> Result<(), Orchestrat
         .collect::<Result<_, _>>()?;
     for id in jobs {
         ASSIGN_QUEUE.remove(ctx.store, id);
-        let Some(job) = JOBS.may_load(ctx.store, id)? else {
-            continue;
-        };
-        if job.status == JobStatus::Queued {
-            assign(ctx, job, p)?;
-        }
+        // One job at a time, all or nothing (the queue entry is gone either way).
+        isolated(
+            ctx,
+            id,
+            "it could not be assigned",
+            |ctx| match JOBS.may_load(ctx.store, id)? {
+                Some(job) if job.status == JobStatus::Queued => assign(ctx, job, p),
+                _ => Ok(()),
+            },
+            Event::new(events::JOB_ASSIGNMENT_FAILED),
+        );
     }
     Ok(())
 }

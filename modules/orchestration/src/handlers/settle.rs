@@ -381,26 +381,42 @@ pub fn end_block(ctx: &mut Context<'_>) -> Result<(), OrchestrationError> {
         .collect::<Result<_, _>>()?;
     for (deadline, id) in due {
         DEADLINES.remove(ctx.store, (deadline, id));
-        // One job at a time, all or nothing: a job whose deadline cannot be processed (state
-        // no rule foresaw) must not stop every other job's settlement, block after block.
-        // Its writes are dropped and it fails with a full refund; if even that fails, it is
-        // left as it was. Either way the failure is an event and the deadline is not retried.
-        if let Err(e) = ctx.branch(|ctx| process_deadline(ctx, deadline, id, &p)) {
-            let reason = format!("its deadline could not be processed: {e}");
-            let refunded = ctx.branch(|ctx| match JOBS.may_load(ctx.store, id)? {
-                Some(job) => fail(ctx, job, &reason),
-                None => Ok(()),
-            });
-            ctx.emit(
-                Event::new(events::JOB_DEADLINE_FAILED)
-                    .attr("job_id", id)
-                    .attr("deadline", deadline)
-                    .attr("error", e.to_string())
-                    .attr("refunded", refunded.is_ok()),
-            );
-        }
+        // The deadline is not retried, whatever happens.
+        isolated(
+            ctx,
+            id,
+            "its deadline could not be processed",
+            |ctx| process_deadline(ctx, deadline, id, &p),
+            Event::new(events::JOB_DEADLINE_FAILED).attr("deadline", deadline),
+        );
     }
     Ok(())
+}
+
+/// Runs one job's block-hook `work` all or nothing: a job that cannot be processed (state no
+/// rule foresaw) must not stop every other job's work, block after block. Its writes are
+/// dropped and it fails with a full refund (`why: error`); if even that fails, it is left as
+/// it was. Either way `event` reports it, with `job_id`, `error` and `refunded` added.
+pub(crate) fn isolated(
+    ctx: &mut Context<'_>,
+    id: u64,
+    why: &str,
+    work: impl FnOnce(&mut Context<'_>) -> Result<(), OrchestrationError>,
+    event: Event,
+) {
+    if let Err(e) = ctx.branch(work) {
+        let reason = format!("{why}: {e}");
+        let refunded = ctx.branch(|ctx| match JOBS.may_load(ctx.store, id)? {
+            Some(job) => fail(ctx, job, &reason),
+            None => Ok(()),
+        });
+        ctx.emit(
+            event
+                .attr("job_id", id)
+                .attr("error", e.to_string())
+                .attr("refunded", refunded.is_ok()),
+        );
+    }
 }
 
 /// One job's due deadline (its entry already removed from the queue).

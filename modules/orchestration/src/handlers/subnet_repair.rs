@@ -58,31 +58,50 @@ pub fn repair_batch(ctx: &mut Context<'_>, p: &Params) -> Result<(), Orchestrati
         SUBNET_REPAIR_CURSOR.save(ctx.store, &next)?;
     }
     for (id, subnet) in batch {
-        let Some(f) = FUNCTIONS.may_load(ctx.store, id)? else {
-            continue;
-        };
-        if f.status != FunctionStatus::Active {
-            continue;
+        // One function at a time, all or nothing: a record no rule foresaw is reported and
+        // skipped, never fails the block (and with it every repair and assignment).
+        if let Err(e) = ctx.branch(|ctx| repair_one(ctx, id, &subnet, p)) {
+            ctx.emit(
+                Event::new(events::SUBNETWORK_REPAIR_FAILED)
+                    .attr("function_id", id)
+                    .attr("error", e.to_string()),
+            );
         }
-        // A manifest that no longer parses cannot be placed by invoke either; leave it.
-        let Ok(m) = Manifest::from_json(f.manifest_json.as_bytes()) else {
-            continue;
-        };
-        let dropped = ineligible_members(ctx.store, &subnet, &m)?;
-        if dropped.is_empty() {
-            continue;
-        }
-        let members = ensure_subnetwork(ctx, &f, &m, p)?;
-        ctx.emit(
-            Event::new(events::SUBNETWORK_REPAIRED)
-                .attr("function_id", id)
-                .attr("dropped", join(&dropped))
-                .attr(
-                    "workers",
-                    join(&members.into_iter().map(|c| c.id).collect::<Vec<_>>()),
-                ),
-        );
     }
+    Ok(())
+}
+
+/// Repairs function `id`'s subnetwork if a member became ineligible.
+fn repair_one(
+    ctx: &mut Context<'_>,
+    id: u64,
+    subnet: &Subnetwork,
+    p: &Params,
+) -> Result<(), OrchestrationError> {
+    let Some(f) = FUNCTIONS.may_load(ctx.store, id)? else {
+        return Ok(());
+    };
+    if f.status != FunctionStatus::Active {
+        return Ok(());
+    }
+    // A manifest that no longer parses cannot be placed by invoke either; leave it.
+    let Ok(m) = Manifest::from_json(f.manifest_json.as_bytes()) else {
+        return Ok(());
+    };
+    let dropped = ineligible_members(ctx.store, subnet, &m)?;
+    if dropped.is_empty() {
+        return Ok(());
+    }
+    let members = ensure_subnetwork(ctx, &f, &m, p)?;
+    ctx.emit(
+        Event::new(events::SUBNETWORK_REPAIRED)
+            .attr("function_id", id)
+            .attr("dropped", join(&dropped))
+            .attr(
+                "workers",
+                join(&members.into_iter().map(|c| c.id).collect::<Vec<_>>()),
+            ),
+    );
     Ok(())
 }
 
