@@ -108,6 +108,8 @@ impl Flood {
                     );
                 }
             }));
+        }
+        for _ in 0..rest_clients {
             let (stop, answered, simulated, failed) = flood.counters();
             let (http, body, url) = (
                 http.clone(),

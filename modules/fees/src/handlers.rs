@@ -1,6 +1,6 @@
 //! End-block gas-fee settlement and `MsgWithdrawRewards`.
 
-use bls_core::amount::{mul_bps, mul_div};
+use bls_core::amount::mul_bps;
 use bls_core::{Address, Coin, Coins, Context, Event};
 
 use crate::error::FeesError;
@@ -10,11 +10,11 @@ use crate::state::{self, community_pool, fee_collector, rewards_pool, Totals, TO
 use bls_bank::keeper as bank;
 
 /// Settles this block's collected gas fees: `burn_ratio` burned, `community_tax` to the
-/// community pool, the rest to bonded staking validators by power (commission credited to the
-/// operator, the remainder to delegators pro rata to their delegations, self-bond included,
-/// through staking's lazy accounting: one write per validator, [`bls_staking::rewards`]).
-/// Floors everywhere; what the validator shares leave over goes to the community pool, what
-/// delegators' floors leave stays in the rewards pool. Denoms other than ubls go to the
+/// community pool, the rest to bonded staking validators by power (commission to the
+/// operator, the remainder to delegators pro rata to their delegations, self-bond included),
+/// through staking's lazy accounting ([`bls_staking::rewards`]): one write, whatever the
+/// number of validators and delegations; with none bonded, the rest goes to the community
+/// pool. What floors leave stays in the rewards pool. Denoms other than ubls go to the
 /// community pool whole.
 pub fn end_block(ctx: &mut Context<'_>) -> Result<(), FeesError> {
     let collector = fee_collector();
@@ -37,32 +37,13 @@ pub fn end_block(ctx: &mut Context<'_>) -> Result<(), FeesError> {
     let tax = mul_bps(collected, p.community_tax);
     let rest = collected.saturating_sub(burn).saturating_sub(tax);
 
-    let bonded = bls_staking::state::bonded_validators(ctx.store)?;
-    let total_power: u128 = bonded
-        .iter()
-        .map(|(_, p)| u128::try_from(*p).unwrap_or(0))
-        .sum();
-    let mut distributed: u128 = 0;
-    if total_power > 0 && rest > 0 {
-        for (v, power) in &bonded {
-            let share = mul_div(rest, u128::try_from(*power).unwrap_or(0), total_power)
-                .ok_or(FeesError::Overflow("validator share"))?;
-            if share == 0 {
-                continue;
-            }
-            let commission = mul_bps(share, v.commission_bps);
-            state::credit_rewards(ctx.store, &v.operator, commission)?;
-            distributed = distributed.saturating_add(commission);
-            let to_delegators = share - commission;
-            if v.tokens == 0 || to_delegators == 0 {
-                continue;
-            }
-            bls_staking::rewards::allocate(ctx.store, &v.operator, to_delegators, v.tokens)?;
-            distributed = distributed.saturating_add(to_delegators);
-        }
-    }
-    // Shares are floors of parts of `rest` (delegations sum to tokens), so this holds;
-    // remainders included.
+    // One write for every bonded validator and delegation: they settle lazily.
+    let distributed = if rest > 0 && bls_staking::rewards::allocate_block(ctx.store, rest)? {
+        rest
+    } else {
+        0
+    };
+    // burn + tax ≤ collected, and distributed is what is left or 0.
     let community = collected
         .checked_sub(burn)
         .and_then(|c| c.checked_sub(distributed))
@@ -99,10 +80,11 @@ pub fn withdraw_rewards(
         field: "address",
         reason: e.to_string(),
     })?;
-    let amount = state::take_rewards(ctx.store, &addr)?;
-    if amount == 0 {
+    // Refused before anything is settled: a refusal writes nothing.
+    if state::rewards(ctx.store, &addr)? == 0 {
         return Err(FeesError::NoRewards(addr.to_string()));
     }
+    let amount = state::take_rewards(ctx.store, &addr)?;
     bank::send_ubls(ctx, &rewards_pool(), &addr, amount)?;
     ctx.emit(
         Event::new(events::WITHDRAW_REWARDS)

@@ -1,10 +1,10 @@
 //! Fees state and the invocation-split keeper for orchestration.
 //!
-//! Keys: `fees/params`; `fees/rewards/{address}` → accumulated, unpaid commission (and, after
-//! a genesis import, every reward unpaid at export) (ubls); `fees/totals` → cumulative burned /
-//! community / distributed amounts. Delegator rewards accrue in staking
-//! ([`bls_staking::rewards`]); an account's unpaid rewards are both. The `fee_rewards` module
-//! account holds at least the sum of unpaid rewards.
+//! Keys: `fees/params`; `fees/rewards/{address}` → unpaid rewards carried over by a genesis
+//! import (ubls); `fees/totals` → cumulative burned / community / distributed amounts.
+//! Commission and delegator rewards accrue lazily in staking ([`bls_staking::rewards`]); an
+//! account's unpaid rewards are both. The `fee_rewards` module account holds at least the sum
+//! of unpaid rewards.
 
 use bls_core::amount::mul_bps;
 use bls_core::{Address, ModuleAccount};
@@ -100,7 +100,7 @@ fn parse_stored(s: &str) -> Result<u128, FeesError> {
         .map_err(|e| FeesError::Store(format!("stored amount: {e}")))
 }
 
-/// Unpaid rewards credited here (commission; imported rewards).
+/// Unpaid rewards held here (carried over by a genesis import).
 fn credited(store: &dyn Storage, addr: &Address) -> Result<u128, FeesError> {
     match REWARDS.may_load(store, addr.as_str())? {
         Some(s) => parse_stored(&s),
@@ -132,22 +132,6 @@ pub fn set_rewards(store: &mut dyn Storage, addr: &Address, amount: u128) -> Res
     } else {
         Ok(REWARDS.save(store, addr.as_str(), &amount.to_string())?)
     }
-}
-
-/// Adds to `addr`'s unpaid rewards.
-pub fn credit_rewards(
-    store: &mut dyn Storage,
-    addr: &Address,
-    amount: u128,
-) -> Result<(), FeesError> {
-    if amount == 0 {
-        return Ok(());
-    }
-    let have = credited(store, addr)?;
-    let sum = have
-        .checked_add(amount)
-        .ok_or(FeesError::Overflow("rewards"))?;
-    set_rewards(store, addr, sum)
 }
 
 /// Every account's unpaid rewards (credited here and pending delegator rewards), in address

@@ -279,17 +279,24 @@ fn rewards_survive_undelegation_and_slashing() {
     assert!(c.balance(&rewards_pool()) >= rewards(&c, 1) + rewards(&c, 2));
 }
 
-/// End-block distribution does not grow with the delegations: with 200 one-ubls delegations
-/// to a validator, a block of fees changes the same handful of keys as with none (before lazy
-/// accounting, it wrote one reward entry per delegation, every block with fees).
+/// End-block distribution does not grow with the validators or their delegations: with 12
+/// more bonded validators and 200 one-ubls delegations, a block of fees changes the same
+/// handful of keys as with two validators and none (before lazy accounting, it wrote an entry
+/// per validator and per delegation, every block with fees).
 #[test]
-fn distribution_writes_do_not_grow_with_delegations() {
-    let changed_keys = |extra_delegators: u8| {
+fn distribution_writes_do_not_grow_with_validators_or_delegations() {
+    let changed_keys = |extra_validators: u8, extra_delegators: u8| {
         let mut c = two_validators();
+        for n in 0..extra_validators {
+            let op = 100 + n;
+            c.fund(&addr(op), 10 * BLS);
+            c.deliver(&addr(op), create_validator(op, op, 2 * BLS, 500))
+                .unwrap();
+        }
         for n in 0..extra_delegators {
             let d = addr(20 + n);
             c.fund(&d, 10);
-            c.deliver(&d, delegate(20 + n, 1, 1)).unwrap();
+            c.deliver(&d, delegate(20 + n, 1 + n % 2, 1)).unwrap();
         }
         c.next_block();
         collect(&mut c, "1000003ubls");
@@ -303,8 +310,99 @@ fn distribution_writes_do_not_grow_with_delegations() {
             .filter(|k| before.get(*k) != after.get(*k))
             .count()
     };
-    let without = changed_keys(0);
-    let with = changed_keys(200);
-    assert_eq!(with, without, "keys written by a fee block");
-    assert!(without < 20, "{without} keys written by a fee block");
+    let small = changed_keys(0, 0);
+    assert_eq!(
+        changed_keys(12, 0),
+        small,
+        "keys written with 14 validators"
+    );
+    assert_eq!(
+        changed_keys(0, 200),
+        small,
+        "keys written with 200 more delegations"
+    );
+    assert!(small < 12, "{small} keys written by a fee block");
+}
+
+/// The validator level settles lazily too, and just as strictly: a validator that enters the
+/// set after rewards were handed out gets none of them, and a commission change applies from
+/// the change on (what accrued before is split at the old rate).
+#[test]
+fn a_late_validator_earns_nothing_earlier_and_commission_changes_apply_forward() {
+    use bls_staking::msgs::{MsgEditValidator, MSG_EDIT_VALIDATOR};
+
+    let mut c = two_validators();
+    collect(&mut c, "1000003ubls");
+    c.next_block();
+    // Validator 1 drops its commission to 0 after the block: its 10% of that block stays.
+    c.deliver(
+        &addr(1),
+        encode_any(
+            &MsgEditValidator {
+                operator: addr(1).to_string(),
+                validator: addr(1).to_string(),
+                moniker: String::new(),
+                commission_bps: Some(0),
+            },
+            MSG_EDIT_VALIDATOR,
+        ),
+    )
+    .unwrap();
+    assert_eq!(rewards(&c, 1), 52_000 + 312_001);
+    assert_eq!(rewards(&c, 5), 156_000);
+    // Validator 3 (3 BLS) joins the set in this block's end block: nothing of the past.
+    c.deliver(&addr(3), create_validator(3, 3, 3 * BLS, 0))
+        .unwrap();
+    c.next_block();
+    assert_eq!(rewards(&c, 3), 0);
+    // The next fees: rest 780_000 over power 6 + 3 + 3 = 12 → 65_000 per power.
+    collect(&mut c, "1000000ubls");
+    c.next_block();
+    assert_eq!(rewards(&c, 3), 195_000, "3 power × 65 000, no commission");
+    // Validator 1 now takes no commission: its 390_000 goes 4:2 to its delegators.
+    assert_eq!(rewards(&c, 1), 52_000 + 312_001 + 260_000);
+    assert_eq!(rewards(&c, 5), 156_000 + 130_000);
+    assert!(
+        c.balance(&rewards_pool())
+            >= rewards(&c, 1) + rewards(&c, 2) + rewards(&c, 3) + rewards(&c, 5)
+    );
+}
+
+/// A validator pushed out of the active set by another's bond (its own record untouched)
+/// keeps what it earned while it was in: its earnings are settled at its old power before
+/// the set changes.
+#[test]
+fn a_validator_pushed_out_of_the_set_keeps_what_it_earned() {
+    let balances: Vec<(Address, u128)> = (1..=9).map(|n| (addr(n), 1_000 * BLS)).collect();
+    let staking = json!({"params": {"unbonding_blocks": 10, "max_validators": 2,
+        "min_self_bond": (2 * BLS).to_string(), "max_commission_bps": 2000,
+        "max_unbonding_entries": 2}});
+    let mut c = new_chain(
+        modules(),
+        &balances,
+        &[("fees", fees_genesis()), ("staking", staking)],
+    )
+    .unwrap()
+    .0;
+    c.deliver(&addr(1), create_validator(1, 1, 6 * BLS, 0))
+        .unwrap();
+    c.deliver(&addr(2), create_validator(2, 2, 3 * BLS, 0))
+        .unwrap();
+    c.next_block();
+    collect(&mut c, "1000003ubls");
+    c.next_block();
+    assert_eq!(rewards(&c, 2), 260_001);
+    // Validator 3 bonds 10 BLS: the top two are now 3 and 1; validator 2 leaves the set.
+    c.deliver(&addr(3), create_validator(3, 3, 10 * BLS, 0))
+        .unwrap();
+    collect(&mut c, "1000000ubls");
+    c.next_block();
+    assert_eq!(
+        rewards(&c, 2),
+        260_001,
+        "earned while in the set, nothing since"
+    );
+    // This block's 780_000 went to the new set by power 10:6.
+    assert_eq!(rewards(&c, 3), 487_500);
+    assert_eq!(rewards(&c, 1), 520_002 + 292_500);
 }

@@ -202,6 +202,8 @@ pub fn must_get_validator(
 
 /// Saves a validator.
 pub fn save_validator(store: &mut dyn Storage, v: &Validator) -> Result<(), StakingError> {
+    // What it earned under the record being replaced (tokens, commission) is settled first.
+    crate::rewards::settle_validator(store, &v.operator)?;
     VALIDATORS.save(store, v.operator.as_str(), v)?;
     Ok(SET_CHANGED.save(store, &true)?)
 }
@@ -246,7 +248,7 @@ pub fn set_delegation(
     amount: u128,
 ) -> Result<(), StakingError> {
     let before = delegation(store, validator, delegator)?;
-    crate::rewards::settle(store, validator, delegator, before, amount)?;
+    crate::rewards::settle_delegation(store, validator, delegator, before, amount)?;
     let key = (validator.as_str(), delegator.as_str());
     let rev = (delegator.as_str(), validator.as_str());
     if amount == 0 {

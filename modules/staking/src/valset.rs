@@ -64,7 +64,16 @@ pub fn apply_validator_set(ctx: &mut Context<'_>) -> Result<(), StakingError> {
             changes.insert(op.clone(), (0, v));
         }
     }
+    let bonded_power: u128 = target
+        .values()
+        .map(|(p, _)| u128::try_from(*p).unwrap_or(0))
+        .sum();
+    if bonded_power != crate::rewards::bonded_power(ctx.store)? {
+        crate::rewards::BONDED_POWER.save(ctx.store, &bonded_power.to_string())?;
+    }
     for (op, (power, v)) in changes {
+        // What it earned at its old power is settled before the power changes.
+        crate::rewards::settle_validator(ctx.store, &v.operator)?;
         if power == 0 {
             LAST_POWERS.remove(ctx.store, &op);
         } else {

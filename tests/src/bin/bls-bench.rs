@@ -12,6 +12,9 @@
 //!     three workers and a head on loopback): latency p50/p99 one request at a time, and
 //!     requests/s with C in flight; beside the same input run by a fresh
 //!     `bls-worker run` process per request (what Blockless does), same run
+//! bls-bench state [--validators N] [--delegations N] [--jobs N] [--blocks N] [--txs N]
+//!     FinalizeBlock + Commit time in-process on a chain with N validator candidates,
+//!     N one-ubls delegations and N pending jobs vs an empty chain, same blocks of sends
 //! bls-bench flood [--seconds S] [--clients C] [--block-time 200ms]
 //!     block interval of a one-validator chain idle, then while C RPC clients and C REST
 //!     clients flood it with heavy simulates (and module queries), same chain, same run
@@ -41,7 +44,9 @@ const USAGE: &str = "usage:
   bls-bench fastpath [--requests N] [--concurrency C] [--baseline N]
       head-worker fast path (hello, 3-worker quorum) vs a bls-worker process per request
   bls-bench flood [--seconds S] [--clients C] [--block-time 200ms]
-      block interval idle vs under a flood of heavy simulates and queries (RPC and REST)";
+      block interval idle vs under a flood of heavy simulates and queries (RPC and REST)
+  bls-bench state [--validators 200] [--delegations 10000] [--jobs 10000] [--blocks 40] [--txs 20]
+      block time in-process on a loaded chain vs an empty one";
 
 fn usage_exit(code: i32) -> ! {
     println!("{USAGE}");
@@ -361,6 +366,7 @@ async fn main() -> anyhow::Result<()> {
         Some("chain") => chain(parse_chain_args(rest)?).await,
         Some("fastpath") => fastpath::run(fastpath::parse_args(rest)?).await,
         Some("flood") => flood::run(flood::parse_args(rest)?).await,
+        Some("state") => state::run(state::parse_args(rest)?),
         _ => usage_exit(2),
     }
 }
@@ -875,6 +881,9 @@ mod fastpath {
         Ok(())
     }
 }
+
+#[path = "bls-bench/state.rs"]
+mod state;
 
 /// `bls-bench flood`: block interval idle vs under a query flood.
 mod flood {
