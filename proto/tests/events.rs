@@ -60,6 +60,10 @@ fn constants() -> BTreeMap<&'static str, &'static str> {
         ("JOB_FINALIZED", orch::JOB_FINALIZED),
         ("JOB_SETTLED", orch::JOB_SETTLED),
         ("JOB_FAILED", orch::JOB_FAILED),
+        ("JOB_DEADLINE_FAILED", orch::JOB_DEADLINE_FAILED),
+        ("JOB_ASSIGNMENT_FAILED", orch::JOB_ASSIGNMENT_FAILED),
+        ("SUBNETWORK_REPAIR_FAILED", orch::SUBNETWORK_REPAIR_FAILED),
+        ("PLACEMENT_FAILED", orch::PLACEMENT_FAILED),
         ("FASTPATH_DEPOSIT", fastpath::FASTPATH_DEPOSIT),
         (
             "FASTPATH_WITHDRAW_REQUESTED",

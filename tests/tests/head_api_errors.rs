@@ -10,6 +10,7 @@ use std::time::Duration;
 use bls_client::fastpath::{signed_execute_body, FastRequest};
 use bls_client::keys::KeyPair;
 use bls_e2e::fastpath::{fresh_terms, fund_deposit, post, signed_body, start_with_head, Nodes};
+use bls_e2e::wait_until;
 use bls_e2e::worker::{deploy, wasm_path, WorkerNet};
 
 const HEAD: usize = 3;
@@ -88,6 +89,24 @@ async fn head_refusals_over_http() -> anyhow::Result<()> {
     let (body, _) = signed_body(&wn.rpc, &wn.invoker, function_id, "Bob", 3, Nodes::All).await?;
     let (st, v) = post(&exec_url, &body).await?;
     assert_eq!(st, 200, "{v}\n{}", wn.logs());
+    // The head's tables keyed by outside input report their sizes: both accounts hold a
+    // rate bucket since the restart.
+    let head = &wn.workers[HEAD];
+    wait_until(
+        "the head's table sizes in /metrics",
+        Duration::from_secs(30),
+        || async {
+            let n = head
+                .metric("bls_worker_table_entries{kind=\"head_rate_buckets\"}")
+                .await?;
+            Ok(n.filter(|n| *n >= 2.0))
+        },
+    )
+    .await?;
+    assert!(head
+        .metric("bls_worker_table_entries{kind=\"head_pending_receipts\"}")
+        .await?
+        .is_some());
 
     // 503: two of the three workers are gone, so a quorum of 2 cannot agree.
     wn.workers[0].kill();

@@ -73,6 +73,10 @@ pub struct Metrics {
     pub head_cache_entries: Gauge,
     /// Bytes held by the head's recent-answer cache (bounded: `head::answer_cache::MAX_BYTES`).
     pub head_cache_bytes: Gauge,
+    /// Entries in each bounded in-memory table keyed by outside input, by table
+    /// (`chain_reads`, `head_deposit_accounts`, `head_rate_buckets`, `head_account_locks`,
+    /// `head_pending_receipts`, `head_served_outcomes`), sampled every few seconds.
+    pub table_entries: Family<KindLabel, Gauge>,
 }
 
 impl Default for Metrics {
@@ -196,8 +200,15 @@ impl Metrics {
             "Bytes held by the head's recent-answer cache",
             head_cache_bytes.clone(),
         );
+        let table_entries = Family::<KindLabel, Gauge>::default();
+        registry.register(
+            "table_entries",
+            "Entries in each bounded in-memory table keyed by outside input",
+            table_entries.clone(),
+        );
         Metrics {
             registry,
+            table_entries,
             work_refusals,
             head_cache_entries,
             head_cache_bytes,
@@ -231,6 +242,13 @@ impl Metrics {
         self.code_fetches
             .get_or_create(&KindLabel::of(source))
             .inc();
+    }
+
+    /// Records the size of the in-memory table `table`.
+    pub fn table_size(&self, table: &str, entries: usize) {
+        self.table_entries
+            .get_or_create(&KindLabel::of(table))
+            .set(i64::try_from(entries).unwrap_or(i64::MAX));
     }
 
     /// Counts a fast-path work order refused for `kind`.

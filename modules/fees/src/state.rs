@@ -54,7 +54,8 @@ pub struct Totals {
     /// Sent to the community pool (tax and remainders).
     #[serde(with = "bls_core::amount::u128_str")]
     pub community: u128,
-    /// Credited as validator commission and delegator rewards.
+    /// Handed to the bonded validators and their delegators (commission and delegator
+    /// rewards, settled lazily in staking; what their floors leave stays in the rewards pool).
     #[serde(with = "bls_core::amount::u128_str")]
     pub distributed: u128,
 }

@@ -23,8 +23,8 @@ use serde::Serialize;
 /// How long a read is trusted by default.
 pub const DEFAULT_TTL: Duration = Duration::from_secs(1);
 
-/// Most cached reads; beyond it expired ones are purged, then everything if still full
-/// (so hostile requests naming many functions cannot grow memory).
+/// Most cached reads; beyond it expired ones are purged, then the least recently used (so hostile
+/// requests naming many functions can neither grow memory nor flush the reads in use).
 const MAX_ENTRIES: usize = 10_000;
 
 /// What a [`TtlMap`] knows about a key.
@@ -44,8 +44,18 @@ pub enum Lookup<V> {
 pub struct TtlMap<K, V> {
     ttl: Duration,
     max: usize,
-    /// key → (read started at, value, a re-read is running).
-    entries: Mutex<BTreeMap<K, (Instant, V, bool)>>,
+    entries: Mutex<BTreeMap<K, Entry<V>>>,
+}
+
+/// One cached read.
+struct Entry<V> {
+    /// When its read started (validity counts from here).
+    read_at: Instant,
+    /// When a caller last got it (eviction order when full).
+    used_at: Instant,
+    value: V,
+    /// A re-read is running.
+    refreshing: bool,
 }
 
 impl<K: Ord + Clone, V: Clone> TtlMap<K, V> {
@@ -72,17 +82,19 @@ impl<K: Ord + Clone, V: Clone> TtlMap<K, V> {
         let Ok(mut entries) = self.entries.lock() else {
             return Lookup::Miss;
         };
-        let Some((at, v, refreshing)) = entries.get_mut(key) else {
+        let Some(e) = entries.get_mut(key) else {
             return Lookup::Miss;
         };
-        let age = now.saturating_duration_since(*at);
+        let age = now.saturating_duration_since(e.read_at);
         if age >= self.ttl {
-            Lookup::Miss
-        } else if age >= self.ttl / 2 && !*refreshing {
-            *refreshing = true;
-            Lookup::Refresh(v.clone())
+            return Lookup::Miss;
+        }
+        e.used_at = e.used_at.max(now);
+        if age >= self.ttl / 2 && !e.refreshing {
+            e.refreshing = true;
+            Lookup::Refresh(e.value.clone())
         } else {
-            Lookup::Fresh(v.clone())
+            Lookup::Fresh(e.value.clone())
         }
     }
 
@@ -93,19 +105,39 @@ impl<K: Ord + Clone, V: Clone> TtlMap<K, V> {
         };
         if entries.len() >= self.max && !entries.contains_key(&key) {
             let ttl = self.ttl;
-            entries.retain(|_, (at, _, _)| started.saturating_duration_since(*at) < ttl);
+            entries.retain(|_, e| started.saturating_duration_since(e.read_at) < ttl);
+            // Still full: the least recently used read goes. Reads in use are asked for by
+            // every request, so a flood of one-off keys (hostile requests naming functions
+            // that do not exist) evicts other one-off keys, not them.
             if entries.len() >= self.max {
-                entries.clear();
+                let coldest = entries
+                    .iter()
+                    .min_by_key(|(_, e)| e.used_at)
+                    .map(|(k, _)| k.clone());
+                if let Some(k) = coldest {
+                    entries.remove(&k);
+                }
             }
         }
-        entries.insert(key, (started, v, false));
+        let used_at = entries
+            .get(&key)
+            .map_or(started, |e| e.used_at.max(started));
+        entries.insert(
+            key,
+            Entry {
+                read_at: started,
+                used_at,
+                value: v,
+                refreshing: false,
+            },
+        );
     }
 
     /// A re-read elected by [`TtlMap::lookup`] failed: the next caller may try again.
     pub fn refresh_failed(&self, key: &K) {
         if let Ok(mut entries) = self.entries.lock() {
             if let Some(e) = entries.get_mut(key) {
-                e.2 = false;
+                e.refreshing = false;
             }
         }
     }
@@ -153,6 +185,11 @@ impl std::fmt::Debug for ChainView {
 }
 
 impl ChainView {
+    /// Module reads cached now (bounded by `MAX_ENTRIES`).
+    pub fn cached_reads(&self) -> usize {
+        self.reads.len()
+    }
+
     /// A view over `rpc` trusting reads for `ttl`.
     pub fn new(rpc: RpcClient, ttl: Duration) -> ChainView {
         ChainView {
@@ -303,23 +340,45 @@ mod tests {
         let m = map();
         let t0 = Instant::now();
         for (i, k) in ["a", "b", "c"].into_iter().enumerate() {
-            m.put(k, i as u32, t0);
+            m.put(k, i as u32, t0 + Duration::from_millis(i as u64));
         }
         assert_eq!(m.len(), 3);
-        // Full of valid values: a new key clears the map rather than growing it.
-        m.put("d", 9, t0);
-        assert_eq!(m.len(), 1);
-        assert_eq!(m.get(&"d", t0), Some(9));
+        // Full of valid values: a new key evicts the least recently used read only.
+        m.put("d", 9, t0 + Duration::from_millis(10));
+        assert_eq!(m.len(), 3);
+        assert_eq!(m.get(&"a", t0), None, "the coldest went");
+        assert_eq!(m.get(&"b", t0 + Duration::from_millis(10)), Some(1));
+        assert_eq!(m.get(&"d", t0 + Duration::from_millis(10)), Some(9));
         // Expired values are purged first.
         let t1 = t0 + Duration::from_secs(2);
         m.put("e", 1, t1);
         m.put("f", 2, t1);
         m.put("g", 3, t1);
-        assert_eq!(m.len(), 3, "the expired `d` made room");
+        assert_eq!(m.len(), 3, "the expired reads made room");
         assert_eq!(m.get(&"e", t1), Some(1));
         // Overwriting a key never evicts.
         m.put("e", 5, t1);
         assert_eq!((m.len(), m.get(&"e", t1)), (3, Some(5)));
+    }
+
+    /// The attack: a flood of one-off keys (requests naming functions that do not exist)
+    /// against a full map. The read every request uses is never flushed (it was, when a full
+    /// map was cleared).
+    #[test]
+    fn a_flood_of_one_off_keys_does_not_flush_the_reads_in_use() {
+        let m = TtlMap::new(Duration::from_millis(1000), 100);
+        let t0 = Instant::now();
+        m.put("params".to_string(), 1u32, t0);
+        for i in 0..10_000u64 {
+            let now = t0 + Duration::from_micros(i * 100);
+            // The read in use is refreshed when past half its TTL, as the view does.
+            if let Lookup::Refresh(v) = m.lookup(&"params".to_string(), now) {
+                m.put("params".to_string(), v, now);
+            }
+            m.put(format!("unknown-function-{i}"), 0, now);
+            assert!(m.len() <= 100);
+            assert_eq!(m.get(&"params".to_string(), now), Some(1), "step {i}");
+        }
     }
 
     #[tokio::test]

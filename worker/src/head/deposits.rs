@@ -89,6 +89,16 @@ impl DepositBook {
         }
     }
 
+    /// Accounts the book holds (bounded by `MAX_ACCOUNTS`).
+    pub fn len(&self) -> usize {
+        self.state.lock().map_or(0, |st| st.accounts.len())
+    }
+
+    /// Whether the book holds no account.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// What `invoker` may still spend, from a read younger than the TTL at `now`.
     pub fn available(&self, invoker: &str, now: Instant) -> Available {
         let Ok(mut st) = self.state.lock() else {

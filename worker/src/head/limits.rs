@@ -24,6 +24,16 @@ impl RateLimiter {
         }
     }
 
+    /// Accounts with a bucket (bounded; see [`RateLimiter::allow`]).
+    pub fn len(&self) -> usize {
+        self.buckets.lock().map_or(0, |b| b.len())
+    }
+
+    /// Whether no account has a bucket.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// Takes one token for `account`; false when it has none left.
     pub fn allow(&self, account: &str) -> bool {
         let now = Instant::now();

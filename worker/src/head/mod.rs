@@ -156,6 +156,7 @@ pub async fn start(
         exec: exec.clone(),
         signer: signer.clone(),
     });
+    tokio::spawn(report_table_sizes(head.clone()));
     tokio::spawn(settle::run(
         pending,
         served,
@@ -181,6 +182,25 @@ pub async fn start(
         }
     });
     Ok(Started { bound, challenges })
+}
+
+/// How often the sizes of the head's tables are sampled into `/metrics`.
+const TABLE_SIZES_EVERY: Duration = Duration::from_secs(5);
+
+/// Samples the head's in-memory tables keyed by outside input into `bls_worker_table_entries`
+/// (every one is bounded; the gauges show how close to their bounds they run).
+async fn report_table_sizes(head: Arc<Head>) {
+    let mut every = tokio::time::interval(TABLE_SIZES_EVERY);
+    loop {
+        every.tick().await;
+        let m = &head.exec.metrics;
+        m.table_size("chain_reads", head.exec.chain.view().cached_reads());
+        m.table_size("head_deposit_accounts", head.deposits.len());
+        m.table_size("head_rate_buckets", head.limiter.len());
+        m.table_size("head_account_locks", head.accounts.len());
+        m.table_size("head_pending_receipts", head.pending.len());
+        m.table_size("head_served_outcomes", head.served.len());
+    }
 }
 
 async fn result(
@@ -375,6 +395,15 @@ impl Head {
             return Err((
                 StatusCode::CONFLICT,
                 format!("request {id_hex} was already served and awaits settlement; its result is no longer cached"),
+            ));
+        }
+        if self.pending.backlog_full() {
+            return Err((
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!(
+                    "{} served requests await settlement on chain, the most this head holds: try again once they settle",
+                    settle::MAX_PENDING_RECEIPTS
+                ),
             ));
         }
         let t_checked = Instant::now();

@@ -129,6 +129,12 @@ struct Inner {
     journal: Option<Journal>,
 }
 
+/// Served requests a head holds unsettled at most: beyond it, new requests are refused (503)
+/// until settlements land. Each costs about 1.5 KB in memory and a journal line; a chain that
+/// stops accepting settlements (down, or this head jailed) must not let the queue, and the
+/// journal rewritten each round, grow without end.
+pub const MAX_PENDING_RECEIPTS: usize = 100_000;
+
 /// Receipts waiting for settlement, and the fees they will charge per invoker (so a
 /// deposit is not promised twice before settlement lands).
 #[derive(Default)]
@@ -208,6 +214,14 @@ impl Pending {
             }
         }
         inner.enqueue_back(q);
+    }
+
+    /// Whether [`MAX_PENDING_RECEIPTS`] served requests await settlement: the head takes no
+    /// new request until some settle.
+    pub fn backlog_full(&self) -> bool {
+        self.inner
+            .lock()
+            .map_or(true, |i| i.ids.len() >= MAX_PENDING_RECEIPTS)
     }
 
     /// Whether request `request_id` (hex) was served and awaits settlement, queued or in a
@@ -799,5 +813,23 @@ mod tests {
         assert_eq!(named_receipt("receipt abc: bad", 5), None);
         assert_eq!(named_receipt("the receipt 2 is", 5), None);
         assert_eq!(named_receipt("request 01 was already settled", 5), None);
+    }
+
+    /// The backlog bound: once MAX_PENDING_RECEIPTS receipts wait, the queue says so (the
+    /// head then refuses new requests), and it frees as soon as one settles.
+    #[test]
+    fn the_backlog_is_bounded() {
+        let p = Pending::in_memory();
+        for n in 0..MAX_PENDING_RECEIPTS as u64 {
+            assert!(!p.backlog_full(), "at {n}");
+            p.push(&format!("{n:064x}"), receipt(n), "inv", 1);
+        }
+        assert!(p.backlog_full());
+        assert_eq!(p.len(), MAX_PENDING_RECEIPTS);
+        let round = p.take(1);
+        assert_eq!(round.len(), 1);
+        assert!(p.backlog_full(), "in a settlement round it still counts");
+        p.finish(&round, Vec::new());
+        assert!(!p.backlog_full(), "one settled: room for one more");
     }
 }

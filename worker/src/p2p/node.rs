@@ -15,7 +15,8 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use libp2p::gossipsub::{self, IdentTopic, MessageAcceptance, MessageId};
-use libp2p::kad::{self, store::MemoryStore, GetProvidersOk, QueryId, QueryResult};
+use libp2p::kad::store::{MemoryStore, RecordStore as _};
+use libp2p::kad::{self, GetProvidersOk, QueryId, QueryResult};
 use libp2p::request_response::{self, cbor, OutboundRequestId, ProtocolSupport, ResponseChannel};
 use libp2p::swarm::{NetworkBehaviour, SwarmEvent};
 use libp2p::{identify, identity, noise, tcp, yamux, Multiaddr, PeerId};
@@ -30,6 +31,13 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 const MAX_CODE_RESPONSE: u64 = crate::daemon::code::MAX_WASM_BYTES + (1 << 20);
 /// Largest gossipsub RPC frame (control messages included).
 const MAX_GOSSIP_FRAME: usize = 64 << 10;
+/// Established connections accepted from others at most (registered peers need one each;
+/// unregistered ones are dropped by the gate, but each holds resources until then).
+const MAX_INCOMING_CONNECTIONS: u32 = 512;
+/// Incoming connections still in their handshake at most.
+const MAX_PENDING_INCOMING: u32 = 128;
+/// Connections to one peer at most (two nodes dialing each other at once make two).
+const MAX_CONNECTIONS_PER_PEER: u32 = 4;
 /// A function's prefetch notice is published at most this often by one node.
 const ANNOUNCE_EVERY: Duration = Duration::from_secs(30);
 
@@ -57,6 +65,8 @@ pub enum P2pError {
 
 #[derive(NetworkBehaviour)]
 struct Behaviour {
+    /// Caps connections (any peer can connect before the registration check runs).
+    limits: libp2p::connection_limits::Behaviour,
     work: cbor::Behaviour<WorkOrder, WorkReply>,
     code: cbor::Behaviour<CodeRequest, CodeReply>,
     kad: kad::Behaviour<MemoryStore>,
@@ -371,7 +381,11 @@ fn build_swarm(keypair: identity::Keypair) -> Result<libp2p::Swarm<Behaviour>, P
         // Only peers that passed the registration check enter the routing table.
         .set_kbucket_inserts(kad::BucketInserts::Manual)
         // The daemon bootstraps on its own chain-refresh tick.
-        .set_periodic_bootstrap_interval(None);
+        .set_periodic_bootstrap_interval(None)
+        // Records and provider records pushed by peers are judged before they are stored:
+        // only registered peers' provider records are kept (see `kad_event`), so nobody can
+        // fill the store and make this node's own announcements fail.
+        .set_record_filtering(kad::StoreInserts::FilterBoth);
     let mut kad = kad::Behaviour::with_config(peer_id, MemoryStore::new(peer_id), kcfg);
     kad.set_mode(Some(kad::Mode::Server));
     let identify = identify::Behaviour::new(identify::Config::new(
@@ -379,7 +393,12 @@ fn build_swarm(keypair: identity::Keypair) -> Result<libp2p::Swarm<Behaviour>, P
         keypair.public(),
     ));
     let code_codec = cbor::codec::Codec::default().set_response_size_maximum(MAX_CODE_RESPONSE);
+    let limits = libp2p::connection_limits::ConnectionLimits::default()
+        .with_max_established_incoming(Some(MAX_INCOMING_CONNECTIONS))
+        .with_max_pending_incoming(Some(MAX_PENDING_INCOMING))
+        .with_max_established_per_peer(Some(MAX_CONNECTIONS_PER_PEER));
     let behaviour = Behaviour {
+        limits: libp2p::connection_limits::Behaviour::new(limits),
         work: cbor::Behaviour::new([(WORK_PROTOCOL, ProtocolSupport::Full)], cfg.clone()),
         code: cbor::Behaviour::with_codec(
             code_codec,
@@ -540,6 +559,9 @@ impl NodeTask {
                 for peer in self.allowed.clone() {
                     self.check_peer(peer);
                 }
+                // Addresses of peers no longer connected (an identify that raced a close).
+                let swarm = &self.swarm;
+                self.identified.retain(|p, _| swarm.is_connected(p));
             }
             Command::Provide(hash) => {
                 if let Err(e) = self.kad().start_providing(kad::RecordKey::new(&hash)) {
@@ -815,6 +837,21 @@ impl NodeTask {
     }
 
     fn kad_event(&mut self, e: kad::Event) {
+        if let kad::Event::InboundRequest { request } = &e {
+            // Filtered inserts: a provider record is kept only from a registered peer about
+            // itself; plain records are never stored (this node uses none).
+            if let kad::InboundRequest::AddProvider {
+                record: Some(record),
+            } = request
+            {
+                if self.allowed.contains(&record.provider) {
+                    if let Err(err) = self.kad().store_mut().add_provider(record.clone()) {
+                        tracing::debug!(error = %err, "provider record not stored");
+                    }
+                }
+            }
+            return;
+        }
         let kad::Event::OutboundQueryProgressed {
             id, result, step, ..
         } = e
