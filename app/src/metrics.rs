@@ -21,6 +21,9 @@ pub struct AppMetrics {
     pub queries: Counter,
     /// Queries running right now (off the consensus thread, at most `max_concurrent_queries`).
     pub queries_running: Gauge,
+    /// Verified signatures remembered (bounded: `tx::sig_cache::DEFAULT_CAPACITY`), after the
+    /// last commit.
+    pub sig_cache_entries: Gauge,
     /// Proposals this node rejected in ProcessProposal (vote-extension rules).
     pub proposals_rejected: Counter,
     /// Blocks whose randomness mixed no vote-extension input although extensions were
@@ -55,6 +58,11 @@ impl AppMetrics {
             m.check_tx_rejected.clone(),
         );
         reg.register("queries", "ABCI queries answered", m.queries.clone());
+        reg.register(
+            "sig_cache_entries",
+            "Verified signatures remembered by this node (bounded), after the last commit",
+            m.sig_cache_entries.clone(),
+        );
         reg.register(
             "queries_running",
             "Queries running now, off the consensus thread (at most max_concurrent_queries)",

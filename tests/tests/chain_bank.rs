@@ -162,6 +162,12 @@ async fn bank_send_via_cli_rest_proofs_and_bad_txs() -> anyhow::Result<()> {
         .await?;
     assert!(metrics.contains("blsd_block_height"), "{metrics}");
     assert!(metrics.contains("blsd_txs_ok_total 1"), "{metrics}");
+    // The tx's signature was verified once and remembered (bounded cache, sized on /metrics).
+    let remembered = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("blsd_sig_cache_entries "))
+        .and_then(|v| v.trim().parse::<f64>().ok());
+    assert!(remembered.is_some_and(|n| n >= 1.0), "{metrics}");
     let info: serde_json::Value = http
         .get(format!("{api}/chain-info.json"))
         .send()

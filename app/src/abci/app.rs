@@ -636,6 +636,9 @@ impl BlsApp {
             tracing::debug!(height = self.store.last_height(), app_hash = %hex::encode(hash), "committed");
             self.publish_committed_block();
         }
+        self.metrics
+            .sig_cache_entries
+            .set(i64::try_from(self.sig_cache.len()).unwrap_or(i64::MAX));
         self.check.clear();
         Ok(ResponseCommit { retain_height: 0 })
     }
