@@ -14,6 +14,9 @@ use bls_client::msgs::{deploy_function, Deployment};
 use bls_client::rpc::RpcClient;
 use bls_client::tx::TxBuilder;
 
+use crate::worker::wasm_path;
+use crate::{wait_until, Localnet, NodeOptions};
+
 /// Deploy messages in one flooding simulate: each carries the same WASM, which simulate
 /// decodes, hashes and validates, so one request costs the node real work.
 pub const DEPLOYS_PER_SIMULATE: usize = 12;
@@ -38,6 +41,56 @@ pub fn heavy_simulate_tx(
     Ok(TxBuilder::new(chain_id, account_number, 0)
         .messages(msgs)
         .simulation_bytes(key)?)
+}
+
+/// A one-validator chain ready to be flooded: a funded account and the heavy simulate it
+/// sends ([`heavy_simulate_tx`] of the `http-get` example), the chain past its first blocks.
+pub struct FloodTarget {
+    /// The chain (killed on drop).
+    pub net: Localnet,
+    /// RPC client of its validator.
+    pub rpc: RpcClient,
+    /// The funded account the simulate is signed for.
+    pub key: KeyPair,
+    /// The simulate to flood it with.
+    pub tx: Vec<u8>,
+}
+
+impl FloodTarget {
+    /// Starts the chain with `block_time` blocks and builds the simulate.
+    pub async fn start(block_time: &str) -> anyhow::Result<FloodTarget> {
+        let (key, _) = KeyPair::generate()?;
+        let net = Localnet::start(NodeOptions {
+            accounts: vec![(key.address().to_string(), "1000000000000ubls".into())],
+            block_time: block_time.to_string(),
+            ..Default::default()
+        })
+        .await?;
+        let rpc = RpcClient::new(&net.validators[0].rpc_url())?;
+        wait_until("height 2", Duration::from_secs(60), || async {
+            Ok((rpc.status().await?.latest_block_height >= 2).then_some(()))
+        })
+        .await?;
+        let account = rpc
+            .account(key.address())
+            .await?
+            .context("genesis account")?;
+        let wasm = std::fs::read(wasm_path("http-get")?)?;
+        let tx = heavy_simulate_tx(&net.chain_id, &key, account.account_number, &wasm)?;
+        Ok(FloodTarget { net, rpc, key, tx })
+    }
+
+    /// Floods it ([`Flood::start`] against its validator's RPC and REST gateway).
+    pub fn flood(&self, rpc_clients: usize, rest_clients: usize) -> anyhow::Result<Flood> {
+        let v = &self.net.validators[0];
+        Flood::start(
+            &v.rpc_url(),
+            &v.api_url(),
+            self.tx.clone(),
+            rpc_clients,
+            rest_clients,
+        )
+    }
 }
 
 /// What a flood did.

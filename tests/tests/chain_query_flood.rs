@@ -6,13 +6,9 @@
 
 use std::time::Duration;
 
-use anyhow::Context as _;
-use bls_client::keys::KeyPair;
-use bls_client::rpc::RpcClient;
-use bls_e2e::flood::{heavy_simulate_tx, Flood};
+use bls_e2e::flood::FloodTarget;
 use bls_e2e::net::scrape_metric;
-use bls_e2e::worker::wasm_path;
-use bls_e2e::{wait_until, Localnet, NodeOptions};
+use bls_e2e::{wait_until, NodeOptions};
 
 /// Blocks the chain must commit while flooded.
 const BLOCKS_UNDER_FLOOD: u64 = 25;
@@ -21,31 +17,15 @@ const REST_CLIENTS: usize = 12;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_chain_keeps_committing_under_a_query_flood() -> anyhow::Result<()> {
-    let (key, _) = KeyPair::generate()?;
-    let net = Localnet::start(NodeOptions {
-        accounts: vec![(key.address().to_string(), "1000000000000ubls".into())],
-        ..Default::default()
-    })
-    .await?;
-    let v = &net.validators[0];
-    let rpc = RpcClient::new(&v.rpc_url())?;
-    wait_until("height 2", Duration::from_secs(60), || async {
-        Ok((rpc.status().await?.latest_block_height >= 2).then_some(()))
-    })
-    .await?;
-    let account = rpc
-        .account(key.address())
-        .await?
-        .context("genesis account")?;
-    let wasm = std::fs::read(wasm_path("http-get")?)?;
-    let tx = heavy_simulate_tx(&net.chain_id, &key, account.account_number, &wasm)?;
+    let target = FloodTarget::start(&NodeOptions::default().block_time).await?;
+    let (rpc, tx, v) = (&target.rpc, &target.tx, &target.net.validators[0]);
     // The flood's simulate is valid and heavy: it is answered with a gas figure.
     let gas = rpc.simulate(tx.clone()).await?;
     assert!(gas > 0, "simulate answered with no gas");
 
     // REST requests are concurrent (CometBFT's query connection is one at a time): twelve
     // of them in flight at once is the flood that used to queue in front of every block.
-    let flood = Flood::start(&v.rpc_url(), &v.api_url(), tx, 2, REST_CLIENTS)?;
+    let flood = target.flood(2, REST_CLIENTS)?;
     // The flood is under way before the count starts.
     wait_until(
         "the flood's first answers",
@@ -93,6 +73,6 @@ async fn the_chain_keeps_committing_under_a_query_flood() -> anyhow::Result<()> 
     );
     // The node still answers a plain query afterwards.
     rpc.status().await?;
-    assert!(rpc.account(key.address()).await?.is_some());
+    assert!(rpc.account(target.key.address()).await?.is_some());
     Ok(())
 }

@@ -165,12 +165,11 @@ fn a_job_that_cannot_be_assigned_fails_alone_and_is_refunded() {
     let g = c.deploy(&user(50), hello_wasm(), "{}", 2, 2).unwrap();
     let broken = invoke_in_block(&mut c, f, 1);
     let fine = invoke_in_block(&mut c, g, 1);
-    // Function f's record becomes unreadable (cw-storage-plus key: length-prefixed
-    // namespace, then the id big-endian).
-    let ns = b"orch/functions";
-    let mut key = u16::try_from(ns.len()).unwrap().to_be_bytes().to_vec();
-    key.extend_from_slice(ns);
-    key.extend_from_slice(&f.to_be_bytes());
+    // Function f's record becomes unreadable (the key of orchestration's function map,
+    // computed by a map of the same namespace).
+    let key = cw_storage_plus::Map::<u64, serde_json::Value>::new("orch/functions")
+        .key(f)
+        .to_vec();
     assert!(cosmwasm_std::Storage::get(&c.store, &key).is_some());
     cosmwasm_std::Storage::set(&mut c.store, &key, b"not a function");
     let before = c.balance(&user(60));

@@ -46,13 +46,9 @@ const RATIO: Map<&str, String> = Map::new("staking/reward_ratio");
 const START: Map<(&str, &str), String> = Map::new("staking/reward_start");
 const SETTLED: Map<&str, String> = Map::new("staking/reward_settled");
 
+/// A stored amount or ratio; absent is 0.
 fn parse(v: Option<String>, what: &str) -> Result<u128, StakingError> {
-    match v {
-        Some(s) => s
-            .parse::<u128>()
-            .map_err(|e| StakingError::Store(format!("{what}: {e}"))),
-        None => Ok(0),
-    }
+    v.map_or(Ok(0), |s| state::parse_stored(&s, what))
 }
 
 fn add(a: u128, b: u128, what: &'static str) -> Result<u128, StakingError> {

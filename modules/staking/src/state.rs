@@ -169,7 +169,7 @@ pub struct UnbondingEntry {
     pub balance: u128,
 }
 
-fn parse_stored(s: &str, what: &str) -> Result<u128, StakingError> {
+pub(crate) fn parse_stored(s: &str, what: &str) -> Result<u128, StakingError> {
     s.parse::<u128>()
         .map_err(|e| StakingError::Store(format!("{what}: {e}")))
 }

@@ -678,12 +678,11 @@ fn the_set_is_recomputed_only_when_a_validator_changed() {
         None,
         "cleared once applied"
     );
-    // Validator 1's record, rewritten raw with 9 BLS of tokens (cw-storage-plus map key:
-    // length-prefixed namespace, then the operator address).
-    let ns = b"staking/validators";
-    let mut key = u16::try_from(ns.len()).unwrap().to_be_bytes().to_vec();
-    key.extend_from_slice(ns);
-    key.extend_from_slice(addr(1).as_str().as_bytes());
+    // Validator 1's record, rewritten raw with 9 BLS of tokens (the key of staking's
+    // validator map, computed by a map of the same namespace).
+    let key = cw_storage_plus::Map::<&str, Value>::new("staking/validators")
+        .key(addr(1).as_str())
+        .to_vec();
     let mut v: Value = serde_json::from_slice(&c.store.get(&key).expect("validator 1")).unwrap();
     v["tokens"] = json!((9 * BLS).to_string());
     c.store.set(&key, &serde_json::to_vec(&v).unwrap());

@@ -889,12 +889,7 @@ mod state;
 mod flood {
     use std::time::{Duration, Instant};
 
-    use anyhow::Context as _;
-    use bls_client::keys::KeyPair;
-    use bls_client::rpc::RpcClient;
-    use bls_e2e::flood::{heavy_simulate_tx, Flood, Intervals, DEPLOYS_PER_SIMULATE};
-    use bls_e2e::worker::wasm_path;
-    use bls_e2e::{wait_until, Localnet, NodeOptions};
+    use bls_e2e::flood::{FloodTarget, Intervals, DEPLOYS_PER_SIMULATE};
 
     /// Flags of `bls-bench flood`.
     pub struct Args {
@@ -927,25 +922,8 @@ mod flood {
 
     /// Runs the bench and prints a markdown table.
     pub async fn run(a: Args) -> anyhow::Result<()> {
-        let (key, _) = KeyPair::generate()?;
-        let net = Localnet::start(NodeOptions {
-            accounts: vec![(key.address().to_string(), "1000000000000ubls".into())],
-            block_time: a.block_time.clone(),
-            ..Default::default()
-        })
-        .await?;
-        let v = &net.validators[0];
-        let rpc = RpcClient::new(&v.rpc_url())?;
-        wait_until("height 3", Duration::from_secs(60), || async {
-            Ok((rpc.status().await?.latest_block_height >= 3).then_some(()))
-        })
-        .await?;
-        let account = rpc
-            .account(key.address())
-            .await?
-            .context("genesis account")?;
-        let wasm = std::fs::read(wasm_path("http-get")?)?;
-        let tx = heavy_simulate_tx(&net.chain_id, &key, account.account_number, &wasm)?;
+        let target = FloodTarget::start(&a.block_time).await?;
+        let (rpc, tx) = (&target.rpc, &target.tx);
         let mut alone = Vec::new();
         for _ in 0..5 {
             let t = Instant::now();
@@ -955,7 +933,7 @@ mod flood {
         alone.sort();
         let window = Duration::from_secs(a.seconds);
         eprintln!("[bench] idle chain, {}s", a.seconds);
-        let idle = Intervals::watch(&rpc, window).await?;
+        let idle = Intervals::watch(rpc, window).await?;
         eprintln!(
             "[bench] flood: {} RPC + {} REST clients, simulates of {} deployments ({} KiB tx)",
             a.clients,
@@ -963,10 +941,10 @@ mod flood {
             DEPLOYS_PER_SIMULATE,
             tx.len() / 1024
         );
-        let flood = Flood::start(&v.rpc_url(), &v.api_url(), tx.clone(), a.clients, a.clients)?;
+        let flood = target.flood(a.clients, a.clients)?;
         tokio::time::sleep(Duration::from_secs(1)).await;
         let before = flood.stats();
-        let busy = Intervals::watch(&rpc, window).await?;
+        let busy = Intervals::watch(rpc, window).await?;
         let during = flood.stats();
         let total = flood.stop().await;
         println!(

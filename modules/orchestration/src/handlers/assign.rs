@@ -28,7 +28,7 @@ use cosmwasm_std::Order;
 use crate::error::OrchestrationError;
 use crate::events;
 use crate::handlers::invoke::assigned_event;
-use crate::handlers::settle::{fail, isolated};
+use crate::handlers::settle::{fail, isolated, isolated_function};
 use crate::handlers::subnet::{ensure_subnetwork, pick_fresh};
 use crate::manifest::Manifest;
 use crate::params::Params;
@@ -64,26 +64,24 @@ pub fn place_queued(ctx: &mut Context<'_>, p: &Params) -> Result<(), Orchestrati
     for id in functions {
         PLACE_QUEUE.remove(ctx.store, id);
         // One function at a time, all or nothing: reported and skipped on failure.
-        let placed = ctx.branch(|ctx| {
-            let Some(f) = FUNCTIONS.may_load(ctx.store, id)? else {
-                return Ok(());
-            };
-            if f.status != FunctionStatus::Active {
-                return Ok(());
-            }
-            // A manifest that no longer parses cannot be placed; invoke refuses it too.
-            if let Ok(m) = Manifest::from_json(f.manifest_json.as_bytes()) {
-                ensure_subnetwork(ctx, &f, &m, p)?;
-            }
-            Ok::<(), OrchestrationError>(())
-        });
-        if let Err(e) = placed {
-            ctx.emit(
-                Event::new(events::PLACEMENT_FAILED)
-                    .attr("function_id", id)
-                    .attr("error", e.to_string()),
-            );
-        }
+        isolated_function(
+            ctx,
+            id,
+            |ctx| {
+                let Some(f) = FUNCTIONS.may_load(ctx.store, id)? else {
+                    return Ok(());
+                };
+                if f.status != FunctionStatus::Active {
+                    return Ok(());
+                }
+                // A manifest that no longer parses cannot be placed; invoke refuses it too.
+                if let Ok(m) = Manifest::from_json(f.manifest_json.as_bytes()) {
+                    ensure_subnetwork(ctx, &f, &m, p)?;
+                }
+                Ok(())
+            },
+            Event::new(events::PLACEMENT_FAILED),
+        );
     }
     Ok(())
 }

@@ -393,6 +393,20 @@ pub fn end_block(ctx: &mut Context<'_>) -> Result<(), OrchestrationError> {
     Ok(())
 }
 
+/// Runs one function's block-hook `work` (its first placement, a repair) all or nothing:
+/// on failure its writes are dropped, `event` reports it with `function_id` and `error`
+/// added, and the other functions' work goes on.
+pub(crate) fn isolated_function(
+    ctx: &mut Context<'_>,
+    id: u64,
+    work: impl FnOnce(&mut Context<'_>) -> Result<(), OrchestrationError>,
+    event: Event,
+) {
+    if let Err(e) = ctx.branch(work) {
+        ctx.emit(event.attr("function_id", id).attr("error", e.to_string()));
+    }
+}
+
 /// Runs one job's block-hook `work` all or nothing: a job that cannot be processed (state no
 /// rule foresaw) must not stop every other job's work, block after block. Its writes are
 /// dropped and it fails with a full refund (`why: error`); if even that fails, it is left as

@@ -29,6 +29,7 @@ use cw_storage_plus::Bound;
 use crate::error::OrchestrationError;
 use crate::events;
 use crate::handlers::join;
+use crate::handlers::settle::isolated_function;
 use crate::handlers::subnet::{ensure_subnetwork, fits};
 use crate::manifest::Manifest;
 use crate::params::Params;
@@ -60,13 +61,12 @@ pub fn repair_batch(ctx: &mut Context<'_>, p: &Params) -> Result<(), Orchestrati
     for (id, subnet) in batch {
         // One function at a time, all or nothing: a record no rule foresaw is reported and
         // skipped, never fails the block (and with it every repair and assignment).
-        if let Err(e) = ctx.branch(|ctx| repair_one(ctx, id, &subnet, p)) {
-            ctx.emit(
-                Event::new(events::SUBNETWORK_REPAIR_FAILED)
-                    .attr("function_id", id)
-                    .attr("error", e.to_string()),
-            );
-        }
+        isolated_function(
+            ctx,
+            id,
+            |ctx| repair_one(ctx, id, &subnet, p),
+            Event::new(events::SUBNETWORK_REPAIR_FAILED),
+        );
     }
     Ok(())
 }
