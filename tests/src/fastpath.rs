@@ -61,17 +61,23 @@ impl FastPath {
         ];
         args.extend_from_slice(extra);
         wn.start_worker(self.head, &args).await?;
-        wait_until("head API health", Duration::from_secs(30), || {
-            let url = format!("{}/api/v1/health", self.head_url);
-            async move {
-                Ok(match reqwest::get(&url).await {
-                    Ok(r) if r.status().is_success() => Some(()),
-                    _ => None,
-                })
-            }
-        })
-        .await
+        wait_head_healthy(&self.head_url).await
     }
+}
+
+/// Waits (30 s at most) until the head API at `base_url` (`http://host:port`) answers its
+/// health check.
+pub async fn wait_head_healthy(base_url: &str) -> anyhow::Result<()> {
+    wait_until("head API health", Duration::from_secs(30), || {
+        let url = format!("{base_url}/api/v1/health");
+        async move {
+            Ok(match reqwest::get(&url).await {
+                Ok(r) if r.status().is_success() => Some(()),
+                _ => None,
+            })
+        }
+    })
+    .await
 }
 
 /// Re-inits worker `head` of `wn` as a head bonding `head_bond`, starts every worker with a

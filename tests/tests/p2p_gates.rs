@@ -15,9 +15,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use bls_e2e::fastpath::{fund_deposit, post, signed_body, start_with_head, Nodes};
+use bls_e2e::fastpath::{
+    fund_deposit, post, signed_body, start_with_head, wait_head_healthy, Nodes,
+};
 use bls_e2e::net::free_port;
-use bls_e2e::wait_until;
 use bls_e2e::worker::{deploy, wasm_path, WorkerNet, WorkerNode};
 use bls_worker::p2p::gate::{Registered, StaticPeers};
 use bls_worker::p2p::protocol::{CodeReply, CodeRequest};
@@ -68,16 +69,7 @@ async fn work_orders_from_a_registered_non_head_are_refused() -> anyhow::Result<
         &["--p2p-listen", &fp.p2p[FAKE], "--head-listen", &fake_url],
     )
     .await?;
-    wait_until("the fake head's API", Duration::from_secs(30), || {
-        let url = format!("http://{fake_url}/api/v1/health");
-        async move {
-            Ok(reqwest::get(&url)
-                .await
-                .ok()
-                .filter(|r| r.status().is_success()))
-        }
-    })
-    .await?;
+    wait_head_healthy(&format!("http://{fake_url}")).await?;
 
     let (body, _) = signed_body(&wn.rpc, &wn.invoker, function_id, "Eve", 2, Nodes::All).await?;
     let (st, v) = post(
@@ -127,16 +119,7 @@ async fn work_orders_from_a_registered_non_head_are_refused() -> anyhow::Result<
         "--head-listen",
         &stranger_url,
     ])?;
-    wait_until("the stranger's API", Duration::from_secs(30), || {
-        let url = format!("http://{stranger_url}/api/v1/health");
-        async move {
-            Ok(reqwest::get(&url)
-                .await
-                .ok()
-                .filter(|r| r.status().is_success()))
-        }
-    })
-    .await?;
+    wait_head_healthy(&format!("http://{stranger_url}")).await?;
     let (body, _) = signed_body(&wn.rpc, &wn.invoker, function_id, "Mal", 3, Nodes::All).await?;
     let (st, v) = post(
         &format!("http://{stranger_url}/api/v1/functions/execute"),
