@@ -4,6 +4,7 @@
 //! <home>/config/app.toml   this file
 //! <home>/data/app.redb     application state (redb + jmt)
 //! <home>/data/beacon_secret  this validator's randomness-beacon secret (32 bytes, 0600)
+//! <home>/data/snapshots/   state-sync snapshots this node serves (`snapshot_interval`)
 //! <home>/cometbft/         CometBFT's home (config.toml, genesis.json, node and validator keys)
 //! <home>/keyring/          the default file keyring of `blsd keys`
 //! ```
@@ -11,6 +12,8 @@
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+
+use crate::store::PruningPolicy;
 
 /// The documented defaults, written by `blsd init`.
 pub const DEFAULT_APP_TOML: &str = r#"# blsd application config. Every key is optional; the values below are the defaults.
@@ -35,7 +38,32 @@ log_format = "text"
 # threads that ask; at most this many run at once, the rest wait their turn. Keep it below
 # the node's core count so a flood of heavy queries cannot take the CPU from consensus.
 max_concurrent_queries = 2
+
+# Pruning: which past heights this node keeps, as in the Cosmos SDK.
+#   "default"     keep the last 362880 heights, prune every 10 heights
+#   "nothing"     keep every height (an archive node)
+#   "everything"  keep the last 2 heights, prune every 10 heights
+#   "custom"      keep the last `pruning_keep_recent` heights, prune every `pruning_interval`
+# Queries at a pruned height are refused with the heights this node keeps. Pruning never
+# changes the app hash; it runs inside each commit, a bounded number of rows at a time.
+# (`pruning-keep-recent` and `pruning-interval`, the Cosmos SDK spelling, are accepted too.)
+pruning = "default"
+pruning_keep_recent = 0
+pruning_interval = 0
+
+# State-sync snapshots: every `snapshot_interval` heights (0: never) this node writes its
+# state to <home>/data/snapshots/ on a background thread and serves it to nodes that join by
+# CometBFT's state sync; the newest `snapshot_keep_recent` snapshots are kept.
+snapshot_interval = 0
+snapshot_keep_recent = 2
 "#;
+
+/// Heights the "default" pruning keeps (the Cosmos SDK's figure: three weeks of 5 s blocks).
+pub const PRUNING_DEFAULT_KEEP_RECENT: u64 = 362_880;
+/// Heights the "everything" pruning keeps.
+pub const PRUNING_EVERYTHING_KEEP_RECENT: u64 = 2;
+/// How often the "default" and "everything" pruning run.
+pub const PRUNING_DEFAULT_INTERVAL: u64 = 10;
 
 /// Parsed `app.toml`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,6 +81,20 @@ pub struct AppConfig {
     pub log_format: String,
     /// Queries that may run at once (at least 1).
     pub max_concurrent_queries: usize,
+    /// "default", "nothing", "everything" or "custom".
+    pub pruning: String,
+    /// Heights kept (pruning = "custom" only).
+    #[serde(alias = "pruning-keep-recent")]
+    pub pruning_keep_recent: u64,
+    /// Prune every this many heights (pruning = "custom" only).
+    #[serde(alias = "pruning-interval")]
+    pub pruning_interval: u64,
+    /// Write a state-sync snapshot every this many heights (0: never).
+    #[serde(alias = "snapshot-interval")]
+    pub snapshot_interval: u64,
+    /// Snapshots kept on disk.
+    #[serde(alias = "snapshot-keep-recent")]
+    pub snapshot_keep_recent: u32,
 }
 
 impl Default for AppConfig {
@@ -64,6 +106,11 @@ impl Default for AppConfig {
             log_level: "info".into(),
             log_format: "text".into(),
             max_concurrent_queries: crate::abci::app::DEFAULT_MAX_CONCURRENT_QUERIES,
+            pruning: "default".into(),
+            pruning_keep_recent: 0,
+            pruning_interval: 0,
+            snapshot_interval: 0,
+            snapshot_keep_recent: 2,
         }
     }
 }
@@ -79,7 +126,53 @@ impl AppConfig {
                 home.display()
             )
         })?;
-        toml::from_str(&text).map_err(|e| anyhow::anyhow!("invalid {}: {e}", path.display()))
+        let cfg: AppConfig = toml::from_str(&text)
+            .map_err(|e| anyhow::anyhow!("invalid {}: {e}", path.display()))?;
+        cfg.pruning_policy()
+            .map_err(|e| anyhow::anyhow!("invalid {}: {e}", path.display()))?;
+        if cfg.snapshot_interval > 0 && cfg.snapshot_keep_recent == 0 {
+            anyhow::bail!(
+                "invalid {}: snapshot_keep_recent must be at least 1 when snapshot_interval is set",
+                path.display()
+            );
+        }
+        Ok(cfg)
+    }
+
+    /// The store's pruning policy for `pruning`, `pruning_keep_recent` and
+    /// `pruning_interval`; the same combinations the Cosmos SDK refuses are refused.
+    pub fn pruning_policy(&self) -> anyhow::Result<PruningPolicy> {
+        let custom_keys_set = self.pruning_keep_recent != 0 || self.pruning_interval != 0;
+        let policy = match self.pruning.as_str() {
+            "nothing" => PruningPolicy::KeepAll,
+            "default" => PruningPolicy::KeepRecent {
+                keep_recent: PRUNING_DEFAULT_KEEP_RECENT,
+                interval: PRUNING_DEFAULT_INTERVAL,
+            },
+            "everything" => PruningPolicy::KeepRecent {
+                keep_recent: PRUNING_EVERYTHING_KEEP_RECENT,
+                interval: PRUNING_DEFAULT_INTERVAL,
+            },
+            "custom" => {
+                if self.pruning_interval == 0 {
+                    anyhow::bail!("pruning = \"custom\" needs pruning_interval of at least 1");
+                }
+                return Ok(PruningPolicy::KeepRecent {
+                    keep_recent: self.pruning_keep_recent,
+                    interval: self.pruning_interval,
+                });
+            }
+            other => anyhow::bail!(
+                "pruning = {other:?}: expected \"default\", \"nothing\", \"everything\" or \"custom\""
+            ),
+        };
+        if custom_keys_set {
+            anyhow::bail!(
+                "pruning_keep_recent and pruning_interval apply only with pruning = \"custom\" (pruning = {:?})",
+                self.pruning
+            );
+        }
+        Ok(policy)
     }
 }
 
@@ -95,6 +188,10 @@ impl Home {
     /// `<home>/data/app.redb`.
     pub fn db(&self) -> PathBuf {
         self.0.join("data").join("app.redb")
+    }
+    /// `<home>/data/snapshots`: state-sync snapshots this node serves.
+    pub fn snapshots(&self) -> PathBuf {
+        self.0.join("data").join("snapshots")
     }
     /// `<home>/data/beacon_secret`: the secret this validator's vote-extension reveals are
     /// derived from ([`crate::beacon_secret`]).
@@ -128,5 +225,49 @@ mod tests {
         let parsed: AppConfig = toml::from_str(DEFAULT_APP_TOML).unwrap();
         assert_eq!(parsed, AppConfig::default());
         assert!(toml::from_str::<AppConfig>("bogus = 1").is_err());
+    }
+
+    fn pruning(text: &str) -> anyhow::Result<PruningPolicy> {
+        toml::from_str::<AppConfig>(text)?.pruning_policy()
+    }
+
+    #[test]
+    fn pruning_modes_map_to_the_cosmos_sdk_figures_and_bad_ones_are_refused() {
+        assert_eq!(
+            pruning("").unwrap(),
+            PruningPolicy::KeepRecent {
+                keep_recent: 362_880,
+                interval: 10
+            }
+        );
+        assert_eq!(
+            pruning("pruning = \"nothing\"").unwrap(),
+            PruningPolicy::KeepAll
+        );
+        assert_eq!(
+            pruning("pruning = \"everything\"").unwrap(),
+            PruningPolicy::KeepRecent {
+                keep_recent: 2,
+                interval: 10
+            }
+        );
+        // The Cosmos SDK spelling is accepted.
+        assert_eq!(
+            pruning("pruning = \"custom\"\npruning-keep-recent = 100\npruning-interval = 5")
+                .unwrap(),
+            PruningPolicy::KeepRecent {
+                keep_recent: 100,
+                interval: 5
+            }
+        );
+        for bad in [
+            "pruning = \"custom\"",
+            "pruning = \"custom\"\npruning_keep_recent = 5",
+            "pruning = \"sometimes\"",
+            "pruning = \"default\"\npruning_keep_recent = 5",
+            "pruning = \"nothing\"\npruning_interval = 5",
+        ] {
+            assert!(pruning(bad).is_err(), "{bad} accepted");
+        }
     }
 }

@@ -19,6 +19,7 @@ pub mod modules;
 pub mod node;
 pub mod outcome_view;
 pub mod rest;
+pub mod statesync;
 pub mod store;
 pub mod toml_patch;
 pub mod tx;

@@ -1,10 +1,19 @@
 //! Prometheus metrics of the node, served at `/metrics` by the REST gateway.
 
 use prometheus_client::encoding::text::encode;
+use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 use std::sync::Arc;
+
+/// Label set naming a store table.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct TableLabel {
+    /// The redb table.
+    pub table: String,
+}
 
 /// Counters the state machine updates (cheap atomics, shared with the HTTP server).
 #[derive(Clone, Default)]
@@ -29,6 +38,19 @@ pub struct AppMetrics {
     /// Blocks whose randomness mixed no vote-extension input although extensions were
     /// required (decided blocks with missing or invalid extensions).
     pub beacon_missing: Counter,
+    /// Rows in each store table after the last commit (flat under steady traffic when
+    /// pruning is on).
+    pub store_rows: Family<TableLabel, Gauge>,
+    /// Lowest height still readable (0: nothing pruned).
+    pub prune_floor: Gauge,
+    /// Rows pruning has deleted.
+    pub pruned_rows: Counter,
+    /// Height of the newest state-sync snapshot this node serves (0: none).
+    pub snapshot_height: Gauge,
+    /// Snapshots that could not be written.
+    pub snapshot_failures: Counter,
+    /// Snapshot chunks refused while joining by state sync (bytes not matching their hash).
+    pub statesync_chunks_refused: Counter,
     registry: Arc<std::sync::Mutex<Option<Arc<Registry>>>>,
 }
 
@@ -77,6 +99,36 @@ impl AppMetrics {
             "beacon_missing",
             "Decided blocks whose required vote extensions were missing or invalid",
             m.beacon_missing.clone(),
+        );
+        reg.register(
+            "store_rows",
+            "Rows in each store table after the last commit",
+            m.store_rows.clone(),
+        );
+        reg.register(
+            "prune_floor_height",
+            "Lowest height this node still answers queries for (0: nothing pruned)",
+            m.prune_floor.clone(),
+        );
+        reg.register(
+            "pruned_rows",
+            "Store rows deleted by pruning",
+            m.pruned_rows.clone(),
+        );
+        reg.register(
+            "snapshot_height",
+            "Height of the newest state-sync snapshot this node serves (0: none)",
+            m.snapshot_height.clone(),
+        );
+        reg.register(
+            "snapshot_failures",
+            "State-sync snapshots that could not be written",
+            m.snapshot_failures.clone(),
+        );
+        reg.register(
+            "statesync_chunks_refused",
+            "Snapshot chunks refused while joining by state sync (fetched again elsewhere)",
+            m.statesync_chunks_refused.clone(),
         );
         if let Ok(mut slot) = m.registry.lock() {
             *slot = Some(Arc::new(reg));

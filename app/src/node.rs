@@ -39,6 +39,11 @@ pub fn run(home: &Home, cfg: &AppConfig) -> anyhow::Result<()> {
     let metrics = AppMetrics::new();
     app.set_metrics(metrics.clone());
     app.set_max_concurrent_queries(cfg.max_concurrent_queries);
+    app.store().set_pruning(cfg.pruning_policy()?);
+    let snapshots =
+        crate::statesync::SnapshotStore::open(&home.snapshots(), cfg.snapshot_keep_recent)
+            .context("opening the snapshot directory")?;
+    app.set_snapshots(snapshots, cfg.snapshot_interval);
     tracing::info!(
         height = app.store().last_height(),
         app_hash = %hex::encode(app.store().app_hash()),

@@ -17,9 +17,11 @@ use tendermint_proto::v0_38::abci::{
 use super::genesis::{consensus_genesis, AppGenesis};
 use super::query::QueryService;
 use super::query_gate::QueryGate;
+use super::state_sync::{self, StateSync};
 use super::vote_extensions;
-use crate::metrics::AppMetrics;
+use crate::metrics::{AppMetrics, TableLabel};
 use crate::modules::all_modules;
+use crate::statesync::SnapshotStore;
 use crate::store::{ChangeSet, Overlay, PreparedCommit, StagedView, Store, StoreError};
 use crate::tx::sig_cache::SigCache;
 use crate::tx::{TxOutcome, TxPipeline};
@@ -75,6 +77,10 @@ pub struct BlsApp {
     sig_cache: SigCache,
     /// This validator's randomness-beacon secret (`None`: its vote extensions are empty).
     beacon_secret: Option<[u8; 32]>,
+    /// State-sync snapshots: taken at Commit, served, restored.
+    state_sync: StateSync,
+    /// Pruned rows already counted into `metrics.pruned_rows`.
+    pruned_rows_reported: u64,
 }
 
 impl BlsApp {
@@ -100,6 +106,8 @@ impl BlsApp {
             metrics: AppMetrics::default(),
             sig_cache: SigCache::default(),
             beacon_secret: None,
+            state_sync: StateSync::default(),
+            pruned_rows_reported: 0,
         };
         app.last_block.height = app.store.last_height();
         app.last_block.chain_id = app.stored_chain_id().unwrap_or_default();
@@ -153,6 +161,21 @@ impl BlsApp {
         self.metrics = metrics;
         let max = self.query_gate.max();
         self.set_max_concurrent_queries(max);
+    }
+
+    /// Serves the snapshots in `snapshots` and writes one every `interval` heights (0: none).
+    pub fn set_snapshots(&mut self, snapshots: SnapshotStore, interval: u64) {
+        if let Some(newest) = snapshots.list().first() {
+            self.metrics
+                .snapshot_height
+                .set(i64::try_from(newest.height).unwrap_or(i64::MAX));
+        }
+        self.state_sync = StateSync::new(snapshots, interval);
+    }
+
+    /// The snapshot directory this node serves (`None`: none), for the snapshot connection.
+    pub fn snapshot_service(&self) -> Option<SnapshotStore> {
+        self.state_sync.snapshots()
     }
 
     /// Uses `secret` for this node's vote extensions (see [`crate::beacon_secret`]).
@@ -226,14 +249,18 @@ impl BlsApp {
             request::Value::VerifyVoteExtension(r) => {
                 response::Value::VerifyVoteExtension(vote_extensions::verify_vote_extension(&r))
             }
-            request::Value::ListSnapshots(_) => response::Value::ListSnapshots(Default::default()),
-            request::Value::OfferSnapshot(_) => response::Value::OfferSnapshot(Default::default()),
-            request::Value::LoadSnapshotChunk(_) => {
-                response::Value::LoadSnapshotChunk(Default::default())
+            request::Value::ListSnapshots(_) => response::Value::ListSnapshots(
+                state_sync::list_snapshots(self.state_sync.snapshots().as_ref()),
+            ),
+            request::Value::LoadSnapshotChunk(r) => response::Value::LoadSnapshotChunk(
+                state_sync::load_snapshot_chunk(self.state_sync.snapshots().as_ref(), &r),
+            ),
+            request::Value::OfferSnapshot(r) => {
+                response::Value::OfferSnapshot(self.state_sync.offer(&self.store, r))
             }
-            request::Value::ApplySnapshotChunk(_) => {
-                response::Value::ApplySnapshotChunk(Default::default())
-            }
+            request::Value::ApplySnapshotChunk(r) => response::Value::ApplySnapshotChunk(
+                self.apply_snapshot_chunk(r).unwrap_or_else(|e| fatal(e)),
+            ),
         }
     }
 
@@ -626,15 +653,56 @@ impl BlsApp {
         Ok(())
     }
 
-    /// `Commit`: writes the prepared block in one transaction and resets the check state.
+    /// `ApplySnapshotChunk`; once the state is restored, the app takes up its height and
+    /// chain id as after a restart.
+    fn apply_snapshot_chunk(
+        &mut self,
+        r: tendermint_proto::v0_38::abci::RequestApplySnapshotChunk,
+    ) -> Result<tendermint_proto::v0_38::abci::ResponseApplySnapshotChunk, AppError> {
+        let (response, restored) = self.state_sync.apply(&self.store, &self.metrics, r)?;
+        if restored.is_some() {
+            self.last_block.height = self.store.last_height();
+            self.last_block.chain_id = self.stored_chain_id().unwrap_or_default();
+            self.publish_committed_block();
+            self.report_store();
+        }
+        Ok(response)
+    }
+
+    /// Height, pruning and table sizes on `/metrics` after a commit.
+    fn report_store(&mut self) {
+        let m = &self.metrics;
+        m.height
+            .set(i64::try_from(self.store.last_height()).unwrap_or(i64::MAX));
+        m.prune_floor
+            .set(i64::try_from(self.store.prune_floor().unwrap_or(0)).unwrap_or(i64::MAX));
+        let pruned = self.store.pruned_rows_total();
+        m.pruned_rows
+            .inc_by(pruned.saturating_sub(self.pruned_rows_reported));
+        self.pruned_rows_reported = pruned;
+        if let Ok(rows) = self.store.read().and_then(|s| s.table_rows()) {
+            for (table, n) in rows {
+                m.store_rows
+                    .get_or_create(&TableLabel {
+                        table: table.to_string(),
+                    })
+                    .set(i64::try_from(n).unwrap_or(i64::MAX));
+            }
+        }
+    }
+
+    /// `Commit`: writes the prepared block in one transaction (pruning old heights as
+    /// app.toml says, a bounded amount), resets the check state, and starts a state-sync
+    /// snapshot in the background when one is due.
     pub fn commit(&mut self) -> Result<ResponseCommit, AppError> {
         if let Some(p) = self.prepared.take() {
             let hash = self.store.commit_prepared(p)?;
-            self.metrics
-                .height
-                .set(i64::try_from(self.store.last_height()).unwrap_or(i64::MAX));
-            tracing::debug!(height = self.store.last_height(), app_hash = %hex::encode(hash), "committed");
+            let height = self.store.last_height();
+            tracing::debug!(height, app_hash = %hex::encode(hash), "committed");
             self.publish_committed_block();
+            self.report_store();
+            self.state_sync
+                .after_commit(&self.store, height, &self.metrics);
         }
         self.metrics
             .sig_cache_entries

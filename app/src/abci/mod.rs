@@ -7,7 +7,8 @@
 //! - [`query`]: the query router (store proofs, Cosmos gRPC paths, `bls.*` module paths),
 //!   over committed state, off the consensus thread; [`query_gate`] bounds how many run;
 //! - [`genesis`]: the `app_state` document and its per-module sections;
-//! - [`vote_extensions`]: vote extensions and their pseudo-transaction (randomness beacon).
+//! - [`vote_extensions`]: vote extensions and their pseudo-transaction (randomness beacon);
+//! - [`state_sync`]: snapshots taken at Commit, served, and restored when joining.
 
 pub mod app;
 pub mod genesis;
@@ -15,6 +16,7 @@ pub mod owner;
 pub mod query;
 pub mod query_gate;
 pub mod server;
+pub mod state_sync;
 pub mod vote_extensions;
 
 pub use app::BlsApp;

@@ -10,6 +10,8 @@ use tendermint_proto::v0_38::abci::{request, response};
 
 use super::app::BlsApp;
 use super::query::QueryService;
+use super::state_sync;
+use crate::statesync::SnapshotStore;
 
 type Job = (request::Value, mpsc::SyncSender<response::Value>);
 
@@ -19,6 +21,9 @@ type Job = (request::Value, mpsc::SyncSender<response::Value>);
 pub struct AbciHandle {
     tx: mpsc::SyncSender<Job>,
     queries: QueryService,
+    /// Snapshots served on the snapshot connection's own thread (file reads of up to a few
+    /// MiB each must not queue in front of a block).
+    snapshots: Option<SnapshotStore>,
 }
 
 /// The thread that owns the [`BlsApp`]; it ends when every handle is dropped.
@@ -30,6 +35,7 @@ impl OwnerThread {
     /// Moves `app` onto its own thread and returns a handle to it.
     pub fn spawn(mut app: BlsApp) -> (OwnerThread, AbciHandle) {
         let queries = app.query_service();
+        let snapshots = app.snapshot_service();
         let (tx, rx) = mpsc::sync_channel::<Job>(64);
         let join = thread::Builder::new()
             .name("abci-owner".into())
@@ -45,7 +51,14 @@ impl OwnerThread {
                 tracing::error!(error = %e, "cannot spawn the ABCI owner thread");
                 std::process::exit(1)
             });
-        (OwnerThread { join }, AbciHandle { tx, queries })
+        (
+            OwnerThread { join },
+            AbciHandle {
+                tx,
+                queries,
+                snapshots,
+            },
+        )
     }
 
     /// Waits for the owner thread to end.
@@ -58,8 +71,21 @@ impl AbciHandle {
     /// Sends one request and waits for its response (a query is answered right here, on
     /// this thread). `None` when the owner thread is gone.
     pub fn call(&self, req: request::Value) -> Option<response::Value> {
-        if let request::Value::Query(q) = req {
-            return Some(response::Value::Query(self.queries.answer(q)));
+        match req {
+            request::Value::Query(q) => {
+                return Some(response::Value::Query(self.queries.answer(q)));
+            }
+            request::Value::ListSnapshots(_) => {
+                return Some(response::Value::ListSnapshots(state_sync::list_snapshots(
+                    self.snapshots.as_ref(),
+                )));
+            }
+            request::Value::LoadSnapshotChunk(r) => {
+                return Some(response::Value::LoadSnapshotChunk(
+                    state_sync::load_snapshot_chunk(self.snapshots.as_ref(), &r),
+                ));
+            }
+            _ => {}
         }
         let (tx, rx) = mpsc::sync_channel(1);
         self.tx.send((req, tx)).ok()?;

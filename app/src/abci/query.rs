@@ -100,7 +100,7 @@ fn height_error(context: &'static str, height: u64, e: StoreError) -> ModuleErro
         StoreError::FutureHeight { .. } => {
             ModuleError::new("sdk", CODE_INVALID_HEIGHT, e.to_string())
         }
-        StoreError::HeightNotStored { .. } => ModuleError::new(
+        StoreError::HeightNotStored { .. } | StoreError::HeightPruned { .. } => ModuleError::new(
             "sdk",
             CODE_NOT_FOUND,
             format!("failed to load state at height {height}: {e}"),

@@ -9,7 +9,10 @@ use super::committed::CommittedView;
 use super::db::{CommitMeta, QueryResult, Store, EMPTY_TREE_ROOT};
 use super::error::StoreError;
 use super::historical::HistoricalView;
-use super::tables::{JmtReader, HEIGHTS, KV, KV_HISTORY};
+use super::tables::{
+    BytesTable, JmtReader, HEIGHTS, JMT_NODES, JMT_PREIMAGES, JMT_STALE, JMT_VALUES, KV,
+    KV_HISTORY, KV_WRITES,
+};
 
 /// The state of one commit, read consistently: every view, value and proof taken from it
 /// belongs to [`CommittedState::height`], even if the store commits newer heights meanwhile
@@ -37,7 +40,22 @@ impl<'s> CommittedState<'s> {
 
     /// First height whose whole state module queries can read ([`CommittedState::view_at`]).
     pub fn history_from(&self) -> Option<u64> {
-        self.meta.history_from
+        match (self.meta.history_from, self.meta.prune_floor) {
+            (Some(h), Some(f)) => Some(h.max(f)),
+            (h, _) => h,
+        }
+    }
+
+    /// `Err(HeightPruned)` when pruning has forgotten `height`.
+    fn check_not_pruned(&self, height: u64) -> Result<(), StoreError> {
+        match self.meta.prune_floor {
+            Some(first) if height < first => Err(StoreError::HeightPruned {
+                height,
+                first,
+                last: self.meta.height,
+            }),
+            _ => Ok(()),
+        }
     }
 
     /// Read-only `Storage` over this state.
@@ -60,7 +78,47 @@ impl<'s> CommittedState<'s> {
             .first()
             .map_err(StoreError::storage(CONTEXT))?
             .map_or(0, |(h, _)| h.value());
-        Ok(first)
+        Ok(first.max(self.meta.prune_floor.unwrap_or(0)))
+    }
+
+    /// Rows in each table of the store (what pruning keeps flat; `/metrics` reports them as
+    /// `blsd_store_rows{table}`). Counting is O(1) per table.
+    pub fn table_rows(&self) -> Result<Vec<(&'static str, u64)>, StoreError> {
+        use redb::ReadableTableMetadata as _;
+        const CONTEXT: &str = "counting rows";
+        let mut out = Vec::new();
+        let bytes_tables: [(&'static str, BytesTable); 6] = [
+            ("kv", KV),
+            ("jmt_nodes", JMT_NODES),
+            ("jmt_values", JMT_VALUES),
+            ("jmt_preimages", JMT_PREIMAGES),
+            ("jmt_stale", JMT_STALE),
+            ("kv_writes", KV_WRITES),
+        ];
+        for (name, def) in bytes_tables {
+            let t = self
+                .txn
+                .open_table(def)
+                .map_err(StoreError::table(CONTEXT, name))?;
+            out.push((name, t.len().map_err(StoreError::storage(CONTEXT))?));
+        }
+        let history = self
+            .txn
+            .open_table(KV_HISTORY)
+            .map_err(StoreError::table(CONTEXT, "kv_history"))?;
+        out.push((
+            "kv_history",
+            history.len().map_err(StoreError::storage(CONTEXT))?,
+        ));
+        let heights = self
+            .txn
+            .open_table(HEIGHTS)
+            .map_err(StoreError::table(CONTEXT, "heights"))?;
+        out.push((
+            "heights",
+            heights.len().map_err(StoreError::storage(CONTEXT))?,
+        ));
+        Ok(out)
     }
 
     /// The jmt version and app hash committed at `height`.
@@ -73,6 +131,7 @@ impl<'s> CommittedState<'s> {
         if height > last {
             return Err(StoreError::FutureHeight { height, last });
         }
+        self.check_not_pruned(height)?;
         let heights = self
             .txn
             .open_table(HEIGHTS)
@@ -115,7 +174,8 @@ impl<'s> CommittedState<'s> {
         if height > last {
             return Err(StoreError::FutureHeight { height, last });
         }
-        let first = self.meta.history_from.unwrap_or(0);
+        self.check_not_pruned(height)?;
+        let first = self.history_from().unwrap_or(0);
         if height == 0 || height < first {
             return Err(StoreError::HeightNotStored {
                 height,

@@ -1,6 +1,7 @@
 //! `Store`: the redb database, the Jellyfish Merkle Tree over it, commit and proven queries.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, RwLock};
 
 use jmt::storage::TreeUpdateBatch;
@@ -12,10 +13,11 @@ use super::committed::CommittedView;
 use super::committed_state::CommittedState;
 use super::error::StoreError;
 use super::historical::HistoricalView;
+use super::prune::{self, PruningPolicy};
 use super::tables::{
     decode_u64, encode_value, value_row_key, JmtReader, HEIGHTS, JMT_NODES, JMT_PREIMAGES,
-    JMT_STALE, JMT_VALUES, KV, KV_HISTORY, META, META_APP_HASH, META_HEIGHT, META_HISTORY_FROM,
-    META_VERSION,
+    JMT_STALE, JMT_VALUES, KV, KV_HISTORY, KV_WRITES, META, META_APP_HASH, META_HEIGHT,
+    META_HISTORY_FROM, META_PRUNE_FLOOR, META_VERSION,
 };
 use bls_core::changeset::ChangeSet;
 
@@ -34,6 +36,10 @@ pub struct Store {
     /// Set by a failed read through a view; once set, `commit` refuses (sticky: a disk that
     /// failed a read is not trusted again without a restart).
     fault: Mutex<Option<String>>,
+    /// Which past heights to keep (app.toml `pruning`); applied at each commit.
+    pruning: Mutex<PruningPolicy>,
+    /// Rows pruning has deleted since the store was opened (for `/metrics`).
+    pruned_rows: AtomicU64,
 }
 
 /// What the `meta` table says about the last commit.
@@ -50,6 +56,26 @@ pub(crate) struct CommitMeta {
     /// First height whose whole state `kv_history` holds (`None` before the first commit).
     /// Module queries can read any height from here to `height`.
     pub(crate) history_from: Option<u64>,
+    /// Lowest height still readable once pruning has run (`None`: nothing pruned).
+    pub(crate) prune_floor: Option<u64>,
+}
+
+/// One commit's state held open by its own read transaction ([`Store::pin`]).
+pub struct PinnedCommit {
+    txn: redb::ReadTransaction,
+    meta: CommitMeta,
+}
+
+impl PinnedCommit {
+    /// The height pinned.
+    pub fn height(&self) -> u64 {
+        self.meta.height
+    }
+
+    /// Reads the pinned commit through `store` (the store it was pinned from).
+    pub fn attach(self, store: &Store) -> CommittedState<'_> {
+        CommittedState::new(store, self.txn, self.meta)
+    }
 }
 
 /// Answer of [`Store::query`].
@@ -139,6 +165,7 @@ impl Store {
             ("jmt_values", JMT_VALUES),
             ("jmt_preimages", JMT_PREIMAGES),
             ("jmt_stale", JMT_STALE),
+            ("kv_writes", KV_WRITES),
         ] {
             txn.open_table(def)
                 .map_err(StoreError::table("creating tables", name))?;
@@ -165,6 +192,8 @@ impl Store {
             db,
             meta: RwLock::new(meta),
             fault: Mutex::new(None),
+            pruning: Mutex::new(PruningPolicy::default()),
+            pruned_rows: AtomicU64::new(0),
         })
     }
 
@@ -308,10 +337,18 @@ impl Store {
             let mut history = txn
                 .open_table(KV_HISTORY)
                 .map_err(StoreError::table(CONTEXT, "kv_history"))?;
+            let mut writes = txn
+                .open_table(KV_WRITES)
+                .map_err(StoreError::table(CONTEXT, "kv_writes"))?;
+            let version_prefix = prepared.version.to_be_bytes();
             for (key, value) in prepared.changes.iter() {
                 history
                     .insert((key, prepared.version), encode_value(value).as_slice())
                     .map_err(StoreError::storage("commit kv history"))?;
+                let write_row = [version_prefix.as_slice(), key].concat();
+                writes
+                    .insert(write_row.as_slice(), [].as_slice())
+                    .map_err(StoreError::storage("commit kv writes"))?;
                 match value {
                     Some(value) => {
                         kv.insert(key, value)
@@ -388,14 +425,17 @@ impl Store {
                 .insert(height, row.as_slice())
                 .map_err(StoreError::storage("commit height row"))?;
         }
+        let pruned = prune::after_commit(&txn, self.pruning(), height)?;
         txn.commit()
             .map_err(|source| StoreError::Commit { height, source })?;
+        self.pruned_rows.fetch_add(pruned.rows, Ordering::Relaxed);
 
         let after = CommitMeta {
             height,
             version: Some(prepared.version),
             app_hash: prepared.app_hash.to_vec(),
             history_from: before.history_from.or(Some(height)),
+            prune_floor: pruned.floor,
         };
         match self.meta.write() {
             Ok(mut m) => *m = after,
@@ -404,11 +444,41 @@ impl Store {
         Ok(prepared.app_hash.to_vec())
     }
 
+    /// Keeps the past heights `policy` says from the next commit on (app.toml `pruning`).
+    pub fn set_pruning(&self, policy: PruningPolicy) {
+        match self.pruning.lock() {
+            Ok(mut p) => *p = policy,
+            Err(poisoned) => *poisoned.into_inner() = policy,
+        }
+    }
+
+    /// The pruning policy in force.
+    pub fn pruning(&self) -> PruningPolicy {
+        match self.pruning.lock() {
+            Ok(p) => *p,
+            Err(poisoned) => *poisoned.into_inner(),
+        }
+    }
+
+    /// The lowest height pruning has left readable (`None`: nothing pruned yet).
+    pub fn prune_floor(&self) -> Option<u64> {
+        self.meta().prune_floor
+    }
+
+    /// Rows pruning has deleted since this store was opened.
+    pub fn pruned_rows_total(&self) -> u64 {
+        self.pruned_rows.load(Ordering::Relaxed)
+    }
+
     /// First height whose whole state module queries can read through
     /// [`Store::snapshot_at`] (`None` before the first commit). A database created before the
     /// history table existed starts its history at the height it had when first reopened.
     pub fn history_from(&self) -> Option<u64> {
-        self.meta().history_from
+        let meta = self.meta();
+        match (meta.history_from, meta.prune_floor) {
+            (Some(h), Some(f)) => Some(h.max(f)),
+            (h, _) => h,
+        }
     }
 
     /// One consistent read of the last committed state: everything read through it (views,
@@ -422,6 +492,18 @@ impl Store {
             .map_err(StoreError::transaction(CONTEXT))?;
         let meta = read_meta(&txn)?;
         Ok(CommittedState::new(self, txn, meta))
+    }
+
+    /// Like [`Store::read`], but owning its read transaction, so another thread can take it
+    /// and read this commit later ([`PinnedCommit::attach`]) however many commits land
+    /// meanwhile (snapshots are written that way, off the consensus thread).
+    pub fn pin(&self) -> Result<PinnedCommit, StoreError> {
+        let txn = self
+            .db
+            .begin_read()
+            .map_err(StoreError::transaction("pinning committed state"))?;
+        let meta = read_meta(&txn)?;
+        Ok(PinnedCommit { txn, meta })
     }
 
     /// The lowest committed height whose tree this store holds (0 when nothing is committed):
@@ -487,6 +569,10 @@ pub(crate) fn read_meta(txn: &redb::ReadTransaction) -> Result<CommitMeta, Store
         Some(b) => Some(decode_u64(META_HISTORY_FROM, &b)?),
         None => None,
     };
+    let prune_floor = match field(META_PRUNE_FLOOR)? {
+        Some(b) => Some(decode_u64(META_PRUNE_FLOOR, &b)?),
+        None => None,
+    };
     if version.is_some() != (height > 0) || app_hash.len() != 32 && height > 0 {
         return Err(StoreError::Corrupt(
             "meta height, version and app hash disagree".into(),
@@ -497,6 +583,7 @@ pub(crate) fn read_meta(txn: &redb::ReadTransaction) -> Result<CommitMeta, Store
         version,
         app_hash,
         history_from,
+        prune_floor,
     })
 }
 

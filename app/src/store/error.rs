@@ -100,6 +100,19 @@ pub enum StoreError {
         /// Last committed height.
         last: u64,
     },
+    /// A read at a height pruning has forgotten (app.toml `pruning`).
+    #[error(
+        "height {height} is pruned on this node (it keeps heights {first}..={last}; an archive \
+         node, pruning = \"nothing\" in app.toml, keeps them all)"
+    )]
+    HeightPruned {
+        /// Height asked for.
+        height: u64,
+        /// Lowest height still kept.
+        first: u64,
+        /// Last committed height.
+        last: u64,
+    },
     /// Something wrote through a read-only `Storage` view (a bug in the caller).
     #[error("write to read-only view at key {key_hex}")]
     ReadOnlyWrite {

@@ -61,8 +61,9 @@
 //!   height → (version, app hash). Keys are hashed with sha256 (`Sha256Jmt`).
 //! - **Heights:** the first commit may be any height ≥ 1; after that each commit must be the
 //!   next height.
-//! - **Past heights.** Nothing is pruned. The tree answers `/store/key` (with proofs) at every
-//!   committed height. Module queries iterate, which the hashed tree cannot do in key order,
+//! - **Past heights.** The tree answers `/store/key` (with proofs) at every committed height
+//!   from the prune floor on ([`PruningPolicy`], app.toml `pruning`; by default heights are
+//!   kept for weeks); below it reads fail with [`StoreError::HeightPruned`]. Module queries iterate, which the hashed tree cannot do in key order,
 //!   so each commit also appends its writes to `kv_history` ((key, version) → value); a view
 //!   at a height reads each key's newest row at or below that height's version. History
 //!   starts at the first commit, or, for a database that predates it, at the height it had
@@ -74,6 +75,7 @@ mod db;
 mod error;
 mod historical;
 mod proof;
+mod prune;
 mod staged;
 mod tables;
 
@@ -81,8 +83,9 @@ pub use bls_core::changeset::ChangeSet;
 pub use bls_core::overlay::Overlay;
 pub use committed::CommittedView;
 pub use committed_state::CommittedState;
-pub use db::{PreparedCommit, QueryResult, Store, EMPTY_TREE_ROOT};
+pub use db::{PinnedCommit, PreparedCommit, QueryResult, Store, EMPTY_TREE_ROOT};
 pub use error::StoreError;
 pub use historical::{HistoricalView, MAX_ABSENT_KEYS_SCANNED};
 pub use proof::{proof_spec, verify_proof};
+pub use prune::{PruningPolicy, ROWS_PER_COMMIT};
 pub use staged::StagedView;

@@ -7,11 +7,14 @@
 //! - `jmt_preimages`: key_hash (32) -> raw key (ics23 non-existence proofs name neighbours by key).
 //! - `jmt_stale`: stale_since_version (u64 BE) ‖ borsh(NodeKey) -> empty (kept for pruning).
 //! - `meta`: "height" -> u64 BE, "version" -> u64 BE, "app_hash" -> 32 bytes,
-//!   "history_from" -> u64 BE.
+//!   "history_from" -> u64 BE, "prune_floor" -> u64 BE (heights below it are pruned).
 //! - `heights`: height (u64 BE) -> jmt version (u64 BE) ‖ app hash.
 //! - `kv_history`: (raw key, jmt version) -> 0 (deleted) | 1 ‖ value: every write of every
 //!   key, tagged with the version that made it, so a past height's state can be read and
 //!   iterated in key order (module queries at a height). Written since `meta.history_from`.
+//! - `kv_writes`: jmt version (u64 BE) ‖ raw key -> empty: which keys each commit wrote, so
+//!   pruning finds the `jmt_values` and `kv_history` rows a newer write superseded without a
+//!   scan (see [`super::prune`]).
 
 use anyhow::Context;
 use jmt::storage::{HasPreimage, LeafNode, Node, NodeKey, TreeReader};
@@ -36,7 +39,12 @@ pub(crate) const HEIGHTS: TableDefinition<'static, u64, &'static [u8]> =
 pub(crate) type HistoryTable = TableDefinition<'static, (&'static [u8], u64), &'static [u8]>;
 pub(crate) const KV_HISTORY: HistoryTable = TableDefinition::new("kv_history");
 
+/// Rows of `kv_writes` (see the module docs).
+pub(crate) const KV_WRITES: BytesTable = TableDefinition::new("kv_writes");
+
 pub(crate) const META_HEIGHT: &str = "height";
+/// Lowest height still readable once pruning has run (absent: nothing pruned).
+pub(crate) const META_PRUNE_FLOOR: &str = "prune_floor";
 /// First height whose complete state `kv_history` holds (absent until the first commit).
 pub(crate) const META_HISTORY_FROM: &str = "history_from";
 pub(crate) const META_VERSION: &str = "version";
