@@ -29,6 +29,12 @@ pub struct NodeOptions {
     pub app_state: Vec<(String, Value)>,
     /// The chain's first height (`None`: 1), e.g. an exported genesis's `initial_height`.
     pub initial_height: Option<u64>,
+    /// How many of the last nodes are set up (genesis, peers) but not started: a test starts
+    /// them later with [`Localnet::start_validator`], e.g. to join by state sync.
+    pub held_back: usize,
+    /// Keys set in every node's `app.toml` before it starts: (key, TOML value), e.g.
+    /// `("pruning", "\"everything\"")`.
+    pub app_toml: Vec<(String, String)>,
 }
 
 impl Default for NodeOptions {
@@ -42,6 +48,8 @@ impl Default for NodeOptions {
             block_time: std::env::var("BLS_TEST_BLOCK_TIME").unwrap_or_else(|_| "200ms".into()),
             app_state: Vec::new(),
             initial_height: None,
+            held_back: 0,
+            app_toml: Vec::new(),
         }
     }
 }
@@ -201,9 +209,15 @@ impl Localnet {
             dir: Some(dir),
         };
         for i in 0..net.validators.len() {
+            for (key, value) in &opts.app_toml {
+                net.set_app_toml(i, key, value)?;
+            }
+        }
+        let started = net.validators.len().saturating_sub(opts.held_back).max(1);
+        for i in 0..started {
             net.start_validator(i)?;
         }
-        for i in 0..net.validators.len() {
+        for i in 0..started {
             net.wait_height(i, 1, Duration::from_secs(60)).await?;
             net.wait_app_height(i, 1, Duration::from_secs(30)).await?;
         }
@@ -241,6 +255,46 @@ impl Localnet {
         if let Some(mut p) = v.blsd.take() {
             p.terminate(Duration::from_secs(5));
         }
+    }
+
+    /// Sets `key` to the TOML `value` in node `i`'s `app.toml` (takes effect at its next start).
+    pub fn set_app_toml(&self, i: usize, key: &str, value: &str) -> anyhow::Result<()> {
+        let path = self.validators[i].home.join("config/app.toml");
+        let text = std::fs::read_to_string(&path)?;
+        std::fs::write(&path, bls_app::toml_patch::set_key(&text, None, key, value))?;
+        Ok(())
+    }
+
+    /// Sets `key` (in `section`, `None`: top level) to the TOML `value` in node `i`'s CometBFT
+    /// `config.toml` (takes effect at its next start).
+    pub fn set_cometbft_toml(
+        &self,
+        i: usize,
+        section: Option<&str>,
+        key: &str,
+        value: &str,
+    ) -> anyhow::Result<()> {
+        let path = self.validators[i].home.join("cometbft/config/config.toml");
+        let text = std::fs::read_to_string(&path)?;
+        std::fs::write(
+            &path,
+            bls_app::toml_patch::set_key(&text, section, key, value),
+        )?;
+        Ok(())
+    }
+
+    /// Value of one sample line of node `i`'s blsd `/metrics` (`name` including labels).
+    pub async fn metric(&self, i: usize, name: &str) -> anyhow::Result<Option<f64>> {
+        let url = format!("{}/metrics", self.validators[i].api_url());
+        crate::net::scrape_metric(&url, name).await
+    }
+
+    /// CometBFT node id of node `i`.
+    pub fn node_id(&self, i: usize) -> anyhow::Result<String> {
+        run(Command::new(cometbft_bin()?)
+            .arg("show-node-id")
+            .arg("--home")
+            .arg(self.validators[i].home.join("cometbft")))
     }
 
     /// The temp dir holding every node's home.
