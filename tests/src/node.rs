@@ -35,6 +35,8 @@ pub struct NodeOptions {
     /// Keys set in every node's `app.toml` before it starts: (key, TOML value), e.g.
     /// `("pruning", "\"everything\"")`.
     pub app_toml: Vec<(String, String)>,
+    /// Applied to the genesis document last, e.g. to add thousands of balances at once.
+    pub genesis_patch: Option<fn(&mut Value)>,
 }
 
 impl Default for NodeOptions {
@@ -50,6 +52,7 @@ impl Default for NodeOptions {
             initial_height: None,
             held_back: 0,
             app_toml: Vec::new(),
+            genesis_patch: None,
         }
     }
 }
@@ -182,6 +185,9 @@ impl Localnet {
             peers.push(format!("{id}@127.0.0.1:{}", v.p2p_port));
         }
         genesis["validators"] = Value::Array(vals);
+        if let Some(patch) = opts.genesis_patch {
+            patch(&mut genesis);
+        }
         let bytes = serde_json::to_vec_pretty(&genesis)?;
         for (i, v) in validators.iter().enumerate() {
             std::fs::write(v.home.join("cometbft/config/genesis.json"), &bytes)?;
