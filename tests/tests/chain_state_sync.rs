@@ -103,7 +103,7 @@ async fn a_fresh_node_joins_by_state_sync_past_a_lying_peer() -> anyhow::Result<
 
     // Pruning: a height below the floor is refused; a recent one answers with a proof.
     let rpc1 = RpcClient::new(&net.validators[1].rpc_url())?;
-    let key = bls_bank::keeper::store_keys::balance(&alice.address(), "ubls");
+    let key = bls_bank::keeper::store_keys::balance(alice.address(), "ubls");
     let floor = net
         .metric(1, "blsd_prune_floor_height")
         .await?
@@ -231,7 +231,7 @@ async fn a_fresh_node_joins_by_state_sync_past_a_lying_peer() -> anyhow::Result<
         net.app_hash_after(1, tip).await?
     );
     let rpc4 = RpcClient::new(&net.validators[JOINER].rpc_url())?;
-    assert_eq!(rpc4.balance(&alice.address(), "ubls").await?, FUNDS);
+    assert_eq!(rpc4.balance(alice.address(), "ubls").await?, FUNDS);
     let rest: serde_json::Value = reqwest::get(format!(
         "{}/cosmos/bank/v1beta1/balances/{}",
         net.validators[JOINER].api_url(),

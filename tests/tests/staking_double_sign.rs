@@ -47,6 +47,7 @@ async fn a_validator_key_signing_on_two_nodes_is_slashed_and_tombstoned() -> any
             ),
         ],
         initial_height: None,
+        ..Default::default()
     })
     .await?;
     let key_file = net.validators[NODE]

@@ -99,6 +99,7 @@ async fn stopped_validator_is_jailed_then_unjails_and_rejoins() -> anyhow::Resul
             ),
         ],
         initial_height: None,
+        ..Default::default()
     })
     .await?;
     let nodes = net.validators.len();

@@ -185,7 +185,8 @@ impl SnapshotStore {
         if let Some(e) = view.take_error() {
             return Err(e.into());
         }
-        // An empty state still makes one (empty) chunk: CometBFT refuses zero chunks.
+        // CometBFT refuses a snapshot of zero chunks; an empty state (never seen after
+        // genesis, which always writes the chain id) gets one empty chunk.
         if !chunk.is_empty() || out.chunks == 0 {
             out.flush(&mut chunk)?;
         }

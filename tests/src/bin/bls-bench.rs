@@ -46,7 +46,9 @@ const USAGE: &str = "usage:
   bls-bench flood [--seconds S] [--clients C] [--block-time 200ms]
       block interval idle vs under a flood of heavy simulates and queries (RPC and REST)
   bls-bench state [--validators 200] [--delegations 10000] [--jobs 10000] [--blocks 40] [--txs 20]
-      block time in-process on a loaded chain vs an empty one";
+      block time in-process on a loaded chain vs an empty one
+  bls-bench disk [--blocks 2000] [--txs 20] [--keep-recent 100]
+      database file and rows over steady traffic, pruning off vs on (in-process, redb on disk)";
 
 fn usage_exit(code: i32) -> ! {
     println!("{USAGE}");
@@ -367,6 +369,7 @@ async fn main() -> anyhow::Result<()> {
         Some("fastpath") => fastpath::run(fastpath::parse_args(rest)?).await,
         Some("flood") => flood::run(flood::parse_args(rest)?).await,
         Some("state") => state::run(state::parse_args(rest)?),
+        Some("disk") => state::disk::run(state::disk::parse_args(rest)?),
         _ => usage_exit(2),
     }
 }

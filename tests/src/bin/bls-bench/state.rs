@@ -7,9 +7,12 @@
 //! signed bank sends every block, so every block collects fees and distributes them to the
 //! bonded validators and their delegators.
 
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
+use bls_app::abci::BlsApp;
+use bls_app::store::PruningPolicy;
 use bls_client::keys::KeyPair;
 use bls_core::module::encode_any;
 use bls_core::{Address, Coins};
@@ -77,7 +80,7 @@ fn deliver(c: &mut TestChain, signer: &Address, msg: cosmos_sdk_proto::Any) -> a
 /// The chain's state with `validators` candidates (the top 100 bonded), `delegations` extra
 /// one-ubls delegations spread over them, and `jobs` jobs waiting for commits; plus `sender`
 /// funded. Returns the exported `app_state`.
-fn build(
+pub fn build(
     validators: usize,
     delegations: usize,
     jobs: usize,
@@ -198,8 +201,37 @@ fn build(
 
 /// Mean FinalizeBlock + Commit time over `blocks` blocks of `txs` bank sends each.
 fn drive(app_state: &Value, sender: &KeyPair, a: &Args) -> anyhow::Result<(Duration, Duration)> {
+    drive_with(
+        app_state,
+        sender,
+        a.blocks,
+        a.txs_per_block,
+        PruningPolicy::KeepAll,
+        |_, _, _| Ok(()),
+    )
+}
+
+/// Like [`drive`], with the store pruning as `pruning` says and `after_block(height, app,
+/// database path)` called after each commit.
+pub fn drive_with(
+    app_state: &Value,
+    sender: &KeyPair,
+    blocks: usize,
+    txs_per_block: usize,
+    pruning: PruningPolicy,
+    mut after_block: impl FnMut(u64, &BlsApp, &Path) -> anyhow::Result<()>,
+) -> anyhow::Result<(Duration, Duration)> {
+    let a = Args {
+        validators: 0,
+        delegations: 0,
+        jobs: 0,
+        blocks,
+        txs_per_block,
+    };
     let dir = tempfile::tempdir()?;
-    let mut app = bls_app::abci::BlsApp::open(&dir.path().join("app.redb"))?;
+    let db = dir.path().join("app.redb");
+    let mut app = BlsApp::open(&db)?;
+    app.store().set_pruning(pruning);
     // The sender holds coins but never signed in the built chain: it has no auth account yet.
     let mut app_state = app_state.clone();
     app_state["auth"]["accounts"]
@@ -258,6 +290,7 @@ fn drive(app_state: &Value, sender: &KeyPair, a: &Args) -> anyhow::Result<(Durat
         })?;
         app.commit()?;
         total += t.elapsed();
+        after_block(u64::try_from(height)?, &app, &db)?;
         if let Some(bad) = r.tx_results.iter().find(|t| t.code != 0) {
             anyhow::bail!("tx failed: {}", bad.log);
         }
@@ -299,4 +332,112 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         init.as_secs_f64()
     );
     Ok(())
+}
+
+/// `bls-bench disk`: the database over a long run of steady traffic (the same bank sends every
+/// block), pruning off vs on, same run: file size and store rows sampled as blocks go by.
+pub mod disk {
+    use super::*;
+
+    /// Flags of `bls-bench disk`.
+    pub struct Args {
+        blocks: usize,
+        txs_per_block: usize,
+        keep_recent: u64,
+    }
+
+    /// Parses `--blocks N --txs N --keep-recent N`.
+    pub fn parse_args(rest: &[String]) -> anyhow::Result<Args> {
+        let mut a = Args {
+            blocks: 2000,
+            txs_per_block: 20,
+            keep_recent: 100,
+        };
+        for (flag, v) in super::super::flags(rest)? {
+            match flag.as_str() {
+                "--blocks" => a.blocks = v.parse()?,
+                "--txs" => a.txs_per_block = v.parse()?,
+                "--keep-recent" => a.keep_recent = v.parse()?,
+                other => anyhow::bail!("unknown flag {other}"),
+            }
+        }
+        Ok(a)
+    }
+
+    /// (height, file bytes, rows).
+    type Sample = (u64, u64, u64);
+
+    /// A [`Sample`] every tenth of the run, and the mean block time.
+    fn samples(
+        app_state: &Value,
+        sender: &KeyPair,
+        a: &Args,
+        pruning: PruningPolicy,
+    ) -> anyhow::Result<(Vec<Sample>, Duration)> {
+        let every = (a.blocks / 10).max(1) as u64;
+        let mut out = Vec::new();
+        let (_, block) = drive_with(
+            app_state,
+            sender,
+            a.blocks,
+            a.txs_per_block,
+            pruning,
+            |h, app, db| {
+                if (h - 1) % every == 0 {
+                    let rows: u64 = app
+                        .store()
+                        .read()?
+                        .table_rows()?
+                        .iter()
+                        .map(|(_, n)| n)
+                        .sum();
+                    out.push((h, std::fs::metadata(db)?.len(), rows));
+                }
+                Ok(())
+            },
+        )?;
+        Ok((out, block))
+    }
+
+    /// Runs the bench and prints a markdown table.
+    pub fn run(a: Args) -> anyhow::Result<()> {
+        let (sender, _) = KeyPair::generate()?;
+        let app_state = build(1, 0, 0, sender.address())?;
+        eprintln!(
+            "[bench] {} blocks of {} sends, pruning off",
+            a.blocks, a.txs_per_block
+        );
+        let (off, off_block) = samples(&app_state, &sender, &a, PruningPolicy::KeepAll)?;
+        eprintln!("[bench] same, pruning keep {} every 10", a.keep_recent);
+        let pruning = PruningPolicy::KeepRecent {
+            keep_recent: a.keep_recent,
+            interval: 10,
+        };
+        let (on, on_block) = samples(&app_state, &sender, &a, pruning)?;
+        let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
+        println!(
+            "| height | file, pruning off (MiB) | rows, off | file, pruning on (MiB) | rows, on |"
+        );
+        println!("|---|---|---|---|---|");
+        for ((h, f0, r0), (_, f1, r1)) in off.iter().zip(&on) {
+            println!("| {h} | {:.1} | {r0} | {:.1} | {r1} |", mib(*f0), mib(*f1));
+        }
+        // Rows, not file size: redb grows its file in doubling steps and reuses freed pages.
+        let growth = |s: &[Sample]| -> f64 {
+            match (s.get(s.len() / 2), s.last()) {
+                (Some(m), Some(l)) if m.2 > 0 => l.2 as f64 / m.2 as f64,
+                _ => 0.0,
+            }
+        };
+        println!(
+            "\nrows growth over the second half: pruning off {:.2}x, on {:.2}x; file at the end: off {:.1} MiB, on {:.1} MiB; mean block (FinalizeBlock + Commit) off {:.2} ms, on {:.2} ms",
+            growth(&off),
+            growth(&on),
+            mib(off.last().map_or(0, |s| s.1)),
+            mib(on.last().map_or(0, |s| s.1)),
+            off_block.as_secs_f64() * 1000.0,
+            on_block.as_secs_f64() * 1000.0
+        );
+        Ok(())
+    }
 }
