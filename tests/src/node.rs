@@ -295,6 +295,58 @@ impl Localnet {
         crate::net::scrape_metric(&url, name).await
     }
 
+    /// Sets node `joiner` up to join by CometBFT state sync at its next start: trust the block
+    /// below `trusted`'s tip (height and hash from its RPC), use `trusted` and `witness` as
+    /// light-client servers, and dial only `peers` (short discovery and chunk timeouts).
+    pub async fn configure_state_sync(
+        &self,
+        joiner: usize,
+        trusted: usize,
+        witness: usize,
+        peers: &[usize],
+    ) -> anyhow::Result<()> {
+        let trust_height = self.height(trusted).await?.saturating_sub(1).max(1);
+        let block = self
+            .rpc(trusted, &format!("block?height={trust_height}"))
+            .await?;
+        let trust_hash = block["block_id"]["hash"]
+            .as_str()
+            .with_context(|| format!("no block hash: {block}"))?
+            .to_string();
+        let servers = format!(
+            "\"{},{}\"",
+            self.validators[trusted].rpc_url(),
+            self.validators[witness].rpc_url()
+        );
+        let mut dial = Vec::new();
+        for &p in peers {
+            dial.push(format!(
+                "{}@127.0.0.1:{}",
+                self.node_id(p)?,
+                self.validators[p].p2p_port
+            ));
+        }
+        self.set_cometbft_toml(
+            joiner,
+            None,
+            "persistent_peers",
+            &format!("\"{}\"", dial.join(",")),
+        )?;
+        let sync = Some("statesync");
+        for (key, value) in [
+            ("enable", "true".to_string()),
+            ("rpc_servers", servers),
+            ("trust_height", trust_height.to_string()),
+            ("trust_hash", format!("\"{trust_hash}\"")),
+            ("trust_period", "\"168h0m0s\"".to_string()),
+            ("discovery_time", "\"5s\"".to_string()),
+            ("chunk_request_timeout", "\"5s\"".to_string()),
+        ] {
+            self.set_cometbft_toml(joiner, sync, key, &value)?;
+        }
+        Ok(())
+    }
+
     /// CometBFT node id of node `i`.
     pub fn node_id(&self, i: usize) -> anyhow::Result<String> {
         run(Command::new(cometbft_bin()?)

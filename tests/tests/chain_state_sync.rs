@@ -1,12 +1,15 @@
 //! A fresh node joins a running 4-validator chain by CometBFT state sync (real cometbft +
 //! blsd), with the trust height and hash taken from RPC, reaches the tip with the validators'
-//! app hash and serves queries. The only peer it knows at first serves corrupted chunks: the
-//! chunk is refused and fetched again from an honest peer found later. The validators prune
+//! app hash and serves queries. One validator serves corrupted chunks and the others cannot
+//! serve theirs until the first copy (necessarily the corrupted one) has been refused: the
+//! chunk is refused, its sender dropped, and the chunk fetched again from an honest peer. The validators prune
 //! (custom, keep 20): a pruned height is refused over ABCI while a recent one answers with an
 //! ics23 proof against its app hash.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bls_client::keys::KeyPair;
@@ -19,8 +22,17 @@ const FUNDS: u128 = 777_000_000;
 const JOINER: usize = 4;
 const LIAR: usize = 0;
 
-/// Flips the last byte of every chunk file under `dir` it has not flipped yet.
-fn corrupt_new_chunks(dir: &Path, done: &mut BTreeSet<PathBuf>) {
+/// What the test does to a node's snapshot chunks.
+#[derive(Clone, Copy)]
+enum Tamper {
+    /// Flip the last byte: the node serves a corrupted chunk.
+    Corrupt,
+    /// Move the file aside: the node advertises the snapshot but answers "missing".
+    Hide,
+}
+
+/// Tampers with every finished chunk file under `dir` not yet seen.
+fn tamper_new_chunks(dir: &Path, how: Tamper, done: &mut BTreeSet<PathBuf>) {
     let Ok(snapshots) = std::fs::read_dir(dir) else {
         return;
     };
@@ -34,20 +46,55 @@ fn corrupt_new_chunks(dir: &Path, done: &mut BTreeSet<PathBuf>) {
         };
         for f in files.flatten() {
             let path = f.path();
-            let is_chunk = f.file_name().to_string_lossy().starts_with("chunk-");
-            if !is_chunk || done.contains(&path) {
+            let name = f.file_name().to_string_lossy().to_string();
+            if !name.starts_with("chunk-") || name.ends_with(".hidden") || done.contains(&path) {
                 continue;
             }
-            if let Ok(mut bytes) = std::fs::read(&path) {
-                if let Some(last) = bytes.last_mut() {
-                    *last ^= 0x5a;
-                    if std::fs::write(&path, &bytes).is_ok() {
-                        done.insert(path);
-                    }
-                }
+            let tampered = match how {
+                Tamper::Corrupt => std::fs::read(&path).ok().and_then(|mut bytes| {
+                    *bytes.last_mut()? ^= 0x5a;
+                    std::fs::write(&path, &bytes).ok()
+                }),
+                Tamper::Hide => std::fs::rename(&path, path.with_extension("hidden")).ok(),
+            };
+            if tampered.is_some() {
+                done.insert(path);
             }
         }
     }
+}
+
+/// Puts hidden chunk files back.
+fn unhide_chunks(dir: &Path) {
+    let Ok(snapshots) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for snap in snapshots.flatten() {
+        for f in std::fs::read_dir(snap.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let path = f.path();
+            if path.extension().is_some_and(|e| e == "hidden") {
+                let _ = std::fs::rename(&path, path.with_extension(""));
+            }
+        }
+    }
+}
+
+/// Tampers with the chunks under each dir until `stop`; returns how many it tampered with.
+fn tamperer(dirs: Vec<(PathBuf, Tamper)>, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<usize> {
+    std::thread::spawn(move || {
+        let mut done = BTreeSet::new();
+        while !stop.load(Ordering::Relaxed) {
+            for (dir, how) in &dirs {
+                tamper_new_chunks(dir, *how, &mut done);
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        done.len()
+    })
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -60,7 +107,8 @@ async fn a_fresh_node_joins_by_state_sync_past_a_lying_peer() -> anyhow::Result<
         accounts: vec![(alice.address().to_string(), format!("{FUNDS}ubls"))],
         app_toml: vec![
             ("snapshot_interval".into(), "10".into()),
-            ("snapshot_keep_recent".into(), "3".into()),
+            // Long enough that the joiner's snapshot is still served after the refusal.
+            ("snapshot_keep_recent".into(), "30".into()),
             ("pruning".into(), "\"custom\"".into()),
             ("pruning_keep_recent".into(), "20".into()),
             ("pruning_interval".into(), "5".into()),
@@ -69,20 +117,20 @@ async fn a_fresh_node_joins_by_state_sync_past_a_lying_peer() -> anyhow::Result<
     })
     .await?;
 
-    // The liar serves every snapshot it writes with a corrupted chunk.
-    let liar_dir = net.validators[LIAR].home.join("data/snapshots");
-    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let corrupter = {
-        let stop = stop.clone();
-        std::thread::spawn(move || {
-            let mut done = BTreeSet::new();
-            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                corrupt_new_chunks(&liar_dir, &mut done);
-                std::thread::sleep(Duration::from_millis(10));
-            }
-            done.len()
-        })
-    };
+    // The liar serves every snapshot it writes with a corrupted chunk; the honest validators
+    // advertise theirs but cannot serve a chunk until the liar's has been refused. So the
+    // joiner's first copy of the chunk comes from the liar, whatever peers it has.
+    let dirs: Vec<PathBuf> = (0..4)
+        .map(|i| net.validators[i].home.join("data/snapshots"))
+        .collect();
+    let snapshots = |i: usize| dirs[i].clone();
+    let liar_stop = Arc::new(AtomicBool::new(false));
+    let liar = tamperer(vec![(snapshots(LIAR), Tamper::Corrupt)], liar_stop.clone());
+    let honest_stop = Arc::new(AtomicBool::new(false));
+    let honest = tamperer(
+        (1..4).map(|i| (snapshots(i), Tamper::Hide)).collect(),
+        honest_stop.clone(),
+    );
 
     // Snapshots at 10, 20, 30 exist on the validators, and pruning has moved the floor.
     net.wait_height(1, 45, Duration::from_secs(120)).await?;
@@ -144,36 +192,13 @@ async fn a_fresh_node_joins_by_state_sync_past_a_lying_peer() -> anyhow::Result<
         &proof
     ));
 
-    // The joiner: state sync on, trusting a recent block of node 1; it knows only the liar.
-    let trust_height = net.height(1).await? - 1;
-    let block = net.rpc(1, &format!("block?height={trust_height}")).await?;
-    let trust_hash = block["block_id"]["hash"]
-        .as_str()
-        .ok_or_else(|| anyhow::anyhow!("no block hash: {block}"))?
-        .to_string();
-    let servers = format!(
-        "\"{},{}\"",
-        net.validators[1].rpc_url(),
-        net.validators[2].rpc_url()
-    );
-    let liar_peer = format!(
-        "\"{}@127.0.0.1:{}\"",
-        net.node_id(LIAR)?,
-        net.validators[LIAR].p2p_port
-    );
-    net.set_cometbft_toml(JOINER, None, "persistent_peers", &liar_peer)?;
-    let sync = Some("statesync");
-    net.set_cometbft_toml(JOINER, sync, "enable", "true")?;
-    net.set_cometbft_toml(JOINER, sync, "rpc_servers", &servers)?;
-    net.set_cometbft_toml(JOINER, sync, "trust_height", &trust_height.to_string())?;
-    net.set_cometbft_toml(JOINER, sync, "trust_hash", &format!("\"{trust_hash}\""))?;
-    net.set_cometbft_toml(JOINER, sync, "trust_period", "\"168h0m0s\"")?;
-    net.set_cometbft_toml(JOINER, sync, "discovery_time", "\"5s\"")?;
-    net.set_cometbft_toml(JOINER, sync, "chunk_request_timeout", "\"5s\"")?;
+    // The joiner: state sync on, trusting a recent block of node 1.
+    net.configure_state_sync(JOINER, 1, 2, &[0, 1, 2, 3])
+        .await?;
     let started = Instant::now();
     net.start_validator(JOINER)?;
 
-    // The liar's chunk is refused...
+    // The liar's chunk is refused (no one else serves it yet)...
     wait_until(
         "the corrupted chunk refused",
         Duration::from_secs(120),
@@ -187,7 +212,16 @@ async fn a_fresh_node_joins_by_state_sync_past_a_lying_peer() -> anyhow::Result<
         },
     )
     .await?;
-    // ...fetched again from an honest peer, and the node reaches the tip.
+    // ...and the honest validators serve again.
+    honest_stop.store(true, Ordering::Relaxed);
+    let hidden = honest
+        .join()
+        .map_err(|_| anyhow::anyhow!("hider panicked"))?;
+    assert!(hidden >= 1);
+    for i in 1..4 {
+        unhide_chunks(&snapshots(i));
+    }
+    // The chunk is fetched again from an honest peer, and the node reaches the tip.
     let restored_log = wait_until("the state restored", Duration::from_secs(180), || async {
         let log = std::fs::read_to_string(net.validators[JOINER].home.join("blsd.log"))?;
         Ok(log
@@ -200,8 +234,8 @@ async fn a_fresh_node_joins_by_state_sync_past_a_lying_peer() -> anyhow::Result<
     net.wait_height(JOINER, tip, Duration::from_secs(120))
         .await?;
     let joined_in = started.elapsed();
-    stop.store(true, std::sync::atomic::Ordering::Relaxed);
-    let corrupted = corrupter
+    liar_stop.store(true, Ordering::Relaxed);
+    let corrupted = liar
         .join()
         .map_err(|_| anyhow::anyhow!("corrupter panicked"))?;
     assert!(corrupted >= 1);

@@ -141,8 +141,8 @@ mod tests {
             decode_chunk(&chunk, Some(b"a")),
             Err(FormatError::OutOfOrder(0))
         );
-        // Truncated anywhere.
-        for cut in 1..chunk.len() {
+        // Truncated anywhere but at the record boundary (10 bytes: two lengths, "a", "1").
+        for cut in (1..chunk.len()).filter(|c| *c != 10) {
             assert!(decode_chunk(&chunk[..cut], None).is_err(), "cut at {cut}");
         }
         // A length that points past the end, or wraps.

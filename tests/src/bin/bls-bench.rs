@@ -48,7 +48,9 @@ const USAGE: &str = "usage:
   bls-bench state [--validators 200] [--delegations 10000] [--jobs 10000] [--blocks 40] [--txs 20]
       block time in-process on a loaded chain vs an empty one
   bls-bench disk [--blocks 2000] [--txs 20] [--keep-recent 100]
-      database file and rows over steady traffic, pruning off vs on (in-process, redb on disk)";
+      database file and rows over steady traffic, pruning off vs on (in-process, redb on disk)
+  bls-bench join [--height 1000] [--snapshot-interval 100] [--block-time 50ms]
+      time for a new node to reach the tip by state sync vs replaying from genesis";
 
 fn usage_exit(code: i32) -> ! {
     println!("{USAGE}");
@@ -370,6 +372,7 @@ async fn main() -> anyhow::Result<()> {
         Some("flood") => flood::run(flood::parse_args(rest)?).await,
         Some("state") => state::run(state::parse_args(rest)?),
         Some("disk") => state::disk::run(state::disk::parse_args(rest)?),
+        Some("join") => join::run(join::parse_args(rest)?).await,
         _ => usage_exit(2),
     }
 }
@@ -887,6 +890,9 @@ mod fastpath {
 
 #[path = "bls-bench/state.rs"]
 mod state;
+
+#[path = "bls-bench/join.rs"]
+mod join;
 
 /// `bls-bench flood`: block interval idle vs under a query flood.
 mod flood {
