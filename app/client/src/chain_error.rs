@@ -202,6 +202,9 @@ fn reshape(
         ("orchestration", 11) => {
             format!("list the jobs with `blsd query orchestration jobs{nf}`")
         }
+        ("orchestration", 28) => format!(
+            "the chain keeps finished jobs for job_retention_blocks (see `blsd query orchestration params{nf}`); read results when they land, or from the bls.job_finalized events of an archive node"
+        ),
         ("registry", 4) => format!("list the workers with `blsd query registry workers{nf}`"),
         ("orchestration", 7) => by_tool(
             format!("sign with the owner's key (--from); see the owner with `bls function show ID{nf}`"),

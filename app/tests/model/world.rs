@@ -160,6 +160,8 @@ fn app_state() -> Value {
     o["head_dispute_window"] = json!(10);
     o["challenge_window"] = json!(4);
     o["head_jail_blocks"] = json!(10);
+    // Finished jobs are deleted a few blocks after they finish, so every run exercises it.
+    o["job_retention_blocks"] = json!(4);
     // Small, so the byzantine head keeps a bond above the minimum through many punishments.
     o["head_slash_fraction_bps"] = json!(100);
     let r = &mut s["registry"]["params"];

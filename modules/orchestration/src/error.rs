@@ -78,6 +78,9 @@ pub enum OrchestrationError {
     /// No job with this id.
     #[error("unknown job {0}")]
     UnknownJob(u64),
+    /// The job finished long ago and was deleted (`job_retention_blocks`).
+    #[error("job {0} not found: it finished more than job_retention_blocks ago and was pruned")]
+    JobPruned(u64),
     /// The job is not in the phase this message needs.
     #[error("job {job} is {phase}: {action} not allowed")]
     WrongPhase {
@@ -200,6 +203,7 @@ impl AbciCode for OrchestrationError {
             Registry(_) => 25,
             FuelAboveMax { .. } => 26,
             OutOfGas(_) => 27,
+            JobPruned(_) => 28,
         }
     }
 }

@@ -174,6 +174,11 @@ pub fn init_genesis(ctx: &mut Context<'_>, g: &GenesisState) -> Result<(), Orche
                 WORKER_JOBS.save(ctx.store, (a.worker.as_str(), j.id), &())?;
             }
         }
+        if !j.is_unsettled() && j.status != JobStatus::Queued {
+            // Finished in the exported chain: kept `job_retention_blocks` from this genesis
+            // (an export does not carry when each job finished).
+            crate::handlers::job_prune::schedule(ctx, j.id)?;
+        }
         open_escrow = open_escrow.saturating_add(j.escrow);
     }
     for r in &g.reveals {

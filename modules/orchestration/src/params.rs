@@ -102,7 +102,15 @@ pub struct Params {
     /// (it paid gas to publish the outcome), returned when it does not.
     #[serde(with = "bls_core::amount::u128_str")]
     pub challenge_deposit: u128,
+    /// Blocks a finished job (settled or failed) and its result stay queryable before they
+    /// are deleted ([`crate::handlers::job_prune`]); at least 1. Default 100 000 blocks
+    /// (~28 hours at 1 s blocks): clients read a result right after it lands; an archive of
+    /// old results belongs off chain (events, an indexer).
+    pub job_retention_blocks: u64,
 }
+
+/// Default `job_retention_blocks`.
+pub const DEFAULT_JOB_RETENTION_BLOCKS: u64 = 100_000;
 
 /// Default `fastpath_request_ttl`: 300 blocks — 5 minutes at the devnet's 1 s blocks, 30 at
 /// a 6 s block time; a client's default expiry (100 blocks) sits well inside it.
@@ -177,6 +185,7 @@ impl Default for Params {
             head_dispute_window: 300,
             challenge_window: 50,
             challenge_deposit: 100_000,
+            job_retention_blocks: DEFAULT_JOB_RETENTION_BLOCKS,
         }
     }
 }
@@ -193,6 +202,9 @@ impl Params {
         }
         if self.subnetwork_size == 0 || self.subnetwork_size > 256 {
             return bad("subnetwork_size must be 1..=256");
+        }
+        if self.job_retention_blocks == 0 {
+            return bad("job_retention_blocks must be at least 1");
         }
         if self.commit_window == 0 || self.reveal_window == 0 {
             return bad("commit_window and reveal_window must be positive");

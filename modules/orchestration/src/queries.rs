@@ -237,7 +237,13 @@ pub fn query(
             let req: ResultRequest = parse_req(data)?;
             let missing =
                 || OrchestrationError::InvalidQuery(format!("job {} has no result", req.job_id));
-            let job = JOBS.may_load(store, req.job_id)?.ok_or_else(missing)?;
+            let job = match JOBS.may_load(store, req.job_id)? {
+                Some(job) => job,
+                None => match state::missing_job(store, req.job_id)? {
+                    pruned @ OrchestrationError::JobPruned(_) => return Err(pruned),
+                    _ => return Err(missing()),
+                },
+            };
             let result = crate::handlers::settle::result_of(store, &job, &state::params(store)?)?
                 .ok_or_else(missing)?;
             to_json(&ResultResponse { result })

@@ -7,7 +7,8 @@
 //! assignments), `orch/deadlines/{height}/{job}` (the window queue end block drains),
 //! `orch/reveal_outcomes/{job}/{hash hex}` (revealed outcomes, deduplicated per job: every
 //! one before finality, the dissenting ones after it; settlement judges dissent by them),
-//! `orch/results/{job}`, `orch/params`, `orch/fn_seq`, `orch/job_seq`, `orch/assign_queue/{job}`
+//! `orch/results/{job}`, `orch/job_prune/{height}/{job}` (finished jobs to delete at that
+//! height, [`crate::handlers::job_prune`]), `orch/params`, `orch/fn_seq`, `orch/job_seq`, `orch/assign_queue/{job}`
 //! and `orch/place_queue/{function}` (work begin block does with the block's randomness,
 //! [`crate::handlers::assign`]).
 
@@ -57,6 +58,9 @@ pub(crate) const DEADLINES: Map<(u64, u64), ()> = Map::new("orch/deadlines");
 pub(crate) const REVEAL_OUTCOMES: Map<(u64, &str), Binary> = Map::new("orch/reveal_outcomes");
 /// Finalized results.
 pub(crate) const RESULTS: Map<u64, JobResult> = Map::new("orch/results");
+/// (height, job id): finished jobs to delete at that height (`job_retention_blocks` after
+/// they finished).
+pub(crate) const JOB_PRUNE_QUEUE: Map<(u64, u64), ()> = Map::new("orch/job_prune");
 /// Params.
 pub(crate) const PARAMS: Item<Params> = Item::new("orch/params");
 /// Jobs waiting for (re)assignment in the next begin block.
@@ -402,10 +406,27 @@ pub fn job_seq_store_key() -> Vec<u8> {
     JOB_SEQ.as_slice().to_vec()
 }
 
-/// Loads a job or fails with `UnknownJob`.
+/// Loads a job or fails with `UnknownJob` (never issued) or `JobPruned` (issued, finished,
+/// and deleted after `job_retention_blocks`: ids come from a sequence, so an id at or below
+/// it that has no job was pruned).
 pub fn must_get_job(store: &dyn Storage, id: u64) -> Result<Job, OrchestrationError> {
-    JOBS.may_load(store, id)?
-        .ok_or(OrchestrationError::UnknownJob(id))
+    match JOBS.may_load(store, id)? {
+        Some(job) => Ok(job),
+        None => Err(missing_job(store, id)?),
+    }
+}
+
+/// Why job `id` is not in the store.
+pub(crate) fn missing_job(
+    store: &dyn Storage,
+    id: u64,
+) -> Result<OrchestrationError, OrchestrationError> {
+    let issued = JOB_SEQ.may_load(store)?.unwrap_or(0);
+    Ok(if id > 0 && id <= issued {
+        OrchestrationError::JobPruned(id)
+    } else {
+        OrchestrationError::UnknownJob(id)
+    })
 }
 
 /// Issues the next id of a sequence.

@@ -293,6 +293,7 @@ impl Jobs {
         }
     }
 
+    /// Reads job `id`, retrying transient failures (not a pruned job's answer).
     async fn read_job(&self, id: u64) -> Result<ChainJob, JobError> {
         let mut wait = Duration::from_millis(200);
         let mut attempt = 0;
@@ -300,7 +301,8 @@ impl Jobs {
             attempt += 1;
             match self.chain.job(id).await {
                 Ok(j) => return Ok(j),
-                Err(source) if attempt >= READ_ATTEMPTS => {
+                // Pruned: closed long ago, asking again cannot bring it back.
+                Err(source) if attempt >= READ_ATTEMPTS || is_pruned(&source) => {
                     return Err(JobError::Chain { id, source })
                 }
                 Err(e) => {
@@ -490,6 +492,13 @@ impl Jobs {
         loop {
             let job = match self.read_job(id).await {
                 Ok(j) => j,
+                Err(JobError::Chain { source, .. }) if is_pruned(&source) => {
+                    // A record older than the chain's job retention (a worker that was down
+                    // for that long): the job closed without this worker.
+                    tracing::info!(job = id, "job closed and pruned on chain; forgetting it");
+                    self.forget(&record);
+                    return;
+                }
                 Err(e) => {
                     tracing::warn!(error = %e, "cannot read job; will retry");
                     self.wait_next(&mut heights).await;
@@ -724,4 +733,13 @@ mod tests {
             assert_eq!(resend_delay(f), MAX_RESEND_DELAY);
         }
     }
+}
+
+/// Whether the chain answered that the job finished long ago and was deleted
+/// (`job_retention_blocks`).
+fn is_pruned(e: &bls_client::RpcError) -> bool {
+    use bls_core::AbciCode as _;
+    let pruned = bls_orchestration::error::OrchestrationError::JobPruned(0);
+    matches!(e, bls_client::RpcError::Query { code, codespace, .. }
+        if *code == pruned.code() && codespace == pruned.codespace())
 }

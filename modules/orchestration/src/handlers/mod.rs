@@ -11,6 +11,7 @@
 pub mod assign;
 pub mod functions;
 pub mod invoke;
+pub mod job_prune;
 pub mod results;
 pub mod settle;
 pub mod subnet;
@@ -35,14 +36,15 @@ pub fn begin_block(ctx: &mut bls_core::Context<'_>) -> Result<(), OrchestrationE
 /// Orchestration's end block: drain the deadline queue (settlement may jail workers; failed
 /// rounds queue their jobs for the next begin block), resolve due head challenges (may jail
 /// heads) and forget head records past their windows, then forget fast-path requests whose
-/// window closed.
+/// window closed and finished jobs past their retention.
 pub fn end_block(ctx: &mut bls_core::Context<'_>) -> Result<(), OrchestrationError> {
     settle::end_block(ctx)?;
     crate::fastpath::head::challenge::end_block(ctx).map_err(|e| match e {
         crate::fastpath::head::HeadError::Orchestration(o) => o,
         other => OrchestrationError::Store(other.to_string()),
     })?;
-    crate::fastpath::prune::end_block(ctx)
+    crate::fastpath::prune::end_block(ctx)?;
+    job_prune::end_block(ctx)
 }
 
 /// Parses a bech32 address field.

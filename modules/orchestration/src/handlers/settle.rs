@@ -288,7 +288,7 @@ fn close(
     clear_reveals(ctx, job.id)?;
     job.status = status;
     JOBS.save(ctx.store, job.id, job)?;
-    Ok(())
+    super::job_prune::schedule(ctx, job.id)
 }
 
 fn clear_reveals(ctx: &mut Context<'_>, job_id: u64) -> Result<(), OrchestrationError> {
