@@ -682,6 +682,15 @@ fn parse_hash32(s: &str) -> Option<[u8; 32]> {
     <[u8; 32]>::try_from(v.as_slice()).ok()
 }
 
+/// Whether the chain answered that the job finished long ago and was deleted
+/// (`job_retention_blocks`).
+fn is_pruned(e: &bls_client::RpcError) -> bool {
+    use bls_core::AbciCode as _;
+    let pruned = bls_orchestration::error::OrchestrationError::JobPruned(0);
+    matches!(e, bls_client::RpcError::Query { code, codespace, .. }
+        if *code == pruned.code() && codespace == pruned.codespace())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -733,13 +742,22 @@ mod tests {
             assert_eq!(resend_delay(f), MAX_RESEND_DELAY);
         }
     }
-}
 
-/// Whether the chain answered that the job finished long ago and was deleted
-/// (`job_retention_blocks`).
-fn is_pruned(e: &bls_client::RpcError) -> bool {
-    use bls_core::AbciCode as _;
-    let pruned = bls_orchestration::error::OrchestrationError::JobPruned(0);
-    matches!(e, bls_client::RpcError::Query { code, codespace, .. }
-        if *code == pruned.code() && codespace == pruned.codespace())
+    #[test]
+    fn only_the_chains_pruned_answer_counts_as_pruned() {
+        let query = |code: u32, codespace: &str| bls_client::RpcError::Query {
+            path: "/bls.orchestration.v1.Query/Job".into(),
+            code,
+            codespace: codespace.into(),
+            log: "job 7 not found".into(),
+        };
+        assert!(super::is_pruned(&query(28, "orchestration")));
+        // Never issued, another module's 28, or a transport failure: keep retrying.
+        assert!(!super::is_pruned(&query(11, "orchestration")));
+        assert!(!super::is_pruned(&query(28, "registry")));
+        assert!(!super::is_pruned(&bls_client::RpcError::Unreachable {
+            url: "http://127.0.0.1:1".into(),
+            detail: "refused".into(),
+        }));
+    }
 }
