@@ -34,6 +34,8 @@ pub struct CacheStats {
 struct Entry {
     pre: InstancePre<JobState>,
     last_used: u64,
+    /// Bytes of the module's compiled image in memory.
+    bytes: usize,
 }
 
 /// The module cache of one runtime.
@@ -41,6 +43,7 @@ pub struct ModuleCache {
     engine: Engine,
     linker: Linker<JobState>,
     capacity: usize,
+    max_bytes: usize,
     entries: Mutex<MemoryEntries>,
     disk: Option<DiskCache>,
     compiles: AtomicU64,
@@ -52,15 +55,19 @@ pub struct ModuleCache {
 struct MemoryEntries {
     map: HashMap<[u8; 32], Entry>,
     clock: u64,
+    /// Sum of the entries' `bytes`.
+    bytes: usize,
 }
 
 impl ModuleCache {
-    /// A cache holding up to `capacity` modules in memory, with artifacts under
-    /// `disk_dir` when given.
+    /// A cache holding up to `capacity` modules and `max_bytes` of compiled code in memory
+    /// (the least recently used go first; one module larger than `max_bytes` is still kept,
+    /// alone), with artifacts under `disk_dir` when given.
     pub fn new(
         engine: Engine,
         linker: Linker<JobState>,
         capacity: usize,
+        max_bytes: usize,
         disk_dir: Option<&Path>,
     ) -> Result<Self, RuntimeError> {
         let disk = disk_dir.map(DiskCache::open).transpose()?;
@@ -68,6 +75,7 @@ impl ModuleCache {
             engine,
             linker,
             capacity: capacity.max(1),
+            max_bytes,
             entries: Mutex::new(MemoryEntries::default()),
             disk,
             compiles: AtomicU64::new(0),
@@ -94,26 +102,46 @@ impl ModuleCache {
         Some(entry.pre.clone())
     }
 
+    /// Modules in memory and the bytes of their compiled code.
+    pub fn memory_usage(&self) -> (usize, usize) {
+        let entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        (entries.map.len(), entries.bytes)
+    }
+
     fn insert(&self, hash: [u8; 32], pre: InstancePre<JobState>) {
+        let range = pre.module().image_range();
+        let bytes = (range.end as usize).saturating_sub(range.start as usize);
         let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
         entries.clock = entries.clock.wrapping_add(1);
         let now = entries.clock;
-        if !entries.map.contains_key(&hash) && entries.map.len() >= self.capacity {
-            // Evict the least recently used module (ties cannot occur: the clock is unique).
-            if let Some(oldest) = entries
+        if let Some(old) = entries.map.remove(&hash) {
+            entries.bytes = entries.bytes.saturating_sub(old.bytes);
+        }
+        // Evict the least recently used modules (ties cannot occur: the clock is unique)
+        // until the new one fits in count and bytes, or is alone.
+        while !entries.map.is_empty()
+            && (entries.map.len() >= self.capacity
+                || entries.bytes.saturating_add(bytes) > self.max_bytes)
+        {
+            let Some(oldest) = entries
                 .map
                 .iter()
                 .min_by_key(|(_, e)| e.last_used)
                 .map(|(k, _)| *k)
-            {
-                entries.map.remove(&oldest);
+            else {
+                break;
+            };
+            if let Some(e) = entries.map.remove(&oldest) {
+                entries.bytes = entries.bytes.saturating_sub(e.bytes);
             }
         }
+        entries.bytes = entries.bytes.saturating_add(bytes);
         entries.map.insert(
             hash,
             Entry {
                 pre,
                 last_used: now,
+                bytes,
             },
         );
     }

@@ -31,6 +31,9 @@ pub struct RuntimeConfig {
     pub epoch_tick: Duration,
     /// Modules kept instantiated-ready in memory.
     pub module_cache_capacity: usize,
+    /// Bytes of compiled code those modules may hold in memory (deployed code is outside
+    /// input: a count alone would let large modules take the memory).
+    pub module_cache_bytes: usize,
     /// Limits of the `bls_http` extension.
     pub http: HttpConfig,
 }
@@ -45,6 +48,7 @@ impl Default for RuntimeConfig {
             max_wasm_stack: 512 << 10,
             epoch_tick: Duration::from_millis(10),
             module_cache_capacity: 256,
+            module_cache_bytes: 512 << 20,
             http: HttpConfig::default(),
         }
     }

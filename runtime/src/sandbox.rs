@@ -48,6 +48,7 @@ impl Runtime {
             engine.clone(),
             linker,
             config.module_cache_capacity,
+            config.module_cache_bytes,
             config.cache_dir.as_deref(),
         )?;
         let ticker = EpochTicker::start(engine.clone(), config.epoch_tick)
@@ -97,6 +98,12 @@ impl Runtime {
     /// Module cache counters (compiles, disk hits, memory hits).
     pub fn cache_stats(&self) -> CacheStats {
         self.cache.stats()
+    }
+
+    /// Modules in the memory cache and the bytes of their compiled code (bounded by
+    /// `module_cache_capacity` and `module_cache_bytes`).
+    pub fn module_cache_usage(&self) -> (usize, usize) {
+        self.cache.memory_usage()
     }
 
     /// The engine (e.g. for benchmarks comparing against raw wasmtime).

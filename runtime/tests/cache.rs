@@ -136,3 +136,49 @@ fn garbage_wasm_is_a_compile_error() {
         Err(RuntimeError::Link(_))
     ));
 }
+
+/// The memory cache is bounded in bytes of compiled code, not only in modules: over the
+/// budget the least recently used go (one module larger than the budget stays, alone), and
+/// an evicted module compiles again on its next load.
+#[tokio::test]
+async fn memory_cache_is_bounded_in_bytes() {
+    let roomy = common::runtime();
+    let hello = roomy.load(&wasm("hello")).unwrap();
+    roomy.load(&wasm("read-env")).unwrap();
+    let (modules, both) = roomy.module_cache_usage();
+    assert_eq!(modules, 2);
+    assert!(both > 0);
+
+    let tight = Runtime::new(RuntimeConfig {
+        max_concurrent_jobs: 2,
+        // Room for one of the two modules at most.
+        module_cache_bytes: both / 2 + 1,
+        ..RuntimeConfig::default()
+    })
+    .unwrap();
+    tight.load(&wasm("hello")).unwrap();
+    let (_, hello_bytes) = tight.module_cache_usage();
+    let read_env = tight.load(&wasm("read-env")).unwrap();
+    let (modules, bytes) = tight.module_cache_usage();
+    assert_eq!(modules, 1, "the older module was evicted");
+    assert!(tight.has_module(&read_env));
+    assert_eq!(bytes, both - hello_bytes, "only read-env's code is held");
+    assert!(!tight.has_module(&hello));
+    assert_eq!(tight.cache_stats().compiles, 2);
+    // Loading it again compiles it again, and it runs.
+    tight.load(&wasm("hello")).unwrap();
+    assert_eq!(tight.cache_stats().compiles, 3);
+    hello_ok(&tight, hello).await;
+
+    // A budget smaller than any module keeps just the newest one.
+    let tiny = Runtime::new(RuntimeConfig {
+        max_concurrent_jobs: 2,
+        module_cache_bytes: 1,
+        ..RuntimeConfig::default()
+    })
+    .unwrap();
+    let h = tiny.load(&wasm("hello")).unwrap();
+    tiny.load(&wasm("read-env")).unwrap();
+    assert_eq!(tiny.module_cache_usage().0, 1);
+    assert!(!tiny.has_module(&h));
+}

@@ -75,8 +75,12 @@ pub struct Metrics {
     pub head_cache_bytes: Gauge,
     /// Entries in each bounded in-memory table keyed by outside input, by table
     /// (`chain_reads`, `head_deposit_accounts`, `head_rate_buckets`, `head_account_locks`,
-    /// `head_pending_receipts`, `head_served_outcomes`), sampled every few seconds.
+    /// `head_pending_receipts`, `head_served_outcomes` sampled every few seconds;
+    /// `module_cache` after each module load).
     pub table_entries: Family<KindLabel, Gauge>,
+    /// Bytes of compiled code in the runtime's in-memory module cache (bounded by
+    /// `RuntimeConfig::module_cache_bytes`), after each module load.
+    pub module_cache_bytes: Gauge,
 }
 
 impl Default for Metrics {
@@ -200,6 +204,12 @@ impl Metrics {
             "Bytes held by the head's recent-answer cache",
             head_cache_bytes.clone(),
         );
+        let module_cache_bytes = Gauge::default();
+        registry.register(
+            "module_cache_bytes",
+            "Bytes of compiled code in the in-memory module cache",
+            module_cache_bytes.clone(),
+        );
         let table_entries = Family::<KindLabel, Gauge>::default();
         registry.register(
             "table_entries",
@@ -209,6 +219,7 @@ impl Metrics {
         Metrics {
             registry,
             table_entries,
+            module_cache_bytes,
             work_refusals,
             head_cache_entries,
             head_cache_bytes,

@@ -50,9 +50,15 @@ impl Runner {
     /// refuses it unless it hashes to `code_hash`.
     pub async fn load(&self, code_hash: [u8; 32], wasm: Vec<u8>) -> Result<(), RuntimeError> {
         let runtime = self.runtime.clone();
-        tokio::task::spawn_blocking(move || runtime.load_expected(&code_hash, &wasm))
+        let loaded = tokio::task::spawn_blocking(move || runtime.load_expected(&code_hash, &wasm))
             .await
-            .map_err(|e| RuntimeError::Setup(format!("compile task: {e}")))?
+            .map_err(|e| RuntimeError::Setup(format!("compile task: {e}")))?;
+        let (modules, bytes) = self.runtime.module_cache_usage();
+        self.metrics.table_size("module_cache", modules);
+        self.metrics
+            .module_cache_bytes
+            .set(i64::try_from(bytes).unwrap_or(i64::MAX));
+        loaded
     }
 
     /// Runs `job` (its module loaded) and returns the outcome's canonical bytes and hash.

@@ -165,10 +165,16 @@ impl DepositBook {
         if st.generation != snap.generation {
             return None;
         }
+        let base = spendable.saturating_sub(snap.owed);
+        if base == 0 && !st.accounts.contains_key(invoker) {
+            // Nothing to spend and nothing charged: the request is refused anyway. Keeping
+            // the read would let anyone with fresh keys fill the book (and flush the reads
+            // of paying invokers) for free.
+            return Some(0);
+        }
         if !st.accounts.contains_key(invoker) && self.make_room(&mut st, started) {
             return None; // charges made since the snapshot may just have been forgotten
         }
-        let base = spendable.saturating_sub(snap.owed);
         let a = st.accounts.entry(invoker.to_string()).or_default();
         a.read = Some(Read {
             at: started,
@@ -296,5 +302,23 @@ mod tests {
         // The next read starts afresh.
         let s = b.snapshot("c", || 0);
         assert_eq!(b.store("c", s, 10, t0), Some(10));
+    }
+
+    #[test]
+    fn invokers_with_nothing_to_spend_take_no_room() {
+        let b = DepositBook::with_capacity(TTL, 2);
+        let t0 = Instant::now();
+        let s = b.snapshot("payer", || 0);
+        assert_eq!(b.store("payer", s, 1000, t0), Some(1000));
+        // A flood of fresh keys with no deposit: each is refused (0) and none is kept, so
+        // the paying invoker's read survives.
+        for i in 0..100 {
+            let k = format!("empty{i}");
+            let s = b.snapshot(&k, || 0);
+            assert_eq!(b.store(&k, s, 0, t0), Some(0));
+            assert_eq!(b.available(&k, t0), Available::Miss);
+        }
+        assert_eq!(b.len(), 1);
+        assert_eq!(b.available("payer", t0), Available::Fresh(1000));
     }
 }
