@@ -2,7 +2,8 @@
 //! registry. Kademlia bootstrap from one node finds the others; a provider lookup finds
 //! the holder of a code blob; gossip reaches subscribers and garbage gossip is rejected;
 //! unregistered peers are disconnected; malformed request-response messages (wrong
-//! shape, oversized, not CBOR at all) do not stop a node from answering valid requests.
+//! shape, oversized, not CBOR at all) do not stop a node from answering valid requests; one
+//! peer cannot hold more than four connections to a node.
 
 use std::collections::BTreeSet;
 use std::sync::atomic::Ordering;
@@ -600,4 +601,94 @@ async fn gossip_from_an_unregistered_author_is_rejected() {
         }
     })
     .await;
+}
+
+/// A registered peer opening connection after connection to one node gets at most
+/// `MAX_CONNECTIONS_PER_PEER` (4) of them: the rest are refused, and the node keeps serving
+/// others.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_peer_cannot_open_more_than_four_connections() {
+    use libp2p::swarm::dial_opts::{DialOpts, PeerCondition};
+    let blob = b"still served".to_vec();
+    let hash: [u8; 32] = Sha256::digest(&blob).into();
+    let (registry, nodes) = network(2, std::slice::from_ref(&blob)).await;
+    let target = nodes[0].handle.peer_id;
+
+    let kp = identity::Keypair::generate_secp256k1();
+    let mut swarm = libp2p::SwarmBuilder::with_existing_identity(kp)
+        .with_tokio()
+        .with_tcp(
+            tcp::Config::default(),
+            noise::Config::new,
+            yamux::Config::default,
+        )
+        .unwrap()
+        .with_behaviour(|_| libp2p::swarm::dummy::Behaviour)
+        .unwrap()
+        // Keep every connection it gets open: only the node's limit may close them.
+        .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(300)))
+        .build();
+    // Registered: the connection gate lets it in, so only the connection limit stands.
+    registry.insert(
+        *swarm.local_peer_id(),
+        Registered {
+            addrs: vec![],
+            head: false,
+        },
+    );
+    const DIALS: usize = 10;
+    for _ in 0..DIALS {
+        swarm
+            .dial(
+                DialOpts::peer_id(target)
+                    .addresses(vec![nodes[0].addr.clone()])
+                    .condition(PeerCondition::Always)
+                    .build(),
+            )
+            .unwrap();
+    }
+    // Every dial ends established or refused; the refused ones close (or fail) from the
+    // node's side.
+    let (mut established, mut refused) = (0usize, 0usize);
+    let end = tokio::time::Instant::now() + DEADLINE;
+    while refused < DIALS - 4 {
+        let ev = tokio::time::timeout_at(end, swarm.select_next_some())
+            .await
+            .unwrap_or_else(|_| {
+                panic!("{established} connections established, {refused} refused: the limit did not hold")
+            });
+        match ev {
+            SwarmEvent::ConnectionEstablished { .. } => established += 1,
+            SwarmEvent::ConnectionClosed { .. } | SwarmEvent::OutgoingConnectionError { .. } => {
+                refused += 1
+            }
+            _ => {}
+        }
+    }
+    // Let any straggler settle, then count what is open.
+    let settle = tokio::time::Instant::now() + Duration::from_millis(500);
+    while let Ok(ev) = tokio::time::timeout_at(settle, swarm.select_next_some()).await {
+        if let SwarmEvent::ConnectionClosed { .. } = ev {
+            refused += 1;
+        }
+    }
+    let open = swarm.network_info().connection_counters().num_established();
+    assert!(
+        (1..=4).contains(&open),
+        "{open} connections open from one peer ({established} established, {refused} refused)"
+    );
+
+    // The node still serves another registered peer.
+    let got = nodes[1]
+        .handle
+        .code(
+            target,
+            vec![nodes[0].addr.clone()],
+            CodeRequest {
+                hash: hash.to_vec(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(got, CodeReply::Found(blob));
 }
