@@ -3,14 +3,15 @@
 //! the holder of a code blob; gossip reaches subscribers and garbage gossip is rejected;
 //! unregistered peers are disconnected; malformed request-response messages (wrong
 //! shape, oversized, not CBOR at all) do not stop a node from answering valid requests; one
-//! peer cannot hold more than four connections to a node.
+//! peer cannot hold more than four connections to a node; Kademlia keeps no provider record
+//! from a peer that is not (yet) registered.
 
 use std::collections::BTreeSet;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bls_worker::p2p::gate::{Registered, StaticPeers};
+use bls_worker::p2p::gate::{Lookup, PeerAuthority, Registered, StaticPeers};
 use bls_worker::p2p::node::{self, Incoming, P2pHandle};
 use bls_worker::p2p::protocol::*;
 use futures::{AsyncReadExt, AsyncWriteExt, StreamExt};
@@ -32,14 +33,21 @@ struct TestNode {
 /// Starts a node registered in `registry`; it answers code requests for `blob` (any other
 /// hash: missing), refuses work orders and accepts every well-formed prefetch notice.
 async fn start(registry: &Arc<StaticPeers>, blob: Vec<u8>, register: bool) -> TestNode {
+    start_with(registry, registry.clone(), blob, register).await
+}
+
+/// Like [`start`], with `authority` deciding who may stay connected.
+async fn start_with(
+    registry: &Arc<StaticPeers>,
+    authority: Arc<dyn PeerAuthority>,
+    blob: Vec<u8>,
+    register: bool,
+) -> TestNode {
     let kp = identity::Keypair::generate_secp256k1();
-    let (handle, mut incoming, addr) = node::start(
-        kp,
-        "/ip4/127.0.0.1/tcp/0".parse().unwrap(),
-        registry.clone(),
-    )
-    .await
-    .unwrap();
+    let (handle, mut incoming, addr) =
+        node::start(kp, "/ip4/127.0.0.1/tcp/0".parse().unwrap(), authority)
+            .await
+            .unwrap();
     if register {
         registry.insert(
             handle.peer_id,
@@ -691,4 +699,187 @@ async fn one_peer_cannot_open_more_than_four_connections() {
         .await
         .unwrap();
     assert_eq!(got, CodeReply::Found(blob));
+}
+
+/// A bare libp2p peer speaking Kademlia (and identify, which tells its Kademlia that the node
+/// speaks it too) and nothing else.
+#[derive(NetworkBehaviour)]
+struct Announcer {
+    kad: libp2p::kad::Behaviour<libp2p::kad::store::MemoryStore>,
+    identify: libp2p::identify::Behaviour,
+}
+
+/// A raw Kademlia peer announcing itself as the provider of `hash` to `target` and driving
+/// the announcement until it ends (or the connection is dropped); returns its peer id.
+async fn announce_provider(
+    registry: &Arc<StaticPeers>,
+    register: bool,
+    target: PeerId,
+    addr: Multiaddr,
+    hash: [u8; 32],
+) -> PeerId {
+    use libp2p::kad::{self, store::MemoryStore};
+    let kp = identity::Keypair::generate_secp256k1();
+    let me = kp.public().to_peer_id();
+    if register {
+        registry.insert(
+            me,
+            Registered {
+                addrs: vec![],
+                head: false,
+            },
+        );
+    }
+    let mut swarm = libp2p::SwarmBuilder::with_existing_identity(kp)
+        .with_tokio()
+        .with_tcp(
+            tcp::Config::default(),
+            noise::Config::new,
+            yamux::Config::default,
+        )
+        .unwrap()
+        .with_behaviour(|key| {
+            let mut kad = kad::Behaviour::with_config(
+                me,
+                MemoryStore::new(me),
+                kad::Config::new(KAD_PROTOCOL),
+            );
+            kad.set_mode(Some(kad::Mode::Server));
+            let identify = libp2p::identify::Behaviour::new(libp2p::identify::Config::new(
+                IDENTIFY_PROTOCOL.to_string(),
+                key.public(),
+            ));
+            Announcer { kad, identify }
+        })
+        .unwrap()
+        .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(30)))
+        .build();
+    // Listening, with its address announced, as a worker's node is.
+    swarm
+        .listen_on("/ip4/127.0.0.1/tcp/0".parse().unwrap())
+        .unwrap();
+    let end = tokio::time::Instant::now() + DEADLINE;
+    loop {
+        if let Ok(SwarmEvent::NewListenAddr { address, .. }) =
+            tokio::time::timeout_at(end, swarm.select_next_some()).await
+        {
+            swarm.add_external_address(address);
+            break;
+        }
+    }
+    swarm.behaviour_mut().kad.add_address(&target, addr);
+    swarm.dial(target).unwrap();
+    let end = tokio::time::Instant::now() + DEADLINE;
+    // Announce as soon as the node's identify says it speaks Kademlia: for an unregistered
+    // peer that is before (or as) the node's registration check ends.
+    loop {
+        match tokio::time::timeout_at(end, swarm.select_next_some()).await {
+            Ok(SwarmEvent::Behaviour(AnnouncerEvent::Identify(
+                libp2p::identify::Event::Received { .. },
+            ))) => break,
+            Ok(SwarmEvent::ConnectionClosed { .. }) if !register => break,
+            Ok(_) => {}
+            Err(_) => panic!("never identified the node"),
+        }
+    }
+    if register {
+        // A registered announcer also waits until the node admitted it (as a worker's
+        // announcements come well after it connected).
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    swarm
+        .behaviour_mut()
+        .kad
+        .start_providing(kad::RecordKey::new(&hash))
+        .unwrap();
+    loop {
+        match tokio::time::timeout_at(end, swarm.select_next_some()).await {
+            Ok(SwarmEvent::Behaviour(AnnouncerEvent::Kad(
+                kad::Event::OutboundQueryProgressed {
+                    result: kad::QueryResult::StartProviding(_),
+                    step,
+                    ..
+                },
+            ))) if step.last => break,
+            Ok(_) => {}
+            Err(_) => panic!("the announcement never ended"),
+        }
+    }
+    // The query ends before the records are written to the wire: keep driving the swarm a
+    // while so they go out (and the node handles them).
+    let drain = tokio::time::Instant::now() + Duration::from_secs(1);
+    while tokio::time::timeout_at(drain, swarm.select_next_some())
+        .await
+        .is_ok()
+    {}
+    me
+}
+
+/// A registry that answers "not registered" only after a delay: an unregistered peer stays
+/// connected that long, so what it sends meanwhile meets the node's own rules rather than
+/// the connection gate (a slow chain query does the same in production).
+struct SlowToRefuse {
+    inner: Arc<StaticPeers>,
+    delay: Duration,
+}
+
+impl PeerAuthority for SlowToRefuse {
+    fn registered<'a>(&'a self, peer: &'a PeerId) -> Lookup<'a> {
+        Box::pin(async move {
+            let found = self.inner.registered(peer).await;
+            if found.is_none() {
+                tokio::time::sleep(self.delay).await;
+            }
+            found
+        })
+    }
+}
+
+/// Kademlia keeps provider records only from registered peers: an unregistered peer that
+/// announces itself as the provider of a blob while its registration check is still
+/// running is never returned to lookups (checked to fail with the filter off), while a
+/// registered peer's announcement is (so the lookup path works and the refusal is the
+/// filter's).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn provider_records_from_unregistered_peers_are_not_kept() {
+    let registry = Arc::new(StaticPeers::default());
+    let slow = Arc::new(SlowToRefuse {
+        inner: registry.clone(),
+        delay: Duration::from_secs(3),
+    });
+    let node0 = start_with(&registry, slow, Vec::new(), true).await;
+    let node1 = start(&registry, Vec::new(), true).await;
+    let (target, addr) = (node0.handle.peer_id, node0.addr.clone());
+    node1.handle.add_bootstrap(target, vec![addr.clone()]).await;
+    eventually("node 0 in node 1's routing table", || {
+        let h = node1.handle.clone();
+        async move {
+            h.bootstrap().await;
+            h.routing_peers().await.contains(&target).then_some(())
+        }
+    })
+    .await;
+
+    let bad_hash = [0xbd; 32];
+    let stranger = announce_provider(&registry, false, target, addr.clone(), bad_hash).await;
+    let found = node1
+        .handle
+        .providers(bad_hash, &[], Duration::from_secs(3))
+        .await;
+    assert!(
+        !found.contains(&stranger),
+        "an unregistered peer's provider record was kept: {found:?}"
+    );
+
+    let good_hash = [0x60; 32];
+    let member = announce_provider(&registry, true, target, addr, good_hash).await;
+    let found = eventually("the registered peer's record", || {
+        let h = node1.handle.clone();
+        async move {
+            let p = h.providers(good_hash, &[], Duration::from_secs(2)).await;
+            (!p.is_empty()).then_some(p)
+        }
+    })
+    .await;
+    assert_eq!(found, vec![member]);
 }
