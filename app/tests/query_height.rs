@@ -7,61 +7,15 @@ mod tx_common;
 
 use bls_app::abci::query::{PROOF_OP_TYPE, SIMULATE_PATH, STORE_PATH};
 use bls_app::abci::BlsApp;
-use bls_app::store::{verify_proof, Store};
+use bls_app::store::verify_proof;
 use cosmos_sdk_proto::cosmos::bank::v1beta1::{QueryBalanceRequest, QueryBalanceResponse};
 use prost::Message;
-use tendermint_proto::v0_38::abci::{RequestFinalizeBlock, RequestInitChain, RequestQuery};
+use tendermint_proto::v0_38::abci::RequestQuery;
 use tx_common::*;
 
 const BALANCE: &str = "/cosmos.bank.v1beta1.Query/Balance";
 
-fn genesis() -> Vec<u8> {
-    serde_json::to_vec(&serde_json::json!({
-        "auth": {"params": {
-            "max_memo_characters": MAX_MEMO.to_string(), "tx_sig_limit": "7",
-            "tx_size_cost_per_byte": "10", "sig_verify_cost_secp256k1": "1000",
-            "min_gas_price": "0.025", "max_tx_bytes": MAX_TX_BYTES.to_string(),
-            "max_gas_per_tx": MAX_GAS.to_string()}},
-        "bank": {"balances": [
-            {"address": alice().addr.to_string(), "coins": [{"denom": "ubls", "amount": ALICE_FUNDS.to_string()}]}
-        ]},
-    }))
-    .expect("json")
-}
-
-fn start(initial_height: i64) -> BlsApp {
-    let mut app = BlsApp::with_store(Store::open_in_memory().expect("store"));
-    app.init_chain(RequestInitChain {
-        chain_id: CHAIN_ID.into(),
-        app_state_bytes: genesis().into(),
-        initial_height,
-        ..Default::default()
-    })
-    .expect("init chain");
-    app
-}
-
-/// Runs one block with `txs` (all must succeed), commits it, returns its app hash.
-fn block(app: &mut BlsApp, height: i64, txs: Vec<Vec<u8>>) -> Vec<u8> {
-    let r = app
-        .finalize_block(RequestFinalizeBlock {
-            txs: txs.into_iter().map(Into::into).collect(),
-            height,
-            hash: vec![height as u8; 32].into(),
-            ..Default::default()
-        })
-        .expect("finalize");
-    for t in &r.tx_results {
-        assert_eq!(t.code, 0, "tx failed: {}", t.log);
-    }
-    app.commit().expect("commit");
-    r.app_hash.to_vec()
-}
-
-fn send(app: &BlsApp, amount: u128) -> Vec<u8> {
-    let snap = app.store().snapshot().expect("snapshot");
-    send_tx(&snap, &alice(), &carol(), amount)
-}
+use tx_common::{commit_block as block, send_to_carol as send, start_app as start};
 
 fn query(
     app: &BlsApp,

@@ -16,51 +16,17 @@ use cosmos_sdk_proto::cosmos::bank::v1beta1::{QueryBalanceRequest, QueryBalanceR
 use prost::Message;
 use tendermint_proto::v0_38::abci::{
     request, response, response_apply_snapshot_chunk::Result as Apply,
-    response_offer_snapshot::Result as Offer, RequestApplySnapshotChunk, RequestFinalizeBlock,
-    RequestInfo, RequestInitChain, RequestListSnapshots, RequestLoadSnapshotChunk,
-    RequestOfferSnapshot, RequestQuery, ResponseApplySnapshotChunk, Snapshot,
+    response_offer_snapshot::Result as Offer, RequestApplySnapshotChunk, RequestInfo,
+    RequestListSnapshots, RequestLoadSnapshotChunk, RequestOfferSnapshot, RequestQuery,
+    ResponseApplySnapshotChunk, Snapshot,
 };
 use tx_common::*;
-
-fn genesis() -> Vec<u8> {
-    serde_json::to_vec(&serde_json::json!({
-        "auth": {"params": {
-            "max_memo_characters": MAX_MEMO.to_string(), "tx_sig_limit": "7",
-            "tx_size_cost_per_byte": "10", "sig_verify_cost_secp256k1": "1000",
-            "min_gas_price": "0.025", "max_tx_bytes": MAX_TX_BYTES.to_string(),
-            "max_gas_per_tx": MAX_GAS.to_string()}},
-        "bank": {"balances": [
-            {"address": alice().addr.to_string(), "coins": [{"denom": "ubls", "amount": ALICE_FUNDS.to_string()}]}
-        ]},
-    }))
-    .expect("json")
-}
 
 fn empty_app() -> BlsApp {
     BlsApp::with_store(Store::open_in_memory().expect("store"))
 }
 
-/// Runs one block with `txs` (all must succeed), commits it, returns its app hash.
-fn block(app: &mut BlsApp, height: i64, txs: Vec<Vec<u8>>) -> Vec<u8> {
-    let r = app
-        .finalize_block(RequestFinalizeBlock {
-            txs: txs.into_iter().map(Into::into).collect(),
-            height,
-            hash: vec![height as u8; 32].into(),
-            ..Default::default()
-        })
-        .expect("finalize");
-    for t in &r.tx_results {
-        assert_eq!(t.code, 0, "tx failed: {}", t.log);
-    }
-    app.commit().expect("commit");
-    r.app_hash.to_vec()
-}
-
-fn send(app: &BlsApp, amount: u128) -> Vec<u8> {
-    let snap = app.store().snapshot().expect("snapshot");
-    send_tx(&snap, &alice(), &carol(), amount)
-}
+use tx_common::{commit_block as block, send_to_carol as send, start_app};
 
 fn balance(app: &BlsApp, who: &bls_core::Address) -> u128 {
     let r = app.query(RequestQuery {
@@ -86,14 +52,7 @@ fn balance(app: &BlsApp, who: &bls_core::Address) -> u128 {
 
 /// A chain at height 3 with two sends, and a snapshot of it served from `dir`.
 fn source(dir: &std::path::Path) -> (BlsApp, SnapshotStore, Snapshot) {
-    let mut app = empty_app();
-    app.init_chain(RequestInitChain {
-        chain_id: CHAIN_ID.into(),
-        app_state_bytes: genesis().into(),
-        initial_height: 1,
-        ..Default::default()
-    })
-    .expect("init chain");
+    let mut app = start_app(1);
     block(&mut app, 1, vec![]);
     let tx = send(&app, 1_000);
     block(&mut app, 2, vec![tx]);

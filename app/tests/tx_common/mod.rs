@@ -322,3 +322,58 @@ pub fn assert_code(o: &TxOutcome, code: u32, needle: &str) {
     assert_eq!(o.code, code, "unexpected outcome: {o:?}");
     assert!(o.log.contains(needle), "log {:?} lacks {needle:?}", o.log);
 }
+
+// ---- an in-process `BlsApp` over the same genesis, driven block by block ----
+
+/// The genesis `app_state` of [`genesis`] as JSON (auth params and alice's funds), for
+/// `InitChain` of a whole app.
+pub fn app_state_json() -> Vec<u8> {
+    serde_json::to_vec(&serde_json::json!({
+        "auth": {"params": {
+            "max_memo_characters": MAX_MEMO.to_string(), "tx_sig_limit": "7",
+            "tx_size_cost_per_byte": "10", "sig_verify_cost_secp256k1": "1000",
+            "min_gas_price": "0.025", "max_tx_bytes": MAX_TX_BYTES.to_string(),
+            "max_gas_per_tx": MAX_GAS.to_string()}},
+        "bank": {"balances": [
+            {"address": alice().addr.to_string(), "coins": [{"denom": "ubls", "amount": ALICE_FUNDS.to_string()}]}
+        ]},
+    }))
+    .expect("json")
+}
+
+/// An app on an in-memory store after `InitChain` of [`app_state_json`] at `initial_height`.
+pub fn start_app(initial_height: i64) -> bls_app::abci::BlsApp {
+    let mut app =
+        bls_app::abci::BlsApp::with_store(bls_app::store::Store::open_in_memory().expect("store"));
+    app.init_chain(tendermint_proto::v0_38::abci::RequestInitChain {
+        chain_id: CHAIN_ID.into(),
+        app_state_bytes: app_state_json().into(),
+        initial_height,
+        ..Default::default()
+    })
+    .expect("init chain");
+    app
+}
+
+/// Runs one block with `txs` (all must succeed), commits it, returns its app hash.
+pub fn commit_block(app: &mut bls_app::abci::BlsApp, height: i64, txs: Vec<Vec<u8>>) -> Vec<u8> {
+    let r = app
+        .finalize_block(tendermint_proto::v0_38::abci::RequestFinalizeBlock {
+            txs: txs.into_iter().map(Into::into).collect(),
+            height,
+            hash: vec![height as u8; 32].into(),
+            ..Default::default()
+        })
+        .expect("finalize");
+    for t in &r.tx_results {
+        assert_eq!(t.code, 0, "tx failed: {}", t.log);
+    }
+    app.commit().expect("commit");
+    r.app_hash.to_vec()
+}
+
+/// A signed send of `amount` from alice to carol against `app`'s committed state.
+pub fn send_to_carol(app: &bls_app::abci::BlsApp, amount: u128) -> Vec<u8> {
+    let snap = app.store().snapshot().expect("snapshot");
+    send_tx(&snap, &alice(), &carol(), amount)
+}

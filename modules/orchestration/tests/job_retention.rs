@@ -46,9 +46,9 @@ fn is_pruned(e: &bls_core::ModuleError, id: u64) -> bool {
     e.code == want.code() && e.log.contains("pruned")
 }
 
-#[test]
-fn a_finished_job_is_deleted_after_retention_and_queries_say_pruned() {
-    let mut chain = Chain::new(params(RETENTION));
+/// A chain with six registered workers, a funded invoker and one deployed function (3 of 2).
+fn chain_with_function(p: serde_json::Value) -> (Chain, Vec<SimWorker>, bls_core::Address, u64) {
+    let mut chain = Chain::new(p);
     let workers = six_workers();
     for w in &workers {
         chain.register(w);
@@ -58,6 +58,12 @@ fn a_finished_job_is_deleted_after_retention_and_queries_say_pruned() {
     let f = chain
         .deploy(&user(51), gzip(&hello_wasm()), "{}", 3, 2)
         .expect("deploy");
+    (chain, workers, invoker, f)
+}
+
+#[test]
+fn a_finished_job_is_deleted_after_retention_and_queries_say_pruned() {
+    let (mut chain, workers, invoker, f) = chain_with_function(params(RETENTION));
     let job = chain.invoke(&invoker, f, 50_000).expect("invoke").job_id;
     settle(&mut chain, &workers, job);
     // Settlement happens at the reveal deadline.
@@ -135,16 +141,7 @@ fn a_finished_job_is_deleted_after_retention_and_queries_say_pruned() {
 fn an_open_job_is_never_deleted_however_old() {
     let mut p = params(3);
     p["commit_window"] = serde_json::json!(60);
-    let mut chain = Chain::new(p);
-    let workers = six_workers();
-    for w in &workers {
-        chain.register(w);
-    }
-    let invoker = user(60);
-    chain.fund(&invoker, 1_000_000);
-    let f = chain
-        .deploy(&user(61), gzip(&hello_wasm()), "{}", 3, 2)
-        .expect("deploy");
+    let (mut chain, _, invoker, f) = chain_with_function(p);
     let job = chain.invoke(&invoker, f, 50_000).expect("invoke").job_id;
     let h = chain.block.height;
     // Far past the retention, the job still waits for commits and holds its escrow.
