@@ -82,6 +82,8 @@
 //!   [`bls_registry::liveness`]), which emit `bls.worker_slashed`, `bls.worker_jailed` and
 //!   `bls.worker_missed` themselves.
 //! - `end_block` drains a deadline queue keyed by (height, job); nothing scans all jobs.
+//!   Finished jobs are deleted `job_retention_blocks` after they finish, from a queue keyed
+//!   the same way ([`handlers::job_prune`]).
 //!   `begin_block` places queued subnetworks, repairs up to a fixed number of subnetworks per
 //!   block, resuming from a cursor ([`handlers::subnet_repair`]), so a jailed/unbonding/
 //!   deregistered member is replaced even for functions nobody invokes on chain (the fast
