@@ -62,15 +62,18 @@ struct MemoryEntries {
 impl ModuleCache {
     /// A cache holding up to `capacity` modules and `max_bytes` of compiled code in memory
     /// (the least recently used go first; one module larger than `max_bytes` is still kept,
-    /// alone), with artifacts under `disk_dir` when given.
+    /// alone), with artifacts under `disk_dir` when given, at most `disk_max_bytes` of them.
     pub fn new(
         engine: Engine,
         linker: Linker<JobState>,
         capacity: usize,
         max_bytes: usize,
         disk_dir: Option<&Path>,
+        disk_max_bytes: u64,
     ) -> Result<Self, RuntimeError> {
-        let disk = disk_dir.map(DiskCache::open).transpose()?;
+        let disk = disk_dir
+            .map(|d| DiskCache::open(d, disk_max_bytes))
+            .transpose()?;
         Ok(Self {
             engine,
             linker,
@@ -216,17 +219,19 @@ impl ModuleCache {
     }
 }
 
-/// Compiled artifacts on disk, tagged with this worker's secret key.
+/// Compiled artifacts on disk, tagged with this worker's secret key, kept under a byte
+/// budget (least recently used first, [`crate::disk_budget`]).
 struct DiskCache {
     dir: PathBuf,
     key: [u8; 32],
+    max_bytes: u64,
 }
 
 const KEY_FILE: &str = "cache.key";
 const TAG_LEN: usize = 32;
 
 impl DiskCache {
-    fn open(dir: &Path) -> Result<Self, RuntimeError> {
+    fn open(dir: &Path, max_bytes: u64) -> Result<Self, RuntimeError> {
         let io = |e: std::io::Error| RuntimeError::Cache(format!("{}: {e}", dir.display()));
         std::fs::create_dir_all(dir).map_err(io)?;
         let key_path = dir.join(KEY_FILE);
@@ -252,6 +257,7 @@ impl DiskCache {
         Ok(Self {
             dir: dir.to_path_buf(),
             key,
+            max_bytes,
         })
     }
 
@@ -269,7 +275,9 @@ impl DiskCache {
     }
 
     fn load(&self, engine: &Engine, hash: &[u8; 32]) -> Option<Module> {
-        let file = std::fs::read(self.path_for(hash)).ok()?;
+        let path = self.path_for(hash);
+        let file = std::fs::read(&path).ok()?;
+        crate::disk_budget::touch(&path);
         if file.len() < TAG_LEN {
             return None;
         }
@@ -306,7 +314,10 @@ impl DiskCache {
         std::fs::rename(&tmp, &path).map_err(|e| {
             let _ = std::fs::remove_file(&tmp);
             format!("{}: {e}", path.display())
-        })
+        })?;
+        crate::disk_budget::trim(&self.dir, "cwasm", self.max_bytes, &path)
+            .map(|_| ())
+            .map_err(|e| format!("trimming {}: {e}", self.dir.display()))
     }
 }
 

@@ -19,6 +19,8 @@ use crate::resolve::{NameResolver, StaticHosts, SystemResolver};
 pub struct RuntimeConfig {
     /// Directory for compiled artifacts; `None` keeps the cache in memory only.
     pub cache_dir: Option<PathBuf>,
+    /// Bytes of compiled artifacts kept in `cache_dir` (least recently used removed first).
+    pub disk_cache_max_bytes: u64,
     /// Jobs that may run at once (pool slots for instances, memories and stacks).
     pub max_concurrent_jobs: u32,
     /// Largest linear memory any job may get; manifests asking for more are refused.
@@ -42,6 +44,7 @@ impl Default for RuntimeConfig {
     fn default() -> Self {
         Self {
             cache_dir: None,
+            disk_cache_max_bytes: 4 << 30,
             max_concurrent_jobs: 16,
             max_memory_bytes: 1 << 30,
             memory_keep_resident: 2 << 20,

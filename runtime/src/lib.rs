@@ -37,6 +37,7 @@ mod cache;
 pub mod config;
 mod destination;
 mod determinism;
+pub mod disk_budget;
 mod engine;
 mod error;
 mod http;

@@ -50,6 +50,7 @@ impl Runtime {
             config.module_cache_capacity,
             config.module_cache_bytes,
             config.cache_dir.as_deref(),
+            config.disk_cache_max_bytes,
         )?;
         let ticker = EpochTicker::start(engine.clone(), config.epoch_tick)
             .map_err(|e| RuntimeError::Engine(format!("epoch thread: {e}")))?;

@@ -182,3 +182,36 @@ async fn memory_cache_is_bounded_in_bytes() {
     assert_eq!(tiny.module_cache_usage().0, 1);
     assert!(!tiny.has_module(&h));
 }
+
+/// The on-disk artifacts are kept under their byte budget too: with room for one, compiling
+/// a second module removes the first one's artifact (it compiles again when next needed).
+#[tokio::test]
+async fn disk_cache_is_bounded_in_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let rt = Runtime::new(RuntimeConfig {
+        max_concurrent_jobs: 2,
+        cache_dir: Some(dir.path().to_path_buf()),
+        disk_cache_max_bytes: 1,
+        ..RuntimeConfig::default()
+    })
+    .unwrap();
+    let artifacts = || {
+        std::fs::read_dir(dir.path())
+            .unwrap()
+            .flatten()
+            .filter(|e| e.path().extension().is_some_and(|x| x == "cwasm"))
+            .count()
+    };
+    let hello = rt.load(&wasm("hello")).unwrap();
+    assert_eq!(artifacts(), 1);
+    rt.load(&wasm("read-env")).unwrap();
+    assert_eq!(artifacts(), 1, "the older artifact was removed");
+    // A new runtime over the same directory finds only the newest on disk.
+    let again = Runtime::new(RuntimeConfig {
+        max_concurrent_jobs: 2,
+        cache_dir: Some(dir.path().to_path_buf()),
+        ..RuntimeConfig::default()
+    })
+    .unwrap();
+    assert!(!again.has_module(&hello));
+}

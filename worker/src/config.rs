@@ -168,9 +168,17 @@ pub struct WorkerConfig {
 pub struct RuntimeSection {
     /// Directory of verified code blobs and compiled modules (relative to home).
     pub code_cache_dir: PathBuf,
+    /// MiB of code blobs, and separately of compiled modules, kept there (least recently used
+    /// removed first).
+    #[serde(default = "default_code_cache_max_mb")]
+    pub code_cache_max_mb: u64,
     /// Host directory offered read-only at `/data` to functions with filesystem
     /// permission; empty for none.
     pub data_dir: PathBuf,
+}
+
+fn default_code_cache_max_mb() -> u64 {
+    4096
 }
 
 /// `[metrics]`.
@@ -216,6 +224,7 @@ impl Default for Config {
             },
             runtime: RuntimeSection {
                 code_cache_dir: PathBuf::from("code"),
+                code_cache_max_mb: default_code_cache_max_mb(),
                 data_dir: PathBuf::new(),
             },
             metrics: MetricsConfig {
@@ -381,6 +390,9 @@ shutdown_grace_secs = {shutdown_grace_secs}
 [runtime]
 # Verified code blobs (<sha256>.wasm) and compiled modules.
 code_cache_dir = {code_cache_dir}
+# MiB of code blobs, and separately of compiled modules, kept there; the least recently used
+# are removed first (a removed one is fetched or compiled again when next needed).
+code_cache_max_mb = {code_cache_max_mb}
 # Directory offered read-only at /data to functions with filesystem permission; "" = none.
 data_dir = {data_dir}
 
@@ -427,6 +439,7 @@ answers_head_quota_mb = {answers_head_quota_mb}
             max_concurrent_jobs = w.max_concurrent_jobs,
             shutdown_grace_secs = w.shutdown_grace_secs,
             code_cache_dir = p(&self.runtime.code_cache_dir),
+            code_cache_max_mb = self.runtime.code_cache_max_mb,
             data_dir = p(&self.runtime.data_dir),
             listen = q(&self.metrics.listen),
             format = q(&self.log.format),

@@ -48,22 +48,25 @@ pub enum CodeError {
     Cache(String),
 }
 
-/// The code cache.
+/// The code cache, kept under a byte budget (least recently used blobs removed first,
+/// [`bls_runtime::disk_budget`]).
 #[derive(Debug, Clone)]
 pub struct CodeStore {
     dir: PathBuf,
+    max_bytes: u64,
     chain: Chain,
     // One fetch at a time: jobs of the same function arrive together and need one download.
     fetching: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl CodeStore {
-    /// A cache in `dir` (created) backed by `chain`.
-    pub fn new(dir: PathBuf, chain: Chain) -> Result<CodeStore, CodeError> {
+    /// A cache in `dir` (created) of at most `max_bytes` of blobs, backed by `chain`.
+    pub fn new(dir: PathBuf, max_bytes: u64, chain: Chain) -> Result<CodeStore, CodeError> {
         std::fs::create_dir_all(&dir)
             .map_err(|e| CodeError::Cache(format!("{}: {e}", dir.display())))?;
         Ok(CodeStore {
             dir,
+            max_bytes,
             chain,
             fetching: Default::default(),
         })
@@ -72,9 +75,18 @@ impl CodeStore {
     /// The raw WASM `hash` from the on-disk cache only (verified), without asking the chain.
     pub fn cached(&self, hash: &[u8; 32]) -> Option<Vec<u8>> {
         let path = self.dir.join(format!("{}.wasm", hex::encode(hash)));
-        let bytes = std::fs::read(path).ok()?;
+        let bytes = std::fs::read(&path).ok()?;
         let actual: [u8; 32] = Sha256::digest(&bytes).into();
+        bls_runtime::disk_budget::touch(&path);
         (&actual == hash).then_some(bytes)
+    }
+
+    /// Writes a verified blob and removes the least recently used ones over the budget.
+    fn store(&self, path: &std::path::Path, wasm: &[u8]) -> Result<(), CodeError> {
+        write_atomic(path, wasm).map_err(|e| CodeError::Cache(e.to_string()))?;
+        bls_runtime::disk_budget::trim(&self.dir, "wasm", self.max_bytes, path)
+            .map(|_| ())
+            .map_err(|e| CodeError::Cache(format!("trimming {}: {e}", self.dir.display())))
     }
 
     /// Caches `wasm` (from a peer) under `hash` if it hashes to it, so this worker can
@@ -88,7 +100,7 @@ impl CodeStore {
             });
         }
         let path = self.dir.join(format!("{}.wasm", hex::encode(hash)));
-        write_atomic(&path, wasm).map_err(|e| CodeError::Cache(e.to_string()))
+        self.store(&path, wasm)
     }
 
     /// The raw WASM whose sha256 is `hash`.
@@ -99,6 +111,7 @@ impl CodeStore {
         if let Ok(bytes) = std::fs::read(&path) {
             let actual: [u8; 32] = Sha256::digest(&bytes).into();
             if &actual == hash {
+                bls_runtime::disk_budget::touch(&path);
                 return Ok(bytes);
             }
             tracing::warn!(path = %path.display(), "cached code does not match its hash; refetching");
@@ -136,7 +149,7 @@ impl CodeStore {
                 actual,
             });
         }
-        if let Err(e) = write_atomic(&path, &wasm) {
+        if let Err(e) = self.store(&path, &wasm) {
             // The bytes are verified; only the next run will have to fetch them again.
             tracing::warn!(error = %e, "cannot cache code");
         }
@@ -152,7 +165,7 @@ mod tests {
     fn put_keeps_only_verified_bytes_and_cached_rechecks_them() {
         let dir = tempfile::tempdir().unwrap();
         let rpc = bls_client::RpcClient::new("http://127.0.0.1:1").unwrap();
-        let store = CodeStore::new(dir.path().to_path_buf(), Chain::new(rpc)).unwrap();
+        let store = CodeStore::new(dir.path().to_path_buf(), 1 << 20, Chain::new(rpc)).unwrap();
         let wasm = b"\0asm module".to_vec();
         let hash: [u8; 32] = Sha256::digest(&wasm).into();
         assert!(store.cached(&hash).is_none());
@@ -167,5 +180,35 @@ mod tests {
         let path = dir.path().join(format!("{}.wasm", hex::encode(hash)));
         std::fs::write(path, b"tampered").unwrap();
         assert!(store.cached(&hash).is_none());
+    }
+
+    #[test]
+    fn blobs_beyond_the_budget_are_removed_least_recently_used_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let rpc = bls_client::RpcClient::new("http://127.0.0.1:1").unwrap();
+        // Room for two 100-byte blobs.
+        let store = CodeStore::new(dir.path().to_path_buf(), 250, Chain::new(rpc)).unwrap();
+        let blob = |b: u8| vec![b; 100];
+        let hash = |w: &[u8]| -> [u8; 32] { Sha256::digest(w).into() };
+        let (a, b, c) = (blob(1), blob(2), blob(3));
+        store.put(&hash(&a), &a).unwrap();
+        store.put(&hash(&b), &b).unwrap();
+        // `a` is used again (mtimes have a coarse grain: make the order unambiguous).
+        let past = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+        let path_b = dir.path().join(format!("{}.wasm", hex::encode(hash(&b))));
+        std::fs::File::options()
+            .append(true)
+            .open(&path_b)
+            .unwrap()
+            .set_modified(past)
+            .unwrap();
+        assert_eq!(store.cached(&hash(&a)), Some(a.clone()));
+        store.put(&hash(&c), &c).unwrap();
+        assert_eq!(store.cached(&hash(&a)), Some(a));
+        assert_eq!(store.cached(&hash(&c)), Some(c));
+        assert!(
+            store.cached(&hash(&b)).is_none(),
+            "the least recently used blob went"
+        );
     }
 }

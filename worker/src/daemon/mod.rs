@@ -154,6 +154,7 @@ pub async fn run(home: &Path, config: Config, opts: StartOptions) -> anyhow::Res
     }
     let runtime = Arc::new(Runtime::new(RuntimeConfig {
         cache_dir: Some(code_dir.join("compiled")),
+        disk_cache_max_bytes: config.runtime.code_cache_max_mb.saturating_mul(1 << 20),
         max_concurrent_jobs: config.worker.max_concurrent_jobs,
         max_memory_bytes: config.worker.memory_mb.saturating_mul(1 << 20),
         http,
@@ -161,7 +162,11 @@ pub async fn run(home: &Path, config: Config, opts: StartOptions) -> anyhow::Res
     })?);
     let runner = runner::Runner::new(runtime, metrics.clone(), opts.fault);
     let store = store::Store::open(&home.join("data"))?;
-    let code = code::CodeStore::new(code_dir, chain.clone())?;
+    let code = code::CodeStore::new(
+        code_dir,
+        config.runtime.code_cache_max_mb.saturating_mul(1 << 20),
+        chain.clone(),
+    )?;
     let data_dir: Option<PathBuf> = (!config.runtime.data_dir.as_os_str().is_empty())
         .then(|| Config::resolve(home, &config.runtime.data_dir));
 
