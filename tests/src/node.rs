@@ -182,7 +182,7 @@ impl Localnet {
                 .arg("show-node-id")
                 .arg("--home")
                 .arg(v.home.join("cometbft")))?;
-            peers.push(format!("{id}@127.0.0.1:{}", v.p2p_port));
+            peers.push(peer_address(&id, v.p2p_port));
         }
         genesis["validators"] = Value::Array(vals);
         if let Some(patch) = opts.genesis_patch {
@@ -200,8 +200,9 @@ impl Localnet {
                     .collect();
                 let cfg = v.home.join("cometbft/config/config.toml");
                 let text = std::fs::read_to_string(&cfg)?;
-                let text = set_toml(
+                let text = bls_app::toml_patch::set_key(
                     &text,
+                    Some("p2p"),
                     "persistent_peers",
                     &format!("\"{}\"", others.join(",")),
                 );
@@ -320,15 +321,11 @@ impl Localnet {
         );
         let mut dial = Vec::new();
         for &p in peers {
-            dial.push(format!(
-                "{}@127.0.0.1:{}",
-                self.node_id(p)?,
-                self.validators[p].p2p_port
-            ));
+            dial.push(peer_address(&self.node_id(p)?, self.validators[p].p2p_port));
         }
         self.set_cometbft_toml(
             joiner,
-            None,
+            Some("p2p"),
             "persistent_peers",
             &format!("\"{}\"", dial.join(",")),
         )?;
@@ -479,22 +476,7 @@ impl Drop for Localnet {
     }
 }
 
-/// Sets a top-level or `[p2p]` key by name (first occurrence) in CometBFT's config text.
-fn set_toml(text: &str, key: &str, value: &str) -> String {
-    let mut done = false;
-    let mut out: Vec<String> = text
-        .lines()
-        .map(|l| {
-            if !done && l.trim_start().starts_with(&format!("{key} =")) {
-                done = true;
-                format!("{key} = {value}")
-            } else {
-                l.to_string()
-            }
-        })
-        .collect();
-    if !done {
-        out.push(format!("{key} = {value}"));
-    }
-    out.join("\n") + "\n"
+/// A node's address as CometBFT's `persistent_peers` lists it.
+fn peer_address(node_id: &str, p2p_port: u16) -> String {
+    format!("{node_id}@127.0.0.1:{p2p_port}")
 }
