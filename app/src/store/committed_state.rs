@@ -9,10 +9,7 @@ use super::committed::CommittedView;
 use super::db::{CommitMeta, QueryResult, Store, EMPTY_TREE_ROOT};
 use super::error::StoreError;
 use super::historical::HistoricalView;
-use super::tables::{
-    BytesTable, JmtReader, HEIGHTS, JMT_NODES, JMT_PREIMAGES, JMT_STALE, JMT_VALUES, KV,
-    KV_HISTORY, KV_WRITES,
-};
+use super::tables::{JmtReader, BYTES_TABLES, HEIGHTS, KV, KV_HISTORY};
 
 /// The state of one commit, read consistently: every view, value and proof taken from it
 /// belongs to [`CommittedState::height`], even if the store commits newer heights meanwhile
@@ -40,10 +37,7 @@ impl<'s> CommittedState<'s> {
 
     /// First height whose whole state module queries can read ([`CommittedState::view_at`]).
     pub fn history_from(&self) -> Option<u64> {
-        match (self.meta.history_from, self.meta.prune_floor) {
-            (Some(h), Some(f)) => Some(h.max(f)),
-            (h, _) => h,
-        }
+        self.meta.readable_history_from()
     }
 
     /// `Err(HeightPruned)` when pruning has forgotten `height`.
@@ -87,15 +81,7 @@ impl<'s> CommittedState<'s> {
         use redb::ReadableTableMetadata as _;
         const CONTEXT: &str = "counting rows";
         let mut out = Vec::new();
-        let bytes_tables: [(&'static str, BytesTable); 6] = [
-            ("kv", KV),
-            ("jmt_nodes", JMT_NODES),
-            ("jmt_values", JMT_VALUES),
-            ("jmt_preimages", JMT_PREIMAGES),
-            ("jmt_stale", JMT_STALE),
-            ("kv_writes", KV_WRITES),
-        ];
-        for (name, def) in bytes_tables {
+        for (name, def) in BYTES_TABLES {
             let t = self
                 .txn
                 .open_table(def)

@@ -15,9 +15,9 @@ use super::error::StoreError;
 use super::historical::HistoricalView;
 use super::prune::{self, PruningPolicy};
 use super::tables::{
-    decode_u64, encode_value, value_row_key, JmtReader, HEIGHTS, JMT_NODES, JMT_PREIMAGES,
-    JMT_STALE, JMT_VALUES, KV, KV_HISTORY, KV_WRITES, META, META_APP_HASH, META_HEIGHT,
-    META_HISTORY_FROM, META_PRUNE_FLOOR, META_VERSION,
+    decode_u64, encode_value, value_row_key, JmtReader, BYTES_TABLES, HEIGHTS, JMT_NODES,
+    JMT_PREIMAGES, JMT_STALE, JMT_VALUES, KV, KV_HISTORY, KV_WRITES, META, META_APP_HASH,
+    META_HEIGHT, META_HISTORY_FROM, META_PRUNE_FLOOR, META_VERSION,
 };
 use bls_core::changeset::ChangeSet;
 
@@ -58,6 +58,17 @@ pub(crate) struct CommitMeta {
     pub(crate) history_from: Option<u64>,
     /// Lowest height still readable once pruning has run (`None`: nothing pruned).
     pub(crate) prune_floor: Option<u64>,
+}
+
+impl CommitMeta {
+    /// First height whose whole state module queries can read: where history starts, or the
+    /// prune floor if pruning has forgotten more.
+    pub(crate) fn readable_history_from(&self) -> Option<u64> {
+        match (self.history_from, self.prune_floor) {
+            (Some(h), Some(f)) => Some(h.max(f)),
+            (h, _) => h,
+        }
+    }
 }
 
 /// One commit's state held open by its own read transaction ([`Store::pin`]).
@@ -159,14 +170,7 @@ impl Store {
         let txn = db
             .begin_write()
             .map_err(StoreError::transaction("creating tables"))?;
-        for (name, def) in [
-            ("kv", KV),
-            ("jmt_nodes", JMT_NODES),
-            ("jmt_values", JMT_VALUES),
-            ("jmt_preimages", JMT_PREIMAGES),
-            ("jmt_stale", JMT_STALE),
-            ("kv_writes", KV_WRITES),
-        ] {
+        for (name, def) in BYTES_TABLES {
             txn.open_table(def)
                 .map_err(StoreError::table("creating tables", name))?;
         }
@@ -474,11 +478,7 @@ impl Store {
     /// [`Store::snapshot_at`] (`None` before the first commit). A database created before the
     /// history table existed starts its history at the height it had when first reopened.
     pub fn history_from(&self) -> Option<u64> {
-        let meta = self.meta();
-        match (meta.history_from, meta.prune_floor) {
-            (Some(h), Some(f)) => Some(h.max(f)),
-            (h, _) => h,
-        }
+        self.meta().readable_history_from()
     }
 
     /// One consistent read of the last committed state: everything read through it (views,

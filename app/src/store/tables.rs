@@ -42,6 +42,17 @@ pub(crate) const KV_HISTORY: HistoryTable = TableDefinition::new("kv_history");
 /// Rows of `kv_writes` (see the module docs).
 pub(crate) const KV_WRITES: BytesTable = TableDefinition::new("kv_writes");
 
+/// Every byte-keyed table with its name: the store creates them all at open and reports
+/// their sizes.
+pub(crate) const BYTES_TABLES: [(&str, BytesTable); 6] = [
+    ("kv", KV),
+    ("jmt_nodes", JMT_NODES),
+    ("jmt_values", JMT_VALUES),
+    ("jmt_preimages", JMT_PREIMAGES),
+    ("jmt_stale", JMT_STALE),
+    ("kv_writes", KV_WRITES),
+];
+
 pub(crate) const META_HEIGHT: &str = "height";
 /// Lowest height still readable once pruning has run (absent: nothing pruned).
 pub(crate) const META_PRUNE_FLOOR: &str = "prune_floor";
