@@ -97,6 +97,31 @@ async fn start_with(
     }
 }
 
+/// A bare libp2p swarm (tcp, noise, yamux) with the behaviour `make` builds: the hostile or
+/// minimal peers of these tests. `idle`: how long it keeps an unused connection (`None`:
+/// libp2p's default).
+fn raw_swarm<B: NetworkBehaviour>(
+    kp: identity::Keypair,
+    idle: Option<Duration>,
+    make: impl FnOnce(&identity::Keypair) -> B,
+) -> libp2p::Swarm<B> {
+    libp2p::SwarmBuilder::with_existing_identity(kp)
+        .with_tokio()
+        .with_tcp(
+            tcp::Config::default(),
+            noise::Config::new,
+            yamux::Config::default,
+        )
+        .unwrap()
+        .with_behaviour(make)
+        .unwrap()
+        .with_swarm_config(|c| match idle {
+            Some(d) => c.with_idle_connection_timeout(d),
+            None => c,
+        })
+        .build()
+}
+
 /// Polls `check` every 100 ms until it yields `Some`, failing after [`DEADLINE`].
 async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
 where
@@ -412,22 +437,12 @@ async fn malformed_requests_do_not_stop_the_node() {
     let kp = identity::Keypair::generate_secp256k1();
     let cfg = request_response::Config::default().with_request_timeout(Duration::from_secs(10));
     let full = |p: StreamProtocol| [(p, ProtocolSupport::Full)];
-    let mut swarm = libp2p::SwarmBuilder::with_existing_identity(kp)
-        .with_tokio()
-        .with_tcp(
-            tcp::Config::default(),
-            noise::Config::new,
-            yamux::Config::default,
-        )
-        .unwrap()
-        .with_behaviour(|_| Attacker {
-            work_junk: cbor::Behaviour::new(full(WORK_PROTOCOL), cfg.clone()),
-            code_junk: cbor::Behaviour::new(full(CODE_PROTOCOL), cfg.clone()),
-            work_raw: request_response::Behaviour::new(full(WORK_PROTOCOL), cfg.clone()),
-            code_raw: request_response::Behaviour::new(full(CODE_PROTOCOL), cfg.clone()),
-        })
-        .unwrap()
-        .build();
+    let mut swarm = raw_swarm(kp, None, |_| Attacker {
+        work_junk: cbor::Behaviour::new(full(WORK_PROTOCOL), cfg.clone()),
+        code_junk: cbor::Behaviour::new(full(CODE_PROTOCOL), cfg.clone()),
+        work_raw: request_response::Behaviour::new(full(WORK_PROTOCOL), cfg.clone()),
+        code_raw: request_response::Behaviour::new(full(CODE_PROTOCOL), cfg.clone()),
+    });
     registry.insert(
         *swarm.local_peer_id(),
         Registered {
@@ -623,19 +638,10 @@ async fn one_peer_cannot_open_more_than_four_connections() {
     let target = nodes[0].handle.peer_id;
 
     let kp = identity::Keypair::generate_secp256k1();
-    let mut swarm = libp2p::SwarmBuilder::with_existing_identity(kp)
-        .with_tokio()
-        .with_tcp(
-            tcp::Config::default(),
-            noise::Config::new,
-            yamux::Config::default,
-        )
-        .unwrap()
-        .with_behaviour(|_| libp2p::swarm::dummy::Behaviour)
-        .unwrap()
-        // Keep every connection it gets open: only the node's limit may close them.
-        .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(300)))
-        .build();
+    // Keep every connection it gets open: only the node's limit may close them.
+    let mut swarm = raw_swarm(kp, Some(Duration::from_secs(300)), |_| {
+        libp2p::swarm::dummy::Behaviour
+    });
     // Registered: the connection gate lets it in, so only the connection limit stands.
     registry.insert(
         *swarm.local_peer_id(),
@@ -730,30 +736,16 @@ async fn announce_provider(
             },
         );
     }
-    let mut swarm = libp2p::SwarmBuilder::with_existing_identity(kp)
-        .with_tokio()
-        .with_tcp(
-            tcp::Config::default(),
-            noise::Config::new,
-            yamux::Config::default,
-        )
-        .unwrap()
-        .with_behaviour(|key| {
-            let mut kad = kad::Behaviour::with_config(
-                me,
-                MemoryStore::new(me),
-                kad::Config::new(KAD_PROTOCOL),
-            );
-            kad.set_mode(Some(kad::Mode::Server));
-            let identify = libp2p::identify::Behaviour::new(libp2p::identify::Config::new(
-                IDENTIFY_PROTOCOL.to_string(),
-                key.public(),
-            ));
-            Announcer { kad, identify }
-        })
-        .unwrap()
-        .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(30)))
-        .build();
+    let mut swarm = raw_swarm(kp, Some(Duration::from_secs(30)), |key| {
+        let mut kad =
+            kad::Behaviour::with_config(me, MemoryStore::new(me), kad::Config::new(KAD_PROTOCOL));
+        kad.set_mode(Some(kad::Mode::Server));
+        let identify = libp2p::identify::Behaviour::new(libp2p::identify::Config::new(
+            IDENTIFY_PROTOCOL.to_string(),
+            key.public(),
+        ));
+        Announcer { kad, identify }
+    });
     // Listening, with its address announced, as a worker's node is.
     swarm
         .listen_on("/ip4/127.0.0.1/tcp/0".parse().unwrap())
