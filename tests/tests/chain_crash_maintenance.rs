@@ -99,18 +99,21 @@ async fn kill_9_while_snapshotting_and_pruning_loses_nothing() -> anyhow::Result
         let before = net.height(0).await?;
         net.wait_height(0, before + 3, Duration::from_secs(60))
             .await?;
-        if round == 0 {
-            // Kill the moment a snapshot is being written.
-            let dir = snapshots.clone();
-            wait_until(
-                "a snapshot being written",
-                Duration::from_secs(60),
-                || async { Ok((!unfinished(&dir).is_empty()).then_some(())) },
-            )
-            .await?;
-        }
+        // What the node has committed: the kill comes after, so it must keep at least this.
         let killed_at = net.height(0).await?;
         let hash_before = net.app_hash_after(0, killed_at - 1).await?;
+        if round == 0 {
+            // Kill the moment a snapshot is being written: watch its directory every
+            // millisecond (a snapshot of a few MiB takes tens of them) and kill at once.
+            let end = tokio::time::Instant::now() + Duration::from_secs(60);
+            while unfinished(&snapshots).is_empty() {
+                assert!(
+                    tokio::time::Instant::now() < end,
+                    "no snapshot started within 60 s"
+                );
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        }
         kill_9(&mut net);
         if round == 0 {
             assert!(
