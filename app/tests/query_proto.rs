@@ -186,6 +186,9 @@ fn world() -> World {
                 http_allowed: false,
                 role: (*role).into(),
                 bond: Coin::ubls(*bond),
+                encryption_pubkey: bls_client::sealed::EncryptionKey::derive(k)
+                    .public_bytes()
+                    .to_vec(),
             },
         );
         w.run(k, vec![msg]);
@@ -278,6 +281,48 @@ fn world() -> World {
         MSG_FASTPATH_WITHDRAW,
     );
     w.run(&del, vec![withdraw]);
+
+    // Secrets: one sealed to every member of function 1's subnetwork.
+    let members: Value = serde_json::from_slice(&ok(
+        &w.query(
+            "/bls.orchestration.v1.Query/Secrets",
+            br#"{"function_id":1}"#.to_vec(),
+        ),
+        "secrets",
+    ))
+    .expect("json");
+    let scope = bls_client::sealed::Scope::Function {
+        chain_id: "query-proto",
+        function_id: 1,
+        name: "API_KEY",
+        version: 1,
+    };
+    let value = bls_client::sealed::SaltedValue::new("v").expect("value");
+    let envelopes = members["members"]
+        .as_array()
+        .expect("members")
+        .iter()
+        .map(|m| {
+            let worker = m["worker"].as_str().expect("worker");
+            let key = hex::decode(m["encryption_pubkey"].as_str().expect("key")).expect("hex");
+            let e = bls_client::sealed::seal(worker, &key, &scope, &value).expect("seal");
+            bls_orchestration::secrets::msgs::SealedEnvelope {
+                worker: worker.into(),
+                enc: e.enc,
+                ciphertext: e.ciphertext,
+            }
+        })
+        .collect();
+    let set =
+        bls_client::secrets::set_secret_msg(&bls_orchestration::secrets::msgs::MsgSetSecret {
+            owner: owner.address().to_string(),
+            function_id: 1,
+            name: "API_KEY".into(),
+            commitment: value.commitment(&scope).to_vec(),
+            envelopes,
+            version: 1,
+        });
+    w.run(&owner, vec![set]);
     w.block(Vec::new());
     w
 }
@@ -362,6 +407,18 @@ fn requests(w: &World) -> Vec<(&'static str, Value)> {
         (
             "/bls.orchestration.v1.Query/OpenHeadChallenges",
             json!({"head": w.head.address().to_string()}),
+        ),
+        (
+            "/bls.orchestration.v1.Query/Secrets",
+            json!({"function_id": 1}),
+        ),
+        (
+            "/bls.orchestration.v1.Query/SecretEnvelopes",
+            json!({"function_id": 1, "worker": worker}),
+        ),
+        (
+            "/bls.orchestration.v1.Query/PendingReseals",
+            json!({"worker": worker}),
         ),
         ("/bls.beacon.v1.Query/Randomness", json!({})),
     ]

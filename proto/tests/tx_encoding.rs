@@ -201,6 +201,7 @@ fn registry_msgs() -> Vec<String> {
                 capabilities: capabilities(),
                 role: "head".into(),
                 bond: coin("150000000"),
+                encryption_pubkey: vec![9; 32],
             },
             Some(MSG_REGISTER_WORKER),
         ),
@@ -221,6 +222,7 @@ fn registry_msgs() -> Vec<String> {
                 network: "203.0.113.0/24".into(),
                 capabilities: capabilities(),
                 add_bond: coin("7"),
+                encryption_pubkey: vec![8; 32],
             },
             Some(MSG_UPDATE_WORKER),
         ),
@@ -511,6 +513,72 @@ fn fastpath_msgs() -> Vec<String> {
     ]
 }
 
+fn secrets_msgs() -> Vec<String> {
+    use bls_orchestration::secrets::msgs::*;
+    let envelope = |w: &str| SealedEnvelope {
+        worker: w.into(),
+        enc: vec![1; 32],
+        ciphertext: vec![2; 60],
+    };
+    vec![
+        check::<_, orch::SealedEnvelope>(envelope("bls1w"), None),
+        check::<_, orch::MsgSetSecret>(
+            MsgSetSecret {
+                owner: "bls1owner".into(),
+                function_id: 3,
+                name: "API_KEY".into(),
+                commitment: vec![5; 32],
+                envelopes: vec![envelope("bls1a"), envelope("bls1b")],
+                version: 4,
+            },
+            Some(MSG_SET_SECRET),
+        ),
+        check::<_, orch::MsgSetSecretResponse>(
+            MsgSetSecretResponse { version: 4 },
+            Some(MSG_SET_SECRET_RESPONSE),
+        ),
+        check::<_, orch::MsgUnsetSecret>(
+            MsgUnsetSecret {
+                owner: "bls1owner".into(),
+                function_id: 3,
+                name: "API_KEY".into(),
+            },
+            Some(MSG_UNSET_SECRET),
+        ),
+        check::<_, orch::MsgUnsetSecretResponse>(
+            MsgUnsetSecretResponse {},
+            Some(MSG_UNSET_SECRET_RESPONSE),
+        ),
+        check::<_, orch::MsgResealSecret>(
+            MsgResealSecret {
+                sealer: "bls1a".into(),
+                function_id: 3,
+                name: "API_KEY".into(),
+                version: 4,
+                envelope: Some(envelope("bls1c")),
+            },
+            Some(MSG_RESEAL_SECRET),
+        ),
+        check::<_, orch::MsgResealSecretResponse>(
+            MsgResealSecretResponse { complete: true },
+            Some(MSG_RESEAL_SECRET_RESPONSE),
+        ),
+        check::<_, orch::MsgReportUnopenableSecrets>(
+            MsgReportUnopenableSecrets {
+                worker: "bls1a".into(),
+                function_id: 3,
+                job_id: 9,
+                reason: "does not open".into(),
+            },
+            Some(MSG_REPORT_UNOPENABLE_SECRETS),
+        ),
+        check::<_, orch::MsgReportUnopenableSecretsResponse>(
+            MsgReportUnopenableSecretsResponse { declined: true },
+            Some(MSG_REPORT_UNOPENABLE_SECRETS_RESPONSE),
+        ),
+    ]
+}
+
 fn head_msgs() -> Vec<String> {
     use bls_orchestration::fastpath::head::msgs::*;
     let statement = HeadStatement {
@@ -616,6 +684,7 @@ fn every_tx_message_encodes_as_its_generated_type() {
         orchestration_msgs(),
         fastpath_msgs(),
         head_msgs(),
+        secrets_msgs(),
     ]
     .concat()
     .into_iter()

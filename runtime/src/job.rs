@@ -32,6 +32,46 @@ pub struct Job {
     /// manifest grants [`Permissions::filesystem`]. Chosen by the worker operator, never
     /// by the manifest.
     pub data_dir: Option<PathBuf>,
+    /// Opened secrets, given to the guest as environment variables next to the manifest's.
+    pub secrets: SecretEnv,
+}
+
+/// Secret environment variables (a function's opened sealed secrets, or a request's): the
+/// guest sees them like the manifest's `env`. Never printed (`Debug` shows names only) and
+/// wiped from this struct's memory when dropped. Where a name is also in the manifest's or
+/// the request's env, the secret wins.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct SecretEnv(Vec<(String, zeroize::Zeroizing<String>)>);
+
+impl SecretEnv {
+    /// Adds (or replaces) `name`.
+    pub fn insert(&mut self, name: &str, value: zeroize::Zeroizing<String>) {
+        self.0.retain(|(n, _)| n != name);
+        self.0.push((name.to_string(), value));
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Whether `name` is one of them.
+    pub fn contains(&self, name: &str) -> bool {
+        self.0.iter().any(|(n, _)| n == name)
+    }
+
+    /// The names and values, in insertion order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(n, v)| (n.as_str(), v.as_str()))
+    }
+}
+
+impl std::fmt::Debug for SecretEnv {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.0.iter().map(|(n, _)| format!("{n}=<redacted>")))
+            .finish()
+    }
 }
 
 /// Where a granted read-only directory appears inside the guest.

@@ -14,6 +14,7 @@
 //!     args: vec![],
 //!     block_time: BlockTime::default(),
 //!     data_dir: None,
+//!     secrets: Default::default(),
 //! };
 //! let outcome = runtime.run(&job).await?;
 //! println!("{:?} {}", outcome.status, hex::encode(outcome.result_hash()));
@@ -55,8 +56,8 @@ pub use cache::CacheStats;
 pub use config::{HttpConfig, HttpSection, RuntimeConfig};
 pub use error::RuntimeError;
 pub use job::{
-    BlockTime, Job, Limits, Manifest, ManifestError, Permissions, DATA_DIR_GUEST_PATH, MAX_ARGS,
-    MAX_OUTPUT_BYTES, MAX_TIMEOUT_MS,
+    BlockTime, Job, Limits, Manifest, ManifestError, Permissions, SecretEnv, DATA_DIR_GUEST_PATH,
+    MAX_ARGS, MAX_OUTPUT_BYTES, MAX_TIMEOUT_MS,
 };
 pub use local::{outcome_json, run_local, write_outcome_text, LocalOutcome, LocalRun};
 pub use outcome::{DecodeError, ExitStatus, Outcome, TrapKind};

@@ -76,6 +76,7 @@ pub fn run_local(run: LocalRun) -> Result<LocalOutcome, RuntimeError> {
         args: run.args,
         block_time: run.block_time,
         data_dir: run.data_dir,
+        secrets: Default::default(),
     };
     let tokio = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -232,7 +232,15 @@ impl Runtime {
         args.push(PROGRAM_NAME.to_string());
         args.extend(manifest.args.iter().cloned());
         args.extend(job.args.iter().cloned());
-        let env: Vec<(&String, &String)> = manifest.env.iter().collect();
+        // Secrets win over a same-named plain variable (the chain refuses such manifests;
+        // a request's env could still name one).
+        let env: Vec<(&str, &str)> = manifest
+            .env
+            .iter()
+            .filter(|(k, _)| !job.secrets.contains(k))
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .chain(job.secrets.iter())
+            .collect();
 
         let mut b = WasiCtxBuilder::new();
         b.stdin(MemoryInputPipe::new(job.input.clone()))

@@ -116,6 +116,7 @@ async fn attack_forged_majority_evidence() -> anyhow::Result<()> {
         http_allowed: false,
         role: "worker".into(),
         bond: Coin::ubls(1_000_000),
+        encryption_pubkey: Vec::new(),
     };
     send(
         &wn.rpc,

@@ -58,6 +58,9 @@ pub struct Metrics {
     /// Code blobs loaded, by where they came from (`provider`: a Kademlia provider,
     /// `requester`: the head or prefetch author, `chain`).
     pub code_fetches: Family<KindLabel, Counter>,
+    /// Sealed-secret events (`opened`, `unopenable`, `resealed`, `reseal_failed`): counts,
+    /// never names or values.
+    pub secrets: Family<KindLabel, Counter>,
     /// Gossip messages accepted (relayed) so far.
     pub gossip_accepted: Gauge,
     /// Gossip messages rejected so far (unregistered author or relayer, malformed, or not
@@ -162,6 +165,12 @@ impl Metrics {
             "Code blobs loaded, by source",
             code_fetches.clone(),
         );
+        let secrets = Family::<KindLabel, Counter>::default();
+        registry.register(
+            "secrets",
+            "Sealed-secret events: opened, unopenable, resealed, reseal_failed",
+            secrets.clone(),
+        );
         let gossip_accepted = Gauge::default();
         registry.register(
             "gossip_accepted",
@@ -226,6 +235,7 @@ impl Metrics {
             p2p_peers,
             p2p_rejected_peers,
             code_fetches,
+            secrets,
             gossip_accepted,
             gossip_rejected,
             gossip_topics,
@@ -246,6 +256,11 @@ impl Metrics {
     /// Counts a job reaching `stage`.
     pub fn job(&self, stage: &str) {
         self.jobs.get_or_create(&KindLabel::of(stage)).inc();
+    }
+
+    /// Counts a sealed-secret event.
+    pub fn secret(&self, event: &str) {
+        self.secrets.get_or_create(&KindLabel::of(event)).inc();
     }
 
     /// Counts a code blob loaded from `source`.

@@ -286,6 +286,67 @@ pub enum FunctionSub {
         #[command(flatten)]
         sign: SignArgs,
     },
+    /// Sealed secrets: environment variables only the function's workers can read.
+    Secrets {
+        /// A secrets action.
+        #[command(subcommand)]
+        cmd: SecretsSub,
+    },
+}
+
+/// `bls function secrets` subcommands.
+///
+/// Values are sealed (HPKE) on this machine to every worker of the function's subnetwork;
+/// only envelopes go on chain. Workers that join later get them re-sealed by the others.
+/// Nobody can read a value back, the owner included.
+#[derive(Subcommand, Debug)]
+pub enum SecretsSub {
+    /// Set secrets (new or replaced). NAME=VALUE arguments are visible to other users of this
+    /// machine (process list, shell history): prefer --from-file.
+    Set {
+        /// Function id.
+        id: u64,
+        /// NAME=VALUE pairs.
+        #[arg(value_name = "NAME=VALUE")]
+        entries: Vec<String>,
+        /// A file of NAME=VALUE lines (# comments and blank lines skipped).
+        #[arg(long, value_name = "FILE")]
+        from_file: Option<PathBuf>,
+        /// Signing options.
+        #[command(flatten)]
+        sign: SignArgs,
+    },
+    /// Give existing secrets new values (refused for a name that is not set). Do this after a
+    /// worker you no longer trust left the subnetwork: it may remember the old values.
+    Rotate {
+        /// Function id.
+        id: u64,
+        /// NAME=VALUE pairs.
+        #[arg(value_name = "NAME=VALUE")]
+        entries: Vec<String>,
+        /// A file of NAME=VALUE lines.
+        #[arg(long, value_name = "FILE")]
+        from_file: Option<PathBuf>,
+        /// Signing options.
+        #[command(flatten)]
+        sign: SignArgs,
+    },
+    /// Remove secrets and every envelope of them.
+    Unset {
+        /// Function id.
+        id: u64,
+        /// Names.
+        #[arg(required = true)]
+        names: Vec<String>,
+        /// Signing options.
+        #[command(flatten)]
+        sign: SignArgs,
+    },
+    /// List a function's secret names and versions, and which members hold them (never values).
+    List {
+        /// Function id.
+        id: u64,
+    },
 }
 
 /// `bls account`.

@@ -14,13 +14,14 @@ pub mod errors;
 pub mod fast;
 pub mod function;
 pub mod project;
+pub mod secrets;
 pub mod signer;
 pub mod template;
 
 use std::time::Duration;
 
 use anyhow::Context as _;
-use cli::{Cli, Command, FunctionSub};
+use cli::{Cli, Command, FunctionSub, SecretsSub};
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -144,6 +145,30 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         }
         FunctionSub::Show { id } => block_on(function::show(&ctx, id)),
         FunctionSub::Retire { id, sign } => block_on(function::retire(&ctx, from, id, &sign)),
+        FunctionSub::Secrets { cmd } => match cmd {
+            SecretsSub::Set {
+                id,
+                entries,
+                from_file,
+                sign,
+            } => {
+                let entries = secrets::parse_entries(&entries, from_file.as_deref())?;
+                block_on(secrets::set(&ctx, from, id, entries, false, &sign))
+            }
+            SecretsSub::Rotate {
+                id,
+                entries,
+                from_file,
+                sign,
+            } => {
+                let entries = secrets::parse_entries(&entries, from_file.as_deref())?;
+                block_on(secrets::set(&ctx, from, id, entries, true, &sign))
+            }
+            SecretsSub::Unset { id, names, sign } => {
+                block_on(secrets::unset(&ctx, from, id, names, &sign))
+            }
+            SecretsSub::List { id } => block_on(secrets::list(&ctx, id)),
+        },
     }
 }
 

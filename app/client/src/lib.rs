@@ -12,6 +12,8 @@
 //! - [`fastpath`]: deposits and signed fast-path requests; [`head`]: verifying a head's signed
 //!   answer and holding heads to account (report a lie, challenge a charge); [`head_api`]: the
 //!   JSON of a head's HTTP API;
+//! - [`sealed`]: sealing secrets to workers (HPKE) and opening them; [`secrets`]: setting a
+//!   function's secrets and reading what the chain holds of them;
 //! - [`cli`]: the `blsd keys|tx|query` commands, mounted by the `blsd` binary.
 
 pub mod chain_error;
@@ -26,6 +28,8 @@ pub mod msgs;
 pub mod orchestration;
 pub mod registry;
 pub mod rpc;
+pub mod sealed;
+pub mod secrets;
 pub mod send;
 pub mod tx;
 

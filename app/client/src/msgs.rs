@@ -66,6 +66,8 @@ pub struct WorkerRegistration {
     pub role: String,
     /// Bond (ubls).
     pub bond: Coin,
+    /// 32-byte X25519 key secrets are sealed to (`sealed::EncryptionKey`), or empty.
+    pub encryption_pubkey: Vec<u8>,
 }
 
 /// `MsgRegisterWorker` for `operator`.
@@ -86,6 +88,7 @@ pub fn register_worker(operator: &Address, r: &WorkerRegistration) -> Any {
             }),
             role: r.role.clone(),
             bond: Some(proto_coin(&r.bond)),
+            encryption_pubkey: r.encryption_pubkey.clone(),
         },
     )
 }
@@ -107,6 +110,8 @@ pub struct WorkerUpdate {
     pub capabilities: Option<(u64, u64, bool)>,
     /// Extra bond.
     pub add_bond: Option<Coin>,
+    /// Encryption key for a worker registered without one.
+    pub encryption_pubkey: Option<Vec<u8>>,
 }
 
 /// `MsgUpdateWorker` for the worker run by `operator`.
@@ -129,6 +134,7 @@ pub fn update_worker(operator: &Address, u: &WorkerUpdate) -> Any {
                     http_allowed,
                 }),
             add_bond: u.add_bond.as_ref().map(proto_coin),
+            encryption_pubkey: u.encryption_pubkey.clone().unwrap_or_default(),
         },
     )
 }

@@ -367,6 +367,7 @@ impl World {
                 http_allowed: false,
                 role: role.into(),
                 bond: Coin::ubls(bond),
+                encryption_pubkey: Vec::new(),
             },
         )
     }

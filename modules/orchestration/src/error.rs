@@ -53,6 +53,16 @@ pub enum OrchestrationError {
         /// Eligible workers available.
         have: u32,
     },
+    /// A function with secrets has fewer subnetwork members holding them than its replication.
+    #[error("function {function} has secrets and only {have} subnetwork members hold them (need {need}): new members get them re-sealed by the others within a few blocks; if none hold them, set them again with `bls function secrets set`")]
+    NotEnoughSealed {
+        /// Function id.
+        function: u64,
+        /// Replication.
+        need: u32,
+        /// Members holding every secret.
+        have: u32,
+    },
     /// `max_fee` does not cover the most the job can cost.
     #[error(
         "max_fee {max_fee} is below {required}, the most a job of function {function} can cost \
@@ -204,6 +214,7 @@ impl AbciCode for OrchestrationError {
             FuelAboveMax { .. } => 26,
             OutOfGas(_) => 27,
             JobPruned(_) => 28,
+            NotEnoughSealed { .. } => 29,
         }
     }
 }

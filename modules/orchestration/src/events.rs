@@ -56,3 +56,14 @@ pub const SUBNETWORK_REPAIR_FAILED: &str = "bls.subnetwork_repair_failed";
 /// dropped and the other placements went on (its first job's assignment places it again).
 /// A bug if it ever appears.
 pub const PLACEMENT_FAILED: &str = "bls.placement_failed";
+/// `function_id`, `name`, `version`, `workers`: the owner set a secret, sealed to those members.
+pub const SECRET_SET: &str = "bls.secret_set";
+/// `function_id`, `name`: the owner removed a secret and its envelopes.
+pub const SECRET_UNSET: &str = "bls.secret_unset";
+/// `function_id`, `name`, `version`, `sealer`, `worker`: a member re-sealed a secret to another.
+pub const SECRET_RESEALED: &str = "bls.secret_resealed";
+/// `function_id`, `worker`: a member joined a function with secrets and waits for a reseal.
+pub const SECRETS_RESEAL_NEEDED: &str = "bls.secrets_reseal_needed";
+/// `function_id`, `worker`, `job_id` (0: none), `excluded`, `reason`: a member's envelopes did
+/// not open; they were deleted, it waits for a reseal, and a named job slot was declined.
+pub const SECRETS_UNOPENABLE: &str = "bls.secrets_unopenable";

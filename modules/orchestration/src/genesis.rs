@@ -17,6 +17,7 @@ use crate::code;
 use crate::error::OrchestrationError;
 use crate::fastpath::genesis::{self as fastpath_genesis, FastPathGenesis};
 use crate::params::Params;
+use crate::secrets::genesis::SecretsGenesis;
 use crate::state::{
     self, escrow_account, CodeInfo, Function, FunctionStatus, Job, JobResult, JobStatus,
     Subnetwork, ASSIGN_QUEUE, CODES, DEADLINES, FN_SEQ, FUNCTIONS, FUNCTIONS_BY_OWNER, JOBS,
@@ -76,6 +77,8 @@ pub struct GenesisState {
     pub results: Vec<JobResult>,
     /// Fast-path state (absent in genesis files older than it: empty).
     pub fastpath: FastPathGenesis,
+    /// Sealed secrets (absent in genesis files older than them: empty).
+    pub secrets: SecretsGenesis,
 }
 
 fn bad(s: impl Into<String>) -> OrchestrationError {
@@ -195,8 +198,9 @@ pub fn init_genesis(ctx: &mut Context<'_>, g: &GenesisState) -> Result<(), Orche
             crate::state::ESCROW_ACCOUNT.name()
         )));
     }
-    // After functions: pinned heads must name one.
-    fastpath_genesis::init(ctx, &g.fastpath)
+    // After functions: pinned heads and secrets must name one.
+    fastpath_genesis::init(ctx, &g.fastpath)?;
+    crate::secrets::genesis::init(ctx, &g.secrets)
 }
 
 /// Reads the state back as genesis.
@@ -243,5 +247,6 @@ pub fn export_genesis(store: &dyn Storage) -> Result<GenesisState, Orchestration
         g.results.push(item?.1);
     }
     g.fastpath = fastpath_genesis::export(store)?;
+    g.secrets = crate::secrets::genesis::export(store)?;
     Ok(g)
 }

@@ -93,6 +93,9 @@
 //!   (signed answers, reports of lies, challenges of charges: [`fastpath::head`]); its end
 //!   block resolves due challenges, prunes head records past their windows and forgets
 //!   requests whose window closed.
+//! - **Secrets** ([`secrets`]): a function's environment variables sealed (HPKE) to each
+//!   subnetwork member, re-sealed by members to new ones, never stored in the clear; a member
+//!   whose envelope does not open declines its job slot without penalty.
 //! - Deterministic: ordered maps only, integer math, block height/time/randomness only.
 
 pub mod code;
@@ -109,6 +112,7 @@ pub mod placement;
 pub mod pricing;
 pub mod queries;
 pub mod reveal_size;
+pub mod secrets;
 pub mod state;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -125,6 +129,8 @@ use fastpath::head::{challenge as head_challenge, msgs::*, report as head_report
 use fastpath::msgs::*;
 use handlers::{functions, invoke, results};
 use msgs::*;
+use secrets::handlers as sealed;
+use secrets::msgs::*;
 
 /// Every message type URL orchestration handles (on-chain path, then fast path).
 pub const ALL_MSG_TYPE_URLS: &[&str] = &[
@@ -142,6 +148,10 @@ pub const ALL_MSG_TYPE_URLS: &[&str] = &[
     MSG_REPORT_HEAD,
     MSG_CHALLENGE_HEAD,
     MSG_ANSWER_CHALLENGE,
+    MSG_SET_SECRET,
+    MSG_UNSET_SECRET,
+    MSG_RESEAL_SECRET,
+    MSG_REPORT_UNOPENABLE_SECRETS,
 ];
 
 /// The orchestration module (stateless handle; all state lives in the store).
@@ -245,6 +255,26 @@ impl ModuleSpec for OrchestrationModule {
                 MSG_ANSWER_CHALLENGE_RESPONSE,
             )
             .signed_by("head", |m| &m.head),
+            &MsgRoute::of(MSG_SET_SECRET, sealed::set_secret, MSG_SET_SECRET_RESPONSE)
+                .signed_by("owner", |m| &m.owner),
+            &MsgRoute::of(
+                MSG_UNSET_SECRET,
+                sealed::unset_secret,
+                MSG_UNSET_SECRET_RESPONSE,
+            )
+            .signed_by("owner", |m| &m.owner),
+            &MsgRoute::of(
+                MSG_RESEAL_SECRET,
+                sealed::reseal_secret,
+                MSG_RESEAL_SECRET_RESPONSE,
+            )
+            .signed_by("sealer", |m| &m.sealer),
+            &MsgRoute::of(
+                MSG_REPORT_UNOPENABLE_SECRETS,
+                sealed::report_unopenable,
+                MSG_REPORT_UNOPENABLE_SECRETS_RESPONSE,
+            )
+            .signed_by("worker", |m| &m.worker),
         ],
     };
     const QUERY_PREFIX: &'static str = queries::QUERY_PREFIX;

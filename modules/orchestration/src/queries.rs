@@ -1,5 +1,6 @@
 //! JSON queries under `/bls.orchestration.v1.Query/`: `Function`, `Functions`, `Code`, `Job`,
-//! `Jobs`, `Result`, `JobsForWorker`, `Params`. Lists take `start_after` (an id) and `limit`
+//! `Jobs`, `Result`, `JobsForWorker`, `Params` (fast path: [`crate::fastpath::queries`];
+//! secrets: [`crate::secrets::queries`]). Lists take `start_after` (an id) and `limit`
 //! (≤ 100) and return `next` when more may follow; a filtered page scans at most
 //! [`MAX_SCAN`] entries so a query stays cheap.
 
@@ -252,11 +253,13 @@ pub fn query(
         "Params" => to_json(&ParamsResponse {
             params: state::params(store)?,
         }),
-        other => crate::fastpath::queries::query(store, other, data).unwrap_or_else(|| {
-            Err(OrchestrationError::InvalidQuery(format!(
-                "unknown query method {other:?}"
-            )))
-        }),
+        other => crate::fastpath::queries::query(store, other, data)
+            .or_else(|| crate::secrets::queries::query(store, other, data))
+            .unwrap_or_else(|| {
+                Err(OrchestrationError::InvalidQuery(format!(
+                    "unknown query method {other:?}"
+                )))
+            }),
     }
 }
 

@@ -224,6 +224,10 @@ pub struct Assignment {
     pub commitment: Option<String>,
     /// Hex result hash, once revealed.
     pub result_hash: Option<String>,
+    /// The worker reported it cannot open the function's secrets
+    /// (`MsgReportUnopenableSecrets`): it will not commit, and is neither missed nor paid.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub declined: bool,
 }
 
 /// An invocation.

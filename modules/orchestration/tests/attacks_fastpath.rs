@@ -191,6 +191,7 @@ fn register_sybil(chain: &mut Chain, w: &SimWorker, result_key: &[u8]) -> Result
         }),
         role: "worker".into(),
         bond: Some(ProtoCoin::ubls(BOND)),
+        encryption_pubkey: Vec::new(),
     };
     chain
         .tx(&w.addr, encode_any(&msg, MSG_REGISTER_WORKER))

@@ -118,6 +118,7 @@ fn register_at(c: &mut Chain, w: &SimWorker, multiaddr: &str, bond: u128) {
         }),
         role: "worker".into(),
         bond: Some(ProtoCoin::ubls(bond)),
+        encryption_pubkey: Vec::new(),
     };
     c.tx(&w.addr, encode_any(&msg, MSG_REGISTER_WORKER))
         .expect("register");

@@ -16,6 +16,8 @@ pub const WORKER_UNBONDED: &str = "bls.worker_unbonded";
 /// A worker's result key was rotated (`worker`, `pubkey` (the new key, hex), `height`); the old
 /// key stays valid for what it signed and reserved while evidence can still reach it.
 pub const WORKER_KEY_ROTATED: &str = "bls.worker_key_rotated";
+/// A worker registered without an encryption key set one (`worker`, `pubkey` hex).
+pub const WORKER_ENCRYPTION_KEY_SET: &str = "bls.worker_encryption_key_set";
 /// A worker was unjailed (`worker`).
 pub const WORKER_UNJAILED: &str = "bls.worker_unjailed";
 /// A worker was slashed (`worker`, `amount`, `reason`): see [`worker_slashed`].

@@ -14,7 +14,7 @@ use cosmwasm_std::Storage;
 use serde::{Deserialize, Serialize};
 
 use crate::error::RegistryError;
-use crate::handlers::validate_pubkey;
+use crate::handlers::{validate_encryption_pubkey, validate_pubkey};
 use crate::params::Params;
 use crate::result_keys::{self, GenesisResultKeys};
 use crate::state::{self, bonds_account, Worker, WorkerStatus, PARAMS, PEERS, PUBKEYS, UNBONDING};
@@ -42,6 +42,12 @@ pub fn init_genesis(ctx: &mut Context<'_>, g: &GenesisState) -> Result<(), Regis
         let pk_bytes = hex::decode(&w.result_pubkey)
             .map_err(|_| RegistryError::InvalidKey("result_pubkey must be hex".into()))?;
         validate_pubkey(&pk_bytes)?;
+        if !w.encryption_pubkey.is_empty() {
+            let bytes = hex::decode(&w.encryption_pubkey).map_err(|_| {
+                crate::error::invalid("encryption_pubkey", "must be hex of 32 bytes")
+            })?;
+            validate_encryption_pubkey(&bytes)?;
+        }
         if state::WORKERS.has(ctx.store, id)
             || PUBKEYS.has(ctx.store, &w.result_pubkey)
             || PEERS.has(ctx.store, &w.peer_id)

@@ -38,6 +38,30 @@ pub fn validate_pubkey(bytes: &[u8]) -> Result<String, RegistryError> {
     Ok(hex::encode(bytes))
 }
 
+/// Validates an X25519 public key secrets are sealed to and returns its hex: 32 bytes, and
+/// not a low-order point (a Diffie-Hellman with it would not depend on the sender's key, so
+/// every envelope sealed to it would be readable by anyone — and HPKE refuses to seal to it,
+/// so one such member could stop its function's owner from setting secrets at all).
+pub fn validate_encryption_pubkey(bytes: &[u8]) -> Result<String, RegistryError> {
+    let arr: [u8; 32] = bytes.try_into().map_err(|_| {
+        invalid(
+            "encryption_pubkey",
+            format!("expected 32 bytes (X25519), got {}", bytes.len()),
+        )
+    })?;
+    let probe = x25519_dalek::StaticSecret::from([0x5a; 32]);
+    if !probe
+        .diffie_hellman(&x25519_dalek::PublicKey::from(arr))
+        .was_contributory()
+    {
+        return Err(invalid(
+            "encryption_pubkey",
+            "a low-order X25519 point (no secret can be sealed to it)",
+        ));
+    }
+    Ok(hex::encode(arr))
+}
+
 fn validate_peer_id(s: &str) -> Result<(), RegistryError> {
     if s.is_empty() || s.len() > MAX_PEER_ID || !s.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return Err(invalid(
@@ -136,6 +160,11 @@ pub fn register_worker(
     let p = state::params(ctx.store)?;
     let operator = parse_addr("operator", &msg.operator)?;
     let pubkey = validate_pubkey(&msg.result_pubkey)?;
+    let encryption_pubkey = if msg.encryption_pubkey.is_empty() {
+        String::new()
+    } else {
+        validate_encryption_pubkey(&msg.encryption_pubkey)?
+    };
     validate_peer_id(&msg.peer_id)?;
     validate_multiaddrs(&msg.multiaddrs, &p)?;
     validate_label("region", &msg.region)?;
@@ -169,6 +198,7 @@ pub fn register_worker(
     let w = Worker {
         operator: operator.clone(),
         result_pubkey: pubkey.clone(),
+        encryption_pubkey,
         peer_id: msg.peer_id.clone(),
         multiaddrs: msg.multiaddrs.clone(),
         region: msg.region.clone(),
@@ -219,6 +249,24 @@ pub fn update_worker(
                     .attr("pubkey", &pk)
                     .attr("height", ctx.block.height),
             );
+        }
+    }
+    if !msg.encryption_pubkey.is_empty() {
+        let pk = validate_encryption_pubkey(&msg.encryption_pubkey)?;
+        if w.encryption_pubkey.is_empty() {
+            w.encryption_pubkey = pk.clone();
+            ctx.emit(
+                Event::new(events::WORKER_ENCRYPTION_KEY_SET)
+                    .attr("worker", &id)
+                    .attr("pubkey", &pk),
+            );
+        } else if pk != w.encryption_pubkey {
+            // Envelopes on chain are sealed to the registered key; changing it would leave
+            // every function this worker serves unable to run until all were re-sealed.
+            return Err(invalid(
+                "encryption_pubkey",
+                "already set; it cannot change (register a new worker to use another key)",
+            ));
         }
     }
     if !msg.peer_id.is_empty() && msg.peer_id != w.peer_id {

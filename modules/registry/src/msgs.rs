@@ -103,6 +103,10 @@ pub struct MsgRegisterWorker {
     /// Bond in `ubls`, moved to the `registry_bonds` module account.
     #[prost(message, optional, tag = "9")]
     pub bond: Option<ProtoCoin>,
+    /// X25519 public key (32 bytes) function secrets are sealed to (HPKE), or empty (the
+    /// worker then cannot hold secrets).
+    #[prost(bytes = "vec", tag = "10")]
+    pub encryption_pubkey: Vec<u8>,
 }
 
 /// Response to [`MsgRegisterWorker`].
@@ -144,6 +148,10 @@ pub struct MsgUpdateWorker {
     /// Extra bond (ubls) or absent.
     #[prost(message, optional, tag = "9")]
     pub add_bond: Option<ProtoCoin>,
+    /// X25519 encryption key (32 bytes) for a worker registered without one, or empty. Once
+    /// set it cannot change.
+    #[prost(bytes = "vec", tag = "10")]
+    pub encryption_pubkey: Vec<u8>,
 }
 
 /// Response to [`MsgUpdateWorker`].

@@ -116,6 +116,11 @@ pub struct Worker {
     pub operator: Address,
     /// Result-signing key, hex of 33 compressed bytes.
     pub result_pubkey: String,
+    /// X25519 public key (hex of 32 bytes) secrets are sealed to (HPKE); empty for a worker
+    /// registered without one (it cannot hold a function's secrets). Set once: see
+    /// `MsgUpdateWorker.encryption_pubkey`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub encryption_pubkey: String,
     /// libp2p peer id.
     pub peer_id: String,
     /// libp2p multiaddrs.

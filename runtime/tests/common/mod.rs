@@ -76,6 +76,7 @@ pub fn job(code_hash: [u8; 32], manifest: Manifest, input: &[u8]) -> Job {
         args: Vec::new(),
         block_time: BlockTime::default(),
         data_dir: None,
+        secrets: Default::default(),
     }
 }
 

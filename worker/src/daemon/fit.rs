@@ -92,6 +92,7 @@ pub(crate) mod tests {
             last_penalty: String::new(),
             registered_height: 1,
             unbonding: vec![],
+            encryption_pubkey: String::new(),
         }
     }
 

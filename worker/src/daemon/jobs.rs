@@ -109,6 +109,15 @@ pub enum JobError {
         /// The chain's outcome cap for this job (`max_outcome_len`).
         cap: u64,
     },
+    /// The function's secrets could not be opened: reported on chain (the slot is declined
+    /// without penalty), not run.
+    #[error("job {id}: {source}")]
+    Secrets {
+        /// Job id.
+        id: u64,
+        /// Why.
+        source: super::secrets::SecretsFailure,
+    },
     /// Saving the commit record failed: committing without it could double-commit later.
     #[error("job {id}: {source}")]
     Store {
@@ -140,6 +149,7 @@ pub struct Jobs {
     max_tx_bytes: u64,
     /// Reveal sends still to drop ([`Fault::DropReveals`]).
     drop_reveals: std::sync::atomic::AtomicU32,
+    secrets: Arc<super::secrets::WorkerSecrets>,
 }
 
 /// Construction parameters of [`Jobs`].
@@ -172,6 +182,8 @@ pub struct JobsConfig {
     pub caps: bls_registry::msgs::Capabilities,
     /// Largest transaction the chain takes (config `chain.max_tx_bytes`).
     pub max_tx_bytes: u64,
+    /// Opening the functions' sealed secrets.
+    pub secrets: Arc<super::secrets::WorkerSecrets>,
 }
 
 impl Jobs {
@@ -198,6 +210,7 @@ impl Jobs {
                 Some(Fault::DropReveals) => super::fault::DROPPED_REVEALS,
                 _ => 0,
             }),
+            secrets: c.secrets,
         })
     }
 
@@ -385,6 +398,7 @@ impl Jobs {
                 self.metrics.job(match e {
                     JobError::Unrevealable { .. } => "unrevealable",
                     JobError::DoesNotFit { .. } => "does_not_fit",
+                    JobError::Secrets { .. } => "secrets_unopenable",
                     _ => "failed",
                 });
                 tracing::error!(error = %e, "job not run; not committing");
@@ -425,6 +439,16 @@ impl Jobs {
                 .await
                 .map_err(|source| JobError::Runtime { id, source })?;
         }
+        let secrets = match self.secrets.open_for(job.function_id).await {
+            Ok(s) => s,
+            Err(super::secrets::SecretsFailure::Query(source)) => {
+                return Err(JobError::Chain { id, source })
+            }
+            Err(source) => {
+                self.secrets.report(job.function_id, id, &source).await;
+                return Err(JobError::Secrets { id, source });
+            }
+        };
         let run = Job {
             id: seed,
             code_hash,
@@ -436,6 +460,7 @@ impl Jobs {
                 nanos: job.time_nanos,
             },
             data_dir: self.data_dir.clone(),
+            secrets,
         };
         let Ran {
             outcome,

@@ -19,6 +19,7 @@ pub mod jobs;
 pub mod peer_id;
 pub mod register;
 pub mod runner;
+pub mod secrets;
 pub mod signer;
 pub mod store;
 
@@ -139,6 +140,17 @@ pub async fn run(home: &Path, config: Config, opts: StartOptions) -> anyhow::Res
             _ = signals.recv() => return Ok(()),
         }
     }
+    // Not fatal: a worker without a key still runs functions without secrets.
+    if let Err(e) = register::ensure_encryption_key(&chain, &signer, &key).await {
+        tracing::warn!(error = %e, "could not register the encryption key; will not hold secrets");
+    }
+    let secrets = Arc::new(secrets::WorkerSecrets::new(
+        &key,
+        tx_chain_id.clone(),
+        rpc.clone(),
+        signer.clone(),
+        metrics.clone(),
+    ));
 
     let code_dir = Config::resolve(home, &config.runtime.code_cache_dir);
     let mut http = config
@@ -207,6 +219,7 @@ pub async fn run(home: &Path, config: Config, opts: StartOptions) -> anyhow::Res
     }
     let (heights_tx, heights_rx) = watch::channel(0u64);
     let (stop_tx, stop_rx) = watch::channel(false);
+    let reseal_task = tokio::spawn(reseal_loop(secrets.clone(), heights_rx.clone()));
     let jobs = jobs::Jobs::new(jobs::JobsConfig {
         chain: chain.clone(),
         runner,
@@ -222,6 +235,7 @@ pub async fn run(home: &Path, config: Config, opts: StartOptions) -> anyhow::Res
         stopping: stop_rx.clone(),
         caps: fit::capabilities(&config.worker),
         max_tx_bytes: config.chain.max_tx_bytes,
+        secrets,
     });
     let follower = follower::Follower {
         rpc: rpc.clone(),
@@ -244,6 +258,7 @@ pub async fn run(home: &Path, config: Config, opts: StartOptions) -> anyhow::Res
     tracing::info!("shutting down: no new jobs; revealing committed ones");
     let _ = stop_tx.send(true);
     resume_task.abort();
+    reseal_task.abort();
     let grace = Duration::from_secs(config.worker.shutdown_grace_secs);
     jobs.drain(grace).await;
     let _ = tokio::time::timeout(Duration::from_secs(2), follower_task).await;
@@ -252,6 +267,19 @@ pub async fn run(home: &Path, config: Config, opts: StartOptions) -> anyhow::Res
     let _ = tokio::time::timeout(Duration::from_secs(2), signer_task).await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Re-seals secrets to members waiting for them, at most once per new height and once a
+/// second ([`secrets::WorkerSecrets::reseal_pending`]).
+async fn reseal_loop(secrets: Arc<secrets::WorkerSecrets>, mut heights: watch::Receiver<u64>) {
+    loop {
+        if heights.changed().await.is_err() {
+            return;
+        }
+        let tip = *heights.borrow_and_update();
+        secrets.reseal_pending(tip).await;
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
 }
 
 /// Waits until the node answers `status` (it may start after the worker). `None` when

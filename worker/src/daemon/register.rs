@@ -1,6 +1,7 @@
 //! `start --register`: registers the worker with its bond, unless this operator already
 //! runs one (so restarting with `--register` is harmless).
 
+use bls_client::sealed::EncryptionKey;
 use bls_client::KeyPair;
 use bls_core::module::encode_any;
 use bls_core::Coins;
@@ -41,6 +42,7 @@ pub async fn ensure_registered(
         }),
         role: w.role.clone(),
         bond: Some(ProtoCoin::ubls(bond)),
+        encryption_pubkey: EncryptionKey::derive(key).public_bytes().to_vec(),
     };
     let r = signer
         .submit(encode_any(&msg, MSG_REGISTER_WORKER))
@@ -48,6 +50,46 @@ pub async fn ensure_registered(
         .map_err(|e| anyhow::anyhow!("registering worker {me}: {e}"))?;
     tracing::info!(worker = %me, height = r.height, bond = %config.worker.bond, "registered");
     Ok("active".to_string())
+}
+
+/// A worker registered before encryption keys existed (or by a tool that left it out) sets
+/// the key derived from its account key, so functions' secrets can be sealed to it. A
+/// registered key that differs is left alone (it cannot change on chain) and logged: this
+/// worker then cannot open secrets sealed to it.
+pub async fn ensure_encryption_key(
+    chain: &Chain,
+    signer: &SignerHandle,
+    key: &KeyPair,
+) -> anyhow::Result<()> {
+    let me = key.address().to_string();
+    let Some(w) = chain.worker_of(&me).await? else {
+        return Ok(());
+    };
+    let mine = hex::encode(EncryptionKey::derive(key).public_bytes());
+    if w.encryption_pubkey == mine {
+        return Ok(());
+    }
+    if !w.encryption_pubkey.is_empty() {
+        tracing::error!(
+            worker = %me,
+            registered = %w.encryption_pubkey,
+            derived = %mine,
+            "the registered encryption key is not this worker's: it cannot open functions' secrets"
+        );
+        return Ok(());
+    }
+    let msg = bls_registry::msgs::MsgUpdateWorker {
+        operator: me.clone(),
+        worker: me.clone(),
+        encryption_pubkey: EncryptionKey::derive(key).public_bytes().to_vec(),
+        ..Default::default()
+    };
+    signer
+        .submit(encode_any(&msg, bls_registry::msgs::MSG_UPDATE_WORKER))
+        .await
+        .map_err(|e| anyhow::anyhow!("setting the encryption key of worker {me}: {e}"))?;
+    tracing::info!(worker = %me, pubkey = %mine, "encryption key registered");
+    Ok(())
 }
 
 /// The bond in `ubls` from a coin string such as `1000000ubls`.

@@ -114,6 +114,7 @@ mod tests {
             args: Vec::new(),
             block_time: BlockTime::default(),
             data_dir: None,
+            secrets: Default::default(),
         }
     }
 

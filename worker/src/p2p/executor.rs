@@ -212,6 +212,7 @@ impl Executor {
                 nanos: req.terms.time_nanos,
             },
             data_dir: None,
+            secrets: Default::default(),
         };
         let Ran {
             bytes, result_hash, ..

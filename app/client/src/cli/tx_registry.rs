@@ -188,6 +188,10 @@ impl RegistryTxCmd {
                     http_allowed,
                     role,
                     bond: parse_ubls("--bond", &bond)?,
+                    // The key `bls-worker` derives from the same account key.
+                    encryption_pubkey: crate::sealed::EncryptionKey::derive(&key)
+                        .public_bytes()
+                        .to_vec(),
                 };
                 let msg = msgs::register_worker(key.address(), &reg);
                 submit(ctx, &flags, &key, vec![msg]).await?;
@@ -225,6 +229,7 @@ impl RegistryTxCmd {
                         .as_deref()
                         .map(|b| parse_ubls("--add-bond", b))
                         .transpose()?,
+                    encryption_pubkey: None,
                 };
                 if update == WorkerUpdate::default() {
                     bail!("nothing to update: give at least one of --peer-id, --region, --network, --multiaddr, --result-pubkey/--result-key, the capability flags, --add-bond");

@@ -139,6 +139,7 @@ fn assign(ctx: &mut Context<'_>, mut job: Job, p: &Params) -> Result<(), Orchest
             worker: w.clone(),
             commitment: None,
             result_hash: None,
+            declined: false,
         })
         .collect();
     job.previously_assigned.extend(workers.iter().cloned());
@@ -149,6 +150,25 @@ fn assign(ctx: &mut Context<'_>, mut job: Job, p: &Params) -> Result<(), Orchest
     JOBS.save(ctx.store, job.id, &job)?;
     ctx.emit(assigned_event(&job));
     Ok(())
+}
+
+/// The members that can run the function: all of them, or for a function with secrets those
+/// holding every secret ([`crate::secrets::state::holds_secrets`]).
+pub(crate) fn runnable(
+    ctx: &Context<'_>,
+    function: u64,
+    members: Vec<crate::placement::Candidate>,
+) -> Result<Vec<crate::placement::Candidate>, OrchestrationError> {
+    if !crate::secrets::state::has_secrets(ctx.store, function) {
+        return Ok(members);
+    }
+    let mut out = Vec::with_capacity(members.len());
+    for c in members {
+        if crate::secrets::state::holds_secrets(ctx.store, function, &c.id)? {
+            out.push(c);
+        }
+    }
+    Ok(out)
 }
 
 /// The first round: the guest seed and `n` members of the (repaired) subnetwork.
@@ -173,7 +193,8 @@ fn first_round(
     let Ok(m) = Manifest::from_json(job.manifest_json.as_bytes()) else {
         return Ok(Vec::new());
     };
-    let members = ensure_subnetwork(ctx, &f, &m, p)?;
+    let placed = ensure_subnetwork(ctx, &f, &m, p)?;
+    let members = runnable(ctx, f.id, placed)?;
     let n = usize::try_from(job.replication).unwrap_or(usize::MAX);
     Ok(placement::select(&members, &[], n, &seed))
 }

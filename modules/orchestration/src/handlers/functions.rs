@@ -244,7 +244,11 @@ pub fn deploy_function(
     })
 }
 
-fn owned_function(ctx: &Context<'_>, owner: &str, id: u64) -> Result<Function, OrchestrationError> {
+pub(crate) fn owned_function(
+    ctx: &Context<'_>,
+    owner: &str,
+    id: u64,
+) -> Result<Function, OrchestrationError> {
     let signer = parse_addr("owner", owner)?;
     let f = state::must_get_function(ctx.store, id)?;
     if f.owner != signer {
@@ -274,6 +278,14 @@ pub fn update_function(
     };
     let max_tx = crate::reveal_size::max_reveal_tx_bytes(ctx.store)?;
     let manifest = validate_manifest_json(&p, &manifest_json, max_tx)?;
+    for (name, _) in crate::secrets::state::secrets(ctx.store, f.id)? {
+        if manifest.env.contains_key(&name) {
+            return Err(invalid(
+                "manifest_json",
+                format!("env {name:?} is one of the function's secrets (unset it first)"),
+            ));
+        }
+    }
     let n = if msg.replication == 0 {
         f.replication
     } else {
@@ -326,6 +338,7 @@ pub fn retire_function(
     f.updated_height = ctx.block.height;
     FUNCTIONS.save(ctx.store, f.id, &f)?;
     SUBNETS.remove(ctx.store, f.id);
+    crate::secrets::state::clear_function(ctx.store, f.id)?;
     ctx.emit(Event::new(events::FUNCTION_RETIRED).attr("function_id", f.id));
     Ok(MsgRetireFunctionResponse {})
 }

@@ -61,6 +61,25 @@ pub fn invoke(
             have: u32::try_from(eligible).unwrap_or(u32::MAX),
         });
     }
+    if crate::secrets::state::has_secrets(ctx.store, f.id) {
+        let members = state::SUBNETS
+            .may_load(ctx.store, f.id)?
+            .map(|s| s.workers)
+            .unwrap_or_default();
+        let mut holding = 0u32;
+        for w in &members {
+            if crate::secrets::state::holds_secrets(ctx.store, f.id, w)? {
+                holding = holding.saturating_add(1);
+            }
+        }
+        if holding < f.replication {
+            return Err(OrchestrationError::NotEnoughSealed {
+                function: f.id,
+                need: f.replication,
+                have: holding,
+            });
+        }
+    }
     let id = state::next_id(ctx.store, &JOB_SEQ)?;
     bank::send_ubls(ctx, &invoker, &escrow_account(), max_fee)?;
 

@@ -451,7 +451,7 @@ fn process_deadline(
             let silent: Vec<Address> = job
                 .assignments
                 .iter()
-                .filter(|a| a.commitment.is_none())
+                .filter(|a| a.commitment.is_none() && !a.declined)
                 .map(|a| a.worker.clone())
                 .collect();
             for w in &silent {

@@ -101,6 +101,7 @@ fn save_subnet(
         .iter()
         .map(|w| previous.member_since(w).unwrap_or(ctx.block.height))
         .collect();
+    crate::secrets::state::members_changed(ctx, function_id, &previous.workers, &workers)?;
     let never_placed = previous.workers.is_empty() && previous.placed_height == 0;
     let first_placed = if never_placed {
         ctx.block.height
@@ -154,9 +155,12 @@ pub fn pick_fresh(
             &job.round.to_be_bytes(),
         ],
     );
+    let sealed = crate::secrets::state::has_secrets(ctx.store, job.function_id);
+    let members = crate::handlers::assign::runnable(ctx, job.function_id, members)?;
     let inside: Vec<Candidate> = members.iter().filter(|c| fresh(c)).cloned().collect();
     let mut picks = placement::select(&inside, &[], n, &seed);
-    if picks.len() < n {
+    // Workers outside the subnetwork hold no envelopes: a function with secrets stays inside.
+    if picks.len() < n && !sealed {
         let pool = eligible(ctx.store, &m)?;
         let chosen: Vec<Candidate> = picks
             .iter()

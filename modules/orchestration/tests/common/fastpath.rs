@@ -223,6 +223,7 @@ pub fn register_head(chain: &mut Chain, head: &SimWorker) {
         }),
         role: "head".into(),
         bond: Some(ProtoCoin::ubls(BOND)),
+        encryption_pubkey: Vec::new(),
     };
     chain
         .tx(&head.addr, encode_any(&msg, MSG_REGISTER_WORKER))

@@ -75,6 +75,19 @@ impl SimWorker {
         }
     }
 
+    /// Its X25519 encryption key (a real point, from a fixed secret per worker).
+    pub fn encryption_pubkey(&self) -> Vec<u8> {
+        let secret = x25519_dalek::StaticSecret::from(self.encryption_secret());
+        x25519_dalek::PublicKey::from(&secret).as_bytes().to_vec()
+    }
+
+    /// The secret behind [`SimWorker::encryption_pubkey`].
+    pub fn encryption_secret(&self) -> [u8; 32] {
+        let mut s = [7u8; 32];
+        s[..20].copy_from_slice(self.addr.as_bytes());
+        s
+    }
+
     pub fn pubkey(&self) -> Vec<u8> {
         self.key
             .verifying_key()
@@ -184,6 +197,7 @@ impl Chain {
             }),
             role: "worker".into(),
             bond: Some(ProtoCoin::ubls(BOND)),
+            encryption_pubkey: w.encryption_pubkey(),
         };
         self.tx(&w.addr, encode_any(&msg, MSG_REGISTER_WORKER))
             .expect("register");

@@ -88,6 +88,7 @@ pub fn register_msg(n: u8, region: &str, bond: u128) -> (Address, MsgRegisterWor
         }),
         role: "worker".into(),
         bond: Some(ProtoCoin::ubls(bond)),
+        encryption_pubkey: Vec::new(),
     };
     (addr, msg)
 }

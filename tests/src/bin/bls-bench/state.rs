@@ -162,6 +162,7 @@ pub fn build(
                 }),
                 role: "worker".into(),
                 bond: Some(bls_registry::msgs::ProtoCoin::ubls(bond)),
+                encryption_pubkey: Vec::new(),
             };
             deliver(&mut c, &op, encode_any(&msg, MSG_REGISTER_WORKER))
                 .with_context(|| format!("worker {i}"))?;

@@ -1,0 +1,186 @@
+//! A function's sealed secrets from the client side: sealing a value to every member that
+//! should hold it ([`seal_secret`]), the messages, and the queries of what the chain holds
+//! (names, versions, commitments, envelopes — never a value).
+
+use bls_core::Address;
+use bls_orchestration::secrets::msgs::{
+    MsgReportUnopenableSecrets, MsgResealSecret, MsgSetSecret, MsgUnsetSecret, SealedEnvelope,
+    MSG_REPORT_UNOPENABLE_SECRETS, MSG_RESEAL_SECRET, MSG_SET_SECRET, MSG_UNSET_SECRET,
+};
+use bls_orchestration::secrets::queries::{
+    PendingResealsRequest, PendingResealsResponse, SecretEnvelopesRequest, SecretEnvelopesResponse,
+    SecretsRequest, SecretsResponse,
+};
+use cosmos_sdk_proto::Any;
+use prost::Message;
+
+use crate::rpc::{RpcClient, RpcError};
+use crate::sealed::{seal, SaltedValue, Scope, SealError};
+
+/// `Secrets` query path.
+pub const SECRETS_QUERY: &str = "/bls.orchestration.v1.Query/Secrets";
+/// `SecretEnvelopes` query path.
+pub const SECRET_ENVELOPES_QUERY: &str = "/bls.orchestration.v1.Query/SecretEnvelopes";
+/// `PendingReseals` query path.
+pub const PENDING_RESEALS_QUERY: &str = "/bls.orchestration.v1.Query/PendingReseals";
+
+/// Why a secret could not be sealed.
+#[derive(Debug, thiserror::Error)]
+pub enum SecretsClientError {
+    /// A chain query failed.
+    #[error(transparent)]
+    Rpc(#[from] RpcError),
+    /// The name or value breaks the rules.
+    #[error("{0}")]
+    Invalid(String),
+    /// No member can receive it yet.
+    #[error("function {0}'s subnetwork has no member with an encryption key yet (it is placed in the block after the deploy, and workers register their key when they start): try again shortly")]
+    NoRecipients(u64),
+    /// A member's key cannot be sealed to.
+    #[error("member {worker}: {source}")]
+    Seal {
+        /// The member.
+        worker: String,
+        /// Why.
+        source: SealError,
+    },
+}
+
+/// `Secrets` query.
+pub async fn secrets(rpc: &RpcClient, function_id: u64) -> Result<SecretsResponse, RpcError> {
+    rpc.query_json(SECRETS_QUERY, &SecretsRequest { function_id })
+        .await
+}
+
+/// `SecretEnvelopes` query.
+pub async fn envelopes(
+    rpc: &RpcClient,
+    function_id: u64,
+    worker: &Address,
+) -> Result<SecretEnvelopesResponse, RpcError> {
+    rpc.query_json(
+        SECRET_ENVELOPES_QUERY,
+        &SecretEnvelopesRequest {
+            function_id,
+            worker: worker.to_string(),
+        },
+    )
+    .await
+}
+
+/// `PendingReseals` query.
+pub async fn pending_reseals(
+    rpc: &RpcClient,
+    worker: &Address,
+) -> Result<PendingResealsResponse, RpcError> {
+    rpc.query_json(
+        PENDING_RESEALS_QUERY,
+        &PendingResealsRequest {
+            worker: worker.to_string(),
+        },
+    )
+    .await
+}
+
+/// Seals each `(name, value)` as a secret of `function_id` to every current member with an
+/// encryption key, for the function's next secret versions (one `MsgSetSecret` each, in
+/// order: send them in one transaction, in this order), and names the members.
+pub async fn seal_secrets(
+    rpc: &RpcClient,
+    chain_id: &str,
+    owner: &Address,
+    function_id: u64,
+    entries: &[(String, String)],
+) -> Result<(Vec<MsgSetSecret>, Vec<String>), SecretsClientError> {
+    let current = secrets(rpc, function_id).await?;
+    let members: Vec<_> = current
+        .members
+        .iter()
+        .filter(|m| !m.encryption_pubkey.is_empty())
+        .collect();
+    if members.is_empty() {
+        return Err(SecretsClientError::NoRecipients(function_id));
+    }
+    let mut msgs = Vec::new();
+    for (i, (name, value)) in entries.iter().enumerate() {
+        crate::sealed::validate_secret_name(name).map_err(SecretsClientError::Invalid)?;
+        let salted = SaltedValue::new(value)
+            .map_err(|e| SecretsClientError::Invalid(format!("{name}: {e}")))?;
+        let version = current
+            .last_version
+            .saturating_add(u64::try_from(i).unwrap_or(u64::MAX))
+            .saturating_add(1);
+        let scope = Scope::Function {
+            chain_id,
+            function_id,
+            name,
+            version,
+        };
+        let mut envelopes = Vec::new();
+        for m in &members {
+            let bad = |source| SecretsClientError::Seal {
+                worker: m.worker.clone(),
+                source,
+            };
+            let key =
+                hex::decode(&m.encryption_pubkey).map_err(|_| bad(SealError::BadRecipientKey))?;
+            let e = seal(&m.worker, &key, &scope, &salted).map_err(bad)?;
+            envelopes.push(SealedEnvelope {
+                worker: m.worker.clone(),
+                enc: e.enc,
+                ciphertext: e.ciphertext,
+            });
+        }
+        msgs.push(MsgSetSecret {
+            owner: owner.to_string(),
+            function_id,
+            name: name.clone(),
+            commitment: salted.commitment(&scope).to_vec(),
+            envelopes,
+            version,
+        });
+    }
+    Ok((msgs, members.iter().map(|m| m.worker.clone()).collect()))
+}
+
+fn any(type_url: &str, msg: &impl Message) -> Any {
+    Any {
+        type_url: type_url.to_string(),
+        value: msg.encode_to_vec(),
+    }
+}
+
+/// `MsgSetSecret` as an `Any`.
+pub fn set_secret_msg(m: &MsgSetSecret) -> Any {
+    any(MSG_SET_SECRET, m)
+}
+
+/// `MsgUnsetSecret` for `owner`.
+pub fn unset_secret_msg(owner: &Address, function_id: u64, name: &str) -> Any {
+    any(
+        MSG_UNSET_SECRET,
+        &MsgUnsetSecret {
+            owner: owner.to_string(),
+            function_id,
+            name: name.to_string(),
+        },
+    )
+}
+
+/// `MsgResealSecret` as an `Any`.
+pub fn reseal_secret_msg(m: &MsgResealSecret) -> Any {
+    any(MSG_RESEAL_SECRET, m)
+}
+
+/// `MsgReportUnopenableSecrets` for `worker`.
+pub fn report_unopenable_msg(worker: &Address, function_id: u64, job_id: u64, reason: &str) -> Any {
+    any(
+        MSG_REPORT_UNOPENABLE_SECRETS,
+        &MsgReportUnopenableSecrets {
+            worker: worker.to_string(),
+            function_id,
+            job_id,
+            reason: reason.chars().take(200).collect(),
+        },
+    )
+}

@@ -1,0 +1,243 @@
+//! State of sealed secrets and the rules that read it.
+//!
+//! Keys:
+//! - `orch/secret/{function}/{name}` → [`SecretEntry`] (version, commitment);
+//! - `orch/secret_version/{function}` → the function's last secret version (a counter);
+//! - `orch/envelope/{function}/{worker}/{name}` → [`StoredEnvelope`];
+//! - `orch/reseal/{function}/{worker}` → [`ResealNeed`] (a member waiting for its secrets).
+
+use bls_core::{Address, Context, Event};
+use cosmwasm_std::{Binary, Order, Storage};
+use cw_storage_plus::Map;
+use serde::{Deserialize, Serialize};
+
+use super::error::SecretsError;
+use crate::events;
+
+/// One secret of a function, as the chain knows it (never the value).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecretEntry {
+    /// Version given when it was last set (the function's secret counter).
+    pub version: u64,
+    /// sha256 commitment to the salted value, hex.
+    pub commitment: String,
+    /// Height it was last set.
+    pub set_height: u64,
+}
+
+/// One member's envelope of one secret.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoredEnvelope {
+    /// The secret version it was sealed for.
+    pub version: u64,
+    /// The recipient's encryption key it was sealed to, hex.
+    pub sealed_to: String,
+    /// Who sealed it: the owner (set) or a member (reseal).
+    pub sealed_by: Address,
+    /// HPKE encapsulated key.
+    pub enc: Binary,
+    /// Ciphertext.
+    pub ciphertext: Binary,
+}
+
+/// A member that lacks some of its function's secrets and waits for a reseal.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResealNeed {
+    /// Height from which it waits (the reseal order's clock).
+    pub since: u64,
+    /// Members that sealed it an envelope that did not open: they may not reseal to it.
+    #[serde(default)]
+    pub excluded: Vec<Address>,
+}
+
+pub(crate) const SECRETS: Map<(u64, &str), SecretEntry> = Map::new("orch/secret");
+pub(crate) const SECRET_VERSION: Map<u64, u64> = Map::new("orch/secret_version");
+pub(crate) const ENVELOPES: Map<(u64, &str, &str), StoredEnvelope> = Map::new("orch/envelope");
+pub(crate) const RESEAL: Map<(u64, &str), ResealNeed> = Map::new("orch/reseal");
+
+/// The function's secrets by name.
+pub fn secrets(
+    store: &dyn Storage,
+    function: u64,
+) -> Result<Vec<(String, SecretEntry)>, SecretsError> {
+    Ok(SECRETS
+        .prefix(function)
+        .range(store, None, None, Order::Ascending)
+        .collect::<Result<_, _>>()?)
+}
+
+/// Whether the function has any secret.
+pub fn has_secrets(store: &dyn Storage, function: u64) -> bool {
+    SECRETS
+        .prefix(function)
+        .keys_raw(store, None, None, Order::Ascending)
+        .next()
+        .is_some()
+}
+
+/// The function's last secret version (0: none ever set).
+pub fn last_version(store: &dyn Storage, function: u64) -> Result<u64, SecretsError> {
+    Ok(SECRET_VERSION.may_load(store, function)?.unwrap_or(0))
+}
+
+/// `worker`'s registered encryption key (hex), empty when none or unknown.
+pub fn encryption_key(store: &dyn Storage, worker: &Address) -> Result<String, SecretsError> {
+    Ok(bls_registry::state::get_worker(store, worker)?
+        .map(|w| w.encryption_pubkey)
+        .unwrap_or_default())
+}
+
+/// Whether `envelope` is valid for `entry` and a recipient whose key is `key`.
+fn valid(envelope: &StoredEnvelope, entry: &SecretEntry, key: &str) -> bool {
+    !key.is_empty() && envelope.version == entry.version && envelope.sealed_to == key
+}
+
+/// The names of the function's secrets `worker` holds no valid envelope for (all of them when
+/// it has no encryption key).
+pub fn missing(
+    store: &dyn Storage,
+    function: u64,
+    worker: &Address,
+) -> Result<Vec<String>, SecretsError> {
+    let key = encryption_key(store, worker)?;
+    let mut out = Vec::new();
+    for (name, entry) in secrets(store, function)? {
+        let ok = ENVELOPES
+            .may_load(store, (function, worker.as_str(), &name))?
+            .is_some_and(|e| valid(&e, &entry, &key));
+        if !ok {
+            out.push(name);
+        }
+    }
+    Ok(out)
+}
+
+/// Whether `worker` can run the function: it holds every secret (trivially when there are
+/// none).
+pub fn holds_secrets(
+    store: &dyn Storage,
+    function: u64,
+    worker: &Address,
+) -> Result<bool, SecretsError> {
+    Ok(missing(store, function, worker)?.is_empty())
+}
+
+/// Whether `worker` holds a valid envelope of secret `name`.
+pub fn holds(
+    store: &dyn Storage,
+    function: u64,
+    worker: &Address,
+    name: &str,
+) -> Result<bool, SecretsError> {
+    let Some(entry) = SECRETS.may_load(store, (function, name))? else {
+        return Ok(false);
+    };
+    let key = encryption_key(store, worker)?;
+    Ok(ENVELOPES
+        .may_load(store, (function, worker.as_str(), name))?
+        .is_some_and(|e| valid(&e, &entry, &key)))
+}
+
+/// Deletes every envelope `worker` has for the function; returns who sealed them.
+pub(crate) fn delete_envelopes(
+    store: &mut dyn Storage,
+    function: u64,
+    worker: &Address,
+) -> Result<Vec<Address>, SecretsError> {
+    let names: Vec<(String, StoredEnvelope)> = ENVELOPES
+        .prefix((function, worker.as_str()))
+        .range(store, None, None, Order::Ascending)
+        .collect::<Result<_, _>>()?;
+    let mut sealers = Vec::new();
+    for (name, e) in names {
+        ENVELOPES.remove(store, (function, worker.as_str(), &name));
+        if !sealers.contains(&e.sealed_by) {
+            sealers.push(e.sealed_by);
+        }
+    }
+    Ok(sealers)
+}
+
+/// Marks `worker` as waiting for a reseal from `height` (keeps an earlier mark's clock and
+/// exclusions), excluding `exclude` from resealing to it.
+pub(crate) fn need_reseal(
+    store: &mut dyn Storage,
+    function: u64,
+    worker: &Address,
+    height: u64,
+    exclude: &[Address],
+) -> Result<(), SecretsError> {
+    let mut need = RESEAL
+        .may_load(store, (function, worker.as_str()))?
+        .unwrap_or(ResealNeed {
+            since: height,
+            excluded: Vec::new(),
+        });
+    for x in exclude {
+        if !need.excluded.contains(x) {
+            need.excluded.push(x.clone());
+        }
+    }
+    need.excluded.sort();
+    RESEAL.save(store, (function, worker.as_str()), &need)?;
+    Ok(())
+}
+
+/// The subnetwork of a function changed from `before` to `after` (called where it is saved):
+/// members that left lose their envelopes and any reseal mark; members that joined a function
+/// with secrets, with an encryption key, wait for a reseal.
+pub fn members_changed(
+    ctx: &mut Context<'_>,
+    function: u64,
+    before: &[Address],
+    after: &[Address],
+) -> Result<(), SecretsError> {
+    for gone in before.iter().filter(|w| !after.contains(w)) {
+        delete_envelopes(ctx.store, function, gone)?;
+        RESEAL.remove(ctx.store, (function, gone.as_str()));
+    }
+    if !has_secrets(ctx.store, function) {
+        return Ok(());
+    }
+    for new in after.iter().filter(|w| !before.contains(w)) {
+        if !encryption_key(ctx.store, new)?.is_empty() && !holds_secrets(ctx.store, function, new)?
+        {
+            need_reseal(ctx.store, function, new, ctx.block.height, &[])?;
+            ctx.emit(
+                Event::new(events::SECRETS_RESEAL_NEEDED)
+                    .attr("function_id", function)
+                    .attr("worker", new),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Removes every secret, envelope and reseal mark of a function (retirement).
+pub fn clear_function(store: &mut dyn Storage, function: u64) -> Result<(), SecretsError> {
+    let names: Vec<String> = SECRETS
+        .prefix(function)
+        .keys(store, None, None, Order::Ascending)
+        .collect::<Result<_, _>>()?;
+    for n in names {
+        SECRETS.remove(store, (function, &n));
+    }
+    let envelopes: Vec<(String, String)> = ENVELOPES
+        .sub_prefix(function)
+        .keys(store, None, None, Order::Ascending)
+        .collect::<Result<_, _>>()?;
+    for (w, n) in envelopes {
+        ENVELOPES.remove(store, (function, &w, &n));
+    }
+    let marks: Vec<String> = RESEAL
+        .prefix(function)
+        .keys(store, None, None, Order::Ascending)
+        .collect::<Result<_, _>>()?;
+    for w in marks {
+        RESEAL.remove(store, (function, &w));
+    }
+    Ok(())
+}

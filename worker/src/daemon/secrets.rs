@@ -1,0 +1,204 @@
+//! Sealed secrets on the worker: opening this worker's envelopes of a function before a run,
+//! reporting the ones that do not open, and re-sealing what it holds to members that lack it.
+//!
+//! The encryption key is derived from the worker's account key
+//! ([`bls_client::sealed::EncryptionKey`]); opened values live in a [`SecretEnv`] (wiped when
+//! dropped) for one run and are never logged, counted by name or written to disk.
+
+use bls_client::sealed::{seal, EncryptionKey, Envelope, SaltedValue, Scope};
+use bls_client::{KeyPair, RpcClient, RpcError};
+use bls_core::Address;
+use bls_orchestration::secrets::msgs::{MsgResealSecret, SealedEnvelope};
+use bls_runtime::SecretEnv;
+use std::sync::Arc;
+
+use super::signer::SignerHandle;
+use crate::metrics::Metrics;
+
+/// Why a function's secrets are not available for a run.
+#[derive(Debug, thiserror::Error)]
+pub enum SecretsFailure {
+    /// Reading the envelopes failed (transient).
+    #[error("reading the function's envelopes: {0}")]
+    Query(#[from] RpcError),
+    /// An envelope is missing, stale, does not open or differs from its commitment: the
+    /// worker reports it rather than run with a wrong or missing value.
+    #[error("secret {name:?}: {reason}")]
+    Unopenable {
+        /// The secret.
+        name: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// This worker's side of sealed secrets.
+pub struct WorkerSecrets {
+    key: EncryptionKey,
+    me: Address,
+    chain_id: String,
+    rpc: RpcClient,
+    signer: SignerHandle,
+    metrics: Arc<Metrics>,
+}
+
+impl WorkerSecrets {
+    /// The secrets service of the worker whose account key is `key`.
+    pub fn new(
+        key: &KeyPair,
+        chain_id: String,
+        rpc: RpcClient,
+        signer: SignerHandle,
+        metrics: Arc<Metrics>,
+    ) -> WorkerSecrets {
+        WorkerSecrets {
+            key: EncryptionKey::derive(key),
+            me: key.address().clone(),
+            chain_id,
+            rpc,
+            signer,
+            metrics,
+        }
+    }
+
+    /// Opens every secret of `function_id` sealed to this worker (empty when the function has
+    /// none). Any secret that cannot be opened fails the whole set: a run with one missing
+    /// would compute a different result than the other members'.
+    pub async fn open_for(&self, function_id: u64) -> Result<SecretEnv, SecretsFailure> {
+        let mut env = SecretEnv::default();
+        for (name, _, value) in self.open_all(function_id).await? {
+            env.insert(&name, zeroize::Zeroizing::new(value.value().to_string()));
+        }
+        if !env.is_empty() {
+            self.metrics.secret("opened");
+        }
+        Ok(env)
+    }
+
+    /// Opens every secret of `function_id` sealed to this worker: name, version, salted value.
+    async fn open_all(
+        &self,
+        function_id: u64,
+    ) -> Result<Vec<(String, u64, SaltedValue)>, SecretsFailure> {
+        let held = bls_client::secrets::envelopes(&self.rpc, function_id, &self.me).await?;
+        let mut out = Vec::new();
+        if let Some(name) = held.missing.first() {
+            return Err(SecretsFailure::Unopenable {
+                name: name.clone(),
+                reason: "no envelope for this worker (a reseal is pending)".into(),
+            });
+        }
+        for e in &held.envelopes {
+            let unopenable = |reason: String| SecretsFailure::Unopenable {
+                name: e.name.clone(),
+                reason,
+            };
+            if !e.valid {
+                return Err(unopenable(
+                    "the envelope is for an older version or another key".into(),
+                ));
+            }
+            let commitment =
+                hex::decode(&e.commitment).map_err(|_| unopenable("bad commitment".into()))?;
+            let scope = Scope::Function {
+                chain_id: &self.chain_id,
+                function_id,
+                name: &e.name,
+                version: e.version,
+            };
+            let envelope = Envelope {
+                enc: e.enc.to_vec(),
+                ciphertext: e.ciphertext.to_vec(),
+            };
+            let value = self
+                .key
+                .open(self.me.as_str(), &scope, &envelope, &commitment)
+                .map_err(|err| unopenable(format!("{err} (sealed by {})", e.sealed_by)))?;
+            out.push((e.name.clone(), e.version, value));
+        }
+        Ok(out)
+    }
+
+    /// Reports that this worker cannot open `function_id`'s secrets (declining `job_id`'s slot
+    /// when non-zero): no penalty; the envelopes are deleted and re-sealed to it.
+    pub async fn report(&self, function_id: u64, job_id: u64, failure: &SecretsFailure) {
+        self.metrics.secret("unopenable");
+        let reason = failure.to_string();
+        tracing::warn!(function = function_id, job = job_id, %reason, "secrets unopenable; reporting");
+        let msg =
+            bls_client::secrets::report_unopenable_msg(&self.me, function_id, job_id, &reason);
+        if let Err(e) = self.signer.submit(msg).await {
+            tracing::warn!(function = function_id, job = job_id, error = %e, "report of unopenable secrets failed");
+        }
+    }
+
+    /// Re-seals, to each member waiting for them, the secrets this worker holds, when its turn
+    /// in the reseal order has come at height `tip`.
+    pub async fn reseal_pending(&self, tip: u64) {
+        let pending = match bls_client::secrets::pending_reseals(&self.rpc, &self.me).await {
+            Ok(p) => p.reseals,
+            Err(e) => {
+                tracing::debug!(error = %e, "reading pending reseals failed");
+                return;
+            }
+        };
+        for p in pending.into_iter().filter(|p| p.from_height <= tip) {
+            let Ok(recipient_key) = hex::decode(&p.recipient_key) else {
+                continue;
+            };
+            let mine = match self.open_all(p.function_id).await {
+                Ok(v) => v,
+                Err(e) => {
+                    tracing::debug!(function = p.function_id, error = %e, "cannot reseal what this worker cannot open");
+                    continue;
+                }
+            };
+            for n in &p.names {
+                let Some((_, version, value)) = mine.iter().find(|(name, _, _)| *name == n.name)
+                else {
+                    continue;
+                };
+                let scope = Scope::Function {
+                    chain_id: &self.chain_id,
+                    function_id: p.function_id,
+                    name: &n.name,
+                    version: *version,
+                };
+                let envelope = match seal(&p.recipient, &recipient_key, &scope, value) {
+                    Ok(e) => e,
+                    Err(e) => {
+                        self.metrics.secret("reseal_failed");
+                        tracing::warn!(function = p.function_id, recipient = %p.recipient, error = %e, "reseal failed");
+                        continue;
+                    }
+                };
+                let msg = MsgResealSecret {
+                    sealer: self.me.to_string(),
+                    function_id: p.function_id,
+                    name: n.name.clone(),
+                    version: *version,
+                    envelope: Some(SealedEnvelope {
+                        worker: p.recipient.clone(),
+                        enc: envelope.enc,
+                        ciphertext: envelope.ciphertext,
+                    }),
+                };
+                match self
+                    .signer
+                    .submit(bls_client::secrets::reseal_secret_msg(&msg))
+                    .await
+                {
+                    Ok(_) => {
+                        self.metrics.secret("resealed");
+                        tracing::info!(function = p.function_id, recipient = %p.recipient, name = %n.name, "secret resealed");
+                    }
+                    Err(e) => {
+                        // Usually another member was first.
+                        self.metrics.secret("reseal_failed");
+                        tracing::debug!(function = p.function_id, recipient = %p.recipient, error = %e, "reseal not taken");
+                    }
+                }
+            }
+        }
+    }
+}
