@@ -79,6 +79,13 @@ pub fn commit_result(
             job: msg.job_id,
             worker: worker.to_string(),
         })?;
+    if slot.declined {
+        return Err(OrchestrationError::WrongPhase {
+            job: msg.job_id,
+            phase: "declined by this worker".into(),
+            action: "committing",
+        });
+    }
     if slot.commitment.is_some() {
         return Err(OrchestrationError::DuplicateCommit {
             job: msg.job_id,
@@ -91,18 +98,39 @@ pub fn commit_result(
             .attr("job_id", job.id)
             .attr("worker", &worker),
     );
-    // Declined slots (unopenable secrets) will never commit.
-    let all_in = job
-        .assignments
-        .iter()
-        .all(|a| a.commitment.is_some() || a.declined);
-    if all_in {
-        open_reveals(ctx, &mut job, &p)?;
-    }
+    close_commits_if_all_in(ctx, &mut job, &p)?;
     JOBS.save(ctx.store, job.id, &job)?;
     Ok(MsgCommitResultResponse {
-        reveals_open: all_in,
+        reveals_open: job.status == JobStatus::Revealing,
     })
+}
+
+/// When every slot has committed or declined (declined slots, whose worker could not open the
+/// function's secrets, never commit), the commit phase closes now: reveals open with a quorum
+/// of commits; without one the round ends in this block's end block (reassigned or refunded).
+/// Otherwise the commit window runs on. The caller saves `job`.
+pub fn close_commits_if_all_in(
+    ctx: &mut Context<'_>,
+    job: &mut Job,
+    p: &Params,
+) -> Result<(), OrchestrationError> {
+    if job
+        .assignments
+        .iter()
+        .any(|a| a.commitment.is_none() && !a.declined)
+    {
+        return Ok(());
+    }
+    if job.commits() >= usize::try_from(job.quorum).unwrap_or(usize::MAX) {
+        open_reveals(ctx, job, p)
+    } else {
+        if job.commit_deadline != ctx.block.height {
+            DEADLINES.remove(ctx.store, (job.commit_deadline, job.id));
+            job.commit_deadline = ctx.block.height;
+            DEADLINES.save(ctx.store, (job.commit_deadline, job.id), &())?;
+        }
+        Ok(())
+    }
 }
 
 /// Moves a job from committing to revealing (requeues its deadline).

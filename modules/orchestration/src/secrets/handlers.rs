@@ -21,7 +21,7 @@ use crate::events;
 use crate::handlers::functions::owned_function;
 use crate::handlers::{join, parse_addr};
 use crate::manifest::Manifest;
-use crate::state::{self as orch, FunctionStatus, JobStatus, DEADLINES, JOBS, SUBNETS};
+use crate::state::{self as orch, FunctionStatus, JobStatus, JOBS, SUBNETS};
 
 fn check_envelope_bytes(e: &SealedEnvelope) -> Result<(), SecretsError> {
     if e.enc.len() != ENC_BYTES {
@@ -391,9 +391,9 @@ pub fn report_unopenable(
     Ok(MsgReportUnopenableSecretsResponse { declined })
 }
 
-/// Declines `worker`'s slot of a committing job. If the others have all committed the commit
-/// phase closes as it would have; if the others cannot reach the quorum any more the round
-/// ends at this block (end block reassigns or refunds it).
+/// Declines `worker`'s slot of a committing job ([`crate::handlers::results::close_commits_if_all_in`]
+/// decides whether the commit phase closes now; otherwise the others keep their full commit
+/// window, so none is missed early).
 fn decline(
     ctx: &mut Context<'_>,
     job: &mut crate::state::Job,
@@ -405,23 +405,7 @@ fn decline(
         }
     }
     let p = orch::params(ctx.store)?;
-    let open = job
-        .assignments
-        .iter()
-        .filter(|a| !a.declined && a.commitment.is_none())
-        .count();
-    let commits = job.commits();
-    let quorum = usize::try_from(job.quorum).unwrap_or(usize::MAX);
-    if open == 0 && commits >= quorum {
-        crate::handlers::results::open_reveals(ctx, job, &p)?;
-    } else if open == 0 || commits.saturating_add(open) < quorum {
-        // Nothing more can come: the commit phase ends now (this block's end block).
-        if job.commit_deadline != ctx.block.height {
-            DEADLINES.remove(ctx.store, (job.commit_deadline, job.id));
-            job.commit_deadline = ctx.block.height;
-            DEADLINES.save(ctx.store, (job.commit_deadline, job.id), &())?;
-        }
-    }
+    crate::handlers::results::close_commits_if_all_in(ctx, job, &p)?;
     JOBS.save(ctx.store, job.id, job)?;
     Ok(())
 }
