@@ -206,6 +206,7 @@ pub async fn run(home: &Path, config: Config, opts: StartOptions) -> anyhow::Res
             peers,
             metrics: metrics.clone(),
             fault: opts.fault,
+            secrets: secrets.clone(),
         });
         tokio::spawn(crate::p2p::serve::serve(exec.clone(), incoming));
         tokio::spawn(crate::p2p::discovery::run(exec.clone()));

@@ -21,8 +21,15 @@ pub enum SecretsFailure {
     /// Reading the envelopes failed (transient).
     #[error("reading the function's envelopes: {0}")]
     Query(#[from] RpcError),
-    /// An envelope is missing, stale, does not open or differs from its commitment: the
-    /// worker reports it rather than run with a wrong or missing value.
+    /// This worker has no envelope of a secret yet (it joined, or reported one; a reseal is
+    /// pending).
+    #[error("secret {name:?}: no envelope for this worker yet (a reseal is pending)")]
+    Missing {
+        /// The secret.
+        name: String,
+    },
+    /// An envelope is stale, does not open or differs from its commitment: the worker reports
+    /// it rather than run with a wrong value.
     #[error("secret {name:?}: {reason}")]
     Unopenable {
         /// The secret.
@@ -83,10 +90,7 @@ impl WorkerSecrets {
         let held = bls_client::secrets::envelopes(&self.rpc, function_id, &self.me).await?;
         let mut out = Vec::new();
         if let Some(name) = held.missing.first() {
-            return Err(SecretsFailure::Unopenable {
-                name: name.clone(),
-                reason: "no envelope for this worker (a reseal is pending)".into(),
-            });
+            return Err(SecretsFailure::Missing { name: name.clone() });
         }
         for e in &held.envelopes {
             let unopenable = |reason: String| SecretsFailure::Unopenable {

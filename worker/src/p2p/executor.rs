@@ -35,6 +35,7 @@ use crate::daemon::answers::{Answer, AnswerStore};
 use crate::daemon::chain::Chain;
 use crate::daemon::fault::Fault;
 use crate::daemon::runner::{Ran, Runner};
+use crate::daemon::secrets::{SecretsFailure, WorkerSecrets};
 use crate::keyed_locks::KeyedLocks;
 use crate::metrics::Metrics;
 
@@ -67,6 +68,8 @@ pub struct Executor {
     pub metrics: Arc<Metrics>,
     /// Test-only misbehaviour (the head's faults read it; the runner applies the worker's).
     pub fault: Option<Fault>,
+    /// Opening the function's sealed secrets.
+    pub secrets: Arc<WorkerSecrets>,
 }
 
 impl Executor {
@@ -200,6 +203,26 @@ impl Executor {
             .ensure(code_hash, from)
             .await
             .map_err(Refusal::Code)?;
+        let secrets = match self.secrets.open_for(req.terms.function_id).await {
+            Ok(s) => s,
+            Err(SecretsFailure::Query(e)) => return Err(Refusal::Chain(format!("secrets: {e}"))),
+            Err(failure) => {
+                // An envelope that does not open is reported (no job to decline) so the chain
+                // deletes it and a member re-seals it; a missing one is already waiting for
+                // that. Either way this worker refuses rather than run without it.
+                if matches!(failure, SecretsFailure::Unopenable { .. }) {
+                    self.secrets
+                        .report(req.terms.function_id, 0, &failure)
+                        .await;
+                }
+                return Err(Refusal::Secrets(failure.to_string()));
+            }
+        };
+        if let Some(name) = order.env.keys().find(|k| secrets.contains(k)) {
+            return Err(Refusal::Code(format!(
+                "the request's env names {name:?}, one of the function's secrets"
+            )));
+        }
         let job = Job {
             id,
             code_hash,
@@ -212,7 +235,7 @@ impl Executor {
                 nanos: req.terms.time_nanos,
             },
             data_dir: None,
-            secrets: Default::default(),
+            secrets,
         };
         let Ran {
             bytes, result_hash, ..

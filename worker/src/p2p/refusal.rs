@@ -81,6 +81,11 @@ pub enum Refusal {
     /// Loading the code or running it failed (not an outcome: nothing to sign).
     #[error("{0}")]
     Execution(String),
+    /// The function's (or the request's) sealed secrets cannot be opened by this worker: it
+    /// does not run without them (a run with a missing or wrong value would sign a result the
+    /// other members do not compute).
+    #[error("secrets: {0}")]
+    Secrets(String),
 }
 
 impl Refusal {
@@ -102,6 +107,7 @@ impl Refusal {
             Refusal::Store(_) => "store",
             Refusal::NotAHead(_) => "not_a_head",
             Refusal::Execution(_) => "execution",
+            Refusal::Secrets(_) => "secrets",
         }
     }
 }
