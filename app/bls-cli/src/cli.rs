@@ -224,6 +224,14 @@ pub enum FunctionSub {
         /// manifest's. Names the manifest sets cannot be overridden.
         #[arg(long = "env", value_name = "KEY=VALUE", requires = "fast", value_parser = parse_env_pair)]
         env: Vec<(String, String)>,
+        /// Secret for this request only (repeatable; --fast only): sealed on this machine to
+        /// the function's workers, so the head relays it without reading it. Arguments are
+        /// visible to other users of this machine: prefer --secret-file.
+        #[arg(long = "secret", value_name = "NAME=VALUE", requires = "fast")]
+        secrets: Vec<String>,
+        /// A file of NAME=VALUE lines sealed like --secret.
+        #[arg(long, value_name = "FILE", requires = "fast")]
+        secret_file: Option<PathBuf>,
         /// Most you pay, e.g. 200000ubls. On chain it is escrowed (the unused part is
         /// refunded) and must cover the job's worst case: base fee + the larger of its fuel
         /// budget's fee and its timeout's fee. Default: on chain, exactly that worst case

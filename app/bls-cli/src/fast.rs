@@ -63,6 +63,8 @@ pub struct FastInvoke {
     pub args: Vec<String>,
     /// Extra environment variables.
     pub env: std::collections::BTreeMap<String, String>,
+    /// Request-scoped secrets, sealed here to the function's workers.
+    pub secrets: Vec<(String, String)>,
     /// Most paid, ubls.
     pub max_fee: u128,
     /// How long to wait for the head.
@@ -114,6 +116,17 @@ pub async fn invoke(ctx: &ClientContext, key: &KeyPair, req: FastInvoke) -> anyh
     let mut fr = FastRequest::new(&terms, req.stdin, nonce(), req.max_fee);
     fr.args = req.args;
     fr.env = req.env;
+    if !req.secrets.is_empty() {
+        fr.sealed = bls_client::secrets::seal_request_secrets(
+            &ctx.rpc()?,
+            &terms.chain_id,
+            req.function_id,
+            key.address().as_str(),
+            fr.nonce,
+            &req.secrets,
+        )
+        .await?;
+    }
     let (body, _) = signed_execute_body(key, &fr);
     let id = fast_request_id(key, &fr);
     let signed = fr.signed(key);

@@ -299,6 +299,8 @@ pub struct InvokeRequest<'a> {
     pub head: Option<String>,
     /// Where to write the head's signed answer with the signed request (for `fast`).
     pub save: Option<PathBuf>,
+    /// Request-scoped secrets (for `fast`), sealed to the function's workers.
+    pub secrets: Vec<(String, String)>,
     /// Blocks the fast request stays valid (`None`: the client default).
     pub expires_in: Option<u64>,
     /// Signing options.
@@ -340,6 +342,7 @@ pub async fn invoke(
                 stdin,
                 args: req.args,
                 env,
+                secrets: req.secrets,
                 max_fee: max_fee.amount,
                 timeout: req.timeout,
                 save: req.save,

@@ -103,6 +103,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             input_file,
             args,
             env,
+            secrets: secret_args,
+            secret_file,
             max_fee,
             wait,
             timeout,
@@ -120,6 +122,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 input_file,
                 args,
                 env,
+                secrets: if secret_args.is_empty() && secret_file.is_none() {
+                    Vec::new()
+                } else {
+                    secrets::parse_entries(&secret_args, secret_file.as_deref())?
+                },
                 max_fee: max_fee.as_deref(),
                 wait,
                 timeout: Duration::from_secs(timeout),

@@ -12,7 +12,7 @@ use bls_core::manifest::Manifest;
 use bls_core::Address;
 use bls_orchestration::fastpath::fee::fastpath_fee;
 use bls_orchestration::fastpath::msgs::{
-    payload_hash, request_id, MsgFastPathDeposit, MsgFastPathWithdraw, MsgSetPinnedHeads,
+    payload_hash_sealed, request_id, MsgFastPathDeposit, MsgFastPathWithdraw, MsgSetPinnedHeads,
     ProtoCoin, RequestTerms, SignedRequest, MSG_FASTPATH_DEPOSIT, MSG_FASTPATH_WITHDRAW,
     MSG_SET_PINNED_HEADS,
 };
@@ -186,6 +186,9 @@ pub struct FastRequest {
     /// Environment variables added to the manifest's for this request (sent as the
     /// Blockless `config.env_vars`; names the manifest sets are refused by the head).
     pub env: std::collections::BTreeMap<String, String>,
+    /// Request-scoped sealed secrets (`crate::secrets::seal_request_secrets`, sealed for this
+    /// request's invoker and nonce); their names and commitments are signed.
+    pub sealed: Vec<crate::head_api::RequestSecret>,
     /// Unique per invoker.
     pub nonce: u64,
     /// Most paid for it, ubls.
@@ -208,6 +211,7 @@ impl FastRequest {
             stdin,
             args: Vec::new(),
             env: Default::default(),
+            sealed: Vec::new(),
             nonce,
             max_fee,
             expiry_height: terms.expiry_height,
@@ -224,7 +228,13 @@ impl FastRequest {
             code_hash: self.code_hash,
             nonce: self.nonce,
             max_fee: self.max_fee,
-            payload_hash: payload_hash(self.stdin.as_bytes(), &self.args, &self.env),
+            payload_hash: payload_hash_sealed(
+                self.stdin.as_bytes(),
+                &self.args,
+                &self.env,
+                // A malformed list signs as none; the head and the workers refuse it anyway.
+                &crate::secrets::request_commitments(&self.sealed).unwrap_or_default(),
+            ),
             expiry_height: self.expiry_height,
             time_secs: self.time_secs,
             time_nanos: self.time_nanos,
@@ -264,6 +274,7 @@ pub fn signed_execute_body(key: &KeyPair, r: &FastRequest) -> (serde_json::Value
         "config": {
             "stdin": r.stdin,
             "env_vars": r.env.iter().map(|(k, v)| serde_json::json!({"name": k, "value": v})).collect::<Vec<_>>(),
+            "sealed_env": r.sealed,
         },
         "invoker": key.address().to_string(),
         "invoker_pubkey": hex::encode(key.public_key_bytes()),
@@ -292,6 +303,7 @@ mod tests {
             stdin: "Ada".into(),
             args: vec!["x".into()],
             env: [("K".to_string(), "V".to_string())].into(),
+            sealed: Vec::new(),
             nonce: 9,
             max_fee: 5_000,
             expiry_height: 120,

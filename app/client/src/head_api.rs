@@ -52,6 +52,31 @@ pub struct EnvVar {
     pub value: String,
 }
 
+/// One request-scoped sealed secret (`config.sealed_env`): its name, the commitment the
+/// invoker signed (in the payload hash), and the value sealed to each worker that may run the
+/// request (`bls_client::secrets::seal_request_secrets`). The head relays it and cannot read
+/// it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestSecret {
+    /// Environment variable name.
+    pub name: String,
+    /// Commitment to the salted value, hex of 32 bytes.
+    pub commitment: String,
+    /// One envelope per worker.
+    pub envelopes: Vec<RequestEnvelope>,
+}
+
+/// A request secret sealed to one worker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestEnvelope {
+    /// The worker.
+    pub worker: String,
+    /// HPKE encapsulated key, hex of 32 bytes.
+    pub enc: String,
+    /// Ciphertext, hex.
+    pub ciphertext: String,
+}
+
 /// `config` of an execute request.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct ExecConfig {
@@ -62,6 +87,10 @@ pub struct ExecConfig {
     /// overridden); signed as part of the payload hash.
     #[serde(default)]
     pub env_vars: Vec<EnvVar>,
+    /// Request-scoped secrets sealed to the workers ([`RequestSecret`]); their names and
+    /// commitments are signed as part of the payload hash.
+    #[serde(default)]
+    pub sealed_env: Vec<RequestSecret>,
     /// Workers to run it on (at least the function's replication).
     #[serde(default)]
     pub number_of_nodes: Option<u32>,

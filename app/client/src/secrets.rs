@@ -14,6 +14,7 @@ use bls_orchestration::secrets::queries::{
 use cosmos_sdk_proto::Any;
 use prost::Message;
 
+use crate::head_api::{RequestEnvelope, RequestSecret};
 use crate::rpc::{RpcClient, RpcError};
 use crate::sealed::{seal, SaltedValue, Scope, SealError};
 
@@ -183,4 +184,121 @@ pub fn report_unopenable_msg(worker: &Address, function_id: u64, job_id: u64, re
             reason: reason.chars().take(200).collect(),
         },
     )
+}
+
+/// Most sealed secrets one fast-path request may carry.
+pub const MAX_REQUEST_SECRETS: usize = 16;
+/// Most envelopes one request secret may carry (one per worker that may run it).
+pub const MAX_REQUEST_ENVELOPES: usize = 64;
+
+/// Checks a request's sealed secrets (names, commitments, envelope sizes, no repeats) and
+/// returns the commitments by name: what the payload hash binds. The head and every worker
+/// run this same check.
+pub fn request_commitments(
+    sealed: &[RequestSecret],
+) -> Result<std::collections::BTreeMap<String, [u8; 32]>, String> {
+    use bls_orchestration::secrets::rules::{
+        ENC_BYTES, MAX_CIPHERTEXT_BYTES, MIN_CIPHERTEXT_BYTES,
+    };
+    if sealed.len() > MAX_REQUEST_SECRETS {
+        return Err(format!(
+            "config.sealed_env: at most {MAX_REQUEST_SECRETS} secrets"
+        ));
+    }
+    let mut out = std::collections::BTreeMap::new();
+    for s in sealed {
+        crate::sealed::validate_secret_name(&s.name)
+            .map_err(|e| format!("config.sealed_env: {e}"))?;
+        let c: [u8; 32] = hex::decode(&s.commitment)
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(|| {
+                format!(
+                    "config.sealed_env {}: commitment must be 32 bytes of hex",
+                    s.name
+                )
+            })?;
+        if s.envelopes.is_empty() || s.envelopes.len() > MAX_REQUEST_ENVELOPES {
+            return Err(format!(
+                "config.sealed_env {}: 1..={MAX_REQUEST_ENVELOPES} envelopes",
+                s.name
+            ));
+        }
+        let mut workers = std::collections::BTreeSet::new();
+        for e in &s.envelopes {
+            let enc_ok = e.enc.len() == 2 * ENC_BYTES;
+            let ct = e.ciphertext.len() / 2;
+            if !enc_ok
+                || e.ciphertext.len() % 2 != 0
+                || !(MIN_CIPHERTEXT_BYTES..=MAX_CIPHERTEXT_BYTES).contains(&ct)
+                || !workers.insert(e.worker.as_str())
+            {
+                return Err(format!(
+                    "config.sealed_env {}: a malformed or repeated envelope for {:?}",
+                    s.name,
+                    e.worker.chars().take(64).collect::<String>()
+                ));
+            }
+        }
+        if out.insert(s.name.clone(), c).is_some() {
+            return Err(format!("config.sealed_env names {} twice", s.name));
+        }
+    }
+    Ok(out)
+}
+
+/// Seals each `(name, value)` for one fast-path request (`invoker`, `nonce`) of `function_id`
+/// to every current member of its subnetwork with an encryption key: the workers a head may
+/// pick. Only they can open it; the head relays it.
+pub async fn seal_request_secrets(
+    rpc: &RpcClient,
+    chain_id: &str,
+    function_id: u64,
+    invoker: &str,
+    nonce: u64,
+    entries: &[(String, String)],
+) -> Result<Vec<RequestSecret>, SecretsClientError> {
+    let current = secrets(rpc, function_id).await?;
+    let members: Vec<_> = current
+        .members
+        .iter()
+        .filter(|m| !m.encryption_pubkey.is_empty())
+        .collect();
+    if members.is_empty() {
+        return Err(SecretsClientError::NoRecipients(function_id));
+    }
+    let mut out = Vec::new();
+    for (name, value) in entries {
+        crate::sealed::validate_secret_name(name).map_err(SecretsClientError::Invalid)?;
+        let salted = SaltedValue::new(value)
+            .map_err(|e| SecretsClientError::Invalid(format!("{name}: {e}")))?;
+        let scope = Scope::Request {
+            chain_id,
+            function_id,
+            invoker,
+            nonce,
+            name,
+        };
+        let mut envelopes = Vec::new();
+        for m in &members {
+            let bad = |source| SecretsClientError::Seal {
+                worker: m.worker.clone(),
+                source,
+            };
+            let key =
+                hex::decode(&m.encryption_pubkey).map_err(|_| bad(SealError::BadRecipientKey))?;
+            let e = seal(&m.worker, &key, &scope, &salted).map_err(bad)?;
+            envelopes.push(RequestEnvelope {
+                worker: m.worker.clone(),
+                enc: hex::encode(e.enc),
+                ciphertext: hex::encode(e.ciphertext),
+            });
+        }
+        out.push(RequestSecret {
+            name: name.clone(),
+            commitment: hex::encode(salted.commitment(&scope)),
+            envelopes,
+        });
+    }
+    Ok(out)
 }

@@ -119,6 +119,7 @@ impl World {
             stdin: format!("input-{input}"),
             args: Vec::new(),
             env: Default::default(),
+            sealed: Vec::new(),
             nonce: self.fast[i].nonce,
             max_fee,
             expiry_height: self.chain.height + EXPIRES_IN,

@@ -68,6 +68,11 @@ impl WorkerSecrets {
         }
     }
 
+    /// This worker's encryption key (request-scoped secrets are opened with it too).
+    pub fn key(&self) -> &EncryptionKey {
+        &self.key
+    }
+
     /// Opens every secret of `function_id` sealed to this worker (empty when the function has
     /// none). Any secret that cannot be opened fails the whole set: a run with one missing
     /// would compute a different result than the other members'.

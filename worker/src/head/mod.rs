@@ -52,7 +52,7 @@ use bls_core::outcome::{ExitStatus, Outcome};
 use bls_core::Address;
 use bls_orchestration::fastpath::fee::fastpath_fee;
 use bls_orchestration::fastpath::msgs::{
-    payload_hash, ProtoCoin, Receipt, SignedRequest, WorkerSignature,
+    payload_hash_sealed, ProtoCoin, Receipt, SignedRequest, WorkerSignature,
 };
 use bls_orchestration::fastpath::queries::{DepositResponse, PinnedHeadsResponse};
 use bls_orchestration::fastpath::request::{serve_window, RequestError, Window};
@@ -347,9 +347,16 @@ impl Head {
             .ok_or_else(|| {
                 bad("code_hash must be 32 bytes of hex (sign request v2: code_hash, expiry_height, time_secs, time_nanos)")
             })?;
+        let sealed =
+            bls_client::secrets::request_commitments(&req.config.sealed_env).map_err(bad)?;
+        if let Some(name) = sealed.keys().find(|n| env.contains_key(*n)) {
+            return Err(bad(format!(
+                "{name} is both in config.env_vars and config.sealed_env"
+            )));
+        }
         let input = req.config.stdin.clone().into_bytes();
         let args = req.args();
-        let payload = payload_hash(&input, &args, &env);
+        let payload = payload_hash_sealed(&input, &args, &env, &sealed);
         let signed = SignedRequest {
             invoker: invoker.to_string(),
             invoker_pubkey: pubkey,
@@ -554,6 +561,7 @@ impl Head {
             input,
             args,
             env,
+            sealed_env: req.config.sealed_env.clone(),
         };
         let t_dispatch = Instant::now();
         let key_window = bls_orchestration::fastpath::request::key_window(

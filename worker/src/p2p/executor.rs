@@ -17,7 +17,7 @@ use bls_client::fastpath::DEPOSIT_QUERY;
 use bls_client::orchestration::PARAMS_QUERY;
 use bls_client::KeyPair;
 use bls_orchestration::fastpath::fee::fastpath_fee;
-use bls_orchestration::fastpath::msgs::{payload_hash, result_digest};
+use bls_orchestration::fastpath::msgs::{payload_hash_sealed, result_digest};
 use bls_orchestration::fastpath::queries::DepositResponse;
 use bls_orchestration::fastpath::request::{serve_window, Window};
 use bls_orchestration::handlers::results::max_outcome_len;
@@ -100,7 +100,9 @@ impl Executor {
             .request
             .verify(&self.chain_id)
             .map_err(|e| Refusal::BadRequest(e.to_string()))?;
-        let payload = payload_hash(&order.input, &order.args, &order.env);
+        let sealed = bls_client::secrets::request_commitments(&order.sealed_env)
+            .map_err(Refusal::BadRequest)?;
+        let payload = payload_hash_sealed(&order.input, &order.args, &order.env, &sealed);
         if req.terms.payload_hash != payload {
             return Err(Refusal::PayloadMismatch);
         }
@@ -218,11 +220,19 @@ impl Executor {
                 return Err(Refusal::Secrets(failure.to_string()));
             }
         };
-        if let Some(name) = order.env.keys().find(|k| secrets.contains(k)) {
+        let mut secrets = secrets;
+        // `manifest.env` already holds the request's env (which may not shadow the manifest's).
+        let clash = order.env.keys().find(|k| secrets.contains(k)).or_else(|| {
+            sealed
+                .keys()
+                .find(|k| secrets.contains(k) || manifest.env.contains_key(*k))
+        });
+        if let Some(name) = clash {
             return Err(Refusal::Code(format!(
-                "the request's env names {name:?}, one of the function's secrets"
+                "the request's env or sealed_env names {name:?}, already a variable of the function"
             )));
         }
+        self.open_request_secrets(order, &req.terms, &mut secrets)?;
         let job = Job {
             id,
             code_hash,
@@ -265,6 +275,48 @@ impl Executor {
             result_hash: result_hash.to_vec(),
             signature,
         })
+    }
+
+    /// Opens this worker's envelope of each of the request's sealed secrets (sealed for this
+    /// invoker and nonce) and adds the values to `env`. A missing envelope, one that does not
+    /// open or a value that differs from the signed commitment: refused, nothing run.
+    fn open_request_secrets(
+        &self,
+        order: &WorkOrder,
+        terms: &bls_orchestration::fastpath::request::RequestTerms,
+        env: &mut bls_runtime::SecretEnv,
+    ) -> Result<(), Refusal> {
+        let me = self.key.address().to_string();
+        for s in &order.sealed_env {
+            let refuse =
+                |why: String| Refusal::Secrets(format!("request secret {}: {why}", s.name));
+            let e = s
+                .envelopes
+                .iter()
+                .find(|e| e.worker == me)
+                .ok_or_else(|| refuse("no envelope for this worker".into()))?;
+            let envelope = bls_client::sealed::Envelope {
+                enc: hex::decode(&e.enc).map_err(|_| refuse("enc is not hex".into()))?,
+                ciphertext: hex::decode(&e.ciphertext)
+                    .map_err(|_| refuse("ciphertext is not hex".into()))?,
+            };
+            let commitment =
+                hex::decode(&s.commitment).map_err(|_| refuse("commitment is not hex".into()))?;
+            let scope = bls_client::sealed::Scope::Request {
+                chain_id: &self.chain_id,
+                function_id: terms.function_id,
+                invoker: &terms.invoker,
+                nonce: terms.nonce,
+                name: &s.name,
+            };
+            let value = self
+                .secrets
+                .key()
+                .open(&me, &scope, &envelope, &commitment)
+                .map_err(|err| refuse(err.to_string()))?;
+            env.insert(&s.name, zeroize::Zeroizing::new(value.value().to_string()));
+        }
+        Ok(())
     }
 
     /// What `invoker` may spend from its fast-path deposit (deposit minus requested

@@ -25,6 +25,10 @@ pub struct WorkOrder {
     /// Extra environment variables the invoker signed (added to the manifest's).
     #[serde(default)]
     pub env: std::collections::BTreeMap<String, String>,
+    /// Request-scoped secrets, sealed by the invoker to the workers (names and commitments
+    /// are in the signed payload hash; the head cannot read the values).
+    #[serde(default)]
+    pub sealed_env: Vec<bls_client::head_api::RequestSecret>,
 }
 
 /// A worker's answer to a [`WorkOrder`].

@@ -12,7 +12,7 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-pub use super::request::{payload_hash, request_id, RequestTerms};
+pub use super::request::{payload_hash, payload_hash_sealed, request_id, RequestTerms};
 pub use bls_registry::msgs::ProtoCoin;
 
 /// Type URL of [`MsgFastPathDeposit`].

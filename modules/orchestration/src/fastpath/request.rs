@@ -39,6 +39,20 @@ fn put_len_prefixed(h: &mut Sha256, bytes: &[u8]) {
 /// length-prefixed (unambiguous). The environment is hashed in key order and only when it
 /// is not empty, so a request without one hashes exactly as input and args alone.
 pub fn payload_hash(input: &[u8], args: &[String], env: &BTreeMap<String, String>) -> [u8; 32] {
+    payload_hash_sealed(input, args, env, &BTreeMap::new())
+}
+
+/// [`payload_hash`] that also binds the request's sealed secrets: each name with the
+/// commitment to its value (never the value, which only the workers can open; not the
+/// envelopes either, which differ per worker), in name order, only when there are any. So the
+/// invoker's signature fixes which value every worker must run with, and a head that swaps an
+/// envelope only makes that worker refuse.
+pub fn payload_hash_sealed(
+    input: &[u8],
+    args: &[String],
+    env: &BTreeMap<String, String>,
+    sealed: &BTreeMap<String, [u8; 32]>,
+) -> [u8; 32] {
     let mut h = Sha256::new();
     put_len_prefixed(&mut h, input);
     h.update(u64::try_from(args.len()).unwrap_or(u64::MAX).to_be_bytes());
@@ -50,6 +64,18 @@ pub fn payload_hash(input: &[u8], args: &[String], env: &BTreeMap<String, String
         for (k, v) in env {
             put_len_prefixed(&mut h, k.as_bytes());
             put_len_prefixed(&mut h, v.as_bytes());
+        }
+    }
+    if !sealed.is_empty() {
+        h.update(b"sealed");
+        h.update(
+            u64::try_from(sealed.len())
+                .unwrap_or(u64::MAX)
+                .to_be_bytes(),
+        );
+        for (name, commitment) in sealed {
+            put_len_prefixed(&mut h, name.as_bytes());
+            h.update(commitment);
         }
     }
     h.finalize().into()
