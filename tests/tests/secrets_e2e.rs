@@ -258,3 +258,242 @@ async fn secrets_reach_only_the_workers_on_chain_and_through_a_head() -> anyhow:
     }
     Ok(())
 }
+
+/// Worker index of `addr`.
+fn index_of(wn: &WorkerNet, addr: &str) -> usize {
+    wn.workers
+        .iter()
+        .position(|w| w.address == addr)
+        .expect("a worker of the net")
+}
+
+async fn members(wn: &WorkerNet, f: u64) -> anyhow::Result<Vec<String>> {
+    Ok(bls_client::orchestration::function(&wn.rpc, f)
+        .await?
+        .subnetwork
+        .map(|s| s.workers.iter().map(ToString::to_string).collect())
+        .unwrap_or_default())
+}
+
+async fn slashed_and_status(wn: &WorkerNet) -> anyhow::Result<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    for w in &wn.workers {
+        let r = bls_e2e::worker::worker_record(&wn.rpc, &w.address).await?;
+        out.push((
+            r["worker"]["slashed_total"]
+                .as_str()
+                .unwrap_or("0")
+                .to_string(),
+            r["worker"]["status"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+        ));
+    }
+    Ok(out)
+}
+
+/// Invokes `f` on `input` and waits for its verified result: (stdout, agreeing workers).
+async fn run(wn: &WorkerNet, f: u64, input: &[u8]) -> anyhow::Result<(u64, String, Vec<String>)> {
+    let inv = invoke(&wn.rpc, &wn.invoker, f, input, 1_000_000).await?;
+    let result = match wait_finalized(&wn.rpc, inv.job_id, Duration::from_secs(120)).await {
+        Ok(r) => r,
+        Err(e) => anyhow::bail!("{e:#}\n{}", wn.logs()),
+    };
+    let outcome = bls_core::outcome::Outcome::decode(result.outcome.as_slice())?;
+    Ok((
+        inv.job_id,
+        String::from_utf8_lossy(&outcome.stdout).into_owned(),
+        result.workers.iter().map(ToString::to_string).collect(),
+    ))
+}
+
+/// Waits until `worker` holds every secret of `f`.
+async fn wait_holds(wn: &WorkerNet, f: u64, worker: &str) -> anyhow::Result<()> {
+    wait_until(
+        &format!("{worker} holding function {f}'s secrets"),
+        Duration::from_secs(90),
+        || async {
+            let s = bls_client::secrets::secrets(&wn.rpc, f).await?;
+            Ok(s.members
+                .iter()
+                .any(|m| m.worker == worker && m.missing.is_empty())
+                .then_some(()))
+        },
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e:#}\n{}", wn.logs()))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replaced_member_gets_the_secret_and_a_bad_envelope_costs_nobody() -> anyhow::Result<()> {
+    let mut state = bls_e2e::worker::worker_app_state(20, 20);
+    for (module, section) in &mut state {
+        if module == "orchestration" {
+            section["params"]["subnetwork_size"] = serde_json::json!(3);
+        }
+    }
+    let mut wn = WorkerNet::start_with_state(4, state).await?;
+    for i in 0..4 {
+        wn.start_worker(i, &[]).await?;
+    }
+    let chain_id = wn.net.chain_id.clone();
+    let owner = wn.invoker.address().clone();
+    let key = random_secret("K3");
+    let wasm = std::fs::read(wasm_path("hmac-secret")?)?;
+    let f = deploy(&wn.rpc, &wn.invoker, &wasm, "{}", 3, 2).await?;
+    wait_keyed_members(&wn, f, 3).await?;
+    let (msgs, _) = bls_client::secrets::seal_secrets(
+        &wn.rpc,
+        &chain_id,
+        &owner,
+        f,
+        &[("HMAC_KEY".to_string(), key.clone())],
+    )
+    .await?;
+    bls_e2e::worker::send(
+        &wn.rpc,
+        &wn.invoker,
+        msgs.iter()
+            .map(bls_client::secrets::set_secret_msg)
+            .collect(),
+    )
+    .await?;
+
+    // A member turns liar: it is slashed and jailed for its dissent, and the subnetwork
+    // repair seats the spare worker.
+    let before = members(&wn, f).await?;
+    assert_eq!(before.len(), 3);
+    let liar = before[0].clone();
+    let spare = wn
+        .workers
+        .iter()
+        .map(|w| w.address.clone())
+        .find(|a| !before.contains(a))
+        .expect("a spare");
+    let li = index_of(&wn, &liar);
+    wn.workers[li].stop(Duration::from_secs(10));
+    wn.start_worker(li, &["--fault", "wrong-result"]).await?;
+    let (_, out, agreeing) = run(&wn, f, b"first").await?;
+    assert_eq!(out, hmac_hex(&key, b"first"));
+    assert!(!agreeing.contains(&liar));
+    wait_until(
+        "the liar jailed and replaced",
+        Duration::from_secs(60),
+        || async {
+            let m = members(&wn, f).await?;
+            Ok((!m.contains(&liar) && m.contains(&spare)).then_some(()))
+        },
+    )
+    .await?;
+    // The survivors re-seal the key to the new member; the owner does nothing.
+    wait_holds(&wn, f, &spare).await?;
+    let spare_addr = bls_core::Address::parse(&spare)?;
+    let held = bls_client::secrets::envelopes(&wn.rpc, f, &spare_addr).await?;
+    assert_eq!(held.envelopes.len(), 1);
+    assert_ne!(
+        held.envelopes[0].sealed_by,
+        owner.to_string(),
+        "a member sealed it"
+    );
+    let gone =
+        bls_client::secrets::envelopes(&wn.rpc, f, &bls_core::Address::parse(&liar)?).await?;
+    assert!(
+        gone.envelopes.is_empty(),
+        "the jailed member's envelope is deleted"
+    );
+    let (_, out, agreeing) = run(&wn, f, b"second").await?;
+    assert_eq!(out, hmac_hex(&key, b"second"));
+    assert!(
+        agreeing.contains(&spare),
+        "the new member ran it: {agreeing:?}"
+    );
+
+    // The owner seals a second secret, giving one member a well-formed envelope of another
+    // value: that member cannot match the commitment, reports it and declines its slot; the
+    // job finalizes from the others and nobody is slashed for it.
+    let now = members(&wn, f).await?;
+    let victim = now
+        .iter()
+        .find(|m| **m != spare)
+        .expect("a survivor")
+        .clone();
+    let s = bls_client::secrets::secrets(&wn.rpc, f).await?;
+    let version = s.last_version + 1;
+    let scope = bls_client::sealed::Scope::Function {
+        chain_id: &chain_id,
+        function_id: f,
+        name: "OTHER",
+        version,
+    };
+    let right = bls_client::sealed::SaltedValue::new("right")?;
+    let wrong = bls_client::sealed::SaltedValue::new("wrong")?;
+    let mut envelopes = Vec::new();
+    for m in s.members.iter().filter(|m| !m.encryption_pubkey.is_empty()) {
+        let value = if m.worker == victim { &wrong } else { &right };
+        let e = bls_client::sealed::seal(
+            &m.worker,
+            &hex::decode(&m.encryption_pubkey)?,
+            &scope,
+            value,
+        )?;
+        envelopes.push(bls_orchestration::secrets::msgs::SealedEnvelope {
+            worker: m.worker.clone(),
+            enc: e.enc,
+            ciphertext: e.ciphertext,
+        });
+    }
+    let set = bls_orchestration::secrets::msgs::MsgSetSecret {
+        owner: owner.to_string(),
+        function_id: f,
+        name: "OTHER".into(),
+        commitment: right.commitment(&scope).to_vec(),
+        envelopes,
+        version,
+    };
+    bls_e2e::worker::send(
+        &wn.rpc,
+        &wn.invoker,
+        vec![bls_client::secrets::set_secret_msg(&set)],
+    )
+    .await?;
+    let penalties = slashed_and_status(&wn).await?;
+    let (job, out, agreeing) = run(&wn, f, b"third").await?;
+    assert_eq!(out, hmac_hex(&key, b"third"));
+    assert!(!agreeing.contains(&victim), "{agreeing:?}");
+    assert_eq!(agreeing.len(), 2);
+    let j = bls_e2e::worker::job(&wn.rpc, job).await?;
+    let slot = j
+        .assignments
+        .iter()
+        .find(|a| a.worker.as_str() == victim)
+        .expect("the victim was assigned");
+    assert!(slot.declined, "{j:?}");
+    // Wait for settlement, then compare penalties: unchanged for everyone.
+    wait_until("job settled", Duration::from_secs(60), || async {
+        let j = bls_e2e::worker::job(&wn.rpc, job).await?;
+        Ok((!j.settling).then_some(()))
+    })
+    .await?;
+    assert_eq!(
+        slashed_and_status(&wn).await?,
+        penalties,
+        "nobody penalized"
+    );
+    let vi = index_of(&wn, &victim);
+    let log = wn.workers[vi].all_logs();
+    assert!(log.contains("secrets unopenable"), "the victim said why");
+    // A member re-seals the right value to it; it runs the next job with the others.
+    wait_holds(&wn, f, &victim).await?;
+    let (_, out, agreeing) = run(&wn, f, b"fourth").await?;
+    assert_eq!(out, hmac_hex(&key, b"fourth"));
+    assert!(agreeing.contains(&victim), "{agreeing:?}");
+    for w in &wn.workers {
+        assert!(
+            find_in(w.all_logs().as_bytes(), &[key.as_bytes()]).is_none(),
+            "{}'s log holds the key",
+            w.name
+        );
+    }
+    Ok(())
+}
