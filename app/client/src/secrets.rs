@@ -83,6 +83,51 @@ pub async fn pending_reseals(
     .await
 }
 
+/// The function's current members with an encryption key: (worker, key bytes).
+async fn keyed_members(
+    rpc: &RpcClient,
+    function_id: u64,
+) -> Result<(SecretsResponse, Vec<(String, Vec<u8>)>), SecretsClientError> {
+    let current = secrets(rpc, function_id).await?;
+    let mut members = Vec::new();
+    for m in current
+        .members
+        .iter()
+        .filter(|m| !m.encryption_pubkey.is_empty())
+    {
+        let key = hex::decode(&m.encryption_pubkey).map_err(|_| SecretsClientError::Seal {
+            worker: m.worker.clone(),
+            source: SealError::BadRecipientKey,
+        })?;
+        members.push((m.worker.clone(), key));
+    }
+    if members.is_empty() {
+        return Err(SecretsClientError::NoRecipients(function_id));
+    }
+    Ok((current, members))
+}
+
+/// `name = value` checked and salted, then sealed under `scope` to each of `members`.
+fn seal_to_members(
+    members: &[(String, Vec<u8>)],
+    name: &str,
+    value: &str,
+    scope: &Scope<'_>,
+) -> Result<(SaltedValue, Vec<(String, crate::sealed::Envelope)>), SecretsClientError> {
+    crate::sealed::validate_secret_name(name).map_err(SecretsClientError::Invalid)?;
+    let salted =
+        SaltedValue::new(value).map_err(|e| SecretsClientError::Invalid(format!("{name}: {e}")))?;
+    let mut out = Vec::with_capacity(members.len());
+    for (worker, key) in members {
+        let e = seal(worker, key, scope, &salted).map_err(|source| SecretsClientError::Seal {
+            worker: worker.clone(),
+            source,
+        })?;
+        out.push((worker.clone(), e));
+    }
+    Ok((salted, out))
+}
+
 /// Seals each `(name, value)` as a secret of `function_id` to every current member with an
 /// encryption key, for the function's next secret versions (one `MsgSetSecret` each, in
 /// order: send them in one transaction, in this order), and names the members.
@@ -93,20 +138,9 @@ pub async fn seal_secrets(
     function_id: u64,
     entries: &[(String, String)],
 ) -> Result<(Vec<MsgSetSecret>, Vec<String>), SecretsClientError> {
-    let current = secrets(rpc, function_id).await?;
-    let members: Vec<_> = current
-        .members
-        .iter()
-        .filter(|m| !m.encryption_pubkey.is_empty())
-        .collect();
-    if members.is_empty() {
-        return Err(SecretsClientError::NoRecipients(function_id));
-    }
+    let (current, members) = keyed_members(rpc, function_id).await?;
     let mut msgs = Vec::new();
     for (i, (name, value)) in entries.iter().enumerate() {
-        crate::sealed::validate_secret_name(name).map_err(SecretsClientError::Invalid)?;
-        let salted = SaltedValue::new(value)
-            .map_err(|e| SecretsClientError::Invalid(format!("{name}: {e}")))?;
         let version = current
             .last_version
             .saturating_add(u64::try_from(i).unwrap_or(u64::MAX))
@@ -117,31 +151,24 @@ pub async fn seal_secrets(
             name,
             version,
         };
-        let mut envelopes = Vec::new();
-        for m in &members {
-            let bad = |source| SecretsClientError::Seal {
-                worker: m.worker.clone(),
-                source,
-            };
-            let key =
-                hex::decode(&m.encryption_pubkey).map_err(|_| bad(SealError::BadRecipientKey))?;
-            let e = seal(&m.worker, &key, &scope, &salted).map_err(bad)?;
-            envelopes.push(SealedEnvelope {
-                worker: m.worker.clone(),
-                enc: e.enc,
-                ciphertext: e.ciphertext,
-            });
-        }
+        let (salted, sealed) = seal_to_members(&members, name, value, &scope)?;
         msgs.push(MsgSetSecret {
             owner: owner.to_string(),
             function_id,
             name: name.clone(),
             commitment: salted.commitment(&scope).to_vec(),
-            envelopes,
+            envelopes: sealed
+                .into_iter()
+                .map(|(worker, e)| SealedEnvelope {
+                    worker,
+                    enc: e.enc,
+                    ciphertext: e.ciphertext,
+                })
+                .collect(),
             version,
         });
     }
-    Ok((msgs, members.iter().map(|m| m.worker.clone()).collect()))
+    Ok((msgs, members.into_iter().map(|(w, _)| w).collect()))
 }
 
 fn any(type_url: &str, msg: &impl Message) -> Any {
@@ -258,20 +285,9 @@ pub async fn seal_request_secrets(
     nonce: u64,
     entries: &[(String, String)],
 ) -> Result<Vec<RequestSecret>, SecretsClientError> {
-    let current = secrets(rpc, function_id).await?;
-    let members: Vec<_> = current
-        .members
-        .iter()
-        .filter(|m| !m.encryption_pubkey.is_empty())
-        .collect();
-    if members.is_empty() {
-        return Err(SecretsClientError::NoRecipients(function_id));
-    }
+    let (_, members) = keyed_members(rpc, function_id).await?;
     let mut out = Vec::new();
     for (name, value) in entries {
-        crate::sealed::validate_secret_name(name).map_err(SecretsClientError::Invalid)?;
-        let salted = SaltedValue::new(value)
-            .map_err(|e| SecretsClientError::Invalid(format!("{name}: {e}")))?;
         let scope = Scope::Request {
             chain_id,
             function_id,
@@ -279,25 +295,18 @@ pub async fn seal_request_secrets(
             nonce,
             name,
         };
-        let mut envelopes = Vec::new();
-        for m in &members {
-            let bad = |source| SecretsClientError::Seal {
-                worker: m.worker.clone(),
-                source,
-            };
-            let key =
-                hex::decode(&m.encryption_pubkey).map_err(|_| bad(SealError::BadRecipientKey))?;
-            let e = seal(&m.worker, &key, &scope, &salted).map_err(bad)?;
-            envelopes.push(RequestEnvelope {
-                worker: m.worker.clone(),
-                enc: hex::encode(e.enc),
-                ciphertext: hex::encode(e.ciphertext),
-            });
-        }
+        let (salted, sealed) = seal_to_members(&members, name, value, &scope)?;
         out.push(RequestSecret {
             name: name.clone(),
             commitment: hex::encode(salted.commitment(&scope)),
-            envelopes,
+            envelopes: sealed
+                .into_iter()
+                .map(|(worker, e)| RequestEnvelope {
+                    worker,
+                    enc: hex::encode(e.enc),
+                    ciphertext: hex::encode(e.ciphertext),
+                })
+                .collect(),
         });
     }
     Ok(out)
