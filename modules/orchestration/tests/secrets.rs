@@ -575,3 +575,64 @@ fn unset_and_retire_remove_every_envelope_and_genesis_keeps_them() {
     assert!(g.secrets.secrets.is_empty());
     assert!(g.secrets.envelopes.is_empty());
 }
+
+#[test]
+fn a_dissent_around_a_change_of_secrets_is_nobodys_fault() {
+    // Workers read their envelopes when they run: one that ran before a new value landed and
+    // one that ran after disagree honestly. The owner cannot use a change to get anyone slashed.
+    let mut s = S::new();
+    s.set_ok("API_KEY");
+    let r = s.c.invoke(&user(2), s.f, FEE).unwrap();
+    let job = r.job_id;
+    let ids: Vec<Address> =
+        s.c.job(job)
+            .assignments
+            .iter()
+            .map(|a| a.worker.clone())
+            .collect();
+    let ws: Vec<SimWorker> = ids
+        .iter()
+        .map(|a| find(&s.ws, a.as_str()).clone())
+        .collect();
+    let (old, new) = (outcome(b"mac-old", 5), outcome(b"mac-new", 5));
+    s.c.commit(&ws[0], job, &old).unwrap();
+    s.c.commit(&ws[1], job, &old).unwrap();
+    s.set_ok("API_KEY"); // a new value lands mid-job
+    s.c.commit(&ws[2], job, &new).unwrap();
+    s.c.reveal(&ws[0], job, &old).unwrap();
+    s.c.reveal(&ws[1], job, &old).unwrap();
+    s.c.reveal(&ws[2], job, &new).unwrap();
+    s.c.next_block();
+    assert_eq!(s.c.job(job).status, JobStatus::Finalized);
+    let rec = bls_registry::state::get_worker(&s.c.store, &ws[2].addr)
+        .unwrap()
+        .unwrap();
+    assert_eq!(rec.slashed_total, 0, "not slashed");
+    assert_eq!(rec.status, bls_registry::WorkerStatus::Active);
+
+    // Without a change, the same dissent is slashed (the rule above is what saved it).
+    let r = s.c.invoke(&user(2), s.f, FEE).unwrap();
+    let job = r.job_id;
+    s.c.next_block();
+    let ids: Vec<Address> =
+        s.c.job(job)
+            .assignments
+            .iter()
+            .map(|a| a.worker.clone())
+            .collect();
+    let ws: Vec<SimWorker> = ids
+        .iter()
+        .map(|a| find(&s.ws, a.as_str()).clone())
+        .collect();
+    s.c.commit(&ws[0], job, &old).unwrap();
+    s.c.commit(&ws[1], job, &old).unwrap();
+    s.c.commit(&ws[2], job, &new).unwrap();
+    s.c.reveal(&ws[0], job, &old).unwrap();
+    s.c.reveal(&ws[1], job, &old).unwrap();
+    s.c.reveal(&ws[2], job, &new).unwrap();
+    s.c.next_block();
+    let rec = bls_registry::state::get_worker(&s.c.store, &ws[2].addr)
+        .unwrap()
+        .unwrap();
+    assert!(rec.slashed_total > 0, "a plain dissent is slashed");
+}

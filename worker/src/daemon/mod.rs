@@ -147,7 +147,7 @@ pub async fn run(home: &Path, config: Config, opts: StartOptions) -> anyhow::Res
     let secrets = Arc::new(secrets::WorkerSecrets::new(
         &key,
         tx_chain_id.clone(),
-        rpc.clone(),
+        chain.clone(),
         signer.clone(),
         metrics.clone(),
     ));

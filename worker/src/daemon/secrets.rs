@@ -6,12 +6,15 @@
 //! dropped) for one run and are never logged, counted by name or written to disk.
 
 use bls_client::sealed::{seal, EncryptionKey, Envelope, SaltedValue, Scope};
-use bls_client::{KeyPair, RpcClient, RpcError};
+use bls_client::secrets::SECRET_ENVELOPES_QUERY;
+use bls_client::{KeyPair, RpcError};
 use bls_core::Address;
 use bls_orchestration::secrets::msgs::{MsgResealSecret, SealedEnvelope};
+use bls_orchestration::secrets::queries::{SecretEnvelopesRequest, SecretEnvelopesResponse};
 use bls_runtime::SecretEnv;
 use std::sync::Arc;
 
+use super::chain::Chain;
 use super::signer::SignerHandle;
 use crate::metrics::Metrics;
 
@@ -44,7 +47,7 @@ pub struct WorkerSecrets {
     key: EncryptionKey,
     me: Address,
     chain_id: String,
-    rpc: RpcClient,
+    chain: Chain,
     signer: SignerHandle,
     metrics: Arc<Metrics>,
 }
@@ -54,7 +57,7 @@ impl WorkerSecrets {
     pub fn new(
         key: &KeyPair,
         chain_id: String,
-        rpc: RpcClient,
+        chain: Chain,
         signer: SignerHandle,
         metrics: Arc<Metrics>,
     ) -> WorkerSecrets {
@@ -62,7 +65,7 @@ impl WorkerSecrets {
             key: EncryptionKey::derive(key),
             me: key.address().clone(),
             chain_id,
-            rpc,
+            chain,
             signer,
             metrics,
         }
@@ -76,9 +79,23 @@ impl WorkerSecrets {
     /// Opens every secret of `function_id` sealed to this worker (empty when the function has
     /// none). Any secret that cannot be opened fails the whole set: a run with one missing
     /// would compute a different result than the other members'.
-    pub async fn open_for(&self, function_id: u64) -> Result<SecretEnv, SecretsFailure> {
+    ///
+    /// `cached`: read the envelopes through the chain view's short-lived cache (the fast path:
+    /// no extra chain round trip per request). A failure is never concluded from a cached
+    /// read: it is retried uncached first (a reseal or a new version may have just landed).
+    pub async fn open_for(
+        &self,
+        function_id: u64,
+        cached: bool,
+    ) -> Result<SecretEnv, SecretsFailure> {
+        let opened = match self.open_all(function_id, cached).await {
+            Err(SecretsFailure::Missing { .. } | SecretsFailure::Unopenable { .. }) if cached => {
+                self.open_all(function_id, false).await
+            }
+            other => other,
+        };
         let mut env = SecretEnv::default();
-        for (name, _, value) in self.open_all(function_id).await? {
+        for (name, _, value) in opened? {
             env.insert(&name, zeroize::Zeroizing::new(value.value().to_string()));
         }
         if !env.is_empty() {
@@ -91,8 +108,23 @@ impl WorkerSecrets {
     async fn open_all(
         &self,
         function_id: u64,
+        cached: bool,
     ) -> Result<Vec<(String, u64, SaltedValue)>, SecretsFailure> {
-        let held = bls_client::secrets::envelopes(&self.rpc, function_id, &self.me).await?;
+        let req = SecretEnvelopesRequest {
+            function_id,
+            worker: self.me.to_string(),
+        };
+        let held: SecretEnvelopesResponse = if cached {
+            self.chain
+                .view()
+                .query(SECRET_ENVELOPES_QUERY, &req)
+                .await?
+        } else {
+            self.chain
+                .rpc()
+                .query_json(SECRET_ENVELOPES_QUERY, &req)
+                .await?
+        };
         let mut out = Vec::new();
         if let Some(name) = held.missing.first() {
             return Err(SecretsFailure::Missing { name: name.clone() });
@@ -144,7 +176,7 @@ impl WorkerSecrets {
     /// Re-seals, to each member waiting for them, the secrets this worker holds, when its turn
     /// in the reseal order has come at height `tip`.
     pub async fn reseal_pending(&self, tip: u64) {
-        let pending = match bls_client::secrets::pending_reseals(&self.rpc, &self.me).await {
+        let pending = match bls_client::secrets::pending_reseals(self.chain.rpc(), &self.me).await {
             Ok(p) => p.reseals,
             Err(e) => {
                 tracing::debug!(error = %e, "reading pending reseals failed");
@@ -155,7 +187,7 @@ impl WorkerSecrets {
             let Ok(recipient_key) = hex::decode(&p.recipient_key) else {
                 continue;
             };
-            let mine = match self.open_all(p.function_id).await {
+            let mine = match self.open_all(p.function_id, false).await {
                 Ok(v) => v,
                 Err(e) => {
                     tracing::debug!(function = p.function_id, error = %e, "cannot reseal what this worker cannot open");

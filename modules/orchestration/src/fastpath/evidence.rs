@@ -158,6 +158,7 @@ pub fn submit_evidence(
         &by_hash,
         &equivocators,
         &outcomes,
+        crate::secrets::state::last_change(ctx.store, f.id),
         &mut verdicts,
     )?;
 
@@ -278,6 +279,7 @@ fn judge_dissent(
     by_hash: &BTreeMap<[u8; 32], BTreeSet<Address>>,
     equivocators: &BTreeSet<Address>,
     outcomes: &BTreeMap<[u8; 32], Outcome>,
+    secrets_changed: Option<u64>,
     verdicts: &mut BTreeMap<Address, DissentPenalty>,
 ) -> Result<(Option<[u8; 32]>, Option<String>), FastPathError> {
     let members: BTreeSet<&Address> = members.iter().collect();
@@ -331,6 +333,15 @@ fn judge_dissent(
             Some(format!(
                 "function {} was updated at height {} while the request was alive: workers may have run different manifests",
                 f.id, f.updated_height
+            )),
+        ));
+    }
+    if secrets_changed.is_some_and(|h| h >= window_start) {
+        return Ok((
+            Some(majority),
+            Some(format!(
+                "function {}'s secrets changed while the request was alive: workers may have run with different values",
+                f.id
             )),
         ));
     }

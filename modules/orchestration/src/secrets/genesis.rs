@@ -9,7 +9,8 @@ use super::rules::{
     validate_secret_name, ENC_BYTES, MAX_CIPHERTEXT_BYTES, MAX_SECRETS_PER_FUNCTION,
 };
 use super::state::{
-    ResealNeed, SecretEntry, StoredEnvelope, ENVELOPES, RESEAL, SECRETS, SECRET_VERSION,
+    ResealNeed, SecretEntry, StoredEnvelope, ENVELOPES, RESEAL, SECRETS, SECRETS_CHANGED,
+    SECRET_VERSION,
 };
 use crate::error::OrchestrationError;
 use crate::state::FUNCTIONS;
@@ -62,6 +63,16 @@ pub struct GenesisSecretVersion {
     pub version: u64,
 }
 
+/// The last height a function's secrets changed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GenesisSecretChange {
+    /// Function id.
+    pub function_id: u64,
+    /// Height of the last set or unset.
+    pub height: u64,
+}
+
 /// The secrets part of orchestration's genesis (absent in older files: empty).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -74,6 +85,8 @@ pub struct SecretsGenesis {
     pub envelopes: Vec<GenesisEnvelope>,
     /// Reseal marks.
     pub reseals: Vec<GenesisReseal>,
+    /// Last change heights (dissent around a change is not judged).
+    pub changed: Vec<GenesisSecretChange>,
 }
 
 fn bad(s: impl Into<String>) -> OrchestrationError {
@@ -139,6 +152,9 @@ pub fn init(ctx: &mut Context<'_>, g: &SecretsGenesis) -> Result<(), Orchestrati
             &e.envelope,
         )?;
     }
+    for c in &g.changed {
+        SECRETS_CHANGED.save(ctx.store, c.function_id, &c.height)?;
+    }
     for r in &g.reseals {
         if !FUNCTIONS.has(ctx.store, r.function_id) {
             return Err(bad(format!(
@@ -177,6 +193,13 @@ pub fn export(store: &dyn Storage) -> Result<SecretsGenesis, OrchestrationError>
             worker: parse(&worker)?,
             name,
             envelope,
+        });
+    }
+    for item in SECRETS_CHANGED.range(store, None, None, Order::Ascending) {
+        let (function_id, height) = item?;
+        g.changed.push(GenesisSecretChange {
+            function_id,
+            height,
         });
     }
     for item in RESEAL.range(store, None, None, Order::Ascending) {

@@ -15,7 +15,7 @@ use super::rules::{
 };
 use super::state::{
     self, delete_envelopes, encryption_key, need_reseal, SecretEntry, StoredEnvelope, ENVELOPES,
-    RESEAL, SECRETS, SECRET_VERSION,
+    RESEAL, SECRETS, SECRETS_CHANGED, SECRET_VERSION,
 };
 use crate::events;
 use crate::handlers::functions::owned_function;
@@ -158,6 +158,7 @@ pub fn set_secret(
         )?;
     }
     SECRET_VERSION.save(ctx.store, f.id, &version)?;
+    SECRETS_CHANGED.save(ctx.store, f.id, &ctx.block.height)?;
     SECRETS.save(
         ctx.store,
         (f.id, &msg.name),
@@ -196,6 +197,7 @@ pub fn unset_secret(
         });
     }
     SECRETS.remove(ctx.store, (f.id, &msg.name));
+    SECRETS_CHANGED.save(ctx.store, f.id, &ctx.block.height)?;
     let holders: Vec<(String, String)> = ENVELOPES
         .sub_prefix(f.id)
         .keys(ctx.store, None, None, cosmwasm_std::Order::Ascending)

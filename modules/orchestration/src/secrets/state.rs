@@ -4,7 +4,8 @@
 //! - `orch/secret/{function}/{name}` → [`SecretEntry`] (version, commitment);
 //! - `orch/secret_version/{function}` → the function's last secret version (a counter);
 //! - `orch/envelope/{function}/{worker}/{name}` → [`StoredEnvelope`];
-//! - `orch/reseal/{function}/{worker}` → [`ResealNeed`] (a member waiting for its secrets).
+//! - `orch/reseal/{function}/{worker}` → [`ResealNeed`] (a member waiting for its secrets);
+//! - `orch/secrets_changed/{function}` → the last height a secret was set or unset.
 
 use bls_core::{Address, Context, Event};
 use cosmwasm_std::{Binary, Order, Storage};
@@ -57,6 +58,20 @@ pub(crate) const SECRETS: Map<(u64, &str), SecretEntry> = Map::new("orch/secret"
 pub(crate) const SECRET_VERSION: Map<u64, u64> = Map::new("orch/secret_version");
 pub(crate) const ENVELOPES: Map<(u64, &str, &str), StoredEnvelope> = Map::new("orch/envelope");
 pub(crate) const RESEAL: Map<(u64, &str), ResealNeed> = Map::new("orch/reseal");
+pub(crate) const SECRETS_CHANGED: Map<u64, u64> = Map::new("orch/secrets_changed");
+
+/// Whether the function's secrets were set or unset at `height` or later. Workers read their
+/// envelopes when they run, so around a change honest members may run with different values:
+/// a dissent about a job invoked (or a request alive) since then is nobody's fault and is not
+/// judged.
+pub fn changed_since(store: &dyn Storage, function: u64, height: u64) -> bool {
+    last_change(store, function).is_some_and(|h| h >= height)
+}
+
+/// The last height the function's secrets were set or unset (`None`: never).
+pub fn last_change(store: &dyn Storage, function: u64) -> Option<u64> {
+    SECRETS_CHANGED.may_load(store, function).ok().flatten()
+}
 
 /// The function's secrets by name.
 pub fn secrets(
