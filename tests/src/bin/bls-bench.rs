@@ -43,6 +43,8 @@ const USAGE: &str = "usage:
       bank-send throughput of blsd vs CometBFT's kvstore app (same consensus settings)
   bls-bench fastpath [--requests N] [--concurrency C] [--baseline N]
       head-worker fast path (hello, 3-worker quorum) vs a bls-worker process per request
+  bls-bench secrets [--requests N] [--concurrency C]
+      fast path of hmac-secret: key as a plain manifest variable vs sealed vs request-scoped
   bls-bench flood [--seconds S] [--clients C] [--block-time 200ms]
       block interval idle vs under a flood of heavy simulates and queries (RPC and REST)
   bls-bench state [--validators 200] [--delegations 10000] [--jobs 10000] [--blocks 40] [--txs 20]
@@ -369,6 +371,7 @@ async fn main() -> anyhow::Result<()> {
     match argv.first().map(String::as_str) {
         Some("chain") => chain(parse_chain_args(rest)?).await,
         Some("fastpath") => fastpath::run(fastpath::parse_args(rest)?).await,
+        Some("secrets") => secrets::run(secrets::parse_args(rest)?).await,
         Some("flood") => flood::run(flood::parse_args(rest)?).await,
         Some("state") => state::run(state::parse_args(rest)?),
         Some("disk") => state::disk::run(state::disk::parse_args(rest)?),
@@ -438,8 +441,8 @@ mod fastpath {
 
     /// Worker 3 of four is the head; the other three (and the head, if the subnetwork
     /// picks it) execute.
-    const HEAD: usize = 3;
-    const HEAD_BOND: &str = "1000000000ubls";
+    pub(super) const HEAD: usize = 3;
+    pub(super) const HEAD_BOND: &str = "1000000000ubls";
     /// Replication and quorum of the deployed `hello`: three workers must agree.
     const REPLICATION: u32 = 3;
     const QUORUM: u32 = 3;
@@ -477,7 +480,7 @@ mod fastpath {
     }
 
     /// Latencies of one series and its wall time.
-    struct Series {
+    pub(super) struct Series {
         name: String,
         in_flight: usize,
         samples: Vec<Duration>,
@@ -485,19 +488,24 @@ mod fastpath {
     }
 
     impl Series {
+        /// How many requests were in flight.
+        pub(super) fn in_flight_count(&self) -> usize {
+            self.in_flight
+        }
+
         /// Nearest-rank percentile.
-        fn pct(&self, p: usize) -> Duration {
+        pub(super) fn pct(&self, p: usize) -> Duration {
             let mut v = self.samples.clone();
             v.sort();
             let rank = (v.len() * p).div_ceil(100).max(1);
             v.get(rank - 1).copied().unwrap_or_default()
         }
 
-        fn rps(&self) -> f64 {
+        pub(super) fn rps(&self) -> f64 {
             self.samples.len() as f64 / self.wall.as_secs_f64()
         }
 
-        fn row(&self) -> String {
+        pub(super) fn row(&self) -> String {
             let ms = |d: Duration| d.as_secs_f64() * 1e3;
             format!(
                 "| {} | {} | {} | {:.2} | {:.2} | {:.1} |",
@@ -513,7 +521,7 @@ mod fastpath {
 
     /// Runs `jobs` (index → future) with `in_flight` at a time; per-job latency and the
     /// wall time of the whole series.
-    async fn measure<F, Fut>(
+    pub(super) async fn measure<F, Fut>(
         name: &str,
         jobs: usize,
         in_flight: usize,
@@ -638,7 +646,7 @@ mod fastpath {
     }
 
     /// Funds `keys` from the net's invoker and gives each a fast-path deposit.
-    async fn fund(wn: &WorkerNet, keys: &[KeyPair]) -> anyhow::Result<()> {
+    pub(super) async fn fund(wn: &WorkerNet, keys: &[KeyPair]) -> anyhow::Result<()> {
         let each = Coins::parse(&format!("{}ubls", DEPOSIT * 2))?;
         let msgs = keys
             .iter()
@@ -890,6 +898,9 @@ mod fastpath {
 
 #[path = "bls-bench/state.rs"]
 mod state;
+
+#[path = "bls-bench/secrets.rs"]
+mod secrets;
 
 #[path = "bls-bench/join.rs"]
 mod join;
