@@ -569,6 +569,8 @@ fn secrets_msgs() -> Vec<String> {
                 function_id: 3,
                 job_id: 9,
                 reason: "does not open".into(),
+                stale: true,
+                name: "API_KEY".into(),
             },
             Some(MSG_REPORT_UNOPENABLE_SECRETS),
         ),

@@ -200,15 +200,30 @@ pub fn reseal_secret_msg(m: &MsgResealSecret) -> Any {
     any(MSG_RESEAL_SECRET, m)
 }
 
-/// `MsgReportUnopenableSecrets` for `worker`.
-pub fn report_unopenable_msg(worker: &Address, function_id: u64, job_id: u64, reason: &str) -> Any {
+/// `MsgReportUnopenableSecrets` for `worker`: secret `name` (empty: unknown) did not open, or,
+/// `stale`, the function's secrets changed since `job_id` was assigned.
+pub fn report_unopenable_msg(
+    worker: &Address,
+    function_id: u64,
+    job_id: u64,
+    name: &str,
+    stale: bool,
+    reason: &str,
+) -> Any {
     any(
         MSG_REPORT_UNOPENABLE_SECRETS,
         &MsgReportUnopenableSecrets {
             worker: worker.to_string(),
             function_id,
             job_id,
-            reason: reason.chars().take(200).collect(),
+            // The chain takes at most 256 bytes: cut at a character boundary below that.
+            reason: reason
+                .char_indices()
+                .take_while(|(i, c)| i + c.len_utf8() <= 250)
+                .map(|(_, c)| c)
+                .collect(),
+            stale,
+            name: name.to_string(),
         },
     )
 }

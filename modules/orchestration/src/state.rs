@@ -299,6 +299,16 @@ pub struct Job {
     /// `reveal_deadline` passed; end block then settles the job.
     #[serde(default)]
     pub settling: bool,
+    /// The function's secrets version ([`crate::secrets::state::last_version`]) when the
+    /// current round was assigned: a worker that finds another version when it reads its
+    /// envelopes declines (`MsgReportUnopenableSecrets.stale`) rather than run with values
+    /// the others may not have used.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub secrets_version: u64,
+}
+
+fn is_zero(v: &u64) -> bool {
+    *v == 0
 }
 
 impl Job {

@@ -124,11 +124,23 @@ impl S {
     }
 
     fn report(&mut self, w: &Address, job: u64) -> Result<(), bls_core::ModuleError> {
+        self.report_with(w, job, "", false)
+    }
+
+    fn report_with(
+        &mut self,
+        w: &Address,
+        job: u64,
+        name: &str,
+        stale: bool,
+    ) -> Result<(), bls_core::ModuleError> {
         let m = MsgReportUnopenableSecrets {
             worker: w.to_string(),
             function_id: self.f,
             job_id: job,
             reason: "does not open".into(),
+            stale,
+            name: name.into(),
         };
         self.c
             .orch(w, encode_any(&m, MSG_REPORT_UNOPENABLE_SECRETS))
@@ -577,9 +589,11 @@ fn unset_and_retire_remove_every_envelope_and_genesis_keeps_them() {
 }
 
 #[test]
-fn a_dissent_around_a_change_of_secrets_is_nobodys_fault() {
-    // Workers read their envelopes when they run: one that ran before a new value landed and
-    // one that ran after disagree honestly. The owner cannot use a change to get anyone slashed.
+fn a_change_of_secrets_mid_job_is_declined_not_run_and_never_shields_a_liar() {
+    // Workers read their envelopes when they run. A job pins the secrets version of its
+    // assignment: a worker that finds another one declines (no penalty) instead of running
+    // with values the others may not have used — so honest members never disagree over a
+    // change, and a change never excuses a dissent.
     let mut s = S::new();
     s.set_ok("API_KEY");
     let r = s.c.invoke(&user(2), s.f, FEE).unwrap();
@@ -594,26 +608,34 @@ fn a_dissent_around_a_change_of_secrets_is_nobodys_fault() {
         .iter()
         .map(|a| find(&s.ws, a.as_str()).clone())
         .collect();
-    let (old, new) = (outcome(b"mac-old", 5), outcome(b"mac-new", 5));
-    s.c.commit(&ws[0], job, &old).unwrap();
-    s.c.commit(&ws[1], job, &old).unwrap();
+    let (right, wrong) = (outcome(b"mac", 5), outcome(b"not-the-mac", 5));
+    // Nothing changed yet: a stale claim is refused.
+    assert_refused(s.report_with(&ids[2], job, "", true), &not_allowed());
+    assert_refused(s.report_with(&ids[2], 0, "", true), &invalid());
+    s.c.commit(&ws[0], job, &right).unwrap();
+    s.c.commit(&ws[1], job, &wrong).unwrap();
     s.set_ok("API_KEY"); // a new value lands mid-job
-    s.c.commit(&ws[2], job, &new).unwrap();
-    s.c.reveal(&ws[0], job, &old).unwrap();
-    s.c.reveal(&ws[1], job, &old).unwrap();
-    s.c.reveal(&ws[2], job, &new).unwrap();
+                         // The third reads after it: it declines, keeping its envelopes.
+    s.report_with(&ids[2], job, "", true).unwrap();
+    assert!(
+        s.missing(&ids[2]).is_empty(),
+        "a stale decline keeps the envelopes"
+    );
+    // The two others committed: reveals open at once.
+    assert_eq!(s.c.job(job).status, JobStatus::Revealing);
+    s.c.reveal(&ws[0], job, &right).unwrap();
+    s.c.reveal(&ws[1], job, &wrong).unwrap();
     s.c.next_block();
-    assert_eq!(s.c.job(job).status, JobStatus::Finalized);
-    let rec = bls_registry::state::get_worker(&s.c.store, &ws[2].addr)
+    // One result each way, no quorum: the round fails; nobody is slashed for the decline.
+    let rec = bls_registry::state::get_worker(&s.c.store, &ids[2])
         .unwrap()
         .unwrap();
-    assert_eq!(rec.slashed_total, 0, "not slashed");
-    assert_eq!(rec.status, bls_registry::WorkerStatus::Active);
+    assert_eq!(rec.slashed_total, 0);
 
-    // Without a change, the same dissent is slashed (the rule above is what saved it).
+    // A liar whose dissent falls right after a change is still slashed: a change is no
+    // excuse (the owner cannot shield a colluding worker by setting secrets every block).
     let r = s.c.invoke(&user(2), s.f, FEE).unwrap();
     let job = r.job_id;
-    s.c.next_block();
     let ids: Vec<Address> =
         s.c.job(job)
             .assignments
@@ -624,15 +646,94 @@ fn a_dissent_around_a_change_of_secrets_is_nobodys_fault() {
         .iter()
         .map(|a| find(&s.ws, a.as_str()).clone())
         .collect();
-    s.c.commit(&ws[0], job, &old).unwrap();
-    s.c.commit(&ws[1], job, &old).unwrap();
-    s.c.commit(&ws[2], job, &new).unwrap();
-    s.c.reveal(&ws[0], job, &old).unwrap();
-    s.c.reveal(&ws[1], job, &old).unwrap();
-    s.c.reveal(&ws[2], job, &new).unwrap();
+    for w in &ws[..2] {
+        s.c.commit(w, job, &right).unwrap();
+    }
+    s.c.commit(&ws[2], job, &wrong).unwrap();
+    s.set_ok("OTHER");
+    for w in &ws[..2] {
+        s.c.reveal(w, job, &right).unwrap();
+    }
+    s.c.reveal(&ws[2], job, &wrong).unwrap();
     s.c.next_block();
     let rec = bls_registry::state::get_worker(&s.c.store, &ws[2].addr)
         .unwrap()
         .unwrap();
-    assert!(rec.slashed_total > 0, "a plain dissent is slashed");
+    assert!(rec.slashed_total > 0, "the liar is slashed");
+}
+
+#[test]
+fn reports_cannot_be_repeated_without_a_reseal_and_each_sealer_reseals_to_a_reporter_once() {
+    let mut s = S::new();
+    let v = s.set_ok("API_KEY");
+    let (a, b, c) = (
+        s.member(0).addr.clone(),
+        s.member(1).addr.clone(),
+        s.member(2).addr.clone(),
+    );
+    s.report(&a, 0).unwrap();
+    // Nothing held, nothing to report: refused (no free rounds of reseals for the others).
+    assert_refused(s.report(&a, 0), &not_allowed());
+    s.reseal(&b, "API_KEY", v, &a).unwrap();
+    s.report_with(&a, 0, "API_KEY", false).unwrap();
+    s.reseal(&c, "API_KEY", v, &a).unwrap();
+    s.report_with(&a, 0, "API_KEY", false).unwrap();
+    // Both other members have resealed to A once and been reported: neither may again, and
+    // no reseal is asked of them (the exclusions outlive the completed reseals).
+    assert_refused(s.reseal(&b, "API_KEY", v, &a), &not_allowed());
+    assert_refused(s.reseal(&c, "API_KEY", v, &a), &not_allowed());
+    assert!(s.pending(&b).reseals.is_empty());
+    assert!(s.pending(&c).reseals.is_empty());
+    // The owner can still give it the value (a set covers every member).
+    s.set_ok("API_KEY");
+    assert!(s.missing(&a).is_empty());
+}
+
+#[test]
+fn keyless_workers_are_not_seated_on_functions_with_secrets() {
+    let mut s = S::new();
+    // Three more workers without an encryption key (registered by an older tool).
+    let keyless: Vec<SimWorker> = (7..10u8)
+        .map(|i| SimWorker::new(i, "eu", &format!("AS{}", 200 + i)))
+        .collect();
+    for w in &keyless {
+        s.c.fund(&w.addr, BOND);
+        let msg = bls_registry::msgs::MsgRegisterWorker {
+            operator: w.addr.to_string(),
+            result_pubkey: w.pubkey(),
+            peer_id: format!("12D3KooW{}", hex::encode(&w.addr.as_bytes()[..8])),
+            multiaddrs: vec![format!("/ip4/10.9.{}.1/tcp/4001", w.addr.as_bytes()[0])],
+            region: w.region.clone(),
+            network: w.network.clone(),
+            capabilities: Some(bls_registry::msgs::Capabilities {
+                memory_mb: 512,
+                max_timeout_ms: 900_000,
+                http_allowed: false,
+            }),
+            role: "worker".into(),
+            bond: Some(bls_registry::msgs::ProtoCoin::ubls(BOND)),
+            encryption_pubkey: Vec::new(),
+        };
+        s.c.tx(
+            &w.addr,
+            encode_any(&msg, bls_registry::msgs::MSG_REGISTER_WORKER),
+        )
+        .unwrap();
+    }
+    s.set_ok("API_KEY");
+    // Jail every keyed member but one spare: repairs may seat only keyed workers.
+    for w in s.members() {
+        s.c.jail(&w, 1_000);
+    }
+    for _ in 0..3 {
+        s.c.next_block();
+    }
+    let members = s.members();
+    assert!(!members.is_empty());
+    for m in &members {
+        assert!(
+            !keyless.iter().any(|k| &k.addr == m),
+            "a keyless worker was seated: {m}"
+        );
+    }
 }

@@ -439,7 +439,11 @@ impl Jobs {
                 .await
                 .map_err(|source| JobError::Runtime { id, source })?;
         }
-        let secrets = match self.secrets.open_for(job.function_id, false).await {
+        let secrets = match self
+            .secrets
+            .open_for(job.function_id, Some(job.secrets_version))
+            .await
+        {
             Ok(s) => s,
             Err(super::secrets::SecretsFailure::Query(source)) => {
                 return Err(JobError::Chain { id, source })

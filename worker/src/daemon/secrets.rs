@@ -31,6 +31,17 @@ pub enum SecretsFailure {
         /// The secret.
         name: String,
     },
+    /// The function's secrets changed since the job was assigned: the worker declines rather
+    /// than run with values the other members may not have used.
+    #[error(
+        "the function's secrets changed since the job was assigned (version {pinned}, now {now})"
+    )]
+    Stale {
+        /// The job's version.
+        pinned: u64,
+        /// The function's version now.
+        now: u64,
+    },
     /// An envelope is stale, does not open or differs from its commitment: the worker reports
     /// it rather than run with a wrong value.
     #[error("secret {name:?}: {reason}")]
@@ -78,24 +89,27 @@ impl WorkerSecrets {
 
     /// Opens every secret of `function_id` sealed to this worker (empty when the function has
     /// none). Any secret that cannot be opened fails the whole set: a run with one missing
-    /// would compute a different result than the other members'.
+    /// would compute a different result than the other members'. With `pinned` (a job's
+    /// `secrets_version`), secrets at another version fail as [`SecretsFailure::Stale`]: the
+    /// others may have run with the values of the pinned version.
     ///
-    /// `cached`: read the envelopes through the chain view's short-lived cache (the fast path:
-    /// no extra chain round trip per request). A failure is never concluded from a cached
-    /// read: it is retried uncached first (a reseal or a new version may have just landed).
+    /// Always read from the chain, never from a cache: a stale read could run with an old
+    /// value while the other members use the new one.
     pub async fn open_for(
         &self,
         function_id: u64,
-        cached: bool,
+        pinned: Option<u64>,
     ) -> Result<SecretEnv, SecretsFailure> {
-        let opened = match self.open_all(function_id, cached).await {
-            Err(SecretsFailure::Missing { .. } | SecretsFailure::Unopenable { .. }) if cached => {
-                self.open_all(function_id, false).await
-            }
-            other => other,
-        };
+        let (version, opened) = self.open_all(function_id).await?;
+        if let Some(p) = pinned.filter(|p| *p != version) {
+            return Err(SecretsFailure::Stale {
+                pinned: p,
+                now: version,
+            });
+        }
+        let opened = opened?;
         let mut env = SecretEnv::default();
-        for (name, _, value) in opened? {
+        for (name, _, value) in opened {
             env.insert(&name, zeroize::Zeroizing::new(value.value().to_string()));
         }
         if !env.is_empty() {
@@ -104,27 +118,31 @@ impl WorkerSecrets {
         Ok(env)
     }
 
-    /// Opens every secret of `function_id` sealed to this worker: name, version, salted value.
+    /// The function's secrets version and every secret sealed to this worker, opened: name,
+    /// version, salted value (or why not).
+    #[allow(clippy::type_complexity)]
     async fn open_all(
         &self,
         function_id: u64,
-        cached: bool,
-    ) -> Result<Vec<(String, u64, SaltedValue)>, SecretsFailure> {
+    ) -> Result<(u64, Result<Vec<(String, u64, SaltedValue)>, SecretsFailure>), SecretsFailure>
+    {
         let req = SecretEnvelopesRequest {
             function_id,
             worker: self.me.to_string(),
         };
-        let held: SecretEnvelopesResponse = if cached {
-            self.chain
-                .view()
-                .query(SECRET_ENVELOPES_QUERY, &req)
-                .await?
-        } else {
-            self.chain
-                .rpc()
-                .query_json(SECRET_ENVELOPES_QUERY, &req)
-                .await?
-        };
+        let held: SecretEnvelopesResponse = self
+            .chain
+            .rpc()
+            .query_json(SECRET_ENVELOPES_QUERY, &req)
+            .await?;
+        Ok((held.last_version, self.open_held(function_id, &held)))
+    }
+
+    fn open_held(
+        &self,
+        function_id: u64,
+        held: &SecretEnvelopesResponse,
+    ) -> Result<Vec<(String, u64, SaltedValue)>, SecretsFailure> {
         let mut out = Vec::new();
         if let Some(name) = held.missing.first() {
             return Err(SecretsFailure::Missing { name: name.clone() });
@@ -161,13 +179,28 @@ impl WorkerSecrets {
     }
 
     /// Reports that this worker cannot open `function_id`'s secrets (declining `job_id`'s slot
-    /// when non-zero): no penalty; the envelopes are deleted and re-sealed to it.
+    /// when non-zero): no penalty; the envelopes are deleted and re-sealed to it. A stale job
+    /// (the secrets changed since it was assigned) is only declined.
     pub async fn report(&self, function_id: u64, job_id: u64, failure: &SecretsFailure) {
-        self.metrics.secret("unopenable");
+        let (name, stale) = match failure {
+            SecretsFailure::Unopenable { name, .. } | SecretsFailure::Missing { name } => {
+                (name.as_str(), false)
+            }
+            SecretsFailure::Stale { .. } => ("", true),
+            SecretsFailure::Query(_) => return,
+        };
+        self.metrics
+            .secret(if stale { "stale" } else { "unopenable" });
         let reason = failure.to_string();
         tracing::warn!(function = function_id, job = job_id, %reason, "secrets unopenable; reporting");
-        let msg =
-            bls_client::secrets::report_unopenable_msg(&self.me, function_id, job_id, &reason);
+        let msg = bls_client::secrets::report_unopenable_msg(
+            &self.me,
+            function_id,
+            job_id,
+            name,
+            stale,
+            &reason,
+        );
         if let Err(e) = self.signer.submit(msg).await {
             tracing::warn!(function = function_id, job = job_id, error = %e, "report of unopenable secrets failed");
         }
@@ -187,7 +220,7 @@ impl WorkerSecrets {
             let Ok(recipient_key) = hex::decode(&p.recipient_key) else {
                 continue;
             };
-            let mine = match self.open_all(p.function_id, false).await {
+            let mine = match self.open_all(p.function_id).await.and_then(|(_, o)| o) {
                 Ok(v) => v,
                 Err(e) => {
                     tracing::debug!(function = p.function_id, error = %e, "cannot reseal what this worker cannot open");

@@ -205,7 +205,7 @@ impl Executor {
             .ensure(code_hash, from)
             .await
             .map_err(Refusal::Code)?;
-        let secrets = match self.secrets.open_for(req.terms.function_id, true).await {
+        let secrets = match self.secrets.open_for(req.terms.function_id, None).await {
             Ok(s) => s,
             Err(SecretsFailure::Query(e)) => return Err(Refusal::Chain(format!("secrets: {e}"))),
             Err(failure) => {

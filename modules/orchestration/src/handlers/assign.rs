@@ -130,6 +130,7 @@ fn assign(ctx: &mut Context<'_>, mut job: Job, p: &Params) -> Result<(), Orchest
     }
     job.failure = String::new();
     job.status = JobStatus::Committing;
+    job.secrets_version = crate::secrets::state::last_version(ctx.store, job.function_id)?;
     job.round_height = ctx.block.height;
     job.commit_deadline = ctx.block.height.saturating_add(p.commit_window);
     job.reveal_deadline = 0;

@@ -338,7 +338,7 @@ pub fn retire_function(
     f.updated_height = ctx.block.height;
     FUNCTIONS.save(ctx.store, f.id, &f)?;
     SUBNETS.remove(ctx.store, f.id);
-    crate::secrets::state::clear_function(ctx.store, f.id)?;
+    crate::secrets::state::clear_function(ctx.store, f.id, ctx.block.height)?;
     ctx.emit(Event::new(events::FUNCTION_RETIRED).attr("function_id", f.id));
     Ok(MsgRetireFunctionResponse {})
 }

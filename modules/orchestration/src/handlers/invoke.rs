@@ -54,7 +54,7 @@ pub fn invoke(
 
     // Refuse now what cannot be assigned (nothing escrowed); the draw itself waits for the
     // next block's randomness.
-    let eligible = eligible(ctx.store, &m)?.len();
+    let eligible = eligible(ctx.store, f.id, &m)?.len();
     if eligible < usize::try_from(f.replication).unwrap_or(usize::MAX) {
         return Err(OrchestrationError::NotEnoughWorkers {
             need: f.replication,
@@ -68,7 +68,9 @@ pub fn invoke(
             .unwrap_or_default();
         let mut holding = 0u32;
         for w in &members {
-            if crate::secrets::state::holds_secrets(ctx.store, f.id, w)? {
+            let active = bls_registry::state::get_worker(ctx.store, w)?
+                .is_some_and(|r| r.status == bls_registry::state::WorkerStatus::Active);
+            if active && crate::secrets::state::holds_secrets(ctx.store, f.id, w)? {
                 holding = holding.saturating_add(1);
             }
         }
@@ -112,6 +114,7 @@ pub fn invoke(
         result_hash: None,
         finalized_height: 0,
         settling: false,
+        secrets_version: 0,
     };
     JOBS.save(ctx.store, id, &job)?;
     JOBS_BY_FUNCTION.save(ctx.store, (f.id, id), &())?;

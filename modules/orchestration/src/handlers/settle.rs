@@ -143,12 +143,8 @@ fn settle(ctx: &mut Context<'_>, mut job: Job, p: &Params) -> Result<(), Orchest
     for w in &agreeing {
         tolerate_gone(liveness::record_answer(ctx, w))?;
     }
-    // Secrets set or unset since the invocation: members may have run with different values.
-    let secrets_changed =
-        crate::secrets::state::changed_since(ctx.store, job.function_id, job.height);
     for (w, h) in &dissenting {
         let judged = match (&manifest, dissent_outcome(ctx.store, job.id, h)?) {
-            _ if secrets_changed => DissentPenalty::Unpaid,
             (Some(m), Some(o)) => dissent::dissent_penalty(m, &final_outcome, &o),
             // Capabilities unknown: nobody is slashed on a guess.
             (None, _) => DissentPenalty::Unpaid,

@@ -33,14 +33,18 @@ pub fn candidate(w: &Worker) -> Candidate {
     }
 }
 
-/// Active workers able to run `m`, by id.
+/// Active workers able to run function `function` with manifest `m`, by id: its capabilities
+/// fit, and for a function with secrets it has an encryption key (a keyless worker could
+/// never hold them: it would take a seat and never run).
 pub fn eligible(
     store: &dyn cosmwasm_std::Storage,
+    function: u64,
     m: &Manifest,
 ) -> Result<BTreeMap<Address, Candidate>, OrchestrationError> {
+    let needs_key = crate::secrets::state::has_secrets(store, function);
     Ok(bls_registry::state::active_workers(store)?
         .iter()
-        .filter(|w| fits(w, m))
+        .filter(|w| fits(w, m) && (!needs_key || !w.encryption_pubkey.is_empty()))
         .map(|w| (w.operator.clone(), candidate(w)))
         .collect())
 }
@@ -57,7 +61,7 @@ pub fn ensure_subnetwork(
     p: &Params,
 ) -> Result<Vec<Candidate>, OrchestrationError> {
     let target = usize::try_from(p.subnetwork_size.max(f.replication)).unwrap_or(usize::MAX);
-    let pool = eligible(ctx.store, m)?;
+    let pool = eligible(ctx.store, f.id, m)?;
     let current = SUBNETS.may_load(ctx.store, f.id)?.unwrap_or_default();
     let kept: Vec<Candidate> = current
         .workers
@@ -161,7 +165,7 @@ pub fn pick_fresh(
     let mut picks = placement::select(&inside, &[], n, &seed);
     // Workers outside the subnetwork hold no envelopes: a function with secrets stays inside.
     if picks.len() < n && !sealed {
-        let pool = eligible(ctx.store, &m)?;
+        let pool = eligible(ctx.store, job.function_id, &m)?;
         let chosen: Vec<Candidate> = picks
             .iter()
             .filter_map(|id| pool.get(id).cloned())

@@ -88,7 +88,7 @@ fn repair_one(
     let Ok(m) = Manifest::from_json(f.manifest_json.as_bytes()) else {
         return Ok(());
     };
-    let dropped = ineligible_members(ctx.store, subnet, &m)?;
+    let dropped = ineligible_members(ctx.store, id, subnet, &m)?;
     if dropped.is_empty() {
         return Ok(());
     }
@@ -105,16 +105,22 @@ fn repair_one(
     Ok(())
 }
 
-/// Members that are not registered, not Active, or no longer fit the manifest.
+/// Members that are not registered, not Active, no longer fit the manifest, or have no
+/// encryption key while the function has secrets.
 fn ineligible_members(
     store: &dyn cosmwasm_std::Storage,
+    function: u64,
     subnet: &Subnetwork,
     m: &Manifest,
 ) -> Result<Vec<Address>, OrchestrationError> {
+    let needs_key = crate::secrets::state::has_secrets(store, function);
     let mut out = Vec::new();
     for id in &subnet.workers {
-        let ok = bls_registry::state::get_worker(store, id)?
-            .is_some_and(|w| w.status == bls_registry::state::WorkerStatus::Active && fits(&w, m));
+        let ok = bls_registry::state::get_worker(store, id)?.is_some_and(|w| {
+            w.status == bls_registry::state::WorkerStatus::Active
+                && fits(&w, m)
+                && (!needs_key || !w.encryption_pubkey.is_empty())
+        });
         if !ok {
             out.push(id.clone());
         }

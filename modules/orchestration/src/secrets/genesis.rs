@@ -1,5 +1,6 @@
-//! Secrets in genesis: entries, version counters, envelopes and reseal marks, exported in key
-//! order (a genesis holds envelopes and commitments, never a value).
+//! Secrets in genesis: entries, version counters, change heights, envelopes, reseal marks and
+//! exclusions, exported in key order (a genesis holds envelopes and commitments, never a
+//! value).
 
 use bls_core::{Address, Context};
 use cosmwasm_std::{Order, Storage};
@@ -7,9 +8,10 @@ use serde::{Deserialize, Serialize};
 
 use super::rules::{
     validate_secret_name, ENC_BYTES, MAX_CIPHERTEXT_BYTES, MAX_SECRETS_PER_FUNCTION,
+    MIN_CIPHERTEXT_BYTES,
 };
 use super::state::{
-    ResealNeed, SecretEntry, StoredEnvelope, ENVELOPES, RESEAL, SECRETS, SECRETS_CHANGED,
+    ResealNeed, SecretEntry, StoredEnvelope, ENVELOPES, EXCLUDED, RESEAL, SECRETS, SECRETS_CHANGED,
     SECRET_VERSION,
 };
 use crate::error::OrchestrationError;
@@ -63,6 +65,18 @@ pub struct GenesisSecretVersion {
     pub version: u64,
 }
 
+/// Members a member no longer takes reseals from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GenesisExclusion {
+    /// Function id.
+    pub function_id: u64,
+    /// The member.
+    pub worker: Address,
+    /// Who may not reseal to it.
+    pub excluded: Vec<Address>,
+}
+
 /// The last height a function's secrets changed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -85,8 +99,17 @@ pub struct SecretsGenesis {
     pub envelopes: Vec<GenesisEnvelope>,
     /// Reseal marks.
     pub reseals: Vec<GenesisReseal>,
-    /// Last change heights (dissent around a change is not judged).
+    /// Last change heights (fast-path dissent around a change is not judged).
     pub changed: Vec<GenesisSecretChange>,
+    /// Reseal exclusions.
+    pub exclusions: Vec<GenesisExclusion>,
+}
+
+/// The version of secret `name` (0 when unknown).
+fn s_version(store: &dyn Storage, function: u64, name: &str) -> Result<u64, OrchestrationError> {
+    Ok(SECRETS
+        .may_load(store, (function, name))?
+        .map_or(0, |e| e.version))
 }
 
 fn bad(s: impl Into<String>) -> OrchestrationError {
@@ -139,7 +162,8 @@ pub fn init(ctx: &mut Context<'_>, g: &SecretsGenesis) -> Result<(), Orchestrati
     for e in &g.envelopes {
         if !SECRETS.has(ctx.store, (e.function_id, &e.name))
             || e.envelope.enc.len() != ENC_BYTES
-            || e.envelope.ciphertext.len() > MAX_CIPHERTEXT_BYTES
+            || !(MIN_CIPHERTEXT_BYTES..=MAX_CIPHERTEXT_BYTES).contains(&e.envelope.ciphertext.len())
+            || e.envelope.version != s_version(ctx.store, e.function_id, &e.name)?
         {
             return Err(bad(format!(
                 "envelope of {:?} for {} (function {}): no such secret or malformed",
@@ -153,7 +177,22 @@ pub fn init(ctx: &mut Context<'_>, g: &SecretsGenesis) -> Result<(), Orchestrati
         )?;
     }
     for c in &g.changed {
+        if !FUNCTIONS.has(ctx.store, c.function_id) {
+            return Err(bad(format!(
+                "change height of unknown function {}",
+                c.function_id
+            )));
+        }
         SECRETS_CHANGED.save(ctx.store, c.function_id, &c.height)?;
+    }
+    for x in &g.exclusions {
+        if !FUNCTIONS.has(ctx.store, x.function_id) {
+            return Err(bad(format!(
+                "exclusions of unknown function {}",
+                x.function_id
+            )));
+        }
+        EXCLUDED.save(ctx.store, (x.function_id, x.worker.as_str()), &x.excluded)?;
     }
     for r in &g.reseals {
         if !FUNCTIONS.has(ctx.store, r.function_id) {
@@ -200,6 +239,14 @@ pub fn export(store: &dyn Storage) -> Result<SecretsGenesis, OrchestrationError>
         g.changed.push(GenesisSecretChange {
             function_id,
             height,
+        });
+    }
+    for item in EXCLUDED.range(store, None, None, Order::Ascending) {
+        let ((function_id, worker), excluded) = item?;
+        g.exclusions.push(GenesisExclusion {
+            function_id,
+            worker: parse(&worker)?,
+            excluded,
         });
     }
     for item in RESEAL.range(store, None, None, Order::Ascending) {

@@ -15,7 +15,7 @@ use super::rules::{
 };
 use super::state::{
     self, delete_envelopes, encryption_key, need_reseal, SecretEntry, StoredEnvelope, ENVELOPES,
-    RESEAL, SECRETS, SECRETS_CHANGED, SECRET_VERSION,
+    RESEAL, SECRETS,
 };
 use crate::events;
 use crate::handlers::functions::owned_function;
@@ -157,8 +157,7 @@ pub fn set_secret(
             },
         )?;
     }
-    SECRET_VERSION.save(ctx.store, f.id, &version)?;
-    SECRETS_CHANGED.save(ctx.store, f.id, &ctx.block.height)?;
+    state::bump_version(ctx.store, f.id, ctx.block.height)?;
     SECRETS.save(
         ctx.store,
         (f.id, &msg.name),
@@ -197,7 +196,7 @@ pub fn unset_secret(
         });
     }
     SECRETS.remove(ctx.store, (f.id, &msg.name));
-    SECRETS_CHANGED.save(ctx.store, f.id, &ctx.block.height)?;
+    state::bump_version(ctx.store, f.id, ctx.block.height)?;
     let holders: Vec<(String, String)> = ENVELOPES
         .sub_prefix(f.id)
         .keys(ctx.store, None, None, cosmwasm_std::Order::Ascending)
@@ -290,10 +289,7 @@ pub fn reseal_secret(
             format!("already holds a valid envelope of {:?}", msg.name),
         ));
     }
-    if RESEAL
-        .may_load(ctx.store, (f.id, recipient.as_str()))?
-        .is_some_and(|n| n.excluded.contains(&sealer))
-    {
+    if state::excluded(ctx.store, f.id, recipient.as_str())?.contains(&sealer) {
         return Err(not_allowed(
             &sealer,
             format!("an envelope it sealed to {recipient} did not open"),
@@ -325,27 +321,31 @@ pub fn reseal_secret(
     Ok(MsgResealSecretResponse { complete })
 }
 
-/// [`MsgReportUnopenableSecrets`]: the reporter's envelopes for the function are deleted, their
-/// sealers (but the owner) may not reseal to it, it waits for a reseal, and a named job slot
-/// is declined without penalty.
+/// [`MsgReportUnopenableSecrets`]. Unopenable: the reporter's envelopes for the function are
+/// deleted, the sealer of the one that failed (all of them when no `name` is given; never the
+/// owner) may not reseal to it again, it waits for a reseal, and a named job slot is declined
+/// without penalty. Without a job the reporter must hold an envelope to report (so it cannot
+/// report over and over without being re-sealed to in between). Stale: the function's secrets
+/// changed since the named job was assigned; its slot is declined and nothing else changes.
 pub fn report_unopenable(
     ctx: &mut Context<'_>,
     msg: &MsgReportUnopenableSecrets,
 ) -> Result<MsgReportUnopenableSecretsResponse, SecretsError> {
     let worker = parse_addr("worker", &msg.worker)?;
     let f = orch::must_get_function(ctx.store, msg.function_id)?;
+    let not_allowed = |reason: String| SecretsError::NotAllowed {
+        worker: worker.to_string(),
+        function: f.id,
+        reason,
+    };
     if msg.reason.len() > MAX_REASON_BYTES {
         return Err(invalid(
             "reason",
             format!("at most {MAX_REASON_BYTES} bytes"),
         ));
     }
-    if !state::has_secrets(ctx.store, f.id) {
-        return Err(SecretsError::NotAllowed {
-            worker: worker.to_string(),
-            function: f.id,
-            reason: "the function has no secrets".into(),
-        });
+    if !msg.name.is_empty() {
+        validate_secret_name(&msg.name).map_err(|r| invalid("name", r))?;
     }
     let mut job = None;
     if msg.job_id != 0 {
@@ -356,27 +356,49 @@ pub fn report_unopenable(
             && ctx.block.height <= j.commit_deadline
             && slot.is_some_and(|a| a.commitment.is_none() && !a.declined);
         if !declinable {
-            return Err(SecretsError::NotAllowed {
-                worker: worker.to_string(),
-                function: f.id,
-                reason: format!(
-                    "job {} is not one of its jobs awaiting its commit (assigned, not committed, commit window open)",
-                    msg.job_id
-                ),
-            });
+            return Err(not_allowed(format!(
+                "job {} is not one of its jobs awaiting its commit (assigned, not committed, commit window open)",
+                msg.job_id
+            )));
         }
         job = Some(j);
-    } else if !members(ctx, f.id)?.contains(&worker) {
-        return Err(SecretsError::NotAllowed {
-            worker: worker.to_string(),
-            function: f.id,
-            reason: "not a member of its subnetwork".into(),
-        });
     }
-    let sealers = delete_envelopes(ctx.store, f.id, &worker)?;
-    let exclude: Vec<Address> = sealers.into_iter().filter(|s| s != &f.owner).collect();
-    if members(ctx, f.id)?.contains(&worker) {
-        need_reseal(ctx.store, f.id, &worker, ctx.block.height, &exclude)?;
+    let mut exclude = Vec::new();
+    if msg.stale {
+        let Some(j) = &job else {
+            return Err(invalid("stale", "needs the job_id it declines"));
+        };
+        let now = state::last_version(ctx.store, f.id)?;
+        if now == j.secrets_version {
+            return Err(not_allowed(format!(
+                "the function's secrets are still at version {now}, as when job {} was assigned",
+                j.id
+            )));
+        }
+    } else {
+        if !state::has_secrets(ctx.store, f.id) {
+            return Err(not_allowed("the function has no secrets".into()));
+        }
+        let held: Vec<(String, StoredEnvelope)> = ENVELOPES
+            .prefix((f.id, worker.as_str()))
+            .range(ctx.store, None, None, cosmwasm_std::Order::Ascending)
+            .collect::<Result<_, _>>()?;
+        if job.is_none() && held.is_empty() {
+            return Err(not_allowed(
+                "it holds no envelope of the function to report (a reseal is pending)".into(),
+            ));
+        }
+        for (name, e) in &held {
+            let failed = msg.name.is_empty() || *name == msg.name;
+            if failed && e.sealed_by != f.owner && !exclude.contains(&e.sealed_by) {
+                exclude.push(e.sealed_by.clone());
+            }
+        }
+        delete_envelopes(ctx.store, f.id, &worker)?;
+        if members(ctx, f.id)?.contains(&worker) && !encryption_key(ctx.store, &worker)?.is_empty()
+        {
+            need_reseal(ctx.store, f.id, &worker, ctx.block.height, &exclude)?;
+        }
     }
     let declined = job.is_some();
     if let Some(mut j) = job {
@@ -387,6 +409,7 @@ pub fn report_unopenable(
             .attr("function_id", f.id)
             .attr("worker", &worker)
             .attr("job_id", msg.job_id)
+            .attr("stale", msg.stale)
             .attr("excluded", join(&exclude))
             .attr("reason", &msg.reason),
     );

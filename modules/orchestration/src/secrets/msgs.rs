@@ -131,6 +131,13 @@ pub struct MsgReportUnopenableSecrets {
     /// What went wrong (for operators; at most 256 bytes).
     #[prost(string, tag = "4")]
     pub reason: String,
+    /// The function's secrets changed since `job_id` was assigned (decline only: its
+    /// envelopes are fine).
+    #[prost(bool, tag = "5")]
+    pub stale: bool,
+    /// The secret whose envelope failed (empty: unknown; every sealer is then excluded).
+    #[prost(string, tag = "6")]
+    pub name: String,
 }
 
 /// Response to [`MsgReportUnopenableSecrets`].

@@ -89,6 +89,8 @@ pub struct EnvelopeInfo {
 /// `SecretEnvelopes` response.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SecretEnvelopesResponse {
+    /// The function's secrets version (a job pins the one it was assigned at).
+    pub last_version: u64,
     /// The worker's envelopes of the function's current secrets.
     pub envelopes: Vec<EnvelopeInfo>,
     /// Names of current secrets it has no envelope of.
@@ -212,6 +214,7 @@ fn envelopes(
 ) -> Result<SecretEnvelopesResponse, SecretsError> {
     let key = state::encryption_key(store, worker)?;
     let mut out = SecretEnvelopesResponse {
+        last_version: state::last_version(store, function)?,
         envelopes: Vec::new(),
         missing: Vec::new(),
     };
@@ -254,7 +257,8 @@ fn pending_reseals(
         .take(MAX_SCAN)
         .collect::<Result<_, _>>()?;
     for ((function, recipient), need) in marks {
-        if recipient == worker.as_str() || need.excluded.contains(worker) {
+        let excluded = state::excluded(store, function, &recipient)?;
+        if recipient == worker.as_str() || excluded.contains(worker) {
             continue;
         }
         let members = SUBNETS
@@ -288,7 +292,7 @@ fn pending_reseals(
             .iter()
             .filter(|m| *m != worker && m.as_str() != recipient)
         {
-            if need.excluded.contains(m) {
+            if excluded.contains(m) {
                 continue;
             }
             let holds_all = names

@@ -49,15 +49,27 @@ pub struct StoredEnvelope {
 pub struct ResealNeed {
     /// Height from which it waits (the reseal order's clock).
     pub since: u64,
-    /// Members that sealed it an envelope that did not open: they may not reseal to it.
-    #[serde(default)]
-    pub excluded: Vec<Address>,
 }
 
 pub(crate) const SECRETS: Map<(u64, &str), SecretEntry> = Map::new("orch/secret");
 pub(crate) const SECRET_VERSION: Map<u64, u64> = Map::new("orch/secret_version");
 pub(crate) const ENVELOPES: Map<(u64, &str, &str), StoredEnvelope> = Map::new("orch/envelope");
 pub(crate) const RESEAL: Map<(u64, &str), ResealNeed> = Map::new("orch/reseal");
+/// Members that sealed a member an envelope it reported as not opening: they may not reseal
+/// to it again while it stays a member (so a member that keeps reporting cannot make the
+/// others pay for reseals without end: each can be made to reseal to it once).
+pub(crate) const EXCLUDED: Map<(u64, &str), Vec<Address>> = Map::new("orch/reseal_excluded");
+
+/// The members `worker` no longer takes reseals from.
+pub fn excluded(
+    store: &dyn Storage,
+    function: u64,
+    worker: &str,
+) -> Result<Vec<Address>, SecretsError> {
+    Ok(EXCLUDED
+        .may_load(store, (function, worker))?
+        .unwrap_or_default())
+}
 pub(crate) const SECRETS_CHANGED: Map<u64, u64> = Map::new("orch/secrets_changed");
 
 /// Whether the function's secrets were set or unset at `height` or later. Workers read their
@@ -93,7 +105,20 @@ pub fn has_secrets(store: &dyn Storage, function: u64) -> bool {
         .is_some()
 }
 
-/// The function's last secret version (0: none ever set).
+/// Records a change of the function's secrets at `height` and returns the new version: every
+/// set, unset or removal moves the version on, so a job assigned before it can tell.
+pub(crate) fn bump_version(
+    store: &mut dyn Storage,
+    function: u64,
+    height: u64,
+) -> Result<u64, SecretsError> {
+    let v = last_version(store, function)?.saturating_add(1);
+    SECRET_VERSION.save(store, function, &v)?;
+    SECRETS_CHANGED.save(store, function, &height)?;
+    Ok(v)
+}
+
+/// The function's last secret version (0: never changed).
 pub fn last_version(store: &dyn Storage, function: u64) -> Result<u64, SecretsError> {
     Ok(SECRET_VERSION.may_load(store, function)?.unwrap_or(0))
 }
@@ -176,8 +201,8 @@ pub(crate) fn delete_envelopes(
     Ok(sealers)
 }
 
-/// Marks `worker` as waiting for a reseal from `height` (keeps an earlier mark's clock and
-/// exclusions), excluding `exclude` from resealing to it.
+/// Marks `worker` as waiting for a reseal from `height` (an earlier mark keeps its clock) and
+/// excludes `exclude` from resealing to it.
 pub(crate) fn need_reseal(
     store: &mut dyn Storage,
     function: u64,
@@ -185,19 +210,23 @@ pub(crate) fn need_reseal(
     height: u64,
     exclude: &[Address],
 ) -> Result<(), SecretsError> {
-    let mut need = RESEAL
-        .may_load(store, (function, worker.as_str()))?
-        .unwrap_or(ResealNeed {
-            since: height,
-            excluded: Vec::new(),
-        });
-    for x in exclude {
-        if !need.excluded.contains(x) {
-            need.excluded.push(x.clone());
-        }
+    if !RESEAL.has(store, (function, worker.as_str())) {
+        RESEAL.save(
+            store,
+            (function, worker.as_str()),
+            &ResealNeed { since: height },
+        )?;
     }
-    need.excluded.sort();
-    RESEAL.save(store, (function, worker.as_str()), &need)?;
+    if !exclude.is_empty() {
+        let mut ex = excluded(store, function, worker.as_str())?;
+        for x in exclude {
+            if !ex.contains(x) {
+                ex.push(x.clone());
+            }
+        }
+        ex.sort();
+        EXCLUDED.save(store, (function, worker.as_str()), &ex)?;
+    }
     Ok(())
 }
 
@@ -213,6 +242,7 @@ pub fn members_changed(
     for gone in before.iter().filter(|w| !after.contains(w)) {
         delete_envelopes(ctx.store, function, gone)?;
         RESEAL.remove(ctx.store, (function, gone.as_str()));
+        EXCLUDED.remove(ctx.store, (function, gone.as_str()));
     }
     if !has_secrets(ctx.store, function) {
         return Ok(());
@@ -231,8 +261,16 @@ pub fn members_changed(
     Ok(())
 }
 
-/// Removes every secret, envelope and reseal mark of a function (retirement).
-pub fn clear_function(store: &mut dyn Storage, function: u64) -> Result<(), SecretsError> {
+/// Removes every secret, envelope and reseal mark of a function (retirement) at `height`; the
+/// version moves on, so a job assigned before declines rather than run without them.
+pub fn clear_function(
+    store: &mut dyn Storage,
+    function: u64,
+    height: u64,
+) -> Result<(), SecretsError> {
+    if has_secrets(store, function) {
+        bump_version(store, function, height)?;
+    }
     let names: Vec<String> = SECRETS
         .prefix(function)
         .keys(store, None, None, Order::Ascending)
@@ -253,6 +291,13 @@ pub fn clear_function(store: &mut dyn Storage, function: u64) -> Result<(), Secr
         .collect::<Result<_, _>>()?;
     for w in marks {
         RESEAL.remove(store, (function, &w));
+    }
+    let excluded: Vec<String> = EXCLUDED
+        .prefix(function)
+        .keys(store, None, None, Order::Ascending)
+        .collect::<Result<_, _>>()?;
+    for w in excluded {
+        EXCLUDED.remove(store, (function, &w));
     }
     Ok(())
 }
