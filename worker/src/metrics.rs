@@ -58,8 +58,8 @@ pub struct Metrics {
     /// Code blobs loaded, by where they came from (`provider`: a Kademlia provider,
     /// `requester`: the head or prefetch author, `chain`).
     pub code_fetches: Family<KindLabel, Counter>,
-    /// Sealed-secret events (`opened`, `unopenable`, `resealed`, `reseal_failed`): counts,
-    /// never names or values.
+    /// Sealed-secret events (`opened`, `unopenable`, `stale`, `resealed`, `reseal_failed`):
+    /// counts, never names or values.
     pub secrets: Family<KindLabel, Counter>,
     /// Gossip messages accepted (relayed) so far.
     pub gossip_accepted: Gauge,
@@ -168,7 +168,7 @@ impl Metrics {
         let secrets = Family::<KindLabel, Counter>::default();
         registry.register(
             "secrets",
-            "Sealed-secret events: opened, unopenable, resealed, reseal_failed",
+            "Sealed-secret events: opened, unopenable, stale, resealed, reseal_failed",
             secrets.clone(),
         );
         let gossip_accepted = Gauge::default();

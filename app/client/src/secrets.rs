@@ -69,18 +69,25 @@ pub async fn envelopes(
     .await
 }
 
-/// `PendingReseals` query.
+/// `PendingReseals` query: every page.
 pub async fn pending_reseals(
     rpc: &RpcClient,
     worker: &Address,
-) -> Result<PendingResealsResponse, RpcError> {
-    rpc.query_json(
-        PENDING_RESEALS_QUERY,
-        &PendingResealsRequest {
-            worker: worker.to_string(),
-        },
-    )
-    .await
+) -> Result<Vec<bls_orchestration::secrets::queries::PendingReseal>, RpcError> {
+    let mut req = PendingResealsRequest {
+        worker: worker.to_string(),
+        ..Default::default()
+    };
+    let mut out = Vec::new();
+    loop {
+        let page: PendingResealsResponse = rpc.query_json(PENDING_RESEALS_QUERY, &req).await?;
+        out.extend(page.reseals);
+        if page.next_function == 0 {
+            return Ok(out);
+        }
+        req.start_after_function = page.next_function;
+        req.start_after_worker = page.next_worker;
+    }
 }
 
 /// The function's current members with an encryption key: (worker, key bytes).

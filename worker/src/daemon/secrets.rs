@@ -61,7 +61,12 @@ pub struct WorkerSecrets {
     chain: Chain,
     signer: SignerHandle,
     metrics: Arc<Metrics>,
+    /// Reseals that failed, by (function, recipient): not retried before the instant.
+    backoff: std::sync::Mutex<std::collections::BTreeMap<(u64, String), std::time::Instant>>,
 }
+
+/// How long a failed reseal waits before it is tried again.
+const RESEAL_BACKOFF: std::time::Duration = std::time::Duration::from_secs(30);
 
 impl WorkerSecrets {
     /// The secrets service of the worker whose account key is `key`.
@@ -79,6 +84,7 @@ impl WorkerSecrets {
             chain,
             signer,
             metrics,
+            backoff: Default::default(),
         }
     }
 
@@ -206,17 +212,35 @@ impl WorkerSecrets {
         }
     }
 
+    fn back_off(&self, key: (u64, String), now: std::time::Instant) {
+        if let Ok(mut b) = self.backoff.lock() {
+            b.retain(|_, until| *until > now);
+            b.insert(key, now + RESEAL_BACKOFF);
+        }
+    }
+
     /// Re-seals, to each member waiting for them, the secrets this worker holds, when its turn
     /// in the reseal order has come at height `tip`.
     pub async fn reseal_pending(&self, tip: u64) {
         let pending = match bls_client::secrets::pending_reseals(self.chain.rpc(), &self.me).await {
-            Ok(p) => p.reseals,
+            Ok(p) => p,
             Err(e) => {
                 tracing::debug!(error = %e, "reading pending reseals failed");
                 return;
             }
         };
+        let now = std::time::Instant::now();
         for p in pending.into_iter().filter(|p| p.from_height <= tip) {
+            // A reseal that failed here (this worker cannot open its own envelope, or the
+            // chain refused) is not retried every block: wait a while.
+            let key = (p.function_id, p.recipient.clone());
+            if self
+                .backoff
+                .lock()
+                .is_ok_and(|b| b.get(&key).is_some_and(|until| *until > now))
+            {
+                continue;
+            }
             let Ok(recipient_key) = hex::decode(&p.recipient_key) else {
                 continue;
             };
@@ -224,6 +248,7 @@ impl WorkerSecrets {
                 Ok(v) => v,
                 Err(e) => {
                     tracing::debug!(function = p.function_id, error = %e, "cannot reseal what this worker cannot open");
+                    self.back_off(key, now);
                     continue;
                 }
             };
@@ -268,6 +293,7 @@ impl WorkerSecrets {
                     }
                     Err(e) => {
                         // Usually another member was first.
+                        self.back_off(key.clone(), now);
                         self.metrics.secret("reseal_failed");
                         tracing::debug!(function = p.function_id, recipient = %p.recipient, error = %e, "reseal not taken");
                     }

@@ -97,12 +97,19 @@ pub struct SecretEnvelopesResponse {
     pub missing: Vec<String>,
 }
 
-/// `PendingReseals` request.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+/// `PendingReseals` request. Pages through the waiting members by (function, member): pass
+/// the previous answer's `next_function`/`next_worker` to continue.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PendingResealsRequest {
     /// The worker that could reseal.
     pub worker: String,
+    /// Continue after this function's mark of `start_after_worker` (0: from the start).
+    #[serde(default)]
+    pub start_after_function: u64,
+    /// See `start_after_function`.
+    #[serde(default)]
+    pub start_after_worker: String,
 }
 
 /// A secret to reseal.
@@ -139,6 +146,12 @@ pub struct PendingReseal {
 pub struct PendingResealsResponse {
     /// What the worker could reseal, by function and recipient.
     pub reseals: Vec<PendingReseal>,
+    /// When more marks follow: the function to continue after (0: this was the last page).
+    #[serde(default)]
+    pub next_function: u64,
+    /// With `next_function`: the member to continue after.
+    #[serde(default)]
+    pub next_worker: String,
 }
 
 fn parse<T: for<'de> Deserialize<'de>>(data: &[u8]) -> Result<T, OrchestrationError> {
@@ -170,7 +183,9 @@ pub fn query(
         })(),
         "PendingReseals" => (|| {
             let req: PendingResealsRequest = parse(data)?;
-            json(&pending_reseals(store, &addr(&req.worker)?)?)
+            let after = (req.start_after_function != 0)
+                .then_some((req.start_after_function, req.start_after_worker.as_str()));
+            json(&pending_reseals(store, &addr(&req.worker)?, after)?)
         })(),
         _ => return None,
     };
@@ -247,15 +262,28 @@ fn order_key(function: u64, recipient: &str, holder: &str) -> [u8; 32] {
     h.finalize().into()
 }
 
+/// Marks one `PendingReseals` page looks at.
+const RESEAL_PAGE: usize = MAX_SCAN / 10;
+
 fn pending_reseals(
     store: &dyn Storage,
     worker: &Address,
+    after: Option<(u64, &str)>,
 ) -> Result<PendingResealsResponse, SecretsError> {
     let mut reseals = Vec::new();
     let marks: Vec<((u64, String), ResealNeed)> = RESEAL
-        .range(store, None, None, Order::Ascending)
-        .take(MAX_SCAN)
+        .range(
+            store,
+            after.map(cw_storage_plus::Bound::exclusive),
+            None,
+            Order::Ascending,
+        )
+        .take(RESEAL_PAGE)
         .collect::<Result<_, _>>()?;
+    let (next_function, next_worker) = match marks.last() {
+        Some(((f, w), _)) if marks.len() == RESEAL_PAGE => (*f, w.clone()),
+        _ => (0, String::new()),
+    };
     for ((function, recipient), need) in marks {
         let excluded = state::excluded(store, function, &recipient)?;
         if recipient == worker.as_str() || excluded.contains(worker) {
@@ -317,5 +345,9 @@ fn pending_reseals(
                 .saturating_add(rank.saturating_mul(RESEAL_STAGGER_BLOCKS)),
         });
     }
-    Ok(PendingResealsResponse { reseals })
+    Ok(PendingResealsResponse {
+        reseals,
+        next_function,
+        next_worker,
+    })
 }
