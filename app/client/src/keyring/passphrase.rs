@@ -147,7 +147,7 @@ impl PassphraseSource {
     pub fn existing(&self, purpose: &str) -> Result<Zeroizing<String>, PassphraseError> {
         let p = match self.remembered() {
             Some(p) => p,
-            None => match self.from_file_or_env()? {
+            None => match self.read_file_or_env()? {
                 Some(p) => p,
                 None => self.ask(
                     &format!("{} passphrase for {purpose}: ", self.kind),
@@ -170,7 +170,7 @@ impl PassphraseSource {
     pub fn new_passphrase(&self, purpose: &str) -> Result<Zeroizing<String>, PassphraseError> {
         let p = match self.remembered() {
             Some(p) => p,
-            None => match self.from_file_or_env()? {
+            None => match self.read_file_or_env()? {
                 Some(p) => p,
                 None => {
                     let first = self.ask(
@@ -206,7 +206,7 @@ impl PassphraseSource {
         }
     }
 
-    fn from_file_or_env(&self) -> Result<Option<Zeroizing<String>>, PassphraseError> {
+    fn read_file_or_env(&self) -> Result<Option<Zeroizing<String>>, PassphraseError> {
         if let Some(path) = &self.file {
             return read_passphrase_file(path, self.kind).map(Some);
         }
