@@ -148,7 +148,7 @@ fn mismatch_text(name: &str, written_by: KeyringBackend, used: KeyringBackend) -
 }
 
 /// What a key file holds (JSON). Field names are stable.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct KeyRecord {
     name: String,
@@ -164,6 +164,15 @@ struct KeyRecord {
     /// `file` backend only: the sealed private key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     crypto: Option<CryptoRecord>,
+}
+
+impl Drop for KeyRecord {
+    fn drop(&mut self) {
+        // A `test` record holds the private key in hex: wipe it with the record.
+        if let Some(h) = &mut self.private_key_hex {
+            zeroize::Zeroize::zeroize(h);
+        }
+    }
 }
 
 /// The `crypto` object of an encrypted key file.
@@ -470,10 +479,6 @@ impl Keyring {
                 reason: e.to_string(),
             }
         })?);
-        // The hex secret lives on in `record` until here: wipe it.
-        if let Some(h) = record.private_key_hex.take() {
-            drop(Zeroizing::new(h));
-        }
         self.create_dir()?;
         let final_path = self.path_of(name);
         // Write a private temp file, then hard-link it into place: the link fails if the name

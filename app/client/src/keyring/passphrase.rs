@@ -26,10 +26,12 @@ pub const MIN_NEW_PASSPHRASE_CHARS: usize = 8;
 #[derive(Debug, thiserror::Error)]
 pub enum PassphraseError {
     /// Neither the file, nor the variable, nor a terminal to ask on.
-    #[error("{purpose} needs the {kind} passphrase, and stdin is not a terminal to ask it on: set {env} or pass {flag} FILE")]
+    #[error("{purpose} needs the {kind} passphrase, and {why}: set {env} or pass {flag} FILE")]
     Missing {
         /// What it was needed for (e.g. `key "alice"`).
         purpose: String,
+        /// Why it was not asked: no terminal, or a command that never prompts.
+        why: &'static str,
         /// `keyring` or `export`.
         kind: &'static str,
         /// The environment variable to set.
@@ -214,9 +216,17 @@ impl PassphraseSource {
     }
 
     fn ask(&self, prompt: &str, purpose: &str) -> Result<Zeroizing<String>, PassphraseError> {
-        if !self.prompt || !std::io::stdin().is_terminal() {
+        let why = if !self.prompt {
+            Some("this command never prompts")
+        } else if !std::io::stdin().is_terminal() {
+            Some("stdin is not a terminal to ask it on")
+        } else {
+            None
+        };
+        if let Some(why) = why {
             return Err(PassphraseError::Missing {
                 purpose: purpose.to_string(),
+                why,
                 kind: self.kind,
                 env: self.env,
                 flag: self.flag,
@@ -299,5 +309,6 @@ mod tests {
         assert!(text.contains("BLS_TEST_PASSPHRASE_NEVER_SET"), "{text}");
         assert!(text.contains("--export-passphrase-file"), "{text}");
         assert!(text.contains("the armored key"), "{text}");
+        assert!(text.contains("this command never prompts"), "{text}");
     }
 }
