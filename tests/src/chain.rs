@@ -9,9 +9,9 @@ use bls_client::keys::KeyPair;
 use serde_json::Value;
 
 use crate::node::Localnet;
-use crate::process::bin_path;
+use crate::process::{bin_path, test_keyring};
 
-/// A key with its mnemonic, stored in a test keyring.
+/// A key with its mnemonic, stored in a `test`-backend (unencrypted) keyring.
 pub struct TestKey {
     /// Key name in the keyring.
     pub name: String,
@@ -23,11 +23,11 @@ pub struct TestKey {
     pub key: KeyPair,
 }
 
-/// Creates a new random key named `name` in the keyring at `dir`.
+/// Creates a new random key named `name` in the (`test` backend) keyring at `dir`.
 pub fn new_key(dir: &Path, name: &str) -> anyhow::Result<TestKey> {
     let (key, mnemonic) = KeyPair::generate()?;
     let mnemonic = mnemonic.to_string();
-    Keyring::open(dir).import_mnemonic(name, &mnemonic)?;
+    Keyring::test(dir).import_mnemonic(name, &mnemonic)?;
     Ok(TestKey {
         name: name.to_string(),
         address: key.address().to_string(),
@@ -103,7 +103,8 @@ pub fn create_validator(
     Ok(res)
 }
 
-/// A `blsd` command with client options for validator `i` (not yet run).
+/// A `blsd` command with client options for validator `i` and the `test` keyring backend
+/// (not yet run).
 pub fn blsd_cmd(
     net: &Localnet,
     i: usize,
@@ -121,6 +122,7 @@ pub fn blsd_cmd(
         .arg("--home")
         .arg(&net.validators[i].home)
         .args(["--output", "json"]);
+    test_keyring(&mut c);
     Ok(c)
 }
 

@@ -32,6 +32,14 @@ pub fn bin_path(name: &str) -> anyhow::Result<PathBuf> {
     Ok(p)
 }
 
+/// `cmd` set to use the unencrypted `test` keyring backend, as devnets and CI do (and no
+/// ambient keyring passphrase). Tests of the encrypted backend set their own environment.
+pub fn test_keyring(cmd: &mut Command) -> &mut Command {
+    cmd.env("BLS_KEYRING_BACKEND", "test")
+        .env_remove("BLS_KEYRING_PASSPHRASE")
+        .env_remove("BLS_KEYRING_PASSPHRASE_FILE")
+}
+
 /// The `cometbft` binary: `$COMETBFT_BIN`, then `$PATH`, then `~/go/bin/cometbft`.
 pub fn cometbft_bin() -> anyhow::Result<PathBuf> {
     if let Some(p) = std::env::var_os("COMETBFT_BIN") {

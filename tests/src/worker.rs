@@ -43,12 +43,13 @@ pub struct WorkerNode {
 }
 
 impl WorkerNode {
-    /// Runs `bls-worker init` in `<dir>/<name>` (a fresh key, a config pointing nowhere yet).
+    /// Runs `bls-worker init` in `<dir>/<name>` (a fresh key in the unencrypted `test`
+    /// keyring backend, a config pointing nowhere yet).
     pub fn init(dir: &Path, name: &str, region: &str, network: &str) -> anyhow::Result<WorkerNode> {
         let home = dir.join(name);
         let metrics_port = free_port()?;
         let out = Command::new(bin_path("bls-worker")?)
-            .args(["init", "--home"])
+            .args(["init", "--keyring-backend", "test", "--home"])
             .arg(&home)
             .args(["--region", region, "--network", network])
             .args(["--metrics-listen", &format!("127.0.0.1:{metrics_port}")])

@@ -151,7 +151,7 @@ async fn attack_unanswerable_head_lying_and_silent_heads_are_slashed_honest_ones
     let rpc = wn.rpc.clone();
     let head = wn.workers[HEAD].address.clone();
     let head_key =
-        bls_client::Keyring::open(wn.workers[HEAD].home.join("keyring")).get("worker")?;
+        bls_client::Keyring::test(wn.workers[HEAD].home.join("keyring")).get("worker")?;
     let invoker = wn.invoker.address().to_string();
     let function_id = deploy(
         &rpc,

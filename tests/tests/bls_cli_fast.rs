@@ -28,6 +28,7 @@ fn bls(node: &str, keyring: &Path, args: &[&str]) -> anyhow::Result<Command> {
         .arg(keyring)
         .env_remove("BLS_FROM")
         .env_remove("BLS_HEAD");
+    bls_e2e::test_keyring(&mut c);
     Ok(c)
 }
 

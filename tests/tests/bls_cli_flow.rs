@@ -27,6 +27,7 @@ impl Bls<'_> {
             .arg(self.keyring)
             .env_remove("BLS_FROM")
             .env_remove("BLS_SDK_PATH");
+        bls_e2e::test_keyring(&mut c);
         Ok(c)
     }
 

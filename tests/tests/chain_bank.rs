@@ -20,7 +20,7 @@ async fn bank_send_via_cli_rest_proofs_and_bad_txs() -> anyhow::Result<()> {
     })
     .await?;
     let keyring = keyring_dir(&net)?;
-    bls_client::keyring::Keyring::open(&keyring).import_mnemonic("alice", &alice.mnemonic)?;
+    bls_client::keyring::Keyring::test(&keyring).import_mnemonic("alice", &alice.mnemonic)?;
     let bob = Address::from_bytes(&[0xb0; 20]).to_string();
     let rpc = RpcClient::new(&net.validators[0].rpc_url())?;
 
@@ -64,6 +64,7 @@ async fn bank_send_via_cli_rest_proofs_and_bad_txs() -> anyhow::Result<()> {
             .args(["--node", node, "--chain-id", &net.chain_id, "--keyring-dir"])
             .arg(&keyring)
             .env_remove("BLS_NODE")
+            .env("BLS_KEYRING_BACKEND", "test")
             .stdin(std::process::Stdio::null())
             .output()?;
         Ok((

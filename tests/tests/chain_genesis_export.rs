@@ -48,7 +48,7 @@ async fn exported_genesis_restarts_to_the_same_state() -> anyhow::Result<()> {
     })
     .await?;
     let keyring = keyring_dir(&net)?;
-    bls_client::keyring::Keyring::open(&keyring).import_mnemonic("alice", &alice.mnemonic)?;
+    bls_client::keyring::Keyring::test(&keyring).import_mnemonic("alice", &alice.mnemonic)?;
     let bob = Address::from_bytes(&[0xb0; 20]);
     let res = blsd_json(
         &net,

@@ -20,7 +20,7 @@ async fn four_validators_same_app_hash_and_restart() -> anyhow::Result<()> {
     })
     .await?;
     let keyring = keyring_dir(&net)?;
-    bls_client::keyring::Keyring::open(&keyring).import_mnemonic("alice", &alice.mnemonic)?;
+    bls_client::keyring::Keyring::test(&keyring).import_mnemonic("alice", &alice.mnemonic)?;
     for n in 0..3u8 {
         let to = Address::from_bytes(&[n + 1; 20]).to_string();
         let res = blsd_json(

@@ -42,7 +42,7 @@ async fn balance_before_and_after_a_send_at_both_heights() -> anyhow::Result<()>
     })
     .await?;
     let keyring = keyring_dir(&net)?;
-    bls_client::keyring::Keyring::open(&keyring).import_mnemonic("alice", &alice.mnemonic)?;
+    bls_client::keyring::Keyring::test(&keyring).import_mnemonic("alice", &alice.mnemonic)?;
     let bob = Address::from_bytes(&[0xb1; 20]);
     let bob_s = bob.to_string();
     let amount = format!("{SENT}ubls");

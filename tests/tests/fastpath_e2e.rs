@@ -276,7 +276,7 @@ async fn fast_path_executes_settles_and_polices() -> anyhow::Result<()> {
 
     // ---- a replayed receipt is rejected by the chain ----
     let head_key =
-        bls_client::Keyring::open(wn.workers[HEAD].home.join("keyring")).get("worker")?;
+        bls_client::Keyring::test(wn.workers[HEAD].home.join("keyring")).get("worker")?;
     let r0 = &responses[0];
     let replay = MsgSettleReceipts {
         head: head_addr.clone(),

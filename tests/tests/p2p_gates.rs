@@ -29,6 +29,12 @@ const HEAD: usize = 3;
 /// The registered non-head worker that plays head.
 const FAKE: usize = 2;
 
+/// The key of the worker in `home`, opened as its config says (the harness's `test` backend).
+fn worker_key(home: &std::path::Path) -> anyhow::Result<bls_client::KeyPair> {
+    let config = bls_worker::config::Config::load(home)?;
+    bls_worker::daemon::load_key(home, &config.keyring)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn work_orders_from_a_registered_non_head_are_refused() -> anyhow::Result<()> {
     let mut wn = WorkerNet::start(4, 30, 30).await?;
@@ -147,7 +153,7 @@ async fn work_orders_from_a_registered_non_head_are_refused() -> anyhow::Result<
         .await?;
     let code_hash = hex::decode(f["function"]["code_hash"].as_str().unwrap_or(""))?;
     anyhow::ensure!(code_hash.len() == 32, "code hash: {f}");
-    let target_key = bls_worker::daemon::load_key(&wn.workers[0].home)?;
+    let target_key = worker_key(&wn.workers[0].home)?;
     let target = identity::keypair(&target_key)?.public().to_peer_id();
     let target_addr: libp2p::Multiaddr = fp.p2p[0].parse()?;
     let ask = |kp: libp2p::identity::Keypair| {
@@ -174,7 +180,7 @@ async fn work_orders_from_a_registered_non_head_are_refused() -> anyhow::Result<
     };
     // Control: a registered worker's key (the fake head's, its daemon stopped first).
     wn.workers[FAKE].stop(Duration::from_secs(20));
-    let registered = bls_worker::daemon::load_key(&wn.workers[FAKE].home)?;
+    let registered = worker_key(&wn.workers[FAKE].home)?;
     match ask(identity::keypair(&registered)?).await? {
         Ok(CodeReply::Found(blob)) => {
             assert_eq!(Sha256::digest(&blob).to_vec(), code_hash);

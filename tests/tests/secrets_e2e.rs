@@ -48,7 +48,9 @@ struct Bls<'a> {
 
 impl Bls<'_> {
     fn output(&self, args: &[&str]) -> anyhow::Result<Output> {
-        Ok(Command::new(bin_path("bls")?)
+        let mut cmd = Command::new(bin_path("bls")?);
+        bls_e2e::process::test_keyring(&mut cmd);
+        Ok(cmd
             .args(args)
             .args(["--node", &self.node, "--output", "json"])
             .arg("--keyring-dir")
@@ -93,7 +95,7 @@ async fn secrets_reach_only_the_workers_on_chain_and_through_a_head() -> anyhow:
     let fp = start_with_head(&mut wn, HEAD, HEAD_BOND).await?;
     let tmp = tempfile::Builder::new().prefix("bls-secrets-").tempdir()?;
     let keyring = tmp.path().join("keyring");
-    Keyring::open(&keyring).import_key("owner", &wn.invoker)?;
+    Keyring::test(&keyring).import_key("owner", &wn.invoker)?;
     let bls = Bls {
         node: wn.net.validators[0].rpc_url(),
         keyring: &keyring,

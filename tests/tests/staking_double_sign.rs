@@ -59,7 +59,7 @@ async fn a_validator_key_signing_on_two_nodes_is_slashed_and_tombstoned() -> any
         .unwrap_or_default()
         .to_string();
     let keyring = keyring_dir(&net)?;
-    bls_client::keyring::Keyring::open(&keyring).import_mnemonic("alice", &alice.mnemonic)?;
+    bls_client::keyring::Keyring::test(&keyring).import_mnemonic("alice", &alice.mnemonic)?;
     create_validator(
         &net,
         &keyring,

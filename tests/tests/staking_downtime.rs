@@ -108,7 +108,7 @@ async fn stopped_validator_is_jailed_then_unjails_and_rejoins() -> anyhow::Resul
     assert!(!cons_addr.is_empty() && !cons_pk.is_empty());
 
     let keyring = keyring_dir(&net)?;
-    bls_client::keyring::Keyring::open(&keyring).import_mnemonic("alice", &alice.mnemonic)?;
+    bls_client::keyring::Keyring::test(&keyring).import_mnemonic("alice", &alice.mnemonic)?;
     let key_file = net.validators[NODE]
         .home
         .join("cometbft/config/priv_validator_key.json");

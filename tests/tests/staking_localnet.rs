@@ -38,7 +38,7 @@ async fn created_validator_joins_then_is_jailed_for_downtime() -> anyhow::Result
     assert_eq!(net.cometbft_validators(0).await?.len(), 4);
 
     let keyring = keyring_dir(&net)?;
-    bls_client::keyring::Keyring::open(&keyring).import_mnemonic("alice", &alice.mnemonic)?;
+    bls_client::keyring::Keyring::test(&keyring).import_mnemonic("alice", &alice.mnemonic)?;
     // A consensus key no node runs: the validator will be in the set but never sign.
     let mut pk = [0x5au8; 32];
     pk[..4].copy_from_slice(&std::process::id().to_be_bytes());

@@ -8,6 +8,7 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use bls_client::KeyringBackend;
 use bls_runtime::{parse_hosts_entry, HttpSection};
 use serde::{Deserialize, Serialize};
 
@@ -67,6 +68,23 @@ pub struct Config {
     /// Fast-path answer store limits (optional section).
     #[serde(default)]
     pub fastpath: FastPathSection,
+    /// How the worker key is stored (optional section; default: encrypted).
+    #[serde(default)]
+    pub keyring: KeyringSection,
+}
+
+/// `[keyring]`: how the worker key (`<home>/keyring/worker.json`) is kept and opened.
+/// `bls-worker start` never prompts: an encrypted key's passphrase comes from
+/// `passphrase_file` or `$BLS_KEYRING_PASSPHRASE`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct KeyringSection {
+    /// `file`: encrypted under a passphrase (scrypt + AES-256-GCM); `test`: UNENCRYPTED,
+    /// devnets and CI only.
+    pub backend: KeyringBackend,
+    /// File whose first line is the passphrase (relative to the home); empty: the
+    /// `BLS_KEYRING_PASSPHRASE` environment variable.
+    pub passphrase_file: PathBuf,
 }
 
 /// `[chain]`.
@@ -236,6 +254,7 @@ impl Default for Config {
             },
             http: HttpSection::default(),
             fastpath: FastPathSection::default(),
+            keyring: KeyringSection::default(),
         }
     }
 }
@@ -248,11 +267,16 @@ impl Config {
             path: path.clone(),
             source,
         })?;
-        let config: Config = toml::from_str(&text).map_err(|e| ConfigError::Parse {
-            path: path.clone(),
+        Self::load_str(&text, &path)
+    }
+
+    /// Parses and validates `text`, the contents of `path`.
+    pub fn load_str(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let config: Config = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: path.to_path_buf(),
             reason: e.to_string(),
         })?;
-        config.validate(&path)?;
+        config.validate(path)?;
         Ok(config)
     }
 
@@ -406,6 +430,15 @@ format = {format}
 # Log filter when BLS_LOG is unset.
 level = {level}
 
+[keyring]
+# How the worker key (keyring/worker.json) is stored: "file" encrypts it under a passphrase
+# (scrypt + AES-256-GCM); "test" stores it UNENCRYPTED (devnets and CI only). The
+# --keyring-backend option or BLS_KEYRING_BACKEND overrides this.
+backend = {keyring_backend}
+# File whose first line is the key's passphrase; "" = the BLS_KEYRING_PASSPHRASE environment
+# variable. `start` never prompts. --keyring-passphrase-file overrides this.
+passphrase_file = {passphrase_file}
+
 [http]
 # Functions' outbound HTTP reaches public addresses only: every address a request's host
 # resolves to must be public, or the request is denied. Private destinations this worker
@@ -444,6 +477,8 @@ answers_head_quota_mb = {answers_head_quota_mb}
             listen = q(&self.metrics.listen),
             format = q(&self.log.format),
             level = q(&self.log.level),
+            keyring_backend = q(self.keyring.backend.as_str()),
+            passphrase_file = p(&self.keyring.passphrase_file),
             allow_private = list(&self.http.allow_private),
             resolve = list(&self.http.resolve),
             answers_max = self.fastpath.answers_max,
@@ -465,6 +500,8 @@ mod tests {
         c.runtime.data_dir = PathBuf::from("/srv/data");
         c.http.allow_private = vec!["127.0.0.1:8080".into(), "[fd00::1]:443".into()];
         c.http.resolve = vec!["api.example.com=127.0.0.1".into()];
+        c.keyring.backend = KeyringBackend::Test;
+        c.keyring.passphrase_file = PathBuf::from("secrets/pw");
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(CONFIG_FILE), c.to_toml()).unwrap();
         assert_eq!(Config::load(dir.path()).unwrap(), c);
@@ -520,6 +557,36 @@ mod tests {
                 other => panic!("{line}: {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn keyring_section_defaults_to_encrypted_and_rejects_unknown_backends() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(CONFIG_FILE);
+        let text = Config::default().to_toml();
+        assert!(text.contains("[keyring]\n"), "{text}");
+        assert_eq!(
+            Config::load_str(&text, &path).unwrap().keyring.backend,
+            KeyringBackend::File
+        );
+        // A config written before the section existed still loads, encrypted by default.
+        let start = text.find("[keyring]").unwrap();
+        let end = text.find("[http]").unwrap();
+        let without = format!("{}{}", &text[..start], &text[end..]);
+        std::fs::write(&path, without).unwrap();
+        assert_eq!(
+            Config::load(dir.path()).unwrap().keyring,
+            KeyringSection::default()
+        );
+        std::fs::write(
+            &path,
+            text.replace("backend = \"file\"", "backend = \"os\""),
+        )
+        .unwrap();
+        assert!(matches!(
+            Config::load(dir.path()),
+            Err(ConfigError::Parse { .. })
+        ));
     }
 
     #[test]

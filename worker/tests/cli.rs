@@ -5,9 +5,13 @@ mod common;
 
 use std::process::Command;
 
+/// The binary, with worker keys in the unencrypted `test` keyring backend (no passphrase).
 fn bls_worker() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_bls-worker"));
-    cmd.env_remove("BLS_WORKER_CACHE_DIR");
+    cmd.env_remove("BLS_WORKER_CACHE_DIR")
+        .env_remove("BLS_KEYRING_PASSPHRASE")
+        .env_remove("BLS_KEYRING_PASSPHRASE_FILE")
+        .env("BLS_KEYRING_BACKEND", "test");
     cmd
 }
 

@@ -6,8 +6,9 @@ use std::path::PathBuf;
 use bls_client::rpc::RpcError;
 use bls_client::{KeyringError, SendError};
 
-/// Where a devnet keeps its funded `alice` key (scripts/devnet's default `DEVNET_DIR`).
-const DEVNET_KEYRING_HINT: &str = ".devnet/node/keyring";
+/// Where a devnet keeps its funded `alice` key (scripts/devnet's default `DEVNET_DIR`, in the
+/// unencrypted `test` backend).
+const DEVNET_KEYRING_HINT: &str = ".devnet/node/keyring --keyring-backend test";
 
 /// A `bls` error that says what to do about it.
 #[derive(Debug, thiserror::Error)]
@@ -233,7 +234,8 @@ pub fn explain(err: anyhow::Error, node: &str, signer: Option<&str>) -> anyhow::
             .into();
         }
         if let Some(KeyringError::NotFound { name, dir }) = cause.downcast_ref::<KeyringError>() {
-            let known = bls_client::Keyring::open(dir)
+            // Listing reads only public fields: any backend lists every key.
+            let known = bls_client::Keyring::test(dir)
                 .list()
                 .map(|ks| ks.into_iter().map(|k| k.name).collect())
                 .unwrap_or_default();

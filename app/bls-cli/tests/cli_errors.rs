@@ -4,14 +4,18 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-/// `bls` with a clean environment (no ambient node, keyring, signer or SDK settings).
+/// `bls` with a clean environment (no ambient node, keyring, signer or SDK settings) and the
+/// unencrypted `test` keyring backend.
 fn bls(args: &[&str]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_bls"));
     c.args(args)
         .env_remove("BLS_NODE")
         .env_remove("BLS_KEYRING")
         .env_remove("BLS_FROM")
-        .env_remove("BLS_SDK_PATH");
+        .env_remove("BLS_SDK_PATH")
+        .env_remove("BLS_KEYRING_PASSPHRASE")
+        .env_remove("BLS_KEYRING_PASSPHRASE_FILE")
+        .env("BLS_KEYRING_BACKEND", "test");
     c
 }
 

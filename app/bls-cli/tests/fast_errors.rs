@@ -10,14 +10,16 @@ use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Command, Output};
 
-/// `bls` with a clean environment.
+/// `bls` with a clean environment and the unencrypted `test` keyring backend.
 fn bls(args: &[&str]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_bls"));
     c.args(args)
         .env_remove("BLS_NODE")
         .env_remove("BLS_KEYRING")
         .env_remove("BLS_FROM")
-        .env_remove("BLS_HEAD");
+        .env_remove("BLS_HEAD")
+        .env_remove("BLS_KEYRING_PASSPHRASE")
+        .env("BLS_KEYRING_BACKEND", "test");
     c
 }
 

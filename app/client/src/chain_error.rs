@@ -191,7 +191,7 @@ fn reshape(
     };
     let by_tool = |bls: String, blsd: String| if tool == Tool::Bls { bls } else { blsd };
     let fund = by_tool(
-        format!("fund the signer (on a devnet: `blsd tx bank send alice ADDRESS 100000000ubls --keyring-dir .devnet/node/keyring --yes --wait{nf}`), see its balance with `bls account --from KEY{nf}`"),
+        format!("fund the signer (on a devnet: `blsd tx bank send alice ADDRESS 100000000ubls --keyring-dir .devnet/node/keyring --keyring-backend test --yes --wait{nf}`), see its balance with `bls account --from KEY{nf}`"),
         format!("fund the signer with `blsd tx bank send FUNDED_KEY ADDRESS AMOUNT --yes --wait{nf}`, see its balance with `blsd query bank balances ADDRESS{nf}`"),
     );
     let todo = match (codespace, code) {

@@ -1,7 +1,8 @@
 //! `bls-client`: everything a client of the bls chain needs.
 //!
 //! - [`keys::KeyPair`]: BIP39/BIP32 secp256k1 keys and `bls1...` addresses;
-//! - [`keyring::Keyring`]: a file keyring (unencrypted, devnet-grade: see the module docs);
+//! - [`keyring::Keyring`]: the file keyring, encrypted at rest by default (`file` backend) or
+//!   unencrypted for devnets and CI (`test` backend): see the module docs;
 //! - [`rpc::RpcClient`]: CometBFT RPC — status, ABCI queries, broadcast, wait, block results;
 //! - [`tx::TxBuilder`]: SIGN_MODE_DIRECT `TxRaw` signing;
 //! - [`fee`]: integer gas/fee arithmetic;
@@ -34,7 +35,7 @@ pub mod send;
 pub mod tx;
 
 pub use fee::{Decimal, GasPrice, GasSetting};
-pub use keyring::{KeyInfo, Keyring, KeyringError};
+pub use keyring::{KeyInfo, Keyring, KeyringBackend, KeyringError, PassphraseSource};
 pub use keys::{KeyError, KeyPair};
 pub use rpc::{RpcClient, RpcError, TxResult};
 pub use send::{

@@ -38,7 +38,7 @@ pub enum Command {
     /// Edit or check genesis.
     #[command(subcommand)]
     Genesis(genesis::GenesisCmd),
-    /// Manage keys in the file keyring.
+    /// Manage keys in the keyring (encrypted `file` backend by default).
     Keys(bls_client::cli::KeysCmd),
     /// Sign and broadcast transactions.
     Tx(Box<bls_client::cli::TxCmd>),
@@ -46,11 +46,10 @@ pub enum Command {
     Query(bls_client::cli::QueryCmd),
 }
 
+/// `~/.blsd`; one definition with the `bls` CLI's default keyring (`<this>/keyring`), so
+/// the two share a keyring by default.
 fn default_home() -> PathBuf {
-    std::env::var_os("HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("."))
-        .join(".blsd")
+    bls_client::Keyring::default_home()
 }
 
 impl Cli {

@@ -6,8 +6,9 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use bls_client::cli::context::shell_word;
-use bls_client::Keyring;
+use bls_client::{KeyringBackend, KeyringError};
 use bls_worker::config::{Config, CONFIG_FILE, KEY_NAME};
+use bls_worker::daemon::worker_keyring;
 use clap::Args;
 
 use super::run::Format;
@@ -17,7 +18,10 @@ use super::run::Format;
 #[command(after_help = "Example:\n  \
     bls-worker init --home ~/.bls-worker --region eu-west --network AS3320 \\\n    \
     --rpc-url http://127.0.0.1:26657\n\n\
-    Then fund the printed address and run `bls-worker start --home ~/.bls-worker --register`.")]
+    Then fund the printed address and run `bls-worker start --home ~/.bls-worker --register`.\n\n\
+    The key is encrypted under a passphrase (asked twice on a terminal, else from\n\
+    --keyring-passphrase-file or $BLS_KEYRING_PASSPHRASE); `start` reads it the same way,\n\
+    without prompting. --keyring-backend test stores it unencrypted (devnets and CI only).")]
 pub struct InitArgs {
     /// Worker home directory (created).
     #[arg(long, env = "BLS_WORKER_HOME")]
@@ -47,6 +51,14 @@ pub struct InitArgs {
     /// Jobs executing at once.
     #[arg(long, default_value_t = 4)]
     pub max_concurrent_jobs: u32,
+    /// Backend of the new worker key, recorded in config.toml: `file` (encrypted, the
+    /// default) or `test` (UNENCRYPTED, devnets and CI only).
+    #[arg(long, value_enum, env = "BLS_KEYRING_BACKEND")]
+    pub keyring_backend: Option<KeyringBackend>,
+    /// File whose first line is the passphrase of the new key (else $BLS_KEYRING_PASSPHRASE,
+    /// else asked twice on a terminal). Recorded in config.toml for `start`.
+    #[arg(long, env = "BLS_KEYRING_PASSPHRASE_FILE", value_name = "FILE")]
+    pub keyring_passphrase_file: Option<PathBuf>,
     /// Overwrite an existing config.toml (the key is never replaced).
     #[arg(long)]
     pub force: bool,
@@ -92,13 +104,32 @@ pub fn main(args: InitArgs) -> anyhow::Result<std::process::ExitCode> {
     config.validate(&config_path)?;
     let bond = bls_worker::daemon::register::bond_amount(&config.worker.bond)?;
 
-    let keyring = Keyring::open(home.join("keyring"));
-    let (address, mnemonic) = match keyring.show(KEY_NAME) {
-        Ok(info) => (info.address, None),
-        Err(_) => {
-            let (info, mnemonic) = keyring.add(KEY_NAME)?;
+    if let Some(f) = &args.keyring_passphrase_file {
+        // Absolute: `start` resolves relative paths against the home, not where init ran.
+        config.keyring.passphrase_file = std::path::absolute(f)
+            .with_context(|| format!("--keyring-passphrase-file {}", f.display()))?;
+    }
+    config.keyring.backend = args.keyring_backend.unwrap_or_default();
+    let probe = worker_keyring(home, &config.keyring, true);
+    let (address, mnemonic) = match probe.show(KEY_NAME) {
+        Ok(info) => {
+            // A kept key stays with the backend that wrote it.
+            match args.keyring_backend {
+                Some(asked) if asked != info.backend => anyhow::bail!(
+                    "the existing worker key in {} was written by the `{}` keyring backend; \
+                     --keyring-backend {asked} would not open it (drop the option to keep it)",
+                    probe.dir().display(),
+                    info.backend
+                ),
+                _ => config.keyring.backend = info.backend,
+            }
+            (info.address, None)
+        }
+        Err(KeyringError::NotFound { .. }) => {
+            let (info, mnemonic) = probe.add(KEY_NAME)?;
             (info.address, Some(mnemonic))
         }
+        Err(e) => return Err(e.into()),
     };
     std::fs::write(&config_path, config.to_toml())
         .with_context(|| format!("writing {}", config_path.display()))?;
@@ -114,7 +145,8 @@ pub fn main(args: InitArgs) -> anyhow::Result<std::process::ExitCode> {
                 "home": home,
                 "config": config_path,
                 "address": address.to_string(),
-                "mnemonic": mnemonic,
+                "mnemonic": mnemonic.as_deref().map(|m| m.as_str()),
+                "keyring_backend": config.keyring.backend,
                 "fund": fund,
                 "start": start,
             });
@@ -124,12 +156,24 @@ pub fn main(args: InitArgs) -> anyhow::Result<std::process::ExitCode> {
             println!("worker home: {}", home.display());
             println!("config:      {}", config_path.display());
             println!("address:     {address}");
-            if let Some(m) = mnemonic {
+            println!(
+                "key:         {} ({})",
+                home.join("keyring")
+                    .join(format!("{KEY_NAME}.json"))
+                    .display(),
+                match config.keyring.backend {
+                    KeyringBackend::File =>
+                        "encrypted: `start` reads the passphrase from \
+                                             $BLS_KEYRING_PASSPHRASE or [keyring] passphrase_file",
+                    KeyringBackend::Test => "UNENCRYPTED test backend: devnets and CI only",
+                }
+            );
+            if let Some(m) = &mnemonic {
                 println!();
                 println!(
                     "Key mnemonic (shown once; store it safely, anyone with it controls the bond):"
                 );
-                println!("{m}");
+                println!("{}", m.as_str());
             }
             println!();
             println!(

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context as _;
+use bls_client::KeyringBackend;
 use bls_worker::config::Config;
 use bls_worker::daemon::fault::Fault;
 use bls_worker::daemon::StartOptions;
@@ -20,7 +21,9 @@ pub enum LogFormat {
 /// Arguments of `bls-worker start`.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Example:\n  bls-worker start --home ~/.bls-worker --register\n\n\
+    after_help = "Example:\n  BLS_KEYRING_PASSPHRASE_FILE=/run/secrets/worker-pw \\\n    bls-worker start --home ~/.bls-worker --register\n\n\
+    The worker key's passphrase is read without a prompt: --keyring-passphrase-file, [keyring]\n\
+    passphrase_file, or $BLS_KEYRING_PASSPHRASE.\n\n\
     Logs go to stderr (filter with BLS_LOG, e.g. BLS_LOG=bls_worker=debug); metrics are served at\n\
     http://<metrics.listen>/metrics. SIGINT/SIGTERM stop it gracefully: no new jobs are taken and\n\
     already committed results are revealed (up to worker.shutdown_grace_secs)."
@@ -29,6 +32,14 @@ pub struct StartArgs {
     /// Worker home directory (made by `bls-worker init`).
     #[arg(long, env = "BLS_WORKER_HOME")]
     pub home: PathBuf,
+    /// Backend of the worker key (overrides `[keyring] backend`): `file` (encrypted) or `test`
+    /// (UNENCRYPTED, devnets and CI only).
+    #[arg(long, value_enum, env = "BLS_KEYRING_BACKEND")]
+    pub keyring_backend: Option<KeyringBackend>,
+    /// File whose first line is the worker key's passphrase (overrides `[keyring]
+    /// passphrase_file`). Without either: $BLS_KEYRING_PASSPHRASE. Never prompted.
+    #[arg(long, env = "BLS_KEYRING_PASSPHRASE_FILE", value_name = "FILE")]
+    pub keyring_passphrase_file: Option<PathBuf>,
     /// Register this worker with the configured bond first (skipped when already registered).
     #[arg(long)]
     pub register: bool,
@@ -70,6 +81,14 @@ pub struct StartArgs {
 /// Runs the subcommand.
 pub fn main(args: StartArgs) -> anyhow::Result<std::process::ExitCode> {
     let mut config = Config::load(&args.home)?;
+    if let Some(b) = args.keyring_backend {
+        config.keyring.backend = b;
+    }
+    if let Some(f) = &args.keyring_passphrase_file {
+        // Relative to where the command runs, as a user typing it expects.
+        config.keyring.passphrase_file = std::path::absolute(f)
+            .with_context(|| format!("--keyring-passphrase-file {}", f.display()))?;
+    }
     if let Some(listen) = &args.metrics_listen {
         if !listen.is_empty() {
             listen

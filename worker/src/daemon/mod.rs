@@ -28,11 +28,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
+use bls_client::keyring::PassphraseSource;
 use bls_client::{Decimal, GasPrice, KeyPair, Keyring, RpcClient};
 use bls_runtime::{Runtime, RuntimeConfig};
 use tokio::sync::watch;
 
-use crate::config::{Config, KEY_NAME};
+use crate::config::{Config, KeyringSection, KEY_NAME};
 use crate::metrics::Metrics;
 
 use fault::Fault;
@@ -50,21 +51,35 @@ pub struct StartOptions {
     pub head: Option<crate::head::HeadConfig>,
 }
 
-/// Loads the worker's key from `<home>/keyring`.
-pub fn load_key(home: &Path) -> anyhow::Result<KeyPair> {
-    Keyring::open(home.join("keyring"))
+/// Loads the worker's key from `<home>/keyring` with the backend and passphrase of
+/// `keyring`; never prompts (a daemon has no one to ask).
+pub fn load_key(home: &Path, keyring: &KeyringSection) -> anyhow::Result<KeyPair> {
+    worker_keyring(home, keyring, false)
         .get(KEY_NAME)
         .with_context(|| {
             format!(
-                "loading the worker key (run `bls-worker init --home {}` first)",
+                "loading the worker key from {} (made by `bls-worker init --home {}`)",
+                home.join("keyring").display(),
                 home.display()
             )
         })
 }
 
+/// The worker's keyring, `<home>/keyring`, as `[keyring]` says; `interactive` lets the
+/// passphrase be asked on a terminal (`init` only).
+pub fn worker_keyring(home: &Path, keyring: &KeyringSection, interactive: bool) -> Keyring {
+    let file = (!keyring.passphrase_file.as_os_str().is_empty())
+        .then(|| Config::resolve(home, &keyring.passphrase_file));
+    let mut passphrase = PassphraseSource::keyring(file);
+    if !interactive {
+        passphrase = passphrase.non_interactive();
+    }
+    Keyring::new(home.join("keyring"), keyring.backend, passphrase)
+}
+
 /// Runs the daemon until SIGINT/SIGTERM.
 pub async fn run(home: &Path, config: Config, opts: StartOptions) -> anyhow::Result<()> {
-    let key = load_key(home)?;
+    let key = load_key(home, &config.keyring)?;
     let me = key.address().clone();
     let rpc = RpcClient::new(&config.chain.rpc_url)?;
     let metrics = Arc::new(Metrics::new());

@@ -1,5 +1,5 @@
-//! Global client options (`--node`, `--chain-id`, `--keyring-dir`, `--output`) and the context
-//! every command runs with.
+//! Global client options (`--node`, `--chain-id`, `--keyring-dir`, `--keyring-backend`,
+//! `--keyring-passphrase-file`, `--output`) and the context every command runs with.
 
 use std::io::{IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
-use crate::keyring::Keyring;
+use crate::keyring::{Keyring, KeyringBackend, PassphraseSource};
 use crate::rpc::{RpcClient, DEFAULT_NODE};
 
 /// How commands print their results.
@@ -29,10 +29,24 @@ pub struct ClientOpts {
     /// Chain id to sign for (default: read from the node's status).
     #[arg(long, global = true)]
     pub chain_id: Option<String>,
-    /// Keyring directory (default: <home>/keyring, else ~/.bls/keyring). Keys are stored
-    /// UNENCRYPTED (like the Cosmos `test` backend): fine for devnets, not for real funds.
+    /// Keyring directory, the same for `blsd` and `bls` (default: `<blsd home>/keyring`:
+    /// blsd's --home, else $BLSD_HOME, else ~/.blsd).
     #[arg(long, env = "BLS_KEYRING", global = true)]
     pub keyring_dir: Option<PathBuf>,
+    /// Keyring backend: `file` encrypts each private key (scrypt + AES-256-GCM) under a
+    /// passphrase; `test` stores keys UNENCRYPTED, for devnets and CI only. A key is read only
+    /// by the backend that wrote it.
+    #[arg(long, value_enum, env = "BLS_KEYRING_BACKEND", default_value_t = KeyringBackend::File, global = true)]
+    pub keyring_backend: KeyringBackend,
+    /// File whose first line is the keyring passphrase (`file` backend). Without it the
+    /// passphrase is $BLS_KEYRING_PASSPHRASE, else asked (no echo) when stdin is a terminal.
+    #[arg(
+        long,
+        env = "BLS_KEYRING_PASSPHRASE_FILE",
+        value_name = "FILE",
+        global = true
+    )]
+    pub keyring_passphrase_file: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text, global = true)]
     pub output: OutputFormat,
@@ -51,6 +65,8 @@ impl ClientOpts {
             node: self.node.clone(),
             chain_id: self.chain_id.clone(),
             keyring_dir,
+            keyring_backend: self.keyring_backend,
+            passphrase: PassphraseSource::keyring(self.keyring_passphrase_file.clone()),
             output: self.output,
             height: None,
         }
@@ -66,6 +82,10 @@ pub struct ClientContext {
     pub chain_id: Option<String>,
     /// Keyring directory.
     pub keyring_dir: PathBuf,
+    /// Keyring backend.
+    pub keyring_backend: KeyringBackend,
+    /// Where the keyring passphrase comes from (shared by clones: asked at most once).
+    pub passphrase: PassphraseSource,
     /// Output format.
     pub output: OutputFormat,
     /// Height state queries read (`blsd query --height`); `None` or 0: the latest.
@@ -73,12 +93,15 @@ pub struct ClientContext {
 }
 
 impl ClientContext {
-    /// A context with defaults for `node` and a keyring in `keyring_dir` (handy in tests).
+    /// A context with defaults for `node` and a `file` keyring in `keyring_dir` (handy in
+    /// tests).
     pub fn new(node: impl Into<String>, keyring_dir: impl Into<PathBuf>) -> Self {
         Self {
             node: node.into(),
             chain_id: None,
             keyring_dir: keyring_dir.into(),
+            keyring_backend: KeyringBackend::File,
+            passphrase: PassphraseSource::keyring(None),
             output: OutputFormat::Text,
             height: None,
         }
@@ -86,7 +109,11 @@ impl ClientContext {
 
     /// The keyring.
     pub fn keyring(&self) -> Keyring {
-        Keyring::open(&self.keyring_dir)
+        Keyring::new(
+            &self.keyring_dir,
+            self.keyring_backend,
+            self.passphrase.clone(),
+        )
     }
 
     /// An RPC client for the node (its ABCI queries at [`ClientContext::height`] when set).
@@ -113,7 +140,8 @@ impl ClientContext {
     }
 
     /// [`ClientContext::node_flags`] plus what a follow-up signing command needs to find the
-    /// same key: ` --keyring-dir DIR` unless it is the default keyring.
+    /// same key: ` --keyring-dir DIR` unless it is the default keyring, ` --keyring-backend
+    /// test` unless it is the default backend.
     pub fn signing_flags(&self) -> String {
         let mut s = self.node_flags();
         if self.keyring_dir != Keyring::default_dir() {
@@ -121,6 +149,9 @@ impl ClientContext {
                 " --keyring-dir {}",
                 shell_word(&self.keyring_dir.display().to_string())
             ));
+        }
+        if self.keyring_backend != KeyringBackend::default() {
+            s.push_str(&format!(" --keyring-backend {}", self.keyring_backend));
         }
         s
     }
@@ -387,5 +418,9 @@ mod tests {
             ctx.signing_flags(),
             " --node http://10.0.0.2:26657 --chain-id c --keyring-dir /k"
         );
+        ctx.keyring_backend = KeyringBackend::Test;
+        assert!(ctx
+            .signing_flags()
+            .ends_with(" --keyring-dir /k --keyring-backend test"));
     }
 }

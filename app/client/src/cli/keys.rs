@@ -1,17 +1,23 @@
-//! `blsd keys add|import|list|show|delete`.
+//! `blsd keys add|import|export|list|show|delete` (also `bls keys`).
 
-use std::io::{IsTerminal as _, Read as _};
+use std::io::{IsTerminal as _, Read as _, Write as _};
+use std::path::PathBuf;
 
-use anyhow::bail;
+use anyhow::{bail, Context as _};
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use super::context::{confirm, shell_word, table, ClientContext};
-use crate::keyring::KeyInfo;
+use crate::keyring::armor::MAX_ARMOR_BYTES;
+use crate::keyring::{KeyInfo, KeyringBackend, PassphraseSource};
 
-/// Manage the local keyring (keys are stored unencrypted: devnet-grade, like the Cosmos
-/// `test` backend).
+/// Manage the local keyring. With the default `file` backend every private key is encrypted
+/// under a passphrase ($BLS_KEYRING_PASSPHRASE, --keyring-passphrase-file, or a prompt);
+/// `--keyring-backend test` keeps keys unencrypted, for devnets and CI only.
 #[derive(Args, Clone, Debug)]
+#[command(
+    after_help = "Export passphrases (keys export/import FILE): --export-passphrase-file     FILE, else $BLS_EXPORT_PASSPHRASE, else a prompt when stdin is a terminal."
+)]
 pub struct KeysCmd {
     /// The keys subcommand.
     #[command(subcommand)]
@@ -26,13 +32,34 @@ pub enum KeysSub {
         /// Name of the new key.
         name: String,
     },
-    /// Import a key from a BIP39 mnemonic (from --mnemonic or stdin).
+    /// Import a key: from FILE, an armored export (`keys export`); else from a BIP39
+    /// mnemonic (--mnemonic, or stdin).
     Import {
         /// Name of the key.
         name: String,
-        /// The mnemonic; read from stdin when omitted.
+        /// An armored key written by `keys export`, opened with its export passphrase.
+        #[arg(conflicts_with = "mnemonic")]
+        file: Option<PathBuf>,
+        /// The mnemonic; read from stdin when neither it nor FILE is given.
         #[arg(long)]
         mnemonic: Option<String>,
+        /// File whose first line is the export passphrase (else $BLS_EXPORT_PASSPHRASE, else
+        /// a prompt).
+        #[arg(long, value_name = "FILE", requires = "file")]
+        export_passphrase_file: Option<PathBuf>,
+    },
+    /// Print key NAME as an ASCII-armored block (-----BEGIN BLS PRIVATE KEY-----), encrypted
+    /// under a new export passphrase (scrypt + AES-256-GCM); `keys import NAME FILE` reads it.
+    Export {
+        /// Name of the key.
+        name: String,
+        /// Write the block to this file (mode 0600) instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// File whose first line is the export passphrase (else $BLS_EXPORT_PASSPHRASE, else
+        /// asked twice at a prompt).
+        #[arg(long, value_name = "FILE")]
+        export_passphrase_file: Option<PathBuf>,
     },
     /// List all keys.
     List,
@@ -62,6 +89,16 @@ struct AddedKey<'a> {
 }
 
 #[derive(Serialize)]
+struct Exported<'a> {
+    name: &'a str,
+    address: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file: Option<&'a std::path::Path>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    armor: Option<&'a str>,
+}
+
+#[derive(Serialize)]
 struct AddressOnly<'a> {
     address: &'a str,
 }
@@ -73,9 +110,19 @@ struct Deleted<'a> {
 
 fn key_text(k: &KeyInfo) -> String {
     format!(
-        "- name: {}\n  address: {}\n  pubkey: {}",
-        k.name, k.address, k.pubkey
+        "- name: {}\n  address: {}\n  pubkey: {}\n  backend: {}",
+        k.name,
+        k.address,
+        k.pubkey,
+        backend_text(k.backend)
     )
+}
+
+fn backend_text(b: KeyringBackend) -> &'static str {
+    match b {
+        KeyringBackend::File => "file (encrypted)",
+        KeyringBackend::Test => "test (UNENCRYPTED)",
+    }
 }
 
 impl KeysCmd {
@@ -98,13 +145,67 @@ impl KeysCmd {
                     )
                 })
             }
-            KeysSub::Import { name, mnemonic } => {
-                let phrase = match mnemonic {
+            KeysSub::Import {
+                name,
+                file: Some(file),
+                export_passphrase_file,
+                ..
+            } => {
+                let text = read_armor(&file)?;
+                let info = kr.import_armored(
+                    &name,
+                    &text,
+                    &PassphraseSource::export(export_passphrase_file),
+                )?;
+                ctx.emit(&info, key_text)
+            }
+            KeysSub::Import { name, mnemonic, .. } => {
+                let phrase = zeroize::Zeroizing::new(match mnemonic {
                     Some(m) => m,
                     None => read_mnemonic_from_stdin()?,
-                };
+                });
                 let info = kr.import_mnemonic(&name, &phrase)?;
                 ctx.emit(&info, key_text)
+            }
+            KeysSub::Export {
+                name,
+                out,
+                export_passphrase_file,
+            } => {
+                let info = kr.show(&name)?;
+                let armored = zeroize::Zeroizing::new(
+                    kr.export_armored(&name, &PassphraseSource::export(export_passphrase_file))?,
+                );
+                match &out {
+                    Some(path) => {
+                        write_new_private(path, armored.as_bytes())?;
+                        ctx.emit(
+                            &Exported {
+                                name: &name,
+                                address: &info.address,
+                                file: Some(path),
+                                armor: None,
+                            },
+                            |e| {
+                                format!(
+                                    "key {:?} ({}) exported to {}",
+                                    e.name,
+                                    e.address,
+                                    path.display()
+                                )
+                            },
+                        )
+                    }
+                    None => ctx.emit(
+                        &Exported {
+                            name: &name,
+                            address: &info.address,
+                            file: None,
+                            armor: Some(&armored),
+                        },
+                        |e| e.armor.unwrap_or_default().to_string(),
+                    ),
+                }
             }
             KeysSub::List => {
                 let keys = kr.list()?;
@@ -118,9 +219,15 @@ impl KeysCmd {
                     } else {
                         let rows: Vec<Vec<String>> = ks
                             .iter()
-                            .map(|k| vec![k.name.clone(), k.address.to_string()])
+                            .map(|k| {
+                                vec![
+                                    k.name.clone(),
+                                    k.address.to_string(),
+                                    backend_text(k.backend).to_string(),
+                                ]
+                            })
                             .collect();
-                        table(&["NAME", "ADDRESS"], &rows)
+                        table(&["NAME", "ADDRESS", "BACKEND"], &rows)
                     }
                 })
             }
@@ -158,6 +265,33 @@ impl KeysCmd {
             }
         }
     }
+}
+
+/// An armored key file, read up to a bound (a real one is under 1 KiB).
+fn read_armor(path: &std::path::Path) -> anyhow::Result<String> {
+    let f = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let mut text = String::new();
+    f.take(MAX_ARMOR_BYTES as u64 + 1)
+        .read_to_string(&mut text)
+        .with_context(|| format!("reading {} (an armored key is text)", path.display()))?;
+    Ok(text)
+}
+
+/// Writes `bytes` to a new file readable by its owner only; never replaces a file.
+fn write_new_private(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        opts.mode(0o600);
+    }
+    let mut f = opts
+        .open(path)
+        .with_context(|| format!("creating {} (it must not exist yet)", path.display()))?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    Ok(())
 }
 
 fn read_mnemonic_from_stdin() -> anyhow::Result<String> {

@@ -141,29 +141,99 @@ mod tests {
 
     #[tokio::test]
     async fn keys_commands_run_against_a_temp_keyring() {
+        use crate::keyring::{KeyringBackend, PassphraseSource};
         let dir = tempfile::tempdir().unwrap();
-        let run = |args: &[&str]| {
+        let run = |args: &[&str], backend: KeyringBackend| {
             let cli = parse(args).unwrap();
             let mut ctx = cli.opts.context(None);
             ctx.keyring_dir = dir.path().to_path_buf();
+            ctx.keyring_backend = backend;
+            ctx.passphrase = PassphraseSource::given("keyring passphrase");
             async move { cli.cmd.run(&ctx).await }
         };
-        run(&["keys", "add", "alice"]).await.unwrap();
+        let test = KeyringBackend::Test;
+        run(&["keys", "add", "alice"], test).await.unwrap();
         run(&["keys", "import", "bob", "--mnemonic",
-              "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"])
+              "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"], test)
             .await
             .unwrap();
-        run(&["keys", "list", "--output", "json"]).await.unwrap();
-        run(&["keys", "show", "bob", "--address"]).await.unwrap();
-        let kr = crate::keyring::Keyring::open(dir.path());
+        run(&["keys", "list", "--output", "json"], test)
+            .await
+            .unwrap();
+        run(&["keys", "show", "bob", "--address"], test)
+            .await
+            .unwrap();
+        let kr = crate::keyring::Keyring::test(dir.path());
         assert_eq!(kr.list().unwrap().len(), 2);
         // Deleting needs --yes when stdin is not a terminal (as under `cargo test`) ...
         if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
-            assert!(run(&["keys", "delete", "alice"]).await.is_err());
+            assert!(run(&["keys", "delete", "alice"], test).await.is_err());
         }
-        run(&["keys", "delete", "alice", "--yes"]).await.unwrap();
-        assert!(run(&["keys", "show", "alice"]).await.is_err());
+        run(&["keys", "delete", "alice", "--yes"], test)
+            .await
+            .unwrap();
+        assert!(run(&["keys", "show", "alice"], test).await.is_err());
         assert_eq!(kr.list().unwrap().len(), 1);
+
+        // Export bob (unencrypted) and import him into the encrypted backend as carol.
+        let exported = dir.path().join("bob.key");
+        let pw_file = dir.path().join("export-pw");
+        std::fs::write(&pw_file, "export passphrase\n").unwrap();
+        let (out, pw) = (exported.to_str().unwrap(), pw_file.to_str().unwrap());
+        run(
+            &[
+                "keys",
+                "export",
+                "bob",
+                "--out",
+                out,
+                "--export-passphrase-file",
+                pw,
+            ],
+            test,
+        )
+        .await
+        .unwrap();
+        // --out never replaces a file.
+        assert!(run(
+            &[
+                "keys",
+                "export",
+                "bob",
+                "--out",
+                out,
+                "--export-passphrase-file",
+                pw
+            ],
+            test
+        )
+        .await
+        .is_err());
+        let file = KeyringBackend::File;
+        run(
+            &[
+                "keys",
+                "import",
+                "carol",
+                out,
+                "--export-passphrase-file",
+                pw,
+            ],
+            file,
+        )
+        .await
+        .unwrap();
+        let carol = kr.show("carol").unwrap();
+        assert_eq!(carol.backend, KeyringBackend::File);
+        assert_eq!(carol.address, kr.show("bob").unwrap().address);
+        // The test backend refuses to sign with carol; the file backend opens her.
+        assert!(kr.get("carol").is_err());
+        let enc = crate::keyring::Keyring::file(
+            dir.path(),
+            PassphraseSource::given("keyring passphrase"),
+        );
+        assert_eq!(enc.get("carol").unwrap().address().as_str(), carol.address);
+        assert!(parse(&["keys", "import", "x", "f", "--mnemonic", "m"]).is_err());
     }
 
     #[test]
