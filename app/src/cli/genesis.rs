@@ -15,7 +15,7 @@ use crate::config::Home;
 pub enum GenesisCmd {
     /// Add (or top up) a funded account in genesis: `blsd genesis add-account bls1... 1000000ubls`.
     AddAccount {
-        /// Account address (bls1...) or a key name in the home's keyring.
+        /// Account address (bls1...; `blsd keys show NAME` prints a key's).
         address: String,
         /// Coins, e.g. 1000000ubls.
         coins: String,
