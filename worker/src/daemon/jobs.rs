@@ -441,7 +441,11 @@ impl Jobs {
         }
         let secrets = match self
             .secrets
-            .open_for(job.function_id, Some(job.secrets_version))
+            .open_for(
+                job.function_id,
+                Some(job.secrets_version),
+                super::secrets::Freshness::Now,
+            )
             .await
         {
             Ok(s) => s,

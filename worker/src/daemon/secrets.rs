@@ -61,9 +61,41 @@ pub struct WorkerSecrets {
     chain: Chain,
     signer: SignerHandle,
     metrics: Arc<Metrics>,
+    /// Recent reads of envelopes for the fast path, by function.
+    cache: std::sync::Mutex<std::collections::BTreeMap<u64, CachedEnvelopes>>,
     /// Reseals that failed, by (function, recipient): not retried before the instant.
     backoff: std::sync::Mutex<std::collections::BTreeMap<(u64, String), std::time::Instant>>,
 }
+
+/// How recent a read of envelopes must be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Freshness {
+    /// Read from the chain now (jobs: the version pin is checked against it).
+    Now,
+    /// A fast-path request alive from `min_height` (its window start): a read made when the
+    /// chain was at `min_height` or later already shows every change the chain does not excuse
+    /// (fast-path dissent about a request alive since a change is not judged), so a cached one
+    /// will do. `tip` is the tip the caller knows (the lower bound recorded for a new read).
+    AtLeast {
+        /// The request's window start.
+        min_height: u64,
+        /// The caller's chain tip.
+        tip: u64,
+    },
+}
+
+/// A cached read of this worker's envelopes of one function.
+struct CachedEnvelopes {
+    /// The chain tip known before the read (the read saw this height or later).
+    height: u64,
+    at: std::time::Instant,
+    envelopes: Arc<SecretEnvelopesResponse>,
+}
+
+/// How long a cached read of envelopes serves fast-path requests.
+const ENVELOPE_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(1);
+/// Most functions whose envelopes are cached (ciphertexts only, never values).
+const ENVELOPE_CACHE_ENTRIES: usize = 1024;
 
 /// How long a failed reseal waits before it is tried again.
 const RESEAL_BACKOFF: std::time::Duration = std::time::Duration::from_secs(30);
@@ -84,6 +116,7 @@ impl WorkerSecrets {
             chain,
             signer,
             metrics,
+            cache: Default::default(),
             backoff: Default::default(),
         }
     }
@@ -99,14 +132,20 @@ impl WorkerSecrets {
     /// `secrets_version`), secrets at another version fail as [`SecretsFailure::Stale`]: the
     /// others may have run with the values of the pinned version.
     ///
-    /// Always read from the chain, never from a cache: a stale read could run with an old
-    /// value while the other members use the new one.
+    /// `fresh` says how recent the envelopes must be ([`Freshness`]); a failure is never
+    /// concluded from a cached read (it is read again from the chain first).
     pub async fn open_for(
         &self,
         function_id: u64,
         pinned: Option<u64>,
+        fresh: Freshness,
     ) -> Result<SecretEnv, SecretsFailure> {
-        let (version, opened) = self.open_all(function_id).await?;
+        let (version, opened) = match self.open_all(function_id, fresh).await? {
+            (_, Err(_)) if fresh != Freshness::Now => {
+                self.open_all(function_id, Freshness::Now).await?
+            }
+            read => read,
+        };
         if let Some(p) = pinned.filter(|p| *p != version) {
             return Err(SecretsFailure::Stale {
                 pinned: p,
@@ -130,18 +169,59 @@ impl WorkerSecrets {
     async fn open_all(
         &self,
         function_id: u64,
+        fresh: Freshness,
     ) -> Result<(u64, Result<Vec<(String, u64, SaltedValue)>, SecretsFailure>), SecretsFailure>
     {
+        let held = self.envelopes(function_id, fresh).await?;
+        Ok((held.last_version, self.open_held(function_id, &held)))
+    }
+
+    /// This worker's envelopes of `function_id`: from the cache when `fresh` allows it, else
+    /// read from the chain (and cached with the tip known before the read, a lower bound of
+    /// the height the read saw).
+    async fn envelopes(
+        &self,
+        function_id: u64,
+        fresh: Freshness,
+    ) -> Result<Arc<SecretEnvelopesResponse>, RpcError> {
+        let now = std::time::Instant::now();
+        if let Freshness::AtLeast { min_height, .. } = fresh {
+            if let Ok(cache) = self.cache.lock() {
+                if let Some(c) = cache.get(&function_id) {
+                    if c.height >= min_height && now.duration_since(c.at) < ENVELOPE_CACHE_TTL {
+                        return Ok(c.envelopes.clone());
+                    }
+                }
+            }
+        }
         let req = SecretEnvelopesRequest {
             function_id,
             worker: self.me.to_string(),
         };
-        let held: SecretEnvelopesResponse = self
-            .chain
-            .rpc()
-            .query_json(SECRET_ENVELOPES_QUERY, &req)
-            .await?;
-        Ok((held.last_version, self.open_held(function_id, &held)))
+        let held: Arc<SecretEnvelopesResponse> = Arc::new(
+            self.chain
+                .rpc()
+                .query_json(SECRET_ENVELOPES_QUERY, &req)
+                .await?,
+        );
+        if let Freshness::AtLeast { tip, .. } = fresh {
+            if let Ok(mut cache) = self.cache.lock() {
+                if cache.len() >= ENVELOPE_CACHE_ENTRIES {
+                    cache.retain(|_, c| now.duration_since(c.at) < ENVELOPE_CACHE_TTL);
+                }
+                if cache.len() < ENVELOPE_CACHE_ENTRIES {
+                    cache.insert(
+                        function_id,
+                        CachedEnvelopes {
+                            height: tip,
+                            at: now,
+                            envelopes: held.clone(),
+                        },
+                    );
+                }
+            }
+        }
+        Ok(held)
     }
 
     fn open_held(
@@ -244,7 +324,11 @@ impl WorkerSecrets {
             let Ok(recipient_key) = hex::decode(&p.recipient_key) else {
                 continue;
             };
-            let mine = match self.open_all(p.function_id).await.and_then(|(_, o)| o) {
+            let mine = match self
+                .open_all(p.function_id, Freshness::Now)
+                .await
+                .and_then(|(_, o)| o)
+            {
                 Ok(v) => v,
                 Err(e) => {
                     tracing::debug!(function = p.function_id, error = %e, "cannot reseal what this worker cannot open");

@@ -19,7 +19,7 @@ use bls_client::KeyPair;
 use bls_orchestration::fastpath::fee::fastpath_fee;
 use bls_orchestration::fastpath::msgs::{payload_hash_sealed, result_digest};
 use bls_orchestration::fastpath::queries::DepositResponse;
-use bls_orchestration::fastpath::request::{serve_window, Window};
+use bls_orchestration::fastpath::request::{key_window, serve_window, Window};
 use bls_orchestration::handlers::results::max_outcome_len;
 use bls_orchestration::queries::ParamsResponse;
 use bls_registry::msgs::Capabilities;
@@ -35,7 +35,7 @@ use crate::daemon::answers::{Answer, AnswerStore};
 use crate::daemon::chain::Chain;
 use crate::daemon::fault::Fault;
 use crate::daemon::runner::{Ran, Runner};
-use crate::daemon::secrets::{SecretsFailure, WorkerSecrets};
+use crate::daemon::secrets::{Freshness, SecretsFailure, WorkerSecrets};
 use crate::keyed_locks::KeyedLocks;
 use crate::metrics::Metrics;
 
@@ -205,7 +205,15 @@ impl Executor {
             .ensure(code_hash, from)
             .await
             .map_err(Refusal::Code)?;
-        let secrets = match self.secrets.open_for(req.terms.function_id, None).await {
+        let fresh = Freshness::AtLeast {
+            min_height: key_window(req.terms.expiry_height, ttl).0,
+            tip,
+        };
+        let secrets = match self
+            .secrets
+            .open_for(req.terms.function_id, None, fresh)
+            .await
+        {
             Ok(s) => s,
             Err(SecretsFailure::Query(e)) => return Err(Refusal::Chain(format!("secrets: {e}"))),
             Err(failure) => {
