@@ -61,6 +61,19 @@ impl S {
         r.subnetwork.expect("placed").workers
     }
 
+    /// Invokes the function (as `user(2)`): the job id and its assigned workers, in order.
+    fn invoke(&mut self) -> (u64, Vec<SimWorker>) {
+        let job = self.c.invoke(&user(2), self.f, FEE).unwrap().job_id;
+        let ws = self
+            .c
+            .job(job)
+            .assignments
+            .iter()
+            .map(|a| find(&self.ws, a.worker.as_str()).clone())
+            .collect();
+        (job, ws)
+    }
+
     fn member(&self, i: usize) -> &SimWorker {
         let m = self.members();
         find(&self.ws, m[i].as_str())
@@ -395,20 +408,9 @@ fn reseals_are_refused_from_outsiders_non_holders_stale_versions_and_excluded_se
 fn a_declined_slot_is_neither_missed_nor_slashed_and_the_job_finalizes_from_the_others() {
     let mut s = S::new();
     s.set_ok("API_KEY");
-    let r = s.c.invoke(&user(2), s.f, FEE).unwrap();
-    let job = r.job_id;
-    let ids: Vec<Address> =
-        s.c.job(job)
-            .assignments
-            .iter()
-            .map(|a| a.worker.clone())
-            .collect();
-    let (a, b, c) = (ids[0].clone(), ids[1].clone(), ids[2].clone());
-    let (wa, wb, wc) = (
-        find(&s.ws, a.as_str()).clone(),
-        find(&s.ws, b.as_str()).clone(),
-        find(&s.ws, c.as_str()).clone(),
-    );
+    let (job, ws) = s.invoke();
+    let (wa, wb, wc) = (ws[0].clone(), ws[1].clone(), ws[2].clone());
+    let (a, b) = (wa.addr.clone(), wb.addr.clone());
     let out = outcome(b"mac", 5);
 
     // Not assigned, or already committed: no decline.
@@ -460,15 +462,9 @@ fn declines_that_leave_no_quorum_end_the_round_and_refund_in_full() {
     let mut s = S::new();
     s.set_ok("API_KEY");
     let before = s.c.balance(&user(2));
-    let r = s.c.invoke(&user(2), s.f, FEE).unwrap();
-    let job = r.job_id;
-    let ids: Vec<Address> =
-        s.c.job(job)
-            .assignments
-            .iter()
-            .map(|a| a.worker.clone())
-            .collect();
-    let third = find(&s.ws, ids[2].as_str()).clone();
+    let (job, ws) = s.invoke();
+    let ids: Vec<Address> = ws.iter().map(|w| w.addr.clone()).collect();
+    let third = ws[2].clone();
     s.report(&ids[0], job).unwrap();
     s.report(&ids[1], job).unwrap();
     // The third keeps its full commit window (nobody is missed early)...
@@ -596,18 +592,8 @@ fn a_change_of_secrets_mid_job_is_declined_not_run_and_never_shields_a_liar() {
     // change, and a change never excuses a dissent.
     let mut s = S::new();
     s.set_ok("API_KEY");
-    let r = s.c.invoke(&user(2), s.f, FEE).unwrap();
-    let job = r.job_id;
-    let ids: Vec<Address> =
-        s.c.job(job)
-            .assignments
-            .iter()
-            .map(|a| a.worker.clone())
-            .collect();
-    let ws: Vec<SimWorker> = ids
-        .iter()
-        .map(|a| find(&s.ws, a.as_str()).clone())
-        .collect();
+    let (job, ws) = s.invoke();
+    let ids: Vec<Address> = ws.iter().map(|w| w.addr.clone()).collect();
     let (right, wrong) = (outcome(b"mac", 5), outcome(b"not-the-mac", 5));
     // Nothing changed yet: a stale claim is refused.
     assert_refused(s.report_with(&ids[2], job, "", true), &not_allowed());
@@ -634,18 +620,7 @@ fn a_change_of_secrets_mid_job_is_declined_not_run_and_never_shields_a_liar() {
 
     // A liar whose dissent falls right after a change is still slashed: a change is no
     // excuse (the owner cannot shield a colluding worker by setting secrets every block).
-    let r = s.c.invoke(&user(2), s.f, FEE).unwrap();
-    let job = r.job_id;
-    let ids: Vec<Address> =
-        s.c.job(job)
-            .assignments
-            .iter()
-            .map(|a| a.worker.clone())
-            .collect();
-    let ws: Vec<SimWorker> = ids
-        .iter()
-        .map(|a| find(&s.ws, a.as_str()).clone())
-        .collect();
+    let (job, ws) = s.invoke();
     for w in &ws[..2] {
         s.c.commit(w, job, &right).unwrap();
     }
