@@ -72,15 +72,9 @@ pub fn excluded(
 }
 pub(crate) const SECRETS_CHANGED: Map<u64, u64> = Map::new("orch/secrets_changed");
 
-/// Whether the function's secrets were set or unset at `height` or later. Workers read their
-/// envelopes when they run, so around a change honest members may run with different values:
-/// a dissent about a job invoked (or a request alive) since then is nobody's fault and is not
-/// judged.
-pub fn changed_since(store: &dyn Storage, function: u64, height: u64) -> bool {
-    last_change(store, function).is_some_and(|h| h >= height)
-}
-
-/// The last height the function's secrets were set or unset (`None`: never).
+/// The last height the function's secrets were set or unset (`None`: never). Fast-path
+/// requests pin no secrets version, so a dissent about a request alive since then is not
+/// judged: honest members may have read different values.
 pub fn last_change(store: &dyn Storage, function: u64) -> Option<u64> {
     SECRETS_CHANGED.may_load(store, function).ok().flatten()
 }
