@@ -591,14 +591,12 @@ mod fastpath {
         }
     }
 
-    /// Posts one pre-signed request and checks the answer: 200, the greeting, three
-    /// signatures.
-    async fn execute(
+    /// Posts one pre-signed request; the answer when it is a 200.
+    pub(super) async fn post(
         http: &reqwest::Client,
         url: &str,
-        name: &str,
         body: Vec<u8>,
-    ) -> anyhow::Result<()> {
+    ) -> anyhow::Result<Value> {
         let r = http
             .post(url)
             .header("content-type", "application/json")
@@ -608,6 +606,18 @@ mod fastpath {
         let status = r.status();
         let v: Value = r.json().await.unwrap_or(Value::Null);
         anyhow::ensure!(status.is_success(), "HTTP {status}: {v}");
+        Ok(v)
+    }
+
+    /// Posts one pre-signed request and checks the answer: 200, the greeting, three
+    /// signatures.
+    async fn execute(
+        http: &reqwest::Client,
+        url: &str,
+        name: &str,
+        body: Vec<u8>,
+    ) -> anyhow::Result<()> {
+        let v = post(http, url, body).await?;
         anyhow::ensure!(
             v["stdout"] == format!("Hello, {name}!\n"),
             "unexpected stdout: {v}"

@@ -62,10 +62,7 @@ pub fn invoke(
         });
     }
     if crate::secrets::state::has_secrets(ctx.store, f.id) {
-        let members = state::SUBNETS
-            .may_load(ctx.store, f.id)?
-            .map(|s| s.workers)
-            .unwrap_or_default();
+        let members = crate::secrets::state::members(ctx.store, f.id)?;
         let mut holding = 0u32;
         for w in &members {
             let active = bls_registry::state::get_worker(ctx.store, w)?

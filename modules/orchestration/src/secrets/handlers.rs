@@ -21,7 +21,7 @@ use crate::events;
 use crate::handlers::functions::owned_function;
 use crate::handlers::{join, parse_addr};
 use crate::manifest::Manifest;
-use crate::state::{self as orch, FunctionStatus, JobStatus, JOBS, SUBNETS};
+use crate::state::{self as orch, FunctionStatus, JobStatus, JOBS};
 
 fn check_envelope_bytes(e: &SealedEnvelope) -> Result<(), SecretsError> {
     if e.enc.len() != ENC_BYTES {
@@ -42,14 +42,8 @@ fn check_envelope_bytes(e: &SealedEnvelope) -> Result<(), SecretsError> {
     Ok(())
 }
 
-fn members(ctx: &Context<'_>, function: u64) -> Result<Vec<Address>, SecretsError> {
-    Ok(SUBNETS
-        .may_load(ctx.store, function)?
-        .map(|s| s.workers)
-        .unwrap_or_default())
-}
-
-/// Clears the reseal mark of every member that now holds all the function's secrets.
+/// Clears the reseal mark of every member that now holds all the function's secrets (every
+/// mark once the function has none left).
 fn clear_satisfied(ctx: &mut Context<'_>, function: u64) -> Result<(), SecretsError> {
     let marked: Vec<String> = RESEAL
         .prefix(function)
@@ -105,7 +99,7 @@ pub fn set_secret(
     }
     // Exactly the members with an encryption key, each once.
     let mut expected: Vec<(Address, String)> = Vec::new();
-    for w in members(ctx, f.id)? {
+    for w in state::members(ctx.store, f.id)? {
         let key = encryption_key(ctx.store, &w)?;
         if !key.is_empty() {
             expected.push((w, key));
@@ -205,15 +199,6 @@ pub fn unset_secret(
         ENVELOPES.remove(ctx.store, (f.id, w, n));
     }
     clear_satisfied(ctx, f.id)?;
-    if !state::has_secrets(ctx.store, f.id) {
-        let marked: Vec<String> = RESEAL
-            .prefix(f.id)
-            .keys(ctx.store, None, None, cosmwasm_std::Order::Ascending)
-            .collect::<Result<_, _>>()?;
-        for w in marked {
-            RESEAL.remove(ctx.store, (f.id, &w));
-        }
-    }
     ctx.emit(
         Event::new(events::SECRET_UNSET)
             .attr("function_id", f.id)
@@ -257,7 +242,7 @@ pub fn reseal_secret(
         .ok_or_else(|| invalid("envelope", "required"))?;
     check_envelope_bytes(envelope)?;
     let recipient = parse_addr("envelope.worker", &envelope.worker)?;
-    let members = members(ctx, f.id)?;
+    let members = state::members(ctx.store, f.id)?;
     if !members.contains(&sealer) {
         return Err(not_allowed(
             &sealer,
@@ -395,7 +380,8 @@ pub fn report_unopenable(
             }
         }
         delete_envelopes(ctx.store, f.id, &worker)?;
-        if members(ctx, f.id)?.contains(&worker) && !encryption_key(ctx.store, &worker)?.is_empty()
+        if state::members(ctx.store, f.id)?.contains(&worker)
+            && !encryption_key(ctx.store, &worker)?.is_empty()
         {
             need_reseal(ctx.store, f.id, &worker, ctx.block.height, &exclude)?;
         }

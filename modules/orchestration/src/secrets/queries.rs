@@ -12,7 +12,6 @@ use super::rules::RESEAL_STAGGER_BLOCKS;
 use super::state::{self, ResealNeed, ENVELOPES, RESEAL, SECRETS};
 use crate::error::OrchestrationError;
 use crate::queries::MAX_SCAN;
-use crate::state::SUBNETS;
 
 /// `Secrets` request.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -204,11 +203,7 @@ fn secrets(store: &dyn Storage, function: u64) -> Result<SecretsResponse, Secret
         })
         .collect();
     let mut members = Vec::new();
-    for w in SUBNETS
-        .may_load(store, function)?
-        .map(|s| s.workers)
-        .unwrap_or_default()
-    {
+    for w in state::members(store, function)? {
         members.push(MemberSecrets {
             worker: w.to_string(),
             encryption_pubkey: state::encryption_key(store, &w)?,
@@ -289,10 +284,7 @@ fn pending_reseals(
         if recipient == worker.as_str() || excluded.contains(worker) {
             continue;
         }
-        let members = SUBNETS
-            .may_load(store, function)?
-            .map(|s| s.workers)
-            .unwrap_or_default();
+        let members = state::members(store, function)?;
         if !members.contains(worker) {
             continue;
         }

@@ -117,6 +117,15 @@ pub fn last_version(store: &dyn Storage, function: u64) -> Result<u64, SecretsEr
     Ok(SECRET_VERSION.may_load(store, function)?.unwrap_or(0))
 }
 
+/// The current members of the function's subnetwork (none before placement or after
+/// retirement).
+pub fn members(store: &dyn Storage, function: u64) -> Result<Vec<Address>, SecretsError> {
+    Ok(crate::state::SUBNETS
+        .may_load(store, function)?
+        .map(|s| s.workers)
+        .unwrap_or_default())
+}
+
 /// `worker`'s registered encryption key (hex), empty when none or unknown.
 pub fn encryption_key(store: &dyn Storage, worker: &Address) -> Result<String, SecretsError> {
     Ok(bls_registry::state::get_worker(store, worker)?
@@ -255,6 +264,22 @@ pub fn members_changed(
     Ok(())
 }
 
+/// Removes every row of `function` from a map keyed by (function, name or worker).
+fn remove_rows<T: Serialize + serde::de::DeserializeOwned>(
+    store: &mut dyn Storage,
+    map: &Map<(u64, &str), T>,
+    function: u64,
+) -> Result<(), SecretsError> {
+    let keys: Vec<String> = map
+        .prefix(function)
+        .keys(store, None, None, Order::Ascending)
+        .collect::<Result<_, _>>()?;
+    for k in keys {
+        map.remove(store, (function, &k));
+    }
+    Ok(())
+}
+
 /// Removes every secret, envelope and reseal mark of a function (retirement) at `height`; the
 /// version moves on, so a job assigned before declines rather than run without them.
 pub fn clear_function(
@@ -265,13 +290,7 @@ pub fn clear_function(
     if has_secrets(store, function) {
         bump_version(store, function, height)?;
     }
-    let names: Vec<String> = SECRETS
-        .prefix(function)
-        .keys(store, None, None, Order::Ascending)
-        .collect::<Result<_, _>>()?;
-    for n in names {
-        SECRETS.remove(store, (function, &n));
-    }
+    remove_rows(store, &SECRETS, function)?;
     let envelopes: Vec<(String, String)> = ENVELOPES
         .sub_prefix(function)
         .keys(store, None, None, Order::Ascending)
@@ -279,19 +298,7 @@ pub fn clear_function(
     for (w, n) in envelopes {
         ENVELOPES.remove(store, (function, &w, &n));
     }
-    let marks: Vec<String> = RESEAL
-        .prefix(function)
-        .keys(store, None, None, Order::Ascending)
-        .collect::<Result<_, _>>()?;
-    for w in marks {
-        RESEAL.remove(store, (function, &w));
-    }
-    let excluded: Vec<String> = EXCLUDED
-        .prefix(function)
-        .keys(store, None, None, Order::Ascending)
-        .collect::<Result<_, _>>()?;
-    for w in excluded {
-        EXCLUDED.remove(store, (function, &w));
-    }
+    remove_rows(store, &RESEAL, function)?;
+    remove_rows(store, &EXCLUDED, function)?;
     Ok(())
 }

@@ -13,9 +13,9 @@ use bls_client::keys::KeyPair;
 use bls_e2e::fastpath::{fresh_terms, start_with_head};
 use bls_e2e::worker::{deploy, send, wasm_path, WorkerNet};
 use hmac::{Hmac, Mac};
-use serde_json::{json, Value};
+use serde_json::json;
 
-use super::fastpath::{fund, measure, Series, HEAD, HEAD_BOND};
+use super::fastpath::{fund, measure, post, Series, HEAD, HEAD_BOND};
 
 const KEY: &str = "bench-mac-key-0123456789";
 
@@ -93,15 +93,7 @@ async fn execute(
     name: &str,
     body: Vec<u8>,
 ) -> anyhow::Result<()> {
-    let r = http
-        .post(url)
-        .header("content-type", "application/json")
-        .body(body)
-        .send()
-        .await?;
-    let status = r.status();
-    let v: Value = r.json().await.unwrap_or(Value::Null);
-    anyhow::ensure!(status.is_success(), "HTTP {status}: {v}");
+    let v = post(http, url, body).await?;
     anyhow::ensure!(v["stdout"] == mac(name), "unexpected stdout: {v}");
     Ok(())
 }
