@@ -124,12 +124,8 @@ pub fn close_commits_if_all_in(
     if job.commits() >= usize::try_from(job.quorum).unwrap_or(usize::MAX) {
         open_reveals(ctx, job, p)
     } else {
-        if job.commit_deadline != ctx.block.height {
-            DEADLINES.remove(ctx.store, (job.commit_deadline, job.id));
-            job.commit_deadline = ctx.block.height;
-            DEADLINES.save(ctx.store, (job.commit_deadline, job.id), &())?;
-        }
-        Ok(())
+        let id = job.id;
+        end_window_now(ctx, id, &mut job.commit_deadline)
     }
 }
 
@@ -292,10 +288,21 @@ fn mark_final(ctx: &mut Context<'_>, job: &mut Job, hash_hex: &str, outcome: &Ou
 /// Every committer has revealed: the reveal window ends at this height, so this block's end
 /// block settles the job (or, without quorum, reassigns or fails it).
 fn close_reveals_now(ctx: &mut Context<'_>, job: &mut Job) -> Result<(), OrchestrationError> {
-    if job.reveal_deadline != ctx.block.height {
-        DEADLINES.remove(ctx.store, (job.reveal_deadline, job.id));
-        job.reveal_deadline = ctx.block.height;
-        DEADLINES.save(ctx.store, (job.reveal_deadline, job.id), &())?;
+    let id = job.id;
+    end_window_now(ctx, id, &mut job.reveal_deadline)
+}
+
+/// Moves job `id`'s window `deadline` (its commit or reveal deadline) to this height, requeued
+/// so this block's end block processes it.
+fn end_window_now(
+    ctx: &mut Context<'_>,
+    id: u64,
+    deadline: &mut u64,
+) -> Result<(), OrchestrationError> {
+    if *deadline != ctx.block.height {
+        DEADLINES.remove(ctx.store, (*deadline, id));
+        *deadline = ctx.block.height;
+        DEADLINES.save(ctx.store, (*deadline, id), &())?;
     }
     Ok(())
 }
