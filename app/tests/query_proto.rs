@@ -208,6 +208,7 @@ fn world() -> World {
             manifest_json: "{}".into(),
             replication: 3,
             quorum: 2,
+            code_size: 0,
         },
     );
     w.run(&owner, vec![deploy]);

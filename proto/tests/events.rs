@@ -70,6 +70,7 @@ fn constants() -> BTreeMap<&'static str, &'static str> {
         ("SECRET_RESEALED", orch::SECRET_RESEALED),
         ("SECRETS_RESEAL_NEEDED", orch::SECRETS_RESEAL_NEEDED),
         ("SECRETS_UNOPENABLE", orch::SECRETS_UNOPENABLE),
+        ("JOB_DECLINED", orch::JOB_DECLINED),
         ("FASTPATH_DEPOSIT", fastpath::FASTPATH_DEPOSIT),
         (
             "FASTPATH_WITHDRAW_REQUESTED",

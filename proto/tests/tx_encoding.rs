@@ -293,6 +293,7 @@ fn orchestration_msgs() -> Vec<String> {
                 manifest_json: "manifest".into(),
                 replication: 3,
                 quorum: 2,
+                code_size: 20 << 20,
             },
             Some(MSG_DEPLOY_FUNCTION),
         ),
@@ -313,6 +314,7 @@ fn orchestration_msgs() -> Vec<String> {
                 manifest_json: "manifest2".into(),
                 replication: 5,
                 quorum: 3,
+                code_size: 9,
             },
             Some(MSG_UPDATE_FUNCTION),
         ),
@@ -375,6 +377,21 @@ fn orchestration_msgs() -> Vec<String> {
         check::<_, orch::MsgRevealResultResponse>(
             MsgRevealResultResponse { finalized: true },
             Some(MSG_REVEAL_RESULT_RESPONSE),
+        ),
+        check::<_, orch::MsgDeclineJob>(
+            MsgDeclineJob {
+                worker: "bls1w".into(),
+                job_id: 9,
+                reason: DeclineReason::CodeMismatch as i32,
+                detail: "ipfs: sha256 differs".into(),
+            },
+            Some(MSG_DECLINE_JOB),
+        ),
+        check::<_, orch::MsgDeclineJobResponse>(
+            MsgDeclineJobResponse {
+                commits_closed: true,
+            },
+            Some(MSG_DECLINE_JOB_RESPONSE),
         ),
     ]
 }

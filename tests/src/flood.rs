@@ -36,6 +36,7 @@ pub fn heavy_simulate_tx(
         manifest_json: "{}".into(),
         replication: 1,
         quorum: 1,
+        code_size: 0,
     };
     let msgs = (0..DEPLOYS_PER_SIMULATE).map(|_| deploy_function(key.address(), &deployment));
     Ok(TxBuilder::new(chain_id, account_number, 0)

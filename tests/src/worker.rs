@@ -318,6 +318,7 @@ pub async fn deploy(
         manifest_json: manifest_json.to_string(),
         replication: n,
         quorum: m,
+        code_size: 0,
     };
     let r = send(rpc, owner, vec![encode_any(&msg, MSG_DEPLOY_FUNCTION)]).await?;
     let id: u64 = event_attr(&r, "bls.function_deployed", "function_id")?.parse()?;

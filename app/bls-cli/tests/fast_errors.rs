@@ -124,6 +124,7 @@ fn stub_result(method: &str, params: &serde_json::Value) -> serde_json::Value {
                         code_hash: "ab".repeat(32),
                         code_on_chain: true,
                         source_uris: vec![],
+                        code_size: 0,
                         manifest_json: "{}".into(),
                         replication: 1,
                         quorum: 1,

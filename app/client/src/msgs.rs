@@ -186,12 +186,15 @@ pub fn unbond_worker(operator: &Address, amount: &Coin) -> Any {
 /// What to deploy.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Deployment {
-    /// Inline code (gzip or raw WASM), or empty with `code_hash` + `source_uris`.
+    /// Inline code (gzip or raw WASM), or empty with `code_hash` (+ `source_uris` and
+    /// `code_size` for code on IPFS).
     pub wasm: Vec<u8>,
     /// sha256 of the raw WASM (optional with inline code).
     pub code_hash: Vec<u8>,
-    /// Where workers fetch off-chain code.
+    /// Where workers fetch off-chain code (`ipfs://CID`).
     pub source_uris: Vec<String>,
+    /// Raw WASM size of code on IPFS (0 otherwise).
+    pub code_size: u64,
     /// Manifest JSON.
     pub manifest_json: String,
     /// Replication `n`.
@@ -212,6 +215,7 @@ pub fn deploy_function(owner: &Address, d: &Deployment) -> Any {
             manifest_json: d.manifest_json.clone(),
             replication: d.replication,
             quorum: d.quorum,
+            code_size: d.code_size,
         },
     )
 }

@@ -303,6 +303,7 @@ impl World {
                     manifest_json: "{}".into(),
                     replication: n,
                     quorum: m,
+                    code_size: 0,
                 },
             );
             let owner = w.owner.clone();
@@ -324,6 +325,7 @@ impl World {
                     manifest_json: "{}".into(),
                     replication: 1,
                     quorum: 1,
+                    code_size: 0,
                 },
             );
             w.push(

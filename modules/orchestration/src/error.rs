@@ -173,6 +173,14 @@ pub enum OrchestrationError {
     /// Storage or serialization failure.
     #[error("store error: {0}")]
     Store(String),
+    /// A worker may not decline this job slot.
+    #[error("job {job} cannot be declined: {reason}")]
+    NotDeclinable {
+        /// Job id.
+        job: u64,
+        /// Why.
+        reason: String,
+    },
     /// The tx's gas ran out before a costly check (signature verifications are charged
     /// before they run); the tx pipeline reports it as the SDK's out-of-gas error.
     #[error("{0}")]
@@ -215,6 +223,7 @@ impl AbciCode for OrchestrationError {
             OutOfGas(_) => 27,
             JobPruned(_) => 28,
             NotEnoughSealed { .. } => 29,
+            NotDeclinable { .. } => 30,
         }
     }
 }

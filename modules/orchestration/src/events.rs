@@ -2,9 +2,9 @@
 //! events (`bls.worker_slashed`, `bls.worker_jailed`, `bls.worker_missed`) are the registry's,
 //! emitted by its keepers ([`bls_registry::events`]).
 
-/// `function_id`, `owner`, `code_hash`, `version`.
+/// `function_id`, `owner`, `code_hash`, `code_on_chain`, `version`.
 pub const FUNCTION_DEPLOYED: &str = "bls.function_deployed";
-/// `function_id`, `code_hash`, `version`.
+/// `function_id`, `code_hash`, `code_on_chain`, `version`.
 pub const FUNCTION_UPDATED: &str = "bls.function_updated";
 /// `function_id`.
 pub const FUNCTION_RETIRED: &str = "bls.function_retired";
@@ -25,6 +25,10 @@ pub const JOB_ASSIGNED: &str = "bls.job_assigned";
 /// next one (followed by `bls.job_queued`, and in the next block `bls.job_assigned` or
 /// `bls.job_failed`).
 pub const JOB_REASSIGNED: &str = "bls.job_reassigned";
+/// `job_id`, `worker`, `reason` (`code_unavailable`, `code_mismatch`, `code_invalid`),
+/// `detail`: an assigned worker declined its slot of a job whose code is not on chain (not
+/// missed, not paid, not slashed).
+pub const JOB_DECLINED: &str = "bls.job_declined";
 /// `job_id`, `worker`.
 pub const JOB_COMMITTED: &str = "bls.job_committed";
 /// `job_id`, `reveal_deadline`: commits closed; assigned workers that committed may reveal.

@@ -113,6 +113,7 @@ pub mod pricing;
 pub mod queries;
 pub mod reveal_size;
 pub mod secrets;
+pub mod source;
 pub mod state;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -127,7 +128,7 @@ pub use params::Params;
 use fastpath::handlers as fp;
 use fastpath::head::{challenge as head_challenge, msgs::*, report as head_report};
 use fastpath::msgs::*;
-use handlers::{functions, invoke, results};
+use handlers::{decline, functions, invoke, results};
 use msgs::*;
 use secrets::handlers as sealed;
 use secrets::msgs::*;
@@ -140,6 +141,7 @@ pub const ALL_MSG_TYPE_URLS: &[&str] = &[
     MSG_INVOKE,
     MSG_COMMIT_RESULT,
     MSG_REVEAL_RESULT,
+    MSG_DECLINE_JOB,
     MSG_FASTPATH_DEPOSIT,
     MSG_FASTPATH_WITHDRAW,
     MSG_SETTLE_RECEIPTS,
@@ -207,6 +209,8 @@ impl ModuleSpec for OrchestrationModule {
                 MSG_REVEAL_RESULT_RESPONSE,
             )
             .signed_by("worker", |m| &m.worker),
+            &MsgRoute::of(MSG_DECLINE_JOB, decline::decline_job, MSG_DECLINE_JOB_RESPONSE)
+                .signed_by("worker", |m| &m.worker),
             &MsgRoute::of(
                 MSG_FASTPATH_DEPOSIT,
                 fp::deposit,

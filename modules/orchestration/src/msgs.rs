@@ -30,6 +30,10 @@ pub const MSG_COMMIT_RESULT_RESPONSE: &str = "/bls.orchestration.v1.MsgCommitRes
 pub const MSG_REVEAL_RESULT: &str = "/bls.orchestration.v1.MsgRevealResult";
 /// Type URL of [`MsgRevealResultResponse`].
 pub const MSG_REVEAL_RESULT_RESPONSE: &str = "/bls.orchestration.v1.MsgRevealResultResponse";
+/// Type URL of [`MsgDeclineJob`].
+pub const MSG_DECLINE_JOB: &str = "/bls.orchestration.v1.MsgDeclineJob";
+/// Type URL of [`MsgDeclineJobResponse`].
+pub const MSG_DECLINE_JOB_RESPONSE: &str = "/bls.orchestration.v1.MsgDeclineJobResponse";
 
 /// Every message type URL orchestration handles.
 pub const MSG_TYPE_URLS: &[&str] = &[
@@ -39,23 +43,26 @@ pub const MSG_TYPE_URLS: &[&str] = &[
     MSG_INVOKE,
     MSG_COMMIT_RESULT,
     MSG_REVEAL_RESULT,
+    MSG_DECLINE_JOB,
 ];
 
-/// Deploys a function: inline WASM (gzip or raw) **or** a sha256 code hash plus source URIs,
-/// and a JSON manifest. Replication `n` workers, quorum `m` identical results (`m > n/2`).
+/// Deploys a function: inline WASM (gzip or raw), **or** the sha256 of code already stored on
+/// chain, **or** the sha256 and size of code on IPFS with its `ipfs://CID` source URIs; and a
+/// JSON manifest. Replication `n` workers, quorum `m` identical results (`m > n/2`).
 #[derive(Clone, PartialEq, prost::Message, Serialize, Deserialize)]
 pub struct MsgDeployFunction {
     /// Owner (signer).
     #[prost(string, tag = "1")]
     pub owner: String,
     /// The WASM module, gzip-compressed (`1f 8b`) or raw (`\0asm`). Empty when `code_hash`
-    /// with `source_uris` is used instead.
+    /// names stored code or code on IPFS.
     #[prost(bytes = "vec", tag = "2")]
     pub wasm: Vec<u8>,
     /// sha256 of the raw (decompressed) WASM. Optional with inline code (then it must match).
     #[prost(bytes = "vec", tag = "3")]
     pub code_hash: Vec<u8>,
-    /// Where workers fetch code that is not on chain (https / ipfs URIs).
+    /// Where workers fetch code that is not on chain: `ipfs://CID` URIs (the only scheme
+    /// workers fetch; with inline code they are recorded for reference).
     #[prost(string, repeated, tag = "4")]
     pub source_uris: Vec<String>,
     /// Manifest JSON: entry, args, env, permissions {http, filesystem}, limits {timeout_ms,
@@ -68,6 +75,10 @@ pub struct MsgDeployFunction {
     /// Quorum `m`.
     #[prost(uint32, tag = "7")]
     pub quorum: u32,
+    /// Size of the raw WASM on IPFS, bytes (code not on chain only; at most the
+    /// `max_remote_wasm_bytes` param).
+    #[prost(uint64, tag = "8")]
+    pub code_size: u64,
 }
 
 /// Response to [`MsgDeployFunction`].
@@ -97,7 +108,7 @@ pub struct MsgUpdateFunction {
     /// New code hash, or empty.
     #[prost(bytes = "vec", tag = "4")]
     pub code_hash: Vec<u8>,
-    /// New source URIs (with `code_hash`).
+    /// New source URIs (`ipfs://CID`; with `code_hash`).
     #[prost(string, repeated, tag = "5")]
     pub source_uris: Vec<String>,
     /// New manifest JSON, or empty.
@@ -109,6 +120,9 @@ pub struct MsgUpdateFunction {
     /// New quorum, or 0.
     #[prost(uint32, tag = "8")]
     pub quorum: u32,
+    /// Size of new code on IPFS, bytes (as in [`MsgDeployFunction::code_size`]).
+    #[prost(uint64, tag = "9")]
+    pub code_size: u64,
 }
 
 /// Response to [`MsgUpdateFunction`].
@@ -216,6 +230,63 @@ pub struct MsgRevealResultResponse {
     /// True when this reveal finalized the job.
     #[prost(bool, tag = "1")]
     pub finalized: bool,
+}
+
+/// Why a worker declines a job slot ([`MsgDeclineJob`]).
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, prost::Enumeration, Serialize, Deserialize,
+)]
+#[repr(i32)]
+pub enum DeclineReason {
+    /// Not a reason (refused).
+    Unspecified = 0,
+    /// The code is not on chain and neither IPFS nor any peer gave it in time.
+    CodeUnavailable = 1,
+    /// A source gave bytes whose sha256 is not the chain's code hash (refused, never run).
+    CodeMismatch = 2,
+    /// The fetched bytes hash right but do not compile, or lack the manifest's entry.
+    CodeInvalid = 3,
+}
+
+impl DeclineReason {
+    /// The event and log name (`code_unavailable`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            DeclineReason::Unspecified => "unspecified",
+            DeclineReason::CodeUnavailable => "code_unavailable",
+            DeclineReason::CodeMismatch => "code_mismatch",
+            DeclineReason::CodeInvalid => "code_invalid",
+        }
+    }
+}
+
+/// An assigned worker declines its slot of a job whose code is not on chain and that it could
+/// not obtain or run (unreachable CID, content that does not match the hash, invalid module).
+/// The slot is neither missed, paid nor slashed; when every slot has committed or declined the
+/// commit phase closes at once (reveals with a quorum; otherwise the job is reassigned to other
+/// workers or refunded). Refused for code stored on chain: any worker can read it there.
+#[derive(Clone, PartialEq, prost::Message, Serialize, Deserialize)]
+pub struct MsgDeclineJob {
+    /// Assigned worker (signer).
+    #[prost(string, tag = "1")]
+    pub worker: String,
+    /// Job id.
+    #[prost(uint64, tag = "2")]
+    pub job_id: u64,
+    /// Why ([`DeclineReason`]).
+    #[prost(enumeration = "DeclineReason", tag = "3")]
+    pub reason: i32,
+    /// What failed, for operators (at most 256 bytes): the source and its error.
+    #[prost(string, tag = "4")]
+    pub detail: String,
+}
+
+/// Response to [`MsgDeclineJob`].
+#[derive(Clone, PartialEq, prost::Message, Serialize, Deserialize)]
+pub struct MsgDeclineJobResponse {
+    /// True when this decline closed the commit phase.
+    #[prost(bool, tag = "1")]
+    pub commits_closed: bool,
 }
 
 /// The commitment a worker submits: `sha256(result_hash ‖ salt ‖ worker address bytes)`.

@@ -12,6 +12,9 @@ pub struct Params {
     pub max_code_bytes: u64,
     /// Largest decompressed WASM, bytes (bounds gzip bombs).
     pub max_wasm_bytes: u64,
+    /// Largest raw WASM deployed through IPFS (code not stored on chain), bytes. Default 64 MiB
+    /// (a module with a language runtime inside is 5–30 MiB); workers refuse to fetch more.
+    pub max_remote_wasm_bytes: u64,
     /// Largest manifest JSON, bytes.
     pub max_manifest_bytes: u64,
     /// Largest invocation input, bytes.
@@ -20,8 +23,13 @@ pub struct Params {
     pub max_replication: u32,
     /// Workers per function subnetwork (at least `n` are used when `n` is larger).
     pub subnetwork_size: u32,
-    /// Blocks after assignment during which commits are accepted.
+    /// Blocks after assignment during which commits are accepted, at least: the window also
+    /// lasts until `commit_grace_ms` past the manifest's `timeout_ms` by block time, so a job
+    /// of any allowed length fits whatever the block interval ([`crate::handlers::assign`]).
     pub commit_window: u64,
+    /// Block-time milliseconds a worker has beyond the manifest's `timeout_ms` to fetch the
+    /// code, run and get its commit into a block. Default 10 000.
+    pub commit_grace_ms: u64,
     /// Blocks after the commit phase closed during which reveals are accepted.
     pub reveal_window: u64,
     /// Reassignments before a job fails.
@@ -109,6 +117,13 @@ pub struct Params {
     pub job_retention_blocks: u64,
 }
 
+/// Default `max_remote_wasm_bytes`: 64 MiB.
+pub const DEFAULT_MAX_REMOTE_WASM_BYTES: u64 = 64 << 20;
+/// Default `commit_grace_ms`: 10 s.
+pub const DEFAULT_COMMIT_GRACE_MS: u64 = 10_000;
+/// Largest `commit_grace_ms`: one hour.
+pub const MAX_COMMIT_GRACE_MS: u64 = 3_600_000;
+
 /// Default `job_retention_blocks`.
 pub const DEFAULT_JOB_RETENTION_BLOCKS: u64 = 100_000;
 
@@ -160,11 +175,13 @@ impl Default for Params {
         Self {
             max_code_bytes: 2 << 20,
             max_wasm_bytes: 16 << 20,
+            max_remote_wasm_bytes: DEFAULT_MAX_REMOTE_WASM_BYTES,
             max_manifest_bytes: 16 << 10,
             max_input_bytes: 64 << 10,
             max_replication: 7,
             subnetwork_size: 5,
             commit_window: 20,
+            commit_grace_ms: DEFAULT_COMMIT_GRACE_MS,
             reveal_window: 20,
             max_retries: 2,
             base_fee: 100_000,
@@ -220,8 +237,15 @@ impl Params {
         if self.max_fuel == 0 {
             return bad("max_fuel must be positive");
         }
-        if self.max_code_bytes == 0 || self.max_wasm_bytes == 0 {
-            return bad("max_code_bytes and max_wasm_bytes must be positive");
+        if self.max_code_bytes == 0 || self.max_wasm_bytes == 0 || self.max_remote_wasm_bytes == 0
+        {
+            return bad("max_code_bytes, max_wasm_bytes and max_remote_wasm_bytes must be positive");
+        }
+        if self.max_remote_wasm_bytes > 1 << 30 {
+            return bad("max_remote_wasm_bytes must be at most 1 GiB");
+        }
+        if self.commit_grace_ms > MAX_COMMIT_GRACE_MS {
+            return bad("commit_grace_ms must be at most 3600000 (one hour)");
         }
         if self.max_retries > 16 {
             return bad("max_retries must be at most 16");

@@ -91,8 +91,11 @@ pub struct Function {
     pub code_hash: String,
     /// Whether the code bytes are stored on chain (query `Code`).
     pub code_on_chain: bool,
-    /// Where to fetch code that is not on chain.
+    /// Where to fetch code that is not on chain (`ipfs://CID`).
     pub source_uris: Vec<String>,
+    /// Raw WASM size of code not on chain, as deployed (0 for code on chain: see `CodeInfo`).
+    #[serde(default)]
+    pub code_size: u64,
     /// Manifest JSON as deployed (validated).
     pub manifest_json: String,
     /// Replication `n`.
@@ -241,6 +244,9 @@ pub struct Job {
     pub function_version: u64,
     /// Hex code hash to run (pinned at invocation).
     pub code_hash: String,
+    /// Where that code is fetched when it is not on chain (pinned with it; empty otherwise).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub source_uris: Vec<String>,
     /// Manifest JSON to run with (pinned at invocation).
     pub manifest_json: String,
     /// Who pays.
@@ -285,6 +291,11 @@ pub struct Job {
     pub commit_deadline: u64,
     /// Last height reveals are accepted (0 until commits close).
     pub reveal_deadline: u64,
+    /// Block time (Unix milliseconds) before which the commit window does not end, whatever
+    /// `commit_deadline` says: the round's assignment time + the manifest's `timeout_ms` +
+    /// `commit_grace_ms`. Reaching `commit_deadline` earlier moves it on (0: no floor).
+    #[serde(default)]
+    pub commit_until_ms: u64,
     /// Why the job failed.
     #[serde(default)]
     pub failure: String,

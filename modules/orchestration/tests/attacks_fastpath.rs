@@ -807,6 +807,7 @@ fn attack_dissent_griefing_fastpath_manifest_update_mid_request() {
         manifest_json: r#"{"env":{"MODE":"b"}}"#.into(),
         replication: 3,
         quorum: 2,
+        code_size: 0,
     };
     w.chain
         .orch(

@@ -460,6 +460,7 @@ fn update_code(s: &mut Setup) {
         manifest_json: String::new(),
         replication: 0,
         quorum: 0,
+        code_size: 0,
     };
     let owner = s.owner.clone();
     s.chain
@@ -787,6 +788,7 @@ fn attack_unanswerable_head_lie_framing_after_the_function_changed_is_refused() 
         manifest_json: String::new(),
         replication: 3,
         quorum: 3,
+        code_size: 0,
     };
     let owner = s.owner.clone();
     s.chain

@@ -536,6 +536,7 @@ fn fuel_above_max_fuel_is_refused_at_deploy_and_update() {
         manifest_json: over,
         replication: 0,
         quorum: 0,
+        code_size: 0,
     };
     assert_refused(
         net.chain
@@ -669,6 +670,7 @@ fn attack_unrevealable_outcome_refused_at_deploy_and_update() {
             manifest_json: over,
             replication: 0,
             quorum: 0,
+            code_size: 0,
         };
         assert_refused(
             net.chain

@@ -350,6 +350,7 @@ pub async fn deploy_function(
             manifest_json: req.manifest_json.clone(),
             replication,
             quorum,
+            code_size: 0,
         },
     );
     let r = broadcast_and_wait(ctx, flags, &key, vec![msg]).await?;

@@ -133,6 +133,7 @@ fn assign(ctx: &mut Context<'_>, mut job: Job, p: &Params) -> Result<(), Orchest
     job.secrets_version = crate::secrets::state::last_version(ctx.store, job.function_id)?;
     job.round_height = ctx.block.height;
     job.commit_deadline = ctx.block.height.saturating_add(p.commit_window);
+    job.commit_until_ms = commit_until_ms(ctx, &job, p);
     job.reveal_deadline = 0;
     job.assignments = workers
         .iter()
@@ -151,6 +152,31 @@ fn assign(ctx: &mut Context<'_>, mut job: Job, p: &Params) -> Result<(), Orchest
     JOBS.save(ctx.store, job.id, &job)?;
     ctx.emit(assigned_event(&job));
     Ok(())
+}
+
+/// The block time (Unix milliseconds) before which a round assigned in this block keeps its
+/// commit window open: now + the pinned manifest's `timeout_ms` + `commit_grace_ms`. The
+/// window is counted in blocks (`commit_window`) and in block time, whichever ends later, so
+/// a 15-minute job fits at any block interval ([`crate::handlers::settle`] moves a deadline
+/// reached too early).
+fn commit_until_ms(ctx: &Context<'_>, job: &Job, p: &Params) -> u64 {
+    let timeout_ms = job.pinned_manifest().map_or(0, |m| m.limits.timeout_ms);
+    block_time_ms(ctx)
+        .saturating_add(timeout_ms)
+        .saturating_add(p.commit_grace_ms)
+}
+
+/// This block's time in Unix milliseconds (0 before the epoch).
+pub(crate) fn block_time_ms(ctx: &Context<'_>) -> u64 {
+    time_ms(ctx.block.time_secs, ctx.block.time_nanos)
+}
+
+/// A block time in Unix milliseconds (0 before the epoch).
+pub(crate) fn time_ms(secs: i64, nanos: u32) -> u64 {
+    u64::try_from(secs)
+        .unwrap_or(0)
+        .saturating_mul(1000)
+        .saturating_add(u64::from(nanos / 1_000_000))
 }
 
 /// The members that can run the function: all of them, or for a function with secrets those

@@ -13,13 +13,10 @@ use crate::msgs::{
     MsgUpdateFunction, MsgUpdateFunctionResponse,
 };
 use crate::params::Params;
+use crate::source;
 use crate::state::{
     self, CodeInfo, Function, FunctionStatus, CODES, FN_SEQ, FUNCTIONS, FUNCTIONS_BY_OWNER, SUBNETS,
 };
-
-const MAX_SOURCE_URIS: usize = 8;
-const MAX_URI_BYTES: usize = 512;
-const URI_SCHEMES: &[&str] = &["https://", "http://", "ipfs://", "ar://"];
 
 fn validate_replication(p: &Params, n: u32, m: u32) -> Result<(), OrchestrationError> {
     if n == 0 || n > p.max_replication {
@@ -66,32 +63,6 @@ fn validate_manifest_json(
     Ok(manifest)
 }
 
-fn validate_uris(uris: &[String]) -> Result<(), OrchestrationError> {
-    if uris.len() > MAX_SOURCE_URIS {
-        return Err(invalid(
-            "source_uris",
-            format!("at most {MAX_SOURCE_URIS} entries"),
-        ));
-    }
-    for u in uris {
-        let ok = u.len() <= MAX_URI_BYTES
-            && u.bytes().all(|b| b.is_ascii_graphic())
-            && URI_SCHEMES
-                .iter()
-                .any(|s| u.starts_with(s) && u.len() > s.len());
-        if !ok {
-            return Err(invalid(
-                "source_uris",
-                format!(
-                    "{:?} must be an https/http/ipfs/ar URI of at most {MAX_URI_BYTES} bytes",
-                    u.chars().take(80).collect::<String>()
-                ),
-            ));
-        }
-    }
-    Ok(())
-}
-
 /// Charges validation gas per raw WASM byte and stops early when the tx is out of gas.
 fn charge_wasm_gas(
     ctx: &Context<'_>,
@@ -104,18 +75,37 @@ fn charge_wasm_gas(
         .map_err(|e| invalid("wasm", e.to_string()))
 }
 
-/// Resolves the code of a deploy/update: validates and stores inline code, or accepts a
-/// hash (checked against stored code when present, otherwise requiring source URIs).
-/// Returns (hex hash, on chain).
+/// The code a deploy or update names, once checked.
+struct ResolvedCode {
+    /// Hex sha256 of the raw WASM.
+    hash: String,
+    /// Stored on chain (else on IPFS).
+    on_chain: bool,
+    /// Canonical `ipfs://` sources.
+    source_uris: Vec<String>,
+    /// Raw size of code on IPFS (0 for code on chain).
+    code_size: u64,
+}
+
+/// Resolves the code of a deploy/update: validates and stores inline code; or accepts the hash
+/// of code stored on chain; or the hash and size of code on IPFS with at least one
+/// `ipfs://CID` source. Source URIs must all be IPFS CIDs (the one scheme workers fetch).
 fn resolve_code(
     ctx: &mut Context<'_>,
     p: &Params,
     wasm: &[u8],
     code_hash: &[u8],
     uris: &[String],
+    code_size: u64,
     entry: &str,
-) -> Result<(String, bool), OrchestrationError> {
-    validate_uris(uris)?;
+) -> Result<ResolvedCode, OrchestrationError> {
+    let source_uris = source::canonical_sources(uris).map_err(|e| invalid("source_uris", e))?;
+    let on_chain = |hash: String| ResolvedCode {
+        hash,
+        on_chain: true,
+        source_uris: source_uris.clone(),
+        code_size: 0,
+    };
     if !wasm.is_empty() {
         let (compression, raw) = code::decompress(wasm, p.max_code_bytes, p.max_wasm_bytes)?;
         charge_wasm_gas(ctx, p, raw.len())?;
@@ -150,11 +140,14 @@ fn resolve_code(
             )?;
             state::save_code_blob(ctx.store, &checked.hash, &checked.stored);
         }
-        return Ok((hex_hash, true));
+        return Ok(on_chain(hex_hash));
     }
-    let hash: [u8; 32] = code_hash
-        .try_into()
-        .map_err(|_| invalid("code_hash", "send wasm, or a 32-byte sha256 code hash"))?;
+    let hash: [u8; 32] = code_hash.try_into().map_err(|_| {
+        invalid(
+            "code_hash",
+            "send the wasm, or a 32-byte sha256 code hash (of code on chain, or on IPFS with code_size and source_uris)",
+        )
+    })?;
     let hex_hash = hex::encode(hash);
     if let Some(stored) = state::load_code_blob(ctx.store, &hash) {
         // Already on chain: the entry must still be exported.
@@ -165,18 +158,39 @@ fn resolve_code(
         )?;
         charge_wasm_gas(ctx, p, raw.len())?;
         code::validate_wasm(&raw, entry)?;
-        return Ok((hex_hash, true));
+        return Ok(on_chain(hex_hash));
     }
-    // Workers load code only from the chain (and from peers that loaded it from the chain):
-    // a function whose code is not stored here could never run, and every worker placed on it
-    // would be charged misses. Source URIs are recorded with stored code, never fetched.
-    Err(invalid(
-        "code_hash",
-        format!(
-            "no code {hex_hash} is stored on chain: send the WASM itself (workers load code only \
-             from the chain; source_uris are recorded, not fetched)"
-        ),
-    ))
+    // Code on IPFS: workers fetch it by CID (from their IPFS node or a peer), check its sha256
+    // against this hash before compiling, and decline the job when they cannot get it
+    // (`MsgDeclineJob`: reassigned or refunded, nobody slashed).
+    if source_uris.is_empty() {
+        return Err(invalid(
+            "code_hash",
+            format!(
+                "no code {hex_hash} is stored on chain: send the WASM itself, or name where it \
+                 is on IPFS (source_uris ipfs://CID and code_size)"
+            ),
+        ));
+    }
+    if code_size < 8 {
+        return Err(invalid(
+            "code_size",
+            "the raw WASM size of code on IPFS is required (at least 8 bytes)",
+        ));
+    }
+    if code_size > p.max_remote_wasm_bytes {
+        return Err(OrchestrationError::CodeTooLarge {
+            what: "on IPFS",
+            size: code_size,
+            limit: p.max_remote_wasm_bytes,
+        });
+    }
+    Ok(ResolvedCode {
+        hash: hex_hash,
+        on_chain: false,
+        source_uris,
+        code_size,
+    })
 }
 
 /// The recorded raw size of stored code (so lowering `max_wasm_bytes` never breaks it).
@@ -203,21 +217,24 @@ pub fn deploy_function(
     validate_replication(&p, msg.replication, msg.quorum)?;
     let max_tx = crate::reveal_size::max_reveal_tx_bytes(ctx.store)?;
     let manifest = validate_manifest_json(&p, &msg.manifest_json, max_tx)?;
-    let (code_hash, on_chain) = resolve_code(
+    let code = resolve_code(
         ctx,
         &p,
         &msg.wasm,
         &msg.code_hash,
         &msg.source_uris,
+        msg.code_size,
         manifest.entry(),
     )?;
+    let code_hash = code.hash;
     let id = state::next_id(ctx.store, &FN_SEQ)?;
     let f = Function {
         id,
         owner: owner.clone(),
         code_hash: code_hash.clone(),
-        code_on_chain: on_chain,
-        source_uris: msg.source_uris.clone(),
+        code_on_chain: code.on_chain,
+        source_uris: code.source_uris,
+        code_size: code.code_size,
         manifest_json: msg.manifest_json.clone(),
         replication: msg.replication,
         quorum: msg.quorum,
@@ -233,6 +250,7 @@ pub fn deploy_function(
             .attr("function_id", id)
             .attr("owner", &owner)
             .attr("code_hash", &code_hash)
+            .attr("code_on_chain", f.code_on_chain)
             .attr("version", 1),
     );
     // Placed in the next begin block, with randomness nobody choosing this block's
@@ -298,18 +316,31 @@ pub fn update_function(
     };
     validate_replication(&p, n, m)?;
     let new_code = !msg.wasm.is_empty() || !msg.code_hash.is_empty();
-    let (hash_bytes, uris) = if new_code {
-        (msg.code_hash.clone(), msg.source_uris.clone())
+    let (hash_bytes, uris, size) = if new_code {
+        (
+            msg.code_hash.clone(),
+            msg.source_uris.clone(),
+            msg.code_size,
+        )
     } else {
         let old = state::parse_hash(&f.code_hash)
             .ok_or_else(|| OrchestrationError::Store("stored code hash is not hex".into()))?;
-        (old.to_vec(), f.source_uris.clone())
+        (old.to_vec(), f.source_uris.clone(), f.code_size)
     };
-    let (code_hash, on_chain) =
-        resolve_code(ctx, &p, &msg.wasm, &hash_bytes, &uris, manifest.entry())?;
+    let code = resolve_code(
+        ctx,
+        &p,
+        &msg.wasm,
+        &hash_bytes,
+        &uris,
+        size,
+        manifest.entry(),
+    )?;
+    let code_hash = code.hash;
     f.code_hash = code_hash.clone();
-    f.code_on_chain = on_chain;
-    f.source_uris = uris;
+    f.code_on_chain = code.on_chain;
+    f.source_uris = code.source_uris;
+    f.code_size = code.code_size;
     f.manifest_json = manifest_json;
     f.replication = n;
     f.quorum = m;
@@ -320,6 +351,7 @@ pub fn update_function(
         Event::new(events::FUNCTION_UPDATED)
             .attr("function_id", f.id)
             .attr("code_hash", &code_hash)
+            .attr("code_on_chain", f.code_on_chain)
             .attr("version", f.version),
     );
     Ok(MsgUpdateFunctionResponse {

@@ -87,6 +87,11 @@ pub fn invoke(
         function_id: f.id,
         function_version: f.version,
         code_hash: f.code_hash.clone(),
+        source_uris: if f.code_on_chain {
+            Vec::new()
+        } else {
+            f.source_uris.clone()
+        },
         manifest_json: f.manifest_json.clone(),
         invoker,
         input: Binary::from(msg.input.clone()),
@@ -107,6 +112,7 @@ pub fn invoke(
         previously_assigned: Vec::new(),
         commit_deadline: 0,
         reveal_deadline: 0,
+        commit_until_ms: 0,
         failure: String::new(),
         result_hash: None,
         finalized_height: 0,

@@ -5,10 +5,12 @@
 //! - [`invoke`]: escrow and queueing;
 //! - [`assign`]: begin-block assignment and first placement with the block's randomness;
 //! - [`results`]: commit and reveal;
+//! - [`decline`]: a worker declines a job whose off-chain code it cannot obtain or run;
 //! - [`settle`]: finalization (fees, slashing, liveness), failed rounds, failure, deadlines;
 //! - [`subnet_repair`]: begin-block re-placement of subnetworks with ineligible members.
 
 pub mod assign;
+pub mod decline;
 pub mod functions;
 pub mod invoke;
 pub mod job_prune;

@@ -234,6 +234,7 @@ impl Chain {
             manifest_json: manifest.into(),
             replication: n,
             quorum: m,
+            code_size: 0,
         };
         let r = self.orch(owner, encode_any(&msg, MSG_DEPLOY_FUNCTION))?;
         // The subnetwork is placed in the next block's begin block.

@@ -177,6 +177,7 @@ pub fn build(
             manifest_json: "{}".into(),
             replication: 3,
             quorum: 2,
+            code_size: 0,
         };
         deliver(&mut c, &owner, encode_any(&msg, MSG_DEPLOY_FUNCTION)).context("deploy")?;
         c.next_block();
