@@ -71,6 +71,9 @@ pub struct Config {
     /// How the worker key is stored (optional section; default: encrypted).
     #[serde(default)]
     pub keyring: KeyringSection,
+    /// `[ipfs]`: where function code deployed through IPFS is fetched.
+    #[serde(default)]
+    pub ipfs: IpfsSection,
 }
 
 /// `[keyring]`: how the worker key (`<home>/keyring/worker.json`) is kept and opened.
@@ -150,6 +153,42 @@ impl FastPathSection {
             max_bytes: self.answers_max_mb.saturating_mul(1 << 20),
             head_quota_bytes: self.answers_head_quota_mb.saturating_mul(1 << 20),
         }
+    }
+}
+
+/// `[ipfs]`: the IPFS node (kubo RPC API) this worker fetches code deployed through IPFS
+/// from. Bytes from it are used only when their sha256 is the chain's code hash; when it lacks
+/// the content, registered peers that have it are asked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IpfsSection {
+    /// RPC API URL; "" = no IPFS node (code on IPFS then comes from peers only).
+    pub api_url: String,
+    /// Seconds one fetch from the node may take.
+    pub timeout_secs: u64,
+}
+
+impl Default for IpfsSection {
+    fn default() -> Self {
+        IpfsSection {
+            api_url: bls_client::ipfs::DEFAULT_IPFS_API.into(),
+            timeout_secs: 60,
+        }
+    }
+}
+
+impl IpfsSection {
+    /// The client of the configured node (`None` when `api_url` is empty).
+    pub fn client(&self) -> Result<Option<bls_client::ipfs::IpfsClient>, String> {
+        if self.api_url.is_empty() {
+            return Ok(None);
+        }
+        bls_client::ipfs::IpfsClient::new(
+            &self.api_url,
+            std::time::Duration::from_secs(self.timeout_secs.max(1)),
+        )
+        .map(Some)
+        .map_err(|e| e.to_string())
     }
 }
 
@@ -255,6 +294,7 @@ impl Default for Config {
             http: HttpSection::default(),
             fastpath: FastPathSection::default(),
             keyring: KeyringSection::default(),
+            ipfs: IpfsSection::default(),
         }
     }
 }
@@ -298,6 +338,10 @@ impl Config {
         }
         if self.worker.memory_mb == 0 {
             return Err(invalid("worker.memory_mb", "must be ≥ 1".into()));
+        }
+        self.ipfs.client().map_err(|e| invalid("ipfs.api_url", e))?;
+        if self.ipfs.timeout_secs == 0 {
+            return Err(invalid("ipfs.timeout_secs", "must be ≥ 1".into()));
         }
         if self.chain.max_msgs_per_tx == 0 {
             return Err(invalid("chain.max_msgs_per_tx", "must be ≥ 1".into()));
@@ -447,6 +491,13 @@ allow_private = {allow_private}
 # Fixed answers instead of DNS, as "name=IP[,IP...]" (like curl --resolve); still checked.
 resolve = {resolve}
 
+[ipfs]
+# The IPFS node (kubo RPC API) code deployed through IPFS is fetched from; "" = none (then only
+# from peers). Fetched bytes run only if their sha256 is the chain's code hash.
+api_url = {ipfs_api_url}
+# Seconds one fetch may take.
+timeout_secs = {ipfs_timeout_secs}
+
 [fastpath]
 # Signed fast-path answers are kept until their requests expire; these bound them. Work
 # orders that would exceed a bound are refused (metric bls_worker_work_refusals_total).
@@ -478,6 +529,8 @@ answers_head_quota_mb = {answers_head_quota_mb}
             format = q(&self.log.format),
             level = q(&self.log.level),
             keyring_backend = q(self.keyring.backend.as_str()),
+            ipfs_api_url = q(&self.ipfs.api_url),
+            ipfs_timeout_secs = self.ipfs.timeout_secs,
             passphrase_file = p(&self.keyring.passphrase_file),
             allow_private = list(&self.http.allow_private),
             resolve = list(&self.http.resolve),

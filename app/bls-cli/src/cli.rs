@@ -204,6 +204,9 @@ pub enum FunctionSub {
         /// Signing options.
         #[command(flatten)]
         sign: SignArgs,
+        /// IPFS options (code over the chain's inline cap always goes through IPFS).
+        #[command(flatten)]
+        ipfs: bls_client::cli::tx_orchestration::IpfsFlags,
     },
     /// Invoke a deployed function on chain (with --wait print the verified result), or with
     /// --fast through a head worker (paid from your fast-path deposit; the head's signed answer

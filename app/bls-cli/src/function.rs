@@ -7,7 +7,7 @@ use anyhow::Context as _;
 use bls_client::cli::context::{shell_word, table};
 use bls_client::cli::submit::broadcast_and_wait;
 use bls_client::cli::tx_orchestration::{
-    deploy_function, invoke_function, parse_fee, verified_text, DeployRequest, Deployed,
+    deploy_function, invoke_function, parse_fee, verified_text, DeployRequest, Deployed, IpfsFlags,
     InvokeOutcome,
 };
 use bls_client::cli::ClientContext;
@@ -209,6 +209,7 @@ pub async fn deploy(
     no_build: bool,
     b: &BuildArgs,
     sign: &SignArgs,
+    ipfs: &IpfsFlags,
 ) -> anyhow::Result<()> {
     // Key, node and funds first: no build when the deploy cannot happen anyway.
     let project = Project::find(dir)?;
@@ -230,6 +231,7 @@ pub async fn deploy(
                 replication: project.config.replication,
                 quorum: project.config.quorum,
                 source_uris: Vec::new(),
+                ipfs: ipfs.clone(),
             },
         )
         .await?;
@@ -249,13 +251,10 @@ pub async fn deploy(
 /// function as printed: same key, node and keyring.
 fn deployed_text(ctx: &ClientContext, from: &str, d: &DeployedView) -> String {
     format!(
-        "deployed {} as function {}\nfunction_id: {}\ncode_hash: {}\ntxhash: {}\nheight: {}\ninvoke it: {}",
+        "deployed {} as function {}\n{}\ninvoke it: {}",
         d.name,
         d.deployed.function_id,
-        d.deployed.function_id,
-        d.deployed.code_hash,
-        d.deployed.txhash,
-        d.deployed.height,
+        bls_client::cli::tx_orchestration::deployed_text(&d.deployed),
         invoke_hint(ctx, d.deployed.function_id, from)
     )
 }
@@ -619,6 +618,8 @@ mod tests {
             deployed: bls_client::cli::tx_orchestration::Deployed {
                 function_id: 7,
                 code_hash: "ab".repeat(32),
+                code_on_chain: true,
+                source_uris: vec![],
                 txhash: "CD".repeat(32),
                 height: 12,
             },

@@ -94,8 +94,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             no_build,
             build,
             sign,
+            ipfs,
         } => block_on(function::deploy(
-            &ctx, from, &dir.dir, no_build, &build, &sign,
+            &ctx, from, &dir.dir, no_build, &build, &sign, &ipfs,
         )),
         FunctionSub::Invoke {
             id,

@@ -23,6 +23,7 @@ pub mod fastpath;
 pub mod fee;
 pub mod head;
 pub mod head_api;
+pub mod ipfs;
 pub mod keyring;
 pub mod keys;
 pub mod msgs;

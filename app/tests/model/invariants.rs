@@ -197,9 +197,16 @@ fn silent_heads_punished(w: &World) -> Result<(), String> {
 fn jobs_end_in_time(w: &World) -> Result<(), String> {
     let p = &w.params;
     let rounds = p.max_retries + 1;
+    // A commit window lasts `commit_window` blocks and at least the manifest's timeout plus
+    // `commit_grace_ms` of block time (the model's functions have the default manifest), and
+    // ends in the first block at or past that time.
+    let block_ms = u64::try_from(w.chain.block_secs).unwrap_or(1).max(1) * 1000;
+    let timeout_ms = bls_core::manifest::Manifest::default().limits.timeout_ms;
+    let by_time = (timeout_ms + p.commit_grace_ms).div_ceil(block_ms) + 1;
+    let commit = p.commit_window.max(by_time);
     // Each round waits one block for its assignment (begin block after the invoke or the
     // failed round).
-    let bound = u64::from(rounds) * (p.commit_window + p.reveal_window + 1);
+    let bound = u64::from(rounds) * (commit + p.reveal_window + 1);
     let view = w.chain.view();
     for (id, o) in &w.open_jobs {
         if w.chain.height > o.height + bound {

@@ -89,9 +89,9 @@ pub fn ipfs_sources(uris: &[String]) -> Vec<IpfsSource> {
 mod tests {
     use super::*;
 
-    // `ipfs add --cid-version=1` and `ipfs add` (v0) of the same small file.
-    const V1: &str = "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku";
-    const V0: &str = "QmWATWQ7fVPP2EFGu71UkfnqhYXDYH566qy47CnJDgvs8u";
+    // kubo 0.43.1: `ipfs add --cid-version=1` and `ipfs add` (v0) of "hello world".
+    const V1: &str = "bafkreifzjut3te2nhyekklss27nh3k72ysco7y32koao5eei66wof36n5e";
+    const V0: &str = "Qmf412jQZiuVUtdgnB36FXFX7xg5V6KEbSJ4dpQuhkLyfD";
 
     #[test]
     fn accepts_v0_and_v1_cids_and_canonicalizes() {

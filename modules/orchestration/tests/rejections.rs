@@ -63,8 +63,8 @@ fn deploy_stores_code_once_and_serves_it() {
         .keys(&c.store, None, None, cosmwasm_std::Order::Ascending)
         .count();
     assert_eq!(n, 1);
-    // Hash-only deploy of known code; unknown code is refused, with or without URIs (no
-    // worker could load it: workers load code only from the chain).
+    // Hash-only deploy of known code; unknown code is refused without an IPFS source (no
+    // worker could load it), and with a source no worker fetches (https, ar).
     let msg = MsgDeployFunction {
         owner: user(52).to_string(),
         code_hash: hex::decode(&hash).unwrap(),
@@ -85,18 +85,21 @@ fn deploy_stores_code_once_and_serves_it() {
         "{}",
         e.log
     );
-    unknown.source_uris = vec!["https://example.com/f.wasm".into()];
     let before = bls_orchestration::testing::FUNCTIONS
         .keys(&c.store, None, None, cosmwasm_std::Order::Ascending)
         .count();
-    let e = c
-        .orch(&user(52), encode_any(&unknown, MSG_DEPLOY_FUNCTION))
-        .unwrap_err();
-    assert!(
-        e.log.contains("source_uris are recorded, not fetched"),
-        "{}",
-        e.log
-    );
+    for uri in ["https://example.com/f.wasm", "ar://abc", "http://10.0.0.1/f.wasm"] {
+        unknown.source_uris = vec![uri.into()];
+        unknown.code_size = 1000;
+        let e = c
+            .orch(&user(52), encode_any(&unknown, MSG_DEPLOY_FUNCTION))
+            .unwrap_err();
+        assert!(
+            e.log.contains("only ipfs://CID sources are accepted"),
+            "{}",
+            e.log
+        );
+    }
     let after = bls_orchestration::testing::FUNCTIONS
         .keys(&c.store, None, None, cosmwasm_std::Order::Ascending)
         .count();

@@ -1,10 +1,14 @@
-//! Function code by hash: from the on-disk cache (`<code dir>/<sha256>.wasm`) or the chain's
-//! `Code` query. Bytes are returned only after their sha256 was checked against the hash the
-//! chain recorded — from disk too, so a corrupted or tampered cache file is never run.
+//! Function code by hash: from the on-disk cache (`<code dir>/<sha256>.wasm`), the chain's
+//! `Code` query, or — for code deployed through IPFS — this worker's IPFS node by CID (peers
+//! are asked by [`crate::p2p::code_fetch`]). Bytes are returned only after their sha256 was
+//! checked against the hash the chain recorded — from disk too, so a corrupted or tampered
+//! cache file is never run, and an IPFS node or CID that serves other bytes is refused.
 
 use std::path::PathBuf;
 
+use bls_client::ipfs::IpfsClient;
 use bls_orchestration::code::Compression;
+use bls_orchestration::msgs::DeclineReason;
 use sha2::{Digest, Sha256};
 
 use super::chain::Chain;
@@ -16,9 +20,22 @@ pub const MAX_WASM_BYTES: u64 = 64 << 20;
 /// Why code could not be obtained.
 #[derive(Debug, thiserror::Error)]
 pub enum CodeError {
-    /// The chain does not store the code (deployed by hash + source URIs).
-    #[error("code {0} is not stored on chain; fetching from source URIs is not supported yet")]
-    NotOnChain(String),
+    /// The code is not on chain and no source (IPFS node, peer) gave it.
+    #[error("code {hash} is not on chain and no source gave it: {tried}")]
+    Unavailable {
+        /// Hex hash.
+        hash: String,
+        /// What was tried and how it failed.
+        tried: String,
+    },
+    /// The bytes hash right but the runtime cannot compile them (or the entry is missing).
+    #[error("code {hash} does not compile: {reason}")]
+    Invalid {
+        /// Hex hash.
+        hash: String,
+        /// The runtime's error.
+        reason: String,
+    },
     /// The query failed.
     #[error("fetching code {hash}: {source}")]
     Query {
@@ -48,6 +65,21 @@ pub enum CodeError {
     Cache(String),
 }
 
+impl CodeError {
+    /// The `MsgDeclineJob` reason for a job whose code is not on chain, if this failure is
+    /// one (I/O and chain-query failures are this worker's own: retried, never declined).
+    pub fn decline_reason(&self) -> Option<DeclineReason> {
+        match self {
+            CodeError::Unavailable { .. } => Some(DeclineReason::CodeUnavailable),
+            CodeError::HashMismatch { .. } => Some(DeclineReason::CodeMismatch),
+            CodeError::Invalid { .. } | CodeError::Decompress { .. } => {
+                Some(DeclineReason::CodeInvalid)
+            }
+            CodeError::Query { .. } | CodeError::Cache(_) => None,
+        }
+    }
+}
+
 /// The code cache, kept under a byte budget (least recently used blobs removed first,
 /// [`bls_runtime::disk_budget`]).
 #[derive(Debug, Clone)]
@@ -55,19 +87,28 @@ pub struct CodeStore {
     dir: PathBuf,
     max_bytes: u64,
     chain: Chain,
+    /// This worker's IPFS node (`[ipfs] api_url`), if any.
+    ipfs: Option<IpfsClient>,
     // One fetch at a time: jobs of the same function arrive together and need one download.
     fetching: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl CodeStore {
-    /// A cache in `dir` (created) of at most `max_bytes` of blobs, backed by `chain`.
-    pub fn new(dir: PathBuf, max_bytes: u64, chain: Chain) -> Result<CodeStore, CodeError> {
+    /// A cache in `dir` (created) of at most `max_bytes` of blobs, backed by `chain` and, for
+    /// code on IPFS, by the node `ipfs`.
+    pub fn new(
+        dir: PathBuf,
+        max_bytes: u64,
+        chain: Chain,
+        ipfs: Option<IpfsClient>,
+    ) -> Result<CodeStore, CodeError> {
         std::fs::create_dir_all(&dir)
             .map_err(|e| CodeError::Cache(format!("{}: {e}", dir.display())))?;
         Ok(CodeStore {
             dir,
             max_bytes,
             chain,
+            ipfs,
             fetching: Default::default(),
         })
     }
@@ -103,8 +144,10 @@ impl CodeStore {
         self.store(&path, wasm)
     }
 
-    /// The raw WASM whose sha256 is `hash`.
-    pub async fn get(&self, hash: &[u8; 32]) -> Result<Vec<u8>, CodeError> {
+    /// The raw WASM whose sha256 is `hash`: from the cache, else from the chain (`sources`
+    /// empty: code stored on chain), else from this worker's IPFS node by the CIDs in
+    /// `sources` (code deployed through IPFS), verified before it is cached or returned.
+    pub async fn get(&self, hash: &[u8; 32], sources: &[String]) -> Result<Vec<u8>, CodeError> {
         let hex_hash = hex::encode(hash);
         let path = self.dir.join(format!("{hex_hash}.wasm"));
         let _one_fetch = self.fetching.lock().await;
@@ -117,30 +160,10 @@ impl CodeStore {
             tracing::warn!(path = %path.display(), "cached code does not match its hash; refetching");
             let _ = std::fs::remove_file(&path);
         }
-        let resp = self
-            .chain
-            .code(&hex_hash)
-            .await
-            .map_err(|source| match source.abci_log() {
-                Some(log) if log.contains("not found") || log.contains("unknown code") => {
-                    CodeError::NotOnChain(hex_hash.clone())
-                }
-                _ => CodeError::Query {
-                    hash: hex_hash.clone(),
-                    source,
-                },
-            })?;
-        let stored: Vec<u8> = resp.code.into();
-        let wasm = match resp.info.compression {
-            Compression::None => stored,
-            Compression::Gzip => {
-                bls_orchestration::code::decompress(&stored, u64::MAX, MAX_WASM_BYTES)
-                    .map_err(|e| CodeError::Decompress {
-                        hash: hex_hash.clone(),
-                        reason: e.to_string(),
-                    })?
-                    .1
-            }
+        let wasm = if sources.is_empty() {
+            self.from_chain(&hex_hash).await?
+        } else {
+            self.from_ipfs(&hex_hash, sources).await?
         };
         let actual = hex::encode(Sha256::digest(&wasm));
         if actual != hex_hash {
@@ -155,6 +178,79 @@ impl CodeStore {
         }
         Ok(wasm)
     }
+
+    async fn from_chain(&self, hex_hash: &str) -> Result<Vec<u8>, CodeError> {
+        let resp = self
+            .chain
+            .code(hex_hash)
+            .await
+            .map_err(|source| match source.abci_log() {
+                Some(log) if log.contains("not stored on chain") || log.contains("not found") => {
+                    CodeError::Unavailable {
+                        hash: hex_hash.to_string(),
+                        tried: "the chain does not store it and names no source".into(),
+                    }
+                }
+                _ => CodeError::Query {
+                    hash: hex_hash.to_string(),
+                    source,
+                },
+            })?;
+        let stored: Vec<u8> = resp.code.into();
+        Ok(match resp.info.compression {
+            Compression::None => stored,
+            Compression::Gzip => {
+                bls_orchestration::code::decompress(&stored, u64::MAX, MAX_WASM_BYTES)
+                    .map_err(|e| CodeError::Decompress {
+                        hash: hex_hash.to_string(),
+                        reason: e.to_string(),
+                    })?
+                    .1
+            }
+        })
+    }
+
+    /// The first source whose content hashes to `hex_hash`. A source that serves other bytes
+    /// is a mismatch (reported as such when no other source gave the right ones).
+    async fn from_ipfs(&self, hex_hash: &str, sources: &[String]) -> Result<Vec<u8>, CodeError> {
+        let Some(ipfs) = &self.ipfs else {
+            return Err(CodeError::Unavailable {
+                hash: hex_hash.to_string(),
+                tried: "this worker has no IPFS node ([ipfs] api_url)".into(),
+            });
+        };
+        let mut tried = Vec::new();
+        let mut mismatch = None;
+        for source in bls_orchestration::source::ipfs_sources(sources) {
+            let cid = source.cid();
+            match ipfs.cat(&cid, MAX_WASM_BYTES).await {
+                Ok(bytes) => {
+                    let actual = hex::encode(Sha256::digest(&bytes));
+                    if actual == hex_hash {
+                        tracing::info!(code = hex_hash, %cid, bytes = bytes.len(), "code fetched from IPFS");
+                        return Ok(bytes);
+                    }
+                    tracing::warn!(code = hex_hash, %cid, %actual, "IPFS content does not match the chain's code hash; refused");
+                    mismatch = Some(actual);
+                }
+                Err(e) => tried.push(format!("{cid}: {e}")),
+            }
+        }
+        match mismatch {
+            Some(actual) => Err(CodeError::HashMismatch {
+                expected: hex_hash.to_string(),
+                actual,
+            }),
+            None => Err(CodeError::Unavailable {
+                hash: hex_hash.to_string(),
+                tried: if tried.is_empty() {
+                    "no ipfs:// source".into()
+                } else {
+                    tried.join("; ")
+                },
+            }),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -165,7 +261,7 @@ mod tests {
     fn put_keeps_only_verified_bytes_and_cached_rechecks_them() {
         let dir = tempfile::tempdir().unwrap();
         let rpc = bls_client::RpcClient::new("http://127.0.0.1:1").unwrap();
-        let store = CodeStore::new(dir.path().to_path_buf(), 1 << 20, Chain::new(rpc)).unwrap();
+        let store = CodeStore::new(dir.path().to_path_buf(), 1 << 20, Chain::new(rpc), None).unwrap();
         let wasm = b"\0asm module".to_vec();
         let hash: [u8; 32] = Sha256::digest(&wasm).into();
         assert!(store.cached(&hash).is_none());
@@ -187,7 +283,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let rpc = bls_client::RpcClient::new("http://127.0.0.1:1").unwrap();
         // Room for two 100-byte blobs.
-        let store = CodeStore::new(dir.path().to_path_buf(), 250, Chain::new(rpc)).unwrap();
+        let store = CodeStore::new(dir.path().to_path_buf(), 250, Chain::new(rpc), None).unwrap();
         let blob = |b: u8| vec![b; 100];
         let hash = |w: &[u8]| -> [u8; 32] { Sha256::digest(w).into() };
         let (a, b, c) = (blob(1), blob(2), blob(3));

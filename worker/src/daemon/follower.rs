@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use bls_client::rpc::{BlockResults, TxEvent};
 use bls_client::RpcClient;
-use bls_orchestration::events::JOB_ASSIGNED;
+use bls_orchestration::events::{JOB_ASSIGNED, SUBNETWORK_PLACED};
 use bls_orchestration::fastpath::head::events::HEAD_CHALLENGED;
 use futures::StreamExt;
 use tendermint_rpc::client::CompatMode;
@@ -189,9 +189,13 @@ impl Follower {
             .flat_map(|t| t.events.iter())
             .chain(results.finalize_block_events.iter());
         let mut mine = Vec::new();
+        let mut placed = Vec::new();
         for e in events {
             if let Some(job) = assigned_to(e, &self.me) {
                 mine.push(job);
+            }
+            if let Some(function) = placed_with(e, &self.me) {
+                placed.push(function);
             }
             if let (Some(inbox), Some(id)) = (&self.head_challenges, challenged(e, &self.me)) {
                 tracing::warn!(request = %id, height = results.height, "a charge of this head was challenged");
@@ -200,11 +204,28 @@ impl Follower {
                 }
             }
         }
+        for function in placed {
+            tracing::info!(function, height = results.height, "placed in the function's subnetwork; prefetching its code");
+            self.jobs.prefetch(function).await;
+        }
         for job in mine {
             tracing::info!(job, height = results.height, "assigned");
             self.jobs.dispatch(job).await;
         }
     }
+}
+
+/// The function id of a `bls.subnetwork_placed` event (a deploy's first placement, or a
+/// repair) whose subnetwork includes `me`.
+pub fn placed_with(e: &TxEvent, me: &str) -> Option<u64> {
+    if e.kind != SUBNETWORK_PLACED {
+        return None;
+    }
+    let named = e.attr("workers")?.split(',').any(|w| w.trim() == me);
+    if !named {
+        return None;
+    }
+    e.attr("function_id")?.parse().ok()
 }
 
 /// The job id of a `bls.job_assigned` event that names `me` among its workers.

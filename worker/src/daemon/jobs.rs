@@ -15,8 +15,10 @@ use std::time::Duration;
 use bls_core::module::encode_any;
 use bls_core::Address;
 use bls_orchestration::handlers::results::max_outcome_len;
+use bls_orchestration::handlers::decline::MAX_DETAIL_BYTES;
 use bls_orchestration::msgs::{
-    commitment, MsgCommitResult, MsgRevealResult, MSG_COMMIT_RESULT, MSG_REVEAL_RESULT,
+    commitment, DeclineReason, MsgCommitResult, MsgDeclineJob, MsgRevealResult, MSG_COMMIT_RESULT,
+    MSG_DECLINE_JOB, MSG_REVEAL_RESULT,
 };
 use bls_orchestration::queries::NextAction;
 use bls_orchestration::state::{Job as ChainJob, JobStatus};
@@ -32,6 +34,7 @@ use super::runner::{Ran, Runner};
 use super::signer::{SignerHandle, TxFailure};
 use super::store::{CommitRecord, Store};
 use crate::metrics::Metrics;
+use crate::p2p::code_fetch::CodeFetcher;
 
 /// How often a waiting job re-reads the chain when no new height was signalled.
 const POLL: Duration = Duration::from_secs(2);
@@ -133,6 +136,7 @@ pub struct Jobs {
     chain: Chain,
     runner: Runner,
     code: CodeStore,
+    fetcher: Option<Arc<CodeFetcher>>,
     signer: SignerHandle,
     store: Store,
     me: Address,
@@ -160,6 +164,8 @@ pub struct JobsConfig {
     pub runner: Runner,
     /// Code cache.
     pub code: CodeStore,
+    /// Code from peers too (with `--p2p-listen`).
+    pub fetcher: Option<Arc<CodeFetcher>>,
     /// Signer queue.
     pub signer: SignerHandle,
     /// On-disk state.
@@ -193,6 +199,7 @@ impl Jobs {
             chain: c.chain,
             runner: c.runner,
             code: c.code,
+            fetcher: c.fetcher,
             signer: c.signer,
             store: c.store,
             me: c.me,
@@ -427,17 +434,11 @@ impl Jobs {
             .map_err(|e| bad(format!("manifest: {e}")))?;
         fit::check(&self.caps, &manifest).map_err(|source| JobError::DoesNotFit { id, source })?;
 
-        if !self.runner.has_module(&code_hash) {
-            let code = self
-                .code
-                .get(&code_hash)
-                .await
-                .map_err(|source| JobError::Code { id, source })?;
-            // The code store checked the hash; the runtime checks it again before compiling.
-            self.runner
-                .load(code_hash, code)
-                .await
-                .map_err(|source| JobError::Runtime { id, source })?;
+        if let Err(source) = self.ensure_code(code_hash, &job.source_uris).await {
+            if let Some(reason) = source.decline_reason().filter(|_| !job.source_uris.is_empty()) {
+                self.decline(job, reason, &source).await;
+            }
+            return Err(JobError::Code { id, source });
         }
         let secrets = match self
             .secrets
@@ -514,6 +515,76 @@ impl Jobs {
             "executed"
         );
         Ok(record)
+    }
+
+    /// Loads the module `hash` into the runtime unless it is there: through the peer-aware
+    /// fetcher when p2p is on, else from the code store (cache, chain, IPFS). Every path
+    /// checks the hash before compiling.
+    async fn ensure_code(&self, hash: [u8; 32], sources: &[String]) -> Result<(), CodeError> {
+        if self.runner.has_module(&hash) {
+            return Ok(());
+        }
+        if let Some(f) = &self.fetcher {
+            return f.ensure(hash, None, sources).await;
+        }
+        let wasm = self.code.get(&hash, sources).await?;
+        self.runner
+            .load(hash, wasm)
+            .await
+            .map_err(|e| CodeError::Invalid {
+                hash: hex::encode(hash),
+                reason: e.to_string(),
+            })
+    }
+
+    /// Fetches and compiles function `function_id`'s code ahead of its first job (this worker
+    /// was just placed in its subnetwork), so that job does not pay for the download.
+    pub async fn prefetch(self: &Arc<Self>, function_id: u64) {
+        let this = self.clone();
+        self.spawn(async move {
+            let f = match this.chain.function(function_id).await {
+                Ok(f) => f.function,
+                Err(e) => {
+                    tracing::debug!(function = function_id, error = %e, "prefetch: reading the function failed");
+                    return;
+                }
+            };
+            let Some(hash) = parse_hash32(&f.code_hash) else {
+                return;
+            };
+            if this.runner.has_module(&hash) {
+                return;
+            }
+            let sources = crate::p2p::executor::code_sources(&f);
+            match this.ensure_code(hash, sources).await {
+                Ok(()) => {
+                    this.metrics.prefetches.inc();
+                    tracing::info!(function = function_id, code = %f.code_hash, "code prefetched and compiled on placement");
+                }
+                Err(e) => tracing::warn!(function = function_id, error = %e, "prefetch on placement failed"),
+            }
+        })
+        .await;
+    }
+
+    /// Declines this worker's slot of `job` (code not on chain that it could not get or run):
+    /// not missed, not paid, not slashed.
+    async fn decline(&self, job: &ChainJob, reason: DeclineReason, why: &CodeError) {
+        let detail: String = why.to_string().chars().take(MAX_DETAIL_BYTES / 4).collect();
+        tracing::warn!(job = job.id, reason = reason.name(), %detail, "declining the job");
+        self.metrics.job(reason.name());
+        let msg = encode_any(
+            &MsgDeclineJob {
+                worker: self.me.to_string(),
+                job_id: job.id,
+                reason: reason as i32,
+                detail,
+            },
+            MSG_DECLINE_JOB,
+        );
+        if let Err(e) = self.signer.submit(msg).await {
+            tracing::warn!(job = job.id, error = %e, "declining failed (the slot will count as missed)");
+        }
     }
 
     /// Commits, then reveals when the chain allows, re-reading the job after every height.

@@ -189,28 +189,43 @@ pub async fn run(home: &Path, config: Config, opts: StartOptions) -> anyhow::Res
     })?);
     let runner = runner::Runner::new(runtime, metrics.clone(), opts.fault);
     let store = store::Store::open(&home.join("data"))?;
+    let ipfs = config
+        .ipfs
+        .client()
+        .map_err(|e| anyhow::anyhow!("[ipfs] api_url: {e}"))?;
+    if let Some(c) = &ipfs {
+        match c.version().await {
+            Ok(v) => tracing::info!(url = c.url(), version = %v, "IPFS node reachable"),
+            // Not fatal: code on chain needs no IPFS, and peers can serve code on IPFS.
+            Err(e) => tracing::warn!(error = %e, "IPFS node not reachable; code deployed through IPFS will come from peers only until it is"),
+        }
+    }
     let code = code::CodeStore::new(
         code_dir,
         config.runtime.code_cache_max_mb.saturating_mul(1 << 20),
         chain.clone(),
+        ipfs,
     )?;
     let data_dir: Option<PathBuf> = (!config.runtime.data_dir.as_os_str().is_empty())
         .then(|| Config::resolve(home, &config.runtime.data_dir));
 
     let mut head_challenges = None;
+    let mut fetcher = None;
     if let Some((handle, incoming, _)) = p2p {
+        let code_fetcher = Arc::new(crate::p2p::code_fetch::CodeFetcher::new(
+            runner.clone(),
+            code.clone(),
+            handle.clone(),
+            peers.clone(),
+            metrics.clone(),
+        ));
+        fetcher = Some(code_fetcher.clone());
         let exec = Arc::new(crate::p2p::executor::Executor {
             chain: chain.clone(),
             chain_id: tx_chain_id.clone(),
             key: key.clone(),
             caps: fit::capabilities(&config.worker),
-            code: crate::p2p::code_fetch::CodeFetcher::new(
-                runner.clone(),
-                code.clone(),
-                handle.clone(),
-                peers.clone(),
-                metrics.clone(),
-            ),
+            code: code_fetcher,
             runner: runner.clone(),
             answers: answers::AnswerStore::open_with_limits(
                 &home.join("data").join(answers::ANSWERS_DIR),
@@ -240,6 +255,7 @@ pub async fn run(home: &Path, config: Config, opts: StartOptions) -> anyhow::Res
         chain: chain.clone(),
         runner,
         code,
+        fetcher,
         signer: signer.clone(),
         store: store.clone(),
         me: me.clone(),

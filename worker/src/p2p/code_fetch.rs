@@ -1,8 +1,9 @@
-//! Where a fast-path worker gets a function's code: its runtime's compiled modules, its own
-//! verified code on disk, else a registered peer that provides the blob (Kademlia; the
-//! requesting head last), else the chain. Bytes from a peer count only when they hash to what
-//! the chain recorded; once compiled, this node provides the blob itself. It also answers
-//! peers' code requests.
+//! Where a worker gets a function's code: its runtime's compiled modules, its own verified
+//! code on disk, then — for code stored on chain — a registered peer that provides the blob
+//! (Kademlia; the requesting head last), else the chain; for code deployed through IPFS, its
+//! IPFS node first, else those peers. Bytes count only when they hash to what the chain
+//! recorded; once compiled, this node provides the blob itself. It also answers peers' code
+//! requests (from its cache or the chain: it never fetches from IPFS for a peer).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,7 +14,7 @@ use sha2::{Digest, Sha256};
 use super::node::{P2pError, P2pHandle};
 use super::peers::{multiaddrs, PeerBook};
 use super::protocol::{CodeReply, CodeRequest};
-use crate::daemon::code::CodeStore;
+use crate::daemon::code::{CodeError, CodeStore};
 use crate::daemon::runner::Runner;
 use crate::keyed_locks::KeyedLocks;
 use crate::metrics::Metrics;
@@ -64,11 +65,18 @@ impl CodeFetcher {
         }
     }
 
-    /// Ensures the module `hash` is loaded: runtime cache, else a Kademlia provider of the
-    /// blob (registered peers other than `from` first), else `from` (the requesting head or
-    /// the prefetch author), else the chain. Peer bytes are used only if their sha256 is
-    /// `hash`; once loaded, this node announces itself as a provider.
-    pub async fn ensure(&self, hash: [u8; 32], from: Option<&PeerId>) -> Result<(), String> {
+    /// Ensures the module `hash` is loaded: runtime cache, disk cache, then by where the code
+    /// lives. `sources` empty (code on chain): a Kademlia provider of the blob (registered
+    /// peers other than `from` first), else `from` (the requesting head or the prefetch
+    /// author), else the chain. `sources` with `ipfs://` CIDs: this worker's IPFS node, else
+    /// those peers. Peer bytes are used only if their sha256 is `hash`; once loaded, this node
+    /// announces itself as a provider.
+    pub async fn ensure(
+        &self,
+        hash: [u8; 32],
+        from: Option<&PeerId>,
+        sources: &[String],
+    ) -> Result<(), CodeError> {
         if self.runner.has_module(&hash) {
             return Ok(());
         }
@@ -79,6 +87,37 @@ impl CodeFetcher {
         if let Some(wasm) = self.store.cached(&hash) {
             return self.load(hash, wasm).await;
         }
+        if sources.is_empty() {
+            let wasm = match self.from_peers(hash, from).await {
+                Some(w) => w,
+                None => {
+                    let w = self.store.get(&hash, &[]).await?;
+                    self.metrics.code_fetch("chain");
+                    w
+                }
+            };
+            return self.load(hash, wasm).await;
+        }
+        let wasm = match self.store.get(&hash, sources).await {
+            Ok(w) => {
+                self.metrics.code_fetch("ipfs");
+                w
+            }
+            Err(e @ (CodeError::Unavailable { .. } | CodeError::HashMismatch { .. })) => {
+                if matches!(e, CodeError::HashMismatch { .. }) {
+                    self.metrics.code_fetch("ipfs_mismatch");
+                }
+                tracing::info!(code = %hex::encode(hash), error = %e, "code not from IPFS; asking peers");
+                self.from_peers(hash, from).await.ok_or(e)?
+            }
+            Err(e) => return Err(e),
+        };
+        self.load(hash, wasm).await
+    }
+
+    /// The blob from a registered peer that provides it (others than `from` first, `from`
+    /// last), verified and cached; `None` when none gave it within the budget.
+    async fn from_peers(&self, hash: [u8; 32], from: Option<&PeerId>) -> Option<Vec<u8>> {
         // Spare the requester (usually the head): look for another provider first.
         let exclude: Vec<PeerId> = from.copied().into_iter().collect();
         let mut candidates: Vec<(PeerId, &str)> = self
@@ -93,7 +132,6 @@ impl CodeFetcher {
         if let Some(f) = from {
             candidates.push((*f, "requester"));
         }
-        let mut wasm = None;
         let deadline = tokio::time::Instant::now() + CODE_FROM_PEERS_BUDGET;
         for (peer, kind) in candidates {
             let left = deadline.saturating_duration_since(tokio::time::Instant::now());
@@ -107,27 +145,21 @@ impl CodeFetcher {
                 if let Err(e) = self.store.put(&hash, &bytes) {
                     tracing::warn!(error = %e, "cannot cache code");
                 }
-                wasm = Some(bytes);
-                break;
+                return Some(bytes);
             }
         }
-        let wasm = match wasm {
-            Some(w) => w,
-            None => {
-                let w = self.store.get(&hash).await.map_err(|e| e.to_string())?;
-                self.metrics.code_fetch("chain");
-                w
-            }
-        };
-        self.load(hash, wasm).await
+        None
     }
 
     /// Compiles verified `wasm` into the runtime and announces this node as a provider.
-    async fn load(&self, hash: [u8; 32], wasm: Vec<u8>) -> Result<(), String> {
+    async fn load(&self, hash: [u8; 32], wasm: Vec<u8>) -> Result<(), CodeError> {
         self.runner
             .load(hash, wasm)
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| CodeError::Invalid {
+                hash: hex::encode(hash),
+                reason: e.to_string(),
+            })?;
         self.p2p.provide(hash).await;
         Ok(())
     }
@@ -183,7 +215,12 @@ impl CodeFetcher {
         let Ok(hash) = <[u8; 32]>::try_from(hash) else {
             return CodeReply::Missing("hash must be 32 bytes".into());
         };
-        match self.store.get(&hash).await {
+        // The cache (code from IPFS lands there), else the chain: never IPFS on a peer's
+        // behalf (a peer could make this node download anything).
+        if let Some(w) = self.store.cached(&hash) {
+            return CodeReply::Found(w);
+        }
+        match self.store.get(&hash, &[]).await {
             Ok(w) => CodeReply::Found(w),
             Err(e) => CodeReply::Missing(e.to_string()),
         }

@@ -52,7 +52,7 @@ pub struct Executor {
     /// does not fit is refused ([`crate::daemon::fit`]).
     pub caps: Capabilities,
     /// Where code comes from: the runtime's cache, providing peers, the chain.
-    pub code: CodeFetcher,
+    pub code: Arc<CodeFetcher>,
     /// The sandbox, with outcome metrics and the worker's test fault.
     pub runner: Runner,
     /// Every fast-path answer this worker signed, by request id (persisted before it is sent).
@@ -202,9 +202,9 @@ impl Executor {
         let most = AnswerStore::answer_size(max_outcome_len(manifest.limits.output_bytes));
         self.answers.check_room(&head, most, tip)?;
         self.code
-            .ensure(code_hash, from)
+            .ensure(code_hash, from, code_sources(&function))
             .await
-            .map_err(Refusal::Code)?;
+            .map_err(|e| Refusal::Code(e.to_string()))?;
         let fresh = Freshness::AtLeast {
             min_height: key_window(req.terms.expiry_height, ttl).0,
             tip,
@@ -356,4 +356,14 @@ fn answer_reply(a: Answer) -> Result<WorkReply, String> {
         result_hash: bytes("result_hash", &a.result_hash)?,
         signature: bytes("signature", &a.signature)?,
     })
+}
+
+/// Where a function's code is fetched: its `ipfs://` sources when it is not on chain, none
+/// (the chain and peers) when it is.
+pub fn code_sources(f: &bls_orchestration::state::Function) -> &[String] {
+    if f.code_on_chain {
+        &[]
+    } else {
+        &f.source_uris
+    }
 }

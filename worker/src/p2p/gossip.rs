@@ -28,8 +28,10 @@ pub async fn prefetch(
     function_id: u64,
     code_hash: [u8; 32],
 ) {
+    let mut sources = Vec::new();
     let verdict = match function(exec.chain.rpc(), function_id).await {
         Ok(f) => {
+            sources = super::executor::code_sources(&f.function).to_vec();
             let on_chain = bls_orchestration::state::parse_hash(&f.function.code_hash);
             if on_chain != Some(code_hash) {
                 Err(format!(
@@ -59,7 +61,7 @@ pub async fn prefetch(
     if !member || exec.runner.has_module(&code_hash) {
         return;
     }
-    match exec.code.ensure(code_hash, Some(&author)).await {
+    match exec.code.ensure(code_hash, Some(&author), &sources).await {
         Ok(()) => {
             tracing::info!(function_id, code = %hex::encode(code_hash), "code prefetched");
             exec.metrics.prefetches.inc();

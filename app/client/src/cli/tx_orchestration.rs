@@ -38,8 +38,9 @@ pub struct OrchestrationTxCmd {
 /// `blsd tx orchestration` subcommands.
 #[derive(Subcommand, Clone, Debug)]
 pub enum OrchestrationTxSub {
-    /// Deploy a WASM function (stored gzipped on chain, where workers load it from); waits for
-    /// the tx and prints the new function id.
+    /// Deploy a WASM function: stored gzipped on chain, or added to IPFS (with --ipfs, or when
+    /// it is over the chain's inline cap) with its CID, sha256 and size on chain; waits for the
+    /// tx and prints the new function id.
     Deploy {
         /// The WASM module (wasm32-wasip1).
         wasm: PathBuf,
@@ -52,11 +53,13 @@ pub enum OrchestrationTxSub {
         /// Identical results needed (more than half of --replication).
         #[arg(long, default_value_t = 2)]
         quorum: u32,
-        /// Where the code is also published (repeatable): recorded with the function for
-        /// reference. The WASM is still sent and stored on chain: workers load code only from
-        /// the chain (and from peers that loaded it there), never from these URIs.
+        /// More IPFS sources of the same code (`ipfs://CID`, repeatable), recorded with the
+        /// function; workers fetch by CID and check the sha256 before running.
         #[arg(long = "source-uri")]
         source_uris: Vec<String>,
+        /// IPFS options.
+        #[command(flatten)]
+        ipfs: IpfsFlags,
         /// Common tx flags.
         #[command(flatten)]
         flags: TxFlags,
@@ -106,6 +109,10 @@ pub struct Deployed {
     pub function_id: u64,
     /// Hex sha256 of the raw WASM.
     pub code_hash: String,
+    /// Whether the code is stored on chain (else on IPFS at `source_uris`).
+    pub code_on_chain: bool,
+    /// Where workers fetch code on IPFS (`ipfs://CID`).
+    pub source_uris: Vec<String>,
     /// The deploy tx.
     pub txhash: String,
     /// Its inclusion height.
@@ -169,6 +176,7 @@ impl OrchestrationTxCmd {
                 replication,
                 quorum,
                 source_uris,
+                ipfs,
                 flags,
             } => {
                 deploy(
@@ -178,6 +186,7 @@ impl OrchestrationTxCmd {
                     replication,
                     quorum,
                     source_uris,
+                    ipfs,
                     &flags,
                 )
                 .await
@@ -238,6 +247,7 @@ async fn deploy(
     replication: u32,
     quorum: u32,
     source_uris: Vec<String>,
+    ipfs: IpfsFlags,
     flags: &TxFlags,
 ) -> anyhow::Result<()> {
     let wasm = std::fs::read(wasm_path)
@@ -257,15 +267,11 @@ async fn deploy(
             replication,
             quorum,
             source_uris,
+            ipfs,
         },
     )
     .await?;
-    ctx.emit(&out, |d| {
-        format!(
-            "function_id: {}\ncode_hash: {}\ntxhash: {}\nheight: {}",
-            d.function_id, d.code_hash, d.txhash, d.height
-        )
-    })
+    ctx.emit(&out, deployed_text)
 }
 
 /// What [`deploy_function`] deploys.
@@ -281,8 +287,37 @@ pub struct DeployRequest<'a> {
     pub replication: u32,
     /// Quorum `m` (more than half of `n`).
     pub quorum: u32,
-    /// Where the code is also published, recorded for reference (workers never fetch it).
+    /// More `ipfs://` sources of the same code.
     pub source_uris: Vec<String>,
+    /// Whether and where to add the code to IPFS.
+    pub ipfs: IpfsFlags,
+}
+
+/// Where function code goes through IPFS (`--ipfs`, `--ipfs-api`).
+#[derive(Args, Clone, Debug, Default)]
+pub struct IpfsFlags {
+    /// Add the code to IPFS and record its CID, sha256 and size on chain instead of storing
+    /// the code itself (done anyway when the gzipped code is over the chain's
+    /// max_code_bytes). Workers fetch it by CID from their IPFS node or from each other.
+    #[arg(long)]
+    pub ipfs: bool,
+    /// RPC API of the IPFS node (kubo) the code is added to; it must stay reachable by
+    /// workers' IPFS nodes (the same private network, or public IPFS).
+    #[arg(long, env = "BLS_IPFS_API", default_value = crate::ipfs::DEFAULT_IPFS_API)]
+    pub ipfs_api: String,
+}
+
+/// Text form of a [`Deployed`].
+pub fn deployed_text(d: &Deployed) -> String {
+    let code = if d.code_on_chain {
+        "code: on chain".to_string()
+    } else {
+        format!("code: on IPFS, {}", d.source_uris.join(" "))
+    };
+    format!(
+        "function_id: {}\ncode_hash: {}\n{code}\ntxhash: {}\nheight: {}",
+        d.function_id, d.code_hash, d.txhash, d.height
+    )
 }
 
 /// Checks, gzips (progress on stderr for large code), signs with `--from`, broadcasts a
@@ -307,57 +342,89 @@ pub async fn deploy_function(
     }
     let hash = orch::code_hash(wasm);
     let hash_hex = hex::encode(hash);
-    let code = {
-        let show = wasm.len() >= PROGRESS_THRESHOLD;
-        let gz = orch::gzip_wasm(wasm, |done, total| {
-            if show {
-                let pct = done.saturating_mul(100) / total.max(1);
-                eprint!("\rcompressing {label}: {pct:>3}%");
-            }
-        })?;
+    let show = wasm.len() >= PROGRESS_THRESHOLD;
+    let gz = orch::gzip_wasm(wasm, |done, total| {
         if show {
-            eprintln!();
+            let pct = done.saturating_mul(100) / total.max(1);
+            eprint!("\rcompressing {label}: {pct:>3}%");
         }
-        eprintln!(
-            "code {hash_hex}: {} bytes of WASM, {} bytes gzipped",
-            wasm.len(),
-            gz.len()
-        );
-        let rpc = ctx.rpc()?;
-        if let Ok(p) = orch::params(&rpc).await {
-            let len = u64::try_from(gz.len()).unwrap_or(u64::MAX);
-            if len > p.params.max_code_bytes {
+    })?;
+    if show {
+        eprintln!();
+    }
+    eprintln!(
+        "code {hash_hex}: {} bytes of WASM, {} bytes gzipped",
+        wasm.len(),
+        gz.len()
+    );
+    let rpc = ctx.rpc()?;
+    let params = orch::params(&rpc).await.ok().map(|p| p.params);
+    let gz_len = u64::try_from(gz.len()).unwrap_or(u64::MAX);
+    let wasm_len = u64::try_from(wasm.len()).unwrap_or(u64::MAX);
+    let over_cap = params
+        .as_ref()
+        .is_some_and(|p| gz_len > p.max_code_bytes || wasm_len > p.max_wasm_bytes);
+    let deployment = if req.ipfs.ipfs || over_cap {
+        if over_cap && !req.ipfs.ipfs {
+            eprintln!(
+                "gzipped code is over the chain's inline cap (max_code_bytes {}): deploying through IPFS",
+                params.as_ref().map_or(0, |p| p.max_code_bytes)
+            );
+        }
+        if let Some(p) = &params {
+            if wasm_len > p.max_remote_wasm_bytes {
                 bail!(
-                    "gzipped code is {len} bytes, the chain accepts at most {} (max_code_bytes): make the module smaller (release profile with opt-level = \"s\", lto = true, strip = true; fewer dependencies)",
-                    p.params.max_code_bytes
+                    "the module is {wasm_len} bytes, the chain accepts at most {} through IPFS (max_remote_wasm_bytes)",
+                    p.max_remote_wasm_bytes
                 );
             }
         }
+        let ipfs = crate::ipfs::IpfsClient::new(&req.ipfs.ipfs_api, IPFS_ADD_TIMEOUT)?;
+        eprintln!("adding {} bytes to IPFS at {}...", wasm.len(), ipfs.url());
+        let cid = ipfs.add(wasm).await?;
+        let mut source_uris = vec![format!("{}{cid}", bls_orchestration::source::IPFS_SCHEME)];
+        source_uris.extend(req.source_uris.iter().cloned());
+        let source_uris = bls_orchestration::source::canonical_sources(&source_uris)
+            .map_err(|e| anyhow::anyhow!("--source-uri: {e}"))?;
+        eprintln!("added: {}", source_uris[0]);
+        Deployment {
+            wasm: Vec::new(),
+            code_hash: hash.to_vec(),
+            source_uris,
+            manifest_json: req.manifest_json.clone(),
+            replication,
+            quorum,
+            code_size: wasm_len,
+        }
+    } else {
+        bls_orchestration::source::canonical_sources(&req.source_uris)
+            .map_err(|e| anyhow::anyhow!("--source-uri: {e}"))?;
         if gz.len() > COMETBFT_DEFAULT_MAX_TX_BYTES {
             eprintln!(
-                "warning: the tx will exceed 1 MiB, CometBFT's default mempool.max_tx_bytes; the node may refuse it"
+                "warning: the tx will exceed 1 MiB, CometBFT's default mempool.max_tx_bytes; the node may refuse it (or deploy with --ipfs)"
             );
         }
         eprintln!("uploading {} bytes to {}...", gz.len(), ctx.node);
-        gz
-    };
-    let msg = msgs::deploy_function(
-        key.address(),
-        &Deployment {
-            wasm: code,
+        Deployment {
+            wasm: gz,
             code_hash: hash.to_vec(),
             source_uris: req.source_uris.clone(),
             manifest_json: req.manifest_json.clone(),
             replication,
             quorum,
             code_size: 0,
-        },
-    );
+        }
+    };
+    let code_on_chain = deployment.code_size == 0;
+    let source_uris = deployment.source_uris.clone();
+    let msg = msgs::deploy_function(key.address(), &deployment);
     let r = broadcast_and_wait(ctx, flags, &key, vec![msg]).await?;
     let resp: MsgDeployFunctionResponse = first_response(&r, MSG_DEPLOY_FUNCTION_RESPONSE)?;
     Ok(Deployed {
         function_id: resp.function_id,
         code_hash: resp.code_hash,
+        code_on_chain,
+        source_uris,
         txhash: r.hash,
         height: r.height,
     })
@@ -393,6 +460,9 @@ async fn invoke(
         }
     }
 }
+
+/// How long adding code to IPFS may take.
+const IPFS_ADD_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// How long an invoke waits for its job's assignment (the begin block after its inclusion).
 pub const ASSIGNMENT_TIMEOUT: Duration = Duration::from_secs(30);

@@ -132,8 +132,11 @@ fn assign(ctx: &mut Context<'_>, mut job: Job, p: &Params) -> Result<(), Orchest
     job.status = JobStatus::Committing;
     job.secrets_version = crate::secrets::state::last_version(ctx.store, job.function_id)?;
     job.round_height = ctx.block.height;
-    job.commit_deadline = ctx.block.height.saturating_add(p.commit_window);
     job.commit_until_ms = commit_until_ms(ctx, &job, p);
+    job.commit_deadline = ctx
+        .block
+        .height
+        .saturating_add(p.commit_window.max(blocks_until(ctx, &job, job.commit_until_ms)));
     job.reveal_deadline = 0;
     job.assignments = workers
         .iter()
@@ -164,6 +167,24 @@ fn commit_until_ms(ctx: &Context<'_>, job: &Job, p: &Params) -> u64 {
     block_time_ms(ctx)
         .saturating_add(timeout_ms)
         .saturating_add(p.commit_grace_ms)
+}
+
+/// Shortest block interval [`blocks_until`] assumes, ms: a deadline estimated with too short
+/// an interval would lie far beyond the job's end; one estimated too long ends early and is
+/// moved on ([`crate::handlers::settle`]), which is harmless.
+const MIN_INTERVAL_MS: u64 = 100;
+
+/// Blocks from this one until block time reaches `until_ms`, at the pace the chain kept since
+/// `job` was invoked (at least [`MIN_INTERVAL_MS`] per block); 0 when it is already reached.
+pub(crate) fn blocks_until(ctx: &Context<'_>, job: &Job, until_ms: u64) -> u64 {
+    let now_ms = block_time_ms(ctx);
+    let Some(remaining_ms) = until_ms.checked_sub(now_ms).filter(|r| *r > 0) else {
+        return 0;
+    };
+    let since_ms = now_ms.saturating_sub(time_ms(job.time_secs, job.time_nanos));
+    let since_blocks = ctx.block.height.saturating_sub(job.height).max(1);
+    let interval_ms = (since_ms / since_blocks).max(MIN_INTERVAL_MS);
+    remaining_ms.div_ceil(interval_ms)
 }
 
 /// This block's time in Unix milliseconds (0 before the epoch).

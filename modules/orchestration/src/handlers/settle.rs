@@ -434,23 +434,22 @@ pub(crate) fn isolated(
 }
 
 /// A commit deadline reached before the job's `commit_until_ms` by block time (blocks came
-/// faster than the job is long): the deadline moves to the height where the block time should
-/// pass it, at the chain's own pace over the job's life so far (at least one block on), and
-/// the job stays open. Returns whether it moved.
+/// faster than estimated at assignment): the deadline moves to where block time should pass
+/// it at the chain's pace so far ([`crate::handlers::assign::blocks_until`], at least one
+/// block on), and the job stays open. A window closed early because every slot committed or
+/// declined is not reopened. Returns whether it moved.
 fn extend_commit_window(ctx: &mut Context<'_>, job: &mut Job) -> Result<bool, OrchestrationError> {
-    let now_ms = crate::handlers::assign::block_time_ms(ctx);
-    if now_ms >= job.commit_until_ms {
+    let pending = job
+        .assignments
+        .iter()
+        .any(|a| a.commitment.is_none() && !a.declined);
+    if !pending {
         return Ok(false);
     }
-    let remaining_ms = job.commit_until_ms - now_ms;
-    let since_ms = now_ms.saturating_sub(crate::handlers::assign::time_ms(
-        job.time_secs,
-        job.time_nanos,
-    ));
-    let since_blocks = ctx.block.height.saturating_sub(job.height).max(1);
-    // ms per block so far, at least 1; blocks to go = ceil(remaining / interval).
-    let interval_ms = (since_ms / since_blocks).max(1);
-    let blocks = remaining_ms.div_ceil(interval_ms).max(1);
+    let blocks = crate::handlers::assign::blocks_until(ctx, job, job.commit_until_ms);
+    if blocks == 0 {
+        return Ok(false);
+    }
     job.commit_deadline = ctx.block.height.saturating_add(blocks);
     DEADLINES.save(ctx.store, (job.commit_deadline, job.id), &())?;
     JOBS.save(ctx.store, job.id, job)?;
