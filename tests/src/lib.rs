@@ -8,6 +8,7 @@
 pub mod chain;
 pub mod docs;
 pub mod fastpath;
+pub mod ipfs;
 pub mod flood;
 pub mod leak;
 pub mod net;

@@ -15,7 +15,7 @@ use common::*;
 fn params() -> serde_json::Value {
     serde_json::json!({
         "subnetwork_size": 6, "commit_window": 3, "reveal_window": 3, "base_fee": "1000",
-        "max_retries": 2
+        "max_retries": 2, "commit_grace_ms": 0
     })
 }
 
@@ -25,7 +25,10 @@ fn setup() -> (Chain, u64) {
     for w in six_workers() {
         c.register(&w);
     }
-    let f = c.deploy(&user(50), hello_wasm(), "{}", 2, 2).unwrap();
+    // A 1 s function: its commit windows are the 3-block count (1 s blocks here).
+    let f = c
+        .deploy(&user(50), hello_wasm(), r#"{"limits":{"timeout_ms":1000}}"#, 2, 2)
+        .unwrap();
     c.fund(&user(60), 1_000_000);
     (c, f)
 }

@@ -2,6 +2,7 @@
 //! results into a quorum.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use bls_client::head_api::WorkerSig;
 use bls_core::outcome::Outcome;
@@ -61,6 +62,7 @@ impl Aggregate {
 /// remain. Each reply's signature is verified against the result keys the worker held in
 /// the request's `key_window` ([`window_keys`]), exactly the keys the chain judges a
 /// presented signature by; a signature that does not verify that way is never presented.
+/// A worker that has not answered within `wait` ([`order_wait`]) counts as failed.
 #[allow(clippy::too_many_arguments)]
 pub async fn run(
     exec: &Executor,
@@ -71,6 +73,7 @@ pub async fn run(
     nodes: usize,
     quorum: usize,
     key_window: (u64, u64),
+    wait: Duration,
 ) -> Aggregate {
     let mut agg = Aggregate {
         by_hash: BTreeMap::new(),
@@ -88,7 +91,8 @@ pub async fn run(
         // costs no latency. It starts after the request's window was checked against a tip
         // at or after the window's start, so it is read at such a height too.
         let replies = join_all(batch.iter().map(|w| async move {
-            let (reply, keys) = tokio::join!(ask(exec, w, order), window_keys(exec, w, key_window));
+            let (reply, keys) =
+                tokio::join!(ask(exec, w, order, wait), window_keys(exec, w, key_window));
             let started = std::time::Instant::now();
             let checked = match reply {
                 Ok(r @ WorkReply::Done { .. }) => match keys {
@@ -123,7 +127,22 @@ pub async fn run(
     agg
 }
 
-async fn ask(exec: &Executor, w: &Worker, order: &WorkOrder) -> Result<WorkReply, String> {
+/// Beyond a function's `timeout_ms`, how long a worker may take to answer a work order:
+/// fetching (up to 64 MiB from IPFS or a peer) and compiling code it does not have yet.
+pub const ORDER_MARGIN: Duration = Duration::from_secs(60);
+
+/// How long the head waits for one worker's answer to a work order of a function with
+/// `manifest`: its timeout plus [`ORDER_MARGIN`] (a 15-minute function gets 16 minutes).
+pub fn order_wait(manifest: &bls_core::manifest::Manifest) -> Duration {
+    manifest.limits.timeout().saturating_add(ORDER_MARGIN)
+}
+
+async fn ask(
+    exec: &Executor,
+    w: &Worker,
+    order: &WorkOrder,
+    wait: Duration,
+) -> Result<WorkReply, String> {
     // The head can be a member of the subnetwork too: it runs its share itself.
     if &w.operator == exec.key.address() {
         return Ok(exec.execute(order, None).await);
@@ -132,10 +151,10 @@ async fn ask(exec: &Executor, w: &Worker, order: &WorkOrder) -> Result<WorkReply
         .peer_id
         .parse()
         .map_err(|e| format!("registered peer id: {e}"))?;
-    exec.p2p
-        .work(peer, multiaddrs(w), order.clone())
-        .await
-        .map_err(|e| e.to_string())
+    match tokio::time::timeout(wait, exec.p2p.work(peer, multiaddrs(w), order.clone())).await {
+        Ok(r) => r.map_err(|e| e.to_string()),
+        Err(_) => Err(format!("no answer within {} s", wait.as_secs())),
+    }
 }
 
 /// The result keys `w` held in `[lo, hi]` (the request's key window), read fresh from the

@@ -67,6 +67,7 @@ pub async fn report(mut c: Conflict) {
         by_hash.values().map(|(_, s)| s.len()).max().unwrap_or(0)
     };
     if best(&c.by_hash) < bar && !c.rest.is_empty() {
+        let wait = dispatch::order_wait(&c.manifest);
         let more = dispatch::run(
             &c.exec,
             &c.order,
@@ -76,6 +77,7 @@ pub async fn report(mut c: Conflict) {
             c.rest.len(),
             c.rest.len(),
             c.key_window,
+            wait,
         )
         .await;
         for (h, (outcome, sigs)) in more.by_hash {

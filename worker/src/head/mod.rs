@@ -577,6 +577,7 @@ impl Head {
             nodes,
             quorum,
             key_window,
+            dispatch::order_wait(&manifest),
         )
         .await;
         let t_answered = Instant::now();

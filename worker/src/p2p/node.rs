@@ -25,8 +25,14 @@ use tokio::sync::{mpsc, oneshot};
 use super::gate::PeerAuthority;
 use super::protocol::*;
 
-/// How long a request may take end to end (execution included).
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a work order may take end to end at most, execution included: the longest
+/// function timeout (15 minutes) plus the head's margin for fetching and compiling code. The
+/// head waits each order only its function's timeout plus that margin
+/// ([`crate::head::dispatch::order_wait`]).
+pub const WORK_TIMEOUT: Duration =
+    Duration::from_millis(bls_core::manifest::MAX_TIMEOUT_MS + 60_000);
+/// How long a code-blob request may take (callers wait less: see `code_fetch`).
+pub const CODE_TIMEOUT: Duration = Duration::from_secs(60);
 /// Largest code-blob response accepted (the largest WASM plus CBOR framing).
 const MAX_CODE_RESPONSE: u64 = crate::daemon::code::MAX_WASM_BYTES + (1 << 20);
 /// Largest gossipsub RPC frame (control messages included).
@@ -360,7 +366,8 @@ impl P2pHandle {
 
 fn build_swarm(keypair: identity::Keypair) -> Result<libp2p::Swarm<Behaviour>, P2pError> {
     let setup = |e: &dyn std::fmt::Display| P2pError::Setup(e.to_string());
-    let cfg = request_response::Config::default().with_request_timeout(REQUEST_TIMEOUT);
+    let work_cfg = request_response::Config::default().with_request_timeout(WORK_TIMEOUT);
+    let code_cfg = request_response::Config::default().with_request_timeout(CODE_TIMEOUT);
     let gcfg = gossipsub::ConfigBuilder::default()
         .validation_mode(gossipsub::ValidationMode::Strict)
         .validate_messages()
@@ -399,11 +406,11 @@ fn build_swarm(keypair: identity::Keypair) -> Result<libp2p::Swarm<Behaviour>, P
         .with_max_established_per_peer(Some(MAX_CONNECTIONS_PER_PEER));
     let behaviour = Behaviour {
         limits: libp2p::connection_limits::Behaviour::new(limits),
-        work: cbor::Behaviour::new([(WORK_PROTOCOL, ProtocolSupport::Full)], cfg.clone()),
+        work: cbor::Behaviour::new([(WORK_PROTOCOL, ProtocolSupport::Full)], work_cfg),
         code: cbor::Behaviour::with_codec(
             code_codec,
             [(CODE_PROTOCOL, ProtocolSupport::Full)],
-            cfg,
+            code_cfg,
         ),
         kad,
         identify,
