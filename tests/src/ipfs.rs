@@ -66,7 +66,11 @@ impl Kubo {
         };
         ipfs(&["init", "--profile", "test", "--empty-repo"])?;
         let api = free_port()?;
-        ipfs(&["config", "Addresses.API", &format!("/ip4/127.0.0.1/tcp/{api}")])?;
+        ipfs(&[
+            "config",
+            "Addresses.API",
+            &format!("/ip4/127.0.0.1/tcp/{api}"),
+        ])?;
         ipfs(&[
             "config",
             "Addresses.Gateway",
@@ -80,7 +84,11 @@ impl Kubo {
         ])?;
         let mut cmd = Command::new(&bin);
         cmd.args(["daemon", "--offline"]).env("IPFS_PATH", &repo);
-        let proc = Proc::spawn(&format!("kubo-{name}"), cmd, &dir.join(format!("{name}.log")))?;
+        let proc = Proc::spawn(
+            &format!("kubo-{name}"),
+            cmd,
+            &dir.join(format!("{name}.log")),
+        )?;
         let api_url = format!("http://127.0.0.1:{api}");
         let kubo = Kubo {
             api_url,
@@ -126,8 +134,9 @@ pub fn padded_wasm(wasm: &[u8], pad: usize, seed: u64) -> Vec<u8> {
     let mut payload = Vec::with_capacity(pad + 16);
     leb128(&mut payload, NAME.len() as u64);
     payload.extend_from_slice(NAME);
-    // xorshift64*: fast and incompressible enough for gzip.
-    let mut x = seed | 1;
+    // xorshift64* (seeded through a multiplicative hash, so every seed gives other bytes):
+    // fast and incompressible enough for gzip.
+    let mut x = seed.wrapping_add(1).wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
     while payload.len() < pad {
         x ^= x >> 12;
         x ^= x << 25;
@@ -151,5 +160,20 @@ fn leb128(out: &mut Vec<u8>, mut v: u64) {
             return;
         }
         out.push(byte | 0x80);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn padding_differs_by_seed_and_keeps_the_module_valid() {
+        let wasm = wat::parse_str("(module (func (export \"_start\")))").unwrap();
+        let a = padded_wasm(&wasm, 4096, 8);
+        let b = padded_wasm(&wasm, 4096, 9);
+        assert_ne!(a, b);
+        assert!(a.len() > 4096 && a.starts_with(&wasm));
+        wasmparser::validate(&a).unwrap();
     }
 }

@@ -8,8 +8,8 @@
 pub mod chain;
 pub mod docs;
 pub mod fastpath;
-pub mod ipfs;
 pub mod flood;
+pub mod ipfs;
 pub mod leak;
 pub mod net;
 pub mod node;

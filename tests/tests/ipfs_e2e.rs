@@ -17,7 +17,9 @@ use bls_client::msgs::bank_send;
 use bls_core::module::encode_any;
 use bls_core::{Address, Coins};
 use bls_e2e::chain::{blsd_cmd, blsd_json, keyring_dir, new_key};
-use bls_e2e::fastpath::{check_signatures, fund_deposit, post, signed_body, start_with_head, Nodes};
+use bls_e2e::fastpath::{
+    check_signatures, fund_deposit, post, signed_body, start_with_head, Nodes,
+};
 use bls_e2e::ipfs::{padded_wasm, Kubo};
 use bls_e2e::net::free_port;
 use bls_e2e::wait_until;
@@ -57,7 +59,11 @@ async fn a_20_mib_function_through_ipfs_runs_on_chain_and_through_a_head() -> an
     for (i, w) in wn.workers.iter().enumerate() {
         // The head is re-initialized by start_with_head: it keeps the default API URL, where
         // nothing listens (no IPFS node at all).
-        let url = if i == LACKS { &empty.api_url } else { &kubo.api_url };
+        let url = if i == LACKS {
+            &empty.api_url
+        } else {
+            &kubo.api_url
+        };
         w.set_config("ipfs", "api_url", url.as_str().into())?;
     }
     let fp = start_with_head(&mut wn, HEAD, HEAD_BOND).await?;
@@ -106,7 +112,10 @@ async fn a_20_mib_function_through_ipfs_runs_on_chain_and_through_a_head() -> an
     )?
     .output()?;
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "deploy through a dead IPFS node succeeded");
+    assert!(
+        !out.status.success(),
+        "deploy through a dead IPFS node succeeded"
+    );
     assert!(
         err.contains(&down) && err.contains("unreachable"),
         "the error names the URL: {err}"
@@ -150,7 +159,16 @@ async fn a_20_mib_function_through_ipfs_runs_on_chain_and_through_a_head() -> an
         .to_string();
     let cid = uri.strip_prefix("ipfs://").context("an ipfs:// source")?;
     let hash = hex::encode(Sha256::digest(&big));
-    let f = bls_client::orchestration::function(&wn.rpc, id).await?;
+    // Placed in the begin block after the deploy.
+    let f = wait_until(
+        "the function's placement",
+        Duration::from_secs(30),
+        || async {
+            let f = bls_client::orchestration::function(&wn.rpc, id).await?;
+            Ok(f.subnetwork.is_some().then_some(f))
+        },
+    )
+    .await?;
     assert!(!f.function.code_on_chain);
     assert_eq!(f.function.code_hash, hash);
     assert_eq!(f.function.code_size, u64::try_from(big.len())?);
@@ -177,7 +195,9 @@ async fn a_20_mib_function_through_ipfs_runs_on_chain_and_through_a_head() -> an
     assert_eq!(r.workers.len(), 4, "every member agreed: {r:?}");
     for i in [0, 1] {
         let w = &wn.workers[i];
-        let n = w.metric("bls_worker_code_fetches_total{kind=\"ipfs\"}").await?;
+        let n = w
+            .metric("bls_worker_code_fetches_total{kind=\"ipfs\"}")
+            .await?;
         assert!(n.is_some_and(|n| n >= 1.0), "{}", w.metrics().await?);
     }
     // The worker whose IPFS node lacks it, and the head without one, got it from a peer.
@@ -185,7 +205,8 @@ async fn a_20_mib_function_through_ipfs_runs_on_chain_and_through_a_head() -> an
         let w = &wn.workers[i];
         let metrics = w.metrics().await?;
         assert_eq!(
-            w.metric("bls_worker_code_fetches_total{kind=\"ipfs\"}").await?,
+            w.metric("bls_worker_code_fetches_total{kind=\"ipfs\"}")
+                .await?,
             None,
             "{metrics}"
         );
@@ -219,7 +240,12 @@ async fn a_20_mib_function_through_ipfs_runs_on_chain_and_through_a_head() -> an
         quorum: 3,
         ..Default::default()
     };
-    let r = send(&wn.rpc, &wn.invoker, vec![encode_any(&msg, MSG_DEPLOY_FUNCTION)]).await?;
+    let r = send(
+        &wn.rpc,
+        &wn.invoker,
+        vec![encode_any(&msg, MSG_DEPLOY_FUNCTION)],
+    )
+    .await?;
     let tampered: u64 = r
         .event_attr("bls.function_deployed", "function_id")
         .context("function_id")?
@@ -247,10 +273,14 @@ async fn a_20_mib_function_through_ipfs_runs_on_chain_and_through_a_head() -> an
         .iter()
         .filter(|(_, e)| e.attr("reason") == Some("code_mismatch"))
         .count();
-    assert!(mismatches >= 2, "the workers with the bytes saw the mismatch: {declines:?}");
     assert!(
-        !events.iter().any(|(_, e)| e.kind == "bls.worker_missed"
-            || e.kind == "bls.worker_slashed"),
+        mismatches >= 2,
+        "the workers with the bytes saw the mismatch: {declines:?}"
+    );
+    assert!(
+        !events
+            .iter()
+            .any(|(_, e)| e.kind == "bls.worker_missed" || e.kind == "bls.worker_slashed"),
         "nobody was punished"
     );
     let w0 = &wn.workers[0];
@@ -260,9 +290,9 @@ async fn a_20_mib_function_through_ipfs_runs_on_chain_and_through_a_head() -> an
     assert!(n.is_some_and(|n| n >= 1.0), "{}", w0.metrics().await?);
     for w in &wn.workers {
         let rec = worker_record(&wn.rpc, &w.address).await?;
-        let bond: u128 = rec["bond"]
+        let bond: u128 = rec["worker"]["bond"]
             .as_str()
-            .context("bond")?
+            .with_context(|| format!("bond in {rec}"))?
             .parse()?;
         assert!(bond >= TEST_BOND, "{} was slashed: {rec}", w.name);
     }

@@ -7,8 +7,8 @@ use anyhow::Context as _;
 use bls_client::cli::context::{shell_word, table};
 use bls_client::cli::submit::broadcast_and_wait;
 use bls_client::cli::tx_orchestration::{
-    deploy_function, invoke_function, parse_fee, verified_text, DeployRequest, Deployed, IpfsFlags,
-    InvokeOutcome,
+    deploy_function, invoke_function, parse_fee, verified_text, DeployRequest, Deployed,
+    InvokeOutcome, IpfsFlags,
 };
 use bls_client::cli::ClientContext;
 use bls_client::msgs;
@@ -230,7 +230,6 @@ pub async fn deploy(
                 manifest_json: project.config.manifest_json()?,
                 replication: project.config.replication,
                 quorum: project.config.quorum,
-                source_uris: Vec::new(),
                 ipfs: ipfs.clone(),
             },
         )

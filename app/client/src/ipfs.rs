@@ -115,10 +115,7 @@ impl IpfsClient {
         query: &[(&str, &str)],
         body: Option<(String, Vec<u8>)>,
     ) -> Result<reqwest::Response, IpfsError> {
-        let mut req = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .query(query);
+        let mut req = self.http.post(format!("{}{path}", self.base)).query(query);
         if let Some((content_type, bytes)) = body {
             req = req
                 .header(reqwest::header::CONTENT_TYPE, content_type)
@@ -239,7 +236,12 @@ mod tests {
             IpfsClient::new("http://127.0.0.1:5001/", t).unwrap().url(),
             "http://127.0.0.1:5001"
         );
-        for bad in ["127.0.0.1:5001", "ftp://x:1", "http://", "http://h:1/api/v0"] {
+        for bad in [
+            "127.0.0.1:5001",
+            "ftp://x:1",
+            "http://",
+            "http://h:1/api/v0",
+        ] {
             assert!(IpfsClient::new(bad, t).is_err(), "{bad}");
         }
     }

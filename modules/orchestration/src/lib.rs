@@ -209,8 +209,12 @@ impl ModuleSpec for OrchestrationModule {
                 MSG_REVEAL_RESULT_RESPONSE,
             )
             .signed_by("worker", |m| &m.worker),
-            &MsgRoute::of(MSG_DECLINE_JOB, decline::decline_job, MSG_DECLINE_JOB_RESPONSE)
-                .signed_by("worker", |m| &m.worker),
+            &MsgRoute::of(
+                MSG_DECLINE_JOB,
+                decline::decline_job,
+                MSG_DECLINE_JOB_RESPONSE,
+            )
+            .signed_by("worker", |m| &m.worker),
             &MsgRoute::of(
                 MSG_FASTPATH_DEPOSIT,
                 fp::deposit,

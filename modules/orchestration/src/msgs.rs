@@ -234,7 +234,17 @@ pub struct MsgRevealResultResponse {
 
 /// Why a worker declines a job slot ([`MsgDeclineJob`]).
 #[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, prost::Enumeration, Serialize, Deserialize,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    prost::Enumeration,
+    Serialize,
+    Deserialize,
 )]
 #[repr(i32)]
 pub enum DeclineReason {

@@ -237,9 +237,10 @@ impl Params {
         if self.max_fuel == 0 {
             return bad("max_fuel must be positive");
         }
-        if self.max_code_bytes == 0 || self.max_wasm_bytes == 0 || self.max_remote_wasm_bytes == 0
-        {
-            return bad("max_code_bytes, max_wasm_bytes and max_remote_wasm_bytes must be positive");
+        if self.max_code_bytes == 0 || self.max_wasm_bytes == 0 || self.max_remote_wasm_bytes == 0 {
+            return bad(
+                "max_code_bytes, max_wasm_bytes and max_remote_wasm_bytes must be positive",
+            );
         }
         if self.max_remote_wasm_bytes > 1 << 30 {
             return bad("max_remote_wasm_bytes must be at most 1 GiB");

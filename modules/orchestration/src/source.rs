@@ -82,7 +82,9 @@ pub fn canonical_sources(uris: &[String]) -> Result<Vec<String>, String> {
 
 /// The IPFS sources among `uris` (stored URIs are canonical; others are skipped).
 pub fn ipfs_sources(uris: &[String]) -> Vec<IpfsSource> {
-    uris.iter().filter_map(|u| IpfsSource::parse(u).ok()).collect()
+    uris.iter()
+        .filter_map(|u| IpfsSource::parse(u).ok())
+        .collect()
 }
 
 #[cfg(test)]
@@ -95,15 +97,24 @@ mod tests {
 
     #[test]
     fn accepts_v0_and_v1_cids_and_canonicalizes() {
-        assert_eq!(IpfsSource::parse(&format!("ipfs://{V1}")).unwrap().cid(), V1);
-        assert_eq!(IpfsSource::parse(&format!("ipfs://{V0}")).unwrap().cid(), V0);
+        assert_eq!(
+            IpfsSource::parse(&format!("ipfs://{V1}")).unwrap().cid(),
+            V1
+        );
+        assert_eq!(
+            IpfsSource::parse(&format!("ipfs://{V0}")).unwrap().cid(),
+            V0
+        );
         let upper = format!("ipfs://B{}", V1[1..].to_ascii_uppercase());
         assert_eq!(
             IpfsSource::parse(&upper).unwrap().uri(),
             format!("ipfs://{V1}")
         );
         let dup = vec![format!("ipfs://{V1}"), upper];
-        assert_eq!(canonical_sources(&dup).unwrap(), vec![format!("ipfs://{V1}")]);
+        assert_eq!(
+            canonical_sources(&dup).unwrap(),
+            vec![format!("ipfs://{V1}")]
+        );
     }
 
     #[test]

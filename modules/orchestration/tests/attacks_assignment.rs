@@ -27,7 +27,13 @@ fn setup() -> (Chain, u64) {
     }
     // A 1 s function: its commit windows are the 3-block count (1 s blocks here).
     let f = c
-        .deploy(&user(50), hello_wasm(), r#"{"limits":{"timeout_ms":1000}}"#, 2, 2)
+        .deploy(
+            &user(50),
+            hello_wasm(),
+            r#"{"limits":{"timeout_ms":1000}}"#,
+            2,
+            2,
+        )
         .unwrap();
     c.fund(&user(60), 1_000_000);
     (c, f)

@@ -88,7 +88,11 @@ fn deploy_stores_code_once_and_serves_it() {
     let before = bls_orchestration::testing::FUNCTIONS
         .keys(&c.store, None, None, cosmwasm_std::Order::Ascending)
         .count();
-    for uri in ["https://example.com/f.wasm", "ar://abc", "http://10.0.0.1/f.wasm"] {
+    for uri in [
+        "https://example.com/f.wasm",
+        "ar://abc",
+        "http://10.0.0.1/f.wasm",
+    ] {
         unknown.source_uris = vec![uri.into()];
         unknown.code_size = 1000;
         let e = c

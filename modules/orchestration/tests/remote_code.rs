@@ -53,9 +53,11 @@ fn ipfs_deploy(uris: &[&str], size: u64, manifest: &str, n: u32, m: u32) -> MsgD
 fn deploy(c: &mut Chain, msg: &MsgDeployFunction) -> Result<u64, bls_core::ModuleError> {
     let r = c.orch(&user(1), encode_any(msg, MSG_DEPLOY_FUNCTION))?;
     c.next_block();
-    Ok(<MsgDeployFunctionResponse as prost::Message>::decode(r.value.as_slice())
-        .unwrap()
-        .function_id)
+    Ok(
+        <MsgDeployFunctionResponse as prost::Message>::decode(r.value.as_slice())
+            .unwrap()
+            .function_id,
+    )
 }
 
 fn decline(
@@ -126,13 +128,19 @@ fn deploys_no_worker_could_run_are_refused_and_change_nothing() {
             ipfs_deploy(&["https://example.com/f.wasm"], 1000, "{}", 3, 2),
             "only ipfs://CID",
         ),
-        (ipfs_deploy(&["ar://tx"], 1000, "{}", 3, 2), "only ipfs://CID"),
+        (
+            ipfs_deploy(&["ar://tx"], 1000, "{}", 3, 2),
+            "only ipfs://CID",
+        ),
         (
             ipfs_deploy(&[&ipfs, "http://127.0.0.1/f.wasm"], 1000, "{}", 3, 2),
             "only ipfs://CID",
         ),
         (ipfs_deploy(&["ipfs://nope"], 1000, "{}", 3, 2), "not a CID"),
-        (ipfs_deploy(&["ipfs://bafkqaaa"], 1000, "{}", 3, 2), "sha2-256"),
+        (
+            ipfs_deploy(&["ipfs://bafkqaaa"], 1000, "{}", 3, 2),
+            "sha2-256",
+        ),
         // No source at all.
         (ipfs_deploy(&[], 1000, "{}", 3, 2), "is stored on chain"),
         // A hash that is not 32 bytes.
@@ -166,7 +174,11 @@ fn deploys_no_worker_could_run_are_refused_and_change_nothing() {
 #[test]
 fn declines_are_only_for_assigned_slots_of_code_off_chain() {
     let (mut c, ws) = chain();
-    let f = deploy(&mut c, &ipfs_deploy(&[&format!("ipfs://{CID}")], 1000, "{}", 3, 2)).unwrap();
+    let f = deploy(
+        &mut c,
+        &ipfs_deploy(&[&format!("ipfs://{CID}")], 1000, "{}", 3, 2),
+    )
+    .unwrap();
     let job = c.invoke(&user(2), f, FEE).unwrap().job_id;
     let slots = assigned(&c, &ws, job);
     let outsider = ws
@@ -175,7 +187,13 @@ fn declines_are_only_for_assigned_slots_of_code_off_chain() {
         .unwrap();
     let before = c.snapshot();
     assert_refused(
-        decline(&mut c, &outsider.addr, job, DeclineReason::CodeUnavailable, ""),
+        decline(
+            &mut c,
+            &outsider.addr,
+            job,
+            DeclineReason::CodeUnavailable,
+            "",
+        ),
         &variant!(OrchestrationError::NotAssigned { job, worker }),
     );
     for bad in [0, 4, -1] {
@@ -201,7 +219,13 @@ fn declines_are_only_for_assigned_slots_of_code_off_chain() {
         &variant!(OrchestrationError::InvalidField { field, reason }),
     );
     assert_refused(
-        decline(&mut c, &slots[0].addr, job + 100, DeclineReason::CodeUnavailable, ""),
+        decline(
+            &mut c,
+            &slots[0].addr,
+            job + 100,
+            DeclineReason::CodeUnavailable,
+            "",
+        ),
         &variant!(OrchestrationError::UnknownJob(_)),
     );
     // A committed slot cannot be declined afterwards.
@@ -228,7 +252,11 @@ fn declines_are_only_for_assigned_slots_of_code_off_chain() {
 #[test]
 fn a_declined_slot_is_neither_missed_nor_paid_nor_slashed() {
     let (mut c, ws) = chain();
-    let f = deploy(&mut c, &ipfs_deploy(&[&format!("ipfs://{CID}")], 1000, "{}", 3, 2)).unwrap();
+    let f = deploy(
+        &mut c,
+        &ipfs_deploy(&[&format!("ipfs://{CID}")], 1000, "{}", 3, 2),
+    )
+    .unwrap();
     let job = c.invoke(&user(2), f, FEE).unwrap().job_id;
     let slots = assigned(&c, &ws, job);
     let (bonds, balances): (Vec<u128>, Vec<u128>) = slots
@@ -251,7 +279,13 @@ fn a_declined_slot_is_neither_missed_nor_paid_nor_slashed() {
     assert_eq!(ev[0].get("detail"), Some("ipfs: sha256 differs"));
     // Declined once; no second decline, no commit.
     assert_refused(
-        decline(&mut c, &slots[0].addr, job, DeclineReason::CodeUnavailable, ""),
+        decline(
+            &mut c,
+            &slots[0].addr,
+            job,
+            DeclineReason::CodeUnavailable,
+            "",
+        ),
         &variant!(OrchestrationError::NotDeclinable { job, reason }),
     );
     assert!(c.commit(&slots[0], job, &outcome(b"hi", 10)).is_err());
@@ -283,7 +317,11 @@ fn a_declined_slot_is_neither_missed_nor_paid_nor_slashed() {
 #[test]
 fn when_every_slot_declines_the_job_is_reassigned_then_refunded_and_nobody_is_punished() {
     let (mut c, ws) = chain();
-    let f = deploy(&mut c, &ipfs_deploy(&[&format!("ipfs://{CID}")], 1000, "{}", 1, 1)).unwrap();
+    let f = deploy(
+        &mut c,
+        &ipfs_deploy(&[&format!("ipfs://{CID}")], 1000, "{}", 1, 1),
+    )
+    .unwrap();
     let invoker = user(2);
     let before = c.balance(&invoker);
     let job = c.invoke(&invoker, f, FEE).unwrap().job_id;
@@ -297,7 +335,14 @@ fn when_every_slot_declines_the_job_is_reassigned_then_refunded_and_nobody_is_pu
         assert_eq!(j.round, round);
         let w = j.assignments[0].worker.clone();
         assert!(!declined.contains(&w), "a decliner was assigned again");
-        let r = decline(&mut c, &w, job, DeclineReason::CodeUnavailable, "no provider").unwrap();
+        let r = decline(
+            &mut c,
+            &w,
+            job,
+            DeclineReason::CodeUnavailable,
+            "no provider",
+        )
+        .unwrap();
         assert!(r.commits_closed, "the only slot declined: commits close");
         declined.push(w);
         c.next_block(); // end block: the round failed
@@ -305,13 +350,15 @@ fn when_every_slot_declines_the_job_is_reassigned_then_refunded_and_nobody_is_pu
     }
     let j = c.job(job);
     assert_eq!(j.status, JobStatus::Failed, "{j:?}");
-    assert_eq!(c.balance(&invoker), before, "the invoker got everything back");
+    assert_eq!(
+        c.balance(&invoker),
+        before,
+        "the invoker got everything back"
+    );
     for (i, w) in ws.iter().enumerate() {
         assert_eq!(bond(&c, &w.addr), bonds[i], "worker {i} was slashed");
     }
-    assert!(c
-        .events_of(bls_registry::events::WORKER_MISSED)
-        .is_empty());
+    assert!(c.events_of(bls_registry::events::WORKER_MISSED).is_empty());
     c.assert_escrow_invariant();
 }
 
@@ -330,7 +377,12 @@ fn a_long_job_keeps_its_commit_window_open_by_block_time() {
     c.commit(&slots[0], job, &o).unwrap();
     while c.block.height < assigned_at + 55 {
         c.next_block();
-        assert_eq!(c.job(job).status, JobStatus::Committing, "at {}", c.block.height);
+        assert_eq!(
+            c.job(job).status,
+            JobStatus::Committing,
+            "at {}",
+            c.block.height
+        );
     }
     // A commit after 55 s is still in time.
     c.commit(&slots[1], job, &o).unwrap();
@@ -356,7 +408,13 @@ fn a_long_job_keeps_its_commit_window_open_by_block_time() {
 fn a_short_job_keeps_the_block_count_window() {
     let (mut c, ws) = chain();
     let f = c
-        .deploy(&user(1), hello_wasm(), r#"{"limits":{"timeout_ms":1000}}"#, 3, 2)
+        .deploy(
+            &user(1),
+            hello_wasm(),
+            r#"{"limits":{"timeout_ms":1000}}"#,
+            3,
+            2,
+        )
         .unwrap();
     let job = c.invoke(&user(2), f, FEE).unwrap().job_id;
     let slots = assigned(&c, &ws, job);

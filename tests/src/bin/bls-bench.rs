@@ -15,6 +15,9 @@
 //! bls-bench state [--validators N] [--delegations N] [--jobs N] [--blocks N] [--txs N]
 //!     FinalizeBlock + Commit time in-process on a chain with N validator candidates,
 //!     N one-ubls delegations and N pending jobs vs an empty chain, same blocks of sends
+//! bls-bench ipfs [--runs N]
+//!     deploy → first verified on-chain result of a module inline vs through IPFS (same
+//!     size), and of a 10 MiB module through IPFS; the hash check beside the fetch
 //! bls-bench flood [--seconds S] [--clients C] [--block-time 200ms]
 //!     block interval of a one-validator chain idle, then while C RPC clients and C REST
 //!     clients flood it with heavy simulates (and module queries), same chain, same run
@@ -52,7 +55,10 @@ const USAGE: &str = "usage:
   bls-bench disk [--blocks 2000] [--txs 20] [--keep-recent 100]
       database file and rows over steady traffic, pruning off vs on (in-process, redb on disk)
   bls-bench join [--height 1000] [--snapshot-interval 100] [--block-time 50ms]
-      time for a new node to reach the tip by state sync vs replaying from genesis";
+      time for a new node to reach the tip by state sync vs replaying from genesis
+  bls-bench ipfs [--runs 3]
+      deploy → first verified result: inline vs through IPFS (same size), and 10 MiB through
+      IPFS; the sha256 check beside a 10 MiB fetch from kubo";
 
 fn usage_exit(code: i32) -> ! {
     println!("{USAGE}");
@@ -376,6 +382,7 @@ async fn main() -> anyhow::Result<()> {
         Some("state") => state::run(state::parse_args(rest)?),
         Some("disk") => state::disk::run(state::disk::parse_args(rest)?),
         Some("join") => join::run(join::parse_args(rest)?).await,
+        Some("ipfs") => ipfs::run(ipfs::parse_args(rest)?).await,
         _ => usage_exit(2),
     }
 }
@@ -914,6 +921,9 @@ mod secrets;
 
 #[path = "bls-bench/join.rs"]
 mod join;
+
+#[path = "bls-bench/ipfs.rs"]
+mod ipfs;
 
 /// `bls-bench flood`: block interval idle vs under a query flood.
 mod flood {

@@ -51,6 +51,10 @@ pub struct InitArgs {
     /// Jobs executing at once.
     #[arg(long, default_value_t = 4)]
     pub max_concurrent_jobs: u32,
+    /// RPC API of the IPFS node (kubo) code deployed through IPFS is fetched from ("" = none:
+    /// such code then comes from peers only).
+    #[arg(long, env = "BLS_IPFS_API", default_value = bls_client::ipfs::DEFAULT_IPFS_API)]
+    pub ipfs_api: String,
     /// Backend of the new worker key, recorded in config.toml: `file` (encrypted, the
     /// default) or `test` (UNENCRYPTED, devnets and CI only).
     #[arg(long, value_enum, env = "BLS_KEYRING_BACKEND")]
@@ -101,6 +105,7 @@ pub fn main(args: InitArgs) -> anyhow::Result<std::process::ExitCode> {
     config.worker.bond = args.bond.clone();
     config.worker.max_concurrent_jobs = args.max_concurrent_jobs;
     config.metrics.listen = args.metrics_listen.clone();
+    config.ipfs.api_url = args.ipfs_api.clone();
     config.validate(&config_path)?;
     let bond = bls_worker::daemon::register::bond_amount(&config.worker.bond)?;
 

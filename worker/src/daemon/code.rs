@@ -161,9 +161,9 @@ impl CodeStore {
             let _ = std::fs::remove_file(&path);
         }
         let wasm = if sources.is_empty() {
-            self.from_chain(&hex_hash).await?
+            self.fetch_from_chain(&hex_hash).await?
         } else {
-            self.from_ipfs(&hex_hash, sources).await?
+            self.fetch_from_ipfs(&hex_hash, sources).await?
         };
         let actual = hex::encode(Sha256::digest(&wasm));
         if actual != hex_hash {
@@ -179,7 +179,7 @@ impl CodeStore {
         Ok(wasm)
     }
 
-    async fn from_chain(&self, hex_hash: &str) -> Result<Vec<u8>, CodeError> {
+    async fn fetch_from_chain(&self, hex_hash: &str) -> Result<Vec<u8>, CodeError> {
         let resp = self
             .chain
             .code(hex_hash)
@@ -212,7 +212,11 @@ impl CodeStore {
 
     /// The first source whose content hashes to `hex_hash`. A source that serves other bytes
     /// is a mismatch (reported as such when no other source gave the right ones).
-    async fn from_ipfs(&self, hex_hash: &str, sources: &[String]) -> Result<Vec<u8>, CodeError> {
+    async fn fetch_from_ipfs(
+        &self,
+        hex_hash: &str,
+        sources: &[String],
+    ) -> Result<Vec<u8>, CodeError> {
         let Some(ipfs) = &self.ipfs else {
             return Err(CodeError::Unavailable {
                 hash: hex_hash.to_string(),
@@ -261,7 +265,8 @@ mod tests {
     fn put_keeps_only_verified_bytes_and_cached_rechecks_them() {
         let dir = tempfile::tempdir().unwrap();
         let rpc = bls_client::RpcClient::new("http://127.0.0.1:1").unwrap();
-        let store = CodeStore::new(dir.path().to_path_buf(), 1 << 20, Chain::new(rpc), None).unwrap();
+        let store =
+            CodeStore::new(dir.path().to_path_buf(), 1 << 20, Chain::new(rpc), None).unwrap();
         let wasm = b"\0asm module".to_vec();
         let hash: [u8; 32] = Sha256::digest(&wasm).into();
         assert!(store.cached(&hash).is_none());

@@ -205,7 +205,11 @@ impl Follower {
             }
         }
         for function in placed {
-            tracing::info!(function, height = results.height, "placed in the function's subnetwork; prefetching its code");
+            tracing::info!(
+                function,
+                height = results.height,
+                "placed in the function's subnetwork; prefetching its code"
+            );
             self.jobs.prefetch(function).await;
         }
         for job in mine {

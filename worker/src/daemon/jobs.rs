@@ -14,8 +14,8 @@ use std::time::Duration;
 
 use bls_core::module::encode_any;
 use bls_core::Address;
-use bls_orchestration::handlers::results::max_outcome_len;
 use bls_orchestration::handlers::decline::MAX_DETAIL_BYTES;
+use bls_orchestration::handlers::results::max_outcome_len;
 use bls_orchestration::msgs::{
     commitment, DeclineReason, MsgCommitResult, MsgDeclineJob, MsgRevealResult, MSG_COMMIT_RESULT,
     MSG_DECLINE_JOB, MSG_REVEAL_RESULT,
@@ -435,7 +435,10 @@ impl Jobs {
         fit::check(&self.caps, &manifest).map_err(|source| JobError::DoesNotFit { id, source })?;
 
         if let Err(source) = self.ensure_code(code_hash, &job.source_uris).await {
-            if let Some(reason) = source.decline_reason().filter(|_| !job.source_uris.is_empty()) {
+            if let Some(reason) = source
+                .decline_reason()
+                .filter(|_| !job.source_uris.is_empty())
+            {
                 self.decline(job, reason, &source).await;
             }
             return Err(JobError::Code { id, source });

@@ -197,7 +197,9 @@ pub async fn run(home: &Path, config: Config, opts: StartOptions) -> anyhow::Res
         match c.version().await {
             Ok(v) => tracing::info!(url = c.url(), version = %v, "IPFS node reachable"),
             // Not fatal: code on chain needs no IPFS, and peers can serve code on IPFS.
-            Err(e) => tracing::warn!(error = %e, "IPFS node not reachable; code deployed through IPFS will come from peers only until it is"),
+            Err(e) => {
+                tracing::warn!(error = %e, "IPFS node not reachable; code deployed through IPFS will come from peers only until it is")
+            }
         }
     }
     let code = code::CodeStore::new(

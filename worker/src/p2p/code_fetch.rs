@@ -88,7 +88,7 @@ impl CodeFetcher {
             return self.load(hash, wasm).await;
         }
         if sources.is_empty() {
-            let wasm = match self.from_peers(hash, from).await {
+            let wasm = match self.fetch_from_peers(hash, from).await {
                 Some(w) => w,
                 None => {
                     let w = self.store.get(&hash, &[]).await?;
@@ -108,7 +108,7 @@ impl CodeFetcher {
                     self.metrics.code_fetch("ipfs_mismatch");
                 }
                 tracing::info!(code = %hex::encode(hash), error = %e, "code not from IPFS; asking peers");
-                self.from_peers(hash, from).await.ok_or(e)?
+                self.fetch_from_peers(hash, from).await.ok_or(e)?
             }
             Err(e) => return Err(e),
         };
@@ -117,7 +117,7 @@ impl CodeFetcher {
 
     /// The blob from a registered peer that provides it (others than `from` first, `from`
     /// last), verified and cached; `None` when none gave it within the budget.
-    async fn from_peers(&self, hash: [u8; 32], from: Option<&PeerId>) -> Option<Vec<u8>> {
+    async fn fetch_from_peers(&self, hash: [u8; 32], from: Option<&PeerId>) -> Option<Vec<u8>> {
         // Spare the requester (usually the head): look for another provider first.
         let exclude: Vec<PeerId> = from.copied().into_iter().collect();
         let mut candidates: Vec<(PeerId, &str)> = self

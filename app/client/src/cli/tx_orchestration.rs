@@ -53,10 +53,6 @@ pub enum OrchestrationTxSub {
         /// Identical results needed (more than half of --replication).
         #[arg(long, default_value_t = 2)]
         quorum: u32,
-        /// More IPFS sources of the same code (`ipfs://CID`, repeatable), recorded with the
-        /// function; workers fetch by CID and check the sha256 before running.
-        #[arg(long = "source-uri")]
-        source_uris: Vec<String>,
         /// IPFS options.
         #[command(flatten)]
         ipfs: IpfsFlags,
@@ -175,22 +171,9 @@ impl OrchestrationTxCmd {
                 manifest,
                 replication,
                 quorum,
-                source_uris,
                 ipfs,
                 flags,
-            } => {
-                deploy(
-                    ctx,
-                    &wasm,
-                    &manifest,
-                    replication,
-                    quorum,
-                    source_uris,
-                    ipfs,
-                    &flags,
-                )
-                .await
-            }
+            } => deploy(ctx, &wasm, &manifest, replication, quorum, ipfs, &flags).await,
             OrchestrationTxSub::Invoke {
                 function_id,
                 input,
@@ -246,7 +229,6 @@ async fn deploy(
     manifest_path: &std::path::Path,
     replication: u32,
     quorum: u32,
-    source_uris: Vec<String>,
     ipfs: IpfsFlags,
     flags: &TxFlags,
 ) -> anyhow::Result<()> {
@@ -266,7 +248,6 @@ async fn deploy(
             manifest_json,
             replication,
             quorum,
-            source_uris,
             ipfs,
         },
     )
@@ -287,9 +268,7 @@ pub struct DeployRequest<'a> {
     pub replication: u32,
     /// Quorum `m` (more than half of `n`).
     pub quorum: u32,
-    /// More `ipfs://` sources of the same code.
-    pub source_uris: Vec<String>,
-    /// Whether and where to add the code to IPFS.
+    /// Whether and where to add the code to IPFS, and more sources of it.
     pub ipfs: IpfsFlags,
 }
 
@@ -305,6 +284,10 @@ pub struct IpfsFlags {
     /// workers' IPFS nodes (the same private network, or public IPFS).
     #[arg(long, env = "BLS_IPFS_API", default_value = crate::ipfs::DEFAULT_IPFS_API)]
     pub ipfs_api: String,
+    /// More IPFS sources of the same code (`ipfs://CID`, repeatable), recorded with the
+    /// function; workers fetch by CID and check the sha256 before running.
+    #[arg(long = "source-uri", value_name = "URI")]
+    pub source_uris: Vec<String>,
 }
 
 /// Text form of a [`Deployed`].
@@ -383,7 +366,7 @@ pub async fn deploy_function(
         eprintln!("adding {} bytes to IPFS at {}...", wasm.len(), ipfs.url());
         let cid = ipfs.add(wasm).await?;
         let mut source_uris = vec![format!("{}{cid}", bls_orchestration::source::IPFS_SCHEME)];
-        source_uris.extend(req.source_uris.iter().cloned());
+        source_uris.extend(req.ipfs.source_uris.iter().cloned());
         let source_uris = bls_orchestration::source::canonical_sources(&source_uris)
             .map_err(|e| anyhow::anyhow!("--source-uri: {e}"))?;
         eprintln!("added: {}", source_uris[0]);
@@ -397,7 +380,7 @@ pub async fn deploy_function(
             code_size: wasm_len,
         }
     } else {
-        bls_orchestration::source::canonical_sources(&req.source_uris)
+        let source_uris = bls_orchestration::source::canonical_sources(&req.ipfs.source_uris)
             .map_err(|e| anyhow::anyhow!("--source-uri: {e}"))?;
         if gz.len() > COMETBFT_DEFAULT_MAX_TX_BYTES {
             eprintln!(
@@ -408,7 +391,7 @@ pub async fn deploy_function(
         Deployment {
             wasm: gz,
             code_hash: hash.to_vec(),
-            source_uris: req.source_uris.clone(),
+            source_uris,
             manifest_json: req.manifest_json.clone(),
             replication,
             quorum,

@@ -136,7 +136,10 @@ fn assign(ctx: &mut Context<'_>, mut job: Job, p: &Params) -> Result<(), Orchest
     job.commit_deadline = ctx
         .block
         .height
-        .saturating_add(p.commit_window.max(blocks_until(ctx, &job, job.commit_until_ms)));
+        .saturating_add(
+            p.commit_window
+                .max(blocks_until(ctx, &job, job.commit_until_ms)),
+        );
     job.reveal_deadline = 0;
     job.assignments = workers
         .iter()

@@ -35,9 +35,9 @@ pub fn decline_job(
             return Err(invalid(
                 "reason",
                 format!(
-                    "{} is not a decline reason (1 code_unavailable, 2 code_mismatch, 3 code_invalid)",
-                    msg.reason
-                ),
+                "{} is not a decline reason (1 code_unavailable, 2 code_mismatch, 3 code_invalid)",
+                msg.reason
+            ),
             ))
         }
         Ok(r) => r,
