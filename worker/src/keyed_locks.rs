@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::OwnedMutexGuard;
 
 /// The per-key locks (an entry exists only while someone holds or waits for it).
+#[derive(Debug)]
 pub struct KeyedLocks<K> {
     map: Mutex<BTreeMap<K, Arc<tokio::sync::Mutex<()>>>>,
 }

@@ -10,6 +10,10 @@ use std::time::Duration;
 /// The RPC API address of a local kubo node (`ipfs daemon`'s default).
 pub const DEFAULT_IPFS_API: &str = "http://127.0.0.1:5001";
 
+/// Most bytes read of an answer other than content (errors, JSON): a node cannot make a
+/// caller read more.
+const MAX_ANSWER_BYTES: usize = 64 << 10;
+
 /// Why an IPFS call failed. Every variant names the API URL.
 #[derive(Debug, thiserror::Error)]
 pub enum IpfsError {
@@ -127,7 +131,8 @@ impl IpfsClient {
             return Ok(resp);
         }
         // kubo answers errors as {"Message": "...", "Code": 0, "Type": "error"}.
-        let text = resp.text().await.unwrap_or_default();
+        let text =
+            String::from_utf8_lossy(&self.read_at_most(resp, MAX_ANSWER_BYTES).await?).into_owned();
         let message = serde_json::from_str::<serde_json::Value>(&text)
             .ok()
             .and_then(|v| v["Message"].as_str().map(str::to_string))
@@ -139,14 +144,33 @@ impl IpfsClient {
         })
     }
 
+    /// At most `max` bytes of `resp`'s body (a node cannot make a caller read more).
+    async fn read_at_most(
+        &self,
+        mut resp: reqwest::Response,
+        max: usize,
+    ) -> Result<Vec<u8>, IpfsError> {
+        let mut out = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(|e| self.unreachable(e))? {
+            let room = max.saturating_sub(out.len());
+            out.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            if out.len() >= max {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// A JSON answer of at most [`MAX_ANSWER_BYTES`].
+    async fn json(&self, resp: reqwest::Response) -> Result<serde_json::Value, IpfsError> {
+        let bytes = self.read_at_most(resp, MAX_ANSWER_BYTES).await?;
+        serde_json::from_slice(&bytes).map_err(|e| self.bad(e.to_string()))
+    }
+
     /// The node's version (`0.43.1`): a reachability check.
     pub async fn version(&self) -> Result<String, IpfsError> {
-        let v: serde_json::Value = self
-            .post("/api/v0/version", &[], None)
-            .await?
-            .json()
-            .await
-            .map_err(|e| self.bad(e.to_string()))?;
+        let resp = self.post("/api/v0/version", &[], None).await?;
+        let v = self.json(resp).await?;
         v["Version"]
             .as_str()
             .map(str::to_string)
@@ -179,16 +203,15 @@ impl IpfsClient {
         );
         body.extend_from_slice(bytes);
         body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-        let text = self
+        let resp = self
             .post(
                 "/api/v0/add",
                 &[("cid-version", "1"), ("pin", "true"), ("quieter", "true")],
                 Some((format!("multipart/form-data; boundary={boundary}"), body)),
             )
-            .await?
-            .text()
-            .await
-            .map_err(|e| self.bad(e.to_string()))?;
+            .await?;
+        let text =
+            String::from_utf8_lossy(&self.read_at_most(resp, MAX_ANSWER_BYTES).await?).into_owned();
         // One JSON object per line; the last names the file.
         let last = text
             .lines()

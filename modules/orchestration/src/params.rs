@@ -12,8 +12,9 @@ pub struct Params {
     pub max_code_bytes: u64,
     /// Largest decompressed WASM, bytes (bounds gzip bombs).
     pub max_wasm_bytes: u64,
-    /// Largest raw WASM deployed through IPFS (code not stored on chain), bytes. Default 64 MiB
-    /// (a module with a language runtime inside is 5–30 MiB); workers refuse to fetch more.
+    /// Largest raw WASM deployed through IPFS (code not stored on chain), bytes. Default and
+    /// most 64 MiB (a module with a language runtime inside is 5–30 MiB): workers read no more
+    /// than a job's pinned `code_size` from a source.
     pub max_remote_wasm_bytes: u64,
     /// Largest manifest JSON, bytes.
     pub max_manifest_bytes: u64,
@@ -117,8 +118,11 @@ pub struct Params {
     pub job_retention_blocks: u64,
 }
 
-/// Default `max_remote_wasm_bytes`: 64 MiB.
-pub const DEFAULT_MAX_REMOTE_WASM_BYTES: u64 = 64 << 20;
+/// Largest `max_remote_wasm_bytes` (and its default): 64 MiB, what workers read at most from
+/// an IPFS source (a larger module would be accepted here and declined by every worker).
+pub const MAX_REMOTE_WASM_BYTES: u64 = 64 << 20;
+/// Default `max_remote_wasm_bytes`.
+pub const DEFAULT_MAX_REMOTE_WASM_BYTES: u64 = MAX_REMOTE_WASM_BYTES;
 /// Default `commit_grace_ms`: 10 s.
 pub const DEFAULT_COMMIT_GRACE_MS: u64 = 10_000;
 /// Largest `commit_grace_ms`: one hour.
@@ -242,8 +246,10 @@ impl Params {
                 "max_code_bytes, max_wasm_bytes and max_remote_wasm_bytes must be positive",
             );
         }
-        if self.max_remote_wasm_bytes > 1 << 30 {
-            return bad("max_remote_wasm_bytes must be at most 1 GiB");
+        if self.max_remote_wasm_bytes > MAX_REMOTE_WASM_BYTES {
+            return bad(
+                "max_remote_wasm_bytes must be at most 67108864 (64 MiB, what workers read)",
+            );
         }
         if self.commit_grace_ms > MAX_COMMIT_GRACE_MS {
             return bad("commit_grace_ms must be at most 3600000 (one hour)");
@@ -334,5 +340,34 @@ impl Params {
         [b, c]
             .into_iter()
             .fold(a, |m, r| if r.blocks > m.blocks { r } else { m })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipfs_size_and_commit_grace_are_bounded() {
+        assert!(Params::default().validate().is_ok());
+        let bad = |p: Params| p.validate().is_err();
+        assert!(bad(Params {
+            max_remote_wasm_bytes: MAX_REMOTE_WASM_BYTES + 1,
+            ..Params::default()
+        }));
+        assert!(bad(Params {
+            max_remote_wasm_bytes: 0,
+            ..Params::default()
+        }));
+        assert!(bad(Params {
+            commit_grace_ms: MAX_COMMIT_GRACE_MS + 1,
+            ..Params::default()
+        }));
+        assert!(Params {
+            commit_grace_ms: 0,
+            ..Params::default()
+        }
+        .validate()
+        .is_ok());
     }
 }

@@ -42,7 +42,7 @@ impl IpfsSource {
             ));
         };
         let cid = Cid::try_from(rest).map_err(|e| format!("{shown:?}: not a CID ({e})"))?;
-        if cid.hash().code() != SHA2_256 {
+        if cid.hash().code() != SHA2_256 || cid.hash().size() != 32 {
             return Err(format!("{shown:?}: the CID's hash must be sha2-256"));
         }
         if cid.codec() != DAG_PB && cid.codec() != RAW {

@@ -112,6 +112,18 @@ pub struct Function {
     pub updated_height: u64,
 }
 
+impl Function {
+    /// Where workers fetch the function's code: its `ipfs://` sources when the code is not on
+    /// chain; none when it is (workers read it from the chain or from peers).
+    pub fn fetch_sources(&self) -> &[String] {
+        if self.code_on_chain {
+            &[]
+        } else {
+            &self.source_uris
+        }
+    }
+}
+
 /// Metadata of stored code.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CodeInfo {
@@ -247,6 +259,10 @@ pub struct Job {
     /// Where that code is fetched when it is not on chain (pinned with it; empty otherwise).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub source_uris: Vec<String>,
+    /// Raw size of that code when it is not on chain (pinned with it; 0 otherwise): workers
+    /// read no more than this from a source.
+    #[serde(default)]
+    pub code_size: u64,
     /// Manifest JSON to run with (pinned at invocation).
     pub manifest_json: String,
     /// Who pays.

@@ -431,3 +431,56 @@ fn a_short_job_keeps_the_block_count_window() {
     c.next_block();
     assert_eq!(c.job(job).status, JobStatus::Revealing);
 }
+
+#[test]
+fn storing_the_same_bytes_on_chain_later_does_not_take_away_a_decline() {
+    // Workers fetch a job's code from the sources it pinned; someone storing the same bytes
+    // inline afterwards must not turn their declines into misses.
+    let (mut c, ws) = chain();
+    let hash: [u8; 32] = <sha2::Sha256 as sha2::Digest>::digest(hello_wasm()).into();
+    let msg = MsgDeployFunction {
+        code_hash: hash.to_vec(),
+        ..ipfs_deploy(&[&format!("ipfs://{CID}")], 1000, "{}", 3, 2)
+    };
+    let f = deploy(&mut c, &msg).unwrap();
+    let job = c.invoke(&user(2), f, FEE).unwrap().job_id;
+    c.deploy(&user(3), hello_wasm(), "{}", 1, 1).unwrap();
+    assert!(bls_orchestration::testing::CODES.has(&c.store, &hex::encode(hash)));
+    let w = assigned(&c, &ws, job)[0].clone();
+    decline(
+        &mut c,
+        &w.addr,
+        job,
+        DeclineReason::CodeUnavailable,
+        "dead CID",
+    )
+    .unwrap();
+    assert!(c.job(job).assignments[0].declined);
+}
+
+#[test]
+fn a_function_with_sources_recorded_before_only_ipfs_counted_can_still_be_updated() {
+    let (mut c, _) = chain();
+    let f = c.deploy(&user(1), hello_wasm(), "{}", 3, 2).unwrap();
+    // As an older chain recorded it: an https reference beside code on chain.
+    let mut rec = bls_orchestration::testing::FUNCTIONS
+        .load(&c.store, f)
+        .unwrap();
+    rec.source_uris = vec!["https://example.com/f.wasm".into(), format!("ipfs://{CID}")];
+    bls_orchestration::testing::FUNCTIONS
+        .save(&mut c.store, f, &rec)
+        .unwrap();
+    let msg = MsgUpdateFunction {
+        owner: user(1).to_string(),
+        function_id: f,
+        manifest_json: r#"{"limits":{"timeout_ms":2000}}"#.into(),
+        ..Default::default()
+    };
+    c.orch(&user(1), encode_any(&msg, MSG_UPDATE_FUNCTION))
+        .unwrap();
+    let r: FunctionResponse = c
+        .query("orchestration", "Function", serde_json::json!({"id": f}))
+        .unwrap();
+    assert_eq!(r.function.source_uris, vec![format!("ipfs://{CID}")]);
+    assert!(r.function.code_on_chain);
+}

@@ -27,7 +27,7 @@ use rand::RngCore;
 use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 
 use super::chain::Chain;
-use super::code::{CodeError, CodeStore};
+use super::code::{CodeError, CodeSources, CodeStore};
 use super::fault::Fault;
 use super::fit::{self, Misfit};
 use super::runner::{Ran, Runner};
@@ -347,6 +347,10 @@ impl Jobs {
             tracing::debug!(job = id, "not assigned to this worker in the current round");
             return;
         };
+        if assignment.declined {
+            tracing::debug!(job = id, "this worker declined the job");
+            return;
+        }
         let record = match self.store.commit(id, job.round) {
             Ok(Some(r)) => r,
             Ok(None) => {
@@ -434,11 +438,9 @@ impl Jobs {
             .map_err(|e| bad(format!("manifest: {e}")))?;
         fit::check(&self.caps, &manifest).map_err(|source| JobError::DoesNotFit { id, source })?;
 
-        if let Err(source) = self.ensure_code(code_hash, &job.source_uris).await {
-            if let Some(reason) = source
-                .decline_reason()
-                .filter(|_| !job.source_uris.is_empty())
-            {
+        let sources = CodeSources::of_job(job, fetch_deadline(job, &manifest));
+        if let Err(source) = self.ensure_code(code_hash, &sources).await {
+            if let Some(reason) = source.decline_reason().filter(|_| sources.is_remote()) {
                 self.decline(job, reason, &source).await;
             }
             return Err(JobError::Code { id, source });
@@ -523,7 +525,7 @@ impl Jobs {
     /// Loads the module `hash` into the runtime unless it is there: through the peer-aware
     /// fetcher when p2p is on, else from the code store (cache, chain, IPFS). Every path
     /// checks the hash before compiling.
-    async fn ensure_code(&self, hash: [u8; 32], sources: &[String]) -> Result<(), CodeError> {
+    async fn ensure_code(&self, hash: [u8; 32], sources: &CodeSources) -> Result<(), CodeError> {
         if self.runner.has_module(&hash) {
             return Ok(());
         }
@@ -558,8 +560,7 @@ impl Jobs {
             if this.runner.has_module(&hash) {
                 return;
             }
-            let sources = crate::p2p::executor::code_sources(&f);
-            match this.ensure_code(hash, sources).await {
+            match this.ensure_code(hash, &CodeSources::of_function(&f)).await {
                 Ok(()) => {
                     this.metrics.prefetches.inc();
                     tracing::info!(function = function_id, code = %f.code_hash, "code prefetched and compiled on placement");
@@ -573,7 +574,7 @@ impl Jobs {
     /// Declines this worker's slot of `job` (code not on chain that it could not get or run):
     /// not missed, not paid, not slashed.
     async fn decline(&self, job: &ChainJob, reason: DeclineReason, why: &CodeError) {
-        let detail: String = why.to_string().chars().take(MAX_DETAIL_BYTES / 4).collect();
+        let detail = decline_detail(why);
         tracing::warn!(job = job.id, reason = reason.name(), %detail, "declining the job");
         self.metrics.job(reason.name());
         let msg = encode_any(
@@ -784,6 +785,49 @@ pub fn reveal_fits(
     Ok(())
 }
 
+/// What a decline tells operators: the error without the code hash the job already names,
+/// cut at a character boundary to the chain's [`MAX_DETAIL_BYTES`].
+fn decline_detail(why: &CodeError) -> String {
+    let text = why.to_string();
+    let names_hash = |rest: &str| {
+        rest.get(..64)
+            .is_some_and(|h| h.bytes().all(|b| b.is_ascii_hexdigit()))
+    };
+    let mut detail = match text.strip_prefix("code ") {
+        Some(rest) if names_hash(rest) => rest[64..].trim_start().to_string(),
+        _ => text,
+    };
+    if detail.len() > MAX_DETAIL_BYTES {
+        let mut cut = MAX_DETAIL_BYTES;
+        while !detail.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        detail.truncate(cut);
+    }
+    detail
+}
+
+/// Margin kept after fetching code for running the job and getting its commit (or its
+/// decline) into a block.
+const AFTER_FETCH: Duration = Duration::from_secs(5);
+/// Shortest time given to a fetch, however late the job is.
+const MIN_FETCH: Duration = Duration::from_secs(2);
+
+/// Until when a job's code may be fetched: its commit window's block-time end
+/// (`commit_until_ms`) less the manifest's timeout and [`AFTER_FETCH`], so an honest worker
+/// that cannot get the code still declines inside the window (read against this machine's
+/// clock, which tracks block time).
+fn fetch_deadline(job: &ChainJob, manifest: &Manifest) -> tokio::time::Instant {
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+    let left = Duration::from_millis(job.commit_until_ms.saturating_sub(now_ms))
+        .saturating_sub(manifest.limits.timeout())
+        .saturating_sub(AFTER_FETCH)
+        .max(MIN_FETCH);
+    tokio::time::Instant::now() + left
+}
+
 fn parse_hash32(s: &str) -> Option<[u8; 32]> {
     let v = hex::decode(s).ok()?;
     <[u8; 32]>::try_from(v.as_slice()).ok()
@@ -801,6 +845,24 @@ fn is_pruned(e: &bls_client::RpcError) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_decline_says_why_within_the_chains_bound() {
+        let hash = "ab".repeat(32);
+        let why = CodeError::Unavailable {
+            hash: hash.clone(),
+            tried: format!("bafy: {}", "é".repeat(400)),
+        };
+        let d = decline_detail(&why);
+        assert!(
+            d.starts_with("is not on chain and no source gave it: bafy: é"),
+            "{d}"
+        );
+        assert!(!d.contains(&hash));
+        assert!(d.len() <= MAX_DETAIL_BYTES);
+        let short = CodeError::Cache("disk full".into());
+        assert_eq!(decline_detail(&short), "code cache: disk full");
+    }
 
     fn reveal(outcome_len: usize) -> MsgRevealResult {
         MsgRevealResult {

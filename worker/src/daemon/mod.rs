@@ -207,6 +207,7 @@ pub async fn run(home: &Path, config: Config, opts: StartOptions) -> anyhow::Res
         config.runtime.code_cache_max_mb.saturating_mul(1 << 20),
         chain.clone(),
         ipfs,
+        std::time::Duration::from_secs(config.ipfs.timeout_secs.max(1)),
     )?;
     let data_dir: Option<PathBuf> = (!config.runtime.data_dir.as_os_str().is_empty())
         .then(|| Config::resolve(home, &config.runtime.data_dir));

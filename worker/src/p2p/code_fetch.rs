@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 use super::node::{P2pError, P2pHandle};
 use super::peers::{multiaddrs, PeerBook};
 use super::protocol::{CodeReply, CodeRequest};
-use crate::daemon::code::{CodeError, CodeStore};
+use crate::daemon::code::{CodeError, CodeSources, CodeStore};
 use crate::daemon::runner::Runner;
 use crate::keyed_locks::KeyedLocks;
 use crate::metrics::Metrics;
@@ -75,7 +75,7 @@ impl CodeFetcher {
         &self,
         hash: [u8; 32],
         from: Option<&PeerId>,
-        sources: &[String],
+        sources: &CodeSources,
     ) -> Result<(), CodeError> {
         if self.runner.has_module(&hash) {
             return Ok(());
@@ -87,11 +87,11 @@ impl CodeFetcher {
         if let Some(wasm) = self.store.cached(&hash) {
             return self.load(hash, wasm).await;
         }
-        if sources.is_empty() {
-            let wasm = match self.fetch_from_peers(hash, from).await {
+        if !sources.is_remote() {
+            let wasm = match self.fetch_from_peers(hash, from, sources).await {
                 Some(w) => w,
                 None => {
-                    let w = self.store.get(&hash, &[]).await?;
+                    let w = self.store.get(&hash, sources).await?;
                     self.metrics.code_fetch("chain");
                     w
                 }
@@ -108,7 +108,7 @@ impl CodeFetcher {
                     self.metrics.code_fetch("ipfs_mismatch");
                 }
                 tracing::info!(code = %hex::encode(hash), error = %e, "code not from IPFS; asking peers");
-                self.fetch_from_peers(hash, from).await.ok_or(e)?
+                self.fetch_from_peers(hash, from, sources).await.ok_or(e)?
             }
             Err(e) => return Err(e),
         };
@@ -116,8 +116,14 @@ impl CodeFetcher {
     }
 
     /// The blob from a registered peer that provides it (others than `from` first, `from`
-    /// last), verified and cached; `None` when none gave it within the budget.
-    async fn fetch_from_peers(&self, hash: [u8; 32], from: Option<&PeerId>) -> Option<Vec<u8>> {
+    /// last), verified and cached; `None` when none gave it within the budget (and the
+    /// sources' deadline).
+    async fn fetch_from_peers(
+        &self,
+        hash: [u8; 32],
+        from: Option<&PeerId>,
+        sources: &CodeSources,
+    ) -> Option<Vec<u8>> {
         // Spare the requester (usually the head): look for another provider first.
         let exclude: Vec<PeerId> = from.copied().into_iter().collect();
         let mut candidates: Vec<(PeerId, &str)> = self
@@ -132,7 +138,7 @@ impl CodeFetcher {
         if let Some(f) = from {
             candidates.push((*f, "requester"));
         }
-        let deadline = tokio::time::Instant::now() + CODE_FROM_PEERS_BUDGET;
+        let deadline = tokio::time::Instant::now() + sources.left(CODE_FROM_PEERS_BUDGET);
         for (peer, kind) in candidates {
             let left = deadline.saturating_duration_since(tokio::time::Instant::now());
             if left.is_zero() {
@@ -220,7 +226,7 @@ impl CodeFetcher {
         if let Some(w) = self.store.cached(&hash) {
             return CodeReply::Found(w);
         }
-        match self.store.get(&hash, &[]).await {
+        match self.store.get(&hash, &CodeSources::on_chain()).await {
             Ok(w) => CodeReply::Found(w),
             Err(e) => CodeReply::Missing(e.to_string()),
         }

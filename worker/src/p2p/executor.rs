@@ -202,7 +202,11 @@ impl Executor {
         let most = AnswerStore::answer_size(max_outcome_len(manifest.limits.output_bytes));
         self.answers.check_room(&head, most, tip)?;
         self.code
-            .ensure(code_hash, from, code_sources(&function))
+            .ensure(
+                code_hash,
+                from,
+                &crate::daemon::code::CodeSources::of_function(&function),
+            )
             .await
             .map_err(|e| Refusal::Code(e.to_string()))?;
         let fresh = Freshness::AtLeast {
@@ -356,14 +360,4 @@ fn answer_reply(a: Answer) -> Result<WorkReply, String> {
         result_hash: bytes("result_hash", &a.result_hash)?,
         signature: bytes("signature", &a.signature)?,
     })
-}
-
-/// Where a function's code is fetched: its `ipfs://` sources when it is not on chain, none
-/// (the chain and peers) when it is.
-pub fn code_sources(f: &bls_orchestration::state::Function) -> &[String] {
-    if f.code_on_chain {
-        &[]
-    } else {
-        &f.source_uris
-    }
 }

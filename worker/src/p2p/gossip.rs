@@ -28,10 +28,10 @@ pub async fn prefetch(
     function_id: u64,
     code_hash: [u8; 32],
 ) {
-    let mut sources = Vec::new();
+    let mut sources = crate::daemon::code::CodeSources::on_chain();
     let verdict = match function(exec.chain.rpc(), function_id).await {
         Ok(f) => {
-            sources = super::executor::code_sources(&f.function).to_vec();
+            sources = crate::daemon::code::CodeSources::of_function(&f.function);
             let on_chain = bls_orchestration::state::parse_hash(&f.function.code_hash);
             if on_chain != Some(code_hash) {
                 Err(format!(

@@ -5,8 +5,10 @@
 //! The chain cannot tell whether a CID is reachable, so the claim is taken at the worker's
 //! word, with what keeps that harmless: the slot is neither paid nor slashed (declining never
 //! pays better than working), only a slot still awaiting its commit in an open window can be
-//! declined, and never for code stored on chain — there every worker can read it with the
-//! `Code` query, so "unavailable" would only be a way out of a liveness miss. When every slot
+//! declined, and never for a job whose code was on chain when it was invoked (its pinned
+//! `source_uris` are empty) — every worker can read that with the `Code` query, so
+//! "unavailable" would only be a way out of a liveness miss. Whether the same bytes were also
+//! stored on chain later does not matter: workers fetch a job's code from its pinned sources. When every slot
 //! has committed or declined, the commit phase closes now ([`close_commits_if_all_in`]): with
 //! a quorum of commits reveals open, otherwise the round fails and the job is reassigned to
 //! workers not tried yet, or failed and refunded.
@@ -18,7 +20,7 @@ use crate::events;
 use crate::handlers::parse_addr;
 use crate::handlers::results::close_commits_if_all_in;
 use crate::msgs::{DeclineReason, MsgDeclineJob, MsgDeclineJobResponse};
-use crate::state::{self, JobStatus, CODES, JOBS};
+use crate::state::{self, JobStatus, JOBS};
 
 /// Longest `detail` accepted.
 pub const MAX_DETAIL_BYTES: usize = 256;
@@ -53,13 +55,19 @@ pub fn decline_job(
         job: msg.job_id,
         reason,
     };
-    if job.status != JobStatus::Committing || ctx.block.height > job.commit_deadline {
+    if job.status != JobStatus::Committing {
         return Err(refuse(format!(
             "it is {}, not awaiting commits",
             job.status.as_str()
         )));
     }
-    if CODES.has(ctx.store, &job.code_hash) {
+    if ctx.block.height > job.commit_deadline {
+        return Err(refuse(format!(
+            "its commit window closed at height {}",
+            job.commit_deadline
+        )));
+    }
+    if job.source_uris.is_empty() {
         return Err(refuse(format!(
             "its code {} is stored on chain (read it with the Code query)",
             job.code_hash
@@ -91,9 +99,7 @@ pub fn decline_job(
             .attr("reason", reason.name())
             .attr("detail", &msg.detail),
     );
-    let before = job.commit_deadline;
-    close_commits_if_all_in(ctx, &mut job, &p)?;
-    let commits_closed = job.status != JobStatus::Committing || job.commit_deadline != before;
+    let commits_closed = close_commits_if_all_in(ctx, &mut job, &p)?;
     JOBS.save(ctx.store, job.id, &job)?;
     Ok(MsgDeclineJobResponse { commits_closed })
 }

@@ -325,7 +325,13 @@ pub fn update_function(
     } else {
         let old = state::parse_hash(&f.code_hash)
             .ok_or_else(|| OrchestrationError::Store("stored code hash is not hex".into()))?;
-        (old.to_vec(), f.source_uris.clone(), f.code_size)
+        // Kept as they are; sources a function may have recorded before only IPFS was
+        // accepted (https/ar references beside code on chain) are dropped, not refused.
+        let kept = source::ipfs_sources(&f.source_uris)
+            .iter()
+            .map(source::IpfsSource::uri)
+            .collect();
+        (old.to_vec(), kept, f.code_size)
     };
     let code = resolve_code(
         ctx,

@@ -87,11 +87,8 @@ pub fn invoke(
         function_id: f.id,
         function_version: f.version,
         code_hash: f.code_hash.clone(),
-        source_uris: if f.code_on_chain {
-            Vec::new()
-        } else {
-            f.source_uris.clone()
-        },
+        source_uris: f.fetch_sources().to_vec(),
+        code_size: if f.code_on_chain { 0 } else { f.code_size },
         manifest_json: f.manifest_json.clone(),
         invoker,
         input: Binary::from(msg.input.clone()),

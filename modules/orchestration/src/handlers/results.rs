@@ -105,28 +105,30 @@ pub fn commit_result(
     })
 }
 
-/// When every slot has committed or declined (declined slots, whose worker could not open the
-/// function's secrets, never commit), the commit phase closes now: reveals open with a quorum
-/// of commits; without one the round ends in this block's end block (reassigned or refunded).
-/// Otherwise the commit window runs on. The caller saves `job`.
+/// When every slot has committed or declined (declined slots — a worker that could not open
+/// the function's secrets, or get or run its code from IPFS — never commit), the commit phase
+/// closes now: reveals open with a quorum of commits; without one the round ends in this
+/// block's end block (reassigned or refunded). Otherwise the commit window runs on. Returns
+/// whether it closed. The caller saves `job`.
 pub fn close_commits_if_all_in(
     ctx: &mut Context<'_>,
     job: &mut Job,
     p: &Params,
-) -> Result<(), OrchestrationError> {
+) -> Result<bool, OrchestrationError> {
     if job
         .assignments
         .iter()
         .any(|a| a.commitment.is_none() && !a.declined)
     {
-        return Ok(());
+        return Ok(false);
     }
     if job.commits() >= usize::try_from(job.quorum).unwrap_or(usize::MAX) {
-        open_reveals(ctx, job, p)
+        open_reveals(ctx, job, p)?;
     } else {
         let id = job.id;
-        end_window_now(ctx, id, &mut job.commit_deadline)
+        end_window_now(ctx, id, &mut job.commit_deadline)?;
     }
+    Ok(true)
 }
 
 /// Moves a job from committing to revealing (requeues its deadline).
