@@ -414,19 +414,27 @@ impl DocSession {
                     block.line
                 );
                 let mut logs = Vec::new();
+                let mut exits = Vec::new();
                 for (k, command) in commands.iter().enumerate() {
                     let script = self.dir.join(format!("block{n}.{k}.sh"));
                     let log = self.dir.join(format!("block{n}.{k}.out"));
+                    // Written when the command ends: one that ends before TEXT appears has
+                    // failed (a server that crashed), and the page stops there at once.
+                    let exit = self.dir.join(format!("block{n}.{k}.exit"));
                     std::fs::write(&script, command)?;
                     self.send(&format!(
-                        "source {} < /dev/null > {} 2>&1 &\n",
+                        "( source {} < /dev/null > {} 2>&1; echo $? > {} ) &\n",
                         shell_quote(&script),
-                        shell_quote(&log)
+                        shell_quote(&log),
+                        shell_quote(&exit)
                     ))?;
                     logs.push(log);
+                    exits.push(exit);
                 }
                 let deadline = Instant::now() + *timeout;
                 loop {
+                    // The exit marker first: a command that printed TEXT and then ended is fine.
+                    let ended = exits.iter().find_map(|e| std::fs::read_to_string(e).ok());
                     let text: String = logs
                         .iter()
                         .map(|l| std::fs::read_to_string(l).unwrap_or_default())
@@ -434,6 +442,15 @@ impl DocSession {
                         .join("\n");
                     if strip_ansi(&text).contains(until.as_str()) {
                         return Ok(RunOutput { text });
+                    }
+                    if let Some(status) = ended {
+                        anyhow::bail!(
+                            "line {}: a command ended (status {}) before {until:?} appeared:\n{}\n--- they printed ---\n{}",
+                            block.line,
+                            status.trim(),
+                            block.body.trim_end(),
+                            tail(&strip_ansi(&text), 60)
+                        );
                     }
                     if Instant::now() >= deadline {
                         anyhow::bail!(
