@@ -16,23 +16,7 @@ use crate::wait_until;
 
 /// The `ipfs` binary: `$IPFS_BIN`, then `$PATH`, then `~/go/bin/ipfs`.
 pub fn ipfs_bin() -> anyhow::Result<PathBuf> {
-    if let Some(p) = std::env::var_os("IPFS_BIN") {
-        return Ok(PathBuf::from(p));
-    }
-    if let Some(path) = std::env::var_os("PATH") {
-        for dir in std::env::split_paths(&path) {
-            let p = dir.join("ipfs");
-            if p.is_file() {
-                return Ok(p);
-            }
-        }
-    }
-    let home = std::env::var_os("HOME")
-        .map(PathBuf::from)
-        .unwrap_or_default();
-    let p = home.join("go").join("bin").join("ipfs");
-    anyhow::ensure!(p.is_file(), "ipfs (kubo) not found: run scripts/install");
-    Ok(p)
+    crate::process::go_bin("ipfs", "IPFS_BIN")
 }
 
 /// A running kubo node.

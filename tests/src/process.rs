@@ -42,12 +42,18 @@ pub fn test_keyring(cmd: &mut Command) -> &mut Command {
 
 /// The `cometbft` binary: `$COMETBFT_BIN`, then `$PATH`, then `~/go/bin/cometbft`.
 pub fn cometbft_bin() -> anyhow::Result<PathBuf> {
-    if let Some(p) = std::env::var_os("COMETBFT_BIN") {
+    go_bin("cometbft", "COMETBFT_BIN")
+}
+
+/// A Go-installed tool `name` (`scripts/install` puts them in `~/go/bin`): `$<env_var>`, then
+/// `$PATH`, then `~/go/bin/<name>`.
+pub fn go_bin(name: &str, env_var: &str) -> anyhow::Result<PathBuf> {
+    if let Some(p) = std::env::var_os(env_var) {
         return Ok(PathBuf::from(p));
     }
     if let Some(path) = std::env::var_os("PATH") {
         for dir in std::env::split_paths(&path) {
-            let p = dir.join("cometbft");
+            let p = dir.join(name);
             if p.is_file() {
                 return Ok(p);
             }
@@ -56,11 +62,11 @@ pub fn cometbft_bin() -> anyhow::Result<PathBuf> {
     let home = std::env::var_os("HOME")
         .map(PathBuf::from)
         .unwrap_or_default();
-    let p = home.join("go").join("bin").join("cometbft");
+    let p = home.join("go").join("bin").join(name);
     if p.is_file() {
         return Ok(p);
     }
-    anyhow::bail!("cometbft not found: run scripts/install")
+    anyhow::bail!("{name} not found: run scripts/install")
 }
 
 /// A running child process, killed on drop; stdout+stderr go to `log`.

@@ -210,6 +210,23 @@ impl WorkerNode {
         let url = format!("http://127.0.0.1:{}/metrics", self.metrics_port);
         crate::net::scrape_metric(&url, name).await
     }
+
+    /// Waits (up to `timeout`) until the sample `name` reads at least `min`; the error carries
+    /// the worker's log tail.
+    pub async fn wait_metric(&self, name: &str, min: f64, timeout: Duration) -> anyhow::Result<()> {
+        let what = format!("{}: {name} >= {min}", self.name);
+        let r = wait_until(&what, timeout, || async {
+            Ok(self
+                .metric(name)
+                .await
+                .ok()
+                .flatten()
+                .filter(|v| *v >= min)
+                .map(|_| ()))
+        })
+        .await;
+        r.with_context(|| self.tail(40))
+    }
 }
 
 /// Genesis sections for worker tests: small bonds, short windows, no liveness jailing

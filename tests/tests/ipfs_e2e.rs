@@ -25,7 +25,7 @@ use bls_e2e::net::free_port;
 use bls_e2e::wait_until;
 use bls_e2e::worker::{
     events_between, invoke, job, send, wait_finalized, wasm_path, worker_record, WorkerNet,
-    WorkerNode, TEST_BOND,
+    TEST_BOND,
 };
 use bls_orchestration::msgs::{MsgDeployFunction, MSG_DEPLOY_FUNCTION};
 use sha2::{Digest, Sha256};
@@ -35,20 +35,6 @@ const HEAD: usize = 3;
 const LACKS: usize = 2;
 const HEAD_BOND: &str = "1000000000ubls";
 const FEE: u128 = 10_000_000;
-
-async fn wait_metric(w: &WorkerNode, name: &str, min: f64) -> anyhow::Result<()> {
-    let what = format!("{}: {name} >= {min}", w.name);
-    let r = wait_until(&what, Duration::from_secs(120), || async {
-        Ok(w.metric(name)
-            .await
-            .ok()
-            .flatten()
-            .filter(|v| *v >= min)
-            .map(|_| ()))
-    })
-    .await;
-    r.with_context(|| w.tail(40))
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_20_mib_function_through_ipfs_runs_on_chain_and_through_a_head() -> anyhow::Result<()> {
@@ -181,7 +167,9 @@ async fn a_20_mib_function_through_ipfs_runs_on_chain_and_through_a_head() -> an
 
     // Placed members with the content in their IPFS node fetch and compile it at once.
     for i in [0, 1] {
-        wait_metric(&wn.workers[i], "bls_worker_prefetches_total", 1.0).await?;
+        wn.workers[i]
+            .wait_metric("bls_worker_prefetches_total", 1.0, Duration::from_secs(120))
+            .await?;
     }
 
     // ---- on chain: all four members run it ----

@@ -21,7 +21,6 @@ use bls_e2e::fastpath::{
 };
 use bls_e2e::net::free_port;
 use bls_e2e::process::{bin_path, Proc};
-use bls_e2e::wait_until;
 use bls_e2e::worker::{deploy, wasm_path, WorkerNet, WorkerNode};
 use serde_json::json;
 
@@ -32,17 +31,7 @@ const DEPOSIT: u128 = 1_000_000;
 
 /// Waits until `w` reports a value of at least `min` for the sample `name` on /metrics.
 async fn wait_metric(w: &WorkerNode, name: &str, min: f64) -> anyhow::Result<()> {
-    let what = format!("{}: {name} >= {min}", w.name);
-    let r = wait_until(&what, Duration::from_secs(60), || async {
-        Ok(w.metric(name)
-            .await
-            .ok()
-            .flatten()
-            .filter(|v| *v >= min)
-            .map(|_| ()))
-    })
-    .await;
-    r.with_context(|| w.tail(40))
+    w.wait_metric(name, min, Duration::from_secs(60)).await
 }
 
 /// Waits until `w` reports at least `n` registered p2p peers.

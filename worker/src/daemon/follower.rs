@@ -222,26 +222,20 @@ impl Follower {
 /// The function id of a `bls.subnetwork_placed` event (a deploy's first placement, or a
 /// repair) whose subnetwork includes `me`.
 pub fn placed_with(e: &TxEvent, me: &str) -> Option<u64> {
-    if e.kind != SUBNETWORK_PLACED {
-        return None;
-    }
-    let named = e.attr("workers")?.split(',').any(|w| w.trim() == me);
-    if !named {
-        return None;
-    }
-    e.attr("function_id")?.parse().ok()
+    id_naming(e, SUBNETWORK_PLACED, "function_id", me)
 }
 
 /// The job id of a `bls.job_assigned` event that names `me` among its workers.
 pub fn assigned_to(e: &TxEvent, me: &str) -> Option<u64> {
-    if e.kind != JOB_ASSIGNED {
+    id_naming(e, JOB_ASSIGNED, "job_id", me)
+}
+
+/// The numeric attribute `id` of an event of type `kind` whose `workers` list names `me`.
+fn id_naming(e: &TxEvent, kind: &str, id: &str, me: &str) -> Option<u64> {
+    if e.kind != kind || !e.attr("workers")?.split(',').any(|w| w.trim() == me) {
         return None;
     }
-    let named = e.attr("workers")?.split(',').any(|w| w.trim() == me);
-    if !named {
-        return None;
-    }
-    e.attr("job_id")?.parse().ok()
+    e.attr(id)?.parse().ok()
 }
 
 /// The request id of a `bls.head_challenged` event that names `me` as the head.

@@ -533,13 +533,7 @@ impl Jobs {
             return f.ensure(hash, None, sources).await;
         }
         let wasm = self.code.get(&hash, sources).await?;
-        self.runner
-            .load(hash, wasm)
-            .await
-            .map_err(|e| CodeError::Invalid {
-                hash: hex::encode(hash),
-                reason: e.to_string(),
-            })
+        self.runner.load_code(hash, wasm).await
     }
 
     /// Fetches and compiles function `function_id`'s code ahead of its first job (this worker

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use bls_runtime::{Job, Outcome, Runtime, RuntimeError};
 use sha2::{Digest, Sha256};
 
+use super::code::CodeError;
 use super::fault::Fault;
 use crate::metrics::Metrics;
 
@@ -59,6 +60,17 @@ impl Runner {
             .module_cache_bytes
             .set(i64::try_from(bytes).unwrap_or(i64::MAX));
         loaded
+    }
+
+    /// [`Runner::load`] for code fetched off chain or from peers: a module that does not
+    /// compile is [`CodeError::Invalid`] (a reason to decline).
+    pub async fn load_code(&self, code_hash: [u8; 32], wasm: Vec<u8>) -> Result<(), CodeError> {
+        self.load(code_hash, wasm)
+            .await
+            .map_err(|e| CodeError::Invalid {
+                hash: hex::encode(code_hash),
+                reason: e.to_string(),
+            })
     }
 
     /// Runs `job` (its module loaded) and returns the outcome's canonical bytes and hash.

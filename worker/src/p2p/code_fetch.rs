@@ -159,13 +159,7 @@ impl CodeFetcher {
 
     /// Compiles verified `wasm` into the runtime and announces this node as a provider.
     async fn load(&self, hash: [u8; 32], wasm: Vec<u8>) -> Result<(), CodeError> {
-        self.runner
-            .load(hash, wasm)
-            .await
-            .map_err(|e| CodeError::Invalid {
-                hash: hex::encode(hash),
-                reason: e.to_string(),
-            })?;
+        self.runner.load_code(hash, wasm).await?;
         self.p2p.provide(hash).await;
         Ok(())
     }
