@@ -21,6 +21,7 @@ use bls_e2e::fastpath::{
 };
 use bls_e2e::net::free_port;
 use bls_e2e::process::{bin_path, Proc};
+use bls_e2e::wait_until;
 use bls_e2e::worker::{deploy, wasm_path, WorkerNet, WorkerNode};
 use serde_json::json;
 
@@ -210,16 +211,14 @@ async fn workers_discover_peers_and_share_code_blobs() -> anyhow::Result<()> {
         .map(|(_, w)| w)
         .collect();
     assert!(idle.len() >= 3, "every worker is a member: {f2_members:?}");
+    let placed = format!("code prefetched and compiled on placement function={f2}");
     for w in &idle {
-        w.wait_metric("bls_worker_prefetches_total", 1.0, Duration::from_secs(60))
-            .await?;
-        assert!(
-            w.all_logs().contains(&format!(
-                "code prefetched and compiled on placement function={f2}"
-            )),
-            "{}",
-            w.tail(30)
-        );
+        let what = format!("{} compiling function {f2} on placement", w.name);
+        let r = wait_until(&what, Duration::from_secs(60), || async {
+            Ok(w.all_logs().contains(&placed).then_some(()))
+        })
+        .await;
+        r.with_context(|| w.tail(30))?;
     }
     // Members join the new function's topic on their next registry refresh.
     for w in &idle {

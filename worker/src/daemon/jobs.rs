@@ -144,6 +144,8 @@ pub struct Jobs {
     metrics: Arc<Metrics>,
     data_dir: Option<PathBuf>,
     slots: Arc<Semaphore>,
+    /// Prefetches on placement running at once ([`PREFETCHES_AT_ONCE`]).
+    prefetch_slots: Arc<Semaphore>,
     in_flight: Mutex<BTreeSet<u64>>,
     heights: watch::Receiver<u64>,
     /// True once shutdown began: no new executions; committed jobs may still reveal.
@@ -207,6 +209,7 @@ impl Jobs {
             metrics: c.metrics,
             data_dir: c.data_dir,
             slots: Arc::new(Semaphore::new(c.max_concurrent.max(1))),
+            prefetch_slots: Arc::new(Semaphore::new(PREFETCHES_AT_ONCE)),
             in_flight: Mutex::new(BTreeSet::new()),
             heights: c.heights,
             stopping: c.stopping,
@@ -541,6 +544,11 @@ impl Jobs {
     pub async fn prefetch(self: &Arc<Self>, function_id: u64) {
         let this = self.clone();
         self.spawn(async move {
+            // A burst of placements (many deploys in one block) compiles a few modules at a
+            // time, not all at once beside the jobs.
+            let Ok(_slot) = this.prefetch_slots.clone().acquire_owned().await else {
+                return;
+            };
             let f = match this.chain.function(function_id).await {
                 Ok(f) => f.function,
                 Err(e) => {
@@ -800,6 +808,9 @@ fn decline_detail(why: &CodeError) -> String {
     }
     detail
 }
+
+/// Prefetches on placement (fetch + compile) running at once.
+const PREFETCHES_AT_ONCE: usize = 2;
 
 /// Margin kept after fetching code for running the job and getting its commit (or its
 /// decline) into a block.
