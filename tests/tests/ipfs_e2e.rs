@@ -272,10 +272,17 @@ async fn a_20_mib_function_through_ipfs_runs_on_chain_and_through_a_head() -> an
         "nobody was punished"
     );
     let w0 = &wn.workers[0];
-    let n = w0
-        .metric("bls_worker_code_fetches_total{kind=\"ipfs_mismatch\"}")
-        .await?;
-    assert!(n.is_some_and(|n| n >= 1.0), "{}", w0.metrics().await?);
+    for sample in [
+        "bls_worker_code_fetches_total{kind=\"ipfs_mismatch\"}",
+        "bls_worker_jobs_total{kind=\"code_mismatch\"}",
+    ] {
+        let n = w0.metric(sample).await?;
+        assert!(
+            n.is_some_and(|n| n >= 1.0),
+            "{sample}: {}",
+            w0.metrics().await?
+        );
+    }
     for w in &wn.workers {
         let rec = worker_record(&wn.rpc, &w.address).await?;
         let bond: u128 = rec["worker"]["bond"]

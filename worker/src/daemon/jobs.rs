@@ -409,10 +409,14 @@ impl Jobs {
                     }
             );
             if !transient || attempt == EXECUTE_ATTEMPTS || self.stopping() {
-                self.metrics.job(match e {
+                self.metrics.job(match &e {
                     JobError::Unrevealable { .. } => "unrevealable",
                     JobError::DoesNotFit { .. } => "does_not_fit",
                     JobError::Secrets { .. } => "secrets_unopenable",
+                    // Declined (code off chain it could not get or run): by the reason.
+                    JobError::Code { source, .. } if !job.source_uris.is_empty() => source
+                        .decline_reason()
+                        .map_or("failed", DeclineReason::name),
                     _ => "failed",
                 });
                 tracing::error!(error = %e, "job not run; not committing");
@@ -441,7 +445,7 @@ impl Jobs {
             .map_err(|e| bad(format!("manifest: {e}")))?;
         fit::check(&self.caps, &manifest).map_err(|source| JobError::DoesNotFit { id, source })?;
 
-        let sources = CodeSources::of_job(job, fetch_deadline(job, &manifest));
+        let sources = CodeSources::of_job(job, fetch_deadline(job));
         if let Err(source) = self.ensure_code(code_hash, &sources).await {
             if let Some(reason) = source.decline_reason().filter(|_| sources.is_remote()) {
                 self.decline(job, reason, &source).await;
@@ -578,7 +582,6 @@ impl Jobs {
     async fn decline(&self, job: &ChainJob, reason: DeclineReason, why: &CodeError) {
         let detail = decline_detail(why);
         tracing::warn!(job = job.id, reason = reason.name(), %detail, "declining the job");
-        self.metrics.job(reason.name());
         let msg = encode_any(
             &MsgDeclineJob {
                 worker: self.me.to_string(),
@@ -812,22 +815,23 @@ fn decline_detail(why: &CodeError) -> String {
 /// Prefetches on placement (fetch + compile) running at once.
 const PREFETCHES_AT_ONCE: usize = 2;
 
-/// Margin kept after fetching code for running the job and getting its commit (or its
-/// decline) into a block.
+/// Margin kept at the end of a job's commit window for getting a decline (or a quick run's
+/// commit) into a block.
 const AFTER_FETCH: Duration = Duration::from_secs(5);
 /// Shortest time given to a fetch, however late the job is.
 const MIN_FETCH: Duration = Duration::from_secs(2);
 
 /// Until when a job's code may be fetched: its commit window's block-time end
-/// (`commit_until_ms`) less the manifest's timeout and [`AFTER_FETCH`], so an honest worker
-/// that cannot get the code still declines inside the window (read against this machine's
-/// clock, which tracks block time).
-fn fetch_deadline(job: &ChainJob, manifest: &Manifest) -> tokio::time::Instant {
+/// (`commit_until_ms`, the assignment plus the manifest's timeout plus `commit_grace_ms`) less
+/// [`AFTER_FETCH`], so an honest worker that cannot get the code still declines inside the
+/// window (read against this machine's clock, which tracks block time). The whole window is
+/// the fetch's: a job rarely runs to its timeout, and a worker that got its code late and
+/// then runs long commits late rather than declining code it has.
+fn fetch_deadline(job: &ChainJob) -> tokio::time::Instant {
     let now_ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
     let left = Duration::from_millis(job.commit_until_ms.saturating_sub(now_ms))
-        .saturating_sub(manifest.limits.timeout())
         .saturating_sub(AFTER_FETCH)
         .max(MIN_FETCH);
     tokio::time::Instant::now() + left
