@@ -351,6 +351,19 @@ impl Job {
         self.assignments.iter().find(|a| &a.worker == worker)
     }
 
+    /// The assignment of `worker` in the current round, to change; `NotAssigned` if it has
+    /// none.
+    pub fn slot_mut(&mut self, worker: &Address) -> Result<&mut Assignment, OrchestrationError> {
+        let job = self.id;
+        self.assignments
+            .iter_mut()
+            .find(|a| &a.worker == worker)
+            .ok_or_else(|| OrchestrationError::NotAssigned {
+                job,
+                worker: worker.to_string(),
+            })
+    }
+
     /// Number of commits in the current round.
     pub fn commits(&self) -> usize {
         self.assignments

@@ -60,6 +60,15 @@ fn deploy(c: &mut Chain, msg: &MsgDeployFunction) -> Result<u64, bls_core::Modul
     )
 }
 
+/// A function of code on IPFS (n, m) deployed by `user(1)`.
+fn deploy_on_ipfs(c: &mut Chain, n: u32, m: u32) -> u64 {
+    deploy(
+        c,
+        &ipfs_deploy(&[&format!("ipfs://{CID}")], 1000, "{}", n, m),
+    )
+    .unwrap()
+}
+
 fn decline(
     c: &mut Chain,
     w: &Address,
@@ -174,11 +183,7 @@ fn deploys_no_worker_could_run_are_refused_and_change_nothing() {
 #[test]
 fn declines_are_only_for_assigned_slots_of_code_off_chain() {
     let (mut c, ws) = chain();
-    let f = deploy(
-        &mut c,
-        &ipfs_deploy(&[&format!("ipfs://{CID}")], 1000, "{}", 3, 2),
-    )
-    .unwrap();
+    let f = deploy_on_ipfs(&mut c, 3, 2);
     let job = c.invoke(&user(2), f, FEE).unwrap().job_id;
     let slots = assigned(&c, &ws, job);
     let outsider = ws
@@ -252,11 +257,7 @@ fn declines_are_only_for_assigned_slots_of_code_off_chain() {
 #[test]
 fn a_declined_slot_is_neither_missed_nor_paid_nor_slashed() {
     let (mut c, ws) = chain();
-    let f = deploy(
-        &mut c,
-        &ipfs_deploy(&[&format!("ipfs://{CID}")], 1000, "{}", 3, 2),
-    )
-    .unwrap();
+    let f = deploy_on_ipfs(&mut c, 3, 2);
     let job = c.invoke(&user(2), f, FEE).unwrap().job_id;
     let slots = assigned(&c, &ws, job);
     let (bonds, balances): (Vec<u128>, Vec<u128>) = slots
@@ -317,11 +318,7 @@ fn a_declined_slot_is_neither_missed_nor_paid_nor_slashed() {
 #[test]
 fn when_every_slot_declines_the_job_is_reassigned_then_refunded_and_nobody_is_punished() {
     let (mut c, ws) = chain();
-    let f = deploy(
-        &mut c,
-        &ipfs_deploy(&[&format!("ipfs://{CID}")], 1000, "{}", 1, 1),
-    )
-    .unwrap();
+    let f = deploy_on_ipfs(&mut c, 1, 1);
     let invoker = user(2);
     let before = c.balance(&invoker);
     let job = c.invoke(&invoker, f, FEE).unwrap().job_id;

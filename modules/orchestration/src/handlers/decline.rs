@@ -9,7 +9,7 @@
 //! `source_uris` are empty) — every worker can read that with the `Code` query, so
 //! "unavailable" would only be a way out of a liveness miss. Whether the same bytes were also
 //! stored on chain later does not matter: workers fetch a job's code from its pinned sources. When every slot
-//! has committed or declined, the commit phase closes now ([`close_commits_if_all_in`]): with
+//! has committed or declined, the commit phase closes now ([`decline_slot`]): with
 //! a quorum of commits reveals open, otherwise the round fails and the job is reassigned to
 //! workers not tried yet, or failed and refunded.
 
@@ -18,7 +18,7 @@ use bls_core::{Context, Event};
 use crate::error::{invalid, OrchestrationError};
 use crate::events;
 use crate::handlers::parse_addr;
-use crate::handlers::results::close_commits_if_all_in;
+use crate::handlers::results::decline_slot;
 use crate::msgs::{DeclineReason, MsgDeclineJob, MsgDeclineJobResponse};
 use crate::state::{self, JobStatus, JOBS};
 
@@ -73,14 +73,7 @@ pub fn decline_job(
             job.code_hash
         )));
     }
-    let slot = job
-        .assignments
-        .iter_mut()
-        .find(|a| a.worker == worker)
-        .ok_or_else(|| OrchestrationError::NotAssigned {
-            job: msg.job_id,
-            worker: worker.to_string(),
-        })?;
+    let slot = job.slot_mut(&worker)?;
     if slot.commitment.is_some() || slot.declined {
         return Err(refuse(format!(
             "{worker} already {} it",
@@ -91,7 +84,6 @@ pub fn decline_job(
             }
         )));
     }
-    slot.declined = true;
     ctx.emit(
         Event::new(events::JOB_DECLINED)
             .attr("job_id", job.id)
@@ -99,7 +91,7 @@ pub fn decline_job(
             .attr("reason", reason.name())
             .attr("detail", &msg.detail),
     );
-    let commits_closed = close_commits_if_all_in(ctx, &mut job, &p)?;
+    let commits_closed = decline_slot(ctx, &mut job, &worker, &p)?;
     JOBS.save(ctx.store, job.id, &job)?;
     Ok(MsgDeclineJobResponse { commits_closed })
 }

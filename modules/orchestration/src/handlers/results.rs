@@ -71,14 +71,7 @@ pub fn commit_result(
         .as_slice()
         .try_into()
         .map_err(|_| invalid("commitment", "must be 32 bytes"))?;
-    let slot = job
-        .assignments
-        .iter_mut()
-        .find(|a| a.worker == worker)
-        .ok_or_else(|| OrchestrationError::NotAssigned {
-            job: msg.job_id,
-            worker: worker.to_string(),
-        })?;
+    let slot = job.slot_mut(&worker)?;
     if slot.declined {
         return Err(OrchestrationError::WrongPhase {
             job: msg.job_id,
@@ -103,6 +96,21 @@ pub fn commit_result(
     Ok(MsgCommitResultResponse {
         reveals_open: job.status == JobStatus::Revealing,
     })
+}
+
+/// Declines `worker`'s slot of a committing job (its worker could not open the function's
+/// secrets, or get or run its code from IPFS): never missed, paid or slashed;
+/// [`close_commits_if_all_in`] decides whether the commit phase closes now (otherwise the
+/// others keep their full window, so none is missed early). Returns whether it closed; the
+/// caller saves `job`.
+pub fn decline_slot(
+    ctx: &mut Context<'_>,
+    job: &mut Job,
+    worker: &Address,
+    p: &Params,
+) -> Result<bool, OrchestrationError> {
+    job.slot_mut(worker)?.declined = true;
+    close_commits_if_all_in(ctx, job, p)
 }
 
 /// When every slot has committed or declined (declined slots — a worker that could not open
@@ -193,14 +201,9 @@ pub fn reveal_result(
         ));
     }
     let job_id = job.id;
-    let slot = job
-        .assignments
-        .iter_mut()
-        .find(|a| a.worker == worker)
-        .ok_or_else(|| OrchestrationError::NotAssigned {
-            job: job_id,
-            worker: worker.to_string(),
-        })?;
+    let cap = usize::try_from(job.output_bytes.min(MAX_OUTPUT_BYTES)).unwrap_or(usize::MAX);
+    let max_len = max_outcome_len(job.output_bytes);
+    let slot = job.slot_mut(&worker)?;
     let Some(committed) = slot.commitment.clone() else {
         return Err(OrchestrationError::NoCommit {
             job: job_id,
@@ -213,8 +216,6 @@ pub fn reveal_result(
             worker: worker.to_string(),
         });
     }
-    let cap = usize::try_from(job.output_bytes.min(MAX_OUTPUT_BYTES)).unwrap_or(usize::MAX);
-    let max_len = max_outcome_len(job.output_bytes);
     if msg.outcome.len() > max_len {
         return Err(OrchestrationError::InvalidOutcome(format!(
             "{} bytes exceeds the {max_len} byte cap of this function",

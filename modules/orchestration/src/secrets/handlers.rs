@@ -402,21 +402,15 @@ pub fn report_unopenable(
     Ok(MsgReportUnopenableSecretsResponse { declined })
 }
 
-/// Declines `worker`'s slot of a committing job ([`crate::handlers::results::close_commits_if_all_in`]
-/// decides whether the commit phase closes now; otherwise the others keep their full commit
-/// window, so none is missed early).
+/// Declines `worker`'s slot of a committing job ([`crate::handlers::results::decline_slot`])
+/// and saves it.
 fn decline(
     ctx: &mut Context<'_>,
     job: &mut crate::state::Job,
     worker: &Address,
 ) -> Result<(), SecretsError> {
-    for a in job.assignments.iter_mut() {
-        if &a.worker == worker {
-            a.declined = true;
-        }
-    }
     let p = orch::params(ctx.store)?;
-    crate::handlers::results::close_commits_if_all_in(ctx, job, &p)?;
+    crate::handlers::results::decline_slot(ctx, job, worker, &p)?;
     JOBS.save(ctx.store, job.id, job)?;
     Ok(())
 }
