@@ -325,78 +325,84 @@ pub async fn deploy_function(
     }
     let hash = orch::code_hash(wasm);
     let hash_hex = hex::encode(hash);
-    let show = wasm.len() >= PROGRESS_THRESHOLD;
-    let gz = orch::gzip_wasm(wasm, |done, total| {
-        if show {
-            let pct = done.saturating_mul(100) / total.max(1);
-            eprint!("\rcompressing {label}: {pct:>3}%");
-        }
-    })?;
-    if show {
-        eprintln!();
-    }
-    eprintln!(
-        "code {hash_hex}: {} bytes of WASM, {} bytes gzipped",
-        wasm.len(),
-        gz.len()
-    );
     let rpc = ctx.rpc()?;
     let params = orch::params(&rpc).await.ok().map(|p| p.params);
-    let gz_len = u64::try_from(gz.len()).unwrap_or(u64::MAX);
     let wasm_len = u64::try_from(wasm.len()).unwrap_or(u64::MAX);
-    let over_cap = params
-        .as_ref()
-        .is_some_and(|p| gz_len > p.max_code_bytes || wasm_len > p.max_wasm_bytes);
-    let deployment = if req.ipfs.ipfs || over_cap {
-        if over_cap && !req.ipfs.ipfs {
-            eprintln!(
-                "gzipped code is over the chain's inline cap (max_code_bytes {}): deploying through IPFS",
-                params.as_ref().map_or(0, |p| p.max_code_bytes)
-            );
+    // Gzip only for code that may go on chain: with --ipfs the module is added as it is.
+    let inline = if req.ipfs.ipfs {
+        None
+    } else {
+        let show = wasm.len() >= PROGRESS_THRESHOLD;
+        let gz = orch::gzip_wasm(wasm, |done, total| {
+            if show {
+                let pct = done.saturating_mul(100) / total.max(1);
+                eprint!("\rcompressing {label}: {pct:>3}%");
+            }
+        })?;
+        if show {
+            eprintln!();
         }
-        if let Some(p) = &params {
-            if wasm_len > p.max_remote_wasm_bytes {
-                bail!(
-                    "the module is {wasm_len} bytes, the chain accepts at most {} through IPFS (max_remote_wasm_bytes)",
-                    p.max_remote_wasm_bytes
+        eprintln!(
+            "code {hash_hex}: {} bytes of WASM, {} bytes gzipped",
+            wasm.len(),
+            gz.len()
+        );
+        let gz_len = u64::try_from(gz.len()).unwrap_or(u64::MAX);
+        match &params {
+            Some(p) if gz_len > p.max_code_bytes || wasm_len > p.max_wasm_bytes => {
+                eprintln!(
+                    "gzipped code is over the chain's inline cap (max_code_bytes {}): deploying through IPFS",
+                    p.max_code_bytes
+                );
+                None
+            }
+            _ => Some(gz),
+        }
+    };
+    let (code, source_uris, code_size) = match inline {
+        Some(gz) => {
+            let source_uris = bls_orchestration::source::canonical_sources(&req.ipfs.source_uris)
+                .map_err(|e| anyhow::anyhow!("--source-uri: {e}"))?;
+            if gz.len() > COMETBFT_DEFAULT_MAX_TX_BYTES {
+                eprintln!(
+                    "warning: the tx will exceed 1 MiB, CometBFT's default mempool.max_tx_bytes; the node may refuse it (or deploy with --ipfs)"
                 );
             }
+            eprintln!("uploading {} bytes to {}...", gz.len(), ctx.node);
+            (gz, source_uris, 0)
         }
-        let ipfs = crate::ipfs::IpfsClient::new(&req.ipfs.ipfs_api, IPFS_ADD_TIMEOUT)?;
-        eprintln!("adding {} bytes to IPFS at {}...", wasm.len(), ipfs.url());
-        let cid = ipfs.add(wasm).await?;
-        let mut source_uris = vec![format!("{}{cid}", bls_orchestration::source::IPFS_SCHEME)];
-        source_uris.extend(req.ipfs.source_uris.iter().cloned());
-        let source_uris = bls_orchestration::source::canonical_sources(&source_uris)
-            .map_err(|e| anyhow::anyhow!("--source-uri: {e}"))?;
-        eprintln!("added: {}", source_uris[0]);
-        Deployment {
-            wasm: Vec::new(),
-            code_hash: hash.to_vec(),
-            source_uris,
-            manifest_json: req.manifest_json.clone(),
-            replication,
-            quorum,
-            code_size: wasm_len,
-        }
-    } else {
-        let source_uris = bls_orchestration::source::canonical_sources(&req.ipfs.source_uris)
-            .map_err(|e| anyhow::anyhow!("--source-uri: {e}"))?;
-        if gz.len() > COMETBFT_DEFAULT_MAX_TX_BYTES {
+        None => {
+            if let Some(p) = &params {
+                if wasm_len > p.max_remote_wasm_bytes {
+                    bail!(
+                        "the module is {wasm_len} bytes, the chain accepts at most {} through IPFS (max_remote_wasm_bytes)",
+                        p.max_remote_wasm_bytes
+                    );
+                }
+            }
+            let ipfs = crate::ipfs::IpfsClient::new(&req.ipfs.ipfs_api, IPFS_ADD_TIMEOUT)?;
             eprintln!(
-                "warning: the tx will exceed 1 MiB, CometBFT's default mempool.max_tx_bytes; the node may refuse it (or deploy with --ipfs)"
+                "code {hash_hex}: adding {} bytes to IPFS at {}...",
+                wasm.len(),
+                ipfs.url()
             );
+            let cid = ipfs.add(wasm).await?;
+            let mut source_uris = vec![format!("{}{cid}", bls_orchestration::source::IPFS_SCHEME)];
+            source_uris.extend(req.ipfs.source_uris.iter().cloned());
+            let source_uris = bls_orchestration::source::canonical_sources(&source_uris)
+                .map_err(|e| anyhow::anyhow!("--source-uri: {e}"))?;
+            eprintln!("added: {}", source_uris[0]);
+            (Vec::new(), source_uris, wasm_len)
         }
-        eprintln!("uploading {} bytes to {}...", gz.len(), ctx.node);
-        Deployment {
-            wasm: gz,
-            code_hash: hash.to_vec(),
-            source_uris,
-            manifest_json: req.manifest_json.clone(),
-            replication,
-            quorum,
-            code_size: 0,
-        }
+    };
+    let deployment = Deployment {
+        wasm: code,
+        code_hash: hash.to_vec(),
+        source_uris,
+        manifest_json: req.manifest_json.clone(),
+        replication,
+        quorum,
+        code_size,
     };
     let code_on_chain = deployment.code_size == 0;
     let source_uris = deployment.source_uris.clone();
