@@ -19,7 +19,7 @@ fn proto_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR")?);
     let mut files = Vec::new();
-    for top in ["bls", "cosmos"] {
+    for top in ["amino", "bls", "cosmos"] {
         let dir = root.join(top);
         println!("cargo:rerun-if-changed={}", dir.display());
         proto_files(&dir, &mut files)?;

@@ -9,6 +9,7 @@ use bls_auth::get_account;
 use bls_core::Address;
 use cosmos_sdk_proto::cosmos::base::abci::v1beta1::TxMsgData;
 use cosmos_sdk_proto::cosmos::tx::signing::v1beta1::SignMode;
+use cosmos_sdk_proto::cosmos::tx::v1beta1::{TxBody, TxRaw};
 use cosmos_sdk_proto::Any;
 use k256::ecdsa::Signature;
 use prost::Message;
@@ -79,6 +80,27 @@ fn msg_send_happy_path() {
     assert_eq!(account(&s, &a.addr).sequence, 2);
     assert_eq!(ubls(&s, &c), 1_235);
     assert_conserved(&s, &all_holders());
+}
+
+#[test]
+fn amino_json_signed_send_runs() {
+    let mut s = genesis();
+    let p = pipeline();
+    let a = alice();
+    let mut spec = TxSpec::new(vec![send_msg(&a.addr, &carol(), 7)], 0, 0);
+    spec.sign_mode = SignMode::LegacyAminoJson;
+    // Characters CosmJS escapes (`<`, `>`, `&`) and a quote in the memo; a timeout height
+    // (written into the doc only when set).
+    spec.memo = "a <b> & \"c\"".into();
+    spec.timeout_height = 5;
+    let o = p.deliver_tx(&mut s, &block(1), &spec.build(&a));
+    assert_eq!(o.code, 0, "{o:?}");
+    assert_eq!(ubls(&s, &carol()), 7);
+    assert_eq!(account(&s, &a.addr).sequence, 1);
+    // The same signed doc cannot run twice (its sequence is spent).
+    let o = p.deliver_tx(&mut s, &block(2), &spec.build(&a));
+    assert_eq!(o.code, 32, "{o:?}");
+    assert_eq!(ubls(&s, &carol()), 7);
 }
 
 #[test]
@@ -285,9 +307,78 @@ fn ante_rejections_change_nothing() {
     let mut extended = ok().build(&a);
     extended.extend_from_slice(&[0x20, 0x01]); // field 4, varint 1
     cases.push(("unknown TxRaw field", extended, 2, "canonical".into()));
+    // Amino JSON: a direct signature declared as amino, an amino signature declared as direct,
+    // an amino doc for another chain, a memo changed after signing, and bytes the doc cannot
+    // show (unsigned extension options, unknown message fields) are all refused.
+    let mut spec = ok();
+    spec.sign_mode = SignMode::Direct;
+    let direct_sig = a.sign(&spec.sign_doc(&a.pubkey));
+    spec.sign_mode = SignMode::LegacyAminoJson;
+    cases.push((
+        "direct signature in amino mode",
+        spec.raw(&a.pubkey, direct_sig),
+        4,
+        "signature verification failed".into(),
+    ));
+    let amino_sig = a.sign(&spec.sign_doc(&a.pubkey));
+    spec.sign_mode = SignMode::Direct;
+    cases.push((
+        "amino signature in direct mode",
+        spec.raw(&a.pubkey, amino_sig),
+        4,
+        "signature verification failed".into(),
+    ));
     let mut spec = ok();
     spec.sign_mode = SignMode::LegacyAminoJson;
-    cases.push(("amino sign mode", spec.build(&a), 37, "sign mode".into()));
+    let other_chain = a.sign(spec.amino_doc("bls-other-1").as_bytes());
+    cases.push((
+        "amino doc of another chain",
+        spec.raw(&a.pubkey, other_chain),
+        4,
+        "chain-id (bls-test-1)".into(),
+    ));
+    let sig = a.sign(&spec.sign_doc(&a.pubkey));
+    spec.memo = "changed after signing".into();
+    cases.push((
+        "amino memo changed after signing",
+        spec.raw(&a.pubkey, sig),
+        4,
+        "signature verification failed".into(),
+    ));
+    let mut spec = ok();
+    spec.sign_mode = SignMode::LegacyAminoJson;
+    let sig = a.sign(&spec.sign_doc(&a.pubkey));
+    let mut body = TxBody::decode(spec.body_bytes().as_slice()).unwrap();
+    body.non_critical_extension_options = vec![Any {
+        type_url: "/some.Extension".into(),
+        value: vec![],
+    }];
+    cases.push((
+        "unsigned extension option in amino mode",
+        TxRaw {
+            body_bytes: body.encode_to_vec(),
+            auth_info_bytes: spec.auth_info_bytes(&a.pubkey),
+            signatures: vec![sig.clone()],
+        }
+        .encode_to_vec(),
+        37,
+        "extension options in a tx signed in amino JSON".into(),
+    ));
+    let mut body = TxBody::decode(spec.body_bytes().as_slice()).unwrap();
+    body.messages[0]
+        .value
+        .extend_from_slice(&[0x98, 0x06, 0x01]); // field 99: unknown
+    cases.push((
+        "unknown message field in amino mode",
+        TxRaw {
+            body_bytes: body.encode_to_vec(),
+            auth_info_bytes: spec.auth_info_bytes(&a.pubkey),
+            signatures: vec![sig],
+        }
+        .encode_to_vec(),
+        4,
+        "fields its schema does not know (field 99)".into(),
+    ));
     let mut spec = ok();
     spec.sign_mode = SignMode::Unspecified;
     cases.push((

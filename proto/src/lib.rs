@@ -19,6 +19,7 @@ use std::sync::OnceLock;
 pub use prost_reflect;
 use prost_reflect::DescriptorPool;
 
+pub mod amino;
 pub mod events;
 pub mod query;
 
@@ -87,6 +88,13 @@ pub mod bls {
 /// Types generated from the trimmed Cosmos SDK protos under `proto/cosmos/**`.
 #[allow(missing_docs, clippy::all, clippy::pedantic)]
 pub mod cosmos {
+    /// `cosmos.bank`.
+    pub mod bank {
+        /// `cosmos.bank.v1beta1` (`MsgSend` only).
+        pub mod v1beta1 {
+            include!(concat!(env!("OUT_DIR"), "/cosmos.bank.v1beta1.rs"));
+        }
+    }
     /// `cosmos.base`.
     pub mod base {
         /// `cosmos.base.v1beta1`.

@@ -1,6 +1,10 @@
 //! The ante handler: everything checked and charged before a tx's messages run — structure,
 //! memo, signer, public key, sequence, signature, fee and its deduction, sequence increment.
 //!
+//! Signatures are checked in `SIGN_MODE_DIRECT` (over the protobuf `SignDoc`) or
+//! `SIGN_MODE_LEGACY_AMINO_JSON` (over the amino-JSON `StdSignDoc` the chain rebuilds from the
+//! tx's messages, `bls_proto::amino`), the two modes Keplr, Ledger and CosmJS sign in.
+//!
 //! Stateless checks ([`validate_basic`], [`route_messages`]) run before any gas is metered;
 //! [`run_ante`] then works on an overlay through a gas-metered store, and its writes are kept
 //! by the caller only if it succeeds.
@@ -12,6 +16,7 @@ use bls_auth::{get_account, set_account, GasPrice};
 use bls_bank::keeper::send_with_events;
 use bls_core::storage::GasStorage;
 use bls_core::{Address, BlockInfo, Coin, Coins, Event, GasMeter, Module, DENOM};
+use bls_proto::amino::{FeeCoin, StdSignDoc};
 use cosmos_sdk_proto::cosmos::tx::signing::v1beta1::SignMode;
 use cosmos_sdk_proto::cosmos::tx::v1beta1::{mode_info, SignDoc};
 use cosmwasm_std::Storage;
@@ -225,11 +230,18 @@ pub fn run_ante(
         None => SignMode::Unspecified as i32,
     };
     let direct = sign_mode == SignMode::Direct as i32;
+    let amino = sign_mode == SignMode::LegacyAminoJson as i32;
     let unspecified = sign_mode == SignMode::Unspecified as i32;
-    if !(direct || (mode == Mode::Simulate && unspecified)) {
+    if !(direct || amino || (mode == Mode::Simulate && unspecified)) {
         return Err(TxError::NotSupported(format!(
-            "sign mode {sign_mode}; only SIGN_MODE_DIRECT"
+            "sign mode {sign_mode}; only SIGN_MODE_DIRECT (1) and SIGN_MODE_LEGACY_AMINO_JSON (127)"
         )));
+    }
+    // Amino JSON signs only what its doc holds: anything else in the body would ride unsigned.
+    if amino && !tx.body.non_critical_extension_options.is_empty() {
+        return Err(TxError::NotSupported(
+            "extension options in a tx signed in amino JSON (they are not in its sign doc)".into(),
+        ));
     }
 
     // The key: from the tx if given (it must hash to the signer's address), else the account's.
@@ -268,13 +280,17 @@ pub fn run_ante(
         let key = key.as_deref().ok_or_else(|| {
             TxError::InvalidPubKey(format!("pubkey on account {signer} is not set"))
         })?;
-        let sign_doc = SignDoc {
-            body_bytes: tx.body_bytes.clone(),
-            auth_info_bytes: tx.auth_info_bytes.clone(),
-            chain_id: block.chain_id.clone(),
-            account_number: account.account_number,
-        }
-        .encode_to_vec();
+        let sign_doc = if amino {
+            amino_sign_bytes(tx, &block.chain_id, account.account_number, info.sequence)?
+        } else {
+            SignDoc {
+                body_bytes: tx.body_bytes.clone(),
+                auth_info_bytes: tx.auth_info_bytes.clone(),
+                chain_id: block.chain_id.clone(),
+                account_number: account.account_number,
+            }
+            .encode_to_vec()
+        };
         let verify = || {
             verify_secp256k1(key, &sign_doc, signature).map_err(|e| {
                 TxError::Unauthorized(format!(
@@ -348,6 +364,46 @@ pub fn run_ante(
         base64::engine::general_purpose::STANDARD.encode(signature),
     ));
     Ok(events)
+}
+
+/// The bytes a `SIGN_MODE_LEGACY_AMINO_JSON` signature covers, rebuilt from the tx itself (see
+/// `bls_proto::amino`): what is signed is exactly what runs.
+fn amino_sign_bytes(
+    tx: &DecodedTx,
+    chain_id: &str,
+    account_number: u64,
+    sequence: u64,
+) -> Result<Vec<u8>, TxError> {
+    let (fee, gas) = match &tx.auth_info.fee {
+        Some(f) => (
+            f.amount
+                .iter()
+                .map(|c| FeeCoin {
+                    denom: c.denom.clone(),
+                    amount: c.amount.clone(),
+                })
+                .collect(),
+            f.gas_limit,
+        ),
+        None => (Vec::new(), 0),
+    };
+    StdSignDoc {
+        chain_id: chain_id.to_string(),
+        account_number,
+        sequence,
+        fee,
+        gas,
+        memo: tx.body.memo.clone(),
+        timeout_height: tx.body.timeout_height,
+        msgs: tx
+            .body
+            .messages
+            .iter()
+            .map(|m| (m.type_url.clone(), m.value.clone()))
+            .collect(),
+    }
+    .sign_bytes()
+    .map_err(|e| TxError::Unauthorized(format!("amino JSON sign doc: {e}")))
 }
 
 /// CosmJS simulates with an empty fee, but the real tx will pay one: charge the gas of that

@@ -229,7 +229,11 @@ impl TxSpec {
         .encode_to_vec()
     }
 
+    /// The bytes a signer signs in the spec's sign mode.
     pub fn sign_doc(&self, pubkey: &[u8]) -> Vec<u8> {
+        if self.sign_mode == SignMode::LegacyAminoJson {
+            return self.amino_doc(&self.chain_id).into_bytes();
+        }
         SignDoc {
             body_bytes: self.body_bytes(),
             auth_info_bytes: self.auth_info_bytes(pubkey),
@@ -237,6 +241,55 @@ impl TxSpec {
             account_number: self.account_number,
         }
         .encode_to_vec()
+    }
+
+    /// The amino-JSON `StdSignDoc` of a tx of `MsgSend`s, written out by hand as CosmJS's
+    /// `serializeSignDoc` writes it (sorted keys, compact): independent of the chain's encoder.
+    pub fn amino_doc(&self, chain_id: &str) -> String {
+        let msgs: Vec<String> = self
+            .msgs
+            .iter()
+            .map(|any| {
+                assert_eq!(any.type_url, MSG_SEND_TYPE_URL, "amino_doc writes MsgSend only");
+                let m = MsgSend::decode(any.value.as_slice()).expect("a MsgSend");
+                let coins: Vec<String> = m
+                    .amount
+                    .iter()
+                    .map(|c| format!(r#"{{"amount":"{}","denom":"{}"}}"#, c.amount, c.denom))
+                    .collect();
+                format!(
+                    r#"{{"type":"cosmos-sdk/MsgSend","value":{{"amount":[{}],"from_address":"{}","to_address":"{}"}}}}"#,
+                    coins.join(","),
+                    m.from_address,
+                    m.to_address
+                )
+            })
+            .collect();
+        let fee = if self.fee == 0 {
+            String::new()
+        } else {
+            format!(r#"{{"amount":"{}","denom":"ubls"}}"#, self.fee)
+        };
+        let timeout = if self.timeout_height == 0 {
+            String::new()
+        } else {
+            format!(r#","timeout_height":"{}""#, self.timeout_height)
+        };
+        // CosmJS `escapeCharacters` after `sortedJsonStringify`.
+        format!(
+            r#"{{"account_number":"{}","chain_id":"{}","fee":{{"amount":[{}],"gas":"{}"}},"memo":{},"msgs":[{}],"sequence":"{}"{}}}"#,
+            self.account_number,
+            chain_id,
+            fee,
+            self.gas_limit,
+            serde_json::Value::String(self.memo.clone()),
+            msgs.join(","),
+            self.sequence,
+            timeout
+        )
+        .replace('&', "\\u0026")
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
     }
 
     /// Signed by `key`, declaring `key`'s public key.

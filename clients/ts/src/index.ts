@@ -1,0 +1,16 @@
+// @bls/client: the bls chain's messages for CosmJS and browser wallets.
+//
+// - `gen/`: types generated from proto/ by protoc-gen-es (`npm run generate`).
+// - messages: every tx message by type URL.
+// - registry: CosmJS `GeneratedType`s for them.
+// - amino: the amino-JSON encoding the chain verifies in SIGN_MODE_LEGACY_AMINO_JSON.
+
+export * from "./messages.js";
+export * from "./registry.js";
+export * from "./amino.js";
+export * as orchestration from "./gen/bls/orchestration/v1/tx_pb.js";
+export * as staking from "./gen/bls/staking/v1/tx_pb.js";
+export * as registry from "./gen/bls/registry/v1/tx_pb.js";
+export * as slashing from "./gen/bls/slashing/v1/tx_pb.js";
+export * as fees from "./gen/bls/fees/v1/tx_pb.js";
+export * as bank from "./gen/cosmos/bank/v1beta1/tx_pb.js";
