@@ -43,8 +43,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // google/protobuf/descriptor.proto is in the set only for the custom option's extension:
     // prost_types has those types, so no Rust is generated for it.
     let mut ours = fds;
-    ours.file
-        .retain(|f| !f.package().starts_with("google.protobuf"));
+    // The copies of the SDK's tx envelope (cosmos.tx.*) are for other languages' clients: the
+    // app decodes txs with cosmos-sdk-proto's types, so no Rust is generated for them either.
+    ours.file.retain(|f| {
+        !f.package().starts_with("google.protobuf") && !f.package().starts_with("cosmos.tx")
+    });
     // `enable_type_names`: every type implements `prost::Name` (full name, type URL).
     prost_build::Config::new()
         .out_dir(&out)

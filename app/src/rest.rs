@@ -338,11 +338,25 @@ async fn rpc_get(s: &Shared, path_and_query: &str) -> Result<Value, ApiError> {
         s.cometbft_rpc.trim_end_matches('/'),
         path_and_query
     );
-    let resp = s.http.get(&url).send().await.map_err(|e| {
+    rpc_answer(s, s.http.get(&url)).await
+}
+
+/// A JSON-RPC call in a POST body: a tx of any size fits (a URL does not).
+async fn rpc_post(s: &Shared, method: &str, params: Value) -> Result<Value, ApiError> {
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+    rpc_answer(s, s.http.post(&s.cometbft_rpc).json(&body)).await
+}
+
+async fn rpc_answer(s: &Shared, request: reqwest::RequestBuilder) -> Result<Value, ApiError> {
+    let resp = request.send().await.map_err(|e| {
         ApiError(
             StatusCode::SERVICE_UNAVAILABLE,
             14,
-            format!("cannot reach CometBFT at {}: {e}", s.cometbft_rpc),
+            format!(
+                "cannot reach CometBFT at {}: {}",
+                s.cometbft_rpc,
+                e.without_url()
+            ),
         )
     })?;
     let v: Value = resp
@@ -381,7 +395,12 @@ async fn broadcast(
         Some("BROADCAST_MODE_ASYNC") => "broadcast_tx_async",
         _ => "broadcast_tx_sync",
     };
-    let r = rpc_get(&s, &format!("{method}?tx=0x{}", hex::encode(&tx))).await?;
+    let r = rpc_post(
+        &s,
+        method,
+        json!({"tx": base64::engine::general_purpose::STANDARD.encode(&tx)}),
+    )
+    .await?;
     // What CometBFT's broadcast answers (CheckTx's verdict for sync, nothing for async) is
     // passed on; the rest is what the SDK's gateway leaves unset before inclusion (height 0,
     // no gas, no events), and its `data` is CheckTx's data as upper-case hex.

@@ -33,7 +33,10 @@ fn msg_send_happy_path() {
     assert_eq!(ubls(&s, &fee_collector()), FEE);
     let acc = account(&s, &a.addr);
     assert_eq!(acc.sequence, 1);
-    assert_eq!(acc.pub_key.as_deref(), Some(a.pubkey.as_slice()));
+    assert_eq!(
+        acc.pub_key,
+        Some(bls_auth::PubKey::Secp256k1(a.pubkey.clone()))
+    );
     // The recipient got an account with the next number (alice 0, poor 1, then the fee
     // collector's module account, created when the fee was paid into it, 2).
     assert_eq!(account(&s, &c).account_number, 3);

@@ -20,6 +20,7 @@ pub use prost_reflect;
 use prost_reflect::DescriptorPool;
 
 pub mod amino;
+pub mod eip712;
 pub mod events;
 pub mod query;
 
@@ -76,6 +77,13 @@ pub mod bls {
             include!(concat!(env!("OUT_DIR"), "/bls.orchestration.v1.rs"));
         }
     }
+    /// `bls.crypto.v1`.
+    pub mod crypto {
+        /// Version 1.
+        pub mod v1 {
+            include!(concat!(env!("OUT_DIR"), "/bls.crypto.v1.rs"));
+        }
+    }
     /// `bls.beacon.v1`.
     pub mod beacon {
         /// Version 1.
@@ -93,6 +101,22 @@ pub mod cosmos {
         /// `cosmos.bank.v1beta1` (`MsgSend` only).
         pub mod v1beta1 {
             include!(concat!(env!("OUT_DIR"), "/cosmos.bank.v1beta1.rs"));
+        }
+    }
+    /// `cosmos.evm` (the Ethereum key type only).
+    pub mod evm {
+        /// `cosmos.evm.crypto`.
+        pub mod crypto {
+            /// `cosmos.evm.crypto.v1`.
+            pub mod v1 {
+                /// `cosmos.evm.crypto.v1.ethsecp256k1`.
+                pub mod ethsecp256k1 {
+                    include!(concat!(
+                        env!("OUT_DIR"),
+                        "/cosmos.evm.crypto.v1.ethsecp256k1.rs"
+                    ));
+                }
+            }
         }
     }
     /// `cosmos.base`.

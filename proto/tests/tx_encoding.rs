@@ -744,3 +744,73 @@ fn the_routed_messages_are_exactly_the_msg_rpcs() {
     let routed_urls: BTreeSet<String> = routed.into_iter().map(|(u, _)| u).collect();
     assert_eq!(listed, routed_urls);
 }
+
+/// The trimmed copies of the SDK's tx envelope and key types (for other languages' clients)
+/// decode the SDK's own encoding with every field known and re-encode it byte for byte.
+#[test]
+fn the_tx_envelope_copies_are_the_sdks() {
+    use cosmos_sdk_proto::cosmos::tx::v1beta1::{
+        mode_info, AuthInfo, Fee, ModeInfo, SignDoc, SignerInfo, TxBody, TxRaw,
+    };
+    use cosmos_sdk_proto::Any;
+    let any = |url: &str| Any {
+        type_url: url.into(),
+        value: vec![10, 3, 1, 2, 3],
+    };
+    let body = TxBody {
+        messages: vec![any("/bls.orchestration.v1.MsgInvoke")],
+        memo: "m".into(),
+        timeout_height: 9,
+        extension_options: vec![any("/x.A")],
+        non_critical_extension_options: vec![any("/x.B")],
+    };
+    #[allow(deprecated)]
+    let auth = AuthInfo {
+        signer_infos: vec![SignerInfo {
+            public_key: Some(any("/cosmos.evm.crypto.v1.ethsecp256k1.PubKey")),
+            mode_info: Some(ModeInfo {
+                sum: Some(mode_info::Sum::Single(mode_info::Single { mode: 127 })),
+            }),
+            sequence: 4,
+        }],
+        fee: Some(Fee {
+            amount: vec![sdk_coin("5").unwrap()],
+            gas_limit: 100,
+            payer: "p".into(),
+            granter: "g".into(),
+        }),
+        tip: None,
+    };
+    let raw = TxRaw {
+        body_bytes: body.encode_to_vec(),
+        auth_info_bytes: auth.encode_to_vec(),
+        signatures: vec![vec![7; 65]],
+    };
+    let doc = SignDoc {
+        body_bytes: vec![1],
+        auth_info_bytes: vec![2],
+        chain_id: "c".into(),
+        account_number: 3,
+    };
+    for (name, bytes) in [
+        ("cosmos.tx.v1beta1.TxBody", body.encode_to_vec()),
+        ("cosmos.tx.v1beta1.AuthInfo", auth.encode_to_vec()),
+        ("cosmos.tx.v1beta1.TxRaw", raw.encode_to_vec()),
+        ("cosmos.tx.v1beta1.SignDoc", doc.encode_to_vec()),
+    ] {
+        let desc = descriptor_pool().get_message_by_name(name).expect(name);
+        let msg = DynamicMessage::decode(desc, bytes.as_slice()).expect(name);
+        assert_eq!(msg.unknown_fields().count(), 0, "{name}");
+        assert_eq!(msg.encode_to_vec(), bytes, "{name}");
+    }
+    // Both key copies are `{bytes key = 1}`, as the SDK's secp256k1 key.
+    let key = cosmos_sdk_proto::cosmos::crypto::secp256k1::PubKey { key: vec![2; 33] };
+    for name in [
+        "cosmos.evm.crypto.v1.ethsecp256k1.PubKey",
+        "bls.crypto.v1.AptosPubKey",
+    ] {
+        let desc = descriptor_pool().get_message_by_name(name).expect(name);
+        let msg = DynamicMessage::decode(desc, key.encode_to_vec().as_slice()).unwrap();
+        assert_eq!(msg.encode_to_vec(), key.encode_to_vec(), "{name}");
+    }
+}

@@ -129,6 +129,31 @@ async fn keplr_routes_simulate_broadcast_get_tx_and_balance() -> anyhow::Result<
     let included = rpc.wait_for_tx(&tx.hash, Duration::from_secs(30)).await?;
     assert_eq!(included.code, 0, "{}", included.log);
 
+    // A tx far larger than a URL can carry (a deploy of 120 KiB of inline code) reaches
+    // CometBFT: the gateway forwards it in a POST body, not a GET query string.
+    let big = bls_client::tx::TxBuilder::new(&net.chain_id, acc.account_number, acc.sequence + 1)
+        .message(bls_client::msgs::deploy_function(
+            alice.address(),
+            &bls_client::msgs::Deployment {
+                wasm: vec![0u8; 120 * 1024],
+                manifest_json: "{}".into(),
+                replication: 1,
+                quorum: 1,
+                ..Default::default()
+            },
+        ))
+        .gas_limit(9_000_000)
+        .fee(Coins::parse("225000ubls")?)
+        .sign(&alice)?;
+    let (st, v) = post(
+        &format!("{api}/cosmos/tx/v1beta1/txs"),
+        &json!({"tx_bytes": b64(&big.bytes), "mode": "BROADCAST_MODE_SYNC"}),
+    )
+    .await?;
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v["tx_response"]["txhash"], big.hash, "{v}");
+    assert!(v["tx_response"]["code"].as_u64().is_some(), "{v}");
+
     // GET the tx: what CometBFT recorded for it.
     let (st, v, _) = get(&format!("{api}/cosmos/tx/v1beta1/txs/{}", tx.hash)).await?;
     assert_eq!(st, 200, "{v}");

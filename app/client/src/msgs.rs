@@ -184,7 +184,7 @@ pub fn unbond_worker(operator: &Address, amount: &Coin) -> Any {
 }
 
 /// What to deploy.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Deployment {
     /// Inline code (gzip or raw WASM), or empty with `code_hash` (+ `source_uris` and
     /// `code_size` for code on IPFS).

@@ -1,9 +1,11 @@
 //! The ante handler: everything checked and charged before a tx's messages run — structure,
 //! memo, signer, public key, sequence, signature, fee and its deduction, sequence increment.
 //!
-//! Signatures are checked in `SIGN_MODE_DIRECT` (over the protobuf `SignDoc`) or
-//! `SIGN_MODE_LEGACY_AMINO_JSON` (over the amino-JSON `StdSignDoc` the chain rebuilds from the
-//! tx's messages, `bls_proto::amino`), the two modes Keplr, Ledger and CosmJS sign in.
+//! Signatures are checked in `SIGN_MODE_DIRECT` (over the protobuf `SignDoc`; Cosmos keys) or
+//! `SIGN_MODE_LEGACY_AMINO_JSON` (the amino-JSON `StdSignDoc` the chain rebuilds from the tx's
+//! messages, `bls_proto::amino`): a Cosmos key (Keplr, Ledger, CosmJS) signs its JSON, an
+//! Ethereum key (MetaMask) its EIP-712 typed data (`bls_proto::eip712`), an Aptos key (Martian)
+//! the `signMessage` envelope around its JSON. See `bls_auth::pubkey`.
 //!
 //! Stateless checks ([`validate_basic`], [`route_messages`]) run before any gas is metered;
 //! [`run_ante`] then works on an overlay through a gas-metered store, and its writes are kept
@@ -11,12 +13,16 @@
 
 use base64::Engine;
 use bls_auth::params::Params;
-use bls_auth::signature::{check_pubkey_matches, decode_pubkey_any, verify_secp256k1};
+use bls_auth::signature::{
+    aptos_full_message, verify_aptos_ed25519, verify_eth_secp256k1, verify_secp256k1,
+};
+use bls_auth::PubKey;
 use bls_auth::{get_account, set_account, GasPrice};
 use bls_bank::keeper::send_with_events;
 use bls_core::storage::GasStorage;
 use bls_core::{Address, BlockInfo, Coin, Coins, Event, GasMeter, Module, DENOM};
 use bls_proto::amino::{FeeCoin, StdSignDoc};
+use bls_proto::eip712::TypedData;
 use cosmos_sdk_proto::cosmos::tx::signing::v1beta1::SignMode;
 use cosmos_sdk_proto::cosmos::tx::v1beta1::{mode_info, SignDoc};
 use cosmwasm_std::Storage;
@@ -244,11 +250,11 @@ pub fn run_ante(
         ));
     }
 
-    // The key: from the tx if given (it must hash to the signer's address), else the account's.
+    // The key: from the tx if given (it must control the signer's address), else the account's.
     let tx_key = match &info.public_key {
         Some(any) => {
-            let key = decode_pubkey_any(any).map_err(|e| TxError::InvalidPubKey(e.to_string()))?;
-            check_pubkey_matches(&key, signer)
+            let key = PubKey::from_any(any).map_err(|e| TxError::InvalidPubKey(e.to_string()))?;
+            key.check_address(signer)
                 .map_err(|e| TxError::InvalidPubKey(e.to_string()))?;
             Some(key)
         }
@@ -262,6 +268,26 @@ pub fn run_ante(
         }
     }
     let key = tx_key.or_else(|| account.pub_key.clone());
+    // Ethereum and Aptos keys sign only through their wallets' envelopes around the amino doc.
+    if direct {
+        match &key {
+            Some(PubKey::EthSecp256k1(_)) => {
+                return Err(TxError::NotSupported(
+                    "SIGN_MODE_DIRECT with an Ethereum key: it signs EIP-712 typed data, in \
+                     SIGN_MODE_LEGACY_AMINO_JSON"
+                        .into(),
+                ))
+            }
+            Some(PubKey::AptosEd25519(_)) => {
+                return Err(TxError::NotSupported(
+                    "SIGN_MODE_DIRECT with an Aptos key: it signs the signMessage envelope, in \
+                     SIGN_MODE_LEGACY_AMINO_JSON"
+                        .into(),
+                ))
+            }
+            _ => {}
+        }
+    }
 
     // Simulate reads committed state, which does not hold the signer's txs still in the
     // mempool: a sequence ahead of the committed one is theirs to follow, so it is taken as is.
@@ -277,11 +303,12 @@ pub fn run_ante(
 
     meter.charge(params.sig_verify_cost_secp256k1, "ante verify: secp256k1")?;
     if mode != Mode::Simulate {
-        let key = key.as_deref().ok_or_else(|| {
+        let key = key.as_ref().ok_or_else(|| {
             TxError::InvalidPubKey(format!("pubkey on account {signer} is not set"))
         })?;
-        let sign_doc = if amino {
-            amino_sign_bytes(tx, &block.chain_id, account.account_number, info.sequence)?
+        let signed = if amino {
+            let doc = amino_sign_doc(tx, &block.chain_id, account.account_number, info.sequence);
+            signed_amino_bytes(key, &doc, info.sequence)?
         } else {
             SignDoc {
                 body_bytes: tx.body_bytes.clone(),
@@ -292,7 +319,7 @@ pub fn run_ante(
             .encode_to_vec()
         };
         let verify = || {
-            verify_secp256k1(key, &sign_doc, signature).map_err(|e| {
+            verify_signature(key, &signed, signature).map_err(|e| {
                 TxError::Unauthorized(format!(
                     "signature verification failed; please verify account number ({}) and \
                      chain-id ({}): {e}",
@@ -301,7 +328,7 @@ pub fn run_ante(
             })
         };
         match sig_cache {
-            Some(cache) => cache.verify_once(key, &sign_doc, signature, verify)?,
+            Some(cache) => cache.verify_once(key.bytes(), &signed, signature, verify)?,
             None => verify()?,
         }
     }
@@ -366,14 +393,14 @@ pub fn run_ante(
     Ok(events)
 }
 
-/// The bytes a `SIGN_MODE_LEGACY_AMINO_JSON` signature covers, rebuilt from the tx itself (see
-/// `bls_proto::amino`): what is signed is exactly what runs.
-fn amino_sign_bytes(
+/// The amino-JSON `StdSignDoc` of a tx, rebuilt from the tx itself (see `bls_proto::amino`):
+/// what is signed is exactly what runs.
+fn amino_sign_doc(
     tx: &DecodedTx,
     chain_id: &str,
     account_number: u64,
     sequence: u64,
-) -> Result<Vec<u8>, TxError> {
+) -> StdSignDoc {
     let (fee, gas) = match &tx.auth_info.fee {
         Some(f) => (
             f.amount
@@ -402,8 +429,43 @@ fn amino_sign_bytes(
             .map(|m| (m.type_url.clone(), m.value.clone()))
             .collect(),
     }
-    .sign_bytes()
-    .map_err(|e| TxError::Unauthorized(format!("amino JSON sign doc: {e}")))
+}
+
+/// What `key` signed for an amino-mode tx: the doc's JSON (Cosmos key), the EIP-712 hash of
+/// the doc's typed data (Ethereum key), or the Aptos `signMessage` text around the doc's JSON
+/// with the sequence as nonce (Aptos key).
+fn signed_amino_bytes(key: &PubKey, doc: &StdSignDoc, sequence: u64) -> Result<Vec<u8>, TxError> {
+    let refused = |e: String| TxError::Unauthorized(format!("amino JSON sign doc: {e}"));
+    match key {
+        PubKey::Secp256k1(_) => doc.sign_bytes().map_err(|e| refused(e.to_string())),
+        PubKey::EthSecp256k1(_) => TypedData::from_sign_doc(doc)
+            .and_then(|t| t.signing_hash())
+            .map(|h| h.to_vec())
+            .map_err(|e| refused(e.to_string())),
+        PubKey::AptosEd25519(_) => {
+            let json = doc.sign_bytes().map_err(|e| refused(e.to_string()))?;
+            let json = String::from_utf8(json).map_err(|e| refused(e.to_string()))?;
+            Ok(aptos_full_message(&json, &sequence.to_string()).into_bytes())
+        }
+    }
+}
+
+/// Verifies `signature` by `key` over `signed` (from [`signed_amino_bytes`] or the direct doc).
+fn verify_signature(
+    key: &PubKey,
+    signed: &[u8],
+    signature: &[u8],
+) -> Result<(), bls_auth::AuthError> {
+    match key {
+        PubKey::Secp256k1(k) => verify_secp256k1(k, signed, signature),
+        PubKey::EthSecp256k1(k) => {
+            let digest: [u8; 32] = signed.try_into().map_err(|_| {
+                bls_auth::AuthError::Unauthorized("an EIP-712 digest is 32 bytes".into())
+            })?;
+            verify_eth_secp256k1(k, &digest, signature)
+        }
+        PubKey::AptosEd25519(k) => verify_aptos_ed25519(k, signed, signature),
+    }
 }
 
 /// CosmJS simulates with an empty fee, but the real tx will pay one: charge the gas of that

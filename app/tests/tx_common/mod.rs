@@ -160,6 +160,8 @@ pub struct TxSpec {
     pub fee_payer: String,
     pub fee_granter: String,
     pub extension_options: Vec<Any>,
+    /// Type URL of the declared public key.
+    pub pubkey_type_url: String,
 }
 
 impl TxSpec {
@@ -178,6 +180,7 @@ impl TxSpec {
             fee_payer: String::new(),
             fee_granter: String::new(),
             extension_options: Vec::new(),
+            pubkey_type_url: "/cosmos.crypto.secp256k1.PubKey".into(),
         }
     }
 
@@ -194,7 +197,7 @@ impl TxSpec {
 
     pub fn auth_info_bytes(&self, pubkey: &[u8]) -> Vec<u8> {
         let public_key = self.include_pubkey.then(|| Any {
-            type_url: "/cosmos.crypto.secp256k1.PubKey".into(),
+            type_url: self.pubkey_type_url.clone(),
             value: PubKey {
                 key: pubkey.to_vec(),
             }

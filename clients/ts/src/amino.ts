@@ -8,7 +8,8 @@ import { create, getOption, hasOption, isFieldSet, ScalarType } from "@bufbuild/
 import type { DescField, DescMessage, Message } from "@bufbuild/protobuf";
 import { base64Decode, base64Encode } from "@bufbuild/protobuf/wire";
 import { dont_omitempty, name as aminoNameOption } from "./gen/amino/amino_pb.js";
-import { blsMessages, typeUrl } from "./messages.js";
+import { fieldValue } from "./fields.js";
+import { blsMessages, msgSendSchema, typeUrl } from "./messages.js";
 
 /** A JSON value as amino writes it. */
 export type AminoJson = null | boolean | number | string | AminoJson[] | { [key: string]: AminoJson };
@@ -79,11 +80,10 @@ export function messageToAmino(schema: DescMessage, message: Message): { [key: s
     );
   }
   const out: { [key: string]: AminoJson } = {};
-  const record = message as unknown as Record<string, unknown>;
   for (const field of schema.fields) {
     const keep = hasOption(field, dont_omitempty) && getOption(field, dont_omitempty);
     if (!isFieldSet(message, field) && !keep) continue;
-    const v = record[field.localName];
+    const v = fieldValue(message, field);
     switch (field.fieldKind) {
       case "scalar":
         out[field.name] = scalarToAmino(field, field.scalar, v);
@@ -125,23 +125,27 @@ export function messageFromAmino(schema: DescMessage, json: { [key: string]: Ami
     if (!known.has(key)) throw new Error(`${schema.typeName} has no field ${key}`);
   }
   const init: Record<string, unknown> = {};
+  const set = (field: DescField, value: unknown) => {
+    if (field.oneof) init[field.oneof.localName] = { case: field.localName, value };
+    else init[field.localName] = value;
+  };
   for (const field of schema.fields) {
     const v = json[field.name];
     if (v === undefined) continue;
     switch (field.fieldKind) {
       case "scalar":
-        init[field.localName] = scalarFromAmino(field, field.scalar, v);
+        set(field, scalarFromAmino(field, field.scalar, v));
         break;
       case "enum":
         if (typeof v !== "number") throw new Error(`amino field ${field.name} is not an enum number`);
-        init[field.localName] = v;
+        set(field, v);
         break;
       case "message":
-        init[field.localName] = messageFromAmino(field.message, v as { [key: string]: AminoJson });
+        set(field, messageFromAmino(field.message, v as { [key: string]: AminoJson }));
         break;
       case "list": {
         if (!Array.isArray(v)) throw new Error(`amino field ${field.name} is not a list`);
-        init[field.localName] = v.map((item) => {
+        set(field, v.map((item) => {
           switch (field.listKind) {
             case "scalar":
               return scalarFromAmino(field, field.scalar, item);
@@ -150,7 +154,7 @@ export function messageFromAmino(schema: DescMessage, json: { [key: string]: Ami
             case "message":
               return messageFromAmino(field.message, item as { [key: string]: AminoJson });
           }
-        });
+        }));
         break;
       }
       case "map":
@@ -184,5 +188,10 @@ export function blsAminoConverters(): Record<string, AminoConverter> {
   for (const [url, schema] of blsMessages) out[url] = aminoConverter(schema);
   return out;
 }
+
+/** Every message with an amino name in this client (the bls messages and `MsgSend`), by amino name. */
+export const messagesByAminoName: ReadonlyMap<string, DescMessage> = new Map(
+  [...blsMessages.values(), msgSendSchema].map((schema) => [aminoName(schema), schema] as const),
+);
 
 export { typeUrl };

@@ -8,7 +8,7 @@ use cosmwasm_std::{Order, Storage};
 use prost::Message;
 
 use crate::error::AuthError;
-use crate::signature::{decode_pubkey_any, encode_pubkey_any};
+use crate::pubkey::PubKey;
 
 /// Type URL of the account record clients decode.
 pub const BASE_ACCOUNT_TYPE_URL: &str = "/cosmos.auth.v1beta1.BaseAccount";
@@ -21,8 +21,8 @@ const NEXT_ACCOUNT_NUMBER_KEY: &[u8] = b"auth/next_account_number";
 pub struct Account {
     /// Its address.
     pub address: Address,
-    /// Compressed secp256k1 public key (33 bytes), set by the account's first tx.
-    pub pub_key: Option<Vec<u8>>,
+    /// Public key, set by the account's first tx.
+    pub pub_key: Option<PubKey>,
     /// Assigned once at creation, never reused.
     pub account_number: u64,
     /// Number of txs this account has signed (replay protection).
@@ -34,7 +34,7 @@ impl Account {
     pub fn to_proto(&self) -> BaseAccount {
         BaseAccount {
             address: self.address.to_string(),
-            pub_key: self.pub_key.as_deref().map(encode_pubkey_any),
+            pub_key: self.pub_key.as_ref().map(PubKey::to_any),
             account_number: self.account_number,
             sequence: self.sequence,
         }
@@ -53,7 +53,7 @@ impl Account {
         let address =
             Address::parse(&p.address).map_err(|e| AuthError::InvalidAddress(e.to_string()))?;
         let pub_key = match p.pub_key {
-            Some(any) => Some(decode_pubkey_any(&any)?),
+            Some(any) => Some(PubKey::from_any(&any)?),
             None => None,
         };
         Ok(Self {
@@ -170,7 +170,9 @@ mod tests {
         assert_eq!(next_account_number(&s).unwrap(), 2);
         let mut acc = get_account(&s, &b).unwrap().unwrap();
         acc.sequence = 5;
-        acc.pub_key = Some(vec![2; 33]);
+        let sk = k256::ecdsa::SigningKey::from_slice(&[2; 32]).unwrap();
+        let point = sk.verifying_key().to_encoded_point(true);
+        acc.pub_key = Some(PubKey::EthSecp256k1(point.as_bytes().to_vec()));
         set_account(&mut s, &acc).unwrap();
         assert_eq!(get_account(&s, &b).unwrap().unwrap(), acc);
         let all = all_accounts(&s).unwrap();

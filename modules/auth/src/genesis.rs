@@ -1,5 +1,6 @@
 //! Auth genesis: `{ "params": {...}, "accounts": [{ "address", "account_number"?,
-//! "sequence"?, "pub_key"? }] }`. Accounts without a number get the next free one, in order.
+//! "sequence"?, "pub_key"?, "pub_key_type"? }] }`. Accounts without a number get the next free one,
+//! in order.
 
 use std::collections::BTreeSet;
 
@@ -14,7 +15,7 @@ use crate::account::{
 use crate::error::AuthError;
 use crate::json_u64;
 use crate::params::{self, Params};
-use crate::signature::{check_pubkey_matches, decode_pubkey_any, encode_pubkey_any};
+use crate::pubkey::{PubKey, SECP256K1_PUBKEY_TYPE_URL};
 
 /// The auth section of genesis.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,9 +49,12 @@ pub struct GenesisAccount {
         skip_serializing_if = "Option::is_none"
     )]
     pub sequence: Option<u64>,
-    /// Compressed secp256k1 public key, base64.
+    /// Public key bytes, base64 (a compressed secp256k1 point, or an ed25519 key).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pub_key: Option<String>,
+    /// The key's type URL (`pubkey::PubKey`); absent means `/cosmos.crypto.secp256k1.PubKey`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pub_key_type: Option<String>,
 }
 
 /// Writes params and accounts. Must run before any module that creates accounts (bank), so
@@ -95,9 +99,12 @@ pub fn init(store: &mut dyn Storage, g: &AuthGenesis) -> Result<(), AuthError> {
                 let raw = base64::engine::general_purpose::STANDARD
                     .decode(b64)
                     .map_err(|e| AuthError::InvalidGenesis(format!("pub_key base64: {e}")))?;
-                // Round-trip through the Any decoder for the same length/point checks.
-                let key = decode_pubkey_any(&encode_pubkey_any(&raw))?;
-                check_pubkey_matches(&key, &ga.address)?;
+                let type_url = ga
+                    .pub_key_type
+                    .as_deref()
+                    .unwrap_or(SECP256K1_PUBKEY_TYPE_URL);
+                let key = PubKey::from_parts(type_url, raw)?;
+                key.check_address(&ga.address)?;
                 Some(key)
             }
         };
@@ -125,7 +132,13 @@ pub fn export(store: &dyn Storage) -> Result<AuthGenesis, AuthError> {
             sequence: Some(a.sequence),
             pub_key: a
                 .pub_key
-                .map(|k| base64::engine::general_purpose::STANDARD.encode(k)),
+                .as_ref()
+                .map(|k| base64::engine::general_purpose::STANDARD.encode(k.bytes())),
+            pub_key_type: a
+                .pub_key
+                .as_ref()
+                .filter(|k| !matches!(k, PubKey::Secp256k1(_)))
+                .map(|k| k.type_url().to_string()),
         })
         .collect();
     Ok(AuthGenesis {

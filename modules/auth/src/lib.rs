@@ -5,7 +5,9 @@
 //!   [`ensure_account`], which creates an account with the next account number, as the Cosmos
 //!   SDK does when an address first receives funds;
 //! - [`params`]: [`Params`] incl. the fixed-point [`GasPrice`] (`min_gas_price`);
-//! - [`signature`]: public key decoding and low-S secp256k1 verification;
+//! - [`pubkey`]: the key kinds an account may have (Cosmos and Ethereum secp256k1, Aptos
+//!   ed25519), their type URLs and address rules;
+//! - [`signature`]: signature verification for each kind, refusing malleable encodings;
 //! - [`genesis`]: `{params, accounts}` import and export;
 //! - [`queries`]: the `/cosmos.auth.v1beta1.Query/{Account,Params}` queries;
 //! - [`module`]: [`AuthModule`], the `bls_core::Module` implementation (no messages).
@@ -16,6 +18,7 @@ pub mod genesis;
 mod json_u64;
 pub mod module;
 pub mod params;
+pub mod pubkey;
 pub mod queries;
 pub mod signature;
 
@@ -23,3 +26,4 @@ pub use account::{ensure_account, get_account, set_account, Account};
 pub use error::AuthError;
 pub use module::AuthModule;
 pub use params::{GasPrice, Params};
+pub use pubkey::PubKey;
