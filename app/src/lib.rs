@@ -23,3 +23,4 @@ pub mod statesync;
 pub mod store;
 pub mod toml_patch;
 pub mod tx;
+pub mod webapp;

@@ -76,6 +76,7 @@ pub fn run(home: &Home, cfg: &AppConfig) -> anyhow::Result<()> {
                 cometbft_rpc: cfg.cometbft_rpc.clone(),
                 http: reqwest::Client::new(),
                 api_listen: cfg.api_listen.clone(),
+                sign_in: Default::default(),
             });
             let listener = tokio::net::TcpListener::bind(&cfg.api_listen)
                 .await

@@ -54,6 +54,8 @@ pub struct RestState {
     /// The configured REST listen address (`host:port`): the chain-info `rest` URL when a
     /// request carries no usable Host header.
     pub api_listen: String,
+    /// The web app's sign-in challenges and sessions.
+    pub sign_in: crate::webapp::signin::SignIn,
 }
 
 type Shared = Arc<RestState>;
@@ -74,6 +76,7 @@ pub fn router(state: Shared) -> Router {
         .route("/bls/{module}/{method}", get(bls_query))
         .route("/metrics", get(metrics))
         .merge(crate::dashboard::routes())
+        .merge(crate::webapp::routes())
         .with_state(state)
 }
 
