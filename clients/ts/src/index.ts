@@ -9,6 +9,7 @@
 //   (Martian/Petra) keys, and their address rules.
 // - client: a REST client that signs, simulates, broadcasts and follows txs.
 
+export { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 export * from "./messages.js";
 export * from "./registry.js";
 export * from "./amino.js";
