@@ -6,7 +6,9 @@
 //! - [`module_accounts`]: every module's declared module accounts, collected once;
 //! - [`abci`]: the ABCI 2.0 state machine and its owner thread;
 //! - [`beacon_secret`]: the validator's randomness-beacon secret on disk;
-//! - [`config`], [`node`], [`rest`], [`cli`]: the `blsd` node process and commands.
+//! - [`config`], [`node`], [`rest`], [`cli`]: the `blsd` node process and commands;
+//! - [`dashboard`], [`webapp`]: the pages `blsd start` serves (the read-only network dashboard,
+//!   and the web app where wallets sign in and send transactions).
 
 pub mod abci;
 pub mod beacon_secret;

@@ -141,3 +141,18 @@ impl Drop for Proc {
         self.kill();
     }
 }
+
+/// Where tests keep what a person looks at afterwards (screenshots): `$BLS_ARTIFACTS`, else
+/// `target/artifacts/` beside this test binary's profile directory.
+pub fn artifacts_dir() -> anyhow::Result<std::path::PathBuf> {
+    if let Some(dir) = std::env::var_os("BLS_ARTIFACTS") {
+        return Ok(std::path::PathBuf::from(dir));
+    }
+    // target/<profile>/deps/<test-binary> → target/artifacts
+    let exe = std::env::current_exe()?;
+    let target = exe
+        .ancestors()
+        .nth(3)
+        .ok_or_else(|| anyhow::anyhow!("unexpected test binary location {}", exe.display()))?;
+    Ok(target.join("artifacts"))
+}

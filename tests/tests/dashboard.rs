@@ -15,27 +15,14 @@ use std::time::Duration;
 use bls_e2e::fastpath::{
     fresh_terms, fund_deposit, post, query, signed_body, start_with_head, Nodes,
 };
-use bls_e2e::wait_until;
 use bls_e2e::worker::{deploy, invoke, repo_root, wait_finalized, wasm_path, WorkerNet};
+use bls_e2e::{artifacts_dir, wait_until};
 use serde_json::{json, Value};
 
 /// Worker index re-initialized as the head.
 const HEAD: usize = 3;
 /// Fast-path requests sent (and settled) before the page is loaded.
 const FAST_REQUESTS: u64 = 2;
-
-fn artifacts_dir() -> anyhow::Result<PathBuf> {
-    if let Some(dir) = std::env::var_os("BLS_ARTIFACTS") {
-        return Ok(PathBuf::from(dir));
-    }
-    // target/<profile>/deps/<test-binary> → target/artifacts
-    let exe = std::env::current_exe()?;
-    let target = exe
-        .ancestors()
-        .nth(3)
-        .ok_or_else(|| anyhow::anyhow!("unexpected test binary location {}", exe.display()))?;
-    Ok(target.join("artifacts"))
-}
 
 async fn get_json(url: &str) -> anyhow::Result<Value> {
     let r = reqwest::get(url).await?;

@@ -85,7 +85,12 @@ async fn challenge(
 ) -> Result<impl IntoResponse, SignInError> {
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
     let origin = rest_url(host, &s.api_listen);
-    Ok(Json(s.sign_in.challenge(req.wallet, &req.address, &origin, now())?))
+    Ok(Json(s.sign_in.challenge(
+        req.wallet,
+        &req.address,
+        &origin,
+        now(),
+    )?))
 }
 
 async fn verify(

@@ -225,15 +225,20 @@ impl SignIn {
                 .map_err(|e| SignInError::BadRequest(format!("address: {e}")))?
                 .to_string(),
             Wallet::Metamask => {
-                let b: [u8; 20] = hex_arg(address, "Ethereum address")?
-                    .try_into()
-                    .map_err(|_| SignInError::BadRequest("an Ethereum address is 20 bytes".into()))?;
+                let b: [u8; 20] =
+                    hex_arg(address, "Ethereum address")?
+                        .try_into()
+                        .map_err(|_| {
+                            SignInError::BadRequest("an Ethereum address is 20 bytes".into())
+                        })?;
                 eip55(&b)
             }
             Wallet::Martian => {
                 let b = hex_arg(address, "Aptos address")?;
                 if b.len() != 32 {
-                    return Err(SignInError::BadRequest("an Aptos address is 32 bytes".into()));
+                    return Err(SignInError::BadRequest(
+                        "an Aptos address is 32 bytes".into(),
+                    ));
                 }
                 format!("0x{}", hex::encode(b))
             }
@@ -319,13 +324,22 @@ fn verify_keplr(c: &Challenge, a: &Answer) -> Result<PubKey, SignInError> {
             .ok_or_else(|| SignInError::BadRequest("pub_key is required for Keplr".into()))?,
         "pub_key",
     )?;
-    let key = PubKey::from_parts(bls_auth::pubkey::SECP256K1_PUBKEY_TYPE_URL, raw)
-        .map_err(rejected)?;
+    let key =
+        PubKey::from_parts(bls_auth::pubkey::SECP256K1_PUBKEY_TYPE_URL, raw).map_err(rejected)?;
     key.check_address(&Address::parse(&c.address).map_err(rejected)?)
         .map_err(|_| rejected(format!("the key is not the key of {}", c.address)))?;
     let sig = b64_arg(&a.signature, "signature")?;
-    verify_secp256k1(key.bytes(), &adr036_doc(&c.address, c.message.as_bytes()), &sig)
-        .map_err(|e| rejected(format!("{e} (not {}'s signature of the challenge)", c.address)))?;
+    verify_secp256k1(
+        key.bytes(),
+        &adr036_doc(&c.address, c.message.as_bytes()),
+        &sig,
+    )
+    .map_err(|e| {
+        rejected(format!(
+            "{e} (not {}'s signature of the challenge)",
+            c.address
+        ))
+    })?;
     Ok(key)
 }
 
@@ -342,8 +356,9 @@ fn verify_metamask(c: &Challenge, a: &Answer) -> Result<PubKey, SignInError> {
     }
     .ok_or_else(|| rejected(format!("signature v must be 27 or 28, got {v}")))?;
     let signature = Signature::from_slice(rs).map_err(rejected)?;
-    let key = VerifyingKey::recover_from_prehash(&personal_sign_digest(&c.message), &signature, recovery)
-        .map_err(|_| rejected("no key signed this"))?;
+    let key =
+        VerifyingKey::recover_from_prehash(&personal_sign_digest(&c.message), &signature, recovery)
+            .map_err(|_| rejected("no key signed this"))?;
     let key = PubKey::EthSecp256k1(key.to_encoded_point(true).as_bytes().to_vec());
     let eth: [u8; 20] = key
         .address()
@@ -385,7 +400,10 @@ fn verify_martian(c: &Challenge, a: &Answer) -> Result<PubKey, SignInError> {
     }
     let sig = hex_arg(&a.signature, "signature")?;
     verify_aptos_ed25519(key.bytes(), full.as_bytes(), &sig).map_err(|e| {
-        rejected(format!("{e} (not {}'s signature of the challenge)", c.address))
+        rejected(format!(
+            "{e} (not {}'s signature of the challenge)",
+            c.address
+        ))
     })?;
     Ok(key)
 }
@@ -400,7 +418,11 @@ mod tests {
     const NOW: u64 = 1_796_000_000;
 
     fn keplr_answer(sk: &SigningKey, c: &Challenge) -> Answer {
-        let pk = sk.verifying_key().to_encoded_point(true).as_bytes().to_vec();
+        let pk = sk
+            .verifying_key()
+            .to_encoded_point(true)
+            .as_bytes()
+            .to_vec();
         let sig: Signature = sk.sign(&adr036_doc(&c.address, c.message.as_bytes()));
         Answer {
             nonce: c.nonce.clone(),
@@ -425,7 +447,12 @@ mod tests {
     }
 
     fn eth_addr(sk: &SigningKey) -> String {
-        let key = PubKey::EthSecp256k1(sk.verifying_key().to_encoded_point(true).as_bytes().to_vec());
+        let key = PubKey::EthSecp256k1(
+            sk.verifying_key()
+                .to_encoded_point(true)
+                .as_bytes()
+                .to_vec(),
+        );
         format!("0x{}", hex::encode(key.address().as_bytes()))
     }
 
@@ -434,7 +461,11 @@ mod tests {
         let s = SignIn::default();
         // Keplr.
         let sk = SigningKey::from_slice(&[4; 32]).unwrap();
-        let pk = sk.verifying_key().to_encoded_point(true).as_bytes().to_vec();
+        let pk = sk
+            .verifying_key()
+            .to_encoded_point(true)
+            .as_bytes()
+            .to_vec();
         let addr = Address::from_secp256k1_pubkey(&pk).to_string();
         let c = s.challenge(Wallet::Keplr, &addr, ORIGIN, NOW).unwrap();
         assert!(c.message.contains(&addr) && c.message.contains(&c.nonce));
@@ -453,13 +484,20 @@ mod tests {
         let c = s
             .challenge(Wallet::Metamask, &eth_addr(&eth), ORIGIN, NOW)
             .unwrap();
-        assert!(c.message.starts_with(
-            "127.0.0.1:1317 wants you to sign in with your Ethereum account:\n0x"
-        ));
+        assert!(c
+            .message
+            .starts_with("127.0.0.1:1317 wants you to sign in with your Ethereum account:\n0x"));
         assert!(c.message.contains("\nChain ID: 1\nNonce: "));
-        assert!(c.message.contains("Issued At: 2026-11-30T"), "{}", c.message);
+        assert!(
+            c.message.contains("Issued At: 2026-11-30T"),
+            "{}",
+            c.message
+        );
         let session = s.verify(&eth_answer(&eth, &c), NOW + 1).unwrap();
-        assert_eq!(session.pub_key_type, bls_auth::pubkey::ETH_SECP256K1_PUBKEY_TYPE_URL);
+        assert_eq!(
+            session.pub_key_type,
+            bls_auth::pubkey::ETH_SECP256K1_PUBKEY_TYPE_URL
+        );
         assert_eq!(
             session.address,
             Address::from_bytes(&hex::decode(&eth_addr(&eth)[2..]).unwrap()).to_string()
@@ -481,14 +519,21 @@ mod tests {
             full_message: Some(full),
         };
         let session = s.verify(&answer, NOW + 1).unwrap();
-        assert_eq!(session.pub_key_type, bls_auth::pubkey::APTOS_PUBKEY_TYPE_URL);
+        assert_eq!(
+            session.pub_key_type,
+            bls_auth::pubkey::APTOS_PUBKEY_TYPE_URL
+        );
     }
 
     #[test]
     fn wrong_keys_expired_and_replayed_challenges_are_refused() {
         let s = SignIn::default();
         let sk = SigningKey::from_slice(&[4; 32]).unwrap();
-        let pk = sk.verifying_key().to_encoded_point(true).as_bytes().to_vec();
+        let pk = sk
+            .verifying_key()
+            .to_encoded_point(true)
+            .as_bytes()
+            .to_vec();
         let addr = Address::from_secp256k1_pubkey(&pk).to_string();
         let other = SigningKey::from_slice(&[7; 32]).unwrap();
 
@@ -496,12 +541,19 @@ mod tests {
         let c = s.challenge(Wallet::Keplr, &addr, ORIGIN, NOW).unwrap();
         let mut a = keplr_answer(&other, &c);
         a.pub_key = keplr_answer(&sk, &c).pub_key;
-        assert!(matches!(s.verify(&a, NOW), Err(SignInError::Rejected(m)) if m.contains("signature")));
+        assert!(
+            matches!(s.verify(&a, NOW), Err(SignInError::Rejected(m)) if m.contains("signature"))
+        );
         // ... which used the challenge up.
-        assert_eq!(s.verify(&keplr_answer(&sk, &c), NOW), Err(SignInError::UnknownChallenge));
+        assert_eq!(
+            s.verify(&keplr_answer(&sk, &c), NOW),
+            Err(SignInError::UnknownChallenge)
+        );
         // Another key declared as this address's.
         let c = s.challenge(Wallet::Keplr, &addr, ORIGIN, NOW).unwrap();
-        assert!(matches!(s.verify(&keplr_answer(&other, &c), NOW), Err(SignInError::Rejected(m)) if m.contains("not the key")));
+        assert!(
+            matches!(s.verify(&keplr_answer(&other, &c), NOW), Err(SignInError::Rejected(m)) if m.contains("not the key"))
+        );
         // Expired.
         let c = s.challenge(Wallet::Keplr, &addr, ORIGIN, NOW).unwrap();
         assert_eq!(
@@ -515,8 +567,12 @@ mod tests {
 
         // MetaMask: signed by another Ethereum account.
         let eth = SigningKey::from_slice(&[5; 32]).unwrap();
-        let c = s.challenge(Wallet::Metamask, &eth_addr(&eth), ORIGIN, NOW).unwrap();
-        assert!(matches!(s.verify(&eth_answer(&other, &c), NOW), Err(SignInError::Rejected(m)) if m.contains("not by")));
+        let c = s
+            .challenge(Wallet::Metamask, &eth_addr(&eth), ORIGIN, NOW)
+            .unwrap();
+        assert!(
+            matches!(s.verify(&eth_answer(&other, &c), NOW), Err(SignInError::Rejected(m)) if m.contains("not by"))
+        );
 
         // Martian: an envelope with extras, and a plain signature of the text.
         let ed = ed25519_consensus::SigningKey::from([6u8; 32]);
@@ -526,32 +582,49 @@ mod tests {
         h.update([0u8]);
         let aptos = format!("0x{}", hex::encode(h.finalize()));
         let c = s.challenge(Wallet::Martian, &aptos, ORIGIN, NOW).unwrap();
-        let extra = format!("APTOS\napplication: evil\nmessage: {}\nnonce: {}", c.message, c.nonce);
+        let extra = format!(
+            "APTOS\napplication: evil\nmessage: {}\nnonce: {}",
+            c.message, c.nonce
+        );
         let a = Answer {
             nonce: c.nonce.clone(),
             signature: format!("0x{}", hex::encode(ed.sign(extra.as_bytes()).to_bytes())),
             pub_key: Some(hex::encode(pk)),
             full_message: Some(extra),
         };
-        assert!(matches!(s.verify(&a, NOW), Err(SignInError::Rejected(m)) if m.contains("another text")));
+        assert!(
+            matches!(s.verify(&a, NOW), Err(SignInError::Rejected(m)) if m.contains("another text"))
+        );
         let c = s.challenge(Wallet::Martian, &aptos, ORIGIN, NOW).unwrap();
         let a = Answer {
             nonce: c.nonce.clone(),
-            signature: format!("0x{}", hex::encode(ed.sign(c.message.as_bytes()).to_bytes())),
+            signature: format!(
+                "0x{}",
+                hex::encode(ed.sign(c.message.as_bytes()).to_bytes())
+            ),
             pub_key: Some(hex::encode(pk)),
             full_message: None,
         };
         assert!(matches!(s.verify(&a, NOW), Err(SignInError::Rejected(_))));
 
         // Malformed requests.
-        assert!(matches!(s.challenge(Wallet::Metamask, "0x1234", ORIGIN, NOW), Err(SignInError::BadRequest(_))));
-        assert!(matches!(s.challenge(Wallet::Keplr, "cosmos1xyz", ORIGIN, NOW), Err(SignInError::BadRequest(_))));
+        assert!(matches!(
+            s.challenge(Wallet::Metamask, "0x1234", ORIGIN, NOW),
+            Err(SignInError::BadRequest(_))
+        ));
+        assert!(matches!(
+            s.challenge(Wallet::Keplr, "cosmos1xyz", ORIGIN, NOW),
+            Err(SignInError::BadRequest(_))
+        ));
     }
 
     #[test]
     fn helpers_match_their_standards() {
         // EIP-55's own example.
-        let b: [u8; 20] = hex::decode("5aaeb6053f3e94c9b9a09f33669435e7ef1beaed").unwrap().try_into().unwrap();
+        let b: [u8; 20] = hex::decode("5aaeb6053f3e94c9b9a09f33669435e7ef1beaed")
+            .unwrap()
+            .try_into()
+            .unwrap();
         assert_eq!(eip55(&b), "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed");
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
         assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");

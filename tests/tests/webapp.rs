@@ -1,0 +1,125 @@
+//! The web app (/app/) in headless Chromium against real cometbft + blsd + three
+//! `bls-worker`s, once per wallet, each injected by the test and backed by a real signer in
+//! Node (Keplr: CosmJS `Secp256k1HdWallet`; MetaMask: ethers.js; Martian: the Aptos SDK): sign in
+//! through the node's challenge, deploy `hello` from the file picker, invoke it and watch the
+//! job to its verified result, register the account as a worker and add bond. The page makes no
+//! request beyond the node. Then the sign-in endpoint refuses a replayed answer and a signature
+//! by another key. Screenshots: `$BLS_ARTIFACTS/webapp-{keplr,metamask,martian}.png`.
+
+use std::process::Command;
+
+use bls_client::msgs::bank_send;
+use bls_core::{Address, Coins};
+use bls_e2e::artifacts_dir;
+use bls_e2e::chain::new_key;
+use bls_e2e::worker::{send, wasm_path, WorkerNet};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_wallet_signs_in_deploys_invokes_and_bonds_in_the_browser() -> anyhow::Result<()> {
+    let js = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("js");
+    anyhow::ensure!(
+        js.join("node_modules/playwright-core").exists()
+            && js.join("node_modules/@bls/client/dist/index.js").exists(),
+        "playwright-core or @bls/client is not installed: run scripts/install"
+    );
+    let wasm = wasm_path("hello")?;
+    let mut wn = WorkerNet::start(3, 30, 30).await?;
+    for i in 0..3 {
+        wn.start_worker(i, &[]).await?;
+    }
+    let tmp = tempfile::tempdir()?;
+    let funder = new_key(tmp.path(), "funder")?;
+    let funder_addr: Address = funder.address.parse()?;
+    send(
+        &wn.rpc,
+        &wn.invoker,
+        vec![bank_send(
+            wn.invoker.address(),
+            &funder_addr,
+            &Coins::from_coins([bls_core::Coin::ubls(500_000_000)])?,
+        )],
+    )
+    .await?;
+    let artifacts = artifacts_dir()?;
+    std::fs::create_dir_all(&artifacts)?;
+
+    let api = wn.net.validators[0].api_url();
+    let args = [
+        js.join("webapp.mjs").display().to_string(),
+        api,
+        funder.mnemonic.clone(),
+        wasm.display().to_string(),
+        artifacts.display().to_string(),
+    ];
+    let out =
+        tokio::task::spawn_blocking(move || Command::new("node").args(&args).output()).await??;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    anyhow::ensure!(
+        out.status.success(),
+        "webapp.mjs: {stdout}{}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        wn.logs()
+    );
+    let v: serde_json::Value = serde_json::from_str(stdout.trim())?;
+
+    for (i, (wallet, name)) in [
+        ("keplr", "Keplr"),
+        ("metamask", "MetaMask"),
+        ("martian", "Martian"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let r = &v["results"][wallet];
+        assert_eq!(r["problems"], serde_json::json!([]), "{wallet}: {r}");
+        // Signed in as the account the test funded for this wallet's key.
+        assert_eq!(r["address"], v["funded"][i], "{wallet}: {v}");
+        assert_eq!(r["job"]["status"], "finalized", "{wallet}: {r}");
+        assert_eq!(
+            r["job"]["output"],
+            format!("Hello, {name}!\n"),
+            "{wallet}: {r}"
+        );
+        // The chain's result agrees with the page: finalized, with the page's output.
+        let job_id: u64 = r["job"]["id"].as_str().unwrap_or_default().parse()?;
+        let result = bls_e2e::worker::result(&wn.rpc, job_id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("{wallet}: job {job_id} has no result"))?;
+        let outcome = bls_core::outcome::Outcome::decode(result.outcome.as_slice())?;
+        assert_eq!(outcome.stdout, format!("Hello, {name}!\n").as_bytes());
+        // The worker the page registered has the bond it added, on chain.
+        let before: u128 = r["bondBefore"].as_str().unwrap_or_default().parse()?;
+        let after: u128 = r["bondAfter"].as_str().unwrap_or_default().parse()?;
+        assert_eq!(after, before + 1_000_000, "{wallet}: {r}");
+        let worker =
+            bls_e2e::worker::worker_record(&wn.rpc, r["address"].as_str().unwrap_or_default())
+                .await?;
+        assert_eq!(
+            worker["worker"]["bond"],
+            after.to_string(),
+            "{wallet}: {worker}"
+        );
+        assert!(artifacts.join(format!("webapp-{wallet}.png")).exists());
+    }
+
+    let s = &v["signIn"];
+    assert_eq!(s["firstStatus"], 200, "{s}");
+    assert_eq!(s["sessionAddress"], v["funded"][0], "{s}");
+    assert_eq!(s["replayStatus"], 401, "{s}");
+    assert!(
+        s["replayError"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("already used"),
+        "{s}"
+    );
+    assert_eq!(s["wrongKeyStatus"], 401, "{s}");
+    assert!(
+        s["wrongKeyError"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("signature rejected"),
+        "{s}"
+    );
+    Ok(())
+}
