@@ -8,7 +8,6 @@
 //! `$BLS_ARTIFACTS/dashboard.png` (default `target/artifacts/`).
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
