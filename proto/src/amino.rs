@@ -21,14 +21,17 @@
 //! | `repeated` | array |
 //!
 //! A field holding its default value (0, `""`, `false`, empty bytes, an empty list, an unset
-//! message) is left out, unless marked `(amino.dont_omitempty)` (then an empty list is `[]`).
-//! Floats and maps have no encoding (no tx message has them). A message carrying fields its
-//! schema does not know is refused: they would ride along unsigned.
+//! message) is left out, unless marked `(amino.dont_omitempty)` (then an empty list is `[]`); a
+//! field that can be unset apart from its default (a proto3 `optional`, a message) is written
+//! whenever it is set (`0`, `{}`). Floats and maps have no encoding (no tx message has them).
+//! A message carrying fields its schema does not know, or not canonically encoded, is refused:
+//! the difference would ride along unsigned.
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use base64::Engine;
+use prost::Message as _;
 use prost_reflect::{
     DynamicMessage, FieldDescriptor, Kind, MessageDescriptor, ReflectMessage, Value as PValue,
 };
@@ -65,6 +68,9 @@ pub enum AminoError {
         /// The first unknown field number.
         field: u32,
     },
+    /// The bytes are not the canonical encoding of what they decode to.
+    #[error("{0} is not canonically encoded (fields out of order, repeated, or defaults written): refused in amino JSON, where the difference would go unsigned")]
+    NonCanonical(String),
     /// A field type amino JSON does not encode.
     #[error("field {field} is a {kind}, which amino JSON does not encode")]
     Unsupported {
@@ -103,8 +109,14 @@ fn dont_omitempty(field: &FieldDescriptor) -> bool {
     options.has_extension(&ext) && options.get_extension(&ext).as_bool() == Some(true)
 }
 
-/// The amino JSON `{"type", "value"}` of the message `type_url` encoded as `value`.
-pub fn msg_to_amino(type_url: &str, value: &[u8]) -> Result<Value, AminoError> {
+/// A tx message as signed in amino mode: its amino name and decoded value. Refused when the
+/// type has no amino name, the bytes do not decode, carry fields the schema does not know (at
+/// any depth), or are not the canonical encoding of what they decode to — bytes that differ
+/// from what a signer's doc shows without changing it would change the tx's hash unsigned.
+pub fn signed_message(
+    type_url: &str,
+    value: &[u8],
+) -> Result<(&'static str, DynamicMessage), AminoError> {
     let name = amino_names()
         .get(type_url)
         .ok_or_else(|| AminoError::NoAminoName(type_url.to_string()))?;
@@ -115,19 +127,45 @@ pub fn msg_to_amino(type_url: &str, value: &[u8]) -> Result<Value, AminoError> {
         type_url: type_url.to_string(),
         reason: e.to_string(),
     })?;
-    let mut out = serde_json::Map::new();
-    out.insert("type".into(), Value::String(name.clone()));
-    out.insert("value".into(), message_value(&msg)?);
-    Ok(Value::Object(out))
+    check_known_fields(&msg)?;
+    if msg.encode_to_vec() != value {
+        return Err(AminoError::NonCanonical(type_url.to_string()));
+    }
+    Ok((name.as_str(), msg))
 }
 
-fn message_value(msg: &DynamicMessage) -> Result<Value, AminoError> {
+/// Refuses a message (or nested message) carrying field numbers its schema does not declare.
+fn check_known_fields(msg: &DynamicMessage) -> Result<(), AminoError> {
     if let Some(unknown) = msg.unknown_fields().next() {
         return Err(AminoError::UnknownFields {
             type_url: format!("/{}", msg.descriptor().full_name()),
             field: unknown.number(),
         });
     }
+    for (_, value) in msg.fields() {
+        let nested: Vec<&DynamicMessage> = match value {
+            PValue::Message(m) => vec![m],
+            PValue::List(items) => items.iter().filter_map(PValue::as_message).collect(),
+            _ => Vec::new(),
+        };
+        for m in nested {
+            check_known_fields(m)?;
+        }
+    }
+    Ok(())
+}
+
+/// The amino JSON `{"type", "value"}` of the message `type_url` encoded as `value`
+/// ([`signed_message`]'s checks first).
+pub fn msg_to_amino(type_url: &str, value: &[u8]) -> Result<Value, AminoError> {
+    let (name, msg) = signed_message(type_url, value)?;
+    let mut out = serde_json::Map::new();
+    out.insert("type".into(), Value::String(name.to_string()));
+    out.insert("value".into(), message_value(&msg)?);
+    Ok(Value::Object(out))
+}
+
+fn message_value(msg: &DynamicMessage) -> Result<Value, AminoError> {
     let mut out = serde_json::Map::new();
     for field in msg.descriptor().fields() {
         let keep = dont_omitempty(&field);
@@ -441,6 +479,44 @@ mod tests {
         let err =
             msg_to_amino("/bls.orchestration.v1.MsgRetireFunction", &[0xff, 0xff]).unwrap_err();
         assert!(matches!(err, AminoError::Decode { .. }), "{err}");
+        // The same content encoded another way: fields out of order, a field twice (the last
+        // wins), a default written out.
+        let retire = orch::MsgRetireFunction {
+            owner: "o".into(),
+            function_id: 1,
+        };
+        let canonical = retire.encode_to_vec();
+        msg_to_amino("/bls.orchestration.v1.MsgRetireFunction", &canonical).unwrap();
+        for other in [
+            vec![0x10, 0x01, 0x0a, 0x01, b'o'],
+            vec![0x0a, 0x01, b'x', 0x0a, 0x01, b'o', 0x10, 0x01],
+            vec![0x0a, 0x01, b'o', 0x10, 0x01, 0x10, 0x01],
+            vec![0x0a, 0x01, b'o', 0x10, 0x81, 0x00],
+        ] {
+            let err = msg_to_amino("/bls.orchestration.v1.MsgRetireFunction", &other).unwrap_err();
+            assert!(
+                matches!(err, AminoError::NonCanonical(_)),
+                "{other:?}: {err}"
+            );
+        }
+        // Unknown fields inside a nested message.
+        let mut invoke = orch::MsgInvoke {
+            invoker: "i".into(),
+            max_fee: Some(Coin {
+                denom: "ubls".into(),
+                amount: "1".into(),
+            }),
+            ..Default::default()
+        }
+        .encode_to_vec();
+        let coin_at = invoke.iter().position(|b| *b == 0x2a).unwrap();
+        invoke[coin_at + 1] += 3;
+        invoke.extend_from_slice(&[0x98, 0x06, 0x01]);
+        let err = msg_to_amino("/bls.orchestration.v1.MsgInvoke", &invoke).unwrap_err();
+        assert!(
+            matches!(err, AminoError::UnknownFields { field: 99, .. }),
+            "{err}"
+        );
     }
 
     #[test]

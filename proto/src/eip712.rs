@@ -16,7 +16,9 @@
 //!   (`bls_orchestration_v1_MsgInvoke`), its fields in declaration order, **every** field present
 //!   (defaults included), typed: `string` → `string`, `uint64`/`int64` → `string` (decimal),
 //!   `bytes` → `bytes` (`0x` hex), `bool` → `bool`, `uint32` → `uint32`, `int32` and enums →
-//!   `int32`, messages → their struct, `repeated` → `T[]`.
+//!   `int32`, messages → their struct, `repeated` → `T[]`; a field that can be unset apart
+//!   from holding its default (a message field, a proto3 `optional`) is `T[]` with zero
+//!   elements when unset and one when set, so "unset" and "set to the default" differ.
 //!
 //! [`TypedData::signing_hash`] is EIP-712's `keccak256(0x1901 ‖ domainSeparator ‖
 //! hashStruct(message))` over any typed data (the standard's own example is a test).
@@ -29,7 +31,7 @@ use prost_reflect::{
 use serde_json::{json, Value};
 use sha3::{Digest, Keccak256};
 
-use crate::amino::{amino_names, AminoError, StdSignDoc};
+use crate::amino::{signed_message, AminoError, StdSignDoc};
 use crate::descriptor_pool;
 
 /// The domain every bls tx is signed under.
@@ -99,18 +101,8 @@ impl TypedData {
         ];
         let mut message = serde_json::Map::new();
         for (i, (type_url, bytes)) in doc.msgs.iter().enumerate() {
-            let name = amino_names()
-                .get(type_url)
-                .ok_or_else(|| AminoError::NoAminoName(type_url.clone()))?;
-            let desc = descriptor_pool()
-                .get_message_by_name(type_url.trim_start_matches('/'))
-                .ok_or_else(|| AminoError::NoAminoName(type_url.clone()))?;
-            let msg = DynamicMessage::decode(desc.clone(), bytes.as_slice()).map_err(|e| {
-                AminoError::Decode {
-                    type_url: type_url.clone(),
-                    reason: e.to_string(),
-                }
-            })?;
+            let (name, msg) = signed_message(type_url, bytes)?;
+            let desc = msg.descriptor();
             let value_type = declare(&desc, &mut types)?;
             let wrapper = format!("AminoMsg_{value_type}");
             types.insert(
@@ -266,7 +258,13 @@ impl TypedData {
                 Ok(w)
             }
             _ => {
-                if let Some(bits) = t.strip_prefix("uint").and_then(|b| b.parse::<u32>().ok()) {
+                // EIP-712 widths: whole bytes, 8 to 256 bits.
+                let width = |b: &str| {
+                    b.parse::<u32>()
+                        .ok()
+                        .filter(|n| n % 8 == 0 && (8..=256).contains(n))
+                };
+                if let Some(bits) = t.strip_prefix("uint").and_then(width) {
                     let n = integer(v).ok_or_else(bad)?;
                     let n = u128::try_from(n).map_err(|_| bad())?;
                     if bits < 128 && n >> bits != 0 {
@@ -274,7 +272,7 @@ impl TypedData {
                     }
                     return Ok(word_u128(n));
                 }
-                if let Some(bits) = t.strip_prefix("int").and_then(|b| b.parse::<u32>().ok()) {
+                if let Some(bits) = t.strip_prefix("int").and_then(width) {
                     let n = integer(v).ok_or_else(bad)?;
                     if bits < 128 {
                         let lim = 1i128 << (bits - 1);
@@ -341,12 +339,7 @@ fn hex_bytes(s: &str) -> Option<Vec<u8>> {
 }
 
 fn to_hex(bytes: &[u8]) -> String {
-    let mut s = String::with_capacity(2 + bytes.len() * 2);
-    s.push_str("0x");
-    for b in bytes {
-        s.push_str(&format!("{b:02x}"));
-    }
-    s
+    format!("0x{}", hex::encode(bytes))
 }
 
 /// The struct name of a proto message.
@@ -408,7 +401,10 @@ fn declare_in(
                 .into())
             }
         };
-        let t = if f.is_list() {
+        // A list, or a field that can be unset apart from its default (a message, a proto3
+        // `optional`): an array, of zero or one element for the latter, so that "unset" and
+        // "set to the default" sign differently.
+        let t = if f.is_list() || f.supports_presence() {
             format!("{base}[]")
         } else {
             base
@@ -422,13 +418,6 @@ fn declare_in(
 
 /// Every field of `msg`, defaults included, as typed-data values.
 fn message_value(msg: &DynamicMessage) -> Result<Value, Eip712Error> {
-    if let Some(unknown) = msg.unknown_fields().next() {
-        return Err(AminoError::UnknownFields {
-            type_url: format!("/{}", msg.descriptor().full_name()),
-            field: unknown.number(),
-        }
-        .into());
-    }
     let mut out = serde_json::Map::new();
     for f in msg.descriptor().fields() {
         let v = msg.get_field(&f);
@@ -440,6 +429,12 @@ fn message_value(msg: &DynamicMessage) -> Result<Value, Eip712Error> {
                     .map(|i| scalar(&f, i))
                     .collect::<Result<_, _>>()?,
             )
+        } else if f.supports_presence() {
+            if msg.has_field(&f) {
+                Value::Array(vec![scalar(&f, &v)?])
+            } else {
+                Value::Array(Vec::new())
+            }
         } else {
             scalar(&f, &v)?
         };
@@ -472,7 +467,7 @@ fn scalar(f: &FieldDescriptor, v: &PValue) -> Result<Value, Eip712Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::amino::FeeCoin;
+    use crate::amino::{amino_names, FeeCoin};
     use crate::bls::orchestration::v1 as orch;
     use crate::cosmos::base::v1beta1::Coin;
     use prost::Message;
@@ -556,7 +551,7 @@ mod tests {
         assert_eq!(
             data.message["msg0"],
             json!({"type": "bls/MsgInvoke", "value": {"invoker": "bls1i", "function_id": "7",
-                   "input": "0xab", "args": [], "max_fee": {"denom": "ubls", "amount": "100"}}})
+                   "input": "0xab", "args": [], "max_fee": [{"denom": "ubls", "amount": "100"}]}})
         );
         assert_eq!(
             data.encode_type("Tx").unwrap(),
@@ -565,7 +560,7 @@ mod tests {
              AminoMsg_bls_orchestration_v1_MsgInvoke(string type,bls_orchestration_v1_MsgInvoke value)\
              Fee(cosmos_base_v1beta1_Coin[] amount,string gas)\
              bls_orchestration_v1_MsgInvoke(string invoker,string function_id,bytes input,string[] args,\
-             cosmos_base_v1beta1_Coin max_fee)\
+             cosmos_base_v1beta1_Coin[] max_fee)\
              cosmos_base_v1beta1_Coin(string denom,string amount)"
         );
         // Anything signed changes the hash: the chain id, a message field, the sequence.
@@ -622,6 +617,34 @@ mod tests {
     }
 
     #[test]
+    fn unset_and_set_to_the_default_sign_differently() {
+        use crate::bls::staking::v1::MsgEditValidator;
+        let doc = |commission: Option<u32>| StdSignDoc {
+            msgs: vec![(
+                "/bls.staking.v1.MsgEditValidator".into(),
+                MsgEditValidator {
+                    operator: "bls1v".into(),
+                    commission_bps: commission,
+                    ..Default::default()
+                }
+                .encode_to_vec(),
+            )],
+            ..invoke_doc()
+        };
+        let hash = |c| {
+            TypedData::from_sign_doc(&doc(c))
+                .unwrap()
+                .signing_hash()
+                .unwrap()
+        };
+        assert_ne!(hash(None), hash(Some(0)));
+        let data = TypedData::from_sign_doc(&doc(Some(0))).unwrap();
+        assert_eq!(data.message["msg0"]["value"]["commission_bps"], json!([0]));
+        let data = TypedData::from_sign_doc(&doc(None)).unwrap();
+        assert_eq!(data.message["msg0"]["value"]["commission_bps"], json!([]));
+    }
+
+    #[test]
     fn values_that_do_not_fit_their_type_are_refused() {
         let mut data = TypedData::from_sign_doc(&invoke_doc()).unwrap();
         data.message["msg0"]["value"]["input"] = json!("0xzz");
@@ -632,5 +655,10 @@ mod tests {
         assert!(data.signing_hash().is_err());
         data.message["account_number"] = json!(255);
         data.signing_hash().unwrap();
+        // Widths that are not a whole number of bytes up to 256 bits are not EIP-712 types.
+        for t in ["int0", "uint7", "int264"] {
+            data.types.get_mut("Tx").unwrap()[0].1 = t.into();
+            assert!(data.signing_hash().is_err(), "{t}");
+        }
     }
 }

@@ -691,6 +691,30 @@ impl WorkerNet {
         r.with_context(|| format!("--- worker {i} log ---\n{}", self.workers[i].tail(40)))
     }
 
+    /// A new key (its mnemonic in the `test` keyring at `dir`) funded with `ubls` by the
+    /// invoker: an account an outside client (CosmJS, a browser wallet) signs for.
+    pub async fn funded_key(
+        &self,
+        dir: &Path,
+        name: &str,
+        ubls: u128,
+    ) -> anyhow::Result<crate::chain::TestKey> {
+        let key = crate::chain::new_key(dir, name)?;
+        let addr: bls_core::Address = key.address.parse()?;
+        let amount = bls_core::Coins::from_coins([bls_core::Coin::ubls(ubls)])?;
+        send(
+            &self.rpc,
+            &self.invoker,
+            vec![bls_client::msgs::bank_send(
+                self.invoker.address(),
+                &addr,
+                &amount,
+            )],
+        )
+        .await?;
+        Ok(key)
+    }
+
     /// Logs of every worker (for failure messages).
     pub fn logs(&self) -> String {
         self.workers

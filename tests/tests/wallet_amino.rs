@@ -7,11 +7,9 @@
 use std::process::Command;
 use std::time::Duration;
 
-use bls_client::msgs::bank_send;
-use bls_core::{Address, Coins};
-use bls_e2e::chain::new_key;
+use bls_core::Address;
 use bls_e2e::wait::wait_until;
-use bls_e2e::worker::{balance_now, send, wait_finalized, wasm_path, WorkerNet};
+use bls_e2e::worker::{balance_now, wait_finalized, wasm_path, WorkerNet};
 
 const SIGN_MODE_LEGACY_AMINO_JSON: u64 = 127;
 
@@ -44,18 +42,7 @@ async fn cosmjs_amino_wallet_sends_deploys_and_invokes() -> anyhow::Result<()> {
         wn.start_worker(i, &[]).await?;
     }
     let tmp = tempfile::tempdir()?;
-    let amino = new_key(tmp.path(), "amino")?;
-    let amino_addr: Address = amino.address.parse()?;
-    send(
-        &wn.rpc,
-        &wn.invoker,
-        vec![bank_send(
-            wn.invoker.address(),
-            &amino_addr,
-            &Coins::from_coins([bls_core::Coin::ubls(100_000_000)])?,
-        )],
-    )
-    .await?;
+    let amino = wn.funded_key(tmp.path(), "amino", 100_000_000).await?;
 
     let to = Address::from_bytes(&[0xa7; 20]).to_string();
     let rpc = wn.net.validators[0].rpc_url();

@@ -9,10 +9,8 @@
 use std::process::Command;
 use std::time::Duration;
 
-use bls_client::msgs::bank_send;
-use bls_core::{Address, Coins};
-use bls_e2e::chain::new_key;
-use bls_e2e::worker::{send, wait_finalized, wasm_path, WorkerNet};
+use bls_core::Address;
+use bls_e2e::worker::{wait_finalized, wasm_path, WorkerNet};
 
 fn hex(s: &str) -> anyhow::Result<Vec<u8>> {
     let s = s.trim_start_matches("0x");
@@ -37,18 +35,7 @@ async fn ethereum_and_aptos_keys_send_deploy_and_invoke() -> anyhow::Result<()> 
         wn.start_worker(i, &[]).await?;
     }
     let tmp = tempfile::tempdir()?;
-    let funder = new_key(tmp.path(), "funder")?;
-    let funder_addr: Address = funder.address.parse()?;
-    send(
-        &wn.rpc,
-        &wn.invoker,
-        vec![bank_send(
-            wn.invoker.address(),
-            &funder_addr,
-            &Coins::from_coins([bls_core::Coin::ubls(200_000_000)])?,
-        )],
-    )
-    .await?;
+    let funder = wn.funded_key(tmp.path(), "funder", 200_000_000).await?;
 
     let rest = wn.net.validators[0].api_url();
     let (js2, mnemonic, wasm_arg) = (

@@ -8,11 +8,8 @@
 
 use std::process::Command;
 
-use bls_client::msgs::bank_send;
-use bls_core::{Address, Coins};
 use bls_e2e::artifacts_dir;
-use bls_e2e::chain::new_key;
-use bls_e2e::worker::{send, wasm_path, WorkerNet};
+use bls_e2e::worker::{wasm_path, WorkerNet};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_wallet_signs_in_deploys_invokes_and_bonds_in_the_browser() -> anyhow::Result<()> {
@@ -28,18 +25,7 @@ async fn each_wallet_signs_in_deploys_invokes_and_bonds_in_the_browser() -> anyh
         wn.start_worker(i, &[]).await?;
     }
     let tmp = tempfile::tempdir()?;
-    let funder = new_key(tmp.path(), "funder")?;
-    let funder_addr: Address = funder.address.parse()?;
-    send(
-        &wn.rpc,
-        &wn.invoker,
-        vec![bank_send(
-            wn.invoker.address(),
-            &funder_addr,
-            &Coins::from_coins([bls_core::Coin::ubls(500_000_000)])?,
-        )],
-    )
-    .await?;
+    let funder = wn.funded_key(tmp.path(), "funder", 500_000_000).await?;
     let artifacts = artifacts_dir()?;
     std::fs::create_dir_all(&artifacts)?;
 

@@ -249,6 +249,9 @@ pub fn run_ante(
             "extension options in a tx signed in amino JSON (they are not in its sign doc)".into(),
         ));
     }
+    if amino && mode != Mode::Simulate {
+        check_amino_envelope(tx)?;
+    }
 
     // The key: from the tx if given (it must control the signer's address), else the account's.
     let tx_key = match &info.public_key {
@@ -308,7 +311,7 @@ pub fn run_ante(
         })?;
         let signed = if amino {
             let doc = amino_sign_doc(tx, &block.chain_id, account.account_number, info.sequence);
-            signed_amino_bytes(key, &doc, info.sequence)?
+            signed_amino_bytes(key, &doc)?
         } else {
             SignDoc {
                 body_bytes: tx.body_bytes.clone(),
@@ -328,7 +331,12 @@ pub fn run_ante(
             })
         };
         match sig_cache {
-            Some(cache) => cache.verify_once(key.bytes(), &signed, signature, verify)?,
+            Some(cache) => {
+                // The key's type is part of what was verified (the same bytes under another
+                // type are another key).
+                let typed_key = [key.type_url().as_bytes(), key.bytes()].concat();
+                cache.verify_once(&typed_key, &signed, signature, verify)?
+            }
             None => verify()?,
         }
     }
@@ -393,6 +401,45 @@ pub fn run_ante(
     Ok(events)
 }
 
+/// In amino mode the body and auth info are not signed as bytes, only what the doc shows of
+/// them: so they must be the one encoding of what they hold (no unknown fields, no reordering),
+/// the signer's key must be in the tx in its one encoding, and the fee payer unset — otherwise a
+/// relayer could change the tx's hash (and so its identity for the sender) without touching the
+/// signature. Messages get the same check as they are written into the doc.
+fn check_amino_envelope(tx: &DecodedTx) -> Result<(), TxError> {
+    let refuse = |what: &str| {
+        TxError::NotSupported(format!(
+            "{what} in a tx signed in amino JSON (only what its sign doc shows is signed: the \
+             body and auth info must be canonical, carry the signer's key and no fee payer)"
+        ))
+    };
+    if tx.body.encode_to_vec() != tx.body_bytes {
+        return Err(refuse("a non-canonical TxBody"));
+    }
+    if tx.auth_info.encode_to_vec() != tx.auth_info_bytes {
+        return Err(refuse("a non-canonical AuthInfo"));
+    }
+    let info = tx.auth_info.signer_infos.first();
+    match info.and_then(|i| i.public_key.as_ref()) {
+        None => return Err(refuse("a signer without its public key")),
+        Some(any) => {
+            let key = PubKey::from_any(any).map_err(|e| TxError::InvalidPubKey(e.to_string()))?;
+            if key.to_any().value != any.value {
+                return Err(refuse("a non-canonical public key"));
+            }
+        }
+    }
+    if tx
+        .auth_info
+        .fee
+        .as_ref()
+        .is_some_and(|f| !f.payer.is_empty())
+    {
+        return Err(refuse("a fee payer"));
+    }
+    Ok(())
+}
+
 /// The amino-JSON `StdSignDoc` of a tx, rebuilt from the tx itself (see `bls_proto::amino`):
 /// what is signed is exactly what runs.
 fn amino_sign_doc(
@@ -434,7 +481,7 @@ fn amino_sign_doc(
 /// What `key` signed for an amino-mode tx: the doc's JSON (Cosmos key), the EIP-712 hash of
 /// the doc's typed data (Ethereum key), or the Aptos `signMessage` text around the doc's JSON
 /// with the sequence as nonce (Aptos key).
-fn signed_amino_bytes(key: &PubKey, doc: &StdSignDoc, sequence: u64) -> Result<Vec<u8>, TxError> {
+fn signed_amino_bytes(key: &PubKey, doc: &StdSignDoc) -> Result<Vec<u8>, TxError> {
     let refused = |e: String| TxError::Unauthorized(format!("amino JSON sign doc: {e}"));
     match key {
         PubKey::Secp256k1(_) => doc.sign_bytes().map_err(|e| refused(e.to_string())),
@@ -445,7 +492,7 @@ fn signed_amino_bytes(key: &PubKey, doc: &StdSignDoc, sequence: u64) -> Result<V
         PubKey::AptosEd25519(_) => {
             let json = doc.sign_bytes().map_err(|e| refused(e.to_string()))?;
             let json = String::from_utf8(json).map_err(|e| refused(e.to_string()))?;
-            Ok(aptos_full_message(&json, &sequence.to_string()).into_bytes())
+            Ok(aptos_full_message(&json, &doc.sequence.to_string()).into_bytes())
         }
     }
 }

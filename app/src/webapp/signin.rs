@@ -16,13 +16,15 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use base64::Engine as _;
-use bls_auth::signature::{aptos_full_message, verify_aptos_ed25519, verify_secp256k1};
+use bls_auth::pubkey::aptos_address;
+use bls_auth::signature::{
+    aptos_full_message, recover_eth_secp256k1, verify_aptos_ed25519, verify_secp256k1,
+};
 use bls_auth::PubKey;
 use bls_core::Address;
-use k256::ecdsa::{RecoveryId, Signature, VerifyingKey};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
-use sha3::{Digest, Keccak256, Sha3_256};
+use sha3::{Digest, Keccak256};
 
 /// How long a challenge may be answered.
 pub const CHALLENGE_TTL_SECS: u64 = 300;
@@ -345,20 +347,7 @@ fn verify_keplr(c: &Challenge, a: &Answer) -> Result<PubKey, SignInError> {
 
 fn verify_metamask(c: &Challenge, a: &Answer) -> Result<PubKey, SignInError> {
     let sig = hex_arg(&a.signature, "signature")?;
-    let (rs, v) = match sig.as_slice() {
-        [rs @ .., v] if rs.len() == 64 => (rs, *v),
-        _ => return Err(rejected("an Ethereum signature is 65 bytes")),
-    };
-    let recovery = match v {
-        27 | 28 => RecoveryId::from_byte(v - 27),
-        0 | 1 => RecoveryId::from_byte(v),
-        _ => None,
-    }
-    .ok_or_else(|| rejected(format!("signature v must be 27 or 28, got {v}")))?;
-    let signature = Signature::from_slice(rs).map_err(rejected)?;
-    let key =
-        VerifyingKey::recover_from_prehash(&personal_sign_digest(&c.message), &signature, recovery)
-            .map_err(|_| rejected("no key signed this"))?;
+    let key = recover_eth_secp256k1(&personal_sign_digest(&c.message), &sig).map_err(rejected)?;
     let key = PubKey::EthSecp256k1(key.to_encoded_point(true).as_bytes().to_vec());
     let eth: [u8; 20] = key
         .address()
@@ -383,10 +372,7 @@ fn verify_martian(c: &Challenge, a: &Answer) -> Result<PubKey, SignInError> {
         "pub_key",
     )?;
     let key = PubKey::from_parts(bls_auth::pubkey::APTOS_PUBKEY_TYPE_URL, raw).map_err(rejected)?;
-    let mut h = Sha3_256::new();
-    h.update(key.bytes());
-    h.update([0u8]);
-    if format!("0x{}", hex::encode(h.finalize())) != c.address {
+    if format!("0x{}", hex::encode(aptos_address(key.bytes()))) != c.address {
         return Err(rejected(format!("the key is not the key of {}", c.address)));
     }
     let full = aptos_full_message(&c.message, &c.nonce);
@@ -412,7 +398,7 @@ fn verify_martian(c: &Challenge, a: &Answer) -> Result<PubKey, SignInError> {
 mod tests {
     use super::*;
     use k256::ecdsa::signature::Signer;
-    use k256::ecdsa::SigningKey;
+    use k256::ecdsa::{Signature, SigningKey};
 
     const ORIGIN: &str = "http://127.0.0.1:1317";
     const NOW: u64 = 1_796_000_000;
@@ -456,17 +442,19 @@ mod tests {
         format!("0x{}", hex::encode(key.address().as_bytes()))
     }
 
+    /// A Cosmos key and its address.
+    fn keplr_key() -> (SigningKey, String) {
+        let sk = SigningKey::from_slice(&[4; 32]).unwrap();
+        let pk = sk.verifying_key().to_encoded_point(true);
+        let addr = Address::from_secp256k1_pubkey(pk.as_bytes()).to_string();
+        (sk, addr)
+    }
+
     #[test]
     fn each_wallet_signs_in_once() {
         let s = SignIn::default();
         // Keplr.
-        let sk = SigningKey::from_slice(&[4; 32]).unwrap();
-        let pk = sk
-            .verifying_key()
-            .to_encoded_point(true)
-            .as_bytes()
-            .to_vec();
-        let addr = Address::from_secp256k1_pubkey(&pk).to_string();
+        let (sk, addr) = keplr_key();
         let c = s.challenge(Wallet::Keplr, &addr, ORIGIN, NOW).unwrap();
         assert!(c.message.contains(&addr) && c.message.contains(&c.nonce));
         let session = s.verify(&keplr_answer(&sk, &c), NOW + 1).unwrap();
@@ -506,10 +494,7 @@ mod tests {
         // Martian: the envelope with the challenge's nonce.
         let ed = ed25519_consensus::SigningKey::from([6u8; 32]);
         let pk = ed.verification_key().to_bytes();
-        let mut h = Sha3_256::new();
-        h.update(pk);
-        h.update([0u8]);
-        let aptos = format!("0x{}", hex::encode(h.finalize()));
+        let aptos = format!("0x{}", hex::encode(aptos_address(&pk)));
         let c = s.challenge(Wallet::Martian, &aptos, ORIGIN, NOW).unwrap();
         let full = format!("APTOS\nmessage: {}\nnonce: {}", c.message, c.nonce);
         let answer = Answer {
@@ -528,13 +513,7 @@ mod tests {
     #[test]
     fn wrong_keys_expired_and_replayed_challenges_are_refused() {
         let s = SignIn::default();
-        let sk = SigningKey::from_slice(&[4; 32]).unwrap();
-        let pk = sk
-            .verifying_key()
-            .to_encoded_point(true)
-            .as_bytes()
-            .to_vec();
-        let addr = Address::from_secp256k1_pubkey(&pk).to_string();
+        let (sk, addr) = keplr_key();
         let other = SigningKey::from_slice(&[7; 32]).unwrap();
 
         // Keplr: a signature by another key over the same challenge (declaring our key).
@@ -577,10 +556,7 @@ mod tests {
         // Martian: an envelope with extras, and a plain signature of the text.
         let ed = ed25519_consensus::SigningKey::from([6u8; 32]);
         let pk = ed.verification_key().to_bytes();
-        let mut h = Sha3_256::new();
-        h.update(pk);
-        h.update([0u8]);
-        let aptos = format!("0x{}", hex::encode(h.finalize()));
+        let aptos = format!("0x{}", hex::encode(aptos_address(&pk)));
         let c = s.challenge(Wallet::Martian, &aptos, ORIGIN, NOW).unwrap();
         let extra = format!(
             "APTOS\napplication: evil\nmessage: {}\nnonce: {}",

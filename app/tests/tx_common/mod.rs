@@ -433,3 +433,36 @@ pub fn send_to_carol(app: &bls_app::abci::BlsApp, amount: u128) -> Vec<u8> {
     let snap = app.store().snapshot().expect("snapshot");
     send_tx(&snap, &alice(), &carol(), amount)
 }
+
+/// Runs every `(name, raw tx, code, log needle)` through CheckTx and DeliverTx at height 2 and
+/// asserts each is refused with that code and words, in the `sdk` codespace, with no data, and
+/// leaves `store` exactly as it was.
+pub fn assert_refused_and_unchanged(
+    p: &TxPipeline<'_>,
+    store: &mut MockStorage,
+    cases: &[(&str, Vec<u8>, u32, String)],
+) {
+    let before = dump(store);
+    for (name, raw, code, needle) in cases {
+        for deliver in [false, true] {
+            let o = if deliver {
+                p.deliver_tx(store, &block(2), raw)
+            } else {
+                p.check_tx(store, &block(2), raw)
+            };
+            assert_eq!(o.code, *code, "{name} (deliver={deliver}): {o:?}");
+            assert!(
+                o.log.contains(needle.as_str()),
+                "{name}: log {:?} lacks {needle:?}",
+                o.log
+            );
+            assert_eq!(o.codespace, "sdk", "{name}");
+            assert!(o.data.is_empty(), "{name}");
+            assert_eq!(
+                dump(store),
+                before,
+                "{name} (deliver={deliver}) changed state"
+            );
+        }
+    }
+}

@@ -2,9 +2,11 @@
 // `eth_signTypedData_v4`, ethers.js `signTypedData`) signs. The chain builds the same typed data
 // from the tx's protobuf messages (`bls_proto::eip712`), whose module docs give the layout:
 // domain {name: "bls", version: "1"}; primary type `Tx` {account_number, chain_id, fee, memo,
-// msg0..msgN, sequence, timeout_height}; every message field present, typed from the schema.
+// msg0..msgN, sequence, timeout_height}; every message field present, typed from the schema (a
+// field that can be unset apart from its default as a list of zero or one element).
 
-import { create, ScalarType } from "@bufbuild/protobuf";
+import { create, isFieldSet, ScalarType } from "@bufbuild/protobuf";
+import { FeatureSet_FieldPresence } from "@bufbuild/protobuf/wkt";
 import type { DescField, DescMessage, Message } from "@bufbuild/protobuf";
 import { messageFromAmino, messagesByAminoName } from "./amino.js";
 import type { AminoJson } from "./amino.js";
@@ -78,11 +80,18 @@ function declare(schema: DescMessage, types: Record<string, TypedField[]>, visit
       case "map":
         throw new Error(`field ${schema.typeName}.${f.name} is a map: no typed-data form`);
     }
-    fields.push({ name: f.name, type: f.fieldKind === "list" ? `${base}[]` : base });
+    // A list, or a field that can be unset apart from its default (a message, a proto3
+    // `optional`): an array, of zero or one element for the latter.
+    fields.push({ name: f.name, type: f.fieldKind === "list" || hasPresence(f) ? `${base}[]` : base });
   }
   visiting.pop();
   types[name] = fields;
   return name;
+}
+
+/** Whether the field can be unset apart from holding its default (`bls_proto::eip712` writes it as a list of 0 or 1). */
+function hasPresence(f: DescField): boolean {
+  return f.fieldKind !== "list" && f.fieldKind !== "map" && f.presence === FeatureSet_FieldPresence.EXPLICIT;
 }
 
 function hex(bytes: Uint8Array): string {
@@ -101,6 +110,10 @@ function fullValue(schema: DescMessage, message: Message): Record<string, unknow
   const out: Record<string, unknown> = {};
   for (const f of schema.fields) {
     const v = fieldValue(message, f);
+    if (hasPresence(f) && !isFieldSet(message, f)) {
+      out[f.name] = [];
+      continue;
+    }
     switch (f.fieldKind) {
       case "scalar":
         out[f.name] = scalarValue(f.scalar, v);
@@ -123,6 +136,7 @@ function fullValue(schema: DescMessage, message: Message): Record<string, unknow
       case "map":
         throw new Error(`field ${schema.typeName}.${f.name} is a map: no typed-data form`);
     }
+    if (hasPresence(f)) out[f.name] = [out[f.name]];
   }
   return out;
 }

@@ -89,10 +89,15 @@ export function recoverPersonalSignKey(message: string, signatureHex: string): U
   return secp256k1.recoverPublicKey(recovered, digest, { prehash: false });
 }
 
-/** A Cosmos key's signer from a CosmJS `OfflineAminoSigner` (Keplr, Ledger via Keplr, CosmJS). */
+/**
+ * A Cosmos key's signer from a CosmJS `OfflineAminoSigner` (Keplr, Ledger via Keplr, CosmJS).
+ * The wallet must sign the doc it is given: a wallet that changed it (Keplr adjusts the fee and
+ * memo unless `keplr.defaultOptions = {sign: {preferNoSetFee: true, preferNoSetMemo: true}}`)
+ * is refused here, with words, rather than by the chain.
+ */
 export async function cosmosSigner(offline: {
   getAccounts(): Promise<readonly { address: string; pubkey: Uint8Array }[]>;
-  signAmino(address: string, doc: StdSignDoc): Promise<{ signature: { signature: string } }>;
+  signAmino(address: string, doc: StdSignDoc): Promise<{ signed: StdSignDoc; signature: { signature: string } }>;
 }): Promise<TxSigner> {
   const [account] = await offline.getAccounts();
   if (!account) throw new Error("the wallet has no account");
@@ -100,7 +105,13 @@ export async function cosmosSigner(offline: {
     address: account.address,
     pubkeyTypeUrl: SECP256K1_KEY,
     pubkey: account.pubkey,
-    signAmino: async (doc) => base64ToBytes((await offline.signAmino(account.address, doc)).signature.signature),
+    signAmino: async (doc) => {
+      const out = await offline.signAmino(account.address, doc);
+      if (serializeSignDoc(out.signed) !== serializeSignDoc(doc)) {
+        throw new Error("the wallet changed the transaction (fee or memo) before signing it; sign it as proposed");
+      }
+      return base64ToBytes(out.signature.signature);
+    },
   };
 }
 

@@ -11,6 +11,7 @@ import {
   makeSignDoc,
   orchestration,
   serializeSignDoc,
+  staking,
   toAminoMsg,
   typedDataFromSignDoc,
 } from "../dist/index.js";
@@ -30,7 +31,7 @@ test("typed data is the chain's (same vector as bls_proto::eip712's unit test)",
   assert.deepEqual(t.domain, { name: "bls", version: "1" });
   assert.deepEqual(t.message.msg0, {
     type: "bls/MsgInvoke",
-    value: { invoker: "bls1i", function_id: "7", input: "0xab", args: [], max_fee: { denom: "ubls", amount: "100" } },
+    value: { invoker: "bls1i", function_id: "7", input: "0xab", args: [], max_fee: [{ denom: "ubls", amount: "100" }] },
   });
   assert.deepEqual(
     t.types.Tx.map((f) => `${f.type} ${f.name}`),
@@ -38,8 +39,16 @@ test("typed data is the chain's (same vector as bls_proto::eip712's unit test)",
   );
   assert.deepEqual(
     t.types.bls_orchestration_v1_MsgInvoke.map((f) => `${f.type} ${f.name}`),
-    ["string invoker", "string function_id", "bytes input", "string[] args", "cosmos_base_v1beta1_Coin max_fee"],
+    ["string invoker", "string function_id", "bytes input", "string[] args", "cosmos_base_v1beta1_Coin[] max_fee"],
   );
+  // Unset and set-to-the-default differ, as on the chain (bls_proto::eip712).
+  const edit = (c) =>
+    typedDataFromSignDoc(
+      makeSignDoc([toAminoMsg(staking.MsgEditValidatorSchema, { operator: "v", ...(c === undefined ? {} : { commissionBps: c }) })],
+        { amount: [], gas: "1" }, "c", "", 0, 0),
+    ).message.msg0.value.commission_bps;
+  assert.deepEqual(edit(undefined), []);
+  assert.deepEqual(edit(0), [0]);
   assert.equal(t.message.timeout_height, "0");
   assert.equal(t.message.sequence, "2");
 });

@@ -30,6 +30,7 @@ interface Session {
 
 // Wallet providers as the extensions inject them (only what the app uses).
 interface Keplr {
+  defaultOptions?: { sign?: { preferNoSetFee?: boolean; preferNoSetMemo?: boolean } };
   experimentalSuggestChain(info: unknown): Promise<void>;
   enable(chainId: string): Promise<void>;
   getKey(chainId: string): Promise<{ bech32Address: string }>;
@@ -126,6 +127,8 @@ async function connect(wallet: WalletName) {
   if (wallet === "keplr") {
     const keplr = window.keplr;
     if (!keplr) throw new Error("Keplr is not installed");
+    // The app computes fee and memo; Keplr must sign them as they are.
+    keplr.defaultOptions = { sign: { preferNoSetFee: true, preferNoSetMemo: true } };
     const info = await (await fetch("/chain-info.json")).json();
     await keplr.experimentalSuggestChain({ ...info, rest: location.origin });
     await keplr.enable(chainId);

@@ -125,12 +125,7 @@ impl PubKey {
         match self {
             PubKey::Secp256k1(k) => Address::from_secp256k1_pubkey(k),
             PubKey::EthSecp256k1(k) => eth_address(k),
-            PubKey::AptosEd25519(k) => {
-                let mut h = Sha3_256::new();
-                h.update(k);
-                h.update([0u8]); // Aptos's single-key ed25519 scheme byte
-                Address::from_bytes(&h.finalize()[..20])
-            }
+            PubKey::AptosEd25519(k) => Address::from_bytes(&aptos_address(k)[..20]),
         }
     }
 
@@ -143,6 +138,15 @@ impl PubKey {
         }
         Ok(())
     }
+}
+
+/// The Aptos account address of an ed25519 key that was never rotated: sha3-256(key ‖ 0x00),
+/// 0 being Aptos's single-key ed25519 scheme.
+pub fn aptos_address(key: &[u8]) -> [u8; 32] {
+    let mut h = Sha3_256::new();
+    h.update(key);
+    h.update([0u8]);
+    h.finalize().into()
 }
 
 /// The Ethereum address of a compressed secp256k1 key: the last 20 bytes of keccak256 of the

@@ -1,7 +1,8 @@
 //! Signature verification for each kind of key ([`crate::pubkey::PubKey`]): Cosmos secp256k1
 //! (sha256, `r‖s`), Ethereum secp256k1 (a 32-byte digest such as an EIP-712 hash, `r‖s‖v`) and
 //! Aptos ed25519 (the `signMessage` envelope). Every check refuses a second encoding of a valid
-//! signature (high S, another `v`), so a relayer cannot change a tx's hash.
+//! signature (high S, another `v`): a relayer cannot change a tx's hash by re-encoding its
+//! signature (the ante refuses other encodings of the rest of the tx in amino mode).
 
 use k256::ecdsa::signature::Verifier;
 use k256::ecdsa::{RecoveryId, Signature, VerifyingKey};
@@ -30,16 +31,10 @@ pub fn verify_secp256k1(compressed: &[u8], msg: &[u8], sig: &[u8]) -> Result<(),
         .map_err(|_| AuthError::Unauthorized("signature verification failed".into()))
 }
 
-/// Verifies a 65-byte `r ‖ s ‖ v` Ethereum signature (what MetaMask's `eth_signTypedData_v4`
-/// and ethers.js return; `v` is 27 or 28) over a 32-byte `digest`: low S, and `v` must recover
-/// the key itself.
-pub fn verify_eth_secp256k1(
-    compressed: &[u8],
-    digest: &[u8; 32],
-    sig: &[u8],
-) -> Result<(), AuthError> {
-    let vk = VerifyingKey::from_sec1_bytes(compressed)
-        .map_err(|_| AuthError::InvalidPubKey("not a secp256k1 point".into()))?;
+/// The key that made a 65-byte `r ‖ s ‖ v` Ethereum signature (what MetaMask and ethers.js
+/// return; `v` is 27 or 28) over a 32-byte `digest`. High S and any other `v` are refused: they
+/// are second encodings of a valid signature.
+pub fn recover_eth_secp256k1(digest: &[u8; 32], sig: &[u8]) -> Result<VerifyingKey, AuthError> {
     let (rs, v) = match sig {
         [rs @ .., v] if rs.len() == 64 => (rs, *v),
         _ => {
@@ -61,9 +56,20 @@ pub fn verify_eth_secp256k1(
             "signature has a high S value (non-canonical)".into(),
         ));
     }
-    let recovered = VerifyingKey::recover_from_prehash(digest, &sig, recovery)
-        .map_err(|_| AuthError::Unauthorized("signature verification failed".into()))?;
-    if recovered != vk {
+    VerifyingKey::recover_from_prehash(digest, &sig, recovery)
+        .map_err(|_| AuthError::Unauthorized("signature verification failed".into()))
+}
+
+/// Verifies an Ethereum signature ([`recover_eth_secp256k1`]) by the compressed key over
+/// `digest`: `v` must recover the key itself.
+pub fn verify_eth_secp256k1(
+    compressed: &[u8],
+    digest: &[u8; 32],
+    sig: &[u8],
+) -> Result<(), AuthError> {
+    let vk = VerifyingKey::from_sec1_bytes(compressed)
+        .map_err(|_| AuthError::InvalidPubKey("not a secp256k1 point".into()))?;
+    if recover_eth_secp256k1(digest, sig)? != vk {
         return Err(AuthError::Unauthorized(
             "signature verification failed".into(),
         ));
