@@ -312,3 +312,37 @@ fn the_key_type_urls_are_messages_of_the_schema() {
         );
     }
 }
+
+/// With the node's signature cache, an amino-mode tx is verified once (CheckTx), found again in
+/// DeliverTx without rebuilding its doc, and a signature that differs is still checked and
+/// refused: the cache records the key and its type, the tx's signing context and the signature.
+#[test]
+fn the_signature_cache_remembers_amino_txs_by_their_context() {
+    let (eth, aptos) = (EthKey::new(11), AptosKey::new(12));
+    let mut s = funded(&eth, &aptos);
+    let cache = bls_app::tx::sig_cache::SigCache::new(16);
+    let p = pipeline().with_sig_cache(&cache);
+    let spec = eth_spec(&s, &eth);
+    let good = eth.sign(&eth_digest(&spec, CHAIN_ID));
+    let mut flipped = good.clone();
+    flipped[64] ^= 1;
+    let o = p.check_tx(
+        &mut copy(&s),
+        &block(2),
+        &spec.raw(&eth.compressed, flipped.clone()),
+    );
+    assert_eq!(o.code, 4, "{o:?}");
+    assert_eq!(cache.len(), 0, "a failure is not remembered");
+    let raw = spec.raw(&eth.compressed, good);
+    assert_eq!(p.check_tx(&mut copy(&s), &block(2), &raw).code, 0);
+    assert_eq!(cache.len(), 1);
+    let o = p.deliver_tx(&mut s, &block(2), &raw);
+    assert_eq!(o.code, 0, "{o:?}");
+    assert_eq!(cache.len(), 1, "DeliverTx found CheckTx's entry");
+    let o = p.check_tx(
+        &mut copy(&s),
+        &block(3),
+        &spec.raw(&eth.compressed, flipped),
+    );
+    assert_ne!(o.code, 0, "{o:?}");
+}

@@ -309,20 +309,28 @@ pub fn run_ante(
         let key = key.as_ref().ok_or_else(|| {
             TxError::InvalidPubKey(format!("pubkey on account {signer} is not set"))
         })?;
-        let signed = if amino {
-            let doc = amino_sign_doc(tx, &block.chain_id, account.account_number, info.sequence);
-            signed_amino_bytes(key, &doc)?
-        } else {
-            SignDoc {
-                body_bytes: tx.body_bytes.clone(),
-                auth_info_bytes: tx.auth_info_bytes.clone(),
-                chain_id: block.chain_id.clone(),
-                account_number: account.account_number,
-            }
-            .encode_to_vec()
-        };
+        // What direct mode signs; it also fixes everything an amino-mode signature covers (the
+        // doc is rebuilt from the same body, auth info, chain id and account number), so it is
+        // the cache's record of this tx's signing context: a recheck of an amino tx finds its
+        // entry without rebuilding the doc.
+        let context = SignDoc {
+            body_bytes: tx.body_bytes.clone(),
+            auth_info_bytes: tx.auth_info_bytes.clone(),
+            chain_id: block.chain_id.clone(),
+            account_number: account.account_number,
+        }
+        .encode_to_vec();
         let verify = || {
-            verify_signature(key, &signed, signature).map_err(|e| {
+            let amino_bytes;
+            let signed: &[u8] = if amino {
+                let doc =
+                    amino_sign_doc(tx, &block.chain_id, account.account_number, info.sequence);
+                amino_bytes = signed_amino_bytes(key, &doc)?;
+                &amino_bytes
+            } else {
+                &context
+            };
+            verify_signature(key, signed, signature).map_err(|e| {
                 TxError::Unauthorized(format!(
                     "signature verification failed; please verify account number ({}) and \
                      chain-id ({}): {e}",
@@ -335,7 +343,7 @@ pub fn run_ante(
                 // The key's type is part of what was verified (the same bytes under another
                 // type are another key).
                 let typed_key = [key.type_url().as_bytes(), key.bytes()].concat();
-                cache.verify_once(&typed_key, &signed, signature, verify)?
+                cache.verify_once(&typed_key, &context, signature, verify)?
             }
             None => verify()?,
         }

@@ -2,9 +2,10 @@
 //! otherwise be checked at CheckTx, again at every recheck after each block, and again in
 //! FinalizeBlock; with the cache it is checked once.
 //!
-//! Verification is a pure function of (public key, signed bytes, signature), so remembering
-//! successes cannot change any outcome: a node without the entry verifies and reaches the
-//! same answer. Only successes are remembered, gas is charged either way, and the key binds
+//! Verification is a pure function of (public key and its type, the tx's signing context,
+//! signature) — the context being the direct-mode `SignDoc`, from which an amino doc, its
+//! EIP-712 form or its Aptos envelope is rebuilt — so remembering successes cannot change any
+//! outcome: a node without the entry verifies and reaches the same answer. Only successes are remembered, gas is charged either way, and the key binds
 //! all three inputs, so nothing here depends on local state in a way consensus could see.
 
 use std::collections::{BTreeSet, VecDeque};
