@@ -418,6 +418,24 @@ fn ante_rejections_change_nothing() {
         37,
         "a fee payer in a tx signed in amino JSON".into(),
     ));
+    let mut auth = cosmos_sdk_proto::cosmos::tx::v1beta1::AuthInfo::decode(
+        spec.auth_info_bytes(&a.pubkey).as_slice(),
+    )
+    .unwrap();
+    if let Some(key) = auth.signer_infos[0].public_key.as_mut() {
+        key.value.extend_from_slice(&[0x10, 0x01]); // PubKey field 2: unknown, same key
+    }
+    cases.push((
+        "public key encoded another way in amino mode",
+        TxRaw {
+            body_bytes: spec.body_bytes(),
+            auth_info_bytes: auth.encode_to_vec(),
+            signatures: vec![sig.clone()],
+        }
+        .encode_to_vec(),
+        37,
+        "a non-canonical public key in a tx signed in amino JSON".into(),
+    ));
     let mut body = TxBody::decode(spec.body_bytes().as_slice()).unwrap();
     body.messages[0]
         .value

@@ -277,9 +277,9 @@ impl StdSignDoc {
         Ok(doc)
     }
 
-    /// The bytes signed: [`Self::to_json`] written by [`sorted_json`].
-    pub fn sign_bytes(&self) -> Result<Vec<u8>, AminoError> {
-        Ok(sorted_json(&self.to_json()?).into_bytes())
+    /// The text signed (as UTF-8): [`Self::to_json`] written by [`sorted_json`].
+    pub fn sign_text(&self) -> Result<String, AminoError> {
+        Ok(sorted_json(&self.to_json()?))
     }
 }
 
@@ -539,13 +539,13 @@ mod tests {
             timeout_height: 0,
             msgs: vec![("/cosmos.bank.v1beta1.MsgSend".into(), send.encode_to_vec())],
         };
-        let bytes = String::from_utf8(doc.sign_bytes().unwrap()).unwrap();
+        let bytes = doc.sign_text().unwrap();
         assert_eq!(
             bytes,
             r#"{"account_number":"3","chain_id":"bls-devnet-1","fee":{"amount":[{"amount":"2500","denom":"ubls"}],"gas":"100000"},"memo":"hi","msgs":[{"type":"cosmos-sdk/MsgSend","value":{"amount":[],"from_address":"a","to_address":"b"}}],"sequence":"9"}"#
         );
         doc.timeout_height = 12;
-        let bytes = String::from_utf8(doc.sign_bytes().unwrap()).unwrap();
+        let bytes = doc.sign_text().unwrap();
         assert!(
             bytes.ends_with(r#""sequence":"9","timeout_height":"12"}"#),
             "{bytes}"

@@ -259,6 +259,10 @@ pub fn run_ante(
             let key = PubKey::from_any(any).map_err(|e| TxError::InvalidPubKey(e.to_string()))?;
             key.check_address(signer)
                 .map_err(|e| TxError::InvalidPubKey(e.to_string()))?;
+            // Amino mode does not sign the key's bytes: only their one encoding is taken.
+            if amino && mode != Mode::Simulate && key.to_any().value != any.value {
+                return Err(amino_refusal("a non-canonical public key"));
+            }
             Some(key)
         }
         None => None,
@@ -411,31 +415,25 @@ pub fn run_ante(
 
 /// In amino mode the body and auth info are not signed as bytes, only what the doc shows of
 /// them: so they must be the one encoding of what they hold (no unknown fields, no reordering),
-/// the signer's key must be in the tx in its one encoding, and the fee payer unset — otherwise a
+/// the signer's key must be in the tx (in its one encoding: checked where it is decoded), and the
+/// fee payer unset — otherwise a
 /// relayer could change the tx's hash (and so its identity for the sender) without touching the
 /// signature. Messages get the same check as they are written into the doc.
 fn check_amino_envelope(tx: &DecodedTx) -> Result<(), TxError> {
-    let refuse = |what: &str| {
-        TxError::NotSupported(format!(
-            "{what} in a tx signed in amino JSON (only what its sign doc shows is signed: the \
-             body and auth info must be canonical, carry the signer's key and no fee payer)"
-        ))
-    };
     if tx.body.encode_to_vec() != tx.body_bytes {
-        return Err(refuse("a non-canonical TxBody"));
+        return Err(amino_refusal("a non-canonical TxBody"));
     }
     if tx.auth_info.encode_to_vec() != tx.auth_info_bytes {
-        return Err(refuse("a non-canonical AuthInfo"));
+        return Err(amino_refusal("a non-canonical AuthInfo"));
     }
-    let info = tx.auth_info.signer_infos.first();
-    match info.and_then(|i| i.public_key.as_ref()) {
-        None => return Err(refuse("a signer without its public key")),
-        Some(any) => {
-            let key = PubKey::from_any(any).map_err(|e| TxError::InvalidPubKey(e.to_string()))?;
-            if key.to_any().value != any.value {
-                return Err(refuse("a non-canonical public key"));
-            }
-        }
+    // Exactly one signer info (validate_basic); its key is checked where the ante decodes it.
+    if tx
+        .auth_info
+        .signer_infos
+        .first()
+        .is_none_or(|i| i.public_key.is_none())
+    {
+        return Err(amino_refusal("a signer without its public key"));
     }
     if tx
         .auth_info
@@ -443,9 +441,17 @@ fn check_amino_envelope(tx: &DecodedTx) -> Result<(), TxError> {
         .as_ref()
         .is_some_and(|f| !f.payer.is_empty())
     {
-        return Err(refuse("a fee payer"));
+        return Err(amino_refusal("a fee payer"));
     }
     Ok(())
+}
+
+/// Why an amino-mode tx carrying `what` is refused.
+fn amino_refusal(what: &str) -> TxError {
+    TxError::NotSupported(format!(
+        "{what} in a tx signed in amino JSON (only what its sign doc shows is signed: the body \
+         and auth info must be canonical, carry the signer's key and no fee payer)"
+    ))
 }
 
 /// The amino-JSON `StdSignDoc` of a tx, rebuilt from the tx itself (see `bls_proto::amino`):
@@ -492,14 +498,16 @@ fn amino_sign_doc(
 fn signed_amino_bytes(key: &PubKey, doc: &StdSignDoc) -> Result<Vec<u8>, TxError> {
     let refused = |e: String| TxError::Unauthorized(format!("amino JSON sign doc: {e}"));
     match key {
-        PubKey::Secp256k1(_) => doc.sign_bytes().map_err(|e| refused(e.to_string())),
+        PubKey::Secp256k1(_) => doc
+            .sign_text()
+            .map(String::into_bytes)
+            .map_err(|e| refused(e.to_string())),
         PubKey::EthSecp256k1(_) => TypedData::from_sign_doc(doc)
             .and_then(|t| t.signing_hash())
             .map(|h| h.to_vec())
             .map_err(|e| refused(e.to_string())),
         PubKey::AptosEd25519(_) => {
-            let json = doc.sign_bytes().map_err(|e| refused(e.to_string()))?;
-            let json = String::from_utf8(json).map_err(|e| refused(e.to_string()))?;
+            let json = doc.sign_text().map_err(|e| refused(e.to_string()))?;
             Ok(aptos_full_message(&json, &doc.sequence.to_string()).into_bytes())
         }
     }

@@ -5,7 +5,7 @@
 
 import { create, toBinary } from "@bufbuild/protobuf";
 import type { DescMessage } from "@bufbuild/protobuf";
-import { BinaryReader } from "@bufbuild/protobuf/wire";
+import { base64Decode, base64Encode, BinaryReader } from "@bufbuild/protobuf/wire";
 import { toAminoMsg } from "./amino.js";
 import { AuthInfoSchema, TxBodySchema, TxRawSchema } from "./gen/cosmos/tx/v1beta1/tx_pb.js";
 import { SignMode } from "./gen/cosmos/tx/signing/v1beta1/signing_pb.js";
@@ -67,16 +67,6 @@ function schemaOf(url: string): DescMessage {
   const schema = SCHEMAS.get(url);
   if (!schema) throw new Error(`unknown message type ${url}`);
   return schema;
-}
-
-function bytesToBase64(bytes: Uint8Array): string {
-  let s = "";
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s);
-}
-
-function base64ToBytes(b64: string): Uint8Array {
-  return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
 }
 
 /** `TxMsgData.msg_responses` (field 2, each an `Any`). */
@@ -210,7 +200,7 @@ export class BlsClient {
     const body = await this.ok("/cosmos/tx/v1beta1/simulate", {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ tx_bytes: bytesToBase64(raw) }),
+      body: JSON.stringify({ tx_bytes: base64Encode(raw) }),
     });
     return BigInt(body.gas_info.gas_used);
   }
@@ -257,7 +247,7 @@ export class BlsClient {
     const body = await this.ok("/cosmos/tx/v1beta1/txs", {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ tx_bytes: bytesToBase64(tx), mode: "BROADCAST_MODE_SYNC" }),
+      body: JSON.stringify({ tx_bytes: base64Encode(tx), mode: "BROADCAST_MODE_SYNC" }),
     });
     const r = body.tx_response;
     if (r.code !== 0) throw new ChainError(`tx refused (code ${r.code}): ${r.raw_log}`, r.code, r.codespace ?? "", r.raw_log);
@@ -277,7 +267,7 @@ export class BlsClient {
           code: r.code ?? 0,
           rawLog: r.raw_log ?? "",
           gasUsed: BigInt(r.gas_used ?? 0),
-          msgResponses: r.data ? msgResponses(base64ToBytes(r.data)) : [],
+          msgResponses: r.data ? msgResponses(base64Decode(r.data)) : [],
           events: r.events ?? [],
         };
       }

@@ -10,6 +10,7 @@
 // - client: a REST client that signs, simulates, broadcasts and follows txs.
 
 export { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+export { base64Decode, base64Encode } from "@bufbuild/protobuf/wire";
 export * from "./messages.js";
 export * from "./registry.js";
 export * from "./amino.js";

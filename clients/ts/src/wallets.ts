@@ -10,6 +10,7 @@
 import { keccak_256, sha3_256 } from "@noble/hashes/sha3.js";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { bech32 } from "@scure/base";
+import { base64Decode } from "@bufbuild/protobuf/wire";
 import { typedDataFromSignDoc } from "./eip712.js";
 import type { TypedData } from "./eip712.js";
 import { serializeSignDoc } from "./signdoc.js";
@@ -41,14 +42,11 @@ export function toBech32(bytes: Uint8Array): string {
   return bech32.encode(ADDRESS_PREFIX, bech32.toWords(bytes));
 }
 
-function hexToBytes(hex: string): Uint8Array {
+/** The bytes of hex text, with or without `0x`. */
+export function hexToBytes(hex: string): Uint8Array {
   const h = hex.startsWith("0x") ? hex.slice(2) : hex;
   if (h.length % 2 !== 0 || /[^0-9a-fA-F]/.test(h)) throw new Error(`not hex: ${hex}`);
   return Uint8Array.from(h.match(/../g) ?? [], (b) => parseInt(b, 16));
-}
-
-function base64ToBytes(b64: string): Uint8Array {
-  return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
 }
 
 /** The compressed form of a secp256k1 key given compressed or uncompressed (hex or bytes). */
@@ -110,7 +108,7 @@ export async function cosmosSigner(offline: {
       if (serializeSignDoc(out.signed) !== serializeSignDoc(doc)) {
         throw new Error("the wallet changed the transaction (fee or memo) before signing it; sign it as proposed");
       }
-      return base64ToBytes(out.signature.signature);
+      return base64Decode(out.signature.signature);
     },
   };
 }

@@ -10,8 +10,10 @@ import {
   BlsClient,
   ChainError,
   cosmosSigner,
+  base64Decode,
   ethereumSigner,
   fromBinary,
+  hexToBytes,
   metamaskTypedDataSigner,
   orchestration,
 } from "../../ts/src/index.js";
@@ -106,10 +108,6 @@ async function api(path: string, body?: unknown): Promise<any> {
   return v;
 }
 
-function b64ToBytes(b64: string): Uint8Array {
-  return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-}
-
 function utf8Hex(s: string): string {
   return "0x" + Array.from(new TextEncoder().encode(s), (b) => b.toString(16).padStart(2, "0")).join("");
 }
@@ -162,9 +160,9 @@ async function connect(wallet: WalletName) {
 async function makeSigner(s: Session, walletAddress: string): Promise<TxSigner> {
   const chainId = await client.chainId();
   if (s.wallet === "keplr") return cosmosSigner(window.keplr!.getOfflineSignerOnlyAmino(chainId));
-  if (s.wallet === "metamask") return ethereumSigner(b64ToBytes(s.pub_key), metamaskTypedDataSigner(window.ethereum!, walletAddress));
+  if (s.wallet === "metamask") return ethereumSigner(base64Decode(s.pub_key), metamaskTypedDataSigner(window.ethereum!, walletAddress));
   const aptos = (window.martian ?? window.aptos)!;
-  return aptosSigner(b64ToBytes(s.pub_key), async ({ message, nonce }) => {
+  return aptosSigner(base64Decode(s.pub_key), async ({ message, nonce }) => {
     const r = await aptos.signMessage({ message, nonce });
     return { fullMessage: r.fullMessage, signature: hex0x(r.signature) };
   });
@@ -270,9 +268,11 @@ async function watch(jobId: string) {
 // --- workers and staking -------------------------------------------------------------------
 
 function hexBytes(s: string): Uint8Array {
-  const h = s.trim().replace(/^0x/, "");
-  if (h.length % 2 || /[^0-9a-fA-F]/.test(h)) throw new Error("the result public key must be hex");
-  return Uint8Array.from(h.match(/../g) ?? [], (b) => parseInt(b, 16));
+  try {
+    return hexToBytes(s.trim());
+  } catch {
+    throw new Error("the result public key must be hex");
+  }
 }
 
 async function registerWorker() {
