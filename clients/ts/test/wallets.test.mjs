@@ -7,6 +7,7 @@ import { bech32 } from "@scure/base";
 import {
   aptosFullMessage,
   aptosSigner,
+  cosmosSigner,
   ethKeyToAddress,
   makeSignDoc,
   orchestration,
@@ -78,4 +79,20 @@ test("an Aptos wallet must sign exactly the envelope", async () => {
   }));
   await assert.rejects(extra.signAmino(doc), /another text/);
   assert.ok(serializeSignDoc(doc).startsWith('{"account_number":"4","chain_id":"bls-devnet-1"'));
+});
+
+test("a Cosmos wallet that changes the fee or memo before signing is refused", async () => {
+  const doc = invokeDoc();
+  const account = { address: "bls1i", pubkey: new Uint8Array(33).fill(2) };
+  const wallet = (change) =>
+    cosmosSigner({
+      getAccounts: async () => [account],
+      signAmino: async (_address, d) => ({ signed: change(d), signature: { signature: "AAAA" } }),
+    });
+  const honest = await wallet((d) => d);
+  assert.deepEqual(await honest.signAmino(doc), new Uint8Array([0, 0, 0]));
+  const feeBumper = await wallet((d) => ({ ...d, fee: { ...d.fee, amount: [{ denom: "ubls", amount: "9999" }] } }));
+  await assert.rejects(feeBumper.signAmino(doc), /changed the transaction/);
+  const memoWriter = await wallet((d) => ({ ...d, memo: "hello" }));
+  await assert.rejects(memoWriter.signAmino(doc), /changed the transaction/);
 });
