@@ -409,6 +409,7 @@ fn signed_request() -> bls_orchestration::fastpath::msgs::SignedRequest {
         expiry_height: 120,
         time_secs: 1_800_000_000,
         time_nanos: 999,
+        sign_scheme: 2,
     }
 }
 

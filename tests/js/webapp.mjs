@@ -2,11 +2,14 @@
 // by real signers running in Node: window.keplr (a CosmJS Secp256k1HdWallet: signAmino and
 // ADR-036 signArbitrary), window.ethereum (an ethers.js Wallet: personal_sign and
 // eth_signTypedData_v4) and window.martian (an @aptos-labs/ts-sdk Ed25519 key: signMessage).
-// For each: sign in, deploy hello, invoke it to a verified result; then, for each, register the
-// account as a worker and bond; a screenshot per wallet. Then the sign-in endpoint's refusals (replay, wrong key) over HTTP.
+// For each: sign in, deploy hello, invoke it to a verified result, deposit and invoke it through
+// the head (the wallet signs the request text; the page posts it to the head, CORS, and the node
+// checks the answer); then, for each, register the account as a worker and bond; a screenshot
+// per wallet. Then over HTTP: the sign-in endpoint's refusals (replay, wrong key), a fast-path
+// request signed by another key (head: 401) and a tampered head answer (node: 422).
 // Prints a JSON summary for tests/tests/webapp.rs.
 //
-//   node tests/js/webapp.mjs API_URL "FUNDER_MNEMONIC" WASM_FILE ARTIFACT_DIR
+//   node tests/js/webapp.mjs API_URL "FUNDER_MNEMONIC" WASM_FILE ARTIFACT_DIR HEAD_URL
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,14 +17,15 @@ import { chromium } from "playwright-core";
 import { Secp256k1HdWallet, makeSignDoc } from "@cosmjs/amino";
 import { Wallet, SigningKey, getBytes, toUtf8String, hexlify, randomBytes } from "ethers";
 import { Ed25519PrivateKey } from "@aptos-labs/ts-sdk";
-import { BlsClient, cosmosSigner, aptosFullMessage } from "@bls/client";
+import { BlsClient, cosmosSigner, aptosFullMessage, executeBody, freshNonce, requestId, requestText } from "@bls/client";
 
-const [api, mnemonic, wasmFile, artifacts] = process.argv.slice(2);
-if (!api || !mnemonic || !wasmFile || !artifacts) {
-  console.error("usage: node webapp.mjs API_URL FUNDER_MNEMONIC WASM_FILE ARTIFACT_DIR");
+const [api, mnemonic, wasmFile, artifacts, headUrl] = process.argv.slice(2);
+if (!api || !mnemonic || !wasmFile || !artifacts || !headUrl) {
+  console.error("usage: node webapp.mjs API_URL FUNDER_MNEMONIC WASM_FILE ARTIFACT_DIR HEAD_URL");
   process.exit(2);
 }
 const base = api.replace(/\/$/, "");
+const head = headUrl.replace(/\/$/, "");
 const client = new BlsClient(base);
 const TIMEOUT_MS = 120000;
 
@@ -145,13 +149,14 @@ async function runWallet(context, wallet, input) {
   // Chromium logs every 4xx answer as a console error; the app expects some (a tx not yet in
   // a block is 404 while it polls, an account that is no worker is 400) and handles them.
   page.on("console", (m) => {
-    if (m.type() === "error" && !/^Failed to load resource: the server responded with a status of 40[04]/.test(m.text())) {
+    // The head answers 402 to a request with no deposit behind it (the page explains it).
+    if (m.type() === "error" && !/^Failed to load resource: the server responded with a status of 40[024]/.test(m.text())) {
       problems.push(`console: ${m.text()}`);
     }
   });
   page.on("request", (r) => {
     const u = r.url();
-    if (!u.startsWith(base) && !u.startsWith("data:")) problems.push(`external request: ${u}`);
+    if (!u.startsWith(base) && !u.startsWith(head) && !u.startsWith("data:")) problems.push(`external request: ${u}`);
   });
   await page.exposeFunction("__wallet_keplr", (m, a) => handlers.keplr(m, a));
   await page.exposeFunction("__wallet_ethereum", (m, p) => handlers.ethereum(m, p));
@@ -193,7 +198,24 @@ async function runWallet(context, wallet, input) {
     verified: document.querySelector("#job-verified").textContent,
   }));
 
-  return { page, problems, until, result: { address, functionId, job } };
+  // The fast path: first with no deposit (the head's refusal, in words), then funded.
+  await page.fill("#fast-head", head);
+  await page.fill("#fast-input", `${input} (fast)`);
+  await page.click("#fast-submit");
+  await until("no-deposit refusal", () => /deposit/.test(document.querySelector("#error").textContent));
+  const noDepositError = await errorText();
+  await page.fill("#deposit-amount", "5000000");
+  await page.click("#deposit-submit");
+  await until("deposit", () => document.querySelector("#fast-deposit").dataset.deposit === "5000000");
+  await page.click("#fast-submit");
+  await until("fast-path result", () => document.querySelector("#fast-result").dataset.verified === "1");
+  const fast = await page.evaluate(() => ({
+    requestId: document.querySelector("#fast-status").dataset.requestId,
+    output: document.querySelector("#fast-output").textContent,
+    verified: document.querySelector("#fast-verified").textContent,
+  }));
+
+  return { page, problems, until, result: { address, functionId, job, fast: { ...fast, noDepositError } } };
 }
 
 // Registers the signed-in account as a worker (values a worker node would give), then adds
@@ -253,6 +275,56 @@ async function signInRefusals() {
   };
 }
 
+// Over HTTP, as any client: a fast-path request for the Keplr account signed by another key is
+// refused by the head; a real answer checks out at the node, the same answer with its outcome
+// changed does not.
+async function fastRefusals(functionId) {
+  const t = await (await fetch(`${base}/app/api/fastpath/terms?function_id=${functionId}`)).json();
+  const terms = {
+    chainId: t.chain_id,
+    invoker: keplrAccount.address,
+    functionId: BigInt(functionId),
+    codeHash: t.code_hash,
+    nonce: freshNonce(),
+    maxFee: 100000n,
+    input: "Node",
+    expiryHeight: BigInt(t.expiry_height),
+    timeSecs: BigInt(t.time_secs),
+    timeNanos: t.time_nanos,
+  };
+  const text = requestText(terms, requestId(terms));
+  const post = async (url, body) => {
+    const r = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    return { status: r.status, body: await r.json().catch(() => ({})) };
+  };
+  const sign = async (wallet, account) => {
+    const doc = makeSignDoc(
+      [{ type: "sign/MsgSignData", value: { signer: keplrAccount.address, data: Buffer.from(text).toString("base64") } }],
+      { gas: "0", amount: [] }, "", "", 0, 0,
+    );
+    const { signature } = await wallet.signAmino(account.address, doc);
+    return { scheme: "adr036", pubkey: keplrAccount.pubkey, signature: Buffer.from(signature.signature, "base64") };
+  };
+  const other = await Secp256k1HdWallet.generate(12, { prefix: "bls" });
+  const [otherAccount] = await other.getAccounts();
+  const forged = await post(`${head}/api/v1/functions/execute`, executeBody(terms, await sign(other, otherAccount)));
+  const body = executeBody(terms, await sign(keplrWallet, keplrAccount));
+  const served = await post(`${head}/api/v1/functions/execute`, body);
+  const valid = await post(`${base}/app/api/fastpath/check`, { request: body, answer: served.body });
+  const outcome = served.body.outcome ?? "";
+  const flipped = outcome.slice(0, -2) + (outcome.endsWith("00") ? "01" : "00");
+  const tampered = await post(`${base}/app/api/fastpath/check`, { request: body, answer: { ...served.body, outcome: flipped } });
+  return {
+    forgedStatus: forged.status,
+    forgedError: forged.body.error,
+    servedStatus: served.status,
+    validStatus: valid.status,
+    validStdout: valid.body.stdout,
+    tamperedStatus: tampered.status,
+    tamperedError: tampered.body.error,
+  };
+}
+
 const userDataDir = mkdtempSync(join(tmpdir(), "bls-chromium-"));
 let context;
 try {
@@ -269,7 +341,8 @@ try {
   for (const [wallet, input] of wallets) open[wallet] = await runWallet(context, wallet, input);
   const results = {};
   for (const [wallet] of wallets) results[wallet] = await registerAndBond(wallet, open[wallet]);
-  console.log(JSON.stringify({ funded, results, signIn: await signInRefusals() }));
+  const fastPath = await fastRefusals(results.keplr.functionId);
+  console.log(JSON.stringify({ funded, results, signIn: await signInRefusals(), fastPath }));
 } finally {
   if (context) await context.close();
   rmSync(userDataDir, { recursive: true, force: true });

@@ -254,50 +254,8 @@ pub fn signed_request(key: &KeyPair, terms: &ChainTerms, stdin: &str, nonce: u64
 /// The invoker-signed request inside an execute `body` (what anyone who saw the body can put
 /// in a receipt or in evidence).
 pub fn request_from_body(body: &Value) -> anyhow::Result<SignedRequest> {
-    let text = |k: &str| body[k].as_str().map(str::to_string).context(k.to_string());
-    let num = |k: &str| body[k].as_u64().context(k.to_string());
-    let args: Vec<String> = body["parameters"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|p| p.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default();
-    let env: std::collections::BTreeMap<String, String> = body["config"]["env_vars"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|e| {
-                    Some((
-                        e["name"].as_str()?.to_string(),
-                        e["value"].as_str()?.to_string(),
-                    ))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let stdin = body["config"]["stdin"].as_str().unwrap_or("");
-    Ok(SignedRequest {
-        invoker: text("invoker")?,
-        invoker_pubkey: hex::decode(text("invoker_pubkey")?)?,
-        function_id: text("function_id")?.parse()?,
-        nonce: num("nonce")?,
-        max_fee: Some(bls_orchestration::fastpath::msgs::ProtoCoin::ubls(
-            text("max_fee")?.parse()?,
-        )),
-        payload_hash: bls_orchestration::fastpath::msgs::payload_hash(
-            stdin.as_bytes(),
-            &args,
-            &env,
-        )
-        .to_vec(),
-        signature: hex::decode(text("signature")?)?,
-        code_hash: hex::decode(text("code_hash")?)?,
-        expiry_height: num("expiry_height")?,
-        time_secs: num("time_secs")?,
-        time_nanos: u32::try_from(num("time_nanos")?)?,
-    })
+    let req: bls_client::head_api::ExecuteRequest = serde_json::from_value(body.clone())?;
+    Ok(req.signed()?.request)
 }
 
 /// [`signed_body_with`] on terms read from the chain now ([`fresh_terms`]).

@@ -2,13 +2,22 @@
 //! `bls-worker`s, once per wallet, each injected by the test and backed by a real signer in
 //! Node (Keplr: CosmJS `Secp256k1HdWallet`; MetaMask: ethers.js; Martian: the Aptos SDK): sign in
 //! through the node's challenge, deploy `hello` from the file picker, invoke it and watch the
-//! job to its verified result, register the account as a worker and add bond. The page makes no
-//! request beyond the node. Then the sign-in endpoint refuses a replayed answer and a signature
-//! by another key. Screenshots: `$BLS_ARTIFACTS/webapp-{keplr,metamask,martian}.png`.
+//! job to its verified result, invoke it through a head on the fast path (refused in words with
+//! no deposit; after a deposit from the page, the wallet signs the request text, the page posts
+//! it to the head across origins and the node checks the answer; the head's settlement of each
+//! wallet-signed request lands on chain), register the account as a worker and add bond. The
+//! page makes no request beyond the node and the head. Then the sign-in endpoint refuses a
+//! replayed answer and a signature by another key, the head refuses a request signed by another
+//! key, and the node's answer check refuses a tampered answer.
+//! Screenshots: `$BLS_ARTIFACTS/webapp-{keplr,metamask,martian}.png`.
 
 use std::process::Command;
 
+use std::time::Duration;
+
 use bls_e2e::artifacts_dir;
+use bls_e2e::fastpath::start_with_head;
+use bls_e2e::wait_until;
 use bls_e2e::worker::{wasm_path, WorkerNet};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -20,10 +29,8 @@ async fn each_wallet_signs_in_deploys_invokes_and_bonds_in_the_browser() -> anyh
         "playwright-core or @bls/client is not installed: run scripts/install"
     );
     let wasm = wasm_path("hello")?;
-    let mut wn = WorkerNet::start(3, 30, 30).await?;
-    for i in 0..3 {
-        wn.start_worker(i, &[]).await?;
-    }
+    let mut wn = WorkerNet::start(4, 30, 30).await?;
+    let fp = start_with_head(&mut wn, 3, "1000000000ubls").await?;
     let tmp = tempfile::tempdir()?;
     let funder = wn.funded_key(tmp.path(), "funder", 500_000_000).await?;
     let artifacts = artifacts_dir()?;
@@ -36,6 +43,7 @@ async fn each_wallet_signs_in_deploys_invokes_and_bonds_in_the_browser() -> anyh
         funder.mnemonic.clone(),
         wasm.display().to_string(),
         artifacts.display().to_string(),
+        fp.head_url.clone(),
     ];
     let out =
         tokio::task::spawn_blocking(move || Command::new("node").args(&args).output()).await??;
@@ -86,7 +94,66 @@ async fn each_wallet_signs_in_deploys_invokes_and_bonds_in_the_browser() -> anyh
             "{wallet}: {worker}"
         );
         assert!(artifacts.join(format!("webapp-{wallet}.png")).exists());
+
+        // The fast path: refused in words before the deposit, then a verified answer.
+        let fast = &r["fast"];
+        assert!(
+            fast["noDepositError"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("needs a fast-path deposit"),
+            "{wallet}: {fast}"
+        );
+        assert_eq!(
+            fast["output"],
+            format!("Hello, {name} (fast)!\n"),
+            "{wallet}: {fast}"
+        );
+        assert!(
+            fast["verified"]
+                .as_str()
+                .unwrap_or_default()
+                .starts_with("signed by head"),
+            "{wallet}: {fast}"
+        );
+        // The head settles the wallet-signed request: the chain checked the wallet's
+        // signature in the receipt and charged the deposit.
+        let addr: bls_core::Address = r["address"].as_str().unwrap_or_default().parse()?;
+        let rpc = wn.rpc.clone();
+        wait_until(
+            &format!("{wallet}'s fast-path charge settled"),
+            Duration::from_secs(60),
+            || {
+                let (rpc, addr) = (rpc.clone(), addr.clone());
+                async move {
+                    let d = bls_client::fastpath::deposit_of(&rpc, &addr).await?;
+                    Ok((d.deposit.parse::<u128>()? < 5_000_000).then_some(()))
+                }
+            },
+        )
+        .await?;
     }
+
+    let f = &v["fastPath"];
+    assert_eq!(f["forgedStatus"], 401, "{f}");
+    assert!(
+        f["forgedError"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("request signature"),
+        "{f}"
+    );
+    assert_eq!(f["servedStatus"], 200, "{f}");
+    assert_eq!(f["validStatus"], 200, "{f}");
+    assert_eq!(f["validStdout"], "Hello, Node!\n", "{f}");
+    assert_eq!(f["tamperedStatus"], 422, "{f}");
+    assert!(
+        f["tamperedError"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("does not verify"),
+        "{f}"
+    );
 
     let s = &v["signIn"];
     assert_eq!(s["firstStatus"], 200, "{s}");

@@ -13,8 +13,8 @@ use bls_core::Address;
 use bls_orchestration::fastpath::fee::fastpath_fee;
 use bls_orchestration::fastpath::msgs::{
     payload_hash_sealed, request_id, MsgFastPathDeposit, MsgFastPathWithdraw, MsgSetPinnedHeads,
-    ProtoCoin, RequestTerms, SignedRequest, MSG_FASTPATH_DEPOSIT, MSG_FASTPATH_WITHDRAW,
-    MSG_SET_PINNED_HEADS,
+    ProtoCoin, RequestSignScheme, RequestTerms, SignedRequest, MSG_FASTPATH_DEPOSIT,
+    MSG_FASTPATH_WITHDRAW, MSG_SET_PINNED_HEADS,
 };
 use bls_orchestration::fastpath::queries::{DepositRequest, DepositResponse};
 use cosmos_sdk_proto::Any;
@@ -256,6 +256,7 @@ impl FastRequest {
             expiry_height: t.expiry_height,
             time_secs: t.time_secs,
             time_nanos: t.time_nanos,
+            sign_scheme: RequestSignScheme::Direct as i32,
         }
     }
 }

@@ -1,8 +1,10 @@
 //! The web app served by `blsd start` at `/app/`: connect Keplr, MetaMask or Martian, sign in
-//! ([`signin`]), deploy and invoke functions and watch their jobs, bond a worker, delegate. Its
+//! ([`signin`]), deploy and invoke functions and watch their jobs, invoke through a head on the
+//! fast path ([`fastpath`]), bond a worker, delegate. Its
 //! JavaScript is built from `clients/web/` (TypeScript on `@bls/client`) by esbuild into
 //! `assets/app.js`, embedded here: the page needs no CDN and talks to this node only.
 
+pub mod fastpath;
 pub mod signin;
 
 use std::sync::Arc;
@@ -42,6 +44,8 @@ pub fn routes() -> Router<Arc<RestState>> {
         .route("/app/api/challenge", post(challenge))
         .route("/app/api/verify", post(verify))
         .route("/app/api/session", get(session))
+        .route("/app/api/fastpath/terms", get(fastpath::terms))
+        .route("/app/api/fastpath/check", post(fastpath::check))
 }
 
 fn asset(content_type: &'static str, body: &'static str) -> impl IntoResponse {

@@ -17,9 +17,8 @@ use std::sync::Mutex;
 
 use base64::Engine as _;
 use bls_auth::pubkey::aptos_address;
-use bls_auth::signature::{
-    aptos_full_message, recover_eth_secp256k1, verify_aptos_ed25519, verify_secp256k1,
-};
+use bls_auth::signature::{aptos_full_message, recover_eth_secp256k1};
+use bls_auth::text_signature::{personal_sign_digest, verify_text, TextScheme};
 use bls_auth::PubKey;
 use bls_core::Address;
 use rand::RngCore;
@@ -187,30 +186,6 @@ pub fn rfc3339(secs: u64) -> String {
     )
 }
 
-/// The ADR-036 sign doc Keplr's `signArbitrary(chainId, signer, data)` signs.
-pub fn adr036_doc(signer: &str, data: &[u8]) -> Vec<u8> {
-    let doc = serde_json::json!({
-        "account_number": "0",
-        "chain_id": "",
-        "fee": {"amount": [], "gas": "0"},
-        "memo": "",
-        "msgs": [{"type": "sign/MsgSignData", "value": {
-            "data": base64::engine::general_purpose::STANDARD.encode(data),
-            "signer": signer,
-        }}],
-        "sequence": "0",
-    });
-    bls_proto::amino::sorted_json(&doc).into_bytes()
-}
-
-/// The EIP-191 digest `personal_sign` signs.
-fn personal_sign_digest(text: &str) -> [u8; 32] {
-    let mut h = Keccak256::new();
-    h.update(format!("\x19Ethereum Signed Message:\n{}", text.len()).as_bytes());
-    h.update(text.as_bytes());
-    h.finalize().into()
-}
-
 impl SignIn {
     /// A new challenge for `address` in `wallet`, for a page at `origin` (`http://host:port`;
     /// its host is the SIWE domain).
@@ -328,15 +303,11 @@ fn verify_keplr(c: &Challenge, a: &Answer) -> Result<PubKey, SignInError> {
     )?;
     let key =
         PubKey::from_parts(bls_auth::pubkey::SECP256K1_PUBKEY_TYPE_URL, raw).map_err(rejected)?;
-    key.check_address(&Address::parse(&c.address).map_err(rejected)?)
+    let signer = Address::parse(&c.address).map_err(rejected)?;
+    key.check_address(&signer)
         .map_err(|_| rejected(format!("the key is not the key of {}", c.address)))?;
     let sig = b64_arg(&a.signature, "signature")?;
-    verify_secp256k1(
-        key.bytes(),
-        &adr036_doc(&c.address, c.message.as_bytes()),
-        &sig,
-    )
-    .map_err(|e| {
+    verify_text(TextScheme::Adr036, &key, &signer, &c.message, "", &sig).map_err(|e| {
         rejected(format!(
             "{e} (not {}'s signature of the challenge)",
             c.address
@@ -347,6 +318,8 @@ fn verify_keplr(c: &Challenge, a: &Answer) -> Result<PubKey, SignInError> {
 
 fn verify_metamask(c: &Challenge, a: &Answer) -> Result<PubKey, SignInError> {
     let sig = hex_arg(&a.signature, "signature")?;
+    // MetaMask reveals an account's key only through a signature: recover it, then check it
+    // as any other text signature.
     let key = recover_eth_secp256k1(&personal_sign_digest(&c.message), &sig).map_err(rejected)?;
     let key = PubKey::EthSecp256k1(key.to_encoded_point(true).as_bytes().to_vec());
     let eth: [u8; 20] = key
@@ -361,6 +334,15 @@ fn verify_metamask(c: &Challenge, a: &Answer) -> Result<PubKey, SignInError> {
             c.address
         )));
     }
+    verify_text(
+        TextScheme::PersonalSign,
+        &key,
+        &key.address(),
+        &c.message,
+        "",
+        &sig,
+    )
+    .map_err(rejected)?;
     Ok(key)
 }
 
@@ -375,9 +357,8 @@ fn verify_martian(c: &Challenge, a: &Answer) -> Result<PubKey, SignInError> {
     if format!("0x{}", hex::encode(aptos_address(key.bytes()))) != c.address {
         return Err(rejected(format!("the key is not the key of {}", c.address)));
     }
-    let full = aptos_full_message(&c.message, &c.nonce);
     if let Some(said) = &a.full_message {
-        if *said != full {
+        if *said != aptos_full_message(&c.message, &c.nonce) {
             return Err(rejected(
                 "the wallet signed another text than the challenge's envelope (address, \
                  application or chain id added?)",
@@ -385,7 +366,15 @@ fn verify_martian(c: &Challenge, a: &Answer) -> Result<PubKey, SignInError> {
         }
     }
     let sig = hex_arg(&a.signature, "signature")?;
-    verify_aptos_ed25519(key.bytes(), full.as_bytes(), &sig).map_err(|e| {
+    verify_text(
+        TextScheme::Aptos,
+        &key,
+        &key.address(),
+        &c.message,
+        &c.nonce,
+        &sig,
+    )
+    .map_err(|e| {
         rejected(format!(
             "{e} (not {}'s signature of the challenge)",
             c.address
@@ -397,6 +386,7 @@ fn verify_martian(c: &Challenge, a: &Answer) -> Result<PubKey, SignInError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bls_auth::text_signature::adr036_doc;
     use k256::ecdsa::signature::Signer;
     use k256::ecdsa::{Signature, SigningKey};
 

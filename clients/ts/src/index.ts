@@ -18,6 +18,7 @@ export * from "./signdoc.js";
 export * from "./eip712.js";
 export * from "./wallets.js";
 export * from "./client.js";
+export * from "./fastpath.js";
 export * as orchestration from "./gen/bls/orchestration/v1/tx_pb.js";
 export * as staking from "./gen/bls/staking/v1/tx_pb.js";
 export * as registry from "./gen/bls/registry/v1/tx_pb.js";

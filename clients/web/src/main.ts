@@ -1,23 +1,30 @@
 // The bls web app (served by blsd at /app/): connect Keplr, MetaMask or Martian, sign in with a
 // challenge the node verifies, then deploy and invoke functions (watching each job from
-// assignment to its verified result), register and bond a worker, delegate and undelegate.
-// Every tx is signed by the wallet in SIGN_MODE_LEGACY_AMINO_JSON (Keplr: the amino JSON;
-// MetaMask: its EIP-712 typed data; Martian: the Aptos signMessage envelope) through
-// @bls/client, and goes to this node's REST gateway only.
+// assignment to its verified result), invoke through a head on the fast path, register and
+// bond a worker, delegate and undelegate. Every tx is signed by the wallet in
+// SIGN_MODE_LEGACY_AMINO_JSON (Keplr: the amino JSON; MetaMask: its EIP-712 typed data;
+// Martian: the Aptos signMessage envelope) through @bls/client, and goes to this node's REST
+// gateway only. A fast-path request is signed as text by the wallet (ADR-036, personal_sign,
+// signMessage), posted to the head the user names, and its answer checked by this node.
 
 import {
+  aptosFullMessage,
   aptosSigner,
   BlsClient,
   ChainError,
   cosmosSigner,
   base64Decode,
   ethereumSigner,
+  executeBody,
+  freshNonce,
   fromBinary,
   hexToBytes,
   metamaskTypedDataSigner,
   orchestration,
+  requestId,
+  requestText,
 } from "../../ts/src/index.js";
-import type { EncodeObject, TxSigner } from "../../ts/src/index.js";
+import type { EncodeObject, RequestSignScheme, RequestTerms, TxSigner } from "../../ts/src/index.js";
 
 type WalletName = "keplr" | "metamask" | "martian";
 
@@ -58,6 +65,8 @@ declare global {
 const client = new BlsClient(location.origin);
 let signer: TxSigner | undefined;
 let session: Session | undefined;
+/** The account as the wallet names it (bls1…, 0x…), for its text signatures. */
+let walletAddress = "";
 
 const $ = <T extends HTMLElement = HTMLElement>(sel: string) => document.querySelector(sel) as T;
 
@@ -153,6 +162,7 @@ async function connect(wallet: WalletName) {
   const challenge = await api("/app/api/challenge", { wallet, address });
   const answer = await sign(challenge);
   session = (await api("/app/api/verify", { nonce: challenge.nonce, ...answer })) as Session;
+  walletAddress = address;
   signer = await makeSigner(session, address);
   await refreshAccount();
 }
@@ -176,6 +186,7 @@ async function refreshAccount() {
   show("#balance", `${balance} ubls`, { balance: balance.toString() });
   document.body.dataset.signedIn = "1";
   await refreshWorker();
+  await refreshDeposit();
 }
 
 function need(): TxSigner {
@@ -212,6 +223,7 @@ async function deploy() {
   const id = fromBinary(orchestration.MsgDeployFunctionResponseSchema, r.msgResponses[0].value).functionId.toString();
   show("#deploy-result", `Deployed function ${id} (tx ${r.hash})`, { functionId: id });
   $<HTMLInputElement>("#invoke-function").value = id;
+  $<HTMLInputElement>("#fast-function").value = id;
 }
 
 async function invoke() {
@@ -263,6 +275,97 @@ async function watch(jobId: string) {
     if (Date.now() > deadline) throw new Error(`job ${jobId} did not finish in 10 minutes`);
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
+}
+
+// --- fast path ----------------------------------------------------------------------------
+
+async function refreshDeposit() {
+  if (!session) return;
+  const d = await client.query("orchestration", "FastPathDeposit", { invoker: session.address });
+  show("#fast-deposit", `fast-path deposit: ${d.deposit} ubls`, { deposit: d.deposit });
+}
+
+async function deposit() {
+  await send([
+    {
+      typeUrl: "/bls.orchestration.v1.MsgFastPathDeposit",
+      value: { invoker: need().address, amount: { denom: "ubls", amount: $<HTMLInputElement>("#deposit-amount").value } },
+    },
+  ]);
+}
+
+/** The connected wallet's signature of a request's text, in its scheme. */
+async function signRequestText(
+  s: Session,
+  text: string,
+  nonce: bigint,
+): Promise<{ scheme: RequestSignScheme; pubkey: Uint8Array; signature: Uint8Array }> {
+  if (s.wallet === "keplr") {
+    const r = await window.keplr!.signArbitrary(await client.chainId(), walletAddress, text);
+    return { scheme: "adr036", pubkey: base64Decode(r.pub_key.value), signature: base64Decode(r.signature) };
+  }
+  if (s.wallet === "metamask") {
+    const sig = (await window.ethereum!.request({ method: "personal_sign", params: [utf8Hex(text), walletAddress] })) as string;
+    return { scheme: "personal_sign", pubkey: base64Decode(s.pub_key), signature: hexToBytes(sig) };
+  }
+  const r = await (window.martian ?? window.aptos)!.signMessage({ message: text, nonce: nonce.toString() });
+  if (r.fullMessage !== undefined && r.fullMessage !== aptosFullMessage(text, nonce.toString())) {
+    throw new Error("the wallet signed another text than the request's envelope (address, application or chain id added?)");
+  }
+  return { scheme: "aptos", pubkey: base64Decode(s.pub_key), signature: hexToBytes(r.signature) };
+}
+
+/** Signs a request with the wallet, sends it to the head, and has this node check the answer. */
+async function fastInvoke() {
+  need();
+  const s = session!;
+  const result = $("#fast-result");
+  result.dataset.verified = "0";
+  show("#fast-output", "");
+  show("#fast-verified", "");
+  const head = $<HTMLInputElement>("#fast-head").value.trim().replace(/\/+$/, "");
+  if (!/^https?:\/\/[^/]+$/.test(head)) throw new Error("the head API must be a URL like http://203.0.113.7:8080");
+  localStorage.setItem("bls.head", head);
+  const functionId = BigInt($<HTMLInputElement>("#fast-function").value);
+  const maxFee = BigInt($<HTMLInputElement>("#fast-max-fee").value);
+  const t = await api(`/app/api/fastpath/terms?function_id=${functionId}`);
+  if (maxFee < BigInt(t.fee)) throw new Error(`the most you pay (${maxFee} ubls) is below function ${functionId}'s fast-path fee (${t.fee} ubls)`);
+  const terms: RequestTerms = {
+    chainId: t.chain_id,
+    invoker: s.address,
+    functionId,
+    codeHash: t.code_hash,
+    nonce: freshNonce(),
+    maxFee,
+    input: $<HTMLInputElement>("#fast-input").value,
+    expiryHeight: BigInt(t.expiry_height),
+    timeSecs: BigInt(t.time_secs),
+    timeNanos: t.time_nanos,
+  };
+  const id = requestId(terms);
+  show("#fast-status", "waiting for the wallet's signature");
+  const body = executeBody(terms, await signRequestText(s, requestText(terms, id), terms.nonce));
+  show("#fast-status", `sent to ${head}`);
+  let resp: Response;
+  try {
+    resp = await fetch(`${head}/api/v1/functions/execute`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+  } catch (e) {
+    throw new Error(`the head at ${head} is unreachable (or does not allow this page: its --head-cors-origins): ${(e as Error).message}`);
+  }
+  const answer = await resp.json().catch(() => ({}));
+  if (resp.status === 402) throw new Error(`the head needs a fast-path deposit: ${answer.error ?? ""}`);
+  if (!resp.ok) throw new Error(`the head refused the request (HTTP ${resp.status}): ${answer.error ?? ""}`);
+  show("#fast-status", "checking the head's answer against the chain");
+  const v = await api("/app/api/fastpath/check", { request: body, answer });
+  show("#fast-status", `request ${v.request_id}: verified`, { requestId: v.request_id });
+  show("#fast-verified", `signed by head ${v.head} and ${v.signers.length} workers: ${v.signers.join(", ")}`);
+  show("#fast-output", v.stdout, { resultHash: v.result_hash });
+  result.dataset.verified = "1";
+  await refreshAccount();
 }
 
 // --- workers and staking -------------------------------------------------------------------
@@ -359,6 +462,9 @@ async function main() {
   }
   on("#deploy-submit", "Deploying", deploy);
   on("#invoke-submit", "Invoking", invoke);
+  on("#deposit-submit", "Depositing", deposit);
+  on("#fast-submit", "Invoking through the head", fastInvoke);
+  $<HTMLInputElement>("#fast-head").value = localStorage.getItem("bls.head") ?? "";
   on("#worker-submit", "Registering the worker", registerWorker);
   on("#bond-submit", "Bonding", bondWorker);
   on("#delegate-submit", "Delegating", () => stake("Delegate"));

@@ -8,6 +8,8 @@
 //! - [`pubkey`]: the key kinds an account may have (Cosmos and Ethereum secp256k1, Aptos
 //!   ed25519), their type URLs and address rules;
 //! - [`signature`]: signature verification for each kind, refusing malleable encodings;
+//! - [`text_signature`]: text signed by a browser wallet (ADR-036, `personal_sign`, Aptos
+//!   `signMessage`), for sign-in and wallet-signed fast-path requests;
 //! - [`genesis`]: `{params, accounts}` import and export;
 //! - [`queries`]: the `/cosmos.auth.v1beta1.Query/{Account,Params}` queries;
 //! - [`module`]: [`AuthModule`], the `bls_core::Module` implementation (no messages).
@@ -21,6 +23,7 @@ pub mod params;
 pub mod pubkey;
 pub mod queries;
 pub mod signature;
+pub mod text_signature;
 
 pub use account::{ensure_account, get_account, set_account, Account};
 pub use error::AuthError;

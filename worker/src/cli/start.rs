@@ -76,6 +76,12 @@ pub struct StartArgs {
     /// Head: milliseconds between settlement batches.
     #[arg(long, default_value_t = 1000)]
     pub settle_interval_ms: u64,
+    /// Head API: web origins whose pages may call it from a browser (CORS), comma-separated,
+    /// e.g. `https://app.example.org`; `*` (the default) allows any page: every request is
+    /// signed by its invoker and the API uses no cookies, so no page gains anything another
+    /// could not. "" sends no CORS headers (browsers then refuse cross-origin calls).
+    #[arg(long, default_value = "*", value_name = "ORIGINS")]
+    pub head_cors_origins: String,
 }
 
 /// Runs the subcommand.
@@ -119,6 +125,13 @@ pub fn main(args: StartArgs) -> anyhow::Result<std::process::ExitCode> {
             head: args.head_listen.map(|listen| bls_worker::head::HeadConfig {
                 listen,
                 max_body_bytes: args.head_max_body,
+                cors_origins: args
+                    .head_cors_origins
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|o| !o.is_empty())
+                    .map(str::to_string)
+                    .collect(),
                 rate_per_sec: args.head_rate,
                 burst: args.head_burst,
                 settle_interval: std::time::Duration::from_millis(args.settle_interval_ms),

@@ -46,14 +46,13 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use bls_client::fastpath::DEPOSIT_QUERY;
-use bls_client::head_api::{ErrorBody, ExecuteRequest, ExecuteResponse, ResultRequest, WorkerSig};
+use bls_client::head_api::{
+    BodyError, ErrorBody, ExecuteRequest, ExecuteResponse, ResultRequest, SignedBody, WorkerSig,
+};
 use bls_client::orchestration::{PARAMS_QUERY, PINNED_HEADS_QUERY};
 use bls_core::outcome::{ExitStatus, Outcome};
-use bls_core::Address;
 use bls_orchestration::fastpath::fee::fastpath_fee;
-use bls_orchestration::fastpath::msgs::{
-    payload_hash_sealed, ProtoCoin, Receipt, SignedRequest, WorkerSignature,
-};
+use bls_orchestration::fastpath::msgs::{Receipt, WorkerSignature};
 use bls_orchestration::fastpath::queries::{DepositResponse, PinnedHeadsResponse};
 use bls_orchestration::fastpath::request::{serve_window, RequestError, Window};
 use bls_orchestration::queries::ParamsResponse;
@@ -69,6 +68,8 @@ pub struct HeadConfig {
     pub listen: SocketAddr,
     /// Largest request body, bytes.
     pub max_body_bytes: usize,
+    /// Web origins allowed to call the API from a browser (`*`: any; empty: no CORS).
+    pub cors_origins: Vec<String>,
     /// Sustained requests per second per account.
     pub rate_per_sec: u32,
     /// Burst per account.
@@ -173,6 +174,7 @@ pub async fn start(
         .route("/api/v1/functions/execute", post(execute))
         .route("/api/v1/functions/requests/result", post(result))
         .layer(DefaultBodyLimit::max(cfg.max_body_bytes))
+        .layer(cors(&cfg.cors_origins)?)
         .with_state(head);
     let listener = tokio::net::TcpListener::bind(cfg.listen).await?;
     let bound = listener.local_addr()?;
@@ -182,6 +184,31 @@ pub async fn start(
         }
     });
     Ok(Started { bound, challenges })
+}
+
+/// The CORS policy for `origins` (see `--head-cors-origins`): simple JSON POSTs and GETs, no
+/// credentials. A browser page of an allowed origin can call the API; the request's own
+/// signature is what authorizes it.
+fn cors(origins: &[String]) -> anyhow::Result<tower_http::cors::CorsLayer> {
+    use axum::http::{header, HeaderValue, Method};
+    use tower_http::cors::{AllowOrigin, CorsLayer};
+    let allow = if origins.iter().any(|o| o == "*") {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(
+            origins
+                .iter()
+                .map(|o| {
+                    HeaderValue::from_str(o)
+                        .map_err(|_| anyhow::anyhow!("CORS origin {o:?} is not a header value"))
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?,
+        )
+    };
+    Ok(CorsLayer::new()
+        .allow_origin(allow)
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::CONTENT_TYPE]))
 }
 
 /// How often the sizes of the head's tables are sampled into `/metrics`.
@@ -310,66 +337,16 @@ impl Head {
         let exec = &self.exec;
         let t_start = Instant::now();
         // --- who pays, and may they ---
-        if req.invoker.is_empty() || req.signature.is_empty() {
-            return Err((StatusCode::UNAUTHORIZED, "unsigned request: invoker, invoker_pubkey, nonce, max_fee and signature are required".into()));
-        }
-        let invoker = Address::parse(&req.invoker).map_err(|e| bad(format!("invoker: {e}")))?;
-        let function_id = req
-            .function_id
-            .get()
-            .ok_or_else(|| bad("function_id must be a number"))?;
-        let mut env = std::collections::BTreeMap::new();
-        for v in &req.config.env_vars {
-            if env.insert(v.name.clone(), v.value.clone()).is_some() {
-                return Err(bad(format!(
-                    "config.env_vars names {:?} twice",
-                    v.name.chars().take(64).collect::<String>()
-                )));
-            }
-        }
-        let max_fee: u128 = req
-            .max_fee
-            .trim()
-            .parse()
-            .map_err(|_| bad("max_fee must be a decimal ubls amount"))?;
-        let pubkey =
-            hex::decode(&req.invoker_pubkey).map_err(|_| bad("invoker_pubkey must be hex"))?;
-        if Address::from_secp256k1_pubkey(&pubkey) != invoker {
-            return Err((
-                StatusCode::UNAUTHORIZED,
-                "invoker_pubkey does not derive the invoker address".into(),
-            ));
-        }
-        let signature = hex::decode(&req.signature).map_err(|_| bad("signature must be hex"))?;
-        let code_hash_bytes = hex::decode(&req.code_hash)
-            .ok()
-            .filter(|b| b.len() == 32)
-            .ok_or_else(|| {
-                bad("code_hash must be 32 bytes of hex (sign request v2: code_hash, expiry_height, time_secs, time_nanos)")
-            })?;
-        let sealed =
-            bls_client::secrets::request_commitments(&req.config.sealed_env).map_err(bad)?;
-        if let Some(name) = sealed.keys().find(|n| env.contains_key(*n)) {
-            return Err(bad(format!(
-                "{name} is both in config.env_vars and config.sealed_env"
-            )));
-        }
-        let input = req.config.stdin.clone().into_bytes();
-        let args = req.args();
-        let payload = payload_hash_sealed(&input, &args, &env, &sealed);
-        let signed = SignedRequest {
-            invoker: invoker.to_string(),
-            invoker_pubkey: pubkey,
-            function_id,
-            nonce: req.nonce,
-            max_fee: Some(ProtoCoin::ubls(max_fee)),
-            payload_hash: payload.to_vec(),
-            signature,
-            code_hash: code_hash_bytes,
-            expiry_height: req.expiry_height,
-            time_secs: req.time_secs,
-            time_nanos: req.time_nanos,
-        };
+        let body = req.signed().map_err(|e| match e {
+            BodyError::Unsigned => (StatusCode::UNAUTHORIZED, e.to_string()),
+            BodyError::Malformed(m) => bad(m),
+        })?;
+        let SignedBody {
+            request: signed,
+            input,
+            args,
+            env,
+        } = body;
         let verified = signed.verify(&exec.chain_id).map_err(|e| match e {
             RequestError::Malformed { .. } => bad(e.to_string()),
             RequestError::BadSignature(why) => (
@@ -378,6 +355,9 @@ impl Head {
             ),
         })?;
         let id = verified.id;
+        let invoker = verified.invoker.clone();
+        let function_id = verified.terms.function_id;
+        let max_fee = verified.terms.max_fee;
         // Counted only once the account signed it: forged requests cannot spend a victim's
         // allowance.
         if !self.limiter.allow(invoker.as_str()) {

@@ -102,7 +102,8 @@ pub struct SignedRequest {
     /// Invoker address; pays from its deposit.
     #[prost(string, tag = "1")]
     pub invoker: String,
-    /// The invoker's secp256k1 public key, 33 bytes compressed (must derive `invoker`).
+    /// The invoker's public key (must derive `invoker`): 33 bytes compressed secp256k1
+    /// (Cosmos or Ethereum, by `sign_scheme`) or 32 bytes ed25519 (Aptos).
     #[prost(bytes = "vec", tag = "2")]
     pub invoker_pubkey: Vec<u8>,
     /// Function id.
@@ -117,7 +118,7 @@ pub struct SignedRequest {
     /// sha256 of the input and args ([`payload_hash`]).
     #[prost(bytes = "vec", tag = "6")]
     pub payload_hash: Vec<u8>,
-    /// Invoker's signature over [`request_id`].
+    /// Invoker's signature of [`request_id`], as `sign_scheme` says.
     #[prost(bytes = "vec", tag = "7")]
     pub signature: Vec<u8>,
     /// sha256 of the code the invoker asks to run (32 bytes; must be the function's code).
@@ -133,6 +134,61 @@ pub struct SignedRequest {
     /// Nanoseconds part of the guest's clock (0..=999 999 999).
     #[prost(uint32, tag = "11")]
     pub time_nanos: u32,
+    /// How the invoker signed the id ([`RequestSignScheme`]; not bound by the id, which the
+    /// signature covers whatever the scheme).
+    #[prost(enumeration = "RequestSignScheme", tag = "12")]
+    #[serde(default)]
+    pub sign_scheme: i32,
+}
+
+/// How an invoker signs a request id ([`super::request`] checks each).
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    prost::Enumeration,
+    Serialize,
+    Deserialize,
+)]
+#[repr(i32)]
+pub enum RequestSignScheme {
+    /// 64-byte secp256k1 signature over sha256 of the id, Cosmos key (CLI, SDKs).
+    Direct = 0,
+    /// Keplr `signArbitrary` (ADR-036) of the request text, Cosmos key.
+    Adr036 = 1,
+    /// MetaMask `personal_sign` (EIP-191) of the request text, Ethereum key.
+    PersonalSign = 2,
+    /// Aptos `signMessage` envelope of the request text (nonce: the request nonce), ed25519.
+    Aptos = 3,
+}
+
+impl RequestSignScheme {
+    /// The name the head API takes (`direct`, `adr036`, `personal_sign`, `aptos`).
+    pub fn name(self) -> &'static str {
+        match self {
+            RequestSignScheme::Direct => "direct",
+            RequestSignScheme::Adr036 => "adr036",
+            RequestSignScheme::PersonalSign => "personal_sign",
+            RequestSignScheme::Aptos => "aptos",
+        }
+    }
+
+    /// The scheme called `name` (an empty name is [`RequestSignScheme::Direct`]).
+    pub fn from_name(name: &str) -> Option<RequestSignScheme> {
+        [
+            RequestSignScheme::Direct,
+            RequestSignScheme::Adr036,
+            RequestSignScheme::PersonalSign,
+            RequestSignScheme::Aptos,
+        ]
+        .into_iter()
+        .find(|s| s.name() == name || (name.is_empty() && *s == RequestSignScheme::Direct))
+    }
 }
 
 /// One worker's signature over [`result_digest`].

@@ -17,13 +17,24 @@
 //! ([`serve_window`]); settlement and evidence accept it until `E + settle_window` and refuse
 //! an expiry more than `ttl` ahead of the chain ([`chain_window`]). A worker's result key is
 //! valid for the request when its range overlaps `[E - ttl, E]` ([`key_window`]).
+//!
+//! # Who signs it, and how
+//! The CLI and SDKs sign the id itself (secp256k1 over sha256 of the id). A browser wallet
+//! cannot sign a raw digest, but each signs text: Keplr by ADR-036, MetaMask by `personal_sign`,
+//! an Aptos wallet by its `signMessage` envelope. Those schemes sign [`request_text`], which
+//! names the chain, function, most paid and expiry for the person approving it and ends with
+//! the hex id, so it binds everything the id binds. `sign_scheme` says which; the key must be
+//! of that scheme's kind and derive the invoker under that kind's address rule
+//! (`bls_auth::text_signature`).
 
 use std::collections::BTreeMap;
 
+use bls_auth::text_signature::{verify_text, TextScheme};
+use bls_auth::PubKey;
 use bls_core::Address;
 use sha2::{Digest, Sha256};
 
-use super::msgs::SignedRequest;
+use super::msgs::{RequestSignScheme, SignedRequest};
 
 const REQUEST_DOMAIN: &[u8] = b"bls/fastpath/request/v2";
 
@@ -122,6 +133,19 @@ pub fn request_id(chain_id: &str, t: &RequestTerms) -> [u8; 32] {
     h.finalize().into()
 }
 
+/// The text a wallet signs for a request (every scheme but
+/// [`RequestSignScheme::Direct`]): what the person approving it needs to see, then the id.
+pub fn request_text(chain_id: &str, t: &RequestTerms, id: &[u8; 32]) -> String {
+    format!(
+        "bls fast-path request\nchain: {chain_id}\nfunction: {}\nmax fee: {} ubls\n\
+         expires at height: {}\nrequest: {}",
+        t.function_id,
+        t.max_fee,
+        t.expiry_height,
+        hex::encode(id)
+    )
+}
+
 /// Why a signed request is not acceptable (before any chain state is consulted).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RequestError {
@@ -200,22 +224,52 @@ impl SignedRequest {
     }
 
     /// Recomputes the request id for `chain_id` and checks that `invoker_pubkey` derives the
-    /// invoker and signed it (64-byte low-S secp256k1 over sha256 of the id). A request
-    /// nobody signed is nothing: no receipt, no evidence, no work.
+    /// invoker and signed it in `sign_scheme` (see the module docs). A request nobody signed
+    /// is nothing: no receipt, no evidence, no work.
     pub fn verify(&self, chain_id: &str) -> Result<VerifiedRequest, RequestError> {
         let terms = self.terms()?;
         let invoker =
             Address::parse(&terms.invoker).map_err(|e| malformed("invoker", e.to_string()))?;
-        if self.invoker_pubkey.len() != 33
-            || Address::from_secp256k1_pubkey(&self.invoker_pubkey) != invoker
-        {
+        let scheme = RequestSignScheme::try_from(self.sign_scheme).map_err(|_| {
+            malformed(
+                "sign_scheme",
+                format!("unknown scheme {}", self.sign_scheme),
+            )
+        })?;
+        let id = request_id(chain_id, &terms);
+        let text_scheme = match scheme {
+            RequestSignScheme::Direct => {
+                if self.invoker_pubkey.len() != 33
+                    || Address::from_secp256k1_pubkey(&self.invoker_pubkey) != invoker
+                {
+                    return Err(RequestError::BadSignature(
+                        "invoker_pubkey does not derive the invoker address".into(),
+                    ));
+                }
+                bls_auth::signature::verify_secp256k1(&self.invoker_pubkey, &id, &self.signature)
+                    .map_err(|e| RequestError::BadSignature(e.to_string()))?;
+                return Ok(VerifiedRequest { invoker, terms, id });
+            }
+            RequestSignScheme::Adr036 => TextScheme::Adr036,
+            RequestSignScheme::PersonalSign => TextScheme::PersonalSign,
+            RequestSignScheme::Aptos => TextScheme::Aptos,
+        };
+        let key = PubKey::from_parts(text_scheme.key_type_url(), self.invoker_pubkey.clone())
+            .map_err(|e| RequestError::BadSignature(format!("invoker_pubkey: {e}")))?;
+        if key.address() != invoker {
             return Err(RequestError::BadSignature(
                 "invoker_pubkey does not derive the invoker address".into(),
             ));
         }
-        let id = request_id(chain_id, &terms);
-        bls_auth::signature::verify_secp256k1(&self.invoker_pubkey, &id, &self.signature)
-            .map_err(|e| RequestError::BadSignature(e.to_string()))?;
+        verify_text(
+            text_scheme,
+            &key,
+            &invoker,
+            &request_text(chain_id, &terms, &id),
+            &terms.nonce.to_string(),
+            &self.signature,
+        )
+        .map_err(|e| RequestError::BadSignature(e.to_string()))?;
         Ok(VerifiedRequest { invoker, terms, id })
     }
 }
@@ -336,5 +390,209 @@ mod tests {
             chain_window(u64::MAX, 1, 5, 20),
             Window::TooEarly { from: u64::MAX - 5 }
         );
+    }
+
+    /// The vector `clients/ts/test/fastpath.test.mjs` checks too: a browser computes the
+    /// same id and text as the chain.
+    #[test]
+    fn the_id_and_text_match_the_typescript_client() {
+        let env = BTreeMap::from([
+            ("B".to_string(), "2".to_string()),
+            ("A".to_string(), "1".to_string()),
+            ("ü".to_string(), "3".to_string()),
+        ]);
+        let t = RequestTerms {
+            invoker: "bls1invoker".into(),
+            function_id: 7,
+            code_hash: [0x11; 32],
+            nonce: 42,
+            max_fee: (1u128 << 70) + 5,
+            payload_hash: payload_hash(b"Ada", &["x".into(), "é".into()], &env),
+            expiry_height: 100,
+            time_secs: 1_800_000_000,
+            time_nanos: 123,
+        };
+        let id = request_id("bls-test", &t);
+        let want = "7a9da4480ed44b51d00de92468be424b5346c0982ca739eca613f8229e4ea8cb";
+        assert_eq!(hex::encode(id), want);
+        assert_eq!(
+            request_text("bls-test", &t, &id),
+            format!(
+                "bls fast-path request\nchain: bls-test\nfunction: 7\nmax fee: {} ubls\n\
+                 expires at height: 100\nrequest: {want}",
+                (1u128 << 70) + 5
+            )
+        );
+    }
+
+    mod wallets {
+        use super::super::*;
+        use bls_auth::signature::aptos_full_message;
+        use bls_auth::text_signature::{adr036_doc, personal_sign_digest};
+        use k256::ecdsa::signature::Signer;
+        use k256::ecdsa::{Signature, SigningKey};
+
+        const CHAIN: &str = "bls-test";
+
+        /// A request by `key` (of `scheme`'s kind) with terms signed for `chain`.
+        fn request(scheme: RequestSignScheme, seed: u8, chain: &str) -> SignedRequest {
+            let (pubkey, invoker) = key_of(scheme, seed);
+            let mut r = SignedRequest {
+                invoker: invoker.to_string(),
+                invoker_pubkey: pubkey,
+                function_id: 3,
+                nonce: 9,
+                max_fee: Some(super::super::super::msgs::ProtoCoin::ubls(5000)),
+                payload_hash: vec![1; 32],
+                signature: Vec::new(),
+                code_hash: vec![2; 32],
+                expiry_height: 50,
+                time_secs: 1_700_000_000,
+                time_nanos: 0,
+                sign_scheme: scheme as i32,
+            };
+            r.signature = sign(scheme, seed, chain, &r);
+            r
+        }
+
+        fn key_of(scheme: RequestSignScheme, seed: u8) -> (Vec<u8>, Address) {
+            match scheme {
+                RequestSignScheme::Aptos => {
+                    let k = ed25519_consensus::SigningKey::from([seed; 32]);
+                    let raw = k.verification_key().to_bytes().to_vec();
+                    let addr = PubKey::AptosEd25519(raw.clone()).address();
+                    (raw, addr)
+                }
+                _ => {
+                    let sk = SigningKey::from_slice(&[seed; 32]).unwrap();
+                    let raw = sk
+                        .verifying_key()
+                        .to_encoded_point(true)
+                        .as_bytes()
+                        .to_vec();
+                    let addr = if scheme == RequestSignScheme::PersonalSign {
+                        PubKey::EthSecp256k1(raw.clone()).address()
+                    } else {
+                        Address::from_secp256k1_pubkey(&raw)
+                    };
+                    (raw, addr)
+                }
+            }
+        }
+
+        fn sign(scheme: RequestSignScheme, seed: u8, chain: &str, r: &SignedRequest) -> Vec<u8> {
+            let t = r.terms().unwrap();
+            let id = request_id(chain, &t);
+            let text = request_text(chain, &t, &id);
+            match scheme {
+                RequestSignScheme::Direct => {
+                    let s: Signature = SigningKey::from_slice(&[seed; 32]).unwrap().sign(&id);
+                    s.normalize_s().unwrap_or(s).to_bytes().to_vec()
+                }
+                RequestSignScheme::Adr036 => {
+                    let s: Signature = SigningKey::from_slice(&[seed; 32])
+                        .unwrap()
+                        .sign(&adr036_doc(&r.invoker, text.as_bytes()));
+                    s.normalize_s().unwrap_or(s).to_bytes().to_vec()
+                }
+                RequestSignScheme::PersonalSign => {
+                    let (s, rec) = SigningKey::from_slice(&[seed; 32])
+                        .unwrap()
+                        .sign_prehash_recoverable(&personal_sign_digest(&text))
+                        .unwrap();
+                    let mut out = s.to_bytes().to_vec();
+                    out.push(27 + rec.to_byte());
+                    out
+                }
+                RequestSignScheme::Aptos => ed25519_consensus::SigningKey::from([seed; 32])
+                    .sign(aptos_full_message(&text, &t.nonce.to_string()).as_bytes())
+                    .to_bytes()
+                    .to_vec(),
+            }
+        }
+
+        fn refused(r: &SignedRequest, chain: &str, why: &str) {
+            match r.verify(chain) {
+                Err(e) => assert!(e.to_string().contains(why), "{why}: got {e}"),
+                Ok(_) => panic!("accepted: {why}"),
+            }
+        }
+
+        const SCHEMES: [RequestSignScheme; 4] = [
+            RequestSignScheme::Direct,
+            RequestSignScheme::Adr036,
+            RequestSignScheme::PersonalSign,
+            RequestSignScheme::Aptos,
+        ];
+
+        #[test]
+        fn each_scheme_verifies_with_the_same_id() {
+            for scheme in SCHEMES {
+                let r = request(scheme, 7, CHAIN);
+                let v = r
+                    .verify(CHAIN)
+                    .unwrap_or_else(|e| panic!("{scheme:?}: {e}"));
+                assert_eq!(v.id, request_id(CHAIN, &r.terms().unwrap()));
+                assert_eq!(v.invoker.as_str(), r.invoker);
+            }
+        }
+
+        #[test]
+        fn forgeries_are_refused() {
+            for scheme in SCHEMES {
+                let r = request(scheme, 7, CHAIN);
+                // Signed for another chain.
+                refused(&request(scheme, 7, "other-chain"), CHAIN, "");
+                // Any signed term changed after signing (the relay raises the fee).
+                let mut raised = r.clone();
+                raised.max_fee = Some(super::super::super::msgs::ProtoCoin::ubls(5001));
+                refused(&raised, CHAIN, "");
+                let mut later = r.clone();
+                later.expiry_height += 1;
+                refused(&later, CHAIN, "");
+                // Another key's signature over the victim's request.
+                let mut stolen = r.clone();
+                stolen.signature = request(scheme, 8, CHAIN).signature;
+                refused(&stolen, CHAIN, "");
+                // Another account's key presented for the victim.
+                let mut other_key = r.clone();
+                other_key.invoker_pubkey = key_of(scheme, 8).0;
+                other_key.signature = sign(scheme, 8, CHAIN, &other_key);
+                refused(&other_key, CHAIN, "does not derive the invoker");
+                // The same signature relabelled as every other scheme.
+                for other in SCHEMES.into_iter().filter(|o| *o != scheme) {
+                    let mut relabelled = r.clone();
+                    relabelled.sign_scheme = other as i32;
+                    refused(&relabelled, CHAIN, "");
+                }
+            }
+            let mut unknown = request(RequestSignScheme::Direct, 7, CHAIN);
+            unknown.sign_scheme = 9;
+            refused(&unknown, CHAIN, "unknown scheme 9");
+        }
+
+        #[test]
+        fn an_aptos_envelope_with_another_nonce_is_refused() {
+            let mut r = request(RequestSignScheme::Aptos, 7, CHAIN);
+            let t = r.terms().unwrap();
+            let text = request_text(CHAIN, &t, &request_id(CHAIN, &t));
+            r.signature = ed25519_consensus::SigningKey::from([7; 32])
+                .sign(aptos_full_message(&text, "10").as_bytes())
+                .to_bytes()
+                .to_vec();
+            refused(&r, CHAIN, "");
+        }
+
+        #[test]
+        fn scheme_names_round_trip() {
+            for scheme in SCHEMES {
+                assert_eq!(RequestSignScheme::from_name(scheme.name()), Some(scheme));
+            }
+            assert_eq!(
+                RequestSignScheme::from_name(""),
+                Some(RequestSignScheme::Direct)
+            );
+            assert_eq!(RequestSignScheme::from_name("eip712"), None);
+        }
     }
 }

@@ -97,6 +97,7 @@ impl Invoker {
             expiry_height: t.expiry_height,
             time_secs: t.time_secs,
             time_nanos: t.time_nanos,
+            sign_scheme: 0,
         };
         (req, id)
     }
