@@ -109,6 +109,7 @@ try {
       heading: document.querySelector("#function h2")?.textContent ?? null,
       subnetwork: [...document.querySelectorAll("#subnetwork [data-worker]")].map((e) => e.dataset.worker),
       command: document.querySelector("#invoke-command")?.textContent ?? null,
+      webApp: document.querySelector("#invoke-webapp")?.getAttribute("href") ?? null,
       jobs: [...document.querySelectorAll("#jobs tr[data-job-id]")].map((r) => r.dataset.jobId),
       errors: [...document.querySelectorAll("main .error")].map((e) => e.textContent),
     }));

@@ -4,8 +4,9 @@
 // eth_signTypedData_v4) and window.martian (an @aptos-labs/ts-sdk Ed25519 key: signMessage).
 // For each: sign in, deploy hello, invoke it to a verified result, deposit and invoke it through
 // the head (the wallet signs the request text; the page posts it to the head, CORS, and the node
-// checks the answer); then, for each, register the account as a worker and bond; a screenshot
-// per wallet. Then over HTTP: the sign-in endpoint's refusals (replay, wrong key), a fast-path
+// checks the answer), see the job and function in the Network panel; then, for each, register
+// the account as a worker and bond, delegate to and undelegate from the validator the test
+// created; a screenshot per wallet. Then over HTTP: the sign-in endpoint's refusals (replay, wrong key), a fast-path
 // request signed by another key (head: 401) and a tampered head answer (node: 422).
 // Prints a JSON summary for tests/tests/webapp.rs.
 //
@@ -215,7 +216,29 @@ async function runWallet(context, wallet, input) {
     verified: document.querySelector("#fast-verified").textContent,
   }));
 
-  return { page, problems, until, result: { address, functionId, job, fast: { ...fast, noDepositError } } };
+  // The Network panel (the dashboard's views, in the app): the job is listed with its output,
+  // and the function's page offers the wallet's invoke, which fills the fast-path form.
+  await page.evaluate(() => { location.hash = "#/jobs"; });
+  await until("network jobs view", (id) => {
+    const n = document.querySelector("#explorer");
+    return n.dataset.ready === "1" && n.dataset.view === "/jobs" && !!document.querySelector(`#explore tr[data-job-id="${id}"]`);
+  }, job.id);
+  const jobsRow = await page.evaluate((id) => document.querySelector(`#explore tr[data-job-id="${id}"]`).textContent, job.id);
+  await page.evaluate((id) => { location.hash = `#/function/${id}`; }, functionId);
+  await until("network function view", (id) => {
+    const n = document.querySelector("#explorer");
+    return n.dataset.ready === "1" && n.dataset.view === `/function/${id}` && !!document.querySelector("#explore-invoke-fast");
+  }, functionId);
+  await page.fill("#fast-function", "");
+  await page.click("#explore-invoke-fast");
+  const network = {
+    jobsRow,
+    heading: await page.evaluate(() => document.querySelector("#explore #function h2")?.textContent ?? null),
+    prefilled: await page.evaluate(() => document.querySelector("#fast-function").value),
+    cliCommand: await page.evaluate(() => !!document.querySelector("#explore #invoke-command")),
+  };
+
+  return { page, problems, until, result: { address, functionId, job, fast: { ...fast, noDepositError }, network } };
 }
 
 // Registers the signed-in account as a worker (values a worker node would give), then adds
@@ -238,9 +261,30 @@ async function registerAndBond(wallet, { page, problems, until, result }) {
     bondBefore,
   );
   const bondAfter = await page.evaluate(() => document.querySelector("#worker-status").dataset.bond);
+
+  // Delegate to the validator the test created, then undelegate half: the chain's records after
+// each.
+  const { validators } = await client.query("staking", "Validators", { limit: 100 });
+  const validator = validators.find((v) => v.validator.moniker === "webapp-validator")?.validator.operator;
+  if (!validator) throw new Error(`${wallet}: no validator "webapp-validator" among ${JSON.stringify(validators)}`);
+  await page.selectOption("#stake-validator", validator);
+  await page.fill("#stake-amount", "1000000");
+  await page.click("#delegate-submit");
+  await until("delegated", () => document.querySelector("#stake-result").dataset.done === "delegate");
+  const delegated = (await client.query("staking", "Delegations", { delegator: result.address })).delegations;
+  // Half of it: the validator signs no block, so downtime slashing may take a share meanwhile.
+  await page.fill("#stake-amount", "500000");
+  await page.click("#undelegate-submit");
+  await until("undelegated", () => document.querySelector("#stake-result").dataset.done === "undelegate");
+  const staking = {
+    validator,
+    delegated,
+    afterUndelegate: (await client.query("staking", "Delegations", { delegator: result.address })).delegations,
+    unbonding: (await client.query("staking", "UnbondingDelegations", { delegator: result.address })).entries,
+  };
   await page.screenshot({ path: join(artifacts, `webapp-${wallet}.png`), fullPage: true });
   await page.close();
-  return { ...result, bondBefore, bondAfter, problems };
+  return { ...result, bondBefore, bondAfter, staking, problems };
 }
 
 // The sign-in endpoint refuses a replayed answer and a signature by another key.

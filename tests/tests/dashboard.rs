@@ -117,7 +117,10 @@ async fn dashboard_shows_validators_workers_and_a_finalized_job() -> anyhow::Res
     // The JSON routes behind the page.
     let html = reqwest::get(format!("{api}/dashboard/")).await?;
     assert!(html.status().is_success());
-    assert!(html.text().await?.contains("<script src=\"app.js\">"));
+    assert!(html
+        .text()
+        .await?
+        .contains("import { mountDashboard } from \"./app.js\""));
     let jobs = get_json(&format!("{api}/dashboard/api/jobs?limit=5")).await?;
     assert_eq!(jobs["latest_job_id"], inv.job_id.to_string(), "{jobs}");
     let job = &jobs["jobs"][0];
@@ -283,6 +286,12 @@ async fn dashboard_shows_validators_workers_and_a_finalized_job() -> anyhow::Res
         "{command}"
     );
     assert!(command.contains("--max-fee=1000000ubls"), "{command}");
+    // The read-only page sends wallet users to the web app's view of the same function.
+    assert_eq!(
+        fp["webApp"],
+        format!("../app/#/function/{function_id}"),
+        "{fp:#}"
+    );
     assert_eq!(fp["jobs"], serde_json::json!([inv.job_id.to_string()]));
     let subnet: BTreeSet<String> = fp["subnetwork"]
         .as_array()

@@ -6,7 +6,9 @@
 //! no deposit; after a deposit from the page, the wallet signs the request text, the page posts
 //! it to the head across origins and the node checks the answer; the head's settlement of each
 //! wallet-signed request lands on chain), register the account as a worker and add bond. The
-//! page makes no request beyond the node and the head. Then the sign-in endpoint refuses a
+//! page makes no request beyond the node and the head. Each wallet also delegates to and
+//! undelegates from a validator the test created, and finds its job and function in the app's
+//! Network panel (the dashboard's views). Then the sign-in endpoint refuses a
 //! replayed answer and a signature by another key, the head refuses a request signed by another
 //! key, and the node's answer check refuses a tampered answer.
 //! Screenshots: `$BLS_ARTIFACTS/webapp-{keplr,metamask,martian}.png`.
@@ -15,7 +17,9 @@ use std::process::Command;
 
 use std::time::Duration;
 
+use base64::Engine as _;
 use bls_e2e::artifacts_dir;
+use bls_e2e::chain::{create_validator, keyring_dir, ConsensusKey};
 use bls_e2e::fastpath::start_with_head;
 use bls_e2e::wait_until;
 use bls_e2e::worker::{wasm_path, WorkerNet};
@@ -33,6 +37,21 @@ async fn each_wallet_signs_in_deploys_invokes_and_bonds_in_the_browser() -> anyh
     let fp = start_with_head(&mut wn, 3, "1000000000ubls").await?;
     let tmp = tempfile::tempdir()?;
     let funder = wn.funded_key(tmp.path(), "funder", 500_000_000).await?;
+    // A validator with a staking record to delegate to: a consensus key no node runs, power 1
+    // against the genesis validator's 10, so consensus goes on without it.
+    let keyring = keyring_dir(&wn.net)?;
+    bls_client::keyring::Keyring::test(&keyring).import_mnemonic("funder", &funder.mnemonic)?;
+    let mut pk = [0x6bu8; 32];
+    pk[..4].copy_from_slice(&std::process::id().to_be_bytes());
+    let pk_b64 = base64::engine::general_purpose::STANDARD.encode(pk);
+    create_validator(
+        &wn.net,
+        &keyring,
+        "funder",
+        1_000_000,
+        ConsensusKey::Pubkey(&pk_b64),
+        "webapp-validator",
+    )?;
     let artifacts = artifacts_dir()?;
     std::fs::create_dir_all(&artifacts)?;
 
@@ -94,6 +113,56 @@ async fn each_wallet_signs_in_deploys_invokes_and_bonds_in_the_browser() -> anyh
             "{wallet}: {worker}"
         );
         assert!(artifacts.join(format!("webapp-{wallet}.png")).exists());
+
+        // Delegated from the page, then half undelegated: the chain's records after each (the
+        // validator never signs, so downtime slashing may have taken a share of the stake).
+        let st = &r["staking"];
+        let validator = st["validator"].clone();
+        let amount = |v: &serde_json::Value| -> u128 {
+            v.as_str().and_then(|a| a.parse().ok()).unwrap_or(0)
+        };
+        assert_eq!(
+            st["delegated"].as_array().map(Vec::len),
+            Some(1),
+            "{wallet}: {st}"
+        );
+        assert_eq!(
+            st["delegated"][0]["delegator"], r["address"],
+            "{wallet}: {st}"
+        );
+        assert_eq!(st["delegated"][0]["validator"], validator, "{wallet}: {st}");
+        let delegated = amount(&st["delegated"][0]["amount"]);
+        assert!(
+            delegated > 500_000 && delegated <= 1_000_000,
+            "{wallet}: {st}"
+        );
+        assert_eq!(
+            st["unbonding"].as_array().map(Vec::len),
+            Some(1),
+            "{wallet}: {st}"
+        );
+        assert_eq!(
+            st["unbonding"][0]["initial_balance"], "500000",
+            "{wallet}: {st}"
+        );
+        assert_eq!(st["unbonding"][0]["validator"], validator, "{wallet}: {st}");
+        let left = amount(&st["afterUndelegate"][0]["amount"]);
+        assert!(left > 0 && left <= delegated - 500_000, "{wallet}: {st}");
+
+        // The Network panel shows the dashboard's views: the job with its output, the
+        // function's page with the wallet's invoke instead of a CLI command.
+        let n = &r["network"];
+        let fid = r["functionId"].as_str().unwrap_or_default();
+        assert!(
+            n["jobsRow"]
+                .as_str()
+                .unwrap_or_default()
+                .contains(&format!("Hello, {name}!")),
+            "{wallet}: {n}"
+        );
+        assert_eq!(n["heading"], format!("Function #{fid}"), "{wallet}: {n}");
+        assert_eq!(n["prefilled"], fid, "{wallet}: {n}");
+        assert_eq!(n["cliCommand"], false, "{wallet}: {n}");
 
         // The fast path: refused in words before the deposit, then a verified answer.
         let fast = &r["fast"];

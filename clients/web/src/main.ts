@@ -25,6 +25,8 @@ import {
   requestText,
 } from "../../ts/src/index.js";
 import type { EncodeObject, RequestSignScheme, RequestTerms, TxSigner } from "../../ts/src/index.js";
+// The dashboard's views (one module serves /dashboard/ and this app's Network panel).
+import { mountDashboard } from "../../../app/src/dashboard/assets/app.js";
 
 type WalletName = "keplr" | "metamask" | "martian";
 
@@ -432,6 +434,7 @@ async function loadValidators() {
 }
 
 async function stake(kind: "Delegate" | "Undelegate") {
+  show("#stake-result", "", { done: "" });
   const validator = $<HTMLSelectElement>("#stake-validator").value;
   if (!validator) throw new Error("choose a validator");
   await send([
@@ -440,7 +443,7 @@ async function stake(kind: "Delegate" | "Undelegate") {
       value: { delegator: need().address, validator, amount: { denom: "ubls", amount: $<HTMLInputElement>("#stake-amount").value } },
     },
   ]);
-  show("#stake-result", `${kind.toLowerCase()}d ${$<HTMLInputElement>("#stake-amount").value} ubls`);
+  show("#stake-result", `${kind.toLowerCase()}d ${$<HTMLInputElement>("#stake-amount").value} ubls`, { done: kind.toLowerCase() });
 }
 
 // --- wiring --------------------------------------------------------------------------------
@@ -465,6 +468,18 @@ async function main() {
   on("#deposit-submit", "Depositing", deposit);
   on("#fast-submit", "Invoking through the head", fastInvoke);
   $<HTMLInputElement>("#fast-head").value = localStorage.getItem("bls.head") ?? "";
+  mountDashboard({
+    app: $("#explore"),
+    chain: $("#explore-chain"),
+    refresh: $("#explore-refresh"),
+    ready: $("#explorer"),
+    onInvoke: (functionId: string, how: "chain" | "fast") => {
+      const [field, panel] = how === "chain" ? ["#invoke-function", "#invoke"] : ["#fast-function", "#fast"];
+      $<HTMLInputElement>(field).value = functionId;
+      $(panel).scrollIntoView();
+      $<HTMLInputElement>(field).focus();
+    },
+  });
   on("#worker-submit", "Registering the worker", registerWorker);
   on("#bond-submit", "Bonding", bondWorker);
   on("#delegate-submit", "Delegating", () => stake("Delegate"));

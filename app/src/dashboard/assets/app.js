@@ -1,9 +1,12 @@
-// bls dashboard: a small hash-routed page over this node's REST gateway. No framework, no
-// external requests. Everything from the chain is untrusted text: it is put in the page with
-// textContent (the h() helper), never as HTML.
-"use strict";
+// bls dashboard: a small hash-routed view of the network over this node's REST gateway. No
+// framework, no external requests. Everything from the chain is untrusted text: it is put in
+// the page with textContent (the h() helper), never as HTML.
+//
+// An ES module: the dashboard page (/dashboard/) mounts it on its whole body, and the web app
+// (/app/, bundled by esbuild from clients/web) mounts it in its "Network" panel, with an
+// `onInvoke` action so a function's page offers the wallet instead of a CLI command.
 
-// The REST gateway serving this page (the page lives at <gateway>/dashboard/).
+// The REST gateway serving this page (both pages live one level below it: /dashboard/, /app/).
 const API = new URL("..", location.href).href.replace(/\/$/, "");
 const DENOM_EXPONENT = 6n;
 const AUTO_REFRESH_MS = 10000;
@@ -127,7 +130,7 @@ function networkSection(d) {
   const workers = d.workers.status === "fulfilled" ? d.workers.value.items : null;
   const fns = d.functions.status === "fulfilled" ? d.functions.value.items : null;
   const sup = d.supply.status === "fulfilled" ? d.supply.value : null;
-  if (c) document.getElementById("chain").textContent = `${c.chain_id} · height ${c.latest_height}`;
+  if (c) mounted.chain.textContent = `${c.chain_id} · height ${c.latest_height}`;
   return section("network", "Network",
     h("div", { class: "grid" },
       stat("Chain id", c ? c.chain_id : "?", "chain_id"),
@@ -331,6 +334,13 @@ async function jobsView() {
 }
 
 function invokeForm(fn, info) {
+  if (mounted.onInvoke) {
+    // In the web app: the connected wallet invokes, on chain or through a head.
+    return section("wallet-invoke", "Invoke",
+      h("p", { class: "muted" }, "Invoke this function with your connected wallet: on chain (watch the workers commit and reveal) or through a head on the fast path."),
+      h("button", { type: "button", id: "explore-invoke-chain", onclick: () => mounted.onInvoke(String(fn.id), "chain") }, "Invoke on chain"), " ",
+      h("button", { type: "button", id: "explore-invoke-fast", onclick: () => mounted.onInvoke(String(fn.id), "fast") }, "Invoke through a head"));
+  }
   const rpc = info && info.rpc ? info.rpc : "http://127.0.0.1:26657";
   const chainId = info && info.chainId ? info.chainId : "";
   const out = h("pre", { id: "invoke-command", class: "mono" });
@@ -365,7 +375,8 @@ function invokeForm(fn, info) {
     : null;
   return section("invoke", "Invoke",
     h("p", { class: "muted" }, "Invoking is a signed transaction. This page does not hold keys: it builds the exact command; run it where your key is (add --home/--keyring-dir if your keyring is not the default). ",
-      "With --wait the command waits for the workers' verified result and prints it; the job then shows up below."),
+      "With --wait the command waits for the workers' verified result and prints it; the job then shows up below. ",
+      "Or invoke it with Keplr, MetaMask or Martian in the ", h("a", { href: `../app/#/function/${fn.id}`, id: "invoke-webapp" }, "web app"), "."),
     form, h("h3", {}, "Command"), out, copy, " ", keplr, " ", keplrMsg);
 }
 
@@ -405,12 +416,14 @@ async function functionView(id) {
 
 let timer = null;
 let rendering = 0;
+// Where the dashboard is mounted (mountDashboard).
+let mounted = null;
 
 async function render() {
   const seq = ++rendering;
   const hash = location.hash.replace(/^#/, "") || "/";
-  const app = document.getElementById("app");
-  document.body.dataset.ready = "0";
+  const app = mounted.app;
+  mounted.ready.dataset.ready = "0";
   let view;
   let auto = true;
   let m;
@@ -424,17 +437,27 @@ async function render() {
   try { nodes = await view(); } catch (e) { nodes = [failed("the page", e)]; }
   if (seq !== rendering) return; // a newer render started meanwhile
   app.replaceChildren(...nodes.filter(Boolean));
-  document.body.dataset.view = hash;
-  const chain = document.getElementById("chain");
+  mounted.ready.dataset.view = hash;
+  const chain = mounted.chain;
   if (!chain.textContent) {
     // Views other than the overview do not load CometBFT's status themselves.
     loaders.cometbft().then((c) => { chain.textContent = `${c.chain_id} · height ${c.latest_height}`; }, () => {});
   }
-  document.body.dataset.ready = "1";
+  mounted.ready.dataset.ready = "1";
   clearTimeout(timer);
   if (auto) timer = setTimeout(() => { if (!document.hidden) render(); else timer = setTimeout(render, AUTO_REFRESH_MS); }, AUTO_REFRESH_MS);
 }
 
-window.addEventListener("hashchange", render);
-document.getElementById("refresh").addEventListener("click", render);
-render();
+/**
+ * Shows the dashboard's views in `app`, routed by the location's hash (`#/`, `#/functions`,
+ * `#/jobs`, `#/fastpath`, `#/function/N`); the chain id and height go in `chain`, `refresh`
+ * reloads, and `ready` gets `data-ready` ("1" once a view is shown) and `data-view`. With
+ * `onInvoke(functionId, "chain" | "fast")` a function's page offers that action instead of a
+ * CLI command.
+ */
+export function mountDashboard({ app, chain, refresh, ready, onInvoke }) {
+  mounted = { app, chain, ready, onInvoke };
+  window.addEventListener("hashchange", render);
+  refresh.addEventListener("click", render);
+  render();
+}
