@@ -212,6 +212,21 @@ fn world() -> World {
         },
     );
     w.run(&owner, vec![deploy]);
+    let listing = encode_any(
+        &bls_orchestration::market::msgs::MsgPublishListing {
+            owner: owner.address().to_string(),
+            function_id: 1,
+            name: "Empty".into(),
+            description: "Does nothing".into(),
+            tags: vec!["demo".into()],
+            license: "MIT".into(),
+            source_url: "https://example.org/empty".into(),
+            price: Some(bls_orchestration::market::msgs::ProtoCoin::ubls(5)),
+            terms: String::new(),
+        },
+        bls_orchestration::market::msgs::MSG_PUBLISH_LISTING,
+    );
+    w.run(&owner, vec![listing]);
     let pin = encode_any(
         &MsgSetPinnedHeads {
             owner: owner.address().to_string(),
@@ -420,6 +435,18 @@ fn requests(w: &World) -> Vec<(&'static str, Value)> {
         (
             "/bls.orchestration.v1.Query/PendingReseals",
             json!({"worker": worker}),
+        ),
+        (
+            "/bls.orchestration.v1.Query/Listing",
+            json!({"function_id": 1}),
+        ),
+        (
+            "/bls.orchestration.v1.Query/Listings",
+            json!({"tag": "demo", "order_by": "popularity", "limit": 5}),
+        ),
+        (
+            "/bls.orchestration.v1.Query/FunctionStats",
+            json!({"function_id": 1}),
         ),
         ("/bls.beacon.v1.Query/Randomness", json!({})),
     ]

@@ -436,6 +436,7 @@ mod tests {
                 denom: "ubls".into(),
                 amount: "100".into(),
             }),
+            version: 0,
         };
         let json =
             msg_to_amino("/bls.orchestration.v1.MsgInvoke", &invoke.encode_to_vec()).unwrap();

@@ -505,6 +505,7 @@ mod tests {
                 denom: "ubls".into(),
                 amount: "100".into(),
             }),
+            version: 0,
         };
         StdSignDoc {
             chain_id: "bls-devnet-1".into(),
@@ -530,7 +531,8 @@ mod tests {
         assert_eq!(
             data.message["msg0"],
             json!({"type": "bls/MsgInvoke", "value": {"invoker": "bls1i", "function_id": "7",
-                   "input": "0xab", "args": [], "max_fee": [{"denom": "ubls", "amount": "100"}]}})
+                   "input": "0xab", "args": [], "max_fee": [{"denom": "ubls", "amount": "100"}],
+                   "version": "0"}})
         );
         assert_eq!(
             data.encode_type("Tx").unwrap(),
@@ -539,7 +541,7 @@ mod tests {
              AminoMsg_bls_orchestration_v1_MsgInvoke(string type,bls_orchestration_v1_MsgInvoke value)\
              Fee(cosmos_base_v1beta1_Coin[] amount,string gas)\
              bls_orchestration_v1_MsgInvoke(string invoker,string function_id,bytes input,string[] args,\
-             cosmos_base_v1beta1_Coin[] max_fee)\
+             cosmos_base_v1beta1_Coin[] max_fee,string version)\
              cosmos_base_v1beta1_Coin(string denom,string amount)"
         );
         // Anything signed changes the hash: the chain id, the sequence.

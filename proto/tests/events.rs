@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use bls_orchestration::fastpath::handlers as fastpath;
 use bls_orchestration::fastpath::head::events as head;
+use bls_orchestration::market::events as market;
 
 /// Every event type constant of the `bls.*` modules, by the name the sources use.
 fn constants() -> BTreeMap<&'static str, &'static str> {
@@ -85,6 +86,10 @@ fn constants() -> BTreeMap<&'static str, &'static str> {
         ("HEAD_CHALLENGE_ANSWERED", head::HEAD_CHALLENGE_ANSWERED),
         ("HEAD_CHALLENGE_UNANSWERED", head::HEAD_CHALLENGE_UNANSWERED),
         ("BEACON", beacon::BEACON),
+        ("LISTING_PUBLISHED", market::LISTING_PUBLISHED),
+        ("LISTING_UPDATED", market::LISTING_UPDATED),
+        ("FUNCTION_UNLISTED", market::FUNCTION_UNLISTED),
+        ("ROYALTY_PAID", market::ROYALTY_PAID),
     ])
 }
 

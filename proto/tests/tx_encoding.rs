@@ -343,6 +343,7 @@ fn orchestration_msgs() -> Vec<String> {
                 input: b"stdin".to_vec(),
                 args: vec!["a".into(), "b".into()],
                 max_fee: coin("1000"),
+                version: 3,
             },
             Some(MSG_INVOKE),
         ),
@@ -599,6 +600,71 @@ fn secrets_msgs() -> Vec<String> {
     ]
 }
 
+fn market_msgs() -> Vec<String> {
+    use bls_orchestration::market::msgs::*;
+    let fields = |owner: &str| {
+        (
+            owner.to_string(),
+            "Hello".to_string(),
+            "Greets".to_string(),
+            vec!["demo".to_string(), "greeting".to_string()],
+            "MIT".to_string(),
+            "https://example.org/hello".to_string(),
+            "Use freely".to_string(),
+        )
+    };
+    let (owner, name, description, tags, license, source_url, terms) = fields("bls1owner");
+    vec![
+        check::<_, orch::MsgPublishListing>(
+            MsgPublishListing {
+                owner: owner.clone(),
+                function_id: 5,
+                name: name.clone(),
+                description: description.clone(),
+                tags: tags.clone(),
+                license: license.clone(),
+                source_url: source_url.clone(),
+                price: coin("5000"),
+                terms: terms.clone(),
+            },
+            Some(MSG_PUBLISH_LISTING),
+        ),
+        check::<_, orch::MsgPublishListingResponse>(
+            MsgPublishListingResponse {},
+            Some(MSG_PUBLISH_LISTING_RESPONSE),
+        ),
+        check::<_, orch::MsgUpdateListing>(
+            MsgUpdateListing {
+                owner: owner.clone(),
+                function_id: 5,
+                name,
+                description,
+                tags,
+                license,
+                source_url,
+                price: coin("7000"),
+                terms,
+            },
+            Some(MSG_UPDATE_LISTING),
+        ),
+        check::<_, orch::MsgUpdateListingResponse>(
+            MsgUpdateListingResponse {},
+            Some(MSG_UPDATE_LISTING_RESPONSE),
+        ),
+        check::<_, orch::MsgUnlistFunction>(
+            MsgUnlistFunction {
+                owner,
+                function_id: 5,
+            },
+            Some(MSG_UNLIST_FUNCTION),
+        ),
+        check::<_, orch::MsgUnlistFunctionResponse>(
+            MsgUnlistFunctionResponse {},
+            Some(MSG_UNLIST_FUNCTION_RESPONSE),
+        ),
+    ]
+}
+
 fn head_msgs() -> Vec<String> {
     use bls_orchestration::fastpath::head::msgs::*;
     let statement = HeadStatement {
@@ -705,6 +771,7 @@ fn every_tx_message_encodes_as_its_generated_type() {
         fastpath_msgs(),
         head_msgs(),
         secrets_msgs(),
+        market_msgs(),
     ]
     .concat()
     .into_iter()

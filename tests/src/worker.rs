@@ -381,6 +381,7 @@ pub async fn invoke(
         input: input.to_vec(),
         args: Vec::new(),
         max_fee: Some(ProtoCoin::ubls(max_fee)),
+        version: 0,
     };
     let r = send(rpc, invoker, vec![encode_any(&msg, MSG_INVOKE)]).await?;
     let job_id = event_attr(&r, "bls.job_queued", "job_id")?.parse()?;

@@ -134,6 +134,7 @@ fn stub_result(method: &str, params: &serde_json::Value) -> serde_json::Value {
                         updated_height: 2,
                     },
                     subnetwork: None,
+                    royalty: "0".into(),
                 })
             } else {
                 serde_json::to_vec(&bls_orchestration::queries::ParamsResponse {

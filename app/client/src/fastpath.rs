@@ -166,7 +166,8 @@ pub async fn chain_terms(
         expiry_height: status.latest_block_height.saturating_add(ahead),
         time_secs: u64::try_from(nanos / 1_000_000_000).unwrap_or(u64::MAX),
         time_nanos: u32::try_from(nanos % 1_000_000_000).unwrap_or(0),
-        fee: fastpath_fee(&params, &manifest),
+        // A listed function's price is paid on top of the fast-path fee.
+        fee: fastpath_fee(&params, &manifest).saturating_add(f.royalty.parse().unwrap_or(0)),
     })
 }
 

@@ -239,6 +239,19 @@ pub fn invoke(
     args: Vec<String>,
     max_fee: &Coin,
 ) -> Any {
+    invoke_version(invoker, function_id, 0, input, args, max_fee)
+}
+
+/// `MsgInvoke` pinned to function version `version` (0: the latest): refused once the
+/// function runs another version.
+pub fn invoke_version(
+    invoker: &Address,
+    function_id: u64,
+    version: u64,
+    input: Vec<u8>,
+    args: Vec<String>,
+    max_fee: &Coin,
+) -> Any {
     any(
         orch::MSG_INVOKE,
         &MsgInvoke {
@@ -247,6 +260,7 @@ pub fn invoke(
             input,
             args,
             max_fee: Some(proto_coin(max_fee)),
+            version,
         },
     )
 }

@@ -32,7 +32,7 @@ test("typed data is the chain's (same vector as bls_proto::eip712's unit test)",
   assert.deepEqual(t.domain, { name: "bls", version: "1" });
   assert.deepEqual(t.message.msg0, {
     type: "bls/MsgInvoke",
-    value: { invoker: "bls1i", function_id: "7", input: "0xab", args: [], max_fee: [{ denom: "ubls", amount: "100" }] },
+    value: { invoker: "bls1i", function_id: "7", input: "0xab", args: [], max_fee: [{ denom: "ubls", amount: "100" }], version: "0" },
   });
   assert.deepEqual(
     t.types.Tx.map((f) => `${f.type} ${f.name}`),
@@ -40,7 +40,7 @@ test("typed data is the chain's (same vector as bls_proto::eip712's unit test)",
   );
   assert.deepEqual(
     t.types.bls_orchestration_v1_MsgInvoke.map((f) => `${f.type} ${f.name}`),
-    ["string invoker", "string function_id", "bytes input", "string[] args", "cosmos_base_v1beta1_Coin[] max_fee"],
+    ["string invoker", "string function_id", "bytes input", "string[] args", "cosmos_base_v1beta1_Coin[] max_fee", "string version"],
   );
   // Unset and set-to-the-default differ, as on the chain (bls_proto::eip712).
   const edit = (c) =>

@@ -181,6 +181,22 @@ pub enum OrchestrationError {
         /// Why.
         reason: String,
     },
+    /// The function is listed already (`MsgUpdateListing` replaces a listing).
+    #[error("function {0} is listed already: update its listing instead")]
+    AlreadyListed(u64),
+    /// The function is not listed.
+    #[error("function {0} is not listed")]
+    NotListed(u64),
+    /// The invocation pins a version the function no longer runs.
+    #[error("function {function} runs version {current}, not the pinned version {pinned}: invoke version {current} (or 0 for the latest) after checking it")]
+    VersionMoved {
+        /// Function id.
+        function: u64,
+        /// The version asked for.
+        pinned: u64,
+        /// The version it runs.
+        current: u64,
+    },
     /// The tx's gas ran out before a costly check (signature verifications are charged
     /// before they run); the tx pipeline reports it as the SDK's out-of-gas error.
     #[error("{0}")]
@@ -224,6 +240,9 @@ impl AbciCode for OrchestrationError {
             JobPruned(_) => 28,
             NotEnoughSealed { .. } => 29,
             NotDeclinable { .. } => 30,
+            AlreadyListed(_) => 31,
+            NotListed(_) => 32,
+            VersionMoved { .. } => 33,
         }
     }
 }

@@ -79,6 +79,8 @@ pub struct GenesisState {
     pub fastpath: FastPathGenesis,
     /// Sealed secrets (absent in genesis files older than them: empty).
     pub secrets: SecretsGenesis,
+    /// The marketplace (absent in genesis files older than it: empty).
+    pub market: crate::market::genesis::MarketGenesis,
 }
 
 fn bad(s: impl Into<String>) -> OrchestrationError {
@@ -200,7 +202,8 @@ pub fn init_genesis(ctx: &mut Context<'_>, g: &GenesisState) -> Result<(), Orche
     }
     // After functions: pinned heads and secrets must name one.
     fastpath_genesis::init(ctx, &g.fastpath)?;
-    crate::secrets::genesis::init(ctx, &g.secrets)
+    crate::secrets::genesis::init(ctx, &g.secrets)?;
+    crate::market::genesis::init(ctx, &g.market)
 }
 
 /// Reads the state back as genesis.
@@ -248,5 +251,6 @@ pub fn export_genesis(store: &dyn Storage) -> Result<GenesisState, Orchestration
     }
     g.fastpath = fastpath_genesis::export(store)?;
     g.secrets = crate::secrets::genesis::export(store)?;
+    g.market = crate::market::genesis::export(store)?;
     Ok(g)
 }

@@ -96,6 +96,10 @@
 //! - **Secrets** ([`secrets`]): a function's environment variables sealed (HPKE) to each
 //!   subnetwork member, re-sealed by members to new ones, never stored in the clear; a member
 //!   whose envelope does not open declines its job slot without penalty.
+//! - **Marketplace** ([`market`]): owners list functions with a price per invocation, paid to
+//!   them on top of execution fees by every invocation that ends with an agreed result, on
+//!   chain and on the fast path; every function's figures (invocations, results, failures,
+//!   revenue, latency); listings browsed by tag, owner, price and popularity.
 //! - Deterministic: ordered maps only, integer math, block height/time/randomness only.
 
 pub mod code;
@@ -106,6 +110,7 @@ pub mod fastpath;
 pub mod genesis;
 pub mod handlers;
 pub mod manifest;
+pub mod market;
 pub mod msgs;
 pub mod params;
 pub mod placement;
@@ -129,6 +134,8 @@ use fastpath::handlers as fp;
 use fastpath::head::{challenge as head_challenge, msgs::*, report as head_report};
 use fastpath::msgs::*;
 use handlers::{decline, functions, invoke, results};
+use market::handlers as mk;
+use market::msgs::*;
 use msgs::*;
 use secrets::handlers as sealed;
 use secrets::msgs::*;
@@ -154,6 +161,9 @@ pub const ALL_MSG_TYPE_URLS: &[&str] = &[
     MSG_UNSET_SECRET,
     MSG_RESEAL_SECRET,
     MSG_REPORT_UNOPENABLE_SECRETS,
+    MSG_PUBLISH_LISTING,
+    MSG_UPDATE_LISTING,
+    MSG_UNLIST_FUNCTION,
 ];
 
 /// The orchestration module (stateless handle; all state lives in the store).
@@ -283,6 +293,24 @@ impl ModuleSpec for OrchestrationModule {
                 MSG_REPORT_UNOPENABLE_SECRETS_RESPONSE,
             )
             .signed_by("worker", |m| &m.worker),
+            &MsgRoute::of(
+                MSG_PUBLISH_LISTING,
+                mk::publish_listing,
+                MSG_PUBLISH_LISTING_RESPONSE,
+            )
+            .signed_by("owner", |m| &m.owner),
+            &MsgRoute::of(
+                MSG_UPDATE_LISTING,
+                mk::update_listing,
+                MSG_UPDATE_LISTING_RESPONSE,
+            )
+            .signed_by("owner", |m| &m.owner),
+            &MsgRoute::of(
+                MSG_UNLIST_FUNCTION,
+                mk::unlist_function,
+                MSG_UNLIST_FUNCTION_RESPONSE,
+            )
+            .signed_by("owner", |m| &m.owner),
         ],
     };
     const QUERY_PREFIX: &'static str = queries::QUERY_PREFIX;

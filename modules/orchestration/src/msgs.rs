@@ -167,9 +167,14 @@ pub struct MsgInvoke {
     /// Args appended after the manifest's args.
     #[prost(string, repeated, tag = "4")]
     pub args: Vec<String>,
-    /// Most the invoker pays (ubls).
+    /// Most the invoker pays (ubls): at least the worst-case fee plus a listed function's
+    /// price.
     #[prost(message, optional, tag = "5")]
     pub max_fee: Option<ProtoCoin>,
+    /// The function version the invoker tested with (refused once the function runs another);
+    /// 0 follows the latest.
+    #[prost(uint64, tag = "6")]
+    pub version: u64,
 }
 
 /// Response to [`MsgInvoke`].

@@ -1,6 +1,6 @@
 //! JSON queries under `/bls.orchestration.v1.Query/`: `Function`, `Functions`, `Code`, `Job`,
 //! `Jobs`, `Result`, `JobsForWorker`, `Params` (fast path: [`crate::fastpath::queries`];
-//! secrets: [`crate::secrets::queries`]). Lists take `start_after` (an id) and `limit`
+//! secrets: [`crate::secrets::queries`]; marketplace: [`crate::market::queries`]). Lists take `start_after` (an id) and `limit`
 //! (≤ 100) and return `next` when more may follow; a filtered page scans at most
 //! [`MAX_SCAN`] entries so a query stays cheap.
 
@@ -41,6 +41,10 @@ pub struct FunctionResponse {
     pub function: Function,
     /// Its subnetwork (absent before placement or after retirement).
     pub subnetwork: Option<Subnetwork>,
+    /// What each invocation pays its owner now (its listing price; "0" when not listed),
+    /// ubls, on top of execution fees.
+    #[serde(default)]
+    pub royalty: String,
 }
 
 /// `Functions` request.
@@ -181,18 +185,20 @@ pub struct ParamsResponse {
     pub params: Params,
 }
 
-fn parse_req<T: DeserializeOwned + Default>(data: &[u8]) -> Result<T, OrchestrationError> {
+pub(crate) fn parse_req<T: DeserializeOwned + Default>(
+    data: &[u8],
+) -> Result<T, OrchestrationError> {
     if data.is_empty() {
         return Ok(T::default());
     }
     serde_json::from_slice(data).map_err(|e| OrchestrationError::InvalidQuery(e.to_string()))
 }
 
-fn to_json<T: Serialize>(v: &T) -> Result<Vec<u8>, OrchestrationError> {
+pub(crate) fn to_json<T: Serialize>(v: &T) -> Result<Vec<u8>, OrchestrationError> {
     serde_json::to_vec(v).map_err(|e| OrchestrationError::Store(e.to_string()))
 }
 
-fn limit(l: Option<u32>) -> usize {
+pub(crate) fn limit(l: Option<u32>) -> usize {
     usize::try_from(l.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT)).unwrap_or(100)
 }
 
@@ -208,6 +214,9 @@ pub fn query(
             to_json(&FunctionResponse {
                 function: state::must_get_function(store, req.id)?,
                 subnetwork: SUBNETS.may_load(store, req.id)?,
+                royalty: crate::market::royalty::price_of(store, req.id)?
+                    .map_or(0, |(_, p)| p)
+                    .to_string(),
             })
         }
         "Functions" => to_json(&functions(store, &parse_req(data)?)?),
@@ -255,6 +264,7 @@ pub fn query(
         }),
         other => crate::fastpath::queries::query(store, other, data)
             .or_else(|| crate::secrets::queries::query(store, other, data))
+            .or_else(|| crate::market::queries::query(store, other, data))
             .unwrap_or_else(|| {
                 Err(OrchestrationError::InvalidQuery(format!(
                     "unknown query method {other:?}"

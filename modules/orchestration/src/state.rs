@@ -274,9 +274,17 @@ pub struct Job {
     /// Most the invoker pays, ubls.
     #[serde(with = "bls_core::amount::u128_str")]
     pub max_fee: u128,
-    /// Escrow still held for this job, ubls (0 once settled).
+    /// Escrow still held for this job, ubls (0 once settled); includes `royalty`.
     #[serde(with = "bls_core::amount::u128_str")]
     pub escrow: u128,
+    /// The listing price this job pays the function's owner if it ends with an agreed
+    /// result, ubls (fixed at invoke; 0 for an unlisted function). Part of `escrow`.
+    #[serde(
+        default,
+        with = "bls_core::amount::u128_str",
+        skip_serializing_if = "is_zero_u128"
+    )]
+    pub royalty: u128,
     /// Hex 32-byte seed for the guest's randomness (the worker's `Job::id`), drawn from the
     /// beacon at the first assignment (empty while queued for it).
     pub seed: String,
@@ -332,6 +340,10 @@ pub struct Job {
     /// the others may not have used.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub secrets_version: u64,
+}
+
+fn is_zero_u128(v: &u128) -> bool {
+    *v == 0
 }
 
 fn is_zero(v: &u64) -> bool {

@@ -48,6 +48,7 @@ fn invoke_in_block(c: &mut Chain, f: u64, hash: u8) -> u64 {
         input: b"in".to_vec(),
         args: vec![],
         max_fee: Some(ProtoCoin::ubls(20_000)),
+        version: 0,
     };
     let r = c.orch(&user(60), encode_any(&msg, MSG_INVOKE)).unwrap();
     let resp = <MsgInvokeResponse as prost::Message>::decode(r.value.as_slice()).unwrap();

@@ -682,6 +682,7 @@ fn stats_count_exactly_what_settled_and_nothing_of_a_rejected_message() {
         to_workers: 3 * 3 * split3.per_worker + 2 * 2 * split2.per_worker,
         to_community: 3 * split3.community + 2 * split2.community,
         deposits: 100_000 - 5 * FEE,
+        to_owners: 0,
     };
     assert_eq!(s.stats_query(), want);
     assert_eq!(
@@ -730,4 +731,79 @@ fn stats_count_exactly_what_settled_and_nothing_of_a_rejected_message() {
         }
     );
     s.assert_deposit_invariant();
+}
+
+/// A listed function's settled receipt charges the deposit the fee plus the price, paid to the
+/// owner; a price raised above what the signed `max_fee` leaves is charged only up to it.
+#[test]
+fn a_listed_function_pays_its_owner_per_settled_receipt_within_max_fee() {
+    use bls_core::module::encode_any;
+    use bls_orchestration::market::msgs::{
+        MsgPublishListing, MsgUpdateListing, MSG_PUBLISH_LISTING, MSG_UPDATE_LISTING,
+    };
+    let mut s = setup();
+    let (owner_s, function) = (s.owner.to_string(), s.function);
+    let listing = |price: u128| MsgPublishListing {
+        owner: owner_s.clone(),
+        function_id: function,
+        name: "Hello".into(),
+        description: String::new(),
+        tags: vec![],
+        license: "MIT".into(),
+        source_url: String::new(),
+        price: Some(ProtoCoin::ubls(price)),
+        terms: String::new(),
+    };
+    let first = listing(3_000);
+    let owner = s.owner.clone();
+    s.chain
+        .orch(&owner, encode_any(&first, MSG_PUBLISH_LISTING))
+        .unwrap();
+    let members: Vec<SimWorker> = s.subnet().into_iter().cloned().collect();
+    let three: Vec<&SimWorker> = members[..3].iter().collect();
+    let (r1, _) = s.receipt(1, &three);
+    s.settle(vec![r1]).unwrap();
+    assert_eq!(s.chain.balance(&s.owner), 3_000);
+    assert_eq!(s.deposit_now(), 100_000 - FEE - 3_000);
+    let paid = s.chain.events_of("bls.royalty_paid");
+    assert_eq!(paid.len(), 1);
+    assert_eq!(paid[0].get("amount"), Some("3000"));
+
+    // Repriced to 10 000: a request signed with max_fee 5 000 pays the owner 4 000 at most.
+    let raised = listing(10_000);
+    let update = MsgUpdateListing {
+        owner: raised.owner,
+        function_id: raised.function_id,
+        name: raised.name,
+        description: raised.description,
+        tags: raised.tags,
+        license: raised.license,
+        source_url: raised.source_url,
+        price: raised.price,
+        terms: raised.terms,
+    };
+    s.chain
+        .orch(&owner, encode_any(&update, MSG_UPDATE_LISTING))
+        .unwrap();
+    let (r2, _) = s.receipt(2, &three);
+    s.settle(vec![r2]).unwrap();
+    assert_eq!(s.chain.balance(&s.owner), 3_000 + (MAX_FEE - FEE));
+    assert_eq!(s.deposit_now(), 100_000 - FEE - 3_000 - MAX_FEE);
+    let st = s.stats_query();
+    assert_eq!(st.to_owners, 3_000 + MAX_FEE - FEE);
+    assert_eq!(
+        st.burned + st.to_heads + st.to_workers + st.to_community + st.to_owners,
+        st.fees_charged
+    );
+    s.assert_deposit_invariant();
+    let f: bls_orchestration::market::queries::StatsView = s
+        .chain
+        .query(
+            "orchestration",
+            "FunctionStats",
+            serde_json::json!({"function_id": s.function}),
+        )
+        .unwrap();
+    assert_eq!((f.invocations, f.results), (2, 2));
+    assert_eq!(f.revenue, (3_000 + MAX_FEE - FEE).to_string());
 }

@@ -251,6 +251,7 @@ fn invoke_rejections() {
         input: vec![0; 70_000],
         args: vec![],
         max_fee: Some(ProtoCoin::ubls(5_000)),
+        version: 0,
     };
     assert!(c
         .orch(&invoker, encode_any(&big, MSG_INVOKE))

@@ -438,13 +438,23 @@ impl Head {
                     format!("the function's manifest: {e}"),
                 )
             })?;
-        let fee = fastpath_fee(&params, &manifest);
+        let exec_fee = fastpath_fee(&params, &manifest);
+        // A listed function's price is charged on top (the chain caps it at what max_fee
+        // leaves, so a head that serves only when max_fee covers both is always paid its fee).
+        let price: u128 = f.royalty.parse().unwrap_or(0);
+        let fee = exec_fee.saturating_add(price);
         if max_fee < fee {
             return Err((
                 StatusCode::PAYMENT_REQUIRED,
-                format!(
-                    "max_fee {max_fee} is below the fast-path fee {fee} of function {function_id} (fastpath_fee + timeout_ms × fastpath_price_per_second / 1000)"
-                ),
+                if price == 0 {
+                    format!(
+                        "max_fee {max_fee} is below the fast-path fee {fee} of function {function_id} (fastpath_fee + timeout_ms × fastpath_price_per_second / 1000)"
+                    )
+                } else {
+                    format!(
+                        "max_fee {max_fee} is below what function {function_id} costs: the fast-path fee {exec_fee} plus its listing price {price}"
+                    )
+                },
             ));
         }
         let mut available = available.map_err(chain_err)?;

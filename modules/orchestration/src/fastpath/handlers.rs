@@ -364,13 +364,19 @@ pub fn settle_receipts(
                 max_fee,
             });
         }
+        // A listed function's price in force now, never more than the signed max_fee leaves
+        // beside the fee ([`crate::market`]).
+        let royalty = crate::market::royalty::price_of(ctx.store, f.id)?
+            .map(|(owner, price)| (owner, price.min(max_fee - fee)))
+            .filter(|(_, r)| *r > 0);
+        let charge = fee.saturating_add(royalty.as_ref().map_or(0, |(_, r)| *r));
         let dep = deposit_of(ctx.store, &invoker)?;
         let rest = dep
-            .checked_sub(fee)
+            .checked_sub(charge)
             .ok_or_else(|| FastPathError::InsufficientDeposit {
                 invoker: invoker.to_string(),
                 have: dep,
-                need: fee,
+                need: charge,
             })?;
         set_deposit(ctx.store, &invoker, rest)?;
         SETTLED.save(ctx.store, &id_hex, &ctx.block.height)?;
@@ -390,7 +396,8 @@ pub fn settle_receipts(
                 invoker: invoker.clone(),
                 function_id: f.id,
                 result_hash: hex::encode(result_hash),
-                fee,
+                // Everything charged: a refund from a lying head's bond covers the price too.
+                fee: charge,
                 height: ctx.block.height,
                 refunded: false,
             },
@@ -403,7 +410,22 @@ pub fn settle_receipts(
         }
         pay(&head, split.head);
         pay(&community_pool(), split.community);
-        charged = charged.saturating_add(fee);
+        if let Some((owner, r)) = &royalty {
+            pay(owner, *r);
+            paid.to_owners = paid.to_owners.saturating_add(*r);
+        }
+        let royalty_paid = royalty.as_ref().map_or(0, |(_, r)| *r);
+        crate::market::royalty::record_result(ctx.store, f.id, royalty_paid, None, true)?;
+        if let Some((owner, r)) = &royalty {
+            crate::market::royalty::paid_event(
+                ctx,
+                f.id,
+                owner,
+                *r,
+                crate::market::royalty::PaidBy::Request(&id_hex),
+            );
+        }
+        charged = charged.saturating_add(charge);
         let to_workers = split
             .per_worker
             .saturating_mul(u128::try_from(signers.len()).unwrap_or(u128::MAX));
@@ -437,6 +459,7 @@ pub fn settle_receipts(
         s.to_heads = s.to_heads.saturating_add(paid.to_heads);
         s.to_workers = s.to_workers.saturating_add(paid.to_workers);
         s.to_community = s.to_community.saturating_add(paid.to_community);
+        s.to_owners = s.to_owners.saturating_add(paid.to_owners);
         s.deposits = s.deposits.saturating_sub(charged);
     })?;
     Ok(MsgSettleReceiptsResponse {

@@ -81,7 +81,7 @@ pub struct FastPathStats {
     /// Receipts settled.
     #[serde(with = "bls_core::amount::u128_str")]
     pub receipts_settled: u128,
-    /// Fees charged from deposits (= burned + to_heads + to_workers + to_community).
+    /// Charged from deposits (= burned + to_heads + to_workers + to_community + to_owners).
     #[serde(with = "bls_core::amount::u128_str")]
     pub fees_charged: u128,
     /// Burnt.
@@ -99,6 +99,9 @@ pub struct FastPathStats {
     /// Current sum of all invoker deposits.
     #[serde(with = "bls_core::amount::u128_str")]
     pub deposits: u128,
+    /// Listing prices paid to functions' owners ([`crate::market`]; absent in older state: 0).
+    #[serde(default, with = "bls_core::amount::u128_str")]
+    pub to_owners: u128,
 }
 
 /// The cumulative totals.

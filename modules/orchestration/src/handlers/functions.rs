@@ -377,6 +377,10 @@ pub fn retire_function(
     FUNCTIONS.save(ctx.store, f.id, &f)?;
     SUBNETS.remove(ctx.store, f.id);
     crate::secrets::state::clear_function(ctx.store, f.id, ctx.block.height)?;
+    // A retired function is no longer offered; jobs already invoked keep their price.
+    if let Some(l) = crate::market::state::listing(ctx.store, f.id)? {
+        crate::market::state::remove_listing(ctx.store, &l);
+    }
     ctx.emit(Event::new(events::FUNCTION_RETIRED).attr("function_id", f.id));
     Ok(MsgRetireFunctionResponse {})
 }

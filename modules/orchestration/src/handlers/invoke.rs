@@ -1,6 +1,7 @@
-//! `MsgInvoke`: validate, escrow `max_fee` (at least the job's worst-case fee, so the escrow
-//! covers whatever the job ends up costing: [`crate::pricing`]), queue the job for assignment
-//! in the next block's begin block ([`crate::handlers::assign`]).
+//! `MsgInvoke`: validate, escrow `max_fee` (at least the job's worst-case fee plus a listed
+//! function's price, so the escrow covers whatever the job ends up costing: [`crate::pricing`],
+//! [`crate::market`]), queue the job for assignment in the next block's begin block
+//! ([`crate::handlers::assign`]).
 
 use bls_core::{Context, Event};
 use cosmwasm_std::Binary;
@@ -42,8 +43,17 @@ pub fn invoke(
         ));
     }
     manifest::validate_args(&msg.args, m.args.len())?;
+    if msg.version != 0 && msg.version != f.version {
+        return Err(OrchestrationError::VersionMoved {
+            function: f.id,
+            pinned: msg.version,
+            current: f.version,
+        });
+    }
     let max_fee = parse_ubls("max_fee", msg.max_fee.as_ref())?;
-    let required = pricing::worst_case_fee(&p, &m.limits);
+    // A listed function's price is escrowed on top of the worst-case fee, fixed now.
+    let royalty = crate::market::royalty::price_of(ctx.store, f.id)?.map_or(0, |(_, p)| p);
+    let required = pricing::worst_case_fee(&p, &m.limits).saturating_add(royalty);
     if max_fee < required {
         return Err(OrchestrationError::FeeTooLow {
             function: f.id,
@@ -95,6 +105,7 @@ pub fn invoke(
         args: msg.args.clone(),
         max_fee,
         escrow: max_fee,
+        royalty,
         seed: String::new(),
         height: ctx.block.height,
         time_secs: ctx.block.time_secs,
@@ -118,6 +129,7 @@ pub fn invoke(
     };
     JOBS.save(ctx.store, id, &job)?;
     JOBS_BY_FUNCTION.save(ctx.store, (f.id, id), &())?;
+    crate::market::royalty::record_invocation(ctx.store, f.id)?;
     queue_job(ctx, &job)?;
     Ok(MsgInvokeResponse {
         job_id: id,

@@ -39,10 +39,10 @@ use crate::withholding::{self, WithholdingPenalty};
 use bls_bank::keeper as bank;
 
 /// The fee `job` is charged if `outcome` is its agreed result: [`pricing::job_fee`] under the
-/// pinned manifest's limits, capped by the escrow still held.
+/// pinned manifest's limits, capped by the escrow still held beside the job's royalty.
 pub fn fee_of(job: &Job, outcome: &Outcome, p: &Params) -> u128 {
     let limits = job.pinned_manifest().map(|m| m.limits).unwrap_or_default();
-    pricing::job_fee(p, &limits, outcome).min(job.escrow)
+    pricing::job_fee(p, &limits, outcome).min(job.escrow.saturating_sub(job.royalty))
 }
 
 /// How a fee is divided.
@@ -136,7 +136,35 @@ fn settle(ctx: &mut Context<'_>, mut job: Job, p: &Params) -> Result<(), Orchest
     }
     bank::burn_ubls(ctx, &escrow, split.burn)?;
     bank::send_ubls(ctx, &escrow, &community_pool(), split.community)?;
-    let refund = job.escrow.saturating_sub(fee);
+    // The listing price fixed at invoke goes to the function's owner (a function gone from
+    // the store, which retirement never does, would refund it).
+    let owner = crate::state::FUNCTIONS
+        .may_load(ctx.store, job.function_id)?
+        .map(|f| f.owner);
+    let royalty = if owner.is_some() {
+        job.royalty.min(job.escrow.saturating_sub(fee))
+    } else {
+        0
+    };
+    if let (Some(owner), true) = (&owner, royalty > 0) {
+        bank::send_ubls(ctx, &escrow, owner, royalty)?;
+        crate::market::royalty::paid_event(
+            ctx,
+            job.function_id,
+            owner,
+            royalty,
+            crate::market::royalty::PaidBy::Job(job.id),
+        );
+    }
+    let latency = job.finalized_height.saturating_sub(job.height);
+    crate::market::royalty::record_result(
+        ctx.store,
+        job.function_id,
+        royalty,
+        Some(latency),
+        false,
+    )?;
+    let refund = job.escrow.saturating_sub(fee).saturating_sub(royalty);
     bank::send_ubls(ctx, &escrow, &job.invoker, refund)?;
     job.escrow = 0;
 
@@ -182,6 +210,7 @@ fn settle(ctx: &mut Context<'_>, mut job: Job, p: &Params) -> Result<(), Orchest
             .attr("per_worker", split.per_worker)
             .attr("burn", split.burn)
             .attr("community", split.community)
+            .attr("royalty", royalty)
             .attr("refund", refund),
     );
     Ok(())
@@ -349,6 +378,7 @@ pub(crate) fn fail(
     bank::send_ubls(ctx, &escrow_account(), &job.invoker, refund)?;
     job.escrow = 0;
     job.failure = reason.to_string();
+    crate::market::royalty::record_failure(ctx.store, job.function_id)?;
     close(ctx, &mut job, JobStatus::Failed)?;
     ctx.emit(
         Event::new(events::JOB_FAILED)

@@ -278,6 +278,7 @@ impl Chain {
             input: b"input".to_vec(),
             args: vec!["--x".into()],
             max_fee: Some(ProtoCoin::ubls(max_fee)),
+            version: 0,
         };
         let r = self.orch(invoker, encode_any(&msg, MSG_INVOKE))?;
         Ok(<MsgInvokeResponse as prost::Message>::decode(r.value.as_slice()).unwrap())

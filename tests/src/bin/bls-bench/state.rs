@@ -190,6 +190,7 @@ pub fn build(
                 input: b"in".to_vec(),
                 args: vec![],
                 max_fee: Some(ProtoCoin::ubls(1_000_000)),
+                version: 0,
             };
             deliver(&mut c, &invoker, encode_any(&msg, MSG_INVOKE))
                 .with_context(|| format!("invoke {i}"))?;

@@ -17,7 +17,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file bls/orchestration/v1/events.proto.
  */
 export const file_bls_orchestration_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("CiFibHMvb3JjaGVzdHJhdGlvbi92MS9ldmVudHMucHJvdG8SFGJscy5vcmNoZXN0cmF0aW9uLnYxIpEBChVFdmVudEZ1bmN0aW9uRGVwbG95ZWQSEwoLZnVuY3Rpb25faWQYASABKAQSDQoFb3duZXIYAiABKAkSEQoJY29kZV9oYXNoGAMgASgJEg8KB3ZlcnNpb24YBCABKAQSFQoNY29kZV9vbl9jaGFpbhgFIAEoCDoZyvMYFWJscy5mdW5jdGlvbl9kZXBsb3llZCKAAQoURXZlbnRGdW5jdGlvblVwZGF0ZWQSEwoLZnVuY3Rpb25faWQYASABKAQSEQoJY29kZV9oYXNoGAIgASgJEg8KB3ZlcnNpb24YAyABKAQSFQoNY29kZV9vbl9jaGFpbhgEIAEoCDoYyvMYFGJscy5mdW5jdGlvbl91cGRhdGVkIkUKFEV2ZW50RnVuY3Rpb25SZXRpcmVkEhMKC2Z1bmN0aW9uX2lkGAEgASgEOhjK8xgUYmxzLmZ1bmN0aW9uX3JldGlyZWQiWAoVRXZlbnRTdWJuZXR3b3JrUGxhY2VkEhMKC2Z1bmN0aW9uX2lkGAEgASgEEg8KB3dvcmtlcnMYAiABKAk6GcrzGBVibHMuc3VibmV0d29ya19wbGFjZWQibQoXRXZlbnRTdWJuZXR3b3JrUmVwYWlyZWQSEwoLZnVuY3Rpb25faWQYASABKAQSDwoHZHJvcHBlZBgCIAEoCRIPCgd3b3JrZXJzGAMgASgJOhvK8xgXYmxzLnN1Ym5ldHdvcmtfcmVwYWlyZWQibwoORXZlbnRKb2JRdWV1ZWQSDgoGam9iX2lkGAEgASgEEhMKC2Z1bmN0aW9uX2lkGAIgASgEEg0KBXJvdW5kGAMgASgNEhUKDWFzc2lnbl9oZWlnaHQYBCABKAQ6EsrzGA5ibHMuam9iX3F1ZXVlZCLeAQoQRXZlbnRKb2JBc3NpZ25lZBIOCgZqb2JfaWQYASABKAQSEwoLZnVuY3Rpb25faWQYAiABKAQSEQoJY29kZV9oYXNoGAMgASgJEg8KB3dvcmtlcnMYBCABKAkSDQoFcm91bmQYBSABKA0SDAoEc2VlZBgGIAEoCRIOCgZoZWlnaHQYByABKAQSEQoJdGltZV9zZWNzGAggASgDEhIKCnRpbWVfbmFub3MYCSABKA0SFwoPY29tbWl0X2RlYWRsaW5lGAogASgEOhTK8xgQYmxzLmpvYl9hc3NpZ25lZCJbChJFdmVudEpvYlJlYXNzaWduZWQSDgoGam9iX2lkGAEgASgEEg0KBXJvdW5kGAIgASgNEg4KBnJlYXNvbhgDIAEoCToWyvMYEmJscy5qb2JfcmVhc3NpZ25lZCJoChBFdmVudEpvYkRlY2xpbmVkEg4KBmpvYl9pZBgBIAEoBBIOCgZ3b3JrZXIYAiABKAkSDgoGcmVhc29uGAMgASgJEg4KBmRldGFpbBgEIAEoCToUyvMYEGJscy5qb2JfZGVjbGluZWQiSgoRRXZlbnRKb2JDb21taXR0ZWQSDgoGam9iX2lkGAEgASgEEg4KBndvcmtlchgCIAEoCToVyvMYEWJscy5qb2JfY29tbWl0dGVkIlgKE0V2ZW50Sm9iUmV2ZWFsc09wZW4SDgoGam9iX2lkGAEgASgEEhcKD3JldmVhbF9kZWFkbGluZRgCIAEoBDoYyvMYFGJscy5qb2JfcmV2ZWFsc19vcGVuIl0KEEV2ZW50Sm9iUmV2ZWFsZWQSDgoGam9iX2lkGAEgASgEEg4KBndvcmtlchgCIAEoCRITCgtyZXN1bHRfaGFzaBgDIAEoCToUyvMYEGJscy5qb2JfcmV2ZWFsZWQibQoRRXZlbnRKb2JGaW5hbGl6ZWQSDgoGam9iX2lkGAEgASgEEhMKC3Jlc3VsdF9oYXNoGAIgASgJEg8KB3dvcmtlcnMYAyABKAkSCwoDZmVlGAQgASgJOhXK8xgRYmxzLmpvYl9maW5hbGl6ZWQimQEKD0V2ZW50Sm9iU2V0dGxlZBIOCgZqb2JfaWQYASABKAQSDwoHd29ya2VycxgCIAEoCRILCgNmZWUYAyABKAkSEgoKcGVyX3dvcmtlchgEIAEoCRIMCgRidXJuGAUgASgJEhEKCWNvbW11bml0eRgGIAEoCRIOCgZyZWZ1bmQYByABKAk6E8rzGA9ibHMuam9iX3NldHRsZWQiVAoORXZlbnRKb2JGYWlsZWQSDgoGam9iX2lkGAEgASgEEg4KBnJlYXNvbhgCIAEoCRIOCgZyZWZ1bmQYAyABKAk6EsrzGA5ibHMuam9iX2ZhaWxlZCJ4ChZFdmVudEpvYkRlYWRsaW5lRmFpbGVkEg4KBmpvYl9pZBgBIAEoBBIQCghkZWFkbGluZRgCIAEoBBINCgVlcnJvchgDIAEoCRIQCghyZWZ1bmRlZBgEIAEoCTobyvMYF2Jscy5qb2JfZGVhZGxpbmVfZmFpbGVkImoKGEV2ZW50Sm9iQXNzaWdubWVudEZhaWxlZBIOCgZqb2JfaWQYASABKAQSDQoFZXJyb3IYAiABKAkSEAoIcmVmdW5kZWQYAyABKAk6HcrzGBlibHMuam9iX2Fzc2lnbm1lbnRfZmFpbGVkImMKG0V2ZW50U3VibmV0d29ya1JlcGFpckZhaWxlZBITCgtmdW5jdGlvbl9pZBgBIAEoBBINCgVlcnJvchgCIAEoCTogyvMYHGJscy5zdWJuZXR3b3JrX3JlcGFpcl9mYWlsZWQiVAoURXZlbnRQbGFjZW1lbnRGYWlsZWQSEwoLZnVuY3Rpb25faWQYASABKAQSDQoFZXJyb3IYAiABKAk6GMrzGBRibHMucGxhY2VtZW50X2ZhaWxlZCJpCg5FdmVudFNlY3JldFNldBITCgtmdW5jdGlvbl9pZBgBIAEoBBIMCgRuYW1lGAIgASgJEg8KB3ZlcnNpb24YAyABKAQSDwoHd29ya2VycxgEIAEoCToSyvMYDmJscy5zZWNyZXRfc2V0IksKEEV2ZW50U2VjcmV0VW5zZXQSEwoLZnVuY3Rpb25faWQYASABKAQSDAoEbmFtZRgCIAEoCToUyvMYEGJscy5zZWNyZXRfdW5zZXQiggEKE0V2ZW50U2VjcmV0UmVzZWFsZWQSEwoLZnVuY3Rpb25faWQYASABKAQSDAoEbmFtZRgCIAEoCRIPCgd2ZXJzaW9uGAMgASgEEg4KBnNlYWxlchgEIAEoCRIOCgZ3b3JrZXIYBSABKAk6F8rzGBNibHMuc2VjcmV0X3Jlc2VhbGVkIl4KGEV2ZW50U2VjcmV0c1Jlc2VhbE5lZWRlZBITCgtmdW5jdGlvbl9pZBgBIAEoBBIOCgZ3b3JrZXIYAiABKAk6HcrzGBlibHMuc2VjcmV0c19yZXNlYWxfbmVlZGVkIpoBChZFdmVudFNlY3JldHNVbm9wZW5hYmxlEhMKC2Z1bmN0aW9uX2lkGAEgASgEEg4KBndvcmtlchgCIAEoCRIOCgZqb2JfaWQYAyABKAQSEAoIZXhjbHVkZWQYBCABKAkSDgoGcmVhc29uGAUgASgJEg0KBXN0YWxlGAYgASgIOhrK8xgWYmxzLnNlY3JldHNfdW5vcGVuYWJsZSJiChRFdmVudEZhc3RQYXRoRGVwb3NpdBIPCgdpbnZva2VyGAEgASgJEg4KBmFtb3VudBgCIAEoCRIPCgdkZXBvc2l0GAMgASgJOhjK8xgUYmxzLmZhc3RwYXRoX2RlcG9zaXQifgoeRXZlbnRGYXN0UGF0aFdpdGhkcmF3UmVxdWVzdGVkEg8KB2ludm9rZXIYASABKAkSDgoGYW1vdW50GAIgASgJEhYKDnJlbGVhc2VfaGVpZ2h0GAMgASgEOiPK8xgfYmxzLmZhc3RwYXRoX3dpdGhkcmF3X3JlcXVlc3RlZCJkChVFdmVudEZhc3RQYXRoV2l0aGRyYXcSDwoHaW52b2tlchgBIAEoCRIOCgZhbW91bnQYAiABKAkSDwoHZGVwb3NpdBgDIAEoCToZyvMYFWJscy5mYXN0cGF0aF93aXRoZHJhdyKWAQoURXZlbnRGYXN0UGF0aFNldHRsZWQSEgoKcmVxdWVzdF9pZBgBIAEoCRITCgtmdW5jdGlvbl9pZBgCIAEoBBIPCgdpbnZva2VyGAMgASgJEgwKBGhlYWQYBCABKAkSCwoDZmVlGAUgASgJEg8KB3dvcmtlcnMYBiABKAk6GMrzGBRibHMuZmFzdHBhdGhfc2V0dGxlZCKTAQoVRXZlbnRGYXN0UGF0aEV2aWRlbmNlEhIKCnJlcXVlc3RfaWQYASABKAkSEwoLZnVuY3Rpb25faWQYAiABKAQSDwoHc2xhc2hlZBgDIAEoCRIOCgZtaXNzZWQYBCABKAkSFQoNbWFqb3JpdHlfaGFzaBgFIAEoCToZyvMYFWJscy5mYXN0cGF0aF9ldmlkZW5jZSJTChNFdmVudFBpbm5lZEhlYWRzU2V0EhMKC2Z1bmN0aW9uX2lkGAEgASgEEg0KBWhlYWRzGAIgASgJOhjK8xgUYmxzLnBpbm5lZF9oZWFkc19zZXQingEKEUV2ZW50SGVhZFJlcG9ydGVkEhIKCnJlcXVlc3RfaWQYASABKAkSDAoEaGVhZBgCIAEoCRIQCghyZXBvcnRlchgDIAEoCRILCgNsaWUYBCABKAkSDgoGZGV0YWlsGAUgASgJEg8KB3NsYXNoZWQYBiABKAkSEAoIcmVmdW5kZWQYByABKAk6FcrzGBFibHMuaGVhZF9yZXBvcnRlZCKZAQoTRXZlbnRIZWFkQ2hhbGxlbmdlZBISCgpyZXF1ZXN0X2lkGAEgASgJEgwKBGhlYWQYAiABKAkSDwoHaW52b2tlchgDIAEoCRITCgtyZXN1bHRfaGFzaBgEIAEoCRIPCgdkZXBvc2l0GAUgASgJEhAKCGRlYWRsaW5lGAYgASgEOhfK8xgTYmxzLmhlYWRfY2hhbGxlbmdlZCJwChpFdmVudEhlYWRDaGFsbGVuZ2VBbnN3ZXJlZBISCgpyZXF1ZXN0X2lkGAEgASgJEgwKBGhlYWQYAiABKAkSDwoHZGVwb3NpdBgDIAEoCTofyvMYG2Jscy5oZWFkX2NoYWxsZW5nZV9hbnN3ZXJlZCKoAQocRXZlbnRIZWFkQ2hhbGxlbmdlVW5hbnN3ZXJlZBISCgpyZXF1ZXN0X2lkGAEgASgJEgwKBGhlYWQYAiABKAkSDwoHaW52b2tlchgDIAEoCRIPCgdzbGFzaGVkGAQgASgJEhAKCHJlZnVuZGVkGAUgASgJEg8KB2RlcG9zaXQYBiABKAk6IcrzGB1ibHMuaGVhZF9jaGFsbGVuZ2VfdW5hbnN3ZXJlZGIGcHJvdG8z", [file_bls_options_v1_options]);
+  fileDesc("CiFibHMvb3JjaGVzdHJhdGlvbi92MS9ldmVudHMucHJvdG8SFGJscy5vcmNoZXN0cmF0aW9uLnYxIpEBChVFdmVudEZ1bmN0aW9uRGVwbG95ZWQSEwoLZnVuY3Rpb25faWQYASABKAQSDQoFb3duZXIYAiABKAkSEQoJY29kZV9oYXNoGAMgASgJEg8KB3ZlcnNpb24YBCABKAQSFQoNY29kZV9vbl9jaGFpbhgFIAEoCDoZyvMYFWJscy5mdW5jdGlvbl9kZXBsb3llZCKAAQoURXZlbnRGdW5jdGlvblVwZGF0ZWQSEwoLZnVuY3Rpb25faWQYASABKAQSEQoJY29kZV9oYXNoGAIgASgJEg8KB3ZlcnNpb24YAyABKAQSFQoNY29kZV9vbl9jaGFpbhgEIAEoCDoYyvMYFGJscy5mdW5jdGlvbl91cGRhdGVkIkUKFEV2ZW50RnVuY3Rpb25SZXRpcmVkEhMKC2Z1bmN0aW9uX2lkGAEgASgEOhjK8xgUYmxzLmZ1bmN0aW9uX3JldGlyZWQiWAoVRXZlbnRTdWJuZXR3b3JrUGxhY2VkEhMKC2Z1bmN0aW9uX2lkGAEgASgEEg8KB3dvcmtlcnMYAiABKAk6GcrzGBVibHMuc3VibmV0d29ya19wbGFjZWQibQoXRXZlbnRTdWJuZXR3b3JrUmVwYWlyZWQSEwoLZnVuY3Rpb25faWQYASABKAQSDwoHZHJvcHBlZBgCIAEoCRIPCgd3b3JrZXJzGAMgASgJOhvK8xgXYmxzLnN1Ym5ldHdvcmtfcmVwYWlyZWQibwoORXZlbnRKb2JRdWV1ZWQSDgoGam9iX2lkGAEgASgEEhMKC2Z1bmN0aW9uX2lkGAIgASgEEg0KBXJvdW5kGAMgASgNEhUKDWFzc2lnbl9oZWlnaHQYBCABKAQ6EsrzGA5ibHMuam9iX3F1ZXVlZCLeAQoQRXZlbnRKb2JBc3NpZ25lZBIOCgZqb2JfaWQYASABKAQSEwoLZnVuY3Rpb25faWQYAiABKAQSEQoJY29kZV9oYXNoGAMgASgJEg8KB3dvcmtlcnMYBCABKAkSDQoFcm91bmQYBSABKA0SDAoEc2VlZBgGIAEoCRIOCgZoZWlnaHQYByABKAQSEQoJdGltZV9zZWNzGAggASgDEhIKCnRpbWVfbmFub3MYCSABKA0SFwoPY29tbWl0X2RlYWRsaW5lGAogASgEOhTK8xgQYmxzLmpvYl9hc3NpZ25lZCJbChJFdmVudEpvYlJlYXNzaWduZWQSDgoGam9iX2lkGAEgASgEEg0KBXJvdW5kGAIgASgNEg4KBnJlYXNvbhgDIAEoCToWyvMYEmJscy5qb2JfcmVhc3NpZ25lZCJoChBFdmVudEpvYkRlY2xpbmVkEg4KBmpvYl9pZBgBIAEoBBIOCgZ3b3JrZXIYAiABKAkSDgoGcmVhc29uGAMgASgJEg4KBmRldGFpbBgEIAEoCToUyvMYEGJscy5qb2JfZGVjbGluZWQiSgoRRXZlbnRKb2JDb21taXR0ZWQSDgoGam9iX2lkGAEgASgEEg4KBndvcmtlchgCIAEoCToVyvMYEWJscy5qb2JfY29tbWl0dGVkIlgKE0V2ZW50Sm9iUmV2ZWFsc09wZW4SDgoGam9iX2lkGAEgASgEEhcKD3JldmVhbF9kZWFkbGluZRgCIAEoBDoYyvMYFGJscy5qb2JfcmV2ZWFsc19vcGVuIl0KEEV2ZW50Sm9iUmV2ZWFsZWQSDgoGam9iX2lkGAEgASgEEg4KBndvcmtlchgCIAEoCRITCgtyZXN1bHRfaGFzaBgDIAEoCToUyvMYEGJscy5qb2JfcmV2ZWFsZWQibQoRRXZlbnRKb2JGaW5hbGl6ZWQSDgoGam9iX2lkGAEgASgEEhMKC3Jlc3VsdF9oYXNoGAIgASgJEg8KB3dvcmtlcnMYAyABKAkSCwoDZmVlGAQgASgJOhXK8xgRYmxzLmpvYl9maW5hbGl6ZWQiqgEKD0V2ZW50Sm9iU2V0dGxlZBIOCgZqb2JfaWQYASABKAQSDwoHd29ya2VycxgCIAEoCRILCgNmZWUYAyABKAkSEgoKcGVyX3dvcmtlchgEIAEoCRIMCgRidXJuGAUgASgJEhEKCWNvbW11bml0eRgGIAEoCRIOCgZyZWZ1bmQYByABKAkSDwoHcm95YWx0eRgIIAEoCToTyvMYD2Jscy5qb2Jfc2V0dGxlZCJUCg5FdmVudEpvYkZhaWxlZBIOCgZqb2JfaWQYASABKAQSDgoGcmVhc29uGAIgASgJEg4KBnJlZnVuZBgDIAEoCToSyvMYDmJscy5qb2JfZmFpbGVkIngKFkV2ZW50Sm9iRGVhZGxpbmVGYWlsZWQSDgoGam9iX2lkGAEgASgEEhAKCGRlYWRsaW5lGAIgASgEEg0KBWVycm9yGAMgASgJEhAKCHJlZnVuZGVkGAQgASgJOhvK8xgXYmxzLmpvYl9kZWFkbGluZV9mYWlsZWQiagoYRXZlbnRKb2JBc3NpZ25tZW50RmFpbGVkEg4KBmpvYl9pZBgBIAEoBBINCgVlcnJvchgCIAEoCRIQCghyZWZ1bmRlZBgDIAEoCTodyvMYGWJscy5qb2JfYXNzaWdubWVudF9mYWlsZWQiYwobRXZlbnRTdWJuZXR3b3JrUmVwYWlyRmFpbGVkEhMKC2Z1bmN0aW9uX2lkGAEgASgEEg0KBWVycm9yGAIgASgJOiDK8xgcYmxzLnN1Ym5ldHdvcmtfcmVwYWlyX2ZhaWxlZCJUChRFdmVudFBsYWNlbWVudEZhaWxlZBITCgtmdW5jdGlvbl9pZBgBIAEoBBINCgVlcnJvchgCIAEoCToYyvMYFGJscy5wbGFjZW1lbnRfZmFpbGVkImkKDkV2ZW50U2VjcmV0U2V0EhMKC2Z1bmN0aW9uX2lkGAEgASgEEgwKBG5hbWUYAiABKAkSDwoHdmVyc2lvbhgDIAEoBBIPCgd3b3JrZXJzGAQgASgJOhLK8xgOYmxzLnNlY3JldF9zZXQiSwoQRXZlbnRTZWNyZXRVbnNldBITCgtmdW5jdGlvbl9pZBgBIAEoBBIMCgRuYW1lGAIgASgJOhTK8xgQYmxzLnNlY3JldF91bnNldCKCAQoTRXZlbnRTZWNyZXRSZXNlYWxlZBITCgtmdW5jdGlvbl9pZBgBIAEoBBIMCgRuYW1lGAIgASgJEg8KB3ZlcnNpb24YAyABKAQSDgoGc2VhbGVyGAQgASgJEg4KBndvcmtlchgFIAEoCToXyvMYE2Jscy5zZWNyZXRfcmVzZWFsZWQiXgoYRXZlbnRTZWNyZXRzUmVzZWFsTmVlZGVkEhMKC2Z1bmN0aW9uX2lkGAEgASgEEg4KBndvcmtlchgCIAEoCTodyvMYGWJscy5zZWNyZXRzX3Jlc2VhbF9uZWVkZWQimgEKFkV2ZW50U2VjcmV0c1Vub3BlbmFibGUSEwoLZnVuY3Rpb25faWQYASABKAQSDgoGd29ya2VyGAIgASgJEg4KBmpvYl9pZBgDIAEoBBIQCghleGNsdWRlZBgEIAEoCRIOCgZyZWFzb24YBSABKAkSDQoFc3RhbGUYBiABKAg6GsrzGBZibHMuc2VjcmV0c191bm9wZW5hYmxlImIKFEV2ZW50RmFzdFBhdGhEZXBvc2l0Eg8KB2ludm9rZXIYASABKAkSDgoGYW1vdW50GAIgASgJEg8KB2RlcG9zaXQYAyABKAk6GMrzGBRibHMuZmFzdHBhdGhfZGVwb3NpdCJ+Ch5FdmVudEZhc3RQYXRoV2l0aGRyYXdSZXF1ZXN0ZWQSDwoHaW52b2tlchgBIAEoCRIOCgZhbW91bnQYAiABKAkSFgoOcmVsZWFzZV9oZWlnaHQYAyABKAQ6I8rzGB9ibHMuZmFzdHBhdGhfd2l0aGRyYXdfcmVxdWVzdGVkImQKFUV2ZW50RmFzdFBhdGhXaXRoZHJhdxIPCgdpbnZva2VyGAEgASgJEg4KBmFtb3VudBgCIAEoCRIPCgdkZXBvc2l0GAMgASgJOhnK8xgVYmxzLmZhc3RwYXRoX3dpdGhkcmF3IpYBChRFdmVudEZhc3RQYXRoU2V0dGxlZBISCgpyZXF1ZXN0X2lkGAEgASgJEhMKC2Z1bmN0aW9uX2lkGAIgASgEEg8KB2ludm9rZXIYAyABKAkSDAoEaGVhZBgEIAEoCRILCgNmZWUYBSABKAkSDwoHd29ya2VycxgGIAEoCToYyvMYFGJscy5mYXN0cGF0aF9zZXR0bGVkIpMBChVFdmVudEZhc3RQYXRoRXZpZGVuY2USEgoKcmVxdWVzdF9pZBgBIAEoCRITCgtmdW5jdGlvbl9pZBgCIAEoBBIPCgdzbGFzaGVkGAMgASgJEg4KBm1pc3NlZBgEIAEoCRIVCg1tYWpvcml0eV9oYXNoGAUgASgJOhnK8xgVYmxzLmZhc3RwYXRoX2V2aWRlbmNlIlMKE0V2ZW50UGlubmVkSGVhZHNTZXQSEwoLZnVuY3Rpb25faWQYASABKAQSDQoFaGVhZHMYAiABKAk6GMrzGBRibHMucGlubmVkX2hlYWRzX3NldCKeAQoRRXZlbnRIZWFkUmVwb3J0ZWQSEgoKcmVxdWVzdF9pZBgBIAEoCRIMCgRoZWFkGAIgASgJEhAKCHJlcG9ydGVyGAMgASgJEgsKA2xpZRgEIAEoCRIOCgZkZXRhaWwYBSABKAkSDwoHc2xhc2hlZBgGIAEoCRIQCghyZWZ1bmRlZBgHIAEoCToVyvMYEWJscy5oZWFkX3JlcG9ydGVkIpkBChNFdmVudEhlYWRDaGFsbGVuZ2VkEhIKCnJlcXVlc3RfaWQYASABKAkSDAoEaGVhZBgCIAEoCRIPCgdpbnZva2VyGAMgASgJEhMKC3Jlc3VsdF9oYXNoGAQgASgJEg8KB2RlcG9zaXQYBSABKAkSEAoIZGVhZGxpbmUYBiABKAQ6F8rzGBNibHMuaGVhZF9jaGFsbGVuZ2VkInAKGkV2ZW50SGVhZENoYWxsZW5nZUFuc3dlcmVkEhIKCnJlcXVlc3RfaWQYASABKAkSDAoEaGVhZBgCIAEoCRIPCgdkZXBvc2l0GAMgASgJOh/K8xgbYmxzLmhlYWRfY2hhbGxlbmdlX2Fuc3dlcmVkIqgBChxFdmVudEhlYWRDaGFsbGVuZ2VVbmFuc3dlcmVkEhIKCnJlcXVlc3RfaWQYASABKAkSDAoEaGVhZBgCIAEoCRIPCgdpbnZva2VyGAMgASgJEg8KB3NsYXNoZWQYBCABKAkSEAoIcmVmdW5kZWQYBSABKAkSDwoHZGVwb3NpdBgGIAEoCTohyvMYHWJscy5oZWFkX2NoYWxsZW5nZV91bmFuc3dlcmVkIoEBChVFdmVudExpc3RpbmdQdWJsaXNoZWQSEwoLZnVuY3Rpb25faWQYASABKAQSDQoFb3duZXIYAiABKAkSDAoEbmFtZRgDIAEoCRINCgVwcmljZRgEIAEoCRIMCgR0YWdzGAUgASgJOhnK8xgVYmxzLmxpc3RpbmdfcHVibGlzaGVkIn0KE0V2ZW50TGlzdGluZ1VwZGF0ZWQSEwoLZnVuY3Rpb25faWQYASABKAQSDQoFb3duZXIYAiABKAkSDAoEbmFtZRgDIAEoCRINCgVwcmljZRgEIAEoCRIMCgR0YWdzGAUgASgJOhfK8xgTYmxzLmxpc3RpbmdfdXBkYXRlZCJWChVFdmVudEZ1bmN0aW9uVW5saXN0ZWQSEwoLZnVuY3Rpb25faWQYASABKAQSDQoFb3duZXIYAiABKAk6GcrzGBVibHMuZnVuY3Rpb25fdW5saXN0ZWQigAEKEEV2ZW50Um95YWx0eVBhaWQSEwoLZnVuY3Rpb25faWQYASABKAQSDQoFb3duZXIYAiABKAkSDgoGYW1vdW50GAMgASgJEg4KBmpvYl9pZBgEIAEoBBISCgpyZXF1ZXN0X2lkGAUgASgJOhTK8xgQYmxzLnJveWFsdHlfcGFpZGIGcHJvdG8z", [file_bls_options_v1_options]);
 
 /**
  * `bls.function_deployed`: a function was deployed.
@@ -589,6 +589,13 @@ export type EventJobSettled = Message<"bls.orchestration.v1.EventJobSettled"> & 
    * @generated from field: string refund = 7;
    */
   refund: string;
+
+  /**
+   * Paid to the function's owner (its listing price fixed at invoke), ubls.
+   *
+   * @generated from field: string royalty = 8;
+   */
+  royalty: string;
 };
 
 /**
@@ -1425,4 +1432,179 @@ export type EventHeadChallengeUnanswered = Message<"bls.orchestration.v1.EventHe
  */
 export const EventHeadChallengeUnansweredSchema: GenMessage<EventHeadChallengeUnanswered> = /*@__PURE__*/
   messageDesc(file_bls_orchestration_v1_events, 33);
+
+/**
+ * `bls.listing_published`: a function was listed in the marketplace.
+ *
+ * @generated from message bls.orchestration.v1.EventListingPublished
+ */
+export type EventListingPublished = Message<"bls.orchestration.v1.EventListingPublished"> & {
+  /**
+   * Function id.
+   *
+   * @generated from field: uint64 function_id = 1;
+   */
+  functionId: bigint;
+
+  /**
+   * Its owner.
+   *
+   * @generated from field: string owner = 2;
+   */
+  owner: string;
+
+  /**
+   * Display name.
+   *
+   * @generated from field: string name = 3;
+   */
+  name: string;
+
+  /**
+   * Price per invocation, ubls.
+   *
+   * @generated from field: string price = 4;
+   */
+  price: string;
+
+  /**
+   * Tags, comma-separated.
+   *
+   * @generated from field: string tags = 5;
+   */
+  tags: string;
+};
+
+/**
+ * Describes the message bls.orchestration.v1.EventListingPublished.
+ * Use `create(EventListingPublishedSchema)` to create a new message.
+ */
+export const EventListingPublishedSchema: GenMessage<EventListingPublished> = /*@__PURE__*/
+  messageDesc(file_bls_orchestration_v1_events, 34);
+
+/**
+ * `bls.listing_updated`: a listing was replaced (a new price applies from now on).
+ *
+ * @generated from message bls.orchestration.v1.EventListingUpdated
+ */
+export type EventListingUpdated = Message<"bls.orchestration.v1.EventListingUpdated"> & {
+  /**
+   * Function id.
+   *
+   * @generated from field: uint64 function_id = 1;
+   */
+  functionId: bigint;
+
+  /**
+   * Its owner.
+   *
+   * @generated from field: string owner = 2;
+   */
+  owner: string;
+
+  /**
+   * Display name.
+   *
+   * @generated from field: string name = 3;
+   */
+  name: string;
+
+  /**
+   * Price per invocation, ubls.
+   *
+   * @generated from field: string price = 4;
+   */
+  price: string;
+
+  /**
+   * Tags, comma-separated.
+   *
+   * @generated from field: string tags = 5;
+   */
+  tags: string;
+};
+
+/**
+ * Describes the message bls.orchestration.v1.EventListingUpdated.
+ * Use `create(EventListingUpdatedSchema)` to create a new message.
+ */
+export const EventListingUpdatedSchema: GenMessage<EventListingUpdated> = /*@__PURE__*/
+  messageDesc(file_bls_orchestration_v1_events, 35);
+
+/**
+ * `bls.function_unlisted`: a listing was removed.
+ *
+ * @generated from message bls.orchestration.v1.EventFunctionUnlisted
+ */
+export type EventFunctionUnlisted = Message<"bls.orchestration.v1.EventFunctionUnlisted"> & {
+  /**
+   * Function id.
+   *
+   * @generated from field: uint64 function_id = 1;
+   */
+  functionId: bigint;
+
+  /**
+   * Its owner.
+   *
+   * @generated from field: string owner = 2;
+   */
+  owner: string;
+};
+
+/**
+ * Describes the message bls.orchestration.v1.EventFunctionUnlisted.
+ * Use `create(EventFunctionUnlistedSchema)` to create a new message.
+ */
+export const EventFunctionUnlistedSchema: GenMessage<EventFunctionUnlisted> = /*@__PURE__*/
+  messageDesc(file_bls_orchestration_v1_events, 36);
+
+/**
+ * `bls.royalty_paid`: an invocation paid a listed function's owner its price.
+ *
+ * @generated from message bls.orchestration.v1.EventRoyaltyPaid
+ */
+export type EventRoyaltyPaid = Message<"bls.orchestration.v1.EventRoyaltyPaid"> & {
+  /**
+   * Function id.
+   *
+   * @generated from field: uint64 function_id = 1;
+   */
+  functionId: bigint;
+
+  /**
+   * The owner paid.
+   *
+   * @generated from field: string owner = 2;
+   */
+  owner: string;
+
+  /**
+   * Amount, ubls.
+   *
+   * @generated from field: string amount = 3;
+   */
+  amount: string;
+
+  /**
+   * The on-chain job that paid (0 for the fast path).
+   *
+   * @generated from field: uint64 job_id = 4;
+   */
+  jobId: bigint;
+
+  /**
+   * The fast-path request that paid, hex (empty on chain).
+   *
+   * @generated from field: string request_id = 5;
+   */
+  requestId: string;
+};
+
+/**
+ * Describes the message bls.orchestration.v1.EventRoyaltyPaid.
+ * Use `create(EventRoyaltyPaidSchema)` to create a new message.
+ */
+export const EventRoyaltyPaidSchema: GenMessage<EventRoyaltyPaid> = /*@__PURE__*/
+  messageDesc(file_bls_orchestration_v1_events, 37);
 

@@ -19,7 +19,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file bls/orchestration/v1/tx.proto.
  */
 export const file_bls_orchestration_v1_tx: GenFile = /*@__PURE__*/
-  fileDesc("Ch1ibHMvb3JjaGVzdHJhdGlvbi92MS90eC5wcm90bxIUYmxzLm9yY2hlc3RyYXRpb24udjEiwwEKEU1zZ0RlcGxveUZ1bmN0aW9uEg0KBW93bmVyGAEgASgJEgwKBHdhc20YAiABKAwSEQoJY29kZV9oYXNoGAMgASgMEhMKC3NvdXJjZV91cmlzGAQgAygJEhUKDW1hbmlmZXN0X2pzb24YBSABKAkSEwoLcmVwbGljYXRpb24YBiABKA0SDgoGcXVvcnVtGAcgASgNEhEKCWNvZGVfc2l6ZRgIIAEoBDoaiuewKhVibHMvTXNnRGVwbG95RnVuY3Rpb24iQwoZTXNnRGVwbG95RnVuY3Rpb25SZXNwb25zZRITCgtmdW5jdGlvbl9pZBgBIAEoBBIRCgljb2RlX2hhc2gYAiABKAki2AEKEU1zZ1VwZGF0ZUZ1bmN0aW9uEg0KBW93bmVyGAEgASgJEhMKC2Z1bmN0aW9uX2lkGAIgASgEEgwKBHdhc20YAyABKAwSEQoJY29kZV9oYXNoGAQgASgMEhMKC3NvdXJjZV91cmlzGAUgAygJEhUKDW1hbmlmZXN0X2pzb24YBiABKAkSEwoLcmVwbGljYXRpb24YByABKA0SDgoGcXVvcnVtGAggASgNEhEKCWNvZGVfc2l6ZRgJIAEoBDoaiuewKhVibHMvTXNnVXBkYXRlRnVuY3Rpb24iPwoZTXNnVXBkYXRlRnVuY3Rpb25SZXNwb25zZRIPCgd2ZXJzaW9uGAEgASgEEhEKCWNvZGVfaGFzaBgCIAEoCSJTChFNc2dSZXRpcmVGdW5jdGlvbhINCgVvd25lchgBIAEoCRITCgtmdW5jdGlvbl9pZBgCIAEoBDoaiuewKhVibHMvTXNnUmV0aXJlRnVuY3Rpb24iGwoZTXNnUmV0aXJlRnVuY3Rpb25SZXNwb25zZSKOAQoJTXNnSW52b2tlEg8KB2ludm9rZXIYASABKAkSEwoLZnVuY3Rpb25faWQYAiABKAQSDQoFaW5wdXQYAyABKAwSDAoEYXJncxgEIAMoCRIqCgdtYXhfZmVlGAUgASgLMhkuY29zbW9zLmJhc2UudjFiZXRhMS5Db2luOhKK57AqDWJscy9Nc2dJbnZva2UiNAoRTXNnSW52b2tlUmVzcG9uc2USDgoGam9iX2lkGAEgASgEEg8KB3dvcmtlcnMYAiADKAkiXwoPTXNnQ29tbWl0UmVzdWx0Eg4KBndvcmtlchgBIAEoCRIOCgZqb2JfaWQYAiABKAQSEgoKY29tbWl0bWVudBgDIAEoDDoYiuewKhNibHMvTXNnQ29tbWl0UmVzdWx0Ii8KF01zZ0NvbW1pdFJlc3VsdFJlc3BvbnNlEhQKDHJldmVhbHNfb3BlbhgBIAEoCCJqCg9Nc2dSZXZlYWxSZXN1bHQSDgoGd29ya2VyGAEgASgJEg4KBmpvYl9pZBgCIAEoBBIPCgdvdXRjb21lGAMgASgMEgwKBHNhbHQYBCABKAw6GIrnsCoTYmxzL01zZ1JldmVhbFJlc3VsdCIsChdNc2dSZXZlYWxSZXN1bHRSZXNwb25zZRIRCglmaW5hbGl6ZWQYASABKAgijAEKDU1zZ0RlY2xpbmVKb2ISDgoGd29ya2VyGAEgASgJEg4KBmpvYl9pZBgCIAEoBBIzCgZyZWFzb24YAyABKA4yIy5ibHMub3JjaGVzdHJhdGlvbi52MS5EZWNsaW5lUmVhc29uEg4KBmRldGFpbBgEIAEoCToWiuewKhFibHMvTXNnRGVjbGluZUpvYiIvChVNc2dEZWNsaW5lSm9iUmVzcG9uc2USFgoOY29tbWl0c19jbG9zZWQYASABKAgibQoSTXNnRmFzdFBhdGhEZXBvc2l0Eg8KB2ludm9rZXIYASABKAkSKQoGYW1vdW50GAIgASgLMhkuY29zbW9zLmJhc2UudjFiZXRhMS5Db2luOhuK57AqFmJscy9Nc2dGYXN0UGF0aERlcG9zaXQiLQoaTXNnRmFzdFBhdGhEZXBvc2l0UmVzcG9uc2USDwoHZGVwb3NpdBgBIAEoCSJvChNNc2dGYXN0UGF0aFdpdGhkcmF3Eg8KB2ludm9rZXIYASABKAkSKQoGYW1vdW50GAIgASgLMhkuY29zbW9zLmJhc2UudjFiZXRhMS5Db2luOhyK57AqF2Jscy9Nc2dGYXN0UGF0aFdpdGhkcmF3IlkKG01zZ0Zhc3RQYXRoV2l0aGRyYXdSZXNwb25zZRIPCgdkZXBvc2l0GAEgASgJEhEKCXdpdGhkcmF3bhgCIAEoCRIWCg5yZWxlYXNlX2hlaWdodBgDIAEoBCJuChFNc2dTZXR0bGVSZWNlaXB0cxIMCgRoZWFkGAEgASgJEi8KCHJlY2VpcHRzGAIgAygLMh0uYmxzLm9yY2hlc3RyYXRpb24udjEuUmVjZWlwdDoaiuewKhVibHMvTXNnU2V0dGxlUmVjZWlwdHMiPQoZTXNnU2V0dGxlUmVjZWlwdHNSZXNwb25zZRIPCgdzZXR0bGVkGAEgASgNEg8KB2NoYXJnZWQYAiABKAkimgIKEU1zZ1N1Ym1pdEV2aWRlbmNlEhEKCXN1Ym1pdHRlchgBIAEoCRIzCgdyZXN1bHRzGAUgAygLMiIuYmxzLm9yY2hlc3RyYXRpb24udjEuU2lnbmVkUmVzdWx0EjQKB3JlcXVlc3QYBiABKAsyIy5ibHMub3JjaGVzdHJhdGlvbi52MS5TaWduZWRSZXF1ZXN0EjUKCG91dGNvbWVzGAcgAygLMiMuYmxzLm9yY2hlc3RyYXRpb24udjEuUmVzdWx0T3V0Y29tZToaiuewKhVibHMvTXNnU3VibWl0RXZpZGVuY2VKBAgCEANKBAgDEARKBAgEEAVSC2Z1bmN0aW9uX2lkUgpyZXF1ZXN0X2lkUgljb2RlX2hhc2giPAoZTXNnU3VibWl0RXZpZGVuY2VSZXNwb25zZRIPCgdzbGFzaGVkGAEgAygJEg4KBm1pc3NlZBgCIAMoCSJiChFNc2dTZXRQaW5uZWRIZWFkcxINCgVvd25lchgBIAEoCRITCgtmdW5jdGlvbl9pZBgCIAEoBBINCgVoZWFkcxgDIAMoCToaiuewKhVibHMvTXNnU2V0UGlubmVkSGVhZHMiGwoZTXNnU2V0UGlubmVkSGVhZHNSZXNwb25zZSKnAQoNTXNnUmVwb3J0SGVhZBIQCghyZXBvcnRlchgBIAEoCRI0CgdyZXF1ZXN0GAIgASgLMiMuYmxzLm9yY2hlc3RyYXRpb24udjEuU2lnbmVkUmVxdWVzdBI2CglzdGF0ZW1lbnQYAyABKAsyIy5ibHMub3JjaGVzdHJhdGlvbi52MS5IZWFkU3RhdGVtZW50OhaK57AqEWJscy9Nc2dSZXBvcnRIZWFkIkcKFU1zZ1JlcG9ydEhlYWRSZXNwb25zZRILCgNsaWUYASABKAkSDwoHc2xhc2hlZBgCIAEoCRIQCghyZWZ1bmRlZBgDIAEoCSJSChBNc2dDaGFsbGVuZ2VIZWFkEg8KB2ludm9rZXIYASABKAkSEgoKcmVxdWVzdF9pZBgCIAEoDDoZiuewKhRibHMvTXNnQ2hhbGxlbmdlSGVhZCI6ChhNc2dDaGFsbGVuZ2VIZWFkUmVzcG9uc2USDAoEaGVhZBgBIAEoCRIQCghkZWFkbGluZRgCIAEoBCJkChJNc2dBbnN3ZXJDaGFsbGVuZ2USDAoEaGVhZBgBIAEoCRISCgpyZXF1ZXN0X2lkGAIgASgMEg8KB291dGNvbWUYAyABKAw6G4rnsCoWYmxzL01zZ0Fuc3dlckNoYWxsZW5nZSItChpNc2dBbnN3ZXJDaGFsbGVuZ2VSZXNwb25zZRIPCgdkZXBvc2l0GAEgASgJIkEKDlNlYWxlZEVudmVsb3BlEg4KBndvcmtlchgBIAEoCRILCgNlbmMYAiABKAwSEgoKY2lwaGVydGV4dBgDIAEoDCK1AQoMTXNnU2V0U2VjcmV0Eg0KBW93bmVyGAEgASgJEhMKC2Z1bmN0aW9uX2lkGAIgASgEEgwKBG5hbWUYAyABKAkSEgoKY29tbWl0bWVudBgEIAEoDBI3CgllbnZlbG9wZXMYBSADKAsyJC5ibHMub3JjaGVzdHJhdGlvbi52MS5TZWFsZWRFbnZlbG9wZRIPCgd2ZXJzaW9uGAYgASgEOhWK57AqEGJscy9Nc2dTZXRTZWNyZXQiJwoUTXNnU2V0U2VjcmV0UmVzcG9uc2USDwoHdmVyc2lvbhgBIAEoBCJbCg5Nc2dVbnNldFNlY3JldBINCgVvd25lchgBIAEoCRITCgtmdW5jdGlvbl9pZBgCIAEoBBIMCgRuYW1lGAMgASgJOheK57AqEmJscy9Nc2dVbnNldFNlY3JldCIYChZNc2dVbnNldFNlY3JldFJlc3BvbnNlIqcBCg9Nc2dSZXNlYWxTZWNyZXQSDgoGc2VhbGVyGAEgASgJEhMKC2Z1bmN0aW9uX2lkGAIgASgEEgwKBG5hbWUYAyABKAkSDwoHdmVyc2lvbhgEIAEoBBI2CghlbnZlbG9wZRgFIAEoCzIkLmJscy5vcmNoZXN0cmF0aW9uLnYxLlNlYWxlZEVudmVsb3BlOhiK57AqE2Jscy9Nc2dSZXNlYWxTZWNyZXQiKwoXTXNnUmVzZWFsU2VjcmV0UmVzcG9uc2USEAoIY29tcGxldGUYASABKAgiowEKGk1zZ1JlcG9ydFVub3BlbmFibGVTZWNyZXRzEg4KBndvcmtlchgBIAEoCRITCgtmdW5jdGlvbl9pZBgCIAEoBBIOCgZqb2JfaWQYAyABKAQSDgoGcmVhc29uGAQgASgJEg0KBXN0YWxlGAUgASgIEgwKBG5hbWUYBiABKAk6I4rnsCoeYmxzL01zZ1JlcG9ydFVub3BlbmFibGVTZWNyZXRzIjYKIk1zZ1JlcG9ydFVub3BlbmFibGVTZWNyZXRzUmVzcG9uc2USEAoIZGVjbGluZWQYASABKAgqlwEKDURlY2xpbmVSZWFzb24SHgoaREVDTElORV9SRUFTT05fVU5TUEVDSUZJRUQQABIjCh9ERUNMSU5FX1JFQVNPTl9DT0RFX1VOQVZBSUxBQkxFEAESIAocREVDTElORV9SRUFTT05fQ09ERV9NSVNNQVRDSBACEh8KG0RFQ0xJTkVfUkVBU09OX0NPREVfSU5WQUxJRBADMtQPCgNNc2cSagoORGVwbG95RnVuY3Rpb24SJy5ibHMub3JjaGVzdHJhdGlvbi52MS5Nc2dEZXBsb3lGdW5jdGlvbhovLmJscy5vcmNoZXN0cmF0aW9uLnYxLk1zZ0RlcGxveUZ1bmN0aW9uUmVzcG9uc2USagoOVXBkYXRlRnVuY3Rpb24SJy5ibHMub3JjaGVzdHJhdGlvbi52MS5Nc2dVcGRhdGVGdW5jdGlvbhovLmJscy5vcmNoZXN0cmF0aW9uLnYxLk1zZ1VwZGF0ZUZ1bmN0aW9uUmVzcG9uc2USagoOUmV0aXJlRnVuY3Rpb24SJy5ibHMub3JjaGVzdHJhdGlvbi52MS5Nc2dSZXRpcmVGdW5jdGlvbhovLmJscy5vcmNoZXN0cmF0aW9uLnYxLk1zZ1JldGlyZUZ1bmN0aW9uUmVzcG9uc2USUgoGSW52b2tlEh8uYmxzLm9yY2hlc3RyYXRpb24udjEuTXNnSW52b2tlGicuYmxzLm9yY2hlc3RyYXRpb24udjEuTXNnSW52b2tlUmVzcG9uc2USZAoMQ29tbWl0UmVzdWx0EiUuYmxzLm9yY2hlc3RyYXRpb24udjEuTXNnQ29tbWl0UmVzdWx0Gi0uYmxzLm9yY2hlc3RyYXRpb24udjEuTXNnQ29tbWl0UmVzdWx0UmVzcG9uc2USZAoMUmV2ZWFsUmVzdWx0EiUuYmxzLm9yY2hlc3RyYXRpb24udjEuTXNnUmV2ZWFsUmVzdWx0Gi0uYmxzLm9yY2hlc3RyYXRpb24udjEuTXNnUmV2ZWFsUmVzdWx0UmVzcG9uc2USXgoKRGVjbGluZUpvYhIjLmJscy5vcmNoZXN0cmF0aW9uLnYxLk1zZ0RlY2xpbmVKb2IaKy5ibHMub3JjaGVzdHJhdGlvbi52MS5Nc2dEZWNsaW5lSm9iUmVzcG9uc2USbQoPRmFzdFBhdGhEZXBvc2l0EiguYmxzLm9yY2hlc3RyYXRpb24udjEuTXNnRmFzdFBhdGhEZXBvc2l0GjAuYmxzLm9yY2hlc3RyYXRpb24udjEuTXNnRmFzdFBhdGhEZXBvc2l0UmVzcG9uc2UScAoQRmFzdFBhdGhXaXRoZHJhdxIpLmJscy5vcmNoZXN0cmF0aW9uLnYxLk1zZ0Zhc3RQYXRoV2l0aGRyYXcaMS5ibHMub3JjaGVzdHJhdGlvbi52MS5Nc2dGYXN0UGF0aFdpdGhkcmF3UmVzcG9uc2USagoOU2V0dGxlUmVjZWlwdHMSJy5ibHMub3JjaGVzdHJhdGlvbi52MS5Nc2dTZXR0bGVSZWNlaXB0cxovLmJscy5vcmNoZXN0cmF0aW9uLnYxLk1zZ1NldHRsZVJlY2VpcHRzUmVzcG9uc2USagoOU3VibWl0RXZpZGVuY2USJy5ibHMub3JjaGVzdHJhdGlvbi52MS5Nc2dTdWJtaXRFdmlkZW5jZRovLmJscy5vcmNoZXN0cmF0aW9uLnYxLk1zZ1N1Ym1pdEV2aWRlbmNlUmVzcG9uc2USagoOU2V0UGlubmVkSGVhZHMSJy5ibHMub3JjaGVzdHJhdGlvbi52MS5Nc2dTZXRQaW5uZWRIZWFkcxovLmJscy5vcmNoZXN0cmF0aW9uLnYxLk1zZ1NldFBpbm5lZEhlYWRzUmVzcG9uc2USXgoKUmVwb3J0SGVhZBIjLmJscy5vcmNoZXN0cmF0aW9uLnYxLk1zZ1JlcG9ydEhlYWQaKy5ibHMub3JjaGVzdHJhdGlvbi52MS5Nc2dSZXBvcnRIZWFkUmVzcG9uc2USZwoNQ2hhbGxlbmdlSGVhZBImLmJscy5vcmNoZXN0cmF0aW9uLnYxLk1zZ0NoYWxsZW5nZUhlYWQaLi5ibHMub3JjaGVzdHJhdGlvbi52MS5Nc2dDaGFsbGVuZ2VIZWFkUmVzcG9uc2USbQoPQW5zd2VyQ2hhbGxlbmdlEiguYmxzLm9yY2hlc3RyYXRpb24udjEuTXNnQW5zd2VyQ2hhbGxlbmdlGjAuYmxzLm9yY2hlc3RyYXRpb24udjEuTXNnQW5zd2VyQ2hhbGxlbmdlUmVzcG9uc2USWwoJU2V0U2VjcmV0EiIuYmxzLm9yY2hlc3RyYXRpb24udjEuTXNnU2V0U2VjcmV0GiouYmxzLm9yY2hlc3RyYXRpb24udjEuTXNnU2V0U2VjcmV0UmVzcG9uc2USYQoLVW5zZXRTZWNyZXQSJC5ibHMub3JjaGVzdHJhdGlvbi52MS5Nc2dVbnNldFNlY3JldBosLmJscy5vcmNoZXN0cmF0aW9uLnYxLk1zZ1Vuc2V0U2VjcmV0UmVzcG9uc2USZAoMUmVzZWFsU2VjcmV0EiUuYmxzLm9yY2hlc3RyYXRpb24udjEuTXNnUmVzZWFsU2VjcmV0Gi0uYmxzLm9yY2hlc3RyYXRpb24udjEuTXNnUmVzZWFsU2VjcmV0UmVzcG9uc2UShQEKF1JlcG9ydFVub3BlbmFibGVTZWNyZXRzEjAuYmxzLm9yY2hlc3RyYXRpb24udjEuTXNnUmVwb3J0VW5vcGVuYWJsZVNlY3JldHMaOC5ibHMub3JjaGVzdHJhdGlvbi52MS5Nc2dSZXBvcnRVbm9wZW5hYmxlU2VjcmV0c1Jlc3BvbnNlYgZwcm90bzM", [file_amino_amino, file_bls_orchestration_v1_types, file_cosmos_base_v1beta1_coin]);
+  fileDesc("Ch1ibHMvb3JjaGVzdHJhdGlvbi92MS90eC5wcm90bxIUYmxzLm9yY2hlc3RyYXRpb24udjEiwwEKEU1zZ0RlcGxveUZ1bmN0aW9uEg0KBW93bmVyGAEgASgJEgwKBHdhc20YAiABKAwSEQoJY29kZV9oYXNoGAMgASgMEhMKC3NvdXJjZV91cmlzGAQgAygJEhUKDW1hbmlmZXN0X2pzb24YBSABKAkSEwoLcmVwbGljYXRpb24YBiABKA0SDgoGcXVvcnVtGAcgASgNEhEKCWNvZGVfc2l6ZRgIIAEoBDoaiuewKhVibHMvTXNnRGVwbG95RnVuY3Rpb24iQwoZTXNnRGVwbG95RnVuY3Rpb25SZXNwb25zZRITCgtmdW5jdGlvbl9pZBgBIAEoBBIRCgljb2RlX2hhc2gYAiABKAki2AEKEU1zZ1VwZGF0ZUZ1bmN0aW9uEg0KBW93bmVyGAEgASgJEhMKC2Z1bmN0aW9uX2lkGAIgASgEEgwKBHdhc20YAyABKAwSEQoJY29kZV9oYXNoGAQgASgMEhMKC3NvdXJjZV91cmlzGAUgAygJEhUKDW1hbmlmZXN0X2pzb24YBiABKAkSEwoLcmVwbGljYXRpb24YByABKA0SDgoGcXVvcnVtGAggASgNEhEKCWNvZGVfc2l6ZRgJIAEoBDoaiuewKhVibHMvTXNnVXBkYXRlRnVuY3Rpb24iPwoZTXNnVXBkYXRlRnVuY3Rpb25SZXNwb25zZRIPCgd2ZXJzaW9uGAEgASgEEhEKCWNvZGVfaGFzaBgCIAEoCSJTChFNc2dSZXRpcmVGdW5jdGlvbhINCgVvd25lchgBIAEoCRITCgtmdW5jdGlvbl9pZBgCIAEoBDoaiuewKhVibHMvTXNnUmV0aXJlRnVuY3Rpb24iGwoZTXNnUmV0aXJlRnVuY3Rpb25SZXNwb25zZSKfAQoJTXNnSW52b2tlEg8KB2ludm9rZXIYASABKAkSEwoLZnVuY3Rpb25faWQYAiABKAQSDQoFaW5wdXQYAyABKAwSDAoEYXJncxgEIAMoCRIqCgdtYXhfZmVlGAUgASgLMhkuY29zbW9zLmJhc2UudjFiZXRhMS5Db2luEg8KB3ZlcnNpb24YBiABKAQ6EornsCoNYmxzL01zZ0ludm9rZSI0ChFNc2dJbnZva2VSZXNwb25zZRIOCgZqb2JfaWQYASABKAQSDwoHd29ya2VycxgCIAMoCSJfCg9Nc2dDb21taXRSZXN1bHQSDgoGd29ya2VyGAEgASgJEg4KBmpvYl9pZBgCIAEoBBISCgpjb21taXRtZW50GAMgASgMOhiK57AqE2Jscy9Nc2dDb21taXRSZXN1bHQiLwoXTXNnQ29tbWl0UmVzdWx0UmVzcG9uc2USFAoMcmV2ZWFsc19vcGVuGAEgASgIImoKD01zZ1JldmVhbFJlc3VsdBIOCgZ3b3JrZXIYASABKAkSDgoGam9iX2lkGAIgASgEEg8KB291dGNvbWUYAyABKAwSDAoEc2FsdBgEIAEoDDoYiuewKhNibHMvTXNnUmV2ZWFsUmVzdWx0IiwKF01zZ1JldmVhbFJlc3VsdFJlc3BvbnNlEhEKCWZpbmFsaXplZBgBIAEoCCKMAQoNTXNnRGVjbGluZUpvYhIOCgZ3b3JrZXIYASABKAkSDgoGam9iX2lkGAIgASgEEjMKBnJlYXNvbhgDIAEoDjIjLmJscy5vcmNoZXN0cmF0aW9uLnYxLkRlY2xpbmVSZWFzb24SDgoGZGV0YWlsGAQgASgJOhaK57AqEWJscy9Nc2dEZWNsaW5lSm9iIi8KFU1zZ0RlY2xpbmVKb2JSZXNwb25zZRIWCg5jb21taXRzX2Nsb3NlZBgBIAEoCCJtChJNc2dGYXN0UGF0aERlcG9zaXQSDwoHaW52b2tlchgBIAEoCRIpCgZhbW91bnQYAiABKAsyGS5jb3Ntb3MuYmFzZS52MWJldGExLkNvaW46G4rnsCoWYmxzL01zZ0Zhc3RQYXRoRGVwb3NpdCItChpNc2dGYXN0UGF0aERlcG9zaXRSZXNwb25zZRIPCgdkZXBvc2l0GAEgASgJIm8KE01zZ0Zhc3RQYXRoV2l0aGRyYXcSDwoHaW52b2tlchgBIAEoCRIpCgZhbW91bnQYAiABKAsyGS5jb3Ntb3MuYmFzZS52MWJldGExLkNvaW46HIrnsCoXYmxzL01zZ0Zhc3RQYXRoV2l0aGRyYXciWQobTXNnRmFzdFBhdGhXaXRoZHJhd1Jlc3BvbnNlEg8KB2RlcG9zaXQYASABKAkSEQoJd2l0aGRyYXduGAIgASgJEhYKDnJlbGVhc2VfaGVpZ2h0GAMgASgEIm4KEU1zZ1NldHRsZVJlY2VpcHRzEgwKBGhlYWQYASABKAkSLwoIcmVjZWlwdHMYAiADKAsyHS5ibHMub3JjaGVzdHJhdGlvbi52MS5SZWNlaXB0OhqK57AqFWJscy9Nc2dTZXR0bGVSZWNlaXB0cyI9ChlNc2dTZXR0bGVSZWNlaXB0c1Jlc3BvbnNlEg8KB3NldHRsZWQYASABKA0SDwoHY2hhcmdlZBgCIAEoCSKaAgoRTXNnU3VibWl0RXZpZGVuY2USEQoJc3VibWl0dGVyGAEgASgJEjMKB3Jlc3VsdHMYBSADKAsyIi5ibHMub3JjaGVzdHJhdGlvbi52MS5TaWduZWRSZXN1bHQSNAoHcmVxdWVzdBgGIAEoCzIjLmJscy5vcmNoZXN0cmF0aW9uLnYxLlNpZ25lZFJlcXVlc3QSNQoIb3V0Y29tZXMYByADKAsyIy5ibHMub3JjaGVzdHJhdGlvbi52MS5SZXN1bHRPdXRjb21lOhqK57AqFWJscy9Nc2dTdWJtaXRFdmlkZW5jZUoECAIQA0oECAMQBEoECAQQBVILZnVuY3Rpb25faWRSCnJlcXVlc3RfaWRSCWNvZGVfaGFzaCI8ChlNc2dTdWJtaXRFdmlkZW5jZVJlc3BvbnNlEg8KB3NsYXNoZWQYASADKAkSDgoGbWlzc2VkGAIgAygJImIKEU1zZ1NldFBpbm5lZEhlYWRzEg0KBW93bmVyGAEgASgJEhMKC2Z1bmN0aW9uX2lkGAIgASgEEg0KBWhlYWRzGAMgAygJOhqK57AqFWJscy9Nc2dTZXRQaW5uZWRIZWFkcyIbChlNc2dTZXRQaW5uZWRIZWFkc1Jlc3BvbnNlIqcBCg1Nc2dSZXBvcnRIZWFkEhAKCHJlcG9ydGVyGAEgASgJEjQKB3JlcXVlc3QYAiABKAsyIy5ibHMub3JjaGVzdHJhdGlvbi52MS5TaWduZWRSZXF1ZXN0EjYKCXN0YXRlbWVudBgDIAEoCzIjLmJscy5vcmNoZXN0cmF0aW9uLnYxLkhlYWRTdGF0ZW1lbnQ6FornsCoRYmxzL01zZ1JlcG9ydEhlYWQiRwoVTXNnUmVwb3J0SGVhZFJlc3BvbnNlEgsKA2xpZRgBIAEoCRIPCgdzbGFzaGVkGAIgASgJEhAKCHJlZnVuZGVkGAMgASgJIlIKEE1zZ0NoYWxsZW5nZUhlYWQSDwoHaW52b2tlchgBIAEoCRISCgpyZXF1ZXN0X2lkGAIgASgMOhmK57AqFGJscy9Nc2dDaGFsbGVuZ2VIZWFkIjoKGE1zZ0NoYWxsZW5nZUhlYWRSZXNwb25zZRIMCgRoZWFkGAEgASgJEhAKCGRlYWRsaW5lGAIgASgEImQKEk1zZ0Fuc3dlckNoYWxsZW5nZRIMCgRoZWFkGAEgASgJEhIKCnJlcXVlc3RfaWQYAiABKAwSDwoHb3V0Y29tZRgDIAEoDDobiuewKhZibHMvTXNnQW5zd2VyQ2hhbGxlbmdlIi0KGk1zZ0Fuc3dlckNoYWxsZW5nZVJlc3BvbnNlEg8KB2RlcG9zaXQYASABKAkiQQoOU2VhbGVkRW52ZWxvcGUSDgoGd29ya2VyGAEgASgJEgsKA2VuYxgCIAEoDBISCgpjaXBoZXJ0ZXh0GAMgASgMIrUBCgxNc2dTZXRTZWNyZXQSDQoFb3duZXIYASABKAkSEwoLZnVuY3Rpb25faWQYAiABKAQSDAoEbmFtZRgDIAEoCRISCgpjb21taXRtZW50GAQgASgMEjcKCWVudmVsb3BlcxgFIAMoCzIkLmJscy5vcmNoZXN0cmF0aW9uLnYxLlNlYWxlZEVudmVsb3BlEg8KB3ZlcnNpb24YBiABKAQ6FYrnsCoQYmxzL01zZ1NldFNlY3JldCInChRNc2dTZXRTZWNyZXRSZXNwb25zZRIPCgd2ZXJzaW9uGAEgASgEIlsKDk1zZ1Vuc2V0U2VjcmV0Eg0KBW93bmVyGAEgASgJEhMKC2Z1bmN0aW9uX2lkGAIgASgEEgwKBG5hbWUYAyABKAk6F4rnsCoSYmxzL01zZ1Vuc2V0U2VjcmV0IhgKFk1zZ1Vuc2V0U2VjcmV0UmVzcG9uc2UipwEKD01zZ1Jlc2VhbFNlY3JldBIOCgZzZWFsZXIYASABKAkSEwoLZnVuY3Rpb25faWQYAiABKAQSDAoEbmFtZRgDIAEoCRIPCgd2ZXJzaW9uGAQgASgEEjYKCGVudmVsb3BlGAUgASgLMiQuYmxzLm9yY2hlc3RyYXRpb24udjEuU2VhbGVkRW52ZWxvcGU6GIrnsCoTYmxzL01zZ1Jlc2VhbFNlY3JldCIrChdNc2dSZXNlYWxTZWNyZXRSZXNwb25zZRIQCghjb21wbGV0ZRgBIAEoCCKjAQoaTXNnUmVwb3J0VW5vcGVuYWJsZVNlY3JldHMSDgoGd29ya2VyGAEgASgJEhMKC2Z1bmN0aW9uX2lkGAIgASgEEg4KBmpvYl9pZBgDIAEoBBIOCgZyZWFzb24YBCABKAkSDQoFc3RhbGUYBSABKAgSDAoEbmFtZRgGIAEoCTojiuewKh5ibHMvTXNnUmVwb3J0VW5vcGVuYWJsZVNlY3JldHMiNgoiTXNnUmVwb3J0VW5vcGVuYWJsZVNlY3JldHNSZXNwb25zZRIQCghkZWNsaW5lZBgBIAEoCCLiAQoRTXNnUHVibGlzaExpc3RpbmcSDQoFb3duZXIYASABKAkSEwoLZnVuY3Rpb25faWQYAiABKAQSDAoEbmFtZRgDIAEoCRITCgtkZXNjcmlwdGlvbhgEIAEoCRIMCgR0YWdzGAUgAygJEg8KB2xpY2Vuc2UYBiABKAkSEgoKc291cmNlX3VybBgHIAEoCRIoCgVwcmljZRgIIAEoCzIZLmNvc21vcy5iYXNlLnYxYmV0YTEuQ29pbhINCgV0ZXJtcxgJIAEoCToaiuewKhVibHMvTXNnUHVibGlzaExpc3RpbmciGwoZTXNnUHVibGlzaExpc3RpbmdSZXNwb25zZSLgAQoQTXNnVXBkYXRlTGlzdGluZxINCgVvd25lchgBIAEoCRITCgtmdW5jdGlvbl9pZBgCIAEoBBIMCgRuYW1lGAMgASgJEhMKC2Rlc2NyaXB0aW9uGAQgASgJEgwKBHRhZ3MYBSADKAkSDwoHbGljZW5zZRgGIAEoCRISCgpzb3VyY2VfdXJsGAcgASgJEigKBXByaWNlGAggASgLMhkuY29zbW9zLmJhc2UudjFiZXRhMS5Db2luEg0KBXRlcm1zGAkgASgJOhmK57AqFGJscy9Nc2dVcGRhdGVMaXN0aW5nIhoKGE1zZ1VwZGF0ZUxpc3RpbmdSZXNwb25zZSJTChFNc2dVbmxpc3RGdW5jdGlvbhINCgVvd25lchgBIAEoCRITCgtmdW5jdGlvbl9pZBgCIAEoBDoaiuewKhVibHMvTXNnVW5saXN0RnVuY3Rpb24iGwoZTXNnVW5saXN0RnVuY3Rpb25SZXNwb25zZSqXAQoNRGVjbGluZVJlYXNvbhIeChpERUNMSU5FX1JFQVNPTl9VTlNQRUNJRklFRBAAEiMKH0RFQ0xJTkVfUkVBU09OX0NPREVfVU5BVkFJTEFCTEUQARIgChxERUNMSU5FX1JFQVNPTl9DT0RFX01JU01BVENIEAISHwobREVDTElORV9SRUFTT05fQ09ERV9JTlZBTElEEAMylRIKA01zZxJqCg5EZXBsb3lGdW5jdGlvbhInLmJscy5vcmNoZXN0cmF0aW9uLnYxLk1zZ0RlcGxveUZ1bmN0aW9uGi8uYmxzLm9yY2hlc3RyYXRpb24udjEuTXNnRGVwbG95RnVuY3Rpb25SZXNwb25zZRJqCg5VcGRhdGVGdW5jdGlvbhInLmJscy5vcmNoZXN0cmF0aW9uLnYxLk1zZ1VwZGF0ZUZ1bmN0aW9uGi8uYmxzLm9yY2hlc3RyYXRpb24udjEuTXNnVXBkYXRlRnVuY3Rpb25SZXNwb25zZRJqCg5SZXRpcmVGdW5jdGlvbhInLmJscy5vcmNoZXN0cmF0aW9uLnYxLk1zZ1JldGlyZUZ1bmN0aW9uGi8uYmxzLm9yY2hlc3RyYXRpb24udjEuTXNnUmV0aXJlRnVuY3Rpb25SZXNwb25zZRJSCgZJbnZva2USHy5ibHMub3JjaGVzdHJhdGlvbi52MS5Nc2dJbnZva2UaJy5ibHMub3JjaGVzdHJhdGlvbi52MS5Nc2dJbnZva2VSZXNwb25zZRJkCgxDb21taXRSZXN1bHQSJS5ibHMub3JjaGVzdHJhdGlvbi52MS5Nc2dDb21taXRSZXN1bHQaLS5ibHMub3JjaGVzdHJhdGlvbi52MS5Nc2dDb21taXRSZXN1bHRSZXNwb25zZRJkCgxSZXZlYWxSZXN1bHQSJS5ibHMub3JjaGVzdHJhdGlvbi52MS5Nc2dSZXZlYWxSZXN1bHQaLS5ibHMub3JjaGVzdHJhdGlvbi52MS5Nc2dSZXZlYWxSZXN1bHRSZXNwb25zZRJeCgpEZWNsaW5lSm9iEiMuYmxzLm9yY2hlc3RyYXRpb24udjEuTXNnRGVjbGluZUpvYhorLmJscy5vcmNoZXN0cmF0aW9uLnYxLk1zZ0RlY2xpbmVKb2JSZXNwb25zZRJtCg9GYXN0UGF0aERlcG9zaXQSKC5ibHMub3JjaGVzdHJhdGlvbi52MS5Nc2dGYXN0UGF0aERlcG9zaXQaMC5ibHMub3JjaGVzdHJhdGlvbi52MS5Nc2dGYXN0UGF0aERlcG9zaXRSZXNwb25zZRJwChBGYXN0UGF0aFdpdGhkcmF3EikuYmxzLm9yY2hlc3RyYXRpb24udjEuTXNnRmFzdFBhdGhXaXRoZHJhdxoxLmJscy5vcmNoZXN0cmF0aW9uLnYxLk1zZ0Zhc3RQYXRoV2l0aGRyYXdSZXNwb25zZRJqCg5TZXR0bGVSZWNlaXB0cxInLmJscy5vcmNoZXN0cmF0aW9uLnYxLk1zZ1NldHRsZVJlY2VpcHRzGi8uYmxzLm9yY2hlc3RyYXRpb24udjEuTXNnU2V0dGxlUmVjZWlwdHNSZXNwb25zZRJqCg5TdWJtaXRFdmlkZW5jZRInLmJscy5vcmNoZXN0cmF0aW9uLnYxLk1zZ1N1Ym1pdEV2aWRlbmNlGi8uYmxzLm9yY2hlc3RyYXRpb24udjEuTXNnU3VibWl0RXZpZGVuY2VSZXNwb25zZRJqCg5TZXRQaW5uZWRIZWFkcxInLmJscy5vcmNoZXN0cmF0aW9uLnYxLk1zZ1NldFBpbm5lZEhlYWRzGi8uYmxzLm9yY2hlc3RyYXRpb24udjEuTXNnU2V0UGlubmVkSGVhZHNSZXNwb25zZRJeCgpSZXBvcnRIZWFkEiMuYmxzLm9yY2hlc3RyYXRpb24udjEuTXNnUmVwb3J0SGVhZBorLmJscy5vcmNoZXN0cmF0aW9uLnYxLk1zZ1JlcG9ydEhlYWRSZXNwb25zZRJnCg1DaGFsbGVuZ2VIZWFkEiYuYmxzLm9yY2hlc3RyYXRpb24udjEuTXNnQ2hhbGxlbmdlSGVhZBouLmJscy5vcmNoZXN0cmF0aW9uLnYxLk1zZ0NoYWxsZW5nZUhlYWRSZXNwb25zZRJtCg9BbnN3ZXJDaGFsbGVuZ2USKC5ibHMub3JjaGVzdHJhdGlvbi52MS5Nc2dBbnN3ZXJDaGFsbGVuZ2UaMC5ibHMub3JjaGVzdHJhdGlvbi52MS5Nc2dBbnN3ZXJDaGFsbGVuZ2VSZXNwb25zZRJbCglTZXRTZWNyZXQSIi5ibHMub3JjaGVzdHJhdGlvbi52MS5Nc2dTZXRTZWNyZXQaKi5ibHMub3JjaGVzdHJhdGlvbi52MS5Nc2dTZXRTZWNyZXRSZXNwb25zZRJhCgtVbnNldFNlY3JldBIkLmJscy5vcmNoZXN0cmF0aW9uLnYxLk1zZ1Vuc2V0U2VjcmV0GiwuYmxzLm9yY2hlc3RyYXRpb24udjEuTXNnVW5zZXRTZWNyZXRSZXNwb25zZRJkCgxSZXNlYWxTZWNyZXQSJS5ibHMub3JjaGVzdHJhdGlvbi52MS5Nc2dSZXNlYWxTZWNyZXQaLS5ibHMub3JjaGVzdHJhdGlvbi52MS5Nc2dSZXNlYWxTZWNyZXRSZXNwb25zZRKFAQoXUmVwb3J0VW5vcGVuYWJsZVNlY3JldHMSMC5ibHMub3JjaGVzdHJhdGlvbi52MS5Nc2dSZXBvcnRVbm9wZW5hYmxlU2VjcmV0cxo4LmJscy5vcmNoZXN0cmF0aW9uLnYxLk1zZ1JlcG9ydFVub3BlbmFibGVTZWNyZXRzUmVzcG9uc2USagoOUHVibGlzaExpc3RpbmcSJy5ibHMub3JjaGVzdHJhdGlvbi52MS5Nc2dQdWJsaXNoTGlzdGluZxovLmJscy5vcmNoZXN0cmF0aW9uLnYxLk1zZ1B1Ymxpc2hMaXN0aW5nUmVzcG9uc2USZwoNVXBkYXRlTGlzdGluZxImLmJscy5vcmNoZXN0cmF0aW9uLnYxLk1zZ1VwZGF0ZUxpc3RpbmcaLi5ibHMub3JjaGVzdHJhdGlvbi52MS5Nc2dVcGRhdGVMaXN0aW5nUmVzcG9uc2USagoOVW5saXN0RnVuY3Rpb24SJy5ibHMub3JjaGVzdHJhdGlvbi52MS5Nc2dVbmxpc3RGdW5jdGlvbhovLmJscy5vcmNoZXN0cmF0aW9uLnYxLk1zZ1VubGlzdEZ1bmN0aW9uUmVzcG9uc2ViBnByb3RvMw", [file_amino_amino, file_bls_orchestration_v1_types, file_cosmos_base_v1beta1_coin]);
 
 /**
  * Deploys a function: inline WASM (gzip or raw), or the sha256 of code stored on chain, or the
@@ -308,11 +308,19 @@ export type MsgInvoke = Message<"bls.orchestration.v1.MsgInvoke"> & {
   args: string[];
 
   /**
-   * Most the invoker pays (ubls).
+   * Most the invoker pays (ubls): at least the worst-case fee plus a listed function's price.
    *
    * @generated from field: cosmos.base.v1beta1.Coin max_fee = 5;
    */
   maxFee?: Coin | undefined;
+
+  /**
+   * The function version the invoker tested with (refused once the function runs another);
+   * 0 follows the latest.
+   *
+   * @generated from field: uint64 version = 6;
+   */
+  version: bigint;
 };
 
 /**
@@ -1330,6 +1338,236 @@ export const MsgReportUnopenableSecretsResponseSchema: GenMessage<MsgReportUnope
   messageDesc(file_bls_orchestration_v1_tx, 38);
 
 /**
+ * Lists a function in the marketplace (owner only; refused when it is listed already:
+ * `MsgUpdateListing` replaces a listing). Every invocation that ends with an agreed result
+ * pays `price` to the owner on top of execution fees.
+ *
+ * @generated from message bls.orchestration.v1.MsgPublishListing
+ */
+export type MsgPublishListing = Message<"bls.orchestration.v1.MsgPublishListing"> & {
+  /**
+   * The function's owner (signer).
+   *
+   * @generated from field: string owner = 1;
+   */
+  owner: string;
+
+  /**
+   * Function id.
+   *
+   * @generated from field: uint64 function_id = 2;
+   */
+  functionId: bigint;
+
+  /**
+   * Display name (one line, at most 64 bytes).
+   *
+   * @generated from field: string name = 3;
+   */
+  name: string;
+
+  /**
+   * What it does (at most 2048 bytes).
+   *
+   * @generated from field: string description = 4;
+   */
+  description: string;
+
+  /**
+   * Tags (at most 8, each 1..=32 of a-z, 0-9, '-').
+   *
+   * @generated from field: repeated string tags = 5;
+   */
+  tags: string[];
+
+  /**
+   * License (an SPDX expression).
+   *
+   * @generated from field: string license = 6;
+   */
+  license: string;
+
+  /**
+   * Where the source is (https://, http://, ipfs:// or git+https://).
+   *
+   * @generated from field: string source_url = 7;
+   */
+  sourceUrl: string;
+
+  /**
+   * Price per invocation (ubls; positive, at most 10^12).
+   *
+   * @generated from field: cosmos.base.v1beta1.Coin price = 8;
+   */
+  price?: Coin | undefined;
+
+  /**
+   * Terms of use (at most 2048 bytes).
+   *
+   * @generated from field: string terms = 9;
+   */
+  terms: string;
+};
+
+/**
+ * Describes the message bls.orchestration.v1.MsgPublishListing.
+ * Use `create(MsgPublishListingSchema)` to create a new message.
+ */
+export const MsgPublishListingSchema: GenMessage<MsgPublishListing> = /*@__PURE__*/
+  messageDesc(file_bls_orchestration_v1_tx, 39);
+
+/**
+ * Response to `MsgPublishListing`.
+ *
+ * @generated from message bls.orchestration.v1.MsgPublishListingResponse
+ */
+export type MsgPublishListingResponse = Message<"bls.orchestration.v1.MsgPublishListingResponse"> & {
+};
+
+/**
+ * Describes the message bls.orchestration.v1.MsgPublishListingResponse.
+ * Use `create(MsgPublishListingResponseSchema)` to create a new message.
+ */
+export const MsgPublishListingResponseSchema: GenMessage<MsgPublishListingResponse> = /*@__PURE__*/
+  messageDesc(file_bls_orchestration_v1_tx, 40);
+
+/**
+ * Replaces a function's listing (owner only); a new price applies to invocations after it.
+ *
+ * @generated from message bls.orchestration.v1.MsgUpdateListing
+ */
+export type MsgUpdateListing = Message<"bls.orchestration.v1.MsgUpdateListing"> & {
+  /**
+   * The function's owner (signer).
+   *
+   * @generated from field: string owner = 1;
+   */
+  owner: string;
+
+  /**
+   * Function id.
+   *
+   * @generated from field: uint64 function_id = 2;
+   */
+  functionId: bigint;
+
+  /**
+   * Display name.
+   *
+   * @generated from field: string name = 3;
+   */
+  name: string;
+
+  /**
+   * What it does.
+   *
+   * @generated from field: string description = 4;
+   */
+  description: string;
+
+  /**
+   * Tags.
+   *
+   * @generated from field: repeated string tags = 5;
+   */
+  tags: string[];
+
+  /**
+   * License.
+   *
+   * @generated from field: string license = 6;
+   */
+  license: string;
+
+  /**
+   * Where the source is.
+   *
+   * @generated from field: string source_url = 7;
+   */
+  sourceUrl: string;
+
+  /**
+   * Price per invocation (ubls).
+   *
+   * @generated from field: cosmos.base.v1beta1.Coin price = 8;
+   */
+  price?: Coin | undefined;
+
+  /**
+   * Terms of use.
+   *
+   * @generated from field: string terms = 9;
+   */
+  terms: string;
+};
+
+/**
+ * Describes the message bls.orchestration.v1.MsgUpdateListing.
+ * Use `create(MsgUpdateListingSchema)` to create a new message.
+ */
+export const MsgUpdateListingSchema: GenMessage<MsgUpdateListing> = /*@__PURE__*/
+  messageDesc(file_bls_orchestration_v1_tx, 41);
+
+/**
+ * Response to `MsgUpdateListing`.
+ *
+ * @generated from message bls.orchestration.v1.MsgUpdateListingResponse
+ */
+export type MsgUpdateListingResponse = Message<"bls.orchestration.v1.MsgUpdateListingResponse"> & {
+};
+
+/**
+ * Describes the message bls.orchestration.v1.MsgUpdateListingResponse.
+ * Use `create(MsgUpdateListingResponseSchema)` to create a new message.
+ */
+export const MsgUpdateListingResponseSchema: GenMessage<MsgUpdateListingResponse> = /*@__PURE__*/
+  messageDesc(file_bls_orchestration_v1_tx, 42);
+
+/**
+ * Removes a function's listing (owner only). Jobs invoked while it was listed keep the price
+ * they escrowed; later invocations pay none.
+ *
+ * @generated from message bls.orchestration.v1.MsgUnlistFunction
+ */
+export type MsgUnlistFunction = Message<"bls.orchestration.v1.MsgUnlistFunction"> & {
+  /**
+   * The function's owner (signer).
+   *
+   * @generated from field: string owner = 1;
+   */
+  owner: string;
+
+  /**
+   * Function id.
+   *
+   * @generated from field: uint64 function_id = 2;
+   */
+  functionId: bigint;
+};
+
+/**
+ * Describes the message bls.orchestration.v1.MsgUnlistFunction.
+ * Use `create(MsgUnlistFunctionSchema)` to create a new message.
+ */
+export const MsgUnlistFunctionSchema: GenMessage<MsgUnlistFunction> = /*@__PURE__*/
+  messageDesc(file_bls_orchestration_v1_tx, 43);
+
+/**
+ * Response to `MsgUnlistFunction`.
+ *
+ * @generated from message bls.orchestration.v1.MsgUnlistFunctionResponse
+ */
+export type MsgUnlistFunctionResponse = Message<"bls.orchestration.v1.MsgUnlistFunctionResponse"> & {
+};
+
+/**
+ * Describes the message bls.orchestration.v1.MsgUnlistFunctionResponse.
+ * Use `create(MsgUnlistFunctionResponseSchema)` to create a new message.
+ */
+export const MsgUnlistFunctionResponseSchema: GenMessage<MsgUnlistFunctionResponse> = /*@__PURE__*/
+  messageDesc(file_bls_orchestration_v1_tx, 44);
+
+/**
  * Why a worker declines a job slot.
  *
  * @generated from enum bls.orchestration.v1.DeclineReason
@@ -1565,6 +1803,36 @@ export const Msg: GenService<{
     methodKind: "unary";
     input: typeof MsgReportUnopenableSecretsSchema;
     output: typeof MsgReportUnopenableSecretsResponseSchema;
+  },
+  /**
+   * Lists a function in the marketplace with a price per invocation.
+   *
+   * @generated from rpc bls.orchestration.v1.Msg.PublishListing
+   */
+  publishListing: {
+    methodKind: "unary";
+    input: typeof MsgPublishListingSchema;
+    output: typeof MsgPublishListingResponseSchema;
+  },
+  /**
+   * Replaces a function's listing (a new price applies to later invocations).
+   *
+   * @generated from rpc bls.orchestration.v1.Msg.UpdateListing
+   */
+  updateListing: {
+    methodKind: "unary";
+    input: typeof MsgUpdateListingSchema;
+    output: typeof MsgUpdateListingResponseSchema;
+  },
+  /**
+   * Removes a function's listing.
+   *
+   * @generated from rpc bls.orchestration.v1.Msg.UnlistFunction
+   */
+  unlistFunction: {
+    methodKind: "unary";
+    input: typeof MsgUnlistFunctionSchema;
+    output: typeof MsgUnlistFunctionResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_bls_orchestration_v1_tx, 0);

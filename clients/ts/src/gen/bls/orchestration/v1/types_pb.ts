@@ -18,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file bls/orchestration/v1/types.proto.
  */
 export const file_bls_orchestration_v1_types: GenFile = /*@__PURE__*/
-  fileDesc("CiBibHMvb3JjaGVzdHJhdGlvbi92MS90eXBlcy5wcm90bxIUYmxzLm9yY2hlc3RyYXRpb24udjEiwAIKDVNpZ25lZFJlcXVlc3QSDwoHaW52b2tlchgBIAEoCRIWCg5pbnZva2VyX3B1YmtleRgCIAEoDBITCgtmdW5jdGlvbl9pZBgDIAEoBBINCgVub25jZRgEIAEoBBIqCgdtYXhfZmVlGAUgASgLMhkuY29zbW9zLmJhc2UudjFiZXRhMS5Db2luEhQKDHBheWxvYWRfaGFzaBgGIAEoDBIRCglzaWduYXR1cmUYByABKAwSEQoJY29kZV9oYXNoGAggASgMEhUKDWV4cGlyeV9oZWlnaHQYCSABKAQSEQoJdGltZV9zZWNzGAogASgEEhIKCnRpbWVfbmFub3MYCyABKA0SPAoLc2lnbl9zY2hlbWUYDCABKA4yJy5ibHMub3JjaGVzdHJhdGlvbi52MS5SZXF1ZXN0U2lnblNjaGVtZSI0Cg9Xb3JrZXJTaWduYXR1cmUSDgoGd29ya2VyGAEgASgJEhEKCXNpZ25hdHVyZRgCIAEoDCKiAQoHUmVjZWlwdBI0CgdyZXF1ZXN0GAEgASgLMiMuYmxzLm9yY2hlc3RyYXRpb24udjEuU2lnbmVkUmVxdWVzdBIRCgljb2RlX2hhc2gYAiABKAwSEwoLcmVzdWx0X2hhc2gYAyABKAwSOQoKc2lnbmF0dXJlcxgEIAMoCzIlLmJscy5vcmNoZXN0cmF0aW9uLnYxLldvcmtlclNpZ25hdHVyZSJGCgxTaWduZWRSZXN1bHQSDgoGd29ya2VyGAEgASgJEhMKC3Jlc3VsdF9oYXNoGAIgASgMEhEKCXNpZ25hdHVyZRgDIAEoDCI1Cg1SZXN1bHRPdXRjb21lEhMKC3Jlc3VsdF9oYXNoGAEgASgMEg8KB291dGNvbWUYAiABKAwi/wEKDUhlYWRTdGF0ZW1lbnQSDAoEaGVhZBgBIAEoCRISCgpyZXF1ZXN0X2lkGAIgASgMEhEKCWNvZGVfaGFzaBgDIAEoDBITCgtyZXN1bHRfaGFzaBgEIAEoDBIUCgxvdXRjb21lX2hhc2gYBSABKAwSDgoGaGVpZ2h0GAYgASgEEhgKEGZ1bmN0aW9uX3ZlcnNpb24YByABKAQSGQoRc3VibmV0d29ya19oZWlnaHQYCCABKAQSNgoKc2lnbmF0dXJlcxgJIAMoCzIiLmJscy5vcmNoZXN0cmF0aW9uLnYxLlNpZ25lZFJlc3VsdBIRCglzaWduYXR1cmUYCiABKAwihAIKCEZ1bmN0aW9uEgoKAmlkGAEgASgEEg0KBW93bmVyGAIgASgJEhEKCWNvZGVfaGFzaBgDIAEoCRIVCg1jb2RlX29uX2NoYWluGAQgASgIEhMKC3NvdXJjZV91cmlzGAUgAygJEhUKDW1hbmlmZXN0X2pzb24YBiABKAkSEwoLcmVwbGljYXRpb24YByABKA0SDgoGcXVvcnVtGAggASgNEg4KBnN0YXR1cxgJIAEoCRIPCgd2ZXJzaW9uGAogASgEEhYKDmNyZWF0ZWRfaGVpZ2h0GAsgASgEEhYKDnVwZGF0ZWRfaGVpZ2h0GAwgASgEEhEKCWNvZGVfc2l6ZRgNIAEoBCJeCghDb2RlSW5mbxIMCgRoYXNoGAEgASgJEhMKC2NvbXByZXNzaW9uGAIgASgJEgwKBHNpemUYAyABKAQSEQoJd2FzbV9zaXplGAQgASgEEg4KBmhlaWdodBgFIAEoBCJaCgpTdWJuZXR3b3JrEg8KB3dvcmtlcnMYASADKAkSFQoNcGxhY2VkX2hlaWdodBgCIAEoBBIOCgZqb2luZWQYAyADKAQSFAoMZmlyc3RfcGxhY2VkGAQgASgEIoABCgpBc3NpZ25tZW50Eg4KBndvcmtlchgBIAEoCRIXCgpjb21taXRtZW50GAIgASgJSACIAQESGAoLcmVzdWx0X2hhc2gYAyABKAlIAYgBARIQCghkZWNsaW5lZBgEIAEoCEINCgtfY29tbWl0bWVudEIOCgxfcmVzdWx0X2hhc2gitQUKA0pvYhIKCgJpZBgBIAEoBBITCgtmdW5jdGlvbl9pZBgCIAEoBBIYChBmdW5jdGlvbl92ZXJzaW9uGAMgASgEEhEKCWNvZGVfaGFzaBgEIAEoCRIVCg1tYW5pZmVzdF9qc29uGAUgASgJEg8KB2ludm9rZXIYBiABKAkSDQoFaW5wdXQYByABKAwSDAoEYXJncxgIIAMoCRIPCgdtYXhfZmVlGAkgASgJEg4KBmVzY3JvdxgKIAEoCRIMCgRzZWVkGAsgASgJEg4KBmhlaWdodBgMIAEoBBIRCgl0aW1lX3NlY3MYDSABKAMSEgoKdGltZV9uYW5vcxgOIAEoDRIOCgZzdGF0dXMYDyABKAkSDQoFcm91bmQYECABKA0SFAoMcm91bmRfaGVpZ2h0GBEgASgEEhMKC3JlcGxpY2F0aW9uGBIgASgNEg4KBnF1b3J1bRgTIAEoDRIUCgxvdXRwdXRfYnl0ZXMYFCABKA0SNQoLYXNzaWdubWVudHMYFSADKAsyIC5ibHMub3JjaGVzdHJhdGlvbi52MS5Bc3NpZ25tZW50EhsKE3ByZXZpb3VzbHlfYXNzaWduZWQYFiADKAkSFwoPY29tbWl0X2RlYWRsaW5lGBcgASgEEhcKD3JldmVhbF9kZWFkbGluZRgYIAEoBBIPCgdmYWlsdXJlGBkgASgJEhgKC3Jlc3VsdF9oYXNoGBogASgJSACIAQESGAoQZmluYWxpemVkX2hlaWdodBgbIAEoBBIQCghzZXR0bGluZxgcIAEoCBIXCg9zZWNyZXRzX3ZlcnNpb24YHSABKAQSEwoLc291cmNlX3VyaXMYHiADKAkSFwoPY29tbWl0X3VudGlsX21zGB8gASgEEhEKCWNvZGVfc2l6ZRggIAEoBEIOCgxfcmVzdWx0X2hhc2gilwEKCUpvYlJlc3VsdBIOCgZqb2JfaWQYASABKAQSEwoLZnVuY3Rpb25faWQYAiABKAQSEwoLcmVzdWx0X2hhc2gYAyABKAkSDwoHb3V0Y29tZRgEIAEoDBIPCgd3b3JrZXJzGAUgAygJEgsKA2ZlZRgGIAEoCRIRCglmdWVsX3VzZWQYByABKAQSDgoGaGVpZ2h0GAggASgEIkgKCVdvcmtlckpvYhImCgNqb2IYASABKAsyGS5ibHMub3JjaGVzdHJhdGlvbi52MS5Kb2ISEwoLbmV4dF9hY3Rpb24YAiABKAkisgEKDUZhc3RQYXRoU3RhdHMSEwoLc2V0dGxlbWVudHMYASABKAQSGAoQcmVjZWlwdHNfc2V0dGxlZBgCIAEoCRIUCgxmZWVzX2NoYXJnZWQYAyABKAkSDgoGYnVybmVkGAQgASgJEhAKCHRvX2hlYWRzGAUgASgJEhIKCnRvX3dvcmtlcnMYBiABKAkSFAoMdG9fY29tbXVuaXR5GAcgASgJEhAKCGRlcG9zaXRzGAggASgJIogBCg5IZWFkU2V0dGxlbWVudBIMCgRoZWFkGAEgASgJEg8KB2ludm9rZXIYAiABKAkSEwoLZnVuY3Rpb25faWQYAyABKAQSEwoLcmVzdWx0X2hhc2gYBCABKAkSCwoDZmVlGAUgASgJEg4KBmhlaWdodBgGIAEoBBIQCghyZWZ1bmRlZBgHIAEoCCJ/CglDaGFsbGVuZ2USDAoEaGVhZBgBIAEoCRIPCgdpbnZva2VyGAIgASgJEg8KB2RlcG9zaXQYAyABKAkSDgoGb3BlbmVkGAQgASgEEhAKCGRlYWRsaW5lGAUgASgEEg4KBnN0YXR1cxgGIAEoCRIQCghyZXNvbHZlZBgHIAEoBCKWBgoGUGFyYW1zEhYKDm1heF9jb2RlX2J5dGVzGAEgASgEEhYKDm1heF93YXNtX2J5dGVzGAIgASgEEhoKEm1heF9tYW5pZmVzdF9ieXRlcxgDIAEoBBIXCg9tYXhfaW5wdXRfYnl0ZXMYBCABKAQSFwoPbWF4X3JlcGxpY2F0aW9uGAUgASgNEhcKD3N1Ym5ldHdvcmtfc2l6ZRgGIAEoDRIVCg1jb21taXRfd2luZG93GAcgASgEEhUKDXJldmVhbF93aW5kb3cYCCABKAQSEwoLbWF4X3JldHJpZXMYCSABKA0SEAoIYmFzZV9mZWUYCiABKAkSEgoKZnVlbF9wcmljZRgLIAEoCRIUCgxmYXN0cGF0aF9mZWUYDCABKAkSIQoZZmFzdHBhdGhfcHJpY2VfcGVyX3NlY29uZBgNIAEoCRIcChRmYXN0cGF0aF9yZXF1ZXN0X3R0bBgOIAEoBBIeChZmYXN0cGF0aF9zZXR0bGVfd2luZG93GA8gASgEEh8KF2Zhc3RwYXRoX3dpdGhkcmF3X2RlbGF5GBAgASgEEhEKCWZ1ZWxfdW5pdBgRIAEoBBIYChBwcmljZV9wZXJfc2Vjb25kGBIgASgJEhAKCG1heF9mdWVsGBMgASgEEhoKEnNsYXNoX2ZyYWN0aW9uX2JwcxgUIAEoDRIbChNkaXNzZW50X2phaWxfYmxvY2tzGBUgASgEEhkKEXdhc21fZ2FzX3Blcl9ieXRlGBYgASgEEh8KF2hlYWRfc2xhc2hfZnJhY3Rpb25fYnBzGBcgASgNEhgKEGhlYWRfamFpbF9ibG9ja3MYGCABKAQSGwoTaGVhZF9kaXNwdXRlX3dpbmRvdxgZIAEoBBIYChBjaGFsbGVuZ2Vfd2luZG93GBogASgEEhkKEWNoYWxsZW5nZV9kZXBvc2l0GBsgASgJEhwKFGpvYl9yZXRlbnRpb25fYmxvY2tzGBwgASgEEh0KFW1heF9yZW1vdGVfd2FzbV9ieXRlcxgdIAEoBBIXCg9jb21taXRfZ3JhY2VfbXMYHiABKAQqmQEKEVJlcXVlc3RTaWduU2NoZW1lEh4KGlJFUVVFU1RfU0lHTl9TQ0hFTUVfRElSRUNUEAASHgoaUkVRVUVTVF9TSUdOX1NDSEVNRV9BRFIwMzYQARIlCiFSRVFVRVNUX1NJR05fU0NIRU1FX1BFUlNPTkFMX1NJR04QAhIdChlSRVFVRVNUX1NJR05fU0NIRU1FX0FQVE9TEANiBnByb3RvMw", [file_cosmos_base_v1beta1_coin]);
+  fileDesc("CiBibHMvb3JjaGVzdHJhdGlvbi92MS90eXBlcy5wcm90bxIUYmxzLm9yY2hlc3RyYXRpb24udjEiwAIKDVNpZ25lZFJlcXVlc3QSDwoHaW52b2tlchgBIAEoCRIWCg5pbnZva2VyX3B1YmtleRgCIAEoDBITCgtmdW5jdGlvbl9pZBgDIAEoBBINCgVub25jZRgEIAEoBBIqCgdtYXhfZmVlGAUgASgLMhkuY29zbW9zLmJhc2UudjFiZXRhMS5Db2luEhQKDHBheWxvYWRfaGFzaBgGIAEoDBIRCglzaWduYXR1cmUYByABKAwSEQoJY29kZV9oYXNoGAggASgMEhUKDWV4cGlyeV9oZWlnaHQYCSABKAQSEQoJdGltZV9zZWNzGAogASgEEhIKCnRpbWVfbmFub3MYCyABKA0SPAoLc2lnbl9zY2hlbWUYDCABKA4yJy5ibHMub3JjaGVzdHJhdGlvbi52MS5SZXF1ZXN0U2lnblNjaGVtZSI0Cg9Xb3JrZXJTaWduYXR1cmUSDgoGd29ya2VyGAEgASgJEhEKCXNpZ25hdHVyZRgCIAEoDCKiAQoHUmVjZWlwdBI0CgdyZXF1ZXN0GAEgASgLMiMuYmxzLm9yY2hlc3RyYXRpb24udjEuU2lnbmVkUmVxdWVzdBIRCgljb2RlX2hhc2gYAiABKAwSEwoLcmVzdWx0X2hhc2gYAyABKAwSOQoKc2lnbmF0dXJlcxgEIAMoCzIlLmJscy5vcmNoZXN0cmF0aW9uLnYxLldvcmtlclNpZ25hdHVyZSJGCgxTaWduZWRSZXN1bHQSDgoGd29ya2VyGAEgASgJEhMKC3Jlc3VsdF9oYXNoGAIgASgMEhEKCXNpZ25hdHVyZRgDIAEoDCI1Cg1SZXN1bHRPdXRjb21lEhMKC3Jlc3VsdF9oYXNoGAEgASgMEg8KB291dGNvbWUYAiABKAwi/wEKDUhlYWRTdGF0ZW1lbnQSDAoEaGVhZBgBIAEoCRISCgpyZXF1ZXN0X2lkGAIgASgMEhEKCWNvZGVfaGFzaBgDIAEoDBITCgtyZXN1bHRfaGFzaBgEIAEoDBIUCgxvdXRjb21lX2hhc2gYBSABKAwSDgoGaGVpZ2h0GAYgASgEEhgKEGZ1bmN0aW9uX3ZlcnNpb24YByABKAQSGQoRc3VibmV0d29ya19oZWlnaHQYCCABKAQSNgoKc2lnbmF0dXJlcxgJIAMoCzIiLmJscy5vcmNoZXN0cmF0aW9uLnYxLlNpZ25lZFJlc3VsdBIRCglzaWduYXR1cmUYCiABKAwihAIKCEZ1bmN0aW9uEgoKAmlkGAEgASgEEg0KBW93bmVyGAIgASgJEhEKCWNvZGVfaGFzaBgDIAEoCRIVCg1jb2RlX29uX2NoYWluGAQgASgIEhMKC3NvdXJjZV91cmlzGAUgAygJEhUKDW1hbmlmZXN0X2pzb24YBiABKAkSEwoLcmVwbGljYXRpb24YByABKA0SDgoGcXVvcnVtGAggASgNEg4KBnN0YXR1cxgJIAEoCRIPCgd2ZXJzaW9uGAogASgEEhYKDmNyZWF0ZWRfaGVpZ2h0GAsgASgEEhYKDnVwZGF0ZWRfaGVpZ2h0GAwgASgEEhEKCWNvZGVfc2l6ZRgNIAEoBCJeCghDb2RlSW5mbxIMCgRoYXNoGAEgASgJEhMKC2NvbXByZXNzaW9uGAIgASgJEgwKBHNpemUYAyABKAQSEQoJd2FzbV9zaXplGAQgASgEEg4KBmhlaWdodBgFIAEoBCJaCgpTdWJuZXR3b3JrEg8KB3dvcmtlcnMYASADKAkSFQoNcGxhY2VkX2hlaWdodBgCIAEoBBIOCgZqb2luZWQYAyADKAQSFAoMZmlyc3RfcGxhY2VkGAQgASgEIoABCgpBc3NpZ25tZW50Eg4KBndvcmtlchgBIAEoCRIXCgpjb21taXRtZW50GAIgASgJSACIAQESGAoLcmVzdWx0X2hhc2gYAyABKAlIAYgBARIQCghkZWNsaW5lZBgEIAEoCEINCgtfY29tbWl0bWVudEIOCgxfcmVzdWx0X2hhc2gixgUKA0pvYhIKCgJpZBgBIAEoBBITCgtmdW5jdGlvbl9pZBgCIAEoBBIYChBmdW5jdGlvbl92ZXJzaW9uGAMgASgEEhEKCWNvZGVfaGFzaBgEIAEoCRIVCg1tYW5pZmVzdF9qc29uGAUgASgJEg8KB2ludm9rZXIYBiABKAkSDQoFaW5wdXQYByABKAwSDAoEYXJncxgIIAMoCRIPCgdtYXhfZmVlGAkgASgJEg4KBmVzY3JvdxgKIAEoCRIMCgRzZWVkGAsgASgJEg4KBmhlaWdodBgMIAEoBBIRCgl0aW1lX3NlY3MYDSABKAMSEgoKdGltZV9uYW5vcxgOIAEoDRIOCgZzdGF0dXMYDyABKAkSDQoFcm91bmQYECABKA0SFAoMcm91bmRfaGVpZ2h0GBEgASgEEhMKC3JlcGxpY2F0aW9uGBIgASgNEg4KBnF1b3J1bRgTIAEoDRIUCgxvdXRwdXRfYnl0ZXMYFCABKA0SNQoLYXNzaWdubWVudHMYFSADKAsyIC5ibHMub3JjaGVzdHJhdGlvbi52MS5Bc3NpZ25tZW50EhsKE3ByZXZpb3VzbHlfYXNzaWduZWQYFiADKAkSFwoPY29tbWl0X2RlYWRsaW5lGBcgASgEEhcKD3JldmVhbF9kZWFkbGluZRgYIAEoBBIPCgdmYWlsdXJlGBkgASgJEhgKC3Jlc3VsdF9oYXNoGBogASgJSACIAQESGAoQZmluYWxpemVkX2hlaWdodBgbIAEoBBIQCghzZXR0bGluZxgcIAEoCBIXCg9zZWNyZXRzX3ZlcnNpb24YHSABKAQSEwoLc291cmNlX3VyaXMYHiADKAkSFwoPY29tbWl0X3VudGlsX21zGB8gASgEEhEKCWNvZGVfc2l6ZRggIAEoBBIPCgdyb3lhbHR5GCEgASgJQg4KDF9yZXN1bHRfaGFzaCKXAQoJSm9iUmVzdWx0Eg4KBmpvYl9pZBgBIAEoBBITCgtmdW5jdGlvbl9pZBgCIAEoBBITCgtyZXN1bHRfaGFzaBgDIAEoCRIPCgdvdXRjb21lGAQgASgMEg8KB3dvcmtlcnMYBSADKAkSCwoDZmVlGAYgASgJEhEKCWZ1ZWxfdXNlZBgHIAEoBBIOCgZoZWlnaHQYCCABKAQiSAoJV29ya2VySm9iEiYKA2pvYhgBIAEoCzIZLmJscy5vcmNoZXN0cmF0aW9uLnYxLkpvYhITCgtuZXh0X2FjdGlvbhgCIAEoCSLFAQoNRmFzdFBhdGhTdGF0cxITCgtzZXR0bGVtZW50cxgBIAEoBBIYChByZWNlaXB0c19zZXR0bGVkGAIgASgJEhQKDGZlZXNfY2hhcmdlZBgDIAEoCRIOCgZidXJuZWQYBCABKAkSEAoIdG9faGVhZHMYBSABKAkSEgoKdG9fd29ya2VycxgGIAEoCRIUCgx0b19jb21tdW5pdHkYByABKAkSEAoIZGVwb3NpdHMYCCABKAkSEQoJdG9fb3duZXJzGAkgASgJIogBCg5IZWFkU2V0dGxlbWVudBIMCgRoZWFkGAEgASgJEg8KB2ludm9rZXIYAiABKAkSEwoLZnVuY3Rpb25faWQYAyABKAQSEwoLcmVzdWx0X2hhc2gYBCABKAkSCwoDZmVlGAUgASgJEg4KBmhlaWdodBgGIAEoBBIQCghyZWZ1bmRlZBgHIAEoCCJ/CglDaGFsbGVuZ2USDAoEaGVhZBgBIAEoCRIPCgdpbnZva2VyGAIgASgJEg8KB2RlcG9zaXQYAyABKAkSDgoGb3BlbmVkGAQgASgEEhAKCGRlYWRsaW5lGAUgASgEEg4KBnN0YXR1cxgGIAEoCRIQCghyZXNvbHZlZBgHIAEoBCKWBgoGUGFyYW1zEhYKDm1heF9jb2RlX2J5dGVzGAEgASgEEhYKDm1heF93YXNtX2J5dGVzGAIgASgEEhoKEm1heF9tYW5pZmVzdF9ieXRlcxgDIAEoBBIXCg9tYXhfaW5wdXRfYnl0ZXMYBCABKAQSFwoPbWF4X3JlcGxpY2F0aW9uGAUgASgNEhcKD3N1Ym5ldHdvcmtfc2l6ZRgGIAEoDRIVCg1jb21taXRfd2luZG93GAcgASgEEhUKDXJldmVhbF93aW5kb3cYCCABKAQSEwoLbWF4X3JldHJpZXMYCSABKA0SEAoIYmFzZV9mZWUYCiABKAkSEgoKZnVlbF9wcmljZRgLIAEoCRIUCgxmYXN0cGF0aF9mZWUYDCABKAkSIQoZZmFzdHBhdGhfcHJpY2VfcGVyX3NlY29uZBgNIAEoCRIcChRmYXN0cGF0aF9yZXF1ZXN0X3R0bBgOIAEoBBIeChZmYXN0cGF0aF9zZXR0bGVfd2luZG93GA8gASgEEh8KF2Zhc3RwYXRoX3dpdGhkcmF3X2RlbGF5GBAgASgEEhEKCWZ1ZWxfdW5pdBgRIAEoBBIYChBwcmljZV9wZXJfc2Vjb25kGBIgASgJEhAKCG1heF9mdWVsGBMgASgEEhoKEnNsYXNoX2ZyYWN0aW9uX2JwcxgUIAEoDRIbChNkaXNzZW50X2phaWxfYmxvY2tzGBUgASgEEhkKEXdhc21fZ2FzX3Blcl9ieXRlGBYgASgEEh8KF2hlYWRfc2xhc2hfZnJhY3Rpb25fYnBzGBcgASgNEhgKEGhlYWRfamFpbF9ibG9ja3MYGCABKAQSGwoTaGVhZF9kaXNwdXRlX3dpbmRvdxgZIAEoBBIYChBjaGFsbGVuZ2Vfd2luZG93GBogASgEEhkKEWNoYWxsZW5nZV9kZXBvc2l0GBsgASgJEhwKFGpvYl9yZXRlbnRpb25fYmxvY2tzGBwgASgEEh0KFW1heF9yZW1vdGVfd2FzbV9ieXRlcxgdIAEoBBIXCg9jb21taXRfZ3JhY2VfbXMYHiABKAQi0AEKB0xpc3RpbmcSEwoLZnVuY3Rpb25faWQYASABKAQSDQoFb3duZXIYAiABKAkSDAoEbmFtZRgDIAEoCRITCgtkZXNjcmlwdGlvbhgEIAEoCRIMCgR0YWdzGAUgAygJEg8KB2xpY2Vuc2UYBiABKAkSEgoKc291cmNlX3VybBgHIAEoCRINCgVwcmljZRgIIAEoCRINCgV0ZXJtcxgJIAEoCRIVCg1saXN0ZWRfaGVpZ2h0GAogASgEEhYKDnVwZGF0ZWRfaGVpZ2h0GAsgASgEIpoBChFGdW5jdGlvblN0YXRzVmlldxITCgtpbnZvY2F0aW9ucxgBIAEoBBIPCgdyZXN1bHRzGAIgASgEEhAKCGZhaWx1cmVzGAMgASgEEg8KB3JldmVudWUYBCABKAkSIgoVbWVkaWFuX2xhdGVuY3lfYmxvY2tzGAUgASgESACIAQFCGAoWX21lZGlhbl9sYXRlbmN5X2Jsb2NrcyKGAQoLTGlzdGluZ1ZpZXcSLgoHbGlzdGluZxgBIAEoCzIdLmJscy5vcmNoZXN0cmF0aW9uLnYxLkxpc3RpbmcSDwoHdmVyc2lvbhgCIAEoBBI2CgVzdGF0cxgDIAEoCzInLmJscy5vcmNoZXN0cmF0aW9uLnYxLkZ1bmN0aW9uU3RhdHNWaWV3KpkBChFSZXF1ZXN0U2lnblNjaGVtZRIeChpSRVFVRVNUX1NJR05fU0NIRU1FX0RJUkVDVBAAEh4KGlJFUVVFU1RfU0lHTl9TQ0hFTUVfQURSMDM2EAESJQohUkVRVUVTVF9TSUdOX1NDSEVNRV9QRVJTT05BTF9TSUdOEAISHQoZUkVRVUVTVF9TSUdOX1NDSEVNRV9BUFRPUxADYgZwcm90bzM", [file_cosmos_base_v1beta1_coin]);
 
 /**
  * A fast-path request as the invoker signed it. The input and args are not on chain: only
@@ -810,6 +810,14 @@ export type Job = Message<"bls.orchestration.v1.Job"> & {
    * @generated from field: uint64 code_size = 32;
    */
   codeSize: bigint;
+
+  /**
+   * The listing price this job pays the function's owner on an agreed result, ubls (fixed at
+   * invoke; absent for an unlisted function). Part of `escrow`.
+   *
+   * @generated from field: string royalty = 33;
+   */
+  royalty: string;
 };
 
 /**
@@ -938,7 +946,7 @@ export type FastPathStats = Message<"bls.orchestration.v1.FastPathStats"> & {
   receiptsSettled: string;
 
   /**
-   * Fees charged from deposits, ubls (= burned + to_heads + to_workers + to_community).
+   * Charged from deposits, ubls (= burned + to_heads + to_workers + to_community + to_owners).
    *
    * @generated from field: string fees_charged = 3;
    */
@@ -978,6 +986,13 @@ export type FastPathStats = Message<"bls.orchestration.v1.FastPathStats"> & {
    * @generated from field: string deposits = 8;
    */
   deposits: string;
+
+  /**
+   * Listing prices paid to functions' owners, ubls.
+   *
+   * @generated from field: string to_owners = 9;
+   */
+  toOwners: string;
 };
 
 /**
@@ -1336,6 +1351,181 @@ export type Params = Message<"bls.orchestration.v1.Params"> & {
  */
 export const ParamsSchema: GenMessage<Params> = /*@__PURE__*/
   messageDesc(file_bls_orchestration_v1_types, 16);
+
+/**
+ * A function's marketplace listing.
+ *
+ * @generated from message bls.orchestration.v1.Listing
+ */
+export type Listing = Message<"bls.orchestration.v1.Listing"> & {
+  /**
+   * Function id.
+   *
+   * @generated from field: uint64 function_id = 1;
+   */
+  functionId: bigint;
+
+  /**
+   * The owner who listed it.
+   *
+   * @generated from field: string owner = 2;
+   */
+  owner: string;
+
+  /**
+   * Display name.
+   *
+   * @generated from field: string name = 3;
+   */
+  name: string;
+
+  /**
+   * What it does.
+   *
+   * @generated from field: string description = 4;
+   */
+  description: string;
+
+  /**
+   * Tags.
+   *
+   * @generated from field: repeated string tags = 5;
+   */
+  tags: string[];
+
+  /**
+   * License.
+   *
+   * @generated from field: string license = 6;
+   */
+  license: string;
+
+  /**
+   * Source link.
+   *
+   * @generated from field: string source_url = 7;
+   */
+  sourceUrl: string;
+
+  /**
+   * Price per invocation, ubls.
+   *
+   * @generated from field: string price = 8;
+   */
+  price: string;
+
+  /**
+   * Terms of use.
+   *
+   * @generated from field: string terms = 9;
+   */
+  terms: string;
+
+  /**
+   * Height of the first publication.
+   *
+   * @generated from field: uint64 listed_height = 10;
+   */
+  listedHeight: bigint;
+
+  /**
+   * Height of the last change.
+   *
+   * @generated from field: uint64 updated_height = 11;
+   */
+  updatedHeight: bigint;
+};
+
+/**
+ * Describes the message bls.orchestration.v1.Listing.
+ * Use `create(ListingSchema)` to create a new message.
+ */
+export const ListingSchema: GenMessage<Listing> = /*@__PURE__*/
+  messageDesc(file_bls_orchestration_v1_types, 17);
+
+/**
+ * A function's figures from chain data.
+ *
+ * @generated from message bls.orchestration.v1.FunctionStatsView
+ */
+export type FunctionStatsView = Message<"bls.orchestration.v1.FunctionStatsView"> & {
+  /**
+   * On-chain jobs created and fast-path receipts settled.
+   *
+   * @generated from field: uint64 invocations = 1;
+   */
+  invocations: bigint;
+
+  /**
+   * Of them, ended with an agreed result.
+   *
+   * @generated from field: uint64 results = 2;
+   */
+  results: bigint;
+
+  /**
+   * On-chain jobs that failed (refunded).
+   *
+   * @generated from field: uint64 failures = 3;
+   */
+  failures: bigint;
+
+  /**
+   * Prices paid to the owner, ubls.
+   *
+   * @generated from field: string revenue = 4;
+   */
+  revenue: string;
+
+  /**
+   * Median blocks from invoke to finality of on-chain jobs (absent before any).
+   *
+   * @generated from field: optional uint64 median_latency_blocks = 5;
+   */
+  medianLatencyBlocks?: bigint | undefined;
+};
+
+/**
+ * Describes the message bls.orchestration.v1.FunctionStatsView.
+ * Use `create(FunctionStatsViewSchema)` to create a new message.
+ */
+export const FunctionStatsViewSchema: GenMessage<FunctionStatsView> = /*@__PURE__*/
+  messageDesc(file_bls_orchestration_v1_types, 18);
+
+/**
+ * A listing with the function's version and figures.
+ *
+ * @generated from message bls.orchestration.v1.ListingView
+ */
+export type ListingView = Message<"bls.orchestration.v1.ListingView"> & {
+  /**
+   * The listing.
+   *
+   * @generated from field: bls.orchestration.v1.Listing listing = 1;
+   */
+  listing?: Listing | undefined;
+
+  /**
+   * The function's version now (what "latest" runs).
+   *
+   * @generated from field: uint64 version = 2;
+   */
+  version: bigint;
+
+  /**
+   * Its figures.
+   *
+   * @generated from field: bls.orchestration.v1.FunctionStatsView stats = 3;
+   */
+  stats?: FunctionStatsView | undefined;
+};
+
+/**
+ * Describes the message bls.orchestration.v1.ListingView.
+ * Use `create(ListingViewSchema)` to create a new message.
+ */
+export const ListingViewSchema: GenMessage<ListingView> = /*@__PURE__*/
+  messageDesc(file_bls_orchestration_v1_types, 19);
 
 /**
  * How an invoker signs a fast-path request id. The wallet schemes sign the request's text
