@@ -43,6 +43,116 @@ pub enum Command {
     Keys(KeysCmd),
     /// Hold fast-path head workers to account: report a lie, challenge a charge.
     Fastpath(FastpathCmd),
+    /// Sell your functions and find others': list with a price per invocation, browse.
+    Market(MarketCmd),
+}
+
+/// `bls market`.
+#[derive(Args, Debug)]
+#[command(
+    after_help = "Sell a function you deployed (each invocation that ends with an agreed result pays you the price):\n  \
+        bls market publish 7 --name Greeter --price 5000ubls --tag demo --license MIT --from dev\n\
+    Find one and use it (max_fee covers the price):\n  \
+        bls market list --tag demo --sort popularity\n  \
+        bls market show 7\n  \
+        bls function invoke 7 --input Ada --version 1 --wait --from me"
+)]
+pub struct MarketCmd {
+    /// The market subcommand.
+    #[command(subcommand)]
+    pub cmd: MarketSub,
+}
+
+/// What a listing says (publish; on update, only what is given changes).
+#[derive(Args, Debug, Clone, Default)]
+pub struct ListingArgs {
+    /// Display name (one line, at most 64 bytes).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// What it does (at most 2048 bytes).
+    #[arg(long)]
+    pub description: Option<String>,
+    /// Tag (repeatable; a-z, 0-9, '-'; at most 8). On update, replaces every tag.
+    #[arg(long = "tag", value_name = "TAG")]
+    pub tags: Vec<String>,
+    /// License (an SPDX expression, e.g. MIT).
+    #[arg(long)]
+    pub license: Option<String>,
+    /// Where the source is (https://, http://, ipfs:// or git+https://).
+    #[arg(long)]
+    pub source: Option<String>,
+    /// Price per invocation, e.g. 5000ubls (positive, at most 1000000000000ubls).
+    #[arg(long)]
+    pub price: Option<String>,
+    /// Terms of use.
+    #[arg(long)]
+    pub terms: Option<String>,
+}
+
+/// `bls market` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum MarketSub {
+    /// List a function you own with a price per invocation (--name and --price required).
+    Publish {
+        /// Function id.
+        id: u64,
+        /// The listing.
+        #[command(flatten)]
+        listing: ListingArgs,
+        /// Signing options.
+        #[command(flatten)]
+        sign: SignArgs,
+    },
+    /// Change your listing; what you do not give stays. A new price applies to invocations
+    /// made after it (jobs already invoked pay the price they escrowed).
+    Update {
+        /// Function id.
+        id: u64,
+        /// What changes.
+        #[command(flatten)]
+        listing: ListingArgs,
+        /// Signing options.
+        #[command(flatten)]
+        sign: SignArgs,
+    },
+    /// Remove your listing: later invocations pay no price.
+    Unlist {
+        /// Function id.
+        id: u64,
+        /// Signing options.
+        #[command(flatten)]
+        sign: SignArgs,
+    },
+    /// Browse listings.
+    List {
+        /// Only listings with this tag.
+        #[arg(long)]
+        tag: Option<String>,
+        /// Only this owner's (bls1... address).
+        #[arg(long)]
+        owner: Option<String>,
+        /// Only prices at least this, e.g. 1000ubls.
+        #[arg(long)]
+        min_price: Option<String>,
+        /// Only prices at most this.
+        #[arg(long)]
+        max_price: Option<String>,
+        /// Order: id, or popularity (invocations, most first).
+        #[arg(long, default_value = "id", value_parser = ["id", "popularity"])]
+        sort: String,
+        /// By id: start after this function id; by popularity: skip this many.
+        #[arg(long)]
+        after: Option<u64>,
+        /// Page size (at most 100).
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Show one listing with the function's version and figures (invocations, results,
+    /// failures, revenue, median latency).
+    Show {
+        /// Function id.
+        id: u64,
+    },
 }
 
 /// `bls fastpath`.
@@ -236,9 +346,10 @@ pub enum FunctionSub {
         #[arg(long, value_name = "FILE", requires = "fast")]
         secret_file: Option<PathBuf>,
         /// Most you pay, e.g. 200000ubls. On chain it is escrowed (the unused part is
-        /// refunded) and must cover the job's worst case: base fee + the larger of its fuel
-        /// budget's fee and its timeout's fee. Default: on chain, exactly that worst case
-        /// (from the chain's params and the function's manifest); with --fast, 1000000ubls.
+        /// refunded) and must cover the job's worst case (base fee + the larger of its fuel
+        /// budget's fee and its timeout's fee) plus a listed function's price. Default: on
+        /// chain, exactly that (from the chain's params, the function's manifest and its
+        /// listing); with --fast, 1000000ubls.
         #[arg(long)]
         max_fee: Option<String>,
         /// Wait for the job's result and verify it against the job record.
@@ -265,6 +376,10 @@ pub enum FunctionSub {
         /// fastpath_request_ttl.
         #[arg(long, value_name = "BLOCKS", requires = "fast")]
         expires_in: Option<u64>,
+        /// The function version you tested with: refused once the function runs another (on
+        /// chain; with --fast the request pins the code itself).
+        #[arg(long, conflicts_with = "fast")]
+        version: Option<u64>,
         /// Signing options.
         #[command(flatten)]
         sign: SignArgs,

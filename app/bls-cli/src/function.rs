@@ -301,6 +301,8 @@ pub struct InvokeRequest<'a> {
     pub secrets: Vec<(String, String)>,
     /// Blocks the fast request stays valid (`None`: the client default).
     pub expires_in: Option<u64>,
+    /// The function version to pin (on chain; `None`: the latest).
+    pub version: Option<u64>,
     /// Signing options.
     pub sign: &'a SignArgs,
 }
@@ -358,7 +360,17 @@ pub async fn invoke(
         };
         require_funds(ctx, &key).await?;
         let flags = tx_flags(&key, req.sign, req.wait)?;
-        invoke_function(ctx, &flags, req.id, input, req.args, &max_fee, req.timeout).await
+        invoke_function(
+            ctx,
+            &flags,
+            req.id,
+            req.version.unwrap_or(0),
+            input,
+            req.args,
+            &max_fee,
+            req.timeout,
+        )
+        .await
     }
     .await
     .map_err(|e| explain(e, &ctx.node, Some(&addr)))?;

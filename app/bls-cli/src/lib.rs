@@ -13,6 +13,7 @@ pub mod dispute;
 pub mod errors;
 pub mod fast;
 pub mod function;
+pub mod market;
 pub mod project;
 pub mod secrets;
 pub mod signer;
@@ -40,6 +41,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Keys(k) => return block_on(k.run(&ctx)),
+        Command::Market(m) => return block_on(market::run(&ctx, from, m.cmd)),
         Command::Fastpath(f) => {
             return match f.cmd {
                 cli::FastpathSub::ReportHead { file, sign } => {
@@ -113,6 +115,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             head,
             save,
             expires_in,
+            version,
             sign,
         } => block_on(function::invoke(
             &ctx,
@@ -135,6 +138,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 head,
                 save,
                 expires_in,
+                version,
                 sign: &sign,
             },
         )),

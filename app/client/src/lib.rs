@@ -13,6 +13,7 @@
 //! - [`fastpath`]: deposits and signed fast-path requests; [`head`]: verifying a head's signed
 //!   answer and holding heads to account (report a lie, challenge a charge); [`head_api`]: the
 //!   JSON of a head's HTTP API;
+//! - [`market`]: listing a function with a price and browsing listings;
 //! - [`sealed`]: sealing secrets to workers (HPKE) and opening them; [`secrets`]: setting a
 //!   function's secrets and reading what the chain holds of them;
 //! - [`cli`]: the `blsd keys|tx|query` commands, mounted by the `blsd` binary.
@@ -26,6 +27,7 @@ pub mod head_api;
 pub mod ipfs;
 pub mod keyring;
 pub mod keys;
+pub mod market;
 pub mod msgs;
 pub mod orchestration;
 pub mod registry;

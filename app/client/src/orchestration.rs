@@ -120,21 +120,23 @@ pub async fn params(rpc: &RpcClient) -> Result<ParamsResponse, RpcError> {
     rpc.query_json(PARAMS_QUERY, &serde_json::json!({})).await
 }
 
-/// The most a job of `function_id` can cost under the chain's current params — the smallest
-/// `max_fee` `MsgInvoke` accepts — by the chain's own rule
-/// ([`bls_orchestration::pricing::worst_case_fee`] over the function's manifest limits).
+/// The smallest `max_fee` `MsgInvoke` accepts for `function_id` under the chain's current
+/// params: the most a job can cost by the chain's own rule
+/// ([`bls_orchestration::pricing::worst_case_fee`] over the function's manifest limits) plus
+/// a listed function's price.
 pub async fn worst_case_fee(rpc: &RpcClient, function_id: u64) -> Result<u128, RpcError> {
     let p = params(rpc).await?.params;
-    let f = function(rpc, function_id).await?.function;
-    let manifest: bls_core::manifest::Manifest =
-        serde_json::from_str(&f.manifest_json).map_err(|e| RpcError::Decode {
+    let f = function(rpc, function_id).await?;
+    let manifest: bls_core::manifest::Manifest = serde_json::from_str(&f.function.manifest_json)
+        .map_err(|e| RpcError::Decode {
             path: FUNCTION_QUERY.to_string(),
             detail: format!("manifest of function {function_id}: {e}"),
         })?;
-    Ok(bls_orchestration::pricing::worst_case_fee(
-        &p,
-        &manifest.limits,
-    ))
+    // A listed function's price is escrowed on top.
+    Ok(
+        bls_orchestration::pricing::worst_case_fee(&p, &manifest.limits)
+            .saturating_add(f.royalty.parse().unwrap_or(0)),
+    )
 }
 
 /// Polls the job until it is finalized or failed, or `timeout` passes.

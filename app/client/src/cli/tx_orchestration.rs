@@ -428,7 +428,7 @@ async fn invoke(
     result_timeout: Duration,
     flags: &TxFlags,
 ) -> anyhow::Result<()> {
-    match invoke_function(ctx, flags, function_id, input, args, max_fee, result_timeout).await? {
+    match invoke_function(ctx, flags, function_id, 0, input, args, max_fee, result_timeout).await? {
         InvokeOutcome::Submitted(out) => ctx.emit(&out, |i| {
             format!(
                 "job_id: {}\nworkers: {}\ntxhash: {}\nheight: {}\n(result: `blsd query orchestration result {}{}`, or invoke with --wait)",
@@ -456,20 +456,23 @@ const IPFS_ADD_TIMEOUT: Duration = Duration::from_secs(300);
 /// How long an invoke waits for its job's assignment (the begin block after its inclusion).
 pub const ASSIGNMENT_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Signs with `--from` and broadcasts a `MsgInvoke`, waits for inclusion and for the workers
+/// Signs with `--from` and broadcasts a `MsgInvoke` (pinned to `version`, 0 for the latest),
+/// waits for inclusion and for the workers
 /// drawn in the next block, and with `flags.wait` for the job to end (up to
 /// `result_timeout`), verifying its result against the job record.
+#[allow(clippy::too_many_arguments)]
 pub async fn invoke_function(
     ctx: &ClientContext,
     flags: &TxFlags,
     function_id: u64,
+    version: u64,
     input: Vec<u8>,
     args: Vec<String>,
     max_fee: &Coin,
     result_timeout: Duration,
 ) -> anyhow::Result<InvokeOutcome> {
     let key = flags.signer(ctx)?;
-    let msg = msgs::invoke(key.address(), function_id, input, args, max_fee);
+    let msg = msgs::invoke_version(key.address(), function_id, version, input, args, max_fee);
     // Always wait for inclusion: the job id only exists once the tx is in a block.
     let mut inclusion = flags.clone();
     inclusion.wait = true;
