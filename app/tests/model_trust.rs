@@ -6,7 +6,8 @@
 //! are in. After every block:
 //!
 //! - total supply + burned = genesis supply (and every balance adds up to the supply);
-//! - every escrow equals payouts + burns + refunds (per settled or failed job; the escrow,
+//! - every escrow equals payouts + burns + refunds + the listing price fixed at invoke (per
+//!   settled or failed job; the escrow,
 //!   deposit, bonds and challenge accounts hold exactly what their modules track);
 //! - an honest worker or head is never slashed or jailed and always holds its whole bond; a
 //!   liar that loses a quorum, or is reported with a member majority against it, is slashed;
@@ -18,6 +19,8 @@
 //!   silent head is slashed at the deadline and the invoker refunded (attack 8);
 //! - every job ends (final or refunded) within `(max_retries + 1) × (commit_window +
 //!   reveal_window + 1)` blocks of its invoke;
+//! - the owner of a listed function earns exactly the prices the events report, and its
+//!   functions' figures say the same (on-chain jobs and fast-path receipts alike);
 //! - every byzantine attempt the chain must refuse is refused, every honest duty accepted.
 //!
 //! By default two seeds (1 and 2) of 5 000 actions each run: 10 000 steps. Longer runs:

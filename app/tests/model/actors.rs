@@ -68,6 +68,8 @@ pub struct FastInvoker {
 
 /// A deployed function.
 pub struct Function {
+    /// Listing price per invocation (0: not listed).
+    pub price: u128,
     /// Id.
     pub id: u64,
     /// sha256 of its code.

@@ -114,7 +114,6 @@ impl World {
         }
         let heads: Vec<usize> = self.served.keys().copied().collect();
         let mut echoes = Vec::new();
-        let fee = self.fast_fee();
         let settle_height = self.chain.height + 1;
         for h in heads {
             let served = self.served.remove(&h).unwrap_or_default();
@@ -128,6 +127,7 @@ impl World {
             for s in served {
                 let req = s.receipt.request.as_ref().expect("request");
                 let fid = req.function_id;
+                let fee = self.fast_charge(fid);
                 let quorum = self
                     .functions
                     .iter()

@@ -102,6 +102,18 @@ impl World {
         )
     }
 
+    /// What a settled fast request of function `fid` charges its invoker: the fee plus a
+    /// listed function's price, at most what the signed `max_fee` (twice the fee) leaves.
+    pub fn fast_charge(&self, fid: u64) -> u128 {
+        let fee = self.fast_fee();
+        let price = self
+            .functions
+            .iter()
+            .find(|f| f.id == fid)
+            .map_or(0, |f| f.price);
+        fee + price.min(fee)
+    }
+
     /// A request signed by fast invoker `i` (its next nonce), expiring [`EXPIRES_IN`] blocks
     /// after the tip, with the tip's time as the guest clock.
     pub(super) fn signed_request(
@@ -263,7 +275,8 @@ impl World {
         other: Option<u8>,
     ) {
         let i = usize::from(invoker) % self.fast.len();
-        let fee = self.fast_fee();
+        let fid = self.functions[usize::from(function) % self.functions.len()].id;
+        let fee = self.fast_charge(fid);
         // A head serves against the committed deposit, never against one with a withdrawal
         // pending.
         let committed = bls_orchestration::fastpath::state::deposit_of(

@@ -41,7 +41,38 @@ pub const INVARIANTS: &[(&str, Invariant)] = &[
         "a silent head is punished at its challenge's deadline",
         silent_heads_punished,
     ),
+    (
+        "the owner earns exactly the prices paid, as its function's figures say",
+        royalties_accounted,
+    ),
 ];
+
+fn royalties_accounted(w: &World) -> Result<(), String> {
+    if w.owner_balance0 == 0 {
+        return Ok(()); // still setting up: the owner deploys and lists
+    }
+    let owner = w.chain.balance(w.owner.address());
+    if owner != w.owner_balance0 + w.royalties {
+        return Err(format!(
+            "owner holds {owner}, set up with {} and paid {} in prices",
+            w.owner_balance0, w.royalties
+        ));
+    }
+    let view = w.chain.view();
+    let revenue: u128 = w
+        .functions
+        .iter()
+        .map(|f| bls_orchestration::market::state::stats(&view, f.id).map(|s| s.revenue))
+        .sum::<Result<u128, _>>()
+        .map_err(|e| e.to_string())?;
+    if revenue != w.royalties {
+        return Err(format!(
+            "the functions' figures say {revenue} in prices, the events {}",
+            w.royalties
+        ));
+    }
+    Ok(())
+}
 
 /// Runs every invariant.
 pub fn check(w: &World) -> Result<(), String> {
@@ -111,7 +142,7 @@ fn deposits_accounted(w: &World) -> Result<(), String> {
             s.deposits
         ));
     }
-    if s.fees_charged != s.burned + s.to_heads + s.to_workers + s.to_community {
+    if s.fees_charged != s.burned + s.to_heads + s.to_workers + s.to_community + s.to_owners {
         return Err(format!("fast-path fees do not add up: {s:?}"));
     }
     for f in &w.fast {

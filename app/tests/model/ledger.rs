@@ -18,6 +18,8 @@ use super::world::World;
 pub struct OpenJob {
     /// Escrowed.
     pub max_fee: u128,
+    /// The listing price fixed at invoke (part of the escrow).
+    pub royalty: u128,
     /// Invocation height.
     pub height: u64,
 }
@@ -35,6 +37,8 @@ pub struct Stats {
     pub jobs_failed: u64,
     /// Fast-path receipts settled.
     pub receipts_settled: u64,
+    /// Listing prices paid to the owner (on chain and fast path).
+    pub royalties_paid: u64,
     /// Byzantine txs refused as the model expected.
     pub refused: u64,
     /// Slashes (all of byzantine workers and the byzantine head).
@@ -87,6 +91,7 @@ impl World {
                         id,
                         OpenJob {
                             max_fee: job.max_fee,
+                            royalty: job.royalty,
                             height: job.height,
                         },
                     );
@@ -99,18 +104,23 @@ impl World {
                         continue;
                     };
                     let k = a["workers"].split(',').filter(|s| !s.is_empty()).count() as u128;
-                    let (fee, per, burn, community, refund) = (
+                    let (fee, per, burn, community, refund, royalty) = (
                         num(&a, "fee"),
                         num(&a, "per_worker"),
                         num(&a, "burn"),
                         num(&a, "community"),
                         num(&a, "refund"),
+                        num(&a, "royalty"),
                     );
-                    if per * k + burn + community != fee || fee + refund != open.max_fee {
+                    if per * k + burn + community != fee
+                        || fee + refund + royalty != open.max_fee
+                        || royalty != open.royalty
+                    {
                         self.violations.push(format!(
                             "job {id}: escrow {} != paid {per}×{k} + burned {burn} + community \
-                             {community} + refunded {refund}",
-                            open.max_fee
+                             {community} + refunded {refund} + price {royalty} (fixed at \
+                             invoke: {})",
+                            open.max_fee, open.royalty
                         ));
                     }
                     self.stats.jobs_settled += 1;
@@ -129,6 +139,15 @@ impl World {
                             .push(format!("job {id} failed but was not open")),
                     }
                     self.stats.jobs_failed += 1;
+                }
+                bls_orchestration::market::events::ROYALTY_PAID => {
+                    if a.get("owner").map(String::as_str) != Some(self.owner.address().as_str()) {
+                        self.violations.push(format!(
+                            "a price paid to someone else than the owner: {a:?}"
+                        ));
+                    }
+                    self.royalties += num(&a, "amount");
+                    self.stats.royalties_paid += 1;
                 }
                 k @ (HEAD_REPORTED
                 | HEAD_CHALLENGED

@@ -43,6 +43,9 @@ pub const INITIAL_WORKERS: usize = 8;
 pub const MAX_PENDING_TXS: usize = 12;
 /// The deployed functions' (replication, quorum): tolerant, strict, unanimous.
 const FUNCTIONS: [(u32, u32); 3] = [(3, 2), (2, 2), (3, 3)];
+/// The owner lists the first function at this price per invocation (below the fast-path fee,
+/// so a fast request's `max_fee` of twice the fee covers it whole).
+pub const LISTED_PRICE: u128 = 700;
 /// Gas per duty message (a commit or reveal) and per settled receipt.
 pub const GAS_PER_MSG: u64 = 300_000;
 /// Blocks after the tip a fast request expires (well inside `fastpath_request_ttl`).
@@ -134,6 +137,10 @@ pub struct World {
     pub stats: Stats,
     /// Broken expectations found while processing the last block.
     pub violations: Vec<String>,
+    /// The owner's balance once set up (it sends nothing afterwards).
+    pub owner_balance0: u128,
+    /// Listing prices paid to the owner so far (`bls.royalty_paid` events).
+    pub royalties: u128,
 }
 
 pub fn sha256(parts: &[&[u8]]) -> [u8; 32] {
@@ -280,6 +287,8 @@ impl World {
             params: bls_orchestration::Params::default(),
             stats: Stats::default(),
             violations: Vec::new(),
+            owner_balance0: 0,
+            royalties: 0,
         };
         let initial: Vec<usize> = (0..INITIAL_WORKERS)
             .chain(WORKER_SLOTS..w.actors.len())
@@ -343,8 +352,27 @@ impl World {
                 id,
                 code_hash,
                 quorum,
+                price: if id == 1 { LISTED_PRICE } else { 0 },
             });
         }
+        let owner = w.owner.clone();
+        let listing = bls_client::market::publish(
+            owner.address(),
+            1,
+            &bls_client::market::ListingFields {
+                name: "tolerant".into(),
+                price: LISTED_PRICE,
+                ..Default::default()
+            },
+        );
+        w.push(
+            &owner,
+            vec![listing],
+            400_000,
+            Expect::Ok("the owner lists its first function".into()),
+        );
+        w.end_block()?;
+        w.owner_balance0 = w.chain.balance(owner.address());
         Ok(w)
     }
 
@@ -534,14 +562,16 @@ impl World {
             &self.params,
             &bls_core::manifest::Manifest::default().limits,
         );
+        // A listed function's price is escrowed on top of the worst case.
+        let least = worst + f.price;
         let (max_fee, expect) = if fee_mult == 0 {
             (
-                worst - 1,
-                Expect::Refused("an invocation below its worst-case fee".into()),
+                least - 1,
+                Expect::Refused("an invocation below its worst-case fee and price".into()),
             )
         } else {
             // Not enough active workers is a legitimate refusal the model does not predict.
-            (worst * u128::from(fee_mult), Expect::Either)
+            (least * u128::from(fee_mult), Expect::Either)
         };
         let msg = client_msgs::invoke(
             self.invokers[i].address(),
