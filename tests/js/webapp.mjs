@@ -182,6 +182,28 @@ async function runWallet(context, wallet, input) {
   await page.click("#deploy-submit");
   await until("deploy", () => document.querySelector("#deploy-result").dataset.functionId);
   const functionId = await page.evaluate(() => document.querySelector("#deploy-result").dataset.functionId);
+  // Sell it: a listing at 3000 ubls per invocation, found again by its tag; "Use" fills the
+  // invoke forms. The invocations below pay the price.
+  await page.click("#market-sell summary");
+  await page.fill("#sell-name", `${wallet} greeter`);
+  await page.fill("#sell-tags", `demo, ${wallet}`);
+  await page.fill("#sell-price", "3000");
+  await page.click("#sell-submit");
+  await until("listing published", () => document.querySelector("#sell-result").dataset.done === "publish");
+  await page.fill("#market-tag", wallet);
+  await page.click("#market-search");
+  await until("listing found", () => document.querySelector("#market-listings").dataset.count === "1");
+  await page.fill("#invoke-function", "");
+  await page.click("#market-listings .market-use");
+  const market = await page.evaluate(() => {
+    const row = document.querySelector("#market-listings tbody tr");
+    return {
+      functionId: row.dataset.functionId,
+      price: row.dataset.price,
+      name: row.children[1].textContent,
+      filled: document.querySelector("#invoke-function").value,
+    };
+  });
   // Workers are placed in the block after the deploy.
   for (let i = 0; ; i++) {
     const f = await client.query("orchestration", "Function", { id: Number(functionId) });
@@ -238,7 +260,7 @@ async function runWallet(context, wallet, input) {
     cliCommand: await page.evaluate(() => !!document.querySelector("#explore #invoke-command")),
   };
 
-  return { page, problems, until, result: { address, functionId, job, fast: { ...fast, noDepositError }, network } };
+  return { page, problems, until, result: { address, functionId, job, fast: { ...fast, noDepositError }, network, market } };
 }
 
 // Registers the signed-in account as a worker (values a worker node would give), then adds

@@ -164,6 +164,13 @@ async fn each_wallet_signs_in_deploys_invokes_and_bonds_in_the_browser() -> anyh
         assert_eq!(n["prefilled"], fid, "{wallet}: {n}");
         assert_eq!(n["cliCommand"], false, "{wallet}: {n}");
 
+        // Listed from the page at 3000 ubls, found by its tag; "Use" filled the forms.
+        let mk = &r["market"];
+        assert_eq!(mk["functionId"], r["functionId"], "{wallet}: {mk}");
+        assert_eq!(mk["price"], "3000", "{wallet}: {mk}");
+        assert_eq!(mk["name"], format!("{wallet} greeter"), "{wallet}: {mk}");
+        assert_eq!(mk["filled"], r["functionId"], "{wallet}: {mk}");
+
         // The fast path: refused in words before the deposit, then a verified answer.
         let fast = &r["fast"];
         assert!(
@@ -201,6 +208,35 @@ async fn each_wallet_signs_in_deploys_invokes_and_bonds_in_the_browser() -> anyh
             },
         )
         .await?;
+    }
+
+    // Each listed function earned its price per agreed result: the on-chain invoke and the
+    // fast-path request (and, for Keplr's, the Node client's request below).
+    for wallet in ["keplr", "metamask", "martian"] {
+        let fid: u64 = v["results"][wallet]["functionId"]
+            .as_str()
+            .unwrap_or_default()
+            .parse()?;
+        let want: u64 = if wallet == "keplr" { 3 } else { 2 };
+        let rpc = wn.rpc.clone();
+        let s = wait_until(
+            &format!("{wallet}'s function paid {want} prices"),
+            Duration::from_secs(60),
+            || {
+                let rpc = rpc.clone();
+                async move {
+                    let s = bls_client::market::stats(&rpc, fid).await?;
+                    Ok((s.results >= want).then_some(s))
+                }
+            },
+        )
+        .await?;
+        assert_eq!(s.results, want, "{wallet}: {s:?}");
+        assert_eq!(
+            s.revenue,
+            (3000 * u128::from(want)).to_string(),
+            "{wallet}: {s:?}"
+        );
     }
 
     let f = &v["fastPath"];

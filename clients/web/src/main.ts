@@ -226,6 +226,7 @@ async function deploy() {
   show("#deploy-result", `Deployed function ${id} (tx ${r.hash})`, { functionId: id });
   $<HTMLInputElement>("#invoke-function").value = id;
   $<HTMLInputElement>("#fast-function").value = id;
+  $<HTMLInputElement>("#sell-function").value = id;
 }
 
 async function invoke() {
@@ -370,6 +371,88 @@ async function fastInvoke() {
   await refreshAccount();
 }
 
+// --- marketplace -----------------------------------------------------------------------------
+
+interface ListingView {
+  listing: { function_id: number; owner: string; name: string; price: string; tags: string[] };
+  version: number;
+  stats: { invocations: number; results: number; revenue: string };
+}
+
+async function browse() {
+  const tag = $<HTMLInputElement>("#market-tag").value.trim();
+  const req: Record<string, unknown> = { order_by: $<HTMLSelectElement>("#market-order").value, limit: 50 };
+  if (tag) req.tag = tag;
+  const { listings } = (await client.query("orchestration", "Listings", req)) as { listings: ListingView[] };
+  const rows = listings.map((v) => {
+    const tr = document.createElement("tr");
+    tr.dataset.functionId = String(v.listing.function_id);
+    tr.dataset.price = v.listing.price;
+    for (const text of [
+      `#${v.listing.function_id}`,
+      v.listing.name,
+      v.listing.price,
+      String(v.version),
+      String(v.stats.invocations),
+      v.listing.tags.join(", "),
+    ]) {
+      const td = document.createElement("td");
+      td.textContent = text; // chain data is text, never HTML
+      tr.append(td);
+    }
+    const use = document.createElement("button");
+    use.textContent = "Use";
+    use.className = "market-use";
+    use.addEventListener("click", () => {
+      const id = String(v.listing.function_id);
+      $<HTMLInputElement>("#invoke-function").value = id;
+      $<HTMLInputElement>("#fast-function").value = id;
+      $("#invoke").scrollIntoView();
+    });
+    const td = document.createElement("td");
+    td.append(use);
+    tr.append(td);
+    return tr;
+  });
+  $("#market-listings tbody").replaceChildren(...rows);
+  $("#market-listings").dataset.count = String(rows.length);
+}
+
+async function sell(kind: "publish" | "unlist") {
+  const owner = need().address;
+  const functionId = BigInt($<HTMLInputElement>("#sell-function").value);
+  const v = (id: string) => $<HTMLInputElement>(id).value.trim();
+  if (kind === "unlist") {
+    await send([{ typeUrl: "/bls.orchestration.v1.MsgUnlistFunction", value: { owner, functionId } }]);
+  } else {
+    // Replaces the listing when there is one (same fields, new price for later invocations).
+    let listed = true;
+    try {
+      await client.query("orchestration", "Listing", { function_id: Number(functionId) });
+    } catch {
+      listed = false;
+    }
+    await send([
+      {
+        typeUrl: listed ? "/bls.orchestration.v1.MsgUpdateListing" : "/bls.orchestration.v1.MsgPublishListing",
+        value: {
+          owner,
+          functionId,
+          name: v("#sell-name"),
+          description: v("#sell-description"),
+          tags: v("#sell-tags").split(",").map((t) => t.trim()).filter((t) => t),
+          license: v("#sell-license"),
+          sourceUrl: v("#sell-source"),
+          price: { denom: "ubls", amount: v("#sell-price") },
+          terms: "",
+        },
+      },
+    ]);
+  }
+  show("#sell-result", `function ${functionId} ${kind === "unlist" ? "unlisted" : "listed"}`, { done: kind });
+  await browse();
+}
+
 // --- workers and staking -------------------------------------------------------------------
 
 function hexBytes(s: string): Uint8Array {
@@ -466,6 +549,9 @@ async function main() {
   on("#deploy-submit", "Deploying", deploy);
   on("#invoke-submit", "Invoking", invoke);
   on("#deposit-submit", "Depositing", deposit);
+  on("#market-search", "Browsing the marketplace", browse);
+  on("#sell-submit", "Publishing the listing", () => sell("publish"));
+  on("#unlist-submit", "Unlisting", () => sell("unlist"));
   on("#fast-submit", "Invoking through the head", fastInvoke);
   $<HTMLInputElement>("#fast-head").value = localStorage.getItem("bls.head") ?? "";
   mountDashboard({
@@ -487,6 +573,7 @@ async function main() {
   await guarded("Reading the chain", async () => {
     show("#chain", await client.chainId());
     await loadValidators();
+    await browse();
   });
   document.body.dataset.ready = "1";
 }
