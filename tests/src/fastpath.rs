@@ -255,7 +255,7 @@ pub fn signed_request(key: &KeyPair, terms: &ChainTerms, stdin: &str, nonce: u64
 /// in a receipt or in evidence).
 pub fn request_from_body(body: &Value) -> anyhow::Result<SignedRequest> {
     let req: bls_client::head_api::ExecuteRequest = serde_json::from_value(body.clone())?;
-    Ok(req.signed()?.request)
+    Ok(bls_client::fastpath::signed_body(&req)?.request)
 }
 
 /// [`signed_body_with`] on terms read from the chain now ([`fresh_terms`]).

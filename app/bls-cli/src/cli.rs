@@ -104,7 +104,9 @@ pub enum MarketSub {
         sign: SignArgs,
     },
     /// Change your listing; what you do not give stays. A new price applies to invocations
-    /// made after it (jobs already invoked pay the price they escrowed).
+    /// made after it (jobs already invoked pay the price they escrowed; fast-path requests
+    /// signed before it pay the lower of the two). The price changes at most once per
+    /// fastpath_request_ttl + fastpath_settle_window blocks.
     Update {
         /// Function id.
         id: u64,
@@ -347,9 +349,9 @@ pub enum FunctionSub {
         secret_file: Option<PathBuf>,
         /// Most you pay, e.g. 200000ubls. On chain it is escrowed (the unused part is
         /// refunded) and must cover the job's worst case (base fee + the larger of its fuel
-        /// budget's fee and its timeout's fee) plus a listed function's price. Default: on
-        /// chain, exactly that (from the chain's params, the function's manifest and its
-        /// listing); with --fast, 1000000ubls.
+        /// budget's fee and its timeout's fee) plus a listed function's price. Default: what it
+        /// costs now, read from the chain (on chain that worst case and price; with --fast the
+        /// fast-path fee and price), so a price raised after you signed cannot take more.
         #[arg(long)]
         max_fee: Option<String>,
         /// Wait for the job's result and verify it against the job record.

@@ -65,8 +65,9 @@ pub struct FastInvoke {
     pub env: std::collections::BTreeMap<String, String>,
     /// Request-scoped secrets, sealed here to the function's workers.
     pub secrets: Vec<(String, String)>,
-    /// Most paid, ubls.
-    pub max_fee: u128,
+    /// Most paid, ubls (`None`: what the request costs now, the fast-path fee plus a listed
+    /// price).
+    pub max_fee: Option<u128>,
     /// How long to wait for the head.
     pub timeout: Duration,
     /// Where to write the head's signed answer with the signed request (always; a provable
@@ -105,15 +106,18 @@ pub async fn invoke(ctx: &ClientContext, key: &KeyPair, req: FastInvoke) -> anyh
     if let Some(c) = &ctx.chain_id {
         terms.chain_id = c.clone();
     }
-    if req.max_fee < terms.fee {
+    // By default exactly what the request costs now (the fast-path fee plus a listed price):
+    // a generous ceiling would let a price raised before settlement take the difference.
+    let max_fee = req.max_fee.unwrap_or(terms.fee);
+    if max_fee < terms.fee {
         return Err(CliError::MaxFeeBelowFastFee {
             function: req.function_id,
-            max_fee: req.max_fee,
+            max_fee,
             fee: terms.fee,
         }
         .into());
     }
-    let mut fr = FastRequest::new(&terms, req.stdin, nonce(), req.max_fee);
+    let mut fr = FastRequest::new(&terms, req.stdin, nonce(), max_fee);
     fr.args = req.args;
     fr.env = req.env;
     if !req.secrets.is_empty() {

@@ -268,9 +268,6 @@ pub fn invoke_hint(ctx: &ClientContext, id: u64, from: &str) -> String {
     )
 }
 
-/// `--max-fee` of `bls function invoke --fast` when none is given.
-pub const FAST_DEFAULT_MAX_FEE: &str = "1000000ubls";
-
 /// Arguments of `bls function invoke`.
 #[derive(Debug)]
 pub struct InvokeRequest<'a> {
@@ -284,8 +281,8 @@ pub struct InvokeRequest<'a> {
     pub args: Vec<String>,
     /// `--env KEY=VALUE` pairs (fast path only).
     pub env: Vec<(String, String)>,
-    /// Max fee, e.g. `1000000ubls` (`None`: [`FAST_DEFAULT_MAX_FEE`] with `fast`, else the
-    /// job's worst-case fee).
+    /// Max fee, e.g. `1000000ubls` (`None`: what it costs now — with `fast` the fast-path fee
+    /// plus a listed price, else the job's worst-case fee plus a listed price).
     pub max_fee: Option<&'a str>,
     /// Wait for the result.
     pub wait: bool,
@@ -323,7 +320,7 @@ pub async fn invoke(
     let key = signer(ctx, from)?;
     let addr = key.address().to_string();
     if req.fast {
-        let max_fee = parse_fee(req.max_fee.unwrap_or(FAST_DEFAULT_MAX_FEE))?;
+        let max_fee = req.max_fee.map(parse_fee).transpose()?.map(|c| c.amount);
         let head = req.head.ok_or(CliError::NoHead)?;
         let stdin = String::from_utf8(input)
             .map_err(|_| anyhow::anyhow!("--fast carries the input as text: it must be UTF-8"))?;
@@ -343,7 +340,7 @@ pub async fn invoke(
                 args: req.args,
                 env,
                 secrets: req.secrets,
-                max_fee: max_fee.amount,
+                max_fee,
                 timeout: req.timeout,
                 save: req.save,
                 expires_in: req.expires_in,

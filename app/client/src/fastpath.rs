@@ -8,6 +8,8 @@
 //! block's height and time) together with the fee the request will cost
 //! ([`bls_orchestration::fastpath::fee::fastpath_fee`], the chain's own function).
 
+use std::collections::BTreeMap;
+
 use bls_core::manifest::Manifest;
 use bls_core::Address;
 use bls_orchestration::fastpath::fee::fastpath_fee;
@@ -20,6 +22,7 @@ use bls_orchestration::fastpath::queries::{DepositRequest, DepositResponse};
 use cosmos_sdk_proto::Any;
 use prost::Message;
 
+use crate::head_api::ExecuteRequest;
 use crate::keys::KeyPair;
 use crate::rpc::{RpcClient, RpcError};
 
@@ -289,6 +292,103 @@ pub fn signed_execute_body(key: &KeyPair, r: &FastRequest) -> (serde_json::Value
         "signature": hex::encode(key.sign(&id)),
     });
     (body, hex::encode(id))
+}
+
+/// Why an execute body is not a signed request.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BodyError {
+    /// No invoker or no signature: nobody pays.
+    #[error(
+        "unsigned request: invoker, invoker_pubkey, nonce, max_fee and signature are required"
+    )]
+    Unsigned,
+    /// A field is malformed.
+    #[error("{0}")]
+    Malformed(String),
+}
+
+/// An execute body as the invoker signed it, with what the workers run it on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedBody {
+    /// The signed request (not verified yet: `SignedRequest::verify`).
+    pub request: SignedRequest,
+    /// Guest stdin.
+    pub input: Vec<u8>,
+    /// Guest args.
+    pub args: Vec<String>,
+    /// Extra environment variables.
+    pub env: BTreeMap<String, String>,
+}
+
+/// The request the invoker signed, rebuilt from this body: its payload hash computed from
+/// the stdin, args, env and sealed secrets' commitments. Shapes are checked here; the
+/// signature is not (`SignedRequest::verify`, with the chain id).
+pub fn signed_body(req: &ExecuteRequest) -> Result<SignedBody, BodyError> {
+    let bad = |m: String| BodyError::Malformed(m);
+    if req.invoker.is_empty() || req.signature.is_empty() {
+        return Err(BodyError::Unsigned);
+    }
+    let function_id = req
+        .function_id
+        .get()
+        .ok_or_else(|| bad("function_id must be a number".into()))?;
+    let mut env = BTreeMap::new();
+    for v in &req.config.env_vars {
+        if env.insert(v.name.clone(), v.value.clone()).is_some() {
+            return Err(bad(format!(
+                "config.env_vars names {:?} twice",
+                v.name.chars().take(64).collect::<String>()
+            )));
+        }
+    }
+    let max_fee: u128 = req
+        .max_fee
+        .trim()
+        .parse()
+        .map_err(|_| bad("max_fee must be a decimal ubls amount".into()))?;
+    let invoker_pubkey =
+        hex::decode(&req.invoker_pubkey).map_err(|_| bad("invoker_pubkey must be hex".into()))?;
+    let signature = hex::decode(&req.signature).map_err(|_| bad("signature must be hex".into()))?;
+    let code_hash = hex::decode(&req.code_hash)
+        .ok()
+        .filter(|b| b.len() == 32)
+        .ok_or_else(|| {
+            bad("code_hash must be 32 bytes of hex (sign request v2: code_hash, expiry_height, time_secs, time_nanos)".into())
+        })?;
+    let scheme = RequestSignScheme::from_name(req.sign_scheme.trim()).ok_or_else(|| {
+        bad(format!(
+            "sign_scheme must be direct, adr036, personal_sign or aptos, not {:?}",
+            req.sign_scheme.chars().take(32).collect::<String>()
+        ))
+    })?;
+    let sealed = crate::secrets::request_commitments(&req.config.sealed_env).map_err(bad)?;
+    if let Some(name) = sealed.keys().find(|n| env.contains_key(*n)) {
+        return Err(bad(format!(
+            "{name} is both in config.env_vars and config.sealed_env"
+        )));
+    }
+    let input = req.config.stdin.clone().into_bytes();
+    let args = req.args();
+    let payload = payload_hash_sealed(&input, &args, &env, &sealed);
+    Ok(SignedBody {
+        request: SignedRequest {
+            invoker: req.invoker.clone(),
+            invoker_pubkey,
+            function_id,
+            nonce: req.nonce,
+            max_fee: Some(ProtoCoin::ubls(max_fee)),
+            payload_hash: payload.to_vec(),
+            signature,
+            code_hash,
+            expiry_height: req.expiry_height,
+            time_secs: req.time_secs,
+            time_nanos: req.time_nanos,
+            sign_scheme: scheme as i32,
+        },
+        input,
+        args,
+        env,
+    })
 }
 
 #[cfg(test)]

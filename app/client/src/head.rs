@@ -329,10 +329,13 @@ pub async fn chain_facts(
             .unwrap_or_default(),
     };
     let mut keys = BTreeMap::new();
+    // Only members' keys are read: a signature by anyone else is a lie the judge finds
+    // without them, and an answer naming thousands of workers costs one read per member.
     let presented: BTreeSet<&str> = answer
         .signatures
         .iter()
         .map(|s| s.worker.as_str())
+        .filter(|w| function.members.contains(*w))
         .collect();
     for w in presented {
         let Ok(a) = Address::parse(w) else { continue };

@@ -3,14 +3,9 @@
 //! `config.stdin`, `config.env_vars`, `config.number_of_nodes`, `config.threshold`) plus the
 //! fields that make a request payable and pin what runs (`invoker`, `invoker_pubkey`, `nonce`,
 //! `max_fee`, `code_hash`, `expiry_height`, `time_secs`, `time_nanos`, `signature`,
-//! `sign_scheme` — the signed request v2), and the response. [`ExecuteRequest::signed`]
+//! `sign_scheme` — the signed request v2), and the response. `crate::fastpath::signed_body`
 //! rebuilds the signed request from a body, for the head and for anyone checking its answer.
 
-use std::collections::BTreeMap;
-
-use bls_orchestration::fastpath::msgs::{
-    payload_hash_sealed, ProtoCoin, RequestSignScheme, SignedRequest,
-};
 use serde::{Deserialize, Serialize};
 
 /// A function id as a number or a decimal string (Blockless clients send strings).
@@ -154,32 +149,6 @@ pub struct ExecuteRequest {
     pub sign_scheme: String,
 }
 
-/// Why an execute body is not a signed request.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum BodyError {
-    /// No invoker or no signature: nobody pays.
-    #[error(
-        "unsigned request: invoker, invoker_pubkey, nonce, max_fee and signature are required"
-    )]
-    Unsigned,
-    /// A field is malformed.
-    #[error("{0}")]
-    Malformed(String),
-}
-
-/// An execute body as the invoker signed it, with what the workers run it on.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SignedBody {
-    /// The signed request (not verified yet: `SignedRequest::verify`).
-    pub request: SignedRequest,
-    /// Guest stdin.
-    pub input: Vec<u8>,
-    /// Guest args.
-    pub args: Vec<String>,
-    /// Extra environment variables.
-    pub env: BTreeMap<String, String>,
-}
-
 impl ExecuteRequest {
     /// The guest args.
     pub fn args(&self) -> Vec<String> {
@@ -190,78 +159,6 @@ impl ExecuteRequest {
                 Parameter::Named { value, .. } => value.clone(),
             })
             .collect()
-    }
-
-    /// The request the invoker signed, rebuilt from this body: its payload hash computed from
-    /// the stdin, args, env and sealed secrets' commitments. Shapes are checked here; the
-    /// signature is not (`SignedRequest::verify`, with the chain id).
-    pub fn signed(&self) -> Result<SignedBody, BodyError> {
-        let bad = |m: String| BodyError::Malformed(m);
-        if self.invoker.is_empty() || self.signature.is_empty() {
-            return Err(BodyError::Unsigned);
-        }
-        let function_id = self
-            .function_id
-            .get()
-            .ok_or_else(|| bad("function_id must be a number".into()))?;
-        let mut env = BTreeMap::new();
-        for v in &self.config.env_vars {
-            if env.insert(v.name.clone(), v.value.clone()).is_some() {
-                return Err(bad(format!(
-                    "config.env_vars names {:?} twice",
-                    v.name.chars().take(64).collect::<String>()
-                )));
-            }
-        }
-        let max_fee: u128 = self
-            .max_fee
-            .trim()
-            .parse()
-            .map_err(|_| bad("max_fee must be a decimal ubls amount".into()))?;
-        let invoker_pubkey = hex::decode(&self.invoker_pubkey)
-            .map_err(|_| bad("invoker_pubkey must be hex".into()))?;
-        let signature =
-            hex::decode(&self.signature).map_err(|_| bad("signature must be hex".into()))?;
-        let code_hash = hex::decode(&self.code_hash)
-            .ok()
-            .filter(|b| b.len() == 32)
-            .ok_or_else(|| {
-                bad("code_hash must be 32 bytes of hex (sign request v2: code_hash, expiry_height, time_secs, time_nanos)".into())
-            })?;
-        let scheme = RequestSignScheme::from_name(self.sign_scheme.trim()).ok_or_else(|| {
-            bad(format!(
-                "sign_scheme must be direct, adr036, personal_sign or aptos, not {:?}",
-                self.sign_scheme.chars().take(32).collect::<String>()
-            ))
-        })?;
-        let sealed = crate::secrets::request_commitments(&self.config.sealed_env).map_err(bad)?;
-        if let Some(name) = sealed.keys().find(|n| env.contains_key(*n)) {
-            return Err(bad(format!(
-                "{name} is both in config.env_vars and config.sealed_env"
-            )));
-        }
-        let input = self.config.stdin.clone().into_bytes();
-        let args = self.args();
-        let payload = payload_hash_sealed(&input, &args, &env, &sealed);
-        Ok(SignedBody {
-            request: SignedRequest {
-                invoker: self.invoker.clone(),
-                invoker_pubkey,
-                function_id,
-                nonce: self.nonce,
-                max_fee: Some(ProtoCoin::ubls(max_fee)),
-                payload_hash: payload.to_vec(),
-                signature,
-                code_hash,
-                expiry_height: self.expiry_height,
-                time_secs: self.time_secs,
-                time_nanos: self.time_nanos,
-                sign_scheme: scheme as i32,
-            },
-            input,
-            args,
-            env,
-        })
     }
 }
 

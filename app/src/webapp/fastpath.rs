@@ -107,9 +107,7 @@ pub async fn check(
             format!("{MAX_CONCURRENT_CHECKS} answer checks are running on this node: retry"),
         ));
     };
-    let signed = c
-        .request
-        .signed()
+    let signed = bls_client::fastpath::signed_body(&c.request)
         .map_err(|e| refuse(StatusCode::BAD_REQUEST, format!("request: {e}")))?
         .request;
     let rpc = rpc(&s)?;

@@ -330,8 +330,11 @@ async function fastInvoke() {
   if (!/^https?:\/\/[^/]+$/.test(head)) throw new Error("the head API must be a URL like http://203.0.113.7:8080");
   localStorage.setItem("bls.head", head);
   const functionId = BigInt($<HTMLInputElement>("#fast-function").value);
-  const maxFee = BigInt($<HTMLInputElement>("#fast-max-fee").value);
   const t = await api(`/app/api/fastpath/terms?function_id=${functionId}`);
+  // By default exactly what it costs now (the fast-path fee plus a listed price): a generous
+  // ceiling would let a price raised before settlement take the difference.
+  const typed = $<HTMLInputElement>("#fast-max-fee").value.trim();
+  const maxFee = typed ? BigInt(typed) : BigInt(t.fee);
   if (maxFee < BigInt(t.fee)) throw new Error(`the most you pay (${maxFee} ubls) is below function ${functionId}'s fast-path fee (${t.fee} ubls)`);
   const terms: RequestTerms = {
     chainId: t.chain_id,

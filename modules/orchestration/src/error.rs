@@ -197,6 +197,14 @@ pub enum OrchestrationError {
         /// The version it runs.
         current: u64,
     },
+    /// A listing's price changed too recently.
+    #[error("function {function}'s price changed less than the cooldown ago (fast-path requests signed under it may still settle): it may change again from height {next}")]
+    PriceChangeTooSoon {
+        /// Function id.
+        function: u64,
+        /// First height at which it may.
+        next: u64,
+    },
     /// The tx's gas ran out before a costly check (signature verifications are charged
     /// before they run); the tx pipeline reports it as the SDK's out-of-gas error.
     #[error("{0}")]
@@ -243,6 +251,7 @@ impl AbciCode for OrchestrationError {
             AlreadyListed(_) => 31,
             NotListed(_) => 32,
             VersionMoved { .. } => 33,
+            PriceChangeTooSoon { .. } => 34,
         }
     }
 }

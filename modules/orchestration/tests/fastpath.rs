@@ -734,17 +734,21 @@ fn stats_count_exactly_what_settled_and_nothing_of_a_rejected_message() {
 }
 
 /// A listed function's settled receipt charges the deposit the fee plus the price, paid to the
-/// owner; a price raised above what the signed `max_fee` leaves is charged only up to it.
+/// owner. The price charged is the one the invoker could have seen: a request signed before a
+/// price raise pays the old price, one signed after pays the new one within what its signed
+/// `max_fee` leaves; a request signed before the function was listed pays none (so unlisting
+/// and relisting at a higher price gains nothing). A price changes at most once per cooldown.
 #[test]
-fn a_listed_function_pays_its_owner_per_settled_receipt_within_max_fee() {
+fn a_listed_function_pays_its_owner_the_price_its_invoker_could_see() {
     use bls_core::module::encode_any;
     use bls_orchestration::market::msgs::{
-        MsgPublishListing, MsgUpdateListing, MSG_PUBLISH_LISTING, MSG_UPDATE_LISTING,
+        MsgPublishListing, MsgUnlistFunction, MsgUpdateListing, MSG_PUBLISH_LISTING,
+        MSG_UNLIST_FUNCTION, MSG_UPDATE_LISTING,
     };
     let mut s = setup();
-    let (owner_s, function) = (s.owner.to_string(), s.function);
-    let listing = |price: u128| MsgPublishListing {
-        owner: owner_s.clone(),
+    let (owner, function) = (s.owner.clone(), s.function);
+    let publish = |price: u128| MsgPublishListing {
+        owner: owner.to_string(),
         function_id: function,
         name: "Hello".into(),
         description: String::new(),
@@ -754,43 +758,96 @@ fn a_listed_function_pays_its_owner_per_settled_receipt_within_max_fee() {
         price: Some(ProtoCoin::ubls(price)),
         terms: String::new(),
     };
-    let first = listing(3_000);
-    let owner = s.owner.clone();
+    let update = |price: u128| {
+        let p = publish(price);
+        MsgUpdateListing {
+            owner: p.owner,
+            function_id: p.function_id,
+            name: p.name,
+            description: p.description,
+            tags: p.tags,
+            license: p.license,
+            source_url: p.source_url,
+            price: p.price,
+            terms: p.terms,
+        }
+    };
     s.chain
-        .orch(&owner, encode_any(&first, MSG_PUBLISH_LISTING))
+        .orch(&owner, encode_any(&publish(3_000), MSG_PUBLISH_LISTING))
         .unwrap();
+    let listed_at = s.chain.block.height;
     let members: Vec<SimWorker> = s.subnet().into_iter().cloned().collect();
     let three: Vec<&SimWorker> = members[..3].iter().collect();
+    let earned = |s: &Setup| s.chain.balance(&s.owner);
+    let mut deposit = 100_000;
+
+    // Signed and settled while the price is 3 000.
+    s.chain.next_block();
     let (r1, _) = s.receipt(1, &three);
     s.settle(vec![r1]).unwrap();
-    assert_eq!(s.chain.balance(&s.owner), 3_000);
-    assert_eq!(s.deposit_now(), 100_000 - FEE - 3_000);
+    deposit -= FEE + 3_000;
+    assert_eq!((earned(&s), s.deposit_now()), (3_000, deposit));
     let paid = s.chain.events_of("bls.royalty_paid");
     assert_eq!(paid.len(), 1);
     assert_eq!(paid[0].get("amount"), Some("3000"));
 
-    // Repriced to 10 000: a request signed with max_fee 5 000 pays the owner 4 000 at most.
-    let raised = listing(10_000);
-    let update = MsgUpdateListing {
-        owner: raised.owner,
-        function_id: raised.function_id,
-        name: raised.name,
-        description: raised.description,
-        tags: raised.tags,
-        license: raised.license,
-        source_url: raised.source_url,
-        price: raised.price,
-        terms: raised.terms,
-    };
+    // Too soon to change the price again (requests signed under it may still settle).
+    let e = s
+        .chain
+        .orch(&owner, encode_any(&update(10_000), MSG_UPDATE_LISTING))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("may change again from height"), "{e}");
+    let cooldown = FASTPATH_TTL + FASTPATH_SETTLE_WINDOW;
+    s.chain.until(listed_at + cooldown - 1);
+    // Signed now, settled after the raise: the price it could see.
+    let (before_raise, _) = s.receipt(2, &three);
+    s.chain.next_block();
     s.chain
-        .orch(&owner, encode_any(&update, MSG_UPDATE_LISTING))
+        .orch(&owner, encode_any(&update(10_000), MSG_UPDATE_LISTING))
         .unwrap();
-    let (r2, _) = s.receipt(2, &three);
-    s.settle(vec![r2]).unwrap();
-    assert_eq!(s.chain.balance(&s.owner), 3_000 + (MAX_FEE - FEE));
-    assert_eq!(s.deposit_now(), 100_000 - FEE - 3_000 - MAX_FEE);
+    s.chain.next_block();
+    s.settle(vec![before_raise]).unwrap();
+    deposit -= FEE + 3_000;
+    assert_eq!((earned(&s), s.deposit_now()), (6_000, deposit));
+    // Signed after the raise: the new price, but only what max_fee (5 000) leaves beside the
+    // fee (1 000).
+    let (after_raise, _) = s.receipt(3, &three);
+    s.settle(vec![after_raise]).unwrap();
+    deposit -= MAX_FEE;
+    assert_eq!(
+        (earned(&s), s.deposit_now()),
+        (6_000 + MAX_FEE - FEE, deposit)
+    );
+
+    // Unlisted, then relisted: a request signed in between pays no price.
+    s.chain
+        .orch(
+            &owner,
+            encode_any(
+                &MsgUnlistFunction {
+                    owner: owner.to_string(),
+                    function_id: function,
+                },
+                MSG_UNLIST_FUNCTION,
+            ),
+        )
+        .unwrap();
+    let (unlisted, _) = s.receipt(4, &three);
+    s.chain.next_block();
+    s.chain
+        .orch(&owner, encode_any(&publish(50_000), MSG_PUBLISH_LISTING))
+        .unwrap();
+    s.chain.next_block();
+    s.settle(vec![unlisted]).unwrap();
+    deposit -= FEE;
+    assert_eq!(
+        (earned(&s), s.deposit_now()),
+        (6_000 + MAX_FEE - FEE, deposit)
+    );
+
     let st = s.stats_query();
-    assert_eq!(st.to_owners, 3_000 + MAX_FEE - FEE);
+    assert_eq!(st.to_owners, 6_000 + MAX_FEE - FEE);
     assert_eq!(
         st.burned + st.to_heads + st.to_workers + st.to_community + st.to_owners,
         st.fees_charged
@@ -804,6 +861,6 @@ fn a_listed_function_pays_its_owner_per_settled_receipt_within_max_fee() {
             serde_json::json!({"function_id": s.function}),
         )
         .unwrap();
-    assert_eq!((f.invocations, f.results), (2, 2));
-    assert_eq!(f.revenue, (3_000 + MAX_FEE - FEE).to_string());
+    assert_eq!((f.invocations, f.results), (4, 4));
+    assert_eq!(f.revenue, (6_000 + MAX_FEE - FEE).to_string());
 }

@@ -321,6 +321,9 @@ fn a_failed_job_pays_no_price_and_is_refunded_in_full() {
 fn the_price_is_fixed_at_invoke_whatever_the_owner_does_next() {
     let mut m = market();
     m.publish(PRICE, &[]).unwrap();
+    // Past the price-change cooldown (fast-path ttl 4 + settle window 6 in this harness).
+    let h = m.chain.block.height;
+    m.chain.until(h + 10);
     let job = m
         .chain
         .invoke(&m.invoker.clone(), m.function, MAX_FEE)
@@ -361,6 +364,42 @@ fn the_price_is_fixed_at_invoke_whatever_the_owner_does_next() {
     m.finish(job2);
     assert_eq!(m.chain.balance(&m.owner), PRICE);
     m.chain.assert_escrow_invariant();
+}
+
+#[test]
+fn a_price_changes_at_most_once_per_cooldown() {
+    let mut m = market();
+    m.publish(PRICE, &[]).unwrap();
+    let h = m.chain.block.height;
+    let (o, f) = (m.owner.clone(), m.function);
+    let update = |price: u128, name: &str| MsgUpdateListing {
+        owner: o.to_string(),
+        function_id: f,
+        name: name.into(),
+        description: "".into(),
+        tags: vec![],
+        license: "".into(),
+        source_url: "".into(),
+        price: Some(ProtoCoin::ubls(price)),
+        terms: "".into(),
+    };
+    // Other fields change any time; the price not before the cooldown.
+    m.send(&o, &update(PRICE, "Renamed"), MSG_UPDATE_LISTING)
+        .unwrap();
+    let e = m
+        .send(&o, &update(PRICE * 2, "Renamed"), MSG_UPDATE_LISTING)
+        .unwrap_err();
+    assert!(e.contains(&format!("from height {}", h + 10)), "{e}");
+    assert_eq!(m.listing(f).unwrap().listing.price, PRICE);
+    m.chain.until(h + 10);
+    m.send(&o, &update(PRICE * 2, "Renamed"), MSG_UPDATE_LISTING)
+        .unwrap();
+    let l = m.listing(f).unwrap().listing;
+    assert_eq!(
+        (l.price, l.previous_price, l.price_changed_height),
+        (PRICE * 2, PRICE, h + 10)
+    );
+    assert_eq!(l.name, "Renamed");
 }
 
 #[test]

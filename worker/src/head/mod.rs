@@ -46,9 +46,8 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use bls_client::fastpath::DEPOSIT_QUERY;
-use bls_client::head_api::{
-    BodyError, ErrorBody, ExecuteRequest, ExecuteResponse, ResultRequest, SignedBody, WorkerSig,
-};
+use bls_client::fastpath::{signed_body, BodyError, SignedBody};
+use bls_client::head_api::{ErrorBody, ExecuteRequest, ExecuteResponse, ResultRequest, WorkerSig};
 use bls_client::orchestration::{PARAMS_QUERY, PINNED_HEADS_QUERY};
 use bls_core::outcome::{ExitStatus, Outcome};
 use bls_orchestration::fastpath::fee::fastpath_fee;
@@ -337,7 +336,7 @@ impl Head {
         let exec = &self.exec;
         let t_start = Instant::now();
         // --- who pays, and may they ---
-        let body = req.signed().map_err(|e| match e {
+        let body = signed_body(&req).map_err(|e| match e {
             BodyError::Unsigned => (StatusCode::UNAUTHORIZED, e.to_string()),
             BodyError::Malformed(m) => bad(m),
         })?;

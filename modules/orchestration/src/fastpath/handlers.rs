@@ -364,13 +364,15 @@ pub fn settle_receipts(
                 max_fee,
             });
         }
-        // A listed function's price in force now, never more than the signed max_fee leaves
-        // beside the fee ([`crate::market`]).
-        let royalty = crate::market::royalty::price_of(ctx.store, f.id)?
-            .map(|(owner, price)| (owner, price.min(max_fee - fee)))
+        let dep = deposit_of(ctx.store, &invoker)?;
+        // A listed function's price ([`crate::market::royalty::fastpath_price`]), never more
+        // than the signed max_fee or the deposit leaves beside the fee: the head's fee comes
+        // first.
+        let window_start = v.terms.expiry_height.saturating_sub(p.fastpath_request_ttl);
+        let royalty = crate::market::royalty::fastpath_price(ctx.store, f.id, window_start)?
+            .map(|(owner, price)| (owner, price.min(max_fee - fee).min(dep.saturating_sub(fee))))
             .filter(|(_, r)| *r > 0);
         let charge = fee.saturating_add(royalty.as_ref().map_or(0, |(_, r)| *r));
-        let dep = deposit_of(ctx.store, &invoker)?;
         let rest = dep
             .checked_sub(charge)
             .ok_or_else(|| FastPathError::InsufficientDeposit {
@@ -396,8 +398,9 @@ pub fn settle_receipts(
                 invoker: invoker.clone(),
                 function_id: f.id,
                 result_hash: hex::encode(result_hash),
-                // Everything charged: a refund from a lying head's bond covers the price too.
-                fee: charge,
+                // The head's fee: what a refund from a lying head's bond returns (the owner
+                // keeps the price, which the head never received).
+                fee,
                 height: ctx.block.height,
                 refunded: false,
             },

@@ -60,9 +60,23 @@ pub fn init(ctx: &mut Context<'_>, g: &MarketGenesis) -> Result<(), Orchestratio
         if state::listing(ctx.store, l.function_id)?.is_some() {
             return Err(bad(format!("function {} listed twice", l.function_id)));
         }
-        state::save_listing(ctx.store, None, l)?;
+        let mut l = l.clone();
+        if l.previous_price == 0 {
+            // A listing from before price history: it never changed.
+            l.previous_price = l.price;
+        }
+        check_price(l.previous_price).map_err(|e| {
+            bad(format!(
+                "listing of function {}: previous {e}",
+                l.function_id
+            ))
+        })?;
+        state::save_listing(ctx.store, None, &l)?;
     }
     for s in &g.stats {
+        if state::STATS.has(ctx.store, s.function_id) {
+            return Err(bad(format!("figures of function {} twice", s.function_id)));
+        }
         if !FUNCTIONS.has(ctx.store, s.function_id) {
             return Err(bad(format!(
                 "figures of unknown function {}",

@@ -1,11 +1,12 @@
 //! `MsgPublishListing`, `MsgUpdateListing`, `MsgUnlistFunction`: owner-only, on an active
-//! function, every field checked by [`super::rules`].
+//! function, every field checked by [`super::rules`]; a price changes at most once per
+//! [`super::rules::price_change_cooldown`] blocks.
 
 use bls_core::{Context, Event};
 
 use super::events;
 use super::msgs::*;
-use super::rules::{check_fields, check_price};
+use super::rules::{check_fields, check_price, price_change_cooldown};
 use super::state::{self, Listing};
 use crate::error::OrchestrationError;
 use crate::handlers::functions::owned_function;
@@ -41,6 +42,8 @@ fn listing_of(
         terms: terms.to_string(),
         listed_height: ctx.block.height,
         updated_height: ctx.block.height,
+        previous_price: price,
+        price_changed_height: ctx.block.height,
     })
 }
 
@@ -97,6 +100,21 @@ pub fn update_listing(
     let old = state::listing(ctx.store, l.function_id)?
         .ok_or(OrchestrationError::NotListed(l.function_id))?;
     l.listed_height = old.listed_height;
+    if l.price == old.price {
+        l.previous_price = old.previous_price;
+        l.price_changed_height = old.price_changed_height;
+    } else {
+        let next = old
+            .price_changed_height
+            .saturating_add(price_change_cooldown(&crate::state::params(ctx.store)?));
+        if ctx.block.height < next {
+            return Err(OrchestrationError::PriceChangeTooSoon {
+                function: l.function_id,
+                next,
+            });
+        }
+        l.previous_price = old.price;
+    }
     state::save_listing(ctx.store, Some(&old), &l)?;
     ctx.emit(with_listing(Event::new(events::LISTING_UPDATED), &l));
     Ok(MsgUpdateListingResponse {})

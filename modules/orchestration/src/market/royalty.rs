@@ -17,6 +17,24 @@ pub fn price_of(
     Ok(state::listing(store, function_id)?.map(|l| (l.owner, l.price)))
 }
 
+/// The owner and price a fast-path request whose window opens at `window_start` (its expiry
+/// minus `fastpath_request_ttl`: the request was signed at or after it) pays at settlement:
+/// the lower of the price in force then and the price now, and nothing when the function was
+/// listed after it (an invoker pays no price it could not have seen). The caller caps it by
+/// what the signed `max_fee` and the deposit leave.
+pub fn fastpath_price(
+    store: &dyn Storage,
+    function_id: u64,
+    window_start: u64,
+) -> Result<Option<(Address, u128)>, OrchestrationError> {
+    Ok(state::listing(store, function_id)?
+        .filter(|l| l.listed_height <= window_start)
+        .map(|l| {
+            let price = l.price_at(window_start).min(l.price);
+            (l.owner, price)
+        }))
+}
+
 /// Counts an invocation (an on-chain job created).
 pub(crate) fn record_invocation(
     store: &mut dyn Storage,

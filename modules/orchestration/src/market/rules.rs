@@ -85,6 +85,14 @@ pub fn check_fields(
     bounded("terms", terms, MAX_TERMS)
 }
 
+/// Blocks between two price changes of a listing: a fast-path request's window plus its
+/// settlement window, so every request that can still settle was signed under the current
+/// price or the one before it ([`super::royalty::fastpath_price`]).
+pub fn price_change_cooldown(p: &crate::params::Params) -> u64 {
+    p.fastpath_request_ttl
+        .saturating_add(p.fastpath_settle_window)
+}
+
 /// Checks a price per invocation: positive (unlist instead of pricing at 0) and at most
 /// [`MAX_PRICE`].
 pub fn check_price(price: u128) -> Result<(), OrchestrationError> {

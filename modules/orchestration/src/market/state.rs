@@ -38,6 +38,25 @@ pub struct Listing {
     pub listed_height: u64,
     /// Height of the last change.
     pub updated_height: u64,
+    /// The price before the last price change (the listing's price when it never changed).
+    #[serde(default, with = "bls_core::amount::u128_str")]
+    pub previous_price: u128,
+    /// Height of the last price change (the publication's when it never changed).
+    #[serde(default)]
+    pub price_changed_height: u64,
+}
+
+impl Listing {
+    /// The price in force at `height` (price changes are at least
+    /// [`super::rules::price_change_cooldown`] apart, so one step back is enough for every
+    /// request that can still settle).
+    pub fn price_at(&self, height: u64) -> u128 {
+        if height < self.price_changed_height {
+            self.previous_price
+        } else {
+            self.price
+        }
+    }
 }
 
 /// Buckets of the latency histogram: blocks 0..=62 from invoke to finality, and 63 for 63
@@ -77,7 +96,10 @@ impl FunctionStats {
     /// The median of the recorded latencies in blocks (the lower median; `None` before any;
     /// the last bucket reads as its lower bound).
     pub fn median_latency_blocks(&self) -> Option<u64> {
-        let total: u64 = self.latency_blocks.iter().sum();
+        let total = self
+            .latency_blocks
+            .iter()
+            .fold(0u64, |t, n| t.saturating_add(*n));
         if total == 0 {
             return None;
         }
