@@ -154,7 +154,8 @@ impl World {
                         SettledRequest {
                             head: h,
                             invoker: s.invoker,
-                            fee,
+                            // What a punished head's bond refunds: its fee, not the price.
+                            fee: self.fast_fee(),
                             height: settle_height,
                             refunded: false,
                             challenged: false,
