@@ -736,10 +736,11 @@ fn stats_count_exactly_what_settled_and_nothing_of_a_rejected_message() {
 /// A listed function's settled receipt charges the deposit the fee plus the price, paid to the
 /// owner. The price charged is the one the invoker could have seen: a request signed before a
 /// price raise pays the old price, one signed after pays the new one within what its signed
-/// `max_fee` leaves; a request signed before the function was listed pays none (so unlisting
-/// and relisting at a higher price gains nothing). A price changes at most once per cooldown.
+/// `max_fee` leaves; relisting higher after a request was signed collects at most what its
+/// `max_fee` leaves beside the fee (nothing for a client that signs the exact cost). A price
+/// changes at most once per cooldown.
 #[test]
-fn a_listed_function_pays_its_owner_the_price_its_invoker_could_see() {
+fn a_listed_function_pays_its_owner_no_more_than_its_invoker_could_see() {
     use bls_core::module::encode_any;
     use bls_orchestration::market::msgs::{
         MsgPublishListing, MsgUnlistFunction, MsgUpdateListing, MSG_PUBLISH_LISTING,
@@ -820,7 +821,8 @@ fn a_listed_function_pays_its_owner_the_price_its_invoker_could_see() {
         (6_000 + MAX_FEE - FEE, deposit)
     );
 
-    // Unlisted, then relisted: a request signed in between pays no price.
+    // Unlisted, then relisted at 50 000: a request signed in between pays what its max_fee
+    // leaves (4 000 here), not 50 000.
     s.chain
         .orch(
             &owner,
@@ -840,14 +842,14 @@ fn a_listed_function_pays_its_owner_the_price_its_invoker_could_see() {
         .unwrap();
     s.chain.next_block();
     s.settle(vec![unlisted]).unwrap();
-    deposit -= FEE;
+    deposit -= MAX_FEE;
     assert_eq!(
         (earned(&s), s.deposit_now()),
-        (6_000 + MAX_FEE - FEE, deposit)
+        (6_000 + 2 * (MAX_FEE - FEE), deposit)
     );
 
     let st = s.stats_query();
-    assert_eq!(st.to_owners, 6_000 + MAX_FEE - FEE);
+    assert_eq!(st.to_owners, 6_000 + 2 * (MAX_FEE - FEE));
     assert_eq!(
         st.burned + st.to_heads + st.to_workers + st.to_community + st.to_owners,
         st.fees_charged
@@ -862,5 +864,5 @@ fn a_listed_function_pays_its_owner_the_price_its_invoker_could_see() {
         )
         .unwrap();
     assert_eq!((f.invocations, f.results), (4, 4));
-    assert_eq!(f.revenue, (6_000 + MAX_FEE - FEE).to_string());
+    assert_eq!(f.revenue, (6_000 + 2 * (MAX_FEE - FEE)).to_string());
 }

@@ -18,21 +18,20 @@ pub fn price_of(
 }
 
 /// The owner and price a fast-path request whose window opens at `window_start` (its expiry
-/// minus `fastpath_request_ttl`: the request was signed at or after it) pays at settlement:
-/// the lower of the price in force then and the price now, and nothing when the function was
-/// listed after it (an invoker pays no price it could not have seen). The caller caps it by
-/// what the signed `max_fee` and the deposit leave.
+/// minus `fastpath_request_ttl`: the request was signed at or after it) pays at settlement: the
+/// lower of the price in force then and the price now, so a price raised after the request was
+/// signed is not charged. The caller caps it by what the signed `max_fee` and the deposit leave
+/// beside the fee: a function listed (or relisted) after the request was signed gets at most
+/// that, which is nothing for a client that signs exactly the cost it read.
 pub fn fastpath_price(
     store: &dyn Storage,
     function_id: u64,
     window_start: u64,
 ) -> Result<Option<(Address, u128)>, OrchestrationError> {
-    Ok(state::listing(store, function_id)?
-        .filter(|l| l.listed_height <= window_start)
-        .map(|l| {
-            let price = l.price_at(window_start).min(l.price);
-            (l.owner, price)
-        }))
+    Ok(state::listing(store, function_id)?.map(|l| {
+        let price = l.price_at(window_start).min(l.price);
+        (l.owner, price)
+    }))
 }
 
 /// Counts an invocation (an on-chain job created).
