@@ -177,7 +177,7 @@ async fn each_wallet_signs_in_deploys_invokes_and_bonds_in_the_browser() -> anyh
             fast["noDepositError"]
                 .as_str()
                 .unwrap_or_default()
-                .contains("needs a fast-path deposit"),
+                .contains("fast-path deposit of"),
             "{wallet}: {fast}"
         );
         assert_eq!(

@@ -106,7 +106,7 @@ pub enum MarketSub {
     /// Change your listing; what you do not give stays. A new price applies to invocations
     /// made after it (jobs already invoked pay the price they escrowed; fast-path requests
     /// signed before it pay the lower of the two). The price changes at most once per
-    /// fastpath_request_ttl + fastpath_settle_window blocks.
+    /// fastpath_request_ttl + fastpath_settle_window blocks through update.
     Update {
         /// Function id.
         id: u64,
@@ -374,7 +374,8 @@ pub enum FunctionSub {
         #[arg(long, value_name = "FILE", requires = "fast")]
         save: Option<PathBuf>,
         /// With --fast: blocks after the latest block the signed request stays valid (heads
-        /// and workers refuse it afterwards). Default 100, at most the chain's
+        /// and workers refuse it afterwards). Default: 100 or half the chain's fastpath_request_ttl,
+        /// whichever is smaller; at most the chain's
         /// fastpath_request_ttl.
         #[arg(long, value_name = "BLOCKS", requires = "fast")]
         expires_in: Option<u64>,

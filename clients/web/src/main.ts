@@ -331,7 +331,7 @@ async function fastInvoke() {
   localStorage.setItem("bls.head", head);
   const functionId = BigInt($<HTMLInputElement>("#fast-function").value);
   const t = await api(`/app/api/fastpath/terms?function_id=${functionId}`);
-  // By default exactly what it costs now (the fast-path fee plus a listed price): a generous
+  // By default exactly what it costs now (t.fee: the fast-path fee plus a listed price): a generous
   // ceiling would let a price raised before settlement take the difference.
   const typed = $<HTMLInputElement>("#fast-max-fee").value.trim();
   const maxFee = typed ? BigInt(typed) : BigInt(t.fee);
@@ -363,7 +363,7 @@ async function fastInvoke() {
     throw new Error(`the head at ${head} is unreachable (or does not allow this page: its --head-cors-origins): ${(e as Error).message}`);
   }
   const answer = await resp.json().catch(() => ({}));
-  if (resp.status === 402) throw new Error(`the head needs a fast-path deposit: ${answer.error ?? ""}`);
+  if (resp.status === 402) throw new Error(`the head wants payment (your fast-path deposit, or a max fee covering fee and price): ${answer.error ?? ""}`);
   if (!resp.ok) throw new Error(`the head refused the request (HTTP ${resp.status}): ${answer.error ?? ""}`);
   show("#fast-status", "checking the head's answer against the chain");
   const v = await api("/app/api/fastpath/check", { request: body, answer });
@@ -428,26 +428,29 @@ async function sell(kind: "publish" | "unlist") {
   if (kind === "unlist") {
     await send([{ typeUrl: "/bls.orchestration.v1.MsgUnlistFunction", value: { owner, functionId } }]);
   } else {
-    // Replaces the listing when there is one (same fields, new price for later invocations).
-    let listed = true;
+    // Replaces the listing when there is one: what the form leaves blank keeps its listed value
+    // (as `bls market update` does).
+    let current: { name: string; description: string; tags: string[]; license: string; source_url: string; price: string; terms: string } | undefined;
     try {
-      await client.query("orchestration", "Listing", { function_id: Number(functionId) });
+      current = (await client.query("orchestration", "Listing", { function_id: Number(functionId) })).listing;
     } catch {
-      listed = false;
+      current = undefined;
     }
+    const or = (typed: string, kept?: string) => (typed !== "" ? typed : (kept ?? ""));
+    const tags = v("#sell-tags").split(",").map((t) => t.trim()).filter((t) => t);
     await send([
       {
-        typeUrl: listed ? "/bls.orchestration.v1.MsgUpdateListing" : "/bls.orchestration.v1.MsgPublishListing",
+        typeUrl: current ? "/bls.orchestration.v1.MsgUpdateListing" : "/bls.orchestration.v1.MsgPublishListing",
         value: {
           owner,
           functionId,
-          name: v("#sell-name"),
-          description: v("#sell-description"),
-          tags: v("#sell-tags").split(",").map((t) => t.trim()).filter((t) => t),
-          license: v("#sell-license"),
-          sourceUrl: v("#sell-source"),
-          price: { denom: "ubls", amount: v("#sell-price") },
-          terms: "",
+          name: or(v("#sell-name"), current?.name),
+          description: or(v("#sell-description"), current?.description),
+          tags: tags.length ? tags : (current?.tags ?? []),
+          license: or(v("#sell-license"), current?.license),
+          sourceUrl: or(v("#sell-source"), current?.source_url),
+          price: { denom: "ubls", amount: or(v("#sell-price"), current?.price) },
+          terms: current?.terms ?? "",
         },
       },
     ]);

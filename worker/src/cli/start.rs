@@ -79,7 +79,8 @@ pub struct StartArgs {
     /// Head API: web origins whose pages may call it from a browser (CORS), comma-separated,
     /// e.g. `https://app.example.org`; `*` (the default) allows any page: every request is
     /// signed by its invoker and the API uses no cookies, so no page gains anything another
-    /// could not. "" sends no CORS headers (browsers then refuse cross-origin calls).
+    /// could not. "" allows no origin (no Access-Control-Allow-Origin header: browsers refuse
+    /// cross-origin calls).
     #[arg(long, default_value = "*", value_name = "ORIGINS")]
     pub head_cors_origins: String,
 }

@@ -11,8 +11,9 @@
 //!   top of the worst-case fee (so `max_fee` must cover both); the price is fixed at invoke.
 //!   When the job ends with an agreed result the owner is paid the price at settlement; a job
 //!   that fails is refunded in full, price included. On the fast path each settled receipt
-//!   charges the deposit the fast-path fee plus the price in force at settlement, never more
-//!   than the request's signed `max_fee` allows.
+//!   charges the deposit the fast-path fee plus the lower of the price when the request's
+//!   window opened and the price now, never more than the request's signed `max_fee` and the
+//!   deposit leave beside the fee ([`royalty::fastpath_price`]).
 //! - Figures ([`state::FunctionStats`], for every function, listed or not): invocations,
 //!   agreed results, failures, revenue (prices paid), and on-chain latency in blocks from
 //!   invoke to finality (a bounded histogram; the median comes from it).

@@ -1,7 +1,8 @@
 //! Marketplace queries (`/bls.orchestration.v1.Query/Listing`, `.../Listings`,
 //! `.../FunctionStats`). `Listings` filters by tag, owner and price range and orders by
 //! function id (paged with `start_after`) or by popularity (invocations, most first; paged
-//! with `offset`, ranking the first [`MAX_SCAN`] matching listings). Every page looks at most
+//! with `offset`, ranking the matches among the first [`MAX_SCAN`] listings looked at). Every
+//! page looks at most
 //! [`MAX_SCAN`] listings, so no query can make a node walk an unbounded store.
 
 use bls_core::Address;
