@@ -3,8 +3,8 @@
 
 use bls_core::Address;
 use bls_orchestration::market::msgs::{
-    MsgPublishListing, MsgUnlistFunction, MsgUpdateListing, ProtoCoin, MSG_PUBLISH_LISTING,
-    MSG_UNLIST_FUNCTION, MSG_UPDATE_LISTING,
+    ListingMsg, MsgUnlistFunction, ProtoCoin, MSG_PUBLISH_LISTING, MSG_UNLIST_FUNCTION,
+    MSG_UPDATE_LISTING,
 };
 use bls_orchestration::market::queries::{
     FunctionIdRequest, ListingView, ListingsRequest, ListingsResponse, StatsView,
@@ -47,11 +47,10 @@ fn any(type_url: &str, msg: &impl Message) -> Any {
     }
 }
 
-/// `MsgPublishListing` of `function_id` by its owner.
-pub fn publish(owner: &Address, function_id: u64, f: &ListingFields) -> Any {
+fn listing_msg(type_url: &str, owner: &Address, function_id: u64, f: &ListingFields) -> Any {
     any(
-        MSG_PUBLISH_LISTING,
-        &MsgPublishListing {
+        type_url,
+        &ListingMsg {
             owner: owner.to_string(),
             function_id,
             name: f.name.clone(),
@@ -65,22 +64,14 @@ pub fn publish(owner: &Address, function_id: u64, f: &ListingFields) -> Any {
     )
 }
 
+/// `MsgPublishListing` of `function_id` by its owner.
+pub fn publish(owner: &Address, function_id: u64, f: &ListingFields) -> Any {
+    listing_msg(MSG_PUBLISH_LISTING, owner, function_id, f)
+}
+
 /// `MsgUpdateListing`: replaces the listing of `function_id` with `f`.
 pub fn update(owner: &Address, function_id: u64, f: &ListingFields) -> Any {
-    any(
-        MSG_UPDATE_LISTING,
-        &MsgUpdateListing {
-            owner: owner.to_string(),
-            function_id,
-            name: f.name.clone(),
-            description: f.description.clone(),
-            tags: f.tags.clone(),
-            license: f.license.clone(),
-            source_url: f.source_url.clone(),
-            price: Some(ProtoCoin::ubls(f.price)),
-            terms: f.terms.clone(),
-        },
-    )
+    listing_msg(MSG_UPDATE_LISTING, owner, function_id, f)
 }
 
 /// `MsgUnlistFunction`.

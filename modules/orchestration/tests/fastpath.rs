@@ -743,8 +743,8 @@ fn stats_count_exactly_what_settled_and_nothing_of_a_rejected_message() {
 fn a_listed_function_pays_its_owner_no_more_than_its_invoker_could_see() {
     use bls_core::module::encode_any;
     use bls_orchestration::market::msgs::{
-        MsgPublishListing, MsgUnlistFunction, MsgUpdateListing, MSG_PUBLISH_LISTING,
-        MSG_UNLIST_FUNCTION, MSG_UPDATE_LISTING,
+        MsgPublishListing, MsgUnlistFunction, MSG_PUBLISH_LISTING, MSG_UNLIST_FUNCTION,
+        MSG_UPDATE_LISTING,
     };
     let mut s = setup();
     let (owner, function) = (s.owner.clone(), s.function);
@@ -759,20 +759,8 @@ fn a_listed_function_pays_its_owner_no_more_than_its_invoker_could_see() {
         price: Some(ProtoCoin::ubls(price)),
         terms: String::new(),
     };
-    let update = |price: u128| {
-        let p = publish(price);
-        MsgUpdateListing {
-            owner: p.owner,
-            function_id: p.function_id,
-            name: p.name,
-            description: p.description,
-            tags: p.tags,
-            license: p.license,
-            source_url: p.source_url,
-            price: p.price,
-            terms: p.terms,
-        }
-    };
+    // An update carries the same fields as a publish (one `ListingMsg`).
+    let update = publish;
     s.chain
         .orch(&owner, encode_any(&publish(3_000), MSG_PUBLISH_LISTING))
         .unwrap();

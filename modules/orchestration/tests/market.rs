@@ -190,17 +190,8 @@ fn bad_listings_are_refused_and_change_nothing() {
     };
     let e = m.send(&o, &unlist, MSG_UNLIST_FUNCTION).unwrap_err();
     assert!(e.contains("is not listed"), "{e}");
-    let update = MsgUpdateListing {
-        owner: o.to_string(),
-        function_id: f,
-        name: "x".into(),
-        description: "".into(),
-        tags: vec![],
-        license: "".into(),
-        source_url: "".into(),
-        price: Some(ProtoCoin::ubls(1)),
-        terms: "".into(),
-    };
+    // An update carries the same fields as a publish (one `ListingMsg`).
+    let update: MsgUpdateListing = publish(&o, f, 1, &[]);
     let e = m.send(&o, &update, MSG_UPDATE_LISTING).unwrap_err();
     assert!(e.contains("is not listed"), "{e}");
 
@@ -331,17 +322,7 @@ fn the_price_is_fixed_at_invoke_whatever_the_owner_does_next() {
         .job_id;
     // Repriced, then unlisted mid-flight: the job pays what it escrowed.
     let (o, f) = (m.owner.clone(), m.function);
-    let update = MsgUpdateListing {
-        owner: o.to_string(),
-        function_id: f,
-        name: "Hello".into(),
-        description: "".into(),
-        tags: vec![],
-        license: "".into(),
-        source_url: "".into(),
-        price: Some(ProtoCoin::ubls(50_000)),
-        terms: "".into(),
-    };
+    let update: MsgUpdateListing = publish(&o, f, 50_000, &[]);
     m.send(&o, &update, MSG_UPDATE_LISTING).unwrap();
     m.send(
         &o,
@@ -373,15 +354,8 @@ fn a_price_changes_at_most_once_per_cooldown() {
     let h = m.chain.block.height;
     let (o, f) = (m.owner.clone(), m.function);
     let update = |price: u128, name: &str| MsgUpdateListing {
-        owner: o.to_string(),
-        function_id: f,
         name: name.into(),
-        description: "".into(),
-        tags: vec![],
-        license: "".into(),
-        source_url: "".into(),
-        price: Some(ProtoCoin::ubls(price)),
-        terms: "".into(),
+        ..publish(&o, f, price, &[])
     };
     // Other fields change any time; the price not before the cooldown.
     m.send(&o, &update(PRICE, "Renamed"), MSG_UPDATE_LISTING)

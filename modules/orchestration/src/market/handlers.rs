@@ -13,33 +13,28 @@ use crate::handlers::functions::owned_function;
 use crate::handlers::parse_ubls;
 
 /// The listing a publish or update describes, checked.
-#[allow(clippy::too_many_arguments)]
-fn listing_of(
-    ctx: &Context<'_>,
-    owner: &str,
-    function_id: u64,
-    name: &str,
-    description: &str,
-    tags: &[String],
-    license: &str,
-    source_url: &str,
-    price: Option<&ProtoCoin>,
-    terms: &str,
-) -> Result<Listing, OrchestrationError> {
-    let f = owned_function(ctx, owner, function_id)?;
-    check_fields(name, description, tags, license, source_url, terms)?;
-    let price = parse_ubls("price", price)?;
+fn listing_of(ctx: &Context<'_>, m: &ListingMsg) -> Result<Listing, OrchestrationError> {
+    let f = owned_function(ctx, &m.owner, m.function_id)?;
+    check_fields(
+        &m.name,
+        &m.description,
+        &m.tags,
+        &m.license,
+        &m.source_url,
+        &m.terms,
+    )?;
+    let price = parse_ubls("price", m.price.as_ref())?;
     check_price(price)?;
     Ok(Listing {
         function_id: f.id,
         owner: f.owner,
-        name: name.to_string(),
-        description: description.to_string(),
-        tags: tags.to_vec(),
-        license: license.to_string(),
-        source_url: source_url.to_string(),
+        name: m.name.clone(),
+        description: m.description.clone(),
+        tags: m.tags.clone(),
+        license: m.license.clone(),
+        source_url: m.source_url.clone(),
         price,
-        terms: terms.to_string(),
+        terms: m.terms.clone(),
         listed_height: ctx.block.height,
         updated_height: ctx.block.height,
         previous_price: price,
@@ -60,18 +55,7 @@ pub fn publish_listing(
     ctx: &mut Context<'_>,
     m: &MsgPublishListing,
 ) -> Result<MsgPublishListingResponse, OrchestrationError> {
-    let l = listing_of(
-        ctx,
-        &m.owner,
-        m.function_id,
-        &m.name,
-        &m.description,
-        &m.tags,
-        &m.license,
-        &m.source_url,
-        m.price.as_ref(),
-        &m.terms,
-    )?;
+    let l = listing_of(ctx, m)?;
     if state::listing(ctx.store, l.function_id)?.is_some() {
         return Err(OrchestrationError::AlreadyListed(l.function_id));
     }
@@ -85,18 +69,7 @@ pub fn update_listing(
     ctx: &mut Context<'_>,
     m: &MsgUpdateListing,
 ) -> Result<MsgUpdateListingResponse, OrchestrationError> {
-    let mut l = listing_of(
-        ctx,
-        &m.owner,
-        m.function_id,
-        &m.name,
-        &m.description,
-        &m.tags,
-        &m.license,
-        &m.source_url,
-        m.price.as_ref(),
-        &m.terms,
-    )?;
+    let mut l = listing_of(ctx, m)?;
     let old = state::listing(ctx.store, l.function_id)?
         .ok_or(OrchestrationError::NotListed(l.function_id))?;
     l.listed_height = old.listed_height;

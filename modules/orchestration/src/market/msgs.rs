@@ -17,10 +17,10 @@ pub const MSG_UNLIST_FUNCTION: &str = "/bls.orchestration.v1.MsgUnlistFunction";
 /// Type URL of [`MsgUnlistFunctionResponse`].
 pub const MSG_UNLIST_FUNCTION_RESPONSE: &str = "/bls.orchestration.v1.MsgUnlistFunctionResponse";
 
-/// Lists a function in the marketplace (owner only; refused when it is listed already:
-/// [`MsgUpdateListing`] replaces a listing).
+/// A listing as `MsgPublishListing` and `MsgUpdateListing` carry it: the two messages have the
+/// same fields (proto/), so one Rust type serves both and the type URL says which.
 #[derive(Clone, PartialEq, prost::Message, Serialize, Deserialize)]
-pub struct MsgPublishListing {
+pub struct ListingMsg {
     /// The function's owner (signer).
     #[prost(string, tag = "1")]
     pub owner: String,
@@ -50,41 +50,16 @@ pub struct MsgPublishListing {
     pub terms: String,
 }
 
+/// Lists a function in the marketplace (owner only; refused when it is listed already:
+/// [`MsgUpdateListing`] replaces a listing).
+pub type MsgPublishListing = ListingMsg;
+
 /// Response to [`MsgPublishListing`].
 #[derive(Clone, PartialEq, prost::Message, Serialize, Deserialize)]
 pub struct MsgPublishListingResponse {}
 
 /// Replaces a function's listing (owner only); a new price applies to invocations after it.
-#[derive(Clone, PartialEq, prost::Message, Serialize, Deserialize)]
-pub struct MsgUpdateListing {
-    /// The function's owner (signer).
-    #[prost(string, tag = "1")]
-    pub owner: String,
-    /// Function id.
-    #[prost(uint64, tag = "2")]
-    pub function_id: u64,
-    /// Display name (one line).
-    #[prost(string, tag = "3")]
-    pub name: String,
-    /// What it does.
-    #[prost(string, tag = "4")]
-    pub description: String,
-    /// Tags (a-z, 0-9, '-').
-    #[prost(string, repeated, tag = "5")]
-    pub tags: Vec<String>,
-    /// License (an SPDX expression).
-    #[prost(string, tag = "6")]
-    pub license: String,
-    /// Where the source is.
-    #[prost(string, tag = "7")]
-    pub source_url: String,
-    /// Price per invocation (ubls).
-    #[prost(message, optional, tag = "8")]
-    pub price: Option<ProtoCoin>,
-    /// Terms of use.
-    #[prost(string, tag = "9")]
-    pub terms: String,
-}
+pub type MsgUpdateListing = ListingMsg;
 
 /// Response to [`MsgUpdateListing`].
 #[derive(Clone, PartialEq, prost::Message, Serialize, Deserialize)]
