@@ -19,5 +19,5 @@ pub mod wait;
 pub mod worker;
 
 pub use node::{Localnet, NodeOptions};
-pub use process::{artifacts_dir, bin_path, cometbft_bin, test_keyring};
+pub use process::{artifacts_dir, bin_path, bls_cli, cometbft_bin, json_of, test_keyring};
 pub use wait::wait_until;

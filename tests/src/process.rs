@@ -40,6 +40,31 @@ pub fn test_keyring(cmd: &mut Command) -> &mut Command {
         .env_remove("BLS_KEYRING_PASSPHRASE_FILE")
 }
 
+/// `bls` run against the node at `node` with the `test` keyring at `keyring` and no ambient
+/// `BLS_*` settings (not yet run).
+pub fn bls_cli(node: &str, keyring: &Path, args: &[&str]) -> anyhow::Result<Command> {
+    let mut c = Command::new(bin_path("bls")?);
+    c.args(args)
+        .args(["--node", node])
+        .arg("--keyring-dir")
+        .arg(keyring)
+        .env_remove("BLS_FROM")
+        .env_remove("BLS_HEAD");
+    test_keyring(&mut c);
+    Ok(c)
+}
+
+/// The JSON a successful command printed (`--output json`); its stderr when it failed.
+pub fn json_of(o: &std::process::Output, what: &str) -> anyhow::Result<serde_json::Value> {
+    anyhow::ensure!(
+        o.status.success(),
+        "{what}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    serde_json::from_slice(&o.stdout)
+        .map_err(|e| anyhow::anyhow!("{what}: {e}: {}", String::from_utf8_lossy(&o.stdout)))
+}
+
 /// The `cometbft` binary: `$COMETBFT_BIN`, then `$PATH`, then `~/go/bin/cometbft`.
 pub fn cometbft_bin() -> anyhow::Result<PathBuf> {
     go_bin("cometbft", "COMETBFT_BIN")

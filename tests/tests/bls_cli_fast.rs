@@ -13,33 +13,14 @@ use std::time::Duration;
 
 use bls_client::msgs::bank_send;
 use bls_core::{Address, Coins};
-use bls_e2e::bin_path;
 use bls_e2e::fastpath::start_with_head;
+use bls_e2e::json_of;
 use bls_e2e::wait_until;
 use bls_e2e::worker::{deploy, send, wasm_path, WorkerNet};
 use serde_json::Value;
 
-/// `bls` with the chain's node and a test keyring; no ambient BLS_* settings.
 fn bls(node: &str, keyring: &Path, args: &[&str]) -> anyhow::Result<Command> {
-    let mut c = Command::new(bin_path("bls")?);
-    c.args(args)
-        .args(["--node", node])
-        .arg("--keyring-dir")
-        .arg(keyring)
-        .env_remove("BLS_FROM")
-        .env_remove("BLS_HEAD");
-    bls_e2e::test_keyring(&mut c);
-    Ok(c)
-}
-
-fn json_of(o: &Output, what: &str) -> anyhow::Result<Value> {
-    anyhow::ensure!(
-        o.status.success(),
-        "{what}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    serde_json::from_slice(&o.stdout)
-        .map_err(|e| anyhow::anyhow!("{what}: {e}: {}", String::from_utf8_lossy(&o.stdout)))
+    bls_e2e::bls_cli(node, keyring, args)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

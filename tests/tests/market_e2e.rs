@@ -6,7 +6,6 @@
 //! refused; a job that fails (its workers gone) pays the author nothing and is refunded.
 
 use std::path::Path;
-use std::process::{Command, Output};
 use std::time::Duration;
 
 use bls_client::msgs::bank_send;
@@ -14,31 +13,12 @@ use bls_core::{Address, Coins};
 use bls_e2e::chain::new_key;
 use bls_e2e::fastpath::start_with_head;
 use bls_e2e::worker::{deploy, send, wasm_path, WorkerNet};
-use bls_e2e::{bin_path, wait_until};
-use serde_json::Value;
+use bls_e2e::{json_of, wait_until};
 
 const PRICE: u128 = 7_000;
 
-fn bls(node: &str, keyring: &Path, args: &[&str]) -> anyhow::Result<Output> {
-    let mut c = Command::new(bin_path("bls")?);
-    c.args(args)
-        .args(["--node", node])
-        .arg("--keyring-dir")
-        .arg(keyring)
-        .env_remove("BLS_FROM")
-        .env_remove("BLS_HEAD");
-    bls_e2e::test_keyring(&mut c);
-    Ok(c.output()?)
-}
-
-fn json_of(o: &Output, what: &str) -> anyhow::Result<Value> {
-    anyhow::ensure!(
-        o.status.success(),
-        "{what}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    serde_json::from_slice(&o.stdout)
-        .map_err(|e| anyhow::anyhow!("{what}: {e}: {}", String::from_utf8_lossy(&o.stdout)))
+fn bls(node: &str, keyring: &Path, args: &[&str]) -> anyhow::Result<std::process::Output> {
+    Ok(bls_e2e::bls_cli(node, keyring, args)?.output()?)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
