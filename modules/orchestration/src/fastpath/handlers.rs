@@ -268,6 +268,8 @@ pub fn settle_receipts(
     // moved once each at the end (one bank transfer, with its coin events, per recipient —
     // not per receipt: a batch of hundreds would otherwise carry thousands of events).
     let mut payouts: BTreeMap<Address, u128> = BTreeMap::new();
+    // Settled receipts and prices paid per function, added to its figures once at the end.
+    let mut per_function: BTreeMap<u64, (u64, u128)> = BTreeMap::new();
     let mut pay = |to: &Address, amount: u128| {
         let e = payouts.entry(to.clone()).or_default();
         *e = e.saturating_add(amount);
@@ -418,7 +420,8 @@ pub fn settle_receipts(
             paid.to_owners = paid.to_owners.saturating_add(*r);
         }
         let royalty_paid = royalty.as_ref().map_or(0, |(_, r)| *r);
-        crate::market::royalty::record_result(ctx.store, f.id, royalty_paid, None, true)?;
+        let e = per_function.entry(f.id).or_default();
+        *e = (e.0.saturating_add(1), e.1.saturating_add(royalty_paid));
         if let Some((owner, r)) = &royalty {
             crate::market::royalty::paid_event(
                 ctx,
@@ -452,6 +455,9 @@ pub fn settle_receipts(
         bank::send_ubls(ctx, &account, to, *amount)?;
     }
     bank::burn_ubls(ctx, &account, paid.burned)?;
+    for (function_id, (receipts, revenue)) in per_function {
+        crate::market::royalty::record_fast_results(ctx.store, function_id, receipts, revenue)?;
+    }
     update_stats(ctx.store, |s| {
         s.settlements = s.settlements.saturating_add(1);
         s.receipts_settled = s

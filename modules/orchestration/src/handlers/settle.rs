@@ -157,13 +157,7 @@ fn settle(ctx: &mut Context<'_>, mut job: Job, p: &Params) -> Result<(), Orchest
         );
     }
     let latency = job.finalized_height.saturating_sub(job.height);
-    crate::market::royalty::record_result(
-        ctx.store,
-        job.function_id,
-        royalty,
-        Some(latency),
-        false,
-    )?;
+    crate::market::royalty::record_result(ctx.store, job.function_id, royalty, latency)?;
     let refund = job.escrow.saturating_sub(fee).saturating_sub(royalty);
     bank::send_ubls(ctx, &escrow, &job.invoker, refund)?;
     job.escrow = 0;

@@ -44,24 +44,33 @@ pub(crate) fn record_invocation(
     })
 }
 
-/// Counts an agreed result paying `royalty` (and, on chain, finalized `latency` blocks after
-/// its invoke). A fast-path receipt is an invocation and its result at once.
+/// Counts an on-chain job's agreed result paying `royalty`, finalized `latency` blocks after
+/// its invoke.
 pub(crate) fn record_result(
     store: &mut dyn Storage,
     function_id: u64,
     royalty: u128,
-    latency: Option<u64>,
-    fast_path: bool,
+    latency: u64,
 ) -> Result<(), OrchestrationError> {
     state::update_stats(store, function_id, |s| {
-        if fast_path {
-            s.invocations = s.invocations.saturating_add(1);
-        }
         s.results = s.results.saturating_add(1);
         s.revenue = s.revenue.saturating_add(royalty);
-        if let Some(b) = latency {
-            s.record_latency(b);
-        }
+        s.record_latency(latency);
+    })
+}
+
+/// Counts `receipts` settled fast-path receipts of a function (each an invocation and its
+/// result) that paid `revenue` in prices.
+pub(crate) fn record_fast_results(
+    store: &mut dyn Storage,
+    function_id: u64,
+    receipts: u64,
+    revenue: u128,
+) -> Result<(), OrchestrationError> {
+    state::update_stats(store, function_id, |s| {
+        s.invocations = s.invocations.saturating_add(receipts);
+        s.results = s.results.saturating_add(receipts);
+        s.revenue = s.revenue.saturating_add(revenue);
     })
 }
 
