@@ -8,7 +8,8 @@ use serde_json::{json, Value};
 
 /// The decoded view of an outcome: `status` (`exit N` / `trap: KIND`), `exit_code` (null on a
 /// trap), `trap`, and `stdout`/`stderr` as text when they are UTF-8, else base64 with
-/// `stdout_encoding`/`stderr_encoding` set to `base64`.
+/// `stdout_encoding`/`stderr_encoding` set to `base64`, and `calls` (each call to another
+/// function: `function_id`, `ok`) when the function made any.
 pub fn decoded(o: &Outcome) -> Value {
     let (exit_code, trap, status) = match o.status {
         ExitStatus::Exited(code) => (Some(code), None, format!("exit {code}")),
@@ -22,7 +23,7 @@ pub fn decoded(o: &Outcome) -> Value {
     };
     let (stdout, stdout_encoding) = text_or_base64(&o.stdout);
     let (stderr, stderr_encoding) = text_or_base64(&o.stderr);
-    json!({
+    let mut view = json!({
         "status": status,
         "exit_code": exit_code,
         "trap": trap,
@@ -33,7 +34,11 @@ pub fn decoded(o: &Outcome) -> Value {
         "stderr_encoding": stderr_encoding,
         "stderr_truncated": o.stderr_truncated,
         "fuel_used": o.fuel_used.to_string(),
-    })
+    });
+    if !o.calls.is_empty() {
+        view["calls"] = json!(o.calls);
+    }
+    view
 }
 
 /// Bytes as (`text`, "utf8") when they are UTF-8, else (base64, "base64").
@@ -91,6 +96,7 @@ mod tests {
             fuel_used: 42,
             wall_time: Duration::ZERO,
             trap_message: None,
+            calls: Vec::new(),
         }
     }
 

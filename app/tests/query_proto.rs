@@ -96,6 +96,7 @@ fn outcome() -> Vec<u8> {
         fuel_used: 1_234,
         wall_time: std::time::Duration::ZERO,
         trap_message: None,
+        calls: Vec::new(),
     }
     .canonical_bytes()
 }

@@ -34,11 +34,16 @@ pub fn build_engine(cfg: &RuntimeConfig) -> wasmtime::Result<Engine> {
         .wasm_backtrace_details(WasmBacktraceDetails::Disable)
         .parallel_compilation(true);
 
+    // Each running job may hold one instance per frame: itself and up to MAX_CALL_DEPTH
+    // nested callees (`bls_call`), so a full pool never refuses a call a job is allowed.
+    let frames = cfg
+        .max_concurrent_jobs
+        .saturating_mul(1 + bls_core::composition::MAX_CALL_DEPTH);
     let mut pool = PoolingAllocationConfig::default();
-    pool.total_core_instances(cfg.max_concurrent_jobs)
-        .total_memories(cfg.max_concurrent_jobs)
-        .total_tables(cfg.max_concurrent_jobs)
-        .total_stacks(cfg.max_concurrent_jobs)
+    pool.total_core_instances(frames)
+        .total_memories(frames)
+        .total_tables(frames)
+        .total_stacks(frames)
         .max_memory_size(usize::try_from(cfg.max_memory_bytes).unwrap_or(usize::MAX))
         // Without keeping a few MiB resident, every instantiation re-faults the Rust
         // guest's stack and heap pages; on 2 cores that made two threads slower than one.

@@ -61,6 +61,19 @@ impl HttpCtx {
     }
 }
 
+impl HttpCtx {
+    /// Requests made so far (a call hands the count to its callee and takes it back, so one
+    /// budget serves the whole job).
+    pub(crate) fn requests_made(&self) -> u32 {
+        self.requests_made
+    }
+
+    /// Sets the count of requests made (see [`HttpCtx::requests_made`]).
+    pub(crate) fn set_requests_made(&mut self, n: u32) {
+        self.requests_made = n;
+    }
+}
+
 /// A failed request: code for the guest and a message for `last_error`.
 #[derive(Debug)]
 struct Failure {

@@ -34,6 +34,24 @@ pub struct Job {
     pub data_dir: Option<PathBuf>,
     /// Opened secrets, given to the guest as environment variables next to the manifest's.
     pub secrets: SecretEnv,
+    /// The functions this job may reach through `bls_call`, as the chain pinned them at
+    /// invoke (the closure of the manifests' `calls`). Empty for a job that calls nothing and
+    /// for every job off chain (fast path, local runs): a call then fails with a clear error.
+    /// Every module here must be loaded like the job's own.
+    pub callees: Vec<Callee>,
+}
+
+/// A function a job may call, pinned by the chain at invoke.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Callee {
+    /// Its function id (what the guest names in `bls_call`).
+    pub function_id: u64,
+    /// Its version at invoke (a guest naming another version is refused).
+    pub version: u64,
+    /// sha256 of its code (loaded like the job's own).
+    pub code_hash: [u8; 32],
+    /// Its manifest: entry, args, env, limits and permissions (narrowed by its caller's).
+    pub manifest: Manifest,
 }
 
 /// Secret environment variables (a function's opened sealed secrets, or a request's): the
@@ -100,6 +118,9 @@ impl Job {
         validate_args(&self.args, self.manifest.args.len())?;
         if self.block_time.nanos >= 1_000_000_000 {
             return Err(ManifestError::BadBlockTime(self.block_time.nanos));
+        }
+        for c in &self.callees {
+            c.manifest.validate()?;
         }
         Ok(())
     }

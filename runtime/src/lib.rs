@@ -15,6 +15,7 @@
 //!     block_time: BlockTime::default(),
 //!     data_dir: None,
 //!     secrets: Default::default(),
+//!     callees: vec![],
 //! };
 //! let outcome = runtime.run(&job).await?;
 //! println!("{:?} {}", outcome.status, hex::encode(outcome.result_hash()));
@@ -35,6 +36,7 @@
 
 mod allowlist;
 mod cache;
+mod compose;
 pub mod config;
 mod destination;
 mod determinism;
@@ -53,13 +55,14 @@ mod state;
 
 pub use allowlist::{is_public, Origin, OriginError, OriginHost};
 pub use cache::CacheStats;
+pub use compose::CallErrorCode;
 pub use config::{HttpConfig, HttpSection, RuntimeConfig};
 pub use error::RuntimeError;
 pub use job::{
-    BlockTime, Job, Limits, Manifest, ManifestError, Permissions, SecretEnv, DATA_DIR_GUEST_PATH,
-    MAX_ARGS, MAX_OUTPUT_BYTES, MAX_TIMEOUT_MS,
+    BlockTime, Callee, Job, Limits, Manifest, ManifestError, Permissions, SecretEnv,
+    DATA_DIR_GUEST_PATH, MAX_ARGS, MAX_OUTPUT_BYTES, MAX_TIMEOUT_MS,
 };
-pub use local::{outcome_json, run_local, write_outcome_text, LocalOutcome, LocalRun};
+pub use local::{outcome_json, run_local, write_outcome_text, LocalCallee, LocalOutcome, LocalRun};
 pub use outcome::{DecodeError, ExitStatus, Outcome, TrapKind};
 pub use resolve::{parse_hosts_entry, HostsEntryError, NameResolver, StaticHosts, SystemResolver};
 pub use sandbox::{Runtime, PROGRAM_NAME};

@@ -31,6 +31,11 @@ impl JobLimiter {
             memory_bytes: usize::try_from(memory_bytes).unwrap_or(usize::MAX),
         }
     }
+
+    /// The linear memory this limiter allows, in bytes.
+    pub fn memory_bytes(&self) -> u64 {
+        u64::try_from(self.memory_bytes).unwrap_or(u64::MAX)
+    }
 }
 
 impl ResourceLimiter for JobLimiter {

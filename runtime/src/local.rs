@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use crate::config::{HttpConfig, RuntimeConfig};
 use crate::error::RuntimeError;
-use crate::job::{BlockTime, Job, Manifest};
+use crate::job::{BlockTime, Callee, Job, Manifest};
 use crate::outcome::{ExitStatus, Outcome};
 use crate::sandbox::Runtime;
 
@@ -31,6 +31,22 @@ pub struct LocalRun {
     /// What the function's HTTP may reach beyond the public internet (a worker operator's
     /// `[http]` settings; default: nothing private).
     pub http: HttpConfig,
+    /// Functions the run may call with `bls_call` (what the chain would pin at invoke).
+    pub callees: Vec<LocalCallee>,
+}
+
+/// A function a local run may call: its id, version, code and manifest.
+#[derive(Debug, Clone, Default)]
+pub struct LocalCallee {
+    /// The function id the caller names.
+    pub function_id: u64,
+    /// The version it runs as (a caller naming another is refused; 0 from the caller means
+    /// this one).
+    pub version: u64,
+    /// Its WASM module.
+    pub code: Vec<u8>,
+    /// Its manifest.
+    pub manifest: Manifest,
 }
 
 /// The code's hash and the outcome of a [`LocalRun`].
@@ -68,6 +84,16 @@ pub fn run_local(run: LocalRun) -> Result<LocalOutcome, RuntimeError> {
             },
         });
     }
+    let mut callees = Vec::with_capacity(run.callees.len());
+    for c in run.callees {
+        check_wasm_header(&c.code)?;
+        callees.push(Callee {
+            function_id: c.function_id,
+            version: c.version,
+            code_hash: runtime.load(&c.code)?,
+            manifest: c.manifest,
+        });
+    }
     let job = Job {
         id: run.job_id,
         code_hash,
@@ -77,6 +103,7 @@ pub fn run_local(run: LocalRun) -> Result<LocalOutcome, RuntimeError> {
         block_time: run.block_time,
         data_dir: run.data_dir,
         secrets: Default::default(),
+        callees,
     };
     let tokio = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -148,6 +175,7 @@ pub fn outcome_json(o: &Outcome, code_hash: &[u8; 32]) -> serde_json::Value {
         "fuel_used": o.fuel_used,
         "wall_time_us": u64::try_from(o.wall_time.as_micros()).unwrap_or(u64::MAX),
         "result_hash": hex::encode(o.result_hash()),
+        "calls": o.calls,
     })
 }
 
@@ -168,6 +196,10 @@ pub fn write_outcome_text(
     }
     writeln!(out, "fuel used:   {}", o.fuel_used)?;
     writeln!(out, "wall time:   {:?}", o.wall_time)?;
+    for c in &o.calls {
+        let how = if c.ok { "ok" } else { "failed" };
+        writeln!(out, "called:      function {} ({how})", c.function_id)?;
+    }
     for (name, bytes, truncated) in [
         ("stdout", &o.stdout, o.stdout_truncated),
         ("stderr", &o.stderr, o.stderr_truncated),

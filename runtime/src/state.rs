@@ -2,6 +2,7 @@
 
 use wasmtime_wasi::p1::WasiP1Ctx;
 
+use crate::compose::CallCtx;
 use crate::http::HttpCtx;
 use crate::limits::JobLimiter;
 
@@ -10,4 +11,5 @@ pub struct JobState {
     pub(crate) wasi: WasiP1Ctx,
     pub(crate) limiter: JobLimiter,
     pub(crate) http: HttpCtx,
+    pub(crate) calls: CallCtx,
 }

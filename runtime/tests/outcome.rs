@@ -17,6 +17,7 @@ fn outcomes() -> Vec<Outcome> {
         fuel_used: 42,
         wall_time: Duration::from_millis(3),
         trap_message: None,
+        calls: Vec::new(),
     };
     let mut all = vec![base.clone()];
     for code in [i32::MIN, -1, 1, 101, i32::MAX] {
@@ -69,6 +70,7 @@ fn timeout_round_trips_to_its_canonical_form() {
         fuel_used: 999,
         wall_time: Duration::from_secs(1),
         trap_message: None,
+        calls: Vec::new(),
     };
     let decoded = Outcome::decode(&o.canonical_bytes()).unwrap();
     assert_eq!(decoded.status, o.status);

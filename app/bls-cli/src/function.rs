@@ -183,6 +183,7 @@ pub fn run(ctx: &ClientContext, req: RunRequest<'_>) -> anyhow::Result<()> {
         data_dir: None,
         cache_dir: None,
         http,
+        callees: Vec::new(),
     })?;
     let json = outcome_json(&outcome, &code_hash);
     ctx.emit(&json, |_| {

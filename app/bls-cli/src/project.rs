@@ -46,6 +46,9 @@ pub struct FunctionConfig {
     /// Capabilities.
     #[serde(default)]
     pub permissions: Permissions,
+    /// Listed functions (ids) this one may call with `bls_sdk::call`.
+    #[serde(default)]
+    pub calls: Vec<u64>,
 }
 
 fn default_replication() -> u32 {
@@ -146,6 +149,13 @@ impl FunctionConfig {
         perms_only.validate().map_err(|e| {
             format!("key `permissions.http`: {e} (allowed: \"http(s)://host[:port]\", no path)")
         })?;
+        let calls_only = Manifest {
+            calls: self.calls.clone(),
+            ..Manifest::default()
+        };
+        calls_only
+            .validate()
+            .map_err(|e| format!("key `calls`: {e}"))?;
         self.manifest().validate().map_err(|e| e.to_string())
     }
 
@@ -157,6 +167,7 @@ impl FunctionConfig {
             env: self.env.clone(),
             limits: self.limits.clone(),
             permissions: self.permissions.clone(),
+            calls: self.calls.clone(),
         }
     }
 

@@ -122,6 +122,13 @@ replication = 3
 # Identical results needed to accept one (quorum m): more than half of replication, at most it.
 quorum = 2
 
+# Functions (ids) this one may call with bls_sdk::call::call(id, input), ≤ 8, each listed in
+# the marketplace when this one is invoked (`bls market show ID`). The chain pins them per job
+# and escrows their prices; a callee shares this function's fuel, time and memory, runs with
+# its own manifest but never more permission than this one, and calls nest ≤ 4 deep, ≤ 16
+# calls per job. A composed function runs on chain only (not through --fast).
+calls = []
+
 # Environment variables the function sees, and nothing else from the worker (≤ 64).
 [env]
 # GREETING = "Hello"

@@ -135,6 +135,7 @@ fn stub_result(method: &str, params: &serde_json::Value) -> serde_json::Value {
                     },
                     subnetwork: None,
                     royalty: "0".into(),
+                    call_reserve: "0".into(),
                 })
             } else {
                 serde_json::to_vec(&bls_orchestration::queries::ParamsResponse {

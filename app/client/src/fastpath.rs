@@ -46,6 +46,9 @@ pub enum FastPathError {
         /// The chain's `fastpath_request_ttl`.
         ttl: u64,
     },
+    /// The function calls other functions, which the fast path does not serve.
+    #[error("function {0}: {msg}", msg = bls_core::composition::FAST_PATH_REFUSAL)]
+    Composed(u64),
 }
 
 /// `FastPathDeposit` query: `invoker`'s deposit and pending withdrawal.
@@ -159,6 +162,9 @@ pub async fn chain_terms(
     let code_hash = hex32("code_hash", &f.function.code_hash)?;
     let manifest = Manifest::from_json(f.function.manifest_json.as_bytes())
         .map_err(|e| FastPathError::Malformed(format!("the function's manifest: {e}")))?;
+    if !manifest.calls.is_empty() {
+        return Err(FastPathError::Composed(function_id));
+    }
     let time = tendermint::Time::parse_from_rfc3339(&status.latest_block_time)
         .map_err(|e| FastPathError::Malformed(format!("latest block time: {e}")))?;
     let nanos = u128::try_from(time.unix_timestamp_nanos()).unwrap_or(0);

@@ -477,6 +477,7 @@ mod tests {
             fuel_used: 7,
             wall_time: std::time::Duration::ZERO,
             trap_message: None,
+            calls: Vec::new(),
         }
         .canonical_bytes()
     }

@@ -123,7 +123,8 @@ pub async fn params(rpc: &RpcClient) -> Result<ParamsResponse, RpcError> {
 /// The smallest `max_fee` `MsgInvoke` accepts for `function_id` under the chain's current
 /// params: the most a job can cost by the chain's own rule
 /// ([`bls_orchestration::pricing::worst_case_fee`] over the function's manifest limits) plus
-/// a listed function's price.
+/// a listed function's price plus the reserve for the prices of the functions it may call
+/// (unused reserve is refunded at settlement).
 pub async fn worst_case_fee(rpc: &RpcClient, function_id: u64) -> Result<u128, RpcError> {
     let p = params(rpc).await?.params;
     let f = function(rpc, function_id).await?;
@@ -132,10 +133,11 @@ pub async fn worst_case_fee(rpc: &RpcClient, function_id: u64) -> Result<u128, R
             path: FUNCTION_QUERY.to_string(),
             detail: format!("manifest of function {function_id}: {e}"),
         })?;
-    // A listed function's price is escrowed on top.
+    // A listed function's price and its calls' reserve are escrowed on top.
     Ok(
         bls_orchestration::pricing::worst_case_fee(&p, &manifest.limits)
-            .saturating_add(f.royalty.parse().unwrap_or(0)),
+            .saturating_add(f.royalty.parse().unwrap_or(0))
+            .saturating_add(f.call_reserve.parse().unwrap_or(0)),
     )
 }
 
@@ -351,6 +353,7 @@ mod tests {
             fuel_used: 42,
             wall_time: Duration::ZERO,
             trap_message: None,
+            calls: Vec::new(),
         }
         .canonical_bytes()
     }

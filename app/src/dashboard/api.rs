@@ -516,6 +516,7 @@ mod tests {
             fuel_used: 42,
             wall_time: Duration::ZERO,
             trap_message: None,
+            calls: Vec::new(),
         };
         let r = JobResult {
             job_id: 1,

@@ -40,6 +40,7 @@ impl World {
             fuel_used: u64::from(digest[0]) * 10_000,
             wall_time: std::time::Duration::ZERO,
             trap_message: None,
+            calls: Vec::new(),
         }
         .canonical_bytes()
     }

@@ -83,6 +83,7 @@ pub fn fast_outcome(code: &[u8; 32], id: &[u8; 32], liar: Option<&Address>) -> V
         fuel_used: 0,
         wall_time: std::time::Duration::ZERO,
         trap_message: None,
+        calls: Vec::new(),
     }
     .canonical_bytes()
 }

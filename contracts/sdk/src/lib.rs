@@ -9,10 +9,12 @@
 //!
 //! and records its **output** from stdout (and diagnostics from stderr), capped by the
 //! manifest. Outbound HTTP goes through the `bls_http` host extension ([`http`]) and is
-//! allowed only to origins listed in the manifest.
+//! allowed only to origins listed in the manifest. Another listed function is called through
+//! the `bls_call` host extension ([`call`]), when the manifest declares it in `calls`.
 
 use std::io::{Read, Write};
 
+pub mod call;
 pub mod http;
 
 /// `argv[0]` as set by the worker for every function.

@@ -16,12 +16,14 @@
 //! - [`public_ip`] / [`public_name`]: the one definition of a public address and a public
 //!   host name, shared by the chain (manifest origins) and workers (every resolved address);
 //! - [`outcome::Outcome`]: the canonical execution outcome workers commit to and reveal;
+//! - [`composition`]: the bounds on one function calling another, and the call record;
 //! - [`storage::GasStorage`]: a `cosmwasm_std::Storage` wrapper that charges gas per op.
 
 pub mod address;
 pub mod amount;
 pub mod changeset;
 pub mod coins;
+pub mod composition;
 pub mod context;
 pub mod error;
 pub mod events;

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::composition::MAX_DECLARED_CALLS;
 use crate::origin::{Origin, OriginError};
 pub use crate::outcome::MAX_OUTPUT_BYTES;
 
@@ -45,6 +46,12 @@ pub struct Manifest {
     pub limits: Limits,
     /// Capabilities beyond pure computation; all denied by default.
     pub permissions: Permissions,
+    /// Functions (ids) this one may call with `bls_call`, at most
+    /// [`MAX_DECLARED_CALLS`], no repeats. Each must be listed in the marketplace when the
+    /// function is invoked; a callee runs with its own manifest, never with more permission
+    /// than its caller. Omitted from the JSON when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub calls: Vec<u64>,
 }
 
 /// Resource limits of one execution.
@@ -137,6 +144,11 @@ pub enum ManifestError {
     /// Too many HTTP origins.
     #[error("at most {MAX_HTTP_ORIGINS} http origins, got {0}")]
     TooManyOrigins(usize),
+    /// `calls` names too many functions, function 0, or one function twice.
+    #[error(
+        "calls must name at most {MAX_DECLARED_CALLS} distinct function ids (no 0), got {0:?}"
+    )]
+    BadCalls(Vec<u64>),
     /// The block time's nanoseconds are not below one second.
     #[error("block_time.nanos must be < 1e9, got {0}")]
     BadBlockTime(u32),
@@ -226,6 +238,18 @@ impl Manifest {
                 entry: entry.chars().take(256).collect(),
                 reason,
             })?;
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        if self.calls.len() > MAX_DECLARED_CALLS
+            || self.calls.iter().any(|id| *id == 0 || !seen.insert(*id))
+        {
+            return Err(ManifestError::BadCalls(
+                self.calls
+                    .iter()
+                    .take(MAX_DECLARED_CALLS + 1)
+                    .copied()
+                    .collect(),
+            ));
         }
         Ok(())
     }
@@ -356,5 +380,31 @@ mod tests {
             ..Manifest::default()
         };
         assert_eq!(m.validate(), Err(ManifestError::BadEntry));
+    }
+
+    #[test]
+    fn calls_are_bounded_distinct_and_absent_from_json_when_empty() {
+        assert!(!String::from_utf8(Manifest::default().to_json())
+            .unwrap()
+            .contains("calls"));
+        let ok = Manifest {
+            calls: vec![2, 3],
+            ..Manifest::default()
+        };
+        assert_eq!(Manifest::from_json(&ok.to_json()).unwrap(), ok);
+        for bad in [
+            vec![0],
+            vec![2, 2],
+            (1..=MAX_DECLARED_CALLS as u64 + 1).collect::<Vec<_>>(),
+        ] {
+            let m = Manifest {
+                calls: bad,
+                ..Manifest::default()
+            };
+            assert!(
+                matches!(m.validate(), Err(ManifestError::BadCalls(_))),
+                "{m:?}"
+            );
+        }
     }
 }

@@ -17,7 +17,10 @@
 //! fuel_used (u64 LE)
 //! stdout_truncated (0x00|0x01) | stdout_len (u32 LE) | stdout
 //! stderr_truncated (0x00|0x01) | stderr_len (u32 LE) | stderr
+//! [ 0x01 | count (u8, 1..=MAX_CALLS_PER_JOB) | count × (function_id (u64 LE) | ok (0x00|0x01)) ]
 //! ```
+//! The bracketed call log is present only when the job called other functions
+//! ([`crate::composition`]), so an outcome without calls encodes exactly as before.
 //! Decoding is strict: the only accepted inputs are exactly the encodings of some
 //! outcome, so `decode(b)?.canonical_bytes() == b`.
 
@@ -26,11 +29,19 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::composition::{Call, MAX_CALLS_PER_JOB};
+
 /// Largest stdout or stderr capture the protocol accepts (1 MiB each).
 pub const MAX_OUTPUT_BYTES: u32 = 1 << 20;
 
 const MAGIC: &[u8; 4] = b"BLSO";
 const VERSION: u8 = 1;
+/// Tag of the optional call log after stderr.
+const CALLS_TAG: u8 = 1;
+/// Bytes of one call record: function id (8) and the ok flag (1).
+const CALL_RECORD_BYTES: usize = 9;
+/// Most bytes a call log adds to an outcome: tag, count and [`MAX_CALLS_PER_JOB`] records.
+pub const MAX_CALL_LOG_BYTES: usize = 2 + CALL_RECORD_BYTES * MAX_CALLS_PER_JOB as usize;
 
 /// Why a guest stopped without exiting on its own. Kept apart from exit codes: a guest
 /// cannot fake a trap by choosing an exit code.
@@ -125,6 +136,9 @@ pub struct Outcome {
     pub wall_time: Duration,
     /// Human-readable trap detail for operators. Not part of the canonical encoding.
     pub trap_message: Option<String>,
+    /// Every call to another function, in the order they started (empty when the function
+    /// called none). Encoded only when non-empty.
+    pub calls: Vec<Call>,
 }
 
 /// Why bytes are not a canonical outcome encoding.
@@ -155,8 +169,16 @@ pub enum DecodeError {
     #[error("{0} trailing bytes")]
     TrailingBytes(usize),
     /// A timeout encoding that carries output or fuel.
-    #[error("a timeout outcome carries no output and no fuel")]
+    #[error("a timeout outcome carries no output, no fuel and no calls")]
     NonCanonicalTimeout,
+    /// A call log with an unknown tag, no calls, or more than a job may make.
+    #[error("bad call log (tag {tag}, {count} calls; at most {MAX_CALLS_PER_JOB})")]
+    BadCalls {
+        /// The tag byte.
+        tag: u8,
+        /// The count byte (0 when the tag was wrong).
+        count: u8,
+    },
 }
 
 impl Outcome {
@@ -173,6 +195,7 @@ impl Outcome {
                 fuel_used: 0,
                 wall_time: Duration::ZERO,
                 trap_message: None,
+                calls: Vec::new(),
             };
         }
         Outcome {
@@ -210,6 +233,16 @@ impl Outcome {
             out.extend_from_slice(&(kept.len() as u32).to_le_bytes());
             out.extend_from_slice(kept);
         }
+        if !c.calls.is_empty() {
+            // The runtime never makes more; clamp anyway so the count matches the records.
+            let kept = &c.calls[..c.calls.len().min(MAX_CALLS_PER_JOB as usize)];
+            out.push(CALLS_TAG);
+            out.push(kept.len() as u8);
+            for call in kept {
+                out.extend_from_slice(&call.function_id.to_le_bytes());
+                out.push(u8::from(call.ok));
+            }
+        }
         out
     }
 
@@ -242,6 +275,11 @@ impl Outcome {
         let fuel_used = u64::from_le_bytes(r.array()?);
         let (stdout_truncated, stdout) = r.output()?;
         let (stderr_truncated, stderr) = r.output()?;
+        let calls = if r.rest.is_empty() {
+            Vec::new()
+        } else {
+            r.calls()?
+        };
         if !r.rest.is_empty() {
             return Err(DecodeError::TrailingBytes(r.rest.len()));
         }
@@ -254,6 +292,7 @@ impl Outcome {
             fuel_used,
             wall_time: Duration::ZERO,
             trap_message: None,
+            calls,
         };
         if status == ExitStatus::Trapped(TrapKind::Timeout) && outcome != outcome.canonical() {
             return Err(DecodeError::NonCanonicalTimeout);
@@ -300,6 +339,28 @@ impl<'a> Reader<'a> {
         let bytes = self.take(len as usize)?.to_vec();
         Ok((truncated, bytes))
     }
+
+    fn calls(&mut self) -> Result<Vec<Call>, DecodeError> {
+        let tag = self.u8()?;
+        if tag != CALLS_TAG {
+            return Err(DecodeError::BadCalls { tag, count: 0 });
+        }
+        let count = self.u8()?;
+        if count == 0 || u32::from(count) > MAX_CALLS_PER_JOB {
+            return Err(DecodeError::BadCalls { tag, count });
+        }
+        (0..count)
+            .map(|_| {
+                let function_id = u64::from_le_bytes(self.array()?);
+                let ok = match self.u8()? {
+                    0 => false,
+                    1 => true,
+                    other => return Err(DecodeError::BadFlag(other)),
+                };
+                Ok(Call { function_id, ok })
+            })
+            .collect()
+    }
 }
 
 #[cfg(test)]
@@ -316,7 +377,74 @@ mod tests {
             fuel_used: 12345,
             wall_time: Duration::from_millis(7),
             trap_message: Some("x".into()),
+            calls: Vec::new(),
         }
+    }
+
+    #[test]
+    fn a_call_log_is_encoded_only_when_there_is_one_and_decodes_strictly() {
+        let plain = sample();
+        let mut composed = sample();
+        composed.calls = vec![
+            Call {
+                function_id: 7,
+                ok: true,
+            },
+            Call {
+                function_id: u64::MAX,
+                ok: false,
+            },
+        ];
+        let bytes = composed.canonical_bytes();
+        assert_eq!(bytes.len(), plain.canonical_bytes().len() + 2 + 2 * 9);
+        assert_ne!(composed.result_hash(), plain.result_hash());
+        assert_eq!(Outcome::decode(&bytes).unwrap(), composed.canonical());
+        let at = plain.canonical_bytes().len();
+        let mut bad_tag = bytes.clone();
+        bad_tag[at] = 9;
+        assert!(matches!(
+            Outcome::decode(&bad_tag),
+            Err(DecodeError::BadCalls { tag: 9, .. })
+        ));
+        let mut zero = plain.canonical_bytes();
+        zero.extend_from_slice(&[1, 0]);
+        assert!(matches!(
+            Outcome::decode(&zero),
+            Err(DecodeError::BadCalls { count: 0, .. })
+        ));
+        let mut too_many = plain.canonical_bytes();
+        too_many.extend_from_slice(&[1, MAX_CALLS_PER_JOB as u8 + 1]);
+        too_many.extend(std::iter::repeat(0).take(9 * (MAX_CALLS_PER_JOB as usize + 1)));
+        assert!(Outcome::decode(&too_many).is_err());
+        let mut bad_ok = bytes.clone();
+        bad_ok[at + 2 + 8] = 2;
+        assert_eq!(Outcome::decode(&bad_ok), Err(DecodeError::BadFlag(2)));
+        for cut in at + 1..bytes.len() {
+            assert!(Outcome::decode(&bytes[..cut]).is_err(), "cut at {cut}");
+        }
+        let mut timed_out = composed.clone();
+        timed_out.status = ExitStatus::Trapped(TrapKind::Timeout);
+        assert!(timed_out.canonical().calls.is_empty());
+        let mut forged = timed_out.canonical().canonical_bytes();
+        forged.extend_from_slice(&[1, 1, 7, 0, 0, 0, 0, 0, 0, 0, 1]);
+        assert_eq!(
+            Outcome::decode(&forged),
+            Err(DecodeError::NonCanonicalTimeout)
+        );
+        let max = Outcome {
+            calls: vec![
+                Call {
+                    function_id: 1,
+                    ok: true
+                };
+                MAX_CALLS_PER_JOB as usize
+            ],
+            ..sample()
+        };
+        assert_eq!(
+            max.canonical_bytes().len(),
+            plain.canonical_bytes().len() + MAX_CALL_LOG_BYTES
+        );
     }
 
     #[test]
@@ -358,6 +486,12 @@ mod tests {
         trailing.push(0);
         assert_eq!(
             Outcome::decode(&trailing),
+            Err(DecodeError::BadCalls { tag: 0, count: 0 })
+        );
+        let mut after_calls = bytes.clone();
+        after_calls.extend_from_slice(&[1, 1, 7, 0, 0, 0, 0, 0, 0, 0, 1, 0]);
+        assert_eq!(
+            Outcome::decode(&after_calls),
             Err(DecodeError::TrailingBytes(1))
         );
         let mut bad_flag = bytes.clone();

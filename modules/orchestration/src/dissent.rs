@@ -82,6 +82,7 @@ mod tests {
             fuel_used: 10,
             wall_time: Duration::ZERO,
             trap_message: None,
+            calls: Vec::new(),
         }
     }
 

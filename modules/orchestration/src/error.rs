@@ -205,6 +205,16 @@ pub enum OrchestrationError {
         /// First height at which it may.
         next: u64,
     },
+    /// A function's manifest declares a callee that cannot be called.
+    #[error("function {caller} calls function {callee}, which {reason}")]
+    CannotCall {
+        /// The calling function.
+        caller: u64,
+        /// The function it declares in `calls`.
+        callee: u64,
+        /// Why that cannot be.
+        reason: String,
+    },
     /// The tx's gas ran out before a costly check (signature verifications are charged
     /// before they run); the tx pipeline reports it as the SDK's out-of-gas error.
     #[error("{0}")]
@@ -252,6 +262,7 @@ impl AbciCode for OrchestrationError {
             NotListed(_) => 32,
             VersionMoved { .. } => 33,
             PriceChangeTooSoon { .. } => 34,
+            CannotCall { .. } => 35,
         }
     }
 }

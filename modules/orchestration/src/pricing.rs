@@ -73,6 +73,7 @@ mod tests {
             fuel_used,
             wall_time: Duration::ZERO,
             trap_message: None,
+            calls: Vec::new(),
         }
     }
 

@@ -45,6 +45,11 @@ pub struct FunctionResponse {
     /// ubls, on top of execution fees.
     #[serde(default)]
     pub royalty: String,
+    /// What a job escrows now for the prices of the functions it may call
+    /// ([`crate::market::composition::call_reserve`]; "0" when it calls none), ubls, on top
+    /// of `royalty` and the worst-case fee. Unused reserve is refunded at settlement.
+    #[serde(default)]
+    pub call_reserve: String,
 }
 
 /// `Functions` request.
@@ -216,6 +221,8 @@ pub fn query(
                 subnetwork: SUBNETS.may_load(store, req.id)?,
                 royalty: crate::market::royalty::price_of(store, req.id)?
                     .map_or(0, |(_, p)| p)
+                    .to_string(),
+                call_reserve: crate::market::composition::call_reserve_of(store, req.id)?
                     .to_string(),
             })
         }

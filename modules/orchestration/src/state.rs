@@ -340,6 +340,41 @@ pub struct Job {
     /// the others may not have used.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub secrets_version: u64,
+    /// The functions this job may call (`bls_call`), pinned at invoke: every function its
+    /// manifest's `calls` reach, through each callee's own `calls` (empty when it calls none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub callees: Vec<PinnedCallee>,
+    /// Escrowed for the callees' prices: [`bls_core::composition::MAX_CALLS_PER_JOB`] times
+    /// the highest pinned price (part of `escrow`; what calls did not use is refunded).
+    #[serde(
+        default,
+        with = "bls_core::amount::u128_str",
+        skip_serializing_if = "is_zero_u128"
+    )]
+    pub call_reserve: u128,
+}
+
+/// A function a job may call, as pinned at invoke: what workers run for it and what each
+/// call of it that exits 0 pays its owner.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PinnedCallee {
+    /// Function id.
+    pub function_id: u64,
+    /// Its version at invoke.
+    pub version: u64,
+    /// Hex code hash to run.
+    pub code_hash: String,
+    /// Where that code is fetched when it is not on chain (empty otherwise).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub source_uris: Vec<String>,
+    /// Raw size of that code when it is not on chain (0 otherwise).
+    #[serde(default)]
+    pub code_size: u64,
+    /// Its manifest JSON.
+    pub manifest_json: String,
+    /// Its listing price at invoke, ubls: paid to its owner per call that exits 0.
+    #[serde(with = "bls_core::amount::u128_str")]
+    pub price: u128,
 }
 
 fn is_zero_u128(v: &u128) -> bool {

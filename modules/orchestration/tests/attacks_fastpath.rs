@@ -160,6 +160,7 @@ fn trapped(kind: TrapKind) -> Vec<u8> {
         fuel_used: 0,
         wall_time: std::time::Duration::ZERO,
         trap_message: None,
+        calls: Vec::new(),
     }
     .canonical_bytes()
 }

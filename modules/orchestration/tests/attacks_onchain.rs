@@ -45,6 +45,7 @@ fn timed_out() -> Vec<u8> {
         fuel_used: 0,
         wall_time: std::time::Duration::ZERO,
         trap_message: None,
+        calls: Vec::new(),
     }
     .canonical_bytes()
 }

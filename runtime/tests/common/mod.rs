@@ -77,6 +77,7 @@ pub fn job(code_hash: [u8; 32], manifest: Manifest, input: &[u8]) -> Job {
         block_time: BlockTime::default(),
         data_dir: None,
         secrets: Default::default(),
+        callees: Vec::new(),
     }
 }
 

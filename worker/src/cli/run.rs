@@ -139,6 +139,7 @@ pub fn main(args: RunArgs) -> anyhow::Result<ExitCode> {
         data_dir: args.dir.clone(),
         cache_dir: args.cache_dir.clone(),
         http,
+        callees: Vec::new(),
     })?;
 
     let mut out = std::io::stdout().lock();

@@ -59,6 +59,18 @@ impl CodeSources {
         }
     }
 
+    /// The code of a function a job pinned as a callee, fetched until `deadline`.
+    pub fn of_callee(
+        c: &bls_orchestration::state::PinnedCallee,
+        deadline: tokio::time::Instant,
+    ) -> CodeSources {
+        CodeSources {
+            uris: c.source_uris.clone(),
+            size: c.code_size,
+            deadline: Some(deadline),
+        }
+    }
+
     /// Whether the code lives off chain.
     pub fn is_remote(&self) -> bool {
         !self.uris.is_empty()

@@ -78,6 +78,7 @@ mod tests {
             fuel_used: 1,
             wall_time: std::time::Duration::ZERO,
             trap_message: None,
+            calls: Vec::new(),
         };
         assert_ne!(
             Fault::WrongResult.tamper(o.clone()).result_hash(),

@@ -22,7 +22,7 @@ use bls_orchestration::msgs::{
 };
 use bls_orchestration::queries::NextAction;
 use bls_orchestration::state::{Job as ChainJob, JobStatus};
-use bls_runtime::{BlockTime, Job, Manifest};
+use bls_runtime::{BlockTime, Callee, Job, Manifest};
 use rand::RngCore;
 use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 
@@ -452,6 +452,27 @@ impl Jobs {
             }
             return Err(JobError::Code { id, source });
         }
+        // Every function the job may call, as the chain pinned it, fetched and checked alike.
+        let mut callees = Vec::with_capacity(job.callees.len());
+        for c in &job.callees {
+            let hash = parse_hash32(&c.code_hash)
+                .ok_or_else(|| bad(format!("bad code hash of callee {}", c.function_id)))?;
+            let manifest = Manifest::from_json(c.manifest_json.as_bytes())
+                .map_err(|e| bad(format!("manifest of callee {}: {e}", c.function_id)))?;
+            let sources = CodeSources::of_callee(c, fetch_deadline(job));
+            if let Err(source) = self.ensure_code(hash, &sources).await {
+                if let Some(reason) = source.decline_reason().filter(|_| sources.is_remote()) {
+                    self.decline(job, reason, &source).await;
+                }
+                return Err(JobError::Code { id, source });
+            }
+            callees.push(Callee {
+                function_id: c.function_id,
+                version: c.version,
+                code_hash: hash,
+                manifest,
+            });
+        }
         let secrets = match self
             .secrets
             .open_for(
@@ -482,6 +503,7 @@ impl Jobs {
             },
             data_dir: self.data_dir.clone(),
             secrets,
+            callees,
         };
         let Ran {
             outcome,

@@ -127,6 +127,7 @@ mod tests {
             block_time: BlockTime::default(),
             data_dir: None,
             secrets: Default::default(),
+            callees: Vec::new(),
         }
     }
 

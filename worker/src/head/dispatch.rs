@@ -283,6 +283,7 @@ mod tests {
             fuel_used: 1,
             wall_time: std::time::Duration::ZERO,
             trap_message: None,
+            calls: Vec::new(),
         }
         .canonical_bytes();
         let hash: [u8; 32] = Sha256::digest(&outcome).into();

@@ -437,6 +437,12 @@ impl Head {
                     format!("the function's manifest: {e}"),
                 )
             })?;
+        if !manifest.calls.is_empty() {
+            return Err(bad(format!(
+                "function {function_id}: {}",
+                bls_core::composition::FAST_PATH_REFUSAL
+            )));
+        }
         let exec_fee = fastpath_fee(&params, &manifest);
         // A listed function's price is charged on top (the chain caps it at what max_fee
         // leaves, so a head that serves only when max_fee covers both is always paid its fee).

@@ -164,6 +164,13 @@ impl Executor {
         let manifest = Manifest::from_json(function.manifest_json.as_bytes())
             .and_then(|m| m.with_request_env(&order.env))
             .map_err(|e| Refusal::Code(format!("manifest: {e}")))?;
+        if !manifest.calls.is_empty() {
+            return Err(Refusal::Code(format!(
+                "function {}: {}",
+                req.terms.function_id,
+                bls_core::composition::FAST_PATH_REFUSAL
+            )));
+        }
         let members = f
             .subnetwork
             .as_ref()
@@ -258,6 +265,8 @@ impl Executor {
             },
             data_dir: None,
             secrets,
+            // Refused above: a fast-path job calls nothing.
+            callees: Vec::new(),
         };
         let Ran {
             bytes, result_hash, ..

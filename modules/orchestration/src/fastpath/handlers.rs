@@ -456,7 +456,7 @@ pub fn settle_receipts(
     }
     bank::burn_ubls(ctx, &account, paid.burned)?;
     for (function_id, (receipts, revenue)) in per_function {
-        crate::market::royalty::record_fast_results(ctx.store, function_id, receipts, revenue)?;
+        crate::market::royalty::record_settled(ctx.store, function_id, receipts, revenue)?;
     }
     update_stats(ctx.store, |s| {
         s.settlements = s.settlements.saturating_add(1);

@@ -228,6 +228,7 @@ pub fn deploy_function(
     )?;
     let code_hash = code.hash;
     let id = state::next_id(ctx.store, &FN_SEQ)?;
+    crate::market::composition::check_declared(ctx.store, id, &manifest)?;
     let f = Function {
         id,
         owner: owner.clone(),
@@ -296,6 +297,7 @@ pub fn update_function(
     };
     let max_tx = crate::reveal_size::max_reveal_tx_bytes(ctx.store)?;
     let manifest = validate_manifest_json(&p, &manifest_json, max_tx)?;
+    crate::market::composition::check_declared(ctx.store, f.id, &manifest)?;
     for (name, _) in crate::secrets::state::secrets(ctx.store, f.id)? {
         if manifest.env.contains_key(&name) {
             return Err(invalid(

@@ -1,6 +1,7 @@
-//! `MsgInvoke`: validate, escrow `max_fee` (at least the job's worst-case fee plus a listed
-//! function's price, so the escrow covers whatever the job ends up costing: [`crate::pricing`],
-//! [`crate::market`]), queue the job for assignment in the next block's begin block
+//! `MsgInvoke`: validate, pin the functions it may call, escrow `max_fee` (at least the job's
+//! worst-case fee plus a listed function's price plus the reserve for its calls' prices, so
+//! the escrow covers whatever the job ends up costing: [`crate::pricing`], [`crate::market`]),
+//! queue the job for assignment in the next block's begin block
 //! ([`crate::handlers::assign`]).
 
 use bls_core::{Context, Event};
@@ -53,7 +54,12 @@ pub fn invoke(
     let max_fee = parse_ubls("max_fee", msg.max_fee.as_ref())?;
     // A listed function's price is escrowed on top of the worst-case fee, fixed now.
     let royalty = crate::market::royalty::price_of(ctx.store, f.id)?.map_or(0, |(_, p)| p);
-    let required = pricing::worst_case_fee(&p, &m.limits).saturating_add(royalty);
+    // So are the functions it may call, their prices, and the most its calls can pay.
+    let callees = crate::market::composition::pin_callees(ctx.store, f.id, &m)?;
+    let call_reserve = crate::market::composition::call_reserve(&callees);
+    let required = pricing::worst_case_fee(&p, &m.limits)
+        .saturating_add(royalty)
+        .saturating_add(call_reserve);
     if max_fee < required {
         return Err(OrchestrationError::FeeTooLow {
             function: f.id,
@@ -126,6 +132,8 @@ pub fn invoke(
         finalized_height: 0,
         settling: false,
         secrets_version: 0,
+        callees,
+        call_reserve,
     };
     JOBS.save(ctx.store, id, &job)?;
     JOBS_BY_FUNCTION.save(ctx.store, (f.id, id), &())?;

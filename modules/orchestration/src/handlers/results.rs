@@ -25,11 +25,12 @@ use crate::state::{self, Job, JobStatus, DEADLINES, JOBS, REVEAL_OUTCOMES};
 pub const MIN_SALT_BYTES: usize = 8;
 /// Longest accepted salt.
 pub const MAX_SALT_BYTES: usize = 64;
-/// Canonical encoding overhead: magic 4, version 1, status 5, fuel 8, 2 × (flag 1 + len 4).
-const OUTCOME_OVERHEAD: usize = 28;
+/// Canonical encoding overhead: magic 4, version 1, status 5, fuel 8, 2 × (flag 1 + len 4),
+/// and room for a full call log.
+const OUTCOME_OVERHEAD: usize = 28 + bls_core::outcome::MAX_CALL_LOG_BYTES;
 
 /// Largest canonical outcome a function whose manifest allows `output_bytes` can produce
-/// (stdout and stderr each at most the cap, plus the fixed fields). Reveals and fast-path
+/// (stdout and stderr each at most the cap, plus the fixed fields and a call log). Reveals and fast-path
 /// evidence refuse larger outcome bytes before decoding them.
 pub fn max_outcome_len(output_bytes: u32) -> usize {
     let cap = usize::try_from(output_bytes.min(MAX_OUTPUT_BYTES)).unwrap_or(usize::MAX);

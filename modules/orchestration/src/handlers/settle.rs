@@ -39,10 +39,15 @@ use crate::withholding::{self, WithholdingPenalty};
 use bls_bank::keeper as bank;
 
 /// The fee `job` is charged if `outcome` is its agreed result: [`pricing::job_fee`] under the
-/// pinned manifest's limits, capped by the escrow still held beside the job's royalty.
+/// pinned manifest's limits, capped by the escrow still held beside the job's royalty and
+/// its calls' reserve.
 pub fn fee_of(job: &Job, outcome: &Outcome, p: &Params) -> u128 {
     let limits = job.pinned_manifest().map(|m| m.limits).unwrap_or_default();
-    pricing::job_fee(p, &limits, outcome).min(job.escrow.saturating_sub(job.royalty))
+    pricing::job_fee(p, &limits, outcome).min(
+        job.escrow
+            .saturating_sub(job.royalty)
+            .saturating_sub(job.call_reserve),
+    )
 }
 
 /// How a fee is divided.
@@ -158,7 +163,16 @@ fn settle(ctx: &mut Context<'_>, mut job: Job, p: &Params) -> Result<(), Orchest
     }
     let latency = job.finalized_height.saturating_sub(job.height);
     crate::market::royalty::record_result(ctx.store, job.function_id, royalty, latency)?;
-    let refund = job.escrow.saturating_sub(fee).saturating_sub(royalty);
+    // Each call that exited 0 pays its callee's pinned price, within the calls' reserve.
+    let reserve = job
+        .call_reserve
+        .min(job.escrow.saturating_sub(fee).saturating_sub(royalty));
+    let calls_paid = crate::market::composition::pay_calls(ctx, &job, &final_outcome, reserve)?;
+    let refund = job
+        .escrow
+        .saturating_sub(fee)
+        .saturating_sub(royalty)
+        .saturating_sub(calls_paid);
     bank::send_ubls(ctx, &escrow, &job.invoker, refund)?;
     job.escrow = 0;
 
@@ -205,6 +219,7 @@ fn settle(ctx: &mut Context<'_>, mut job: Job, p: &Params) -> Result<(), Orchest
             .attr("burn", split.burn)
             .attr("community", split.community)
             .attr("royalty", royalty)
+            .attr("calls_paid", calls_paid)
             .attr("refund", refund),
     );
     Ok(())

@@ -17,9 +17,13 @@
 //! - Figures ([`state::FunctionStats`], for every function, listed or not): invocations,
 //!   agreed results, failures, revenue (prices paid), and on-chain latency in blocks from
 //!   invoke to finality (a bounded histogram; the median comes from it).
+//! - Composition ([`composition`]): a function calls listed functions its manifest declares
+//!   (`calls`) through the `bls_call` host call; the chain pins them at invoke, escrows their
+//!   prices and pays each call that exited 0 at settlement.
 //! - Browse ([`queries`]): one listing with its figures; listings filtered by tag, owner and
 //!   price range, by id or by popularity, paginated.
 
+pub mod composition;
 pub mod events;
 pub mod genesis;
 pub mod handlers;

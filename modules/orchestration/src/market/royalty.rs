@@ -59,17 +59,18 @@ pub(crate) fn record_result(
     })
 }
 
-/// Counts `receipts` settled fast-path receipts of a function (each an invocation and its
-/// result) that paid `revenue` in prices.
-pub(crate) fn record_fast_results(
+/// Counts `count` invocations settled at once, each with its agreed result, that paid
+/// `revenue` in prices: a function's fast-path receipts of one settlement, or its calls
+/// inside one on-chain job.
+pub(crate) fn record_settled(
     store: &mut dyn Storage,
     function_id: u64,
-    receipts: u64,
+    count: u64,
     revenue: u128,
 ) -> Result<(), OrchestrationError> {
     state::update_stats(store, function_id, |s| {
-        s.invocations = s.invocations.saturating_add(receipts);
-        s.results = s.results.saturating_add(receipts);
+        s.invocations = s.invocations.saturating_add(count);
+        s.results = s.results.saturating_add(count);
         s.revenue = s.revenue.saturating_add(revenue);
     })
 }

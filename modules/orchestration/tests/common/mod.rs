@@ -330,6 +330,7 @@ pub fn outcome(stdout: &[u8], fuel: u64) -> Vec<u8> {
         fuel_used: fuel,
         wall_time: std::time::Duration::ZERO,
         trap_message: None,
+        calls: Vec::new(),
     }
     .canonical_bytes()
 }
