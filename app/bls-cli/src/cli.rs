@@ -295,6 +295,12 @@ pub enum FunctionSub {
         /// `[http] allow_private`, which only a worker operator can set, never a manifest).
         #[arg(long = "allow-private-http", value_name = "IP:PORT")]
         allow_private_http: Vec<String>,
+        /// A function this one may call, as ID=DIR: the function id bls.toml's `calls` names
+        /// and the project directory of that function (built too, unless --no-build), run with
+        /// its own bls.toml as version 1 (repeatable). On chain the callee is the listed
+        /// function with that id, pinned per job.
+        #[arg(long = "callee", value_name = "ID=DIR")]
+        callees: Vec<String>,
         /// Run the WASM already built; do not build first.
         #[arg(long)]
         no_build: bool,

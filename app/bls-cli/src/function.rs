@@ -16,8 +16,8 @@ use bls_client::orchestration::{self as orch, u64_as_string};
 use bls_orchestration::queries::FunctionsRequest;
 use bls_orchestration::state::Function;
 use bls_runtime::{
-    outcome_json, run_local, write_outcome_text, BlockTime, HttpSection, LocalOutcome, LocalRun,
-    Manifest as WorkerManifest,
+    outcome_json, run_local, write_outcome_text, BlockTime, HttpSection, LocalCallee, LocalOutcome,
+    LocalRun, Manifest as WorkerManifest,
 };
 use serde::Serialize;
 
@@ -139,6 +139,8 @@ pub struct RunRequest<'a> {
     pub block_time: u64,
     /// Local HTTP opt-ins (`--resolve`, `--allow-private-http`).
     pub http: HttpSection,
+    /// Functions it may call, `ID=DIR` (`--callee`).
+    pub callees: Vec<String>,
     /// Skip the build.
     pub no_build: bool,
     /// Build options.
@@ -166,10 +168,22 @@ pub fn run(ctx: &ClientContext, req: RunRequest<'_>) -> anyhow::Result<()> {
         .runtime_config()
         .map_err(|e| anyhow::anyhow!("--allow-private-http / --resolve: {e}"))?;
     let (project, code) = built_code(req.dir, req.no_build, req.build)?;
-    // Through JSON, as a worker receives it from the chain.
-    let manifest_json = project.config.manifest_json()?;
-    let manifest = WorkerManifest::from_json(manifest_json.as_bytes())
-        .with_context(|| format!("manifest of {}", project.dir.join(MANIFEST_FILE).display()))?;
+    let manifest = worker_manifest(&project)?;
+    let mut callees = Vec::with_capacity(req.callees.len());
+    for spec in &req.callees {
+        let (id, dir) = spec
+            .split_once('=')
+            .and_then(|(id, dir)| Some((id.parse::<u64>().ok()?, dir)))
+            .with_context(|| format!("--callee {spec:?}: expected ID=DIR, e.g. 7=../upper"))?;
+        let (callee, code) = built_code(Path::new(dir), req.no_build, req.build)
+            .with_context(|| format!("--callee {spec}"))?;
+        callees.push(LocalCallee {
+            function_id: id,
+            version: 1,
+            code,
+            manifest: worker_manifest(&callee)?,
+        });
+    }
     let LocalOutcome { code_hash, outcome } = run_local(LocalRun {
         code,
         manifest,
@@ -183,7 +197,7 @@ pub fn run(ctx: &ClientContext, req: RunRequest<'_>) -> anyhow::Result<()> {
         data_dir: None,
         cache_dir: None,
         http,
-        callees: Vec::new(),
+        callees,
     })?;
     let json = outcome_json(&outcome, &code_hash);
     ctx.emit(&json, |_| {
@@ -192,6 +206,13 @@ pub fn run(ctx: &ClientContext, req: RunRequest<'_>) -> anyhow::Result<()> {
         let _ = write_outcome_text(&mut text, &outcome, &code_hash);
         String::from_utf8_lossy(&text).into_owned()
     })
+}
+
+/// A project's manifest as a worker reads it: through JSON, as it comes from the chain.
+fn worker_manifest(project: &Project) -> anyhow::Result<WorkerManifest> {
+    let manifest_json = project.config.manifest_json()?;
+    WorkerManifest::from_json(manifest_json.as_bytes())
+        .with_context(|| format!("manifest of {}", project.dir.join(MANIFEST_FILE).display()))
 }
 
 /// What `bls function deploy` prints.

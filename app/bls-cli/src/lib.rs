@@ -72,6 +72,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             block_time,
             resolve,
             allow_private_http,
+            callees,
             no_build,
             build,
         } => function::run(
@@ -87,6 +88,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                     allow_private: allow_private_http,
                     resolve,
                 },
+                callees,
                 no_build,
                 build: &build,
             },
