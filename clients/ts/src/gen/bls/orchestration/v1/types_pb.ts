@@ -18,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file bls/orchestration/v1/types.proto.
  */
 export const file_bls_orchestration_v1_types: GenFile = /*@__PURE__*/
-  fileDesc("CiBibHMvb3JjaGVzdHJhdGlvbi92MS90eXBlcy5wcm90bxIUYmxzLm9yY2hlc3RyYXRpb24udjEiwAIKDVNpZ25lZFJlcXVlc3QSDwoHaW52b2tlchgBIAEoCRIWCg5pbnZva2VyX3B1YmtleRgCIAEoDBITCgtmdW5jdGlvbl9pZBgDIAEoBBINCgVub25jZRgEIAEoBBIqCgdtYXhfZmVlGAUgASgLMhkuY29zbW9zLmJhc2UudjFiZXRhMS5Db2luEhQKDHBheWxvYWRfaGFzaBgGIAEoDBIRCglzaWduYXR1cmUYByABKAwSEQoJY29kZV9oYXNoGAggASgMEhUKDWV4cGlyeV9oZWlnaHQYCSABKAQSEQoJdGltZV9zZWNzGAogASgEEhIKCnRpbWVfbmFub3MYCyABKA0SPAoLc2lnbl9zY2hlbWUYDCABKA4yJy5ibHMub3JjaGVzdHJhdGlvbi52MS5SZXF1ZXN0U2lnblNjaGVtZSI0Cg9Xb3JrZXJTaWduYXR1cmUSDgoGd29ya2VyGAEgASgJEhEKCXNpZ25hdHVyZRgCIAEoDCKiAQoHUmVjZWlwdBI0CgdyZXF1ZXN0GAEgASgLMiMuYmxzLm9yY2hlc3RyYXRpb24udjEuU2lnbmVkUmVxdWVzdBIRCgljb2RlX2hhc2gYAiABKAwSEwoLcmVzdWx0X2hhc2gYAyABKAwSOQoKc2lnbmF0dXJlcxgEIAMoCzIlLmJscy5vcmNoZXN0cmF0aW9uLnYxLldvcmtlclNpZ25hdHVyZSJGCgxTaWduZWRSZXN1bHQSDgoGd29ya2VyGAEgASgJEhMKC3Jlc3VsdF9oYXNoGAIgASgMEhEKCXNpZ25hdHVyZRgDIAEoDCI1Cg1SZXN1bHRPdXRjb21lEhMKC3Jlc3VsdF9oYXNoGAEgASgMEg8KB291dGNvbWUYAiABKAwi/wEKDUhlYWRTdGF0ZW1lbnQSDAoEaGVhZBgBIAEoCRISCgpyZXF1ZXN0X2lkGAIgASgMEhEKCWNvZGVfaGFzaBgDIAEoDBITCgtyZXN1bHRfaGFzaBgEIAEoDBIUCgxvdXRjb21lX2hhc2gYBSABKAwSDgoGaGVpZ2h0GAYgASgEEhgKEGZ1bmN0aW9uX3ZlcnNpb24YByABKAQSGQoRc3VibmV0d29ya19oZWlnaHQYCCABKAQSNgoKc2lnbmF0dXJlcxgJIAMoCzIiLmJscy5vcmNoZXN0cmF0aW9uLnYxLlNpZ25lZFJlc3VsdBIRCglzaWduYXR1cmUYCiABKAwihAIKCEZ1bmN0aW9uEgoKAmlkGAEgASgEEg0KBW93bmVyGAIgASgJEhEKCWNvZGVfaGFzaBgDIAEoCRIVCg1jb2RlX29uX2NoYWluGAQgASgIEhMKC3NvdXJjZV91cmlzGAUgAygJEhUKDW1hbmlmZXN0X2pzb24YBiABKAkSEwoLcmVwbGljYXRpb24YByABKA0SDgoGcXVvcnVtGAggASgNEg4KBnN0YXR1cxgJIAEoCRIPCgd2ZXJzaW9uGAogASgEEhYKDmNyZWF0ZWRfaGVpZ2h0GAsgASgEEhYKDnVwZGF0ZWRfaGVpZ2h0GAwgASgEEhEKCWNvZGVfc2l6ZRgNIAEoBCJeCghDb2RlSW5mbxIMCgRoYXNoGAEgASgJEhMKC2NvbXByZXNzaW9uGAIgASgJEgwKBHNpemUYAyABKAQSEQoJd2FzbV9zaXplGAQgASgEEg4KBmhlaWdodBgFIAEoBCJaCgpTdWJuZXR3b3JrEg8KB3dvcmtlcnMYASADKAkSFQoNcGxhY2VkX2hlaWdodBgCIAEoBBIOCgZqb2luZWQYAyADKAQSFAoMZmlyc3RfcGxhY2VkGAQgASgEIoABCgpBc3NpZ25tZW50Eg4KBndvcmtlchgBIAEoCRIXCgpjb21taXRtZW50GAIgASgJSACIAQESGAoLcmVzdWx0X2hhc2gYAyABKAlIAYgBARIQCghkZWNsaW5lZBgEIAEoCEINCgtfY29tbWl0bWVudEIOCgxfcmVzdWx0X2hhc2gixgUKA0pvYhIKCgJpZBgBIAEoBBITCgtmdW5jdGlvbl9pZBgCIAEoBBIYChBmdW5jdGlvbl92ZXJzaW9uGAMgASgEEhEKCWNvZGVfaGFzaBgEIAEoCRIVCg1tYW5pZmVzdF9qc29uGAUgASgJEg8KB2ludm9rZXIYBiABKAkSDQoFaW5wdXQYByABKAwSDAoEYXJncxgIIAMoCRIPCgdtYXhfZmVlGAkgASgJEg4KBmVzY3JvdxgKIAEoCRIMCgRzZWVkGAsgASgJEg4KBmhlaWdodBgMIAEoBBIRCgl0aW1lX3NlY3MYDSABKAMSEgoKdGltZV9uYW5vcxgOIAEoDRIOCgZzdGF0dXMYDyABKAkSDQoFcm91bmQYECABKA0SFAoMcm91bmRfaGVpZ2h0GBEgASgEEhMKC3JlcGxpY2F0aW9uGBIgASgNEg4KBnF1b3J1bRgTIAEoDRIUCgxvdXRwdXRfYnl0ZXMYFCABKA0SNQoLYXNzaWdubWVudHMYFSADKAsyIC5ibHMub3JjaGVzdHJhdGlvbi52MS5Bc3NpZ25tZW50EhsKE3ByZXZpb3VzbHlfYXNzaWduZWQYFiADKAkSFwoPY29tbWl0X2RlYWRsaW5lGBcgASgEEhcKD3JldmVhbF9kZWFkbGluZRgYIAEoBBIPCgdmYWlsdXJlGBkgASgJEhgKC3Jlc3VsdF9oYXNoGBogASgJSACIAQESGAoQZmluYWxpemVkX2hlaWdodBgbIAEoBBIQCghzZXR0bGluZxgcIAEoCBIXCg9zZWNyZXRzX3ZlcnNpb24YHSABKAQSEwoLc291cmNlX3VyaXMYHiADKAkSFwoPY29tbWl0X3VudGlsX21zGB8gASgEEhEKCWNvZGVfc2l6ZRggIAEoBBIPCgdyb3lhbHR5GCEgASgJQg4KDF9yZXN1bHRfaGFzaCKXAQoJSm9iUmVzdWx0Eg4KBmpvYl9pZBgBIAEoBBITCgtmdW5jdGlvbl9pZBgCIAEoBBITCgtyZXN1bHRfaGFzaBgDIAEoCRIPCgdvdXRjb21lGAQgASgMEg8KB3dvcmtlcnMYBSADKAkSCwoDZmVlGAYgASgJEhEKCWZ1ZWxfdXNlZBgHIAEoBBIOCgZoZWlnaHQYCCABKAQiSAoJV29ya2VySm9iEiYKA2pvYhgBIAEoCzIZLmJscy5vcmNoZXN0cmF0aW9uLnYxLkpvYhITCgtuZXh0X2FjdGlvbhgCIAEoCSLFAQoNRmFzdFBhdGhTdGF0cxITCgtzZXR0bGVtZW50cxgBIAEoBBIYChByZWNlaXB0c19zZXR0bGVkGAIgASgJEhQKDGZlZXNfY2hhcmdlZBgDIAEoCRIOCgZidXJuZWQYBCABKAkSEAoIdG9faGVhZHMYBSABKAkSEgoKdG9fd29ya2VycxgGIAEoCRIUCgx0b19jb21tdW5pdHkYByABKAkSEAoIZGVwb3NpdHMYCCABKAkSEQoJdG9fb3duZXJzGAkgASgJIogBCg5IZWFkU2V0dGxlbWVudBIMCgRoZWFkGAEgASgJEg8KB2ludm9rZXIYAiABKAkSEwoLZnVuY3Rpb25faWQYAyABKAQSEwoLcmVzdWx0X2hhc2gYBCABKAkSCwoDZmVlGAUgASgJEg4KBmhlaWdodBgGIAEoBBIQCghyZWZ1bmRlZBgHIAEoCCJ/CglDaGFsbGVuZ2USDAoEaGVhZBgBIAEoCRIPCgdpbnZva2VyGAIgASgJEg8KB2RlcG9zaXQYAyABKAkSDgoGb3BlbmVkGAQgASgEEhAKCGRlYWRsaW5lGAUgASgEEg4KBnN0YXR1cxgGIAEoCRIQCghyZXNvbHZlZBgHIAEoBCKWBgoGUGFyYW1zEhYKDm1heF9jb2RlX2J5dGVzGAEgASgEEhYKDm1heF93YXNtX2J5dGVzGAIgASgEEhoKEm1heF9tYW5pZmVzdF9ieXRlcxgDIAEoBBIXCg9tYXhfaW5wdXRfYnl0ZXMYBCABKAQSFwoPbWF4X3JlcGxpY2F0aW9uGAUgASgNEhcKD3N1Ym5ldHdvcmtfc2l6ZRgGIAEoDRIVCg1jb21taXRfd2luZG93GAcgASgEEhUKDXJldmVhbF93aW5kb3cYCCABKAQSEwoLbWF4X3JldHJpZXMYCSABKA0SEAoIYmFzZV9mZWUYCiABKAkSEgoKZnVlbF9wcmljZRgLIAEoCRIUCgxmYXN0cGF0aF9mZWUYDCABKAkSIQoZZmFzdHBhdGhfcHJpY2VfcGVyX3NlY29uZBgNIAEoCRIcChRmYXN0cGF0aF9yZXF1ZXN0X3R0bBgOIAEoBBIeChZmYXN0cGF0aF9zZXR0bGVfd2luZG93GA8gASgEEh8KF2Zhc3RwYXRoX3dpdGhkcmF3X2RlbGF5GBAgASgEEhEKCWZ1ZWxfdW5pdBgRIAEoBBIYChBwcmljZV9wZXJfc2Vjb25kGBIgASgJEhAKCG1heF9mdWVsGBMgASgEEhoKEnNsYXNoX2ZyYWN0aW9uX2JwcxgUIAEoDRIbChNkaXNzZW50X2phaWxfYmxvY2tzGBUgASgEEhkKEXdhc21fZ2FzX3Blcl9ieXRlGBYgASgEEh8KF2hlYWRfc2xhc2hfZnJhY3Rpb25fYnBzGBcgASgNEhgKEGhlYWRfamFpbF9ibG9ja3MYGCABKAQSGwoTaGVhZF9kaXNwdXRlX3dpbmRvdxgZIAEoBBIYChBjaGFsbGVuZ2Vfd2luZG93GBogASgEEhkKEWNoYWxsZW5nZV9kZXBvc2l0GBsgASgJEhwKFGpvYl9yZXRlbnRpb25fYmxvY2tzGBwgASgEEh0KFW1heF9yZW1vdGVfd2FzbV9ieXRlcxgdIAEoBBIXCg9jb21taXRfZ3JhY2VfbXMYHiABKAQihgIKB0xpc3RpbmcSEwoLZnVuY3Rpb25faWQYASABKAQSDQoFb3duZXIYAiABKAkSDAoEbmFtZRgDIAEoCRITCgtkZXNjcmlwdGlvbhgEIAEoCRIMCgR0YWdzGAUgAygJEg8KB2xpY2Vuc2UYBiABKAkSEgoKc291cmNlX3VybBgHIAEoCRINCgVwcmljZRgIIAEoCRINCgV0ZXJtcxgJIAEoCRIVCg1saXN0ZWRfaGVpZ2h0GAogASgEEhYKDnVwZGF0ZWRfaGVpZ2h0GAsgASgEEhYKDnByZXZpb3VzX3ByaWNlGAwgASgJEhwKFHByaWNlX2NoYW5nZWRfaGVpZ2h0GA0gASgEIpoBChFGdW5jdGlvblN0YXRzVmlldxITCgtpbnZvY2F0aW9ucxgBIAEoBBIPCgdyZXN1bHRzGAIgASgEEhAKCGZhaWx1cmVzGAMgASgEEg8KB3JldmVudWUYBCABKAkSIgoVbWVkaWFuX2xhdGVuY3lfYmxvY2tzGAUgASgESACIAQFCGAoWX21lZGlhbl9sYXRlbmN5X2Jsb2NrcyKGAQoLTGlzdGluZ1ZpZXcSLgoHbGlzdGluZxgBIAEoCzIdLmJscy5vcmNoZXN0cmF0aW9uLnYxLkxpc3RpbmcSDwoHdmVyc2lvbhgCIAEoBBI2CgVzdGF0cxgDIAEoCzInLmJscy5vcmNoZXN0cmF0aW9uLnYxLkZ1bmN0aW9uU3RhdHNWaWV3KpkBChFSZXF1ZXN0U2lnblNjaGVtZRIeChpSRVFVRVNUX1NJR05fU0NIRU1FX0RJUkVDVBAAEh4KGlJFUVVFU1RfU0lHTl9TQ0hFTUVfQURSMDM2EAESJQohUkVRVUVTVF9TSUdOX1NDSEVNRV9QRVJTT05BTF9TSUdOEAISHQoZUkVRVUVTVF9TSUdOX1NDSEVNRV9BUFRPUxADYgZwcm90bzM", [file_cosmos_base_v1beta1_coin]);
+  fileDesc("CiBibHMvb3JjaGVzdHJhdGlvbi92MS90eXBlcy5wcm90bxIUYmxzLm9yY2hlc3RyYXRpb24udjEiwAIKDVNpZ25lZFJlcXVlc3QSDwoHaW52b2tlchgBIAEoCRIWCg5pbnZva2VyX3B1YmtleRgCIAEoDBITCgtmdW5jdGlvbl9pZBgDIAEoBBINCgVub25jZRgEIAEoBBIqCgdtYXhfZmVlGAUgASgLMhkuY29zbW9zLmJhc2UudjFiZXRhMS5Db2luEhQKDHBheWxvYWRfaGFzaBgGIAEoDBIRCglzaWduYXR1cmUYByABKAwSEQoJY29kZV9oYXNoGAggASgMEhUKDWV4cGlyeV9oZWlnaHQYCSABKAQSEQoJdGltZV9zZWNzGAogASgEEhIKCnRpbWVfbmFub3MYCyABKA0SPAoLc2lnbl9zY2hlbWUYDCABKA4yJy5ibHMub3JjaGVzdHJhdGlvbi52MS5SZXF1ZXN0U2lnblNjaGVtZSI0Cg9Xb3JrZXJTaWduYXR1cmUSDgoGd29ya2VyGAEgASgJEhEKCXNpZ25hdHVyZRgCIAEoDCKiAQoHUmVjZWlwdBI0CgdyZXF1ZXN0GAEgASgLMiMuYmxzLm9yY2hlc3RyYXRpb24udjEuU2lnbmVkUmVxdWVzdBIRCgljb2RlX2hhc2gYAiABKAwSEwoLcmVzdWx0X2hhc2gYAyABKAwSOQoKc2lnbmF0dXJlcxgEIAMoCzIlLmJscy5vcmNoZXN0cmF0aW9uLnYxLldvcmtlclNpZ25hdHVyZSJGCgxTaWduZWRSZXN1bHQSDgoGd29ya2VyGAEgASgJEhMKC3Jlc3VsdF9oYXNoGAIgASgMEhEKCXNpZ25hdHVyZRgDIAEoDCI1Cg1SZXN1bHRPdXRjb21lEhMKC3Jlc3VsdF9oYXNoGAEgASgMEg8KB291dGNvbWUYAiABKAwi/wEKDUhlYWRTdGF0ZW1lbnQSDAoEaGVhZBgBIAEoCRISCgpyZXF1ZXN0X2lkGAIgASgMEhEKCWNvZGVfaGFzaBgDIAEoDBITCgtyZXN1bHRfaGFzaBgEIAEoDBIUCgxvdXRjb21lX2hhc2gYBSABKAwSDgoGaGVpZ2h0GAYgASgEEhgKEGZ1bmN0aW9uX3ZlcnNpb24YByABKAQSGQoRc3VibmV0d29ya19oZWlnaHQYCCABKAQSNgoKc2lnbmF0dXJlcxgJIAMoCzIiLmJscy5vcmNoZXN0cmF0aW9uLnYxLlNpZ25lZFJlc3VsdBIRCglzaWduYXR1cmUYCiABKAwihAIKCEZ1bmN0aW9uEgoKAmlkGAEgASgEEg0KBW93bmVyGAIgASgJEhEKCWNvZGVfaGFzaBgDIAEoCRIVCg1jb2RlX29uX2NoYWluGAQgASgIEhMKC3NvdXJjZV91cmlzGAUgAygJEhUKDW1hbmlmZXN0X2pzb24YBiABKAkSEwoLcmVwbGljYXRpb24YByABKA0SDgoGcXVvcnVtGAggASgNEg4KBnN0YXR1cxgJIAEoCRIPCgd2ZXJzaW9uGAogASgEEhYKDmNyZWF0ZWRfaGVpZ2h0GAsgASgEEhYKDnVwZGF0ZWRfaGVpZ2h0GAwgASgEEhEKCWNvZGVfc2l6ZRgNIAEoBCJeCghDb2RlSW5mbxIMCgRoYXNoGAEgASgJEhMKC2NvbXByZXNzaW9uGAIgASgJEgwKBHNpemUYAyABKAQSEQoJd2FzbV9zaXplGAQgASgEEg4KBmhlaWdodBgFIAEoBCJaCgpTdWJuZXR3b3JrEg8KB3dvcmtlcnMYASADKAkSFQoNcGxhY2VkX2hlaWdodBgCIAEoBBIOCgZqb2luZWQYAyADKAQSFAoMZmlyc3RfcGxhY2VkGAQgASgEIoABCgpBc3NpZ25tZW50Eg4KBndvcmtlchgBIAEoCRIXCgpjb21taXRtZW50GAIgASgJSACIAQESGAoLcmVzdWx0X2hhc2gYAyABKAlIAYgBARIQCghkZWNsaW5lZBgEIAEoCEINCgtfY29tbWl0bWVudEIOCgxfcmVzdWx0X2hhc2gikQYKA0pvYhIKCgJpZBgBIAEoBBITCgtmdW5jdGlvbl9pZBgCIAEoBBIYChBmdW5jdGlvbl92ZXJzaW9uGAMgASgEEhEKCWNvZGVfaGFzaBgEIAEoCRIVCg1tYW5pZmVzdF9qc29uGAUgASgJEg8KB2ludm9rZXIYBiABKAkSDQoFaW5wdXQYByABKAwSDAoEYXJncxgIIAMoCRIPCgdtYXhfZmVlGAkgASgJEg4KBmVzY3JvdxgKIAEoCRIMCgRzZWVkGAsgASgJEg4KBmhlaWdodBgMIAEoBBIRCgl0aW1lX3NlY3MYDSABKAMSEgoKdGltZV9uYW5vcxgOIAEoDRIOCgZzdGF0dXMYDyABKAkSDQoFcm91bmQYECABKA0SFAoMcm91bmRfaGVpZ2h0GBEgASgEEhMKC3JlcGxpY2F0aW9uGBIgASgNEg4KBnF1b3J1bRgTIAEoDRIUCgxvdXRwdXRfYnl0ZXMYFCABKA0SNQoLYXNzaWdubWVudHMYFSADKAsyIC5ibHMub3JjaGVzdHJhdGlvbi52MS5Bc3NpZ25tZW50EhsKE3ByZXZpb3VzbHlfYXNzaWduZWQYFiADKAkSFwoPY29tbWl0X2RlYWRsaW5lGBcgASgEEhcKD3JldmVhbF9kZWFkbGluZRgYIAEoBBIPCgdmYWlsdXJlGBkgASgJEhgKC3Jlc3VsdF9oYXNoGBogASgJSACIAQESGAoQZmluYWxpemVkX2hlaWdodBgbIAEoBBIQCghzZXR0bGluZxgcIAEoCBIXCg9zZWNyZXRzX3ZlcnNpb24YHSABKAQSEwoLc291cmNlX3VyaXMYHiADKAkSFwoPY29tbWl0X3VudGlsX21zGB8gASgEEhEKCWNvZGVfc2l6ZRggIAEoBBIPCgdyb3lhbHR5GCEgASgJEjMKB2NhbGxlZXMYIiADKAsyIi5ibHMub3JjaGVzdHJhdGlvbi52MS5QaW5uZWRDYWxsZWUSFAoMY2FsbF9yZXNlcnZlGCMgASgJQg4KDF9yZXN1bHRfaGFzaCKVAQoMUGlubmVkQ2FsbGVlEhMKC2Z1bmN0aW9uX2lkGAEgASgEEg8KB3ZlcnNpb24YAiABKAQSEQoJY29kZV9oYXNoGAMgASgJEhMKC3NvdXJjZV91cmlzGAQgAygJEhEKCWNvZGVfc2l6ZRgFIAEoBBIVCg1tYW5pZmVzdF9qc29uGAYgASgJEg0KBXByaWNlGAcgASgJIpcBCglKb2JSZXN1bHQSDgoGam9iX2lkGAEgASgEEhMKC2Z1bmN0aW9uX2lkGAIgASgEEhMKC3Jlc3VsdF9oYXNoGAMgASgJEg8KB291dGNvbWUYBCABKAwSDwoHd29ya2VycxgFIAMoCRILCgNmZWUYBiABKAkSEQoJZnVlbF91c2VkGAcgASgEEg4KBmhlaWdodBgIIAEoBCJICglXb3JrZXJKb2ISJgoDam9iGAEgASgLMhkuYmxzLm9yY2hlc3RyYXRpb24udjEuSm9iEhMKC25leHRfYWN0aW9uGAIgASgJIsUBCg1GYXN0UGF0aFN0YXRzEhMKC3NldHRsZW1lbnRzGAEgASgEEhgKEHJlY2VpcHRzX3NldHRsZWQYAiABKAkSFAoMZmVlc19jaGFyZ2VkGAMgASgJEg4KBmJ1cm5lZBgEIAEoCRIQCgh0b19oZWFkcxgFIAEoCRISCgp0b193b3JrZXJzGAYgASgJEhQKDHRvX2NvbW11bml0eRgHIAEoCRIQCghkZXBvc2l0cxgIIAEoCRIRCgl0b19vd25lcnMYCSABKAkiiAEKDkhlYWRTZXR0bGVtZW50EgwKBGhlYWQYASABKAkSDwoHaW52b2tlchgCIAEoCRITCgtmdW5jdGlvbl9pZBgDIAEoBBITCgtyZXN1bHRfaGFzaBgEIAEoCRILCgNmZWUYBSABKAkSDgoGaGVpZ2h0GAYgASgEEhAKCHJlZnVuZGVkGAcgASgIIn8KCUNoYWxsZW5nZRIMCgRoZWFkGAEgASgJEg8KB2ludm9rZXIYAiABKAkSDwoHZGVwb3NpdBgDIAEoCRIOCgZvcGVuZWQYBCABKAQSEAoIZGVhZGxpbmUYBSABKAQSDgoGc3RhdHVzGAYgASgJEhAKCHJlc29sdmVkGAcgASgEIpYGCgZQYXJhbXMSFgoObWF4X2NvZGVfYnl0ZXMYASABKAQSFgoObWF4X3dhc21fYnl0ZXMYAiABKAQSGgoSbWF4X21hbmlmZXN0X2J5dGVzGAMgASgEEhcKD21heF9pbnB1dF9ieXRlcxgEIAEoBBIXCg9tYXhfcmVwbGljYXRpb24YBSABKA0SFwoPc3VibmV0d29ya19zaXplGAYgASgNEhUKDWNvbW1pdF93aW5kb3cYByABKAQSFQoNcmV2ZWFsX3dpbmRvdxgIIAEoBBITCgttYXhfcmV0cmllcxgJIAEoDRIQCghiYXNlX2ZlZRgKIAEoCRISCgpmdWVsX3ByaWNlGAsgASgJEhQKDGZhc3RwYXRoX2ZlZRgMIAEoCRIhChlmYXN0cGF0aF9wcmljZV9wZXJfc2Vjb25kGA0gASgJEhwKFGZhc3RwYXRoX3JlcXVlc3RfdHRsGA4gASgEEh4KFmZhc3RwYXRoX3NldHRsZV93aW5kb3cYDyABKAQSHwoXZmFzdHBhdGhfd2l0aGRyYXdfZGVsYXkYECABKAQSEQoJZnVlbF91bml0GBEgASgEEhgKEHByaWNlX3Blcl9zZWNvbmQYEiABKAkSEAoIbWF4X2Z1ZWwYEyABKAQSGgoSc2xhc2hfZnJhY3Rpb25fYnBzGBQgASgNEhsKE2Rpc3NlbnRfamFpbF9ibG9ja3MYFSABKAQSGQoRd2FzbV9nYXNfcGVyX2J5dGUYFiABKAQSHwoXaGVhZF9zbGFzaF9mcmFjdGlvbl9icHMYFyABKA0SGAoQaGVhZF9qYWlsX2Jsb2NrcxgYIAEoBBIbChNoZWFkX2Rpc3B1dGVfd2luZG93GBkgASgEEhgKEGNoYWxsZW5nZV93aW5kb3cYGiABKAQSGQoRY2hhbGxlbmdlX2RlcG9zaXQYGyABKAkSHAoUam9iX3JldGVudGlvbl9ibG9ja3MYHCABKAQSHQoVbWF4X3JlbW90ZV93YXNtX2J5dGVzGB0gASgEEhcKD2NvbW1pdF9ncmFjZV9tcxgeIAEoBCKGAgoHTGlzdGluZxITCgtmdW5jdGlvbl9pZBgBIAEoBBINCgVvd25lchgCIAEoCRIMCgRuYW1lGAMgASgJEhMKC2Rlc2NyaXB0aW9uGAQgASgJEgwKBHRhZ3MYBSADKAkSDwoHbGljZW5zZRgGIAEoCRISCgpzb3VyY2VfdXJsGAcgASgJEg0KBXByaWNlGAggASgJEg0KBXRlcm1zGAkgASgJEhUKDWxpc3RlZF9oZWlnaHQYCiABKAQSFgoOdXBkYXRlZF9oZWlnaHQYCyABKAQSFgoOcHJldmlvdXNfcHJpY2UYDCABKAkSHAoUcHJpY2VfY2hhbmdlZF9oZWlnaHQYDSABKAQimgEKEUZ1bmN0aW9uU3RhdHNWaWV3EhMKC2ludm9jYXRpb25zGAEgASgEEg8KB3Jlc3VsdHMYAiABKAQSEAoIZmFpbHVyZXMYAyABKAQSDwoHcmV2ZW51ZRgEIAEoCRIiChVtZWRpYW5fbGF0ZW5jeV9ibG9ja3MYBSABKARIAIgBAUIYChZfbWVkaWFuX2xhdGVuY3lfYmxvY2tzIoYBCgtMaXN0aW5nVmlldxIuCgdsaXN0aW5nGAEgASgLMh0uYmxzLm9yY2hlc3RyYXRpb24udjEuTGlzdGluZxIPCgd2ZXJzaW9uGAIgASgEEjYKBXN0YXRzGAMgASgLMicuYmxzLm9yY2hlc3RyYXRpb24udjEuRnVuY3Rpb25TdGF0c1ZpZXcqmQEKEVJlcXVlc3RTaWduU2NoZW1lEh4KGlJFUVVFU1RfU0lHTl9TQ0hFTUVfRElSRUNUEAASHgoaUkVRVUVTVF9TSUdOX1NDSEVNRV9BRFIwMzYQARIlCiFSRVFVRVNUX1NJR05fU0NIRU1FX1BFUlNPTkFMX1NJR04QAhIdChlSRVFVRVNUX1NJR05fU0NIRU1FX0FQVE9TEANiBnByb3RvMw", [file_cosmos_base_v1beta1_coin]);
 
 /**
  * A fast-path request as the invoker signed it. The input and args are not on chain: only
@@ -818,6 +818,21 @@ export type Job = Message<"bls.orchestration.v1.Job"> & {
    * @generated from field: string royalty = 33;
    */
   royalty: string;
+
+  /**
+   * The functions this job may call (`bls_call`), pinned at invoke (absent: it calls none).
+   *
+   * @generated from field: repeated bls.orchestration.v1.PinnedCallee callees = 34;
+   */
+  callees: PinnedCallee[];
+
+  /**
+   * Escrowed for the callees' prices, ubls: MAX_CALLS_PER_JOB (16) times the highest pinned
+   * price (absent: 0). Part of `escrow`; what the calls did not use is refunded.
+   *
+   * @generated from field: string call_reserve = 35;
+   */
+  callReserve: string;
 };
 
 /**
@@ -826,6 +841,69 @@ export type Job = Message<"bls.orchestration.v1.Job"> & {
  */
 export const JobSchema: GenMessage<Job> = /*@__PURE__*/
   messageDesc(file_bls_orchestration_v1_types, 10);
+
+/**
+ * A function a job may call, as pinned at invoke.
+ *
+ * @generated from message bls.orchestration.v1.PinnedCallee
+ */
+export type PinnedCallee = Message<"bls.orchestration.v1.PinnedCallee"> & {
+  /**
+   * Function id.
+   *
+   * @generated from field: uint64 function_id = 1;
+   */
+  functionId: bigint;
+
+  /**
+   * Its version at invoke.
+   *
+   * @generated from field: uint64 version = 2;
+   */
+  version: bigint;
+
+  /**
+   * Hex code hash to run.
+   *
+   * @generated from field: string code_hash = 3;
+   */
+  codeHash: string;
+
+  /**
+   * Where that code is fetched when it is not on chain (absent: on chain).
+   *
+   * @generated from field: repeated string source_uris = 4;
+   */
+  sourceUris: string[];
+
+  /**
+   * Raw size of that code when it is not on chain (absent: on chain).
+   *
+   * @generated from field: uint64 code_size = 5;
+   */
+  codeSize: bigint;
+
+  /**
+   * Its manifest JSON.
+   *
+   * @generated from field: string manifest_json = 6;
+   */
+  manifestJson: string;
+
+  /**
+   * Its listing price at invoke, ubls: paid to its owner per call that exits 0.
+   *
+   * @generated from field: string price = 7;
+   */
+  price: string;
+};
+
+/**
+ * Describes the message bls.orchestration.v1.PinnedCallee.
+ * Use `create(PinnedCalleeSchema)` to create a new message.
+ */
+export const PinnedCalleeSchema: GenMessage<PinnedCallee> = /*@__PURE__*/
+  messageDesc(file_bls_orchestration_v1_types, 11);
 
 /**
  * A job's final result.
@@ -895,7 +973,7 @@ export type JobResult = Message<"bls.orchestration.v1.JobResult"> & {
  * Use `create(JobResultSchema)` to create a new message.
  */
 export const JobResultSchema: GenMessage<JobResult> = /*@__PURE__*/
-  messageDesc(file_bls_orchestration_v1_types, 11);
+  messageDesc(file_bls_orchestration_v1_types, 12);
 
 /**
  * One open job of a worker.
@@ -923,7 +1001,7 @@ export type WorkerJob = Message<"bls.orchestration.v1.WorkerJob"> & {
  * Use `create(WorkerJobSchema)` to create a new message.
  */
 export const WorkerJobSchema: GenMessage<WorkerJob> = /*@__PURE__*/
-  messageDesc(file_bls_orchestration_v1_types, 12);
+  messageDesc(file_bls_orchestration_v1_types, 13);
 
 /**
  * Cumulative fast-path totals.
@@ -1000,7 +1078,7 @@ export type FastPathStats = Message<"bls.orchestration.v1.FastPathStats"> & {
  * Use `create(FastPathStatsSchema)` to create a new message.
  */
 export const FastPathStatsSchema: GenMessage<FastPathStats> = /*@__PURE__*/
-  messageDesc(file_bls_orchestration_v1_types, 13);
+  messageDesc(file_bls_orchestration_v1_types, 14);
 
 /**
  * What a head settled for one fast-path request.
@@ -1063,7 +1141,7 @@ export type HeadSettlement = Message<"bls.orchestration.v1.HeadSettlement"> & {
  * Use `create(HeadSettlementSchema)` to create a new message.
  */
 export const HeadSettlementSchema: GenMessage<HeadSettlement> = /*@__PURE__*/
-  messageDesc(file_bls_orchestration_v1_types, 14);
+  messageDesc(file_bls_orchestration_v1_types, 15);
 
 /**
  * An invoker's challenge of a head's charge.
@@ -1126,7 +1204,7 @@ export type Challenge = Message<"bls.orchestration.v1.Challenge"> & {
  * Use `create(ChallengeSchema)` to create a new message.
  */
 export const ChallengeSchema: GenMessage<Challenge> = /*@__PURE__*/
-  messageDesc(file_bls_orchestration_v1_types, 15);
+  messageDesc(file_bls_orchestration_v1_types, 16);
 
 /**
  * Parameters of orchestration. Amounts are ubls, decimal.
@@ -1350,7 +1428,7 @@ export type Params = Message<"bls.orchestration.v1.Params"> & {
  * Use `create(ParamsSchema)` to create a new message.
  */
 export const ParamsSchema: GenMessage<Params> = /*@__PURE__*/
-  messageDesc(file_bls_orchestration_v1_types, 16);
+  messageDesc(file_bls_orchestration_v1_types, 17);
 
 /**
  * A function's marketplace listing.
@@ -1455,7 +1533,7 @@ export type Listing = Message<"bls.orchestration.v1.Listing"> & {
  * Use `create(ListingSchema)` to create a new message.
  */
 export const ListingSchema: GenMessage<Listing> = /*@__PURE__*/
-  messageDesc(file_bls_orchestration_v1_types, 17);
+  messageDesc(file_bls_orchestration_v1_types, 18);
 
 /**
  * A function's figures from chain data.
@@ -1504,7 +1582,7 @@ export type FunctionStatsView = Message<"bls.orchestration.v1.FunctionStatsView"
  * Use `create(FunctionStatsViewSchema)` to create a new message.
  */
 export const FunctionStatsViewSchema: GenMessage<FunctionStatsView> = /*@__PURE__*/
-  messageDesc(file_bls_orchestration_v1_types, 18);
+  messageDesc(file_bls_orchestration_v1_types, 19);
 
 /**
  * A listing with the function's version and figures.
@@ -1539,7 +1617,7 @@ export type ListingView = Message<"bls.orchestration.v1.ListingView"> & {
  * Use `create(ListingViewSchema)` to create a new message.
  */
 export const ListingViewSchema: GenMessage<ListingView> = /*@__PURE__*/
-  messageDesc(file_bls_orchestration_v1_types, 19);
+  messageDesc(file_bls_orchestration_v1_types, 20);
 
 /**
  * How an invoker signs a fast-path request id. The wallet schemes sign the request's text
