@@ -280,6 +280,34 @@ fn world() -> World {
         })
         .collect();
     w.block(reveals);
+    // A composed function (it calls the listed function 1) and its open job 2, which pins it.
+    let composed = client_msgs::deploy_function(
+        owner.address(),
+        &client_msgs::Deployment {
+            wasm: wat::parse_str(
+                r#"(module (memory (export "memory") 1) (func (export "_start")))"#,
+            )
+            .expect("wat"),
+            code_hash: Vec::new(),
+            source_uris: Vec::new(),
+            manifest_json: r#"{"calls":[1]}"#.into(),
+            replication: 3,
+            quorum: 2,
+            code_size: 0,
+        },
+    );
+    w.run(&owner, vec![composed]);
+    let invoke = client_msgs::invoke(
+        del.address(),
+        2,
+        b"input".to_vec(),
+        vec![],
+        &Coin::ubls(10 * BLS),
+    );
+    w.run(&del, vec![invoke]);
+    let job2 = bls_orchestration::state::must_get_job(&w.chain.view(), 2).expect("job 2");
+    assert_eq!(job2.callees.len(), 1, "job 2 pins function 1");
+    assert_eq!(job2.call_reserve, 16 * 5);
 
     // Fast path: a deposit with part of it requested back.
     let deposit = encode_any(
@@ -385,6 +413,8 @@ fn requests(w: &World) -> Vec<(&'static str, Value)> {
         ),
         ("/bls.registry.v1.Query/Params", json!({})),
         ("/bls.orchestration.v1.Query/Function", json!({"id": 1})),
+        ("/bls.orchestration.v1.Query/Function", json!({"id": 2})),
+        ("/bls.orchestration.v1.Query/Job", json!({"id": 2})),
         (
             "/bls.orchestration.v1.Query/Functions",
             json!({"owner": w.owner.address().to_string()}),
@@ -587,7 +617,17 @@ fn every_bls_query_answers_in_json_and_protobuf_alike() {
         json!({"limit": 1}),
     );
     assert_eq!(t.functions.len(), 1);
-    assert_eq!(t.next, None);
+    assert_eq!(t.next, Some(1), "function 2 follows");
+    let (_, t) = typed::<orch::v1::QueryJobResponse>(
+        &w,
+        "/bls.orchestration.v1.Query/Job",
+        json!({"id": 2}),
+    );
+    let job2 = t.job.expect("job 2");
+    assert_eq!(job2.callees.len(), 1);
+    assert_eq!(job2.callees[0].function_id, 1);
+    assert_eq!(job2.callees[0].price, "5");
+    assert_eq!(job2.call_reserve, "80");
     let (j, t) = typed::<beacon::v1::QueryRandomnessResponse>(
         &w,
         "/bls.beacon.v1.Query/Randomness",

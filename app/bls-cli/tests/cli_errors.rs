@@ -201,7 +201,7 @@ fn bad_manifest_names_the_key_and_what_is_allowed() {
     let p = project(tmp.path());
     let manifest = p.join("bls.toml");
     let good = std::fs::read_to_string(&manifest).unwrap();
-    let cases: [(&str, &str, &[&str]); 4] = [
+    let cases: [(&str, &str, &[&str]); 5] = [
         (
             "timeout_ms = 10000",
             "timeout_ms = 0",
@@ -221,6 +221,11 @@ fn bad_manifest_names_the_key_and_what_is_allowed() {
             "http = []",
             "http = [\"ftp://x\"]",
             &["`permissions.http`", "scheme must be http or https"],
+        ),
+        (
+            "calls = []",
+            "calls = [3, 3]",
+            &["key `calls`", "distinct function ids"],
         ),
     ];
     for (from, to, needles) in cases {
@@ -384,6 +389,76 @@ fn build_and_run_the_new_project() {
     assert_eq!(r["exit_code"], 0);
     assert_eq!(r["code_hash"], b["code_hash"]);
     assert_eq!(r["result_hash"].as_str().unwrap().len(), 64);
+
+    // A second project that calls the first one as function 7 (`--callee 7=DIR`).
+    let caller = tmp.path().join("caller");
+    let o = run(bls(&["function", "init", "caller", "--dir"]).arg(&caller));
+    assert!(o.status.success(), "{}", stderr(&o));
+    std::fs::write(
+        caller.join("src/main.rs"),
+        r#"fn main() {
+    let input = bls_sdk::input().unwrap_or_default();
+    match bls_sdk::call::call(7, &input) {
+        Ok(out) => { let _ = bls_sdk::output(&[b"7 said: ".as_slice(), &out].concat()); }
+        Err(e) => { bls_sdk::log(&e.to_string()); std::process::exit(1); }
+    }
+}
+"#,
+    )
+    .unwrap();
+    let toml = std::fs::read_to_string(caller.join("bls.toml")).unwrap();
+    std::fs::write(
+        caller.join("bls.toml"),
+        toml.replacen("calls = []", "calls = [7]", 1),
+    )
+    .unwrap();
+    let callee = format!("7={}", p.display());
+    let o = run(bls(&[
+        "function",
+        "run",
+        "--offline",
+        "--stdin",
+        "Bo",
+        "--callee",
+        &callee,
+        "--output",
+        "json",
+        "--dir",
+    ])
+    .arg(&caller));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(r["stdout"], "7 said: Hello, Bo!\n", "{r}");
+    assert_eq!(
+        r["calls"],
+        serde_json::json!([{"function_id": 7, "ok": true}]),
+        "{r}"
+    );
+    // Without the callee the call is refused in words, not a crash.
+    let o = run(bls(&["function", "run", "--no-build", "--output", "json", "--dir"]).arg(&caller));
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(r["exit_code"], 1, "{r}");
+    assert!(
+        r["stderr"]
+            .as_str()
+            .unwrap()
+            .contains("unavailable: function 7 is not available"),
+        "{r}"
+    );
+    let o = run(bls(&[
+        "function",
+        "run",
+        "--no-build",
+        "--callee",
+        "seven",
+        "--dir",
+    ])
+    .arg(&caller));
+    assert!(
+        !o.status.success() && stderr(&o).contains("expected ID=DIR"),
+        "{}",
+        stderr(&o)
+    );
 
     // Limits come from bls.toml: a tiny fuel budget traps the same code.
     let manifest = p.join("bls.toml");
