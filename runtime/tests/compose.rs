@@ -325,8 +325,10 @@ async fn attack_a_callee_never_gets_more_http_than_its_caller() {
     })
     .unwrap();
     let origin = format!("http://api.example.com:{}", addr.port());
-    let mut fetcher = Manifest::default();
-    fetcher.args = vec![format!("{origin}/data")];
+    let mut fetcher = Manifest {
+        args: vec![format!("{origin}/data")],
+        ..Manifest::default()
+    };
     fetcher.permissions.http = vec![origin.clone()];
     let code = rt.load(&wasm("compose")).unwrap();
     let callees = vec![

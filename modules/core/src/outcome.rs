@@ -414,7 +414,7 @@ mod tests {
         ));
         let mut too_many = plain.canonical_bytes();
         too_many.extend_from_slice(&[1, MAX_CALLS_PER_JOB as u8 + 1]);
-        too_many.extend(std::iter::repeat(0).take(9 * (MAX_CALLS_PER_JOB as usize + 1)));
+        too_many.extend(std::iter::repeat_n(0, 9 * (MAX_CALLS_PER_JOB as usize + 1)));
         assert!(Outcome::decode(&too_many).is_err());
         let mut bad_ok = bytes.clone();
         bad_ok[at + 2 + 8] = 2;
