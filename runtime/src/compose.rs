@@ -27,23 +27,19 @@
 //!   index; every call is recorded (function, exit 0 or not) in the outcome's call log, which
 //!   the quorum agrees on and the chain pays callee owners from.
 
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Instant;
-
 use bls_core::composition::{Call, MAX_CALLS_PER_JOB, MAX_CALL_DEPTH, MAX_CALL_INPUT_BYTES};
 use sha2::{Digest, Sha256};
-use wasmtime::{Caller, Engine, Extern, InstancePre, Linker, Memory};
+use wasmtime::{Caller, Extern, Linker, Memory};
 
 use crate::allowlist::Origin;
-use crate::config::HttpConfig;
+use crate::error::RuntimeError;
+use crate::frame::{classify, execute, new_store, wasi_ctx, Failure, WasiParts};
 use crate::http::HttpCtx;
-use crate::job::{BlockTime, Callee, Job, Manifest, SecretEnv};
+use crate::job::SecretEnv;
 use crate::limits::{JobLimiter, LimitExceeded};
 use crate::outcome::{ExitStatus, TrapKind};
 use crate::output::OutputCapture;
-use crate::sandbox::{classify, execute, new_store, wasi_ctx, Failure, WasiParts};
-use crate::state::JobState;
+use crate::state::{CallCtx, JobState};
 
 /// Name of the import module guests link against.
 pub const MODULE: &str = "bls_call";
@@ -78,79 +74,6 @@ pub enum CallErrorCode {
 #[derive(Debug, thiserror::Error)]
 #[error("setting up a call: {0}")]
 pub struct CallSetupFailed(pub String);
-
-/// What every frame of one job shares.
-pub(crate) struct CallShared {
-    engine: Engine,
-    callees: Vec<(Callee, InstancePre<JobState>)>,
-    log: Mutex<Vec<Call>>,
-    deadline: Instant,
-    job_id: [u8; 32],
-    block_time: BlockTime,
-    data_dir: Option<PathBuf>,
-    http: HttpConfig,
-}
-
-impl CallShared {
-    /// The shared state of `job`, whose pinned callees are compiled as `callees`.
-    pub(crate) fn new(
-        engine: Engine,
-        callees: Vec<(Callee, InstancePre<JobState>)>,
-        job: &Job,
-        http: HttpConfig,
-        deadline: Instant,
-    ) -> CallShared {
-        CallShared {
-            engine,
-            callees,
-            log: Mutex::new(Vec::new()),
-            deadline,
-            job_id: job.id,
-            block_time: job.block_time,
-            data_dir: job.data_dir.clone(),
-            http,
-        }
-    }
-
-    fn log(&self) -> MutexGuard<'_, Vec<Call>> {
-        // Poisoned only if a holder panicked; the records are still whole.
-        self.log.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-}
-
-/// One frame's view of composition: what it may call and with what permissions.
-pub(crate) struct CallCtx {
-    shared: Arc<CallShared>,
-    depth: u32,
-    /// Functions called from the invoked one down to this frame.
-    path: Vec<u64>,
-    declared: Vec<u64>,
-    http: Vec<Origin>,
-    filesystem: bool,
-    last_output: Vec<u8>,
-    last_error: String,
-}
-
-impl CallCtx {
-    /// The invoked function's frame.
-    pub(crate) fn root(shared: CallShared, manifest: &Manifest) -> CallCtx {
-        CallCtx {
-            shared: Arc::new(shared),
-            depth: 0,
-            path: Vec::new(),
-            declared: manifest.calls.clone(),
-            http: manifest.http_origins(),
-            filesystem: manifest.permissions.filesystem,
-            last_output: Vec::new(),
-            last_error: String::new(),
-        }
-    }
-
-    /// Every call the job made so far, in the order they started.
-    pub(crate) fn log(&self) -> Vec<Call> {
-        self.shared.log().clone()
-    }
-}
 
 /// A refused or failed call: the code for the guest and the message for `last_error`.
 struct Refusal {
@@ -393,7 +316,7 @@ async fn call(
     let output_cap = callee.manifest.limits.output_bytes as usize;
     let stdout = OutputCapture::new(output_cap);
     let stderr = OutputCapture::new(output_cap);
-    let setup = |e: crate::RuntimeError| wasmtime::Error::new(CallSetupFailed(e.to_string()));
+    let setup = |e: RuntimeError| wasmtime::Error::new(CallSetupFailed(e.to_string()));
     let wasi = wasi_ctx(
         &WasiParts {
             manifest: &callee.manifest,

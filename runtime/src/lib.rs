@@ -43,6 +43,7 @@ mod determinism;
 pub mod disk_budget;
 mod engine;
 mod error;
+mod frame;
 mod http;
 mod job;
 mod limits;
@@ -58,6 +59,7 @@ pub use cache::CacheStats;
 pub use compose::CallErrorCode;
 pub use config::{HttpConfig, HttpSection, RuntimeConfig};
 pub use error::RuntimeError;
+pub use frame::PROGRAM_NAME;
 pub use job::{
     BlockTime, Callee, Job, Limits, Manifest, ManifestError, Permissions, SecretEnv,
     DATA_DIR_GUEST_PATH, MAX_ARGS, MAX_OUTPUT_BYTES, MAX_TIMEOUT_MS,
@@ -65,5 +67,5 @@ pub use job::{
 pub use local::{outcome_json, run_local, write_outcome_text, LocalCallee, LocalOutcome, LocalRun};
 pub use outcome::{DecodeError, ExitStatus, Outcome, TrapKind};
 pub use resolve::{parse_hosts_entry, HostsEntryError, NameResolver, StaticHosts, SystemResolver};
-pub use sandbox::{Runtime, PROGRAM_NAME};
+pub use sandbox::Runtime;
 pub use state::JobState;

@@ -6,7 +6,9 @@ fn id(name: &str) -> u64 {
     match bls_sdk::env(name).and_then(|v| v.parse().ok()) {
         Some(id) => id,
         None => {
-            bls_sdk::log(&format!("set {name} to a function id in the manifest's env"));
+            bls_sdk::log(&format!(
+                "set {name} to a function id in the manifest's env"
+            ));
             std::process::exit(2);
         }
     }
