@@ -6,8 +6,10 @@
 //! are in. After every block:
 //!
 //! - total supply + burned = genesis supply (and every balance adds up to the supply);
-//! - every escrow equals payouts + burns + refunds + the listing price fixed at invoke (per
-//!   settled or failed job; the escrow,
+//! - every escrow equals payouts + burns + refunds + the listing price fixed at invoke + the
+//!   callee prices a composed job's calls paid, never more than its reserve (per settled or
+//!   failed job; a composed function calls a listed one, honest workers log one or two calls,
+//!   a liar claims the most a job may make; the escrow,
 //!   deposit, bonds and challenge accounts hold exactly what their modules track);
 //! - an honest worker or head is never slashed or jailed and always holds its whole bond; a
 //!   liar that loses a quorum, or is reported with a member majority against it, is slashed;

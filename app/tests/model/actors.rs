@@ -76,4 +76,8 @@ pub struct Function {
     pub code_hash: [u8; 32],
     /// Quorum `m`.
     pub quorum: u32,
+    /// Functions it calls (manifest `calls`): composed functions run on chain only.
+    pub calls: Vec<u64>,
+    /// What an invocation escrows for its calls' prices.
+    pub call_reserve: u128,
 }

@@ -6,6 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use bls_client::msgs as client_msgs;
+use bls_core::composition::{Call, MAX_CALLS_PER_JOB};
 use bls_core::module::encode_any;
 use bls_core::outcome::{ExitStatus, Outcome};
 use bls_orchestration::fastpath::msgs::{
@@ -27,9 +28,29 @@ impl World {
             job.input.as_slice(),
             job.seed.as_bytes(),
         ]);
-        let stdout = match self.actors[a].behaviour {
-            Behaviour::Liar => format!("lie {} {} {}", self.actors[a].addr(), job.id, job.round),
-            _ => hex::encode(&digest[..8]),
+        let liar = self.actors[a].behaviour == Behaviour::Liar;
+        let stdout = if liar {
+            format!("lie {} {} {}", self.actors[a].addr(), job.id, job.round)
+        } else {
+            hex::encode(&digest[..8])
+        };
+        // A composed job calls its callee once or twice (each exiting 0 or not, as the digest
+        // says); a liar claims every call the job may make, all paid.
+        let calls = match job.callees.first() {
+            None => Vec::new(),
+            Some(c) if liar => vec![
+                Call {
+                    function_id: c.function_id,
+                    ok: true
+                };
+                MAX_CALLS_PER_JOB as usize
+            ],
+            Some(c) => (0..1 + digest[1] % 2)
+                .map(|k| Call {
+                    function_id: c.function_id,
+                    ok: (digest[2] >> k) & 1 == 0,
+                })
+                .collect(),
         };
         Outcome {
             status: ExitStatus::Exited(0),
@@ -40,7 +61,7 @@ impl World {
             fuel_used: u64::from(digest[0]) * 10_000,
             wall_time: std::time::Duration::ZERO,
             trap_message: None,
-            calls: Vec::new(),
+            calls,
         }
         .canonical_bytes()
     }

@@ -267,6 +267,16 @@ impl World {
             .collect()
     }
 
+    /// The `pick`th function the fast path serves: composed functions run on chain only.
+    fn fast_function(&self, pick: u8) -> &super::actors::Function {
+        let served: Vec<&super::actors::Function> = self
+            .functions
+            .iter()
+            .filter(|f| f.calls.is_empty())
+            .collect();
+        served[usize::from(pick) % served.len()]
+    }
+
     pub(super) fn fast_request(
         &mut self,
         invoker: u8,
@@ -276,7 +286,7 @@ impl World {
         other: Option<u8>,
     ) {
         let i = usize::from(invoker) % self.fast.len();
-        let fid = self.functions[usize::from(function) % self.functions.len()].id;
+        let fid = self.fast_function(function).id;
         let fee = self.fast_charge(fid);
         // A head serves against the committed deposit, never against one with a withdrawal
         // pending.
@@ -304,7 +314,7 @@ impl World {
                 Some(rest[usize::from(o) % rest.len()])
             }
         };
-        let f = &self.functions[usize::from(function) % self.functions.len()];
+        let f = self.fast_function(function);
         let (fid, code, quorum) = (f.id, f.code_hash, f.quorum);
         let (request, id) = self.signed_request(i, fid, code, input);
         let (honest, lies) = self.subnetwork_answers(fid, &id, &code);
@@ -388,7 +398,7 @@ impl World {
         let Some(liar) = (0..self.actors.len()).find(|h| self.actors[*h].byzantine_head) else {
             return;
         };
-        let f = &self.functions[usize::from(pick) % self.functions.len()];
+        let f = self.fast_function(pick);
         let (fid, code, quorum) = (f.id, f.code_hash, f.quorum);
         let i = usize::from(pick) % self.fast.len();
         let receipt_for =

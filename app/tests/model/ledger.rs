@@ -20,6 +20,8 @@ pub struct OpenJob {
     pub max_fee: u128,
     /// The listing price fixed at invoke (part of the escrow).
     pub royalty: u128,
+    /// Escrowed for the prices of its calls (part of the escrow).
+    pub call_reserve: u128,
     /// Invocation height.
     pub height: u64,
 }
@@ -37,6 +39,8 @@ pub struct Stats {
     pub jobs_failed: u64,
     /// Fast-path receipts settled.
     pub receipts_settled: u64,
+    /// Jobs whose settlement paid callee prices (composition).
+    pub calls_paid: u64,
     /// Listing prices paid to the owner (on chain and fast path).
     pub royalties_paid: u64,
     /// Byzantine txs refused as the model expected.
@@ -92,6 +96,7 @@ impl World {
                         OpenJob {
                             max_fee: job.max_fee,
                             royalty: job.royalty,
+                            call_reserve: job.call_reserve,
                             height: job.height,
                         },
                     );
@@ -104,24 +109,29 @@ impl World {
                         continue;
                     };
                     let k = a["workers"].split(',').filter(|s| !s.is_empty()).count() as u128;
-                    let (fee, per, burn, community, refund, royalty) = (
+                    let (fee, per, burn, community, refund, royalty, calls_paid) = (
                         num(&a, "fee"),
                         num(&a, "per_worker"),
                         num(&a, "burn"),
                         num(&a, "community"),
                         num(&a, "refund"),
                         num(&a, "royalty"),
+                        num(&a, "calls_paid"),
                     );
                     if per * k + burn + community != fee
-                        || fee + refund + royalty != open.max_fee
+                        || fee + refund + royalty + calls_paid != open.max_fee
                         || royalty != open.royalty
+                        || calls_paid > open.call_reserve
                     {
                         self.violations.push(format!(
                             "job {id}: escrow {} != paid {per}×{k} + burned {burn} + community \
                              {community} + refunded {refund} + price {royalty} (fixed at \
-                             invoke: {})",
-                            open.max_fee, open.royalty
+                             invoke: {}) + calls {calls_paid} (reserve {})",
+                            open.max_fee, open.royalty, open.call_reserve
                         ));
+                    }
+                    if calls_paid > 0 {
+                        self.stats.calls_paid += 1;
                     }
                     self.stats.jobs_settled += 1;
                     settled.push(id);

@@ -42,7 +42,14 @@ pub const INITIAL_WORKERS: usize = 8;
 /// Blocks end by themselves once this many txs wait.
 pub const MAX_PENDING_TXS: usize = 12;
 /// The deployed functions' (replication, quorum): tolerant, strict, unanimous.
-const FUNCTIONS: [(u32, u32); 3] = [(3, 2), (2, 2), (3, 3)];
+/// Replication, quorum and manifest of each function the owner deploys; the last one calls the
+/// first (composition: on chain only, its calls paid from a reserve escrowed at invoke).
+const FUNCTIONS: [(u32, u32, &str); 4] = [
+    (3, 2, "{}"),
+    (2, 2, "{}"),
+    (3, 3, "{}"),
+    (3, 2, r#"{"calls":[1]}"#),
+];
 /// The owner lists the first function at this price per invocation (below the fast-path fee,
 /// so a fast request's `max_fee` of twice the fee covers it whole).
 pub const LISTED_PRICE: u128 = 700;
@@ -302,14 +309,14 @@ impl World {
         let wasm =
             wat::parse_str(r#"(module (memory (export "memory") 1) (func (export "_start")))"#)
                 .expect("wat");
-        for (n, m) in FUNCTIONS {
+        for (n, m, manifest) in FUNCTIONS {
             let msg = client_msgs::deploy_function(
                 w.owner.address(),
                 &client_msgs::Deployment {
                     wasm: wasm.clone(),
                     code_hash: Vec::new(),
                     source_uris: Vec::new(),
-                    manifest_json: "{}".into(),
+                    manifest_json: manifest.into(),
                     replication: n,
                     quorum: m,
                     code_size: 0,
@@ -347,12 +354,23 @@ impl World {
         w.end_block()?;
         w.params = bls_orchestration::state::params(&w.chain.view()).map_err(|e| e.to_string())?;
         let code_hash: [u8; 32] = Sha256::digest(&wasm).into();
-        for (id, (_, quorum)) in (1u64..).zip(FUNCTIONS) {
+        for (id, (_, quorum, manifest)) in (1u64..).zip(FUNCTIONS) {
+            let calls = bls_core::manifest::Manifest::from_json(manifest.as_bytes())
+                .expect("manifest")
+                .calls;
+            // Every callee is function 1, listed at LISTED_PRICE.
+            let call_reserve = if calls.is_empty() {
+                0
+            } else {
+                u128::from(bls_core::composition::MAX_CALLS_PER_JOB) * LISTED_PRICE
+            };
             w.functions.push(Function {
                 id,
                 code_hash,
                 quorum,
                 price: if id == 1 { LISTED_PRICE } else { 0 },
+                calls,
+                call_reserve,
             });
         }
         let owner = w.owner.clone();
@@ -562,8 +580,8 @@ impl World {
             &self.params,
             &bls_core::manifest::Manifest::default().limits,
         );
-        // A listed function's price is escrowed on top of the worst case.
-        let least = worst + f.price;
+        // A listed function's price and its calls' reserve are escrowed on top of the worst case.
+        let least = worst + f.price + f.call_reserve;
         let (max_fee, expect) = if fee_mult == 0 {
             (
                 least - 1,
