@@ -15,9 +15,10 @@
 //!   version, manifest). `version` 0 means the pinned one; another number must equal it.
 //! - **Budgets are the job's**: a callee burns the job's fuel (what it used is gone from its
 //!   caller), runs under the job's deadline, and may use at most its own memory limit and
-//!   what its callers leave of theirs. A callee that runs out of fuel or time ends the whole
-//!   job with that trap; any other failure of the callee (its own memory limit, a trap, a
-//!   non-zero exit, an output flood) is an error its caller can handle.
+//!   what its callers leave of theirs. A callee that runs out of fuel or time, or overflows
+//!   its stack, ends the whole job with that trap; any other failure of the callee (its own
+//!   memory limit, a trap, a non-zero exit, an output flood) is an error its caller can
+//!   handle, in fixed words (never the engine's text, which the guest could print).
 //! - **Permissions never widen**: the callee's HTTP allowlist is its own intersected with its
 //!   caller's; `/data` only when both may read it; no secrets; its own env and args; the
 //!   job's HTTP request budget is shared.
@@ -33,7 +34,9 @@ use wasmtime::{Caller, Extern, Linker, Memory};
 
 use crate::allowlist::Origin;
 use crate::error::RuntimeError;
-use crate::frame::{classify, execute, new_store, wasi_ctx, Failure, WasiParts};
+use crate::frame::{
+    classify, execute, new_store, wasi_ctx, worker_side, Failure, FrameSetupFailed, WasiParts,
+};
 use crate::http::HttpCtx;
 use crate::job::SecretEnv;
 use crate::limits::{JobLimiter, LimitExceeded};
@@ -68,12 +71,6 @@ pub enum CallErrorCode {
     /// The input is larger than [`MAX_CALL_INPUT_BYTES`].
     InputTooLarge = 8,
 }
-
-/// A callee could not be set up on this worker (pool exhausted, I/O): not the guest's doing,
-/// so the job has no outcome on this worker ([`crate::RuntimeError::Setup`]).
-#[derive(Debug, thiserror::Error)]
-#[error("setting up a call: {0}")]
-pub struct CallSetupFailed(pub String);
 
 /// A refused or failed call: the code for the guest and the message for `last_error`.
 struct Refusal {
@@ -118,8 +115,8 @@ pub(crate) fn add_to_linker(linker: &mut Linker<JobState>) -> wasmtime::Result<(
                     &mut caller,
                     function_id as u64,
                     version as u64,
-                    at(input_ptr),
-                    at(input_len),
+                    (at(input_ptr), at(input_len)),
+                    at(output_len_out),
                 )
                 .await?;
                 match ran {
@@ -199,8 +196,8 @@ async fn call(
     caller: &mut Caller<'_, JobState>,
     function_id: u64,
     version: u64,
-    input_at: usize,
-    input_len: usize,
+    (input_at, input_len): (usize, usize),
+    output_len_at: usize,
 ) -> wasmtime::Result<Result<Vec<u8>, Refusal>> {
     let ctx = &caller.data().calls;
     if !ctx.declared.contains(&function_id) {
@@ -258,21 +255,35 @@ async fn call(
             format!("input of {input_len} bytes is above the {MAX_CALL_INPUT_BYTES}-byte limit of a call"),
         )));
     }
+    // Everything a refusal can rest on is checked before the host copies or runs anything:
+    // the job's call budget, then the guest's buffers (memory never shrinks, so buffers in
+    // bounds now are in bounds after the call).
+    if shared.log().len() >= MAX_CALLS_PER_JOB as usize {
+        return Ok(Err(refuse(
+            CallErrorCode::CallBudget,
+            format!("this job already made {MAX_CALLS_PER_JOB} calls, the most a job may make"),
+        )));
+    }
     let Some(mem) = guest_memory(caller) else {
         return Ok(Err(refuse(CallErrorCode::BadBuffer, "no memory export")));
     };
+    let size = mem.data_size(&*caller);
+    let within = |at: usize, len: usize| at.checked_add(len).is_some_and(|end| end <= size);
+    if !within(input_at, input_len) {
+        return Ok(Err(refuse(CallErrorCode::BadBuffer, "input out of bounds")));
+    }
+    if !within(output_len_at, 4) {
+        return Ok(Err(refuse(
+            CallErrorCode::BadBuffer,
+            "output length pointer out of bounds",
+        )));
+    }
     let mut input = vec![0u8; input_len];
     if mem.read(&*caller, input_at, &mut input).is_err() {
         return Ok(Err(refuse(CallErrorCode::BadBuffer, "input out of bounds")));
     }
     let index = {
         let mut log = shared.log();
-        if log.len() >= MAX_CALLS_PER_JOB as usize {
-            return Ok(Err(refuse(
-                CallErrorCode::CallBudget,
-                format!("this job already made {MAX_CALLS_PER_JOB} calls, the most a job may make"),
-            )));
-        }
         log.push(Call {
             function_id,
             ok: false,
@@ -316,7 +327,7 @@ async fn call(
     let output_cap = callee.manifest.limits.output_bytes as usize;
     let stdout = OutputCapture::new(output_cap);
     let stderr = OutputCapture::new(output_cap);
-    let setup = |e: RuntimeError| wasmtime::Error::new(CallSetupFailed(e.to_string()));
+    let setup = |e: RuntimeError| wasmtime::Error::new(FrameSetupFailed(e.to_string()));
     let wasi = wasi_ctx(
         &WasiParts {
             manifest: &callee.manifest,
@@ -346,20 +357,22 @@ async fn call(
 
     let status = match result {
         Ok(()) => ExitStatus::Exited(0),
-        Err(Failure::Entry(message)) => {
+        // Fixed words, not wasmtime's: the guest may print them into the outcome.
+        Err(Failure::Entry(_)) => {
             return Ok(Err(refuse(
                 CallErrorCode::Failed,
-                format!("function {function_id}: {message}"),
+                format!(
+                    "function {function_id} exports no entry {:?} of type () -> ()",
+                    callee.manifest.entry()
+                ),
             )))
         }
-        Err(Failure::Instantiate(e)) => match classify(&e) {
-            Some(status) => status,
-            None => return Err(wasmtime::Error::new(CallSetupFailed(format!("{e:#}")))),
-        },
-        Err(Failure::Call(e)) => {
-            if e.downcast_ref::<CallSetupFailed>().is_some() {
-                return Err(e);
-            }
+        // The worker's own failure (its pool, a deeper callee's setup): no outcome here.
+        Err(Failure::Instantiate(e) | Failure::Call(e)) if worker_side(&e).is_some() => {
+            let why = worker_side(&e).unwrap_or_default();
+            return Err(wasmtime::Error::new(FrameSetupFailed(why)));
+        }
+        Err(Failure::Instantiate(e) | Failure::Call(e)) => {
             classify(&e).unwrap_or(ExitStatus::Trapped(TrapKind::Other))
         }
     };
@@ -370,8 +383,12 @@ async fn call(
             }
             return Ok(Ok(stdout.take().0));
         }
-        // The job's own budgets are spent: the whole job ends with that trap.
-        ExitStatus::Trapped(kind @ (TrapKind::OutOfFuel | TrapKind::Timeout)) => {
+        // The job's own budgets are spent, or the stack overflowed (its depth is the
+        // machine's, not the protocol's, and must not become an answer the caller can
+        // print): the whole job ends with that trap.
+        ExitStatus::Trapped(
+            kind @ (TrapKind::OutOfFuel | TrapKind::Timeout | TrapKind::StackOverflow),
+        ) => {
             return Err(wasmtime::Error::new(LimitExceeded(kind)));
         }
         ExitStatus::Trapped(TrapKind::OutOfMemory) => format!(

@@ -134,6 +134,23 @@ pub(crate) async fn execute(
         .map_err(Failure::Call)
 }
 
+/// A frame could not be set up on this worker (the pool exhausted, I/O): not the guest's
+/// doing, so the job has no outcome on this worker ([`RuntimeError::Setup`]).
+#[derive(Debug, thiserror::Error)]
+#[error("setting up a frame: {0}")]
+pub struct FrameSetupFailed(pub String);
+
+/// Why `err` is this worker's failure rather than the guest's — its instance pool exhausted, or
+/// a callee's frame not set up — if it is: then no outcome may be reported. Everything else a
+/// guest can cause, so it is the guest's outcome.
+pub(crate) fn worker_side(err: &wasmtime::Error) -> Option<String> {
+    if let Some(FrameSetupFailed(why)) = err.downcast_ref::<FrameSetupFailed>() {
+        return Some(why.clone());
+    }
+    err.downcast_ref::<wasmtime::PoolConcurrencyLimitError>()
+        .map(|e| e.to_string())
+}
+
 /// Where a run failed, before classification.
 pub(crate) enum Failure {
     Instantiate(wasmtime::Error),

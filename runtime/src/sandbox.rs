@@ -7,11 +7,13 @@ use std::time::Instant;
 use wasmtime::{Engine, InstancePre, Linker};
 
 use crate::cache::{CacheStats, ModuleCache};
-use crate::compose::{self, CallSetupFailed};
+use crate::compose;
 use crate::config::RuntimeConfig;
 use crate::engine::{self, EpochTicker};
 use crate::error::RuntimeError;
-use crate::frame::{classify, execute, new_store, trap_message, wasi_ctx, Failure, WasiParts};
+use crate::frame::{
+    classify, execute, new_store, trap_message, wasi_ctx, worker_side, Failure, WasiParts,
+};
 use crate::http::{self, HttpCtx};
 use crate::job::Job;
 use crate::limits::{JobLimiter, LimitExceeded};
@@ -186,16 +188,17 @@ impl Runtime {
         let (status, trap_message) = match result {
             Ok(()) => (ExitStatus::Exited(0), None),
             Err(Failure::Entry(msg)) => (ExitStatus::Trapped(TrapKind::Other), Some(msg)),
-            Err(Failure::Instantiate(e)) => match classify(&e) {
-                Some(status) => (status, Some(trap_message(&e))),
-                // Not the guest's doing (e.g. pool exhausted): no outcome to report.
-                None => return Err(RuntimeError::Setup(format!("instantiate: {e:#}"))),
-            },
+            // Not the guest's doing (the pool exhausted, a callee not set up): no outcome.
+            Err(Failure::Instantiate(e) | Failure::Call(e)) if worker_side(&e).is_some() => {
+                let why = worker_side(&e).unwrap_or_default();
+                return Err(RuntimeError::Setup(format!("instantiate: {why}")));
+            }
+            Err(Failure::Instantiate(e)) => {
+                // Anything else at instantiation (its start function, its memory) is the guest's.
+                let status = classify(&e).unwrap_or(ExitStatus::Trapped(TrapKind::Other));
+                (status, Some(trap_message(&e)))
+            }
             Err(Failure::Call(e)) => {
-                if let Some(CallSetupFailed(why)) = e.downcast_ref::<CallSetupFailed>() {
-                    // A callee could not be set up on this worker: not the guest's doing.
-                    return Err(RuntimeError::Setup(why.clone()));
-                }
                 let status = classify(&e).unwrap_or(ExitStatus::Trapped(TrapKind::Other));
                 let message = match status {
                     ExitStatus::Exited(_) => None,

@@ -54,10 +54,16 @@ fn ok(function_id: u64) -> Call {
     }
 }
 
-/// A guest that calls `function_id` at `version` with `len` bytes at `ptr`, `times` times, and
-/// exits with the code of the first call that returns non-zero (0 when all succeed). Its
-/// memory is one page.
-fn caller_wat(function_id: u64, version: u64, ptr: u32, len: u32, times: u32) -> Vec<u8> {
+/// A guest that calls `function_id` at `version` with `len` bytes at `ptr` (the output length
+/// written at `out`), `times` times, and exits with the code of the first call that returns
+/// non-zero (0 when all succeed). Its memory is one page.
+fn caller_wat(
+    function_id: u64,
+    version: u64,
+    (ptr, len): (u32, u32),
+    out: u32,
+    times: u32,
+) -> Vec<u8> {
     wat::parse_str(format!(
         r#"(module
           (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
@@ -67,7 +73,7 @@ fn caller_wat(function_id: u64, version: u64, ptr: u32, len: u32, times: u32) ->
           (func (export "_start") (local $i i32) (local $rc i32)
             (loop $again
               (local.set $rc (call $call (i64.const {function_id}) (i64.const {version})
-                (i32.const {ptr}) (i32.const {len}) (i32.const 1024)))
+                (i32.const {ptr}) (i32.const {len}) (i32.const {out})))
               (if (i32.ne (local.get $rc) (i32.const 0))
                 (then (call $exit (local.get $rc))))
               (local.set $i (i32.add (local.get $i) (i32.const 1)))
@@ -161,7 +167,7 @@ async fn a_call_cycle_ends_at_the_depth_limit_with_a_clear_error() {
 async fn attack_a_call_loop_stops_at_the_job_call_budget() {
     let rt = runtime();
     let code = rt
-        .load(&caller_wat(2, 0, 0, 3, MAX_CALLS_PER_JOB + 1))
+        .load(&caller_wat(2, 0, (0, 3), 1024, MAX_CALLS_PER_JOB + 1))
         .unwrap();
     let mut j = job(code, env(&[], &[2]), b"");
     j.callees = vec![callee(&rt, 2, "hello", Manifest::default())];
@@ -176,19 +182,33 @@ async fn attack_another_version_and_bad_guest_buffers_are_refused() {
     let rt = runtime();
     let hello = callee(&rt, 2, "hello", Manifest::default());
     for (wat, code, what) in [
-        (caller_wat(2, 1, 0, 3, 1), 0, "the pinned version by number"),
         (
-            caller_wat(2, 2, 0, 3, 1),
+            caller_wat(2, 1, (0, 3), 1024, 1),
+            0,
+            "the pinned version by number",
+        ),
+        (
+            caller_wat(2, 2, (0, 3), 1024, 1),
             3,
             "another version: VersionMoved",
         ),
         (
-            caller_wat(2, 0, 65_530, 100, 1),
+            caller_wat(2, 0, (65_530, 100), 1024, 1),
             7,
             "input past memory: BadBuffer",
         ),
         (
-            caller_wat(2, 0, 0, (1 << 20) + 1, 1),
+            caller_wat(2, 0, (u32::MAX - 1, 3), 1024, 1),
+            7,
+            "input wrapping around: BadBuffer",
+        ),
+        (
+            caller_wat(2, 0, (0, 3), 65_534, 1),
+            7,
+            "output length past memory: BadBuffer",
+        ),
+        (
+            caller_wat(2, 0, (0, (1 << 20) + 1), 1024, 1),
             8,
             "input above 1 MiB: InputTooLarge",
         ),
@@ -229,6 +249,42 @@ async fn attack_a_callee_burning_the_fuel_ends_the_whole_job() {
             function_id: 2,
             ok: false
         }]
+    );
+}
+
+#[tokio::test]
+async fn attack_a_callee_overflowing_its_stack_ends_the_whole_job() {
+    // How deep a stack goes is the machine's, not the protocol's: a caller must not turn it
+    // into an answer it prints (honest workers would disagree and be judged for it).
+    let rt = runtime();
+    let code = rt.load(&wasm("compose")).unwrap();
+    let mut j = job(code, env(&[("FIRST", "2"), ("SECOND", "3")], &[2, 3]), b"x");
+    j.callees = vec![
+        callee(&rt, 2, "deep-recursion", Manifest::default()),
+        callee(&rt, 3, "hello", Manifest::default()),
+    ];
+    let out = run_twice(&rt, &j).await;
+    assert_eq!(out.status, ExitStatus::Trapped(TrapKind::StackOverflow));
+}
+
+#[tokio::test]
+async fn a_callee_without_its_entry_fails_in_fixed_words() {
+    let rt = runtime();
+    let code = rt.load(&wasm("compose")).unwrap();
+    let mut j = job(code, env(&[("FIRST", "2"), ("SECOND", "3")], &[2, 3]), b"x");
+    let no_entry = Manifest {
+        entry: "nope".into(),
+        ..Manifest::default()
+    };
+    j.callees = vec![
+        callee(&rt, 2, "hello", no_entry),
+        callee(&rt, 3, "hello", Manifest::default()),
+    ];
+    let out = run_twice(&rt, &j).await;
+    assert_eq!(out.status, ExitStatus::Exited(1));
+    assert_eq!(
+        text(&out.stderr),
+        "calling FIRST: failed: function 2 exports no entry \"nope\" of type () -> ()\n"
     );
 }
 

@@ -1,7 +1,8 @@
 //! Composition end to end against real cometbft + blsd and three real workers: function A
 //! (`compose`) calls listed B (`hello`) and C (`sha256-rounds`), each from another author;
 //! a consumer invokes A with the `bls` CLI and gets the verified joined result, and each
-//! callee's author earns exactly its price. The fast path refuses A in words. Two `relay`s
+//! callee's author earns exactly its price. The fast path refuses A in words (the CLI before
+//! signing, the head when a client signs anyway). Two `relay`s
 //! naming each other form a cycle A→B→A→…: the job ends at the depth limit with the refusal
 //! in its verified output, and the invoker pays exactly the fuel fee plus the prices of the
 //! calls that ran — nothing for the refused call, the rest of the reserve refunded.
@@ -15,6 +16,7 @@ use bls_core::module::encode_any;
 use bls_core::outcome::Outcome;
 use bls_core::{Address, Coins};
 use bls_e2e::chain::new_key;
+use bls_e2e::fastpath::{post, signed_body_with, start_with_head, Nodes};
 use bls_e2e::json_of;
 use bls_e2e::worker::{
     balance_now, deploy, invoke, result, send, wait_finalized, wasm_path, WorkerNet,
@@ -32,10 +34,8 @@ fn bls(node: &str, keyring: &Path, args: &[&str]) -> anyhow::Result<std::process
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_function_calls_listed_functions_and_each_author_earns_its_price() -> anyhow::Result<()> {
-    let mut wn = WorkerNet::start(3, 30, 30).await?;
-    for i in 0..3 {
-        wn.start_worker(i, &[]).await?;
-    }
+    let mut wn = WorkerNet::start(4, 30, 30).await?;
+    let fp = start_with_head(&mut wn, 3, "1000000000ubls").await?;
     let tmp = tempfile::Builder::new().prefix("bls-compose-").tempdir()?;
     let keyring = tmp.path().join("keyring");
     let authors: Vec<_> = ["a", "b", "c"]
@@ -160,6 +160,29 @@ async fn a_function_calls_listed_functions_and_each_author_earns_its_price() -> 
     assert!(
         !o.status.success() && err.contains("composed function runs only in on-chain jobs"),
         "{err}"
+    );
+
+    // A client that skips that check and signs a request anyway: the head refuses it too.
+    let f = bls_client::orchestration::function(&wn.rpc, a).await?;
+    let status = wn.rpc.status().await?;
+    let terms = bls_client::fastpath::ChainTerms {
+        chain_id: status.chain_id.clone(),
+        function_id: a,
+        code_hash: hex::decode(&f.function.code_hash)?
+            .try_into()
+            .map_err(|_| anyhow::anyhow!("code hash"))?,
+        expiry_height: status.latest_block_height + 3,
+        time_secs: 0,
+        time_nanos: 0,
+        fee: 1_000_000,
+    };
+    let (body, _) = signed_body_with(&consumer.key, &terms, "Ada", 1, Nodes::All);
+    let (st, v) = post(&format!("{}/api/v1/functions/execute", fp.head_url), &body).await?;
+    assert_eq!(st, 400, "{v}");
+    assert!(
+        v.to_string()
+            .contains("composed function runs only in on-chain jobs"),
+        "{v}"
     );
 
     // A cycle: relay R1 → R2 → R1 → … ends at the depth limit.

@@ -5,13 +5,16 @@
 //!   reused) instantiating and running `_start` — the floor;
 //! - `process`: one `bls-worker run` process per invocation with a warm disk cache —
 //!   what per-invocation isolation by process would cost.
+//!
+//! And composition (`bls_call`): a `relay` job whose one call runs `hello` (two frames in one
+//! job) against two plain `hello` jobs run one after the other, and one plain job.
 
 #[path = "../../runtime/tests/common/mod.rs"]
 mod common;
 
 use std::process::Command;
 
-use bls_runtime::{ExitStatus, Manifest, Runtime, RuntimeConfig};
+use bls_runtime::{Callee, ExitStatus, Manifest, Runtime, RuntimeConfig};
 use criterion::{criterion_group, criterion_main, Criterion};
 use wasmtime::{Engine, Linker, Module, Store};
 use wasmtime_wasi::p1::WasiP1Ctx;
@@ -122,5 +125,55 @@ fn bench_threads(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_hello, bench_threads);
+/// A job that calls `hello` once through `bls_call` (`relay`), against the same work as two
+/// separate jobs and against one plain job.
+fn bench_composition(c: &mut Criterion) {
+    let rt = Runtime::new(RuntimeConfig {
+        max_concurrent_jobs: 4,
+        ..RuntimeConfig::default()
+    })
+    .expect("runtime");
+    let hello = rt.load(&common::wasm("hello")).expect("load hello");
+    let relay = rt.load(&common::wasm("relay")).expect("load relay");
+    let plain = common::job(hello, Manifest::default(), b"bench");
+    let mut m = Manifest::default();
+    m.env.insert("NEXT".into(), "2".into());
+    m.calls = vec![2];
+    let mut composed = common::job(relay, m, b"bench");
+    composed.callees = vec![Callee {
+        function_id: 2,
+        version: 1,
+        code_hash: hello,
+        manifest: Manifest::default(),
+    }];
+    let tokio = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio");
+    let mut group = c.benchmark_group("composition");
+    group.bench_function("plain_job", |b| {
+        b.iter(|| {
+            let out = tokio.block_on(rt.run(&plain)).expect("run");
+            assert_eq!(out.status, ExitStatus::Exited(0));
+        })
+    });
+    group.bench_function("two_plain_jobs", |b| {
+        b.iter(|| {
+            for _ in 0..2 {
+                let out = tokio.block_on(rt.run(&plain)).expect("run");
+                assert_eq!(out.status, ExitStatus::Exited(0));
+            }
+        })
+    });
+    group.bench_function("job_calling_hello", |b| {
+        b.iter(|| {
+            let out = tokio.block_on(rt.run(&composed)).expect("run");
+            assert_eq!(out.stdout, b"Hello, bench!\n");
+            assert_eq!(out.calls.len(), 1);
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench_hello, bench_threads, bench_composition);
 criterion_main!(benches);

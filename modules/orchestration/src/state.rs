@@ -386,6 +386,12 @@ fn is_zero(v: &u64) -> bool {
 }
 
 impl Job {
+    /// Whether any code this job runs — its own or a pinned callee's — is fetched from off
+    /// chain (and so may be unreachable: the job may then be declined).
+    pub fn has_remote_code(&self) -> bool {
+        !self.source_uris.is_empty() || self.callees.iter().any(|c| !c.source_uris.is_empty())
+    }
+
     /// The manifest pinned at invocation, parsed without re-checking the bounds (they may
     /// have tightened since; the job is run, priced and judged by what it pinned). `None`
     /// only if the JSON no longer parses as a manifest at all.

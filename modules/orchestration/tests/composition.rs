@@ -444,3 +444,31 @@ fn a_cycle_is_pinned_once_and_each_call_pays_its_callee() {
     );
     w.chain.assert_escrow_invariant();
 }
+
+#[test]
+fn callees_pin_at_most_max_manifest_bytes_into_a_job() {
+    // The job record carries its callees' manifests and every commit and reveal rewrites it:
+    // what one invoke can make workers rewrite is bounded.
+    let mut w = world();
+    let (owner_a, owner_b) = (user(210), user(211));
+    let big = serde_json::json!({
+        "env": {"A": "a".repeat(4090), "B": "b".repeat(4090), "C": "c".repeat(1000)}
+    })
+    .to_string();
+    let b1 = w.deploy(&owner_b, &big).unwrap();
+    let b2 = w.deploy(&owner_b, &big).unwrap();
+    w.list(&owner_b, b1, PRICE_B);
+    w.list(&owner_b, b2, PRICE_B);
+    let one = w.deploy(&owner_a, &calls(&[b1])).unwrap();
+    let job = w.invoke(one, MAX_FEE).unwrap();
+    assert_eq!(w.chain.job(job).callees.len(), 1);
+    let two = w.deploy(&owner_a, &calls(&[b1, b2])).unwrap();
+    let before = w.chain.balance(&w.invoker);
+    let e = w.invoke(two, MAX_FEE).unwrap_err();
+    assert!(
+        e.contains(&format!("function {two} calls function {b2}, which would pin more than"))
+            && e.contains("max_manifest_bytes"),
+        "{e}"
+    );
+    assert_eq!(w.chain.balance(&w.invoker), before, "nothing escrowed");
+}

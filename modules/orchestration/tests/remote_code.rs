@@ -481,3 +481,95 @@ fn a_function_with_sources_recorded_before_only_ipfs_counted_can_still_be_update
     assert_eq!(r.function.source_uris, vec![format!("ipfs://{CID}")]);
     assert!(r.function.code_on_chain);
 }
+
+#[test]
+fn a_job_whose_callee_lives_off_chain_may_be_declined_and_nobody_is_punished() {
+    let (mut c, ws) = chain();
+    // B's code is on IPFS and listed; A's own code is on chain and calls B.
+    let b = deploy_on_ipfs(&mut c, 3, 2);
+    let listing = bls_orchestration::market::msgs::MsgPublishListing {
+        owner: user(1).to_string(),
+        function_id: b,
+        name: "remote".into(),
+        description: String::new(),
+        tags: vec![],
+        license: String::new(),
+        source_url: String::new(),
+        price: Some(bls_orchestration::market::msgs::ProtoCoin::ubls(10)),
+        terms: String::new(),
+    };
+    c.orch(
+        &user(1),
+        encode_any(
+            &listing,
+            bls_orchestration::market::msgs::MSG_PUBLISH_LISTING,
+        ),
+    )
+    .unwrap();
+    let a = c
+        .deploy(
+            &user(1),
+            hello_wasm(),
+            &format!(r#"{{"calls":[{b}]}}"#),
+            3,
+            2,
+        )
+        .unwrap();
+    let job = c.invoke(&user(2), a, FEE).unwrap().job_id;
+    assert!(c.job(job).has_remote_code());
+    let slots = assigned(&c, &ws, job);
+    let bonds: Vec<u128> = slots.iter().map(|w| bond(&c, &w.addr)).collect();
+    c.events.clear();
+    for w in &slots {
+        decline(
+            &mut c,
+            &w.addr,
+            job,
+            DeclineReason::CodeUnavailable,
+            "callee's ipfs CID: no provider",
+        )
+        .unwrap();
+    }
+    // The round closed on the declines; nobody was missed, paid or slashed for them.
+    let d = c.job(job).commit_deadline;
+    c.until(d + 1);
+    for (w, b) in slots.iter().zip(bonds) {
+        assert_eq!(bond(&c, &w.addr), b, "{} kept its bond", w.addr);
+        let info = bls_registry::state::must_get_worker(&c.store, &w.addr).unwrap();
+        assert_eq!(info.status, bls_registry::state::WorkerStatus::Active);
+    }
+    assert!(c.events_of(bls_registry::events::WORKER_MISSED).is_empty());
+    c.assert_escrow_invariant();
+    // A callee on chain like its caller: no excuse to decline.
+    let b2 = c.deploy(&user(1), hello_wasm(), "{}", 3, 2).unwrap();
+    let mut on_chain_listing = listing.clone();
+    on_chain_listing.function_id = b2;
+    c.orch(
+        &user(1),
+        encode_any(
+            &on_chain_listing,
+            bls_orchestration::market::msgs::MSG_PUBLISH_LISTING,
+        ),
+    )
+    .unwrap();
+    let a2 = c
+        .deploy(
+            &user(1),
+            hello_wasm(),
+            &format!(r#"{{"calls":[{b2}]}}"#),
+            3,
+            2,
+        )
+        .unwrap();
+    let job2 = c.invoke(&user(2), a2, FEE).unwrap().job_id;
+    let w = assigned(&c, &ws, job2)[0].clone();
+    let e = assert_refused(
+        decline(&mut c, &w.addr, job2, DeclineReason::CodeUnavailable, ""),
+        &variant!(OrchestrationError::NotDeclinable { job, reason }),
+    );
+    assert!(
+        e.log.contains("every callee's are stored on chain"),
+        "{}",
+        e.log
+    );
+}

@@ -414,7 +414,7 @@ impl Jobs {
                     JobError::DoesNotFit { .. } => "does_not_fit",
                     JobError::Secrets { .. } => "secrets_unopenable",
                     // Declined (code off chain it could not get or run): by the reason.
-                    JobError::Code { source, .. } if !job.source_uris.is_empty() => source
+                    JobError::Code { source, .. } if job.has_remote_code() => source
                         .decline_reason()
                         .map_or("failed", DeclineReason::name),
                     _ => "failed",

@@ -67,9 +67,10 @@ pub fn decline_job(
             job.commit_deadline
         )));
     }
-    if job.source_uris.is_empty() {
+    // Off-chain code — the job's own or a pinned callee's — may be unreachable for anyone.
+    if !job.has_remote_code() {
         return Err(refuse(format!(
-            "its code {} is stored on chain (read it with the Code query)",
+            "its code {} and every callee's are stored on chain (read them with the Code query)",
             job.code_hash
         )));
     }

@@ -31,12 +31,17 @@ fn cannot(caller: u64, callee: u64, reason: impl Into<String>) -> OrchestrationE
 /// callee's own `calls`, each function once (a cycle is pinned once; the runtime's depth limit
 /// ends it). Refused when a function reached does not exist, is retired, is not listed, keeps
 /// sealed secrets (only its own workers can open them), or when more than
-/// [`MAX_CALLEES_PER_JOB`] are reached.
+/// [`MAX_CALLEES_PER_JOB`] are reached or their manifests and sources add up to more than
+/// `max_manifest_bytes` (the job record carries them, and every commit and reveal rewrites it).
+/// A function that calls itself is pinned as its own callee, so it too must be listed.
 pub fn pin_callees(
     store: &dyn Storage,
     root: u64,
     manifest: &Manifest,
 ) -> Result<Vec<PinnedCallee>, OrchestrationError> {
+    let max_pinned_bytes =
+        usize::try_from(state::params(store)?.max_manifest_bytes).unwrap_or(usize::MAX);
+    let mut pinned_bytes = 0usize;
     let mut pinned = Vec::new();
     let mut seen = BTreeSet::new();
     let mut queue: VecDeque<(u64, u64)> = manifest.calls.iter().map(|c| (root, *c)).collect();
@@ -84,6 +89,20 @@ pub fn pin_callees(
             )
         })?;
         queue.extend(m.calls.iter().map(|c| (id, *c)));
+        pinned_bytes = pinned_bytes
+            .saturating_add(f.manifest_json.len())
+            .saturating_add(f.fetch_sources().iter().map(String::len).sum::<usize>());
+        if pinned_bytes > max_pinned_bytes {
+            return Err(cannot(
+                caller,
+                id,
+                format!(
+                    "would pin more than {max_pinned_bytes} bytes of callee manifests and sources \
+                     in every job (max_manifest_bytes), which each worker's commit and reveal \
+                     would rewrite"
+                ),
+            ));
+        }
         pinned.push(PinnedCallee {
             function_id: id,
             version: f.version,
