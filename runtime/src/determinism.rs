@@ -23,10 +23,14 @@ impl HostWallClock for FixedWallClock {
     }
 }
 
-/// Monotonic clock frozen at zero. Timed waits still sleep for real (and are cut off by
-/// the job deadline), but no reading of the clock differs between workers.
+/// Monotonic clock frozen at [`FROZEN_MONOTONIC_NS`]. Timed waits still sleep for real (and
+/// are cut off by the job deadline), but no reading of the clock differs between workers.
 #[derive(Debug, Clone, Copy)]
 pub struct FrozenMonotonicClock;
+
+/// What the monotonic clock always reads: one second. Not zero, because some language
+/// runtimes (Go's) refuse to start on a clock that reads zero.
+pub const FROZEN_MONOTONIC_NS: u64 = 1_000_000_000;
 
 impl HostMonotonicClock for FrozenMonotonicClock {
     fn resolution(&self) -> u64 {
@@ -34,7 +38,7 @@ impl HostMonotonicClock for FrozenMonotonicClock {
     }
 
     fn now(&self) -> u64 {
-        0
+        FROZEN_MONOTONIC_NS
     }
 }
 

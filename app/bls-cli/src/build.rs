@@ -1,4 +1,5 @@
-//! `bls function build`: cargo for `wasm32-wasip1` in the project, then what was built.
+//! `bls function build`: the project's compiler for `wasm32-wasip1` (cargo for Rust, `go
+//! build` for Go, clang with wasi-libc for C), then what was built.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -7,7 +8,7 @@ use bls_client::orchestration::{code_hash, gzip_wasm};
 use serde::Serialize;
 
 use crate::errors::CliError;
-use crate::project::{Project, WASM_TARGET};
+use crate::project::{Lang, Project, WASM_TARGET};
 
 /// What a build produced (stable JSON field names).
 #[derive(Debug, Clone, Serialize)]
@@ -56,32 +57,95 @@ pub fn check_target(dir: &Path) -> Result<(), CliError> {
     }
 }
 
-/// Builds the project (cargo's progress on stderr) and reports the artifact.
+/// Builds the project (the compiler's progress on stderr) and reports the artifact, always at
+/// [`Project::wasm_path`].
 pub fn build(project: &Project, offline: bool) -> anyhow::Result<BuildReport> {
-    check_target(&project.dir)?;
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-    let mut cmd = Command::new(&cargo);
-    cmd.current_dir(&project.dir)
-        .args(["build", "--release", "--target", WASM_TARGET, "--bin"])
-        .arg(&project.config.name)
-        .arg("--target-dir")
-        .arg(project.target_dir())
-        // A host build's target or flags (e.g. set by an outer cargo) must not leak in.
-        .env_remove("CARGO_BUILD_TARGET")
-        .env_remove("CARGO_ENCODED_RUSTFLAGS");
-    if offline {
-        cmd.arg("--offline");
+    let out = project.wasm_path();
+    if let Some(parent) = out.parent() {
+        std::fs::create_dir_all(parent)?;
     }
-    let status = cmd
-        .status()
-        .map_err(|e| anyhow::anyhow!("cannot run `{cargo}`: {e}: install Rust with rustup"))?;
+    let (tool, mut cmd, install) = match project.config.lang {
+        Lang::Rust => {
+            check_target(&project.dir)?;
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+            let mut cmd = Command::new(&cargo);
+            cmd.args(["build", "--release", "--target", WASM_TARGET, "--bin"])
+                .arg(&project.config.name)
+                .arg("--target-dir")
+                .arg(project.target_dir())
+                // A host build's target or flags (e.g. set by an outer cargo) must not leak in.
+                .env_remove("CARGO_BUILD_TARGET")
+                .env_remove("CARGO_ENCODED_RUSTFLAGS");
+            if offline {
+                cmd.arg("--offline");
+            }
+            (
+                format!("{cargo} build"),
+                cmd,
+                "install Rust with rustup (https://rustup.rs)",
+            )
+        }
+        Lang::Go => {
+            let mut cmd = Command::new("go");
+            // Reproducible: no paths or build ids in the binary, the local toolchain only (a
+            // toolchain download would make the build depend on the network).
+            cmd.args(["build", "-trimpath", "-ldflags=-s -w -buildid=", "-o"])
+                .arg(&out)
+                .arg(".")
+                .env("GOOS", "wasip1")
+                .env("GOARCH", "wasm")
+                .env("GOTOOLCHAIN", "local")
+                .env("CGO_ENABLED", "0");
+            if offline {
+                cmd.env("GOPROXY", "off");
+            }
+            (
+                "go build".to_string(),
+                cmd,
+                "install Go 1.21 or later (https://go.dev/dl)",
+            )
+        }
+        Lang::C => {
+            let sources = c_sources(&project.dir)?;
+            let mut cmd = Command::new("clang");
+            cmd.args(["--target=wasm32-wasi", "-O2", "-Wall", "-o"])
+                .arg(&out)
+                .args(&sources);
+            (
+                "clang".to_string(),
+                cmd,
+                "install clang, lld and wasi-libc (Debian: apt-get install clang lld wasi-libc \
+                 libclang-rt-14-dev-wasm32; scripts/install does)",
+            )
+        }
+    };
+    cmd.current_dir(&project.dir);
+    let status = cmd.status().map_err(|e| CliError::NoCompiler {
+        tool: tool.clone(),
+        detail: e.to_string(),
+        install: install.to_string(),
+    })?;
     if !status.success() {
         return Err(CliError::BuildFailed {
+            tool,
             dir: project.dir.clone(),
         }
         .into());
     }
     report(project)
+}
+
+/// The C sources of a project: every `src/*.c`, in name order.
+fn c_sources(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let src = dir.join("src");
+    let mut sources: Vec<PathBuf> = std::fs::read_dir(&src)
+        .map_err(|e| anyhow::anyhow!("reading {}: {e}", src.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "c"))
+        .collect();
+    sources.sort();
+    anyhow::ensure!(!sources.is_empty(), "no C sources in {}", src.display());
+    Ok(sources)
 }
 
 /// Describes the built WASM (size, gzip size, code hash).

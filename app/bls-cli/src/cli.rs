@@ -246,17 +246,24 @@ pub struct SignArgs {
 pub enum FunctionSub {
     /// Create a Rust function project: Cargo.toml, src/main.rs, bls.toml, .gitignore.
     Init {
-        /// Function name (also the cargo package and binary name).
+        /// Function name (also the cargo package and binary, or the Go module, name).
         name: String,
+        /// The language: rust (cargo, the bls-sdk crate of a checkout), go (GOOS=wasip1
+        /// GOARCH=wasm, the bls package written into the project) or c (clang with wasi-libc,
+        /// bls.h written into the project).
+        #[arg(long, value_enum, default_value = "rust")]
+        lang: crate::project::Lang,
         /// Directory to create (default: ./NAME).
         #[arg(long)]
         dir: Option<PathBuf>,
-        /// The guest SDK (contracts/sdk of a bls checkout); default: $BLS_SDK_PATH, else the
-        /// checkout around the new project, else the one `bls` was built from.
+        /// Rust only: the guest SDK (contracts/sdk of a bls checkout); default:
+        /// $BLS_SDK_PATH, else the checkout around the new project, else the one `bls` was
+        /// built from.
         #[arg(long)]
         sdk_path: Option<PathBuf>,
     },
-    /// Build the function for wasm32-wasip1 (release); print its path, sizes and code hash.
+    /// Build the function for wasm32-wasip1 with its language's compiler (cargo, go build, clang);
+    /// print its path, sizes and code hash.
     Build {
         /// Project.
         #[command(flatten)]

@@ -170,11 +170,23 @@ pub enum CliError {
         /// The request id (hex).
         request_id: String,
     },
-    /// cargo failed.
-    #[error("`cargo build` failed for {} (its errors are above)", dir.display())]
+    /// The compiler failed.
+    #[error("`{tool}` failed for {} (its errors are above)", dir.display())]
     BuildFailed {
+        /// The compiler command that failed (`cargo build`, `go build`, `clang`).
+        tool: String,
         /// The project.
         dir: PathBuf,
+    },
+    /// A language's compiler could not be run at all.
+    #[error("cannot run `{tool}` ({detail}): {install}")]
+    NoCompiler {
+        /// The compiler command.
+        tool: String,
+        /// Why it failed.
+        detail: String,
+        /// How to install it.
+        install: String,
     },
 }
 

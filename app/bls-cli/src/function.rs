@@ -24,7 +24,7 @@ use serde::Serialize;
 use crate::build::{build, report, report_text};
 use crate::cli::{BuildArgs, SignArgs};
 use crate::errors::{explain, CliError};
-use crate::project::{validate_name, Project, MANIFEST_FILE};
+use crate::project::{validate_name, Lang, Project, MANIFEST_FILE};
 use crate::signer::{require_confirmable, require_funds, signer, tx_flags};
 use crate::template;
 
@@ -35,17 +35,20 @@ pub struct Initialized {
     pub name: String,
     /// Project directory.
     pub dir: PathBuf,
-    /// The SDK the project depends on.
+    /// The language.
+    pub lang: Lang,
+    /// The SDK the project depends on (for Go and C, its copy inside the project).
     pub sdk_path: PathBuf,
     /// Files written, relative to `dir`.
     pub files: Vec<String>,
 }
 
-/// `bls function init NAME [--dir DIR] [--sdk-path SDK]`.
+/// `bls function init NAME [--lang L] [--dir DIR] [--sdk-path SDK]`.
 pub fn init(
     ctx: &ClientContext,
     from: Option<&str>,
     name: &str,
+    lang: Lang,
     dir: Option<&Path>,
     sdk_flag: Option<&Path>,
 ) -> anyhow::Result<()> {
@@ -63,28 +66,58 @@ pub fn init(
             return Err(CliError::DirNotEmpty { dir }.into());
         }
     }
-    let sdk = template::find_sdk(sdk_flag, &dir)?;
-    std::fs::create_dir_all(dir.join("src"))
-        .with_context(|| format!("creating {}", dir.display()))?;
-    let files = [
-        ("Cargo.toml", template::cargo_toml(name, &sdk)),
-        ("src/main.rs", template::main_rs(name)),
-        (MANIFEST_FILE, template::bls_toml(name)),
-        (".gitignore", template::GITIGNORE.to_string()),
-    ];
+    let (sdk, files): (PathBuf, Vec<(&str, String)>) = match lang {
+        Lang::Rust => {
+            let sdk = template::find_sdk(sdk_flag, &dir)?;
+            let files = vec![
+                ("Cargo.toml", template::cargo_toml(name, &sdk)),
+                ("src/main.rs", template::main_rs(name)),
+            ];
+            (sdk, files)
+        }
+        // Go and C carry their SDK inside the project: no checkout needed.
+        Lang::Go => (
+            dir.join("bls"),
+            vec![
+                ("go.mod", template::go_mod(name)),
+                ("main.go", template::main_go(name)),
+                ("bls/bls.go", template::GO_SDK.to_string()),
+            ],
+        ),
+        Lang::C => (
+            dir.join("src/bls.h"),
+            vec![
+                ("src/main.c", template::main_c(name)),
+                ("src/bls.h", template::C_SDK.to_string()),
+            ],
+        ),
+    };
+    let files: Vec<(&str, String)> = files
+        .into_iter()
+        .chain([
+            (MANIFEST_FILE, template::bls_toml(name, lang)),
+            (".gitignore", template::GITIGNORE.to_string()),
+        ])
+        .collect();
     for (file, text) in &files {
         let path = dir.join(file);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("creating {}", parent.display()))?;
+        }
         std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
     }
     let out = Initialized {
         name: name.to_string(),
         dir,
+        lang,
         sdk_path: sdk,
         files: files.iter().map(|(f, _)| (*f).to_string()).collect(),
     };
     ctx.emit(&out, |i| {
         format!(
-            "created function project {} in {} ({})\nbls-sdk: {}\nnext:\n  cd {}\n  bls function run --stdin Ada     # build and run locally, as a worker would\n  bls function deploy --from {key} --yes{flags}   # prints the function id and how to invoke it",
+            "created {} function project {} in {} ({})\nSDK: {}\nnext:\n  cd {}\n  bls function run --stdin Ada     # build and run locally, as a worker would\n  bls function deploy --from {key} --yes{flags}   # prints the function id and how to invoke it",
+            i.lang.as_str(),
             i.name,
             i.dir.display(),
             i.files.join(", "),

@@ -59,9 +59,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match sub {
         FunctionSub::Init {
             name,
+            lang,
             dir,
             sdk_path,
-        } => function::init(&ctx, from, &name, dir.as_deref(), sdk_path.as_deref()),
+        } => function::init(&ctx, from, &name, lang, dir.as_deref(), sdk_path.as_deref()),
         FunctionSub::Build { dir, build } => function::build_cmd(&ctx, &dir.dir, &build),
         FunctionSub::Run {
             dir,

@@ -19,12 +19,42 @@ pub const WASM_TARGET: &str = "wasm32-wasip1";
 /// Longest function name.
 const MAX_NAME_BYTES: usize = 64;
 
+/// The language a project is written in: how `bls function build` compiles it.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize, clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    /// Rust: cargo for `wasm32-wasip1`, the `bls-sdk` crate.
+    #[default]
+    Rust,
+    /// Go: `GOOS=wasip1 GOARCH=wasm go build`, the `bls` package written into the project.
+    Go,
+    /// C: `clang --target=wasm32-wasi` with Debian's wasi-libc, `bls.h` written into the
+    /// project.
+    C,
+}
+
+impl Lang {
+    /// The name `bls.toml` and `--lang` use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lang::Rust => "rust",
+            Lang::Go => "go",
+            Lang::C => "c",
+        }
+    }
+}
+
 /// `bls.toml`, as written by `bls function init` (see its comments for each key).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FunctionConfig {
     /// The function's name: the cargo binary that is built.
     pub name: String,
+    /// The language: how it is built (default rust).
+    #[serde(default)]
+    pub lang: Lang,
     /// Exported function to call; `_start` (main) when empty.
     #[serde(default)]
     pub entry: String,
@@ -180,7 +210,7 @@ impl FunctionConfig {
 /// A located, parsed project.
 #[derive(Debug, Clone)]
 pub struct Project {
-    /// The directory holding `bls.toml` and `Cargo.toml`.
+    /// The directory holding `bls.toml` and the sources.
     pub dir: PathBuf,
     /// Its `bls.toml`.
     pub config: FunctionConfig,
@@ -205,7 +235,7 @@ impl Project {
         Ok(Project { dir, config })
     }
 
-    /// Cargo's target directory for this project (always its own `target/`).
+    /// The build's directory for this project (always its own `target/`).
     pub fn target_dir(&self) -> PathBuf {
         self.dir.join("target")
     }
@@ -229,7 +259,7 @@ mod tests {
 
     #[test]
     fn the_init_template_parses_to_the_default_manifest() {
-        let text = crate::template::bls_toml("hello");
+        let text = crate::template::bls_toml("hello", Lang::Rust);
         let c = FunctionConfig::parse(&text).unwrap();
         assert_eq!(c.name, "hello");
         assert_eq!((c.replication, c.quorum), (3, 2));
@@ -238,6 +268,22 @@ mod tests {
         assert_eq!(m.limits, Limits::default());
         // The JSON is what the chain accepts.
         Manifest::from_json(c.manifest_json().unwrap().as_bytes()).unwrap();
+    }
+
+    #[test]
+    fn the_language_defaults_to_rust_and_is_one_of_the_known_ones() {
+        assert_eq!(with("").unwrap().lang, Lang::Rust);
+        assert_eq!(with("lang = \"go\"").unwrap().lang, Lang::Go);
+        assert_eq!(with("lang = \"c\"").unwrap().lang, Lang::C);
+        let e = with("lang = \"cobol\"").unwrap_err();
+        assert!(
+            e.contains("unknown variant `cobol`") && e.contains("`go`"),
+            "{e}"
+        );
+        for lang in [Lang::Rust, Lang::Go, Lang::C] {
+            let c = FunctionConfig::parse(&crate::template::bls_toml("f", lang)).unwrap();
+            assert_eq!(c.lang, lang);
+        }
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! `bls function init`: the files of a new function project, and where the guest SDK is.
+//! `bls function init`: the files of a new function project in each language, and where the
+//! guest SDK is (Rust: a bls checkout's `contracts/sdk`; Go and C: written into the project).
 
 use std::path::{Path, PathBuf};
 
@@ -97,8 +98,81 @@ fn main() {{
     )
 }
 
+/// The Go SDK (package `bls`), written into a Go project as `bls/bls.go`.
+pub const GO_SDK: &str = include_str!("../../../contracts/sdk-go/bls.go");
+/// The C SDK (header only), written into a C project as `src/bls.h`.
+pub const C_SDK: &str = include_str!("../../../contracts/sdk-c/bls.h");
+
+/// `go.mod` of a Go project: the module is the function's name; no dependencies.
+pub fn go_mod(name: &str) -> String {
+    format!("module {name}\n\ngo 1.21\n")
+}
+
+/// `main.go`: a hello-style function.
+pub fn main_go(name: &str) -> String {
+    format!(
+        r#"// `{name}`: a bls function. It reads its input (stdin) and writes its result (stdout);
+// every worker that runs it must print the same bytes for the same input.
+//
+// Try it: `bls function run --stdin Ada` (builds with GOOS=wasip1 GOARCH=wasm and runs it
+// locally, exactly as a worker runs it), then `bls function deploy` and
+// `bls function invoke ID --input Ada --wait`. The SDK is bls/bls.go: Input, Output, Log,
+// Args, Env, Get/Send (HTTP to the manifest's origins), Call (another listed function).
+package main
+
+import (
+	"os"
+	"strings"
+
+	"{name}/bls"
+)
+
+func main() {{
+	name := strings.TrimSpace(bls.InputString())
+	if name == "" {{
+		name = "world"
+	}}
+	if err := bls.Output([]byte("Hello, " + name + "!\n")); err != nil {{
+		os.Exit(1)
+	}}
+}}
+"#
+    )
+}
+
+/// `src/main.c`: a hello-style function.
+pub fn main_c(name: &str) -> String {
+    format!(
+        r#"/* `{name}`: a bls function. It reads its input (stdin) and writes its result (stdout);
+ * every worker that runs it must print the same bytes for the same input.
+ *
+ * Try it: `bls function run --stdin Ada` (builds with clang --target=wasm32-wasi and runs it
+ * locally, exactly as a worker runs it), then `bls function deploy` and
+ * `bls function invoke ID --input Ada --wait`. The SDK is src/bls.h: bls_input, bls_output,
+ * bls_log, bls_env, bls_http_get/bls_http_send (HTTP to the manifest's origins), bls_call
+ * (another listed function). */
+#include <stdio.h>
+#include <string.h>
+
+#include "bls.h"
+
+int main(void) {{
+  size_t len = 0;
+  char *input = bls_input(&len);
+  if (!input) return 1;
+  while (len > 0 && strchr(" \t\r\n", input[len - 1])) input[--len] = '\0';
+  char *start = input;
+  while (*start && strchr(" \t\r\n", *start)) start++;
+  printf("Hello, %s!\n", *start ? start : "world");
+  free(input);
+  return fflush(stdout) == 0 ? 0 : 1;
+}}
+"#
+    )
+}
+
 /// `bls.toml`: every key with its default and a comment saying what is allowed.
-pub fn bls_toml(name: &str) -> String {
+pub fn bls_toml(name: &str, lang: crate::project::Lang) -> String {
     let l = Limits::default();
     let max_out = bls_core::outcome::MAX_OUTPUT_BYTES;
     format!(
@@ -106,9 +180,13 @@ pub fn bls_toml(name: &str) -> String {
 # (as the deployment manifest, plus replication and quorum); `bls function run` applies the
 # same limits locally. Unknown keys are rejected.
 
-# The function's name: the cargo binary `bls function build` builds
-# (target/wasm32-wasip1/release/<name>.wasm). Letters, digits, _ and -, starting with a letter.
+# The function's name (for Rust, the cargo binary built); `bls function build` writes
+# target/wasm32-wasip1/release/<name>.wasm. Letters, digits, _ and -, starting with a letter.
 name = "{name}"
+
+# The language: "rust" (cargo), "go" (GOOS=wasip1 GOARCH=wasm go build) or "c" (clang
+# --target=wasm32-wasi with wasi-libc, every src/*.c).
+lang = "{lang}"
 
 # Exported function to call: "_start" runs `main` (a WASI command). Printable ASCII, ≤ 128 bytes.
 entry = "_start"
@@ -156,6 +234,7 @@ http = []
 # Read-only access to the worker's data directory, mounted at /data.
 filesystem = false
 "#,
+        lang = lang.as_str(),
         timeout = l.timeout_ms,
         memory = l.memory_bytes,
         fuel = l.fuel,

@@ -466,8 +466,9 @@ fn callees_pin_at_most_max_manifest_bytes_into_a_job() {
     let before = w.chain.balance(&w.invoker);
     let e = w.invoke(two, MAX_FEE).unwrap_err();
     assert!(
-        e.contains(&format!("function {two} calls function {b2}, which would pin more than"))
-            && e.contains("max_manifest_bytes"),
+        e.contains(&format!(
+            "function {two} calls function {b2}, which would pin more than"
+        )) && e.contains("max_manifest_bytes"),
         "{e}"
     );
     assert_eq!(w.chain.balance(&w.invoker), before, "nothing escrowed");
