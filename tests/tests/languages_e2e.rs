@@ -1,6 +1,7 @@
-//! Functions in Go and C, the newcomer's way, against a real chain and three real workers:
+//! Functions in Go, C and AssemblyScript, the newcomer's way, against a real chain and three real workers:
 //! `bls function init NAME --lang L` in an empty temp directory outside any bls checkout (the
-//! SDK is written into the project), `bls function run --stdin Ada` locally, `deploy`,
+//! SDK is written into the project), `bls function run --offline --stdin Ada` locally (the
+//! AssemblyScript compiler from npm's cache, which scripts/install fills), `deploy`,
 //! `invoke --wait` → the verified result is the function's output, with the same result hash
 //! as the local run of the same job. (Rust: `bls_cli_flow.rs`.)
 
@@ -33,7 +34,7 @@ fn bls(node: &str, keyring: &Path, cwd: &Path, args: &[&str]) -> anyhow::Result<
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn go_and_c_functions_init_build_run_deploy_and_invoke_to_a_verified_result(
+async fn go_c_and_assemblyscript_functions_init_build_run_deploy_and_invoke_to_a_verified_result(
 ) -> anyhow::Result<()> {
     let mut wn = WorkerNet::start(3, 30, 30).await?;
     for i in 0..3 {
@@ -56,7 +57,7 @@ async fn go_and_c_functions_init_build_run_deploy_and_invoke_to_a_verified_resul
     )
     .await?;
 
-    for lang in ["go", "c"] {
+    for lang in ["go", "c", "assemblyscript"] {
         let name = format!("hello-{lang}");
         let dir = tmp.path().join(&name);
         let init = run(
@@ -76,7 +77,7 @@ async fn go_and_c_functions_init_build_run_deploy_and_invoke_to_a_verified_resul
             Path::new(init["sdk_path"].as_str().unwrap_or_default()).starts_with(&dir),
             "the SDK is inside the project: {init}"
         );
-        let local = run(&dir, &["function", "run", "--stdin", "Ada"])?;
+        let local = run(&dir, &["function", "run", "--offline", "--stdin", "Ada"])?;
         assert_eq!(local["stdout"], "Hello, Ada!\n", "{lang}: {local}");
         let deployed = run(
             &dir,

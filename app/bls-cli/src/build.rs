@@ -1,5 +1,6 @@
 //! `bls function build`: the project's compiler for `wasm32-wasip1` (cargo for Rust, `go
-//! build` for Go, clang with wasi-libc for C), then what was built.
+//! build` for Go, clang with wasi-libc for C, asc with the WASI shim for AssemblyScript), then
+//! what was built.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -118,8 +119,19 @@ pub fn build(project: &Project, offline: bool) -> anyhow::Result<BuildReport> {
                  libclang-rt-14-dev-wasm32; scripts/install does)",
             )
         }
+        Lang::AssemblyScript => {
+            install_npm_packages(&project.dir, offline)?;
+            let mut cmd = Command::new("node");
+            cmd.arg(project.dir.join("node_modules/assemblyscript/bin/asc.js"))
+                .args(["assembly/index.ts", "--target", "release"]);
+            (
+                "asc".to_string(),
+                cmd,
+                "install Node.js and npm (https://nodejs.org)",
+            )
+        }
     };
-    cmd.current_dir(&project.dir);
+    cmd.current_dir(&project.dir).stdout(to_stderr()?);
     let status = cmd.status().map_err(|e| CliError::NoCompiler {
         tool: tool.clone(),
         detail: e.to_string(),
@@ -133,6 +145,54 @@ pub fn build(project: &Project, offline: bool) -> anyhow::Result<BuildReport> {
         .into());
     }
     report(project)
+}
+
+/// Installs an AssemblyScript project's compiler (its package.json) into `node_modules` unless
+/// it is there; `offline`: from npm's cache only.
+fn install_npm_packages(dir: &Path, offline: bool) -> anyhow::Result<()> {
+    if dir.join("node_modules/assemblyscript/bin/asc.js").is_file()
+        && dir
+            .join("node_modules/@assemblyscript/wasi-shim/asconfig.json")
+            .is_file()
+    {
+        return Ok(());
+    }
+    eprintln!(
+        "installing the AssemblyScript compiler (npm install) in {}",
+        dir.display()
+    );
+    let mut cmd = Command::new("npm");
+    cmd.current_dir(dir)
+        .args(["install", "--no-audit", "--no-fund", "--loglevel=error"])
+        .stdout(to_stderr()?);
+    if offline {
+        cmd.arg("--offline");
+    }
+    let status = cmd.status().map_err(|e| CliError::NoCompiler {
+        tool: "npm".into(),
+        detail: e.to_string(),
+        install: "install Node.js and npm (https://nodejs.org)".into(),
+    })?;
+    if !status.success() {
+        return Err(CliError::BuildFailed {
+            tool: if offline {
+                "npm install --offline (is the compiler in npm's cache? scripts/install puts it there)"
+                    .into()
+            } else {
+                "npm install".into()
+            },
+            dir: dir.to_path_buf(),
+        }
+        .into());
+    }
+    Ok(())
+}
+
+/// Our stderr, for a compiler's stdout: what `bls` prints on stdout is its own answer (JSON
+/// with `--output json`), never a tool's chatter.
+fn to_stderr() -> std::io::Result<std::process::Stdio> {
+    use std::os::fd::AsFd as _;
+    Ok(std::io::stderr().as_fd().try_clone_to_owned()?.into())
 }
 
 /// The C sources of a project: every `src/*.c`, in name order.

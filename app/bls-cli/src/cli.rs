@@ -249,8 +249,9 @@ pub enum FunctionSub {
         /// Function name (also the cargo package and binary, or the Go module, name).
         name: String,
         /// The language: rust (cargo, the bls-sdk crate of a checkout), go (GOOS=wasip1
-        /// GOARCH=wasm, the bls package written into the project) or c (clang with wasi-libc,
-        /// bls.h written into the project).
+        /// GOARCH=wasm, the bls package written into the project), c (clang with wasi-libc,
+        /// bls.h written into the project) or assemblyscript (asc and the WASI shim from npm,
+        /// assembly/bls.ts written into the project).
         #[arg(long, value_enum, default_value = "rust")]
         lang: crate::project::Lang,
         /// Directory to create (default: ./NAME).
@@ -262,8 +263,8 @@ pub enum FunctionSub {
         #[arg(long)]
         sdk_path: Option<PathBuf>,
     },
-    /// Build the function for wasm32-wasip1 with its language's compiler (cargo, go build, clang);
-    /// print its path, sizes and code hash.
+    /// Build the function for wasm32-wasip1 with its language's compiler (cargo, go build,
+    /// clang, asc); print its path, sizes and code hash.
     Build {
         /// Project.
         #[command(flatten)]

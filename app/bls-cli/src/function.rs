@@ -91,6 +91,15 @@ pub fn init(
                 ("src/bls.h", template::C_SDK.to_string()),
             ],
         ),
+        Lang::AssemblyScript => (
+            dir.join("assembly/bls.ts"),
+            vec![
+                ("package.json", template::package_json(name)),
+                ("asconfig.json", template::asconfig_json(name)),
+                ("assembly/index.ts", template::index_ts(name)),
+                ("assembly/bls.ts", template::AS_SDK.to_string()),
+            ],
+        ),
     };
     let files: Vec<(&str, String)> = files
         .into_iter()

@@ -33,6 +33,11 @@ pub enum Lang {
     /// C: `clang --target=wasm32-wasi` with Debian's wasi-libc, `bls.h` written into the
     /// project.
     C,
+    /// AssemblyScript: `asc` with @assemblyscript/wasi-shim (npm, installed into the project),
+    /// `assembly/bls.ts` written into the project.
+    #[value(name = "assemblyscript")]
+    #[serde(rename = "assemblyscript")]
+    AssemblyScript,
 }
 
 impl Lang {
@@ -42,6 +47,7 @@ impl Lang {
             Lang::Rust => "rust",
             Lang::Go => "go",
             Lang::C => "c",
+            Lang::AssemblyScript => "assemblyscript",
         }
     }
 }
@@ -275,12 +281,16 @@ mod tests {
         assert_eq!(with("").unwrap().lang, Lang::Rust);
         assert_eq!(with("lang = \"go\"").unwrap().lang, Lang::Go);
         assert_eq!(with("lang = \"c\"").unwrap().lang, Lang::C);
+        assert_eq!(
+            with("lang = \"assemblyscript\"").unwrap().lang,
+            Lang::AssemblyScript
+        );
         let e = with("lang = \"cobol\"").unwrap_err();
         assert!(
             e.contains("unknown variant `cobol`") && e.contains("`go`"),
             "{e}"
         );
-        for lang in [Lang::Rust, Lang::Go, Lang::C] {
+        for lang in [Lang::Rust, Lang::Go, Lang::C, Lang::AssemblyScript] {
             let c = FunctionConfig::parse(&crate::template::bls_toml("f", lang)).unwrap();
             assert_eq!(c.lang, lang);
         }

@@ -103,6 +103,68 @@ pub const GO_SDK: &str = include_str!("../../../contracts/sdk-go/bls.go");
 /// The C SDK (header only), written into a C project as `src/bls.h`.
 pub const C_SDK: &str = include_str!("../../../contracts/sdk-c/bls.h");
 
+/// The AssemblyScript SDK, written into an AssemblyScript project as `assembly/bls.ts`.
+pub const AS_SDK: &str = include_str!("../../../contracts/sdk-as/bls.ts");
+/// The npm packages an AssemblyScript project builds with, at the versions the SDK is tested
+/// with (`contracts/sdk-as/package.json`, which `scripts/install` installs).
+pub const AS_PACKAGES: &str = include_str!("../../../contracts/sdk-as/package.json");
+
+/// `package.json` of an AssemblyScript project: the compiler and the WASI shim, pinned.
+pub fn package_json(name: &str) -> String {
+    let deps = serde_json::from_str::<serde_json::Value>(AS_PACKAGES)
+        .ok()
+        .and_then(|v| v.get("devDependencies").cloned())
+        .unwrap_or_default();
+    let v = serde_json::json!({
+        "name": name,
+        "private": true,
+        "description": "A bls function in AssemblyScript: `bls function build` runs asc with the WASI shim.",
+        "devDependencies": deps,
+    });
+    let mut text = serde_json::to_string_pretty(&v).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// `asconfig.json`: the WASI shim's options (a WASI command exporting `_start`), output where
+/// `bls function build` reads it.
+pub fn asconfig_json(name: &str) -> String {
+    let v = serde_json::json!({
+        "extends": "./node_modules/@assemblyscript/wasi-shim/asconfig.json",
+        "targets": {
+            "release": {
+                "outFile": format!("target/wasm32-wasip1/release/{name}.wasm"),
+                "optimizeLevel": 3,
+                "shrinkLevel": 1,
+                "noAssert": false
+            }
+        }
+    });
+    let mut text = serde_json::to_string_pretty(&v).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// `assembly/index.ts`: a hello-style function.
+pub fn index_ts(name: &str) -> String {
+    format!(
+        r#"// `{name}`: a bls function. It reads its input (stdin) and writes its result (stdout);
+// every worker that runs it must print the same bytes for the same input.
+//
+// Try it: `bls function run --stdin Ada` (installs the compiler from npm into node_modules
+// the first time, builds with asc and the WASI shim, and runs it locally exactly as a worker
+// runs it), then `bls function deploy` and `bls function invoke ID --input Ada --wait`. The
+// SDK is assembly/bls.ts: input, inputString, output, log, args, env, get/send (HTTP to the
+// manifest's origins), call (another listed function).
+import * as bls from "./bls";
+
+let name = bls.inputString().trim();
+if (name.length == 0) name = "world";
+bls.output("Hello, " + name + "!\n");
+"#
+    )
+}
+
 /// `go.mod` of a Go project: the module is the function's name; no dependencies.
 pub fn go_mod(name: &str) -> String {
     format!("module {name}\n\ngo 1.21\n")
@@ -184,8 +246,9 @@ pub fn bls_toml(name: &str, lang: crate::project::Lang) -> String {
 # target/wasm32-wasip1/release/<name>.wasm. Letters, digits, _ and -, starting with a letter.
 name = "{name}"
 
-# The language: "rust" (cargo), "go" (GOOS=wasip1 GOARCH=wasm go build) or "c" (clang
-# --target=wasm32-wasi with wasi-libc, every src/*.c).
+# The language: "rust" (cargo), "go" (GOOS=wasip1 GOARCH=wasm go build), "c" (clang
+# --target=wasm32-wasi with wasi-libc, every src/*.c) or "assemblyscript" (asc with the WASI
+# shim from npm, assembly/index.ts).
 lang = "{lang}"
 
 # Exported function to call: "_start" runs `main` (a WASI command). Printable ASCII, ≤ 128 bytes.
@@ -243,7 +306,7 @@ filesystem = false
 }
 
 /// `.gitignore`.
-pub const GITIGNORE: &str = "/target\n";
+pub const GITIGNORE: &str = "/target\n/node_modules\n";
 
 #[cfg(test)]
 mod tests {

@@ -104,15 +104,29 @@ pub async fn result(rpc: &RpcClient, job_id: u64) -> Result<JobResult, RpcError>
 /// window) adds its worker to both in the same block, so two reads at different heights
 /// could disagree about who revealed. A client already pinned to a height reads at that one.
 pub async fn result_with_job(rpc: &RpcClient, job_id: u64) -> Result<(JobResult, Job), RpcError> {
-    let at = if rpc.is_pinned() {
-        rpc.clone()
-    } else {
+    if rpc.is_pinned() {
+        return Ok((result(rpc, job_id).await?, job(rpc, job_id).await?));
+    }
+    // CometBFT may report a block as its latest a moment before the app answers queries at
+    // it ("height in the future"): read again, briefly, rather than fail.
+    let mut tries = 0;
+    loop {
         let height = rpc.status().await?.latest_block_height;
-        rpc.clone().at_height(height)?
-    };
-    let r = result(&at, job_id).await?;
-    let j = job(&at, job_id).await?;
-    Ok((r, j))
+        let at = rpc.clone().at_height(height)?;
+        let read =
+            async { Ok::<_, RpcError>((result(&at, job_id).await?, job(&at, job_id).await?)) };
+        match read.await {
+            Err(e)
+                if tries < 20
+                    && e.abci_log()
+                        .is_some_and(|l| l.contains("height in the future")) =>
+            {
+                tries += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            other => return other,
+        }
+    }
 }
 
 /// `Params` query.
