@@ -259,9 +259,13 @@ pub enum FunctionSub {
         dir: Option<PathBuf>,
         /// Rust only: the guest SDK (contracts/sdk of a bls checkout); default:
         /// $BLS_SDK_PATH, else the checkout around the new project, else the one `bls` was
-        /// built from.
-        #[arg(long)]
+        /// built from, else a copy written into the project (bls-sdk/).
+        #[arg(long, conflicts_with = "vendor_sdk")]
         sdk_path: Option<PathBuf>,
+        /// Rust only: write a copy of the SDK into the project (bls-sdk/) even next to a
+        /// checkout, so the project builds anywhere.
+        #[arg(long)]
+        vendor_sdk: bool,
     },
     /// Build the function for wasm32-wasip1 with its language's compiler (cargo, go build,
     /// clang, asc); print its path, sizes and code hash.

@@ -43,14 +43,14 @@ pub struct Initialized {
     pub files: Vec<String>,
 }
 
-/// `bls function init NAME [--lang L] [--dir DIR] [--sdk-path SDK]`.
+/// `bls function init NAME [--lang L] [--dir DIR] [--sdk-path SDK | --vendor-sdk]`.
 pub fn init(
     ctx: &ClientContext,
     from: Option<&str>,
     name: &str,
     lang: Lang,
     dir: Option<&Path>,
-    sdk_flag: Option<&Path>,
+    (sdk_flag, vendor_sdk): (Option<&Path>, bool),
 ) -> anyhow::Result<()> {
     validate_name(name)?;
     let dir = dir
@@ -68,11 +68,43 @@ pub fn init(
     }
     let (sdk, files): (PathBuf, Vec<(&str, String)>) = match lang {
         Lang::Rust => {
-            let sdk = template::find_sdk(sdk_flag, &dir)?;
-            let files = vec![
-                ("Cargo.toml", template::cargo_toml(name, &sdk)),
-                ("src/main.rs", template::main_rs(name)),
-            ];
+            // A checkout's SDK when there is one (and not --vendor-sdk); else a copy inside.
+            let found = if vendor_sdk {
+                None
+            } else {
+                match template::find_sdk(sdk_flag, &dir) {
+                    Ok(sdk) => Some(sdk),
+                    // An SDK named explicitly must be there.
+                    Err(e)
+                        if sdk_flag.is_some() || std::env::var_os(template::SDK_ENV).is_some() =>
+                    {
+                        return Err(e.into())
+                    }
+                    Err(_) => None,
+                }
+            };
+            let (sdk, mut files) = match found {
+                Some(sdk) => {
+                    let toml = template::cargo_toml(name, &sdk);
+                    (sdk, vec![("Cargo.toml", toml)])
+                }
+                None => {
+                    let mut files =
+                        vec![("bls-sdk/Cargo.toml", template::vendored_sdk_cargo_toml())];
+                    files.extend(
+                        template::RUST_SDK_FILES
+                            .iter()
+                            .map(|(f, text)| (*f, (*text).to_string())),
+                    );
+                    // Relative: the project moves with its copy.
+                    files.push((
+                        "Cargo.toml",
+                        template::cargo_toml(name, Path::new("bls-sdk")),
+                    ));
+                    (dir.join("bls-sdk"), files)
+                }
+            };
+            files.push(("src/main.rs", template::main_rs(name)));
             (sdk, files)
         }
         // Go and C carry their SDK inside the project: no checkout needed.

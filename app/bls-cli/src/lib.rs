@@ -62,7 +62,15 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             lang,
             dir,
             sdk_path,
-        } => function::init(&ctx, from, &name, lang, dir.as_deref(), sdk_path.as_deref()),
+            vendor_sdk,
+        } => function::init(
+            &ctx,
+            from,
+            &name,
+            lang,
+            dir.as_deref(),
+            (sdk_path.as_deref(), vendor_sdk),
+        ),
         FunctionSub::Build { dir, build } => function::build_cmd(&ctx, &dir.dir, &build),
         FunctionSub::Run {
             dir,

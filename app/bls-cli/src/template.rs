@@ -30,6 +30,40 @@ pub fn find_sdk(flag: Option<&Path>, near: &Path) -> Result<PathBuf, CliError> {
         .ok_or(CliError::SdkNotFound { tried: None })
 }
 
+/// The Rust SDK's sources, written into a project as `bls-sdk/` when no checkout's SDK is
+/// found (`bls function init` outside a bls checkout) or with `--vendor-sdk`.
+pub const RUST_SDK_FILES: [(&str, &str); 3] = [
+    (
+        "bls-sdk/src/lib.rs",
+        include_str!("../../../contracts/sdk/src/lib.rs"),
+    ),
+    (
+        "bls-sdk/src/http.rs",
+        include_str!("../../../contracts/sdk/src/http.rs"),
+    ),
+    (
+        "bls-sdk/src/call.rs",
+        include_str!("../../../contracts/sdk/src/call.rs"),
+    ),
+];
+
+/// `bls-sdk/Cargo.toml` of a vendored Rust SDK: the crate alone (no workspace to inherit).
+pub fn vendored_sdk_cargo_toml() -> String {
+    format!(
+        r#"[package]
+name = "bls-sdk"
+description = "Guest SDK for bls functions (a copy written by `bls function init`)."
+version = "{version}"
+edition = "2021"
+license = "Apache-2.0"
+publish = false
+
+[dependencies]
+"#,
+        version = env!("CARGO_PKG_VERSION")
+    )
+}
+
 /// `dir` canonicalized if it holds the `bls-sdk` crate.
 fn canonical_sdk(dir: &Path) -> Option<PathBuf> {
     let cargo = std::fs::read_to_string(dir.join("Cargo.toml")).ok()?;
@@ -55,9 +89,9 @@ edition = "2021"
 publish = false
 
 [dependencies]
-# The bls guest SDK (input, output, args, env, outbound HTTP), by path into a bls checkout
-# (`contracts/sdk`). Another checkout: edit the path, or re-run `bls function init` with
-# --sdk-path DIR or BLS_SDK_PATH=DIR.
+# The bls guest SDK (input, output, args, env, outbound HTTP, calls), by path: into a bls
+# checkout (`contracts/sdk`), or the copy `bls function init` wrote into this project
+# (`bls-sdk/`, outside a checkout or with --vendor-sdk).
 bls-sdk = {{ path = {sdk_path} }}
 
 # Its own workspace, so the project builds alone even inside another cargo workspace.
