@@ -11,11 +11,19 @@
 //! manifest. Outbound HTTP goes through the `bls_http` host extension ([`http`]) and is
 //! allowed only to origins listed in the manifest. Another listed function is called through
 //! the `bls_call` host extension ([`call`]), when the manifest declares it in `calls`.
+//! Connectors on top of the HTTP extension (so the allowlist and limits apply): [`ipfs`] (cat
+//! and add through a kubo RPC API or a gateway) and [`cosmos`] (ABCI queries and bank balances
+//! through a CometBFT RPC endpoint).
 
 use std::io::{Read, Write};
 
 pub mod call;
+mod connector;
+pub mod cosmos;
 pub mod http;
+pub mod ipfs;
+
+pub use connector::Error as ConnectorError;
 
 /// `argv[0]` as set by the worker for every function.
 pub const PROGRAM_NAME: &str = "bls-function";

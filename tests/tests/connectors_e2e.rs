@@ -1,0 +1,175 @@
+//! The SDK's connectors end to end: real kubo and the devnet's own CometBFT RPC on loopback,
+//! three real workers whose operators let their functions reach those two destinations
+//! (`[http] resolve` maps the manifests' public-looking names to 127.0.0.1, `[http]
+//! allow_private` admits exactly those ports). Each connector's function returns the right
+//! data as a verified result: `ipfs-cat` reads a file kubo holds, `ipfs-add` adds one (the
+//! CID kubo itself computes), `cosmos-balance` reads an account's bank balance from the chain.
+//! A connector pointed at an origin its manifest does not allow is refused in the guest with
+//! the allowlist's reason, and the server is not contacted.
+
+use std::time::Duration;
+
+use bls_client::msgs::bank_send;
+use bls_core::outcome::Outcome;
+use bls_core::{Address, Coins};
+use bls_e2e::ipfs::Kubo;
+use bls_e2e::worker::{deploy, invoke, result, send, wait_finalized, wasm_path, WorkerNet};
+
+const IPFS_NAME: &str = "ipfs.example.com";
+const COSMOS_NAME: &str = "cosmos.example.com";
+
+fn port_of(url: &str) -> anyhow::Result<u16> {
+    Ok(url
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.trim_end_matches('/').parse().ok())
+        .ok_or_else(|| anyhow::anyhow!("no port in {url}"))?)
+}
+
+fn manifest(env: (&str, &str), allowed: &str) -> String {
+    serde_json::json!({
+        "env": {env.0: env.1},
+        "permissions": {"http": [allowed]},
+    })
+    .to_string()
+}
+
+/// Invokes `function` with `input`; the verified outcome.
+async fn verified(wn: &WorkerNet, function: u64, input: &[u8]) -> anyhow::Result<Outcome> {
+    let inv = invoke(&wn.rpc, &wn.invoker, function, input, 10_000_000).await?;
+    if let Err(e) = wait_finalized(&wn.rpc, inv.job_id, Duration::from_secs(90)).await {
+        anyhow::bail!("{e:#}\n{}", wn.logs());
+    }
+    let r = result(&wn.rpc, inv.job_id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("job {} has no result", inv.job_id))?;
+    anyhow::ensure!(r.workers.len() >= 2, "not a quorum: {r:?}");
+    Ok(Outcome::decode(r.outcome.as_slice())?)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_connector_returns_the_right_data_as_a_verified_result() -> anyhow::Result<()> {
+    let mut wn = WorkerNet::start(3, 30, 30).await?;
+    let kubo = Kubo::start(wn.dir.path(), "kubo").await?;
+    let ipfs_port = port_of(&kubo.api_url)?;
+    let rpc_port = wn.net.validators[0].rpc_port;
+    for i in 0..3 {
+        let w = &wn.workers[i];
+        w.set_config("worker", "http_allowed", true.into())?;
+        w.set_config(
+            "http",
+            "resolve",
+            toml::Value::Array(vec![
+                format!("{IPFS_NAME}=127.0.0.1").into(),
+                format!("{COSMOS_NAME}=127.0.0.1").into(),
+            ]),
+        )?;
+        w.set_config(
+            "http",
+            "allow_private",
+            toml::Value::Array(vec![
+                format!("127.0.0.1:{ipfs_port}").into(),
+                format!("127.0.0.1:{rpc_port}").into(),
+            ]),
+        )?;
+    }
+    for i in 0..3 {
+        wn.start_worker(i, &[]).await?;
+    }
+    let ipfs_origin = format!("http://{IPFS_NAME}:{ipfs_port}");
+    let cosmos_origin = format!("http://{COSMOS_NAME}:{rpc_port}");
+    let wasm = |name: &str| -> anyhow::Result<Vec<u8>> { Ok(std::fs::read(wasm_path(name)?)?) };
+
+    // IPFS: read what kubo holds, add what kubo then holds.
+    let content = b"stored on IPFS for a bls function\n".to_vec();
+    let cid = kubo.add(&content).await?;
+    let cat = deploy(
+        &wn.rpc,
+        &wn.invoker,
+        &wasm("ipfs-cat")?,
+        &manifest(("IPFS_API", &ipfs_origin), &ipfs_origin),
+        3,
+        2,
+    )
+    .await?;
+    let out = verified(&wn, cat, cid.as_bytes()).await?;
+    assert_eq!(
+        out.stdout,
+        content,
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let add = deploy(
+        &wn.rpc,
+        &wn.invoker,
+        &wasm("ipfs-add")?,
+        &manifest(("IPFS_API", &ipfs_origin), &ipfs_origin),
+        3,
+        2,
+    )
+    .await?;
+    let fresh = b"added by a function on three workers".to_vec();
+    let out = verified(&wn, add, &fresh).await?;
+    let expected = kubo.add(&fresh).await?;
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("{expected}\n")
+    );
+    assert_eq!(
+        kubo.client()?.cat(&expected, 1 << 20).await?,
+        fresh,
+        "kubo holds it"
+    );
+
+    // Cosmos: an account's bank balance, from the chain the function runs on.
+    let (holder, _) = bls_client::KeyPair::generate()?;
+    send(
+        &wn.rpc,
+        &wn.invoker,
+        vec![bank_send(
+            wn.invoker.address(),
+            holder.address(),
+            &Coins::parse("1234567ubls")?,
+        )],
+    )
+    .await?;
+    let balance = deploy(
+        &wn.rpc,
+        &wn.invoker,
+        &wasm("cosmos-balance")?,
+        &manifest(("COSMOS_RPC", &cosmos_origin), &cosmos_origin),
+        3,
+        2,
+    )
+    .await?;
+    let out = verified(
+        &wn,
+        balance,
+        format!("{} ubls", holder.address()).as_bytes(),
+    )
+    .await?;
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "1234567ubls\n");
+    let nobody = Address::from_bytes(&[7; 20]);
+    let out = verified(&wn, balance, format!("{nobody} ubls").as_bytes()).await?;
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "0ubls\n");
+
+    // A connector aimed at an origin the manifest does not allow: refused in the guest.
+    let stray = deploy(
+        &wn.rpc,
+        &wn.invoker,
+        &wasm("cosmos-balance")?,
+        &manifest(("COSMOS_RPC", &cosmos_origin), &ipfs_origin),
+        3,
+        2,
+    )
+    .await?;
+    let out = verified(&wn, stray, format!("{} ubls", holder.address()).as_bytes()).await?;
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        said.starts_with("error: http: denied:")
+            && said.contains("is not in the manifest's http allowlist"),
+        "{said}"
+    );
+    assert_eq!(out.status, bls_core::outcome::ExitStatus::Exited(3));
+    Ok(())
+}
