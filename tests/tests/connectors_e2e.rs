@@ -19,11 +19,10 @@ const IPFS_NAME: &str = "ipfs.example.com";
 const COSMOS_NAME: &str = "cosmos.example.com";
 
 fn port_of(url: &str) -> anyhow::Result<u16> {
-    Ok(url
-        .rsplit(':')
+    url.rsplit(':')
         .next()
         .and_then(|p| p.trim_end_matches('/').parse().ok())
-        .ok_or_else(|| anyhow::anyhow!("no port in {url}"))?)
+        .ok_or_else(|| anyhow::anyhow!("no port in {url}"))
 }
 
 fn manifest(env: (&str, &str), allowed: &str) -> String {
