@@ -9,6 +9,7 @@ pub mod chain;
 pub mod docs;
 pub mod fastpath;
 pub mod flood;
+pub mod geth;
 pub mod ipfs;
 pub mod leak;
 pub mod net;

@@ -1,9 +1,11 @@
-//! The SDK's connectors end to end: real kubo and the devnet's own CometBFT RPC on loopback,
+//! The SDK's connectors end to end: real kubo, geth in `--dev` mode and the devnet's own
+//! CometBFT RPC on loopback,
 //! three real workers whose operators let their functions reach those two destinations
 //! (`[http] resolve` maps the manifests' public-looking names to 127.0.0.1, `[http]
 //! allow_private` admits exactly those ports). Each connector's function returns the right
 //! data as a verified result: `ipfs-cat` reads a file kubo holds, `ipfs-add` adds one (the
-//! CID kubo itself computes), `cosmos-balance` reads an account's bank balance from the chain.
+//! CID kubo itself computes), `cosmos-balance` reads an account's bank balance from the chain,
+//! `eth-query` reads geth's block number, a balance, a contract call and logs.
 //! A connector pointed at an origin its manifest does not allow is refused in the guest with
 //! the allowlist's reason, and the server is not contacted.
 
@@ -12,11 +14,13 @@ use std::time::Duration;
 use bls_client::msgs::bank_send;
 use bls_core::outcome::Outcome;
 use bls_core::{Address, Coins};
+use bls_e2e::geth::Geth;
 use bls_e2e::ipfs::Kubo;
 use bls_e2e::worker::{deploy, invoke, result, send, wait_finalized, wasm_path, WorkerNet};
 
 const IPFS_NAME: &str = "ipfs.example.com";
 const COSMOS_NAME: &str = "cosmos.example.com";
+const ETH_NAME: &str = "eth.example.com";
 
 fn port_of(url: &str) -> anyhow::Result<u16> {
     url.rsplit(':')
@@ -50,7 +54,9 @@ async fn verified(wn: &WorkerNet, function: u64, input: &[u8]) -> anyhow::Result
 async fn each_connector_returns_the_right_data_as_a_verified_result() -> anyhow::Result<()> {
     let mut wn = WorkerNet::start(3, 30, 30).await?;
     let kubo = Kubo::start(wn.dir.path(), "kubo").await?;
+    let geth = Geth::start(wn.dir.path(), "geth").await?;
     let ipfs_port = port_of(&kubo.api_url)?;
+    let eth_port = port_of(&geth.rpc_url)?;
     let rpc_port = wn.net.validators[0].rpc_port;
     for i in 0..3 {
         let w = &wn.workers[i];
@@ -61,6 +67,7 @@ async fn each_connector_returns_the_right_data_as_a_verified_result() -> anyhow:
             toml::Value::Array(vec![
                 format!("{IPFS_NAME}=127.0.0.1").into(),
                 format!("{COSMOS_NAME}=127.0.0.1").into(),
+                format!("{ETH_NAME}=127.0.0.1").into(),
             ]),
         )?;
         w.set_config(
@@ -69,6 +76,7 @@ async fn each_connector_returns_the_right_data_as_a_verified_result() -> anyhow:
             toml::Value::Array(vec![
                 format!("127.0.0.1:{ipfs_port}").into(),
                 format!("127.0.0.1:{rpc_port}").into(),
+                format!("127.0.0.1:{eth_port}").into(),
             ]),
         )?;
     }
@@ -151,6 +159,48 @@ async fn each_connector_returns_the_right_data_as_a_verified_result() -> anyhow:
     let nobody = Address::from_bytes(&[7; 20]);
     let out = verified(&wn, balance, format!("{nobody} ubls").as_bytes()).await?;
     assert_eq!(String::from_utf8_lossy(&out.stdout), "0ubls\n");
+
+    // Ethereum: geth's developer account at genesis, a call to the identity precompile, logs.
+    let eth_origin = format!("http://{ETH_NAME}:{eth_port}");
+    let query = deploy(
+        &wn.rpc,
+        &wn.invoker,
+        &wasm("eth-query")?,
+        &manifest(("ETH_RPC", &eth_origin), &eth_origin),
+        3,
+        2,
+    )
+    .await?;
+    let dev = geth.request("eth_accounts", serde_json::json!([])).await?[0]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let wei = geth
+        .request("eth_getBalance", serde_json::json!([dev, "0x0"]))
+        .await?;
+    // An independent big-number reading of the hex quantity (geth's developer balance is
+    // close to 2^256): Python's integers.
+    let decimal = std::process::Command::new("python3")
+        .args(["-c", "import sys; print(int(sys.argv[1], 16))"])
+        .arg(wei.as_str().unwrap_or("0x0"))
+        .output()?;
+    let wei = String::from_utf8(decimal.stdout)?.trim().to_string();
+    anyhow::ensure!(!wei.is_empty(), "python3 read no balance");
+    let questions = format!(
+        "balance {dev} 0x0\ncall 0x0000000000000000000000000000000000000004 0xdeadbeef 0x0\nlogs 0x0 0x0\nblock\n"
+    );
+    let out = verified(&wn, query, questions.as_bytes()).await?;
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    let height = geth
+        .request("eth_blockNumber", serde_json::json!([]))
+        .await?;
+    let height = u64::from_str_radix(height.as_str().unwrap_or("0x").trim_start_matches("0x"), 16)?;
+    assert_eq!(
+        said,
+        format!("balance {wei}\ncall 0xdeadbeef\nlogs 0\nblock {height}\n"),
+        "{}",
+        geth.tail(10)
+    );
 
     // A connector aimed at an origin the manifest does not allow: refused in the guest.
     let stray = deploy(

@@ -12,18 +12,22 @@
 //! allowed only to origins listed in the manifest. Another listed function is called through
 //! the `bls_call` host extension ([`call`]), when the manifest declares it in `calls`.
 //! Connectors on top of the HTTP extension (so the allowlist and limits apply): [`ipfs`] (cat
-//! and add through a kubo RPC API or a gateway) and [`cosmos`] (ABCI queries and bank balances
-//! through a CometBFT RPC endpoint).
+//! and add through a kubo RPC API or a gateway), [`cosmos`] (ABCI queries and bank balances
+//! through a CometBFT RPC endpoint) and [`ethereum`] (block number, balances, calls and logs
+//! through a JSON-RPC endpoint: Ethereum, BNB Chain and the like).
 
 use std::io::{Read, Write};
 
 pub mod call;
 mod connector;
 pub mod cosmos;
+pub mod ethereum;
 pub mod http;
 pub mod ipfs;
 
 pub use connector::Error as ConnectorError;
+/// The JSON crate the connectors speak (`bls_sdk::json::json!`, `bls_sdk::json::Value`).
+pub use serde_json as json;
 
 /// `argv[0]` as set by the worker for every function.
 pub const PROGRAM_NAME: &str = "bls-function";
