@@ -12,6 +12,7 @@ pub mod flood;
 pub mod geth;
 pub mod ipfs;
 pub mod leak;
+pub mod moto;
 pub mod net;
 pub mod node;
 pub mod process;

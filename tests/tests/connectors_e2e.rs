@@ -1,11 +1,13 @@
-//! The SDK's connectors end to end: real kubo, geth in `--dev` mode and the devnet's own
-//! CometBFT RPC on loopback,
+//! The SDK's connectors end to end: real kubo, geth in `--dev` mode, moto's S3 server (with
+//! IAM authentication on) and the devnet's own CometBFT RPC on loopback,
 //! three real workers whose operators let their functions reach those two destinations
 //! (`[http] resolve` maps the manifests' public-looking names to 127.0.0.1, `[http]
 //! allow_private` admits exactly those ports). Each connector's function returns the right
 //! data as a verified result: `ipfs-cat` reads a file kubo holds, `ipfs-add` adds one (the
 //! CID kubo itself computes), `cosmos-balance` reads an account's bank balance from the chain,
-//! `eth-query` reads geth's block number, a balance, a contract call and logs.
+//! `eth-query` reads geth's block number, a balance, a contract call and logs, `s3-roundtrip`
+//! puts, gets and lists with requests it signs itself (wrong credentials: the server's error,
+//! as the function's answer).
 //! A connector pointed at an origin its manifest does not allow is refused in the guest with
 //! the allowlist's reason, and the server is not contacted.
 
@@ -16,11 +18,13 @@ use bls_core::outcome::Outcome;
 use bls_core::{Address, Coins};
 use bls_e2e::geth::Geth;
 use bls_e2e::ipfs::Kubo;
+use bls_e2e::moto::Moto;
 use bls_e2e::worker::{deploy, invoke, result, send, wait_finalized, wasm_path, WorkerNet};
 
 const IPFS_NAME: &str = "ipfs.example.com";
 const COSMOS_NAME: &str = "cosmos.example.com";
 const ETH_NAME: &str = "eth.example.com";
+const S3_NAME: &str = "s3.example.com";
 
 fn port_of(url: &str) -> anyhow::Result<u16> {
     url.rsplit(':')
@@ -55,6 +59,8 @@ async fn each_connector_returns_the_right_data_as_a_verified_result() -> anyhow:
     let mut wn = WorkerNet::start(3, 30, 30).await?;
     let kubo = Kubo::start(wn.dir.path(), "kubo").await?;
     let geth = Geth::start(wn.dir.path(), "geth").await?;
+    let moto = Moto::start(wn.dir.path(), "moto").await?;
+    let s3_port = port_of(&moto.url)?;
     let ipfs_port = port_of(&kubo.api_url)?;
     let eth_port = port_of(&geth.rpc_url)?;
     let rpc_port = wn.net.validators[0].rpc_port;
@@ -68,6 +74,7 @@ async fn each_connector_returns_the_right_data_as_a_verified_result() -> anyhow:
                 format!("{IPFS_NAME}=127.0.0.1").into(),
                 format!("{COSMOS_NAME}=127.0.0.1").into(),
                 format!("{ETH_NAME}=127.0.0.1").into(),
+                format!("{S3_NAME}=127.0.0.1").into(),
             ]),
         )?;
         w.set_config(
@@ -77,6 +84,7 @@ async fn each_connector_returns_the_right_data_as_a_verified_result() -> anyhow:
                 format!("127.0.0.1:{ipfs_port}").into(),
                 format!("127.0.0.1:{rpc_port}").into(),
                 format!("127.0.0.1:{eth_port}").into(),
+                format!("127.0.0.1:{s3_port}").into(),
             ]),
         )?;
     }
@@ -200,6 +208,59 @@ async fn each_connector_returns_the_right_data_as_a_verified_result() -> anyhow:
         format!("balance {wei}\ncall 0xdeadbeef\nlogs 0\nblock {height}\n"),
         "{}",
         geth.tail(10)
+    );
+
+    // S3: requests signed in the guest with an IAM user's key; a wrong secret is refused by the
+    // server, and the function says so.
+    let (key_id, secret) = moto.s3_user("bls-function").await?;
+    moto.create_bucket("photos").await?;
+    let s3_origin = format!("http://{S3_NAME}:{s3_port}");
+    let s3_manifest = |secret: &str| {
+        serde_json::json!({
+            "env": {
+                "S3_ENDPOINT": s3_origin,
+                "S3_ACCESS_KEY": key_id,
+                "S3_SECRET_KEY": secret,
+            },
+            "permissions": {"http": [s3_origin]},
+        })
+        .to_string()
+    };
+    let roundtrip = deploy(
+        &wn.rpc,
+        &wn.invoker,
+        &wasm("s3-roundtrip")?,
+        &s3_manifest(&secret),
+        3,
+        2,
+    )
+    .await?;
+    let out = verified(&wn, roundtrip, b"photos cat.txt meow").await?;
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "put ok\nget meow\nlist cat.txt\n",
+        "{}",
+        moto.tail(20)
+    );
+    let forged = deploy(
+        &wn.rpc,
+        &wn.invoker,
+        &wasm("s3-roundtrip")?,
+        &s3_manifest("not-the-secret"),
+        3,
+        2,
+    )
+    .await?;
+    let out = verified(&wn, forged, b"photos dog.txt woof").await?;
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        said.starts_with("error: status 403") && said.contains("SignatureDoesNotMatch"),
+        "{said}"
+    );
+    assert_eq!(
+        out.status,
+        bls_core::outcome::ExitStatus::Exited(3),
+        "an answer, not a trap"
     );
 
     // A connector aimed at an origin the manifest does not allow: refused in the guest.

@@ -66,7 +66,7 @@ pub fn init(
             return Err(CliError::DirNotEmpty { dir }.into());
         }
     }
-    let (sdk, files): (PathBuf, Vec<(&str, String)>) = match lang {
+    let (sdk, files): (PathBuf, Vec<(String, String)>) = match lang {
         Lang::Rust => {
             // A checkout's SDK when there is one (and not --vendor-sdk); else a copy inside.
             let found = if vendor_sdk {
@@ -86,58 +86,60 @@ pub fn init(
             let (sdk, mut files) = match found {
                 Some(sdk) => {
                     let toml = template::cargo_toml(name, &sdk);
-                    (sdk, vec![("Cargo.toml", toml)])
+                    (sdk, vec![("Cargo.toml".into(), toml)])
                 }
                 None => {
-                    let mut files =
-                        vec![("bls-sdk/Cargo.toml", template::vendored_sdk_cargo_toml())];
+                    let mut files = vec![(
+                        "bls-sdk/Cargo.toml".into(),
+                        template::vendored_sdk_cargo_toml(),
+                    )];
                     files.extend(
                         template::RUST_SDK_FILES
                             .iter()
-                            .map(|(f, text)| (*f, (*text).to_string())),
+                            .map(|(f, text)| (format!("bls-sdk/src/{f}"), (*text).to_string())),
                     );
                     // Relative: the project moves with its copy.
                     files.push((
-                        "Cargo.toml",
+                        "Cargo.toml".into(),
                         template::cargo_toml(name, Path::new("bls-sdk")),
                     ));
                     (dir.join("bls-sdk"), files)
                 }
             };
-            files.push(("src/main.rs", template::main_rs(name)));
+            files.push(("src/main.rs".into(), template::main_rs(name)));
             (sdk, files)
         }
         // Go and C carry their SDK inside the project: no checkout needed.
         Lang::Go => (
             dir.join("bls"),
             vec![
-                ("go.mod", template::go_mod(name)),
-                ("main.go", template::main_go(name)),
-                ("bls/bls.go", template::GO_SDK.to_string()),
+                ("go.mod".into(), template::go_mod(name)),
+                ("main.go".into(), template::main_go(name)),
+                ("bls/bls.go".into(), template::GO_SDK.to_string()),
             ],
         ),
         Lang::C => (
             dir.join("src/bls.h"),
             vec![
-                ("src/main.c", template::main_c(name)),
-                ("src/bls.h", template::C_SDK.to_string()),
+                ("src/main.c".into(), template::main_c(name)),
+                ("src/bls.h".into(), template::C_SDK.to_string()),
             ],
         ),
         Lang::AssemblyScript => (
             dir.join("assembly/bls.ts"),
             vec![
-                ("package.json", template::package_json(name)),
-                ("asconfig.json", template::asconfig_json(name)),
-                ("assembly/index.ts", template::index_ts(name)),
-                ("assembly/bls.ts", template::AS_SDK.to_string()),
+                ("package.json".into(), template::package_json(name)),
+                ("asconfig.json".into(), template::asconfig_json(name)),
+                ("assembly/index.ts".into(), template::index_ts(name)),
+                ("assembly/bls.ts".into(), template::AS_SDK.to_string()),
             ],
         ),
     };
-    let files: Vec<(&str, String)> = files
+    let files: Vec<(String, String)> = files
         .into_iter()
         .chain([
-            (MANIFEST_FILE, template::bls_toml(name, lang)),
-            (".gitignore", template::GITIGNORE.to_string()),
+            (MANIFEST_FILE.into(), template::bls_toml(name, lang)),
+            (".gitignore".into(), template::GITIGNORE.to_string()),
         ])
         .collect();
     for (file, text) in &files {
@@ -153,7 +155,7 @@ pub fn init(
         dir,
         lang,
         sdk_path: sdk,
-        files: files.iter().map(|(f, _)| (*f).to_string()).collect(),
+        files: files.into_iter().map(|(f, _)| f).collect(),
     };
     ctx.emit(&out, |i| {
         format!(

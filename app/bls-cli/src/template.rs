@@ -30,25 +30,44 @@ pub fn find_sdk(flag: Option<&Path>, near: &Path) -> Result<PathBuf, CliError> {
         .ok_or(CliError::SdkNotFound { tried: None })
 }
 
-/// The Rust SDK's sources, written into a project as `bls-sdk/` when no checkout's SDK is
+/// The Rust SDK's sources (file names under `src/`), written into a project as `bls-sdk/` when no checkout's SDK is
 /// found (`bls function init` outside a bls checkout) or with `--vendor-sdk`.
-pub const RUST_SDK_FILES: [(&str, &str); 3] = [
+pub const RUST_SDK_FILES: [(&str, &str); 8] = [
+    ("lib.rs", include_str!("../../../contracts/sdk/src/lib.rs")),
     (
-        "bls-sdk/src/lib.rs",
-        include_str!("../../../contracts/sdk/src/lib.rs"),
-    ),
-    (
-        "bls-sdk/src/http.rs",
+        "http.rs",
         include_str!("../../../contracts/sdk/src/http.rs"),
     ),
     (
-        "bls-sdk/src/call.rs",
+        "call.rs",
         include_str!("../../../contracts/sdk/src/call.rs"),
     ),
+    (
+        "connector.rs",
+        include_str!("../../../contracts/sdk/src/connector.rs"),
+    ),
+    (
+        "ipfs.rs",
+        include_str!("../../../contracts/sdk/src/ipfs.rs"),
+    ),
+    (
+        "cosmos.rs",
+        include_str!("../../../contracts/sdk/src/cosmos.rs"),
+    ),
+    (
+        "ethereum.rs",
+        include_str!("../../../contracts/sdk/src/ethereum.rs"),
+    ),
+    ("s3.rs", include_str!("../../../contracts/sdk/src/s3.rs")),
 ];
 
-/// `bls-sdk/Cargo.toml` of a vendored Rust SDK: the crate alone (no workspace to inherit).
+/// `bls-sdk/Cargo.toml` of a vendored Rust SDK: the crate alone (no workspace to inherit),
+/// with the SDK's own dependencies.
 pub fn vendored_sdk_cargo_toml() -> String {
+    const SDK_CARGO: &str = include_str!("../../../contracts/sdk/Cargo.toml");
+    let deps = SDK_CARGO
+        .split_once("[dependencies]")
+        .map_or("", |(_, deps)| deps);
     format!(
         r#"[package]
 name = "bls-sdk"
@@ -58,8 +77,7 @@ edition = "2021"
 license = "Apache-2.0"
 publish = false
 
-[dependencies]
-"#,
+[dependencies]{deps}"#,
         version = env!("CARGO_PKG_VERSION")
     )
 }
@@ -345,6 +363,20 @@ pub const GITIGNORE: &str = "/target\n/node_modules\n";
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_vendored_rust_sdk_is_every_file_of_the_sdk() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../contracts/sdk/src");
+        let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        on_disk.sort();
+        let mut vendored: Vec<String> = RUST_SDK_FILES.iter().map(|(f, _)| f.to_string()).collect();
+        vendored.sort();
+        assert_eq!(vendored, on_disk);
+        assert!(vendored_sdk_cargo_toml().contains("serde_json"));
+    }
 
     #[test]
     fn finds_the_repo_sdk_and_rejects_other_dirs() {

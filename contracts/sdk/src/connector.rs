@@ -1,4 +1,5 @@
-//! What the connectors ([`crate::ipfs`], [`crate::cosmos`], [`crate::ethereum`]) share: their error, and the small
+//! What the connectors ([`crate::ipfs`], [`crate::cosmos`], [`crate::ethereum`], [`crate::s3`])
+//! share: their error, and the small
 //! encodings they need (base64, hex, URL query escaping). Every connector talks HTTP through
 //! [`crate::http`], so the manifest's origin allowlist and the worker's limits apply to it.
 

@@ -14,7 +14,8 @@
 //! Connectors on top of the HTTP extension (so the allowlist and limits apply): [`ipfs`] (cat
 //! and add through a kubo RPC API or a gateway), [`cosmos`] (ABCI queries and bank balances
 //! through a CometBFT RPC endpoint) and [`ethereum`] (block number, balances, calls and logs
-//! through a JSON-RPC endpoint: Ethereum, BNB Chain and the like).
+//! through a JSON-RPC endpoint: Ethereum, BNB Chain and the like) and [`s3`] (list, get and
+//! put objects, signed with AWS Signature Version 4 inside the guest).
 
 use std::io::{Read, Write};
 
@@ -24,6 +25,7 @@ pub mod cosmos;
 pub mod ethereum;
 pub mod http;
 pub mod ipfs;
+pub mod s3;
 
 pub use connector::Error as ConnectorError;
 /// The JSON crate the connectors speak (`bls_sdk::json::json!`, `bls_sdk::json::Value`).
