@@ -6,8 +6,8 @@
 //! data as a verified result: `ipfs-cat` reads a file kubo holds, `ipfs-add` adds one (the
 //! CID kubo itself computes), `cosmos-balance` reads an account's bank balance from the chain,
 //! `eth-query` reads geth's block number, a balance, a contract call and logs, `s3-roundtrip`
-//! puts, gets and lists with requests it signs itself (wrong credentials: the server's error,
-//! as the function's answer).
+//! puts, gets and lists with requests it signs itself with credentials kept as the function's
+//! sealed secrets (wrong credentials: the server's error, as the function's answer).
 //! A connector pointed at an origin its manifest does not allow is refused in the guest with
 //! the allowlist's reason, and the server is not contacted.
 
@@ -19,6 +19,7 @@ use bls_core::{Address, Coins};
 use bls_e2e::geth::Geth;
 use bls_e2e::ipfs::Kubo;
 use bls_e2e::moto::Moto;
+use bls_e2e::wait_until;
 use bls_e2e::worker::{deploy, invoke, result, send, wait_finalized, wasm_path, WorkerNet};
 
 const IPFS_NAME: &str = "ipfs.example.com";
@@ -215,26 +216,49 @@ async fn each_connector_returns_the_right_data_as_a_verified_result() -> anyhow:
     let (key_id, secret) = moto.s3_user("bls-function").await?;
     moto.create_bucket("photos").await?;
     let s3_origin = format!("http://{S3_NAME}:{s3_port}");
-    let s3_manifest = |secret: &str| {
-        serde_json::json!({
-            "env": {
-                "S3_ENDPOINT": s3_origin,
-                "S3_ACCESS_KEY": key_id,
-                "S3_SECRET_KEY": secret,
-            },
-            "permissions": {"http": [s3_origin]},
-        })
-        .to_string()
+    let s3_manifest = manifest(("S3_ENDPOINT", &s3_origin), &s3_origin);
+    // The credentials are the function's sealed secrets: only its workers can open them.
+    let with_credentials = |secret: String| {
+        let (wn, key_id, s3_manifest) = (&wn, key_id.clone(), s3_manifest.clone());
+        async move {
+            let f = deploy(
+                &wn.rpc,
+                &wn.invoker,
+                &wasm("s3-roundtrip")?,
+                &s3_manifest,
+                3,
+                2,
+            )
+            .await?;
+            wait_until("3 keyed members", Duration::from_secs(60), || async {
+                let s = bls_client::secrets::secrets(&wn.rpc, f).await?;
+                let keyed = s.members.iter().filter(|m| !m.encryption_pubkey.is_empty());
+                Ok((keyed.count() >= 3).then_some(()))
+            })
+            .await?;
+            let (msgs, _) = bls_client::secrets::seal_secrets(
+                &wn.rpc,
+                &wn.net.chain_id,
+                wn.invoker.address(),
+                f,
+                &[
+                    ("S3_ACCESS_KEY".to_string(), key_id),
+                    ("S3_SECRET_KEY".to_string(), secret),
+                ],
+            )
+            .await?;
+            send(
+                &wn.rpc,
+                &wn.invoker,
+                msgs.iter()
+                    .map(bls_client::secrets::set_secret_msg)
+                    .collect(),
+            )
+            .await?;
+            anyhow::Ok(f)
+        }
     };
-    let roundtrip = deploy(
-        &wn.rpc,
-        &wn.invoker,
-        &wasm("s3-roundtrip")?,
-        &s3_manifest(&secret),
-        3,
-        2,
-    )
-    .await?;
+    let roundtrip = with_credentials(secret.clone()).await?;
     let out = verified(&wn, roundtrip, b"photos cat.txt meow").await?;
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
@@ -242,15 +266,7 @@ async fn each_connector_returns_the_right_data_as_a_verified_result() -> anyhow:
         "{}",
         moto.tail(20)
     );
-    let forged = deploy(
-        &wn.rpc,
-        &wn.invoker,
-        &wasm("s3-roundtrip")?,
-        &s3_manifest("not-the-secret"),
-        3,
-        2,
-    )
-    .await?;
+    let forged = with_credentials("not-the-secret".to_string()).await?;
     let out = verified(&wn, forged, b"photos dog.txt woof").await?;
     let said = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
