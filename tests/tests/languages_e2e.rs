@@ -133,3 +133,110 @@ async fn functions_in_every_language_init_build_run_deploy_and_invoke_to_a_verif
     }
     Ok(())
 }
+
+/// A program per language that prints what the SDK gives it: an env var, the args, an HTTP
+/// request to an origin the manifest does not allow and a call to a function it does not
+/// declare (both refused by the host, with the host's reason).
+fn probe(lang: &str, name: &str) -> (&'static str, String) {
+    match lang {
+        "go" => (
+            "main.go",
+            format!(
+                r#"package main
+
+import (
+	"fmt"
+	"strings"
+
+	"{name}/bls"
+)
+
+func main() {{
+	v, _ := bls.Env("GREETING")
+	fmt.Printf("env %s\n", v)
+	fmt.Printf("args %s\n", strings.Join(bls.Args(), " "))
+	if _, err := bls.Get("https://example.com"); err != nil {{
+		fmt.Printf("http %s\n", err)
+	}}
+	if _, err := bls.Call(7, []byte("x")); err != nil {{
+		fmt.Printf("call %s\n", err)
+	}}
+}}
+"#
+            ),
+        ),
+        "c" => (
+            "src/main.c",
+            r#"#include <stdio.h>
+#include "bls.h"
+
+int main(int argc, char **argv) {
+  const char *g = bls_env("GREETING");
+  printf("env %s\n", g ? g : "");
+  printf("args %s\n", argc > 1 ? argv[1] : "");
+  bls_result r = bls_http_get("https://example.com");
+  if (r.error) printf("http %s\n", r.message);
+  bls_result c = bls_call(7, "x", 1);
+  if (c.error) printf("call %s\n", c.message);
+  return 0;
+}
+"#
+            .to_string(),
+        ),
+        _ => (
+            "assembly/index.ts",
+            r#"import * as bls from "./bls";
+
+let g = bls.env("GREETING");
+bls.output("env " + (g ? g! : "") + "\n");
+bls.output("args " + bls.args().join(" ") + "\n");
+let r = bls.get("https://example.com");
+if (r.failure) bls.output("http " + r.failure!.message + "\n");
+let c = bls.call(7, Uint8Array.wrap(String.UTF8.encode("x")));
+if (c.failure) bls.output("call " + c.failure!.message + "\n");
+"#
+            .to_string(),
+        ),
+    }
+}
+
+#[test]
+fn every_language_sdk_reaches_env_args_http_and_calls_through_the_host() -> anyhow::Result<()> {
+    let tmp = tempfile::Builder::new()
+        .prefix("bls-sdk-probe-")
+        .tempdir()?;
+    let keyring = tmp.path().join("keyring");
+    // No chain: init, build and run locally only.
+    let run = |cwd: &Path, args: &[&str]| bls("http://127.0.0.1:9", &keyring, cwd, args);
+    for lang in ["go", "c", "assemblyscript"] {
+        let name = format!("probe-{lang}");
+        let dir = tmp.path().join(&name);
+        let dir_arg = dir.display().to_string();
+        run(
+            tmp.path(),
+            &["function", "init", &name, "--lang", lang, "--dir", &dir_arg],
+        )?;
+        let (file, source) = probe(lang, &name);
+        std::fs::write(dir.join(file), source)?;
+        let toml = std::fs::read_to_string(dir.join("bls.toml"))?
+            .replacen("args = []", "args = [\"--x\"]", 1)
+            .replacen("# GREETING = \"Hello\"", "GREETING = \"hi\"", 1);
+        std::fs::write(dir.join("bls.toml"), toml)?;
+        let out = run(&dir, &["function", "run", "--offline"])?;
+        let stdout = out["stdout"].as_str().unwrap_or_default();
+        let lines: Vec<&str> = stdout.lines().collect();
+        assert_eq!(lines.first(), Some(&"env hi"), "{lang}: {out}");
+        assert_eq!(lines.get(1), Some(&"args --x"), "{lang}: {out}");
+        assert!(
+            lines.get(2).is_some_and(|l| l.starts_with("http ")
+                && l.contains("https://example.com:443 is not in the manifest's http allowlist")),
+            "{lang}: {out}"
+        );
+        assert!(
+            lines.get(3).is_some_and(|l| l.starts_with("call ")
+                && l.contains("function 7 is not in this function's manifest `calls`")),
+            "{lang}: {out}"
+        );
+    }
+    Ok(())
+}
