@@ -57,9 +57,15 @@ pub(crate) fn send_ok(req: &http::Request) -> Result<Vec<u8>, Error> {
 
 /// Percent-encodes a URL query value (RFC 3986 unreserved characters stay).
 pub(crate) fn query_escape(s: &str) -> String {
+    percent_encode(s, b"")
+}
+
+/// Percent-encodes every byte of `s` but RFC 3986 unreserved characters and those in `keep`
+/// (`/` for a path).
+pub(crate) fn percent_encode(s: &str, keep: &[u8]) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) || keep.contains(&b) {
             out.push(char::from(b));
         } else {
             out.push_str(&format!("%{b:02X}"));

@@ -39,6 +39,8 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    // Only the wasm32 host calls return codes.
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
     fn from_code(code: i32) -> Self {
         match code {
             1 => Self::Denied,

@@ -18,7 +18,7 @@
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
-use crate::connector::{hex, send_ok as send_raw, Error};
+use crate::connector::{hex, percent_encode, query_escape, send_ok as send_raw, Error};
 use crate::http::Request;
 
 /// An S3 endpoint with credentials.
@@ -104,12 +104,7 @@ impl S3 {
         let payload = hex(&Sha256::digest(&body));
         let mut pairs: Vec<(String, String)> = query
             .iter()
-            .map(|(k, v)| {
-                (
-                    encode_path(k).replace('/', "%2F"),
-                    encode_path(v).replace('/', "%2F"),
-                )
-            })
+            .map(|(k, v)| (query_escape(k), query_escape(v)))
             .collect();
         pairs.sort();
         let canonical_query = pairs
@@ -189,15 +184,7 @@ fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
 
 /// URI-encodes a path the way SigV4 wants: every byte but unreserved characters and `/`.
 fn encode_path(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~/".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    percent_encode(s, b"/")
 }
 
 fn unescape_xml(s: &str) -> String {
