@@ -18,15 +18,12 @@ use crate::wait_until;
 pub const SETUP_ACTIONS: u32 = 4;
 
 /// The `moto_server` binary: `$MOTO_SERVER_BIN`, then the virtualenv `scripts/install` makes
-/// (`~/.cache/bls/moto/bin`), then `$PATH`.
+/// in the checkout (`.tools/moto/bin`), then `$PATH`.
 pub fn moto_bin() -> anyhow::Result<PathBuf> {
     if let Some(p) = std::env::var_os("MOTO_SERVER_BIN") {
         return Ok(PathBuf::from(p));
     }
-    let home = std::env::var_os("HOME")
-        .map(PathBuf::from)
-        .unwrap_or_default();
-    let venv = home.join(".cache/bls/moto/bin/moto_server");
+    let venv = crate::worker::repo_root().join(".tools/moto/bin/moto_server");
     if venv.is_file() {
         return Ok(venv);
     }
