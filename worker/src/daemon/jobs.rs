@@ -445,13 +445,12 @@ impl Jobs {
             .map_err(|e| bad(format!("manifest: {e}")))?;
         fit::check(&self.caps, &manifest).map_err(|source| JobError::DoesNotFit { id, source })?;
 
-        let sources = CodeSources::of_job(job, fetch_deadline(job));
-        if let Err(source) = self.ensure_code(code_hash, &sources).await {
-            if let Some(reason) = source.decline_reason().filter(|_| sources.is_remote()) {
-                self.decline(job, reason, &source).await;
-            }
-            return Err(JobError::Code { id, source });
-        }
+        self.ensure_or_decline(
+            job,
+            code_hash,
+            &CodeSources::of_job(job, fetch_deadline(job)),
+        )
+        .await?;
         // Every function the job may call, as the chain pinned it, fetched and checked alike.
         let mut callees = Vec::with_capacity(job.callees.len());
         for c in &job.callees {
@@ -459,13 +458,8 @@ impl Jobs {
                 .ok_or_else(|| bad(format!("bad code hash of callee {}", c.function_id)))?;
             let manifest = Manifest::from_json(c.manifest_json.as_bytes())
                 .map_err(|e| bad(format!("manifest of callee {}: {e}", c.function_id)))?;
-            let sources = CodeSources::of_callee(c, fetch_deadline(job));
-            if let Err(source) = self.ensure_code(hash, &sources).await {
-                if let Some(reason) = source.decline_reason().filter(|_| sources.is_remote()) {
-                    self.decline(job, reason, &source).await;
-                }
-                return Err(JobError::Code { id, source });
-            }
+            self.ensure_or_decline(job, hash, &CodeSources::of_callee(c, fetch_deadline(job)))
+                .await?;
             callees.push(Callee {
                 function_id: c.function_id,
                 version: c.version,
@@ -549,6 +543,23 @@ impl Jobs {
             "executed"
         );
         Ok(record)
+    }
+
+    /// [`Jobs::ensure_code`] for `job`'s own code or a pinned callee's; code off chain that
+    /// cannot be had or run declines the job (no penalty) before the error is returned.
+    async fn ensure_or_decline(
+        &self,
+        job: &ChainJob,
+        hash: [u8; 32],
+        sources: &CodeSources,
+    ) -> Result<(), JobError> {
+        if let Err(source) = self.ensure_code(hash, sources).await {
+            if let Some(reason) = source.decline_reason().filter(|_| sources.is_remote()) {
+                self.decline(job, reason, &source).await;
+            }
+            return Err(JobError::Code { id: job.id, source });
+        }
+        Ok(())
     }
 
     /// Loads the module `hash` into the runtime unless it is there: through the peer-aware
