@@ -161,16 +161,11 @@ pub(crate) fn pay_calls(
     outcome: &Outcome,
     reserve: u128,
 ) -> Result<u128, OrchestrationError> {
-    // Calls per callee, in function id order (one payment and one event per callee).
+    // Calls per function, in function id order (one payment and one event per callee); a
+    // function the job did not pin has no price and is skipped.
     let mut counts: BTreeMap<u64, u64> = BTreeMap::new();
     for call in outcome.calls.iter().filter(|c| c.ok) {
-        if job
-            .callees
-            .iter()
-            .any(|p| p.function_id == call.function_id)
-        {
-            *counts.entry(call.function_id).or_default() += 1;
-        }
+        *counts.entry(call.function_id).or_default() += 1;
     }
     let mut left = reserve;
     for (function_id, calls) in counts {
