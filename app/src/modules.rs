@@ -13,13 +13,18 @@ static REGISTRY: bls_registry::RegistryModule = bls_registry::RegistryModule;
 static ORCHESTRATION: bls_orchestration::OrchestrationModule =
     bls_orchestration::OrchestrationModule;
 static BEACON: bls_beacon::BeaconModule = bls_beacon::BeaconModule;
+static UPGRADE: bls_upgrade::UpgradeModule = bls_upgrade::UpgradeModule;
+/// Governance over every module's params (this list, gov included).
+static GOV: bls_gov::GovModule = bls_gov::GovModule::new(all_modules);
 
 /// Every module of the chain. Order matters: auth before bank (genesis accounts); bank before
 /// staking and fees (their genesis checks module-account balances); slashing's begin block
 /// jails before staking's end block recomputes the validator set; fees' end block runs after
 /// staking's so it pays the set just sent to CometBFT; registry before orchestration
 /// (placement reads the registry in end-block). The beacon has no hooks (the app mixes its
-/// input in FinalizeBlock before every begin block); it is listed for its genesis and queries.
+/// input in FinalizeBlock before every begin block); it is listed for its genesis and queries,
+/// as is upgrade (the app applies plans before every begin block). Gov's end block runs last,
+/// so what a passed proposal changes is in force from the next block.
 pub fn all_modules() -> Vec<&'static dyn Module> {
     vec![
         &AUTH,
@@ -30,5 +35,7 @@ pub fn all_modules() -> Vec<&'static dyn Module> {
         &REGISTRY,
         &ORCHESTRATION,
         &BEACON,
+        &UPGRADE,
+        &GOV,
     ]
 }

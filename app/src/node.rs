@@ -25,13 +25,23 @@ pub fn init_tracing(cfg: &AppConfig) {
     };
 }
 
-/// Runs the node until SIGINT/SIGTERM.
-pub fn run(home: &Home, cfg: &AppConfig) -> anyhow::Result<()> {
+/// Runs the node until SIGINT/SIGTERM (or until an upgrade plan this binary does not know
+/// halts it), applying `upgrades` at their plans' heights.
+pub fn run(
+    home: &Home,
+    cfg: &AppConfig,
+    upgrades: &'static [crate::upgrades::Upgrade],
+) -> anyhow::Result<()> {
     let db = home.db();
     if let Some(dir) = db.parent() {
         std::fs::create_dir_all(dir)?;
     }
     let mut app = BlsApp::open(&db).with_context(|| format!("open state at {}", db.display()))?;
+    app.set_upgrades(crate::upgrades::Upgrades::new(
+        upgrades,
+        Some(home.0.join("data")),
+    ));
+    app.check_upgrade_startup()?;
     // A full node never extends votes; creating the secret anyway means a node that later
     // becomes a validator already has one.
     let secret = crate::beacon_secret::load_or_create(&home.beacon_secret())?;

@@ -10,6 +10,7 @@
 //! | `POST /cosmos/tx/v1beta1/txs` `{"tx_bytes": b64, "mode": ...}` | `{"tx_response": ...}` |
 //! | `GET /cosmos/tx/v1beta1/txs/{hash}` | `{"tx_response": ...}` |
 //! | `GET /chain-info.json` | Keplr `experimentalSuggestChain` input |
+//! | `GET /cosmos/gov/v1beta1/...`, `GET /cosmos/upgrade/v1beta1/...` | proposals, votes, deposits, tallies, params, plans ([`crate::rest_gov`]) |
 //! | `GET /bls/{module}/{method}?req={json}` | our modules' JSON queries (an `outcome` envelope gains `outcome_decoded`) |
 //! | `GET /metrics` | Prometheus text format |
 //!
@@ -58,7 +59,7 @@ pub struct RestState {
     pub sign_in: crate::webapp::signin::SignIn,
 }
 
-type Shared = Arc<RestState>;
+pub(crate) type Shared = Arc<RestState>;
 
 /// Builds the router.
 pub fn router(state: Shared) -> Router {
@@ -75,13 +76,14 @@ pub fn router(state: Shared) -> Router {
         .route("/chain-info.json", get(chain_info))
         .route("/bls/{module}/{method}", get(bls_query))
         .route("/metrics", get(metrics))
+        .merge(crate::rest_gov::routes())
         .merge(crate::dashboard::routes())
         .merge(crate::webapp::routes())
         .with_state(state)
 }
 
 /// An error as gRPC-gateway renders it: `{"code": N, "message": "...", "details": []}`.
-struct ApiError(StatusCode, u32, String);
+pub(crate) struct ApiError(pub(crate) StatusCode, pub(crate) u32, pub(crate) String);
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
@@ -97,7 +99,7 @@ impl IntoResponse for ApiError {
 pub const BLOCK_HEIGHT_HEADER: &str = "x-cosmos-block-height";
 
 /// The height asked for by `x-cosmos-block-height` (0 when absent: the latest).
-fn requested_height(headers: &HeaderMap) -> Result<i64, ApiError> {
+pub(crate) fn requested_height(headers: &HeaderMap) -> Result<i64, ApiError> {
     let Some(raw) = headers.get(BLOCK_HEIGHT_HEADER) else {
         return Ok(0);
     };
@@ -118,14 +120,14 @@ fn requested_height(headers: &HeaderMap) -> Result<i64, ApiError> {
 }
 
 /// `body` with the `x-cosmos-block-height` header set to the height the query answered at.
-fn at_height(q_height: i64, body: impl IntoResponse) -> Response {
+pub(crate) fn at_height(q_height: i64, body: impl IntoResponse) -> Response {
     let mut resp = body.into_response();
     resp.headers_mut()
         .insert(BLOCK_HEIGHT_HEADER, HeaderValue::from(q_height));
     resp
 }
 
-async fn abci_query(
+pub(crate) async fn abci_query(
     s: &Shared,
     path: &str,
     data: Vec<u8>,
@@ -151,7 +153,7 @@ async fn abci_query(
     }
 }
 
-fn query_ok(q: ResponseQuery) -> Result<Vec<u8>, ApiError> {
+pub(crate) fn query_ok(q: ResponseQuery) -> Result<Vec<u8>, ApiError> {
     if q.code == 0 {
         return Ok(q.value.to_vec());
     }

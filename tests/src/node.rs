@@ -6,6 +6,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use anyhow::Context as _;
+use base64::Engine as _;
 use serde_json::{json, Value};
 
 use crate::net::free_port;
@@ -37,6 +38,11 @@ pub struct NodeOptions {
     pub app_toml: Vec<(String, String)>,
     /// Applied to the genesis document last, e.g. to add thousands of balances at once.
     pub genesis_patch: Option<fn(&mut Value)>,
+    /// Makes the genesis validators staking validators: each gets an operator key (named
+    /// `node{i}` in [`crate::chain::keyring_dir`], listed in [`Localnet::operators`]) funded
+    /// with 1000 BLS and a 10 BLS self-bond at its node's consensus key, so stake-weighted
+    /// rules (governance) see them.
+    pub staked: bool,
 }
 
 impl Default for NodeOptions {
@@ -53,6 +59,7 @@ impl Default for NodeOptions {
             held_back: 0,
             app_toml: Vec::new(),
             genesis_patch: None,
+            staked: false,
         }
     }
 }
@@ -94,6 +101,8 @@ pub struct Localnet {
     pub chain_id: String,
     /// HTTP client for RPC calls.
     pub http: reqwest::Client,
+    /// Operator keys of the staking validators ([`NodeOptions::staked`]), by node.
+    pub operators: Vec<crate::chain::TestKey>,
     dir: Option<tempfile::TempDir>,
 }
 
@@ -148,7 +157,52 @@ impl Localnet {
                 .args(["genesis", "add-account", addr, coins, "--home"])
                 .arg(&validators[0].home))?;
         }
+        let genesis_validators = opts
+            .genesis_validators
+            .unwrap_or(validators.len())
+            .clamp(1, validators.len());
+        let mut operators = Vec::new();
+        let mut staking_validators = Vec::new();
+        let mut delegations = Vec::new();
+        if opts.staked {
+            const SELF_BOND: u128 = 10_000_000;
+            let keyring = dir.path().join("keyring");
+            for (i, v) in validators.iter().enumerate().take(genesis_validators) {
+                let op = crate::chain::new_key(&keyring, &format!("node{i}"))?;
+                run(Command::new(&blsd)
+                    .args(["genesis", "add-account", &op.address, "1000000000ubls", "--home"])
+                    .arg(&validators[0].home))?;
+                let key: Value = serde_json::from_slice(&std::fs::read(
+                    v.home.join("cometbft/config/priv_validator_key.json"),
+                )?)?;
+                let pk = base64::engine::general_purpose::STANDARD
+                    .decode(key["pub_key"]["value"].as_str().unwrap_or_default())?;
+                staking_validators.push(json!({
+                    "operator": op.address,
+                    "consensus_pubkey": hex::encode(&pk),
+                    "consensus_address": bls_staking::state::consensus_address(&pk),
+                    "moniker": format!("node{i}"),
+                    "commission_bps": 500,
+                    "tokens": SELF_BOND.to_string(),
+                    "jailed": false,
+                }));
+                delegations.push(json!({
+                    "delegator": op.address, "validator": op.address,
+                    "amount": SELF_BOND.to_string(),
+                }));
+                operators.push(op);
+            }
+            let pool = bls_staking::state::bonded_pool().to_string();
+            let bonded = SELF_BOND * operators.len() as u128;
+            run(Command::new(&blsd)
+                .args(["genesis", "add-account", &pool, &format!("{bonded}ubls"), "--home"])
+                .arg(&validators[0].home))?;
+        }
         let mut genesis: Value = serde_json::from_slice(&std::fs::read(&g0)?)?;
+        if opts.staked {
+            genesis["app_state"]["staking"]["validators"] = Value::Array(staking_validators);
+            genesis["app_state"]["staking"]["delegations"] = Value::Array(delegations);
+        }
         for (module, section) in &opts.app_state {
             genesis["app_state"][module] = section.clone();
         }
@@ -162,10 +216,6 @@ impl Localnet {
         bls_app::cli::genesis_doc::fit_evidence_window(&mut genesis, block_time)?;
         let mut vals = Vec::new();
         let mut peers = Vec::new();
-        let genesis_validators = opts
-            .genesis_validators
-            .unwrap_or(validators.len())
-            .clamp(1, validators.len());
         for (i, v) in validators.iter().enumerate() {
             if i < genesis_validators {
                 let key: Value = serde_json::from_slice(&std::fs::read(
@@ -213,6 +263,7 @@ impl Localnet {
             validators,
             chain_id,
             http: reqwest::Client::new(),
+            operators,
             dir: Some(dir),
         };
         for i in 0..net.validators.len() {
@@ -233,7 +284,11 @@ impl Localnet {
 
     /// Starts (or restarts) validator `i`'s `blsd` and `cometbft`.
     pub fn start_validator(&mut self, i: usize) -> anyhow::Result<()> {
-        let blsd = bin_path("blsd")?;
+        self.start_validator_with(i, &bin_path("blsd")?)
+    }
+
+    /// [`Localnet::start_validator`] running the `blsd` binary at `blsd` (another release).
+    pub fn start_validator_with(&mut self, i: usize, blsd: &Path) -> anyhow::Result<()> {
         let cometbft = cometbft_bin()?;
         let v = &mut self.validators[i];
         let mut c = Command::new(&blsd);

@@ -25,6 +25,7 @@ use crate::statesync::SnapshotStore;
 use crate::store::{ChangeSet, Overlay, PreparedCommit, StagedView, Store, StoreError};
 use crate::tx::sig_cache::SigCache;
 use crate::tx::{TxOutcome, TxPipeline};
+use crate::upgrades::Upgrades;
 
 /// Key under which the chain id is kept in state, so CheckTx after a restart knows it.
 const CHAIN_ID_KEY: &[u8] = b"app/chain_id";
@@ -43,6 +44,24 @@ pub enum AppError {
     /// Genesis could not be applied.
     #[error("genesis: {0}")]
     Genesis(String),
+    /// The chain reached an upgrade plan's height and this binary does not register the plan:
+    /// the node stops before executing the block (see [`crate::upgrades`]).
+    #[error("UPGRADE {name:?} NEEDED at height {height}: halting; start the binary that registers this plan")]
+    UpgradeNeeded {
+        /// The plan's name.
+        name: String,
+        /// Its height.
+        height: u64,
+    },
+    /// A migration registered for the plan due at this height failed: the binary is wrong for
+    /// this chain.
+    #[error("migration of upgrade {name:?} failed: {error}")]
+    Migration {
+        /// The plan's name.
+        name: String,
+        /// What it said.
+        error: String,
+    },
     /// A begin/end-block hook failed: consensus code must not fail, so this is a bug.
     #[error("{hook} of module {module} failed: {error}")]
     Hook {
@@ -81,6 +100,8 @@ pub struct BlsApp {
     state_sync: StateSync,
     /// Pruned rows already counted into `metrics.pruned_rows`.
     pruned_rows_reported: u64,
+    /// The migrations this binary registers, and where the halt file goes.
+    upgrades: Upgrades,
 }
 
 impl BlsApp {
@@ -108,6 +129,7 @@ impl BlsApp {
             beacon_secret: None,
             state_sync: StateSync::default(),
             pruned_rows_reported: 0,
+            upgrades: Upgrades::default(),
         };
         app.last_block.height = app.store.last_height();
         app.last_block.chain_id = app.stored_chain_id().unwrap_or_default();
@@ -176,6 +198,17 @@ impl BlsApp {
     /// The snapshot directory this node serves (`None`: none), for the snapshot connection.
     pub fn snapshot_service(&self) -> Option<SnapshotStore> {
         self.state_sync.snapshots()
+    }
+
+    /// Applies `upgrades` at their plans' heights (and halts at any other plan's height).
+    pub fn set_upgrades(&mut self, upgrades: Upgrades) {
+        self.upgrades = upgrades;
+    }
+
+    /// Refuses to run a binary that cannot apply the plan due at the next height.
+    pub fn check_upgrade_startup(&self) -> anyhow::Result<()> {
+        let snap = self.store.snapshot()?;
+        crate::upgrades::check_startup(&snap, self.store.last_height(), &self.upgrades)
     }
 
     /// Uses `secret` for this node's vote extensions (see [`crate::beacon_secret`]).
@@ -496,6 +529,7 @@ impl BlsApp {
         let mut block = block;
         let mut events = Vec::new();
         let mut validator_updates = Vec::new();
+        self.upgrade_step(&block, &mut events)?;
         let (randomness, extensions) = self.beacon_step(&r, &block, &mut events)?;
         block.randomness = randomness;
         self.run_hooks(&block, "begin_block", &mut events, &mut validator_updates)?;
@@ -600,6 +634,53 @@ impl BlsApp {
             self.block.extend(changes);
         }
         Ok((randomness, checked))
+    }
+
+    /// At a plan's height, before anything else of the block: runs the registered migration
+    /// and records the plan as applied, or halts (see [`crate::upgrades`]).
+    fn upgrade_step(&mut self, block: &BlockInfo, events: &mut Vec<Event>) -> Result<(), AppError> {
+        let changes = {
+            let view = StagedView::new(&self.store, &self.block)?;
+            let plan = match bls_upgrade::state::plan(&view) {
+                Ok(Some(p)) if p.height == block.height => p,
+                Ok(_) => return Ok(()),
+                Err(e) => return Err(AppError::Genesis(format!("reading the upgrade plan: {e}"))),
+            };
+            let Some(upgrade) = self.upgrades.get(&plan.name) else {
+                if let Err(e) = self.upgrades.write_info(&plan) {
+                    tracing::error!(error = %e, "cannot write upgrade-info.json");
+                }
+                return Err(AppError::UpgradeNeeded {
+                    name: plan.name,
+                    height: plan.height,
+                });
+            };
+            let mut overlay = Overlay::new(&view);
+            let gas = GasMeter::infinite();
+            let mut ctx = Context::new(&mut overlay, block, &gas);
+            (upgrade.migrate)(&mut ctx).map_err(|e| AppError::Migration {
+                name: plan.name.clone(),
+                error: e.to_string(),
+            })?;
+            bls_upgrade::state::mark_applied(ctx.store, &plan).map_err(|e| AppError::Migration {
+                name: plan.name.clone(),
+                error: e.to_string(),
+            })?;
+            ctx.emit(
+                Event::new("upgrade_applied")
+                    .attr("name", &plan.name)
+                    .attr("height", plan.height),
+            );
+            events.append(&mut ctx.events);
+            drop(ctx);
+            if let Some(e) = view.take_error() {
+                return Err(e.into());
+            }
+            tracing::info!(name = %plan.name, height = plan.height, "upgrade applied");
+            overlay.into_changes()
+        };
+        self.block.extend(changes);
+        Ok(())
     }
 
     fn stored_chain_id_staged(&self) -> Option<String> {

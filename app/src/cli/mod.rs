@@ -53,15 +53,22 @@ fn default_home() -> PathBuf {
 }
 
 impl Cli {
-    /// Runs the chosen command.
+    /// Runs the chosen command, applying this release's upgrades
+    /// ([`crate::upgrades::REGISTERED`]).
     pub fn run(self) -> anyhow::Result<()> {
+        self.run_with(crate::upgrades::REGISTERED)
+    }
+
+    /// Runs the chosen command; `blsd start` applies `upgrades` at their plans' heights (a
+    /// release binary passes its own list, as a Cosmos app registers its upgrade handlers).
+    pub fn run_with(self, upgrades: &'static [crate::upgrades::Upgrade]) -> anyhow::Result<()> {
         let home = Home(self.home.clone());
         let ctx = self.client.context(Some(&home.0));
         // Client errors from the chain or a wrong --node are said in words, with the fix.
         let explain = |e| chain_error::explain(e, &ctx.node, chain_error::Tool::Blsd);
         match self.command {
             Command::Init(c) => c.run(&home),
-            Command::Start(c) => c.run(&home),
+            Command::Start(c) => c.run(&home, upgrades),
             Command::Genesis(c) => c.run(&home),
             Command::Keys(c) => client_runtime()?.block_on(c.run(&ctx)).map_err(explain),
             Command::Tx(c) => client_runtime()?.block_on(c.run(&ctx)).map_err(explain),

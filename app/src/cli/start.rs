@@ -17,7 +17,11 @@ pub struct StartCmd {
 
 impl StartCmd {
     /// Runs until SIGINT/SIGTERM.
-    pub fn run(self, home: &Home) -> anyhow::Result<()> {
+    pub fn run(
+        self,
+        home: &Home,
+        upgrades: &'static [crate::upgrades::Upgrade],
+    ) -> anyhow::Result<()> {
         let mut cfg = AppConfig::load(&home.0)?;
         if let Some(a) = self.abci_listen {
             cfg.abci_listen = a;
@@ -26,6 +30,6 @@ impl StartCmd {
             cfg.api_listen = a;
         }
         crate::node::init_tracing(&cfg);
-        crate::node::run(home, &cfg)
+        crate::node::run(home, &cfg, upgrades)
     }
 }

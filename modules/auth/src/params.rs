@@ -215,3 +215,19 @@ mod tests {
         assert_eq!(back, p);
     }
 }
+
+impl bls_core::governed_params::GovernedParams for Params {
+    type Error = AuthError;
+
+    fn load(store: &dyn Storage) -> Result<Self, AuthError> {
+        load(store)
+    }
+
+    fn check(&self, _store: &dyn Storage) -> Result<(), AuthError> {
+        self.validate()
+    }
+
+    fn store(&self, store: &mut dyn Storage) -> Result<(), AuthError> {
+        save(store, self)
+    }
+}

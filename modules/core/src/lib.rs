@@ -10,6 +10,8 @@
 //! - [`route::MsgRouter`]: a module's message table (type URL → signer, handler, response);
 //! - [`module_account::ModuleAccount`]: a module account as its module declares it, and
 //!   [`module_account::ModuleAccounts`], every module's declarations collected by the app;
+//! - [`governed_params::GovernedParams`]: params governance may change, through each module's
+//!   own checks;
 //! - [`spec::ModuleSpec`]: a module declared as a table of its parts, which is then a [`Module`];
 //! - [`manifest::Manifest`]: how to run a function, validated the same on chain and in workers;
 //! - [`origin::Origin`]: an HTTP origin a manifest may allow, which must be public;
@@ -28,6 +30,7 @@ pub mod context;
 pub mod error;
 pub mod events;
 pub mod gas;
+pub mod governed_params;
 pub mod manifest;
 pub mod module;
 pub mod module_account;

@@ -53,6 +53,24 @@ pub trait Module: Send + Sync {
     /// Reads back the module's state as a genesis section.
     fn export_genesis(&self, store: &dyn Storage) -> Result<serde_json::Value, ModuleError>;
 
+    /// The module's params as a JSON object, if governance may change them (default: none).
+    fn params(&self, _store: &dyn Storage) -> Result<Option<serde_json::Value>, ModuleError> {
+        Ok(None)
+    }
+
+    /// Replaces the module's params with `value` (the whole object), through the module's own
+    /// parsing and checks. Default: the module has no params governance may change.
+    fn set_params(
+        &self,
+        _store: &mut dyn Storage,
+        _value: &serde_json::Value,
+    ) -> Result<(), ModuleError> {
+        Err(crate::governed_params::invalid_params(format!(
+            "module {} has no params governance may change",
+            self.name()
+        )))
+    }
+
     /// Runs at the start of every block (after the block info is known, before txs).
     fn begin_block(&self, _ctx: &mut Context<'_>) -> Result<(), ModuleError> {
         Ok(())

@@ -8,6 +8,7 @@ use cosmwasm_std::Storage;
 use crate::address::Address;
 use crate::context::Context;
 use crate::error::{AbciCode, ModuleError};
+use crate::governed_params::{invalid_params, ParamsAccess};
 use crate::module::{export_genesis_section, init_genesis_section, Module};
 use crate::module_account::ModuleAccount;
 use crate::route::MsgRouter;
@@ -55,6 +56,9 @@ pub trait ModuleSpec: Send + Sync {
     const EXPORT_GENESIS: ExportGenesisFn<Self::Genesis, Self::Error>;
     /// Starts the log of a `store` error when the exported section does not serialize.
     const EXPORT_CONTEXT: &'static str;
+    /// [`Module::params`] / [`Module::set_params`]: the module's params governance may change
+    /// (default: none).
+    const PARAMS: Option<ParamsAccess> = None;
     /// [`Module::begin_block`], if the module has one.
     const BEGIN_BLOCK: Option<BlockHookFn<Self::Error>> = None;
     /// [`Module::end_block`], if the module has one.
@@ -128,6 +132,24 @@ impl<T: ModuleSpec> Module for T {
 
     fn export_genesis(&self, store: &dyn Storage) -> Result<serde_json::Value, ModuleError> {
         export_genesis_section(T::EXPORT_CONTEXT, (T::EXPORT_GENESIS)(store))
+    }
+
+    fn params(&self, store: &dyn Storage) -> Result<Option<serde_json::Value>, ModuleError> {
+        T::PARAMS.map(|p| (p.get)(store)).transpose()
+    }
+
+    fn set_params(
+        &self,
+        store: &mut dyn Storage,
+        value: &serde_json::Value,
+    ) -> Result<(), ModuleError> {
+        match T::PARAMS {
+            Some(p) => (p.set)(store, value),
+            None => Err(invalid_params(format!(
+                "module {} has no params governance may change",
+                T::NAME
+            ))),
+        }
     }
 
     fn begin_block(&self, ctx: &mut Context<'_>) -> Result<(), ModuleError> {

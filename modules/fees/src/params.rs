@@ -49,3 +49,19 @@ impl Params {
         Ok(())
     }
 }
+
+impl bls_core::governed_params::GovernedParams for Params {
+    type Error = FeesError;
+
+    fn load(store: &dyn cosmwasm_std::Storage) -> Result<Self, FeesError> {
+        crate::state::params(store)
+    }
+
+    fn check(&self, _store: &dyn cosmwasm_std::Storage) -> Result<(), FeesError> {
+        self.validate()
+    }
+
+    fn store(&self, store: &mut dyn cosmwasm_std::Storage) -> Result<(), FeesError> {
+        Ok(crate::state::PARAMS.save(store, self)?)
+    }
+}

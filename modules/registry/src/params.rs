@@ -61,3 +61,19 @@ impl Params {
         Ok(())
     }
 }
+
+impl bls_core::governed_params::GovernedParams for Params {
+    type Error = RegistryError;
+
+    fn load(store: &dyn cosmwasm_std::Storage) -> Result<Self, RegistryError> {
+        crate::state::params(store)
+    }
+
+    fn check(&self, _store: &dyn cosmwasm_std::Storage) -> Result<(), RegistryError> {
+        self.validate()
+    }
+
+    fn store(&self, store: &mut dyn cosmwasm_std::Storage) -> Result<(), RegistryError> {
+        Ok(crate::state::PARAMS.save(store, self)?)
+    }
+}

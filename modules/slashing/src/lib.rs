@@ -52,6 +52,8 @@ impl ModuleSpec for SlashingModule {
                 .signed_by("operator", |m| &m.operator),
         ],
     };
+    const PARAMS: Option<bls_core::governed_params::ParamsAccess> =
+        Some(bls_core::governed_params::ParamsAccess::of::<Params>());
     const QUERY_PREFIX: &'static str = queries::QUERY_PREFIX;
     const QUERY: QueryFn<Self::Error> = queries::query;
     const INVALID_GENESIS: fn(serde_json::Error) -> Self::Error =

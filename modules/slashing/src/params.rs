@@ -53,3 +53,19 @@ impl Params {
         self.signed_blocks_window - self.min_signed_per_window.min(self.signed_blocks_window)
     }
 }
+
+impl bls_core::governed_params::GovernedParams for Params {
+    type Error = SlashingError;
+
+    fn load(store: &dyn cosmwasm_std::Storage) -> Result<Self, SlashingError> {
+        crate::state::params(store)
+    }
+
+    fn check(&self, _store: &dyn cosmwasm_std::Storage) -> Result<(), SlashingError> {
+        self.validate()
+    }
+
+    fn store(&self, store: &mut dyn cosmwasm_std::Storage) -> Result<(), SlashingError> {
+        Ok(crate::state::PARAMS.save(store, self)?)
+    }
+}

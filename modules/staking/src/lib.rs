@@ -92,6 +92,8 @@ impl ModuleSpec for StakingModule {
             .signed_by("delegator", |m| &m.delegator),
         ],
     };
+    const PARAMS: Option<bls_core::governed_params::ParamsAccess> =
+        Some(bls_core::governed_params::ParamsAccess::of::<Params>());
     const QUERY_PREFIX: &'static str = queries::QUERY_PREFIX;
     const QUERY: QueryFn<Self::Error> = queries::query;
     const INVALID_GENESIS: fn(serde_json::Error) -> Self::Error =

@@ -68,3 +68,25 @@ impl Params {
         Ok(())
     }
 }
+
+impl bls_core::governed_params::GovernedParams for Params {
+    type Error = StakingError;
+
+    fn load(store: &dyn cosmwasm_std::Storage) -> Result<Self, StakingError> {
+        crate::state::params(store)
+    }
+
+    fn check(&self, store: &dyn cosmwasm_std::Storage) -> Result<(), StakingError> {
+        self.validate()?;
+        // A shorter unbonding period than CometBFT's evidence window would let a validator
+        // leave with its stake before its double-sign could be punished.
+        match crate::evidence_age::evidence_age(store)? {
+            Some(age) => crate::evidence_age::check_unbonding_outlasts_evidence(self, &age),
+            None => Ok(()),
+        }
+    }
+
+    fn store(&self, store: &mut dyn cosmwasm_std::Storage) -> Result<(), StakingError> {
+        Ok(crate::state::PARAMS.save(store, self)?)
+    }
+}

@@ -3,6 +3,7 @@
 //! [`ClientOpts::context`], and call each command's `run`.
 
 pub mod context;
+pub mod gov;
 pub mod keys;
 pub mod query;
 pub mod query_modules;

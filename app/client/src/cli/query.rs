@@ -70,6 +70,10 @@ pub enum QuerySub {
     Slashing(super::staking::SlashingQueryCmd),
     /// Fee params, rewards, totals.
     Fees(super::staking::FeesQueryCmd),
+    /// Proposals, votes, deposits, tallies and gov params.
+    Gov(super::gov::GovQueryCmd),
+    /// The pending software-upgrade plan and applied plans.
+    Upgrade(super::gov::UpgradeQueryCmd),
 }
 
 /// `blsd query bank` subcommands.
@@ -233,6 +237,8 @@ impl QueryCmd {
             QuerySub::Staking(cmd) => cmd.run(ctx).await,
             QuerySub::Slashing(cmd) => cmd.run(ctx).await,
             QuerySub::Fees(cmd) => cmd.run(ctx).await,
+            QuerySub::Gov(cmd) => cmd.run(ctx).await,
+            QuerySub::Upgrade(cmd) => cmd.run(ctx).await,
         }
     }
 }

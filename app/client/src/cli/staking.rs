@@ -432,7 +432,7 @@ pub enum FeesQuerySub {
     Totals,
 }
 
-async fn query_module<T: Serialize>(
+pub(crate) async fn query_module<T: Serialize>(
     ctx: &ClientContext,
     path: &str,
     req: &T,

@@ -35,6 +35,8 @@ pub enum TxSub {
     Slashing(super::staking::SlashingTxCmd),
     /// Fee rewards: withdraw.
     Fees(super::staking::FeesTxCmd),
+    /// Governance: submit proposals, deposit, vote.
+    Gov(super::gov::GovTxCmd),
 }
 
 /// `blsd tx bank` subcommands.
@@ -83,6 +85,7 @@ impl TxCmd {
             TxSub::Staking(cmd) => cmd.run(ctx).await,
             TxSub::Slashing(cmd) => cmd.run(ctx).await,
             TxSub::Fees(cmd) => cmd.run(ctx).await,
+            TxSub::Gov(cmd) => cmd.run(ctx).await,
         }
     }
 }
