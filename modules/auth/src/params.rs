@@ -224,7 +224,7 @@ impl bls_core::governed_params::GovernedParams for Params {
     }
 
     fn check(&self, _store: &dyn Storage) -> Result<(), AuthError> {
-        self.validate()
+        self.validate().map(|_| ())
     }
 
     fn store(&self, store: &mut dyn Storage) -> Result<(), AuthError> {

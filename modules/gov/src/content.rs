@@ -98,6 +98,8 @@ pub enum Content {
 
 impl Content {
     /// Decodes `any` into one of the four content types (any other type URL is refused).
+    // Plan's deprecated `time` and `upgraded_client_state` are read only to refuse them.
+    #[allow(deprecated)]
     pub fn decode(any: &Any) -> Result<Self, GovError> {
         let invalid = |e: bls_core::ModuleError| GovError::InvalidContent(e.log);
         Ok(match any.type_url.as_str() {

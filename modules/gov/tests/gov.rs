@@ -1,6 +1,8 @@
 //! Governance through the modules' own interfaces on an in-process chain: each rule first
 //! meets the input that tries to break it (a change the module refuses, a vote out of period,
 //! a delegator overriding its validator, a proposal that fails when carried out, a veto).
+// Plans are built with the deprecated `time` and `upgraded_client_state` fields (to refuse them).
+#![allow(deprecated)]
 
 use bls_bank::BankModule;
 use bls_core::module::encode_any;

@@ -179,6 +179,8 @@ pub fn submit_proposal_msg(proposer: &Address, content: Any, deposit: u128) -> A
 }
 
 /// The content `Any` of a proposal kind.
+// A `Plan` names the deprecated `time` and `upgraded_client_state` to leave them empty.
+#[allow(deprecated)]
 pub fn proposal_content(kind: &ProposalKind) -> anyhow::Result<Any> {
     Ok(match kind {
         ProposalKind::Text { common } => encode_any(
