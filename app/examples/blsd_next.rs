@@ -7,13 +7,13 @@
 //! to `bls_app::upgrades::REGISTERED` instead.
 
 use bls_app::upgrades::Upgrade;
-use bls_core::{Context, Module as _, ModuleError};
+use bls_core::{Context, ModuleError};
 use clap::Parser;
 
 /// The demo plan's name.
 const PLAN: &str = "v2-demo";
 
-/// Every upgrade `blsd` knows, plus the demo.
+/// The demo plan (this release of `blsd` registers none of its own).
 static UPGRADES: &[Upgrade] = &[Upgrade {
     name: PLAN,
     migrate: migrate_v2_demo,

@@ -33,16 +33,33 @@ pub fn routes() -> Router<Shared> {
         .route("/cosmos/gov/v1beta1/proposals/{id}", get(proposal))
         .route("/cosmos/gov/v1beta1/proposals/{id}/tally", get(tally))
         .route("/cosmos/gov/v1beta1/proposals/{id}/votes", get(votes))
-        .route("/cosmos/gov/v1beta1/proposals/{id}/votes/{voter}", get(vote))
+        .route(
+            "/cosmos/gov/v1beta1/proposals/{id}/votes/{voter}",
+            get(vote),
+        )
         .route("/cosmos/gov/v1beta1/proposals/{id}/deposits", get(deposits))
         .route("/cosmos/gov/v1beta1/params/{params_type}", get(params))
         .route("/cosmos/upgrade/v1beta1/current_plan", get(current_plan))
-        .route("/cosmos/upgrade/v1beta1/applied_plan/{name}", get(applied_plan))
+        .route(
+            "/cosmos/upgrade/v1beta1/applied_plan/{name}",
+            get(applied_plan),
+        )
 }
 
 /// Asks our module's JSON query; answers with its JSON and the height it read.
-async fn ask(s: &Shared, headers: &HeaderMap, path: &str, req: Value) -> Result<(i64, Value), ApiError> {
-    let q = abci_query(s, path, req.to_string().into_bytes(), requested_height(headers)?).await?;
+async fn ask(
+    s: &Shared,
+    headers: &HeaderMap,
+    path: &str,
+    req: Value,
+) -> Result<(i64, Value), ApiError> {
+    let q = abci_query(
+        s,
+        path,
+        req.to_string().into_bytes(),
+        requested_height(headers)?,
+    )
+    .await?;
     let height = q.height;
     let bytes = query_ok(q)?;
     let v = serde_json::from_slice(&bytes)
@@ -103,8 +120,13 @@ fn pagination(total: usize) -> Value {
 }
 
 fn id_param(id: &str) -> Result<u64, ApiError> {
-    id.parse()
-        .map_err(|_| ApiError(StatusCode::BAD_REQUEST, 3, format!("proposal id {id:?} is not a number")))
+    id.parse().map_err(|_| {
+        ApiError(
+            StatusCode::BAD_REQUEST,
+            3,
+            format!("proposal id {id:?} is not a number"),
+        )
+    })
 }
 
 #[derive(Deserialize)]
@@ -141,9 +163,8 @@ async fn proposals(
     let status = status_filter(q.proposal_status.as_deref())?;
     let mut all = Vec::new();
     let mut start_after = 0u64;
-    let mut height = 0;
     // Page through every proposal (100 per query) so wallets get the whole list.
-    loop {
+    let height = loop {
         let (h, v) = ask(
             &s,
             &headers,
@@ -151,17 +172,19 @@ async fn proposals(
             json!({"status": status, "start_after": start_after}),
         )
         .await?;
-        height = h;
         if let Some(list) = v["proposals"].as_array() {
             all.extend(list.iter().map(proposal_json));
         }
         match v["next"].as_u64() {
             Some(n) => start_after = n,
-            None => break,
+            None => break h,
         }
-    }
+    };
     let total = all.len();
-    Ok(at_height(height, Json(json!({"proposals": all, "pagination": pagination(total)}))))
+    Ok(at_height(
+        height,
+        Json(json!({"proposals": all, "pagination": pagination(total)})),
+    ))
 }
 
 async fn proposal(
@@ -171,7 +194,10 @@ async fn proposal(
 ) -> Result<Response, ApiError> {
     let id = id_param(&id)?;
     let (h, v) = ask(&s, &headers, &gov("Proposal"), json!({"proposal_id": id})).await?;
-    Ok(at_height(h, Json(json!({"proposal": proposal_json(&v["proposal"])}))))
+    Ok(at_height(
+        h,
+        Json(json!({"proposal": proposal_json(&v["proposal"])})),
+    ))
 }
 
 async fn tally(
@@ -191,9 +217,15 @@ async fn votes(
 ) -> Result<Response, ApiError> {
     let id = id_param(&id)?;
     let (h, v) = ask(&s, &headers, &gov("Votes"), json!({"proposal_id": id})).await?;
-    let list: Vec<Value> = v["votes"].as_array().map(|l| l.iter().map(vote_json).collect()).unwrap_or_default();
+    let list: Vec<Value> = v["votes"]
+        .as_array()
+        .map(|l| l.iter().map(vote_json).collect())
+        .unwrap_or_default();
     let total = list.len();
-    Ok(at_height(h, Json(json!({"votes": list, "pagination": pagination(total)}))))
+    Ok(at_height(
+        h,
+        Json(json!({"votes": list, "pagination": pagination(total)})),
+    ))
 }
 
 async fn vote(
@@ -202,7 +234,13 @@ async fn vote(
     Path((id, voter)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let id = id_param(&id)?;
-    let (h, v) = ask(&s, &headers, &gov("Vote"), json!({"proposal_id": id, "voter": voter})).await?;
+    let (h, v) = ask(
+        &s,
+        &headers,
+        &gov("Vote"),
+        json!({"proposal_id": id, "voter": voter}),
+    )
+    .await?;
     if v["vote"].is_null() {
         return Err(ApiError(
             StatusCode::NOT_FOUND,
@@ -235,7 +273,10 @@ async fn deposits(
         })
         .unwrap_or_default();
     let total = list.len();
-    Ok(at_height(h, Json(json!({"deposits": list, "pagination": pagination(total)}))))
+    Ok(at_height(
+        h,
+        Json(json!({"deposits": list, "pagination": pagination(total)})),
+    ))
 }
 
 /// Basis points as a Cosmos `sdk.Dec` string (`3340` → `0.334000000000000000`).
@@ -252,7 +293,9 @@ async fn params(
         return Err(ApiError(
             StatusCode::BAD_REQUEST,
             3,
-            format!("{params_type:?} is not a valid parameter type: use voting, deposit or tallying"),
+            format!(
+                "{params_type:?} is not a valid parameter type: use voting, deposit or tallying"
+            ),
         ));
     }
     let (h, v) = ask(&s, &headers, &gov("Params"), json!({})).await?;
@@ -336,6 +379,9 @@ mod tests {
         assert_eq!(v["content"]["plan"]["height"], json!("90"));
         assert_eq!(v["submit_time"], json!("2023-11-14T22:13:20Z"));
         assert_eq!(v["voting_end_time"], json!("0001-01-01T00:00:00Z"));
-        assert_eq!(v["total_deposit"], json!([{"denom": "ubls", "amount": "10"}]));
+        assert_eq!(
+            v["total_deposit"],
+            json!([{"denom": "ubls", "amount": "10"}])
+        );
     }
 }

@@ -71,7 +71,10 @@ impl Upgrades {
         };
         let path = dir.join(UPGRADE_INFO_FILE);
         let tmp = dir.join(format!("{UPGRADE_INFO_FILE}.tmp"));
-        std::fs::write(&tmp, serde_json::to_vec(&info).map_err(std::io::Error::other)?)?;
+        std::fs::write(
+            &tmp,
+            serde_json::to_vec(&info).map_err(std::io::Error::other)?,
+        )?;
         std::fs::rename(tmp, path)
     }
 }

@@ -170,7 +170,13 @@ impl Localnet {
             for (i, v) in validators.iter().enumerate().take(genesis_validators) {
                 let op = crate::chain::new_key(&keyring, &format!("node{i}"))?;
                 run(Command::new(&blsd)
-                    .args(["genesis", "add-account", &op.address, "1000000000ubls", "--home"])
+                    .args([
+                        "genesis",
+                        "add-account",
+                        &op.address,
+                        "1000000000ubls",
+                        "--home",
+                    ])
                     .arg(&validators[0].home))?;
                 let key: Value = serde_json::from_slice(&std::fs::read(
                     v.home.join("cometbft/config/priv_validator_key.json"),
@@ -195,7 +201,13 @@ impl Localnet {
             let pool = bls_staking::state::bonded_pool().to_string();
             let bonded = SELF_BOND * operators.len() as u128;
             run(Command::new(&blsd)
-                .args(["genesis", "add-account", &pool, &format!("{bonded}ubls"), "--home"])
+                .args([
+                    "genesis",
+                    "add-account",
+                    &pool,
+                    &format!("{bonded}ubls"),
+                    "--home",
+                ])
                 .arg(&validators[0].home))?;
         }
         let mut genesis: Value = serde_json::from_slice(&std::fs::read(&g0)?)?;

@@ -28,7 +28,12 @@ fn gov_params() -> Value {
     }})
 }
 
-fn tx(net: &Localnet, keyring: &std::path::Path, from: &str, args: &[&str]) -> anyhow::Result<Value> {
+fn tx(
+    net: &Localnet,
+    keyring: &std::path::Path,
+    from: &str,
+    args: &[&str],
+) -> anyhow::Result<Value> {
     let mut all: Vec<&str> = vec!["tx", "gov"];
     all.extend_from_slice(args);
     all.extend_from_slice(&["--from", from, "--yes", "--wait"]);
@@ -65,21 +70,39 @@ async fn wait_status(
     status: &str,
 ) -> anyhow::Result<Value> {
     let ids = id.to_string();
-    wait_until(&format!("proposal {id} {status}"), Duration::from_secs(60), || async {
-        let p = query(net, keyring, &["gov", "proposal", &ids])?;
-        let s = p["proposal"]["status"].as_str().unwrap_or_default().to_string();
-        anyhow::ensure!(
-            s == status || s.ends_with("PERIOD"),
-            "proposal {id} ended {s}, expected {status}: {p}"
-        );
-        Ok((s == status).then_some(p))
-    })
+    wait_until(
+        &format!("proposal {id} {status}"),
+        Duration::from_secs(60),
+        || async {
+            let p = query(net, keyring, &["gov", "proposal", &ids])?;
+            let s = p["proposal"]["status"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            anyhow::ensure!(
+                s == status || s.ends_with("PERIOD"),
+                "proposal {id} ended {s}, expected {status}: {p}"
+            );
+            Ok((s == status).then_some(p))
+        },
+    )
     .await
 }
 
-fn vote_all(net: &Localnet, keyring: &std::path::Path, id: u64, voters: &[usize], option: &str) -> anyhow::Result<()> {
+fn vote_all(
+    net: &Localnet,
+    keyring: &std::path::Path,
+    id: u64,
+    voters: &[usize],
+    option: &str,
+) -> anyhow::Result<()> {
     for &i in voters {
-        tx(net, keyring, &format!("node{i}"), &["vote", &id.to_string(), option])?;
+        tx(
+            net,
+            keyring,
+            &format!("node{i}"),
+            &["vote", &id.to_string(), option],
+        )?;
     }
     Ok(())
 }
@@ -89,11 +112,16 @@ async fn end_height(net: &Localnet, id: u64, from: u64) -> anyhow::Result<u64> {
     let tip = net.height(0).await?;
     for h in from..=tip {
         let r = net.rpc(0, &format!("block_results?height={h}")).await?;
-        for e in r["finalize_block_events"].as_array().cloned().unwrap_or_default() {
+        for e in r["finalize_block_events"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+        {
             if e["type"] == "active_proposal"
-                && e["attributes"]
-                    .as_array()
-                    .is_some_and(|a| a.iter().any(|a| a["key"] == "proposal_id" && a["value"] == id.to_string()))
+                && e["attributes"].as_array().is_some_and(|a| {
+                    a.iter()
+                        .any(|a| a["key"] == "proposal_id" && a["value"] == id.to_string())
+                })
             {
                 return Ok(h);
             }
@@ -113,14 +141,29 @@ async fn proposals_pass_fail_and_upgrade_the_chain_without_a_fork() -> anyhow::R
     .await?;
     let keyring = keyring_dir(&net)?;
     let vals = query(&net, &keyring, &["staking", "validators"])?;
-    assert_eq!(vals["validators"].as_array().map(Vec::len), Some(4), "{vals}");
+    assert_eq!(
+        vals["validators"].as_array().map(Vec::len),
+        Some(4),
+        "{vals}"
+    );
 
     // 1. A parameter change that all four vote for.
     let start = net.height(0).await?;
-    let res = tx(&net, &keyring, "node0", &[
-        "submit-proposal", "param-change", "--change", "staking.max_validators=50",
-        "--title", "fewer validators", "--deposit", "10000000ubls",
-    ])?;
+    let res = tx(
+        &net,
+        &keyring,
+        "node0",
+        &[
+            "submit-proposal",
+            "param-change",
+            "--change",
+            "staking.max_validators=50",
+            "--title",
+            "fewer validators",
+            "--deposit",
+            "10000000ubls",
+        ],
+    )?;
     let id = proposal_id(&res)?;
     vote_all(&net, &keyring, id, &[0, 1, 2, 3], "yes")?;
     wait_status(&net, &keyring, id, "PROPOSAL_STATUS_PASSED").await?;
@@ -130,40 +173,84 @@ async fn proposals_pass_fail_and_upgrade_the_chain_without_a_fork() -> anyhow::R
         let net = &net;
         let keyring = &keyring;
         move || -> anyhow::Result<Value> {
-            Ok(blsd_json(net, 0, keyring, &["query", "--height", &h, "staking", "params"])?["params"]["max_validators"].clone())
+            Ok(blsd_json(
+                net,
+                0,
+                keyring,
+                &["query", "--height", &h, "staking", "params"],
+            )?["params"]["max_validators"]
+                .clone())
         }
     };
-    assert_eq!(at(ended - 1)()?, json!(100), "before the block that ended the vote");
+    assert_eq!(
+        at(ended - 1)()?,
+        json!(100),
+        "before the block that ended the vote"
+    );
     assert_eq!(at(ended)()?, json!(50), "in force from the next block on");
     // The REST route Keplr reads shows it passed.
     let rest: Value = net
         .http
-        .get(format!("{}/cosmos/gov/v1beta1/proposals/{id}", net.validators[0].api_url()))
+        .get(format!(
+            "{}/cosmos/gov/v1beta1/proposals/{id}",
+            net.validators[0].api_url()
+        ))
         .send()
         .await?
         .json()
         .await?;
     assert_eq!(rest["proposal"]["status"], json!("PROPOSAL_STATUS_PASSED"));
-    assert_eq!(rest["proposal"]["content"]["@type"], json!("/cosmos.params.v1beta1.ParameterChangeProposal"));
+    assert_eq!(
+        rest["proposal"]["content"]["@type"],
+        json!("/cosmos.params.v1beta1.ParameterChangeProposal")
+    );
 
     // 2. One validator of four votes: no quorum.
-    let res = tx(&net, &keyring, "node1", &[
-        "submit-proposal", "param-change", "--change", "staking.max_validators=7",
-        "--title", "too few", "--deposit", "10000000ubls",
-    ])?;
+    let res = tx(
+        &net,
+        &keyring,
+        "node1",
+        &[
+            "submit-proposal",
+            "param-change",
+            "--change",
+            "staking.max_validators=7",
+            "--title",
+            "too few",
+            "--deposit",
+            "10000000ubls",
+        ],
+    )?;
     let id = proposal_id(&res)?;
     vote_all(&net, &keyring, id, &[3], "yes")?;
     let p = wait_status(&net, &keyring, id, "PROPOSAL_STATUS_REJECTED").await?;
-    assert_eq!(p["proposal"]["final_tally_result"]["yes"], json!("10000000"));
+    assert_eq!(
+        p["proposal"]["final_tally_result"]["yes"],
+        json!("10000000")
+    );
     let params = query(&net, &keyring, &["staking", "params"])?;
     assert_eq!(params["params"]["max_validators"], json!(50));
 
     // 3. A software upgrade to v2-demo, far enough ahead for the vote to end first.
     let plan_height = net.height(0).await? + 60;
-    let res = tx(&net, &keyring, "node2", &[
-        "submit-proposal", "software-upgrade", "v2-demo", "--upgrade-height", &plan_height.to_string(),
-        "--upgrade-info", "demo", "--title", "v2", "--deposit", "10000000ubls",
-    ])?;
+    let res = tx(
+        &net,
+        &keyring,
+        "node2",
+        &[
+            "submit-proposal",
+            "software-upgrade",
+            "v2-demo",
+            "--upgrade-height",
+            &plan_height.to_string(),
+            "--upgrade-info",
+            "demo",
+            "--title",
+            "v2",
+            "--deposit",
+            "10000000ubls",
+        ],
+    )?;
     let id = proposal_id(&res)?;
     vote_all(&net, &keyring, id, &[0, 1, 2], "yes")?;
     wait_status(&net, &keyring, id, "PROPOSAL_STATUS_PASSED").await?;
@@ -171,19 +258,38 @@ async fn proposals_pass_fail_and_upgrade_the_chain_without_a_fork() -> anyhow::R
     assert_eq!(plan["plan"]["name"], json!("v2-demo"), "{plan}");
 
     // Every node halts at the plan height: blsd exits, having executed nothing of it.
-    wait_until("every blsd to halt", Duration::from_secs(90), || async {
-        let mut all = true;
-        for v in net.validators.iter_mut() {
-            all &= !v.blsd.as_mut().is_some_and(|p| p.is_running());
+    let deadline = std::time::Instant::now() + Duration::from_secs(90);
+    loop {
+        let running = net
+            .validators
+            .iter_mut()
+            .filter_map(|v| v.blsd.as_mut())
+            .map(|p| p.is_running())
+            .filter(|running| *running)
+            .count();
+        if running == 0 {
+            break;
         }
-        Ok(all.then_some(()))
-    })
-    .await?;
+        anyhow::ensure!(
+            std::time::Instant::now() < deadline,
+            "{running} blsd still running 90 s after the upgrade passed (plan height {plan_height})"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     for (i, v) in net.validators.iter().enumerate() {
-        let info: Value = serde_json::from_slice(&std::fs::read(v.home.join("data/upgrade-info.json"))?)?;
-        assert_eq!(info, json!({"name": "v2-demo", "height": plan_height, "info": "demo"}), "node{i}");
+        let info: Value =
+            serde_json::from_slice(&std::fs::read(v.home.join("data/upgrade-info.json"))?)?;
+        assert_eq!(
+            info,
+            json!({"name": "v2-demo", "height": plan_height, "info": "demo"}),
+            "node{i}"
+        );
         let log = std::fs::read_to_string(v.home.join("blsd.log"))?;
-        assert!(log.contains("UPGRADE \\\"v2-demo\\\" NEEDED") || log.contains("UPGRADE \"v2-demo\" NEEDED"), "node{i}: {log}");
+        assert!(
+            log.contains("UPGRADE \\\"v2-demo\\\" NEEDED")
+                || log.contains("UPGRADE \"v2-demo\" NEEDED"),
+            "node{i}: {log}"
+        );
     }
     for i in 0..net.validators.len() {
         net.stop_validator(i);
@@ -204,17 +310,29 @@ async fn proposals_pass_fail_and_upgrade_the_chain_without_a_fork() -> anyhow::R
         net.start_validator_with(i, &next)?;
     }
     for i in 0..net.validators.len() {
-        net.wait_app_height(i, plan_height + 5, Duration::from_secs(90)).await?;
+        net.wait_app_height(i, plan_height + 5, Duration::from_secs(90))
+            .await?;
     }
     let hash0 = net.app_hash_after(0, plan_height + 2).await?;
     for i in 1..net.validators.len() {
-        assert_eq!(net.app_hash_after(i, plan_height + 2).await?, hash0, "node{i}");
+        assert_eq!(
+            net.app_hash_after(i, plan_height + 2).await?,
+            hash0,
+            "node{i}"
+        );
     }
     let applied = query(&net, &keyring, &["upgrade", "applied", "v2-demo"])?;
     assert_eq!(applied["height"], json!(plan_height));
-    assert_eq!(query(&net, &keyring, &["upgrade", "plan"])?["plan"], Value::Null);
+    assert_eq!(
+        query(&net, &keyring, &["upgrade", "plan"])?["plan"],
+        Value::Null
+    );
     let auth = query(&net, &keyring, &["gov", "module-params", "auth"])?;
-    assert_eq!(auth["params"]["max_memo_characters"], json!("512"), "{auth}");
+    assert_eq!(
+        auth["params"]["max_memo_characters"],
+        json!("512"),
+        "{auth}"
+    );
     Ok(())
 }
 
@@ -225,6 +343,10 @@ fn next_binary() -> anyhow::Result<PathBuf> {
         .parent()
         .map(|d| d.join("examples").join("blsd_next"))
         .ok_or_else(|| anyhow::anyhow!("no parent of {}", blsd.display()))?;
-    anyhow::ensure!(p.exists(), "{} not found: cargo build -p bls-app --examples", p.display());
+    anyhow::ensure!(
+        p.exists(),
+        "{} not found: cargo build -p bls-app --examples",
+        p.display()
+    );
     Ok(p)
 }

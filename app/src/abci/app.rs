@@ -662,9 +662,11 @@ impl BlsApp {
                 name: plan.name.clone(),
                 error: e.to_string(),
             })?;
-            bls_upgrade::state::mark_applied(ctx.store, &plan).map_err(|e| AppError::Migration {
-                name: plan.name.clone(),
-                error: e.to_string(),
+            bls_upgrade::state::mark_applied(ctx.store, &plan).map_err(|e| {
+                AppError::Migration {
+                    name: plan.name.clone(),
+                    error: e.to_string(),
+                }
             })?;
             ctx.emit(
                 Event::new("upgrade_applied")

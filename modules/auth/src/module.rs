@@ -18,9 +18,10 @@ impl ModuleSpec for AuthModule {
     type Genesis = AuthGenesis;
 
     const NAME: &'static str = "auth";
-    const PARAMS: Option<bls_core::governed_params::ParamsAccess> = Some(
-        bls_core::governed_params::ParamsAccess::of::<crate::params::Params>(),
-    );
+    const PARAMS: Option<bls_core::governed_params::ParamsAccess> =
+        Some(bls_core::governed_params::ParamsAccess::of::<
+            crate::params::Params,
+        >());
     const QUERY_PREFIX: &'static str = queries::QUERY_PREFIX;
     const QUERY: QueryFn<Self::Error> = queries::query;
     const INVALID_GENESIS: fn(serde_json::Error) -> Self::Error =

@@ -131,7 +131,9 @@ impl Content {
                 let p: SoftwareUpgradeProposal =
                     decode_any(any, SOFTWARE_UPGRADE_PROPOSAL).map_err(invalid)?;
                 let Some(plan) = p.plan else {
-                    return Err(GovError::InvalidContent("software upgrade without a plan".into()));
+                    return Err(GovError::InvalidContent(
+                        "software upgrade without a plan".into(),
+                    ));
                 };
                 if plan.time.is_some() {
                     return Err(GovError::InvalidContent(
@@ -261,8 +263,10 @@ impl Content {
             Content::ParameterChange { changes, .. } => {
                 apply_param_changes(store, changes, modules)
             }
-            Content::SoftwareUpgrade { plan, .. } => bls_upgrade::state::schedule(store, height, plan)
-                .map_err(|e| GovError::InvalidContent(e.to_string())),
+            Content::SoftwareUpgrade { plan, .. } => {
+                bls_upgrade::state::schedule(store, height, plan)
+                    .map_err(|e| GovError::InvalidContent(e.to_string()))
+            }
             Content::CancelSoftwareUpgrade { .. } => bls_upgrade::state::cancel(store)
                 .map(|_| ())
                 .map_err(|e| GovError::Store(e.to_string())),
@@ -302,7 +306,12 @@ pub fn apply_param_changes(
         let current = module
             .params(store)
             .map_err(|e| err(first_key, e.log))?
-            .ok_or_else(|| err(first_key, format!("module {name} has no params governance may change")))?;
+            .ok_or_else(|| {
+                err(
+                    first_key,
+                    format!("module {name} has no params governance may change"),
+                )
+            })?;
         let serde_json::Value::Object(mut obj) = current else {
             return Err(err(first_key, "params are not an object".into()));
         };
@@ -315,10 +324,16 @@ pub fn apply_param_changes(
                 ));
             }
             if c.value.len() > MAX_PARAM_VALUE_LEN {
-                return Err(err(&c.key, format!("value longer than {MAX_PARAM_VALUE_LEN} bytes")));
+                return Err(err(
+                    &c.key,
+                    format!("value longer than {MAX_PARAM_VALUE_LEN} bytes"),
+                ));
             }
             let value: serde_json::Value = serde_json::from_str(&c.value).map_err(|e| {
-                err(&c.key, format!("value {:?} is not JSON ({e}); quote strings", c.value))
+                err(
+                    &c.key,
+                    format!("value {:?} is not JSON ({e}); quote strings", c.value),
+                )
             })?;
             obj.insert(c.key.clone(), value);
         }

@@ -171,7 +171,11 @@ pub fn vote(ctx: &mut Context<'_>, msg: &MsgVote) -> Result<MsgVoteResponse, Gov
             action: "voting",
         });
     }
-    VOTES.save(ctx.store, (proposal.proposal_id, voter.as_str()), &msg.option)?;
+    VOTES.save(
+        ctx.store,
+        (proposal.proposal_id, voter.as_str()),
+        &msg.option,
+    )?;
     ctx.emit(
         Event::new(events::PROPOSAL_VOTE)
             .attr("proposal_id", proposal.proposal_id)

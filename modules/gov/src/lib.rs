@@ -32,7 +32,9 @@ pub mod state;
 pub mod tally;
 
 use bls_core::governed_params::ParamsAccess;
-use bls_core::module::{decode_any, encode_any, export_genesis_section, init_genesis_section, unknown_msg};
+use bls_core::module::{
+    decode_any, encode_any, export_genesis_section, init_genesis_section, unknown_msg,
+};
 use bls_core::{Address, Context, Module, ModuleAccount, ModuleError};
 use cosmos_sdk_proto::Any;
 use cosmwasm_std::Storage;

@@ -194,7 +194,11 @@ pub fn query(store: &dyn Storage, method: &str, data: &[u8]) -> Result<Vec<u8>, 
                     GovError::InvalidQuery(format!("unknown status {:?}", req.status))
                 })?)
             };
-            let limit = if req.limit == 0 { MAX_PAGE } else { req.limit.min(MAX_PAGE) };
+            let limit = if req.limit == 0 {
+                MAX_PAGE
+            } else {
+                req.limit.min(MAX_PAGE)
+            };
             let start = (req.start_after > 0).then_some(req.start_after);
             // One more than the page tells whether a next page exists.
             let mut proposals = state::proposals(store, status, start, limit as usize + 1)?;

@@ -57,7 +57,9 @@ pub enum Verdict {
 }
 
 fn add(slot: &mut u128, amount: u128) -> Result<(), GovError> {
-    *slot = slot.checked_add(amount).ok_or(GovError::Overflow("tally"))?;
+    *slot = slot
+        .checked_add(amount)
+        .ok_or(GovError::Overflow("tally"))?;
     Ok(())
 }
 
@@ -119,7 +121,8 @@ pub fn verdict(counted: &Counted, params: &Params) -> Verdict {
     {
         return Verdict::NoQuorum;
     }
-    if t.no_with_veto.saturating_mul(bps) > voted.saturating_mul(u128::from(params.veto_threshold_bps))
+    if t.no_with_veto.saturating_mul(bps)
+        > voted.saturating_mul(u128::from(params.veto_threshold_bps))
     {
         return Verdict::Vetoed;
     }

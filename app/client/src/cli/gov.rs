@@ -442,9 +442,18 @@ mod tests {
     #[test]
     fn changes_parse_json_or_take_a_bare_word_as_a_string() {
         let c = parse_change("staking.max_validators=50").unwrap();
-        assert_eq!((c.subspace.as_str(), c.key.as_str(), c.value.as_str()), ("staking", "max_validators", "50"));
-        assert_eq!(parse_change("auth.min_gas_price=0.05").unwrap().value, "0.05");
-        assert_eq!(parse_change("gov.min_deposit=\"7\"").unwrap().value, "\"7\"");
+        assert_eq!(
+            (c.subspace.as_str(), c.key.as_str(), c.value.as_str()),
+            ("staking", "max_validators", "50")
+        );
+        assert_eq!(
+            parse_change("auth.min_gas_price=0.05").unwrap().value,
+            "0.05"
+        );
+        assert_eq!(
+            parse_change("gov.min_deposit=\"7\"").unwrap().value,
+            "\"7\""
+        );
         assert_eq!(parse_change("x.y=abc").unwrap().value, "\"abc\"");
         for bad in ["nodot=1", "a.b", ".k=1", "m.=1"] {
             assert!(parse_change(bad).is_err(), "{bad}");
