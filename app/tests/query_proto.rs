@@ -165,6 +165,59 @@ fn world() -> World {
     );
     w.run(&del, vec![undelegate]);
 
+    // Gov: a parameter change whose vote a second deposit opens, voted on by the validator.
+    let change = encode_any(
+        &cosmos_sdk_proto::cosmos::params::v1beta1::ParameterChangeProposal {
+            title: "fewer validators".into(),
+            description: "d".into(),
+            changes: vec![cosmos_sdk_proto::cosmos::params::v1beta1::ParamChange {
+                subspace: "staking".into(),
+                key: "max_validators".into(),
+                value: "50".into(),
+            }],
+        },
+        bls_gov::content::PARAMETER_CHANGE_PROPOSAL,
+    );
+    let gov_coins = |n: u128| {
+        vec![ProtoCoin {
+            denom: "ubls".into(),
+            amount: (n * BLS).to_string(),
+        }]
+    };
+    w.run(
+        &val,
+        vec![encode_any(
+            &bls_gov::msgs::MsgSubmitProposal {
+                content: Some(change),
+                initial_deposit: gov_coins(5),
+                proposer: val.address().to_string(),
+            },
+            bls_gov::msgs::MSG_SUBMIT_PROPOSAL,
+        )],
+    );
+    w.run(
+        &del,
+        vec![encode_any(
+            &bls_gov::msgs::MsgDeposit {
+                proposal_id: 1,
+                depositor: del.address().to_string(),
+                amount: gov_coins(5),
+            },
+            bls_gov::msgs::MSG_DEPOSIT,
+        )],
+    );
+    w.run(
+        &val,
+        vec![encode_any(
+            &bls_gov::msgs::MsgVote {
+                proposal_id: 1,
+                voter: val.address().to_string(),
+                option: bls_gov::tally::YES,
+            },
+            bls_gov::msgs::MSG_VOTE,
+        )],
+    );
+
     // Registry: three workers and a head.
     let members: Vec<(KeyPair, &str, u128)> = w
         .workers
@@ -395,6 +448,19 @@ fn requests(w: &World) -> Vec<(&'static str, Value)> {
             json!({"delegator": del}),
         ),
         ("/bls.staking.v1.Query/Pool", json!({})),
+        ("/bls.gov.v1.Query/Params", json!({})),
+        ("/bls.gov.v1.Query/Proposal", json!({"proposal_id": 1})),
+        ("/bls.gov.v1.Query/Proposals", json!({})),
+        ("/bls.gov.v1.Query/Vote", json!({"proposal_id": 1, "voter": val})),
+        ("/bls.gov.v1.Query/Votes", json!({"proposal_id": 1})),
+        ("/bls.gov.v1.Query/Deposits", json!({"proposal_id": 1})),
+        ("/bls.gov.v1.Query/Tally", json!({"proposal_id": 1})),
+        (
+            "/bls.gov.v1.Query/ModuleParams",
+            json!({"module": "staking"}),
+        ),
+        ("/bls.upgrade.v1.Query/CurrentPlan", json!({})),
+        ("/bls.upgrade.v1.Query/AppliedPlan", json!({"name": "v2"})),
         ("/bls.slashing.v1.Query/Params", json!({})),
         (
             "/bls.slashing.v1.Query/SigningInfo",
@@ -713,6 +779,9 @@ fn every_bls_event_the_blocks_emitted_fits_its_proto_message() {
         "unbond",
         "validator_power_change",
         "fee_distribution",
+        "submit_proposal",
+        "proposal_deposit",
+        "proposal_vote",
         "bls.worker_registered",
         "bls.function_deployed",
         "bls.subnetwork_placed",

@@ -1,6 +1,6 @@
 //! The `bls.*` wire schema: the `.proto` files beside this crate are the source of truth for
 //! every message, query and event of the chain's own modules (staking, slashing, fees,
-//! registry, orchestration, beacon).
+//! registry, orchestration, beacon, gov, upgrade).
 //!
 //! - [`FILE_DESCRIPTOR_SET`] / [`descriptor_pool`]: the compiled schema (protox at build time),
 //!   for reflection: dynamic messages, the JSON mapping, custom options.
@@ -39,7 +39,9 @@ pub fn descriptor_pool() -> &'static DescriptorPool {
 }
 
 /// Types generated from `proto/bls/**` (`bls.options.v1` declares only an extension, which
-/// prost does not generate: read it through [`descriptor_pool`]).
+/// prost does not generate: read it through [`descriptor_pool`]; `bls.gov.v1` and
+/// `bls.upgrade.v1` hold well-known types (`Any`, `Struct`) this crate does not link, so they
+/// are read through [`descriptor_pool`] too).
 #[allow(missing_docs, clippy::all, clippy::pedantic)]
 pub mod bls {
     /// `bls.staking.v1`.

@@ -15,6 +15,7 @@ use bls_orchestration::market::events as market;
 fn constants() -> BTreeMap<&'static str, &'static str> {
     use bls_beacon::events as beacon;
     use bls_fees::events as fees;
+    use bls_gov::events as gov;
     use bls_orchestration::events as orch;
     use bls_registry::events as reg;
     use bls_slashing::events as slashing;
@@ -32,6 +33,11 @@ fn constants() -> BTreeMap<&'static str, &'static str> {
         ("LIVENESS", slashing::LIVENESS),
         ("UNJAIL", slashing::UNJAIL),
         ("EVIDENCE_IGNORED", slashing::EVIDENCE_IGNORED),
+        ("SUBMIT_PROPOSAL", gov::SUBMIT_PROPOSAL),
+        ("PROPOSAL_DEPOSIT", gov::PROPOSAL_DEPOSIT),
+        ("PROPOSAL_VOTE", gov::PROPOSAL_VOTE),
+        ("INACTIVE_PROPOSAL", gov::INACTIVE_PROPOSAL),
+        ("ACTIVE_PROPOSAL", gov::ACTIVE_PROPOSAL),
         ("FEE_DISTRIBUTION", fees::FEE_DISTRIBUTION),
         ("WITHDRAW_REWARDS", fees::WITHDRAW_REWARDS),
         ("WORKER_REGISTERED", reg::WORKER_REGISTERED),
@@ -116,6 +122,7 @@ fn event_constructions() -> Vec<(PathBuf, String)> {
         "registry",
         "orchestration",
         "beacon",
+        "gov",
     ] {
         rust_files(&modules.join(m).join("src"), &mut files);
     }
