@@ -43,10 +43,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // google/protobuf/descriptor.proto is in the set only for the custom option's extension:
     // prost_types has those types, so no Rust is generated for it.
     let mut ours = fds;
-    // The copies of the SDK's tx envelope (cosmos.tx.*) are for other languages' clients: the
-    // app decodes txs with cosmos-sdk-proto's types, so no Rust is generated for them either.
+    // The copies of the SDK's tx envelope (cosmos.tx.*) and of the gov contents are for other
+    // languages' clients: the app decodes them with cosmos-sdk-proto's types, so no Rust is
+    // generated for them either. Gov's and upgrade's queries hold well-known types (`Any`,
+    // `Struct`) this crate does not link: they are read through the descriptor pool.
+    const NO_RUST: [&str; 6] = [
+        "google.protobuf",
+        "cosmos.tx",
+        "cosmos.gov",
+        "cosmos.params",
+        "cosmos.upgrade",
+        "bls.gov",
+    ];
     ours.file.retain(|f| {
-        !f.package().starts_with("google.protobuf") && !f.package().starts_with("cosmos.tx")
+        !NO_RUST.iter().any(|p| f.package().starts_with(p)) && f.package() != "bls.upgrade.v1"
     });
     // `enable_type_names`: every type implements `prost::Name` (full name, type URL).
     prost_build::Config::new()

@@ -451,7 +451,10 @@ fn requests(w: &World) -> Vec<(&'static str, Value)> {
         ("/bls.gov.v1.Query/Params", json!({})),
         ("/bls.gov.v1.Query/Proposal", json!({"proposal_id": 1})),
         ("/bls.gov.v1.Query/Proposals", json!({})),
-        ("/bls.gov.v1.Query/Vote", json!({"proposal_id": 1, "voter": val})),
+        (
+            "/bls.gov.v1.Query/Vote",
+            json!({"proposal_id": 1, "voter": val}),
+        ),
         ("/bls.gov.v1.Query/Votes", json!({"proposal_id": 1})),
         ("/bls.gov.v1.Query/Deposits", json!({"proposal_id": 1})),
         ("/bls.gov.v1.Query/Tally", json!({"proposal_id": 1})),

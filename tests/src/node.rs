@@ -6,7 +6,6 @@ use std::process::Command;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use base64::Engine as _;
 use serde_json::{json, Value};
 
 use crate::net::free_port;
@@ -38,10 +37,11 @@ pub struct NodeOptions {
     pub app_toml: Vec<(String, String)>,
     /// Applied to the genesis document last, e.g. to add thousands of balances at once.
     pub genesis_patch: Option<fn(&mut Value)>,
-    /// Makes the genesis validators staking validators: each gets an operator key (named
-    /// `node{i}` in [`crate::chain::keyring_dir`], listed in [`Localnet::operators`]) funded
-    /// with 1000 BLS and a 10 BLS self-bond at its node's consensus key, so stake-weighted
-    /// rules (governance) see them.
+    /// Makes the genesis validators staking validators, through `blsd genesis gentx` and
+    /// `collect-gentxs`: each gets an operator key (named `node{i}` in
+    /// [`crate::chain::keyring_dir`], listed in [`Localnet::operators`]) funded with 1000 BLS
+    /// and a 10 BLS self-bond at its node's consensus key, so stake-weighted rules
+    /// (governance) see them.
     pub staked: bool,
 }
 
@@ -162,11 +162,10 @@ impl Localnet {
             .unwrap_or(validators.len())
             .clamp(1, validators.len());
         let mut operators = Vec::new();
-        let mut staking_validators = Vec::new();
-        let mut delegations = Vec::new();
         if opts.staked {
-            const SELF_BOND: u128 = 10_000_000;
+            // The Cosmos way: each validator signs a gentx, node0's genesis collects them.
             let keyring = dir.path().join("keyring");
+            let gentx_dir = dir.path().join("gentx");
             for (i, v) in validators.iter().enumerate().take(genesis_validators) {
                 let op = crate::chain::new_key(&keyring, &format!("node{i}"))?;
                 run(Command::new(&blsd)
@@ -181,40 +180,28 @@ impl Localnet {
                 let key: Value = serde_json::from_slice(&std::fs::read(
                     v.home.join("cometbft/config/priv_validator_key.json"),
                 )?)?;
-                let pk = base64::engine::general_purpose::STANDARD
-                    .decode(key["pub_key"]["value"].as_str().unwrap_or_default())?;
-                staking_validators.push(json!({
-                    "operator": op.address,
-                    "consensus_pubkey": hex::encode(&pk),
-                    "consensus_address": bls_staking::state::consensus_address(&pk),
-                    "moniker": format!("node{i}"),
-                    "commission_bps": 500,
-                    "tokens": SELF_BOND.to_string(),
-                    "jailed": false,
-                }));
-                delegations.push(json!({
-                    "delegator": op.address, "validator": op.address,
-                    "amount": SELF_BOND.to_string(),
-                }));
+                let pubkey = key["pub_key"]["value"].as_str().unwrap_or_default();
+                let out = gentx_dir.join(format!("gentx-{i}.json"));
+                let mut c = Command::new(&blsd);
+                c.args(["genesis", "gentx", &op.name, "10000000ubls", "--moniker"])
+                    .arg(format!("node{i}"))
+                    .args(["--pubkey", pubkey, "--output-document"])
+                    .arg(&out)
+                    .arg("--home")
+                    .arg(&validators[0].home)
+                    .arg("--keyring-dir")
+                    .arg(&keyring);
+                crate::process::test_keyring(&mut c);
+                run(&mut c)?;
                 operators.push(op);
             }
-            let pool = bls_staking::state::bonded_pool().to_string();
-            let bonded = SELF_BOND * operators.len() as u128;
             run(Command::new(&blsd)
-                .args([
-                    "genesis",
-                    "add-account",
-                    &pool,
-                    &format!("{bonded}ubls"),
-                    "--home",
-                ])
+                .args(["genesis", "collect-gentxs", "--gentx-dir"])
+                .arg(&gentx_dir)
+                .arg("--home")
                 .arg(&validators[0].home))?;
         }
         let mut genesis: Value = serde_json::from_slice(&std::fs::read(&g0)?)?;
-        if opts.staked {
-            genesis["app_state"]["staking"]["validators"] = Value::Array(staking_validators);
-            genesis["app_state"]["staking"]["delegations"] = Value::Array(delegations);
-        }
         for (module, section) in &opts.app_state {
             genesis["app_state"][module] = section.clone();
         }
@@ -246,7 +233,10 @@ impl Localnet {
                 .arg(v.home.join("cometbft")))?;
             peers.push(peer_address(&id, v.p2p_port));
         }
-        genesis["validators"] = Value::Array(vals);
+        // Staked: InitChain's staking set replaces CometBFT's list (collect-gentxs emptied it).
+        if !opts.staked {
+            genesis["validators"] = Value::Array(vals);
+        }
         if let Some(patch) = opts.genesis_patch {
             patch(&mut genesis);
         }

@@ -37,11 +37,43 @@ pub enum GenesisCmd {
     },
     /// Print the built-in devnet `app_state` with every module's default params filled in.
     Defaults,
+    /// Sign this node's genesis validator: a `MsgCreateValidator` by KEY (from the keyring)
+    /// self-bonding AMOUNT at this node's consensus key, for the chain of this home's genesis.
+    /// KEY's account must hold AMOUNT in that genesis (`blsd genesis add-account`). Writes
+    /// `<home>/config/gentx/gentx-<operator>.json`; send it to whoever collects the genesis.
+    Gentx {
+        /// Operator key name or address.
+        key: String,
+        /// Self-bond, e.g. 10000000ubls.
+        amount: String,
+        /// Validator name (default: the CometBFT moniker of this home, else the key name).
+        #[arg(long)]
+        moniker: Option<String>,
+        /// Commission on delegators' rewards, basis points.
+        #[arg(long, default_value_t = 500)]
+        commission_bps: u32,
+        /// The consensus public key (base64 or hex ed25519) instead of this home's
+        /// `cometbft/config/priv_validator_key.json`.
+        #[arg(long)]
+        pubkey: Option<String>,
+        /// Write the gentx here instead.
+        #[arg(long)]
+        output_document: Option<std::path::PathBuf>,
+    },
+    /// Fold every gentx of `<home>/config/gentx` (or --gentx-dir) into this genesis: verify
+    /// each signature, move each self-bond from the operator's balance into the bonded pool,
+    /// write the staking validators and self-delegations, and let InitChain's staking set
+    /// replace CometBFT's `validators`. The result is validated like `blsd genesis validate`.
+    CollectGentxs {
+        /// Where the gentx files are.
+        #[arg(long)]
+        gentx_dir: Option<std::path::PathBuf>,
+    },
 }
 
 impl GenesisCmd {
     /// Runs the command.
-    pub fn run(self, home: &Home) -> anyhow::Result<()> {
+    pub fn run(self, home: &Home, ctx: &bls_client::cli::ClientContext) -> anyhow::Result<()> {
         let path = home.genesis();
         let read = || -> anyhow::Result<Value> {
             let bytes = std::fs::read(&path).with_context(|| {
@@ -93,6 +125,74 @@ impl GenesisCmd {
                     Some(p) => std::fs::write(&p, text)?,
                     None => print_stdout(&text)?,
                 }
+            }
+            GenesisCmd::Gentx {
+                key,
+                amount,
+                moniker,
+                commission_bps,
+                pubkey,
+                output_document,
+            } => {
+                let g = read()?;
+                let chain_id = g["chain_id"].as_str().context("genesis has no chain_id")?;
+                let operator = ctx.keyring().get_by_name_or_address(&key)?;
+                let self_bond = bls_client::cli::staking::parse_ubls("AMOUNT", &amount)?;
+                let consensus = match pubkey {
+                    Some(pk) => bls_client::cli::staking::parse_consensus_pubkey(&pk)?,
+                    None => bls_client::cli::staking::consensus_pubkey_from_file(
+                        &home
+                            .cometbft()
+                            .join("config/priv_validator_key.json")
+                            .to_string_lossy(),
+                    )?,
+                };
+                let moniker =
+                    moniker.unwrap_or_else(|| cometbft_moniker(home).unwrap_or(key.clone()));
+                let gentx = super::gentx::sign(
+                    chain_id,
+                    &operator,
+                    consensus,
+                    &moniker,
+                    commission_bps,
+                    self_bond,
+                )?;
+                // Refuse now what collect-gentxs would refuse (a balance short of the bond).
+                let mut trial = g.clone();
+                super::gentx::collect(
+                    &mut trial,
+                    &[(std::path::PathBuf::from("this gentx"), gentx.clone())],
+                )?;
+                let out = output_document.unwrap_or_else(|| {
+                    home.0
+                        .join("config/gentx")
+                        .join(format!("gentx-{}.json", gentx.operator))
+                });
+                if let Some(dir) = out.parent() {
+                    std::fs::create_dir_all(dir)?;
+                }
+                std::fs::write(&out, serde_json::to_vec_pretty(&gentx)?)?;
+                println!(
+                    "wrote {} ({} bonds {self_bond}ubls as {moniker:?})",
+                    out.display(),
+                    gentx.operator
+                );
+            }
+            GenesisCmd::CollectGentxs { gentx_dir } => {
+                let dir = gentx_dir.unwrap_or_else(|| home.0.join("config/gentx"));
+                let files = super::gentx::read_dir(&dir)?;
+                if files.is_empty() {
+                    bail!("no gentx files in {}", dir.display());
+                }
+                let mut g = read()?;
+                let vals = super::gentx::collect(&mut g, &files)?;
+                validate(&g)?;
+                std::fs::write(&path, serde_json::to_vec_pretty(&g)?)?;
+                println!(
+                    "collected {} genesis validators into {}",
+                    vals.len(),
+                    path.display()
+                );
             }
             GenesisCmd::Defaults => {
                 let mut app =
@@ -200,4 +300,11 @@ pub fn validate(g: &Value) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// The `moniker` of this home's CometBFT config.
+fn cometbft_moniker(home: &Home) -> Option<String> {
+    let text = std::fs::read_to_string(home.cometbft_config()).ok()?;
+    let value: toml::Value = text.parse().ok()?;
+    value.get("moniker")?.as_str().map(str::to_string)
 }

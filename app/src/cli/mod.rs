@@ -3,6 +3,7 @@
 
 pub mod genesis;
 pub mod genesis_doc;
+pub mod gentx;
 pub mod init;
 pub mod start;
 
@@ -69,7 +70,7 @@ impl Cli {
         match self.command {
             Command::Init(c) => c.run(&home),
             Command::Start(c) => c.run(&home, upgrades),
-            Command::Genesis(c) => c.run(&home),
+            Command::Genesis(c) => c.run(&home, &ctx),
             Command::Keys(c) => client_runtime()?.block_on(c.run(&ctx)).map_err(explain),
             Command::Tx(c) => client_runtime()?.block_on(c.run(&ctx)).map_err(explain),
             Command::Query(c) => client_runtime()?.block_on(c.run(&ctx)).map_err(explain),
