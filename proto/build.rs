@@ -45,8 +45,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut ours = fds;
     // The copies of the SDK's tx envelope (cosmos.tx.*) and of the gov contents are for other
     // languages' clients: the app decodes them with cosmos-sdk-proto's types, so no Rust is
-    // generated for them either. Gov's and upgrade's queries hold well-known types (`Any`,
-    // `Struct`) this crate does not link: they are read through the descriptor pool.
+    // generated for them either. Gov's queries hold a proposal's content as `Any`, which this
+    // crate does not link: they are read through the descriptor pool.
     const NO_RUST: [&str; 6] = [
         "google.protobuf",
         "cosmos.tx",
@@ -55,9 +55,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "cosmos.upgrade",
         "bls.gov",
     ];
-    ours.file.retain(|f| {
-        !NO_RUST.iter().any(|p| f.package().starts_with(p)) && f.package() != "bls.upgrade.v1"
-    });
+    ours.file
+        .retain(|f| !NO_RUST.iter().any(|p| f.package().starts_with(p)));
     // `enable_type_names`: every type implements `prost::Name` (full name, type URL).
     prost_build::Config::new()
         .out_dir(&out)

@@ -179,7 +179,7 @@ fn world() -> World {
         bls_gov::content::PARAMETER_CHANGE_PROPOSAL,
     );
     let gov_coins = |n: u128| {
-        vec![ProtoCoin {
+        vec![cosmos_sdk_proto::cosmos::base::v1beta1::Coin {
             denom: "ubls".into(),
             amount: (n * BLS).to_string(),
         }]

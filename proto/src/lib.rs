@@ -39,9 +39,9 @@ pub fn descriptor_pool() -> &'static DescriptorPool {
 }
 
 /// Types generated from `proto/bls/**` (`bls.options.v1` declares only an extension, which
-/// prost does not generate: read it through [`descriptor_pool`]; `bls.gov.v1` and
-/// `bls.upgrade.v1` hold well-known types (`Any`, `Struct`) this crate does not link, so they
-/// are read through [`descriptor_pool`] too).
+/// prost does not generate: read it through [`descriptor_pool`]; `bls.gov.v1` holds a
+/// proposal's content as `Any`, which this crate does not link, so it is read through
+/// [`descriptor_pool`] too).
 #[allow(missing_docs, clippy::all, clippy::pedantic)]
 pub mod bls {
     /// `bls.staking.v1`.
@@ -91,6 +91,13 @@ pub mod bls {
         /// Version 1.
         pub mod v1 {
             include!(concat!(env!("OUT_DIR"), "/bls.beacon.v1.rs"));
+        }
+    }
+    /// `bls.upgrade.v1`.
+    pub mod upgrade {
+        /// Version 1.
+        pub mod v1 {
+            include!(concat!(env!("OUT_DIR"), "/bls.upgrade.v1.rs"));
         }
     }
 }

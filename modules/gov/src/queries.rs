@@ -123,8 +123,26 @@ pub struct ModuleParamsRequest {
     pub module: String,
 }
 
-/// `ModuleParams`: the params of `module` as JSON, the object whose keys a parameter change
-/// names.
+/// One params field as a parameter change names it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ParamField {
+    /// The field (a change's `key`).
+    pub key: String,
+    /// Its current value as JSON text (what a change's `value` replaces).
+    pub value: String,
+}
+
+/// `ModuleParams` response.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ModuleParamsResponse {
+    /// The module.
+    pub module: String,
+    /// Its params fields, in key order.
+    pub params: Vec<ParamField>,
+}
+
+/// `ModuleParams`: the params of `module` as a parameter change names them: each key with its
+/// current value as JSON text.
 pub fn module_params(
     store: &dyn Storage,
     data: &[u8],
@@ -144,7 +162,24 @@ pub fn module_params(
                 req.module
             ))
         })?;
-    to_json(&serde_json::json!({ "params": params }))
+    let serde_json::Value::Object(fields) = params else {
+        return Err(GovError::InvalidQuery(format!(
+            "module {} params are not an object",
+            req.module
+        )));
+    };
+    let mut params: Vec<ParamField> = fields
+        .into_iter()
+        .map(|(key, value)| ParamField {
+            key,
+            value: value.to_string(),
+        })
+        .collect();
+    params.sort_by(|a, b| a.key.cmp(&b.key));
+    to_json(&ModuleParamsResponse {
+        module: req.module,
+        params,
+    })
 }
 
 /// `Params` response.

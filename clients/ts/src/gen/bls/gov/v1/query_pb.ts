@@ -10,14 +10,13 @@ import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegen
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Deposit, Params, Proposal, Tally, Vote } from "./types_pb.js";
 import { file_bls_gov_v1_types } from "./types_pb.js";
-import { file_google_protobuf_struct } from "@bufbuild/protobuf/wkt";
-import type { JsonObject, Message } from "@bufbuild/protobuf";
+import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file bls/gov/v1/query.proto.
  */
 export const file_bls_gov_v1_query: GenFile = /*@__PURE__*/
-  fileDesc("ChZibHMvZ292L3YxL3F1ZXJ5LnByb3RvEgpibHMuZ292LnYxIhQKElF1ZXJ5UGFyYW1zUmVxdWVzdCI5ChNRdWVyeVBhcmFtc1Jlc3BvbnNlEiIKBnBhcmFtcxgBIAEoCzISLmJscy5nb3YudjEuUGFyYW1zIisKFFF1ZXJ5UHJvcG9zYWxSZXF1ZXN0EhMKC3Byb3Bvc2FsX2lkGAEgASgEIj8KFVF1ZXJ5UHJvcG9zYWxSZXNwb25zZRImCghwcm9wb3NhbBgBIAEoCzIULmJscy5nb3YudjEuUHJvcG9zYWwiSwoVUXVlcnlQcm9wb3NhbHNSZXF1ZXN0Eg4KBnN0YXR1cxgBIAEoCRITCgtzdGFydF9hZnRlchgCIAEoBBINCgVsaW1pdBgDIAEoDSJdChZRdWVyeVByb3Bvc2Fsc1Jlc3BvbnNlEicKCXByb3Bvc2FscxgBIAMoCzIULmJscy5nb3YudjEuUHJvcG9zYWwSEQoEbmV4dBgCIAEoBEgAiAEBQgcKBV9uZXh0IjYKEFF1ZXJ5Vm90ZVJlcXVlc3QSEwoLcHJvcG9zYWxfaWQYASABKAQSDQoFdm90ZXIYAiABKAkiMwoRUXVlcnlWb3RlUmVzcG9uc2USHgoEdm90ZRgBIAEoCzIQLmJscy5nb3YudjEuVm90ZSI1ChJRdWVyeVZvdGVzUmVzcG9uc2USHwoFdm90ZXMYASADKAsyEC5ibHMuZ292LnYxLlZvdGUiPgoVUXVlcnlEZXBvc2l0c1Jlc3BvbnNlEiUKCGRlcG9zaXRzGAEgAygLMhMuYmxzLmdvdi52MS5EZXBvc2l0IkwKElF1ZXJ5VGFsbHlSZXNwb25zZRIgCgV0YWxseRgBIAEoCzIRLmJscy5nb3YudjEuVGFsbHkSFAoMdG90YWxfYm9uZGVkGAIgASgJIioKGFF1ZXJ5TW9kdWxlUGFyYW1zUmVxdWVzdBIOCgZtb2R1bGUYASABKAkiRAoZUXVlcnlNb2R1bGVQYXJhbXNSZXNwb25zZRInCgZwYXJhbXMYASABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0MoAFCgVRdWVyeRJJCgZQYXJhbXMSHi5ibHMuZ292LnYxLlF1ZXJ5UGFyYW1zUmVxdWVzdBofLmJscy5nb3YudjEuUXVlcnlQYXJhbXNSZXNwb25zZRJPCghQcm9wb3NhbBIgLmJscy5nb3YudjEuUXVlcnlQcm9wb3NhbFJlcXVlc3QaIS5ibHMuZ292LnYxLlF1ZXJ5UHJvcG9zYWxSZXNwb25zZRJSCglQcm9wb3NhbHMSIS5ibHMuZ292LnYxLlF1ZXJ5UHJvcG9zYWxzUmVxdWVzdBoiLmJscy5nb3YudjEuUXVlcnlQcm9wb3NhbHNSZXNwb25zZRJDCgRWb3RlEhwuYmxzLmdvdi52MS5RdWVyeVZvdGVSZXF1ZXN0Gh0uYmxzLmdvdi52MS5RdWVyeVZvdGVSZXNwb25zZRJJCgVWb3RlcxIgLmJscy5nb3YudjEuUXVlcnlQcm9wb3NhbFJlcXVlc3QaHi5ibHMuZ292LnYxLlF1ZXJ5Vm90ZXNSZXNwb25zZRJPCghEZXBvc2l0cxIgLmJscy5nb3YudjEuUXVlcnlQcm9wb3NhbFJlcXVlc3QaIS5ibHMuZ292LnYxLlF1ZXJ5RGVwb3NpdHNSZXNwb25zZRJJCgVUYWxseRIgLmJscy5nb3YudjEuUXVlcnlQcm9wb3NhbFJlcXVlc3QaHi5ibHMuZ292LnYxLlF1ZXJ5VGFsbHlSZXNwb25zZRJbCgxNb2R1bGVQYXJhbXMSJC5ibHMuZ292LnYxLlF1ZXJ5TW9kdWxlUGFyYW1zUmVxdWVzdBolLmJscy5nb3YudjEuUXVlcnlNb2R1bGVQYXJhbXNSZXNwb25zZWIGcHJvdG8z", [file_bls_gov_v1_types, file_google_protobuf_struct]);
+  fileDesc("ChZibHMvZ292L3YxL3F1ZXJ5LnByb3RvEgpibHMuZ292LnYxIhQKElF1ZXJ5UGFyYW1zUmVxdWVzdCI5ChNRdWVyeVBhcmFtc1Jlc3BvbnNlEiIKBnBhcmFtcxgBIAEoCzISLmJscy5nb3YudjEuUGFyYW1zIisKFFF1ZXJ5UHJvcG9zYWxSZXF1ZXN0EhMKC3Byb3Bvc2FsX2lkGAEgASgEIj8KFVF1ZXJ5UHJvcG9zYWxSZXNwb25zZRImCghwcm9wb3NhbBgBIAEoCzIULmJscy5nb3YudjEuUHJvcG9zYWwiSwoVUXVlcnlQcm9wb3NhbHNSZXF1ZXN0Eg4KBnN0YXR1cxgBIAEoCRITCgtzdGFydF9hZnRlchgCIAEoBBINCgVsaW1pdBgDIAEoDSJdChZRdWVyeVByb3Bvc2Fsc1Jlc3BvbnNlEicKCXByb3Bvc2FscxgBIAMoCzIULmJscy5nb3YudjEuUHJvcG9zYWwSEQoEbmV4dBgCIAEoBEgAiAEBQgcKBV9uZXh0IjYKEFF1ZXJ5Vm90ZVJlcXVlc3QSEwoLcHJvcG9zYWxfaWQYASABKAQSDQoFdm90ZXIYAiABKAkiMwoRUXVlcnlWb3RlUmVzcG9uc2USHgoEdm90ZRgBIAEoCzIQLmJscy5nb3YudjEuVm90ZSI1ChJRdWVyeVZvdGVzUmVzcG9uc2USHwoFdm90ZXMYASADKAsyEC5ibHMuZ292LnYxLlZvdGUiPgoVUXVlcnlEZXBvc2l0c1Jlc3BvbnNlEiUKCGRlcG9zaXRzGAEgAygLMhMuYmxzLmdvdi52MS5EZXBvc2l0IkwKElF1ZXJ5VGFsbHlSZXNwb25zZRIgCgV0YWxseRgBIAEoCzIRLmJscy5nb3YudjEuVGFsbHkSFAoMdG90YWxfYm9uZGVkGAIgASgJIioKGFF1ZXJ5TW9kdWxlUGFyYW1zUmVxdWVzdBIOCgZtb2R1bGUYASABKAkiKAoKUGFyYW1GaWVsZBILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAkiUwoZUXVlcnlNb2R1bGVQYXJhbXNSZXNwb25zZRIOCgZtb2R1bGUYASABKAkSJgoGcGFyYW1zGAIgAygLMhYuYmxzLmdvdi52MS5QYXJhbUZpZWxkMoAFCgVRdWVyeRJJCgZQYXJhbXMSHi5ibHMuZ292LnYxLlF1ZXJ5UGFyYW1zUmVxdWVzdBofLmJscy5nb3YudjEuUXVlcnlQYXJhbXNSZXNwb25zZRJPCghQcm9wb3NhbBIgLmJscy5nb3YudjEuUXVlcnlQcm9wb3NhbFJlcXVlc3QaIS5ibHMuZ292LnYxLlF1ZXJ5UHJvcG9zYWxSZXNwb25zZRJSCglQcm9wb3NhbHMSIS5ibHMuZ292LnYxLlF1ZXJ5UHJvcG9zYWxzUmVxdWVzdBoiLmJscy5nb3YudjEuUXVlcnlQcm9wb3NhbHNSZXNwb25zZRJDCgRWb3RlEhwuYmxzLmdvdi52MS5RdWVyeVZvdGVSZXF1ZXN0Gh0uYmxzLmdvdi52MS5RdWVyeVZvdGVSZXNwb25zZRJJCgVWb3RlcxIgLmJscy5nb3YudjEuUXVlcnlQcm9wb3NhbFJlcXVlc3QaHi5ibHMuZ292LnYxLlF1ZXJ5Vm90ZXNSZXNwb25zZRJPCghEZXBvc2l0cxIgLmJscy5nb3YudjEuUXVlcnlQcm9wb3NhbFJlcXVlc3QaIS5ibHMuZ292LnYxLlF1ZXJ5RGVwb3NpdHNSZXNwb25zZRJJCgVUYWxseRIgLmJscy5nb3YudjEuUXVlcnlQcm9wb3NhbFJlcXVlc3QaHi5ibHMuZ292LnYxLlF1ZXJ5VGFsbHlSZXNwb25zZRJbCgxNb2R1bGVQYXJhbXMSJC5ibHMuZ292LnYxLlF1ZXJ5TW9kdWxlUGFyYW1zUmVxdWVzdBolLmJscy5nb3YudjEuUXVlcnlNb2R1bGVQYXJhbXNSZXNwb25zZWIGcHJvdG8z", [file_bls_gov_v1_types]);
 
 /**
  * `Params` request (no fields).
@@ -301,17 +300,52 @@ export const QueryModuleParamsRequestSchema: GenMessage<QueryModuleParamsRequest
   messageDesc(file_bls_gov_v1_query, 11);
 
 /**
+ * One params field as a parameter change names it.
+ *
+ * @generated from message bls.gov.v1.ParamField
+ */
+export type ParamField = Message<"bls.gov.v1.ParamField"> & {
+  /**
+   * The field (a change's `key`).
+   *
+   * @generated from field: string key = 1;
+   */
+  key: string;
+
+  /**
+   * Its current value as JSON text (what a change's `value` replaces).
+   *
+   * @generated from field: string value = 2;
+   */
+  value: string;
+};
+
+/**
+ * Describes the message bls.gov.v1.ParamField.
+ * Use `create(ParamFieldSchema)` to create a new message.
+ */
+export const ParamFieldSchema: GenMessage<ParamField> = /*@__PURE__*/
+  messageDesc(file_bls_gov_v1_query, 12);
+
+/**
  * `ModuleParams` response.
  *
  * @generated from message bls.gov.v1.QueryModuleParamsResponse
  */
 export type QueryModuleParamsResponse = Message<"bls.gov.v1.QueryModuleParamsResponse"> & {
   /**
-   * The module's params object, in the module's own JSON.
+   * The module.
    *
-   * @generated from field: google.protobuf.Struct params = 1;
+   * @generated from field: string module = 1;
    */
-  params?: JsonObject | undefined;
+  module: string;
+
+  /**
+   * Its params fields, in key order.
+   *
+   * @generated from field: repeated bls.gov.v1.ParamField params = 2;
+   */
+  params: ParamField[];
 };
 
 /**
@@ -319,7 +353,7 @@ export type QueryModuleParamsResponse = Message<"bls.gov.v1.QueryModuleParamsRes
  * Use `create(QueryModuleParamsResponseSchema)` to create a new message.
  */
 export const QueryModuleParamsResponseSchema: GenMessage<QueryModuleParamsResponse> = /*@__PURE__*/
-  messageDesc(file_bls_gov_v1_query, 12);
+  messageDesc(file_bls_gov_v1_query, 13);
 
 /**
  * The gov module's queries.
