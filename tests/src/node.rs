@@ -293,7 +293,7 @@ impl Localnet {
     pub fn start_validator_with(&mut self, i: usize, blsd: &Path) -> anyhow::Result<()> {
         let cometbft = cometbft_bin()?;
         let v = &mut self.validators[i];
-        let mut c = Command::new(&blsd);
+        let mut c = Command::new(blsd);
         c.arg("start").arg("--home").arg(&v.home);
         v.blsd = Some(Proc::spawn(
             &format!("blsd{i}"),

@@ -111,6 +111,7 @@ fn vote_all(
 /// The height whose block ended proposal `id`'s vote (from `active_proposal` in block results).
 async fn end_height(net: &Localnet, id: u64, from: u64) -> anyhow::Result<u64> {
     let tip = net.height(0).await?;
+    let id_text = id.to_string();
     for h in from..=tip {
         let r = net.rpc(0, &format!("block_results?height={h}")).await?;
         for e in r["finalize_block_events"]
@@ -121,7 +122,7 @@ async fn end_height(net: &Localnet, id: u64, from: u64) -> anyhow::Result<u64> {
             if e["type"] == "active_proposal"
                 && e["attributes"].as_array().is_some_and(|a| {
                     a.iter()
-                        .any(|a| a["key"] == "proposal_id" && a["value"] == id.to_string())
+                        .any(|a| a["key"] == "proposal_id" && a["value"].as_str() == Some(&id_text))
                 })
             {
                 return Ok(h);
@@ -279,8 +280,8 @@ async fn proposals_pass_fail_and_upgrade_the_chain_without_a_fork() -> anyhow::R
                 .map(|(i, _)| i)
                 .collect::<Vec<_>>()
         );
-        for i in 0..net.validators.len() {
-            if upgraded[i] {
+        for (i, done) in upgraded.iter_mut().enumerate() {
+            if *done {
                 continue;
             }
             let exited = net.validators[i]
@@ -318,7 +319,7 @@ async fn proposals_pass_fail_and_upgrade_the_chain_without_a_fork() -> anyhow::R
                 refused_checked = true;
             }
             net.start_validator_with(i, &next)?;
-            upgraded[i] = true;
+            *done = true;
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }

@@ -162,6 +162,22 @@ impl GasPrice {
     }
 }
 
+impl bls_core::governed_params::GovernedParams for Params {
+    type Error = AuthError;
+
+    fn load(store: &dyn Storage) -> Result<Self, AuthError> {
+        load(store)
+    }
+
+    fn check(&self, _store: &dyn Storage) -> Result<(), AuthError> {
+        self.validate().map(|_| ())
+    }
+
+    fn store(&self, store: &mut dyn Storage) -> Result<(), AuthError> {
+        save(store, self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -213,21 +229,5 @@ mod tests {
         assert_eq!(p.max_tx_bytes, 1024);
         let back: Params = serde_json::from_value(serde_json::to_value(&p).unwrap()).unwrap();
         assert_eq!(back, p);
-    }
-}
-
-impl bls_core::governed_params::GovernedParams for Params {
-    type Error = AuthError;
-
-    fn load(store: &dyn Storage) -> Result<Self, AuthError> {
-        load(store)
-    }
-
-    fn check(&self, _store: &dyn Storage) -> Result<(), AuthError> {
-        self.validate().map(|_| ())
-    }
-
-    fn store(&self, store: &mut dyn Storage) -> Result<(), AuthError> {
-        save(store, self)
     }
 }

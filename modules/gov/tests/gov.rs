@@ -153,7 +153,10 @@ fn deposit(
     .map(|_| ())
 }
 
-fn param_change(changes: &[(&str, &str, &str)]) -> Any {
+/// (module, key, JSON value).
+type Change<'a> = (&'a str, &'a str, &'a str);
+
+fn param_change(changes: &[Change]) -> Any {
     encode_any(
         &ParameterChangeProposal {
             title: "change params".into(),
@@ -249,7 +252,7 @@ fn a_passed_parameter_change_is_in_force_from_the_next_block_and_deposits_come_b
 fn changes_a_module_would_refuse_are_refused_at_submission_and_write_nothing() {
     let mut c = chain();
     let snapshot = c.snapshot();
-    let cases: &[(&[(&str, &str, &str)], &str)] = &[
+    let cases: &[(&[Change], &str)] = &[
         (&[("staking", "max_validators", "0")], "max_validators"),
         (&[("staking", "max_validators", "\"many\"")], "invalid type"),
         (&[("nosuch", "x", "1")], "no module named"),

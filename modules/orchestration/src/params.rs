@@ -343,6 +343,22 @@ impl Params {
     }
 }
 
+impl bls_core::governed_params::GovernedParams for Params {
+    type Error = OrchestrationError;
+
+    fn load(store: &dyn cosmwasm_std::Storage) -> Result<Self, OrchestrationError> {
+        crate::state::params(store)
+    }
+
+    fn check(&self, _store: &dyn cosmwasm_std::Storage) -> Result<(), OrchestrationError> {
+        self.validate()
+    }
+
+    fn store(&self, store: &mut dyn cosmwasm_std::Storage) -> Result<(), OrchestrationError> {
+        Ok(crate::state::PARAMS.save(store, self)?)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -369,21 +385,5 @@ mod tests {
         }
         .validate()
         .is_ok());
-    }
-}
-
-impl bls_core::governed_params::GovernedParams for Params {
-    type Error = OrchestrationError;
-
-    fn load(store: &dyn cosmwasm_std::Storage) -> Result<Self, OrchestrationError> {
-        crate::state::params(store)
-    }
-
-    fn check(&self, _store: &dyn cosmwasm_std::Storage) -> Result<(), OrchestrationError> {
-        self.validate()
-    }
-
-    fn store(&self, store: &mut dyn cosmwasm_std::Storage) -> Result<(), OrchestrationError> {
-        Ok(crate::state::PARAMS.save(store, self)?)
     }
 }
