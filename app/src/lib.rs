@@ -22,6 +22,7 @@ pub mod node;
 pub mod outcome_view;
 pub mod rest;
 pub mod rest_gov;
+pub mod rest_staking;
 pub mod statesync;
 pub mod store;
 pub mod toml_patch;

@@ -10,6 +10,7 @@
 //! | `POST /cosmos/tx/v1beta1/txs` `{"tx_bytes": b64, "mode": ...}` | `{"tx_response": ...}` |
 //! | `GET /cosmos/tx/v1beta1/txs/{hash}` | `{"tx_response": ...}` |
 //! | `GET /chain-info.json` | Keplr `experimentalSuggestChain` input |
+//! | `GET /cosmos/staking/v1beta1/...`, `/cosmos/distribution/v1beta1/...`, `/cosmos/base/tendermint/v1beta1/node_info` | validators, delegations, unbonding, rewards, pool, node info ([`crate::rest_staking`]) |
 //! | `GET /cosmos/gov/v1beta1/...`, `GET /cosmos/upgrade/v1beta1/...` | proposals, votes, deposits, tallies, params, plans ([`crate::rest_gov`]) |
 //! | `GET /bls/{module}/{method}?req={json}` | our modules' JSON queries (an `outcome` envelope gains `outcome_decoded`) |
 //! | `GET /metrics` | Prometheus text format |
@@ -77,6 +78,7 @@ pub fn router(state: Shared) -> Router {
         .route("/bls/{module}/{method}", get(bls_query))
         .route("/metrics", get(metrics))
         .merge(crate::rest_gov::routes())
+        .merge(crate::rest_staking::routes())
         .merge(crate::dashboard::routes())
         .merge(crate::webapp::routes())
         .with_state(state)
@@ -151,6 +153,27 @@ pub(crate) async fn abci_query(
             "application is not running".into(),
         )),
     }
+}
+
+/// Asks one of our modules' JSON queries; answers with its JSON and the height it read.
+pub(crate) async fn ask_json(
+    s: &Shared,
+    headers: &HeaderMap,
+    path: &str,
+    req: Value,
+) -> Result<(i64, Value), ApiError> {
+    let q = abci_query(
+        s,
+        path,
+        req.to_string().into_bytes(),
+        requested_height(headers)?,
+    )
+    .await?;
+    let height = q.height;
+    let bytes = query_ok(q)?;
+    let v = serde_json::from_slice(&bytes)
+        .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, 13, e.to_string()))?;
+    Ok((height, v))
 }
 
 pub(crate) fn query_ok(q: ResponseQuery) -> Result<Vec<u8>, ApiError> {
@@ -337,7 +360,7 @@ async fn simulate(
     })))
 }
 
-async fn rpc_get(s: &Shared, path_and_query: &str) -> Result<Value, ApiError> {
+pub(crate) async fn rpc_get(s: &Shared, path_and_query: &str) -> Result<Value, ApiError> {
     let url = format!(
         "{}/{}",
         s.cometbft_rpc.trim_end_matches('/'),

@@ -23,7 +23,7 @@ use bls_core::DENOM;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::rest::{abci_query, at_height, query_ok, requested_height, ApiError, Shared};
+use crate::rest::{ask_json as ask, at_height, ApiError, Shared};
 use crate::webapp::signin::rfc3339;
 
 /// The gov and upgrade routes.
@@ -46,36 +46,17 @@ pub fn routes() -> Router<Shared> {
         )
 }
 
-/// Asks our module's JSON query; answers with its JSON and the height it read.
-async fn ask(
-    s: &Shared,
-    headers: &HeaderMap,
-    path: &str,
-    req: Value,
-) -> Result<(i64, Value), ApiError> {
-    let q = abci_query(
-        s,
-        path,
-        req.to_string().into_bytes(),
-        requested_height(headers)?,
-    )
-    .await?;
-    let height = q.height;
-    let bytes = query_ok(q)?;
-    let v = serde_json::from_slice(&bytes)
-        .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, 13, e.to_string()))?;
-    Ok((height, v))
-}
-
 fn gov(method: &str) -> String {
     format!("{}{method}", bls_gov::queries::QUERY_PREFIX)
 }
 
-fn coins(amount: &Value) -> Value {
+/// An amount of ubls (a JSON string) as Cosmos coins.
+pub(crate) fn coins(amount: &Value) -> Value {
     json!([{"denom": DENOM, "amount": amount.as_str().unwrap_or("0")}])
 }
 
-fn time(v: &Value) -> Value {
+/// Unix seconds as RFC 3339 (0 or absent: the zero time).
+pub(crate) fn time(v: &Value) -> Value {
     // Unset times read as the zero time, as the Cosmos SDK renders them.
     match v.as_u64() {
         Some(secs) if secs > 0 => Value::String(rfc3339(secs)),
@@ -115,7 +96,8 @@ fn vote_json(v: &Value) -> Value {
     })
 }
 
-fn pagination(total: usize) -> Value {
+/// A last page of `total` items.
+pub(crate) fn pagination(total: usize) -> Value {
     json!({"next_key": null, "total": total.to_string()})
 }
 
@@ -280,7 +262,7 @@ async fn deposits(
 }
 
 /// Basis points as a Cosmos `sdk.Dec` string (`3340` → `0.334000000000000000`).
-fn dec_of_bps(bps: u64) -> String {
+pub(crate) fn dec_of_bps(bps: u64) -> String {
     format!("{}.{:04}00000000000000", bps / 10_000, bps % 10_000)
 }
 

@@ -1,5 +1,7 @@
 //! Governance and software upgrades on a real 4-validator localnet whose validators are
-//! staked at genesis, driven through the `blsd` CLI:
+//! staked at genesis through `blsd genesis gentx` / `collect-gentxs`, driven through the `blsd`
+//! CLI:
+//! - the staking REST routes Keplr reads show the four validators with their operators;
 //! - a parameter-change proposal passes and the new value is in force at the next block;
 //! - a proposal that misses quorum is rejected and changes nothing;
 //! - a software-upgrade proposal passes, every node's `blsd` halts at the plan height with
@@ -148,6 +150,7 @@ async fn proposals_pass_fail_and_upgrade_the_chain_without_a_fork() -> anyhow::R
         Some(4),
         "{vals}"
     );
+    keplr_staking_routes(&net).await?;
 
     // 1. A parameter change that all four vote for.
     let start = net.height(0).await?;
@@ -342,11 +345,85 @@ async fn proposals_pass_fail_and_upgrade_the_chain_without_a_fork() -> anyhow::R
         Value::Null
     );
     let auth = query(&net, &keyring, &["gov", "module-params", "auth"])?;
-    assert_eq!(
-        auth["params"]["max_memo_characters"],
-        json!("512"),
-        "{auth}"
-    );
+    let memo = auth["params"]
+        .as_array()
+        .and_then(|l| l.iter().find(|f| f["key"] == "max_memo_characters"))
+        .map(|f| f["value"].clone());
+    assert_eq!(memo, Some(json!("\"512\"")), "{auth}");
+    Ok(())
+}
+
+/// The staking routes Keplr's staking page reads answer in the shapes it reads, for the four
+/// validators the gentxs created.
+async fn keplr_staking_routes(net: &Localnet) -> anyhow::Result<()> {
+    let api = net.validators[0].api_url();
+    let get = |path: String| {
+        let http = net.http.clone();
+        let url = format!("{api}{path}");
+        async move {
+            let r = http.get(url).send().await?;
+            anyhow::ensure!(r.status().is_success(), "{path}: {}", r.status());
+            Ok::<Value, anyhow::Error>(r.json().await?)
+        }
+    };
+    let v = get("/cosmos/staking/v1beta1/validators?status=BOND_STATUS_BONDED".into()).await?;
+    let list = v["validators"].as_array().cloned().unwrap_or_default();
+    assert_eq!(list.len(), 4, "{v}");
+    for (i, op) in net.operators.iter().enumerate() {
+        let valoper = bls_core::Address::parse(&op.address)?.to_valoper();
+        let val = list
+            .iter()
+            .find(|x| x["operator_address"] == valoper)
+            .unwrap_or_else(|| panic!("node{i}'s operator {valoper} in {v}"));
+        assert_eq!(val["description"]["moniker"], json!(format!("node{i}")));
+        assert_eq!(val["tokens"], json!("10000000"));
+        assert_eq!(val["status"], json!("BOND_STATUS_BONDED"));
+        assert!(val["commission"]["commission_rates"]["rate"]
+            .as_str()
+            .is_some());
+        // One validator by either spelling of its address.
+        let one = get(format!("/cosmos/staking/v1beta1/validators/{valoper}")).await?;
+        assert_eq!(one["validator"]["operator_address"], json!(valoper));
+        let d = get(format!(
+            "/cosmos/staking/v1beta1/delegations/{}",
+            op.address
+        ))
+        .await?;
+        assert_eq!(
+            d["delegation_responses"][0]["delegation"]["validator_address"],
+            json!(valoper),
+            "{d}"
+        );
+        assert_eq!(
+            d["delegation_responses"][0]["balance"],
+            json!({"denom": "ubls", "amount": "10000000"})
+        );
+    }
+    let u = get(format!(
+        "/cosmos/staking/v1beta1/delegators/{}/unbonding_delegations",
+        net.operators[0].address
+    ))
+    .await?;
+    assert_eq!(u["unbonding_responses"], json!([]));
+    let r = get(format!(
+        "/cosmos/distribution/v1beta1/delegators/{}/rewards",
+        net.operators[0].address
+    ))
+    .await?;
+    assert!(r["total"].is_array() && r["rewards"].is_array(), "{r}");
+    let p = get("/cosmos/staking/v1beta1/pool".into()).await?;
+    assert_eq!(p["pool"]["bonded_tokens"], json!("40000000"));
+    let n = get("/cosmos/base/tendermint/v1beta1/node_info".into()).await?;
+    assert_eq!(n["default_node_info"]["network"], json!(net.chain_id));
+    let bad = net
+        .http
+        .get(format!(
+            "{}/cosmos/staking/v1beta1/validators/bls1notanaddress",
+            net.validators[0].api_url()
+        ))
+        .send()
+        .await?;
+    assert_eq!(bad.status(), reqwest::StatusCode::BAD_REQUEST);
     Ok(())
 }
 

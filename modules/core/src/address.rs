@@ -94,7 +94,38 @@ impl Address {
     pub fn as_bytes(&self) -> &[u8] {
         &self.bytes
     }
+
+    /// The same bytes as a Cosmos validator operator address (`blsvaloper1...`), the form
+    /// Keplr and explorers show a validator by. A validator's id on this chain is its
+    /// operator's account address; this is only its other spelling.
+    pub fn to_valoper(&self) -> String {
+        let hrp = Hrp::parse_unchecked(VALOPER_HRP);
+        bech32::encode::<Bech32>(hrp, &self.bytes).unwrap_or_default()
+    }
+
+    /// Parses an account address or its `blsvaloper1...` spelling.
+    pub fn parse_account_or_valoper(s: &str) -> Result<Self, AddressError> {
+        if !s.starts_with(VALOPER_HRP) {
+            return Self::parse(s);
+        }
+        let (hrp, bytes) =
+            bech32::decode(s).map_err(|e| AddressError::Bech32(s.to_string(), e.to_string()))?;
+        if hrp.as_str() != VALOPER_HRP {
+            return Err(AddressError::WrongPrefix {
+                addr: s.to_string(),
+                found: hrp.to_string(),
+                expected: VALOPER_HRP.to_string(),
+            });
+        }
+        if bytes.len() != 20 {
+            return Err(AddressError::WrongLength(s.to_string(), bytes.len()));
+        }
+        Ok(Self::from_bytes(&bytes))
+    }
 }
+
+/// The bech32 prefix of validator operator addresses (Keplr's `bech32PrefixValAddr`).
+pub const VALOPER_HRP: &str = "blsvaloper";
 
 impl fmt::Display for Address {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -131,6 +162,23 @@ impl std::str::FromStr for Address {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn valoper_is_the_same_bytes_and_only_accounts_parse_plainly() {
+        let a = Address::from_bytes(&[7u8; 20]);
+        let v = a.to_valoper();
+        assert!(v.starts_with("blsvaloper1"), "{v}");
+        assert_eq!(Address::parse_account_or_valoper(&v).unwrap(), a);
+        assert_eq!(Address::parse_account_or_valoper(a.as_str()).unwrap(), a);
+        assert!(
+            Address::parse(&v).is_err(),
+            "a valoper is not an account address"
+        );
+        let module = Address::module("x").to_valoper();
+        assert!(Address::parse_account_or_valoper(&module).is_ok());
+        let long = bech32::encode::<Bech32>(Hrp::parse(VALOPER_HRP).unwrap(), &[7u8; 32]).unwrap();
+        assert!(Address::parse_account_or_valoper(&long).is_err());
+    }
 
     #[test]
     fn roundtrip_and_prefix() {
