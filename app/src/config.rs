@@ -92,6 +92,8 @@ pub struct AppConfig {
     /// Write a state-sync snapshot every this many heights (0: never).
     #[serde(alias = "snapshot-interval")]
     pub snapshot_interval: u64,
+    /// Browser origins allowed to read the REST gateway (CORS); empty: none, `*`: any.
+    pub cors_allowed_origins: Vec<String>,
     /// Snapshots kept on disk.
     #[serde(alias = "snapshot-keep-recent")]
     pub snapshot_keep_recent: u32,
@@ -111,6 +113,7 @@ impl Default for AppConfig {
             pruning_interval: 0,
             snapshot_interval: 0,
             snapshot_keep_recent: 2,
+            cors_allowed_origins: Vec::new(),
         }
     }
 }
@@ -130,6 +133,11 @@ impl AppConfig {
             .map_err(|e| anyhow::anyhow!("invalid {}: {e}", path.display()))?;
         cfg.pruning_policy()
             .map_err(|e| anyhow::anyhow!("invalid {}: {e}", path.display()))?;
+        bls_client::cors::layer(&cfg.cors_allowed_origins)
+            .map(drop)
+            .map_err(|e| {
+                anyhow::anyhow!("invalid {}: cors_allowed_origins: {e}", path.display())
+            })?;
         if cfg.snapshot_interval > 0 && cfg.snapshot_keep_recent == 0 {
             anyhow::bail!(
                 "invalid {}: snapshot_keep_recent must be at least 1 when snapshot_interval is set",

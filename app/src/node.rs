@@ -92,8 +92,13 @@ pub fn run(
                 .await
                 .with_context(|| format!("cannot listen for the REST API on {}", cfg.api_listen))?;
             tracing::info!(addr = %cfg.api_listen, "REST gateway and /metrics listening");
+            let mut router = crate::rest::router(state);
+            // Opt-in: without origins, browsers keep other sites from reading the gateway.
+            if !cfg.cors_allowed_origins.is_empty() {
+                router = router.layer(bls_client::cors::layer(&cfg.cors_allowed_origins)?);
+            }
             tokio::spawn(async move {
-                if let Err(e) = axum::serve(listener, crate::rest::router(state)).await {
+                if let Err(e) = axum::serve(listener, router).await {
                     tracing::error!(error = %e, "REST server stopped");
                 }
             });

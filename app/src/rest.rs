@@ -14,6 +14,7 @@
 //! | `GET /cosmos/gov/v1beta1/...`, `GET /cosmos/upgrade/v1beta1/...` | proposals, votes, deposits, tallies, params, plans ([`crate::rest_gov`]) |
 //! | `GET /bls/{module}/{method}?req={json}` | our modules' JSON queries (an `outcome` envelope gains `outcome_decoded`) |
 //! | `GET /metrics` | Prometheus text format |
+//! | `GET /healthz` | 200 `{"status": "ok", "height", ...}` when the app answers and CometBFT is reachable and caught up; 503 with the reason otherwise |
 //!
 //! Query routes honour the Cosmos `x-cosmos-block-height` request header (0 or absent: the
 //! latest height; otherwise that height's state, see [`crate::abci::query`]) and answer with
@@ -77,6 +78,7 @@ pub fn router(state: Shared) -> Router {
         .route("/chain-info.json", get(chain_info))
         .route("/bls/{module}/{method}", get(bls_query))
         .route("/metrics", get(metrics))
+        .route("/healthz", get(healthz))
         .merge(crate::rest_gov::routes())
         .merge(crate::rest_staking::routes())
         .merge(crate::dashboard::routes())
@@ -573,6 +575,40 @@ async fn bls_query(
             bytes,
         ),
     ))
+}
+
+/// Liveness and readiness for service managers and load balancers: the application answers
+/// (its owner thread is alive), CometBFT answers, and it is not catching up.
+async fn healthz(State(s): State<Shared>) -> Response {
+    let unhealthy = |status: &str, detail: String| {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({"status": status, "detail": detail})),
+        )
+            .into_response()
+    };
+    let handle = s.abci.clone();
+    let info =
+        tokio::task::spawn_blocking(move || handle.call(request::Value::Info(Default::default())))
+            .await;
+    let app_height = match info {
+        Ok(Some(response::Value::Info(i))) => i.last_block_height,
+        _ => return unhealthy("app_unavailable", "the application does not answer".into()),
+    };
+    let status = match rpc_get(&s, "status").await {
+        Ok(v) => v,
+        Err(ApiError(_, _, msg)) => return unhealthy("cometbft_unreachable", msg),
+    };
+    let catching_up = status["sync_info"]["catching_up"].as_bool().unwrap_or(true);
+    let height = status["sync_info"]["latest_block_height"].clone();
+    if catching_up {
+        return unhealthy(
+            "catching_up",
+            format!("CometBFT is at height {height}, syncing"),
+        );
+    }
+    Json(json!({"status": "ok", "app_height": app_height.to_string(), "height": height}))
+        .into_response()
 }
 
 async fn metrics(State(s): State<Shared>) -> impl IntoResponse {

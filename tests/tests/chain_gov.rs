@@ -151,6 +151,14 @@ async fn proposals_pass_fail_and_upgrade_the_chain_without_a_fork() -> anyhow::R
         "{vals}"
     );
     keplr_staking_routes(&net).await?;
+    let health = net
+        .http
+        .get(format!("{}/healthz", net.validators[0].api_url()))
+        .send()
+        .await?;
+    assert_eq!(health.status(), reqwest::StatusCode::OK);
+    let body: Value = health.json().await?;
+    assert_eq!(body["status"], json!("ok"), "{body}");
 
     // 1. A parameter change that all four vote for.
     let start = net.height(0).await?;

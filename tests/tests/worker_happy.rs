@@ -173,5 +173,14 @@ async fn hello_is_executed_by_workers_and_finalized() -> anyhow::Result<()> {
         "{m}"
     );
     assert!(m.contains("bls_worker_chain_lag_blocks"), "{m}");
+    // A following worker is healthy for its service manager.
+    let health = reqwest::get(format!(
+        "http://127.0.0.1:{}/healthz",
+        wn.workers[0].metrics_port
+    ))
+    .await?;
+    assert_eq!(health.status(), reqwest::StatusCode::OK);
+    let body: serde_json::Value = health.json().await?;
+    assert_eq!(body["status"], "ok", "{body}");
     Ok(())
 }

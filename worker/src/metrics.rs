@@ -316,27 +316,68 @@ impl Metrics {
     }
 }
 
-/// Serves `GET /metrics` on `addr` until the task is dropped. Returns the bound address
-/// (useful when `addr` has port 0).
+/// Blocks the follower may trail the chain by and still be healthy (a few seconds of blocks).
+pub const HEALTHY_MAX_LAG: i64 = 20;
+
+impl Metrics {
+    /// `/healthz`: healthy once the follower has processed a block and trails the chain by at
+    /// most [`HEALTHY_MAX_LAG`] blocks (status, and the two figures).
+    pub fn health(&self) -> (bool, serde_json::Value) {
+        let processed = self.processed_height.get();
+        let lag = self.chain_lag.get();
+        let status = if processed == 0 {
+            "starting"
+        } else if lag > HEALTHY_MAX_LAG {
+            "lagging"
+        } else {
+            "ok"
+        };
+        (
+            status == "ok",
+            serde_json::json!({
+                "status": status,
+                "processed_height": processed.to_string(),
+                "chain_lag_blocks": lag,
+            }),
+        )
+    }
+}
+
+/// Serves `GET /metrics` and `GET /healthz` on `addr` until the task is dropped. Returns the
+/// bound address (useful when `addr` has port 0).
 pub async fn serve(metrics: Arc<Metrics>, addr: SocketAddr) -> std::io::Result<SocketAddr> {
     use axum::routing::get;
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let bound = listener.local_addr()?;
-    let app = axum::Router::new().route(
-        "/metrics",
-        get(move || {
-            let m = metrics.clone();
-            async move {
-                (
-                    [(
-                        axum::http::header::CONTENT_TYPE,
-                        "application/openmetrics-text; version=1.0.0; charset=utf-8",
-                    )],
-                    m.render(),
-                )
-            }
-        }),
-    );
+    let health = metrics.clone();
+    let app = axum::Router::new()
+        .route(
+            "/metrics",
+            get(move || {
+                let m = metrics.clone();
+                async move {
+                    (
+                        [(
+                            axum::http::header::CONTENT_TYPE,
+                            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+                        )],
+                        m.render(),
+                    )
+                }
+            }),
+        )
+        .route(
+            "/healthz",
+            get(move || {
+                let (ok, body) = health.health();
+                let code = if ok {
+                    axum::http::StatusCode::OK
+                } else {
+                    axum::http::StatusCode::SERVICE_UNAVAILABLE
+                };
+                async move { (code, axum::Json(body)) }
+            }),
+        );
     tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app).await {
             tracing::error!(error = %e, "metrics server stopped");
@@ -348,6 +389,18 @@ pub async fn serve(metrics: Arc<Metrics>, addr: SocketAddr) -> std::io::Result<S
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn health_follows_the_follower() {
+        let m = Metrics::new();
+        assert_eq!(m.health().1["status"], "starting");
+        m.heights(10, 15);
+        assert!(m.health().0);
+        m.heights(10, 10 + HEALTHY_MAX_LAG as u64 + 1);
+        let (ok, body) = m.health();
+        assert!(!ok);
+        assert_eq!(body["status"], "lagging");
+    }
 
     #[test]
     fn renders_counters_and_lag() {

@@ -20,6 +20,7 @@
 
 pub mod chain_error;
 pub mod cli;
+pub mod cors;
 pub mod fastpath;
 pub mod fee;
 pub mod head;

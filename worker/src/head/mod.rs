@@ -173,7 +173,7 @@ pub async fn start(
         .route("/api/v1/functions/execute", post(execute))
         .route("/api/v1/functions/requests/result", post(result))
         .layer(DefaultBodyLimit::max(cfg.max_body_bytes))
-        .layer(cors(&cfg.cors_origins)?)
+        .layer(bls_client::cors::layer(&cfg.cors_origins)?)
         .with_state(head);
     let listener = tokio::net::TcpListener::bind(cfg.listen).await?;
     let bound = listener.local_addr()?;
@@ -183,31 +183,6 @@ pub async fn start(
         }
     });
     Ok(Started { bound, challenges })
-}
-
-/// The CORS policy for `origins` (see `--head-cors-origins`): simple JSON POSTs and GETs, no
-/// credentials. A browser page of an allowed origin can call the API; the request's own
-/// signature is what authorizes it.
-fn cors(origins: &[String]) -> anyhow::Result<tower_http::cors::CorsLayer> {
-    use axum::http::{header, HeaderValue, Method};
-    use tower_http::cors::{AllowOrigin, CorsLayer};
-    let allow = if origins.iter().any(|o| o == "*") {
-        AllowOrigin::any()
-    } else {
-        AllowOrigin::list(
-            origins
-                .iter()
-                .map(|o| {
-                    HeaderValue::from_str(o)
-                        .map_err(|_| anyhow::anyhow!("CORS origin {o:?} is not a header value"))
-                })
-                .collect::<anyhow::Result<Vec<_>>>()?,
-        )
-    };
-    Ok(CorsLayer::new()
-        .allow_origin(allow)
-        .allow_methods([Method::GET, Method::POST])
-        .allow_headers([header::CONTENT_TYPE]))
 }
 
 /// How often the sizes of the head's tables are sampled into `/metrics`.
