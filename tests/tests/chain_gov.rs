@@ -421,6 +421,38 @@ async fn keplr_staking_routes(net: &Localnet) -> anyhow::Result<()> {
     assert!(r["total"].is_array() && r["rewards"].is_array(), "{r}");
     let p = get("/cosmos/staking/v1beta1/pool".into()).await?;
     assert_eq!(p["pool"]["bonded_tokens"], json!("40000000"));
+    // The dashboard joins CometBFT's validators to staking's by consensus address: every one
+    // is a staked validator with an operator (none shows as "(genesis)").
+    let cometbft = get("/dashboard/api/cometbft".into()).await?;
+    let staked = get("/bls/staking/Validators".into()).await?;
+    let cons: Vec<String> = staked["validators"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .filter(|v| {
+            v["validator"]["operator"]
+                .as_str()
+                .is_some_and(|o| o.starts_with("bls1"))
+        })
+        .filter_map(|v| {
+            v["validator"]["consensus_address"]
+                .as_str()
+                .map(str::to_uppercase)
+        })
+        .collect();
+    let shown = cometbft["validators"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(shown.len(), 4, "{cometbft}");
+    for v in &shown {
+        let addr = v["address"].as_str().unwrap_or_default().to_uppercase();
+        assert!(
+            cons.contains(&addr),
+            "{addr} has no staking record: {staked}"
+        );
+    }
     let n = get("/cosmos/base/tendermint/v1beta1/node_info".into()).await?;
     assert_eq!(n["default_node_info"]["network"], json!(net.chain_id));
     let bad = net

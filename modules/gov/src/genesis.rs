@@ -1,6 +1,6 @@
 //! Gov genesis: params, proposals, open proposals' deposits and votes, and the next id.
 //!
-//! Coins are not minted here: bank genesis must fund the `gov` module account with exactly the
+//! Coins are not minted here: bank genesis must fund the `gov_deposits` module account with exactly the
 //! deposits listed. The two queues are rebuilt from the proposals' statuses and end times.
 
 use std::collections::BTreeSet;
@@ -139,7 +139,8 @@ pub fn init_genesis(ctx: &mut Context<'_>, g: &GenesisState) -> Result<(), GovEr
     let held = bls_bank::keeper::balance(ctx.store, &DEPOSITS_ACCOUNT.address(), bls_core::DENOM)?;
     if held != total {
         return Err(bad(format!(
-            "the gov account holds {held}ubls but the deposits sum to {total}ubls"
+            "the {} account holds {held}ubls but the deposits sum to {total}ubls",
+            DEPOSITS_ACCOUNT.name()
         )));
     }
     Ok(())

@@ -7,7 +7,7 @@
 //!   checks, tried at submission on a copy of the state), software upgrade and cancel.
 //! - **Periods** run on block time: a proposal gathers deposits until `min_deposit` (then its
 //!   vote opens) or until `max_deposit_period_secs` (then it is dropped and refunded); the vote
-//!   lasts `voting_period_secs`. Deposits sit in the `gov` module account.
+//!   lasts `voting_period_secs`. Deposits sit in the `gov_deposits` module account.
 //! - **Tally** ([`tally`]): stake-weighted over the bonded set, delegators inheriting their
 //!   validator's vote unless they vote; quorum, threshold and veto in basis points. A veto burns
 //!   the deposits; every other outcome refunds them.

@@ -4,7 +4,7 @@
 //! Keys: `gov/params`; `gov/next_id`; `gov/proposals/{id}` → [`Proposal`];
 //! `gov/deposits/{id}/{depositor}` → ubls; `gov/votes/{id}/{voter}` → option;
 //! `gov/deposit_queue/{end time}/{id}` and `gov/voting_queue/{end time}/{id}` → ().
-//! Deposits are held by the `gov` module account, whose balance is always the sum of the
+//! Deposits are held by the `gov_deposits` module account, whose balance is always the sum of the
 //! stored deposits.
 
 use bls_core::{Address, ModuleAccount};
@@ -17,7 +17,7 @@ use crate::error::GovError;
 use crate::params::Params;
 
 /// The module account holding deposits.
-pub const DEPOSITS_ACCOUNT: ModuleAccount = ModuleAccount::new("gov");
+pub const DEPOSITS_ACCOUNT: ModuleAccount = ModuleAccount::new("gov_deposits");
 
 /// Params.
 pub(crate) const PARAMS: Item<Params> = Item::new("gov/params");
