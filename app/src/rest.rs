@@ -9,6 +9,7 @@
 //! | `POST /cosmos/tx/v1beta1/simulate` `{"tx_bytes": b64}` | `{"gas_info": ..., "result": ...}` |
 //! | `POST /cosmos/tx/v1beta1/txs` `{"tx_bytes": b64, "mode": ...}` | `{"tx_response": ...}` |
 //! | `GET /cosmos/tx/v1beta1/txs/{hash}` | `{"tx_response": ...}` |
+//! | `GET /cosmos/tx/v1beta1/txs?query=...` (or `events=...`) `&page=&limit=&order_by=` | `{"tx_responses": [...], "total": "N"}` |
 //! | `GET /chain-info.json` | Keplr `experimentalSuggestChain` input |
 //! | `GET /cosmos/staking/v1beta1/...`, `/cosmos/distribution/v1beta1/...`, `/cosmos/base/tendermint/v1beta1/node_info` | validators, delegations, unbonding, rewards, pool, node info ([`crate::rest_staking`]) |
 //! | `GET /cosmos/gov/v1beta1/...`, `GET /cosmos/upgrade/v1beta1/...` | proposals, votes, deposits, tallies, params, plans ([`crate::rest_gov`]) |
@@ -73,7 +74,7 @@ pub fn router(state: Shared) -> Router {
             get(balance_by_denom),
         )
         .route("/cosmos/tx/v1beta1/simulate", post(simulate))
-        .route("/cosmos/tx/v1beta1/txs", post(broadcast))
+        .route("/cosmos/tx/v1beta1/txs", post(broadcast).get(search_txs))
         .route("/cosmos/tx/v1beta1/txs/{hash}", get(get_tx))
         .route("/chain-info.json", get(chain_info))
         .route("/bls/{module}/{method}", get(bls_query))
@@ -468,8 +469,13 @@ async fn get_tx(
         ));
     }
     let r = rpc_get(&s, &format!("tx?hash=0x{hash}")).await?;
+    Ok(Json(json!({"tx_response": tx_response(&r)})))
+}
+
+/// A CometBFT `/tx` (or `tx_search` item) answer as a Cosmos `TxResponse`.
+fn tx_response(r: &Value) -> Value {
     let res = &r["tx_result"];
-    Ok(Json(json!({"tx_response": {
+    json!({
         "height": r["height"],
         "txhash": r["hash"],
         "codespace": res["codespace"],
@@ -479,7 +485,76 @@ async fn get_tx(
         "gas_wanted": res["gas_wanted"],
         "gas_used": res["gas_used"],
         "events": res["events"],
-    }})))
+    })
+}
+
+/// Longest tx search query accepted.
+const MAX_TX_QUERY_LEN: usize = 1024;
+/// Most txs per search page (CometBFT's own cap).
+const MAX_TX_PAGE: u32 = 100;
+
+#[derive(Deserialize)]
+struct TxSearchParams {
+    /// Cosmos SDK ≥ 0.50: a CometBFT query, e.g. `message.sender='bls1...'`.
+    #[serde(default)]
+    query: Option<String>,
+    /// Older SDKs: one event condition (`message.action='/cosmos.bank.v1beta1.MsgSend'`).
+    #[serde(default)]
+    events: Option<String>,
+    #[serde(default)]
+    page: Option<u32>,
+    #[serde(default)]
+    limit: Option<u32>,
+    #[serde(default)]
+    order_by: Option<String>,
+}
+
+/// Included txs matching a CometBFT event query (CometBFT's `tx_search`), newest first with
+/// `order_by=ORDER_BY_DESC`. The decoded `txs` of the Cosmos SDK's answer are not given: each
+/// `tx_response` carries what CometBFT recorded (events, code, gas).
+async fn search_txs(
+    State(s): State<Shared>,
+    Query(p): Query<TxSearchParams>,
+) -> Result<Json<Value>, ApiError> {
+    let bad = |m: String| ApiError(StatusCode::BAD_REQUEST, 3, m);
+    let query = p
+        .query
+        .or(p.events)
+        .filter(|q| !q.trim().is_empty())
+        .ok_or_else(|| bad("give query= (e.g. query=tx.height=5) or events=".into()))?;
+    if query.len() > MAX_TX_QUERY_LEN {
+        return Err(bad(format!(
+            "query is longer than {MAX_TX_QUERY_LEN} bytes"
+        )));
+    }
+    let order = match p.order_by.as_deref().unwrap_or("") {
+        "" | "ORDER_BY_UNSPECIFIED" | "ORDER_BY_ASC" => "asc",
+        "ORDER_BY_DESC" => "desc",
+        other => {
+            return Err(bad(format!(
+                "order_by {other:?}: ORDER_BY_ASC or ORDER_BY_DESC"
+            )))
+        }
+    };
+    let limit = p.limit.unwrap_or(MAX_TX_PAGE).clamp(1, MAX_TX_PAGE);
+    let page = p.page.unwrap_or(1).max(1);
+    let r = rpc_post(
+        &s,
+        "tx_search",
+        json!({"query": query, "prove": false, "page": page.to_string(),
+            "per_page": limit.to_string(), "order_by": order}),
+    )
+    .await?;
+    let list: Vec<Value> = r["txs"]
+        .as_array()
+        .map(|l| l.iter().map(tx_response).collect())
+        .unwrap_or_default();
+    Ok(Json(json!({
+        "txs": [],
+        "tx_responses": list,
+        "pagination": null,
+        "total": r["total_count"],
+    })))
 }
 
 async fn chain_info(

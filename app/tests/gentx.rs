@@ -187,6 +187,9 @@ fn gentxs_that_lie_are_refused() {
     let c = key(3);
     let stranger = gentx::sign("gentx-test", &c, consensus_key(4).to_vec(), "c", 500, BLS).unwrap();
     refused(vec![stranger], "no genesis balance");
+    // A bond below staking's min_self_bond.
+    let dust = gentx::sign("gentx-test", &a, consensus_key(1).to_vec(), "alpha", 500, 1).unwrap();
+    refused(vec![dust], "below staking's min_self_bond");
     // One consensus key for two validators; two gentxs of one operator.
     let same_key = gentx::sign(
         "gentx-test",

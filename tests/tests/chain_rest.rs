@@ -174,6 +174,30 @@ async fn keplr_routes_simulate_broadcast_get_tx_and_balance() -> anyhow::Result<
     let (st, v, _) = get(&format!("{api}/cosmos/tx/v1beta1/txs/{}", "AB".repeat(32))).await?;
     assert_ne!(st, 200, "an unknown hash is not found: {v}");
 
+    // Search by event query (explorers, Keplr's history): the tx, by height and by sender.
+    let (st, v, _) = get(&format!(
+        "{api}/cosmos/tx/v1beta1/txs?query=tx.height={}",
+        included.height
+    ))
+    .await?;
+    assert_eq!(st, 200, "{v}");
+    assert!(
+        v["tx_responses"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|t| t["txhash"] == tx.hash),
+        "{v}"
+    );
+    let (st, v, _) = get(&format!(
+        "{api}/cosmos/tx/v1beta1/txs?events=transfer.recipient='{bob}'&order_by=ORDER_BY_DESC"
+    ))
+    .await?;
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v["tx_responses"][0]["txhash"], tx.hash, "{v}");
+    let (st, _, _) = get(&format!("{api}/cosmos/tx/v1beta1/txs")).await?;
+    assert_eq!(st, 400, "a search without a query is refused");
+
     // Balance by denom: the amount sent, at the height in the header.
     let (st, v, height) = get(&format!(
         "{api}/cosmos/bank/v1beta1/balances/{bob}/by_denom?denom=ubls"

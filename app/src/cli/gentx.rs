@@ -172,9 +172,21 @@ pub fn collect(
         .as_str()
         .context("genesis has no chain_id")?
         .to_string();
+    // The same floor `MsgCreateValidator` applies: a genesis validator below it would have no
+    // power worth the name and could never be unjailed.
+    let min_self_bond = match g["app_state"]["staking"]["params"]["min_self_bond"].as_str() {
+        Some(s) => s.parse().context("staking.params.min_self_bond")?,
+        None => bls_staking::Params::default().min_self_bond,
+    };
     let mut vals: Vec<GenesisValidator> = Vec::new();
     for (path, gentx) in gentxs {
         let v = verify(gentx, &chain_id).with_context(|| format!("{}", path.display()))?;
+        ensure!(
+            v.self_bond >= min_self_bond,
+            "{}: self-bond {}{DENOM} is below staking's min_self_bond {min_self_bond}{DENOM}",
+            path.display(),
+            v.self_bond
+        );
         ensure!(
             !vals.iter().any(|o| o.operator == v.operator),
             "{}: operator {} has a gentx already",

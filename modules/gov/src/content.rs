@@ -341,5 +341,21 @@ pub fn apply_param_changes(
             .set_params(store, &serde_json::Value::Object(obj))
             .map_err(|e| err(first_key, e.log))?;
     }
+    // Rules that span modules (the registry's unbonding covering orchestration's fast-path
+    // windows, say) are each module's own check over the others' params: run every module's
+    // check again on the state after all changes, so a change to one module cannot leave
+    // another's params invalid, and one proposal may change both sides together.
+    for module in modules {
+        let Some(current) = module.params(store).map_err(|e| GovError::Store(e.log))? else {
+            continue;
+        };
+        module
+            .set_params(store, &current)
+            .map_err(|e| GovError::InvalidParamChange {
+                module: module.name().to_string(),
+                key: String::new(),
+                reason: e.log,
+            })?;
+    }
     Ok(())
 }

@@ -6,7 +6,7 @@ use bls_core::AbciCode;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum GovError {
     /// No proposal with this id.
-    #[error("unknown proposal {0}")]
+    #[error("proposal {0} not found")]
     UnknownProposal(u64),
     /// The proposal's content is malformed or cannot be carried out.
     #[error("invalid proposal content: {0}")]

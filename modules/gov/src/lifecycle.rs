@@ -13,23 +13,58 @@ use crate::events;
 use crate::state::{self, ProposalStatus, DEPOSITS_ACCOUNT, DEPOSIT_QUEUE, VOTING_QUEUE};
 use crate::tally::{self, Verdict};
 
+/// Most proposals one end block settles (dropped and tallied together); the rest wait in
+/// their queue for the next blocks. Deposits come back, so lining up many ends at one time
+/// costs an attacker only locked capital: this bounds the work of any single block.
+pub const MAX_SETTLED_PER_BLOCK: usize = 16;
+
 /// Gov's end block.
 pub fn end_block(ctx: &mut Context<'_>, modules: &[&'static dyn Module]) -> Result<(), GovError> {
     let now = u64::try_from(ctx.block.time_secs).unwrap_or(0);
-    for (end, id) in state::due(ctx.store, &DEPOSIT_QUEUE, now)? {
+    let mut budget = MAX_SETTLED_PER_BLOCK;
+    for (end, id) in state::due(ctx.store, &DEPOSIT_QUEUE, now)?
+        .into_iter()
+        .take(budget)
+    {
+        budget -= 1;
         DEPOSIT_QUEUE.remove(ctx.store, (end, id));
-        settle_deposits(ctx, id, false)?;
-        // Dropped proposals are deleted, as in the Cosmos SDK: they were never voted on.
-        state::PROPOSALS.remove(ctx.store, id);
-        ctx.emit(
-            Event::new(events::INACTIVE_PROPOSAL)
-                .attr("proposal_id", id)
-                .attr("proposal_result", events::RESULT_DROPPED),
-        );
+        // Each proposal on its own branch: one that cannot be settled does not stop the rest.
+        if let Err(e) = ctx.branch(|c| drop_inactive(c, id)) {
+            settle_failed(ctx, id, &e)?;
+        }
     }
-    for (end, id) in state::due(ctx.store, &VOTING_QUEUE, now)? {
+    for (end, id) in state::due(ctx.store, &VOTING_QUEUE, now)?
+        .into_iter()
+        .take(budget)
+    {
         VOTING_QUEUE.remove(ctx.store, (end, id));
-        end_vote(ctx, id, modules)?;
+        if let Err(e) = ctx.branch(|c| end_vote(c, id, modules)) {
+            settle_failed(ctx, id, &e)?;
+        }
+    }
+    Ok(())
+}
+
+/// A proposal short of `min_deposit` at the end of its deposit period: refunded and deleted.
+fn drop_inactive(ctx: &mut Context<'_>, id: u64) -> Result<(), GovError> {
+    settle_deposits(ctx, id, false)?;
+    // Dropped proposals are deleted, as in the Cosmos SDK: they were never voted on.
+    state::PROPOSALS.remove(ctx.store, id);
+    ctx.emit(
+        Event::new(events::INACTIVE_PROPOSAL)
+            .attr("proposal_id", id)
+            .attr("proposal_result", events::RESULT_DROPPED),
+    );
+    Ok(())
+}
+
+/// A proposal whose settlement itself failed (a bug, not input): it is taken off its queue and
+/// marked failed with the reason, its deposits left held, so governance goes on.
+fn settle_failed(ctx: &mut Context<'_>, id: u64, e: &GovError) -> Result<(), GovError> {
+    if let Some(mut p) = state::proposal(ctx.store, id)? {
+        p.status = ProposalStatus::Failed;
+        p.failed_reason = format!("settlement failed (deposits held): {e}");
+        state::save(ctx.store, &p)?;
     }
     Ok(())
 }

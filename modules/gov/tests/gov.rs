@@ -32,11 +32,24 @@ use serde_json::{json, Value};
 static AUTH: bls_auth::AuthModule = bls_auth::AuthModule;
 static BANK: BankModule = BankModule::new(|_| None);
 static STAKING: bls_staking::StakingModule = bls_staking::StakingModule;
+static SLASHING: bls_slashing::SlashingModule = bls_slashing::SlashingModule;
+static REGISTRY: bls_registry::RegistryModule = bls_registry::RegistryModule;
+static ORCHESTRATION: bls_orchestration::OrchestrationModule =
+    bls_orchestration::OrchestrationModule;
 static UPGRADE: bls_upgrade::UpgradeModule = bls_upgrade::UpgradeModule;
 static GOV: GovModule = GovModule::new(modules);
 
 fn modules() -> Vec<&'static dyn Module> {
-    vec![&AUTH, &BANK, &STAKING, &UPGRADE, &GOV]
+    vec![
+        &AUTH,
+        &BANK,
+        &STAKING,
+        &SLASHING,
+        &REGISTRY,
+        &ORCHESTRATION,
+        &UPGRADE,
+        &GOV,
+    ]
 }
 
 const BLS: u128 = 1_000_000;
@@ -67,7 +80,7 @@ fn chain() -> TestChain {
         ],
     )
     .expect("genesis");
-    for (op, bond) in [(1u8, 40 * BLS), (2, 30 * BLS), (3, 30 * BLS)] {
+    for (op, bond, commission_bps) in [(1u8, 40 * BLS, 0), (2, 30 * BLS, 0), (3, 30 * BLS, 1000)] {
         let mut key = vec![op; 32];
         key[0] = 0xED;
         c.tx(
@@ -77,7 +90,7 @@ fn chain() -> TestChain {
                     operator: addr(op).to_string(),
                     consensus_pubkey: key,
                     moniker: format!("val-{op}"),
-                    commission_bps: 0,
+                    commission_bps,
                     self_bond: Some(ubls(bond)),
                 },
                 MSG_CREATE_VALIDATOR,
@@ -261,6 +274,27 @@ fn changes_a_module_would_refuse_are_refused_at_submission_and_write_nothing() {
         (&[("staking", "max_validators", "fifty")], "not JSON"),
         (&[("gov", "quorum_bps", "0")], "quorum_bps"),
         (&[("auth", "min_gas_price", "\"-1\"")], "gas"),
+        // Rules across modules: the registry's unbonding must outlast orchestration's
+        // fast-path windows (orchestration's check, run again after any module's change).
+        (
+            &[("registry", "unbonding_blocks", "\"1\"")],
+            "unbonding_blocks",
+        ),
+        (&[("registry", "unbonding_blocks", "1")], "unbonding_blocks"),
+        // A liveness window is fixed after genesis (the missed-slot record is laid out by it).
+        (
+            &[("slashing", "signed_blocks_window", "200")],
+            "fixed after genesis",
+        ),
+        (
+            &[("registry", "signed_jobs_window", "200")],
+            "fixed after genesis",
+        ),
+        // A commission bound below a validator's commission.
+        (
+            &[("staking", "max_commission_bps", "500")],
+            "below validator",
+        ),
         // Both keys of one module are checked together: each alone would be fine.
         (
             &[("gov", "min_initial_deposit", "\"20000000\"")],
@@ -626,4 +660,32 @@ fn genesis_export_keeps_open_proposals_deposits_and_votes() {
         .map(|(k, v)| (k.as_str(), v.clone()))
         .collect();
     assert!(TestChain::with_genesis(modules(), &sections).is_err());
+}
+
+#[test]
+fn one_end_block_settles_a_bounded_number_of_proposals() {
+    let mut c = chain();
+    let n = bls_gov::lifecycle::MAX_SETTLED_PER_BLOCK + 4;
+    let ids: Vec<u64> = (0..n)
+        .map(|_| submit(&mut c, 9, text(), 10 * BLS).unwrap())
+        .collect();
+    let settled = |c: &TestChain| {
+        ids.iter()
+            .filter(|id| proposal(c, **id).status != ProposalStatus::VotingPeriod)
+            .count()
+    };
+    let mut seen = Vec::new();
+    while settled(&c) < n {
+        assert!(seen.len() < 3 * PERIOD as usize, "never settled");
+        c.next_block();
+        seen.push(settled(&c));
+    }
+    // The block their votes ended in settled the first ones, the next block the rest.
+    let first = seen.iter().position(|s| *s > 0).unwrap();
+    assert_eq!(
+        seen[first],
+        bls_gov::lifecycle::MAX_SETTLED_PER_BLOCK,
+        "{seen:?}"
+    );
+    assert_eq!(seen[first + 1], n, "{seen:?}");
 }

@@ -104,11 +104,11 @@ fn bad(s: impl Into<String>) -> OrchestrationError {
 /// bound keeps retired result keys reserved, and checkable, long enough (the registry keeps
 /// them for `unbonding_blocks`), so rotating a key neither lets a signer escape nor lets a
 /// colluder frame a head.
-fn check_unbonding_covers_fastpath(
-    ctx: &Context<'_>,
+pub(crate) fn check_unbonding_covers_fastpath(
+    store: &dyn cosmwasm_std::Storage,
     p: &Params,
 ) -> Result<(), OrchestrationError> {
-    let unbonding = bls_registry::state::params(ctx.store)?.unbonding_blocks;
+    let unbonding = bls_registry::state::params(store)?.unbonding_blocks;
     if let Some(r) = p.reaches().into_iter().find(|r| unbonding < r.blocks) {
         return Err(OrchestrationError::InvalidParams(format!(
             "registry unbonding_blocks ({unbonding}) must be at least the reach of {r}: \
@@ -122,7 +122,7 @@ fn check_unbonding_covers_fastpath(
 /// Writes the genesis state.
 pub fn init_genesis(ctx: &mut Context<'_>, g: &GenesisState) -> Result<(), OrchestrationError> {
     g.params.validate()?;
-    check_unbonding_covers_fastpath(ctx, &g.params)?;
+    check_unbonding_covers_fastpath(ctx.store, &g.params)?;
     PARAMS.save(ctx.store, &g.params)?;
     FN_SEQ.save(ctx.store, &g.function_seq)?;
     JOB_SEQ.save(ctx.store, &g.job_seq)?;

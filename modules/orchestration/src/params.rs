@@ -350,8 +350,11 @@ impl bls_core::governed_params::GovernedParams for Params {
         crate::state::params(store)
     }
 
-    fn check(&self, _store: &dyn cosmwasm_std::Storage) -> Result<(), OrchestrationError> {
-        self.validate()
+    fn check(&self, store: &dyn cosmwasm_std::Storage) -> Result<(), OrchestrationError> {
+        self.validate()?;
+        // The same bound genesis enforces: the registry's unbonding outlasts every fast-path
+        // reach (governance re-checks it after any module's change, registry's included).
+        crate::genesis::check_unbonding_covers_fastpath(store, self)
     }
 
     fn store(&self, store: &mut dyn cosmwasm_std::Storage) -> Result<(), OrchestrationError> {

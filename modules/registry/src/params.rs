@@ -69,8 +69,19 @@ impl bls_core::governed_params::GovernedParams for Params {
         crate::state::params(store)
     }
 
-    fn check(&self, _store: &dyn cosmwasm_std::Storage) -> Result<(), RegistryError> {
-        self.validate()
+    fn check(&self, store: &dyn cosmwasm_std::Storage) -> Result<(), RegistryError> {
+        self.validate()?;
+        // The missed-slot bitmap is indexed modulo the window: a new window would misread the
+        // slots already recorded (jailing who signed everything), so it is set at genesis only.
+        let current = crate::state::params(store)?;
+        if self.signed_jobs_window != current.signed_jobs_window {
+            return Err(RegistryError::InvalidParams(format!(
+                "signed_jobs_window is fixed after genesis (the missed-slot record is laid out by it): \
+                 keep {}",
+                current.signed_jobs_window
+            )));
+        }
+        Ok(())
     }
 
     fn store(&self, store: &mut dyn cosmwasm_std::Storage) -> Result<(), RegistryError> {

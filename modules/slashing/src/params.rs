@@ -61,8 +61,19 @@ impl bls_core::governed_params::GovernedParams for Params {
         crate::state::params(store)
     }
 
-    fn check(&self, _store: &dyn cosmwasm_std::Storage) -> Result<(), SlashingError> {
-        self.validate()
+    fn check(&self, store: &dyn cosmwasm_std::Storage) -> Result<(), SlashingError> {
+        self.validate()?;
+        // The missed-slot bitmap is indexed modulo the window: a new window would misread the
+        // slots already recorded (jailing who signed everything), so it is set at genesis only.
+        let current = crate::state::params(store)?;
+        if self.signed_blocks_window != current.signed_blocks_window {
+            return Err(SlashingError::InvalidParams(format!(
+                "signed_blocks_window is fixed after genesis (the missed-slot record is laid out by it): \
+                 keep {}",
+                current.signed_blocks_window
+            )));
+        }
+        Ok(())
     }
 
     fn store(&self, store: &mut dyn cosmwasm_std::Storage) -> Result<(), SlashingError> {

@@ -78,6 +78,16 @@ impl bls_core::governed_params::GovernedParams for Params {
 
     fn check(&self, store: &dyn cosmwasm_std::Storage) -> Result<(), StakingError> {
         self.validate()?;
+        // Every validator's commission stays within the bound (as genesis requires).
+        if let Some(v) = crate::state::all_validators(store)?
+            .into_iter()
+            .find(|v| v.commission_bps > self.max_commission_bps)
+        {
+            return Err(StakingError::InvalidParams(format!(
+                "max_commission_bps {} is below validator {}'s commission {}",
+                self.max_commission_bps, v.operator, v.commission_bps
+            )));
+        }
         // A shorter unbonding period than CometBFT's evidence window would let a validator
         // leave with its stake before its double-sign could be punished.
         match crate::evidence_age::evidence_age(store)? {
