@@ -43,6 +43,18 @@ impl ParamsAccess {
     }
 }
 
+/// Refuses a new value of a liveness window (`name`): a missed-slot bitmap is indexed modulo
+/// its window, so a new window would misread the slots already recorded (jailing who signed
+/// everything). Such a window is set at genesis only; `Err` says which value to keep.
+pub fn window_fixed_after_genesis(name: &str, new: u64, current: u64) -> Result<(), String> {
+    if new == current {
+        return Ok(());
+    }
+    Err(format!(
+        "{name} is fixed after genesis (the missed-slot record is laid out by it): keep {current}"
+    ))
+}
+
 /// The code of [`invalid_params`] errors (codespace `params`).
 pub const INVALID_PARAMS_CODE: u32 = 1;
 

@@ -71,17 +71,13 @@ impl bls_core::governed_params::GovernedParams for Params {
 
     fn check(&self, store: &dyn cosmwasm_std::Storage) -> Result<(), RegistryError> {
         self.validate()?;
-        // The missed-slot bitmap is indexed modulo the window: a new window would misread the
-        // slots already recorded (jailing who signed everything), so it is set at genesis only.
-        let current = crate::state::params(store)?;
-        if self.signed_jobs_window != current.signed_jobs_window {
-            return Err(RegistryError::InvalidParams(format!(
-                "signed_jobs_window is fixed after genesis (the missed-slot record is laid out by it): \
-                 keep {}",
-                current.signed_jobs_window
-            )));
-        }
-        Ok(())
+        let current = crate::state::params(store)?.signed_jobs_window;
+        bls_core::governed_params::window_fixed_after_genesis(
+            "signed_jobs_window",
+            self.signed_jobs_window,
+            current,
+        )
+        .map_err(RegistryError::InvalidParams)
     }
 
     fn store(&self, store: &mut dyn cosmwasm_std::Storage) -> Result<(), RegistryError> {

@@ -63,17 +63,13 @@ impl bls_core::governed_params::GovernedParams for Params {
 
     fn check(&self, store: &dyn cosmwasm_std::Storage) -> Result<(), SlashingError> {
         self.validate()?;
-        // The missed-slot bitmap is indexed modulo the window: a new window would misread the
-        // slots already recorded (jailing who signed everything), so it is set at genesis only.
-        let current = crate::state::params(store)?;
-        if self.signed_blocks_window != current.signed_blocks_window {
-            return Err(SlashingError::InvalidParams(format!(
-                "signed_blocks_window is fixed after genesis (the missed-slot record is laid out by it): \
-                 keep {}",
-                current.signed_blocks_window
-            )));
-        }
-        Ok(())
+        let current = crate::state::params(store)?.signed_blocks_window;
+        bls_core::governed_params::window_fixed_after_genesis(
+            "signed_blocks_window",
+            self.signed_blocks_window,
+            current,
+        )
+        .map_err(SlashingError::InvalidParams)
     }
 
     fn store(&self, store: &mut dyn cosmwasm_std::Storage) -> Result<(), SlashingError> {
