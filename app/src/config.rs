@@ -56,6 +56,10 @@ pruning_interval = 0
 # CometBFT's state sync; the newest `snapshot_keep_recent` snapshots are kept.
 snapshot_interval = 0
 snapshot_keep_recent = 2
+
+# Browser origins allowed to read the REST gateway (CORS), e.g. ["https://wallet.example"];
+# [] allows none (browsers then keep other sites' pages from reading it), ["*"] any.
+cors_allowed_origins = []
 "#;
 
 /// Heights the "default" pruning keeps (the Cosmos SDK's figure: three weeks of 5 s blocks).
@@ -237,6 +241,26 @@ mod tests {
 
     fn pruning(text: &str) -> anyhow::Result<PruningPolicy> {
         toml::from_str::<AppConfig>(text)?.pruning_policy()
+    }
+
+    #[test]
+    fn a_cors_origin_that_is_no_header_value_is_refused_at_load() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = Home(dir.path().to_path_buf());
+        std::fs::create_dir_all(home.app_toml().parent().unwrap()).unwrap();
+        std::fs::write(
+            home.app_toml(),
+            "cors_allowed_origins = [\"http://ok.test\"]\n",
+        )
+        .unwrap();
+        assert!(AppConfig::load(dir.path()).is_ok());
+        std::fs::write(
+            home.app_toml(),
+            "cors_allowed_origins = [\"http://a\\nb\"]\n",
+        )
+        .unwrap();
+        let e = AppConfig::load(dir.path()).unwrap_err().to_string();
+        assert!(e.contains("cors_allowed_origins"), "{e}");
     }
 
     #[test]

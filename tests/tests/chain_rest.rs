@@ -39,11 +39,30 @@ async fn keplr_routes_simulate_broadcast_get_tx_and_balance() -> anyhow::Result<
     let (alice, _) = KeyPair::generate()?;
     let net = Localnet::start(NodeOptions {
         accounts: vec![(alice.address().to_string(), "1000000000ubls".into())],
+        app_toml: vec![(
+            "cors_allowed_origins".into(),
+            "[\"http://wallet.test\"]".into(),
+        )],
         ..Default::default()
     })
     .await?;
     let rpc = RpcClient::new(&net.validators[0].rpc_url())?;
     let api = net.validators[0].api_url();
+    // CORS is opt-in per origin: the listed origin may read answers, another may not.
+    for (origin, allowed) in [("http://wallet.test", true), ("http://evil.test", false)] {
+        let r = net
+            .http
+            .get(format!("{api}/cosmos/staking/v1beta1/pool"))
+            .header("origin", origin)
+            .send()
+            .await?;
+        let header = r.headers().get("access-control-allow-origin").cloned();
+        assert_eq!(
+            header.as_ref().and_then(|h| h.to_str().ok()),
+            allowed.then_some(origin),
+            "{origin}"
+        );
+    }
     let acc = rpc
         .account(alice.address())
         .await?
